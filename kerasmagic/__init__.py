@@ -1,0 +1,50 @@
+"""kerasmagic: TensorFlow/Keras troubleshooting for IPython and Jupyter, answered from the live kernel.
+
+``%load_ext kerasmagic`` adds ``%keras_env``, ``%%keras_check`` and ``%keras_optimizers``.
+Importing this package never imports TensorFlow, Keras, JAX, torch or ipywidgets.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = [
+    "__version__",
+    "check",
+    "env_report",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+]
+
+if TYPE_CHECKING:
+    from kerasmagic.diagnosis.result import CheckResult
+    from kerasmagic.report import EnvReport
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """Register the magics (``%load_ext kerasmagic``); loading twice is harmless."""
+    from kerasmagic.extension import load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    """Remove every magic, event callback and handler the extension added."""
+    from kerasmagic.extension import unload
+
+    unload(ipython)
+
+
+def check(source: str, *, run: bool = True) -> CheckResult:
+    """Check a cell's source: run it (unless ``run=False``), diagnose a failure, find traps."""
+    from kerasmagic.diagnosis.engine import check as _check
+
+    return _check(source, run=run)
+
+
+def env_report(*, probe: bool = False) -> EnvReport:
+    """The ``%keras_env`` report of this interpreter as an object (see ``kerasmagic.report``)."""
+    from kerasmagic.report import build_env_report
+
+    return build_env_report(probe=probe)

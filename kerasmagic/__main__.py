@@ -1,0 +1,90 @@
+"""``python -m kerasmagic`` — the magics outside IPython, for scripts and CI.
+
+    python -m kerasmagic env [--json] [--probe]
+    python -m kerasmagic check FILE [--json] [--fix] [--lint]
+    python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kerasmagic", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    env = sub.add_parser("env", help="report this interpreter's TensorFlow/Keras set-up")
+    env.add_argument("--json", action="store_true", help="print JSON")
+    env.add_argument("--probe", action="store_true", help="import TF/Keras to measure them")
+
+    check = sub.add_parser("check", help="run a Python file, explain a TF/Keras failure, fix it")
+    check.add_argument("file", help="a .py file ('-' reads standard input)")
+    check.add_argument("--json", action="store_true", help="print JSON")
+    check.add_argument("--fix", action="store_true", help="write the corrected source to FILE")
+    check.add_argument("--lint", "--no-run", action="store_true", help="analyse without running")
+
+    opt = sub.add_parser("optimizers", help="how optimizer names resolve in this interpreter")
+    opt.add_argument("names", nargs="*", help="optimizer names (default: all the live Keras has)")
+    opt.add_argument("--json", action="store_true", help="print JSON")
+    opt.add_argument("--probe", action="store_true", help="import TF/Keras to measure them")
+    return parser
+
+
+def _emit(data: dict, as_json: bool, text: str) -> None:
+    if as_json:
+        json.dump(data, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def _env(args: argparse.Namespace) -> int:
+    from kerasmagic.render.env import env_to_text
+    from kerasmagic.report import build_env_report
+
+    # Outside IPython "the live kernel" is this process: importing here disturbs nobody.
+    report = build_env_report(probe=args.probe)
+    _emit(report.to_dict(), args.json, env_to_text(report))
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from kerasmagic.diagnosis.engine import check
+    from kerasmagic.render.check import check_to_text
+
+    path = None if args.file == "-" else Path(args.file)
+    try:
+        source = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(f"kerasmagic: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    result = check(source, run=not args.lint, filename=args.file)
+    _emit(result.to_dict(), args.json, check_to_text(result))
+    if args.fix and path is not None and result.fixed_source is not None:
+        path.write_text(result.fixed_source, encoding="utf-8")
+        print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
+    failed = not result.ok or any(t.severity == "error" for t in result.traps)
+    return 1 if failed else 0
+
+
+def _optimizers(args: argparse.Namespace) -> int:
+    from kerasmagic.probes.optimizers import resolve_optimizers
+    from kerasmagic.render.optimizers import optimizers_to_text
+
+    report = resolve_optimizers(args.names or None, probe=True)
+    _emit(report.to_dict(), args.json, optimizers_to_text(report))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    handler = {"env": _env, "check": _check, "optimizers": _optimizers}[args.command]
+    return handler(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

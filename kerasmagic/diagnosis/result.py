@@ -1,0 +1,51 @@
+"""The result of checking one cell: the error it raised (if any), suggestions and silent traps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from kerasmagic.findings import Finding, ranked
+
+
+@dataclass
+class CheckResult:
+    """What ``kerasmagic.check`` returns and every view of ``%%keras_check`` renders.
+
+    ``suggestions`` explain the error the cell raised (ranked; the first one's ``fixed_source``
+    is the corrected cell). ``traps`` are silent problems (lint before running, or found in the
+    namespace / captured warnings after a run) with stable ids such as ``lr-ignored``.
+    ``internal_error`` is set when kerasmagic itself failed: it never hides the user's error.
+    """
+
+    source: str
+    ok: bool
+    ran: bool = True
+    error_type: str | None = None
+    error_message: str | None = None
+    suggestions: list[Finding] = field(default_factory=list)
+    traps: list[Finding] = field(default_factory=list)
+    versions: dict[str, str] = field(default_factory=dict)
+    internal_error: str | None = None
+
+    @property
+    def fixed_source(self) -> str | None:
+        """The corrected cell: the best suggestion's, else the best trap fix's, else None."""
+        for f in ranked(self.suggestions) + ranked(self.traps):
+            if f.fixed_source is not None and f.fixed_source != self.source:
+                return f.fixed_source
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "ran": self.ran,
+            "error_type": self.error_type,
+            "error_message": self.error_message,
+            "suggestions": [f.to_dict() for f in ranked(self.suggestions)],
+            "traps": [f.to_dict() for f in ranked(self.traps)],
+            "fixed_source": self.fixed_source,
+            "versions": self.versions,
+            "internal_error": self.internal_error,
+            "source": self.source,
+        }

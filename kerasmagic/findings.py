@@ -1,0 +1,48 @@
+"""The one shape every problem kerasmagic reports takes: env report, check engine and traps alike."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Finding:
+    """A ranked, actionable finding: what happened, why, and what to do here.
+
+    ``id`` is stable (scripts gate on it), ``fix`` is plain words, ``fix_code`` is code to paste
+    (Python, or a ``%pip install …`` line), ``fixed_source`` is the whole corrected cell or None
+    when the fix is not a code change (an install, a restart).
+    """
+
+    id: str
+    severity: str
+    title: str
+    cause: str = ""
+    fix: str = ""
+    fix_code: str | None = None
+    fixed_source: str | None = None
+    confidence: float = 1.0
+    versions: dict[str, str] = field(default_factory=dict)
+    verify: str | None = None
+    references: list[str] = field(default_factory=list)
+    restart_needed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}, not {self.severity!r}")
+
+    @property
+    def rank(self) -> tuple[int, float]:
+        """Sort key: errors first, then higher confidence."""
+        return (SEVERITIES.index(self.severity), -self.confidence)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ranked(findings: list[Finding]) -> list[Finding]:
+    """Findings sorted errors → warnings → info, most confident first (stable otherwise)."""
+    return sorted(findings, key=lambda f: f.rank)

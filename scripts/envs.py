@@ -1,0 +1,248 @@
+"""Build, list and use the real TF/Keras environments kerasmagic is tested in.
+
+    python scripts/envs.py list
+    python scripts/envs.py build [NAME ...]          # default: every environment
+    python scripts/envs.py test [NAME ...] [-- PYTEST ARGS]
+    python scripts/envs.py run NAME -- CMD ...       # run a command inside one environment
+
+Environments live in ``.envs/<name>`` (or ``$KERASMAGIC_ENVS_DIR``), are made with ``uv`` and
+carry kerasmagic in editable mode, so a change to the source is seen at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENVS_DIR = Path(os.environ.get("KERASMAGIC_ENVS_DIR", ROOT / ".envs"))
+PYTHON = os.environ.get("KERASMAGIC_ENVS_PYTHON", "3.11")
+
+# What every environment needs to run the test suite (kerasmagic's own deps come with `-e .`).
+TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "nbclient>=0.7", "nbformat>=5", "ipykernel>=6.17"]
+
+# Colab's runtime as published by googlecolab/backend-info (pip-freeze.txt, August 2026).
+COLAB_PINS = [
+    "ipython==7.34.0",
+    "ipykernel==6.17.1",
+    "ipywidgets==7.7.1",
+    "widgetsnbextension==3.6.10",
+    "notebook==6.5.7",
+    "tensorflow==2.20.0",
+    "keras==3.13.2",
+    "tf_keras==2.20.1",
+    "numpy==2.1.3",
+    "protobuf==5.29.6",
+    "jax==0.7.2",
+    "jaxlib==0.7.2",
+    "packaging==26.3",
+]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """One named environment: what to install, in which steps, and the variables to run it with."""
+
+    name: str
+    description: str
+    steps: tuple[tuple[str, ...], ...]
+    env: dict[str, str] = field(default_factory=dict)
+    install_self: bool = True  # editable kerasmagic + test tools; `colab` installs itself in a test
+
+    @property
+    def path(self) -> Path:
+        return ENVS_DIR / self.name
+
+    @property
+    def python(self) -> Path:
+        return self.path / "bin" / "python"
+
+
+ENVIRONMENTS: dict[str, Environment] = {
+    e.name: e
+    for e in [
+        Environment(
+            "tf221-k3",
+            "TensorFlow 2.21 with Keras 3 (tf.keras is Keras 3)",
+            (("tensorflow==2.21.*", "ipywidgets>=8"),),
+        ),
+        Environment(
+            "tf221-legacy",
+            "TensorFlow 2.21 + tf-keras 2.21, TF_USE_LEGACY_KERAS=1",
+            (("tensorflow==2.21.*", "tf-keras==2.21.*"),),
+            env={"TF_USE_LEGACY_KERAS": "1"},
+        ),
+        Environment(
+            "tf215-k2",
+            "TensorFlow 2.15 with Keras 2.15 (new optimizers, legacy namespace)",
+            (("tensorflow==2.15.*", "keras==2.15.*", "numpy<2"),),
+        ),
+        Environment(
+            "tf215-broken-k3",
+            "TensorFlow 2.15 with Keras 3 installed over it (`pip install -U keras`)",
+            (("tensorflow==2.15.*", "numpy<2"), ("keras>=3", "numpy<2")),
+        ),
+        Environment(
+            "k3-jax",
+            "Keras 3 on JAX, no TensorFlow, KERAS_BACKEND=jax",
+            (("keras>=3", "jax[cpu]"),),
+            env={"KERAS_BACKEND": "jax"},
+        ),
+        Environment("bare", "IPython only: no TensorFlow, no Keras", (("ipython",),)),
+        Environment(
+            "colab",
+            "Colab's pins: IPython 7.34, ipykernel 6.17, ipywidgets 7.7, TF 2.20, Keras 3.13, tf_keras",
+            (tuple(COLAB_PINS),),
+        ),
+    ]
+}
+
+
+def _uv() -> str:
+    uv = shutil.which("uv")
+    if uv:
+        return uv
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "uv"], check=True)
+    return shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+
+
+def _pip_install(env: Environment, *args: str) -> None:
+    cmd = [_uv(), "pip", "install", "-q", "--python", str(env.python), *args]
+    subprocess.run(cmd, check=True)
+
+
+def build(env: Environment, *, force: bool = False) -> dict[str, object]:
+    """Create ``env`` if missing (or ``force``); return the time and disk it took."""
+    marker = env.path / ".kerasmagic-env.json"
+    spec = json.dumps([list(s) for s in env.steps])
+    if not force and marker.exists() and json.loads(marker.read_text()).get("spec") == spec:
+        return json.loads(marker.read_text())
+    start = time.perf_counter()
+    if env.path.exists():
+        shutil.rmtree(env.path)
+    subprocess.run([_uv(), "venv", "-q", "--python", PYTHON, str(env.path)], check=True)
+    for step in env.steps:
+        _pip_install(env, *step)
+    if env.install_self:
+        if env.name == "colab":
+            _pip_install(env, *COLAB_PINS, *TEST_TOOLS, "-e", str(ROOT))
+        else:
+            _pip_install(env, *TEST_TOOLS, "-e", f"{ROOT}[widgets]", *env.steps[-1])
+    info = {
+        "spec": spec,
+        "seconds": round(time.perf_counter() - start, 1),
+        "megabytes": round(_disk_usage(env.path) / 1e6),
+    }
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def _disk_usage(path: Path) -> int:
+    total = 0
+    seen: set[int] = set()
+    for p in path.rglob("*"):
+        try:
+            st = p.lstat()
+        except OSError:
+            continue
+        if p.is_file() and not p.is_symlink() and st.st_ino not in seen:
+            seen.add(st.st_ino)
+            total += st.st_size
+    return total
+
+
+def run_env(env: Environment) -> dict[str, str]:
+    """The process environment to run ``env`` with."""
+    out = {k: v for k, v in os.environ.items() if k not in ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND")}
+    out.update(env.env)
+    out["KERASMAGIC_ENV"] = env.name
+    out["VIRTUAL_ENV"] = str(env.path)
+    out["PATH"] = f"{env.path / 'bin'}{os.pathsep}{out.get('PATH', '')}"
+    out.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    out.setdefault("CUDA_VISIBLE_DEVICES", "")
+    return out
+
+
+def test(env: Environment, pytest_args: list[str]) -> tuple[int, str, float]:
+    """Run the suite in ``env``; return (exit code, pytest's summary line, seconds)."""
+    start = time.perf_counter()
+    cmd = [str(env.python), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *pytest_args]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=run_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    assert proc.stdout is not None
+    last = ""
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        if line.strip():
+            last = line.strip()
+    code = proc.wait()
+    return code, last.strip("= "), time.perf_counter() - start
+
+
+def _select(names: list[str]) -> list[Environment]:
+    unknown = [n for n in names if n not in ENVIRONMENTS]
+    if unknown:
+        raise SystemExit(f"unknown environment(s): {', '.join(unknown)}; see `envs.py list`")
+    return [ENVIRONMENTS[n] for n in names] if names else list(ENVIRONMENTS.values())
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    extra: list[str] = []
+    if "--" in argv:
+        i = argv.index("--")
+        argv, extra = argv[:i], argv[i + 1 :]
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("command", choices=["list", "build", "test", "run", "path"])
+    parser.add_argument("names", nargs="*")
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    args = parser.parse_args(argv)
+    envs = _select(args.names)
+
+    if args.command == "list":
+        for e in envs:
+            state = "built" if (e.path / ".kerasmagic-env.json").exists() else "not built"
+            print(f"{e.name:16} {state:10} {e.description}")
+        return 0
+    if args.command == "path":
+        for e in envs:
+            print(e.python)
+        return 0
+    if args.command == "build":
+        for e in envs:
+            info = build(e, force=args.force)
+            print(f"built {e.name:16} {info['seconds']:>7}s {info['megabytes']:>6} MB", flush=True)
+        return 0
+    if args.command == "run":
+        if len(envs) != 1 or not extra:
+            raise SystemExit("usage: envs.py run NAME -- CMD ...")
+        build(envs[0])
+        return subprocess.call(extra, cwd=ROOT, env=run_env(envs[0]))
+    # test
+    results = []
+    for e in envs:
+        t0 = time.perf_counter()
+        try:
+            info = build(e, force=args.force)
+        except subprocess.CalledProcessError as exc:
+            results.append((e.name, 2, f"build failed: {exc}", time.perf_counter() - t0, 0))
+            continue
+        code, summary, secs = test(e, extra)
+        results.append((e.name, code, summary, secs, info.get("megabytes", 0)))
+    print("\n== environment summary ==")
+    for name, code, summary, secs, mb in results:
+        status = "PASS" if code == 0 else "FAIL"
+        print(f"{status} {name:16} {secs:6.0f}s {mb:>6} MB  {summary}")
+    return 0 if all(r[1] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,66 @@
+"""Shared fixtures: which real environment we run in, a real IPython shell, subprocess probes.
+
+Each environment of ``scripts/envs.py`` sets ``KERASMAGIC_ENV``; ``@pytest.mark.envs(...)`` limits a
+test to some of them, and the skip says so (``-rs`` prints every skip reason).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
+import pytest
+
+ENV_NAME = os.environ.get("KERASMAGIC_ENV", "local")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        marker = item.get_closest_marker("envs")
+        if marker and ENV_NAME not in marker.args:
+            item.add_marker(
+                pytest.mark.skip(reason=f"only in {', '.join(marker.args)}; this is {ENV_NAME}")
+            )
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"kerasmagic environment: {ENV_NAME} ({sys.executable})"
+
+
+@pytest.fixture
+def env_name() -> str:
+    return ENV_NAME
+
+
+def run_python(code: str, *, env: dict[str, str] | None = None, cwd: str | None = None,
+               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh process of this interpreter (the way kerasmagic's --probe does)."""
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
+    )
+
+
+def run_python_json(code: str, **kwargs: Any) -> Any:
+    """Run ``code`` (which prints one JSON document last) in a fresh process; return it parsed."""
+    proc = run_python(code, **kwargs)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture
+def ipshell():
+    """A real IPython InteractiveShell with kerasmagic loaded; unloaded afterwards."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "kerasmagic")
+    yield shell
+    shell.run_line_magic("unload_ext", "kerasmagic")
