@@ -1,8 +1,8 @@
 """``python -m kerasmagic`` — the magics outside IPython, for scripts and CI.
 
-    python -m kerasmagic env [--json] [--probe]
-    python -m kerasmagic check FILE [--json] [--fix] [--lint]
-    python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
+python -m kerasmagic env [--json] [--probe]
+python -m kerasmagic check FILE [--json] [--fix] [--lint]
+python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from pathlib import Path
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m kerasmagic", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m kerasmagic", description=__doc__.split("\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     env = sub.add_parser("env", help="report this interpreter's TensorFlow/Keras set-up")

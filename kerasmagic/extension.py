@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import Any
 
 # Modules defining one ``Magics`` subclass named ``MAGICS`` each; one module per magic family.
@@ -17,9 +18,17 @@ def load(shell: Any) -> None:
         return
     instances = []
     for name in MAGIC_MODULES:
-        module = importlib.import_module(name)
-        instance = module.MAGICS(shell)
-        shell.register_magics(instance)
+        try:
+            module = importlib.import_module(name)
+            instance = module.MAGICS(shell)
+            shell.register_magics(instance)
+        except Exception as exc:  # one broken family must not take the others down
+            print(
+                f"kerasmagic: could not load {name} ({type(exc).__name__}: {exc}); "
+                "the other magics are available.",
+                file=sys.stderr,
+            )
+            continue
         instances.append(instance)
     _loaded[id(shell)] = instances
 

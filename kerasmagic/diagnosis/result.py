@@ -36,6 +36,26 @@ class CheckResult:
                 return f.fixed_source
         return None
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """text/plain, text/html and application/json; a failing view degrades to the others."""
+        import json
+
+        from kerasmagic.render import check as view
+
+        bundle: dict[str, Any] = {}
+        for mime, render in (("text/plain", view.check_to_text), ("text/html", view.check_to_html)):
+            try:
+                bundle[mime] = render(self)
+            except Exception as exc:  # a view's failure must not hide the diagnosis
+                bundle.setdefault("text/plain", f"kerasmagic: {mime} view failed: {exc!r}")
+        bundle["application/json"] = json.loads(json.dumps(self.to_dict(), default=str))
+        return bundle
+
+    def __str__(self) -> str:
+        from kerasmagic.render.check import check_to_text
+
+        return check_to_text(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,

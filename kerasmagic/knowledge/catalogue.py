@@ -99,7 +99,7 @@ def _entry(raw: dict[str, Any], file: str) -> Entry:
         raise ValueError(f"{file}: entry {raw.get('id', '?')} lacks {', '.join(missing)}")
     if raw["kind"] not in KINDS:
         raise ValueError(f"{file}: entry {raw['id']}: kind must be one of {KINDS}")
-    for key, spec in raw.get("applies", {}).items():
+    for spec in raw.get("applies", {}).values():
         if spec != "absent":
             SpecifierSet(spec)  # raises InvalidSpecifier on a typo
     return Entry(**raw, file=file)

@@ -1,0 +1,1 @@
+"""IPython magics, one module per family; ``kerasmagic.extension`` registers them."""

@@ -1,0 +1,230 @@
+"""``%%keras_check`` and ``%keras_check on|off``: diagnose failing TF/Keras cells in place.
+
+The cell runs through ``shell.run_cell`` exactly as IPython runs it (same namespace, same display,
+the user's traceback shown by IPython itself, ``%debug`` works); kerasmagic only adds its diagnosis
+after it. The global mode uses the ``pre_run_cell``/``post_run_cell`` events, never the single
+``set_custom_exc`` slot, so a host's own handler (Colab's ImportError note) keeps working.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from contextlib import ExitStack, suppress
+from typing import Any
+
+from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+KERAS_MODULE_PREFIXES = ("keras", "tensorflow", "tf_keras", "jax", "ml_dtypes", "google.protobuf")
+WORDS = ("keras", "tensorflow", "tf.", "optimizer", "layer", "tf_keras", "legacy")
+
+
+def is_keras_related(exc: BaseException, source: str) -> bool:
+    """Should the global mode explain this error? ImportErrors always; other errors when the
+    traceback passes through TF/Keras code or the message names them."""
+    if isinstance(exc, ImportError):
+        return True
+    if not isinstance(exc, (AttributeError, TypeError, ValueError, NameError, RuntimeError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if module.split(".")[0] in {p.split(".")[0] for p in KERAS_MODULE_PREFIXES}:
+            return True
+        tb = tb.tb_next
+    try:
+        message = str(exc).lower()
+    except Exception:
+        message = ""
+    if isinstance(exc, NameError):
+        return "'tf'" in message or "'keras'" in message
+    return any(w in message for w in WORDS)
+
+
+def _internal_failure(what: str) -> None:
+    """Say that kerasmagic itself failed, below the user's (untouched) error."""
+    etype, value, _ = sys.exc_info()
+    print(
+        f"kerasmagic: internal error while {what} ({etype.__name__ if etype else '?'}: {value}). "
+        "Your cell's own output and error above are unchanged.",
+        file=sys.stderr,
+    )
+
+
+@magics_class
+class CheckMagics(Magics):
+    """``%%keras_check`` (one cell) and ``%keras_check on|off`` (every cell)."""
+
+    def __init__(self, shell: Any) -> None:
+        super().__init__(shell)
+        self.auto = False
+        self._stack: ExitStack | None = None
+        self._captured: Any = None
+        self._in_magic = False
+
+    # -- the magic -------------------------------------------------------------------------
+    @magic_arguments()
+    @argument("mode", nargs="?", help="line form only: on | off | status")
+    @argument("--fix", action="store_true", help="put the corrected cell into the notebook")
+    @argument("--lint", "--no-run", action="store_true", help="analyse the cell without running it")
+    @argument("--json", action="store_true", help="print the result as JSON")
+    @argument("-o", "--object", action="store_true", help="return the CheckResult")
+    @no_var_expand
+    @line_cell_magic
+    def keras_check(self, line: str = "", cell: str | None = None) -> Any:
+        """Run the cell; if it fails with a TF/Keras version problem, explain it for the versions
+        in this kernel and show the corrected cell (``--fix`` puts it in the notebook).
+        ``%keras_check on`` does this for every cell until ``%keras_check off``."""
+        args = parse_argstring(self.keras_check, line)
+        if cell is None:
+            return self._set_mode(args.mode or "status")
+        if args.mode:
+            from IPython.core.error import UsageError
+
+            raise UsageError("%%keras_check takes options only; on/off is for the line form")
+        result = self._check_cell(cell, lint=args.lint)
+        if result is None:
+            return None
+        self._show(result, as_json=args.json)
+        if args.fix and result.fixed_source:
+            self._offer_fix(result.fixed_source)
+        return result if args.object else None
+
+    def _check_cell(self, cell: str, *, lint: bool) -> Any:
+        if lint:
+            try:
+                from kerasmagic.diagnosis.engine import lint as lint_source
+
+                return lint_source(cell)
+            except Exception:
+                _internal_failure("linting the cell")
+                return None
+        self._in_magic = True
+        try:
+            with ExitStack() as stack:
+                captured = self._start_capture(stack)
+                outcome = self.shell.run_cell(cell, store_history=False)
+        finally:
+            self._in_magic = False
+        return self._after_run(cell, outcome, captured, explicit=True)
+
+    def _start_capture(self, stack: ExitStack) -> Any:
+        try:
+            from kerasmagic.diagnosis.capture import capture_cell_output
+
+            return stack.enter_context(capture_cell_output())
+        except Exception:
+            _internal_failure("starting the warnings capture")
+            return None
+
+    def _after_run(self, cell: str, outcome: Any, captured: Any, *, explicit: bool) -> Any:
+        """Diagnose a failure, or look for silent traps after a success. Never raises."""
+        exc = getattr(outcome, "error_in_exec", None)
+        try:
+            if exc is not None:
+                if not explicit and not is_keras_related(exc, cell):
+                    return None
+                from kerasmagic.diagnosis.engine import diagnose
+
+                return diagnose(cell, exc, namespace=self.shell.user_ns)
+            if getattr(outcome, "error_before_exec", None) is not None:
+                return None
+            from kerasmagic.diagnosis.result import CheckResult
+            from kerasmagic.diagnosis.traps import inspect_after_run
+
+            traps = inspect_after_run(cell, self.shell.user_ns, captured)
+            if not traps:
+                return None
+            return CheckResult(source=cell, ok=True, traps=traps)
+        except Exception:
+            _internal_failure("diagnosing the cell")
+            return None
+
+    def _show(self, result: Any, *, as_json: bool) -> None:
+        try:
+            if as_json:
+                print(json.dumps(result.to_dict(), indent=2, default=str))
+                return
+            from IPython.display import display
+
+            display(result)
+        except Exception:
+            _internal_failure("displaying the diagnosis")
+
+    def _offer_fix(self, fixed: str) -> None:
+        """Put the corrected cell in the notebook where the front end allows it; always print it."""
+        try:
+            self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
+        except Exception:
+            _internal_failure("placing the corrected cell")
+        print("kerasmagic: corrected cell (also placed in the notebook where the front end allows):")
+        print(fixed)
+
+    # -- the global mode --------------------------------------------------------------------
+    def _set_mode(self, mode: str) -> str | None:
+        from IPython.core.error import UsageError
+
+        if mode == "on":
+            if not self.auto:
+                self.shell.events.register("pre_run_cell", self._pre_run_cell)
+                self.shell.events.register("post_run_cell", self._post_run_cell)
+                self.auto = True
+            print("kerasmagic: checking every cell (turn off with %keras_check off)")
+        elif mode == "off":
+            self.close()
+            print("kerasmagic: cell checking off")
+        elif mode == "status":
+            print(f"kerasmagic: cell checking is {'on' if self.auto else 'off'}")
+        else:
+            raise UsageError(f"%keras_check: unknown mode {mode!r}; use on, off or status")
+        return None
+
+    def _pre_run_cell(self, *args: Any) -> None:
+        if self._in_magic:
+            return
+        self._end_capture()
+        try:
+            self._stack = ExitStack()
+            self._captured = self._start_capture(self._stack)
+        except Exception:
+            self._stack = None
+
+    def _post_run_cell(self, outcome: Any = None) -> None:
+        if self._in_magic:
+            return
+        captured = self._captured
+        self._end_capture()
+        if outcome is None:
+            return
+        info = getattr(outcome, "info", None)
+        cell = getattr(info, "raw_cell", None) or ""
+        if cell.lstrip().startswith(("%%keras_check", "%keras_check")):
+            return
+        result = self._after_run(cell, outcome, captured, explicit=False)
+        if result is not None:
+            self._show(result, as_json=False)
+
+    def _end_capture(self) -> None:
+        stack, self._stack, self._captured = self._stack, None, None
+        if stack is not None:
+            try:
+                stack.close()
+            except Exception:
+                traceback.print_exc()
+
+    def close(self) -> None:
+        """Remove the event callbacks (``off`` and unload)."""
+        self._end_capture()
+        if self.auto:
+            for event, callback in (
+                ("pre_run_cell", self._pre_run_cell),
+                ("post_run_cell", self._post_run_cell),
+            ):
+                with suppress(ValueError):
+                    self.shell.events.unregister(event, callback)
+            self.auto = False
+
+
+MAGICS = CheckMagics

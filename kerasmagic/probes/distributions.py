@@ -1,0 +1,203 @@
+"""Installed distributions vs imported modules, duplicates, and declared-requirement conflicts."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import sys
+from dataclasses import dataclass, field
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+# distribution name -> top-level module it provides
+TRACKED: dict[str, str] = {
+    "tensorflow": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-intel": "tensorflow",
+    "tensorflow-macos": "tensorflow",
+    "tf-nightly": "tensorflow",
+    "keras": "keras",
+    "keras-nightly": "keras",
+    "tf-keras": "tf_keras",
+    "tf-keras-nightly": "tf_keras",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "torch": "torch",
+    "numpy": "numpy",
+    "protobuf": "google.protobuf",
+    "ml-dtypes": "ml_dtypes",
+    "h5py": "h5py",
+    "ipython": "IPython",
+    "ipykernel": "ipykernel",
+    "ipywidgets": "ipywidgets",
+}
+
+
+@dataclass
+class Install:
+    """One copy of a distribution found on ``sys.path``."""
+
+    version: str
+    location: str
+
+
+@dataclass
+class PackageState:
+    """A tracked package: what is installed (metadata) and what the running process imported."""
+
+    name: str
+    module: str
+    installed: str | None = None
+    location: str | None = None
+    imported: bool = False
+    imported_version: str | None = None
+    imported_file: str | None = None
+    installs: list[Install] = field(default_factory=list)
+    metadata_error: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        """Imported, and the installed version differs: the process runs the old code."""
+        if not (self.imported and self.installed and self.imported_version):
+            return False
+        return _same_version(self.installed, self.imported_version) is False
+
+    @property
+    def duplicated(self) -> bool:
+        return len({i.location for i in self.installs}) > 1
+
+
+@dataclass
+class Conflict:
+    """``package`` declares ``requirement`` and the installed ``dependency`` violates it."""
+
+    package: str
+    package_version: str
+    requirement: str
+    dependency: str
+    installed: str | None
+
+    @property
+    def fix_spec(self) -> str:
+        """The requirement of the dependency alone, e.g. ``keras>=2.15.0,<2.16``."""
+        req = Requirement(self.requirement)
+        return f"{req.name}{req.specifier}" if str(req.specifier) else req.name
+
+
+def _same_version(a: str, b: str) -> bool | None:
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return None if not (a and b) else a == b
+
+
+def _module_version(module: object) -> str | None:
+    version = getattr(module, "__version__", None)
+    if version is None:
+        version = getattr(getattr(module, "version", None), "VERSION", None)
+    return str(version) if version is not None else None
+
+
+def _installs(name: str) -> tuple[list[Install], list[md.Distribution], str | None]:
+    try:
+        dists = list(md.distributions(name=name))
+    except Exception as exc:  # corrupt metadata must not stop the report
+        return [], [], f"{type(exc).__name__}: {exc}"
+    found: list[Install] = []
+    error = None
+    for dist in dists:
+        try:
+            version = dist.version
+            if version is None:
+                raise ValueError("no Version field in METADATA")
+        except Exception as exc:
+            error = f"unreadable metadata: {type(exc).__name__}: {exc}"
+            continue
+        location = str(getattr(dist, "_path", "") or "")
+        found.append(Install(version=str(version), location=os.path.dirname(location) or location))
+    return found, dists, error
+
+
+def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
+    """The state of each tracked package that is installed or imported."""
+    states = []
+    for dist_name, module_name in (names or TRACKED).items():
+        installs, _, error = _installs(dist_name)
+        module = sys.modules.get(module_name)
+        if not installs and module is None and error is None:
+            continue
+        if (
+            not installs
+            and module is not None
+            and any(s.module == module_name and s.installed for s in states)
+        ):
+            continue  # an imported module already reported under its installed distribution
+        state = PackageState(name=dist_name, module=module_name, installs=installs)
+        state.metadata_error = error
+        if installs:
+            state.installed = installs[0].version
+            state.location = installs[0].location
+        if module is not None:
+            state.imported = True
+            state.imported_version = _module_version(module)
+            state.imported_file = getattr(module, "__file__", None)
+        states.append(state)
+    return states
+
+
+def installed_versions() -> dict[str, str]:
+    """``{canonical distribution name: version}`` of every distribution on ``sys.path`` (first wins)."""
+    versions: dict[str, str] = {}
+    for dist in md.distributions():
+        try:
+            name = dist.metadata["Name"]
+            version = dist.version
+        except Exception:
+            continue
+        if name and version:
+            versions.setdefault(canonicalize_name(name), str(version))
+    return versions
+
+
+def requirement_conflicts(
+    packages: list[str] | None = None, versions: dict[str, str] | None = None
+) -> list[Conflict]:
+    """Declared ``Requires-Dist`` of ``packages`` (default: the tracked ones) that the installed
+    versions violate. Extras' requirements are ignored; environment markers are evaluated here."""
+    versions = installed_versions() if versions is None else versions
+    conflicts = []
+    for pkg in packages or list(TRACKED):
+        key = canonicalize_name(pkg)
+        if key not in versions:
+            continue
+        try:
+            requires = md.requires(pkg) or []
+        except Exception:
+            continue
+        for line in requires:
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if req.marker is not None:
+                try:
+                    if not req.marker.evaluate({"extra": ""}):
+                        continue
+                except Exception:
+                    continue
+            dep = canonicalize_name(req.name)
+            have = versions.get(dep)
+            if have is None:
+                continue  # a missing dependency is pip's concern; we report what is installed
+            try:
+                ok = req.specifier.contains(Version(have), prereleases=True)
+            except InvalidVersion:
+                continue
+            if not ok:
+                conflicts.append(
+                    Conflict(key, versions[key], line.split(";")[0].strip(), dep, have)
+                )
+    return conflicts

@@ -1,0 +1,128 @@
+"""The interpreter and the host it runs in: how to install into it and how to restart it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+# How to restart, per host: the words of the host's own menu.
+RESTART_HINTS = {
+    "colab": "Runtime → Restart session",
+    "kaggle": "Run → Restart & clear cell outputs",
+    "vscode": "the Restart button of the notebook toolbar (or Ctrl+Shift+P → 'Jupyter: Restart Kernel')",
+    "jupyter": "Kernel → Restart Kernel",
+    "ipython": "exit IPython and start it again",
+    "python": "start the Python process again",
+}
+
+
+@dataclass
+class Interpreter:
+    """Facts about the running Python and the front end it serves."""
+
+    executable: str
+    version: str
+    implementation: str
+    platform: str
+    prefix: str
+    env_kind: str  # venv, conda, system
+    host: str  # colab, kaggle, vscode, jupyter, ipython, python
+    in_kernel: bool
+    pip_on_path: str | None
+    pip_python: str | None
+
+    @property
+    def install_prefix(self) -> str:
+        """How to call pip for *this* interpreter, from where the user types."""
+        if self.in_kernel or self.host in ("ipython",):
+            return "%pip install"
+        return f'"{self.executable}" -m pip install'
+
+    def install_command(self, *requirements: str) -> str:
+        quoted = " ".join(f'"{r}"' if any(c in r for c in "<>=!~; ") else r for r in requirements)
+        return f"{self.install_prefix} {quoted}"
+
+    @property
+    def restart_hint(self) -> str:
+        return RESTART_HINTS.get(self.host, RESTART_HINTS["python"])
+
+    @property
+    def pip_mismatch(self) -> bool:
+        """``pip`` on PATH installs into another Python than this one."""
+        if not self.pip_python:
+            return False
+        return _same_file(self.pip_python, self.executable) is False
+
+
+def _same_file(a: str, b: str) -> bool | None:
+    try:
+        return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
+    except OSError:
+        return None
+
+
+def env_kind() -> str:
+    if os.path.isdir(os.path.join(sys.prefix, "conda-meta")):
+        return "conda"
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):
+        return "venv"
+    return "system"
+
+
+def detect_host(shell: object | None = None) -> tuple[str, bool]:
+    """``(host, in_kernel)`` from the live process: modules, environment variables, shell class."""
+    env = os.environ
+    if shell is None and "IPython" in sys.modules:
+        shell = sys.modules["IPython"].get_ipython()
+    in_kernel = type(shell).__name__ == "ZMQInteractiveShell"
+    if "google.colab" in sys.modules or "COLAB_RELEASE_TAG" in env or "COLAB_GPU" in env:
+        return "colab", True
+    if "KAGGLE_KERNEL_RUN_TYPE" in env or "KAGGLE_URL_BASE" in env:
+        return "kaggle", True
+    if in_kernel and ("VSCODE_PID" in env or "VSCODE_CWD" in env or env.get("VSCODE_AGENT_FOLDER")):
+        return "vscode", True
+    if in_kernel:
+        return "jupyter", True
+    if shell is not None and type(shell).__name__ == "TerminalInteractiveShell":
+        return "ipython", False
+    return "python", False
+
+
+def _shebang_python(script: str) -> str | None:
+    try:
+        with open(script, "rb") as fh:
+            first = fh.readline(300).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    if not first.startswith("#!"):
+        return None
+    parts = first[2:].split()
+    if parts and parts[0].endswith("env") and len(parts) > 1:
+        return shutil.which(parts[1])
+    return parts[0] if parts else None
+
+
+def interpreter_facts(shell: object | None = None) -> Interpreter:
+    host, in_kernel = detect_host(shell)
+    pip = shutil.which("pip")
+    return Interpreter(
+        executable=sys.executable,
+        version=platform.python_version(),
+        implementation=platform.python_implementation(),
+        platform=platform.platform(terse=True),
+        prefix=sys.prefix,
+        env_kind=env_kind(),
+        host=host,
+        in_kernel=in_kernel,
+        pip_on_path=pip,
+        pip_python=_shebang_python(pip) if pip else None,
+    )
+
+
+def home_dir_writable() -> bool:
+    home = Path.home()
+    return os.access(home, os.W_OK)

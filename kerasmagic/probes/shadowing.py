@@ -1,0 +1,65 @@
+"""Local files and folders that shadow an installed package (``keras.py`` in the working folder)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+WATCHED = ("tensorflow", "keras", "tf_keras", "jax", "torch", "numpy", "tf", "google")
+
+
+@dataclass
+class Shadow:
+    module: str
+    path: str
+    imported: bool
+
+
+def _is_site_dir(path: str) -> bool:
+    parts = path.replace("\\", "/").split("/")
+    return "site-packages" in parts or "dist-packages" in parts
+
+
+def _candidate(entry: str, module: str) -> str | None:
+    for candidate in (
+        os.path.join(entry, module + ".py"),
+        os.path.join(entry, module, "__init__.py"),
+    ):
+        if os.path.isfile(candidate):
+            return (
+                candidate
+                if candidate.endswith(".py") and "__init__" not in candidate
+                else os.path.dirname(candidate)
+            )
+    return None
+
+
+def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
+    """Files on ``sys.path`` ahead of site-packages that ``import <module>`` would pick first."""
+    shadows = []
+    entries = [os.getcwd() if e == "" else e for e in sys.path]
+    for module in modules:
+        for entry in entries:
+            if _is_site_dir(entry) or not os.path.isdir(entry):
+                if _is_site_dir(entry):
+                    break  # site-packages reached: what follows is the installed package
+                continue
+            if module == "google":
+                continue  # namespace package; only the other names are single-owner
+            found = _candidate(entry, module)
+            if found is None:
+                continue
+            if module == "tf" and module not in sys.modules:
+                continue  # a local tf.py only matters when something imports it
+            live = sys.modules.get(module)
+            live_file = getattr(live, "__file__", None) or ""
+            shadows.append(
+                Shadow(
+                    module=module,
+                    path=found,
+                    imported=bool(live_file) and live_file.startswith(found),
+                )
+            )
+            break
+    return shadows

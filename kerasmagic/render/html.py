@@ -1,0 +1,69 @@
+"""Small HTML building blocks shared by every report view (escaped, self-contained styles)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+
+from kerasmagic.findings import Finding
+
+SEVERITY_COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#1565c0"}
+
+STYLE = """<style>
+.km-report{font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;line-height:1.4}
+.km-report table{border-collapse:collapse;margin:4px 0 10px 0}
+.km-report th,.km-report td{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
+.km-report th{background:rgba(127,127,127,.12)}
+.km-report code,.km-report pre{font-family:var(--jp-code-font-family,monospace);font-size:12px}
+.km-report pre{background:rgba(127,127,127,.10);padding:6px 8px;margin:4px 0;white-space:pre-wrap}
+.km-finding{border-left:4px solid;padding:4px 10px;margin:6px 0}
+.km-badge{display:inline-block;color:#fff;border-radius:3px;padding:0 6px;font-size:11px;margin-right:6px;text-transform:uppercase}
+.km-diff-add{color:#1b5e20}.km-diff-del{color:#b71c1c}
+.km-diff-cell{background:#fff3cd}
+</style>"""
+
+
+def esc(value: object) -> str:
+    return html.escape("" if value is None else str(value))
+
+
+def table(headers: Sequence[str], rows: Iterable[Sequence[object]], raw: bool = False) -> str:
+    """An HTML table; cells are escaped unless ``raw`` (then they must already be HTML)."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{c if raw else esc(c)}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def code(text: str) -> str:
+    return f"<pre><code>{esc(text)}</code></pre>"
+
+
+def finding(f: Finding) -> str:
+    colour = SEVERITY_COLOURS.get(f.severity, "#555")
+    parts = [
+        f'<div class="km-finding" style="border-color:{colour}">',
+        f'<span class="km-badge" style="background:{colour}">{esc(f.severity)}</span>',
+        f"<b>{esc(f.title)}</b> <small>[{esc(f.id)}]</small>",
+    ]
+    if f.cause:
+        parts.append(f"<div>{esc(f.cause)}</div>")
+    if f.versions:
+        parts.append(
+            "<div><small>Versions: "
+            + esc(", ".join(f"{k} {v}" for k, v in f.versions.items()))
+            + "</small></div>"
+        )
+    if f.fix:
+        parts.append(f"<div><b>Fix:</b> {esc(f.fix)}</div>")
+    if f.fix_code:
+        parts.append(code(f.fix_code))
+    if f.verify:
+        parts.append(f"<div><small><b>Verify:</b> {esc(f.verify)}</small></div>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def wrap(title: str, body: str) -> str:
+    return f'{STYLE}<div class="km-report"><h4 style="margin:4px 0">{esc(title)}</h4>{body}</div>'

@@ -1,0 +1,137 @@
+"""``EnvReport``: everything ``%keras_env`` knows, as one object with many views.
+
+Structure (also the JSON of ``python -m kerasmagic env --json``): ``python`` (interpreter facts and
+the install command for this kernel), ``packages`` (installed vs imported per package), ``keras``
+(what ``tf.keras`` is, backend, variables and their timing, GPUs), ``conflicts``, ``shadows``,
+``findings`` (ranked: error → warning → info), ``fresh_import`` (``--probe`` only).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from kerasmagic.findings import Finding
+from kerasmagic.probes.distributions import Conflict, PackageState
+from kerasmagic.probes.interpreter import Interpreter
+from kerasmagic.probes.keras_setup import KerasSetup
+from kerasmagic.probes.shadowing import Shadow
+
+ENV_VARS = (
+    "TF_USE_LEGACY_KERAS",
+    "KERAS_BACKEND",
+    "KERAS_HOME",
+    "TF_CPP_MIN_LOG_LEVEL",
+    "CUDA_VISIBLE_DEVICES",
+    "TF_ENABLE_ONEDNN_OPTS",
+)
+
+
+@dataclass
+class EnvReport:
+    """The live kernel's TF/Keras set-up and what is wrong with it."""
+
+    python: Interpreter
+    packages: list[PackageState]
+    keras: KerasSetup
+    conflicts: list[Conflict]
+    shadows: list[Shadow]
+    findings: list[Finding]
+    env_vars: dict[str, str | None]
+    versions: dict[str, str]
+    generated_at: str
+    kerasmagic_version: str
+    fresh_import: dict[str, Any] | None = None
+    problems: list[str] = field(default_factory=list)  # kerasmagic's own failures, said plainly
+
+    def to_dict(self) -> dict[str, Any]:
+        python = asdict(self.python)
+        python["install_command"] = self.python.install_command("PACKAGE")
+        python["restart_hint"] = self.python.restart_hint
+        return {
+            "kerasmagic": self.kerasmagic_version,
+            "generated_at": self.generated_at,
+            "python": python,
+            "packages": [
+                {**asdict(p), "stale": p.stale, "duplicated": p.duplicated} for p in self.packages
+            ],
+            "keras": asdict(self.keras),
+            "env_vars": self.env_vars,
+            "conflicts": [{**asdict(c), "fix_spec": c.fix_spec} for c in self.conflicts],
+            "shadows": [asdict(s) for s in self.shadows],
+            "findings": [f.to_dict() for f in self.findings],
+            "fresh_import": self.fresh_import,
+            "problems": self.problems,
+        }
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        from kerasmagic.render.env import env_mimebundle
+
+        return env_mimebundle(self)
+
+    def __str__(self) -> str:
+        from kerasmagic.render.env import env_to_text
+
+        return env_to_text(self)
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
+    """Probe the running interpreter (never importing TensorFlow here) and rank the findings."""
+    from kerasmagic import __version__
+    from kerasmagic.diagnosis import env_findings as ef
+    from kerasmagic.probes.distributions import package_states, requirement_conflicts
+    from kerasmagic.probes.interpreter import interpreter_facts
+    from kerasmagic.probes.keras_setup import keras_setup
+    from kerasmagic.probes.shadowing import find_shadows
+
+    problems: list[str] = []
+    interp = interpreter_facts(shell)
+    packages = package_states()
+    versions = {p.name: p.installed for p in packages if p.installed}
+    conflicts = requirement_conflicts(versions=_all_versions(problems))
+    setup = keras_setup(versions)
+    shadows = find_shadows()
+    fresh = None
+    if probe:
+        from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe
+
+        try:
+            fresh = run_probe("kerasmagic.probes.keras_setup", "measure_fresh_import")
+        except ProbeFailed as exc:
+            fresh = {"error": str(exc), "stderr": exc.stderr}
+    findings = ef.all_env_findings(
+        ef.stale_findings(packages, interp),
+        ef.conflict_findings(conflicts, interp),
+        ef.keras_findings(setup, versions, interp),
+        ef.shadow_findings(shadows, packages),
+        ef.interpreter_findings(interp, versions),
+    )
+    return EnvReport(
+        python=interp,
+        packages=packages,
+        keras=setup,
+        conflicts=conflicts,
+        shadows=shadows,
+        findings=findings,
+        env_vars={k: os.environ.get(k) for k in ENV_VARS},
+        versions=versions,
+        generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        kerasmagic_version=__version__,
+        fresh_import=fresh,
+        problems=problems,
+    )
+
+
+def _all_versions(problems: list[str]) -> dict[str, str]:
+    from kerasmagic.probes.distributions import installed_versions
+
+    try:
+        return installed_versions()
+    except Exception as exc:  # never let one broken distribution stop the report
+        problems.append(f"could not list installed distributions: {type(exc).__name__}: {exc}")
+        return {}
