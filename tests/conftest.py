@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -52,7 +53,9 @@ def run_python_json(code: str, **kwargs: Any) -> Any:
     """Run ``code`` (which prints one JSON document last) in a fresh process; return it parsed."""
     proc = run_python(code, **kwargs)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    last = proc.stdout.strip().splitlines()[-1]
+    # terminal escape codes (IPython 7 sets the window title) may precede the document
+    return json.loads(re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07", "", last))
 
 
 @pytest.fixture

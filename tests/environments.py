@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from conftest import ENV_NAME
 
-# tf_keras_is: what ``tf.keras`` resolves to — "keras3", "tf_keras" or "keras2-bundled"; None: no TF
+# tf_keras_is: what ``tf.keras`` resolves to — "keras3", "tf_keras" or "keras2"; None: no TF
 TF_KERAS_IS = {
     "tf221-k3": "keras3",
     "tf221-legacy": "tf_keras",
-    "tf215-k2": "keras2-bundled",
+    "tf215-k2": "keras2",
     "tf215-broken-k3": "keras3",
     "k3-jax": None,
     "bare": None,

@@ -141,10 +141,12 @@ def keras_findings(
                 Finding(
                     id="legacy-env-too-late",
                     severity="warning",
-                    title="TF_USE_LEGACY_KERAS changed after tf.keras was first used: no effect",
+                    title=f"TF_USE_LEGACY_KERAS is {setup.legacy_env!r} but tf.keras is already {setup.tf_keras_kind}: the variable was set too late",
                     cause=(
-                        f"TF_USE_LEGACY_KERAS is now {setup.legacy_env!r}, but TensorFlow resolves "
-                        "`tf.keras` once, at its first use, and it is already "
+                        "TensorFlow reads TF_USE_LEGACY_KERAS at `import tensorflow` (for "
+                        "`from tensorflow.keras import …` statements; it was "
+                        f"{'set' if setup.legacy_env_at_tf_import else 'unset'} then) and once more "
+                        "at the first use of `tf.keras`; both moments have passed: `tf.keras` is "
                         f"{setup.tf_keras_module} ({setup.tf_keras_kind})."
                     ),
                     fix=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
 import shutil
@@ -34,11 +35,21 @@ class Interpreter:
     in_kernel: bool
     pip_on_path: str | None
     pip_python: str | None
+    has_pip: bool = True
+    uv_on_path: str | None = None
 
     @property
     def install_prefix(self) -> str:
-        """How to call pip for *this* interpreter, from where the user types."""
-        if self.in_kernel or self.host in ("ipython",):
+        """How to install into *this* interpreter, from where the user types.
+
+        ``%pip`` runs ``sys.executable -m pip``: in an environment without pip (``uv venv``)
+        that fails, so uv is told which Python to install into instead."""
+        magic = self.in_kernel or self.host == "ipython"
+        if not self.has_pip and self.uv_on_path:
+            return f'{"!" if magic else ""}uv pip install --python "{self.executable}"'
+        if not self.has_pip:
+            return f'{"!" if magic else ""}"{self.executable}" -m ensurepip && "{self.executable}" -m pip install'
+        if magic:
             return "%pip install"
         return f'"{self.executable}" -m pip install'
 
@@ -120,6 +131,8 @@ def interpreter_facts(shell: object | None = None) -> Interpreter:
         in_kernel=in_kernel,
         pip_on_path=pip,
         pip_python=_shebang_python(pip) if pip else None,
+        has_pip=importlib.util.find_spec("pip") is not None,
+        uv_on_path=shutil.which("uv"),
     )
 
 

@@ -59,8 +59,18 @@ def read_keras_json() -> tuple[str | None, str | None]:
     return str(path), backend
 
 
-def kind_of_keras_module(name: str) -> str:
-    """Classify the module ``tf.keras`` resolved to by its name."""
+def kind_of_keras_module(name: str, file: str | None = None) -> str:
+    """Classify the module ``tf.keras`` resolved to, by its file (the name can be an alias such
+    as ``tensorflow.keras`` once a ``from tensorflow.keras import …`` ran) or else its name."""
+    path = (file or "").replace("\\", "/")
+    if "/tf_keras/" in path:
+        return "tf_keras"
+    if "/keras/_tf_keras/" in path or "/keras/src/" in path:
+        return "keras3"
+    if "/keras/api/" in path or "/keras/" in path and "/tensorflow/" not in path:
+        return "keras2"
+    if "/tensorflow/python/keras/" in path:
+        return "keras2"
     if name.startswith("tf_keras"):
         return "tf_keras"
     if name.startswith("keras._tf_keras") or name.startswith("keras.src") or name == "keras":
@@ -72,19 +82,21 @@ def kind_of_keras_module(name: str) -> str:
     return "unknown"
 
 
-def _loader_state(tf: types.ModuleType) -> tuple[bool | None, str | None]:
-    """(accessed?, module name) of ``tf.keras`` without resolving it."""
+def _loader_state(tf: types.ModuleType) -> tuple[bool | None, str | None, str | None]:
+    """(accessed?, module name, module file) of ``tf.keras`` without resolving it."""
     obj = tf.__dict__.get("keras")
     if obj is None:
-        return None, None
+        return None, None, None
     if type(obj).__name__ == "KerasLazyLoader":
         state = vars(obj)
         if not state.get("_tfll_initialized"):
-            return False, None
-        return True, state.get("__name__") or None
+            return False, None, None
+        name = state.get("__name__") or None
+        real = sys.modules.get(name) if name else None
+        return True, name, getattr(real, "__file__", None)
     if isinstance(obj, types.ModuleType):
-        return True, obj.__name__
-    return None, None
+        return True, obj.__name__, getattr(obj, "__file__", None)
+    return None, None, None
 
 
 def predict_tf_keras(
@@ -112,17 +124,17 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
     legacy_env = os.environ.get("TF_USE_LEGACY_KERAS")
     legacy_now = legacy_env in LEGACY_TRUE
     tf = sys.modules.get("tensorflow")
-    accessed, module_name = (None, None)
+    accessed, module_name, module_file = (None, None, None)
     at_import = None
     if tf is not None:
-        accessed, module_name = _loader_state(tf)
+        accessed, module_name, module_file = _loader_state(tf)
         flag = tf.__dict__.get("_tf_uses_legacy_keras")
         at_import = bool(flag) if flag is not None else None
     tf_version = versions.get("tensorflow") or versions.get("tf-nightly")
     predicted = True
     kind = None
     if module_name:
-        kind = kind_of_keras_module(module_name)
+        kind = kind_of_keras_module(module_name, module_file)
         predicted = False
     elif tf_version:
         kind = predict_tf_keras(
@@ -204,7 +216,9 @@ def measure_fresh_import() -> dict[str, object]:
 
             out["tensorflow"] = tf.__version__
             out["tf_keras_module"] = tf.keras.__name__
-            out["tf_keras_kind"] = kind_of_keras_module(tf.keras.__name__)
+            out["tf_keras_kind"] = kind_of_keras_module(
+                tf.keras.__name__, getattr(tf.keras, "__file__", None)
+            )
             out["tf_keras_version"] = (
                 getattr(tf.keras, "__version__", None)
                 or getattr(tf.keras, "version", lambda: None)()

@@ -1,0 +1,267 @@
+"""%keras_env / `python -m kerasmagic env`: facts compared with what each real environment holds."""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import ENV_NAME, run_python, run_python_json
+from environments import HAS_TF, TF_KERAS_IS, here
+
+HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "torch", "ipywidgets")
+
+
+def cli_env(*args: str, cwd: str | None = None, env: dict[str, str] | None = None) -> dict:
+    full = dict(os.environ, **(env or {}))
+    proc = subprocess.run(
+        [sys.executable, "-m", "kerasmagic", "env", "--json", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=full,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def test_import_kerasmagic_imports_no_heavy_module():
+    proc = run_python(
+        "import kerasmagic, kerasmagic.extension", env={"PYTHONPROFILEIMPORTTIME": "1"}
+    )
+    assert proc.returncode == 0, proc.stderr
+    imported = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in proc.stderr.splitlines()
+        if "|" in line
+    }
+    assert "kerasmagic" in imported
+    assert not imported & set(HEAVY), imported & set(HEAVY)
+
+
+def test_loading_the_extension_imports_no_heavy_module():
+    out = run_python_json(
+        """
+        import json, sys
+        from IPython.testing.globalipapp import start_ipython
+        shell = start_ipython()
+        before = set(sys.modules)
+        shell.run_line_magic("load_ext", "kerasmagic")
+        new = sorted({m.split(".")[0] for m in set(sys.modules) - before})
+        print(json.dumps(new))
+        """
+    )
+    assert not set(out) & set(HEAVY), out
+
+
+def test_env_json_matches_installed_metadata():
+    report = cli_env()
+    assert report["python"]["executable"] == sys.executable
+    assert report["python"]["version"].startswith(f"{sys.version_info[0]}.{sys.version_info[1]}")
+    by_name = {p["name"]: p for p in report["packages"]}
+    for name in ("tensorflow", "keras", "tf-keras", "jax", "numpy", "protobuf", "ipython"):
+        try:
+            version = md.version(name)
+        except md.PackageNotFoundError:
+            assert name not in by_name or not by_name[name]["installed"]
+            continue
+        assert by_name[name]["installed"] == version
+        assert by_name[name]["imported"] is False  # the CLI imports nothing it reports on
+    assert set(report) >= {
+        "python",
+        "packages",
+        "keras",
+        "conflicts",
+        "shadows",
+        "findings",
+        "env_vars",
+    }
+    for finding in report["findings"]:
+        assert finding["severity"] in ("error", "warning", "info")
+        assert finding["title"] and (finding["fix"] or finding["fix_code"])
+
+
+def test_tf_keras_prediction_matches_a_real_import():
+    report = cli_env("--probe")
+    expected = here(TF_KERAS_IS, "unknown")
+    assert report["keras"]["tf_keras_kind"] == (
+        expected if ENV_NAME != "local" else report["keras"]["tf_keras_kind"]
+    )
+    fresh = report["fresh_import"]
+    if HAS_TF.get(ENV_NAME):
+        measured = run_python_json(
+            """
+            import json, tensorflow as tf
+            print(json.dumps({"name": tf.keras.__name__, "file": tf.keras.__file__}))
+            """
+        )
+        assert fresh["tf_keras_module"] == measured["name"]
+        # what was predicted without importing equals what a fresh import gives
+        assert fresh["tf_keras_kind"] == report["keras"]["tf_keras_kind"]
+    elif ENV_NAME != "local":
+        assert "tensorflow" not in fresh
+
+
+@pytest.mark.envs("tf215-broken-k3")
+def test_keras3_over_tf215_is_reported_with_the_pip_line():
+    report = cli_env()
+    ids = [f["id"] for f in report["findings"]]
+    assert "keras3-over-old-tf" in ids and "dependency-conflict" in ids
+    over = next(f for f in report["findings"] if f["id"] == "keras3-over-old-tf")
+    requirement = next(r for r in md.requires("tensorflow") if r.startswith("keras"))
+    assert over["severity"] == "error"
+    assert "keras" in over["fix_code"] and "2.16" in over["fix_code"], over["fix_code"]
+    assert "2.16" in requirement  # the fix follows TensorFlow's own declared range
+    assert over["versions"] == {
+        "tensorflow": md.version("tensorflow"),
+        "keras": md.version("keras"),
+    }
+
+
+@pytest.mark.envs("tf221-k3", "tf221-legacy", "tf215-k2", "colab")
+def test_legacy_variable_timing_is_measured_not_guessed():
+    """Set after `import tensorflow`: the report says the two moments; then compare with reality."""
+    out = run_python_json(
+        """
+        import json, os
+        os.environ.pop("TF_USE_LEGACY_KERAS", None)
+        import tensorflow as tf
+        from kerasmagic.report import build_env_report
+        os.environ["TF_USE_LEGACY_KERAS"] = "1"
+        before = build_env_report()
+        try:
+            name, file = tf.keras.__name__, tf.keras.__file__
+        except Exception as exc:
+            name, file = f"{type(exc).__name__}: {exc}", None
+        after = build_env_report()
+        print(json.dumps({
+            "before": [f.id for f in before.findings], "before_kind": before.keras.tf_keras_kind,
+            "accessed_before": before.keras.tf_keras_accessed,
+            "after_kind": after.keras.tf_keras_kind, "after_accessed": after.keras.tf_keras_accessed,
+            "name": name, "file": file, "has_tf_keras": __import__("importlib").util.find_spec("tf_keras") is not None,
+        }))
+        """,
+        env={"TF_USE_LEGACY_KERAS": ""},
+    )
+    assert out["accessed_before"] is False
+    assert "legacy-env-split" in out["before"]
+    if out["has_tf_keras"]:
+        assert out["name"].startswith("tf_keras")  # still effective: read at first access
+        assert out["before_kind"] == "tf_keras" == out["after_kind"]
+        assert out["after_accessed"] is True
+    else:
+        assert out["before_kind"] == "broken"
+
+
+def test_shadowing_file_in_working_directory_is_reported(tmp_path: Path):
+    (tmp_path / "keras.py").write_text("raise ImportError('this is not keras')\n")
+    report = cli_env(cwd=str(tmp_path))
+    shadows = [f for f in report["findings"] if f["id"] == "shadowing-file"]
+    assert shadows and str(tmp_path / "keras.py") in shadows[0]["title"]
+
+
+def _fake_dist(root: Path, name: str, version: str, metadata: str | None = None) -> None:
+    """A real (tiny) installed distribution: a module plus its .dist-info, as pip lays it out."""
+    (root / f"{name}.py").write_text(f"__version__ = {version!r}\n")
+    info = root / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        metadata
+        if metadata is not None
+        else f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    )
+
+
+def test_installed_vs_imported_drift_after_upgrade(tmp_path: Path):
+    out = run_python_json(
+        f"""
+        import json, shutil, sys
+        from pathlib import Path
+        root = Path({str(tmp_path)!r})
+        sys.path.insert(0, str(root))
+        (root / "kmdrift.py").write_text("__version__ = '1.0'\\n")
+        info = root / "kmdrift-1.0.dist-info"; info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\\nName: kmdrift\\nVersion: 1.0\\n")
+        import kmdrift
+        from kerasmagic.probes.distributions import package_states
+        before = package_states({{"kmdrift": "kmdrift"}})[0]
+        # the upgrade, as pip does it: new files, new dist-info, the old module still imported
+        shutil.rmtree(info); (root / "kmdrift.py").write_text("__version__ = '2.0'\\n")
+        info2 = root / "kmdrift-2.0.dist-info"; info2.mkdir()
+        (info2 / "METADATA").write_text("Metadata-Version: 2.1\\nName: kmdrift\\nVersion: 2.0\\n")
+        import importlib; importlib.invalidate_caches()
+        after = package_states({{"kmdrift": "kmdrift"}})[0]
+        from kerasmagic.diagnosis.env_findings import stale_findings
+        from kerasmagic.probes.interpreter import interpreter_facts
+        f = stale_findings([after], interpreter_facts())
+        print(json.dumps([before.stale, after.stale, after.installed, after.imported_version,
+                          [x.fix for x in f]]))
+        """
+    )
+    assert out[0] is False and out[1] is True
+    assert out[2:4] == ["2.0", "1.0"]
+    assert out[4] and "Restart" in out[4][0] or "restart" in out[4][0].lower()
+
+
+def test_corrupt_metadata_is_survived(tmp_path: Path):
+    _fake_dist(tmp_path, "kmbroken", "1.0", metadata="this is not metadata\x00")
+    out = run_python_json(
+        f"""
+        import json, sys
+        sys.path.insert(0, {str(tmp_path)!r})
+        from kerasmagic.probes.distributions import package_states, installed_versions
+        from kerasmagic.report import build_env_report
+        states = package_states({{"kmbroken": "kmbroken"}})
+        build_env_report()
+        print(json.dumps([(s.installed, s.metadata_error) for s in states]))
+        """
+    )
+    assert all(installed is None or error is None for installed, error in out)
+
+
+def test_tensorflow_whose_import_raises_is_reported_by_probe(tmp_path: Path):
+    pkg = tmp_path / "tensorflow"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(
+        "raise RuntimeError('DLL load failed: simulated broken build')\n"
+    )
+    report = cli_env("--probe", env={"PYTHONPATH": str(tmp_path)})
+    assert "RuntimeError" in report["fresh_import"].get("tensorflow_error", "")
+    assert any(f["id"] == "shadowing-file" for f in report["findings"])
+
+
+def test_magic_json_usage_and_unload(ipshell, capsys):
+    ipshell.run_line_magic("keras_env", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert data["python"]["executable"] == sys.executable
+    ipshell.run_line_magic("load_ext", "kerasmagic")  # twice: harmless
+    assert "keras_env" in ipshell.magics_manager.magics["line"]
+    result = ipshell.run_cell("%keras_env --no-such-flag")
+    assert result.error_in_exec is None or type(result.error_in_exec).__name__ == "UsageError"
+    report = ipshell.run_line_magic("keras_env", "-o")
+    assert report.to_dict()["python"]["executable"] == sys.executable
+    ipshell.run_line_magic("unload_ext", "kerasmagic")
+    for kind in ("line", "cell"):
+        assert not any(n.startswith("keras_") for n in ipshell.magics_manager.magics[kind])
+    ipshell.run_line_magic("load_ext", "kerasmagic")
+
+
+def test_report_views_carry_the_same_findings():
+    from kerasmagic.report import build_env_report
+
+    report = build_env_report()
+    bundle = report._repr_mimebundle_()
+    assert set(bundle) >= {"text/plain", "text/html", "application/json"}
+    for f in report.findings:
+        assert f.title in bundle["text/plain"]
+        assert f.id in bundle["text/html"]
+    assert bundle["application/json"]["findings"] == json.loads(
+        json.dumps([f.to_dict() for f in report.findings])
+    )
+    assert textwrap.dedent(bundle["text/plain"]).startswith("kerasmagic")
