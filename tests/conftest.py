@@ -37,15 +37,20 @@ def env_name() -> str:
     return ENV_NAME
 
 
-def run_python(code: str, *, env: dict[str, str] | None = None, cwd: str | None = None,
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_python(
+    code: str, *, env: dict[str, str] | None = None, cwd: str | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run ``code`` in a fresh process of this interpreter (the way kerasmagic's --probe does)."""
     full_env = dict(os.environ)
     if env:
         full_env.update(env)
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
-        capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd,
+        timeout=timeout,
     )
 
 

@@ -17,8 +17,13 @@ TF_KERAS_IS = {
 HAS_TF = {name: kind is not None for name, kind in TF_KERAS_IS.items()}
 HAS_KERAS = {**HAS_TF, "k3-jax": True}
 KERAS_MAJOR = {
-    "tf221-k3": 3, "tf221-legacy": 3, "tf215-k2": 2, "tf215-broken-k3": 3,
-    "k3-jax": 3, "bare": None, "colab": 3,
+    "tf221-k3": 3,
+    "tf221-legacy": 3,
+    "tf215-k2": 2,
+    "tf215-broken-k3": 3,
+    "k3-jax": 3,
+    "bare": None,
+    "colab": 3,
 }
 
 

@@ -122,6 +122,8 @@ class CheckMagics(Magics):
     def _after_run(self, cell: str, outcome: Any, captured: Any, *, explicit: bool) -> Any:
         """Diagnose a failure, or look for silent traps after a success. Never raises."""
         exc = getattr(outcome, "error_in_exec", None)
+        if exc is not None and not isinstance(exc, Exception):
+            return None  # KeyboardInterrupt, SystemExit: the user's own stop, nothing to explain
         try:
             if exc is not None:
                 if not explicit and not is_keras_related(exc, cell):
@@ -159,7 +161,9 @@ class CheckMagics(Magics):
             self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
         except Exception:
             _internal_failure("placing the corrected cell")
-        print("kerasmagic: corrected cell (also placed in the notebook where the front end allows):")
+        print(
+            "kerasmagic: corrected cell (also placed in the notebook where the front end allows):"
+        )
         print(fixed)
 
     # -- the global mode --------------------------------------------------------------------

@@ -1,0 +1,141 @@
+"""%%keras_check and %keras_check on|off driven through a real IPython shell."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from environments import HAS_TF, here
+
+FAILING_IMPORT = "import tf\n"  # the alias used as a module name: fails in every environment
+
+
+def run(shell, cell: str):
+    return shell.run_cell(cell, store_history=True)
+
+
+def test_failing_cell_shows_traceback_then_diagnosis(ipshell, capsys):
+    run(ipshell, "%%keras_check\n" + FAILING_IMPORT)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "ModuleNotFoundError" in text and "No module named 'tf'" in text
+    assert "kerasmagic" in text.lower()
+    # the user's traceback comes first, the diagnosis after it
+    assert text.index("No module named 'tf'") < text.lower().rindex("kerasmagic")
+    assert isinstance(sys.last_value, ModuleNotFoundError)  # what %debug inspects
+
+
+def test_cell_runs_in_the_user_namespace(ipshell, capsys):
+    run(ipshell, "%%keras_check\nanswer = 41 + 1\nprint('printed', answer)")
+    assert ipshell.user_ns["answer"] == 42
+    assert "printed 42" in capsys.readouterr().out
+
+
+def test_lint_does_not_run_the_cell(ipshell, capsys):
+    ipshell.user_ns.pop("not_run", None)
+    run(ipshell, "%%keras_check --lint\nnot_run = 1\n")
+    assert "not_run" not in ipshell.user_ns
+
+
+def test_json_result(ipshell, capsys):
+    run(ipshell, "%%keras_check --json\n" + FAILING_IMPORT)
+    out = capsys.readouterr().out
+    data = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    assert data["ok"] is False
+    assert data["error_type"] == "ModuleNotFoundError"
+    assert "tf" in data["error_message"]
+    assert isinstance(data["suggestions"], list)
+
+
+@pytest.mark.skipif(not here(HAS_TF, False), reason="the fix `import tensorflow as tf` needs TF")
+def test_fix_puts_the_corrected_cell_in_the_notebook(ipshell, capsys):
+    ipshell.rl_next_input = None
+    run(ipshell, "%%keras_check --fix\nimport tf\nprint(tf.__version__)\n")
+    out = capsys.readouterr().out
+    assert "import tensorflow as tf" in out
+    assert ipshell.rl_next_input and "import tensorflow as tf" in ipshell.rl_next_input
+
+
+def test_keyboard_interrupt_and_broken_str_keep_the_shell_alive(ipshell, capsys):
+    run(ipshell, "%%keras_check\nraise KeyboardInterrupt\n")
+    run(
+        ipshell,
+        "%%keras_check\nclass Weird(ImportError):\n    def __str__(self):\n"
+        "        raise RuntimeError('no str')\nraise Weird()\n",
+    )
+    text = "".join(capsys.readouterr())
+    assert "KeyboardInterrupt" in text and "Weird" in text
+    result = run(ipshell, "ok_after = 1")
+    assert result.success and ipshell.user_ns["ok_after"] == 1
+
+
+def test_unknown_mode_is_a_usage_error(ipshell, capsys):
+    result = run(ipshell, "%keras_check sideways")
+    assert type(result.error_in_exec).__name__ == "UsageError" or "unknown mode" in "".join(
+        capsys.readouterr()
+    )
+
+
+def host_note_handler(shell, etype, value, tb, tb_offset=None):
+    """A host handler like Colab's: show the traceback, then append a note."""
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+    print("HOST NOTE: use !pip to install missing packages")
+
+
+def test_global_mode_coexists_with_a_hosts_custom_exception_handler(capsys):
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.set_custom_exc((ImportError,), host_note_handler)
+    try:
+        before = list(shell.events.callbacks["post_run_cell"])
+        shell.run_line_magic("load_ext", "kerasmagic")
+        shell.run_line_magic("keras_check", "on")
+        capsys.readouterr()
+        run(shell, FAILING_IMPORT)
+        on = "".join(capsys.readouterr())
+        assert "HOST NOTE" in on and "No module named 'tf'" in on
+        assert "kerasmagic" in on.lower()  # the diagnosis, beside the host's note
+
+        run(shell, "%%keras_check\n" + FAILING_IMPORT)
+        both = "".join(capsys.readouterr())
+        assert "HOST NOTE" in both and both.lower().count("kerasmagic") >= 1
+
+        shell.run_line_magic("keras_check", "off")
+        capsys.readouterr()
+        run(shell, FAILING_IMPORT)
+        off = "".join(capsys.readouterr())
+        assert "HOST NOTE" in off and "kerasmagic" not in off.lower()
+
+        shell.run_line_magic("keras_check", "on")
+        shell.run_line_magic("unload_ext", "kerasmagic")
+        assert list(shell.events.callbacks["post_run_cell"]) == before
+        assert shell.custom_exceptions == (ImportError,)
+        capsys.readouterr()
+        run(shell, FAILING_IMPORT)
+        after = "".join(capsys.readouterr())
+        assert "HOST NOTE" in after and "kerasmagic" not in after.lower()
+    finally:
+        shell.set_custom_exc((), None)
+
+
+def test_load_unload_many_times_leaves_nothing_behind():
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    shell.run_line_magic(
+        "unload_ext", "kerasmagic"
+    ) if "kerasmagic" in shell.extension_manager.loaded else None
+    events = {k: list(v) for k, v in shell.events.callbacks.items()}
+    custom = shell.custom_exceptions
+    for _ in range(100):
+        shell.run_line_magic("load_ext", "kerasmagic")
+        shell.run_line_magic("keras_check", "on")
+        shell.run_line_magic("unload_ext", "kerasmagic")
+    assert {k: list(v) for k, v in shell.events.callbacks.items()} == events
+    assert shell.custom_exceptions == custom
+    assert not any(n.startswith("keras_") for n in shell.magics_manager.magics["line"])
+    from kerasmagic import extension
+
+    assert not extension.is_loaded(shell)

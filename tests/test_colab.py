@@ -1,0 +1,87 @@
+"""Colab as it is: installing kerasmagic changes no installed distribution (issue: Colab)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+from envs import COLAB_PINS  # noqa: E402
+
+pytestmark = pytest.mark.envs("colab")
+
+
+def freeze(python: Path) -> dict[str, str]:
+    out = subprocess.run(
+        [str(python), "-m", "pip", "list", "--format=freeze", "--disable-pip-version-check"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(line.split("==", 1) for line in out.splitlines() if "==" in line)
+
+
+@pytest.fixture(scope="module")
+def fresh_colab(tmp_path_factory) -> Path:
+    """A new environment with Colab's pins (and pip, as Colab has), made with uv."""
+    uv = shutil.which("uv")
+    if uv is None:
+        pytest.fail("uv is needed to build a fresh Colab-like environment (pip install uv)")
+    venv = tmp_path_factory.mktemp("colab") / "venv"
+    subprocess.run([uv, "venv", "-q", "--seed", "--python", sys.executable, str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "-q", "--python", str(python), *COLAB_PINS], check=True)
+    return python
+
+
+@pytest.mark.parametrize(
+    "install_args",
+    [
+        pytest.param(
+            ["--no-deps", str(ROOT)], id="readme-colab-line"
+        ),  # %pip install -q --no-deps kerasmagic
+        pytest.param([f"{ROOT}[widgets]"], id="with-widgets-extra-and-deps"),
+    ],
+)
+def test_installing_kerasmagic_changes_no_installed_version(fresh_colab: Path, install_args):
+    before = freeze(fresh_colab)
+    subprocess.run(
+        [
+            str(fresh_colab),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            *install_args,
+        ],
+        check=True,
+    )
+    after = freeze(fresh_colab)
+    changed = {k: (v, after.get(k)) for k, v in before.items() if after.get(k) != v}
+    assert not changed, changed
+    assert set(after) - set(before) <= {"kerasmagic"} and "kerasmagic" in after
+    proc = subprocess.run(
+        [
+            str(fresh_colab),
+            "-c",
+            "import kerasmagic, IPython, ipywidgets; print(IPython.__version__, ipywidgets.__version__)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.split() == ["7.34.0", "7.7.1"]
+
+
+def test_this_environment_is_colabs():
+    import importlib.metadata as md
+
+    pins = dict(p.split("==") for p in COLAB_PINS)
+    for name in ("ipython", "ipykernel", "ipywidgets", "tensorflow", "keras", "tf_keras", "numpy"):
+        assert md.version(name) == pins[name], name
