@@ -77,10 +77,10 @@ def conflict_findings(conflicts: list[Conflict], interp: Interpreter) -> list[Fi
             Finding(
                 id="dependency-conflict",
                 severity="error" if heavy else "warning",
-                title=f"{c.package} {c.package_version} requires {c.requirement}, but {c.dependency} {c.installed} is installed",
+                title=f"{c.package} {c.package_version} requires {c.fix_spec}, but {c.dependency} {c.installed} is installed",
                 cause=(
                     f"The installed {c.dependency} {c.installed} is outside what {c.package} "
-                    f"{c.package_version} declares ({c.requirement}). Usually a later `pip install` "
+                    f"{c.package_version} declares ({c.fix_spec}). Usually a later `pip install` "
                     "of another package replaced it."
                 ),
                 fix="Install a version inside the declared range, then restart the runtime.",
@@ -103,10 +103,12 @@ def keras_findings(
     catalogue_versions = dict(versions)
 
     if tf and keras and entry("keras3-over-old-tf").applies_to(versions):
-        f = _from_catalogue(
-            "keras3-over-old-tf", catalogue_versions, tf_requires=f"<{_minor(tf)}.99"
+        wanted = (
+            _declared_requirement("tensorflow", "keras")
+            or f"keras>={_minor(tf)},<{_next_minor(tf)}"
         )
-        f.fix_code = interp.install_command(f"keras>={_minor(tf)},<{_next_minor(tf)}")
+        f = _from_catalogue("keras3-over-old-tf", catalogue_versions, tf_requires=wanted)
+        f.fix_code = interp.install_command(wanted)
         f.restart_needed = True
         out.append(f)
 
@@ -334,5 +336,17 @@ def interpreter_findings(interp: Interpreter, versions: dict[str, str]) -> list[
     return out
 
 
+# A specific finding that already explains a generic dependency conflict: (finding id, package, dep)
+EXPLAINS_CONFLICT = {("keras3-over-old-tf", "tensorflow", "keras")}
+
+
 def all_env_findings(*groups: list[Finding]) -> list[Finding]:
-    return ranked([f for g in groups for f in g])
+    """Every finding once, ranked; a generic conflict is dropped where a specific finding says it."""
+    findings = [f for g in groups for f in g]
+    explained = {(pkg, dep) for f in findings for fid, pkg, dep in EXPLAINS_CONFLICT if f.id == fid}
+    kept = [
+        f
+        for f in findings
+        if not (f.id == "dependency-conflict" and tuple(f.versions)[:2] in explained)
+    ]
+    return ranked(kept)
