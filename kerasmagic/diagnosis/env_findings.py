@@ -47,6 +47,10 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
     out = []
     stale = [p for p in packages if p.stale]
     for p in stale:
+        modules = stale_modules(p.module)
+        shown = ", ".join(modules[:8]) + (
+            f" and {len(modules) - 8} more" if len(modules) > 8 else ""
+        )
         out.append(
             Finding(
                 id="installed-differs-from-imported",
@@ -56,7 +60,7 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
                     f"{p.name} was upgraded or downgraded (to {p.installed}) after this process had "
                     f"imported {p.imported_version}. Python keeps the imported modules: this kernel "
                     f"still runs {p.imported_version}, and mixing it with newly imported modules fails "
-                    "in confusing ways."
+                    f"in confusing ways. Stale modules in this process ({len(modules)}): {shown}."
                 ),
                 fix=f"Restart the runtime ({interp.restart_hint}) so the installed version is used.",
                 versions={
@@ -67,6 +71,14 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
             )
         )
     return out
+
+
+def stale_modules(top: str) -> list[str]:
+    """Names of the loaded modules of package ``top`` (the ones a restart would reload)."""
+    import sys
+
+    prefix = top + "."
+    return sorted(m for m in list(sys.modules) if m == top or m.startswith(prefix))
 
 
 def conflict_findings(conflicts: list[Conflict], interp: Interpreter) -> list[Finding]:
