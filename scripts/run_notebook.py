@@ -1,0 +1,214 @@
+"""Execute a notebook in a real Jupyter kernel and print what every cell showed.
+
+    python scripts/run_notebook.py NOTEBOOK [--html OUT] [--ipynb OUT] [--timeout SECONDS]
+
+The kernel is ``python3`` of the interpreter running this script (jupyter_client starts
+``sys.executable -m ipykernel_launcher``), so ``python scripts/envs.py run tf221-k3 -- python
+scripts/run_notebook.py notebooks/quickstart.ipynb`` runs the notebook in that environment.
+Cells that show an error without failing (``%%keras_check``) do not stop the run; a cell whose
+execution really failed is reported and makes the exit status 1, unless it is tagged
+``raises-exception``. ``--html`` writes an executed, rendered copy (nbconvert's HTML exporter when
+nbconvert is installed, else a plain built-in rendering).
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import json
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
+
+
+@dataclass
+class CellRun:
+    """One executed code cell: its index, source, outputs and the kernel's reply status."""
+
+    index: int
+    source: str
+    outputs: list[dict[str, Any]]
+    status: str
+    tags: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> bool:
+        """The cell's execution failed (not merely displayed an error) and was not expected to."""
+        return self.status == "error" and "raises-exception" not in self.tags
+
+
+@dataclass
+class NotebookRun:
+    """An executed notebook: the nbformat node (outputs filled in) and one ``CellRun`` per code cell."""
+
+    path: Path
+    notebook: Any
+    cells: list[CellRun]
+    seconds: float
+
+    @property
+    def failed(self) -> list[CellRun]:
+        return [c for c in self.cells if c.failed]
+
+
+def strip_ansi(text: str) -> str:
+    return ANSI.sub("", text)
+
+
+def output_text(output: dict[str, Any]) -> str:
+    """The text a reader sees for one output (plain-text view, tracebacks without colour codes)."""
+    kind = output.get("output_type")
+    if kind == "stream":
+        return strip_ansi(output.get("text", ""))
+    if kind == "error":
+        return strip_ansi("\n".join(output.get("traceback") or [])) or (
+            f"{output.get('ename')}: {output.get('evalue')}"
+        )
+    data = output.get("data", {})
+    if "text/plain" in data:
+        text = data["text/plain"]
+        return strip_ansi(text if isinstance(text, str) else "".join(text))
+    return f"[{', '.join(sorted(data))}]"
+
+
+def execute(path: str | Path, *, timeout: int = 600, cwd: str | Path | None = None) -> NotebookRun:
+    """Run every cell of ``path`` in a fresh ``python3`` kernel of this interpreter."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    nb = nbformat.read(path, as_version=4)
+    replies: dict[int, tuple[str, float]] = {}
+    started: dict[int, float] = {}
+
+    def on_start(cell: Any, cell_index: int, **_: Any) -> None:
+        started[cell_index] = time.perf_counter()
+
+    def on_executed(cell: Any, cell_index: int, execute_reply: dict[str, Any], **_: Any) -> None:
+        status = (execute_reply or {}).get("content", {}).get("status", "ok")
+        replies[cell_index] = (status, time.perf_counter() - started.get(cell_index, 0.0))
+
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(cwd or path.parent)}},
+        on_cell_start=on_start,
+        on_cell_executed=on_executed,
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    cells = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        status, took = replies.get(index, ("not run", 0.0))
+        cells.append(
+            CellRun(
+                index=index,
+                source=cell.source,
+                outputs=[dict(o) for o in cell.get("outputs", [])],
+                status=status,
+                tags=list(cell.get("metadata", {}).get("tags", [])),
+                seconds=took,
+            )
+        )
+    return NotebookRun(path=path, notebook=nb, cells=cells, seconds=seconds)
+
+
+def print_run(run: NotebookRun, stream: Any = sys.stdout) -> None:
+    """Print each code cell's source head and its text outputs."""
+    for cell in run.cells:
+        first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
+        flag = "  ** FAILED **" if cell.failed else ""
+        print(f"--- cell {cell.index} ({cell.seconds:.1f} s): {first}{flag}", file=stream)
+        for output in cell.outputs:
+            text = output_text(output).rstrip("\n")
+            if text:
+                print(text, file=stream)
+    print(
+        f"=== {run.path}: {len(run.cells)} code cells in {run.seconds:.1f} s; "
+        f"{len(run.failed)} failed",
+        file=stream,
+    )
+
+
+def to_html(run: NotebookRun) -> str:
+    """A rendered copy: nbconvert's HTML exporter if installed, else a plain rendering."""
+    try:
+        from nbconvert import HTMLExporter
+    except ImportError:
+        return _plain_html(run)
+    body, _ = HTMLExporter().from_notebook_node(run.notebook)
+    return body
+
+
+def _plain_html(run: NotebookRun) -> str:
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>",
+        f"<title>{html.escape(run.path.name)}</title>",
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}"
+        "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}"
+        ".in{border-left:3px solid #4a7;} .err{background:#fdeaea}</style></head><body>",
+    ]
+    for cell in run.notebook.cells:
+        if cell.cell_type == "markdown":
+            parts.append(f"<div class='md'><pre>{html.escape(cell.source)}</pre></div>")
+            continue
+        if cell.cell_type != "code":
+            continue
+        parts.append(f"<pre class='in'>{html.escape(cell.source)}</pre>")
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "text/html" in data:
+                parts.append(f"<div>{data['text/html']}</div>")
+            else:
+                css = " class='err'" if output.get("output_type") == "error" else ""
+                parts.append(f"<pre{css}>{html.escape(output_text(output))}</pre>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("notebook")
+    parser.add_argument("--html", metavar="OUT", help="write an executed, rendered HTML copy")
+    parser.add_argument("--ipynb", metavar="OUT", help="write the executed notebook")
+    parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary instead")
+    args = parser.parse_args(argv)
+    run = execute(args.notebook, timeout=args.timeout)
+    if args.json:
+        summary = {
+            "notebook": str(run.path),
+            "python": sys.executable,
+            "seconds": round(run.seconds, 1),
+            "cells": [
+                {"index": c.index, "status": c.status, "seconds": round(c.seconds, 2)}
+                for c in run.cells
+            ],
+            "failed": [c.index for c in run.failed],
+        }
+        print(json.dumps(summary, indent=2))
+    else:
+        print_run(run)
+    if args.ipynb:
+        import nbformat
+
+        nbformat.write(run.notebook, args.ipynb)
+    if args.html:
+        Path(args.html).write_text(to_html(run), encoding="utf-8")
+        print(f"wrote {args.html}", file=sys.stderr)
+    return 1 if run.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
