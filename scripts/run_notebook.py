@@ -77,8 +77,20 @@ def output_text(output: dict[str, Any]) -> str:
     return f"[{', '.join(sorted(data))}]"
 
 
-def execute(path: str | Path, *, timeout: int = 600, cwd: str | Path | None = None) -> NotebookRun:
-    """Run every cell of ``path`` in a fresh ``python3`` kernel of this interpreter."""
+def execute(
+    path: str | Path,
+    *,
+    timeout: int = 600,
+    cwd: str | Path | None = None,
+    kernel_stderr: bool = False,
+) -> NotebookRun:
+    """Run every cell of ``path`` in a fresh ``python3`` kernel of this interpreter.
+
+    The kernel process's own stdout/stderr (start-up and shutdown logs; cell output reaches the
+    notebook through ipykernel anyway) are discarded unless ``kernel_stderr``.
+    """
+    import subprocess
+
     import nbformat
     from nbclient import NotebookClient
 
@@ -104,7 +116,8 @@ def execute(path: str | Path, *, timeout: int = 600, cwd: str | Path | None = No
         on_cell_executed=on_executed,
     )
     start = time.perf_counter()
-    client.execute()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    client.execute(**({} if kernel_stderr else quiet))
     seconds = time.perf_counter() - start
     cells = []
     for index, cell in enumerate(nb.cells):
@@ -184,8 +197,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ipynb", metavar="OUT", help="write the executed notebook")
     parser.add_argument("--timeout", type=int, default=600, help="seconds allowed per cell")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead")
+    parser.add_argument(
+        "--kernel-stderr", action="store_true", help="let the kernel process log to this stderr"
+    )
     args = parser.parse_args(argv)
-    run = execute(args.notebook, timeout=args.timeout)
+    run = execute(args.notebook, timeout=args.timeout, kernel_stderr=args.kernel_stderr)
     if args.json:
         summary = {
             "notebook": str(run.path),
