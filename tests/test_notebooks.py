@@ -181,6 +181,10 @@ def assert_trap_cells(run: Any) -> int:
     """Every failing trap cell is diagnosed; silent traps are reported; returns how many failed."""
     failing = 0
     for cell in tagged(run, "trap"):
+        assert cell.status == "ok", (
+            f"cell {cell.index}: %%keras_check re-raised the error; Run All in Jupyter/Colab "
+            "would stop at this workshop cell"
+        )
         if errors(cell):
             failing += 1
             assert_diagnosed(cell)
