@@ -249,8 +249,15 @@ def test_quickstart_runs_top_to_bottom_here():
 # -- workshops: TensorFlow environments -------------------------------------------------------
 
 
-@pytest.mark.envs(*TF_ENVS)
-@pytest.mark.parametrize("name", WORKSHOPS)
+# Workshop 4 (environment traps) also runs where Keras 3 was installed over TF 2.15: its
+# conflicting-versions section is about exactly that environment.
+WORKSHOP_ENVS = {name: TF_ENVS for name in WORKSHOPS}
+WORKSHOP_ENVS["04_environment_traps.ipynb"] = (*TF_ENVS, "tf215-broken-k3")
+
+
+@pytest.mark.parametrize(
+    "name", [pytest.param(n, marks=pytest.mark.envs(*WORKSHOP_ENVS[n])) for n in WORKSHOPS]
+)
 def test_workshop_runs_top_to_bottom_here(name):
     run = executed(name)
     assert_runs_cleanly(run)
@@ -284,10 +291,29 @@ def test_workshop_03_variable_set_after_first_use_changes_nothing():
         assert "tf_keras" in answers["set before `import tensorflow`"]
 
 
-@pytest.mark.envs(*TF_ENVS)
+@pytest.mark.envs(*WORKSHOP_ENVS[WORKSHOPS[3]])
 def test_workshop_04_upgrade_without_restart_keeps_the_old_module():
     cell = tagged(executed(WORKSHOPS[3]), "stale-demo")[0]
     assert "installed 2.0 | running 1.0" in texts(cell)
+
+
+@pytest.mark.envs(*WORKSHOP_ENVS[WORKSHOPS[3]])
+def test_workshop_04_conflict_verdict_matches_tensorflow_metadata():
+    from packaging.requirements import Requirement
+
+    cell = tagged(executed(WORKSHOPS[3]), "conflicts")[0]
+    verdicts = {}
+    for line in texts(cell).splitlines():
+        if " needs " in line and " -> " in line:
+            name = line.split(" needs ")[1].split("<")[0].split(">")[0].split("=")[0].split("!")[0]
+            verdicts[name.split("~")[0]] = line.rsplit(" -> ", 1)[1].strip()
+    keras_req = next(
+        Requirement(r) for r in md.requires("tensorflow") or [] if Requirement(r).name == "keras"
+    )
+    expected = "ok" if md.version("keras") in keras_req.specifier else "CONFLICT"
+    assert verdicts.get("keras") == expected, texts(cell)
+    if ENV_NAME == "tf215-broken-k3":
+        assert verdicts["keras"] == "CONFLICT"
 
 
 # -- scripts/run_notebook.py itself -----------------------------------------------------------
