@@ -164,17 +164,56 @@ def to_html(run: NotebookRun) -> str:
     return body
 
 
+def _inline(text: str) -> str:
+    """Escape ``text`` and render Markdown's inline code, bold, italics and links."""
+    out = html.escape(text, quote=False)
+    out = re.sub(r"`([^`]+)`", r"<code>\1</code>", out)
+    out = re.sub(r"\*\*([^*]+)\*\*", r"<b>\1</b>", out)
+    out = re.sub(r"(?<![\w*])\*([^*\s][^*]*)\*(?!\w)", r"<i>\1</i>", out)
+    out = re.sub(r"!\[([^\]]*)\]\(([^)]+)\)", r"<img alt='\1' src='\2'>", out)
+    return re.sub(r"\[([^\]]+)\]\(([^)]+)\)", r"<a href='\2'>\1</a>", out)
+
+
+def _markdown(source: str) -> str:
+    """A small Markdown subset (headings, paragraphs, lists, tables) for the built-in view."""
+    blocks = []
+    for block in re.split(r"\n\s*\n", source.strip()):
+        lines = block.splitlines()
+        heading = re.match(r"(#{1,6})\s+(.*)", lines[0])
+        if heading and len(lines) == 1:
+            level = len(heading.group(1))
+            blocks.append(f"<h{level}>{_inline(heading.group(2))}</h{level}>")
+        elif all(line.lstrip().startswith("|") for line in lines):
+            rows = [
+                [c.strip() for c in line.strip().strip("|").split("|")]
+                for line in lines
+                if not re.fullmatch(r"[|\s:-]+", line)
+            ]
+            cells = [
+                "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in rows
+            ]
+            blocks.append("<table>" + "".join(cells) + "</table>")
+        elif all(re.match(r"\s*[*-] |\s{2,}", line) for line in lines):
+            items = re.split(r"\n\s*[*-] ", "\n" + block)[1:]
+            blocks.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in items) + "</ul>")
+        else:
+            blocks.append(f"<p>{_inline(block)}</p>")
+    return "\n".join(blocks)
+
+
 def _plain_html(run: NotebookRun) -> str:
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(run.path.name)}</title>",
         "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}"
-        "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap}"
-        ".in{border-left:3px solid #4a7;} .err{background:#fdeaea}</style></head><body>",
+        "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;margin:.3em 0}"
+        "pre.in{border-left:3px solid #4a7}pre.err{background:#fdeaea}"
+        "table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}"
+        "code{background:#f0f0f0;padding:0 .2em}</style></head><body>",
     ]
     for cell in run.notebook.cells:
         if cell.cell_type == "markdown":
-            parts.append(f"<div class='md'><pre>{html.escape(cell.source)}</pre></div>")
+            parts.append(_markdown(cell.source))
             continue
         if cell.cell_type != "code":
             continue
@@ -184,7 +223,8 @@ def _plain_html(run: NotebookRun) -> str:
             if "text/html" in data:
                 parts.append(f"<div>{data['text/html']}</div>")
             else:
-                css = " class='err'" if output.get("output_type") == "error" else ""
+                err = output.get("output_type") == "error" or output.get("name") == "stderr"
+                css = " class='err'" if err else ""
                 parts.append(f"<pre{css}>{html.escape(output_text(output))}</pre>")
     parts.append("</body></html>")
     return "\n".join(parts)
