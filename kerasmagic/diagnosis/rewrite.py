@@ -1,0 +1,160 @@
+"""Parse a cell (IPython syntax allowed) and rewrite exact text spans of the original source.
+
+IPython's ``TransformerManager`` turns ``%magic``/``!cmd``/``x?`` lines into Python line for line,
+so positions from ``ast`` on the transformed text are positions in the original cell. Edits are
+applied to the ORIGINAL text: comments, formatting and IPython lines are kept byte for byte.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace original text from (line, col) to (end_line, end_col) — 1-based lines, character
+    columns — with ``text``."""
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    text: str
+
+
+@dataclass
+class ParsedCell:
+    """A cell's original text, its Python form and syntax tree (None if it does not parse)."""
+
+    source: str
+    python: str
+    tree: ast.Module | None
+    error: str | None = None
+    frozen_lines: set[int] = field(default_factory=set)  # IPython lines: never edit
+
+    @property
+    def lines(self) -> list[str]:
+        return self.source.splitlines(keepends=True)
+
+
+def _to_python(source: str) -> str:
+    """The cell as Python: a leading ``%%magic`` line blanked (its body is parsed), other IPython
+    syntax transformed by IPython when it is installed."""
+    lines = source.splitlines(keepends=True)
+    if lines and lines[0].lstrip().startswith("%%"):
+        lines[0] = "\n"
+    text = "".join(lines)
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+    except Exception:
+        return text
+    try:
+        transformed = TransformerManager().transform_cell(text)
+    except Exception:
+        return text
+    if len(transformed.splitlines()) < len(text.splitlines()):
+        return text  # not line for line (an unusual construct): parse the raw text
+    return transformed
+
+
+def parse_cell(source: str) -> ParsedCell:
+    """Parse ``source``; never raises (a syntax error leaves ``tree`` None)."""
+    if not isinstance(source, str):
+        source = str(source)
+    try:
+        python = _to_python(source)
+    except Exception:
+        python = source
+    original = source.splitlines()
+    transformed = python.splitlines()
+    frozen = {
+        i + 1 for i, line in enumerate(original) if i >= len(transformed) or transformed[i] != line
+    }
+    try:
+        tree = ast.parse(python)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return ParsedCell(source, python, None, f"{type(exc).__name__}: {exc}", frozen)
+    return ParsedCell(source, python, tree, None, frozen)
+
+
+def char_col(line_text: str, byte_col: int) -> int:
+    """ast's UTF-8 byte column → character column of ``line_text``."""
+    return len(line_text.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def node_edit(cell: ParsedCell, node: ast.AST, text: str) -> Edit | None:
+    """An edit replacing exactly ``node``'s text, or None if it has no position or lies on an
+    IPython-transformed line."""
+    line = getattr(node, "lineno", None)
+    end_line = getattr(node, "end_lineno", None)
+    if line is None or end_line is None:
+        return None
+    if any(n in cell.frozen_lines for n in range(line, end_line + 1)):
+        return None
+    lines = cell.python.splitlines()
+    try:
+        col = char_col(lines[line - 1], node.col_offset)
+        end_col = char_col(lines[end_line - 1], node.end_col_offset)  # type: ignore[attr-defined]
+    except IndexError:
+        return None
+    return Edit(line, col, end_line, end_col, text)
+
+
+def node_text(cell: ParsedCell, node: ast.AST) -> str | None:
+    """The original source text of ``node``."""
+    edit = node_edit(cell, node, "")
+    if edit is None:
+        return None
+    lines = cell.source.splitlines(keepends=True)
+    if edit.line == edit.end_line:
+        return lines[edit.line - 1][edit.col : edit.end_col]
+    parts = [lines[edit.line - 1][edit.col :]]
+    parts += lines[edit.line : edit.end_line - 1]
+    parts.append(lines[edit.end_line - 1][: edit.end_col])
+    return "".join(parts)
+
+
+def _offset(lines: list[str], line: int, col: int) -> int:
+    return sum(len(x) for x in lines[: line - 1]) + col
+
+
+def apply_edits(source: str, edits: list[Edit]) -> str:
+    """Apply non-overlapping edits (overlapping or duplicate ones: the first wins)."""
+    lines = source.splitlines(keepends=True)
+    spans: list[tuple[int, int, str]] = []
+    for e in edits:
+        try:
+            start, end = _offset(lines, e.line, e.col), _offset(lines, e.end_line, e.end_col)
+        except Exception:
+            continue
+        if start > end or any(
+            s < end and start < t or (s == start == end == t) for s, t, _ in spans
+        ):
+            continue
+        spans.append((start, end, e.text))
+    out = source
+    for start, end, text in sorted(spans, reverse=True):
+        out = out[:start] + text + out[end:]
+    return out
+
+
+def delete_keyword_edit(cell: ParsedCell, call: ast.Call, kw: ast.keyword) -> Edit | None:
+    """An edit removing ``kw`` (and its separating comma) from ``call``'s arguments."""
+    args: list[ast.AST] = [*call.args, *call.keywords]
+    args.sort(key=lambda a: (a.lineno, a.col_offset))  # type: ignore[attr-defined]
+    index = args.index(kw)
+    span = node_edit(cell, kw, "")
+    if span is None:
+        return None
+    if index > 0:  # remove from the end of the previous argument
+        prev = node_edit(cell, args[index - 1], "")
+        if prev is None:
+            return None
+        return Edit(prev.end_line, prev.end_col, span.end_line, span.end_col, "")
+    if len(args) > 1:  # first of several: remove up to the next argument
+        nxt = node_edit(cell, args[1], "")
+        if nxt is None:
+            return None
+        return Edit(span.line, span.col, nxt.line, nxt.col, "")
+    return span
