@@ -15,7 +15,9 @@ from contextlib import ExitStack, suppress
 from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from kerasmagic.magics.arguments import parse_line
 
 KERAS_MODULE_PREFIXES = ("keras", "tensorflow", "tf_keras", "jax", "ml_dtypes", "google.protobuf")
 WORDS = ("keras", "tensorflow", "tf.", "optimizer", "layer", "tf_keras", "legacy")
@@ -53,6 +55,21 @@ def _internal_failure(what: str) -> None:
     )
 
 
+def raise_again(exc: BaseException) -> None:
+    """Raise the user's own exception once more, so the cell fails as a plain one would (Run All
+    stops, the kernel replies "error", ``%debug`` opens the user's frame) — rendered as one line,
+    since IPython already showed its full traceback above the diagnosis."""
+    try:
+        summary = f"{type(exc).__name__}: {exc}"
+    except Exception:
+        summary = type(exc).__name__
+    line = f"{summary}  (full traceback and kerasmagic's diagnosis above)"
+    # an exception type without __dict__ cannot take the attribute: it shows its traceback twice
+    with suppress(Exception):
+        exc._render_traceback_ = lambda: [line]  # type: ignore[attr-defined]
+    raise exc
+
+
 @magics_class
 class CheckMagics(Magics):
     """``%%keras_check`` (one cell) and ``%keras_check on|off`` (every cell)."""
@@ -77,30 +94,32 @@ class CheckMagics(Magics):
         """Run the cell; if it fails with a TF/Keras version problem, explain it for the versions
         in this kernel and show the corrected cell (``--fix`` puts it in the notebook).
         ``%keras_check on`` does this for every cell until ``%keras_check off``."""
-        args = parse_argstring(self.keras_check, line)
+        args = parse_line(self.keras_check, line)
         if cell is None:
             return self._set_mode(args.mode or "status")
         if args.mode:
             from IPython.core.error import UsageError
 
             raise UsageError("%%keras_check takes options only; on/off is for the line form")
-        result = self._check_cell(cell, lint=args.lint)
-        if result is None:
-            return None
-        self._show(result, as_json=args.json)
-        if args.fix and result.fixed_source:
-            self._offer_fix(result.fixed_source)
+        result, failure = self._check_cell(cell, lint=args.lint)
+        if result is not None:
+            self._show(result, as_json=args.json)
+            if args.fix and result.fixed_source:
+                self._offer_fix(result.fixed_source)
+        if failure is not None:
+            raise_again(failure)
         return result if args.object else None
 
-    def _check_cell(self, cell: str, *, lint: bool) -> Any:
+    def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, BaseException | None]:
+        """(result to show, the user's exception to raise again so the cell still fails)."""
         if lint:
             try:
                 from kerasmagic.diagnosis.engine import lint as lint_source
 
-                return lint_source(cell)
+                return lint_source(cell), None
             except Exception:
                 _internal_failure("linting the cell")
-                return None
+                return None, None
         self._in_magic = True
         try:
             with ExitStack() as stack:
@@ -108,7 +127,8 @@ class CheckMagics(Magics):
                 outcome = self.shell.run_cell(cell, store_history=False)
         finally:
             self._in_magic = False
-        return self._after_run(cell, outcome, captured, explicit=True)
+        failure = outcome.error_in_exec or outcome.error_before_exec
+        return self._after_run(cell, outcome, captured, explicit=True), failure
 
     def _start_capture(self, stack: ExitStack) -> Any:
         try:

@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
+
+from kerasmagic.magics.arguments import parse_line
 
 
 @magics_class
@@ -27,7 +29,7 @@ class EnvMagics(Magics):
         is, backend, variables and when they take effect, conflicts, shadowing files; ranked
         findings with fixes. Never imports TensorFlow into the kernel (``--probe`` uses a
         subprocess)."""
-        args = parse_argstring(self.keras_env, line)
+        args = parse_line(self.keras_env, line)
         from kerasmagic.report import build_env_report
 
         report = build_env_report(probe=args.probe, shell=self.shell)
