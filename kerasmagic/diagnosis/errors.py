@@ -1,0 +1,265 @@
+"""Problems only the error itself reveals, and catalogue explanations matched to an exception.
+
+Error-driven rewrites: a ``NameError`` for a usual alias (``tf``) gets its import; Keras 3's
+"invalid filepath extension" gets ``.keras``; objects of two Keras packages mixed in one model
+are taken from one package. Explanation-only entries (NumPy 2 ABI, protobuf, SciKeras …) become
+findings whose fix is an install or a restart, with a corrected cell only where one works here.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.lint import Problem, _from_entry, _rules, root_of
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text
+from kerasmagic.findings import Finding
+from kerasmagic.knowledge.catalogue import load_catalogue
+
+
+def error_driven_problems(
+    cell: ParsedCell,
+    exc: BaseException,
+    error_type: str,
+    message: str,
+    line: int | None,
+    namespace: dict | None,
+) -> list[Problem]:
+    out: list[Problem] = []
+    for make in (_name_error_alias, _save_extension, _scikeras, _mixed_keras):
+        try:
+            out += make(cell, exc, error_type, message, line, namespace)
+        except Exception:
+            continue
+    return out
+
+
+def _insert_line(cell: ParsedCell) -> int:
+    """Where an import goes: after a leading ``%%magic`` line, docstring-free top of the cell."""
+    lines = cell.source.splitlines()
+    first = 1
+    if lines and lines[0].lstrip().startswith("%%"):
+        first = 2
+    if cell.tree is not None:
+        for node in cell.tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                first = max(first, node.end_lineno + 1)  # type: ignore[operator]
+    return first
+
+
+def _name_error_alias(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    if error_type != "NameError":
+        return []
+    match = re.search(r"name '([A-Za-z_]\w*)' is not defined", message)
+    if not match:
+        return []
+    alias = match.group(1)
+    for entry in _rules("module-alias"):
+        target = entry.data.get("aliases", {}).get(alias)
+        if not target or not live.top_exists(target.split(".")[0]):
+            continue
+        at = _insert_line(cell)
+        if "." in target:
+            parent, _, last = target.rpartition(".")
+            statement = f"from {parent} import {last} as {alias}\n" if alias != last else ""
+            if alias == "plt":
+                statement = f"import {target} as {alias}\n"
+        else:
+            statement = f"import {target} as {alias}\n"
+        edit = Edit(at, 0, at, 0, statement)
+        return [_from_entry(entry.id, line or at, [edit], [alias], alias=alias, module=target)]
+    return []
+
+
+def _save_extension(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    if error_type != "ValueError" or not re.search(r"(?i)extension|\.keras", message):
+        return []
+    if cell.tree is None or not re.search(r"(?i)save|filepath", message):
+        return []
+    calls = [
+        n
+        for n in ast.walk(cell.tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in ("save", "save_model")
+        and (line is None or n.lineno <= line <= (n.end_lineno or n.lineno))
+    ]
+    edits: list[Edit] = []
+    paths: set[str] = set()
+    for call in calls:
+        arg = (
+            call.args[0]
+            if call.args
+            else next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
+        )
+        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+            value = arg.value
+            if value.endswith((".keras", ".h5", ".hdf5")):
+                continue
+            new = value.rstrip("/") + ".keras"
+            edit = node_edit(cell, arg, _quote_like(node_text(cell, arg), new))
+            if edit is not None:
+                edits.append(edit)
+                paths.add(value)
+    if not edits:
+        return []
+    for node in ast.walk(cell.tree):  # loading the same path back
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Attribute, ast.Name))
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) == "load_model"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and node.args[0].value in paths
+        ):
+            arg = node.args[0]
+            edit = node_edit(
+                cell, arg, _quote_like(node_text(cell, arg), arg.value.rstrip("/") + ".keras")
+            )
+            if edit is not None:
+                edits.append(edit)
+    return [_from_entry("save-needs-extension", line or calls[0].lineno, edits, ["save"])]
+
+
+def _quote_like(original: str | None, value: str) -> str:
+    quote = "'" if original and original.lstrip("rbuRBU").startswith("'") else '"'
+    return f"{quote}{value}{quote}" if "\\" not in value and quote not in value else repr(value)
+
+
+def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    if "scikit_learn" not in cell.source or cell.tree is None:
+        return []
+    entry = next(e for e in load_catalogue() if e.id == "scikit-learn-wrappers")
+    module = entry.data.get("replacement_module", "scikeras.wrappers")
+    installed = live.top_exists(module.split(".")[0])
+    edits: list[Edit] = []
+    for node in ast.walk(cell.tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and "wrappers.scikit_learn" in node.module
+        ):
+            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+            edit = node_edit(cell, node, f"from {module} import {names}")
+            if edit is not None:
+                edits.append(edit)
+    problem = _from_entry(entry.id, line or 1, edits if installed else [], ["scikit_learn"])
+    problem.certain = installed and bool(edits) and "build_fn" not in cell.source
+    return [problem]
+
+
+def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """A model of one Keras package given objects of another: take them all from ``tf.keras``
+    (when the cell builds its model with ``tf.keras``) or all from ``keras``."""
+    entry = next(e for e in load_catalogue() if e.id == "mixed-keras-objects")
+    if not re.search(entry.match.get("message", "$^"), message) or cell.tree is None:
+        return []
+    if "tensorflow" not in sys.modules or "keras" not in sys.modules:
+        return []
+    tf = sys.modules["tensorflow"]
+    tf_keras = getattr(tf, "keras", None)
+    keras = sys.modules["keras"]
+    if (
+        getattr(tf_keras, "__name__", "").startswith("keras._tf_keras")
+        and "tensorflow.python.keras" not in cell.source
+    ):
+        return []  # tf.keras is this same Keras 3: the mix comes from elsewhere
+    edits: list[Edit] = []
+    for node in ast.walk(cell.tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            root = root_of(node.module)
+            if root == "keras" or node.module.startswith("tensorflow.python.keras"):
+                rest = node.module.split(".", 1)[1] if "." in node.module else ""
+                if node.module.startswith("tensorflow.python.keras"):
+                    rest = node.module[len("tensorflow.python.keras") + 1 :]
+                new = "tensorflow.keras" + (f".{rest}" if rest else "")
+                status, mod = live.module_status(new)
+                if status != live.OK or not all(
+                    a.name == "*" or live.has_attr(mod, new, a.name) for a in node.names
+                ):
+                    return []
+                text = node_text(cell, node) or ""
+                edit = node_edit(cell, node, text.replace(node.module, new, 1))
+                if edit:
+                    edits.append(edit)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "keras" and not alias.asname:
+                    edit = node_edit(cell, node, "from tensorflow import keras")
+                    if edit and len(node.names) == 1:
+                        edits.append(edit)
+    if not edits:
+        return []
+    kind = getattr(tf_keras, "__name__", "tf.keras").split(".")[0]
+    problem = _from_entry(
+        entry.id,
+        line or 1,
+        edits,
+        ["keras"],
+        tf_keras_kind=f"`{kind}` {getattr(tf_keras, '__version__', '')}".strip(),
+        keras=getattr(keras, "__version__", "?"),
+    )
+    return [problem]
+
+
+def catalogue_findings(
+    source: str, exc: BaseException, error_type: str, message: str, exclude: set[str]
+) -> list[Finding]:
+    """Explanation entries (no rewrite rule) whose match and version range fit this error."""
+    versions = live.versions()
+    names = {c.__name__ for c in type(exc).__mro__} if isinstance(exc, BaseException) else set()
+    out: list[Finding] = []
+    for entry in load_catalogue():
+        if entry.kind != "error" or entry.id in exclude:
+            continue
+        if entry.data.get("rule") and entry.data.get("rule") not in ("none",):
+            continue
+        if not entry.match:
+            continue
+        wanted = entry.match.get("exception")
+        if wanted:
+            wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
+            if not names.intersection(wanted_list):
+                continue
+        try:
+            if entry.match.get("message") and not re.search(entry.match["message"], message):
+                continue
+            if entry.match.get("source") and not re.search(entry.match["source"], source, re.M):
+                continue
+        except re.error:
+            continue
+        if entry.applies and not entry.applies_to(versions):
+            continue
+        values: dict[str, Any] = dict(versions)
+        values.setdefault("keras", versions.get("keras", "?"))
+        values["tensorflow_minor"] = ".".join(versions.get("tensorflow", "?").split(".")[:2])
+        values["tf_requires"] = "Keras 2"
+        values["legacy_env"] = __import__("os").environ.get("TF_USE_LEGACY_KERAS", "")
+        values["backend"] = __import__("os").environ.get("KERAS_BACKEND", "tensorflow")
+        values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"
+
+        def fill(text: str, values: dict[str, Any] = values) -> str:
+            for key, value in values.items():
+                text = text.replace("{" + key.replace("-", "_") + "}", str(value))
+                text = text.replace("{" + key + "}", str(value))
+            return text
+
+        out.append(
+            Finding(
+                id=entry.id,
+                severity=entry.severity,
+                title=fill(entry.title),
+                cause=fill(entry.cause),
+                fix=fill(entry.fix),
+                fix_code=entry.fix_code,
+                fixed_source=None,
+                confidence=0.5,
+                versions=live.shown_versions(),
+                references=[entry.source],
+                restart_needed="restart" in entry.fix.lower(),
+            )
+        )
+    return out

@@ -1,0 +1,182 @@
+"""What the check engine may ask the live interpreter: modules, attributes, signatures, versions.
+
+Never imports a package whose top module is not imported yet (it only asks ``find_spec`` whether
+it exists), unless the caller allows it: checking a cell must not import TensorFlow behind the
+user's back.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import sys
+import types
+from functools import lru_cache
+from typing import Any
+
+OK, MISSING, UNKNOWN = "ok", "missing", "unknown"
+KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
+
+
+def top_exists(top: str) -> bool:
+    """Is the top-level package ``top`` importable here (without importing it)?"""
+    if top in sys.modules:
+        return sys.modules[top] is not None
+    try:
+        return importlib.util.find_spec(top) is not None
+    except (ImportError, ValueError, AttributeError):
+        return False
+
+
+def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
+    """``(OK, module)``, ``(MISSING, None)`` when ``path`` cannot be imported here, or
+    ``(UNKNOWN, None)`` when telling would mean importing a package not imported yet."""
+    if not path or path.startswith("."):
+        return UNKNOWN, None
+    top = path.split(".")[0]
+    if top not in sys.modules and not allow_import:
+        if not top_exists(top):
+            return MISSING, None
+        if path == top:
+            return UNKNOWN, None
+        return UNKNOWN, None
+    try:
+        return OK, importlib.import_module(path)
+    except ImportError:
+        return MISSING, None
+    except Exception:
+        return UNKNOWN, None
+
+
+def resolve_path(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
+    """Resolve a dotted path (module, then attributes): ``(OK, obj)``, ``(MISSING, None)`` or
+    ``(UNKNOWN, None)``."""
+    parts = path.split(".")
+    status, obj = module_status(parts[0], allow_import=allow_import)
+    if status != OK:
+        return status, None
+    done = parts[0]
+    for part in parts[1:]:
+        nxt = _attr(obj, done, part)
+        if nxt is _NOTHING:
+            return MISSING, None
+        obj, done = nxt, f"{done}.{part}"
+    return OK, obj
+
+
+_NOTHING = object()
+
+
+def _attr(obj: Any, path: str, name: str) -> Any:
+    try:
+        return getattr(obj, name)
+    except Exception:
+        pass
+    if isinstance(obj, types.ModuleType) or type(obj).__name__ == "KerasLazyLoader":
+        status, module = module_status(f"{path}.{name}")
+        if status == OK:
+            return module
+    return _NOTHING
+
+
+def has_attr(obj: Any, path: str, name: str) -> bool:
+    return _attr(obj, path, name) is not _NOTHING
+
+
+def is_keras_object(obj: Any) -> bool:
+    """Does ``obj`` come from keras / tensorflow / tf_keras (a module, class or function)?"""
+    name = getattr(obj, "__name__", None) if isinstance(obj, types.ModuleType) else None
+    if name is None:
+        name = getattr(obj, "__module__", None)
+    if type(obj).__name__ == "KerasLazyLoader":
+        return True
+    return isinstance(name, str) and name.split(".")[0] in KERAS_TOPS
+
+
+def parameters(func: Any) -> tuple[set[str], bool] | None:
+    """(explicit keyword names, accepts **kwargs) of a callable, or None if unknown."""
+    try:
+        sig = inspect.signature(func)
+    except (TypeError, ValueError):
+        return None
+    names: set[str] = set()
+    var_kw = False
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_KEYWORD:
+            var_kw = True
+        elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
+            names.add(p.name)
+    return names, var_kw
+
+
+def is_optimizer_class(obj: Any) -> bool:
+    """A Keras optimizer class (any Keras package)?"""
+    if not isinstance(obj, type):
+        return False
+    try:
+        return any(c.__name__ in ("Optimizer", "OptimizerV2") for c in obj.__mro__[1:])
+    except Exception:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _installed() -> dict[str, str]:
+    try:
+        from kerasmagic.probes.distributions import installed_versions
+
+        return installed_versions()
+    except Exception:
+        return {}
+
+
+def versions() -> dict[str, str]:
+    """Installed versions (canonical names) plus the catalogue's virtual keys."""
+    out = dict(_installed())
+    keras = out.get("keras")
+    if keras:
+        out["keras-major"] = keras.split(".")[0]
+    tf_keras_mod = None
+    tf = sys.modules.get("tensorflow")
+    if tf is not None:
+        try:
+            from kerasmagic.knowledge.api_index import tf_keras_accessed
+
+            if tf_keras_accessed():
+                tf_keras_mod = getattr(tf, "keras", None)
+        except Exception:
+            tf_keras_mod = None
+    version = getattr(tf_keras_mod, "__version__", None)
+    if isinstance(version, str):
+        out["tf.keras"] = version
+    elif tf_keras_mod is not None:
+        name = getattr(tf_keras_mod, "__name__", "") or ""
+        if name.startswith("tf_keras"):
+            out["tf.keras"] = out.get("tf-keras", "")
+        elif name.startswith("keras"):
+            out["tf.keras"] = out.get("keras", "")
+    return {k: v for k, v in out.items() if v}
+
+
+def shown_versions(keys: tuple[str, ...] = ("tensorflow", "keras", "tf-keras", "numpy")) -> dict:
+    """The versions a finding shows (only the installed ones)."""
+    have = versions()
+    return {k: have[k] for k in keys if k in have}
+
+
+def root_major(root: str) -> int | None:
+    """Major version of the Keras that a namespace root is here (3, 2) or None if unknown."""
+    from kerasmagic.knowledge.api_index import namespace_index
+
+    index = namespace_index(root)
+    version = index.version if index else None
+    if root == "tensorflow.keras" and index is not None and not version:
+        module = index.modules.get(root)
+        name = getattr(module, "__name__", "") or ""
+        version = versions().get("tf-keras" if name.startswith("tf_keras") else "keras")
+    if root == "tf_keras" and not version:
+        version = versions().get("tf-keras")
+    try:
+        return int(str(version).split(".")[0]) if version else None
+    except ValueError:
+        return None
