@@ -181,10 +181,8 @@ def assert_trap_cells(run: Any) -> int:
     """Every failing trap cell is diagnosed; silent traps are reported; returns how many failed."""
     failing = 0
     for cell in tagged(run, "trap"):
-        assert cell.status == "ok", (
-            f"cell {cell.index}: %%keras_check re-raised the error; Run All in Jupyter/Colab "
-            "would stop at this workshop cell"
-        )
+        # a failing checked cell fails like a plain one; the tag lets Run All go on
+        assert "raises-exception" in cell.tags
         if errors(cell):
             failing += 1
             assert_diagnosed(cell)
