@@ -89,6 +89,8 @@ def check(
     result = CheckResult(source=source, ok=True, ran=True, versions=_versions())
     try:
         result.traps = _traps_after_run(source, ns, captured)
+    except ImportError:
+        pass  # the traps component is not installed in this tree
     except Exception:
         _internal(result, "looking for silent traps")
     return result
@@ -172,19 +174,15 @@ def _error_names(exc: BaseException, message: str) -> set[str]:
     return names
 
 
+def _same_name(a: str, b: str) -> bool:
+    """``a`` and ``b`` name the same thing (equal, or one is a dotted suffix of the other)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
 def _explains(problem: Any, line: int | None, names: set[str]) -> bool:
     if line is not None and problem.line == line:
         return True
-    for name in problem.names:
-        for n in names:
-            if (
-                n == name
-                or n.endswith("." + name)
-                or name.startswith(n + ".")
-                or n == name.split(".")[-1]
-            ):
-                return True
-    return False
+    return any(_same_name(name, n) for name in problem.names for n in names)
 
 
 def diagnose(
@@ -237,6 +235,8 @@ def _suggestions(
     problems += errors.error_driven_problems(cell, exc, error_type, message, line, namespace)
     findings: list[Finding] = []
     explaining = [p for p in problems if _explains(p, line, names)]
+    # the problem the message names first (two problems may share the failing line)
+    explaining.sort(key=lambda p: not _explains(p, None, names))
     if explaining:
         fixed, fixed_problems = corrected_cell(source, problems, namespace)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own

@@ -205,6 +205,10 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
     return [problem]
 
 
+# environment entries (environment.toml) whose match is specific enough to explain a cell's error
+ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing")
+
+
 def catalogue_findings(
     source: str, exc: BaseException, error_type: str, message: str, exclude: set[str]
 ) -> list[Finding]:
@@ -215,6 +219,8 @@ def catalogue_findings(
     for entry in load_catalogue():
         if entry.kind != "error" or entry.id in exclude:
             continue
+        if entry.file != "errors.toml" and entry.id not in ENVIRONMENT_ERRORS:
+            continue  # %keras_env's entries need its probes; only these explain an exception
         if entry.data.get("rule") and entry.data.get("rule") not in ("none",):
             continue
         if not entry.match:

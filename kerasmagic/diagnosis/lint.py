@@ -279,6 +279,22 @@ class Analyzer:
                     moved = moved_module(alias.name)
                     if moved and live.module_status(moved[0])[0] == live.OK:
                         target = moved[0]
+                if target is None and self._module_alias(alias.name, installed=False):
+                    wanted = self._module_alias(alias.name, installed=False) or ""
+                    problem = _from_entry(
+                        "import-tf-alias",
+                        node.lineno,
+                        [],
+                        [alias.name],
+                        alias=alias.name,
+                        module=wanted,
+                    )
+                    problem.certain = False
+                    problem.fix += (
+                        f" `{wanted.split('.')[0]}` is not installed in this interpreter."
+                    )
+                    problem.fix_code = f"%pip install {wanted.split('.')[0]}"
+                    self.problems.append(problem)
                 if target:
                     bind = alias.asname or alias.name
                     if "." in bind and not alias.asname:
@@ -305,10 +321,11 @@ class Analyzer:
             problem = _from_entry("moved-module", node.lineno, [edit], [old], old=old, new=target)
         self.problems.append(problem)
 
-    def _module_alias(self, name: str) -> str | None:
+    def _module_alias(self, name: str, *, installed: bool = True) -> str | None:
+        """The module a usual alias stands for (``tf`` → ``tensorflow``), if installed here."""
         for entry in _rules("module-alias"):
             target = entry.data.get("aliases", {}).get(name)
-            if target and live.top_exists(target.split(".")[0]):
+            if target and (not installed or live.top_exists(target.split(".")[0])):
                 return target
         return None
 
