@@ -1,9 +1,9 @@
 """Diagnosis latency on failing cells: what ``%%keras_check`` adds to the plain failing run.
 
 Cold: a fresh process with TF (or Keras) already imported, the first diagnosis (it builds the
-symbol index), once with an empty cache directory (``HOME``/``XDG_CACHE_HOME`` pointing to a new
-temporary directory) and once with the cache a previous process left. Warm: later diagnoses in the
-same process. Target: under 300 ms cold, under 20 ms warm.
+index of public Keras names), with ``HOME``/``XDG_CACHE_HOME``/``KERASMAGIC_CACHE_DIR`` pointing
+to a new empty directory (no cache of any earlier run can help). Warm: later diagnoses in the same
+process. Target: under 300 ms cold, under 20 ms warm.
 """
 
 from __future__ import annotations
@@ -34,20 +34,26 @@ def timed(src):
     return (time.perf_counter() - t0) * 1000, result
 out = {{"plain": [], "check": [], "engine": []}}
 with redirect_stdout(sink), redirect_stderr(sink):
+    timed(cell)  # the first failing run warms IPython's traceback formatting and the imports
     ms, plain = timed(cell)
     out["plain_first"] = ms
-    ms, checked = timed("%%keras_check -o\\n" + cell)
-    out["check_first"] = ms
-    res = checked.result
     exc = plain.error_in_exec
+    res = None
+    if {engine_first}:
+        from kerasmagic.diagnosis.engine import diagnose
+        t0 = time.perf_counter()
+        diagnose(cell, exc, namespace=shell.user_ns)
+        out["engine_first"] = (time.perf_counter() - t0) * 1000
+    ms, _ = timed("%%keras_check\\n" + cell)
+    out["check_first"] = ms
     for _ in range(n):
         out["plain"].append(timed(cell)[0])
         out["check"].append(timed("%%keras_check\\n" + cell)[0])
     try:
         from kerasmagic.diagnosis.engine import diagnose
-        for _ in range(n):
+        for _ in range(n if exc is not None else 0):
             t0 = time.perf_counter()
-            diagnose(cell, exc, namespace=shell.user_ns)
+            res = diagnose(cell, exc, namespace=shell.user_ns)
             out["engine"].append((time.perf_counter() - t0) * 1000)
     except Exception as e:
         out["engine_error"] = repr(e)
@@ -68,12 +74,15 @@ def pre_import() -> tuple[str, str]:
     return "", "nothing heavy imported"
 
 
-def run(cell: str, pre: str, n: int, cache: str | None) -> dict:
+def run(cell: str, pre: str, n: int, cache: str | None, *, engine_first: bool = False) -> dict:
     env = None
     if cache is not None:
         env = {"HOME": cache, "XDG_CACHE_HOME": os.path.join(cache, ".cache")}
         env["KERAS_HOME"] = os.path.join(cache, ".keras")
-    return subprocess_json(PROCESS.format(pre=pre, cell=cell, n=n), env=env)
+        env["KERASMAGIC_CACHE_DIR"] = os.path.join(cache, "kerasmagic")
+    return subprocess_json(
+        PROCESS.format(pre=pre, cell=cell, n=n, engine_first=engine_first), env=env
+    )
 
 
 def main() -> None:
@@ -82,11 +91,12 @@ def main() -> None:
     notes: list[str] = []
     n_cold = repeats(4)
     for name, cell in CELLS.items():
-        empty, kept = [], []
+        empty, engine = [], []
         for _ in range(n_cold):
             with tempfile.TemporaryDirectory(prefix="kmbench-home-") as home:
-                empty.append(run(cell, pre, 3, home))
-            kept.append(run(cell, pre, 3, None))
+                empty.append(run(cell, pre, 0, home))
+            with tempfile.TemporaryDirectory(prefix="kmbench-home-") as home:
+                engine.append(run(cell, pre, 0, home, engine_first=True))
         warm = run(cell, pre, repeats(30), None)
         sample = warm
         if sample["error"] is None:
@@ -101,24 +111,24 @@ def main() -> None:
         cold_add = [r["check_first"] - r["plain_first"] for r in empty]
         rows.append(
             row(
-                f"{name}: first diagnosis, fresh process, empty cache ({label})",
+                f"{name}: first diagnosis in a fresh process ({label})",
                 [r["check_first"] for r in empty],
-                baselines={"plain failing run_cell (first)": [r["plain_first"] for r in empty]},
-                added_to="plain failing run_cell (first)",
+                baselines={"plain failing run_cell": [r["plain_first"] for r in empty]},
+                added_to="plain failing run_cell",
                 target="< 300 ms added",
                 met=median(cold_add) < 300,
             )
         )
-        rows.append(
-            row(
-                f"{name}: first diagnosis, fresh process, cache kept ({label})",
-                [r["check_first"] for r in kept],
-                baselines={"plain failing run_cell (first)": [r["plain_first"] for r in kept]},
-                added_to="plain failing run_cell (first)",
-                target="< 300 ms added",
-                met=median([r["check_first"] - r["plain_first"] for r in kept]) < 300,
+        if all("engine_first" in r for r in engine):
+            cold_engine = [r["engine_first"] for r in engine]
+            rows.append(
+                row(
+                    f"{name}: first engine.diagnose() alone in a fresh process ({label})",
+                    cold_engine,
+                    target="< 300 ms",
+                    met=median(cold_engine) < 300,
+                )
             )
-        )
         warm_add = median(warm["check"]) - median(warm["plain"])
         rows.append(
             row(

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from contextlib import redirect_stderr, redirect_stdout
+from contextlib import redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 
 import pytest
@@ -99,7 +99,8 @@ def test_lint_never_raises(source):
 @FUZZ
 @given(source=source_text)
 def test_lint_traps_never_raises(source):
-    from kerasmagic.diagnosis.traps import lint_traps
+    traps = pytest.importorskip("kerasmagic.diagnosis.traps", reason="the traps component")
+    lint_traps = traps.lint_traps
 
     findings = lint_traps(source)
     assert isinstance(findings, list)
@@ -167,40 +168,27 @@ flag_text = st.one_of(
     ).map(" ".join),
 )
 
-# IPython's own arg_split raises ValueError("No closing quotation") on an unbalanced quote before
-# the magic sees its arguments: tracked by test_unbalanced_quote_is_a_usage_error below.
-KNOWN_QUOTE_ERROR = "No closing quotation"
-
 
 @FUZZ
 @given(line=flag_text)
 def test_magic_argument_parsing_gives_usage_error_or_arguments(line):
     from IPython.core.error import UsageError
-    from IPython.core.magic_arguments import parse_argstring
+
+    from kerasmagic.magics.arguments import parse_line
 
     magics = _magic_functions()
     assert magics, "no kerasmagic magic with magic_arguments found"
-    for name, func in magics:
-        try:
-            parse_argstring(func, line)
-        except UsageError:
-            pass
-        except ValueError as exc:
-            if KNOWN_QUOTE_ERROR not in str(exc):
-                raise AssertionError(f"%{name} {line!r}: {type(exc).__name__}: {exc}") from exc
+    for _name, func in magics:
+        with suppress(UsageError):
+            parse_line(func, line)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="IPython's parse_argstring raises ValueError on an unbalanced quote; the magics should "
-    "turn it into UsageError (kerasmagic/magics/*.py)",
-)
 def test_unbalanced_quote_is_a_usage_error(ipshell):
     from IPython.core.error import UsageError
 
-    with pytest.raises(UsageError):
-        ipshell.run_line_magic("keras_env", '--json "unclosed')
+    for name, _func in _magic_functions():
+        with pytest.raises(UsageError):
+            ipshell.run_line_magic(name, '--json "unclosed')
 
 
 @FUZZ
@@ -208,12 +196,13 @@ def test_unbalanced_quote_is_a_usage_error(ipshell):
 def test_magics_through_the_shell_never_raise_but_usage_errors(ipshell, line):
     """Through ``run_line_magic`` (what a notebook line does), minus the slow --probe."""
     from IPython.core.error import UsageError
-    from IPython.core.magic_arguments import parse_argstring
+
+    from kerasmagic.magics.arguments import parse_line
 
     for name, func in _magic_functions():
         try:
-            args = parse_argstring(func, line)
-        except (UsageError, ValueError):
+            args = parse_line(func, line)
+        except UsageError:
             continue
         if getattr(args, "probe", False) or getattr(args, "fix", False):
             continue
@@ -571,11 +560,15 @@ raise Unprintable("keras optimizer")
 
 
 def test_exception_whose_str_raises_in_global_mode_and_cli(tmp_path: Path):
-    out = run_shell(["%load_ext kerasmagic", "%keras_check on", BROKEN_STR, "print('alive')"])
-    text, outcome = out[2]
-    assert outcome == "Unprintable" and "Unprintable" in text
+    out = run_shell(
+        ["%load_ext kerasmagic", BROKEN_STR, "%keras_check on", BROKEN_STR, "print('alive')"]
+    )
+    (plain, plain_outcome), (text, outcome) = out[1], out[3]
+    # exactly what IPython alone shows for such an exception (it reports the __str__ failure too)
+    assert outcome == plain_outcome and "Unprintable" in text
+    assert user_traceback(plain) in normalized(text)
     assert_no_internal_traceback(text)
-    assert out[3][1] == "ok" and "alive" in out[3][0]
+    assert out[4][1] == "ok" and "alive" in out[4][0]
     script = tmp_path / "broken_str.py"
     script.write_text(BROKEN_STR)
     proc = subprocess.run(
@@ -589,12 +582,6 @@ def test_exception_whose_str_raises_in_global_mode_and_cli(tmp_path: Path):
     assert data["ok"] is False and data["error_type"] == "Unprintable"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the magic runs the cell through an inner run_cell, so the outer cell's result carries "
-    "no error: the kernel replies status 'ok' and Run All / nbclient / papermill go on past a "
-    "failing %%keras_check cell (kerasmagic/magics/check.py)",
-)
 def test_failing_checked_cell_stops_run_all_like_a_plain_one():
     import nbformat
     from nbclient import NotebookClient
