@@ -1,0 +1,103 @@
+"""The live index of public Keras names, against the real installs (no mocks)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import run_python_json
+
+PROBE = """
+import json, sys
+out = {}
+try:
+    import keras
+except Exception as exc:
+    print(json.dumps({"keras": None})); raise SystemExit
+from kerasmagic.knowledge import api_index as ai
+ix = ai.namespace_index("keras")
+adam = [s.path for s in ai.find_public_symbol("Adam", roots=["keras"])]
+out["keras"] = keras.__version__
+out["adam"] = adam
+out["real_adam"] = keras.optimizers.Adam.__name__
+out["fuzzy_adam"] = ai.fuzzy_names("adam", roots=["keras"], module="keras.optimizers")
+out["fuzzy_seq"] = ai.fuzzy_names("Sequental", roots=["keras"])
+out["to_cat"] = [s.path for s in ai.find_public_symbol("to_categorical", near="keras.utils.np_utils")]
+out["private"] = [s.path for syms in ix.by_name.values() for s in syms
+                  if ".src." in s.path + "." or s.name.startswith("_") or ".python." in s.path]
+out["modules_private"] = [m for m in ix.modules if ".src" in m or "._" in m]
+# every indexed class/function resolves on the live module under the indexed path
+import importlib
+bad = []
+for syms in list(ix.by_name.values())[:400]:
+    for s in syms:
+        mod = ix.modules[s.module]
+        if not hasattr(mod, s.name):
+            bad.append(s.path)
+out["unresolvable"] = bad
+out["tf_imported_by_index"] = "tensorflow" in sys.modules
+print(json.dumps(out))
+"""
+
+
+@pytest.fixture(scope="module")
+def probe():
+    data = run_python_json(PROBE)
+    if data["keras"] is None:
+        pytest.skip("keras is not importable in this environment")
+    return data
+
+
+def test_finds_adam_where_keras_has_it(probe):
+    assert probe["adam"][0] == "keras.optimizers.Adam"
+    assert probe["real_adam"] == "Adam"
+
+
+def test_fuzzy_case_and_typos(probe):
+    assert probe["fuzzy_adam"] == ["Adam"]
+    assert probe["fuzzy_seq"][0] == "Sequential"
+
+
+def test_moved_name_found_near_the_old_path(probe):
+    assert probe["to_cat"][0] == "keras.utils.to_categorical"
+
+
+def test_no_private_paths(probe):
+    assert probe["private"] == []
+    assert probe["modules_private"] == []
+
+
+def test_every_indexed_name_resolves_live(probe):
+    assert probe["unresolvable"] == []
+
+
+def test_index_does_not_import_tensorflow_by_itself():
+    data = run_python_json(
+        """
+        import json, sys
+        from kerasmagic.knowledge import api_index as ai
+        roots = ai.available_roots()
+        print(json.dumps({"roots": roots, "tf": "tensorflow" in sys.modules,
+                          "keras": "keras" in sys.modules}))
+        """
+    )
+    assert data == {"roots": [], "tf": False, "keras": False}
+
+
+def test_tf_keras_namespace_only_once_tf_keras_was_used():
+    data = run_python_json(
+        """
+        import json, sys
+        try:
+            import tensorflow as tf
+        except ImportError:
+            print(json.dumps(None)); raise SystemExit
+        from kerasmagic.knowledge import api_index as ai
+        before = ai.namespace_index("tensorflow.keras") is not None
+        tf.keras.layers
+        after = [s.path for s in ai.find_public_symbol("Dense", roots=["tensorflow.keras"])]
+        print(json.dumps({"before": before, "after": after}))
+        """
+    )
+    if data is None:
+        pytest.skip("TensorFlow is not installed here")
+    assert data["before"] is False
+    assert data["after"][0] == "tensorflow.keras.layers.Dense"

@@ -1,0 +1,78 @@
+"""Exact-span rewrites: formatting, comments and IPython syntax survive."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    apply_edits,
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+    parse_cell,
+)
+
+
+def _first(tree: ast.AST, kind: type) -> ast.AST:
+    return next(n for n in ast.walk(tree) if isinstance(n, kind))
+
+
+def test_replacing_a_node_keeps_everything_else():
+    src = "x = f(a,   b)  # keep me\n\n# and me\ny = 2\n"
+    cell = parse_cell(src)
+    name = next(n for n in ast.walk(cell.tree) if isinstance(n, ast.Name) and n.id == "a")
+    out = apply_edits(src, [node_edit(cell, name, "alpha")])
+    assert out == "x = f(alpha,   b)  # keep me\n\n# and me\ny = 2\n"
+
+
+def test_ipython_syntax_survives_and_positions_match():
+    src = (
+        "%matplotlib inline\n!echo hi\nimport keras  # k\nx?\nopt = keras.optimizers.Adam(lr=0.1)\n"
+    )
+    cell = parse_cell(src)
+    assert cell.tree is not None
+    kw = _first(cell.tree, ast.keyword)
+    assert node_text(cell, kw) == "lr=0.1"
+    out = apply_edits(src, [node_edit(cell, kw, "learning_rate=0.1")])
+    assert out == src.replace("lr=0.1", "learning_rate=0.1")
+    assert {1, 2, 4} <= cell.frozen_lines  # IPython lines are never edited
+
+
+def test_cell_magic_body_is_parsed():
+    src = "%%time\nimport keras\nkeras.utils.np_utils\n"
+    cell = parse_cell(src)
+    assert cell.tree is not None
+    attr = _first(cell.tree, ast.Attribute)
+    assert attr.lineno == 3
+
+
+def test_unicode_columns_are_characters():
+    src = "s = 'é✓'; opt = Adam(lr=1)\n"
+    cell = parse_cell(src)
+    kw = _first(cell.tree, ast.keyword)
+    assert node_text(cell, kw) == "lr=1"
+
+
+def test_deleting_keywords_keeps_the_call_valid():
+    for src, want in [
+        ("f(a, decay=1, b=2)\n", "f(a, b=2)\n"),
+        ("f(decay=1, b=2)\n", "f(b=2)\n"),
+        ("f(decay=1)\n", "f()\n"),
+        ("f(\n    a,\n    decay=1,  # gone\n)\n", "f(\n    a,  # gone\n)\n"),
+    ]:
+        cell = parse_cell(src)
+        call = _first(cell.tree, ast.Call)
+        kw = next(k for k in call.keywords if k.arg == "decay")
+        out = apply_edits(src, [delete_keyword_edit(cell, call, kw)])
+        assert out == want
+        ast.parse(out)
+
+
+def test_overlapping_edits_first_wins():
+    assert apply_edits("abcdef\n", [Edit(1, 1, 1, 3, "X"), Edit(1, 2, 1, 4, "Y")]) == "aXdef\n"
+
+
+def test_syntax_error_gives_no_tree():
+    cell = parse_cell("def f(:\n")
+    assert cell.tree is None and cell.error
