@@ -491,7 +491,9 @@ class Analyzer:
             for i, attr in enumerate(parts[1:], start=1):
                 if not (live.is_keras_object(obj) and _is_namespace(obj)):
                     break
-                if live.has_attr(obj, path, attr):
+                if live.has_attr(obj, path, attr) and not moved_module(
+                    f"{path}.{attr}", forced_only=True
+                ):
                     obj = getattr(obj, attr, None) or live.resolve_path(f"{path}.{attr}")[1]
                     path = f"{path}.{attr}"
                     continue
@@ -683,7 +685,10 @@ class Analyzer:
             if isinstance(call.func, ast.Attribute) and call.func.attr == "compile":
                 self._identifier_strings(call)
             callee = self._callee(call.func)
-            if callee is None or not live.is_keras_object(callee[0]):
+            if callee is None:
+                self._model_method_keywords(call)
+                continue
+            if not live.is_keras_object(callee[0]):
                 continue
             obj, path = callee
             params = live.parameters(obj)
@@ -698,6 +703,34 @@ class Analyzer:
                 if not kw.arg or kw.arg in accepted:
                     continue
                 self._keyword_problem(call, kw, obj, path, accepted, given, optimizer)
+
+    def _model_method_keywords(self, call: ast.Call) -> None:
+        """``model.fit(nb_epoch=…)`` on an object the cell builds: renamed keywords of the live
+        ``Model`` method, when no Keras here accepts the old one."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
+            return
+        if not any(p.split(".")[0] in live.KERAS_TOPS for p in self.bindings.values()):
+            return
+        models = self._model_classes()
+        methods = [getattr(m, func.attr, None) for m in models]
+        if not methods or not all(callable(m) for m in methods):
+            return
+        signatures = [live.parameters(m) for m in methods]
+        if any(sig is None or sig[1] for sig in signatures):
+            return
+        accepted = set.intersection(*(sig[0] for sig in signatures if sig))
+        rejected = set.union(*(sig[0] for sig in signatures if sig))
+        given = {kw.arg for kw in call.keywords if kw.arg}
+        for kw in call.keywords:
+            if not kw.arg or kw.arg in rejected:
+                continue
+            new = self._keyword_rename(kw.arg, accepted)
+            if new is None:
+                continue
+            self._keyword_problem(
+                call, kw, methods[0], f"Model.{func.attr}", accepted, given, False
+            )
 
     def _keyword_problem(self, call, kw, obj, path, accepted, given, optimizer) -> None:
         name = path.rsplit(".", 1)[-1]

@@ -120,14 +120,31 @@ def is_optimizer_class(obj: Any) -> bool:
         return False
 
 
+EXTRA_DISTRIBUTIONS = ("scikeras", "scipy", "pandas", "matplotlib")
+
+
 @lru_cache(maxsize=1)
 def _installed() -> dict[str, str]:
-    try:
-        from kerasmagic.probes.distributions import installed_versions
+    """Versions of the tracked distributions (looked up by name: scanning every installed
+    distribution costs ~100 ms, these lookups a few)."""
+    from importlib import metadata
 
-        return installed_versions()
+    try:
+        from kerasmagic.probes.distributions import TRACKED
+
+        names = [*TRACKED, *EXTRA_DISTRIBUTIONS]
     except Exception:
-        return {}
+        names = ["tensorflow", "keras", "tf-keras", "numpy", "protobuf", "jax"]
+    out: dict[str, str] = {}
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except Exception:
+            continue
+    for variant in ("tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos"):
+        if variant in out:
+            out.setdefault("tensorflow", out[variant])
+    return out
 
 
 def versions() -> dict[str, str]:

@@ -8,7 +8,11 @@ applied to the ORIGINAL text: comments, formatting and IPython lines are kept by
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from dataclasses import dataclass, field
+
+IPYTHON_SYNTAX = re.compile(r"^\s*[%!]|\?\s*$|^\s*\w+\s*=\s*[%!]", re.M)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ def _to_python(source: str) -> str:
     if lines and lines[0].lstrip().startswith("%%"):
         lines[0] = "\n"
     text = "".join(lines)
+    if "IPython" not in sys.modules and not IPYTHON_SYNTAX.search(text):
+        return text  # plain Python: no need to import IPython (outside a kernel)
     try:
         from IPython.core.inputtransformer2 import TransformerManager
     except Exception:
