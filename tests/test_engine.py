@@ -102,6 +102,61 @@ CASES = [
         {"scikit-learn-wrappers"},
         ("keras", "scikeras"),
     ),
+    (
+        "legacy-optimizer-attribute",
+        "import tensorflow as tf\nopt = tf.keras.optimizers.legacy.Adam(learning_rate=0.01)\n",
+        {"legacy-optimizers-keras3"},
+        ("tensorflow",),
+    ),
+    (
+        "keras1-arguments",
+        "import numpy as np\nimport keras\nfrom keras.layers import Dense, Convolution2D\n"
+        "m = keras.Sequential([keras.Input((8, 8, 1)), Convolution2D(nb_filter=4, kernel_size=3),"
+        " keras.layers.Flatten(), Dense(output_dim=1, init='uniform')])\n"
+        "m.compile(optimizer='sgd', loss='mse')\n"
+        "m.fit(np.zeros((4, 8, 8, 1)), np.zeros((4, 1)), nb_epoch=1, verbose=0)\n",
+        {"keras1-keyword-renamed"},
+        ("keras",),
+    ),
+    (
+        "image-data-generator",
+        "from keras.preprocessing.image import ImageDataGenerator\ng = ImageDataGenerator(rescale=1 / 255)\n",
+        {"moved-name", "image-data-generator-keras3"},
+        ("keras",),
+    ),
+    (
+        "typo-import",
+        "from keras.models import Sequental\nm = Sequental()\n",
+        {"name-typo"},
+        ("keras",),
+    ),
+    (
+        "typo-attribute",
+        "import keras\nopt = keras.optimizers.adam(learning_rate=0.1)\n",
+        {"name-typo"},
+        ("keras",),
+    ),
+    (
+        "mixed-packages",
+        "import tensorflow as tf\nfrom keras.layers import Dense\nfrom keras.optimizers import Adam\n"
+        "model = tf.keras.Sequential([tf.keras.Input((3,)), Dense(1)])\n"
+        "model.compile(optimizer=Adam(learning_rate=0.01), loss='mse')\n",
+        {"mixed-keras-objects"},
+        ("tensorflow",),
+    ),
+    (
+        "private-tf-python-keras",
+        "from tensorflow.python.keras.layers import Dense\nfrom tensorflow.keras.models import Sequential\n"
+        "m = Sequential([Dense(2, input_shape=(3,))])\n",
+        {"private-tf-python-keras", "mixed-keras-objects"},
+        ("tensorflow",),
+    ),
+    (
+        "not-installed",
+        "import surely_not_installed_pkg_km\n",
+        {"package-not-installed"},
+        (),
+    ),
 ]
 
 HARNESS = """

@@ -219,6 +219,11 @@ def catalogue_findings(
     for entry in load_catalogue():
         if entry.kind != "error" or entry.id in exclude:
             continue
+        if entry.id == "package-not-installed":
+            found = _not_installed(entry, exc, error_type, exclude)
+            if found is not None:
+                out.append(found)
+            continue
         if entry.file != "errors.toml" and entry.id not in ENVIRONMENT_ERRORS:
             continue  # %keras_env's entries need its probes; only these explain an exception
         if entry.data.get("rule") and entry.data.get("rule") not in ("none",):
@@ -230,8 +235,13 @@ def catalogue_findings(
             wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
             if not names.intersection(wanted_list):
                 continue
+        keras_cell = entry.id == "keras3-over-old-tf" and re.search(r"\b(keras|tf)\b", source)
         try:
-            if entry.match.get("message") and not re.search(entry.match["message"], message):
+            if (
+                entry.match.get("message")
+                and not re.search(entry.match["message"], message)
+                and not keras_cell
+            ):
                 continue
             if entry.match.get("source") and not re.search(entry.match["source"], source, re.M):
                 continue
@@ -269,3 +279,37 @@ def catalogue_findings(
             )
         )
     return out
+
+
+def _not_installed(
+    entry: Any, exc: BaseException, error_type: str, exclude: set[str]
+) -> Finding | None:
+    """``No module named 'x'`` for a top-level package that is not installed (and no other
+    finding explained it): install it into THIS kernel with ``%pip``."""
+    if error_type != "ModuleNotFoundError" or exclude - {"package-not-installed"}:
+        return None
+    name = getattr(exc, "name", None)
+    if not isinstance(name, str) or not name:
+        return None
+    top = name.split(".")[0]
+    if top in sys.modules or live.top_exists(top):
+        return None
+    distribution = entry.data.get("distributions", {}).get(top, top.replace("_", "-"))
+    values = {"module": top, "distribution": distribution, "python": sys.executable}
+
+    def fill(text: str) -> str:
+        for key, value in values.items():
+            text = text.replace("{" + key + "}", value)
+        return text
+
+    return Finding(
+        id=entry.id,
+        severity=entry.severity,
+        title=fill(entry.title),
+        cause=fill(entry.cause),
+        fix=fill(entry.fix),
+        fix_code=f"%pip install {distribution}",
+        confidence=0.4,
+        versions=live.shown_versions(),
+        references=[entry.source],
+    )
