@@ -110,10 +110,17 @@ def lint(source: str) -> CheckResult:
         cell = parse_cell(source)
         problems = analyze(cell)
         if problems:
-            fixed, fixed_problems = corrected_cell(source, problems)
-            result.suggestions = [_finding(p, fixed, problems) for p in problems[:1]]
-            for p in problems[1:]:
-                result.suggestions.append(_finding(p, None, [p]))
+            # lint offers the part it can prove: the certain rewrites, verified together
+            certain = [p for p in problems if p.certain and p.edits]
+            rest = [p for p in problems if p not in certain]
+            fixed, fixed_problems = (
+                corrected_cell(source, certain, leave=rest) if certain else (None, [])
+            )
+            lead = certain[0] if fixed else problems[0]
+            result.suggestions = [_finding(lead, fixed, fixed_problems or [lead])]
+            for p in problems:
+                if p is not lead:
+                    result.suggestions.append(_finding(p, None, [p]))
             result.ok = not any(s.severity == "error" for s in result.suggestions)
     except Exception:
         _internal(result, "linting the cell")

@@ -271,6 +271,9 @@ class Analyzer:
         changed: list[tuple[str, str]] = []
         for alias in node.names:
             text = alias.name + (f" as {alias.asname}" if alias.asname else "")
+            if self._not_installed(node, alias.name):
+                parts.append(text)
+                continue
             status, _ = live.module_status(alias.name)
             private = alias.name.startswith("tensorflow.python.keras")
             if status == live.MISSING or private:
@@ -329,8 +332,35 @@ class Analyzer:
                 return target
         return None
 
+    def _not_installed(self, node: ast.stmt, module: str) -> bool:
+        """A top-level package that is not installed at all: say so once, with ``%pip``."""
+        top = module.split(".")[0]
+        if not top or live.top_exists(top) or self._module_alias(top, installed=False):
+            return False
+        if any(p.id == "package-not-installed" and top in p.names for p in self.problems):
+            return True
+        entry = next((e for e in load_catalogue() if e.id == "package-not-installed"), None)
+        distribution = (entry.data.get("distributions", {}) if entry else {}).get(
+            top, top.replace("_", "-")
+        )
+        problem = _from_entry(
+            "package-not-installed",
+            node.lineno,
+            [],
+            [top],
+            module=top,
+            distribution=distribution,
+            python=sys.executable,
+        )
+        problem.certain = False
+        problem.fix_code = f"%pip install {distribution}"
+        self.problems.append(problem)
+        return True
+
     def _import_from(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
+        if self._not_installed(node, module):
+            return
         status, mod = live.module_status(module)
         forced = moved_module(module, forced_only=True)
         if status == live.UNKNOWN and not forced:
@@ -382,7 +412,14 @@ class Analyzer:
             self.bindings[self.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
             reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
         if not moved:
-            if unresolved and status == live.MISSING:
+            target = moved_module(module)
+            if unresolved and status == live.MISSING and target:
+                problem = _from_entry(
+                    target[1], node.lineno, [], [module, *unresolved], old=module, new=target[0]
+                )
+                problem.certain = False
+                self.problems.append(problem)
+            elif unresolved and status == live.MISSING:
                 self.problems.append(
                     Problem(
                         id="unresolved-import",

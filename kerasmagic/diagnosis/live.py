@@ -40,13 +40,53 @@ def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
             return MISSING, None
         if path == top:
             return UNKNOWN, None
-        return UNKNOWN, None
+        return (MISSING if submodule_file_missing(path) else UNKNOWN), None
     try:
         return OK, importlib.import_module(path)
     except ImportError:
         return MISSING, None
     except Exception:
         return UNKNOWN, None
+
+
+FILE_CHECKED_TOPS = ("keras", "tf_keras")  # real packages: every public module is a file
+
+
+def submodule_file_missing(path: str) -> bool:
+    """True when ``path`` (a submodule of keras / tf_keras) certainly has no file on disk: an
+    import that cannot resolve, proven without importing the package."""
+    import os
+
+    parts = path.split(".")
+    if parts[0] not in FILE_CHECKED_TOPS or len(parts) < 2:
+        return False
+    try:
+        spec = importlib.util.find_spec(parts[0])
+    except (ImportError, ValueError):
+        return False
+    locations = list(getattr(spec, "submodule_search_locations", None) or [])
+    for part in parts[1:]:
+        if not locations:
+            return False  # reached a plain module: the rest are attributes
+        found_dirs = []
+        found_file = False
+        for base in locations:
+            candidate = os.path.join(base, part)
+            if os.path.isdir(candidate):
+                found_dirs.append(candidate)
+            try:
+                names = os.listdir(base)
+            except OSError:
+                return False
+            if any(
+                n == part + ".py" or n.startswith(part + ".") and n.endswith((".so", ".pyd"))
+                for n in names
+            ):
+                found_file = True
+        if not found_dirs and not found_file:
+            return True
+        locations = found_dirs
+    return False
 
 
 def resolve_path(path: str, *, allow_import: bool = False) -> tuple[str, Any]:

@@ -49,19 +49,33 @@ def compiles(source: str) -> bool:
     return True
 
 
+def _key(problem: Problem) -> tuple:
+    return (problem.id, tuple(problem.names))
+
+
 def corrected_cell(
-    source: str, problems: list[Problem], namespace: dict | None = None
+    source: str,
+    problems: list[Problem],
+    namespace: dict | None = None,
+    *,
+    leave: list[Problem] | None = None,
 ) -> tuple[str | None, list[Problem]]:
     """``(fixed source or None, every problem fixed)``: None when a needed edit is uncertain or
-    the result does not verify."""
+    the result does not verify. ``leave``: known problems deliberately left as they are (lint's
+    partial fix); the imports they hold do not count against the fix, the imports it writes do."""
     if not problems or not all(p.certain and p.edits for p in problems):
         return None, problems
+    left = {_key(p) for p in leave or []}
     fixed = source
     done = list(problems)
     current = problems
     for _ in range(MAX_ROUNDS):
         fixed = apply_edits(fixed, [e for p in current for e in p.edits])
-        again = [p for p in analyze(parse_cell(fixed), namespace) if p.edits or not p.certain]
+        again = [
+            p
+            for p in analyze(parse_cell(fixed), namespace)
+            if (p.edits or not p.certain) and _key(p) not in left
+        ]
         if not again:
             break
         if not all(p.certain and p.edits for p in again):
@@ -70,6 +84,7 @@ def corrected_cell(
         current = again
     else:
         return None, done
-    if fixed == source or not compiles(fixed) or unresolved_imports(fixed):
+    known_bad = set(unresolved_imports(source)) if leave else set()
+    if fixed == source or not compiles(fixed) or set(unresolved_imports(fixed)) - known_bad:
         return None, done
     return fixed, done
