@@ -255,4 +255,9 @@ def _suggestions(
     findings += errors.catalogue_findings(
         source, exc, error_type, message, exclude={f.id for f in findings}
     )
+    if len(findings) > 1:  # a specific explanation makes the generic ones noise
+        findings = [f for f in findings if f.id not in GENERIC_IDS] or findings
     return findings
+
+
+GENERIC_IDS = ("unresolved-import",)

@@ -9,13 +9,14 @@ findings whose fix is an install or a restart, with a corrected cell only where 
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.lint import Problem, _from_entry, _rules, root_of
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
 from kerasmagic.findings import Finding
 from kerasmagic.knowledge.catalogue import load_catalogue
 
@@ -29,25 +30,12 @@ def error_driven_problems(
     namespace: dict | None,
 ) -> list[Problem]:
     out: list[Problem] = []
-    for make in (_name_error_alias, _save_extension, _scikeras, _mixed_keras):
+    for make in (_name_error_alias, _save_extension, _scikeras, _mixed_keras, _keyword_typo):
         try:
             out += make(cell, exc, error_type, message, line, namespace)
         except Exception:
             continue
     return out
-
-
-def _insert_line(cell: ParsedCell) -> int:
-    """Where an import goes: after a leading ``%%magic`` line, docstring-free top of the cell."""
-    lines = cell.source.splitlines()
-    first = 1
-    if lines and lines[0].lstrip().startswith("%%"):
-        first = 2
-    if cell.tree is not None:
-        for node in cell.tree.body:
-            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
-                first = max(first, node.end_lineno + 1)  # type: ignore[operator]
-    return first
 
 
 def _name_error_alias(cell, exc, error_type, message, line, namespace) -> list[Problem]:
@@ -61,7 +49,7 @@ def _name_error_alias(cell, exc, error_type, message, line, namespace) -> list[P
         target = entry.data.get("aliases", {}).get(alias)
         if not target or not live.top_exists(target.split(".")[0]):
             continue
-        at = _insert_line(cell)
+        at = insertion_line(cell)
         if "." in target:
             parent, _, last = target.rpartition(".")
             statement = f"from {parent} import {last} as {alias}\n" if alias != last else ""
@@ -151,6 +139,64 @@ def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
     return [problem]
 
 
+KEYWORD_MESSAGES = (
+    r"Keyword argument not understood:'?,?\s*'?(\w+)",
+    r"unexpected keyword argument '(\w+)'",
+    r"Unrecognized keyword arguments[^:]*:\s*\[?\{?'(\w+)'",
+    r"Invalid keyword argument\(s\)[^:]*:\s*\{?'(\w+)'",
+)
+
+
+def _keyword_typo(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """``Dense(10, activaton='relu')``: the keyword the error names, closest to one the live
+    callable accepts (its own and its base classes' explicit parameters)."""
+    if error_type not in ("TypeError", "ValueError") or cell.tree is None:
+        return []
+    wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
+    if not wrong:
+        return []
+    from kerasmagic.diagnosis.lint import Analyzer
+
+    analyzer = Analyzer(cell, namespace)
+    analyzer._collect_bindings()
+    for call in ast.walk(cell.tree):
+        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
+            continue
+        kw = next((k for k in call.keywords if k.arg == wrong), None)
+        if kw is None:
+            continue
+        callee = analyzer._callee(call.func)
+        if callee is None or not live.is_keras_object(callee[0]):
+            continue
+        accepted: set[str] = set()
+        for klass in getattr(callee[0], "__mro__", [callee[0]]):
+            params = live.parameters(klass.__init__ if isinstance(klass, type) else klass)
+            if params:
+                accepted |= params[0]
+        accepted -= {"self", "args", "kwargs"}
+        close = difflib.get_close_matches(wrong, sorted(accepted), n=1, cutoff=0.75)
+        given = {k.arg for k in call.keywords}
+        if not close or close[0] in given:
+            return []
+        edit = analyzer._rename_keyword_edit(kw, close[0])
+        if edit is None:
+            return []
+        name = callee[1].rsplit(".", 1)[-1]
+        return [
+            Problem(
+                id="keyword-typo",
+                line=kw.lineno,
+                title=f"`{name}` has no argument `{wrong}`; did you mean `{close[0]}`?",
+                cause=f"The live signature of `{callee[1]}` (and its base classes) accepts "
+                f"`{close[0]}`, not `{wrong}`.",
+                fix=f"Spell it `{close[0]}`.",
+                edits=[edit],
+                names=[wrong],
+            )
+        ]
+    return []
+
+
 def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
     """A model of one Keras package given objects of another: take them all from ``tf.keras``
     (when the cell builds its model with ``tf.keras``) or all from ``keras``."""
@@ -162,11 +208,11 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
     tf = sys.modules["tensorflow"]
     tf_keras = getattr(tf, "keras", None)
     keras = sys.modules["keras"]
-    if (
-        getattr(tf_keras, "__name__", "").startswith("keras._tf_keras")
-        and "tensorflow.python.keras" not in cell.source
-    ):
-        return []  # tf.keras is this same Keras 3: the mix comes from elsewhere
+    same = getattr(tf_keras, "Model", None) is getattr(keras, "Model", False)
+    if same and "tensorflow.python.keras" not in cell.source:
+        return []  # tf.keras is this same Keras: the mix comes from elsewhere
+    if not re.search(r"tensorflow\.keras|tf\.keras|tensorflow\.python\.keras", cell.source):
+        return []  # the cell uses one package only
     edits: list[Edit] = []
     for node in ast.walk(cell.tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -253,6 +299,8 @@ def catalogue_findings(
         values.setdefault("keras", versions.get("keras", "?"))
         values["tensorflow_minor"] = ".".join(versions.get("tensorflow", "?").split(".")[:2])
         values["tf_requires"] = "Keras 2"
+        attr = re.search(r"has no attribute '(\w+)'|import name '(\w+)'", message)
+        values["name"] = next((g for g in attr.groups() if g), "?") if attr else "?"
         values["legacy_env"] = __import__("os").environ.get("TF_USE_LEGACY_KERAS", "")
         values["backend"] = __import__("os").environ.get("KERAS_BACKEND", "tensorflow")
         values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"

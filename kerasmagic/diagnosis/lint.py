@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     delete_keyword_edit,
+    insertion_line,
     node_edit,
     node_text,
 )
@@ -193,8 +194,8 @@ class Analyzer:
         if first in roots:
             roots.remove(first)
             roots.insert(0, first)
-        if first == "keras" and "tf_keras" in roots:  # never move a Keras 3 cell onto tf_keras
-            roots.remove("tf_keras")
+            # never move a cell onto another Keras package (Keras 3 objects into tf_keras)
+            roots = [r for r in roots if r == first or _same_keras(first, r)]
         return roots
 
     def expr_for(self, path: str, prefer: str | None = None) -> str | None:
@@ -390,7 +391,7 @@ class Analyzer:
                     keep.append(text)
                 continue
             found = self._locate(module, name)
-            if found is None and status == live.MISSING:
+            if found is None:
                 sub = self._module_as_name(module, name)
                 if sub is not None:
                     found = sub
@@ -553,7 +554,8 @@ class Analyzer:
                 candidate = f"{path}.{rename[0]}"
                 if live.resolve_path(candidate)[0] == live.OK:
                     new_path, entry_id = candidate, rename[1]
-        if new_path is None:
+        in_keras = root_of(".".join([bound, *parts[1:i]])) is not None
+        if new_path is None and in_keras:
             for symbol in api_index.find_public_symbol(
                 last, roots=self.preferred_roots(bound), near=full
             ):
@@ -571,10 +573,14 @@ class Analyzer:
         if new_path is None:
             return
         expr = self.expr_for(new_path, prefer=parts[0])
-        if expr is None and bound.startswith("tensorflow") and new_path.startswith("keras."):
-            return
-        if expr is None:
-            return
+        extra: list[Edit] = []
+        if expr is None:  # nothing in the cell reaches it: import the name itself
+            module, _, name = new_path.rpartition(".")
+            if name in self.user_bound or self.bindings.get(name, new_path) != new_path:
+                return
+            at = insertion_line(self.cell)
+            extra.append(Edit(at, 0, at, 0, f"from {module} import {name}\n"))
+            expr = name
         edit = node_edit(self.cell, node, expr)
         if edit is None:
             return
@@ -604,6 +610,7 @@ class Analyzer:
             problem = _from_entry(
                 entry_id, node.lineno, [edit], [parts[i], last], old=old, new=expr
             )
+        problem.edits.extend(extra)
         self.problems.append(problem)
         self.new_paths[str(id(node))] = new_path
 
@@ -625,9 +632,26 @@ class Analyzer:
                     break
 
     # -- methods, calls -------------------------------------------------------------------
+    def _cell_roots(self) -> list[str]:
+        """The Keras roots the cell's own imports use (else every available one)."""
+        assert self.tree is not None
+        used: list[str] = []
+        for node in ast.walk(self.tree):
+            paths: list[str] = []
+            if isinstance(node, ast.Import):
+                paths = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                paths = [f"{node.module}.{a.name}" for a in node.names]
+            for path in paths:
+                root = root_of(path) or ("tensorflow.keras" if path == "tensorflow" else None)
+                if root and root not in used:
+                    used.append(root)
+        available = self.preferred_roots()
+        return [r for r in used if r in available] or available
+
     def _model_classes(self) -> list[Any]:
         classes = []
-        for root in self.preferred_roots():
+        for root in self._cell_roots():
             status, model = live.resolve_path(f"{root}.Model")
             if status == live.OK and isinstance(model, type):
                 classes.append(model)
@@ -773,9 +797,15 @@ class Analyzer:
         name = path.rsplit(".", 1)[-1]
         for entry in _rules("keyword-rename"):
             new = entry.data.get("renames", {}).get(kw.arg)
-            if not new or new not in accepted:
+            kind = entry.data.get("callables")
+            if not new:
                 continue
-            if entry.data.get("callables") == "optimizer" and not optimizer:
+            if kind == "model":  # Model(**kwargs) hides its arguments from the signature
+                if not _is_model_class(obj) or kw.arg in accepted:
+                    continue
+            elif new not in accepted:
+                continue
+            if kind == "optimizer" and not optimizer:
                 continue
             if new in given:
                 edit = delete_keyword_edit(self.cell, call, kw)
@@ -923,6 +953,21 @@ class Analyzer:
         if isinstance(cur, ast.Name):
             bound = self.bindings.get(cur.id, "")
             return bound.split(".")[0] in live.KERAS_TOPS
+        return False
+
+
+def _same_keras(a: str, b: str) -> bool:
+    """Do two namespace roots serve the same Keras package here (same ``Model`` class)?"""
+    first, second = live.resolve_path(f"{a}.Model"), live.resolve_path(f"{b}.Model")
+    return first[0] == second[0] == live.OK and first[1] is second[1]
+
+
+def _is_model_class(obj: Any) -> bool:
+    if not isinstance(obj, type):
+        return False
+    try:
+        return any(c.__name__ in ("Model", "Functional") for c in obj.__mro__)
+    except Exception:
         return False
 
 

@@ -126,7 +126,8 @@ def _offset(lines: list[str], line: int, col: int) -> int:
 
 
 def apply_edits(source: str, edits: list[Edit]) -> str:
-    """Apply non-overlapping edits (overlapping or duplicate ones: the first wins)."""
+    """Apply non-overlapping edits (overlapping or duplicate ones: the first wins; several
+    different insertions at one place are all kept)."""
     lines = source.splitlines(keepends=True)
     spans: list[tuple[int, int, str]] = []
     for e in edits:
@@ -135,7 +136,7 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
         except Exception:
             continue
         if start > end or any(
-            s < end and start < t or (s == start == end == t) for s, t, _ in spans
+            s < end and start < t or (s == start == end == t and x == e.text) for s, t, x in spans
         ):
             continue
         spans.append((start, end, e.text))
@@ -164,3 +165,15 @@ def delete_keyword_edit(cell: ParsedCell, call: ast.Call, kw: ast.keyword) -> Ed
             return None
         return Edit(span.line, span.col, nxt.line, nxt.col, "")
     return span
+
+
+def insertion_line(cell: ParsedCell) -> int:
+    """Where a new import goes: line 1, or after a leading ``%%magic`` line and any
+    ``from __future__`` imports."""
+    lines = cell.source.splitlines()
+    first = 2 if lines and lines[0].lstrip().startswith("%%") else 1
+    if cell.tree is not None:
+        for node in cell.tree.body:
+            if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+                first = max(first, (node.end_lineno or node.lineno) + 1)
+    return first
