@@ -295,6 +295,8 @@ def catalogue_findings(
             continue
         if entry.applies and not entry.applies_to(versions):
             continue
+        if entry.id == "keras3-backend-missing" and getattr(exc, "name", None) != _backend():
+            continue  # a missing package that is not the configured backend
         values: dict[str, Any] = dict(versions)
         values.setdefault("keras", versions.get("keras", "?"))
         values["tensorflow_minor"] = ".".join(versions.get("tensorflow", "?").split(".")[:2])
@@ -302,7 +304,7 @@ def catalogue_findings(
         attr = re.search(r"has no attribute '(\w+)'|import name '(\w+)'", message)
         values["name"] = next((g for g in attr.groups() if g), "?") if attr else "?"
         values["legacy_env"] = __import__("os").environ.get("TF_USE_LEGACY_KERAS", "")
-        values["backend"] = __import__("os").environ.get("KERAS_BACKEND", "tensorflow")
+        values["backend"] = _backend()
         values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"
 
         def fill(text: str, values: dict[str, Any] = values) -> str:
@@ -327,6 +329,18 @@ def catalogue_findings(
             )
         )
     return out
+
+
+def _backend() -> str:
+    """Keras 3's configured backend: the live one if Keras is imported, else the variable."""
+    import os
+
+    keras = sys.modules.get("keras")
+    try:
+        live_backend = keras.config.backend() if keras is not None else None
+    except Exception:
+        live_backend = None
+    return live_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
 
 
 def _not_installed(
