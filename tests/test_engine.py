@@ -153,6 +153,14 @@ CASES = [
         ("tensorflow",),
     ),
     (
+        "predict-classes",
+        "import numpy as np\nimport keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation='softmax')])\n"
+        "labels = model.predict_classes(np.zeros((2, 3)), verbose=0)\nprint(labels.shape)\n",
+        {"predict-classes-removed"},
+        ("keras",),
+    ),
+    (
         "session",
         "import keras\nfrom keras import backend as K\nsess = K.get_session()\n",
         {"backend-session-removed"},

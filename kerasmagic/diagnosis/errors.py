@@ -30,7 +30,14 @@ def error_driven_problems(
     namespace: dict | None,
 ) -> list[Problem]:
     out: list[Problem] = []
-    for make in (_name_error_alias, _save_extension, _scikeras, _mixed_keras, _keyword_typo):
+    for make in (
+        _name_error_alias,
+        _save_extension,
+        _scikeras,
+        _mixed_keras,
+        _keyword_typo,
+        _predict_classes,
+    ):
         try:
             out += make(cell, exc, error_type, message, line, namespace)
         except Exception:
@@ -195,6 +202,52 @@ def _keyword_typo(cell, exc, error_type, message, line, namespace) -> list[Probl
             )
         ]
     return []
+
+
+def _predict_classes(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """``model.predict_classes(x)`` on a live model of the namespace: the replacement its output
+    layer calls for (softmax → argmax, one sigmoid unit → threshold 0.5)."""
+    if error_type != "AttributeError" or cell.tree is None or not namespace:
+        return []
+    if not re.search(r"has no attribute '(predict_classes|predict_proba)'", message):
+        return []
+    edits: list[Edit] = []
+    for call in ast.walk(cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not isinstance(func, ast.Attribute) or func.attr not in (
+            "predict_classes",
+            "predict_proba",
+        ):
+            continue
+        if not isinstance(func.value, ast.Name):
+            return []
+        model = namespace.get(func.value.id)
+        if model is None or not live.is_keras_object(type(model)) or not hasattr(model, "predict"):
+            return []
+        args = ", ".join(filter(None, (node_text(cell, a) for a in [*call.args, *call.keywords])))
+        predict = f"{func.value.id}.predict({args})"
+        if func.attr == "predict_proba":
+            text = predict
+        else:
+            try:
+                last = model.layers[-1]
+                activation = getattr(getattr(last, "activation", None), "__name__", "")
+                units = int(model.outputs[0].shape[-1])
+            except Exception:
+                return []
+            if activation == "softmax" or (units > 1 and activation != "sigmoid"):
+                text = f"{predict}.argmax(axis=-1)"
+            elif activation == "sigmoid" and units == 1:
+                text = f'({predict} > 0.5).astype("int32")'
+            else:
+                return []
+        edit = node_edit(cell, call, text)
+        if edit is None:
+            return []
+        edits.append(edit)
+    if not edits:
+        return []
+    return [_from_entry("predict-classes-removed", line or 1, edits, ["predict_classes"])]
 
 
 def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
