@@ -190,7 +190,18 @@ class Analyzer:
                 first = "tensorflow.keras"
             elif any(p.startswith("keras") for p in paths):
                 first = "keras"
-        roots = [r for r in api_index.ROOTS if api_index.namespace_index(r) is not None]
+        # the cell itself uses tf.keras: resolving it here decides nothing the cell did not
+        uses_tf_keras = "tensorflow" in sys.modules and re.search(
+            r"tensorflow\.keras|tf\.keras", self.cell.source
+        )
+        roots = [
+            r
+            for r in api_index.ROOTS
+            if api_index.namespace_index(
+                r, allow_import=bool(uses_tf_keras) and r == "tensorflow.keras"
+            )
+            is not None
+        ]
         if first in roots:
             roots.remove(first)
             roots.insert(0, first)
