@@ -79,6 +79,14 @@ C["import-tf-use"] = "import tf\nx = tf.zeros((2, 2))\n"
 C["preproc-image-attr"] = (
     "import keras\ng = keras.preprocessing.image.ImageDataGenerator(rotation_range=10)\n"
 )
+C["loss-typo"] = (
+    "import keras\nm = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])\n"
+    "m.compile(optimizer='adamm', loss='categorical_crossentropey')\n"
+)
+C["objectives"] = "from keras.objectives import categorical_crossentropy\n"
+C["initializations"] = (
+    "from keras import initializations\ninit = initializations.get('glorot_uniform')\n"
+)
 
 HARNESS = """
 import contextlib, importlib.util, io, json, os

@@ -488,6 +488,8 @@ class Analyzer:
                 new=new.rsplit(".", 1)[1],
                 why=why.get(name, "it was renamed."),
             )
+        elif moved_module(old) is not None and live.module_status(module)[0] == live.OK:
+            problem = _from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
         else:
             problem = _from_entry(
                 entry_id, node.lineno, [edit], [module, name], old=module, new=new.rsplit(".", 1)[0]
@@ -898,42 +900,48 @@ class Analyzer:
         new = f"learning_rate={expr}({default!r}, decay_steps=1, decay_rate={decay_text})"
         return [Edit(kw_edit.line, kw_edit.col, kw_edit.end_line, kw_edit.end_col, new)]
 
+    IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
+
     def _identifier_strings(self, call: ast.Call) -> None:
-        """``compile(optimizer='adm')``: a string the live ``optimizers.get`` rejects."""
+        """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
+        rejects, replaced by the closest name it accepts."""
+        import difflib
+
         for kw in call.keywords:
-            if kw.arg != "optimizer":
-                continue
+            module_name = self.IDENTIFIER_MODULES.get(kw.arg or "")
             value = kw.value
+            if module_name is None:
+                continue
             if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
                 continue
-            for root in self.preferred_roots():
-                status, module = live.resolve_path(f"{root}.optimizers")
+            for root in self._cell_roots():
+                status, module = live.resolve_path(f"{root}.{module_name}")
                 if status != live.OK or not hasattr(module, "get"):
                     continue
                 if _accepts(module.get, value.value):
                     break
-                names = {
-                    n.lower()
-                    for n, kind in api_index.module_public_names(f"{root}.optimizers").items()
-                    if kind == "class"
-                }
-                import difflib
-
+                public = api_index.module_public_names(f"{root}.{module_name}")
+                names = {n.lower() for n, kind in public.items() if kind == "class"}
+                names |= {n for n, kind in public.items() if kind == "function" and n.islower()}
+                names.discard("get")
                 for close in difflib.get_close_matches(value.value.lower(), sorted(names), 3, 0.6):
-                    if _accepts(module.get, close):
-                        edit = node_edit(self.cell, value, repr(close))
-                        if edit is not None:
-                            self.problems.append(
-                                _from_entry(
-                                    "optimizer-string-typo",
-                                    value.lineno,
-                                    [edit],
-                                    [value.value],
-                                    old=value.value,
-                                    new=close,
-                                )
+                    if not _accepts(module.get, close):
+                        continue
+                    edit = node_edit(self.cell, value, repr(close))
+                    if edit is not None:
+                        self.problems.append(
+                            _from_entry(
+                                "optimizer-string-typo",
+                                value.lineno,
+                                [edit],
+                                [value.value],
+                                old=value.value,
+                                new=close,
+                                what=kw.arg or "",
+                                module=module_name,
                             )
-                        break
+                        )
+                    break
                 break
 
     def _removed_calls(self) -> None:
