@@ -37,6 +37,7 @@ def error_driven_problems(
         _mixed_keras,
         _keyword_typo,
         _predict_classes,
+        _dim_ordering,
     ):
         try:
             out += make(cell, exc, error_type, message, line, namespace)
@@ -248,6 +249,41 @@ def _predict_classes(cell, exc, error_type, message, line, namespace) -> list[Pr
     if not edits:
         return []
     return [_from_entry("predict-classes-removed", line or 1, edits, ["predict_classes"])]
+
+
+DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
+
+
+def _dim_ordering(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')`` when
+    the backend module the call uses has ``set_image_data_format`` here."""
+    if error_type != "AttributeError" or "set_image_dim_ordering" not in message:
+        return []
+    if cell.tree is None:
+        return []
+    from kerasmagic.diagnosis.lint import Analyzer
+
+    analyzer = Analyzer(cell, namespace)
+    analyzer._collect_bindings()
+    edits: list[Edit] = []
+    for call in ast.walk(cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not isinstance(func, ast.Attribute) or func.attr != "set_image_dim_ordering":
+            continue
+        arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not (isinstance(arg, ast.Constant) and arg.value in DIM_ORDERING):
+            return []
+        target = ast.Attribute(value=func.value, attr="set_image_data_format", ctx=ast.Load())
+        if analyzer._callee(target) is None:
+            return []
+        value = node_text(cell, func.value)
+        edit = node_edit(cell, call, f"{value}.set_image_data_format({DIM_ORDERING[arg.value]!r})")
+        if value is None or edit is None:
+            return []
+        edits.append(edit)
+    if not edits:
+        return []
+    return [_from_entry("image-dim-ordering-removed", line or 1, edits, ["set_image_dim_ordering"])]
 
 
 def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
