@@ -6,7 +6,7 @@ Importing this package never imports TensorFlow, Keras, JAX, torch or ipywidgets
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # not `typing`: importing this package stays well under a millisecond
 
 __version__ = "0.1.0"
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from kerasmagic.diagnosis.result import CheckResult
     from kerasmagic.report import EnvReport
 
