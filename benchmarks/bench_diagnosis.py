@@ -101,6 +101,7 @@ def main() -> None:
         sample = warm
         if sample["error"] is None:
             notes.append(f"{name}: the cell does not fail here ({label}); nothing to diagnose.")
+            continue
         else:
             how = (
                 f"diagnosed: {sample['first_suggestion']!r}"

@@ -1,6 +1,6 @@
 """Run kerasmagic's benchmarks in the real environments and write docs/benchmarks.md.
 
-    python benchmarks/run.py                         # every built environment
+    python benchmarks/run.py                         # every environment (built when missing)
     python benchmarks/run.py --envs tf221-k3,bare    # some of them
     python benchmarks/run.py --quick                 # fewer repeats (about a third)
     python benchmarks/run.py --only import,env       # some benchmarks
@@ -33,10 +33,20 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from envs import ENVIRONMENTS, run_env  # noqa: E402
+from envs import ENVIRONMENTS, build, run_env  # noqa: E402
 
 MARKER = "@@bench@@"
-ORDER = ("import", "env", "check", "diagnosis", "memory", "traps", "optimizers")
+PREFERRED = ("import", "env", "check", "diagnosis", "memory")
+
+
+def discover() -> tuple[str, ...]:
+    """Every ``benchmarks/bench_*.py`` by name: the core ones first, then the rest alphabetically
+    (components add their own benchmark file; nothing here has to list it)."""
+    found = sorted(p.stem[len("bench_") :] for p in HERE.glob("bench_*.py"))
+    return tuple(b for b in PREFERRED if b in found) + tuple(b for b in found if b not in PREFERRED)
+
+
+ORDER = discover()
 OUT = ROOT / "docs" / "benchmarks.md"
 RESULTS = HERE / "results.json"
 ANALYSIS = HERE / "analysis.md"
@@ -202,8 +212,8 @@ def render(results: dict) -> str:
         f"{m['ram_gib']} GiB RAM, {m['os']}",
         f"- load average before / after: {fmt_load(m.get('load_before'))} / "
         f"{fmt_load(results.get('load_after'))} (a shared machine: other work ran beside)",
-        f"- repeats scale: {results['scale']} (every figure is a median over `n` repeats; "
-        "baselines are measured in the same run, calls interleaved where both run in-process)",
+        "- every figure is a median over `n` repeats (the n column); baselines are measured in "
+        "the same run, calls interleaved where both run in-process",
         "",
         "## Versions per environment",
         "",
@@ -320,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="about a third of the repeats")
     parser.add_argument("--scale", type=float, default=None, help="repeats multiplier")
     parser.add_argument("--from-json", action="store_true", help="only re-render the page")
+    parser.add_argument(
+        "--no-build", action="store_true", help="skip environments that are not built yet"
+    )
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -329,12 +342,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
         return 0
 
-    names = [n for n in args.envs.split(",") if n] or [
-        n for n, e in ENVIRONMENTS.items() if (e.path / ".kerasmagic-env.json").exists()
-    ]
+    names = [n for n in args.envs.split(",") if n] or list(ENVIRONMENTS)
     unknown = [n for n in names if n not in ENVIRONMENTS]
     if unknown:
         parser.error(f"unknown environment(s): {', '.join(unknown)}")
+    for name in names:  # a fresh clone: build what is missing (an existing one is left as it is)
+        env = ENVIRONMENTS[name]
+        if not (env.path / ".kerasmagic-env.json").exists() and not args.no_build:
+            print(f"building environment {name} (scripts/envs.py build {name}) ...", flush=True)
+            build(env)
     benches = [b for b in (args.only.split(",") if args.only else ORDER) if b]
     benches = [b for b in benches if (HERE / f"bench_{b}.py").exists()]
     scale = args.scale if args.scale is not None else (0.3 if args.quick else 1.0)
@@ -348,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     for name in names:
         env = ENVIRONMENTS[name]
-        if not env.python.exists():
+        if not (env.path / ".kerasmagic-env.json").exists():
             print(f"skip {name}: not built (python scripts/envs.py build {name})", flush=True)
             continue
         extras, problem = extras_dir(env.python)
