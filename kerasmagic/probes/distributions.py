@@ -153,13 +153,32 @@ def installed_versions() -> dict[str, str]:
     versions: dict[str, str] = {}
     for dist in md.distributions():
         try:
-            name = dist.metadata["Name"]
-            version = dist.version
+            name, version = _name_and_version(dist)
         except Exception:
             continue
         if name and version:
             versions.setdefault(canonicalize_name(name), str(version))
     return versions
+
+
+def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
+    """``Name`` and ``Version`` from the header block of METADATA/PKG-INFO only: the same values as
+    ``dist.metadata["Name"]`` / ``dist.version`` without parsing the long description (that full
+    e-mail parse per distribution was three quarters of a ``%keras_env``)."""
+    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    name = version = None
+    for line in text.splitlines():
+        if not line.strip():
+            break  # end of the header block
+        key, sep, value = line.partition(":")
+        if not sep:
+            continue
+        key = key.strip().lower()
+        if key == "name" and name is None:
+            name = value.strip()
+        elif key == "version" and version is None:
+            version = value.strip()
+    return name, version
 
 
 def requirement_conflicts(
