@@ -71,7 +71,8 @@ ENVIRONMENTS: dict[str, Environment] = {
         Environment(
             "tf221-k3",
             "TensorFlow 2.21 with Keras 3 (tf.keras is Keras 3)",
-            (("tensorflow==2.21.*", "ipywidgets>=8"),),
+            # jupyterlab + playwright: the optimizer widget rendered in a real browser (test_widgets)
+            (("tensorflow==2.21.*", "ipywidgets>=8", "jupyterlab>=4", "playwright>=1.40"),),
         ),
         Environment(
             "tf221-legacy",
