@@ -154,13 +154,35 @@ def print_run(run: NotebookRun, stream: Any = sys.stdout) -> None:
     )
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def static_copy(notebook: Any) -> Any:
+    """A copy for static pages: a widget output shows its own static view (HTML or text).
+
+    A live widget needs a kernel, and its page-side manager comes from a CDN; a static page that
+    relied on it would show an empty output offline. kerasmagic's widgets carry a ``text/html``
+    view of the same report, so that view is kept and the widget reference is dropped."""
+    import copy
+
+    nb = copy.deepcopy(notebook)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if WIDGET_VIEW in data and ({"text/html", "text/plain"} & set(data)):
+                del data[WIDGET_VIEW]
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
 def to_html(run: NotebookRun) -> str:
-    """A rendered copy: nbconvert's HTML exporter if installed, else a plain rendering."""
+    """A rendered, static copy: nbconvert's HTML exporter if installed, else a plain rendering."""
+    static = NotebookRun(run.path, static_copy(run.notebook), run.cells, run.seconds)
     try:
         from nbconvert import HTMLExporter
     except ImportError:
-        return _plain_html(run)
-    body, _ = HTMLExporter().from_notebook_node(run.notebook)
+        return _plain_html(static)
+    body, _ = HTMLExporter().from_notebook_node(static.notebook)
     return body
 
 
