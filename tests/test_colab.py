@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,6 +16,23 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from envs import COLAB_PINS  # noqa: E402
 
 pytestmark = pytest.mark.envs("colab")
+
+
+def colab_install_args() -> list[str]:
+    """The arguments of the ``%pip install`` line the README gives for Colab."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    lines = [line for line in readme.splitlines() if line.startswith("%pip install")]
+    assert len(lines) == 1, lines
+    return shlex.split(lines[0])[2:]
+
+
+def test_notebooks_install_with_the_readme_line():
+    line = "%pip install " + shlex.join(colab_install_args())
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        first = next(c for c in cells if c["cell_type"] == "code")
+        source = "".join(first["source"])
+        assert line in source.splitlines()[-1], (path.name, source)
 
 
 def freeze(python: Path) -> dict[str, str]:
@@ -39,16 +58,12 @@ def fresh_colab(tmp_path_factory) -> Path:
     return python
 
 
-@pytest.mark.parametrize(
-    "install_args",
-    [
-        pytest.param(
-            ["--no-deps", str(ROOT)], id="readme-colab-line"
-        ),  # %pip install -q --no-deps kerasmagic
-        pytest.param([f"{ROOT}[widgets]"], id="with-widgets-extra-and-deps"),
-    ],
-)
-def test_installing_kerasmagic_changes_no_installed_version(fresh_colab: Path, install_args):
+@pytest.mark.parametrize("how", ["readme-colab-line", "with-widgets-extra-and-deps"])
+def test_installing_kerasmagic_changes_no_installed_version(fresh_colab: Path, how: str):
+    if how == "readme-colab-line":  # this checkout stands for the package name
+        install_args = [str(ROOT) if a == "kerasmagic" else a for a in colab_install_args()]
+    else:
+        install_args = [f"{ROOT}[widgets]"]
     before = freeze(fresh_colab)
     subprocess.run(
         [

@@ -358,3 +358,31 @@ def test_run_notebook_script_reports_outputs_failures_and_writes_html(tmp_path):
     summary = json.loads(proc.stdout)
     assert summary["failed"] == []
     assert [c["status"] for c in summary["cells"]] == ["ok", "error", "ok"]
+
+
+def test_static_html_copy_shows_a_widgets_own_html_view():
+    """An exported page cannot run a widget (no kernel; its manager is on a CDN): the copy keeps
+    the widget's static HTML view instead, and the executed notebook itself is not changed."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    view = {"model_id": "abc", "version_major": 2, "version_minor": 0}
+    widget = run_notebook.WIDGET_VIEW
+    cell = nbformat.v4.new_code_cell("%keras_optimizers adam")
+    cell.outputs = [
+        nbformat.v4.new_output(
+            "display_data",
+            data={widget: view, "text/html": "<b>[A] Adam</b>", "text/plain": "[A] Adam"},
+        ),
+        nbformat.v4.new_output("display_data", data={widget: view}),  # nothing static to show
+    ]
+    nb.cells = [cell]
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    static = run_notebook.static_copy(nb)
+    first, second = static.cells[0].outputs
+    assert widget not in first["data"] and "<b>[A] Adam</b>" in first["data"]["text/html"]
+    assert widget in second["data"]
+    assert "widgets" not in static.metadata
+    assert widget in nb.cells[0].outputs[0]["data"] and "widgets" in nb.metadata
+    run = run_notebook.NotebookRun(Path("t.ipynb"), nb, [], 0.0)
+    assert "<b>[A] Adam</b>" in run_notebook.to_html(run)
