@@ -28,7 +28,8 @@ from typing import Any
 NAMESPACES = ("tf.keras", "keras", "tf_keras")
 DISTRIBUTIONS = {"tf.keras": "tensorflow", "keras": "keras", "tf_keras": "tf-keras"}
 # The habits of old tutorials: (argument, value passed, the setting it was meant for).
-HABITS = (("lr", 0.01, "learning_rate"), ("decay", 1e-4, "decay"))
+# Odd values, so that "honoured" cannot be a default that happens to match (SGD's lr is 0.01).
+HABITS = (("lr", 0.0123, "learning_rate"), ("decay", 0.000123, "decay"))
 KERAS_WORDS = {
     "keras3": "Keras 3",
     "tf_keras": "tf_keras (Keras 2 package)",
@@ -221,8 +222,7 @@ def _keras_of(top: types.ModuleType) -> tuple[str, str | None]:
 
 
 def _keras_of_class(cls: type) -> tuple[str | None, str | None]:
-    root = cls.__module__.split(".")[0]
-    package = sys.modules.get(root)
+    package = sys.modules.get(cls.__module__.split(".")[0])
     if package is None:
         return None, None
     return _keras_of(package)
@@ -259,10 +259,9 @@ def _reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType
 
 
 @contextlib.contextmanager
-def _quiet_and_contained(module: types.ModuleType) -> Iterator[list[str]]:
-    """Build on the CPU, record warnings and Keras log lines, restore Keras 3 name counters."""
-    messages: list[str] = []
-    handler = _ListHandler(messages)
+def _contained(modules: list[types.ModuleType]) -> Iterator[_ListHandler]:
+    """Build on the CPU, keep Keras log lines off the screen, restore Keras 3 name counters."""
+    handler = _ListHandler([])
     # Keras 2 logs its habit warnings through the "tensorflow" logger: capture, do not print.
     loggers = [logging.getLogger(n) for n in ("", "absl", "tensorflow")]
     saved = [(lg.handlers[:], lg.propagate, lg.level) for lg in loggers]
@@ -272,25 +271,36 @@ def _quiet_and_contained(module: types.ModuleType) -> Iterator[list[str]]:
         tf = sys.modules.get("tensorflow")
         if tf is not None:
             stack.enter_context(tf.device("/CPU:0"))
-        device = getattr(module, "device", None)
-        if callable(device) and not isinstance(device, type):
-            with contextlib.suppress(Exception):
-                stack.enter_context(device("cpu"))
-        caught = stack.enter_context(warnings.catch_warnings(record=True))
-        warnings.simplefilter("always")
+        for module in modules:
+            device = getattr(module, "device", None)  # Keras 3: every backend
+            if callable(device) and not isinstance(device, type):
+                with contextlib.suppress(Exception):
+                    stack.enter_context(device("cpu"))
         for lg in loggers:
             lg.handlers = [handler]
             lg.propagate = False
             lg.setLevel(logging.WARNING)
         try:
-            yield messages
+            yield handler
         finally:
             for lg, (handlers, propagate, level) in zip(loggers, saved):
                 lg.handlers = handlers
                 lg.propagate = propagate
                 lg.setLevel(level)
-            messages.extend(str(w.message) for w in caught)
             _restore_uids(state, uids)
+
+
+@contextlib.contextmanager
+def _recording(handler: _ListHandler) -> Iterator[list[str]]:
+    """The warnings and log lines of one construction."""
+    messages: list[str] = []
+    handler.sink = messages
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield messages
+        finally:
+            messages.extend(str(w.message) for w in caught)
 
 
 class _ListHandler(logging.Handler):
@@ -377,11 +387,11 @@ def _error(exc: BaseException) -> tuple[str, str]:
     return type(exc).__qualname__, str(exc)
 
 
-def _measure_habits(cls: type, module: types.ModuleType) -> list[Habit]:
+def _measure_habits(cls: type, module: types.ModuleType, handler: _ListHandler) -> list[Habit]:
     params = _signature_params(cls)
     out = []
     for arg, value, meant in HABITS:
-        with _quiet_and_contained(module) as messages:
+        with _recording(handler) as messages:
             try:
                 opt = cls(**{arg: value})
                 config = _config(opt)
@@ -396,7 +406,11 @@ def _measure_habits(cls: type, module: types.ModuleType) -> list[Habit]:
                 shown = "not in get_config()" if held is None else f"{meant}={held}"
                 habit = Habit(arg, value, "honoured" if honoured else "ignored", shown)
         habit.warnings = _dedupe(messages)
-        habit.maps_to = _maps_to(arg, meant, params, module)
+        habit.maps_to = (
+            arg
+            if habit.outcome == "honoured" and meant == "decay"
+            else _maps_to(arg, meant, params, module)
+        )
         out.append(habit)
     return out
 
@@ -432,20 +446,44 @@ def _dedupe(messages: list[str]) -> list[str]:
 class _ClassFacts:
     """Per class object: construction, defaults and habits are measured once."""
 
-    def __init__(self) -> None:
+    def __init__(self, handler: _ListHandler) -> None:
+        self.handler = handler
         self._cache: dict[int, tuple[type, dict[str, Any]]] = {}
+        self._calls: dict[tuple[int, str], tuple[Any, Any, Any]] = {}
+        self._seeds: dict[int, tuple[type, Any]] = {}
+
+    def get(self, module: types.ModuleType, name: str) -> type:
+        """``optimizers.get(name)``'s class; one call per function object (``tf.keras`` and
+        ``keras`` share it under Keras 3); its instance serves as the default construction."""
+        fn = module.optimizers.get
+        key = (id(fn), name)
+        if key not in self._calls:
+            with _recording(self.handler):
+                try:
+                    instance = fn(name)
+                    self._calls[key] = (fn, instance, None)
+                    self._seeds.setdefault(id(type(instance)), (type(instance), instance))
+                except Exception as exc:
+                    self._calls[key] = (fn, None, exc)
+        _, instance, exc = self._calls[key]
+        if exc is not None:
+            raise exc
+        return type(instance)
 
     def measure(self, cls: type, module: types.ModuleType) -> dict[str, Any]:
         hit = self._cache.get(id(cls))
         if hit is not None and hit[0] is cls:
             return hit[1]
         facts: dict[str, Any] = {"signature": _signature_defaults(cls)}
-        with _quiet_and_contained(module):
+        seed = self._seeds.get(id(cls))
+        with _recording(self.handler):
             try:
-                facts["config"] = _config(cls())
+                # get(name) built it with no arguments, exactly as cls() would
+                instance = seed[1] if seed is not None and seed[0] is cls else cls()
+                facts["config"] = _config(instance)
             except Exception as exc:
                 facts["error"] = _error(exc)
-        facts["habits"] = _measure_habits(cls, module) if "config" in facts else []
+        facts["habits"] = _measure_habits(cls, module, self.handler) if "config" in facts else []
         self._cache[id(cls)] = (cls, facts)
         return facts
 
@@ -496,10 +534,10 @@ def _resolve_way(
     else:
         way = Way(f"{prefix}.{class_name}()", ns, route)
     cls: type | None = None
-    with _quiet_and_contained(module):
+    with _recording(facts.handler):
         try:
             if route == "get":
-                cls = type(module.optimizers.get(name))
+                cls = facts.get(module, name)
             else:
                 space = module.optimizers
                 if route in ("legacy", "experimental"):
@@ -519,7 +557,7 @@ def _resolve_way(
         way.defaults, way.defaults_source = dict(known["signature"]), "signature"
     else:
         way.defaults, way.defaults_source = dict(known["config"]), "get_config"
-        way.habits = [Habit(**asdict(h)) for h in known["habits"]]
+        way.habits = list(known["habits"])  # shared, never changed after measuring
     way._cls = cls  # type: ignore[attr-defined]  # identity for grouping, never serialised
     return way
 
@@ -574,17 +612,18 @@ def collect(names: list[str] | None = None, in_kernel: bool = True) -> Optimizer
         except Exception as exc:
             problems.append(f"could not list {ns}.optimizers: {type(exc).__name__}: {exc}")
     wanted = [n.lower() for n in names] if names else sorted(catalogue)
-    facts = _ClassFacts()
     results = []
-    for name in wanted:
-        class_name = catalogue.get(name, name[:1].upper() + name[1:])
-        ways = [
-            _resolve_way(route, prefix, ns, module, name, class_name, facts)
-            for ns, module in modules
-            for route, prefix in _way_routes(ns, module)
-        ]
-        _group(ways)
-        results.append(OptimizerResolution(name, class_name, ways, _differing(ways)))
+    with _contained([m for _, m in modules]) as handler:
+        facts = _ClassFacts(handler)
+        for name in wanted:
+            class_name = catalogue.get(name, name[:1].upper() + name[1:])
+            ways = [
+                _resolve_way(route, prefix, ns, module, name, class_name, facts)
+                for ns, module in modules
+                for route, prefix in _way_routes(ns, module)
+            ]
+            _group(ways)
+            results.append(OptimizerResolution(name, class_name, ways, _differing(ways)))
     return OptimizerReport(namespaces, results, measured_in, problems=problems)
 
 
@@ -629,7 +668,7 @@ def model_optimizer(model: Any, variable: str = "model") -> ModelOptimizer:
     out = ModelOptimizer(
         variable, f"{cls.__module__}.{cls.__qualname__}", kind, version, compiled=False
     )
-    if not hasattr(model, "optimizer"):
+    if not hasattr(model, "compile"):
         out.note = f"{variable} is a {cls.__qualname__}, not a Keras model: it has no optimizer"
         return out
     opt = getattr(model, "optimizer", None)
