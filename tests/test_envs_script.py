@@ -16,6 +16,9 @@ SCRIPT = ROOT / "scripts" / "envs.py"
 sys.path.insert(0, str(ROOT / "scripts"))
 import envs  # noqa: E402
 
+# The script's logic does not depend on the environment: test it once (and outside the matrix).
+pytestmark = pytest.mark.envs("bare", "local")
+
 
 def run_script(*args: str, envs_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "KERASMAGIC_ENVS_DIR": str(envs_dir)}
