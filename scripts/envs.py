@@ -24,6 +24,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR = Path(os.environ.get("KERASMAGIC_ENVS_DIR", ROOT / ".envs"))
 PYTHON = os.environ.get("KERASMAGIC_ENVS_PYTHON", "3.11")
+# Resolve as of this instant (uv --exclude-newer), so a fresh clone gets the versions
+# docs/compatibility.md was measured with. To follow new releases: move it, build, then
+# regenerate the table (scripts/compat_table.py) and read its diff. "" resolves as of now.
+EXCLUDE_NEWER = os.environ.get("KERASMAGIC_EXCLUDE_NEWER", "2026-11-22T00:00:00Z")
 
 # What every environment needs to run the test suite (kerasmagic's own deps come with `-e .`).
 TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "nbclient>=0.7", "nbformat>=5", "ipykernel>=6.17"]
@@ -115,7 +119,10 @@ def _uv() -> str:
 
 
 def _pip_install(env: Environment, *args: str) -> None:
-    cmd = [_uv(), "pip", "install", "-q", "--python", str(env.python), *args]
+    cmd = [_uv(), "pip", "install", "-q", "--python", str(env.python)]
+    if EXCLUDE_NEWER:
+        cmd += ["--exclude-newer", EXCLUDE_NEWER]
+    cmd += args
     subprocess.run(cmd, check=True)
 
 
@@ -123,8 +130,11 @@ def build(env: Environment, *, force: bool = False) -> dict[str, object]:
     """Create ``env`` if missing (or ``force``); return the time and disk it took."""
     marker = env.path / ".kerasmagic-env.json"
     spec = json.dumps([list(s) for s in env.steps])
-    if not force and marker.exists() and json.loads(marker.read_text()).get("spec") == spec:
-        return json.loads(marker.read_text())
+    if not force and marker.exists():
+        old = json.loads(marker.read_text())
+        # markers written before EXCLUDE_NEWER existed were resolved at the default cut-off
+        if old.get("spec") == spec and old.get("exclude_newer", EXCLUDE_NEWER) == EXCLUDE_NEWER:
+            return old
     start = time.perf_counter()
     if env.path.exists():
         shutil.rmtree(env.path)
@@ -138,6 +148,7 @@ def build(env: Environment, *, force: bool = False) -> dict[str, object]:
             _pip_install(env, *TEST_TOOLS, "-e", f"{ROOT}[widgets]", *env.steps[-1])
     info = {
         "spec": spec,
+        "exclude_newer": EXCLUDE_NEWER,
         "seconds": round(time.perf_counter() - start, 1),
         "megabytes": round(_disk_usage(env.path) / 1e6),
     }
