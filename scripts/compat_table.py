@@ -110,7 +110,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"Regenerate with `{REGENERATE}` (all environments) or `{REGENERATE} NAME` (one); "
         "`tests/test_compatibility.py` re-probes every environment and fails when a fact here "
         "no longer holds. Order inside the probe: `import tensorflow`, `tf.keras`, `import keras`, "
-        "`import tf_keras`, the optimizers, then the imports, in one process.",
+        "`import tf_keras`, the optimizers, then the imports, in one process. Packages were "
+        f"resolved as of {data.get('exclude_newer') or 'the build'} (uv `--exclude-newer`, "
+        "`KERASMAGIC_EXCLUDE_NEWER` in `scripts/envs.py`): move that date, rebuild and "
+        "regenerate to see what new releases change.",
         "",
         "## Environments",
         "",
@@ -231,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     data = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "generator": REGENERATE,
+        "exclude_newer": envs.EXCLUDE_NEWER,
         "environments": {n: stored[n] for n in order},
     }
     write(data)

@@ -63,6 +63,7 @@ def test_markdown_is_rendered_from_the_json() -> None:
 
 
 def test_json_covers_every_environment_as_defined_now() -> None:
+    assert STORED["exclude_newer"] == envs.EXCLUDE_NEWER, HINT.format("")
     stored = STORED["environments"]
     assert list(stored) == list(envs.ENVIRONMENTS)
     for name, env in envs.ENVIRONMENTS.items():

@@ -118,6 +118,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     assert calls[0][:2] == ["uv", "venv"] and calls[0][-1] == str(env.path)
     installs = [c for c in calls if c[1:3] == ["pip", "install"]]
     assert installs[0][-2:] == ["ipython", "rich"]
+    assert all(c[c.index("--exclude-newer") + 1] == envs.EXCLUDE_NEWER for c in installs)
     assert any(f"{ROOT}[widgets]" in c for c in installs[-1])  # editable kerasmagic last
     assert json.loads((env.path / ".kerasmagic-env.json").read_text()) == info
     assert info["spec"] == json.dumps([["ipython", "rich"]])
