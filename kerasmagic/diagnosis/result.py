@@ -62,7 +62,8 @@ class CheckResult:
             "ran": self.ran,
             "error_type": self.error_type,
             "error_message": self.error_message,
-            "suggestions": [f.to_dict() for f in ranked(self.suggestions)],
+            # "message": the one-line explanation issue 3's JSON promises (the finding's title)
+            "suggestions": [{"message": f.title, **f.to_dict()} for f in ranked(self.suggestions)],
             "traps": [f.to_dict() for f in ranked(self.traps)],
             "fixed_source": self.fixed_source,
             "versions": self.versions,
