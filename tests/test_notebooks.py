@@ -237,11 +237,18 @@ def test_quickstart_runs_top_to_bottom_here():
     else:  # no (working) Keras: the fixed cell degrades to an explained error, never a stop
         assert_diagnosed(fixed)
 
-    optimizers = texts(tagged(run, "optimizers")[0])
+    cell = tagged(run, "optimizers")[0]
+    optimizers = texts(cell)
     if importlib.util.find_spec("keras") is None:
         assert "not installed" in optimizers.lower(), optimizers
     else:
         assert "adam" in optimizers.lower(), optimizers
+    if importlib.util.find_spec("tensorflow") is not None:  # --probe: TF's side without importing
+        assert "tf.keras.optimizers.Adam()" in optimizers, optimizers
+    shown = [set(o.get("data", {})) for o in cell.outputs if o["output_type"] == "display_data"]
+    assert shown and all("text/html" in kinds for kinds in shown), shown
+    if importlib.util.find_spec("ipywidgets") is not None:  # ipywidgets 7.7 (Colab) and 8
+        assert any(run_notebook.WIDGET_VIEW in kinds for kinds in shown), shown
 
 
 # -- workshops: TensorFlow environments -------------------------------------------------------
