@@ -1,0 +1,166 @@
+"""Record the warnings and TF/absl log lines a cell emits, without taking them from the user.
+
+``capture_cell_output()`` chains ``warnings.showwarning`` (the previous function still shows the
+warning) and adds one ``logging`` handler to the root logger that keeps only records of the
+``absl``/``tensorflow``/``keras``/``tf_keras`` loggers; when that handler is the only one a record
+reaches, it hands the record to ``logging.lastResort`` exactly as logging would have without it.
+It also notes the moments the traps depend on (was ``tf.keras`` already resolved, ``keras``
+already imported, the variables' values) when the cell starts. TF's C++ stderr is not read.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+LOGGERS = ("absl", "tensorflow", "keras", "tf_keras")
+WATCHED_ENV = ("TF_USE_LEGACY_KERAS", "KERAS_BACKEND")
+MAX_RECORDS = 200  # a training loop may log thousands of lines: keep the first ones
+
+
+@dataclass(frozen=True)
+class CapturedWarning:
+    category: str
+    message: str
+    filename: str
+    lineno: int
+
+
+@dataclass(frozen=True)
+class CapturedLog:
+    logger: str
+    level: str
+    message: str
+
+
+@dataclass
+class KernelMoment:
+    """The state of the kernel at one moment (start of the cell)."""
+
+    env: dict[str, str | None]
+    tf_imported: bool
+    tf_keras_resolved: bool
+    keras_imported: bool
+
+
+@dataclass
+class CellCapture:
+    """What a cell emitted, and the kernel's state when it started."""
+
+    warnings: list[CapturedWarning] = field(default_factory=list)
+    logs: list[CapturedLog] = field(default_factory=list)
+    before: KernelMoment | None = None
+
+    def texts(self) -> list[str]:
+        """Every captured message (warnings and log lines)."""
+        return [w.message for w in self.warnings] + [r.message for r in self.logs]
+
+
+def tf_keras_resolved(tf: Any) -> bool:
+    """Has ``tf.keras`` been resolved already (TF's lazy loader initialised, or a plain module)?
+    Reads the loader's state without touching it."""
+    if tf is None:
+        return False
+    try:
+        obj = tf.__dict__.get("keras")
+    except Exception:
+        return False
+    if obj is None:
+        return False
+    if type(obj).__name__ == "KerasLazyLoader":
+        try:
+            return bool(vars(obj).get("_tfll_initialized"))
+        except Exception:
+            return False
+    return True
+
+
+def kernel_moment() -> KernelMoment:
+    tf = sys.modules.get("tensorflow")
+    return KernelMoment(
+        env={name: os.environ.get(name) for name in WATCHED_ENV},
+        tf_imported=tf is not None,
+        tf_keras_resolved=tf_keras_resolved(tf),
+        keras_imported=sys.modules.get("keras") is not None,
+    )
+
+
+class _RecordingHandler(logging.Handler):
+    """Keeps WARNING+ records of the TF/Keras loggers; replays ``lastResort`` when it is the only
+    handler a record reaches (so adding it never hides a line the user would have seen)."""
+
+    def __init__(self, capture: CellCapture) -> None:
+        super().__init__(logging.WARNING)
+        self.capture = capture
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            name = record.name
+            if name.split(".")[0] in LOGGERS and len(self.capture.logs) < MAX_RECORDS:
+                self.capture.logs.append(
+                    CapturedLog(name, record.levelname, str(record.getMessage()))
+                )
+            self._replay_last_resort(record)
+        except Exception:
+            pass  # never let kerasmagic break the user's logging
+
+    def _replay_last_resort(self, record: logging.LogRecord) -> None:
+        last = logging.lastResort
+        if last is None or record.levelno < last.level:
+            return
+        logger: logging.Logger | None = logging.getLogger(record.name)
+        while logger is not None:
+            if any(h is not self for h in logger.handlers):
+                return
+            if not logger.propagate:
+                break
+            logger = logger.parent
+        last.handle(record)
+
+
+@contextmanager
+def capture_cell_output() -> Iterator[CellCapture]:
+    """Record the cell's warnings and TF/absl log lines while they are shown as usual."""
+    capture = CellCapture(before=kernel_moment())
+    previous = warnings.showwarning
+    active = True
+
+    def showwarning(message, category, filename, lineno, file=None, line=None):  # noqa: ANN001
+        if active and len(capture.warnings) < MAX_RECORDS:
+            with suppress(Exception):
+                capture.warnings.append(
+                    CapturedWarning(
+                        getattr(category, "__name__", str(category)),
+                        str(message),
+                        str(filename),
+                        int(lineno or 0),
+                    )
+                )
+        return previous(message, category, filename, lineno, file, line)
+
+    warnings.showwarning = showwarning
+    handler = _RecordingHandler(capture)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    # a logger that does not propagate to the root gets the handler itself
+    direct = []
+    for name in LOGGERS:
+        logger = logging.Logger.manager.loggerDict.get(name)
+        if isinstance(logger, logging.Logger) and not logger.propagate:
+            logger.addHandler(handler)
+            direct.append(logger)
+    try:
+        yield capture
+    finally:
+        active = False
+        if warnings.showwarning is showwarning:
+            warnings.showwarning = previous
+        root.removeHandler(handler)
+        for logger in direct:
+            logger.removeHandler(handler)
