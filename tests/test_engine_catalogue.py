@@ -20,6 +20,7 @@ RULES = {
     "method-rename",
     "call-remove",
     "save-extension",
+    "instantiate-class",
     "string-identifier",
     "unify-keras",
 }

@@ -178,6 +178,8 @@ def _error_names(exc: BaseException, message: str) -> set[str]:
             names.add(value)
     names.update(re.findall(r"'([A-Za-z_][\w.]*)'", message))
     names.update(re.findall(r"`([A-Za-z_][\w.]*)`", message))
+    # "Could not interpret loss identifier: categorical_crossentropey" names it unquoted
+    names.update(re.findall(r"identifier:\s*([A-Za-z_][\w.]*)\s*$", message))
     return names
 
 

@@ -9,15 +9,22 @@ findings whose fix is an install or a restart, with a corrected cell only where 
 from __future__ import annotations
 
 import ast
-import difflib
 import re
 import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.lint import Problem, _from_entry, _rules, root_of
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    insertion_line,
+    node_edit,
+    node_text,
+    quoted_like,
+)
 from kerasmagic.findings import Finding
+from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import load_catalogue
 
 
@@ -38,6 +45,7 @@ def error_driven_problems(
         _keyword_typo,
         _predict_classes,
         _dim_ordering,
+        _class_not_instance,
     ):
         try:
             out += make(cell, exc, error_type, message, line, namespace)
@@ -71,58 +79,68 @@ def _name_error_alias(cell, exc, error_type, message, line, namespace) -> list[P
 
 
 def _save_extension(cell, exc, error_type, message, line, namespace) -> list[Problem]:
-    if error_type != "ValueError" or not re.search(r"(?i)extension|\.keras", message):
+    """Keras 3's file-name rules for ``save``/``save_weights``: the catalogue entry whose message
+    matches says which methods, which extension, and which old suffixes it replaces."""
+    if error_type != "ValueError" or cell.tree is None:
         return []
-    if cell.tree is None or not re.search(r"(?i)save|filepath", message):
-        return []
-    calls = [
-        n
-        for n in ast.walk(cell.tree)
-        if isinstance(n, ast.Call)
-        and isinstance(n.func, ast.Attribute)
-        and n.func.attr in ("save", "save_model")
-        and (line is None or n.lineno <= line <= (n.end_lineno or n.lineno))
-    ]
-    edits: list[Edit] = []
-    paths: set[str] = set()
-    for call in calls:
+    out: list[Problem] = []
+    for entry in _rules("save-extension"):
+        pattern = entry.match.get("message")
+        if not pattern or not re.search(pattern, message):
+            continue
+        data = entry.data
+        saves, loads = tuple(data.get("saves", ())), tuple(data.get("loads", ()))
+        extension, keep = data["extension"], tuple(data.get("keep", (data["extension"],)))
+        replaces = tuple(data.get("replaces", ()))
+
+        def renamed(value: str, extension: str = extension, replaces: tuple = replaces) -> str:
+            value = value.rstrip("/")
+            for old in replaces:
+                if value.endswith(old):
+                    value = value[: -len(old)]
+            return value + extension
+
+        edits: list[Edit] = []
+        paths: set[str] = set()
+        first = None
+        for call, arg in _path_calls(cell, saves):
+            if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
+                continue
+            if arg.value.endswith(keep):
+                continue
+            edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
+            if edit is not None:
+                edits.append(edit)
+                paths.add(arg.value)
+                first = first or call.lineno
+        if not edits:
+            continue
+        for _call, arg in _path_calls(cell, loads):  # loading the same path back
+            if arg.value in paths:
+                edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
+                if edit is not None:
+                    edits.append(edit)
+        out.append(_from_entry(entry.id, line or first or 1, edits, list(saves)))
+    return out
+
+
+def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Constant]]:
+    """Calls of ``methods`` (attribute or plain name) whose file path is a string literal."""
+    found = []
+    for call in ast.walk(cell.tree):
+        if not isinstance(call, ast.Call):
+            continue
+        name = getattr(call.func, "attr", getattr(call.func, "id", None))
+        if name not in methods:
+            continue
         arg = (
             call.args[0]
             if call.args
             else next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
         )
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            value = arg.value
-            if value.endswith((".keras", ".h5", ".hdf5")):
-                continue
-            new = value.rstrip("/") + ".keras"
-            edit = node_edit(cell, arg, _quote_like(node_text(cell, arg), new))
-            if edit is not None:
-                edits.append(edit)
-                paths.add(value)
-    if not edits:
-        return []
-    for node in ast.walk(cell.tree):  # loading the same path back
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, (ast.Attribute, ast.Name))
-            and getattr(node.func, "attr", getattr(node.func, "id", "")) == "load_model"
-            and node.args
-            and isinstance(node.args[0], ast.Constant)
-            and node.args[0].value in paths
-        ):
-            arg = node.args[0]
-            edit = node_edit(
-                cell, arg, _quote_like(node_text(cell, arg), arg.value.rstrip("/") + ".keras")
-            )
-            if edit is not None:
-                edits.append(edit)
-    return [_from_entry("save-needs-extension", line or calls[0].lineno, edits, ["save"])]
-
-
-def _quote_like(original: str | None, value: str) -> str:
-    quote = "'" if original and original.lstrip("rbuRBU").startswith("'") else '"'
-    return f"{quote}{value}{quote}" if "\\" not in value and quote not in value else repr(value)
+            found.append((call, arg))
+    return found
 
 
 def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
@@ -182,7 +200,7 @@ def _keyword_typo(cell, exc, error_type, message, line, namespace) -> list[Probl
             if params:
                 accepted |= params[0]
         accepted -= {"self", "args", "kwargs"}
-        close = difflib.get_close_matches(wrong, sorted(accepted), n=1, cutoff=0.75)
+        close = api_index.closest(wrong, sorted(accepted), n=1, cutoff=0.75)
         given = {k.arg for k in call.keywords}
         if not close or close[0] in given:
             return []
@@ -286,6 +304,64 @@ def _dim_ordering(cell, exc, error_type, message, line, namespace) -> list[Probl
     return [_from_entry("image-dim-ordering-removed", line or 1, edits, ["set_image_dim_ordering"])]
 
 
+def _class_not_instance(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """``compile(optimizer=Adam)``: the class where an instance belongs. Called with no
+    arguments when the live class needs none."""
+    entry = next((e for e in _rules("instantiate-class")), None)
+    if entry is None or cell.tree is None or error_type != "ValueError":
+        return []
+    match = re.search(entry.match.get("message", "$^"), message)
+    if not match:
+        return []
+    keyword = entry.data.get("keywords", {}).get(match.group(1))
+    if not keyword:
+        return []
+    from kerasmagic.diagnosis.lint import Analyzer
+
+    analyzer = Analyzer(cell, namespace)
+    analyzer._collect_bindings()
+    edits: list[Edit] = []
+    names: list[str] = []
+    for call in ast.walk(cell.tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "compile"):
+            continue
+        value = next((k.value for k in call.keywords if k.arg == keyword), None)
+        if value is None and keyword == "optimizer" and call.args:
+            value = call.args[0]
+        if not isinstance(value, (ast.Name, ast.Attribute)):
+            continue
+        found = analyzer._callee(value)
+        obj = found[0] if found else None
+        if obj is None and isinstance(value, ast.Name) and namespace:
+            obj = namespace.get(value.id)
+        if not isinstance(obj, type) or not live.is_keras_object(obj):
+            continue
+        if not _needs_no_arguments(obj):
+            continue
+        text = node_text(cell, value)
+        edit = node_edit(cell, value, f"{text}()") if text else None
+        if edit is not None:
+            edits.append(edit)
+            names.append(text)
+    if not edits:
+        return []
+    return [_from_entry(entry.id, line or 1, edits, names, name=names[0], what=keyword)]
+
+
+def _needs_no_arguments(klass: type) -> bool:
+    """Can ``klass()`` be called without arguments (every parameter has a default)?"""
+    import inspect
+
+    try:
+        signature = inspect.signature(klass)
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in signature.parameters.values()
+    )
+
+
 def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
     """A model of one Keras package given objects of another: take them all from ``tf.keras``
     (when the cell builds its model with ``tf.keras``) or all from ``keras``."""
@@ -341,7 +417,7 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
 
 
 # environment entries (environment.toml) whose match is specific enough to explain a cell's error
-ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing")
+ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing", "legacy-keras-missing")
 
 
 def catalogue_findings(
@@ -384,8 +460,10 @@ def catalogue_findings(
             continue
         if entry.applies and not entry.applies_to(versions):
             continue
-        if entry.id == "keras3-backend-missing" and getattr(exc, "name", None) != _backend():
+        if entry.match.get("missing") == "backend" and getattr(exc, "name", None) != _backend():
             continue  # a missing package that is not the configured backend
+        if not _env_matches(entry.match.get("env", {})):
+            continue
         values: dict[str, Any] = dict(versions)
         values.setdefault("keras", versions.get("keras", "?"))
         values["tensorflow_minor"] = ".".join(versions.get("tensorflow", "?").split(".")[:2])
@@ -418,6 +496,13 @@ def catalogue_findings(
             )
         )
     return out
+
+
+def _env_matches(wanted: dict) -> bool:
+    """Every ``{VARIABLE: regex}`` of an entry's ``match.env`` holds in this process."""
+    import os
+
+    return all(re.search(rx, os.environ.get(var, "")) for var, rx in wanted.items())
 
 
 def _backend() -> str:

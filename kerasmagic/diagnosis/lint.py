@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.rewrite import (
     insertion_line,
     node_edit,
     node_text,
+    quoted_like,
 )
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import Entry, load_catalogue
@@ -369,9 +370,40 @@ class Analyzer:
         self.problems.append(problem)
         return True
 
+    def _alias_import_from(self, node: ast.ImportFrom, module: str) -> bool:
+        """``from tf.keras.layers import Dense``: the alias written as a package name becomes
+        the package (``tensorflow.keras.layers``), keeping the namespace the cell chose. The
+        names are checked when the package is imported already; otherwise the rename is only
+        the alias's own meaning, and the corrected cell's import is checked when it runs."""
+        top, _, rest = module.partition(".")
+        target = self._module_alias(top)
+        if target is None or live.top_exists(top):
+            return False
+        new_module = target + (f".{rest}" if rest else "")
+        status, mod = live.module_status(new_module)
+        if status == live.MISSING:
+            return False
+        if status == live.OK and not all(
+            a.name == "*" or live.has_attr(mod, new_module, a.name) for a in node.names
+        ):
+            return False
+        text = node_text(self.cell, node) or ""
+        edit = node_edit(self.cell, node, text.replace(module, new_module, 1))
+        if edit is None or text.count(module) != 1:
+            return False
+        for a in node.names:
+            if a.name != "*":
+                self.bindings[a.asname or a.name] = f"{new_module}.{a.name}"
+        self.problems.append(
+            _from_entry(
+                "import-tf-alias", node.lineno, [edit], [top, module], alias=top, module=target
+            )
+        )
+        return True
+
     def _import_from(self, node: ast.ImportFrom) -> None:
         module = node.module or ""
-        if self._not_installed(node, module):
+        if self._alias_import_from(node, module) or self._not_installed(node, module):
             return
         status, mod = live.module_status(module)
         forced = moved_module(module, forced_only=True)
@@ -905,8 +937,6 @@ class Analyzer:
     def _identifier_strings(self, call: ast.Call) -> None:
         """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
         rejects, replaced by the closest name it accepts."""
-        import difflib
-
         for kw in call.keywords:
             module_name = self.IDENTIFIER_MODULES.get(kw.arg or "")
             value = kw.value
@@ -924,10 +954,12 @@ class Analyzer:
                 names = {n.lower() for n, kind in public.items() if kind == "class"}
                 names |= {n for n, kind in public.items() if kind == "function" and n.islower()}
                 names.discard("get")
-                for close in difflib.get_close_matches(value.value.lower(), sorted(names), 3, 0.6):
+                for close in api_index.closest(value.value.lower(), sorted(names), n=3):
                     if not _accepts(module.get, close):
                         continue
-                    edit = node_edit(self.cell, value, repr(close))
+                    edit = node_edit(
+                        self.cell, value, quoted_like(node_text(self.cell, value), close)
+                    )
                     if edit is not None:
                         self.problems.append(
                             _from_entry(

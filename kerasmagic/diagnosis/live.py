@@ -203,11 +203,15 @@ def versions() -> dict[str, str]:
                 tf_keras_mod = getattr(tf, "keras", None)
         except Exception:
             tf_keras_mod = None
-    version = getattr(tf_keras_mod, "__version__", None)
+    try:  # a tf.keras that cannot load (legacy requested, tf_keras missing) recurses here
+        version = getattr(tf_keras_mod, "__version__", None)
+        name = getattr(tf_keras_mod, "__name__", "") if tf_keras_mod is not None else ""
+    except Exception:
+        tf_keras_mod, version, name = None, None, ""
     if isinstance(version, str):
         out["tf.keras"] = version
     elif tf_keras_mod is not None:
-        name = getattr(tf_keras_mod, "__name__", "") or ""
+        name = name or ""
         if name.startswith("tf_keras"):
             out["tf.keras"] = out.get("tf-keras", "")
         elif name.startswith("keras"):

@@ -177,3 +177,9 @@ def insertion_line(cell: ParsedCell) -> int:
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":
                 first = max(first, (node.end_lineno or node.lineno) + 1)
     return first
+
+
+def quoted_like(original: str | None, value: str) -> str:
+    """``value`` as a string literal in the quotes ``original`` (a literal of the cell) uses."""
+    quote = "'" if original and original.lstrip("rbuRBU").startswith("'") else '"'
+    return f"{quote}{value}{quote}" if "\\" not in value and quote not in value else repr(value)

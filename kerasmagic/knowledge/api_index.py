@@ -239,8 +239,31 @@ def fuzzy_names(
     if same_case:
         return same_case
     lowered = {n.lower(): n for n in sorted(names)}
-    close = difflib.get_close_matches(name.lower(), list(lowered), n=3, cutoff=cutoff)
-    return [lowered[c] for c in close]
+    return [lowered[c] for c in closest(name.lower(), list(lowered), n=3, cutoff=cutoff)]
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbours (``adma`` -> ``adam`` is one edit) each count 1."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def closest(word: str, candidates: list[str], *, n: int = 3, cutoff: float = 0.6) -> list[str]:
+    """The ``candidates`` difflib finds close to ``word``, fewest typing edits first (difflib
+    alone ranks ``adma`` nearer ``adamax`` than ``adam``)."""
+    close = difflib.get_close_matches(word, candidates, n=max(n, 10), cutoff=cutoff)
+    order = {c: i for i, c in enumerate(close)}
+    return sorted(close, key=lambda c: (edit_distance(word, c), order[c]))[:n]
 
 
 def module_public_names(module_path: str, *, allow_import: bool = False) -> dict[str, str]:

@@ -1,0 +1,55 @@
+"""``python -m kerasmagic check FILE [--json] [--fix]``: the JSON issue 3 specifies, and --fix."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from environments import HAS_KERAS, here
+
+
+def _check(path, *flags: str) -> tuple[int, str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "kerasmagic", "check", str(path), *flags],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return proc.returncode, proc.stdout
+
+
+def test_json_of_a_missing_package_has_no_fixed_source(tmp_path):
+    cell = tmp_path / "cell.py"
+    cell.write_text("import tensorflow_addonz_not_a_package\n")
+    code, out = _check(cell, "--json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False
+    assert data["error_type"] == "ModuleNotFoundError"
+    assert "tensorflow_addonz_not_a_package" in data["error_message"]
+    top = data["suggestions"][0]
+    assert top["id"] == "package-not-installed"
+    assert top["message"] and 0 < top["confidence"] <= 1
+    assert top["fixed_source"] is None  # an install, not a code change
+    assert top["fix_code"] == "%pip install tensorflow-addonz-not-a-package"
+
+
+def test_json_ranks_a_verified_fix_and_fix_writes_it(tmp_path):
+    if not here(HAS_KERAS):
+        pytest.skip("no Keras in this environment")
+    cell = tmp_path / "cell.py"
+    source = "from keras.optimizers import adam\nopt = adam(learning_rate=0.01)\n"
+    cell.write_text(source)
+    code, out = _check(cell, "--json")
+    data = json.loads(out)
+    assert code == 1 and data["ok"] is False and data["error_type"] == "ImportError"
+    top = data["suggestions"][0]
+    assert set(top) >= {"message", "confidence", "fixed_source"}
+    assert "Adam" in top["message"]
+    assert top["fixed_source"] == source.replace("adam", "Adam")
+    assert data["fixed_source"] == top["fixed_source"]
+    code, _ = _check(cell, "--fix")
+    assert cell.read_text() == top["fixed_source"]
+    code, out = _check(cell, "--json")
+    assert code == 0 and json.loads(out)["ok"] is True
