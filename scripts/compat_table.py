@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parent.parent)]
 import envs  # noqa: E402
+
+from kerasmagic.probes import compat  # noqa: E402
 
 ROOT = envs.ROOT
 JSON_PATH = ROOT / "docs" / "compatibility.json"
@@ -179,6 +181,30 @@ def render_markdown(data: dict[str, Any]) -> str:
                 keyword_cell(o.get("legacy.Adam(lr=0.01)")),
             ]
             out.append(f"| `{name}` | `{ns}` | " + " | ".join(cells) + " |")
+    methods = compat.MODEL_METHODS
+    out += [
+        "",
+        "## Removed `Model` methods",
+        "",
+        "| environment | namespace | " + " | ".join(f"`{m}`" for m in methods) + " |",
+        "|---|---|" + "---|" * len(methods),
+    ]
+    for name, f in zip(names, facts):
+        for ns, o in f.get("model methods", {}).items():
+            cells = [("✓" if o.get(m) else "✗") if o["ok"] else outcome_cell(o) for m in methods]
+            out.append(f"| `{name}` | `{ns}` | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "## Two Keras in one notebook",
+        "",
+        "A tiny model of one Keras compiled with `Adam()` of another, where both are installed "
+        "and differ:",
+        "",
+    ]
+    for name, f in zip(names, facts):
+        for pair, o in f.get("mixing", {}).items():
+            result = f"`{o['optimizer']}`" if o["ok"] else f"**{o['error']}**: `{o['message']}`"
+            out.append(f"- `{name}`, {pair}: {result}")
     statements = list(facts[0]["imports"]) if facts else []
     out += [
         "",

@@ -120,6 +120,15 @@ if importlib.util.find_spec("keras"):
         return Adam.__module__
     out["legacy_import"] = outcome(legacy_import)
     out["legacy_call"] = outcome(lambda: type(keras.optimizers.legacy.Adam()).__name__)
+    out["fit_generator"] = hasattr(tf.keras.Model, "fit_generator")
+    if importlib.util.find_spec("keras"):
+        import keras
+        if keras.optimizers.Adam is not tf.keras.optimizers.Adam:
+            def mix():
+                m = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(1)])
+                m.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+                return type(m.optimizer).__module__
+            out["mix"] = outcome(mix)
 if importlib.util.find_spec("tf_keras"):
     import tf_keras
     out["tf_keras.legacy"] = outcome(lambda: type(tf_keras.optimizers.legacy.Adam()).__module__)
@@ -140,6 +149,12 @@ def test_direct_facts_agree_with_the_table(direct: dict[str, Any]) -> None:
         assert "tf.keras" not in direct
     else:
         assert direct["tf.keras"] == facts["tf.keras"]["module"]
+    if facts["tf.keras"] is not None:
+        assert direct["fit_generator"] == facts["model methods"]["tf.keras"]["fit_generator"]
+        mixing = facts["mixing"].get("tf.keras model + keras Adam")
+        assert (mixing is None) == ("mix" not in direct)
+        if mixing is not None:
+            assert direct["mix"][0] == ("ok" if mixing["ok"] else mixing["error"])
     if facts["import keras"] is None:
         assert "keras" not in direct
     else:
@@ -184,6 +199,9 @@ def test_tf221_legacy_tf_keras_is_tf_keras(direct: dict[str, Any]) -> None:
     assert direct["tf_keras_is_keras"] == ["ok", False]
     assert direct["legacy"] == ["ok", "tf_keras.src.optimizers.legacy.adam"]
     assert stored_facts()["tf.keras"]["kind"] == "tf_keras"
+    # a Keras 3 optimizer cannot drive a tf_keras model
+    assert direct["mix"][0] == "ValueError"
+    assert "Could not interpret optimizer identifier" in direct["mix"][1]
 
 
 @pytest.mark.envs("colab")

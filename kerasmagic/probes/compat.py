@@ -42,6 +42,7 @@ CLASSIC_IMPORTS = [
     "import tf_keras",
     "from tensorflow.python.keras.layers import Dense",
 ]
+MODEL_METHODS = ["fit_generator", "predict_classes", "predict_proba", "evaluate_generator"]
 DISTRIBUTIONS = ["tensorflow", "keras", "tf-keras", "jax", "numpy", "ipython"]
 NAMESPACES = ["tf.keras", "keras", "tf_keras"]  # the Keras packages a notebook may reach
 DEFAULT_LR = 0.001
@@ -179,6 +180,17 @@ def optimizer_facts(ns: Any) -> dict[str, Any]:
     return out
 
 
+def compile_with(model_ns: Any, optimizer_ns: Any) -> dict[str, Any]:
+    """Compile a tiny model of one Keras with an Adam of another (two Keras in one notebook)."""
+
+    def run() -> dict[str, Any]:
+        model = model_ns.Sequential([model_ns.Input(shape=(2,)), model_ns.layers.Dense(1)])
+        model.compile(optimizer=optimizer_ns.optimizers.Adam(), loss="mse")
+        return {"optimizer": class_name(model.optimizer)}
+
+    return attempt(run)
+
+
 def _import(name: str) -> tuple[Any, dict[str, Any]]:
     """(module or None, outcome) of importing ``name`` (plus version and file)."""
     mod = None
@@ -255,6 +267,16 @@ def probe() -> dict[str, Any]:
     }
     out["optimizers"] = {
         name: r["facts"] if r["ok"] else r for name, r in out["optimizers"].items()
+    }
+    out["model methods"] = {
+        name: attempt(lambda ns=ns: {m: hasattr(ns.Model, m) for m in MODEL_METHODS})
+        for name, ns in namespaces.items()
+    }
+    out["mixing"] = {
+        f"{a} model + {b} Adam": compile_with(namespaces[a], namespaces[b])
+        for a in namespaces
+        for b in namespaces
+        if namespaces[a].optimizers.Adam is not namespaces[b].optimizers.Adam
     }
     out["imports"] = {stmt: run_statement(stmt) for stmt in CLASSIC_IMPORTS}
     return out
