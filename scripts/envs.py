@@ -240,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
         return subprocess.call(extra, cwd=ROOT, env=run_env(envs[0]))
     # test
     results = []
+    start = time.perf_counter()
     for e in envs:
         t0 = time.perf_counter()
         try:
@@ -247,13 +248,16 @@ def main(argv: list[str] | None = None) -> int:
         except subprocess.CalledProcessError as exc:
             results.append((e.name, 2, f"build failed: {exc}", time.perf_counter() - t0, 0))
             continue
-        code, summary, secs = test(e, extra)
-        results.append((e.name, code, summary, secs, info.get("megabytes", 0)))
+        code, summary, _ = test(e, extra)  # seconds below: build (if needed) + tests
+        results.append((e.name, code, summary, time.perf_counter() - t0, info.get("megabytes", 0)))
     print("\n== environment summary ==")
     for name, code, summary, secs, mb in results:
         status = "PASS" if code == 0 else "FAIL"
         print(f"{status} {name:16} {secs:6.0f}s {mb:>6} MB  {summary}")
-    return 0 if all(r[1] == 0 for r in results) else 1
+    passed = sum(r[1] == 0 for r in results)
+    total = time.perf_counter() - start
+    print(f"== {passed}/{len(results)} environments passed in {total:.0f}s ==")
+    return 0 if passed == len(results) else 1
 
 
 if __name__ == "__main__":
