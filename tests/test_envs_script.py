@@ -137,7 +137,8 @@ def test_test_command_prints_one_summary_line_per_environment_and_fails_on_failu
     )
     proc = run_script("test", "bare", "k3-jax", "--", str(tests), envs_dir=tmp_path / "envs")
     assert proc.returncode == 1, proc.stdout[-2000:]
-    summary = proc.stdout.split("== environment summary ==")[1].strip().splitlines()
+    *summary, total = proc.stdout.split("== environment summary ==")[1].strip().splitlines()
+    assert total.startswith("== 1/2 environments passed in ")
     assert [line.split()[:2] for line in summary] == [["PASS", "bare"], ["FAIL", "k3-jax"]]
     assert "1 passed" in summary[0] and "1 failed" in summary[1]
     assert summary[0].split()[3:5] == ["7", "MB"]
