@@ -252,7 +252,29 @@ def _reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType
         return KerasNamespace(name, False, note=f"{type(exc).__name__}: {exc}"), None
     kind, version = _keras_of(module)
     real = getattr(module, "__name__", name)
+    idle = _runtime_not_started(module, kind) if in_kernel else None
+    if idle:
+        return KerasNamespace(name, False, kind, version, real, note=idle), None
     return KerasNamespace(name, True, kind, version, real), module
+
+
+def _runtime_not_started(module: types.ModuleType, kind: str) -> str | None:
+    """Why building an optimizer here would start the backend's runtime (which fixes GPU
+    settings such as memory growth for the rest of the session); None when it already runs."""
+    backend = "tensorflow"
+    if kind == "keras3" and getattr(module, "__name__", "") == "keras":
+        with contextlib.suppress(Exception):
+            backend = module.backend.backend()
+    if backend == "tensorflow":
+        context = sys.modules.get("tensorflow.python.eager.context")
+        ctx = getattr(context, "_context", None)
+        if ctx is None or not getattr(ctx, "_initialized", False):
+            return "TensorFlow's runtime has not started in this kernel yet (--probe measures it)"
+    elif backend == "jax":
+        bridge = sys.modules.get("jax._src.xla_bridge")
+        if bridge is None or not getattr(bridge, "_backends", None):
+            return "JAX has not started its devices in this kernel yet (--probe measures it)"
+    return None
 
 
 # -- keeping the session as it was ----------------------------------------------------------------
@@ -644,7 +666,8 @@ def resolve_optimizers(names: list[str] | None = None, probe: bool = False) -> O
         if usable or not installed:
             return report
         first_note = (
-            "Nothing of Keras is imported in this kernel yet: measured in a fresh subprocess."
+            "No Keras is in use in this kernel yet (not imported, or its runtime not started): "
+            "measured in a fresh subprocess."
         )
     else:
         first_note = "Measured in a fresh subprocess of this interpreter (--probe)."
