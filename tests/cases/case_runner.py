@@ -1,0 +1,242 @@
+"""Run the corpus of broken and working cells in THIS interpreter and print the results as JSON.
+
+Each case is one TOML file next to this script (``tests/cases/*.toml``)::
+
+    family   = "optimizer-arguments"     # the family of the issue it belongs to
+    about    = "what a student wrote and why it breaks"
+    envs     = ["tf221-k3", ...]          # optional: where it applies (default: see ``applies``)
+    fails_in = ["tf221-k3", ...]          # where the cell must raise; [] for a working cell
+    error    = "ImportError"              # exception class (or a base class) it raises there
+    message  = "cannot import name"       # regex the message must match
+    fix      = "learning_rate"            # regex the corrected cell must match (optional)
+    isolated = true                       # optional: needs its own process (sets TF_USE_LEGACY_KERAS …)
+    source   = '''the cell'''
+    [env.tf215-k2]                        # optional overrides of error/message/fix per environment
+
+For every case that applies here the cell runs for real in a fresh namespace; kerasmagic's
+engine diagnoses the exception it raised (as ``kerasmagic.check`` does after running a cell; a
+cell that runs goes through ``kerasmagic.check`` itself) and the top ``fixed_source`` runs in
+another fresh namespace.
+``python tests/cases/case_runner.py [CASE.toml ...]`` prints one JSON document (``results``, ``versions``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CASES_DIR = Path(__file__).resolve().parent
+# the environments of scripts/envs.py where the corpus runs (``bare`` has no Keras at all)
+DEFAULT_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "k3-jax", "colab", "tf215-broken-k3")
+ALL_ENVS = DEFAULT_ENVS
+USES_TF = re.compile(r"^\s*(import tensorflow|from tensorflow\b)", re.M)
+CELL_SECONDS = 120
+
+
+def load_cases(paths: list[Path] | None = None) -> list[dict[str, Any]]:
+    """Every case file (or the given ones), with ``name`` set from the file name."""
+    out = []
+    for path in sorted(paths or CASES_DIR.glob("*.toml")):
+        with path.open("rb") as fh:
+            case = tomllib.load(fh)
+        case["name"] = path.stem
+        case["path"] = str(path)
+        out.append(case)
+    return out
+
+
+def applies(case: dict[str, Any], env: str) -> bool:
+    """True when ``case`` runs in ``env``: its ``envs`` list, else the default environments
+    minus the one without TensorFlow for cells that import it."""
+    if "envs" in case:
+        return env in case["envs"]
+    if env not in DEFAULT_ENVS:
+        return False
+    return not (env == "k3-jax" and USES_TF.search(case["source"]))
+
+
+def expected(case: dict[str, Any], env: str) -> dict[str, Any]:
+    """What the case expects in ``env``: fails, error, message, fix (per-env overrides applied)."""
+    out = {
+        "fails": env in case.get("fails_in", []),
+        "error": case.get("error"),
+        "message": case.get("message"),
+        "fix": case.get("fix"),
+    }
+    out.update(case.get("env", {}).get(env, {}))
+    return out
+
+
+def _run(source: str) -> tuple[dict[str, Any], BaseException | None, dict[str, Any]]:
+    """Execute ``source`` in a fresh namespace, output hidden: (outcome, exception, namespace)."""
+    sink = io.StringIO()
+    ns: dict[str, Any] = {"__name__": "__main__"}
+    start = time.perf_counter()
+    try:
+        code = compile(source, "<cell>", "exec")
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            exec(code, ns)
+    except BaseException as exc:  # the cell's own error is the measurement
+        outcome = {
+            "ok": False,
+            "error": [c.__name__ for c in type(exc).__mro__],
+            "message": str(exc)[:2000],
+            "seconds": time.perf_counter() - start,
+        }
+        return outcome, exc, ns
+    outcome = {"ok": True, "error": None, "message": None, "seconds": time.perf_counter() - start}
+    return outcome, None, ns
+
+
+def run_case(case: dict[str, Any]) -> dict[str, Any]:
+    """Run the cell; on failure let kerasmagic diagnose that very exception (what
+    ``%%keras_check`` and ``kerasmagic.check`` do after running it), on success run
+    ``kerasmagic.check`` (which also looks for silent traps); then run the corrected cell in a
+    fresh namespace. All in this process; output hidden."""
+    import kerasmagic
+    from kerasmagic.diagnosis.engine import diagnose
+
+    row: dict[str, Any] = {"name": case["name"], "family": case["family"]}
+    row["cell"], exc, ns = _run(case["source"])
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            if exc is not None:
+                start = time.perf_counter()
+                result = diagnose(case["source"], exc, namespace=ns, filename="<cell>")
+                row["diagnose_seconds"] = time.perf_counter() - start
+            else:
+                result = kerasmagic.check(case["source"])
+            data = result.to_dict()
+    except Exception:
+        row["check"] = {"crash": traceback.format_exc(limit=5)}
+        return row
+    top = data["suggestions"][0] if data["suggestions"] else {}
+    row["check"] = {
+        "ok": data["ok"],
+        "error_type": data["error_type"],
+        "ids": [s["id"] for s in data["suggestions"]],
+        "trap_ids": [t["id"] for t in data["traps"]],
+        "top": top.get("title"),
+        "fixed_source": top.get("fixed_source"),
+        "result_fixed_source": data["fixed_source"],
+        "internal_error": data["internal_error"],
+    }
+    # the top suggestion's corrected cell; for a cell that ran, the fix of a silent trap
+    fixed = row["check"]["fixed_source"] or row["check"]["result_fixed_source"]
+    row["fixed"] = _run(fixed)[0] if fixed is not None else None
+    return row
+
+
+def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, Any]:
+    """Judge one result against the case: did the cell fail as expected, was the top corrected
+    cell run successfully (``fixed``), or is it a wrong fix (a corrected cell that fails, or
+    any change proposed for a working cell; a broken cell that runs here may get a trap's
+    fix, which must run)."""
+    want = expected(case, env)
+    cell, check, fixed = row.get("cell") or {}, row.get("check") or {}, row.get("fixed")
+    fails = cell.get("ok") is False
+    problems: list[str] = []
+    if "crash" in row or "crash" in check:
+        problems.append(f"runner crash: {row.get('crash') or check.get('crash')}")
+    if check.get("internal_error"):
+        problems.append(f"kerasmagic internal error: {check['internal_error']}")
+    if fails != want["fails"]:
+        problems.append(
+            f"expected the cell to {'fail' if want['fails'] else 'run'}; "
+            + (f"it raised {cell['error'][0]}: {cell['message'][:300]}" if fails else "it ran")
+        )
+    if fails and want["fails"]:
+        if want["error"] and not set(want["error"].split("|")) & set(cell["error"]):
+            problems.append(f"expected {want['error']}, got {cell['error'][0]}")
+        if want["message"] and not re.search(want["message"], cell["message"] or ""):
+            problems.append(f"message {cell['message'][:200]!r} lacks /{want['message']}/")
+        if not check.get("ids"):
+            problems.append("no explanation")
+        missing = set(case.get("expect_ids", [])) - set(check.get("ids", []))
+        if missing:
+            problems.append(f"missing findings {sorted(missing)}")
+    is_fixed = fails and fixed is not None and fixed["ok"]
+    wrong = fixed is not None and not fixed["ok"]
+    if wrong:
+        problems.append(
+            f"wrong fix: the corrected cell raises {fixed['error'][0]}: {fixed['message'][:300]}"
+        )
+    if not fails and case["family"] == "working":
+        if check.get("ids") or check.get("result_fixed_source"):
+            problems.append(f"a working cell got findings {check.get('ids')} or a change")
+        wrong = wrong or check.get("result_fixed_source") is not None
+    if is_fixed and want["fix"] and not re.search(want["fix"], check["fixed_source"]):
+        problems.append(f"the corrected cell lacks /{want['fix']}/")
+    return {
+        "name": case["name"],
+        "family": case["family"],
+        "broken": fails,
+        "fixed": is_fixed,
+        "wrong": wrong,
+        "fixable": case.get("fixable", True),
+        "problems": problems,
+        "diagnose_seconds": row.get("diagnose_seconds"),
+    }
+
+
+def _isolated(path: str) -> dict[str, Any]:
+    """Run one case in a fresh process of this interpreter."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--in-process", path],
+        capture_output=True,
+        text=True,
+        timeout=CELL_SECONDS * 3,
+    )
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1])["results"][0]
+    except Exception:
+        return {"name": Path(path).stem, "crash": proc.stderr[-2000:]}
+
+
+def versions() -> dict[str, str | None]:
+    from importlib import metadata
+
+    out: dict[str, str | None] = {"python": sys.version.split()[0]}
+    for dist in ("tensorflow", "keras", "tf-keras", "jax", "numpy"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = None
+    return out
+
+
+def main(argv: list[str]) -> int:
+    in_process = "--in-process" in argv
+    paths = [Path(a) for a in argv if not a.startswith("--")]
+    env = os.environ.get("KERASMAGIC_ENV", "local")
+    cases = [c for c in load_cases(paths or None) if in_process or applies(c, env)]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chdir(tmp)  # cells that save models write here
+        for case in cases:
+            if case.get("isolated") and not in_process:
+                results.append(_isolated(case["path"]))
+            else:
+                results.append(run_case(case))
+    print(json.dumps({"env": env, "versions": versions(), "results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

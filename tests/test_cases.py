@@ -1,0 +1,93 @@
+"""The corpus of broken and working cells (``tests/cases/*.toml``), run for real in this environment.
+
+Every case that applies here runs in a fresh namespace of one subprocess (cells that set
+``TF_USE_LEGACY_KERAS`` get their own), must fail (or run) as the case says, is checked with
+``kerasmagic.check``, and the top ``fixed_source`` is run. Acceptance of issue 3: fix rate
+(corrected cells that run / broken cells) >= 90 % and no wrong fix (a corrected cell that fails,
+or any change proposed for a working cell). ``scripts/case_report.py`` writes the same numbers
+per family to ``docs/fix_rates.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ENV_NAME
+
+sys.path.insert(0, str(Path(__file__).parent / "cases"))
+import case_runner as runner  # noqa: E402
+
+CASES = runner.load_cases()
+HERE = [c for c in CASES if runner.applies(c, ENV_NAME)]
+# the families issue 3 names; each must have at least one broken cell
+FAMILIES = {
+    "imports",
+    "typos",
+    "tf-alias",
+    "legacy-optimizers",
+    "optimizer-arguments",
+    "optimizer-identifiers",
+    "model-methods",
+    "scikit-learn-wrappers",
+    "experimental-preprocessing",
+    "mixed-keras",
+    "saving",
+    "keras3-over-old-tf",
+    "working",
+}
+MIN_FIX_RATE = 0.90
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, dict]:
+    if not HERE:
+        pytest.skip(f"no case of the corpus applies in {ENV_NAME}")
+    proc = subprocess.run(
+        [sys.executable, runner.__file__],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    rows = {r["name"]: r for r in data["results"]}
+    cases = {c["name"]: c for c in HERE}
+    return {name: runner.evaluate(cases[name], row, ENV_NAME) for name, row in rows.items()}
+
+
+def test_corpus_covers_the_issue():
+    broken = [c for c in CASES if c.get("fails_in")]
+    working = [c for c in CASES if c["family"] == "working"]
+    assert len(broken) >= 40, len(broken)
+    assert len(working) >= 10, len(working)
+    assert {c["family"] for c in CASES} >= FAMILIES, FAMILIES - {c["family"] for c in CASES}
+    for c in CASES:
+        assert c["source"].strip() and c.get("about"), c["name"]
+        assert set(c.get("fails_in", [])) <= set(runner.ALL_ENVS), c["name"]
+        if c["family"] == "working":
+            assert not c.get("fails_in"), c["name"]
+        else:
+            assert c.get("fails_in"), c["name"]  # a broken cell fails somewhere
+
+
+@pytest.mark.parametrize("name", [c["name"] for c in CASES])
+def test_case(results, name):
+    case = next(c for c in CASES if c["name"] == name)
+    if not runner.applies(case, ENV_NAME):
+        pytest.skip(f"{name} does not apply in {ENV_NAME}")
+    verdict = results[name]
+    assert verdict["problems"] == [], verdict
+
+
+def test_fix_rate_and_no_wrong_fix(results):
+    broken = [v for v in results.values() if v["broken"]]
+    fixed = [v for v in broken if v["fixed"]]
+    wrong = [v["name"] for v in results.values() if v["wrong"]]
+    rate = len(fixed) / len(broken) if broken else 1.0
+    print(f"{ENV_NAME}: {len(broken)} broken, {len(fixed)} fixed ({rate:.0%}), wrong {wrong}")
+    assert wrong == []
+    assert rate >= MIN_FIX_RATE, (ENV_NAME, [v["name"] for v in broken if not v["fixed"]])
