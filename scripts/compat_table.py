@@ -56,6 +56,19 @@ def entry(env: envs.Environment, facts: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def diff(stored: Any, live: Any, path: str = "") -> list[str]:
+    """Every place where ``live`` differs from ``stored`` (one line each)."""
+    if isinstance(stored, dict) and isinstance(live, dict):
+        out: list[str] = []
+        for key in sorted(set(stored) | set(live)):
+            if key not in live or key not in stored:
+                out.append(f"{path}/{key}: {stored.get(key)!r} -> {live.get(key)!r}")
+            else:
+                out += diff(stored[key], live[key], f"{path}/{key}")
+        return out
+    return [] if stored == live else [f"{path}: {stored!r} -> {live!r}"]
+
+
 # ---------------------------------------------------------------- markdown
 
 
@@ -250,12 +263,17 @@ def main(argv: list[str] | None = None) -> int:
         MD_PATH.write_text(render_markdown(json.loads(JSON_PATH.read_text())))
         return 0
     selected = envs._select(args.names)
-    old = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() and args.names else None
-    stored = old["environments"] if old else {}
+    old = json.loads(JSON_PATH.read_text()) if JSON_PATH.exists() else None
+    before = old["environments"] if old else {}
+    stored = dict(before) if args.names else {}
     for env in selected:
         envs.build(env)
         print(f"probing {env.name} ...", flush=True)
         stored[env.name] = entry(env, probe_env(env))
+        # the regression net: what changed since the stored table
+        changes = diff(before.get(env.name, {}).get("facts", {}), stored[env.name]["facts"])
+        for line in changes:
+            print(f"  changed {env.name}{line}")
     order = [n for n in envs.ENVIRONMENTS if n in stored]
     data = {
         "generated": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

@@ -24,19 +24,6 @@ ALL_ENVS = tuple(envs.ENVIRONMENTS)
 HINT = "docs/compatibility.json is stale: regenerate with `python3 scripts/compat_table.py {}`"
 
 
-def diff(stored: Any, live: Any, path: str = "") -> list[str]:
-    """Every place where ``live`` differs from ``stored``."""
-    if isinstance(stored, dict) and isinstance(live, dict):
-        out: list[str] = []
-        for key in sorted(set(stored) | set(live)):
-            if key not in live or key not in stored:
-                out.append(f"{path}/{key}: stored {stored.get(key)!r}, live {live.get(key)!r}")
-            else:
-                out += diff(stored[key], live[key], f"{path}/{key}")
-        return out
-    return [] if stored == live else [f"{path}: stored {stored!r}, live {live!r}"]
-
-
 def stored_facts() -> dict[str, Any]:
     return STORED["environments"][ENV_NAME]["facts"]
 
@@ -73,6 +60,13 @@ def test_json_covers_every_environment_as_defined_now() -> None:
         assert list(stored[name]["facts"]["imports"]) == CLASSIC_IMPORTS, HINT.format(name)
 
 
+def test_diff_names_every_changed_fact() -> None:
+    old = {"a": {"b": 1, "c": [1]}, "d": 0}
+    new = {"a": {"b": 2, "c": [1]}, "e": 3}
+    assert compat_table.diff(old, new) == ["/a/b: 1 -> 2", "/d: 0 -> None", "/e: None -> 3"]
+    assert compat_table.diff(new, new) == []
+
+
 def test_messages_are_normalised() -> None:
     text = f"<Adam object at 0x7f3a2b> in {sys.prefix}/lib/python3.11/site-packages/keras/x.py"
     assert normalise(text) == "<Adam object at 0x…> in <site-packages>/keras/x.py"
@@ -82,7 +76,7 @@ def test_messages_are_normalised() -> None:
 def test_stored_facts_still_hold(live: dict[str, Any]) -> None:
     stored = {k: v for k, v in stored_facts().items() if k not in ("python", "versions")}
     now = {k: v for k, v in live.items() if k not in ("python", "versions")}
-    differences = diff(stored, now)
+    differences = compat_table.diff(stored, now)
     assert not differences, HINT.format(ENV_NAME) + "\n" + "\n".join(differences)
 
 
