@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CELLS = [
     "%load_ext kerasmagic",
-    "import tensorflow as tf\nx = tf.constant([1.0, 2.0])",
+    "import tensorflow as tf\nx = tf.constant([1.0, 2.0])\nSequential = tf.keras.Sequential",
     "%keras_optimizers adam sgd",
 ]
 
@@ -81,6 +81,10 @@ def render_widget(out: Path, chromium: str = CHROMIUM, timeout: float = 240) -> 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         (work / "optimizers.ipynb").write_text(json.dumps(_notebook(CELLS)), encoding="utf-8")
+        # no "get notified about Jupyter news?" toast over the widget
+        settings = work / "settings" / "@jupyterlab" / "apputils-extension"
+        settings.mkdir(parents=True)
+        (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
         port, token = _free_port(), "kerasmagic-test"
         env = dict(
             os.environ,
@@ -94,7 +98,7 @@ def render_widget(out: Path, chromium: str = CHROMIUM, timeout: float = 240) -> 
                 sys.executable, "-m", "jupyterlab", "--no-browser", f"--port={port}",
                 "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
                 f"--ServerApp.root_dir={work}", "--LabApp.expose_app_in_browser=True",
-                "--ServerApp.allow_root=True",
+                "--ServerApp.allow_root=True", f"--LabApp.user_settings_dir={work / 'settings'}",
             ],
             cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

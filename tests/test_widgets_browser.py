@@ -1,0 +1,49 @@
+"""The optimizer widget rendered by JupyterLab in a real headless browser (Debian ``chromium``,
+driven by Playwright), screenshot saved to ``docs/optimizer-widget.png``.
+
+Only in tf221-k3, the environment with jupyterlab and playwright. There a missing chromium fails
+the test (CI installs it: ``apt-get install -y chromium``); it is never skipped silently.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOT = ROOT / "docs" / "optimizer-widget.png"
+
+pytestmark = pytest.mark.envs("tf221-k3")
+
+
+def _script():
+    spec = importlib.util.spec_from_file_location(
+        "screenshot_widget", ROOT / "scripts" / "screenshot_widget.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("screenshot_widget", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_widget_renders_in_jupyterlab_and_follows_the_dropdown():
+    script = _script()
+    missing = [m for m in ("jupyterlab", "playwright") if importlib.util.find_spec(m) is None]
+    assert not missing, f"tf221-k3 must have {missing} (scripts/envs.py installs them)"
+    assert Path(script.CHROMIUM).exists() or shutil.which("chromium"), (
+        "Debian chromium is missing: apt-get install -y chromium (.ci/run does it)"
+    )
+    seen = script.render_widget(SHOT)
+    assert seen["options"] == ["adam", "sgd"]
+    assert seen["tabs"][:3] == ["Ways of asking", "Defaults (diff)", "lr / decay habits"]
+    assert "tf.keras.optimizers.get('adam')" in seen["adam_text"]
+    assert "keras.src.optimizers.adam.Adam" in seen["adam_text"]
+    assert "tf.keras.optimizers.get('sgd')" in seen["sgd_text"]
+    assert "get('adam')" not in seen["sgd_text"]
+    assert SHOT.stat().st_size > 10_000
+    assert SHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
