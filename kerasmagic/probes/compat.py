@@ -84,7 +84,8 @@ class _Records(logging.Handler):
         self.messages: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(normalise(record.getMessage().splitlines()[0] if record.msg else ""))
+        lines = record.getMessage().splitlines() or [""]
+        self.messages.append(normalise(lines[0]))
 
 
 @contextlib.contextmanager
