@@ -187,6 +187,17 @@ def _const(node: ast.AST | None) -> str | None:
     return None
 
 
+def _value(node: ast.AST | None) -> str | None:
+    """A set value: the string itself, else the expression's text (``wanted``)."""
+    const = _const(node)
+    if const is not None or node is None:
+        return const
+    try:
+        return ast.unparse(node)
+    except Exception:
+        return None
+
+
 def _env_set(node: ast.AST) -> tuple[str, str | None] | None:
     """``os.environ["X"] = v`` / ``os.environ.setdefault("X", v)`` / ``os.putenv("X", v)``."""
     if isinstance(node, ast.Assign):
@@ -196,17 +207,17 @@ def _env_set(node: ast.AST) -> tuple[str, str | None] | None:
             ):
                 name = _const(target.slice)
                 if name:
-                    return name, _const(node.value)
+                    return name, _value(node.value)
     if isinstance(node, ast.Call):
         func = dotted(node.func) or ""
         if func.endswith(("environ.setdefault", "putenv")) and node.args:
             name = _const(node.args[0])
             if name:
-                return name, _const(node.args[1]) if len(node.args) > 1 else None
+                return name, _value(node.args[1]) if len(node.args) > 1 else None
         if func.endswith("environ.update"):
             for kw in node.keywords:
                 if kw.arg:
-                    return kw.arg, _const(kw.value)
+                    return kw.arg, _value(kw.value)
     return None
 
 
@@ -343,7 +354,7 @@ def _finding(
         severity=kw.pop("severity", entry.severity),
         title=fill(entry.title) or entry.id,
         cause=fill(entry.cause) or "",
-        fix=fill(entry.fix) or "",
+        fix=kw.pop("fix", None) or fill(entry.fix) or "",
         fix_code=kw.pop("fix_code", fill(entry.fix_code)),
         versions=shown,
         references=[entry.source],
@@ -602,23 +613,24 @@ class _Traps:
                     if imported_before or tf_line is None
                     else f"`import tensorflow` ran on line {tf_line}"
                 )
-                moments.append(where + ", so `from tensorflow.keras import …` still loads Keras 3")
+                moments.append(
+                    where
+                    + ", so `from tensorflow.keras import …` still loads "
+                    + _kind_text(tf_keras_kind(self.versions), self.versions)
+                )
                 whats.append("`from tensorflow.keras import …`")
         elif tf_line is not None and set_line is not None and tf_line < set_line:
             moments.append(
                 f"`import tensorflow` on line {tf_line} comes before the variable (line "
-                f"{set_line}), so `from tensorflow.keras import …` will load Keras 3"
+                f"{set_line}), so `from tensorflow.keras import …` will not load tf_keras"
             )
             whats.append("`from tensorflow.keras import …`")
             if use_line is not None and use_line < set_line:
                 moments.append(f"`tf.keras` is first used on line {use_line}")
                 whats.append("`tf.keras`")
         if kind is None:
-            kind = tf_keras_kind({**self.versions})
-        actual = KIND_NAMES.get(kind or "", "Keras 3") if kind != "tf_keras" else "Keras 3"
-        if kind == "keras2":
-            actual = f"Keras {self.versions.get('keras', '2')}"
-        return moments, " and ".join(whats) or "`tf.keras`", actual
+            kind = tf_keras_kind(self.versions)
+        return moments, " and ".join(whats) or "`tf.keras`", _kind_text(kind, self.versions)
 
     def backend_env(self) -> None:
         entry = _entry("keras-backend-env-too-late")
@@ -777,16 +789,17 @@ class _Traps:
         entry = _entry("mixed-keras-implementations")
         kinds: dict[str, int] = {}
         for node, _, resolved in self.facts.paths:
-            if resolved.startswith(
-                ("tensorflow.keras", "keras", "tf_keras", "tensorflow.python.keras")
-            ):
+            if _api_path(resolved):
                 kind = kind_of_path(resolved, self.versions)
                 if kind in DISTRIBUTION:
                     kinds.setdefault(kind, node.lineno)
         if self.ran and self.ns is not None:
             referenced = {text.split(".")[0] for _, text, _ in self.facts.paths}
             for var in sorted(set(self.facts.bound) | referenced):
-                for obj in _keras_parts(self.ns.get(var)):
+                value = self.ns.get(var)
+                if isinstance(value, types.ModuleType):
+                    continue  # importing a module mixes nothing; using its objects does
+                for obj in _keras_parts(value):
                     kind = kind_of_module(_object_module(obj) or "", self.versions)
                     if kind:
                         kinds.setdefault(kind, self.facts.bound.get(var, 0))
@@ -824,6 +837,8 @@ class _Traps:
             if not text.endswith(".load_weights") or not call.args:
                 continue
             path = _literal(call.args[0])
+            if isinstance(call.args[0], ast.Name):  # a path variable: its value after the run
+                path = self.ns.get(call.args[0].id)
             owner = text.rsplit(".", 1)[0]
             model = _lookup(self.ns, owner)
             opt = getattr(model, "optimizer", None) if model is not None else None
@@ -865,6 +880,29 @@ class _Traps:
             except Exception:  # one trap's failure must not hide the others
                 continue
         return self.findings
+
+
+API_ROOTS = ("tensorflow.keras.", "keras.", "tf_keras.", "tensorflow.python.keras.")
+API_TOP_NAMES = {"Sequential", "Model", "Input"}
+
+
+def _api_path(resolved: str) -> bool:
+    """Does a resolved dotted path name a Keras API object (``keras.layers.Dense``), not just the
+    module or its metadata (``keras.__version__``)?"""
+    for root in API_ROOTS:
+        if resolved.startswith(root):
+            rest = resolved[len(root) :].split(".")
+            return rest[0] in API_TOP_NAMES or (rest[0] in PUBLIC_SUBMODULES and len(rest) > 1)
+    return False
+
+
+def _kind_text(kind: str | None, versions: Mapping[str, str]) -> str:
+    """``Keras 3.13.2`` / ``Keras 2.15.0`` / ``tf_keras 2.21.0`` for an implementation."""
+    if kind in ("keras2", "keras3"):
+        return f"Keras {versions.get('keras', kind[-1])}"
+    if kind == "tf_keras":
+        return f"tf_keras {versions.get('tf-keras', '')}".strip()
+    return "not tf_keras"
 
 
 def _object_module(obj: Any) -> str | None:

@@ -1,0 +1,417 @@
+"""Measure every silent trap in every environment and write ``docs/traps.md``.
+
+    python3 scripts/trap_table.py [ENV ...]          # default: every built environment
+    python3 scripts/trap_table.py --probe            # (inside one env) print that env's JSON
+
+Each scenario is a few cells run for real, in order, through ``kerasmagic.check`` (capture and
+``inspect_after_run`` included) in a fresh process of the environment's interpreter. Whether the
+trap really happened is measured independently of kerasmagic by the scenario's ``truth``
+expression (evaluated in the cell's namespace: the learning rate in use, the module an object
+comes from …). Then the fix — the finding's ``fixed_source``, or the scenario's ``fixed`` cells
+when the fix is not a certain rewrite — runs in a fresh process and must leave no finding and a
+false ``truth``. tests/test_traps.py runs the same scenarios.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MARK = "@@traps@@"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Cells to run in order (the last one is the checked one) and how to tell the trap happened."""
+
+    name: str
+    trap: str  # the finding id expected where the trap occurs
+    cells: tuple[str, ...]
+    truth: str  # Python expression over the namespace: True when the trap silently happened
+    fixed: tuple[str, ...] | None = None  # fix cells when the finding has no fixed_source
+    fresh: bool = False  # needs its own process (interpreter-wide state: env vars, tf.keras)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+LR_TRUTH = "abs(float(opt.learning_rate) - 0.01) > 1e-6"
+DECAY_TRUTH = "__km_lr_after_steps(opt) > 0.0099"
+CKPT_SETUP = """\
+import os, tempfile
+import numpy as np
+import tensorflow as tf
+x = np.random.rand(32, 2).astype("float32"); y = np.random.rand(32, 1).astype("float32")
+def make(opt):
+    m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    m.compile(optimizer=opt, loss="mse")
+    return m
+CK = os.path.join(tempfile.mkdtemp(), "ck")
+saver = make(tf.keras.optimizers.Adam(0.01))
+saver.fit(x, y, epochs=3, verbose=0)
+saver.save_weights(CK)
+"""
+
+# a backend other than the environment's own, importable where possible (numpy's needs scipy)
+OTHER_BACKEND = """\
+import importlib.util
+mine = os.environ.get("KERAS_BACKEND", "tensorflow")
+wanted = "jax" if mine != "jax" and importlib.util.find_spec("jax") else "numpy"
+os.environ["KERAS_BACKEND"] = wanted
+"""
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "lr on the new optimizer",
+        "optimizer-lr-ignored",
+        ("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(lr=0.01)\n",),
+        LR_TRUTH,
+    ),
+    Scenario(
+        "lr through compile",
+        "optimizer-lr-ignored",
+        (
+            "import tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+            "model.compile(optimizer=tf.keras.optimizers.Adam(lr=0.01), loss='mse')\n"
+            "opt = model.optimizer\n",
+        ),
+        LR_TRUTH,
+    ),
+    Scenario(
+        "lr on the legacy optimizer (honoured)",
+        "optimizer-lr-ignored",
+        ("import tensorflow as tf\nopt = tf.keras.optimizers.legacy.Adam(lr=0.01)\n",),
+        LR_TRUTH,
+    ),
+    Scenario(
+        "decay on the optimizer",
+        "optimizer-decay-ignored",
+        (
+            "import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=0.01, decay=0.5)\n",
+        ),
+        DECAY_TRUTH,
+    ),
+    Scenario(
+        "TF_USE_LEGACY_KERAS after the first tf.keras use",
+        "legacy-keras-env-too-late",
+        (
+            "import tensorflow as tf\nDense = tf.keras.layers.Dense\n",
+            "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n",
+        ),
+        "not tf.keras.layers.Dense.__module__.startswith('tf_keras')",
+        fixed=(
+            "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n"
+            "import tensorflow as tf\nDense = tf.keras.layers.Dense\n",
+        ),
+        fresh=True,
+    ),
+    Scenario(
+        "TF_USE_LEGACY_KERAS after import tensorflow, then from tensorflow.keras import",
+        "legacy-keras-env-too-late",
+        (
+            "import tensorflow as tf\n",
+            "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n"
+            "from tensorflow.keras import layers\n",
+        ),
+        "not layers.__name__.startswith('tf_keras')",
+        fixed=(
+            "import os\nos.environ['TF_USE_LEGACY_KERAS'] = '1'\n"
+            "import tensorflow as tf\nfrom tensorflow.keras import layers\n",
+        ),
+        fresh=True,
+    ),
+    Scenario(
+        "KERAS_BACKEND after import keras",
+        "keras-backend-env-too-late",
+        ("import keras\n", "import os\n" + OTHER_BACKEND + "import keras\n"),
+        "int(keras.__version__.split('.')[0]) >= 3 and keras.backend.backend() != wanted",
+        fixed=("import os\n" + OTHER_BACKEND + "import keras\n",),
+        fresh=True,
+    ),
+    Scenario(
+        "private tensorflow.python.keras import",
+        "private-tf-python-keras-import",
+        ("from tensorflow.python.keras.layers import Dense\nlayer = Dense(1)\n",),
+        "type(layer).__module__.startswith('tensorflow.python.keras')",
+    ),
+    Scenario(
+        "tf.keras.preprocessing.image.ImageDataGenerator",
+        "keras3-legacy-shim",
+        (
+            "import tensorflow as tf\n"
+            "gen = tf.keras.preprocessing.image.ImageDataGenerator(rotation_range=10)\n",
+        ),
+        "type(gen).__module__.startswith('keras.src.legacy')",
+        fixed=(
+            "import tensorflow as tf\n"
+            "gen = tf.keras.Sequential([tf.keras.layers.RandomRotation(10 / 360)])\n",
+        ),
+    ),
+    Scenario(
+        "tf.keras model with a keras callback",
+        "mixed-keras-implementations",
+        (
+            "import keras\nimport tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+            "model.compile(optimizer='sgd', loss='mse')\n"
+            "stop = keras.callbacks.EarlyStopping(monitor='loss')\n",
+        ),
+        "type(model).__module__.split('.')[0] != type(stop).__module__.split('.')[0]",
+        fixed=(
+            "import keras\nimport tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+            "model.compile(optimizer='sgd', loss='mse')\n"
+            "stop = tf.keras.callbacks.EarlyStopping(monitor='loss')\n",
+        ),
+    ),
+    Scenario(
+        "weights of a new optimizer loaded under a legacy one",
+        "optimizer-checkpoint-generation",
+        (
+            CKPT_SETUP,
+            "model = make(tf.keras.optimizers.legacy.Adam(0.01))\n"
+            "model.load_weights(CK)\n"
+            "model.fit(x, y, epochs=1, verbose=0)\n",
+        ),
+        "int(model.optimizer.iterations) < 4",
+        fixed=(
+            CKPT_SETUP,
+            "model = make(tf.keras.optimizers.Adam(0.01))\n"
+            "model.load_weights(CK)\n"
+            "model.fit(x, y, epochs=1, verbose=0)\n",
+        ),
+        fresh=True,
+    ),
+)
+
+# runs inside an environment: python -c RUNNER '<json list of jobs>'
+RUNNER = r'''
+import json, os, sys, warnings, logging
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+warnings.simplefilter("ignore", DeprecationWarning)
+from kerasmagic.diagnosis.engine import check, lint
+
+def __km_lr_after_steps(opt):
+    """The learning rate the optimizer uses after 3 update steps (a decay shows here)."""
+    import keras
+    v = keras.Variable([1.0])
+    for _ in range(3):
+        opt.apply_gradients([(keras.ops.ones((1,)), v)])
+    return float(opt.learning_rate)
+
+out = []
+for job in json.loads(sys.argv[1]):
+    ns = {"__name__": "__main__", "__km_lr_after_steps": __km_lr_after_steps}
+    row = {"name": job["name"], "variant": job["variant"], "trap": job["trap"]}
+    cells = job["cells"]
+    try:
+        for cell in cells[:-1]:
+            r = check(cell, namespace=ns)
+            if not r.ok:
+                raise RuntimeError(f"{r.error_type}: {r.error_message}")
+        row["lint"] = [t.id for t in lint(cells[-1]).traps]
+        r = check(cells[-1], namespace=ns)
+        row["ok"] = r.ok
+        row["error"] = None if r.ok else f"{r.error_type}: {(r.error_message or '')[:200]}"
+        found = [t for t in r.traps if t.id == job["trap"]]
+        row["found"] = bool(found)
+        row["other_traps"] = sorted({t.id for t in r.traps if t.id != job["trap"]})
+        row["finding"] = found[0].to_dict() if found else None
+        row["internal"] = r.internal_error
+        row["truth"] = bool(eval(job["truth"], ns)) if r.ok else None
+    except Exception as exc:
+        row.update(ok=False, error=f"setup {type(exc).__name__}: {str(exc)[:200]}", found=False,
+                   truth=None, lint=[], finding=None, other_traps=[], internal=None)
+    out.append(row)
+print("@@traps@@" + json.dumps(out))
+'''
+
+
+def _job(s: Scenario, variant: str, cells: tuple[str, ...] | list[str]) -> dict[str, object]:
+    return {
+        "name": s.name,
+        "variant": variant,
+        "trap": s.trap,
+        "cells": list(cells),
+        "truth": s.truth,
+    }
+
+
+def run_jobs(
+    python: str, jobs: list[dict[str, object]], env: dict[str, str] | None = None
+) -> list[dict]:
+    """Run jobs in ONE fresh process of ``python``; their rows."""
+    proc = subprocess.run(
+        [python, "-c", RUNNER, json.dumps(jobs)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=900,
+    )
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(MARK):
+            return json.loads(line[len(MARK) :])
+    raise RuntimeError(f"trap runner failed ({proc.returncode}): {proc.stderr[-2000:]}")
+
+
+def measure(python: str = sys.executable) -> list[dict]:
+    """Every scenario, then its fix, in this interpreter (shared process where state allows)."""
+    shared = [s for s in SCENARIOS if not s.fresh]
+    rows = run_jobs(python, [_job(s, "trap", s.cells) for s in shared])
+    for s in SCENARIOS:
+        if s.fresh:
+            rows += run_jobs(python, [_job(s, "trap", s.cells)], s.env)
+    fixes_shared, fixes_fresh = [], []
+    for s in SCENARIOS:
+        row = next(r for r in rows if r["name"] == s.name)
+        if not row.get("found"):
+            continue
+        fixed_source = (row["finding"] or {}).get("fixed_source")
+        cells = [*s.cells[:-1], fixed_source] if fixed_source else list(s.fixed or ())
+        if not cells:
+            continue
+        job = _job(s, "fixed", cells)
+        job["fixed_from"] = "finding" if fixed_source else "scenario"
+        (fixes_fresh if s.fresh else fixes_shared).append((s, job))
+    if fixes_shared:
+        rows += run_jobs(python, [job for _, job in fixes_shared])
+    for s, job in fixes_fresh:
+        rows += run_jobs(python, [job], s.env)
+    for s, job in fixes_shared + fixes_fresh:
+        for r in rows:
+            if r["name"] == s.name and r["variant"] == "fixed":
+                r["fixed_from"] = job["fixed_from"]
+    return rows
+
+
+def verdict(trap_row: dict, fixed_row: dict | None) -> str:
+    """One table cell: detected / missed / false alarm / silent (correct) / raises / n.a."""
+    if trap_row.get("error", "") and str(trap_row.get("error")).startswith("setup"):
+        return "n.a."
+    if not trap_row["ok"]:
+        return "raises (not silent)"
+    if trap_row["truth"] and trap_row["found"]:
+        fix = ""
+        if fixed_row is not None:
+            good = fixed_row["ok"] and not fixed_row["found"] and fixed_row["truth"] is False
+            error = str(fixed_row.get("error") or "")
+            if good:
+                fix = ", fix verified"
+            elif error.startswith("ModuleNotFoundError"):
+                fix = f", fix needs a package missing here ({error.split(': ', 1)[-1]})"
+            elif "Keras cannot be imported" in error:
+                fix = ", fix needs tf_keras (not installed here; the finding says so)"
+            else:
+                fix = ", fix NOT verified"
+        return "**detected**" + fix
+    if trap_row["truth"]:
+        return "MISSED"
+    if trap_row["found"]:
+        return "FALSE ALARM"
+    return "absent, silent"
+
+
+def _write(results: dict[str, list[dict]], path: Path) -> None:
+    envs = list(results)
+    lines = [
+        "# Silent traps × environments (measured)",
+        "",
+        "Generated by `python3 scripts/trap_table.py` from real runs in each environment of "
+        "`scripts/envs.py`; do not edit by hand. Each scenario's cells run through "
+        "`kerasmagic.check` (warnings capture + `inspect_after_run`) in a fresh process; whether "
+        "the trap really happened is measured apart from kerasmagic (learning rate in use, "
+        "module of the object …), then the fix (the finding's `fixed_source`, or the scenario's "
+        "fix when the fix is not a certain rewrite) runs in another fresh process and must leave "
+        "no finding.",
+        "",
+        "- **detected**: the trap happened and kerasmagic reported it (`fix verified`: the fix ran, "
+        "the finding is gone and the trap no longer happens)",
+        "- absent, silent: the trap did not happen here and kerasmagic said nothing",
+        "- raises (not silent): the cell fails here, with an error the check engine explains",
+        "- n.a.: the cell cannot run here (package missing)",
+        "- MISSED / FALSE ALARM: a detection error",
+        "",
+        "| scenario | trap id | " + " | ".join(envs) + " |",
+        "|---|---|" + "---|" * len(envs),
+    ]
+    for s in SCENARIOS:
+        cells = []
+        for env in envs:
+            rows = results[env]
+            trap = next((r for r in rows if r["name"] == s.name and r["variant"] == "trap"), None)
+            fixed = next((r for r in rows if r["name"] == s.name and r["variant"] == "fixed"), None)
+            cells.append(verdict(trap, fixed) if trap else "—")
+        lines.append(f"| {s.name} | `{s.trap}` | " + " | ".join(cells) + " |")
+    lines += ["", "Lint (`%%keras_check --lint`, before running) on the checked cell:", ""]
+    lines.append("| scenario | " + " | ".join(envs) + " |")
+    lines.append("|---|" + "---|" * len(envs))
+    for s in SCENARIOS:
+        cells = []
+        for env in envs:
+            trap = next(
+                (r for r in results[env] if r["name"] == s.name and r["variant"] == "trap"), None
+            )
+            if trap is None or str(trap.get("error") or "").startswith("setup"):
+                cells.append("n.a.")
+            else:
+                cells.append("flags" if s.trap in trap["lint"] else "—")
+        lines.append(f"| {s.name} | " + " | ".join(cells) + " |")
+    lines += ["", "Findings as reported (first environment where each was detected):", ""]
+    for s in SCENARIOS:
+        for env in envs:
+            trap = next(
+                (r for r in results[env] if r["name"] == s.name and r["variant"] == "trap"), None
+            )
+            if trap and trap["found"] and trap["finding"]:
+                f = trap["finding"]
+                lines += [f"### {s.name} ({env})", "", f"- **{f['title']}**", f"- {f['cause']}"]
+                lines += [
+                    f"- fix: {f['fix']}" + (f" `{f['fix_code']}`" if f.get("fix_code") else "")
+                ]
+                if f.get("verify"):
+                    lines.append(f"- verify: {f['verify']}")
+                lines.append("")
+                break
+    path.write_text("\n".join(lines) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--probe"]:
+        print(MARK + json.dumps(measure()))
+        return 0
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import envs as envs_script
+
+    selected = argv or [n for n in envs_script.ENVIRONMENTS if n != "bare"]
+    results: dict[str, list[dict]] = {}
+    for name in selected:
+        env = envs_script.ENVIRONMENTS[name]
+        if not env.python.exists():
+            print(f"{name}: not built, skipped", file=sys.stderr)
+            continue
+        print(f"{name}: measuring…", file=sys.stderr)
+        proc = subprocess.run(
+            [str(env.python), __file__, "--probe"],
+            capture_output=True,
+            text=True,
+            env=envs_script.run_env(env),
+        )
+        line = next((x for x in reversed(proc.stdout.splitlines()) if x.startswith(MARK)), None)
+        if line is None:
+            print(textwrap.indent(proc.stderr[-3000:], f"{name}: "), file=sys.stderr)
+            continue
+        results[name] = json.loads(line[len(MARK) :])
+    out = ROOT / "docs" / "traps.md"
+    _write(results, out)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

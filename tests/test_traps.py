@@ -1,0 +1,281 @@
+"""Silent traps: reproduced for real in each environment, reported where they happen, silent where
+they do not, and every fix removes the finding and runs.
+
+The scenarios live in scripts/trap_table.py (the same runs generate docs/traps.md). Whether a trap
+happened is measured apart from kerasmagic (learning rate in use, module of an object …); the
+detection must agree with that measurement in every environment.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from conftest import ENV_NAME
+
+ROOT = Path(__file__).resolve().parent.parent
+TF_ENVS = ("tf215-k2", "tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3")
+MATRIX = (*TF_ENVS, "k3-jax")
+
+
+def _trap_table():
+    spec = importlib.util.spec_from_file_location("trap_table", ROOT / "scripts" / "trap_table.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("trap_table", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+TABLE = _trap_table()
+
+# Where each scenario silently happens: the measured facts (docs/traps.md, MEASURED_FACTS):
+# Keras 2.11+ / tf_keras ignore lr, Keras 3 ignores decay, tf_keras exists only in some envs …
+OCCURS = {
+    "lr on the new optimizer": {"tf215-k2", "tf221-legacy"},
+    "lr through compile": {"tf215-k2", "tf221-legacy"},
+    "lr on the legacy optimizer (honoured)": set(),
+    "decay on the optimizer": {"tf221-k3", "colab", "tf215-broken-k3"},
+    "TF_USE_LEGACY_KERAS after the first tf.keras use": {
+        "tf215-k2",
+        "tf221-k3",
+        "colab",
+        "tf215-broken-k3",
+    },
+    "TF_USE_LEGACY_KERAS after import tensorflow, then from tensorflow.keras import": {
+        "tf215-k2",
+        "tf221-k3",
+        "colab",
+        "tf215-broken-k3",
+    },
+    "KERAS_BACKEND after import keras": {"tf221-k3", "colab", "tf215-broken-k3", "k3-jax"},
+    "private tensorflow.python.keras import": set(TF_ENVS),
+    "tf.keras.preprocessing.image.ImageDataGenerator": {"tf221-k3", "colab", "tf215-broken-k3"},
+    "tf.keras model with a keras callback": {"tf221-legacy"},
+    "weights of a new optimizer loaded under a legacy one": {"tf215-k2", "tf221-legacy"},
+}
+NO_LINT = {"optimizer-checkpoint-generation"}  # needs the checkpoint file: only after the run
+
+
+@pytest.fixture(scope="module")
+def rows():
+    if ENV_NAME not in MATRIX:
+        pytest.skip(f"the trap scenarios need a matrix environment; this is {ENV_NAME}")
+    return TABLE.measure(sys.executable)
+
+
+def _row(rows, name: str, variant: str = "trap"):
+    return next((r for r in rows if r["name"] == name and r["variant"] == variant), None)
+
+
+def test_every_scenario_has_a_measured_expectation():
+    assert {s.name for s in TABLE.SCENARIOS} == set(OCCURS)
+    from kerasmagic.knowledge.catalogue import load_catalogue
+
+    ids = {e.id for e in load_catalogue() if e.file == "traps.toml"}
+    assert {s.trap for s in TABLE.SCENARIOS} == ids  # every catalogued trap is reproduced
+
+
+@pytest.mark.envs(*MATRIX)
+def test_trap_happens_exactly_where_measured(rows):
+    for s in TABLE.SCENARIOS:
+        row = _row(rows, s.name)
+        happened = bool(row["ok"] and row["truth"])
+        assert happened == (ENV_NAME in OCCURS[s.name]), (s.name, row)
+
+
+@pytest.mark.envs(*MATRIX)
+def test_detected_where_it_happens_silent_where_not(rows):
+    for s in TABLE.SCENARIOS:
+        row = _row(rows, s.name)
+        assert row["internal"] is None, (s.name, row["internal"])
+        if not row["ok"]:
+            assert not row["found"], (s.name, row)
+            continue
+        assert row["found"] == row["truth"], (s.name, ENV_NAME, row)
+        assert not row["other_traps"], (s.name, row["other_traps"])  # no false alarm of another
+        if row["found"]:
+            f = row["finding"]
+            assert f["title"] and f["cause"] and f["fix"] and f["verify"] and f["references"]
+            assert "{" not in f["title"], f["title"]  # every placeholder filled
+
+
+@pytest.mark.envs(*MATRIX)
+def test_lint_flags_the_same_cells_before_running(rows):
+    for s in TABLE.SCENARIOS:
+        row = _row(rows, s.name)
+        if s.trap in NO_LINT or not row["ok"]:
+            continue
+        assert (s.trap in row["lint"]) == bool(row["truth"]), (s.name, ENV_NAME, row["lint"])
+
+
+@pytest.mark.envs(*MATRIX)
+def test_each_fix_removes_the_finding_and_runs(rows):
+    checked = 0
+    for s in TABLE.SCENARIOS:
+        row = _row(rows, s.name)
+        if not row["found"]:
+            continue
+        fixed = _row(rows, s.name, "fixed")
+        assert fixed is not None, s.name
+        if s.trap == "legacy-keras-env-too-late" and "tf-keras" not in row["finding"]["versions"]:
+            # without tf_keras the variable set in time breaks tf.keras: the fix says so
+            assert "tf_keras is not installed" in row["finding"]["fix"]
+            assert not fixed["ok"] and "Keras cannot be imported" in fixed["error"]
+            continue
+        assert fixed["ok"], (s.name, fixed["error"])
+        assert not fixed["found"] and fixed["truth"] is False, (s.name, fixed)
+        checked += 1
+    if ENV_NAME in ("tf215-k2", "tf221-k3", "colab"):
+        assert checked >= 3
+
+
+@pytest.mark.envs("tf215-k2", "tf221-legacy")
+def test_lr_fix_is_the_exact_rewrite(rows):
+    row = _row(rows, "lr on the new optimizer")
+    assert row["finding"]["fixed_source"] == (
+        "import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=0.01)\n"
+    )
+    assert row["finding"]["fix_code"] == "learning_rate=0.01"
+    assert "0.001" in row["finding"]["title"]  # the rate it really trains at
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-broken-k3")
+def test_decay_fix_is_an_inverse_time_schedule(rows):
+    fixed = _row(rows, "decay on the optimizer")["finding"]["fixed_source"]
+    assert (
+        "tf.keras.optimizers.schedules.InverseTimeDecay(0.01, decay_steps=1, decay_rate=0.5)"
+        in (fixed)
+    )
+
+
+@pytest.mark.envs("tf215-k2", "tf221-k3", "colab")
+def test_env_var_finding_names_the_moment_that_passed(rows):
+    late = _row(rows, "TF_USE_LEGACY_KERAS after the first tf.keras use")["finding"]
+    assert "before this cell" in late["cause"] and "`tf.keras`" in late["cause"]
+    assert late["restart_needed"] is True
+    routed = _row(
+        rows, "TF_USE_LEGACY_KERAS after import tensorflow, then from tensorflow.keras import"
+    )
+    assert "`import tensorflow` ran before this cell" in routed["finding"]["cause"]
+
+
+# -- the capture itself (any environment) ---------------------------------------------------------
+def test_capture_records_warnings_and_still_shows_them():
+    from kerasmagic.diagnosis.capture import capture_cell_output
+
+    shown = []
+    previous = warnings.showwarning
+    warnings.showwarning = lambda *a, **k: shown.append(str(a[0]))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("always")
+            warnings.showwarning = lambda *a, **k: shown.append(str(a[0]))
+            with capture_cell_output() as captured:
+                warnings.warn("Argument `decay` is no longer supported", UserWarning, stacklevel=1)
+            after = warnings.showwarning
+    finally:
+        warnings.showwarning = previous
+    assert [w.message for w in captured.warnings] == ["Argument `decay` is no longer supported"]
+    assert shown == ["Argument `decay` is no longer supported"]  # the user's display still ran
+    assert after is not None and getattr(after, "__name__", "") != "showwarning"
+
+
+def test_capture_records_tf_log_lines_without_hiding_them(capsys):
+    from kerasmagic.diagnosis.capture import capture_cell_output
+
+    logger = logging.getLogger("absl.kerasmagic_test")  # a child: the real absl logger untouched
+    root = logging.getLogger()
+    saved = root.handlers[:]
+    root.handlers = []  # no handler anywhere: logging's lastResort prints to stderr
+    try:
+        with capture_cell_output() as captured:
+            logger.warning("`lr` is deprecated in Keras optimizer")
+            logging.getLogger("someone.else").warning("not ours")
+    finally:
+        root.handlers = saved
+    assert [r.message for r in captured.logs] == ["`lr` is deprecated in Keras optimizer"]
+    err = capsys.readouterr().err
+    assert "`lr` is deprecated in Keras optimizer" in err and "not ours" in err
+    assert all(not isinstance(h, type(root)) for h in root.handlers)
+
+
+def test_capture_notes_the_moment_the_cell_started(monkeypatch):
+    from kerasmagic.diagnosis.capture import capture_cell_output
+
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    with capture_cell_output() as captured:
+        pass
+    assert captured.before.env["KERAS_BACKEND"] == "jax"
+    assert captured.before.keras_imported == (sys.modules.get("keras") is not None)
+
+
+def test_clean_cell_has_no_trap_and_imports_nothing():
+    from kerasmagic.diagnosis.capture import capture_cell_output
+    from kerasmagic.diagnosis.traps import inspect_after_run, lint_traps
+
+    before = set(sys.modules)
+    ns = {f"v{i}": i for i in range(1000)}
+    with capture_cell_output() as captured:
+        exec("total = sum(range(10))", ns)
+    assert inspect_after_run("total = sum(range(10))", ns, captured) == []
+    assert lint_traps("total = sum(range(10))") == []
+    assert not {m for m in set(sys.modules) - before if m.split(".")[0] in ("tensorflow", "keras")}
+
+
+@pytest.mark.parametrize("source", ["", "lr=", "os.environ[", "%env TF_USE_LEGACY_KERAS", "\x00"])
+def test_lint_traps_takes_anything(source):
+    from kerasmagic.diagnosis.traps import inspect_after_run, lint_traps
+
+    assert isinstance(lint_traps(source), list)
+    assert isinstance(inspect_after_run(source, {"x": object()}, object()), list)
+
+
+# -- through the real magic and the CLI ----------------------------------------------------------
+SGD_CELL = "from tensorflow.keras.optimizers import SGD\nopt = SGD(lr=0.1, momentum=0.9)\n"
+
+
+@pytest.mark.envs("tf215-k2", "tf221-legacy")
+def test_keras_check_reports_the_trap_of_a_cell_that_ran(ipshell, capsys):
+    ipshell.run_cell("%%keras_check --json\n" + SGD_CELL, store_history=False)
+    out = capsys.readouterr().out
+    data = json.loads(out[out.index("{") : out.rindex("}") + 1])
+    assert data["ok"] is True
+    trap = data["traps"][0]
+    assert trap["id"] == "optimizer-lr-ignored" and "0.01" in trap["title"]
+    assert "SGD(learning_rate=0.1, momentum=0.9)" in data["fixed_source"]
+    assert abs(float(ipshell.user_ns["opt"].learning_rate) - 0.01) < 1e-6  # really ignored
+
+
+@pytest.mark.envs("tf215-k2", "tf221-legacy")
+def test_global_mode_reports_the_trap_after_a_plain_cell(ipshell, capsys):
+    ipshell.run_line_magic("keras_check", "on")
+    try:
+        ipshell.run_cell(SGD_CELL, store_history=False)
+        text = "".join(capsys.readouterr())
+        ipshell.run_cell("plain = 1", store_history=False)
+        quiet = "".join(capsys.readouterr())
+    finally:
+        ipshell.run_line_magic("keras_check", "off")
+    assert "lr=0.1" in text and "learning_rate" in text
+    assert "kerasmagic" not in quiet.replace("cell checking off", "")
+
+
+@pytest.mark.envs("tf215-k2", "tf221-legacy")
+def test_cli_json_has_the_traps_key_with_stable_ids(tmp_path):
+    path = tmp_path / "cell.py"
+    path.write_text("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(lr=0.01)\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "kerasmagic", "check", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    data = json.loads(proc.stdout[proc.stdout.index("{") :])
+    assert [t["id"] for t in data["traps"]] == ["optimizer-lr-ignored"]
+    assert proc.returncode == 1  # an error-severity trap fails the check, scripts can gate on it
