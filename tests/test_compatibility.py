@@ -104,6 +104,15 @@ if importlib.util.find_spec("tensorflow"):
         lambda: float(tf.keras.backend.get_value(tf.keras.optimizers.legacy.Adam(lr=0.01).lr)))
     out["new_lr"] = outcome(
         lambda: float(tf.keras.backend.get_value(tf.keras.optimizers.Adam(lr=0.01).learning_rate)))
+    out["fit_generator"] = hasattr(tf.keras.Model, "fit_generator")
+    if importlib.util.find_spec("keras"):
+        import keras
+        if keras.optimizers.Adam is not tf.keras.optimizers.Adam:
+            def mix():
+                m = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(1)])
+                m.compile(optimizer=keras.optimizers.Adam(), loss="mse")
+                return type(m.optimizer).__module__
+            out["mix"] = outcome(mix)
 if importlib.util.find_spec("keras"):
     import keras
     out["keras"] = keras.__version__
@@ -114,15 +123,6 @@ if importlib.util.find_spec("keras"):
         return Adam.__module__
     out["legacy_import"] = outcome(legacy_import)
     out["legacy_call"] = outcome(lambda: type(keras.optimizers.legacy.Adam()).__name__)
-    out["fit_generator"] = hasattr(tf.keras.Model, "fit_generator")
-    if importlib.util.find_spec("keras"):
-        import keras
-        if keras.optimizers.Adam is not tf.keras.optimizers.Adam:
-            def mix():
-                m = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(1)])
-                m.compile(optimizer=keras.optimizers.Adam(), loss="mse")
-                return type(m.optimizer).__module__
-            out["mix"] = outcome(mix)
 if importlib.util.find_spec("tf_keras"):
     import tf_keras
     out["tf_keras.legacy"] = outcome(lambda: type(tf_keras.optimizers.legacy.Adam()).__module__)
