@@ -21,6 +21,7 @@ RULES = {
     "call-remove",
     "save-extension",
     "instantiate-class",
+    "package-neutral",
     "string-identifier",
     "unify-keras",
 }

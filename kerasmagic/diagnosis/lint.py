@@ -262,6 +262,13 @@ class Analyzer:
             status, obj = live.module_status(symbol.module)
             if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
                 return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
+        neutral = next((e for e in _rules("package-neutral") if name in e.data["names"]), None)
+        if neutral is not None:  # data utilities: another Keras package's copy serves as well
+            others = [r for r in api_index.available_roots() if r not in roots]
+            for symbol in api_index.find_public_symbol(name, roots=others, near=module):
+                status, obj = live.module_status(symbol.module)
+                if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
+                    return symbol.module, symbol.name, neutral.id
         for mod in ([moved[0]] if moved else []) + [module]:
             status, obj = live.module_status(mod)
             if status != live.OK:
@@ -524,7 +531,13 @@ class Analyzer:
             problem = _from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
         else:
             problem = _from_entry(
-                entry_id, node.lineno, [edit], [module, name], old=module, new=new.rsplit(".", 1)[0]
+                entry_id,
+                node.lineno,
+                [edit],
+                [module, name],
+                old=module,
+                new=new.rsplit(".", 1)[0],
+                name=name,
             )
         problem.certain = certain
         self.problems.append(problem)
@@ -852,23 +865,33 @@ class Analyzer:
                 continue
             if kind == "optimizer" and not optimizer:
                 continue
+            values = entry.data.get("values", {}).get(kw.arg)
+            edits: list[Edit | None] = []
+            certain = True
             if new in given:
-                edit = delete_keyword_edit(self.cell, call, kw)
+                edits.append(delete_keyword_edit(self.cell, call, kw))
             else:
-                edit = self._rename_keyword_edit(kw, new)
-            if edit is None:
+                edits.append(self._rename_keyword_edit(kw, new))
+                if values:  # the old spelling's values changed too ('th' -> 'channels_first')
+                    value = kw.value
+                    if isinstance(value, ast.Constant) and value.value in values:
+                        text = quoted_like(node_text(self.cell, value), values[value.value])
+                        edits.append(node_edit(self.cell, value, text))
+                    elif not (isinstance(value, ast.Constant) and value.value in values.values()):
+                        certain = False  # a value we cannot translate
+            if any(e is None for e in edits):
                 return
-            self.problems.append(
-                _from_entry(
-                    entry.id,
-                    kw.lineno,
-                    [edit],
-                    [kw.arg, name],
-                    old=kw.arg,
-                    new=new,
-                    callable=f"`{name}`",
-                )
+            problem = _from_entry(
+                entry.id,
+                kw.lineno,
+                [e for e in edits if e is not None],
+                [kw.arg, name],
+                old=kw.arg,
+                new=new,
+                callable=f"`{name}`",
             )
+            problem.certain = certain
+            self.problems.append(problem)
             return
         for entry in _rules("keyword-remove"):
             if kw.arg not in entry.data.get("keywords", []):
