@@ -302,10 +302,12 @@ def verdict(trap_row: dict, fixed_row: dict | None) -> str:
             error = str(fixed_row.get("error") or "")
             if good:
                 fix = ", fix verified"
+            elif trap_row["trap"] == "legacy-keras-env-too-late" and (
+                "Keras cannot be imported" in error or "'tensorflow.keras'" in error
+            ):
+                fix = ", fix needs tf_keras (not installed here; the finding says so)"
             elif error.startswith("ModuleNotFoundError"):
                 fix = f", fix needs a package missing here ({error.split(': ', 1)[-1]})"
-            elif "Keras cannot be imported" in error:
-                fix = ", fix needs tf_keras (not installed here; the finding says so)"
             else:
                 fix = ", fix NOT verified"
         return "**detected**" + fix

@@ -679,8 +679,10 @@ class _Traps:
         prefix = entry.data["private_prefix"]
         public = entry.data["public_prefix"]
         nodes = [(n, m) for n, m in self.facts.imports if m.startswith(prefix)]
-        nodes += [
-            (n, r) for n, _, r in self.facts.paths if r.startswith(prefix + ".") or r == prefix
+        nodes += [  # written paths (`tf.python.keras.X`), not names imported from it
+            (n, r)
+            for n, text, r in self.facts.paths
+            if ".python.keras" in text and (r.startswith(prefix + ".") or r == prefix)
         ]
         if not nodes or not applies_to_kind(entry, "tf_private", self.versions):
             return
@@ -990,7 +992,10 @@ def inspect_after_run(
     try:
         if not isinstance(source, str):
             source = str(source)
-        messages = captured.texts() if captured is not None else []
+        try:
+            messages = captured.texts() if captured is not None else []
+        except Exception:
+            messages = []
         if not RELEVANT.search(source) and not messages:
             return []
         facts = cell_facts(source)
