@@ -374,11 +374,14 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
     tf_keras = getattr(tf, "keras", None)
     keras = sys.modules["keras"]
     same = getattr(tf_keras, "Model", None) is getattr(keras, "Model", False)
-    if same and "tensorflow.python.keras" not in cell.source:
+    # the cell names the separate tf_keras package (Keras 2) beside this Keras
+    named_tf_keras = "tf_keras" in sys.modules and re.search(r"\btf_keras\b", cell.source)
+    if same and "tensorflow.python.keras" not in cell.source and not named_tf_keras:
         return []  # tf.keras is this same Keras: the mix comes from elsewhere
-    if not re.search(r"tensorflow\.keras|tf\.keras|tensorflow\.python\.keras", cell.source):
+    if not re.search(r"tensorflow\.keras|tf\.keras|tensorflow\.python\.keras|\btf_keras\b", cell.source):
         return []  # the cell uses one package only
     edits: list[Edit] = []
+    movable = True  # every import of the other package can be moved to tensorflow.keras
     for node in ast.walk(cell.tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             root = root_of(node.module)
@@ -391,7 +394,8 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
                 if status != live.OK or not all(
                     a.name == "*" or live.has_attr(mod, new, a.name) for a in node.names
                 ):
-                    return []
+                    movable = False
+                    break
                 text = node_text(cell, node) or ""
                 edit = node_edit(cell, node, text.replace(node.module, new, 1))
                 if edit:
@@ -402,8 +406,8 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
                     edit = node_edit(cell, node, "from tensorflow import keras")
                     if edit and len(node.names) == 1:
                         edits.append(edit)
-    if not edits:
-        return []
+    if not movable:
+        edits = []  # explained without a rewrite: no certain one exists here
     kind = getattr(tf_keras, "__name__", "tf.keras").split(".")[0]
     problem = _from_entry(
         entry.id,
@@ -413,6 +417,14 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
         tf_keras_kind=f"`{kind}` {getattr(tf_keras, '__version__', '')}".strip(),
         keras=getattr(keras, "__version__", "?"),
     )
+    if same and named_tf_keras:  # tf.keras is this Keras; the other one is tf_keras itself
+        version = getattr(sys.modules["tf_keras"], "__version__", "")
+        problem.edits = []
+        problem.cause = (
+            f"This cell uses the separate `tf_keras` package ({version}, Keras 2) while `keras` "
+            f"here is Keras {getattr(keras, '__version__', '?')}: a model of one package cannot "
+            "take optimizers, layers or tensors of the other."
+        )
     return [problem]
 
 
