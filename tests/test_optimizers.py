@@ -210,6 +210,9 @@ import contextlib, importlib.util, io, json, logging, sys
 from kerasmagic.probes.optimizers import resolve_optimizers
 heavy = ("tensorflow", "keras", "tf_keras", "jax")
 out = {}
+from kerasmagic.probes.optimizers import env_section
+from kerasmagic.render.optimizers import optimizers_section_text
+out["section_idle"] = optimizers_section_text(env_section())
 auto = resolve_optimizers(["adam"])
 out["auto"] = auto.measured_in
 out["imported"] = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
@@ -244,6 +247,7 @@ out["loggers_kept"] = all(
 if keras3 is not None:
     out["name_after"] = keras3.optimizers.Adam().name
 out["kernel"] = kernel.to_dict()
+out["section"] = optimizers_section_text(env_section())
 print(json.dumps(out))
 """
 
@@ -253,6 +257,10 @@ def test_kernel_mode_imports_nothing_changes_nothing_and_agrees_with_subprocess(
     out = run_python_json(KERNEL)
     out["sub"] = measured["report"]
     assert out["auto"] == "subprocess" and out["imported"] == []
+    assert "not imported in this kernel" in out["section_idle"]
+    for way in _ways(out["kernel"]):
+        if "adam" in way.lower():
+            assert way in out["section"]
     if not out["started_before"]:
         assert out["idle"] == "subprocess" and not out["started_after"]
     assert out["printed"] == "" and out["loggers_kept"]

@@ -684,6 +684,13 @@ def resolve_optimizers(names: list[str] | None = None, probe: bool = False) -> O
     return report
 
 
+def env_section(names: list[str] | None = None, probe: bool = False) -> OptimizerReport:
+    """The optimizer part of ``%keras_env``: ``names`` (default ``adam``) as resolved by the Keras
+    modules already in use here; never a subprocess unless ``probe`` (then a fresh import)."""
+    names = names or ["adam"]
+    return resolve_optimizers(names, probe=True) if probe else collect(names, in_kernel=True)
+
+
 def model_optimizer(model: Any, variable: str = "model") -> ModelOptimizer:
     """Read (never build or change) the optimizer ``model`` carries."""
     cls = type(model)

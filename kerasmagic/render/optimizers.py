@@ -235,6 +235,29 @@ def optimizers_to_html(report: OptimizerReport) -> str:
     return h.wrap(header_lines(report)[0], "".join(body))
 
 
+def section_rows(report: OptimizerReport) -> list[list[str]]:
+    """Compact rows for a section of another report (``%keras_env``): one per way of asking,
+    then the habits per class; a note when nothing could be measured here."""
+    if not report.optimizers or not any(ns.available for ns in report.namespaces):
+        why = report.note or "; ".join(f"{n.name}: {n.note}" for n in report.namespaces)
+        return [["optimizers", why or "no Keras in use here"]]
+    rows = []
+    for opt in report.optimizers:
+        rows += [[w.code, way_result(w, 120)] for w in opt.ways]
+        rows += [
+            [f"[{g}] {arg}", f"{outcome}: {said}"] for g, arg, outcome, said, _ in habit_rows(opt)
+        ]
+    return rows
+
+
+def optimizers_section_text(report: OptimizerReport) -> str:
+    return t.pairs(section_rows(report))
+
+
+def optimizers_section_html(report: OptimizerReport) -> str:
+    return h.table(["way of asking", "gives"], section_rows(report))
+
+
 def optimizers_to_json(report: OptimizerReport) -> dict[str, Any]:
     return json.loads(json.dumps(report.to_dict(), default=str))
 
