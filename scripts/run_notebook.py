@@ -227,7 +227,7 @@ def _plain_html(run: NotebookRun) -> str:
     parts = [
         "<!DOCTYPE html><html><head><meta charset='utf-8'>",
         f"<title>{html.escape(run.path.name)}</title>",
-        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.45}"
+        "<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1.5em;line-height:1.45}"
         "pre{background:#f6f6f6;padding:.6em;overflow-x:auto;white-space:pre-wrap;margin:.3em 0}"
         "pre.in{border-left:3px solid #4a7}pre.err{background:#fdeaea}"
         "table{border-collapse:collapse}td{border:1px solid #ccc;padding:.2em .5em}"

@@ -1,10 +1,12 @@
 """Render an exported notebook page in headless Chromium and save a screenshot of it.
 
-    python scripts/envs.py run tf221-k3 -- python scripts/run_notebook.py \\
-        notebooks/01_importing_optimizers.ipynb --html /tmp/workshop-01.html
-    python scripts/screenshot_notebook.py /tmp/workshop-01.html --out docs/workshop-01.png \\
-        --section "2. " --height 2200
+    python scripts/envs.py run tf221-legacy -- python scripts/run_notebook.py \\
+        notebooks/01_importing_optimizers.ipynb --ipynb /tmp/workshop-01.ipynb
+    python scripts/envs.py run tf221-k3 -- python scripts/screenshot_notebook.py \\
+        /tmp/workshop-01.ipynb --out docs/workshop-01.png --section "2. " --height 2200
 
+PAGE is an HTML page (``run_notebook.py --html``) or an executed notebook, exported here with
+nbconvert as a static page (widgets show their own HTML view; see ``run_notebook.static_copy``).
 Needs ``playwright`` (``pip install playwright``; no browser download: it drives the system
 Chromium, ``--chromium``, default ``/usr/bin/chromium``). The page is loaded offline: requests
 that leave the file (the CDN scripts nbconvert links) are refused, as a reader without network
@@ -66,17 +68,39 @@ def screenshot(
     return {"page_height": total, "top": top, "height": clip_height}
 
 
+def exported_page(notebook: Path) -> Path:
+    """An executed notebook as the static HTML page ``run_notebook.py --html`` writes."""
+    import importlib.util
+    import tempfile
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location(
+        "run_notebook", Path(__file__).with_name("run_notebook.py")
+    )
+    assert spec and spec.loader
+    run_notebook = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("run_notebook", run_notebook)  # its dataclasses look themselves up
+    spec.loader.exec_module(run_notebook)
+    nb = nbformat.read(notebook, as_version=4)
+    run = run_notebook.NotebookRun(notebook, nb, [], 0.0)
+    out = Path(tempfile.mkdtemp()) / (notebook.stem + ".html")
+    out.write_text(run_notebook.to_html(run), encoding="utf-8")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("page", type=Path, help="an HTML page (scripts/run_notebook.py --html)")
+    parser.add_argument("page", type=Path, help="an HTML page or an executed .ipynb")
     parser.add_argument("--out", type=Path, required=True, help="PNG to write")
     parser.add_argument("--section", help="start at the first heading starting with this text")
     parser.add_argument("--width", type=int, default=1100)
     parser.add_argument("--height", type=int, default=2200, help="most CSS pixels to keep")
     parser.add_argument("--chromium", default="/usr/bin/chromium")
     args = parser.parse_args(argv)
+    page = exported_page(args.page) if args.page.suffix == ".ipynb" else args.page
     where = screenshot(
-        args.page,
+        page,
         args.out,
         section=args.section,
         width=args.width,
