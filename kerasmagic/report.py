@@ -3,7 +3,8 @@
 Structure (also the JSON of ``python -m kerasmagic env --json``): ``python`` (interpreter facts and
 the install command for this kernel), ``packages`` (installed vs imported per package), ``keras``
 (what ``tf.keras`` is, backend, variables and their timing, GPUs), ``conflicts``, ``shadows``,
-``findings`` (ranked: error → warning → info), ``fresh_import`` (``--probe`` only).
+``findings`` (ranked: error → warning → info), ``optimizers`` (how ``adam`` resolves through each
+Keras in use here: see ``kerasmagic.probes.optimizers``), ``fresh_import`` (``--probe`` only).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ class EnvReport:
     generated_at: str
     kerasmagic_version: str
     fresh_import: dict[str, Any] | None = None
+    optimizers: Any = None  # kerasmagic.probes.optimizers.OptimizerReport, or None
     problems: list[str] = field(default_factory=list)  # kerasmagic's own failures, said plainly
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class EnvReport:
             "shadows": [asdict(s) for s in self.shadows],
             "findings": [f.to_dict() for f in self.findings],
             "fresh_import": self.fresh_import,
+            "optimizers": self.optimizers.to_dict() if self.optimizers is not None else None,
             "problems": self.problems,
         }
 
@@ -104,6 +107,7 @@ def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
             fresh = run_probe("kerasmagic.probes.keras_setup", "measure_fresh_import")
         except ProbeFailed as exc:
             fresh = {"error": str(exc), "stderr": exc.stderr}
+    optimizers = _optimizer_section(probe, problems)
     findings = ef.all_env_findings(
         ef.stale_findings(packages, interp),
         ef.conflict_findings(conflicts, interp),
@@ -123,6 +127,7 @@ def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
         generated_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         kerasmagic_version=__version__,
         fresh_import=fresh,
+        optimizers=optimizers,
         problems=problems,
     )
 
@@ -135,3 +140,14 @@ def _all_versions(problems: list[str]) -> dict[str, str]:
     except Exception as exc:  # never let one broken distribution stop the report
         problems.append(f"could not list installed distributions: {type(exc).__name__}: {exc}")
         return {}
+
+
+def _optimizer_section(probe: bool, problems: list[str]) -> Any:
+    """How ``adam`` resolves here (in this kernel's Keras modules; a fresh import with ``probe``)."""
+    try:
+        from kerasmagic.probes.optimizers import env_section
+
+        return env_section(probe=probe)
+    except Exception as exc:  # the rest of the report stands without this section
+        problems.append(f"could not resolve the optimizers: {type(exc).__name__}: {exc}")
+        return None

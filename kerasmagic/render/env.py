@@ -121,6 +121,11 @@ def env_to_text(report: EnvReport) -> str:
             "A fresh import (measured in a subprocess of this interpreter):",
             t.pairs(_fresh_rows(report)),
         ]
+    if report.optimizers is not None:
+        from kerasmagic.render.optimizers import optimizers_section_text
+
+        out += ["", "Optimizers (%keras_optimizers for every name and the defaults):"]
+        out.append(optimizers_section_text(report.optimizers))
     if report.findings:
         out += ["", "Findings:"] + [t.finding(f) for f in report.findings]
     else:
@@ -144,6 +149,13 @@ def env_to_html(report: EnvReport) -> str:
         body.append(
             "<div>A fresh import (measured in a subprocess):</div>"
             + h.table(["", ""], _fresh_rows(report))
+        )
+    if report.optimizers is not None:
+        from kerasmagic.render.optimizers import optimizers_section_html
+
+        body.append(
+            "<div>Optimizers (<code>%keras_optimizers</code> for every name and the defaults):</div>"
+            + optimizers_section_html(report.optimizers)
         )
     body += [f"<div><b>kerasmagic problem:</b> {h.esc(p)}</div>" for p in report.problems]
     return h.wrap(
