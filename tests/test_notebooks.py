@@ -393,3 +393,33 @@ def test_static_html_copy_shows_a_widgets_own_html_view():
     assert widget in nb.cells[0].outputs[0]["data"] and "widgets" in nb.metadata
     run = run_notebook.NotebookRun(Path("t.ipynb"), nb, [], 0.0)
     assert "<b>[A] Adam</b>" in run_notebook.to_html(run)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_exported_quickstart_reads_in_a_headless_browser(tmp_path):
+    """The static HTML copy, opened offline in Chromium: the diagnosis, the fixed cell's output
+    and the optimizer comparison (the widget's own HTML view) are all visible text."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists() or importlib.util.find_spec("playwright") is None:
+        pytest.skip("needs Chromium and playwright (both installed for tf221-k3 by envs.py)")
+    page = tmp_path / "quickstart.html"
+    page.write_text(run_notebook.to_html(executed("quickstart.ipynb")), encoding="utf-8")
+    shot = _script("screenshot_notebook")
+    png = tmp_path / "quickstart.png"
+    where = shot.screenshot(page, png, section="2.", height=900, chromium=chromium)
+    assert png.stat().st_size > 10_000 and where["top"] > 0
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        tab = browser.new_page()
+        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        tab.goto(page.as_uri())
+        text = tab.inner_text("body")
+        browser.close()
+    assert "keras.utils.np_utils" in text and "corrected cell" in text.lower()
+    assert "[[1. 0. 0.]" in text  # the fixed cell ran
+    assert "way of asking" in text and "tf.keras.optimizers.Adam()" in text
