@@ -89,7 +89,9 @@ def test_every_way_matches_the_direct_call(measured):
             assert way["class_path"] == direct["class_path"], code
             assert way["error_type"] is None and way["group"], code
         else:
-            assert (way["error_type"], way["error"]) == (direct["error_type"], direct["error"]), code
+            assert (way["error_type"], way["error"]) == (direct["error_type"], direct["error"]), (
+                code
+            )
 
 
 @pytest.mark.envs(*KERAS_ENVS)
@@ -166,8 +168,9 @@ def test_keras3_legacy_raises_at_construction(measured):
 def test_tf_keras_is_keras3_without_legacy(measured):
     tf_legacy = _way(measured, "tf.keras.optimizers.legacy.Adam()")
     assert tf_legacy["error_type"] == "ImportError" and tf_legacy["failed_at"] == "construct"
-    assert _way(measured, "tf.keras.optimizers.Adam()")["group"] == (
-        _way(measured, "keras.optimizers.Adam()")["group"]
+    assert (
+        _way(measured, "tf.keras.optimizers.Adam()")["group"]
+        == (_way(measured, "keras.optimizers.Adam()")["group"])
     )
     exp = _way(measured, "tf.keras.optimizers.experimental.Adam()")
     assert exp["failed_at"] == "lookup" and exp["error_type"] == "AttributeError"
@@ -187,8 +190,9 @@ def test_use_legacy_keras_brings_legacy_back_to_tf_keras(measured):
     legacy = _way(measured, "tf.keras.optimizers.legacy.Adam()")
     assert legacy["error_type"] is None and legacy["class_path"].startswith("tf_keras.")
     # tf.keras (tf_keras) and keras (Keras 3) are different classes: the mixing trap
-    assert _way(measured, "tf.keras.optimizers.Adam()")["group"] != (
-        _way(measured, "keras.optimizers.Adam()")["group"]
+    assert (
+        _way(measured, "tf.keras.optimizers.Adam()")["group"]
+        != (_way(measured, "keras.optimizers.Adam()")["group"])
     )
 
 
