@@ -249,7 +249,9 @@ def _suggestions(
     if explaining:
         fixed, fixed_problems = corrected_cell(source, problems, namespace)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own
-            fixed, fixed_problems = corrected_cell(source, explaining, namespace)
+            # (explanation-only problems, without edits, do not stand in the way of a rewrite)
+            rewritable = [p for p in explaining if p.edits] or explaining
+            fixed, fixed_problems = corrected_cell(source, rewritable, namespace)
         findings.append(_finding(explaining[0], fixed, fixed_problems))
         for p in explaining[1:]:
             if p.id != explaining[0].id:

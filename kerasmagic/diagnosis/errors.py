@@ -368,6 +368,8 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
     entry = next(e for e in load_catalogue() if e.id == "mixed-keras-objects")
     if not re.search(entry.match.get("message", "$^"), message) or cell.tree is None:
         return []
+    if re.search(r"identifier: <class ", message):
+        return []  # a class where an instance belongs, not an object of another package
     if "tensorflow" not in sys.modules or "keras" not in sys.modules:
         return []
     tf = sys.modules["tensorflow"]
