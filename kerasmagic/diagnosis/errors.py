@@ -461,6 +461,8 @@ def catalogue_findings(
             if not names.intersection(wanted_list):
                 continue
         keras_cell = entry.id == "keras3-over-old-tf" and re.search(r"\b(keras|tf)\b", source)
+        # only the cell, not the message, ties it to Keras: true here, but maybe not the cause
+        secondary = bool(keras_cell) and not re.search(entry.match.get("message", "$^"), message)
         try:
             if (
                 entry.match.get("message")
@@ -503,7 +505,7 @@ def catalogue_findings(
                 fix=fill(entry.fix),
                 fix_code=entry.fix_code,
                 fixed_source=None,
-                confidence=0.5,
+                confidence=0.35 if secondary else 0.5,
                 versions=live.shown_versions(),
                 references=[entry.source],
                 restart_needed="restart" in entry.fix.lower(),

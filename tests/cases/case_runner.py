@@ -190,6 +190,7 @@ def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, A
         "fixed": is_fixed,
         "wrong": wrong,
         "fixable": case.get("fixable", True),
+        "ids": check.get("ids", []),
         "problems": problems,
         "diagnose_seconds": row.get("diagnose_seconds"),
     }
