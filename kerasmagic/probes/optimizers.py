@@ -10,6 +10,8 @@ In the kernel only Keras modules that are already imported are used (``tf.keras`
 been resolved), so probing imports nothing; ``probe=True`` (or nothing imported yet) runs the same
 code in a subprocess of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
 Keras 3's name counters are restored afterwards, so the user's next ``Adam()`` is still ``adam``.
+Each call re-measures the classes and their defaults; what ``lr=``/``decay=`` do is the class's
+code and is measured once per class object per process.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import logging
 import sys
 import types
 import warnings
+import weakref
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -465,6 +468,9 @@ def _dedupe(messages: list[str]) -> list[str]:
     return seen
 
 
+_HABITS_SEEN: weakref.WeakKeyDictionary[type, list[Habit]] = weakref.WeakKeyDictionary()
+
+
 class _ClassFacts:
     """Per class object: construction, defaults and habits are measured once."""
 
@@ -505,7 +511,12 @@ class _ClassFacts:
                 facts["config"] = _config(instance)
             except Exception as exc:
                 facts["error"] = _error(exc)
-        facts["habits"] = _measure_habits(cls, module, self.handler) if "config" in facts else []
+        if "config" not in facts:
+            facts["habits"] = []
+        elif cls in _HABITS_SEEN:  # what lr=/decay= do is the class's code: once per process
+            facts["habits"] = _HABITS_SEEN[cls]
+        else:
+            facts["habits"] = _HABITS_SEEN[cls] = _measure_habits(cls, module, self.handler)
         self._cache[id(cls)] = (cls, facts)
         return facts
 
