@@ -1,6 +1,8 @@
 """Measure every silent trap in every environment and write ``docs/traps.md``.
 
     python3 scripts/trap_table.py [ENV ...]          # default: every built environment
+    python3 scripts/trap_table.py --save RESULTS.json [ENV ...]   # also keep the raw results
+    python3 scripts/trap_table.py --render RESULTS.json           # rewrite the page from them
     python3 scripts/trap_table.py --probe            # (inside one env) print that env's JSON
 
 Each scenario is a few cells run for real, in order, through ``kerasmagic.check`` (capture and
@@ -300,11 +302,10 @@ def verdict(trap_row: dict, fixed_row: dict | None) -> str:
         if fixed_row is not None:
             good = fixed_row["ok"] and not fixed_row["found"] and fixed_row["truth"] is False
             error = str(fixed_row.get("error") or "")
+            no_tf_keras = "tf-keras" not in (trap_row.get("finding") or {}).get("versions", {})
             if good:
                 fix = ", fix verified"
-            elif trap_row["trap"] == "legacy-keras-env-too-late" and (
-                "Keras cannot be imported" in error or "'tensorflow.keras'" in error
-            ):
+            elif trap_row["trap"] == "legacy-keras-env-too-late" and no_tf_keras:
                 fix = ", fix needs tf_keras (not installed here; the finding says so)"
             elif error.startswith("ModuleNotFoundError"):
                 fix = f", fix needs a package missing here ({error.split(': ', 1)[-1]})"
@@ -387,6 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["--probe"]:
         print(MARK + json.dumps(measure()))
         return 0
+    if argv[:1] == ["--render"] and len(argv) == 2:  # re-render saved results, no measuring
+        _write(json.loads(Path(argv[1]).read_text()), ROOT / "docs" / "traps.md")
+        return 0
+    save = None
+    if argv[:1] == ["--save"] and len(argv) >= 2:
+        save, argv = Path(argv[1]), argv[2:]
     sys.path.insert(0, str(ROOT / "scripts"))
     import envs as envs_script
 
@@ -411,6 +418,8 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = json.loads(line[len(MARK) :])
     out = ROOT / "docs" / "traps.md"
     _write(results, out)
+    if save is not None:
+        save.write_text(json.dumps(results, default=str))
     print(f"wrote {out}", file=sys.stderr)
     return 0
 
