@@ -114,6 +114,8 @@ def _save_extension(cell, exc, error_type, message, line, namespace) -> list[Pro
                 paths.add(arg.value)
                 first = first or call.lineno
         if not edits:
+            if _calls(cell, saves):  # a path built at run time: explained, no certain rewrite
+                out.append(_from_entry(entry.id, line or 1, [], list(saves)))
             continue
         for _call, arg in _path_calls(cell, loads):  # loading the same path back
             if arg.value in paths:
@@ -122,6 +124,15 @@ def _save_extension(cell, exc, error_type, message, line, namespace) -> list[Pro
                     edits.append(edit)
         out.append(_from_entry(entry.id, line or first or 1, edits, list(saves)))
     return out
+
+
+def _calls(cell: ParsedCell, methods: tuple) -> bool:
+    """The cell calls one of ``methods`` (attribute or plain name)."""
+    return any(
+        isinstance(call, ast.Call)
+        and getattr(call.func, "attr", getattr(call.func, "id", None)) in methods
+        for call in ast.walk(cell.tree)
+    )
 
 
 def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Constant]]:
