@@ -137,3 +137,22 @@ def test_loading_and_text_mode_never_import_ipywidgets():
         """
     )
     assert "IPYWIDGETS False False" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+
+def test_blocked_ipywidgets_falls_back_to_html(ipshell, report, monkeypatch):
+    import importlib.util
+
+    from IPython.utils.capture import capture_output
+
+    from kerasmagic.render import widgets
+
+    def blocked(name, *args, **kwargs):
+        raise ModuleNotFoundError(f"No module named {name!r} (blocked)")
+
+    monkeypatch.setattr(importlib.util, "find_spec", blocked)
+    kernel_shell = types.SimpleNamespace(kernel=object())
+    assert widgets.has_widget_frontend(kernel_shell) is False
+    with capture_output() as shown:
+        assert widgets.display_optimizers(report, kernel_shell) is None
+    data = shown.outputs[0].data
+    assert widgets.WIDGET_MIME not in data and "km-report" in data["text/html"]

@@ -23,9 +23,12 @@ TAB_TITLES = ("Ways of asking", "Defaults (diff)", "lr / decay habits")
 
 def has_widget_frontend(shell: Any) -> bool:
     """A kernel (Jupyter, Colab) with ipywidgets installed; a terminal IPython has no front end."""
-    if shell is None or importlib.util.find_spec("ipywidgets") is None:
+    if shell is None or getattr(shell, "kernel", None) is None:
         return False
-    return getattr(shell, "kernel", None) is not None
+    try:
+        return importlib.util.find_spec("ipywidgets") is not None
+    except (ImportError, ValueError):  # a broken or blocked install: no widgets
+        return False
 
 
 def _panes(report: OptimizerReport, name: str) -> tuple[str, str, str]:
