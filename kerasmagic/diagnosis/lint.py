@@ -780,6 +780,10 @@ class Analyzer:
         if isinstance(func, ast.Name):
             name = self.renamed_names.get(func.id, func.id)
             path = self.bindings.get(name)
+            value = self.namespace.get(name)
+            if path is None and name not in self.user_bound and isinstance(value, type):
+                # a Keras class imported by an earlier cell (`from … import SGD`)
+                return (value, name) if live.is_keras_object(value) else None
         elif isinstance(func, ast.Attribute):
             parts: list[str] = []
             cur: ast.AST = func
