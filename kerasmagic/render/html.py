@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 
 from kerasmagic.findings import Finding
@@ -27,6 +28,11 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def prose(value: object) -> str:
+    """Escaped text whose Markdown-style `code` spans (as findings write them) become <code>."""
+    return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(value))
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], raw: bool = False) -> str:
     """An HTML table; cells are escaped unless ``raw`` (then they must already be HTML)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
@@ -45,10 +51,10 @@ def finding(f: Finding) -> str:
     parts = [
         f'<div class="km-finding" style="border-color:{colour}">',
         f'<span class="km-badge" style="background:{colour}">{esc(f.severity)}</span>',
-        f"<b>{esc(f.title)}</b> <small>[{esc(f.id)}]</small>",
+        f"<b>{prose(f.title)}</b> <small>[{esc(f.id)}]</small>",
     ]
     if f.cause:
-        parts.append(f"<div>{esc(f.cause)}</div>")
+        parts.append(f"<div>{prose(f.cause)}</div>")
     if f.versions:
         parts.append(
             "<div><small>Versions: "
@@ -56,11 +62,11 @@ def finding(f: Finding) -> str:
             + "</small></div>"
         )
     if f.fix:
-        parts.append(f"<div><b>Fix:</b> {esc(f.fix)}</div>")
+        parts.append(f"<div><b>Fix:</b> {prose(f.fix)}</div>")
     if f.fix_code:
         parts.append(code(f.fix_code))
     if f.verify:
-        parts.append(f"<div><small><b>Verify:</b> {esc(f.verify)}</small></div>")
+        parts.append(f"<div><small><b>Verify:</b> {prose(f.verify)}</small></div>")
     parts.append("</div>")
     return "".join(parts)
 
