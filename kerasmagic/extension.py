@@ -51,6 +51,9 @@ def unload(shell: Any) -> None:
         for key, value in list(registry.items()):
             if value is instance:
                 del registry[key]
+        configurables = getattr(shell, "configurables", None)  # Magics.__init__ appends to it
+        if isinstance(configurables, list):
+            configurables[:] = [c for c in configurables if c is not instance]
 
 
 def is_loaded(shell: Any) -> bool:
