@@ -168,8 +168,8 @@ def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
     name = version = None
     for line in text.splitlines():
-        if not line.strip():
-            break  # end of the header block
+        if not line:
+            break  # end of the header block (a blank-looking continuation line is not)
         key, sep, value = line.partition(":")
         if not sep:
             continue
@@ -179,6 +179,23 @@ def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
         elif key == "version" and version is None:
             version = value.strip()
     return name, version
+
+
+def _requires(name: str) -> list[str]:
+    """``md.requires(name)`` from the METADATA header block only (``Requires-Dist`` lines); other
+    layouts (egg-info's requires.txt) through ``md.requires`` itself."""
+    dist = md.distribution(name)
+    text = dist.read_text("METADATA")
+    if not text:
+        return list(md.requires(name) or [])
+    out = []
+    for line in text.splitlines():
+        if not line:
+            break  # end of the header block (a blank-looking continuation line is not)
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "requires-dist":
+            out.append(value.strip())
+    return out
 
 
 def requirement_conflicts(
@@ -193,7 +210,7 @@ def requirement_conflicts(
         if key not in versions:
             continue
         try:
-            requires = md.requires(pkg) or []
+            requires = _requires(pkg)
         except Exception:
             continue
         for line in requires:
