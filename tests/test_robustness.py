@@ -1,9 +1,9 @@
 """Robustness: fuzzed text entry points and real faults (no mocks of TF, real subprocesses).
 
 Whatever goes wrong, the user's error and traceback are shown intact, the shell keeps working, and
-a failure of kerasmagic itself is reported as such. (KeyboardInterrupt raised by a cell, a broken
-``__str__`` under ``%%keras_check``, heavy imports and 100x load/unload are in test_check_magic.py
-and test_env_report.py.)
+a failure of kerasmagic itself is reported as such; 100 load/use/unload cycles leave no hook or
+memory behind. (A KeyboardInterrupt raised by the cell's own code, a broken ``__str__`` under
+``%%keras_check`` and heavy imports are also in test_check_magic.py and test_env_report.py.)
 """
 
 from __future__ import annotations
