@@ -214,6 +214,14 @@ def render(results: dict) -> str:
         "when it was measured)",
         f"- machine: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable), "
         f"{m['ram_gib']} GiB RAM, {m['os']}",
+        *(
+            [
+                f"- sections measured on {results['first_date']} ran on another VM: "
+                f"{results['first_machine']['cpu']}, {results['first_machine']['os']}"
+            ]
+            if results.get("first_machine") and results.get("first_date")
+            else []
+        ),
         f"- load average before / after: {fmt_load(m.get('load_before'))} / "
         f"{fmt_load(results.get('load_after'))} (a shared machine: other work ran beside)",
         "- every figure is a median over `n` repeats (the n column); baselines are measured in "
@@ -399,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
             data["benches"] = [old[b] for b in ORDER if b in old]
             saved["envs"][name] = data
         saved.setdefault("first_date", saved.get("date"))
+        if saved.get("machine", {}).get("cpu") != results["machine"]["cpu"]:
+            saved.setdefault("first_machine", saved.get("machine"))
         saved.update({k: v for k, v in results.items() if k != "envs"})
         results = saved
         RESULTS.write_text(json.dumps(results, indent=1))
