@@ -14,7 +14,8 @@ class Finding:
 
     ``id`` is stable (scripts gate on it), ``fix`` is plain words, ``fix_code`` is code to paste
     (Python, or a ``%pip install …`` line), ``fixed_source`` is the whole corrected cell or None
-    when the fix is not a code change (an install, a restart).
+    when the fix is not a code change (an install, a restart). ``details`` is an exact list the
+    finding rests on (e.g. every stale module), shown under ``details_label``.
     """
 
     id: str
@@ -29,6 +30,8 @@ class Finding:
     verify: str | None = None
     references: list[str] = field(default_factory=list)
     restart_needed: bool = False
+    details_label: str = ""
+    details: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -36,6 +36,25 @@ def _versions() -> dict[str, str]:
         return {}
 
 
+PIP_MAGIC = "%pip install"
+
+
+def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
+    """Aim the catalogue's ``%pip install`` lines at this interpreter (a terminal, a script,
+    a venv without pip need another command than a notebook's ``%pip``)."""
+    if not any(PIP_MAGIC in (f.fix_code or "") + f.fix for f in findings):
+        return findings
+    from kerasmagic.probes.interpreter import interpreter_facts
+
+    prefix = interpreter_facts().install_prefix
+    if prefix != PIP_MAGIC:
+        for f in findings:
+            f.fix = f.fix.replace(PIP_MAGIC, prefix)
+            if f.fix_code:
+                f.fix_code = f.fix_code.replace(PIP_MAGIC, prefix)
+    return findings
+
+
 def _internal(result: CheckResult, what: str) -> None:
     text = traceback.format_exc(limit=6)
     note = f"kerasmagic failed while {what}: {text.strip().splitlines()[-1]}"
@@ -121,6 +140,7 @@ def lint(source: str) -> CheckResult:
             for p in problems:
                 if p is not lead:
                     result.suggestions.append(_finding(p, None, [p]))
+            result.suggestions = for_this_interpreter(result.suggestions)
             result.ok = not any(s.severity == "error" for s in result.suggestions)
     except Exception:
         _internal(result, "linting the cell")
@@ -216,8 +236,8 @@ def diagnose(
     )
     try:
         result.versions = _versions()
-        result.suggestions = _suggestions(
-            result.source, exc, error_type, message, namespace, filename
+        result.suggestions = for_this_interpreter(
+            _suggestions(result.source, exc, error_type, message, namespace, filename)
         )
     except Exception:
         _internal(result, "diagnosing the error")

@@ -48,9 +48,6 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
     stale = [p for p in packages if p.stale]
     for p in stale:
         modules = stale_modules(p.module)
-        shown = ", ".join(modules[:8]) + (
-            f" and {len(modules) - 8} more" if len(modules) > 8 else ""
-        )
         out.append(
             Finding(
                 id="installed-differs-from-imported",
@@ -60,8 +57,11 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
                     f"{p.name} was upgraded or downgraded (to {p.installed}) after this process had "
                     f"imported {p.imported_version}. Python keeps the imported modules: this kernel "
                     f"still runs {p.imported_version}, and mixing it with newly imported modules fails "
-                    f"in confusing ways. Stale modules in this process ({len(modules)}): {shown}."
+                    f"in confusing ways. {len(modules)} modules of {p.module} loaded in this process "
+                    "are stale (listed below)."
                 ),
+                details_label="stale modules",
+                details=modules,
                 fix=f"Restart the runtime ({interp.restart_hint}) so the installed version is used.",
                 versions={
                     p.name: p.installed or "",

@@ -421,15 +421,21 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
                         edits.append(edit)
     if not movable:
         edits = []  # explained without a rewrite: no certain one exists here
-    kind = getattr(tf_keras, "__name__", "tf.keras").split(".")[0]
     problem = _from_entry(
         entry.id,
         line or 1,
         edits,
         ["keras"],
-        tf_keras_kind=f"`{kind}` {getattr(tf_keras, '__version__', '')}".strip(),
+        tf_keras_kind=_which_keras(tf_keras, tf),
         keras=getattr(keras, "__version__", "?"),
     )
+    if "tensorflow.python.keras" in cell.source:
+        problem.cause = (
+            "This cell imports from `tensorflow.python.keras`, the private Keras 2 copy inside "
+            f"TensorFlow {getattr(tf, '__version__', '?')}, while `tf.keras` here is "
+            f"{_which_keras(tf_keras, tf)}: a model of one cannot take optimizers, layers or "
+            "tensors of the other, and private paths change without notice."
+        )
     if same and named_tf_keras:  # tf.keras is this Keras; the other one is tf_keras itself
         version = getattr(sys.modules["tf_keras"], "__version__", "")
         problem.edits = []
@@ -439,6 +445,17 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
             "take optimizers, layers or tensors of the other."
         )
     return [problem]
+
+
+def _which_keras(tf_keras: Any, tf: Any) -> str:
+    """What ``tf.keras`` is here, in words: Keras 3, tf_keras (Keras 2), or TF's bundled Keras 2."""
+    name = getattr(tf_keras, "__name__", "") or ""
+    version = getattr(tf_keras, "__version__", "") or ""
+    if name.startswith("tf_keras"):
+        return f"tf_keras {version} (Keras 2)".replace("  ", " ")
+    if name.startswith("tensorflow.python.keras"):
+        return f"the Keras 2 inside TensorFlow {getattr(tf, '__version__', '?')}"
+    return f"Keras {version}".strip() if version else "another Keras"
 
 
 # environment entries (environment.toml) whose match is specific enough to explain a cell's error

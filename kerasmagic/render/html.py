@@ -61,6 +61,12 @@ def finding(f: Finding) -> str:
             + esc(", ".join(f"{k} {v}" for k, v in f.versions.items()))
             + "</small></div>"
         )
+    if f.details:
+        items = "".join(f"<li><code>{esc(item)}</code></li>" for item in f.details)
+        label = esc(f.details_label or "details")
+        parts.append(
+            f"<details><summary>{label} ({len(f.details)})</summary><ul>{items}</ul></details>"
+        )
     if f.fix:
         parts.append(f"<div><b>Fix:</b> {prose(f.fix)}</div>")
     if f.fix_code:

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from kerasmagic.findings import Finding
 
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+TEXT_DETAILS = 40  # items of Finding.details a text report lists; JSON and HTML carry all
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -38,6 +39,12 @@ def finding(f: Finding) -> str:
         lines.append(indent(f.cause))
     if f.versions:
         lines.append(indent("versions: " + ", ".join(f"{k} {v}" for k, v in f.versions.items())))
+    if f.details:
+        lines.append(indent(f"{f.details_label or 'details'} ({len(f.details)}):"))
+        lines += [indent(item, "      ") for item in f.details[:TEXT_DETAILS]]
+        if len(f.details) > TEXT_DETAILS:
+            more = len(f.details) - TEXT_DETAILS
+            lines.append(indent(f"… and {more} more (every one in the JSON report)", "      "))
     if f.fix:
         lines.append(indent("fix: " + f.fix))
     if f.fix_code:
