@@ -30,7 +30,18 @@ PYTHON = os.environ.get("KERASMAGIC_ENVS_PYTHON", "3.11")
 EXCLUDE_NEWER = os.environ.get("KERASMAGIC_EXCLUDE_NEWER", "2026-11-22T00:00:00Z")
 
 # What every environment needs to run the test suite (kerasmagic's own deps come with `-e .`).
-TEST_TOOLS = ["pytest>=7", "hypothesis>=6", "nbclient>=0.7", "nbformat>=5", "ipykernel>=6.17"]
+TEST_TOOLS = [
+    "pytest>=7",
+    "pytest-xdist>=3",
+    "hypothesis>=6",
+    "nbclient>=0.7",
+    "nbformat>=5",
+    "ipykernel>=6.17",
+]
+# The suite runs on every core of the machine, a test file per worker (a file's module fixtures,
+# such as the trap or case runs, are measured once): most of its time is spent waiting for
+# kernels and subprocesses that import TensorFlow.
+PARALLEL_ARGS = ["-n", "auto", "--dist", "loadfile"]
 
 # Colab's runtime as published by googlecolab/backend-info (pip-freeze.txt, August 2026).
 COLAB_PINS = [
@@ -67,6 +78,16 @@ class Environment:
     @property
     def python(self) -> Path:
         return self.path / "bin" / "python"
+
+    @property
+    def spec(self) -> str:
+        """What the environment is made of: a change means a rebuild."""
+        steps = [list(s) for s in self.steps]
+        return json.dumps(steps + [TEST_TOOLS] if self.install_self else steps)
+
+    @property
+    def has_xdist(self) -> bool:
+        return any(self.path.glob("lib/python*/site-packages/xdist/__init__.py"))
 
 
 ENVIRONMENTS: dict[str, Environment] = {
@@ -129,7 +150,7 @@ def _pip_install(env: Environment, *args: str) -> None:
 def build(env: Environment, *, force: bool = False) -> dict[str, object]:
     """Create ``env`` if missing (or ``force``); return the time and disk it took."""
     marker = env.path / ".kerasmagic-env.json"
-    spec = json.dumps([list(s) for s in env.steps])
+    spec = env.spec
     if not force and marker.exists():
         old = json.loads(marker.read_text())
         # markers written before EXCLUDE_NEWER existed were resolved at the default cut-off
@@ -185,7 +206,11 @@ def run_env(env: Environment) -> dict[str, str]:
 def test(env: Environment, pytest_args: list[str]) -> tuple[int, str, float]:
     """Run the suite in ``env``; return (exit code, pytest's summary line, seconds)."""
     start = time.perf_counter()
-    cmd = [str(env.python), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *pytest_args]
+    parallel = (
+        PARALLEL_ARGS if env.has_xdist and not {"-n", "--numprocesses"} & set(pytest_args) else []
+    )
+    cmd = [str(env.python), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *parallel]
+    cmd += pytest_args
     proc = subprocess.Popen(
         cmd, cwd=ROOT, env=run_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -212,7 +237,9 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:
         i = argv.index("--")
         argv, extra = argv[:i], argv[i + 1 :]
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("command", choices=["list", "build", "test", "run", "path"])
     parser.add_argument("names", nargs="*")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")

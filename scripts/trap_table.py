@@ -66,6 +66,9 @@ wanted = "jax" if mine != "jax" and importlib.util.find_spec("jax") else "numpy"
 os.environ["KERAS_BACKEND"] = wanted
 """
 
+# a model Keras 2.15 saved (.h5, Adam at learning_rate=0.01, trained): scripts/make_keras2_h5.py
+KERAS2_H5 = str(ROOT / "tests" / "data" / "keras2-adam-lr0.01.h5")
+
 SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "lr on the new optimizer",
@@ -188,6 +191,12 @@ SCENARIOS: tuple[Scenario, ...] = (
             "model.fit(x, y, epochs=1, verbose=0)\n",
         ),
         fresh=True,
+    ),
+    Scenario(
+        "Keras 2 .h5 model loaded by Keras 3",
+        "keras2-h5-optimizer-reset",
+        (f"import keras\nmodel = keras.models.load_model({KERAS2_H5!r})\nopt = model.optimizer\n",),
+        LR_TRUTH,
     ),
 )
 

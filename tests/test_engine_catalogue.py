@@ -24,6 +24,7 @@ RULES = {
     "package-neutral",
     "string-identifier",
     "unify-keras",
+    "keras2-h5-reload",
 }
 
 

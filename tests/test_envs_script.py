@@ -34,9 +34,8 @@ def fake_built(envs_dir: Path, env: envs.Environment) -> Path:
     python = path / "bin" / "python"
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
-    spec = json.dumps([list(s) for s in env.steps])
     (path / ".kerasmagic-env.json").write_text(
-        json.dumps({"spec": spec, "seconds": 1.5, "megabytes": 7})
+        json.dumps({"spec": env.spec, "seconds": 1.5, "megabytes": 7})
     )
     return path
 
@@ -107,7 +106,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     monkeypatch.setattr(envs.subprocess, "run", record)
     monkeypatch.setattr(envs, "_uv", lambda: "uv")
     assert envs.build(env) == {
-        "spec": json.dumps([list(s) for s in env.steps]),
+        "spec": env.spec,
         "seconds": 1.5,
         "megabytes": 7,
     }
@@ -121,7 +120,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     assert all(c[c.index("--exclude-newer") + 1] == envs.EXCLUDE_NEWER for c in installs)
     assert any(f"{ROOT}[widgets]" in c for c in installs[-1])  # editable kerasmagic last
     assert json.loads((env.path / ".kerasmagic-env.json").read_text()) == info
-    assert info["spec"] == json.dumps([["ipython", "rich"]])
+    assert info["spec"] == json.dumps([["ipython", "rich"], envs.TEST_TOOLS])
 
 
 def test_test_command_prints_one_summary_line_per_environment_and_fails_on_failure(

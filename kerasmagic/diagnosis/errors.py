@@ -40,6 +40,7 @@ def error_driven_problems(
     for make in (
         _name_error_alias,
         _save_extension,
+        _keras2_h5_reload,
         _scikeras,
         _mixed_keras,
         _keyword_typo,
@@ -152,6 +153,50 @@ def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Co
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             found.append((call, arg))
     return found
+
+
+def _keras2_h5_reload(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """``load_model`` of a Keras 2 ``.h5`` file whose training config Keras 3 cannot rebuild:
+    load it with ``compile=False`` and compile it again as the file records."""
+    import os
+
+    from kerasmagic.diagnosis.reload_fix import load_calls, reload_edits
+    from kerasmagic.probes.saved_files import read_h5_model
+
+    if cell.tree is None:
+        return []
+    out: list[Problem] = []
+    for entry in _rules("keras2-h5-reload"):
+        pattern = entry.match.get("message")
+        if error_type not in entry.match.get("exception", []) or not re.search(pattern, message):
+            continue
+        for call, root, target in load_calls(cell):
+            if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
+                continue
+            if not call.args:
+                continue
+            arg = call.args[0]
+            path = arg.value if isinstance(arg, ast.Constant) else None
+            if isinstance(arg, ast.Name) and namespace is not None:
+                path = namespace.get(arg.id)
+            saved = read_h5_model(path) if path is not None else None
+            if saved is None or saved.keras_major != 2:
+                continue
+            fix = reload_edits(cell, call, root, target, saved) if target else None
+            problem = _from_entry(
+                entry.id,
+                line or call.lineno,
+                fix.edits if fix else [],
+                ["load_model"],
+                keras=live.versions().get("keras", "3"),
+                saved_keras=saved.keras_version or "2",
+                file=os.path.basename(saved.path),
+            )
+            if fix:
+                problem.fix_code = fix.code
+            out.append(problem)
+            return out
+    return out
 
 
 def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:

@@ -24,7 +24,7 @@ from kerasmagic.findings import Finding
 
 # cheap pre-filter: a cell without any of these cannot hold a trap
 RELEVANT = re.compile(
-    r"\blr\s*=|\bdecay\s*=|TF_USE_LEGACY_KERAS|KERAS_BACKEND|keras|load_weights|preprocessing"
+    r"\blr\s*=|\bdecay\s*=|TF_USE_LEGACY_KERAS|KERAS_BACKEND|keras|load_weights|load_model|preprocessing"
 )
 KERAS_TYPE_PREFIXES = ("keras", "tf_keras", "tensorflow")
 LEGACY_TRUE = ("true", "True", "1")
@@ -868,6 +868,74 @@ class _Traps:
                 )
             )
 
+    # -- Keras 2 .h5 models loaded by Keras 3 ---------------------------------------------------
+    def saved_models(self) -> None:
+        from kerasmagic.diagnosis.reload_fix import keras_root, reload_edits
+        from kerasmagic.probes.saved_files import read_h5_model
+
+        entry = _entry("keras2-h5-optimizer-reset")
+        for call, text, resolved in self.facts.calls:
+            root = keras_root(resolved)
+            if root is None or not call.args:
+                continue
+            if any(kw.arg == "compile" and _literal(kw.value) is False for kw in call.keywords):
+                continue  # compiled by the cell itself: nothing of the file's optimizer is used
+            path = _literal(call.args[0])
+            if isinstance(call.args[0], ast.Name) and self.ran:  # a path variable, after the run
+                path = (self.ns or {}).get(call.args[0].id)
+            saved = read_h5_model(path) if path is not None else None
+            kind = kind_of_path(resolved, self.versions)
+            if saved is None or not saved.compiled or saved.keras_major != 2 or kind != "keras3":
+                continue
+            if not applies_to_kind(entry, kind, self.versions):
+                continue
+            target = self.facts.targets.get(id(call))
+            saved_lr = _float(saved.optimizer_config.get("learning_rate"))
+            state, confidence = "", 0.8
+            if self.ran:
+                model = _lookup(self.ns or {}, target) if target else None
+                opt = getattr(model, "optimizer", None) if model is not None else None
+                if opt is None:
+                    continue
+                now = _float(getattr(opt, "learning_rate", None))
+                differs = None not in (now, saved_lr) and not math.isclose(
+                    now, saved_lr, rel_tol=1e-5
+                )
+                if not differs and not self.said(entry):
+                    continue  # restored as saved: no trap here
+                confidence = 1.0
+                if differs:
+                    state = f" (learning_rate {now:.7g} instead of the saved {saved_lr:.7g})"
+            fix = reload_edits(self.facts.cell, call, root, target, saved) if target else None
+            fixed = _rewrite(self.facts, fix.edits) if fix else None
+            extra = {}
+            if fix and fix.left_out:
+                extra["fix"] = fill_left_out(entry.fix, fix.left_out)
+            name = target or text
+            self.add(
+                _finding(
+                    entry,
+                    {
+                        "model": name,
+                        "saved_keras": saved.keras_version,
+                        "state": state,
+                        "optimizer": f"`{saved.optimizer_class}`",
+                        "file": os.path.basename(saved.path),
+                    },
+                    self.versions,
+                    confidence=confidence,
+                    fix_code=fix.code if fix else None,
+                    fixed_source=fixed,
+                    verify=(
+                        f"`float({name}.optimizer.learning_rate)` is {saved_lr:.7g} and loading logs "
+                        'no "Error in loading the saved optimizer state".'
+                        if saved_lr is not None
+                        else 'Loading logs no "Error in loading the saved optimizer state".'
+                    ),
+                    **extra,
+                )
+            )
+
     def run_all(self, after_run: bool) -> list[Finding]:
         for step in (
             self.optimizer_keywords,
@@ -876,6 +944,7 @@ class _Traps:
             self.private_imports,
             self.legacy_shims,
             self.mixed,
+            self.saved_models,
         ) + ((self.checkpoints,) if after_run else ()):
             try:
                 step()
@@ -948,6 +1017,14 @@ def _private_keras_on_disk() -> bool:
     except (ImportError, ValueError):
         return False
     return any(os.path.isdir(os.path.join(base, "python", "keras")) for base in locations)
+
+
+def fill_left_out(fix: str, left_out: list[str]) -> str:
+    """The fix, saying which metrics the corrected cell could not carry over."""
+    names = ", ".join(f"`{n}`" for n in left_out)
+    return (
+        f"{fix} The file's metrics {names} have no plain name here: add them to `metrics=` by hand."
+    )
 
 
 def _checkpoint_generation(path: str) -> str | None:

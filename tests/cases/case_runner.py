@@ -27,6 +27,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,8 @@ import time
 import traceback
 from pathlib import Path
 from typing import Any
+
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -230,6 +233,8 @@ def main(argv: list[str]) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # cells that save models write here
+        for data in DATA.glob("*.h5"):  # files saved by other Keras versions, for cells to load
+            shutil.copy(data, tmp)
         for case in cases:
             if case.get("isolated") and not in_process:
                 results.append(_isolated(case["path"]))

@@ -1,0 +1,269 @@
+"""The fix for a Keras 2 ``.h5`` model loaded by Keras 3: load it with ``compile=False`` and compile
+it again with the optimizer, loss and metrics the file records, written for the live Keras.
+
+Keras 3 cannot restore a Keras 2 training config faithfully: the optimizer comes back freshly
+initialised (saved learning rate and state dropped, one absl line says so) or the loss/metric
+cannot be deserialized at all. The file itself still says how the model was compiled.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+from kerasmagic.probes.saved_files import SavedH5Model
+
+LOAD_FUNCTIONS = ("load_model",)
+# roots of the public API a ``load_model`` may come from → the module its objects live in
+KERAS_ROOTS = {"keras": "keras", "tensorflow.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
+SKIPPED_OPTIMIZER_KEYS = {"name", "is_legacy_optimizer"}
+SKIPPED_LOSS_KEYS = {"name", "reduction", "dtype"}
+
+
+@dataclass
+class Recompile:
+    """What the fix writes: the compile line, the edits, and what could not be carried over."""
+
+    code: str
+    edits: list[Edit]
+    left_out: list[str]
+
+
+def _number(value: Any) -> Any:
+    """A float saved as float32 (0.009999999776482582) written as the user wrote it (0.01)."""
+    if isinstance(value, float):
+        return float(f"{value:.7g}")
+    return value
+
+
+def _live_module(root: str) -> Any:
+    """The live Keras module a public root names (only if already imported: never imports)."""
+    if root == "tensorflow.keras":
+        tf = sys.modules.get("tensorflow")
+        return getattr(tf, "keras", None) if tf is not None else None
+    return sys.modules.get(root)
+
+
+def _kwargs(
+    klass: Any, config: dict[str, Any], skipped: set[str], keep: tuple[str, ...]
+) -> str | None:
+    """``k=v`` text for the config entries ``klass`` accepts and whose value is not its default
+    (``keep`` always written); None if a needed value is not a plain literal (e.g. a schedule)."""
+    try:
+        parameters = inspect.signature(klass).parameters
+    except (TypeError, ValueError):
+        return None
+    parts = []
+    for key, value in config.items():
+        if key in skipped or key not in parameters:
+            continue
+        value = _number(value)
+        default = parameters[key].default
+        if key not in keep and default is not inspect.Parameter.empty and value == default:
+            continue
+        if not isinstance(value, (int, float, str, bool, type(None))):
+            return None  # a schedule or a nested object: not a literal to write
+        parts.append(f"{key}={value!r}")
+    return ", ".join(parts)
+
+
+def _loss(saved: SavedH5Model, expr: str, module: Any) -> str | None:
+    loss = saved.loss
+    if isinstance(loss, str):
+        return repr(loss)
+    if isinstance(loss, dict) and isinstance(loss.get("class_name"), str):
+        klass = getattr(getattr(module, "losses", None), loss["class_name"], None)
+        if klass is None:
+            return None
+        kwargs = _kwargs(klass, loss.get("config") or {}, SKIPPED_LOSS_KEYS, ())
+        return None if kwargs is None else f"{expr}.losses.{loss['class_name']}({kwargs})"
+    return None
+
+
+def _metrics(saved: SavedH5Model) -> tuple[list[str], list[str]]:
+    """(metric names to write, metrics that could not be carried over)."""
+    items: list[Any] = []
+    for item in saved.metrics or []:
+        items.extend(item if isinstance(item, list) else [item])  # Keras 2 nests per output
+    names, left = [], []
+    for item in items:
+        if isinstance(item, str):
+            names.append(item)
+        elif isinstance(item, dict):
+            config = item.get("config") or {}
+            fn = config.get("fn")
+            if isinstance(fn, str):  # MeanMetricWrapper("mae") records its function's name
+                names.append(fn)
+            else:
+                left.append(str(config.get("name") or item.get("class_name")))
+    return names, left
+
+
+def compile_line(saved: SavedH5Model, target: str, expr: str, module: Any) -> Recompile | None:
+    """``target.compile(...)`` restoring the saved optimizer (class and hyperparameters), loss
+    and metrics with the live ``module`` (spelled ``expr`` in the cell)."""
+    if not saved.compiled or module is None:
+        return None
+    klass = getattr(getattr(module, "optimizers", None), saved.optimizer_class or "", None)
+    if klass is None:
+        return None
+    kwargs = _kwargs(klass, saved.optimizer_config, SKIPPED_OPTIMIZER_KEYS, ("learning_rate",))
+    loss = _loss(saved, expr, module)
+    if kwargs is None or loss is None:
+        return None
+    metrics, left = _metrics(saved)
+    code = f"{target}.compile(optimizer={expr}.optimizers.{saved.optimizer_class}({kwargs}), loss={loss}"
+    if metrics:
+        code += f", metrics={metrics!r}"
+    return Recompile(code + ")", [], left)
+
+
+def _keras_alias(cell: ParsedCell, root: str) -> str | None:
+    """How the cell spells the Keras module ``root`` (``keras``, ``tf.keras`` …), if it binds it."""
+    if cell.tree is None:
+        return None
+    for node in ast.walk(cell.tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == root:
+                    return alias.asname or alias.name
+                if root == "tensorflow.keras" and alias.name == "tensorflow":
+                    return f"{alias.asname or 'tensorflow'}.keras"
+        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+            for alias in node.names:
+                if f"{node.module}.{alias.name}" == root:
+                    return alias.asname or alias.name
+    return None
+
+
+def _statement_of(cell: ParsedCell, call: ast.Call) -> ast.stmt | None:
+    """The innermost statement that holds ``call``."""
+    best = None
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if isinstance(node, ast.stmt) and node.lineno <= call.lineno <= (node.end_lineno or 0):
+            if any(child is call for child in ast.walk(node)):
+                best = node if best is None or node.lineno >= best.lineno else best
+    return best
+
+
+def _no_compile_edit(cell: ParsedCell, call: ast.Call) -> Edit | None:
+    """``load_model(path)`` → ``load_model(path, compile=False)``."""
+    for kw in call.keywords:
+        if kw.arg == "compile":
+            return node_edit(cell, kw.value, "False")
+    text = node_text(cell, call)
+    if not text or not text.endswith(")"):
+        return None
+    head = text[:-1].rstrip()
+    sep = "" if head.endswith("(") else (" " if head.endswith(",") else ", ")
+    return node_edit(cell, call, f"{head}{sep}compile=False)")
+
+
+def reload_edits(
+    cell: ParsedCell, call: ast.Call, root: str, target: str, saved: SavedH5Model
+) -> Recompile | None:
+    """The edits loading ``saved`` with ``compile=False`` and compiling ``target`` again."""
+    module = _live_module(root)
+    expr = _keras_alias(cell, root)
+    import_edit = None
+    if expr is None:  # the cell imported only the function: bind the module it came from
+        expr = "keras"
+        statement = (
+            "import keras\n"
+            if root == "keras"
+            else f"from {root.rpartition('.')[0]} import keras\n"
+        )
+        if root == "tf_keras":
+            expr, statement = "tf_keras", "import tf_keras\n"
+        at = insertion_line(cell)
+        import_edit = Edit(at, 0, at, 0, statement)
+    recompile = compile_line(saved, target, expr, module)
+    statement_node = _statement_of(cell, call)
+    no_compile = _no_compile_edit(cell, call)
+    if recompile is None or statement_node is None or no_compile is None:
+        return None
+    lines = cell.source.splitlines()
+    end = statement_node.end_lineno or statement_node.lineno
+    if any(n in cell.frozen_lines for n in range(statement_node.lineno, end + 1)):
+        return None
+    first = lines[statement_node.lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    last = lines[end - 1]
+    insert = Edit(end, len(last), end, len(last), f"\n{indent}{recompile.code}")
+    recompile.edits = [e for e in (import_edit, no_compile, insert) if e is not None]
+    return recompile
+
+
+def keras_root(resolved: str) -> str | None:
+    """``keras.models.load_model`` → ``keras``; ``tensorflow.keras.saving.load_model`` →
+    ``tensorflow.keras``; None when it is no Keras ``load_model``."""
+    if not resolved.endswith(tuple("." + f for f in LOAD_FUNCTIONS)):
+        return None
+    for root in sorted(KERAS_ROOTS, key=len, reverse=True):
+        if resolved.startswith(root + "."):
+            return KERAS_ROOTS[root]
+    return None
+
+
+def _imported_names(cell: ParsedCell) -> dict[str, str]:
+    """Names the cell's imports bind → the dotted path they stand for."""
+    names: dict[str, str] = {}
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    names[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    names[top] = top
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _dotted(node: ast.AST) -> str | None:
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _assigned_name(cell: ParsedCell, call: ast.Call) -> str | None:
+    """``model`` in ``model = load_model(…)``."""
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if (
+            isinstance(node, ast.Assign)
+            and node.value is call
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            return node.targets[0].id
+    return None
+
+
+def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
+    """Every Keras ``load_model(…)`` of the cell: (call, Keras root, name bound to its result)."""
+    names = _imported_names(cell)
+    found = []
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        text = _dotted(node.func)
+        if not text:
+            continue
+        head, _, rest = text.partition(".")
+        resolved = names.get(head, head) + (f".{rest}" if rest else "")
+        resolved = resolved.replace("tensorflow.compat.v2.", "tensorflow.", 1)
+        root = keras_root(resolved)
+        if root is not None:
+            found.append((node, root, _assigned_name(cell, node)))
+    return found

@@ -1,0 +1,87 @@
+"""What a saved Keras ``.h5`` model file says about itself: the Keras that wrote it and how it was
+compiled (optimizer class and hyperparameters, loss, metrics). Read with h5py, never by Keras."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+H5_SUFFIXES = (".h5", ".hdf5")
+
+
+@dataclass(frozen=True)
+class SavedH5Model:
+    """The attributes Keras writes at the root of a whole-model ``.h5`` file."""
+
+    path: str
+    keras_version: str | None
+    backend: str | None
+    optimizer_class: str | None = None  # "Adam" (Keras 2 writes "Custom>Adam" for the new ones)
+    optimizer_config: dict[str, Any] = field(default_factory=dict)
+    loss: Any = None
+    metrics: Any = None
+
+    @property
+    def keras_major(self) -> int | None:
+        try:
+            return int(str(self.keras_version).split(".")[0])
+        except ValueError:
+            return None
+
+    @property
+    def compiled(self) -> bool:
+        return self.optimizer_class is not None
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def read_h5_model(path: Any) -> SavedH5Model | None:
+    """The file's Keras version and training config, or None (not an .h5 model file, no h5py,
+    unreadable). Reads the root attributes only, so it is fast whatever the weights' size."""
+    try:
+        path = os.fspath(path)
+    except TypeError:
+        return None
+    if not isinstance(path, str) or not path.lower().endswith(H5_SUFFIXES):
+        return None
+    if not os.path.isfile(path):
+        return None
+    try:
+        import h5py
+    except ImportError:
+        return None
+    try:
+        with h5py.File(path, "r") as handle:
+            attrs = dict(handle.attrs)
+    except Exception:
+        return None
+    if "keras_version" not in attrs and "model_config" not in attrs:
+        return None  # a weights-only file, or not Keras at all
+    training: dict[str, Any] = {}
+    try:
+        raw = _text(attrs.get("training_config"))
+        training = json.loads(raw) if raw else {}
+    except ValueError:
+        training = {}
+    optimizer = training.get("optimizer_config") or {}
+    class_name = optimizer.get("class_name") if isinstance(optimizer, dict) else None
+    if isinstance(class_name, str):
+        class_name = class_name.split(">")[-1]  # "Custom>Adam" → "Adam"
+    config = optimizer.get("config", {}) if isinstance(optimizer, dict) else {}
+    return SavedH5Model(
+        path=path,
+        keras_version=_text(attrs.get("keras_version")),
+        backend=_text(attrs.get("backend")),
+        optimizer_class=class_name,
+        optimizer_config=config if isinstance(config, dict) else {},
+        loss=training.get("loss"),
+        metrics=training.get("metrics"),
+    )

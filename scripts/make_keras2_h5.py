@@ -1,0 +1,50 @@
+"""Write the Keras 2 ``.h5`` files the saved-model traps are tested with (tests/data/).
+
+Run inside the TF 2.15 / Keras 2.15 environment, so the files are what Keras 2 really writes:
+
+    python3 scripts/envs.py run tf215-k2 -- python scripts/make_keras2_h5.py
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+
+
+def _model() -> tf.keras.Model:
+    tf.keras.utils.set_random_seed(0)
+    return tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+
+
+def main() -> None:
+    assert tf.__version__.startswith("2.15") and tf.keras.__name__.startswith("keras.api._v2"), (
+        "run this in a Keras 2 environment (tf215-k2)"
+    )
+    DATA.mkdir(parents=True, exist_ok=True)
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    # a trained model whose optimizer has a non-default learning rate and state (moments, steps)
+    model = _model()
+    model.compile(
+        optimizer=tf.keras.optimizers.Adam(learning_rate=0.01),
+        loss="mean_squared_error",
+        metrics=["mae"],
+    )
+    model.fit(x, y, epochs=2, verbose=0)
+    model.save(DATA / "keras2-adam-lr0.01.h5")
+    # compiled with the short loss alias: Keras 3 cannot deserialize `keras.metrics.mse`
+    model = _model()
+    model.compile(optimizer="adam", loss="mse")
+    model.save(DATA / "keras2-loss-mse.h5")
+    for path in sorted(DATA.glob("keras2-*.h5")):
+        print(path.name, path.stat().st_size, "bytes")
+
+
+if __name__ == "__main__":
+    main()
