@@ -6,8 +6,10 @@ import importlib.metadata as md
 import os
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -110,7 +112,7 @@ def _installs(name: str) -> tuple[list[Install], list[md.Distribution], str | No
     error = None
     for dist in dists:
         try:
-            version = dist.version
+            version = _name_and_version(dist)[1] or dist.version
             if version is None:
                 raise ValueError("no Version field in METADATA")
         except Exception as exc:
@@ -161,13 +163,46 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
+def _header(text: str) -> str:
+    """The header block of a METADATA text (up to the first empty line), without splitting the
+    long description that follows it."""
+    end = text.find("\n\n")
+    return text if end < 0 else text[: end + 1]
+
+
 def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
     """``Name`` and ``Version`` from the header block of METADATA/PKG-INFO only: the same values as
     ``dist.metadata["Name"]`` / ``dist.version`` without parsing the long description (that full
-    e-mail parse per distribution was three quarters of a ``%keras_env``)."""
+    e-mail parse per distribution was three quarters of a ``%keras_env``). Remembered per
+    METADATA file while its size and modification time stay the same (an install rewrites it)."""
+    key = _metadata_key(dist)
+    if key is not None and key in _SEEN:
+        return _SEEN[key]
     text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
+    found = _parse_name_and_version(text)
+    if key is not None and len(_SEEN) < 10_000:
+        _SEEN[key] = found
+    return found
+
+
+_SEEN: dict[tuple[str, int, int, int], tuple[str | None, str | None]] = {}
+
+
+def _metadata_key(dist: md.Distribution) -> tuple[str, int, int, int] | None:
+    base = getattr(dist, "_path", None)
+    if base is None:
+        return None
+    path = os.path.join(str(base), "METADATA")
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return path, st.st_ino, st.st_mtime_ns, st.st_size
+
+
+def _parse_name_and_version(text: str) -> tuple[str | None, str | None]:
     name = version = None
-    for line in text.splitlines():
+    for line in _header(text).splitlines():
         if not line:
             break  # end of the header block (a blank-looking continuation line is not)
         key, sep, value = line.partition(":")
@@ -189,13 +224,31 @@ def _requires(name: str) -> list[str]:
     if not text:
         return list(md.requires(name) or [])
     out = []
-    for line in text.splitlines():
+    for line in _header(text).splitlines():
         if not line:
             break  # end of the header block (a blank-looking continuation line is not)
         key, sep, value = line.partition(":")
         if sep and key.strip().lower() == "requires-dist":
             out.append(value.strip())
     return out
+
+
+@lru_cache(maxsize=4096)
+def _requirement(line: str) -> tuple[str, SpecifierSet] | None:
+    """``(canonical dependency, specifier)`` of one ``Requires-Dist`` line that applies here (no
+    extra, markers true for this interpreter), else None. Cached: the same lines come back on
+    every report, and parsing them was most of its time."""
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        return None
+    if req.marker is not None:
+        try:
+            if not req.marker.evaluate({"extra": ""}):
+                return None
+        except Exception:
+            return None
+    return canonicalize_name(req.name), req.specifier
 
 
 def requirement_conflicts(
@@ -214,22 +267,15 @@ def requirement_conflicts(
         except Exception:
             continue
         for line in requires:
-            try:
-                req = Requirement(line)
-            except InvalidRequirement:
+            parsed = _requirement(line)
+            if parsed is None:
                 continue
-            if req.marker is not None:
-                try:
-                    if not req.marker.evaluate({"extra": ""}):
-                        continue
-                except Exception:
-                    continue
-            dep = canonicalize_name(req.name)
+            dep, specifier = parsed
             have = versions.get(dep)
             if have is None:
                 continue  # a missing dependency is pip's concern; we report what is installed
             try:
-                ok = req.specifier.contains(Version(have), prereleases=True)
+                ok = specifier.contains(Version(have), prereleases=True)
             except InvalidVersion:
                 continue
             if not ok:
