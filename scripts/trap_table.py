@@ -66,7 +66,7 @@ wanted = "jax" if mine != "jax" and importlib.util.find_spec("jax") else "numpy"
 os.environ["KERAS_BACKEND"] = wanted
 """
 
-# a model Keras 2.15 saved (.h5, Adam at learning_rate=0.01, trained): scripts/make_keras2_h5.py
+# a model Keras 2.15 saved (.h5, Adam at learning_rate=0.01, trained): scripts/make_keras2_models.py
 KERAS2_H5 = str(ROOT / "tests" / "data" / "keras2-adam-lr0.01.h5")
 
 SCENARIOS: tuple[Scenario, ...] = (

@@ -25,6 +25,7 @@ RULES = {
     "string-identifier",
     "unify-keras",
     "keras2-h5-reload",
+    "savedmodel-reload",
 }
 
 

@@ -41,6 +41,7 @@ def error_driven_problems(
         _name_error_alias,
         _save_extension,
         _keras2_h5_reload,
+        _savedmodel_reload,
         _scikeras,
         _mixed_keras,
         _keyword_typo,
@@ -197,6 +198,54 @@ def _keras2_h5_reload(cell, exc, error_type, message, line, namespace) -> list[P
             out.append(problem)
             return out
     return out
+
+
+def _savedmodel_reload(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """Keras 3 ``load_model`` of a SavedModel directory: a ``TFSMLayer`` on one of its real
+    signatures when the cell only calls the model, else ``tf_keras``'s loader if installed."""
+    from kerasmagic.diagnosis.savedmodel_fix import savedmodel_fix
+
+    entries = _rules("savedmodel-reload")
+    if not entries or cell.tree is None or error_type != "ValueError":
+        return []
+    entry = entries[0]
+    if not re.search(entry.match.get("message", "$^"), message):
+        return []
+    fix = savedmodel_fix(cell, line, namespace)
+    if fix is None:
+        return []
+    endpoints = ", ".join(f"`{e}`" for e in fix.endpoints) or "unknown (TensorFlow is not imported)"
+    if fix.how == "TFSMLayer":
+        how_fix = (
+            "The cell only calls the model (`model(x)`): reload it as an inference-only layer on "
+            "its `serve` endpoint (which returns the output tensor), in this Keras."
+        )
+    elif fix.how == "tf_keras":
+        how_fix = (
+            "The cell uses the model as a full Keras model (fit, predict, summary …): load it with "
+            "`tf_keras` (Keras 2, installed here), which still reads SavedModels."
+        )
+    else:
+        how_fix = (
+            "For inference only, reload it as a layer: `keras.layers.TFSMLayer(path, "
+            "call_endpoint=…)` and call it (`model(x)`; a signature such as `serving_default` "
+            "returns a dict of named outputs); to fit or predict as before, install "
+            "`tf_keras` (`%pip install tf-keras`) and load it with `tf_keras.models.load_model` "
+            "(a SavedModel Keras 2 wrote, with `keras_metadata.pb`); or re-save the model as "
+            "`.keras` where it was made."
+        )
+    problem = _from_entry(
+        entry.id,
+        line or 1,
+        fix.edits,
+        ["load_model"],
+        keras=live.versions().get("keras", "3"),
+        path=fix.path,
+        endpoints=endpoints,
+        how_fix=how_fix,
+    )
+    problem.fix_code = fix.code
+    return [problem]
 
 
 def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:
@@ -436,7 +485,9 @@ def _mixed_keras(cell, exc, error_type, message, line, namespace) -> list[Proble
     named_tf_keras = "tf_keras" in sys.modules and re.search(r"\btf_keras\b", cell.source)
     if same and "tensorflow.python.keras" not in cell.source and not named_tf_keras:
         return []  # tf.keras is this same Keras: the mix comes from elsewhere
-    if not re.search(r"tensorflow\.keras|tf\.keras|tensorflow\.python\.keras|\btf_keras\b", cell.source):
+    if not re.search(
+        r"tensorflow\.keras|tf\.keras|tensorflow\.python\.keras|\btf_keras\b", cell.source
+    ):
         return []  # the cell uses one package only
     edits: list[Edit] = []
     movable = True  # every import of the other package can be moved to tensorflow.keras

@@ -122,7 +122,7 @@ def compile_line(saved: SavedH5Model, target: str, expr: str, module: Any) -> Re
     return Recompile(code + ")", [], left)
 
 
-def _keras_alias(cell: ParsedCell, root: str) -> str | None:
+def keras_alias(cell: ParsedCell, root: str) -> str | None:
     """How the cell spells the Keras module ``root`` (``keras``, ``tf.keras`` …), if it binds it."""
     if cell.tree is None:
         return None
@@ -168,7 +168,7 @@ def reload_edits(
 ) -> Recompile | None:
     """The edits loading ``saved`` with ``compile=False`` and compiling ``target`` again."""
     module = _live_module(root)
-    expr = _keras_alias(cell, root)
+    expr = keras_alias(cell, root)
     import_edit = None
     if expr is None:  # the cell imported only the function: bind the module it came from
         expr = "keras"

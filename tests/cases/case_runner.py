@@ -233,8 +233,11 @@ def main(argv: list[str]) -> int:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # cells that save models write here
-        for data in DATA.glob("*.h5"):  # files saved by other Keras versions, for cells to load
-            shutil.copy(data, tmp)
+        for data in DATA.glob("keras2-*"):  # models saved by Keras 2, for cells to load
+            if data.is_dir():
+                shutil.copytree(data, Path(tmp, data.name))
+            else:
+                shutil.copy(data, tmp)
         for case in cases:
             if case.get("isolated") and not in_process:
                 results.append(_isolated(case["path"]))

@@ -1,8 +1,9 @@
-"""Write the Keras 2 ``.h5`` files the saved-model traps are tested with (tests/data/).
+"""Write the Keras 2 model files (``.h5``, a SavedModel) the saved-model traps and cases load
+(tests/data/).
 
 Run inside the TF 2.15 / Keras 2.15 environment, so the files are what Keras 2 really writes:
 
-    python3 scripts/envs.py run tf215-k2 -- python scripts/make_keras2_h5.py
+    python3 scripts/envs.py run tf215-k2 -- python scripts/make_keras2_models.py
 """
 
 from __future__ import annotations
@@ -42,7 +43,11 @@ def main() -> None:
     model = _model()
     model.compile(optimizer="adam", loss="mse")
     model.save(DATA / "keras2-loss-mse.h5")
-    for path in sorted(DATA.glob("keras2-*.h5")):
+    # a SavedModel directory, what `model.save("name")` wrote in Keras 2 (no extension)
+    model = _model()
+    model.compile(optimizer="adam", loss="mse")
+    model.save(DATA / "keras2-savedmodel")
+    for path in sorted(DATA.glob("keras2-*")):
         print(path.name, path.stat().st_size, "bytes")
 
 
