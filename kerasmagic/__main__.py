@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 
@@ -44,6 +47,22 @@ def _emit(data: dict, as_json: bool, text: str) -> None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
+@contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send this process's standard output to standard error (Python's ``sys.stdout`` and file
+    descriptor 1, which extension modules write to), then put it back."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        with redirect_stdout(sys.stderr):
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _env(args: argparse.Namespace) -> int:
     from kerasmagic.render.env import env_to_text
     from kerasmagic.report import build_env_report
@@ -64,7 +83,11 @@ def _check(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"kerasmagic: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
-    result = check(source, run=not args.lint, filename=args.file)
+    if args.json:  # standard output carries the JSON only: what the cell prints goes to stderr
+        with _stdout_to_stderr():
+            result = check(source, run=not args.lint, filename=args.file)
+    else:
+        result = check(source, run=not args.lint, filename=args.file)
     _emit(result.to_dict(), args.json, check_to_text(result))
     if args.fix and path is not None and result.fixed_source is not None:
         path.write_text(result.fixed_source, encoding="utf-8")

@@ -10,14 +10,36 @@ import pytest
 from environments import HAS_KERAS, here
 
 
-def _check(path, *flags: str) -> tuple[int, str]:
-    proc = subprocess.run(
+def _run(path, *flags: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "kerasmagic", "check", str(path), *flags],
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def _check(path, *flags: str) -> tuple[int, str]:
+    proc = _run(path, *flags)
     return proc.returncode, proc.stdout
+
+
+def test_json_output_is_only_json_when_the_cell_prints(tmp_path):
+    """Scripts parse stdout: the cell's own output (Python's and C-level writes to fd 1) goes to
+    stderr with --json, and stays on stdout without it."""
+    cell = tmp_path / "cell.py"
+    cell.write_text(
+        "import os\n"
+        "print('printed by the cell')\n"
+        "os.write(1, b'written to fd 1 by the cell\\n')\n"
+        "import tensorflow_addonz_not_a_package\n"
+    )
+    proc = _run(cell, "--json")
+    data = json.loads(proc.stdout)
+    assert data["error_type"] == "ModuleNotFoundError"
+    assert "printed by the cell" in proc.stderr and "written to fd 1" in proc.stderr
+    plain = _run(cell)
+    assert "printed by the cell" in plain.stdout and "written to fd 1" in plain.stdout
 
 
 def test_json_of_a_missing_package_has_no_fixed_source(tmp_path):
