@@ -26,6 +26,7 @@ RULES = {
     "unify-keras",
     "keras2-h5-reload",
     "savedmodel-reload",
+    "array-inputs",
 }
 
 

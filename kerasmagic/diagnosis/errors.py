@@ -42,6 +42,7 @@ def error_driven_problems(
         _save_extension,
         _keras2_h5_reload,
         _savedmodel_reload,
+        _array_inputs,
         _scikeras,
         _mixed_keras,
         _keyword_typo,
@@ -246,6 +247,25 @@ def _savedmodel_reload(cell, exc, error_type, message, line, namespace) -> list[
     )
     problem.fix_code = fix.code
     return [problem]
+
+
+def _array_inputs(cell, exc, error_type, message, line, namespace) -> list[Problem]:
+    """Keras 3 refuses Python lists of numbers as model data: wrap them in ``np.asarray``."""
+    from kerasmagic.diagnosis.array_inputs import array_edits
+
+    for entry in _rules("array-inputs"):
+        if error_type != "ValueError" or not re.search(entry.match.get("message", "$^"), message):
+            continue
+        edits, lines = array_edits(cell, namespace)
+        if line is not None and line not in lines:
+            edits = []  # the failing call's data is not a provable list: explain only
+        keras = live.versions().get("keras", "3")
+        return [
+            _from_entry(
+                entry.id, line or (lines[0] if lines else 1), edits, ["x", "y"], keras=keras
+            )
+        ]
+    return []
 
 
 def _scikeras(cell, exc, error_type, message, line, namespace) -> list[Problem]:

@@ -234,12 +234,24 @@ class Analyzer:
             self._method_renames,
             self._calls,
             self._removed_calls,
+            self._history_keys,
         ):
             try:
                 detector()
             except RecursionError:
                 break
         return self.problems
+
+    def _history_keys(self) -> None:
+        """``history.history['acc']`` of a cell compiled with ``metrics=['accuracy']``."""
+        if not (live.versions().get("keras") or live.versions().get("tf-keras")):
+            return
+        from kerasmagic.diagnosis.history_keys import OLD_KEYS, history_key_edits
+
+        for line, old, edit in history_key_edits(self.cell):
+            self.problems.append(
+                _from_entry("history-acc-key", line, [edit], [old], old=old, new=OLD_KEYS[old])
+            )
 
     # -- imports ------------------------------------------------------------------------------
     def _locate(self, module: str, name: str) -> tuple[str, str, str] | None:

@@ -11,7 +11,7 @@ Each case is one TOML file next to this script (``tests/cases/*.toml``)::
     fix      = "learning_rate"            # regex the corrected cell must match (optional)
     isolated = true                       # optional: needs its own process (sets TF_USE_LEGACY_KERAS …)
     source   = '''the cell'''
-    [env.tf215-k2]                        # optional overrides of error/message/fix per environment
+    [env.tf215-k2]                        # optional overrides of error/message/fix/expect_ids per environment
 
 For every case that applies here the cell runs for real in a fresh namespace; kerasmagic's
 engine diagnoses the exception it raised (as ``kerasmagic.check`` does after running a cell; a
@@ -80,6 +80,7 @@ def expected(case: dict[str, Any], env: str) -> dict[str, Any]:
         "error": case.get("error"),
         "message": case.get("message"),
         "fix": case.get("fix"),
+        "expect_ids": case.get("expect_ids", []),
     }
     out.update(case.get("env", {}).get(env, {}))
     return out
@@ -171,7 +172,7 @@ def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, A
             problems.append(f"message {cell['message'][:200]!r} lacks /{want['message']}/")
         if not check.get("ids"):
             problems.append("no explanation")
-        missing = set(case.get("expect_ids", [])) - set(check.get("ids", []))
+        missing = set(want["expect_ids"]) - set(check.get("ids", []))
         if missing:
             problems.append(f"missing findings {sorted(missing)}")
     is_fixed = fails and fixed is not None and fixed["ok"]

@@ -1,0 +1,85 @@
+"""Python lists of numbers given to ``fit``/``predict``/``evaluate``: Keras 2 converted them, Keras 3
+refuses them ("Unrecognized data type: x=[[1, 2, 3]] (of type <class 'list'>)"). The fix wraps
+every such argument of the cell in ``np.asarray(…)``, where the list is provably numbers only
+(a literal, or a name whose value in the namespace is one), so the next call does not fail too."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+
+# method → its positional data arguments
+DATA_METHODS = {
+    "fit": ("x", "y"),
+    "evaluate": ("x", "y"),
+    "predict": ("x",),
+    "train_on_batch": ("x", "y"),
+    "test_on_batch": ("x", "y"),
+    "predict_on_batch": ("x",),
+}
+
+
+def _numbers_only(value: Any, depth: int = 0) -> bool:
+    """A (nested) list/tuple of plain numbers — what ``np.asarray`` turns into one array."""
+    if depth > 8:
+        return False
+    if isinstance(value, bool) or not isinstance(value, (list, tuple, int, float)):
+        return False
+    if isinstance(value, (int, float)):
+        return depth > 0
+    return len(value) > 0 and all(_numbers_only(v, depth + 1) for v in value)
+
+
+def _is_number_list(node: ast.AST, namespace: dict | None) -> bool:
+    if isinstance(node, (ast.List, ast.Tuple)):
+        try:
+            return _numbers_only(ast.literal_eval(node))
+        except Exception:
+            return False
+    if isinstance(node, ast.Name) and namespace is not None:
+        return _numbers_only(namespace.get(node.id))
+    return False
+
+
+def _numpy_alias(cell: ParsedCell) -> str | None:
+    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name == "numpy":
+                    return alias.asname or "numpy"
+    return None
+
+
+def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
+    """The edits wrapping every provable list of numbers passed as data, and their lines."""
+    if cell.tree is None:
+        return [], []
+    np_name = _numpy_alias(cell)
+    bound_elsewhere = namespace is not None and "np" in namespace and np_name is None
+    if np_name is None and bound_elsewhere:
+        return [], []  # `np` means something else here: do not shadow it
+    name = np_name or "np"
+    edits: list[Edit] = []
+    lines: list[int] = []
+    for call in ast.walk(cell.tree):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            continue
+        wanted = DATA_METHODS.get(call.func.attr)
+        if not wanted:
+            continue
+        arguments = list(zip(wanted, call.args))
+        arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
+        for _, value in arguments:
+            if not _is_number_list(value, namespace):
+                continue
+            text = node_text(cell, value)
+            edit = node_edit(cell, value, f"{name}.asarray({text})") if text else None
+            if edit is not None:
+                edits.append(edit)
+                lines.append(call.lineno)
+    if edits and np_name is None:
+        at = insertion_line(cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n"))
+    return edits, lines
