@@ -162,7 +162,7 @@ def _keras2_h5_reload(cell, exc, error_type, message, line, namespace) -> list[P
     load it with ``compile=False`` and compile it again as the file records."""
     import os
 
-    from kerasmagic.diagnosis.reload_fix import load_calls, reload_edits
+    from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
     from kerasmagic.probes.saved_files import read_h5_model
 
     if cell.tree is None:
@@ -172,16 +172,8 @@ def _keras2_h5_reload(cell, exc, error_type, message, line, namespace) -> list[P
         pattern = entry.match.get("message")
         if error_type not in entry.match.get("exception", []) or not re.search(pattern, message):
             continue
-        for call, root, target in load_calls(cell):
-            if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
-                continue
-            if not call.args:
-                continue
-            arg = call.args[0]
-            path = arg.value if isinstance(arg, ast.Constant) else None
-            if isinstance(arg, ast.Name) and namespace is not None:
-                path = namespace.get(arg.id)
-            saved = read_h5_model(path) if path is not None else None
+        for call, root, target, path in loaded_paths(cell, line, namespace):
+            saved = read_h5_model(path)
             if saved is None or saved.keras_major != 2:
                 continue
             fix = reload_edits(cell, call, root, target, saved) if target else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -226,17 +227,6 @@ def _imported_names(cell: ParsedCell) -> dict[str, str]:
     return names
 
 
-def _dotted(node: ast.AST) -> str | None:
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
 def _assigned_name(cell: ParsedCell, call: ast.Call) -> str | None:
     """``model`` in ``model = load_model(…)``."""
     for node in ast.walk(cell.tree) if cell.tree is not None else ():
@@ -257,7 +247,9 @@ def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
     for node in ast.walk(cell.tree) if cell.tree is not None else ():
         if not isinstance(node, ast.Call):
             continue
-        text = _dotted(node.func)
+        from kerasmagic.diagnosis.traps import dotted
+
+        text = dotted(node.func)
         if not text:
             continue
         head, _, rest = text.partition(".")
@@ -267,3 +259,21 @@ def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
         if root is not None:
             found.append((node, root, _assigned_name(cell, node)))
     return found
+
+
+def loaded_paths(
+    cell: ParsedCell, line: int | None, namespace: dict | None
+) -> Iterator[tuple[ast.Call, str, str | None, Any]]:
+    """``(call, Keras root, bound name, path)`` of each ``load_model`` on ``line`` (every one
+    when None) whose first argument is a literal or a name with a value in ``namespace``."""
+    for call, root, target in load_calls(cell):
+        if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
+            continue
+        if not call.args:
+            continue
+        arg = call.args[0]
+        path = arg.value if isinstance(arg, ast.Constant) else None
+        if isinstance(arg, ast.Name) and namespace is not None:
+            path = namespace.get(arg.id)
+        if path is not None:
+            yield call, root, target, path

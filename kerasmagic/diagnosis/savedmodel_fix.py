@@ -14,7 +14,7 @@ import os
 import sys
 from dataclasses import dataclass
 
-from kerasmagic.diagnosis.reload_fix import keras_alias, load_calls
+from kerasmagic.diagnosis.reload_fix import keras_alias, loaded_paths
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
 
 INIT_OP = "__saved_model_init_op"
@@ -52,36 +52,24 @@ def signature_keys(path: str) -> list[str]:
     return keys
 
 
-def _uses(cell: ParsedCell, name: str) -> tuple[bool, bool]:
-    """(``name(...)`` is called, ``name.attr`` is used) anywhere in the cell."""
-    called = attributes = False
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name:
-            called = True
-        if (
-            isinstance(node, ast.Attribute)
-            and isinstance(node.value, ast.Name)
-            and node.value.id == name
-        ):
-            attributes = True
-    return called, attributes
+def _attributes_used(cell: ParsedCell, name: str) -> bool:
+    """``name.attr`` appears anywhere in the cell (``fit``, ``predict``, ``summary`` …)."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == name
+        for node in (ast.walk(cell.tree) if cell.tree is not None else ())
+    )
 
 
 def savedmodel_fix(
     cell: ParsedCell, line: int | None, namespace: dict | None
 ) -> SavedModelFix | None:
     """The fix for the ``load_model`` of a SavedModel directory on ``line`` (None: not that)."""
-    for call, root, target in load_calls(cell):
-        if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
-            continue
-        if not call.args:
-            continue
+    for call, root, target, path in loaded_paths(cell, line, namespace):
         arg = call.args[0]
-        path = arg.value if isinstance(arg, ast.Constant) else None
-        if isinstance(arg, ast.Name) and namespace is not None:
-            path = namespace.get(arg.id)
         try:
-            path = os.fspath(path) if path is not None else None
+            path = os.fspath(path)
         except TypeError:
             path = None
         if not isinstance(path, str) or not os.path.isfile(os.path.join(path, "saved_model.pb")):
@@ -97,7 +85,7 @@ def savedmodel_fix(
         path_text = node_text(cell, arg) or repr(path)
         expr = keras_alias(cell, root) or "keras"
         layer = f"{expr}.layers.TFSMLayer({path_text}, call_endpoint={shown!r})"
-        called, attributes = _uses(cell, target) if target else (False, True)
+        attributes = _attributes_used(cell, target) if target else True
         edits: list[Edit] = []
         how = ""
         if endpoint and target and not attributes and keras_alias(cell, root):
