@@ -24,6 +24,9 @@ def test_failing_cell_shows_traceback_then_diagnosis(ipshell, capsys):
     # the user's traceback comes first, the diagnosis after it
     assert text.index("No module named 'tf'") < text.lower().rindex("kerasmagic")
     assert isinstance(sys.last_value, ModuleNotFoundError)  # what %debug inspects
+    # the diagnosis itself: the alias explained, the corrected import shown after the traceback
+    assert "import-tf-alias" in text or "usual alias" in text, text
+    assert text.index("No module named 'tf'") < text.index("import tensorflow as tf")
 
 
 def test_cell_runs_in_the_user_namespace(ipshell, capsys):
@@ -45,7 +48,13 @@ def test_json_result(ipshell, capsys):
     assert data["ok"] is False
     assert data["error_type"] == "ModuleNotFoundError"
     assert "tf" in data["error_message"]
-    assert isinstance(data["suggestions"], list)
+    assert data["suggestions"], data
+    top = data["suggestions"][0]
+    assert top["id"] == "import-tf-alias"
+    assert top["message"] == top["title"] and "`tf`" in top["title"]
+    assert data["versions"], "the versions the diagnosis was made for"
+    if here(HAS_TF, False):
+        assert "import tensorflow as tf" in data["fixed_source"]
 
 
 @pytest.mark.skipif(not here(HAS_TF, False), reason="the fix `import tensorflow as tf` needs TF")

@@ -63,6 +63,7 @@ def test_diagnose_never_raises(source, message):
     for exc in (ImportError(message), AttributeError(message), ValueError(message)):
         result = diagnose(source, exc)
         assert result.ok is False
+        assert result.internal_error is None, (source, result.internal_error)
         str(result)
 
 

@@ -1,42 +1,47 @@
-"""The check engine of ``%%keras_check``: run a cell, explain its TF/Keras error, offer a verified fix.
+"""The check engine: the one path from a cell (and what running it did) to a ``CheckResult``.
 
-``check`` runs the source (or only lints it), ``diagnose`` explains an exception IPython already
-showed, ``lint`` reports what is provable without running. The live interpreter decides (the
-index of public names, real signatures); the catalogue explains what changed and why.
+Every door uses it — ``%%keras_check``, ``%keras_check on``, ``python -m kerasmagic check`` and
+``kerasmagic.check()``: the door runs the cell its own way (``shell.run_cell``, ``exec``) and
+hands the outcome to :func:`after_cell`; ``--lint`` hands the source to :func:`lint`. Both build
+one :class:`CellContext` and run the registered rules (``diagnosis.rules``) on it; the problems
+become findings in one step (``to_findings``), every corrected cell verified the same way.
 """
 
 from __future__ import annotations
 
-import re
 import traceback
-from contextlib import suppress
+from contextlib import ExitStack
 from typing import Any
 
+from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, CellContext, safe_str
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
 
-
-def safe_str(exc: BaseException) -> str:
-    """``str(exc)`` that survives a broken ``__str__``."""
-    try:
-        return str(exc)
-    except Exception:
-        try:
-            return repr(exc)
-        except Exception:
-            return f"<{type(exc).__name__} with an unprintable message>"
-
-
-def _versions() -> dict[str, str]:
-    try:
-        from kerasmagic.diagnosis.live import shown_versions
-
-        return shown_versions()
-    except Exception:
-        return {}
-
+__all__ = ["after_cell", "check", "diagnose", "examine", "lint", "safe_str", "worth_explaining"]
 
 PIP_MAGIC = "%pip install"
+KERAS_MODULE_TOPS = ("keras", "tensorflow", "tf_keras", "jax", "ml_dtypes", "google")
+KERAS_WORDS = ("keras", "tensorflow", "tf.", "optimizer", "layer", "tf_keras", "legacy")
+
+
+def worth_explaining(exc: BaseException, source: str) -> bool:
+    """Should an error of a cell nobody asked to check be explained (``%keras_check on``)?
+    ImportErrors always; other errors when the traceback passes through TF/Keras code or the
+    message names them."""
+    if isinstance(exc, ImportError):
+        return True
+    if not isinstance(exc, (AttributeError, TypeError, ValueError, NameError, RuntimeError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        if isinstance(module, str) and module.split(".")[0] in KERAS_MODULE_TOPS:
+            return True
+        tb = tb.tb_next
+    message = safe_str(exc).lower()
+    if isinstance(exc, NameError):
+        return "'tf'" in message or "'keras'" in message
+    return any(w in message for w in KERAS_WORDS)
 
 
 def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
@@ -55,40 +60,109 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
-def _internal(result: CheckResult, what: str) -> None:
-    text = traceback.format_exc(limit=6)
-    note = f"kerasmagic failed while {what}: {text.strip().splitlines()[-1]}"
+def _note_internal(result: CheckResult, note: str) -> None:
     result.internal_error = (result.internal_error + "\n" if result.internal_error else "") + note
 
 
-def _lint_traps(source: str) -> list[Finding]:
-    from kerasmagic.diagnosis.traps import lint_traps
+def examine(ctx: CellContext) -> CheckResult:
+    """The pipeline: the rules of the context's moment, their findings. Never raises."""
+    from kerasmagic.diagnosis import to_findings
+    from kerasmagic.diagnosis.rules import problems_for
+    from kerasmagic.diagnosis.verify import static_errors
 
-    return list(lint_traps(source))
+    failed = ctx.exc is not None
+    result = CheckResult(
+        source=ctx.source,
+        ok=not failed,
+        ran=ctx.ran or failed,
+        error_type=ctx.error_type or None,
+        error_message=ctx.message if failed else None,
+    )
+    what = "diagnosing the error" if failed else "checking the cell"
+    try:
+        result.versions = dict(ctx.shown_versions)
+        if failed:
+            problems = static_errors(ctx) + problems_for(ctx, ERROR)
+            result.suggestions = for_this_interpreter(to_findings.error_findings(ctx, problems))
+        elif ctx.ran:
+            traps = [p for p in problems_for(ctx, AFTER_RUN) if p.kind == "trap"]
+            known = static_errors(ctx) if any(t.edits for t in traps) else []
+            result.traps = to_findings.trap_findings(ctx, traps, known)
+        else:
+            problems = static_errors(ctx)
+            result.suggestions = for_this_interpreter(to_findings.lint_findings(ctx, problems))
+            result.ok = not any(s.severity == "error" for s in result.suggestions)
+            traps = [p for p in ctx.static or [] if p.kind == "trap"]
+            result.traps = to_findings.trap_findings(ctx, traps, problems)
+    except Exception:
+        last = traceback.format_exc(limit=6).strip().splitlines()[-1]
+        _note_internal(result, f"kerasmagic failed while {what}: {last}")
+    for failure in ctx.failures:
+        _note_internal(result, f"kerasmagic failed while {what}: {failure}")
+    return result
 
 
-def _traps_after_run(source: str, namespace: dict, captured: Any) -> list[Finding]:
-    from kerasmagic.diagnosis.traps import inspect_after_run
+def after_cell(
+    source: Any,
+    *,
+    error: BaseException | None = None,
+    namespace: dict | None = None,
+    captured: Any = None,
+    filename: str | None = None,
+    explicit: bool = True,
+) -> CheckResult | None:
+    """The result for a cell that ran (``error``: what it raised). None when there is nothing to
+    examine: the user's own stop (KeyboardInterrupt, SystemExit), or, when nobody asked for this
+    cell (``explicit=False``), an error unrelated to TF/Keras."""
+    if error is not None and not isinstance(error, Exception):
+        return None
+    if error is not None and not explicit and not worth_explaining(error, str(source)):
+        return None
+    ctx = CellContext.of(
+        source,
+        namespace=namespace,
+        exc=error,
+        filename=filename,
+        captured=captured,
+        ran=error is None,
+    )
+    return examine(ctx)
 
-    return list(inspect_after_run(source, namespace, captured))
+
+def diagnose(
+    source: Any,
+    exc: BaseException,
+    *,
+    namespace: dict | None = None,
+    filename: str | None = None,
+    captured: Any = None,
+) -> CheckResult:
+    """Explain ``exc`` raised by ``source`` and propose the corrected cell. Never raises."""
+    ctx = CellContext.of(source, namespace=namespace, exc=exc, filename=filename, captured=captured)
+    return examine(ctx)
+
+
+def lint(source: Any) -> CheckResult:
+    """Problems provable without running: imports that cannot resolve here, rejected keywords,
+    silent traps…"""
+    return examine(CellContext.of(source))
 
 
 def check(
-    source: str, *, run: bool = True, filename: str = "<cell>", namespace: dict | None = None
+    source: Any, *, run: bool = True, filename: str = "<cell>", namespace: dict | None = None
 ) -> CheckResult:
-    """Run ``source`` (``run=False``: only lint it) and diagnose what went wrong."""
+    """Run ``source`` (``run=False``: only lint it) and examine what happened."""
     if not run:
         return lint(source)
+    text = source if isinstance(source, str) else str(source)
     ns = namespace if namespace is not None else {"__name__": "__main__"}
     try:
-        code = compile(source, filename, "exec")
+        code = compile(text, filename, "exec")
     except (SyntaxError, ValueError) as exc:
-        return diagnose(source, exc, namespace=ns)
+        return diagnose(text, exc, namespace=ns)
     captured = None
     error: Exception | None = None
     try:
-        from contextlib import ExitStack
-
         with ExitStack() as stack:
             try:
                 from kerasmagic.diagnosis.capture import capture_cell_output
@@ -98,190 +172,10 @@ def check(
                 captured = None
             try:
                 exec(code, ns)
-            except Exception as exc:  # the user's error: diagnosed below
+            except Exception as exc:  # the user's error: examined below
                 error = exc
     except Exception as exc:  # a failure while closing the capture
         error = error or exc
-    if error is not None:
-        result = diagnose(source, error, namespace=ns, filename=filename)
-        return result
-    result = CheckResult(source=source, ok=True, ran=True, versions=_versions())
-    try:
-        result.traps = _traps_after_run(source, ns, captured)
-    except ImportError:
-        pass  # the traps component is not installed in this tree
-    except Exception:
-        _internal(result, "looking for silent traps")
+    result = after_cell(text, error=error, namespace=ns, captured=captured, filename=filename)
+    assert result is not None  # explicit, and only Exceptions are caught
     return result
-
-
-def lint(source: str) -> CheckResult:
-    """Problems provable without running: imports that cannot resolve here, rejected keywords…"""
-    if not isinstance(source, str):
-        source = str(source)
-    result = CheckResult(source=source, ok=True, ran=False)
-    try:
-        result.versions = _versions()
-        from kerasmagic.diagnosis.lint import analyze
-        from kerasmagic.diagnosis.rewrite import parse_cell
-        from kerasmagic.diagnosis.verify import corrected_cell
-
-        cell = parse_cell(source)
-        problems = analyze(cell)
-        if problems:
-            # lint offers the part it can prove: the certain rewrites, verified together
-            certain = [p for p in problems if p.certain and p.edits]
-            rest = [p for p in problems if p not in certain]
-            fixed, fixed_problems = (
-                corrected_cell(source, certain, leave=rest) if certain else (None, [])
-            )
-            lead = certain[0] if fixed else problems[0]
-            result.suggestions = [_finding(lead, fixed, fixed_problems or [lead])]
-            for p in problems:
-                if p is not lead:
-                    result.suggestions.append(_finding(p, None, [p]))
-            result.suggestions = for_this_interpreter(result.suggestions)
-            result.ok = not any(s.severity == "error" for s in result.suggestions)
-    except Exception:
-        _internal(result, "linting the cell")
-    # the traps module is another component: its absence or failure must not break lint
-    with suppress(Exception):
-        result.traps = _lint_traps(source)
-    return result
-
-
-def _finding(problem: Any, fixed: str | None, fixed_problems: list[Any]) -> Finding:
-    others = [p for p in fixed_problems if p is not problem]
-    cause = problem.cause
-    if fixed and others:
-        also = "; ".join(f"line {p.line}: {p.title}" for p in others[:8])
-        cause = (cause + " " if cause else "") + f"The corrected cell also fixes: {also}."
-    return Finding(
-        id=problem.id,
-        severity="error",
-        title=problem.title,
-        cause=cause,
-        fix=problem.fix,
-        fix_code=problem.fix_code,
-        fixed_source=fixed,
-        confidence=0.9 if fixed else 0.6,
-        versions=_versions(),
-        verify="The corrected cell parses and every import in it resolves in this interpreter."
-        if fixed
-        else None,
-        references=list(problem.references),
-    )
-
-
-def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
-    """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
-    line = None
-    tb = getattr(exc, "__traceback__", None)
-    while tb is not None:
-        frame = tb.tb_frame
-        code_file = frame.f_code.co_filename
-        if (filename and code_file == filename) or (
-            namespace is not None and frame.f_globals is namespace
-        ):
-            line = tb.tb_lineno
-        tb = tb.tb_next
-    if line is None and isinstance(exc, SyntaxError):
-        line = exc.lineno
-    return line
-
-
-def _error_names(exc: BaseException, message: str) -> set[str]:
-    names: set[str] = set()
-    for attr in ("name", "path"):
-        value = getattr(exc, attr, None)
-        if isinstance(value, str):
-            names.add(value)
-    names.update(re.findall(r"'([A-Za-z_][\w.]*)'", message))
-    names.update(re.findall(r"`([A-Za-z_][\w.]*)`", message))
-    # "Could not interpret loss identifier: categorical_crossentropey" names it unquoted
-    names.update(re.findall(r"identifier:\s*([A-Za-z_][\w.]*)\s*$", message))
-    return names
-
-
-def _same_name(a: str, b: str) -> bool:
-    """``a`` and ``b`` name the same thing (equal, or one is a dotted suffix of the other)."""
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
-
-
-def _explains(problem: Any, line: int | None, names: set[str]) -> bool:
-    if line is not None and problem.line == line:
-        return True
-    return any(_same_name(name, n) for name in problem.names for n in names)
-
-
-def diagnose(
-    source: str,
-    exc: BaseException,
-    *,
-    namespace: dict | None = None,
-    filename: str | None = None,
-) -> CheckResult:
-    """Explain ``exc`` raised by ``source`` and propose the corrected cell. Never raises."""
-    try:
-        error_type = type(exc).__name__
-    except Exception:
-        error_type = "Exception"
-    message = safe_str(exc)
-    result = CheckResult(
-        source=source if isinstance(source, str) else str(source),
-        ok=False,
-        ran=True,
-        error_type=error_type,
-        error_message=message,
-    )
-    try:
-        result.versions = _versions()
-        result.suggestions = for_this_interpreter(
-            _suggestions(result.source, exc, error_type, message, namespace, filename)
-        )
-    except Exception:
-        _internal(result, "diagnosing the error")
-    return result
-
-
-def _suggestions(
-    source: str,
-    exc: BaseException,
-    error_type: str,
-    message: str,
-    namespace: dict | None,
-    filename: str | None,
-) -> list[Finding]:
-    from kerasmagic.diagnosis import errors
-    from kerasmagic.diagnosis.lint import analyze
-    from kerasmagic.diagnosis.rewrite import parse_cell
-    from kerasmagic.diagnosis.verify import corrected_cell
-
-    cell = parse_cell(source)
-    line = failing_line(exc, namespace, filename)
-    names = _error_names(exc, message)
-    problems = analyze(cell, namespace)
-    problems += errors.error_driven_problems(cell, exc, error_type, message, line, namespace)
-    findings: list[Finding] = []
-    explaining = [p for p in problems if _explains(p, line, names)]
-    # the problem the message names first (two problems may share the failing line)
-    explaining.sort(key=lambda p: not _explains(p, None, names))
-    if explaining:
-        fixed, fixed_problems = corrected_cell(source, problems, namespace)
-        if fixed is None:  # the other problems may be uncertain: fix at least the error's own
-            # (explanation-only problems, without edits, do not stand in the way of a rewrite)
-            rewritable = [p for p in explaining if p.edits] or explaining
-            fixed, fixed_problems = corrected_cell(source, rewritable, namespace)
-        findings.append(_finding(explaining[0], fixed, fixed_problems))
-        for p in explaining[1:]:
-            if p.id != explaining[0].id:
-                findings.append(_finding(p, None, [p]))
-    findings += errors.catalogue_findings(
-        source, exc, error_type, message, exclude={f.id for f in findings}
-    )
-    if len(findings) > 1:  # a specific explanation makes the generic ones noise
-        findings = [f for f in findings if f.id not in GENERIC_IDS] or findings
-    return findings
-
-
-GENERIC_IDS = ("unresolved-import",)

@@ -247,7 +247,7 @@ def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
     for node in ast.walk(cell.tree) if cell.tree is not None else ():
         if not isinstance(node, ast.Call):
             continue
-        from kerasmagic.diagnosis.traps import dotted
+        from kerasmagic.diagnosis.cell_facts import dotted
 
         text = dotted(node.func)
         if not text:

@@ -183,3 +183,30 @@ def quoted_like(original: str | None, value: str) -> str:
     """``value`` as a string literal in the quotes ``original`` (a literal of the cell) uses."""
     quote = "'" if original and original.lstrip("rbuRBU").startswith("'") else '"'
     return f"{quote}{value}{quote}" if "\\" not in value and quote not in value else repr(value)
+
+
+def statement_removal(cell: ParsedCell, stmt: ast.stmt, tree: ast.Module) -> Edit | None:
+    """Remove a whole-line statement, or replace it by ``pass`` when it is a block's only one."""
+    siblings = None
+    for node in ast.walk(tree):
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and stmt in block:
+                siblings = block
+    edit = node_edit(cell, stmt, "")
+    if edit is None:
+        return None
+    lines = cell.source.splitlines(keepends=True)
+    line_text = lines[edit.line - 1]
+    whole = line_text[: edit.col].strip() == "" and lines[edit.end_line - 1][
+        edit.end_col :
+    ].strip() in ("", ";")
+    if siblings is not None and len(siblings) == 1:
+        return Edit(edit.line, edit.col, edit.end_line, edit.end_col, "pass")
+    if whole:
+        return (
+            Edit(edit.line, 0, edit.end_line + 1, 0, "")
+            if edit.end_line < len(lines)
+            else Edit(edit.line, 0, edit.end_line, len(lines[edit.end_line - 1]), "")
+        )
+    return Edit(edit.line, edit.col, edit.end_line, edit.end_col, "pass")

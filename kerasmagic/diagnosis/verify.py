@@ -1,8 +1,9 @@
 """Build the corrected cell from the problems' edits and check it before offering it.
 
-The corrected cell must parse, compile, import only what resolves here, and show none of the
-problems it was meant to fix; edits are re-applied (up to a few rounds) when fixing one problem
-reveals the next (``Convolution2D(nb_filter=…)``: the class first, then its argument).
+The one verification every corrected cell goes through (lint, error fixes and trap fixes alike):
+it must parse, compile, import only what resolves here, and show none of the problems it was
+meant to fix; edits are re-applied (up to a few rounds) when fixing one problem reveals the next
+(``Convolution2D(nb_filter=…)``: the class first, then its argument).
 """
 
 from __future__ import annotations
@@ -10,15 +11,24 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.lint import Problem, analyze
-from kerasmagic.diagnosis.rewrite import apply_edits, parse_cell
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, parse_cell
 
 MAX_ROUNDS = 3
 
 
-def unresolved_imports(source: str) -> list[str]:
-    """Modules / names the source imports that certainly do not resolve here."""
-    cell = parse_cell(source)
+def static_errors(ctx: CellContext) -> list[Problem]:
+    """The static problems of kind "error" (lint's view) of ``ctx``, computed once per context."""
+    from kerasmagic.diagnosis.rules import problems_for
+
+    if ctx.static is None:
+        ctx.static = problems_for(ctx, STATIC)
+    return [p for p in ctx.static if p.kind == "error"]
+
+
+def unresolved_imports(cell: ParsedCell) -> list[str]:
+    """Modules / names the cell imports that certainly do not resolve here."""
     if cell.tree is None:
         return ["<syntax>"]
     bad: list[str] = []
@@ -38,8 +48,7 @@ def unresolved_imports(source: str) -> list[str]:
     return bad
 
 
-def compiles(source: str) -> bool:
-    cell = parse_cell(source)
+def compiles(cell: ParsedCell) -> bool:
     if cell.tree is None:
         return False
     try:
@@ -54,27 +63,23 @@ def _key(problem: Problem) -> tuple:
 
 
 def corrected_cell(
-    source: str,
-    problems: list[Problem],
-    namespace: dict | None = None,
-    *,
-    leave: list[Problem] | None = None,
+    ctx: CellContext, problems: list[Problem], *, leave: list[Problem] | None = None
 ) -> tuple[str | None, list[Problem]]:
     """``(fixed source or None, every problem fixed)``: None when a needed edit is uncertain or
-    the result does not verify. ``leave``: known problems deliberately left as they are (lint's
+    the result does not verify. ``leave``: known problems deliberately left as they are (a
     partial fix); the imports they hold do not count against the fix, the imports it writes do."""
     if not problems or not all(p.certain and p.edits for p in problems):
         return None, problems
     left = {_key(p) for p in leave or []}
-    fixed = source
+    fixed = ctx.source
     done = list(problems)
     current = problems
+    checked = ctx
     for _ in range(MAX_ROUNDS):
         fixed = apply_edits(fixed, [e for p in current for e in p.edits])
+        checked = ctx.again(fixed)
         again = [
-            p
-            for p in analyze(parse_cell(fixed), namespace)
-            if (p.edits or not p.certain) and _key(p) not in left
+            p for p in static_errors(checked) if (p.edits or not p.certain) and _key(p) not in left
         ]
         if not again:
             break
@@ -84,7 +89,10 @@ def corrected_cell(
         current = again
     else:
         return None, done
-    known_bad = set(unresolved_imports(source)) if leave else set()
-    if fixed == source or not compiles(fixed) or set(unresolved_imports(fixed)) - known_bad:
+    if fixed == ctx.source:
+        return None, done
+    result = checked.cell if checked.source == fixed else parse_cell(fixed)
+    known_bad = set(unresolved_imports(ctx.cell)) if leave else set()
+    if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done
     return fixed, done

@@ -121,9 +121,45 @@ def load_catalogue() -> tuple[Entry, ...]:
     return tuple(entries)
 
 
+PLACEHOLDER = re.compile(r"\{([A-Za-z_][\w.-]*)\}")
+
+
+def fill(text: str | None, values: Mapping[str, Any]) -> str:
+    """An entry's text with its ``{placeholders}`` filled from ``values`` (a key written with
+    ``_`` also finds a ``-`` version key: ``{tf_keras}`` → ``values["tf-keras"]``); unknown
+    placeholders and other braces are left as they are. The one filler of catalogue text."""
+    if not text:
+        return ""
+
+    def value(match: re.Match[str]) -> str:
+        key = match.group(1)
+        for candidate in (key, key.replace("_", "-")):
+            if candidate in values and values[candidate] is not None:
+                return str(values[candidate])
+        return match.group(0)
+
+    return PLACEHOLDER.sub(value, text)
+
+
 def entry(entry_id: str) -> Entry:
     """The entry with this id (KeyError if none)."""
-    for e in load_catalogue():
-        if e.id == entry_id:
-            return e
-    raise KeyError(entry_id)
+    found = _by_id().get(entry_id)
+    if found is None:
+        raise KeyError(entry_id)
+    return found
+
+
+def find_entry(entry_id: str) -> Entry | None:
+    """The entry with this id, or None."""
+    return _by_id().get(entry_id)
+
+
+@lru_cache(maxsize=1)
+def _by_id() -> dict[str, Entry]:
+    return {e.id: e for e in load_catalogue()}
+
+
+@lru_cache(maxsize=None)
+def entries_with_rule(rule: str) -> tuple[Entry, ...]:
+    """The entries whose ``data.rule`` is ``rule`` (in catalogue order), looked up once."""
+    return tuple(e for e in load_catalogue() if e.data.get("rule") == rule)

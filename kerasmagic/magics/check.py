@@ -19,31 +19,6 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from kerasmagic.magics.arguments import parse_line
 
-KERAS_MODULE_PREFIXES = ("keras", "tensorflow", "tf_keras", "jax", "ml_dtypes", "google.protobuf")
-WORDS = ("keras", "tensorflow", "tf.", "optimizer", "layer", "tf_keras", "legacy")
-
-
-def is_keras_related(exc: BaseException, source: str) -> bool:
-    """Should the global mode explain this error? ImportErrors always; other errors when the
-    traceback passes through TF/Keras code or the message names them."""
-    if isinstance(exc, ImportError):
-        return True
-    if not isinstance(exc, (AttributeError, TypeError, ValueError, NameError, RuntimeError)):
-        return False
-    tb = exc.__traceback__
-    while tb is not None:
-        module = tb.tb_frame.f_globals.get("__name__", "")
-        if module.split(".")[0] in {p.split(".")[0] for p in KERAS_MODULE_PREFIXES}:
-            return True
-        tb = tb.tb_next
-    try:
-        message = str(exc).lower()
-    except Exception:
-        message = ""
-    if isinstance(exc, NameError):
-        return "'tf'" in message or "'keras'" in message
-    return any(w in message for w in WORDS)
-
 
 def _internal_failure(what: str) -> None:
     """Say that kerasmagic itself failed, below the user's (untouched) error."""
@@ -140,29 +115,26 @@ class CheckMagics(Magics):
             return None
 
     def _after_run(self, cell: str, outcome: Any, captured: Any, *, explicit: bool) -> Any:
-        """Diagnose a failure, or look for silent traps after a success. Never raises."""
-        exc = getattr(outcome, "error_in_exec", None)
-        if exc is not None and not isinstance(exc, Exception):
-            return None  # KeyboardInterrupt, SystemExit: the user's own stop, nothing to explain
+        """The engine's result for the cell that ran, or None when there is nothing to show
+        (a success without traps, the user's own stop, an error before running). Never raises."""
+        if getattr(outcome, "error_before_exec", None) is not None:
+            return None
         try:
-            if exc is not None:
-                if not explicit and not is_keras_related(exc, cell):
-                    return None
-                from kerasmagic.diagnosis.engine import diagnose
+            from kerasmagic.diagnosis.engine import after_cell
 
-                return diagnose(cell, exc, namespace=self.shell.user_ns)
-            if getattr(outcome, "error_before_exec", None) is not None:
-                return None
-            from kerasmagic.diagnosis.result import CheckResult
-            from kerasmagic.diagnosis.traps import inspect_after_run
-
-            traps = inspect_after_run(cell, self.shell.user_ns, captured)
-            if not traps:
-                return None
-            return CheckResult(source=cell, ok=True, traps=traps)
+            result = after_cell(
+                cell,
+                error=getattr(outcome, "error_in_exec", None),
+                namespace=self.shell.user_ns,
+                captured=captured,
+                explicit=explicit,
+            )
         except Exception:
             _internal_failure("diagnosing the cell")
             return None
+        if result is None or (result.ok and not result.traps and not result.internal_error):
+            return None
+        return result
 
     def _show(self, result: Any, *, as_json: bool) -> None:
         try:

@@ -82,7 +82,7 @@ def kind_of_keras_module(name: str, file: str | None = None) -> str:
     return "unknown"
 
 
-def _loader_state(tf: types.ModuleType) -> tuple[bool | None, str | None, str | None]:
+def loader_state(tf: types.ModuleType) -> tuple[bool | None, str | None, str | None]:
     """(accessed?, module name, module file) of ``tf.keras`` without resolving it."""
     obj = tf.__dict__.get("keras")
     if obj is None:
@@ -127,7 +127,7 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
     accessed, module_name, module_file = (None, None, None)
     at_import = None
     if tf is not None:
-        accessed, module_name, module_file = _loader_state(tf)
+        accessed, module_name, module_file = loader_state(tf)
         flag = tf.__dict__.get("_tf_uses_legacy_keras")
         at_import = bool(flag) if flag is not None else None
     tf_version = versions.get("tensorflow") or versions.get("tf-nightly")

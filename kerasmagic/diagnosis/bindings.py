@@ -1,0 +1,186 @@
+"""The names a cell can use and what they are bound to: its imports and the namespace's modules.
+
+``Scope`` answers the questions the static rules ask about a name or an expression: which
+dotted path ``K`` is, which live object ``Adam`` or ``model.fit`` calls, which Keras roots the
+cell works in, and how the cell can spell a path (``expr_for``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.keras_paths import module_path, root_of, same_keras
+from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+if TYPE_CHECKING:
+    from kerasmagic.diagnosis.context import CellContext
+
+NAMESPACE_SCAN = 5000  # names of the user's namespace looked at (a huge namespace is cut)
+
+
+@dataclass
+class Scope:
+    """Bindings of one cell: name → dotted module/object path, and the names the cell assigns."""
+
+    ctx: CellContext
+    bindings: dict[str, str] = field(default_factory=dict)
+    user_bound: set[str] = field(default_factory=set)
+
+    @classmethod
+    def of(cls, ctx: CellContext) -> Scope:
+        scope = cls(ctx)
+        for name, value in list((ctx.namespace or {}).items())[:NAMESPACE_SCAN]:
+            if not isinstance(name, str) or name.startswith("_"):
+                continue
+            path = module_path(value)
+            if path:
+                scope.bindings[name] = path
+        tree = ctx.cell.tree
+        if tree is None:
+            return scope
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        scope.bindings[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        scope.bindings[top] = top
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name != "*":
+                        scope.bindings[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                scope.user_bound.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                scope.user_bound.add(node.id)
+        for name in scope.user_bound:
+            scope.bindings.pop(name, None)
+        return scope
+
+    def uses_keras(self) -> bool:
+        return any(p.split(".")[0] in live.KERAS_TOPS for p in self.bindings.values())
+
+    def preferred_roots(self, near: str | None = None) -> list[str]:
+        """Roots to search, the one ``near`` belongs to (else the cell's own) first."""
+        first = root_of(near) if near else None
+        if first is None:
+            paths = list(self.bindings.values())
+            if any(p.startswith(("tensorflow", "tf_keras")) for p in paths):
+                first = "tensorflow.keras"
+            elif any(p.startswith("keras") for p in paths):
+                first = "keras"
+        # the cell itself uses tf.keras: resolving it here decides nothing the cell did not
+        uses_tf_keras = "tensorflow" in sys.modules and re.search(
+            r"tensorflow\.keras|tf\.keras", self.ctx.source
+        )
+        roots = [
+            r
+            for r in api_index.ROOTS
+            if api_index.namespace_index(
+                r, allow_import=bool(uses_tf_keras) and r == "tensorflow.keras"
+            )
+            is not None
+        ]
+        if first in roots:
+            roots.remove(first)
+            roots.insert(0, first)
+            # never move a cell onto another Keras package (Keras 3 objects into tf_keras)
+            roots = [r for r in roots if r == first or same_keras(first, r)]
+        return roots
+
+    def expr_for(self, path: str, prefer: str | None = None) -> str | None:
+        """An expression of the cell reaching ``path`` through its bindings, or None."""
+        best: tuple[int, int, str] | None = None
+        for name, bound in self.bindings.items():
+            if path == bound or path.startswith(bound + "."):
+                score = (len(bound), int(name == prefer))
+                if best is None or score > best[:2]:
+                    best = (score[0], score[1], name + path[len(bound) :])
+        return best[2] if best else None
+
+    def callee(self, func: ast.AST) -> tuple[Any, str] | None:
+        """The live object a call's function expression names, and its path."""
+        new = self.ctx.new_paths.get(id(func))
+        if new:
+            status, obj = live.resolve_path(new)
+            return (obj, new) if status == live.OK else None
+        if isinstance(func, ast.Name):
+            name = self.ctx.renamed_names.get(func.id, func.id)
+            path = self.bindings.get(name)
+            value = (self.ctx.namespace or {}).get(name)
+            if path is None and name not in self.user_bound and isinstance(value, type):
+                # a Keras class imported by an earlier cell (`from … import SGD`)
+                return (value, name) if live.is_keras_object(value) else None
+        elif isinstance(func, ast.Attribute):
+            parts: list[str] = []
+            cur: ast.AST = func
+            while isinstance(cur, ast.Attribute):
+                parts.append(cur.attr)
+                cur = cur.value
+            if not isinstance(cur, ast.Name) or cur.id not in self.bindings:
+                return None
+            path = ".".join([self.bindings[cur.id], *reversed(parts)])
+        else:
+            return None
+        if not path or path.split(".")[0] not in sys.modules:
+            return None
+        status, obj = live.resolve_path(path)
+        return (obj, path) if status == live.OK else None
+
+    def refers_to_keras(self, func: ast.AST) -> bool:
+        cur = func
+        while isinstance(cur, ast.Attribute):
+            cur = cur.value
+        if isinstance(cur, ast.Name):
+            return self.bindings.get(cur.id, "").split(".")[0] in live.KERAS_TOPS
+        return False
+
+    def cell_roots(self) -> list[str]:
+        """The Keras roots the cell's own imports use (else every available one)."""
+        used: list[str] = []
+        for node in ast.walk(self.ctx.cell.tree) if self.ctx.cell.tree else ():
+            paths: list[str] = []
+            if isinstance(node, ast.Import):
+                paths = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                paths = [f"{node.module}.{a.name}" for a in node.names]
+            for path in paths:
+                root = root_of(path) or ("tensorflow.keras" if path == "tensorflow" else None)
+                if root and root not in used:
+                    used.append(root)
+        available = self.preferred_roots()
+        return [r for r in used if r in available] or available
+
+    def model_classes(self) -> list[Any]:
+        """The live ``Model`` class of each Keras root the cell uses."""
+        classes = []
+        for root in self.cell_roots():
+            status, model = live.resolve_path(f"{root}.Model")
+            if status == live.OK and isinstance(model, type):
+                classes.append(model)
+        return classes
+
+
+def keyword_rename(old: str, accepted: set[str]) -> str | None:
+    """The catalogue's new name for keyword ``old``, if the live signature accepts it."""
+    for entry in entries_with_rule("keyword-rename"):
+        new = entry.data.get("renames", {}).get(old)
+        if new and new in accepted:
+            return new
+    return None
+
+
+def rename_keyword_edit(cell: Any, kw: ast.keyword, new: str) -> Edit | None:
+    """An edit renaming keyword ``kw`` to ``new`` (its value untouched)."""
+    edit = node_edit(cell, kw, "")
+    if edit is None or kw.arg is None:
+        return None
+    return Edit(edit.line, edit.col, edit.line, edit.col + len(kw.arg), new)

@@ -1,0 +1,168 @@
+"""The context of one check: everything a rule may read, computed once.
+
+A ``CellContext`` holds the cell (parsed once), its import bindings, the versions installed, the
+exception with its message and failing line, the namespace the cell ran in, and what it emitted.
+Rules read it and return problems; the static rules also leave what they learnt (names an import
+fix renamed, paths a chain fix resolved) for the rules after them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell
+
+STATIC, ERROR, AFTER_RUN = "static", "error", "after-run"
+MOMENTS = (STATIC, ERROR, AFTER_RUN)
+
+
+def safe_str(exc: BaseException) -> str:
+    """``str(exc)`` that survives a broken ``__str__``."""
+    try:
+        return str(exc)
+    except Exception:
+        try:
+            return repr(exc)
+        except Exception:
+            return f"<{type(exc).__name__} with an unprintable message>"
+
+
+def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
+    """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
+    line = None
+    tb = getattr(exc, "__traceback__", None)
+    while tb is not None:
+        frame = tb.tb_frame
+        code_file = frame.f_code.co_filename
+        if (filename and code_file == filename) or (
+            namespace is not None and frame.f_globals is namespace
+        ):
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None and isinstance(exc, SyntaxError):
+        line = exc.lineno
+    return line
+
+
+def error_names(exc: BaseException | None, message: str) -> set[str]:
+    """The names an error message quotes (``'Adam'``, `` `lr` ``, ``identifier: adm``)."""
+    names: set[str] = set()
+    for attr in ("name", "path"):
+        value = getattr(exc, attr, None)
+        if isinstance(value, str):
+            names.add(value)
+    names.update(re.findall(r"'([A-Za-z_][\w.]*)'", message))
+    names.update(re.findall(r"`([A-Za-z_][\w.]*)`", message))
+    names.update(re.findall(r"identifier:\s*([A-Za-z_][\w.]*)\s*$", message))
+    return names
+
+
+@dataclass
+class CellContext:
+    """One cell as the rules see it. Build it with :meth:`of`; every field is computed once."""
+
+    source: str
+    cell: ParsedCell
+    namespace: dict | None = None
+    exc: BaseException | None = None
+    filename: str | None = None
+    captured: Any = None
+    ran: bool = False
+    # left by the static rules for the ones after them (see rules/imports.py, rules/attributes.py)
+    renamed_names: dict[str, str] = field(default_factory=dict)
+    new_paths: dict[int, str] = field(default_factory=dict)
+    problems: list[Any] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)  # rules that failed (kerasmagic's own bugs)
+    static: list[Any] | None = None  # the static rules' problems, once run (verify.static_errors)
+
+    @classmethod
+    def of(
+        cls,
+        source: Any,
+        *,
+        namespace: dict | None = None,
+        exc: BaseException | None = None,
+        filename: str | None = None,
+        captured: Any = None,
+        ran: bool = False,
+    ) -> CellContext:
+        text = source if isinstance(source, str) else str(source)
+        return cls(text, parse_cell(text), namespace, exc, filename, captured, ran)
+
+    def again(self, source: str) -> CellContext:
+        """The context of a corrected version of this cell (same namespace, nothing run)."""
+        return CellContext.of(source, namespace=self.namespace)
+
+    # -- the error ----------------------------------------------------------------------------
+    @cached_property
+    def error_type(self) -> str:
+        try:
+            return type(self.exc).__name__ if self.exc is not None else ""
+        except Exception:
+            return "Exception"
+
+    @cached_property
+    def message(self) -> str:
+        return safe_str(self.exc) if self.exc is not None else ""
+
+    @cached_property
+    def line(self) -> int | None:
+        if self.exc is None:
+            return None
+        return failing_line(self.exc, self.namespace, self.filename)
+
+    @cached_property
+    def error_names(self) -> set[str]:
+        return error_names(self.exc, self.message)
+
+    def unpacked(self) -> tuple[Any, BaseException | None, str, str, int | None, dict | None]:
+        """``(cell, exc, error_type, message, line, namespace)``: what an error rule reads."""
+        return self.cell, self.exc, self.error_type, self.message, self.line, self.namespace
+
+    def error_is(self, *names: str) -> bool:
+        """Is the exception one of these classes (by name, base classes included)?"""
+        try:
+            mro = type(self.exc).__mro__ if self.exc is not None else ()
+        except Exception:
+            return False
+        return any(c.__name__ in names for c in mro)
+
+    # -- versions and bindings ------------------------------------------------------------------
+    @cached_property
+    def versions(self) -> dict[str, str]:
+        """Installed versions and the catalogue's virtual keys (``live.versions``)."""
+        from kerasmagic.diagnosis.live import versions
+
+        try:
+            return versions()
+        except Exception:
+            return {}
+
+    @cached_property
+    def shown_versions(self) -> dict[str, str]:
+        keys = ("tensorflow", "keras", "tf-keras", "numpy")
+        return {k: self.versions[k] for k in keys if k in self.versions}
+
+    @cached_property
+    def captured_texts(self) -> list[str]:
+        try:
+            return list(self.captured.texts()) if self.captured is not None else []
+        except Exception:
+            return []
+
+    @cached_property
+    def scope(self) -> Any:
+        """Import bindings of the namespace and the cell (``kerasmagic.diagnosis.bindings``)."""
+        from kerasmagic.diagnosis.bindings import Scope
+
+        return Scope.of(self)
+
+    @cached_property
+    def facts(self) -> Any:
+        """The cell's calls, dotted paths, imports and env-var settings (the traps' view)."""
+        from kerasmagic.diagnosis.cell_facts import CellFacts, cell_facts
+
+        return cell_facts(self.cell) or CellFacts(self.cell)

@@ -1,0 +1,131 @@
+"""Dotted Keras paths: which namespace root they belong to, and where the catalogue says they moved.
+
+``root_of("keras.layers.core")`` is ``keras``; ``moved_module("keras.layers.core")`` is
+``("keras.layers", "moved-module")`` when the catalogue's module-move entries apply here.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
+PRIVATE_PREFIX = "tensorflow.python.keras"
+
+
+def root_of(path: str) -> str | None:
+    """The Keras namespace root a dotted path belongs to (``tensorflow.python.keras`` maps to
+    ``tensorflow.keras``)."""
+    for private, public in ROOT_ALIASES.items():
+        if path == private or path.startswith(private + "."):
+            return public
+    for root in sorted(api_index.ROOTS, key=len, reverse=True):
+        if path == root or path.startswith(root + "."):
+            return root
+    return None
+
+
+def relative(path: str) -> tuple[str, str]:
+    """``(root, rest)`` of a Keras path, rest without the root (``""`` for the root itself)."""
+    for private in ROOT_ALIASES:
+        if path == private or path.startswith(private + "."):
+            return ROOT_ALIASES[private], path[len(private) + 1 :]
+    root = root_of(path)
+    if root is None:
+        return "", path
+    return root, path[len(root) + 1 :]
+
+
+def root_versions(root: str) -> dict[str, str]:
+    """Installed versions, with ``keras-major`` of the Keras that ``root`` is here."""
+    versions = dict(live.versions())
+    major = live.root_major(root)
+    if major is not None:
+        versions["keras-major"] = str(major)
+    return versions
+
+
+def moved_module(path: str, *, forced_only: bool = False) -> tuple[str, str] | None:
+    """``(new module path, entry id)`` when the catalogue says ``path`` moved (longest prefix)."""
+    root, rest = relative(path)
+    if not root:
+        return None
+    best: tuple[int, str, str] | None = None
+    for entry in entries_with_rule("module-move"):
+        if entry.applies and not entry.applies_to(root_versions(root)):
+            continue
+        if forced_only and not entry.applies:
+            continue
+        for old, new in entry.data.get("moves", {}).items():
+            if (rest == old or rest.startswith(old + ".")) and (best is None or len(old) > best[0]):
+                tail = rest[len(old) :]
+                best = (len(old), f"{root}.{new}{tail}" if new else f"{root}{tail}", entry.id)
+    if best is None and path.startswith(PRIVATE_PREFIX):
+        return (
+            f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"
+        ), "private-tf-python-keras"
+    return (best[1], best[2]) if best else None
+
+
+def renamed(name: str) -> tuple[str, str] | None:
+    """``(new name, entry id)`` when a name-rename entry renames ``name``."""
+    for entry in entries_with_rule("name-rename"):
+        new = entry.data.get("renames", {}).get(name)
+        if new:
+            return new, entry.id
+    return None
+
+
+def rename_reason(entry_id: str, name: str) -> str:
+    """The catalogue's ``why`` for a renamed name."""
+    for entry in entries_with_rule("name-rename"):
+        if entry.id == entry_id:
+            return entry.data.get("why", {}).get(name, "it was renamed.")
+    return "it was renamed."
+
+
+def module_path(value: Any) -> str | None:
+    """The public dotted path of a module bound in the user's namespace (Keras families only)."""
+    tf = sys.modules.get("tensorflow")
+    if tf is not None and value is tf.__dict__.get("keras"):
+        return "tensorflow.keras"
+    if isinstance(value, types.ModuleType):
+        name = getattr(value, "__name__", "")
+        if isinstance(name, str) and name.split(".")[0] in live.KERAS_TOPS:
+            if ".src" in name or "._tf_keras" in name or ".api." in name:
+                return None
+            return name
+    return None
+
+
+def same_keras(a: str, b: str) -> bool:
+    """Do two namespace roots serve the same Keras package here (same ``Model`` class)?"""
+    first, second = live.resolve_path(f"{a}.Model"), live.resolve_path(f"{b}.Model")
+    return first[0] == second[0] == live.OK and first[1] is second[1]
+
+
+def is_model_class(obj: Any) -> bool:
+    if not isinstance(obj, type):
+        return False
+    try:
+        return any(c.__name__ in ("Model", "Functional") for c in obj.__mro__)
+    except Exception:
+        return False
+
+
+def accepts(get: Any, name: str) -> bool:
+    """Does ``get(name)`` (a Keras ``optimizers.get`` / ``losses.get``) accept ``name``?"""
+    try:
+        get(name)
+        return True
+    except Exception:
+        return False
+
+
+def is_namespace(obj: Any) -> bool:
+    return isinstance(obj, types.ModuleType) or type(obj).__name__ == "KerasLazyLoader"

@@ -1,0 +1,122 @@
+"""The rule registry: every diagnosis is a rule, one function from a cell context to problems.
+
+A rule module registers its rules with ``@rule(id, when=..., family=...)``::
+
+    @rule("history-acc-key", when=(STATIC,), family="model-methods")
+    def history_acc_key(ctx: CellContext) -> Iterable[Problem]:
+        ...
+
+``when`` says at which moments it runs: ``STATIC`` (from the source and the live API, before or
+without running: ``--lint``, and before a diagnosis), ``ERROR`` (after the cell raised: the
+exception is ``ctx.exc``), ``AFTER_RUN`` (after a successful run: the namespace holds what the cell
+made). Rules run in the order of ``RULE_MODULES`` and, within a module, of their definitions; a
+rule may read what earlier static rules left in the context. A failing rule is skipped and noted
+in ``ctx`` (``failures``): one rule's bug never hides the others' findings.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, MOMENTS, STATIC
+
+if TYPE_CHECKING:
+    from kerasmagic.diagnosis.context import CellContext
+    from kerasmagic.diagnosis.problem import Problem
+
+__all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "rule"]
+
+# In running order. Static lint rules first (imports bind names the later rules use).
+RULE_MODULES = (
+    "kerasmagic.diagnosis.rules.imports",
+    "kerasmagic.diagnosis.rules.attributes",
+    "kerasmagic.diagnosis.rules.methods",
+    "kerasmagic.diagnosis.rules.calls",
+    "kerasmagic.diagnosis.rules.history",
+    "kerasmagic.diagnosis.rules.error_names",
+    "kerasmagic.diagnosis.rules.error_saving",
+    "kerasmagic.diagnosis.rules.error_data",
+    "kerasmagic.diagnosis.rules.error_mixed",
+    "kerasmagic.diagnosis.rules.error_calls",
+    "kerasmagic.diagnosis.rules.explain",
+    "kerasmagic.diagnosis.rules.trap_optimizers",
+    "kerasmagic.diagnosis.rules.trap_environment",
+    "kerasmagic.diagnosis.rules.trap_imports",
+    "kerasmagic.diagnosis.rules.trap_files",
+)
+
+RuleFunction = Callable[["CellContext"], Iterable["Problem"]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered rule: its id (the catalogue entry it reports, or a generic id), the moments
+    it runs at, its family, and the function."""
+
+    id: str
+    when: tuple[str, ...]
+    family: str
+    function: RuleFunction
+    module: str
+
+
+_REGISTRY: list[Rule] = []
+_loaded = False
+
+
+def rule(rule_id: str, *, when: tuple[str, ...], family: str = "") -> Callable:
+    """Register the decorated function as a rule."""
+    unknown = set(when) - set(MOMENTS)
+    if unknown:
+        raise ValueError(f"rule {rule_id}: unknown moment(s) {sorted(unknown)}")
+
+    def register(function: RuleFunction) -> RuleFunction:
+        if any(r.function is function for r in _REGISTRY):
+            return function
+        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, function.__module__))
+        return function
+
+    return register
+
+
+def registry() -> list[Rule]:
+    """Every rule, in running order (importing the rule modules on first use)."""
+    global _loaded
+    if not _loaded:
+        for name in RULE_MODULES:
+            importlib.import_module(name)
+        _loaded = True
+    order = {name: i for i, name in enumerate(RULE_MODULES)}
+    return sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
+
+
+def problems_for(ctx: CellContext, when: str) -> list[Problem]:
+    """Run every rule registered for moment ``when`` on ``ctx``; their problems, in order."""
+    out: list[Problem] = []
+    for r in registry():
+        if when not in r.when:
+            continue
+        try:
+            found = list(r.function(ctx) or ())
+        except RecursionError:
+            if when == STATIC:
+                break  # a deeply nested cell: later static rules would recurse as well
+            continue
+        except Exception as exc:  # one rule's failure must not hide the others
+            ctx.failures.append(f"rule {r.id}: {type(exc).__name__}: {exc}")
+            continue
+        out.extend(found)
+        if when == STATIC:
+            ctx.problems.extend(found)
+    return out
+
+
+def ids(when: str | None = None) -> list[str]:
+    """The ids of the registered rules (of one moment)."""
+    return [r.id for r in registry() if when is None or when in r.when]
+
+
+__all__ += ["ERROR", "ids"]

@@ -1,0 +1,179 @@
+"""Static rules on attribute chains of Keras modules (``keras.layers.merge.Concatenate``) that do
+not exist in the live API, and the uses of names an import fix renamed."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras_paths import (
+    is_namespace,
+    moved_module,
+    renamed,
+    root_of,
+)
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+
+@rule("missing-attribute", when=(STATIC,), family="imports")
+def attribute_chains(ctx: CellContext) -> list[Problem]:
+    """`keras.a.b` chains whose target lives elsewhere in the live API."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _attribute_chains(ctx)
+    return ctx.problems[start:]
+
+
+@rule("renamed-usage", when=(STATIC,), family="imports")
+def renamed_usages(ctx: CellContext) -> list[Problem]:
+    """Uses of a name that an import fix renamed (`adam` → `Adam`)."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _renamed_usages(ctx)
+    return ctx.problems[start:]
+
+
+def _chains(ctx: CellContext) -> list[tuple[ast.Attribute, list[str]]]:
+    inner = {id(n.value) for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Attribute)}
+    chains = []
+    for node in ast.walk(ctx.cell.tree):
+        if not isinstance(node, ast.Attribute) or id(node) in inner:
+            continue
+        parts: list[str] = []
+        cur: ast.AST = node
+        while isinstance(cur, ast.Attribute):
+            parts.append(cur.attr)
+            cur = cur.value
+        if isinstance(cur, ast.Name):
+            parts.append(cur.id)
+            chains.append((node, list(reversed(parts))))
+    return chains
+
+
+def _attribute_chains(ctx: CellContext) -> None:
+    for node, parts in _chains(ctx):
+        base = parts[0]
+        bound = ctx.scope.bindings.get(base)
+        if bound is None or bound.split(".")[0] not in live.KERAS_TOPS:
+            continue
+        if bound.split(".")[0] not in sys.modules:
+            continue
+        status, obj = live.resolve_path(bound)
+        if status != live.OK:
+            continue
+        path = bound
+        for i, attr in enumerate(parts[1:], start=1):
+            if not (live.is_keras_object(obj) and is_namespace(obj)):
+                break
+            if live.has_attr(obj, path, attr) and not moved_module(
+                f"{path}.{attr}", forced_only=True
+            ):
+                obj = getattr(obj, attr, None) or live.resolve_path(f"{path}.{attr}")[1]
+                path = f"{path}.{attr}"
+                continue
+            _fix_chain(ctx, node, parts, i, path)
+            break
+
+
+def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, path: str) -> None:
+    """``parts[i]`` is missing on the live ``path``: find where the chain's target lives."""
+    bound = ctx.scope.bindings[parts[0]]
+    full = ".".join([bound, *parts[1:]])
+    last = parts[-1]
+    new_path: str | None = None
+    entry_id = "moved-name"
+    moved = moved_module(".".join([bound, *parts[1:-1]])) if len(parts) > 2 else None
+    if moved and live.resolve_path(f"{moved[0]}.{last}")[0] == live.OK:
+        new_path, entry_id = f"{moved[0]}.{last}", moved[1]
+    if new_path is None:
+        rename = renamed(last)
+        if rename and i == len(parts) - 1:
+            candidate = f"{path}.{rename[0]}"
+            if live.resolve_path(candidate)[0] == live.OK:
+                new_path, entry_id = candidate, rename[1]
+    in_keras = root_of(".".join([bound, *parts[1:i]])) is not None
+    if new_path is None and in_keras:
+        for symbol in api_index.find_public_symbol(
+            last, roots=ctx.scope.preferred_roots(bound), near=full
+        ):
+            if live.resolve_path(symbol.path)[0] == live.OK:
+                new_path = symbol.path
+                break
+    if new_path is None and i == len(parts) - 1:
+        status, obj = live.resolve_path(path)
+        if status == live.OK:
+            names = api_index.module_public_names(path) or {}
+            for close in api_index.fuzzy_names(last, module=path) if names else []:
+                if live.has_attr(obj, path, close):
+                    new_path, entry_id = f"{path}.{close}", "name-typo"
+                    break
+    if new_path is None:
+        return
+    expr = ctx.scope.expr_for(new_path, prefer=parts[0])
+    extra: list[Edit] = []
+    if expr is None:  # nothing in the cell reaches it: import the name itself
+        module, _, name = new_path.rpartition(".")
+        if name in ctx.scope.user_bound or ctx.scope.bindings.get(name, new_path) != new_path:
+            return
+        at = insertion_line(ctx.cell)
+        extra.append(Edit(at, 0, at, 0, f"from {module} import {name}\n"))
+        expr = name
+    edit = node_edit(ctx.cell, node, expr)
+    if edit is None:
+        return
+    old = ".".join(parts)
+    if entry_id in ("moved-name", "name-typo"):
+        problem = Problem(
+            id=entry_id,
+            line=node.lineno,
+            title=f"`{old}` does not exist here; it is `{expr}`",
+            cause=f"`{full}` is not in the installed API; the live public API has `{new_path}`.",
+            fix=f"Use `{expr}`.",
+            edits=[edit],
+            names=[parts[i], last, full],
+        )
+    elif entry_id == "renamed-name":
+        why = next((e.data.get("why", {}) for e in entries_with_rule("name-rename")), {})
+        problem = from_entry(
+            entry_id,
+            node.lineno,
+            [edit],
+            [parts[i], last],
+            old=last,
+            new=new_path.rsplit(".", 1)[1],
+            why=why.get(last, "it was renamed."),
+        )
+    else:
+        problem = from_entry(entry_id, node.lineno, [edit], [parts[i], last], old=old, new=expr)
+    problem.edits.extend(extra)
+    ctx.problems.append(problem)
+    ctx.new_paths[id(node)] = new_path
+
+
+def _renamed_usages(ctx: CellContext) -> None:
+    """Names renamed by an import fix (``adam`` → ``Adam``): rename their uses too."""
+    if not ctx.renamed_names:
+        return
+    edits = []
+    for node in ast.walk(ctx.cell.tree):
+        if isinstance(node, ast.Name) and node.id in ctx.renamed_names:
+            edit = node_edit(ctx.cell, node, ctx.renamed_names[node.id])
+            if edit is not None:
+                edits.append(edit)
+    if edits:
+        for problem in ctx.problems:
+            if any(n in ctx.renamed_names for n in problem.names):
+                problem.edits.extend(edits)
+                break

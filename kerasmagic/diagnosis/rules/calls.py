@@ -1,0 +1,244 @@
+"""Static rules on calls: keywords the live signature rejects (``lr``, ``decay``, Keras 1 names),
+and optimizer/loss strings the live ``get`` does not accept."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras_paths import (
+    accepts,
+    is_model_class,
+    root_of,
+)
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+    quoted_like,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+
+IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
+
+
+@rule("rejected-keyword", when=(STATIC,), family="optimizer-arguments")
+def calls(ctx: CellContext) -> list[Problem]:
+    """Keywords of Keras calls that the live signature rejects, renamed or removed."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _calls(ctx)
+    return ctx.problems[start:]
+
+
+def _calls(ctx: CellContext) -> None:
+    for call in ast.walk(ctx.cell.tree):
+        if not isinstance(call, ast.Call) or not call.keywords:
+            continue
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "compile":
+            _identifier_strings(ctx, call)
+        callee = ctx.scope.callee(call.func)
+        if callee is None:
+            _model_method_keywords(ctx, call)
+            continue
+        if not live.is_keras_object(callee[0]):
+            continue
+        obj, path = callee
+        params = live.parameters(obj)
+        if params is None:
+            continue
+        accepted, _var_kw = params
+        optimizer = live.is_optimizer_class(obj)
+        given = {kw.arg for kw in call.keywords if kw.arg}
+        removable = {
+            k for e in entries_with_rule("keyword-remove") for k in e.data.get("keywords", [])
+        }
+        # removals first: a decay schedule rewrites the learning-rate keyword itself
+        for kw in sorted(call.keywords, key=lambda k: k.arg not in removable):
+            if not kw.arg or kw.arg in accepted:
+                continue
+            _keyword_problem(ctx, call, kw, obj, path, accepted, given, optimizer)
+
+
+def _model_method_keywords(ctx: CellContext, call: ast.Call) -> None:
+    """``model.fit(nb_epoch=…)`` on an object the cell builds: renamed keywords of the live
+    ``Model`` method, when no Keras here accepts the old one."""
+    func = call.func
+    if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
+        return
+    if not any(p.split(".")[0] in live.KERAS_TOPS for p in ctx.scope.bindings.values()):
+        return
+    models = ctx.scope.model_classes()
+    methods = [getattr(m, func.attr, None) for m in models]
+    if not methods or not all(callable(m) for m in methods):
+        return
+    signatures = [live.parameters(m) for m in methods]
+    if any(sig is None or sig[1] for sig in signatures):
+        return
+    accepted = set.intersection(*(sig[0] for sig in signatures if sig))
+    rejected = set.union(*(sig[0] for sig in signatures if sig))
+    given = {kw.arg for kw in call.keywords if kw.arg}
+    for kw in call.keywords:
+        if not kw.arg or kw.arg in rejected:
+            continue
+        new = keyword_rename(kw.arg, accepted)
+        if new is None:
+            continue
+        _keyword_problem(ctx, call, kw, methods[0], f"Model.{func.attr}", accepted, given, False)
+
+
+def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, optimizer) -> None:
+    name = path.rsplit(".", 1)[-1]
+    for entry in entries_with_rule("keyword-rename"):
+        new = entry.data.get("renames", {}).get(kw.arg)
+        kind = entry.data.get("callables")
+        if not new:
+            continue
+        if kind == "model":  # Model(**kwargs) hides its arguments from the signature
+            if not is_model_class(obj) or kw.arg in accepted:
+                continue
+        elif new not in accepted:
+            continue
+        if kind == "optimizer" and not optimizer:
+            continue
+        values = entry.data.get("values", {}).get(kw.arg)
+        edits: list[Edit | None] = []
+        certain = True
+        if new in given:
+            edits.append(delete_keyword_edit(ctx.cell, call, kw))
+        else:
+            edits.append(rename_keyword_edit(ctx.cell, kw, new))
+            if values:  # the old spelling's values changed too ('th' -> 'channels_first')
+                value = kw.value
+                if isinstance(value, ast.Constant) and value.value in values:
+                    text = quoted_like(node_text(ctx.cell, value), values[value.value])
+                    edits.append(node_edit(ctx.cell, value, text))
+                elif not (isinstance(value, ast.Constant) and value.value in values.values()):
+                    certain = False  # a value we cannot translate
+        if any(e is None for e in edits):
+            return
+        problem = from_entry(
+            entry.id,
+            kw.lineno,
+            [e for e in edits if e is not None],
+            [kw.arg, name],
+            old=kw.arg,
+            new=new,
+            callable=f"`{name}`",
+        )
+        problem.certain = certain
+        ctx.problems.append(problem)
+        return
+    for entry in entries_with_rule("keyword-remove"):
+        if kw.arg not in entry.data.get("keywords", []):
+            continue
+        if entry.data.get("callables") == "optimizer" and not optimizer:
+            continue
+        edits = _decay_edits(ctx, call, kw, path, entry)
+        if edits:
+            ctx.problems.append(from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg))
+        return
+
+
+def _decay_edits(
+    ctx: CellContext, call: ast.Call, kw: ast.keyword, path: str, entry: Entry
+) -> list[Edit]:
+    """``decay=d`` → ``learning_rate=<root>.optimizers.schedules.InverseTimeDecay(lr, 1, d)``
+    when the cell can name the schedule; else drop ``decay`` (it is ignored or rejected)."""
+    root = root_of(path)
+    schedule = entry.data.get("schedule")
+    expr = None
+    if root and schedule and live.resolve_path(f"{root}.{schedule}")[0] == live.OK:
+        expr = ctx.scope.expr_for(f"{root}.{schedule}")
+    lr_kw = next((k for k in call.keywords if k.arg in ("learning_rate", "lr")), None)
+    decay_text = node_text(ctx.cell, kw.value)
+    removal = delete_keyword_edit(ctx.cell, call, kw)
+    if removal is None:
+        return []
+    if expr is None or decay_text is None:
+        return [removal]
+    if lr_kw is not None:
+        lr_text = node_text(ctx.cell, lr_kw.value)
+        lr_edit = node_edit(ctx.cell, lr_kw, "")
+        if lr_text is None or lr_edit is None:
+            return [removal]
+        new = f"learning_rate={expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
+        return [
+            Edit(lr_edit.line, lr_edit.col, lr_edit.end_line, lr_edit.end_col, new),
+            removal,
+        ]
+    if call.args:
+        first = call.args[0]
+        lr_text = node_text(ctx.cell, first)
+        e = node_edit(ctx.cell, first, "")
+        if lr_text is None or e is None:
+            return [removal]
+        new = f"{expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
+        return [Edit(e.line, e.col, e.end_line, e.end_col, new), removal]
+    kw_edit = node_edit(ctx.cell, kw, "")
+    if kw_edit is None:
+        return [removal]
+    status, cls = live.resolve_path(path)
+    default = None
+    params = live.parameters(cls) if status == live.OK else None
+    try:
+        import inspect
+
+        default = inspect.signature(cls).parameters["learning_rate"].default
+    except Exception:
+        default = None
+    if not isinstance(default, (int, float)) or params is None:
+        return [removal]
+    new = f"learning_rate={expr}({default!r}, decay_steps=1, decay_rate={decay_text})"
+    return [Edit(kw_edit.line, kw_edit.col, kw_edit.end_line, kw_edit.end_col, new)]
+
+
+IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
+
+
+def _identifier_strings(ctx: CellContext, call: ast.Call) -> None:
+    """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
+    rejects, replaced by the closest name it accepts."""
+    for kw in call.keywords:
+        module_name = IDENTIFIER_MODULES.get(kw.arg or "")
+        value = kw.value
+        if module_name is None:
+            continue
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        for root in ctx.scope.cell_roots():
+            status, module = live.resolve_path(f"{root}.{module_name}")
+            if status != live.OK or not hasattr(module, "get"):
+                continue
+            if accepts(module.get, value.value):
+                break
+            public = api_index.module_public_names(f"{root}.{module_name}")
+            names = {n.lower() for n, kind in public.items() if kind == "class"}
+            names |= {n for n, kind in public.items() if kind == "function" and n.islower()}
+            names.discard("get")
+            for close in api_index.closest(value.value.lower(), sorted(names), n=3):
+                if not accepts(module.get, close):
+                    continue
+                edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), close))
+                if edit is not None:
+                    ctx.problems.append(
+                        from_entry(
+                            "optimizer-string-typo",
+                            value.lineno,
+                            [edit],
+                            [value.value],
+                            old=value.value,
+                            new=close,
+                            what=kw.arg or "",
+                            module=module_name,
+                        )
+                    )
+                break
+            break

@@ -1,0 +1,212 @@
+"""Error rules that need the error's own words: a misspelt keyword, ``predict_classes``,
+``set_image_dim_ordering``, a class passed where ``compile`` wants an instance."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import rename_keyword_edit
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    node_edit,
+    node_text,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+KEYWORD_MESSAGES = (
+    r"Keyword argument not understood:'?,?\s*'?(\w+)",
+    r"unexpected keyword argument '(\w+)'",
+    r"Unrecognized keyword arguments[^:]*:\s*\[?\{?'(\w+)'",
+    r"Invalid keyword argument\(s\)[^:]*:\s*\{?'(\w+)'",
+)
+
+
+@rule("keyword-typo", when=(ERROR,), family="keyword-arguments")
+def keyword_typo(ctx: CellContext) -> list[Problem]:
+    """``Dense(10, activaton='relu')``: the keyword the error names, closest to one the live
+    callable accepts (its own and its base classes' explicit parameters)."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if error_type not in ("TypeError", "ValueError") or cell.tree is None:
+        return []
+    wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
+    if not wrong:
+        return []
+    for call in ast.walk(cell.tree):
+        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
+            continue
+        kw = next((k for k in call.keywords if k.arg == wrong), None)
+        if kw is None:
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not live.is_keras_object(callee[0]):
+            continue
+        accepted: set[str] = set()
+        for klass in getattr(callee[0], "__mro__", [callee[0]]):
+            params = live.parameters(klass.__init__ if isinstance(klass, type) else klass)
+            if params:
+                accepted |= params[0]
+        accepted -= {"self", "args", "kwargs"}
+        close = api_index.closest(wrong, sorted(accepted), n=1, cutoff=0.75)
+        given = {k.arg for k in call.keywords}
+        if not close or close[0] in given:
+            return []
+        edit = rename_keyword_edit(cell, kw, close[0])
+        if edit is None:
+            return []
+        name = callee[1].rsplit(".", 1)[-1]
+        return [
+            Problem(
+                id="keyword-typo",
+                line=kw.lineno,
+                title=f"`{name}` has no argument `{wrong}`; did you mean `{close[0]}`?",
+                cause=f"The live signature of `{callee[1]}` (and its base classes) accepts "
+                f"`{close[0]}`, not `{wrong}`.",
+                fix=f"Spell it `{close[0]}`.",
+                edits=[edit],
+                names=[wrong],
+            )
+        ]
+    return []
+
+
+@rule("predict-classes-removed", when=(ERROR,), family="model-methods")
+def predict_classes(ctx: CellContext) -> list[Problem]:
+    """``model.predict_classes(x)`` on a live model of the namespace: the replacement its output
+    layer calls for (softmax → argmax, one sigmoid unit → threshold 0.5)."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if error_type != "AttributeError" or cell.tree is None or not namespace:
+        return []
+    if not re.search(r"has no attribute '(predict_classes|predict_proba)'", message):
+        return []
+    edits: list[Edit] = []
+    for call in ast.walk(cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not isinstance(func, ast.Attribute) or func.attr not in (
+            "predict_classes",
+            "predict_proba",
+        ):
+            continue
+        if not isinstance(func.value, ast.Name):
+            return []
+        model = namespace.get(func.value.id)
+        if model is None or not live.is_keras_object(type(model)) or not hasattr(model, "predict"):
+            return []
+        args = ", ".join(filter(None, (node_text(cell, a) for a in [*call.args, *call.keywords])))
+        predict = f"{func.value.id}.predict({args})"
+        if func.attr == "predict_proba":
+            text = predict
+        else:
+            try:
+                last = model.layers[-1]
+                activation = getattr(getattr(last, "activation", None), "__name__", "")
+                units = int(model.outputs[0].shape[-1])
+            except Exception:
+                return []
+            if activation == "softmax" or (units > 1 and activation != "sigmoid"):
+                text = f"{predict}.argmax(axis=-1)"
+            elif activation == "sigmoid" and units == 1:
+                text = f'({predict} > 0.5).astype("int32")'
+            else:
+                return []
+        edit = node_edit(cell, call, text)
+        if edit is None:
+            return []
+        edits.append(edit)
+    if not edits:
+        return []
+    return [from_entry("predict-classes-removed", line or 1, edits, ["predict_classes"])]
+
+
+DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
+
+
+@rule("image-dim-ordering-removed", when=(ERROR,), family="removed-apis")
+def dim_ordering(ctx: CellContext) -> list[Problem]:
+    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')`` when
+    the backend module the call uses has ``set_image_data_format`` here."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if error_type != "AttributeError" or "set_image_dim_ordering" not in message:
+        return []
+    if cell.tree is None:
+        return []
+    edits: list[Edit] = []
+    for call in ast.walk(cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not isinstance(func, ast.Attribute) or func.attr != "set_image_dim_ordering":
+            continue
+        arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+        if not (isinstance(arg, ast.Constant) and arg.value in DIM_ORDERING):
+            return []
+        target = ast.Attribute(value=func.value, attr="set_image_data_format", ctx=ast.Load())
+        if ctx.scope.callee(target) is None:
+            return []
+        value = node_text(cell, func.value)
+        edit = node_edit(cell, call, f"{value}.set_image_data_format({DIM_ORDERING[arg.value]!r})")
+        if value is None or edit is None:
+            return []
+        edits.append(edit)
+    if not edits:
+        return []
+    return [from_entry("image-dim-ordering-removed", line or 1, edits, ["set_image_dim_ordering"])]
+
+
+@rule("identifier-class-not-instance", when=(ERROR,), family="optimizer-identifiers")
+def class_not_instance(ctx: CellContext) -> list[Problem]:
+    """``compile(optimizer=Adam)``: the class where an instance belongs. Called with no
+    arguments when the live class needs none."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    entry = next((e for e in entries_with_rule("instantiate-class")), None)
+    if entry is None or cell.tree is None or error_type != "ValueError":
+        return []
+    match = re.search(entry.match.get("message", "$^"), message)
+    if not match:
+        return []
+    keyword = entry.data.get("keywords", {}).get(match.group(1))
+    if not keyword:
+        return []
+    edits: list[Edit] = []
+    names: list[str] = []
+    for call in ast.walk(cell.tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "compile"):
+            continue
+        value = next((k.value for k in call.keywords if k.arg == keyword), None)
+        if value is None and keyword == "optimizer" and call.args:
+            value = call.args[0]
+        if not isinstance(value, (ast.Name, ast.Attribute)):
+            continue
+        found = ctx.scope.callee(value)
+        obj = found[0] if found else None
+        if obj is None and isinstance(value, ast.Name) and namespace:
+            obj = namespace.get(value.id)
+        if not isinstance(obj, type) or not live.is_keras_object(obj):
+            continue
+        if not _needs_no_arguments(obj):
+            continue
+        text = node_text(cell, value)
+        edit = node_edit(cell, value, f"{text}()") if text else None
+        if edit is not None:
+            edits.append(edit)
+            names.append(text)
+    if not edits:
+        return []
+    return [from_entry(entry.id, line or 1, edits, names, name=names[0], what=keyword)]
+
+
+def _needs_no_arguments(klass: type) -> bool:
+    """Can ``klass()`` be called without arguments (every parameter has a default)?"""
+    import inspect
+
+    try:
+        signature = inspect.signature(klass)
+    except (TypeError, ValueError):
+        return False
+    return all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in signature.parameters.values()
+    )

@@ -1,0 +1,60 @@
+"""Error rules on model data and wrappers: Python lists where Keras 3 wants arrays, the removed
+scikit-learn wrappers."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    node_edit,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
+
+
+@rule("python-list-inputs", when=(ERROR,), family="model-methods")
+def array_inputs(ctx: CellContext) -> list[Problem]:
+    """Keras 3 refuses Python lists of numbers as model data: wrap them in ``np.asarray``."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    from kerasmagic.diagnosis.array_inputs import array_edits
+
+    for entry in entries_with_rule("array-inputs"):
+        if error_type != "ValueError" or not re.search(entry.match.get("message", "$^"), message):
+            continue
+        edits, lines = array_edits(cell, namespace)
+        if line is not None and line not in lines:
+            edits = []  # the failing call's data is not a provable list: explain only
+        keras = live.versions().get("keras", "3")
+        return [
+            from_entry(entry.id, line or (lines[0] if lines else 1), edits, ["x", "y"], keras=keras)
+        ]
+    return []
+
+
+@rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers")
+def scikeras(ctx: CellContext) -> list[Problem]:
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if "scikit_learn" not in cell.source or cell.tree is None:
+        return []
+    entry = find_entry("scikit-learn-wrappers")
+    module = entry.data.get("replacement_module", "scikeras.wrappers")
+    installed = live.top_exists(module.split(".")[0])
+    edits: list[Edit] = []
+    for node in ast.walk(cell.tree):
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and "wrappers.scikit_learn" in node.module
+        ):
+            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
+            edit = node_edit(cell, node, f"from {module} import {names}")
+            if edit is not None:
+                edits.append(edit)
+    problem = from_entry(entry.id, line or 1, edits if installed else [], ["scikit_learn"])
+    problem.certain = installed and bool(edits) and "build_fn" not in cell.source
+    return [problem]

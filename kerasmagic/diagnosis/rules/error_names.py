@@ -1,0 +1,41 @@
+"""Error rule: a ``NameError`` for a usual alias (``tf``, ``np``, ``K``) gets its import."""
+
+from __future__ import annotations
+
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+
+@rule("import-tf-alias", when=(ERROR,), family="imports")
+def name_error_alias(ctx: CellContext) -> list[Problem]:
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if error_type != "NameError":
+        return []
+    match = re.search(r"name '([A-Za-z_]\w*)' is not defined", message)
+    if not match:
+        return []
+    alias = match.group(1)
+    for entry in entries_with_rule("module-alias"):
+        target = entry.data.get("aliases", {}).get(alias)
+        if not target or not live.top_exists(target.split(".")[0]):
+            continue
+        at = insertion_line(cell)
+        if "." in target:
+            parent, _, last = target.rpartition(".")
+            statement = f"from {parent} import {last} as {alias}\n" if alias != last else ""
+            if alias == "plt":
+                statement = f"import {target} as {alias}\n"
+        else:
+            statement = f"import {target} as {alias}\n"
+        edit = Edit(at, 0, at, 0, statement)
+        return [from_entry(entry.id, line or at, [edit], [alias], alias=alias, module=target)]
+    return []

@@ -1,0 +1,135 @@
+"""Error rules that explain without rewriting: catalogue entries whose exception, message,
+source pattern and version range fit the error (NumPy 2 ABI, protobuf, SciKeras, Keras 3 over an
+old TensorFlow …), and a package that is not installed at all."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import Entry, fill, find_entry, load_catalogue
+
+# environment entries (environment.toml) whose match is specific enough to explain a cell's error
+ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing", "legacy-keras-missing")
+
+
+@rule("catalogue-explanation", when=(ERROR,), family="explanations")
+def catalogue_explanations(ctx: CellContext) -> list[Problem]:
+    """Explanation entries (no rewrite rule) whose match and version range fit this error."""
+    exc, message, source = ctx.exc, ctx.message, ctx.source
+    versions = ctx.versions
+    names = {c.__name__ for c in type(exc).__mro__} if isinstance(exc, BaseException) else set()
+    out: list[Problem] = []
+    for entry in load_catalogue():
+        if entry.kind != "error" or entry.id == "package-not-installed":
+            continue
+        if entry.file != "errors.toml" and entry.id not in ENVIRONMENT_ERRORS:
+            continue  # %keras_env's entries need its probes; only these explain an exception
+        if entry.data.get("rule") and entry.data.get("rule") not in ("none",):
+            continue
+        if not entry.match:
+            continue
+        wanted = entry.match.get("exception")
+        if wanted:
+            wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
+            if not names.intersection(wanted_list):
+                continue
+        keras_cell = entry.id == "keras3-over-old-tf" and re.search(r"\b(keras|tf)\b", source)
+        # only the cell, not the message, ties it to Keras: true here, but maybe not the cause
+        secondary = bool(keras_cell) and not re.search(entry.match.get("message", "$^"), message)
+        try:
+            if (
+                entry.match.get("message")
+                and not re.search(entry.match["message"], message)
+                and not keras_cell
+            ):
+                continue
+            if entry.match.get("source") and not re.search(entry.match["source"], source, re.M):
+                continue
+        except re.error:
+            continue
+        if entry.applies and not entry.applies_to(versions):
+            continue
+        if entry.match.get("missing") == "backend" and getattr(exc, "name", None) != _backend():
+            continue  # a missing package that is not the configured backend
+        if not _env_matches(entry.match.get("env", {})):
+            continue
+        out.append(_explanation(entry, ctx, confidence=0.35 if secondary else 0.5))
+    return out
+
+
+def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Problem:
+    versions = ctx.versions
+    values: dict[str, object] = dict(versions)
+    values.setdefault("keras", versions.get("keras", "?"))
+    values["tensorflow_minor"] = ".".join(versions.get("tensorflow", "?").split(".")[:2])
+    values["tf_requires"] = "Keras 2"
+    attr = re.search(r"has no attribute '(\w+)'|import name '(\w+)'", ctx.message)
+    values["name"] = next((g for g in attr.groups() if g), "?") if attr else "?"
+    values["legacy_env"] = os.environ.get("TF_USE_LEGACY_KERAS", "")
+    values["backend"] = _backend()
+    values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"
+    return Problem(
+        id=entry.id,
+        line=ctx.line or 1,
+        title=fill(entry.title, values),
+        cause=fill(entry.cause, values),
+        fix=fill(entry.fix, values),
+        fix_code=entry.fix_code,
+        references=[entry.source],
+        certain=False,
+        confidence=confidence,
+        restart_needed="restart" in entry.fix.lower(),
+        explanation=True,
+    )
+
+
+@rule("package-not-installed", when=(ERROR,), family="imports")
+def package_not_installed(ctx: CellContext) -> list[Problem]:
+    """``No module named 'x'`` for a top-level package that is not installed: install it into
+    THIS kernel. Shown only when nothing else explains the error (``to_findings.ONLY_ALONE``)."""
+    entry = find_entry("package-not-installed")
+    if entry is None or ctx.error_type != "ModuleNotFoundError":
+        return []
+    name = getattr(ctx.exc, "name", None)
+    if not isinstance(name, str) or not name:
+        return []
+    top = name.split(".")[0]
+    if top in sys.modules or live.top_exists(top):
+        return []
+    distribution = entry.data.get("distributions", {}).get(top, top.replace("_", "-"))
+    values = {"module": top, "distribution": distribution, "python": sys.executable}
+    return [
+        Problem(
+            id=entry.id,
+            line=ctx.line or 1,
+            title=fill(entry.title, values),
+            cause=fill(entry.cause, values),
+            fix=fill(entry.fix, values),
+            fix_code=f"%pip install {distribution}",
+            references=[entry.source],
+            certain=False,
+            confidence=0.4,
+            explanation=True,
+        )
+    ]
+
+
+def _env_matches(wanted: dict) -> bool:
+    """Every ``{VARIABLE: regex}`` of an entry's ``match.env`` holds in this process."""
+    return all(re.search(rx, os.environ.get(var, "")) for var, rx in wanted.items())
+
+
+def _backend() -> str:
+    """Keras 3's configured backend: the live one if Keras is imported, else the variable."""
+    keras = sys.modules.get("keras")
+    try:
+        live_backend = keras.config.backend() if keras is not None else None
+    except Exception:
+        live_backend = None
+    return live_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"

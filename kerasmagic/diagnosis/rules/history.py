@@ -1,0 +1,69 @@
+"""Static rule: ``history.history['acc']`` after ``compile(metrics=['accuracy'])``.
+
+Since Keras 2.3 the history key is the metric's name as written (``accuracy``, ``val_accuracy``),
+so the old ``acc`` key raises a KeyError after the whole training ran. Provable from the source.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like
+from kerasmagic.diagnosis.rules import rule
+
+OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+def compiled_metrics(tree: ast.AST) -> set[str]:
+    """The metric names given as string literals to ``compile(metrics=[...])``."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "compile":
+            for kw in node.keywords:
+                if kw.arg == "metrics" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                    names.update(
+                        e.value
+                        for e in kw.value.elts
+                        if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                    )
+    return names
+
+
+@rule("history-acc-key", when=(STATIC,), family="model-methods")
+def history_acc_key(ctx: CellContext) -> list[Problem]:
+    """Every ``….history['acc' | 'val_acc']`` of a cell compiled with ``metrics=['accuracy']``
+    (and not ``'acc'``, whose key is still ``acc``), where a Keras is installed."""
+    tree = ctx.cell.tree
+    if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
+        return []
+    metrics = compiled_metrics(tree)
+    if "accuracy" not in metrics or "acc" in metrics:
+        return []
+    out = []
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "history"
+            and isinstance(node.slice, ast.Constant)
+            and node.slice.value in OLD_KEYS
+        ):
+            continue
+        old = node.slice.value
+        text = quoted_like(node_text(ctx.cell, node.slice), OLD_KEYS[old])
+        edit = node_edit(ctx.cell, node.slice, text)
+        if edit is not None:
+            out.append(
+                from_entry(
+                    "history-acc-key",
+                    node.lineno,
+                    [edit],
+                    [old],
+                    ctx.shown_versions,
+                    old=old,
+                    new=OLD_KEYS[old],
+                )
+            )
+    return out

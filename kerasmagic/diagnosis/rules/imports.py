@@ -1,0 +1,346 @@
+"""Static rules on import statements: modules and names that cannot resolve here, moved or
+renamed in the live API, usual aliases written as modules, packages not installed at all."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras_paths import (
+    moved_module,
+    renamed,
+)
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    node_edit,
+    node_text,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
+
+
+@rule("unresolvable-import", when=(STATIC,), family="imports")
+def imports(ctx: CellContext) -> list[Problem]:
+    """Imports that cannot resolve here, rewritten to where the live API has them."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _imports(ctx)
+    return ctx.problems[start:]
+
+
+def _imports(ctx: CellContext) -> None:
+    for node in ast.walk(ctx.cell.tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            _import_from(ctx, node)
+        elif isinstance(node, ast.Import):
+            _import(ctx, node)
+
+
+def _import(ctx: CellContext, node: ast.Import) -> None:
+    parts: list[str] = []
+    changed: list[tuple[str, str]] = []
+    for alias in node.names:
+        text = alias.name + (f" as {alias.asname}" if alias.asname else "")
+        if _not_installed(ctx, node, alias.name):
+            parts.append(text)
+            continue
+        status, _ = live.module_status(alias.name)
+        private = alias.name.startswith("tensorflow.python.keras")
+        if status == live.MISSING or private:
+            target = _module_alias(ctx, alias.name)
+            if target is None:
+                moved = moved_module(alias.name)
+                if moved and live.module_status(moved[0])[0] == live.OK:
+                    target = moved[0]
+            if target is None and _module_alias(ctx, alias.name, installed=False):
+                wanted = _module_alias(ctx, alias.name, installed=False) or ""
+                problem = from_entry(
+                    "import-tf-alias",
+                    node.lineno,
+                    [],
+                    [alias.name],
+                    alias=alias.name,
+                    module=wanted,
+                )
+                problem.certain = False
+                problem.fix += f" `{wanted.split('.')[0]}` is not installed in this interpreter."
+                problem.fix_code = f"%pip install {wanted.split('.')[0]}"
+                ctx.problems.append(problem)
+            if target:
+                bind = alias.asname or alias.name
+                if "." in bind and not alias.asname:
+                    text = f"import {target}"
+                else:
+                    text = f"{target} as {bind}" if target != bind else target
+                changed.append((alias.name, target))
+                ctx.scope.bindings[bind.split(".")[0]] = target if "." not in bind else bind
+        parts.append(text)
+    if not changed:
+        return
+    new = "import " + ", ".join(p.removeprefix("import ") for p in parts)
+    edit = node_edit(ctx.cell, node, new)
+    if edit is None:
+        return
+    old, target = changed[0]
+    if _module_alias(ctx, old):
+        problem = from_entry(
+            "import-tf-alias", node.lineno, [edit], [old], alias=old, module=target
+        )
+    elif old.startswith("tensorflow.python.keras"):
+        problem = from_entry("private-tf-python-keras", node.lineno, [edit], [old])
+    else:
+        problem = from_entry("moved-module", node.lineno, [edit], [old], old=old, new=target)
+    ctx.problems.append(problem)
+
+
+def _module_alias(ctx: CellContext, name: str, *, installed: bool = True) -> str | None:
+    """The module a usual alias stands for (``tf`` → ``tensorflow``), if installed here."""
+    for entry in entries_with_rule("module-alias"):
+        target = entry.data.get("aliases", {}).get(name)
+        if target and (not installed or live.top_exists(target.split(".")[0])):
+            return target
+    return None
+
+
+def _not_installed(ctx: CellContext, node: ast.stmt, module: str) -> bool:
+    """A top-level package that is not installed at all: say so once, with ``%pip``."""
+    top = module.split(".")[0]
+    if not top or live.top_exists(top) or _module_alias(ctx, top, installed=False):
+        return False
+    if any(p.id == "package-not-installed" and top in p.names for p in ctx.problems):
+        return True
+    entry = find_entry("package-not-installed")
+    distribution = (entry.data.get("distributions", {}) if entry else {}).get(
+        top, top.replace("_", "-")
+    )
+    problem = from_entry(
+        "package-not-installed",
+        node.lineno,
+        [],
+        [top],
+        module=top,
+        distribution=distribution,
+        python=sys.executable,
+    )
+    problem.certain = False
+    problem.fix_code = f"%pip install {distribution}"
+    ctx.problems.append(problem)
+    return True
+
+
+def _alias_import_from(ctx: CellContext, node: ast.ImportFrom, module: str) -> bool:
+    """``from tf.keras.layers import Dense``: the alias written as a package name becomes
+    the package (``tensorflow.keras.layers``), keeping the namespace the cell chose. The
+    names are checked when the package is imported already; otherwise the rename is only
+    the alias's own meaning, and the corrected cell's import is checked when it runs."""
+    top, _, rest = module.partition(".")
+    target = _module_alias(ctx, top)
+    if target is None or live.top_exists(top):
+        return False
+    new_module = target + (f".{rest}" if rest else "")
+    status, mod = live.module_status(new_module)
+    if status == live.MISSING:
+        return False
+    if status == live.OK and not all(
+        a.name == "*" or live.has_attr(mod, new_module, a.name) for a in node.names
+    ):
+        return False
+    text = node_text(ctx.cell, node) or ""
+    edit = node_edit(ctx.cell, node, text.replace(module, new_module, 1))
+    if edit is None or text.count(module) != 1:
+        return False
+    for a in node.names:
+        if a.name != "*":
+            ctx.scope.bindings[a.asname or a.name] = f"{new_module}.{a.name}"
+    ctx.problems.append(
+        from_entry("import-tf-alias", node.lineno, [edit], [top, module], alias=top, module=target)
+    )
+    return True
+
+
+def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
+    module = node.module or ""
+    if _alias_import_from(ctx, node, module) or _not_installed(ctx, node, module):
+        return
+    status, mod = live.module_status(module)
+    forced = moved_module(module, forced_only=True)
+    if status == live.UNKNOWN and not forced:
+        return
+    keep: list[str] = []
+    moved: dict[str, list[str]] = {}
+    reasons: list[tuple[str, str, str, str]] = []  # entry id, old path, new path, name
+    unresolved: list[str] = []
+    for alias in node.names:
+        name, asname = alias.name, alias.asname
+        text = name + (f" as {asname}" if asname else "")
+        ok = status == live.OK and (name == "*" or live.has_attr(mod, module, name)) and not forced
+        if ok:
+            keep.append(text)
+            continue
+        if name == "*":
+            target = forced or moved_module(module)
+            if target and live.module_status(target[0])[0] == live.OK:
+                moved.setdefault(target[0], []).append("*")
+                reasons.append((target[1], module, target[0], "*"))
+            else:
+                unresolved.append(name)
+                keep.append(text)
+            continue
+        found = _locate(ctx, module, name)
+        if found is None:
+            sub = _module_as_name(ctx, module, name)
+            if sub is not None:
+                found = sub
+        if found is None:
+            unresolved.append(name)
+            keep.append(text)
+            continue
+        new_mod, new_name, entry_id = found
+        bind = asname or name
+        if new_name != name and not asname:
+            if name in ctx.scope.user_bound or new_name in ctx.scope.bindings:
+                text = f"{new_name} as {name}"
+            else:
+                text = new_name
+                ctx.renamed_names[name] = new_name
+        else:
+            text = new_name + (f" as {bind}" if new_name != bind or asname else "")
+        moved.setdefault(new_mod, []).append(text)
+        ctx.scope.bindings[ctx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
+        reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
+    if not moved:
+        target = moved_module(module)
+        if unresolved and status == live.MISSING and target:
+            problem = from_entry(
+                target[1], node.lineno, [], [module, *unresolved], old=module, new=target[0]
+            )
+            problem.certain = False
+            ctx.problems.append(problem)
+        elif unresolved and status == live.MISSING:
+            ctx.problems.append(
+                Problem(
+                    id="unresolved-import",
+                    line=node.lineno,
+                    title=f"`{module}` cannot be imported here and no public home of "
+                    + ", ".join(f"`{n}`" for n in unresolved)
+                    + " was found",
+                    cause="The installed packages have no public module or name matching it.",
+                    names=[module, *unresolved],
+                    certain=False,
+                )
+            )
+        return
+    certain = not unresolved
+    indent = " " * node.col_offset
+    statements = []
+    if keep:
+        statements.append(f"from {module} import {', '.join(keep)}")
+    for target, names in moved.items():
+        if names == ["*"]:
+            statements.append(f"from {target} import *")
+        else:
+            statements.append(f"from {target} import {', '.join(names)}")
+    edit = node_edit(ctx.cell, node, ("\n" + indent).join(statements))
+    if edit is None:
+        return
+    entry_id, old, new, name = reasons[0]
+    if entry_id in ("moved-name", "name-typo"):
+        title = f"`{name}` is not in `{module}` here; it is `{new}`"
+        cause = (
+            f"`{old}` does not exist in the installed packages; the live API has `{new}`."
+            if entry_id == "moved-name"
+            else f"`{module}` has no `{name}`; the closest public name there is `{new}`."
+        )
+        problem = Problem(
+            id=entry_id,
+            line=node.lineno,
+            title=title,
+            cause=cause,
+            fix=f"Import `{new.rsplit('.', 1)[1]}` from `{new.rsplit('.', 1)[0]}`.",
+            edits=[edit],
+            names=[module, name],
+        )
+    elif entry_id == "renamed-name":
+        why = next(
+            (e.data.get("why", {}) for e in entries_with_rule("name-rename") if e.id == entry_id),
+            {},
+        )
+        problem = from_entry(
+            entry_id,
+            node.lineno,
+            [edit],
+            [module, name],
+            old=name,
+            new=new.rsplit(".", 1)[1],
+            why=why.get(name, "it was renamed."),
+        )
+    elif moved_module(old) is not None and live.module_status(module)[0] == live.OK:
+        problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
+    else:
+        problem = from_entry(
+            entry_id,
+            node.lineno,
+            [edit],
+            [module, name],
+            old=module,
+            new=new.rsplit(".", 1)[0],
+            name=name,
+        )
+    problem.certain = certain
+    ctx.problems.append(problem)
+
+
+def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:
+    """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
+    moved = moved_module(module)
+    candidates: list[tuple[str, str, str]] = []
+    if moved:
+        candidates.append((moved[0], name, moved[1]))
+    rename = renamed(name)
+    if rename:
+        for mod in ([moved[0]] if moved else []) + [module]:
+            candidates.append((mod, rename[0], rename[1]))
+    for mod, new, entry_id in candidates:
+        status, obj = live.module_status(mod)
+        if status == live.OK and live.has_attr(obj, mod, new):
+            return mod, new, entry_id
+    roots = ctx.scope.preferred_roots(module)
+    wanted = rename[0] if rename else name
+    for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
+        status, obj = live.module_status(symbol.module)
+        if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
+            return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
+    neutral = next(
+        (e for e in entries_with_rule("package-neutral") if name in e.data["names"]), None
+    )
+    if neutral is not None:  # data utilities: another Keras package's copy serves as well
+        others = [r for r in api_index.available_roots() if r not in roots]
+        for symbol in api_index.find_public_symbol(name, roots=others, near=module):
+            status, obj = live.module_status(symbol.module)
+            if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
+                return symbol.module, symbol.name, neutral.id
+    for mod in ([moved[0]] if moved else []) + [module]:
+        status, obj = live.module_status(mod)
+        if status != live.OK:
+            continue
+        for close in api_index.fuzzy_names(name, roots=roots, module=mod):
+            if live.has_attr(obj, mod, close):
+                return mod, close, "name-typo"
+    return None
+
+
+def _module_as_name(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:
+    """``from keras.layers.experimental import preprocessing`` → ``from keras import layers
+    as preprocessing``: a moved module imported as a name."""
+    moved = moved_module(f"{module}.{name}")
+    if not moved:
+        return None
+    parent, _, last = moved[0].rpartition(".")
+    status, obj = live.module_status(parent)
+    if status == live.OK and live.has_attr(obj, parent, last):
+        return parent, last, moved[1]
+    return None

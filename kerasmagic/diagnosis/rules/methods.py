@@ -1,0 +1,69 @@
+"""Static rule: Model methods Keras removed in favour of another (``fit_generator`` → ``fit``),
+when no live ``Model`` class of the cell has the old one."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+
+@rule("removed-method", when=(STATIC,), family="model-methods")
+def method_renames(ctx: CellContext) -> list[Problem]:
+    """Removed Model methods whose replacement the live Model has."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _method_renames(ctx)
+    return ctx.problems[start:]
+
+
+def _method_renames(ctx: CellContext) -> None:
+    models = None
+    parents = {id(c.func): c for c in ast.walk(ctx.cell.tree) if isinstance(c, ast.Call)}
+    for entry in entries_with_rule("method-rename"):
+        renames = entry.data.get("renames", {})
+        for node in ast.walk(ctx.cell.tree):
+            if not isinstance(node, ast.Attribute) or node.attr not in renames:
+                continue
+            if models is None:
+                models = ctx.scope.model_classes()
+            new = renames[node.attr]
+            if not models or any(hasattr(m, node.attr) for m in models):
+                continue
+            if not all(hasattr(m, new) for m in models):
+                continue
+            value = node_text(ctx.cell, node.value)
+            edit = node_edit(ctx.cell, node, f"{value}.{new}") if value else None
+            if edit is None:
+                continue
+            edits = [edit]
+            certain = True
+            call = parents.get(id(node))
+            if call is not None:
+                params = live.parameters(getattr(models[0], new))
+                if len(call.args) > 1:
+                    certain = False
+                if params is not None and not params[1]:
+                    for kw in call.keywords:
+                        if kw.arg and kw.arg not in params[0]:
+                            renamed_kw = keyword_rename(kw.arg, params[0])
+                            if renamed_kw:
+                                e = rename_keyword_edit(ctx.cell, kw, renamed_kw)
+                            else:
+                                e = delete_keyword_edit(ctx.cell, call, kw)
+                            if e is not None:
+                                edits.append(e)
+            problem = from_entry(entry.id, node.lineno, edits, [node.attr], old=node.attr, new=new)
+            problem.certain = certain
+            ctx.problems.append(problem)

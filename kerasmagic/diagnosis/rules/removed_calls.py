@@ -1,0 +1,42 @@
+"""Static rule: calls Keras removed that had no effect left (``K.set_learning_phase``): dropped."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    statement_removal,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+
+@rule("removed-call", when=(STATIC,), family="removed-apis")
+def removed_calls(ctx: CellContext) -> list[Problem]:
+    """Statements calling a Keras function that no longer exists and did nothing."""
+    if ctx.cell.tree is None:
+        return []
+    start = len(ctx.problems)
+    _removed_calls(ctx)
+    return ctx.problems[start:]
+
+
+def _removed_calls(ctx: CellContext) -> None:
+    for entry in entries_with_rule("call-remove"):
+        functions = set(entry.data.get("functions", []))
+        for stmt in ast.walk(ctx.cell.tree):
+            if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
+                continue
+            func = stmt.value.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if name not in functions:
+                continue
+            if ctx.scope.callee(func) is not None:
+                continue  # it exists here
+            if not ctx.scope.refers_to_keras(func):
+                continue
+            edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)
+            if edit is not None:
+                ctx.problems.append(from_entry(entry.id, stmt.lineno, [edit], [name], old=name))

@@ -1,0 +1,123 @@
+"""Problems → findings: the one step that words what the rules found for the user.
+
+``error_findings`` explains an exception (the problems that explain it first, their corrected
+cell verified), ``lint_findings`` reports what is provable without running, ``trap_findings``
+the silent traps, each trap fix verified like every other corrected cell.
+"""
+
+from __future__ import annotations
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.verify import corrected_cell
+from kerasmagic.findings import Finding
+
+VERIFIED = "The corrected cell parses and every import in it resolves in this interpreter."
+# explanations too generic to show beside a specific one
+GENERIC_IDS = ("unresolved-import",)
+# explanations shown only when no other finding explains the error
+ONLY_ALONE = ("package-not-installed",)
+ALSO_FIXED_SHOWN = 8
+
+
+def finding_of(
+    problem: Problem,
+    ctx: CellContext,
+    fixed: str | None = None,
+    fixed_problems: list[Problem] | None = None,
+) -> Finding:
+    """The finding of one problem; ``fixed`` is its verified corrected cell (fixing
+    ``fixed_problems`` too, which its cause then names)."""
+    others = [p for p in fixed_problems or [] if p is not problem]
+    cause = problem.cause
+    if fixed and others:
+        also = "; ".join(f"line {p.line}: {p.title}" for p in others[:ALSO_FIXED_SHOWN])
+        cause = (cause + " " if cause else "") + f"The corrected cell also fixes: {also}."
+    explains_only = problem.kind == "trap" or problem.explanation
+    confidence = problem.confidence
+    if confidence is None:
+        confidence = 0.9 if fixed else 0.6
+    return Finding(
+        id=problem.id,
+        severity=problem.severity if explains_only else "error",
+        title=problem.title,
+        cause=cause,
+        fix=problem.fix,
+        fix_code=problem.fix_code,
+        fixed_source=fixed,
+        confidence=confidence,
+        versions=dict(ctx.shown_versions),
+        verify=problem.verify or (VERIFIED if fixed else None),
+        references=list(problem.references),
+        restart_needed=problem.restart_needed,
+        details_label=problem.details_label,
+        details=list(problem.details),
+    )
+
+
+def _same_name(a: str, b: str) -> bool:
+    """``a`` and ``b`` name the same thing (equal, or one is a dotted suffix of the other)."""
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def _explains(problem: Problem, line: int | None, names: set[str]) -> bool:
+    if line is not None and problem.line == line:
+        return True
+    return any(_same_name(name, n) for name in problem.names for n in names)
+
+
+def error_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
+    """Findings explaining ``ctx.exc`` from the static and error problems of the cell."""
+    fixable = [p for p in problems if not p.explanation]
+    line, names = ctx.line, ctx.error_names
+    findings: list[Finding] = []
+    explaining = [p for p in fixable if _explains(p, line, names)]
+    # the problem the message names first (two problems may share the failing line)
+    explaining.sort(key=lambda p: not _explains(p, None, names))
+    if explaining:
+        fixed, fixed_problems = corrected_cell(ctx, fixable)
+        if fixed is None:  # the other problems may be uncertain: fix at least the error's own
+            # (explanation-only problems, without edits, do not stand in the way of a rewrite)
+            rewritable = [p for p in explaining if p.edits] or explaining
+            fixed, fixed_problems = corrected_cell(ctx, rewritable)
+        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems))
+        for p in explaining[1:]:
+            if p.id != explaining[0].id:
+                findings.append(finding_of(p, ctx))
+    shown = {f.id for f in findings}
+    for p in problems:
+        if not p.explanation or p.id in shown or (p.id in ONLY_ALONE and shown):
+            continue
+        findings.append(finding_of(p, ctx))
+    if len(findings) > 1:  # a specific explanation makes the generic ones noise
+        findings = [f for f in findings if f.id not in GENERIC_IDS] or findings
+    return findings
+
+
+def lint_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
+    """What lint can prove: the certain rewrites verified together, then the rest."""
+    if not problems:
+        return []
+    certain = [p for p in problems if p.certain and p.edits]
+    rest = [p for p in problems if p not in certain]
+    fixed, fixed_problems = corrected_cell(ctx, certain, leave=rest) if certain else (None, [])
+    lead = certain[0] if fixed else problems[0]
+    findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead])]
+    findings += [finding_of(p, ctx) for p in problems if p is not lead]
+    return findings
+
+
+def trap_findings(ctx: CellContext, traps: list[Problem], known: list[Problem]) -> list[Finding]:
+    """A finding per trap (one per id and title); a trap with certain edits gets its corrected
+    cell, verified with the cell's other problems (``known``) left as they are."""
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for trap in traps:
+        if (trap.id, trap.title) in seen:
+            continue
+        seen.add((trap.id, trap.title))
+        fixed = None
+        if trap.certain and trap.edits:
+            fixed, _ = corrected_cell(ctx, [trap], leave=known)
+        findings.append(finding_of(trap, ctx, fixed))
+    return findings

@@ -1,0 +1,113 @@
+"""The diagnosis core has one shape: registered rules over one cell context, one engine path.
+
+These tests name what breaks when that shape is lost: a cell parsed more than once per check, a
+rule module that registers nothing, an id that is neither a catalogue entry nor a documented
+generic id, a door of the engine that gives another result than the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import kerasmagic
+from kerasmagic.diagnosis import context, engine
+from kerasmagic.diagnosis.rules import RULE_MODULES, registry
+from kerasmagic.knowledge.catalogue import find_entry
+
+# rule ids that are not catalogue entries: their words are built by the rule from the live API
+GENERIC_RULE_IDS = {
+    "unresolvable-import",
+    "missing-attribute",
+    "renamed-usage",
+    "removed-method",
+    "rejected-keyword",
+    "removed-call",
+    "keyword-typo",
+    "catalogue-explanation",
+}
+
+FAILING = "import keras\nfrom keras.utils.np_utils import to_categorical\nx = tf.constant(1)\n"
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """Count how often each source is parsed by the engine's contexts."""
+    counts: dict[str, int] = {}
+    real = context.parse_cell
+
+    def counting(source):
+        counts[source] = counts.get(source, 0) + 1
+        return real(source)
+
+    monkeypatch.setattr(context, "parse_cell", counting)
+    return counts
+
+
+def test_a_failing_cell_is_parsed_once(parses):
+    try:
+        exec(compile(FAILING, "<cell>", "exec"), {})
+    except Exception as exc:  # the user's error
+        error = exc
+    result = engine.diagnose(FAILING, error, namespace={})
+    assert result.internal_error is None, result.internal_error
+    assert parses[FAILING] == 1, parses
+
+
+def test_lint_parses_the_cell_once(parses):
+    result = engine.lint(FAILING)
+    assert result.internal_error is None, result.internal_error
+    assert parses[FAILING] == 1, parses
+
+
+def test_every_rule_module_registers_rules_and_every_id_is_known():
+    from pathlib import Path
+
+    from kerasmagic.diagnosis import rules as rules_package
+
+    on_disk = {
+        f"kerasmagic.diagnosis.rules.{p.stem}"
+        for p in Path(rules_package.__file__).parent.glob("*.py")
+        if p.stem != "__init__"
+    }
+    assert on_disk == set(RULE_MODULES), "every rules module is listed in RULE_MODULES"
+    rules = registry()
+    modules = {r.module for r in rules}
+    assert modules == set(RULE_MODULES), set(RULE_MODULES) - modules
+    for r in rules:
+        assert r.when, r
+        assert r.id in GENERIC_RULE_IDS or find_entry(r.id) is not None, r.id
+        assert r.function.__doc__, f"rule {r.id} needs a docstring (its one-line description)"
+    assert len({r.id for r in rules}) == len(rules), "rule ids are unique"
+
+
+def test_a_rule_that_breaks_is_reported_not_hidden(monkeypatch):
+    """A bug in one rule shows as kerasmagic's internal error; the other rules still run."""
+    rules = registry()
+    broken = next(r for r in rules if r.id == "history-acc-key")
+    module = importlib.import_module(broken.module)
+
+    def boom(ctx):
+        raise RuntimeError("rule bug")
+
+    from kerasmagic.diagnosis import rules as rules_package
+
+    patched = [
+        r if r is not broken else type(r)(r.id, r.when, r.family, boom, r.module) for r in rules
+    ]
+    monkeypatch.setattr(rules_package, "_REGISTRY", patched)
+    result = engine.lint("import tf\n")
+    assert "rule history-acc-key: RuntimeError: rule bug" in (result.internal_error or "")
+    assert result.suggestions, "the other rules still found the alias"
+    assert module  # the module itself stays importable
+
+
+def test_the_doors_give_the_same_result():
+    """``kerasmagic.check`` and ``engine.check`` (the CLI's door) agree, versions included."""
+    cell = "import tf\n"
+    a = kerasmagic.check(cell).to_dict()
+    b = engine.check(cell).to_dict()
+    assert a["versions"] == b["versions"] and a["versions"] is not None
+    assert [s["id"] for s in a["suggestions"]] == [s["id"] for s in b["suggestions"]]
+    assert a["fixed_source"] == b["fixed_source"]
