@@ -41,6 +41,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",
+    "kerasmagic.diagnosis.rules.optimizer_attributes",
     "kerasmagic.diagnosis.rules.explain",
     "kerasmagic.diagnosis.rules.trap_optimizers",
     "kerasmagic.diagnosis.rules.trap_environment",
