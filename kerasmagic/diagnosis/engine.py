@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import traceback
 from contextlib import suppress
-from typing import Any
+from typing import Any, Callable
 
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
@@ -74,18 +74,26 @@ def _traps_after_run(source: str, namespace: dict, captured: Any) -> list[Findin
 
 
 def check(
-    source: str, *, run: bool = True, filename: str = "<cell>", namespace: dict | None = None
+    source: str,
+    *,
+    run: bool = True,
+    filename: str = "<cell>",
+    namespace: dict | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
 ) -> CheckResult:
-    """Run ``source`` (``run=False``: only lint it) and diagnose what went wrong."""
+    """Run ``source`` (``run=False``: only lint it) and diagnose what went wrong. ``on_error``
+    sees the user's exception first (the CLI prints its traceback as Python would)."""
     if not run:
         return lint(source)
     ns = namespace if namespace is not None else {"__name__": "__main__"}
     try:
         code = compile(source, filename, "exec")
     except (SyntaxError, ValueError) as exc:
+        if on_error is not None:
+            on_error(exc)
         return diagnose(source, exc, namespace=ns)
     captured = None
-    error: Exception | None = None
+    error: BaseException | None = None
     try:
         from contextlib import ExitStack
 
@@ -98,11 +106,15 @@ def check(
                 captured = None
             try:
                 exec(code, ns)
+            except SystemExit as exc:  # sys.exit(0) ends a script that worked
+                error = exc if exc.code not in (0, None) else None
             except Exception as exc:  # the user's error: diagnosed below
                 error = exc
     except Exception as exc:  # a failure while closing the capture
         error = error or exc
     if error is not None:
+        if on_error is not None:
+            on_error(error)
         result = diagnose(source, error, namespace=ns, filename=filename)
         return result
     result = CheckResult(source=source, ok=True, ran=True, versions=_versions())
@@ -120,6 +132,13 @@ def lint(source: str) -> CheckResult:
     if not isinstance(source, str):
         source = str(source)
     result = CheckResult(source=source, ok=True, ran=False)
+    from kerasmagic.diagnosis.bounds import skipped_finding, too_big
+
+    reason = too_big(source)
+    if reason:
+        result.versions = _versions()
+        result.suggestions = [skipped_finding(reason)]
+        return result
     try:
         result.versions = _versions()
         from kerasmagic.diagnosis.lint import analyze
@@ -226,7 +245,9 @@ def diagnose(
         error_type = type(exc).__name__
     except Exception:
         error_type = "Exception"
-    message = safe_str(exc)
+    from kerasmagic.diagnosis.bounds import capped_message
+
+    message = capped_message(safe_str(exc))
     result = CheckResult(
         source=source if isinstance(source, str) else str(source),
         ok=False,
@@ -253,10 +274,15 @@ def _suggestions(
     filename: str | None,
 ) -> list[Finding]:
     from kerasmagic.diagnosis import errors
+    from kerasmagic.diagnosis.bounds import skipped_finding, too_big
     from kerasmagic.diagnosis.lint import analyze
     from kerasmagic.diagnosis.rewrite import parse_cell
     from kerasmagic.diagnosis.verify import corrected_cell
 
+    reason = too_big(source)
+    if reason:  # only what the message says
+        found = errors.catalogue_findings(source, exc, error_type, message, exclude=set())
+        return [*found, skipped_finding(reason)]
     cell = parse_cell(source)
     line = failing_line(exc, namespace, filename)
     names = _error_names(exc, message)

@@ -580,6 +580,8 @@ def catalogue_findings(
     for entry in load_catalogue():
         if entry.kind != "error" or entry.id in exclude:
             continue
+        if entry.id == "import-blocked":
+            continue  # the lint rule names the blocked import (lint.py ``_not_installed``)
         if entry.id == "package-not-installed":
             found = _not_installed(entry, exc, error_type, exclude)
             if found is not None:

@@ -29,6 +29,7 @@ from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import Entry, load_catalogue
 
 ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
+NOT_IMPORTABLE = ("package-not-installed", "import-blocked")
 
 
 @dataclass
@@ -367,9 +368,17 @@ class Analyzer:
     def _not_installed(self, node: ast.stmt, module: str) -> bool:
         """A top-level package that is not installed at all: say so once, with ``%pip``."""
         top = module.split(".")[0]
-        if not top or live.top_exists(top) or self._module_alias(top, installed=False):
+        blocked = bool(top) and top in sys.modules and sys.modules[top] is None
+        if not blocked and (
+            not top or live.top_exists(top) or self._module_alias(top, installed=False)
+        ):
             return False
-        if any(p.id == "package-not-installed" and top in p.names for p in self.problems):
+        if any(p.id in NOT_IMPORTABLE and top in p.names for p in self.problems):
+            return True
+        if blocked:  # `sys.modules[top] = None`: installed or not, the import is stopped here
+            problem = _from_entry("import-blocked", node.lineno, [], [top], module=top)
+            problem.certain = False
+            self.problems.append(problem)
             return True
         entry = next((e for e in load_catalogue() if e.id == "package-not-installed"), None)
         distribution = (entry.data.get("distributions", {}) if entry else {}).get(

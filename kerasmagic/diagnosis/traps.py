@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from kerasmagic.diagnosis.bounds import skipped_finding, too_big
 from kerasmagic.findings import Finding
 
 # cheap pre-filter: a cell without any of these cannot hold a trap
@@ -1051,8 +1052,8 @@ def lint_traps(source: Any) -> list[Finding]:
     try:
         if not isinstance(source, str):
             source = str(source)
-        if not RELEVANT.search(source):
-            return []
+        if not RELEVANT.search(source) or too_big(source):
+            return []  # engine.lint says when it skipped
         facts = cell_facts(source)
         if facts is None:
             return []
@@ -1075,6 +1076,9 @@ def inspect_after_run(
             messages = []
         if not RELEVANT.search(source) and not messages:
             return []
+        reason = too_big(source)
+        if reason:
+            return [skipped_finding(reason)]
         facts = cell_facts(source)
         if facts is None:
             return []
