@@ -7,8 +7,8 @@ exception; the constructor defaults (live ``get_config()`` or ``inspect.signatur
 habits ``lr=`` and ``decay=`` do here. Everything is read from the live objects.
 
 In the kernel only Keras modules that are already imported are used (``tf.keras`` only once it has
-been resolved), so probing imports nothing; ``probe=True`` (or nothing imported yet) runs the same
-code in a subprocess of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
+been resolved), so probing imports nothing; only ``probe=True`` runs the same code in a subprocess
+of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
 Keras 3's name counters are restored afterwards, so the user's next ``Adam()`` is still ``adam``.
 Each call re-measures the classes and their defaults; what ``lr=``/``decay=`` do is the class's
 code and is measured once per class object per process.
