@@ -1,7 +1,7 @@
 """``python -m kerasmagic`` — the magics outside IPython, for scripts and CI.
 
 python -m kerasmagic env [--json] [--probe]
-python -m kerasmagic check FILE [--json] [--fix] [--lint]
+python -m kerasmagic check FILE [--json] [--fix] [--lint] [-- ARGS]  (runs FILE as `python FILE ARGS`)
 python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
 """
 
@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
+from typing import Any
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,21 +77,40 @@ def _env(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from kerasmagic.diagnosis.engine import check
     from kerasmagic.render.check import check_to_text
+    from kerasmagic.script import (
+        ScriptSource,
+        as_main_script,
+        print_user_traceback,
+        read_script,
+        write_script,
+    )
 
     path = None if args.file == "-" else Path(args.file)
     try:
-        source = sys.stdin.read() if path is None else path.read_text(encoding="utf-8")
-    except OSError as exc:
+        script = ScriptSource(sys.stdin.read()) if path is None else read_script(path)
+    except (OSError, SyntaxError) as exc:
         print(f"kerasmagic: cannot read {args.file}: {exc}", file=sys.stderr)
         return 2
+    filename = "<stdin>" if path is None else os.path.abspath(args.file)
+
+    def run() -> Any:
+        with as_main_script(args.file, list(args.script_args)) as namespace:
+            return check(
+                script.text,
+                run=not args.lint,
+                filename=filename,
+                namespace=namespace,
+                on_error=lambda exc: print_user_traceback(exc, filename),
+            )
+
     if args.json:  # standard output carries the JSON only: what the cell prints goes to stderr
         with _stdout_to_stderr():
-            result = check(source, run=not args.lint, filename=args.file)
+            result = run()
     else:
-        result = check(source, run=not args.lint, filename=args.file)
+        result = run()
     _emit(result.to_dict(), args.json, check_to_text(result))
     if args.fix and path is not None and result.fixed_source is not None:
-        path.write_text(result.fixed_source, encoding="utf-8")
+        write_script(path, result.fixed_source, script)
         print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
     failed = not result.ok or any(t.severity == "error" for t in result.traps)
     return 1 if failed else 0
@@ -106,7 +126,13 @@ def _optimizers(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    script_args: list[str] = []
+    if "--" in argv:  # check FILE -- ARGS: the script's own arguments, as `python FILE ARGS`
+        cut = argv.index("--")
+        argv, script_args = argv[:cut], argv[cut + 1 :]
     args = _parser().parse_args(argv)
+    args.script_args = script_args
     handler = {"env": _env, "check": _check, "optimizers": _optimizers}[args.command]
     return handler(args)
 

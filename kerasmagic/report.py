@@ -107,6 +107,9 @@ def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
             fresh = run_probe("kerasmagic.probes.keras_setup", "measure_fresh_import")
         except ProbeFailed as exc:
             fresh = {"error": str(exc), "stderr": exc.stderr}
+            if exc.timed_out:  # the optimizer probe would import the same and hang as long
+                problems.append(f"{exc}; the optimizer probe was not started")
+                probe = False
     optimizers = _optimizer_section(probe, problems)
     findings = ef.all_env_findings(
         ef.stale_findings(packages, interp),

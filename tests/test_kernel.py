@@ -138,7 +138,9 @@ def test_upgrade_after_import_in_colab_lists_the_stale_modules_and_says_restart_
     numpy_finding = next(f for f in stale if "numpy" in f["title"])
     assert running in numpy_finding["title"] and "99.0.0" in numpy_finding["title"]
     assert "Runtime → Restart session" in numpy_finding["fix"]
-    assert f"{len(loaded)} modules of numpy loaded in this process are stale" in numpy_finding["cause"]
+    assert (
+        f"{len(loaded)} modules of numpy loaded in this process are stale" in numpy_finding["cause"]
+    )
     # the exact list, every module a restart reloads (a text report shows the first 40)
     assert numpy_finding["details_label"] == "stale modules"
     assert set(loaded) <= set(numpy_finding["details"]), set(loaded) - set(numpy_finding["details"])

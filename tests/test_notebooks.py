@@ -416,7 +416,9 @@ def test_exported_quickstart_reads_in_a_headless_browser(tmp_path):
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         tab = browser.new_page()
-        tab.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+        tab.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort()
+        )
         tab.goto(page.as_uri())
         text = tab.inner_text("body")
         browser.close()

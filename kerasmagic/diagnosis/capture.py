@@ -1,9 +1,10 @@
 """Record the warnings and TF/absl log lines a cell emits, without taking them from the user.
 
 ``capture_cell_output()`` chains ``warnings.showwarning`` (the previous function still shows the
-warning) and adds one ``logging`` handler to the root logger that keeps only records of the
-``absl``/``tensorflow``/``keras``/``tf_keras`` loggers; when that handler is the only one a record
-reaches, it hands the record to ``logging.lastResort`` exactly as logging would have without it.
+warning) and chains ``logging``'s record factory to note WARNING+ records of the
+``absl``/``tensorflow``/``keras``/``tf_keras`` loggers as they are made. No handler is added
+anywhere, so the user's own logging set-up (``logging.basicConfig()`` configures the root logger
+only while it has no handler) and what reaches the screen are exactly as without kerasmagic.
 It also notes the moments the traps depend on (was ``tf.keras`` already resolved, ``keras``
 already imported, the variables' values) when the cell starts. TF's C++ stderr is not read.
 """
@@ -91,37 +92,26 @@ def kernel_moment() -> KernelMoment:
     )
 
 
-class _RecordingHandler(logging.Handler):
-    """Keeps WARNING+ records of the TF/Keras loggers; replays ``lastResort`` when it is the only
-    handler a record reaches (so adding it never hides a line the user would have seen)."""
+def _recording_factory(capture: CellCapture, previous: Any, active: list[bool]) -> Any:
+    """A ``logging`` record factory that makes records as ``previous`` does and keeps the
+    WARNING+ ones of the TF/Keras loggers (while ``active[0]``)."""
 
-    def __init__(self, capture: CellCapture) -> None:
-        super().__init__(logging.WARNING)
-        self.capture = capture
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
+        if active[0]:
+            with suppress(Exception):  # never let kerasmagic break the user's logging
+                name = str(record.name)
+                if (
+                    record.levelno >= logging.WARNING
+                    and name.split(".")[0] in LOGGERS
+                    and len(capture.logs) < MAX_RECORDS
+                ):
+                    capture.logs.append(
+                        CapturedLog(name, record.levelname, str(record.getMessage()))
+                    )
+        return record
 
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            name = record.name
-            if name.split(".")[0] in LOGGERS and len(self.capture.logs) < MAX_RECORDS:
-                self.capture.logs.append(
-                    CapturedLog(name, record.levelname, str(record.getMessage()))
-                )
-            self._replay_last_resort(record)
-        except Exception:
-            pass  # never let kerasmagic break the user's logging
-
-    def _replay_last_resort(self, record: logging.LogRecord) -> None:
-        last = logging.lastResort
-        if last is None or record.levelno < last.level:
-            return
-        logger: logging.Logger | None = logging.getLogger(record.name)
-        while logger is not None:
-            if any(h is not self for h in logger.handlers):
-                return
-            if not logger.propagate:
-                break
-            logger = logger.parent
-        last.handle(record)
+    return factory
 
 
 @contextmanager
@@ -145,22 +135,16 @@ def capture_cell_output() -> Iterator[CellCapture]:
         return previous(message, category, filename, lineno, file, line)
 
     warnings.showwarning = showwarning
-    handler = _RecordingHandler(capture)
-    root = logging.getLogger()
-    root.addHandler(handler)
-    # a logger that does not propagate to the root gets the handler itself
-    direct = []
-    for name in LOGGERS:
-        logger = logging.Logger.manager.loggerDict.get(name)
-        if isinstance(logger, logging.Logger) and not logger.propagate:
-            logger.addHandler(handler)
-            direct.append(logger)
+    previous_factory = logging.getLogRecordFactory()
+    recording = [True]
+    factory = _recording_factory(capture, previous_factory, recording)
+    logging.setLogRecordFactory(factory)
     try:
         yield capture
     finally:
         active = False
+        recording[0] = False  # if someone chained a factory over ours, it now only passes through
         if warnings.showwarning is showwarning:
             warnings.showwarning = previous
-        root.removeHandler(handler)
-        for logger in direct:
-            logger.removeHandler(handler)
+        if logging.getLogRecordFactory() is factory:
+            logging.setLogRecordFactory(previous_factory)

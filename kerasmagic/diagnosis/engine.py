@@ -10,9 +10,11 @@ become findings in one step (``to_findings``), every corrected cell verified the
 from __future__ import annotations
 
 import traceback
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big
 from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, CellContext, safe_str
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
@@ -76,12 +78,17 @@ def examine(ctx: CellContext) -> CheckResult:
         ok=not failed,
         ran=ctx.ran or failed,
         error_type=ctx.error_type or None,
-        error_message=ctx.message if failed else None,
+        error_message=capped_message(ctx.message) if failed else None,
     )
     what = "diagnosing the error" if failed else "checking the cell"
     try:
         result.versions = dict(ctx.shown_versions)
-        if failed:
+        reason = too_big(ctx.source)
+        if reason:  # only what the message says: the static pass is skipped, and says so
+            explained = problems_for(ctx, ERROR) if failed else []
+            found = to_findings.error_findings(ctx, [p for p in explained if p.explanation])
+            result.suggestions = [*found, skipped_finding(reason)]
+        elif failed:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
             result.suggestions = for_this_interpreter(to_findings.error_findings(ctx, problems))
         elif ctx.ran:
@@ -149,9 +156,15 @@ def lint(source: Any) -> CheckResult:
 
 
 def check(
-    source: Any, *, run: bool = True, filename: str = "<cell>", namespace: dict | None = None
+    source: Any,
+    *,
+    run: bool = True,
+    filename: str = "<cell>",
+    namespace: dict | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
 ) -> CheckResult:
-    """Run ``source`` (``run=False``: only lint it) and examine what happened."""
+    """Run ``source`` (``run=False``: only lint it) and examine what happened. ``on_error`` sees
+    the user's exception first (the CLI prints its traceback as Python would)."""
     if not run:
         return lint(source)
     text = source if isinstance(source, str) else str(source)
@@ -159,9 +172,11 @@ def check(
     try:
         code = compile(text, filename, "exec")
     except (SyntaxError, ValueError) as exc:
+        if on_error is not None:
+            on_error(exc)
         return diagnose(text, exc, namespace=ns)
     captured = None
-    error: Exception | None = None
+    error: BaseException | None = None
     try:
         with ExitStack() as stack:
             try:
@@ -172,10 +187,16 @@ def check(
                 captured = None
             try:
                 exec(code, ns)
+            except SystemExit as exc:  # sys.exit(0) ends a script that worked
+                error = exc if exc.code not in (0, None) else None
             except Exception as exc:  # the user's error: examined below
                 error = exc
     except Exception as exc:  # a failure while closing the capture
         error = error or exc
+    if error is not None and on_error is not None:
+        on_error(error)
+    if isinstance(error, SystemExit):  # the script's own exit with an error status
+        return diagnose(text, error, namespace=ns, filename=filename)
     result = after_cell(text, error=error, namespace=ns, captured=captured, filename=filename)
     assert result is not None  # explicit, and only Exceptions are caught
     return result

@@ -2,7 +2,8 @@
 
 Never imports a package whose top module is not imported yet (it only asks ``find_spec`` whether
 it exists), unless the caller allows it: checking a cell must not import TensorFlow behind the
-user's back.
+user's back. Never imports anything outside TensorFlow/Keras and their own dependencies at all:
+a submodule of the user's own package is looked up by its finders, never executed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 OK, MISSING, UNKNOWN = "ok", "missing", "unknown"
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
+# packages whose submodules the checker may import (TF/Keras and what they import themselves)
+IMPORTABLE_TOPS = (*KERAS_TOPS, "jax", "jaxlib", "numpy", "ml_dtypes", "h5py", "absl", "optree")
 
 
 def top_exists(top: str) -> bool:
@@ -41,12 +44,41 @@ def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
         if path == top:
             return UNKNOWN, None
         return (MISSING if submodule_file_missing(path) else UNKNOWN), None
+    if top not in IMPORTABLE_TOPS:
+        return _status_without_import(path)
     try:
         return OK, importlib.import_module(path)
     except ImportError:
         return MISSING, None
     except Exception:
         return UNKNOWN, None
+
+
+def _status_without_import(path: str) -> tuple[str, Any]:
+    """A module of a package outside TF/Keras: ``OK`` only when it is imported already; else
+    ask the import system's finders (as ``import`` would, without executing anything)."""
+    module = sys.modules.get(path, _NOTHING)
+    if module is None:
+        return MISSING, None  # import blocked in this interpreter
+    if module is not _NOTHING:
+        return OK, module
+    parent_name = path.rpartition(".")[0]
+    parent = sys.modules.get(parent_name)
+    if parent is None:
+        return UNKNOWN, None
+    locations = getattr(parent, "__path__", None)
+    if locations is None:
+        return MISSING, None  # a plain module has no submodules
+    for finder in list(sys.meta_path):
+        find_spec = getattr(finder, "find_spec", None)
+        if find_spec is None:
+            return UNKNOWN, None
+        try:
+            if find_spec(path, list(locations)) is not None:
+                return UNKNOWN, None  # exists; what it holds would mean running it
+        except Exception:
+            return UNKNOWN, None
+    return MISSING, None
 
 
 FILE_CHECKED_TOPS = ("keras", "tf_keras")  # real packages: every public module is a file

@@ -23,7 +23,7 @@ import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +159,7 @@ def _by_id() -> dict[str, Entry]:
     return {e.id: e for e in load_catalogue()}
 
 
-@lru_cache(maxsize=None)
+@cache
 def entries_with_rule(rule: str) -> tuple[Entry, ...]:
     """The entries whose ``data.rule`` is ``rule`` (in catalogue order), looked up once."""
     return tuple(e for e in load_catalogue() if e.data.get("rule") == rule)

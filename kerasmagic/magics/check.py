@@ -18,6 +18,7 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from kerasmagic.magics.arguments import parse_line
+from kerasmagic.magics.cell_number import numbered_as
 
 
 def _internal_failure(what: str) -> None:
@@ -30,19 +31,20 @@ def _internal_failure(what: str) -> None:
     )
 
 
-def raise_again(exc: BaseException) -> None:
-    """Raise the user's own exception once more, so the cell fails as a plain one would (Run All
-    stops, the kernel replies "error", ``%debug`` opens the user's frame) — rendered as one line,
-    since IPython already showed its full traceback above the diagnosis."""
-    try:
-        summary = f"{type(exc).__name__}: {exc}"
-    except Exception:
-        summary = type(exc).__name__
-    line = f"{summary}  (full traceback and kerasmagic's diagnosis above)"
-    # an exception type without __dict__ cannot take the attribute: it shows its traceback twice
-    with suppress(Exception):
-        exc._render_traceback_ = lambda: [line]  # type: ignore[attr-defined]
-    raise exc
+def mark_failed(outer: Any, inner: Any, exc: BaseException) -> None:
+    """Make the cell that ran ``%%keras_check`` count as failed without showing the error again.
+
+    IPython already showed the user's traceback (and called a host's handler) in the inner
+    ``run_cell``; re-raising would show it a second time. The outer cell's ``ExecutionResult``
+    carries the error instead: ``result.success`` is False, so ipykernel replies "error" with the
+    traceback IPython showed (Run All stops), and ``post_run_cell`` sees the failure. Outside a
+    running cell (the magic called from Python) the exception is raised to the caller."""
+    if outer is None:
+        raise exc
+    if getattr(inner, "error_before_exec", None) is exc:
+        outer.error_before_exec = exc
+    else:
+        outer.error_in_exec = exc
 
 
 @magics_class
@@ -76,17 +78,19 @@ class CheckMagics(Magics):
             from IPython.core.error import UsageError
 
             raise UsageError("%%keras_check takes options only; on/off is for the line form")
-        result, failure = self._check_cell(cell, lint=args.lint)
+        outer = getattr(self.shell.displayhook, "exec_result", None)
+        result, inner = self._check_cell(cell, lint=args.lint)
         if result is not None:
             self._show(result, as_json=args.json)
             if args.fix and result.fixed_source:
                 self._offer_fix(result.fixed_source)
+        failure = inner and (inner.error_in_exec or inner.error_before_exec)
         if failure is not None:
-            raise_again(failure)
+            mark_failed(outer, inner, failure)
         return result if args.object else None
 
-    def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, BaseException | None]:
-        """(result to show, the user's exception to raise again so the cell still fails)."""
+    def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, Any]:
+        """(result to show, the inner run's ``ExecutionResult``, None when nothing ran)."""
         if lint:
             try:
                 from kerasmagic.diagnosis.engine import lint as lint_source
@@ -96,14 +100,20 @@ class CheckMagics(Magics):
                 _internal_failure("linting the cell")
                 return None, None
         self._in_magic = True
+        outer = getattr(self.shell.displayhook, "exec_result", None)
         try:
             with ExitStack() as stack:
                 captured = self._start_capture(stack)
+                stack.enter_context(
+                    numbered_as(self.shell, getattr(outer, "execution_count", None))
+                )
                 outcome = self.shell.run_cell(cell, store_history=False)
         finally:
             self._in_magic = False
-        failure = outcome.error_in_exec or outcome.error_before_exec
-        return self._after_run(cell, outcome, captured, explicit=True), failure
+            # the inner run reset it: the outer cell's displayed value still belongs to it
+            with suppress(Exception):
+                self.shell.displayhook.exec_result = outer
+        return self._after_run(cell, outcome, captured, explicit=True), outcome
 
     def _start_capture(self, stack: ExitStack) -> Any:
         try:

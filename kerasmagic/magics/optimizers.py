@@ -35,7 +35,8 @@ class OptimizerMagics(Magics):
         """What ``'adam'``, ``tf.keras.optimizers.Adam``, ``keras.optimizers.Adam``,
         ``….legacy.Adam`` … resolve to here (class and Keras, or the exact error), the defaults
         side by side and what ``lr=``/``decay=`` do. Never imports TensorFlow into the kernel:
-        only Keras modules already imported are used, else a subprocess measures."""
+        only Keras modules already imported are used; ``--probe`` measures a fresh import in a
+        subprocess (nothing is started without it)."""
         args = parse_line(self.keras_optimizers, line)
         from kerasmagic.probes.optimizers import model_optimizer, resolve_optimizers
 

@@ -56,7 +56,8 @@ def read_keras_json() -> tuple[str | None, str | None]:
     except (OSError, ValueError):
         return (str(path) if path.exists() else None), None
     backend = data.get("backend") if isinstance(data, dict) else None
-    return str(path), backend
+    # Keras reads only a string there; anything else ({"backend": ["jax"]}) names no backend
+    return str(path), backend if isinstance(backend, str) else None
 
 
 def kind_of_keras_module(name: str, file: str | None = None) -> str:

@@ -7,8 +7,8 @@ exception; the constructor defaults (live ``get_config()`` or ``inspect.signatur
 habits ``lr=`` and ``decay=`` do here. Everything is read from the live objects.
 
 In the kernel only Keras modules that are already imported are used (``tf.keras`` only once it has
-been resolved), so probing imports nothing; ``probe=True`` (or nothing imported yet) runs the same
-code in a subprocess of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
+been resolved), so probing imports nothing; only ``probe=True`` runs the same code in a subprocess
+of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
 Keras 3's name counters are restored afterwards, so the user's next ``Adam()`` is still ``adam``.
 Each call re-measures the classes and their defaults; what ``lr=``/``decay=`` do is the class's
 code and is measured once per class object per process.
@@ -197,6 +197,15 @@ def _installed(dist: str) -> bool:
         return False
 
 
+def _find_spec(name: str) -> Any:
+    """``importlib.util.find_spec`` that answers None instead of raising (a module without a
+    spec in ``sys.modules``, a broken finder)."""
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):
+        return None
+
+
 def _tf_keras_resolved(tf: types.ModuleType) -> bool:
     """``tf.keras`` was already used (TF ≥ 2.15 resolves it lazily; touching it would fix it)."""
     obj = tf.__dict__.get("keras")
@@ -235,7 +244,7 @@ def _reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType
     """The Keras API module behind ``name``; in the kernel only if already imported."""
     dist = DISTRIBUTIONS[name]
     root = "tensorflow" if name == "tf.keras" else name
-    if importlib.util.find_spec(root) is None and root not in sys.modules:
+    if root not in sys.modules and _find_spec(root) is None:
         return KerasNamespace(name, False, note=f"{dist} is not installed"), None
     if in_kernel and root not in sys.modules:
         return KerasNamespace(
@@ -668,20 +677,20 @@ def collect_as_dict(names: list[str] | None = None) -> dict[str, Any]:
 def resolve_optimizers(names: list[str] | None = None, probe: bool = False) -> OptimizerReport:
     """How each optimizer name resolves here; ``probe`` measures a fresh import in a subprocess.
 
-    Without ``probe`` the Keras modules already imported in this process are used; when none is,
-    the subprocess measures instead (the kernel itself still imports nothing)."""
+    Without ``probe`` only the Keras modules already imported in this process are used; when
+    none is, the report says so and that ``--probe`` measures (nothing is started unasked)."""
     if not probe:
         report = collect(names, in_kernel=True)
         usable = any(ns.available for ns in report.namespaces)
         installed = any("not installed" not in ns.note for ns in report.namespaces)
-        if usable or not installed:
-            return report
-        first_note = (
-            "No Keras is in use in this kernel yet (not imported, or its runtime not started): "
-            "measured in a fresh subprocess."
-        )
-    else:
-        first_note = "Measured in a fresh subprocess of this interpreter (--probe)."
+        if not usable and installed:
+            report.note = (
+                "No Keras is in use in this kernel yet (not imported, or its runtime not "
+                "started), and measuring here would import it: nothing was measured. "
+                "`--probe` measures a fresh import in a separate process of this interpreter."
+            )
+        return report
+    first_note = "Measured in a fresh subprocess of this interpreter (--probe)."
     from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe
 
     try:

@@ -35,12 +35,22 @@ def _candidate(entry: str, module: str) -> str | None:
     return None
 
 
+def _found_later(module: str, entries: list[str]) -> bool:
+    """Does another copy of ``module`` exist further down the path (looked up, not imported)?"""
+    from importlib.machinery import PathFinder
+
+    try:
+        return PathFinder.find_spec(module, [e for e in entries if os.path.isdir(e)]) is not None
+    except (ImportError, ValueError, OSError):
+        return True  # cannot tell: keep reporting it
+
+
 def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
     """Files on ``sys.path`` ahead of site-packages that ``import <module>`` would pick first."""
     shadows = []
     entries = [os.getcwd() if e == "" else e for e in sys.path]
     for module in modules:
-        for entry in entries:
+        for index, entry in enumerate(entries):
             if _is_site_dir(entry) or not os.path.isdir(entry):
                 if _is_site_dir(entry):
                     break  # site-packages reached: what follows is the installed package
@@ -52,6 +62,8 @@ def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
                 continue
             if module == "tf" and module not in sys.modules:
                 continue  # a local tf.py only matters when something imports it
+            if module != "tf" and not _found_later(module, entries[index + 1 :]):
+                break  # the only copy (`pip install --target DIR` on PYTHONPATH): hides nothing
             live = sys.modules.get(module)
             live_file = getattr(live, "__file__", None) or ""
             shadows.append(

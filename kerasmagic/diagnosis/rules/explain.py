@@ -26,7 +26,7 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
     names = {c.__name__ for c in type(exc).__mro__} if isinstance(exc, BaseException) else set()
     out: list[Problem] = []
     for entry in load_catalogue():
-        if entry.kind != "error" or entry.id == "package-not-installed":
+        if entry.kind != "error" or entry.id in ("package-not-installed", "import-blocked"):
             continue
         if entry.file != "errors.toml" and entry.id not in ENVIRONMENT_ERRORS:
             continue  # %keras_env's entries need its probes; only these explain an exception

@@ -21,6 +21,8 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
+NOT_IMPORTABLE = ("package-not-installed", "import-blocked")
+
 
 @rule("unresolvable-import", when=(STATIC,), family="imports")
 def imports(ctx: CellContext) -> list[Problem]:
@@ -107,11 +109,20 @@ def _module_alias(ctx: CellContext, name: str, *, installed: bool = True) -> str
 
 
 def _not_installed(ctx: CellContext, node: ast.stmt, module: str) -> bool:
-    """A top-level package that is not installed at all: say so once, with ``%pip``."""
+    """A top-level package that is not installed at all (say so once, with ``%pip``), or whose
+    import this kernel blocks (``sys.modules[top] = None``)."""
     top = module.split(".")[0]
-    if not top or live.top_exists(top) or _module_alias(ctx, top, installed=False):
+    blocked = bool(top) and top in sys.modules and sys.modules[top] is None
+    if not blocked and (
+        not top or live.top_exists(top) or _module_alias(ctx, top, installed=False)
+    ):
         return False
-    if any(p.id == "package-not-installed" and top in p.names for p in ctx.problems):
+    if any(p.id in NOT_IMPORTABLE and top in p.names for p in ctx.problems):
+        return True
+    if blocked:  # `sys.modules[top] = None`: installed or not, the import is stopped here
+        problem = from_entry("import-blocked", node.lineno, [], [top], module=top)
+        problem.certain = False
+        ctx.problems.append(problem)
         return True
     entry = find_entry("package-not-installed")
     distribution = (entry.data.get("distributions", {}) if entry else {}).get(
