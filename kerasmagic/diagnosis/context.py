@@ -65,7 +65,6 @@ class CellContext:
     """One cell as the rules see it. Build it with :meth:`of`; every field is computed once."""
 
     source: str
-    cell: ParsedCell
     namespace: dict | None = None
     exc: BaseException | None = None
     filename: str | None = None
@@ -90,7 +89,12 @@ class CellContext:
         ran: bool = False,
     ) -> CellContext:
         text = source if isinstance(source, str) else str(source)
-        return cls(text, parse_cell(text), namespace, exc, filename, captured, ran)
+        return cls(text, namespace, exc, filename, captured, ran)
+
+    @cached_property
+    def cell(self) -> ParsedCell:
+        """The cell parsed (IPython syntax allowed), once, when a rule first needs it."""
+        return parse_cell(self.source)
 
     def again(self, source: str) -> CellContext:
         """The context of a corrected version of this cell (same namespace, nothing run)."""

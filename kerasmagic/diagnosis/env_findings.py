@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from kerasmagic.findings import Finding, ranked
-from kerasmagic.knowledge.catalogue import entry
+from kerasmagic.knowledge.catalogue import entry, fill
 
 if TYPE_CHECKING:
     from kerasmagic.probes.distributions import Conflict, PackageState
@@ -23,21 +23,13 @@ def _minor(version: str) -> str:
 
 def _from_catalogue(entry_id: str, versions: dict[str, str], **fields: str) -> Finding:
     e = entry(entry_id)
-    values = {k.replace("-", "_"): v for k, v in versions.items()}
-    values.update(fields)
-
-    def fill(text: str) -> str:
-        try:
-            return text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            return text
-
+    values = {**versions, **fields}
     return Finding(
         id=e.id,
         severity=e.severity,
-        title=fill(e.title),
-        cause=fill(e.cause),
-        fix=fill(e.fix),
+        title=fill(e.title, values),
+        cause=fill(e.cause, values),
+        fix=fill(e.fix, values),
         versions={k: v for k, v in versions.items() if k in e.applies},
         references=[e.source],
     )
@@ -151,26 +143,20 @@ def keras_findings(
     # The variable changed after TensorFlow read it: say which moment passed.
     if setup.tf_imported and setup.legacy_env_at_tf_import is not None:
         if setup.tf_keras_accessed and legacy_on != (setup.tf_keras_kind == "tf_keras"):
-            out.append(
-                Finding(
-                    id="legacy-env-too-late",
-                    severity="warning",
-                    title=f"TF_USE_LEGACY_KERAS is {setup.legacy_env!r} but tf.keras is already {setup.tf_keras_kind}: the variable was set too late",
-                    cause=(
-                        "TensorFlow reads TF_USE_LEGACY_KERAS at `import tensorflow` (for "
-                        "`from tensorflow.keras import …` statements; it was "
-                        f"{'set' if setup.legacy_env_at_tf_import else 'unset'} then) and once more "
-                        "at the first use of `tf.keras`; both moments have passed: `tf.keras` is "
-                        f"{setup.tf_keras_module} ({setup.tf_keras_kind})."
-                    ),
-                    fix=(
-                        "Set the variable in the first cell, before `import tensorflow`, and restart "
-                        f"the runtime ({interp.restart_hint})."
-                    ),
-                    fix_code='import os\nos.environ["TF_USE_LEGACY_KERAS"] = "1"\nimport tensorflow as tf',
-                    restart_needed=True,
-                )
+            # the same fact as the trap a cell falls into (one catalogue entry for both)
+            f = _from_catalogue(
+                "legacy-keras-env-too-late",
+                catalogue_versions,
+                value=str(setup.legacy_env),
+                what="`tf.keras`",
+                actual=f"{setup.tf_keras_module} ({setup.tf_keras_kind})",
+                moment="`tf.keras` was already resolved, and `import tensorflow` ran with the "
+                f"variable {'set' if setup.legacy_env_at_tf_import else 'unset'}",
             )
+            f.fix = f"{f.fix} ({interp.restart_hint})"
+            f.fix_code = entry("legacy-keras-env-too-late").fix_code
+            f.restart_needed = True
+            out.append(f)
         elif legacy_on != setup.legacy_env_at_tf_import:
             out.append(
                 Finding(

@@ -17,6 +17,7 @@ in ``ctx`` (``failures``): one rule's bug never hides the others' findings.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -62,14 +63,19 @@ class Rule:
     family: str
     function: RuleFunction
     module: str
+    pattern: re.Pattern[str] | None = None  # the rule cannot apply to a source without a match
 
 
 _REGISTRY: list[Rule] = []
 _loaded = False
 
 
-def rule(rule_id: str, *, when: tuple[str, ...], family: str = "") -> Callable:
-    """Register the decorated function as a rule."""
+def rule(
+    rule_id: str, *, when: tuple[str, ...], family: str = "", needs: str | None = None
+) -> Callable:
+    """Register the decorated function as a rule. ``needs``: a regex the cell's source must
+    match for the rule to apply (a cheap pre-filter of the rule's own; after a run, a cell that
+    emitted warnings or log lines is examined whatever its source)."""
     unknown = set(when) - set(MOMENTS)
     if unknown:
         raise ValueError(f"rule {rule_id}: unknown moment(s) {sorted(unknown)}")
@@ -77,7 +83,8 @@ def rule(rule_id: str, *, when: tuple[str, ...], family: str = "") -> Callable:
     def register(function: RuleFunction) -> RuleFunction:
         if any(r.function is function for r in _REGISTRY):
             return function
-        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, function.__module__))
+        pattern = re.compile(needs) if needs else None
+        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, function.__module__, pattern))
         return function
 
     return register
@@ -100,6 +107,9 @@ def problems_for(ctx: CellContext, when: str) -> list[Problem]:
     for r in registry():
         if when not in r.when:
             continue
+        if r.pattern is not None and not r.pattern.search(ctx.source):
+            if not (when == AFTER_RUN and ctx.captured_texts):
+                continue
         try:
             found = list(r.function(ctx) or ())
         except RecursionError:

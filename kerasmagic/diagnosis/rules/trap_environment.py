@@ -22,7 +22,12 @@ from kerasmagic.probes.which_keras import (
 )
 
 
-@rule("legacy-keras-env-too-late", when=(STATIC, AFTER_RUN), family="environment")
+@rule(
+    "legacy-keras-env-too-late",
+    when=(STATIC, AFTER_RUN),
+    family="environment",
+    needs=r"TF_USE_LEGACY_KERAS",
+)
 def legacy_env(ctx: CellContext) -> list[Problem]:
     """TF_USE_LEGACY_KERAS set after `tf.keras` was resolved."""
     out: list[Problem] = []
@@ -115,7 +120,12 @@ def _legacy_moments(ctx: CellContext, set_line: int | None) -> tuple[list[str], 
     return moments, " and ".join(whats) or "`tf.keras`", kind_text(kind, ctx.versions)
 
 
-@rule("keras-backend-env-too-late", when=(STATIC, AFTER_RUN), family="environment")
+@rule(
+    "keras-backend-env-too-late",
+    when=(STATIC, AFTER_RUN),
+    family="environment",
+    needs=r"KERAS_BACKEND",
+)
 def backend_env(ctx: CellContext) -> list[Problem]:
     """KERAS_BACKEND set after Keras was imported."""
     out: list[Problem] = []

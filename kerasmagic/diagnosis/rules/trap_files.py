@@ -30,7 +30,7 @@ from kerasmagic.probes.which_keras import (
 )
 
 
-@rule("optimizer-checkpoint-generation", when=(AFTER_RUN,), family="saving")
+@rule("optimizer-checkpoint-generation", when=(AFTER_RUN,), family="saving", needs=r"load_weights")
 def checkpoints(ctx: CellContext) -> list[Problem]:
     """A checkpoint of the other optimizer generation loaded into a model."""
     out: list[Problem] = []
@@ -72,7 +72,7 @@ def checkpoints(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras2-h5-optimizer-reset", when=(STATIC, AFTER_RUN), family="saving")
+@rule("keras2-h5-optimizer-reset", when=(STATIC, AFTER_RUN), family="saving", needs=r"load_model")
 def saved_models(ctx: CellContext) -> list[Problem]:
     """A Keras 2 `.h5` whose optimizer Keras 3 builds anew."""
     out: list[Problem] = []

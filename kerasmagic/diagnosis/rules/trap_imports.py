@@ -32,7 +32,9 @@ from kerasmagic.probes.which_keras import (
 )
 
 
-@rule("private-tf-python-keras-import", when=(STATIC, AFTER_RUN), family="mixed-keras")
+@rule(
+    "private-tf-python-keras-import", when=(STATIC, AFTER_RUN), family="mixed-keras", needs=r"keras"
+)
 def private_imports(ctx: CellContext) -> list[Problem]:
     """Imports from the private `tensorflow.python.keras`."""
     out: list[Problem] = []
@@ -81,7 +83,7 @@ def private_imports(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras3-legacy-shim", when=(STATIC, AFTER_RUN), family="legacy-optimizers")
+@rule("keras3-legacy-shim", when=(STATIC, AFTER_RUN), family="legacy-optimizers", needs=r"keras")
 def legacy_shims(ctx: CellContext) -> list[Problem]:
     """Keras 3's legacy shims reached through `tf.keras`."""
     out: list[Problem] = []
@@ -161,7 +163,7 @@ def _shim_finding(
     )
 
 
-@rule("mixed-keras-implementations", when=(STATIC, AFTER_RUN), family="mixed-keras")
+@rule("mixed-keras-implementations", when=(STATIC, AFTER_RUN), family="mixed-keras", needs=r"keras")
 def mixed(ctx: CellContext) -> list[Problem]:
     """Objects of two Keras implementations in one cell."""
     out: list[Problem] = []

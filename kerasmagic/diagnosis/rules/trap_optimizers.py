@@ -23,7 +23,12 @@ from kerasmagic.diagnosis.trap_support import (
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 
-@rule("optimizer-lr-ignored", when=(STATIC, AFTER_RUN), family="optimizer-arguments")
+@rule(
+    "optimizer-lr-ignored",
+    when=(STATIC, AFTER_RUN),
+    family="optimizer-arguments",
+    needs=r"\blr\s*=|\bdecay\s*=",
+)
 def optimizer_keywords(ctx: CellContext) -> list[Problem]:
     """`lr=` / `decay=` that the optimizer a call builds ignores here."""
     out: list[Problem] = []
