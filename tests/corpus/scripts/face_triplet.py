@@ -56,7 +56,9 @@ def triplet_generator():
         a_batch = np.random.rand(4, 96, 96, 3)
         p_batch = np.random.rand(4, 96, 96, 3)
         n_batch = np.random.rand(4, 96, 96, 3)
-        yield [a_batch, p_batch, n_batch], None
+        # the notebook describes ([a_batch, p_batch, n_batch], None): a list of inputs from a generator is
+        # read as one stacked tensor since TF 2 (Keras 2.15 too), so the inputs are a tuple here
+        yield (a_batch, p_batch, n_batch), None
 
 
 generator = triplet_generator()
