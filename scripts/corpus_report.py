@@ -405,15 +405,33 @@ def run_corpus(
     timeout: float = 600,
     migrate: str = "auto",
     progress: bool = True,
+    partial: Path | None = None,
 ) -> dict:
-    """Run the corpus in one environment (``python`` with ``environ``); return its JSON document."""
+    """Run the corpus in one environment (``python`` with ``environ``); return its JSON document.
+
+    ``partial``: a file rewritten with the results so far after each script, so that a run cut
+    short still leaves what it measured (``--from-json`` renders it)."""
     names = list(scripts) if scripts else None
     files = corpus_scripts(names)
     use_migrate = migrate == "on" or (migrate == "auto" and migrate_available(python, environ))
     started = time.perf_counter()
 
+    done: list[ScriptResult] = []
+    head = {"env": env_name, "versions": versions(python, environ), "rounds_limit": rounds}
+
     def one(path: Path) -> ScriptResult:
         res = run_script(path, python, environ, rounds=rounds, timeout=timeout)
+        done.append(res)
+        if partial is not None:
+            snapshot = {
+                **head,
+                "date": _now(),
+                "migrate": use_migrate,
+                "notebooks": [],
+                "seconds": round(time.perf_counter() - started, 1),
+                "scripts": [asdict(r) for r in sorted(done, key=lambda r: r.name)],
+            }
+            partial.write_text(json.dumps([snapshot], indent=1))
         if progress:
             state = "runs" if res.runs_as_published else ("fixed" if res.fixed else res.stop)
             if res.final and not res.fixed:
@@ -444,10 +462,8 @@ def run_corpus(
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             nb_results = list(pool.map(one_nb, nb_files))
     return {
-        "env": env_name,
-        "versions": versions(python, environ),
-        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "rounds_limit": rounds,
+        **head,
+        "date": _now(),
         "migrate": use_migrate,
         "seconds": round(time.perf_counter() - started, 1),
         "scripts": [asdict(r) for r in results],
@@ -456,6 +472,10 @@ def run_corpus(
 
 
 # ---------------------------------------------------------------- the document
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def summary(doc: dict) -> dict[str, int]:
@@ -648,6 +668,7 @@ def main(argv: list[str] | None = None) -> int:
                     jobs=args.jobs,
                     timeout=args.timeout,
                     migrate=args.migrate,
+                    partial=Path(f"{args.json}.{name}.partial") if args.json else None,
                 )
             )
             if args.json:  # after each environment, so a long run keeps what it measured
