@@ -7,7 +7,7 @@ from keras.layers import BatchNormalization, Activation, Lambda
 from keras.layers import LeakyReLU  # kerasmagic-corpus: Keras 2.15 path (the original: keras.layers.advanced_activations)
 from keras.layers import UpSampling2D, Conv2D  # kerasmagic-corpus: Keras 2.15 path (the original: keras.layers.convolutional)
 from keras.models import Sequential, Model
-from keras.optimizers import Adam
+from keras.optimizers.legacy import Adam  # kerasmagic-corpus: the published `from keras.optimizers import Adam`: its one optimizer serves several models, which Keras 2.11-2.15 reject (KeyError: The optimizer cannot recognize variable ...); TF 2.11+ users switched to the legacy optimizers
 from keras.utils import to_categorical
 import keras.backend as K
 

@@ -7,7 +7,7 @@ from keras.layers import BatchNormalization, Activation, ZeroPadding2D
 from keras.layers import LeakyReLU  # kerasmagic-corpus: Keras 2.15 path (the original: keras.layers.advanced_activations)
 from keras.layers import UpSampling2D, Conv2D  # kerasmagic-corpus: Keras 2.15 path (the original: keras.layers.convolutional)
 from keras.models import Sequential, Model
-from keras.optimizers import RMSprop
+from keras.optimizers.legacy import RMSprop  # kerasmagic-corpus: the published `from keras.optimizers import RMSprop`: its one optimizer serves several models, which Keras 2.11-2.15 reject (KeyError: The optimizer cannot recognize variable ...); TF 2.11+ users switched to the legacy optimizers
 import keras.backend as K
 
 
