@@ -36,6 +36,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.attributes",
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
+    "kerasmagic.diagnosis.rules.backend_ops",
     "kerasmagic.diagnosis.rules.history",
     "kerasmagic.diagnosis.rules.error_names",
     "kerasmagic.diagnosis.rules.error_saving",
