@@ -121,3 +121,13 @@ def keras2_backend_function(module: Any, name: str) -> bool:
 
     curated = any(name in e.data.get("replace", {}) for e in entries_with_rule("backend-replace"))
     return curated or legacy_signature(name) is not None
+
+
+def models_are_keras3(ctx: CellContext) -> bool:
+    """Is every ``Model`` class the cell can reach (its Keras roots) a Keras 3 one?"""
+    classes = ctx.scope.model_classes()
+    return (
+        bool(classes)
+        and keras3_here()
+        and all(str(getattr(c, "__module__", "")).split(".")[0] == "keras" for c in classes)
+    )

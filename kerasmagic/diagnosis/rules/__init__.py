@@ -37,6 +37,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
     "kerasmagic.diagnosis.rules.backend_ops",
+    "kerasmagic.diagnosis.rules.keras3_calls",
     "kerasmagic.diagnosis.rules.history",
     "kerasmagic.diagnosis.rules.error_names",
     "kerasmagic.diagnosis.rules.error_saving",
