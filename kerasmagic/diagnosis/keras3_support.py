@@ -131,3 +131,39 @@ def models_are_keras3(ctx: CellContext) -> bool:
         and keras3_here()
         and all(str(getattr(c, "__module__", "")).split(".")[0] == "keras" for c in classes)
     )
+
+
+def alias_target(module_path: str, name: str) -> str | None:
+    """``keras.losses.mse`` → ``mean_squared_error``: the public name of ``module_path`` that is
+    the very object its live ``get(name)`` returns (a Keras 2 alias Keras 3 only keeps as a
+    string), else the generated map's alias target when it resolves here; None otherwise."""
+    if module_path.split(".")[0] not in live.KERAS_TOPS:
+        return None
+    status, module = live.module_status(module_path)
+    if status != live.OK or live.has_attr(module, module_path, name):
+        return None
+    get = getattr(module, "get", None)
+    found = None
+    if callable(get):
+        try:
+            found = get(name)
+        except Exception:
+            found = None
+    if found is not None:
+        same = sorted(
+            n
+            for n in dir(module)
+            if not n.startswith("_") and n != "get" and getattr(module, n, None) is found
+        )
+        if same:
+            return max(same, key=len)  # the spelt-out name (mean_squared_error, not MSE)
+    home = generated_home(f"{module_path}.{name}")
+    if home is not None and home.kind == "alias" and home.target:
+        new_module, _, new_name = home.target.rpartition(".")
+        if (
+            new_module == "keras" + module_path[module_path.index(".") :]
+            or new_module == module_path
+        ):
+            if live.has_attr(module, module_path, new_name):
+                return new_name
+    return None
