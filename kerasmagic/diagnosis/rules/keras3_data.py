@@ -9,10 +9,11 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
-from kerasmagic.diagnosis.keras_paths import root_of
+from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
 
 DATA_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict")
 
@@ -194,4 +195,113 @@ def generator_yields_list(ctx: CellContext) -> list[Problem]:
                     keras=ctx.versions.get("keras", "3"),
                 )
             )
+    return out
+
+
+@rule("fit-generator-positional", when=(STATIC,), family="model-methods")
+def fit_generator_positional(ctx: CellContext) -> list[Problem]:
+    """``model.fit(gen(...), steps, epochs)``: the positional arguments of the old
+    ``fit_generator`` given to ``fit``, whose second parameter is ``y`` (refused with a
+    generator): written as the ``fit_generator`` keywords they were, where the live ``fit``
+    takes them."""
+    tree = ctx.cell.tree
+    entry = find_entry("fit-generator-positional")
+    if tree is None or entry is None or "yield" not in ctx.source:
+        return []
+    order = list(entry.data.get("positional", []))
+    generators = _generator_functions(tree)
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "fit") or len(call.args) < 2:
+            continue
+        first = call.args[0]
+        if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)):
+            continue
+        if first.func.id not in generators:
+            continue
+        sigs = [signature(getattr(m, "fit", None)) for m in ctx.scope.model_classes()]
+        if not sigs or any(s is None for s in sigs):
+            continue
+        given = {k.arg for k in call.keywords}
+        edits: list[Edit] = []
+        for value, name in zip(call.args[1:], order):
+            if name in given or not all(name in s.parameters for s in sigs if s is not None):
+                edits = []
+                break
+            at = node_edit(ctx.cell, value, "")
+            if at is None or isinstance(value, ast.Starred):
+                edits = []
+                break
+            edits.append(Edit(at.line, at.col, at.line, at.col, f"{name}="))
+        if edits and len(edits) == len(call.args) - 1:
+            out.append(
+                from_entry(
+                    "fit-generator-positional",
+                    call.lineno,
+                    edits,
+                    ["fit", "y", first.func.id],
+                    ctx.shown_versions,
+                    generator=first.func.id,
+                )
+            )
+    return out
+
+
+def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
+    """Names the cell binds to a Keras model it builds (``model = Sequential()``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            callee = ctx.scope.callee(node.value.func)
+            if callee is not None and is_model_class(callee[0]):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+@rule("keras3-model-reset-states", when=(STATIC,), family="model-methods")
+def model_reset_states(ctx: CellContext) -> list[Problem]:
+    """``model.reset_states()`` on a Keras 3 model (which has none): the loop Keras 2's method
+    ran, resetting each stateful layer, where the live RNN layer class has ``reset_states``."""
+    tree = ctx.cell.tree
+    if tree is None or "reset_states" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    models = ctx.scope.model_classes()
+    status, rnn = live.resolve_path("keras.layers.RNN")
+    if any(hasattr(m, "reset_states") for m in models) or status != live.OK:
+        return []
+    if not hasattr(rnn, "reset_states"):
+        return []
+    names = _model_names(ctx, tree)
+    out: list[Problem] = []
+    for stmt in ast.walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "reset_states"):
+            continue
+        if not (isinstance(func.value, ast.Name) and func.value.id in names) or call.args:
+            continue
+        at = node_edit(ctx.cell, stmt, "")
+        if at is None or at.line != at.end_line:
+            continue
+        line = ctx.cell.source.splitlines()[at.line - 1]
+        indent = line[: at.col]
+        if indent.strip() or line[at.end_col :].strip():
+            continue
+        model = func.value.id
+        text = (
+            f"for _layer in {model}.layers:\n"
+            f'{indent}    if getattr(_layer, "stateful", False) and hasattr(_layer, "reset_states"):\n'
+            f"{indent}        _layer.reset_states()"
+        )
+        out.append(
+            from_entry(
+                "keras3-model-reset-states",
+                stmt.lineno,
+                [Edit(at.line, at.col, at.end_line, at.end_col, text)],
+                ["reset_states", model],
+                ctx.shown_versions,
+                keras=ctx.versions.get("keras", "3"),
+            )
+        )
     return out
