@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big
-from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, CellContext, safe_str
+from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, STATIC, CellContext, safe_str
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
 
@@ -92,14 +92,14 @@ def examine(ctx: CellContext) -> CheckResult:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
             result.suggestions = for_this_interpreter(to_findings.error_findings(ctx, problems))
         elif ctx.ran:
-            traps = [p for p in problems_for(ctx, AFTER_RUN) if p.kind == "trap"]
+            traps = problems_for(ctx, AFTER_RUN, kind="trap")
             known = static_errors(ctx) if any(t.edits for t in traps) else []
             result.traps = to_findings.trap_findings(ctx, traps, known)
         else:
             problems = static_errors(ctx)
             result.suggestions = for_this_interpreter(to_findings.lint_findings(ctx, problems))
             result.ok = not any(s.severity == "error" for s in result.suggestions)
-            traps = [p for p in ctx.static or [] if p.kind == "trap"]
+            traps = problems_for(ctx, STATIC, kind="trap")
             result.traps = to_findings.trap_findings(ctx, traps, problems)
     except Exception:
         last = traceback.format_exc(limit=6).strip().splitlines()[-1]
