@@ -91,7 +91,10 @@ def rule(
         if any(r.function is function for r in _REGISTRY):
             return function
         pattern = re.compile(needs) if needs else None
-        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, function.__module__, pattern))
+        if kind not in ("error", "trap"):
+            raise ValueError(f"rule {rule_id}: kind must be 'error' or 'trap', not {kind!r}")
+        module = function.__module__
+        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, module, pattern, kind))
         return function
 
     return register
