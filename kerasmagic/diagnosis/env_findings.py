@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kerasmagic.findings import Finding, ranked
 from kerasmagic.knowledge.catalogue import entry
+from kerasmagic.knowledge.installs import fix_for
 
 if TYPE_CHECKING:
     from kerasmagic.probes.distributions import Conflict, PackageState
@@ -37,7 +38,7 @@ def _from_catalogue(entry_id: str, versions: dict[str, str], **fields: str) -> F
         severity=e.severity,
         title=fill(e.title),
         cause=fill(e.cause),
-        fix=fill(e.fix),
+        fix=fix_for(e, fill),
         versions={k: v for k, v in versions.items() if k in e.applies},
         references=[e.source],
     )

@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.findings import Finding
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import load_catalogue
+from kerasmagic.knowledge.installs import code_for, fix_for, satisfied
 
 
 def error_driven_problems(
@@ -222,8 +223,13 @@ def _savedmodel_reload(cell, exc, error_type, message, line, namespace) -> list[
         how_fix = (
             "For inference only, reload it as a layer: `keras.layers.TFSMLayer(path, "
             "call_endpoint=…)` and call it (`model(x)`; a signature such as `serving_default` "
-            "returns a dict of named outputs); to fit or predict as before, install "
-            "`tf_keras` (`%pip install tf-keras`) and load it with `tf_keras.models.load_model` "
+            "returns a dict of named outputs); to fit or predict as before, "
+            + (
+                "load it with"
+                if satisfied("tf-keras")
+                else "install `tf_keras` (`%pip install tf-keras`) and load it with"
+            )
+            + " `tf_keras.models.load_model` "
             "(a SavedModel Keras 2 wrote, with `keras_metadata.pb`); or re-save the model as "
             "`.keras` where it was made."
         )
@@ -638,13 +644,13 @@ def catalogue_findings(
                 severity=entry.severity,
                 title=fill(entry.title),
                 cause=fill(entry.cause),
-                fix=fill(entry.fix),
-                fix_code=entry.fix_code,
+                fix=fix_for(entry, fill),
+                fix_code=code_for(entry, fill),
                 fixed_source=None,
                 confidence=0.35 if secondary else 0.5,
                 versions=live.shown_versions(),
                 references=[entry.source],
-                restart_needed="restart" in entry.fix.lower(),
+                restart_needed="restart" in fix_for(entry, fill).lower(),
             )
         )
     return out
@@ -695,8 +701,8 @@ def _not_installed(
         severity=entry.severity,
         title=fill(entry.title),
         cause=fill(entry.cause),
-        fix=fill(entry.fix),
-        fix_code=f"%pip install {distribution}",
+        fix=fix_for(entry, fill),
+        fix_code=code_for(entry, fill, f"%pip install {distribution}"),
         confidence=0.4,
         versions=live.shown_versions(),
         references=[entry.source],

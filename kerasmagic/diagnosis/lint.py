@@ -27,6 +27,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import Entry, load_catalogue
+from kerasmagic.knowledge.installs import code_for, fix_for
 
 ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
 
@@ -67,10 +68,10 @@ def _from_entry(entry_id: str, line: int, edits: list[Edit], names: list[str], *
         line=line,
         title=_fill(entry.title, **values),
         cause=_fill(entry.cause, **values),
-        fix=_fill(entry.fix, **values),
+        fix=fix_for(entry, lambda text: _fill(text, **values)),
         edits=edits,
         names=names,
-        fix_code=entry.fix_code,
+        fix_code=code_for(entry, lambda text: _fill(text, **values)),
         references=[entry.source],
     )
 

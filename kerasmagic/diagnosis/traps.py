@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kerasmagic.findings import Finding
+from kerasmagic.knowledge.installs import code_for, fix_for
 
 # cheap pre-filter: a cell without any of these cannot hold a trap
 RELEVANT = re.compile(
@@ -354,8 +355,8 @@ def _finding(
         severity=kw.pop("severity", entry.severity),
         title=fill(entry.title) or entry.id,
         cause=fill(entry.cause) or "",
-        fix=kw.pop("fix", None) or fill(entry.fix) or "",
-        fix_code=kw.pop("fix_code", fill(entry.fix_code)),
+        fix=kw.pop("fix", None) or fix_for(entry, fill),
+        fix_code=kw.pop("fix_code", code_for(entry, fill)),
         versions=shown,
         references=[entry.source],
         **kw,
