@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import traceback
+from collections.abc import Sequence
 from contextlib import suppress
 from typing import Any
 
@@ -141,10 +142,10 @@ def lint(source: str) -> CheckResult:
                 corrected_cell(source, certain, leave=rest) if certain else (None, [])
             )
             lead = certain[0] if fixed else problems[0]
-            result.suggestions = [_finding(lead, fixed, fixed_problems or [lead])]
-            for p in problems:
-                if p is not lead:
-                    result.suggestions.append(_finding(p, None, [p]))
+            rest = [p for p in problems if p is not lead]
+            result.suggestions = [_finding(lead, fixed, fixed_problems or [lead], shown=rest)]
+            for p in rest:
+                result.suggestions.append(_finding(p, None, [p], in_fix=p in fixed_problems))
             result.suggestions = for_this_interpreter(result.suggestions)
             result.ok = not any(s.severity == "error" for s in result.suggestions)
     except Exception:
@@ -155,8 +156,18 @@ def lint(source: str) -> CheckResult:
     return result
 
 
-def _finding(problem: Any, fixed: str | None, fixed_problems: list[Any]) -> Finding:
-    others = [p for p in fixed_problems if p is not problem]
+def _finding(
+    problem: Any,
+    fixed: str | None,
+    fixed_problems: list[Any],
+    *,
+    shown: Sequence[Any] = (),
+    in_fix: bool = False,
+) -> Finding:
+    """``problem`` as a finding. Each fact once: "also fixes" names only the problems the
+    corrected cell fixes that are not ``shown`` as findings of their own; such a finding says
+    instead (``in_fix``) that the corrected cell includes its fix."""
+    others = [p for p in fixed_problems if p is not problem and p not in shown]
     cause = problem.cause
     if fixed and others:
         also = "; ".join(f"line {p.line}: {p.title}" for p in others[:8])
@@ -166,7 +177,7 @@ def _finding(problem: Any, fixed: str | None, fixed_problems: list[Any]) -> Find
         severity="error",
         title=problem.title,
         cause=cause,
-        fix=problem.fix,
+        fix=problem.fix + (" The corrected cell includes this fix." if in_fix else ""),
         fix_code=problem.fix_code,
         fixed_source=fixed,
         confidence=0.9 if fixed else 0.6,
@@ -277,10 +288,12 @@ def _suggestions(
             # (explanation-only problems, without edits, do not stand in the way of a rewrite)
             rewritable = [p for p in explaining if p.edits] or explaining
             fixed, fixed_problems = corrected_cell(source, rewritable, namespace)
-        findings.append(_finding(explaining[0], fixed, fixed_problems))
-        for p in explaining[1:]:
-            if p.id != explaining[0].id:
-                findings.append(_finding(p, None, [p]))
+        own = [p for p in explaining[1:] if p.id != explaining[0].id]  # findings of their own
+        findings.append(_finding(explaining[0], fixed, fixed_problems, shown=own))
+        for p in own:
+            findings.append(
+                _finding(p, None, [p], in_fix=fixed is not None and p in fixed_problems)
+            )
     findings += errors.catalogue_findings(
         source, exc, error_type, message, exclude={f.id for f in findings}
     )
