@@ -76,6 +76,21 @@ def test_pyenv_shim_is_followed_to_the_python_it_runs(pyenv, tmp_path):
     assert "bash" not in finding["cause"] and "pyenv version 3.99.2" in finding["cause"]
 
 
+@pytest.mark.skipif(
+    sys.prefix == sys.base_prefix, reason="needs a venv (every envs.py environment)"
+)
+def test_pip_of_the_base_interpreter_is_not_this_venvs(tmp_path):
+    """A venv's python is a symlink to its base interpreter: a pip of that base installs into the
+    base, not into this venv, although both Pythons resolve to one file."""
+    base = os.path.realpath(sys.executable)
+    bin_dir = tmp_path / "bin"
+    _script(bin_dir / "pip", f"#!{base}\nimport sys\n")
+    env = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    out = run_python_json(FACTS, env=env, cwd=str(tmp_path))
+    assert out["facts"]["pip_python"] == base
+    assert [f["id"] for f in out["findings"]] == ["pip-other-python"]
+
+
 def test_pyenv_local_version_file_and_variable_win_over_the_global_one(pyenv, tmp_path):
     project = tmp_path / "project" / "sub"
     project.mkdir(parents=True)

@@ -103,12 +103,16 @@ class Interpreter:
         """``pip`` on PATH installs into another Python than this one."""
         if not self.pip_python:
             return False
-        return _same_file(self.pip_python, self.executable) is False
+        return _same_environment(self.pip_python, self.executable) is False
 
 
-def _same_file(a: str, b: str) -> bool | None:
+def _same_environment(a: str, b: str) -> bool | None:
+    """Both Pythons install into one environment: they sit in the same ``bin`` directory (a
+    venv's ``python`` is a symlink to its base interpreter, yet installs into the venv)."""
     try:
-        return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
+        return os.path.samefile(
+            os.path.dirname(os.path.abspath(a)), os.path.dirname(os.path.abspath(b))
+        )
     except OSError:
         return None
 
