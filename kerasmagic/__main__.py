@@ -1,4 +1,4 @@
-"""``python -m kerasmagic`` — the magics outside IPython, for scripts and CI.
+"""python -m kerasmagic: the magics outside IPython, for scripts and CI.
 
 python -m kerasmagic env [--json] [--probe]
 python -m kerasmagic check FILE [--json] [--fix] [--lint] [-- ARGS]  (runs FILE as `python FILE ARGS`)

@@ -29,8 +29,13 @@ WORKSHOPS = [
 ]
 ALL_NOTEBOOKS = ["quickstart.ipynb", *WORKSHOPS]
 TF_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "colab")
-INSTALL_CELL = (
-    "try:\n    import kerasmagic\nexcept ImportError:\n    %pip install -q --no-deps kerasmagic"
+# every notebook starts with the same install cell (what it does: tests/test_first_five_minutes.py)
+INSTALL_CELL = "".join(
+    next(
+        c
+        for c in json.loads((NOTEBOOKS / "quickstart.ipynb").read_text())["cells"]
+        if c["cell_type"] == "code"
+    )["source"]
 )
 COLAB = "https://colab.research.google.com/github/kerasmagic/kerasmagic/blob/main/notebooks/"
 

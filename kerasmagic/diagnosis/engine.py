@@ -53,12 +53,17 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
         return findings
     from kerasmagic.probes.interpreter import interpreter_facts
 
-    prefix = interpreter_facts().install_prefix
-    if prefix != PIP_MAGIC:
-        for f in findings:
+    facts = interpreter_facts()
+    prefix, first = facts.install_prefix, facts.install_first
+    for f in findings:
+        if prefix != PIP_MAGIC:
             f.fix = f.fix.replace(PIP_MAGIC, prefix)
             if f.fix_code:
                 f.fix_code = f.fix_code.replace(PIP_MAGIC, prefix)
+        elif first and PIP_MAGIC in (f.fix_code or "") + f.fix:  # no pip here: ensurepip first
+            f.fix += f" This kernel's Python has no pip: run `{first}` once before `%pip`."
+            if f.fix_code and PIP_MAGIC in f.fix_code:
+                f.fix_code = f"{first}\n{f.fix_code}"
     return findings
 
 

@@ -158,15 +158,17 @@ class CheckMagics(Magics):
             _internal_failure("displaying the diagnosis")
 
     def _offer_fix(self, fixed: str) -> None:
-        """Put the corrected cell in the notebook where the front end allows it; always print it."""
+        """Put the corrected cell in the notebook where the front end allows it (the report above
+        already shows it: said in one line, not printed again)."""
         try:
             self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
         except Exception:
             _internal_failure("placing the corrected cell")
+            return
         print(
-            "kerasmagic: corrected cell (also placed in the notebook where the front end allows):"
+            "kerasmagic: --fix put the corrected cell shown above into this cell's input "
+            "(where the front end allows it; otherwise copy it from above)."
         )
-        print(fixed)
 
     # -- the global mode --------------------------------------------------------------------
     def _set_mode(self, mode: str) -> str | None:
