@@ -18,6 +18,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.installs import satisfied
 
 
 @rule("save-needs-extension", when=(ERROR,), family="saving")
