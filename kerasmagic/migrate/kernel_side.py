@@ -1,0 +1,236 @@
+"""The migrate command's side inside the kernel: every call it makes into the check engine.
+
+The host (``kernel.py``) imports this module into the notebook's fresh kernel and calls it with
+hidden cells; each call prints one JSON document on a line that starts with ``MARK``. The same
+functions run in-process or in a plain subprocess (``python -m kerasmagic.migrate.kernel_side
+lint``) for static mode. Nothing else in ``kerasmagic.migrate`` touches the engine, so a change to
+the engine's API is adapted here alone. Importing this module imports only the standard library.
+
+The documents (the host reads nothing else):
+
+- fix: ``{"fixed_source": str|None, "rules": [rule], "left": [rule], "error": str|None,
+  "versions": {name: version}, "internal_error": str|None}`` — ``rules`` are the findings the
+  fixed source applies, ``left`` the explanations without a fix.
+- rule: ``{"id", "title", "cause", "fix", "fix_code", "verify", "references", "severity"}``.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import sys
+import traceback
+from contextlib import ExitStack, suppress
+from typing import Any
+
+MARK = "@@kerasmagic-migrate@@ "
+HIDDEN = "# kerasmagic-migrate: hidden"
+STATIC_ROUNDS = 4  # a certain rewrite may reveal the next one (a class, then its argument)
+CERTAIN = 0.9  # a trap's rewrite is applied after a run only when it is at least this sure
+RULE_KEYS = ("id", "title", "cause", "fix", "fix_code", "verify", "references", "severity")
+
+_state: dict[str, Any] = {"stack": None, "captured": None, "last": None, "error": None}
+
+
+# -- the protocol ---------------------------------------------------------------------------------
+def emit(payload: Any) -> None:
+    """Print ``payload`` as JSON on one marked line (the host reads it from the cell's stdout)."""
+    sys.stdout.write("\n" + MARK + json.dumps(payload, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def call(name: str, *args: Any, **kwargs: Any) -> None:
+    """Run one of this module's functions and emit its result; an internal failure is emitted as
+    ``{"internal_error": ...}``, never raised into the notebook."""
+    try:
+        payload = globals()[name](*args, **kwargs)
+    except Exception:
+        payload = {"internal_error": traceback.format_exc(limit=8)}
+    emit(payload)
+
+
+def _rule(finding: Any) -> dict[str, Any]:
+    data = finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
+    return {key: data.get(key) for key in RULE_KEYS}
+
+
+def _fix_document(result: Any, fixed: str | None, findings: list[Any]) -> dict[str, Any]:
+    """The fix document of an engine result: ``findings`` (ranked) split into the rules whose
+    rewrite ``fixed`` is and the explanations left."""
+    rules = [f for f in findings if fixed is not None and f.fixed_source == fixed]
+    left = [f for f in findings if f not in rules]
+    error = None
+    if getattr(result, "error_type", None):
+        error = f"{result.error_type}: {result.error_message}"
+    return {
+        "fixed_source": fixed,
+        "rules": [_rule(f) for f in rules],
+        "left": [_rule(f) for f in left],
+        "error": error,
+        "versions": dict(getattr(result, "versions", None) or versions()),
+        "internal_error": getattr(result, "internal_error", None),
+    }
+
+
+# -- in the kernel --------------------------------------------------------------------------------
+def install(shell: Any) -> dict[str, Any]:
+    """Record each real cell's warnings and log lines (for the silent traps) and its exception,
+    through IPython's ``pre_run_cell``/``post_run_cell`` events; hidden cells are ignored."""
+    shell.events.register("pre_run_cell", _pre_run_cell)
+    shell.events.register("post_run_cell", _post_run_cell)
+    return {"ok": True, "python": sys.executable, "versions": versions()}
+
+
+def _hidden(info: Any) -> bool:
+    raw = getattr(info, "raw_cell", None) or ""
+    return raw.startswith(HIDDEN)
+
+
+def _pre_run_cell(info: Any = None) -> None:
+    if _hidden(info):
+        return
+    _end_capture()
+    _state["error"] = None
+    try:
+        from kerasmagic.diagnosis.capture import capture_cell_output
+
+        stack = ExitStack()
+        _state["captured"] = stack.enter_context(capture_cell_output())
+        _state["stack"] = stack
+    except Exception:
+        _state["stack"] = _state["captured"] = None
+
+
+def _post_run_cell(result: Any = None) -> None:
+    info = getattr(result, "info", None)
+    if _hidden(info):
+        return
+    _state["last"] = _state["captured"]
+    _end_capture()
+    _state["error"] = getattr(result, "error_in_exec", None) or getattr(
+        result, "error_before_exec", None
+    )
+
+
+def _end_capture() -> None:
+    stack, _state["stack"], _state["captured"] = _state["stack"], None, None
+    if stack is not None:
+        with suppress(Exception):
+            stack.close()
+
+
+def versions() -> dict[str, str]:
+    """The TF/Keras versions this interpreter shows in a finding."""
+    try:
+        from kerasmagic.diagnosis.live import shown_versions
+
+        return dict(shown_versions())
+    except Exception:
+        return {}
+
+
+def after_failure(source: str, filename: str | None = None, *, namespace: dict) -> dict[str, Any]:
+    """Diagnose the exception the last real cell (whose source is ``source``) raised."""
+    from kerasmagic.diagnosis.engine import diagnose
+    from kerasmagic.findings import ranked
+
+    exc = _state.get("error") or getattr(sys, "last_value", None)
+    if exc is None:
+        return {"fixed_source": None, "rules": [], "left": [], "error": None,
+                "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
+    result = diagnose(source, exc, namespace=namespace, filename=filename)
+    return _fix_document(result, result.fixed_source, ranked(result.suggestions))
+
+
+def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
+    """Silent traps the last real cell fell into that have a certain rewrite."""
+    from kerasmagic.diagnosis.result import CheckResult
+    from kerasmagic.diagnosis.traps import inspect_after_run
+    from kerasmagic.findings import ranked
+
+    traps = ranked(inspect_after_run(source, namespace, _state.get("last")))
+    result = CheckResult(source=source, ok=True, versions=versions())
+    sure = [t for t in traps if t.fixed_source and t.fixed_source != source]
+    sure = [t for t in sure if t.confidence >= CERTAIN]
+    fixed = sure[0].fixed_source if sure else None
+    return _fix_document(result, fixed, traps)
+
+
+def run_script(source: str, filename: str, namespace: dict) -> None:
+    """Run a script's (possibly corrected) source as ``python FILE`` would: ``__file__`` set, its
+    directory first on ``sys.path``, ``sys.argv == [FILE]``, tracebacks showing this source."""
+    directory = os.path.dirname(os.path.abspath(filename))
+    namespace["__file__"] = filename
+    namespace.setdefault("__name__", "__main__")
+    sys.argv = [filename]
+    if not sys.path or sys.path[0] != directory:
+        sys.path.insert(0, directory)
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    code = compile(source, filename, "exec", dont_inherit=True)
+    try:
+        exec(code, namespace)
+    except SystemExit as exc:  # sys.exit(0) ends a script successfully
+        if exc.code not in (None, 0):
+            raise
+
+
+# -- static (no kernel needed) --------------------------------------------------------------------
+def static_fix(source: str) -> dict[str, Any]:
+    """The certain rewrites of ``source`` that the source alone proves (lint), applied until they
+    reveal nothing more; nothing is executed."""
+    from kerasmagic.diagnosis.engine import lint
+    from kerasmagic.findings import ranked
+
+    current, rules, seen = source, [], {source}
+    left: list[dict[str, Any]] = []
+    found_versions: dict[str, str] = {}
+    for _ in range(STATIC_ROUNDS):
+        result = lint(current)
+        fixed = result.fixed_source
+        doc = _fix_document(result, fixed, ranked(result.suggestions) + ranked(result.traps))
+        found_versions = doc["versions"]
+        if fixed is None or fixed in seen:
+            left = doc["left"] + doc["rules"]
+            break
+        rules += doc["rules"]
+        seen.add(fixed)
+        current = fixed
+    return {
+        "fixed_source": current if current != source else None,
+        "rules": rules,
+        "left": left,
+        "error": None,
+        "versions": found_versions,
+        "internal_error": None,
+    }
+
+
+def lint_sources(sources: list[str]) -> list[dict[str, Any]]:
+    """``static_fix`` of each source (an internal failure is reported for that source only)."""
+    out = []
+    for source in sources:
+        try:
+            out.append(static_fix(source))
+        except Exception:
+            out.append({"fixed_source": None, "rules": [], "left": [], "error": None,
+                        "versions": {}, "internal_error": traceback.format_exc(limit=8)})  # fmt: skip
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``lint``: read a JSON list of sources on stdin, emit the list of fix documents."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv != ["lint"]:
+        print(
+            "usage: python -m kerasmagic.migrate.kernel_side lint < sources.json", file=sys.stderr
+        )
+        return 2
+    sources = json.load(sys.stdin)
+    call("lint_sources", sources)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
