@@ -177,19 +177,78 @@ def run_script(source: str, filename: str, namespace: dict) -> None:
 
 
 # -- static (no kernel needed) --------------------------------------------------------------------
-def static_fix(source: str) -> dict[str, Any]:
+KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
+
+
+def _keras_imports(source: str) -> list[str]:
+    """The cell's top-level ``import``/``from … import`` statements of Keras/TF (their text)."""
+    import ast
+
+    from kerasmagic.diagnosis.rewrite import parse_cell
+
+    cell = parse_cell(source)
+    if cell.tree is None:
+        return []
+    lines = cell.python.splitlines()
+    out = []
+    for node in cell.tree.body:
+        if isinstance(node, ast.Import):
+            tops = {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            tops = {node.module.split(".")[0]}
+        else:
+            continue
+        if tops & set(KERAS_TOPS):
+            out.append("\n".join(lines[node.lineno - 1 : node.end_lineno]))
+    return out
+
+
+def _import_libraries(imports: list[str]) -> None:
+    """Import the Keras/TF packages the statements name (the libraries, never the cells), so the
+    engine proves rewrites against their live API, as it does in a kernel."""
+    import importlib
+    import importlib.util
+    import re
+
+    wanted = {t for t in KERAS_TOPS for text in imports if re.search(rf"\b{t}\b", text)}
+    quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = quiet or "2"
+    try:
+        for top in sorted(wanted):
+            if top not in sys.modules and importlib.util.find_spec(top) is not None:
+                with suppress(Exception):
+                    importlib.import_module(top)
+    finally:
+        if quiet is None:
+            os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
+
+
+def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
     """The certain rewrites of ``source`` that the source alone proves (lint), applied until they
-    reveal nothing more; nothing is executed."""
+    reveal nothing more; nothing is executed. ``context``: the Keras imports of the cells before
+    it (a notebook's later cells use the names its first cells import)."""
     from kerasmagic.diagnosis.engine import lint
     from kerasmagic.findings import ranked
 
+    prefix = ""
+    if context and not source.lstrip().startswith("%%"):
+        prefix = "\n".join(context) + "\n"
+    _import_libraries(_keras_imports(prefix + source))
     current, rules, seen = source, [], {source}
     left: list[dict[str, Any]] = []
     found_versions: dict[str, str] = {}
     for _ in range(STATIC_ROUNDS):
-        result = lint(current)
+        result = lint(prefix + current)
         fixed = result.fixed_source
-        doc = _fix_document(result, fixed, ranked(result.suggestions) + ranked(result.traps))
+        if fixed is not None:
+            fixed = (
+                fixed[len(prefix) :] if fixed.startswith(prefix) else None
+            )  # the cell's part only
+        doc = _fix_document(
+            result,
+            result.fixed_source if fixed else None,
+            ranked(result.suggestions) + ranked(result.traps),
+        )
         found_versions = doc["versions"]
         if fixed is None or fixed in seen:
             left = doc["left"] + doc["rules"]
@@ -207,28 +266,39 @@ def static_fix(source: str) -> dict[str, Any]:
     }
 
 
-def lint_sources(sources: list[str]) -> list[dict[str, Any]]:
-    """``static_fix`` of each source (an internal failure is reported for that source only)."""
+def lint_sources(sources: list[str], before: list[str] | None = None) -> list[dict[str, Any]]:
+    """``static_fix`` of consecutive cells (``before``: the final sources of the cells before
+    them); an internal failure is reported for that cell only."""
+    context = [imp for src in before or [] for imp in _safe_imports(src)]
     out = []
     for source in sources:
         try:
-            out.append(static_fix(source))
+            doc = static_fix(source, context)
         except Exception:
-            out.append({"fixed_source": None, "rules": [], "left": [], "error": None,
-                        "versions": {}, "internal_error": traceback.format_exc(limit=8)})  # fmt: skip
+            doc = {"fixed_source": None, "rules": [], "left": [], "error": None,
+                   "versions": {}, "internal_error": traceback.format_exc(limit=8)}  # fmt: skip
+        out.append(doc)
+        context += _safe_imports(doc["fixed_source"] or source)
     return out
 
 
+def _safe_imports(source: str) -> list[str]:
+    try:
+        return _keras_imports(source)
+    except Exception:
+        return []
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``lint``: read a JSON list of sources on stdin, emit the list of fix documents."""
+    """``lint``: read ``{"sources": [...], "before": [...]}`` on stdin, emit the fix documents."""
     argv = sys.argv[1:] if argv is None else argv
     if argv != ["lint"]:
         print(
             "usage: python -m kerasmagic.migrate.kernel_side lint < sources.json", file=sys.stderr
         )
         return 2
-    sources = json.load(sys.stdin)
-    call("lint_sources", sources)
+    request = json.load(sys.stdin)
+    call("lint_sources", request["sources"], request.get("before"))
     return 0
 
 

@@ -30,16 +30,21 @@ def same_interpreter(python: str) -> bool:
         return python == sys.executable
 
 
-def lint_sources(sources: list[str], python: str | None = None) -> list[dict[str, Any]]:
-    """The fix document (see ``kernel_side``) of each source."""
+def lint_sources(
+    sources: list[str], python: str | None = None, before: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The fix document (see ``kernel_side``) of each of consecutive cells; ``before``: the
+    final sources of the cells before them."""
     if not sources:
         return []
     if python is None or same_interpreter(python):
-        return kernel_side.lint_sources(sources)
-    return _in_subprocess(sources, python)
+        return kernel_side.lint_sources(sources, before)
+    return _in_subprocess(sources, python, before)
 
 
-def _in_subprocess(sources: list[str], python: str) -> list[dict[str, Any]]:
+def _in_subprocess(
+    sources: list[str], python: str, before: list[str] | None
+) -> list[dict[str, Any]]:
     from kerasmagic.migrate.kernel import HOST_PATH
 
     # the host's kerasmagic (the same engine, whatever that interpreter has installed), imported
@@ -52,7 +57,7 @@ def _in_subprocess(sources: list[str], python: str) -> list[dict[str, Any]]:
     try:
         proc = subprocess.run(
             [python, "-c", code],
-            input=json.dumps(sources),
+            input=json.dumps({"sources": sources, "before": before}),
             capture_output=True,
             text=True,
             timeout=LINT_TIMEOUT,
