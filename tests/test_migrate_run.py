@@ -3,6 +3,7 @@ in Keras 3, migrated cell by cell and then re-executed with plain nbclient."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -207,3 +208,26 @@ def test_ctrl_c_stops_cleanly_and_writes_what_was_migrated(tmp_path: Path) -> No
     migrated = tmp_path / "long.migrated.ipynb"
     assert code_cells(migrated)[0].source == "from keras.utils import to_categorical"
     assert code_cells(migrated)[2].source == "print('never')"
+
+
+def test_workshop_notebook_migrates_the_old_notebook_beside_it(tmp_path: Path) -> None:
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    shutil.copytree(notebooks / "old", tmp_path / "old")
+    shutil.copy(notebooks / "05_migrate_old_notebook.ipynb", tmp_path)
+    nb = nbformat.read(str(tmp_path / "05_migrate_old_notebook.ipynb"), 4)
+    NotebookClient(nb, timeout=1500, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    text = "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "exit status: 1" in text  # --static --check on the old notebook
+    assert "exit status: 0" in text  # the run migrated everything
+    assert "final loss" in text and "old notebook unchanged" in text
+    shown = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/markdown" in o.get("data", {})
+    ]
+    assert shown and "generator-methods-removed" in shown[0]["data"]["text/markdown"]
+    assert (tmp_path / "migrated" / "report.html").exists()
