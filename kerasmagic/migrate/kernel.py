@@ -175,6 +175,7 @@ class MigrationKernel:
         self._spec_dir: str | None = None
         self._reply: dict[str, Any] | None = None
         self._log: Any = None
+        self.hidden_seconds = 0.0  # spent in kerasmagic's own calls (diagnosis, traps)
 
     # -- life cycle -------------------------------------------------------------------------------
     def __enter__(self) -> MigrationKernel:
@@ -322,6 +323,7 @@ class MigrationKernel:
 
     def _hidden(self, code: str) -> dict[str, Any]:
         run = self._execute(code, self.scratch, None)
+        self.hidden_seconds += run.seconds
         if run.status in ("timeout", "dead"):
             raise KernelSideError(f"kerasmagic's call in the kernel failed: {run.error}")
         return marked_document(run.outputs)

@@ -223,6 +223,7 @@ def migrate_run(
                 progress(
                     f"{document.path} [{cell.number}/{total}] {_describe(cell)} ({cell.seconds:.2f} s)"
                 )
+                result.diagnosis_seconds = kernel.hidden_seconds
                 if cell.status in R.STOPPING:
                     result.stopped_at = cell.number
                     break

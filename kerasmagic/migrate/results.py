@@ -108,6 +108,7 @@ class DocumentResult:
     python: str | None = None
     seconds: float = 0.0
     stopped_at: int | None = None  # the cell number where running stopped
+    diagnosis_seconds: float = 0.0  # of ``seconds``: kerasmagic's calls in the kernel
 
     @property
     def changed(self) -> bool:
@@ -129,6 +130,7 @@ class DocumentResult:
             "python": self.python,
             "versions": self.versions,
             "seconds": round(self.seconds, 3),
+            "diagnosis_seconds": round(self.diagnosis_seconds, 3),
             "stopped_at": self.stopped_at,
             "summary": {
                 "cells": len(self.cells),
