@@ -115,7 +115,7 @@ class _Runner:
             runnable, originals = (
                 installs.neutralize(current) if not self.is_script else (current, {})
             )
-            run = self._execute(runnable, cell.index)
+            run = self._execute(runnable, number)
             cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
             if run.status in ("timeout", "dead"):
                 cell.status = R.TIMEOUT if run.status == "timeout" else R.DEAD
