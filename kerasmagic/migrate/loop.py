@@ -37,9 +37,10 @@ def _static_cells(
     status: str,
     into: list[R.CellResult],
 ) -> dict[str, str]:
-    """Static fixes for the cells ``numbers``, appended to ``into``; returns the versions."""
+    """Static fixes for the cells ``numbers`` (the last ones), appended to ``into`` (the cells
+    before them, whose Keras imports the rewrites may rely on); returns the versions."""
     sources = [document.cells[n] for n in numbers]
-    docs = linter.lint_sources(sources, python)
+    docs = linter.lint_sources(sources, python, [c.final for c in into])
     versions: dict[str, str] = {}
     for n, doc in zip(numbers, docs):
         cell = _cell(document, n)
