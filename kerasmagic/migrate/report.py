@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import html
 import json
+import re
 from typing import Any
 
 STATUS_WORDS = {
@@ -178,7 +179,7 @@ h3{font-size:15px;margin:18px 0 6px}.meta{color:#59636e;font-size:12px}
 table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;font-size:13px}
 th{background:#f6f8fa}td.n{text-align:right}
 pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;overflow-x:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;margin:6px 0}
-.add{background:#dafbe1;display:block}.del{background:#ffebe9;display:block}.hunk{color:#8250df;display:block}
+.ln,.add,.del,.hunk{display:block}.add{background:#dafbe1}.del{background:#ffebe9}.hunk{color:#8250df}
 .badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
 .b-ok,.b-fixed,.b-migrated,.b-unchanged{background:#dafbe1;color:#116329}.b-failed,.b-timeout,.b-kernel-died,.b-stopped,.b-error{background:#ffebe9;color:#a40e26}
 .b-not-run,.b-static,.b-not-reached,.b-interrupted,.b-empty{background:#fff8c5;color:#7d4e00}
@@ -198,19 +199,20 @@ def _badge(status: str) -> str:
 def _html_diff(diff: str) -> str:
     lines = []
     for line in diff.splitlines():
-        cls = (
-            "hunk"
-            if line.startswith("@@")
-            else "add"
-            if line.startswith("+")
-            else "del"
-            if line.startswith("-")
-            else ""
-        )
-        if line.startswith(("+++", "---")):
-            cls = ""
-        lines.append(f'<span class="{cls}">{_e(line) or " "}</span>' if cls else _e(line))
-    return "<pre>" + "\n".join(lines) + "</pre>"
+        cls = "ln"
+        if line.startswith("@@"):
+            cls = "hunk"
+        elif line.startswith("+") and not line.startswith("+++"):
+            cls = "add"
+        elif line.startswith("-") and not line.startswith("---"):
+            cls = "del"
+        lines.append(f'<span class="{cls}">{_e(line) or " "}</span>')
+    return "<pre>" + "".join(lines) + "</pre>"
+
+
+def _prose(text: Any) -> str:
+    """Escaped text with its `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
 
 
 def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
@@ -219,12 +221,12 @@ def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
         ref = str(ref)
         refs.append(f'<a href="{_e(ref)}">{_e(ref)}</a>' if ref.startswith("http") else _e(ref))
     parts = [
-        f'<div class="rule{" left" if left else ""}"><span class="id">{_e(rule.get("id"))}</span> — {_e(rule.get("title") or "")}'
+        f'<div class="rule{" left" if left else ""}"><span class="id">{_e(rule.get("id"))}</span> — {_prose(rule.get("title") or "")}'
     ]
     if rule.get("cause"):
-        parts.append(f"<div>{_e(rule['cause'])}</div>")
+        parts.append(f"<div>{_prose(rule['cause'])}</div>")
     if rule.get("fix"):
-        parts.append(f"<div><b>Fix:</b> {_e(rule['fix'])}</div>")
+        parts.append(f"<div><b>Fix:</b> {_prose(rule['fix'])}</div>")
     if left and rule.get("fix_code"):
         parts.append(f"<pre>{_e(rule['fix_code'].strip())}</pre>")
     if refs:
