@@ -218,10 +218,12 @@ class MigrationKernel:
             self._context.__enter__()
             self.info = self._hidden(bootstrap_code())
         except BaseException as exc:
+            tail = self.log_tail()
             self.close()
-            if isinstance(exc, Exception) and not isinstance(exc, KernelSideError):
+            if isinstance(exc, Exception):
+                detail = f"\n{tail}" if tail else ""
                 raise KernelUnavailable(
-                    f"the kernel of {self.python} did not start: {exc}"
+                    f"the kernel of {self.python} did not start: {exc}{detail}"
                 ) from exc
             raise
         if self.info.get("internal_error"):
@@ -278,7 +280,7 @@ class MigrationKernel:
 
     def _execute(self, source: str, index: int, count: int | None) -> CellRun:
         import nbformat
-        from nbclient.exceptions import DeadKernelError
+        from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
         cell = nbformat.v4.new_code_cell(source)
         self._reply = None
@@ -286,7 +288,7 @@ class MigrationKernel:
         hidden = source.startswith(HIDDEN)
         try:
             self._client.execute_cell(cell, index, execution_count=count, store_history=not hidden)
-        except DeadKernelError as exc:
+        except (DeadKernelError, CellTimeoutError, RuntimeError) as exc:  # the kernel is gone
             return CellRun(
                 "dead",
                 list(cell.outputs),

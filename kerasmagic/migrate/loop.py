@@ -98,9 +98,14 @@ class _Runner:
         return self.kernel.run(source, number, self.count)
 
     def _ask(self, name: str, source: str) -> dict[str, Any]:
-        if name == "after_failure" and self.is_script:
-            return self.kernel.call(name, source, self.filename)
-        return self.kernel.call(name, source)
+        from kerasmagic.migrate.kernel import KernelSideError
+
+        try:
+            if name == "after_failure" and self.is_script:
+                return self.kernel.call(name, source, self.filename)
+            return self.kernel.call(name, source)
+        except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
+            return {"internal_error": str(exc)}
 
     def cell(self, number: int) -> R.CellResult:
         cell = _cell(self.document, number)
