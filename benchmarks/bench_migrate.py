@@ -1,5 +1,6 @@
 """``python -m kerasmagic migrate`` wall time on a notebook against a plain nbclient run of the
-migrated notebook (a fresh kernel of the same interpreter, kernel start included), per notebook.
+migrated notebook (a fresh process and kernel of the same interpreter, start-up included), per
+notebook.
 Target (issue 17): migrate ≤ 1.5 × the plain run + the time of the diagnosis calls in the kernel.
 Needs TF/Keras 3 (the old notebooks fail there); elsewhere it says so and measures nothing.
 """
@@ -47,13 +48,17 @@ def _migrate(nb: Path, out: Path) -> tuple[float, dict]:
     return seconds, json.loads(proc.stdout)["documents"][0]
 
 
-def _plain(nb: Path) -> float:
-    import nbformat
-    from nbclient import NotebookClient
+PLAIN = (
+    "import sys, nbformat\nfrom nbclient import NotebookClient\n"
+    "nb = nbformat.read(sys.argv[1], 4)\n"
+    "NotebookClient(nb, timeout=900, kernel_name='python3').execute()\n"
+)
 
-    notebook = nbformat.read(str(nb), 4)
+
+def _plain(nb: Path) -> float:
+    """A plain nbclient run in a fresh process, as migrate is one (imports included)."""
     start = time.perf_counter()
-    NotebookClient(notebook, timeout=900, kernel_name="python3").execute()
+    subprocess.run([sys.executable, "-c", PLAIN, str(nb)], check=True, capture_output=True)
     return time.perf_counter() - start
 
 
