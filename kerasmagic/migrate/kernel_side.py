@@ -73,6 +73,34 @@ def _fix_document(result: Any, fixed: str | None, findings: list[Any]) -> dict[s
     }
 
 
+def _lint_rules(source: str) -> list[dict[str, Any]]:
+    """Every problem lint reports in ``source``, each as a rule (lint lists them one by one)."""
+    from kerasmagic.diagnosis.engine import lint
+    from kerasmagic.findings import ranked
+
+    result = lint(source)
+    return [_rule(f) for f in ranked(result.suggestions) + ranked(result.traps)]
+
+
+def _with_also_fixed(
+    doc: dict[str, Any], source: str, before: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Add to ``doc["rules"]`` the problems of ``before`` (found in ``source``) that its fixed
+    source no longer has: one corrected cell often fixes several (the engine names the others
+    only in the lead's cause)."""
+    fixed = doc.get("fixed_source")
+    if not fixed or fixed == source:
+        return doc
+    remaining = {r["id"] for r in _lint_rules(fixed)}
+    have = {r["id"] for r in doc["rules"]}
+    for rule in before:
+        if rule["id"] not in remaining and rule["id"] not in have:
+            doc["rules"].append(rule)
+            have.add(rule["id"])
+    doc["left"] = [r for r in doc["left"] if r["id"] not in have]
+    return doc
+
+
 # -- in the kernel --------------------------------------------------------------------------------
 def install(shell: Any) -> dict[str, Any]:
     """Record each real cell's warnings and log lines (for the silent traps) and its exception,
@@ -140,7 +168,8 @@ def after_failure(source: str, filename: str | None = None, *, namespace: dict) 
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename)
-    return _fix_document(result, result.fixed_source, ranked(result.suggestions))
+    doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
+    return _with_also_fixed(doc, source, _lint_rules(source) if doc["fixed_source"] else [])
 
 
 def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
@@ -154,7 +183,8 @@ def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
     sure = [t for t in traps if t.fixed_source and t.fixed_source != source]
     sure = [t for t in sure if t.confidence >= CERTAIN]
     fixed = sure[0].fixed_source if sure else None
-    return _fix_document(result, fixed, traps)
+    doc = _fix_document(result, fixed, traps)
+    return _with_also_fixed(doc, source, _lint_rules(source) if fixed else [])
 
 
 def run_script(source: str, filename: str, namespace: dict) -> None:
@@ -234,7 +264,10 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
     if context and not source.lstrip().startswith("%%"):
         prefix = "\n".join(context) + "\n"
     _import_libraries(_keras_imports(prefix + source))
-    current, rules, seen = source, [], {source}
+    current, seen = source, {source}
+    rules: list[dict[str, Any]] = []
+    previous: list[dict[str, Any]] = []
+    rules_of_last: list[dict[str, Any]] | None = None
     left: list[dict[str, Any]] = []
     found_versions: dict[str, str] = {}
     for _ in range(STATIC_ROUNDS):
@@ -244,6 +277,10 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
             fixed = (
                 fixed[len(prefix) :] if fixed.startswith(prefix) else None
             )  # the cell's part only
+        findings = [_rule(f) for f in ranked(result.suggestions) + ranked(result.traps)]
+        if rules_of_last is not None:  # what the previous rewrite fixed: gone from this lint
+            ids = {r["id"] for r in findings}
+            rules += rules_of_last + [r for r in previous if r["id"] not in ids]
         doc = _fix_document(
             result,
             result.fixed_source if fixed else None,
@@ -253,9 +290,16 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
         if fixed is None or fixed in seen:
             left = doc["left"] + doc["rules"]
             break
-        rules += doc["rules"]
+        previous, rules_of_last = findings, doc["rules"]
         seen.add(fixed)
         current = fixed
+    else:
+        ids = {r["id"] for r in _lint_rules(prefix + current)}
+        rules += (rules_of_last or []) + [r for r in previous if r["id"] not in ids]
+    unique: dict[str, dict[str, Any]] = {}
+    for rule in rules:
+        unique.setdefault(rule["id"], rule)
+    rules = list(unique.values())
     return {
         "fixed_source": current if current != source else None,
         "rules": rules,
