@@ -3,6 +3,7 @@
 python -m kerasmagic env [--json] [--probe]
 python -m kerasmagic check FILE [--json] [--fix] [--lint] [-- ARGS]  (runs FILE as `python FILE ARGS`)
 python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
+python -m kerasmagic migrate PATH ... (see python -m kerasmagic migrate --help)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument("names", nargs="*", help="optimizer names (default: all the live Keras has)")
     opt.add_argument("--json", action="store_true", help="print JSON")
     opt.add_argument("--probe", action="store_true", help="import TF/Keras to measure them")
+    sub.add_parser("migrate", help="migrate old notebooks/scripts, verifying by running them")
     return parser
 
 
@@ -127,6 +129,10 @@ def _optimizers(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["migrate"]:  # its own parser and options
+        from kerasmagic.migrate.cli import main as migrate
+
+        return migrate(argv[1:])
     script_args: list[str] = []
     if "--" in argv:  # check FILE -- ARGS: the script's own arguments, as `python FILE ARGS`
         cut = argv.index("--")

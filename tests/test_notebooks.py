@@ -27,7 +27,8 @@ WORKSHOPS = [
     "03_legacy_vs_new_optimizers.ipynb",
     "04_environment_traps.ipynb",
 ]
-ALL_NOTEBOOKS = ["quickstart.ipynb", *WORKSHOPS]
+MIGRATE_WORKSHOP = "05_migrate_old_notebook.ipynb"  # executed by tests/test_migrate_run.py
+ALL_NOTEBOOKS = ["quickstart.ipynb", *WORKSHOPS, MIGRATE_WORKSHOP]
 TF_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "colab")
 # every notebook starts with the same install cell (what it does: tests/test_first_five_minutes.py)
 INSTALL_CELL = "".join(
@@ -114,7 +115,7 @@ def test_colab_badge_and_install_cell(name):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+@pytest.mark.parametrize("name", [n for n in ALL_NOTEBOOKS if n != MIGRATE_WORKSHOP])
 def test_each_notebook_tells_failing_cell_then_fixed_cell(name):
     cells = [c for c in _read(name)["cells"] if c["cell_type"] == "code"]
     tags = [c["metadata"].get("tags", []) for c in cells]
