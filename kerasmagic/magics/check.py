@@ -108,7 +108,14 @@ class CheckMagics(Magics):
                 self._offer_fix(result.fixed_source)
         if failure is not None:
             raise_again(failure)
-        return result if args.object else None
+        return self._returned(result) if args.object else None
+
+    @staticmethod
+    def _returned(result: Any) -> Any:
+        """The result ``-o`` returns: shown with its views, its attributes reachable."""
+        from kerasmagic.render.check import CheckView
+
+        return None if result is None else CheckView(result)
 
     def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, BaseException | None]:
         """(result to show, the user's exception to raise again so the cell still fails)."""
@@ -171,7 +178,9 @@ class CheckMagics(Magics):
                 return
             from IPython.display import display
 
-            display(result)
+            from kerasmagic.render.check import CheckView
+
+            display(CheckView(result))
         except Exception:
             _internal_failure("displaying the diagnosis")
 
