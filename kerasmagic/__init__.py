@@ -6,9 +6,10 @@ Importing this package never imports TensorFlow, Keras, JAX, torch or ipywidgets
 
 from __future__ import annotations
 
+from kerasmagic._version import __version__
+
 TYPE_CHECKING = False  # not `typing`: importing this package stays well under a millisecond
 
-__version__ = "0.1.0"
 __all__ = [
     "__version__",
     "check",

@@ -75,7 +75,7 @@ class EnvReport:
 
 def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
     """Probe the running interpreter (never importing TensorFlow here) and rank the findings."""
-    from kerasmagic import __version__
+    from kerasmagic._version import __version__
     from kerasmagic.diagnosis import env_findings as ef
     from kerasmagic.probes.distributions import package_states, requirement_conflicts
     from kerasmagic.probes.interpreter import interpreter_facts

@@ -259,14 +259,16 @@ def test_magic_json_usage_and_unload(ipshell, capsys):
 
 
 def test_report_views_carry_the_same_findings():
+    from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
     report = build_env_report()
-    bundle = report._repr_mimebundle_()
-    assert set(bundle) >= {"text/plain", "text/html", "application/json"}
+    bundle = EnvView(report)._repr_mimebundle_()
+    assert set(bundle) >= {"text/plain", "text/html", "text/markdown", "application/json"}
     for f in report.findings:
         assert f.title in bundle["text/plain"]
         assert f.id in bundle["text/html"]
+        assert f.id in bundle["text/markdown"]
     assert bundle["application/json"]["findings"] == json.loads(
         json.dumps([f.to_dict() for f in report.findings])
     )

@@ -43,9 +43,9 @@ def _headline(result: Any) -> str:
 
 def check_to_text(result: Any) -> str:
     """Plain-text view; starts with ``kerasmagic``."""
-    out = [t.wrap(_headline(result), "  ")]
+    out = [t.wrap(_headline(result), "  ", first="")]
     if result.versions:
-        out.append(t.wrap("versions: " + md.versions(result.versions), "  "))
+        out.append(t.wrap("versions: " + md.versions(result.versions), "  ", first=""))
     for f in result.suggestions:
         out.append("")
         out.append(t.finding(f))

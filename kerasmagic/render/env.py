@@ -161,7 +161,7 @@ def env_to_text(report: EnvReport) -> str:
         out += ["", "Findings:"] + [t.finding(f) for f in report.findings]
     else:
         out += ["", "No problems found."]
-    out += [t.wrap(f"kerasmagic problem: {p}", "  ") for p in report.problems]
+    out += [t.wrap(f"kerasmagic problem: {p}", "  ", first="") for p in report.problems]
     return "\n".join(out)
 
 

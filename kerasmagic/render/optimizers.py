@@ -125,7 +125,7 @@ def optimizer_to_text(opt: OptimizerResolution) -> str:
     out = [f"{opt.name} ({opt.class_name})", t.table(WAY_HEADERS, way_rows(opt, 100))]
     groups = opt.groups()
     if len(groups) > 1:
-        out.append(t.wrap(classes_line(groups), "  "))
+        out.append(t.wrap(classes_line(groups), "  ", first=""))
     headers, rows, differs = default_rows(opt)
     if rows:
         marked = [[("* " if d else "  ") + r[0], *r[1:]] for r, d in zip(rows, differs)]
@@ -143,7 +143,7 @@ def optimizers_to_text(report: OptimizerReport) -> str:
         out += ["", "The model's optimizer:", t.pairs(model_rows(report))]
     for opt in report.optimizers:
         out += ["", optimizer_to_text(opt)]
-    out += [t.wrap(f"kerasmagic problem: {p}", "  ") for p in report.problems]
+    out += [t.wrap(f"kerasmagic problem: {p}", "  ", first="") for p in report.problems]
     return "\n".join(out)
 
 

@@ -61,7 +61,13 @@ def indent(text: str, prefix: str = "    ") -> str:
 
 
 def finding(f: Finding) -> str:
-    lines = [wrap(f"{MARKS.get(f.severity, '-')} {f.severity.upper()}: {f.title}  [{f.id}]", "  ")]
+    lines = [
+        wrap(
+            f"{MARKS.get(f.severity, '-')} {f.severity.upper()}: {f.title}  [{f.id}]",
+            "  ",
+            first="",
+        )
+    ]
     if f.cause:
         lines.append(wrap(f.cause, "    "))
     if f.versions:
