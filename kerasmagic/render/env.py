@@ -207,8 +207,10 @@ def env_to_markdown(report: EnvReport) -> str:
         f"**kerasmagic {report.kerasmagic_version}: TensorFlow/Keras report**",
         f"Python {p.version} ({p.implementation}, {p.env_kind}) on {p.host}",
         md.table(["package", "installed", "imported", "state"], packages),
-        md.table(["", ""], keras),
-        md.section("Fresh import (subprocess)", md.table(["", ""], _fresh_rows(report))),
+        md.table(["setting", "here"], keras),
+        md.section(
+            "Fresh import (subprocess)", md.table(["fact", "measured"], _fresh_rows(report))
+        ),
         md.section(
             "Findings",
             "\n".join(md.finding(f) for f in report.findings) or "No problems found.",
