@@ -108,14 +108,11 @@ class CheckMagics(Magics):
                 self._offer_fix(result.fixed_source)
         if failure is not None:
             raise_again(failure)
-        return self._returned(result) if args.object else None
+        if not args.object or result is None:
+            return None
+        from kerasmagic.render.check import CheckView  # shown with its views, attributes reachable
 
-    @staticmethod
-    def _returned(result: Any) -> Any:
-        """The result ``-o`` returns: shown with its views, its attributes reachable."""
-        from kerasmagic.render.check import CheckView
-
-        return None if result is None else CheckView(result)
+        return CheckView(result)
 
     def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, BaseException | None]:
         """(result to show, the user's exception to raise again so the cell still fails)."""
