@@ -124,8 +124,16 @@ def render_widget(out: Path, chromium: str = CHROMIUM, timeout: float = 240) -> 
                     " && !document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"busy\"]')",
                     timeout=timeout * 1000,
                 )
-                page.wait_for_timeout(2000)  # the kernel connects
-                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                # the kernel connects (a loaded machine needs more than a fixed pause)
+                page.wait_for_function(
+                    "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+                    "?.status === 'idle'",
+                    timeout=timeout * 1000,
+                )
+                # not awaited: the command's promise settles only when every cell has run
+                page.evaluate(
+                    "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+                )
                 select = page.wait_for_selector(".widget-dropdown select", timeout=timeout * 1000)
                 seen["options"] = page.eval_on_selector_all(
                     ".widget-dropdown select option", "els => els.map(e => e.textContent)"

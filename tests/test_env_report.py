@@ -14,6 +14,8 @@ import pytest
 from conftest import ENV_NAME, run_python, run_python_json
 from environments import HAS_TF, TF_KERAS_IS, here
 
+from kerasmagic.render.base import REPORT_JSON
+
 HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "torch", "ipywidgets")
 
 
@@ -264,12 +266,12 @@ def test_report_views_carry_the_same_findings():
 
     report = build_env_report()
     bundle = EnvView(report)._repr_mimebundle_()
-    assert set(bundle) >= {"text/plain", "text/html", "text/markdown", "application/json"}
+    assert set(bundle) >= {"text/plain", "text/html", "text/markdown", REPORT_JSON}
     for f in report.findings:
         assert f.title in bundle["text/plain"]
         assert f.id in bundle["text/html"]
         assert f.id in bundle["text/markdown"]
-    assert bundle["application/json"]["findings"] == json.loads(
+    assert bundle[REPORT_JSON]["findings"] == json.loads(
         json.dumps([f.to_dict() for f in report.findings])
     )
     assert textwrap.dedent(bundle["text/plain"]).startswith("kerasmagic")

@@ -12,6 +12,7 @@ from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
 from kerasmagic.render import base
 from kerasmagic.render import text as t
+from kerasmagic.render.base import HTML, MARKDOWN, TEXT
 from kerasmagic.render.check import CheckView
 
 FIXED = "import tensorflow as tf\nprint(tf.__version__)\n"
@@ -44,7 +45,10 @@ def _result() -> CheckResult:
 
 def test_four_views_and_include_exclude():
     view = CheckView(_result())
-    assert set(view._repr_mimebundle_()) == set(base.MIME_TYPES)
+    # application/json only on request: JupyterLab would show it (a JSON tree) instead of HTML
+    assert set(view._repr_mimebundle_()) == {TEXT, HTML, MARKDOWN, base.REPORT_JSON}
+    asked = view._repr_mimebundle_(include={base.JSON})
+    assert asked == {base.JSON: view._repr_mimebundle_()[base.REPORT_JSON]}
     assert set(view._repr_mimebundle_(include={"text/markdown"})) == {"text/markdown"}
     assert "text/html" not in view._repr_mimebundle_(exclude={"text/html"})
     assert str(view) == view._repr_mimebundle_()["text/plain"]
@@ -76,7 +80,7 @@ class _Broken(base.View):
         base.TEXT: lambda r: "the text view",
         base.HTML: lambda r: 1 / 0,
         base.MARKDOWN: lambda r: "the markdown view",
-        base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
     }
 
 
@@ -86,7 +90,7 @@ def test_a_failing_view_becomes_a_note_in_the_others():
     assert bundle["text/plain"].startswith("the text view")
     assert "text/html view failed (ZeroDivisionError" in bundle["text/plain"]
     assert "text/html view failed" in bundle["text/markdown"]
-    assert bundle["application/json"]["error_type"] == "ModuleNotFoundError"
+    assert bundle[base.REPORT_JSON]["error_type"] == "ModuleNotFoundError"
 
 
 def test_when_every_requested_view_fails_the_report_still_shows():

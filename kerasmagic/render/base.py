@@ -14,7 +14,13 @@ from collections.abc import Callable, Container, Mapping
 from typing import Any, ClassVar
 
 TEXT, HTML, MARKDOWN, JSON = "text/plain", "text/html", "text/markdown", "application/json"
-MIME_TYPES = (TEXT, HTML, MARKDOWN, JSON)
+# The report's JSON under a type no front end renders. JupyterLab ranks its JSON tree viewer
+# above HTML (rank 0 against 50), so a bundle with application/json shows every report there as
+# a JSON tree: application/json is rendered only when asked for (``include``); scripts and
+# tests read the displayed data from REPORT_JSON (the same document).
+REPORT_JSON = "application/vnd.kerasmagic.report+json"
+MIME_TYPES = (TEXT, HTML, MARKDOWN, JSON, REPORT_JSON)
+ON_REQUEST = (JSON,)  # left out of a bundle unless ``include`` names it
 
 Renderer = Callable[[Any], Any]
 
@@ -45,13 +51,16 @@ def mimebundle(
     include: Container[str] | None = None,
     exclude: Container[str] | None = None,
 ) -> dict[str, Any]:
-    """The requested views of ``report``; a renderer's failure becomes a note in the others.
+    """The requested views of ``report`` (all but ``ON_REQUEST`` when ``include`` is None); a
+    renderer's failure becomes a note in the others.
 
     When every requested view fails, ``text/plain`` carries the notes and the report's JSON, so
     the report itself is never lost."""
     bundle: dict[str, Any] = {}
     notes: list[str] = []
     for mime, render in renderers.items():
+        if include is None and mime in ON_REQUEST:
+            continue
         if include is not None and mime not in include:
             continue
         if exclude is not None and mime in exclude:

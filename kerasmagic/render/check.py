@@ -135,4 +135,5 @@ class CheckView(base.View):
         base.HTML: check_to_html,
         base.MARKDOWN: check_to_markdown,
         base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
     }

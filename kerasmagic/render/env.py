@@ -227,4 +227,5 @@ class EnvView(base.View):
         base.HTML: env_to_html,
         base.MARKDOWN: env_to_markdown,
         base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
     }

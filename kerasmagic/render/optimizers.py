@@ -295,4 +295,5 @@ class OptimizerView(base.View):
         base.HTML: optimizers_to_html,
         base.MARKDOWN: optimizers_to_markdown,
         base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
     }

@@ -84,7 +84,9 @@ class OptimizerWidget:
     def mimebundle(self) -> dict[str, Any]:
         """The widget view plus text and HTML for front ends without the widget manager."""
         # the widget is the richest view: no JSON beside it
-        bundle = r.OptimizerView(self.report)._repr_mimebundle_(exclude=(base.JSON,))
+        bundle = r.OptimizerView(self.report)._repr_mimebundle_(
+            exclude=(base.JSON, base.REPORT_JSON)
+        )
         bundle[WIDGET_MIME] = {
             "version_major": 2,
             "version_minor": 0,
