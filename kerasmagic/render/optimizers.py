@@ -258,7 +258,8 @@ def optimizers_section_text(report: OptimizerReport) -> str:
 
 
 def optimizers_section_html(report: OptimizerReport) -> str:
-    return h.table(["way of asking", "gives"], section_rows(report))
+    rows = [[f"<code>{h.esc(a)}</code>", h.prose(b)] for a, b in section_rows(report)]
+    return h.table(["way of asking", "gives"], rows, raw=True)
 
 
 def optimizer_to_markdown(opt: OptimizerResolution) -> str:
