@@ -67,18 +67,18 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _env(args: argparse.Namespace) -> int:
-    from kerasmagic.render.env import env_to_text
+    from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
     # Outside IPython "the live kernel" is this process: importing here disturbs nobody.
     report = build_env_report(probe=args.probe)
-    _emit(report.to_dict(), args.json, env_to_text(report))
+    _emit(report.to_dict(), args.json, str(EnvView(report)))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from kerasmagic.diagnosis.engine import check
-    from kerasmagic.render.check import check_to_text
+    from kerasmagic.render.check import CheckView
     from kerasmagic.script import (
         ScriptSource,
         as_main_script,
@@ -110,7 +110,7 @@ def _check(args: argparse.Namespace) -> int:
             result = run()
     else:
         result = run()
-    _emit(result.to_dict(), args.json, check_to_text(result))
+    _emit(result.to_dict(), args.json, str(CheckView(result)))
     if args.fix and path is not None and result.fixed_source is not None:
         write_script(path, result.fixed_source, script)
         print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
@@ -120,10 +120,10 @@ def _check(args: argparse.Namespace) -> int:
 
 def _optimizers(args: argparse.Namespace) -> int:
     from kerasmagic.probes.optimizers import resolve_optimizers
-    from kerasmagic.render.optimizers import optimizers_to_text
+    from kerasmagic.render.optimizers import OptimizerView
 
     report = resolve_optimizers(args.names or None, probe=True)
-    _emit(report.to_dict(), args.json, optimizers_to_text(report))
+    _emit(report.to_dict(), args.json, str(OptimizerView(report)))
     return 0
 
 

@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from conftest import ENV_NAME, run_python
 
+from kerasmagic.render.base import REPORT_JSON
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 WORKSHOPS = [
@@ -151,10 +153,10 @@ def errors(cell: Any) -> list[int]:
 
 
 def kerasmagic_results(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``CheckResult`` documents ``%%keras_check`` displayed (application/json)."""
+    """The ``CheckResult`` documents ``%%keras_check`` displayed (their JSON view)."""
     found = []
     for o in outputs:
-        doc = o.get("data", {}).get("application/json")
+        doc = o.get("data", {}).get(REPORT_JSON)
         if isinstance(doc, dict) and "suggestions" in doc and "traps" in doc:
             found.append(doc)
     return found
@@ -208,7 +210,7 @@ def assert_fixed_cells(run: Any) -> None:
 def assert_env_report(run: Any) -> None:
     """``%keras_env`` shows the versions importlib.metadata reports for this interpreter."""
     for cell in tagged(run, "env-report"):
-        docs = [o["data"]["application/json"] for o in cell.outputs if "data" in o]
+        docs = [o["data"].get(REPORT_JSON) for o in cell.outputs if "data" in o]
         docs = [d for d in docs if isinstance(d, dict) and "packages" in d]
         assert docs, f"%keras_env displayed no report: {texts(cell)[-1500:]}"
         packages = {p["name"]: p for p in docs[0]["packages"]}

@@ -92,6 +92,9 @@ def conflict_findings(conflicts: list[Conflict], interp: Interpreter) -> list[Fi
                 fix_code=interp.install_command(c.fix_spec),
                 versions={c.package: c.package_version, c.dependency: c.installed or ""},
                 restart_needed=True,
+                # a generic check: a named cause of the same severity (keras3-over-old-tf) ranks
+                # first, since it explains the set-up this conflict is a symptom of
+                confidence=0.9,
             )
         )
     return out

@@ -87,7 +87,11 @@ class CheckMagics(Magics):
         failure = inner and (inner.error_in_exec or inner.error_before_exec)
         if failure is not None:
             mark_failed(outer, inner, failure)
-        return result if args.object else None
+        if not args.object or result is None:
+            return None
+        from kerasmagic.render.check import CheckView  # shown with its views, attributes reachable
+
+        return CheckView(result)
 
     def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, Any]:
         """(result to show, the inner run's ``ExecutionResult``, None when nothing ran)."""
@@ -153,7 +157,9 @@ class CheckMagics(Magics):
                 return
             from IPython.display import display
 
-            display(result)
+            from kerasmagic.render.check import CheckView
+
+            display(CheckView(result))
         except Exception:
             _internal_failure("displaying the diagnosis")
 
