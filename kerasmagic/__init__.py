@@ -6,9 +6,10 @@ Importing this package never imports TensorFlow, Keras, JAX, torch or ipywidgets
 
 from __future__ import annotations
 
+from kerasmagic._version import __version__
+
 TYPE_CHECKING = False  # not `typing`: importing this package stays well under a millisecond
 
-__version__ = "0.1.0"
 __all__ = [
     "__version__",
     "check",
@@ -20,8 +21,8 @@ __all__ = [
 if TYPE_CHECKING:
     from typing import Any
 
-    from kerasmagic.diagnosis.result import CheckResult
-    from kerasmagic.report import EnvReport
+    from kerasmagic.render.check import CheckView
+    from kerasmagic.render.env import EnvView
 
 
 def load_ipython_extension(ipython: Any) -> None:
@@ -38,15 +39,21 @@ def unload_ipython_extension(ipython: Any) -> None:
     unload(ipython)
 
 
-def check(source: str, *, run: bool = True) -> CheckResult:
-    """Check a cell's source: run it (unless ``run=False``), diagnose a failure, find traps."""
+def check(source: str, *, run: bool = True) -> CheckView:
+    """Check a cell's source: run it (unless ``run=False``), diagnose a failure, find traps.
+
+    Returns the ``CheckResult`` in a view: rich in a notebook, text as ``str()``, and every
+    attribute of the result (``fixed_source``, ``suggestions``, ``to_dict()``) reachable;
+    ``.report`` is the dataclass."""
     from kerasmagic.diagnosis.engine import check as _check
+    from kerasmagic.render.check import CheckView
 
-    return _check(source, run=run)
+    return CheckView(_check(source, run=run))
 
 
-def env_report(*, probe: bool = False) -> EnvReport:
-    """The ``%keras_env`` report of this interpreter as an object (see ``kerasmagic.report``)."""
+def env_report(*, probe: bool = False) -> EnvView:
+    """The ``%keras_env`` report of this interpreter (an ``EnvReport`` in a view, like ``check``)."""
+    from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
-    return build_env_report(probe=probe)
+    return EnvView(build_env_report(probe=probe))

@@ -1,8 +1,9 @@
-"""``python -m kerasmagic`` — the magics outside IPython, for scripts and CI.
+"""python -m kerasmagic: the magics outside IPython, for scripts and CI.
 
 python -m kerasmagic env [--json] [--probe]
 python -m kerasmagic check FILE [--json] [--fix] [--lint] [-- ARGS]  (runs FILE as `python FILE ARGS`)
 python -m kerasmagic optimizers [NAME ...] [--json] [--probe]
+python -m kerasmagic migrate PATH ... (see python -m kerasmagic migrate --help)
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     opt.add_argument("names", nargs="*", help="optimizer names (default: all the live Keras has)")
     opt.add_argument("--json", action="store_true", help="print JSON")
     opt.add_argument("--probe", action="store_true", help="import TF/Keras to measure them")
+    sub.add_parser("migrate", help="migrate old notebooks/scripts, verifying by running them")
     return parser
 
 
@@ -65,18 +67,18 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _env(args: argparse.Namespace) -> int:
-    from kerasmagic.render.env import env_to_text
+    from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
     # Outside IPython "the live kernel" is this process: importing here disturbs nobody.
     report = build_env_report(probe=args.probe)
-    _emit(report.to_dict(), args.json, env_to_text(report))
+    _emit(report.to_dict(), args.json, str(EnvView(report)))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from kerasmagic.diagnosis.engine import check
-    from kerasmagic.render.check import check_to_text
+    from kerasmagic.render.check import CheckView
     from kerasmagic.script import (
         ScriptSource,
         as_main_script,
@@ -108,7 +110,7 @@ def _check(args: argparse.Namespace) -> int:
             result = run()
     else:
         result = run()
-    _emit(result.to_dict(), args.json, check_to_text(result))
+    _emit(result.to_dict(), args.json, str(CheckView(result)))
     if args.fix and path is not None and result.fixed_source is not None:
         write_script(path, result.fixed_source, script)
         print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
@@ -118,15 +120,19 @@ def _check(args: argparse.Namespace) -> int:
 
 def _optimizers(args: argparse.Namespace) -> int:
     from kerasmagic.probes.optimizers import resolve_optimizers
-    from kerasmagic.render.optimizers import optimizers_to_text
+    from kerasmagic.render.optimizers import OptimizerView
 
     report = resolve_optimizers(args.names or None, probe=True)
-    _emit(report.to_dict(), args.json, optimizers_to_text(report))
+    _emit(report.to_dict(), args.json, str(OptimizerView(report)))
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["migrate"]:  # its own parser and options
+        from kerasmagic.migrate.cli import main as migrate
+
+        return migrate(argv[1:])
     script_args: list[str] = []
     if "--" in argv:  # check FILE -- ARGS: the script's own arguments, as `python FILE ARGS`
         cut = argv.index("--")

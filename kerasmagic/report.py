@@ -1,4 +1,7 @@
-"""``EnvReport``: everything ``%keras_env`` knows, as one object with many views.
+"""``EnvReport``: everything ``%keras_env`` knows, as one object (its views: ``render.env``).
+
+Diagnosis layer: it builds the report from the probes and ``diagnosis.env_findings``, the env
+counterpart of ``diagnosis.engine.check``, and never imports ``render``.
 
 Structure (also the JSON of ``python -m kerasmagic env --json``): ``python`` (interpreter facts and
 the install command for this kernel), ``packages`` (installed vs imported per package), ``keras``
@@ -69,23 +72,10 @@ class EnvReport:
             "problems": self.problems,
         }
 
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        from kerasmagic.render.env import env_mimebundle
-
-        return env_mimebundle(self)
-
-    def __str__(self) -> str:
-        from kerasmagic.render.env import env_to_text
-
-        return env_to_text(self)
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(str(self))
-
 
 def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
     """Probe the running interpreter (never importing TensorFlow here) and rank the findings."""
-    from kerasmagic import __version__
+    from kerasmagic._version import __version__
     from kerasmagic.diagnosis import env_findings as ef
     from kerasmagic.probes.distributions import package_states, requirement_conflicts
     from kerasmagic.probes.interpreter import interpreter_facts

@@ -28,6 +28,9 @@ PYTHON = os.environ.get("KERASMAGIC_ENVS_PYTHON", "3.11")
 # docs/compatibility.md was measured with. To follow new releases: move it, build, then
 # regenerate the table (scripts/compat_table.py) and read its diff. "" resolves as of now.
 EXCLUDE_NEWER = os.environ.get("KERASMAGIC_EXCLUDE_NEWER", "2026-11-22T00:00:00Z")
+# Where uv is installed when it is not on PATH: a venv of its own (README, "Set-up from a fresh
+# clone"), so the Python that runs this script gets nothing installed into it.
+TOOLS = ENVS_DIR / ".tools"
 
 # What every environment needs to run the test suite (kerasmagic's own deps come with `-e .`).
 TEST_TOOLS = [
@@ -132,11 +135,31 @@ ENVIRONMENTS: dict[str, Environment] = {
 
 
 def _uv() -> str:
+    """uv from PATH, else from the tool venv ``TOOLS`` (made once, quietly, with venv and pip)."""
     uv = shutil.which("uv")
     if uv:
         return uv
-    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "uv"], check=True)
-    return shutil.which("uv") or str(Path(sys.executable).parent / "uv")
+    tool = TOOLS / "bin" / "uv"
+    if not tool.exists():
+        quiet = {
+            **os.environ,
+            "PIP_ROOT_USER_ACTION": "ignore",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        }
+        steps = [
+            [sys.executable, "-m", "venv", str(TOOLS)],
+            [str(TOOLS / "bin" / "python"), "-m", "pip", "install", "-q", "uv"],
+        ]
+        for step in steps:
+            proc = subprocess.run(step, env=quiet, capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise SystemExit(
+                    f"envs.py needs uv (https://docs.astral.sh/uv/): it is not on PATH, and "
+                    f"installing it into {TOOLS} failed ({' '.join(step)}):\n"
+                    + (proc.stderr or proc.stdout).strip()[-2000:]
+                )
+        print(f"envs.py: uv was not on PATH; installed it into {TOOLS}", file=sys.stderr)
+    return str(tool)
 
 
 def _pip_install(env: Environment, *args: str) -> None:

@@ -5,7 +5,8 @@
 Starts JupyterLab (of this interpreter) on a free port in a temporary directory, opens a notebook
 that imports TensorFlow and runs ``%keras_optimizers adam sgd``, drives Debian's ``chromium`` with
 Playwright (``executable_path``), switches the dropdown to ``sgd`` and back, and saves a screenshot
-of the widget. Needs ``jupyterlab`` and ``playwright`` (the tf221-k3 environment has both).
+of the widget; then reads the computed ``text-align`` of the ``%keras_env`` table cells that show a
+path (JupyterLab right-aligns table cells unless the report's own rule outranks its rule). Needs ``jupyterlab`` and ``playwright`` (the tf221-k3 environment has both).
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ CELLS = [
     "%load_ext kerasmagic",
     "import tensorflow as tf\nx = tf.constant([1.0, 2.0])\nSequential = tf.keras.Sequential",
     "%keras_optimizers adam sgd",
+    "%keras_env",
 ]
+# The computed alignment of every table cell of the static reports (here %keras_env) that shows a
+# path, inside JupyterLab's own stylesheet: its `td` rule must not right-align them.
+PATH_CELLS_JS = """() => Array.from(document.querySelectorAll('.jp-RenderedHTMLCommon .km-report td'))
+    .filter(td => td.textContent.includes('/'))
+    .map(td => [td.textContent.slice(0, 80), getComputedStyle(td).textAlign])"""
 
 
 def _notebook(cells: list[str]) -> dict[str, Any]:
@@ -117,8 +124,16 @@ def render_widget(out: Path, chromium: str = CHROMIUM, timeout: float = 240) -> 
                     " && !document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"busy\"]')",
                     timeout=timeout * 1000,
                 )
-                page.wait_for_timeout(2000)  # the kernel connects
-                page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+                # the kernel connects (a loaded machine needs more than a fixed pause)
+                page.wait_for_function(
+                    "() => window.jupyterapp.shell.currentWidget?.sessionContext?.session?.kernel"
+                    "?.status === 'idle'",
+                    timeout=timeout * 1000,
+                )
+                # not awaited: the command's promise settles only when every cell has run
+                page.evaluate(
+                    "() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }"
+                )
                 select = page.wait_for_selector(".widget-dropdown select", timeout=timeout * 1000)
                 seen["options"] = page.eval_on_selector_all(
                     ".widget-dropdown select option", "els => els.map(e => e.textContent)"
@@ -145,6 +160,10 @@ def render_widget(out: Path, chromium: str = CHROMIUM, timeout: float = 240) -> 
                 widget.scroll_into_view_if_needed()
                 out.parent.mkdir(parents=True, exist_ok=True)
                 widget.screenshot(path=str(out))
+                page.wait_for_selector(
+                    ".jp-RenderedHTMLCommon .km-report td", timeout=timeout * 1000
+                )
+                seen["env_path_cells"] = page.evaluate(PATH_CELLS_JS)
                 browser.close()
         finally:
             server.terminate()

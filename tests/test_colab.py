@@ -27,12 +27,15 @@ def colab_install_args() -> list[str]:
 
 
 def test_notebooks_install_with_the_readme_line():
-    line = "%pip install " + shlex.join(colab_install_args())
+    """The same options, and the same repository unless a wheel was uploaded."""
+    *options, repository = colab_install_args()
+    line = "%pip install " + shlex.join(options) + " {source}"
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
         first = next(c for c in cells if c["cell_type"] == "code")
         source = "".join(first["source"])
         assert line in source.splitlines()[-1], (path.name, source)
+        assert f'KERASMAGIC_REPO = "{repository.removeprefix("git+")}"' in source, path.name
 
 
 def freeze(python: Path) -> dict[str, str]:
@@ -60,8 +63,8 @@ def fresh_colab(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("how", ["readme-colab-line", "with-widgets-extra-and-deps"])
 def test_installing_kerasmagic_changes_no_installed_version(fresh_colab: Path, how: str):
-    if how == "readme-colab-line":  # this checkout stands for the package name
-        install_args = [str(ROOT) if a == "kerasmagic" else a for a in colab_install_args()]
+    if how == "readme-colab-line":  # this checkout stands for the repository the line names
+        install_args = [str(ROOT) if "kerasmagic" in a else a for a in colab_install_args()]
     else:
         install_args = [f"{ROOT}[widgets]"]
     before = freeze(fresh_colab)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -78,3 +79,25 @@ def test_json_ranks_a_verified_fix_and_fix_writes_it(tmp_path):
     assert cell.read_text() == top["fixed_source"]
     code, out = _check(cell, "--json")
     assert code == 0 and json.loads(out)["ok"] is True
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-broken-k3")
+def test_terminal_text_is_wrapped_to_the_terminal_width(tmp_path):
+    """Issue 19, item 11: prose wraps at the terminal's width (COLUMNS), no word is broken, and
+    nothing of the finding is lost; the JSON is unchanged."""
+    cell = tmp_path / "cell.py"
+    cell.write_text(
+        "import tensorflow as tf\nfrom keras.layers.experimental.preprocessing import Rescaling\n"
+    )
+    env = {**os.environ, "COLUMNS": "60"}
+    run = [sys.executable, "-m", "kerasmagic", "check", str(cell), "--lint"]
+    text = subprocess.run(run, capture_output=True, text=True, timeout=300, env=env).stdout
+    data = json.loads(
+        subprocess.run([*run, "--json"], capture_output=True, text=True, timeout=300).stdout
+    )
+    found = data["suggestions"] + data["traps"]
+    assert found, text
+    assert max(len(line) for line in text.splitlines()) <= 60, text
+    flat = " ".join(text.split())
+    for f in found:
+        assert " ".join(f["cause"].split()) in flat  # every word kept, none broken

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
-from kerasmagic.render.check import check_to_html, check_to_text, unified_diff
+from kerasmagic.render.base import REPORT_JSON
+from kerasmagic.render.check import CheckView, check_to_html, check_to_text, unified_diff
 
 SOURCE = "import tf  # alias\nprint(tf.__version__)\n"
 FIXED = "import tensorflow as tf  # alias\nprint(tf.__version__)\n"
@@ -47,8 +48,12 @@ def test_html_view_escapes_and_shows_the_same():
 
 
 def test_mimebundle_and_json_carry_the_fixed_source():
-    bundle = _result()._repr_mimebundle_()
-    assert bundle["application/json"]["fixed_source"] == FIXED
+    bundle = CheckView(_result())._repr_mimebundle_()
+    assert bundle[REPORT_JSON]["fixed_source"] == FIXED
+    assert (
+        CheckView(_result())._repr_mimebundle_(include={"application/json"})["application/json"]
+        == bundle[REPORT_JSON]
+    )
     assert bundle["text/plain"].startswith("kerasmagic")
 
 

@@ -14,6 +14,8 @@ import pytest
 from conftest import ENV_NAME, run_python, run_python_json
 from environments import HAS_KERAS, HAS_TF, TF_KERAS_IS, here
 
+from kerasmagic.render.base import REPORT_JSON
+
 HEAVY = ("tensorflow", "keras", "tf_keras", "jax", "torch", "ipywidgets")
 
 
@@ -263,15 +265,61 @@ def test_magic_json_usage_and_unload(ipshell, capsys):
 
 
 def test_report_views_carry_the_same_findings():
+    from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
     report = build_env_report()
-    bundle = report._repr_mimebundle_()
-    assert set(bundle) >= {"text/plain", "text/html", "application/json"}
+    bundle = EnvView(report)._repr_mimebundle_()
+    assert set(bundle) >= {"text/plain", "text/html", "text/markdown", REPORT_JSON}
     for f in report.findings:
         assert f.title in bundle["text/plain"]
         assert f.id in bundle["text/html"]
-    assert bundle["application/json"]["findings"] == json.loads(
+        assert f.id in bundle["text/markdown"]
+    assert bundle[REPORT_JSON]["findings"] == json.loads(
         json.dumps([f.to_dict() for f in report.findings])
     )
     assert textwrap.dedent(bundle["text/plain"]).startswith("kerasmagic")
+
+
+@pytest.mark.envs("tf215-broken-k3")
+def test_the_root_cause_ranks_before_a_generic_conflict():
+    """Issue 19, item 8: Keras 3 over TF 2.15 is the cause; a dependency conflict of TensorFlow's
+    (ml-dtypes outside its declared range, as a later install leaves it) ranks after it."""
+    from packaging.requirements import Requirement
+
+    from kerasmagic.diagnosis import env_findings as ef
+    from kerasmagic.probes.distributions import Conflict, installed_versions
+    from kerasmagic.probes.interpreter import interpreter_facts
+    from kerasmagic.probes.keras_setup import keras_setup
+
+    versions = installed_versions()
+    interp = interpreter_facts(None)
+    declared = next(
+        r for r in md.requires("tensorflow") or [] if Requirement(r).name == "ml-dtypes"
+    )
+    outside = "99.0"  # any version outside TensorFlow's declared range
+    assert outside not in Requirement(declared).specifier
+    conflict = Conflict("tensorflow", versions["tensorflow"], declared, "ml-dtypes", outside)
+    # the order build_env_report passes its groups in: conflicts before the Keras findings
+    findings = ef.all_env_findings(
+        ef.conflict_findings([conflict], interp),
+        ef.keras_findings(keras_setup(versions), versions, interp),
+    )
+    ids = [f.id for f in findings]
+    assert ids[0] == "keras3-over-old-tf", ids
+    assert "dependency-conflict" in ids
+
+
+@pytest.mark.envs("tf215-broken-k3")
+def test_probe_output_has_no_internal_names():
+    """Issue 19, item 8: ``--probe`` says what a fresh import gives in words (no field names such
+    as ``tf_keras_module``), and the optimizer section labels a class once (``[A]``)."""
+    proc = run_python(
+        "import kerasmagic\nprint(str(kerasmagic.env_report(probe=True)))", timeout=900
+    )
+    text = proc.stdout
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "did not run" not in text, text  # the probe measured
+    assert "Keras 3" in text.split("A fresh import", 1)[1]
+    for internal in ("tf_keras_module", "tf_keras_kind", "tf_keras_version", "keras3 ", "[["):
+        assert internal not in text, internal

@@ -9,6 +9,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from kerasmagic.render.base import REPORT_JSON
+
 
 def execute(*cells: str) -> list[dict]:
     nb = nbformat.v4.new_notebook()
@@ -22,8 +24,11 @@ def test_keras_env_in_a_real_kernel():
     displayed = [o for o in outputs[1] if o["output_type"] == "display_data"]
     assert displayed, outputs[1]
     data = displayed[0]["data"]
-    assert {"text/plain", "text/html", "application/json"} <= set(data)
-    report = data["application/json"]
+    # the JSON rides under kerasmagic's own type: JupyterLab would show application/json as a
+    # JSON tree instead of the HTML
+    assert {"text/plain", "text/html", "text/markdown", REPORT_JSON} <= set(data)
+    assert "application/json" not in data
+    report = data[REPORT_JSON]
     assert report["python"]["host"] in ("jupyter", "vscode", "colab", "kaggle")
     assert report["python"]["in_kernel"] is True
     # in a kernel the install line is the %pip magic (or uv where the env has no pip)
@@ -226,7 +231,7 @@ def test_hosts_import_error_handler_survives_check_on_off_and_unload():
         assert "HOST NOTE" in text and "No module named 'tf'" in text, (index, text)
         assert "kerasmagic" in text.lower(), (index, text)
         diagnosis = [o for o in outputs[index] if o["output_type"] == "display_data"]
-        assert diagnosis and diagnosis[0]["data"]["application/json"]["ok"] is False
+        assert diagnosis and diagnosis[0]["data"][REPORT_JSON]["ok"] is False
 
     assert shown(outputs[7]) == host_alone, "after off: exactly the host's behaviour"
     assert shown(outputs[10]) == host_alone, "after unload: exactly the host's behaviour"

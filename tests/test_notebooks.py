@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 from conftest import ENV_NAME, run_python
 
+from kerasmagic.render.base import REPORT_JSON
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 WORKSHOPS = [
@@ -27,10 +29,16 @@ WORKSHOPS = [
     "03_legacy_vs_new_optimizers.ipynb",
     "04_environment_traps.ipynb",
 ]
-ALL_NOTEBOOKS = ["quickstart.ipynb", *WORKSHOPS]
+MIGRATE_WORKSHOP = "05_migrate_old_notebook.ipynb"  # executed by tests/test_migrate_run.py
+ALL_NOTEBOOKS = ["quickstart.ipynb", *WORKSHOPS, MIGRATE_WORKSHOP]
 TF_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "colab")
-INSTALL_CELL = (
-    "try:\n    import kerasmagic\nexcept ImportError:\n    %pip install -q --no-deps kerasmagic"
+# every notebook starts with the same install cell (what it does: tests/test_first_five_minutes.py)
+INSTALL_CELL = "".join(
+    next(
+        c
+        for c in json.loads((NOTEBOOKS / "quickstart.ipynb").read_text())["cells"]
+        if c["cell_type"] == "code"
+    )["source"]
 )
 COLAB = "https://colab.research.google.com/github/kerasmagic/kerasmagic/blob/main/notebooks/"
 
@@ -109,7 +117,7 @@ def test_colab_badge_and_install_cell(name):
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
-@pytest.mark.parametrize("name", ALL_NOTEBOOKS)
+@pytest.mark.parametrize("name", [n for n in ALL_NOTEBOOKS if n != MIGRATE_WORKSHOP])
 def test_each_notebook_tells_failing_cell_then_fixed_cell(name):
     cells = [c for c in _read(name)["cells"] if c["cell_type"] == "code"]
     tags = [c["metadata"].get("tags", []) for c in cells]
@@ -145,10 +153,10 @@ def errors(cell: Any) -> list[int]:
 
 
 def kerasmagic_results(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The ``CheckResult`` documents ``%%keras_check`` displayed (application/json)."""
+    """The ``CheckResult`` documents ``%%keras_check`` displayed (their JSON view)."""
     found = []
     for o in outputs:
-        doc = o.get("data", {}).get("application/json")
+        doc = o.get("data", {}).get(REPORT_JSON)
         if isinstance(doc, dict) and "suggestions" in doc and "traps" in doc:
             found.append(doc)
     return found
@@ -202,7 +210,7 @@ def assert_fixed_cells(run: Any) -> None:
 def assert_env_report(run: Any) -> None:
     """``%keras_env`` shows the versions importlib.metadata reports for this interpreter."""
     for cell in tagged(run, "env-report"):
-        docs = [o["data"]["application/json"] for o in cell.outputs if "data" in o]
+        docs = [o["data"].get(REPORT_JSON) for o in cell.outputs if "data" in o]
         docs = [d for d in docs if isinstance(d, dict) and "packages" in d]
         assert docs, f"%keras_env displayed no report: {texts(cell)[-1500:]}"
         packages = {p["name"]: p for p in docs[0]["packages"]}

@@ -368,3 +368,52 @@ def test_report_round_trips_through_json(measured):
 
     data = measured["report"]
     assert OptimizerReport.from_dict(data).to_dict() == data
+
+
+@pytest.mark.envs(*KERAS_ENVS)
+def test_a_way_that_fails_is_an_error_row_not_a_class(measured):
+    """Issue 19, item 5: ``legacy.Adam()`` raising under Keras 3 is an error row, never a class
+    of its own ("2 different classes: … [B] = tf.keras.optimizers.legacy.Adam()")."""
+    from kerasmagic.probes.optimizers import OptimizerReport
+    from kerasmagic.render.optimizers import optimizers_to_text
+
+    data = measured["report"]
+    failing = [w for o in data["optimizers"] for w in o["ways"] if w["error_type"]]
+    if ENV_NAME in ("tf221-k3", "tf215-broken-k3", "k3-jax", "colab"):  # Keras 3 is there
+        assert any(w["code"].endswith("legacy.Adam()") for w in failing), failing
+    for way in failing:
+        assert way["group"] is None, way["code"]
+    text = optimizers_to_text(OptimizerReport.from_dict(data))
+    if all(len({w["group"] for w in o["ways"] if w["group"]}) == 1 for o in data["optimizers"]):
+        assert "different classes" not in text, text
+    if ENV_NAME == "tf221-k3":  # one Keras, one Adam class: tf.keras and keras share it
+        adam = next(o for o in data["optimizers"] if o["name"] == "adam")
+        assert {w["group"] for w in adam["ways"] if w["group"]} == {"A"}
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_before_keras_is_used_the_reports_say_so_and_how_to_see_it():
+    """Issue 19, item 7: no "No Keras is in use" after a cell imported keras, no "No Keras module
+    is usable here" in a healthy kernel before TensorFlow is imported: say what is true."""
+    out = run_python_json(
+        r"""
+import contextlib, io, json, sys
+import kerasmagic
+env = str(kerasmagic.env_report())  # nothing imported yet
+from IPython.core.interactiveshell import InteractiveShell
+shell = InteractiveShell.instance()
+shell.run_line_magic("load_ext", "kerasmagic")
+shell.run_cell("import keras")  # a cell imported keras; no optimizer built yet
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    shell.run_line_magic("keras_optimizers", "adam --text")
+print(json.dumps({"env": env, "opt": buf.getvalue()}))
+"""
+    )
+    env = " ".join(out["env"].split())
+    opt = " ".join(out["opt"].split())
+    assert "No Keras module is usable" not in env
+    assert "not imported in this kernel yet" in env and "%keras_optimizers" in env, env
+    assert "No Keras is in use" not in opt
+    assert "keras: imported" in opt, opt  # what is true of keras in this kernel
+    assert "Measured in a fresh subprocess" in opt

@@ -80,6 +80,10 @@ def test_every_rule_module_registers_rules_and_every_id_is_known():
         assert r.id in GENERIC_RULE_IDS or find_entry(r.id) is not None, r.id
         assert r.function.__doc__, f"rule {r.id} needs a docstring (its one-line description)"
     assert len({r.id for r in rules}) == len(rules), "rule ids are unique"
+    # the silent traps are the trap_* modules' rules, and only theirs
+    traps = {r.id for r in rules if r.kind == "trap"}
+    assert traps == {r.id for r in rules if r.module.rsplit(".", 1)[1].startswith("trap_")}
+    assert traps and all(find_entry(t).kind == "trap" for t in traps)
 
 
 def test_a_rule_that_breaks_is_reported_not_hidden(monkeypatch):

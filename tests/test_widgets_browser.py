@@ -1,5 +1,6 @@
 """The optimizer widget rendered by JupyterLab in a real headless browser (Debian ``chromium``,
-driven by Playwright), screenshot saved to ``docs/optimizer-widget.png``.
+driven by Playwright), screenshot saved to ``docs/optimizer-widget.png``; the ``%keras_env``
+report's tables read in JupyterLab's own stylesheet (computed ``text-align`` of path cells).
 
 Only in tf221-k3, the environment with jupyterlab and playwright. There a missing chromium fails
 the test (CI installs it: ``apt-get install -y chromium``); it is never skipped silently.
@@ -45,5 +46,12 @@ def test_widget_renders_in_jupyterlab_and_follows_the_dropdown():
     assert "keras.src.optimizers.adam.Adam" in seen["adam_text"]
     assert "tf.keras.optimizers.get('sgd')" in seen["sgd_text"]
     assert "get('adam')" not in seen["sgd_text"]
+    # issue 19, item 5: legacy.Adam() raises under Keras 3: an error row, not a class [B]
+    assert "different classes" not in seen["adam_text"], seen["adam_text"]
+    # issue 19, item 10: inside JupyterLab's stylesheet, paths in the report tables read from
+    # the left (its `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td` rule right-aligns)
+    cells = seen["env_path_cells"]
+    assert cells, "no table cell with a path in the %keras_env report"
+    assert all(align in ("left", "start") for _, align in cells), cells
     assert SHOT.stat().st_size > 10_000
     assert SHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

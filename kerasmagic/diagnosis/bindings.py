@@ -11,16 +11,13 @@ import ast
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import module_path, root_of, same_keras
 from kerasmagic.diagnosis.rewrite import Edit, node_edit
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
-
-if TYPE_CHECKING:
-    from kerasmagic.diagnosis.context import CellContext
 
 NAMESPACE_SCAN = 5000  # names of the user's namespace looked at (a huge namespace is cut)
 
@@ -29,12 +26,12 @@ NAMESPACE_SCAN = 5000  # names of the user's namespace looked at (a huge namespa
 class Scope:
     """Bindings of one cell: name → dotted module/object path, and the names the cell assigns."""
 
-    ctx: CellContext
+    ctx: Any  # the CellContext it belongs to (its cell, namespace and what static rules learnt)
     bindings: dict[str, str] = field(default_factory=dict)
     user_bound: set[str] = field(default_factory=set)
 
     @classmethod
-    def of(cls, ctx: CellContext) -> Scope:
+    def of(cls, ctx: Any) -> Scope:
         scope = cls(ctx)
         for name, value in list((ctx.namespace or {}).items())[:NAMESPACE_SCAN]:
             if not isinstance(name, str) or name.startswith("_"):

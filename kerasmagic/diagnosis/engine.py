@@ -15,7 +15,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big
-from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, CellContext, safe_str
+from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, STATIC, CellContext, safe_str
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
 
@@ -53,12 +53,17 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
         return findings
     from kerasmagic.probes.interpreter import interpreter_facts
 
-    prefix = interpreter_facts().install_prefix
-    if prefix != PIP_MAGIC:
-        for f in findings:
+    facts = interpreter_facts()
+    prefix, first = facts.install_prefix, facts.install_first
+    for f in findings:
+        if prefix != PIP_MAGIC:
             f.fix = f.fix.replace(PIP_MAGIC, prefix)
             if f.fix_code:
                 f.fix_code = f.fix_code.replace(PIP_MAGIC, prefix)
+        elif first and PIP_MAGIC in (f.fix_code or "") + f.fix:  # no pip here: ensurepip first
+            f.fix += f" This kernel's Python has no pip: run `{first}` once before `%pip`."
+            if f.fix_code and PIP_MAGIC in f.fix_code:
+                f.fix_code = f"{first}\n{f.fix_code}"
     return findings
 
 
@@ -92,14 +97,14 @@ def examine(ctx: CellContext) -> CheckResult:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
             result.suggestions = for_this_interpreter(to_findings.error_findings(ctx, problems))
         elif ctx.ran:
-            traps = [p for p in problems_for(ctx, AFTER_RUN) if p.kind == "trap"]
+            traps = problems_for(ctx, AFTER_RUN, kind="trap")
             known = static_errors(ctx) if any(t.edits for t in traps) else []
             result.traps = to_findings.trap_findings(ctx, traps, known)
         else:
             problems = static_errors(ctx)
             result.suggestions = for_this_interpreter(to_findings.lint_findings(ctx, problems))
             result.ok = not any(s.severity == "error" for s in result.suggestions)
-            traps = [p for p in ctx.static or [] if p.kind == "trap"]
+            traps = problems_for(ctx, STATIC, kind="trap")
             result.traps = to_findings.trap_findings(ctx, traps, problems)
     except Exception:
         last = traceback.format_exc(limit=6).strip().splitlines()[-1]

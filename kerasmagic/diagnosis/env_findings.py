@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from kerasmagic.findings import Finding, ranked
 from kerasmagic.knowledge.catalogue import entry, fill
+from kerasmagic.knowledge.installs import fix_for
 
 if TYPE_CHECKING:
     from kerasmagic.probes.distributions import Conflict, PackageState
@@ -29,7 +30,7 @@ def _from_catalogue(entry_id: str, versions: dict[str, str], **fields: str) -> F
         severity=e.severity,
         title=fill(e.title, values),
         cause=fill(e.cause, values),
-        fix=fill(e.fix, values),
+        fix=fix_for(e, lambda text: fill(text, values)),
         versions={k: v for k, v in versions.items() if k in e.applies},
         references=[e.source],
     )
@@ -91,6 +92,9 @@ def conflict_findings(conflicts: list[Conflict], interp: Interpreter) -> list[Fi
                 fix_code=interp.install_command(c.fix_spec),
                 versions={c.package: c.package_version, c.dependency: c.installed or ""},
                 restart_needed=True,
+                # a generic check: a named cause of the same severity (keras3-over-old-tf) ranks
+                # first, since it explains the set-up this conflict is a symptom of
+                confidence=0.9,
             )
         )
     return out
@@ -288,19 +292,42 @@ def shadow_findings(shadows: list[Shadow], packages: list[PackageState]) -> list
     return out
 
 
-def interpreter_findings(interp: Interpreter, versions: dict[str, str]) -> list[Finding]:
-    out = []
+def pip_findings(interp: Interpreter) -> list[Finding]:
+    """`pip` on PATH that installs elsewhere, or whose Python only a run would tell (a shim)."""
+    shim = f", a {interp.pip_shim} shim that runs {interp.pip_via}," if interp.pip_via else ""
     if interp.pip_mismatch:
-        out.append(
+        return [
             Finding(
                 id="pip-other-python",
                 severity="warning",
                 title="`pip` on PATH installs into another Python than this kernel",
-                cause=f"`pip` is {interp.pip_on_path} (for {interp.pip_python}); this kernel runs {interp.executable}. `!pip install` would change the other environment.",
-                fix="Install with the magic, which always targets this kernel.",
+                cause=f"`pip` is {interp.pip_on_path}{shim} (for {interp.pip_python}); this kernel runs {interp.executable}. `!pip install` would change the other environment.",
+                fix=interp.install_advice,
                 fix_code=interp.install_command("PACKAGE"),
             )
+        ]
+    if interp.pip_shim and not interp.pip_python:
+        kind = (
+            "a shell script" if interp.pip_shim == "a shell script" else f"a {interp.pip_shim} shim"
         )
+        return [
+            Finding(
+                id="pip-shim",
+                severity="info",
+                title=f"`pip` on PATH is {kind}: which Python it installs into is decided when it runs",
+                cause=f"`pip` is {interp.pip_on_path}, {kind}"
+                + (f" ({interp.pip_via})" if interp.pip_via else "")
+                + f"; this kernel runs {interp.executable}, and `!pip install` may change another Python.",
+                fix=interp.install_advice,
+                fix_code=interp.install_command("PACKAGE"),
+            )
+        ]
+    return []
+
+
+def interpreter_findings(interp: Interpreter, versions: dict[str, str]) -> list[Finding]:
+    out = []
+    out += pip_findings(interp)
     if not any(k in versions for k in ("tensorflow", "keras", "tf-keras", "tf-nightly")):
         out.append(
             Finding(

@@ -12,6 +12,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.rewrite import Edit
 from kerasmagic.knowledge.catalogue import fill, find_entry
+from kerasmagic.knowledge.installs import code_for, fix_for
 
 
 @dataclass
@@ -68,10 +69,10 @@ def from_entry(
         line=line,
         title=fill(entry.title, known),
         cause=fill(entry.cause, known),
-        fix=fill(entry.fix, known),
+        fix=fix_for(entry, lambda text: fill(text, known)),
         edits=edits,
         names=names,
-        fix_code=fill(entry.fix_code, known) or None,
+        fix_code=code_for(entry, lambda text: fill(text, known)),
         references=[entry.source],
         kind=entry.kind,
         severity=entry.severity,

@@ -10,7 +10,8 @@ from kerasmagic.findings import Finding, ranked
 
 @dataclass
 class CheckResult:
-    """What ``kerasmagic.check`` returns and every view of ``%%keras_check`` renders.
+    """What the engine returns; ``kerasmagic.check`` and ``%%keras_check`` show it through
+    ``kerasmagic.render.check.CheckView`` (diagnosis never imports render).
 
     ``suggestions`` explain the error the cell raised (ranked; the first one's ``fixed_source``
     is the corrected cell). ``traps`` are silent problems (lint before running, or found in the
@@ -35,26 +36,6 @@ class CheckResult:
             if f.fixed_source is not None and f.fixed_source != self.source:
                 return f.fixed_source
         return None
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
-        """text/plain, text/html and application/json; a failing view degrades to the others."""
-        import json
-
-        from kerasmagic.render import check as view
-
-        bundle: dict[str, Any] = {}
-        for mime, render in (("text/plain", view.check_to_text), ("text/html", view.check_to_html)):
-            try:
-                bundle[mime] = render(self)
-            except Exception as exc:  # a view's failure must not hide the diagnosis
-                bundle.setdefault("text/plain", f"kerasmagic: {mime} view failed: {exc!r}")
-        bundle["application/json"] = json.loads(json.dumps(self.to_dict(), default=str))
-        return bundle
-
-    def __str__(self) -> str:
-        from kerasmagic.render.check import check_to_text
-
-        return check_to_text(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -25,10 +25,14 @@ def finding_of(
     ctx: CellContext,
     fixed: str | None = None,
     fixed_problems: list[Problem] | None = None,
+    *,
+    shown: list[Problem] | None = None,
+    in_fix: bool = False,
 ) -> Finding:
-    """The finding of one problem; ``fixed`` is its verified corrected cell (fixing
-    ``fixed_problems`` too, which its cause then names)."""
-    others = [p for p in fixed_problems or [] if p is not problem]
+    """The finding of one problem; ``fixed`` is its verified corrected cell. Each fact once:
+    "also fixes" names only the ``fixed_problems`` not ``shown`` as findings of their own; such
+    a finding says instead (``in_fix``) that the corrected cell includes its fix."""
+    others = [p for p in fixed_problems or [] if p is not problem and p not in (shown or [])]
     cause = problem.cause
     if fixed and others:
         also = "; ".join(f"line {p.line}: {p.title}" for p in others[:ALSO_FIXED_SHOWN])
@@ -42,7 +46,7 @@ def finding_of(
         severity=problem.severity if explains_only else "error",
         title=problem.title,
         cause=cause,
-        fix=problem.fix,
+        fix=problem.fix + (" The corrected cell includes this fix." if in_fix else ""),
         fix_code=problem.fix_code,
         fixed_source=fixed,
         confidence=confidence,
@@ -80,10 +84,11 @@ def error_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
             # (explanation-only problems, without edits, do not stand in the way of a rewrite)
             rewritable = [p for p in explaining if p.edits] or explaining
             fixed, fixed_problems = corrected_cell(ctx, rewritable)
-        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems))
-        for p in explaining[1:]:
-            if p.id != explaining[0].id:
-                findings.append(finding_of(p, ctx))
+        own = [p for p in explaining[1:] if p.id != explaining[0].id]  # findings of their own
+        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own))
+        for p in own:
+            in_fix = fixed is not None and p in fixed_problems
+            findings.append(finding_of(p, ctx, in_fix=in_fix))
     shown = {f.id for f in findings}
     for p in problems:
         if not p.explanation or p.id in shown or (p.id in ONLY_ALONE and shown):
@@ -102,8 +107,9 @@ def lint_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
     rest = [p for p in problems if p not in certain]
     fixed, fixed_problems = corrected_cell(ctx, certain, leave=rest) if certain else (None, [])
     lead = certain[0] if fixed else problems[0]
-    findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead])]
-    findings += [finding_of(p, ctx) for p in problems if p is not lead]
+    rest = [p for p in problems if p is not lead]
+    findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead], shown=rest)]
+    findings += [finding_of(p, ctx, in_fix=p in fixed_problems) for p in rest]
     return findings
 
 

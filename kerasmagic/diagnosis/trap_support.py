@@ -19,6 +19,7 @@ from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import Edit, node_text
 from kerasmagic.knowledge.catalogue import Entry, fill
+from kerasmagic.knowledge.installs import code_for, fix_for
 from kerasmagic.probes.which_keras import (
     DISTRIBUTION,
     KERAS_TYPE_PREFIXES,
@@ -78,8 +79,8 @@ def trap_problem(
         line=kw.pop("line", 1),
         title=fill(entry.title, values) or entry.id,
         cause=fill(entry.cause, values),
-        fix=kw.pop("fix", None) or fill(entry.fix, values),
-        fix_code=kw.pop("fix_code", fill(entry.fix_code, values) or None),
+        fix=kw.pop("fix", None) or fix_for(entry, lambda text: fill(text, values)),
+        fix_code=kw.pop("fix_code", code_for(entry, lambda text: fill(text, values))),
         edits=[e for e in wanted if e is not None] if certain else [],
         certain=certain,
         references=[entry.source],

@@ -23,8 +23,8 @@ def static_errors(ctx: CellContext) -> list[Problem]:
     from kerasmagic.diagnosis.rules import problems_for
 
     if ctx.static is None:
-        ctx.static = problems_for(ctx, STATIC)
-    return [p for p in ctx.static if p.kind == "error"]
+        ctx.static = problems_for(ctx, STATIC, kind="error")
+    return ctx.static
 
 
 def unresolved_imports(cell: ParsedCell) -> list[str]:

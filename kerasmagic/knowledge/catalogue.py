@@ -13,6 +13,10 @@ one catalogue. An entry's fields:
               ``tf.keras`` (version of the Keras that ``tf.keras`` is), ``keras-major``.
 ``title``, ``cause``, ``fix``: plain words; may use ``{placeholders}`` filled by the code using it
 ``fix_code``  optional code to paste
+``install``   optional requirement the fix installs (``"tf-keras~={tensorflow_minor}.0"``); an
+              entry whose fix advises an install must name it here
+``fix_installed``  the fix when ``install`` is already met here (``{installed}``: its version);
+              picked by ``kerasmagic.knowledge.installs.fix_for``
 ``source``    where the fact comes from (release note, migration guide, issue URL): required
 ``data``      optional free table the code of this entry may use (renames, replacements …)
 """
@@ -52,6 +56,8 @@ class Entry:
     cause: str = ""
     fix: str = ""
     fix_code: str | None = None
+    install: str | None = None
+    fix_installed: str = ""
     match: Mapping[str, Any] = field(default_factory=dict)
     applies: Mapping[str, str] = field(default_factory=dict)
     data: Mapping[str, Any] = field(default_factory=dict)

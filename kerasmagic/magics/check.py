@@ -87,7 +87,11 @@ class CheckMagics(Magics):
         failure = inner and (inner.error_in_exec or inner.error_before_exec)
         if failure is not None:
             mark_failed(outer, inner, failure)
-        return result if args.object else None
+        if not args.object or result is None:
+            return None
+        from kerasmagic.render.check import CheckView  # shown with its views, attributes reachable
+
+        return CheckView(result)
 
     def _check_cell(self, cell: str, *, lint: bool) -> tuple[Any, Any]:
         """(result to show, the inner run's ``ExecutionResult``, None when nothing ran)."""
@@ -153,20 +157,24 @@ class CheckMagics(Magics):
                 return
             from IPython.display import display
 
-            display(result)
+            from kerasmagic.render.check import CheckView
+
+            display(CheckView(result))
         except Exception:
             _internal_failure("displaying the diagnosis")
 
     def _offer_fix(self, fixed: str) -> None:
-        """Put the corrected cell in the notebook where the front end allows it; always print it."""
+        """Put the corrected cell in the notebook where the front end allows it (the report above
+        already shows it: said in one line, not printed again)."""
         try:
             self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
         except Exception:
             _internal_failure("placing the corrected cell")
+            return
         print(
-            "kerasmagic: corrected cell (also placed in the notebook where the front end allows):"
+            "kerasmagic: --fix put the corrected cell shown above into this cell's input "
+            "(where the front end allows it; otherwise copy it from above)."
         )
-        print(fixed)
 
     # -- the global mode --------------------------------------------------------------------
     def _set_mode(self, mode: str) -> str | None:

@@ -30,11 +30,12 @@ class EnvMagics(Magics):
         findings with fixes. Never imports TensorFlow into the kernel (``--probe`` uses a
         subprocess)."""
         args = parse_line(self.keras_env, line)
+        from kerasmagic.render.env import EnvView
         from kerasmagic.report import build_env_report
 
-        report = build_env_report(probe=args.probe, shell=self.shell)
+        report = EnvView(build_env_report(probe=args.probe, shell=self.shell))
         if args.json:
-            print(json.dumps(report.to_dict(), indent=2, default=str))
+            print(json.dumps(report.to_json(), indent=2))
         else:
             from IPython.display import display
 

@@ -51,21 +51,24 @@ class OptimizerMagics(Magics):
         report = resolve_optimizers(names, probe=args.probe)
         report.model = model
         self._show(report, args)
-        return report if args.object else None
+        if not args.object:
+            return None
+        from kerasmagic.render.optimizers import OptimizerView
+
+        return OptimizerView(report)
 
     def _show(self, report: Any, args: Any) -> None:
         from IPython.display import HTML, display
 
+        from kerasmagic.render.optimizers import OptimizerView
+
+        view = OptimizerView(report)
         if args.json:
-            from kerasmagic.render.optimizers import optimizers_to_json
-
-            print(json.dumps(optimizers_to_json(report), indent=2))
+            print(json.dumps(view.to_json(), indent=2))
         elif args.text:
-            print(str(report))
+            print(str(view))
         elif args.html:
-            from kerasmagic.render.optimizers import optimizers_to_html
-
-            display(HTML(optimizers_to_html(report)))
+            display(HTML(view.to_html()))
         else:
             from kerasmagic.render.widgets import display_optimizers
 

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from kerasmagic.probes.pip_target import pip_target
+
 # How to restart, per host: the words of the host's own menu.
 RESTART_HINTS = {
     "colab": "Runtime → Restart session",
@@ -37,25 +39,60 @@ class Interpreter:
     pip_python: str | None
     has_pip: bool = True
     uv_on_path: str | None = None
+    pip_shim: str | None = None  # "pyenv", "asdf", "a shell script": `pip` on PATH is a wrapper
+    pip_via: str = ""  # how the wrapper's Python was read (pyenv version file …)
+
+    @property
+    def magic(self) -> bool:
+        """The user types into IPython: ``%pip`` and ``!`` lines work."""
+        return self.in_kernel or self.host == "ipython"
 
     @property
     def install_prefix(self) -> str:
-        """How to install into *this* interpreter, from where the user types.
+        """How to install into *this* interpreter, from where the user types (one line).
 
-        ``%pip`` runs ``sys.executable -m pip``: in an environment without pip (``uv venv``)
-        that fails, so uv is told which Python to install into instead."""
-        magic = self.in_kernel or self.host == "ipython"
+        ``%pip`` runs ``sys.executable -m pip``: in an environment without pip (``uv venv``) it
+        needs ``ensurepip`` first (``install_first``), unless uv is there to be told the Python."""
         if not self.has_pip and self.uv_on_path:
-            return f'{"!" if magic else ""}uv pip install --python "{self.executable}"'
-        if not self.has_pip:
-            return f'{"!" if magic else ""}"{self.executable}" -m ensurepip && "{self.executable}" -m pip install'
-        if magic:
+            return f'{"!" if self.magic else ""}uv pip install --python "{self.executable}"'
+        if self.magic:
             return "%pip install"
+        if not self.has_pip:
+            return f'"{self.executable}" -m ensurepip && "{self.executable}" -m pip install'
         return f'"{self.executable}" -m pip install'
+
+    @property
+    def install_first(self) -> str | None:
+        """The step ``install_prefix`` needs first: pip itself, in a kernel whose Python has none."""
+        if self.magic and not self.has_pip and not self.uv_on_path:
+            return f'!"{self.executable}" -m ensurepip'
+        return None
+
+    @property
+    def install_advice(self) -> str:
+        """One sentence saying how to install into this interpreter, true to ``install_command``."""
+        if not self.has_pip and self.uv_on_path:
+            return (
+                "This Python has no pip (an environment made by `uv venv`): install with uv, "
+                "told which Python to install into."
+            )
+        if self.magic and not self.has_pip:
+            return (
+                "This kernel's Python has no pip: add it once with `ensurepip`, then install with "
+                "`%pip install`, which installs into the Python running this kernel."
+            )
+        if self.magic:
+            return (
+                "Install with `%pip install`, which installs into the Python running this kernel."
+            )
+        if not self.has_pip:
+            return "This Python has no pip: add it with `ensurepip`, then install with its pip."
+        return "Install with this Python's own pip (`python -m pip`), not the `pip` on PATH."
 
     def install_command(self, *requirements: str) -> str:
         quoted = " ".join(f'"{r}"' if any(c in r for c in "<>=!~; ") else r for r in requirements)
-        return f"{self.install_prefix} {quoted}"
+        line = f"{self.install_prefix} {quoted}"
+        return f"{self.install_first}\n{line}" if self.install_first else line
 
     @property
     def restart_hint(self) -> str:
@@ -66,12 +103,16 @@ class Interpreter:
         """``pip`` on PATH installs into another Python than this one."""
         if not self.pip_python:
             return False
-        return _same_file(self.pip_python, self.executable) is False
+        return _same_environment(self.pip_python, self.executable) is False
 
 
-def _same_file(a: str, b: str) -> bool | None:
+def _same_environment(a: str, b: str) -> bool | None:
+    """Both Pythons install into one environment: they sit in the same ``bin`` directory (a
+    venv's ``python`` is a symlink to its base interpreter, yet installs into the venv)."""
     try:
-        return os.path.realpath(a) == os.path.realpath(b) or os.path.samefile(a, b)
+        return os.path.samefile(
+            os.path.dirname(os.path.abspath(a)), os.path.dirname(os.path.abspath(b))
+        )
     except OSError:
         return None
 
@@ -103,23 +144,10 @@ def detect_host(shell: object | None = None) -> tuple[str, bool]:
     return "python", False
 
 
-def _shebang_python(script: str) -> str | None:
-    try:
-        with open(script, "rb") as fh:
-            first = fh.readline(300).decode("utf-8", "replace").strip()
-    except OSError:
-        return None
-    if not first.startswith("#!"):
-        return None
-    parts = first[2:].split()
-    if parts and parts[0].endswith("env") and len(parts) > 1:
-        return shutil.which(parts[1])
-    return parts[0] if parts else None
-
-
 def interpreter_facts(shell: object | None = None) -> Interpreter:
     host, in_kernel = detect_host(shell)
     pip = shutil.which("pip")
+    target = pip_target(pip) if pip else None
     return Interpreter(
         executable=sys.executable,
         version=platform.python_version(),
@@ -130,9 +158,11 @@ def interpreter_facts(shell: object | None = None) -> Interpreter:
         host=host,
         in_kernel=in_kernel,
         pip_on_path=pip,
-        pip_python=_shebang_python(pip) if pip else None,
+        pip_python=target.python if target else None,
         has_pip=importlib.util.find_spec("pip") is not None,
         uv_on_path=shutil.which("uv"),
+        pip_shim=target.shim if target else None,
+        pip_via=target.via if target else "",
     )
 
 

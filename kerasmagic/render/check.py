@@ -1,13 +1,18 @@
-"""Views of a ``CheckResult``: plain text and HTML (cause, versions, fix, corrected cell as a diff
-and as code). Everything shown here is also in the JSON of ``CheckResult.to_dict``."""
+"""Views of a ``CheckResult``: text, HTML, Markdown (cause, versions, fix, corrected cell as a diff
+and as code) and JSON. Everything shown here is also in the JSON of ``CheckResult.to_dict``."""
 
 from __future__ import annotations
 
 import difflib
+from contextlib import suppress
 from typing import Any
 
+from kerasmagic.render import base
 from kerasmagic.render import html as h
+from kerasmagic.render import markdown as md
 from kerasmagic.render import text as t
+
+NOTHING_FOUND = "No TF/Keras version problem recognised in this error."
 
 
 def unified_diff(before: str, after: str) -> str:
@@ -38,15 +43,15 @@ def _headline(result: Any) -> str:
 
 def check_to_text(result: Any) -> str:
     """Plain-text view; starts with ``kerasmagic``."""
-    out = [_headline(result)]
+    out = [t.wrap(_headline(result), "  ", first="")]
     if result.versions:
-        out.append("versions: " + ", ".join(f"{k} {v}" for k, v in result.versions.items()))
+        out.append(t.wrap("versions: " + md.versions(result.versions), "  ", first=""))
     for f in result.suggestions:
         out.append("")
         out.append(t.finding(f))
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
         out.append("")
-        out.append("No TF/Keras version problem recognised in this error.")
+        out.append(NOTHING_FOUND)
     for f in result.traps:
         out.append("")
         out.append(t.finding(f))
@@ -82,7 +87,7 @@ def check_to_html(result: Any) -> str:
         )
     parts += [h.finding(f) for f in result.suggestions]
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
-        parts.append("<div>No TF/Keras version problem recognised in this error.</div>")
+        parts.append(f"<div>{NOTHING_FOUND}</div>")
     parts += [h.finding(f) for f in result.traps]
     fixed = result.fixed_source
     if fixed:
@@ -94,4 +99,41 @@ def check_to_html(result: Any) -> str:
         parts.append(
             f"<div><small>kerasmagic internal error: {h.esc(result.internal_error)}</small></div>"
         )
+    with suppress(Exception):  # the copy block is extra: its failure must not cost the HTML
+        parts.append(h.copyable_markdown(check_to_markdown(result)))
     return h.wrap(_headline(result), "".join(parts))
+
+
+def check_to_markdown(result: Any) -> str:
+    """The bug-report snippet: the error, the versions, the findings with their fixes, the
+    corrected cell."""
+    error = ""
+    if result.ran and not result.ok:
+        error = md.code(f"{result.error_type}: {result.error_message}")
+    fixed = result.fixed_source
+    nothing = not result.ok and result.ran and not result.suggestions
+    return md.join(
+        f"**{_headline(result)}**",
+        f"Versions: {md.versions(result.versions)}" if result.versions else "",
+        error,
+        "\n".join(md.finding(f) for f in [*result.suggestions, *result.traps]),
+        NOTHING_FOUND if nothing and not result.internal_error else "",
+        md.section("Corrected cell", md.code(fixed, "python")) if fixed else "",
+        f"kerasmagic internal error: {result.internal_error}" if result.internal_error else "",
+    )
+
+
+class CheckView(base.View):
+    """A ``CheckResult`` with its views. ``kerasmagic.check`` returns one and the magics display
+    one: chosen over an IPython formatter registered by ``load_ipython_extension`` because it
+    displays richly in any notebook, extension loaded or not, and ``str()`` is the text in a
+    script. Every attribute of the result is reachable through it (``view.fixed_source``,
+    ``view.to_dict()``, ``view.suggestions``); ``view.report`` is the ``CheckResult`` itself."""
+
+    RENDERERS = {
+        base.TEXT: check_to_text,
+        base.HTML: check_to_html,
+        base.MARKDOWN: check_to_markdown,
+        base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
+    }

@@ -1,11 +1,15 @@
-"""Views of an ``EnvReport``: text, HTML and the MIME bundle notebooks display."""
+"""Views of an ``EnvReport``: text, HTML, Markdown (the bug-report snippet) and JSON."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from contextlib import suppress
+from typing import TYPE_CHECKING
 
+from kerasmagic.render import base
 from kerasmagic.render import html as h
+from kerasmagic.render import markdown as md
+from kerasmagic.render import optimizers as opt_view
 from kerasmagic.render import text as t
 
 if TYPE_CHECKING:
@@ -94,11 +98,37 @@ def _python_rows(report: EnvReport) -> list[list[str]]:
     ]
 
 
+# What each fact of a fresh import (``probes.keras_setup.measure_fresh_import``) is called for
+# a person; the JSON keeps the field names.
+FRESH_LABELS = {
+    "tensorflow": "TensorFlow",
+    "tf_keras_kind": "tf.keras is",
+    "tf_keras_module": "tf.keras module",
+    "tf_keras_version": "tf.keras version",
+    "gpus": "GPUs",
+    "tensorflow_error": "import tensorflow failed",
+    "keras": "Keras",
+    "backend": "Keras backend",
+    "keras_error": "import keras failed",
+    "error": "the probe failed",
+    "stderr": "its error output",
+}
+
+
+def _fresh_value(key: str, value: object) -> str:
+    if key == "tf_keras_kind":
+        return KIND_WORDS.get(str(value), str(value))
+    if key == "gpus" and isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def _fresh_rows(report: EnvReport) -> list[list[str]]:
-    return [
-        [k, json.dumps(v) if not isinstance(v, str) else v]
-        for k, v in (report.fresh_import or {}).items()
-    ]
+    fresh = report.fresh_import or {}
+    order = [k for k in FRESH_LABELS if k in fresh] + [k for k in fresh if k not in FRESH_LABELS]
+    return [[FRESH_LABELS.get(k, k.replace("_", " ")), _fresh_value(k, fresh[k])] for k in order]
 
 
 def env_to_text(report: EnvReport) -> str:
@@ -106,7 +136,10 @@ def env_to_text(report: EnvReport) -> str:
         s: sum(f.severity == s for f in report.findings) for s in ("error", "warning", "info")
     }
     out = [
-        f"kerasmagic {report.kerasmagic_version} — TensorFlow/Keras report ({report.generated_at})",
+        t.wrap(
+            f"kerasmagic {report.kerasmagic_version} — TensorFlow/Keras report"
+            f" ({report.generated_at})"
+        ),
         f"{counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} note(s)",
         "",
         t.pairs(_python_rows(report)),
@@ -122,15 +155,13 @@ def env_to_text(report: EnvReport) -> str:
             t.pairs(_fresh_rows(report)),
         ]
     if report.optimizers is not None:
-        from kerasmagic.render.optimizers import optimizers_section_text
-
         out += ["", "Optimizers (%keras_optimizers for every name and the defaults):"]
-        out.append(optimizers_section_text(report.optimizers))
+        out.append(opt_view.optimizers_section_text(report.optimizers))
     if report.findings:
         out += ["", "Findings:"] + [t.finding(f) for f in report.findings]
     else:
         out += ["", "No problems found."]
-    out += [f"kerasmagic problem: {p}" for p in report.problems]
+    out += [t.wrap(f"kerasmagic problem: {p}", "  ", first="") for p in report.problems]
     return "\n".join(out)
 
 
@@ -151,24 +182,50 @@ def env_to_html(report: EnvReport) -> str:
             + h.table(["", ""], _fresh_rows(report))
         )
     if report.optimizers is not None:
-        from kerasmagic.render.optimizers import optimizers_section_html
-
         body.append(
             "<div>Optimizers (<code>%keras_optimizers</code> for every name and the defaults):</div>"
-            + optimizers_section_html(report.optimizers)
+            + opt_view.optimizers_section_html(report.optimizers)
         )
     body += [f"<div><b>kerasmagic problem:</b> {h.esc(p)}</div>" for p in report.problems]
+    with suppress(Exception):  # the copy block is extra: its failure must not cost the HTML
+        body.append(h.copyable_markdown(env_to_markdown(report)))
     return h.wrap(
         f"kerasmagic {report.kerasmagic_version} — TensorFlow/Keras in this kernel", "".join(body)
     )
 
 
-def env_mimebundle(report: EnvReport) -> dict[str, Any]:
-    """text/plain, text/html and application/json of one report; a failing view degrades to text."""
-    bundle: dict[str, Any] = {"text/plain": env_to_text(report)}
-    try:
-        bundle["text/html"] = env_to_html(report)
-    except Exception as exc:  # a broken view must not hide the report
-        bundle["text/plain"] += f"\n(kerasmagic: HTML view failed: {type(exc).__name__}: {exc})"
-    bundle["application/json"] = json.loads(json.dumps(report.to_dict(), default=str))
-    return bundle
+def env_to_markdown(report: EnvReport) -> str:
+    """The bug-report snippet: Python, the TF/Keras packages, what tf.keras is, the findings."""
+    p = report.python
+    packages = [
+        [name, installed, imported, state]
+        for name, installed, imported, state, _ in _package_rows(report)
+        if installed != "(not installed)" or imported
+    ]
+    keras = [row for row in _keras_rows(report) if row[0] != "keras.json" or row[1] != "(none)"]
+    return md.join(
+        f"**kerasmagic {report.kerasmagic_version}: TensorFlow/Keras report**",
+        f"Python {p.version} ({p.implementation}, {p.env_kind}) on {p.host}",
+        md.table(["package", "installed", "imported", "state"], packages),
+        md.table(["setting", "here"], keras),
+        md.section(
+            "Fresh import (subprocess)", md.table(["fact", "measured"], _fresh_rows(report))
+        ),
+        md.section(
+            "Findings",
+            "\n".join(md.finding(f) for f in report.findings) or "No problems found.",
+        ),
+        "\n".join(f"kerasmagic problem: {x}" for x in report.problems),
+    )
+
+
+class EnvView(base.View):
+    """An ``EnvReport`` with its views (``%keras_env``, ``kerasmagic.env_report()``)."""
+
+    RENDERERS = {
+        base.TEXT: env_to_text,
+        base.HTML: env_to_html,
+        base.MARKDOWN: env_to_markdown,
+        base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
+    }

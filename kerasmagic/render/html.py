@@ -10,11 +10,14 @@ from kerasmagic.findings import Finding
 
 SEVERITY_COLOURS = {"error": "#c62828", "warning": "#b26a00", "info": "#1565c0"}
 
+# Table rules use `.km-report table.km-table td` (specificity 0,2,2): JupyterLab's and nbconvert's
+# `:not(.jp-RenderedMarkdown).jp-RenderedHTMLCommon td {text-align: right}` (0,2,1) outranks a
+# plain `.km-report td` (0,1,1) and would right-align every path and sentence of the reports.
 STYLE = """<style>
 .km-report{font-family:var(--jp-ui-font-family,system-ui,sans-serif);font-size:13px;line-height:1.4}
-.km-report table{border-collapse:collapse;margin:4px 0 10px 0}
-.km-report th,.km-report td{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top}
-.km-report th{background:rgba(127,127,127,.12)}
+.km-report table.km-table{border-collapse:collapse;margin:4px 0 10px 0}
+.km-report table.km-table th,.km-report table.km-table td,.km-report table.km-table tr{border:1px solid #ccc;padding:2px 8px;text-align:left;vertical-align:top;white-space:normal}
+.km-report table.km-table th{background:rgba(127,127,127,.12)}
 .km-report code,.km-report pre{font-family:var(--jp-code-font-family,monospace);font-size:12px}
 .km-report pre{background:rgba(127,127,127,.10);padding:6px 8px;margin:4px 0;white-space:pre-wrap}
 .km-finding{border-left:4px solid;padding:4px 10px;margin:6px 0}
@@ -39,7 +42,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[object]], raw: bool = 
     body = "".join(
         "<tr>" + "".join(f"<td>{c if raw else esc(c)}</td>" for c in row) + "</tr>" for row in rows
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<table class="km-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
 def code(text: str) -> str:
@@ -75,6 +78,14 @@ def finding(f: Finding) -> str:
         parts.append(f"<div><small><b>Verify:</b> {prose(f.verify)}</small></div>")
     parts.append("</div>")
     return "".join(parts)
+
+
+def copyable_markdown(markdown: str) -> str:
+    """A closed block with the report as Markdown, to paste into a bug report or a question."""
+    return (
+        "<details><summary>Copy as Markdown (for a bug report or a question)</summary>"
+        f"<pre>{esc(markdown)}</pre></details>"
+    )
 
 
 def wrap(title: str, body: str) -> str:

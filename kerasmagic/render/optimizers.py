@@ -1,15 +1,18 @@
-"""Views of an ``OptimizerReport``: text, HTML (differing defaults highlighted), JSON, MIME bundle."""
+"""Views of an ``OptimizerReport``: text, HTML (differing defaults highlighted), Markdown, JSON."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from contextlib import suppress
+from typing import TYPE_CHECKING
 
+from kerasmagic.render import base
 from kerasmagic.render import html as h
+from kerasmagic.render import markdown as md
 from kerasmagic.render import text as t
 
 if TYPE_CHECKING:
-    from kerasmagic.probes.optimizers import OptimizerReport, OptimizerResolution, Way
+    from kerasmagic.probes.optimizer_report import OptimizerReport, OptimizerResolution, Way
 
 KERAS_WORDS = {"keras3": "Keras 3", "tf_keras": "tf_keras", "keras2": "Keras 2"}
 MAX_ERROR = 160
@@ -108,18 +111,21 @@ def header_lines(report: OptimizerReport) -> list[str]:
         f"kerasmagic — how optimizer names resolve here (measured in the {report.measured_in})"
     ]
     if report.note:
-        lines.append(report.note)
+        lines.append(t.wrap(report.note))
     return lines
+
+
+def classes_line(groups: dict[str, list[str]]) -> str:
+    return f"{len(groups)} different classes: " + "; ".join(
+        f"[{g}] = {', '.join(codes)}" for g, codes in groups.items()
+    )
 
 
 def optimizer_to_text(opt: OptimizerResolution) -> str:
     out = [f"{opt.name} ({opt.class_name})", t.table(WAY_HEADERS, way_rows(opt, 100))]
     groups = opt.groups()
     if len(groups) > 1:
-        out.append(
-            f"{len(groups)} different classes: "
-            + "; ".join(f"[{g}] = {', '.join(codes)}" for g, codes in groups.items())
-        )
+        out.append(t.wrap(classes_line(groups), "  ", first=""))
     headers, rows, differs = default_rows(opt)
     if rows:
         marked = [[("* " if d else "  ") + r[0], *r[1:]] for r, d in zip(rows, differs)]
@@ -137,7 +143,7 @@ def optimizers_to_text(report: OptimizerReport) -> str:
         out += ["", "The model's optimizer:", t.pairs(model_rows(report))]
     for opt in report.optimizers:
         out += ["", optimizer_to_text(opt)]
-    out += [f"kerasmagic problem: {p}" for p in report.problems]
+    out += [t.wrap(f"kerasmagic problem: {p}", "  ", first="") for p in report.problems]
     return "\n".join(out)
 
 
@@ -151,13 +157,7 @@ def optimizer_ways_html(opt: OptimizerResolution) -> str:
         label = h.esc(keras_label(w.keras, w.keras_version))
         rows.append([f"<code>{h.esc(w.code)}</code>", result, label])
     groups = opt.groups()
-    summary = (
-        f"<div>{len(groups)} different classes: "
-        + h.esc("; ".join(f"[{g}] = {', '.join(c)}" for g, c in groups.items()))
-        + "</div>"
-        if len(groups) > 1
-        else ""
-    )
+    summary = f"<div>{h.esc(classes_line(groups))}</div>" if len(groups) > 1 else ""
     return h.table(WAY_HEADERS, rows, raw=True) + summary
 
 
@@ -232,6 +232,8 @@ def optimizers_to_html(report: OptimizerReport) -> str:
         body.append("<div>The model's optimizer:</div>" + h.table(["", ""], rows))
     body += [optimizer_to_html(o) for o in report.optimizers]
     body += [f"<div><b>kerasmagic problem:</b> {h.esc(p)}</div>" for p in report.problems]
+    with suppress(Exception):  # the copy block is extra: its failure must not cost the HTML
+        body.append(h.copyable_markdown(optimizers_to_markdown(report)))
     return h.wrap(header_lines(report)[0], "".join(body))
 
 
@@ -244,8 +246,9 @@ def section_rows(report: OptimizerReport) -> list[list[str]]:
     rows = []
     for opt in report.optimizers:
         rows += [[w.code, way_result(w, 120)] for w in opt.ways]
+        # habit_rows already labels the class "[A]"
         rows += [
-            [f"[{g}] {arg}", f"{outcome}: {said}"] for g, arg, outcome, said, _ in habit_rows(opt)
+            [f"{g} {arg}", f"{outcome}: {said}"] for g, arg, outcome, said, _ in habit_rows(opt)
         ]
     return rows
 
@@ -255,19 +258,43 @@ def optimizers_section_text(report: OptimizerReport) -> str:
 
 
 def optimizers_section_html(report: OptimizerReport) -> str:
-    return h.table(["way of asking", "gives"], section_rows(report))
+    rows = [[f"<code>{h.esc(a)}</code>", h.prose(b)] for a, b in section_rows(report)]
+    return h.table(["way of asking", "gives"], rows, raw=True)
 
 
-def optimizers_to_json(report: OptimizerReport) -> dict[str, Any]:
-    return json.loads(json.dumps(report.to_dict(), default=str))
+def optimizer_to_markdown(opt: OptimizerResolution) -> str:
+    headers, rows, _ = default_rows(opt)
+    groups = opt.groups()
+    return md.join(
+        f"### {opt.name} ({opt.class_name})",
+        md.table(WAY_HEADERS, way_rows(opt)),
+        classes_line(groups) if len(groups) > 1 else "",
+        md.table(headers, [source_row(opt), *rows]) if rows else "",
+        md.table(HABIT_HEADERS, habit_rows(opt)),
+    )
 
 
-def optimizers_mimebundle(report: OptimizerReport) -> dict[str, Any]:
-    """text/plain, text/html and application/json; a failing view degrades to text."""
-    bundle: dict[str, Any] = {"text/plain": optimizers_to_text(report)}
-    try:
-        bundle["text/html"] = optimizers_to_html(report)
-    except Exception as exc:  # a broken view must not hide the report
-        bundle["text/plain"] += f"\n(kerasmagic: HTML view failed: {type(exc).__name__}: {exc})"
-    bundle["application/json"] = optimizers_to_json(report)
-    return bundle
+def optimizers_to_markdown(report: OptimizerReport) -> str:
+    """The bug-report snippet: which Keras each name is, then every way of asking and what it
+    gives, the defaults and the old habits, per optimizer."""
+    return md.join(
+        f"**{header_lines(report)[0]}**",
+        *header_lines(report)[1:],
+        md.table(["Keras", "here"], namespace_rows(report)),
+        md.table(["model's optimizer", ""], model_rows(report)),
+        *[optimizer_to_markdown(o) for o in report.optimizers],
+        "\n".join(f"kerasmagic problem: {p}" for p in report.problems),
+    )
+
+
+class OptimizerView(base.View):
+    """An ``OptimizerReport`` with its views (``%keras_optimizers --html/--text``, the CLI; the
+    widget adds its own view on top of these)."""
+
+    RENDERERS = {
+        base.TEXT: optimizers_to_text,
+        base.HTML: optimizers_to_html,
+        base.MARKDOWN: optimizers_to_markdown,
+        base.JSON: base.report_json,
+        base.REPORT_JSON: base.report_json,
+    }

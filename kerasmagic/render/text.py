@@ -2,12 +2,39 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from collections.abc import Iterable, Sequence
 
 from kerasmagic.findings import Finding
 
 MARKS = {"error": "✖", "warning": "⚠", "info": "ℹ"}
 TEXT_DETAILS = 40  # items of Finding.details a text report lists; JSON and HTML carry all
+
+
+def width() -> int:
+    """The terminal's width (``COLUMNS`` or the terminal; 80 when there is none), at least 40."""
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
+
+
+def wrap(text: str, prefix: str = "", first: str | None = None) -> str:
+    """Prose wrapped to the terminal's width, each paragraph (line) on its own; words are never
+    broken (a long path or name stays whole). Code and tables must not go through here."""
+    lead = prefix if first is None else first
+    out = []
+    for i, line in enumerate(text.splitlines() or [""]):
+        out.append(
+            textwrap.fill(
+                line,
+                width=width(),
+                initial_indent=lead if i == 0 else prefix,
+                subsequent_indent=prefix,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            or (lead if i == 0 else prefix).rstrip()
+        )
+    return "\n".join(out)
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
@@ -34,11 +61,19 @@ def indent(text: str, prefix: str = "    ") -> str:
 
 
 def finding(f: Finding) -> str:
-    lines = [f"{MARKS.get(f.severity, '-')} {f.severity.upper()}: {f.title}  [{f.id}]"]
+    lines = [
+        wrap(
+            f"{MARKS.get(f.severity, '-')} {f.severity.upper()}: {f.title}  [{f.id}]",
+            "  ",
+            first="",
+        )
+    ]
     if f.cause:
-        lines.append(indent(f.cause))
+        lines.append(wrap(f.cause, "    "))
     if f.versions:
-        lines.append(indent("versions: " + ", ".join(f"{k} {v}" for k, v in f.versions.items())))
+        lines.append(
+            wrap("versions: " + ", ".join(f"{k} {v}" for k, v in f.versions.items()), "    ")
+        )
     if f.details:
         lines.append(indent(f"{f.details_label or 'details'} ({len(f.details)}):"))
         lines += [indent(item, "      ") for item in f.details[:TEXT_DETAILS]]
@@ -46,9 +81,9 @@ def finding(f: Finding) -> str:
             more = len(f.details) - TEXT_DETAILS
             lines.append(indent(f"… and {more} more (every one in the JSON report)", "      "))
     if f.fix:
-        lines.append(indent("fix: " + f.fix))
+        lines.append(wrap("fix: " + f.fix, "    "))
     if f.fix_code:
         lines.append(indent(f.fix_code, "      "))
     if f.verify:
-        lines.append(indent("verify: " + f.verify))
+        lines.append(wrap("verify: " + f.verify, "    "))
     return "\n".join(lines)

@@ -11,11 +11,12 @@ from __future__ import annotations
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
+from kerasmagic.render import base
 from kerasmagic.render import html as h
 from kerasmagic.render import optimizers as r
 
 if TYPE_CHECKING:
-    from kerasmagic.probes.optimizers import OptimizerReport
+    from kerasmagic.probes.optimizer_report import OptimizerReport
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 TAB_TITLES = ("Ways of asking", "Defaults (diff)", "lr / decay habits")
@@ -82,10 +83,10 @@ class OptimizerWidget:
 
     def mimebundle(self) -> dict[str, Any]:
         """The widget view plus text and HTML for front ends without the widget manager."""
-        from kerasmagic.render.optimizers import optimizers_mimebundle
-
-        bundle = optimizers_mimebundle(self.report)
-        bundle.pop("application/json", None)  # keep the widget the richest view
+        # the widget is the richest view: no JSON beside it
+        bundle = r.OptimizerView(self.report)._repr_mimebundle_(
+            exclude=(base.JSON, base.REPORT_JSON)
+        )
         bundle[WIDGET_MIME] = {
             "version_major": 2,
             "version_minor": 0,
@@ -106,5 +107,5 @@ def display_optimizers(report: OptimizerReport, shell: Any = None) -> OptimizerW
         else:
             display(widget.mimebundle(), raw=True)
             return widget
-    display(report)
+    display(r.OptimizerView(report))
     return None

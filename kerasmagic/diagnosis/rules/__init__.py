@@ -36,6 +36,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.attributes",
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
+    "kerasmagic.diagnosis.rules.removed_calls",
     "kerasmagic.diagnosis.rules.backend_ops",
     "kerasmagic.diagnosis.rules.keras3_calls",
     "kerasmagic.diagnosis.rules.keras3_data",
@@ -67,6 +68,7 @@ class Rule:
     function: RuleFunction
     module: str
     pattern: re.Pattern[str] | None = None  # the rule cannot apply to a source without a match
+    kind: str = "error"  # what its problems are: "error" (lint, error fixes) or "trap"
 
 
 _REGISTRY: list[Rule] = []
@@ -74,7 +76,12 @@ _loaded = False
 
 
 def rule(
-    rule_id: str, *, when: tuple[str, ...], family: str = "", needs: str | None = None
+    rule_id: str,
+    *,
+    when: tuple[str, ...],
+    family: str = "",
+    needs: str | None = None,
+    kind: str = "error",
 ) -> Callable:
     """Register the decorated function as a rule. ``needs``: a regex the cell's source must
     match for the rule to apply (a cheap pre-filter of the rule's own; after a run, a cell that
@@ -87,7 +94,10 @@ def rule(
         if any(r.function is function for r in _REGISTRY):
             return function
         pattern = re.compile(needs) if needs else None
-        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, function.__module__, pattern))
+        if kind not in ("error", "trap"):
+            raise ValueError(f"rule {rule_id}: kind must be 'error' or 'trap', not {kind!r}")
+        module = function.__module__
+        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, module, pattern, kind))
         return function
 
     return register
@@ -104,11 +114,12 @@ def registry() -> list[Rule]:
     return sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
 
 
-def problems_for(ctx: CellContext, when: str) -> list[Problem]:
-    """Run every rule registered for moment ``when`` on ``ctx``; their problems, in order."""
+def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
+    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx``; their
+    problems, in order."""
     out: list[Problem] = []
     for r in registry():
-        if when not in r.when:
+        if when not in r.when or (kind is not None and r.kind != kind):
             continue
         if r.pattern is not None and not r.pattern.search(ctx.source):
             if not (when == AFTER_RUN and ctx.captured_texts):
@@ -123,8 +134,9 @@ def problems_for(ctx: CellContext, when: str) -> list[Problem]:
             ctx.failures.append(f"rule {r.id}: {type(exc).__name__}: {exc}")
             continue
         out.extend(found)
-        if when == STATIC:
-            ctx.problems.extend(found)
+        if when == STATIC and r.kind == "error":  # what the later static rules may read
+            known = {id(p) for p in ctx.problems}
+            ctx.problems.extend(p for p in found if id(p) not in known)
     return out
 
 

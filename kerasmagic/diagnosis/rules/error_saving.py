@@ -18,6 +18,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.installs import satisfied
 
 
 @rule("save-needs-extension", when=(ERROR,), family="saving")
@@ -167,8 +168,13 @@ def savedmodel_reload(ctx: CellContext) -> list[Problem]:
         how_fix = (
             "For inference only, reload it as a layer: `keras.layers.TFSMLayer(path, "
             "call_endpoint=…)` and call it (`model(x)`; a signature such as `serving_default` "
-            "returns a dict of named outputs); to fit or predict as before, install "
-            "`tf_keras` (`%pip install tf-keras`) and load it with `tf_keras.models.load_model` "
+            "returns a dict of named outputs); to fit or predict as before, "
+            + (
+                "load it with"
+                if satisfied("tf-keras")
+                else "install `tf_keras` (`%pip install tf-keras`) and load it with"
+            )
+            + " `tf_keras.models.load_model` "
             "(a SavedModel Keras 2 wrote, with `keras_metadata.pb`); or re-save the model as "
             "`.keras` where it was made."
         )

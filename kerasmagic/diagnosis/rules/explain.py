@@ -13,6 +13,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, fill, find_entry, load_catalogue
+from kerasmagic.knowledge.installs import code_for, fix_for
 
 # environment entries (environment.toml) whose match is specific enough to explain a cell's error
 ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing", "legacy-keras-missing")
@@ -74,17 +75,18 @@ def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Proble
     values["legacy_env"] = os.environ.get("TF_USE_LEGACY_KERAS", "")
     values["backend"] = _backend()
     values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"
+    fix = fix_for(entry, lambda text: fill(text, values))
     return Problem(
         id=entry.id,
         line=ctx.line or 1,
         title=fill(entry.title, values),
         cause=fill(entry.cause, values),
-        fix=fill(entry.fix, values),
-        fix_code=entry.fix_code,
+        fix=fix,
+        fix_code=code_for(entry, lambda text: fill(text, values)),
         references=[entry.source],
         certain=False,
         confidence=confidence,
-        restart_needed="restart" in entry.fix.lower(),
+        restart_needed="restart" in fix.lower(),
         explanation=True,
     )
 
@@ -110,8 +112,10 @@ def package_not_installed(ctx: CellContext) -> list[Problem]:
             line=ctx.line or 1,
             title=fill(entry.title, values),
             cause=fill(entry.cause, values),
-            fix=fill(entry.fix, values),
-            fix_code=f"%pip install {distribution}",
+            fix=fix_for(entry, lambda text: fill(text, values)),
+            fix_code=code_for(
+                entry, lambda text: fill(text, values), f"%pip install {distribution}"
+            ),
             references=[entry.source],
             certain=False,
             confidence=0.4,

@@ -27,6 +27,7 @@ from kerasmagic.probes.which_keras import (
     when=(STATIC, AFTER_RUN),
     family="environment",
     needs=r"TF_USE_LEGACY_KERAS",
+    kind="trap",
 )
 def legacy_env(ctx: CellContext) -> list[Problem]:
     """TF_USE_LEGACY_KERAS set after `tf.keras` was resolved."""
@@ -125,6 +126,7 @@ def _legacy_moments(ctx: CellContext, set_line: int | None) -> tuple[list[str], 
     when=(STATIC, AFTER_RUN),
     family="environment",
     needs=r"KERAS_BACKEND",
+    kind="trap",
 )
 def backend_env(ctx: CellContext) -> list[Problem]:
     """KERAS_BACKEND set after Keras was imported."""

@@ -30,7 +30,13 @@ from kerasmagic.probes.which_keras import (
 )
 
 
-@rule("optimizer-checkpoint-generation", when=(AFTER_RUN,), family="saving", needs=r"load_weights")
+@rule(
+    "optimizer-checkpoint-generation",
+    when=(AFTER_RUN,),
+    family="saving",
+    needs=r"load_weights",
+    kind="trap",
+)
 def checkpoints(ctx: CellContext) -> list[Problem]:
     """A checkpoint of the other optimizer generation loaded into a model."""
     out: list[Problem] = []
@@ -72,7 +78,13 @@ def checkpoints(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras2-h5-optimizer-reset", when=(STATIC, AFTER_RUN), family="saving", needs=r"load_model")
+@rule(
+    "keras2-h5-optimizer-reset",
+    when=(STATIC, AFTER_RUN),
+    family="saving",
+    needs=r"load_model",
+    kind="trap",
+)
 def saved_models(ctx: CellContext) -> list[Problem]:
     """A Keras 2 `.h5` whose optimizer Keras 3 builds anew."""
     out: list[Problem] = []

@@ -33,7 +33,11 @@ from kerasmagic.probes.which_keras import (
 
 
 @rule(
-    "private-tf-python-keras-import", when=(STATIC, AFTER_RUN), family="mixed-keras", needs=r"keras"
+    "private-tf-python-keras-import",
+    when=(STATIC, AFTER_RUN),
+    family="mixed-keras",
+    needs=r"keras",
+    kind="trap",
 )
 def private_imports(ctx: CellContext) -> list[Problem]:
     """Imports from the private `tensorflow.python.keras`."""
@@ -83,7 +87,13 @@ def private_imports(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras3-legacy-shim", when=(STATIC, AFTER_RUN), family="legacy-optimizers", needs=r"keras")
+@rule(
+    "keras3-legacy-shim",
+    when=(STATIC, AFTER_RUN),
+    family="legacy-optimizers",
+    needs=r"keras",
+    kind="trap",
+)
 def legacy_shims(ctx: CellContext) -> list[Problem]:
     """Keras 3's legacy shims reached through `tf.keras`."""
     out: list[Problem] = []
@@ -163,7 +173,13 @@ def _shim_finding(
     )
 
 
-@rule("mixed-keras-implementations", when=(STATIC, AFTER_RUN), family="mixed-keras", needs=r"keras")
+@rule(
+    "mixed-keras-implementations",
+    when=(STATIC, AFTER_RUN),
+    family="mixed-keras",
+    needs=r"keras",
+    kind="trap",
+)
 def mixed(ctx: CellContext) -> list[Problem]:
     """Objects of two Keras implementations in one cell."""
     out: list[Problem] = []

@@ -28,6 +28,7 @@ from kerasmagic.knowledge.catalogue import entry as catalogue_entry
     when=(STATIC, AFTER_RUN),
     family="optimizer-arguments",
     needs=r"\blr\s*=|\bdecay\s*=",
+    kind="trap",
 )
 def optimizer_keywords(ctx: CellContext) -> list[Problem]:
     """`lr=` / `decay=` that the optimizer a call builds ignores here."""

@@ -1,0 +1,187 @@
+"""``python -m kerasmagic migrate``: bring old TF/Keras notebooks and scripts to the Keras in front
+of you, every change verified by running it (or, with ``--static``, only the certain rewrites).
+
+Where the migrated copy goes: ``-o OUT_DIR`` (a directory argument's tree is mirrored under it,
+every file written, plus ``migration-report.md``/``.html``), ``--in-place`` (only changed files
+are rewritten), else ``NAME.migrated.ipynb`` / ``NAME.migrated.py`` beside each changed file.
+The Markdown report goes to standard output (``--json``: the JSON), progress to standard error.
+Exit status: 0 done; 1 a document still fails (``--check``: a change would be made); 2 a usage
+or set-up problem; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import kerasmagic
+from kerasmagic.migrate import loop, report, sources
+from kerasmagic.migrate.results import DocumentResult, MigrationReport
+
+DEFAULT_TIMEOUT = 600.0
+FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m kerasmagic migrate",
+        description="Migrate old TF/Keras notebooks (.ipynb) and scripts (.py) to the Keras of an "
+        "interpreter: run each in a fresh kernel cell by cell, fix what fails with the engine of "
+        "%%keras_check, verify every fix by running it.",
+        epilog="The original files are never touched without --in-place. Without -o or "
+        "--in-place a changed FILE is written as FILE.migrated.ipynb / .py beside it.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, scripts or directories")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("-o", "--output-dir", type=Path, metavar="OUT_DIR", help="write the migrated copies (and the report) here")  # fmt: skip
+    where.add_argument("--in-place", action="store_true", help="rewrite the changed files themselves")  # fmt: skip
+    p.add_argument("--static", action="store_true", help="only the certain source rewrites; run nothing (no kernel)")  # fmt: skip
+    p.add_argument("--report", action="append", default=[], type=Path, metavar="FILE", help="also write the report to FILE (.md, .html or .json; repeatable)")  # fmt: skip
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a change would be made")  # fmt: skip
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one)")  # fmt: skip
+    p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
+    return p
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def _fail(message: str) -> int:
+    print(f"kerasmagic migrate: {message}", file=sys.stderr)
+    return 2
+
+
+def _migrate(document: sources.Document, args: argparse.Namespace, python: str) -> DocumentResult:
+    if document.language != "python":
+        return DocumentResult(
+            str(document.path), document.source.kind, "static" if args.static else "run",
+            status="error", message=f"not a Python notebook ({document.language}): left as it is",
+        )  # fmt: skip
+    if args.static:
+        return loop.migrate_static(document, python, _progress)
+    from kerasmagic.migrate.kernel import MigrationKernel
+
+    def kernel(doc: sources.Document) -> MigrationKernel:
+        return MigrationKernel(python, doc.path.parent, args.cell_timeout, len(doc.cells))
+
+    return loop.migrate_run(document, kernel, python, _progress)
+
+
+def _write(document: sources.Document, result: DocumentResult, args: argparse.Namespace) -> None:
+    target = sources.destination(document.source, args.output_dir, args.in_place)
+    result.destination = str(target)
+    if args.check or result.status == "error":
+        return
+    if not result.changed and args.output_dir is None:
+        return  # in place or beside it: an unchanged file is left alone
+    if not result.changed and result.mode == "static":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(document.path, target)  # byte for byte
+    else:
+        finals = [c.final for c in result.cells]
+        outputs = {c.number - 1: (c.outputs, c.execution_count) for c in result.cells if c.ran}
+        sources.write(target, sources.render(document, finals, outputs))
+    result.written = True
+
+
+def _reports(rep: MigrationReport, args: argparse.Namespace) -> None:
+    data = rep.to_dict()
+    targets = list(args.report)
+    if args.output_dir is not None and not args.report and not args.check:
+        targets += [
+            args.output_dir / "migration-report.md",
+            args.output_dir / "migration-report.html",
+        ]
+    for path in targets:
+        fmt = FORMATS.get(path.suffix.lower(), "md")
+        sources.write(path, report.render(data, fmt).encode("utf-8"))
+        _progress(f"report written to {path}")
+    sys.stdout.write(report.render(data, "json" if args.json else "md"))
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.cell_timeout is not None and args.cell_timeout <= 0:
+        return _fail("--cell-timeout must be positive")
+    try:
+        found = sources.discover(args.paths)
+    except sources.SourceError as exc:
+        return _fail(str(exc))
+    if not found:
+        return _fail("no notebook (.ipynb) or script (.py) found in " + ", ".join(args.paths))
+    from kerasmagic.migrate.kernel import (
+        KernelUnavailable,
+        check_interpreter,
+        missing_run_dependencies,
+        resolve_interpreter,
+    )
+
+    missing = missing_run_dependencies() if not args.static else []
+    if args.static and any(s.kind == "notebook" for s in found):
+        missing = [m for m in missing_run_dependencies() if m == "nbformat"]
+    if missing:
+        return _fail(
+            f"{', '.join(missing)} not installed here; run mode needs them: "
+            f'install "kerasmagic[migrate]" (kerasmagic installs nothing itself)'
+        )
+    try:
+        python = resolve_interpreter(args.python)
+        if not args.static:
+            check_interpreter(python)
+    except KernelUnavailable as exc:
+        return _fail(str(exc))
+
+    rep = MigrationReport(
+        mode="static" if args.static else "run",
+        python=python,
+        check=args.check,
+        kerasmagic=kerasmagic.__version__,
+        created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    start = time.perf_counter()
+    try:
+        for source in found:
+            try:
+                document = sources.read(source)
+            except (OSError, ValueError) as exc:
+                rep.documents.append(
+                    DocumentResult(
+                        str(source.path),
+                        source.kind,
+                        rep.mode,
+                        status="error",
+                        message=f"cannot read it: {exc}",
+                    )  # fmt: skip
+                )
+                continue
+            try:
+                result = _migrate(document, args, python)
+            except KernelUnavailable as exc:
+                result = DocumentResult(str(source.path), source.kind, rep.mode, status="error", message=str(exc))  # fmt: skip
+            _write(document, result, args)
+            rep.documents.append(result)
+            if result.status == "interrupted":
+                rep.interrupted = True
+                break
+    except KeyboardInterrupt:
+        rep.interrupted = True
+    rep.seconds = time.perf_counter() - start
+    if rep.interrupted:
+        _progress("kerasmagic migrate: interrupted; what was migrated so far is written")
+    _reports(rep, args)
+    if rep.interrupted:
+        return 130
+    if args.check:
+        return 1 if any(d.changed for d in rep.documents) else 0
+    return 1 if any(d.status in ("stopped", "error") for d in rep.documents) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""Static fixes (``--static``, and the cells after a stop): the certain rewrites the source alone
+proves, for the chosen interpreter's TF/Keras — never a kernel, never the cells' code run.
+
+With the interpreter running kerasmagic the engine is called in this process; with another one
+(``--python``) in a plain subprocess of it (``kernel_side.main``, the sources on stdin) that
+imports this kerasmagic, whatever that interpreter has installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from typing import Any
+
+from kerasmagic.migrate import kernel_side
+
+LINT_TIMEOUT = 600
+
+
+class LinterError(RuntimeError):
+    """The static fixes could not be computed in that interpreter."""
+
+
+def same_interpreter(python: str) -> bool:
+    try:
+        return os.path.samefile(python, sys.executable)
+    except OSError:
+        return python == sys.executable
+
+
+def lint_sources(
+    sources: list[str], python: str | None = None, before: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """The fix document (see ``kernel_side``) of each of consecutive cells; ``before``: the
+    final sources of the cells before them."""
+    if not sources:
+        return []
+    if python is None or same_interpreter(python):
+        return kernel_side.lint_sources(sources, before)
+    return _in_subprocess(sources, python, before)
+
+
+def _in_subprocess(
+    sources: list[str], python: str, before: list[str] | None
+) -> list[dict[str, Any]]:
+    from kerasmagic.migrate.kernel import HOST_PATH
+
+    # the host's kerasmagic (the same engine, whatever that interpreter has installed), imported
+    # with only its directory on sys.path for the moment of the import
+    code = (
+        f"import sys; sys.path.insert(0, {HOST_PATH!r}); "
+        "import kerasmagic.migrate.kernel_side as k; "
+        f"sys.path.remove({HOST_PATH!r}); sys.exit(k.main(['lint']))"
+    )
+    try:
+        proc = subprocess.run(
+            [python, "-c", code],
+            input=json.dumps({"sources": sources, "before": before}),
+            capture_output=True,
+            text=True,
+            timeout=LINT_TIMEOUT,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LinterError(f"static fixes in {python} failed: {exc}") from exc
+    for line in reversed(proc.stdout.splitlines()):
+        if line.startswith(kernel_side.MARK):
+            doc = json.loads(line[len(kernel_side.MARK) :])
+            if isinstance(doc, list):
+                return doc
+            raise LinterError(f"static fixes in {python} failed: {doc.get('internal_error')}")
+    raise LinterError(f"static fixes in {python} failed: {proc.stderr.strip()[-2000:]}")

@@ -1,0 +1,261 @@
+"""Migrate one document: run it cell by cell, fixing what fails, or rewrite it statically.
+
+Run mode: each cell runs in the document's fresh kernel; on an error the engine (in the kernel)
+diagnoses it, and its corrected cell replaces the cell and runs again in the same kernel, round
+after round while each fix reveals the next error. After a cell runs, a silent trap with a
+certain rewrite is fixed the same way. A failure without a fix stops the run: it is reported in
+plain words and the cells after it get only static fixes, marked not run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from kerasmagic.migrate import installs, linter
+from kerasmagic.migrate import results as R
+from kerasmagic.migrate.sources import Document
+
+MAX_ROUNDS = 5  # rewrites of one cell in one run (error → fix → next error → fix …)
+Progress = Callable[[str], None]
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+def _cell(document: Document, number: int) -> R.CellResult:
+    source = document.cells[number]
+    return R.CellResult(number + 1, document.code_indices[number], source, source)
+
+
+def _static_cells(
+    document: Document,
+    numbers: list[int],
+    python: str | None,
+    status: str,
+    into: list[R.CellResult],
+) -> dict[str, str]:
+    """Static fixes for the cells ``numbers`` (the last ones), appended to ``into`` (the cells
+    before them, whose Keras imports the rewrites may rely on); returns the versions."""
+    sources = [document.cells[n] for n in numbers]
+    docs = linter.lint_sources(sources, python, [c.final for c in into])
+    versions: dict[str, str] = {}
+    for n, doc in zip(numbers, docs):
+        cell = _cell(document, n)
+        cell.status = status if cell.original.strip() else R.EMPTY
+        fixed = doc.get("fixed_source")
+        if fixed and fixed != cell.original:
+            cell.changes.append(R.Change(cell.original, fixed, "static", doc.get("rules") or []))
+            cell.final = fixed
+        cell.left = doc.get("left") or []
+        if doc.get("internal_error"):
+            cell.notes.append(
+                f"kerasmagic failed on this cell: {doc['internal_error'].strip().splitlines()[-1]}"
+            )
+        versions = doc.get("versions") or versions
+        into.append(cell)
+    return versions
+
+
+def migrate_static(
+    document: Document, python: str | None = None, progress: Progress = _quiet
+) -> R.DocumentResult:
+    """Only the certain source rewrites; nothing is executed."""
+    start = time.perf_counter()
+    result = R.DocumentResult(str(document.path), document.source.kind, "static", python=python)
+    numbers = list(range(len(document.cells)))
+    result.versions = _static_cells(document, numbers, python, R.STATIC, result.cells)
+    result.seconds = time.perf_counter() - start
+    changed = sum(c.changed for c in result.cells)
+    result.status = "migrated" if changed else "unchanged"
+    result.message = (
+        f"{changed} of {len(result.cells)} cell(s) rewritten statically (not run)"
+        if changed
+        else "no static rewrite applies"
+    )
+    progress(
+        f"{document.path}: static, {len(result.cells)} cell(s), {changed} changed ({result.seconds:.2f} s)"
+    )
+    return result
+
+
+class _Runner:
+    """The run of one document in one kernel."""
+
+    def __init__(self, document: Document, kernel: Any, progress: Progress) -> None:
+        self.document = document
+        self.kernel = kernel
+        self.progress = progress
+        self.is_script = document.notebook is None
+        self.count = 0
+        self.filename = str(document.path.resolve())
+
+    def _execute(self, source: str, number: int) -> Any:
+        if self.is_script:
+            return self.kernel.run_script(source, self.filename)
+        return self.kernel.run(source, number, self.count)
+
+    def _ask(self, name: str, source: str) -> dict[str, Any]:
+        from kerasmagic.migrate.kernel import KernelSideError
+
+        try:
+            if name == "after_failure" and self.is_script:
+                return self.kernel.call(name, source, self.filename)
+            return self.kernel.call(name, source)
+        except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
+            return {"internal_error": str(exc)}
+
+    def cell(self, number: int) -> R.CellResult:
+        cell = _cell(self.document, number)
+        if not cell.original.strip():
+            cell.status = R.EMPTY
+            return cell
+        self.count += 1
+        current = cell.original
+        tried = {current}
+        failures: list[str] = []
+        start = time.perf_counter()
+        for _round in range(MAX_ROUNDS + 1):
+            runnable, originals = (
+                installs.neutralize(current) if not self.is_script else (current, {})
+            )
+            run = self._execute(runnable, number)
+            cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
+            if run.status in ("timeout", "dead"):
+                cell.status = R.TIMEOUT if run.status == "timeout" else R.DEAD
+                cell.error = (
+                    run.evalue
+                    if run.status == "timeout"
+                    else "the kernel died while running this cell"
+                )
+                break
+            ask = "after_success" if run.status == "ok" else "after_failure"
+            doc = self._ask(ask, runnable)
+            fixed = doc.get("fixed_source")
+            fixed = installs.restore(fixed, originals) if fixed else None
+            if run.status == "ok":
+                if fixed and fixed not in tried and _round < MAX_ROUNDS:
+                    cell.changes.append(R.Change(current, fixed, "trap", doc.get("rules") or []))
+                    tried.add(fixed)
+                    current = fixed
+                    continue
+                cell.status = R.FIXED if current != cell.original else R.OK
+                cell.left = doc.get("left") or []
+                for change in cell.changes:
+                    change.verified = True
+                break
+            error = run.error or doc.get("error") or "an error"
+            repeated = bool(failures) and failures[-1] == error and bool(cell.changes)
+            failures.append(error)
+            if repeated:  # the rewrite did not remove its error: undo it, and stop here
+                undone = cell.changes.pop()
+                current = undone.before
+                ids = ", ".join(r.get("id", "?") for r in undone.rules) or "a rewrite"
+                cell.notes.append(f"{ids} did not fix `{error}` when run, so it was undone")
+            elif fixed and fixed not in tried and _round < MAX_ROUNDS:
+                cell.changes.append(
+                    R.Change(current, fixed, "error", doc.get("rules") or [], error)
+                )
+                tried.add(fixed)
+                current = fixed
+                continue
+            cell.status, cell.error = R.FAILED, error
+            cell.left = doc.get("left") or []
+            if doc.get("internal_error"):
+                cell.notes.append(
+                    f"kerasmagic failed while diagnosing: {doc['internal_error'].strip().splitlines()[-1]}"
+                )
+            break
+        cell.final = current
+        cell.seconds = time.perf_counter() - start
+        cell.notes += installs.notes(installs.neutralize(current)[1]) if not self.is_script else []
+        return cell
+
+
+def _describe(cell: R.CellResult) -> str:
+    ids = sorted({r.get("id", "?") for c in cell.changes for r in c.rules})
+    if cell.status == R.FIXED:
+        return f"fixed ({', '.join(ids) or 'rewritten'})"
+    if cell.status in R.STOPPING:
+        return (
+            f"FAILED {cell.error}"
+            if cell.status == R.FAILED
+            else f"{cell.status.upper()} {cell.error}"
+        )
+    return cell.status
+
+
+def stop_message(cell: R.CellResult, rest: int) -> str:
+    """Why running stopped at ``cell``, in plain words."""
+    where = f"cell {cell.number}"
+    after = f"; the {rest} cell(s) after it got static fixes only and were not run" if rest else ""
+    if cell.status == R.TIMEOUT:
+        return f"stopped at {where}: {cell.error}{after}"
+    if cell.status == R.DEAD:
+        return (
+            f"stopped at {where}: the kernel died (out of memory, or a crash in native code){after}"
+        )
+    if cell.left:
+        why = cell.left[0].get("title") or ""
+        return f"stopped at {where}: {cell.error} — kerasmagic explains it ({why}) but has no verified rewrite{after}"
+    return (
+        f"stopped at {where}: {cell.error} — kerasmagic has no fix for this error (it is not a TF/Keras "
+        f"version problem it knows: missing data, the network, or a bug in the notebook){after}"
+    )
+
+
+def migrate_run(
+    document: Document,
+    kernel_factory: Callable[[Document], Any],
+    python: str,
+    progress: Progress = _quiet,
+) -> R.DocumentResult:
+    """Run ``document`` cell by cell in a fresh kernel, fixing what fails (see the module doc).
+    Ctrl-C ends it cleanly: the result says ``interrupted`` and keeps every cell done so far."""
+    start = time.perf_counter()
+    result = R.DocumentResult(str(document.path), document.source.kind, "run", python=python)
+    total = len(document.cells)
+    done = 0
+    try:
+        with kernel_factory(document) as kernel:
+            result.versions = dict(kernel.info.get("versions") or {})
+            runner = _Runner(document, kernel, progress)
+            for number in range(total):
+                cell = runner.cell(number)
+                result.cells.append(cell)
+                done = number + 1
+                progress(
+                    f"{document.path} [{cell.number}/{total}] {_describe(cell)} ({cell.seconds:.2f} s)"
+                )
+                result.diagnosis_seconds = kernel.hidden_seconds
+                if cell.status in R.STOPPING:
+                    result.stopped_at = cell.number
+                    break
+    except KeyboardInterrupt:
+        result.status = "interrupted"
+        result.message = (
+            f"interrupted (Ctrl-C) at cell {done + 1}; the cells before it are kept as migrated"
+        )
+        for number in range(done, total):
+            cell = _cell(document, number)
+            cell.status = R.NOT_REACHED
+            result.cells.append(cell)
+        result.seconds = time.perf_counter() - start
+        return result
+    rest = list(range(done, total))
+    if result.stopped_at is not None:
+        _static_cells(document, rest, python, R.NOT_RUN, result.cells)
+        result.status = "stopped"
+        result.message = stop_message(result.cells[done - 1], len(rest))
+    else:
+        changed = sum(c.changed for c in result.cells)
+        result.status = "migrated" if changed else "unchanged"
+        result.message = (
+            f"ran end to end; {changed} cell(s) rewritten, each verified by running it"
+            if changed
+            else "ran end to end; nothing to change"
+        )
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,300 @@
+"""The migration report as Markdown, HTML (one self-contained file that opens offline) and JSON.
+
+Every view renders the dictionary ``MigrationReport.to_dict()`` returns, so the JSON carries all
+that the other two show: a summary table on top, then per document and per cell the unified diff,
+each rule applied (id, title, cause, sources), whether the change was verified by running and in
+which versions, what is left with its explanation, and the cell's output (size-capped).
+"""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+from typing import Any
+
+STATUS_WORDS = {
+    "ok": "ran unchanged",
+    "fixed": "fixed, verified by running",
+    "failed": "failed",
+    "timeout": "timed out",
+    "kernel-died": "the kernel died",
+    "not-run": "not run",
+    "static": "static (not run)",
+    "not-reached": "not reached",
+    "empty": "empty",
+}
+TRIGGER_WORDS = {
+    "error": "fixes the error",
+    "trap": "silent trap found after the cell ran",
+    "static": "proved from the source (not run)",
+}
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, default=str) + "\n"
+
+
+def versions_text(versions: dict[str, str]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in versions.items()) or "unknown versions"
+
+
+def cell_diff(cell: dict[str, Any], path: str) -> str:
+    """The unified diff of a cell, original → migrated."""
+    name = f"{path} cell {cell['number']}" if not path.endswith(".py") else path
+    lines = difflib.unified_diff(
+        cell["original"].splitlines(keepends=True),
+        cell["final"].splitlines(keepends=True),
+        f"{name} (original)",
+        f"{name} (migrated)",
+    )
+    return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
+
+
+def _interesting(cell: dict[str, Any]) -> bool:
+    return bool(cell["changed"] or cell["error"] or cell["left"] or cell["notes"])
+
+
+def verification(change: dict[str, Any], cell: dict[str, Any], versions: dict[str, str]) -> str:
+    if change["verified"]:
+        return f"verified: the cell ran without error in {versions_text(versions)}"
+    if cell["ran"]:
+        return f"not verified: the cell still fails ({cell['error']})"
+    return "not verified: not run (static rewrite)"
+
+
+def _summary_rows(report: dict[str, Any]) -> list[list[str]]:
+    rows = []
+    for doc in report["documents"]:
+        s = doc["summary"]
+        target = f" → {doc['destination']}" if doc.get("written") else ""
+        rows.append(
+            [
+                f"{doc['path']}{target}",
+                doc["status"],
+                str(s["cells"]),
+                str(s["changed"]),
+                str(s["verified"]),
+                str(s["not_run_changed"]),
+                str(s["failed"]),
+                f"{doc['seconds']:.1f} s",
+            ]
+        )
+    return rows
+
+
+SUMMARY_HEAD = ["file", "result", "cells", "changed", "verified by running", "changed, not run", "failing", "time"]  # fmt: skip
+
+
+def _header(report: dict[str, Any]) -> str:
+    mode = "static mode (nothing run)" if report["mode"] == "static" else "run mode"
+    check = ", --check (nothing written)" if report["check"] else ""
+    done = " — interrupted (Ctrl-C)" if report["interrupted"] else ""
+    return (
+        f"kerasmagic {report['kerasmagic']} · {mode}{check} · {report['python']} · "
+        f"{report['created']} · {report['seconds']:.1f} s{done}"
+    )
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_rule(rule: dict[str, Any]) -> list[str]:
+    out = [f"  - **{rule.get('id')}** — {rule.get('title') or ''}"]
+    if rule.get("cause"):
+        out.append(f"    {rule['cause']}")
+    if rule.get("fix"):
+        out.append(f"    Fix: {rule['fix']}")
+    refs = [str(r) for r in rule.get("references") or []]
+    if refs:
+        out.append(
+            "    Source: " + ", ".join(f"<{r}>" if r.startswith("http") else r for r in refs)
+        )
+    return out
+
+
+def _md_cell(cell: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+    kind = "Script" if doc["kind"] == "script" else f"Cell {cell['number']}"
+    out = [f"### {kind} — {STATUS_WORDS.get(cell['status'], cell['status'])}", ""]
+    if cell["changed"]:
+        out += ["```diff", cell_diff(cell, doc["path"]).rstrip("\n"), "```", ""]
+    for change in cell["changes"]:
+        what = TRIGGER_WORDS.get(change["trigger"], change["trigger"])
+        if change["error"]:
+            what += f" `{change['error']}`"
+        out.append(f"- Rewrite ({what}); {verification(change, cell, doc['versions'])}.")
+        for rule in change["rules"]:
+            out += _md_rule(rule)
+    if cell["error"]:
+        out.append(f"- **Left:** `{cell['error']}`")
+    for rule in cell["left"]:
+        out.append("- Explanation without a rewrite:")
+        out += _md_rule(rule)
+        if rule.get("fix_code"):
+            out.append(f"    `{rule['fix_code'].strip()}`")
+    for note in cell["notes"]:
+        out.append(f"- Note: {note}")
+    if cell["output"].strip() and (cell["error"] or cell["changed"]) and cell["ran"]:
+        out += ["", "<details><summary>output of the last run</summary>", "", "```text"]
+        out += [cell["output"].rstrip("\n"), "```", "", "</details>"]
+    out.append("")
+    return out
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    out = ["# kerasmagic migrate — report", "", _header(report), ""]
+    out.append("| " + " | ".join(SUMMARY_HEAD) + " |")
+    out.append("|" + "---|" * len(SUMMARY_HEAD))
+    for row in _summary_rows(report):
+        out.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+    out.append("")
+    for doc in report["documents"]:
+        out += [f"## {doc['path']}", "", f"**{doc['message']}**", ""]
+        facts = []
+        if doc.get("written"):
+            facts.append(f"written to `{doc['destination']}`")
+        if doc["versions"]:
+            facts.append(f"versions: {versions_text(doc['versions'])}")
+        if facts:
+            out += ["; ".join(facts).capitalize() + ".", ""]
+        quiet = [c for c in doc["cells"] if not _interesting(c)]
+        if quiet and doc["kind"] == "notebook":
+            words = sorted({STATUS_WORDS.get(c["status"], c["status"]) for c in quiet})
+            numbers = ", ".join(str(c["number"]) for c in quiet)
+            out += [f"Cells {numbers}: no change ({'; '.join(words)}).", ""]
+        for cell in doc["cells"]:
+            if _interesting(cell):
+                out += _md_cell(cell, doc)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# -- HTML -----------------------------------------------------------------------------------------
+CSS = """
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#1f2328;padding:0 16px}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
+h3{font-size:15px;margin:18px 0 6px}.meta{color:#59636e;font-size:12px}
+table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;font-size:13px}
+th{background:#f6f8fa}td.n{text-align:right}
+pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;overflow-x:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;margin:6px 0}
+.ln,.add,.del,.hunk{display:block}.add{background:#dafbe1}.del{background:#ffebe9}.hunk{color:#8250df}
+.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
+.b-ok,.b-fixed,.b-migrated,.b-unchanged{background:#dafbe1;color:#116329}.b-failed,.b-timeout,.b-kernel-died,.b-stopped,.b-error{background:#ffebe9;color:#a40e26}
+.b-not-run,.b-static,.b-not-reached,.b-interrupted,.b-empty{background:#fff8c5;color:#7d4e00}
+.rule{border-left:3px solid #0969da;padding:2px 10px;margin:6px 0}.rule .id{font-family:ui-monospace,monospace;font-weight:600}
+.left{border-left-color:#cf222e}.verified{color:#116329}.unverified{color:#9a6700}.msg{font-weight:600}
+"""
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _badge(status: str) -> str:
+    return f'<span class="badge b-{_e(status)}">{_e(STATUS_WORDS.get(status, status))}</span>'
+
+
+def _html_diff(diff: str) -> str:
+    lines = []
+    for line in diff.splitlines():
+        cls = "ln"
+        if line.startswith("@@"):
+            cls = "hunk"
+        elif line.startswith("+") and not line.startswith("+++"):
+            cls = "add"
+        elif line.startswith("-") and not line.startswith("---"):
+            cls = "del"
+        lines.append(f'<span class="{cls}">{_e(line) or " "}</span>')
+    return "<pre>" + "".join(lines) + "</pre>"
+
+
+def _prose(text: Any) -> str:
+    """Escaped text with its `code` spans as <code>."""
+    return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
+
+
+def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
+    refs = []
+    for ref in rule.get("references") or []:
+        ref = str(ref)
+        refs.append(f'<a href="{_e(ref)}">{_e(ref)}</a>' if ref.startswith("http") else _e(ref))
+    parts = [
+        f'<div class="rule{" left" if left else ""}"><span class="id">{_e(rule.get("id"))}</span> — {_prose(rule.get("title") or "")}'
+    ]
+    if rule.get("cause"):
+        parts.append(f"<div>{_prose(rule['cause'])}</div>")
+    if rule.get("fix"):
+        parts.append(f"<div><b>Fix:</b> {_prose(rule['fix'])}</div>")
+    if left and rule.get("fix_code"):
+        parts.append(f"<pre>{_e(rule['fix_code'].strip())}</pre>")
+    if refs:
+        parts.append("<div><b>Source:</b> " + ", ".join(refs) + "</div>")
+    return "".join(parts) + "</div>"
+
+
+def _html_cell(cell: dict[str, Any], doc: dict[str, Any]) -> str:
+    kind = "Script" if doc["kind"] == "script" else f"Cell {cell['number']}"
+    out = [f"<h3>{kind} {_badge(cell['status'])}</h3>"]
+    if cell["changed"]:
+        out.append(_html_diff(cell_diff(cell, doc["path"])))
+    for change in cell["changes"]:
+        what = TRIGGER_WORDS.get(change["trigger"], change["trigger"])
+        if change["error"]:
+            what += f" <code>{_e(change['error'])}</code>"
+        else:
+            what = _e(what)
+        cls = "verified" if change["verified"] else "unverified"
+        out.append(
+            f'<div>Rewrite ({what}); <span class="{cls}">{_e(verification(change, cell, doc["versions"]))}</span>.</div>'
+        )
+        out += [_html_rule(rule) for rule in change["rules"]]
+    if cell["error"]:
+        out.append(f"<div><b>Left:</b> <code>{_e(cell['error'])}</code></div>")
+    out += [_html_rule(rule, left=True) for rule in cell["left"]]
+    out += [f"<div>Note: {_e(note)}</div>" for note in cell["notes"]]
+    if cell["output"].strip() and (cell["error"] or cell["changed"]) and cell["ran"]:
+        out.append(
+            f"<details><summary>output of the last run</summary><pre>{_e(cell['output'])}</pre></details>"
+        )
+    return "\n".join(out)
+
+
+def to_html(report: dict[str, Any]) -> str:
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>kerasmagic migrate — report</title>",
+        f"<style>{CSS}</style></head><body>",
+        "<h1>kerasmagic migrate — report</h1>",
+        f'<div class="meta">{_e(_header(report))}</div>',
+        "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in SUMMARY_HEAD) + "</tr>",
+    ]
+    for doc, row in zip(report["documents"], _summary_rows(report)):
+        cells = [f"<td>{_e(row[0])}</td>", f"<td>{_badge(doc['status'])}</td>"]
+        cells += [f'<td class="n">{_e(c)}</td>' for c in row[2:]]
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    for doc in report["documents"]:
+        out.append(f"<h2>{_e(doc['path'])} {_badge(doc['status'])}</h2>")
+        out.append(f'<div class="msg">{_e(doc["message"])}</div>')
+        facts = []
+        if doc.get("written"):
+            facts.append(f"Written to <code>{_e(doc['destination'])}</code>")
+        if doc["versions"]:
+            facts.append(f"versions: {_e(versions_text(doc['versions']))}")
+        if facts:
+            out.append(f'<div class="meta">{"; ".join(facts)}</div>')
+        quiet = [c for c in doc["cells"] if not _interesting(c)]
+        if quiet and doc["kind"] == "notebook":
+            numbers = ", ".join(str(c["number"]) for c in quiet)
+            out.append(f'<div class="meta">Cells {_e(numbers)}: no change.</div>')
+        out += [_html_cell(c, doc) for c in doc["cells"] if _interesting(c)]
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def render(report: dict[str, Any], fmt: str) -> str:
+    """``fmt``: md, html or json."""
+    return {"md": to_markdown, "html": to_html, "json": to_json}[fmt](report)

@@ -1,0 +1,167 @@
+"""The notebooks and scripts to migrate: found, read, and written where the user asked.
+
+Directories are searched recursively, skipping hidden directories (``.git``,
+``.ipynb_checkpoints``, ``.venv``…), virtual environments (a ``pyvenv.cfg`` or ``conda-meta``),
+``site-packages``, ``__pycache__`` and ``node_modules``, and earlier ``*.migrated.*`` copies.
+A notebook is read with nbformat; a script as Python reads a source file (``tokenize``'s encoding
+rules: a coding cookie or a BOM), its newlines kept for writing back. A script is one cell: the
+whole file, run as ``python FILE`` would.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tokenize
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SUFFIXES = (".ipynb", ".py")
+SKIP_DIRS = {"site-packages", "__pycache__", "node_modules", "dist-packages"}
+ENV_MARKERS = ("pyvenv.cfg", "conda-meta")
+MIGRATED = ".migrated"
+
+
+class SourceError(ValueError):
+    """A path that is neither a notebook, a script nor a directory holding some."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """A file to migrate; ``root`` is the directory argument it was found under (None for a
+    file named on the command line)."""
+
+    path: Path
+    root: Path | None = None
+
+    @property
+    def kind(self) -> str:
+        return "notebook" if self.path.suffix == ".ipynb" else "script"
+
+    @property
+    def relative(self) -> Path:
+        return self.path.relative_to(self.root) if self.root else Path(self.path.name)
+
+
+@dataclass
+class Document:
+    """A source's content: code cells as text (a script: one cell), plus what writing needs."""
+
+    source: Source
+    cells: list[str]
+    notebook: Any = None  # nbformat.NotebookNode for notebooks
+    code_indices: list[int] = field(default_factory=list)  # notebook cell index of each cell
+    encoding: str = "utf-8"
+    newline: str = "\n"
+
+    @property
+    def path(self) -> Path:
+        return self.source.path
+
+    @property
+    def language(self) -> str:
+        if self.notebook is None:
+            return "python"
+        meta = self.notebook.metadata
+        return (meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get("name") or "python").lower()  # fmt: skip
+
+
+def _skipped_dir(path: Path) -> bool:
+    if path.name.startswith(".") or path.name in SKIP_DIRS:
+        return True
+    return any((path / marker).exists() for marker in ENV_MARKERS)
+
+
+def _wanted_file(name: str) -> bool:
+    if not name.endswith(SUFFIXES) or name.startswith("."):
+        return False
+    stem = name.rsplit(".", 1)[0]
+    return not stem.endswith(MIGRATED) and not stem.endswith("-checkpoint")
+
+
+def discover(paths: list[str | Path]) -> list[Source]:
+    """Every notebook and script under ``paths`` (files named explicitly are always taken),
+    each once, in a stable order."""
+    found: list[Source] = []
+    seen: set[Path] = set()
+
+    def add(source: Source) -> None:
+        key = source.path.resolve()
+        if key not in seen:
+            seen.add(key)
+            found.append(source)
+
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for dirpath, dirnames, filenames in os.walk(path):
+                here = Path(dirpath)
+                dirnames[:] = sorted(d for d in dirnames if not _skipped_dir(here / d))
+                for name in sorted(filenames):
+                    if _wanted_file(name):
+                        add(Source(here / name, path))
+        elif path.is_file():
+            if path.suffix not in SUFFIXES:
+                raise SourceError(f"{path}: not a notebook (.ipynb) or a script (.py)")
+            add(Source(path))
+        else:
+            raise SourceError(f"{path}: no such file or directory")
+    return found
+
+
+# -- reading --------------------------------------------------------------------------------------
+def read(source: Source) -> Document:
+    """The document at ``source`` (``OSError``/``ValueError`` when it cannot be read)."""
+    if source.kind == "notebook":
+        import nbformat
+
+        with open(source.path, encoding="utf-8") as fh:
+            nb = nbformat.read(fh, as_version=4)
+        indices = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        return Document(source, [nb.cells[i].source for i in indices], nb, indices)
+    data = source.path.read_bytes()
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    text = data.decode(encoding)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Document(source, [text.replace("\r\n", "\n")], None, [0], encoding, newline)
+
+
+# -- writing --------------------------------------------------------------------------------------
+def destination(source: Source, out_dir: Path | None, in_place: bool) -> Path:
+    """Where the migrated copy goes: the file itself (``--in-place``), ``OUT_DIR`` (a directory
+    argument's tree mirrored under it), else ``NAME.migrated.ipynb`` / ``.py`` beside it."""
+    if in_place:
+        return source.path
+    if out_dir is not None:
+        return out_dir / source.relative
+    return source.path.with_name(source.path.stem + MIGRATED + source.path.suffix)
+
+
+def render(document: Document, cells: list[str], outputs: dict[int, Any] | None = None) -> bytes:
+    """The migrated file's bytes: ``cells`` replace the document's code cells; ``outputs``
+    (cell number → (outputs, execution_count)) replace those cells' outputs."""
+    if document.notebook is None:
+        text = cells[0].replace("\n", document.newline) if document.newline != "\n" else cells[0]
+        return text.encode(document.encoding)
+    import copy
+
+    import nbformat
+
+    nb = copy.deepcopy(document.notebook)
+    for number, index in enumerate(document.code_indices):
+        cell = nb.cells[index]
+        if cells[number] != cell.source:
+            cell.source = cells[number]
+            cell.outputs, cell.execution_count = [], None
+        if outputs and number in outputs:
+            cell.outputs, cell.execution_count = outputs[number]
+    return (nbformat.writes(nb) + "\n").encode("utf-8")
+
+
+def write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (a half-written notebook is never left behind)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.kerasmagic-tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

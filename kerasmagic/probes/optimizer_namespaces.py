@@ -1,0 +1,111 @@
+"""Reaching the Keras modules an optimizer can be asked from (``tf.keras``, ``keras``,
+``tf_keras``) without changing the session: in the kernel only modules already imported, and
+``tf.keras`` only once it has been resolved (touching it would fix which Keras it is)."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import sys
+import types
+
+from kerasmagic.probes.optimizer_report import KerasNamespace
+
+NAMESPACES = ("tf.keras", "keras", "tf_keras")
+DISTRIBUTIONS = {"tf.keras": "tensorflow", "keras": "keras", "tf_keras": "tf-keras"}
+
+
+def tf_keras_resolved(tf: types.ModuleType) -> bool:
+    """``tf.keras`` was already used (TF ≥ 2.15 resolves it lazily; touching it would fix it)."""
+    obj = tf.__dict__.get("keras")
+    if obj is None:
+        return False
+    if type(obj).__name__ == "KerasLazyLoader":
+        return bool(vars(obj).get("_tfll_initialized"))
+    return True
+
+
+def keras_of(top: types.ModuleType) -> tuple[str, str | None]:
+    """(keras3 | tf_keras | keras2, version) of a Keras API module, from its real package."""
+    name = getattr(top, "__name__", "")
+    file = (getattr(top, "__file__", None) or "").replace("\\", "/")
+    root = name.split(".")[0]
+    if root == "tensorflow" and "/tf_keras/" in file:
+        root = "tf_keras"
+    version = getattr(top, "__version__", None)
+    package = sys.modules.get(root)
+    version = version or getattr(package, "__version__", None)
+    if root == "tf_keras":
+        return "tf_keras", version
+    if root == "keras":
+        return ("keras3" if str(version).startswith("3") else "keras2"), version
+    return "keras2", version
+
+
+def keras_of_class(cls: type) -> tuple[str | None, str | None]:
+    package = sys.modules.get(cls.__module__.split(".")[0])
+    if package is None:
+        return None, None
+    return keras_of(package)
+
+
+def reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType | None]:
+    """The Keras API module behind ``name``; in the kernel only if already imported."""
+    dist = DISTRIBUTIONS[name]
+    root = "tensorflow" if name == "tf.keras" else name
+    if root not in sys.modules and _find_spec(root) is None:
+        return KerasNamespace(name, False, note=f"{dist} is not installed"), None
+    if in_kernel and root not in sys.modules:
+        return KerasNamespace(name, False, note="not imported in this kernel yet"), None
+    try:
+        if name == "tf.keras":
+            tf = sys.modules.get("tensorflow") or importlib.import_module("tensorflow")
+            if in_kernel and not tf_keras_resolved(tf):
+                note = "TensorFlow imported, tf.keras not used yet in this kernel"
+                return KerasNamespace(name, False, note=note), None
+            module = tf.keras
+        else:
+            module = importlib.import_module(name)
+        module.optimizers  # noqa: B018 - the namespace we probe must exist
+    except Exception as exc:
+        return KerasNamespace(name, False, note=f"{type(exc).__name__}: {exc}"), None
+    kind, version = keras_of(module)
+    real = getattr(module, "__name__", name)
+    idle = runtime_not_started(module, kind) if in_kernel else None
+    if idle:
+        return KerasNamespace(name, False, kind, version, real, note=idle), None
+    return KerasNamespace(name, True, kind, version, real), module
+
+
+def runtime_not_started(module: types.ModuleType, kind: str) -> str | None:
+    """Why building an optimizer here would start the backend's runtime (which fixes GPU
+    settings such as memory growth for the rest of the session); None when it already runs."""
+    backend = "tensorflow"
+    if kind == "keras3" and getattr(module, "__name__", "") == "keras":
+        with contextlib.suppress(Exception):
+            backend = module.backend.backend()
+    if backend == "tensorflow":
+        context = sys.modules.get("tensorflow.python.eager.context")
+        ctx = getattr(context, "_context", None)
+        if ctx is None or not getattr(ctx, "_initialized", False):
+            return (
+                "imported; TensorFlow's runtime has not started in this kernel yet (building an "
+                "optimizer here would start it)"
+            )
+    elif backend == "jax":
+        bridge = sys.modules.get("jax._src.xla_bridge")
+        if bridge is None or not getattr(bridge, "_backends", None):
+            return (
+                "imported; JAX has not started its devices in this kernel yet (building an "
+                "optimizer here would start them)"
+            )
+    return None
+
+
+def _find_spec(name: str) -> object:
+    """``importlib.util.find_spec`` that answers None instead of raising (a module without a
+    spec in ``sys.modules``, a broken finder)."""
+    try:
+        return importlib.util.find_spec(name)
+    except (ImportError, ValueError, AttributeError):
+        return None

@@ -1,0 +1,96 @@
+"""Old notebooks and scripts written by the migrate tests, and a way to run the command."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+KERAS2_CELLS = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "from keras.optimizers import Adam\nfrom keras.utils.np_utils import to_categorical",
+    "x = np.random.rand(32, 4)\ny = to_categorical(np.random.randint(0, 3, 32), 3)",
+    "model = Sequential([Dense(8, activation='relu', input_shape=(4,)), "
+    "Dense(3, activation='softmax')])\n"
+    "model.compile(optimizer=Adam(lr=0.01), loss='categorical_crossentropy', metrics=['accuracy'])",
+    "def batches():\n    while True:\n        yield x, y\n"
+    "history = model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0)",
+    "print('trained', sorted(history.history))",
+]
+
+SCRIPT = """\
+import numpy as np
+from keras.models import Sequential
+from keras.layers import Dense
+from keras.optimizers import Adam
+from keras.utils.np_utils import to_categorical
+
+here = __file__
+x = np.random.rand(32, 4)
+y = to_categorical(np.random.randint(0, 3, 32), 3)
+model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])
+model.compile(optimizer=Adam(lr=0.01), loss="categorical_crossentropy")
+model.fit(x, y, epochs=1, verbose=0)
+print("script ran from", here)
+"""
+
+
+def notebook(path: Path, cells: list[str], markdown: str | None = "# An old notebook") -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nb.cells = [nbformat.v4.new_markdown_cell(markdown)] if markdown else []
+    nb.cells += [nbformat.v4.new_code_cell(c) for c in cells]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def code_cells(path: Path) -> list[Any]:
+    return [c for c in nbformat.read(str(path), 4).cells if c.cell_type == "code"]
+
+
+def hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root``."""
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def migrate(
+    *args: str, cwd: Path | None = None, timeout: float = 1500
+) -> subprocess.CompletedProcess[str]:
+    """``python -m kerasmagic migrate ARGS`` in this interpreter."""
+    return subprocess.run(
+        [sys.executable, "-m", "kerasmagic", "migrate", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=timeout,
+    )
+
+
+def migrate_json(*args: str, **kwargs: Any) -> tuple[subprocess.CompletedProcess[str], dict]:
+    proc = migrate(*args, "--json", **kwargs)
+    assert proc.stdout.strip(), proc.stderr[-3000:]
+    return proc, json.loads(proc.stdout)
+
+
+def document(report: dict, name: str) -> dict:
+    found = [d for d in report["documents"] if Path(d["path"]).name == name]
+    assert len(found) == 1, [d["path"] for d in report["documents"]]
+    return found[0]
+
+
+def rule_ids(doc: dict) -> set[str]:
+    return {r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}

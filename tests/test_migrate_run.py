@@ -1,0 +1,233 @@
+"""``migrate`` in run mode: real kernels of this environment, real Keras-2-era notebooks that fail
+in Keras 3, migrated cell by cell and then re-executed with plain nbclient."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+import nbformat
+import pytest
+from migrate_helpers import (
+    KERAS2_CELLS,
+    SCRIPT,
+    code_cells,
+    document,
+    hashes,
+    migrate,
+    migrate_json,
+    notebook,
+    rule_ids,
+)
+from nbclient import NotebookClient
+
+pytestmark = [pytest.mark.envs("tf221-k3", "colab"), pytest.mark.slow]
+
+DATA_CELLS = [
+    "import numpy as np\nimport keras",
+    "data = np.loadtxt('data/train.csv', delimiter=',')",
+    "opt = keras.optimizers.Adam(lr=0.01)",
+    "from keras.utils.np_utils import to_categorical",
+]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A directory of old notebooks and a script, migrated once into ``out``."""
+    root = tmp_path_factory.mktemp("migrate-run")
+    proj = root / "proj"
+    notebook(proj / "old.ipynb", KERAS2_CELLS)
+    notebook(proj / "needs_data.ipynb", DATA_CELLS)
+    (proj / "scripts").mkdir()
+    (proj / "scripts" / "train.py").write_text(SCRIPT)
+    # what recursion must skip: a checkpoint, a virtualenv, site-packages
+    notebook(proj / ".ipynb_checkpoints" / "old-checkpoint.ipynb", KERAS2_CELLS)
+    (proj / "venv").mkdir()
+    (proj / "venv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (proj / "venv" / "tool.py").write_text("raise SystemExit('must not run')\n")
+    (proj / "lib" / "site-packages").mkdir(parents=True)
+    (proj / "lib" / "site-packages" / "pkg.py").write_text("raise SystemExit('must not run')\n")
+    before = hashes(proj)
+    start = time.perf_counter()
+    proc, report = migrate_json(
+        str(proj), "-o", str(root / "out"), "--report", str(root / "r.html")
+    )
+    return {
+        "root": root, "proj": proj, "out": root / "out", "proc": proc, "report": report,
+        "before": before, "seconds": time.perf_counter() - start,
+    }  # fmt: skip
+
+
+def test_recursion_skips_checkpoints_and_environments(project: dict) -> None:
+    paths = sorted(
+        Path(d["path"]).relative_to(project["proj"]).as_posix()
+        for d in project["report"]["documents"]
+    )
+    assert paths == ["needs_data.ipynb", "old.ipynb", "scripts/train.py"]
+
+
+def test_originals_are_byte_identical(project: dict) -> None:
+    assert hashes(project["proj"]) == project["before"]
+
+
+def test_old_notebook_is_fixed_cell_by_cell_and_verified(project: dict) -> None:
+    doc = document(project["report"], "old.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert doc["mode"] == "run" and doc["versions"].get("keras", "").startswith("3.")
+    assert {"moved-module", "optimizer-lr-renamed", "generator-methods-removed"} <= rule_ids(doc)
+    changed = [c for c in doc["cells"] if c["changed"]]
+    assert len(changed) == 3 and all(c["verified"] and c["ran"] for c in changed)
+    for cell in changed:
+        for change in cell["changes"]:
+            assert change["trigger"] == "error" and change["error"] and change["verified"]
+            assert all(r["title"] and r["references"] for r in change["rules"])
+    finals = "\n".join(c["final"] for c in doc["cells"])
+    assert "fit_generator" not in finals and "lr=" not in finals and "np_utils" not in finals
+    # progress: one line per cell with its time, on stderr
+    lines = [ln for ln in project["proc"].stderr.splitlines() if "old.ipynb [" in ln]
+    assert len(lines) == len(KERAS2_CELLS) and all(ln.rstrip().endswith("s)") for ln in lines)
+
+
+def test_migrated_notebook_runs_end_to_end_with_plain_nbclient(project: dict) -> None:
+    migrated = project["out"] / "old.ipynb"
+    cells = code_cells(migrated)
+    assert cells[-1].outputs and "trained" in cells[-1].outputs[0]["text"]  # the verifying run
+    nb = nbformat.read(str(migrated), 4)
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(migrated.parent)}}).execute()  # fmt: skip
+    assert "trained" in "".join(o.get("text", "") for o in nb.cells[-1].outputs)
+
+
+def test_a_failure_without_fix_stops_and_later_cells_get_static_fixes_not_run(
+    project: dict,
+) -> None:
+    doc = document(project["report"], "needs_data.ipynb")
+    assert doc["status"] == "stopped" and doc["stopped_at"] == 2
+    assert "stopped at cell 2" in doc["message"] and "FileNotFoundError" in doc["message"]
+    assert "not run" in doc["message"]
+    failed = doc["cells"][1]
+    assert failed["status"] == "failed" and failed["ran"] and not failed["changed"]
+    later = doc["cells"][2:]
+    assert all(c["status"] == "not-run" and not c["ran"] for c in later)
+    assert all(c["changed"] and not c["verified"] for c in later), later
+    assert all(ch["trigger"] == "static" for c in later for ch in c["changes"])
+    assert "learning_rate=0.01" in later[0]["final"]
+    assert "from keras.utils import to_categorical" in later[1]["final"]
+    assert project["proc"].returncode == 1  # a document still fails
+
+
+def test_script_is_run_as_python_file_and_fixed(project: dict) -> None:
+    doc = document(project["report"], "train.py")
+    assert doc["status"] == "migrated", doc["message"]
+    cell = doc["cells"][0]
+    assert cell["verified"] and {"moved-module", "optimizer-lr-renamed"} <= rule_ids(doc)
+    script = project["proj"] / "scripts" / "train.py"
+    assert f"script ran from {script.resolve()}" in cell["output"]  # __file__ set
+    migrated = project["out"] / "scripts" / "train.py"
+    proc = subprocess.run(
+        [sys.executable, str(migrated)], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def test_reports_are_written(project: dict) -> None:
+    html = (project["root"] / "r.html").read_text()
+    assert (
+        "<table>" in html
+        and "generator-methods-removed" in html
+        and "http" not in html.split("<style>")[0]
+    )
+    assert "<script" not in html and "<link" not in html  # self-contained, opens offline
+    assert not (project["out"] / "migration-report.md").exists()  # --report given: only that
+
+
+def test_check_passes_on_the_migrated_copy(project: dict, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.ipynb"
+    copy.write_bytes((project["out"] / "old.ipynb").read_bytes())
+    before = hashes(tmp_path)
+    proc = migrate(str(copy), "--check")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert hashes(tmp_path) == before
+
+
+def test_cell_timeout_interrupts_and_reports(tmp_path: Path) -> None:
+    nb = notebook(tmp_path / "slow.ipynb", ["print('start')", "import time\ntime.sleep(300)", "from keras.utils.np_utils import to_categorical"])  # fmt: skip
+    start = time.perf_counter()
+    proc, report = migrate_json(str(nb), "--cell-timeout", "5")
+    assert time.perf_counter() - start < 200
+    doc = report["documents"][0]
+    assert doc["status"] == "stopped" and doc["stopped_at"] == 2, doc["message"]
+    assert doc["cells"][1]["status"] == "timeout"
+    assert "longer than 5 s" in doc["message"] and "interrupted" in doc["message"]
+    assert doc["cells"][2]["status"] == "not-run" and doc["cells"][2]["changed"]
+    assert proc.returncode == 1
+    assert "longer than 5 s" in proc.stderr  # the progress line says it too
+
+
+def test_in_place_rewrites_only_changed_files(tmp_path: Path) -> None:
+    old = notebook(tmp_path / "old.ipynb", ["from keras.utils.np_utils import to_categorical\nprint(to_categorical([0, 1]).shape)"])  # fmt: skip
+    fine = notebook(tmp_path / "fine.ipynb", ["print(1 + 1)"])
+    fine_before = fine.read_bytes()
+    proc = migrate(str(tmp_path), "--in-place")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert fine.read_bytes() == fine_before
+    cell = code_cells(old)[0]
+    assert cell.source.startswith("from keras.utils import to_categorical")
+    assert "(2, 2)" in cell.outputs[0]["text"]
+    assert not list(tmp_path.glob("*.migrated.*"))
+
+
+def test_missing_ipykernel_is_said_plainly(tmp_path: Path) -> None:
+    env = tmp_path / "noipykernel"
+    venv.create(env, with_pip=False)
+    nb = notebook(tmp_path / "a.ipynb", ["print(1)"])
+    proc = migrate(str(nb), "--python", str(env / "bin" / "python"))
+    assert proc.returncode == 2
+    assert "ipykernel is not installed" in proc.stderr and "installs nothing" in proc.stderr
+    assert not (tmp_path / "a.migrated.ipynb").exists()
+
+
+def test_ctrl_c_stops_cleanly_and_writes_what_was_migrated(tmp_path: Path) -> None:
+    nb = notebook(tmp_path / "long.ipynb", ["from keras.utils.np_utils import to_categorical", "import time\ntime.sleep(300)", "print('never')"])  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kerasmagic", "migrate", str(nb)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "[1/3]" in line:
+            break
+    time.sleep(2)
+    proc.send_signal(2)  # SIGINT, as Ctrl-C
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in out and "interrupted" in err
+    migrated = tmp_path / "long.migrated.ipynb"
+    assert code_cells(migrated)[0].source == "from keras.utils import to_categorical"
+    assert code_cells(migrated)[2].source == "print('never')"
+
+
+def test_workshop_notebook_migrates_the_old_notebook_beside_it(tmp_path: Path) -> None:
+    notebooks = Path(__file__).resolve().parent.parent / "notebooks"
+    shutil.copytree(notebooks / "old", tmp_path / "old")
+    shutil.copy(notebooks / "05_migrate_old_notebook.ipynb", tmp_path)
+    nb = nbformat.read(str(tmp_path / "05_migrate_old_notebook.ipynb"), 4)
+    NotebookClient(nb, timeout=1500, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()  # fmt: skip
+    text = "\n".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+    )
+    assert "exit status: 1" in text  # --static --check on the old notebook
+    assert "exit status: 0" in text  # the run migrated everything
+    assert "final loss" in text and "old notebook unchanged" in text
+    shown = [
+        o
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.outputs
+        if "text/markdown" in o.get("data", {})
+    ]
+    assert shown and "generator-methods-removed" in shown[0]["data"]["text/markdown"]
+    assert (tmp_path / "migrated" / "report.html").exists()
