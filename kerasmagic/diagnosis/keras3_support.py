@@ -156,7 +156,7 @@ def alias_target(module_path: str, name: str) -> str | None:
             if not n.startswith("_") and n != "get" and getattr(module, n, None) is found
         )
         if same:
-            return max(same, key=len)  # the spelt-out name (mean_squared_error, not MSE)
+            return max(same, key=lambda n: (len(n), n.islower()))  # spelt out, lower case
     home = generated_home(f"{module_path}.{name}")
     if home is not None and home.kind == "alias" and home.target:
         new_module, _, new_name = home.target.rpartition(".")
