@@ -40,6 +40,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.backend_ops",
     "kerasmagic.diagnosis.rules.keras3_calls",
     "kerasmagic.diagnosis.rules.keras3_data",
+    "kerasmagic.diagnosis.rules.keras3_moved",
     "kerasmagic.diagnosis.rules.history",
     "kerasmagic.diagnosis.rules.error_names",
     "kerasmagic.diagnosis.rules.error_saving",

@@ -1,0 +1,115 @@
+"""Static rule: classes Keras 3 removed in favour of a keyword of another class
+(``layers.experimental.SyncBatchNormalization`` → ``layers.BatchNormalization(synchronized=True)``),
+from the catalogue's ``class-keyword`` entries, where the live replacement takes the keyword."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import signature
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+ENTRY = "keras3-sync-batch-normalization"
+
+
+def _dotted(node: ast.AST) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
+def _keyword_edit(ctx: CellContext, call: ast.Call, keywords: dict[str, str]) -> Edit | None:
+    """``, synchronized=True`` before the call's closing parenthesis (nothing if given)."""
+    missing = {k: v for k, v in keywords.items() if k not in {kw.arg for kw in call.keywords}}
+    whole = node_edit(ctx.cell, call, "")
+    if whole is None:
+        return None
+    text = ", ".join(f"{k}={v}" for k, v in missing.items())
+    before = ctx.cell.source.splitlines()[whole.end_line - 1][: whole.end_col - 1].rstrip()
+    sep = "" if not (call.args or call.keywords) or before.endswith(",") else ", "
+    return Edit(whole.end_line, whole.end_col - 1, whole.end_line, whole.end_col - 1, sep + text)
+
+
+def _super_inits(cls: ast.ClassDef) -> list[ast.Call]:
+    calls = []
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name == "__init__":
+            for node in ast.walk(item):
+                func = node.func if isinstance(node, ast.Call) else None
+                if isinstance(func, ast.Attribute) and func.attr == "__init__":
+                    inner = func.value
+                    if isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "super":
+                        calls.append(node)
+    return calls
+
+
+@rule(ENTRY, when=(STATIC,), family="moved-names")
+def class_keyword(ctx: CellContext) -> list[Problem]:
+    """A removed class used by its old path (called, or as a base class): the live replacement
+    class with the keyword that selects the old behaviour."""
+    tree = ctx.cell.tree
+    if tree is None or "experimental" not in ctx.source:
+        return []
+    out: list[Problem] = []
+    for entry in entries_with_rule("class-keyword"):
+        for old, new in entry.data.get("replace", {}).items():
+            out += _replace(ctx, tree, entry.id, old, new["class"], new.get("keywords", {}))
+    return out
+
+
+def _replace(ctx, tree, entry_id: str, old: str, new: str, keywords: dict) -> list[Problem]:
+    old_parts = old.split(".")
+    uses: list[tuple[ast.Attribute, ast.AST]] = []  # (the old path node, its call or class)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            targets = [(node.func, node)]
+        elif isinstance(node, ast.ClassDef):
+            targets = [(b, node) for b in node.bases]
+        else:
+            continue
+        for target, holder in targets:
+            parts = _dotted(target)
+            if (
+                parts
+                and isinstance(target, ast.Attribute)
+                and parts[-len(old_parts) :] == old_parts
+            ):
+                uses.append((target, holder))
+    problems: list[Problem] = []
+    for target, holder in uses:
+        head: ast.AST = target
+        for _ in old_parts:
+            head = head.value  # type: ignore[attr-defined]
+        head_path = ctx.scope.callee(head) if isinstance(head, (ast.Name, ast.Attribute)) else None
+        if head_path is None or live.resolve_path(f"{head_path[1]}.{old}")[0] == live.OK:
+            continue  # the old class still exists here (or the root is unknown)
+        status, klass = live.resolve_path(f"{head_path[1]}.{new}")
+        sig = signature(klass) if status == live.OK else None
+        if sig is None or any(k not in sig.parameters for k in keywords):
+            continue
+        head_text = node_text(ctx.cell, head)
+        swap = node_edit(ctx.cell, target, f"{head_text}.{new}") if head_text else None
+        calls = [holder] if isinstance(holder, ast.Call) else _super_inits(holder)
+        extra = [_keyword_edit(ctx, c, keywords) for c in calls]
+        if swap is None or not calls or any(e is None for e in extra):
+            continue
+        problems.append(
+            from_entry(
+                entry_id,
+                target.lineno,
+                [swap, *(e for e in extra if e is not None)],
+                [old_parts[-1], "experimental"],
+                ctx.shown_versions,
+                keras=ctx.versions.get("keras", "3"),
+            )
+        )
+    return problems
