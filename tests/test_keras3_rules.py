@@ -1,0 +1,101 @@
+"""The Keras 2 → 3 rules (issue 16 item 2) on cells linted against the real Keras here: what the
+corrected cell says, read from the live signatures, and that Keras 2 cells are left alone."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from kerasmagic.diagnosis.engine import lint
+
+
+def _keras_major() -> int:
+    if importlib.util.find_spec("keras") is None:
+        return 0
+    import keras
+
+    return int(keras.__version__.split(".")[0])
+
+
+keras3 = pytest.mark.skipif(_keras_major() < 3, reason="needs Keras 3")
+keras2 = pytest.mark.skipif(_keras_major() != 2, reason="needs Keras 2")
+
+
+def fixed(source: str) -> str:
+    result = lint(source)
+    assert result.internal_error is None, result.internal_error
+    assert result.fixed_source is not None, [s.id for s in result.suggestions]
+    compile(result.fixed_source, "<fixed>", "exec")
+    return result.fixed_source
+
+
+@keras3
+def test_backend_ops_keep_keras2_defaults_and_names():
+    pytest.importorskip("tensorflow")  # the Keras 2 signatures come from Keras 3's legacy copy
+    out = fixed(
+        "from keras import backend as K\n"
+        "def f(a, b):\n"
+        "    return K.concatenate([a, b]), K.pow(a, 2), K.argmax(a), K.mean(K.square(a), axis=1)\n"
+        "shape = K.int_shape(f)\n"
+        "eps = K.epsilon()\n"
+    )
+    assert "keras.ops.concatenate([a, b], axis=-1)" in out  # Keras 2 joined the last axis
+    assert "keras.ops.power(x1=a, x2=2)" in out or "keras.ops.power(a, 2)" in out
+    assert "keras.ops.argmax(a, axis=-1)" in out  # Keras 2's default axis, not Keras 3's None
+    assert "keras.ops.mean(keras.ops.square(a), axis=1)" in out
+    assert "tuple(f.shape)" in out
+    assert "K.epsilon()" in out  # still in keras.backend
+    assert out.startswith("import keras\n")
+
+
+@keras3
+def test_several_keyword_problems_fixed_together():
+    out = fixed(
+        "import keras\n"
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.BatchNormalization(fused=True)])\n"
+        "opt = keras.optimizers.Adam(learning_rate=0.1, epsilon=None)\n"
+        "model.compile(optimizer=opt, loss='mse', metrics='mae')\n"
+        "model.fit([[0.0] * 4], [[0.0] * 4], workers=4, use_multiprocessing=True, max_queue_size=3)\n"
+    )
+    for gone in ("fused", "epsilon=None", "workers", "use_multiprocessing", "max_queue_size"):
+        assert gone not in out
+    assert "metrics=['mae']" in out
+
+
+@keras3
+def test_batch_input_shape_and_generator_lists():
+    out = fixed(
+        "import numpy as np\n"
+        "from keras.models import Sequential\n"
+        "from keras.layers import LSTM, Dense\n"
+        "def batches():\n"
+        "    while True:\n"
+        "        yield np.zeros((1, 2, 3)), [np.zeros((1, 1))]\n"
+        "model = Sequential()\n"
+        "model.add(LSTM(4, batch_input_shape=(1, 2, 3), stateful=True))\n"
+        "model.add(Dense(1))\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(batches(), steps_per_epoch=1, verbose=0)\n"
+        "model.reset_states()\n"
+    )
+    assert "model.add(keras.Input(batch_shape=(1, 2, 3)))\nmodel.add(LSTM(4, stateful=True))" in out
+    assert "yield np.zeros((1, 2, 3)), (np.zeros((1, 1)),)" in out
+    assert "_layer.reset_states()" in out
+
+
+@keras3
+def test_alias_by_object_identity():
+    out = fixed("from keras.losses import mse\nvalue = mse\n")
+    assert "from keras.losses import mean_squared_error" in out
+
+
+@keras2
+def test_keras2_cells_are_left_alone():
+    result = lint(
+        "import keras\n"
+        "model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])\n"
+        "model.compile(optimizer='adam', loss='mse', metrics='mae')\n"
+        "from keras.losses import mse\n"
+    )
+    assert not [s for s in result.suggestions if s.id.startswith("keras3-")]
