@@ -15,7 +15,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 
 @rule("removed-method", when=(STATIC,), family="model-methods")
@@ -55,13 +55,20 @@ def _method_renames(ctx: CellContext) -> None:
                 if len(call.args) > 1:
                     certain = False
                 if params is not None and not params[1]:
+                    # the old method's own keywords (`generator=`) and the Keras 1 names first;
+                    # only an option with no effect is dropped (keras3-removed-keyword's list)
+                    own = entry.data.get("keywords", {})
+                    droppable = set(find_entry("keras3-removed-keyword").data.get("methods", []))
                     for kw in call.keywords:
                         if kw.arg and kw.arg not in params[0]:
-                            renamed_kw = keyword_rename(kw.arg, params[0])
+                            renamed_kw = own.get(kw.arg) if own.get(kw.arg) in params[0] else None
+                            renamed_kw = renamed_kw or keyword_rename(kw.arg, params[0])
                             if renamed_kw:
                                 e = rename_keyword_edit(ctx.cell, kw, renamed_kw)
-                            else:
+                            elif kw.arg in droppable:
                                 e = delete_keyword_edit(ctx.cell, call, kw)
+                            else:
+                                certain, e = False, None
                             if e is not None:
                                 edits.append(e)
             problem = from_entry(entry.id, node.lineno, edits, [node.attr], old=node.attr, new=new)
