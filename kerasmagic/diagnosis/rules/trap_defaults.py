@@ -124,13 +124,13 @@ def _problem(
         {
             "name": name,
             "cls": cls.__name__,
-            "old": f"{old:g}",
-            "now": f"{now:g}",
+            "old": repr(old),
+            "now": repr(now),
             "until": entry.data.get("until", "older Keras"),
             "effect": effect,
         },
         line=line,
         confidence=1.0,
         verify=f"`inspect.signature({cls.__module__}.{cls.__name__}).parameters"
-        f"['learning_rate'].default` is {now:g} here.",
+        f"['learning_rate'].default` is {now!r} here.",
     )
