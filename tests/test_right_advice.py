@@ -73,6 +73,16 @@ SCENARIOS = {
         "second.fit(np.zeros((4, 3)), np.zeros(4), verbose=0)\n"
     ),
 }
+# item 2: the generator was made by an earlier cell; this cell only draws a batch
+EARLIER = {
+    "idg-earlier": (
+        "import numpy as np\n"
+        "import tensorflow as tf\n"
+        "gen = tf.keras.preprocessing.image.ImageDataGenerator(rotation_range=10)\n"
+        "batches = gen.flow(np.zeros((2, 8, 8, 3)), np.zeros(2), batch_size=2)\n"
+    ),
+}
+SCENARIOS["idg-earlier"] = "x, y = next(batches)\n"
 # item 3c: defaults that changed (lint: before running)
 LINTED = {
     "adadelta-class": "from tensorflow import keras\nopt = keras.optimizers.Adadelta()\n",
@@ -97,8 +107,12 @@ from kerasmagic.diagnosis.rules.needs_package import package_gap
 SCENARIOS = json.loads(os.environ["KM_SCENARIOS"])
 LINTED = json.loads(os.environ["KM_LINTED"])
 
-def run(source):
+EARLIER = json.loads(os.environ["KM_EARLIER"])
+
+def run(source, earlier=None):
     ns = {"__name__": "__main__"}
+    if earlier:
+        exec(earlier, ns)
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
@@ -112,7 +126,7 @@ def finding(f):
 
 out = {"scenarios": {}, "lint": {}}
 for name, source in SCENARIOS.items():
-    exc, ns = run(source)
+    exc, ns = run(source, EARLIER.get(name))
     if exc is None:
         result = engine.check(source).to_dict()
     else:
@@ -146,7 +160,11 @@ print(json.dumps(out))
 def results():
     if not here(HAS_TF, False):
         pytest.skip("needs TensorFlow")
-    scenarios = {"KM_SCENARIOS": json.dumps(SCENARIOS), "KM_LINTED": json.dumps(LINTED)}
+    scenarios = {
+        "KM_SCENARIOS": json.dumps(SCENARIOS),
+        "KM_LINTED": json.dumps(LINTED),
+        "KM_EARLIER": json.dumps(EARLIER),
+    }
     return run_python_json(RUNNER, env=scenarios, timeout=900)
 
 
@@ -187,8 +205,18 @@ def test_no_fix_that_needs_a_missing_package_the_install_line_instead(results):
     assert row["fixed_source"] is None, "a corrected cell whose transforms need the missing SciPy"
     scipy = [f for f in row["suggestions"] if f["id"] == "image-transforms-need-scipy"]
     assert scipy, _ids(row)
-    assert "install scipy" in scipy[0]["fix_code"]
+    assert "install" in scipy[0]["fix_code"] and "scipy" in scipy[0]["fix_code"]
     assert "SciPy" in scipy[0]["title"]
+
+
+@pytest.mark.envs("tf221-legacy", "tf215-k2", "tf221-k3")
+def test_kerass_own_scipy_error_gets_the_install_line(results):
+    row = results["scenarios"]["idg-earlier"]
+    assert "scipy" in row["error"].lower()
+    found = [f for f in row["suggestions"] if f["id"] == "keras-needs-scipy"]
+    assert found, _ids(row)
+    assert "install" in found[0]["fix_code"] and "scipy" in found[0]["fix_code"]
+    assert row["fixed_source"] is None
 
 
 @pytest.mark.envs("tf221-k3")

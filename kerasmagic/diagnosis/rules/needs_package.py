@@ -11,6 +11,7 @@ uncertain, which the verification of every corrected cell refuses); the install 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from typing import Any
 
@@ -21,6 +22,7 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 
 ENTRY = "image-transforms-need-scipy"
+MESSAGE = "keras-needs-scipy"
 EAGER, LAZY = "eager", "lazy"
 _MISSING = object()
 
@@ -136,24 +138,20 @@ def image_transforms_need_scipy(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule(ENTRY + "-message", when=(ERROR,), family="packages")
+@rule(MESSAGE, when=(ERROR,), family="packages")
 def scipy_missing_message(ctx: CellContext) -> list[Problem]:
     """Keras's own "needs SciPy" errors (raised inside a Keras module) where no generator of the
     cell was found statically (it was made by an earlier cell): the install line."""
-    entry = find_entry(ENTRY)
+    entry = find_entry(MESSAGE)
     if entry is None or any(p.id == ENTRY for p in ctx.problems):
         return []
-    import re
-
     wanted = entry.match.get("exception", [])
     if not ctx.error_is(*wanted) or not re.search(entry.match.get("message", "$^"), ctx.message):
         return []
-    raised_in = _raising_module(ctx.exc)
-    if raised_in.split(".")[0] not in live.KERAS_TOPS:
+    if _raising_module(ctx.exc).split(".")[0] not in live.KERAS_TOPS:
         return []  # the cell's own code uses scipy without importing it
-    cls = getattr(sys.modules.get(raised_in), "ImageDataGenerator", None)
-    gap = package_gap(cls, entry.data.get("package", "scipy")) if cls is not None else EAGER
-    problem = _problem(ctx, entry, ctx.line or 1, cls, gap or EAGER)
+    problem = from_entry(MESSAGE, ctx.line or 1, [], ["scipy"], ctx.shown_versions)
+    problem.fix_code = "%pip install scipy"
     problem.certain = False
     problem.explanation = True
     return [problem]
