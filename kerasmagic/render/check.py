@@ -36,6 +36,15 @@ def _headline(result: Any) -> str:
     return f"kerasmagic: {result.error_type}: {result.error_message}"
 
 
+def _unrecognised(result: Any) -> str:
+    if result.traps:  # a silent problem of the failing cell, reported whatever its outcome
+        return (
+            "No TF/Keras version problem recognised in this error itself; "
+            "the silent problem below is in the same cell."
+        )
+    return "No TF/Keras version problem recognised in this error."
+
+
 def check_to_text(result: Any) -> str:
     """Plain-text view; starts with ``kerasmagic``."""
     out = [_headline(result)]
@@ -46,7 +55,7 @@ def check_to_text(result: Any) -> str:
         out.append(t.finding(f))
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
         out.append("")
-        out.append("No TF/Keras version problem recognised in this error.")
+        out.append(_unrecognised(result))
     for f in result.traps:
         out.append("")
         out.append(t.finding(f))
@@ -82,7 +91,7 @@ def check_to_html(result: Any) -> str:
         )
     parts += [h.finding(f) for f in result.suggestions]
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
-        parts.append("<div>No TF/Keras version problem recognised in this error.</div>")
+        parts.append(f"<div>{h.esc(_unrecognised(result))}</div>")
     parts += [h.finding(f) for f in result.traps]
     fixed = result.fixed_source
     if fixed:
