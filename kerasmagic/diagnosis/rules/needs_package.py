@@ -89,19 +89,17 @@ def _problem(ctx: CellContext, entry: Entry, line: int, cls: Any, gap: str) -> P
     """The entry worded for ``cls`` (None: not known) and how its module lacks the package."""
     name = getattr(cls, "__name__", None) or "ImageDataGenerator"
     path = f"{cls.__module__}.{name}" if cls is not None else name
-    package = entry.data.get("package", "scipy")
     problem = from_entry(
         entry.id,
         line,
         [],
-        [name, package],
+        [name, entry.data.get("package", "scipy")],
         ctx.shown_versions,
         name=name,
         path=path,
         how=entry.data.get(f"how_{gap}", ""),
         when=entry.data.get(f"when_{gap}", ""),
     )
-    problem.fix_code = f"%pip install {package}"
     return problem
 
 
@@ -151,7 +149,6 @@ def scipy_missing_message(ctx: CellContext) -> list[Problem]:
     if _raising_module(ctx.exc).split(".")[0] not in live.KERAS_TOPS:
         return []  # the cell's own code uses scipy without importing it
     problem = from_entry(MESSAGE, ctx.line or 1, [], ["scipy"], ctx.shown_versions)
-    problem.fix_code = "%pip install scipy"
     problem.certain = False
     problem.explanation = True
     return [problem]
