@@ -17,6 +17,7 @@ from kerasmagic.knowledge.catalogue import entries_with_rule
 
 @rule("import-tf-alias", when=(ERROR,), family="imports")
 def name_error_alias(ctx: CellContext) -> list[Problem]:
+    """``NameError: name 'tf' is not defined``: the usual alias used before its import."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if error_type != "NameError":
         return []
