@@ -38,6 +38,7 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
 
 @rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers")
 def scikeras(ctx: CellContext) -> list[Problem]:
+    """``keras.wrappers.scikit_learn`` (removed): SciKeras's wrappers, where installed."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if "scikit_learn" not in cell.source or cell.tree is None:
         return []
