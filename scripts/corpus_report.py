@@ -177,8 +177,11 @@ def parse_failure(stderr: str, filename: str, source: str | None = None) -> Fail
         if m and not ln.startswith(" "):
             etype, msg = m.group("type"), m.group("msg").strip()
             break
+    tail = [ln for ln in block if ln.strip()]
+    if etype and msg.rstrip().endswith(":") and tail:
+        # TF's multi-line errors ("in user code:") end with the real message on the last line
+        msg = tail[-1].strip()
     if not etype:
-        tail = [ln for ln in block if ln.strip()]
         etype, msg = "Failure", (tail[-1].strip() if tail else "no output")
     return Failure(etype.rsplit(".", 1)[-1], msg, lineno, code)
 
