@@ -477,6 +477,29 @@ def run_corpus(
 # ---------------------------------------------------------------- the document
 
 
+def merge_docs(docs: list[dict]) -> list[dict]:
+    """One document per environment: runs of parts of the corpus in the same environment joined
+    (a script measured twice keeps its later result)."""
+    merged: dict[str, dict] = {}
+    for d in docs:
+        if d["env"] not in merged:
+            merged[d["env"]] = {
+                **d,
+                "scripts": list(d["scripts"]),
+                "notebooks": list(d["notebooks"]),
+            }
+            continue
+        m = merged[d["env"]]
+        for key in ("scripts", "notebooks"):
+            rows = {r["name"]: r for r in m[key]}
+            rows.update({r["name"]: r for r in d[key]})
+            m[key] = sorted(rows.values(), key=lambda r: r["name"])
+        m["seconds"] = m["seconds"] + d["seconds"]
+        m["date"] = max(m["date"], d["date"])
+        m["migrate"] = m.get("migrate") or d.get("migrate")
+    return list(merged.values())
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -649,7 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.from_json:
-        docs = [d for f in args.from_json for d in json.loads(Path(f).read_text())]
+        docs = merge_docs([d for f in args.from_json for d in json.loads(Path(f).read_text())])
     else:
         docs = []
         for name in args.envs:
