@@ -403,6 +403,7 @@ def run_corpus(
     *,
     scripts: Iterable[str] | None = None,
     notebooks: bool = True,
+    run_scripts: bool = True,
     rounds: int = 8,
     jobs: int = 2,
     timeout: float = 600,
@@ -415,7 +416,7 @@ def run_corpus(
     ``partial``: a file rewritten with the results so far after each script, so that a run cut
     short still leaves what it measured (``--from-json`` renders it)."""
     names = list(scripts) if scripts else None
-    files = corpus_scripts(names)
+    files = corpus_scripts(names) if run_scripts else []
     use_migrate = migrate == "on" or (migrate == "auto" and migrate_available(python, environ))
     started = time.perf_counter()
 
@@ -662,6 +663,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
     parser.add_argument("--migrate", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--no-notebooks", action="store_true")
+    parser.add_argument("--no-scripts", action="store_true", help="run the notebooks only")
     parser.add_argument("--out", default=str(ROOT / "docs" / "corpus_fix_rates.md"))
     parser.add_argument("--json", help="also save the raw results here")
     parser.add_argument(
@@ -690,6 +692,7 @@ def main(argv: list[str] | None = None) -> int:
                     environ,
                     scripts=args.scripts,
                     notebooks=not args.no_notebooks,
+                    run_scripts=not args.no_scripts,
                     rounds=args.rounds,
                     jobs=args.jobs,
                     timeout=args.timeout,
