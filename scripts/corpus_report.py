@@ -45,6 +45,7 @@ SCRIPTS_DIR = CORPUS / "scripts"
 NOTEBOOKS_DIR = CORPUS / "notebooks"
 DEFAULT_ENVS = ("tf221-k3", "colab", "tf215-k2")
 CONTROL_ENV = "tf215-k2"
+SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")  # environment paths out of messages
 SOURCE_LINE = re.compile(r"^# source: (https://github\.com/\S+)$", re.M)
 LICENSE_LINE = re.compile(r"^# license: (.+)$", re.M)
 FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -175,12 +176,12 @@ def parse_failure(stderr: str, filename: str, source: str | None = None) -> Fail
     for ln in reversed(block):
         m = EXC_LINE.match(ln.strip())
         if m and not ln.startswith(" "):
-            etype, msg = m.group("type"), m.group("msg").strip()
+            etype, msg = m.group("type"), SITE_PACKAGES.sub("", m.group("msg").strip())
             break
     tail = [ln for ln in block if ln.strip()]
     if etype and msg.rstrip().endswith(":") and tail:
         # TF's multi-line errors ("in user code:") end with the real message on the last line
-        msg = tail[-1].strip()
+        msg = SITE_PACKAGES.sub("", tail[-1].strip())
     if not etype:
         etype, msg = "Failure", (tail[-1].strip() if tail else "no output")
     return Failure(etype.rsplit(".", 1)[-1], msg, lineno, code)
@@ -529,6 +530,7 @@ def _rate(a: int, b: int) -> str:
 def _fail(f: dict | None) -> str:
     if not f:
         return ""
+    f = {**f, "message": SITE_PACKAGES.sub("", f["message"])}
     where = f" (line {f['lineno']}: `{f['code'][:90]}`)" if f.get("code") else ""
     msg = f["message"].replace("|", "\\|").replace("`", "'")[:140]
     return f"{f['type']}: {msg}{where}".replace("\n", " ")
@@ -536,7 +538,7 @@ def _fail(f: dict | None) -> str:
 
 def error_kind(f: dict) -> str:
     """A grouping key for an error: its type and message with names, numbers and quotes folded."""
-    msg = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "…", f["message"])
+    msg = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "…", SITE_PACKAGES.sub("", f["message"]))
     msg = re.sub(r"\d+(\.\d+)?", "N", msg)
     return f"{f['type']}: {msg[:90]}"
 
@@ -633,9 +635,8 @@ def render(docs: list[dict]) -> str:
             out.append(f"- **{kind}** ({len(rows)})")
             for s in rows:
                 f = s["final"]
-                out.append(
-                    f"  - `{s['name']}` line {f['lineno']}: `{f['code'][:110]}` — {f['message'][:160]}"
-                )
+                msg = SITE_PACKAGES.sub("", f["message"])[:160]
+                out.append(f"  - `{s['name']}` line {f['lineno']}: `{f['code'][:110]}` — {msg}")
     out += ["", "## Sources", "", "| script | source | license |", "|---|---|---|"]
     for name, s in sorted(all_scripts.items()):
         out.append(f"| `{name}` | {s['source']} | {s['license']} |")
