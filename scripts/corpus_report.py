@@ -45,6 +45,7 @@ SCRIPTS_DIR = CORPUS / "scripts"
 NOTEBOOKS_DIR = CORPUS / "notebooks"
 DEFAULT_ENVS = ("tf221-k3", "colab", "tf215-k2")
 CONTROL_ENV = "tf215-k2"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")  # environment paths out of messages
 SOURCE_LINE = re.compile(r"^# source: (https://github\.com/\S+)$", re.M)
 LICENSE_LINE = re.compile(r"^# license: (.+)$", re.M)
@@ -173,10 +174,17 @@ def parse_failure(stderr: str, filename: str, source: str | None = None) -> Fail
         if 0 < lineno <= len(src_lines):
             code = src_lines[lineno - 1].strip()
     etype, msg = "", ""
-    for ln in reversed(block):
-        m = EXC_LINE.match(ln.strip())
-        if m and not ln.startswith(" "):
+    for k in range(len(block) - 1, -1, -1):
+        m = EXC_LINE.match(block[k].strip())
+        if m and not block[k].startswith(" "):
             etype, msg = m.group("type"), SITE_PACKAGES.sub("", m.group("msg").strip())
+            if msg.startswith("Exception encountered when calling"):
+                # Keras 3 wraps a layer's error: the cause is the next line of the message
+                cause = next(
+                    (ANSI.sub("", ln).strip() for ln in block[k + 1 :] if ANSI.sub("", ln).strip()),
+                    "",
+                )
+                msg = f"{msg} {cause}".strip()
             break
     tail = [ln for ln in block if ln.strip()]
     if etype and msg.rstrip().endswith(":") and tail:
