@@ -757,7 +757,9 @@ class Analyzer:
                     if params is not None and not params[1]:
                         for kw in call.keywords:
                             if kw.arg and kw.arg not in params[0]:
-                                renamed_kw = self._keyword_rename(kw.arg, params[0])
+                                renamed_kw = entry.data.get("keywords", {}).get(kw.arg)
+                                if renamed_kw not in params[0]:  # the data keyword (`generator=`)
+                                    renamed_kw = self._keyword_rename(kw.arg, params[0])
                                 if renamed_kw:
                                     e = self._rename_keyword_edit(kw, renamed_kw)
                                 else:
