@@ -57,7 +57,9 @@ def _method_renames(ctx: CellContext) -> None:
                 if params is not None and not params[1]:
                     for kw in call.keywords:
                         if kw.arg and kw.arg not in params[0]:
-                            renamed_kw = keyword_rename(kw.arg, params[0])
+                            renamed_kw = entry.data.get("keywords", {}).get(kw.arg)
+                            if renamed_kw not in params[0]:  # the data keyword (`generator=`)
+                                renamed_kw = keyword_rename(kw.arg, params[0])
                             if renamed_kw:
                                 e = rename_keyword_edit(ctx.cell, kw, renamed_kw)
                             else:
