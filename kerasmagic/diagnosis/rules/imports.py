@@ -8,6 +8,7 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import alias_target
 from kerasmagic.diagnosis.keras_paths import (
     moved_module,
     renamed,
@@ -291,6 +292,11 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
             new=new.rsplit(".", 1)[1],
             why=why.get(name, "it was renamed."),
         )
+    elif entry_id == "keras3-removed-alias":
+        keras = ctx.versions.get("keras", "3")
+        problem = from_entry(
+            entry_id, node.lineno, [edit], [module, name], old=old, new=new, name=name, keras=keras
+        )
     elif moved_module(old) is not None and live.module_status(module)[0] == live.OK:
         problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
     else:
@@ -321,6 +327,9 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         status, obj = live.module_status(mod)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
+    alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
+    if alias is not None:
+        return module, alias, "keras3-removed-alias"
     roots = ctx.scope.preferred_roots(module)
     wanted = rename[0] if rename else name
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):

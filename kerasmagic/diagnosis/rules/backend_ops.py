@@ -1,0 +1,229 @@
+"""Static rule: ``K.mean(x)``, ``K.int_shape(x)``… on the backend module of Keras 3, which no
+longer has the Keras 2 backend functions.
+
+Two ways, both checked against the live API here:
+
+* a curated replacement (``backend-replace`` entries of the catalogue: ``K.int_shape(x)`` →
+  ``tuple(x.shape)``, ``K.get_value(v)`` → ``keras.ops.convert_to_numpy(v)``, and the functions
+  whose same-named op computes something else), filled by ``knowledge.call_template``;
+* else the Keras 3 function that computes it (the generated map's ``ops`` target when the map is
+  shipped, else ``keras.ops.<name>``): the call's arguments are bound to the Keras 2 signature
+  (read from Keras 3's own legacy copy of the backend), renamed where the map says so, written as
+  keywords where the positions differ, and every Keras 2 default the Keras 3 function does not
+  share is written out (``K.concatenate([a, b])`` → ``keras.ops.concatenate([a, b], axis=-1)``).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import types
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import rename_keyword_edit
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import (
+    call_sources,
+    generated_home,
+    generated_keywords,
+    keras3_here,
+    keras_root,
+    legacy_signature,
+    literal_default,
+    signature,
+)
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+
+ENTRY = "keras3-backend-ops"
+
+
+def _backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
+    """The live Keras 3 backend module ``node`` (``K``, ``keras.backend``) names, if it does."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in ctx.scope.bindings:
+        return None
+    path = ".".join([ctx.scope.bindings[node.id], *reversed(parts)])
+    if path.split(".")[0] != "keras":
+        return None
+    status, module = live.resolve_path(path)
+    if status != live.OK or not isinstance(module, types.ModuleType):
+        return None
+    return module if module.__name__.rsplit(".", 1)[-1] == "backend" else None
+
+
+def _curated(name: str) -> Entry | None:
+    for entry in entries_with_rule("backend-replace"):
+        if name in entry.data.get("replace", {}) and name not in entry.data.get("unsafe", []):
+            return entry
+    return None
+
+
+def _curated_problem(ctx: CellContext, call: ast.Call, name: str, entry: Entry) -> Problem | None:
+    from kerasmagic.knowledge.call_template import render_call
+
+    sources = call_sources(ctx, call)
+    root = keras_root(ctx)
+    if sources is None or root is None:
+        return None
+    template = entry.data["replace"][name]
+    try:
+        text = render_call(template, entry.data["params"][name], *sources)
+    except (ValueError, SyntaxError, KeyError):
+        return None
+    edit = node_edit(ctx.cell, call, text) if text else None
+    if edit is None:
+        return None
+    edits = [edit, *(root[1] if "keras." in text else [])]
+    return from_entry(
+        entry.id,
+        call.lineno,
+        edits,
+        [name],
+        ctx.shown_versions,
+        name=name,
+        replacement=text,
+        keras=ctx.versions.get("keras", "3"),
+    )
+
+
+def _target(name: str) -> tuple[str, object] | None:
+    """The Keras 3 function computing backend function ``name``: the generated map's ``ops``
+    target, else ``keras.ops.<name>``; only one that resolves here."""
+    home = generated_home(f"keras.backend.{name}")
+    if home is not None and home.kind != "ops":
+        return None  # the map knows it has no same-meaning op
+    path = home.target if home is not None and home.target else f"keras.ops.{name}"
+    status, func = live.resolve_path(path)
+    return (path, func) if status == live.OK and callable(func) else None
+
+
+def _closing_insert(ctx: CellContext, call: ast.Call, text: str) -> Edit | None:
+    """An insertion of ``, text`` just before the call's closing parenthesis."""
+    whole = node_edit(ctx.cell, call, "")
+    if whole is None:
+        return None
+    line = ctx.cell.source.splitlines()[whole.end_line - 1]
+    before = line[: whole.end_col - 1].rstrip()
+    has_args = bool(call.args or call.keywords)
+    sep = "" if not has_args or before.endswith(",") else ", "
+    return Edit(whole.end_line, whole.end_col - 1, whole.end_line, whole.end_col - 1, sep + text)
+
+
+def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> list[Edit] | None:
+    """Edits turning ``K.name(...)`` into a call of ``func`` with the same meaning, or None."""
+    old, new = legacy_signature(name), signature(func)
+    if old is None or new is None:
+        return None
+    renames = generated_keywords(f"keras.backend.{name}").get("kw", {})
+    try:
+        bound = old.bind(*call.args, **{k.arg: k for k in call.keywords if k.arg})
+    except TypeError:
+        return None
+    positional = [
+        p.name
+        for p in new.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    edits: list[Edit] = []
+    extra: list[str] = []
+    as_keywords = False
+    for index, param in enumerate(old.parameters.values()):
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            return None
+        target = renames.get(param.name, param.name)
+        wanted = new.parameters.get(target) if target else None
+        if param.name not in bound.arguments:
+            if wanted is None:
+                continue  # Keras 3 has no such option: its Keras 2 default was the only one
+            if wanted.default is not inspect.Parameter.empty and wanted.default == param.default:
+                continue
+            default = literal_default(param.default)
+            if default is None or wanted.kind is wanted.POSITIONAL_ONLY:
+                return None
+            extra.append(f"{target}={default}")
+            continue
+        if wanted is None:
+            return None  # an argument Keras 3's function cannot take
+        value = bound.arguments[param.name]
+        if isinstance(value, ast.keyword):
+            if target != param.name:
+                edit = rename_keyword_edit(ctx.cell, value, target)
+                if edit is None:
+                    return None
+                edits.append(edit)
+            continue
+        if not as_keywords and index < len(positional) and positional[index] == target:
+            continue
+        as_keywords = True
+        if wanted.kind is wanted.POSITIONAL_ONLY:
+            return None
+        start = node_edit(ctx.cell, value, "")
+        if start is None:
+            return None
+        edits.append(Edit(start.line, start.col, start.line, start.col, f"{target}="))
+    if extra:
+        closing = _closing_insert(ctx, call, ", ".join(extra))
+        if closing is None:
+            return None
+        edits.append(closing)
+    return edits
+
+
+@rule(ENTRY, when=(STATIC,), family="backend")
+def backend_functions(ctx: CellContext) -> list[Problem]:
+    """``K.f(...)`` where ``K`` is Keras 3's backend module and has no ``f``: the curated Keras 3
+    code, or the Keras 3 function of the same meaning with the arguments it needs."""
+    tree = ctx.cell.tree
+    if tree is None or not any(p.split(".")[0] == "keras" for p in ctx.scope.bindings.values()):
+        return []
+    if not keras3_here():
+        return []
+    found: dict[str, Problem] = {}
+    for call in ast.walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not isinstance(func, ast.Attribute):
+            continue
+        module = _backend_module(ctx, func.value)
+        name = func.attr
+        if module is None or hasattr(module, name) or name.startswith("_"):
+            continue
+        entry = _curated(name)
+        if entry is not None:
+            problem = _curated_problem(ctx, call, name, entry)
+        else:
+            problem = _ops_problem(ctx, call, name)
+        if problem is None:
+            continue  # no certain rewrite of this call: the others are still fixed
+        if name in found:
+            found[name].edits.extend(problem.edits)
+        else:
+            found[name] = problem
+    return list(found.values())
+
+
+def _ops_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | None:
+    target = _target(name)
+    root = keras_root(ctx)
+    if target is None or root is None or legacy_signature(name) is None:
+        return None
+    path, func = target
+    head = node_edit(ctx.cell, call.func, path)
+    edits = _ops_edits(ctx, call, name, func)
+    if head is None or edits is None:
+        return None
+    return from_entry(
+        ENTRY,
+        call.lineno,
+        [head, *edits, *root[1]],
+        [name],
+        ctx.shown_versions,
+        name=name,
+        new=path,
+        keras=ctx.versions.get("keras", "3"),
+    )

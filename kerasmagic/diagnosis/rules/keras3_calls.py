@@ -1,0 +1,230 @@
+"""Static rules on calls that Keras 3 rejects although Keras 2 took them: keywords that no
+longer exist and had no effect (``fit(workers=…)``, ``BatchNormalization(fused=…)``),
+``epsilon=None`` on an optimizer, ``metrics='accuracy'`` (one metric, not a list) and
+``model.optimizer.lr`` (``learning_rate``).
+
+Each is checked against the live API here: the live signature lacks the keyword (and the
+generated Keras 2 → 3 map, when shipped, lists it as removed), the live optimizer's default
+epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import generated_keywords, models_are_keras3, signature
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+MODEL_METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator")
+
+
+def _no_effect_keywords(kind: str) -> set[str]:
+    entry = find_entry("keras3-removed-keyword")
+    return set(entry.data.get(kind, [])) if entry is not None else set()
+
+
+def _map_says_removed(path: str, keyword: str) -> bool:
+    """The generated map (when shipped) lists ``keyword`` as removed from ``path``; without the
+    map the catalogue's list stands alone."""
+    facts = generated_keywords(path)
+    if not facts:
+        return True
+    return keyword in facts.get("kw", {}) and facts["kw"][keyword] is None
+
+
+def _explicit(obj: object) -> set[str] | None:
+    """The explicit parameters of a callable (a class: its ``__init__`` through the MRO)."""
+    names: set[str] = set()
+    for klass in getattr(obj, "__mro__", [obj]) if isinstance(obj, type) else [obj]:
+        target = klass.__init__ if isinstance(klass, type) else klass
+        params = live.parameters(target)
+        if params is None:
+            return None
+        names |= params[0]
+    return names - {"self"}
+
+
+def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Problem | None:
+    edit = delete_keyword_edit(ctx.cell, call, kw)
+    if edit is None:
+        return None
+    return from_entry(
+        "keras3-removed-keyword",
+        kw.lineno,
+        [edit],
+        [kw.arg or "", name],
+        ctx.shown_versions,
+        keyword=kw.arg,
+        callable=name,
+        keras=ctx.versions.get("keras", "3"),
+    )
+
+
+@rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments")
+def removed_keywords(ctx: CellContext) -> list[Problem]:
+    """A keyword Keras 3 removed and that had no effect (queue and process options of ``fit``,
+    ``fused`` of BatchNormalization): dropped where the live signature does not take it."""
+    tree = ctx.cell.tree
+    if tree is None or not models_are_keras3(ctx):
+        return []
+    layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or not call.keywords:
+            continue
+        func = call.func
+        callee = ctx.scope.callee(func)
+        if callee is not None and isinstance(callee[0], type) and live.is_keras_object(callee[0]):
+            explicit = _explicit(callee[0])
+            name = callee[1].rsplit(".", 1)[-1]
+            for kw in call.keywords:
+                if kw.arg in layer_words and explicit is not None and kw.arg not in explicit:
+                    if _map_says_removed(f"keras.layers.{name}", kw.arg):
+                        out.append(_drop(ctx, call, kw, name))
+        elif callee is None and isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS:
+            methods = [getattr(m, func.attr, None) for m in ctx.scope.model_classes()]
+            sigs = [signature(m) for m in methods if callable(m)]
+            if not sigs or any(s is None or _has_var_kw(s) for s in sigs):
+                continue
+            for kw in call.keywords:
+                if kw.arg not in method_words:
+                    continue
+                if any(kw.arg in s.parameters for s in sigs if s is not None):
+                    continue
+                if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith(
+                    "_q_size"
+                ):
+                    out.append(_drop(ctx, call, kw, f"Model.{func.attr}"))
+    return [p for p in out if p is not None]
+
+
+def _has_var_kw(sig: inspect.Signature) -> bool:
+    return any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
+
+
+@rule("keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments")
+def epsilon_none(ctx: CellContext) -> list[Problem]:
+    """``Adam(epsilon=None)``: dropped where the live optimizer's own default epsilon is a number
+    (its ``None`` meant "the backend's epsilon" in old Keras)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        kw = next((k for k in call.keywords if k.arg == "epsilon"), None)
+        if kw is None or not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not live.is_optimizer_class(callee[0]):
+            continue
+        sig = signature(callee[0])
+        default = sig.parameters.get("epsilon") if sig is not None else None
+        if default is None or not isinstance(default.default, (int, float)):
+            continue
+        edit = delete_keyword_edit(ctx.cell, call, kw)
+        if edit is not None:
+            name = callee[1].rsplit(".", 1)[-1]
+            out.append(
+                from_entry(
+                    "keras3-optimizer-epsilon-none",
+                    kw.lineno,
+                    [edit],
+                    ["epsilon", name],
+                    ctx.shown_versions,
+                    keras=ctx.versions.get("keras", "3"),
+                )
+            )
+    return out
+
+
+def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
+    """A ``metrics=`` value that is certainly one metric: a string, a call of a Keras metric
+    class, or a Keras metric class/function named directly."""
+    if isinstance(value, ast.Constant):
+        return isinstance(value.value, str)
+    target = value.func if isinstance(value, ast.Call) else value
+    if not isinstance(target, (ast.Name, ast.Attribute)):
+        return False
+    callee = ctx.scope.callee(target)
+    return callee is not None and live.is_keras_object(callee[0]) and ".metrics." in callee[1]
+
+
+@rule("keras3-metrics-not-list", when=(STATIC,), family="model-methods")
+def metrics_not_list(ctx: CellContext) -> list[Problem]:
+    """``compile(metrics='accuracy')`` (one metric) on a Keras 3 model: Keras 3 wants a list,
+    tuple or dict; the metric is put in a list."""
+    tree = ctx.cell.tree
+    if tree is None or "metrics" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
+            continue
+        for kw in call.keywords:
+            if kw.arg in ("metrics", "weighted_metrics") and _single_metric(ctx, kw.value):
+                whole = node_edit(ctx.cell, kw.value, "")
+                if whole is None:
+                    continue
+                edits = [
+                    Edit(whole.line, whole.col, whole.line, whole.col, "["),
+                    Edit(whole.end_line, whole.end_col, whole.end_line, whole.end_col, "]"),
+                ]
+                out.append(
+                    from_entry(
+                        "keras3-metrics-not-list",
+                        kw.lineno,
+                        edits,
+                        ["metrics", kw.arg],
+                        ctx.shown_versions,
+                        keyword=kw.arg,
+                        keras=ctx.versions.get("keras", "3"),
+                    )
+                )
+    return out
+
+
+@rule("keras3-optimizer-lr-attribute", when=(STATIC,), family="optimizer-arguments")
+def optimizer_lr(ctx: CellContext) -> list[Problem]:
+    """``model.optimizer.lr`` in a cell whose models are all Keras 3: ``learning_rate`` (the
+    live Keras 3 optimizer class has no ``lr``)."""
+    tree = ctx.cell.tree
+    if tree is None or ".lr" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    status, base = live.resolve_path("keras.optimizers.Optimizer")
+    if status != live.OK or hasattr(base, "lr") or not hasattr(base, "learning_rate"):
+        return []
+    edits: list[Edit] = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "lr"):
+            continue
+        owner = node.value
+        if not (isinstance(owner, ast.Attribute) and owner.attr == "optimizer"):
+            continue
+        whole = node_edit(ctx.cell, node, "")
+        if whole is None:
+            return []
+        edits.append(
+            Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate")
+        )
+    if not edits:
+        return []
+    line = edits[0].line
+    return [
+        from_entry(
+            "keras3-optimizer-lr-attribute",
+            line,
+            edits,
+            ["lr"],
+            ctx.shown_versions,
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]

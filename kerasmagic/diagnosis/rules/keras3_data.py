@@ -1,0 +1,307 @@
+"""Static rules on how Keras 3 reads a model's data: ``batch_input_shape=`` on a layer (Keras 3
+takes the batch shape from an ``Input``), and Python generators that yield lists (Keras 3 reads
+a list as one structure, it wants tuples: ``yield x, (y1, y2)``)."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
+from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+DATA_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict")
+
+
+def _parents(tree: ast.AST) -> dict[int, ast.AST]:
+    return {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+
+
+def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | None:
+    """How the cell names ``Input`` of the layer's Keras (imported when it cannot), if that
+    ``Input`` takes ``batch_shape`` here."""
+    root = root_of(layer_path) or "keras"
+    status, input_fn = live.resolve_path(f"{root}.Input")
+    sig = signature(input_fn) if status == live.OK else None
+    if sig is None or "batch_shape" not in sig.parameters:
+        return None
+    expr = ctx.scope.expr_for(f"{root}.Input")
+    if expr is not None:
+        return expr, []
+    if root != "keras":
+        return None
+    found = keras_root(ctx)
+    return (f"{found[0]}.Input", found[1]) if found is not None else None
+
+
+def _is_layer_class(obj: object) -> bool:
+    return isinstance(obj, type) and any(c.__name__ == "Layer" for c in obj.__mro__[1:])
+
+
+@rule("keras3-batch-input-shape", when=(STATIC,), family="keyword-arguments")
+def batch_input_shape(ctx: CellContext) -> list[Problem]:
+    """``LSTM(4, batch_input_shape=B, stateful=True)`` given to ``model.add`` or in a
+    ``Sequential([...])`` list: an ``Input(batch_shape=B)`` before it, the keyword dropped."""
+    tree = ctx.cell.tree
+    if tree is None or "batch_input_shape" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    parents = _parents(tree)
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        kw = next((k for k in call.keywords if k.arg == "batch_input_shape"), None)
+        callee = ctx.scope.callee(call.func) if kw is not None else None
+        if kw is None or callee is None or not _is_layer_class(callee[0]):
+            continue
+        sig = signature(callee[0])
+        if sig is None or "batch_input_shape" in sig.parameters:
+            continue
+        shape = node_text(ctx.cell, kw.value)
+        found = _input_expr(ctx, callee[1])
+        drop = delete_keyword_edit(ctx.cell, call, kw)
+        if shape is None or found is None or drop is None:
+            continue
+        input_text = f"{found[0]}(batch_shape={shape})"
+        insert = _insertion(ctx, call, parents, input_text)
+        if insert is None:
+            continue
+        out.append(
+            from_entry(
+                "keras3-batch-input-shape",
+                kw.lineno,
+                [insert, drop, *found[1]],
+                ["batch_input_shape", callee[1].rsplit(".", 1)[-1]],
+                ctx.shown_versions,
+                keras=ctx.versions.get("keras", "3"),
+                input=input_text,
+            )
+        )
+    return out
+
+
+def _insertion(ctx: CellContext, call: ast.Call, parents: dict, input_text: str) -> Edit | None:
+    """``X.add(Input(...))`` on a line before ``X.add(layer)``, or ``Input(...), `` before the
+    layer in a ``Sequential([...])`` list."""
+    parent = parents.get(id(call))
+    if isinstance(parent, ast.Call) and parent.args == [call]:
+        func = parent.func
+        stmt = parents.get(id(parent))
+        if isinstance(func, ast.Attribute) and func.attr == "add" and isinstance(stmt, ast.Expr):
+            owner = node_text(ctx.cell, func.value)
+            at = node_edit(ctx.cell, stmt, "")
+            if owner is None or at is None:
+                return None
+            line = ctx.cell.source.splitlines()[at.line - 1]
+            if line[: at.col].strip():
+                return None
+            text = f"{line[: at.col]}{owner}.add({input_text})\n"
+            return Edit(at.line, 0, at.line, 0, text)
+    if isinstance(parent, ast.List) and parent.elts and parent.elts[0] is call:
+        holder = parents.get(id(parent))
+        if isinstance(holder, ast.Call) and holder.args and holder.args[0] is parent:
+            sequential = ctx.scope.callee(holder.func)
+            if sequential is not None and sequential[1].rsplit(".", 1)[-1] == "Sequential":
+                at = node_edit(ctx.cell, call, "")
+                if at is not None:
+                    return Edit(at.line, at.col, at.line, at.col, f"{input_text}, ")
+    return None
+
+
+def _generator_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
+    out = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and any(
+            isinstance(n, ast.Yield) for n in ast.walk(node)
+        ):
+            out[node.name] = node
+    return out
+
+
+def _fed_generators(tree: ast.Module, generators: dict[str, ast.FunctionDef]) -> set[str]:
+    """Generator functions of the cell whose generator goes to ``fit``/``evaluate``/…, directly
+    (``fit(gen(...))``) or through a name assigned from ``gen(...)``."""
+    made: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            func = node.value.func
+            if isinstance(func, ast.Name) and func.id in generators:
+                for target in node.targets:
+                    if isinstance(target, ast.Name):
+                        made[target.id] = func.id
+    fed: set[str] = set()
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr in DATA_METHODS):
+            continue
+        values = [*node.args[:1], *(k.value for k in node.keywords if k.arg in ("x", "generator"))]
+        values += [k.value for k in node.keywords if k.arg == "validation_data"]
+        for value in values:
+            if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+                if value.func.id in generators:
+                    fed.add(value.func.id)
+            elif isinstance(value, ast.Name) and value.id in made:
+                fed.add(made[value.id])
+    return fed
+
+
+def _list_as_tuple(ctx: CellContext, node: ast.List) -> Edit | None:
+    texts = [node_text(ctx.cell, e) for e in node.elts]
+    if not node.elts or any(
+        t is None or isinstance(e, ast.Starred) for t, e in zip(texts, node.elts)
+    ):
+        return None
+    inner = ", ".join(t for t in texts if t is not None) + ("," if len(texts) == 1 else "")
+    return node_edit(ctx.cell, node, f"({inner})")
+
+
+@rule("keras3-generator-yields-list", when=(STATIC,), family="model-methods")
+def generator_yields_list(ctx: CellContext) -> list[Problem]:
+    """A generator of the cell, given to ``fit``/``fit_generator`` of a Keras 3 model, that
+    yields lists (``yield x, [y1, y2]``): the lists of the yielded structure become tuples."""
+    tree = ctx.cell.tree
+    if tree is None or "yield" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    generators = _generator_functions(tree)
+    out: list[Problem] = []
+    for name in sorted(_fed_generators(tree, generators)):
+        edits: list[Edit] = []
+        for node in ast.walk(generators[name]):
+            if not isinstance(node, ast.Yield) or node.value is None:
+                continue
+            value = node.value
+            parts = value.elts if isinstance(value, ast.Tuple) else [value]
+            for part in parts:
+                if isinstance(part, ast.List):
+                    edit = _list_as_tuple(ctx, part)
+                    if edit is None:
+                        edits = []
+                        break
+                    edits.append(edit)
+        if edits:
+            out.append(
+                from_entry(
+                    "keras3-generator-yields-list",
+                    edits[0].line,
+                    edits,
+                    [name, "fit_generator", "fit"],
+                    ctx.shown_versions,
+                    generator=name,
+                    keras=ctx.versions.get("keras", "3"),
+                )
+            )
+    return out
+
+
+@rule("fit-generator-positional", when=(STATIC,), family="model-methods")
+def fit_generator_positional(ctx: CellContext) -> list[Problem]:
+    """``model.fit(gen(...), steps, epochs)``: the positional arguments of the old
+    ``fit_generator`` given to ``fit``, whose second parameter is ``y`` (refused with a
+    generator): written as the ``fit_generator`` keywords they were, where the live ``fit``
+    takes them."""
+    tree = ctx.cell.tree
+    entry = find_entry("fit-generator-positional")
+    if tree is None or entry is None or "yield" not in ctx.source:
+        return []
+    order = list(entry.data.get("positional", []))
+    generators = _generator_functions(tree)
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "fit") or len(call.args) < 2:
+            continue
+        first = call.args[0]
+        if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)):
+            continue
+        if first.func.id not in generators:
+            continue
+        sigs = [signature(getattr(m, "fit", None)) for m in ctx.scope.model_classes()]
+        if not sigs or any(s is None for s in sigs):
+            continue
+        given = {k.arg for k in call.keywords}
+        edits: list[Edit] = []
+        for value, name in zip(call.args[1:], order):
+            if name in given or not all(name in s.parameters for s in sigs if s is not None):
+                edits = []
+                break
+            at = node_edit(ctx.cell, value, "")
+            if at is None or isinstance(value, ast.Starred):
+                edits = []
+                break
+            edits.append(Edit(at.line, at.col, at.line, at.col, f"{name}="))
+        if edits and len(edits) == len(call.args) - 1:
+            out.append(
+                from_entry(
+                    "fit-generator-positional",
+                    call.lineno,
+                    edits,
+                    ["fit", "y", first.func.id],
+                    ctx.shown_versions,
+                    generator=first.func.id,
+                )
+            )
+    return out
+
+
+def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
+    """Names the cell binds to a Keras model it builds (``model = Sequential()``)."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+            callee = ctx.scope.callee(node.value.func)
+            if callee is not None and is_model_class(callee[0]):
+                names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+@rule("keras3-model-reset-states", when=(STATIC,), family="model-methods")
+def model_reset_states(ctx: CellContext) -> list[Problem]:
+    """``model.reset_states()`` on a Keras 3 model (which has none): the loop Keras 2's method
+    ran, resetting each stateful layer, where the live RNN layer class has ``reset_states``."""
+    tree = ctx.cell.tree
+    if tree is None or "reset_states" not in ctx.source or not models_are_keras3(ctx):
+        return []
+    models = ctx.scope.model_classes()
+    status, rnn = live.resolve_path("keras.layers.RNN")
+    if any(hasattr(m, "reset_states") for m in models) or status != live.OK:
+        return []
+    if not hasattr(rnn, "reset_states"):
+        return []
+    names = _model_names(ctx, tree)
+    out: list[Problem] = []
+    for stmt in ast.walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "reset_states"):
+            continue
+        if not (isinstance(func.value, ast.Name) and func.value.id in names) or call.args:
+            continue
+        at = node_edit(ctx.cell, stmt, "")
+        if at is None or at.line != at.end_line:
+            continue
+        line = ctx.cell.source.splitlines()[at.line - 1]
+        indent = line[: at.col]
+        if indent.strip() or line[at.end_col :].strip():
+            continue
+        model = func.value.id
+        text = (
+            f"for _layer in {model}.layers:\n"
+            f'{indent}    if getattr(_layer, "stateful", False) and hasattr(_layer, "reset_states"):\n'
+            f"{indent}        _layer.reset_states()"
+        )
+        out.append(
+            from_entry(
+                "keras3-model-reset-states",
+                stmt.lineno,
+                [Edit(at.line, at.col, at.end_line, at.end_col, text)],
+                ["reset_states", model],
+                ctx.shown_versions,
+                keras=ctx.versions.get("keras", "3"),
+            )
+        )
+    return out
