@@ -45,6 +45,8 @@ SCRIPTS_DIR = CORPUS / "scripts"
 NOTEBOOKS_DIR = CORPUS / "notebooks"
 DEFAULT_ENVS = ("tf221-k3", "colab", "tf215-k2")
 CONTROL_ENV = "tf215-k2"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")  # environment paths out of messages
 SOURCE_LINE = re.compile(r"^# source: (https://github\.com/\S+)$", re.M)
 LICENSE_LINE = re.compile(r"^# license: (.+)$", re.M)
 FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -172,13 +174,23 @@ def parse_failure(stderr: str, filename: str, source: str | None = None) -> Fail
         if 0 < lineno <= len(src_lines):
             code = src_lines[lineno - 1].strip()
     etype, msg = "", ""
-    for ln in reversed(block):
-        m = EXC_LINE.match(ln.strip())
-        if m and not ln.startswith(" "):
-            etype, msg = m.group("type"), m.group("msg").strip()
+    for k in range(len(block) - 1, -1, -1):
+        m = EXC_LINE.match(block[k].strip())
+        if m and not block[k].startswith(" "):
+            etype, msg = m.group("type"), SITE_PACKAGES.sub("", m.group("msg").strip())
+            if msg.startswith("Exception encountered when calling"):
+                # Keras 3 wraps a layer's error: the cause is the next line of the message
+                cause = next(
+                    (ANSI.sub("", ln).strip() for ln in block[k + 1 :] if ANSI.sub("", ln).strip()),
+                    "",
+                )
+                msg = f"{msg} {cause}".strip()
             break
+    tail = [ln for ln in block if ln.strip()]
+    if etype and msg.rstrip().endswith(":") and tail:
+        # TF's multi-line errors ("in user code:") end with the real message on the last line
+        msg = SITE_PACKAGES.sub("", tail[-1].strip())
     if not etype:
-        tail = [ln for ln in block if ln.strip()]
         etype, msg = "Failure", (tail[-1].strip() if tail else "no output")
     return Failure(etype.rsplit(".", 1)[-1], msg, lineno, code)
 
@@ -400,6 +412,7 @@ def run_corpus(
     *,
     scripts: Iterable[str] | None = None,
     notebooks: bool = True,
+    run_scripts: bool = True,
     rounds: int = 8,
     jobs: int = 2,
     timeout: float = 600,
@@ -412,7 +425,7 @@ def run_corpus(
     ``partial``: a file rewritten with the results so far after each script, so that a run cut
     short still leaves what it measured (``--from-json`` renders it)."""
     names = list(scripts) if scripts else None
-    files = corpus_scripts(names)
+    files = corpus_scripts(names) if run_scripts else []
     use_migrate = migrate == "on" or (migrate == "auto" and migrate_available(python, environ))
     started = time.perf_counter()
 
@@ -474,6 +487,29 @@ def run_corpus(
 # ---------------------------------------------------------------- the document
 
 
+def merge_docs(docs: list[dict]) -> list[dict]:
+    """One document per environment: runs of parts of the corpus in the same environment joined
+    (a script measured twice keeps its later result)."""
+    merged: dict[str, dict] = {}
+    for d in docs:
+        if d["env"] not in merged:
+            merged[d["env"]] = {
+                **d,
+                "scripts": list(d["scripts"]),
+                "notebooks": list(d["notebooks"]),
+            }
+            continue
+        m = merged[d["env"]]
+        for key in ("scripts", "notebooks"):
+            rows = {r["name"]: r for r in m[key]}
+            rows.update({r["name"]: r for r in d[key]})
+            m[key] = sorted(rows.values(), key=lambda r: r["name"])
+        m["seconds"] = m["seconds"] + d["seconds"]
+        m["date"] = max(m["date"], d["date"])
+        m["migrate"] = m.get("migrate") or d.get("migrate")
+    return list(merged.values())
+
+
 def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
@@ -502,6 +538,7 @@ def _rate(a: int, b: int) -> str:
 def _fail(f: dict | None) -> str:
     if not f:
         return ""
+    f = {**f, "message": SITE_PACKAGES.sub("", f["message"])}
     where = f" (line {f['lineno']}: `{f['code'][:90]}`)" if f.get("code") else ""
     msg = f["message"].replace("|", "\\|").replace("`", "'")[:140]
     return f"{f['type']}: {msg}{where}".replace("\n", " ")
@@ -509,7 +546,7 @@ def _fail(f: dict | None) -> str:
 
 def error_kind(f: dict) -> str:
     """A grouping key for an error: its type and message with names, numbers and quotes folded."""
-    msg = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "…", f["message"])
+    msg = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`", "…", SITE_PACKAGES.sub("", f["message"]))
     msg = re.sub(r"\d+(\.\d+)?", "N", msg)
     return f"{f['type']}: {msg[:90]}"
 
@@ -606,9 +643,8 @@ def render(docs: list[dict]) -> str:
             out.append(f"- **{kind}** ({len(rows)})")
             for s in rows:
                 f = s["final"]
-                out.append(
-                    f"  - `{s['name']}` line {f['lineno']}: `{f['code'][:110]}` — {f['message'][:160]}"
-                )
+                msg = SITE_PACKAGES.sub("", f["message"])[:160]
+                out.append(f"  - `{s['name']}` line {f['lineno']}: `{f['code'][:110]}` — {msg}")
     out += ["", "## Sources", "", "| script | source | license |", "|---|---|---|"]
     for name, s in sorted(all_scripts.items()):
         out.append(f"| `{name}` | {s['source']} | {s['license']} |")
@@ -636,6 +672,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=600, help="seconds per run")
     parser.add_argument("--migrate", choices=["auto", "on", "off"], default="auto")
     parser.add_argument("--no-notebooks", action="store_true")
+    parser.add_argument("--no-scripts", action="store_true", help="run the notebooks only")
     parser.add_argument("--out", default=str(ROOT / "docs" / "corpus_fix_rates.md"))
     parser.add_argument("--json", help="also save the raw results here")
     parser.add_argument(
@@ -646,7 +683,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.from_json:
-        docs = [d for f in args.from_json for d in json.loads(Path(f).read_text())]
+        docs = merge_docs([d for f in args.from_json for d in json.loads(Path(f).read_text())])
     else:
         docs = []
         for name in args.envs:
@@ -664,6 +701,7 @@ def main(argv: list[str] | None = None) -> int:
                     environ,
                     scripts=args.scripts,
                     notebooks=not args.no_notebooks,
+                    run_scripts=not args.no_scripts,
                     rounds=args.rounds,
                     jobs=args.jobs,
                     timeout=args.timeout,

@@ -34,7 +34,13 @@ SCRIPTS = report.corpus_scripts()
 NOTEBOOKS = report.corpus_notebooks()
 ENV = dict(os.environ)
 # a sample that covers several kinds of Keras 2 -> 3 change, for the Keras 3 environments
-SAMPLE = ["adlwk_rnn_mnist", "clr_cyclic_lr", "nerve_unet", "stateful_lstm", "keras_data_generator"]
+SAMPLE = [
+    "adlwk_resnet_cifar10",
+    "clr_cyclic_lr",
+    "nerve_unet",
+    "stateful_lstm",
+    "keras_data_generator",
+]
 RUN_TIMEOUT = 420
 
 

@@ -73,6 +73,7 @@ class CellContext:
     # left by the static rules for the ones after them (see rules/imports.py, rules/attributes.py)
     renamed_names: dict[str, str] = field(default_factory=dict)
     new_paths: dict[int, str] = field(default_factory=dict)
+    handled_imports: set[int] = field(default_factory=set)  # import nodes a rule already rewrote
     problems: list[Any] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # rules that failed (kerasmagic's own bugs)
     static: list[Any] | None = None  # the static rules' problems, once run (verify.static_errors)

@@ -95,7 +95,15 @@ def examine(ctx: CellContext) -> CheckResult:
             result.suggestions = [*found, skipped_finding(reason)]
         elif failed:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
-            result.suggestions = for_this_interpreter(to_findings.error_findings(ctx, problems))
+            # a silent trap is reported whatever the outcome; its fix joins the error's corrected
+            # cell (verified with it), never stands alone as the fix of an error it does not fix
+            traps = problems_for(ctx, STATIC, kind="trap")
+            carried: list = []
+            found = to_findings.error_findings(ctx, problems, traps=traps, carried=carried)
+            result.suggestions = for_this_interpreter(found)
+            result.traps = to_findings.trap_findings(
+                ctx, traps, problems, fixes=False, carried=carried
+            )
         elif ctx.ran:
             traps = problems_for(ctx, AFTER_RUN, kind="trap")
             known = static_errors(ctx) if any(t.edits for t in traps) else []

@@ -31,8 +31,10 @@ class CheckResult:
 
     @property
     def fixed_source(self) -> str | None:
-        """The corrected cell: the best suggestion's, else the best trap fix's, else None."""
-        for f in ranked(self.suggestions) + ranked(self.traps):
+        """The corrected cell: the best suggestion's, else (for a cell that raised nothing) the
+        best trap fix's, else None. A trap's fix alone never stands for the fix of an error."""
+        traps = ranked(self.traps) if self.error_type is None else []
+        for f in ranked(self.suggestions) + traps:
             if f.fixed_source is not None and f.fixed_source != self.source:
                 return f.fixed_source
         return None

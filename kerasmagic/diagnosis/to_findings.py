@@ -70,25 +70,49 @@ def _explains(problem: Problem, line: int | None, names: set[str]) -> bool:
     return any(_same_name(name, n) for name in problem.names for n in names)
 
 
-def error_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
-    """Findings explaining ``ctx.exc`` from the static and error problems of the cell."""
+def _with_traps(
+    ctx: CellContext, problems: list[Problem], traps: list[Problem]
+) -> tuple[str | None, list[Problem]]:
+    """The corrected cell of ``problems``, carrying the certain trap fixes too where that
+    verifies (else without them)."""
+    if traps:
+        fixed, done = corrected_cell(ctx, problems + traps)
+        if fixed is not None:
+            return fixed, done
+    return corrected_cell(ctx, problems)
+
+
+def error_findings(
+    ctx: CellContext,
+    problems: list[Problem],
+    *,
+    traps: list[Problem] | None = None,
+    carried: list[Problem] | None = None,
+) -> list[Finding]:
+    """Findings explaining ``ctx.exc`` from the static and error problems of the cell; the
+    certain fixes of ``traps`` (silent problems of the same cell) join its corrected cell where
+    it verifies with them (those traps are added to ``carried``)."""
     fixable = [p for p in problems if not p.explanation]
+    certain_traps = [t for t in traps or [] if t.certain and t.edits]
     line, names = ctx.line, ctx.error_names
     findings: list[Finding] = []
     explaining = [p for p in fixable if _explains(p, line, names)]
     # the problem the message names first (two problems may share the failing line)
     explaining.sort(key=lambda p: not _explains(p, None, names))
     if explaining:
-        fixed, fixed_problems = corrected_cell(ctx, fixable)
+        fixed, fixed_problems = _with_traps(ctx, fixable, certain_traps)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own
             # (explanation-only problems, without edits, do not stand in the way of a rewrite)
             rewritable = [p for p in explaining if p.edits] or explaining
-            fixed, fixed_problems = corrected_cell(ctx, rewritable)
+            fixed, fixed_problems = _with_traps(ctx, rewritable, certain_traps)
         own = [p for p in explaining[1:] if p.id != explaining[0].id]  # findings of their own
-        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own))
+        in_fix = [t for t in certain_traps if fixed is not None and t in fixed_problems]
+        if carried is not None:
+            carried.extend(in_fix)  # the trap findings say the corrected cell includes them
+        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own + in_fix))
         for p in own:
-            in_fix = fixed is not None and p in fixed_problems
-            findings.append(finding_of(p, ctx, in_fix=in_fix))
+            in_fixed = fixed is not None and p in fixed_problems
+            findings.append(finding_of(p, ctx, in_fix=in_fixed))
     shown = {f.id for f in findings}
     for p in problems:
         if not p.explanation or p.id in shown or (p.id in ONLY_ALONE and shown):
@@ -113,9 +137,18 @@ def lint_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
     return findings
 
 
-def trap_findings(ctx: CellContext, traps: list[Problem], known: list[Problem]) -> list[Finding]:
+def trap_findings(
+    ctx: CellContext,
+    traps: list[Problem],
+    known: list[Problem],
+    *,
+    fixes: bool = True,
+    carried: list[Problem] | None = None,
+) -> list[Finding]:
     """A finding per trap (one per id and title); a trap with certain edits gets its corrected
-    cell, verified with the cell's other problems (``known``) left as they are."""
+    cell, verified with the cell's other problems (``known``) left as they are. ``fixes=False``
+    (a cell that raised): the trap's fix is told (``fix_code``) and carried by the error's
+    corrected cell, never offered as a corrected cell of its own; the ``carried`` ones say so."""
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for trap in traps:
@@ -123,7 +156,7 @@ def trap_findings(ctx: CellContext, traps: list[Problem], known: list[Problem]) 
             continue
         seen.add((trap.id, trap.title))
         fixed = None
-        if trap.certain and trap.edits:
+        if fixes and trap.certain and trap.edits:
             fixed, _ = corrected_cell(ctx, [trap], leave=known)
-        findings.append(finding_of(trap, ctx, fixed))
+        findings.append(finding_of(trap, ctx, fixed, in_fix=trap in (carried or [])))
     return findings

@@ -41,6 +41,15 @@ def _headline(result: Any) -> str:
     return f"kerasmagic: {result.error_type}: {result.error_message}"
 
 
+def _unrecognised(result: Any) -> str:
+    if result.traps:  # a silent problem of the failing cell, reported whatever its outcome
+        return (
+            "No TF/Keras version problem recognised in this error itself; "
+            "the silent problem below is in the same cell."
+        )
+    return NOTHING_FOUND
+
+
 def check_to_text(result: Any) -> str:
     """Plain-text view; starts with ``kerasmagic``."""
     out = [t.wrap(_headline(result), "  ", first="")]
@@ -51,7 +60,7 @@ def check_to_text(result: Any) -> str:
         out.append(t.finding(f))
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
         out.append("")
-        out.append(NOTHING_FOUND)
+        out.append(_unrecognised(result))
     for f in result.traps:
         out.append("")
         out.append(t.finding(f))
@@ -87,7 +96,7 @@ def check_to_html(result: Any) -> str:
         )
     parts += [h.finding(f) for f in result.suggestions]
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
-        parts.append(f"<div>{NOTHING_FOUND}</div>")
+        parts.append(f"<div>{h.esc(_unrecognised(result))}</div>")
     parts += [h.finding(f) for f in result.traps]
     fixed = result.fixed_source
     if fixed:

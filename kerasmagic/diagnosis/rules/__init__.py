@@ -32,6 +32,7 @@ __all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "
 
 # In running order. Static lint rules first (imports bind names the later rules use).
 RULE_MODULES = (
+    "kerasmagic.diagnosis.rules.mixed_imports",
     "kerasmagic.diagnosis.rules.imports",
     "kerasmagic.diagnosis.rules.attributes",
     "kerasmagic.diagnosis.rules.methods",
@@ -42,14 +43,17 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.keras3_data",
     "kerasmagic.diagnosis.rules.keras3_moved",
     "kerasmagic.diagnosis.rules.history",
+    "kerasmagic.diagnosis.rules.needs_package",
     "kerasmagic.diagnosis.rules.error_names",
     "kerasmagic.diagnosis.rules.error_saving",
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",
     "kerasmagic.diagnosis.rules.optimizer_attributes",
+    "kerasmagic.diagnosis.rules.optimizer_state",
     "kerasmagic.diagnosis.rules.explain",
     "kerasmagic.diagnosis.rules.trap_optimizers",
+    "kerasmagic.diagnosis.rules.trap_defaults",
     "kerasmagic.diagnosis.rules.trap_environment",
     "kerasmagic.diagnosis.rules.trap_imports",
     "kerasmagic.diagnosis.rules.trap_files",

@@ -175,6 +175,8 @@ def _alias_import_from(ctx: CellContext, node: ast.ImportFrom, module: str) -> b
 
 
 def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
+    if id(node) in ctx.handled_imports:  # rewritten by an earlier rule (rules/mixed_imports.py)
+        return
     module = node.module or ""
     if _alias_import_from(ctx, node, module) or _not_installed(ctx, node, module):
         return
@@ -351,6 +353,9 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
             if live.has_attr(obj, mod, close):
                 return mod, close, "name-typo"
     return None
+
+
+locate = _locate  # shared with rules/mixed_imports.py
 
 
 def _module_as_name(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:

@@ -1,0 +1,91 @@
+"""Error rule: an optimizer handed a variable it was not built for ("Unknown variable … This
+optimizer can only be called for the variables it was originally built with").
+
+A cause is named only when the cell shows it: one optimizer object passed to the ``compile`` of
+two models (``optimizer-reused-across-models``). Otherwise the error is explained for what it
+means, with the known ways in and what this cell does not tell (``optimizer-unknown-variable``).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_text
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+REUSED, UNKNOWN = "optimizer-reused-across-models", "optimizer-unknown-variable"
+
+
+def _optimizer_arg(call: ast.Call) -> ast.AST | None:
+    for kw in call.keywords:
+        if kw.arg == "optimizer":
+            return kw.value
+    return call.args[0] if call.args else None
+
+
+def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | None:
+    """``(name, compile lines, models)`` when one optimizer variable goes to the ``compile`` of
+    two different models, or to a ``compile`` inside a loop (a model per iteration)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return None
+    uses: dict[str, list[tuple[int, str]]] = {}
+    looped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.For, ast.While, ast.comprehension)):
+            for inner in ast.walk(node if not isinstance(node, ast.comprehension) else node.iter):
+                looped.add(id(inner))
+    for node in ast.walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+        ):
+            continue
+        arg = _optimizer_arg(node)
+        if not isinstance(arg, ast.Name):
+            continue
+        model = node_text(ctx.cell, node.func.value) or "?"
+        uses.setdefault(arg.id, []).append((node.lineno, model))
+        if id(node) in looped:
+            uses[arg.id].append((node.lineno, f"{model} (a new model each time round the loop)"))
+    for name, found in uses.items():
+        models = list(dict.fromkeys(m for _, m in found))
+        if len(models) >= 2:
+            lines = sorted({line for line, _ in found})
+            return name, lines, models
+    return None
+
+
+@rule(REUSED, when=(ERROR,), family="optimizers", needs=r"\.compile\s*\(|optimizer")
+def optimizer_variables(ctx: CellContext) -> list[Problem]:
+    """The optimizer met a variable it was not built for: the cause when the cell shows it."""
+    entry = find_entry(REUSED)
+    if entry is None or not ctx.error_is(*entry.match.get("exception", [])):
+        return []
+    if not re.search(entry.match.get("message", "$^"), ctx.message):
+        return []
+    shared = shared_optimizer(ctx)
+    if shared is not None:
+        name, lines, models = shared
+        problem = from_entry(
+            REUSED,
+            lines[-1],
+            [],
+            [name],
+            ctx.shown_versions,
+            name=name,
+            lines=", ".join(str(n) for n in lines),
+            models=" and ".join(f"`{m}`" for m in models),
+        )
+        problem.confidence = 0.8
+    else:
+        problem = from_entry(UNKNOWN, ctx.line or 1, [], [], ctx.shown_versions)
+        problem.confidence = 0.5
+    problem.certain = False
+    problem.explanation = True
+    return [problem]
