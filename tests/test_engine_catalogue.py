@@ -24,6 +24,7 @@ RULES = {
     "package-neutral",
     "string-identifier",
     "unify-keras",
+    "unify-keras-imports",
     "keras2-h5-reload",
     "savedmodel-reload",
     "array-inputs",
