@@ -14,7 +14,7 @@ from kerasmagic.diagnosis.keras3_support import signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 ENTRY = "keras3-sync-batch-normalization"
 
@@ -145,6 +145,9 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     if match is None or tree is None:
         return []
     name = match.group(1) or match.group(2)
+    entry = find_entry("keras3-numpy-int-argument")
+    # the parameter the message names, and the other sizes Keras 3 checks the same way
+    wanted = {name, *(entry.data.get("parameters", []) if entry is not None else [])}
     numpy_names = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
     edits: list[Edit] = []
     for call in ast.walk(tree):
@@ -155,16 +158,17 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
             continue
         if not live.is_keras_object(callee[0]):
             continue
-        value = _argument(call, callee[0], name)
-        func = value.func if isinstance(value, ast.Call) else None
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-            continue
-        if func.value.id not in numpy_names:
-            continue
-        text = node_text(ctx.cell, value)
-        edit = node_edit(ctx.cell, value, f"int({text})") if text else None
-        if edit is not None:
-            edits.append(edit)
+        for param in sorted(wanted):
+            value = _argument(call, callee[0], param)
+            func = value.func if isinstance(value, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                continue
+            if func.value.id not in numpy_names:
+                continue
+            text = node_text(ctx.cell, value)
+            edit = node_edit(ctx.cell, value, f"int({text})") if text else None
+            if edit is not None:
+                edits.append(edit)
     if not edits:
         return []
     return [
