@@ -581,10 +581,11 @@ def render(docs: list[dict]) -> str:
         vers = ", ".join(f"{k} {v}" for k, v in d["versions"].items())
         nb_mode = "migrate + nbclient" if d.get("migrate") else "nbclient (no `migrate` yet)"
         nb_fixed = str(s["nb_fixed"]) if d.get("migrate") else "—"
+        nb_cell = f"{s['nb_failing']} / {s['notebooks']}" if s["notebooks"] else "not run"
         out.append(
             f"| {d['env']} | {vers} | {s['scripts']} | {s['failing']} | {s['fixed']} "
             f"| {_rate(s['fixed'], s['failing'])} | {s['wrong']} | {s['no_fix']} "
-            f"| {s['nb_failing']} / {s['notebooks']} | {nb_fixed} | {nb_mode} |"
+            f"| {nb_cell} | {nb_fixed} | {nb_mode} |"
         )
     out += [
         "",
