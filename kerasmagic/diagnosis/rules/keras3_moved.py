@@ -1,18 +1,20 @@
-"""Static rule: classes Keras 3 removed in favour of a keyword of another class
+"""Rules: classes Keras 3 removed in favour of a keyword of another class
 (``layers.experimental.SyncBatchNormalization`` → ``layers.BatchNormalization(synchronized=True)``),
-from the catalogue's ``class-keyword`` entries, where the live replacement takes the keyword."""
+from the catalogue's ``class-keyword`` entries, where the live replacement takes the keyword; and NumPy integers where Keras 3 wants a Python
+``int`` (``Dense(np.prod(shape))``)."""
 
 from __future__ import annotations
 
 import ast
+import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 ENTRY = "keras3-sync-batch-normalization"
 
@@ -113,3 +115,70 @@ def _replace(ctx, tree, entry_id: str, old: str, new: str, keywords: dict) -> li
             )
         )
     return problems
+
+
+NUMPY_INT = re.compile(
+    r"value for `(\w+)`, expected a positive integer|`(\w+)` must be a positive integer"
+)
+
+
+def _argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:
+    """The argument of ``call`` bound to parameter ``name`` of ``klass``'s constructor."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    sig = signature(klass)
+    if sig is None:
+        return None
+    names = [p for p in sig.parameters if p != "self"]
+    index = names.index(name) if name in names else -1
+    return call.args[index] if 0 <= index < len(call.args) else None
+
+
+@rule("keras3-numpy-int-argument", when=(ERROR,), family="layer-arguments")
+def numpy_int_argument(ctx: CellContext) -> list[Problem]:
+    """``Dense(np.prod(shape))``: Keras 3 wants a Python ``int`` where NumPy returns
+    ``np.int64``; every NumPy call the cell passes as that argument of a Keras class is
+    wrapped in ``int(...)``."""
+    match = NUMPY_INT.search(ctx.message) if ctx.error_type == "ValueError" else None
+    tree = ctx.cell.tree
+    if match is None or tree is None:
+        return []
+    name = match.group(1) or match.group(2)
+    entry = find_entry("keras3-numpy-int-argument")
+    # the parameter the message names, and the other sizes Keras 3 checks the same way
+    wanted = {name, *(entry.data.get("parameters", []) if entry is not None else [])}
+    numpy_names = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
+    edits: list[Edit] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not isinstance(callee[0], type):
+            continue
+        if not live.is_keras_object(callee[0]):
+            continue
+        for param in sorted(wanted):
+            value = _argument(call, callee[0], param)
+            func = value.func if isinstance(value, ast.Call) else None
+            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+                continue
+            if func.value.id not in numpy_names:
+                continue
+            text = node_text(ctx.cell, value)
+            edit = node_edit(ctx.cell, value, f"int({text})") if text else None
+            if edit is not None:
+                edits.append(edit)
+    if not edits:
+        return []
+    return [
+        from_entry(
+            "keras3-numpy-int-argument",
+            ctx.line or edits[0].line,
+            edits,
+            [name],
+            ctx.shown_versions,
+            name=name,
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
