@@ -25,6 +25,8 @@ RULES = {
     "string-identifier",
     "unify-keras",
     "unify-keras-imports",
+    "needs-package",
+    "optimizer-variables",
     "keras2-h5-reload",
     "savedmodel-reload",
     "array-inputs",
