@@ -539,7 +539,10 @@ def _fail(f: dict | None) -> str:
     if not f:
         return ""
     f = {**f, "message": SITE_PACKAGES.sub("", f["message"])}
-    where = f" (line {f['lineno']}: `{f['code'][:90]}`)" if f.get("code") else ""
+    where = ""
+    if f.get("code"):
+        at = f"line {f['lineno']}" if f.get("lineno") else "cell starting"
+        where = f" ({at}: `{f['code'][:90]}`)"
     msg = f["message"].replace("|", "\\|").replace("`", "'")[:140]
     return f"{f['type']}: {msg}{where}".replace("\n", " ")
 
