@@ -12,6 +12,7 @@ from kerasmagic.diagnosis.keras3_support import keras2_backend_function
 from kerasmagic.diagnosis.keras_paths import (
     is_namespace,
     moved_module,
+    rename_reason,
     renamed,
     root_of,
 )
@@ -23,7 +24,6 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
-from kerasmagic.knowledge.catalogue import entries_with_rule
 
 
 @rule("missing-attribute", when=(STATIC,), family="imports")
@@ -148,7 +148,6 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
             names=[parts[i], last, full],
         )
     elif entry_id == "renamed-name":
-        why = next((e.data.get("why", {}) for e in entries_with_rule("name-rename")), {})
         problem = from_entry(
             entry_id,
             node.lineno,
@@ -156,7 +155,7 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
             [parts[i], last],
             old=last,
             new=new_path.rsplit(".", 1)[1],
-            why=why.get(last, "it was renamed."),
+            why=rename_reason(entry_id, last),
         )
     else:
         problem = from_entry(entry_id, node.lineno, [edit], [parts[i], last], old=old, new=expr)

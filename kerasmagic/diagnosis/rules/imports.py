@@ -11,6 +11,7 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import alias_target
 from kerasmagic.diagnosis.keras_paths import (
     moved_module,
+    rename_reason,
     renamed,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -279,10 +280,6 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
             names=[module, name],
         )
     elif entry_id == "renamed-name":
-        why = next(
-            (e.data.get("why", {}) for e in entries_with_rule("name-rename") if e.id == entry_id),
-            {},
-        )
         problem = from_entry(
             entry_id,
             node.lineno,
@@ -290,7 +287,7 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
             [module, name],
             old=name,
             new=new.rsplit(".", 1)[1],
-            why=why.get(name, "it was renamed."),
+            why=rename_reason(entry_id, name),
         )
     elif entry_id == "keras3-removed-alias":
         keras = ctx.versions.get("keras", "3")
