@@ -68,9 +68,13 @@ def corrected_cell(
     """``(fixed source or None, every problem fixed)``: None when a needed edit is uncertain or
     the result does not verify. ``leave``: known problems deliberately left as they are (a
     partial fix); the imports they hold do not count against the fix, the imports it writes do."""
+    # an uncertain problem the cell already had, with nothing to rewrite (a package a class may
+    # need at run time), is advice beside the fix: it stands in its way only where a fix brings it
+    standing = {_key(p) for p in static_errors(ctx) if not p.certain and not p.edits}
+    problems = [p for p in problems if _key(p) not in standing]
     if not problems or not all(p.certain and p.edits for p in problems):
         return None, problems
-    left = {_key(p) for p in leave or []}
+    left = {_key(p) for p in leave or []} | standing
     fixed = ctx.source
     done = list(problems)
     current = problems

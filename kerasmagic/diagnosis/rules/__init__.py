@@ -41,6 +41,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.backend_ops",
     "kerasmagic.diagnosis.rules.keras3_calls",
     "kerasmagic.diagnosis.rules.keras3_data",
+    "kerasmagic.diagnosis.rules.keras3_models",
     "kerasmagic.diagnosis.rules.keras3_moved",
     "kerasmagic.diagnosis.rules.history",
     "kerasmagic.diagnosis.rules.needs_package",

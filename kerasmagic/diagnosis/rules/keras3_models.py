@@ -1,0 +1,125 @@
+"""Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model.
+
+Read from the live model the cell made (its class, its inputs and outputs), never from the case.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rules import rule
+
+ADD_LOSS = "keras3-functional-add-loss"
+LAYER_NAME = "AddedLoss"
+
+
+def _symbolic_add_loss_refused(model: Any) -> bool:
+    """Is ``model`` a Keras 3 functional model, whose ``add_loss`` refuses symbolic tensors?"""
+    try:
+        method = type(model).add_loss
+        module = str(getattr(type(model), "__module__", ""))
+    except Exception:
+        return False
+    owner = getattr(method, "__qualname__", "").split(".")[0]
+    return (
+        module.split(".")[0] == "keras"
+        and owner == "Functional"
+        and hasattr(model, "inputs")
+        and hasattr(model, "outputs")
+    )
+
+
+def _free_name(tree: ast.Module, namespace: dict | None) -> str:
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    taken |= {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    taken |= set(namespace or {})
+    name, i = LAYER_NAME, 2
+    while name in taken:
+        name, i = f"{LAYER_NAME}{i}", i + 1
+    return name
+
+
+def _layer_class(name: str, keras: str, indent: str) -> str:
+    body = [
+        f"class {name}({keras}.layers.Layer):",
+        '    """Keras 3: a loss made of a functional model\'s tensors is added by a layer."""',
+        "",
+        "    def call(self, outputs, loss):",
+        "        self.add_loss(loss)",
+        "        return outputs",
+        "",
+        "",
+        "",
+    ]
+    return "\n".join((indent + line) if line else "" for line in body)
+
+
+@rule(ADD_LOSS, when=(STATIC,), family="model-methods", needs=r"\.add_loss\(")
+def functional_add_loss(ctx: CellContext) -> list[Problem]:
+    """``model.add_loss(tensor)`` on a live Keras 3 functional model (``NotImplementedError``):
+    the model rebuilt with a layer that adds the same loss in ``call``, its outputs unchanged."""
+    tree = ctx.cell.tree
+    namespace = ctx.namespace or {}
+    if tree is None or not namespace:
+        return []
+    class_name: str | None = None
+    out: list[Problem] = []
+    for stmt in ast.walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "add_loss"):
+            continue
+        if not isinstance(func.value, ast.Name) or len(call.args) != 1 or call.keywords:
+            continue
+        model_name = func.value.id
+        model = namespace.get(model_name)
+        if model is None or not _symbolic_add_loss_refused(model):
+            continue
+        try:
+            n_outputs = len(model.outputs)
+        except Exception:
+            continue
+        root = keras_root(ctx)
+        whole = node_edit(ctx.cell, stmt, "")
+        arg = node_edit(ctx.cell, call.args[0], "")
+        if root is None or whole is None or arg is None:
+            continue
+        keras, import_edits = root
+        indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
+        if indent.strip():
+            continue  # the statement shares its line with other code
+        first = class_name is None
+        if first:
+            class_name = _free_name(tree, namespace)
+        outputs = f"{model_name}.outputs[0]" if n_outputs == 1 else f"{model_name}.outputs"
+        head = (_layer_class(class_name, keras, indent) + indent) if first else ""
+        head += f"{model_name} = {keras}.Model({model_name}.inputs, {class_name}()({outputs}, "
+        edits = [
+            Edit(whole.line, whole.col, arg.line, arg.col, head),
+            Edit(
+                arg.end_line,
+                arg.end_col,
+                whole.end_line,
+                whole.end_col,
+                f"), name={model_name}.name)",
+            ),
+        ]
+        if first:
+            edits = import_edits + edits
+        out.append(
+            from_entry(
+                ADD_LOSS,
+                stmt.lineno,
+                edits,
+                ["add_loss", model_name],
+                ctx.shown_versions,
+                model=model_name,
+                keras=ctx.versions.get("keras", "3"),
+            )
+        )
+    return out
