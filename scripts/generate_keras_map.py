@@ -451,7 +451,7 @@ def keyword_changes(
     ``none``: ``old`` defaulted to None, ``new`` defaults to a number (``None`` would meet
     arithmetic or a comparison; not for an ``op``, whose rewrite passes the Keras 2 default).
     ``defaults``: for an ``op`` every changed default, else the numeric
-    ones (``l1_l2`` 0.01 -> 0.0). ``args``: only when a positional call would mean something
+    ones (``l1_l2`` 0.01 -> 0.0) and those Keras 3 requires (``AveragePooling2D(pool_size)``). ``args``: only when a positional call would mean something
     else (or hit a keyword-only parameter): each old positional parameter as its new keyword.
     """
     old_sig, old_names, _ = old
@@ -490,6 +490,8 @@ def keyword_changes(
             none.append(param[0])
         if was is not None and was != now and (op or (_number(was) and _number(now))):
             defaults[param[0]] = [was, now]
+        elif was is not None and now is None:  # Keras 3 requires what Keras 2 defaulted
+            defaults[param[0]] = [was, None]
     if none:
         out["none"] = none
     if defaults:

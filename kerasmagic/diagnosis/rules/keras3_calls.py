@@ -228,3 +228,98 @@ def optimizer_lr(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+def _unbound(sig: inspect.Signature, call: ast.Call, name: str) -> bool:
+    """Is parameter ``name`` of ``sig`` left unbound by ``call`` (no ``*``/``**`` in it)?"""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+        k.arg is None for k in call.keywords
+    ):
+        return False
+    if any(k.arg == name for k in call.keywords):
+        return False
+    positional = [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    positional = [p for p in positional if p != "self"]
+    return name not in positional[: len(call.args)]
+
+
+def _keyword_insertion(ctx: CellContext, call: ast.Call, text: str) -> Edit | None:
+    """An edit adding ``text`` (``name=value``) as the call's last argument."""
+    whole = node_edit(ctx.cell, call, "")
+    if whole is None:
+        return None
+    lines = ctx.cell.source.splitlines()
+    closing = lines[whole.end_line - 1][: whole.end_col]
+    if not closing.endswith(")"):
+        return None
+    at = whole.end_col - 1
+    if call.args or call.keywords:
+        last = max(
+            [*call.args, *(k.value for k in call.keywords)],
+            key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0),
+        )
+        after = node_edit(ctx.cell, last, "")
+        if after is None:
+            return None
+        between = ctx.cell.source.splitlines()[after.end_line - 1][after.end_col :]
+        comma = "," in between.split(")")[0] if after.end_line == whole.end_line else True
+        text = (" " if comma else ", ") + text
+    return Edit(whole.end_line, at, whole.end_line, at, text)
+
+
+@rule("keras3-required-argument", when=(STATIC,), family="keyword-arguments")
+def required_argument(ctx: CellContext) -> list[Problem]:
+    """A Keras class called without an argument Keras 3 requires and Keras 2 defaulted
+    (``AveragePooling2D()``): the Keras 2 default written out, from the generated map, where the
+    live signature requires that parameter."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    out: list[Problem] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not isinstance(callee[0], type):
+            continue
+        if not live.is_keras_object(callee[0]):
+            continue
+        name = callee[1].rsplit(".", 1)[-1]
+        defaults = generated_keywords(callee[1]).get("defaults", {})
+        required = {k: v[0] for k, v in defaults.items() if v[1] is None and v[0] is not None}
+        if not required:
+            continue
+        sig = signature(callee[0])
+        if sig is None:
+            continue
+        for param, was in sorted(required.items()):
+            live_param = sig.parameters.get(param)
+            if live_param is None or live_param.default is not inspect.Parameter.empty:
+                continue
+            if not _unbound(sig, call, param):
+                continue
+            try:
+                ast.literal_eval(was)
+            except (ValueError, SyntaxError):
+                continue
+            edit = _keyword_insertion(ctx, call, f"{param}={was}")
+            if edit is None:
+                continue
+            out.append(
+                from_entry(
+                    "keras3-required-argument",
+                    call.lineno,
+                    [edit],
+                    [param, name],
+                    ctx.shown_versions,
+                    keyword=param,
+                    callable=name,
+                    default=was,
+                    keras=ctx.versions.get("keras", "3"),
+                )
+            )
+    return out
