@@ -1,4 +1,5 @@
-"""Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model.
+"""Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model,
+one ``metrics`` list for several outputs.
 
 Read from the live model the cell made (its class, its inputs and outputs), never from the case.
 """
@@ -6,12 +7,13 @@ Read from the live model the cell made (its class, its inputs and outputs), neve
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
 
 ADD_LOSS = "keras3-functional-add-loss"
@@ -123,3 +125,63 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
+
+
+METRICS_ARITY = re.compile(
+    r"tuple arity mismatch; expected: (?P<expected>\d+), got: (?P<got>\d+);.*?"
+    r"Invalid `(?P<keyword>metrics|weighted_metrics)`.*?Received: (?P=keyword)=(?P<received>.+)$",
+    re.S,
+)
+
+
+@rule("keras3-metrics-per-output", when=(ERROR,), family="model-methods")
+def metrics_per_output(ctx: CellContext) -> list[Problem]:
+    """``compile(metrics=['accuracy'])`` on a model of N outputs: Keras 2 gave every output the
+    list, Keras 3 wants one entry per output. The one ``compile`` of the cell whose literal list
+    is the one the message received gets the list once per output."""
+    match = METRICS_ARITY.search(ctx.message) if ctx.error_type == "ValueError" else None
+    tree = ctx.cell.tree
+    if match is None or tree is None:
+        return []
+    expected, got = int(match["expected"]), int(match["got"])
+    try:
+        received = ast.literal_eval(match["received"].strip().splitlines()[0])
+    except (ValueError, SyntaxError):
+        return []
+    if expected < 2 or not isinstance(received, list) or len(received) != got:
+        return []
+    found: list[tuple[ast.Call, ast.keyword]] = []
+    for call in ast.walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
+            continue
+        for kw in call.keywords:
+            if kw.arg != match["keyword"] or not isinstance(kw.value, ast.List):
+                continue
+            try:
+                value = ast.literal_eval(kw.value)
+            except (ValueError, SyntaxError):
+                continue
+            if value == received:
+                found.append((call, kw))
+    if len(found) != 1:
+        return []  # which compile made that model is not certain
+    call, kw = found[0]
+    items = [node_text(ctx.cell, e) for e in kw.value.elts]  # type: ignore[attr-defined]
+    whole = node_edit(ctx.cell, kw.value, "")
+    if whole is None or any(i is None for i in items):
+        return []
+    one = "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
+    text = "[" + ", ".join([one] * expected) + "]"
+    return [
+        from_entry(
+            "keras3-metrics-per-output",
+            kw.value.lineno,
+            [Edit(whole.line, whole.col, whole.end_line, whole.end_col, text)],
+            [kw.arg or "metrics", "metrics"],
+            ctx.shown_versions,
+            keyword=kw.arg,
+            outputs=str(expected),
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
