@@ -69,8 +69,14 @@ def corrected_cell(
     the result does not verify. ``leave``: known problems deliberately left as they are (a
     partial fix); the imports they hold do not count against the fix, the imports it writes do."""
     # an uncertain problem the cell already had, with nothing to rewrite (a package a class may
-    # need at run time), is advice beside the fix: it stands in its way only where a fix brings it
-    standing = {_key(p) for p in static_errors(ctx) if not p.certain and not p.edits}
+    # need at run time), is advice beside a fix of other names; it stops a fix that touches its
+    # names (an import rewritten to a class that needs the missing package)
+    touched = {n for p in problems if p.edits for n in p.names}
+    standing = {
+        _key(p)
+        for p in static_errors(ctx)
+        if not p.certain and not p.edits and not touched & set(p.names)
+    }
     problems = [p for p in problems if _key(p) not in standing]
     if not problems or not all(p.certain and p.edits for p in problems):
         return None, problems
