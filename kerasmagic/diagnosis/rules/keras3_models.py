@@ -127,10 +127,20 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
     return out
 
 
-METRICS_ARITY = re.compile(
-    r"tuple arity mismatch; expected: (?P<expected>\d+), got: (?P<got>\d+);.*?"
-    r"Invalid `(?P<keyword>metrics|weighted_metrics)`.*?Received: (?P=keyword)=(?P<received>.+)$",
-    re.S,
+# the message of Keras 3.14+ and the one of Keras 3.0-3.13
+METRICS_ARITY = (
+    re.compile(
+        r"tuple arity mismatch; expected: (?P<expected>\d+), got: (?P<got>\d+);.*?"
+        r"Invalid `(?P<keyword>metrics|weighted_metrics)`.*?"
+        r"Received: (?P=keyword)=(?P<received>[^\n]+)",
+        re.S,
+    ),
+    re.compile(
+        r"when providing the `(?P<keyword>metrics|weighted_metrics)` argument as a list.*?"
+        r"Received:\s*(?P=keyword)=(?P<received>[^\n]+)\s*of length (?P<got>\d+) "
+        r"whereas the model has (?P<expected>\d+) outputs",
+        re.S,
+    ),
 )
 
 
@@ -139,13 +149,15 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
     """``compile(metrics=['accuracy'])`` on a model of N outputs: Keras 2 gave every output the
     list, Keras 3 wants one entry per output. The one ``compile`` of the cell whose literal list
     is the one the message received gets the list once per output."""
-    match = METRICS_ARITY.search(ctx.message) if ctx.error_type == "ValueError" else None
+    match = None
+    if ctx.error_type == "ValueError":
+        match = next((m for p in METRICS_ARITY if (m := p.search(ctx.message))), None)
     tree = ctx.cell.tree
     if match is None or tree is None:
         return []
     expected, got = int(match["expected"]), int(match["got"])
     try:
-        received = ast.literal_eval(match["received"].strip().splitlines()[0])
+        received = ast.literal_eval(match["received"].strip())
     except (ValueError, SyntaxError):
         return []
     if expected < 2 or not isinstance(received, list) or len(received) != got:
