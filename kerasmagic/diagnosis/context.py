@@ -8,6 +8,7 @@ fix renamed, paths a chain fix resolved) for the rules after them.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -118,6 +119,40 @@ class CellContext:
         if self.exc is None:
             return None
         return failing_line(self.exc, self.namespace, self.filename)
+
+    @cached_property
+    def failing_lines(self) -> set[int]:
+        """The failing line, the cell's lines in the traceback of the error and of the errors
+        it was raised from (a Lambda's function fails inside Keras's shape inference), and the
+        bodies of the cell's functions the failing line names (``Lambda(distance)``)."""
+        if self.exc is None:
+            return set()
+        lines = {self.line} if self.line is not None else set()
+        seen: set[int] = set()
+        exc: BaseException | None = self.exc
+        while exc is not None and id(exc) not in seen and len(seen) < 8:
+            seen.add(id(exc))
+            tb = getattr(exc, "__traceback__", None)
+            while tb is not None:
+                frame = tb.tb_frame
+                if (self.filename and frame.f_code.co_filename == self.filename) or (
+                    self.namespace is not None and frame.f_globals is self.namespace
+                ):
+                    lines.add(tb.tb_lineno)
+                tb = tb.tb_next
+            exc = exc.__cause__ or exc.__context__
+        tree = self.cell.tree
+        if tree is None or self.line is None:
+            return lines
+        named = {
+            n.id
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Name) and getattr(n, "lineno", None) == self.line
+        }
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in named:
+                lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
+        return lines
 
     @cached_property
     def error_names(self) -> set[str]:

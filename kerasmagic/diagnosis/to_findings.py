@@ -64,8 +64,8 @@ def _same_name(a: str, b: str) -> bool:
     return a == b or a.endswith("." + b) or b.endswith("." + a)
 
 
-def _explains(problem: Problem, line: int | None, names: set[str]) -> bool:
-    if line is not None and problem.line == line:
+def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
+    if problem.line in lines:
         return True
     return any(_same_name(name, n) for name in problem.names for n in names)
 
@@ -94,11 +94,13 @@ def error_findings(
     it verifies with them (those traps are added to ``carried``)."""
     fixable = [p for p in problems if not p.explanation]
     certain_traps = [t for t in traps or [] if t.certain and t.edits]
-    line, names = ctx.line, ctx.error_names
+    lines, names = ctx.failing_lines, ctx.error_names
     findings: list[Finding] = []
-    explaining = [p for p in fixable if _explains(p, line, names)]
+    explaining = [p for p in fixable if _explains(p, lines, names)]
     # the problem the message names first (two problems may share the failing line)
-    explaining.sort(key=lambda p: not _explains(p, None, names))
+    explaining.sort(
+        key=lambda p: (not _explains(p, {ctx.line}, set()), not _explains(p, set(), names))
+    )
     if explaining:
         fixed, fixed_problems = _with_traps(ctx, fixable, certain_traps)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own
