@@ -98,9 +98,7 @@ def error_findings(
     findings: list[Finding] = []
     explaining = [p for p in fixable if _explains(p, lines, names)]
     # the problem the message names first (two problems may share the failing line)
-    explaining.sort(
-        key=lambda p: (not _explains(p, {ctx.line}, set()), not _explains(p, set(), names))
-    )
+    explaining.sort(key=lambda p: not _explains(p, set(), names))
     if explaining:
         fixed, fixed_problems = _with_traps(ctx, fixable, certain_traps)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own
