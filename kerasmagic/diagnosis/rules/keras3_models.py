@@ -197,3 +197,90 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+GENERATOR_NOT_TUPLE = re.compile(
+    r"When passing a Python generator to a Keras model, the generator must return a tuple.*?"
+    r"Received: (?P<received>.)",
+    re.S,
+)
+DATA_METHODS = ("fit", "evaluate", "predict", "predict_generator", "evaluate_generator")
+
+
+def _one_tuple(ctx: CellContext, node: ast.expr) -> Edit | None:
+    text = node_text(ctx.cell, node)
+    return node_edit(ctx.cell, node, f"({text},)") if text is not None else None
+
+
+def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr) -> list[Edit]:
+    """Edits making the generator ``value`` (a generator expression, a name bound to one in the
+    cell, or a call of the cell's generator function) yield one-element tuples."""
+    if isinstance(value, ast.Name):
+        bound = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name)
+            and n.targets[0].id == value.id
+        ]
+        if len(bound) != 1:
+            return []
+        value = bound[0]
+    if isinstance(value, ast.GeneratorExp):
+        if isinstance(value.elt, (ast.Tuple, ast.List)):
+            return []
+        edit = _one_tuple(ctx, value.elt)
+        return [edit] if edit is not None else []
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        functions = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == value.func.id
+        ]
+        if len(functions) != 1:
+            return []
+        edits: list[Edit] = []
+        for node in ast.walk(functions[0]):
+            if isinstance(node, ast.Yield) and node.value is not None:
+                if isinstance(node.value, (ast.Tuple, ast.List)):
+                    return []  # yields a structure already: not this problem
+                edit = _one_tuple(ctx, node.value)
+                if edit is None:
+                    return []
+                edits.append(edit)
+        return edits
+    return []
+
+
+@rule("keras3-generator-yields-array", when=(ERROR,), family="model-methods")
+def generator_yields_array(ctx: CellContext) -> list[Problem]:
+    """A generator that yields bare arrays given to ``predict``/``fit`` of a Keras 3 model (Keras 2
+    took them; Keras 3 wants a tuple): where the message shows an array was received, the
+    generator of the failing line yields ``(x,)``."""
+    match = GENERATOR_NOT_TUPLE.search(ctx.message) if ctx.error_type == "ValueError" else None
+    tree = ctx.cell.tree
+    if match is None or tree is None or match["received"] != "[":
+        return []
+    if re.search(r"Received: \[\s*array\(", ctx.message):
+        return []  # a list of arrays: inputs or (inputs, targets)? not certain
+    for node in ast.walk(tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr in DATA_METHODS):
+            continue
+        if ctx.line is not None and not node.lineno <= ctx.line <= (node.end_lineno or 0):
+            continue
+        value = node.args[0] if node.args else None
+        value = value or next((k.value for k in node.keywords if k.arg in ("x", "generator")), None)
+        edits = _generator_edits(ctx, tree, value) if value is not None else []
+        if edits:
+            return [
+                from_entry(
+                    "keras3-generator-yields-array",
+                    node.lineno,
+                    edits,
+                    [func.attr, "generator"],
+                    ctx.shown_versions,
+                    method=func.attr,
+                    keras=ctx.versions.get("keras", "3"),
+                )
+            ]
+    return []
