@@ -94,9 +94,44 @@ def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Co
             if call.args
             else next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
         )
-        if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
-            found.append((call, arg))
+        literal = _suffix_literal(cell.tree, arg) if arg is not None else None
+        if literal is not None:
+            found.append((call, literal))
     return found
+
+
+def _suffix_literal(tree: ast.AST, node: ast.expr, depth: int = 0) -> ast.Constant | None:
+    """The string literal that ends a path expression: the literal itself, the last term of
+    ``a + 'x.hdf5'``, the template of ``'x_{}.hdf5'.format(…)``, or what a name the cell binds
+    once to such an expression holds (``path = 'cp-{epoch}'``)."""
+    if depth > 4:
+        return None
+    if isinstance(node, ast.Constant):
+        return node if isinstance(node.value, str) else None
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        return _suffix_literal(tree, node.right, depth + 1)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "format"
+    ):
+        return _suffix_literal(tree, node.func.value, depth + 1)
+    if isinstance(node, ast.Name):
+        bound = [
+            n.value
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
+        ]
+        augmented = any(
+            isinstance(n, ast.AugAssign)
+            and isinstance(n.target, ast.Name)
+            and n.target.id == node.id
+            for n in ast.walk(tree)
+        )
+        if len(bound) == 1 and not augmented:
+            return _suffix_literal(tree, bound[0], depth + 1)
+    return None
 
 
 @rule("keras2-h5-compile-config", when=(ERROR,), family="saving")
