@@ -2,6 +2,8 @@
 
     python3 scripts/case_report.py [ENV ...] [--out docs/fix_rates.md] [--json results.json]
     python3 scripts/case_report.py --from-json results.json   # render saved results again
+    python3 scripts/case_report.py --from-json DIR            # DIR/ENV.json, as test_cases.py
+                                                              # keeps them (KERASMAGIC_CASES_JSON_DIR)
 
 Each environment runs ``tests/cases/case_runner.py`` through ``scripts/envs.py run`` (its own
 interpreter and variables). A case is *broken* in an environment where its cell raises; it is
@@ -154,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cases = {c["name"]: c for c in case_runner.load_cases()}
     docs: dict[str, dict] = {}
-    if args.from_json:
+    if args.from_json and Path(args.from_json).is_dir():  # one ENV.json per environment
+        for path in sorted(Path(args.from_json).glob("*.json")):  # (KERASMAGIC_CASES_JSON_DIR)
+            docs[path.stem] = json.loads(path.read_text())
+    elif args.from_json:
         docs = json.loads(Path(args.from_json).read_text())
     for env in [] if args.from_json else args.envs:
         doc = run_env(env)

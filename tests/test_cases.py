@@ -11,6 +11,7 @@ per family to ``docs/fix_rates.md``.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -54,6 +55,10 @@ def results() -> dict[str, dict]:
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     data = json.loads(proc.stdout.strip().splitlines()[-1])
+    keep = os.environ.get("KERASMAGIC_CASES_JSON_DIR")  # the same run renders docs/fix_rates.md
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        (Path(keep) / f"{ENV_NAME}.json").write_text(json.dumps(data), encoding="utf-8")
     rows = {r["name"]: r for r in data["results"]}
     cases = {c["name"]: c for c in HERE}
     return {name: runner.evaluate(cases[name], row, ENV_NAME) for name, row in rows.items()}
