@@ -465,8 +465,10 @@ def run_corpus(
         def one_nb(path: Path) -> NotebookResult:
             res = run_notebook(path, python, environ, timeout=timeout, migrate=use_migrate)
             if progress:
+                after = {None: "", True: ", runs after migrate", False: ", fails after migrate"}
                 print(
-                    f"[{env_name}] notebook {res.name}: {'runs' if res.runs_as_published else 'fails'}",
+                    f"[{env_name}] notebook {res.name}: "
+                    f"{'runs' if res.runs_as_published else 'fails'}{after[res.migrated_runs]}",
                     file=sys.stderr,
                     flush=True,
                 )
