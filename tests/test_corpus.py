@@ -4,9 +4,9 @@
   notebook must run to the end: the corpus is valid.
 - In ``tf221-k3`` and ``colab`` (Keras 3) ``scripts/corpus_report.py`` runs kerasmagic's fix loop on
   the scripts and renders its table; no fix may be wrong (a fixed script failing on a line the fix
-  wrote, or failing the same way as before). The fix rate is measured and written to
-  ``docs/corpus_fix_rates.md`` by the report script, not asserted here: the engine work that raises
-  it is under way.
+  wrote, or failing the same way as before), and at least 90 % of the sample's failing scripts must
+  run after the fixes; ``docs/corpus_fix_rates.md`` holds the whole corpus, written by the report
+  script.
 
 Time: the whole corpus takes minutes per environment on a 2-core machine, so in the Keras 3
 environments this test runs a fixed sample of the scripts (``KERASMAGIC_CORPUS_FULL=1`` runs all);
@@ -130,6 +130,15 @@ def test_fix_loop_runs_and_renders_its_table(keras3_run):
     print(
         f"{ENV_NAME}: {s['failing']}/{s['scripts']} fail as published, {s['fixed']} fixed, {s['wrong']} wrong"
     )
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_fix_rate_of_the_scripts_that_fail(keras3_run):
+    """Issue 16's acceptance, on the sample (the whole corpus: ``corpus_report.py``): >= 90 %
+    of the scripts that fail as published run to the end after kerasmagic's fixes."""
+    s = report.summary(keras3_run)
+    assert s["failing"], "the sample holds scripts that fail in Keras 3"
+    assert s["fixed"] >= 0.9 * s["failing"], report.render([keras3_run])
 
 
 @pytest.mark.envs("tf221-k3", "colab")
