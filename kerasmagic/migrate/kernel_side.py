@@ -169,7 +169,54 @@ def after_failure(source: str, filename: str | None = None, *, namespace: dict) 
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename)
     doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
-    return _with_also_fixed(doc, source, _lint_rules(source) if doc["fixed_source"] else [])
+    doc = _with_also_fixed(doc, source, _lint_rules(source) if doc["fixed_source"] else [])
+    if not doc["fixed_source"] and filename is None:
+        origin = _origin(exc, namespace)
+        if origin is not None:
+            doc["origin"] = origin
+    return doc
+
+
+def _cell_files(exc: BaseException) -> list[str]:
+    """The notebook cells' file names in the traceback of ``exc`` and of the errors it was
+    raised from, outermost first (IPython keeps each cell's source in ``linecache``)."""
+    names: list[str] = []
+    seen: set[int] = set()
+    chain: BaseException | None = exc
+    while chain is not None and id(chain) not in seen and len(seen) < 8:
+        seen.add(id(chain))
+        tb = chain.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            entry = linecache.cache.get(name)
+            cell = name.startswith("<ipython-input-") or (
+                entry is not None and entry[1] is None and "ipykernel" in name
+            )
+            if cell and name not in names:
+                names.append(name)
+            tb = tb.tb_next
+        chain = chain.__cause__ or chain.__context__
+    return names
+
+
+def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
+    """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
+    calls): that cell's source, diagnosed with the same error, and its corrected version."""
+    from kerasmagic.diagnosis.engine import diagnose
+    from kerasmagic.findings import ranked
+
+    files = _cell_files(exc)
+    for name in reversed(files[1:]):  # the deepest cell first; files[0] is the failing cell
+        entry = linecache.cache.get(name)
+        if entry is None:
+            continue
+        source = "".join(entry[2])
+        result = diagnose(source, exc, namespace=namespace, filename=name)
+        if result.fixed_source and result.fixed_source != source:
+            doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
+            doc["source"] = source
+            return doc
+    return None
 
 
 def after_success(source: str, *, namespace: dict) -> dict[str, Any]:

@@ -84,13 +84,49 @@ def migrate_static(
 class _Runner:
     """The run of one document in one kernel."""
 
-    def __init__(self, document: Document, kernel: Any, progress: Progress) -> None:
+    def __init__(
+        self,
+        document: Document,
+        kernel: Any,
+        progress: Progress,
+        done: list[R.CellResult] | None = None,
+    ) -> None:
         self.document = document
         self.kernel = kernel
         self.progress = progress
         self.is_script = document.notebook is None
         self.count = 0
         self.filename = str(document.path.resolve())
+        self.done = done if done is not None else []  # the cells run before, in order
+
+    def _fix_earlier(self, origin: dict[str, Any], error: str) -> R.CellResult | None:
+        """The error of this cell was raised in code an earlier cell defined: that cell's
+        corrected version, run again in the kernel (redefining what it defines). The earlier
+        cell, rewritten, or None when it is not found or its new version fails."""
+        source, fixed = origin.get("source"), origin.get("fixed_source")
+        if not source or not fixed:
+            return None
+        for earlier in reversed(self.done):
+            runnable, originals = installs.neutralize(earlier.final)
+            if runnable.rstrip() != source.rstrip():  # IPython's copy ends with a newline
+                continue
+            if not runnable.endswith("\n"):
+                fixed = fixed.rstrip("\n")
+            self.count += 1
+            run = self._execute(fixed, earlier.number - 1)
+            if run.status != "ok":
+                return None  # the kernel keeps the old definitions; this cell stops as before
+            new = installs.restore(fixed, originals)
+            change = R.Change(earlier.final, new, "error", origin.get("rules") or [], error)
+            change.verified = True
+            earlier.changes.append(change)
+            earlier.final, earlier.status, earlier.outputs = new, R.FIXED, run.outputs
+            earlier.execution_count = self.count
+            earlier.notes.append(
+                f"rewritten when cell {len(self.done) + 1} failed in code this cell defines"
+            )
+            return earlier
+        return None
 
     def _execute(self, source: str, number: int) -> Any:
         if self.is_script:
@@ -147,6 +183,10 @@ class _Runner:
                     change.verified = True
                 break
             error = run.error or doc.get("error") or "an error"
+            origin = doc.get("origin") if not fixed and _round < MAX_ROUNDS else None
+            if origin and self._fix_earlier(origin, error) is not None:
+                failures.append(error)
+                continue  # run this cell again over the corrected definitions
             repeated = bool(failures) and failures[-1] == error and bool(cell.changes)
             failures.append(error)
             if repeated:  # the rewrite did not remove its error: undo it, and stop here
@@ -221,7 +261,7 @@ def migrate_run(
     try:
         with kernel_factory(document) as kernel:
             result.versions = dict(kernel.info.get("versions") or {})
-            runner = _Runner(document, kernel, progress)
+            runner = _Runner(document, kernel, progress, result.cells)
             for number in range(total):
                 cell = runner.cell(number)
                 result.cells.append(cell)
