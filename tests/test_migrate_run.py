@@ -231,3 +231,28 @@ def test_workshop_notebook_migrates_the_old_notebook_beside_it(tmp_path: Path) -
     ]
     assert shown and "generator-methods-removed" in shown[0]["data"]["text/markdown"]
     assert (tmp_path / "migrated" / "report.html").exists()
+
+
+EARLIER_CELL = [
+    "import numpy as np\nimport keras\nfrom keras import backend as K",
+    "def set_rate(optimizer, value):\n    K.set_value(optimizer.learning_rate, value)\n"
+    "    return K.get_value(optimizer.learning_rate)",
+    "opt = keras.optimizers.Adam()\nprint('rate', set_rate(opt, 0.05))",
+]
+
+
+def test_an_error_raised_in_an_earlier_cells_code_fixes_that_cell(tmp_path: Path) -> None:
+    """The third cell fails inside a function the second cell defined: the second cell is the
+    one corrected (and run again), the third cell then runs unchanged."""
+    path = notebook(tmp_path / "earlier.ipynb", EARLIER_CELL)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "earlier.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    cells = {c["number"]: c for c in doc["cells"]}
+    ids = {r["id"] for ch in cells[2]["changes"] for r in ch["rules"]}
+    assert cells[2]["status"] == "fixed" and "keras3-backend-values" in ids, cells[2]
+    assert "K.set_value" not in cells[2]["final"]
+    assert cells[3]["status"] == "ok" and cells[3]["final"] == EARLIER_CELL[2]
+    migrated = nbformat.read(str(tmp_path / "out" / "earlier.ipynb"), as_version=4)
+    client = NotebookClient(migrated, timeout=300, resources={"metadata": {"path": str(tmp_path)}})
+    client.execute()  # plain nbclient runs the migrated notebook end to end
