@@ -90,6 +90,11 @@ def _resolve_way(
             way.failed_at = "lookup" if route != "get" else "call"
     if cls is None:
         return way
+    if not isinstance(cls, type):  # `__dict__`, a function: nothing that makes an optimizer
+        way.error_type = "TypeError"
+        way.error = f"`{way.code}` names a {type(cls).__name__}, not an optimizer class"
+        way.failed_at = "lookup"
+        return way
     way.class_path = f"{cls.__module__}.{cls.__qualname__}"
     way.keras, way.keras_version = keras_of_class(cls)
     known = facts.measure(cls, module)
