@@ -125,6 +125,16 @@ class _Runner:
             earlier.notes.append(
                 f"rewritten when cell {len(self.done) + 1} failed in code this cell defines"
             )
+            # the cells after it may hold objects made from the old definitions (a model whose
+            # Lambda calls the old function): they run again, in order, as "Run All Below" would
+            for later in self.done[self.done.index(earlier) + 1 :]:
+                if not later.final.strip() or not later.ran:
+                    continue
+                self.count += 1
+                again = self._execute(installs.neutralize(later.final)[0], later.number - 1)
+                later.outputs, later.execution_count = again.outputs, self.count
+                if again.status != "ok":
+                    break
             return earlier
         return None
 
