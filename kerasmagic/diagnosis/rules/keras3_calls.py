@@ -11,6 +11,7 @@ epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one.
 from __future__ import annotations
 
 import ast
+import functools
 import inspect
 
 from kerasmagic.diagnosis import live
@@ -38,8 +39,20 @@ def _map_says_removed(path: str, keyword: str) -> bool:
     return keyword in facts.get("kw", {}) and facts["kw"][keyword] is None
 
 
-def _explicit(obj: object) -> set[str] | None:
+def _explicit(obj: object) -> frozenset[str] | None:
     """The explicit parameters of a callable (a class: its ``__init__`` through the MRO)."""
+    try:
+        return _explicit_cached(obj)
+    except TypeError:  # not hashable
+        return _explicit_uncached(obj)
+
+
+@functools.lru_cache(maxsize=512)
+def _explicit_cached(obj: object) -> frozenset[str] | None:
+    return _explicit_uncached(obj)
+
+
+def _explicit_uncached(obj: object) -> frozenset[str] | None:
     names: set[str] = set()
     for klass in getattr(obj, "__mro__", [obj]) if isinstance(obj, type) else [obj]:
         target = klass.__init__ if isinstance(klass, type) else klass
@@ -47,7 +60,7 @@ def _explicit(obj: object) -> set[str] | None:
         if params is None:
             return None
         names |= params[0]
-    return names - {"self"}
+    return frozenset(names - {"self"})
 
 
 def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Problem | None:
