@@ -249,8 +249,14 @@ def fit_generator_positional(ctx: CellContext) -> list[Problem]:
 
 
 def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
-    """Names the cell binds to a Keras model it builds (``model = Sequential()``)."""
-    names: set[str] = set()
+    """Names the cell binds to a Keras model it builds (``model = Sequential()``), or that name a
+    live model an earlier cell made."""
+    namespace = ctx.namespace or {}
+    names: set[str] = {
+        n.id
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Name) and is_model_class(type(namespace.get(n.id)))
+    }
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             callee = ctx.scope.callee(node.value.func)
