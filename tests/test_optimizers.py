@@ -350,11 +350,12 @@ def test_magic_json_text_and_model():
     if importlib.util.find_spec("keras") is None and importlib.util.find_spec("tf_keras") is None:
         assert out["json"]["optimizers"] == [] and "not installed" in out["text"]
         return
+    if not model:  # nothing imported: nothing is measured without --probe (issue 18, item 14)
+        assert out["json"]["optimizers"] == [] and "--probe" in out["text"], out["text"]
+        return
     assert [o["name"] for o in out["json"]["optimizers"]] == ["adam"]
     for way in out["json"]["optimizers"][0]["ways"]:
         assert way["code"] in out["text"]
-    if not model:
-        return
     m = out["model"]
     assert m["compiled"] and m["same_keras"] is True, m
     expected = "Adam" if model == MODELS["tf"] else "SGD"
