@@ -189,8 +189,9 @@ def _cell_files(exc: BaseException) -> list[str]:
         while tb is not None:
             name = tb.tb_frame.f_code.co_filename
             entry = linecache.cache.get(name)
+            kept = getattr(linecache, "_ipython_cache", {})  # IPython 7 keeps cells there
             cell = name.startswith("<ipython-input-") or (
-                entry is not None and entry[1] is None and "ipykernel" in name
+                entry is not None and ("ipykernel_" in name or name in kept)
             )
             if cell and name not in names:
                 names.append(name)
