@@ -83,6 +83,20 @@ def generated_keywords(path: str) -> dict[str, Any]:
         return {}
 
 
+def call_argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:
+    """The argument of ``call`` bound to parameter ``name`` of ``klass``'s constructor (by
+    keyword, or by position in the live signature); None when the call does not pass it."""
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    sig = signature(klass)
+    if sig is None:
+        return None
+    names = [p for p in sig.parameters if p != "self"]
+    index = names.index(name) if name in names else -1
+    return call.args[index] if 0 <= index < len(call.args) else None
+
+
 def call_sources(ctx: CellContext, call: ast.Call) -> tuple[list[str], dict[str, str]] | None:
     """The source texts of a call's positional and keyword arguments (None with ``*``/``**``)."""
     args: list[str] = []

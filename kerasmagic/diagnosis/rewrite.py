@@ -167,6 +167,32 @@ def delete_keyword_edit(cell: ParsedCell, call: ast.Call, kw: ast.keyword) -> Ed
     return span
 
 
+def closing_insert_edit(cell: ParsedCell, call: ast.Call, text: str) -> Edit | None:
+    """An edit adding ``text`` (an argument) just before ``call``'s closing parenthesis, with a
+    separating comma unless the call has no argument or already ends with one."""
+    whole = node_edit(cell, call, "")
+    if whole is None:
+        return None
+    args = [*call.args, *(k.value for k in call.keywords)]
+    sep = ""
+    if args:
+        last = max(args, key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0))
+        after = node_edit(cell, last, "")
+        if after is None:
+            return None
+        lines = cell.source.splitlines()
+        if after.end_line == whole.end_line:
+            between = lines[whole.end_line - 1][after.end_col : whole.end_col - 1]
+        else:
+            between = "\n".join(
+                [lines[after.end_line - 1][after.end_col :], *lines[after.end_line : whole.end_line - 1],
+                 lines[whole.end_line - 1][: whole.end_col - 1]]
+            )  # fmt: skip
+        sep = "" if "," in between else ", "
+    at = whole.end_col - 1
+    return Edit(whole.end_line, at, whole.end_line, at, sep + text)
+
+
 def insertion_line(cell: ParsedCell) -> int:
     """Where a new import goes: line 1, or after a leading ``%%magic`` line and any
     ``from __future__`` imports."""

@@ -33,7 +33,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
@@ -103,18 +103,6 @@ def _target(name: str) -> tuple[str, object] | None:
     return (path, func) if status == live.OK and callable(func) else None
 
 
-def _closing_insert(ctx: CellContext, call: ast.Call, text: str) -> Edit | None:
-    """An insertion of ``, text`` just before the call's closing parenthesis."""
-    whole = node_edit(ctx.cell, call, "")
-    if whole is None:
-        return None
-    line = ctx.cell.source.splitlines()[whole.end_line - 1]
-    before = line[: whole.end_col - 1].rstrip()
-    has_args = bool(call.args or call.keywords)
-    sep = "" if not has_args or before.endswith(",") else ", "
-    return Edit(whole.end_line, whole.end_col - 1, whole.end_line, whole.end_col - 1, sep + text)
-
-
 def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> list[Edit] | None:
     """Edits turning ``K.name(...)`` into a call of ``func`` with the same meaning, or None."""
     old, new = legacy_signature(name), signature(func)
@@ -168,7 +156,7 @@ def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> lis
             return None
         edits.append(Edit(start.line, start.col, start.line, start.col, f"{target}="))
     if extra:
-        closing = _closing_insert(ctx, call, ", ".join(extra))
+        closing = closing_insert_edit(ctx.cell, call, ", ".join(extra))
         if closing is None:
             return None
         edits.append(closing)

@@ -16,9 +16,14 @@ import inspect
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import generated_keywords, models_are_keras3, signature
+from kerasmagic.diagnosis.keras3_support import (
+    call_argument,
+    generated_keywords,
+    models_are_keras3,
+    signature,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, delete_keyword_edit, node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -243,47 +248,6 @@ def optimizer_lr(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _unbound(sig: inspect.Signature, call: ast.Call, name: str) -> bool:
-    """Is parameter ``name`` of ``sig`` left unbound by ``call`` (no ``*``/``**`` in it)?"""
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
-    ):
-        return False
-    if any(k.arg == name for k in call.keywords):
-        return False
-    positional = [
-        p.name
-        for p in sig.parameters.values()
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    positional = [p for p in positional if p != "self"]
-    return name not in positional[: len(call.args)]
-
-
-def _keyword_insertion(ctx: CellContext, call: ast.Call, text: str) -> Edit | None:
-    """An edit adding ``text`` (``name=value``) as the call's last argument."""
-    whole = node_edit(ctx.cell, call, "")
-    if whole is None:
-        return None
-    lines = ctx.cell.source.splitlines()
-    closing = lines[whole.end_line - 1][: whole.end_col]
-    if not closing.endswith(")"):
-        return None
-    at = whole.end_col - 1
-    if call.args or call.keywords:
-        last = max(
-            [*call.args, *(k.value for k in call.keywords)],
-            key=lambda n: (n.end_lineno or 0, n.end_col_offset or 0),
-        )
-        after = node_edit(ctx.cell, last, "")
-        if after is None:
-            return None
-        between = ctx.cell.source.splitlines()[after.end_line - 1][after.end_col :]
-        comma = "," in between.split(")")[0] if after.end_line == whole.end_line else True
-        text = (" " if comma else ", ") + text
-    return Edit(whole.end_line, at, whole.end_line, at, text)
-
-
 @rule("keras3-required-argument", when=(STATIC,), family="keyword-arguments")
 def required_argument(ctx: CellContext) -> list[Problem]:
     """A Keras class called without an argument Keras 3 requires and Keras 2 defaulted
@@ -313,13 +277,17 @@ def required_argument(ctx: CellContext) -> list[Problem]:
             live_param = sig.parameters.get(param)
             if live_param is None or live_param.default is not inspect.Parameter.empty:
                 continue
-            if not _unbound(sig, call, param):
+            if any(isinstance(a, ast.Starred) for a in call.args) or any(
+                k.arg is None for k in call.keywords
+            ):
+                break  # `*args` / `**kwargs` may pass it: not certain
+            if call_argument(call, callee[0], param) is not None:
                 continue
             try:
                 ast.literal_eval(was)
             except (ValueError, SyntaxError):
                 continue
-            edit = _keyword_insertion(ctx, call, f"{param}={was}")
+            edit = closing_insert_edit(ctx.cell, call, f"{param}={was}")
             if edit is None:
                 continue
             out.append(

@@ -10,9 +10,9 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import signature
+from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
@@ -32,13 +32,8 @@ def _dotted(node: ast.AST) -> list[str] | None:
 def _keyword_edit(ctx: CellContext, call: ast.Call, keywords: dict[str, str]) -> Edit | None:
     """``, synchronized=True`` before the call's closing parenthesis (nothing if given)."""
     missing = {k: v for k, v in keywords.items() if k not in {kw.arg for kw in call.keywords}}
-    whole = node_edit(ctx.cell, call, "")
-    if whole is None:
-        return None
     text = ", ".join(f"{k}={v}" for k, v in missing.items())
-    before = ctx.cell.source.splitlines()[whole.end_line - 1][: whole.end_col - 1].rstrip()
-    sep = "" if not (call.args or call.keywords) or before.endswith(",") else ", "
-    return Edit(whole.end_line, whole.end_col - 1, whole.end_line, whole.end_col - 1, sep + text)
+    return closing_insert_edit(ctx.cell, call, text)
 
 
 def _super_inits(cls: ast.ClassDef) -> list[ast.Call]:
@@ -122,19 +117,6 @@ NUMPY_INT = re.compile(
 )
 
 
-def _argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:
-    """The argument of ``call`` bound to parameter ``name`` of ``klass``'s constructor."""
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    sig = signature(klass)
-    if sig is None:
-        return None
-    names = [p for p in sig.parameters if p != "self"]
-    index = names.index(name) if name in names else -1
-    return call.args[index] if 0 <= index < len(call.args) else None
-
-
 @rule("keras3-numpy-int-argument", when=(ERROR,), family="layer-arguments")
 def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     """``Dense(np.prod(shape))``: Keras 3 wants a Python ``int`` where NumPy returns
@@ -159,7 +141,7 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
         if not live.is_keras_object(callee[0]):
             continue
         for param in sorted(wanted):
-            value = _argument(call, callee[0], param)
+            value = call_argument(call, callee[0], param)
             func = value.func if isinstance(value, ast.Call) else None
             if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
                 continue
