@@ -111,6 +111,23 @@ def git_commit() -> str:
         return "unknown"
 
 
+def compile_bytecode(python: Path) -> None:
+    """Byte-compile the environment's packages and kerasmagic, as ``pip install`` does (uv does
+    not by default, and ``PYTHONDONTWRITEBYTECODE`` may keep Python from doing it later): a
+    user's first import reads ``.pyc`` files, so the figures must not include compiling sources."""
+    where = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    targets = [t for t in (where, str(ROOT / "kerasmagic")) if t]
+    subprocess.run(
+        [str(python), "-m", "compileall", "-q", "-j0", *targets],
+        capture_output=True,
+        text=True,
+    )
+
+
 def extras_dir(python: Path) -> tuple[str, str | None]:
     """A throwaway directory holding watermark and pip for ``python``; (path, problem)."""
     tag = subprocess.run(
@@ -226,6 +243,8 @@ def render(results: dict) -> str:
         f"{fmt_load(results.get('load_after'))} (a shared machine: other work ran beside)",
         "- every figure is a median over `n` repeats (the n column); baselines are measured in "
         "the same run, calls interleaved where both run in-process",
+        "- each environment's packages and kerasmagic are byte-compiled first (as `pip install` "
+        "leaves them; `uv` does not), so no figure includes compiling sources",
         "",
         "## Versions per environment",
         "",
@@ -382,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (env.path / ".kerasmagic-env.json").exists():
             print(f"skip {name}: not built (python scripts/envs.py build {name})", flush=True)
             continue
+        compile_bytecode(env.python)
         extras, problem = extras_dir(env.python)
         data = {
             "versions": env_versions(name),

@@ -8,7 +8,14 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 
 # method → its positional data arguments
 DATA_METHODS = {
@@ -44,7 +51,7 @@ def _is_number_list(node: ast.AST, namespace: dict | None) -> bool:
 
 
 def _numpy_alias(cell: ParsedCell) -> str | None:
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+    for node in walk(cell.tree) if cell.tree is not None else ():
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == "numpy":
@@ -63,7 +70,7 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
     name = np_name or "np"
     edits: list[Edit] = []
     lines: list[int] = []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
             continue
         wanted = DATA_METHODS.get(call.func.attr)

@@ -15,7 +15,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import module_path, root_of, same_keras
-from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
@@ -29,6 +29,7 @@ class Scope:
     ctx: Any  # the CellContext it belongs to (its cell, namespace and what static rules learnt)
     bindings: dict[str, str] = field(default_factory=dict)
     user_bound: set[str] = field(default_factory=set)
+    _models: list[Any] | None = field(default=None, repr=False)  # model_classes(), once
 
     @classmethod
     def of(cls, ctx: Any) -> Scope:
@@ -42,7 +43,7 @@ class Scope:
         tree = ctx.cell.tree
         if tree is None:
             return scope
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
@@ -143,7 +144,7 @@ class Scope:
     def cell_roots(self) -> list[str]:
         """The Keras roots the cell's own imports use (else every available one)."""
         used: list[str] = []
-        for node in ast.walk(self.ctx.cell.tree) if self.ctx.cell.tree else ():
+        for node in walk(self.ctx.cell.tree) if self.ctx.cell.tree else ():
             paths: list[str] = []
             if isinstance(node, ast.Import):
                 paths = [a.name for a in node.names]
@@ -157,13 +158,15 @@ class Scope:
         return [r for r in used if r in available] or available
 
     def model_classes(self) -> list[Any]:
-        """The live ``Model`` class of each Keras root the cell uses."""
-        classes = []
-        for root in self.cell_roots():
-            status, model = live.resolve_path(f"{root}.Model")
-            if status == live.OK and isinstance(model, type):
-                classes.append(model)
-        return classes
+        """The live ``Model`` class of each Keras root the cell uses (looked up once)."""
+        if self._models is None:
+            classes = []
+            for root in self.cell_roots():
+                status, model = live.resolve_path(f"{root}.Model")
+                if status == live.OK and isinstance(model, type):
+                    classes.append(model)
+            self._models = classes
+        return list(self._models)
 
 
 def keyword_rename(old: str, accepted: set[str]) -> str | None:

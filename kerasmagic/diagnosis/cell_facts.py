@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import ParsedCell
+from kerasmagic.diagnosis.rewrite import ParsedCell, walk
 
 DEFAULT_ALIASES = {"tf": "tensorflow", "keras": "keras", "tf_keras": "tf_keras"}
 
@@ -96,7 +96,7 @@ def cell_facts(cell: ParsedCell) -> CellFacts | None:
     if cell.tree is None:
         return None
     facts = CellFacts(cell)
-    nodes = list(ast.walk(cell.tree))
+    nodes = list(walk(cell.tree))
     for node in nodes:
         if isinstance(node, ast.Import):
             for a in node.names:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell
+from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
 STATIC, ERROR, AFTER_RUN = "static", "error", "after-run"
 MOMENTS = (STATIC, ERROR, AFTER_RUN)
@@ -146,10 +146,10 @@ class CellContext:
             return lines
         named = {
             n.id
-            for n in ast.walk(tree)
+            for n in walk(tree)
             if isinstance(n, ast.Name) and getattr(n, "lineno", None) == self.line
         }
-        for node in ast.walk(tree):
+        for node in walk(tree):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in named:
                 lines.update(range(node.lineno, (node.end_lineno or node.lineno) + 1))
         return lines

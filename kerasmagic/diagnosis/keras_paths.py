@@ -16,6 +16,7 @@ from kerasmagic.knowledge.catalogue import entries_with_rule
 
 ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
 PRIVATE_PREFIX = "tensorflow.python.keras"
+_ROOTS_LONGEST_FIRST = sorted(api_index.ROOTS, key=len, reverse=True)
 
 
 def root_of(path: str) -> str | None:
@@ -24,7 +25,7 @@ def root_of(path: str) -> str | None:
     for private, public in ROOT_ALIASES.items():
         if path == private or path.startswith(private + "."):
             return public
-    for root in sorted(api_index.ROOTS, key=len, reverse=True):
+    for root in _ROOTS_LONGEST_FIRST:
         if path == root or path.startswith(root + "."):
             return root
     return None
@@ -55,16 +56,24 @@ def moved_module(path: str, *, forced_only: bool = False) -> tuple[str, str] | N
     root, rest = relative(path)
     if not root:
         return None
+    parts = rest.split(".")
+    prefixes = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]  # rest, then its parents
     best: tuple[int, str, str] | None = None
+    versions: dict[str, str] | None = None
     for entry in entries_with_rule("module-move"):
-        if entry.applies and not entry.applies_to(root_versions(root)):
+        if entry.applies and versions is None:
+            versions = root_versions(root)
+        if entry.applies and not entry.applies_to(versions or {}):
             continue
         if forced_only and not entry.applies:
             continue
-        for old, new in entry.data.get("moves", {}).items():
-            if (rest == old or rest.startswith(old + ".")) and (best is None or len(old) > best[0]):
-                tail = rest[len(old) :]
-                best = (len(old), f"{root}.{new}{tail}" if new else f"{root}{tail}", entry.id)
+        moves = entry.data.get("moves", {})
+        for old in prefixes:  # longest first: the first one this entry moves is its best
+            if old in moves:
+                if best is None or len(old) > best[0]:
+                    tail, new = rest[len(old) :], moves[old]
+                    best = (len(old), f"{root}.{new}{tail}" if new else f"{root}{tail}", entry.id)
+                break
     if best is None and path.startswith(PRIVATE_PREFIX):
         return (
             f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"

@@ -37,6 +37,9 @@ def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
     ``(UNKNOWN, None)`` when telling would mean importing a package not imported yet."""
     if not path or path.startswith("."):
         return UNKNOWN, None
+    module = sys.modules.get(path)
+    if module is not None and getattr(module, "__spec__", None) is not None:
+        return OK, module  # imported already (what import_module would return)
     top = path.split(".")[0]
     if top not in sys.modules and not allow_import:
         if not top_exists(top):
@@ -219,8 +222,30 @@ def _installed() -> dict[str, str]:
     return out
 
 
+_versions_seen: tuple[Any, dict[str, str]] = (None, {})
+
+
 def versions() -> dict[str, str]:
-    """Installed versions (canonical names) plus the catalogue's virtual keys."""
+    """Installed versions (canonical names) plus the catalogue's virtual keys (a new dict; worked
+    out again when TensorFlow or its ``tf.keras`` changed since the last call)."""
+    global _versions_seen
+    tf = sys.modules.get("tensorflow")
+    key = (id(tf), id(getattr(tf, "__dict__", {}).get("keras")), _tf_keras_ready(), _installed())
+    if _versions_seen[0] != key:
+        _versions_seen = (key, _versions())
+    return dict(_versions_seen[1])
+
+
+def _tf_keras_ready() -> bool:
+    try:
+        from kerasmagic.knowledge.api_index import tf_keras_accessed
+
+        return tf_keras_accessed()
+    except Exception:
+        return False
+
+
+def _versions() -> dict[str, str]:
     out = dict(_installed())
     keras = out.get("keras")
     if keras:

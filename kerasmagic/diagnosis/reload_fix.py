@@ -15,7 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.probes.saved_files import SavedH5Model
 
 LOAD_FUNCTIONS = ("load_model",)
@@ -127,7 +134,7 @@ def keras_alias(cell: ParsedCell, root: str) -> str | None:
     """How the cell spells the Keras module ``root`` (``keras``, ``tf.keras`` …), if it binds it."""
     if cell.tree is None:
         return None
-    for node in ast.walk(cell.tree):
+    for node in walk(cell.tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name == root:
@@ -144,7 +151,7 @@ def keras_alias(cell: ParsedCell, root: str) -> str | None:
 def _statement_of(cell: ParsedCell, call: ast.Call) -> ast.stmt | None:
     """The innermost statement that holds ``call``."""
     best = None
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+    for node in walk(cell.tree) if cell.tree is not None else ():
         if isinstance(node, ast.stmt) and node.lineno <= call.lineno <= (node.end_lineno or 0):
             if any(child is call for child in ast.walk(node)):
                 best = node if best is None or node.lineno >= best.lineno else best
@@ -213,7 +220,7 @@ def keras_root(resolved: str) -> str | None:
 def _imported_names(cell: ParsedCell) -> dict[str, str]:
     """Names the cell's imports bind → the dotted path they stand for."""
     names: dict[str, str] = {}
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+    for node in walk(cell.tree) if cell.tree is not None else ():
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -229,7 +236,7 @@ def _imported_names(cell: ParsedCell) -> dict[str, str]:
 
 def _assigned_name(cell: ParsedCell, call: ast.Call) -> str | None:
     """``model`` in ``model = load_model(…)``."""
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+    for node in walk(cell.tree) if cell.tree is not None else ():
         if (
             isinstance(node, ast.Assign)
             and node.value is call
@@ -244,7 +251,7 @@ def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
     """Every Keras ``load_model(…)`` of the cell: (call, Keras root, name bound to its result)."""
     names = _imported_names(cell)
     found = []
-    for node in ast.walk(cell.tree) if cell.tree is not None else ():
+    for node in walk(cell.tree) if cell.tree is not None else ():
         if not isinstance(node, ast.Call):
             continue
         from kerasmagic.diagnosis.cell_facts import dotted

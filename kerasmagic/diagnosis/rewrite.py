@@ -15,6 +15,16 @@ from dataclasses import dataclass, field
 IPYTHON_SYNTAX = re.compile(r"^\s*[%!]|\?\s*$|^\s*\w+\s*=\s*[%!]", re.M)
 
 
+def walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node under ``tree`` (``ast.walk`` order), listed once per tree: the rules walk the
+    same cell many times, and the trees are never changed after parsing."""
+    nodes = tree.__dict__.get("_kerasmagic_nodes")
+    if nodes is None:
+        nodes = list(ast.walk(tree))
+        tree._kerasmagic_nodes = nodes  # type: ignore[attr-defined]
+    return nodes
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace original text from (line, col) to (end_line, end_col) — 1-based lines, character
@@ -42,13 +52,18 @@ class ParsedCell:
         return self.source.splitlines(keepends=True)
 
 
-def _to_python(source: str) -> str:
-    """The cell as Python: a leading ``%%magic`` line blanked (its body is parsed), other IPython
-    syntax transformed by IPython when it is installed."""
+def _without_cell_magic(source: str) -> str:
+    """The cell with a leading ``%%magic`` line blanked (its body is what is parsed)."""
     lines = source.splitlines(keepends=True)
     if lines and lines[0].lstrip().startswith("%%"):
         lines[0] = "\n"
-    text = "".join(lines)
+    return "".join(lines)
+
+
+def _to_python(source: str) -> str:
+    """The cell as Python: a leading ``%%magic`` line blanked (its body is parsed), other IPython
+    syntax transformed by IPython when it is installed."""
+    text = _without_cell_magic(source)
     if "IPython" not in sys.modules and not IPYTHON_SYNTAX.search(text):
         return text  # plain Python: no need to import IPython (outside a kernel)
     try:
@@ -68,19 +83,26 @@ def parse_cell(source: str) -> ParsedCell:
     """Parse ``source``; never raises (a syntax error leaves ``tree`` None)."""
     if not isinstance(source, str):
         source = str(source)
-    try:
-        python = _to_python(source)
+    python = _without_cell_magic(source)
+    try:  # plain Python (most cells): IPython's transforms would leave it as it is
+        tree: ast.Module | None = ast.parse(python)
     except Exception:
-        python = source
+        tree = None
+    if tree is None:
+        try:
+            python = _to_python(source)
+        except Exception:
+            python = source
     original = source.splitlines()
     transformed = python.splitlines()
     frozen = {
         i + 1 for i, line in enumerate(original) if i >= len(transformed) or transformed[i] != line
     }
-    try:
-        tree = ast.parse(python)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return ParsedCell(source, python, None, f"{type(exc).__name__}: {exc}", frozen)
+    if tree is None:
+        try:
+            tree = ast.parse(python)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            return ParsedCell(source, python, None, f"{type(exc).__name__}: {exc}", frozen)
     return ParsedCell(source, python, tree, None, frozen)
 
 
@@ -214,7 +236,7 @@ def quoted_like(original: str | None, value: str) -> str:
 def statement_removal(cell: ParsedCell, stmt: ast.stmt, tree: ast.Module) -> Edit | None:
     """Remove a whole-line statement, or replace it by ``pass`` when it is a block's only one."""
     siblings = None
-    for node in ast.walk(tree):
+    for node in walk(tree):
         for name in ("body", "orelse", "finalbody"):
             block = getattr(node, name, None)
             if isinstance(block, list) and stmt in block:

@@ -15,7 +15,14 @@ import sys
 from dataclasses import dataclass
 
 from kerasmagic.diagnosis.reload_fix import keras_alias, loaded_paths
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 
 INIT_OP = "__saved_model_init_op"
 # what Keras 2's model.save() adds to a SavedModel: only then can tf_keras rebuild a full model
@@ -58,7 +65,7 @@ def _attributes_used(cell: ParsedCell, name: str) -> bool:
         isinstance(node, ast.Attribute)
         and isinstance(node.value, ast.Name)
         and node.value.id == name
-        for node in (ast.walk(cell.tree) if cell.tree is not None else ())
+        for node in (walk(cell.tree) if cell.tree is not None else ())
     )
 
 

@@ -13,7 +13,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, parse_cell
+from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, parse_cell, walk
 
 MAX_ROUNDS = 3
 
@@ -32,7 +32,7 @@ def unresolved_imports(cell: ParsedCell) -> list[str]:
     if cell.tree is None:
         return ["<syntax>"]
     bad: list[str] = []
-    for node in ast.walk(cell.tree):
+    for node in walk(cell.tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if live.module_status(alias.name)[0] == live.MISSING:

@@ -74,12 +74,7 @@ class Entry:
                 if have:
                     return False
                 continue
-            if not have:
-                return False
-            try:
-                if not SpecifierSet(spec).contains(Version(have), prereleases=True):
-                    return False
-            except (InvalidSpecifier, InvalidVersion):
+            if not have or not _holds(spec, have):
                 return False
         return True
 
@@ -97,6 +92,15 @@ class Entry:
             return False
         src = self.match.get("source")
         return not (src and not re.search(src, source, re.M))
+
+
+@lru_cache(maxsize=1024)
+def _holds(spec: str, version: str) -> bool:
+    """Does ``version`` satisfy ``spec`` (prereleases included)? Parsed once per pair."""
+    try:
+        return SpecifierSet(spec).contains(Version(version), prereleases=True)
+    except (InvalidSpecifier, InvalidVersion):
+        return False
 
 
 def _entry(raw: dict[str, Any], file: str) -> Entry:

@@ -79,6 +79,10 @@ class Rule:
 
 _REGISTRY: list[Rule] = []
 _loaded = False
+# the registry in running order, and the rules of each moment and kind, worked out once for a
+# registry (keyed by the list and its length: registering a rule or replacing the list redoes it)
+_ordered: tuple[tuple[int, int], list[Rule]] = ((0, -1), [])
+_selected: dict[tuple[str, str | None, int, int], list[Rule]] = {}
 
 
 def rule(
@@ -111,22 +115,36 @@ def rule(
 
 def registry() -> list[Rule]:
     """Every rule, in running order (importing the rule modules on first use)."""
-    global _loaded
+    global _loaded, _ordered
     if not _loaded:
         for name in RULE_MODULES:
             importlib.import_module(name)
         _loaded = True
-    order = {name: i for i, name in enumerate(RULE_MODULES)}
-    return sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
+    key = (id(_REGISTRY), len(_REGISTRY))
+    if _ordered[0] != key:
+        order = {name: i for i, name in enumerate(RULE_MODULES)}
+        rules = sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
+        _ordered = (key, rules)
+    return list(_ordered[1])
+
+
+def _rules_of(when: str, kind: str | None) -> list[Rule]:
+    """The rules of moment ``when`` (and of ``kind``), in running order, selected once."""
+    if not _loaded:
+        registry()
+    key = (when, kind, id(_REGISTRY), len(_REGISTRY))
+    rules = _selected.get(key)
+    if rules is None:
+        rules = [r for r in registry() if when in r.when and (kind is None or r.kind == kind)]
+        _selected[key] = rules
+    return rules
 
 
 def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
     """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx``; their
     problems, in order."""
     out: list[Problem] = []
-    for r in registry():
-        if when not in r.when or (kind is not None and r.kind != kind):
-            continue
+    for r in _rules_of(when, kind):
         if r.pattern is not None and not r.pattern.search(ctx.source):
             if not (when == AFTER_RUN and ctx.captured_texts):
                 continue

@@ -21,6 +21,7 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     insertion_line,
     node_edit,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
@@ -47,9 +48,9 @@ def renamed_usages(ctx: CellContext) -> list[Problem]:
 
 
 def _chains(ctx: CellContext) -> list[tuple[ast.Attribute, list[str]]]:
-    inner = {id(n.value) for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Attribute)}
+    inner = {id(n.value) for n in walk(ctx.cell.tree) if isinstance(n, ast.Attribute)}
     chains = []
-    for node in ast.walk(ctx.cell.tree):
+    for node in walk(ctx.cell.tree):
         if not isinstance(node, ast.Attribute) or id(node) in inner:
             continue
         parts: list[str] = []
@@ -169,7 +170,7 @@ def _renamed_usages(ctx: CellContext) -> None:
     if not ctx.renamed_names:
         return
     edits = []
-    for node in ast.walk(ctx.cell.tree):
+    for node in walk(ctx.cell.tree):
         if isinstance(node, ast.Name) and node.id in ctx.renamed_names:
             edit = node_edit(ctx.cell, node, ctx.renamed_names[node.id])
             if edit is not None:

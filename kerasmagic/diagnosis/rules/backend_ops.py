@@ -33,7 +33,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
@@ -173,7 +173,7 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
     if not keras3_here():
         return []
     found: dict[str, Problem] = {}
-    for call in ast.walk(tree):
+    for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not isinstance(func, ast.Attribute):
             continue

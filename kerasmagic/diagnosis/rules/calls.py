@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
     quoted_like,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
@@ -39,7 +40,7 @@ def calls(ctx: CellContext) -> list[Problem]:
 
 
 def _calls(ctx: CellContext) -> None:
-    for call in ast.walk(ctx.cell.tree):
+    for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call) or not call.keywords:
             continue
         if isinstance(call.func, ast.Attribute) and call.func.attr == "compile":

@@ -14,6 +14,7 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     node_edit,
     node_text,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
@@ -37,7 +38,7 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
     wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
     if not wrong:
         return []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
             continue
         kw = next((k for k in call.keywords if k.arg == wrong), None)
@@ -85,7 +86,7 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
     if not re.search(r"has no attribute '(predict_classes|predict_proba)'", message):
         return []
     edits: list[Edit] = []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not isinstance(func, ast.Attribute) or func.attr not in (
             "predict_classes",
@@ -136,7 +137,7 @@ def dim_ordering(ctx: CellContext) -> list[Problem]:
     if cell.tree is None:
         return []
     edits: list[Edit] = []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not isinstance(func, ast.Attribute) or func.attr != "set_image_dim_ordering":
             continue
@@ -172,7 +173,7 @@ def class_not_instance(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     names: list[str] = []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "compile"):
             continue
         value = next((k.value for k in call.keywords if k.arg == keyword), None)

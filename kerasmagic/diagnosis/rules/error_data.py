@@ -12,6 +12,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     node_edit,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
@@ -46,7 +47,7 @@ def scikeras(ctx: CellContext) -> list[Problem]:
     module = entry.data.get("replacement_module", "scikeras.wrappers")
     installed = live.top_exists(module.split(".")[0])
     edits: list[Edit] = []
-    for node in ast.walk(cell.tree):
+    for node in walk(cell.tree):
         if (
             isinstance(node, ast.ImportFrom)
             and node.module

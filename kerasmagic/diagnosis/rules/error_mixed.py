@@ -14,6 +14,7 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     node_edit,
     node_text,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
@@ -46,7 +47,7 @@ def mixed_keras(ctx: CellContext) -> list[Problem]:
         return []  # the cell uses one package only
     edits: list[Edit] = []
     movable = True  # every import of the other package can be moved to tensorflow.keras
-    for node in ast.walk(cell.tree):
+    for node in walk(cell.tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             root = root_of(node.module)
             if root == "keras" or node.module.startswith("tensorflow.python.keras"):

@@ -15,6 +15,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
     quoted_like,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule
@@ -76,14 +77,14 @@ def _calls(cell: ParsedCell, methods: tuple) -> bool:
     return any(
         isinstance(call, ast.Call)
         and getattr(call.func, "attr", getattr(call.func, "id", None)) in methods
-        for call in ast.walk(cell.tree)
+        for call in walk(cell.tree)
     )
 
 
 def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Constant]]:
     """Calls of ``methods`` (attribute or plain name) whose file path is a string literal."""
     found = []
-    for call in ast.walk(cell.tree):
+    for call in walk(cell.tree):
         if not isinstance(call, ast.Call):
             continue
         name = getattr(call.func, "attr", getattr(call.func, "id", None))
@@ -119,7 +120,7 @@ def _suffix_literal(tree: ast.AST, node: ast.expr, depth: int = 0) -> ast.Consta
     if isinstance(node, ast.Name):
         bound = [
             n.value
-            for n in ast.walk(tree)
+            for n in walk(tree)
             if isinstance(n, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
         ]
@@ -127,7 +128,7 @@ def _suffix_literal(tree: ast.AST, node: ast.expr, depth: int = 0) -> ast.Consta
             isinstance(n, ast.AugAssign)
             and isinstance(n.target, ast.Name)
             and n.target.id == node.id
-            for n in ast.walk(tree)
+            for n in walk(tree)
         )
         if len(bound) == 1 and not augmented:
             return _suffix_literal(tree, bound[0], depth + 1)

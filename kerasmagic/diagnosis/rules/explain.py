@@ -4,6 +4,7 @@ old TensorFlow …), and a package that is not installed at all."""
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import sys
@@ -26,15 +27,7 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
     versions = ctx.versions
     names = {c.__name__ for c in type(exc).__mro__} if isinstance(exc, BaseException) else set()
     out: list[Problem] = []
-    for entry in load_catalogue():
-        if entry.kind != "error" or entry.id in ("package-not-installed", "import-blocked"):
-            continue
-        if entry.file != "errors.toml" and entry.id not in ENVIRONMENT_ERRORS:
-            continue  # %keras_env's entries need its probes; only these explain an exception
-        if entry.data.get("rule") and entry.data.get("rule") not in ("none",):
-            continue
-        if not entry.match:
-            continue
+    for entry in _explaining_entries():
         wanted = entry.match.get("exception")
         if wanted:
             wanted_list = [wanted] if isinstance(wanted, str) else list(wanted)
@@ -62,6 +55,21 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
             continue
         out.append(_explanation(entry, ctx, confidence=0.35 if secondary else 0.5))
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def _explaining_entries() -> tuple[Entry, ...]:
+    """The catalogue entries that may explain an exception by themselves (chosen once)."""
+    return tuple(
+        entry
+        for entry in load_catalogue()
+        if entry.kind == "error"
+        and entry.id not in ("package-not-installed", "import-blocked")
+        # %keras_env's entries need its probes; only these explain an exception
+        and (entry.file == "errors.toml" or entry.id in ENVIRONMENT_ERRORS)
+        and entry.data.get("rule") in (None, "", "none")
+        and entry.match
+    )
 
 
 def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Problem:

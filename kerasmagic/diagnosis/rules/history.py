@@ -10,7 +10,7 @@ import ast
 
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 
 OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
@@ -19,7 +19,7 @@ OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
 def compiled_metrics(tree: ast.AST) -> set[str]:
     """The metric names given as string literals to ``compile(metrics=[...])``."""
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "compile":
             for kw in node.keywords:
                 if kw.arg == "metrics" and isinstance(kw.value, (ast.List, ast.Tuple)):
@@ -42,7 +42,7 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
     if "accuracy" not in metrics or "acc" in metrics:
         return []
     out = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not (
             isinstance(node, ast.Subscript)
             and isinstance(node.value, ast.Attribute)

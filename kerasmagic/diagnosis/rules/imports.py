@@ -18,6 +18,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
@@ -37,7 +38,7 @@ def imports(ctx: CellContext) -> list[Problem]:
 
 
 def _imports(ctx: CellContext) -> None:
-    for node in ast.walk(ctx.cell.tree):
+    for node in walk(ctx.cell.tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
             _import_from(ctx, node)
         elif isinstance(node, ast.Import):

@@ -23,7 +23,13 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, delete_keyword_edit, node_edit
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    closing_insert_edit,
+    delete_keyword_edit,
+    node_edit,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -93,7 +99,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
         return []
     layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         if not isinstance(call, ast.Call) or not call.keywords:
             continue
         func = call.func
@@ -134,7 +140,7 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
     if tree is None:
         return []
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
         kw = next((k for k in call.keywords if k.arg == "epsilon"), None)
@@ -183,7 +189,7 @@ def metrics_not_list(ctx: CellContext) -> list[Problem]:
     if tree is None or "metrics" not in ctx.source or not models_are_keras3(ctx):
         return []
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
             continue
@@ -221,7 +227,7 @@ def optimizer_lr(ctx: CellContext) -> list[Problem]:
     if status != live.OK or hasattr(base, "lr") or not hasattr(base, "learning_rate"):
         return []
     edits: list[Edit] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "lr"):
             continue
         owner = node.value
@@ -257,7 +263,7 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     if tree is None:
         return []
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
         callee = ctx.scope.callee(call.func)

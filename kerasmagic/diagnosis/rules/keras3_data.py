@@ -11,7 +11,7 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
 from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -19,7 +19,7 @@ DATA_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predi
 
 
 def _parents(tree: ast.AST) -> dict[int, ast.AST]:
-    return {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    return {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
 
 
 def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | None:
@@ -52,7 +52,7 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
         return []
     parents = _parents(tree)
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
         kw = next((k for k in call.keywords if k.arg == "batch_input_shape"), None)
@@ -115,7 +115,7 @@ def _insertion(ctx: CellContext, call: ast.Call, parents: dict, input_text: str)
 
 def _generator_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
     out = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.FunctionDef) and any(
             isinstance(n, ast.Yield) for n in ast.walk(node)
         ):
@@ -127,7 +127,7 @@ def _fed_generators(tree: ast.Module, generators: dict[str, ast.FunctionDef]) ->
     """Generator functions of the cell whose generator goes to ``fit``/``evaluate``/…, directly
     (``fit(gen(...))``) or through a name assigned from ``gen(...)``."""
     made: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             func = node.value.func
             if isinstance(func, ast.Name) and func.id in generators:
@@ -135,7 +135,7 @@ def _fed_generators(tree: ast.Module, generators: dict[str, ast.FunctionDef]) ->
                     if isinstance(target, ast.Name):
                         made[target.id] = func.id
     fed: set[str] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         func = node.func if isinstance(node, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr in DATA_METHODS):
             continue
@@ -211,7 +211,7 @@ def fit_generator_positional(ctx: CellContext) -> list[Problem]:
     order = list(entry.data.get("positional", []))
     generators = _generator_functions(tree)
     out: list[Problem] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "fit") or len(call.args) < 2:
             continue
@@ -254,10 +254,10 @@ def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
     namespace = ctx.namespace or {}
     names: set[str] = {
         n.id
-        for n in ast.walk(tree)
+        for n in walk(tree)
         if isinstance(n, ast.Name) and is_model_class(type(namespace.get(n.id)))
     }
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             callee = ctx.scope.callee(node.value.func)
             if callee is not None and is_model_class(callee[0]):
@@ -280,7 +280,7 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
         return []
     names = _model_names(ctx, tree)
     out: list[Problem] = []
-    for stmt in ast.walk(tree):
+    for stmt in walk(tree):
         call = stmt.value if isinstance(stmt, ast.Expr) else None
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "reset_states"):

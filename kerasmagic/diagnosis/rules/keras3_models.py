@@ -13,7 +13,7 @@ from typing import Any
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ADD_LOSS = "keras3-functional-add-loss"
@@ -37,8 +37,8 @@ def _symbolic_add_loss_refused(model: Any) -> bool:
 
 
 def _free_name(tree: ast.Module, namespace: dict | None) -> str:
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    taken |= {n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)}
+    taken = {n.id for n in walk(tree) if isinstance(n, ast.Name)}
+    taken |= {n.name for n in walk(tree) if isinstance(n, ast.ClassDef)}
     taken |= set(namespace or {})
     name, i = LAYER_NAME, 2
     while name in taken:
@@ -71,7 +71,7 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
         return []
     class_name: str | None = None
     out: list[Problem] = []
-    for stmt in ast.walk(tree):
+    for stmt in walk(tree):
         call = stmt.value if isinstance(stmt, ast.Expr) else None
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "add_loss"):
@@ -163,7 +163,7 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
     if expected < 2 or not isinstance(received, list) or len(received) != got:
         return []
     found: list[tuple[ast.Call, ast.keyword]] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
             continue
@@ -218,7 +218,7 @@ def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr) -> lis
     if isinstance(value, ast.Name):
         bound = [
             n.value
-            for n in ast.walk(tree)
+            for n in walk(tree)
             if isinstance(n, ast.Assign)
             and len(n.targets) == 1
             and isinstance(n.targets[0], ast.Name)
@@ -234,7 +234,7 @@ def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr) -> lis
         return [edit] if edit is not None else []
     if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
         functions = [
-            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == value.func.id
+            n for n in walk(tree) if isinstance(n, ast.FunctionDef) and n.name == value.func.id
         ]
         if len(functions) != 1:
             return []
@@ -262,7 +262,7 @@ def generator_yields_array(ctx: CellContext) -> list[Problem]:
         return []
     if re.search(r"Received: \[\s*array\(", ctx.message):
         return []  # a list of arrays: inputs or (inputs, targets)? not certain
-    for node in ast.walk(tree):
+    for node in walk(tree):
         func = node.func if isinstance(node, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr in DATA_METHODS):
             continue

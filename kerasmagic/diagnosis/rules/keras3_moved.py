@@ -12,7 +12,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
@@ -66,7 +66,7 @@ def class_keyword(ctx: CellContext) -> list[Problem]:
 def _replace(ctx, tree, entry_id: str, old: str, new: str, keywords: dict) -> list[Problem]:
     old_parts = old.split(".")
     uses: list[tuple[ast.Attribute, ast.AST]] = []  # (the old path node, its call or class)
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             targets = [(node.func, node)]
         elif isinstance(node, ast.ClassDef):
@@ -132,7 +132,7 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     wanted = {name, *(entry.data.get("parameters", []) if entry is not None else [])}
     numpy_names = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
     edits: list[Edit] = []
-    for call in ast.walk(tree):
+    for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
         callee = ctx.scope.callee(call.func)

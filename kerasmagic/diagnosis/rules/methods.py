@@ -13,6 +13,7 @@ from kerasmagic.diagnosis.rewrite import (
     delete_keyword_edit,
     node_edit,
     node_text,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
@@ -30,10 +31,10 @@ def method_renames(ctx: CellContext) -> list[Problem]:
 
 def _method_renames(ctx: CellContext) -> None:
     models = None
-    parents = {id(c.func): c for c in ast.walk(ctx.cell.tree) if isinstance(c, ast.Call)}
+    parents = {id(c.func): c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)}
     for entry in entries_with_rule("method-rename"):
         renames = entry.data.get("renames", {})
-        for node in ast.walk(ctx.cell.tree):
+        for node in walk(ctx.cell.tree):
             if not isinstance(node, ast.Attribute) or node.attr not in renames:
                 continue
             if models is None:

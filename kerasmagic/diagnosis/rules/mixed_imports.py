@@ -18,7 +18,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit
+from kerasmagic.diagnosis.rewrite import node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.probes.which_keras import tf_keras_words
 
@@ -37,7 +37,7 @@ def tf_keras_model_class(ctx: CellContext) -> Any:
         return None
     if not isinstance(tf_model, type):
         return None
-    for node in ast.walk(ctx.cell.tree):
+    for node in walk(ctx.cell.tree):
         exprs: list[ast.AST] = []
         if isinstance(node, ast.Call):
             exprs = [node.func]
@@ -60,7 +60,7 @@ def _subclass(cls: type, base: type) -> bool:
 def _keras_imports(tree: ast.Module) -> list[ast.ImportFrom]:
     return [
         n
-        for n in ast.walk(tree)
+        for n in walk(tree)
         if isinstance(n, ast.ImportFrom)
         and n.module
         and not n.level

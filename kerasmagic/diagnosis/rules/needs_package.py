@@ -18,6 +18,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 
@@ -50,12 +51,12 @@ def _draws(tree: ast.Module, entry: Entry) -> bool:
     draws = set(entry.data.get("draws", []))
     iterators = set(entry.data.get("iterators", []))
     made: set[str] = set()  # names bound to `gen.flow…(…)`
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             func = node.value.func
             if isinstance(func, ast.Attribute) and func.attr in iterators:
                 made.update(t.id for t in node.targets if isinstance(t, ast.Name))
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
@@ -114,7 +115,7 @@ def image_transforms_need_scipy(ctx: CellContext) -> list[Problem]:
     package = entry.data.get("package", "scipy")
     draws = None
     out: list[Problem] = []
-    for node in ast.walk(ctx.cell.tree):
+    for node in walk(ctx.cell.tree):
         if not isinstance(node, ast.Call):
             continue
         func = node.func

@@ -8,7 +8,7 @@ import re
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
@@ -49,7 +49,7 @@ def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
     if klass is None or hasattr(klass, "lr") or not hasattr(klass, "learning_rate"):
         return []
     edits: list[Edit] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "lr"):
             continue
         if not (_is_optimizer_expr(ctx, node.value) or node.lineno == ctx.line):

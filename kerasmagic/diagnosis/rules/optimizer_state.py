@@ -13,7 +13,7 @@ import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_text
+from kerasmagic.diagnosis.rewrite import node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -35,11 +35,11 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
         return None
     uses: dict[str, list[tuple[int, str]]] = {}
     looped: set[int] = set()
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if isinstance(node, (ast.For, ast.While, ast.comprehension)):
             for inner in ast.walk(node if not isinstance(node, ast.comprehension) else node.iter):
                 looped.add(id(inner))
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

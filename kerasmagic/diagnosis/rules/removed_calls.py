@@ -8,6 +8,7 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     statement_removal,
+    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule
@@ -26,7 +27,7 @@ def removed_calls(ctx: CellContext) -> list[Problem]:
 def _removed_calls(ctx: CellContext) -> None:
     for entry in entries_with_rule("call-remove"):
         functions = set(entry.data.get("functions", []))
-        for stmt in ast.walk(ctx.cell.tree):
+        for stmt in walk(ctx.cell.tree):
             if not isinstance(stmt, ast.Expr) or not isinstance(stmt.value, ast.Call):
                 continue
             func = stmt.value.func

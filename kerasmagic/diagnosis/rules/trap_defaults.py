@@ -16,6 +16,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import trap_problem
 from kerasmagic.knowledge.catalogue import Entry, find_entry
@@ -61,7 +62,7 @@ def _string_optimizers(tree: ast.Module) -> list[tuple[ast.Constant, str]]:
     """String optimizers: ``compile(optimizer="adadelta")`` / ``compile("adadelta", …)`` and
     ``optimizers.get("adadelta")``."""
     found: list[tuple[ast.Constant, str]] = []
-    for node in ast.walk(tree):
+    for node in walk(tree):
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
             continue
         value = None
