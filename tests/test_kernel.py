@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib.metadata as md
 import importlib.util
+import shutil
+import sys
 
 import nbformat
 import pytest
@@ -31,8 +33,12 @@ def test_keras_env_in_a_real_kernel():
     report = data[REPORT_JSON]
     assert report["python"]["host"] in ("jupyter", "vscode", "colab", "kaggle")
     assert report["python"]["in_kernel"] is True
-    # in a kernel the install line is the %pip magic (or uv where the env has no pip)
-    assert report["python"]["install_command"].split()[0] in ("%pip", "!uv")
+    # in a kernel the install line is the %pip magic (uv where the env has no pip, or pip added
+    # by ensurepip first where neither is there)
+    command = report["python"]["install_command"]
+    assert command.split()[0] in ("%pip", "!uv") or (
+        "-m ensurepip\n%pip install" in command and shutil.which("uv") is None
+    ), command
     for pkg in report["packages"]:
         if pkg["installed"]:
             assert pkg["installed"] == md.version(pkg["name"])
@@ -108,8 +114,11 @@ def test_keras_env_recognises_the_host_and_words_its_fixes_for_it():
     assert "Restart" in hints["kaggle"] and "Restart" in hints["vscode"]
     # the kernel's own interpreter: %pip where it has pip (as in Colab), else uv aimed at it
     has_pip = importlib.util.find_spec("pip") is not None
+    expected = "%pip install" if has_pip else "!uv pip install"
+    if not has_pip and shutil.which("uv") is None:  # neither: pip added first, then %pip
+        expected = f'!"{sys.executable}" -m ensurepip\n%pip install'
     for r in reports:
-        assert r["install_command"].startswith("%pip install" if has_pip else "!uv pip install")
+        assert r["install_command"].startswith(expected), r["install_command"]
 
 
 @pytest.mark.skipif(
