@@ -11,6 +11,8 @@ from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
     parse_cell,
+    single_assignment,
+    walk,
 )
 
 
@@ -76,3 +78,28 @@ def test_overlapping_edits_first_wins():
 def test_syntax_error_gives_no_tree():
     cell = parse_cell("def f(:\n")
     assert cell.tree is None and cell.error
+
+
+def test_walk_lists_the_nodes_of_ast_walk_once_per_tree():
+    tree = ast.parse("x = f(1, y=[2, 3])\nfor i in x:\n    print(i)\n")
+    nodes = walk(tree)
+    assert [type(n) for n in nodes] == [type(n) for n in ast.walk(tree)]
+    assert walk(tree) is nodes  # listed once
+    sub = tree.body[1]
+    assert [type(n) for n in walk(sub)] == [type(n) for n in ast.walk(sub)]
+
+
+def test_single_assignment_is_the_one_plain_binding_of_a_name():
+    def value(source: str, name: str = "path") -> str | None:
+        found = single_assignment(ast.parse(source), name)
+        return ast.unparse(found) if found is not None else None
+
+    assert value("path = 'cp-{epoch}'\nsave(path)\n") == "'cp-{epoch}'"
+    assert value("a = path = 'x.h5'\n") == "'x.h5'"
+    assert value("path = 'a'\npath = 'b'\n") is None
+    assert value("path = 'a'\npath += '.h5'\n") is None
+    assert value("path, other = 'a', 'b'\n") is None
+    assert value("path = 'a'\nfor path in paths:\n    pass\n") is None
+    assert value("path = 'a'\nwith open(f) as path:\n    pass\n") is None
+    assert value("if (path := 'a'):\n    pass\n") is None
+    assert value("other = 'a'\n") is None

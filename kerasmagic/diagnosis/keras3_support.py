@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import CellContext
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
 
 # Keras 3 keeps the Keras 2 backend functions, for TensorFlow's tf.keras, in this private module:
 # the live source of their Keras 2 signatures (defaults included)
@@ -81,6 +82,19 @@ def generated_keywords(path: str) -> dict[str, Any]:
         return dict(keras_map.keyword_changes(path))
     except (OSError, ValueError, KeyError):
         return {}
+
+
+def keras_class_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, type, str]]:
+    """Every call in the cell of a live Keras class: ``(call, class, its dotted path)``."""
+    tree = ctx.cell.tree
+    for call in walk(tree) if tree is not None else ():
+        if not isinstance(call, ast.Call):
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not isinstance(callee[0], type):
+            continue
+        if live.is_keras_object(callee[0]):
+            yield call, callee[0], callee[1]
 
 
 def call_argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:

@@ -25,6 +25,28 @@ def walk(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
+def single_assignment(tree: ast.AST, name: str) -> ast.expr | None:
+    """The value ``name`` is bound to when the cell binds it exactly once, by a plain assignment
+    (``path = 'cp-{epoch}'``); None when it is bound otherwise, more than once, or not at all."""
+    values: list[ast.expr | None] = []
+    for node in walk(tree):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name) and target.id == name:
+                    values.append(node.value)
+                elif any(isinstance(n, ast.Name) and n.id == name for n in walk(target)):
+                    values.append(None)  # unpacked from a structure: not the whole value
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            if any(isinstance(n, ast.Name) and n.id == name for n in walk(node.target)):
+                values.append(None)
+        elif isinstance(node, ast.NamedExpr) and node.target.id == name:
+            values.append(None)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            if any(isinstance(n, ast.Name) and n.id == name for n in walk(node.optional_vars)):
+                values.append(None)
+    return values[0] if len(values) == 1 else None
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace original text from (line, col) to (end_line, end_col) — 1-based lines, character

@@ -15,6 +15,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
     quoted_like,
+    single_assignment,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -118,20 +119,9 @@ def _suffix_literal(tree: ast.AST, node: ast.expr, depth: int = 0) -> ast.Consta
     ):
         return _suffix_literal(tree, node.func.value, depth + 1)
     if isinstance(node, ast.Name):
-        bound = [
-            n.value
-            for n in walk(tree)
-            if isinstance(n, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == node.id for t in n.targets)
-        ]
-        augmented = any(
-            isinstance(n, ast.AugAssign)
-            and isinstance(n.target, ast.Name)
-            and n.target.id == node.id
-            for n in walk(tree)
-        )
-        if len(bound) == 1 and not augmented:
-            return _suffix_literal(tree, bound[0], depth + 1)
+        bound = single_assignment(tree, node.id)
+        if bound is not None:
+            return _suffix_literal(tree, bound, depth + 1)
     return None
 
 

@@ -19,6 +19,7 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
     call_argument,
     generated_keywords,
+    keras_class_calls,
     models_are_keras3,
     signature,
 )
@@ -98,33 +99,33 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     if tree is None or not models_are_keras3(ctx):
         return []
     layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
-    out: list[Problem] = []
+    dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable
+    for call, klass, path in keras_class_calls(ctx):
+        explicit = _explicit(klass)
+        name = path.rsplit(".", 1)[-1]
+        for kw in call.keywords:
+            if kw.arg in layer_words and explicit is not None and kw.arg not in explicit:
+                if _map_says_removed(f"keras.layers.{name}", kw.arg):
+                    dropped.append((kw, call, name))
     for call in walk(tree):
-        if not isinstance(call, ast.Call) or not call.keywords:
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS and call.keywords):
             continue
-        func = call.func
-        callee = ctx.scope.callee(func)
-        if callee is not None and isinstance(callee[0], type) and live.is_keras_object(callee[0]):
-            explicit = _explicit(callee[0])
-            name = callee[1].rsplit(".", 1)[-1]
-            for kw in call.keywords:
-                if kw.arg in layer_words and explicit is not None and kw.arg not in explicit:
-                    if _map_says_removed(f"keras.layers.{name}", kw.arg):
-                        out.append(_drop(ctx, call, kw, name))
-        elif callee is None and isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS:
-            methods = [getattr(m, func.attr, None) for m in ctx.scope.model_classes()]
-            sigs = [signature(m) for m in methods if callable(m)]
-            if not sigs or any(s is None or _has_var_kw(s) for s in sigs):
+        if ctx.scope.callee(func) is not None:
+            continue
+        methods = [getattr(m, func.attr, None) for m in ctx.scope.model_classes()]
+        sigs = [signature(m) for m in methods if callable(m)]
+        if not sigs or any(s is None or _has_var_kw(s) for s in sigs):
+            continue
+        for kw in call.keywords:
+            if kw.arg not in method_words:
                 continue
-            for kw in call.keywords:
-                if kw.arg not in method_words:
-                    continue
-                if any(kw.arg in s.parameters for s in sigs if s is not None):
-                    continue
-                if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith(
-                    "_q_size"
-                ):
-                    out.append(_drop(ctx, call, kw, f"Model.{func.attr}"))
+            if any(kw.arg in s.parameters for s in sigs if s is not None):
+                continue
+            if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith("_q_size"):
+                dropped.append((kw, call, f"Model.{func.attr}"))
+    dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
+    out = [_drop(ctx, call, kw, name) for kw, call, name in dropped]
     return [p for p in out if p is not None]
 
 
@@ -259,24 +260,14 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     """A Keras class called without an argument Keras 3 requires and Keras 2 defaulted
     (``AveragePooling2D()``): the Keras 2 default written out, from the generated map, where the
     live signature requires that parameter."""
-    tree = ctx.cell.tree
-    if tree is None:
-        return []
     out: list[Problem] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        callee = ctx.scope.callee(call.func)
-        if callee is None or not isinstance(callee[0], type):
-            continue
-        if not live.is_keras_object(callee[0]):
-            continue
-        name = callee[1].rsplit(".", 1)[-1]
-        defaults = generated_keywords(callee[1]).get("defaults", {})
+    for call, klass, path in keras_class_calls(ctx):
+        name = path.rsplit(".", 1)[-1]
+        defaults = generated_keywords(path).get("defaults", {})
         required = {k: v[0] for k, v in defaults.items() if v[1] is None and v[0] is not None}
         if not required:
             continue
-        sig = signature(callee[0])
+        sig = signature(klass)
         if sig is None:
             continue
         for param, was in sorted(required.items()):
@@ -287,7 +278,7 @@ def required_argument(ctx: CellContext) -> list[Problem]:
                 k.arg is None for k in call.keywords
             ):
                 break  # `*args` / `**kwargs` may pass it: not certain
-            if call_argument(call, callee[0], param) is not None:
+            if call_argument(call, klass, param) is not None:
                 continue
             try:
                 ast.literal_eval(was)

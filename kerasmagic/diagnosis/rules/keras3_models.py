@@ -13,7 +13,7 @@ from typing import Any
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, single_assignment, walk
 from kerasmagic.diagnosis.rules import rule
 
 ADD_LOSS = "keras3-functional-add-loss"
@@ -216,17 +216,10 @@ def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr) -> lis
     """Edits making the generator ``value`` (a generator expression, a name bound to one in the
     cell, or a call of the cell's generator function) yield one-element tuples."""
     if isinstance(value, ast.Name):
-        bound = [
-            n.value
-            for n in walk(tree)
-            if isinstance(n, ast.Assign)
-            and len(n.targets) == 1
-            and isinstance(n.targets[0], ast.Name)
-            and n.targets[0].id == value.id
-        ]
-        if len(bound) != 1:
+        bound = single_assignment(tree, value.id)
+        if bound is None:
             return []
-        value = bound[0]
+        value = bound
     if isinstance(value, ast.GeneratorExp):
         if isinstance(value.elt, (ast.Tuple, ast.List)):
             return []

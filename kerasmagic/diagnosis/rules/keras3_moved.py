@@ -10,7 +10,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import call_argument, signature
+from kerasmagic.diagnosis.keras3_support import call_argument, keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -132,16 +132,9 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     wanted = {name, *(entry.data.get("parameters", []) if entry is not None else [])}
     numpy_names = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
     edits: list[Edit] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        callee = ctx.scope.callee(call.func)
-        if callee is None or not isinstance(callee[0], type):
-            continue
-        if not live.is_keras_object(callee[0]):
-            continue
+    for call, klass, _ in keras_class_calls(ctx):
         for param in sorted(wanted):
-            value = call_argument(call, callee[0], param)
+            value = call_argument(call, klass, param)
             func = value.func if isinstance(value, ast.Call) else None
             if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
                 continue
