@@ -96,3 +96,39 @@ def test_measurable_entries_hold_here():
     else:
         assert data["decay"].startswith("ValueError") and "decay" in data["decay"]
         assert data["lr"] == "ok"  # accepted and ignored (a silent trap)
+
+
+def test_the_parsed_catalogue_is_kept_beside_its_files_and_read_again_only_while_they_stand(
+    tmp_path, monkeypatch
+):
+    """The parse is kept in ``__pycache__`` (as bytecode is) and used while every file's size and
+    time are the same; an edited file is parsed again; nothing is written under
+    ``PYTHONDONTWRITEBYTECODE``."""
+    import shutil
+    import sys
+
+    from kerasmagic.knowledge import catalogue
+
+    files = tmp_path / "catalogue"
+    shutil.copytree(catalogue.CATALOGUE_DIR, files, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(catalogue, "CATALOGUE_DIR", files)
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    first = catalogue._catalogue_files()
+    assert not (files / "__pycache__").exists()
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    assert catalogue._catalogue_files() == first
+    kept = list((files / "__pycache__").glob("catalogue.*.marshal"))
+    assert len(kept) == 1
+    # the kept parse is what is read next (a marked copy stands in for it)
+    import marshal
+
+    stamp, parsed = marshal.loads(kept[0].read_bytes())
+    marked = [(name, {**data, "marked": True}) for name, data in parsed]
+    kept[0].write_bytes(marshal.dumps([stamp, marked]))
+    assert all(data.get("marked") for _, data in catalogue._catalogue_files())
+    # an edited file (another size) is parsed again, and the new parse kept
+    defaults = files / "defaults.toml"
+    defaults.write_text(defaults.read_text() + "\n# edited\n")
+    again = catalogue._catalogue_files()
+    assert not any(data.get("marked") for _, data in again)
+    assert again == first

@@ -53,7 +53,7 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
         return findings
     from kerasmagic.probes.interpreter import interpreter_facts
 
-    facts = interpreter_facts()
+    facts = interpreter_facts(pip_on_path=False)  # the install line needs no more
     prefix, first = facts.install_prefix, facts.install_first
     for f in findings:
         if prefix != PIP_MAGIC:
@@ -73,6 +73,13 @@ def _note_internal(result: CheckResult, note: str) -> None:
 
 def examine(ctx: CellContext) -> CheckResult:
     """The pipeline: the rules of the context's moment, their findings. Never raises."""
+    from kerasmagic.probes.path_state import held
+
+    with held():  # the search paths are read once per examination
+        return _examine(ctx)
+
+
+def _examine(ctx: CellContext) -> CheckResult:
     from kerasmagic.diagnosis import to_findings
     from kerasmagic.diagnosis.rules import problems_for
     from kerasmagic.diagnosis.verify import static_errors

@@ -16,20 +16,33 @@ import types
 from functools import lru_cache
 from typing import Any
 
+from kerasmagic.probes.path_state import import_state
+
 OK, MISSING, UNKNOWN = "ok", "missing", "unknown"
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
 # packages whose submodules the checker may import (TF/Keras and what they import themselves)
 IMPORTABLE_TOPS = (*KERAS_TOPS, "jax", "jaxlib", "numpy", "ml_dtypes", "h5py", "absl", "optree")
 
 
+_tops_found: dict[str, tuple[tuple, bool]] = {}  # top → (import_state() then, found)
+_missing: dict[str, tuple] = {}  # a module path import_module did not find → import_state() then
+
+
 def top_exists(top: str) -> bool:
-    """Is the top-level package ``top`` importable here (without importing it)?"""
+    """Is the top-level package ``top`` importable here (without importing it)? Asked of the
+    finders once for each state of ``sys.path`` and its directories."""
     if top in sys.modules:
         return sys.modules[top] is not None
+    state = import_state()
+    known = _tops_found.get(top)
+    if known is not None and known[0] == state:
+        return known[1]
     try:
-        return importlib.util.find_spec(top) is not None
+        found = importlib.util.find_spec(top) is not None
     except (ImportError, ValueError, AttributeError):
-        return False
+        found = False
+    _tops_found[top] = (state, found)
+    return found
 
 
 def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
@@ -49,8 +62,15 @@ def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
         return (MISSING if submodule_file_missing(path) else UNKNOWN), None
     if top not in IMPORTABLE_TOPS:
         return _status_without_import(path)
+    state = import_state()
+    if _missing.get(path) == state:
+        return MISSING, None  # not found before, and nothing was installed or removed since
     try:
         return OK, importlib.import_module(path)
+    except ModuleNotFoundError as exc:
+        if exc.name == path:
+            _missing[path] = state
+        return MISSING, None
     except ImportError:
         return MISSING, None
     except Exception:
@@ -202,20 +222,16 @@ EXTRA_DISTRIBUTIONS = ("scikeras", "scipy", "pandas", "matplotlib")
 def _installed() -> dict[str, str]:
     """Versions of the tracked distributions (looked up by name: scanning every installed
     distribution costs ~100 ms, these lookups a few)."""
-    from importlib import metadata
+    from kerasmagic.probes.distributions import TRACKED, version_of
 
-    try:
-        from kerasmagic.probes.distributions import TRACKED
-
-        names = [*TRACKED, *EXTRA_DISTRIBUTIONS]
-    except Exception:
-        names = ["tensorflow", "keras", "tf-keras", "numpy", "protobuf", "jax"]
     out: dict[str, str] = {}
-    for name in names:
+    for name in [*TRACKED, *EXTRA_DISTRIBUTIONS]:
         try:
-            out[name] = metadata.version(name)
+            version = version_of(name)
         except Exception:
             continue
+        if version:
+            out[name] = version
     for variant in ("tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos"):
         if variant in out:
             out.setdefault("tensorflow", out[variant])

@@ -23,6 +23,8 @@ one catalogue. An entry's fields:
 
 from __future__ import annotations
 
+import marshal
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -33,11 +35,6 @@ from typing import Any
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.9/3.10 only
-    import tomli as tomllib
 
 CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 KINDS = ("error", "trap")
@@ -115,14 +112,49 @@ def _entry(raw: dict[str, Any], file: str) -> Entry:
     return Entry(**raw, file=file)
 
 
+def _catalogue_files() -> list[tuple[str, dict[str, Any]]]:
+    """``(file name, parsed TOML)`` of every catalogue file. The parsed form is kept beside the
+    files, as Python keeps bytecode (``__pycache__``, not written under
+    ``PYTHONDONTWRITEBYTECODE``), and read again while every file's size and time are the same:
+    parsing the TOML is most of a first diagnosis."""
+    paths = sorted(CATALOGUE_DIR.glob("*.toml"))
+    stamp = []
+    for path in paths:
+        st = path.stat()
+        stamp.append((path.name, st.st_size, st.st_mtime_ns))
+    cache = CATALOGUE_DIR / "__pycache__" / f"catalogue.{sys.implementation.cache_tag}.marshal"
+    try:
+        kept_stamp, kept = marshal.loads(cache.read_bytes())
+        if kept_stamp == stamp:
+            return kept
+    except Exception:
+        pass  # no cache yet, or one from another version of the files: parse them
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.9/3.10 only
+        import tomli as tomllib
+
+    parsed = []
+    for path in paths:
+        with path.open("rb") as fh:
+            parsed.append((path.name, tomllib.load(fh)))
+    if not sys.dont_write_bytecode:
+        try:
+            cache.parent.mkdir(exist_ok=True)
+            partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+            partial.write_bytes(marshal.dumps([stamp, parsed]))
+            os.replace(partial, cache)
+        except (OSError, ValueError):
+            pass  # a read-only install: parse each time
+    return parsed
+
+
 @lru_cache(maxsize=1)
 def load_catalogue() -> tuple[Entry, ...]:
     """All entries of every catalogue file, validated; ids are unique."""
     entries: list[Entry] = []
-    for path in sorted(CATALOGUE_DIR.glob("*.toml")):
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-        entries.extend(_entry(raw, path.name) for raw in data.get("entry", []))
+    for name, data in _catalogue_files():
+        entries.extend(_entry(raw, name) for raw in data.get("entry", []))
     seen: set[str] = set()
     for e in entries:
         if e.id in seen:

@@ -18,6 +18,8 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from kerasmagic.probes.distributions import version_of
+
 # "{tensorflow_minor}" in a requirement: the installed minor release of that distribution
 _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
 
@@ -26,9 +28,11 @@ _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
 def installed(distribution: str) -> str | None:
     """The installed version of ``distribution`` (any spelling of its name), or None."""
     try:
-        return metadata.version(distribution)
-    except (metadata.PackageNotFoundError, ValueError):
-        pass
+        version = version_of(distribution)
+    except Exception:
+        version = None
+    if version:
+        return version
     wanted = re.sub(r"[-_.]+", "-", distribution).lower()
     try:
         for dist in metadata.distributions():
@@ -50,14 +54,22 @@ def with_minors(text: str) -> str:
     return _MINOR.sub(minor, text)
 
 
+@lru_cache(maxsize=256)
+def _requirement(text: str) -> Requirement | None:
+    """``text`` read as a PEP 508 requirement, once (None when it is not one)."""
+    try:
+        return Requirement(text)
+    except InvalidRequirement:
+        return None
+
+
 def satisfied(requirement: str) -> str | None:
     """The installed version when ``requirement`` (a PEP 508 string) is met here, else None.
 
     A requirement that cannot be read (an unfilled placeholder) is never met: the install
     advice stays."""
-    try:
-        req = Requirement(with_minors(requirement))
-    except InvalidRequirement:
+    req = _requirement(with_minors(requirement))
+    if req is None:
         return None
     version = installed(req.name)
     if version is None:

@@ -163,6 +163,20 @@ def installed_versions() -> dict[str, str]:
     return versions
 
 
+def version_of(name: str) -> str | None:
+    """The installed version of distribution ``name`` (as ``importlib.metadata.version``, read
+    from the METADATA header only), or None when it is not installed."""
+    try:
+        dist = md.distribution(name)
+    except (md.PackageNotFoundError, ValueError):
+        return None
+    try:
+        version = _name_and_version(dist)[1]
+    except Exception:
+        version = None
+    return version if version is not None else dist.version
+
+
 def _header(text: str) -> str:
     """The header block of a METADATA text (up to the first empty line), without splitting the
     long description that follows it."""

@@ -10,7 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from kerasmagic.probes.pip_target import pip_target
+from kerasmagic.probes.path_state import import_state, program_state
+from kerasmagic.probes.pip_target import PipTarget, pip_target
 
 # How to restart, per host: the words of the host's own menu.
 RESTART_HINTS = {
@@ -144,10 +145,12 @@ def detect_host(shell: object | None = None) -> tuple[str, bool]:
     return "python", False
 
 
-def interpreter_facts(shell: object | None = None) -> Interpreter:
+def interpreter_facts(shell: object | None = None, *, pip_on_path: bool = True) -> Interpreter:
+    """This interpreter, its host and how to install into it. ``pip_on_path=False`` leaves out
+    which Python the ``pip`` on PATH serves (reading its script): the install line does not
+    need it."""
     host, in_kernel = detect_host(shell)
-    pip = shutil.which("pip")
-    target = pip_target(pip) if pip else None
+    pip, target, has_pip, uv = _installers(pip_on_path)
     return Interpreter(
         executable=sys.executable,
         version=platform.python_version(),
@@ -159,11 +162,28 @@ def interpreter_facts(shell: object | None = None) -> Interpreter:
         in_kernel=in_kernel,
         pip_on_path=pip,
         pip_python=target.python if target else None,
-        has_pip=importlib.util.find_spec("pip") is not None,
-        uv_on_path=shutil.which("uv"),
+        has_pip=has_pip,
+        uv_on_path=uv,
         pip_shim=target.shim if target else None,
         pip_via=target.via if target else "",
     )
+
+
+_installers_seen: dict[bool, tuple[tuple, tuple]] = {}  # pip_on_path → (state, answer)
+
+
+def _installers(pip_on_path: bool) -> tuple[str | None, PipTarget | None, bool, str | None]:
+    """``(pip on PATH, the Python it serves, this Python has pip, uv on PATH)``, looked up
+    again only when the search paths or their directories changed."""
+    state = (program_state(), import_state())
+    seen = _installers_seen.get(pip_on_path)
+    if seen is not None and seen[0] == state:
+        return seen[1]  # type: ignore[return-value]
+    pip = shutil.which("pip") if pip_on_path else None
+    target = pip_target(pip) if pip else None
+    answer = (pip, target, importlib.util.find_spec("pip") is not None, shutil.which("uv"))
+    _installers_seen[pip_on_path] = (state, answer)
+    return answer
 
 
 def home_dir_writable() -> bool:

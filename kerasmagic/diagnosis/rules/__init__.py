@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, MOMENTS, STATIC
 
 if TYPE_CHECKING:
@@ -60,6 +61,32 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.trap_files",
 )
 
+# rule modules that read the live Keras API: where no Keras package exists at all (no keras,
+# tensorflow or tf_keras), they have nothing to read and are not run
+LIVE_KERAS_MODULES = frozenset(
+    f"kerasmagic.diagnosis.rules.{name}"
+    for name in (
+        "mixed_imports",
+        "attributes",
+        "methods",
+        "calls",
+        "removed_calls",
+        "backend_ops",
+        "keras3_calls",
+        "keras3_data",
+        "keras3_models",
+        "keras3_moved",
+        "history",
+        "needs_package",
+        "error_saving",
+        "error_data",
+        "error_mixed",
+        "error_calls",
+        "optimizer_attributes",
+        "optimizer_state",
+    )
+)
+
 RuleFunction = Callable[["CellContext"], Iterable["Problem"]]
 
 
@@ -82,7 +109,7 @@ _loaded = False
 # the registry in running order, and the rules of each moment and kind, worked out once for a
 # registry (keyed by the list and its length: registering a rule or replacing the list redoes it)
 _ordered: tuple[tuple[int, int], list[Rule]] = ((0, -1), [])
-_selected: dict[tuple[str, str | None, int, int], list[Rule]] = {}
+_selected: dict[tuple[str, str | None, bool, int, int], list[Rule]] = {}
 
 
 def rule(
@@ -128,14 +155,21 @@ def registry() -> list[Rule]:
     return list(_ordered[1])
 
 
-def _rules_of(when: str, kind: str | None) -> list[Rule]:
-    """The rules of moment ``when`` (and of ``kind``), in running order, selected once."""
+def _rules_of(when: str, kind: str | None, keras: bool) -> list[Rule]:
+    """The rules of moment ``when`` (and of ``kind``), in running order, selected once;
+    ``keras=False``: without the ones that read the live Keras API."""
     if not _loaded:
         registry()
-    key = (when, kind, id(_REGISTRY), len(_REGISTRY))
+    key = (when, kind, keras, id(_REGISTRY), len(_REGISTRY))
     rules = _selected.get(key)
     if rules is None:
-        rules = [r for r in registry() if when in r.when and (kind is None or r.kind == kind)]
+        rules = [
+            r
+            for r in registry()
+            if when in r.when
+            and (kind is None or r.kind == kind)
+            and (keras or r.module not in LIVE_KERAS_MODULES)
+        ]
         _selected[key] = rules
     return rules
 
@@ -144,7 +178,8 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
     """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx``; their
     problems, in order."""
     out: list[Problem] = []
-    for r in _rules_of(when, kind):
+    keras = any(live.top_exists(top) for top in live.KERAS_TOPS)
+    for r in _rules_of(when, kind, keras):
         if r.pattern is not None and not r.pattern.search(ctx.source):
             if not (when == AFTER_RUN and ctx.captured_texts):
                 continue

@@ -1,0 +1,75 @@
+"""A cheap fingerprint of what decides where Python finds modules and the shell finds programs.
+
+Looking a module up (``find_spec``) or a program up (``shutil.which``) costs tens of
+microseconds; their answers only change when a search path or one of its directories does (an
+install adds an entry to ``site-packages`` or to a ``bin`` directory, which changes that
+directory's modification time). An answer kept under the fingerprint it was found with stays true
+while the fingerprint is the same.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_held: dict[str, tuple] | None = None  # the fingerprints read once while ``held()`` is active
+
+
+def _times(paths: list[str]) -> tuple:
+    out = []
+    for entry in paths:
+        try:
+            out.append(os.stat(entry or ".").st_mtime_ns)
+        except (OSError, TypeError, ValueError):
+            out.append(None)
+    return tuple(out)
+
+
+@contextmanager
+def held() -> Iterator[None]:
+    """Read each fingerprint once for the duration (one examination of a cell: nothing is
+    installed meanwhile)."""
+    global _held
+    outer = _held
+    _held = {} if outer is None else outer
+    try:
+        yield
+    finally:
+        _held = outer
+
+
+def _once(kind: str, read: object) -> tuple:
+    if _held is None:
+        return read()  # type: ignore[operator]
+    if kind not in _held:
+        _held[kind] = read()  # type: ignore[operator]
+    return _held[kind]
+
+
+def import_state() -> tuple:
+    """``sys.path``, its directories' modification times and the number of finders."""
+    return _once("import", _import_state)
+
+
+def _import_state() -> tuple:
+    return (tuple(sys.path), _times(list(sys.path)), len(sys.meta_path))
+
+
+def program_state() -> tuple:
+    """``PATH``, its directories' modification times, and the working directory (a version file
+    there can change what a ``pyenv`` shim runs), with the variables such shims read."""
+    return _once("program", _program_state)
+
+
+def _program_state() -> tuple:
+    path = os.environ.get("PATH", "")
+    shims = tuple(os.environ.get(v, "") for v in ("PYENV_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX"))
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    pyenv = os.path.join(os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "version")
+    places = _times([cwd, pyenv]) if cwd else _times([pyenv])
+    return (path, _times(path.split(os.pathsep)), cwd, places, shims)
