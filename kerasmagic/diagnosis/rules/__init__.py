@@ -34,6 +34,7 @@ __all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "
 RULE_MODULES = (
     "kerasmagic.diagnosis.rules.mixed_imports",
     "kerasmagic.diagnosis.rules.imports",
+    "kerasmagic.diagnosis.rules.namespace_imports",
     "kerasmagic.diagnosis.rules.attributes",
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
