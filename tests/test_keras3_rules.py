@@ -99,3 +99,33 @@ def test_keras2_cells_are_left_alone():
         "from keras.losses import mse\n"
     )
     assert not [s for s in result.suggestions if s.id.startswith("keras3-")]
+
+
+@keras3
+@pytest.mark.parametrize("root", ["keras", "tensorflow.keras"])
+def test_a_stub_imported_by_an_earlier_cell_is_rebound_in_the_failing_cell(root):
+    """``from keras.optimizers.legacy import RMSprop`` runs in Keras 3 (the module is a stub);
+    the later cell that builds it fails and holds no import to rewrite: the corrected cell
+    imports the real class itself, and its ``lr=`` is renamed in the same pass."""
+    if root.startswith("tensorflow"):
+        tf = pytest.importorskip("tensorflow")
+        if not str(getattr(tf.keras, "__version__", "2")).startswith("3"):
+            pytest.skip("tf.keras is Keras 2 here: its legacy optimizers are real")
+    from kerasmagic.diagnosis.engine import diagnose
+
+    namespace: dict = {}
+    exec(f"from {root}.optimizers.legacy import RMSprop\n", namespace)
+    cell = "def build():\n    return RMSprop(lr=0.005)\nopt = build()\n"
+    with pytest.raises(ImportError) as raised:
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<cell>")
+    assert result.internal_error is None, result.internal_error
+    assert result.suggestions[0].id == "legacy-optimizers-keras3", result.suggestions
+    fixed_cell = result.fixed_source
+    assert fixed_cell is not None
+    # the module the earlier cell named, or another root serving the same Keras here
+    homes = {f"from {r}.optimizers import RMSprop\n" for r in (root, "keras", "tensorflow.keras")}
+    assert any(fixed_cell.startswith(h) for h in homes), fixed_cell
+    assert "RMSprop(learning_rate=0.005)" in fixed_cell
+    exec(compile(fixed_cell, "<fixed>", "exec"), namespace)
+    assert float(namespace["opt"].learning_rate) == pytest.approx(0.005)

@@ -19,6 +19,7 @@ from kerasmagic.knowledge.catalogue import find_entry
 # rule ids that are not catalogue entries: their words are built by the rule from the live API
 GENERIC_RULE_IDS = {
     "unresolvable-import",
+    "stub-from-earlier-import",
     "missing-attribute",
     "renamed-usage",
     "removed-method",

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import ast
 import inspect
+import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +27,25 @@ def keras3_here() -> bool:
     status, keras = live.resolve_path("keras")
     version = str(getattr(keras, "__version__", "")) if status == live.OK else ""
     return version[:1].isdigit() and int(version.split(".")[0]) >= 3
+
+
+def keras_backend() -> str:
+    """Keras 3's configured backend: the live one if Keras is imported, else the variable."""
+    keras = sys.modules.get("keras")
+    try:
+        live_backend = keras.config.backend() if keras is not None else None
+    except Exception:
+        live_backend = None
+    return live_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
+
+
+def inside_function(tree: ast.AST, node: ast.AST) -> bool:
+    """Is ``node`` in the body of a function or lambda of the cell (code Keras may trace)?"""
+    return any(
+        isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+        and any(n is node for n in walk(scope))
+        for scope in walk(tree)
+    )
 
 
 def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:

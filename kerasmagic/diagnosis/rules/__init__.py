@@ -35,6 +35,7 @@ __all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "
 RULE_MODULES = (
     "kerasmagic.diagnosis.rules.mixed_imports",
     "kerasmagic.diagnosis.rules.imports",
+    "kerasmagic.diagnosis.rules.namespace_imports",
     "kerasmagic.diagnosis.rules.attributes",
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
@@ -67,6 +68,7 @@ LIVE_KERAS_MODULES = frozenset(
     f"kerasmagic.diagnosis.rules.{name}"
     for name in (
         "mixed_imports",
+        "namespace_imports",
         "attributes",
         "methods",
         "calls",

@@ -26,7 +26,9 @@ from kerasmagic.diagnosis.keras3_support import (
     call_sources,
     generated_home,
     generated_keywords,
+    inside_function,
     keras3_here,
+    keras_backend,
     keras_root,
     legacy_signature,
     literal_default,
@@ -188,11 +190,29 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
             problem = _ops_problem(ctx, call, name)
         if problem is None:
             continue  # no certain rewrite of this call: the others are still fixed
+        if _unseeded_random_traced(ctx, call, problem):
+            problem.certain = False
+            problem.cause += (
+                f" On the {keras_backend()} backend a random op in a function Keras traces (a "
+                "`Lambda`, a layer's `call`) needs a `keras.random.SeedGenerator` attached to a "
+                "layer, passed as `seed=`: an unseeded one fails when the model is traced (rewrite "
+                "the function as a layer holding `self.seed_generator`)."
+            )
         if name in found:
             found[name].edits.extend(problem.edits)
         else:
             found[name] = problem
     return list(found.values())
+
+
+def _unseeded_random_traced(ctx: CellContext, call: ast.Call, problem: Problem) -> bool:
+    """Does the rewrite call a ``keras.random`` op without a seed, inside a function of the
+    cell, on JAX (which refuses unseeded random ops while tracing)?"""
+    if not any("keras.random." in e.text for e in problem.edits):
+        return False
+    if any(k.arg == "seed" for k in call.keywords) or keras_backend() != "jax":
+        return False
+    return ctx.cell.tree is not None and inside_function(ctx.cell.tree, call)
 
 
 def _ops_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | None:

@@ -11,6 +11,7 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_backend
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, fill, find_entry, load_catalogue
@@ -49,7 +50,10 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
             continue
         if entry.applies and not entry.applies_to(versions):
             continue
-        if entry.match.get("missing") == "backend" and getattr(exc, "name", None) != _backend():
+        if (
+            entry.match.get("missing") == "backend"
+            and getattr(exc, "name", None) != keras_backend()
+        ):
             continue  # a missing package that is not the configured backend
         if not _env_matches(entry.match.get("env", {})):
             continue
@@ -81,7 +85,7 @@ def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Proble
     attr = re.search(r"has no attribute '(\w+)'|import name '(\w+)'", ctx.message)
     values["name"] = next((g for g in attr.groups() if g), "?") if attr else "?"
     values["legacy_env"] = os.environ.get("TF_USE_LEGACY_KERAS", "")
-    values["backend"] = _backend()
+    values["backend"] = keras_backend()
     values["backend_source"] = "KERAS_BACKEND or ~/.keras/keras.json"
     fix = fix_for(entry, lambda text: fill(text, values))
     return Problem(
@@ -135,13 +139,3 @@ def package_not_installed(ctx: CellContext) -> list[Problem]:
 def _env_matches(wanted: dict) -> bool:
     """Every ``{VARIABLE: regex}`` of an entry's ``match.env`` holds in this process."""
     return all(re.search(rx, os.environ.get(var, "")) for var, rx in wanted.items())
-
-
-def _backend() -> str:
-    """Keras 3's configured backend: the live one if Keras is imported, else the variable."""
-    keras = sys.modules.get("keras")
-    try:
-        live_backend = keras.config.backend() if keras is not None else None
-    except Exception:
-        live_backend = None
-    return live_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
