@@ -197,7 +197,8 @@ FAILING_IMPORT = "import tf"  # an alias used as a module name: fails everywhere
 
 
 def shown(outputs: list[dict]) -> list[tuple[str, str]]:
-    """What the reader sees, without the cell numbers a traceback carries."""
+    """What the reader sees, without the cell numbers a traceback carries (a stream's chunks
+    joined: where the kernel cut it depends on when it flushed)."""
     import re
 
     colour = re.compile(r"\x1b\[[0-9;]*m")
@@ -208,7 +209,10 @@ def shown(outputs: list[dict]) -> list[tuple[str, str]]:
             plain = colour.sub("", "\n".join(o["traceback"]))
             seen.append(("error", numbers.sub("#", plain)))
         elif o["output_type"] == "stream":
-            seen.append((o["name"], o["text"]))
+            if seen and seen[-1][0] == o["name"]:  # one stream, cut where the kernel flushed
+                seen[-1] = (o["name"], seen[-1][1] + o["text"])
+            else:
+                seen.append((o["name"], o["text"]))
         else:
             seen.append((o["output_type"], o.get("data", {}).get("text/plain", "")))
     return seen
