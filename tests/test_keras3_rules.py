@@ -129,3 +129,31 @@ def test_a_stub_imported_by_an_earlier_cell_is_rebound_in_the_failing_cell(root)
     assert "RMSprop(learning_rate=0.005)" in fixed_cell
     exec(compile(fixed_cell, "<fixed>", "exec"), namespace)
     assert float(namespace["opt"].learning_rate) == pytest.approx(0.005)
+
+
+@keras3
+def test_a_method_of_an_earlier_cells_model_is_judged_by_that_model():
+    """``model.fit_generator`` where ``model`` is a Keras 3 model from an earlier cell: fixed by
+    that object's class, even where ``tf.keras`` is another Keras that still has the method
+    (tf221-legacy: tf_keras 2 beside Keras 3)."""
+    import keras
+    import numpy as np
+
+    from kerasmagic.diagnosis.engine import diagnose
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    namespace = {"model": model, "np": np}
+    cell = (
+        "def batches():\n"
+        "    while True:\n"
+        "        yield np.zeros((4, 2)), np.zeros((4, 1))\n"
+        "model.fit_generator(batches(), steps_per_epoch=2, epochs=1, verbose=0)\n"
+    )
+    with pytest.raises(AttributeError) as raised:
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<cell>")
+    assert result.internal_error is None, result.internal_error
+    assert result.fixed_source is not None, [s.id for s in result.suggestions]
+    assert "model.fit(batches(), steps_per_epoch=2" in result.fixed_source
+    exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)

@@ -157,6 +157,16 @@ class Scope:
         available = self.preferred_roots()
         return [r for r in used if r in available] or available
 
+    def receiver_classes(self, expr: ast.AST) -> list[Any]:
+        """``[type(obj)]`` when ``expr`` is a name the cell does not bind and the namespace holds
+        a Keras object under it (the model an earlier cell built: its own class, whichever Keras
+        the cell's imports would suggest); else ``[]``."""
+        if not isinstance(expr, ast.Name) or expr.id in self.user_bound:
+            return []
+        value = (self.ctx.namespace or {}).get(expr.id)
+        klass = type(value) if value is not None else None
+        return [klass] if klass is not None and live.is_keras_object(klass) else []
+
     def model_classes(self) -> list[Any]:
         """The live ``Model`` class of each Keras root the cell uses (looked up once)."""
         if self._models is None:

@@ -113,7 +113,8 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
             continue
         if ctx.scope.callee(func) is not None:
             continue
-        methods = [getattr(m, func.attr, None) for m in ctx.scope.model_classes()]
+        owners = ctx.scope.receiver_classes(func.value) or ctx.scope.model_classes()
+        methods = [getattr(m, func.attr, None) for m in owners]
         sigs = [signature(m) for m in methods if callable(m)]
         if not sigs or any(s is None or _has_var_kw(s) for s in sigs):
             continue

@@ -30,15 +30,18 @@ def method_renames(ctx: CellContext) -> list[Problem]:
 
 
 def _method_renames(ctx: CellContext) -> None:
-    models = None
+    cell_models = None
     parents = {id(c.func): c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)}
     for entry in entries_with_rule("method-rename"):
         renames = entry.data.get("renames", {})
         for node in walk(ctx.cell.tree):
             if not isinstance(node, ast.Attribute) or node.attr not in renames:
                 continue
-            if models is None:
-                models = ctx.scope.model_classes()
+            models = ctx.scope.receiver_classes(node.value)  # the live object, when there is one
+            if not models:
+                if cell_models is None:
+                    cell_models = ctx.scope.model_classes()
+                models = cell_models
             new = renames[node.attr]
             if not models or any(hasattr(m, node.attr) for m in models):
                 continue
