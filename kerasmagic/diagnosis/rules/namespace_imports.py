@@ -24,19 +24,6 @@ from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 
-def _bound_by_cell(tree: ast.AST) -> set[str]:
-    """The names the cell itself binds (imports, assignments, definitions, loop targets)."""
-    names: set[str] = set()
-    for node in walk(tree):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
-            names.add(node.id)
-    return names
-
-
 def _stub_home(name: str, value: Any, roots: list[str]) -> tuple[str, str, str] | None:
     """``(old module, new module, entry id)`` when ``value`` is ``name`` of a module that a
     module-move entry moves here and the new module holds another object under that name."""
@@ -68,13 +55,14 @@ def stub_from_earlier_import(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or not ctx.namespace:
         return []
-    bound = _bound_by_cell(tree)
+    scope = ctx.scope  # names the cell binds itself (and namespace modules: never a class)
+    bound = set(scope.bindings) | scope.user_bound
     first_use: dict[str, int] = {}
     for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
             first_use[node.id] = min(first_use.get(node.id, node.lineno), node.lineno)
     # the cell's own Keras first (tf.keras where it uses TensorFlow), then the others
-    roots = [*ctx.scope.preferred_roots(), *api_index.ROOTS]
+    roots = [*scope.preferred_roots(), *api_index.ROOTS]
     found: dict[tuple[str, str], list[tuple[str, str, int]]] = {}  # (new module, entry) → names
     for name, line in sorted(first_use.items(), key=lambda item: item[1]):
         value = ctx.namespace.get(name)
