@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
@@ -43,7 +43,20 @@ class Finding:
         return (SEVERITIES.index(self.severity), -self.confidence)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return plain(self)
+
+
+def plain(value: Any) -> Any:
+    """``dataclasses.asdict`` for report data: dataclasses become dicts, lists, tuples and dicts
+    are copied, anything else is kept as it is (no deep copy of leaves: report values are
+    strings, numbers and None, and a deep copy of each was most of a report's JSON view)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 def ranked(findings: list[Finding]) -> list[Finding]:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
-from kerasmagic.findings import Finding
+from kerasmagic.findings import Finding, plain
 from kerasmagic.probes.distributions import Conflict, PackageState
 from kerasmagic.probes.interpreter import Interpreter
 from kerasmagic.probes.keras_setup import KerasSetup
@@ -52,7 +52,7 @@ class EnvReport:
     problems: list[str] = field(default_factory=list)  # kerasmagic's own failures, said plainly
 
     def to_dict(self) -> dict[str, Any]:
-        python = asdict(self.python)
+        python = plain(self.python)
         python["install_command"] = self.python.install_command("PACKAGE")
         python["restart_hint"] = self.python.restart_hint
         return {
@@ -60,12 +60,12 @@ class EnvReport:
             "generated_at": self.generated_at,
             "python": python,
             "packages": [
-                {**asdict(p), "stale": p.stale, "duplicated": p.duplicated} for p in self.packages
+                {**plain(p), "stale": p.stale, "duplicated": p.duplicated} for p in self.packages
             ],
-            "keras": asdict(self.keras),
+            "keras": plain(self.keras),
             "env_vars": self.env_vars,
-            "conflicts": [{**asdict(c), "fix_spec": c.fix_spec} for c in self.conflicts],
-            "shadows": [asdict(s) for s in self.shadows],
+            "conflicts": [{**plain(c), "fix_spec": c.fix_spec} for c in self.conflicts],
+            "shadows": [plain(s) for s in self.shadows],
             "findings": [f.to_dict() for f in self.findings],
             "fresh_import": self.fresh_import,
             "optimizers": self.optimizers.to_dict() if self.optimizers is not None else None,
@@ -75,9 +75,16 @@ class EnvReport:
 
 def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
     """Probe the running interpreter (never importing TensorFlow here) and rank the findings."""
+    from kerasmagic.probes import path_state
+
+    with path_state.held():  # nothing is installed while the report is read
+        return _env_report(probe, shell)
+
+
+def _env_report(probe: bool, shell: Any) -> EnvReport:
     from kerasmagic._version import __version__
     from kerasmagic.diagnosis import env_findings as ef
-    from kerasmagic.probes.distributions import package_states, requirement_conflicts
+    from kerasmagic.probes.distributions import package_states
     from kerasmagic.probes.interpreter import interpreter_facts
     from kerasmagic.probes.keras_setup import keras_setup
     from kerasmagic.probes.shadowing import find_shadows
@@ -86,7 +93,7 @@ def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
     interp = interpreter_facts(shell)
     packages = package_states()
     versions = {p.name: p.installed for p in packages if p.installed}
-    conflicts = requirement_conflicts(versions=_all_versions(problems))
+    conflicts = _conflicts(problems)
     setup = keras_setup(versions)
     shadows = find_shadows()
     fresh = None
@@ -125,14 +132,14 @@ def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
     )
 
 
-def _all_versions(problems: list[str]) -> dict[str, str]:
-    from kerasmagic.probes.distributions import installed_versions
+def _conflicts(problems: list[str]) -> list:
+    from kerasmagic.probes.distributions import requirement_conflicts
 
     try:
-        return installed_versions()
+        return requirement_conflicts()
     except Exception as exc:  # never let one broken distribution stop the report
         problems.append(f"could not list installed distributions: {type(exc).__name__}: {exc}")
-        return {}
+        return []
 
 
 def _optimizer_section(probe: bool, problems: list[str]) -> Any:

@@ -220,6 +220,37 @@ def test_installed_vs_imported_drift_after_upgrade(tmp_path: Path):
     assert out[4] and "Restart" in out[4][0] or "restart" in out[4][0].lower()
 
 
+def test_report_read_again_sees_a_new_install_and_a_new_local_file(tmp_path: Path):
+    """What the report keeps between calls (installed versions, requirements, local files) is
+    read again once an install or a new file changes a folder on ``sys.path``."""
+    site = tmp_path / "site"
+    work = tmp_path / "work"
+    site.mkdir()
+    work.mkdir()
+    out = run_python_json(
+        f"""
+        import json, os, sys
+        from pathlib import Path
+        os.chdir({str(work)!r}); sys.path.insert(0, ""); sys.path.insert(1, {str(site)!r})
+        from kerasmagic.probes.distributions import installed_versions, requirement_conflicts
+        from kerasmagic.probes.shadowing import find_shadows
+        seen = [("kmnew" in installed_versions(), len(requirement_conflicts(["kmnew"])),
+                 [s.module for s in find_shadows(("kmnew",))])]
+        info = Path({str(site)!r}) / "kmnew-1.0.dist-info"; info.mkdir()
+        (info / "METADATA").write_text(
+            "Metadata-Version: 2.1\\nName: kmnew\\nVersion: 1.0\\nRequires-Dist: kmdep>=2\\n")
+        dep = Path({str(site)!r}) / "kmdep-1.0.dist-info"; dep.mkdir()
+        (dep / "METADATA").write_text("Metadata-Version: 2.1\\nName: kmdep\\nVersion: 1.0\\n")
+        (Path({str(site)!r}) / "kmnew.py").write_text("")
+        Path("kmnew.py").write_text("")
+        seen.append(("kmnew" in installed_versions(), len(requirement_conflicts(["kmnew"])),
+                     [s.module for s in find_shadows(("kmnew",))]))
+        print(json.dumps(seen))
+        """
+    )
+    assert out == [[False, 0, []], [True, 1, ["kmnew"]]]
+
+
 def test_corrupt_metadata_is_survived(tmp_path: Path):
     _fake_dist(tmp_path, "kmbroken", "1.0", metadata="this is not metadata\x00")
     out = run_python_json(

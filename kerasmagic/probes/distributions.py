@@ -13,6 +13,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from kerasmagic.probes import path_state
+
 # distribution name -> top-level module it provides
 TRACKED: dict[str, str] = {
     "tensorflow": "tensorflow",
@@ -89,6 +91,7 @@ class Conflict:
         return f"{req.name}{req.specifier}" if str(req.specifier) else req.name
 
 
+@lru_cache(maxsize=1024)
 def _same_version(a: str, b: str) -> bool | None:
     try:
         return Version(a) == Version(b)
@@ -103,11 +106,17 @@ def _module_version(module: object) -> str | None:
     return str(version) if version is not None else None
 
 
-def _installs(name: str) -> tuple[list[Install], list[md.Distribution], str | None]:
+def _installs(name: str) -> tuple[list[Install], str | None]:
+    """The copies of distribution ``name`` on ``sys.path`` (first wins), and a metadata error."""
+    found, error = path_state.remembered("installs", name, lambda: _read_installs(name))  # type: ignore[misc]
+    return [Install(i.version, i.location) for i in found], error
+
+
+def _read_installs(name: str) -> tuple[tuple[Install, ...], str | None]:
     try:
         dists = list(md.distributions(name=name))
     except Exception as exc:  # corrupt metadata must not stop the report
-        return [], [], f"{type(exc).__name__}: {exc}"
+        return (), f"{type(exc).__name__}: {exc}"
     found: list[Install] = []
     error = None
     for dist in dists:
@@ -120,14 +129,14 @@ def _installs(name: str) -> tuple[list[Install], list[md.Distribution], str | No
             continue
         location = str(getattr(dist, "_path", "") or "")
         found.append(Install(version=str(version), location=os.path.dirname(location) or location))
-    return found, dists, error
+    return tuple(found), error
 
 
 def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
     """The state of each tracked package that is installed or imported."""
     states = []
     for dist_name, module_name in (names or TRACKED).items():
-        installs, _, error = _installs(dist_name)
+        installs, error = _installs(dist_name)
         module = sys.modules.get(module_name)
         if not installs and module is None and error is None:
             continue
@@ -152,6 +161,10 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
 
 def installed_versions() -> dict[str, str]:
     """``{canonical distribution name: version}`` of every distribution on ``sys.path`` (first wins)."""
+    return dict(path_state.remembered("versions", "", _read_installed_versions))  # type: ignore[call-overload]
+
+
+def _read_installed_versions() -> dict[str, str]:
     versions: dict[str, str] = {}
     for dist in md.distributions():
         try:
@@ -230,9 +243,13 @@ def _parse_name_and_version(text: str) -> tuple[str | None, str | None]:
     return name, version
 
 
-def _requires(name: str) -> list[str]:
+def _requires(name: str) -> tuple[str, ...]:
     """``md.requires(name)`` from the METADATA header block only (``Requires-Dist`` lines); other
     layouts (egg-info's requires.txt) through ``md.requires`` itself."""
+    return path_state.remembered("requires", name, lambda: tuple(_read_requires(name)))  # type: ignore[return-value]
+
+
+def _read_requires(name: str) -> list[str]:
     dist = md.distribution(name)
     text = dist.read_text("METADATA")
     if not text:
@@ -265,12 +282,37 @@ def _requirement(line: str) -> tuple[str, SpecifierSet] | None:
     return canonicalize_name(req.name), req.specifier
 
 
+@lru_cache(maxsize=4096)
+def _satisfies(line: str, version: str) -> bool | None:
+    """Whether ``version`` meets the specifier of the ``Requires-Dist`` line (pre-releases count),
+    None when it is not a valid version. Cached: the same pairs come back on every report."""
+    parsed = _requirement(line)
+    if parsed is None:
+        return None
+    try:
+        return parsed[1].contains(Version(version), prereleases=True)
+    except InvalidVersion:
+        return None
+
+
 def requirement_conflicts(
     packages: list[str] | None = None, versions: dict[str, str] | None = None
 ) -> list[Conflict]:
     """Declared ``Requires-Dist`` of ``packages`` (default: the tracked ones) that the installed
-    versions violate. Extras' requirements are ignored; environment markers are evaluated here."""
-    versions = installed_versions() if versions is None else versions
+    versions violate. Extras' requirements are ignored; environment markers are evaluated here.
+    Against the installed versions (``versions`` None) the answer is kept while the import state is
+    the same."""
+    if versions is None:
+        found = path_state.remembered(
+            "conflicts",
+            ",".join(packages or TRACKED),
+            lambda: tuple(_conflicts(packages, installed_versions())),
+        )
+        return list(found)  # type: ignore[call-overload]
+    return _conflicts(packages, versions)
+
+
+def _conflicts(packages: list[str] | None, versions: dict[str, str]) -> list[Conflict]:
     conflicts = []
     for pkg in packages or list(TRACKED):
         key = canonicalize_name(pkg)
@@ -284,15 +326,11 @@ def requirement_conflicts(
             parsed = _requirement(line)
             if parsed is None:
                 continue
-            dep, specifier = parsed
+            dep = parsed[0]
             have = versions.get(dep)
             if have is None:
                 continue  # a missing dependency is pip's concern; we report what is installed
-            try:
-                ok = specifier.contains(Version(have), prereleases=True)
-            except InvalidVersion:
-                continue
-            if not ok:
+            if _satisfies(line, have) is False:
                 conflicts.append(
                     Conflict(key, versions[key], line.split(";")[0].strip(), dep, have)
                 )

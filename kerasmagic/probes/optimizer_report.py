@@ -8,8 +8,10 @@ subprocess of ``--probe``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
+
+from kerasmagic.findings import plain
 
 
 @dataclass
@@ -113,7 +115,7 @@ class OptimizerReport:
         return next((o for o in self.optimizers if o.name == name.lower()), None)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
+        out = plain(self)
         for opt, data in zip(self.optimizers, out["optimizers"]):
             data["groups"] = opt.groups()
         return out

@@ -15,13 +15,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 _held: dict[str, tuple] | None = None  # the fingerprints read once while ``held()`` is active
+_memo: dict[tuple[str, str], object] = {}  # what ``remembered`` read, under ``_memo_state``
+_memo_state: list[tuple | None] = [None]
 
 
 def _times(paths: list[str]) -> tuple:
     out = []
     for entry in paths:
         try:
-            out.append(os.stat(entry or ".").st_mtime_ns)
+            st = os.stat(entry or ".")
+            out.append((st.st_mtime_ns, st.st_nlink))  # a new or removed folder (.dist-info)
         except (OSError, TypeError, ValueError):
             out.append(None)
     return tuple(out)
@@ -73,3 +76,22 @@ def _program_state() -> tuple:
     pyenv = os.path.join(os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "version")
     places = _times([cwd, pyenv]) if cwd else _times([pyenv])
     return (path, _times(path.split(os.pathsep)), cwd, places, shims)
+
+
+def remembered(kind: str, key: str, read: object) -> object:
+    """``read()``, kept while the import state and the working directory are the same: what is
+    installed on ``sys.path``, or lies in one of its folders, only changes with a search path or
+    one of its directories (an install or uninstall adds or removes a ``.dist-info`` entry, a new
+    ``keras.py`` an entry of its folder, and each changes that directory's modification time).
+    The caller must not change what it gets back."""
+    try:
+        cwd = os.getcwd()
+    except OSError:
+        cwd = ""
+    state = (import_state(), cwd)
+    if state != _memo_state[0]:
+        _memo.clear()
+        _memo_state[0] = state
+    if (kind, key) not in _memo:
+        _memo[(kind, key)] = read()  # type: ignore[operator]
+    return _memo[(kind, key)]

@@ -6,6 +6,8 @@ import os
 import sys
 from dataclasses import dataclass
 
+from kerasmagic.probes import path_state
+
 WATCHED = ("tensorflow", "keras", "tf_keras", "jax", "torch", "numpy", "tf", "google")
 
 
@@ -48,6 +50,28 @@ def _found_later(module: str, entries: list[str]) -> bool:
 def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
     """Files on ``sys.path`` ahead of site-packages that ``import <module>`` would pick first."""
     shadows = []
+    for module, found in path_state.remembered(
+        "shadows", ",".join(modules), lambda: _local(modules)
+    ):  # type: ignore[attr-defined]
+        if module == "tf" and module not in sys.modules:
+            continue  # a local tf.py only matters when something imports it
+        live = sys.modules.get(module)
+        live_file = getattr(live, "__file__", None) or ""
+        shadows.append(
+            Shadow(
+                module=module,
+                path=found,
+                imported=bool(live_file) and live_file.startswith(found),
+            )
+        )
+    return shadows
+
+
+def _local(modules: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(module, file or folder)`` of each module found ahead of site-packages that hides
+    another copy further down the path (a local ``tf.py`` hides nothing and is kept for the
+    caller to judge by whether ``tf`` is imported)."""
+    out = []
     entries = [os.getcwd() if e == "" else e for e in sys.path]
     for module in modules:
         for index, entry in enumerate(entries):
@@ -60,18 +84,8 @@ def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
             found = _candidate(entry, module)
             if found is None:
                 continue
-            if module == "tf" and module not in sys.modules:
-                continue  # a local tf.py only matters when something imports it
             if module != "tf" and not _found_later(module, entries[index + 1 :]):
                 break  # the only copy (`pip install --target DIR` on PYTHONPATH): hides nothing
-            live = sys.modules.get(module)
-            live_file = getattr(live, "__file__", None) or ""
-            shadows.append(
-                Shadow(
-                    module=module,
-                    path=found,
-                    imported=bool(live_file) and live_file.startswith(found),
-                )
-            )
+            out.append((module, found))
             break
-    return shadows
+    return tuple(out)
