@@ -77,7 +77,7 @@ def _resolves(node: ast.ImportFrom) -> bool:
     )
 
 
-@rule(ENTRY, when=(STATIC,), family="mixed-keras", needs=r"\bkeras\b")
+@rule(ENTRY, when=(STATIC,), family="mixed-keras", needs=r"keras")
 def mixed_keras_imports(ctx: CellContext) -> list[Problem]:
     """``from keras… import X`` (a name that does not resolve there) in a cell whose model is a
     ``tf.keras`` model of another Keras package: every ``keras`` import moves to ``tf.keras``."""

@@ -61,7 +61,7 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
     return None
 
 
-@rule(REUSED, when=(ERROR,), family="optimizers", needs=r"\.compile\s*\(|optimizer")
+@rule(REUSED, when=(ERROR,), family="optimizers", needs=(r"\.compile\s*\(", r"optimizer"))
 def optimizer_variables(ctx: CellContext) -> list[Problem]:
     """The optimizer met a variable it was not built for: the cause when the cell shows it."""
     entry = find_entry(REUSED)

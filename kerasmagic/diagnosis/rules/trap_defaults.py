@@ -82,7 +82,7 @@ def _string_optimizers(tree: ast.Module) -> list[tuple[ast.Constant, str]]:
     ENTRY,
     when=(STATIC, AFTER_RUN),
     family="optimizer-arguments",
-    needs=r"(?i)adadelta|adagrad",
+    needs=tuple(rf"{da}(?i:delta|grad)" for da in ("da", "Da", "dA", "DA")),
     kind="trap",
 )
 def optimizer_default_changed(ctx: CellContext) -> list[Problem]:

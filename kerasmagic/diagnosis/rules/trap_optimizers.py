@@ -27,7 +27,7 @@ from kerasmagic.knowledge.catalogue import entry as catalogue_entry
     "optimizer-lr-ignored",
     when=(STATIC, AFTER_RUN),
     family="optimizer-arguments",
-    needs=r"\blr\s*=|\bdecay\s*=",
+    needs=(r"lr\s*=", r"decay\s*="),
     kind="trap",
 )
 def optimizer_keywords(ctx: CellContext) -> list[Problem]:
