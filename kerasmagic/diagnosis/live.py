@@ -13,6 +13,8 @@ import importlib.util
 import inspect
 import sys
 import types
+import weakref
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
@@ -189,8 +191,19 @@ def is_keras_object(obj: Any) -> bool:
     return isinstance(name, str) and name.split(".")[0] in KERAS_TOPS
 
 
+_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Keras callables only
+
+
 def parameters(func: Any) -> tuple[set[str], bool] | None:
-    """(explicit keyword names, accepts **kwargs) of a callable, or None if unknown."""
+    """(explicit keyword names, accepts **kwargs) of a callable, or None if unknown. Kept for
+    the classes and functions of the Keras packages (library code; a user's own callable may be
+    changed in place between cells and is read each time)."""
+    try:
+        known = _signatures.get(func)
+    except TypeError:  # not weakly referable
+        known = None
+    if known is not None:
+        return set(known[0]), known[1]
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
@@ -202,6 +215,9 @@ def parameters(func: Any) -> tuple[set[str], bool] | None:
             var_kw = True
         elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             names.add(p.name)
+    if is_keras_object(func):
+        with suppress(TypeError):
+            _signatures[func] = (frozenset(names), var_kw)
     return names, var_kw
 
 
