@@ -155,11 +155,10 @@ class CheckMagics(Magics):
             if as_json:
                 print(json.dumps(result.to_dict(), indent=2, default=str))
                 return
-            from IPython.display import display
-
+            from kerasmagic.magics.show import show
             from kerasmagic.render.check import CheckView
 
-            display(CheckView(result))
+            show(CheckView(result))
         except Exception:
             _internal_failure("displaying the diagnosis")
 

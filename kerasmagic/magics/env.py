@@ -9,6 +9,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from kerasmagic.magics.arguments import parse_line
+from kerasmagic.magics.show import show
 
 
 @magics_class
@@ -37,9 +38,7 @@ class EnvMagics(Magics):
         if args.json:
             print(json.dumps(report.to_json(), indent=2))
         else:
-            from IPython.display import display
-
-            display(report)
+            show(report)
         return report if args.object else None
 
 
