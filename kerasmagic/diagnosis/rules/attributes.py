@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
+from kerasmagic.probes.which_keras import kind_of_path
 
 
 @rule("missing-attribute", when=(STATIC,), family="imports")
@@ -107,8 +108,11 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
             candidate = f"{path}.{rename[0]}"
             if live.resolve_path(candidate)[0] == live.OK:
                 new_path, entry_id = candidate, rename[1]
+    package_level = last.startswith("__") and last.endswith("__") and i == len(parts) - 1
+    if new_path is None and package_level:
+        new_path = _package_attribute(path, last, ctx.versions)
     in_keras = root_of(".".join([bound, *parts[1:i]])) is not None
-    if new_path is None and in_keras:
+    if new_path is None and in_keras and not package_level:
         for symbol in api_index.find_public_symbol(
             last, roots=ctx.scope.preferred_roots(bound), near=full
         ):
@@ -127,6 +131,13 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
         return
     expr = ctx.scope.expr_for(new_path, prefer=parts[0])
     extra: list[Edit] = []
+    if expr is None and package_level:  # `keras.__version__`: import the package itself
+        package = new_path.split(".")[0]
+        if package in ctx.scope.user_bound or ctx.scope.bindings.get(package, package) != package:
+            return
+        at = insertion_line(ctx.cell)
+        extra.append(Edit(at, 0, at, 0, f"import {package}\n"))
+        expr = new_path
     if expr is None:  # nothing in the cell reaches it: import the name itself
         module, _, name = new_path.rpartition(".")
         if name in ctx.scope.user_bound or ctx.scope.bindings.get(name, new_path) != new_path:
@@ -138,7 +149,21 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
     if edit is None:
         return
     old = ".".join(parts)
-    if entry_id in ("moved-name", "name-typo"):
+    if package_level:
+        problem = Problem(
+            id=entry_id,
+            line=node.lineno,
+            title=f"`{old}` does not exist here; it is `{expr}`",
+            cause=(
+                f"`{'.'.join(parts[:i])}` is the API module of "
+                f"{_package_and_version(new_path)} here, which has no `{last}`; the package "
+                "itself has it."
+            ),
+            fix=f"Use `{expr}`.",
+            edits=[edit],
+            names=[last, full],
+        )
+    elif entry_id in ("moved-name", "name-typo"):
         problem = Problem(
             id=entry_id,
             line=node.lineno,
@@ -163,6 +188,28 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
     problem.edits.extend(extra)
     ctx.problems.append(problem)
     ctx.new_paths[id(node)] = new_path
+
+
+def _package_attribute(path: str, attr: str, versions: dict[str, str]) -> str | None:
+    """``<package>.<attr>`` for a package-level attribute (``__version__``) missing on the Keras
+    API module at ``path`` (``tf.keras`` is the Keras 2 API module ``keras.api._v2.keras`` in
+    TF 2.15, ``tf_keras.api._v2.keras`` with ``TF_USE_LEGACY_KERAS=1``), when the package that
+    module belongs to has it."""
+    package = {"keras2": "keras", "keras3": "keras", "tf_keras": "tf_keras"}.get(
+        kind_of_path(path, versions) or ""
+    )
+    if package is None or package == path:
+        return None
+    module = sys.modules.get(package)
+    if module is None or not hasattr(module, attr):
+        return None
+    return f"{package}.{attr}"
+
+
+def _package_and_version(new_path: str) -> str:
+    package = new_path.split(".")[0]
+    version = getattr(sys.modules.get(package), "__version__", None)
+    return f"`{package}` {version}" if isinstance(version, str) else f"`{package}`"
 
 
 def _renamed_usages(ctx: CellContext) -> None:

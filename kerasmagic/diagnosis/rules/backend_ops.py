@@ -35,7 +35,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
@@ -187,7 +187,7 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
         if entry is not None:
             problem = _curated_problem(ctx, call, name, entry)
         else:
-            problem = _ops_problem(ctx, call, name)
+            problem = _ops_problem(ctx, call, name) or _tf_keras_problem(ctx, call, name)
         if problem is None:
             continue  # no certain rewrite of this call: the others are still fixed
         if _unseeded_random_traced(ctx, call, problem):
@@ -233,5 +233,44 @@ def _ops_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | None:
         ctx.shown_versions,
         name=name,
         new=path,
+        keras=ctx.versions.get("keras", "3"),
+    )
+
+
+TF_KERAS_BACKEND = "keras3-backend-tf-keras"
+
+
+def _tf_keras_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | None:
+    """``K.ctc_batch_cost(...)`` with no Keras 3 op of the same meaning: TensorFlow's
+    ``tf.keras.backend`` still has it (the generated map says so, read from real installs), on
+    the TensorFlow backend with TensorFlow installed."""
+    home = generated_home(f"keras.backend.{name}")
+    if home is None or not getattr(home, "tf_keras", False) or keras_backend() != "tensorflow":
+        return None
+    if not live.top_exists("tensorflow"):
+        return None
+    path = f"tensorflow.keras.backend.{name}"
+    expr = ctx.scope.expr_for(path)
+    extra: list[Edit] = []
+    if expr is None:
+        if (
+            "tf" in ctx.scope.user_bound
+            or ctx.scope.bindings.get("tf", "tensorflow") != "tensorflow"
+        ):
+            return None
+        at = insertion_line(ctx.cell)
+        extra.append(Edit(at, 0, at, 0, "import tensorflow as tf\n"))
+        expr = f"tf.keras.backend.{name}"
+    head = node_edit(ctx.cell, call.func, expr)
+    if head is None:
+        return None
+    return from_entry(
+        TF_KERAS_BACKEND,
+        call.lineno,
+        [head, *extra],
+        [name],
+        ctx.shown_versions,
+        name=name,
+        new=expr,
         keras=ctx.versions.get("keras", "3"),
     )

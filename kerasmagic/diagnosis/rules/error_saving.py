@@ -7,7 +7,8 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_class_calls
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -49,12 +50,14 @@ def save_extension(ctx: CellContext) -> list[Problem]:
 
         edits: list[Edit] = []
         paths: set[str] = set()
+        done: set[int] = set()  # literals renamed (one path parameter, several calls)
         first = None
         for call, arg in _path_calls(cell, saves):
             if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
                 continue
-            if arg.value.endswith(keep):
+            if arg.value.endswith(keep) or id(arg) in done:
                 continue
+            done.add(id(arg))
             edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
             if edit is not None:
                 edits.append(edit)
@@ -65,12 +68,78 @@ def save_extension(ctx: CellContext) -> list[Problem]:
                 out.append(from_entry(entry.id, line or 1, [], list(saves)))
             continue
         for _call, arg in _path_calls(cell, loads):  # loading the same path back
-            if arg.value in paths:
+            if arg.value in paths and id(arg) not in done:
+                done.add(id(arg))
                 edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
                 if edit is not None:
                     edits.append(edit)
         out.append(from_entry(entry.id, line or first or 1, edits, list(saves)))
     return out
+
+
+@rule("checkpoint-model-extension", when=(STATIC,), family="saving", needs=r"ModelCheckpoint")
+def checkpoint_extension(ctx: CellContext) -> list[Problem]:
+    """A Keras 3 ``ModelCheckpoint`` (the live class) refuses, when it is made, a file name
+    without its extension: ``.keras`` for a whole model, ``.weights.h5`` with
+    ``save_weights_only=True``. Renamed before running (with the loads of the same path), so a
+    cell whose first error is elsewhere does not stop there next; an error about it already
+    raised is the error rule's."""
+    cell = ctx.cell
+    major = ctx.versions.get("keras", "0").split(".")[0]
+    if cell.tree is None or not major.isdigit() or int(major) < 3:
+        return []
+    if ctx.error_type and re.search(r"must end in|\.weights\.h5", ctx.message or ""):
+        return []
+    out: list[Problem] = []
+    for call, klass, path in keras_class_calls(ctx):
+        if not path.endswith("ModelCheckpoint") or not str(klass.__module__).startswith("keras"):
+            continue
+        weights = next((k.value for k in call.keywords if k.arg == "save_weights_only"), None)
+        if weights is not None and not isinstance(weights, ast.Constant):
+            continue  # decided at run time: not certain here
+        entry_id = (
+            "save-weights-extension"
+            if isinstance(weights, ast.Constant) and weights.value is True
+            else "checkpoint-model-extension"
+        )
+        entry = next((e for e in entries_with_rule("save-extension") if e.id == entry_id), None)
+        if entry is None:
+            continue
+        data = entry.data
+        arg = (
+            call.args[0]
+            if call.args
+            else next((k.value for k in call.keywords if k.arg == "filepath"), None)
+        )
+        literals = _suffix_literals(cell.tree, arg, call) if arg is not None else []
+        edits: list[Edit] = []
+        paths = set()
+        for literal in literals:
+            if literal.value.endswith(data["extension"]):
+                continue
+            new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
+            edit = node_edit(cell, literal, quoted_like(node_text(cell, literal), new))
+            if edit is not None:
+                edits.append(edit)
+                paths.add(literal.value)
+        if not edits:
+            continue
+        for _call, literal in _path_calls(cell, tuple(data.get("loads", ()))):
+            if literal.value in paths:
+                new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
+                edit = node_edit(cell, literal, quoted_like(node_text(cell, literal), new))
+                if edit is not None:
+                    edits.append(edit)
+        out.append(from_entry(entry_id, call.lineno, edits, ["ModelCheckpoint"]))
+    return out
+
+
+def _with_extension(value: str, extension: str, replaces: tuple) -> str:
+    value = value.rstrip("/")
+    for old in replaces:
+        if value.endswith(old):
+            value = value[: -len(old)]
+    return value + extension
 
 
 def _calls(cell: ParsedCell, methods: tuple) -> bool:
@@ -83,7 +152,8 @@ def _calls(cell: ParsedCell, methods: tuple) -> bool:
 
 
 def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Constant]]:
-    """Calls of ``methods`` (attribute or plain name) whose file path is a string literal."""
+    """Calls of ``methods`` (attribute or plain name) whose file path ends in a string literal,
+    one pair per literal (a path parameter of a function the cell calls with several)."""
     found = []
     for call in walk(cell.tree):
         if not isinstance(call, ast.Call):
@@ -96,33 +166,97 @@ def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Co
             if call.args
             else next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
         )
-        literal = _suffix_literal(cell.tree, arg) if arg is not None else None
-        if literal is not None:
+        for literal in _suffix_literals(cell.tree, arg, call) if arg is not None else ():
             found.append((call, literal))
     return found
 
 
-def _suffix_literal(tree: ast.AST, node: ast.expr, depth: int = 0) -> ast.Constant | None:
-    """The string literal that ends a path expression: the literal itself, the last term of
-    ``a + 'x.hdf5'``, the template of ``'x_{}.hdf5'.format(…)``, or what a name the cell binds
-    once to such an expression holds (``path = 'cp-{epoch}'``)."""
+def _suffix_literals(
+    tree: ast.AST, node: ast.expr, at: ast.AST, depth: int = 0
+) -> list[ast.Constant]:
+    """The string literals that end a path expression: the literal itself, the last term of
+    ``a + 'x.hdf5'``, the template of ``'x_{}.hdf5'.format(…)``, what a name the cell binds once
+    to such an expression holds (``path = 'cp-{epoch}'``), or, for a parameter of the function
+    around ``at`` (``def save(self, name): self.model.save_weights(name)``), what every call of
+    that function in the cell passes (``agent.save('dqn.h5')``). Empty when any is unknown."""
     if depth > 4:
-        return None
+        return []
     if isinstance(node, ast.Constant):
-        return node if isinstance(node.value, str) else None
+        return [node] if isinstance(node.value, str) else []
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _suffix_literal(tree, node.right, depth + 1)
+        return _suffix_literals(tree, node.right, at, depth + 1)
     if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "format"
     ):
-        return _suffix_literal(tree, node.func.value, depth + 1)
+        return _suffix_literals(tree, node.func.value, at, depth + 1)
     if isinstance(node, ast.Name):
         bound = single_assignment(tree, node.id)
         if bound is not None:
-            return _suffix_literal(tree, bound, depth + 1)
-    return None
+            return _suffix_literals(tree, bound, at, depth + 1)
+        sites = _parameter_arguments(tree, at, node.id)
+        out: list[ast.Constant] = []
+        for site in sites:
+            found = _suffix_literals(tree, site, site, depth + 1)
+            if not found:
+                return []
+            out.extend(found)
+        return out
+    return []
+
+
+def _parameter_arguments(tree: ast.AST, at: ast.AST, name: str) -> list[ast.expr]:
+    """What each call of the function around ``at`` passes for its parameter ``name`` (a method
+    called as ``obj.method(…)`` skips ``self``); empty when the function is not called in the
+    cell, a call passes it in a way not readable here (``*args``), or ``name`` is rebound."""
+    func = next(
+        (
+            f
+            for f in walk(tree)
+            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and f.lineno <= getattr(at, "lineno", 0) <= (f.end_lineno or f.lineno)
+            and f is not at
+        ),
+        None,
+    )
+    if func is None:
+        return []
+    inner = [
+        f
+        for f in walk(func)
+        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and f is not func
+    ]
+    if any(f.lineno <= getattr(at, "lineno", 0) <= (f.end_lineno or f.lineno) for f in inner):
+        return []  # the name belongs to a nested function: not followed
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    if name not in params and name not in [a.arg for a in func.args.kwonlyargs]:
+        return []
+    if any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+        for n in walk(func)
+    ):
+        return []
+    index = params.index(name) if name in params else None
+    method = bool(params) and params[0] in ("self", "cls")
+    out: list[ast.expr] = []
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        target = call.func
+        if isinstance(target, ast.Attribute) and target.attr == func.name:
+            position = None if index is None else index - (1 if method else 0)
+        elif isinstance(target, ast.Name) and target.id == func.name and not method:
+            position = index
+        else:
+            continue
+        given = next((k.value for k in call.keywords if k.arg == name), None)
+        if given is None and position is not None and 0 <= position < len(call.args):
+            given = call.args[position]
+        if given is None:
+            return []  # a call that leaves it to its default: not a literal here
+        out.append(given)
+    return out
 
 
 @rule("keras2-h5-compile-config", when=(ERROR,), family="saving")
