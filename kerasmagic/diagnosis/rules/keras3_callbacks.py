@@ -102,3 +102,80 @@ def _live_layer_class(name: str) -> type | None:
     klass = getattr(layers, name, None) if status == live.OK else None
     version = str(getattr(live.module_status("keras")[1], "__version__", ""))
     return klass if isinstance(klass, type) and version.startswith("3.") else None
+
+
+SINGLE_OUTPUT_DICT = "keras3-single-output-dict"
+# the dict's key read as a value: TensorFlow's words, then NumPy's (JAX, torch backends)
+STR_KEY = re.compile(
+    r"Expected \w+, but got (?P<key>\w+) of type 'str'"
+    r"|could not convert string to float: '(?P<key2>\w+)'"
+)
+
+
+@rule(SINGLE_OUTPUT_DICT, when=(ERROR,), family="model-methods", needs=r"Model\s*\(")
+def single_output_dict(ctx: CellContext) -> list[Problem]:
+    """Targets or losses keyed by the output layer's name (``{'ctc': y}``) for a functional model
+    of ONE output: Keras 3 reads the dict's keys as data ("Expected float32, but got ctc of type
+    'str'"); it matches a dict only to a model whose outputs are a dict. The model's ``outputs``
+    become ``{'ctc': out}`` where the cell builds exactly one such model and names that layer."""
+    if ctx.error_type not in ("TypeError", "ValueError") or ctx.cell.tree is None:
+        return []
+    found = STR_KEY.search(ctx.message)
+    key = (found["key"] or found["key2"]) if found is not None else None
+    if key is None or not _names_a_layer(ctx.cell.tree, key):
+        return []
+    models = [
+        (call, klass)
+        for call, klass, _path in keras_class_calls(ctx)
+        if _is_functional_model(klass) and _outputs(call) is not None
+    ]
+    if len(models) != 1:
+        return []
+    call, _klass = models[0]
+    outputs = _outputs(call)
+    single = (
+        outputs.elts[0] if isinstance(outputs, ast.List) and len(outputs.elts) == 1 else outputs
+    )
+    if isinstance(single, (ast.List, ast.Tuple, ast.Dict, ast.Starred)):
+        return []
+    text = node_text(ctx.cell, single)
+    edit = node_edit(ctx.cell, outputs, f"{{{key!r}: {text}}}") if text else None
+    if edit is None:
+        return []
+    return [
+        from_entry(
+            SINGLE_OUTPUT_DICT,
+            ctx.line or call.lineno,  # the failing `fit`: the fix is where the model is built
+            [edit],
+            [key, "outputs"],
+            ctx.shown_versions,
+            key=key,
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
+
+
+def _names_a_layer(tree: ast.AST, key: str) -> bool:
+    """The cell gives some layer ``name=<key>``."""
+    return any(
+        isinstance(n, ast.keyword)
+        and n.arg == "name"
+        and isinstance(n.value, ast.Constant)
+        and n.value.value == key
+        for n in walk(tree)
+    )
+
+
+def _is_functional_model(klass: type) -> bool:
+    """``keras.Model`` (or ``Functional``) of Keras 3, the class a functional model is made with."""
+    module = str(getattr(klass, "__module__", ""))
+    names = {c.__name__ for c in getattr(klass, "__mro__", ())}
+    version = str(getattr(live.module_status("keras")[1], "__version__", ""))
+    return module.startswith("keras") and "Model" in names and version.startswith("3.")
+
+
+def _outputs(call: ast.Call) -> ast.expr | None:
+    kw = next((k.value for k in call.keywords if k.arg == "outputs"), None)
+    if kw is not None:
+        return kw
+    return call.args[1] if len(call.args) > 1 else None
