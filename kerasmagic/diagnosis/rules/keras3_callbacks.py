@@ -15,7 +15,13 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+    single_assignment,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 PERIOD = "keras3-checkpoint-period"
@@ -129,6 +135,11 @@ def single_output_dict(ctx: CellContext) -> list[Problem]:
         for call, klass, _path in keras_class_calls(ctx)
         if _is_functional_model(klass) and _outputs(call) is not None
     ]
+    if len(models) > 1:  # the model the failing call trains, or the one whose output is named so
+        fitted = _fitted_model(ctx)
+        models = [m for m in models if m[0] is fitted] or [
+            m for m in models if _output_named(ctx.cell.tree, _outputs(m[0]), key)
+        ]
     if len(models) != 1:
         return []
     call, _klass = models[0]
@@ -179,3 +190,34 @@ def _outputs(call: ast.Call) -> ast.expr | None:
     if kw is not None:
         return kw
     return call.args[1] if len(call.args) > 1 else None
+
+
+def _fitted_model(ctx: CellContext) -> ast.Call | None:
+    """The ``Model(...)`` call that the name whose ``fit`` failed is bound to (once)."""
+    for node in walk(ctx.cell.tree):
+        func = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in ("fit", "fit_generator", "train_on_batch")
+            and node.lineno <= (ctx.line or 0) <= (node.end_lineno or node.lineno)
+            and isinstance(func.value, ast.Name)
+        ):
+            bound = single_assignment(ctx.cell.tree, func.value.id)
+            return bound if isinstance(bound, ast.Call) else None
+    return None
+
+
+def _output_named(tree: ast.AST, outputs: ast.expr | None, key: str) -> bool:
+    """``outputs`` (a name, or a list of one) is bound once to a call of a layer the cell
+    names ``key``: ``Lambda(f, name='ctc')([...])`` or ``layer(x)`` with ``layer = Dense(…,
+    name='ctc')``."""
+    if isinstance(outputs, ast.List) and len(outputs.elts) == 1:
+        outputs = outputs.elts[0]
+    value = single_assignment(tree, outputs.id) if isinstance(outputs, ast.Name) else None
+    layer = value.func if isinstance(value, ast.Call) else None
+    if isinstance(layer, ast.Name):
+        layer = single_assignment(tree, layer.id)
+    return isinstance(layer, ast.Call) and any(
+        k.arg == "name" and isinstance(k.value, ast.Constant) and k.value.value == key
+        for k in layer.keywords
+    )
