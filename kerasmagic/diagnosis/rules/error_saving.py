@@ -114,10 +114,13 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
         literals = _suffix_literals(cell.tree, arg, call) if arg is not None else []
         edits: list[Edit] = []
         paths = set()
+        only = isinstance(weights, ast.Constant) and weights.value is True
         for literal in literals:
             if literal.value.endswith(data["extension"]):
                 continue
             new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
+            if not _refused(klass, literal.value, only) or _refused(klass, new, only):
+                continue  # the live class takes the name as it is (`.h5`), or not the new one
             edit = node_edit(cell, literal, quoted_like(node_text(cell, literal), new))
             if edit is not None:
                 edits.append(edit)
@@ -132,6 +135,18 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
                     edits.append(edit)
         out.append(from_entry(entry_id, call.lineno, edits, ["ModelCheckpoint"]))
     return out
+
+
+def _refused(klass: type, path: str, weights_only: bool) -> bool:
+    """Does the live ``ModelCheckpoint`` refuse ``path`` when it is made (a ValueError)? Making
+    the callback reads the name only: nothing is written."""
+    try:
+        klass(path, save_weights_only=weights_only)
+    except ValueError:
+        return True
+    except Exception:
+        return False
+    return False
 
 
 def _with_extension(value: str, extension: str, replaces: tuple) -> str:
