@@ -42,11 +42,7 @@ def save_extension(ctx: CellContext) -> list[Problem]:
         replaces = tuple(data.get("replaces", ()))
 
         def renamed(value: str, extension: str = extension, replaces: tuple = replaces) -> str:
-            value = value.rstrip("/")
-            for old in replaces:
-                if value.endswith(old):
-                    value = value[: -len(old)]
-            return value + extension
+            return _with_extension(value, extension, replaces)
 
         edits: list[Edit] = []
         paths: set[str] = set()
