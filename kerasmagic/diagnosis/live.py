@@ -18,7 +18,7 @@ from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
-from kerasmagic.probes.path_state import import_state
+from kerasmagic.probes.path_state import import_state, remembered
 
 OK, MISSING, UNKNOWN = "ok", "missing", "unknown"
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
@@ -26,7 +26,6 @@ KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
 IMPORTABLE_TOPS = (*KERAS_TOPS, "jax", "jaxlib", "numpy", "ml_dtypes", "h5py", "absl", "optree")
 
 
-_tops_found: dict[str, tuple[tuple, bool]] = {}  # top → (import_state() then, found)
 _missing: dict[str, tuple] = {}  # a module path import_module did not find → import_state() then
 
 
@@ -35,16 +34,14 @@ def top_exists(top: str) -> bool:
     finders once for each state of ``sys.path`` and its directories."""
     if top in sys.modules:
         return sys.modules[top] is not None
-    state = import_state()
-    known = _tops_found.get(top)
-    if known is not None and known[0] == state:
-        return known[1]
+    return bool(remembered("top", top, lambda: _find_top(top)))
+
+
+def _find_top(top: str) -> bool:
     try:
-        found = importlib.util.find_spec(top) is not None
+        return importlib.util.find_spec(top) is not None
     except (ImportError, ValueError, AttributeError):
-        found = False
-    _tops_found[top] = (state, found)
-    return found
+        return False
 
 
 def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:

@@ -8,7 +8,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_class_calls
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -41,9 +41,6 @@ def save_extension(ctx: CellContext) -> list[Problem]:
         extension, keep = data["extension"], tuple(data.get("keep", (data["extension"],)))
         replaces = tuple(data.get("replaces", ()))
 
-        def renamed(value: str, extension: str = extension, replaces: tuple = replaces) -> str:
-            return _with_extension(value, extension, replaces)
-
         edits: list[Edit] = []
         paths: set[str] = set()
         done: set[int] = set()  # literals renamed (one path parameter, several calls)
@@ -54,7 +51,11 @@ def save_extension(ctx: CellContext) -> list[Problem]:
             if arg.value.endswith(keep) or id(arg) in done:
                 continue
             done.add(id(arg))
-            edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
+            edit = node_edit(
+                cell,
+                arg,
+                quoted_like(node_text(cell, arg), _with_extension(arg.value, extension, replaces)),
+            )
             if edit is not None:
                 edits.append(edit)
                 paths.add(arg.value)
@@ -66,7 +67,13 @@ def save_extension(ctx: CellContext) -> list[Problem]:
         for _call, arg in _path_calls(cell, loads):  # loading the same path back
             if arg.value in paths and id(arg) not in done:
                 done.add(id(arg))
-                edit = node_edit(cell, arg, quoted_like(node_text(cell, arg), renamed(arg.value)))
+                edit = node_edit(
+                    cell,
+                    arg,
+                    quoted_like(
+                        node_text(cell, arg), _with_extension(arg.value, extension, replaces)
+                    ),
+                )
                 if edit is not None:
                     edits.append(edit)
         out.append(from_entry(entry.id, line or first or 1, edits, list(saves)))
@@ -81,8 +88,7 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
     cell whose first error is elsewhere does not stop there next; an error about it already
     raised is the error rule's."""
     cell = ctx.cell
-    major = ctx.versions.get("keras", "0").split(".")[0]
-    if cell.tree is None or not major.isdigit() or int(major) < 3:
+    if cell.tree is None or not keras3_here():
         return []
     if ctx.error_type and re.search(r"must end in|\.weights\.h5", ctx.message or ""):
         return []

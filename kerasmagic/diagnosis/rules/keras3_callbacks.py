@@ -13,7 +13,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_class_calls, signature
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     delete_keyword_edit,
@@ -106,8 +106,7 @@ def _live_layer_class(name: str) -> type | None:
     """The Keras 3 layer class of that name in the live ``keras.layers`` (imported already)."""
     status, layers = live.module_status("keras.layers")
     klass = getattr(layers, name, None) if status == live.OK else None
-    version = str(getattr(live.module_status("keras")[1], "__version__", ""))
-    return klass if isinstance(klass, type) and version.startswith("3.") else None
+    return klass if isinstance(klass, type) and keras3_here() else None
 
 
 SINGLE_OUTPUT_DICT = "keras3-single-output-dict"
@@ -181,8 +180,7 @@ def _is_functional_model(klass: type) -> bool:
     """``keras.Model`` (or ``Functional``) of Keras 3, the class a functional model is made with."""
     module = str(getattr(klass, "__module__", ""))
     names = {c.__name__ for c in getattr(klass, "__mro__", ())}
-    version = str(getattr(live.module_status("keras")[1], "__version__", ""))
-    return module.startswith("keras") and "Model" in names and version.startswith("3.")
+    return module.startswith("keras") and "Model" in names and keras3_here()
 
 
 def _outputs(call: ast.Call) -> ast.expr | None:
