@@ -4,6 +4,7 @@ catalogue goes through ``kerasmagic.knowledge.installs``, which reads the instal
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from conftest import run_python_json
@@ -91,3 +92,25 @@ def test_legacy_optimizer_advice_depends_on_tf_keras_being_installed():
         assert code is None
     else:
         assert f'tf-keras~={tf_minor}.0"' in fix and ADVICE.search(fix), fix
+
+
+def test_versions_follow_an_install_made_after_the_first_diagnosis(tmp_path: Path):
+    """``%pip install scipy`` in the running kernel: the next diagnosis fills its findings with
+    the version now installed, not the one read before (kept only while nothing is installed)."""
+    out = run_python_json(
+        f"""
+        import importlib, json, sys
+        from pathlib import Path
+        site = Path({str(tmp_path)!r})
+        sys.path.insert(0, str(site))
+        from kerasmagic.diagnosis import live
+        before = live.versions().get("scipy")
+        info = site / "scipy-99.1.dist-info"; info.mkdir()
+        (info / "METADATA").write_text("Metadata-Version: 2.1\\nName: scipy\\nVersion: 99.1\\n")
+        importlib.invalidate_caches()
+        after = live.versions().get("scipy")
+        print(json.dumps({{"before": before, "after": after}}))
+        """
+    )
+    assert out["before"] != "99.1"
+    assert out["after"] == "99.1"

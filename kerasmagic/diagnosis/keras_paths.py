@@ -13,6 +13,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.probes.path_state import once_per_examination
 
 ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
 PRIVATE_PREFIX = "tensorflow.python.keras"
@@ -53,6 +54,12 @@ def root_versions(root: str) -> dict[str, str]:
 
 def moved_module(path: str, *, forced_only: bool = False) -> tuple[str, str] | None:
     """``(new module path, entry id)`` when the catalogue says ``path`` moved (longest prefix)."""
+    return once_per_examination(
+        ("moved-module", path, forced_only), lambda: _moved_module(path, forced_only)
+    )
+
+
+def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
     root, rest = relative(path)
     if not root:
         return None

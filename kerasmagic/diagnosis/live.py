@@ -15,10 +15,9 @@ import sys
 import types
 import weakref
 from contextlib import suppress
-from functools import lru_cache
 from typing import Any
 
-from kerasmagic.probes.path_state import import_state, remembered
+from kerasmagic.probes.path_state import import_state, once_per_examination, remembered
 
 OK, MISSING, UNKNOWN = "ok", "missing", "unknown"
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
@@ -231,10 +230,14 @@ def is_optimizer_class(obj: Any) -> bool:
 EXTRA_DISTRIBUTIONS = ("scikeras", "scipy", "pandas", "matplotlib")
 
 
-@lru_cache(maxsize=1)
 def _installed() -> dict[str, str]:
-    """Versions of the tracked distributions (looked up by name: scanning every installed
-    distribution costs ~100 ms, these lookups a few)."""
+    """Versions of the tracked distributions, read again after an install or uninstall
+    (``path_state.remembered``; the caller must not change the dict)."""
+    return remembered("installed", "", _read_installed)  # type: ignore[return-value]
+
+
+def _read_installed() -> dict[str, str]:
+    """Looked up by name: scanning every installed distribution costs ~100 ms, these a few."""
     from kerasmagic.probes.distributions import TRACKED, version_of
 
     out: dict[str, str] = {}
@@ -256,13 +259,18 @@ _versions_seen: tuple[Any, dict[str, str]] = (None, {})
 
 def versions() -> dict[str, str]:
     """Installed versions (canonical names) plus the catalogue's virtual keys (a new dict; worked
-    out again when TensorFlow or its ``tf.keras`` changed since the last call)."""
+    out again when TensorFlow or its ``tf.keras`` changed since the last call, or something was
+    installed)."""
+    return dict(once_per_examination("live-versions", _current_versions))
+
+
+def _current_versions() -> dict[str, str]:
     global _versions_seen
     tf = sys.modules.get("tensorflow")
     key = (id(tf), id(getattr(tf, "__dict__", {}).get("keras")), _tf_keras_ready(), _installed())
     if _versions_seen[0] != key:
         _versions_seen = (key, _versions())
-    return dict(_versions_seen[1])
+    return _versions_seen[1]
 
 
 def _tf_keras_ready() -> bool:
@@ -313,6 +321,10 @@ def shown_versions(keys: tuple[str, ...] = ("tensorflow", "keras", "tf-keras", "
 
 def root_major(root: str) -> int | None:
     """Major version of the Keras that a namespace root is here (3, 2) or None if unknown."""
+    return once_per_examination(("root-major", root), lambda: _root_major(root))
+
+
+def _root_major(root: str) -> int | None:
     from kerasmagic.knowledge.api_index import namespace_index
 
     index = namespace_index(root)

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
-_held: dict[str, tuple] | None = None  # the fingerprints read once while ``held()`` is active
+_held: dict[object, object] | None = None  # what was read once while ``held()`` is active
 _memo: dict[tuple[str, str], object] = {}  # what ``remembered`` read, under ``_memo_state``
 _memo_state: list[tuple | None] = [None]
 
@@ -43,12 +44,26 @@ def held() -> Iterator[None]:
         _held = outer
 
 
-def _once(kind: str, read: object) -> tuple:
+def _once(kind: object, read: object) -> Any:
     if _held is None:
         return read()  # type: ignore[operator]
     if kind not in _held:
         _held[kind] = read()  # type: ignore[operator]
     return _held[kind]
+
+
+def once_per_examination(key: object, read: Callable[[], Any]) -> Any:
+    """``read()``, read once while ``held()`` is active (every call outside it reads again): for
+    answers that only change when something is installed or imported, which an examination of a
+    cell never does. The caller must not change what it gets back."""
+    return _once(("examination", key), read)
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd()
+    except OSError:
+        return ""
 
 
 def import_state() -> tuple:
@@ -69,10 +84,7 @@ def program_state() -> tuple:
 def _program_state() -> tuple:
     path = os.environ.get("PATH", "")
     shims = tuple(os.environ.get(v, "") for v in ("PYENV_VERSION", "VIRTUAL_ENV", "CONDA_PREFIX"))
-    try:
-        cwd = os.getcwd()
-    except OSError:
-        cwd = ""
+    cwd = _cwd()
     pyenv = os.path.join(os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv"), "version")
     places = _times([cwd, pyenv]) if cwd else _times([pyenv])
     return (path, _times(path.split(os.pathsep)), cwd, places, shims)
@@ -84,11 +96,7 @@ def remembered(kind: str, key: str, read: object) -> object:
     one of its directories (an install or uninstall adds or removes a ``.dist-info`` entry, a new
     ``keras.py`` an entry of its folder, and each changes that directory's modification time).
     The caller must not change what it gets back."""
-    try:
-        cwd = os.getcwd()
-    except OSError:
-        cwd = ""
-    state = (import_state(), cwd)
+    state = (import_state(), _once("cwd", _cwd))
     if state != _memo_state[0]:
         _memo.clear()
         _memo_state[0] = state
