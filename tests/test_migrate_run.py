@@ -253,6 +253,10 @@ def test_an_error_raised_in_an_earlier_cells_code_fixes_that_cell(tmp_path: Path
     assert cells[2]["status"] == "fixed" and "keras3-backend-values" in ids, cells[2]
     assert "K.set_value" not in cells[2]["final"]
     assert cells[3]["status"] == "ok" and cells[3]["final"] == EARLIER_CELL[2]
+    # cell 2's progress line said "ok" when it ran; a later line says it was rewritten
+    lines = [ln for ln in proc.stderr.splitlines() if "earlier.ipynb [2/3]" in ln]
+    assert len(lines) == 2 and lines[0].split("] ")[1].startswith("ok"), lines
+    assert "fixed (" in lines[1] and "rewritten when cell 3 failed" in lines[1], lines
     migrated = nbformat.read(str(tmp_path / "out" / "earlier.ipynb"), as_version=4)
     client = NotebookClient(migrated, timeout=300, resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # plain nbclient runs the migrated notebook end to end

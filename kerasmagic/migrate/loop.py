@@ -122,8 +122,11 @@ class _Runner:
             earlier.changes.append(change)
             earlier.final, earlier.status, earlier.outputs = new, R.FIXED, run.outputs
             earlier.execution_count = self.count
-            earlier.notes.append(
-                f"rewritten when cell {len(self.done) + 1} failed in code this cell defines"
+            why = f"rewritten when cell {len(self.done) + 1} failed in code this cell defines"
+            earlier.notes.append(why)
+            self.progress(  # its own line said "ok" when it ran: say what changed
+                f"{self.document.path} [{earlier.number}/{len(self.document.cells)}] "
+                f"{_describe(earlier)}: {why}"
             )
             # the cells after it may hold objects made from the old definitions (a model whose
             # Lambda calls the old function): they run again, in order, as "Run All Below" would
