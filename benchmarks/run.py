@@ -161,7 +161,13 @@ def extras_dir(python: Path) -> tuple[str, str | None]:
     return str(target), None
 
 
-def run_bench(env_name: str, bench: str, scale: float, extras: str) -> dict:
+def run_bench(
+    env_name: str, bench: str, scale: float, extras: str, code: Path | None = None
+) -> dict:
+    """One benchmark script in one environment. ``code``: a directory holding another
+    ``kerasmagic`` package (an earlier commit's, ``head_to_head.py``), imported instead of the
+    installed one: it comes first on ``PYTHONPATH`` and is the working directory of every
+    process the script starts (``python -c`` puts the working directory first on ``sys.path``)."""
     env = ENVIRONMENTS[env_name]
     script = HERE / f"bench_{bench}.py"
     penv = run_env(env)
@@ -169,11 +175,13 @@ def run_bench(env_name: str, bench: str, scale: float, extras: str) -> dict:
     penv["PYTHONUNBUFFERED"] = "1"
     if extras:
         penv["KERASMAGIC_BENCH_EXTRAS"] = extras
+    if code is not None:
+        penv["PYTHONPATH"] = os.pathsep.join(p for p in (str(code), penv.get("PYTHONPATH")) if p)
     start = time.perf_counter()
     try:
         proc = subprocess.run(
             [str(env.python), str(script)],
-            cwd=ROOT,
+            cwd=code or ROOT,
             env=penv,
             capture_output=True,
             text=True,

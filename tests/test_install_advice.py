@@ -104,13 +104,14 @@ def test_versions_follow_an_install_made_after_the_first_diagnosis(tmp_path: Pat
         site = Path({str(tmp_path)!r})
         sys.path.insert(0, str(site))
         from kerasmagic.diagnosis import live
-        before = live.versions().get("scipy")
+        from kerasmagic.knowledge.installs import installed, satisfied
+        before = live.versions().get("scipy"), installed("scipy"), satisfied("scipy>=99")
         info = site / "scipy-99.1.dist-info"; info.mkdir()
         (info / "METADATA").write_text("Metadata-Version: 2.1\\nName: scipy\\nVersion: 99.1\\n")
         importlib.invalidate_caches()
-        after = live.versions().get("scipy")
+        after = live.versions().get("scipy"), installed("SciPy"), satisfied("scipy>=99")
         print(json.dumps({{"before": before, "after": after}}))
         """
     )
-    assert out["before"] != "99.1"
-    assert out["after"] == "99.1"
+    assert "99.1" not in out["before"]  # the live versions, the install advice, its requirement
+    assert out["after"] == ["99.1", "99.1", "99.1"]

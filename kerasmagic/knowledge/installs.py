@@ -12,36 +12,31 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from importlib import metadata
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from kerasmagic.probes import path_state
 from kerasmagic.probes.distributions import version_of
 
 # "{tensorflow_minor}" in a requirement: the installed minor release of that distribution
 _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
 
 
-@lru_cache(maxsize=256)
 def installed(distribution: str) -> str | None:
-    """The installed version of ``distribution`` (any spelling of its name), or None."""
+    """The installed version of ``distribution`` (any spelling of its name: ``importlib.metadata``
+    normalizes it), or None; read again after an install or uninstall (``path_state``)."""
+    return path_state.remembered(  # type: ignore[return-value]
+        "install-advice", distribution, lambda: _installed(distribution)
+    )
+
+
+def _installed(distribution: str) -> str | None:
     try:
-        version = version_of(distribution)
-    except Exception:
-        version = None
-    if version:
-        return version
-    wanted = re.sub(r"[-_.]+", "-", distribution).lower()
-    try:
-        for dist in metadata.distributions():
-            name = dist.metadata["Name"] or ""
-            if re.sub(r"[-_.]+", "-", name).lower() == wanted:
-                return dist.version
+        return version_of(distribution)
     except Exception:
         return None
-    return None
 
 
 def with_minors(text: str) -> str:
