@@ -6,8 +6,6 @@ Importing this package never imports TensorFlow, Keras, JAX, torch or ipywidgets
 
 from __future__ import annotations
 
-from kerasmagic._version import __version__
-
 TYPE_CHECKING = False  # not `typing`: importing this package stays well under a millisecond
 
 __all__ = [
@@ -23,6 +21,16 @@ if TYPE_CHECKING:
 
     from kerasmagic.render.check import CheckView
     from kerasmagic.render.env import EnvView
+
+
+def __getattr__(name: str) -> str:
+    """``kerasmagic.__version__``, read from ``_version`` when asked (one module fewer to find
+    and load on ``import kerasmagic``)."""
+    if name == "__version__":
+        from kerasmagic._version import __version__
+
+        return __version__
+    raise AttributeError(f"module 'kerasmagic' has no attribute {name!r}")
 
 
 def load_ipython_extension(ipython: Any) -> None:

@@ -119,3 +119,19 @@ def test_the_doors_give_the_same_result():
     assert a["versions"] == b["versions"] and a["versions"] is not None
     assert [s["id"] for s in a["suggestions"]] == [s["id"] for s in b["suggestions"]]
     assert a["fixed_source"] == b["fixed_source"]
+
+
+def test_a_succeeding_cell_no_trap_rule_would_read_is_not_examined():
+    """``after_cell`` returns at once for a succeeding cell that emitted nothing and that no
+    after-run rule's ``needs=`` pre-filter accepts; its result is the examination's result."""
+    from kerasmagic.diagnosis.rules import may_find
+
+    assert not may_find(context.AFTER_RUN, "trap", "total = sum(range(10))\n")
+    assert may_find(context.AFTER_RUN, "trap", "opt = Adam(lr=0.1)\n")
+    for cell in ("total = sum(range(10))\n", "items = [1, 2]\nsize = len(items)\n", "lr = 0.1\n"):
+        ns: dict = {}
+        exec(cell, ns)
+        quick = engine.after_cell(cell, namespace=ns)
+        examined = engine.examine(context.CellContext.of(cell, namespace=ns, ran=True))
+        assert quick is not None and quick.to_dict() == examined.to_dict()
+        assert quick.ok and not quick.traps and quick.versions == {}  # versions go with findings

@@ -67,6 +67,14 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
+def _emitted(captured: Any) -> bool:
+    """Did the cell emit warnings or log lines (a trap rule reads them, whatever the source)?"""
+    try:
+        return bool(captured is not None and captured.texts())
+    except Exception:
+        return True  # let examine() look (and report its own failure)
+
+
 def _note_internal(result: CheckResult, note: str) -> None:
     result.internal_error = (result.internal_error + "\n" if result.internal_error else "") + note
 
@@ -94,7 +102,6 @@ def _examine(ctx: CellContext) -> CheckResult:
     )
     what = "diagnosing the error" if failed else "checking the cell"
     try:
-        result.versions = dict(ctx.shown_versions)
         reason = too_big(ctx.source)
         if reason:  # only what the message says: the static pass is skipped, and says so
             explained = problems_for(ctx, ERROR) if failed else []
@@ -126,6 +133,10 @@ def _examine(ctx: CellContext) -> CheckResult:
         _note_internal(result, f"kerasmagic failed while {what}: {last}")
     for failure in ctx.failures:
         _note_internal(result, f"kerasmagic failed while {what}: {failure}")
+    if failed or result.suggestions or result.traps or result.internal_error:
+        # the versions the findings were made for (a cell with nothing to report needs none,
+        # and reading them means asking whether anything was installed since the last cell)
+        result.versions = dict(ctx.shown_versions)
     return result
 
 
@@ -145,6 +156,12 @@ def after_cell(
         return None
     if error is not None and not explicit and not worth_explaining(error, str(source)):
         return None
+    if error is None and not _emitted(captured):
+        text = source if isinstance(source, str) else str(source)
+        from kerasmagic.diagnosis.rules import may_find
+
+        if not may_find(AFTER_RUN, "trap", text):  # what examine() would find: nothing
+            return CheckResult(source=text, ok=True, ran=True)
     ctx = CellContext.of(
         source,
         namespace=namespace,

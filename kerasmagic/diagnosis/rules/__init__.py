@@ -183,6 +183,22 @@ def _rules_of(when: str, kind: str | None, keras: bool) -> list[Rule]:
     return rules
 
 
+def _needed(rule: Rule, source: str) -> bool:
+    """Does ``source`` hold something the rule's ``needs=`` pre-filter asks for (or has it none)?"""
+    if not rule.patterns:
+        return True
+    for pattern in rule.patterns:  # noqa: SIM110 (a loop: no generator per rule and cell)
+        if pattern.search(source):
+            return True
+    return False
+
+
+def may_find(when: str, kind: str | None, source: str) -> bool:
+    """Would any rule of moment ``when`` (and of ``kind``) look at ``source`` at all? False when
+    every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine."""
+    return any(_needed(r, source) for r in _rules_of(when, kind, True))
+
+
 def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
     """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx``; their
     problems, in order."""
@@ -190,10 +206,11 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
     rules = _rules_of(when, kind, True)
     if len(_rules_of(when, kind, False)) != len(rules):  # some read the live Keras API
         rules = _rules_of(when, kind, any(live.top_exists(top) for top in live.KERAS_TOPS))
+    source = ctx.source
+    unfiltered = when == AFTER_RUN and bool(ctx.captured_texts)  # a warning may name anything
     for r in rules:
-        if r.patterns and not any(p.search(ctx.source) for p in r.patterns):
-            if not (when == AFTER_RUN and ctx.captured_texts):
-                continue
+        if not unfiltered and not _needed(r, source):
+            continue
         try:
             found = list(r.function(ctx) or ())
         except RecursionError:
