@@ -76,7 +76,8 @@ def test_basicconfig_in_a_checked_cell_takes_effect(how):
 HOST_HANDLER = """
 def host_note(shell, etype, value, tb, tb_offset=None):
     shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
-    print("HOST NOTE: use !pip to install")
+    # flushed at once: ipykernel 6.17 (Colab) sends a stream after the reply under load
+    print("HOST NOTE: use !pip to install", flush=True)
 get_ipython().set_custom_exc((ImportError,), host_note)
 """
 
