@@ -51,11 +51,7 @@ def save_extension(ctx: CellContext) -> list[Problem]:
             if arg.value.endswith(keep) or id(arg) in done:
                 continue
             done.add(id(arg))
-            edit = node_edit(
-                cell,
-                arg,
-                quoted_like(node_text(cell, arg), _with_extension(arg.value, extension, replaces)),
-            )
+            edit = _renamed(cell, arg, _with_extension(arg.value, extension, replaces))
             if edit is not None:
                 edits.append(edit)
                 paths.add(arg.value)
@@ -67,13 +63,7 @@ def save_extension(ctx: CellContext) -> list[Problem]:
         for _call, arg in _path_calls(cell, loads):  # loading the same path back
             if arg.value in paths and id(arg) not in done:
                 done.add(id(arg))
-                edit = node_edit(
-                    cell,
-                    arg,
-                    quoted_like(
-                        node_text(cell, arg), _with_extension(arg.value, extension, replaces)
-                    ),
-                )
+                edit = _renamed(cell, arg, _with_extension(arg.value, extension, replaces))
                 if edit is not None:
                     edits.append(edit)
         out.append(from_entry(entry.id, line or first or 1, edits, list(saves)))
@@ -123,7 +113,7 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
             new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
             if not _refused(klass, literal.value, only) or _refused(klass, new, only):
                 continue  # the live class takes the name as it is (`.h5`), or not the new one
-            edit = node_edit(cell, literal, quoted_like(node_text(cell, literal), new))
+            edit = _renamed(cell, literal, new)
             if edit is not None:
                 edits.append(edit)
                 paths.add(literal.value)
@@ -132,7 +122,7 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
         for _call, literal in _path_calls(cell, tuple(data.get("loads", ()))):
             if literal.value in paths:
                 new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
-                edit = node_edit(cell, literal, quoted_like(node_text(cell, literal), new))
+                edit = _renamed(cell, literal, new)
                 if edit is not None:
                     edits.append(edit)
         out.append(from_entry(entry_id, call.lineno, edits, ["ModelCheckpoint"]))
@@ -149,6 +139,11 @@ def _refused(klass: type, path: str, weights_only: bool) -> bool:
     except Exception:
         return False
     return False
+
+
+def _renamed(cell: ParsedCell, literal: ast.Constant, path: str) -> Edit | None:
+    """The edit writing ``path`` in place of a path literal, quoted as the cell quoted it."""
+    return node_edit(cell, literal, quoted_like(node_text(cell, literal), path))
 
 
 def _with_extension(value: str, extension: str, replaces: tuple) -> str:
