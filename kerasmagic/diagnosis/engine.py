@@ -67,14 +67,6 @@ def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
-def _emitted(captured: Any) -> bool:
-    """Did the cell emit warnings or log lines (a trap rule reads them, whatever the source)?"""
-    try:
-        return bool(captured is not None and captured.texts())
-    except Exception:
-        return True  # let examine() look (and report its own failure)
-
-
 def _note_internal(result: CheckResult, note: str) -> None:
     result.internal_error = (result.internal_error + "\n" if result.internal_error else "") + note
 
@@ -156,12 +148,6 @@ def after_cell(
         return None
     if error is not None and not explicit and not worth_explaining(error, str(source)):
         return None
-    if error is None and not _emitted(captured):
-        text = source if isinstance(source, str) else str(source)
-        from kerasmagic.diagnosis.rules import may_find
-
-        if not may_find(AFTER_RUN, "trap", text):  # what examine() would find: nothing
-            return CheckResult(source=text, ok=True, ran=True)
     ctx = CellContext.of(
         source,
         namespace=namespace,
@@ -170,6 +156,11 @@ def after_cell(
         captured=captured,
         ran=error is None,
     )
+    if error is None and not ctx.captured_texts:
+        from kerasmagic.diagnosis.rules import may_find
+
+        if not may_find(AFTER_RUN, "trap", ctx.source):  # what examine() would find: nothing
+            return CheckResult(source=ctx.source, ok=True, ran=True)
     return examine(ctx)
 
 

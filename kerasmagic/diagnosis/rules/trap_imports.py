@@ -98,13 +98,7 @@ def legacy_shims(ctx: CellContext) -> list[Problem]:
     """Keras 3's legacy shims reached through `tf.keras`."""
     out: list[Problem] = []
     entry = catalogue_entry("keras3-legacy-shim")
-    applies: list[bool] = []  # the versions are read once there is something to ask them about
-
-    def here() -> bool:
-        if not applies:
-            applies.append(entry.applies_to(ctx.versions))
-        return applies[0]
-
+    # the versions are read only once the cell names a shim (ctx.versions: once per context)
     prefix = entry.data["module_prefix"]
     replacements = entry.data.get("replacements", {})
     seen: set[str] = set()
@@ -115,7 +109,7 @@ def legacy_shims(ctx: CellContext) -> list[Problem]:
         sub = resolved[len("tensorflow.keras.") :].rsplit(".", 1)[0]
         if sub not in entry.data["paths"] or name not in replacements or name in seen:
             continue
-        if not here() or tf_keras_kind(ctx.versions) != "keras3":
+        if not entry.applies_to(ctx.versions) or tf_keras_kind(ctx.versions) != "keras3":
             return out
         module = _live_module(ctx, resolved)
         if module is not None and not module.startswith(prefix):
@@ -128,7 +122,7 @@ def legacy_shims(ctx: CellContext) -> list[Problem]:
             module = object_module(obj)
             if module and module.startswith(prefix):
                 name = obj.__name__ if isinstance(obj, type) else type(obj).__name__
-                if name not in seen and name in replacements and here():
+                if name not in seen and name in replacements and entry.applies_to(ctx.versions):
                     seen.add(name)
                     _shim_finding(
                         ctx,
