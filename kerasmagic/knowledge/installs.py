@@ -17,7 +17,6 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
-from kerasmagic.probes import path_state
 from kerasmagic.probes.distributions import version_of
 
 # "{tensorflow_minor}" in a requirement: the installed minor release of that distribution
@@ -26,13 +25,7 @@ _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
 
 def installed(distribution: str) -> str | None:
     """The installed version of ``distribution`` (any spelling of its name: ``importlib.metadata``
-    normalizes it), or None; read again after an install or uninstall (``path_state``)."""
-    return path_state.remembered(  # type: ignore[return-value]
-        "install-advice", distribution, lambda: _installed(distribution)
-    )
-
-
-def _installed(distribution: str) -> str | None:
+    normalizes it), or None; read again after an install or uninstall (``version_of``)."""
     try:
         return version_of(distribution)
     except Exception:

@@ -178,7 +178,12 @@ def _read_installed_versions() -> dict[str, str]:
 
 def version_of(name: str) -> str | None:
     """The installed version of distribution ``name`` (as ``importlib.metadata.version``, read
-    from the METADATA header only), or None when it is not installed."""
+    from the METADATA header only), or None when it is not installed; read again after an
+    install or uninstall (``path_state.remembered``)."""
+    return path_state.remembered("version", name, lambda: _read_version(name))  # type: ignore[return-value]
+
+
+def _read_version(name: str) -> str | None:
     try:
         dist = md.distribution(name)
     except (md.PackageNotFoundError, ValueError):
