@@ -105,6 +105,7 @@ def test_a_rule_that_breaks_is_reported_not_hidden(monkeypatch):
     # every rule runs, also where no Keras is installed (which skips the live-API rules)
     monkeypatch.setattr(rules_package, "LIVE_KERAS_MODULES", frozenset())
     monkeypatch.setattr(rules_package, "_selected", {})
+    monkeypatch.setattr(rules_package, "_waiting", {})
     result = engine.lint("import tf\n")
     assert "rule history-acc-key: RuntimeError: rule bug" in (result.internal_error or "")
     assert result.suggestions, "the other rules still found the alias"
@@ -135,3 +136,66 @@ def test_a_succeeding_cell_no_trap_rule_would_read_is_not_examined():
         examined = engine.examine(context.CellContext.of(cell, namespace=ns, ran=True))
         assert quick is not None and quick.to_dict() == examined.to_dict()
         assert quick.ok and not quick.traps and quick.versions == {}  # versions go with findings
+
+
+def test_the_manifest_is_the_registry():
+    """The manifest the engine reads to import a rule module only when one of its rules could
+    apply says what the rules' own ``@rule(...)`` say (regenerate: scripts/rule_manifest.py)."""
+    from kerasmagic.diagnosis import rules as rules_package
+    from kerasmagic.diagnosis.rule_manifest import MANIFEST
+
+    assert rules_package.manifest() == MANIFEST, "run python3 scripts/rule_manifest.py"
+
+
+LAZY_PROBE = """
+import json, sys
+from kerasmagic.diagnosis import engine, rules
+cells = json.loads(sys.argv[1])
+if sys.argv[2] == "eager":
+    rules.registry()
+out = []
+for cell, error in cells:
+    if error:
+        try:
+            exec(compile(cell, "<cell>", "exec"), {})
+        except Exception as exc:
+            result = engine.diagnose(cell, exc, namespace={})
+    else:
+        result = engine.lint(cell)
+    out.append(result.to_dict())
+loaded = sorted(m for m in rules.RULE_MODULES if m in sys.modules)
+print(json.dumps({"results": out, "loaded": loaded}))
+"""
+
+
+def test_rule_modules_load_only_when_needed_and_results_do_not_change():
+    """A fresh process imports only the rule modules whose rules could apply to its cells, and
+    finds what a process with every rule module imported finds."""
+    import json
+    import subprocess
+    import sys
+
+    cells = [
+        ["total = sum(range(10))\n", False],
+        ["from keras.utils.np_utils import to_categorical\n", False],
+        ["import tf\n", False],
+        ["x = undefined_name + 1\n", True],
+        ["opt = Adam(lr=0.1)\n", False],
+    ]
+
+    def run(mode: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, "-c", LAZY_PROBE, json.dumps(cells), mode],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(done.stdout.splitlines()[-1])
+
+    lazy, eager = run("lazy"), run("eager")
+    assert lazy["results"] == eager["results"]
+    assert eager["loaded"] == sorted(RULE_MODULES)
+    skipped = set(RULE_MODULES) - set(lazy["loaded"])
+    # rules that need a literal none of the cells holds, or another error than a NameError
+    for module in ("keras3_data", "trap_files", "trap_environment", "error_saving"):
+        assert f"kerasmagic.diagnosis.rules.{module}" in skipped, skipped

@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
 from kerasmagic.probes.distributions import version_of
+
+if TYPE_CHECKING:
+    from packaging.requirements import Requirement
 
 # "{tensorflow_minor}" in a requirement: the installed minor release of that distribution
 _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
@@ -45,6 +47,8 @@ def with_minors(text: str) -> str:
 @lru_cache(maxsize=256)
 def _requirement(text: str) -> Requirement | None:
     """``text`` read as a PEP 508 requirement, once (None when it is not one)."""
+    from packaging.requirements import InvalidRequirement, Requirement  # its import is slow
+
     try:
         return Requirement(text)
     except InvalidRequirement:

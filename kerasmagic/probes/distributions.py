@@ -8,7 +8,6 @@ import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -87,6 +86,8 @@ class Conflict:
     @property
     def fix_spec(self) -> str:
         """The requirement of the dependency alone, e.g. ``keras>=2.15.0,<2.16``."""
+        from packaging.requirements import Requirement  # parsed only here: its import is slow
+
         req = Requirement(self.requirement)
         return f"{req.name}{req.specifier}" if str(req.specifier) else req.name
 
@@ -274,6 +275,8 @@ def _requirement(line: str) -> tuple[str, SpecifierSet] | None:
     """``(canonical dependency, specifier)`` of one ``Requires-Dist`` line that applies here (no
     extra, markers true for this interpreter), else None. Cached: the same lines come back on
     every report, and parsing them was most of its time."""
+    from packaging.requirements import InvalidRequirement, Requirement  # its import is slow
+
     try:
         req = Requirement(line)
     except InvalidRequirement:

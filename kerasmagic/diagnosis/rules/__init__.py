@@ -12,12 +12,18 @@ exception is ``ctx.exc``), ``AFTER_RUN`` (after a successful run: the namespace 
 made). Rules run in the order of ``RULE_MODULES`` and, within a module, of their definitions; a
 rule may read what earlier static rules left in the context. A failing rule is skipped and noted
 in ``ctx`` (``failures``): one rule's bug never hides the others' findings.
+
+A rule module is imported the first time one of its rules could apply: ``manifest.py``, generated
+from the registry (``python -m kerasmagic.diagnosis.rules.manifest``, checked by a test), holds
+each rule's moments, kind and pre-filters (``needs=``, ``errors=``), so a cell no rule of a module
+could read never pays for importing it.
 """
 
 from __future__ import annotations
 
 import importlib
 import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -106,10 +112,10 @@ class Rule:
     module: str
     patterns: tuple[re.Pattern[str], ...] = ()  # it cannot apply to a source matching none
     kind: str = "error"  # what its problems are: "error" (lint, error fixes) or "trap"
+    errors: tuple[str, ...] = ()  # after an error: the exception class names it can explain
 
 
 _REGISTRY: list[Rule] = []
-_loaded = False
 # the registry in running order, and the rules of each moment and kind, worked out once for a
 # registry (keyed by the list and its length: registering a rule or replacing the list redoes it)
 _ordered: tuple[tuple[int, int], list[Rule]] = ((0, -1), [])
@@ -122,6 +128,7 @@ def rule(
     when: tuple[str, ...],
     family: str = "",
     needs: str | tuple[str, ...] | None = None,
+    errors: tuple[str, ...] = (),
     kind: str = "error",
 ) -> Callable:
     """Register the decorated function as a rule. ``needs``: a regex the cell's source must
@@ -129,10 +136,13 @@ def rule(
     rule's own; after a run, a cell that emitted warnings or log lines is examined whatever its
     source). A regex that starts with a literal (``lr\\s*=``) is searched for as fast as the
     literal; an alternation or a ``\\b`` in front is several times slower on every cell, so
-    give the alternatives as a tuple."""
+    give the alternatives as a tuple. ``errors``: after an error, the names of the exception
+    classes (``type(exc).__name__``) the rule can explain; it is not run for others."""
     unknown = set(when) - set(MOMENTS)
     if unknown:
         raise ValueError(f"rule {rule_id}: unknown moment(s) {sorted(unknown)}")
+    if errors and ERROR not in when:
+        raise ValueError(f"rule {rule_id}: errors= needs the ERROR moment")
 
     def register(function: RuleFunction) -> RuleFunction:
         if any(r.function is function for r in _REGISTRY):
@@ -143,38 +153,41 @@ def rule(
         if kind not in ("error", "trap"):
             raise ValueError(f"rule {rule_id}: kind must be 'error' or 'trap', not {kind!r}")
         module = function.__module__
-        _REGISTRY.append(Rule(rule_id, tuple(when), family, function, module, patterns, kind))
+        entry = Rule(rule_id, tuple(when), family, function, module, patterns, kind, tuple(errors))
+        _REGISTRY.append(entry)
         return function
 
     return register
 
 
 def registry() -> list[Rule]:
-    """Every rule, in running order (importing the rule modules on first use)."""
-    global _loaded, _ordered
-    if not _loaded:
-        for name in RULE_MODULES:
+    """Every rule, in running order (importing every rule module)."""
+    for name in RULE_MODULES:
+        if name not in sys.modules:
             importlib.import_module(name)
-        _loaded = True
+    return list(_in_order())
+
+
+def _in_order() -> list[Rule]:
+    """The rules of the modules imported so far, in running order."""
+    global _ordered
     key = (id(_REGISTRY), len(_REGISTRY))
     if _ordered[0] != key:
         order = {name: i for i, name in enumerate(RULE_MODULES)}
         rules = sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
         _ordered = (key, rules)
-    return list(_ordered[1])
+    return _ordered[1]
 
 
 def _rules_of(when: str, kind: str | None, keras: bool) -> list[Rule]:
-    """The rules of moment ``when`` (and of ``kind``), in running order, selected once;
-    ``keras=False``: without the ones that read the live Keras API."""
-    if not _loaded:
-        registry()
+    """The rules (of the modules imported so far) of moment ``when`` and of ``kind``, in running
+    order, selected once; ``keras=False``: without the ones that read the live Keras API."""
     key = (when, kind, keras, id(_REGISTRY), len(_REGISTRY))
     rules = _selected.get(key)
     if rules is None:
         rules = [
             r
-            for r in registry()
+            for r in _in_order()
             if when in r.when
             and (kind is None or r.kind == kind)
             and (keras or r.module not in LIVE_KERAS_MODULES)
@@ -183,8 +196,11 @@ def _rules_of(when: str, kind: str | None, keras: bool) -> list[Rule]:
     return rules
 
 
-def _needed(rule: Rule, source: str) -> bool:
-    """Does ``source`` hold something the rule's ``needs=`` pre-filter asks for (or has it none)?"""
+def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
+    """Could the rule apply: does ``source`` hold something its ``needs=`` pre-filter asks for,
+    and (after an error) is the error one of its ``errors=``? (True for a rule with neither.)"""
+    if rule.errors and error_type and error_type not in rule.errors:
+        return False
     if not rule.patterns:
         return True
     for pattern in rule.patterns:  # noqa: SIM110 (a loop: no generator per rule and cell)
@@ -193,23 +209,79 @@ def _needed(rule: Rule, source: str) -> bool:
     return False
 
 
+# the manifest's rules of each moment and kind, by module in running order, selected once
+_waiting: dict[tuple[str, str | None, bool], list[tuple[str, list[Rule]]]] = {}
+
+
+def _planned(when: str, kind: str | None, keras: bool) -> list[tuple[str, list[Rule]]]:
+    """By the manifest, the rule modules with rules of moment ``when`` and of ``kind``, each
+    with those rules (their functions not loaded: only what ``_needed`` reads), in running order.
+    A module the manifest does not know is listed with no rules: it is always imported."""
+    key = (when, kind, keras)
+    planned = _waiting.get(key)
+    if planned is None:
+        from kerasmagic.diagnosis.rule_manifest import MANIFEST
+
+        planned = []
+        for module in RULE_MODULES:
+            if not keras and module in LIVE_KERAS_MODULES:
+                continue
+            if module not in MANIFEST:
+                planned.append((module, []))
+                continue
+            rules = [
+                Rule("", moments, "", _unloaded, module, tuple(map(re.compile, needs)), k, errs)
+                for moments, k, needs, errs in MANIFEST[module]
+                if when in moments and (kind is None or k == kind)
+            ]
+            if rules:
+                planned.append((module, rules))
+        _waiting[key] = planned
+    return planned
+
+
+def _unloaded(ctx: CellContext) -> Iterable[Problem]:
+    """The function of a rule read from the manifest: never run (its module is imported)."""
+    raise AssertionError("a rule of the manifest runs only once its module is imported")
+
+
+def _import_needed(
+    when: str, kind: str | None, keras: bool, source: str, error_type: str, unfiltered: bool
+) -> None:
+    """Import the rule modules not imported yet of which a rule could apply here (by the
+    manifest: its moments, kind and pre-filters), in running order."""
+    for module, rules in _planned(when, kind, keras):
+        if module in sys.modules:
+            continue
+        if unfiltered or not rules or any(_needed(r, source, error_type) for r in rules):
+            importlib.import_module(module)
+
+
 def may_find(when: str, kind: str | None, source: str) -> bool:
     """Would any rule of moment ``when`` (and of ``kind``) look at ``source`` at all? False when
-    every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine."""
-    return any(_needed(r, source) for r in _rules_of(when, kind, True))
+    every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine.
+    Imports nothing: the rules of modules not imported yet are read from the manifest."""
+    if any(_needed(r, source) for r in _rules_of(when, kind, True)):
+        return True
+    for module, rules in _planned(when, kind, True):
+        if module not in sys.modules and (not rules or any(_needed(r, source) for r in rules)):
+            return True
+    return False
 
 
 def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
-    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx``; their
-    problems, in order."""
+    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx`` (importing the
+    rule modules of which one could apply); their problems, in order."""
     out: list[Problem] = []
-    rules = _rules_of(when, kind, True)
-    if len(_rules_of(when, kind, False)) != len(rules):  # some read the live Keras API
-        rules = _rules_of(when, kind, any(live.top_exists(top) for top in live.KERAS_TOPS))
+    keras = True
+    if len(_planned(when, kind, False)) != len(_planned(when, kind, True)):
+        keras = any(live.top_exists(top) for top in live.KERAS_TOPS)  # some read the live API
     source = ctx.source
+    error_type = ctx.error_type if when == ERROR else ""
     unfiltered = when == AFTER_RUN and bool(ctx.captured_texts)  # a warning may name anything
-    for r in rules:
-        if not unfiltered and not _needed(r, source):
+    _import_needed(when, kind, keras, source, error_type, unfiltered)
+    for r in _rules_of(when, kind, keras):
+        if not unfiltered and not _needed(r, source, error_type):
             continue
         try:
             found = list(r.function(ctx) or ())
@@ -224,6 +296,16 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
         if when == STATIC and r.kind == "error":  # what the later static rules may read
             known = {id(p) for p in ctx.problems}
             ctx.problems.extend(p for p in found if id(p) not in known)
+    return out
+
+
+def manifest() -> dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]]]:
+    """What ``rule_manifest.MANIFEST`` must say, from the registry: for each rule module, each
+    rule's moments, kind, ``needs=`` patterns and ``errors=``."""
+    out: dict[str, list] = {}
+    for r in registry():
+        needs = tuple(p.pattern for p in r.patterns)
+        out.setdefault(r.module, []).append((r.when, r.kind, needs, r.errors))
     return out
 
 

@@ -28,12 +28,17 @@ KEYWORD_MESSAGES = (
 )
 
 
-@rule("keyword-typo", when=(ERROR,), family="keyword-arguments")
+@rule(
+    "keyword-typo",
+    when=(ERROR,),
+    family="keyword-arguments",
+    errors=("TypeError", "ValueError"),
+)
 def keyword_typo(ctx: CellContext) -> list[Problem]:
     """``Dense(10, activaton='relu')``: the keyword the error names, closest to one the live
     callable accepts (its own and its base classes' explicit parameters)."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if error_type not in ("TypeError", "ValueError") or cell.tree is None:
+    if cell.tree is None:
         return []
     wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
     if not wrong:
@@ -76,12 +81,18 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
     return []
 
 
-@rule("predict-classes-removed", when=(ERROR,), family="model-methods")
+@rule(
+    "predict-classes-removed",
+    when=(ERROR,),
+    family="model-methods",
+    needs=("predict_classes", "predict_proba"),
+    errors=("AttributeError",),
+)
 def predict_classes(ctx: CellContext) -> list[Problem]:
     """``model.predict_classes(x)`` on a live model of the namespace: the replacement its output
     layer calls for (softmax → argmax, one sigmoid unit → threshold 0.5)."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if error_type != "AttributeError" or cell.tree is None or not namespace:
+    if cell.tree is None or not namespace:
         return []
     if not re.search(r"has no attribute '(predict_classes|predict_proba)'", message):
         return []
@@ -127,12 +138,18 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
 DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
 
 
-@rule("image-dim-ordering-removed", when=(ERROR,), family="removed-apis")
+@rule(
+    "image-dim-ordering-removed",
+    when=(ERROR,),
+    family="removed-apis",
+    needs="set_image_dim_ordering",
+    errors=("AttributeError",),
+)
 def dim_ordering(ctx: CellContext) -> list[Problem]:
     """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')`` when
     the backend module the call uses has ``set_image_data_format`` here."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if error_type != "AttributeError" or "set_image_dim_ordering" not in message:
+    if "set_image_dim_ordering" not in message:
         return []
     if cell.tree is None:
         return []
@@ -157,13 +174,18 @@ def dim_ordering(ctx: CellContext) -> list[Problem]:
     return [from_entry("image-dim-ordering-removed", line or 1, edits, ["set_image_dim_ordering"])]
 
 
-@rule("identifier-class-not-instance", when=(ERROR,), family="optimizer-identifiers")
+@rule(
+    "identifier-class-not-instance",
+    when=(ERROR,),
+    family="optimizer-identifiers",
+    errors=("ValueError",),
+)
 def class_not_instance(ctx: CellContext) -> list[Problem]:
     """``compile(optimizer=Adam)``: the class where an instance belongs. Called with no
     arguments when the live class needs none."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     entry = next((e for e in entries_with_rule("instantiate-class")), None)
-    if entry is None or cell.tree is None or error_type != "ValueError":
+    if entry is None or cell.tree is None:
         return []
     match = re.search(entry.match.get("message", "$^"), message)
     if not match:

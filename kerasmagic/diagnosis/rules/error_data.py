@@ -18,15 +18,15 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 
-@rule("python-list-inputs", when=(ERROR,), family="model-methods")
+@rule("python-list-inputs", when=(ERROR,), family="model-methods", errors=("ValueError",))
 def array_inputs(ctx: CellContext) -> list[Problem]:
     """Keras 3 refuses Python lists of numbers as model data: wrap them in ``np.asarray``."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    from kerasmagic.diagnosis.array_inputs import array_edits
-
     for entry in entries_with_rule("array-inputs"):
-        if error_type != "ValueError" or not re.search(entry.match.get("message", "$^"), message):
+        if not re.search(entry.match.get("message", "$^"), message):
             continue
+        from kerasmagic.diagnosis.array_inputs import array_edits
+
         edits, lines = array_edits(cell, namespace)
         if line is not None and line not in lines:
             edits = []  # the failing call's data is not a provable list: explain only
@@ -37,7 +37,7 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
     return []
 
 
-@rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers")
+@rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers", needs="scikit_learn")
 def scikeras(ctx: CellContext) -> list[Problem]:
     """``keras.wrappers.scikit_learn`` (removed): SciKeras's wrappers where it is installed."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()

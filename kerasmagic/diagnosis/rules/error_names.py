@@ -15,13 +15,11 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 
-@rule("import-tf-alias", when=(ERROR,), family="imports")
+@rule("import-tf-alias", when=(ERROR,), family="imports", errors=("NameError",))
 def name_error_alias(ctx: CellContext) -> list[Problem]:
     """``NameError: name 'tf' is not defined``: the usual alias's import, where its package is
     installed, inserted at the top of the cell."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if error_type != "NameError":
-        return []
     match = re.search(r"name '([A-Za-z_]\w*)' is not defined", message)
     if not match:
         return []

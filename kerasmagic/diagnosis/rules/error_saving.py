@@ -24,12 +24,12 @@ from kerasmagic.knowledge.catalogue import entries_with_rule
 from kerasmagic.knowledge.installs import satisfied
 
 
-@rule("save-needs-extension", when=(ERROR,), family="saving")
+@rule("save-needs-extension", when=(ERROR,), family="saving", errors=("ValueError",))
 def save_extension(ctx: CellContext) -> list[Problem]:
     """Keras 3's file-name rules for ``save``/``save_weights``: the catalogue entry whose message
     matches says which methods, which extension, and which old suffixes it replaces."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if error_type != "ValueError" or cell.tree is None:
+    if cell.tree is None:
         return []
     out: list[Problem] = []
     for entry in entries_with_rule("save-extension"):
@@ -271,16 +271,11 @@ def _parameter_arguments(tree: ast.AST, at: ast.AST, name: str) -> list[ast.expr
     return out
 
 
-@rule("keras2-h5-compile-config", when=(ERROR,), family="saving")
+@rule("keras2-h5-compile-config", when=(ERROR,), family="saving", needs="load_model")
 def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
     """``load_model`` of a Keras 2 ``.h5`` file whose training config Keras 3 cannot rebuild:
     load it with ``compile=False`` and compile it again as the file records."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    import os
-
-    from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
-    from kerasmagic.probes.saved_files import read_h5_model
-
     if cell.tree is None:
         return []
     out: list[Problem] = []
@@ -288,6 +283,11 @@ def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
         pattern = entry.match.get("message")
         if error_type not in entry.match.get("exception", []) or not re.search(pattern, message):
             continue
+        import os
+
+        from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
+        from kerasmagic.probes.saved_files import read_h5_model
+
         for call, root, target, path in loaded_paths(cell, line, namespace):
             saved = read_h5_model(path)
             if saved is None or saved.keras_major != 2:
@@ -309,19 +309,19 @@ def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("savedmodel-in-keras3", when=(ERROR,), family="saving")
+@rule("savedmodel-in-keras3", when=(ERROR,), family="saving", errors=("ValueError",))
 def savedmodel_reload(ctx: CellContext) -> list[Problem]:
     """Keras 3 ``load_model`` of a SavedModel directory: a ``TFSMLayer`` on one of its real
     signatures when the cell only calls the model, else ``tf_keras``'s loader if installed."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    from kerasmagic.diagnosis.savedmodel_fix import savedmodel_fix
-
     entries = entries_with_rule("savedmodel-reload")
-    if not entries or cell.tree is None or error_type != "ValueError":
+    if not entries or cell.tree is None:
         return []
     entry = entries[0]
     if not re.search(entry.match.get("message", "$^"), message):
         return []
+    from kerasmagic.diagnosis.savedmodel_fix import savedmodel_fix
+
     fix = savedmodel_fix(cell, line, namespace)
     if fix is None:
         return []

@@ -103,12 +103,12 @@ def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Proble
     )
 
 
-@rule("package-not-installed", when=(ERROR,), family="imports")
+@rule("package-not-installed", when=(ERROR,), family="imports", errors=("ModuleNotFoundError",))
 def package_not_installed(ctx: CellContext) -> list[Problem]:
     """``No module named 'x'`` for a top-level package that is not installed: install it into
     THIS kernel. Shown only when nothing else explains the error (``to_findings.ONLY_ALONE``)."""
     entry = find_entry("package-not-installed")
-    if entry is None or ctx.error_type != "ModuleNotFoundError":
+    if entry is None:
         return []
     name = getattr(ctx.exc, "name", None)
     if not isinstance(name, str) or not name:

@@ -31,7 +31,7 @@ def compiled_metrics(tree: ast.AST) -> set[str]:
     return names
 
 
-@rule("history-acc-key", when=(STATIC,), family="model-methods")
+@rule("history-acc-key", when=(STATIC,), family="model-methods", needs="history")
 def history_acc_key(ctx: CellContext) -> list[Problem]:
     """Every ``….history['acc' | 'val_acc']`` of a cell compiled with ``metrics=['accuracy']``
     (and not ``'acc'``, whose key is still ``acc``), where a Keras is installed."""

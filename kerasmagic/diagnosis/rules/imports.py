@@ -27,7 +27,7 @@ from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 NOT_IMPORTABLE = ("package-not-installed", "import-blocked")
 
 
-@rule("unresolvable-import", when=(STATIC,), family="imports")
+@rule("unresolvable-import", when=(STATIC,), family="imports", needs=r"import")
 def imports(ctx: CellContext) -> list[Problem]:
     """Imports that cannot resolve here, rewritten to where the live API has them."""
     if ctx.cell.tree is None:

@@ -60,11 +60,17 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule(LAYER_SHAPE, when=(ERROR,), family="model-methods", needs=("input_shape", "output_shape"))
+@rule(
+    LAYER_SHAPE,
+    when=(ERROR,),
+    family="model-methods",
+    needs=("input_shape", "output_shape"),
+    errors=("AttributeError",),
+)
 def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
     """``layer.input_shape`` on a Keras 3 layer (AttributeError naming its class): on the failing
     line, ``layer.input.shape`` where the live class lacks the attribute and has ``input``."""
-    if ctx.error_type != "AttributeError" or ctx.cell.tree is None or ctx.line is None:
+    if ctx.cell.tree is None or ctx.line is None:
         return []
     found = NO_ATTRIBUTE.search(ctx.message)
     if found is None:
@@ -117,13 +123,19 @@ STR_KEY = re.compile(
 )
 
 
-@rule(SINGLE_OUTPUT_DICT, when=(ERROR,), family="model-methods", needs=r"Model\s*\(")
+@rule(
+    SINGLE_OUTPUT_DICT,
+    when=(ERROR,),
+    family="model-methods",
+    needs=r"Model\s*\(",
+    errors=("TypeError", "ValueError"),
+)
 def single_output_dict(ctx: CellContext) -> list[Problem]:
     """Targets or losses keyed by the output layer's name (``{'ctc': y}``) for a functional model
     of ONE output: Keras 3 reads the dict's keys as data ("Expected float32, but got ctc of type
     'str'"); it matches a dict only to a model whose outputs are a dict. The model's ``outputs``
     become ``{'ctc': out}`` where the cell builds exactly one such model and names that layer."""
-    if ctx.error_type not in ("TypeError", "ValueError") or ctx.cell.tree is None:
+    if ctx.cell.tree is None:
         return []
     found = STR_KEY.search(ctx.message)
     key = (found["key"] or found["key2"]) if found is not None else None

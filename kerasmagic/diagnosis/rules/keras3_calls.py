@@ -134,7 +134,9 @@ def _has_var_kw(sig: inspect.Signature) -> bool:
     return any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
 
 
-@rule("keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments")
+@rule(
+    "keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments", needs="epsilon"
+)
 def epsilon_none(ctx: CellContext) -> list[Problem]:
     """``Adam(epsilon=None)``: dropped where the live optimizer's own default epsilon is a number
     (its ``None`` meant "the backend's epsilon" in old Keras)."""
@@ -183,7 +185,7 @@ def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     return callee is not None and live.is_keras_object(callee[0]) and ".metrics." in callee[1]
 
 
-@rule("keras3-metrics-not-list", when=(STATIC,), family="model-methods")
+@rule("keras3-metrics-not-list", when=(STATIC,), family="model-methods", needs="metrics")
 def metrics_not_list(ctx: CellContext) -> list[Problem]:
     """``compile(metrics='accuracy')`` (one metric) on a Keras 3 model: Keras 3 wants a list,
     tuple or dict; the metric is put in a list."""
@@ -218,7 +220,7 @@ def metrics_not_list(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras3-optimizer-lr-attribute", when=(STATIC,), family="optimizer-arguments")
+@rule("keras3-optimizer-lr-attribute", when=(STATIC,), family="optimizer-arguments", needs=r"\.lr")
 def optimizer_lr(ctx: CellContext) -> list[Problem]:
     """``model.optimizer.lr`` in a cell whose models are all Keras 3: ``learning_rate`` (the
     live Keras 3 optimizer class has no ``lr``)."""

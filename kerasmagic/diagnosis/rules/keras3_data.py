@@ -43,7 +43,12 @@ def _is_layer_class(obj: object) -> bool:
     return isinstance(obj, type) and any(c.__name__ == "Layer" for c in obj.__mro__[1:])
 
 
-@rule("keras3-batch-input-shape", when=(STATIC,), family="keyword-arguments")
+@rule(
+    "keras3-batch-input-shape",
+    when=(STATIC,),
+    family="keyword-arguments",
+    needs="batch_input_shape",
+)
 def batch_input_shape(ctx: CellContext) -> list[Problem]:
     """``LSTM(4, batch_input_shape=B, stateful=True)`` given to ``model.add`` or in a
     ``Sequential([...])`` list: an ``Input(batch_shape=B)`` before it, the keyword dropped."""
@@ -160,7 +165,7 @@ def _list_as_tuple(ctx: CellContext, node: ast.List) -> Edit | None:
     return node_edit(ctx.cell, node, f"({inner})")
 
 
-@rule("keras3-generator-yields-list", when=(STATIC,), family="model-methods")
+@rule("keras3-generator-yields-list", when=(STATIC,), family="model-methods", needs="yield")
 def generator_yields_list(ctx: CellContext) -> list[Problem]:
     """A generator of the cell, given to ``fit``/``fit_generator`` of a Keras 3 model, that
     yields lists (``yield x, [y1, y2]``): the lists of the yielded structure become tuples."""
@@ -198,7 +203,7 @@ def generator_yields_list(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("fit-generator-positional", when=(STATIC,), family="model-methods")
+@rule("fit-generator-positional", when=(STATIC,), family="model-methods", needs="yield")
 def fit_generator_positional(ctx: CellContext) -> list[Problem]:
     """``model.fit(gen(...), steps, epochs)``: the positional arguments of the old
     ``fit_generator`` given to ``fit``, whose second parameter is ``y`` (refused with a
@@ -265,7 +270,7 @@ def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
     return names
 
 
-@rule("keras3-model-reset-states", when=(STATIC,), family="model-methods")
+@rule("keras3-model-reset-states", when=(STATIC,), family="model-methods", needs="reset_states")
 def model_reset_states(ctx: CellContext) -> list[Problem]:
     """``model.reset_states()`` on a Keras 3 model (which has none): the loop Keras 2's method
     ran, resetting each stateful layer, where the live RNN layer class has ``reset_states``."""

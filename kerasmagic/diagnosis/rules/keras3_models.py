@@ -144,14 +144,12 @@ METRICS_ARITY = (
 )
 
 
-@rule("keras3-metrics-per-output", when=(ERROR,), family="model-methods")
+@rule("keras3-metrics-per-output", when=(ERROR,), family="model-methods", errors=("ValueError",))
 def metrics_per_output(ctx: CellContext) -> list[Problem]:
     """``compile(metrics=['accuracy'])`` on a model of N outputs: Keras 2 gave every output the
     list, Keras 3 wants one entry per output. The one ``compile`` of the cell whose literal list
     is the one the message received gets the list once per output."""
-    match = None
-    if ctx.error_type == "ValueError":
-        match = next((m for p in METRICS_ARITY if (m := p.search(ctx.message))), None)
+    match = next((m for p in METRICS_ARITY if (m := p.search(ctx.message))), None)
     tree = ctx.cell.tree
     if match is None or tree is None:
         return []
@@ -244,12 +242,17 @@ def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr) -> lis
     return []
 
 
-@rule("keras3-generator-yields-array", when=(ERROR,), family="model-methods")
+@rule(
+    "keras3-generator-yields-array",
+    when=(ERROR,),
+    family="model-methods",
+    errors=("ValueError",),
+)
 def generator_yields_array(ctx: CellContext) -> list[Problem]:
     """A generator that yields bare arrays given to ``predict``/``fit`` of a Keras 3 model (Keras 2
     took them; Keras 3 wants a tuple): where the message shows an array was received, the
     generator of the failing line yields ``(x,)``."""
-    match = GENERATOR_NOT_TUPLE.search(ctx.message) if ctx.error_type == "ValueError" else None
+    match = GENERATOR_NOT_TUPLE.search(ctx.message)
     tree = ctx.cell.tree
     if match is None or tree is None or match["received"] != "[":
         return []

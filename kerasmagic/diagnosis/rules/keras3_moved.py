@@ -49,7 +49,7 @@ def _super_inits(cls: ast.ClassDef) -> list[ast.Call]:
     return calls
 
 
-@rule(ENTRY, when=(STATIC,), family="moved-names")
+@rule(ENTRY, when=(STATIC,), family="moved-names", needs="experimental")
 def class_keyword(ctx: CellContext) -> list[Problem]:
     """A removed class used by its old path (called, or as a base class): the live replacement
     class with the keyword that selects the old behaviour."""
@@ -117,12 +117,12 @@ NUMPY_INT = re.compile(
 )
 
 
-@rule("keras3-numpy-int-argument", when=(ERROR,), family="layer-arguments")
+@rule("keras3-numpy-int-argument", when=(ERROR,), family="layer-arguments", errors=("ValueError",))
 def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     """``Dense(np.prod(shape))``: Keras 3 wants a Python ``int`` where NumPy returns
     ``np.int64``; every NumPy call the cell passes as that argument of a Keras class is
     wrapped in ``int(...)``."""
-    match = NUMPY_INT.search(ctx.message) if ctx.error_type == "ValueError" else None
+    match = NUMPY_INT.search(ctx.message)
     tree = ctx.cell.tree
     if match is None or tree is None:
         return []

@@ -37,11 +37,16 @@ def _is_optimizer_expr(ctx: CellContext, node: ast.AST) -> bool:
     return False
 
 
-@rule("optimizer-lr-attribute", when=(ERROR,), family="optimizer-arguments")
+@rule(
+    "optimizer-lr-attribute",
+    when=(ERROR,),
+    family="optimizer-arguments",
+    errors=("AttributeError",),
+)
 def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
     """``X.lr`` on an optimizer whose live class has no ``lr`` but has ``learning_rate``: every
     such ``.lr`` of the cell (on an optimizer expression, or on the failing line) is renamed."""
-    match = MISSING_LR.search(ctx.message) if ctx.error_type == "AttributeError" else None
+    match = MISSING_LR.search(ctx.message)
     tree = ctx.cell.tree
     if match is None or tree is None:
         return []

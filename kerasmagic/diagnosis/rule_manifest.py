@@ -1,0 +1,125 @@
+"""Which rules each rule module registers: moments, kind, ``needs=`` patterns, ``errors=``.
+
+Generated from the registry by ``python3 scripts/rule_manifest.py``; do not edit.
+``tests/test_rules_architecture.py`` fails when it differs from the registry. The engine reads it
+to import a rule module only when one of its rules could apply to the cell.
+"""
+
+# module: [(moments, kind, needs, errors), ...] in the order the module registers its rules
+MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]]] = {
+    "kerasmagic.diagnosis.rules.mixed_imports": [
+        (("static",), "error", ("keras",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.imports": [
+        (("static",), "error", ("import",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.namespace_imports": [
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.attributes": [
+        (("static",), "error", (), ()),
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.methods": [
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.calls": [
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.removed_calls": [
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.backend_ops": [
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.keras3_calls": [
+        (("static",), "error", (), ()),
+        (("static",), "error", ("epsilon",), ()),
+        (("static",), "error", ("metrics",), ()),
+        (("static",), "error", ("\\.lr",), ()),
+        (("static",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.keras3_callbacks": [
+        (("static",), "error", ("period",), ()),
+        (("error",), "error", ("input_shape", "output_shape"), ("AttributeError",)),
+        (("error",), "error", ("Model\\s*\\(",), ("TypeError", "ValueError")),
+    ],
+    "kerasmagic.diagnosis.rules.keras3_data": [
+        (("static",), "error", ("batch_input_shape",), ()),
+        (("static",), "error", ("yield",), ()),
+        (("static",), "error", ("yield",), ()),
+        (("static",), "error", ("reset_states",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.keras3_models": [
+        (("static",), "error", ("\\.add_loss\\(",), ()),
+        (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", (), ("ValueError",)),
+    ],
+    "kerasmagic.diagnosis.rules.keras3_moved": [
+        (("static",), "error", ("experimental",), ()),
+        (("error",), "error", (), ("ValueError",)),
+    ],
+    "kerasmagic.diagnosis.rules.history": [
+        (("static",), "error", ("history",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.needs_package": [
+        (("static",), "error", ("ImageDataGenerator",), ()),
+        (("error",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.error_names": [
+        (("error",), "error", (), ("NameError",)),
+    ],
+    "kerasmagic.diagnosis.rules.error_saving": [
+        (("error",), "error", (), ("ValueError",)),
+        (("static",), "error", ("ModelCheckpoint",), ()),
+        (("error",), "error", ("load_model",), ()),
+        (("error",), "error", (), ("ValueError",)),
+    ],
+    "kerasmagic.diagnosis.rules.error_data": [
+        (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", ("scikit_learn",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.error_mixed": [
+        (("error",), "error", (), ()),
+    ],
+    "kerasmagic.diagnosis.rules.error_calls": [
+        (("error",), "error", (), ("TypeError", "ValueError")),
+        (("error",), "error", ("predict_classes", "predict_proba"), ("AttributeError",)),
+        (("error",), "error", ("set_image_dim_ordering",), ("AttributeError",)),
+        (("error",), "error", (), ("ValueError",)),
+    ],
+    "kerasmagic.diagnosis.rules.optimizer_attributes": [
+        (("error",), "error", (), ("AttributeError",)),
+    ],
+    "kerasmagic.diagnosis.rules.optimizer_state": [
+        (("error",), "error", ("\\.compile\\s*\\(", "optimizer"), ()),
+    ],
+    "kerasmagic.diagnosis.rules.explain": [
+        (("error",), "error", (), ()),
+        (("error",), "error", (), ("ModuleNotFoundError",)),
+    ],
+    "kerasmagic.diagnosis.rules.trap_optimizers": [
+        (("static", "after-run"), "trap", ("lr\\s*=", "decay\\s*="), ()),
+    ],
+    "kerasmagic.diagnosis.rules.trap_defaults": [
+        (
+            ("static", "after-run"),
+            "trap",
+            ("da(?i:delta|grad)", "Da(?i:delta|grad)", "dA(?i:delta|grad)", "DA(?i:delta|grad)"),
+            (),
+        ),
+    ],
+    "kerasmagic.diagnosis.rules.trap_environment": [
+        (("static", "after-run"), "trap", ("TF_USE_LEGACY_KERAS",), ()),
+        (("static", "after-run"), "trap", ("KERAS_BACKEND",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.trap_imports": [
+        (("static", "after-run"), "trap", ("keras",), ()),
+        (("static", "after-run"), "trap", ("keras",), ()),
+        (("static", "after-run"), "trap", ("keras",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.trap_files": [
+        (("after-run",), "trap", ("load_weights",), ()),
+        (("static", "after-run"), "trap", ("load_model",), ()),
+    ],
+}
