@@ -153,7 +153,9 @@ def kernel_run(cells: list[str]) -> list[tuple[dict, list[tuple[str, dict]]]]:
                 if msg["msg_type"] in ("stream", "error", "display_data", "execute_result"):
                     sink.append((msg["msg_type"], msg["content"]))
 
-            reply = kc.execute_interactive(cell, output_hook=hook, timeout=300)
+            # stop_on_error=False: cells go one at a time; with the default, ipykernel 6.17 may
+            # abort the next request ("aborted") when it comes in before its abort window closes
+            reply = kc.execute_interactive(cell, output_hook=hook, timeout=300, stop_on_error=False)
             results.append((reply["content"], outputs))
     finally:
         kc.stop_channels()
