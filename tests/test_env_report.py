@@ -89,6 +89,46 @@ def test_env_json_matches_installed_metadata():
         assert finding["title"] and (finding["fix"] or finding["fix_code"])
 
 
+def test_version_lookup_agrees_with_importlib_metadata(tmp_path: Path):
+    """``version_of`` finds a distribution by one listing of each ``sys.path`` folder; it must
+    give ``importlib.metadata.version``'s answer for every installed distribution, for names that
+    are not installed, for a copy that shadows another one later on the path, and where a zip
+    file on the path makes it use importlib's own search."""
+    for folder, version in (("early", "9.0"), ("late", "1.0")):
+        info = tmp_path / folder / f"km_shadowed-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(
+            f"Metadata-Version: 2.1\nName: km-shadowed\nVersion: {version}\n"
+        )
+    out = run_python_json(
+        f"""
+        import importlib.metadata as md, json, sys, zipfile
+        sys.path[:0] = [{str(tmp_path / "early")!r}]
+        sys.path.append({str(tmp_path / "late")!r})
+        from kerasmagic.probes import distributions as D
+
+        def reference(name):
+            try:
+                return md.version(name)
+            except md.PackageNotFoundError:
+                return None
+
+        names = [d.metadata["Name"] for d in md.distributions()]
+        names += ["km-not-installed", "KM_Shadowed", "tensorflow-cpu", "tf_keras", "Tf.Keras"]
+        differ = [n for n in names if D._read_version(n) != reference(n)]
+        zipped = {str(tmp_path / "lib.zip")!r}
+        with zipfile.ZipFile(zipped, "w") as z:
+            z.writestr("kmzip-2.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: kmzip\\nVersion: 2.0\\n")
+        sys.path.append(zipped)
+        print(json.dumps({{"n": len(names), "differ": differ, "shadowed": D._read_version("km-shadowed"),
+                          "zip": D.version_of("kmzip"), "listed": D._metadata_folders() is None}}))
+        """
+    )
+    assert out["n"] > 5 and out["differ"] == []
+    assert out["shadowed"] == "9.0"  # the first along sys.path, as importlib finds it
+    assert out["zip"] == "2.0" and out["listed"] is True
+
+
 def test_tf_keras_prediction_matches_a_real_import():
     report = cli_env("--probe")
     expected = here(TF_KERAS_IS, "unknown")

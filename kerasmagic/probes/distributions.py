@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.machinery
 import importlib.metadata as md
 import os
+import pathlib
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -186,7 +188,7 @@ def version_of(name: str) -> str | None:
 
 def _read_version(name: str) -> str | None:
     try:
-        dist = md.distribution(name)
+        dist = _distribution(name)
     except (md.PackageNotFoundError, ValueError):
         return None
     try:
@@ -194,6 +196,53 @@ def _read_version(name: str) -> str | None:
     except Exception:
         version = None
     return version if version is not None else dist.version
+
+
+def _distribution(name: str) -> md.Distribution:
+    """``md.distribution(name)``: the first metadata folder of that name along ``sys.path``, found
+    in one listing of each folder per import state instead of a search of every folder per name
+    (importlib's own search where the listing cannot see what it would)."""
+    folders = path_state.remembered("metadata-folders", "", _metadata_folders)
+    if folders is None:
+        return md.distribution(name)
+    found = folders.get(canonicalize_name(name))  # type: ignore[union-attr]
+    if found is None:
+        raise md.PackageNotFoundError(name)
+    return md.PathDistribution(pathlib.Path(found))
+
+
+def _metadata_folders() -> dict[str, str] | None:
+    """Canonical distribution name → its first ``.dist-info``/``.egg-info`` folder along
+    ``sys.path`` (in a folder, ``.dist-info`` entries first, as ``importlib.metadata`` orders
+    them). None where importlib would also look elsewhere: another finder of distributions, a
+    zip file or an ``.egg`` on the path."""
+    if any(
+        f is not importlib.machinery.PathFinder and hasattr(f, "find_distributions")
+        for f in sys.meta_path
+    ):
+        return None
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        folder = entry or "."
+        if folder.lower().endswith(".egg"):
+            return None
+        try:
+            children = os.listdir(folder)
+        except NotADirectoryError:
+            return None  # a zip file: importlib reads inside it
+        except OSError:
+            continue
+        eggs: list[tuple[str, str]] = []
+        for child in children:
+            low = child.lower()
+            if low.endswith(".dist-info"):
+                name = canonicalize_name(low[: -len(".dist-info")].partition("-")[0])
+                found.setdefault(name, os.path.join(folder, child))
+            elif low.endswith(".egg-info"):
+                eggs.append((canonicalize_name(low[: -len(".egg-info")].partition("-")[0]), child))
+        for name, child in eggs:
+            found.setdefault(name, os.path.join(folder, child))
+    return found
 
 
 def _header(text: str) -> str:
@@ -256,7 +305,7 @@ def _requires(name: str) -> tuple[str, ...]:
 
 
 def _read_requires(name: str) -> list[str]:
-    dist = md.distribution(name)
+    dist = _distribution(name)
     text = dist.read_text("METADATA")
     if not text:
         return list(md.requires(name) or [])
