@@ -18,7 +18,6 @@ from IPython.core.magic import Magics, line_cell_magic, magics_class, no_var_exp
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from kerasmagic.magics.arguments import parse_line
-from kerasmagic.magics.cell_number import numbered_as
 
 
 def _internal_failure(what: str) -> None:
@@ -103,6 +102,8 @@ class CheckMagics(Magics):
             except Exception:
                 _internal_failure("linting the cell")
                 return None, None
+        from kerasmagic.magics.cell_number import numbered_as
+
         self._in_magic = True
         outer = getattr(self.shell.displayhook, "exec_result", None)
         try:

@@ -9,7 +9,6 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from kerasmagic.magics.arguments import parse_line
-from kerasmagic.magics.show import show
 
 
 @magics_class
@@ -31,6 +30,7 @@ class EnvMagics(Magics):
         findings with fixes. Never imports TensorFlow into the kernel (``--probe`` uses a
         subprocess)."""
         args = parse_line(self.keras_env, line)
+        from kerasmagic.magics.show import show
         from kerasmagic.render.env import EnvView
         from kerasmagic.report import build_env_report
 
