@@ -96,7 +96,9 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     """A keyword Keras 3 removed and that had no effect (queue and process options of ``fit``,
     ``fused`` of BatchNormalization): dropped where the live signature does not take it."""
     tree = ctx.cell.tree
-    if tree is None or not models_are_keras3(ctx):
+    if tree is None or not any(isinstance(n, ast.Call) and n.keywords for n in walk(tree)):
+        return []  # (before models_are_keras3, which indexes every Keras namespace here)
+    if not models_are_keras3(ctx):
         return []
     layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
     dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable

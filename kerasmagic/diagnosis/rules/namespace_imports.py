@@ -61,13 +61,14 @@ def stub_from_earlier_import(ctx: CellContext) -> list[Problem]:
     for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
             first_use[node.id] = min(first_use.get(node.id, node.lineno), node.lineno)
-    # the cell's own Keras first (tf.keras where it uses TensorFlow), then the others
-    roots = [*scope.preferred_roots(), *api_index.ROOTS]
+    roots: list[str] | None = None  # worked out for the first Keras class met (it indexes them)
     found: dict[tuple[str, str], list[tuple[str, str, int]]] = {}  # (new module, entry) → names
     for name, line in sorted(first_use.items(), key=lambda item: item[1]):
         value = ctx.namespace.get(name)
         if not isinstance(value, type) or not live.is_keras_object(value):
             continue
+        if roots is None:  # the cell's own Keras first (tf.keras where it uses TF), then others
+            roots = [*scope.preferred_roots(), *api_index.ROOTS]
         home = _stub_home(name, value, roots)
         if home is not None:
             old, new, entry_id = home
