@@ -261,11 +261,17 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
     """Would any rule of moment ``when`` (and of ``kind``) look at ``source`` at all? False when
     every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine.
     Imports nothing: the rules of modules not imported yet are read from the manifest."""
-    if any(_needed(r, source) for r in _rules_of(when, kind, True)):
-        return True
-    for module, rules in _planned(when, kind, True):
-        if module not in sys.modules and (not rules or any(_needed(r, source) for r in rules)):
+    for r in _rules_of(when, kind, True):  # loops, not any(): it runs after every clean cell
+        if _needed(r, source):
             return True
+    for module, rules in _planned(when, kind, True):
+        if module in sys.modules:
+            continue
+        if not rules:
+            return True
+        for r in rules:
+            if _needed(r, source):
+                return True
     return False
 
 
