@@ -44,10 +44,10 @@ def _literal(value: object) -> str:
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def render() -> str:
-    """The manifest module's text for the registry as it is."""
+def render(manifest: dict) -> str:
+    """The manifest module's text for ``manifest`` (``rules.manifest()``)."""
     lines = [HEADER]
-    for module, entries in rules.manifest().items():
+    for module, entries in manifest.items():
         lines.append(f"    {_literal(module)}: [\n")
         lines.extend(f"        {_literal(entry)},\n" for entry in entries)
         lines.append("    ],\n")
@@ -59,19 +59,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only say whether it is up to date")
     args = parser.parse_args()
-    text = render()
+    manifest = rules.manifest()
     if args.check:
         written = importlib.import_module("kerasmagic.diagnosis.rule_manifest").MANIFEST
-        same = written == rules.manifest()
+        same = written == manifest
         print("up to date" if same else f"{TARGET} is out of date: run {__file__}")
         return 0 if same else 1
-    TARGET.write_text(text)
+    TARGET.write_text(render(manifest))
     ruff = shutil.which("ruff")
     if ruff:  # its long lines folded as the project's formatter folds them
         subprocess.run([ruff, "format", "-q", str(TARGET)], check=False)
-    print(
-        f"wrote {TARGET.relative_to(ROOT)}: {sum(len(v) for v in rules.manifest().values())} rules"
-    )
+    print(f"wrote {TARGET.relative_to(ROOT)}: {sum(map(len, manifest.values()))} rules")
     return 0
 
 

@@ -234,12 +234,14 @@ def _metadata_folders() -> dict[str, str] | None:
             continue
         eggs: list[tuple[str, str]] = []
         for child in children:
-            low = child.lower()
-            if low.endswith(".dist-info"):
-                name = canonicalize_name(low[: -len(".dist-info")].partition("-")[0])
+            stem, _, suffix = child.lower().rpartition(".")
+            if suffix not in ("dist-info", "egg-info"):
+                continue
+            name = canonicalize_name(stem.partition("-")[0])
+            if suffix == "dist-info":
                 found.setdefault(name, os.path.join(folder, child))
-            elif low.endswith(".egg-info"):
-                eggs.append((canonicalize_name(low[: -len(".egg-info")].partition("-")[0]), child))
+            else:
+                eggs.append((name, child))
         for name, child in eggs:
             found.setdefault(name, os.path.join(folder, child))
     return found

@@ -13,10 +13,10 @@ made). Rules run in the order of ``RULE_MODULES`` and, within a module, of their
 rule may read what earlier static rules left in the context. A failing rule is skipped and noted
 in ``ctx`` (``failures``): one rule's bug never hides the others' findings.
 
-A rule module is imported the first time one of its rules could apply: ``manifest.py``, generated
-from the registry (``python -m kerasmagic.diagnosis.rules.manifest``, checked by a test), holds
-each rule's moments, kind and pre-filters (``needs=``, ``errors=``), so a cell no rule of a module
-could read never pays for importing it.
+A rule module is imported the first time one of its rules could apply:
+``diagnosis/rule_manifest.py``, generated from the registry (``python3 scripts/rule_manifest.py``,
+checked by a test), holds each rule's moments, kind and pre-filters (``needs=``, ``errors=``), so a
+cell no rule of a module could read never pays for importing it.
 """
 
 from __future__ import annotations
@@ -245,15 +245,24 @@ def _unloaded(ctx: CellContext) -> Iterable[Problem]:
     raise AssertionError("a rule of the manifest runs only once its module is imported")
 
 
+def _could_apply(rules: list[Rule], source: str, error_type: str = "") -> bool:
+    """Could one of a waiting module's manifest rules apply (a module the manifest does not
+    know, with no rules listed, always could)?"""
+    if not rules:
+        return True
+    for r in rules:  # noqa: SIM110 (a loop, not any(): it runs after every clean cell)
+        if _needed(r, source, error_type):
+            return True
+    return False
+
+
 def _import_needed(
     when: str, kind: str | None, keras: bool, source: str, error_type: str, unfiltered: bool
 ) -> None:
     """Import the rule modules not imported yet of which a rule could apply here (by the
     manifest: its moments, kind and pre-filters), in running order."""
     for module, rules in _planned(when, kind, keras):
-        if module in sys.modules:
-            continue
-        if unfiltered or not rules or any(_needed(r, source, error_type) for r in rules):
+        if module not in sys.modules and (unfiltered or _could_apply(rules, source, error_type)):
             importlib.import_module(module)
 
 
@@ -265,13 +274,8 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
         if _needed(r, source):
             return True
     for module, rules in _planned(when, kind, True):
-        if module in sys.modules:
-            continue
-        if not rules:
+        if module not in sys.modules and _could_apply(rules, source):
             return True
-        for r in rules:
-            if _needed(r, source):
-                return True
     return False
 
 
