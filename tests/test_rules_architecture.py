@@ -199,3 +199,52 @@ def test_rule_modules_load_only_when_needed_and_results_do_not_change():
     # rules that need a literal none of the cells holds, or another error than a NameError
     for module in ("keras3_data", "trap_files", "trap_environment", "error_saving"):
         assert f"kerasmagic.diagnosis.rules.{module}" in skipped, skipped
+
+
+def test_an_import_cell_loads_no_call_rules():
+    """A cell of imports only (no call, no keyword, no removed name) never imports the rule
+    modules about calls, keywords and removed methods: their ``needs=`` rule it out."""
+    import json
+    import subprocess
+    import sys
+
+    cells = [["from keras.utils.np_utils import to_categorical\n", False]]
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY_PROBE, json.dumps(cells), "lazy"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    loaded = set(json.loads(done.stdout.splitlines()[-1])["loaded"])
+    for module in ("calls", "removed_calls", "methods", "backend_ops", "keras3_calls"):
+        assert f"kerasmagic.diagnosis.rules.{module}" not in loaded, sorted(loaded)
+    assert "kerasmagic.diagnosis.rules.imports" in loaded
+
+
+def test_may_find_is_every_rule_asked():
+    """``may_find`` (kept per moment until a rule module is imported) says what asking each
+    rule's own pre-filter says, before and after every rule module is imported."""
+    from kerasmagic.diagnosis import context
+    from kerasmagic.diagnosis import rules as rules_package
+
+    cells = [
+        "total = sum(range(10))\n",
+        "import keras\n",
+        "opt = Adam(lr=0.1)\n",
+        "os.environ['TF_USE_LEGACY_KERAS'] = '1'\n",
+        "model.load_weights('w.h5')\n",
+        "Adadelta()\n",
+    ]
+    before = {c: rules_package.may_find(context.AFTER_RUN, "trap", c) for c in cells}
+    asked = {
+        cell: any(
+            rules_package._needed(r, cell)
+            for r in rules_package.registry()
+            if context.AFTER_RUN in r.when and r.kind == "trap"
+        )
+        for cell in cells
+    }
+    assert (
+        before == asked == {c: rules_package.may_find(context.AFTER_RUN, "trap", c) for c in cells}
+    )
+    assert not asked["total = sum(range(10))\n"] and asked["import keras\n"]

@@ -61,6 +61,14 @@ def error_names(exc: BaseException | None, message: str) -> set[str]:
     return names
 
 
+def captured_texts(captured: Any) -> list[str]:
+    """The warnings and log lines a run emitted (``capture.CapturedOutput``); [] if none."""
+    try:
+        return list(captured.texts()) if captured is not None else []
+    except Exception:
+        return []
+
+
 @dataclass
 class CellContext:
     """One cell as the rules see it. Build it with :meth:`of`; every field is computed once."""
@@ -188,10 +196,7 @@ class CellContext:
 
     @cached_property
     def captured_texts(self) -> list[str]:
-        try:
-            return list(self.captured.texts()) if self.captured is not None else []
-        except Exception:
-            return []
+        return captured_texts(self.captured)
 
     @cached_property
     def scope(self) -> Any:

@@ -15,8 +15,16 @@ from contextlib import ExitStack
 from typing import Any
 
 from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big
-from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, STATIC, CellContext, safe_str
+from kerasmagic.diagnosis.context import (
+    AFTER_RUN,
+    ERROR,
+    STATIC,
+    CellContext,
+    captured_texts,
+    safe_str,
+)
 from kerasmagic.diagnosis.result import CheckResult
+from kerasmagic.diagnosis.rules import may_find, problems_for
 from kerasmagic.findings import Finding
 
 __all__ = ["after_cell", "check", "diagnose", "examine", "lint", "safe_str", "worth_explaining"]
@@ -81,7 +89,6 @@ def examine(ctx: CellContext) -> CheckResult:
 
 def _examine(ctx: CellContext) -> CheckResult:
     from kerasmagic.diagnosis import to_findings
-    from kerasmagic.diagnosis.rules import problems_for
     from kerasmagic.diagnosis.verify import static_errors
 
     failed = ctx.exc is not None
@@ -148,6 +155,10 @@ def after_cell(
         return None
     if error is not None and not explicit and not worth_explaining(error, str(source)):
         return None
+    if error is None and not captured_texts(captured):
+        text = source if isinstance(source, str) else str(source)
+        if not may_find(AFTER_RUN, "trap", text):  # what examine() would find: nothing
+            return CheckResult(source=text, ok=True, ran=True)
     ctx = CellContext.of(
         source,
         namespace=namespace,
@@ -156,11 +167,6 @@ def after_cell(
         captured=captured,
         ran=error is None,
     )
-    if error is None and not ctx.captured_texts:
-        from kerasmagic.diagnosis.rules import may_find
-
-        if not may_find(AFTER_RUN, "trap", ctx.source):  # what examine() would find: nothing
-            return CheckResult(source=ctx.source, ok=True, ran=True)
     return examine(ctx)
 
 

@@ -21,23 +21,23 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", (), ()),
     ],
     "kerasmagic.diagnosis.rules.methods": [
-        (("static",), "error", (), ()),
+        (("static",), "error", ("evaluate_generator", "fit_generator", "predict_generator"), ()),
     ],
     "kerasmagic.diagnosis.rules.calls": [
-        (("static",), "error", (), ()),
+        (("static",), "error", ("=", "\\*\\*"), ()),
     ],
     "kerasmagic.diagnosis.rules.removed_calls": [
-        (("static",), "error", (), ()),
+        (("static",), "error", ("set_learning_phase",), ()),
     ],
     "kerasmagic.diagnosis.rules.backend_ops": [
-        (("static",), "error", (), ()),
+        (("static",), "error", ("\\(",), ()),
     ],
     "kerasmagic.diagnosis.rules.keras3_calls": [
-        (("static",), "error", (), ()),
+        (("static",), "error", ("=",), ()),
         (("static",), "error", ("epsilon",), ()),
         (("static",), "error", ("metrics",), ()),
         (("static",), "error", ("\\.lr",), ()),
-        (("static",), "error", (), ()),
+        (("static",), "error", ("\\(",), ()),
     ],
     "kerasmagic.diagnosis.rules.keras3_callbacks": [
         (("static",), "error", ("period",), ()),

@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from kerasmagic.diagnosis.engine import after_cell, lint
 from kerasmagic.findings import Finding
 
 
 def lint_traps(source: Any) -> list[Finding]:
     """Silent traps ``source`` would fall into here, found before running. Never raises."""
-    from kerasmagic.diagnosis.engine import lint
-
     return lint(source).traps
 
 
@@ -25,8 +24,6 @@ def inspect_after_run(
     source: Any, namespace: Mapping[str, Any] | None, captured: Any
 ) -> list[Finding]:
     """Silent traps a cell that ran without error fell into. Never raises."""
-    from kerasmagic.diagnosis.engine import after_cell
-
     ns = (
         dict(namespace)
         if isinstance(namespace, Mapping) and not isinstance(namespace, dict)

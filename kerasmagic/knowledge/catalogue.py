@@ -205,3 +205,12 @@ def _by_id() -> dict[str, Entry]:
 def entries_with_rule(rule: str) -> tuple[Entry, ...]:
     """The entries whose ``data.rule`` is ``rule`` (in catalogue order), looked up once."""
     return tuple(e for e in load_catalogue() if e.data.get("rule") == rule)
+
+
+def data_names(rule: str, key: str) -> tuple[str, ...]:
+    """The names that the entries of ``rule`` list under ``data.key`` (a list, or a table's
+    keys), sorted: the words a rule of those entries looks for in a cell."""
+    names: set[str] = set()
+    for e in entries_with_rule(rule):
+        names.update(e.data.get(key, ()))
+    return tuple(sorted(names))

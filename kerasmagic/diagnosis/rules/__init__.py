@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from kerasmagic.diagnosis.context import CellContext
     from kerasmagic.diagnosis.problem import Problem
 
-__all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "rule"]
+__all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "rule", "words"]
 
 # In running order. Static lint rules first (imports bind names the later rules use).
 RULE_MODULES = (
@@ -110,7 +110,7 @@ class Rule:
     family: str
     function: RuleFunction
     module: str
-    patterns: tuple[re.Pattern[str], ...] = ()  # it cannot apply to a source matching none
+    patterns: tuple[re.Pattern[str] | str, ...] = ()  # it cannot apply to a source holding none
     kind: str = "error"  # what its problems are: "error" (lint, error fixes) or "trap"
     errors: tuple[str, ...] = ()  # after an error: the exception class names it can explain
 
@@ -147,9 +147,7 @@ def rule(
     def register(function: RuleFunction) -> RuleFunction:
         if any(r.function is function for r in _REGISTRY):
             return function
-        patterns = tuple(
-            re.compile(n) for n in ((needs,) if isinstance(needs, str) else needs or ())
-        )
+        patterns = _patterns((needs,) if isinstance(needs, str) else needs or ())
         if kind not in ("error", "trap"):
             raise ValueError(f"rule {rule_id}: kind must be 'error' or 'trap', not {kind!r}")
         module = function.__module__
@@ -158,6 +156,20 @@ def rule(
         return function
 
     return register
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _patterns(needs: Iterable[str]) -> tuple[re.Pattern[str] | str, ...]:
+    """``needs=`` as searched: a plain word stays a string (``in`` is several times faster than
+    a regex search), anything else is compiled."""
+    return tuple(n if _WORD.fullmatch(n) else re.compile(n) for n in needs)
+
+
+def words(names: Iterable[str]) -> tuple[str, ...]:
+    """``needs=`` patterns for a rule that looks only for these names (each a literal)."""
+    return tuple(re.escape(name) for name in names)
 
 
 def registry() -> list[Rule]:
@@ -203,8 +215,11 @@ def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
         return False
     if not rule.patterns:
         return True
-    for pattern in rule.patterns:  # noqa: SIM110 (a loop: no generator per rule and cell)
-        if pattern.search(source):
+    for pattern in rule.patterns:  # a loop: no generator per rule and cell
+        if isinstance(pattern, str):
+            if pattern in source:
+                return True
+        elif pattern.search(source):
             return True
     return False
 
@@ -230,14 +245,29 @@ def _planned(when: str, kind: str | None, keras: bool) -> list[tuple[str, list[R
                 planned.append((module, []))
                 continue
             rules = [
-                Rule("", moments, "", _unloaded, module, tuple(map(re.compile, needs)), k, errs)
-                for moments, k, needs, errs in MANIFEST[module]
-                if when in moments and (kind is None or k == kind)
+                r
+                for r in _manifest_rules(module, MANIFEST[module])
+                if when in r.when and (kind is None or r.kind == kind)
             ]
             if rules:
                 planned.append((module, rules))
         _waiting[key] = planned
     return planned
+
+
+_from_manifest: dict[str, list[Rule]] = {}
+
+
+def _manifest_rules(module: str, listed: list) -> list[Rule]:
+    """A rule module's rules as the manifest lists them (made once, shared by every moment)."""
+    rules = _from_manifest.get(module)
+    if rules is None:
+        rules = [
+            Rule("", moments, "", _unloaded, module, _patterns(needs), k, errs)
+            for moments, k, needs, errs in listed
+        ]
+        _from_manifest[module] = rules
+    return rules
 
 
 def _unloaded(ctx: CellContext) -> Iterable[Problem]:
@@ -270,13 +300,42 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
     """Would any rule of moment ``when`` (and of ``kind``) look at ``source`` at all? False when
     every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine.
     Imports nothing: the rules of modules not imported yet are read from the manifest."""
-    for r in _rules_of(when, kind, True):  # loops, not any(): it runs after every clean cell
-        if _needed(r, source):
-            return True
-    for module, rules in _planned(when, kind, True):
-        if module not in sys.modules and _could_apply(rules, source):
+    patterns = _looked_for(when, kind)
+    if patterns is None:
+        return True  # a rule without a pre-filter looks at every cell
+    for pattern in patterns:  # a loop, not any(): it runs after every clean cell
+        if isinstance(pattern, str):
+            if pattern in source:
+                return True
+        elif pattern.search(source):
             return True
     return False
+
+
+# may_find's patterns of each moment and kind, kept while no rule module is imported
+_looked_for_cache: dict[tuple[str, str | None], tuple[tuple[int, int], tuple | None]] = {}
+
+
+def _looked_for(when: str, kind: str | None) -> tuple[re.Pattern[str] | str, ...] | None:
+    """Every ``needs=`` pattern of the rules of ``when`` and ``kind``, imported or waiting in the
+    manifest, each once; None when one of them has no pre-filter. Made again once a rule module
+    is imported (the registry grows)."""
+    key = (when, kind)
+    known = (id(_REGISTRY), len(_REGISTRY))
+    kept = _looked_for_cache.get(key)
+    if kept is not None and kept[0] == known:
+        return kept[1]
+    rules = list(_rules_of(when, kind, True))
+    for module, waiting in _planned(when, kind, True):
+        if module not in sys.modules:
+            rules.extend(waiting or [Rule("", (when,), "", _unloaded, module)])
+    patterns: tuple | None = ()
+    if any(not r.patterns for r in rules):
+        patterns = None
+    else:
+        patterns = tuple(dict.fromkeys(p for r in rules for p in r.patterns))
+    _looked_for_cache[key] = (known, patterns)
+    return patterns
 
 
 def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
@@ -314,7 +373,7 @@ def manifest() -> dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tu
     rule's moments, kind, ``needs=`` patterns and ``errors=``."""
     out: dict[str, list] = {}
     for r in registry():
-        needs = tuple(p.pattern for p in r.patterns)
+        needs = tuple(p if isinstance(p, str) else p.pattern for p in r.patterns)
         out.setdefault(r.module, []).append((r.when, r.kind, needs, r.errors))
     return out
 

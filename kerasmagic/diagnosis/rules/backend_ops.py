@@ -165,7 +165,7 @@ def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> lis
     return edits
 
 
-@rule(ENTRY, when=(STATIC,), family="backend")
+@rule(ENTRY, when=(STATIC,), family="backend", needs=r"\(")
 def backend_functions(ctx: CellContext) -> list[Problem]:
     """``K.f(...)`` where ``K`` is Keras 3's backend module and has no ``f``: the curated Keras 3
     code, or the Keras 3 function of the same meaning with the arguments it needs."""

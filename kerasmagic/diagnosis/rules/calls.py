@@ -29,7 +29,7 @@ from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
 
 
-@rule("rejected-keyword", when=(STATIC,), family="optimizer-arguments")
+@rule("rejected-keyword", when=(STATIC,), family="optimizer-arguments", needs=("=", r"\*\*"))
 def calls(ctx: CellContext) -> list[Problem]:
     """Keywords of Keras calls that the live signature rejects, renamed or removed."""
     if ctx.cell.tree is None:

@@ -91,7 +91,7 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
     )
 
 
-@rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments")
+@rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments", needs="=")
 def removed_keywords(ctx: CellContext) -> list[Problem]:
     """A keyword Keras 3 removed and that had no effect (queue and process options of ``fit``,
     ``fused`` of BatchNormalization): dropped where the live signature does not take it."""
@@ -260,7 +260,7 @@ def optimizer_lr(ctx: CellContext) -> list[Problem]:
     ]
 
 
-@rule("keras3-required-argument", when=(STATIC,), family="keyword-arguments")
+@rule("keras3-required-argument", when=(STATIC,), family="keyword-arguments", needs=r"\(")
 def required_argument(ctx: CellContext) -> list[Problem]:
     """A Keras class called without an argument Keras 3 requires and Keras 2 defaulted
     (``AveragePooling2D()``): the Keras 2 default written out, from the generated map, where the

@@ -15,11 +15,16 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
-from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
+from kerasmagic.diagnosis.rules import rule, words
+from kerasmagic.knowledge.catalogue import data_names, entries_with_rule, find_entry
 
 
-@rule("removed-method", when=(STATIC,), family="model-methods")
+@rule(
+    "removed-method",
+    when=(STATIC,),
+    family="model-methods",
+    needs=words(data_names("method-rename", "renames")),
+)
 def method_renames(ctx: CellContext) -> list[Problem]:
     """Removed Model methods whose replacement the live Model has."""
     if ctx.cell.tree is None:

@@ -10,11 +10,16 @@ from kerasmagic.diagnosis.rewrite import (
     statement_removal,
     walk,
 )
-from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.diagnosis.rules import rule, words
+from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
 
 
-@rule("removed-call", when=(STATIC,), family="removed-apis")
+@rule(
+    "removed-call",
+    when=(STATIC,),
+    family="removed-apis",
+    needs=words(data_names("call-remove", "functions")),
+)
 def removed_calls(ctx: CellContext) -> list[Problem]:
     """Statements calling a Keras function that no longer exists and did nothing."""
     if ctx.cell.tree is None:
