@@ -12,6 +12,7 @@ import difflib
 import os
 import sys
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ MAX_DEPTH = 4
 @dataclass(frozen=True)
 class PublicSymbol:
     """A public name: ``module`` is the dotted public module path, ``name`` the attribute."""
+
+    __slots__ = ("module", "name", "kind")  # thousands per index: no __dict__ each
 
     module: str
     name: str
@@ -46,11 +49,11 @@ class NamespaceIndex:
 
     root: str
     version: str | None
-    by_name: dict[str, list[PublicSymbol]] = field(default_factory=dict)
+    by_name: dict[str, Sequence[PublicSymbol]] = field(default_factory=dict)
     modules: dict[str, Any] = field(default_factory=dict)
 
     def add(self, symbol: PublicSymbol) -> None:
-        self.by_name.setdefault(symbol.name, []).append(symbol)
+        self.by_name[symbol.name] = (*self.by_name.get(symbol.name, ()), symbol)  # tuples: small
 
 
 _CACHE: dict[tuple[str, int], NamespaceIndex] = {}
