@@ -101,3 +101,38 @@ def test_tf_keras_namespace_only_once_tf_keras_was_used():
         pytest.skip("TensorFlow is not installed here")
     assert data["before"] is False
     assert data["after"][0] == "tensorflow.keras.layers.Dense"
+
+
+def test_asking_which_namespaces_exist_builds_no_index():
+    """``is_available`` says what ``namespace_index`` would (None or not) for every root, with
+    and without tf.keras resolved, and walks no namespace: a rule that only needs to know which
+    Keras the cell can reach (its ``Model`` classes) never pays for indexing them all."""
+    data = run_python_json(
+        """
+        import json, sys
+        from kerasmagic.knowledge import api_index as ai
+        out = []
+        for step in ("nothing", "keras", "tf.keras"):
+            try:
+                if step == "keras":
+                    import keras
+                if step == "tf.keras":
+                    import tensorflow as tf
+                    tf.keras.layers
+            except ImportError:
+                continue
+            ai._CACHE.clear()
+            said = {r: ai.is_available(r) for r in ai.ROOTS}
+            built = sorted(r for r, _ in ai._CACHE)
+            from kerasmagic.diagnosis.context import CellContext
+            scope = CellContext.of("import keras\\nopt = keras.optimizers.Adam(lr=0.01)\\n").scope
+            scope.model_classes()
+            built += sorted(r for r, _ in ai._CACHE)  # the Keras the cell reaches: no index
+            real = {r: ai.namespace_index(r) is not None for r in ai.ROOTS}
+            out.append([step, said, real, built])
+        print(json.dumps(out))
+        """
+    )
+    for step, said, real, built in data:
+        assert said == real, step
+        assert built == [], step

@@ -82,10 +82,9 @@ class Scope:
         roots = [
             r
             for r in api_index.ROOTS
-            if api_index.namespace_index(
+            if api_index.is_available(
                 r, allow_import=bool(uses_tf_keras) and r == "tensorflow.keras"
             )
-            is not None
         ]
         if first in roots:
             roots.remove(first)

@@ -168,11 +168,22 @@ def _walk(root: str, module: Any) -> NamespaceIndex:
     return index
 
 
-def namespace_index(root: str, *, allow_import: bool = False) -> NamespaceIndex | None:
-    """The (cached) index of one namespace, or None when it is not available here."""
+def _indexable_module(root: str, allow_import: bool) -> Any:
+    """The live module of ``root`` when it can be indexed here, else None."""
     if root == "tensorflow.keras" and not allow_import and not tf_keras_accessed():
         return None
-    module = _root_module(root, allow_import)
+    return _root_module(root, allow_import)
+
+
+def is_available(root: str, *, allow_import: bool = False) -> bool:
+    """Could ``root`` be indexed here (:func:`namespace_index` would not be None)? Builds no
+    index: a caller that only asks which Keras namespaces exist never pays for walking them."""
+    return _indexable_module(root, allow_import) is not None
+
+
+def namespace_index(root: str, *, allow_import: bool = False) -> NamespaceIndex | None:
+    """The (cached) index of one namespace, or None when it is not available here."""
+    module = _indexable_module(root, allow_import)
     if module is None:
         return None
     key = (root, id(module))
@@ -184,7 +195,7 @@ def namespace_index(root: str, *, allow_import: bool = False) -> NamespaceIndex 
 
 def available_roots(prefer: str | None = None, *, allow_import: bool = False) -> list[str]:
     """Roots that can be indexed here, ``prefer`` first."""
-    roots = [r for r in ROOTS if namespace_index(r, allow_import=allow_import) is not None]
+    roots = [r for r in ROOTS if is_available(r, allow_import=allow_import)]
     if prefer in roots:
         roots.remove(prefer)
         roots.insert(0, prefer)
