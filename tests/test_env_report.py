@@ -394,3 +394,35 @@ def test_probe_output_has_no_internal_names():
     assert "Keras 3" in text.split("A fresh import", 1)[1]
     for internal in ("tf_keras_module", "tf_keras_kind", "tf_keras_version", "keras3 ", "[["):
         assert internal not in text, internal
+
+
+def test_one_backend_for_the_report_and_the_diagnosis(tmp_path: Path):
+    """``~/.keras/keras.json`` names the backend before Keras is imported: the env report and
+    the rules (``keras_backend``) read it from the one probe, and agree; ``KERAS_BACKEND`` wins
+    over it; once Keras is imported, the live backend is what both say."""
+    home = tmp_path / "keras-home"
+    home.mkdir()
+    (home / "keras.json").write_text('{"backend": "jax"}')
+    code = """
+        import json, os, sys
+        os.environ.pop("KERAS_BACKEND", None)
+        from kerasmagic.probes import keras_setup
+        out = {"before": [keras_setup.keras_backend(), keras_setup.configured_backend()]}
+        os.environ["KERAS_BACKEND"] = "torch"
+        out["variable"] = keras_setup.configured_backend()
+        print(json.dumps(out))
+        """
+    data = run_python_json(code, env={"KERAS_HOME": str(home)})
+    assert data["before"] == ["jax", ["jax", "keras.json"]]
+    assert data["variable"] == ["torch", "KERAS_BACKEND"]
+    if here(HAS_KERAS):
+        live = run_python_json(
+            """
+            import json, keras
+            from kerasmagic.probes import keras_setup
+            from kerasmagic.probes.keras_setup import keras_setup as setup
+            print(json.dumps([keras_setup.configured_backend(), keras.backend.backend(),
+                              setup({"keras": keras.__version__}).backend]))
+            """
+        )
+        assert live[0] == [live[1], "live"] and live[2] == live[1]

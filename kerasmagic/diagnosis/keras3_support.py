@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,16 +25,6 @@ def keras3_here() -> bool:
     status, keras = live.resolve_path("keras")
     version = str(getattr(keras, "__version__", "")) if status == live.OK else ""
     return version[:1].isdigit() and int(version.split(".")[0]) >= 3
-
-
-def keras_backend() -> str:
-    """Keras 3's configured backend: the live one if Keras is imported, else the variable."""
-    keras = sys.modules.get("keras")
-    try:
-        live_backend = keras.config.backend() if keras is not None else None
-    except Exception:
-        live_backend = None
-    return live_backend or os.environ.get("KERAS_BACKEND") or "tensorflow"
 
 
 def inside_function(tree: ast.AST, node: ast.AST) -> bool:

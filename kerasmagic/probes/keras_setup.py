@@ -60,6 +60,31 @@ def read_keras_json() -> tuple[str | None, str | None]:
     return str(path), backend if isinstance(backend, str) else None
 
 
+def configured_backend(keras3: bool = True) -> tuple[str, str]:
+    """Keras's backend here and where that comes from: the live one (``"live"``) once Keras is
+    imported; else, for Keras 3, ``KERAS_BACKEND``, then ``~/.keras/keras.json``; else the
+    default, ``"tensorflow"``. The one place that decides it."""
+    keras = sys.modules.get("keras")
+    if keras is not None and hasattr(keras, "backend"):
+        try:
+            return str(keras.backend.backend()), "live"
+        except Exception:
+            pass  # a broken Keras: what it would read at import
+    if keras3:
+        env = os.environ.get("KERAS_BACKEND")
+        if env:
+            return env, "KERAS_BACKEND"
+        json_backend = read_keras_json()[1]
+        if json_backend:
+            return json_backend, "keras.json"
+    return "tensorflow", "default"
+
+
+def keras_backend() -> str:
+    """Keras's backend here (:func:`configured_backend` without where it comes from)."""
+    return configured_backend()[0]
+
+
 def kind_of_keras_module(name: str, file: str | None = None) -> str:
     """Classify the module ``tf.keras`` resolved to, by its file (the name can be an alias such
     as ``tensorflow.keras`` once a ``from tensorflow.keras import …`` ran) or else its name."""
@@ -144,25 +169,12 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
     effective = kind == "tf_keras"
 
     keras = sys.modules.get("keras")
-    backend, source = None, "default"
     json_path, json_backend = read_keras_json()
     backend_env = os.environ.get("KERAS_BACKEND")
-    keras_major3 = (versions.get("keras") or "").startswith("3")
-    if keras is not None and hasattr(keras, "backend"):
-        try:
-            backend = keras.backend.backend()
-            source = "live"
-        except Exception:
-            backend = None
-    if backend is None and keras_major3:
-        if backend_env:
-            backend, source = backend_env, "KERAS_BACKEND"
-        elif json_backend:
-            backend, source = json_backend, "keras.json"
-        else:
-            backend, source = "tensorflow", "default"
-    elif backend is None and versions.get("keras"):
-        backend, source = "tensorflow", "default"
+    backend: str | None = None
+    source = "default"
+    if (keras is not None and hasattr(keras, "backend")) or versions.get("keras"):
+        backend, source = configured_backend((versions.get("keras") or "").startswith("3"))
 
     gpus, gpu_note = _gpus(tf)
     return KerasSetup(

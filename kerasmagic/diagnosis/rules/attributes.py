@@ -8,7 +8,6 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras2_backend_function
 from kerasmagic.diagnosis.keras_paths import (
     is_namespace,
     moved_module,
@@ -86,6 +85,8 @@ def _attribute_chains(ctx: CellContext) -> None:
                 obj = getattr(obj, attr, None) or live.resolve_path(f"{path}.{attr}")[1]
                 path = f"{path}.{attr}"
                 continue
+            from kerasmagic.diagnosis.keras3_support import keras2_backend_function  # rare path
+
             if keras2_backend_function(obj, attr):
                 break  # rules/backend_ops.py: the Keras 3 code of the same meaning
             _fix_chain(ctx, node, parts, i, path)

@@ -28,7 +28,6 @@ from kerasmagic.diagnosis.keras3_support import (
     generated_keywords,
     inside_function,
     keras3_here,
-    keras_backend,
     keras_root,
     legacy_signature,
     literal_default,
@@ -38,6 +37,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+from kerasmagic.probes.keras_setup import keras_backend
 
 ENTRY = "keras3-backend-ops"
 

@@ -11,11 +11,11 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_backend
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, fill, find_entry, load_catalogue
 from kerasmagic.knowledge.installs import code_for, fix_for
+from kerasmagic.probes.keras_setup import keras_backend
 
 # environment entries (environment.toml) whose match is specific enough to explain a cell's error
 ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing", "legacy-keras-missing")

@@ -8,7 +8,6 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import alias_target
 from kerasmagic.diagnosis.keras_paths import (
     moved_module,
     rename_reason,
@@ -325,6 +324,8 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         status, obj = live.module_status(mod)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
+    from kerasmagic.diagnosis.keras3_support import alias_target  # (rarely reached: imported here)
+
     alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
     if alias is not None:
         return module, alias, "keras3-removed-alias"
