@@ -60,10 +60,13 @@ def read_keras_json() -> tuple[str | None, str | None]:
     return str(path), backend if isinstance(backend, str) else None
 
 
-def configured_backend(keras3: bool = True) -> tuple[str, str]:
+def configured_backend(
+    keras3: bool = True, keras_json: tuple[str | None, str | None] | None = None
+) -> tuple[str, str]:
     """Keras's backend here and where that comes from: the live one (``"live"``) once Keras is
     imported; else, for Keras 3, ``KERAS_BACKEND``, then ``~/.keras/keras.json``; else the
-    default, ``"tensorflow"``. The one place that decides it."""
+    default, ``"tensorflow"``. The one place that decides it. ``keras_json``: what
+    :func:`read_keras_json` returned, when the caller read it already."""
     keras = sys.modules.get("keras")
     if keras is not None and hasattr(keras, "backend"):
         try:
@@ -74,7 +77,7 @@ def configured_backend(keras3: bool = True) -> tuple[str, str]:
         env = os.environ.get("KERAS_BACKEND")
         if env:
             return env, "KERAS_BACKEND"
-        json_backend = read_keras_json()[1]
+        json_backend = (keras_json or read_keras_json())[1]
         if json_backend:
             return json_backend, "keras.json"
     return "tensorflow", "default"
@@ -169,12 +172,14 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
     effective = kind == "tf_keras"
 
     keras = sys.modules.get("keras")
-    json_path, json_backend = read_keras_json()
+    keras_json = read_keras_json()
+    json_path, json_backend = keras_json
     backend_env = os.environ.get("KERAS_BACKEND")
     backend: str | None = None
     source = "default"
     if (keras is not None and hasattr(keras, "backend")) or versions.get("keras"):
-        backend, source = configured_backend((versions.get("keras") or "").startswith("3"))
+        keras3 = (versions.get("keras") or "").startswith("3")
+        backend, source = configured_backend(keras3, keras_json)
 
     gpus, gpu_note = _gpus(tf)
     return KerasSetup(

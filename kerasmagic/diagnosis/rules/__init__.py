@@ -213,9 +213,12 @@ def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
     and (after an error) is the error one of its ``errors=``? (True for a rule with neither.)"""
     if rule.errors and error_type and error_type not in rule.errors:
         return False
-    if not rule.patterns:
-        return True
-    for pattern in rule.patterns:  # a loop: no generator per rule and cell
+    return not rule.patterns or _holds_one(rule.patterns, source)
+
+
+def _holds_one(patterns: tuple[re.Pattern[str] | str, ...], source: str) -> bool:
+    """Does ``source`` hold one of these pre-filter patterns (a word by ``in``, else a search)?"""
+    for pattern in patterns:  # a loop, not any(): no generator per rule and cell
         if isinstance(pattern, str):
             if pattern in source:
                 return True
@@ -301,15 +304,7 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
     every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine.
     Imports nothing: the rules of modules not imported yet are read from the manifest."""
     patterns = _looked_for(when, kind)
-    if patterns is None:
-        return True  # a rule without a pre-filter looks at every cell
-    for pattern in patterns:  # a loop, not any(): it runs after every clean cell
-        if isinstance(pattern, str):
-            if pattern in source:
-                return True
-        elif pattern.search(source):
-            return True
-    return False
+    return patterns is None or _holds_one(patterns, source)  # None: a rule reads every cell
 
 
 # may_find's patterns of each moment and kind, kept while no rule module is imported
@@ -326,13 +321,13 @@ def _looked_for(when: str, kind: str | None) -> tuple[re.Pattern[str] | str, ...
     if kept is not None and kept[0] == known:
         return kept[1]
     rules = list(_rules_of(when, kind, True))
+    unknown = False  # a waiting module the manifest does not know: it is always imported
     for module, waiting in _planned(when, kind, True):
         if module not in sys.modules:
-            rules.extend(waiting or [Rule("", (when,), "", _unloaded, module)])
-    patterns: tuple | None = ()
-    if any(not r.patterns for r in rules):
-        patterns = None
-    else:
+            unknown = unknown or not waiting
+            rules.extend(waiting)
+    patterns = None
+    if not unknown and all(r.patterns for r in rules):
         patterns = tuple(dict.fromkeys(p for r in rules for p in r.patterns))
     _looked_for_cache[key] = (known, patterns)
     return patterns
