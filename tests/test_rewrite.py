@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -87,6 +88,10 @@ def test_walk_lists_the_nodes_of_ast_walk_once_per_tree():
     assert walk(tree) is nodes  # listed once
     sub = tree.body[1]
     assert [type(n) for n in walk(sub)] == [type(n) for n in ast.walk(sub)]
+    big = ast.parse(Path(ast.__file__).read_text())  # every kind of node, the same ones in order
+    listed, walked = walk(big), list(ast.walk(big))
+    assert len(listed) == len(walked) > 5_000
+    assert all(a is b for a, b in zip(listed, walked))
 
 
 def test_single_assignment_is_the_one_plain_binding_of_a_name():

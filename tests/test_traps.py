@@ -246,6 +246,37 @@ def test_clean_cell_has_no_trap_and_imports_nothing():
     assert not {m for m in set(sys.modules) - before if m.split(".")[0] in ("tensorflow", "keras")}
 
 
+def _trap_sources() -> list[str]:
+    import tomllib
+
+    cases = [
+        tomllib.loads(p.read_text())["source"]
+        for p in sorted((ROOT / "tests/cases").glob("*.toml"))
+    ]
+    return cases + [cell for s in TABLE.SCENARIOS for cell in s.cells]
+
+
+def test_lint_traps_is_what_the_whole_lint_says_about_traps():
+    """``lint_traps`` takes the short path (no static-error rules unless a trap has a fix to
+    verify): every case and trap scenario gets the traps, fixes included, of the full lint."""
+    from kerasmagic.diagnosis.engine import lint
+    from kerasmagic.diagnosis.traps import lint_traps
+
+    def seen(findings):
+        return [(f.id, f.title, f.fixed_source, f.fix_code) for f in findings]
+
+    sources = _trap_sources()
+    flagged = 0
+    for source in sources:
+        whole = seen(lint(source).traps)
+        assert seen(lint_traps(source)) == whole, source
+        flagged += bool(whole)
+    if ENV_NAME in MATRIX:  # without Keras no trap can happen: equal, and empty
+        assert flagged >= (5 if ENV_NAME in TF_ENVS else 1), (
+            f"only {flagged} of {len(sources)} cells have a trap here ({ENV_NAME})"
+        )
+
+
 @pytest.mark.parametrize("source", ["", "lr=", "os.environ[", "%env TF_USE_LEGACY_KERAS", "\x00"])
 def test_lint_traps_takes_anything(source):
     from kerasmagic.diagnosis.traps import inspect_after_run, lint_traps

@@ -90,15 +90,19 @@ def _env_set(node: ast.AST) -> tuple[str, str | None] | None:
     return None
 
 
+_ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
+
+
 def cell_facts(cell: ParsedCell) -> CellFacts | None:
     """The facts of a parsed cell; None when it does not parse."""
     source = cell.source
     if cell.tree is None:
         return None
     facts = CellFacts(cell)
-    nodes = list(walk(cell.tree))
-    for node in nodes:
-        if isinstance(node, ast.Import):
+    nodes = walk(cell.tree)
+    for node in nodes:  # the aliases first: a call is resolved with every import of the cell
+        kind = type(node)
+        if kind is ast.Import:
             for a in node.names:
                 facts.imports.append((node, a.name))
                 if a.asname:
@@ -108,46 +112,59 @@ def cell_facts(cell: ParsedCell) -> CellFacts | None:
                     top = a.name.split(".")[0]
                     facts.aliases[top] = top
                     facts.bound[top] = node.lineno
-        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        elif kind is ast.ImportFrom and node.module and not node.level:
             facts.imports.append((node, node.module))
             for a in node.names:
                 if a.name != "*":
                     facts.aliases[a.asname or a.name] = f"{node.module}.{a.name}"
                     facts.bound[a.asname or a.name] = node.lineno
     for node in nodes:
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for t in targets:
-                for n in ast.walk(t):
-                    if isinstance(n, ast.Name):
-                        facts.bound.setdefault(n.id, node.lineno)
-            value = node.value
-            if isinstance(value, ast.Call) and len(targets) == 1:
-                if isinstance(targets[0], ast.Name):
-                    facts.targets[id(value)] = targets[0].id
-        elif isinstance(node, (ast.For, ast.With)):
-            pass
-        if isinstance(node, ast.Call):
-            text = dotted(node.func)
-            if text:
-                facts.calls.append((node, text, resolve(text, facts.aliases)))
-                if text.endswith(".compile"):
-                    owner = text.rsplit(".", 1)[0]
-                    opt = next((k.value for k in node.keywords if k.arg == "optimizer"), None)
-                    if opt is None and node.args:
-                        opt = node.args[0]
-                    if isinstance(opt, ast.Call):
-                        facts.targets[id(opt)] = owner + ".optimizer"
-        if isinstance(node, (ast.Attribute, ast.Name)) and isinstance(
-            getattr(node, "ctx", None), ast.Load
-        ):
-            text = dotted(node)
-            if text:
-                facts.paths.append((node, text, resolve(text, facts.aliases)))
-        found = _env_set(node)
-        if found:
-            facts.env_sets.append((found[0], getattr(node, "lineno", 0), found[1]))
+        kind = type(node)
+        if kind is ast.Name or kind is ast.Attribute:
+            if type(node.ctx) is ast.Load:
+                text = dotted(node)
+                if text:
+                    facts.paths.append((node, text, resolve(text, facts.aliases)))
+        elif kind is ast.Call:
+            _note_call(facts, node)
+        elif kind in _ASSIGNMENTS:
+            _note_assignment(facts, node)
     for m in ENV_MAGIC.finditer(source):
         line = source.count("\n", 0, m.start()) + 1
         facts.env_sets.append((m.group(1), line, m.group(2) or None))
     return facts
+
+
+def _note_assignment(facts: CellFacts, node: ast.Assign | ast.AnnAssign | ast.AugAssign) -> None:
+    targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+    for t in targets:
+        if type(t) is ast.Name:
+            facts.bound.setdefault(t.id, node.lineno)
+            continue
+        for n in ast.walk(t):
+            if isinstance(n, ast.Name):
+                facts.bound.setdefault(n.id, node.lineno)
+    value = node.value
+    if isinstance(value, ast.Call) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+        facts.targets[id(value)] = targets[0].id
+    _note_env_set(facts, node)
+
+
+def _note_call(facts: CellFacts, node: ast.Call) -> None:
+    text = dotted(node.func)
+    if text:
+        facts.calls.append((node, text, resolve(text, facts.aliases)))
+        if text.endswith(".compile"):
+            owner = text.rsplit(".", 1)[0]
+            opt = next((k.value for k in node.keywords if k.arg == "optimizer"), None)
+            if opt is None and node.args:
+                opt = node.args[0]
+            if isinstance(opt, ast.Call):
+                facts.targets[id(opt)] = owner + ".optimizer"
+    _note_env_set(facts, node)
+
+
+def _note_env_set(facts: CellFacts, node: ast.AST) -> None:
+    found = _env_set(node)
+    if found:
+        facts.env_sets.append((found[0], getattr(node, "lineno", 0), found[1]))

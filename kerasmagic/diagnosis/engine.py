@@ -79,15 +79,16 @@ def _note_internal(result: CheckResult, note: str) -> None:
     result.internal_error = (result.internal_error + "\n" if result.internal_error else "") + note
 
 
-def examine(ctx: CellContext) -> CheckResult:
-    """The pipeline: the rules of the context's moment, their findings. Never raises."""
+def examine(ctx: CellContext, *, traps_only: bool = False) -> CheckResult:
+    """The pipeline: the rules of the context's moment, their findings (``traps_only``: a cell
+    not run, asked only for its silent traps). Never raises."""
     from kerasmagic.probes.path_state import held
 
     with held():  # the search paths are read once per examination
-        return _examine(ctx)
+        return _examine(ctx, traps_only)
 
 
-def _examine(ctx: CellContext) -> CheckResult:
+def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
     from kerasmagic.diagnosis import to_findings
     from kerasmagic.diagnosis.verify import static_errors
 
@@ -117,8 +118,9 @@ def _examine(ctx: CellContext) -> CheckResult:
             result.traps = to_findings.trap_findings(
                 ctx, traps, problems, fixes=False, carried=carried
             )
-        elif ctx.ran:
-            traps = problems_for(ctx, AFTER_RUN, kind="trap")
+        elif ctx.ran or traps_only:
+            # the cell's other problems are read only to verify a trap's corrected cell
+            traps = problems_for(ctx, AFTER_RUN if ctx.ran else STATIC, kind="trap")
             known = static_errors(ctx) if any(t.edits for t in traps) else []
             result.traps = to_findings.trap_findings(ctx, traps, known)
         else:
@@ -183,10 +185,14 @@ def diagnose(
     return examine(ctx)
 
 
-def lint(source: Any) -> CheckResult:
+def lint(source: Any, *, traps_only: bool = False) -> CheckResult:
     """Problems provable without running: imports that cannot resolve here, rejected keywords,
-    silent traps…"""
-    return examine(CellContext.of(source))
+    silent traps… (``traps_only``: only the silent traps, in ``traps``)."""
+    if traps_only:
+        text = source if isinstance(source, str) else str(source)
+        if not may_find(STATIC, "trap", text):  # what examine() would find: nothing
+            return CheckResult(source=text, ok=True, ran=False)
+    return examine(CellContext.of(source), traps_only=traps_only)
 
 
 def check(

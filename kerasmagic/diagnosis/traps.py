@@ -17,7 +17,7 @@ from kerasmagic.findings import Finding
 
 def lint_traps(source: Any) -> list[Finding]:
     """Silent traps ``source`` would fall into here, found before running. Never raises."""
-    return lint(source).traps
+    return lint(source, traps_only=True).traps
 
 
 def inspect_after_run(
