@@ -132,3 +132,25 @@ def test_the_parsed_catalogue_is_kept_beside_its_files_and_read_again_only_while
     again = catalogue._catalogue_files()
     assert not any(data.get("marked") for _, data in again)
     assert again == first
+
+
+def test_a_recurring_catalogue_string_is_one_object_in_the_parse_and_in_the_kept_form(
+    tmp_path, monkeypatch
+):
+    """``"error"``, ``"message"``, a specifier… recur in many entries: each is kept once."""
+    import shutil
+    import sys
+
+    import tomllib
+
+    from kerasmagic.knowledge import catalogue
+
+    files = tmp_path / "catalogue"
+    shutil.copytree(catalogue.CATALOGUE_DIR, files, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(catalogue, "CATALOGUE_DIR", files)
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    plain = [(p.name, tomllib.loads(p.read_text())) for p in sorted(files.glob("*.toml"))]
+    for parsed in (catalogue._catalogue_files(), catalogue._catalogue_files()):  # parse, then kept
+        assert parsed == plain
+        kinds = [raw["kind"] for _, data in parsed for raw in data["entry"]]
+        assert len(kinds) > 50 and len({id(k) for k in kinds}) == len(set(kinds))

@@ -40,7 +40,11 @@ CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 KINDS = ("error", "trap")
 
 
-@dataclass(frozen=True)
+# one object per entry, no __dict__ each (``slots`` exists from Python 3.10)
+_COMPACT: dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
+
+
+@dataclass(frozen=True, **_COMPACT)
 class Entry:
     """One fact of the catalogue (see the module docstring for the fields)."""
 
@@ -135,9 +139,10 @@ def _catalogue_files() -> list[tuple[str, dict[str, Any]]]:
         import tomli as tomllib
 
     parsed = []
+    shared: dict[Any, Any] = {}
     for path in paths:
         with path.open("rb") as fh:
-            parsed.append((path.name, tomllib.load(fh)))
+            parsed.append((path.name, _shared(tomllib.load(fh), shared)))
     if not sys.dont_write_bytecode:
         try:
             cache.parent.mkdir(exist_ok=True)
@@ -147,6 +152,18 @@ def _catalogue_files() -> list[tuple[str, dict[str, Any]]]:
         except (OSError, ValueError):
             pass  # a read-only install: parse each time
     return parsed
+
+
+def _shared(value: Any, seen: dict[Any, Any]) -> Any:
+    """``value`` with each string that occurs again (``"error"``, ``"message"``, a specifier …)
+    made one object, so that the kept form stores it once and loading makes it once."""
+    if isinstance(value, str):
+        return seen.setdefault(value, value)
+    if isinstance(value, dict):
+        return {_shared(k, seen): _shared(v, seen) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shared(v, seen) for v in value]
+    return value
 
 
 @lru_cache(maxsize=1)
