@@ -24,15 +24,16 @@ TF_ENVS = ("tf215-k2", "tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3")
 MATRIX = (*TF_ENVS, "k3-jax")
 
 
-def _trap_table():
-    spec = importlib.util.spec_from_file_location("trap_table", ROOT / "scripts" / "trap_table.py")
+def _load(name: str, path: Path):
+    """The module at ``path`` (a script or the corpus's runner, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("trap_table", module)
+    sys.modules.setdefault(name, module)
     spec.loader.exec_module(module)
     return module
 
 
-TABLE = _trap_table()
+TABLE = _load("trap_table", ROOT / "scripts" / "trap_table.py")
 
 # Where each scenario silently happens: the measured facts (docs/traps.md, MEASURED_FACTS):
 # Keras 2.11+ / tf_keras ignore lr, Keras 3 ignores decay, tf_keras exists only in some envs …
@@ -247,13 +248,8 @@ def test_clean_cell_has_no_trap_and_imports_nothing():
 
 
 def _trap_sources() -> list[str]:
-    import tomllib
-
-    cases = [
-        tomllib.loads(p.read_text())["source"]
-        for p in sorted((ROOT / "tests/cases").glob("*.toml"))
-    ]
-    return cases + [cell for s in TABLE.SCENARIOS for cell in s.cells]
+    cases = _load("case_runner", ROOT / "tests" / "cases" / "case_runner.py").load_cases()
+    return [c["source"] for c in cases] + [cell for s in TABLE.SCENARIOS for cell in s.cells]
 
 
 def test_lint_traps_is_what_the_whole_lint_says_about_traps():

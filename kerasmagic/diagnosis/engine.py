@@ -141,6 +141,15 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
     return result
 
 
+def _nothing_to_examine(when: str, source: Any) -> CheckResult | None:
+    """The empty result of a cell whose source no trap of the moment ``when`` looks for (what
+    examine() would find: nothing), built before any context; None when one may apply."""
+    text = source if isinstance(source, str) else str(source)
+    if may_find(when, "trap", text):
+        return None
+    return CheckResult(source=text, ok=True, ran=when == AFTER_RUN)
+
+
 def after_cell(
     source: Any,
     *,
@@ -158,9 +167,9 @@ def after_cell(
     if error is not None and not explicit and not worth_explaining(error, str(source)):
         return None
     if error is None and not captured_texts(captured):
-        text = source if isinstance(source, str) else str(source)
-        if not may_find(AFTER_RUN, "trap", text):  # what examine() would find: nothing
-            return CheckResult(source=text, ok=True, ran=True)
+        nothing = _nothing_to_examine(AFTER_RUN, source)
+        if nothing is not None:
+            return nothing
     ctx = CellContext.of(
         source,
         namespace=namespace,
@@ -189,9 +198,9 @@ def lint(source: Any, *, traps_only: bool = False) -> CheckResult:
     """Problems provable without running: imports that cannot resolve here, rejected keywords,
     silent traps… (``traps_only``: only the silent traps, in ``traps``)."""
     if traps_only:
-        text = source if isinstance(source, str) else str(source)
-        if not may_find(STATIC, "trap", text):  # what examine() would find: nothing
-            return CheckResult(source=text, ok=True, ran=False)
+        nothing = _nothing_to_examine(STATIC, source)
+        if nothing is not None:
+            return nothing
     return examine(CellContext.of(source), traps_only=traps_only)
 
 
