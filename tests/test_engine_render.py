@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import html
+
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.findings import Finding
 from kerasmagic.render.base import REPORT_JSON
 from kerasmagic.render.check import CheckView, check_to_html, check_to_text, unified_diff
+from kerasmagic.render.html import escape
 
 SOURCE = "import tf  # alias\nprint(tf.__version__)\n"
 FIXED = "import tensorflow as tf  # alias\nprint(tf.__version__)\n"
@@ -66,3 +72,8 @@ def test_views_of_lint_and_internal_error():
     assert check_to_text(lint).startswith("kerasmagic lint")
     broken = CheckResult(source="x\n", ok=False, error_type="E", internal_error="boom")
     assert "boom" in check_to_text(broken) and "boom" in check_to_html(broken)
+
+
+@given(st.text(alphabet=st.sampled_from("&<>\"'ab;#x\u00e9\U0001f600 ") | st.characters()))
+def test_escape_writes_what_the_standard_html_escape_writes(text):
+    assert escape(text) == html.escape(text, quote=True)

@@ -129,6 +129,58 @@ def test_version_lookup_agrees_with_importlib_metadata(tmp_path: Path):
     assert out["zip"] == "2.0" and out["listed"] is True
 
 
+def test_conflicts_are_those_a_full_parse_of_every_requirement_finds(tmp_path: Path):
+    """``requirement_conflicts`` skips a ``Requires-Dist`` line whose dependency is not installed
+    without parsing it; its answer must be the one of parsing every line of every installed
+    distribution with ``packaging``, here and for a distribution with tricky lines (odd spelling
+    of the name, extras, markers, a violated pin, a dependency that is not installed)."""
+    info = tmp_path / "km_needy-1.0.dist-info"
+    info.mkdir()
+    lines = [
+        "Name: km-needy",
+        "Version: 1.0",
+        "Requires-Dist: IPython (<1.0)",
+        "Requires-Dist: PACKAGING[extra-x]<1; python_version >= '3'",
+        "Requires-Dist:  prompt_toolkit<1",
+        "Requires-Dist: pytest<1; extra == 'test'",
+        "Requires-Dist: km-never-installed>=1",
+        "Requires-Dist: ipython<1; sys_platform == 'nowhere'",
+    ]
+    (info / "METADATA").write_text("Metadata-Version: 2.1\n" + "\n".join(lines) + "\n\nText.\n")
+    out = run_python_json(
+        f"""
+        import importlib.metadata as md, json, sys
+        sys.path.append({str(tmp_path)!r})
+        from packaging.requirements import Requirement
+        from packaging.utils import canonicalize_name
+        from packaging.version import Version
+        from kerasmagic.probes import distributions as D
+
+        versions = D.installed_versions()
+        names = sorted(versions)
+
+        def reference():
+            found = []
+            for pkg in names:
+                for line in D._requires(pkg):
+                    req = Requirement(line)
+                    if req.marker is not None and not req.marker.evaluate({{"extra": ""}}):
+                        continue
+                    have = versions.get(canonicalize_name(req.name))
+                    if have is not None and not req.specifier.contains(Version(have), prereleases=True):
+                        found.append([pkg, canonicalize_name(req.name), have])
+            return found
+
+        mine = [[c.package, c.dependency, c.installed] for c in D.requirement_conflicts(names)]
+        print(json.dumps({{"n": len(names), "mine": mine, "reference": reference()}}))
+        """
+    )
+    assert out["n"] > 5
+    assert out["mine"] == out["reference"]
+    needy = {dep for pkg, dep, _ in out["mine"] if pkg == "km-needy"}
+    assert needy == {"ipython", "packaging", "prompt-toolkit"}
+
+
 def test_tf_keras_prediction_matches_a_real_import():
     report = cli_env("--probe")
     expected = here(TF_KERAS_IS, "unknown")

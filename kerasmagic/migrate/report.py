@@ -9,10 +9,11 @@ which versions, what is left with its explanation, and the cell's output (size-c
 from __future__ import annotations
 
 import difflib
-import html
 import json
 import re
 from typing import Any
+
+from kerasmagic.render.html import escape
 
 STATUS_WORDS = {
     "ok": "ran unchanged",
@@ -189,7 +190,7 @@ pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10
 
 
 def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    return escape(str(text))
 
 
 def _badge(status: str) -> str:

@@ -6,7 +6,9 @@ import importlib.machinery
 import importlib.metadata as md
 import os
 import pathlib
+import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -247,13 +249,6 @@ def _metadata_folders() -> dict[str, str] | None:
     return found
 
 
-def _header(text: str) -> str:
-    """The header block of a METADATA text (up to the first empty line), without splitting the
-    long description that follows it."""
-    end = text.find("\n\n")
-    return text if end < 0 else text[: end + 1]
-
-
 def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
     """``Name`` and ``Version`` from the header block of METADATA/PKG-INFO only: the same values as
     ``dist.metadata["Name"]`` / ``dist.version`` without parsing the long description (that full
@@ -286,18 +281,24 @@ def _metadata_key(dist: md.Distribution) -> tuple[str, int, int, int] | None:
 
 def _parse_name_and_version(text: str) -> tuple[str | None, str | None]:
     name = version = None
-    for line in _header(text).splitlines():
+    for key, value in _header_fields(text):
+        if key == "name" and name is None:
+            name = value
+        elif key == "version" and version is None:
+            version = value
+    return name, version
+
+
+def _header_fields(text: str) -> Iterator[tuple[str, str]]:
+    """``(lower-case key, value)`` of each field of the header block of a METADATA text (up to
+    the first empty line), without splitting the long description that follows it."""
+    end = text.find("\n\n")
+    for line in (text if end < 0 else text[: end + 1]).splitlines():
         if not line:
             break  # end of the header block (a blank-looking continuation line is not)
         key, sep, value = line.partition(":")
-        if not sep:
-            continue
-        key = key.strip().lower()
-        if key == "name" and name is None:
-            name = value.strip()
-        elif key == "version" and version is None:
-            version = value.strip()
-    return name, version
+        if sep:
+            yield key.strip().lower(), value.strip()
 
 
 def _requires(name: str) -> tuple[str, ...]:
@@ -311,14 +312,11 @@ def _read_requires(name: str) -> list[str]:
     text = dist.read_text("METADATA")
     if not text:
         return list(md.requires(name) or [])
-    out = []
-    for line in _header(text).splitlines():
-        if not line:
-            break  # end of the header block (a blank-looking continuation line is not)
-        key, sep, value = line.partition(":")
-        if sep and key.strip().lower() == "requires-dist":
-            out.append(value.strip())
-    return out
+    return [value for key, value in _header_fields(text) if key == "requires-dist"]
+
+
+# the dependency a Requires-Dist line names first (PEP 508), read without parsing the line
+_LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
 @lru_cache(maxsize=4096)
@@ -382,6 +380,9 @@ def _conflicts(packages: list[str] | None, versions: dict[str, str]) -> list[Con
         except Exception:
             continue
         for line in requires:
+            lead = _LEADING_NAME.match(line)
+            if lead and canonicalize_name(lead.group(1)) not in versions:
+                continue  # its dependency is not installed (mostly an extra's): nothing to parse
             parsed = _requirement(line)
             if parsed is None:
                 continue
