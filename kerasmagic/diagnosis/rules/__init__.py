@@ -100,7 +100,11 @@ LIVE_KERAS_MODULES = frozenset(
 RuleFunction = Callable[["CellContext"], Iterable["Problem"]]
 
 
-@dataclass(frozen=True)
+# instances without a __dict__ each (slots need Python 3.10 in a dataclass with defaults)
+_COMPACT: dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
+
+
+@dataclass(frozen=True, **_COMPACT)
 class Rule:
     """A registered rule: its id (the catalogue entry it reports, or a generic id), the moments
     it runs at, its family, and the function."""
