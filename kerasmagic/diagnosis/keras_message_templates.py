@@ -1,0 +1,156 @@
+"""The Keras 3 (and TensorFlow) error messages that state what an argument should be, as data.
+
+Each template is read from the installed sources (Keras 3.15 in ``tf221-k3``, Keras 3.13 in
+``colab``; ``source`` says where) and written as a regular expression whose named groups are the
+parts of a ``MessageFact`` (``diagnosis/keras_messages.py``, the logic): ``argument``, ``expected``,
+``received``, ``given`` and ``wanted`` (counts), ``structure`` (the model's outputs, one ``'X'`` each).
+A constant the template itself says (the suffix a file must end in) is in ``fixed``. Order
+matters: the first template that matches is the fact; the last one, ``received``, is Keras's
+general ending ``Received: name=value``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Template:
+    id: str
+    kind: str  # what the repair keyed on it does: suffix, integer, shape, count, required, dtype
+    pattern: str
+    exceptions: tuple[str, ...]
+    source: str  # where Keras (or TensorFlow) raises it
+    fixed: dict[str, str] = field(default_factory=dict)
+
+
+_RECEIVED = r"Received: (?P<argument>filepath)=(?P<received>.*?)\.?\s*$"
+
+TEMPLATES: tuple[Template, ...] = (
+    Template(
+        "weights-suffix",
+        "suffix",
+        r"The filename must end in `(?P<expected>\.weights\.h5)`\. " + _RECEIVED,
+        ("ValueError",),
+        "keras/src/saving/saving_api.py save_weights; keras/src/saving/saving_lib.py load_weights_only",
+    ),
+    Template(
+        "checkpoint-weights-suffix",
+        "suffix",
+        r"When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must "
+        r"end in `(?P<expected>\.weights\.h5)` \(Keras weights format\)\. " + _RECEIVED,
+        ("ValueError",),
+        "keras/src/callbacks/model_checkpoint.py ModelCheckpoint.__init__",
+    ),
+    Template(
+        "checkpoint-model-suffix",
+        "suffix",
+        r"The filepath provided must end in `(?P<expected>\.keras)` \(Keras model format\)\. "
+        + _RECEIVED,
+        ("ValueError",),
+        "keras/src/callbacks/model_checkpoint.py ModelCheckpoint.__init__",
+    ),
+    Template(
+        "save-model-suffix",
+        "suffix",
+        r"Invalid filepath extension for saving\. Please add either a `(?P<expected>\.keras)` "
+        r"extension.*" + _RECEIVED,
+        ("ValueError",),
+        "keras/src/saving/saving_api.py save_model",
+    ),
+    Template(
+        "invalid-value-positive-integer",
+        "integer",
+        r"Received an invalid value for (?:argument )?`(?P<argument>\w+)`, expected a positive "
+        r"integer(?: or `None`)?[.,] (?:Received: \w+=|got )(?P<received>.*?)\.?\s*$",
+        ("ValueError",),
+        "keras/src/layers/core/dense.py Dense; layers/rnn/{lstm,gru,simple_rnn}.py; "
+        "layers/attention/multi_head_attention.py; layers/normalization/group_normalization.py",
+        {"expected": "positive integer"},
+    ),
+    Template(
+        "must-be-positive-integer",
+        "integer",
+        r"`(?P<argument>\w+)` must be a positive integer\. Received: \w+=(?P<received>.*?)"
+        r"(?: \(of type \w+\))?\.?\s*$",
+        ("ValueError",),
+        "keras/src/layers/core/embedding.py Embedding (input_dim, output_dim); ops/math.py",
+        {"expected": "positive integer"},
+    ),
+    Template(
+        "tuple-of-integers",
+        "integer",
+        r"The `(?P<argument>\w+)` argument must be a tuple of (?P<wanted>\d+) integers\. "
+        r"Received:? (?:\w+=)?(?P<received>.*?)\s*$",
+        ("ValueError",),
+        "keras/src/utils/argument_validation.py standardize_tuple",
+        {"expected": "tuple of integers"},
+    ),
+    Template(
+        "not-a-shape",
+        "shape",
+        r"Cannot convert '(?P<received>.*)' to a shape\.",
+        ("ValueError",),
+        "keras/src/backend/common/variables.py standardize_shape",
+        {"expected": "shape tuple"},
+    ),
+    Template(
+        "loss-weights-count",
+        "count",
+        r"`loss_weights` must match the number of losses, got (?P<given>\d+) losses and "
+        r"(?P<wanted>\d+) weights\.",
+        ("ValueError",),
+        "keras/src/trainers/compile_utils.py CompileLoss.build",
+        {"argument": "loss", "expected": "one per output"},
+    ),
+    Template(
+        "metrics-count",
+        "count",
+        r"(?s)For a model with multiple outputs, when providing the `(?P<argument>\w+)` argument "
+        r"as a list, it should have as many entries as the model has outputs\. Received:\n"
+        r"\w+=(?P<received>.*)\nof length (?P<given>\d+) whereas the model has (?P<wanted>\d+) "
+        r"outputs\.",
+        ("ValueError",),
+        "keras/src/trainers/compile_utils.py CompileMetrics.build (Keras 3.13)",
+        {"expected": "one per output"},
+    ),
+    Template(
+        "metrics-structure",
+        "count",
+        r"(?s)Invalid `(?P<argument>\w+)`\. `\w+` should contain metrics objects and .*match the "
+        r"output structure of the model: (?P<structure>.*?)\.\nReceived: \w+=(?P<received>.*)$",
+        ("ValueError",),
+        "keras/src/trainers/compile_utils.py CompileMetrics.build (Keras 3.15)",
+        {"expected": "one per output"},
+    ),
+    Template(
+        "missing-argument",
+        "required",
+        r"missing a required argument: '(?P<argument>\w+)'",
+        ("TypeError",),
+        "CPython inspect.Signature.bind, from keras/src/layers/layer.py CallSpec",
+    ),
+    Template(
+        "op-input-dtype",
+        "dtype",
+        r"Input '(?P<argument>\w+)' of '\w+' Op has type (?P<received>\w+) that does not match "
+        r"type (?P<expected>\w+) of argument '\w+'",
+        ("TypeError", "ValueError"),
+        "tensorflow/python/framework/op_def_library.py _apply_op_helper",
+    ),
+    Template(
+        "eager-input-dtype",
+        "dtype",
+        r"cannot compute \w+ as input #(?P<argument>\d+)\(zero-based\) was expected to be a "
+        r"(?P<expected>\w+) tensor but is a (?P<received>\w+) tensor",
+        ("InvalidArgumentError",),
+        "tensorflow/core/common_runtime/eager/execute.cc (ValidateInputTypeAndPlacement)",
+    ),
+    Template(
+        "received",
+        "received",
+        r"Received:? (?P<argument>[a-z_]\w*)=(?P<received>[^\n]*?)\.?\s*$",
+        ("ValueError", "TypeError"),
+        "keras/src (the ending of 800+ argument checks: grep 'Received: ')",
+    ),
+)

@@ -1,0 +1,161 @@
+"""Keras 3 messages read as facts (``diagnosis/keras_messages.py``): every message here is raised
+for real by the Keras installed in this environment, never typed by hand, and must parse into the
+argument, what was expected and what was received."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+
+import pytest
+
+from kerasmagic.diagnosis.keras_messages import MessageFact, parse
+
+
+def _keras_major() -> int:
+    if importlib.util.find_spec("keras") is None:
+        return 0
+    import keras
+
+    return int(keras.__version__.split(".")[0])
+
+
+keras3 = pytest.mark.skipif(_keras_major() < 3, reason="needs Keras 3")
+
+
+def raised(make: Callable[[], object]) -> tuple[str, str]:
+    try:
+        make()
+    except Exception as exc:
+        return type(exc).__name__, str(exc)
+    raise AssertionError("it did not raise here")
+
+
+def fact_of(make: Callable[[], object]) -> MessageFact:
+    error_type, message = raised(make)
+    fact = parse(error_type, message)
+    assert fact is not None, message
+    return fact
+
+
+def _one_output(tmp: str = ""):
+    import keras
+
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, keras.layers.Dense(1)(inputs))
+
+
+def _two_outputs():
+    import keras
+
+    inputs = keras.Input((3,))
+    return keras.Model(inputs, [keras.layers.Dense(1)(inputs), keras.layers.Dense(1)(inputs)])
+
+
+@keras3
+def test_file_suffixes(tmp_path):
+    import keras
+
+    path = str(tmp_path / "w.h5")
+    fact = fact_of(lambda: _one_output().save_weights(path))
+    assert (fact.kind, fact.argument, fact.expected, fact.received) == (
+        "suffix", "filepath", ".weights.h5", path,
+    )  # fmt: skip
+    fact = fact_of(lambda: keras.callbacks.ModelCheckpoint(path, save_weights_only=True))
+    assert (fact.template, fact.expected, fact.received) == (
+        "checkpoint-weights-suffix", ".weights.h5", path,
+    )  # fmt: skip
+    bare = str(tmp_path / "ckpt")
+    fact = fact_of(lambda: keras.callbacks.ModelCheckpoint(bare))
+    assert (fact.template, fact.expected, fact.received) == (
+        "checkpoint-model-suffix",
+        ".keras",
+        bare,
+    )
+    fact = fact_of(lambda: _one_output().save(bare))
+    assert (fact.template, fact.expected, fact.received) == ("save-model-suffix", ".keras", bare)
+
+
+@keras3
+def test_integers_and_shapes():
+    import keras
+    import numpy as np
+
+    fact = fact_of(lambda: keras.layers.Dense(46.0))
+    assert (fact.kind, fact.argument, fact.received_value()) == ("integer", "units", 46.0)
+    fact = fact_of(lambda: keras.layers.Dense(np.float64(8)))
+    assert (fact.kind, fact.argument, fact.received_value()) == ("integer", "units", 8.0)
+    fact = fact_of(lambda: keras.layers.Conv2D(4, 3.0))
+    assert (fact.kind, fact.argument, fact.received_value(), fact.wanted) == (
+        "integer", "kernel_size", 3.0, 2,
+    )  # fmt: skip
+    fact = fact_of(lambda: keras.Input(shape=3))
+    assert (fact.kind, fact.received_value()) == ("shape", 3)
+    fact = fact_of(lambda: keras.Input(shape=(3.0,)))
+    assert (fact.kind, fact.received_value()) == ("shape", (3.0,))
+    fact = fact_of(lambda: keras.Sequential([keras.layers.Dense(2, input_shape=5)]))
+    assert (fact.kind, fact.received_value()) == ("shape", 5)
+
+
+@keras3
+def test_counts_of_losses_and_metrics():
+    import numpy as np
+
+    x, ys = np.zeros((2, 3)), [np.zeros((2, 1))] * 2
+
+    def fit(**compiled: object) -> None:
+        model = _two_outputs()
+        model.compile(optimizer="sgd", **compiled)
+        model.fit(x, ys, epochs=1, verbose=0)
+
+    fact = fact_of(lambda: fit(loss="mse", loss_weights=[1.0, 0.5]))
+    assert (fact.kind, fact.argument, fact.given, fact.wanted) == ("count", "loss", 1, 2)
+    fact = fact_of(lambda: fit(loss="mse", metrics=["mae"]))
+    assert (fact.kind, fact.argument, fact.given, fact.wanted) == ("count", "metrics", 1, 2)
+    fact = fact_of(lambda: fit(loss="mse", weighted_metrics=["mae", "mse", "mape"]))
+    assert (fact.kind, fact.argument, fact.given, fact.wanted) == (
+        "count", "weighted_metrics", 3, 2,
+    )  # fmt: skip
+
+
+@keras3
+def test_a_required_argument_of_call():
+    import keras
+    import numpy as np
+
+    class Noisy(keras.layers.Layer):
+        def call(self, inputs, training):
+            return inputs
+
+    fact = fact_of(lambda: Noisy()(np.zeros((2, 3), "float32")))
+    assert (fact.kind, fact.argument) == ("required", "training")
+
+
+def test_tensorflow_dtype_mismatches():
+    tf = pytest.importorskip("tensorflow")
+    import numpy as np
+
+    fact = fact_of(lambda: tf.zeros((2,)) + tf.constant(np.zeros((2,))))
+    assert (fact.kind, fact.expected, fact.received) == ("dtype", "float", "double")
+
+    @tf.function
+    def graph(a):
+        return a - tf.constant(np.ones((2,)))
+
+    fact = fact_of(lambda: graph(tf.zeros((2,))))
+    assert (fact.kind, fact.argument, fact.expected, fact.received) == (
+        "dtype", "y", "float32", "float64",
+    )  # fmt: skip
+
+
+@keras3
+def test_the_general_received_ending():
+    import keras
+
+    fact = fact_of(lambda: keras.layers.Dropout(2))
+    assert (fact.kind, fact.argument, fact.received_value()) == ("received", "rate", 2)
+
+
+def test_an_unrelated_message_is_no_fact():
+    error_type, message = raised(lambda: [][1])
+    assert parse(error_type, message) is None
