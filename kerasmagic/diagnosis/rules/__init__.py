@@ -59,6 +59,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",
+    "kerasmagic.diagnosis.rules.error_messages",
     "kerasmagic.diagnosis.rules.optimizer_attributes",
     "kerasmagic.diagnosis.rules.optimizer_state",
     "kerasmagic.diagnosis.rules.explain",
@@ -92,6 +93,7 @@ LIVE_KERAS_MODULES = frozenset(
         "error_data",
         "error_mixed",
         "error_calls",
+        "error_messages",
         "optimizer_attributes",
         "optimizer_state",
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, single_assignment, walk
 from kerasmagic.diagnosis.rules import rule
@@ -127,21 +128,7 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
     return out
 
 
-# the message of Keras 3.14+ and the one of Keras 3.0-3.13
-METRICS_ARITY = (
-    re.compile(
-        r"tuple arity mismatch; expected: (?P<expected>\d+), got: (?P<got>\d+);.*?"
-        r"Invalid `(?P<keyword>metrics|weighted_metrics)`.*?"
-        r"Received: (?P=keyword)=(?P<received>[^\n]+)",
-        re.S,
-    ),
-    re.compile(
-        r"when providing the `(?P<keyword>metrics|weighted_metrics)` argument as a list.*?"
-        r"Received:\s*(?P=keyword)=(?P<received>[^\n]+)\s*of length (?P<got>\d+) "
-        r"whereas the model has (?P<expected>\d+) outputs",
-        re.S,
-    ),
-)
+METRICS = ("metrics", "weighted_metrics")
 
 
 @rule("keras3-metrics-per-output", when=(ERROR,), family="model-methods", errors=("ValueError",))
@@ -149,15 +136,11 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
     """``compile(metrics=['accuracy'])`` on a model of N outputs: Keras 2 gave every output the
     list, Keras 3 wants one entry per output. The one ``compile`` of the cell whose literal list
     is the one the message received gets the list once per output."""
-    match = next((m for p in METRICS_ARITY if (m := p.search(ctx.message))), None)
+    fact = parse(ctx.error_type, ctx.message)  # Keras 3.14+'s wording and 3.0-3.13's
     tree = ctx.cell.tree
-    if match is None or tree is None:
+    if fact is None or fact.kind != "count" or fact.argument not in METRICS or tree is None:
         return []
-    expected, got = int(match["expected"]), int(match["got"])
-    try:
-        received = ast.literal_eval(match["received"].strip())
-    except (ValueError, SyntaxError):
-        return []
+    expected, got, received = fact.wanted or 0, fact.given, fact.received_value()
     if expected < 2 or not isinstance(received, list) or len(received) != got:
         return []
     found: list[tuple[ast.Call, ast.keyword]] = []
@@ -166,7 +149,7 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
         if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
             continue
         for kw in call.keywords:
-            if kw.arg != match["keyword"] or not isinstance(kw.value, ast.List):
+            if kw.arg != fact.argument or not isinstance(kw.value, ast.List):
                 continue
             try:
                 value = ast.literal_eval(kw.value)

@@ -1,0 +1,331 @@
+"""General repairs of the argument a Keras 3 error message names (``keras_messages.parse``): keyed
+on the fact's kind, checked against the live signature and objects (read only), never on the
+words or values of one example.
+
+- ``integer``: a whole number given as a float (``Dense(46.0)``, ``units=n / 2``) → ``int``;
+- ``shape``: a bare number where a shape is wanted (``Input(shape=3)``) → a one-tuple, and float
+  dimensions that are whole numbers → ints;
+- ``count``: one loss for a model with several outputs (with ``loss_weights``), which Keras 2
+  applied to each output → repeated per output, as many as the live model has (a metrics list:
+  ``rules/keras3_models.py``, from the same fact);
+- ``required``: an argument Keras resolves itself (``training``) declared without a default in
+  a layer's ``call`` → ``=None``, so Keras fills it as Keras 2 did.
+
+A literal in the failing call is rewritten in place; any other expression (a name bound cells
+earlier, an arithmetic) is wrapped where the call uses it (``int(n)``, ``(n,)``), which holds
+whatever the value's origin. The suffix of a file name is ``rules/error_saving.py``'s.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import call_argument, signature
+from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+FAMILY = "keras3-messages"
+
+
+def _fact(ctx: CellContext, *kinds: str) -> MessageFact | None:
+    fact = parse(ctx.error_type, ctx.message)
+    return fact if fact is not None and fact.kind in kinds else None
+
+
+def _value(ctx: CellContext, node: ast.expr) -> tuple[bool, Any]:
+    """``(known, value)`` of an argument: a literal, or a name the namespace holds (read)."""
+    if isinstance(node, ast.Constant):
+        return True, node.value
+    if isinstance(node, (ast.Tuple, ast.List)) and all(
+        isinstance(e, ast.Constant) for e in node.elts
+    ):
+        return True, tuple(e.value for e in node.elts)  # type: ignore[attr-defined]
+    if isinstance(node, ast.Name) and ctx.namespace is not None and node.id in ctx.namespace:
+        return True, ctx.namespace[node.id]
+    return False, None
+
+
+def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
+    """The calls of live Keras classes and functions (``keras.Input``) on the lines the error
+    went through: ``(call, the live callable, its path)``."""
+    lines = ctx.failing_lines
+    tree = ctx.cell.tree
+    for call in walk(tree) if tree is not None else ():
+        if not isinstance(call, ast.Call) or call.lineno not in lines:
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is not None and callable(callee[0]) and live.is_keras_object(callee[0]):
+            yield call, callee[0], callee[1]
+
+
+def _accepts(klass: type, name: str) -> bool:
+    """Does the live class's constructor take ``name`` (by name, or through ``**kwargs``)?"""
+    sig = signature(klass)
+    if sig is None:
+        return False
+    params = sig.parameters
+    return name in params or any(p.kind is p.VAR_KEYWORD for p in params.values())
+
+
+def _problem(
+    ctx: CellContext, entry_id: str, edits: list[Edit], fact: MessageFact, **values: Any
+) -> Problem:
+    names = [n for n in (fact.argument, *values.pop("names", ())) if n]
+    words = {"argument": fact.argument or "", "received": fact.received or "", **values}
+    return from_entry(entry_id, ctx.line or 1, edits, names, ctx.shown_versions, **words)
+
+
+@rule("message-integer-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
+def integer_argument(ctx: CellContext) -> list[Problem]:
+    """A whole number given as a float where Keras 3 wants an int (Keras 2 converted it)."""
+    fact = _fact(ctx, "integer")
+    if fact is None or fact.argument is None or ctx.cell.tree is None:
+        return []
+    received = fact.received_value()
+    if integral(received) is None:
+        return []  # 46.5 is not a count: no certain int
+    for call, klass, path in _failing_calls(ctx):
+        node = call_argument(call, klass, fact.argument)
+        if node is None or not _accepts(klass, fact.argument):
+            continue
+        known, value = _value(ctx, node)
+        if known and not (isinstance(value, float) and integral(value) == integral(received)):
+            continue
+        if isinstance(node, ast.Constant):
+            text = str(integral(node.value))
+        else:
+            text = f"int({node_text(ctx.cell, node)})"
+        edit = node_edit(ctx.cell, node, text)
+        if edit is not None:
+            return [
+                _problem(
+                    ctx,
+                    "message-integer-argument",
+                    [edit],
+                    fact,
+                    klass=getattr(klass, "__name__", path),
+                )
+            ]
+    return []
+
+
+@rule("message-shape-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
+def shape_argument(ctx: CellContext) -> list[Problem]:
+    """A bare number given as a shape (``shape=3``): Keras 3 wants a tuple, ``(3,)``; whole
+    float dimensions (``(3.0,)``) become ints."""
+    fact = _fact(ctx, "shape")
+    if fact is None or ctx.cell.tree is None:
+        return []
+    received = fact.received_value()
+    for call, klass, path in _failing_calls(ctx):
+        for name, node in _shape_arguments(call, klass):
+            edit = _shape_edit(ctx, node, received)
+            if edit is not None:
+                return [
+                    _problem(
+                        ctx, "message-shape-argument", [edit], fact, klass=getattr(klass, '__name__', path),
+                        argument=name, names=[name],
+                    )
+                ]  # fmt: skip
+    return []
+
+
+def _shape_arguments(call: ast.Call, klass: type) -> Iterator[tuple[str, ast.expr]]:
+    """The arguments of ``call`` that are shapes: keywords and live parameters named ``*shape``."""
+    seen: set[int] = set()
+    for kw in call.keywords:
+        if kw.arg and kw.arg.endswith("shape"):
+            seen.add(id(kw.value))
+            yield kw.arg, kw.value
+    sig = signature(klass)
+    for name in sig.parameters if sig is not None else ():
+        if name.endswith("shape"):
+            node = call_argument(call, klass, name)
+            if node is not None and id(node) not in seen:
+                yield name, node
+
+
+def _shape_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
+    known, value = _value(ctx, node)
+    if not known or value != received:
+        return None  # not the argument Keras refused (or not readable)
+    text = node_text(ctx.cell, node)
+    if text is None:
+        return None
+    if integral(value) is not None:
+        return node_edit(ctx.cell, node, f"({text},)")
+    if isinstance(value, (tuple, list)) and all(
+        integral(d) is not None or d is None for d in value
+    ):
+        if isinstance(node, (ast.Tuple, ast.List)):
+            dims = [node_text(ctx.cell, e) if e.value is None else str(integral(e.value))  # type: ignore[attr-defined]
+                    for e in node.elts]  # fmt: skip
+            return node_edit(
+                ctx.cell, node, "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+            )
+        return node_edit(ctx.cell, node, f"tuple(None if d is None else int(d) for d in {text})")
+    return None
+
+
+@rule("message-repeat-per-output", when=(ERROR,), family=FAMILY, errors=("ValueError",))
+def repeat_per_output(ctx: CellContext) -> list[Problem]:
+    """One loss for a model with several outputs and a ``loss_weights`` list: Keras 2 applied it
+    to each output; Keras 3 wants one per output. Repeated as many times as the live model
+    has outputs, in the cell's ``compile`` of that model."""
+    fact = _fact(ctx, "count")
+    tree = ctx.cell.tree
+    if fact is None or fact.argument != "loss" or tree is None or not fact.wanted:
+        return []  # a metrics list per output: rules/keras3_models.py's metrics_per_output
+    model_name, model = _failing_model(ctx)
+    if model is None:
+        return []
+    try:
+        outputs = len(model.outputs)
+    except Exception:
+        return []
+    if outputs != fact.wanted or outputs < 2:
+        return []
+    compile_sig = signature(getattr(type(model), "compile", None))
+    for call in walk(tree):
+        if not (
+            isinstance(call, ast.Call)
+            and isinstance(call.func, ast.Attribute)
+            and call.func.attr == "compile"
+            and isinstance(call.func.value, ast.Name)
+            and call.func.value.id == model_name
+        ):
+            continue
+        node = _compile_argument(call, compile_sig, fact.argument)
+        if node is None:
+            continue
+        text = _repeated(ctx, node, outputs)
+        edit = node_edit(ctx.cell, node, text) if text else None
+        if edit is not None:
+            names = ["loss_weights", "compile"]
+            return [
+                _problem(ctx, "message-repeat-per-output", [edit], fact, outputs=str(outputs),
+                         names=names)
+            ]  # fmt: skip
+    return []
+
+
+def _failing_model(ctx: CellContext) -> tuple[str | None, Any]:
+    """The live Keras model whose method the failing line calls (``model.fit(…)``)."""
+    for call in walk(ctx.cell.tree):
+        if (
+            isinstance(call, ast.Call)
+            and call.lineno == ctx.line
+            and isinstance(call.func, ast.Attribute)
+            and isinstance(call.func.value, ast.Name)
+        ):
+            obj = (ctx.namespace or {}).get(call.func.value.id)
+            if obj is not None and live.is_keras_object(type(obj)) and hasattr(obj, "compile"):
+                return call.func.value.id, obj
+    return None, None
+
+
+def _compile_argument(call: ast.Call, sig: inspect.Signature | None, name: str) -> ast.expr | None:
+    for kw in call.keywords:
+        if kw.arg == name:
+            return kw.value
+    if sig is None or any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    names = [p for p in sig.parameters if p != "self"]
+    index = names.index(name) if name in names else -1
+    return call.args[index] if 0 <= index < len(call.args) else None
+
+
+def _repeated(ctx: CellContext, node: ast.expr, outputs: int) -> str | None:
+    """One loss repeated per output: ``[x] * n`` for one loss (a literal, a name holding one, a
+    Keras loss), ``list(x) * n`` for a name holding a list of one."""
+    text = node_text(ctx.cell, node)
+    if text is None:
+        return None
+    if isinstance(node, (ast.List, ast.Tuple)):
+        if len(node.elts) != 1 or node_text(ctx.cell, node.elts[0]) is None:
+            return None
+        return f"[{node_text(ctx.cell, node.elts[0])}] * {outputs}"
+    known, value = _value(ctx, node)
+    if not known and isinstance(node, (ast.Call, ast.Attribute)):
+        callee = ctx.scope.callee(node.func if isinstance(node, ast.Call) else node)
+        known = callee is not None and live.is_keras_object(callee[0])  # a Keras loss
+    if not known:
+        return None
+    if isinstance(value, (list, tuple)):
+        return f"list({text}) * {outputs}" if len(value) == 1 else None
+    return f"[{text}] * {outputs}"
+
+
+@rule("message-required-argument", when=(ERROR,), family=FAMILY, errors=("TypeError",))
+def required_argument(ctx: CellContext) -> list[Problem]:
+    """``call(self, inputs, training)``: Keras 3 binds ``call``'s signature to what the layer
+    was called with, so an argument Keras itself resolves (the catalogue's list) but declared
+    without a default is missing; Keras 2 filled it. Given the default ``None`` in the cell's
+    ``def``, Keras 3 fills it from the call context as Keras 2 did."""
+    fact = _fact(ctx, "required")
+    tree = ctx.cell.tree
+    entry = find_entry("message-required-argument")
+    if fact is None or tree is None or entry is None:
+        return []
+    if fact.argument not in entry.data.get("resolved", ()):
+        return []
+    edits: list[Edit] = []
+    layers: list[str] = []
+    for klass_node in walk(tree):
+        if not isinstance(klass_node, ast.ClassDef):
+            continue
+        live_class = (ctx.namespace or {}).get(klass_node.name)
+        if not isinstance(live_class, type) or not _keras_layer(live_class):
+            continue
+        edit = _default_edit(ctx, klass_node, live_class, fact.argument)
+        if edit is not None:
+            edits.append(edit)
+            layers.append(klass_node.name)
+    if not edits:
+        return []
+    return [_problem(ctx, "message-required-argument", edits, fact, layers=", ".join(layers))]
+
+
+def _keras_layer(klass: type) -> bool:
+    return any(live.is_keras_object(base) and base.__name__ == "Layer" for base in klass.__mro__)
+
+
+def _default_edit(
+    ctx: CellContext, klass: ast.ClassDef, live_class: type, name: str
+) -> Edit | None:
+    """``name=None`` in the class's ``def call``, where the live method has it without default
+    and every positional parameter after it has a default (else the def would not compile)."""
+    method = next(
+        (
+            n
+            for n in klass.body
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "call"
+        ),
+        None,
+    )
+    sig = signature(getattr(live_class, "call", None))
+    if method is None or sig is None or name not in sig.parameters:
+        return None
+    if sig.parameters[name].default is not inspect.Parameter.empty:
+        return None
+    args = method.args
+    positional = args.posonlyargs + args.args
+    arg = next((a for a in positional + args.kwonlyargs if a.arg == name), None)
+    if arg is None:
+        return None
+    if arg in positional:
+        after = positional[positional.index(arg) + 1 :]
+        if len(after) > len(args.defaults):
+            return None
+    text = node_text(ctx.cell, arg)
+    if text is None:
+        return None
+    return node_edit(ctx.cell, arg, text + (" = None" if arg.annotation else "=None"))
