@@ -127,6 +127,19 @@ def test_training_wrapper_keeps_the_signature_and_shortens() -> None:
     assert fit(m, steps_per_epoch=None)["steps_per_epoch"] is None
 
 
+def test_training_wrapper_sets_steps_for_arrays() -> None:
+    import numpy as np
+
+    seen = {}
+
+    class Arrays:
+        def fit(self, x=None, y=None, batch_size=None, epochs=1, steps_per_epoch=None):
+            seen.update(batch_size=batch_size, epochs=epochs, steps=steps_per_epoch)
+
+    training.clamp(Arrays.fit)(Arrays(), np.zeros((60000, 3)), np.zeros(60000), epochs=9)
+    assert seen == {"batch_size": 32, "epochs": 1, "steps": 2}
+
+
 def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     with pytest.raises(TypeError) as plain:
         Model.fit(Model(), nb_epoch=3)

@@ -35,6 +35,7 @@ import tomllib
 HERE = Path(__file__).resolve().parent
 MANIFEST_DIR = HERE / "manifest"
 ROOT = HERE.parent.parent
+MAIN = Path("/work/main")  # the main checkout (worktrees share its .realcode and .envs)
 KINDS = {"script": ".py", "notebook": ".ipynb"}
 CONTROLS = ("runs", "keras-api-error")
 SPLITS = ("tuning", "sealed")
@@ -54,8 +55,7 @@ def files_dir() -> Path:
     base = os.environ.get("KERASMAGIC_REALCODE")
     if base:
         return Path(base) / "files"
-    main = Path("/work/main/.realcode")
-    return (main if main.parent.is_dir() else ROOT / ".realcode") / "files"
+    return (MAIN if MAIN.is_dir() else ROOT) / ".realcode" / "files"
 
 
 @dataclass(frozen=True)

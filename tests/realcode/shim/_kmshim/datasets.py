@@ -1,5 +1,6 @@
-"""Deterministic synthetic stand-ins for ``keras.datasets.*``: the published shapes and dtypes,
-``N_TRAIN``/``N_TEST`` samples, arguments (``num_words``, ``maxlen``, ``label_mode``…) honoured."""
+"""Deterministic synthetic stand-ins for ``keras.datasets.*``: the published shapes, dtypes and
+sample counts (published code hard-codes ``reshape(60000, 784)``), arguments (``num_words``,
+``maxlen``, ``label_mode``…) honoured. Training stays short through ``training`` (2 steps)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,16 @@ from typing import Any
 
 import numpy as np
 
-N_TRAIN, N_TEST = 256, 64
+SIZES = {  # (train, test) as published
+    "mnist": (60000, 10000),
+    "fashion_mnist": (60000, 10000),
+    "cifar10": (50000, 10000),
+    "cifar100": (50000, 10000),
+    "imdb": (25000, 25000),
+    "reuters": (8982, 2246),
+    "boston": (404, 102),
+    "california": (16512, 4128),
+}
 WORDS = [
     "the",
     "and",
@@ -96,7 +106,7 @@ def _labels(rng: np.random.Generator, n: int, classes: int, dtype: str) -> np.nd
 def _images(name: str, shape: tuple[int, ...], classes: int, ydim: bool) -> tuple:
     rng = _rng(name)
     out = []
-    for n in (N_TRAIN, N_TEST):
+    for n in SIZES[name.split("-")[0]]:
         x = rng.integers(0, 256, size=(n, *shape), dtype=np.uint8)
         y = _labels(rng, n, classes, "uint8")
         out.append((x, y.reshape(n, 1) if ydim else y))
@@ -140,24 +150,23 @@ def _sequences(dataset: str, a: dict) -> tuple:
     num_words, skip_top = a.get("num_words"), a.get("skip_top", 0) or 0
     maxlen, start_char = a.get("maxlen"), a.get("start_char", 1)
     oov_char, index_from = a.get("oov_char", 2), a.get("index_from", 3)
-    n_test = N_TEST
+    n_train, n_test = SIZES[dataset]
     if dataset == "reuters":
-        n_test = int((N_TRAIN + N_TEST) * a.get("test_split", 0.2))
+        total = n_train + n_test
+        n_test = int(total * a.get("test_split", 0.2))
+        n_train = total - n_test
+    hi = 300 if not maxlen else max(3, min(300, int(maxlen)))
+    top = num_words if num_words is not None else VOCAB[dataset] + index_from
     out = []
-    for n in (N_TRAIN + N_TEST - n_test, n_test):
+    for n in (n_train, n_test):
+        lengths = rng.integers(1, hi - 1, size=n)
+        ids = rng.zipf(1.3, size=int(lengths.sum())) % VOCAB[dataset] + index_from
+        keep = (ids >= skip_top) & (ids < top)
+        ids = np.where(keep, ids, -1 if oov_char is None else oov_char)
         xs = np.empty(n, dtype=object)
-        hi = 300 if not maxlen else max(3, min(300, int(maxlen)))
-        for i in range(n):
-            ids = rng.zipf(1.3, size=int(rng.integers(2, hi)) - 1) % VOCAB[dataset] + index_from
-            seq = ([start_char] if start_char is not None else []) + ids.tolist()
-            if num_words is not None or skip_top:
-                top = num_words if num_words is not None else VOCAB[dataset] + index_from
-                seq = [
-                    w if skip_top <= w < top else oov_char
-                    for w in seq
-                    if oov_char is not None or skip_top <= w < top
-                ]
-            xs[i] = seq
+        start = [start_char] if start_char is not None else []
+        for i, chunk in enumerate(np.split(ids, np.cumsum(lengths)[:-1])):
+            xs[i] = start + [int(w) for w in chunk if w >= 0]
         out.append((xs, _labels(rng, n, CLASSES[dataset], "int64")))
     return tuple(out)
 
@@ -182,7 +191,7 @@ def _regression(name: str, features: int, dtype: str, a: dict) -> tuple:
     if not 0 <= split < 1:
         raise AssertionError("test_split must be in [0, 1)")
     rng = _rng(name)
-    n = N_TRAIN + N_TEST
+    n = sum(SIZES[name])
     x = (rng.random((n, features)) * 10).astype(dtype)
     y = (x @ rng.random(features) + rng.normal(size=n)).astype(dtype)
     cut = int(n * (1 - split))
