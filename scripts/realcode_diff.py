@@ -42,7 +42,8 @@ def keyword_values(text: str) -> Counter[tuple[str, str]] | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             for kw in node.keywords:
-                if kw.arg is not None:
+                # a call's own keywords are counted where it is visited, not as one value
+                if kw.arg is not None and not isinstance(kw.value, ast.Call):
                     found[(kw.arg, ast.unparse(kw.value))] += 1
     return found
 
