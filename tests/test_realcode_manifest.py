@@ -146,3 +146,14 @@ def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     with pytest.raises(TypeError) as wrapped:
         training.clamp(Model.fit)(Model(), nb_epoch=3)
     assert str(wrapped.value) == str(plain.value)
+
+
+def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_diff import dropped_values
+
+    before = "m.compile(optimizer=SGD(lr=0.05, decay=1e-6), loss='mse')\nDense(output_dim=3)"
+    renamed = "m.compile(optimizer=SGD(learning_rate=0.05, decay=1e-6), loss='mse')\nDense(units=3)"
+    dropped = "m.compile(optimizer=SGD(learning_rate=0.05), loss='mse')\nDense(units=3)"
+    assert dropped_values(before, renamed) == []
+    assert dropped_values(before, dropped) == [("decay", "1e-06")]
