@@ -1,0 +1,64 @@
+"""What a migration changed, for the real-code report: the lines it wrote, the code cells of a
+notebook, and the keyword arguments whose values the migrated copy no longer has."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from collections import Counter
+
+from corpus_report import changed_lines
+
+MAGIC = re.compile(r"^\s*[%!]")
+
+
+def changed_lines_of(old: str, new: str) -> set[int]:
+    return changed_lines(old, new)
+
+
+def nb_code(text: str) -> list[str]:
+    """The code cells' sources of a notebook's JSON text."""
+    nb = json.loads(text)
+    out = []
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            out.append("".join(src) if isinstance(src, list) else src)
+    return out
+
+
+def _python(text: str) -> str:
+    """Source with IPython magics and shell lines blanked (so it parses)."""
+    return "\n".join("" if MAGIC.match(ln) else ln for ln in text.splitlines())
+
+
+def keyword_values(text: str) -> Counter[tuple[str, str]] | None:
+    try:
+        tree = ast.parse(_python(text))
+    except SyntaxError:
+        return None
+    found: Counter[tuple[str, str]] = Counter()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            for kw in node.keywords:
+                # a call's own keywords are counted where it is visited, not as one value
+                if kw.arg is not None and not isinstance(kw.value, ast.Call):
+                    found[(kw.arg, ast.unparse(kw.value))] += 1
+    return found
+
+
+def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
+    """``(keyword, value)`` of calls in ``old`` whose value is passed fewer times in ``new``
+    under any keyword (``lr=0.01`` → ``learning_rate=0.01`` keeps it; dropping ``decay=1e-6``
+    does not)."""
+    before, after = keyword_values(old), keyword_values(new)
+    if before is None or after is None:
+        return []
+    values_after = Counter(v for (_k, v), n in after.items() for _ in range(n))
+    values_before = Counter(v for (_k, v), n in before.items() for _ in range(n))
+    out = []
+    for (kw, value), _n in sorted(before.items()):
+        if values_after[value] < values_before[value] and (kw, value) not in after:
+            out.append((kw, value))
+    return out

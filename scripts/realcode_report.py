@@ -1,0 +1,361 @@
+"""Run the real-code corpus (tests/realcode/) in real environments, as a new user would: each
+file as published (with the data shim); when it fails, one ``python -m kerasmagic migrate FILE -o
+OUT``, then the migrated copy run plainly. Writes docs/realcode_fix_rates.md (generated).
+
+    python3 scripts/realcode_report.py ENV ... [--jobs 2] [--only NAME ...]
+                                      [--split tuning|sealed|all] [--json out.json]
+                                      [--timeout 300] [--control] [--out docs/realcode_fix_rates.md]
+    python3 scripts/realcode_report.py --from-json a.json b.json     # render saved results
+
+Each file runs in a fresh temporary directory laid out as its repository (the file at its
+repository path, the manifest's data files at theirs, the working directory the file's folder),
+with ``KERASMAGIC_CORPUS_SHIM=1``, the shim folder and this checkout on ``PYTHONPATH`` (so this
+checkout's kerasmagic runs), and the overlay of third-party packages (tests/realcode/extras.py).
+
+A change is flagged **wrong** (for review) when the migrated copy fails on a line migrate wrote,
+or when a keyword argument's value of the published code is gone from the migrated copy
+(``decay=1e-6`` removed: it would train differently). ``--control`` runs the files as published
+only and says which ``control`` each one has (how collectors check a file before admitting it).
+The report lists tuning files case by case and gives only counts for the sealed part; the JSON
+holds every detail."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "realcode"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+import corpus  # noqa: E402  (tests/realcode/corpus.py)
+import extras  # noqa: E402  (tests/realcode/extras.py)
+import realcode_render  # noqa: E402
+from corpus_report import (  # noqa: E402
+    NB_RUNNER,
+    Failure,
+    _now,
+    env_python,
+    parse_failure,
+    run_python,
+    versions,
+)
+from realcode_diff import changed_lines_of, dropped_values, nb_code  # noqa: E402
+
+SHIM = ROOT / "tests" / "realcode" / "shim"
+if not (ROOT / ".envs").is_dir() and (corpus.MAIN / ".envs").is_dir():
+    # a git worktree has no environments of its own: use the main checkout's
+    os.environ.setdefault("KERASMAGIC_ENVS_DIR", str(corpus.MAIN / ".envs"))
+DEFAULT_OUT = ROOT / "docs" / "realcode_fix_rates.md"
+
+
+@dataclass
+class FileResult:
+    name: str
+    kind: str
+    split: str
+    repo: str
+    source: str
+    license: str
+    control: str
+    runs_as_published: bool
+    first: Failure | None = None
+    migrate_exit: int | None = None
+    migrate_status: str = ""
+    migrate_message: str = ""
+    rule_ids: list[str] = field(default_factory=list)
+    changed: bool = False
+    fixed: bool = False
+    final: Failure | None = None
+    wrong: list[str] = field(default_factory=list)
+    seconds_published: float = 0.0
+    seconds_migrate: float = 0.0
+    seconds_migrated: float = 0.0
+
+
+def shim_environ(base: dict[str, str], work: Path, extras_dir: Path | None) -> dict[str, str]:
+    env = dict(base)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(SHIM), str(ROOT), base.get("PYTHONPATH", "")) if p
+    )
+    env["KERASMAGIC_CORPUS_SHIM"] = "1"
+    env["KERASMAGIC_CORPUS_SCRATCH"] = str(work / "scratch")
+    env["KERAS_HOME"] = env["KERASMAGIC_CORPUS_KERAS_HOME"] = str(work / "keras_home")
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if extras_dir is not None:
+        env["KERASMAGIC_CORPUS_EXTRAS"] = str(extras_dir)
+    return env
+
+
+def lay_out(entry: corpus.Entry, work: Path) -> Path:
+    """The file (and its data files) at their repository paths below ``work/repo``."""
+    repo = work / "repo"
+    target = repo / entry.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(entry.file(), target)
+    for path in entry.data:
+        dest = repo / path
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(entry.data_file(path), dest)
+    (work / "scratch").mkdir(exist_ok=True)
+    return target
+
+
+def run_file(
+    path: Path, kind: str, python: str, env: dict[str, str], timeout: float
+) -> Failure | None:
+    """None when ``path`` runs to the end, else where it stopped."""
+    if kind == "script":
+        rc, _out, err = run_python(python, [path.name], path.parent, env, timeout)
+        if rc == 0:
+            return None
+        return parse_failure(err, path.name, path.read_text(encoding="utf-8", errors="replace"))
+    rc, out, err = run_python(
+        python, ["-c", NB_RUNNER, path.name, str(timeout)], path.parent, env, timeout * 4
+    )
+    try:
+        doc = json.loads(out.strip().splitlines()[-1])
+    except (json.JSONDecodeError, IndexError):
+        return parse_failure(err, path.name)
+    if doc.get("ok"):
+        return None
+    cell = doc.get("cell", "")
+    code = next(
+        (ln.strip() for ln in cell.splitlines() if ln.strip() and not ln.startswith("#")), ""
+    )
+    evalue = doc.get("evalue", "") or ""
+    return Failure(
+        doc.get("ename", "Failure"), evalue.splitlines()[0] if evalue else "", None, code
+    )
+
+
+def _rules(report: dict) -> list[str]:
+    ids = [
+        r.get("id", "")
+        for d in report.get("documents", [])
+        for c in d.get("cells", [])
+        for ch in c.get("changes", [])
+        for r in ch.get("rules", [])
+    ]
+    return [i for i in dict.fromkeys(ids) if i]
+
+
+def measure(
+    entry: corpus.Entry,
+    python: str,
+    base_env: dict[str, str],
+    extras_dir: Path | None,
+    timeout: float,
+    control_only: bool = False,
+) -> FileResult:
+    work = Path(tempfile.mkdtemp(prefix=f"realcode-{entry.name[:40]}-"))
+    res = FileResult(
+        entry.name,
+        entry.kind,
+        entry.split,
+        entry.repo,
+        entry.source_url,
+        entry.license,
+        entry.control,
+        False,
+    )
+    try:
+        target = lay_out(entry, work)
+        env = shim_environ(base_env, work, extras_dir)
+        t0 = time.perf_counter()
+        res.first = run_file(target, entry.kind, python, env, timeout)
+        res.seconds_published = time.perf_counter() - t0
+        res.runs_as_published = res.first is None
+        if res.runs_as_published or control_only:
+            return res
+        out_dir = work / "migrated"
+        t0 = time.perf_counter()
+        rc, out, err = run_python(
+            python,
+            [
+                "-m",
+                "kerasmagic",
+                "migrate",
+                target.name,
+                "-o",
+                str(out_dir),
+                "--json",
+                "--cell-timeout",
+                str(int(timeout)),
+            ],
+            target.parent,
+            env,
+            timeout * 4,
+        )
+        res.seconds_migrate = time.perf_counter() - t0
+        res.migrate_exit = rc
+        try:
+            report = json.loads(out)
+            doc = (report.get("documents") or [{}])[0]
+            res.migrate_status, res.migrate_message = doc.get("status", ""), doc.get("message", "")
+            res.rule_ids = _rules(report)
+        except json.JSONDecodeError:
+            res.migrate_status = "no JSON report"
+            res.migrate_message = parse_failure(err, target.name).short()
+        migrated = out_dir / target.name
+        if not migrated.is_file():
+            res.final = res.first  # nothing written: the published copy is what is left
+            return res
+        original = target.read_text(encoding="utf-8")
+        new = migrated.read_text(encoding="utf-8")
+        res.changed = new != original
+        runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
+        shutil.copyfile(migrated, runnable)
+        t0 = time.perf_counter()
+        res.final = run_file(runnable, entry.kind, python, env, timeout)
+        res.seconds_migrated = time.perf_counter() - t0
+        res.fixed = res.final is None
+        res.wrong = judge(entry.kind, original, new, res.final)
+        return res
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def judge(kind: str, original: str, new: str, final: Failure | None) -> list[str]:
+    """Why the migrated copy is suspect (empty when it is not)."""
+    why = []
+    if kind == "notebook":
+        before, after = nb_code(original), nb_code(new)
+        if (
+            final is not None
+            and final.code
+            and any(final.code in cell and cell not in before for cell in after)
+        ):
+            why.append(f"fails in a cell migrate changed: `{final.code[:80]}`")
+    else:
+        before, after = [original], [new]
+        if final is not None and final.lineno in changed_lines_of(original, new):
+            why.append(f"fails on line {final.lineno}, which migrate wrote")
+    why += [
+        f"drops {kw}={value}" for kw, value in dropped_values("\n".join(before), "\n".join(after))
+    ]
+    return why
+
+
+def run_env(
+    env_name: str,
+    entries: list[corpus.Entry],
+    *,
+    jobs: int,
+    timeout: float,
+    control_only: bool,
+    partial: Path | None,
+) -> dict:
+    python, environ = env_python(env_name)
+    py_tag = "".join(versions(python, environ).get("python", "3.11").split(".")[:2])
+    extras_dir = extras.ensure(corpus.files_dir().parent, python, py_tag)
+    head = {"env": env_name, "versions": versions(python, environ), "control_only": control_only}
+    started, done = time.perf_counter(), []
+
+    def one(entry: corpus.Entry) -> FileResult:
+        res = measure(entry, python, environ, extras_dir, timeout, control_only)
+        done.append(res)
+        state = (
+            "runs"
+            if res.runs_as_published
+            else (
+                "fixed" if res.fixed else f"fails: {(res.final or res.first).short()[:200]}"  # type: ignore[union-attr]
+            )
+        )
+        if not res.runs_as_published and control_only:
+            state = f"fails as published: {res.first.short()[:300]}"  # type: ignore[union-attr]
+        flag = f" WRONG? {res.wrong}" if res.wrong else ""
+        print(
+            f"[{env_name}] {res.name} ({res.split}): {state}{flag} "
+            f"({res.seconds_published + res.seconds_migrate + res.seconds_migrated:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        if partial is not None:
+            snap = {
+                **head,
+                "date": _now(),
+                "seconds": round(time.perf_counter() - started, 1),
+                "files": [asdict(r) for r in sorted(done, key=lambda r: r.name)],
+            }
+            partial.write_text(json.dumps([snap], indent=1))
+        return res
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        results = list(pool.map(one, entries))
+    return {
+        **head,
+        "date": _now(),
+        "seconds": round(time.perf_counter() - started, 1),
+        "files": [asdict(r) for r in results],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("envs", nargs="*")
+    parser.add_argument("--only", nargs="*", help="only these manifest names")
+    parser.add_argument("--split", choices=["tuning", "sealed", "all"], default="all")
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--timeout", type=float, default=300, help="seconds per run (per cell)")
+    parser.add_argument("--control", action="store_true", help="run as published only")
+    parser.add_argument("--json", help="save the full results here")
+    parser.add_argument("--from-json", nargs="+", help="render saved results instead of running")
+    parser.add_argument("--out", default=str(DEFAULT_OUT))
+    args = parser.parse_args(argv)
+    if args.from_json:
+        docs = realcode_render.merge(
+            [d for f in args.from_json for d in json.loads(Path(f).read_text())]
+        )
+    else:
+        entries = corpus.select(corpus.load(), args.split, args.only)
+        missing = [e.name for e in entries if not e.file().is_file()]
+        if missing:
+            print(
+                f"missing (scripts/realcode_materialise.py): {', '.join(missing)}", file=sys.stderr
+            )
+            entries = [e for e in entries if e.name not in missing]
+        docs = []
+        for name in args.envs or ["tf221-k3"]:
+            partial = Path(f"{args.json}.{name}.partial") if args.json else None
+            docs.append(
+                run_env(
+                    name,
+                    entries,
+                    jobs=args.jobs,
+                    timeout=args.timeout,
+                    control_only=args.control,
+                    partial=partial,
+                )
+            )
+            if args.json:
+                Path(args.json).write_text(json.dumps(docs, indent=1))
+    if args.control:
+        for d in docs:
+            for f in d["files"]:
+                got = "runs" if f["runs_as_published"] else "fails"
+                print(f"{d['env']} {f['name']}: {got} (manifest control: {f['control']})")
+        return 0
+    Path(args.out).write_text(realcode_render.render(docs), encoding="utf-8")
+    for d in docs:
+        for split in corpus.SPLITS:
+            s = realcode_render.summary(d, split)
+            print(
+                f"{d['env']} {split}: {s['breaking']}/{s['files']} break, {s['fixed']} fixed, "
+                f"{s['wrong']} wrong"
+            )
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

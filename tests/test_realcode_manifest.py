@@ -1,0 +1,159 @@
+"""The real-code corpus's manifest loader, its hash split, and the shim's training wrapper
+(no corpus file, no TensorFlow: seconds)."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent / "realcode"
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE / "shim"))
+
+import corpus  # noqa: E402
+from _kmshim import training  # noqa: E402
+
+ENTRY = """
+[[file]]
+name = "{name}"
+kind = "script"
+repo = "someone/repo"
+path = "{path}"
+commit = "{commit}"
+license = "MIT"
+sha256 = "{sha}"
+control = "runs"
+"""
+
+
+def entry(name: str = "repo__a", path: str = "a.py", **kw: str) -> str:
+    fields = {"name": name, "path": path, "commit": "a" * 40, "sha": "b" * 64, **kw}
+    return ENTRY.format(**fields)
+
+
+def test_split_is_the_names_hash_mod_3() -> None:
+    names = [f"repo__file{i}" for i in range(300)]
+    for n in names:
+        sealed = int(hashlib.sha256(n.encode()).hexdigest(), 16) % 3 == 0
+        assert corpus.split_of(n) == ("sealed" if sealed else "tuning")
+    share = sum(corpus.split_of(n) == "sealed" for n in names) / len(names)
+    assert 0.25 < share < 0.42
+
+
+def test_parse_reads_an_entry() -> None:
+    (e,) = corpus.parse(entry() + 'data = ["d/x.csv"]\nnote = "n"\n', "c9")
+    assert (e.name, e.kind, e.collector, e.data, e.filename) == (
+        "repo__a",
+        "script",
+        "c9",
+        ("d/x.csv",),
+        "repo__a.py",
+    )
+    assert e.source_url == f"https://github.com/someone/repo/blob/{'a' * 40}/a.py"
+    assert e.split == corpus.split_of("repo__a")
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        entry(commit="abc"),
+        entry(sha="B" * 64),
+        entry(name="no-double-underscore"),
+        entry().replace('kind = "script"', 'kind = "video"'),
+        entry().replace('control = "runs"', 'control = "maybe"'),
+        entry().replace('license = "MIT"\n', ""),
+        entry() + 'extra = "x"\n',
+    ],
+)
+def test_parse_rejects_malformed_entries(bad: str) -> None:
+    with pytest.raises(corpus.ManifestError):
+        corpus.parse(bad, "c9")
+
+
+def test_names_and_sources_are_unique(tmp_path: Path) -> None:
+    (tmp_path / "c1.toml").write_text(entry("repo__a", "a.py"))
+    (tmp_path / "c2.toml").write_text(entry("repo__b", "b.py"))
+    assert [e.name for e in corpus.load(tmp_path)] == ["repo__a", "repo__b"]
+    (tmp_path / "c3.toml").write_text(entry("Repo__A", "c.py"))
+    with pytest.raises(corpus.ManifestError, match="twice"):
+        corpus.load(tmp_path)
+    (tmp_path / "c3.toml").write_text(entry("repo__c", "A.py"))
+    with pytest.raises(corpus.ManifestError, match="twice"):
+        corpus.load(tmp_path)
+
+
+def test_select_by_split_and_name(tmp_path: Path) -> None:
+    text = "".join(entry(f"repo__f{i}", f"f{i}.py") for i in range(12))
+    (tmp_path / "c1.toml").write_text(text)
+    entries = corpus.load(tmp_path)
+    sealed = corpus.select(entries, "sealed")
+    tuning = corpus.select(entries, "tuning")
+    assert sorted(e.name for e in sealed + tuning) == sorted(e.name for e in entries)
+    assert all(e.split == "sealed" for e in sealed) and all(e.split == "tuning" for e in tuning)
+    assert [e.name for e in corpus.select(entries, "all", ["repo__f3"])] == ["repo__f3"]
+    with pytest.raises(corpus.ManifestError):
+        corpus.select(entries, "all", ["repo__nope"])
+
+
+def test_the_committed_manifests_load() -> None:
+    for e in corpus.load():
+        assert e.split in corpus.SPLITS
+
+
+class Model:
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, initial_epoch=0, steps_per_epoch=None):
+        return {
+            "epochs": epochs,
+            "steps_per_epoch": steps_per_epoch,
+            "initial_epoch": initial_epoch,
+        }
+
+
+def test_training_wrapper_keeps_the_signature_and_shortens() -> None:
+    fit = training.clamp(Model.fit)
+    assert inspect.signature(fit) == inspect.signature(Model.fit)
+    assert fit.__qualname__ == Model.fit.__qualname__
+    m = Model()
+    assert fit(m, 1, 2, 32, 50, steps_per_epoch=100) == {
+        "epochs": 1,
+        "steps_per_epoch": 2,
+        "initial_epoch": 0,
+    }
+    assert fit(m, epochs=30, initial_epoch=4)["epochs"] == 5
+    assert fit(m, steps_per_epoch=None)["steps_per_epoch"] is None
+
+
+def test_training_wrapper_sets_steps_for_arrays() -> None:
+    import numpy as np
+
+    seen = {}
+
+    class Arrays:
+        def fit(self, x=None, y=None, batch_size=None, epochs=1, steps_per_epoch=None):
+            seen.update(batch_size=batch_size, epochs=epochs, steps=steps_per_epoch)
+
+    training.clamp(Arrays.fit)(Arrays(), np.zeros((60000, 3)), np.zeros(60000), epochs=9)
+    assert seen == {"batch_size": 32, "epochs": 1, "steps": 2}
+
+
+def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
+    with pytest.raises(TypeError) as plain:
+        Model.fit(Model(), nb_epoch=3)
+    with pytest.raises(TypeError) as wrapped:
+        training.clamp(Model.fit)(Model(), nb_epoch=3)
+    assert str(wrapped.value) == str(plain.value)
+
+
+def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_diff import dropped_values
+
+    before = "m.compile(optimizer=SGD(lr=0.05, decay=1e-6), loss='mse')\nDense(output_dim=3)"
+    renamed = "m.compile(optimizer=SGD(learning_rate=0.05, decay=1e-6), loss='mse')\nDense(units=3)"
+    dropped = "m.compile(optimizer=SGD(learning_rate=0.05), loss='mse')\nDense(units=3)"
+    assert dropped_values(before, renamed) == []
+    assert dropped_values(before, dropped) == [("decay", "1e-06")]
