@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, Union
 
 from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
 STATIC, ERROR, AFTER_RUN = "static", "error", "after-run"
 MOMENTS = (STATIC, ERROR, AFTER_RUN)
+
+# the sources of the cells run before this one, oldest first, or a function returning them (read
+# once, only when a rule follows a name into them: a clean cell never pays for the history)
+Earlier = Union[Sequence[str], Callable[[], Sequence[str]]]
 
 
 def safe_str(exc: BaseException) -> str:
@@ -86,6 +91,7 @@ class CellContext:
     problems: list[Any] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # rules that failed (kerasmagic's own bugs)
     static: list[Any] | None = None  # the static rules' problems, once run (verify.static_errors)
+    earlier_cells: Earlier = ()  # read through ``earlier``
 
     @classmethod
     def of(
@@ -97,9 +103,10 @@ class CellContext:
         filename: str | None = None,
         captured: Any = None,
         ran: bool = False,
+        earlier: Earlier = (),
     ) -> CellContext:
         text = source if isinstance(source, str) else str(source)
-        return cls(text, namespace, exc, filename, captured, ran)
+        return cls(text, namespace, exc, filename, captured, ran, earlier_cells=earlier)
 
     @cached_property
     def cell(self) -> ParsedCell:
@@ -108,7 +115,20 @@ class CellContext:
 
     def again(self, source: str) -> CellContext:
         """The context of a corrected version of this cell (same namespace, nothing run)."""
-        return CellContext.of(source, namespace=self.namespace)
+        earlier = self.__dict__.get("earlier", self.earlier_cells)  # the history read once
+        return CellContext.of(source, namespace=self.namespace, earlier=earlier)
+
+    @cached_property
+    def earlier(self) -> tuple[str, ...]:
+        """The sources of the cells run before this one, oldest first (the kernel's input
+        history for the magics, the notebook's earlier code cells for ``migrate``; empty for a
+        file or a lint). An ``Edit`` whose ``cell`` is ``i`` edits ``earlier[i]``."""
+        given = self.earlier_cells
+        try:
+            cells = given() if callable(given) else given
+            return tuple(c if isinstance(c, str) else str(c) for c in cells or ())
+        except Exception:
+            return ()
 
     # -- the error ----------------------------------------------------------------------------
     @cached_property

@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.context import (
     ERROR,
     STATIC,
     CellContext,
+    Earlier,
     captured_texts,
     safe_str,
 )
@@ -158,10 +159,13 @@ def after_cell(
     captured: Any = None,
     filename: str | None = None,
     explicit: bool = True,
+    earlier: Earlier = (),
 ) -> CheckResult | None:
     """The result for a cell that ran (``error``: what it raised). None when there is nothing to
     examine: the user's own stop (KeyboardInterrupt, SystemExit), or, when nobody asked for this
-    cell (``explicit=False``), an error unrelated to TF/Keras."""
+    cell (``explicit=False``), an error unrelated to TF/Keras. ``earlier``: the sources of the
+    cells run before it, oldest first, or a function returning them, called only when a rule
+    follows a name there (``CellContext.earlier``)."""
     if error is not None and not isinstance(error, Exception):
         return None
     if error is not None and not explicit and not worth_explaining(error, str(source)):
@@ -177,6 +181,7 @@ def after_cell(
         filename=filename,
         captured=captured,
         ran=error is None,
+        earlier=earlier,
     )
     return examine(ctx)
 
@@ -188,20 +193,24 @@ def diagnose(
     namespace: dict | None = None,
     filename: str | None = None,
     captured: Any = None,
+    earlier: Earlier = (),
 ) -> CheckResult:
-    """Explain ``exc`` raised by ``source`` and propose the corrected cell. Never raises."""
-    ctx = CellContext.of(source, namespace=namespace, exc=exc, filename=filename, captured=captured)
+    """Explain ``exc`` raised by ``source`` and propose the corrected cell (``earlier``: as for
+    :func:`after_cell`). Never raises."""
+    ctx = CellContext.of(
+        source, namespace=namespace, exc=exc, filename=filename, captured=captured, earlier=earlier
+    )
     return examine(ctx)
 
 
-def lint(source: Any, *, traps_only: bool = False) -> CheckResult:
+def lint(source: Any, *, traps_only: bool = False, earlier: Earlier = ()) -> CheckResult:
     """Problems provable without running: imports that cannot resolve here, rejected keywords,
     silent traps… (``traps_only``: only the silent traps, in ``traps``)."""
     if traps_only:
         nothing = _nothing_to_examine(STATIC, source)
         if nothing is not None:
             return nothing
-    return examine(CellContext.of(source), traps_only=traps_only)
+    return examine(CellContext.of(source, earlier=earlier), traps_only=traps_only)
 
 
 def check(

@@ -44,6 +44,10 @@ class Problem:
     # matched to the error by its catalogue entry (exception, message, versions), not by the
     # failing line or the names: shown beside the problems that explain it, never instead
     explanation: bool = False
+    # the edits for a door that rewrites every cell (``migrate``): ``edits`` with the values made
+    # in earlier cells changed there (``Edit.cell``) instead of bound again in this cell
+    # (``diagnosis/value_change.Rewrite.across``); None: the same as ``edits``
+    across: list[Edit] | None = None
 
 
 def from_entry(

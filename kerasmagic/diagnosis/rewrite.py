@@ -69,13 +69,15 @@ def single_assignment(tree: ast.AST, name: str) -> ast.expr | None:
 @dataclass(frozen=True)
 class Edit:
     """Replace original text from (line, col) to (end_line, end_col) — 1-based lines, character
-    columns — with ``text``."""
+    columns — with ``text``. ``cell``: None for the cell at hand, ``i`` for the earlier cell
+    ``CellContext.earlier[i]`` (where a value the cell uses gets it: ``diagnosis/provenance.py``)."""
 
     line: int
     col: int
     end_line: int
     end_col: int
     text: str
+    cell: int | None = None
 
 
 @dataclass
@@ -188,12 +190,15 @@ def _offset(lines: list[str], line: int, col: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + col
 
 
-def apply_edits(source: str, edits: list[Edit]) -> str:
+def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
     """Apply non-overlapping edits (overlapping or duplicate ones: the first wins; several
-    different insertions at one place are all kept)."""
+    different insertions at one place are all kept); only those of ``cell`` (None: the cell at
+    hand, ``i``: the earlier cell ``i``)."""
     lines = source.splitlines(keepends=True)
     spans: list[tuple[int, int, str]] = []
     for e in edits:
+        if e.cell != cell:
+            continue
         try:
             start, end = _offset(lines, e.line, e.col), _offset(lines, e.end_line, e.end_col)
         except Exception:

@@ -1,0 +1,276 @@
+"""Changing a value where it is made: a :class:`Transform` of an argument's value turned into
+edits at its origins (``diagnosis/provenance.py``).
+
+- the origin in this cell: the edit is made there, so every use of the name sees the new value;
+- the origin in an earlier cell: the corrected cell (which can only replace this one) binds the
+  name again at its top — the transformed expression when what it reads is unchanged since,
+  else the transformed live value, else a transform of the name itself — so every later use of
+  the name (the same file loaded in a later cell, its folder listed) sees the new value too;
+  ``Rewrite.across`` holds instead the edit in the earlier cell itself (``Edit.cell``), for a
+  door that rewrites every cell (``migrate``: ``Problem.across``).
+
+A rule::
+
+    change = rewrite(ctx, call.args[0], suffix_transform(".weights.h5", (".h5",)))
+    if change is not None:
+        problem = from_entry(..., change.edits, ...)
+        problem.across = change.across
+        problem.fix += " " + change.note
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.provenance import (
+    Origin,
+    before,
+    bindings,
+    literal_tail,
+    origins,
+    parsed_source,
+)
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    apply_edits,
+    insertion_line,
+    node_edit,
+    node_text,
+    quoted_like,
+    walk,
+)
+
+
+@dataclass(frozen=True)
+class Transform:
+    """A change of a value. ``literal``: the new text of the literal that ends it (a suffix
+    change; None where it does not apply); ``value``: an expression computing the new value from
+    an expression's text (``int(x)``), used where no literal is reached and for re-binding a
+    name; ``what``: words for the finding ("end in `.weights.h5`")."""
+
+    what: str
+    literal: Callable[[str], str | None] | None = None
+    value: Callable[[str, str | None], str | None] | None = None
+    # re-bind an earlier name with the transformed expression (a path, read again: readable);
+    # False: with the name transformed (``n = int(n)``: nothing computed twice)
+    again: bool = True
+
+
+@dataclass
+class Rewrite:
+    """The edits of one value change. ``edits``: for the cell at hand alone (the origin edited
+    here, or the name bound again at the top); ``across``: the same with an earlier origin edited
+    in its own cell (``Edit.cell``), for a door that rewrites every cell; ``note``: what was done
+    and where, for the finding."""
+
+    edits: list[Edit] = field(default_factory=list)
+    across: list[Edit] = field(default_factory=list)
+    origins: list[Origin] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def earlier(self) -> bool:
+        return any(e.cell is not None for e in self.across)
+
+
+# -- transforms -----------------------------------------------------------------------------------
+def with_suffix(value: str, extension: str, replaces: tuple[str, ...] = ()) -> str:
+    """``value`` ending in ``extension`` (a trailing ``/`` and one of ``replaces`` removed)."""
+    value = value.rstrip("/")
+    for old in replaces:
+        if value.endswith(old):
+            value = value[: -len(old)]
+            break
+    return value if value.endswith(extension) else value + extension
+
+
+def suffix_transform(extension: str, replaces: tuple[str, ...] = ()) -> Transform:
+    """Make a path end in ``extension`` (replacing one of the old suffixes ``replaces``)."""
+
+    def literal(text: str) -> str | None:
+        return with_suffix(text, extension, replaces)
+
+    def value(expr: str, tail: str | None) -> str:
+        expr = expr if _atomic(expr) else f"({expr})"
+        old = next((r for r in replaces if tail and tail.rstrip("/").endswith(r)), None)
+        if old is None:
+            return f"{expr} + {extension!r}"
+        return f"{expr}[: -len({old!r})] + {extension!r}"
+
+    return Transform(f"end in `{extension}`", literal, value)
+
+
+def wrap_transform(function: str) -> Transform:
+    """Pass the value through ``function`` (``int``, ``tuple``)."""
+    return Transform(
+        f"be `{function}(…)`", None, lambda expr, _tail: f"{function}({expr})", again=False
+    )
+
+
+def _atomic(text: str) -> bool:
+    """Is ``text`` one operand (a name, attribute, call, subscript, literal) as it stands?"""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant))
+
+
+# -- changing it ----------------------------------------------------------------------------------
+def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite | None:
+    """The edits that apply ``transform`` to the value of ``node`` where it is made (see the
+    module's doc); None when an origin is unknown or cannot be edited."""
+    found = origins(ctx, node, terms=transform.literal is not None)
+    if not found:
+        return None
+    out = Rewrite(origins=found)
+    rebound: dict[str, str] = {}
+    for origin in found:
+        edit = origin_edit(origin, transform)
+        if edit is None:
+            return None
+        out.across.append(edit)
+        if origin.here:
+            out.edits.append(edit)
+            continue
+        name = origin.name
+        if name is None:
+            return None
+        if name not in rebound:
+            text = _rebind(ctx, origin, transform, edit)
+            if text is None:
+                return None
+            rebound[name] = text
+    if rebound:
+        line = insertion_line(ctx.cell)
+        text = "".join(f"{name} = {value}\n" for name, value in rebound.items())
+        out.edits.insert(0, Edit(line, 0, line, 0, text))
+    out.note = _note(found, rebound, transform)
+    return out
+
+
+def origin_edit(origin: Origin, transform: Transform) -> Edit | None:
+    """The edit of the origin itself (``Edit.cell`` set for an earlier cell)."""
+    text: str | None = None
+    target: ast.expr = origin.value
+    if transform.literal is not None:
+        if origin.literal is None:
+            return None
+        target = origin.literal
+        text = _literal_text(origin.parsed, origin.literal, transform.literal)
+    elif transform.value is not None:
+        written = node_text(origin.parsed, origin.value)
+        if written is None:
+            return None
+        text = transform.value(written, None)
+    if text is None:
+        return None
+    edit = node_edit(origin.parsed, target, text)
+    if edit is None:
+        return None
+    return Edit(edit.line, edit.col, edit.end_line, edit.end_col, text, origin.cell)
+
+
+def _literal_text(
+    parsed: ParsedCell, literal: ast.expr, change: Callable[[str], str | None]
+) -> str | None:
+    written = node_text(parsed, literal)
+    tail = literal_tail(literal)
+    if written is None or tail is None:
+        return None
+    new_tail = change(tail)
+    if new_tail is None:
+        return None
+    if isinstance(literal, ast.Constant):
+        return quoted_like(written, new_tail)
+    # an f-string: its last constant part is rewritten in its text, where it is written as is
+    prefix = len(written) - len(written.lstrip("rRbBuUfF"))
+    body = written[prefix:]
+    quote = body[:3] if body[:3] in ('"""', "'''") else body[:1]
+    inner = body[len(quote) : -len(quote)]
+    if not body.endswith(quote) or not inner.endswith(tail) or "{" in new_tail or "\\" in tail:
+        return None
+    inner = inner[: len(inner) - len(tail)] + new_tail
+    return written[:prefix] + quote + inner + quote
+
+
+def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) -> str | None:
+    """What the corrected cell binds the name to at its top: the transformed expression when it
+    reads nothing changed since, else the transformed live value, else the name transformed."""
+    name = origin.names[0]
+    if transform.again and len(origin.names) == 1 and origin.bound is not None:
+        if _unchanged_since(ctx, origin):
+            whole = node_edit(origin.parsed, origin.bound, "")
+            if whole is not None:
+                text = _bound_text(origin, whole, edit)
+                if text is not None:
+                    return text
+    live = ctx.namespace.get(name) if ctx.namespace is not None else None
+    if transform.literal is not None and type(live) is str:
+        new = transform.literal(live)
+        if new is not None:
+            return repr(new)
+    if transform.value is not None:
+        return transform.value(name, origin.tail)
+    return None
+
+
+def _bound_text(origin: Origin, whole: Edit, edit: Edit) -> str | None:
+    """The bound expression's text with the origin's edit applied (both in that cell)."""
+    text = node_text(origin.parsed, origin.bound) if origin.bound is not None else None
+    if text is None or "\n" in text:
+        return None
+    if not (whole.line == edit.line == edit.end_line and whole.col <= edit.col):
+        return None
+    local = Edit(1, edit.col - whole.col, 1, edit.end_col - whole.col, edit.text)
+    return apply_edits(text, [local])
+
+
+def _unchanged_since(ctx: CellContext, origin: Origin) -> bool:
+    """Every name the bound expression reads is bound nowhere after its assignment (in its cell,
+    the cells after it, the cell at hand): the expression would give the same value again."""
+    if origin.bound is None or origin.binding is None or origin.cell is None:
+        return False
+    read = {n.id for n in walk(origin.bound) if isinstance(n, ast.Name)}
+    if not read:
+        return True
+    later = [parsed_source(ctx.earlier[i]) for i in range(origin.cell + 1, len(ctx.earlier))]
+    for name in read:
+        tree = origin.parsed.tree
+        if tree is not None and any(
+            not before(s, origin.binding) and s is not origin.binding
+            for s, _v in bindings(tree, name)
+        ):
+            return False
+        if any(c.tree is not None and bindings(c.tree, name) for c in later):
+            return False
+    return True
+
+
+def _note(found: list[Origin], rebound: dict[str, str], transform: Transform) -> str:
+    """Where the value was changed, in words for the finding."""
+    parts = []
+    for origin in found:
+        if not origin.names:
+            continue
+        where = (
+            f"line {origin.value.lineno} of this cell"
+            if origin.here
+            else f"an earlier cell (line {origin.value.lineno})"
+        )
+        parts.append(f"`{origin.names[0]}` gets its value on {where}")
+    if not parts:
+        return ""
+    text = "; ".join(dict.fromkeys(parts))
+    if rebound:
+        binds = ", ".join(f"`{n} = {v}`" for n, v in rebound.items())
+        return (
+            f"{text}. The corrected cell binds it again at its top ({binds}) to {transform.what}, "
+            "so every later use of the name (the same file loaded again, its folder listed) "
+            "sees the new value; `migrate` changes it in the cell where it is made instead."
+        )
+    return f"{text}: it is changed there to {transform.what}, so every use of the name sees it."

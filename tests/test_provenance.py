@@ -1,0 +1,131 @@
+"""Value provenance (diagnosis/provenance.py, value_change.py): where an argument's value is made,
+in the cell or an earlier one, and the edits that change it there."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.rewrite import apply_edits
+from kerasmagic.diagnosis.value_change import rewrite, suffix_transform, wrap_transform
+
+WEIGHTS = suffix_transform(".weights.h5", (".h5", ".hdf5", ".ckpt"))
+
+
+def _arg(ctx: CellContext, method: str) -> ast.expr:
+    call = next(
+        n
+        for n in ast.walk(ctx.cell.tree)
+        if isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", "")) == method
+    )
+    return call.args[0]
+
+
+def _fixed(ctx: CellContext, method: str, transform=WEIGHTS) -> tuple[str, list[str], str]:
+    change = rewrite(ctx, _arg(ctx, method), transform)
+    assert change is not None
+    here = apply_edits(ctx.source, change.edits)
+    earlier = [apply_edits(s, change.across, cell=i) for i, s in enumerate(ctx.earlier)]
+    return here, earlier, apply_edits(ctx.source, change.across)
+
+
+def _value(source: str, name: str) -> object:
+    ns: dict = {}
+    exec(source, ns)
+    return ns[name]
+
+
+def test_literal_argument_is_its_own_origin():
+    ctx = CellContext.of("m.save_weights('w.h5')\n")
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert here == "m.save_weights('w.weights.h5')\n"
+
+
+def test_assignment_in_an_earlier_cell_rebinds_at_the_top_and_edits_across():
+    ctx = CellContext.of("m.save_weights(path)\n", earlier=("import os\n", "path = 'out/w.h5'\n"))
+    here, earlier, across_here = _fixed(ctx, "save_weights")
+    assert here == "path = 'out/w.weights.h5'\nm.save_weights(path)\n"
+    assert earlier == ["import os\n", "path = 'out/w.weights.h5'\n"]
+    assert across_here == ctx.source  # the use is left alone: the origin changed
+
+
+def test_last_assignment_before_the_use_across_cells():
+    ctx = CellContext.of(
+        "path = base + '_v2.h5'\nm.save_weights(path)\n",
+        earlier=("path = 'a.h5'\n", "path = 'b.h5'\nbase = 'c'\n"),
+    )
+    found = origins(ctx, _arg(ctx, "save_weights"))
+    assert [o.cell for o in found] == [None]
+    assert found[0].literal.value == "_v2.h5"
+    ctx = CellContext.of("m.save_weights(path)\n", earlier=("path = 'a.h5'\n", "path = 'b.h5'\n"))
+    assert [(o.cell, o.literal.value) for o in origins(ctx, _arg(ctx, "save_weights"))] == [
+        (1, "b.h5")
+    ]
+
+
+def test_fstring_format_percent_plus_join_and_pathlib():
+    earlier = (
+        "import os, pathlib\nd = 'ckpt'\n"
+        "a = f'{d}/w_{3}.h5'\nb = 'w_{}.h5'.format(3)\nc = 'w_%d.h5' % 3\n"
+        "e = d + '/w.h5'\ng = os.path.join(d, 'w.h5')\nh = pathlib.Path(d) / 'w.h5'\n",
+    )
+    for name in "abcegh":
+        ctx = CellContext.of(f"m.save_weights({name})\n", earlier=earlier)
+        change = rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS)
+        assert change is not None, name
+        fixed = apply_edits(earlier[0], change.across, cell=0)
+        value = str(_value(fixed, name))
+        assert value.endswith(".weights.h5") and not value.endswith(".h5.weights.h5"), (name, value)
+        # the corrected cell alone, run after the earlier cell as it was, binds the new value
+        alone = apply_edits(ctx.source, change.edits).replace("m.save_weights", "_ = str")
+        assert str(_value(earlier[0] + alone, name)).endswith(".weights.h5"), name
+
+
+def test_a_parameter_is_followed_to_every_call():
+    ctx = CellContext.of(
+        "def keep(m, name):\n    m.save_weights(name)\nkeep(a, 'x.h5')\nkeep(b, name='y.h5')\n"
+    )
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert "keep(a, 'x.weights.h5')" in here and "name='y.weights.h5'" in here
+
+
+def test_unknown_origins_give_nothing():
+    for earlier, cell in [
+        (("for path in ['a.h5']:\n    pass\n",), "m.save_weights(path)\n"),  # a loop's target
+        (("path = pick()\n",), "m.save_weights(path)\n"),  # a call's result: no literal
+        ((), "m.save_weights(path)\n"),  # never bound
+        (("from conf import path\n",), "m.save_weights(path)\n"),
+    ]:
+        ctx = CellContext.of(cell, earlier=earlier)
+        assert rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS) is None, earlier
+
+
+def test_the_live_value_must_agree_with_the_source():
+    earlier = ("path = 'a.h5'\n",)
+    ctx = CellContext.of("m.save_weights(path)\n", namespace={"path": "a.h5"}, earlier=earlier)
+    assert origins(ctx, _arg(ctx, "save_weights"))
+    ctx = CellContext.of("m.save_weights(path)\n", namespace={"path": "z.ckpt"}, earlier=earlier)
+    assert origins(ctx, _arg(ctx, "save_weights")) == []
+
+
+def test_a_changed_input_rebinds_with_the_live_value_or_the_name():
+    earlier = ("d = 'a'\npath = d + '/w.h5'\n", "d = 'b'\n")
+    ctx = CellContext.of("m.save_weights(path)\n", namespace={"path": "a/w.h5"}, earlier=earlier)
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert here.startswith("path = 'a/w.weights.h5'\n")
+    ctx = CellContext.of("m.save_weights(path)\n", earlier=earlier)
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert _value("path = 'a/w.h5'\n" + here.replace("m.save_weights", "_ = str"), "path") == (
+        "a/w.weights.h5"
+    )
+
+
+def test_wrap_a_count_computed_earlier():
+    ctx = CellContext.of("Dense(n)\n", earlier=("import numpy as np\nn = np.max([1, 2]) + 1\n",))
+    change = rewrite(ctx, _arg(ctx, "Dense"), wrap_transform("int"))
+    assert change is not None
+    assert apply_edits(ctx.source, change.edits) == "n = int(n)\nDense(n)\n"
+    assert apply_edits(ctx.earlier[0], change.across, cell=0).endswith(
+        "n = int(np.max([1, 2]) + 1)\n"
+    )
