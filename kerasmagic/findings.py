@@ -32,6 +32,11 @@ class Finding:
     restart_needed: bool = False
     details_label: str = ""
     details: list[str] = field(default_factory=list)
+    # where the whole notebook can be rewritten (``migrate``): the earlier cells changed where a
+    # value the fix changes is made (index in the cells run before → corrected source), and this
+    # cell's source then (``fixed_source`` binds such a value again instead)
+    fixed_earlier: dict[int, str] = field(default_factory=dict)
+    fixed_across: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

@@ -39,6 +39,17 @@ class CheckResult:
                 return f.fixed_source
         return None
 
+    @property
+    def fixed_across(self) -> tuple[dict[int, str], str] | None:
+        """With the fix of ``fixed_source``, for a door that rewrites every cell: the earlier
+        cells changed where a value the fix changes is made (index → source) and this cell's
+        source then; None when the fix changes nothing made earlier."""
+        fixed = self.fixed_source
+        for f in ranked(self.suggestions):
+            if fixed is not None and f.fixed_source == fixed and f.fixed_earlier:
+                return dict(f.fixed_earlier), f.fixed_across or self.source
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "ok": self.ok,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.diagnosis.verify import corrected_cell
+from kerasmagic.diagnosis.verify import corrected_across, corrected_cell
 from kerasmagic.findings import Finding
 
 VERIFIED = "The corrected cell parses and every import in it resolves in this interpreter."
@@ -109,7 +109,11 @@ def error_findings(
         in_fix = [t for t in certain_traps if fixed is not None and t in fixed_problems]
         if carried is not None:
             carried.extend(in_fix)  # the trap findings say the corrected cell includes them
-        findings.append(finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own + in_fix))
+        lead = finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own + in_fix)
+        across = corrected_across(ctx, fixed_problems) if fixed is not None else None
+        if across is not None:
+            lead.fixed_earlier, lead.fixed_across = across
+        findings.append(lead)
         for p in own:
             in_fixed = fixed is not None and p in fixed_problems
             findings.append(finding_of(p, ctx, in_fix=in_fixed))

@@ -88,10 +88,15 @@ def with_suffix(value: str, extension: str, replaces: tuple[str, ...] = ()) -> s
     return value if value.endswith(extension) else value + extension
 
 
-def suffix_transform(extension: str, replaces: tuple[str, ...] = ()) -> Transform:
-    """Make a path end in ``extension`` (replacing one of the old suffixes ``replaces``)."""
+def suffix_transform(
+    extension: str, replaces: tuple[str, ...] = (), keep: tuple[str, ...] = ()
+) -> Transform:
+    """Make a path end in ``extension`` (replacing one of the old suffixes ``replaces``; a path
+    ending in one of ``keep`` is left as it is)."""
 
     def literal(text: str) -> str | None:
+        if keep and text.endswith(keep):
+            return text
         return with_suffix(text, extension, replaces)
 
     def value(expr: str, tail: str | None) -> str:
@@ -145,10 +150,14 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
             if text is None:
                 return None
             rebound[name] = text
+    if any(_read_after(ctx, o) for o in found if not o.here):
+        out.across = list(out.edits)  # a cell run since read the old value: bound again here too
     if rebound:
         line = insertion_line(ctx.cell)
         text = "".join(f"{name} = {value}\n" for name, value in rebound.items())
         out.edits.insert(0, Edit(line, 0, line, 0, text))
+        if not out.earlier:
+            out.across = list(out.edits)
     out.note = _note(found, rebound, transform)
     return out
 
@@ -230,6 +239,29 @@ def _bound_text(origin: Origin, whole: Edit, edit: Edit) -> str | None:
     return apply_edits(text, [local])
 
 
+def _read_after(ctx: CellContext, origin: Origin) -> bool:
+    """Does a cell run after the origin's assignment (its own cell after it, or a later earlier
+    cell) read the name the use reads? It ran with the old value: changing the origin alone
+    would make the notebook, run again, differ from what was run."""
+    if origin.cell is None or origin.binding is None:
+        return True
+    names = {origin.names[0]} if origin.names else set()
+
+    def reads(tree: ast.AST | None, after: ast.AST | None) -> bool:
+        return tree is not None and any(
+            isinstance(n, ast.Name)
+            and n.id in names
+            and isinstance(n.ctx, ast.Load)
+            and (after is None or before(after, n))
+            for n in walk(tree)
+        )
+
+    if reads(origin.parsed.tree, origin.binding):
+        return True
+    later = range(origin.cell + 1, len(ctx.earlier))
+    return any(reads(parsed_source(ctx.earlier[i]).tree, None) for i in later)
+
+
 def _unchanged_since(ctx: CellContext, origin: Origin) -> bool:
     """Every name the bound expression reads is bound nowhere after its assignment (in its cell,
     the cells after it, the cell at hand): the expression would give the same value again."""
@@ -258,11 +290,11 @@ def _note(found: list[Origin], rebound: dict[str, str], transform: Transform) ->
         if not origin.names:
             continue
         where = (
-            f"line {origin.value.lineno} of this cell"
+            f"on line {origin.value.lineno} of this cell"
             if origin.here
-            else f"an earlier cell (line {origin.value.lineno})"
+            else f"in an earlier cell (line {origin.value.lineno})"
         )
-        parts.append(f"`{origin.names[0]}` gets its value on {where}")
+        parts.append(f"`{origin.names[0]}` gets its value {where}")
     if not parts:
         return ""
     text = "; ".join(dict.fromkeys(parts))

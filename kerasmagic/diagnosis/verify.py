@@ -9,6 +9,7 @@ meant to fix; edits are re-applied (up to a few rounds) when fixing one problem 
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
@@ -106,3 +107,32 @@ def corrected_cell(
     if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done
     return fixed, done
+
+
+def corrected_across(
+    ctx: CellContext, problems: list[Problem]
+) -> tuple[dict[int, str], str] | None:
+    """For a door that rewrites every cell (``migrate``), when some fixed problems change a value
+    where an earlier cell makes it (``Problem.across``): ``({earlier index: corrected source},
+    this cell's corrected source)``, each verified to compile; None when no problem does, or the
+    result does not verify."""
+    if not any(p.across is not None for p in problems):
+        return None
+    swapped = [replace(p, edits=p.across) if p.across is not None else p for p in problems]
+    edits = [e for p in swapped for e in p.edits]
+    if any(e.cell is None for e in edits):
+        here, _ = corrected_cell(ctx, swapped)
+        if here is None:
+            return None
+    else:
+        here = ctx.source
+    earlier: dict[int, str] = {}
+    for index in sorted({e.cell for e in edits if e.cell is not None}):
+        if not 0 <= index < len(ctx.earlier):
+            return None
+        new = apply_edits(ctx.earlier[index], edits, cell=index)
+        if new != ctx.earlier[index]:
+            if not compiles(parse_cell(new)):
+                return None
+            earlier[index] = new
+    return (earlier, here) if earlier else None

@@ -143,6 +143,7 @@ class CheckMagics(Magics):
                 namespace=self.shell.user_ns,
                 captured=captured,
                 explicit=explicit,
+                earlier=lambda: self._earlier(cell),
             )
         except Exception:
             _internal_failure("diagnosing the cell")
@@ -150,6 +151,14 @@ class CheckMagics(Magics):
         if result is None or (result.ok and not result.traps and not result.internal_error):
             return None
         return result
+
+    def _earlier(self, cell: str) -> list[str]:
+        """The cells run before this one, oldest first: the kernel's input history (IPython's
+        ``In``, as typed), this cell excluded. Read only when a rule follows a name there."""
+        history = list(getattr(self.shell.history_manager, "input_hist_raw", None) or [])[1:]
+        if history and cell.strip() and history[-1].rstrip().endswith(cell.rstrip()):
+            history.pop()  # this cell (``%%keras_check`` and its body, or the cell itself)
+        return [h for h in history if isinstance(h, str)]
 
     def _show(self, result: Any, *, as_json: bool) -> None:
         try:

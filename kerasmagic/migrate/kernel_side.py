@@ -10,7 +10,7 @@ The documents (the host reads nothing else):
 
 - fix: ``{"fixed_source": str|None, "rules": [rule], "left": [rule], "error": str|None,
   "versions": {name: version}, "internal_error": str|None}`` — ``rules`` are the findings the
-  fixed source applies, ``left`` the explanations without a fix.
+  fixed source applies, ``left`` the explanations without a fix (+ ``CheckResult.fixed_across``).
 - rule: ``{"id", "title", "cause", "fix", "fix_code", "verify", "references", "severity"}``.
 """
 
@@ -70,6 +70,7 @@ def _fix_document(result: Any, fixed: str | None, findings: list[Any]) -> dict[s
         "error": error,
         "versions": dict(getattr(result, "versions", None) or versions()),
         "internal_error": getattr(result, "internal_error", None),
+        **dict(zip(("fixed_earlier", "fixed_across"), getattr(result, "fixed_across", None) or ())),
     }
 
 
@@ -158,8 +159,8 @@ def versions() -> dict[str, str]:
         return {}
 
 
-def after_failure(source: str, filename: str | None = None, *, namespace: dict) -> dict[str, Any]:
-    """Diagnose the exception the last real cell (whose source is ``source``) raised."""
+def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
+    """Diagnose the exception the last real cell (``source``, after the cells ``earlier``) raised."""
     from kerasmagic.diagnosis.engine import diagnose
     from kerasmagic.findings import ranked
 
@@ -167,7 +168,7 @@ def after_failure(source: str, filename: str | None = None, *, namespace: dict) 
     if exc is None:
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
-    result = diagnose(source, exc, namespace=namespace, filename=filename)
+    result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or ())
     doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
     doc = _with_also_fixed(doc, source, _lint_rules(source) if doc["fixed_source"] else [])
     if not doc["fixed_source"] and filename is None:

@@ -141,6 +141,26 @@ class _Runner:
             return earlier
         return None
 
+    def _across(self, cell: R.CellResult, change: R.Change, doc: dict, originals: dict,
+                error: str) -> str:  # fmt: skip
+        """The fix that ran bound a value again at the cell's top; the notebook gets instead the
+        earlier cells changed where the value is made (no cell since read it: the engine checks)
+        and this cell as ``fixed_across``. Returns this cell's new source."""
+        for key, new in sorted(doc["fixed_earlier"].items()):
+            earlier = self.done[int(key)] if 0 <= int(key) < len(self.done) else None
+            if earlier is None or new == earlier.final:
+                continue
+            moved = R.Change(earlier.final, new, "error", doc.get("rules") or [], error)
+            moved.verified = True  # the value it now makes is the one cell N ran with
+            earlier.changes.append(moved)
+            earlier.final, earlier.status = new, R.FIXED
+            earlier.notes.append(
+                f"changed where a value cell {cell.number} uses is made, when that cell failed; "
+                f"cell {cell.number} ran with the new value"
+            )
+        change.after = installs.restore(doc["fixed_across"], originals)
+        return change.after
+
     def _execute(self, source: str, number: int) -> Any:
         if self.is_script:
             return self.kernel.run_script(source, self.filename)
@@ -152,6 +172,8 @@ class _Runner:
         try:
             if name == "after_failure" and self.is_script:
                 return self.kernel.call(name, source, self.filename)
+            if name == "after_failure":  # the cells before it: where its values may come from
+                return self.kernel.call(name, source, None, [c.final for c in self.done])
             return self.kernel.call(name, source)
         except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
             return {"internal_error": str(exc)}
@@ -165,6 +187,7 @@ class _Runner:
         current = cell.original
         tried = {current}
         failures: list[str] = []
+        across: dict[str, tuple[dict[str, Any], dict, str]] = {}  # fix → its version across cells
         start = time.perf_counter()
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = (
@@ -190,6 +213,10 @@ class _Runner:
                     tried.add(fixed)
                     current = fixed
                     continue
+                if current in across:
+                    current = self._across(cell, cell.changes[-1], *across[current])
+                    if cell.changes[-1].before == current:  # only the earlier cells changed
+                        cell.changes.pop()
                 cell.status = R.FIXED if current != cell.original else R.OK
                 cell.left = doc.get("left") or []
                 for change in cell.changes:
@@ -211,6 +238,8 @@ class _Runner:
                 cell.changes.append(
                     R.Change(current, fixed, "error", doc.get("rules") or [], error)
                 )
+                if doc.get("fixed_earlier") and doc.get("fixed_across"):
+                    across[fixed] = (doc, originals, error)
                 tried.add(fixed)
                 current = fixed
                 continue

@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    ParsedCell,
-    node_edit,
-    node_text,
-    quoted_like,
-    single_assignment,
-    walk,
-)
+from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import Transform, rewrite, suffix_transform, with_suffix
 from kerasmagic.knowledge.catalogue import entries_with_rule
 from kerasmagic.knowledge.installs import satisfied
 
@@ -27,7 +22,9 @@ from kerasmagic.knowledge.installs import satisfied
 @rule("save-needs-extension", when=(ERROR,), family="saving", errors=("ValueError",))
 def save_extension(ctx: CellContext) -> list[Problem]:
     """Keras 3's file-name rules for ``save``/``save_weights``: the catalogue entry whose message
-    matches says which methods, which extension, and which old suffixes it replaces."""
+    matches says which methods, which extension, and which old suffixes it replaces. The path is
+    changed where its value is made (``diagnosis/provenance.py``): the literal in the call, the
+    assignment of the name in this cell or an earlier one, the call of a function passing it."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if cell.tree is None:
         return []
@@ -38,45 +35,100 @@ def save_extension(ctx: CellContext) -> list[Problem]:
             continue
         data = entry.data
         saves, loads = tuple(data.get("saves", ())), tuple(data.get("loads", ()))
-        extension, keep = data["extension"], tuple(data.get("keep", (data["extension"],)))
-        replaces = tuple(data.get("replaces", ()))
-
-        edits: list[Edit] = []
-        paths: set[str] = set()
-        done: set[int] = set()  # literals renamed (one path parameter, several calls)
-        first = None
-        for call, arg in _path_calls(cell, saves):
-            if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
-                continue
-            if arg.value.endswith(keep) or id(arg) in done:
-                continue
-            done.add(id(arg))
-            edit = _renamed(cell, arg, _with_extension(arg.value, extension, replaces))
-            if edit is not None:
-                edits.append(edit)
-                paths.add(arg.value)
-                first = first or call.lineno
-        if not edits:
-            if _calls(cell, saves):  # a path built at run time: explained, no certain rewrite
+        change = _extension_change(data)
+        calls = [
+            call
+            for call in _calls(cell, saves)
+            if line is None or call.lineno <= line <= (call.end_lineno or call.lineno)
+        ]
+        found = _changed_paths(ctx, calls, change, data)
+        if found is None:
+            if calls or _calls(cell, saves):  # a path built at run time: explained, not rewritten
                 out.append(from_entry(entry.id, line or 1, [], list(saves)))
             continue
-        for _call, arg in _path_calls(cell, loads):  # loading the same path back
-            if arg.value in paths and id(arg) not in done:
-                done.add(id(arg))
-                edit = _renamed(cell, arg, _with_extension(arg.value, extension, replaces))
-                if edit is not None:
-                    edits.append(edit)
-        out.append(from_entry(entry.id, line or first or 1, edits, list(saves)))
+        edits, across, paths, note = found
+        more = _loads_of(ctx, loads, paths, change)
+        problem = from_entry(entry.id, line or calls[0].lineno, edits + more, list(saves))
+        _tell(problem, across + more, note)
+        out.append(problem)
     return out
+
+
+def _extension_change(data: dict) -> Transform:
+    keep = tuple(data.get("keep", (data["extension"],)))
+    return suffix_transform(data["extension"], tuple(data.get("replaces", ())), keep)
+
+
+def _changed_paths(
+    ctx: CellContext, calls: list[ast.Call], change: Transform, data: dict, klass: Any = None
+) -> tuple[list[Edit], list[Edit], set[str], str] | None:
+    """The edits making the path of each call end as ``change`` says, where the value is made:
+    ``(edits, across, the old literal values, the note)``; None when no path needs or allows
+    it. ``klass`` (a live ``ModelCheckpoint``): only the names it refuses, to names it takes."""
+    edits: list[Edit] = []
+    across: list[Edit] = []
+    paths: set[str] = set()
+    notes: list[str] = []
+    for call in calls:
+        arg = _path_argument(call)
+        if arg is None:
+            continue
+        origins_ = origins(ctx, arg)
+        tails = [o.tail for o in origins_]
+        if not origins_ or any(t is None for t in tails):
+            continue
+        wanted = [t for t in tails if t is not None and change.literal(t) != t]  # type: ignore[misc]
+        if not wanted:
+            continue
+        if klass is not None and not all(_refused(klass, t, data) for t in wanted):
+            continue
+        rewritten = rewrite(ctx, arg, change)
+        if rewritten is None:
+            continue
+        edits += rewritten.edits
+        across += rewritten.across
+        paths.update(
+            o.tail
+            for o in rewritten.origins
+            if o.here and o.tail and isinstance(o.literal, ast.Constant)
+        )
+        if rewritten.note:
+            notes.append(rewritten.note)
+    if not edits:
+        return None
+    return edits, across, paths, " ".join(dict.fromkeys(notes))
+
+
+def _loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform) -> list[Edit]:
+    """Edits of the loads in this cell of a path a save's edit renamed (a literal written again:
+    ``model.load_weights('w.h5')`` after ``model.save_weights('w.h5')``)."""
+    out: list[Edit] = []
+    for call in _calls(ctx.cell, loads):
+        arg = _path_argument(call)
+        if arg is None:
+            continue
+        found = origins(ctx, arg)
+        if found and all(o.here and o.tail in paths and not o.names for o in found):
+            rewritten = rewrite(ctx, arg, change)
+            out += rewritten.edits if rewritten is not None else []
+    return out
+
+
+def _tell(problem: Problem, across: list[Edit], note: str) -> None:
+    """Carry the edits for a door that rewrites every cell, and say where the value changed."""
+    if any(e.cell is not None for e in across):
+        problem.across = across
+    if note:
+        problem.fix = f"{problem.fix} {note}".strip()
 
 
 @rule("checkpoint-model-extension", when=(STATIC,), family="saving", needs=r"ModelCheckpoint")
 def checkpoint_extension(ctx: CellContext) -> list[Problem]:
     """A Keras 3 ``ModelCheckpoint`` (the live class) refuses, when it is made, a file name
     without its extension: ``.keras`` for a whole model, ``.weights.h5`` with
-    ``save_weights_only=True``. Renamed before running (with the loads of the same path), so a
-    cell whose first error is elsewhere does not stop there next; an error about it already
-    raised is the error rule's."""
+    ``save_weights_only=True``. Renamed before running where the name is made (with the loads of
+    the same path), so a cell whose first error is elsewhere does not stop there next; an error
+    about it already raised is the error rule's."""
     cell = ctx.cell
     if cell.tree is None or not keras3_here():
         return []
@@ -89,186 +141,58 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
         weights = next((k.value for k in call.keywords if k.arg == "save_weights_only"), None)
         if weights is not None and not isinstance(weights, ast.Constant):
             continue  # decided at run time: not certain here
-        entry_id = (
-            "save-weights-extension"
-            if isinstance(weights, ast.Constant) and weights.value is True
-            else "checkpoint-model-extension"
-        )
+        only = isinstance(weights, ast.Constant) and weights.value is True
+        entry_id = "save-weights-extension" if only else "checkpoint-model-extension"
         entry = next((e for e in entries_with_rule("save-extension") if e.id == entry_id), None)
         if entry is None:
             continue
-        data = entry.data
-        arg = (
-            call.args[0]
-            if call.args
-            else next((k.value for k in call.keywords if k.arg == "filepath"), None)
-        )
-        literals = _suffix_literals(cell.tree, arg, call) if arg is not None else []
-        edits: list[Edit] = []
-        paths = set()
-        only = isinstance(weights, ast.Constant) and weights.value is True
-        for literal in literals:
-            if literal.value.endswith(data["extension"]):
-                continue
-            new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
-            if not _refused(klass, literal.value, only) or _refused(klass, new, only):
-                continue  # the live class takes the name as it is (`.h5`), or not the new one
-            edit = _renamed(cell, literal, new)
-            if edit is not None:
-                edits.append(edit)
-                paths.add(literal.value)
-        if not edits:
+        data = {**entry.data, "weights_only": only}
+        change = _extension_change({k: v for k, v in data.items() if k != "keep"})
+        found = _changed_paths(ctx, [call], change, data, klass)
+        if found is None:
             continue
-        for _call, literal in _path_calls(cell, tuple(data.get("loads", ()))):
-            if literal.value in paths:
-                new = _with_extension(literal.value, data["extension"], tuple(data["replaces"]))
-                edit = _renamed(cell, literal, new)
-                if edit is not None:
-                    edits.append(edit)
-        out.append(from_entry(entry_id, call.lineno, edits, ["ModelCheckpoint"]))
+        edits, across, paths, note = found
+        more = _loads_of(ctx, tuple(data.get("loads", ())), paths, change)
+        problem = from_entry(entry_id, call.lineno, edits + more, ["ModelCheckpoint"])
+        _tell(problem, across + more, note)
+        out.append(problem)
     return out
 
 
-def _refused(klass: type, path: str, weights_only: bool) -> bool:
-    """Does the live ``ModelCheckpoint`` refuse ``path`` when it is made (a ValueError)? Making
-    the callback reads the name only: nothing is written."""
-    try:
-        klass(path, save_weights_only=weights_only)
-    except ValueError:
-        return True
-    except Exception:
+def _refused(klass: type, path: str, data: dict) -> bool:
+    """Does the live ``ModelCheckpoint`` refuse ``path`` (the end of its file name) when it is
+    made, and take the renamed one (a ValueError)? Making the callback reads the name only:
+    nothing is written."""
+    only = bool(data.get("weights_only"))
+
+    def refused(name: str) -> bool:
+        try:
+            klass(name, save_weights_only=only)
+        except ValueError:
+            return True
+        except Exception:
+            return False
         return False
-    return False
+
+    new = with_suffix(path, data["extension"], tuple(data.get("replaces", ())))
+    return refused(path or "x") and not refused(new)
 
 
-def _renamed(cell: ParsedCell, literal: ast.Constant, path: str) -> Edit | None:
-    """The edit writing ``path`` in place of a path literal, quoted as the cell quoted it."""
-    return node_edit(cell, literal, quoted_like(node_text(cell, literal), path))
-
-
-def _with_extension(value: str, extension: str, replaces: tuple) -> str:
-    value = value.rstrip("/")
-    for old in replaces:
-        if value.endswith(old):
-            value = value[: -len(old)]
-    return value + extension
-
-
-def _calls(cell: ParsedCell, methods: tuple) -> bool:
-    """The cell calls one of ``methods`` (attribute or plain name)."""
-    return any(
-        isinstance(call, ast.Call)
-        and getattr(call.func, "attr", getattr(call.func, "id", None)) in methods
+def _calls(cell: ParsedCell, methods: tuple) -> list[ast.Call]:
+    """The cell's calls of one of ``methods`` (attribute or plain name)."""
+    return [
+        call
         for call in walk(cell.tree)
-    )
-
-
-def _path_calls(cell: ParsedCell, methods: tuple) -> list[tuple[ast.Call, ast.Constant]]:
-    """Calls of ``methods`` (attribute or plain name) whose file path ends in a string literal,
-    one pair per literal (a path parameter of a function the cell calls with several)."""
-    found = []
-    for call in walk(cell.tree):
-        if not isinstance(call, ast.Call):
-            continue
-        name = getattr(call.func, "attr", getattr(call.func, "id", None))
-        if name not in methods:
-            continue
-        arg = (
-            call.args[0]
-            if call.args
-            else next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
-        )
-        for literal in _suffix_literals(cell.tree, arg, call) if arg is not None else ():
-            found.append((call, literal))
-    return found
-
-
-def _suffix_literals(
-    tree: ast.AST, node: ast.expr, at: ast.AST, depth: int = 0
-) -> list[ast.Constant]:
-    """The string literals that end a path expression: the literal itself, the last term of
-    ``a + 'x.hdf5'``, the template of ``'x_{}.hdf5'.format(…)``, what a name the cell binds once
-    to such an expression holds (``path = 'cp-{epoch}'``), or, for a parameter of the function
-    around ``at`` (``def save(self, name): self.model.save_weights(name)``), what every call of
-    that function in the cell passes (``agent.save('dqn.h5')``). Empty when any is unknown."""
-    if depth > 4:
-        return []
-    if isinstance(node, ast.Constant):
-        return [node] if isinstance(node.value, str) else []
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        return _suffix_literals(tree, node.right, at, depth + 1)
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "format"
-    ):
-        return _suffix_literals(tree, node.func.value, at, depth + 1)
-    if isinstance(node, ast.Name):
-        bound = single_assignment(tree, node.id)
-        if bound is not None:
-            return _suffix_literals(tree, bound, at, depth + 1)
-        sites = _parameter_arguments(tree, at, node.id)
-        out: list[ast.Constant] = []
-        for site in sites:
-            found = _suffix_literals(tree, site, site, depth + 1)
-            if not found:
-                return []
-            out.extend(found)
-        return out
-    return []
-
-
-def _parameter_arguments(tree: ast.AST, at: ast.AST, name: str) -> list[ast.expr]:
-    """What each call of the function around ``at`` passes for its parameter ``name`` (a method
-    called as ``obj.method(…)`` skips ``self``); empty when the function is not called in the
-    cell, a call passes it in a way not readable here (``*args``), or ``name`` is rebound."""
-    func = next(
-        (
-            f
-            for f in walk(tree)
-            if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and f.lineno <= getattr(at, "lineno", 0) <= (f.end_lineno or f.lineno)
-            and f is not at
-        ),
-        None,
-    )
-    if func is None:
-        return []
-    inner = [
-        f
-        for f in walk(func)
-        if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and f is not func
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "attr", getattr(call.func, "id", None)) in methods
     ]
-    if any(f.lineno <= getattr(at, "lineno", 0) <= (f.end_lineno or f.lineno) for f in inner):
-        return []  # the name belongs to a nested function: not followed
-    params = [a.arg for a in func.args.posonlyargs + func.args.args]
-    if name not in params and name not in [a.arg for a in func.args.kwonlyargs]:
-        return []
-    if any(
-        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-        for n in walk(func)
-    ):
-        return []
-    index = params.index(name) if name in params else None
-    method = bool(params) and params[0] in ("self", "cls")
-    out: list[ast.expr] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
-            continue
-        target = call.func
-        if isinstance(target, ast.Attribute) and target.attr == func.name:
-            position = None if index is None else index - (1 if method else 0)
-        elif isinstance(target, ast.Name) and target.id == func.name and not method:
-            position = index
-        else:
-            continue
-        given = next((k.value for k in call.keywords if k.arg == name), None)
-        if given is None and position is not None and 0 <= position < len(call.args):
-            given = call.args[position]
-        if given is None:
-            return []  # a call that leaves it to its default: not a literal here
-        out.append(given)
-    return out
+
+
+def _path_argument(call: ast.Call) -> ast.expr | None:
+    """A save's or load's file path: its first argument, or ``filepath=``/``filename=``."""
+    if call.args:
+        return call.args[0] if not isinstance(call.args[0], ast.Starred) else None
+    return next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
 
 
 @rule("keras2-h5-compile-config", when=(ERROR,), family="saving", needs="load_model")

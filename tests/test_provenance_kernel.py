@@ -1,0 +1,54 @@
+"""A file path assigned in one cell, saved under in the next and loaded in a third: the save's
+Keras 3 file-name fix follows the name to where it is made — `%%keras_check` binds it again at
+the top of the corrected cell, `migrate` changes the cell that makes it — and the path stays the
+same everywhere (diagnosis/provenance.py, value_change.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from migrate_helpers import document, migrate_json, notebook
+from nbclient import NotebookClient
+
+pytestmark = pytest.mark.envs("tf221-k3", "colab")
+
+CELLS = [
+    "import os\nimport keras\nout_dir = 'out'\nweights = os.path.join(out_dir, 'small.h5')\n",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])\n"
+    "os.makedirs(out_dir, exist_ok=True)\nmodel.save_weights(weights)\n",
+    "model.load_weights(weights)\nprint('loaded', sorted(os.listdir(out_dir)))\n",
+]
+
+
+def test_keras_check_rebinds_a_path_made_in_an_earlier_cell(ipshell, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert ipshell.run_cell(CELLS[0], store_history=True).success
+    outcome = ipshell.run_cell("%%keras_check -o\n" + CELLS[1], store_history=True)
+    result = outcome.result.result if hasattr(outcome.result, "result") else outcome.result
+    fixed = result.fixed_source
+    assert fixed and fixed.startswith("weights = os.path.join(out_dir, 'small.weights.h5')\n"), (
+        fixed
+    )
+    assert "`weights` gets its value in an earlier cell" in result.suggestions[0].fix
+    assert ipshell.run_cell(fixed, store_history=True).success  # the corrected cell runs
+    assert ipshell.run_cell(CELLS[2], store_history=True).success  # and the later load
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["small.weights.h5"]
+
+
+@pytest.mark.slow
+def test_migrate_changes_the_cell_that_makes_the_path(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "paths.ipynb", CELLS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "migrated"))
+    doc = document(report, "paths.ipynb")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    cells = {c["number"]: c for c in doc["cells"]}
+    assert "'small.weights.h5'" in cells[1]["final"], cells[1]
+    assert cells[1]["status"] == "fixed" and cells[2]["final"] == CELLS[1]  # the use unchanged
+    assert cells[3]["status"] == "ok" and cells[3]["final"] == CELLS[2]
+    migrated = nbformat.read(str(tmp_path / "migrated" / "paths.ipynb"), as_version=4)
+    run_dir = tmp_path / "plain"
+    run_dir.mkdir()
+    NotebookClient(migrated, timeout=300, resources={"metadata": {"path": str(run_dir)}}).execute()
+    assert sorted(p.name for p in (run_dir / "out").iterdir()) == ["small.weights.h5"]
