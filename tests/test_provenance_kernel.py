@@ -52,3 +52,15 @@ def test_migrate_changes_the_cell_that_makes_the_path(tmp_path: Path) -> None:
     run_dir.mkdir()
     NotebookClient(migrated, timeout=300, resources={"metadata": {"path": str(run_dir)}}).execute()
     assert sorted(p.name for p in (run_dir / "out").iterdir()) == ["small.weights.h5"]
+
+
+def test_keras_check_on_follows_the_history_too(ipshell, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert ipshell.run_cell(CELLS[0], store_history=True).success
+    ipshell.run_cell("%keras_check on", store_history=True)
+    try:
+        ipshell.run_cell(CELLS[1], store_history=True)
+    finally:
+        ipshell.run_cell("%keras_check off", store_history=True)
+    out = capsys.readouterr().out
+    assert "weights = os.path.join(out_dir, 'small.weights.h5')" in out, out[-3000:]
