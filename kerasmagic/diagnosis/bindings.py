@@ -10,11 +10,12 @@ from __future__ import annotations
 import ast
 import re
 import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.keras_paths import module_path, root_of, same_keras
+from kerasmagic.diagnosis import live, public_paths
+from kerasmagic.diagnosis.keras_paths import root_of, same_keras
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
@@ -29,39 +30,74 @@ class Scope:
     ctx: Any  # the CellContext it belongs to (its cell, namespace and what static rules learnt)
     bindings: dict[str, str] = field(default_factory=dict)
     user_bound: set[str] = field(default_factory=set)
+    outer: set[str] = field(default_factory=set)  # names bound by earlier cells (namespace)
+    outer_used: set[str] = field(default_factory=set)  # … that the cell reads
     _models: list[Any] | None = field(default=None, repr=False)  # model_classes(), once
 
     @classmethod
     def of(cls, ctx: Any) -> Scope:
         scope = cls(ctx)
-        for name, value in list((ctx.namespace or {}).items())[:NAMESPACE_SCAN]:
-            if not isinstance(name, str) or name.startswith("_"):
-                continue
-            path = module_path(value)
-            if path:
-                scope.bindings[name] = path
+        own: dict[str, str] = {}  # the cell's own imports
+        loaded: set[str] = set()  # names the cell reads
         tree = ctx.cell.tree
-        if tree is None:
-            return scope
-        for node in walk(tree):
+        for node in walk(tree) if tree is not None else ():
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
-                        scope.bindings[alias.asname] = alias.name
+                        own[alias.asname] = alias.name
                     else:
                         top = alias.name.split(".")[0]
-                        scope.bindings[top] = top
+                        own[top] = top
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     if alias.name != "*":
-                        scope.bindings[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        own[alias.asname or alias.name] = f"{node.module}.{alias.name}"
             elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 scope.user_bound.add(node.name)
-            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                scope.user_bound.add(node.id)
+            elif isinstance(node, ast.Name):
+                if isinstance(node.ctx, ast.Store):
+                    scope.user_bound.add(node.id)
+                else:
+                    loaded.add(node.id)
+        scope._bind_namespace(ctx.namespace or {}, loaded - set(own) - scope.user_bound)
+        scope.bindings.update(own)
         for name in scope.user_bound:
             scope.bindings.pop(name, None)
+            scope.outer.discard(name)
         return scope
+
+    def _bind_namespace(self, namespace: dict, free: set[str]) -> None:
+        """What earlier cells bound, as if the cell had imported it: every module of the
+        namespace, and the Keras/TF classes and functions under the names the cell reads, each
+        by the public path the cell could have written (``public_paths``)."""
+        for name, value in list(namespace.items())[:NAMESPACE_SCAN]:
+            if not isinstance(name, str) or name.startswith("_"):
+                continue
+            if isinstance(value, types.ModuleType):
+                path = public_paths.module_path(value)
+                if path:
+                    self.bindings[name] = path
+                    self.outer.add(name)
+        modules = list(self.bindings.values())
+        prefer = tuple(self._roots_first(modules))
+        for name in sorted(free - set(self.bindings)):
+            value = namespace.get(name)
+            if value is None or isinstance(value, types.ModuleType):
+                continue
+            path = public_paths.public_path(value, prefer)
+            if path:
+                self.bindings[name] = path
+                self.outer.add(name)
+        self.outer_used = {n for n in free if n in self.outer}
+
+    @staticmethod
+    def _roots_first(paths: list[str]) -> list[str]:
+        """The Keras root a cell importing ``paths`` works in first (tf.keras where it uses TF)."""
+        if any(p.startswith(("tensorflow", "tf_keras")) for p in paths):
+            return ["tensorflow.keras"]
+        if any(p.split(".")[0] == "keras" for p in paths):
+            return ["keras"]
+        return []
 
     def uses_keras(self) -> bool:
         return any(p.split(".")[0] in live.KERAS_TOPS for p in self.bindings.values())
@@ -70,14 +106,11 @@ class Scope:
         """Roots to search, the one ``near`` belongs to (else the cell's own) first."""
         first = root_of(near) if near else None
         if first is None:
-            paths = list(self.bindings.values())
-            if any(p.startswith(("tensorflow", "tf_keras")) for p in paths):
-                first = "tensorflow.keras"
-            elif any(p.startswith("keras") for p in paths):
-                first = "keras"
+            first = next(iter(self._roots_first(list(self.bindings.values()))), None)
         # the cell itself uses tf.keras: resolving it here decides nothing the cell did not
-        uses_tf_keras = "tensorflow" in sys.modules and re.search(
-            r"tensorflow\.keras|tf\.keras", self.ctx.source
+        uses_tf_keras = "tensorflow" in sys.modules and (
+            re.search(r"tensorflow\.keras|tf\.keras", self.ctx.source)
+            or any(root_of(self.bindings[n]) == "tensorflow.keras" for n in self.outer_used)
         )
         roots = [
             r
@@ -141,7 +174,8 @@ class Scope:
         return False
 
     def cell_roots(self) -> list[str]:
-        """The Keras roots the cell's own imports use (else every available one)."""
+        """The Keras roots the cell's own imports use, and the earlier cells' bindings it reads
+        (else every available one)."""
         used: list[str] = []
         for node in walk(self.ctx.cell.tree) if self.ctx.cell.tree else ():
             paths: list[str] = []
@@ -149,6 +183,8 @@ class Scope:
                 paths = [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module:
                 paths = [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Name) and node.id in self.outer_used:
+                paths = [self.bindings[node.id]]
             for path in paths:
                 root = root_of(path) or ("tensorflow.keras" if path == "tensorflow" else None)
                 if root and root not in used:

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import sys
 import types
 from typing import Any
 
@@ -103,20 +102,6 @@ def rename_reason(entry_id: str, name: str) -> str:
         if entry.id == entry_id:
             return entry.data.get("why", {}).get(name, "it was renamed.")
     return "it was renamed."
-
-
-def module_path(value: Any) -> str | None:
-    """The public dotted path of a module bound in the user's namespace (Keras families only)."""
-    tf = sys.modules.get("tensorflow")
-    if tf is not None and value is tf.__dict__.get("keras"):
-        return "tensorflow.keras"
-    if isinstance(value, types.ModuleType):
-        name = getattr(value, "__name__", "")
-        if isinstance(name, str) and name.split(".")[0] in live.KERAS_TOPS:
-            if ".src" in name or "._tf_keras" in name or ".api." in name:
-                return None
-            return name
-    return None
 
 
 def same_keras(a: str, b: str) -> bool:

@@ -55,8 +55,8 @@ def stub_from_earlier_import(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or not ctx.namespace:
         return []
-    scope = ctx.scope  # names the cell binds itself (and namespace modules: never a class)
-    bound = set(scope.bindings) | scope.user_bound
+    scope = ctx.scope
+    bound = (set(scope.bindings) - scope.outer) | scope.user_bound  # names the cell binds itself
     first_use: dict[str, int] = {}
     for node in walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in bound:
