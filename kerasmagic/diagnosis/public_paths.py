@@ -23,6 +23,7 @@ from kerasmagic.knowledge import api_index
 from kerasmagic.probes.keras_setup import loader_state
 
 LOADER = "KerasLazyLoader"
+LOADER_NAMES = ("_tfll_name", "_tfll_local_name", "_name", "_local_name")
 EXPORT_ATTRIBUTES = ("_api_export_path", "_keras_api_names", "_tf_api_names")
 
 
@@ -66,18 +67,17 @@ def module_path(module: types.ModuleType) -> str | None:
 def _loader_path(loader: types.ModuleType) -> str | None:
     """``tf.keras`` (or ``tf.losses``…) from TensorFlow's lazy loader: the module it was made in
     and the name it has there, read from its own state without resolving it."""
-    state = vars(loader)
-    parent = state.get("_tfll_parent_module_globals")
-    local = state.get("_tfll_name") or state.get("_tfll_local_name")
+    state = vars(loader)  # TF 2.16+ prefixes its attributes with `_tfll_`, TF 2.15 does not
+    parent = state.get("_tfll_parent_module_globals", state.get("_parent_module_globals"))
+    local = next((state[k] for k in LOADER_NAMES if isinstance(state.get(k), str)), None)
     owner = parent.get("__name__") if isinstance(parent, dict) else None
     if not isinstance(owner, str) or not isinstance(local, str) or not is_public(owner):
         return None
     module = sys.modules.get(owner)
     held = vars(module).get(local) if module is not None else None
-    if held is loader:
-        return f"{owner}.{local}"
-    real = state.get("__name__")  # resolved: the module the owner now holds is the same one
-    if isinstance(held, types.ModuleType) and real and vars(held).get("__name__") == real:
+    # the loader itself, or the module that replaced it there (resolved, or imported as a package:
+    # ``import tensorflow.keras.backend`` sets ``tensorflow.keras``)
+    if held is loader or isinstance(held, types.ModuleType):
         return f"{owner}.{local}"
     return None
 
@@ -126,7 +126,8 @@ def object_path(obj: Any, prefer: tuple[str, ...] = ()) -> str | None:
     module = getattr(obj, "__module__", None)
     if not isinstance(module, str) or module.split(".")[0] not in live.KERAS_TOPS:
         return None
-    names = [n for n in export_names(obj) if is_public(n)]
+    # the shortest first: ``keras.optimizers.SGD`` before ``keras.optimizers.experimental.SGD``
+    names = sorted((n for n in export_names(obj) if is_public(n)), key=lambda n: n.count("."))
     if not names:
         return None
     own = "tf_keras" if module.startswith("tf_keras") else module.split(".")[0]

@@ -31,6 +31,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.backend_ops": [
         (("static",), "error", ("\\(",), ()),
+        (("error",), "error", ("\\(",), ("AttributeError", "TypeError", "ValueError")),
     ],
     "kerasmagic.diagnosis.rules.keras3_calls": [
         (("static",), "error", ("=",), ()),

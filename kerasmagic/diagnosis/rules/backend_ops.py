@@ -18,11 +18,13 @@ from __future__ import annotations
 import ast
 import inspect
 import types
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
+    LEGACY_BACKEND,
     call_sources,
     generated_home,
     generated_keywords,
@@ -66,24 +68,27 @@ def _curated(name: str) -> Entry | None:
     return None
 
 
-def _curated_problem(ctx: CellContext, call: ast.Call, name: str, entry: Entry) -> Problem | None:
+def _curated_problem(
+    ctx: CellContext, call: ast.Call, name: str, entry: Entry, as_id: str | None = None
+) -> Problem | None:
+    """The curated Keras 3 code of ``entry`` for ``call`` (reported as ``as_id`` if given)."""
     from kerasmagic.knowledge.call_template import render_call
 
     sources = call_sources(ctx, call)
-    root = keras_root(ctx)
-    if sources is None or root is None:
+    if sources is None:
         return None
     template = entry.data["replace"][name]
     try:
         text = render_call(template, entry.data["params"][name], *sources)
     except (ValueError, SyntaxError, KeyError):
         return None
+    root = keras_root(ctx) if "keras." in (text or "") else ("", [])
     edit = node_edit(ctx.cell, call, text) if text else None
-    if edit is None:
+    if edit is None or root is None:
         return None
-    edits = [edit, *(root[1] if "keras." in text else [])]
+    edits = [edit, *root[1]]
     return from_entry(
-        entry.id,
+        as_id or entry.id,
         call.lineno,
         edits,
         [name],
@@ -274,3 +279,58 @@ def _tf_keras_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | 
         new=expr,
         keras=ctx.versions.get("keras", "3"),
     )
+
+
+LEGACY_FAILED = "keras3-legacy-backend-failed"
+
+
+def _raised_in(exc: BaseException | None) -> set[Any]:
+    """The code objects of every frame the exception passed through."""
+    codes: set[Any] = set()
+    tb = getattr(exc, "__traceback__", None)
+    while tb is not None and len(codes) < 200:
+        codes.add(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    return codes
+
+
+@rule(
+    LEGACY_FAILED,
+    when=(ERROR,),
+    family="backend",
+    needs=r"\(",
+    errors=("AttributeError", "TypeError", "ValueError"),
+)
+def legacy_backend_failed(ctx: CellContext) -> list[Problem]:
+    """``K.set_value(v, x)`` where ``K`` is TensorFlow's ``tf.keras.backend`` of Keras 3 (Keras
+    3's legacy copy of the Keras 2 functions, made for TensorFlow variables) and the error was
+    raised inside that function: every call of it in the cell becomes the catalogue's Keras 3 code
+    of the same name (``v.assign(x)``)."""
+    tree = ctx.cell.tree
+    if tree is None or not keras3_here():
+        return []
+    inside = _raised_in(ctx.exc)
+    calls: list[tuple[ast.Call, Any]] = []
+    failed: set[Any] = set()
+    for call in walk(tree):
+        callee = ctx.scope.callee(call.func) if isinstance(call, ast.Call) else None
+        func = callee[0] if callee is not None else None
+        code = getattr(func, "__code__", None)
+        if code is None or getattr(func, "__module__", None) != LEGACY_BACKEND:
+            continue
+        calls.append((call, func))
+        if code in inside and call.lineno in ctx.failing_lines:
+            failed.add(func)
+    out: dict[str, Problem] = {}
+    for call, func in calls:
+        entry = _curated(func.__name__) if func in failed else None
+        problem = (
+            _curated_problem(ctx, call, func.__name__, entry, LEGACY_FAILED) if entry else None
+        )
+        if problem is None:
+            continue
+        if func.__name__ in out:
+            out[func.__name__].edits.extend(problem.edits)
+        else:
+            out[func.__name__] = problem
+    return list(out.values())
