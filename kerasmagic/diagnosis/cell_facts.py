@@ -93,12 +93,14 @@ def _env_set(node: ast.AST) -> tuple[str, str | None] | None:
 _ASSIGNMENTS = (ast.Assign, ast.AnnAssign, ast.AugAssign)
 
 
-def cell_facts(cell: ParsedCell) -> CellFacts | None:
-    """The facts of a parsed cell; None when it does not parse."""
+def cell_facts(cell: ParsedCell, outer: Mapping[str, str] | None = None) -> CellFacts | None:
+    """The facts of a parsed cell; None when it does not parse. ``outer``: what earlier cells
+    bound (name → public path, ``bindings.Scope``), used where the cell does not import."""
     source = cell.source
     if cell.tree is None:
         return None
     facts = CellFacts(cell)
+    facts.aliases.update(outer or {})
     nodes = walk(cell.tree)
     for node in nodes:  # the aliases first: a call is resolved with every import of the cell
         kind = type(node)

@@ -230,4 +230,8 @@ class CellContext:
         """The cell's calls, dotted paths, imports and env-var settings (the traps' view)."""
         from kerasmagic.diagnosis.cell_facts import CellFacts, cell_facts
 
-        return cell_facts(self.cell) or CellFacts(self.cell)
+        outer = None
+        if self.namespace:  # what earlier cells bound counts as the cell's own imports
+            scope = self.scope
+            outer = {n: scope.bindings[n] for n in scope.outer if n in scope.bindings}
+        return cell_facts(self.cell, outer) or CellFacts(self.cell)
