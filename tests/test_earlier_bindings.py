@@ -1,0 +1,111 @@
+"""A binding made in an earlier cell counts as one made in the cell: ``from tensorflow import
+keras`` (TensorFlow's lazy loader of ``tf.keras``) or ``K`` bound to ``tf.keras.backend`` by the
+tutorial's first cell, then a Keras-2-era line in a later cell. Through a real kernel: the magics
+(``%%keras_check``, ``%keras_check on``) and ``migrate``; every corrected cell is then run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+from environments import TF_KERAS_IS, here
+from migrate_helpers import code_cells, document, migrate_json, notebook
+from nbclient import NotebookClient
+
+from kerasmagic.render.base import REPORT_JSON
+
+FIRST_CELLS = (
+    "from tensorflow import keras",
+    "import tensorflow.keras.backend as K\nfrom tensorflow.keras import backend as B",
+)
+
+
+class Kernel:
+    """One real kernel; cells run one at a time, so a corrected cell can be run after it is
+    shown (nbclient's kernel kept open)."""
+
+    def __init__(self, client: NotebookClient) -> None:
+        self.client = client
+
+    def run(self, source: str) -> list[dict]:
+        cell = nbformat.v4.new_code_cell(source)
+        self.client.nb.cells.append(cell)
+        self.client.execute_cell(cell, len(self.client.nb.cells) - 1)
+        return cell.outputs
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    client = NotebookClient(
+        nbformat.v4.new_notebook(), timeout=300, kernel_name="python3", allow_errors=True
+    )
+    with client.setup_kernel():
+        yield Kernel(client)
+
+
+def fixed_source(outputs: list[dict]) -> str | None:
+    """The corrected cell of the diagnosis displayed after the user's traceback."""
+    assert any(o["output_type"] == "error" for o in outputs), outputs
+    reports = [o["data"][REPORT_JSON] for o in outputs if REPORT_JSON in o.get("data", {})]
+    assert reports, outputs
+    return (reports[-1].get("fixed_source") or "").strip() or None
+
+
+def printed(outputs: list[dict]) -> str:
+    assert not any(o["output_type"] == "error" for o in outputs), outputs
+    return "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_magics_read_what_an_earlier_cell_bound(kernel: Kernel) -> None:
+    assert printed(kernel.run("%load_ext kerasmagic")) == ""
+    for cell in FIRST_CELLS:
+        printed(kernel.run(cell))
+    # the lazy loader `keras` bound before: the same diagnosis as with the import in the cell
+    fixed = fixed_source(kernel.run("%%keras_check\nopt = keras.optimizers.SGD(lr=0.05)"))
+    assert fixed == "opt = keras.optimizers.SGD(learning_rate=0.05)"
+    printed(kernel.run(fixed))
+    # tf.keras.backend of Keras 3 (its legacy copy) bound before, failing inside set_value
+    for k in ("K", "B"):
+        fixed = fixed_source(kernel.run(f"%%keras_check\n{k}.set_value(opt.learning_rate, 0.01)"))
+        assert fixed == "opt.learning_rate.assign(0.01)"
+        printed(kernel.run("opt.learning_rate.assign(0.5)"))
+        printed(kernel.run(fixed))
+        assert printed(kernel.run("print(round(float(opt.learning_rate), 6))")).strip() == "0.01"
+    # %keras_check on: every cell checked, the same reading of the namespace
+    printed(kernel.run("%keras_check on"))
+    fixed = fixed_source(kernel.run("opt2 = keras.optimizers.Adam(lr=0.5)"))
+    assert fixed == "opt2 = keras.optimizers.Adam(learning_rate=0.5)"
+    printed(kernel.run(fixed))
+    assert printed(kernel.run("print(float(opt2.learning_rate))")).strip() == "0.5"
+    fixed = fixed_source(kernel.run("B.set_value(opt2.learning_rate, 0.25)"))
+    assert fixed == "opt2.learning_rate.assign(0.25)"
+    printed(kernel.run("%keras_check off"))
+
+
+NOTEBOOK = [
+    FIRST_CELLS[0] + "\n" + FIRST_CELLS[1],
+    "opt = keras.optimizers.SGD(lr=0.05)",
+    "K.set_value(opt.lr, 0.01)",
+    "print('rate', round(float(opt.learning_rate), 6))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2", "tf221-legacy")
+def test_migrate_fixes_the_cells_that_use_an_earlier_cells_bindings(tmp_path: Path) -> None:
+    """Keras 3: `lr=` renamed, `K.set_value(opt.lr, …)` → `opt.learning_rate.assign(…)` (two
+    errors, two rounds). Keras 2.15 / tf_keras: `lr=` is accepted and IGNORED there, so the
+    only change is the trap's `learning_rate=`; `K.set_value` works and is left alone."""
+    path = notebook(tmp_path / "tutorial.ipynb", NOTEBOOK)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "tutorial.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1] == "opt = keras.optimizers.SGD(learning_rate=0.05)"
+    keras3 = here(TF_KERAS_IS) == "keras3"  # tf.keras is Keras 3: its backend's legacy copy
+    assert finals[2] == ("opt.learning_rate.assign(0.01)" if keras3 else NOTEBOOK[2])
+    assert finals[0] == NOTEBOOK[0] and finals[3] == NOTEBOOK[3]
+    outputs = code_cells(tmp_path / "out" / "tutorial.ipynb")[-1].outputs
+    assert "rate 0.01" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
