@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from kerasmagic.render.base import REPORT_JSON
 
 FIRST_CELLS = (
-    "from tensorflow import keras",
+    "import numpy as np\nfrom tensorflow import keras",
     "import tensorflow.keras.backend as K\nfrom tensorflow.keras import backend as B",
 )
 
@@ -81,6 +81,11 @@ def test_check_magics_read_what_an_earlier_cell_bound(kernel: Kernel) -> None:
     assert printed(kernel.run("print(float(opt2.learning_rate))")).strip() == "0.5"
     fixed = fixed_source(kernel.run("B.set_value(opt2.learning_rate, 0.25)"))
     assert fixed == "opt2.learning_rate.assign(0.25)"
+    # numpy bound before: the list given as data wrapped with that `np`, nothing imported again
+    printed(kernel.run("m = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])"))
+    fixed = fixed_source(kernel.run("p = m.predict([[1.0, 2.0]], verbose=0)"))
+    assert fixed == "p = m.predict(np.asarray([[1.0, 2.0]]), verbose=0)"
+    printed(kernel.run(fixed + "\nprint(p.shape)"))
     printed(kernel.run("%keras_check off"))
 
 

@@ -6,6 +6,7 @@ every such argument of the cell in ``np.asarray(…)``, where the list is provab
 from __future__ import annotations
 
 import ast
+import sys
 from typing import Any
 
 from kerasmagic.diagnosis.rewrite import (
@@ -26,6 +27,8 @@ DATA_METHODS = {
     "test_on_batch": ("x", "y"),
     "predict_on_batch": ("x",),
 }
+
+_NOTHING = object()  # what no namespace value is
 
 
 def _numbers_only(value: Any, depth: int = 0) -> bool:
@@ -64,9 +67,10 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
     if cell.tree is None:
         return [], []
     np_name = _numpy_alias(cell)
-    bound_elsewhere = namespace is not None and "np" in namespace and np_name is None
-    if np_name is None and bound_elsewhere:
-        return [], []  # `np` means something else here: do not shadow it
+    if np_name is None and namespace is not None and "np" in namespace:
+        if namespace["np"] is not sys.modules.get("numpy", _NOTHING):
+            return [], []  # `np` means something else here: do not shadow it
+        np_name = "np"  # an earlier cell's `import numpy as np`: as good as the cell's own
     name = np_name or "np"
     edits: list[Edit] = []
     lines: list[int] = []
