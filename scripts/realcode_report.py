@@ -51,8 +51,8 @@ from corpus_report import (  # noqa: E402
 from realcode_diff import changed_lines_of, dropped_values, nb_code  # noqa: E402
 
 SHIM = ROOT / "tests" / "realcode" / "shim"
-if not (ROOT / ".envs").is_dir() and (corpus.MAIN / ".envs").is_dir():
-    # a git worktree has no environments of its own: use the main checkout's
+if ROOT != corpus.MAIN and (corpus.MAIN / ".envs").is_dir():
+    # a git worktree uses the main checkout's shared environments
     os.environ.setdefault("KERASMAGIC_ENVS_DIR", str(corpus.MAIN / ".envs"))
 DEFAULT_OUT = ROOT / "docs" / "realcode_fix_rates.md"
 
@@ -339,6 +339,9 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.json:
                 Path(args.json).write_text(json.dumps(docs, indent=1))
+    listed = {e.name for e in corpus.load()}
+    for d in docs:  # a file taken out of the manifests since it was measured is not reported
+        d["files"] = [f for f in d["files"] if f["name"] in listed]
     if args.control:
         for d in docs:
             for f in d["files"]:
