@@ -351,7 +351,7 @@ def main(argv: list[str] | None = None) -> int:
                 got = "runs" if f["runs_as_published"] else "fails"
                 print(f"{d['env']} {f['name']}: {got} (manifest control: {f['control']})")
         return 0
-    Path(args.out).write_text(realcode_render.render(docs), encoding="utf-8")
+    Path(args.out).write_text(realcode_render.render(docs, len(listed)), encoding="utf-8")
     for d in docs:
         for split in corpus.SPLITS:
             s = realcode_render.summary(d, split)
