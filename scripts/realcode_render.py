@@ -42,7 +42,7 @@ def _rate(a: int, b: int) -> str:
     return f"{a / b:.0%}" if b else "—"
 
 
-def render(docs: list[dict]) -> str:
+def render(docs: list[dict], listed: int | None = None) -> str:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     files = {f["name"]: f for d in docs for f in d["files"]}
     repos = Counter(f["repo"] for f in files.values())
@@ -59,6 +59,11 @@ def render(docs: list[dict]) -> str:
         "runs plainly. The files are split by a hash of their name into a **tuning** part (listed "
         "below) and a **sealed** part (counted only, never studied case by case).",
         "",
+        *(
+            [f"Measured here: {len(files)} of the {listed} files the manifests list.", ""]
+            if listed is not None and listed != len(files)
+            else []
+        ),
         "- **breaking**: fail as published; **fixed**: the migrated copy runs to the end; "
         "**rate** = fixed / breaking",
         "- **wrong**: the migrated copy fails on a line migrate wrote, or a keyword argument's "
