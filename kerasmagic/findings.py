@@ -15,7 +15,9 @@ class Finding:
     ``id`` is stable (scripts gate on it), ``fix`` is plain words, ``fix_code`` is code to paste
     (Python, or a ``%pip install …`` line), ``fixed_source`` is the whole corrected cell or None
     when the fix is not a code change (an install, a restart). ``details`` is an exact list the
-    finding rests on (e.g. every stale module), shown under ``details_label``.
+    finding rests on (e.g. every stale module), shown under ``details_label``. ``fixes``: the
+    findings of the other problems ``fixed_source`` fixes too (one corrected cell often fixes
+    several), each without a corrected cell of its own.
     """
 
     id: str
@@ -37,6 +39,7 @@ class Finding:
     # cell's source then (``fixed_source`` binds such a value again instead)
     fixed_earlier: dict[int, str] = field(default_factory=dict)
     fixed_across: str | None = None
+    fixes: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:

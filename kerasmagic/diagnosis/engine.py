@@ -58,13 +58,14 @@ def worth_explaining(exc: BaseException, source: str) -> bool:
 def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
     """Aim the catalogue's ``%pip install`` lines at this interpreter (a terminal, a script,
     a venv without pip need another command than a notebook's ``%pip``)."""
-    if not any(PIP_MAGIC in (f.fix_code or "") + f.fix for f in findings):
+    every = findings + [fixed for f in findings for fixed in f.fixes]
+    if not any(PIP_MAGIC in (f.fix_code or "") + f.fix for f in every):
         return findings
     from kerasmagic.probes.interpreter import interpreter_facts
 
     facts = interpreter_facts(pip_on_path=False)  # the install line needs no more
     prefix, first = facts.install_prefix, facts.install_first
-    for f in findings:
+    for f in every:
         if prefix != PIP_MAGIC:
             f.fix = f.fix.replace(PIP_MAGIC, prefix)
             if f.fix_code:
@@ -126,10 +127,12 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.traps = to_findings.trap_findings(ctx, traps, known)
         else:
             problems = static_errors(ctx)
-            result.suggestions = for_this_interpreter(to_findings.lint_findings(ctx, problems))
-            result.ok = not any(s.severity == "error" for s in result.suggestions)
             traps = problems_for(ctx, STATIC, kind="trap")
-            result.traps = to_findings.trap_findings(ctx, traps, problems)
+            carried = []
+            found = to_findings.lint_findings(ctx, problems, traps=traps, carried=carried)
+            result.suggestions = for_this_interpreter(found)
+            result.ok = not any(s.severity == "error" for s in result.suggestions)
+            result.traps = to_findings.trap_findings(ctx, traps, problems, carried=carried)
     except Exception:
         last = traceback.format_exc(limit=6).strip().splitlines()[-1]
         _note_internal(result, f"kerasmagic failed while {what}: {last}")

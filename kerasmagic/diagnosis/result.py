@@ -29,15 +29,43 @@ class CheckResult:
     versions: dict[str, str] = field(default_factory=dict)
     internal_error: str | None = None
 
-    @property
-    def fixed_source(self) -> str | None:
-        """The corrected cell: the best suggestion's, else (for a cell that raised nothing) the
-        best trap fix's, else None. A trap's fix alone never stands for the fix of an error."""
+    def fixing(self, at_least: float = 0.0) -> Finding | None:
+        """The finding whose corrected cell is the result's: the best suggestion with one, else
+        (for a cell that raised nothing) the best trap with one; ``at_least``: only a finding
+        that sure. A trap's fix alone never stands for the fix of an error."""
         traps = ranked(self.traps) if self.error_type is None else []
         for f in ranked(self.suggestions) + traps:
             if f.fixed_source is not None and f.fixed_source != self.source:
-                return f.fixed_source
+                if f.confidence >= at_least:
+                    return f
         return None
+
+    @property
+    def fixed_source(self) -> str | None:
+        """The corrected cell (``fixing()``'s), or None."""
+        lead = self.fixing()
+        return lead.fixed_source if lead is not None else None
+
+    def split(self, at_least: float = 0.0) -> tuple[list[Finding], list[Finding]]:
+        """``(fixes, left)`` of the corrected cell ``fixing(at_least)``: the findings whose
+        problems it fixes (the finding that holds it first, then ``its fixes``) and the findings
+        it leaves (the suggestions; for a cell that raised nothing, the traps too)."""
+        lead = self.fixing(at_least)
+        fixes = [lead, *lead.fixes] if lead is not None else []
+        done = {(f.id, f.title) for f in fixes}
+        shown = ranked(self.suggestions) + (ranked(self.traps) if self.error_type is None else [])
+        left = [f for f in shown if f is not lead and (f.id, f.title) not in done]
+        return fixes, left
+
+    @property
+    def fixes(self) -> list[Finding]:
+        """The findings whose problems ``fixed_source`` fixes (empty without one)."""
+        return self.split()[0]
+
+    @property
+    def left(self) -> list[Finding]:
+        """The findings ``fixed_source`` does not fix (all of them without one)."""
+        return self.split()[1]
 
     @property
     def fixed_across(self) -> tuple[dict[int, str], str] | None:
@@ -51,6 +79,7 @@ class CheckResult:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        fixes, left = self.split()
         return {
             "ok": self.ok,
             "ran": self.ran,
@@ -60,6 +89,9 @@ class CheckResult:
             "suggestions": [{"message": f.title, **f.to_dict()} for f in ranked(self.suggestions)],
             "traps": [f.to_dict() for f in ranked(self.traps)],
             "fixed_source": self.fixed_source,
+            # what the corrected cell fixes and leaves, by id (each finding is above, in full)
+            "fixes": [f.id for f in fixes],
+            "left": [f.id for f in left],
             "versions": self.versions,
             "internal_error": self.internal_error,
             "source": self.source,

@@ -37,6 +37,7 @@ def finding_of(
     if fixed and others:
         also = "; ".join(f"line {p.line}: {p.title}" for p in others[:ALSO_FIXED_SHOWN])
         cause = (cause + " " if cause else "") + f"The corrected cell also fixes: {also}."
+    fixes = _fix_findings(problem, ctx, fixed_problems or []) if fixed else []
     explains_only = problem.kind == "trap" or problem.explanation
     confidence = problem.confidence
     if confidence is None:
@@ -56,7 +57,19 @@ def finding_of(
         restart_needed=problem.restart_needed,
         details_label=problem.details_label,
         details=list(problem.details),
+        fixes=fixes,
     )
+
+
+def _fix_findings(problem: Problem, ctx: CellContext, fixed: list[Problem]) -> list[Finding]:
+    """The findings of the other problems a corrected cell fixes (one per id and title)."""
+    seen = {(problem.id, problem.title)}
+    out = []
+    for p in fixed:
+        if p is not problem and (p.id, p.title) not in seen:
+            seen.add((p.id, p.title))
+            out.append(finding_of(p, ctx, in_fix=True))
+    return out
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -71,15 +84,18 @@ def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
 
 
 def _with_traps(
-    ctx: CellContext, problems: list[Problem], traps: list[Problem]
+    ctx: CellContext,
+    problems: list[Problem],
+    traps: list[Problem],
+    leave: list[Problem] | None = None,
 ) -> tuple[str | None, list[Problem]]:
     """The corrected cell of ``problems``, carrying the certain trap fixes too where that
     verifies (else without them)."""
     if traps:
-        fixed, done = corrected_cell(ctx, problems + traps)
+        fixed, done = corrected_cell(ctx, problems + traps, leave=leave)
         if fixed is not None:
             return fixed, done
-    return corrected_cell(ctx, problems)
+    return corrected_cell(ctx, problems, leave=leave)
 
 
 def error_findings(
@@ -127,16 +143,30 @@ def error_findings(
     return findings
 
 
-def lint_findings(ctx: CellContext, problems: list[Problem]) -> list[Finding]:
-    """What lint can prove: the certain rewrites verified together, then the rest."""
+def lint_findings(
+    ctx: CellContext,
+    problems: list[Problem],
+    *,
+    traps: list[Problem] | None = None,
+    carried: list[Problem] | None = None,
+) -> list[Finding]:
+    """What lint can prove: the certain rewrites verified together, then the rest; the certain
+    fixes of ``traps`` join that corrected cell where it verifies with them (those traps are
+    added to ``carried``), as they join an error's."""
     if not problems:
         return []
     certain = [p for p in problems if p.certain and p.edits]
+    certain_traps = [t for t in traps or [] if t.certain and t.edits]
     rest = [p for p in problems if p not in certain]
-    fixed, fixed_problems = corrected_cell(ctx, certain, leave=rest) if certain else (None, [])
+    fixed, fixed_problems = (
+        _with_traps(ctx, certain, certain_traps, leave=rest) if certain else (None, [])
+    )
+    in_fix = [t for t in certain_traps if fixed is not None and t in fixed_problems]
+    if carried is not None:
+        carried.extend(in_fix)
     lead = certain[0] if fixed else problems[0]
     rest = [p for p in problems if p is not lead]
-    findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead], shown=rest)]
+    findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead], shown=rest + in_fix)]
     findings += [finding_of(p, ctx, in_fix=p in fixed_problems) for p in rest]
     return findings
 
@@ -150,9 +180,10 @@ def trap_findings(
     carried: list[Problem] | None = None,
 ) -> list[Finding]:
     """A finding per trap (one per id and title); a trap with certain edits gets its corrected
-    cell, verified with the cell's other problems (``known``) left as they are. ``fixes=False``
+    cell, verified with the cell's other problems (``known``) left as they are, unless it is
+    ``carried`` (the lead's corrected cell holds its fix; its finding says so). ``fixes=False``
     (a cell that raised): the trap's fix is told (``fix_code``) and carried by the error's
-    corrected cell, never offered as a corrected cell of its own; the ``carried`` ones say so."""
+    corrected cell, never offered as a corrected cell of its own."""
     findings: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for trap in traps:
@@ -160,7 +191,8 @@ def trap_findings(
             continue
         seen.add((trap.id, trap.title))
         fixed = None
-        if fixes and trap.certain and trap.edits:
+        carried_here = trap in (carried or [])  # the lead's corrected cell already holds it
+        if fixes and trap.certain and trap.edits and not carried_here:
             fixed, _ = corrected_cell(ctx, [trap], leave=known)
-        findings.append(finding_of(trap, ctx, fixed, in_fix=trap in (carried or [])))
+        findings.append(finding_of(trap, ctx, fixed, in_fix=carried_here))
     return findings

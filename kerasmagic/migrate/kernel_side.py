@@ -9,8 +9,9 @@ the engine's API is adapted here alone. Importing this module imports only the s
 The documents (the host reads nothing else):
 
 - fix: ``{"fixed_source": str|None, "rules": [rule], "left": [rule], "error": str|None,
-  "versions": {name: version}, "internal_error": str|None}`` — ``rules`` are the findings the
-  fixed source applies, ``left`` the explanations without a fix (+ ``CheckResult.fixed_across``).
+  "versions": {name: version}, "internal_error": str|None}`` — one engine result serialized
+  (one engine pass per cell and question): ``rules`` are the findings the fixed source applies
+  (``CheckResult.split``'s fixes), ``left`` those it leaves (+ ``CheckResult.fixed_across``).
 - rule: ``{"id", "title", "cause", "fix", "fix_code", "verify", "references", "severity"}``.
 """
 
@@ -26,7 +27,6 @@ from typing import Any
 
 MARK = "@@kerasmagic-migrate@@ "
 HIDDEN = "# kerasmagic-migrate: hidden"
-STATIC_ROUNDS = 4  # a certain rewrite may reveal the next one (a class, then its argument)
 CERTAIN = 0.9  # a trap's rewrite is applied after a run only when it is at least this sure
 RULE_KEYS = ("id", "title", "cause", "fix", "fix_code", "verify", "references", "severity")
 
@@ -55,51 +55,28 @@ def _rule(finding: Any) -> dict[str, Any]:
     return {key: data.get(key) for key in RULE_KEYS}
 
 
-def _fix_document(result: Any, fixed: str | None, findings: list[Any]) -> dict[str, Any]:
-    """The fix document of an engine result: ``findings`` (ranked) split into the rules whose
-    rewrite ``fixed`` is and the explanations left."""
-    rules = [f for f in findings if fixed is not None and f.fixed_source == fixed]
-    left = [f for f in findings if f not in rules]
+def _document(result: Any, at_least: float = 0.0, prefix: str = "") -> dict[str, Any]:
+    """The fix document of one engine result: its corrected cell (``fixing(at_least)``'s; with
+    ``prefix``, the cell's part of it, or none where the fix touched the prefix), the findings
+    it fixes and those it leaves, as the engine split them."""
+    fixes, left = result.split(at_least)
+    fixed = fixes[0].fixed_source if fixes else None
+    if fixed is not None and prefix:
+        fixed = fixed[len(prefix) :] if fixed.startswith(prefix) else None
+    if fixed is None:
+        fixes, left = [], fixes + left
     error = None
     if getattr(result, "error_type", None):
         error = f"{result.error_type}: {result.error_message}"
     return {
         "fixed_source": fixed,
-        "rules": [_rule(f) for f in rules],
+        "rules": [_rule(f) for f in fixes],
         "left": [_rule(f) for f in left],
         "error": error,
         "versions": dict(getattr(result, "versions", None) or versions()),
         "internal_error": getattr(result, "internal_error", None),
         **dict(zip(("fixed_earlier", "fixed_across"), getattr(result, "fixed_across", None) or ())),
     }
-
-
-def _lint_rules(source: str) -> list[dict[str, Any]]:
-    """Every problem lint reports in ``source``, each as a rule (lint lists them one by one)."""
-    from kerasmagic.diagnosis.engine import lint
-    from kerasmagic.findings import ranked
-
-    result = lint(source)
-    return [_rule(f) for f in ranked(result.suggestions) + ranked(result.traps)]
-
-
-def _with_also_fixed(
-    doc: dict[str, Any], source: str, before: list[dict[str, Any]]
-) -> dict[str, Any]:
-    """Add to ``doc["rules"]`` the problems of ``before`` (found in ``source``) that its fixed
-    source no longer has: one corrected cell often fixes several (the engine names the others
-    only in the lead's cause)."""
-    fixed = doc.get("fixed_source")
-    if not fixed or fixed == source:
-        return doc
-    remaining = {r["id"] for r in _lint_rules(fixed)}
-    have = {r["id"] for r in doc["rules"]}
-    for rule in before:
-        if rule["id"] not in remaining and rule["id"] not in have:
-            doc["rules"].append(rule)
-            have.add(rule["id"])
-    doc["left"] = [r for r in doc["left"] if r["id"] not in have]
-    return doc
 
 
 # -- in the kernel --------------------------------------------------------------------------------
@@ -162,15 +139,13 @@ def versions() -> dict[str, str]:
 def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
     """Diagnose the exception the last real cell (``source``, after the cells ``earlier``) raised."""
     from kerasmagic.diagnosis.engine import diagnose
-    from kerasmagic.findings import ranked
 
     exc = _state.get("error") or getattr(sys, "last_value", None)
     if exc is None:
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or ())
-    doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
-    doc = _with_also_fixed(doc, source, _lint_rules(source) if doc["fixed_source"] else [])
+    doc = _document(result)
     if not doc["fixed_source"] and filename is None:
         origin = _origin(exc, namespace)
         if origin is not None:
@@ -205,7 +180,6 @@ def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
     """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
     calls): that cell's source, diagnosed with the same error, and its corrected version."""
     from kerasmagic.diagnosis.engine import diagnose
-    from kerasmagic.findings import ranked
 
     files = _cell_files(exc)
     for name in reversed(files[1:]):  # the deepest cell first; files[0] is the failing cell
@@ -215,26 +189,20 @@ def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
         source = "".join(entry[2])
         result = diagnose(source, exc, namespace=namespace, filename=name)
         if result.fixed_source and result.fixed_source != source:
-            doc = _fix_document(result, result.fixed_source, ranked(result.suggestions))
+            doc = _document(result)
             doc["source"] = source
             return doc
     return None
 
 
 def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
-    """Silent traps the last real cell fell into that have a certain rewrite."""
+    """Silent traps the last real cell fell into; the corrected cell of those with a certain
+    rewrite (at least ``CERTAIN``)."""
     from kerasmagic.diagnosis.engine import after_cell
     from kerasmagic.diagnosis.result import CheckResult
-    from kerasmagic.findings import ranked
 
     examined = after_cell(source, namespace=namespace, captured=_state.get("last"))
-    traps = ranked(examined.traps) if examined is not None else []
-    result = CheckResult(source=source, ok=True, versions=versions())
-    sure = [t for t in traps if t.fixed_source and t.fixed_source != source]
-    sure = [t for t in sure if t.confidence >= CERTAIN]
-    fixed = sure[0].fixed_source if sure else None
-    doc = _fix_document(result, fixed, traps)
-    return _with_also_fixed(doc, source, _lint_rules(source) if fixed else [])
+    return _document(examined or CheckResult(source=source, ok=True), CERTAIN)
 
 
 def run_script(source: str, filename: str, namespace: dict) -> None:
@@ -304,60 +272,16 @@ def _import_libraries(imports: list[str]) -> None:
 
 
 def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
-    """The certain rewrites of ``source`` that the source alone proves (lint), applied until they
-    reveal nothing more; nothing is executed. ``context``: the Keras imports of the cells before
-    it (a notebook's later cells use the names its first cells import)."""
+    """The certain rewrites of ``source`` that the source alone proves (lint: the engine applies
+    them until they reveal nothing more); nothing is executed. ``context``: the Keras imports of
+    the cells before it (a notebook's later cells use the names its first cells import)."""
     from kerasmagic.diagnosis.engine import lint
-    from kerasmagic.findings import ranked
 
     prefix = ""
     if context and not source.lstrip().startswith("%%"):
         prefix = "\n".join(context) + "\n"
     _import_libraries(_keras_imports(prefix + source))
-    current, seen = source, {source}
-    rules: list[dict[str, Any]] = []
-    previous: list[dict[str, Any]] = []
-    rules_of_last: list[dict[str, Any]] | None = None
-    left: list[dict[str, Any]] = []
-    found_versions: dict[str, str] = {}
-    for _ in range(STATIC_ROUNDS):
-        result = lint(prefix + current)
-        fixed = result.fixed_source
-        if fixed is not None:
-            fixed = (
-                fixed[len(prefix) :] if fixed.startswith(prefix) else None
-            )  # the cell's part only
-        findings = [_rule(f) for f in ranked(result.suggestions) + ranked(result.traps)]
-        if rules_of_last is not None:  # what the previous rewrite fixed: gone from this lint
-            ids = {r["id"] for r in findings}
-            rules += rules_of_last + [r for r in previous if r["id"] not in ids]
-        doc = _fix_document(
-            result,
-            result.fixed_source if fixed else None,
-            ranked(result.suggestions) + ranked(result.traps),
-        )
-        found_versions = doc["versions"]
-        if fixed is None or fixed in seen:
-            left = doc["left"] + doc["rules"]
-            break
-        previous, rules_of_last = findings, doc["rules"]
-        seen.add(fixed)
-        current = fixed
-    else:
-        ids = {r["id"] for r in _lint_rules(prefix + current)}
-        rules += (rules_of_last or []) + [r for r in previous if r["id"] not in ids]
-    unique: dict[str, dict[str, Any]] = {}
-    for rule in rules:
-        unique.setdefault(rule["id"], rule)
-    rules = list(unique.values())
-    return {
-        "fixed_source": current if current != source else None,
-        "rules": rules,
-        "left": left,
-        "error": None,
-        "versions": found_versions,
-        "internal_error": None,
-    }
+    return _document(lint(prefix + source), prefix=prefix)
 
 
 def lint_sources(sources: list[str], before: list[str] | None = None) -> list[dict[str, Any]]:
