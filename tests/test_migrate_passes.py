@@ -94,3 +94,21 @@ def test_one_engine_pass_per_cell_in_static_mode(monkeypatch: pytest.MonkeyPatch
             assert doc["rules"] and not {r["id"] for r in doc["rules"]} & {
                 r["id"] for r in doc["left"]
             }
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_corrected_cell_names_what_it_fixes() -> None:
+    import keras  # noqa: F401  (lint proves rewrites against the live Keras, as in a notebook)
+
+    from kerasmagic.diagnosis.engine import lint
+
+    source = "from keras.utils.np_utils import to_categorical\nfrom keras.optimizers import Adam\n"
+    result = lint(source + "opt = Adam(lr=0.01)\ny = to_categorical([0, 1], 2)\n")
+    lead = result.fixing()
+    assert lead is not None and lead.fixed_source == result.fixed_source
+    ids = [f.id for f in result.fixes]
+    assert ids[0] == lead.id and {"moved-module", "optimizer-lr-renamed"} <= set(ids), ids
+    assert [f.id for f in lead.fixes] == ids[1:]
+    assert all(f.fixed_source is None for f in lead.fixes)
+    assert not result.left
+    assert result.to_dict()["fixes"] == ids and result.to_dict()["left"] == []

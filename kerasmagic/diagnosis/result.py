@@ -89,7 +89,8 @@ class CheckResult:
             "suggestions": [{"message": f.title, **f.to_dict()} for f in ranked(self.suggestions)],
             "traps": [f.to_dict() for f in ranked(self.traps)],
             "fixed_source": self.fixed_source,
-            # what the corrected cell fixes and leaves, by id (each finding is above, in full)
+            # what the corrected cell fixes and leaves, by id (in full: the suggestions and traps,
+            # and the ``fixes`` of the finding that holds the corrected cell)
             "fixes": [f.id for f in fixes],
             "left": [f.id for f in left],
             "versions": self.versions,

@@ -190,9 +190,9 @@ def trap_findings(
         if (trap.id, trap.title) in seen:
             continue
         seen.add((trap.id, trap.title))
-        fixed = None
+        fixed, done = None, [trap]
         carried_here = trap in (carried or [])  # the lead's corrected cell already holds it
         if fixes and trap.certain and trap.edits and not carried_here:
-            fixed, _ = corrected_cell(ctx, [trap], leave=known)
-        findings.append(finding_of(trap, ctx, fixed, in_fix=carried_here))
+            fixed, done = corrected_cell(ctx, [trap], leave=known)
+        findings.append(finding_of(trap, ctx, fixed, done, in_fix=carried_here))
     return findings
