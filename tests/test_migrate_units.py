@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from migrate_helpers import notebook
 
-from kerasmagic.migrate import installs, report, sources
+from kerasmagic.migrate import installs, sources
 from kerasmagic.migrate.kernel import call_code, marked_document, script_code
 from kerasmagic.migrate.kernel_side import MARK
 from kerasmagic.migrate.results import (
@@ -18,6 +18,7 @@ from kerasmagic.migrate.results import (
     MigrationReport,
     output_text,
 )
+from kerasmagic.render import migration as report
 
 
 def test_discover_skips_checkpoints_envs_and_earlier_copies(tmp_path: Path) -> None:
@@ -141,6 +142,8 @@ def test_report_views_carry_the_same_content() -> None:
     assert "<script" not in html and "<link" not in html
     assert len(data["documents"][0]["cells"][0]["output"]) < 3100  # outputs are capped
     assert report.render(data, "json").startswith("{")
+    view = report.MigrationView(data)  # one more report through render/'s MIME table
+    assert view.to_markdown() == md and view.to_html() == html and str(view) == md
 
 
 def test_output_text_keeps_the_end_and_strips_ansi() -> None:

@@ -19,11 +19,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import kerasmagic
-from kerasmagic.migrate import loop, report, sources
+from kerasmagic.migrate import loop, sources
 from kerasmagic.migrate.results import DocumentResult, MigrationReport
+from kerasmagic.render.base import HTML, JSON, MARKDOWN
+from kerasmagic.render.migration import MigrationView, text_of
 
 DEFAULT_TIMEOUT = 600.0
-FORMATS = {".html": "html", ".htm": "html", ".json": "json"}
+FORMATS = {".html": HTML, ".htm": HTML, ".json": JSON}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -91,7 +93,7 @@ def _write(document: sources.Document, result: DocumentResult, args: argparse.Na
 
 
 def _reports(rep: MigrationReport, args: argparse.Namespace) -> None:
-    data = rep.to_dict()
+    view = MigrationView(rep)
     targets = list(args.report)
     if args.output_dir is not None and not args.report and not args.check:
         targets += [
@@ -99,10 +101,10 @@ def _reports(rep: MigrationReport, args: argparse.Namespace) -> None:
             args.output_dir / "migration-report.html",
         ]
     for path in targets:
-        fmt = FORMATS.get(path.suffix.lower(), "md")
-        sources.write(path, report.render(data, fmt).encode("utf-8"))
+        mime = FORMATS.get(path.suffix.lower(), MARKDOWN)
+        sources.write(path, text_of(view, mime).encode("utf-8"))
         _progress(f"report written to {path}")
-    sys.stdout.write(report.render(data, "json" if args.json else "md"))
+    sys.stdout.write(text_of(view, JSON if args.json else MARKDOWN))
     sys.stdout.flush()
 
 

@@ -1,4 +1,6 @@
-"""The migration report as Markdown, HTML (one self-contained file that opens offline) and JSON.
+"""The migration report as Markdown, HTML (one self-contained file that opens offline) and JSON:
+``MigrationView`` wraps a ``migrate.results.MigrationReport`` (render never imports it) and
+renders it through ``render/base.py``'s MIME table, as every other report.
 
 Every view renders the dictionary ``MigrationReport.to_dict()`` returns, so the JSON carries all
 that the other two show: a summary table on top, then per document and per cell the unified diff,
@@ -13,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from kerasmagic.render import base
 from kerasmagic.render.html import escape
 
 STATUS_WORDS = {
@@ -296,6 +299,35 @@ def to_html(report: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
-def render(report: dict[str, Any], fmt: str) -> str:
-    """``fmt``: md, html or json."""
-    return {"md": to_markdown, "html": to_html, "json": to_json}[fmt](report)
+def _data(report: Any) -> dict[str, Any]:
+    return report if isinstance(report, dict) else report.to_dict()
+
+
+def _json(report: Any) -> dict[str, Any]:
+    return json.loads(to_json(_data(report)))
+
+
+class MigrationView(base.View):
+    """A ``MigrationReport`` with its views (the text view is the Markdown: a terminal reads it)."""
+
+    RENDERERS = {
+        base.TEXT: lambda report: to_markdown(_data(report)),
+        base.HTML: lambda report: to_html(_data(report)),
+        base.MARKDOWN: lambda report: to_markdown(_data(report)),
+        base.JSON: _json,
+        base.REPORT_JSON: _json,
+    }
+
+
+FORMATS = {"md": base.MARKDOWN, "html": base.HTML, "json": base.JSON}
+
+
+def text_of(view: MigrationView, mime: str) -> str:
+    """One view as the text of a file (the JSON view indented)."""
+    value = view.render(mime)
+    return value if isinstance(value, str) else json.dumps(value, indent=2) + "\n"
+
+
+def render(report: Any, fmt: str) -> str:
+    """``fmt``: md, html or json — the view of that MIME type, as text."""
+    return text_of(MigrationView(report), FORMATS[fmt])
