@@ -86,7 +86,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_calls": [
         (("error",), "error", (), ("TypeError", "ValueError")),
         (("error",), "error", ("predict_classes", "predict_proba"), ("AttributeError",)),
-        (("error",), "error", ("set_image_dim_ordering",), ("AttributeError",)),
+        (("error",), "error", ("image_dim_ordering",), ("AttributeError",)),
         (("error",), "error", (), ("ValueError",)),
     ],
     "kerasmagic.diagnosis.rules.error_messages": [

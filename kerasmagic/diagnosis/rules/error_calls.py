@@ -12,6 +12,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    ParsedCell,
     node_edit,
     node_text,
     walk,
@@ -136,42 +137,91 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
 
 
 DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
+DIM_SETTER, DIM_GETTER = "set_image_dim_ordering", "image_dim_ordering"
 
 
 @rule(
     "image-dim-ordering-removed",
     when=(ERROR,),
     family="removed-apis",
-    needs="set_image_dim_ordering",
+    needs="image_dim_ordering",
     errors=("AttributeError",),
 )
 def dim_ordering(ctx: CellContext) -> list[Problem]:
-    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')`` when
-    the backend module the call uses has ``set_image_data_format`` here."""
+    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')``, and
+    the getter ``K.image_dim_ordering()`` → ``K.image_data_format()`` with its values mapped
+    ('th' ↔ 'channels_first'), when the backend module the call uses has the new function
+    here. A value that is not a literal is mapped by a lookup, so every use keeps its value."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if "set_image_dim_ordering" not in message:
+    if DIM_GETTER not in message or cell.tree is None:
         return []
-    if cell.tree is None:
-        return []
+    compared = _compared_orderings(cell)
     edits: list[Edit] = []
     for call in walk(cell.tree):
         func = call.func if isinstance(call, ast.Call) else None
-        if not isinstance(func, ast.Attribute) or func.attr != "set_image_dim_ordering":
+        if not isinstance(func, ast.Attribute) or func.attr not in (DIM_SETTER, DIM_GETTER):
             continue
-        arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
-        if not (isinstance(arg, ast.Constant) and arg.value in DIM_ORDERING):
-            return []
-        target = ast.Attribute(value=func.value, attr="set_image_data_format", ctx=ast.Load())
-        if ctx.scope.callee(target) is None:
-            return []
+        setter = func.attr == DIM_SETTER
+        new = "set_image_data_format" if setter else "image_data_format"
+        target = ast.Attribute(value=func.value, attr=new, ctx=ast.Load())
         value = node_text(cell, func.value)
-        edit = node_edit(cell, call, f"{value}.set_image_data_format({DIM_ORDERING[arg.value]!r})")
-        if value is None or edit is None:
+        if ctx.scope.callee(target) is None or value is None:
+            return []
+        if setter:
+            arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+            if arg is None:
+                return []
+            if isinstance(arg, ast.Constant) and arg.value in DIM_ORDERING:
+                text = repr(DIM_ORDERING[arg.value])
+            else:
+                text = f"{DIM_ORDERING!r}[{node_text(cell, arg)}]"
+            edit = node_edit(cell, call, f"{value}.{new}({text})")
+        elif call.args or call.keywords:
+            return []
+        elif id(call) in compared:
+            edit = node_edit(cell, call, f"{value}.{new}()")
+            edits.extend(compared[id(call)])
+        else:  # the old value wherever it goes: 'th' / 'tf'
+            back = {v: k for k, v in DIM_ORDERING.items()}
+            edit = node_edit(cell, call, f"{back!r}[{value}.{new}()]")
+        if edit is None:
             return []
         edits.append(edit)
     if not edits:
         return []
-    return [from_entry("image-dim-ordering-removed", line or 1, edits, ["set_image_dim_ordering"])]
+    return [from_entry("image-dim-ordering-removed", line or 1, edits, [DIM_SETTER, DIM_GETTER])]
+
+
+def _compared_orderings(cell: ParsedCell) -> dict[int, list[Edit]]:
+    """``X.image_dim_ordering() == 'th'`` (``!=``, ``in ('th', …)``): the getter call's id →
+    the edits of the literals it is compared with ('th' → 'channels_first'). Only where every
+    literal it meets is an ordering."""
+    out: dict[int, list[Edit]] = {}
+    for node in walk(cell.tree):
+        if not isinstance(node, ast.Compare) or len(node.comparators) != 1:
+            continue
+        sides = (node.left, node.comparators[0])
+        getter = next((s for s in sides if _is_getter_call(s)), None)
+        other = sides[1] if getter is sides[0] else sides[0]
+        if getter is None:
+            continue
+        literals = other.elts if isinstance(other, (ast.Tuple, ast.List, ast.Set)) else [other]
+        if not all(isinstance(e, ast.Constant) and e.value in DIM_ORDERING for e in literals):
+            continue
+        edits = [node_edit(cell, e, repr(DIM_ORDERING[e.value])) for e in literals]  # type: ignore[attr-defined]
+        if all(e is not None for e in edits):
+            out[id(getter)] = [e for e in edits if e is not None]
+    return out
+
+
+def _is_getter_call(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == DIM_GETTER
+        and not node.args
+        and not node.keywords
+    )
 
 
 @rule(
