@@ -156,20 +156,41 @@ def _decay_edits(
     root = root_of(path)
     schedule = entry.data.get("schedule")
     expr = None
+    imported: list[Edit] = []  # `import <top>; ` before the statement, when the cell cannot name it
     if root and schedule and live.resolve_path(f"{root}.{schedule}")[0] == live.OK:
         expr = ctx.scope.expr_for(f"{root}.{schedule}")
+        if expr is None and not _is_zero(kw.value):
+            imported = _import_before(ctx, call, root.split(".")[0])
+            expr = f"{root}.{schedule}" if imported else None
     lr_kw = next((k for k in call.keywords if k.arg in ("learning_rate", "lr")), None)
     decay_text = node_text(ctx.cell, kw.value)
     removal = delete_keyword_edit(ctx.cell, call, kw)
     if removal is None:
         return []
     if expr is None or decay_text is None:
-        return [removal]
+        # dropping a decay changes how the model trains unless it is zero: no edit then
+        return [removal] if _is_zero(kw.value) else []
+    carried = _schedule_edits(ctx, call, kw, path, expr, decay_text, lr_kw, removal)
+    return imported + carried if carried else []
+
+
+def _schedule_edits(
+    ctx: CellContext,
+    call: ast.Call,
+    kw: ast.keyword,
+    path: str,
+    expr: str,
+    decay_text: str,
+    lr_kw: ast.keyword | None,
+    removal: Edit,
+) -> list[Edit]:
+    """The learning rate (given, positional or the live default) wrapped in ``expr``'s schedule
+    with the decay, and ``decay=`` removed; [] when the rate cannot be carried."""
     if lr_kw is not None:
         lr_text = node_text(ctx.cell, lr_kw.value)
         lr_edit = node_edit(ctx.cell, lr_kw, "")
         if lr_text is None or lr_edit is None:
-            return [removal]
+            return []
         new = f"learning_rate={expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
         return [
             Edit(lr_edit.line, lr_edit.col, lr_edit.end_line, lr_edit.end_col, new),
@@ -180,12 +201,12 @@ def _decay_edits(
         lr_text = node_text(ctx.cell, first)
         e = node_edit(ctx.cell, first, "")
         if lr_text is None or e is None:
-            return [removal]
+            return []
         new = f"{expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
         return [Edit(e.line, e.col, e.end_line, e.end_col, new), removal]
     kw_edit = node_edit(ctx.cell, kw, "")
     if kw_edit is None:
-        return [removal]
+        return []
     status, cls = live.resolve_path(path)
     default = None
     params = live.parameters(cls) if status == live.OK else None
@@ -196,9 +217,43 @@ def _decay_edits(
     except Exception:
         default = None
     if not isinstance(default, (int, float)) or params is None:
-        return [removal]
+        return []
     new = f"learning_rate={expr}({default!r}, decay_steps=1, decay_rate={decay_text})"
     return [Edit(kw_edit.line, kw_edit.col, kw_edit.end_line, kw_edit.end_col, new)]
+
+
+def _is_zero(value: ast.AST) -> bool:
+    """A literal ``0``/``0.0`` decay: dropping it changes nothing the optimizer computes."""
+    return (
+        isinstance(value, ast.Constant) and not isinstance(value.value, bool) and value.value == 0
+    )
+
+
+COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+
+
+def _import_before(ctx: CellContext, call: ast.Call, top: str) -> list[Edit]:
+    """``import <top>; `` in front of the simple statement holding ``call``, so the cell can name
+    a path of ``top`` it has not bound; [] when ``top`` means something else in the cell."""
+    if top in ctx.scope.user_bound or ctx.scope.bindings.get(top, top) != top:
+        return []
+    tree = ctx.cell.tree
+    inner = None
+    for node in walk(tree) if tree is not None else ():
+        if (
+            isinstance(node, ast.stmt)
+            and node.lineno <= call.lineno
+            and (node.end_lineno or node.lineno) >= (call.end_lineno or call.lineno)
+            and (inner is None or node.lineno >= inner.lineno)
+            and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        ):
+            inner = node
+    if inner is None or isinstance(inner, COMPOUND):
+        return []
+    at = node_edit(ctx.cell, inner, "")
+    if at is None:
+        return []
+    return [Edit(at.line, at.col, at.line, at.col, f"import {top}; ")]
 
 
 IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
