@@ -7,10 +7,33 @@ import ast
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
+import tomllib
 from corpus_report import changed_lines
 
 MAGIC = re.compile(r"^\s*[%!]")
+CATALOGUE = Path(__file__).resolve().parent.parent / "kerasmagic" / "knowledge" / "catalogue"
+
+
+def no_effect_keywords() -> set[str]:
+    """Keywords whose removal the catalogue says changes nothing the model computes (Keras 3's
+    dropped queue/process options of ``fit`` and ``fused``): not a wrong change when dropped."""
+    doc = tomllib.loads((CATALOGUE / "keras3_rules.toml").read_text(encoding="utf-8"))
+    for entry in doc.get("entry", []):
+        if entry.get("id") == "keras3-removed-keyword":
+            data = entry.get("data", {})
+            return {*data.get("methods", []), *data.get("layers", [])}
+    return set()
+
+
+def _is_zero(value: str) -> bool:
+    """A literal zero (``decay=0.0``): dropping it changes nothing."""
+    try:
+        number = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return False
+    return isinstance(number, (int, float)) and not isinstance(number, bool) and number == 0
 
 
 def changed_lines_of(old: str, new: str) -> set[int]:
@@ -51,7 +74,8 @@ def keyword_values(text: str) -> Counter[tuple[str, str]] | None:
 def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     """``(keyword, value)`` of calls in ``old`` whose value is passed fewer times in ``new``
     under any keyword (``lr=0.01`` → ``learning_rate=0.01`` keeps it; dropping ``decay=1e-6``
-    does not)."""
+    does not). A keyword the catalogue says has no effect, or a literal zero, is not counted."""
+    harmless = no_effect_keywords()
     before, after = keyword_values(old), keyword_values(new)
     if before is None or after is None:
         return []
@@ -59,6 +83,8 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     values_before = Counter(v for (_k, v), n in before.items() for _ in range(n))
     out = []
     for (kw, value), _n in sorted(before.items()):
+        if kw in harmless or _is_zero(value):
+            continue
         if values_after[value] < values_before[value] and (kw, value) not in after:
             out.append((kw, value))
     return out

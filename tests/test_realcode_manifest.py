@@ -157,3 +157,14 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     dropped = "m.compile(optimizer=SGD(learning_rate=0.05), loss='mse')\nDense(units=3)"
     assert dropped_values(before, renamed) == []
     assert dropped_values(before, dropped) == [("decay", "1e-06")]
+
+
+def test_wrong_check_ignores_what_the_catalogue_says_has_no_effect() -> None:
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_diff import dropped_values
+
+    before = (
+        "m.fit_generator(g, steps_per_epoch=5, workers=4)\nSGD(lr=0.1, decay=0.0)\nf(x, decay=1e-3)"
+    )
+    after = "m.fit(g, steps_per_epoch=5)\nSGD(learning_rate=0.1)\nf(x)"
+    assert dropped_values(before, after) == [("decay", "0.001")]
