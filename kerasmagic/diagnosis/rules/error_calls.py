@@ -105,11 +105,13 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
             "predict_proba",
         ):
             continue
+        # a receiver that is not a name, or not (yet) a live Keras model — a name the cell binds
+        # after the failing line — is left for the run that reaches it
         if not isinstance(func.value, ast.Name):
-            return []
+            continue
         model = namespace.get(func.value.id)
         if model is None or not live.is_keras_object(type(model)) or not hasattr(model, "predict"):
-            return []
+            continue
         args = ", ".join(filter(None, (node_text(cell, a) for a in [*call.args, *call.keywords])))
         predict = f"{func.value.id}.predict({args})"
         if func.attr == "predict_proba":
@@ -120,16 +122,16 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
                 activation = getattr(getattr(last, "activation", None), "__name__", "")
                 units = int(model.outputs[0].shape[-1])
             except Exception:
-                return []
+                continue
             if activation == "softmax" or (units > 1 and activation != "sigmoid"):
                 text = f"{predict}.argmax(axis=-1)"
             elif activation == "sigmoid" and units == 1:
                 text = f'({predict} > 0.5).astype("int32")'
             else:
-                return []
+                continue
         edit = node_edit(cell, call, text)
         if edit is None:
-            return []
+            continue
         edits.append(edit)
     if not edits:
         return []
