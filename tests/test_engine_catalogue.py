@@ -30,6 +30,7 @@ RULES = {
     "keras2-h5-reload",
     "savedmodel-reload",
     "array-inputs",
+    "keras1-conv-kernel",
 }
 
 

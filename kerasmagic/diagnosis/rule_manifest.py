@@ -26,6 +26,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.calls": [
         (("static",), "error", ("=", "\\*\\*"), ()),
     ],
+    "kerasmagic.diagnosis.rules.keras1_conv": [
+        (("static",), "error", ("AtrousConvolution2D", "Convolution2D", "Convolution3D"), ()),
+    ],
     "kerasmagic.diagnosis.rules.removed_calls": [
         (("static",), "error", ("set_learning_phase",), ()),
     ],

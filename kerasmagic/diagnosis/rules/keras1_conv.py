@@ -1,0 +1,94 @@
+"""Static rule: Keras 1's convolution calls that give the kernel's size as separate positional
+numbers (``Convolution2D(64, 5, 5)``), which Keras 2 and later read as ``(filters, kernel_size,
+strides)``."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule, words
+from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
+
+
+@rule(
+    "keras1-conv-kernel-positional",
+    when=(STATIC,),
+    family="renamed-names",
+    needs=words(data_names("keras1-conv-kernel", "kernel_rank")),
+)
+def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
+    """``Convolution2D(f, r, c)`` → ``Convolution2D(f, (r, c))`` where the live class the call
+    reaches (or the live Keras class of the same name) takes ``(filters, kernel_size, …)``."""
+    if ctx.cell.tree is None:
+        return []
+    ranks: dict[str, int] = {}
+    for entry in entries_with_rule("keras1-conv-kernel"):
+        ranks.update(entry.data.get("kernel_rank", {}))
+    out: list[Problem] = []
+    for call in walk(ctx.cell.tree):
+        if not isinstance(call, ast.Call):
+            continue
+        name = _called_name(call.func)
+        rank = ranks.get(name or "")
+        if not rank or len(call.args) != rank + 1:
+            continue
+        sizes = call.args[1:]
+        if any(isinstance(a, (ast.Starred, ast.Tuple, ast.List)) for a in sizes):
+            continue
+        if not _takes_kernel_size_second(ctx, call.func, name or ""):
+            continue
+        texts = [node_text(ctx.cell, a) for a in sizes]
+        first, last = node_edit(ctx.cell, sizes[0], ""), node_edit(ctx.cell, sizes[-1], "")
+        if None in texts or first is None or last is None:
+            continue
+        grouped = f"({', '.join(t for t in texts if t)})"
+        edit = Edit(first.line, first.col, last.end_line, last.end_col, grouped)
+        filters = node_text(ctx.cell, call.args[0]) or "filters"
+        out.append(
+            from_entry(
+                "keras1-conv-kernel-positional",
+                call.lineno,
+                [edit],
+                [name or ""],
+                ctx.shown_versions,
+                old=name,
+                filters=filters,
+                sizes=", ".join(t for t in texts if t),
+                new_call=f"{name}({filters}, {grouped})",
+            )
+        )
+    return out
+
+
+def _called_name(func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _takes_kernel_size_second(ctx: CellContext, func: ast.AST, name: str) -> bool:
+    """Does the class the call reaches take ``kernel_size`` right after ``filters``? The live
+    object of the call when it resolves, else the class of that name in a Keras here."""
+    found = ctx.scope.callee(func)
+    candidates = [found[0]] if found else []
+    if not candidates:
+        for root in ctx.scope.preferred_roots():
+            status, obj = live.resolve_path(f"{root}.layers.{name}")
+            if status == live.OK:
+                candidates.append(obj)
+                break
+    for obj in candidates:
+        try:
+            params = list(inspect.signature(obj).parameters)
+        except (TypeError, ValueError):
+            continue
+        if params[:2] == ["filters", "kernel_size"]:
+            return True
+    return False
