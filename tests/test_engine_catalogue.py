@@ -31,6 +31,7 @@ RULES = {
     "savedmodel-reload",
     "array-inputs",
     "keras1-conv-kernel",
+    "user-callable-keyword",
 }
 
 
