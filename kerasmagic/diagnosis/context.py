@@ -183,6 +183,28 @@ class CellContext:
         return lines
 
     @cached_property
+    def live_names(self) -> dict:
+        """What a name of the failing line holds: the namespace, under the locals of the cell's
+        frame that raised when that frame is a function of the cell (``def main(): model = …``).
+        Read only; nothing is called."""
+        names = dict(self.namespace or {})
+        tb = getattr(self.exc, "__traceback__", None)
+        frame = None
+        while tb is not None:
+            f = tb.tb_frame
+            if (self.filename and f.f_code.co_filename == self.filename) or (
+                self.namespace is not None and f.f_globals is self.namespace
+            ):
+                frame = f
+            tb = tb.tb_next
+        if frame is not None and frame.f_locals is not frame.f_globals:
+            try:
+                names.update(frame.f_locals)
+            except Exception:
+                pass
+        return names
+
+    @cached_property
     def error_names(self) -> set[str]:
         return error_names(self.exc, self.message)
 

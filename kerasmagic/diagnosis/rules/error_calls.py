@@ -92,7 +92,8 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
 def predict_classes(ctx: CellContext) -> list[Problem]:
     """``model.predict_classes(x)`` on a live model of the namespace: the replacement its output
     layer calls for (softmax → argmax, one sigmoid unit → threshold 0.5)."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    cell, exc, error_type, message, line, _namespace = ctx.unpacked()
+    namespace = ctx.live_names  # a model made inside a function of the cell counts too
     if cell.tree is None or not namespace:
         return []
     if not re.search(r"has no attribute '(predict_classes|predict_proba)'", message):
