@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from contextlib import suppress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -198,10 +199,8 @@ class CellContext:
                 frame = f
             tb = tb.tb_next
         if frame is not None and frame.f_locals is not frame.f_globals:
-            try:
+            with suppress(Exception):
                 names.update(frame.f_locals)
-            except Exception:
-                pass
         return names
 
     @cached_property
