@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import ast
 import re
-from contextlib import suppress
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
