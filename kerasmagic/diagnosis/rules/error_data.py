@@ -27,7 +27,7 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
             continue
         from kerasmagic.diagnosis.array_inputs import array_edits
 
-        edits, lines = array_edits(cell, namespace)
+        edits, lines = array_edits(cell, ctx.live_names)  # a function's locals count too
         if line is not None and line not in lines:
             edits = []  # the failing call's data is not a provable list: explain only
         keras = live.versions().get("keras", "3")
