@@ -180,8 +180,9 @@ def trap_findings(
     carried: list[Problem] | None = None,
 ) -> list[Finding]:
     """A finding per trap (one per id and title); a trap with certain edits gets its corrected
-    cell, verified with the cell's other problems (``known``) left as they are, unless it is
-    ``carried`` (the lead's corrected cell holds its fix; its finding says so). ``fixes=False``
+    cell, verified with the cell's other problems (``known``) left as they are, also when it is
+    ``carried`` (the lead's corrected cell holds its fix too; its finding says so), so a trap
+    reads the same whether the static errors were examined or not (``lint_traps``). ``fixes=False``
     (a cell that raised): the trap's fix is told (``fix_code``) and carried by the error's
     corrected cell, never offered as a corrected cell of its own."""
     findings: list[Finding] = []
@@ -192,7 +193,7 @@ def trap_findings(
         seen.add((trap.id, trap.title))
         fixed, done = None, [trap]
         carried_here = trap in (carried or [])  # the lead's corrected cell already holds it
-        if fixes and trap.certain and trap.edits and not carried_here:
+        if fixes and trap.certain and trap.edits:  # its own cell too, whoever carries it
             fixed, done = corrected_cell(ctx, [trap], leave=known)
         findings.append(finding_of(trap, ctx, fixed, done, in_fix=carried_here))
     return findings
