@@ -43,14 +43,40 @@ def _numbers_only(value: Any, depth: int = 0) -> bool:
 
 
 def _is_number_list(node: ast.AST, namespace: dict | None) -> bool:
-    if isinstance(node, (ast.List, ast.Tuple)):
+    return _numbers_only(_plain_value(node, namespace))
+
+
+def _plain_value(node: ast.AST, namespace: dict | None, depth: int = 0) -> Any:
+    """The value of a list expression built from literals, names of the namespace and ``+``/``*``
+    (``[1] * n + [0] * n``), computed without calling anything; ``_NOTHING`` otherwise."""
+    if depth > 8:
+        return _NOTHING
+    if isinstance(node, (ast.List, ast.Tuple, ast.Constant)):
         try:
-            return _numbers_only(ast.literal_eval(node))
+            return ast.literal_eval(node)
         except Exception:
-            return False
-    if isinstance(node, ast.Name) and namespace is not None:
-        return _numbers_only(namespace.get(node.id))
-    return False
+            return _NOTHING
+    if isinstance(node, ast.Name):
+        return (namespace or {}).get(node.id, _NOTHING)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+        left = _plain_value(node.left, namespace, depth + 1)
+        right = _plain_value(node.right, namespace, depth + 1)
+        ints = [isinstance(v, int) and not isinstance(v, bool) for v in (left, right)]
+        seqs = [isinstance(v, (list, tuple)) for v in (left, right)]
+        if not all(i or q for i, q in zip(ints, seqs)):
+            return _NOTHING
+        if isinstance(node.op, ast.Add) and ints[0] != ints[1]:
+            return _NOTHING  # a number added to a list
+        if all(seqs) and isinstance(node.op, ast.Mult):
+            return _NOTHING
+        numbers = [v for v, i in zip((left, right), ints) if i]
+        if any(abs(n) > 10**6 for n in numbers):
+            return _NOTHING  # keep the computed value small
+        try:
+            return left * right if isinstance(node.op, ast.Mult) else left + right
+        except Exception:
+            return _NOTHING
+    return _NOTHING
 
 
 def _numpy_alias(cell: ParsedCell) -> str | None:
