@@ -25,7 +25,7 @@ MIRROR = Path("/work/.mirror")
 
 def git_dir(mirror: Path, repo: str) -> Path | None:
     base = mirror / repo.replace("/", "+")
-    for cand in (base / "repo", base, base / ".git"):
+    for cand in (base / "repo", base / "repo" / ".git", base, base / ".git"):
         if (cand / "HEAD").is_file() and (cand / "objects").is_dir():
             return cand
     return None
