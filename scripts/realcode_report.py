@@ -16,7 +16,8 @@ A change is flagged **wrong** (for review) when the migrated copy fails on a lin
 or when a keyword argument's value of the published code is gone from the migrated copy
 (``decay=1e-6`` removed: it would train differently). ``--control`` runs the files as published
 only and says which ``control`` each one has (how collectors check a file before admitting it).
-The report lists tuning files case by case and gives only counts for the sealed part; the JSON
+``KERASMAGIC_REALCODE_KEEP=1`` keeps a tuning file's working folder (the migrate report, the
+migrated copy) and prints where. The report lists tuning files case by case and gives only counts for the sealed part; the JSON
 holds every detail."""
 
 from __future__ import annotations
@@ -222,7 +223,10 @@ def measure(
         res.wrong = judge(entry.kind, original, new, res.final)
         return res
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if entry.split == "tuning" and os.environ.get("KERASMAGIC_REALCODE_KEEP"):
+            print(f"kept {work}", file=sys.stderr)  # to study a tuning failure; never a sealed one
+        else:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 def judge(kind: str, original: str, new: str, final: Failure | None) -> list[str]:
