@@ -64,3 +64,30 @@ def test_keras_check_on_follows_the_history_too(ipshell, tmp_path, monkeypatch, 
         ipshell.run_cell("%keras_check off", store_history=True)
     out = capsys.readouterr().out
     assert "weights = os.path.join(out_dir, 'small.weights.h5')" in out, out[-3000:]
+
+
+RELOADS = [
+    "import numpy as np\nimport keras\n"
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(loss='mse', optimizer='adam')\n",
+    "model.save('trained.model')\n",
+    "restored = keras.models.load_model('trained.model')\n"
+    "print(restored.predict(np.ones((1, 3)), verbose=0).shape)\n",
+    "model.save_weights('trained_w.h5')\n",
+    "model.load_weights('trained_w.h5')\nprint('loaded')\n",
+]
+
+
+@pytest.mark.slow
+def test_migrate_renames_a_load_in_a_later_cell_after_the_save_was_renamed(tmp_path: Path) -> None:
+    """The load is in another cell and repeats the literal: it fails on a file that does not exist,
+    and the disk shows what the corrected save wrote (rules/error_saving.py, load-of-renamed-save)."""
+    path = notebook(tmp_path / "reloads.ipynb", RELOADS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "migrated"))
+    doc = document(report, "reloads.ipynb")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    cells = {c["number"]: c for c in doc["cells"]}
+    assert "load_model('trained.model.keras')" in cells[3]["final"], cells[3]
+    assert "load_weights('trained_w.weights.h5')" in cells[5]["final"], cells[5]
+    assert [r["id"] for ch in cells[3]["changes"] for r in ch["rules"]] == ["load-of-renamed-save"]
+    assert [r["id"] for ch in cells[5]["changes"] for r in ch["rules"]] == ["load-of-renamed-save"]

@@ -43,6 +43,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("\\.lr",), ()),
         (("static",), "error", ("\\(",), ()),
     ],
+    "kerasmagic.diagnosis.rules.keras3_positional": [
+        (("static",), "error", ("\\(",), ()),
+    ],
     "kerasmagic.diagnosis.rules.keras3_callbacks": [
         (("static",), "error", ("period",), ()),
         (("error",), "error", ("input_shape", "output_shape"), ("AttributeError",)),
@@ -78,6 +81,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("ModelCheckpoint",), ()),
         (("error",), "error", ("load_model",), ()),
         (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", ("load",), ()),
     ],
     "kerasmagic.diagnosis.rules.error_data": [
         (("error",), "error", (), ("ValueError",)),
@@ -115,7 +119,12 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static", "after-run"), "trap", ("lr\\s*=", "decay\\s*="), ()),
     ],
     "kerasmagic.diagnosis.rules.trap_defaults": [
-        (("static", "after-run"), "trap", ("da(?i:delta|grad)", "Da(?i:delta|grad)", "dA(?i:delta|grad)", "DA(?i:delta|grad)"), ()),
+        (
+            ("static", "after-run"),
+            "trap",
+            ("da(?i:delta|grad)", "Da(?i:delta|grad)", "dA(?i:delta|grad)", "DA(?i:delta|grad)"),
+            (),
+        ),
     ],
     "kerasmagic.diagnosis.rules.trap_environment": [
         (("static", "after-run"), "trap", ("TF_USE_LEGACY_KERAS",), ()),

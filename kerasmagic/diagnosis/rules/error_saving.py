@@ -4,6 +4,7 @@ Keras 2 ``.h5`` whose training config Keras 3 cannot rebuild, a SavedModel given
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import Any
 
@@ -286,3 +287,59 @@ def savedmodel_reload(ctx: CellContext) -> list[Problem]:
     )
     problem.fix_code = fix.code
     return [problem]
+
+
+@rule("load-of-renamed-save", when=(ERROR,), family="saving", needs="load")
+def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
+    """A load of a file whose save Keras 3 made write another name (a later cell, the literal
+    written again, a path held in a variable). The evidence is the disk: the path the failing
+    load reads is missing and the save rule's renaming of it names a file that is there; the
+    load's path is renamed where its value is made, with the same transform."""
+    cell, _exc, _type, _message, line, _ns = ctx.unpacked()
+    if cell.tree is None or line is None:
+        return []
+    changes: dict[str, list[Transform]] = {}
+    for entry in entries_with_rule("save-extension"):
+        for method in entry.data.get("loads", ()):
+            changes.setdefault(method, []).append(_extension_change(entry.data))
+    out: list[Problem] = []
+    for call in _calls(cell, tuple(changes)):
+        if not call.lineno <= line <= (call.end_lineno or call.lineno):
+            continue
+        method = getattr(call.func, "attr", getattr(call.func, "id", ""))
+        arg = _path_argument(call)
+        path = _path_value(ctx, arg) if arg is not None else None
+        if not path or os.path.exists(path):
+            continue
+        for change in changes[method]:
+            new = change.literal(path) if change.literal is not None else None
+            if not new or new == path or not os.path.exists(new):
+                continue
+            rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
+            if rewritten is None or not rewritten.edits:
+                continue
+            problem = from_entry(
+                "load-of-renamed-save",
+                call.lineno,
+                rewritten.edits,
+                [method, path],
+                ctx.shown_versions,
+                method=method,
+                path=path,
+                new=new,
+                keras=live.versions().get("keras", "3"),
+            )
+            _tell(problem, rewritten.across, rewritten.note or "")
+            out.append(problem)
+            break
+    return out
+
+
+def _path_value(ctx: CellContext, node: ast.expr) -> str | None:
+    """The path a load read: a string literal, or a name holding a string when it failed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name):
+        value = ctx.live_names.get(node.id)
+        return value if isinstance(value, str) else None
+    return None

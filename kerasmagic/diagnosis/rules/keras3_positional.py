@@ -1,0 +1,153 @@
+"""Static rule: positional arguments that Keras 3 binds to another parameter than Keras 2 did
+(``self.add_weight("total", initializer="zeros")``: Keras 2's first parameter was ``name``,
+Keras 3's is ``shape``).
+
+The Keras 2 order comes from the generated map (``keras2to3.json``: each Keras 2 positional
+parameter under its Keras 3 keyword), the Keras 3 order from the live signature. The corrected
+call names every positional argument from the first that moved, so each reaches the parameter it
+reached in Keras 2. Calls of Keras classes and functions, and of methods on ``self`` inside a
+class whose bases are Keras classes, or on an object an earlier cell built.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Iterator
+from typing import Any
+
+from kerasmagic.diagnosis import live, public_paths
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import generated_keywords, models_are_keras3, signature
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+
+
+@rule("keras3-positional-moved", when=(STATIC,), family="keyword-arguments", needs=r"\(")
+def positional_moved(ctx: CellContext) -> list[Problem]:
+    tree = ctx.cell.tree
+    if tree is None or not any(isinstance(n, ast.Call) and n.args for n in walk(tree)):
+        return []
+    if not models_are_keras3(ctx):
+        return []
+    out: list[Problem] = []
+    for call, target, path in _keras_calls(ctx, tree):
+        moved = _moved_arguments(call, target, path)
+        if not moved:
+            continue
+        edits: list[Edit] = []
+        for arg, keyword in moved:
+            text = node_text(ctx.cell, arg)
+            edit = node_edit(ctx.cell, arg, f"{keyword}={text}") if text is not None else None
+            if edit is None:
+                break
+            edits.append(edit)
+        else:
+            name = path.rsplit(".", 2)
+            shown = ".".join(name[-2:]) if _is_method(path) else name[-1]
+            out.append(
+                from_entry(
+                    "keras3-positional-moved",
+                    call.lineno,
+                    edits,
+                    [shown, *(k for _, k in moved)],
+                    ctx.shown_versions,
+                    callable=shown,
+                    keywords=", ".join(f"`{k}=`" for _, k in moved),
+                    keras=ctx.versions.get("keras", "3"),
+                )
+            )
+    return out
+
+
+def _is_method(path: str) -> bool:
+    parts = path.split(".")
+    return len(parts) >= 2 and parts[-2][:1].isupper()
+
+
+def _moved_arguments(call: ast.Call, target: Any, path: str) -> list[tuple[ast.expr, str]]:
+    """``[(argument, its Keras 3 keyword)]`` from the first positional argument Keras 3 binds to
+    another parameter; ``[]`` when none moved or the call cannot be rewritten with certainty."""
+    if not call.args or any(isinstance(a, ast.Starred) for a in call.args):
+        return []
+    if any(k.arg is None for k in call.keywords):
+        return []  # `**kwargs` may pass anything
+    keras2 = generated_keywords(path).get("args") or []
+    sig = signature(target.__init__ if isinstance(target, type) else target)
+    if sig is None or len(call.args) > len(keras2):
+        return []
+    params = [p for p in sig.parameters.values() if p.name != "self"]
+    keras3 = [p.name for p in params if p.kind in POSITIONAL]
+    first = next(
+        (i for i, arg in enumerate(call.args) if i >= len(keras3) or keras3[i] != keras2[i]),
+        None,
+    )
+    if first is None:
+        return []
+    wanted = keras2[first : len(call.args)]
+    names = {p.name for p in params}
+    given = {k.arg for k in call.keywords}
+    if any(k is None or k not in names or k in given for k in wanted):
+        return []  # Keras 3 has no such parameter, or the call also names it: not certain
+    return list(zip(call.args[first:], wanted))  # type: ignore[arg-type]
+
+
+def _keras_calls(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[ast.Call, Any, str]]:
+    """Calls with positional arguments of a live Keras callable: ``(call, callable, the path the
+    generated map knows it by)``."""
+    classes = _enclosing_keras_classes(ctx, tree)
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or not call.args:
+            continue
+        found = ctx.scope.callee(call.func)
+        if found is not None:
+            obj, path = found
+            if callable(obj) and live.is_keras_object(obj):
+                yield call, obj, path
+            continue
+        func = call.func
+        if not isinstance(func, ast.Attribute) or not isinstance(func.value, ast.Name):
+            continue
+        if func.value.id == "self":
+            owners = classes.get(id(call), [])
+        else:
+            owners = ctx.scope.receiver_classes(func.value)
+        method = _method(owners, func.attr)
+        if method is not None:
+            yield call, *method
+
+
+def _method(owners: list[type], name: str) -> tuple[Any, str] | None:
+    """The live method ``name`` of the first owner class that has it, and its member path under
+    the public name of the nearest class in its MRO the generated map knows the member of."""
+    for owner in owners:
+        func = getattr(owner, name, None)
+        if not callable(func):
+            continue
+        for klass in owner.__mro__:
+            for path in public_paths.export_names(klass):
+                if generated_keywords(f"{path}.{name}"):
+                    return func, f"{path}.{name}"
+    return None
+
+
+def _enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[type]]:
+    """``id(call)`` → the live Keras base classes of the class whose method holds the call."""
+    out: dict[int, list[type]] = {}
+    for node in walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = []
+        for base in node.bases:
+            found = ctx.scope.callee(base)
+            if found is not None and isinstance(found[0], type) and live.is_keras_object(found[0]):
+                bases.append(found[0])
+        if not bases:
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                out[id(inner)] = bases
+    return out
