@@ -56,7 +56,10 @@ def _python(text: str) -> str:
     return "\n".join("" if MAGIC.match(ln) else ln for ln in text.splitlines())
 
 
-def keyword_values(text: str) -> Counter[tuple[str, str]] | None:
+def keyword_values(text: str, positional: bool = False) -> Counter[tuple[str, str]] | None:
+    """``(keyword, value)`` of every call's keyword arguments; with ``positional``, also each
+    positional argument as ``("", value)`` (a value moved into another call:
+    ``SGD(lr=0.1, decay=1e-6)`` → ``SGD(learning_rate=InverseTimeDecay(0.1, …, decay_rate=1e-6))``)."""
     try:
         tree = ast.parse(_python(text))
     except SyntaxError:
@@ -68,6 +71,9 @@ def keyword_values(text: str) -> Counter[tuple[str, str]] | None:
                 # a call's own keywords are counted where it is visited, not as one value
                 if kw.arg is not None and not isinstance(kw.value, ast.Call):
                     found[(kw.arg, ast.unparse(kw.value))] += 1
+            for arg in node.args if positional else ():
+                if not isinstance(arg, (ast.Call, ast.Starred)):
+                    found[("", ast.unparse(arg))] += 1
     return found
 
 
@@ -76,11 +82,17 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     under any keyword (``lr=0.01`` → ``learning_rate=0.01`` keeps it; dropping ``decay=1e-6``
     does not). A keyword the catalogue says has no effect, or a literal zero, is not counted."""
     harmless = no_effect_keywords()
-    before, after = keyword_values(old), keyword_values(new)
+    before, after = keyword_values(old), keyword_values(new, positional=True)
     if before is None or after is None:
         return []
     values_after = Counter(v for (_k, v), n in after.items() for _ in range(n))
     values_before = Counter(v for (_k, v), n in before.items() for _ in range(n))
+    values_before.update(
+        v
+        for (_k, v), n in (keyword_values(old, positional=True) or Counter()).items()
+        if not _k
+        for _ in range(n)
+    )
     out = []
     for (kw, value), _n in sorted(before.items()):
         if kw in harmless or _is_zero(value):

@@ -168,3 +168,16 @@ def test_wrong_check_ignores_what_the_catalogue_says_has_no_effect() -> None:
     )
     after = "m.fit(g, steps_per_epoch=5)\nSGD(learning_rate=0.1)\nf(x)"
     assert dropped_values(before, after) == [("decay", "0.001")]
+
+
+def test_wrong_check_follows_a_value_moved_into_a_schedule() -> None:
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_diff import dropped_values
+
+    before = "sgd = SGD(lr=0.1, decay=1e-6, momentum=0.9)"
+    kept = (
+        "sgd = SGD(learning_rate=schedules.InverseTimeDecay(0.1, decay_steps=1, decay_rate=1e-6),"
+        " momentum=0.9)"
+    )
+    assert dropped_values(before, kept) == []
+    assert dropped_values(before, "sgd = SGD(momentum=0.9)") == [("decay", "1e-06"), ("lr", "0.1")]
