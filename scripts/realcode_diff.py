@@ -23,7 +23,8 @@ def no_effect_keywords() -> set[str]:
     for entry in doc.get("entry", []):
         if entry.get("id") == "keras3-removed-keyword":
             data = entry.get("data", {})
-            return {*data.get("methods", []), *data.get("layers", [])}
+            per_class = [w for words in data.get("classes", {}).values() for w in words]
+            return {*data.get("methods", []), *data.get("layers", []), *per_class}
     return set()
 
 

@@ -206,24 +206,15 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
                 keep.append(text)
             continue
         found = _locate(ctx, module, name)
-        if found is None:
-            sub = _module_as_name(ctx, module, name)
-            if sub is not None:
-                found = sub
+        if found is None and not _called(ctx, asname or name):
+            found = _module_as_name(ctx, module, name)
         if found is None:
             unresolved.append(name)
             keep.append(text)
             continue
         new_mod, new_name, entry_id = found
         bind = asname or name
-        if new_name != name and not asname:
-            if name in ctx.scope.user_bound or new_name in ctx.scope.bindings:
-                text = f"{new_name} as {name}"
-            else:
-                text = new_name
-                ctx.renamed_names[name] = new_name
-        else:
-            text = new_name + (f" as {bind}" if new_name != bind or asname else "")
+        text = imported_as(ctx, name, new_name, asname, rename_uses=entry_id == "name-typo")
         moved.setdefault(new_mod, []).append(text)
         ctx.scope.bindings[ctx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
         reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
@@ -355,6 +346,29 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
 
 
 locate = _locate  # shared with rules/mixed_imports.py
+
+
+def imported_as(
+    ctx: CellContext, name: str, new_name: str, asname: str | None, rename_uses: bool = False
+) -> str:
+    """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
+    bound (``from keras import utils as np_utils``), since later cells and branches that did not
+    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses."""
+    if new_name == name or asname:
+        return new_name + (f" as {asname}" if asname and asname != new_name else "")
+    if rename_uses and name not in ctx.scope.user_bound and new_name not in ctx.scope.bindings:
+        ctx.renamed_names[name] = new_name
+        return new_name
+    return f"{new_name} as {name}"
+
+
+def _called(ctx: CellContext, name: str) -> bool:
+    """Does the cell call ``name`` (``merge([a, b], mode='concat')``: Keras 1's function, not the
+    Keras 2 module of the same path)?"""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for n in walk(ctx.cell.tree)
+    )
 
 
 def _module_as_name(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:

@@ -101,12 +101,15 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     if not models_are_keras3(ctx):
         return []
     layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
+    entry = find_entry("keras3-removed-keyword")
+    per_class = entry.data.get("classes", {}) if entry is not None else {}
     dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable
     for call, klass, path in keras_class_calls(ctx):
         explicit = _explicit(klass)
         name = path.rsplit(".", 1)[-1]
+        words = layer_words | set(per_class.get(klass.__name__, ()))
         for kw in call.keywords:
-            if kw.arg in layer_words and explicit is not None and kw.arg not in explicit:
+            if kw.arg in words and explicit is not None and kw.arg not in explicit:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
     for call in walk(tree):

@@ -137,14 +137,9 @@ def _moved(ctx: CellContext, node: ast.ImportFrom, locate: Any, moved_names: lis
             if found is None or root_of(found[0]) != TF_KERAS:
                 return ""
             target, new_name = found[0], found[1]
-        if new_name != name and not asname:
-            if name in ctx.scope.user_bound or new_name in ctx.scope.bindings:
-                text = f"{new_name} as {name}"
-            else:
-                text = new_name
-                ctx.renamed_names[name] = new_name
-        else:
-            text = new_name + (f" as {asname}" if asname else "")
+        from kerasmagic.diagnosis.rules.imports import imported_as  # (imported with locate)
+
+        text = imported_as(ctx, name, new_name, asname)
         groups.setdefault(target, []).append(text)
         if name != "*":
             bind = ctx.renamed_names.get(asname or name, asname or name)
