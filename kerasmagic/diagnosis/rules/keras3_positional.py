@@ -28,6 +28,8 @@ POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR
 
 @rule("keras3-positional-moved", when=(STATIC,), family="keyword-arguments", needs=r"\(")
 def positional_moved(ctx: CellContext) -> list[Problem]:
+    """``self.add_weight("total", …)``: positional arguments named with the Keras 3 keyword of the
+    Keras 2 parameter they reached, from the first one Keras 3 binds elsewhere."""
     tree = ctx.cell.tree
     if tree is None or not any(isinstance(n, ast.Call) and n.args for n in walk(tree)):
         return []
