@@ -31,4 +31,15 @@ def test_a_called_name_is_not_taken_for_the_moved_module() -> None:
 def test_the_module_imported_as_a_name_still_moves() -> None:
     result = kerasmagic.check("from keras.layers import merge\nprint(merge.Concatenate)\n")
     assert result.fixed_source is not None
-    assert result.fixed_source == "from keras import layers\nprint(layers.Concatenate)\n"
+    # the name the import bound stays bound: later cells use it too
+    assert result.fixed_source == "from keras import layers as merge\nprint(merge.Concatenate)\n"
+
+
+def test_a_fix_is_not_refused_for_an_import_it_did_not_touch() -> None:
+    """The user's own module missing here (a helper beside the script) stays as it is; the Keras
+    import is still fixed (diagnosis/verify.py), and running shows what is left."""
+    source = "from keras.layers.core import Dense\nimport kerasmagic_test_helper_not_here\n"
+    result = kerasmagic.check(source)
+    assert result.fixed_source == (
+        "from keras.layers import Dense\nimport kerasmagic_test_helper_not_here\n"
+    ), result.fixed_source

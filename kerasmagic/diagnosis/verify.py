@@ -103,7 +103,11 @@ def corrected_cell(
     if fixed == ctx.source:
         return None, done
     result = checked.cell if checked.source == fixed else parse_cell(fixed)
-    known_bad = set(unresolved_imports(ctx.cell)) if leave else set()
+    # what the cell imported and could not before, outside TF/Keras (the user's own module beside
+    # it, a package this interpreter lacks), is not the fix's to resolve: running shows the rest
+    known_bad = {
+        m for m in unresolved_imports(ctx.cell) if leave or m.split(".")[0] not in live.KERAS_TOPS
+    }
     if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done
     return fixed, done
