@@ -3,6 +3,7 @@ through a symbolic link to its file (item 11), keeping its permissions — in ev
 
 from __future__ import annotations
 
+import ast
 import errno
 import os
 import stat
@@ -109,3 +110,43 @@ def test_the_file_keeps_its_permissions(tmp_path: Path) -> None:
     os.umask(umask)
     assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~umask
 
+
+# Files kerasmagic writes that are not the user's: each in a folder of its own making.
+NOT_USER_FILES = {
+    "kerasmagic/migrate/kernel.py": "the kernel's spec and log, in a temporary folder",
+    "kerasmagic/knowledge/catalogue.py": "the catalogue's parse, kept in its own __pycache__",
+    "kerasmagic/probes/subprocess_probe.py": "Keras's config, copied into the probe's temporary home",  # fmt: skip
+}
+WRITERS = {"write_text", "write_bytes", "copyfile", "copytree"}  # and shutil.copy / copy2
+
+
+def _writes(tree: ast.AST) -> list[int]:
+    """Lines of ``tree`` that write a file other than through ``write_atomic``."""
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = getattr(func, "value", None)
+        shutil_copy = name in ("copy", "copy2") and getattr(owner, "id", "") == "shutil"
+        if name in WRITERS or shutil_copy:
+            found.append(node.lineno)
+        elif name in ("open", "fdopen"):
+            modes = [a for a in node.args[1:2] if isinstance(a, ast.Constant)]
+            modes += [k.value for k in node.keywords if k.arg == "mode"]
+            if any(isinstance(m, ast.Constant) and set(str(m.value)) & set("wax+") for m in modes):
+                found.append(node.lineno)
+    return found
+
+
+def test_every_writer_of_a_users_file_goes_through_write_atomic() -> None:
+    package = Path(atomic_write.__file__).parent
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        name = path.relative_to(package.parent).as_posix()
+        if name == "kerasmagic/atomic_write.py" or name in NOT_USER_FILES:
+            continue
+        lines = _writes(ast.parse(path.read_text(encoding="utf-8")))
+        offenders += [f"{name}:{line}" for line in lines]
+    assert not offenders, f"write these through kerasmagic.atomic_write.write_atomic: {offenders}"
