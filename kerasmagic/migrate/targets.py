@@ -43,9 +43,11 @@ def refusal(
             target = destination(source, out_dir, in_place)
             key = _key(target)
             if not in_place and key in originals:
+                over = f"itself ({target})" if originals[key] == source.path else originals[key]
+                instead = "pick another -o folder" if out_dir else f"leave {target} out of the run"
                 return (
-                    f"{source.path} would be written over {originals[key]}, a file being "
-                    f"migrated: the originals are rewritten only with --in-place; pick another -o"
+                    f"the migrated copy of {source.path} would be written over {over}: "
+                    f"only --in-place rewrites the files being migrated; {instead}"
                 )
             if key in copies:
                 return (
@@ -59,9 +61,9 @@ def refusal(
     for path in report_paths(reports, out_dir, check):
         key = _key(path)
         if key in originals:
-            return f"the report {path} would be written over {originals[key]}, a file being migrated"  # fmt: skip
+            return f"the report {path} would be written over {originals[key]}, a file being migrated: name another --report file"  # fmt: skip
         if key in copies:
-            return f"the report {path} would be written over the migrated copy of {copies[key].path}"  # fmt: skip
+            return f"the report {path} would be written over the migrated copy of {copies[key].path}: name another --report file"  # fmt: skip
         if out_dir is not None and not reports and not overwrite and os.path.lexists(path):
             return f"{path} already exists: pass --overwrite to replace files in OUT_DIR"
     return None
