@@ -31,7 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="run a Python file, explain a TF/Keras failure, fix it")
     check.add_argument("file", help="a .py file ('-' reads standard input)")
     check.add_argument("--json", action="store_true", help="print JSON")
-    check.add_argument("--fix", action="store_true", help="write the corrected source to FILE")
+    check.add_argument("--fix", action="store_true", help="write the corrected source to FILE: whole or not at all (exit 2 when it cannot), each unchanged line's ending kept")  # fmt: skip
     check.add_argument("--lint", "--no-run", action="store_true", help="analyse without running")
 
     opt = sub.add_parser("optimizers", help="how optimizer names resolve in this interpreter")
@@ -112,7 +112,12 @@ def _check(args: argparse.Namespace) -> int:
         result = run()
     _emit(result.to_dict(), args.json, str(CheckView(result)))
     if args.fix and path is not None and result.fixed_source is not None:
-        write_script(path, result.fixed_source, script)
+        try:
+            write_script(path, result.fixed_source, script)
+        except OSError as exc:
+            reason = exc.strerror or exc
+            print(f"kerasmagic: cannot write {path} ({reason}); it is unchanged", file=sys.stderr)
+            return 2
         print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
     failed = not result.ok or any(t.severity == "error" for t in result.traps)
     return 1 if failed else 0

@@ -17,14 +17,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from kerasmagic import line_endings
+from kerasmagic.atomic_write import write_atomic
+
 
 @dataclass
 class ScriptSource:
-    """A script's text (newlines made ``\\n``) and how to write it back as it was stored."""
+    """A script's text (newlines made ``\\n``) and how to write it back as it was stored:
+    ``stored`` is the text with its line endings as read (None: ``text`` is as stored)."""
 
     text: str
     encoding: str = "utf-8"
-    newline: str = "\n"
+    stored: str | None = None
 
 
 def read_script(path: Path) -> ScriptSource:
@@ -32,18 +36,18 @@ def read_script(path: Path) -> ScriptSource:
     raw = path.read_bytes()
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        text = io.TextIOWrapper(io.BytesIO(raw), encoding).read()
+        stored = raw.decode(encoding)
     except (SyntaxError, UnicodeDecodeError, LookupError) as exc:
         raise SyntaxError(f"{path}: {exc}") from None
-    first_end = raw.find(b"\n")
-    newline = "\r\n" if first_end > 0 and raw[first_end - 1 : first_end] == b"\r" else "\n"
-    return ScriptSource(text, encoding, newline)
+    return ScriptSource(line_endings.universal(stored), encoding, stored)
 
 
 def write_script(path: Path, text: str, like: ScriptSource) -> None:
-    """Write ``text`` with the encoding (BOM included) and line endings the file had."""
-    with open(path, "w", encoding=like.encoding, newline=like.newline) as f:
-        f.write(text)
+    """Write ``text`` whole or not at all (``OSError``: ``path`` unchanged), with the encoding
+    (BOM included) the file had and the line endings of every line not changed."""
+    stored = like.text if like.stored is None else like.stored
+    data = line_endings.restore(stored, text).encode(like.encoding)
+    write_atomic(path, data)
 
 
 @contextmanager

@@ -4,22 +4,25 @@ of you, every change verified by running it (or, with ``--static``, only the cer
 Where the migrated copy goes: ``-o OUT_DIR`` (a directory argument's tree is mirrored under it,
 every file written, plus ``migration-report.md``/``.html``), ``--in-place`` (only changed files
 are rewritten), else ``NAME.migrated.ipynb`` / ``NAME.migrated.py`` beside each changed file.
+A run that would write over an original, write two copies to one file or (without
+``--overwrite``) replace a file in OUT_DIR is refused before anything runs (``targets``); every
+file is written whole or not at all, and a file that cannot be written is said in one line (the
+report is still printed, exit status 2).
 The Markdown report goes to standard output (``--json``: the JSON), progress to standard error.
 Exit status: 0 done; 1 a document still fails (``--check``: a change would be made); 2 a usage
-or set-up problem; 130 interrupted.
+or set-up problem, or a file that could not be written; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 import kerasmagic
-from kerasmagic.migrate import loop, sources
+from kerasmagic.migrate import loop, sources, targets
 from kerasmagic.migrate.results import DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
@@ -34,13 +37,19 @@ def parser() -> argparse.ArgumentParser:
         description="Migrate old TF/Keras notebooks (.ipynb) and scripts (.py) to the Keras of an "
         "interpreter: run each in a fresh kernel cell by cell, fix what fails with the engine of "
         "%%keras_check, verify every fix by running it.",
-        epilog="The original files are never touched without --in-place. Without -o or "
-        "--in-place a changed FILE is written as FILE.migrated.ipynb / .py beside it.",
+        epilog="The original files are never touched without --in-place (a symbolic link is "
+        "written through to its file). Without -o or --in-place a changed FILE is written as "
+        "FILE.migrated.ipynb / .py beside it. A run that would write over a file being migrated, "
+        "write two files to one path, or replace a file already in OUT_DIR (without --overwrite) "
+        "is refused before anything runs (exit 2). Every file is written whole or not at all; "
+        "one that cannot be written is named on standard error, the report is still printed, "
+        "and the exit status is 2.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, scripts or directories")
     where = p.add_mutually_exclusive_group()
     where.add_argument("-o", "--output-dir", type=Path, metavar="OUT_DIR", help="write the migrated copies (and the report) here")  # fmt: skip
     where.add_argument("--in-place", action="store_true", help="rewrite the changed files themselves")  # fmt: skip
+    p.add_argument("--overwrite", action="store_true", help="with -o: replace files already in OUT_DIR (never an original)")  # fmt: skip
     p.add_argument("--static", action="store_true", help="only the certain source rewrites; run nothing (no kernel)")  # fmt: skip
     p.add_argument("--report", action="append", default=[], type=Path, metavar="FILE", help="also write the report to FILE (.md, .html or .json; repeatable)")  # fmt: skip
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a change would be made")  # fmt: skip
@@ -75,37 +84,51 @@ def _migrate(document: sources.Document, args: argparse.Namespace, python: str) 
     return loop.migrate_run(document, kernel, python, _progress)
 
 
-def _write(document: sources.Document, result: DocumentResult, args: argparse.Namespace) -> None:
+def _unwritable(path: Path, exc: OSError) -> str:
+    """The one line that says a file could not be written (standard error, and the report)."""
+    return f"cannot write {path}: {exc.strerror or exc}"
+
+
+def _write(
+    document: sources.Document, result: DocumentResult, args: argparse.Namespace
+) -> str | None:
+    """Write the migrated copy where it goes; the reason when it could not be written."""
     target = sources.destination(document.source, args.output_dir, args.in_place)
     result.destination = str(target)
     if args.check or result.status == "error":
-        return
+        return None
     if not result.changed and args.output_dir is None:
-        return  # in place or beside it: an unchanged file is left alone
-    if not result.changed and result.mode == "static":
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(document.path, target)  # byte for byte
-    else:
-        finals = [c.final for c in result.cells]
-        outputs = {c.number - 1: (c.outputs, c.execution_count) for c in result.cells if c.ran}
-        sources.write(target, sources.render(document, finals, outputs))
+        return None  # in place or beside it: an unchanged file is left alone
+    try:
+        if not result.changed and result.mode == "static":
+            sources.write(target, document.path.read_bytes())  # byte for byte
+        else:
+            finals = [c.final for c in result.cells]
+            outputs = {c.number - 1: (c.outputs, c.execution_count) for c in result.cells if c.ran}
+            sources.write(target, sources.render(document, finals, outputs))
+    except OSError as exc:
+        why = _unwritable(target, exc)
+        result.message = "; ".join(filter(None, [result.message, f"not written: {why}"]))
+        return why
     result.written = True
+    return None
 
 
-def _reports(rep: MigrationReport, args: argparse.Namespace) -> None:
+def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
+    """Write the report files, then print the report; the files that could not be written."""
     view = MigrationView(rep)
-    targets = list(args.report)
-    if args.output_dir is not None and not args.report and not args.check:
-        targets += [
-            args.output_dir / "migration-report.md",
-            args.output_dir / "migration-report.html",
-        ]
-    for path in targets:
+    failed = []
+    for path in targets.report_paths(args.report, args.output_dir, args.check):
         mime = FORMATS.get(path.suffix.lower(), MARKDOWN)
-        sources.write(path, text_of(view, mime).encode("utf-8"))
+        try:
+            sources.write(path, text_of(view, mime).encode("utf-8"))
+        except OSError as exc:
+            failed.append(_unwritable(path, exc))
+            continue
         _progress(f"report written to {path}")
     sys.stdout.write(text_of(view, JSON if args.json else MARKDOWN))
     sys.stdout.flush()
+    return failed
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,6 +141,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     if not found:
         return _fail("no notebook (.ipynb) or script (.py) found in " + ", ".join(args.paths))
+    refused = targets.refusal(
+        found, args.output_dir, args.in_place, args.report, args.check, args.overwrite
+    )
+    if refused:
+        return _fail(refused)
     from kerasmagic.migrate.kernel import (
         KernelUnavailable,
         check_interpreter,
@@ -148,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )
     start = time.perf_counter()
+    unwritten: list[str] = []
     try:
         for source in found:
             try:
@@ -167,7 +196,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = _migrate(document, args, python)
             except KernelUnavailable as exc:
                 result = DocumentResult(str(source.path), source.kind, rep.mode, status="error", message=str(exc))  # fmt: skip
-            _write(document, result, args)
+            why = _write(document, result, args)
+            if why:
+                unwritten.append(why)
             rep.documents.append(result)
             if result.status == "interrupted":
                 rep.interrupted = True
@@ -177,9 +208,13 @@ def main(argv: list[str] | None = None) -> int:
     rep.seconds = time.perf_counter() - start
     if rep.interrupted:
         _progress("kerasmagic migrate: interrupted; what was migrated so far is written")
-    _reports(rep, args)
+    unwritten += _reports(rep, args)
+    for why in unwritten:
+        _fail(why)
     if rep.interrupted:
         return 130
+    if unwritten:
+        return 2
     if args.check:
         return 1 if any(d.changed for d in rep.documents) else 0
     return 1 if any(d.status in ("stopped", "error") for d in rep.documents) else 0

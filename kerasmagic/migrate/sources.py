@@ -4,8 +4,8 @@ Directories are searched recursively, skipping hidden directories (``.git``,
 ``.ipynb_checkpoints``, ``.venv``…), virtual environments (a ``pyvenv.cfg`` or ``conda-meta``),
 ``site-packages``, ``__pycache__`` and ``node_modules``, and earlier ``*.migrated.*`` copies.
 A notebook is read with nbformat; a script as Python reads a source file (``tokenize``'s encoding
-rules: a coding cookie or a BOM), its newlines kept for writing back. A script is one cell: the
-whole file, run as ``python FILE`` would.
+rules: a coding cookie or a BOM), each line's ending kept for writing back (``line_endings``). A
+script is one cell: the whole file, run as ``python FILE`` would.
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from kerasmagic import line_endings
+from kerasmagic.atomic_write import write_atomic
 
 SUFFIXES = (".ipynb", ".py")
 SKIP_DIRS = {"site-packages", "__pycache__", "node_modules", "dist-packages"}
@@ -53,7 +56,7 @@ class Document:
     notebook: Any = None  # nbformat.NotebookNode for notebooks
     code_indices: list[int] = field(default_factory=list)  # notebook cell index of each cell
     encoding: str = "utf-8"
-    newline: str = "\n"
+    stored: str = ""  # a script's text with its line endings as read
 
     @property
     def path(self) -> Path:
@@ -122,9 +125,8 @@ def read(source: Source) -> Document:
         return Document(source, [nb.cells[i].source for i in indices], nb, indices)
     data = source.path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    text = data.decode(encoding)
-    newline = "\r\n" if "\r\n" in text else "\n"
-    return Document(source, [text.replace("\r\n", "\n")], None, [0], encoding, newline)
+    stored = data.decode(encoding)
+    return Document(source, [line_endings.universal(stored)], None, [0], encoding, stored)
 
 
 # -- writing --------------------------------------------------------------------------------------
@@ -142,8 +144,7 @@ def render(document: Document, cells: list[str], outputs: dict[int, Any] | None 
     """The migrated file's bytes: ``cells`` replace the document's code cells; ``outputs``
     (cell number → (outputs, execution_count)) replace those cells' outputs."""
     if document.notebook is None:
-        text = cells[0].replace("\n", document.newline) if document.newline != "\n" else cells[0]
-        return text.encode(document.encoding)
+        return line_endings.restore(document.stored, cells[0]).encode(document.encoding)
     import copy
 
     import nbformat
@@ -160,8 +161,6 @@ def render(document: Document, cells: list[str], outputs: dict[int, Any] | None 
 
 
 def write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a half-written notebook is never left behind)."""
+    """Write ``data`` to ``path`` whole or not at all (``OSError``: nothing written or left)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.kerasmagic-tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    write_atomic(path, data)
