@@ -23,7 +23,12 @@ def no_effect_keywords() -> set[str]:
     for entry in doc.get("entry", []):
         if entry.get("id") == "keras3-removed-keyword":
             data = entry.get("data", {})
-            per_class = [w for words in data.get("classes", {}).values() for w in words]
+            per_class = [
+                w
+                for table in (data.get("classes", {}), data.get("members", {}))
+                for words in table.values()
+                for w in words
+            ]
             return {*data.get("methods", []), *data.get("layers", []), *per_class}
     return set()
 

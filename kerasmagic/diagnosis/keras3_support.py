@@ -204,3 +204,22 @@ def alias_target(module_path: str, name: str) -> str | None:
             if live.has_attr(module, module_path, new_name):
                 return new_name
     return None
+
+
+def enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[type]]:
+    """``id(call)`` → the live Keras base classes of the class whose method holds the call."""
+    out: dict[int, list[type]] = {}
+    for node in walk(tree):
+        if not isinstance(node, ast.ClassDef):
+            continue
+        bases = []
+        for base in node.bases:
+            found = ctx.scope.callee(base)
+            if found is not None and isinstance(found[0], type) and live.is_keras_object(found[0]):
+                bases.append(found[0])
+        if not bases:
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                out[id(inner)] = bases
+    return out

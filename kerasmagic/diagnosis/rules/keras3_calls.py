@@ -18,6 +18,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
     call_argument,
+    enclosing_keras_classes,
     generated_keywords,
     keras_class_calls,
     models_are_keras3,
@@ -130,9 +131,37 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 continue
             if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith("_q_size"):
                 dropped.append((kw, call, f"Model.{func.attr}"))
+    dropped += _member_keywords(ctx, tree, entry.data.get("members", {}) if entry else {})
     dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name) for kw, call, name in dropped]
     return [p for p in out if p is not None]
+
+
+def _member_keywords(
+    ctx: CellContext, tree: ast.AST, members: dict[str, list[str]]
+) -> list[tuple[ast.keyword, ast.Call, str]]:
+    """No-effect keywords of a Keras method (``self.add_loss(loss, inputs=x)`` in a custom layer,
+    ``layer.add_loss(…)`` on an object an earlier cell built) that its live signature lacks."""
+    if not members:
+        return []
+    classes = enclosing_keras_classes(ctx, tree)
+    out = []
+    for call in walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr in members and call.keywords):
+            continue
+        if isinstance(func.value, ast.Name) and func.value.id == "self":
+            owners = classes.get(id(call), [])
+        else:
+            owners = ctx.scope.receiver_classes(func.value)
+        method = next((getattr(o, func.attr) for o in owners if hasattr(o, func.attr)), None)
+        sig = signature(method) if callable(method) else None
+        if sig is None or _has_var_kw(sig):
+            continue
+        for kw in call.keywords:
+            if kw.arg in members[func.attr] and kw.arg not in sig.parameters:
+                out.append((kw, call, func.attr))
+    return out
 
 
 def _has_var_kw(sig: inspect.Signature) -> bool:

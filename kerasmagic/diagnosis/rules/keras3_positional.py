@@ -18,7 +18,12 @@ from typing import Any
 
 from kerasmagic.diagnosis import live, public_paths
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import generated_keywords, models_are_keras3, signature
+from kerasmagic.diagnosis.keras3_support import (
+    enclosing_keras_classes,
+    generated_keywords,
+    models_are_keras3,
+    signature,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -100,7 +105,7 @@ def _moved_arguments(call: ast.Call, target: Any, path: str) -> list[tuple[ast.e
 def _keras_calls(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[ast.Call, Any, str]]:
     """Calls with positional arguments of a live Keras callable: ``(call, callable, the path the
     generated map knows it by)``."""
-    classes = _enclosing_keras_classes(ctx, tree)
+    classes = enclosing_keras_classes(ctx, tree)
     for call in walk(tree):
         if not isinstance(call, ast.Call) or not call.args:
             continue
@@ -134,22 +139,3 @@ def _method(owners: list[type], name: str) -> tuple[Any, str] | None:
                 if generated_keywords(f"{path}.{name}"):
                     return func, f"{path}.{name}"
     return None
-
-
-def _enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[type]]:
-    """``id(call)`` → the live Keras base classes of the class whose method holds the call."""
-    out: dict[int, list[type]] = {}
-    for node in walk(tree):
-        if not isinstance(node, ast.ClassDef):
-            continue
-        bases = []
-        for base in node.bases:
-            found = ctx.scope.callee(base)
-            if found is not None and isinstance(found[0], type) and live.is_keras_object(found[0]):
-                bases.append(found[0])
-        if not bases:
-            continue
-        for inner in ast.walk(node):
-            if isinstance(inner, ast.Call):
-                out[id(inner)] = bases
-    return out
