@@ -260,3 +260,23 @@ def test_an_error_raised_in_an_earlier_cells_code_fixes_that_cell(tmp_path: Path
     migrated = nbformat.read(str(tmp_path / "out" / "earlier.ipynb"), as_version=4)
     client = NotebookClient(migrated, timeout=300, resources={"metadata": {"path": str(tmp_path)}})
     client.execute()  # plain nbclient runs the migrated notebook end to end
+
+
+BLANKS_IN_DEF = [
+    "import keras\nunits, batch = 4, 2",
+    # the blank line holds spaces: IPython's copy of the cell (its traceback's source) drops them
+    "def build_model(units, batch):\n    model = keras.Sequential()\n  \n"
+    "    model.add(keras.layers.LSTM(units, stateful=True, batch_input_shape=[batch, 3, 1]))\n"
+    "    \n    return model",
+    "model = build_model(units, batch)\nprint(model.output_shape)",
+]
+
+
+def test_the_earlier_cell_is_found_when_its_blank_lines_hold_spaces(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "blanks.ipynb", BLANKS_IN_DEF)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "blanks.ipynb")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    cells = {c["number"]: c for c in doc["cells"]}
+    assert cells[2]["status"] == "fixed" and "batch_input_shape" not in cells[2]["final"]
+    assert cells[3]["status"] == "ok" and cells[3]["final"] == BLANKS_IN_DEF[2]

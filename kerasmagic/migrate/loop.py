@@ -108,7 +108,7 @@ class _Runner:
             return None
         for earlier in reversed(self.done):
             runnable, originals = installs.neutralize(earlier.final)
-            if runnable.rstrip() != source.rstrip():  # IPython's copy ends with a newline
+            if not _same_code(runnable, source):
                 continue
             if not runnable.endswith("\n"):
                 fixed = fixed.rstrip("\n")
@@ -254,6 +254,14 @@ class _Runner:
         cell.seconds = time.perf_counter() - start
         cell.notes += installs.notes(installs.neutralize(current)[1]) if not self.is_script else []
         return cell
+
+
+def _same_code(ours: str, ran: str) -> bool:
+    """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added)
+    the cell ``ours``?"""
+    return [ln.rstrip() for ln in ours.rstrip().splitlines()] == [
+        ln.rstrip() for ln in ran.rstrip().splitlines()
+    ]
 
 
 def _describe(cell: R.CellResult) -> str:
