@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from kerasmagic.probes import path_state
+from kerasmagic.probes.loaded import attribute, loaded
 
 # distribution name -> top-level module it provides
 TRACKED: dict[str, str] = {
@@ -105,10 +106,13 @@ def _same_version(a: str, b: str) -> bool | None:
 
 
 def _module_version(module: object) -> str | None:
-    version = getattr(module, "__version__", None)
+    version = attribute(module, "__version__")
     if version is None:
-        version = getattr(getattr(module, "version", None), "VERSION", None)
-    return str(version) if version is not None else None
+        version = attribute(attribute(module, "version"), "VERSION")
+    try:
+        return str(version) if version is not None else None
+    except Exception:  # a version object whose str() raises
+        return None
 
 
 def _installs(name: str) -> tuple[list[Install], str | None]:
@@ -142,7 +146,7 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
     states = []
     for dist_name, module_name in (names or TRACKED).items():
         installs, error = _installs(dist_name)
-        module = sys.modules.get(module_name)
+        module = loaded(module_name)
         if not installs and module is None and error is None:
             continue
         if (
@@ -159,7 +163,7 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
         if module is not None:
             state.imported = True
             state.imported_version = _module_version(module)
-            state.imported_file = getattr(module, "__file__", None)
+            state.imported_file = attribute(module, "__file__")
         states.append(state)
     return states
 
