@@ -125,9 +125,8 @@ def test_migrate_a_folder_with_one_corrupt_notebook_migrates_the_others(
 ):
     _good_notebook(tmp_path / "good.ipynb")
     (tmp_path / "list.ipynb").write_text("[1, 2, 3]")  # JSON, but no notebook
-    (tmp_path / "no_source.ipynb").write_text(
-        json.dumps({"cells": [{"cell_type": "code", "metadata": {}}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})  # fmt: skip
-    )
+    no_source = {"cells": [{"cell_type": "code", "metadata": {}}], "metadata": {}, "nbformat": 4}
+    (tmp_path / "no_source.ipynb").write_text(json.dumps({**no_source, "nbformat_minor": 5}))
     (tmp_path / "script.py").write_text("print('script ran')\n")
     proc = _cli("migrate", ".", "--json", *mode, cwd=tmp_path)
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
