@@ -185,7 +185,9 @@ def collect(names: list[str] | None = None, in_kernel: bool = True) -> Optimizer
             ]
             _group(ways)
             results.append(OptimizerResolution(name, class_name, ways, _differing(ways)))
-    return OptimizerReport(namespaces, results, measured_in, problems=problems)
+    return OptimizerReport(
+        namespaces, results, measured_in, problems=problems, known=sorted(catalogue)
+    )
 
 
 def collect_as_dict(names: list[str] | None = None) -> dict[str, Any]:
