@@ -17,7 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from kerasmagic.probes import path_state
-from kerasmagic.probes.loaded import attribute, loaded
+from kerasmagic.probes.loaded import attribute, loaded, module_version
 
 # distribution name -> top-level module it provides
 TRACKED: dict[str, str] = {
@@ -105,16 +105,6 @@ def _same_version(a: str, b: str) -> bool | None:
         return None if not (a and b) else a == b
 
 
-def _module_version(module: object) -> str | None:
-    version = attribute(module, "__version__")
-    if version is None:
-        version = attribute(attribute(module, "version"), "VERSION")
-    try:
-        return str(version) if version is not None else None
-    except Exception:  # a version object whose str() raises
-        return None
-
-
 def _installs(name: str) -> tuple[list[Install], str | None]:
     """The copies of distribution ``name`` on ``sys.path`` (first wins), and a metadata error."""
     found, error = path_state.remembered("installs", name, lambda: _read_installs(name))  # type: ignore[misc]
@@ -162,7 +152,7 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
             state.location = installs[0].location
         if module is not None:
             state.imported = True
-            state.imported_version = _module_version(module)
+            state.imported_version = module_version(module)
             state.imported_file = attribute(module, "__file__")
         states.append(state)
     return states

@@ -25,3 +25,14 @@ def attribute(obj: Any, name: str, default: Any = None) -> Any:
         return getattr(obj, name, default)
     except Exception:
         return default
+
+
+def module_version(module: object) -> str | None:
+    """A module's own version (``__version__``, else ``version.VERSION``), or None."""
+    version = attribute(module, "__version__")
+    if version is None:
+        version = attribute(attribute(module, "version"), "VERSION")
+    try:
+        return str(version) if version is not None else None
+    except Exception:  # a version object whose str() raises
+        return None
