@@ -39,7 +39,7 @@ def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentPars
     # split off by main() before parsing: listed here so that usage and --help show it
     check.add_argument(
         "script_args", nargs="*", metavar="-- ARGS", help="the script's own arguments, after "
-        "`--` (FILE runs as `python FILE ARGS`)",
+        "-- (as in: python FILE ARGS)",
     )  # fmt: skip
 
     opt = sub.add_parser("optimizers", help="how optimizer names resolve in this interpreter")

@@ -36,7 +36,7 @@ def test_check_help_shows_the_scripts_own_arguments():
     usage = proc.stdout.split("\n\n", 1)[0]
     assert "file [-- ARGS ...]" in " ".join(usage.split()), proc.stdout
     assert "-- ARGS" in proc.stdout.split("positional arguments:", 1)[1], proc.stdout
-    assert "python FILE ARGS" in " ".join(proc.stdout.split())
+    assert "(as in: python FILE ARGS)" in " ".join(proc.stdout.split())
 
 
 def test_check_passes_the_arguments_after_the_separator_and_refuses_them_before(tmp_path):
