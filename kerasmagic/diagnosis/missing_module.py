@@ -33,19 +33,19 @@ def missing_module_problem(top: str, line: int) -> Problem | None:
             entry, lambda text: fill(text, values), f"%pip install {advice.distribution}"
         )
     elif advice.near is not None:
-        near_install = ""
+        then = ""
         if advice.near_installed:
             state = "installed here"
         else:
             state = (
                 f"the import of the distribution `{advice.near_distribution}`, not installed here"
             )
-            near_install = (
+            then = (
                 f" Then install it into this kernel with `%pip install {advice.near_distribution}`."
             )
         problem = from_entry(
             TYPO, line, [], [top], {}, near=advice.near, near_state=state,
-            near_install=near_install, **values,
+            then=then, **values,
         )  # fmt: skip
     else:
         problem = from_entry(NOT_INSTALLED, line, [], [top], {}, **values)
