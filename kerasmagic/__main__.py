@@ -9,16 +9,19 @@ python -m kerasmagic migrate PATH ... (see python -m kerasmagic migrate --help)
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The top-level parser and each command's own (which reports that command's errors)."""
     parser = argparse.ArgumentParser(
         prog="python -m kerasmagic", description=__doc__.split("\n")[0]
     )
@@ -33,13 +36,31 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--json", action="store_true", help="print JSON")
     check.add_argument("--fix", action="store_true", help="write the corrected source to FILE: whole or not at all (exit 2 when it cannot), each unchanged line's ending kept")  # fmt: skip
     check.add_argument("--lint", "--no-run", action="store_true", help="analyse without running")
+    # split off by main() before parsing: listed here so that usage and --help show it
+    check.add_argument(
+        "script_args", nargs="*", metavar="-- ARGS", help="the script's own arguments, after "
+        "-- (as in: python FILE ARGS)",
+    )  # fmt: skip
 
     opt = sub.add_parser("optimizers", help="how optimizer names resolve in this interpreter")
     opt.add_argument("names", nargs="*", help="optimizer names (default: all the live Keras has)")
     opt.add_argument("--json", action="store_true", help="print JSON")
     opt.add_argument("--probe", action="store_true", help="import TF/Keras to measure them")
-    sub.add_parser("migrate", help="migrate old notebooks/scripts, verifying by running them")
-    return parser
+    migrate = sub.add_parser("migrate", help="migrate old notebooks/scripts, verifying by running them")  # fmt: skip
+    return parser, {"env": env, "check": check, "optimizers": opt, "migrate": migrate}
+
+
+def _refuse_unknown(command: argparse.ArgumentParser, extra: list[str]) -> NoReturn:
+    """The command's own usage and error for arguments it does not take, with the near option
+    (``env --jsn``: did you mean --json?)."""
+    usage = command.format_usage().split(command.prog, 1)[-1]  # the options, not `python -m`
+    options = sorted(set(re.findall(r"(?<![\w-])--?[A-Za-z][\w-]*", usage)))
+    near = [
+        f"{word} (did you mean {close[0]}?)" if close else word
+        for word in extra
+        for close in [difflib.get_close_matches(word, options, n=1) if word.startswith("-") else []]
+    ]
+    command.error(f"unrecognized arguments: {' '.join(near)}")
 
 
 def _emit(data: dict, as_json: bool, text: str) -> None:
@@ -128,6 +149,15 @@ def _optimizers(args: argparse.Namespace) -> int:
     from kerasmagic.render.optimizers import OptimizerView
 
     report = resolve_optimizers(args.names or None, probe=True)
+    if args.names:  # a name no Keras has is a typo: the usage error says so
+        from kerasmagic.knowledge.optimizer_names import unknown_optimizers
+
+        unknown = unknown_optimizers(args.names, report.resolved())
+        if unknown:
+            for name, near in unknown.items():
+                hint = f"; did you mean {near[0]}?" if near else ""
+                print(f"python -m kerasmagic optimizers: error: no optimizer is named {name!r}{hint}", file=sys.stderr)  # fmt: skip
+            return 2
     _emit(report.to_dict(), args.json, str(OptimizerView(report)))
     return 0
 
@@ -142,7 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     if "--" in argv:  # check FILE -- ARGS: the script's own arguments, as `python FILE ARGS`
         cut = argv.index("--")
         argv, script_args = argv[:cut], argv[cut + 1 :]
-    args = _parser().parse_args(argv)
+    parser, commands = _parsers()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _refuse_unknown(commands[args.command], extra)
+    if args.command == "check" and args.script_args:
+        commands["check"].error(
+            f"the script's own arguments go after `--`: check {args.file} -- "
+            + " ".join(args.script_args)
+        )
     args.script_args = script_args
     handler = {"env": _env, "check": _check, "optimizers": _optimizers}[args.command]
     return handler(args)

@@ -98,8 +98,9 @@ def _env_report(probe: bool, shell: Any) -> EnvReport:
     shadows = find_shadows()
     fresh = None
     if probe:
-        from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe
+        from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe, timeout_setting
 
+        problems += [note for note in timeout_setting()[1:] if note]
         try:
             fresh = run_probe("kerasmagic.probes.keras_setup", "measure_fresh_import")
         except ProbeFailed as exc:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big
+from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big, too_deep
 from kerasmagic.diagnosis.context import (
     AFTER_RUN,
     ERROR,
@@ -104,7 +104,7 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
     )
     what = "diagnosing the error" if failed else "checking the cell"
     try:
-        reason = too_big(ctx.source)
+        reason = too_big(ctx.source) or too_deep(ctx.cell.error)
         if reason:  # only what the message says: the static pass is skipped, and says so
             explained = problems_for(ctx, ERROR) if failed else []
             found = to_findings.error_findings(ctx, [p for p in explained if p.explanation])
@@ -232,7 +232,8 @@ def check(
     ns = namespace if namespace is not None else {"__name__": "__main__"}
     try:
         code = compile(text, filename, "exec")
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        # the source's own error, as `python FILE` raises it (too deep to compile: the last two)
         if on_error is not None:
             on_error(exc)
         return diagnose(text, exc, namespace=ns)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import kerasmagic
 from kerasmagic.migrate import loop, sources, targets
+from kerasmagic.migrate.options import option_problem
 from kerasmagic.migrate.results import DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
@@ -133,8 +134,9 @@ def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.cell_timeout is not None and args.cell_timeout <= 0:
-        return _fail("--cell-timeout must be positive")
+    problem = option_problem(args)
+    if problem is not None:
+        return _fail(problem)
     try:
         found = sources.discover(args.paths)
     except sources.SourceError as exc:

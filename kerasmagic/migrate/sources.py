@@ -117,16 +117,31 @@ def discover(paths: list[str | Path]) -> list[Source]:
 def read(source: Source) -> Document:
     """The document at ``source`` (``OSError``/``ValueError`` when it cannot be read)."""
     if source.kind == "notebook":
-        import nbformat
-
-        with open(source.path, encoding="utf-8") as fh:
-            nb = nbformat.read(fh, as_version=4)
-        indices = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-        return Document(source, [nb.cells[i].source for i in indices], nb, indices)
+        return _notebook(source)
     data = source.path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     stored = data.decode(encoding)
     return Document(source, [line_endings.universal(stored)], None, [0], encoding, stored)
+
+
+def _notebook(source: Source) -> Document:
+    """A notebook as nbformat reads it; ``ValueError`` when it is not one (a JSON list, a code
+    cell without ``source``: nbformat's own exceptions for these vary)."""
+    import nbformat
+
+    with open(source.path, encoding="utf-8") as fh:
+        text = fh.read()
+    try:
+        nb = nbformat.reads(text, as_version=4)
+        indices = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        cells = [nb.cells[i].source for i in indices]
+        if not all(isinstance(c, str) for c in cells):
+            raise TypeError("a code cell's source is not text")
+    except Exception as exc:
+        raise ValueError(
+            f"not a notebook nbformat can read ({type(exc).__name__}: {exc})"
+        ) from None
+    return Document(source, cells, nb, indices)
 
 
 # -- writing --------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from kerasmagic.probes import path_state
+from kerasmagic.probes.loaded import attribute, loaded, module_version
 
 # distribution name -> top-level module it provides
 TRACKED: dict[str, str] = {
@@ -104,13 +105,6 @@ def _same_version(a: str, b: str) -> bool | None:
         return None if not (a and b) else a == b
 
 
-def _module_version(module: object) -> str | None:
-    version = getattr(module, "__version__", None)
-    if version is None:
-        version = getattr(getattr(module, "version", None), "VERSION", None)
-    return str(version) if version is not None else None
-
-
 def _installs(name: str) -> tuple[list[Install], str | None]:
     """The copies of distribution ``name`` on ``sys.path`` (first wins), and a metadata error."""
     found, error = path_state.remembered("installs", name, lambda: _read_installs(name))  # type: ignore[misc]
@@ -142,7 +136,7 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
     states = []
     for dist_name, module_name in (names or TRACKED).items():
         installs, error = _installs(dist_name)
-        module = sys.modules.get(module_name)
+        module = loaded(module_name)
         if not installs and module is None and error is None:
             continue
         if (
@@ -158,8 +152,8 @@ def package_states(names: dict[str, str] | None = None) -> list[PackageState]:
             state.location = installs[0].location
         if module is not None:
             state.imported = True
-            state.imported_version = _module_version(module)
-            state.imported_file = getattr(module, "__file__", None)
+            state.imported_version = module_version(module)
+            state.imported_file = attribute(module, "__file__")
         states.append(state)
     return states
 

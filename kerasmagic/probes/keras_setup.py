@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kerasmagic.probes.loaded import attribute, loaded
 
 LEGACY_TRUE = ("true", "True", "1")  # the values TensorFlow's lazy loader accepts
 
@@ -67,8 +68,8 @@ def configured_backend(
     imported; else, for Keras 3, ``KERAS_BACKEND``, then ``~/.keras/keras.json``; else the
     default, ``"tensorflow"``. The one place that decides it. ``keras_json``: what
     :func:`read_keras_json` returned, when the caller read it already."""
-    keras = sys.modules.get("keras")
-    if keras is not None and hasattr(keras, "backend"):
+    keras = loaded("keras")
+    if keras is not None and attribute(keras, "backend") is not None:
         try:
             return str(keras.backend.backend()), "live"
         except Exception:
@@ -121,8 +122,8 @@ def loader_state(tf: types.ModuleType) -> tuple[bool | None, str | None, str | N
         if not state.get("_tfll_initialized"):
             return False, None, None
         name = state.get("__name__") or None
-        real = sys.modules.get(name) if name else None
-        return True, name, getattr(real, "__file__", None)
+        real = loaded(name) if name else None
+        return True, name, attribute(real, "__file__")
     if isinstance(obj, types.ModuleType):
         return True, obj.__name__, getattr(obj, "__file__", None)
     return None, None, None
@@ -152,7 +153,7 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
     """Measure (or, where measuring would import something, infer) the Keras set-up."""
     legacy_env = os.environ.get("TF_USE_LEGACY_KERAS")
     legacy_now = legacy_env in LEGACY_TRUE
-    tf = sys.modules.get("tensorflow")
+    tf = loaded("tensorflow")
     accessed, module_name, module_file = (None, None, None)
     at_import = None
     if tf is not None:
@@ -171,13 +172,13 @@ def keras_setup(versions: dict[str, str]) -> KerasSetup:
         )
     effective = kind == "tf_keras"
 
-    keras = sys.modules.get("keras")
+    keras = loaded("keras")
     keras_json = read_keras_json()
     json_path, json_backend = keras_json
     backend_env = os.environ.get("KERAS_BACKEND")
     backend: str | None = None
     source = "default"
-    if (keras is not None and hasattr(keras, "backend")) or versions.get("keras"):
+    if (keras is not None and attribute(keras, "backend") is not None) or versions.get("keras"):
         keras3 = (versions.get("keras") or "").startswith("3")
         backend, source = configured_backend(keras3, keras_json)
 

@@ -9,6 +9,7 @@ import importlib.util
 import sys
 import types
 
+from kerasmagic.probes.loaded import attribute, loaded
 from kerasmagic.probes.optimizer_report import KerasNamespace
 
 NAMESPACES = ("tf.keras", "keras", "tf_keras")
@@ -27,14 +28,12 @@ def tf_keras_resolved(tf: types.ModuleType) -> bool:
 
 def keras_of(top: types.ModuleType) -> tuple[str, str | None]:
     """(keras3 | tf_keras | keras2, version) of a Keras API module, from its real package."""
-    name = getattr(top, "__name__", "")
-    file = (getattr(top, "__file__", None) or "").replace("\\", "/")
+    name = str(attribute(top, "__name__", ""))
+    file = str(attribute(top, "__file__") or "").replace("\\", "/")
     root = name.split(".")[0]
     if root == "tensorflow" and "/tf_keras/" in file:
         root = "tf_keras"
-    version = getattr(top, "__version__", None)
-    package = sys.modules.get(root)
-    version = version or getattr(package, "__version__", None)
+    version = attribute(top, "__version__") or attribute(loaded(root), "__version__")
     if root == "tf_keras":
         return "tf_keras", version
     if root == "keras":
@@ -42,8 +41,13 @@ def keras_of(top: types.ModuleType) -> tuple[str, str | None]:
     return "keras2", version
 
 
+KERAS_PACKAGES = ("keras", "tf_keras", "tensorflow")
+
+
 def keras_of_class(cls: type) -> tuple[str | None, str | None]:
-    package = sys.modules.get(cls.__module__.split(".")[0])
+    """The Keras a class belongs to, from its package; (None, None) for any other package."""
+    root = str(attribute(cls, "__module__", "")).split(".")[0]
+    package = loaded(root) if root in KERAS_PACKAGES else None
     if package is None:
         return None, None
     return keras_of(package)
@@ -59,7 +63,7 @@ def reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType 
         return KerasNamespace(name, False, note="not imported in this kernel yet"), None
     try:
         if name == "tf.keras":
-            tf = sys.modules.get("tensorflow") or importlib.import_module("tensorflow")
+            tf = loaded("tensorflow") or importlib.import_module("tensorflow")
             if in_kernel and not tf_keras_resolved(tf):
                 note = "TensorFlow imported, tf.keras not used yet in this kernel"
                 return KerasNamespace(name, False, note=note), None
@@ -70,7 +74,7 @@ def reach(name: str, in_kernel: bool) -> tuple[KerasNamespace, types.ModuleType 
     except Exception as exc:
         return KerasNamespace(name, False, note=f"{type(exc).__name__}: {exc}"), None
     kind, version = keras_of(module)
-    real = getattr(module, "__name__", name)
+    real = attribute(module, "__name__", name)
     idle = runtime_not_started(module, kind) if in_kernel else None
     if idle:
         return KerasNamespace(name, False, kind, version, real, note=idle), None
@@ -81,11 +85,11 @@ def runtime_not_started(module: types.ModuleType, kind: str) -> str | None:
     """Why building an optimizer here would start the backend's runtime (which fixes GPU
     settings such as memory growth for the rest of the session); None when it already runs."""
     backend = "tensorflow"
-    if kind == "keras3" and getattr(module, "__name__", "") == "keras":
+    if kind == "keras3" and attribute(module, "__name__", "") == "keras":
         with contextlib.suppress(Exception):
             backend = module.backend.backend()
     if backend == "tensorflow":
-        context = sys.modules.get("tensorflow.python.eager.context")
+        context = loaded("tensorflow.python.eager.context")
         ctx = getattr(context, "_context", None)
         if ctx is None or not getattr(ctx, "_initialized", False):
             return (
@@ -93,7 +97,7 @@ def runtime_not_started(module: types.ModuleType, kind: str) -> str | None:
                 "optimizer here would start it)"
             )
     elif backend == "jax":
-        bridge = sys.modules.get("jax._src.xla_bridge")
+        bridge = loaded("jax._src.xla_bridge")
         if bridge is None or not getattr(bridge, "_backends", None):
             return (
                 "imported; JAX has not started its devices in this kernel yet (building an "

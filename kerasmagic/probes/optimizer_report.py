@@ -106,10 +106,16 @@ class OptimizerReport:
     note: str = ""
     problems: list[str] = field(default_factory=list)
     model: ModelOptimizer | None = None
+    known: list[str] = field(default_factory=list)  # the names the Keras modules here list
 
     @property
     def names(self) -> list[str]:
         return [o.name for o in self.optimizers]
+
+    def resolved(self) -> list[str]:
+        """The listed names, and the names asked for that some way of asking resolved."""
+        found = [o.name for o in self.optimizers if any(w.ok for w in o.ways)]
+        return sorted(set(self.known) | set(found))
 
     def get(self, name: str) -> OptimizerResolution | None:
         return next((o for o in self.optimizers if o.name == name.lower()), None)
@@ -142,4 +148,5 @@ class OptimizerReport:
             note=data.get("note", ""),
             problems=list(data.get("problems", [])),
             model=ModelOptimizer(**data["model"]) if data.get("model") else None,
+            known=list(data.get("known", [])),
         )

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import sys
 import types
 import warnings
 from collections.abc import Iterator
+
+from kerasmagic.probes.loaded import attribute, loaded
 
 
 @contextlib.contextmanager
@@ -19,14 +20,15 @@ def contained(modules: list[types.ModuleType]) -> Iterator[ListHandler]:
     # Keras 2 logs its habit warnings through the "tensorflow" logger: capture, do not print.
     loggers = [logging.getLogger(n) for n in ("", "absl", "tensorflow")]
     saved = [(lg.handlers[:], lg.propagate, lg.level) for lg in loggers]
-    state = sys.modules.get("keras.src.backend.common.global_state")
+    state = loaded("keras.src.backend.common.global_state")
     uids = _copy_uids(state)
     with contextlib.ExitStack() as stack:
-        tf = sys.modules.get("tensorflow")
+        tf = loaded("tensorflow")
         if tf is not None:
-            stack.enter_context(tf.device("/CPU:0"))
+            with contextlib.suppress(Exception):  # a TensorFlow broken or replaced in the kernel
+                stack.enter_context(tf.device("/CPU:0"))
         for module in modules:
-            device = getattr(module, "device", None)  # Keras 3: every backend
+            device = attribute(module, "device")  # Keras 3: every backend
             if callable(device) and not isinstance(device, type):
                 with contextlib.suppress(Exception):
                     stack.enter_context(device("cpu"))

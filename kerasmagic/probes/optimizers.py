@@ -19,6 +19,7 @@ from __future__ import annotations
 import types
 from typing import Any
 
+from kerasmagic.probes.loaded import attribute
 from kerasmagic.probes.optimizer_facts import (
     HABITS,
     ClassFacts,
@@ -184,7 +185,9 @@ def collect(names: list[str] | None = None, in_kernel: bool = True) -> Optimizer
             ]
             _group(ways)
             results.append(OptimizerResolution(name, class_name, ways, _differing(ways)))
-    return OptimizerReport(namespaces, results, measured_in, problems=problems)
+    return OptimizerReport(
+        namespaces, results, measured_in, problems=problems, known=sorted(catalogue)
+    )
 
 
 def collect_as_dict(names: list[str] | None = None) -> dict[str, Any]:
@@ -209,16 +212,18 @@ def resolve_optimizers(names: list[str] | None = None, probe: bool = False) -> O
             )
         return report
     first_note = "Measured in a fresh subprocess of this interpreter (--probe)."
-    from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe
+    from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe, timeout_setting
 
+    timeout_note = timeout_setting()[1]
     try:
         data = run_probe("kerasmagic.probes.optimizers", "collect_as_dict", kwargs={"names": names})
     except ProbeFailed as exc:
         report = collect(names, in_kernel=True)
         report.problems.append(f"{exc}\n{exc.stderr}".strip())
+        report.note = " ".join(p for p in (report.note, timeout_note) if p)
         return report
     report = OptimizerReport.from_dict(data)
-    report.note = " ".join(p for p in (first_note, report.note) if p)
+    report.note = " ".join(p for p in (first_note, report.note, timeout_note) if p)
     return report
 
 
@@ -229,29 +234,45 @@ def env_section(names: list[str] | None = None, probe: bool = False) -> Optimize
     return resolve_optimizers(names, probe=True) if probe else collect(names, in_kernel=True)
 
 
+def _class_path(cls: type) -> str:
+    return f"{attribute(cls, '__module__', '?')}.{attribute(cls, '__qualname__', '?')}"
+
+
+def _said(exc: BaseException) -> str:
+    """``Type: message`` of an exception whose ``str()`` may itself raise."""
+    try:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception:
+        return type(exc).__name__
+
+
 def model_optimizer(model: Any, variable: str = "model") -> ModelOptimizer:
-    """Read (never build or change) the optimizer ``model`` carries."""
+    """Read (never build or change) the optimizer ``model`` carries. Whatever the object's
+    attributes raise is said in the note: the user's object is examined, never trusted."""
     cls = type(model)
     kind, version = keras_of_class(cls)
-    out = ModelOptimizer(
-        variable, f"{cls.__module__}.{cls.__qualname__}", kind, version, compiled=False
-    )
-    if not hasattr(model, "compile"):
+    out = ModelOptimizer(variable, _class_path(cls), kind, version, compiled=False)
+    try:
+        is_model = hasattr(model, "compile")
+        opt = getattr(model, "optimizer", None) if is_model else None
+    except Exception as exc:
+        out.note = f"reading {variable} raised {_said(exc)}"
+        return out
+    if not is_model:
         out.note = f"{variable} is a {cls.__qualname__}, not a Keras model: it has no optimizer"
         return out
-    opt = getattr(model, "optimizer", None)
     if opt is None:
         out.note = f"{variable} is not compiled: it carries no optimizer yet"
         return out
     ocls = type(opt)
     out.compiled = True
-    out.class_path = f"{ocls.__module__}.{ocls.__qualname__}"
+    out.class_path = _class_path(ocls)
     out.class_name = ocls.__name__
     out.keras, out.keras_version = keras_of_class(ocls)
     try:
         out.config = jsonable(dict(opt.get_config()))
     except Exception as exc:
-        out.note = f"get_config() failed: {type(exc).__name__}: {exc}"
+        out.note = f"get_config() failed: {_said(exc)}"
     if kind and out.keras:
         out.same_keras = (kind, version) == (out.keras, out.keras_version)
     return out

@@ -7,6 +7,7 @@ import sys
 from dataclasses import dataclass
 
 from kerasmagic.probes import path_state
+from kerasmagic.probes.loaded import attribute, loaded
 
 WATCHED = ("tensorflow", "keras", "tf_keras", "jax", "torch", "numpy", "tf", "google")
 
@@ -55,8 +56,7 @@ def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
     ):  # type: ignore[attr-defined]
         if module == "tf" and module not in sys.modules:
             continue  # a local tf.py only matters when something imports it
-        live = sys.modules.get(module)
-        live_file = getattr(live, "__file__", None) or ""
+        live_file = attribute(loaded(module), "__file__") or ""
         shadows.append(
             Shadow(
                 module=module,

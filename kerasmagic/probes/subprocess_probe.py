@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import shutil
 import signal
@@ -26,15 +27,37 @@ sys.stdout.write("\\n@@kerasmagic-probe@@" + json.dumps(out, default=str))
 
 
 DEFAULT_TIMEOUT = 60.0  # seconds; a fresh TensorFlow import takes 3–15 s
+MAX_TIMEOUT = 3600.0  # an hour: beyond it a probe hangs, and the OS cannot wait "forever" anyway
+TIMEOUT_VARIABLE = "KERASMAGIC_PROBE_TIMEOUT"
+
+
+def timeout_setting() -> tuple[float, str]:
+    """The one time limit of a probe and a note on it: ``KERASMAGIC_PROBE_TIMEOUT`` seconds, else
+    60. A value that is not a positive finite number gives the default, one above an hour is
+    held to an hour; the note (empty when the value was used as given) says so."""
+    raw = os.environ.get(TIMEOUT_VARIABLE, "")
+    if not raw.strip():
+        return DEFAULT_TIMEOUT, ""
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        return DEFAULT_TIMEOUT, (
+            f"{TIMEOUT_VARIABLE}={raw!r} is not a finite number of seconds above 0: "
+            f"the probe used the default, {DEFAULT_TIMEOUT:g} s."
+        )
+    if value > MAX_TIMEOUT:
+        return MAX_TIMEOUT, (
+            f"{TIMEOUT_VARIABLE}={raw!r} is more than {MAX_TIMEOUT:g} s: "
+            f"the probe was given {MAX_TIMEOUT:g} s."
+        )
+    return value, ""
 
 
 def probe_timeout() -> float:
-    """The one time limit of a probe: ``KERASMAGIC_PROBE_TIMEOUT`` seconds, else 60."""
-    try:
-        value = float(os.environ.get("KERASMAGIC_PROBE_TIMEOUT", ""))
-    except ValueError:
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+    """The one time limit of a probe, in seconds (:func:`timeout_setting`)."""
+    return timeout_setting()[0]
 
 
 class ProbeFailed(RuntimeError):

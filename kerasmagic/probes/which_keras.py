@@ -9,7 +9,6 @@ state when resolved, else predicted the way TensorFlow decides (``probes.keras_s
 from __future__ import annotations
 
 import os
-import sys
 import types
 from collections.abc import Mapping
 from typing import Any
@@ -20,6 +19,7 @@ from kerasmagic.probes.keras_setup import (
     loader_state,
     predict_tf_keras,
 )
+from kerasmagic.probes.loaded import attribute, loaded
 
 DISTRIBUTION = {
     "keras2": "keras",
@@ -38,8 +38,7 @@ KERAS_TYPE_PREFIXES = ("keras", "tf_keras", "tensorflow")
 
 def keras_major(versions: Mapping[str, str]) -> int | None:
     """Major version of the ``keras`` package: the imported one, else the installed one."""
-    keras = sys.modules.get("keras")
-    version = getattr(keras, "__version__", None) or versions.get("keras")
+    version = attribute(loaded("keras"), "__version__") or versions.get("keras")
     try:
         return int(str(version).split(".")[0]) if version else None
     except ValueError:
@@ -67,7 +66,7 @@ def version_of(kind: str, versions: Mapping[str, str]) -> str | None:
 
 def tf_keras_kind(versions: Mapping[str, str]) -> str | None:
     """What ``tf.keras`` is (measured if resolved, else predicted the way TF decides)."""
-    tf = sys.modules.get("tensorflow")
+    tf = loaded("tensorflow")
     if tf is not None:
         try:
             accessed, name, file = loader_state(tf)

@@ -172,16 +172,16 @@ def optimizer_to_html(opt: OptimizerResolution) -> str:
     return "".join(parts)
 
 
+def _of(kind: str | None, version: str | None) -> str:
+    """`` (Keras 3 3.15.1)`` after a class's path; `` (not a Keras class)`` for any other."""
+    return f" ({keras_label(kind, version)})" if kind else " (not a Keras class)"
+
+
 def model_rows(report: OptimizerReport) -> list[list[str]]:
     m = report.model
     if m is None:
         return []
-    rows = [
-        [
-            "model",
-            f"{m.variable}: {m.model_class} ({keras_label(m.model_keras, m.model_keras_version)})",
-        ],
-    ]
+    rows = [["model", f"{m.variable}: {m.model_class}{_of(m.model_keras, m.model_keras_version)}"]]
     if m.compiled:
         same = {
             True: "yes",
@@ -189,7 +189,7 @@ def model_rows(report: OptimizerReport) -> list[list[str]]:
             None: "?",
         }
         rows += [
-            ["optimizer", f"{m.class_path} ({keras_label(m.keras, m.keras_version)})"],
+            ["optimizer", f"{m.class_path}{_of(m.keras, m.keras_version)}"],
             ["same Keras as the model", same[m.same_keras]],
             ["config", json.dumps(m.config)],
         ]

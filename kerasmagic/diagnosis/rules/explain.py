@@ -11,9 +11,11 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
+from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import Entry, fill, find_entry, load_catalogue
+from kerasmagic.knowledge.catalogue import Entry, fill, load_catalogue
 from kerasmagic.knowledge.installs import code_for, fix_for
 from kerasmagic.probes.keras_setup import keras_backend
 
@@ -68,7 +70,7 @@ def _explaining_entries() -> tuple[Entry, ...]:
         entry
         for entry in load_catalogue()
         if entry.kind == "error"
-        and entry.id not in ("package-not-installed", "import-blocked")
+        and entry.id not in (*MISSING_IDS, "import-blocked")
         # %keras_env's entries need its probes; only these explain an exception
         and (entry.file == "errors.toml" or entry.id in ENVIRONMENT_ERRORS)
         and entry.data.get("rule") in (None, "", "none")
@@ -105,35 +107,21 @@ def _explanation(entry: Entry, ctx: CellContext, *, confidence: float) -> Proble
 
 @rule("package-not-installed", when=(ERROR,), family="imports", errors=("ModuleNotFoundError",))
 def package_not_installed(ctx: CellContext) -> list[Problem]:
-    """``No module named 'x'`` for a top-level package that is not installed: install it into
-    THIS kernel. Shown only when nothing else explains the error (``to_findings.ONLY_ALONE``)."""
-    entry = find_entry("package-not-installed")
-    if entry is None:
-        return []
+    """``No module named 'x'`` for a top-level package that is not installed: install the
+    distribution known to provide it into THIS kernel, or use the near name of a misspelt one
+    (never an install of the name as written: ``diagnosis/missing_module.py``). Shown only when
+    nothing else explains the error (``to_findings.ONLY_ALONE``)."""
     name = getattr(ctx.exc, "name", None)
     if not isinstance(name, str) or not name:
         return []
     top = name.split(".")[0]
     if top in sys.modules or live.top_exists(top):
         return []
-    distribution = entry.data.get("distributions", {}).get(top, top.replace("_", "-"))
-    values = {"module": top, "distribution": distribution, "python": sys.executable}
-    return [
-        Problem(
-            id=entry.id,
-            line=ctx.line or 1,
-            title=fill(entry.title, values),
-            cause=fill(entry.cause, values),
-            fix=fix_for(entry, lambda text: fill(text, values)),
-            fix_code=code_for(
-                entry, lambda text: fill(text, values), f"%pip install {distribution}"
-            ),
-            references=[entry.source],
-            certain=False,
-            confidence=0.4,
-            explanation=True,
-        )
-    ]
+    problem = missing_module_problem(top, ctx.line or 1)
+    if problem is None:
+        return []
+    problem.confidence, problem.explanation = 0.4, True
+    return [problem]
 
 
 def _env_matches(wanted: dict) -> bool:

@@ -13,6 +13,8 @@ from kerasmagic.diagnosis.keras_paths import (
     rename_reason,
     renamed,
 )
+from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
+from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     node_edit,
@@ -21,9 +23,9 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import api_index
-from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
-NOT_IMPORTABLE = ("package-not-installed", "import-blocked")
+NOT_IMPORTABLE = (*MISSING_IDS, "import-blocked")
 
 
 @rule("unresolvable-import", when=(STATIC,), family="imports", needs=r"import")
@@ -126,22 +128,9 @@ def _not_installed(ctx: CellContext, node: ast.stmt, module: str) -> bool:
         problem.certain = False
         ctx.problems.append(problem)
         return True
-    entry = find_entry("package-not-installed")
-    distribution = (entry.data.get("distributions", {}) if entry else {}).get(
-        top, top.replace("_", "-")
-    )
-    problem = from_entry(
-        "package-not-installed",
-        node.lineno,
-        [],
-        [top],
-        module=top,
-        distribution=distribution,
-        python=sys.executable,
-    )
-    problem.certain = False
-    problem.fix_code = f"%pip install {distribution}"
-    ctx.problems.append(problem)
+    problem = missing_module_problem(top, node.lineno)
+    if problem is not None:
+        ctx.problems.append(problem)
     return True
 
 

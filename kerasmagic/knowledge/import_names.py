@@ -1,0 +1,87 @@
+"""Which distribution provides an import name, for the names kerasmagic knows (data only).
+
+Install advice for a missing module is given only for these names (``knowledge/missing_modules``):
+installing a name that is not a known distribution of that import risks someone else's package
+on the index (a typosquatted ``tensorfow``). Each pair is the project's own documented install
+name; an import that is its distribution's name is listed too, so that it is known at all.
+"""
+
+from __future__ import annotations
+
+DISTRIBUTIONS: dict[str, str] = {
+    # TensorFlow, Keras and their ecosystem
+    "tensorflow": "tensorflow",
+    "keras": "keras",
+    "tf_keras": "tf-keras",
+    "tensorflow_datasets": "tensorflow-datasets",
+    "tensorflow_hub": "tensorflow-hub",
+    "tensorflow_addons": "tensorflow-addons",
+    "tensorflow_probability": "tensorflow-probability",
+    "tensorflow_text": "tensorflow-text",
+    "tensorboard": "tensorboard",
+    "keras_cv": "keras-cv",
+    "keras_nlp": "keras-nlp",
+    "keras_hub": "keras-hub",
+    "keras_tuner": "keras-tuner",
+    "scikeras": "scikeras",
+    "tf2onnx": "tf2onnx",
+    "jax": "jax",
+    "jaxlib": "jaxlib",
+    "flax": "flax",
+    "optax": "optax",
+    "torch": "torch",
+    "torchvision": "torchvision",
+    "torchaudio": "torchaudio",
+    "ml_dtypes": "ml-dtypes",
+    "h5py": "h5py",
+    "onnx": "onnx",
+    "onnxruntime": "onnxruntime",
+    # data science
+    "numpy": "numpy",
+    "pandas": "pandas",
+    "scipy": "scipy",
+    "matplotlib": "matplotlib",
+    "seaborn": "seaborn",
+    "plotly": "plotly",
+    "sklearn": "scikit-learn",
+    "skimage": "scikit-image",
+    "imblearn": "imbalanced-learn",
+    "statsmodels": "statsmodels",
+    "sympy": "sympy",
+    "networkx": "networkx",
+    "xgboost": "xgboost",
+    "lightgbm": "lightgbm",
+    "catboost": "catboost",
+    "joblib": "joblib",
+    "pyarrow": "pyarrow",
+    "openpyxl": "openpyxl",
+    "tqdm": "tqdm",
+    "shap": "shap",
+    "optuna": "optuna",
+    "mlflow": "mlflow",
+    "wandb": "wandb",
+    # images, audio, text
+    "cv2": "opencv-python",
+    "PIL": "pillow",
+    "albumentations": "albumentations",
+    "librosa": "librosa",
+    "soundfile": "soundfile",
+    "nltk": "nltk",
+    "gensim": "gensim",
+    "transformers": "transformers",
+    "datasets": "datasets",
+    "tokenizers": "tokenizers",
+    "sentencepiece": "sentencepiece",
+    # utilities a notebook imports
+    "yaml": "pyyaml",
+    "bs4": "beautifulsoup4",
+    "dateutil": "python-dateutil",
+    "requests": "requests",
+    "pydot": "pydot",
+    "graphviz": "graphviz",
+    "gdown": "gdown",
+    "kagglehub": "kagglehub",
+    "IPython": "ipython",
+    "ipykernel": "ipykernel",
+    "ipywidgets": "ipywidgets",
+}
