@@ -280,3 +280,24 @@ def test_the_earlier_cell_is_found_when_its_blank_lines_hold_spaces(tmp_path: Pa
     cells = {c["number"]: c for c in doc["cells"]}
     assert cells[2]["status"] == "fixed" and "batch_input_shape" not in cells[2]["final"]
     assert cells[3]["status"] == "ok" and cells[3]["final"] == BLANKS_IN_DEF[2]
+
+
+HISTORY_ELSEWHERE = [
+    "import numpy as np\nimport keras\n"
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "model.compile(loss='binary_crossentropy', optimizer='adam', metrics=['accuracy'])\n"
+    "hist = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0,"
+    " validation_split=0.25)",
+    "print(hist.history['acc'][-1], hist.history['val_acc'][-1])",
+]
+
+
+def test_history_keys_are_read_from_the_live_history_of_an_earlier_cell(tmp_path: Path) -> None:
+    """The model was compiled in another cell: the ``History`` object the kernel holds says which
+    keys there are (rules/history.py)."""
+    path = notebook(tmp_path / "history.ipynb", HISTORY_ELSEWHERE)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "history.ipynb")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    final = {c["number"]: c for c in doc["cells"]}[2]["final"]
+    assert final == "print(hist.history['accuracy'][-1], hist.history['val_accuracy'][-1])", final

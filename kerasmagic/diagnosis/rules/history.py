@@ -34,13 +34,13 @@ def compiled_metrics(tree: ast.AST) -> set[str]:
 @rule("history-acc-key", when=(STATIC,), family="model-methods", needs="history")
 def history_acc_key(ctx: CellContext) -> list[Problem]:
     """Every ``….history['acc' | 'val_acc']`` of a cell compiled with ``metrics=['accuracy']``
-    (and not ``'acc'``, whose key is still ``acc``), where a Keras is installed."""
+    (and not ``'acc'``, whose key is still ``acc``), or whose live ``History`` (from a ``fit`` in
+    an earlier cell) holds ``accuracy`` and no ``acc``, where a Keras is installed."""
     tree = ctx.cell.tree
     if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
         return []
     metrics = compiled_metrics(tree)
-    if "accuracy" not in metrics or "acc" in metrics:
-        return []
+    compiled_here = "accuracy" in metrics and "acc" not in metrics
     out = []
     for node in walk(tree):
         if not (
@@ -52,6 +52,8 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
         ):
             continue
         old = node.slice.value
+        if not (compiled_here or _live_keys_say(ctx, node.value.value, old)):
+            continue
         text = quoted_like(node_text(ctx.cell, node.slice), OLD_KEYS[old])
         edit = node_edit(ctx.cell, node.slice, text)
         if edit is not None:
@@ -67,3 +69,12 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
                 )
             )
     return out
+
+
+def _live_keys_say(ctx: CellContext, owner: ast.expr, old: str) -> bool:
+    """The ``History`` an earlier cell's ``fit`` returned (``hist.history``, read, never called)
+    holds the new key and not the old one: the model was compiled elsewhere with ``accuracy``."""
+    if not isinstance(owner, ast.Name):
+        return False
+    logs = getattr(ctx.live_names.get(owner.id), "history", None)
+    return isinstance(logs, dict) and OLD_KEYS[old] in logs and old not in logs
