@@ -170,13 +170,19 @@ def test_migrate_on_a_full_disk_writes_nothing_half_and_still_reports(tmp_path: 
     assert {k: v for k, v in hashes(tmp_path).items() if not k.startswith("out")} == before
 
 
-def test_migrate_into_a_folder_that_cannot_be_made_says_so_and_still_reports(
+def test_migrate_into_a_folder_that_cannot_be_made_is_refused_before_anything_runs(
     tmp_path: Path,
 ) -> None:
+    """A file where the output folder should be is known before anything runs (migrate/options.py):
+    one line naming it, exit 2, nothing written."""
     notebook(tmp_path / "nb.ipynb", KERAS2_CELLS)
     (tmp_path / "blocker").write_text("a file where the output folder should be")
+    before = hashes(tmp_path)
     proc = _kerasmagic("migrate", "nb.ipynb", "-o", "blocker/out", "--static", "--json", cwd=tmp_path)  # fmt: skip
-    _unwritten(proc, "blocker/out/nb.ipynb", "blocker/out/migration-report.md")
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-3000:])
+    assert "Traceback" not in proc.stderr and "blocker" in proc.stderr, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert hashes(tmp_path) == before
 
 
 @pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root writes anywhere")
