@@ -6,7 +6,10 @@
     python scripts/envs.py run NAME -- CMD ...       # run a command inside one environment
 
 Environments live in ``.envs/<name>`` (or ``$KERASMAGIC_ENVS_DIR``), are made with ``uv`` and
-carry kerasmagic in editable mode, so a change to the source is seen at once.
+carry kerasmagic in editable mode, so a change to the source is seen at once. They run on Python
+3.11 (``$KERASMAGIC_ENVS_PYTHON``), except ``colab``: Colab runs Python 3.13, so ``colab`` is built
+on a 3.13 interpreter found on this machine (``python3.13`` on PATH or pyenv's versions), on 3.11
+where there is none. Every summary line names the Python an environment was built with.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ENVS_DIR = Path(os.environ.get("KERASMAGIC_ENVS_DIR", ROOT / ".envs"))
 PYTHON = os.environ.get("KERASMAGIC_ENVS_PYTHON", "3.11")
+# Set, it is every environment's Python, a preferred one included (see Environment.prefer_python).
+PYTHON_FORCED = "KERASMAGIC_ENVS_PYTHON" in os.environ
 # Resolve as of this instant (uv --exclude-newer), so a fresh clone gets the versions
 # docs/compatibility.md was measured with. To follow new releases: move it, build, then
 # regenerate the table (scripts/compat_table.py) and read its diff. "" resolves as of now.
@@ -73,6 +79,9 @@ class Environment:
     steps: tuple[tuple[str, ...], ...]
     env: dict[str, str] = field(default_factory=dict)
     install_self: bool = True  # editable kerasmagic + test tools; `colab` installs itself in a test
+    # A Python version ("3.13") to build on where this machine has an interpreter of it, found
+    # without the network (find_python); PYTHON where it has none.
+    prefer_python: str | None = None
 
     @property
     def path(self) -> Path:
@@ -129,6 +138,8 @@ ENVIRONMENTS: dict[str, Environment] = {
             "colab",
             "Colab's pins: IPython 7.34, ipykernel 6.17, ipywidgets 7.7, TF 2.20, Keras 3.13, tf_keras",
             (tuple(COLAB_PINS),),
+            # Colab's runtime is Python 3.13 (googlecolab/backend-info, August 2026)
+            prefer_python="3.13",
         ),
     ]
 }
@@ -162,6 +173,94 @@ def _uv() -> str:
     return str(tool)
 
 
+_VERSION_CODE = "import platform, sys; print(sys.executable); print(platform.python_version())"
+
+
+def _python_candidates(version: str) -> list[str]:
+    """Where a ``version`` interpreter may be, without the network: ``pythonX.Y`` on PATH (a
+    pyenv shim there runs only for the selected versions, hence the next places), then pyenv's
+    ``$PYENV_ROOT/versions/X.Y.Z`` and ``~/.pyenv/versions/X.Y.Z``, newest first (releases only:
+    not ``3.13.0t``, free-threaded, for which there are no TensorFlow wheels, nor ``3.13-dev``)."""
+    name = f"python{version}"
+    found = [shutil.which(name)]
+    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
+    release = re.compile(re.escape(version) + r"(\.\d+)*")
+    for root in dict.fromkeys(r for r in roots if r):
+        dirs = [d for d in Path(root, "versions").glob(f"{version}*") if release.fullmatch(d.name)]
+        for d in sorted(dirs, key=lambda d: _version_key(d.name), reverse=True):
+            found.append(str(d / "bin" / name))
+    return [c for c in dict.fromkeys(found) if c and Path(c).is_file()]
+
+
+def _version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(n) for n in re.findall(r"\d+", text))
+
+
+def find_python(version: str) -> tuple[str, str] | None:
+    """(path, full version) of a working CPython ``version`` interpreter on this machine, verified
+    by running it; None where there is none. Never downloads one."""
+    for candidate in _python_candidates(version):
+        try:
+            proc = subprocess.run(
+                [candidate, "-c", _VERSION_CODE], capture_output=True, text=True, timeout=30
+            )
+        except (OSError, subprocess.SubprocessError):
+            continue
+        lines = proc.stdout.split()
+        if proc.returncode == 0 and len(lines) == 2:
+            executable, full = lines
+            if full == version or full.startswith(version + "."):
+                return executable, full
+    return None
+
+
+def interpreter(env: Environment) -> tuple[str, str | None]:
+    """What ``uv venv --python`` gets for ``env`` (a path or a version request) and the version
+    it is expected to have (None where it cannot be told beforehand)."""
+    if env.prefer_python and not PYTHON_FORCED:
+        found = find_python(env.prefer_python)
+        if found:
+            return found[0], found[1]
+    return PYTHON, PYTHON if re.fullmatch(r"\d+\.\d+(\.\d+)?", PYTHON) else None
+
+
+def built_python(env: Environment) -> str | None:
+    """The Python version ``env`` was built with: its marker, else its ``pyvenv.cfg``."""
+    marker = env.path / ".kerasmagic-env.json"
+    try:
+        python = json.loads(marker.read_text()).get("python")
+    except (OSError, ValueError):
+        python = None
+    if python:
+        return str(python)
+    try:
+        cfg = (env.path / "pyvenv.cfg").read_text()
+    except OSError:
+        return None
+    m = re.search(r"^version(?:_info)?\s*=\s*(\d+\.\d+\.\d+)", cfg, re.M)
+    return m.group(1) if m else None
+
+
+def python_note(env: Environment) -> str:
+    """``python 3.13.0`` for the summary lines: the Python ``env`` was built with, and the one
+    its next build would take where that differs (or where it is not built yet)."""
+    built = built_python(env) if (env.path / ".kerasmagic-env.json").exists() else None
+    _, wanted = interpreter(env)
+    if built and _same_python(built, wanted):
+        return f"python {built}"
+    if built:
+        return f"python {built} ({wanted} at the next build)"
+    return f"python {wanted or PYTHON} when built"
+
+
+def _same_python(built: str | None, wanted: str | None) -> bool:
+    """Whether a ``built`` version satisfies the ``wanted`` one ("3.13" or "3.13.0"); an unknown
+    side counts as the same (an environment built before versions were recorded is kept)."""
+    if not built or not wanted:
+        return True
+    return built == wanted or built.startswith(wanted + ".")
+
+
 def _pip_install(env: Environment, *args: str) -> None:
     cmd = [_uv(), "pip", "install", "-q", "--python", str(env.python)]
     if EXCLUDE_NEWER:
@@ -171,18 +270,29 @@ def _pip_install(env: Environment, *args: str) -> None:
 
 
 def build(env: Environment, *, force: bool = False) -> dict[str, object]:
-    """Create ``env`` if missing (or ``force``); return the time and disk it took."""
+    """Create ``env`` if missing (or ``force``, or built on another Python than it would be now:
+    ``colab`` built on 3.11 is rebuilt once a 3.13 is installed); return the time, disk and
+    Python version it took."""
     marker = env.path / ".kerasmagic-env.json"
     spec = env.spec
+    python, wanted = interpreter(env)
     if not force and marker.exists():
         old = json.loads(marker.read_text())
+        built = built_python(env)
         # markers written before EXCLUDE_NEWER existed were resolved at the default cut-off
-        if old.get("spec") == spec and old.get("exclude_newer", EXCLUDE_NEWER) == EXCLUDE_NEWER:
-            return old
+        if (
+            old.get("spec") == spec
+            and old.get("exclude_newer", EXCLUDE_NEWER) == EXCLUDE_NEWER
+            and _same_python(built, wanted)
+        ):
+            return {**old, "python": built} if built else old
     start = time.perf_counter()
     if env.path.exists():
         shutil.rmtree(env.path)
-    subprocess.run([_uv(), "venv", "-q", "--python", PYTHON, str(env.path)], check=True)
+    venv = [_uv(), "venv", "-q", "--python", python]
+    if python != PYTHON:  # the preferred interpreter found here, by its path: never a download
+        venv[3:3] = ["--python-preference", "only-system"]
+    subprocess.run([*venv, str(env.path)], check=True)
     for step in env.steps:
         _pip_install(env, *step)
     if env.install_self:
@@ -193,6 +303,7 @@ def build(env: Environment, *, force: bool = False) -> dict[str, object]:
     info = {
         "spec": spec,
         "exclude_newer": EXCLUDE_NEWER,
+        "python": built_python(env) or wanted,
         "seconds": round(time.perf_counter() - start, 1),
         "megabytes": round(_disk_usage(env.path) / 1e6),
     }
@@ -272,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for e in envs:
             state = "built" if (e.path / ".kerasmagic-env.json").exists() else "not built"
-            print(f"{e.name:16} {state:10} {e.description}")
+            print(f"{e.name:16} {state:10} {e.description}  [{python_note(e)}]")
         return 0
     if args.command == "path":
         for e in envs:
@@ -281,7 +392,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         for e in envs:
             info = build(e, force=args.force)
-            print(f"built {e.name:16} {info['seconds']:>7}s {info['megabytes']:>6} MB", flush=True)
+            python = f"python {info['python']}" if info.get("python") else "python ?"
+            print(
+                f"built {e.name:16} {info['seconds']:>7}s {info['megabytes']:>6} MB  {python}",
+                flush=True,
+            )
         return 0
     if args.command == "run":
         if len(envs) != 1 or not extra:
@@ -296,14 +411,17 @@ def main(argv: list[str] | None = None) -> int:
         try:
             info = build(e, force=args.force)
         except subprocess.CalledProcessError as exc:
-            results.append((e.name, 2, f"build failed: {exc}", time.perf_counter() - t0, 0))
+            failed = f"build failed: {exc}"
+            results.append((e.name, 2, failed, time.perf_counter() - t0, 0, "python ?"))
             continue
         code, summary, _ = test(e, extra)  # seconds below: build (if needed) + tests
-        results.append((e.name, code, summary, time.perf_counter() - t0, info.get("megabytes", 0)))
+        python = f"python {info['python']}" if info.get("python") else "python ?"
+        mb = info.get("megabytes", 0)
+        results.append((e.name, code, summary, time.perf_counter() - t0, mb, python))
     print("\n== environment summary ==")
-    for name, code, summary, secs, mb in results:
+    for name, code, summary, secs, mb, python in results:
         status = "PASS" if code == 0 else "FAIL"
-        print(f"{status} {name:16} {secs:6.0f}s {mb:>6} MB  {summary}")
+        print(f"{status} {name:16} {secs:6.0f}s {mb:>6} MB  {python:14} {summary}")
     passed = sum(r[1] == 0 for r in results)
     total = time.perf_counter() - start
     print(f"== {passed}/{len(results)} environments passed in {total:.0f}s ==")

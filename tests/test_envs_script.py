@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,20 @@ def fake_built(envs_dir: Path, env: envs.Environment) -> Path:
     python = path / "bin" / "python"
     python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
     python.chmod(0o755)
+    (path / "pyvenv.cfg").write_text(f"version_info = {platform.python_version()}\n")
     (path / ".kerasmagic-env.json").write_text(
         json.dumps({"spec": env.spec, "seconds": 1.5, "megabytes": 7})
     )
+    return path
+
+
+def fake_python(path: Path, version: str, *, works: bool = True) -> Path:
+    """An interpreter at ``path`` answering find_python's question as CPython ``version`` would
+    (or failing, as a pyenv shim for a version that is not selected does)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = f'echo "{path}"; echo "{version}"' if works else "echo 'pyenv: not found' >&2; exit 127"
+    path.write_text(f"#!/bin/sh\n{body}\n")
+    path.chmod(0o755)
     return path
 
 
@@ -109,6 +121,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
         "spec": env.spec,
         "seconds": 1.5,
         "megabytes": 7,
+        "python": platform.python_version(),  # read from its pyvenv.cfg
     }
     assert calls == []  # up to date: nothing run
 
@@ -140,7 +153,118 @@ def test_test_command_prints_one_summary_line_per_environment_and_fails_on_failu
     assert total.startswith("== 1/2 environments passed in ")
     assert [line.split()[:2] for line in summary] == [["PASS", "bare"], ["FAIL", "k3-jax"]]
     assert "1 passed" in summary[0] and "1 failed" in summary[1]
-    assert summary[0].split()[3:5] == ["7", "MB"]
+    assert summary[0].split()[3:7] == ["7", "MB", "python", platform.python_version()]
 
     proc = run_script("test", "bare", "--", str(tests), envs_dir=tmp_path / "envs")
     assert proc.returncode == 0
+
+
+def test_find_python_runs_each_candidate_and_takes_the_first_of_the_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PATH's python3.13 (a shim that fails), then pyenv's versions newest first; never 3.12."""
+    bin_dir, pyenv = tmp_path / "bin", tmp_path / "pyenv"
+    fake_python(bin_dir / "python3.13", "3.13.0", works=False)
+    fake_python(pyenv / "versions" / "3.13.1" / "bin" / "python3.13", "3.13.1")
+    fake_python(pyenv / "versions" / "3.13.10" / "bin" / "python3.13", "3.12.9")  # lies: skipped
+    fake_python(pyenv / "versions" / "3.12.1" / "bin" / "python3.12", "3.12.1")
+    fake_python(pyenv / "versions" / "3.13.2t" / "bin" / "python3.13", "3.13.2")  # free-threaded
+    fake_python(pyenv / "versions" / "3.13-dev" / "bin" / "python3.13", "3.13.3")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    monkeypatch.setenv("PYENV_ROOT", str(pyenv))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert envs._python_candidates("3.13") == [
+        str(bin_dir / "python3.13"),
+        str(pyenv / "versions" / "3.13.10" / "bin" / "python3.13"),
+        str(pyenv / "versions" / "3.13.1" / "bin" / "python3.13"),
+    ]
+    found = str(pyenv / "versions" / "3.13.1" / "bin" / "python3.13")
+    assert envs.find_python("3.13") == (found, "3.13.1")
+    assert envs.find_python("3.14") is None
+
+
+def test_find_python_reads_the_home_pyenv_without_pyenv_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    python = fake_python(
+        tmp_path / ".pyenv" / "versions" / "3.13.0" / "bin" / "python3.13", "3.13.0"
+    )
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.delenv("PYENV_ROOT", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert envs.find_python("3.13") == (str(python), "3.13.0")
+
+
+def test_colab_prefers_python_313_like_colab_and_nothing_else_does() -> None:
+    assert envs.ENVIRONMENTS["colab"].prefer_python == "3.13"
+    assert [e.name for e in envs.ENVIRONMENTS.values() if e.prefer_python] == ["colab"]
+
+
+def _record_builds(monkeypatch: pytest.MonkeyPatch, version: str) -> list[list[str]]:
+    """envs.subprocess.run recorded; `uv venv` makes a venv whose pyvenv.cfg says ``version``."""
+    calls: list[list[str]] = []
+
+    def record(cmd: list[str], check: bool = False) -> subprocess.CompletedProcess[str]:
+        calls.append([str(c) for c in cmd])
+        if "venv" in cmd:
+            Path(cmd[-1], "bin").mkdir(parents=True)
+            Path(cmd[-1], "pyvenv.cfg").write_text(f"home = /x\nversion_info = {version}\n")
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(envs.subprocess, "run", record)
+    monkeypatch.setattr(envs, "_uv", lambda: "uv")
+    return calls
+
+
+def test_a_preferred_python_is_given_to_uv_by_path_and_recorded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built on the 3.13 found, by its path, never one uv would download; an environment built
+    on 3.11 before a 3.13 was installed is rebuilt; without a 3.13 it stays on 3.11."""
+    monkeypatch.setattr(envs, "ENVS_DIR", tmp_path)
+    monkeypatch.setattr(envs, "PYTHON", "3.11")
+    monkeypatch.setattr(envs, "PYTHON_FORCED", False)
+    env = envs.Environment("colab", "d", (("ipython",),), install_self=False, prefer_python="3.13")
+    found: list[tuple[str, str] | None] = [None]
+    monkeypatch.setattr(envs, "find_python", lambda version: found[0])
+
+    calls = _record_builds(monkeypatch, "3.11.7")
+    info = envs.build(env)  # no 3.13 here: 3.11, as every other environment
+    assert calls[0][:2] == ["uv", "venv"] and calls[0][calls[0].index("--python") + 1] == "3.11"
+    assert info["python"] == "3.11.7"
+    assert json.loads((env.path / ".kerasmagic-env.json").read_text())["python"] == "3.11.7"
+    assert envs.python_note(env) == "python 3.11.7"
+    calls.clear()
+    assert envs.build(env)["python"] == "3.11.7" and calls == []  # up to date
+
+    found[0] = ("/opt/py/bin/python3.13", "3.13.0")  # a 3.13 is installed: rebuilt on it
+    assert envs.python_note(env) == "python 3.11.7 (3.13.0 at the next build)"
+    calls = _record_builds(monkeypatch, "3.13.0")
+    info = envs.build(env)
+    venv = calls[0]
+    assert venv[venv.index("--python") + 1] == "/opt/py/bin/python3.13"
+    assert venv[venv.index("--python-preference") + 1] == "only-system"
+    assert info["python"] == "3.13.0" and envs.python_note(env) == "python 3.13.0"
+    calls.clear()
+    assert envs.build(env)["python"] == "3.13.0" and calls == []
+
+    monkeypatch.setattr(envs, "PYTHON_FORCED", True)  # KERASMAGIC_ENVS_PYTHON=3.11: it wins
+    calls = _record_builds(monkeypatch, "3.11.7")
+    assert envs.build(env)["python"] == "3.11.7" and calls
+
+
+def test_build_prints_the_python_of_each_environment(tmp_path: Path) -> None:
+    fake_built(tmp_path, envs.ENVIRONMENTS["bare"])
+    proc = run_script("build", "bare", envs_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == [
+        "built",
+        "bare",
+        "1.5s",
+        "7",
+        "MB",
+        "python",
+        platform.python_version(),
+    ]
+    proc = run_script("list", "bare", envs_dir=tmp_path)
+    assert proc.stdout.rstrip().endswith(f"[python {platform.python_version()}]")
