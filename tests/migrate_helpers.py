@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,23 @@ def hashes(root: Path) -> dict[str, str]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def kerasmagic_cli(
+    *argv: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """``python -m kerasmagic ARGV`` in this interpreter, output decoded as UTF-8 (``env``: more
+    variables for it)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kerasmagic", *argv],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        cwd=cwd,
+        env=dict(os.environ, PYTHONIOENCODING="utf-8", TF_CPP_MIN_LOG_LEVEL="2", **(env or {})),
+        timeout=timeout,
+    )
 
 
 def migrate(

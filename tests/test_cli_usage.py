@@ -6,28 +6,12 @@ the save_weights fix of ``model.ckpt`` replaces the suffix (``model.weights.h5``
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from environments import KERAS_MAJOR, here
+from migrate_helpers import kerasmagic_cli as _cli
 
 TOP_LEVEL_USAGE = "{env,check,optimizers,migrate}"
-
-
-def _cli(*argv: str, cwd: Path | None = None, timeout: float = 600):
-    return subprocess.run(
-        [sys.executable, "-m", "kerasmagic", *argv],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=cwd,
-        env=dict(os.environ, PYTHONIOENCODING="utf-8", TF_CPP_MIN_LOG_LEVEL="2"),
-        timeout=timeout,
-    )
 
 
 def test_check_help_shows_the_scripts_own_arguments():

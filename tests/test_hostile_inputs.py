@@ -6,12 +6,10 @@ options that cannot work (refused before anything runs)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from migrate_helpers import kerasmagic_cli as _cli
 from test_robustness import assert_no_internal_traceback, run_shell
 
 HOSTILE = """
@@ -33,19 +31,6 @@ except ImportError:
 """
 RESTORE = "del sys.modules['keras']\nif real is not None:\n    sys.modules['keras'] = real"
 MAGICS = ("%keras_env", "%keras_env --json", "%keras_optimizers", "%keras_optimizers --json")
-
-
-def _cli(*argv: str, env: dict | None = None, cwd: Path | None = None, timeout: float = 600):
-    return subprocess.run(
-        [sys.executable, "-m", "kerasmagic", *argv],
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="replace",
-        cwd=cwd,
-        env=dict(os.environ, PYTHONIOENCODING="utf-8", TF_CPP_MIN_LOG_LEVEL="2", **(env or {})),
-        timeout=timeout,
-    )
 
 
 def _assert_shown_not_raised(out: list[tuple[str, str]], first: int) -> None:
