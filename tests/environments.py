@@ -30,3 +30,14 @@ KERAS_MAJOR = {
 def here(table: dict[str, object], default: object = None) -> object:
     """This environment's entry of ``table`` (``default`` in an unknown/local environment)."""
     return table.get(ENV_NAME, default)
+
+
+# Where a test whose outcome depends on kerasmagic's own code, not on the TF/Keras installed, runs:
+# the CLI's handling of the user's files, arguments and options. One environment with Keras 3 over
+# TF (there is a fix to write) and one with none; running it in all seven measured the same thing
+# seven times and made CI pass its time limit (stop 33).
+CLI_ENVS = ("tf221-k3", "bare")
+# Where a rule verified through a real kernel runs when the kernel's versions do not change what it
+# checks: the engine is the same code in tf221-k3 and colab, which both run Keras 3 over TF; colab
+# keeps the kernel mechanics its older IPython/ipykernel can change (interrupts, timeouts, outputs).
+KERNEL_RULE_ENVS = ("tf221-k3",)

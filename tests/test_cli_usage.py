@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from environments import KERAS_MAJOR, here
+from environments import CLI_ENVS, KERAS_MAJOR, here
 from migrate_helpers import kerasmagic_cli as _cli
 
 TOP_LEVEL_USAGE = "{env,check,optimizers,migrate}"
 
 
+@pytest.mark.envs(*CLI_ENVS)
 def test_check_help_shows_the_scripts_own_arguments():
     proc = _cli("check", "--help")
     assert proc.returncode == 0, proc.stderr
@@ -23,6 +24,7 @@ def test_check_help_shows_the_scripts_own_arguments():
     assert "(as in: python FILE ARGS)" in " ".join(proc.stdout.split())
 
 
+@pytest.mark.envs(*CLI_ENVS)
 def test_check_passes_the_arguments_after_the_separator_and_refuses_them_before(tmp_path):
     script = tmp_path / "argv.py"
     script.write_text("import sys\nprint('ARGV', sys.argv[1:])\n")
@@ -34,6 +36,7 @@ def test_check_passes_the_arguments_after_the_separator_and_refuses_them_before(
     assert f"go after `--`: check {script} -- data.csv" in refused.stderr
 
 
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.parametrize(
     "argv, command, near",
     [
@@ -55,6 +58,7 @@ def test_an_unknown_option_is_the_commands_own_usage_error(argv, command, near):
     assert f"(did you mean {near}?)" in proc.stderr, proc.stderr
 
 
+@pytest.mark.envs(*CLI_ENVS, "tf215-k2")  # and Keras 2's names
 @pytest.mark.parametrize("typo, near", [("adamm", "adam"), ("sgdd", "sgd"), ("RMSpro", "rmsprop")])
 def test_an_optimizer_name_no_keras_has_is_a_usage_error_with_the_near_name(typo, near):
     proc = _cli("optimizers", typo)
@@ -71,6 +75,7 @@ def test_real_optimizer_names_are_measured_even_where_this_keras_lacks_one():
     assert [o["name"] for o in json.loads(proc.stdout)["optimizers"]] in ([], ["adam", "lamb"])
 
 
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.skipif(here(KERAS_MAJOR) != 3, reason="Keras 3 refuses a .ckpt weights file name")
 @pytest.mark.parametrize("suffix", [".ckpt", ".keras"])
 def test_the_save_weights_fix_replaces_the_old_suffix(tmp_path, suffix):

@@ -34,7 +34,9 @@ def _too_deep_here(source: str) -> bool:
     proc = subprocess.run(
         [sys.executable, "-c", code], input=source, capture_output=True, text=True, timeout=300
     )
-    return proc.returncode != 0 and ("RecursionError" in proc.stderr or "MemoryError" in proc.stderr)
+    return proc.returncode != 0 and (
+        "RecursionError" in proc.stderr or "MemoryError" in proc.stderr
+    )
 
 
 @pytest.mark.parametrize("run", [False, True], ids=["lint", "run"])

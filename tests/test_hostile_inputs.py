@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
+from environments import CLI_ENVS
 from migrate_helpers import kerasmagic_cli as _cli
 from test_robustness import assert_no_internal_traceback, run_shell
 
@@ -75,6 +76,7 @@ def test_model_option_of_an_object_whose_attributes_raise():
 
 
 @pytest.mark.slow
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.parametrize(
     "value, said",
     [
@@ -104,6 +106,7 @@ def _good_notebook(path: Path) -> None:
     path.write_text(json.dumps(nb))
 
 
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.parametrize("mode", [[], ["--static"]], ids=["run", "static"])
 def test_migrate_a_folder_with_one_corrupt_notebook_migrates_the_others(
     tmp_path: Path, mode: list[str]
@@ -126,6 +129,7 @@ def test_migrate_a_folder_with_one_corrupt_notebook_migrates_the_others(
         assert docs[good]["cells"], docs[good]
 
 
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.parametrize(
     "options, said",
     [

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import KERAS2_CELLS, notebook
 
 from kerasmagic.migrate import kernel_side, loop, sources
@@ -52,7 +53,7 @@ class CountingKernel(MigrationKernel):
         return doc
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_one_engine_pass_per_failing_cell_in_a_real_kernel(tmp_path: Path) -> None:
     path = notebook(tmp_path / "old.ipynb", KERAS2_CELLS)
     document = sources.read(sources.discover([path])[0])

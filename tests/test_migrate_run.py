@@ -12,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import (
     KERAS2_CELLS,
     SCRIPT,
@@ -167,6 +168,7 @@ def test_cell_timeout_interrupts_and_reports(tmp_path: Path) -> None:
     assert "longer than 5 s" in proc.stderr  # the progress line says it too
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_in_place_rewrites_only_changed_files(tmp_path: Path) -> None:
     old = notebook(tmp_path / "old.ipynb", ["from keras.utils.np_utils import to_categorical\nprint(to_categorical([0, 1]).shape)"])  # fmt: skip
     fine = notebook(tmp_path / "fine.ipynb", ["print(1 + 1)"])
@@ -210,6 +212,7 @@ def test_ctrl_c_stops_cleanly_and_writes_what_was_migrated(tmp_path: Path) -> No
     assert code_cells(migrated)[2].source == "print('never')"
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_workshop_notebook_migrates_the_old_notebook_beside_it(tmp_path: Path) -> None:
     notebooks = Path(__file__).resolve().parent.parent / "notebooks"
     shutil.copytree(notebooks / "old", tmp_path / "old")
@@ -241,6 +244,7 @@ EARLIER_CELL = [
 ]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_an_error_raised_in_an_earlier_cells_code_fixes_that_cell(tmp_path: Path) -> None:
     """The third cell fails inside a function the second cell defined: the second cell is the
     one corrected (and run again), the third cell then runs unchanged."""
@@ -272,6 +276,7 @@ BLANKS_IN_DEF = [
 ]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_the_earlier_cell_is_found_when_its_blank_lines_hold_spaces(tmp_path: Path) -> None:
     path = notebook(tmp_path / "blanks.ipynb", BLANKS_IN_DEF)
     proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
@@ -292,6 +297,7 @@ HISTORY_ELSEWHERE = [
 ]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_history_keys_are_read_from_the_live_history_of_an_earlier_cell(tmp_path: Path) -> None:
     """The model was compiled in another cell: the ``History`` object the kernel holds says which
     keys there are (rules/history.py)."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ENV_NAME
-from environments import KERAS_MAJOR, here
+from environments import CLI_ENVS, KERAS_MAJOR, here
 from migrate_helpers import (
     KERAS2_CELLS,
     SCRIPT,
@@ -19,9 +19,10 @@ from migrate_helpers import (
 )
 
 MARKER_CELL = "open('marker.txt', 'w').write('this cell ran')"
-# where the static rewrites were measured: Keras 3 over TF (the old imports are provably gone)
-# and no Keras at all (nothing can be proved); other environments run the unit tests only
-KERAS3 = ENV_NAME in ("tf221-k3", "colab") and here(KERAS_MAJOR) == 3
+# where the static rewrites were measured: Keras 3 over TF (the old imports are provably gone;
+# tf221-k3 stands for colab, the same rewrite from the same map) and no Keras at all (nothing can be
+# proved); other environments run the unit tests only
+KERAS3 = ENV_NAME == "tf221-k3" and here(KERAS_MAJOR) == 3
 
 
 def _old_project(tmp_path: Path) -> Path:
@@ -31,7 +32,7 @@ def _old_project(tmp_path: Path) -> Path:
     return proj
 
 
-@pytest.mark.envs("tf221-k3", "colab", "bare")
+@pytest.mark.envs(*CLI_ENVS)
 def test_static_executes_nothing_and_leaves_originals(tmp_path: Path) -> None:
     proj = _old_project(tmp_path)
     before = hashes(proj)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from environments import HAS_KERAS, here
+from environments import CLI_ENVS, HAS_KERAS, here
 from test_robustness import run_shell
 
 UTF8 = {"PYTHONIOENCODING": "utf-8", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -102,6 +102,7 @@ def test_check_reads_a_bom_and_a_coding_cookie(tmp_path: Path):
 
 
 # -- 10: --fix keeps the file's line endings --------------------------------------------------------
+@pytest.mark.envs(*CLI_ENVS)
 @pytest.mark.skipif(not here(HAS_KERAS, False), reason="the fix rewrites a Keras import")
 def test_fix_keeps_crlf_line_endings(tmp_path: Path):
     script = tmp_path / "crlf.py"

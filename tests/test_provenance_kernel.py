@@ -9,6 +9,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import document, migrate_json, notebook
 from nbclient import NotebookClient
 
@@ -37,6 +38,7 @@ def test_keras_check_rebinds_a_path_made_in_an_earlier_cell(ipshell, tmp_path, m
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["small.weights.h5"]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 @pytest.mark.slow
 def test_migrate_changes_the_cell_that_makes_the_path(tmp_path: Path) -> None:
     path = notebook(tmp_path / "paths.ipynb", CELLS)
@@ -78,6 +80,7 @@ RELOADS = [
 ]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 @pytest.mark.slow
 def test_migrate_renames_a_load_in_a_later_cell_after_the_save_was_renamed(tmp_path: Path) -> None:
     """The load is in another cell and repeats the literal: it fails on a file that does not exist,

@@ -758,6 +758,8 @@ print("@@" + json.dumps({
 """
 
 
+# kerasmagic's own state: Keras 3 over TF, Colab's IPython 7.34, and no Keras at all
+@pytest.mark.envs("tf221-k3", "colab", "bare")
 def test_load_use_unload_100_times_leaves_nothing_behind():
     """Every hook a cycle of load → %keras_env → %keras_check on → checked cells (failing too) →
     unload (%keras_optimizers in the first cycle) could leave is back as it was, and 100 cycles

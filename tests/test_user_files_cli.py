@@ -16,11 +16,12 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import ENV_NAME
-from environments import HAS_KERAS, KERAS_MAJOR, here
+from environments import CLI_ENVS, HAS_KERAS, KERAS_MAJOR, here
 from migrate_helpers import KERAS2_CELLS, hashes, notebook
 
 # where `migrate --static` provably rewrites the old imports (test_migrate_static.py)
 KERAS3 = ENV_NAME in ("tf221-k3", "colab") and here(KERAS_MAJOR) == 3
+pytestmark = pytest.mark.envs(*CLI_ENVS)
 FULL_DISK = 4096  # bytes a process may write to any one file: the disk is "full" past them
 PADDING = "".join(f"# a comment line to make the file bigger than the free space {i}\n" for i in range(120))  # fmt: skip
 OLD_SCRIPT = "from keras.optimizers import adam\nopt = adam(learning_rate=0.01)\n"

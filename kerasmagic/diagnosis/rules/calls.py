@@ -14,6 +14,8 @@ from kerasmagic.diagnosis.keras_paths import (
     root_of,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
+from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
@@ -142,6 +144,14 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
             continue
         if entry.data.get("callables") == "optimizer" and not optimizer:
             continue
+        setter = rate_setter(ctx) if entry.data.get("schedule") else None
+        if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
+            value = node_text(ctx.cell, kw.value) or kw.arg
+            ctx.problems.append(
+                from_entry(RATE_SETTER_ID, kw.lineno, [], [kw.arg, name], value=value,
+                           name=f"`{name}`", setter=setter)
+            )  # fmt: skip
+            return
         edits = _decay_edits(ctx, call, kw, path, entry)
         if edits:
             ctx.problems.append(from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg))

@@ -8,6 +8,8 @@ import math
 
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
+from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import (
@@ -94,6 +96,13 @@ def _decay(
     if any(k.arg == "lr" for k in call.keywords):
         return  # Keras 3 raises on lr: not silent
     value_text = text_of(ctx, kw.value) or "decay"
+    setter = rate_setter(ctx)
+    if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
+        name = ctx.facts.targets.get(id(call)) or text
+        fields = {"value": value_text, "name": f"`{name}`", "setter": setter}
+        setter_entry = catalogue_entry(RATE_SETTER_ID)
+        out.append(trap_problem(ctx, setter_entry, fields, edits=[], line=kw.lineno))
+        return
     lr_kw = next((k for k in call.keywords if k.arg == "learning_rate"), None)
     lr_text = text_of(ctx, lr_kw.value) if lr_kw is not None else None
     if lr_text is None and obj is not None:
