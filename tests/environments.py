@@ -41,3 +41,9 @@ CLI_ENVS = ("tf221-k3", "bare")
 # checks: the engine is the same code in tf221-k3 and colab, which both run Keras 3 over TF; colab
 # keeps the kernel mechanics its older IPython/ipykernel can change (interrupts, timeouts, outputs).
 KERNEL_RULE_ENVS = ("tf221-k3",)
+# Where kerasmagic's own machinery (magics, CLI, hostile inputs, robustness) is tested: one
+# environment per kind of kernel it meets — Keras 3 over TF, Keras 2, Colab's IPython, ipykernel and
+# ipywidgets on Python 3.13, and no TF at all. tf221-legacy, tf215-broken-k3 and k3-jax exist for the
+# facts that differ in them (which Keras `tf.keras` is, a broken install, another backend) and run
+# the tests about those facts, the cases and the traps.
+MACHINERY_ENVS = ("tf221-k3", "tf215-k2", "colab", "bare")

@@ -9,7 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from environments import HAS_KERAS, here
+from environments import HAS_KERAS, MACHINERY_ENVS, here
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 
 def _run(path, *flags: str) -> subprocess.CompletedProcess[str]:

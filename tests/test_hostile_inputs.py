@@ -9,9 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from environments import CLI_ENVS
+from environments import CLI_ENVS, MACHINERY_ENVS
 from migrate_helpers import kerasmagic_cli as _cli
 from test_robustness import assert_no_internal_traceback, run_shell
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 HOSTILE = """
 class Hostile:

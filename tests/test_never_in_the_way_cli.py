@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
-from environments import CLI_ENVS, HAS_KERAS, here
+from environments import CLI_ENVS, HAS_KERAS, MACHINERY_ENVS, here
 from test_robustness import run_shell
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 UTF8 = {"PYTHONIOENCODING": "utf-8", "TF_CPP_MIN_LOG_LEVEL": "2"}
 

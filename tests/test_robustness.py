@@ -21,7 +21,7 @@ from contextlib import redirect_stderr, redirect_stdout, suppress
 from pathlib import Path
 
 import pytest
-from environments import HAS_TF, here
+from environments import HAS_TF, MACHINERY_ENVS, here
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -78,6 +78,8 @@ source_text = st.one_of(
     st.lists(st.sampled_from(LINES), max_size=8).map("\n".join),
     st.lists(st.one_of(st.sampled_from(LINES), st.text(max_size=40)), max_size=6).map("\n".join),
 )
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 
 def strip(text: str) -> str:
