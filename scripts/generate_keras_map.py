@@ -90,6 +90,9 @@ ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 KWARGS_READ = re.compile(
     r"""kwargs\.(?:pop|get)\(\s*["'](\w+)["']|["'](\w+)["']\s+(?:not\s+)?in\s+kwargs"""
 )
+# ``l2 = kwargs.pop("l", l2)``: an old keyword read as another name for a parameter (Keras 2.15's
+# regularizers took ``l=`` for ``l1``/``l2``); the parameter is both what is set and the default.
+KWARGS_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\.pop\(\s*["'](\w+)["']\s*,\s*\1\s*\)""")
 SELF_ASSIGN = re.compile(r"\bself\.([A-Za-z]\w*)\s*(?::[^=\n]+)?=(?!=)")
 
 
@@ -149,12 +152,25 @@ def _kwargs_reads(func: Any) -> list[str]:
     return sorted({a or b for a, b in KWARGS_READ.findall(source)})
 
 
+def _kwargs_aliases(func: Any) -> dict[str, str]:
+    """Old keywords a ``**kwargs`` callable reads as another name of one of its parameters
+    (``l2 = kwargs.pop("l", l2)``): {old keyword: parameter}."""
+    try:
+        source = inspect.getsource(inspect.unwrap(func))
+    except (OSError, TypeError, ValueError):
+        return {}
+    return {old: param for param, old in sorted(KWARGS_ALIAS.findall(source)) if old != param}
+
+
 def _callable_info(func: Any, *, drop_first: bool) -> dict[str, Any]:
     info: dict[str, Any] = {"sig": _signature(func, drop_first=drop_first)}
     if info["sig"] and any(p[1] == inspect.Parameter.VAR_KEYWORD for p in info["sig"]):
         reads = _kwargs_reads(func)
         if reads:
             info["reads"] = reads
+        aliases = _kwargs_aliases(func)
+        if aliases:
+            info["aliases"] = aliases
     return info
 
 
@@ -235,6 +251,8 @@ class Dumper:
                 info["init"] = init["sig"]
                 if "reads" in init:
                     info["init_reads"] = init["reads"]
+                if "aliases" in init:
+                    info["init_aliases"] = init["aliases"]
             info["members"] = {
                 n: _member(own[n]) for n in sorted(own) if isinstance(n, str) and n[:1] != "_"
             }
@@ -378,12 +396,14 @@ def _path_rank(path: str, near: str = "") -> tuple[int, int, int, int, str]:
 
 
 class Params(NamedTuple):
-    """A callable's own signature, every keyword it accepts (through ``**kwargs`` too) and the
-    keywords its ``**kwargs`` code still reads by name."""
+    """A callable's own signature, every keyword it accepts (through ``**kwargs`` too), the
+    keywords its ``**kwargs`` code still reads by name, and those it reads as another name of a
+    parameter (``aliases``: {old keyword: parameter})."""
 
     sig: list
     names: set[str]
     reads: set[str]
+    aliases: dict[str, str] = {}
 
 
 def _params(side: Side, key: str, member: str | None = None) -> Params | None:
@@ -397,16 +417,20 @@ def _params(side: Side, key: str, member: str | None = None) -> Params | None:
         sig = obj.get("sig")
         if sig is None:
             return None
-        return Params(sig, {p[0] for p in sig if p[1] in KW}, set(obj.get("reads", ())))
+        names = {p[0] for p in sig if p[1] in KW}
+        return Params(sig, names, set(obj.get("reads", ())), dict(obj.get("aliases", {})))
     if obj["kind"] != "class":
         return None
     own: list | None = None
     names: set[str] = set()
     reads: set[str] = set()
+    aliases: dict[str, str] = {}
     for cls in [key, *obj.get("mro", [])]:
         info = side.objects.get(cls, {})
         if member is None:
             sig, read = info.get("init"), info.get("init_reads", ())
+            if sig is not None:
+                aliases = {**info.get("init_aliases", {}), **aliases}
         else:
             found = info.get("members", {}).get(member)
             if found is not None and found.get("sig") is None and own is None:
@@ -420,7 +444,7 @@ def _params(side: Side, key: str, member: str | None = None) -> Params | None:
         reads |= set(read)
         if not any(p[1] == VAR_KW for p in sig):
             break
-    return None if own is None else Params(own, names, reads)
+    return None if own is None else Params(own, names, reads, aliases)
 
 
 def _number(text: str | None) -> bool:
@@ -443,7 +467,8 @@ def keyword_changes(
 ) -> dict[str, Any]:
     """What a call written for ``old`` must change for ``new``.
 
-    ``kw``: keywords ``new`` does not accept (``read``: those of them its ``**kwargs`` code still
+    ``kw``: keywords ``new`` does not accept, among them the old aliases of a parameter
+    (``l=`` of Keras 2's ``L2``: ``l2=``) (``read``: those of them its ``**kwargs`` code still
     reads by name: it may warn, convert or raise; only the live call can tell). A rename needs the new keyword at the same
     position, unknown to ``old``, and the same default (both required, or one equal default that
     is not None: a shared ``None`` proves nothing, ``save_format=None`` is not ``zipped=None``);
@@ -454,8 +479,8 @@ def keyword_changes(
     ones (``l1_l2`` 0.01 -> 0.0) and those Keras 3 requires (``AveragePooling2D(pool_size)``). ``args``: only when a positional call would mean something
     else (or hit a keyword-only parameter): each old positional parameter as its new keyword.
     """
-    old_sig, old_names, _ = old
-    new_sig, new_names, new_reads = new
+    old_sig, old_names, _, old_aliases = old
+    new_sig, new_names, new_reads, _ = new
     new_by_name = {p[0]: p for p in new_sig}
     old_pos = [p for p in old_sig if p[1] in POSITIONAL]
     new_pos = [p for p in new_sig if p[1] in POSITIONAL]
@@ -473,11 +498,18 @@ def keyword_changes(
                 target = cand[0]
                 claimed.add(target)
         removed[name] = target
+    aliased: dict[str, str] = {}
+    for alias, param in sorted(old_aliases.items()):  # Keras 2 read `alias=` as `param=`
+        target = param if param in new_names else removed.get(param)
+        if alias not in new_names and alias not in removed and target is not None:
+            removed[alias] = aliased[alias] = target
     if removed:
         out["kw"] = removed
         read = sorted(k for k, v in removed.items() if v is None and k in new_reads)
         if read:
             out["read"] = read
+    if aliased:
+        out["alias"] = aliased
     none: list[str] = []
     defaults: dict[str, list[str | None]] = {}
     for param in old_sig:
@@ -742,6 +774,7 @@ def build(k2: dict[str, Any], k3: dict[str, Any], *, generator: str) -> dict[str
             "none": "keywords whose Keras 2 default None is no longer a Keras 3 default",
             "defaults": "{keyword: [Keras 2 default, Keras 3 default (null: required)]}",
             "args": "Keras 2 positional parameters, each as its Keras 3 keyword (null: none)",
+            "alias": 'renames of `kw` read in Keras 2\'s own source: it took the old keyword as another name of the parameter (`l2 = kwargs.pop("l", l2)`)',
             "read": "removed keywords the Keras 3 **kwargs code still reads (warns, converts or raises)",
             "tfk": "1: TensorFlow's tf.keras over Keras 3 still has this path",
             "stub": "1: the Keras 3 path exists but holds a placeholder that raises",

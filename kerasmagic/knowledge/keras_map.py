@@ -101,13 +101,16 @@ def where_in_keras3(path: str) -> Keras3Home | None:
 
 
 def keyword_changes(path: str) -> Mapping[str, Any]:
-    """The keyword facts of a callable: ``kw`` {old: new or None}, ``read``, ``none``,
-    ``defaults`` {kw: [Keras 2, Keras 3 default]}, ``args`` (see the file's header ``fields``)."""
+    """The keyword facts of a callable: ``kw`` {old: new or None}, ``alias`` (the renames Keras 2's
+    source proves), ``read``, ``none``, ``defaults`` {kw: [Keras 2, Keras 3 default]}, ``args``
+    (see the file's header ``fields``)."""
     key = normalise(path)
     found = load().entry(key) if key else None
     if not found:
         return {}
-    return {k: v for k, v in found.items() if k in ("kw", "read", "none", "defaults", "args")}
+    return {
+        k: v for k, v in found.items() if k in ("kw", "alias", "read", "none", "defaults", "args")
+    }
 
 
 def removed_keywords(path: str) -> dict[str, str | None]:

@@ -8,6 +8,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import generated_keywords
 from kerasmagic.diagnosis.keras_paths import (
     accepts,
     is_model_class,
@@ -138,6 +139,16 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         )
         problem.certain = certain
         ctx.problems.append(problem)
+        return
+    alias = generated_keywords(path).get("alias", {}).get(kw.arg)
+    if alias and alias in accepted and alias not in given:  # Keras 2's own source read it so
+        edit = rename_keyword_edit(ctx.cell, kw, alias)
+        if edit is not None:
+            keras = ctx.versions.get("keras", "3")
+            ctx.problems.append(
+                from_entry("keras2-keyword-alias", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
+                           new=alias, callable=f"`{name}`", keras=keras)
+            )  # fmt: skip
         return
     for entry in entries_with_rule("keyword-remove"):
         if kw.arg not in entry.data.get("keywords", []):
