@@ -155,3 +155,25 @@ def test_migrate_options_that_cannot_work_are_one_line_and_exit_2(
     assert proc.stdout == ""  # no report: nothing was run
     assert not (tmp_path / "ran.txt").exists() and not (tmp_path / "lesson.migrated.py").exists()
     assert (tmp_path / "taken").read_text() == "a file the user keeps\n"
+
+
+@pytest.mark.envs(*CLI_ENVS)
+def test_an_r_notebook_beside_a_python_one_is_left_as_it_is_and_fails_nothing(tmp_path: Path):
+    """Issue 32, item 19: a notebook of another language is reported and left alone; the run
+    exits 0 when the Python documents are fine."""
+    _good_notebook(tmp_path / "clean.ipynb")
+    r_cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    r_nb = {
+        "cells": [{**r_cell, "id": "r1", "source": "x <- c(1, 2, 3)\nprint(mean(x))"}],
+        "metadata": {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (tmp_path / "stats.ipynb").write_text(json.dumps(r_nb))
+    proc = _cli("migrate", ".", "--static", "--json", "-o", "out", cwd=tmp_path)
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-3000:])
+    docs = {Path(d["path"]).name: d for d in json.loads(proc.stdout)["documents"]}
+    assert docs["stats.ipynb"]["status"] == "not-python", docs["stats.ipynb"]
+    assert "not a Python notebook (r): left as it is" in docs["stats.ipynb"]["message"]
+    assert docs["clean.ipynb"]["status"] != "error", docs["clean.ipynb"]
+    assert not (tmp_path / "out" / "stats.ipynb").exists()

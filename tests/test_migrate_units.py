@@ -23,6 +23,7 @@ from kerasmagic.render import migration as report
 
 def test_discover_skips_checkpoints_envs_and_earlier_copies(tmp_path: Path) -> None:
     for rel in ["a.ipynb", "sub/b.py", "sub/c.txt", ".ipynb_checkpoints/a-checkpoint.ipynb",
+                "model-checkpoint.ipynb",  # the user's, outside Jupyter's checkpoint folder
                 ".git/x.py", "env/lib/y.py", "conda/z.py", "lib/site-packages/s.py",
                 "a.migrated.ipynb", "__pycache__/p.py", ".venv/v.py"]:  # fmt: skip
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -30,7 +31,11 @@ def test_discover_skips_checkpoints_envs_and_earlier_copies(tmp_path: Path) -> N
     (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
     (tmp_path / "conda" / "conda-meta").mkdir()
     found = sources.discover([tmp_path])
-    assert [s.relative.as_posix() for s in found] == ["a.ipynb", "sub/b.py"]
+    assert [s.relative.as_posix() for s in found] == [
+        "a.ipynb",
+        "model-checkpoint.ipynb",
+        "sub/b.py",
+    ]
     # a file named explicitly is always taken, once
     again = sources.discover([tmp_path / "a.migrated.ipynb", tmp_path / "a.migrated.ipynb"])
     assert len(again) == 1

@@ -24,7 +24,7 @@ from pathlib import Path
 import kerasmagic
 from kerasmagic.migrate import loop, sources, targets
 from kerasmagic.migrate.options import option_problem
-from kerasmagic.migrate.results import DocumentResult, MigrationReport
+from kerasmagic.migrate.results import NOT_PYTHON, DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
 
@@ -73,7 +73,7 @@ def _migrate(document: sources.Document, args: argparse.Namespace, python: str) 
     if document.language != "python":
         return DocumentResult(
             str(document.path), document.source.kind, "static" if args.static else "run",
-            status="error", message=f"not a Python notebook ({document.language}): left as it is",
+            status=NOT_PYTHON, message=f"not a Python notebook ({document.language}): left as it is",
         )  # fmt: skip
     if args.static:
         return loop.migrate_static(document, python, _progress)
@@ -96,7 +96,7 @@ def _write(
     """Write the migrated copy where it goes; the reason when it could not be written."""
     target = sources.destination(document.source, args.output_dir, args.in_place)
     result.destination = str(target)
-    if args.check or result.status == "error":
+    if args.check or result.status in ("error", NOT_PYTHON):
         return None
     if not result.changed and args.output_dir is None:
         return None  # in place or beside it: an unchanged file is left alone

@@ -20,6 +20,9 @@ NOT_RUN, SKIPPED, EMPTY, NOT_REACHED, STATIC = (
     "static",
 )
 STOPPING = (FAILED, TIMEOUT, DEAD)
+# a document's status when it is not Python (an R or Julia notebook beside the Python ones): left
+# as it is, not written, and no failure of the run
+NOT_PYTHON = "not-python"
 
 
 @dataclass
@@ -94,7 +97,8 @@ class CellResult:
 @dataclass
 class DocumentResult:
     """One notebook or script. ``status``: migrated, unchanged, stopped (a failure without a
-    fix), interrupted (Ctrl-C), error (could not be read or run); ``message`` says it plainly."""
+    fix), interrupted (Ctrl-C), error (could not be read or run), not-python (left as it is);
+    ``message`` says it plainly."""
 
     path: str
     kind: str

@@ -79,8 +79,9 @@ def _skipped_dir(path: Path) -> bool:
 def _wanted_file(name: str) -> bool:
     if not name.endswith(SUFFIXES) or name.startswith("."):
         return False
-    stem = name.rsplit(".", 1)[0]
-    return not stem.endswith(MIGRATED) and not stem.endswith("-checkpoint")
+    # Jupyter's own checkpoints live in the hidden .ipynb_checkpoints folder, skipped above: a
+    # user's `model-checkpoint.ipynb` is a notebook like any other
+    return not name.rsplit(".", 1)[0].endswith(MIGRATED)
 
 
 def discover(paths: list[str | Path]) -> list[Source]:
