@@ -1,0 +1,45 @@
+"""What sets an optimizer's learning rate while training (``diagnosis/rate_setters.py``): Keras's
+callbacks that assign it, an assignment to ``lr``/``learning_rate``, ``set_value`` of either — in
+the cell or an earlier one. The decay fixes ask it before writing a schedule, which Keras 3 would
+refuse to set (case ``decay-with-rate-scheduler``)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.rate_setters import rate_setter
+
+SETS = [
+    "cb = keras.callbacks.ReduceLROnPlateau(monitor='val_loss', factor=0.5)",
+    "callbacks = [LearningRateScheduler(schedule)]",
+    "K.set_value(model.optimizer.lr, 0.01)",
+    "K.set_value(opt.learning_rate, new_rate)",
+    "self.model.optimizer.learning_rate = rate",
+    "model.optimizer.lr = 0.001",
+    "opt.learning_rate *= 0.5",
+]
+DOES_NOT = [
+    "opt = SGD(learning_rate=0.1, decay=1e-6)",
+    "print(model.optimizer.learning_rate)",
+    "lr = 0.01\nlearning_rate = lr / 10",
+    "K.set_value(model.layers[0].kernel, w)",
+    "K.get_value(model.optimizer.lr)",
+]
+
+
+@pytest.mark.parametrize("source", SETS)
+def test_each_way_of_setting_the_rate_is_found(source: str) -> None:
+    found = rate_setter(CellContext.of(source))
+    assert found is not None and found in source, found  # the code as written, for the finding
+
+
+@pytest.mark.parametrize("source", DOES_NOT)
+def test_reading_or_building_is_not_setting(source: str) -> None:
+    assert rate_setter(CellContext.of(source)) is None
+
+
+def test_an_earlier_cell_counts() -> None:
+    earlier = ["from keras.callbacks import ReduceLROnPlateau", "plateau = ReduceLROnPlateau()"]
+    ctx = CellContext.of("opt = SGD(learning_rate=0.1, decay=1e-6)", earlier=earlier)
+    assert rate_setter(ctx) == "ReduceLROnPlateau()"
