@@ -41,9 +41,10 @@ CLI_ENVS = ("tf221-k3", "bare")
 # checks: the engine is the same code in tf221-k3 and colab, which both run Keras 3 over TF; colab
 # keeps the kernel mechanics its older IPython/ipykernel can change (interrupts, timeouts, outputs).
 KERNEL_RULE_ENVS = ("tf221-k3",)
-# Where kerasmagic's own machinery (magics, CLI, hostile inputs, robustness) is tested: one
-# environment per kind of kernel it meets — Keras 3 over TF, Keras 2, Colab's IPython, ipykernel and
-# ipywidgets on Python 3.13, and no TF at all. tf221-legacy, tf215-broken-k3 and k3-jax exist for the
-# facts that differ in them (which Keras `tf.keras` is, a broken install, another backend) and run
-# the tests about those facts, the cases and the traps.
-MACHINERY_ENVS = ("tf221-k3", "tf215-k2", "colab", "bare")
+# Where kerasmagic's own machinery (hostile inputs, robustness, the CLI's never-in-the-way, the
+# engine CLI, no network) is tested: one environment per kind of install it meets — Keras 3 over TF,
+# Keras 2, and no TF at all. The other four exist for the facts that differ in them (which Keras
+# `tf.keras` is, a broken install, another backend, Colab's versions) and run the tests about those
+# facts, the cases, the traps and the workshops; Colab's IPython 7.34 meets the magics there
+# (test_never_in_the_way, test_kernel, test_colab, the notebooks).
+MACHINERY_ENVS = ("tf221-k3", "tf215-k2", "bare")

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from environments import MACHINERY_ENVS
 
 GUARD = '''
 """Test guard: no network, and a record of every subprocess (kerasmagic's test_no_network)."""
@@ -102,10 +103,9 @@ def read_log(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-# One environment per kind of install the magics and the CLI take a different path in: Keras 3 over
-# TF, Keras 2, Colab's versions, and no TF at all. tf221-legacy, tf215-broken-k3 and k3-jax add no
-# code path of kerasmagic that could reach the network or pip, and ran the same two runs again.
-pytestmark = pytest.mark.envs("tf221-k3", "tf215-k2", "colab", "bare")
+# One environment per kind of install the magics and the CLI take a different path in (see
+# MACHINERY_ENVS); the others add no code path of kerasmagic that could reach the network or pip.
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 
 @pytest.fixture
