@@ -108,6 +108,7 @@ def test_a_failure_without_fix_stops_and_later_cells_get_static_fixes_not_run(
     doc = document(project["report"], "needs_data.ipynb")
     assert doc["status"] == "stopped" and doc["stopped_at"] == 2
     assert "stopped at cell 2" in doc["message"] and "FileNotFoundError" in doc["message"]
+    assert "recognises no TF/Keras version problem" in doc["message"]  # no guess at the cause
     assert "not run" in doc["message"]
     failed = doc["cells"][1]
     assert failed["status"] == "failed" and failed["ran"] and not failed["changed"]

@@ -291,8 +291,8 @@ def stop_message(cell: R.CellResult, rest: int) -> str:
         why = cell.left[0].get("title") or ""
         return f"stopped at {where}: {cell.error} — kerasmagic explains it ({why}) but has no verified rewrite{after}"
     return (
-        f"stopped at {where}: {cell.error} — kerasmagic has no fix for this error (it is not a TF/Keras "
-        f"version problem it knows: missing data, the network, or a bug in the notebook){after}"
+        f"stopped at {where}: {cell.error} — kerasmagic recognises no TF/Keras version problem in "
+        f"this error, so it has no rewrite for it (the cell's traceback is in the report){after}"
     )
 
 
