@@ -140,6 +140,7 @@ def test_migrate_a_folder_with_one_corrupt_notebook_migrates_the_others(
         (["-o", "taken"], "-o taken: that is a file; -o names the folder"),
         (["-o", "taken/out"], "-o taken/out: taken is a file, so the folder cannot be made"),
         (["--report", "reports"], "--report reports: that is a folder; name the report's file"),
+        (["--report", "r.pdf"], "--report r.pdf: kerasmagic writes the report as Markdown (.md)"),
     ],
 )
 def test_migrate_options_that_cannot_work_are_one_line_and_exit_2(

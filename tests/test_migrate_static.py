@@ -3,6 +3,7 @@ every environment (with Keras the old imports are rewritten; without it nothing 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,9 @@ def test_check_exits_1_on_the_old_notebook_and_0_on_its_migrated_copy(tmp_path: 
     before = hashes(tmp_path)
     proc = migrate(str(old), "--static", "--check")
     assert proc.returncode == 1, proc.stderr[-2000:]
-    assert hashes(tmp_path) == before  # --check writes nothing
+    assert hashes(tmp_path) == before  # --check writes nothing, and says so
+    doc = json.loads(migrate(str(old), "--static", "--check", "--json").stdout)["documents"][0]
+    assert doc["status"] == "would-change" and "--check wrote nothing" in doc["message"], doc
     assert migrate(str(old), "--static").returncode == 0
     proc = migrate(str(tmp_path / "old.migrated.ipynb"), "--static", "--check")
     assert proc.returncode == 0, proc.stdout[-3000:]

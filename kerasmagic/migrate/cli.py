@@ -24,7 +24,7 @@ from pathlib import Path
 import kerasmagic
 from kerasmagic.migrate import loop, sources, targets
 from kerasmagic.migrate.options import option_problem
-from kerasmagic.migrate.results import NOT_PYTHON, DocumentResult, MigrationReport
+from kerasmagic.migrate.results import NOT_PYTHON, WOULD_CHANGE, DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
 
@@ -198,6 +198,9 @@ def main(argv: list[str] | None = None) -> int:
                 result = _migrate(document, args, python)
             except KernelUnavailable as exc:
                 result = DocumentResult(str(source.path), source.kind, rep.mode, status="error", message=str(exc))  # fmt: skip
+            if args.check and result.status == "migrated":  # nothing written: say what would be
+                result.status = WOULD_CHANGE
+                result.message = f"would change: {result.message} (--check wrote nothing)"
             why = _write(document, result, args)
             if why:
                 unwritten.append(why)

@@ -8,6 +8,8 @@ import math
 from pathlib import Path
 
 MAX_CELL_TIMEOUT = 7 * 24 * 3600.0  # a week: above it, waiting overflows the kernel client's timer
+# the report's formats by suffix (no suffix: Markdown); any other suffix (.pdf, .docx) is refused
+REPORT_SUFFIXES = ("", ".md", ".markdown", ".html", ".htm", ".json")
 
 
 def option_problem(args: argparse.Namespace) -> str | None:
@@ -26,6 +28,11 @@ def option_problem(args: argparse.Namespace) -> str | None:
         if blocking is not None:
             return f"-o {out}: {blocking} is a file, so the folder cannot be made there"
     for report in args.report:
+        if report.suffix.lower() not in REPORT_SUFFIXES:
+            return (
+                f"--report {report}: kerasmagic writes the report as Markdown (.md), HTML (.html) "
+                f"or JSON (.json), not {report.suffix}"
+            )
         if report.is_dir():
             return (
                 f"--report {report}: that is a folder; name the report's file (.md, .html or .json)"

@@ -23,6 +23,8 @@ STOPPING = (FAILED, TIMEOUT, DEAD)
 # a document's status when it is not Python (an R or Julia notebook beside the Python ones): left
 # as it is, not written, and no failure of the run
 NOT_PYTHON = "not-python"
+# with --check, a document a run would change (nothing is written)
+WOULD_CHANGE = "would-change"
 
 
 @dataclass
@@ -97,7 +99,8 @@ class CellResult:
 @dataclass
 class DocumentResult:
     """One notebook or script. ``status``: migrated, unchanged, stopped (a failure without a
-    fix), interrupted (Ctrl-C), error (could not be read or run), not-python (left as it is);
+    fix), interrupted (Ctrl-C), error (could not be read or run), not-python (left as it is),
+    would-change (``--check``: changes found, nothing written);
     ``message`` says it plainly."""
 
     path: str
