@@ -13,7 +13,7 @@ import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -39,6 +39,13 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
         if isinstance(node, (ast.For, ast.While, ast.comprehension)):
             for inner in ast.walk(node if not isinstance(node, ast.comprehension) else node.iter):
                 looped.add(id(inner))
+    # a function that builds and compiles a model, called more than once: a new model each call
+    calls = [
+        n.func.id for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+    ]
+    for node in walk(tree):
+        if isinstance(node, ast.FunctionDef) and calls.count(node.name) >= 2:
+            looped.update(id(inner) for inner in ast.walk(node))
     for node in walk(tree):
         if not (
             isinstance(node, ast.Call)
@@ -52,7 +59,7 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
         model = node_text(ctx.cell, node.func.value) or "?"
         uses.setdefault(arg.id, []).append((node.lineno, model))
         if id(node) in looped:
-            uses[arg.id].append((node.lineno, f"{model} (a new model each time round the loop)"))
+            uses[arg.id].append((node.lineno, f"{model} (a new model each time it runs)"))
     for name, found in uses.items():
         models = list(dict.fromkeys(m for _, m in found))
         if len(models) >= 2:
@@ -72,10 +79,11 @@ def optimizer_variables(ctx: CellContext) -> list[Problem]:
     shared = shared_optimizer(ctx)
     if shared is not None:
         name, lines, models = shared
+        edits = _fresh_copies(ctx, name)
         problem = from_entry(
             REUSED,
-            lines[-1],
-            [],
+            ctx.line or lines[-1],  # where it fails (a later `fit`): the fix answers that error
+            edits,
             [name],
             ctx.shown_versions,
             name=name,
@@ -83,9 +91,31 @@ def optimizer_variables(ctx: CellContext) -> list[Problem]:
             models=" and ".join(f"`{m}`" for m in models),
         )
         problem.confidence = 0.8
-    else:
-        problem = from_entry(UNKNOWN, ctx.line or 1, [], [], ctx.shown_versions)
-        problem.confidence = 0.5
+        problem.certain = bool(edits)  # verified by running the corrected cell
+        problem.explanation = not edits
+        return [problem]
+    problem = from_entry(UNKNOWN, ctx.line or 1, [], [], ctx.shown_versions)
+    problem.confidence = 0.5
     problem.certain = False
     problem.explanation = True
     return [problem]
+
+
+def _fresh_copies(ctx: CellContext, name: str) -> list[Edit]:
+    """``optimizer=name`` of every ``compile`` → a new optimizer of the same class and settings
+    (``type(name).from_config(name.get_config())``): each model gets its own."""
+    edits: list[Edit] = []
+    for node in walk(ctx.cell.tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+        ):
+            continue
+        arg = _optimizer_arg(node)
+        if isinstance(arg, ast.Name) and arg.id == name:
+            edit = node_edit(ctx.cell, arg, f"type({name}).from_config({name}.get_config())")
+            if edit is None:
+                return []
+            edits.append(edit)
+    return edits
