@@ -97,11 +97,15 @@ def test_env_probe_with_an_unusable_probe_timeout(value: str, said: str):
     assert isinstance(report["fresh_import"], dict)  # the probe ran (its result, or why not)
 
 
-def _good_notebook(path: Path) -> None:
+def _good_notebook(
+    path: Path, source: str = "x = 6 * 7\nprint(x)", kernel: tuple[str, str] = ("python3", "python")
+) -> None:
+    """A one-cell notebook; ``kernel``: its kernelspec's name and language."""
     cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
+    name, language = kernel
     nb = {
-        "cells": [{**cell, "id": "a1", "source": "x = 6 * 7\nprint(x)"}],
-        "metadata": {"kernelspec": {"name": "python3", "language": "python", "display_name": "P"}},
+        "cells": [{**cell, "id": "a1", "source": source}],
+        "metadata": {"kernelspec": {"name": name, "language": language, "display_name": name}},
         "nbformat": 4,
         "nbformat_minor": 5,
     }
@@ -163,14 +167,7 @@ def test_an_r_notebook_beside_a_python_one_is_left_as_it_is_and_fails_nothing(tm
     """Issue 32, item 19: a notebook of another language is reported and left alone; the run
     exits 0 when the Python documents are fine."""
     _good_notebook(tmp_path / "clean.ipynb")
-    r_cell = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None}
-    r_nb = {
-        "cells": [{**r_cell, "id": "r1", "source": "x <- c(1, 2, 3)\nprint(mean(x))"}],
-        "metadata": {"kernelspec": {"name": "ir", "language": "R", "display_name": "R"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (tmp_path / "stats.ipynb").write_text(json.dumps(r_nb))
+    _good_notebook(tmp_path / "stats.ipynb", "x <- c(1, 2, 3)\nprint(mean(x))", ("ir", "R"))
     proc = _cli("migrate", ".", "--static", "--json", "-o", "out", cwd=tmp_path)
     assert proc.returncode == 0, (proc.returncode, proc.stderr[-3000:])
     docs = {Path(d["path"]).name: d for d in json.loads(proc.stdout)["documents"]}

@@ -15,22 +15,16 @@ import ast
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import node_text
+from kerasmagic.diagnosis.rewrite import called_name, node_text
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 ENTRY_ID = "optimizer-decay-and-rate-setter"
 
 
-def _called_name(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    return func.attr if isinstance(func, ast.Attribute) else None
-
-
 def _sets_rate(node: ast.AST, callbacks: set[str], attributes: set[str]) -> ast.AST | None:
     """The node that sets a learning rate, if ``node`` is one."""
     if isinstance(node, ast.Call):
-        name = _called_name(node.func)
+        name = called_name(node.func)
         if name in callbacks:
             return node
         first = node.args[0] if node.args else None

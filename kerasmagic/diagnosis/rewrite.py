@@ -15,6 +15,13 @@ from dataclasses import dataclass, field
 IPYTHON_SYNTAX = re.compile(r"^\s*[%!]|\?\s*$|^\s*\w+\s*=\s*[%!]", re.M)
 
 
+def called_name(func: ast.AST) -> str | None:
+    """The last name of what a call calls: ``Dense`` of ``layers.Dense(…)``, ``f`` of ``f(…)``."""
+    if isinstance(func, ast.Name):
+        return func.id
+    return func.attr if isinstance(func, ast.Attribute) else None
+
+
 def walk(tree: ast.AST) -> list[ast.AST]:
     """Every node under ``tree`` (``ast.walk`` order), listed once per tree: the rules walk the
     same cell many times, and the trees are never changed after parsing."""

@@ -10,7 +10,7 @@ import inspect
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, called_name, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule, words
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
 
@@ -33,7 +33,7 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
             continue
-        name = _called_name(call.func)
+        name = called_name(call.func)
         rank = ranks.get(name or "")
         if not rank or len(call.args) != rank + 1:
             continue
@@ -63,14 +63,6 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
-
-
-def _called_name(func: ast.AST) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
 
 
 def _takes_kernel_size_second(ctx: CellContext, func: ast.AST, name: str) -> bool:

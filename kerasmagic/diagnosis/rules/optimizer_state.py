@@ -27,6 +27,21 @@ def _optimizer_arg(call: ast.Call) -> ast.AST | None:
     return call.args[0] if call.args else None
 
 
+def _compiles_with_a_name(tree: ast.AST) -> list[tuple[ast.Call, ast.Name]]:
+    """Each ``….compile(…)`` call whose optimizer is a variable, with that variable."""
+    found = []
+    for node in walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+        ):
+            arg = _optimizer_arg(node)
+            if isinstance(arg, ast.Name):
+                found.append((node, arg))
+    return found
+
+
 def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | None:
     """``(name, compile lines, models)`` when one optimizer variable goes to the ``compile`` of
     two different models, or to a ``compile`` inside a loop (a model per iteration)."""
@@ -46,16 +61,7 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
     for node in walk(tree):
         if isinstance(node, ast.FunctionDef) and calls.count(node.name) >= 2:
             looped.update(id(inner) for inner in ast.walk(node))
-    for node in walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "compile"
-        ):
-            continue
-        arg = _optimizer_arg(node)
-        if not isinstance(arg, ast.Name):
-            continue
+    for node, arg in _compiles_with_a_name(tree):
         model = node_text(ctx.cell, node.func.value) or "?"
         uses.setdefault(arg.id, []).append((node.lineno, model))
         if id(node) in looped:
@@ -105,15 +111,8 @@ def _fresh_copies(ctx: CellContext, name: str) -> list[Edit]:
     """``optimizer=name`` of every ``compile`` → a new optimizer of the same class and settings
     (``type(name).from_config(name.get_config())``): each model gets its own."""
     edits: list[Edit] = []
-    for node in walk(ctx.cell.tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "compile"
-        ):
-            continue
-        arg = _optimizer_arg(node)
-        if isinstance(arg, ast.Name) and arg.id == name:
+    for _, arg in _compiles_with_a_name(ctx.cell.tree):
+        if arg.id == name:
             edit = node_edit(ctx.cell, arg, f"type({name}).from_config({name}.get_config())")
             if edit is None:
                 return []

@@ -96,9 +96,9 @@ def _decay(
     if any(k.arg == "lr" for k in call.keywords):
         return  # Keras 3 raises on lr: not silent
     value_text = text_of(ctx, kw.value) or "decay"
+    name = ctx.facts.targets.get(id(call)) or text
     setter = rate_setter(ctx)
     if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
-        name = ctx.facts.targets.get(id(call)) or text
         fields = {"value": value_text, "name": f"`{name}`", "setter": setter}
         setter_entry = catalogue_entry(RATE_SETTER_ID)
         out.append(trap_problem(ctx, setter_entry, fields, edits=[], line=kw.lineno))
@@ -122,7 +122,6 @@ def _decay(
         else:
             edits = [node_edit(ctx.cell, kw, f"learning_rate={new_value}")]
         fix_edits = edits
-    name = ctx.facts.targets.get(id(call)) or text
     out.append(
         trap_problem(
             ctx,
