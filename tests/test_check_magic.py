@@ -150,3 +150,39 @@ def test_load_unload_many_times_leaves_nothing_behind():
     from kerasmagic import extension
 
     assert not extension.is_loaded(shell)
+
+
+MODEL_CELL = (
+    "import keras\n"
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(loss='mse')\n"
+)
+GENERATOR_CELL = "model.fit_generator(iter([]), steps_per_epoch=1)\n"  # no Keras word, no Keras frame
+
+
+@pytest.mark.skipif(not here(HAS_KERAS, False), reason="needs Keras")
+def test_global_mode_explains_what_the_cell_magic_explains(ipshell, capsys):
+    """Issue 32, item 3: an error raised on a Keras object without entering Keras (Keras 3 has no
+    ``fit_generator``) is explained by ``%keras_check on`` as by ``%%keras_check``: the cell's Keras
+    bindings decide, here a model made in an earlier cell."""
+    run(ipshell, MODEL_CELL)
+    if hasattr(ipshell.user_ns["model"], "fit_generator"):
+        pytest.skip("this Keras still has fit_generator")
+    capsys.readouterr()
+    run(ipshell, "%%keras_check\n" + GENERATOR_CELL)
+    magic = "".join(capsys.readouterr())
+    assert "generator-methods-removed" in magic or "fit_generator" in magic.split("kerasmagic")[-1]
+    ipshell.run_line_magic("keras_check", "on")
+    try:
+        capsys.readouterr()
+        run(ipshell, GENERATOR_CELL)
+        on = "".join(capsys.readouterr())
+        assert on.count("has no attribute 'fit_generator'") >= 1  # the user's traceback …
+        assert "kerasmagic" in on.lower() and "model.fit(" in on, on  # … then the diagnosis
+        # an error of a cell that works with nothing of TF/Keras is still left alone
+        capsys.readouterr()
+        run(ipshell, "settings = {}\nsettings.epochs\n")
+        plain = "".join(capsys.readouterr())
+        assert "has no attribute 'epochs'" in plain and "kerasmagic" not in plain.lower()
+    finally:
+        ipshell.run_line_magic("keras_check", "off")

@@ -9,11 +9,13 @@ become findings in one step (``to_findings``), every corrected cell verified the
 
 from __future__ import annotations
 
+import ast
 import traceback
 from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bounds import capped_message, skipped_finding, too_big, too_deep
 from kerasmagic.diagnosis.context import (
     AFTER_RUN,
@@ -35,14 +37,20 @@ KERAS_MODULE_TOPS = ("keras", "tensorflow", "tf_keras", "jax", "ml_dtypes", "goo
 KERAS_WORDS = ("keras", "tensorflow", "tf.", "optimizer", "layer", "tf_keras", "legacy")
 
 
-def worth_explaining(exc: BaseException, source: str) -> bool:
+def worth_explaining(exc: BaseException, source: str, namespace: dict | None = None) -> bool:
     """Should an error of a cell nobody asked to check be explained (``%keras_check on``)?
-    ImportErrors always; other errors when the traceback passes through TF/Keras code or the
-    message names them."""
+    ImportErrors always; other errors when the traceback passes through TF/Keras code, the
+    message names them, or the cell works with TF/Keras: the object an AttributeError was raised
+    on, or a name the cell uses, is bound to a TF/Keras module, class, function or object
+    (``model.fit_generator`` on a Keras 3 model raises without entering Keras)."""
     if isinstance(exc, ImportError):
         return True
     if not isinstance(exc, (AttributeError, TypeError, ValueError, NameError, RuntimeError)):
         return False
+    if isinstance(exc, AttributeError) and _from_keras(getattr(exc, "obj", None)):
+        return True
+    if namespace is not None and _uses_keras(source, namespace):
+        return True
     tb = exc.__traceback__
     while tb is not None:
         module = tb.tb_frame.f_globals.get("__name__", "")
@@ -53,6 +61,31 @@ def worth_explaining(exc: BaseException, source: str) -> bool:
     if isinstance(exc, NameError):
         return "'tf'" in message or "'keras'" in message
     return any(w in message for w in KERAS_WORDS)
+
+
+def _from_keras(obj: Any) -> bool:
+    """Is ``obj`` a TF/Keras module, class, function, or an instance of a class made from one
+    (a user's ``keras.Model`` subclass)? Never raises (the user's objects may)."""
+    if obj is None:
+        return False
+    try:
+        if live.is_keras_object(obj):
+            return True
+        kind = obj if isinstance(obj, type) else type(obj)
+        return any(live.is_keras_object(c) for c in kind.__mro__[1:-1])
+    except Exception:
+        return False
+
+
+def _uses_keras(source: str, namespace: dict) -> bool:
+    """Does the cell use a name the namespace binds to something of TF/Keras (its Keras
+    bindings, from this cell or an earlier one)?"""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    return any(_from_keras(namespace.get(name)) for name in names if name in namespace)
 
 
 def for_this_interpreter(findings: list[Finding]) -> list[Finding]:
@@ -171,7 +204,7 @@ def after_cell(
     follows a name there (``CellContext.earlier``)."""
     if error is not None and not isinstance(error, Exception):
         return None
-    if error is not None and not explicit and not worth_explaining(error, str(source)):
+    if error is not None and not explicit and not worth_explaining(error, str(source), namespace):
         return None
     if error is None and not captured_texts(captured):
         nothing = _nothing_to_examine(AFTER_RUN, source)

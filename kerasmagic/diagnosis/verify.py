@@ -49,6 +49,17 @@ def unresolved_imports(cell: ParsedCell) -> list[str]:
     return bad
 
 
+def _imports_held(problems: list[Problem]) -> set[str]:
+    """The import paths (``module`` and ``module.name``, as ``unresolved_imports`` spells them)
+    that ``problems`` of an import statement name: ``names`` is ``[module, *names]``."""
+    held: set[str] = set()
+    for p in problems:
+        if p.names:
+            module = p.names[0]
+            held |= {module, *(f"{module}.{n}" for n in p.names[1:])}
+    return held
+
+
 def compiles(cell: ParsedCell) -> bool:
     if cell.tree is None:
         return False
@@ -73,11 +84,12 @@ def corrected_cell(
     # need at run time), is advice beside a fix of other names; it stops a fix that touches its
     # names (an import rewritten to a class that needs the missing package)
     touched = {n for p in problems if p.edits for n in p.names}
-    standing = {
-        _key(p)
+    advice = [
+        p
         for p in static_errors(ctx)
         if not p.certain and not p.edits and not touched & set(p.names)
-    }
+    ]
+    standing = {_key(p) for p in advice}
     problems = [p for p in problems if _key(p) not in standing]
     if not problems or not all(p.certain and p.edits for p in problems):
         return None, problems
@@ -104,9 +116,14 @@ def corrected_cell(
         return None, done
     result = checked.cell if checked.source == fixed else parse_cell(fixed)
     # what the cell imported and could not before, outside TF/Keras (the user's own module beside
-    # it, a package this interpreter lacks), is not the fix's to resolve: running shows the rest
+    # it, a package this interpreter lacks), is not the fix's to resolve: running shows the rest;
+    # nor is a Keras import explained with no rewrite (Keras 1's `keras.utils.visualize_util`)
+    # that the fix leaves as it was: the fix is progress, and running shows that import's error
+    explained = _imports_held(advice)
     known_bad = {
-        m for m in unresolved_imports(ctx.cell) if leave or m.split(".")[0] not in live.KERAS_TOPS
+        m
+        for m in unresolved_imports(ctx.cell)
+        if leave or m.split(".")[0] not in live.KERAS_TOPS or m in explained
     }
     if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done

@@ -9,6 +9,10 @@ Each case is one TOML file next to this script (``tests/cases/*.toml``)::
     error    = "ImportError"              # exception class (or a base class) it raises there
     message  = "cannot import name"       # regex the message must match
     fix      = "learning_rate"            # regex the corrected cell must match (optional)
+    fixed_then = "visualize_util"         # optional: a partial fix; the corrected cell must fail
+                                          # later, with a message matching this regex (another
+                                          # problem, explained without a rewrite): neither fixed
+                                          # nor wrong
     isolated = true                       # optional: needs its own process (sets TF_USE_LEGACY_KERAS …)
     source   = '''the cell'''
     [env.tf215-k2]                        # optional overrides of error/message/fix/expect_ids per environment
@@ -81,6 +85,7 @@ def expected(case: dict[str, Any], env: str) -> dict[str, Any]:
         "message": case.get("message"),
         "fix": case.get("fix"),
         "expect_ids": case.get("expect_ids", []),
+        "fixed_then": case.get("fixed_then"),
     }
     out.update(case.get("env", {}).get(env, {}))
     return out
@@ -177,7 +182,20 @@ def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, A
             problems.append(f"missing findings {sorted(missing)}")
     is_fixed = fails and fixed is not None and fixed["ok"]
     wrong = fixed is not None and not fixed["ok"]
-    if wrong:
+    if fails and want["fixed_then"]:
+        # a partial fix: the corrected cell gets past the cell's error and stops later, on a
+        # problem kerasmagic explains but has no rewrite for (progress, neither fixed nor wrong)
+        later = (fixed or {}).get("message") or ""
+        if fixed is None or fixed["ok"]:
+            problems.append(f"expected a corrected cell that fails later; got {fixed}")
+        elif later == cell["message"] or not re.search(want["fixed_then"], later):
+            problems.append(
+                f"the corrected cell's error {later[:200]!r} is not /{want['fixed_then']}/"
+            )
+        if want["fix"] and not re.search(want["fix"], check.get("fixed_source") or ""):
+            problems.append(f"the corrected cell lacks /{want['fix']}/")
+        is_fixed = wrong = False
+    elif wrong:
         problems.append(
             f"wrong fix: the corrected cell raises {fixed['error'][0]}: {fixed['message'][:300]}"
         )
