@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 
 import pytest
@@ -157,7 +158,9 @@ MODEL_CELL = (
     "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
     "model.compile(loss='mse')\n"
 )
-GENERATOR_CELL = "model.fit_generator(iter([]), steps_per_epoch=1)\n"  # no Keras word, no Keras frame
+GENERATOR_CELL = (
+    "model.fit_generator(iter([]), steps_per_epoch=1)\n"  # no Keras word, no Keras frame
+)
 
 
 @pytest.mark.skipif(not here(HAS_KERAS, False), reason="needs Keras")
@@ -186,3 +189,39 @@ def test_global_mode_explains_what_the_cell_magic_explains(ipshell, capsys):
         assert "has no attribute 'epochs'" in plain and "kerasmagic" not in plain.lower()
     finally:
         ipshell.run_line_magic("keras_check", "off")
+
+
+RUNTIME_SCRIPT = r"""
+import sys
+from IPython.testing.globalipapp import get_ipython
+shell = get_ipython()
+shell.run_line_magic("load_ext", "kerasmagic")
+shell.run_cell("import tensorflow as tf", store_history=True)
+from tensorflow.python.eager import context
+for cell in sys.argv[1:]:
+    shell.run_cell(cell, store_history=True)
+    if context.context()._context_handle is not None:
+        print("STARTED BY", repr(cell))
+        break
+print("DONE")
+"""
+
+
+@pytest.mark.skipif(not here(HAS_TF, False), reason="needs TensorFlow")
+def test_diagnosing_never_starts_tensorflows_runtime():
+    """Issue 32, item 4: a cell that only failed on an import is diagnosed without TensorFlow
+    starting its device runtime (cuInit, GPU discovery) in the user's kernel; the optimizer
+    identifiers are read from Keras's tables, never built."""
+    cells = [
+        "%%keras_check\nfrom tensorflow.keras.optimizers import adam\n",
+        "%%keras_check\nfrom keras.optimizers import adam\n",
+        "%%keras_check\nfrom keras.initializers import he_normal_typo\n",
+        "%%keras_check\nfrom keras.layers.core import Dense\n",
+        "%keras_check on",
+        "from keras.losses import msee\n",
+    ]
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNTIME_SCRIPT, *cells], capture_output=True, text=True, timeout=600
+    )
+    assert "DONE" in proc.stdout, proc.stderr[-2000:]
+    assert "STARTED BY" not in proc.stdout, proc.stdout[-2000:]

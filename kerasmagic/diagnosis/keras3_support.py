@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -170,22 +171,32 @@ def models_are_keras3(ctx: CellContext) -> bool:
     )
 
 
+def _identifier_target(module: Any, name: str) -> Any:
+    """The object the live ``module.get(name)`` resolves the string ``name`` to, read from the
+    table that ``get`` looks it up in (Keras 3's ``ALL_OBJECTS_DICT`` of the module defining
+    ``get``), never by calling ``get``: for optimizers, initializers and layers it builds an
+    instance, which starts TensorFlow's device runtime in the user's kernel. A function only:
+    ``get`` returns a class's instance, never the class (``adam`` is a misspelt ``Adam``, which
+    the name-typo search answers)."""
+    get = getattr(module, "get", None)
+    home = sys.modules.get(getattr(get, "__module__", None) or "") if callable(get) else None
+    table = getattr(home, "ALL_OBJECTS_DICT", None)
+    if not isinstance(table, dict):
+        return None
+    found = table.get(name, table.get(name.lower()))
+    return None if isinstance(found, type) else found
+
+
 def alias_target(module_path: str, name: str) -> str | None:
     """``keras.losses.mse`` → ``mean_squared_error``: the public name of ``module_path`` that is
-    the very object its live ``get(name)`` returns (a Keras 2 alias Keras 3 only keeps as a
+    the very object ``get(name)`` resolves it to (a Keras 2 alias Keras 3 only keeps as a
     string), else the generated map's alias target when it resolves here; None otherwise."""
     if module_path.split(".")[0] not in live.KERAS_TOPS:
         return None
     status, module = live.module_status(module_path)
     if status != live.OK or live.has_attr(module, module_path, name):
         return None
-    get = getattr(module, "get", None)
-    found = None
-    if callable(get):
-        try:
-            found = get(name)
-        except Exception:
-            found = None
+    found = _identifier_target(module, name)
     if found is not None:
         same = sorted(
             n

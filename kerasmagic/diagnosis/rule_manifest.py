@@ -96,6 +96,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", ("image_dim_ordering",), ("AttributeError",)),
         (("error",), "error", (), ("ValueError",)),
     ],
+    "kerasmagic.diagnosis.rules.documented_renames": [
+        (("error",), "error", (), ("TypeError", "ValueError")),
+    ],
     "kerasmagic.diagnosis.rules.error_user_callables": [
         (("error",), "error", ("def ",), ("TypeError",)),
     ],

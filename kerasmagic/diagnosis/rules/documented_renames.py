@@ -1,0 +1,105 @@
+"""A keyword its callable's own documentation says was renamed.
+
+Old notebooks stop on keywords that a library renamed under them, Keras's neighbours included:
+scikit-learn 1.4 removed ``OneHotEncoder(sparse=)``, whose docstring here says "`sparse` was
+renamed to `sparse_output`". When a call fails on a keyword the callable does not take, the live
+callable's docstring is the evidence: a sentence naming the keyword as renamed to a name the live
+signature accepts. The value is kept as written (a rename means the same thing).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import rename_keyword_edit
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_calls import KEYWORD_MESSAGES
+
+ENTRY = "documented-keyword-rename"
+# How documentation states a rename (numpydoc / Sphinx: single or double backquotes, or none)
+RENAMED = (
+    r"`*{old}`*\s+(?:was|is|has\s+been)\s+renamed\s+to\s+`*(\w+)`*",
+    r"renamed\s+from\s+`*{old}`*\s+to\s+`*(\w+)`*",
+    r"`*{old}`*\s+(?:was|is|has\s+been)\s+deprecated\s+in\s+favou?r\s+of\s+`*(\w+)`*",
+)
+
+
+def _documented_new_name(obj: Any, old: str) -> tuple[str, str] | None:
+    """``(new name, the sentence saying so)`` from the docstrings of ``obj`` (and of its
+    ``__init__`` for a class), or None."""
+    texts = [inspect.getdoc(obj) or ""]
+    if isinstance(obj, type):
+        texts.append(inspect.getdoc(obj.__init__) or "")
+    for text in texts:
+        flat = " ".join(text.split())
+        for pattern in RENAMED:
+            match = re.search(pattern.format(old=re.escape(old)), flat)
+            if match and match.group(1) != old:
+                return match.group(1), match.group(0)
+    return None
+
+
+def _library_callable(ctx: CellContext, func: ast.expr) -> tuple[Any, str] | None:
+    """The live library object a call names (any package: a user's own function is left out,
+    it can be changed in place and its docstring is not a library's word)."""
+    found = ctx.scope.callee(func)
+    if found is None and isinstance(func, ast.Name):
+        value = (ctx.namespace or {}).get(func.id)
+        if value is not None:
+            found = (value, func.id)
+    if found is None or not callable(found[0]):
+        return None
+    module = getattr(found[0], "__module__", None)
+    if not isinstance(module, str) or module.split(".")[0] in ("__main__", "builtins"):
+        return None
+    return found
+
+
+@rule(ENTRY, when=(ERROR,), family="keyword-arguments", errors=("TypeError", "ValueError"))
+def documented_rename(ctx: CellContext) -> list[Problem]:
+    """``OneHotEncoder(sparse=False)`` → ``OneHotEncoder(sparse_output=False)``."""
+    cell, _exc, _type, message, line, _namespace = ctx.unpacked()
+    if cell.tree is None:
+        return []
+    old = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
+    if not old:
+        return []
+    for call in walk(cell.tree):
+        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
+            continue
+        kw = next((k for k in call.keywords if k.arg == old), None)
+        found = _library_callable(ctx, call.func) if kw is not None else None
+        if kw is None or found is None:
+            continue
+        obj, path = found
+        documented = _documented_new_name(obj, old)
+        params = live.parameters(obj)
+        if documented is None or params is None:
+            continue
+        new, sentence = documented
+        if new not in params[0] or new in {k.arg for k in call.keywords}:
+            continue
+        edit = rename_keyword_edit(cell, kw, new)
+        if edit is None:
+            continue
+        name = path.rsplit(".", 1)[-1]
+        return [
+            from_entry(
+                ENTRY,
+                kw.lineno,
+                [edit],
+                [old, name],
+                old=old,
+                new=new,
+                callable=name,
+                sentence=sentence,
+            )  # fmt: skip
+        ]
+    return []

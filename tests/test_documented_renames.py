@@ -1,0 +1,98 @@
+"""A keyword its library's own documentation says was renamed (rules/documented_renames.py): the
+call is rewritten to the new name only on that evidence, and the corrected cell runs."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+
+import pytest
+
+from kerasmagic.diagnosis.engine import diagnose
+
+LIBRARY = '''
+class Encoder:
+    """One-hot encoder of a library that renamed an argument.
+
+    Parameters
+    ----------
+    sparse_output : bool, default=True
+        Whether to return a sparse matrix.
+
+        .. versionadded:: 1.2
+           `sparse` was renamed to `sparse_output`
+    """
+
+    def __init__(self, handle_unknown="error", sparse_output=True):
+        self.sparse_output = sparse_output
+
+
+def scale(values, *, copy_input=True):
+    """Scale values. ``copy`` was renamed to ``copy_input`` in 2.0."""
+    return values
+
+
+def clip(values, *, upper=1.0):
+    """Clip values. `limit` was renamed to `ceiling`."""
+    return values
+'''
+
+
+@pytest.fixture
+def library(tmp_path, monkeypatch):
+    (tmp_path / "renamedlib.py").write_text(textwrap.dedent(LIBRARY), encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    yield
+    sys.modules.pop("renamedlib", None)
+
+
+def _diagnose(source: str):
+    namespace: dict = {"__name__": "__main__"}
+    with pytest.raises(TypeError) as raised:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    return diagnose(source, raised.value, namespace=namespace), namespace
+
+
+@pytest.mark.parametrize(
+    "source, rewritten",
+    [
+        (
+            "from renamedlib import Encoder\nenc = Encoder(handle_unknown='ignore', sparse=False)\n",
+            "enc = Encoder(handle_unknown='ignore', sparse_output=False)",
+        ),
+        (
+            "import renamedlib as rl\nout = rl.scale([1], copy=False)\n",
+            "rl.scale([1], copy_input=False)",
+        ),
+    ],
+)
+def test_the_documented_new_name_replaces_the_old_and_the_cell_runs(library, source, rewritten):
+    result, _ = _diagnose(source)
+    assert [f.id for f in result.suggestions][:1] == ["documented-keyword-rename"]
+    assert rewritten in result.fixed_source
+    exec(compile(result.fixed_source, "<fixed>", "exec"), {"__name__": "__main__"})
+    cause = result.suggestions[0].cause
+    assert "renamed to" in cause  # the library's own sentence is quoted as the evidence
+
+
+def test_an_earlier_cells_import_counts(library):
+    import renamedlib
+
+    namespace = {"__name__": "__main__", "Encoder": renamedlib.Encoder}
+    source = "enc = Encoder(sparse=False)\n"
+    with pytest.raises(TypeError) as raised:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    result = diagnose(source, raised.value, namespace=namespace)
+    assert result.fixed_source == "enc = Encoder(sparse_output=False)\n"
+
+
+def test_no_rename_without_the_evidence(library):
+    # the documentation names a new name the signature does not take: no rewrite
+    result, _ = _diagnose("import renamedlib\nrenamedlib.clip([1], limit=2)\n")
+    assert "documented-keyword-rename" not in [f.id for f in result.suggestions]
+    # a function of the user's own: its docstring is not a library's word
+    source = (
+        "def mine(x, new=1):\n    '''`old` was renamed to `new`.'''\n    return x\nmine(1, old=2)\n"
+    )
+    result, _ = _diagnose(source)
+    assert "documented-keyword-rename" not in [f.id for f in result.suggestions]
