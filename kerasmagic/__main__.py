@@ -103,6 +103,7 @@ def _check(args: argparse.Namespace) -> int:
     from kerasmagic.script import (
         ScriptSource,
         as_main_script,
+        exit_status,
         print_user_traceback,
         read_script,
         write_script,
@@ -116,6 +117,12 @@ def _check(args: argparse.Namespace) -> int:
         return 2
     filename = "<stdin>" if path is None else os.path.abspath(args.file)
 
+    raised: list[BaseException] = []
+
+    def shown(exc: BaseException) -> None:
+        raised.append(exc)
+        print_user_traceback(exc, filename)
+
     def run() -> Any:
         with as_main_script(args.file, list(args.script_args)) as namespace:
             return check(
@@ -123,7 +130,7 @@ def _check(args: argparse.Namespace) -> int:
                 run=not args.lint,
                 filename=filename,
                 namespace=namespace,
-                on_error=lambda exc: print_user_traceback(exc, filename),
+                on_error=shown,
             )
 
     if args.json:  # standard output carries the JSON only: what the cell prints goes to stderr
@@ -140,7 +147,10 @@ def _check(args: argparse.Namespace) -> int:
             print(f"kerasmagic: cannot write {path} ({reason}); it is unchanged", file=sys.stderr)
             return 2
         print(f"kerasmagic: wrote the corrected source to {path}", file=sys.stderr)
-    failed = not result.ok or any(t.severity == "error" for t in result.traps)
+    status = exit_status(raised[-1] if raised else None)
+    if status:  # the script's own sys.exit(N), as `python FILE` exits
+        return status
+    failed = (status is None and not result.ok) or any(t.severity == "error" for t in result.traps)
     return 1 if failed else 0
 
 

@@ -7,11 +7,13 @@ traceback is printed to standard error as Python prints it, without kerasmagic's
 
 from __future__ import annotations
 
+import builtins
 import io
 import os
 import sys
 import tokenize
 import traceback
+import types
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,33 +54,48 @@ def write_script(path: Path, text: str, like: ScriptSource) -> None:
 
 @contextmanager
 def as_main_script(filename: str, args: list[str]) -> Iterator[dict]:
-    """The ``__main__`` namespace and ``sys.path``/``sys.argv`` of ``python FILE ARGS``."""
+    """The ``__main__`` namespace and ``sys.path``/``sys.argv`` of ``python FILE ARGS``: the
+    namespace is a real module's, ``sys.modules["__main__"]`` while the script runs (pickle
+    finds the script's classes there), with the ``builtins`` module as ``__builtins__``."""
     stdin = filename == "-"
     absolute = os.path.abspath(filename)
-    namespace = {
-        "__name__": "__main__",
-        "__builtins__": __builtins__,
-        "__cached__": None,
-        "__doc__": None,
-        "__package__": None,
-        "__spec__": None,
-    }
+    main = types.ModuleType("__main__")
+    main.__dict__.update(
+        {"__builtins__": builtins, "__cached__": None, "__package__": None, "__spec__": None}
+    )
     if not stdin:
-        namespace["__file__"] = absolute
+        main.__file__ = absolute
     folder = "" if stdin else os.path.dirname(absolute)
     saved_path0 = sys.path[0] if sys.path else None
-    saved_argv = sys.argv
+    saved_argv, saved_main = sys.argv, sys.modules.get("__main__")
     sys.argv = [filename, *args]
+    sys.modules["__main__"] = main
     if sys.path:
         sys.path[0] = folder
     else:
         sys.path.insert(0, folder)
     try:
-        yield namespace
+        yield main.__dict__
     finally:
         sys.argv = saved_argv
+        if saved_main is not None:
+            sys.modules["__main__"] = saved_main
         if saved_path0 is not None and sys.path:
             sys.path[0] = saved_path0
+
+
+def exit_status(exc: BaseException | None) -> int | None:
+    """The status ``python FILE`` exits with when the script raised ``exc``: a ``SystemExit``'s
+    own (``sys.exit(3)``: 3; ``sys.exit()``: 0; a message: 1), 1 for any other exception; None
+    when it raised nothing."""
+    if exc is None:
+        return None
+    if not isinstance(exc, SystemExit):
+        return 1
+    code = exc.code
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
 
 
 def print_user_traceback(exc: BaseException, filename: str) -> None:
@@ -87,9 +104,9 @@ def print_user_traceback(exc: BaseException, filename: str) -> None:
     while tb is not None and tb.tb_frame.f_code.co_filename != filename:
         tb = tb.tb_next
     sys.stdout.flush()
-    if isinstance(exc, SystemExit):
-        code = exc.code
-        print(code if not isinstance(code, int) else f"(exit status {code})", file=sys.stderr)
+    if isinstance(exc, SystemExit):  # Python prints a message, never a number
+        if exc.code is not None and not isinstance(exc.code, int):
+            print(exc.code, file=sys.stderr)
     else:
         traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
     sys.stderr.flush()

@@ -225,3 +225,38 @@ def test_migrate_in_place_keeps_the_endings_of_the_lines_it_did_not_change(tmp_p
     proc = _kerasmagic("migrate", "train.py", "--in-place", "--static", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert script.read_bytes() == mixed.replace(b"keras.utils.np_utils", b"keras.utils")
+
+
+SCRIPT_LIKE_PYTHON = """\
+import pickle
+import sys
+
+
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+print(type(__builtins__).__name__)
+print(pickle.loads(pickle.dumps(Point(3))).x)
+print(sys.modules["__main__"].__dict__ is globals(), __name__)
+sys.exit(int(sys.argv[1]))
+"""
+
+
+@pytest.mark.parametrize("status", ["3", "0"])
+def test_check_runs_a_script_as_python_does(tmp_path: Path, status: str) -> None:
+    """Issue 32, item 17: ``check FILE`` is ``python FILE``: ``__builtins__`` the module, the script
+    ``sys.modules["__main__"]`` (pickle finds its classes), ``sys.exit(N)`` exits N."""
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT_LIKE_PYTHON, encoding="utf-8")
+    plain = subprocess.run(
+        [sys.executable, "train.py", status], capture_output=True, text=True, cwd=tmp_path
+    )
+    checked = _kerasmagic("check", "train.py", "--", status, cwd=tmp_path)
+    assert plain.stdout == "module\n3\nTrue __main__\n" and plain.returncode == int(status)
+    assert checked.stdout.startswith(plain.stdout), checked.stdout
+    assert checked.returncode == plain.returncode, checked.stderr[-2000:]
+    assert "Traceback" not in checked.stderr and "exit status" not in checked.stderr
+    if status != "0":
+        assert "stopped itself with sys.exit(3)" in checked.stdout

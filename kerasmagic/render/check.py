@@ -38,10 +38,14 @@ def _headline(result: Any) -> str:
         )
     if result.ok:
         return "kerasmagic: the cell ran" + (" (silent traps below)" if result.traps else "")
+    if result.error_type == "SystemExit":  # `python -m kerasmagic check FILE`: its own exit
+        return f"kerasmagic: the script stopped itself with sys.exit({result.error_message})"
     return f"kerasmagic: {result.error_type}: {result.error_message}"
 
 
 def _unrecognised(result: Any) -> str:
+    if result.error_type == "SystemExit":
+        return "A script's own exit is not an error to explain; kerasmagic found nothing else."
     if result.traps:  # a silent problem of the failing cell, reported whatever its outcome
         return (
             "No TF/Keras version problem recognised in this error itself; "
@@ -126,7 +130,9 @@ def check_to_markdown(result: Any) -> str:
         f"Versions: {md.versions(result.versions)}" if result.versions else "",
         error,
         "\n".join(md.finding(f) for f in [*result.suggestions, *result.traps]),
-        NOTHING_FOUND if nothing and not result.internal_error else "",
+        (_unrecognised(result) if result.error_type == "SystemExit" else NOTHING_FOUND)
+        if nothing and not result.internal_error
+        else "",
         md.section("Corrected cell", md.code(fixed, "python")) if fixed else "",
         f"kerasmagic internal error: {result.internal_error}" if result.internal_error else "",
     )
