@@ -8,16 +8,24 @@ python -m kerasmagic migrate PATH ... (see python -m kerasmagic migrate --help)
 
 from __future__ import annotations
 
-import argparse
-import difflib
-import json
 import os
-import re
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager, redirect_stdout
-from pathlib import Path
-from typing import Any, NoReturn
+
+# `python -m` puts the current folder first on sys.path, to find a package there. kerasmagic is
+# found already; a user's `enum.py` or `logging.py` in that folder must not stand in for the
+# standard library's in kerasmagic's own imports (`check FILE` puts the script's folder first
+# itself while the script runs, as `python FILE` does).
+if sys.path and sys.path[0] and os.path.abspath(sys.path[0]) == os.getcwd():
+    del sys.path[0]
+
+import argparse  # noqa: E402
+import difflib  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from contextlib import contextmanager, redirect_stdout  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any, NoReturn  # noqa: E402
 
 
 def _parsers() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
@@ -104,6 +112,8 @@ def _check(args: argparse.Namespace) -> int:
         ScriptSource,
         as_main_script,
         exit_status,
+        folder_searched_last,
+        main_module,
         print_user_traceback,
         read_script,
         write_script,
@@ -123,14 +133,17 @@ def _check(args: argparse.Namespace) -> int:
         raised.append(exc)
         print_user_traceback(exc, filename)
 
+    main = main_module(args.file)
+
     def run() -> Any:
-        with as_main_script(args.file, list(args.script_args)) as namespace:
+        with folder_searched_last(args.file):
             return check(
                 script.text,
                 run=not args.lint,
                 filename=filename,
-                namespace=namespace,
+                namespace=main.__dict__,
                 on_error=shown,
+                executing=lambda: as_main_script(args.file, list(args.script_args), main),
             )
 
     if args.json:  # standard output carries the JSON only: what the cell prints goes to stderr

@@ -52,36 +52,58 @@ def write_script(path: Path, text: str, like: ScriptSource) -> None:
     write_atomic(path, data)
 
 
-@contextmanager
-def as_main_script(filename: str, args: list[str]) -> Iterator[dict]:
-    """The ``__main__`` namespace and ``sys.path``/``sys.argv`` of ``python FILE ARGS``: the
-    namespace is a real module's, ``sys.modules["__main__"]`` while the script runs (pickle
-    finds the script's classes there), with the ``builtins`` module as ``__builtins__``."""
-    stdin = filename == "-"
-    absolute = os.path.abspath(filename)
+def main_module(filename: str) -> types.ModuleType:
+    """The ``__main__`` module ``python FILE`` runs the script in: ``builtins`` as
+    ``__builtins__``, ``__file__`` (not for standard input)."""
     main = types.ModuleType("__main__")
     main.__dict__.update(
         {"__builtins__": builtins, "__cached__": None, "__package__": None, "__spec__": None}
     )
-    if not stdin:
-        main.__file__ = absolute
-    folder = "" if stdin else os.path.dirname(absolute)
-    saved_path0 = sys.path[0] if sys.path else None
+    if filename != "-":
+        main.__file__ = os.path.abspath(filename)
+    return main
+
+
+def _folder(filename: str) -> str:
+    return "" if filename == "-" else os.path.dirname(os.path.abspath(filename))
+
+
+@contextmanager
+def as_main_script(filename: str, args: list[str], main: types.ModuleType) -> Iterator[None]:
+    """While the script runs: ``sys.argv``, ``sys.path[0]`` (its folder, put in front) and
+    ``sys.modules["__main__"]`` (``main``: pickle finds the script's classes there) of ``python
+    FILE ARGS``; all put back after."""
+    folder = _folder(filename)
     saved_argv, saved_main = sys.argv, sys.modules.get("__main__")
     sys.argv = [filename, *args]
     sys.modules["__main__"] = main
-    if sys.path:
-        sys.path[0] = folder
-    else:
-        sys.path.insert(0, folder)
+    sys.path.insert(0, folder)
     try:
-        yield main.__dict__
+        yield
     finally:
         sys.argv = saved_argv
         if saved_main is not None:
             sys.modules["__main__"] = saved_main
-        if saved_path0 is not None and sys.path:
-            sys.path[0] = saved_path0
+        if sys.path and sys.path[0] == folder:
+            del sys.path[0]
+        elif folder in sys.path:
+            sys.path.remove(folder)
+
+
+@contextmanager
+def folder_searched_last(filename: str) -> Iterator[None]:
+    """While kerasmagic reads the script (lint, diagnosis): its folder at the end of
+    ``sys.path``, so that the script's own modules resolve but a file there named like a module
+    of the standard library (``logging.py``) is never imported in its place."""
+    folder = _folder(filename)
+    added = folder not in sys.path
+    if added:
+        sys.path.append(folder)
+    try:
+        yield
+    finally:
+        if added and folder in sys.path:
+            sys.path.remove(folder)
 
 
 def exit_status(exc: BaseException | None) -> int | None:

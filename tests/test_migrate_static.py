@@ -4,6 +4,9 @@ every environment (with Keras the old imports are rewritten; without it nothing 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +123,28 @@ def test_subcommand_is_listed(tmp_path: Path) -> None:
         "--cell-timeout",
     ):
         assert option in proc.stdout
+
+
+@pytest.mark.envs(*CLI_ENVS)
+def test_static_imports_no_students_keras_py_and_writes_nothing_in_home(tmp_path: Path) -> None:
+    """Issue 32, item 16: ``--static`` runs nothing of the user's: a student's ``keras.py`` beside
+    the notebook (the folder migrate is run from) is never imported in place of Keras, and an
+    empty home gets no ``~/.keras/keras.json`` from Keras's import."""
+    proj = _old_project(tmp_path)
+    (proj / "keras.py").write_text("open('keras-py-imported.txt', 'w').write('!')\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_HOME"}
+    env["HOME"] = str(home)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kerasmagic", "migrate", "old.ipynb", "--static", "-o", "out"],
+        capture_output=True,
+        text=True,
+        cwd=proj,
+        env=env,
+        timeout=900,
+    )
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert (proj / "out" / "old.ipynb").is_file() or "no static rewrite" in proc.stdout
+    assert not (proj / "keras-py-imported.txt").exists()
+    assert list(home.iterdir()) == []

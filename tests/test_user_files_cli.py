@@ -260,3 +260,30 @@ def test_check_runs_a_script_as_python_does(tmp_path: Path, status: str) -> None
     assert "Traceback" not in checked.stderr and "exit status" not in checked.stderr
     if status != "0":
         assert "stopped itself with sys.exit(3)" in checked.stdout
+
+
+@pytest.mark.parametrize("lint", [False, True])
+def test_check_never_imports_the_users_files_named_like_the_standard_library(
+    tmp_path: Path, lint: bool
+) -> None:
+    """Issue 32, item 16: a file beside the script named like a standard-library module is
+    imported by ``check FILE`` only where ``python FILE`` imports it; kerasmagic's own imports,
+    made while diagnosing, get the standard library's."""
+    names = ("tomllib", "difflib", "enum", "logging", "textwrap", "html", "tokenize", "json")
+    for name in names:
+        (tmp_path / f"{name}.py").write_text(f"print('SHADOWED {name}')\n", encoding="utf-8")
+    (tmp_path / "helper.py").write_text("VALUE = 1\n", encoding="utf-8")
+    script = tmp_path / "train.py"
+    script.write_text("import helper\nimport tf\nprint(helper.VALUE)\n", encoding="utf-8")
+    plain = subprocess.run(
+        [sys.executable, "train.py"], capture_output=True, text=True, cwd=tmp_path
+    )
+    args = ("check", "--lint", "train.py") if lint else ("check", "train.py")
+    checked = _kerasmagic(*args, cwd=tmp_path)
+    shadowed = {line for line in (plain.stdout + plain.stderr).splitlines() if "SHADOWED" in line}
+    seen = {line for line in (checked.stdout + checked.stderr).splitlines() if "SHADOWED" in line}
+    assert seen <= shadowed, (seen, checked.stdout[-2000:])
+    assert "No module named 'tf'" in plain.stderr
+    assert checked.returncode == 1 and "Traceback" not in checked.stdout
+    # the script's own module beside it still resolves for kerasmagic: no advice to install it
+    assert "install helper" not in checked.stdout and "`helper`" not in checked.stdout

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import traceback
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -256,9 +256,12 @@ def check(
     filename: str = "<cell>",
     namespace: dict | None = None,
     on_error: Callable[[BaseException], None] | None = None,
+    executing: Callable[[], AbstractContextManager] | None = None,
 ) -> CheckResult:
     """Run ``source`` (``run=False``: only lint it) and examine what happened. ``on_error`` sees
-    the user's exception first (the CLI prints its traceback as Python would)."""
+    the user's exception first (the CLI prints its traceback as Python would); ``executing``
+    gives a context entered around running the source only, not around examining it (the CLI's
+    ``python FILE`` set-up: ``sys.argv``, ``sys.path[0]``, ``__main__``)."""
     if not run:
         return lint(source)
     text = source if isinstance(source, str) else str(source)
@@ -280,6 +283,8 @@ def check(
                 captured = stack.enter_context(capture_cell_output())
             except Exception:
                 captured = None
+            if executing is not None:
+                stack.enter_context(executing())
             try:
                 exec(code, ns)
             except SystemExit as exc:  # sys.exit(0) ends a script that worked

@@ -12,6 +12,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from kerasmagic.migrate import kernel_side
@@ -37,9 +40,28 @@ def lint_sources(
     final sources of the cells before them."""
     if not sources:
         return []
-    if python is None or same_interpreter(python):
-        return kernel_side.lint_sources(sources, before)
-    return _in_subprocess(sources, python, before)
+    with keras_home_left_alone():
+        if python is None or same_interpreter(python):
+            return kernel_side.lint_sources(sources, before)
+        return _in_subprocess(sources, python, before)
+
+
+@contextmanager
+def keras_home_left_alone() -> Iterator[None]:
+    """Static fixes import Keras to read its live API, and Keras writes ``~/.keras/keras.json``
+    on import when there is none: a file the user never asked for, from a mode that promises to
+    run nothing. Where none exists (and ``KERAS_HOME`` is not set), ``KERAS_HOME`` points at a
+    temporary folder meanwhile: Keras reads the same defaults there, and writes only there."""
+    default = os.path.join(os.path.expanduser("~"), ".keras", "keras.json")
+    if os.environ.get("KERAS_HOME") or os.path.exists(default):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="kerasmagic-keras-home-") as home:
+        os.environ["KERAS_HOME"] = home
+        try:
+            yield
+        finally:
+            os.environ.pop("KERAS_HOME", None)
 
 
 def _in_subprocess(
@@ -49,8 +71,11 @@ def _in_subprocess(
 
     # the host's kerasmagic (the same engine, whatever that interpreter has installed), imported
     # with only its directory on sys.path for the moment of the import
+    # `python -c` puts the current folder first on sys.path: a student's `keras.py` there would
+    # be imported in place of Keras ('' dropped: static fixes import nothing of the user's)
     code = (
-        f"import sys; sys.path.insert(0, {HOST_PATH!r}); "
+        "import sys; sys.path[:1] = [p for p in sys.path[:1] if p]; "
+        f"sys.path.insert(0, {HOST_PATH!r}); "
         "import kerasmagic.migrate.kernel_side as k; "
         f"sys.path.remove({HOST_PATH!r}); sys.exit(k.main(['lint']))"
     )
