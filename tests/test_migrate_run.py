@@ -308,3 +308,31 @@ def test_history_keys_are_read_from_the_live_history_of_an_earlier_cell(tmp_path
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
     final = {c["number"]: c for c in doc["cells"]}[2]["final"]
     assert final == "print(hist.history['accuracy'][-1], hist.history['val_accuracy'][-1])", final
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_installs_in_any_ipython_spelling_never_run_and_shell_cells_are_named(
+    tmp_path: Path,
+) -> None:
+    """Issue 32, item 15, through a real kernel: an install in a %%bash cell or in the
+    get_ipython() spelling of an exported notebook does not run (each would fail here: the
+    package path does not exist), comes back byte for byte, and the report names the cells that
+    run shell commands."""
+    cells = [
+        "%%bash\npip install ./no-such-package-here\necho shell ran",
+        "get_ipython().run_line_magic('pip', 'install ./no-such-package-here')",
+        "get_ipython().system('pip install ./no-such-package-here')\n"
+        "get_ipython().system('echo exported')\nx = 1",
+        "print(x)",
+    ]
+    notebook(tmp_path / "nb.ipynb", cells)
+    proc, report = migrate_json(str(tmp_path / "nb.ipynb"), "-o", str(tmp_path / "out"))
+    doc = document(report, "nb.ipynb")
+    assert doc["status"] in ("unchanged", "migrated"), (doc["status"], doc["message"])
+    out = tmp_path / "out" / "nb.ipynb"
+    if out.exists():  # written only when something changed: the installs come back as they were
+        assert [c.source for c in code_cells(out)] == cells
+    notes = [" ".join(c["notes"]) for c in doc["cells"]]
+    assert all("was not run: kerasmagic installs nothing" in n for n in notes[:3]), notes
+    assert "shell commands" in notes[0] and "shell commands" in notes[2], notes
+    assert "shell commands" not in notes[3]

@@ -163,3 +163,31 @@ def test_output_text_keeps_the_end_and_strips_ansi() -> None:
     assert output_text(outs) == "red\nE: v\n"
     long = output_text([{"output_type": "stream", "text": "a" * 50 + "END"}], limit=10)
     assert long.endswith("aaaaaaaEND") and "left out" in long
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "get_ipython().system('pip install -q keras==2.2.4')\nimport keras",
+        "get_ipython().run_line_magic('pip', 'install tensorflow==1.15')",
+        "get_ipython().run_line_magic('conda', 'install -y keras')",
+        "out = get_ipython().getoutput('python -m pip install keras')",
+        "%%bash\npip install keras==2.2\nls\n  sudo apt-get install -y graphviz",
+    ],
+)
+def test_the_ipython_spellings_of_an_install_never_run(cell: str) -> None:
+    """Issue 32, item 15: the forms IPython writes (also in scripts exported from notebooks) and
+    a %%bash cell's install lines are blocked, and come back byte for byte."""
+    runnable, originals = installs.neutralize(cell)
+    assert "install" not in runnable.replace("install line", "") and originals
+    assert len(runnable.split("\n")) == len(cell.split("\n"))
+    if not cell.startswith("%%"):
+        compile(runnable, "<t>", "exec")
+    assert installs.restore(runnable, originals) == cell
+
+
+def test_a_cell_running_shell_commands_is_named_in_the_report() -> None:
+    for cell in ["!ls data", "%%bash\nls", "import os\nos.system('pip install x')",
+                 "import subprocess\nsubprocess.run(['ls'])", "get_ipython().system('ls')"]:  # fmt: skip
+        assert installs.shell_notes(installs.neutralize(cell)[0]), cell
+    assert installs.shell_notes("print('!ls')\nx = 1") == []

@@ -44,7 +44,11 @@ def parser() -> argparse.ArgumentParser:
         "write two files to one path, or replace a file already in OUT_DIR (without --overwrite) "
         "is refused before anything runs (exit 2). Every file is written whole or not at all; "
         "one that cannot be written is named on standard error, the report is still printed, "
-        "and the exit status is 2.",
+        "and the exit status is 2. Run mode runs the notebook's own code: kerasmagic installs "
+        "nothing, and blocks the package installs it can see (!pip / %pip / %conda install, "
+        "get_ipython().system(...) and run_line_magic('pip', ...) spellings, install lines of a "
+        "%%bash cell); other shell commands (!, %%bash, os.system, subprocess) run as the "
+        "notebook has them, and the report names each cell that runs one.",
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="notebooks, scripts or directories")
     where = p.add_mutually_exclusive_group()

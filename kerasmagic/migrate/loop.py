@@ -190,9 +190,7 @@ class _Runner:
         across: dict[str, tuple[dict[str, Any], dict, str]] = {}  # fix → its version across cells
         start = time.perf_counter()
         for _round in range(MAX_ROUNDS + 1):
-            runnable, originals = (
-                installs.neutralize(current) if not self.is_script else (current, {})
-            )
+            runnable, originals = installs.neutralize(current)
             run = self._execute(runnable, number)
             cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
             if run.status in ("timeout", "dead"):
@@ -252,7 +250,8 @@ class _Runner:
             break
         cell.final = current
         cell.seconds = time.perf_counter() - start
-        cell.notes += installs.notes(installs.neutralize(current)[1]) if not self.is_script else []
+        ran, blocked = installs.neutralize(current)
+        cell.notes += installs.notes(blocked) + installs.shell_notes(ran)
         return cell
 
 
