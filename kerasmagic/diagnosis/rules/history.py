@@ -1,14 +1,17 @@
-"""Static rule: ``history.history['acc']`` after ``compile(metrics=['accuracy'])``.
+"""``history.history['acc']`` after ``compile(metrics=['accuracy'])``.
 
 Since Keras 2.3 the history key is the metric's name as written (``accuracy``, ``val_accuracy``),
-so the old ``acc`` key raises a KeyError after the whole training ran. Provable from the source.
+so the old ``acc`` key raises a KeyError after the whole training ran. Provable from the source
+where the cell reads the key (static); where the key is read outside any cell (a plotting helper
+in the user's own module, ``loss_plot(history)``), the error rule names the metric ``acc`` in the
+cell's ``compile`` instead, which keeps the old keys and trains the same.
 """
 
 from __future__ import annotations
 
 import ast
 
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -78,3 +81,85 @@ def _live_keys_say(ctx: CellContext, owner: ast.expr, old: str) -> bool:
         return False
     logs = getattr(ctx.live_names.get(owner.id), "history", None)
     return isinstance(logs, dict) and OLD_KEYS[old] in logs and old not in logs
+
+
+@rule("history-key-read-elsewhere", when=(ERROR,), family="model-methods", errors=("KeyError",))
+def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
+    """``KeyError: 'acc'`` raised in code no cell holds (the user's module) after a ``compile``
+    of this cell named the metric ``'accuracy'``: that literal becomes ``'acc'``, unless the
+    cell spells ``accuracy`` anywhere else (a ``monitor=``, a checkpoint's file name template),
+    which the new name would break."""
+    tree = ctx.cell.tree
+    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
+    if tree is None or key not in OLD_KEYS or not _raised_outside_the_cell(ctx):
+        return []
+    literals = _accuracy_metric_literals(tree)
+    named = [
+        n
+        for n in walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and "accuracy" in n.value
+    ]
+    if not literals or len(named) != len(literals):
+        return []
+    edits = [
+        edit
+        for n in literals
+        if (edit := node_edit(ctx.cell, n, quoted_like(node_text(ctx.cell, n), "acc")))
+    ]
+    if len(edits) != len(literals):
+        return []
+    where = _reader(ctx)
+    return [
+        from_entry(
+            "history-key-read-elsewhere",
+            literals[0].lineno,
+            edits,
+            [key],
+            ctx.shown_versions,
+            key=key,
+            new=OLD_KEYS[key],
+            where=where,
+        )
+    ]
+
+
+def _accuracy_metric_literals(tree: ast.AST) -> list[ast.Constant]:
+    """The ``'accuracy'`` literals of ``compile(metrics=[...])`` calls."""
+    found = []
+    for node in walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "compile":
+            for kw in node.keywords:
+                if kw.arg == "metrics" and isinstance(kw.value, (ast.List, ast.Tuple)):
+                    found += [
+                        e
+                        for e in kw.value.elts
+                        if isinstance(e, ast.Constant) and e.value == "accuracy"
+                    ]
+    return found
+
+
+def _frames(ctx: CellContext) -> list:
+    out = []
+    tb = getattr(ctx.exc, "__traceback__", None)
+    while tb is not None:
+        out.append(tb)
+        tb = tb.tb_next
+    return out
+
+
+def _raised_outside_the_cell(ctx: CellContext) -> bool:
+    """Was the key read by code of another file than the cell (and not of Python or a library)?"""
+    frames = _frames(ctx)
+    if not frames:
+        return False
+    last = frames[-1].tb_frame
+    in_cell = (ctx.filename and last.f_code.co_filename == ctx.filename) or (
+        ctx.namespace is not None and last.f_globals is ctx.namespace
+    )
+    module = str(last.f_globals.get("__name__", ""))
+    return not in_cell and module.split(".")[0] not in ("keras", "tensorflow", "tf_keras")
+
+
+def _reader(ctx: CellContext) -> str:
+    frame = _frames(ctx)[-1].tb_frame
+    return f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]})"
