@@ -61,6 +61,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("\\.add_loss\\(",), ()),
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", (), ("AttributeError",)),
     ],
     "kerasmagic.diagnosis.rules.keras3_moved": [
         (("static",), "error", ("experimental",), ()),

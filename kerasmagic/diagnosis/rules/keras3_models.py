@@ -1,5 +1,5 @@
 """Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model,
-one ``metrics`` list for several outputs.
+one ``metrics`` list for several outputs, ``model.input`` of a Sequential model.
 
 Read from the live model the cell made (its class, its inputs and outputs), never from the case.
 """
@@ -10,6 +10,7 @@ import ast
 import re
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.keras_messages import parse
@@ -263,3 +264,66 @@ def generator_yields_array(ctx: CellContext) -> list[Problem]:
                 )
             ]
     return []
+
+
+NEVER_CALLED = re.compile(r"has never been called and thus has no defined (input|output)\b")
+
+
+@rule(
+    "keras3-sequential-input",
+    when=(ERROR,),
+    family="model-methods",
+    errors=("AttributeError",),
+)
+def sequential_input(ctx: CellContext) -> list[Problem]:
+    """``Model(inputs=model.input, …)`` after a Sequential model built from ``input_shape=``:
+    Keras 3 raises "has never been called and thus has no defined input" for ``model.input``
+    while the same model's ``inputs`` (read, never called) holds its one input tensor. Each
+    ``X.input`` (``.output``) of the failing line whose live ``X`` has exactly one becomes
+    ``X.inputs[0]`` (``.outputs[0]``), the tensor Keras 2 returned."""
+    match = NEVER_CALLED.search(ctx.message)
+    tree = ctx.cell.tree
+    if match is None or tree is None or ctx.line is None:
+        return []
+    attr = match.group(1)
+    edits, owners = [], []
+    for node in walk(tree):
+        if not (
+            isinstance(node, ast.Attribute)
+            and node.attr == attr
+            and isinstance(node.ctx, ast.Load)
+            and isinstance(node.value, ast.Name)
+            and node.lineno == ctx.line
+        ):
+            continue
+        tensors = _one_tensor_list(ctx.live_names.get(node.value.id), attr + "s")
+        if not tensors:
+            continue
+        edit = node_edit(ctx.cell, node, f"{node.value.id}.{attr}s[0]")
+        if edit is not None:
+            edits.append(edit)
+            owners.append(node.value.id)
+    if not edits:
+        return []
+    return [
+        from_entry(
+            "keras3-sequential-input",
+            ctx.line,
+            edits,
+            [attr, *owners],
+            ctx.shown_versions,
+            attr=attr,
+            model=owners[0],
+        )
+    ]
+
+
+def _one_tensor_list(model: Any, name: str) -> bool:
+    """Does the live Keras model ``model`` hold exactly one tensor in ``name`` (``inputs``)?"""
+    try:
+        if not any(live.is_keras_object(c) for c in type(model).__mro__[:-1]):
+            return False
+        value = getattr(model, name, None)
+    except Exception:
+        return False
+    return isinstance(value, (list, tuple)) and len(value) == 1
