@@ -17,6 +17,9 @@ from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 
 OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
+# keys Keras 2's callbacks wrote and Keras 3's write under another name (LearningRateScheduler and
+# ReduceLROnPlateau log the rate as `learning_rate`): renamed only on the live History's evidence
+CALLBACK_KEYS = {"lr": "learning_rate"}
 
 
 def compiled_metrics(tree: ast.AST) -> set[str]:
@@ -51,36 +54,31 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
             and isinstance(node.value, ast.Attribute)
             and node.value.attr == "history"
             and isinstance(node.slice, ast.Constant)
-            and node.slice.value in OLD_KEYS
+            and node.slice.value in {**OLD_KEYS, **CALLBACK_KEYS}
         ):
             continue
         old = node.slice.value
-        if not (compiled_here or _live_keys_say(ctx, node.value.value, old)):
+        new = OLD_KEYS.get(old) or CALLBACK_KEYS[old]
+        live = _live_keys_say(ctx, node.value.value, old, new)
+        if not (live or (compiled_here and old in OLD_KEYS)):
             continue
-        text = quoted_like(node_text(ctx.cell, node.slice), OLD_KEYS[old])
-        edit = node_edit(ctx.cell, node.slice, text)
+        edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice), new))
         if edit is not None:
+            entry = "history-acc-key" if old in OLD_KEYS else "history-callback-key"
             out.append(
-                from_entry(
-                    "history-acc-key",
-                    node.lineno,
-                    [edit],
-                    [old],
-                    ctx.shown_versions,
-                    old=old,
-                    new=OLD_KEYS[old],
-                )
+                from_entry(entry, node.lineno, [edit], [old], ctx.shown_versions, old=old, new=new)
             )
     return out
 
 
-def _live_keys_say(ctx: CellContext, owner: ast.expr, old: str) -> bool:
-    """The ``History`` an earlier cell's ``fit`` returned (``hist.history``, read, never called)
-    holds the new key and not the old one: the model was compiled elsewhere with ``accuracy``."""
+def _live_keys_say(ctx: CellContext, owner: ast.expr, old: str, new: str) -> bool:
+    """The ``History`` a ``fit`` returned (``hist.history``, read, never called) holds the new
+    key and not the old one: the model was compiled elsewhere with ``accuracy``, or a Keras 3
+    callback logged the rate as ``learning_rate``."""
     if not isinstance(owner, ast.Name):
         return False
     logs = getattr(ctx.live_names.get(owner.id), "history", None)
-    return isinstance(logs, dict) and OLD_KEYS[old] in logs and old not in logs
+    return isinstance(logs, dict) and new in logs and old not in logs
 
 
 @rule("history-key-read-elsewhere", when=(ERROR,), family="model-methods", errors=("KeyError",))
