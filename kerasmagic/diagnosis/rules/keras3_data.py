@@ -273,9 +273,14 @@ def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:
 @rule("keras3-model-reset-states", when=(STATIC,), family="model-methods", needs="reset_states")
 def model_reset_states(ctx: CellContext) -> list[Problem]:
     """``model.reset_states()`` on a Keras 3 model (which has none): the loop Keras 2's method
-    ran, resetting each stateful layer, where the live RNN layer class has ``reset_states``."""
+    ran, resetting each stateful layer, where the live RNN layer class has ``reset_states``. The
+    model is a name the cell assigns a model to, or, after the call raised, any expression on the
+    failing line whose object the AttributeError names (``self.model`` in a callback)."""
     tree = ctx.cell.tree
-    if tree is None or "reset_states" not in ctx.source or not models_are_keras3(ctx):
+    if tree is None or "reset_states" not in ctx.source:
+        return []
+    proved = any(_raised_here(ctx, stmt) for stmt in walk(tree) if isinstance(stmt, ast.Expr))
+    if not proved and not models_are_keras3(ctx):
         return []
     models = ctx.scope.model_classes()
     status, rnn = live.resolve_path("keras.layers.RNN")
@@ -290,7 +295,8 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "reset_states"):
             continue
-        if not (isinstance(func.value, ast.Name) and func.value.id in names) or call.args:
+        named = isinstance(func.value, ast.Name) and func.value.id in names
+        if not (named or _raised_here(ctx, stmt)) or call.args:
             continue
         at = node_edit(ctx.cell, stmt, "")
         if at is None or at.line != at.end_line:
@@ -299,7 +305,7 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
         indent = line[: at.col]
         if indent.strip() or line[at.end_col :].strip():
             continue
-        model = func.value.id
+        model = node_text(ctx.cell, func.value) or ""
         text = (
             f"for _layer in {model}.layers:\n"
             f'{indent}    if getattr(_layer, "stateful", False) and hasattr(_layer, "reset_states"):\n'
@@ -316,3 +322,17 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
+
+
+def _raised_here(ctx: CellContext, stmt: ast.stmt) -> bool:
+    """Did ``stmt`` (on the failing line) raise ``AttributeError: … 'reset_states'`` on a live
+    Keras model (``AttributeError.obj``, read only)?"""
+    exc = ctx.exc
+    if not isinstance(exc, AttributeError) or getattr(exc, "name", None) != "reset_states":
+        return False
+    if ctx.line != stmt.lineno:
+        return False
+    try:
+        return is_model_class(type(getattr(exc, "obj", None)))
+    except Exception:
+        return False
