@@ -217,6 +217,18 @@ def parameters(func: Any) -> tuple[set[str], bool] | None:
     return names, var_kw
 
 
+def takes_keywords(obj: Any, keywords: set[str]) -> bool:
+    """Does the live callable ``obj`` accept every one of ``keywords`` (its signature, or its
+    ``__init__``'s for a class)? True when the signature cannot be read."""
+    if not keywords:
+        return True
+    params = parameters(obj.__init__ if isinstance(obj, type) else obj)
+    if params is None:
+        return True
+    names, var_kw = params
+    return var_kw or keywords <= names
+
+
 def is_optimizer_class(obj: Any) -> bool:
     """A Keras optimizer class (any Keras package)?"""
     if not isinstance(obj, type):

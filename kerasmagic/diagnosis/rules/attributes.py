@@ -93,6 +93,17 @@ def _attribute_chains(ctx: CellContext) -> None:
             break
 
 
+def _call_keywords(ctx: CellContext, func: ast.expr) -> set[str]:
+    """The keyword names of the cell's calls of ``func`` (this very expression node)."""
+    return {
+        kw.arg
+        for n in walk(ctx.cell.tree)
+        if isinstance(n, ast.Call) and n.func is func
+        for kw in n.keywords
+        if kw.arg
+    }
+
+
 def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, path: str) -> None:
     """``parts[i]`` is missing on the live ``path``: find where the chain's target lives."""
     bound = ctx.scope.bindings[parts[0]]
@@ -114,10 +125,14 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
         new_path = _package_attribute(path, last, ctx.versions)
     in_keras = root_of(".".join([bound, *parts[1:i]])) is not None
     if new_path is None and in_keras and not package_level:
+        keywords = _call_keywords(ctx, node)
         for symbol in api_index.find_public_symbol(
             last, roots=ctx.scope.preferred_roots(bound), near=full
         ):
-            if live.resolve_path(symbol.path)[0] == live.OK:
+            status, found = live.resolve_path(symbol.path)
+            # a name found elsewhere must take the call's arguments: Keras 1's
+            # `initializations.normal(shape, scale=…)` is not `keras.random.normal`
+            if status == live.OK and live.takes_keywords(found, keywords):
                 new_path = symbol.path
                 break
     if new_path is None and i == len(parts) - 1:

@@ -311,10 +311,19 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         return module, alias, "keras3-removed-alias"
     roots = ctx.scope.preferred_roots(module)
     wanted = rename[0] if rename else name
+    keywords = {
+        kw.arg
+        for n in walk(ctx.cell.tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for kw in n.keywords
+        if kw.arg
+    }
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
         status, obj = live.module_status(symbol.module)
         if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
-            return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
+            found = getattr(obj, symbol.name, None)
+            if live.takes_keywords(found, keywords):  # the calls' arguments still bind
+                return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
     neutral = next(
         (e for e in entries_with_rule("package-neutral") if name in e.data["names"]), None
     )
