@@ -101,6 +101,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.documented_renames": [
         (("error",), "error", (), ("TypeError", "ValueError")),
     ],
+    "kerasmagic.diagnosis.rules.numpy_printoptions": [
+        (("error",), "error", (), ("TypeError", "ValueError")),
+    ],
     "kerasmagic.diagnosis.rules.error_user_callables": [
         (("error",), "error", ("def ",), ("TypeError",)),
     ],

@@ -62,6 +62,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",
     "kerasmagic.diagnosis.rules.documented_renames",
+    "kerasmagic.diagnosis.rules.numpy_printoptions",
     "kerasmagic.diagnosis.rules.error_user_callables",
     "kerasmagic.diagnosis.rules.error_messages",
     "kerasmagic.diagnosis.rules.optimizer_attributes",
