@@ -324,3 +324,23 @@ def test_cli_json_has_the_traps_key_with_stable_ids(tmp_path):
     data = json.loads(proc.stdout[proc.stdout.index("{") :])
     assert [t["id"] for t in data["traps"]] == ["optimizer-lr-ignored"]
     assert proc.returncode == 1  # an error-severity trap fails the check, scripts can gate on it
+
+
+@pytest.mark.parametrize(
+    "module, name",
+    [("text", "Tokenizer"), ("sequence", "TimeseriesGenerator"), ("image", "ImageDataGenerator")],
+)
+def test_the_legacy_shims_verify_line_names_the_module_it_was_found_in(module: str, name: str):
+    """Issue 32, item 6: the shim finding's verify line named `keras.preprocessing.image` for
+    every shim (`Tokenizer` is in `preprocessing.text`): it names the module of the import."""
+    from kerasmagic.diagnosis.engine import lint
+
+    if ENV_NAME not in ("tf221-k3", "colab", "tf215-broken-k3"):
+        pytest.skip("tf.keras is Keras 3 with its legacy shims in tf221-k3, colab, tf215-broken-k3")
+    source = (
+        f"import tensorflow as tf\nfrom tensorflow.keras.preprocessing.{module} import {name}\n"
+        f"made = {name}\n"
+    )
+    shims = [f for f in lint(source).traps if f.id == "keras3-legacy-shim"]
+    assert shims, [f.id for f in lint(source).traps]
+    assert f"from keras.preprocessing.{module} import {name}" in shims[0].verify

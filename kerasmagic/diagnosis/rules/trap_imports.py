@@ -115,7 +115,7 @@ def legacy_shims(ctx: CellContext) -> list[Problem]:
         if module is not None and not module.startswith(prefix):
             continue
         seen.add(name)
-        _shim_finding(ctx, out, entry, text, name, replacements[name])
+        _shim_finding(ctx, out, entry, text, name, replacements[name], sub)
     if ctx.ran and trap_namespace(ctx) is not None:
         for var in ctx.facts.bound:
             obj = trap_namespace(ctx).get(var)
@@ -131,6 +131,7 @@ def legacy_shims(ctx: CellContext) -> list[Problem]:
                         f"tf.keras.{module.split('.')[-1]}…{name}",
                         name,
                         replacements[name],
+                        "preprocessing." + module.rsplit(".", 1)[-1],
                         var=var,
                     )
     return out
@@ -157,6 +158,7 @@ def _shim_finding(
     path: str,
     name: str,
     replacement: str,
+    submodule: str,
     var: str = "",
 ) -> None:
     out.append(
@@ -166,7 +168,7 @@ def _shim_finding(
             {"path": path, "name": name, "replacement": replacement},
             fix_code=None,
             confidence=1.0 if var else 0.9,
-            verify=f"`from keras.preprocessing.image import {name}` fails here: the "
+            verify=f"`from keras.{submodule} import {name}` fails here: the "
             "replacement runs under both `keras` and `tf.keras`.",
         )
     )
