@@ -139,8 +139,10 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
         status, obj = live.resolve_path(path)
         if status == live.OK:
             names = api_index.module_public_names(path) or {}
+            keywords = _call_keywords(ctx, node)
             for close in api_index.fuzzy_names(last, module=path) if names else []:
-                if live.has_attr(obj, path, close):
+                found = getattr(obj, close, None) if live.has_attr(obj, path, close) else None
+                if found is not None and live.takes_keywords(found, keywords):
                     new_path, entry_id = f"{path}.{close}", "name-typo"
                     break
     if new_path is None:

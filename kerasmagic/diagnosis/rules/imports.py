@@ -338,7 +338,9 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         if status != live.OK:
             continue
         for close in api_index.fuzzy_names(name, roots=roots, module=mod):
-            if live.has_attr(obj, mod, close):
+            if live.has_attr(obj, mod, close) and live.takes_keywords(
+                getattr(obj, close, None), keywords
+            ):
                 return mod, close, "name-typo"
     return None
 
