@@ -47,7 +47,7 @@ def worth_explaining(exc: BaseException, source: str, namespace: dict | None = N
         return True
     if not isinstance(exc, (AttributeError, TypeError, ValueError, NameError, RuntimeError)):
         return False
-    if isinstance(exc, AttributeError) and _from_keras(getattr(exc, "obj", None)):
+    if isinstance(exc, AttributeError) and live.from_keras(getattr(exc, "obj", None)):
         return True
     if namespace is not None and _uses_keras(source, namespace):
         return True
@@ -63,20 +63,6 @@ def worth_explaining(exc: BaseException, source: str, namespace: dict | None = N
     return any(w in message for w in KERAS_WORDS)
 
 
-def _from_keras(obj: Any) -> bool:
-    """Is ``obj`` a TF/Keras module, class, function, or an instance of a class made from one
-    (a user's ``keras.Model`` subclass)? Never raises (the user's objects may)."""
-    if obj is None:
-        return False
-    try:
-        if live.is_keras_object(obj):
-            return True
-        kind = obj if isinstance(obj, type) else type(obj)
-        return any(live.is_keras_object(c) for c in kind.__mro__[1:-1])
-    except Exception:
-        return False
-
-
 def _uses_keras(source: str, namespace: dict) -> bool:
     """Does the cell use a name the namespace binds to something of TF/Keras (its Keras
     bindings, from this cell or an earlier one)?"""
@@ -85,7 +71,7 @@ def _uses_keras(source: str, namespace: dict) -> bool:
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return False
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    return any(_from_keras(namespace.get(name)) for name in names if name in namespace)
+    return any(live.from_keras(namespace.get(name)) for name in names if name in namespace)
 
 
 def for_this_interpreter(findings: list[Finding]) -> list[Finding]:

@@ -187,6 +187,20 @@ def is_keras_object(obj: Any) -> bool:
     return isinstance(name, str) and name.split(".")[0] in KERAS_TOPS
 
 
+def from_keras(obj: Any) -> bool:
+    """Is ``obj`` a TF/Keras module, class or function, or an instance of a class made from one
+    (a user's ``keras.Model`` subclass, a model)? Never raises (the user's objects may)."""
+    if obj is None:
+        return False
+    try:
+        if is_keras_object(obj):
+            return True
+        kind = obj if isinstance(obj, type) else type(obj)
+        return any(is_keras_object(c) for c in kind.__mro__[1:-1])
+    except Exception:
+        return False
+
+
 _signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Keras callables only
 
 

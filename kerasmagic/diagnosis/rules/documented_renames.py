@@ -18,9 +18,8 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_calls import KEYWORD_MESSAGES
+from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
 
 ENTRY = "documented-keyword-rename"
 # How documentation states a rename (numpydoc / Sphinx: single or double backquotes, or none)
@@ -65,18 +64,10 @@ def _library_callable(ctx: CellContext, func: ast.expr) -> tuple[Any, str] | Non
 @rule(ENTRY, when=(ERROR,), family="keyword-arguments", errors=("TypeError", "ValueError"))
 def documented_rename(ctx: CellContext) -> list[Problem]:
     """``OneHotEncoder(sparse=False)`` → ``OneHotEncoder(sparse_output=False)``."""
-    cell, _exc, _type, message, line, _namespace = ctx.unpacked()
-    if cell.tree is None:
-        return []
-    old = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
-    if not old:
-        return []
-    for call in walk(cell.tree):
-        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
-            continue
-        kw = next((k for k in call.keywords if k.arg == old), None)
-        found = _library_callable(ctx, call.func) if kw is not None else None
-        if kw is None or found is None:
+    for call, kw in rejected_keyword_calls(ctx):
+        old = kw.arg or ""
+        found = _library_callable(ctx, call.func)
+        if found is None:
             continue
         obj, path = found
         documented = _documented_new_name(obj, old)
@@ -86,7 +77,7 @@ def documented_rename(ctx: CellContext) -> list[Problem]:
         new, sentence = documented
         if new not in params[0] or new in {k.arg for k in call.keywords}:
             continue
-        edit = rename_keyword_edit(cell, kw, new)
+        edit = rename_keyword_edit(ctx.cell, kw, new)
         if edit is None:
             continue
         name = path.rsplit(".", 1)[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
@@ -29,6 +30,21 @@ KEYWORD_MESSAGES = (
 )
 
 
+def rejected_keyword_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, ast.keyword]]:
+    """The calls of the cell, up to the failing line, passing the keyword the error message says
+    was rejected, each with that keyword (none when the message names no keyword)."""
+    tree, line = ctx.cell.tree, ctx.line
+    wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, ctx.message))), None)
+    if tree is None or not wrong:
+        return
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
+            continue
+        kw = next((k for k in call.keywords if k.arg == wrong), None)
+        if kw is not None:
+            yield call, kw
+
+
 @rule(
     "keyword-typo",
     when=(ERROR,),
@@ -38,18 +54,9 @@ KEYWORD_MESSAGES = (
 def keyword_typo(ctx: CellContext) -> list[Problem]:
     """``Dense(10, activaton='relu')``: the keyword the error names, closest to one the live
     callable accepts (its own and its base classes' explicit parameters)."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if cell.tree is None:
-        return []
-    wrong = next((m.group(1) for p in KEYWORD_MESSAGES if (m := re.search(p, message))), None)
-    if not wrong:
-        return []
-    for call in walk(cell.tree):
-        if not isinstance(call, ast.Call) or (line is not None and call.lineno > line):
-            continue
-        kw = next((k for k in call.keywords if k.arg == wrong), None)
-        if kw is None:
-            continue
+    cell = ctx.cell
+    for call, kw in rejected_keyword_calls(ctx):
+        wrong = kw.arg
         callee = ctx.scope.callee(call.func)
         if callee is None or not live.is_keras_object(callee[0]):
             continue

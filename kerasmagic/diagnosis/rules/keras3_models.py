@@ -320,9 +320,9 @@ def sequential_input(ctx: CellContext) -> list[Problem]:
 
 def _one_tensor_list(model: Any, name: str) -> bool:
     """Does the live Keras model ``model`` hold exactly one tensor in ``name`` (``inputs``)?"""
+    if not live.from_keras(model):
+        return False
     try:
-        if not any(live.is_keras_object(c) for c in type(model).__mro__[:-1]):
-            return False
         value = getattr(model, name, None)
     except Exception:
         return False
