@@ -37,16 +37,20 @@ def safe_str(exc: BaseException) -> str:
             return f"<{type(exc).__name__} with an unprintable message>"
 
 
+def is_cell_frame(frame: Any, namespace: dict | None, filename: str | None) -> bool:
+    """Does ``frame`` run the cell's own code (its file name, or the cell's namespace as its
+    globals)?"""
+    return bool(filename and frame.f_code.co_filename == filename) or (
+        namespace is not None and frame.f_globals is namespace
+    )
+
+
 def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
     line = None
     tb = getattr(exc, "__traceback__", None)
     while tb is not None:
-        frame = tb.tb_frame
-        code_file = frame.f_code.co_filename
-        if (filename and code_file == filename) or (
-            namespace is not None and frame.f_globals is namespace
-        ):
+        if is_cell_frame(tb.tb_frame, namespace, filename):
             line = tb.tb_lineno
         tb = tb.tb_next
     if line is None and isinstance(exc, SyntaxError):
@@ -163,10 +167,7 @@ class CellContext:
             seen.add(id(exc))
             tb = getattr(exc, "__traceback__", None)
             while tb is not None:
-                frame = tb.tb_frame
-                if (self.filename and frame.f_code.co_filename == self.filename) or (
-                    self.namespace is not None and frame.f_globals is self.namespace
-                ):
+                if is_cell_frame(tb.tb_frame, self.namespace, self.filename):
                     lines.add(tb.tb_lineno)
                 tb = tb.tb_next
             exc = exc.__cause__ or exc.__context__
@@ -192,11 +193,8 @@ class CellContext:
         tb = getattr(self.exc, "__traceback__", None)
         frame = None
         while tb is not None:
-            f = tb.tb_frame
-            if (self.filename and f.f_code.co_filename == self.filename) or (
-                self.namespace is not None and f.f_globals is self.namespace
-            ):
-                frame = f
+            if is_cell_frame(tb.tb_frame, self.namespace, self.filename):
+                frame = tb.tb_frame
             tb = tb.tb_next
         if frame is not None and frame.f_locals is not frame.f_globals:
             with suppress(Exception):

@@ -10,8 +10,9 @@ cell's ``compile`` instead, which keeps the old keys and trains the same.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -22,19 +23,19 @@ OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
 CALLBACK_KEYS = {"lr": "learning_rate"}
 
 
-def compiled_metrics(tree: ast.AST) -> set[str]:
-    """The metric names given as string literals to ``compile(metrics=[...])``."""
-    names: set[str] = set()
+def metric_literals(tree: ast.AST) -> list[ast.Constant]:
+    """The string literals given as metrics to ``compile(metrics=[...])``."""
+    found: list[ast.Constant] = []
     for node in walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "compile":
             for kw in node.keywords:
                 if kw.arg == "metrics" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                    names.update(
-                        e.value
+                    found += [
+                        e
                         for e in kw.value.elts
                         if isinstance(e, ast.Constant) and isinstance(e.value, str)
-                    )
-    return names
+                    ]
+    return found
 
 
 @rule("history-acc-key", when=(STATIC,), family="model-methods", needs="history")
@@ -45,7 +46,7 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
         return []
-    metrics = compiled_metrics(tree)
+    metrics = {n.value for n in metric_literals(tree)}
     compiled_here = "accuracy" in metrics and "acc" not in metrics
     out = []
     for node in walk(tree):
@@ -91,7 +92,7 @@ def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
     key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
     if tree is None or key not in OLD_KEYS or not _raised_outside_the_cell(ctx):
         return []
-    literals = _accuracy_metric_literals(tree)
+    literals = [n for n in metric_literals(tree) if n.value == "accuracy"]
     named = [
         n
         for n in walk(tree)
@@ -121,43 +122,23 @@ def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _accuracy_metric_literals(tree: ast.AST) -> list[ast.Constant]:
-    """The ``'accuracy'`` literals of ``compile(metrics=[...])`` calls."""
-    found = []
-    for node in walk(tree):
-        if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "compile":
-            for kw in node.keywords:
-                if kw.arg == "metrics" and isinstance(kw.value, (ast.List, ast.Tuple)):
-                    found += [
-                        e
-                        for e in kw.value.elts
-                        if isinstance(e, ast.Constant) and e.value == "accuracy"
-                    ]
-    return found
-
-
-def _frames(ctx: CellContext) -> list:
-    out = []
-    tb = getattr(ctx.exc, "__traceback__", None)
+def _last_frame(ctx: CellContext) -> Any:
+    """The innermost frame of the error's traceback (None without one)."""
+    tb, last = getattr(ctx.exc, "__traceback__", None), None
     while tb is not None:
-        out.append(tb)
-        tb = tb.tb_next
-    return out
+        last, tb = tb.tb_frame, tb.tb_next
+    return last
 
 
 def _raised_outside_the_cell(ctx: CellContext) -> bool:
     """Was the key read by code of another file than the cell (and not of Python or a library)?"""
-    frames = _frames(ctx)
-    if not frames:
+    last = _last_frame(ctx)
+    if last is None or is_cell_frame(last, ctx.namespace, ctx.filename):
         return False
-    last = frames[-1].tb_frame
-    in_cell = (ctx.filename and last.f_code.co_filename == ctx.filename) or (
-        ctx.namespace is not None and last.f_globals is ctx.namespace
-    )
     module = str(last.f_globals.get("__name__", ""))
-    return not in_cell and module.split(".")[0] not in ("keras", "tensorflow", "tf_keras")
+    return module.split(".")[0] not in ("keras", "tensorflow", "tf_keras")
 
 
 def _reader(ctx: CellContext) -> str:
-    frame = _frames(ctx)[-1].tb_frame
+    frame = _last_frame(ctx)
     return f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]})"
