@@ -100,7 +100,9 @@ def _env(args: argparse.Namespace) -> int:
     from kerasmagic.report import build_env_report
 
     # Outside IPython "the live kernel" is this process: importing here disturbs nobody.
-    report = build_env_report(probe=args.probe)
+    # A keras.py in the folder it was run in hides Keras from `python` and kernels started there,
+    # though `python -m` took that folder off this process's own path.
+    report = build_env_report(probe=args.probe, working_folder=os.getcwd())
     _emit(report.to_dict(), args.json, str(EnvView(report)))
     return 0
 

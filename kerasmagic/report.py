@@ -73,15 +73,18 @@ class EnvReport:
         }
 
 
-def build_env_report(*, probe: bool = False, shell: Any = None) -> EnvReport:
-    """Probe the running interpreter (never importing TensorFlow here) and rank the findings."""
+def build_env_report(
+    *, probe: bool = False, shell: Any = None, working_folder: str | None = None
+) -> EnvReport:
+    """Probe the running interpreter (never importing TensorFlow here) and rank the findings.
+    ``working_folder``: searched first for files that shadow a package (the CLI's folder)."""
     from kerasmagic.probes import path_state
 
     with path_state.held():  # nothing is installed while the report is read
-        return _env_report(probe, shell)
+        return _env_report(probe, shell, working_folder)
 
 
-def _env_report(probe: bool, shell: Any) -> EnvReport:
+def _env_report(probe: bool, shell: Any, working_folder: str | None) -> EnvReport:
     from kerasmagic._version import __version__
     from kerasmagic.diagnosis import env_findings as ef
     from kerasmagic.probes.distributions import package_states
@@ -95,7 +98,7 @@ def _env_report(probe: bool, shell: Any) -> EnvReport:
     versions = {p.name: p.installed for p in packages if p.installed}
     conflicts = _conflicts(problems)
     setup = keras_setup(versions)
-    shadows = find_shadows()
+    shadows = find_shadows(working_folder=working_folder)
     fresh = None
     if probe:
         from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe, timeout_setting

@@ -48,11 +48,18 @@ def _found_later(module: str, entries: list[str]) -> bool:
         return True  # cannot tell: keep reporting it
 
 
-def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
-    """Files on ``sys.path`` ahead of site-packages that ``import <module>`` would pick first."""
+def find_shadows(
+    modules: tuple[str, ...] = WATCHED, working_folder: str | None = None
+) -> list[Shadow]:
+    """Files on ``sys.path`` ahead of site-packages that ``import <module>`` would pick first.
+
+    ``working_folder``: a folder searched first, as ``python`` or a kernel started there puts it
+    first (the CLI, whose ``python -m`` entry takes it off its own path, passes the folder it was
+    run in)."""
     shadows = []
+    first = (working_folder,) if working_folder else ()
     for module, found in path_state.remembered(
-        "shadows", ",".join(modules), lambda: _local(modules)
+        "shadows", ",".join(modules + first), lambda: _local(modules, first)
     ):  # type: ignore[attr-defined]
         if module == "tf" and module not in sys.modules:
             continue  # a local tf.py only matters when something imports it
@@ -67,12 +74,13 @@ def find_shadows(modules: tuple[str, ...] = WATCHED) -> list[Shadow]:
     return shadows
 
 
-def _local(modules: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _local(modules: tuple[str, ...], first: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
     """``(module, file or folder)`` of each module found ahead of site-packages that hides
     another copy further down the path (a local ``tf.py`` hides nothing and is kept for the
     caller to judge by whether ``tf`` is imported)."""
     out = []
     entries = [os.getcwd() if e == "" else e for e in sys.path]
+    entries = [f for f in first if f not in entries] + entries
     for module in modules:
         for index, entry in enumerate(entries):
             if _is_site_dir(entry) or not os.path.isdir(entry):
