@@ -120,3 +120,47 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
         at = insertion_line(cell)
         edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n"))
     return edits, lines
+
+
+# method → the position of its target argument (``y``); ``validation_data=(x, y)`` holds another
+TARGET_METHODS = {"fit": 1, "evaluate": 1, "train_on_batch": 1, "test_on_batch": 1}
+
+
+def is_sparse_matrix(value: Any) -> bool:
+    """A SciPy sparse matrix or array (what scikit-learn's encoders return by default)."""
+    return type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray")
+
+
+def _target_nodes(call: ast.Call) -> list[ast.AST]:
+    """The expressions ``call`` passes as targets: ``y`` and the second item of a literal
+    ``validation_data`` tuple."""
+    position = TARGET_METHODS.get(call.func.attr) if isinstance(call.func, ast.Attribute) else None
+    if position is None:
+        return []
+    out: list[ast.AST] = list(call.args[position : position + 1])
+    for kw in call.keywords:
+        if kw.arg == "y":
+            out.append(kw.value)
+        elif kw.arg == "validation_data" and isinstance(kw.value, (ast.Tuple, ast.List)):
+            out += kw.value.elts[1:2]
+    return out
+
+
+def sparse_target_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
+    """``.toarray()`` after every target passed to ``fit``/``evaluate``/… whose value in the
+    namespace is a SciPy sparse matrix (the same numbers, dense), and the lines of those calls."""
+    if cell.tree is None or not namespace:
+        return [], []
+    edits: list[Edit] = []
+    lines: list[int] = []
+    for call in walk(cell.tree):
+        if not isinstance(call, ast.Call):
+            continue
+        for node in _target_nodes(call):
+            if not isinstance(node, ast.Name) or not is_sparse_matrix(namespace.get(node.id)):
+                continue
+            edit = node_edit(cell, node, f"{node.id}.toarray()")
+            if edit is not None:
+                edits.append(edit)
+                lines.append(call.lineno)
+    return edits, lines

@@ -87,6 +87,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.error_data": [
         (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", (), ("TypeError",)),
         (("error",), "error", ("scikit_learn",), ()),
     ],
     "kerasmagic.diagnosis.rules.error_mixed": [
@@ -127,12 +128,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static", "after-run"), "trap", ("lr\\s*=", "decay\\s*="), ()),
     ],
     "kerasmagic.diagnosis.rules.trap_defaults": [
-        (
-            ("static", "after-run"),
-            "trap",
-            ("da(?i:delta|grad)", "Da(?i:delta|grad)", "dA(?i:delta|grad)", "DA(?i:delta|grad)"),
-            (),
-        ),
+        (("static", "after-run"), "trap", ("da(?i:delta|grad)", "Da(?i:delta|grad)", "dA(?i:delta|grad)", "DA(?i:delta|grad)"), ()),
     ],
     "kerasmagic.diagnosis.rules.trap_environment": [
         (("static", "after-run"), "trap", ("TF_USE_LEGACY_KERAS",), ()),

@@ -37,6 +37,25 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
     return []
 
 
+@rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))
+def sparse_targets(ctx: CellContext) -> list[Problem]:
+    """Keras 3's losses take dense targets: a SciPy sparse ``y`` (scikit-learn's ``OneHotEncoder``
+    by default) gets ``.toarray()``, read from the live value of the name passed."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    entry = find_entry("sparse-matrix-targets")
+    if entry is None or not re.search(entry.match.get("message", "$^"), message):
+        return []
+    from kerasmagic.diagnosis.array_inputs import sparse_target_edits
+
+    edits, lines = sparse_target_edits(cell, ctx.live_names)  # names bound in earlier cells too
+    if not edits:
+        return []
+    keras = live.versions().get("keras", "3")
+    problem = from_entry(entry.id, line or lines[0], edits, ["y"], keras=keras)
+    problem.certain = True  # the live values are sparse matrices; .toarray() holds their numbers
+    return [problem]
+
+
 @rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers", needs="scikit_learn")
 def scikeras(ctx: CellContext) -> list[Problem]:
     """``keras.wrappers.scikit_learn`` (removed): SciKeras's wrappers where it is installed."""
