@@ -114,3 +114,21 @@ def test_migrate_fixes_the_cells_that_use_an_earlier_cells_bindings(tmp_path: Pa
     outputs = code_cells(tmp_path / "out" / "tutorial.ipynb")[-1].outputs
     assert "rate 0.01" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_submodule_bound_before_is_read_again_at_every_diagnosis(kernel: Kernel) -> None:
+    """``from tensorflow.keras import layers`` imports ``tensorflow.keras`` as a package of that
+    name whose ``layers`` is ``keras._tf_keras.keras.layers``: the chain through the removed
+    ``experimental.preprocessing`` is fixed at the first diagnosis and at every one after it
+    (reading the live module once imported a second copy, ``tensorflow.keras.layers``, into
+    the kernel, and every later diagnosis failed to map ``layers`` back to a public path)."""
+    printed(kernel.run("%load_ext kerasmagic"))
+    printed(kernel.run("import tensorflow as tf\nfrom tensorflow.keras import layers"))
+    for name in ("RandomFlip('horizontal')", "RandomRotation(0.1)", "Rescaling(1./255)"):
+        cell = f"augment = tf.keras.Sequential([layers.experimental.preprocessing.{name}])"
+        fixed = fixed_source(kernel.run(f"%%keras_check\n{cell}"))
+        assert fixed == f"augment = tf.keras.Sequential([layers.{name}])"
+        printed(kernel.run(fixed))
+    out = printed(kernel.run("import sys\nprint('tensorflow.keras.layers' in sys.modules)"))
+    assert out.strip() == "False"  # nothing imported into the kernel under a second name

@@ -167,7 +167,11 @@ def _attr(obj: Any, path: str, name: str) -> Any:
     except Exception:
         pass
     if isinstance(obj, types.ModuleType) or type(obj).__name__ == "KerasLazyLoader":
-        status, module = module_status(f"{path}.{name}")
+        # a submodule of the live module, by the module's own name: importing it by the path
+        # spelt (``tensorflow.keras.layers``) would make a second copy of a module that lives
+        # under another name (``keras._tf_keras.keras.layers``) in the user's kernel
+        own = vars(obj).get("__name__") if isinstance(obj, types.ModuleType) else None
+        status, module = module_status(f"{own if isinstance(own, str) else path}.{name}")
         if status == OK:
             return module
     return _NOTHING

@@ -98,7 +98,25 @@ def _root_modules() -> list[tuple[str, str]]:
             real = getattr(module, "__name__", None) if module is not None else None
         if isinstance(real, str):
             found.append((root, real))
+            found += [(root, inner) for inner in _submodule_prefixes(sys.modules.get(real))]
     return sorted(found, key=lambda pair: len(pair[1]), reverse=True)
+
+
+def _submodule_prefixes(module: Any) -> list[str]:
+    """The private package names a root module's submodules carry, read from them: ``from
+    tensorflow.keras import layers`` imports ``tensorflow.keras`` as a package of that name, whose
+    ``layers`` is ``keras._tf_keras.keras.layers`` (Keras 3; ``keras.api._v2.keras.layers`` in
+    Keras 2.15)."""
+    if not isinstance(module, types.ModuleType):
+        return []
+    prefixes: list[str] = []
+    for attribute, value in list(vars(module).items()):
+        name = getattr(value, "__name__", None) if isinstance(value, types.ModuleType) else None
+        if isinstance(name, str) and name.endswith("." + attribute):
+            prefix = name[: -len(attribute) - 1]
+            if not is_public(prefix) and prefix not in prefixes:
+                prefixes.append(prefix)
+    return prefixes
 
 
 def _resolves_to(path: str, value: Any) -> bool:
