@@ -85,6 +85,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", ("load",), ()),
     ],
+    "kerasmagic.diagnosis.rules.error_save_folder": [
+        (("error",), "error", (), ("FileNotFoundError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_data": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("TypeError",)),

@@ -58,6 +58,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.needs_package",
     "kerasmagic.diagnosis.rules.error_names",
     "kerasmagic.diagnosis.rules.error_saving",
+    "kerasmagic.diagnosis.rules.error_save_folder",
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",

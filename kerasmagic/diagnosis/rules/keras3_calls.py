@@ -152,8 +152,8 @@ def _member_keywords(
             continue
         if isinstance(func.value, ast.Name) and func.value.id == "self":
             owners = classes.get(id(call), [])
-        else:
-            owners = ctx.scope.receiver_classes(func.value)
+        else:  # an object an earlier cell built, else a model of the cell's Keras (`compile`)
+            owners = ctx.scope.receiver_classes(func.value) or ctx.scope.model_classes()
         method = next((getattr(o, func.attr) for o in owners if hasattr(o, func.attr)), None)
         sig = signature(method) if callable(method) else None
         if sig is None or _has_var_kw(sig):

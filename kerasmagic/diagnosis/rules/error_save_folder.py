@@ -1,0 +1,105 @@
+"""Saving into a folder that does not exist: Keras 2 made it, Keras 3 writes a file there."""
+
+from __future__ import annotations
+
+import ast
+import os
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+# the callables whose first argument (or ``filepath=``) is the file they write
+SAVES = ("save", "save_weights", "save_model")
+# calls a path expression may hold and that compute nothing but the path (evaluated twice)
+PATH_CALLS = ("join", "format", "dirname", "abspath", "expanduser")
+
+
+@rule("save-folder-missing", when=(ERROR,), family="saving", errors=("FileNotFoundError",))
+def save_folder_missing(ctx: CellContext) -> list[Problem]:
+    """``model.save('saved_model/my_model.keras')`` into a folder that is not there: the failing
+    save's folder is made first (``os.makedirs(os.path.dirname(PATH), exist_ok=True)``), which
+    Keras 2's saving did itself. Only when the path's value, read from the call's literal or the
+    live name, lies in a folder that does not exist."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    entry = find_entry("save-folder-missing")
+    if cell.tree is None or line is None or entry is None:
+        return []
+    for call in walk(cell.tree):
+        if not _is_save(call) or not call.lineno <= line <= (call.end_lineno or call.lineno):
+            continue
+        path = _path_argument(call)
+        value = _value(path, ctx.live_names) if path is not None else None
+        folder = os.path.dirname(value) if value else ""
+        if not folder or os.path.isdir(folder) or value not in message:
+            continue
+        statement = _statement_of(cell.tree, call)
+        text = node_text(cell, path) if statement is not None and _pure(path) else None
+        if statement is None or text is None:
+            return [from_entry(entry.id, line, [], list(SAVES), folder=folder)]
+        indent = " " * statement.col_offset
+        edits = [
+            Edit(statement.lineno, 0, statement.lineno, 0,
+                 f"{indent}os.makedirs(os.path.dirname({text}), exist_ok=True)\n")
+        ]  # fmt: skip
+        if not _os_bound(cell.tree, ctx.live_names):
+            edits.insert(0, Edit(1, 0, 1, 0, "import os\n"))
+        problem = from_entry(entry.id, line, edits, list(SAVES), folder=folder)
+        problem.certain = True  # the folder is missing now; making it is what Keras 2 did
+        return [problem]
+    return []
+
+
+def _is_save(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    name = getattr(node.func, "attr", getattr(node.func, "id", None))
+    return name in SAVES
+
+
+def _path_argument(call: ast.Call) -> ast.expr | None:
+    if call.args and not isinstance(call.args[0], ast.Starred):
+        return call.args[0]
+    return next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
+
+
+def _value(node: ast.expr, names: dict) -> str | None:
+    """The path a save wrote: a string literal, or a name holding a string when it failed."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.Name) and isinstance(names.get(node.id), str):
+        return names[node.id]
+    return None
+
+
+def _pure(node: ast.expr) -> bool:
+    """Evaluating ``node`` once more computes the same path and changes nothing."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and getattr(sub.func, "attr", None) not in PATH_CALLS:
+            return False
+        if isinstance(sub, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
+            return False
+    return True
+
+
+def _statement_of(tree: ast.AST, call: ast.Call) -> ast.stmt | None:
+    """The innermost simple statement holding ``call`` (a new line goes just before it)."""
+    found = None
+    for node in walk(tree):
+        if isinstance(node, ast.stmt) and not hasattr(node, "body"):
+            if node.lineno <= call.lineno and (node.end_lineno or 0) >= (call.end_lineno or 0):
+                if any(sub is call for sub in ast.walk(node)):
+                    found = node
+    return found
+
+
+def _os_bound(tree: ast.AST, names: dict) -> bool:
+    module = names.get("os")
+    if module is os:
+        return True
+    return any(
+        isinstance(node, ast.Import) and any(a.name == "os" and not a.asname for a in node.names)
+        for node in walk(tree)
+    )
