@@ -64,6 +64,7 @@ class Failure:
     message: str
     lineno: int | None
     code: str
+    cell_line: int | None = None  # a notebook's failing line within its cell, when known
 
     def same_as(self, other: Failure | None) -> bool:
         return (
@@ -323,8 +324,11 @@ try:
 except CellExecutionError as exc:
     cell = next((c for c in nb.cells if c.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
     err = next((o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"), {})
+    import re
+    frames = re.findall(r"Cell In\[(\d+)\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err.get("traceback", []))))
+    line = next((int(n) for i, n in reversed(frames) if i == frames[0][0]), None) if frames else None
     print(json.dumps({"ok": False, "ename": err.get("ename", type(exc).__name__), "evalue": err.get("evalue", str(exc))[:500],
-                      "cell": "".join(cell.source) if cell else ""}))
+                      "cell": "".join(cell.source) if cell else "", "line": line}))
 """
 
 
@@ -335,6 +339,7 @@ def _nb_failure(doc: dict) -> Failure:
         doc.get("evalue", "").splitlines()[0] if doc.get("evalue") else "",
         None,
         next((ln.strip() for ln in src.splitlines() if ln.strip() and not ln.startswith("#")), ""),
+        doc.get("line") if isinstance(doc.get("line"), int) else None,
     )
 
 

@@ -99,10 +99,34 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
         if not _k
         for _ in range(n)
     )
+    keywords_before = Counter(k for (k, _v), n in before.items() for _ in range(n))
+    keywords_after = Counter(k for (k, _v), n in after.items() if k for _ in range(n))
     out = []
     for (kw, value), _n in sorted(before.items()):
         if kw in harmless or _is_zero(value):
             continue
         if values_after[value] < values_before[value] and (kw, value) not in after:
+            if keywords_after[kw] >= keywords_before[kw] and kw not in RENAMED_AWAY:
+                continue  # the keyword is still passed, its value rewritten: rewritten_values
             out.append((kw, value))
     return out
+
+
+# keywords Keras 3 renamed: still passed under the old name means nothing, so a rewrite is judged
+# by the value (``lr=0.01`` → ``learning_rate=0.01`` keeps it)
+RENAMED_AWAY = {"lr"}
+
+
+def rewritten_values(old: str, new: str) -> list[tuple[str, str]]:
+    """``(keyword, value)`` of calls in ``old`` whose keyword is still passed in ``new`` with
+    another value (a file suffix, a metric's old name, ``y`` → ``y.toarray()``): deliberate
+    rewrites, listed for review, not counted as dropped."""
+    before, after = keyword_values(old), keyword_values(new, positional=True)
+    if before is None or after is None:
+        return []
+    values_after = Counter(v for (_k, v), n in after.items() for _ in range(n))
+    return [
+        (kw, value)
+        for (kw, value), _n in sorted(before.items())
+        if not values_after[value] and (kw, value) not in dropped_values(old, new)
+    ]

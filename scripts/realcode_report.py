@@ -14,7 +14,8 @@ checkout's kerasmagic runs), and the overlay of third-party packages (tests/real
 
 A change is flagged **wrong** (for review) when the migrated copy fails on a line migrate wrote,
 or when a keyword argument's value of the published code is gone from the migrated copy
-(``decay=1e-6`` removed: it would train differently). ``--control`` runs the files as published
+(``decay=1e-6`` removed: it would train differently). A keyword still passed with a rewritten
+value (a file suffix, ``y`` → ``y.toarray()``) is listed in the JSON as ``rewritten``, for review. ``--control`` runs the files as published
 only and says which ``control`` each one has (how collectors check a file before admitting it).
 ``KERASMAGIC_REALCODE_KEEP=1`` keeps a tuning file's working folder (the migrate report, the
 migrated copy) and prints where. The report lists tuning files case by case and gives only counts for the sealed part; the JSON
@@ -49,7 +50,7 @@ from corpus_report import (  # noqa: E402
     run_python,
     versions,
 )
-from realcode_diff import changed_lines_of, dropped_values, nb_code  # noqa: E402
+from realcode_diff import changed_lines_of, dropped_values, nb_code, rewritten_values  # noqa: E402
 
 SHIM = ROOT / "tests" / "realcode" / "shim"
 if ROOT != corpus.MAIN and (corpus.MAIN / ".envs").is_dir():
@@ -77,6 +78,7 @@ class FileResult:
     fixed: bool = False
     final: Failure | None = None
     wrong: list[str] = field(default_factory=list)
+    rewritten: list[str] = field(default_factory=list)  # kept keywords, values rewritten (review)
     seconds_published: float = 0.0
     seconds_migrate: float = 0.0
     seconds_migrated: float = 0.0
@@ -221,6 +223,8 @@ def measure(
         res.seconds_migrated = time.perf_counter() - t0
         res.fixed = res.final is None
         res.wrong = judge(entry.kind, original, new, res.final)
+        code = (nb_code(original), nb_code(new)) if entry.kind == "notebook" else ([original], [new])
+        res.rewritten = [f"{k}={v}" for k, v in rewritten_values(*("\n".join(c) for c in code))]
         return res
     finally:
         if entry.split == "tuning" and os.environ.get("KERASMAGIC_REALCODE_KEEP"):
@@ -234,12 +238,17 @@ def judge(kind: str, original: str, new: str, final: Failure | None) -> list[str
     why = []
     if kind == "notebook":
         before, after = nb_code(original), nb_code(new)
-        if (
-            final is not None
-            and final.code
-            and any(final.code in cell and cell not in before for cell in after)
-        ):
-            why.append(f"fails in a cell migrate changed: `{final.code[:80]}`")
+        changed = [
+            i for i, cell in enumerate(after)
+            if final is not None and final.code and final.code in cell and cell not in before
+        ]  # fmt: skip
+        for i in changed[:1]:
+            # the failing line within the cell, when the traceback gave it: a line migrate
+            # did not write is the published code's own failure, not a wrong change
+            wrote = changed_lines_of(before[i], after[i]) if len(before) == len(after) else None
+            if final.cell_line is None or wrote is None or final.cell_line in wrote:
+                where = f" (line {final.cell_line})" if final.cell_line else ""
+                why.append(f"fails in a cell migrate changed{where}: `{final.code[:80]}`")
     else:
         before, after = [original], [new]
         if final is not None and final.lineno in changed_lines_of(original, new):

@@ -88,6 +88,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_save_folder": [
         (("error",), "error", (), ("FileNotFoundError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_layer_shapes": [
+        (("error",), "error", (), ("AttributeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_data": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("TypeError",)),
