@@ -9,7 +9,7 @@ import pytest
 from migrate_helpers import notebook
 
 from kerasmagic.migrate import installs, sources
-from kerasmagic.migrate.kernel import call_code, marked_document, script_code
+from kerasmagic.migrate.kernel import call_code, marked_document
 from kerasmagic.migrate.kernel_side import MARK
 from kerasmagic.migrate.results import (
     CellResult,
@@ -90,7 +90,6 @@ def test_hidden_cells_quote_any_source() -> None:
     code = call_code("after_failure", source, namespace=True)
     compile(code, "<hidden>", "exec")
     assert repr(source) in code and code.rstrip().endswith("namespace=globals())")
-    compile(script_code(source, "/x/y.py"), "<script>", "exec")
     outputs = [{"output_type": "stream", "name": "stdout", "text": f"noise\n{MARK}" + '{"a": 1}\n'}]
     assert marked_document(outputs) == {"a": 1}
 

@@ -132,12 +132,6 @@ def call_code(name: str, *args: Any, namespace: bool = False) -> str:
     )
 
 
-def script_code(source: str, filename: str) -> str:
-    """The cell that runs a script as ``python FILE`` would (see ``kernel_side.run_script``)."""
-    args = f"{_literal(source)}, {_literal(filename)}, globals()"
-    return f'__import__("sys").modules["kerasmagic.migrate.kernel_side"].run_script({args})\n'
-
-
 def marked_document(outputs: list[Any]) -> Any:
     """The JSON document ``kernel_side.emit`` printed (the last marked line of stdout)."""
     found = None
@@ -318,10 +312,6 @@ class MigrationKernel:
     def run(self, source: str, index: int, count: int | None = None) -> CellRun:
         """Execute a notebook cell as Jupyter would (in history, counted, displayed)."""
         return self._execute(source, index, count)
-
-    def run_script(self, source: str, filename: str) -> CellRun:
-        """Run a whole script (``source``, which may differ from the file) as ``python FILE``."""
-        return self._execute(script_code(source, filename), 0, 1)
 
     def _hidden(self, code: str) -> dict[str, Any]:
         run = self._execute(code, self.scratch, None)

@@ -205,24 +205,17 @@ def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
     return _document(examined or CheckResult(source=source, ok=True), CERTAIN)
 
 
-def run_script(source: str, filename: str, namespace: dict) -> None:
-    """Run a script's (possibly corrected) source as ``python FILE`` would: ``__file__`` set, its
-    directory first on ``sys.path``, ``sys.argv == [FILE]``, tracebacks showing this source."""
+def enter_script(filename: str, *, namespace: dict) -> dict[str, Any]:
+    """Give the kernel what ``python FILE`` gives a script before its blocks run as cells:
+    ``__file__``, ``__name__ == "__main__"``, ``sys.argv == [FILE]``, its folder first on
+    ``sys.path``."""
     directory = os.path.dirname(os.path.abspath(filename))
     namespace["__file__"] = filename
     namespace.setdefault("__name__", "__main__")
     sys.argv = [filename]
     if not sys.path or sys.path[0] != directory:
         sys.path.insert(0, directory)
-    lines = source.splitlines(keepends=True)
-    linecache.cache[filename] = (len(source), None, lines, filename)
-    code = compile(source, filename, "exec", dont_inherit=True)
-    try:
-        exec(code, namespace)
-    except SystemExit as exc:  # sys.exit(0) ends a script successfully
-        if exc.code not in (None, 0):
-            raise
-
+    return {}
 
 # -- static (no kernel needed) --------------------------------------------------------------------
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")

@@ -162,16 +162,12 @@ class _Runner:
         return change.after
 
     def _execute(self, source: str, number: int) -> Any:
-        if self.is_script:
-            return self.kernel.run_script(source, self.filename)
         return self.kernel.run(source, number, self.count)
 
     def _ask(self, name: str, source: str) -> dict[str, Any]:
         from kerasmagic.migrate.kernel import KernelSideError
 
         try:
-            if name == "after_failure" and self.is_script:
-                return self.kernel.call(name, source, self.filename)
             if name == "after_failure":  # the cells before it: where its values may come from
                 return self.kernel.call(name, source, None, [c.final for c in self.done])
             return self.kernel.call(name, source)
@@ -311,6 +307,8 @@ def migrate_run(
         with kernel_factory(document) as kernel:
             result.versions = dict(kernel.info.get("versions") or {})
             runner = _Runner(document, kernel, progress, result.cells)
+            if runner.is_script:  # its blocks run as cells, in the context `python FILE` gives
+                kernel.call("enter_script", runner.filename, namespace=True)
             for number in range(total):
                 cell = runner.cell(number)
                 result.cells.append(cell)

@@ -5,11 +5,14 @@ Directories are searched recursively, skipping hidden directories (``.git``,
 ``site-packages``, ``__pycache__`` and ``node_modules``, and earlier ``*.migrated.*`` copies.
 A notebook is read with nbformat; a script as Python reads a source file (``tokenize``'s encoding
 rules: a coding cookie or a BOM), each line's ending kept for writing back (``line_endings``). A
-script is one cell: the whole file, run as ``python FILE`` would.
+script is read as the cells a notebook of it would have: its top-level statements grouped by the
+blank lines between them (a statement is never split; comments go with the code after them), each
+block an exact slice of the file, so that the blocks, joined, are the file again.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import os
 import tokenize
@@ -49,7 +52,7 @@ class Source:
 
 @dataclass
 class Document:
-    """A source's content: code cells as text (a script: one cell), plus what writing needs."""
+    """A source's content: code cells as text (a script: its blocks), plus what writing needs."""
 
     source: Source
     cells: list[str]
@@ -122,7 +125,30 @@ def read(source: Source) -> Document:
     data = source.path.read_bytes()
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     stored = data.decode(encoding)
-    return Document(source, [line_endings.universal(stored)], None, [0], encoding, stored)
+    blocks = script_blocks(line_endings.universal(stored))
+    return Document(source, blocks, None, list(range(len(blocks))), encoding, stored)
+
+
+def script_blocks(text: str) -> list[str]:
+    """``text`` cut before each top-level statement that a blank line separates from the one
+    before it, after the last blank line between them (a block starts with code or a comment,
+    never a blank line). ``"".join(blocks) == text``; one block when it does not parse."""
+    try:
+        body = ast.parse(text).body
+    except (SyntaxError, ValueError):
+        return [text]
+    lines = text.splitlines(keepends=True)
+    cuts = [0]
+    for before, statement in zip(body, body[1:]):
+        end = before.end_lineno or before.lineno  # 1-based, inclusive
+        start = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
+        gap = lines[end : start - 1]
+        blanks = [i for i, ln in enumerate(gap) if not ln.strip()]
+        if blanks:  # cut after the last blank line: IPython drops a cell's leading blank lines
+            cuts.append(end + blanks[-1] + 1)  # (its tracebacks count lines without them)
+    cuts.append(len(lines))
+    return ["".join(lines[a:b]) for a, b in zip(cuts, cuts[1:]) if b > a] or [text]
+
 
 
 def _notebook(source: Source) -> Document:
@@ -160,7 +186,7 @@ def render(document: Document, cells: list[str], outputs: dict[int, Any] | None 
     """The migrated file's bytes: ``cells`` replace the document's code cells; ``outputs``
     (cell number → (outputs, execution_count)) replace those cells' outputs."""
     if document.notebook is None:
-        return line_endings.restore(document.stored, cells[0]).encode(document.encoding)
+        return line_endings.restore(document.stored, "".join(cells)).encode(document.encoding)
     import copy
 
     import nbformat

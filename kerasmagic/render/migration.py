@@ -120,8 +120,19 @@ def _md_rule(rule: dict[str, Any]) -> list[str]:
     return out
 
 
+def cell_label(cell: dict[str, Any], doc: dict[str, Any]) -> str:
+    """``Cell N``; for a script, the lines of the file its block holds (``Script, lines 12-30``)."""
+    if doc["kind"] != "script":
+        return f"Cell {cell['number']}"
+    first = 1 + sum(
+        c["original"].count("\n") for c in doc["cells"] if c["number"] < cell["number"]
+    )
+    last = first + max(cell["original"].rstrip("\n").count("\n"), 0)
+    return f"Script, lines {first}-{last}" if len(doc["cells"]) > 1 else "Script"
+
+
 def _md_cell(cell: dict[str, Any], doc: dict[str, Any]) -> list[str]:
-    kind = "Script" if doc["kind"] == "script" else f"Cell {cell['number']}"
+    kind = cell_label(cell, doc)
     out = [f"### {kind} — {STATUS_WORDS.get(cell['status'], cell['status'])}", ""]
     if cell["changed"]:
         out += ["```diff", cell_diff(cell, doc["path"]).rstrip("\n"), "```", ""]
@@ -239,7 +250,7 @@ def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
 
 
 def _html_cell(cell: dict[str, Any], doc: dict[str, Any]) -> str:
-    kind = "Script" if doc["kind"] == "script" else f"Cell {cell['number']}"
+    kind = cell_label(cell, doc)
     out = [f"<h3>{kind} {_badge(cell['status'])}</h3>"]
     if cell["changed"]:
         out.append(_html_diff(cell_diff(cell, doc["path"])))

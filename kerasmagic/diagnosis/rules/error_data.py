@@ -43,7 +43,7 @@ def sparse_targets(ctx: CellContext) -> list[Problem]:
     by default) gets ``.toarray()``, read from the live value of the name passed."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     entry = find_entry("sparse-matrix-targets")
-    if entry is None or not re.search(entry.match.get("message", "$^"), message):
+    if entry is None or not re.search(entry.data.get("message", "$^"), message):
         return []
     from kerasmagic.diagnosis.array_inputs import sparse_target_edits
 

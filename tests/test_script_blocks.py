@@ -1,0 +1,77 @@
+"""A script migrates as the cells a notebook of it would have (issue 31, item 1): its top-level
+statements grouped by the blank lines between them, each block run once and fixed on its own,
+written back with its own formatting. Before, a script was one cell re-run from the top for
+every fix, at most five fixes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from migrate_helpers import document, migrate_json, rule_ids
+
+from kerasmagic.migrate.sources import script_blocks
+
+
+def test_blocks_join_to_the_file_and_start_with_code() -> None:
+    text = (
+        "import os\n\n\n# the data\nx = 1; y = 2\n\n@staticmethod\ndef f():\n\n    return 1\n"
+        "z = [\n\n    1,\n]\n\n\nif __name__ == '__main__':\n    f()\n"
+    )
+    blocks = script_blocks(text)
+    assert "".join(blocks) == text
+    assert [b.splitlines()[0] for b in blocks] == ["import os", "# the data", "@staticmethod", "if __name__ == '__main__':"]  # fmt: skip
+    assert script_blocks("def broken(:\n\n    pass\n") == ["def broken(:\n\n    pass\n"]
+
+
+LOG = "runs.log"
+# ten independent Keras 2 problems, one per block; each block notes that it ran
+PROBLEMS = [
+    "from keras.utils.np_utils import to_categorical",
+    "from keras.layers.core import Dense",
+    "y = to_categorical(np.arange(32) % 3, 3)",
+    "opt1 = keras.optimizers.SGD(lr=0.05)",
+    "opt2 = keras.optimizers.Adam(lr=0.01)",
+    "opt3 = keras.optimizers.RMSprop(lr=0.001)",
+    "model = keras.Sequential([keras.Input((4,)), Dense(3, activation='softmax')])\n"
+    "model.compile(optimizer=opt1, loss='categorical_crossentropy', metrics=['accuracy'])",
+    "history = model.fit(np.random.rand(32, 4), y, epochs=1, verbose=0)\nprint(history.history['acc'])",
+    "classes = model.predict_classes(np.random.rand(2, 4))",
+    "model.save_weights('weights.h5')",
+    "model.fit_generator(((np.random.rand(8, 4), y[:8]) for _ in range(4)), steps_per_epoch=2, epochs=1, verbose=0)",
+]
+
+
+def _script() -> str:
+    blocks = ["import numpy as np\nimport keras\n"]
+    for n, code in enumerate(PROBLEMS):
+        blocks.append(f"open({LOG!r}, 'a').write('block {n}\\n')\n{code}\n")
+    return "\n".join(blocks)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_script_with_ten_problems_migrates_in_one_run(tmp_path: Path) -> None:
+    path = tmp_path / "old_script.py"
+    path.write_text(_script())
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "old_script.py")
+    assert doc["status"] == "migrated", doc["message"]
+    assert len(doc["cells"]) == len(PROBLEMS) + 1
+    assert {"moved-module", "optimizer-lr-renamed", "predict-classes-removed"} <= rule_ids(doc)
+    # each block ran once, plus once per fix it needed
+    runs = (tmp_path / LOG).read_text().split()
+    for n, cell in enumerate(doc["cells"][1:]):
+        count = runs.count(str(n))
+        assert count == 1 + len(cell["changes"]), (n, count, cell["final"])
+    # written back with its own formatting: every line it did not change is the same
+    migrated = (tmp_path / "out" / "old_script.py").read_text()
+    original = path.read_text()
+    assert migrated.count("\n\n") == original.count("\n\n")
+    (tmp_path / LOG).unlink()
+    plain = subprocess.run(
+        [sys.executable, str(tmp_path / "out" / "old_script.py")],
+        capture_output=True, text=True, timeout=600, cwd=str(tmp_path),
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr[-2000:]
