@@ -70,6 +70,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.history": [
         (("static",), "error", ("history",), ()),
         (("error",), "error", (), ("KeyError",)),
+        (("static",), "error", ("acc",), ()),
     ],
     "kerasmagic.diagnosis.rules.needs_package": [
         (("static",), "error", ("ImageDataGenerator",), ()),

@@ -10,12 +10,15 @@ cell's ``compile`` instead, which keeps the old keys and trains the same.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import Transform, rewrite
 
 OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
 # keys Keras 2's callbacks wrote and Keras 3's write under another name (LearningRateScheduler and
@@ -142,3 +145,73 @@ def _raised_outside_the_cell(ctx: CellContext) -> bool:
 def _reader(ctx: CellContext) -> str:
     frame = _last_frame(ctx)
     return f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]})"
+
+
+# a log key in a checkpoint's file name template: `{val_acc:.2f}`, `{acc}`
+TEMPLATE_KEY = re.compile(r"\{((?:val_)?acc)([:!}])")
+
+
+@rule("callback-acc-key", when=(STATIC,), family="model-methods", needs=("acc",))
+def callback_acc_key(ctx: CellContext) -> list[Problem]:
+    """``monitor='val_acc'`` and a checkpoint name ``'w-{val_acc:.2f}.h5'`` of a model compiled
+    with ``metrics=['accuracy']``, in this cell or an earlier one: Keras 2.3+ logs ``accuracy``
+    and ``val_accuracy``, so the template fails to format (KeyError) and ``EarlyStopping`` never
+    stops (Keras 2: a warning) or refuses the key (Keras 3). Renamed where the value is made."""
+    tree = ctx.cell.tree
+    if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
+        return []
+    if not _compiled_with_accuracy(ctx):
+        return []
+    edits, across, notes, first, keys = [], [], [], None, set()
+    for call in walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        for kw in call.keywords:
+            value = kw.value
+            if kw.arg == "monitor" and isinstance(value, ast.Constant) and value.value in OLD_KEYS:
+                edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
+                if edit is not None:
+                    edits.append(edit)
+                    across.append(edit)
+                    first, keys = first or call.lineno, keys | {value.value}
+        name = getattr(call.func, "attr", getattr(call.func, "id", ""))
+        path = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
+        if name != "ModelCheckpoint" or path is None:
+            continue
+        found = origins(ctx, path)
+        if not found or not any(o.tail and TEMPLATE_KEY.search(o.tail) for o in found):
+            continue
+        rewritten = rewrite(ctx, path, TEMPLATE_KEYS)
+        if rewritten is not None:
+            edits += rewritten.edits
+            across += rewritten.across
+            notes.append(rewritten.note)
+            first = first or call.lineno
+            keys |= {m.group(1) for o in found if o.tail for m in TEMPLATE_KEY.finditer(o.tail)}
+    if not edits:
+        return []
+    # an error that names the old key (raised while training, on the line of `fit`) is this one
+    named = ctx.line is not None and any(re.search(rf"\b{k}\b", ctx.message or "") for k in keys)
+    line = ctx.line if named else first or 1
+    problem = from_entry("callback-acc-key", line, edits, sorted(keys), ctx.shown_versions)
+    if any(e.cell is not None for e in across):
+        problem.across = across
+    problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
+    return [problem]
+
+
+def _renamed_keys(text: str) -> str | None:
+    return TEMPLATE_KEY.sub(lambda m: "{" + OLD_KEYS[m.group(1)] + m.group(2), text)
+
+
+TEMPLATE_KEYS = Transform("name the logs' keys `accuracy`/`val_accuracy`", literal=_renamed_keys)
+
+
+def _compiled_with_accuracy(ctx: CellContext) -> bool:
+    """The last ``compile`` with literal metrics, in this cell or else the nearest earlier cell,
+    names ``'accuracy'`` and not ``'acc'``."""
+    for tree in [ctx.cell.tree, *(parse_cell(s).tree for s in reversed(ctx.earlier))]:
+        metrics = {n.value for n in metric_literals(tree)} if tree is not None else set()
+        if metrics:
+            return "accuracy" in metrics and "acc" not in metrics
+    return False
