@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import types
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -247,9 +248,12 @@ def _assigned_name(cell: ParsedCell, call: ast.Call) -> str | None:
     return None
 
 
-def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
-    """Every Keras ``load_model(…)`` of the cell: (call, Keras root, name bound to its result)."""
-    names = _imported_names(cell)
+def load_calls(
+    cell: ParsedCell, namespace: dict | None = None
+) -> list[tuple[ast.Call, str, str | None]]:
+    """Every Keras ``load_model(…)`` of the cell: (call, Keras root, name bound to its result).
+    A module an earlier cell bound (``namespace``: ``tf``) counts as the cell's own import."""
+    names = {**_namespace_modules(cell, namespace), **_imported_names(cell)}
     found = []
     for node in walk(cell.tree) if cell.tree is not None else ():
         if not isinstance(node, ast.Call):
@@ -268,12 +272,28 @@ def load_calls(cell: ParsedCell) -> list[tuple[ast.Call, str, str | None]]:
     return found
 
 
+def _namespace_modules(cell: ParsedCell, namespace: dict | None) -> dict[str, str]:
+    """Name → public module path of each module of ``namespace`` the cell reads."""
+    if not namespace or cell.tree is None:
+        return {}
+    from kerasmagic.diagnosis.public_paths import module_path
+
+    read = {n.id for n in walk(cell.tree) if isinstance(n, ast.Name)}
+    out = {}
+    for name in read:
+        value = namespace.get(name)
+        path = module_path(value) if isinstance(value, types.ModuleType) else None
+        if path:
+            out[name] = path
+    return out
+
+
 def loaded_paths(
     cell: ParsedCell, line: int | None, namespace: dict | None
 ) -> Iterator[tuple[ast.Call, str, str | None, Any]]:
     """``(call, Keras root, bound name, path)`` of each ``load_model`` on ``line`` (every one
     when None) whose first argument is a literal or a name with a value in ``namespace``."""
-    for call, root, target in load_calls(cell):
+    for call, root, target in load_calls(cell, namespace):
         if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
             continue
         if not call.args:

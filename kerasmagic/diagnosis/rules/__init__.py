@@ -60,6 +60,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.error_saving",
     "kerasmagic.diagnosis.rules.error_save_folder",
     "kerasmagic.diagnosis.rules.error_layer_shapes",
+    "kerasmagic.diagnosis.rules.error_latest_checkpoint",
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -21,20 +22,29 @@ PATH_CALLS = ("join", "format", "dirname", "abspath", "expanduser")
 def save_folder_missing(ctx: CellContext) -> list[Problem]:
     """``model.save('saved_model/my_model.keras')`` into a folder that is not there: the failing
     save's folder is made first (``os.makedirs(os.path.dirname(PATH), exist_ok=True)``), which
-    Keras 2's saving did itself. Only when the path's value, read from the call's literal or the
-    live name, lies in a folder that does not exist."""
+    Keras 2's saving did itself. Only when the path's value, read from the call's literal, the
+    live name or (the one save on the failing line) the file the error names, lies in a folder
+    that does not exist."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     entry = find_entry("save-folder-missing")
     if cell.tree is None or line is None or entry is None:
         return []
-    for call in walk(cell.tree):
-        if not _is_save(call) or not call.lineno <= line <= (call.end_lineno or call.lineno):
-            continue
+    saves = [
+        call
+        for call in walk(cell.tree)
+        if _is_save(call) and call.lineno <= line <= (call.end_lineno or call.lineno)
+    ]
+    for call in saves:
         path = _path_argument(call)
         value = _value(path, ctx.live_names) if path is not None else None
+        written = _written(exc, message)
+        if value is None and len(saves) == 1:
+            value = written  # the one save on the line: the path the error names
         folder = os.path.dirname(value) if value else ""
-        if not folder or os.path.isdir(folder) or value not in message:
+        if not folder or os.path.isdir(folder) or not written:
             continue
+        if os.path.normpath(value) != os.path.normpath(written):
+            continue  # the error is about another file
         statement = _statement_of(cell.tree, call)
         text = node_text(cell, path) if statement is not None and _pure(path) else None
         if statement is None or text is None:
@@ -72,6 +82,16 @@ def _value(node: ast.expr, names: dict) -> str | None:
     if isinstance(node, ast.Name) and isinstance(names.get(node.id), str):
         return names[node.id]
     return None
+
+
+def _written(exc: BaseException | None, message: str) -> str | None:
+    """The file the failing write named: the exception's ``filename`` (``open``), or h5py's
+    ``unable to open file: name = '…'``."""
+    name = getattr(exc, "filename", None)
+    if isinstance(name, str) and name:
+        return name
+    found = re.search(r"name = '([^']+)'", message)
+    return found.group(1) if found else None
 
 
 def _pure(node: ast.expr) -> bool:

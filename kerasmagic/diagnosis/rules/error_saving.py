@@ -198,8 +198,9 @@ def _path_argument(call: ast.Call) -> ast.expr | None:
 
 @rule("keras2-h5-compile-config", when=(ERROR,), family="saving", needs="load_model")
 def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
-    """``load_model`` of a Keras 2 ``.h5`` file whose training config Keras 3 cannot rebuild:
-    load it with ``compile=False`` and compile it again as the file records."""
+    """``load_model`` of a legacy ``.h5`` file (Keras 2's, or Keras 3's own) whose training config
+    Keras 3 cannot rebuild: load it with ``compile=False`` and compile it again as the file
+    records."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if cell.tree is None:
         return []
@@ -215,8 +216,8 @@ def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
 
         for call, root, target, path in loaded_paths(cell, line, namespace):
             saved = read_h5_model(path)
-            if saved is None or saved.keras_major != 2:
-                continue
+            if saved is None or saved.keras_major not in (2, 3):
+                continue  # Keras 3's own HDF5 saving records the same short names
             fix = reload_edits(cell, call, root, target, saved) if target else None
             problem = from_entry(
                 entry.id,

@@ -1,0 +1,112 @@
+"""``tf.train.latest_checkpoint(folder)`` finds no checkpoint Keras 3 wrote.
+
+TF 2's tf.keras saved weights (``save_weights``, ``ModelCheckpoint(save_weights_only=True)``) as
+TensorFlow checkpoints, with the ``checkpoint`` index file ``latest_checkpoint`` reads; Keras 3
+writes ``.weights.h5`` files, so ``latest_checkpoint`` returns ``None`` and the load that follows
+fails on it. The value is made again where it is made: the newest ``.weights.h5`` of that folder,
+listed with the same TensorFlow's ``tf.io.gfile.glob`` (``os`` bound already: nothing is imported).
+"""
+
+from __future__ import annotations
+
+import ast
+import glob
+import os
+import types
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.knowledge.catalogue import find_entry
+
+WEIGHTS = "*.weights.h5"
+
+
+@rule(
+    "latest-checkpoint-of-keras3-weights",
+    when=(ERROR,),
+    family="saving",
+    errors=("TypeError", "ValueError", "AttributeError"),
+)
+def latest_checkpoint(ctx: CellContext) -> list[Problem]:
+    """A name of the failing line that holds ``None`` and was made by ``latest_checkpoint(d)``,
+    where the live folder ``d`` holds ``.weights.h5`` files and no TF checkpoint index: made
+    again as the newest of those files (by modification time, ``None`` when there is none)."""
+    cell, line, names = ctx.cell, ctx.line, ctx.live_names
+    entry = find_entry("latest-checkpoint-of-keras3-weights")
+    if cell.tree is None or line is None or entry is None or not _os_bound(names):
+        return []
+    for node in walk(cell.tree):
+        if not (isinstance(node, ast.Name) and getattr(node, "lineno", 0) == line):
+            continue
+        if node.id not in names or names[node.id] is not None:
+            continue
+        found = origins(ctx, node, terms=False)
+        call = found[0].value if len(found) == 1 else None
+        if not (isinstance(call, ast.Call) and _is_latest_checkpoint(call) and call.args):
+            continue
+        if not _tensorflow_root(call, names):
+            continue
+        folder = _live_folder(call.args[0], names)
+        if folder is None or not glob.glob(os.path.join(folder, WEIGHTS)):
+            continue
+        if os.path.exists(os.path.join(folder, "checkpoint")):
+            continue  # a TF checkpoint index is there: latest_checkpoint reads it
+        rewritten = rewrite(ctx, node, NEWEST_WEIGHTS)
+        if rewritten is None:
+            continue
+        problem = from_entry(entry.id, line, rewritten.edits, [node.id], folder=folder)
+        if rewritten.earlier:
+            problem.across = rewritten.across
+        problem.fix = f"{problem.fix} {rewritten.note}".strip()
+        problem.certain = True
+        return [problem]
+    return []
+
+
+def _newest(call_text: str, _tail: str | None) -> str | None:
+    """``tf.train.latest_checkpoint(d)`` → the newest ``.weights.h5`` of ``d``, listed by the
+    TensorFlow the call names (``tf.io.gfile.glob``)."""
+    tree = ast.parse(call_text.strip(), mode="eval").body
+    if not (isinstance(tree, ast.Call) and tree.args):
+        return None
+    root = tree.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    if not isinstance(root, ast.Name) or root.id == tree.func:
+        return None
+    folder = ast.unparse(tree.args[0])
+    pattern = f"os.path.join({folder}, {WEIGHTS!r})"
+    return f"max({root.id}.io.gfile.glob({pattern}), key=os.path.getmtime, default=None)"
+
+
+NEWEST_WEIGHTS = Transform("the newest `.weights.h5` of the folder", value=_newest)
+
+
+def _is_latest_checkpoint(call: ast.Call) -> bool:
+    return getattr(call.func, "attr", getattr(call.func, "id", None)) == "latest_checkpoint"
+
+
+def _tensorflow_root(call: ast.Call, names: dict) -> bool:
+    """The call is reached from a name bound to TensorFlow (``tf.train.latest_checkpoint``)."""
+    root = call.func
+    while isinstance(root, ast.Attribute):
+        root = root.value
+    module = names.get(root.id) if isinstance(root, ast.Name) else None
+    return isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "tensorflow"
+
+
+def _live_folder(node: ast.expr, names: dict) -> str | None:
+    value = node.value if isinstance(node, ast.Constant) else None
+    if isinstance(node, ast.Name):
+        value = names.get(node.id)
+    return value if isinstance(value, str) and os.path.isdir(value) else None
+
+
+def _os_bound(names: dict) -> bool:
+    """``os`` is bound to the module the new expression names."""
+    module = names.get("os")
+    return isinstance(module, types.ModuleType) and module.__name__ == "os"
