@@ -87,10 +87,14 @@ def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
     return (best[1], best[2]) if best else None
 
 
-def renamed(name: str) -> tuple[str, str] | None:
-    """``(new name, entry id)`` when a name-rename entry renames ``name``."""
+def renamed(name: str, module: str = "") -> tuple[str, str] | None:
+    """``(new name, entry id)`` when a name-rename entry renames ``name`` (imported from or read
+    on ``module``: an entry ``within`` some modules renames only there)."""
     for entry in entries_with_rule("name-rename"):
         new = entry.data.get("renames", {}).get(name)
+        within = entry.data.get("within")
+        if within and not set(module.split(".")) & set(within):
+            continue
         if new:
             return new, entry.id
     return None

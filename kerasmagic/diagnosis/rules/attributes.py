@@ -115,7 +115,7 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
     if moved and live.resolve_path(f"{moved[0]}.{last}")[0] == live.OK:
         new_path, entry_id = f"{moved[0]}.{last}", moved[1]
     if new_path is None:
-        rename = renamed(last)
+        rename = renamed(last, path)
         if rename and i == len(parts) - 1:
             candidate = f"{path}.{rename[0]}"
             if live.resolve_path(candidate)[0] == live.OK:

@@ -290,13 +290,26 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
     ctx.problems.append(problem)
 
 
+# Keras namespaces that each hold one kind of object: a name found in another one of them is
+# another thing of the same name (keras.random.normal draws numbers; Keras 2.2's
+# initializers.normal was the RandomNormal class), not the old name moved
+CATEGORIES = (
+    "activations", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
+    "ops", "optimizers", "random", "regularizers",
+)  # fmt: skip
+
+
+def _category(module: str) -> str | None:
+    return next((part for part in module.split(".") if part in CATEGORIES), None)
+
+
 def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:
     """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
     moved = moved_module(module)
     candidates: list[tuple[str, str, str]] = []
     if moved:
         candidates.append((moved[0], name, moved[1]))
-    rename = renamed(name)
+    rename = renamed(name, module)
     if rename:
         for mod in ([moved[0]] if moved else []) + [module]:
             candidates.append((mod, rename[0], rename[1]))
@@ -319,6 +332,8 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         if kw.arg
     }
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
+        if _category(symbol.module) not in (None, _category(module)):
+            continue  # another kind of object of the same name (initializers.normal: a class)
         status, obj = live.module_status(symbol.module)
         if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
             found = getattr(obj, symbol.name, None)
