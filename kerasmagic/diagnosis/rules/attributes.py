@@ -118,7 +118,8 @@ def _fix_chain(ctx: CellContext, node: ast.Attribute, parts: list[str], i: int, 
         rename = renamed(last, path)
         if rename and i == len(parts) - 1:
             candidate = f"{path}.{rename[0]}"
-            if live.resolve_path(candidate)[0] == live.OK:
+            status, found = live.resolve_path(candidate)
+            if status == live.OK and live.takes_keywords(found, _call_keywords(ctx, node)):
                 new_path, entry_id = candidate, rename[1]
     package_level = last.startswith("__") and last.endswith("__") and i == len(parts) - 1
     if new_path is None and package_level:
