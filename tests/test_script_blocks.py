@@ -75,3 +75,33 @@ def test_a_script_with_ten_problems_migrates_in_one_run(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=600, cwd=str(tmp_path),
     )  # fmt: skip
     assert plain.returncode == 0, plain.stderr[-2000:]
+
+
+LATER_SETTER = """\
+import numpy as np
+import keras
+
+opt = keras.optimizers.SGD(lr=0.1, momentum=0.9, decay=0.01)
+
+model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+model.compile(optimizer=opt, loss="mse")
+
+schedule = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr * 0.5)
+model.fit(np.random.rand(16, 4), np.random.rand(16, 1), epochs=2, callbacks=[schedule], verbose=0)
+print("rate", float(model.optimizer.learning_rate))
+"""
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_fix_does_not_break_a_later_block(tmp_path: Path) -> None:
+    """``decay=`` becomes a schedule only when nothing sets the rate while training; the block
+    that does (a LearningRateScheduler) comes later, and a schedule would make it fail there
+    ("not settable"). migrate holds the later blocks: the decay fix is not written."""
+    path = tmp_path / "later.py"
+    path.write_text(LATER_SETTER)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "later.py")
+    assert doc["status"] == "migrated", doc["message"]
+    migrated = (tmp_path / "out" / "later.py").read_text()
+    assert "InverseTimeDecay" not in migrated and "learning_rate=0.1" in migrated
+    assert "rate 0.025" in doc["cells"][-1]["output"]

@@ -97,6 +97,9 @@ class CellContext:
     failures: list[str] = field(default_factory=list)  # rules that failed (kerasmagic's own bugs)
     static: list[Any] | None = None  # the static rules' problems, once run (verify.static_errors)
     earlier_cells: Earlier = ()  # read through ``earlier``
+    # the cells after this one (``migrate`` holds them; the magics do not): read only by the
+    # checks that must not break code that runs later (``rate_setters``)
+    later: tuple[str, ...] = ()
 
     @classmethod
     def of(
@@ -109,9 +112,12 @@ class CellContext:
         captured: Any = None,
         ran: bool = False,
         earlier: Earlier = (),
+        later: tuple[str, ...] = (),
     ) -> CellContext:
         text = source if isinstance(source, str) else str(source)
-        return cls(text, namespace, exc, filename, captured, ran, earlier_cells=earlier)
+        return cls(
+            text, namespace, exc, filename, captured, ran, earlier_cells=earlier, later=later
+        )
 
     @cached_property
     def cell(self) -> ParsedCell:
@@ -121,7 +127,7 @@ class CellContext:
     def again(self, source: str) -> CellContext:
         """The context of a corrected version of this cell (same namespace, nothing run)."""
         earlier = self.__dict__.get("earlier", self.earlier_cells)  # the history read once
-        return CellContext.of(source, namespace=self.namespace, earlier=earlier)
+        return CellContext.of(source, namespace=self.namespace, earlier=earlier, later=self.later)
 
     @cached_property
     def earlier(self) -> tuple[str, ...]:

@@ -182,12 +182,14 @@ def after_cell(
     filename: str | None = None,
     explicit: bool = True,
     earlier: Earlier = (),
+    later: tuple[str, ...] = (),
 ) -> CheckResult | None:
     """The result for a cell that ran (``error``: what it raised). None when there is nothing to
     examine: the user's own stop (KeyboardInterrupt, SystemExit), or, when nobody asked for this
     cell (``explicit=False``), an error unrelated to TF/Keras. ``earlier``: the sources of the
     cells run before it, oldest first, or a function returning them, called only when a rule
-    follows a name there (``CellContext.earlier``)."""
+    follows a name there (``CellContext.earlier``); ``later``: the sources of the cells after it
+    (``migrate``), which a fix must not break."""
     if error is not None and not isinstance(error, Exception):
         return None
     if error is not None and not explicit and not worth_explaining(error, str(source), namespace):
@@ -204,6 +206,7 @@ def after_cell(
         captured=captured,
         ran=error is None,
         earlier=earlier,
+        later=later,
     )
     return examine(ctx)
 
@@ -216,11 +219,18 @@ def diagnose(
     filename: str | None = None,
     captured: Any = None,
     earlier: Earlier = (),
+    later: tuple[str, ...] = (),
 ) -> CheckResult:
-    """Explain ``exc`` raised by ``source`` and propose the corrected cell (``earlier``: as for
-    :func:`after_cell`). Never raises."""
+    """Explain ``exc`` raised by ``source`` and propose the corrected cell (``earlier``,
+    ``later``: as for :func:`after_cell`). Never raises."""
     ctx = CellContext.of(
-        source, namespace=namespace, exc=exc, filename=filename, captured=captured, earlier=earlier
+        source,
+        namespace=namespace,
+        exc=exc,
+        filename=filename,
+        captured=captured,
+        earlier=earlier,
+        later=later,
     )
     return examine(ctx)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis.context import CellContext
-from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.provenance import cells, parsed_source
 from kerasmagic.diagnosis.rewrite import called_name, node_text
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
@@ -42,11 +42,12 @@ def _sets_rate(node: ast.AST, callbacks: set[str], attributes: set[str]) -> ast.
 
 
 def rate_setter(ctx: CellContext) -> str | None:
-    """The code (as written, first line) that sets a learning rate during training, in this cell
-    or an earlier one; None when nothing does."""
+    """The code (as written, first line) that sets a learning rate during training, in this cell,
+    an earlier one or (``migrate``, which holds them) a later one; None when nothing does."""
     data = catalogue_entry(ENTRY_ID).data
     callbacks, attributes = set(data["callbacks"]), set(data["attributes"])
-    for _, parsed in cells(ctx):
+    later = [parsed_source(source) for source in ctx.later]
+    for parsed in [parsed for _, parsed in cells(ctx)] + later:
         if parsed.tree is None:
             continue
         for node in ast.walk(parsed.tree):

@@ -136,15 +136,16 @@ def versions() -> dict[str, str]:
         return {}
 
 
-def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
-    """Diagnose the exception the last real cell (``source``, after the cells ``earlier``) raised."""
+def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
+    """Diagnose the exception the last real cell (``source``, after the cells ``earlier``, before
+    the cells ``later``) raised."""
     from kerasmagic.diagnosis.engine import diagnose
 
     exc = _state.get("error") or getattr(sys, "last_value", None)
     if exc is None:
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
-    result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or ())
+    result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
     doc = _document(result)
     if not doc["fixed_source"] and filename is None:
         origin = _origin(exc, namespace)
@@ -195,13 +196,15 @@ def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
     return None
 
 
-def after_success(source: str, *, namespace: dict) -> dict[str, Any]:
+def after_success(source: str, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
     """Silent traps the last real cell fell into; the corrected cell of those with a certain
     rewrite (at least ``CERTAIN``)."""
     from kerasmagic.diagnosis.engine import after_cell
     from kerasmagic.diagnosis.result import CheckResult
 
-    examined = after_cell(source, namespace=namespace, captured=_state.get("last"))
+    examined = after_cell(
+        source, namespace=namespace, captured=_state.get("last"), later=tuple(later or ())
+    )
     return _document(examined or CheckResult(source=source, ok=True), CERTAIN)
 
 

@@ -168,9 +168,11 @@ class _Runner:
         from kerasmagic.migrate.kernel import KernelSideError
 
         try:
+            # the cells after it: what a fix must not break (a rate scheduler blocks later)
+            later = self.document.cells[len(self.done) + 1 :]
             if name == "after_failure":  # the cells before it: where its values may come from
-                return self.kernel.call(name, source, None, [c.final for c in self.done])
-            return self.kernel.call(name, source)
+                return self.kernel.call(name, source, None, [c.final for c in self.done], later)
+            return self.kernel.call(name, source, later)
         except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
             return {"internal_error": str(exc)}
 
