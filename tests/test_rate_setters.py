@@ -43,3 +43,20 @@ def test_an_earlier_cell_counts() -> None:
     earlier = ["from keras.callbacks import ReduceLROnPlateau", "plateau = ReduceLROnPlateau()"]
     ctx = CellContext.of("opt = SGD(learning_rate=0.1, decay=1e-6)", earlier=earlier)
     assert rate_setter(ctx) == "ReduceLROnPlateau()"
+
+
+def test_a_later_cell_counts_where_migrate_holds_it() -> None:
+    ctx = CellContext.of("opt = SGD(learning_rate=0.1, decay=1e-6)", later=("x = 1", SETS[1]))
+    assert rate_setter(ctx) == "LearningRateScheduler(schedule)"
+
+
+@pytest.mark.envs("tf221-k3", "colab", "k3-jax")
+def test_a_zero_decay_is_dropped_not_scheduled() -> None:
+    """``decay=0.0`` (Keras 2.2's whole signature copied from its documentation) is no decay: the
+    keyword goes, and no schedule is written (a schedule's rate cannot be set by a callback)."""
+    from kerasmagic.diagnosis.engine import check
+
+    fixed = check("import keras\nopt = keras.optimizers.Adam(lr=0.01, decay=0.0, amsgrad=False)\n")
+    assert fixed.fixed_source == (
+        "import keras\nopt = keras.optimizers.Adam(learning_rate=0.01, amsgrad=False)\n"
+    )

@@ -155,7 +155,8 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
             continue
         if entry.data.get("callables") == "optimizer" and not optimizer:
             continue
-        setter = rate_setter(ctx) if entry.data.get("schedule") else None
+        zero = _is_zero(kw.value)  # `decay=0.0` (the old signature copied whole): no schedule
+        setter = rate_setter(ctx) if entry.data.get("schedule") and not zero else None
         if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
             value = node_text(ctx.cell, kw.value) or kw.arg
             ctx.problems.append(
@@ -176,6 +177,9 @@ def _decay_edits(
     when the cell can name the schedule; else drop ``decay`` (it is ignored or rejected)."""
     root = root_of(path)
     schedule = entry.data.get("schedule")
+    if _is_zero(kw.value):  # no decay: dropped, the rate stays a plain (settable) number
+        removal = delete_keyword_edit(ctx.cell, call, kw)
+        return [removal] if removal is not None else []
     expr = None
     imported: list[Edit] = []  # `import <top>; ` before the statement, when the cell cannot name it
     if root and schedule and live.resolve_path(f"{root}.{schedule}")[0] == live.OK:
