@@ -95,6 +95,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_latest_checkpoint": [
         (("error",), "error", (), ("TypeError", "ValueError", "AttributeError")),
     ],
+    "kerasmagic.diagnosis.rules.error_tf1_renames": [
+        (("error",), "error", (), ("AttributeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_data": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("TypeError",)),

@@ -61,6 +61,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.error_save_folder",
     "kerasmagic.diagnosis.rules.error_layer_shapes",
     "kerasmagic.diagnosis.rules.error_latest_checkpoint",
+    "kerasmagic.diagnosis.rules.error_tf1_renames",
     "kerasmagic.diagnosis.rules.error_data",
     "kerasmagic.diagnosis.rules.error_mixed",
     "kerasmagic.diagnosis.rules.error_calls",

@@ -1,0 +1,72 @@
+"""TensorFlow 1 names TensorFlow 2 moved (``tf.log`` → ``tf.math.log``, ``tf.random_normal`` →
+``tf.random.normal``): read from the rename table of TensorFlow's own upgrade tool, which the
+installed TensorFlow ships (``tensorflow.tools.compatibility.all_renames_v2``). Only renames to a
+TF 2 name are made; a name the table sends to ``tf.compat.v1`` (sessions, placeholders) is the
+TF 1 explanation's, not a rewrite."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import types
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_edit, walk
+from kerasmagic.diagnosis.rules import rule
+
+MISSING = re.compile(r"module 'tensorflow' has no attribute '(\w+)'")
+TABLE = "tensorflow.tools.compatibility.all_renames_v2"
+
+
+@rule("tf2-renamed-symbol", when=(ERROR,), family="removed-apis", errors=("AttributeError",))
+def tf2_renamed_symbol(ctx: CellContext) -> list[Problem]:
+    """``tf.NAME`` missing in TF 2 that TensorFlow's upgrade table renames to a TF 2 name that
+    resolves here: it and every other such TF 1 name of the cell spelt with the new path."""
+    found = MISSING.search(ctx.message or "")
+    tf = sys.modules.get("tensorflow")
+    if found is None or tf is None or ctx.cell.tree is None:
+        return []
+    target = _renamed(found.group(1))
+    if target is None:
+        return []
+    edits = []
+    for node in walk(ctx.cell.tree):  # every TF 1 name of the cell the table renames, at once
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        if ctx.live_names.get(node.value.id) is not tf or hasattr(tf, node.attr):
+            continue
+        new = target if node.attr == found.group(1) else _renamed(node.attr)
+        edit = node_edit(ctx.cell, node, f"{node.value.id}.{new}") if new else None
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    problem = from_entry(
+        "tf2-renamed-symbol",
+        ctx.line or edits[0].line,
+        edits,
+        [found.group(1)],
+        old=f"tf.{found.group(1)}",
+        new=f"tf.{target}",
+    )
+    problem.certain = True
+    return [problem]
+
+
+def _renamed(name: str) -> str | None:
+    """The TF 2 path (without ``tf.``) TensorFlow's table gives ``tf.NAME``, when it is not under
+    ``compat`` and resolves in the live TensorFlow."""
+    table = sys.modules.get(TABLE)
+    if table is None:
+        status, table = live.module_status(TABLE)
+        if status != live.OK:
+            return None
+    renames = getattr(table, "symbol_renames", None) if isinstance(table, types.ModuleType) else None
+    new = renames.get(f"tf.{name}") if isinstance(renames, dict) else None
+    if not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
+        return None
+    path = new[len("tf.") :]
+    return path if live.resolve_path(f"tensorflow.{path}")[0] == live.OK else None
