@@ -2,7 +2,8 @@
 ``tf.random.normal``): read from the rename table of TensorFlow's own upgrade tool, which the
 installed TensorFlow ships (``tensorflow.tools.compatibility.all_renames_v2``). Only renames to a
 TF 2 name are made; a name the table sends to ``tf.compat.v1`` (sessions, placeholders) is the
-TF 1 explanation's, not a rewrite."""
+TF 1 explanation's, not a rewrite, unless TensorFlow's API page names its TF 2 replacement (the
+catalogue's ``native``: ``tf.set_random_seed`` → ``tf.random.set_seed``)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
 
 MISSING = re.compile(r"module 'tensorflow' has no attribute '(\w+)'")
 TABLE = "tensorflow.tools.compatibility.all_renames_v2"
@@ -59,6 +61,10 @@ def tf2_renamed_symbol(ctx: CellContext) -> list[Problem]:
 def _renamed(name: str) -> str | None:
     """The TF 2 path (without ``tf.``) TensorFlow's table gives ``tf.NAME``, when it is not under
     ``compat`` and resolves in the live TensorFlow."""
+    entry = find_entry("tf2-renamed-symbol")
+    native = entry.data.get("native", {}).get(name) if entry is not None else None
+    if native:  # the TF 2 function TensorFlow's own API page names for a compat.v1 one
+        return native if live.resolve_path(f"tensorflow.{native}")[0] == live.OK else None
     table = sys.modules.get(TABLE)
     if table is None:
         status, table = live.module_status(TABLE)
