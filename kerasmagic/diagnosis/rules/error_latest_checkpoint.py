@@ -19,6 +19,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import _path_value
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -50,8 +51,8 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
             continue
         if not _tensorflow_root(call, names):
             continue
-        folder = _live_folder(call.args[0], names)
-        if folder is None or not glob.glob(os.path.join(folder, WEIGHTS)):
+        folder = _path_value(ctx, call.args[0])  # a literal, or the live name's string
+        if not folder or not os.path.isdir(folder) or not glob.glob(os.path.join(folder, WEIGHTS)):
             continue
         if os.path.exists(os.path.join(folder, "checkpoint")):
             continue  # a TF checkpoint index is there: latest_checkpoint reads it
@@ -97,13 +98,6 @@ def _tensorflow_root(call: ast.Call, names: dict) -> bool:
         root = root.value
     module = names.get(root.id) if isinstance(root, ast.Name) else None
     return isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "tensorflow"
-
-
-def _live_folder(node: ast.expr, names: dict) -> str | None:
-    value = node.value if isinstance(node, ast.Constant) else None
-    if isinstance(node, ast.Name):
-        value = names.get(node.id)
-    return value if isinstance(value, str) and os.path.isdir(value) else None
 
 
 def _os_bound(names: dict) -> bool:

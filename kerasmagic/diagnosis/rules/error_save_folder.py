@@ -10,6 +10,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import _path_argument, _path_value
 from kerasmagic.knowledge.catalogue import find_entry
 
 # the callables whose first argument (or ``filepath=``) is the file they write
@@ -34,10 +35,10 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
         for call in walk(cell.tree)
         if _is_save(call) and call.lineno <= line <= (call.end_lineno or call.lineno)
     ]
+    written = _written(exc, message)
     for call in saves:
         path = _path_argument(call)
-        value = _value(path, ctx.live_names) if path is not None else None
-        written = _written(exc, message)
+        value = _path_value(ctx, path) if path is not None else None
         if value is None and len(saves) == 1:
             value = written  # the one save on the line: the path the error names
         folder = os.path.dirname(value) if value else ""
@@ -67,21 +68,6 @@ def _is_save(node: ast.AST) -> bool:
         return False
     name = getattr(node.func, "attr", getattr(node.func, "id", None))
     return name in SAVES
-
-
-def _path_argument(call: ast.Call) -> ast.expr | None:
-    if call.args and not isinstance(call.args[0], ast.Starred):
-        return call.args[0]
-    return next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
-
-
-def _value(node: ast.expr, names: dict) -> str | None:
-    """The path a save wrote: a string literal, or a name holding a string when it failed."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name) and isinstance(names.get(node.id), str):
-        return names[node.id]
-    return None
 
 
 def _written(exc: BaseException | None, message: str) -> str | None:
