@@ -332,7 +332,8 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         if kw.arg
     }
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
-        if _category(symbol.module) not in (None, _category(module)):
+        kind = _category(module)  # keras.engine held every kind: its Layer is layers.Layer
+        if kind and _category(symbol.module) not in (None, kind):
             continue  # another kind of object of the same name (initializers.normal: a class)
         status, obj = live.module_status(symbol.module)
         if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
