@@ -30,7 +30,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("AtrousConvolution2D", "Convolution2D", "Convolution3D"), ()),
     ],
     "kerasmagic.diagnosis.rules.removed_calls": [
-        (("static",), "error", ("set_learning_phase",), ()),
+        (("static",), "error", ("_make_predict_function", "set_learning_phase"), ()),
     ],
     "kerasmagic.diagnosis.rules.backend_ops": [
         (("static",), "error", ("\\(",), ()),

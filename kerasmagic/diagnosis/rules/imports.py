@@ -194,9 +194,11 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
                 unresolved.append(name)
                 keep.append(text)
             continue
-        found = _locate(ctx, module, name)
-        if found is None and not _called(ctx, asname or name):
-            found = _module_as_name(ctx, module, name)
+        # a moved module imported as a name first: the public-name search would find another
+        # module of that name (tensorflow.keras.experimental for mixed_precision's experimental)
+        found = None if _called(ctx, asname or name) else _module_as_name(ctx, module, name)
+        if found is None:
+            found = _locate(ctx, module, name)
         if found is None:
             unresolved.append(name)
             keep.append(text)

@@ -1,9 +1,11 @@
-"""Static rule: calls Keras removed that had no effect left (``K.set_learning_phase``): dropped."""
+"""Static rule: calls Keras removed that had no effect left (``K.set_learning_phase``,
+``model._make_predict_function``): dropped."""
 
 from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -41,8 +43,20 @@ def _removed_calls(ctx: CellContext) -> None:
                 continue
             if ctx.scope.callee(func) is not None:
                 continue  # it exists here
-            if not ctx.scope.refers_to_keras(func):
+            if not _keras_call(ctx, func, name):
                 continue
             edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)
             if edit is not None:
                 ctx.problems.append(from_entry(entry.id, stmt.lineno, [edit], [name], old=name))
+
+
+def _keras_call(ctx: CellContext, func: ast.expr, name: str) -> bool:
+    """``func`` is Keras's: spelt from a Keras module, called on a Keras object the namespace
+    holds, or the very attribute the failing error says a Keras object lacks."""
+    if ctx.scope.refers_to_keras(func):
+        return True
+    if isinstance(func, ast.Attribute) and ctx.scope.receiver_classes(func.value):
+        return True
+    exc = ctx.exc
+    missing = isinstance(exc, AttributeError) and getattr(exc, "name", None) == name
+    return missing and live.is_keras_object(type(getattr(exc, "obj", None)))
