@@ -35,6 +35,7 @@ def summary(doc: dict, split: str) -> dict[str, int]:
         "fixed": sum(f["fixed"] for f in breaking),
         "wrong": sum(bool(f["wrong"]) for f in breaking),
         "changed": sum(f["changed"] for f in breaking),
+        "install": sum(bool(f.get("needs_install")) and not f["fixed"] for f in breaking),
     }
 
 
@@ -66,13 +67,17 @@ def render(docs: list[dict], listed: int | None = None) -> str:
         ),
         "- **breaking**: fail as published; **fixed**: the migrated copy runs to the end; "
         "**rate** = fixed / breaking",
+        "- **install**: not fixed, and migrate stopped on a package to install (TensorBoard, "
+        "which TensorFlow 2.21 no longer installs; scikeras; pydot), which kerasmagic advises and "
+        "never does; **rate w/o** = fixed / (breaking - install)",
         "- **wrong**: the migrated copy fails on a line migrate wrote, or a keyword argument's "
         "value of the published code is gone from it (must be 0; flagged for review)",
         "",
         "## Summary",
         "",
-        "| environment | versions | part | files | breaking | fixed | rate | wrong |",
-        "|---|---|---|---|---|---|---|---|",
+        "| environment | versions | part | files | breaking | fixed | rate | install | rate w/o "
+        "| wrong |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for d in docs:
         vers = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k != "kerasmagic")
@@ -81,7 +86,8 @@ def render(docs: list[dict], listed: int | None = None) -> str:
             out.append(
                 f"| {d['env']} | {vers} | {split} | {s['files']} ({s['scripts']} scripts, "
                 f"{s['notebooks']} notebooks) | {s['breaking']} | {s['fixed']} "
-                f"| {_rate(s['fixed'], s['breaking'])} | {s['wrong']} |"
+                f"| {_rate(s['fixed'], s['breaking'])} | {s['install']} "
+                f"| {_rate(s['fixed'], s['breaking'] - s['install'])} | {s['wrong']} |"
             )
     out += [
         "",
@@ -105,6 +111,8 @@ def render(docs: list[dict], listed: int | None = None) -> str:
                 continue
             rules = ", ".join(f["rule_ids"]) or ("no change" if not f["changed"] else "—")
             after = "**runs**" if f["fixed"] else "fails: " + _fail(f["final"])
+            if f.get("needs_install") and not f["fixed"]:
+                after += " (install advised: " + ", ".join(f["needs_install"]) + ")"
             if f["wrong"]:
                 after += " — **WRONG?** " + "; ".join(f["wrong"])
             out.append(f"| `{f['name']}` | fails: {_fail(f['first'])} | {rules} | {after} |")

@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "realcode"))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))  # the catalogue, to read what a stop advises installing
 
 import corpus  # noqa: E402  (tests/realcode/corpus.py)
 import extras  # noqa: E402  (tests/realcode/extras.py)
@@ -79,6 +80,7 @@ class FileResult:
     final: Failure | None = None
     wrong: list[str] = field(default_factory=list)
     rewritten: list[str] = field(default_factory=list)  # kept keywords, values rewritten (review)
+    needs_install: list[str] = field(default_factory=list)  # where migrate stopped: to install
     seconds_published: float = 0.0
     seconds_migrate: float = 0.0
     seconds_migrated: float = 0.0
@@ -152,6 +154,21 @@ def _rules(report: dict) -> list[str]:
     return [i for i in dict.fromkeys(ids) if i]
 
 
+def _installs_advised(report: dict) -> list[str]:
+    """The packages the findings left where migrate stopped advise installing (kerasmagic never
+    installs: such a file stays broken until its user runs the install)."""
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    advised = []
+    for doc in report.get("documents", []):
+        for cell in doc.get("cells", []):
+            for left in cell.get("left") or []:
+                entry = find_entry(left.get("id", ""))
+                if entry is not None and getattr(entry, "install", None):
+                    advised.append(entry.install)
+    return list(dict.fromkeys(advised))
+
+
 def measure(
     entry: corpus.Entry,
     python: str,
@@ -206,6 +223,7 @@ def measure(
             doc = (report.get("documents") or [{}])[0]
             res.migrate_status, res.migrate_message = doc.get("status", ""), doc.get("message", "")
             res.rule_ids = _rules(report)
+            res.needs_install = _installs_advised(report)
         except json.JSONDecodeError:
             res.migrate_status = "no JSON report"
             res.migrate_message = parse_failure(err, target.name).short()

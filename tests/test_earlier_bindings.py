@@ -132,3 +132,43 @@ def test_a_submodule_bound_before_is_read_again_at_every_diagnosis(kernel: Kerne
         printed(kernel.run(fixed))
     out = printed(kernel.run("import sys\nprint('tensorflow.keras.layers' in sys.modules)"))
     assert out.strip() == "False"  # nothing imported into the kernel under a second name
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_plain_module_an_earlier_cell_imported_is_read_as_imported(kernel: Kernel) -> None:
+    """Not only Keras modules: ``import numpy`` in the first cell, then the Keras-2-era
+    ``numpy.set_printoptions(threshold='nan')`` beside the model's layers in a later one. The
+    rule resolves ``numpy.set_printoptions`` through the earlier cell's binding (only Keras
+    modules were bound before, so the later cell was "no TF/Keras version problem")."""
+    printed(kernel.run("%load_ext kerasmagic"))
+    printed(kernel.run("import numpy\nimport keras\n"
+                       "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])"))  # fmt: skip
+    cell = "numpy.set_printoptions(threshold='nan')\nfor layer in model.layers:\n    print(layer.name)"
+    fixed = fixed_source(kernel.run(f"%%keras_check\n{cell}"))
+    assert fixed is not None and "numpy.set_printoptions(threshold=sys.maxsize)" in fixed, fixed
+    assert "dense" in printed(kernel.run(fixed))
+
+
+KERAS1_INITIALIZER = [
+    "import tensorflow as tf\nfrom tensorflow import keras\n\n"
+    "def init_weights(shape, name=None):\n    return tf.random.normal(shape, stddev=0.01)",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, kernel_initializer=init_weights)])\n"
+    "print('kernel', tuple(model.layers[0].kernel.shape))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "tf215-k2")
+def test_migrate_changes_the_earlier_cell_that_defines_the_function_keras_calls(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 1's custom initializer ``def init_weights(shape, name=None)``, defined in one cell and
+    given to a layer in a later one: Keras 2+ calls it with ``dtype=``. The definition gains
+    ``dtype=None`` in its own cell; the cell that failed is left as it was."""
+    path = notebook(tmp_path / "init.ipynb", KERAS1_INITIALIZER)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "init.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "def init_weights(shape, name=None, dtype=None):" in finals[0]
+    assert finals[1] == KERAS1_INITIALIZER[1]
+    outputs = code_cells(tmp_path / "out" / "init.ipynb")[-1].outputs
+    assert "kernel (3, 2)" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -74,7 +74,7 @@ class Scope:
             if not isinstance(name, str) or name.startswith("_"):
                 continue
             if isinstance(value, types.ModuleType):
-                path = public_paths.module_path(value)
+                path = public_paths.module_path(value) or _own_name(value)
                 if path:
                     self.bindings[name] = path
                     self.outer.add(name)
@@ -212,6 +212,12 @@ class Scope:
                     classes.append(model)
             self._models = classes
         return list(self._models)
+
+
+def _own_name(module: types.ModuleType) -> str | None:
+    """Any other module (numpy, os) under its own name, when that name imports it."""
+    name = vars(module).get("__name__")
+    return name if isinstance(name, str) and sys.modules.get(name) is module else None
 
 
 def keyword_rename(old: str, accepted: set[str]) -> str | None:

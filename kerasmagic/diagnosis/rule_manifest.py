@@ -29,6 +29,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.keras1_conv": [
         (("static",), "error", ("AtrousConvolution2D", "Convolution2D", "Convolution3D"), ()),
     ],
+    "kerasmagic.diagnosis.rules.keras1_merge": [
+        (("static",), "error", ("\\bmerge\\b",), ()),
+    ],
     "kerasmagic.diagnosis.rules.removed_calls": [
         (("static",), "error", ("_make_predict_function", "set_learning_phase"), ()),
     ],
@@ -119,7 +122,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", (), ("TypeError", "ValueError")),
     ],
     "kerasmagic.diagnosis.rules.error_user_callables": [
-        (("error",), "error", ("def ",), ("TypeError",)),
+        (("error",), "error", (), ("TypeError",)),
     ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),

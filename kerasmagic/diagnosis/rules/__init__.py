@@ -46,6 +46,7 @@ RULE_MODULES = (
     "kerasmagic.diagnosis.rules.methods",
     "kerasmagic.diagnosis.rules.calls",
     "kerasmagic.diagnosis.rules.keras1_conv",
+    "kerasmagic.diagnosis.rules.keras1_merge",
     "kerasmagic.diagnosis.rules.removed_calls",
     "kerasmagic.diagnosis.rules.backend_ops",
     "kerasmagic.diagnosis.rules.keras3_calls",
