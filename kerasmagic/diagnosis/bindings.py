@@ -223,10 +223,20 @@ def _own_name(module: types.ModuleType) -> str | None:
 def keyword_rename(old: str, accepted: set[str]) -> str | None:
     """The catalogue's new name for keyword ``old``, if the live signature accepts it."""
     for entry in entries_with_rule("keyword-rename"):
-        new = entry.data.get("renames", {}).get(old)
-        if new and new in accepted:
+        new = renamed_keyword(entry.data.get("renames", {}).get(old), accepted)
+        if new:
             return new
     return None
+
+
+def renamed_keyword(new: str | list[str] | None, accepted: set[str] | None) -> str | None:
+    """A keyword-rename's new name: the one given, or of several (Keras 1's ``init`` was
+    ``kernel_initializer``, ``alpha_initializer`` or ``embeddings_initializer`` by layer) the first
+    the live signature accepts; ``accepted`` None: the first."""
+    candidates = [new] if isinstance(new, str) else list(new or [])
+    if accepted is None:
+        return candidates[0] if candidates else None
+    return next((c for c in candidates if c in accepted), None)
 
 
 def rename_keyword_edit(cell: Any, kw: ast.keyword, new: str) -> Edit | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit
+from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit, renamed_keyword
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import generated_keywords
 from kerasmagic.diagnosis.keras_paths import (
@@ -101,14 +101,13 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> None:
 def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, optimizer) -> None:
     name = path.rsplit(".", 1)[-1]
     for entry in entries_with_rule("keyword-rename"):
-        new = entry.data.get("renames", {}).get(kw.arg)
         kind = entry.data.get("callables")
+        candidates = entry.data.get("renames", {}).get(kw.arg)
+        # Model(**kwargs) hides its arguments from the signature
+        new = renamed_keyword(candidates, None if kind == "model" else accepted)
         if not new:
             continue
-        if kind == "model":  # Model(**kwargs) hides its arguments from the signature
-            if not is_model_class(obj) or kw.arg in accepted:
-                continue
-        elif new not in accepted:
+        if kind == "model" and (not is_model_class(obj) or kw.arg in accepted):
             continue
         if kind == "optimizer" and not optimizer:
             continue
@@ -122,7 +121,12 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
             if values:  # the old spelling's values changed too ('th' -> 'channels_first')
                 value = kw.value
                 if isinstance(value, ast.Constant) and value.value in values:
-                    text = quoted_like(node_text(ctx.cell, value), values[value.value])
+                    target = values[value.value]  # a string, or a number / truth value
+                    text = (
+                        quoted_like(node_text(ctx.cell, value), target)
+                        if isinstance(target, str)
+                        else repr(target)
+                    )
                     edits.append(node_edit(ctx.cell, value, text))
                 elif not (isinstance(value, ast.Constant) and value.value in values.values()):
                     certain = False  # a value we cannot translate
