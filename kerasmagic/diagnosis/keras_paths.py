@@ -134,3 +134,17 @@ def accepts(get: Any, name: str) -> bool:
 
 def is_namespace(obj: Any) -> bool:
     return isinstance(obj, types.ModuleType) or type(obj).__name__ == "KerasLazyLoader"
+
+
+# Keras namespaces that each hold one kind of object: a name found in another one of them is
+# another thing of the same name (keras.random.normal draws numbers; Keras 2.2's
+# initializers.normal was the RandomNormal class), not the old name moved
+CATEGORIES = (
+    "activations", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
+    "ops", "optimizers", "random", "regularizers",
+)  # fmt: skip
+
+
+def namespace_kind(module: str) -> str | None:
+    """The one-kind namespace ``module`` lies in (``initializers`` of ``keras.initializers``)."""
+    return next((part for part in module.split(".") if part in CATEGORIES), None)

@@ -6,7 +6,14 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit, renamed_keyword
+from kerasmagic.diagnosis.bindings import (
+    batch_size_expr,
+    keyword_rename,
+    per_batch_edit,
+    rename_keyword_edit,
+    renamed_keyword,
+    samples_note,
+)
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import generated_keywords
 from kerasmagic.diagnosis.keras_paths import (
@@ -130,6 +137,10 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
                     edits.append(node_edit(ctx.cell, value, text))
                 elif not (isinstance(value, ast.Constant) and value.value in values.values()):
                     certain = False  # a value we cannot translate
+        counted = kw.arg in entry.data.get("samples_to_batches", [])
+        batch = batch_size_expr(ctx, call) if counted else None
+        if batch is not None:  # samples → batches of the generator, as Keras 2.0 converted it
+            edits.append(per_batch_edit(ctx, kw, batch))
         if any(e is None for e in edits):
             return
         problem = from_entry(
@@ -141,7 +152,10 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
             new=new,
             callable=f"`{name}`",
         )
-        problem.certain = certain
+        problem.certain = certain  # samples counted as batches when no batch size is known,
+        # as Keras 2.0 itself converted them then: said in the fix
+        if counted:
+            problem.fix += " " + samples_note(kw.arg, new, batch)
         ctx.problems.append(problem)
         return
     alias = generated_keywords(path).get("alias", {}).get(kw.arg)
@@ -327,3 +341,4 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> None:
                     )
                 break
             break
+

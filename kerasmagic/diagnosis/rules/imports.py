@@ -8,11 +8,7 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras_paths import (
-    moved_module,
-    rename_reason,
-    renamed,
-)
+from kerasmagic.diagnosis.keras_paths import moved_module, namespace_kind, rename_reason, renamed
 from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -194,8 +190,7 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
                 unresolved.append(name)
                 keep.append(text)
             continue
-        # a moved module imported as a name first: the public-name search would find another
-        # module of that name (tensorflow.keras.experimental for mixed_precision's experimental)
+        # a moved module imported as a name first (else: tf.keras.experimental for mixed_precision's)
         found = None if _called(ctx, asname or name) else _module_as_name(ctx, module, name)
         if found is None:
             found = _locate(ctx, module, name)
@@ -292,19 +287,6 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
     ctx.problems.append(problem)
 
 
-# Keras namespaces that each hold one kind of object: a name found in another one of them is
-# another thing of the same name (keras.random.normal draws numbers; Keras 2.2's
-# initializers.normal was the RandomNormal class), not the old name moved
-CATEGORIES = (
-    "activations", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
-    "ops", "optimizers", "random", "regularizers",
-)  # fmt: skip
-
-
-def _category(module: str) -> str | None:
-    return next((part for part in module.split(".") if part in CATEGORIES), None)
-
-
 def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | None:
     """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
     moved = moved_module(module)
@@ -334,8 +316,8 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
         if kw.arg
     }
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
-        kind = _category(module)  # keras.engine held every kind: its Layer is layers.Layer
-        if kind and _category(symbol.module) not in (None, kind):
+        kind = namespace_kind(module)  # keras.engine held every kind: its Layer is layers.Layer
+        if kind and namespace_kind(symbol.module) not in (None, kind):
             continue  # another kind of object of the same name (initializers.normal: a class)
         status, obj = live.module_status(symbol.module)
         if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):

@@ -6,7 +6,13 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.bindings import keyword_rename, rename_keyword_edit
+from kerasmagic.diagnosis.bindings import (
+    batch_size_expr,
+    keyword_rename,
+    per_batch_edit,
+    rename_keyword_edit,
+    samples_note,
+)
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -58,6 +64,8 @@ def _method_renames(ctx: CellContext) -> None:
                 continue
             edits = [edit]
             certain = True
+            notes: list[str] = []
+            counted = set(find_entry("keras1-keyword-renamed").data.get("samples_to_batches", []))
             call = parents.get(id(node))
             if call is not None:
                 params = live.parameters(getattr(models[0], new))
@@ -74,12 +82,18 @@ def _method_renames(ctx: CellContext) -> None:
                             renamed_kw = renamed_kw or keyword_rename(kw.arg, params[0])
                             if renamed_kw:
                                 e = rename_keyword_edit(ctx.cell, kw, renamed_kw)
+                                if kw.arg in counted:
+                                    batch = batch_size_expr(ctx, call)
+                                    notes.append(samples_note(kw.arg, renamed_kw, batch))
+                                    if batch is not None:
+                                        edits.append(per_batch_edit(ctx, kw, batch))
                             elif kw.arg in droppable:
                                 e = delete_keyword_edit(ctx.cell, call, kw)
                             else:
                                 certain, e = False, None
                             if e is not None:
                                 edits.append(e)
-            problem = from_entry(entry.id, node.lineno, edits, [node.attr], old=node.attr, new=new)
+            problem = from_entry(entry.id, node.lineno, [e for e in edits if e], [node.attr], old=node.attr, new=new)  # fmt: skip
+            problem.fix = " ".join([problem.fix, *notes])
             problem.certain = certain
             ctx.problems.append(problem)
