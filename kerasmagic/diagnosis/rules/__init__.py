@@ -38,47 +38,20 @@ if TYPE_CHECKING:
 __all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "rule", "words"]
 
 # In running order. Static lint rules first (imports bind names the later rules use).
-RULE_MODULES = (
-    "kerasmagic.diagnosis.rules.mixed_imports",
-    "kerasmagic.diagnosis.rules.imports",
-    "kerasmagic.diagnosis.rules.namespace_imports",
-    "kerasmagic.diagnosis.rules.attributes",
-    "kerasmagic.diagnosis.rules.methods",
-    "kerasmagic.diagnosis.rules.calls",
-    "kerasmagic.diagnosis.rules.keras1_conv",
-    "kerasmagic.diagnosis.rules.keras1_merge",
-    "kerasmagic.diagnosis.rules.removed_calls",
-    "kerasmagic.diagnosis.rules.backend_ops",
-    "kerasmagic.diagnosis.rules.keras3_calls",
-    "kerasmagic.diagnosis.rules.keras3_positional",
-    "kerasmagic.diagnosis.rules.keras3_callbacks",
-    "kerasmagic.diagnosis.rules.keras3_data",
-    "kerasmagic.diagnosis.rules.keras3_models",
-    "kerasmagic.diagnosis.rules.keras3_moved",
-    "kerasmagic.diagnosis.rules.history",
-    "kerasmagic.diagnosis.rules.needs_package",
-    "kerasmagic.diagnosis.rules.error_names",
-    "kerasmagic.diagnosis.rules.error_saving",
-    "kerasmagic.diagnosis.rules.error_save_folder",
-    "kerasmagic.diagnosis.rules.error_layer_shapes",
-    "kerasmagic.diagnosis.rules.error_latest_checkpoint",
-    "kerasmagic.diagnosis.rules.error_tf1_renames",
-    "kerasmagic.diagnosis.rules.error_data",
-    "kerasmagic.diagnosis.rules.error_mixed",
-    "kerasmagic.diagnosis.rules.error_calls",
-    "kerasmagic.diagnosis.rules.documented_renames",
-    "kerasmagic.diagnosis.rules.numpy_printoptions",
-    "kerasmagic.diagnosis.rules.error_user_callables",
-    "kerasmagic.diagnosis.rules.error_messages",
-    "kerasmagic.diagnosis.rules.optimizer_attributes",
-    "kerasmagic.diagnosis.rules.optimizer_state",
-    "kerasmagic.diagnosis.rules.explain",
-    "kerasmagic.diagnosis.rules.trap_optimizers",
-    "kerasmagic.diagnosis.rules.trap_defaults",
-    "kerasmagic.diagnosis.rules.trap_environment",
-    "kerasmagic.diagnosis.rules.trap_imports",
-    "kerasmagic.diagnosis.rules.trap_files",
-)
+RULE_MODULES = tuple(
+    f"kerasmagic.diagnosis.rules.{name}"
+    for name in (
+        "mixed_imports", "imports", "namespace_imports", "attributes", "methods", "calls",
+        "keras1_conv", "keras1_merge", "keras3_sequence_input", "removed_calls", "backend_ops",
+        "keras3_calls", "keras3_positional", "keras3_callbacks", "keras3_data", "keras3_models",
+        "keras3_moved", "history", "needs_package", "error_names", "error_saving",
+        "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames",
+        "error_data", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions",
+        "error_user_callables", "error_messages", "optimizer_attributes", "optimizer_state",
+        "explain", "trap_optimizers", "trap_defaults", "trap_environment", "trap_imports",
+        "trap_files",
+    )
+)  # fmt: skip
 
 # rule modules that read the live Keras API: where no Keras package exists at all (no keras,
 # tensorflow or tf_keras), they have nothing to read and are not run
@@ -91,6 +64,8 @@ LIVE_KERAS_MODULES = frozenset(
         "methods",
         "calls",
         "keras1_conv",
+        "keras1_merge",
+        "keras3_sequence_input",
         "removed_calls",
         "backend_ops",
         "keras3_calls",
