@@ -172,3 +172,33 @@ def test_migrate_changes_the_earlier_cell_that_defines_the_function_keras_calls(
     outputs = code_cells(tmp_path / "out" / "init.ipynb")[-1].outputs
     assert "kernel (3, 2)" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+HELPER_READS_OLD_KEYS = [
+    "import numpy as np\nimport keras\nfrom plots import last_accuracy",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "model.compile('sgd', 'binary_crossentropy', metrics=['accuracy'])",
+    "history = model.fit(np.zeros((8, 3)), np.zeros((8, 1)), validation_split=0.5, epochs=1, verbose=0)",
+    "print('last', last_accuracy(history))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_fixes_the_earlier_cell_a_helper_module_needs_and_runs_the_cells_after(tmp_path: Path) -> None:  # fmt: skip
+    """A helper module beside the notebook (the course's ``plots.py``) reads Keras 2.2's
+    ``history.history['acc']``; the cell that fails only calls it, and the metric is named by the
+    ``compile`` of an earlier cell. That cell is corrected (``metrics=['acc']``, the name Keras
+    logs it under then), run again with the cells after it, and the failing cell runs as it was."""
+    (tmp_path / "plots.py").write_text(
+        "def last_accuracy(history):\n    return history.history['acc'][-1] >= 0\n", encoding="utf-8"
+    )
+    path = notebook(tmp_path / "course.ipynb", HELPER_READS_OLD_KEYS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "course.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "metrics=['acc']" in finals[1]
+    assert finals[3] == HELPER_READS_OLD_KEYS[3] and finals[2] == HELPER_READS_OLD_KEYS[2]
+    outputs = code_cells(tmp_path / "out" / "course.ipynb")[-1].outputs
+    assert "last True" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -148,7 +148,7 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
     result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
     doc = _document(result)
     if not doc["fixed_source"] and filename is None:
-        origin = _origin(exc, namespace)
+        origin = _origin(exc, namespace) or _origin_before(exc, namespace, list(earlier or ()))
         if origin is not None:
             doc["origin"] = origin
     return doc
@@ -194,6 +194,36 @@ def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
             doc["source"] = source
             return doc
     return None
+
+
+def _origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip
+    """An error raised in the user's own module (a plotting helper beside the notebook reading
+    ``history['acc']``), from a value an earlier cell made (the ``compile`` that named the
+    metric): the newest earlier cell whose diagnosis with the same error corrects it. ``migrate``
+    runs that cell again and the cells after it, then this one (``loop._fix_earlier``)."""
+    from kerasmagic.diagnosis.engine import diagnose
+
+    if len(_cell_files(exc)) > 1 or not _raised_in_user_module(exc):
+        return None
+    for index in range(len(earlier) - 1, -1, -1):
+        source = earlier[index]
+        result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]))
+        if result.fixed_source and result.fixed_source != source:
+            doc = _document(result)
+            doc["source"] = source
+            return doc
+    return None
+
+
+def _raised_in_user_module(exc: BaseException) -> bool:
+    """Is the innermost frame of ``exc`` in a file of the user's (not Python's, not a package's)?"""
+    tb, last = exc.__traceback__, None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    name = last.tb_frame.f_code.co_filename if last is not None else ""
+    if not os.path.isfile(name) or "site-packages" in name or "dist-packages" in name:
+        return False
+    return not name.startswith((sys.base_prefix, sys.prefix))
 
 
 def after_success(source: str, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
