@@ -105,3 +105,36 @@ def test_a_fix_does_not_break_a_later_block(tmp_path: Path) -> None:
     migrated = (tmp_path / "out" / "later.py").read_text()
     assert "InverseTimeDecay" not in migrated and "learning_rate=0.1" in migrated
     assert "rate 0.025" in doc["cells"][-1]["output"]
+
+
+GROWN_BY_BLOCKS = """\
+import tensorflow as tf
+from tensorflow import keras
+
+def init_weights(shape, name=None):
+    return tf.random.normal(shape, stddev=0.01)
+
+model = keras.Sequential()
+model.add(keras.Input((3,)))
+
+# hidden layer
+model.add(keras.layers.Dense(2, kernel_initializer=init_weights))
+
+print('layers', len(model.layers))
+"""
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_model_grown_block_by_block_starts_again_before_a_corrected_block(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 3's ``Sequential.add`` keeps the layer whose build failed (Keras 1's initializer,
+    called with ``dtype=``): the block that created the model runs again before the corrected
+    block, so the model holds one hidden layer, not the failed one too."""
+    path = tmp_path / "grown.py"
+    path.write_text(GROWN_BY_BLOCKS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "grown.py")
+    assert doc["status"] == "migrated", doc["message"]
+    migrated = (tmp_path / "out" / "grown.py").read_text()
+    assert "def init_weights(shape, name=None, dtype=None):" in migrated
+    run = subprocess.run([sys.executable, str(tmp_path / "out" / "grown.py")], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0 and "layers 1" in run.stdout, run.stderr[-2000:]

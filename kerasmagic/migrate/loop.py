@@ -15,7 +15,7 @@ from typing import Any
 
 from kerasmagic.migrate import installs, linter
 from kerasmagic.migrate import results as R
-from kerasmagic.migrate.sources import Document
+from kerasmagic.migrate.sources import Document, bound_names, grown_names
 
 MAX_ROUNDS = 5  # rewrites of one cell in one run (error → fix → next error → fix …)
 Progress = Callable[[str], None]
@@ -161,6 +161,26 @@ class _Runner:
         change.after = installs.restore(doc["fixed_across"], originals)
         return change.after
 
+    def _replay_for(self, source: str) -> None:
+        """Before a cell runs again: the earlier cells from the newest one that binds a name the
+        cell grows (``model.add(...)``) run again, in order, as "Run All Above" would. Keras 3's
+        ``Sequential.add`` keeps the layer whose build failed, so a corrected cell run over the
+        same model would meet the old layer again (or, after a run that succeeded, add its
+        layers twice)."""
+        grown = grown_names(source)
+        start = next(
+            (i for i in range(len(self.done) - 1, -1, -1) if grown & bound_names(self.done[i].final)),
+            None,
+        )  # fmt: skip
+        for earlier in self.done[start:] if start is not None else ():
+            if not earlier.final.strip() or not earlier.ran:
+                continue
+            self.count += 1
+            again = self._execute(installs.neutralize(earlier.final)[0], earlier.number - 1)
+            earlier.outputs, earlier.execution_count = again.outputs, self.count
+            if again.status != "ok":
+                return
+
     def _execute(self, source: str, number: int) -> Any:
         return self.kernel.run(source, number, self.count)
 
@@ -189,6 +209,8 @@ class _Runner:
         start = time.perf_counter()
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
+            if _round:  # the run before may have grown an earlier cell's model: start it again
+                self._replay_for(runnable)
             run = self._execute(runnable, number)
             cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
             if run.status in ("timeout", "dead"):

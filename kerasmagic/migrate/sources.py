@@ -206,3 +206,35 @@ def write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` whole or not at all (``OSError``: nothing written or left)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, data)
+
+
+def grown_names(source: str) -> set[str]:
+    """The names the cell calls ``.add(…)`` on (a model it grows layer by layer)."""
+    tree = _parsed(source)
+    return {
+        node.func.value.id
+        for node in (ast.walk(tree) if tree is not None else ())
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add"
+        and isinstance(node.func.value, ast.Name)
+    }
+
+
+def bound_names(source: str) -> set[str]:
+    """The names a cell assigns at its top level."""
+    tree = _parsed(source)
+    return {
+        target.id
+        for node in (tree.body if tree is not None else ())
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
+
+
+def _parsed(source: str) -> ast.Module | None:
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return None
