@@ -130,14 +130,7 @@ class _Runner:
             )
             # the cells after it may hold objects made from the old definitions (a model whose
             # Lambda calls the old function): they run again, in order, as "Run All Below" would
-            for later in self.done[self.done.index(earlier) + 1 :]:
-                if not later.final.strip() or not later.ran:
-                    continue
-                self.count += 1
-                again = self._execute(installs.neutralize(later.final)[0], later.number - 1)
-                later.outputs, later.execution_count = again.outputs, self.count
-                if again.status != "ok":
-                    break
+            self._run_again(self.done[self.done.index(earlier) + 1 :])
             return earlier
         return None
 
@@ -172,12 +165,18 @@ class _Runner:
             (i for i in range(len(self.done) - 1, -1, -1) if grown & bound_names(self.done[i].final)),
             None,
         )  # fmt: skip
-        for earlier in self.done[start:] if start is not None else ():
-            if not earlier.final.strip() or not earlier.ran:
+        if start is not None:
+            self._run_again(self.done[start:])
+
+    def _run_again(self, cells: list[R.CellResult]) -> None:
+        """Run ``cells`` (done before) again, in order, with their final sources; stop at the
+        first that fails (what it left behind is what the next cell meets)."""
+        for done in cells:
+            if not done.final.strip() or not done.ran:
                 continue
             self.count += 1
-            again = self._execute(installs.neutralize(earlier.final)[0], earlier.number - 1)
-            earlier.outputs, earlier.execution_count = again.outputs, self.count
+            again = self._execute(installs.neutralize(done.final)[0], done.number - 1)
+            done.outputs, done.execution_count = again.outputs, self.count
             if again.status != "ok":
                 return
 
