@@ -127,6 +127,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_user_callables": [
         (("error",), "error", (), ("TypeError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_stateful": [
+        (("error",), "error", (), ("ValueError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),

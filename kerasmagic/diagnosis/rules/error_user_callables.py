@@ -7,22 +7,13 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import replace
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    ParsedCell,
-    apply_edits,
-    insertion_line,
-    node_edit,
-    node_text,
-    parse_cell,
-    walk,
-)
+from kerasmagic.diagnosis.redefine import definition, redefined
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit
 from kerasmagic.diagnosis.rules import rule
 
 UNEXPECTED = re.compile(r"^(?:\w+\.)*(\w+)\(\) got an unexpected keyword argument '(\w+)'$")
@@ -45,7 +36,7 @@ def user_callable_new_keyword(ctx: CellContext) -> list[Problem]:
         return []
     function, keyword = found.groups()
     for index, parsed in cells(ctx):
-        node = _definition(parsed, function, index is None)
+        node = definition(parsed, function, index is None)
         if node is None:
             continue
         edit = _parameter_edit(parsed, node, keyword)
@@ -53,13 +44,10 @@ def user_callable_new_keyword(ctx: CellContext) -> list[Problem]:
             return []
         edits, across = [edit], None
         if index is not None:  # an earlier cell's function: the kernel must see it again
-            if not _is_that_function((ctx.namespace or {}).get(function), node):
+            moved = redefined(ctx.cell, ctx.namespace, parsed, node, [edit], index)
+            if moved is None:
                 return []
-            text = _changed_definition(parsed, node, replace(edit, cell=index), index)
-            if text is None:
-                return []
-            line = insertion_line(ctx.cell)
-            edits, across = [Edit(line, 0, line, 0, text)], [replace(edit, cell=index)]
+            edits, across = moved
         problem = from_entry(
             "user-callable-new-keyword",
             ctx.line or node.lineno,
@@ -74,17 +62,6 @@ def user_callable_new_keyword(ctx: CellContext) -> list[Problem]:
     return []
 
 
-def _definition(parsed: ParsedCell, function: str, here: bool) -> ast.FunctionDef | None:
-    """The cell's ``def function`` (an earlier cell's: at its top level, undecorated)."""
-    if parsed.tree is None:
-        return None
-    nodes = walk(parsed.tree) if here else parsed.tree.body
-    for node in nodes:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
-            return node if here or not node.decorator_list else None
-    return None
-
-
 def _parameter_edit(parsed: ParsedCell, node: ast.FunctionDef, keyword: str) -> Edit | None:
     """``, keyword=None`` after the last parameter of a plain signature that lacks it."""
     args = node.args
@@ -97,25 +74,6 @@ def _parameter_edit(parsed: ParsedCell, node: ast.FunctionDef, keyword: str) -> 
     if end is None:
         return None
     return Edit(end.end_line, end.end_col, end.end_line, end.end_col, f", {keyword}=None")
-
-
-def _is_that_function(value: object, node: ast.FunctionDef) -> bool:
-    """The kernel's ``value`` is the function the earlier cell defines (same parameters)."""
-    code = getattr(value, "__code__", None)
-    if code is None:
-        return False
-    names = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
-    return list(code.co_varnames[: code.co_argcount]) == names
-
-
-def _changed_definition(parsed: ParsedCell, node: ast.FunctionDef, edit: Edit, index: int) -> str | None:  # fmt: skip
-    """The earlier cell's ``def`` with ``edit`` made, as text for the top of this cell."""
-    changed = parse_cell(apply_edits(parsed.source, [edit], cell=index))
-    again = _definition(changed, node.name, False) if changed.tree is not None else None
-    text = node_text(changed, again) if again is not None else None
-    if text is None or again is None or again.col_offset:
-        return None
-    return text.rstrip("\n") + "\n"
 
 
 def _raised_in_keras(exc: BaseException | None) -> bool:

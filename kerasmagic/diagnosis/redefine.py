@@ -1,0 +1,71 @@
+"""A change inside a function an earlier cell defines: the kernel holds the old function, so the
+corrected cell defines it again, changed, at its top (what ``%%keras_check`` can run), and the
+same change is made in the earlier cell for a door that rewrites every cell (``migrate``,
+``Problem.across``)."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    apply_edits,
+    insertion_line,
+    node_text,
+    parse_cell,
+    walk,
+)
+
+
+def definition(parsed: ParsedCell, function: str, here: bool) -> ast.FunctionDef | None:
+    """The cell's ``def function`` (anywhere in the cell at hand; an earlier cell's: at its top
+    level, undecorated, so that defining it again is all it did)."""
+    if parsed.tree is None:
+        return None
+    nodes = walk(parsed.tree) if here else parsed.tree.body
+    for node in nodes:
+        if isinstance(node, ast.FunctionDef) and node.name == function:
+            return node if here or not node.decorator_list else None
+    return None
+
+
+def is_that_function(value: object, node: ast.FunctionDef) -> bool:
+    """The kernel's ``value`` is the function ``node`` defines (same parameters)."""
+    code = getattr(value, "__code__", None)
+    if code is None:
+        return False
+    names = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]
+    return list(code.co_varnames[: code.co_argcount]) == names
+
+
+def _changed_text(parsed: ParsedCell, node: ast.FunctionDef, edits: list[Edit], index: int) -> str | None:  # fmt: skip
+    """The earlier cell's ``def`` with ``edits`` made, as text for the top of the cell at hand."""
+    changed = parse_cell(apply_edits(parsed.source, edits, cell=index))
+    again = definition(changed, node.name, False) if changed.tree is not None else None
+    text = node_text(changed, again) if again is not None else None
+    if text is None or again is None or again.col_offset:
+        return None
+    return text.rstrip("\n") + "\n"
+
+
+def redefined(
+    cell: ParsedCell,
+    namespace: dict | None,
+    parsed: ParsedCell,
+    node: ast.FunctionDef,
+    edits: list[Edit],
+    index: int,
+) -> tuple[list[Edit], list[Edit]] | None:
+    """``edits`` (positions in earlier cell ``index``, inside its ``def``) as ``(edits for the
+    cell at hand: the changed definition at its top, across: the edits in the earlier cell)``;
+    None when the kernel's function is not the one the source defines."""
+    if not is_that_function((namespace or {}).get(node.name), node):
+        return None
+    across = [replace(e, cell=index) for e in edits]
+    text = _changed_text(parsed, node, across, index)
+    if text is None:
+        return None
+    line = insertion_line(cell)
+    return [Edit(line, 0, line, 0, text)], across
