@@ -235,3 +235,32 @@ def test_migrate_batches_a_stateful_models_pipeline_where_an_earlier_cell_makes_
     outputs = code_cells(tmp_path / "out" / "stateful.ipynb")[-1].outputs
     assert "trained 1" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+ONE_OPTIMIZER_A_MODEL_FUNCTION = [
+    "import numpy as np\nfrom tensorflow import keras\n\nsgd = keras.optimizers.SGD(0.05, momentum=0.8)",
+    "def define_model():\n"
+    "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation='softmax')])\n"
+    "    model.compile(loss='categorical_crossentropy', optimizer=sgd)\n    return model",
+    "x = np.random.rand(16, 4).astype('float32')\ny = keras.utils.to_categorical(np.arange(16) % 2, 2)\n"
+    "first = define_model()\nfirst.fit(x, y, epochs=1, verbose=0)",
+    "second = define_model()\nsecond.fit(x, y, epochs=1, verbose=0)\nprint('trained both')",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_gives_each_model_its_optimizer_where_an_earlier_cell_compiles_it(tmp_path: Path) -> None:  # fmt: skip
+    """One ``sgd`` for every model a ``define_model()`` of its own cell compiles; the second
+    model's ``fit``, two cells later, fails. The failing cell has no ``compile``: the earlier
+    cells are diagnosed with its error, the function's cell gets a copy of the optimizer per
+    model, and it runs again with the cells after it; the failing cell then runs unchanged."""
+    path = notebook(tmp_path / "shared.ipynb", ONE_OPTIMIZER_A_MODEL_FUNCTION)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "shared.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "optimizer=type(sgd).from_config(sgd.get_config())" in finals[1]
+    assert finals[2:] == ONE_OPTIMIZER_A_MODEL_FUNCTION[2:]
+    outputs = code_cells(tmp_path / "out" / "shared.ipynb")[-1].outputs
+    assert "trained both" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -197,22 +197,36 @@ def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
 
 
 def _origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip
-    """An error raised in the user's own module (a plotting helper beside the notebook reading
-    ``history['acc']``), from a value an earlier cell made (the ``compile`` that named the
-    metric): the newest earlier cell whose diagnosis with the same error corrects it. ``migrate``
-    runs that cell again and the cells after it, then this one (``loop._fix_earlier``)."""
+    """An error raised from a value an earlier cell made: in the user's own module (a plotting
+    helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
+    metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
+    the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
+    that cell again and the cells after it, then this one (``loop._fix_earlier``)."""
     from kerasmagic.diagnosis.engine import diagnose
 
-    if len(_cell_files(exc)) > 1 or not _raised_in_user_module(exc):
+    if len(_cell_files(exc)) > 1:
         return None
+    anywhere = _raised_in_user_module(exc)
     for index in range(len(earlier) - 1, -1, -1):
         source = earlier[index]
         result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]))
         if result.fixed_source and result.fixed_source != source:
             doc = _document(result)
-            doc["source"] = source
-            return doc
+            if anywhere or _made_earlier(doc):
+                doc["source"] = source
+                return doc
     return None
+
+
+def _made_earlier(doc: dict[str, Any]) -> bool:
+    """The fix is one whose catalogue entry says the error it explains is raised later than the
+    cell that made its cause (``earlier_cell``: a model compiled with an optimizer another model
+    was built with, and trained cells later)."""
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    ids = [rule.get("id") for rule in doc.get("rules") or [] if isinstance(rule, dict)]
+    entries = [find_entry(i) for i in ids if isinstance(i, str)]
+    return any(e is not None and e.data.get("earlier_cell") for e in entries)
 
 
 def _raised_in_user_module(exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
@@ -61,17 +62,44 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
     for node in walk(tree):
         if isinstance(node, ast.FunctionDef) and calls.count(node.name) >= 2:
             looped.update(id(inner) for inner in ast.walk(node))
+    builders = _model_builders(ctx, tree)
     for node, arg in _compiles_with_a_name(tree):
         model = node_text(ctx.cell, node.func.value) or "?"
         uses.setdefault(arg.id, []).append((node.lineno, model))
         if id(node) in looped:
             uses[arg.id].append((node.lineno, f"{model} (a new model each time it runs)"))
+        elif (id(node), arg.id) in builders:
+            function = builders[(id(node), arg.id)]
+            uses[arg.id].append((node.lineno, f"{model} (a new model each time `{function}` is called)"))  # fmt: skip
     for name, found in uses.items():
         models = list(dict.fromkeys(m for _, m in found))
         if len(models) >= 2:
             lines = sorted({line for line, _ in found})
             return name, lines, models
     return None
+
+
+def _model_builders(ctx: CellContext, tree: ast.AST) -> dict[tuple[int, str], str]:
+    """``compile`` calls inside a top-level function given an optimizer the function does not
+    make (a global of the notebook) that holds a live Keras optimizer: the function builds a new
+    model each time it is called (another cell calls it: ``define_model()`` twice), and they all
+    share that one object. ``{(id of the call, optimizer name): function name}``."""
+    found: dict[tuple[int, str], str] = {}
+    for function in getattr(tree, "body", []):
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        local = {a.arg for a in function.args.args + function.args.kwonlyargs}
+        local |= {n.id for n in walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}  # fmt: skip
+        for node, arg in _compiles_with_a_name(function):
+            if arg.id not in local and _is_optimizer(ctx.live_names.get(arg.id)):
+                found[(id(node), arg.id)] = function.name
+    return found
+
+
+def _is_optimizer(value: object) -> bool:
+    """A Keras optimizer object (its class from a Keras package's ``optimizers``)."""
+    module = getattr(type(value), "__module__", "") or ""
+    return value is not None and module.split(".")[0] in live.KERAS_TOPS and ".optimizers" in module
 
 
 @rule(REUSED, when=(ERROR,), family="optimizers", needs=(r"\.compile\s*\(", r"optimizer"))
