@@ -264,3 +264,34 @@ def test_migrate_gives_each_model_its_optimizer_where_an_earlier_cell_compiles_i
     outputs = code_cells(tmp_path / "out" / "shared.ipynb")[-1].outputs
     assert "trained both" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+FORWARD_PASS_AS_DUNDER_CALL = [
+    "import os\nimport tempfile\nimport numpy as np\nimport tensorflow as tf\n"
+    "from tensorflow.keras import Model, layers",
+    "class NeuralNet(Model):\n    def __init__(self):\n        super().__init__(name='NeuralNet')\n"
+    "        self.fc1 = layers.Dense(8, activation='relu')\n        self.out = layers.Dense(3)\n\n"
+    "    def __call__(self, x, is_training=False):\n        x = self.out(self.fc1(x))\n"
+    "        return x if is_training else tf.nn.softmax(x)",
+    "net = NeuralNet()\npred = net(np.ones((2, 4), 'float32'), is_training=True)",
+    "path = os.path.join(tempfile.mkdtemp(), 'net.weights.h5')\nnet.save_weights(path)\n"
+    "print('saved', os.path.exists(path))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_an_earlier_cells_dunder_call_when_the_model_is_never_built(tmp_path: Path) -> None:  # fmt: skip
+    """A TF 2.0-era model whose forward pass is ``__call__``: Keras 3 never marks it built and
+    refuses ``save_weights`` two cells later. The class's cell (found by diagnosing the earlier
+    cells with the error) gets ``def call``, runs again with the cells after it, and the save
+    then runs unchanged."""
+    path = notebook(tmp_path / "dunder.ipynb", FORWARD_PASS_AS_DUNDER_CALL)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "dunder.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "    def call(self, x, is_training=False):" in finals[1]
+    assert finals[2:] == FORWARD_PASS_AS_DUNDER_CALL[2:]
+    outputs = code_cells(tmp_path / "out" / "dunder.ipynb")[-1].outputs
+    assert "saved True" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -133,6 +133,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_own_lambda": [
         (("error",), "error", ("load",), ("ValueError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_dunder_call": [
+        (("error",), "error", ("__call__",), ("ValueError", "AttributeError")),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),

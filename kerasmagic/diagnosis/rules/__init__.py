@@ -47,9 +47,9 @@ RULE_MODULES = tuple(
         "keras3_moved", "history", "needs_package", "error_names", "error_saving",
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames",
         "error_data", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions",
-        "error_user_callables", "error_stateful", "error_own_lambda", "error_messages",
-        "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers", "trap_defaults",
-        "trap_environment", "trap_imports", "trap_files",
+        "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call",
+        "error_messages", "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers",
+        "trap_defaults", "trap_environment", "trap_imports", "trap_files",
     )
 )  # fmt: skip
 
