@@ -30,7 +30,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("AtrousConvolution2D", "Convolution2D", "Convolution3D"), ()),
     ],
     "kerasmagic.diagnosis.rules.keras1_merge": [
-        (("static",), "error", ("\\bmerge\\b",), ()),
+        (("static",), "error", ("\\bmerge\\b", "\\bMerge\\b"), ()),
     ],
     "kerasmagic.diagnosis.rules.keras1_initializers": [
         (("static",), "error", ("initializations", "initializers"), ()),

@@ -17,53 +17,70 @@ from kerasmagic.knowledge.catalogue import find_entry
 ENTRY = "keras1-merge-function"
 
 
-@rule(ENTRY, when=(STATIC,), family="renamed-names", needs=r"\bmerge\b")
+@rule(ENTRY, when=(STATIC,), family="renamed-names", needs=(r"\bmerge\b", r"\bMerge\b"))
 def keras1_merge(ctx: CellContext) -> list[Problem]:
     """Each ``merge(…, mode='…')`` call whose ``merge`` is Keras's and missing here becomes the
-    function of its mode, which the live Keras has; ``from … import merge`` imports those."""
+    function of its mode, which the live Keras has; ``from … import merge`` imports those. The
+    ``Merge(mode='…', …)`` layer, called on tensors, becomes the layer of its mode
+    (``Concatenate(axis=…)``, ``Add()`` …); a ``Merge`` of models (Keras 1's ``Sequential`` form)
+    has no such rewrite and is explained (``keras1-merge-layer``)."""
     entry = find_entry(ENTRY)
     tree = ctx.cell.tree
     if entry is None or tree is None:
         return []
     modes: dict[str, dict] = entry.data.get("modes", {})
-    edits: list[Edit] = []
-    used: dict[str, str] = {}  # new function → the module it is reached through
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
+    problems: list[Problem] = []
+    for old, kind in (("merge", "function"), ("Merge", "layer")):
+        edits: list[Edit] = []
+        used: dict[str, str] = {}  # new function or layer → the module it is reached through
+        for call in walk(tree):
+            if not isinstance(call, ast.Call):
+                continue
+            module = _missing_merge(ctx, call.func, old)
+            if module is None:
+                continue
+            new = _new_call(ctx, call, modes, module, kind)
+            if new is None:
+                if kind == "layer":  # a Merge of models: the layers of each mode, explained
+                    problems.append(_merge_layer_explained(ctx, call.lineno))
+                edits = []
+                break  # one the catalogue cannot map: the imports must stay as they are
+            function, edit = new
+            used.setdefault(function, module)
+            edits.append(edit)
+        imports = _import_edits(ctx, tree, list(used), old) if edits else None
+        if kind == "layer" and not edits and not problems and _imports_missing(ctx, tree, old):
+            problems.append(_merge_layer_explained(ctx, 1))  # imported here, used later
+        if not edits or imports is None:
             continue
-        module = _missing_merge(ctx, call.func)
-        if module is None:
-            continue
-        new = _new_call(ctx, call, modes, module)
-        if new is None:
-            return []  # one merge the catalogue cannot map: the imports must stay as they are
-        function, edit = new
-        used.setdefault(function, module)
-        edits.append(edit)
-    if not edits:
-        return []
-    imports = _import_edits(ctx, tree, list(used))
-    if imports is None:
-        return []
-    names = sorted(used)
-    problem = from_entry(
-        ENTRY,
-        min(e.line for e in edits),
-        imports + edits,
-        ["merge", *names],
-        ctx.shown_versions,
-        new=", ".join(f"`{n}`" for n in names),
-    )
-    problem.certain = True
-    return [problem]
+        names = sorted(used)
+        problem = from_entry(
+            ENTRY,
+            min(e.line for e in edits),
+            imports + edits,
+            [old, *names],
+            ctx.shown_versions,
+            new=", ".join(f"`{n}`" for n in names),
+            old=old,
+        )
+        problem.certain = True
+        problems.append(problem)
+    return problems
 
 
-def _missing_merge(ctx: CellContext, func: ast.expr) -> str | None:
-    """The Keras layers module ``func`` (``merge`` or ``layers.merge``) reads ``merge`` from,
-    when that module is here and has no ``merge``."""
-    if isinstance(func, ast.Name) and func.id == "merge":
-        path = ctx.scope.bindings.get("merge", "")
-    elif isinstance(func, ast.Attribute) and func.attr == "merge":
+def _merge_layer_explained(ctx: CellContext, line: int) -> Problem:
+    problem = from_entry("keras1-merge-layer", line, [], ["Merge"], ctx.shown_versions)
+    problem.certain = False
+    problem.explanation = True
+    return problem
+
+
+def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
+    """The Keras layers module ``func`` (``merge`` or ``layers.merge``; ``Merge``) reads ``old``
+    from, when that module is here and has no ``old``."""
+    if isinstance(func, ast.Name) and func.id == old:
+        path = ctx.scope.bindings.get(old, "")
+    elif isinstance(func, ast.Attribute) and func.attr == old:
         base = func.value
         parts: list[str] = []
         while isinstance(base, ast.Attribute):
@@ -71,34 +88,38 @@ def _missing_merge(ctx: CellContext, func: ast.expr) -> str | None:
             base = base.value
         if not isinstance(base, ast.Name) or base.id not in ctx.scope.bindings:
             return None
-        path = ".".join([ctx.scope.bindings[base.id], *reversed(parts), "merge"])
+        path = ".".join([ctx.scope.bindings[base.id], *reversed(parts), old])
     else:
         return None
     module = path.rpartition(".")[0]
     if module.split(".")[0] not in live.KERAS_TOPS or not module.endswith("layers"):
         return None
     status, obj = live.module_status(module)
-    if status != live.OK or live.has_attr(obj, module, "merge"):
+    if status != live.OK or live.has_attr(obj, module, old):
         return None
     return module
 
 
-def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: str) -> tuple[str, Edit] | None:  # fmt: skip
-    """``(function, edit)``: the call spelt with its mode's function and keywords."""
+def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: str, kind: str) -> tuple[str, Edit] | None:  # fmt: skip
+    """``(function, edit)``: the call spelt with its mode's function (``kind`` "function", the
+    inputs its one argument) or layer (``kind`` "layer": made without inputs, called on them
+    after) and keywords."""
     keywords = {kw.arg: kw for kw in call.keywords}
     mode_kw = keywords.pop("mode", None)
-    if None in keywords or len(call.args) != 1:
+    if None in keywords or len(call.args) != (1 if kind == "function" else 0):
         return None
     mode = mode_kw.value if mode_kw is not None else ast.Constant("sum")  # Keras 1's default
     spec = modes.get(mode.value) if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None  # fmt: skip
     if spec is None:
         return None
-    function = spec["function"]
+    function = spec.get(kind)
     status, obj = live.module_status(module)
+    if not function:
+        return None
     if status != live.OK or not live.has_attr(obj, module, function):
         return None
     renames: dict[str, str] = spec.get("keywords", {})
-    parts = [node_text(ctx.cell, call.args[0])]
+    parts = [node_text(ctx.cell, a) for a in call.args]
     passed = set()
     for name, kw in keywords.items():
         new = renames.get(name, name if name == "name" else None)
@@ -111,21 +132,22 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
             parts.append(f"{name}={value}")
     if any(p is None for p in parts):
         return None
-    func_text = node_text(ctx.cell, call.func) or "merge"
-    callee = func_text[: -len("merge")] + function
+    old = "merge" if kind == "function" else "Merge"
+    func_text = node_text(ctx.cell, call.func) or old
+    callee = func_text[: -len(old)] + function
     edit = node_edit(ctx.cell, call, f"{callee}({', '.join(p for p in parts if p)})")
     return (function, edit) if edit is not None else None
 
 
-def _import_edits(ctx: CellContext, tree: ast.AST, functions: list[str]) -> list[Edit] | None:
+def _import_edits(ctx: CellContext, tree: ast.AST, functions: list[str], old: str) -> list[Edit] | None:  # fmt: skip
     """``from keras.layers import Dense, merge`` → ``… import Dense, concatenate`` (the functions
-    the calls now use); no edit when ``merge`` is read from a module binding."""
+    or layers the calls now use); no edit when ``old`` is read from a module binding."""
     edits: list[Edit] = []
     for node in walk(tree):
         if not isinstance(node, ast.ImportFrom):
             continue
         for alias in node.names:
-            if alias.name != "merge":
+            if alias.name != old:
                 continue
             if alias.asname or any(f in ctx.scope.user_bound for f in functions):
                 return None
@@ -134,3 +156,13 @@ def _import_edits(ctx: CellContext, tree: ast.AST, functions: list[str]) -> list
                 return None
             edits.append(edit)
     return edits
+
+
+def _imports_missing(ctx: CellContext, tree: ast.AST, old: str) -> bool:
+    """The cell imports ``old`` from a Keras layers module that has no ``old`` here."""
+    return any(
+        isinstance(node, ast.ImportFrom)
+        and any(a.name == old for a in node.names)
+        and _missing_merge(ctx, ast.Name(old), old) is not None
+        for node in walk(tree)
+    )
