@@ -11,7 +11,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.knowledge import api_index
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 from kerasmagic.probes.path_state import once_per_examination
 
 ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
@@ -148,3 +148,16 @@ CATEGORIES = (
 def namespace_kind(module: str) -> str | None:
     """The one-kind namespace ``module`` lies in (``initializers`` of ``keras.initializers``)."""
     return next((part for part in module.split(".") if part in CATEGORIES), None)
+
+
+def wrapped_layer(module: str, name: str) -> tuple[str, list[str]] | None:
+    """``(layers module, [wrapper, layer])`` for a Keras 1 layer that Keras 2 spells as a wrapper
+    around a layer (catalogue ``keras1-wrapped-layer``), both in the live layers module."""
+    entry = find_entry("keras1-wrapped-layer")
+    spec = entry.data.get("layers", {}).get(name) if entry is not None else None
+    layers = module if module.endswith("layers") else module.rpartition(".")[0]
+    status, obj = live.module_status(layers)
+    if not spec or status != live.OK or not layers.endswith("layers"):
+        return None
+    names = [spec["wrapper"], spec["layer"]]
+    return (layers, names) if all(live.has_attr(obj, layers, n) for n in names) else None

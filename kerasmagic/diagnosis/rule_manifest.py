@@ -35,6 +35,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.keras1_initializers": [
         (("static",), "error", ("initializations", "initializers"), ()),
     ],
+    "kerasmagic.diagnosis.rules.keras1_wrapped": [
+        (("static",), "error", ("TimeDistributedDense",), ()),
+    ],
     "kerasmagic.diagnosis.rules.keras3_sequence_input": [
         (("static",), "error", ("input_length", "input_dim"), ()),
     ],

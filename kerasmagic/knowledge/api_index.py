@@ -268,7 +268,11 @@ def fuzzy_names(
     if same_case:
         return same_case
     lowered = {n.lower(): n for n in sorted(names)}
-    return [lowered[c] for c in closest(name.lower(), list(lowered), n=3, cutoff=cutoff)]
+    close = closest(name.lower(), list(lowered), n=3, cutoff=cutoff)
+    # a typo is a few characters wrong, not a word more or less (Keras 1's TimeDistributedDense
+    # is not a misspelt TimeDistributed): at most 2 edits, or one per 6 characters of a long name
+    most = max(2, len(name) // 6)
+    return [lowered[c] for c in close if edit_distance(name.lower(), c) <= most]
 
 
 def edit_distance(a: str, b: str) -> int:

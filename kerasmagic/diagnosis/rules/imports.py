@@ -8,7 +8,13 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras_paths import moved_module, namespace_kind, rename_reason, renamed
+from kerasmagic.diagnosis.keras_paths import (
+    moved_module,
+    namespace_kind,
+    rename_reason,
+    renamed,
+    wrapped_layer,
+)
 from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -194,6 +200,12 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
         found = None if _called(ctx, asname or name) else _module_as_name(ctx, module, name)
         if found is None:
             found = _locate(ctx, module, name)
+        wrapped = wrapped_layer(module, name) if found is None and not asname else None
+        if wrapped is not None:  # Keras 1's TimeDistributedDense: rules/keras1_wrapped.py
+            layers, names = wrapped
+            moved.setdefault(layers, []).extend(n for n in names if n not in ctx.scope.bindings)
+            reasons.append(("keras1-wrapped-layer", f"{module}.{name}", f"{layers}.{names[0]}", name))  # fmt: skip
+            continue
         if found is None:
             unresolved.append(name)
             keep.append(text)
@@ -240,7 +252,7 @@ def _import_from(ctx: CellContext, node: ast.ImportFrom) -> None:
     if edit is None:
         return
     entry_id, old, new, name = reasons[0]
-    if entry_id in ("moved-name", "name-typo"):
+    if entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
         title = f"`{name}` is not in `{module}` here; it is `{new}`"
         cause = (
             f"`{old}` does not exist in the installed packages; the live API has `{new}`."
@@ -346,6 +358,7 @@ def _locate(ctx: CellContext, module: str, name: str) -> tuple[str, str, str] | 
 
 
 locate = _locate  # shared with rules/mixed_imports.py
+
 
 
 def imported_as(
