@@ -44,6 +44,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.removed_calls": [
         (("static",), "error", ("_make_predict_function", "set_learning_phase"), ()),
     ],
+    "kerasmagic.diagnosis.rules.tf1_session": [
+        (("static",), "error", ("set_session",), ()),
+    ],
     "kerasmagic.diagnosis.rules.backend_ops": [
         (("static",), "error", ("\\(",), ()),
         (("error",), "error", ("\\(",), ("AttributeError", "TypeError", "ValueError")),

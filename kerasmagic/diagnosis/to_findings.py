@@ -113,8 +113,9 @@ def error_findings(
     lines, names = ctx.failing_lines, ctx.error_names
     findings: list[Finding] = []
     explaining = [p for p in fixable if _explains(p, lines, names)]
-    # the problem the message names first (two problems may share the failing line)
-    explaining.sort(key=lambda p: not _explains(p, set(), names))
+    # the problem the message names first (two problems may share the failing line); a generic
+    # one last, since it is dropped beside a specific one and must not take the corrected cell
+    explaining.sort(key=lambda p: (p.id in GENERIC_IDS, not _explains(p, set(), names)))
     if explaining:
         fixed, fixed_problems = _with_traps(ctx, fixable, certain_traps)
         if fixed is None:  # the other problems may be uncertain: fix at least the error's own

@@ -1,0 +1,156 @@
+"""Static rule: Keras 2's GPU set-up through a TensorFlow 1 session.
+
+Keras 2 scripts began with ``config = tf.ConfigProto(); config.gpu_options.allow_growth = True;
+set_session(tf.Session(config=config))`` (``set_session`` from ``keras.backend`` or
+``keras.backend.tensorflow_backend``) so that TensorFlow took GPU memory as needed instead of all
+of it. TensorFlow 2 has no session for Keras to use, and Keras removed ``set_session``. When the
+only session option the cell sets on that config is ``allow_growth = True``, the call becomes
+TensorFlow 2's spelling of the same setting (memory growth on every GPU; nothing on a machine
+without one) and the import of ``set_session`` goes; any other option (a memory fraction, device
+counts) has no one-line equivalent and is explained (``backend-session-removed``) instead."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "tf1-session-gpu-growth"
+GROWTH = (
+    "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
+    "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
+)
+
+
+@rule(ENTRY, when=(STATIC,), family="backend", needs="set_session")
+def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
+    tree = ctx.cell.tree
+    tf = _tensorflow_name(ctx)
+    if tree is None or tf is None:
+        return []
+    edits: list[Edit] = []
+    for stmt in walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func)):
+            continue
+        config = _session_config(call)
+        if config is None or _options_set(tree, config) != {"allow_growth"}:
+            return []  # other options: explained by backend-session-removed
+        edit = node_edit(ctx.cell, stmt, GROWTH.format(tf=tf, indent=" " * stmt.col_offset))
+        if edit is None:
+            return []
+        edits.append(edit)
+        edits += _config_made_in_v1(ctx, tree, config, tf)
+    if not edits:
+        return []
+    removed = _import_removals(ctx, tree)
+    if removed is None:
+        return []
+    imports, modules = removed
+    line = min(e.line for e in imports + edits)  # the import, when it is what fails
+    problem = from_entry(
+        ENTRY, line, imports + edits, [*modules, "set_session"], ctx.shown_versions, tf=tf
+    )
+    problem.certain = True
+    return [problem]
+
+
+def _tensorflow_name(ctx: CellContext) -> str | None:
+    """The name the cell (or an earlier cell) binds to the ``tensorflow`` module."""
+    for name, path in ctx.scope.bindings.items():
+        if path == "tensorflow":
+            return name
+    return None
+
+
+def _is_keras_set_session(ctx: CellContext, func: ast.expr) -> bool:
+    """``set_session`` / ``K.set_session`` read from a Keras backend module that lacks it here."""
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name != "set_session" or not ctx.scope.refers_to_keras(func):
+        return False
+    return ctx.scope.callee(func) is None  # gone from the live Keras
+
+
+def _session_config(call: ast.Call) -> str | None:
+    """``config`` of ``set_session(tf.Session(config=config))`` (or ``tf.compat.v1.Session``)."""
+    if len(call.args) != 1 or not isinstance(call.args[0], ast.Call):
+        return None
+    session = call.args[0]
+    if getattr(session.func, "attr", getattr(session.func, "id", None)) != "Session":
+        return None
+    given = next((k.value for k in session.keywords if k.arg == "config"), None)
+    return given.id if isinstance(given, ast.Name) else None
+
+
+def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) -> list[Edit]:
+    """``config = tf.ConfigProto()`` → ``tf.compat.v1.ConfigProto()`` where TensorFlow 2 has no
+    ``tf.ConfigProto``: the object the cell goes on setting stays valid (it configures nothing
+    now, and another cell may still read it)."""
+    edits: list[Edit] = []
+    module = sys.modules.get("tensorflow")
+    for node in walk(tree):
+        if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
+            continue
+        if not any(isinstance(t, ast.Name) and t.id == config for t in node.targets):
+            continue
+        func = node.value.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "ConfigProto"):
+            continue
+        if not (isinstance(func.value, ast.Name) and func.value.id == tf):
+            continue
+        if module is None or hasattr(module, "ConfigProto"):  # not loaded (unknown), or still there
+            continue
+        edit = node_edit(ctx.cell, func, f"{tf}.compat.v1.ConfigProto")
+        if edit is not None:
+            edits.append(edit)
+    return edits
+
+
+def _options_set(tree: ast.AST, config: str) -> set[str]:
+    """The options the cell sets on ``config`` (``config.gpu_options.allow_growth = True`` →
+    ``allow_growth``; a value other than ``True`` counts as another option)."""
+    found: set[str] = set()
+    for node in walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            chain = target
+            while isinstance(chain, ast.Attribute):
+                chain = chain.value
+            if not (isinstance(chain, ast.Name) and chain.id == config) or chain is target:
+                continue
+            option = target.attr if isinstance(target, ast.Attribute) else "?"
+            truth = isinstance(node.value, ast.Constant) and node.value.value is True
+            found.add(option if option == "allow_growth" and truth else f"{option}=")
+    return found
+
+
+def _import_removals(ctx: CellContext, tree: ast.AST) -> tuple[list[Edit], list[str]] | None:
+    """``from … import set_session`` (a Keras backend module) removed: the whole statement when
+    it imports nothing else, else the name; with the modules it was imported from."""
+    edits: list[Edit] = []
+    modules: list[str] = []
+    for node in walk(tree):
+        if not isinstance(node, ast.ImportFrom) or not node.module:
+            continue
+        if node.module.split(".")[0] not in live.KERAS_TOPS:
+            continue
+        kept = [a for a in node.names if a.name != "set_session"]
+        if len(kept) == len(node.names):
+            continue
+        if not kept:
+            edit = statement_removal(ctx.cell, node, tree)  # type: ignore[arg-type]
+        else:
+            names = ", ".join(node_text(ctx.cell, a) or a.name for a in kept)
+            edit = node_edit(ctx.cell, node, f"from {node.module} import {names}")
+        if edit is None:
+            return None
+        edits.append(edit)
+        modules.append(node.module)
+    return edits, modules
+
