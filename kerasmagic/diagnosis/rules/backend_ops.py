@@ -38,7 +38,7 @@ from kerasmagic.diagnosis.keras3_support import (
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+from kerasmagic.knowledge.catalogue import Entry, entries_with_rule, find_entry
 from kerasmagic.probes.keras_setup import keras_backend
 
 ENTRY = "keras3-backend-ops"
@@ -83,10 +83,11 @@ def _curated_problem(
     except (ValueError, SyntaxError, KeyError):
         return None
     root = keras_root(ctx) if "keras." in (text or "") else ("", [])
-    edit = node_edit(ctx.cell, call, text) if text else None
-    if edit is None or root is None:
+    around = _around_argument(ctx, call, text, sources[0]) if text else None
+    edit = node_edit(ctx.cell, call, text) if text and around is None else None
+    if (edit is None and around is None) or root is None:
         return None
-    edits = [edit, *root[1]]
+    edits = [*(around or [edit]), *root[1]]
     return from_entry(
         as_id or entry.id,
         call.lineno,
@@ -97,6 +98,61 @@ def _curated_problem(
         replacement=text,
         keras=ctx.versions.get("keras", "3"),
     )
+
+
+def _string_dtype_fails() -> list[str]:
+    entry = find_entry(LEGACY_FAILED)
+    return list(entry.data.get("string_dtype_fails", [])) if entry is not None else []
+
+
+def _string_dtype(ctx: CellContext, call: ast.Call) -> bool:
+    """The call's first argument, read from the namespace (names and attributes only, an
+    attribute Keras 3 renamed read under its new name: ``opt.lr`` as ``opt.learning_rate``), has a
+    string ``dtype``: a Keras 3 variable."""
+    node = call.args[0] if call.args else None
+    chain: list[str] = []
+    while isinstance(node, ast.Attribute):
+        chain.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in ctx.live_names:
+        return False
+    value: Any = ctx.live_names[node.id]
+    renames = {
+        old: new for e in entries_with_rule("attribute-rename") for old, new in e.data.get("renames", {}).items()
+    }  # fmt: skip
+    for attr in reversed(chain):
+        try:
+            found = getattr(value, attr, _MISSING)
+            if found is _MISSING and attr in renames:
+                found = getattr(value, renames[attr], _MISSING)
+        except Exception:
+            return False
+        if found is _MISSING:
+            return False
+        value = found
+    try:
+        return isinstance(getattr(value, "dtype", None), str)
+    except Exception:
+        return False
+
+
+_MISSING = object()
+
+
+def _around_argument(ctx: CellContext, call: ast.Call, text: str, args: list[str]) -> list[Edit] | None:  # fmt: skip
+    """``text`` as two edits around the call's first argument, left as it is, when ``text`` holds
+    that argument's source once (``K.set_value(opt.lr, v)`` → ``opt.lr.assign(v)``): another
+    rule's edit inside the argument (``lr`` → ``learning_rate``) then applies too."""
+    if not call.args or not args or text.count(args[0]) != 1:
+        return None
+    whole, inner = node_edit(ctx.cell, call, ""), node_edit(ctx.cell, call.args[0], "")
+    if whole is None or inner is None:
+        return None
+    before, after = text.split(args[0])
+    return [
+        Edit(whole.line, whole.col, inner.line, inner.col, before),
+        Edit(inner.end_line, inner.end_col, whole.end_line, whole.end_col, after),
+    ]
 
 
 def _target(name: str) -> tuple[str, object] | None:
@@ -321,6 +377,8 @@ def legacy_backend_failed(ctx: CellContext) -> list[Problem]:
         calls.append((call, func))
         if code in inside and call.lineno in ctx.failing_lines:
             failed.add(func)
+        elif func.__name__ in _string_dtype_fails() and _string_dtype(ctx, call):
+            failed.add(func)  # it would fail next: its argument is a Keras 3 variable
     out: dict[str, Problem] = {}
     for call, func in calls:
         entry = _curated(func.__name__) if func in failed else None
