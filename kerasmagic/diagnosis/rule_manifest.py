@@ -145,6 +145,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_dunder_call": [
         (("error",), "error", ("__call__",), ("ValueError", "AttributeError")),
     ],
+    "kerasmagic.diagnosis.rules.error_symbolic_tf": [
+        (("error",), "error", (), ("ValueError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),

@@ -1,0 +1,156 @@
+"""Error rule: a TensorFlow function applied to a Keras 3 symbolic tensor while a functional
+model is built (``x = tf.expand_dims(inputs, -1)`` after ``inputs = keras.Input(…)``).
+
+tf.keras 2 turned such a call into a layer by itself (a ``TFOpLambda``); Keras 3's ``KerasTensor``
+is a placeholder TensorFlow cannot take ("A KerasTensor cannot be used as input to a TensorFlow
+function … wrap `tf_fn` in a layer"). The repair is the one Keras's message names: the
+TensorFlow expression of the failing line that reads the symbolic tensors (the outermost call of
+a ``tensorflow`` function holding one) runs inside a ``Lambda`` layer, each symbolic tensor it
+reads passed in as the layer's input, the expression itself unchanged (the same TensorFlow ops,
+the same numbers). A symbolic tensor is known by the live value of its name (read only).
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+MESSAGE = "A KerasTensor cannot be used as input to a TensorFlow function"
+KERAS_PACKAGES = ("keras", "tensorflow.keras", "tf_keras")
+
+
+@rule("symbolic-tensor-in-tf-function", when=(ERROR,), family="layer-arguments", errors=("ValueError",))  # fmt: skip
+def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
+    """The failing line's TensorFlow expression on symbolic tensors, and every other one of the
+    cell's top-level statements (what the failing one makes is symbolic too: a name assigned from
+    an expression that reads a symbolic tensor is one), each in its ``Lambda``."""
+    if MESSAGE not in ctx.message or ctx.cell.tree is None or ctx.line is None:
+        return []
+    layers = _lambda_path(ctx)
+    if layers is None:
+        return []
+    path, imports = layers
+    symbolic = _symbolic_everywhere(ctx)
+    edits: list[Edit] = []
+    shown: list[str] = []
+    failing = False
+    for call in _outermost_tf_calls(ctx, symbolic):
+        names = [n for n in _names(call) if n in symbolic]
+        text = node_text(ctx.cell, call)
+        if text is None or any(_not_float(ctx.live_names.get(n)) for n in names):
+            return []  # Keras infers a Lambda's output from float inputs: an int one may fail
+        if len(names) == 1:
+            new = f"{path}(lambda {names[0]}: {text})({names[0]})"
+        else:
+            listed = ", ".join(names)
+            new = f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs))([{listed}])"
+        edit = node_edit(ctx.cell, call, new)
+        if edit is None:
+            return []
+        edits.append(edit)
+        shown.append(text.split("(", 1)[0])
+        failing = failing or call.lineno <= ctx.line <= (call.end_lineno or call.lineno)
+    if not failing:
+        return []
+    problem = from_entry(
+        "symbolic-tensor-in-tf-function",
+        ctx.line,
+        [*imports, *edits],
+        shown,
+        ctx.shown_versions,
+        function=", ".join(f"`{f}`" for f in dict.fromkeys(shown)),
+        tensors="a symbolic tensor",
+    )
+    problem.certain = True
+    return [problem]
+
+
+def _symbolic_everywhere(ctx: CellContext) -> set[str]:
+    """Names holding a symbolic tensor: those whose live value is one, and the names the cell's
+    top-level statements assign from an expression that reads one, in order."""
+    tree = ctx.cell.tree
+    symbolic = {
+        name
+        for name in {n.id for n in walk(tree) if isinstance(n, ast.Name)}
+        if _is_symbolic(ctx.live_names.get(name))
+    }
+    for stmt in getattr(tree, "body", []):
+        if isinstance(stmt, ast.Assign) and set(_names(stmt.value)) & symbolic:
+            for target in stmt.targets:
+                symbolic |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return symbolic
+
+
+def _is_symbolic(value: object) -> bool:
+    klass = type(value)
+    return klass.__name__ == "KerasTensor" and "keras" in (klass.__module__ or "")
+
+
+def _not_float(value: object) -> bool:
+    """A live symbolic tensor whose dtype is not a float (``int32`` ids, ``bool`` masks)."""
+    dtype = str(getattr(value, "dtype", "") or "") if _is_symbolic(value) else ""
+    return bool(dtype) and "float" not in dtype
+
+
+def _names(node: ast.AST) -> list[str]:
+    out: list[str] = []
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in out:
+            out.append(sub.id)
+    return out
+
+
+def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
+    """The outermost calls of a function from the ``tensorflow`` package (not ``tf.keras``'s
+    layers) that read a symbolic tensor, in the cell's top-level statements."""
+    found: list[ast.Call] = []
+    for stmt in getattr(ctx.cell.tree, "body", []):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for node in ast.walk(stmt):
+            if not isinstance(node, ast.Call) or any(_within(node, f) for f in found):
+                continue
+            head = node.func
+            while isinstance(head, ast.Attribute):
+                head = head.value
+            if not isinstance(head, ast.Name):
+                continue
+            bound = ctx.scope.bindings.get(head.id, "")
+            if bound.split(".")[0] != "tensorflow" or "keras" in bound.split("."):
+                continue  # not TensorFlow's, or tf.keras's own (a layer, a Model)
+            if _reads_keras_layer(ctx, node) or not set(_names(node)) & symbolic:
+                continue
+            found.append(node)
+    return found
+
+
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    return any(n is inner for n in ast.walk(outer))
+
+
+def _reads_keras_layer(ctx: CellContext, call: ast.Call) -> bool:
+    """The callee goes through ``tf.keras`` (a layer, not a TensorFlow op)."""
+    text = node_text(ctx.cell, call.func) or ""
+    return ".keras." in f".{text}."
+
+
+def _lambda_path(ctx: CellContext) -> tuple[str, list[Edit]] | None:
+    """How the cell reaches the ``Lambda`` layer (``keras.layers.Lambda``, ``layers.Lambda``,
+    ``tf.keras.layers.Lambda``), with the import it needs when none is bound."""
+    bindings = ctx.scope.bindings
+    for name, path in bindings.items():
+        if path in KERAS_PACKAGES:
+            return f"{name}.layers.Lambda", []
+    for name, path in bindings.items():
+        if path in (f"{p}.layers" for p in KERAS_PACKAGES):
+            return f"{name}.Lambda", []
+    for name, path in bindings.items():
+        if path == "tensorflow":
+            return f"{name}.keras.layers.Lambda", []
+    root = keras_root(ctx)
+    return (f"{root[0]}.layers.Lambda", root[1]) if root is not None else None
