@@ -43,7 +43,7 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
         names = [n for n in _names(call) if n in symbolic]
         text = node_text(ctx.cell, call)
         if text is None or any(_not_float(ctx.live_names.get(n)) for n in names):
-            return []  # Keras infers a Lambda's output from float inputs: an int one may fail
+            return [_explained(ctx)]  # Keras infers a Lambda's output from float inputs
         if len(names) == 1:
             new = f"{path}(lambda {names[0]}: {text})({names[0]})"
         else:
@@ -51,12 +51,12 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
             new = f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs))([{listed}])"
         edit = node_edit(ctx.cell, call, new)
         if edit is None:
-            return []
+            return [_explained(ctx)]
         edits.append(edit)
         shown.append(text.split("(", 1)[0])
         failing = failing or call.lineno <= ctx.line <= (call.end_lineno or call.lineno)
     if not failing:
-        return []
+        return [_explained(ctx)]
     problem = from_entry(
         "symbolic-tensor-in-tf-function",
         ctx.line,
@@ -68,6 +68,17 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     )
     problem.certain = True
     return [problem]
+
+
+def _explained(ctx: CellContext) -> Problem:
+    """The cause without a rewrite (the expression could not be wrapped safely)."""
+    problem = from_entry(
+        "symbolic-tensor-in-tf-function", ctx.line or 1, [], [], ctx.shown_versions,
+        function="function", tensors="a symbolic tensor",
+    )  # fmt: skip
+    problem.certain = False
+    problem.explanation = True
+    return problem
 
 
 def _symbolic_everywhere(ctx: CellContext) -> set[str]:
