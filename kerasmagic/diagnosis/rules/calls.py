@@ -112,6 +112,8 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         candidates = entry.data.get("renames", {}).get(kw.arg)
         # Model(**kwargs) hides its arguments from the signature
         new = renamed_keyword(candidates, None if kind == "model" else accepted)
+        if not new and kw.arg in entry.data.get("performance_only", []):
+            new = kw.arg  # gone under both names here: it chose a kernel, not a result
         if not new:
             continue
         if kind == "model" and (not is_model_class(obj) or kw.arg in accepted):
@@ -121,7 +123,7 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         values = entry.data.get("values", {}).get(kw.arg)
         edits: list[Edit | None] = []
         certain = True
-        if new in given:
+        if new in given or new == kw.arg:
             edits.append(delete_keyword_edit(ctx.cell, call, kw))
         else:
             edits.append(rename_keyword_edit(ctx.cell, kw, new))
@@ -156,6 +158,10 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
             problem.fix += " " + samples_note(kw.arg, new, batch)
+        if new == kw.arg:  # performance_only, gone here: left out
+            problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
+            problem.fix = (f"Leave `{kw.arg}` out: Keras 2 made it `implementation`, which chose a "
+                           "kernel, not the result, and this Keras has neither.")  # fmt: skip
         ctx.problems.append(problem)
         return
     alias = generated_keywords(path).get("alias", {}).get(kw.arg)
