@@ -114,6 +114,9 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         new = renamed_keyword(candidates, None if kind == "model" else accepted)
         if not new and kw.arg in entry.data.get("performance_only", []):
             new = kw.arg  # gone under both names here: it chose a kernel, not a result
+        dropped = entry.data.get("dropped_values", {}).get(name, {})
+        if not new and kw.arg in dropped and isinstance(kw.value, ast.Constant):
+            new = kw.arg if kw.value.value == dropped[kw.arg] else None  # the old default
         if not new:
             continue
         if kind == "model" and (not is_model_class(obj) or kw.arg in accepted):
@@ -158,10 +161,12 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
             problem.fix += " " + samples_note(kw.arg, new, batch)
-        if new == kw.arg:  # performance_only, gone here: left out
+        if new == kw.arg:  # performance_only or dropped_values, gone here: left out
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
-            problem.fix = (f"Leave `{kw.arg}` out: Keras 2 made it `implementation`, which chose a "
-                           "kernel, not the result, and this Keras has neither.")  # fmt: skip
+            problem.fix = (f"Leave `{kw.arg}` out, as Keras 2.0's own conversion did: "
+                           + ("it chose a kernel, not the result." if kw.arg in entry.data.get(
+                               "performance_only", []) else "its value was the only behaviour "
+                              "Keras 2 kept, which is the default now."))  # fmt: skip
         ctx.problems.append(problem)
         return
     alias = generated_keywords(path).get("alias", {}).get(kw.arg)
