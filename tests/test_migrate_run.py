@@ -337,3 +337,25 @@ def test_installs_in_any_ipython_spelling_never_run_and_shell_cells_are_named(
     assert all("was not run: kerasmagic installs nothing" in n for n in notes[:3]), notes
     assert "shell commands" in notes[0] and "shell commands" in notes[2], notes
     assert "shell commands" not in notes[3]
+
+
+COLAB_TENSORFLOW_VERSION = [
+    "%tensorflow_version 2.x\nimport tensorflow as tf",
+    "if True:\n    %tensorflow_version 2.x\nprint('tensorflow', tf.__version__)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_colabs_tensorflow_version_magic_is_kept_as_a_comment_outside_colab(tmp_path: Path) -> None:  # fmt: skip
+    """A Colab notebook's ``%tensorflow_version 2.x`` stops any other kernel at its first cell
+    ("Line magic function not found"); Colab ignores it today. The line becomes a comment (``pass``
+    with the comment in an indented block) and the notebook runs on."""
+    path = notebook(tmp_path / "colab.ipynb", COLAB_TENSORFLOW_VERSION)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "colab.ipynb")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[0].startswith("# %tensorflow_version 2.x"), finals[0]
+    assert "    pass  # %tensorflow_version 2.x" in finals[1], finals[1]
+    outputs = code_cells(tmp_path / "out" / "colab.ipynb")[-1].outputs
+    assert "tensorflow" in "".join(o.get("text", "") for o in outputs)

@@ -183,4 +183,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("after-run",), "trap", ("load_weights",), ()),
         (("static", "after-run"), "trap", ("load_model",), ()),
     ],
+    "kerasmagic.diagnosis.rules.colab_magics": [
+        (("error",), "error", ("tensorflow_version",), ("UsageError",)),
+    ],
 }

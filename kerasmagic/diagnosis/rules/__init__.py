@@ -51,7 +51,7 @@ RULE_MODULES = tuple(
         "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call",
         "error_symbolic_tf",
         "error_messages", "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers",
-        "trap_defaults", "trap_environment", "trap_imports", "trap_files",
+        "trap_defaults", "trap_environment", "trap_imports", "trap_files", "colab_magics",
     )
 )  # fmt: skip
 
