@@ -87,17 +87,26 @@ def _problem(
 def integer_argument(ctx: CellContext) -> list[Problem]:
     """A whole number given as a float where Keras 3 wants an int (Keras 2 converted it)."""
     fact = _fact(ctx, "integer")
-    if fact is None or fact.argument is None or ctx.cell.tree is None:
+    if fact is None or ctx.cell.tree is None:
         return []
     received = fact.received_value()
+    if isinstance(received, str) and received.strip().isdigit():
+        received = float(received)  # a dimension given as the string '3'
     if integral(received) is None:
         return []  # 46.5 is not a count: no certain int
     for call, klass, path in _failing_calls(ctx):
-        node = call_argument(call, klass, fact.argument)
-        if node is None or not _accepts(klass, fact.argument):
+        argument = fact.argument
+        if argument is None:  # the message names the value only: the argument that holds it
+            node, argument = _holding(ctx, call, klass, received)
+        else:
+            node = call_argument(call, klass, fact.argument)
+            if node is not None and not _accepts(klass, fact.argument):
+                node = None
+        if node is None:
             continue
         known, value = _value(ctx, node)
-        if known and not (isinstance(value, float) and integral(value) == integral(received)):
+        whole = isinstance(value, float) or (isinstance(value, str) and value.strip().isdigit())
+        if known and not (whole and integral(float(value)) == integral(received)):
             continue
         if isinstance(node, ast.Constant):
             text = str(integral(node.value))
@@ -112,9 +121,29 @@ def integer_argument(ctx: CellContext) -> list[Problem]:
                     [edit],
                     fact,
                     klass=getattr(klass, "__name__", path),
+                    argument=argument,
+                    names=[argument],
                 )
             ]
     return []
+
+
+def _holding(ctx: CellContext, call: ast.Call, klass: Any, received: Any) -> tuple[ast.expr | None, str | None]:  # fmt: skip
+    """The one argument of ``call`` whose value (a literal, or a name's live value) is the
+    float or digit string the message received, with its parameter's name; ``(None, None)``
+    when none or several are."""
+    sig = signature(klass)
+    names = [n for n in (sig.parameters if sig is not None else ()) if n != "self"]
+    given = [(n, names[i] if i < len(names) else None) for i, n in enumerate(call.args)]
+    given += [(k.value, k.arg) for k in call.keywords]
+    found = []
+    for node, name in given:
+        known, value = _value(ctx, node)
+        if isinstance(value, str) and value.strip().isdigit():
+            value = float(value)
+        if known and isinstance(value, float) and value == float(received) and name:
+            found.append((node, name))
+    return found[0] if len(found) == 1 else (None, None)
 
 
 @rule("message-shape-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
