@@ -87,16 +87,6 @@ TEMPLATES: tuple[Template, ...] = (
         {"expected": "tuple of integers"},
     ),
     Template(
-        "invalid-dimension",
-        "integer",
-        r"Cannot convert '.*' to a shape\. Found invalid dimension '(?P<received>[^']*)' of type "
-        r"'<class '(?:float|str)'>'",
-        ("ValueError",),
-        "keras/src/backend/common/variables.py standardize_shape (a layer's weight shape from a "
-        "float count: Conv2D(16.0, 3))",
-        {"expected": "integer dimension"},
-    ),
-    Template(
         "not-a-shape",
         "shape",
         r"Cannot convert '(?P<received>.*)' to a shape\.",

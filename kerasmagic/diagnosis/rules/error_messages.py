@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -83,13 +85,23 @@ def _problem(
     return from_entry(entry_id, ctx.line or 1, edits, names, ctx.shown_versions, **words)
 
 
+INVALID_DIMENSION = re.compile(r"Found invalid dimension '(?P<value>[^']*)' of type '<class '(?:float|str)'>'")  # fmt: skip
+
+
 @rule("message-integer-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
 def integer_argument(ctx: CellContext) -> list[Problem]:
     """A whole number given as a float where Keras 3 wants an int (Keras 2 converted it)."""
-    fact = _fact(ctx, "integer")
+    fact = _fact(ctx, "integer", "shape")
     if fact is None or ctx.cell.tree is None:
         return []
     received = fact.received_value()
+    if fact.kind == "shape":  # a weight's shape built from a float count: the value, no argument
+        found = INVALID_DIMENSION.search(ctx.message)
+        if found is None:
+            return []
+        received, fact = found["value"], replace(fact, argument=None, received=found["value"])
+        if fact.kind == "shape" and received.replace(".", "", 1).isdigit():
+            received = float(received)
     if isinstance(received, str) and received.strip().isdigit():
         received = float(received)  # a dimension given as the string '3'
     if integral(received) is None:
