@@ -46,6 +46,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.tf1_session": [
         (("static",), "error", ("set_session",), ()),
+        (("static",), "error", ("get_session",), ()),
     ],
     "kerasmagic.diagnosis.rules.backend_ops": [
         (("static",), "error", ("\\(",), ()),

@@ -16,11 +16,13 @@ import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "tf1-session-gpu-growth"
+RUN = "tf1-session-run"
 GROWTH = (
     "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
     "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
@@ -154,3 +156,79 @@ def _import_removals(ctx: CellContext, tree: ast.AST) -> tuple[list[Edit], list[
         modules.append(node.module)
     return edits, modules
 
+
+
+@rule(RUN, when=(STATIC,), family="backend", needs="get_session")
+def tf1_session_run(ctx: CellContext) -> list[Problem]:
+    """``sess = K.get_session()`` then ``sess.run(x)`` to read tensors that TensorFlow 2 has
+    already computed (it runs eagerly): the values are read directly,
+    ``keras.ops.convert_to_numpy(x)`` (a list: each element), and the session line goes. Only
+    when every use of the session in the cell is such a ``run`` of one value, without
+    ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    sessions = _sessions(ctx, tree)
+    if not sessions:
+        return []
+    root = keras_root(ctx)
+    if root is None:
+        return []
+    keras, imports = root
+    edits: list[Edit] = []
+    for name, stmt in sessions.items():
+        uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
+        runs = _runs(tree, name)
+        if len(runs) != len(uses):
+            return []  # the session is used otherwise (a graph, a saver): explained only
+        for run in runs:
+            value = node_text(ctx.cell, run.args[0])
+            if value is None:
+                return []
+            if isinstance(run.args[0], (ast.List, ast.Tuple)):
+                text = f"[{keras}.ops.convert_to_numpy(_t) for _t in {value}]"
+            else:
+                text = f"{keras}.ops.convert_to_numpy({value})"
+            edit = node_edit(ctx.cell, run, text)
+            if edit is None:
+                return []
+            edits.append(edit)
+        removal = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
+        if removal is None:
+            return []
+        edits.append(removal)
+    problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session"], ctx.shown_versions)
+    problem.certain = True
+    return [problem]
+
+
+def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
+    """``name = K.get_session()`` (a Keras backend's, gone here) of the cell's top level."""
+    out: dict[str, ast.Assign] = {}
+    for stmt in getattr(tree, "body", []):
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
+            continue
+        func = stmt.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name != "get_session" or stmt.value.args or not ctx.scope.refers_to_keras(func):
+            continue
+        if ctx.scope.callee(func) is not None or len(stmt.targets) != 1:
+            continue  # still there (tf_keras, Keras 2): it works
+        if isinstance(stmt.targets[0], ast.Name):
+            out[stmt.targets[0].id] = stmt
+    return out
+
+
+def _runs(tree: ast.AST, name: str) -> list[ast.Call]:
+    """``name.run(x)`` calls with one argument and no keywords."""
+    return [
+        n
+        for n in walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "run"
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == name
+        and len(n.args) == 1
+        and not n.keywords
+    ]
