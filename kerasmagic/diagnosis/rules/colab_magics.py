@@ -23,6 +23,7 @@ NOT_FOUND = "Line magic function `%tensorflow_version` not found"
 
 @rule("colab-tensorflow-version", when=(ERROR,), family="environment", errors=("UsageError",), needs="tensorflow_version")  # fmt: skip
 def colab_tensorflow_version(ctx: CellContext) -> list[Problem]:
+    """Each ``%tensorflow_version`` line of the cell, outside Colab: kept as a comment."""
     if NOT_FOUND not in ctx.message:
         return []
     edits: list[Edit] = []

@@ -21,6 +21,7 @@ ENTRY = "keras1-wrapped-layer"
 
 @rule(ENTRY, when=(STATIC,), family="renamed-names", needs="TimeDistributedDense")
 def keras1_wrapped_layer(ctx: CellContext) -> list[Problem]:
+    """Each ``TimeDistributedDense(…)`` call whose name is gone here: ``TimeDistributed(Dense(…))``."""
     entry = find_entry(ENTRY)
     tree = ctx.cell.tree
     if entry is None or tree is None:

@@ -31,6 +31,7 @@ GROWTH = (
 
 @rule(ENTRY, when=(STATIC,), family="backend", needs="set_session")
 def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
+    """``set_session(tf.Session(config=config))`` with only ``allow_growth``: memory growth."""
     tree = ctx.cell.tree
     tf = _tensorflow_name(ctx)
     if tree is None or tf is None:
