@@ -138,7 +138,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", (), ("TypeError",)),
     ],
     "kerasmagic.diagnosis.rules.error_stateful": [
-        (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", (), ("ValueError", "OperatorNotAllowedInGraphError")),
     ],
     "kerasmagic.diagnosis.rules.error_own_lambda": [
         (("error",), "error", ("load",), ("ValueError",)),

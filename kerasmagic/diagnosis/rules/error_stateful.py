@@ -29,16 +29,20 @@ DATA_KEYWORDS = ("x", "validation_data")
 MAX_STEPS = 12
 
 
-@rule("stateful-rnn-unknown-batch", when=(ERROR,), family="model-methods", errors=("ValueError",))
+@rule("stateful-rnn-unknown-batch", when=(ERROR,), family="model-methods", errors=("ValueError", "OperatorNotAllowedInGraphError"))  # fmt: skip
 def stateful_unknown_batch(ctx: CellContext) -> list[Problem]:
     """The failing ``fit``/``evaluate``/``predict`` of a live model with a stateful layer, its
     message naming the state's batch size: ``drop_remainder=True`` at each ``.batch(…)`` that
     makes its data (and its ``validation_data``)."""
     found = LOOP.search(ctx.message)
-    call = _failing_data_call(ctx) if found is not None else None
+    call = _failing_data_call(ctx)
     if call is None or not _has_stateful_layer(ctx, call):
         return []
-    size = int(found.group(1))  # type: ignore[union-attr]
+    # the size the message states (TF's while_loop), else the live facts: the model's fixed batch
+    # size and data of unknown batch size (Keras 3.13 fails elsewhere in the RNN's call)
+    size = int(found.group(1)) if found is not None else _unknown_batch(ctx, call)
+    if size is None:
+        return []
     here: list[Edit] = []
     across: list[Edit] = []
     sites: list[str] = []
@@ -102,6 +106,23 @@ def _has_stateful_layer(ctx: CellContext, call: ast.Call) -> bool:
     except Exception:
         return False
     return any(getattr(layer, "stateful", False) is True for layer in layers)
+
+
+def _unknown_batch(ctx: CellContext, call: ast.Call) -> int | None:
+    """The live model's fixed batch size, when the data the call passes is a ``tf.data``
+    dataset whose batch size is unknown (read from ``element_spec``; nothing is iterated)."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    model = ctx.live_names.get(receiver.id) if isinstance(receiver, ast.Name) else None
+    data = call.args[0] if call.args else None
+    dataset = ctx.live_names.get(data.id) if isinstance(data, ast.Name) else None
+    try:
+        spec = getattr(dataset, "element_spec", None)
+        first = spec[0] if isinstance(spec, (tuple, list)) else spec
+        batch = tuple(model.inputs[0].shape)[0]  # type: ignore[union-attr]
+        unknown = tuple(first.shape)[0] is None  # type: ignore[union-attr]
+    except Exception:
+        return None
+    return batch if unknown and isinstance(batch, int) else None
 
 
 def _data_arguments(call: ast.Call) -> list[ast.expr]:
