@@ -178,3 +178,32 @@ def test_keras1_initializer_functions_become_the_classes_with_the_same_numbers(t
     assert "RandomUniform(minval=-(0.1 * 2), maxval=0.1 * 2)(shape)" in migrated
     run = subprocess.run([sys.executable, str(tmp_path / "out" / "init.py")], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert run.returncode == 0 and "stddev below 0.05 True" in run.stdout, run.stderr[-2000:]
+
+
+SESSION_IN_ITS_OWN_BLOCK = """\
+import numpy as np
+import tensorflow as tf
+import keras.backend as K
+
+probabilities = tf.nn.softmax(np.random.randn(1, 10))
+session = K.get_session()
+
+values = session.run(probabilities)
+print('sum', round(float(values.sum()), 3))
+"""
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_session_read_in_a_later_block_is_never_removed(tmp_path: Path) -> None:
+    """``session = K.get_session()`` in one block and ``session.run(…)`` in the next: the
+    session line is not removed on its own (that left a NameError two lines later); the block
+    is explained, and the script is not written with a broken session."""
+    path = tmp_path / "session.py"
+    path.write_text(SESSION_IN_ITS_OWN_BLOCK)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "session.py")
+    migrated = (tmp_path / "out" / "session.py").read_text()
+    assert "session = K.get_session()" in migrated or doc["status"] == "migrated", migrated
+    if doc["status"] == "migrated":
+        run = subprocess.run([sys.executable, str(tmp_path / "out" / "session.py")], capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert run.returncode == 0, run.stderr[-2000:]

@@ -12,6 +12,7 @@ counts) has no one-line equivalent and is explained (``backend-session-removed``
 from __future__ import annotations
 
 import ast
+import re
 import sys
 
 from kerasmagic.diagnosis import live
@@ -165,7 +166,8 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     already computed (it runs eagerly): the values are read directly,
     ``keras.ops.convert_to_numpy(x)`` (a list: each element), and the session line goes. Only
     when every use of the session in the cell is such a ``run`` of one value, without
-    ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite)."""
+    ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite), and no later cell the door
+    knows reads the session (a script's runs in its next block: explained only)."""
     tree = ctx.cell.tree
     if tree is None:
         return []
@@ -180,8 +182,8 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     for name, stmt in sessions.items():
         uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
         runs = _runs(tree, name)
-        if len(runs) != len(uses):
-            return []  # the session is used otherwise (a graph, a saver): explained only
+        if not runs or len(runs) != len(uses) or _read_later(ctx, name):
+            return []  # used otherwise (a graph, a saver) or in later cells: explained only
         for run in runs:
             value = node_text(ctx.cell, run.args[0])
             if value is None:
@@ -201,6 +203,13 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session"], ctx.shown_versions)
     problem.certain = True
     return [problem]
+
+
+def _read_later(ctx: CellContext, name: str) -> bool:
+    """Does a later cell the door knows (``migrate``: the notebook's, a script's next blocks)
+    read ``name``? Its session line cannot go then."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(pattern.search(source) for source in ctx.later)
 
 
 def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
