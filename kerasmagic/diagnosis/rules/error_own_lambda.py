@@ -18,10 +18,13 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import (  # one reading of a path
+    _path_argument,
+    _path_value,
+)
 
 REFUSED = re.compile(r"Requested the deserialization of .*\bsafe_mode=False\b", re.S)
 SAVERS = ("save", "save_model", "ModelCheckpoint")
-PATH_KEYWORDS = ("filepath", "filename")
 
 
 @rule("own-lambda-safe-mode", when=(ERROR,), family="saving", errors=("ValueError",), needs="load")
@@ -34,7 +37,8 @@ def own_lambda_safe_mode(ctx: CellContext) -> list[Problem]:
             continue
         if any(k.arg == "safe_mode" for k in call.keywords) or not _takes_safe_mode(ctx, call):
             continue
-        path = _path_value(ctx, _path_argument(call))
+        arg = _path_argument(call)
+        path = _path_value(ctx, arg) if arg is not None else None
         saver = _saved_here(ctx, path) if path else None
         edit = _keyword_edit(ctx.cell, call) if saver else None
         if edit is None:
@@ -71,22 +75,6 @@ def _takes_safe_mode(ctx: CellContext, call: ast.Call) -> bool:
         return False
 
 
-def _path_argument(call: ast.Call) -> ast.expr | None:
-    if call.args and not isinstance(call.args[0], ast.Starred):
-        return call.args[0]
-    return next((k.value for k in call.keywords if k.arg in PATH_KEYWORDS), None)
-
-
-def _path_value(ctx: CellContext, node: ast.expr | None) -> str | None:
-    """The path as it was when the call ran: a string literal, or a name's live string."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        value = ctx.live_names.get(node.id)
-        return value if isinstance(value, str) else None
-    return None
-
-
 def _saved_here(ctx: CellContext, path: str) -> str | None:
     """The save of ``path`` this cell or an earlier one makes (``model.save``, ``save_model``,
     ``ModelCheckpoint``), by the text of the call that saves it; None when none does."""
@@ -97,7 +85,8 @@ def _saved_here(ctx: CellContext, path: str) -> str | None:
             if not isinstance(call, ast.Call):
                 continue
             name = getattr(call.func, "attr", getattr(call.func, "id", None))
-            if name in SAVERS and _path_value(ctx, _path_argument(call)) == path:
+            arg = _path_argument(call) if name in SAVERS else None
+            if arg is not None and _path_value(ctx, arg) == path:
                 return name
     return None
 
