@@ -9,6 +9,7 @@ fix renamed, paths a chain fix resolved) for the rules after them.
 from __future__ import annotations
 
 import ast
+import linecache
 import re
 from collections.abc import Callable, Sequence
 from contextlib import suppress
@@ -157,7 +158,23 @@ class CellContext:
     def line(self) -> int | None:
         if self.exc is None:
             return None
-        return failing_line(self.exc, self.namespace, self.filename)
+        line = failing_line(self.exc, self.namespace, self.filename)
+        return line + self.stripped_lines if line is not None else None
+
+    @cached_property
+    def stripped_lines(self) -> int:
+        """The blank lines at the top of the cell that the code which ran did not have: IPython
+        drops a cell's leading empty lines before compiling it, so its tracebacks count from the
+        first line with code (read from the cell's own text in ``linecache``)."""
+        lines = self.source.splitlines()
+        blank = next((i for i, text in enumerate(lines) if text.strip()), 0)
+        tb = getattr(self.exc, "__traceback__", None) if blank else None
+        while tb is not None and not is_cell_frame(tb.tb_frame, self.namespace, self.filename):
+            tb = tb.tb_next
+        if tb is None:
+            return 0
+        ran = [text.rstrip() for text in linecache.getlines(tb.tb_frame.f_code.co_filename)]
+        return blank if ran and ran == [text.rstrip() for text in lines[blank:]] else 0
 
     @cached_property
     def failing_lines(self) -> set[int]:
@@ -174,7 +191,7 @@ class CellContext:
             tb = getattr(exc, "__traceback__", None)
             while tb is not None:
                 if is_cell_frame(tb.tb_frame, self.namespace, self.filename):
-                    lines.add(tb.tb_lineno)
+                    lines.add(tb.tb_lineno + self.stripped_lines)
                 tb = tb.tb_next
             exc = exc.__cause__ or exc.__context__
         tree = self.cell.tree
