@@ -1,0 +1,145 @@
+"""Error rule: a metric function of the user's meets integer labels and float predictions.
+
+Keras 2's ``MeanMetricWrapper`` cast a metric function's ``y_true`` and ``y_pred`` to the metric's
+dtype (float32) before calling it; Keras 3 calls the function with the labels as they come (NumPy's
+``int64`` from ``np.random.randint``, a pandas column of ints), so ``y_true * y_pred`` in a
+recall or F1 metric written for Keras 2 fails on the two dtypes. The function gets Keras 2's casts
+as its first lines, where it is defined (this cell or an earlier one)."""
+
+from __future__ import annotations
+
+import ast
+import re
+import types
+
+from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.redefine import definition, is_that_function, redefined
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
+from kerasmagic.diagnosis.rules import rule
+
+INT = r"u?int(?:8|16|32|64)|bool"
+FLOAT = r"b?float(?:16|32|64)|half|float|double"
+# TensorFlow's words for two tensors of different dtypes meeting in one op (graph and eager)
+MISMATCH = re.compile(
+    rf"has type ({INT}|{FLOAT}) that does not match type ({INT}|{FLOAT})"
+    rf"|expected to be a ({INT}|{FLOAT}) tensor but is a ({INT}|{FLOAT}) tensor"
+    rf"|requested dtype ({INT}|{FLOAT}) for Tensor with dtype ({INT}|{FLOAT})"
+)
+METRIC_DTYPE = "float32"  # Keras 2's MeanMetricWrapper: the metric's dtype, float32 by default
+
+
+@rule("metric-function-label-dtype", when=(ERROR,), family="model-methods", errors=("TypeError", "ValueError", "InvalidArgumentError"))  # fmt: skip
+def metric_label_dtype(ctx: CellContext) -> list[Problem]:
+    """A dtype mismatch of an integer and a float tensor raised in a function of the user's
+    (this cell or an earlier one: the live function is the one the source defines) that a
+    ``compile(metrics=…)`` of these cells names: its two parameters are cast to float32 first,
+    with a ``cast`` of a module the cell has bound (TensorFlow's, or ``keras.ops``)."""
+    kinds = MISMATCH.search(ctx.message)
+    if kinds is None or ctx.cell.tree is None:
+        return []
+    found = [k for k in kinds.groups() if k]
+    if not any(re.fullmatch(INT, k) for k in found) or not any(
+        re.fullmatch(FLOAT, k) for k in found
+    ):
+        return []
+    function = _failing_function(ctx)
+    if function is None:
+        return []
+    cast = _cast(ctx.namespace or {})
+    sources = cells(ctx)
+    if cast is None or not any(_is_metric(parsed, function) for _, parsed in sources):
+        return []
+    for index, parsed in sources:
+        node = definition(parsed, function, index is None)
+        if node is None:
+            continue
+        if not is_that_function((ctx.namespace or {}).get(function), node):
+            return []
+        edit = _casts(parsed, node, cast)
+        if edit is None:
+            return []
+        edits, across = [edit], None
+        if index is not None:  # an earlier cell's function: defined again at the top
+            moved = redefined(ctx.cell, ctx.namespace, parsed, node, [edit], index)
+            if moved is None:
+                return []
+            edits, across = moved
+        problem = from_entry(
+            "metric-function-label-dtype",
+            ctx.line or node.lineno,
+            edits,
+            [function],
+            ctx.shown_versions,
+            function=function,
+            kinds=" and ".join(dict.fromkeys(found)),
+        )
+        problem.across = across
+        return [problem]
+    return []
+
+
+def _failing_function(ctx: CellContext) -> str | None:
+    """The name of the innermost function of the cells' code in the error's traceback."""
+    name = None
+    tb = getattr(ctx.exc, "__traceback__", None)
+    while tb is not None:
+        frame = tb.tb_frame
+        if is_cell_frame(frame, ctx.namespace, ctx.filename) and frame.f_code.co_name != "<module>":
+            name = frame.f_code.co_name
+        tb = tb.tb_next
+    return name
+
+
+def _is_metric(parsed: ParsedCell, function: str) -> bool:
+    """Does a ``compile(…, metrics=…)`` of ``parsed`` name ``function`` among its metrics?"""
+    for call in walk(parsed.tree) if parsed.tree is not None else ():
+        if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "compile"):
+            continue
+        for kw in call.keywords:
+            if kw.arg == "metrics" and any(
+                isinstance(n, ast.Name) and n.id == function for n in ast.walk(kw.value)
+            ):
+                return True
+    return False
+
+
+def _cast(namespace: dict) -> str | None:
+    """``NAME.cast`` for a name bound to TensorFlow, else ``NAME.ops.cast`` for Keras 3's
+    ``keras`` (what the cell can already call)."""
+    modules = [(k, v) for k, v in namespace.items() if isinstance(v, types.ModuleType)]
+    for name, module in modules:
+        if module.__name__ == "tensorflow" and callable(getattr(module, "cast", None)):
+            return f"{name}.cast"
+    for name, module in modules:
+        ops = getattr(module, "ops", None) if module.__name__ == "keras" else None
+        if ops is not None and callable(getattr(ops, "cast", None)):
+            return f"{name}.ops.cast"
+    return None
+
+
+def _casts(parsed: ParsedCell, node: ast.FunctionDef, cast: str) -> Edit | None:
+    """The two casts as the first statements of ``node`` (after its docstring)."""
+    params = [a.arg for a in node.args.posonlyargs + node.args.args]
+    if len(params) < 2 or not node.body:
+        return None
+    body = node.body
+    first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
+    if _is_docstring(first):
+        return None
+    line = parsed.lines[first.lineno - 1] if first.lineno <= len(parsed.lines) else ""
+    indent = line[: len(line) - len(line.lstrip())]
+    if first.col_offset != len(indent):
+        return None  # the body shares its line with the `def`
+    y_true, y_pred = params[:2]
+    text = "".join(f'{indent}{p} = {cast}({p}, "{METRIC_DTYPE}")\n' for p in (y_true, y_pred))
+    return Edit(first.lineno, 0, first.lineno, 0, text)
+
+
+def _is_docstring(stmt: ast.stmt) -> bool:
+    return (
+        isinstance(stmt, ast.Expr)
+        and isinstance(stmt.value, ast.Constant)
+        and isinstance(stmt.value.value, str)
+    )
