@@ -152,6 +152,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_metric_dtype": [
         (("error",), "error", (), ("TypeError", "ValueError", "InvalidArgumentError")),
     ],
+    "kerasmagic.diagnosis.rules.error_members": [
+        (("error",), "error", (), ("AttributeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),

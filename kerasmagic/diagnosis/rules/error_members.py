@@ -1,0 +1,75 @@
+"""Error rule: a method Keras 2 kept under an old name, called on a Keras 3 object that has only
+the new one (``metric.reset_states()`` → ``reset_state()``). The object is the live one the
+``AttributeError`` carries (``exc.obj``); the renames are catalogue data per Keras base class."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+RENAMED = "keras3-renamed-member"
+
+
+@rule(RENAMED, when=(ERROR,), family="model-methods", errors=("AttributeError",))
+def renamed_member(ctx: CellContext) -> list[Problem]:
+    """``obj.old`` where the live ``obj`` (a Keras object: its class or a base named in the
+    catalogue) lacks ``old`` and has ``new``: every ``X.old`` of the cell whose ``X`` is bound to
+    an object of that base (or is on the failing line) becomes ``X.new``."""
+    entry = find_entry(RENAMED)
+    name, obj = getattr(ctx.exc, "name", None), getattr(ctx.exc, "obj", None)
+    if entry is None or ctx.cell.tree is None or not isinstance(name, str) or obj is None:
+        return []
+    base = _renaming_base(obj, name, entry.data.get("members", {}))
+    if base is None:
+        return []
+    new = entry.data["members"][base.__name__][name]
+    namespace = ctx.namespace or {}
+    edits = []
+    for node in walk(ctx.cell.tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == name):
+            continue
+        bound = isinstance(node.value, ast.Name) and isinstance(namespace.get(node.value.id), base)
+        if not (bound or getattr(node, "lineno", None) == ctx.line):
+            continue
+        value = node_text(ctx.cell, node.value)
+        edit = node_edit(ctx.cell, node, f"{value}.{new}") if value else None
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    return [
+        from_entry(
+            RENAMED,
+            ctx.line or edits[0].line,
+            edits,
+            [name, new],
+            ctx.shown_versions,
+            old=name,
+            new=new,
+            base=base.__name__,
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
+
+
+def _renaming_base(obj: object, name: str, members: dict) -> type | None:
+    """The Keras base class of ``obj`` whose catalogue renames say what ``name`` became, where
+    the live object lacks ``name`` and has the new member."""
+    try:
+        mro = type(obj).__mro__
+    except Exception:
+        return None
+    for klass in mro:
+        renames = members.get(klass.__name__)
+        if not renames or name not in renames:
+            continue
+        if not str(getattr(klass, "__module__", "")).startswith("keras"):
+            continue
+        if not hasattr(obj, name) and callable(getattr(obj, renames[name], None)):
+            return klass
+    return None
