@@ -87,6 +87,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("history",), ()),
         (("error",), "error", (), ("KeyError",)),
         (("static",), "error", ("acc",), ()),
+        (("error",), "error", (), ("KeyError",)),
     ],
     "kerasmagic.diagnosis.rules.needs_package": [
         (("static",), "error", ("ImageDataGenerator",), ()),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, is_cell_frame
@@ -215,3 +216,106 @@ def _compiled_with_accuracy(ctx: CellContext) -> bool:
         if metrics:
             return "accuracy" in metrics and "acc" not in metrics
     return False
+
+
+@rule("history-metric-alias", when=(ERROR,), family="model-methods", errors=("KeyError",))
+def history_metric_alias(ctx: CellContext) -> list[Problem]:
+    """``history.history['val_mean_absolute_error']`` after ``metrics=['mae']``: Keras 2.0-2.2
+    logged a metric under its function's full name, later Kerases under the name as written. A
+    key of the cell that the live logs lack becomes the logged key (same ``val_`` prefix) that
+    the live Keras resolves to the same metric (``metrics.get``); every such key of the cell."""
+    tree = ctx.cell.tree
+    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
+    if tree is None or not isinstance(key, str):
+        return []
+    edits, renamed = [], {}
+    for node in walk(tree):
+        if not (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.slice, ast.Constant)
+            and isinstance(node.slice.value, str)
+        ):
+            continue
+        logs, metrics = _live_logs(ctx, node.value)
+        old = node.slice.value
+        if logs is None or old in logs:
+            continue
+        new = _logged_alias(metrics, old, logs)
+        edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice), new)) if new else None  # fmt: skip
+        if edit is not None:
+            edits.append(edit)
+            renamed[old] = new
+    if key not in renamed:
+        return []
+    return [
+        from_entry(
+            "history-metric-alias",
+            ctx.line or edits[0].line,
+            edits,
+            sorted(renamed),
+            ctx.shown_versions,
+            old=key,
+            new=renamed[key],
+        )
+    ]
+
+
+def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any]:
+    """The logs a live Keras ``History`` holds, read as ``hist.history`` or through a name bound
+    to that dict, with the ``metrics`` module of the Keras that made it."""
+    names = ctx.live_names
+    histories = [v for v in names.values() if _is_history(v)]
+    if isinstance(owner, ast.Attribute) and owner.attr == "history":
+        value = names.get(owner.value.id) if isinstance(owner.value, ast.Name) else None
+        found = [value] if _is_history(value) else []
+    elif isinstance(owner, ast.Name) and isinstance(names.get(owner.id), dict):
+        found = [h for h in histories if h.history is names[owner.id]]
+    else:
+        found = []
+    if len(found) != 1:
+        return None, None
+    root = sys.modules.get(type(found[0]).__module__.split(".")[0])
+    return found[0].history, getattr(root, "metrics", None)
+
+
+def _is_history(value: object) -> bool:
+    klass = type(value)
+    module = str(getattr(klass, "__module__", ""))
+    return (
+        klass.__name__ == "History"
+        and module.split(".")[0] in ("keras", "tf_keras", "tensorflow")
+        and isinstance(getattr(value, "history", None), dict)
+    )
+
+
+def _logged_alias(metrics: Any, old: str, logs: dict) -> str | None:
+    """The one key of ``logs`` with ``old``'s ``val_`` prefix whose metric the live Keras
+    resolves to the same one as ``old``'s."""
+    prefix, base = ("val_", old[4:]) if old.startswith("val_") else ("", old)
+    wanted = _metric(metrics, base)
+    if wanted is None:
+        return None
+    found = [
+        k
+        for k in logs
+        if isinstance(k, str)
+        and k.startswith(prefix)
+        and not (prefix == "" and k.startswith("val_"))
+        and k[len(prefix) :] != base
+        and _metric(metrics, k[len(prefix) :]) == wanted
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _metric(metrics: Any, name: str) -> tuple | None:
+    """What the live ``metrics.get(name)`` resolves to: the function, or a class and its name
+    (Keras 3 makes a new instance each time)."""
+    try:
+        found = metrics.get(name)
+    except Exception:
+        return None
+    if found is None:
+        return None
+    if isinstance(found, type) or callable(found) and not hasattr(found, "name"):
+        return (found,)
+    return (type(found), getattr(found, "name", None))
