@@ -295,3 +295,32 @@ def test_migrate_renames_an_earlier_cells_dunder_call_when_the_model_is_never_bu
     outputs = code_cells(tmp_path / "out" / "dunder.ipynb")[-1].outputs
     assert "saved True" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+PRETRAINED_EMBEDDING = [
+    "import numpy as np\nfrom tensorflow import keras\n"
+    "embedding_matrix = np.random.rand(50, 8)\n"
+    "model = keras.Sequential()\n"
+    "model.add(keras.layers.Embedding(50, 8, input_length=10))\n"
+    "model.add(keras.layers.Flatten())\nmodel.add(keras.layers.Dense(1))",
+    "model.layers[0].set_weights([embedding_matrix])\nmodel.layers[0].trainable = False\n"
+    "print('weights', len(model.layers[0].get_weights()))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_gives_the_earlier_cells_embedding_its_input_shape(tmp_path: Path) -> None:
+    """Pretrained word vectors: ``Embedding(input_length=10)`` in the model's cell (Keras 3 ignores
+    it, the model stays unbuilt), ``set_weights`` a cell later fails ("expecting 0 weights"). The
+    model's cell gets ``input_shape=(10,)`` (what Keras 2 built) and runs again; the failing
+    cell is left as it was."""
+    path = notebook(tmp_path / "glove.ipynb", PRETRAINED_EMBEDDING)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "glove.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "keras.layers.Embedding(50, 8, input_shape=(10,))" in finals[0]
+    assert finals[1] == PRETRAINED_EMBEDDING[1]
+    outputs = code_cells(tmp_path / "out" / "glove.ipynb")[-1].outputs
+    assert "weights 1" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

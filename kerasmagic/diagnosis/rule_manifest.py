@@ -40,6 +40,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.keras3_sequence_input": [
         (("static",), "error", ("input_length", "input_dim"), ()),
+        (("static",), "error", ("input_length",), ()),
     ],
     "kerasmagic.diagnosis.rules.removed_calls": [
         (("static",), "error", ("_make_predict_function", "set_learning_phase"), ()),

@@ -8,7 +8,9 @@ layer given its input as Keras 1's ``input_dim``/``input_length``. Keras 2.0 rea
 from __future__ import annotations
 
 import ast
+import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_edit, node_text, walk
@@ -67,3 +69,51 @@ def _sequence_layer(obj: object) -> bool:
         if code is not None and "input_length" in code.co_consts:
             return False
     return True
+
+
+EMBEDDING = "keras3-embedding-input-length"
+# Keras 3's words for a layer or model with no weights or input yet (unbuilt)
+UNBUILT = re.compile(r"expecting 0 weights|has never been called|has not (?:yet )?been built")
+
+
+@rule(EMBEDDING, when=(STATIC,), family="keyword-arguments", needs="input_length")
+def embedding_input_length(ctx: CellContext) -> list[Problem]:
+    """``Embedding(1000, 64, input_length=maxlen)`` where the live Embedding class has no
+    ``input_length`` parameter (Keras 3 pops it and ignores it): ``input_shape=(maxlen,)``, so a
+    ``Sequential`` that starts with it is built at once with the input Keras 2 gave it (its
+    ``set_weights``, ``input`` and ``summary`` work before ``fit``, as they did)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    # an error of the unbuilt model (set_weights, model.input) on a later line is this one
+    unbuilt = ctx.line is not None and UNBUILT.search(ctx.message or "") is not None
+    out: list[Problem] = []
+    for call in walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        given = {kw.arg: kw for kw in call.keywords if kw.arg}
+        length = given.get("input_length")
+        if length is None or {"input_shape", "batch_input_shape", "batch_size"} & set(given):
+            continue
+        callee = ctx.scope.callee(call.func)
+        if callee is None or not _ignores_input_length(callee[0]):
+            continue
+        text = node_text(ctx.cell, length.value)
+        edit = node_edit(ctx.cell, length, f"input_shape=({text},)") if text else None
+        if edit is None:
+            continue
+        out.append(
+            from_entry(EMBEDDING, ctx.line if unbuilt else length.lineno, [edit], ["Embedding", "input_length"],
+                       ctx.shown_versions, length=text, keras=ctx.versions.get("keras", "3"))
+        )  # fmt: skip
+    return out
+
+
+def _ignores_input_length(obj: object) -> bool:
+    """A Keras ``Embedding`` class (or subclass) whose live signature has no ``input_length``."""
+    if not isinstance(obj, type) or str(obj.__module__).split(".")[0] not in ("keras", "tf_keras"):
+        return False
+    if not any(base.__name__ == "Embedding" for base in obj.__mro__):
+        return False
+    params = live.parameters(obj.__init__)
+    return params is not None and "input_length" not in params[0]
