@@ -157,6 +157,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_members": [
         (("error",), "error", (), ("AttributeError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_callback_model": [
+        (("error",), "error", (), ("AttributeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
