@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, shape, count, required, dtype
+    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -76,6 +76,16 @@ TEMPLATES: tuple[Template, ...] = (
         ("ValueError",),
         "keras/src/layers/core/embedding.py Embedding (input_dim, output_dim); ops/math.py",
         {"expected": "positive integer"},
+    ),
+    Template(
+        "float-argument",
+        "float",
+        r"Argument `(?P<argument>\w+)` (?:should|must) be (?:a )?float\b.*?Received(?: instead)?: "
+        r"\w+=(?P<received>.*?)\.?\s*$",
+        ("ValueError",),
+        "keras/src/optimizers/base_optimizer.py BaseOptimizer.__init__ (learning_rate); "
+        "optimizers/adamw.py AdamW (weight_decay)",
+        {"expected": "float"},
     ),
     Template(
         "tuple-of-integers",

@@ -164,6 +164,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
+        (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("TypeError",)),
     ],
     "kerasmagic.diagnosis.rules.optimizer_attributes": [

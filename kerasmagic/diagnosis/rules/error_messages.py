@@ -140,6 +140,29 @@ def integer_argument(ctx: CellContext) -> list[Problem]:
     return []
 
 
+@rule("message-float-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
+def float_argument(ctx: CellContext) -> list[Problem]:
+    """An int given where Keras 3 wants a float (``SGD(learning_rate=1)``; Keras 2 took it): the
+    argument of the failing Keras call that holds that int becomes a float (``1.0``; any other
+    expression in ``float(...)``)."""
+    fact = _fact(ctx, "float")
+    received = fact.received_value() if fact is not None else None
+    if fact is None or ctx.cell.tree is None or type(received) is not int or not fact.argument:
+        return []
+    for call, klass, path in _failing_calls(ctx):
+        node = call_argument(call, klass, fact.argument)
+        known, value = _value(ctx, node) if node is not None else (False, None)
+        if node is None or not known or type(value) is not int or value != received:
+            continue
+        constant = isinstance(node, ast.Constant)
+        text = repr(float(value)) if constant else f"float({node_text(ctx.cell, node)})"
+        edit = node_edit(ctx.cell, node, text)
+        if edit is not None:
+            klass_name = getattr(klass, "__name__", path)
+            return [_problem(ctx, "message-float-argument", [edit], fact, klass=klass_name)]
+    return []
+
+
 def _holding(ctx: CellContext, call: ast.Call, klass: Any, received: Any) -> tuple[ast.expr | None, str | None]:  # fmt: skip
     """The one argument of ``call`` whose value (a literal, or a name's live value) is the
     float or digit string the message received, with its parameter's name; ``(None, None)``
