@@ -108,3 +108,14 @@ def test_single_assignment_is_the_one_plain_binding_of_a_name():
     assert value("path = 'a'\nwith open(f) as path:\n    pass\n") is None
     assert value("if (path := 'a'):\n    pass\n") is None
     assert value("other = 'a'\n") is None
+
+
+def test_a_future_import_after_other_code_compiles_as_ipython_runs_it():
+    """IPython compiles a cell's top-level statements one by one, so ``from __future__ import
+    print_function`` after other imports runs in a notebook (a file refuses it): a corrected
+    cell holding one is not refused for it; a real syntax error still is."""
+    from kerasmagic.diagnosis.verify import compiles
+
+    cell = "import numpy as np\nfrom __future__ import print_function\nprint(np.pi)\n"
+    assert compiles(parse_cell(cell))
+    assert not compiles(parse_cell(cell + "def broken(:\n    pass\n"))

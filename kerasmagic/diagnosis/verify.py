@@ -61,11 +61,22 @@ def _imports_held(problems: list[Problem]) -> set[str]:
 
 
 def compiles(cell: ParsedCell) -> bool:
+    """Does the cell compile as IPython compiles it? IPython compiles each top-level statement
+    on its own, so a ``from __future__`` import after other code (refused in a file) runs."""
     if cell.tree is None:
         return False
     try:
         compile(cell.python, "<kerasmagic-fix>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
+    except SyntaxError as exc:
+        if "__future__" not in str(exc):
+            return False
+        try:
+            for node in cell.tree.body:
+                module = ast.Module(body=[node], type_ignores=[])
+                compile(module, "<kerasmagic-fix>", "exec", dont_inherit=True)
+        except (SyntaxError, ValueError):
+            return False
+    except ValueError:
         return False
     return True
 
