@@ -115,8 +115,8 @@ def runtime_not_started(module: types.ModuleType, kind: str) -> str | None:
     if idle is None:
         return None
     return (
-        f"imported; {idle} has not started in this kernel yet (`%keras_optimizers` builds "
-        "optimizers here and starts it)"
+        f"imported; {idle} not started in this kernel yet (`%keras_optimizers` builds "
+        "optimizers here, which starts it)"
     )
 
 
