@@ -109,8 +109,17 @@ ENVIRONMENTS: dict[str, Environment] = {
         Environment(
             "tf221-k3",
             "TensorFlow 2.21 with Keras 3 (tf.keras is Keras 3)",
-            # jupyterlab + playwright: the optimizer widget rendered in a real browser (test_widgets)
-            (("tensorflow==2.21.*", "ipywidgets>=8", "jupyterlab>=4", "playwright>=1.40"),),
+            # jupyterlab + notebook 7 + playwright: the optimizer widget and %%keras_check --fix
+            # in a real browser (test_widgets_browser, test_check_fix_browser)
+            (
+                (
+                    "tensorflow==2.21.*",
+                    "ipywidgets>=8",
+                    "jupyterlab>=4",
+                    "notebook>=7",
+                    "playwright>=1.40",
+                ),
+            ),
         ),
         Environment(
             "tf221-legacy",

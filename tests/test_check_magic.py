@@ -69,6 +69,44 @@ def test_fix_puts_the_corrected_cell_in_the_notebook(ipshell, capsys):
     assert ipshell.rl_next_input and "import tensorflow as tf" in ipshell.rl_next_input
 
 
+class _Kernel:
+    """The part of ipykernel's kernel that ``probes/front_end.py`` reads: the parent message."""
+
+    def __init__(self, metadata: dict) -> None:
+        self.metadata = metadata
+
+    def get_parent(self, channel: str = "shell") -> dict:
+        return {"metadata": self.metadata, "content": {}}
+
+
+LAB_METADATA = {"trusted": False, "deletedCells": [], "recordTiming": False, "cellId": "c1"}
+
+
+@pytest.mark.skipif(not here(HAS_TF, False), reason="the fix `import tensorflow as tf` needs TF")
+@pytest.mark.parametrize("front", ["jupyterlab", "classic"])
+def test_fix_leaves_the_cell_ok_only_where_the_front_end_needs_it(ipshell, capsys, front):
+    """Issue 32, item 1 (the browser test is tests/test_check_fix_browser.py): JupyterLab's
+    request metadata makes a failing cell with a fix reply "ok" so that the fix lands; any
+    other front end (the classic Notebook sends ``{}``) gets a failing cell, Run All stops."""
+    ipshell.kernel = _Kernel(LAB_METADATA if front == "jupyterlab" else {})
+    try:
+        result = run(ipshell, "%%keras_check --fix\nimport tf\nprint(tf.__version__)\n")
+    finally:
+        del ipshell.kernel
+    out = capsys.readouterr()
+    lines = (out.out + out.err).splitlines()
+    assert lines.count("ModuleNotFoundError: No module named 'tf'") == 1, lines
+    assert ipshell.rl_next_input and "import tensorflow as tf" in ipshell.rl_next_input
+    said = " ".join(out.out.split())
+    if front == "jupyterlab":
+        assert result.success, result
+        assert "--fix replaced this cell's code with the corrected cell" in said, said
+    else:
+        assert isinstance(result.error_in_exec, ModuleNotFoundError)
+        assert "asked the front end to put the corrected cell" in said, said
+        assert "copy the corrected cell from above" in said and "Run All stops here" in said
+
+
 def test_keyboard_interrupt_and_broken_str_keep_the_shell_alive(ipshell, capsys):
     run(ipshell, "%%keras_check\nraise KeyboardInterrupt\n")
     run(

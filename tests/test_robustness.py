@@ -211,7 +211,7 @@ def test_magics_through_the_shell_never_raise_but_usage_errors(ipshell, line):
         if name == "keras_optimizers" and not any(
             m in sys.modules for m in ("keras", "tf_keras", "tensorflow")
         ):
-            continue  # with no Keras imported it measures in a subprocess (a TF import each time)
+            continue  # with no Keras imported it imports TF/Keras here to measure: slow
         sink = io.StringIO()
         with redirect_stdout(sink), redirect_stderr(sink):
             try:

@@ -55,3 +55,25 @@ def test_widget_renders_in_jupyterlab_and_follows_the_dropdown():
     assert all(align in ("left", "start") for _, align in cells), cells
     assert SHOT.stat().st_size > 10_000
     assert SHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+FRESH_SHOT = ROOT / "docs" / "optimizer-widget-fresh-kernel.png"
+
+
+def test_widget_measures_in_a_kernel_whose_runtime_has_not_started():
+    """Issue 32, item 2: after `import tensorflow as tf` (TensorFlow's runtime not started) the
+    widget shows the classes, built in this kernel, and says in one line that it started the
+    runtime; before, it said "not used: imported; TensorFlow's runtime has not started"."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import notebook_browser
+
+    cells = ["%load_ext kerasmagic", "import tensorflow as tf", "%keras_optimizers adam sgd"]
+    shown = notebook_browser.run_in_browser(cells, out=FRESH_SHOT)
+    widget = shown[2]["output"]
+    assert "not started" not in widget and "not used: imported" not in widget, widget
+    assert "Built in this kernel" in widget and "started TensorFlow's runtime" in widget, widget
+    assert (
+        "tf.keras.optimizers.get('adam')" in widget and "keras.src.optimizers.adam.Adam" in widget
+    )
+    assert "Ways of asking" in widget  # the widget's tabs, not a static fallback
+    assert FRESH_SHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

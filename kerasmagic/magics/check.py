@@ -4,6 +4,12 @@ The cell runs through ``shell.run_cell`` exactly as IPython runs it (same namesp
 the user's traceback shown by IPython itself, ``%debug`` works); kerasmagic only adds its diagnosis
 after it. The global mode uses the ``pre_run_cell``/``post_run_cell`` events, never the single
 ``set_custom_exc`` slot, so a host's own handler (Colab's ImportError note) keeps working.
+
+``--fix`` puts the corrected cell in the notebook with ``set_next_input``. JupyterLab and Notebook 7
+(known from their execute request, ``probes/front_end.py``) take it only from a cell whose reply is
+"ok": there a failing cell with a corrected cell is not marked failed (its traceback is shown once
+all the same, by the inner run), so the fix lands. Everywhere else the cell still fails (Run All
+stops) and the output says where the corrected cell went, or to copy it from the report.
 """
 
 from __future__ import annotations
@@ -46,6 +52,27 @@ def mark_failed(outer: Any, inner: Any, exc: BaseException) -> None:
         outer.error_in_exec = exc
 
 
+def fix_placed_message(kernel: bool, *, only_on_ok: bool, failed: bool) -> str:
+    """Where ``--fix`` put the corrected cell, as far as the kernel can know it."""
+    if not kernel:
+        return "kerasmagic: --fix put the corrected cell shown above into your next prompt."
+    if only_on_ok:
+        said = "kerasmagic: --fix replaced this cell's code with the corrected cell shown above: run it."
+        if failed:
+            said += (
+                " Your error is shown above; this cell is not marked as failed, since JupyterLab"
+                " and Notebook 7 take a fix only from a cell that did not fail (Run All goes on"
+                " past it)."
+            )
+        return said
+    said = (
+        "kerasmagic: --fix asked the front end to put the corrected cell shown above into this "
+        "cell's input. The classic Notebook does; others (nbconvert, VS Code, Colab, a console) "
+        "may not: if this cell still shows your code, copy the corrected cell from above."
+    )
+    return said + (" This cell still counts as failed: Run All stops here." if failed else "")
+
+
 @magics_class
 class CheckMagics(Magics):
     """``%%keras_check`` (one cell) and ``%keras_check on|off`` (every cell)."""
@@ -79,12 +106,13 @@ class CheckMagics(Magics):
             raise UsageError("%%keras_check takes options only; on/off is for the line form")
         outer = getattr(self.shell.displayhook, "exec_result", None)
         result, inner = self._check_cell(cell, lint=args.lint)
+        failure = inner and (inner.error_in_exec or inner.error_before_exec)
+        placed = False
         if result is not None:
             self._show(result, as_json=args.json)
             if args.fix and result.fixed_source:
-                self._offer_fix(result.fixed_source)
-        failure = inner and (inner.error_in_exec or inner.error_before_exec)
-        if failure is not None:
+                placed = self._offer_fix(result.fixed_source, failed=failure is not None)
+        if failure is not None and not placed:
             mark_failed(outer, inner, failure)
         if not args.object or result is None:
             return None
@@ -172,18 +200,21 @@ class CheckMagics(Magics):
         except Exception:
             _internal_failure("displaying the diagnosis")
 
-    def _offer_fix(self, fixed: str) -> None:
-        """Put the corrected cell in the notebook where the front end allows it (the report above
-        already shows it: said in one line, not printed again)."""
+    def _offer_fix(self, fixed: str, *, failed: bool) -> bool:
+        """Put the corrected cell in the notebook where the front end takes it, and say truly
+        where it went (the report above shows it to copy). True when the fix lands only if this
+        cell does not count as failed (JupyterLab, Notebook 7: a payload of an "error" reply is
+        dropped): the user's traceback is already shown once, by the inner run."""
+        from kerasmagic.probes.front_end import in_kernel, next_input_only_on_ok
+
         try:
             self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
         except Exception:
             _internal_failure("placing the corrected cell")
-            return
-        print(
-            "kerasmagic: --fix put the corrected cell shown above into this cell's input "
-            "(where the front end allows it; otherwise copy it from above)."
-        )
+            return False
+        only_on_ok = next_input_only_on_ok(self.shell)
+        print(fix_placed_message(in_kernel(self.shell), only_on_ok=only_on_ok, failed=failed))
+        return only_on_ok
 
     # -- the global mode --------------------------------------------------------------------
     def _set_mode(self, mode: str) -> str | None:

@@ -25,7 +25,7 @@ class OptimizerMagics(Magics):
     @argument(
         "--probe",
         action="store_true",
-        help="measure a fresh import in a subprocess of this interpreter",
+        help="measure a fresh import in a subprocess of this interpreter, not in this kernel",
     )
     @argument("--text", action="store_true", help="plain text, even in a notebook")
     @argument("--html", action="store_true", help="static HTML instead of the widget")
@@ -34,9 +34,10 @@ class OptimizerMagics(Magics):
     def keras_optimizers(self, line: str = "") -> Any:
         """What ``'adam'``, ``tf.keras.optimizers.Adam``, ``keras.optimizers.Adam``,
         ``….legacy.Adam`` … resolve to here (class and Keras, or the exact error), the defaults
-        side by side and what ``lr=``/``decay=`` do. Never imports TensorFlow into the kernel:
-        only Keras modules already imported are used; ``--probe`` measures a fresh import in a
-        subprocess (nothing is started without it)."""
+        side by side and what ``lr=``/``decay=`` do, in this kernel: every installed Keras is
+        imported and the optimizers built here, which starts TensorFlow's runtime here if it had
+        not started (said in one line); ``--probe`` measures a fresh import in a subprocess
+        instead, leaving this kernel as it was."""
         args = parse_line(self.keras_optimizers, line)
         from kerasmagic.probes.optimizers import model_optimizer, resolve_optimizers
 

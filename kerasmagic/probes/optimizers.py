@@ -6,16 +6,20 @@ For each optimizer name and each way of asking (``<keras>.optimizers.get(name)``
 exception; the constructor defaults (live ``get_config()`` or ``inspect.signature``) and what the
 habits ``lr=`` and ``decay=`` do here. Everything is read from the live objects.
 
-In the kernel only Keras modules that are already imported are used (``tf.keras`` only once it has
-been resolved), so probing imports nothing; ``probe=True`` (or nothing imported yet) runs the same
-code in a subprocess of this interpreter. Optimizers are built on the CPU, never ``build()``-t, and
-Keras 3's name counters are restored afterwards, so the user's next ``Adam()`` is still ``adam``.
+``%keras_optimizers`` asks for this kernel's answer: every installed Keras is imported here and the
+optimizers are built here, which starts TensorFlow's runtime (or JAX's devices) in this kernel if
+it had not started; the report says so in one line, and Keras's config file is left on disk as it
+was. ``%keras_env`` starts nothing: it uses only Keras modules already imported, resolved and
+running. ``probe=True`` runs the same code in a fresh subprocess of this interpreter. Optimizers are
+built on the CPU, never ``build()``-t, and Keras 3's name counters are restored afterwards, so the
+user's next ``Adam()`` is still ``adam``.
 Each call re-measures the classes and their defaults; what ``lr=``/``decay=`` do is the class's
 code and is measured once per class object per process.
 """
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -27,7 +31,13 @@ from kerasmagic.probes.optimizer_facts import (
     jsonable,
     optimizer_classes,
 )
-from kerasmagic.probes.optimizer_namespaces import NAMESPACES, keras_of_class, reach
+from kerasmagic.probes.optimizer_namespaces import (
+    NAMESPACES,
+    idle_runtime,
+    keras_home_kept,
+    keras_of_class,
+    reach,
+)
 from kerasmagic.probes.optimizer_report import (
     Habit,
     KerasNamespace,
@@ -138,11 +148,13 @@ def _differing(ways: list[Way]) -> list[str]:
     return out
 
 
-# Where to see what is not measured in the kernel (both measure in a fresh subprocess).
+# Where to see what %keras_env does not measure (it starts nothing in the kernel).
 HOW_TO_SEE = (
-    "To see it: `%keras_optimizers` or `%keras_env --probe` (outside IPython: "
+    "To see it: `%keras_optimizers` (builds them in this kernel, starting TensorFlow's runtime "
+    "there), or `%keras_optimizers --probe` / `%keras_env --probe` (outside IPython: "
     "`python -m kerasmagic optimizers`), which measure in a fresh subprocess of this interpreter."
 )
+ROOTS = ("tensorflow", "keras", "tf_keras")
 
 
 def kernel_state(namespaces: list[KerasNamespace]) -> str:
@@ -150,20 +162,54 @@ def kernel_state(namespaces: list[KerasNamespace]) -> str:
     return "; ".join(f"{n.name}: {n.note}" for n in namespaces if not n.available)
 
 
-def collect(names: list[str] | None = None, in_kernel: bool = True) -> OptimizerReport:
-    """Measure in this process; ``in_kernel`` limits it to Keras modules already imported."""
-    reached = [reach(ns, in_kernel) for ns in NAMESPACES]
+def collect(
+    names: list[str] | None = None, in_kernel: bool = True, start: bool = False
+) -> OptimizerReport:
+    """Measure in this process; ``in_kernel`` limits it to Keras modules already imported and
+    running, unless ``start``: then every installed Keras is imported and built with here, and the
+    report's note says what that imported and started in this kernel."""
+    before = {r for r in ROOTS if r in sys.modules}
+    with keras_home_kept():
+        report, started = _collect(names, in_kernel, start)
+    if start and report.optimizers:
+        report.note = built_here_note(before, started)
+    return report
+
+
+def built_here_note(before: set[str], started: list[str]) -> str:
+    """The one line saying that the optimizers were built in this kernel, and what that did."""
+    imported = [r for r in ROOTS if r in sys.modules and r not in before]
+    did = []
+    if imported:
+        did.append("imported " + ", ".join(imported))
+    did += [f"started {what}" for what in started]
+    done = f" (kerasmagic {' and '.join(did)} here)" if did else ""
+    return (
+        f"Built in this kernel, as you asked{done}; `--probe` measures a fresh import in a "
+        "subprocess instead."
+    )
+
+
+def _collect(
+    names: list[str] | None, in_kernel: bool, start: bool
+) -> tuple[OptimizerReport, list[str]]:
+    """The report, and the runtimes that building its optimizers started here."""
+    reached = [reach(ns, in_kernel, start) for ns in NAMESPACES]
     namespaces = [ns for ns, _ in reached]
     modules = [(ns.name, m) for ns, m in reached if m is not None]
     measured_in = "kernel" if in_kernel else "subprocess"
     if not modules:
         installed = [n for n in namespaces if "not installed" not in n.note]
-        note = (
-            "Keras is not installed in this interpreter: tensorflow, keras and tf-keras are all missing."
-            if not installed
-            else f"Not measured in this kernel yet ({kernel_state(namespaces)}). {HOW_TO_SEE}"
-        )
-        return OptimizerReport(namespaces, [], measured_in, note=note)
+        if not installed:
+            note = "Keras is not installed in this interpreter: tensorflow, keras and tf-keras are all missing."
+        elif start:
+            note = (
+                f"No Keras could be used in this kernel ({kernel_state(namespaces)}); `--probe` "
+                "measures a fresh import in a subprocess."
+            )
+        else:
+            note = f"Not measured in this kernel yet ({kernel_state(namespaces)}). {HOW_TO_SEE}"
+        return OptimizerReport(namespaces, [], measured_in, note=note), []
     catalogue: dict[str, str] = {}
     problems: list[str] = []
     for ns, module in modules:
@@ -173,6 +219,13 @@ def collect(names: list[str] | None = None, in_kernel: bool = True) -> Optimizer
         except Exception as exc:
             problems.append(f"could not list {ns}.optimizers: {type(exc).__name__}: {exc}")
     wanted = [n.lower() for n in names] if names else sorted(catalogue)
+    idle = {
+        what
+        for ns, module in reached
+        if module is not None and ns.keras
+        for what in [idle_runtime(module, ns.keras)]
+        if what
+    }
     results = []
     with contained([m for _, m in modules]) as handler:
         facts = ClassFacts(handler)
@@ -185,9 +238,11 @@ def collect(names: list[str] | None = None, in_kernel: bool = True) -> Optimizer
             ]
             _group(ways)
             results.append(OptimizerResolution(name, class_name, ways, _differing(ways)))
-    return OptimizerReport(
+    report = OptimizerReport(
         namespaces, results, measured_in, problems=problems, known=sorted(catalogue)
     )
+    still = {idle_runtime(m, ns.keras) for ns, m in reached if m is not None and ns.keras}
+    return report, sorted(what for what in idle if what not in still)
 
 
 def collect_as_dict(names: list[str] | None = None) -> dict[str, Any]:
@@ -198,19 +253,11 @@ def collect_as_dict(names: list[str] | None = None) -> dict[str, Any]:
 def resolve_optimizers(names: list[str] | None = None, probe: bool = False) -> OptimizerReport:
     """How each optimizer name resolves here; ``probe`` measures a fresh import in a subprocess.
 
-    Without ``probe`` only the Keras modules already imported in this process are used; when
-    none is, the report says so and that ``--probe`` measures (nothing is started unasked)."""
+    Without ``probe`` the answer is this kernel's: every installed Keras is imported and the
+    optimizers built here (starting TensorFlow's runtime if it had not started), said in the
+    report's note."""
     if not probe:
-        report = collect(names, in_kernel=True)
-        usable = any(ns.available for ns in report.namespaces)
-        installed = any("not installed" not in ns.note for ns in report.namespaces)
-        if not usable and installed:
-            report.note = (
-                f"In this kernel: {kernel_state(report.namespaces)}; measuring here would import "
-                "it, so nothing was measured. `--probe` measures a fresh import in a separate "
-                "process of this interpreter."
-            )
-        return report
+        return collect(names, in_kernel=True, start=True)
     first_note = "Measured in a fresh subprocess of this interpreter (--probe)."
     from kerasmagic.probes.subprocess_probe import ProbeFailed, run_probe, timeout_setting
 
