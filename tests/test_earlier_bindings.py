@@ -324,3 +324,38 @@ def test_migrate_gives_the_earlier_cells_embedding_its_input_shape(tmp_path: Pat
     outputs = code_cells(tmp_path / "out" / "glove.ipynb")[-1].outputs
     assert "weights 1" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+LOSS_LAYER = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+    "input_img = keras.Input(shape=(8,))\n"
+    "z_mean = keras.layers.Dense(2)(input_img)\nz_log_var = keras.layers.Dense(2)(input_img)\n"
+    "z_decoded = keras.layers.Dense(8)(keras.layers.Concatenate()([z_mean, z_log_var]))",
+    "class LossLayer(keras.layers.Layer):\n"
+    "    def call(self, inputs):\n"
+    "        x, decoded = inputs\n"
+    "        kl = tf.reduce_mean(1 + z_log_var - tf.square(z_mean) - tf.exp(z_log_var))\n"
+    "        self.add_loss(tf.reduce_mean(tf.square(x - decoded)) - 5e-4 * kl)\n"
+    "        return x",
+    "y = LossLayer()([input_img, z_decoded])\nvae = keras.Model(input_img, y)\n"
+    "vae.compile(optimizer='rmsprop', loss=None)\n"
+    "vae.fit(np.random.rand(16, 8).astype('float32'), None, batch_size=8, epochs=1, verbose=0)\n"
+    "print('trained')",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_passes_the_outer_tensors_an_earlier_cells_layer_reads(tmp_path: Path) -> None:
+    """A loss layer (defined a cell before it is used) reads ``z_mean``/``z_log_var`` from the
+    module: its class is changed in its own cell (``call`` takes them off its inputs, the method
+    reads them on the layer) and the call a cell later passes them; the notebook trains."""
+    path = notebook(tmp_path / "vae.ipynb", LOSS_LAYER)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "vae.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "x, decoded = inputs" in finals[1] and "self.z_mean" in finals[1], finals[1]
+    assert "LossLayer()([input_img, z_decoded, z_log_var, z_mean])" in finals[2], finals[2]
+    outputs = code_cells(tmp_path / "out" / "vae.ipynb")[-1].outputs
+    assert "trained" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
+from typing import Any, Union
 
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -18,21 +19,29 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 
+Definition = Union[ast.FunctionDef, ast.ClassDef]
 
-def definition(parsed: ParsedCell, function: str, here: bool) -> ast.FunctionDef | None:
-    """The cell's ``def function`` (anywhere in the cell at hand; an earlier cell's: at its top
-    level, undecorated, so that defining it again is all it did)."""
+
+def definition(parsed: ParsedCell, function: str, here: bool, kind: type = ast.FunctionDef) -> Any:
+    """The cell's ``def function`` (``kind=ast.ClassDef``: its ``class``) anywhere in the cell at
+    hand; an earlier cell's: at its top level, undecorated, so that defining it again is all it
+    did."""
     if parsed.tree is None:
         return None
     nodes = walk(parsed.tree) if here else parsed.tree.body
     for node in nodes:
-        if isinstance(node, ast.FunctionDef) and node.name == function:
+        if isinstance(node, kind) and node.name == function:
             return node if here or not node.decorator_list else None
     return None
 
 
-def is_that_function(value: object, node: ast.FunctionDef) -> bool:
-    """The kernel's ``value`` is the function ``node`` defines (same parameters)."""
+def is_that_function(value: object, node: Definition) -> bool:
+    """The kernel's ``value`` is the function ``node`` defines (same parameters), or the class
+    (same name, and every method the source defines is the class's own)."""
+    if isinstance(node, ast.ClassDef):
+        methods = [n.name for n in node.body if isinstance(n, ast.FunctionDef)]
+        own = getattr(value, "__dict__", {}) if isinstance(value, type) else {}
+        return getattr(value, "__name__", None) == node.name and all(m in own for m in methods)
     code = getattr(value, "__code__", None)
     if code is None:
         return False
@@ -40,10 +49,11 @@ def is_that_function(value: object, node: ast.FunctionDef) -> bool:
     return list(code.co_varnames[: code.co_argcount]) == names
 
 
-def _changed_text(parsed: ParsedCell, node: ast.FunctionDef, edits: list[Edit], index: int) -> str | None:  # fmt: skip
+def _changed_text(parsed: ParsedCell, node: Definition, edits: list[Edit], index: int) -> str | None:  # fmt: skip
     """The earlier cell's ``def`` with ``edits`` made, as text for the top of the cell at hand."""
     changed = parse_cell(apply_edits(parsed.source, edits, cell=index))
-    again = definition(changed, node.name, False) if changed.tree is not None else None
+    kind = type(node)
+    again = definition(changed, node.name, False, kind) if changed.tree is not None else None
     text = node_text(changed, again) if again is not None else None
     if text is None or again is None or again.col_offset:
         return None
@@ -54,7 +64,7 @@ def redefined(
     cell: ParsedCell,
     namespace: dict | None,
     parsed: ParsedCell,
-    node: ast.FunctionDef,
+    node: Definition,
     edits: list[Edit],
     index: int,
 ) -> tuple[list[Edit], list[Edit]] | None:

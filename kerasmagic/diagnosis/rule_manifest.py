@@ -160,6 +160,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_callback_model": [
         (("error",), "error", (), ("AttributeError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_outer_tensors": [
+        (("error",), "error", (), ("ValueError", "TypeError", "NotImplementedError")),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
