@@ -64,7 +64,32 @@ class Scope:
         for name in scope.user_bound:
             scope.bindings.pop(name, None)
             scope.outer.discard(name)
+        scope._bind_module_aliases(tree)
         return scope
+
+    def _bind_module_aliases(self, tree: ast.AST | None) -> None:
+        """``K = keras.backend``, ``tfkl = tf.keras.layers``: a name the cell assigns once, to a
+        dotted path through a bound module that is a module here, is bound like an import."""
+        assigned: dict[str, list[ast.expr]] = {}
+        for node in walk(tree) if tree is not None else ():
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name):
+                        assigned.setdefault(name.id, []).append(node.value if target is name else None)  # type: ignore[arg-type]  # fmt: skip
+        for name, values in assigned.items():
+            value = values[0] if len(values) == 1 else None
+            parts: list[str] = []
+            while isinstance(value, ast.Attribute):
+                parts.append(value.attr)
+                value = value.value
+            if not parts or not isinstance(value, ast.Name) or value.id not in self.bindings:
+                continue
+            path = ".".join([self.bindings[value.id], *reversed(parts)])
+            status, obj = live.resolve_path(path)
+            if status == live.OK and isinstance(obj, types.ModuleType):
+                self.bindings[name] = path
+                self.user_bound.discard(name)
 
     def _bind_namespace(self, namespace: dict, free: set[str]) -> None:
         """What earlier cells bound, as if the cell had imported it: every module of the

@@ -163,6 +163,12 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_outer_tensors": [
         (("error",), "error", (), ("ValueError", "TypeError", "NotImplementedError")),
     ],
+    "kerasmagic.diagnosis.rules.error_super_init": [
+        (("error",), "error", (), ("TypeError",)),
+    ],
+    "kerasmagic.diagnosis.rules.error_initial_state": [
+        (("error",), "error", (), ("InvalidArgumentError", "ValueError", "TypeError")),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
