@@ -76,11 +76,20 @@ def keyword_values(text: str, positional: bool = False) -> Counter[tuple[str, st
             for kw in node.keywords:
                 # a call's own keywords are counted where it is visited, not as one value
                 if kw.arg is not None and not isinstance(kw.value, ast.Call):
-                    found[(kw.arg, ast.unparse(kw.value))] += 1
+                    found[(kw.arg, _value_text(kw.value))] += 1
             for arg in node.args if positional else ():
                 if not isinstance(arg, (ast.Call, ast.Starred)):
-                    found[("", ast.unparse(arg))] += 1
+                    found[("", _value_text(arg))] += 1
     return found
+
+
+def _value_text(node: ast.expr) -> str:
+    """A value's source, a number written as its float (``1`` and ``1.0`` are one value)."""
+    number = node.operand if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) else node
+    if isinstance(number, ast.Constant) and type(number.value) in (int, float):
+        value = float(number.value)
+        return repr(-value if number is not node else value)
+    return ast.unparse(node)
 
 
 def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
