@@ -169,6 +169,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_initial_state": [
         (("error",), "error", (), ("InvalidArgumentError", "ValueError", "TypeError")),
     ],
+    "kerasmagic.diagnosis.rules.error_get_file": [
+        (("error",), "error", ("get_file",), ("FileNotFoundError", "NotADirectoryError", "IndexError", "StopIteration")),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
@@ -204,6 +207,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.trap_files": [
         (("after-run",), "trap", ("load_weights",), ()),
         (("static", "after-run"), "trap", ("load_model",), ()),
+    ],
+    "kerasmagic.diagnosis.rules.trap_get_file": [
+        (("static", "after-run"), "trap", ("get_file",), ()),
     ],
     "kerasmagic.diagnosis.rules.colab_magics": [
         (("error",), "error", ("tensorflow_version",), ("UsageError",)),
