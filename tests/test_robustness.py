@@ -731,7 +731,7 @@ def cycle(with_extension, optimizers=False):
 # %keras_optimizers builds the optimizers in this process (as asked): TensorFlow's and Keras's
 # own imports add their warning filters, log handler and import hooks, which are theirs, not
 # kerasmagic's; they are imported first so that `before` already holds them
-for _name in ("tensorflow", "keras"):
+for _name in ("tensorflow", "keras", "tf_keras"):
     try:
         __import__(_name)
     except Exception:
