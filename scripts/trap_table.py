@@ -198,6 +198,24 @@ SCENARIOS: tuple[Scenario, ...] = (
         (f"import keras\nmodel = keras.models.load_model({KERAS2_H5!r})\nopt = model.optimizer\n",),
         LR_TRUTH,
     ),
+    Scenario(
+        "get_file of an archive",
+        "keras3-get-file-extract-folder",
+        (
+            "import os, tarfile, tempfile\n"
+            "work = tempfile.mkdtemp()\n"
+            "os.makedirs(os.path.join(work, 'photos', 'roses'))\n"
+            "open(os.path.join(work, 'photos', 'roses', 'a.jpg'), 'w').close()\n"
+            "with tarfile.open(os.path.join(work, 'photos.tgz'), 'w:gz') as t:\n"
+            "    t.add(os.path.join(work, 'photos'), arcname='photos')\n"
+            "cache = os.path.join(work, 'cache')\n"
+            "os.makedirs(cache)\n",
+            "import keras\n"
+            "origin = 'file://' + os.path.join(work, 'photos.tgz')\n"
+            "data_dir = keras.utils.get_file('photos', origin=origin, untar=True, cache_dir=cache)\n",
+        ),
+        "not os.path.isdir(os.path.join(data_dir, 'roses'))",
+    ),
 )
 
 # runs inside an environment: python -c RUNNER '<json list of jobs>'
