@@ -80,6 +80,10 @@ def keyword_values(text: str, positional: bool = False) -> Counter[tuple[str, st
             for arg in node.args if positional else ():
                 if not isinstance(arg, (ast.Call, ast.Starred)):
                     found[("", _value_text(arg))] += 1
+            if positional:  # a value moved into a tuple is still passed: input_shape=(n,)
+                for kw in node.keywords:
+                    for elt in kw.value.elts if isinstance(kw.value, (ast.Tuple, ast.List)) else ():
+                        found[("", _value_text(elt))] += 1
     return found
 
 

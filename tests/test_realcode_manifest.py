@@ -159,6 +159,8 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     assert dropped_values(before, dropped) == [("decay", "1e-06")]
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
+    # a value moved into a tuple is still passed (Embedding's input_length as its input_shape)
+    assert dropped_values("Embedding(9, 4, input_length=n)", "Embedding(9, 4, input_shape=(n,))") == []
 
 
 def test_wrong_check_ignores_what_the_catalogue_says_has_no_effect() -> None:
