@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import types
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -25,7 +24,7 @@ def initial_state_batch(ctx: CellContext) -> list[Problem]:
     ``batch_size`` and the live ``t`` is a tensor: ``t`` becomes ``tf.shape(t)[0]`` (or
     ``keras.ops.shape``, with the module the cell has bound)."""
     tree, names = ctx.cell.tree, ctx.live_names
-    shape = _shape_function(ctx.namespace or {})
+    shape = ctx.scope.expr_for("tensorflow.shape") or ctx.scope.expr_for("keras.ops.shape")
     if tree is None or shape is None:
         return []
     for call in walk(tree):
@@ -76,14 +75,3 @@ def _takes_batch_size(layer: Any) -> bool:
     except (TypeError, ValueError):
         return False
     return bool(params) and params[0] == "batch_size"
-
-
-def _shape_function(namespace: dict) -> str | None:
-    modules = [(k, v) for k, v in namespace.items() if isinstance(v, types.ModuleType)]
-    for name, module in modules:
-        if module.__name__ == "tensorflow":
-            return f"{name}.shape"
-    for name, module in modules:
-        if module.__name__ == "keras" and hasattr(getattr(module, "ops", None), "shape"):
-            return f"{name}.ops.shape"
-    return None

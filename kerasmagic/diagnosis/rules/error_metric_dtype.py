@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 import re
-import types
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -47,7 +46,7 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
     function = _failing_function(ctx)
     if function is None:
         return []
-    cast = _cast(ctx.namespace or {})
+    cast = _cast(ctx)
     sources = cells(ctx)
     if cast is None or not any(_is_metric(parsed, function) for _, parsed in sources):
         return []
@@ -105,18 +104,9 @@ def _is_metric(parsed: ParsedCell, function: str) -> bool:
     return False
 
 
-def _cast(namespace: dict) -> str | None:
-    """``NAME.cast`` for a name bound to TensorFlow, else ``NAME.ops.cast`` for Keras 3's
-    ``keras`` (what the cell can already call)."""
-    modules = [(k, v) for k, v in namespace.items() if isinstance(v, types.ModuleType)]
-    for name, module in modules:
-        if module.__name__ == "tensorflow" and callable(getattr(module, "cast", None)):
-            return f"{name}.cast"
-    for name, module in modules:
-        ops = getattr(module, "ops", None) if module.__name__ == "keras" else None
-        if ops is not None and callable(getattr(ops, "cast", None)):
-            return f"{name}.ops.cast"
-    return None
+def _cast(ctx: CellContext) -> str | None:
+    """TensorFlow's ``cast``, else Keras 3's ``keras.ops.cast``, as the cell can reach it."""
+    return ctx.scope.expr_for("tensorflow.cast") or ctx.scope.expr_for("keras.ops.cast")
 
 
 def _casts(parsed: ParsedCell, node: ast.FunctionDef, cast: str) -> Edit | None:

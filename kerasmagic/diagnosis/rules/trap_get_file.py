@@ -10,7 +10,6 @@ the archive's folder bears the name, a path in the folder that holds the extract
 from __future__ import annotations
 
 import ast
-import types
 
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -38,9 +37,7 @@ def wrapped_get_file_calls(ctx: CellContext, entry: str) -> Problem | None:
     if tree is None:
         return None
     wrapped = {id(n.args[0]) for n in walk(tree) if _is_join(n) and n.args}
-    os_name = next((k for k, v in (ctx.namespace or {}).items() if isinstance(v, types.ModuleType) and v.__name__ == "os"), None)  # fmt: skip
-    if os_name is None and any(_binds_os(n) for n in walk(tree)):
-        os_name = "os"
+    join = ctx.scope.expr_for("os.path.join")  # None: `import os` is added
     edits: list[Edit] = []
     first = None
     for call in walk(tree):
@@ -58,13 +55,13 @@ def wrapped_get_file_calls(ctx: CellContext, entry: str) -> Problem | None:
         text = node_text(ctx.cell, call)
         if not (isinstance(fname, ast.Constant) and isinstance(fname.value, str)) or not text:
             continue
-        edit = node_edit(ctx.cell, call, f"{os_name or 'os'}.path.join({text}, {node_text(ctx.cell, fname)})")  # fmt: skip
+        edit = node_edit(ctx.cell, call, f"{join or 'os.path.join'}({text}, {node_text(ctx.cell, fname)})")  # fmt: skip
         if edit is not None:
             edits.append(edit)
             first = first or call.lineno
     if not edits:
         return None
-    if os_name is None:
+    if join is None:
         line = insertion_line(ctx.cell)
         edits.append(Edit(line, 0, line, 0, "import os\n"))
     return from_entry(entry, first or 1, edits, ["get_file"], ctx.shown_versions,
@@ -86,7 +83,3 @@ def _true(node: ast.expr | None) -> bool:
 def _is_join(node: ast.AST) -> bool:
     func = node.func if isinstance(node, ast.Call) else None
     return isinstance(func, ast.Attribute) and func.attr == "join" and "path" in ast.unparse(func.value)
-
-
-def _binds_os(node: ast.AST) -> bool:
-    return isinstance(node, ast.Import) and any(a.name == "os" and not a.asname for a in node.names)
