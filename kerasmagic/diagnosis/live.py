@@ -191,6 +191,14 @@ def is_keras_object(obj: Any) -> bool:
     return isinstance(name, str) and name.split(".")[0] in KERAS_TOPS
 
 
+def is_layer_class(obj: Any) -> bool:
+    """Is ``obj`` a class with a TF/Keras ``Layer`` among its classes (a layer, a model, a user's
+    subclass of either)?"""
+    return isinstance(obj, type) and any(
+        b.__name__ == "Layer" and is_keras_object(b) for b in obj.__mro__
+    )
+
+
 def from_keras(obj: Any) -> bool:
     """Is ``obj`` a TF/Keras module, class or function, or an instance of a class made from one
     (a user's ``keras.Model`` subclass, a model)? Never raises (the user's objects may)."""

@@ -79,3 +79,18 @@ def redefined(
         return None
     line = insertion_line(cell)
     return [Edit(line, 0, line, 0, text)], across
+
+
+def placed(
+    cell: ParsedCell,
+    namespace: dict | None,
+    parsed: ParsedCell,
+    node: Definition,
+    edits: list[Edit],
+    index: int | None,
+) -> tuple[list[Edit], list[Edit] | None] | None:
+    """``(edits, across)`` for ``edits`` inside the definition ``node``: as they are in the cell
+    at hand (``index`` None), else :func:`redefined`'s; None when that cannot be done."""
+    if index is None:
+        return edits, None
+    return redefined(cell, namespace, parsed, node, edits, index)

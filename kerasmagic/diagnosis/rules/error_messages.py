@@ -347,7 +347,7 @@ def required_argument(ctx: CellContext) -> list[Problem]:
         if not isinstance(klass_node, ast.ClassDef):
             continue
         live_class = (ctx.namespace or {}).get(klass_node.name)
-        if not isinstance(live_class, type) or not _keras_layer(live_class):
+        if not isinstance(live_class, type) or not live.is_layer_class(live_class):
             continue
         edit = _default_edit(ctx, klass_node, live_class, fact.argument)
         if edit is not None:
@@ -358,8 +358,6 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     return [_problem(ctx, "message-required-argument", edits, fact, layers=", ".join(layers))]
 
 
-def _keras_layer(klass: type) -> bool:
-    return any(live.is_keras_object(base) and base.__name__ == "Layer" for base in klass.__mro__)
 
 
 def _default_edit(

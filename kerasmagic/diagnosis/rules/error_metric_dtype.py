@@ -14,7 +14,7 @@ import re
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.redefine import definition, is_that_function, redefined
+from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -59,12 +59,10 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
         edit = _casts(parsed, node, cast)
         if edit is None:
             return []
-        edits, across = [edit], None
-        if index is not None:  # an earlier cell's function: defined again at the top
-            moved = redefined(ctx.cell, ctx.namespace, parsed, node, [edit], index)
-            if moved is None:
-                return []
-            edits, across = moved
+        moved = placed(ctx.cell, ctx.namespace, parsed, node, [edit], index)
+        if moved is None:  # an earlier cell's function the kernel does not hold as defined
+            return []
+        edits, across = moved
         problem = from_entry(
             "metric-function-label-dtype",
             ctx.line or node.lineno,

@@ -13,10 +13,11 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.redefine import definition, redefined
+from kerasmagic.diagnosis.redefine import definition, placed
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -45,13 +46,12 @@ def layer_outer_tensors(ctx: CellContext) -> list[Problem]:
             site = _site_edit(ctx.cell, node.args[0], outer) if edits else None
             if edits is None or site is None:
                 return []
-            across = None
-            if index is not None:  # the kernel holds the old class: defined again at the top
-                moved = redefined(ctx.cell, namespace, parsed, cdef, edits, index)
-                if moved is None:
-                    return []
-                edits, across = moved
-                across = [*across, site]  # migrate: the class in its cell, the call here
+            moved = placed(ctx.cell, namespace, parsed, cdef, edits, index)
+            if moved is None:  # an earlier cell's class the kernel does not hold as defined
+                return []
+            edits, across = moved
+            if across is not None:  # migrate: the class in its cell, the call here
+                across = [*across, site]
             problem = from_entry(
                 ENTRY,
                 node.lineno,
@@ -76,9 +76,7 @@ def _layer_call(node: ast.AST, namespace: dict) -> tuple[str, type] | None:
     if not isinstance(func, ast.Name) or len(node.args) != 1 or node.keywords:
         return None
     klass = namespace.get(func.id)
-    if not isinstance(klass, type) or not any(
-        b.__name__ == "Layer" and str(b.__module__).startswith("keras") for b in klass.__mro__
-    ):
+    if not live.is_layer_class(klass):
         return None
     return func.id, klass
 

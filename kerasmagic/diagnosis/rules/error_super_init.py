@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
@@ -25,7 +26,7 @@ def super_init_self(ctx: CellContext) -> list[Problem]:
     if tree is None or not TOO_MANY.search(ctx.message):
         return []
     for cdef in walk(tree):
-        if not isinstance(cdef, ast.ClassDef) or not _keras_layer(namespace.get(cdef.name)):
+        if not isinstance(cdef, ast.ClassDef) or not live.is_layer_class(namespace.get(cdef.name)):
             continue
         for method in cdef.body:
             if not (isinstance(method, ast.FunctionDef) and method.name == "__init__"):
@@ -59,10 +60,4 @@ def _is_super_init(node: ast.AST) -> bool:
         and isinstance(node.func.value, ast.Call)
         and isinstance(node.func.value.func, ast.Name)
         and node.func.value.func.id == "super"
-    )
-
-
-def _keras_layer(klass: object) -> bool:
-    return isinstance(klass, type) and any(
-        b.__name__ == "Layer" and str(b.__module__).startswith("keras") for b in klass.__mro__
     )

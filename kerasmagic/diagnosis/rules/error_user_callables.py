@@ -12,7 +12,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.redefine import definition, redefined
+from kerasmagic.diagnosis.redefine import definition, placed
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit
 from kerasmagic.diagnosis.rules import rule
 
@@ -42,12 +42,10 @@ def user_callable_new_keyword(ctx: CellContext) -> list[Problem]:
         edit = _parameter_edit(parsed, node, keyword)
         if edit is None:
             return []
-        edits, across = [edit], None
-        if index is not None:  # an earlier cell's function: the kernel must see it again
-            moved = redefined(ctx.cell, ctx.namespace, parsed, node, [edit], index)
-            if moved is None:
-                return []
-            edits, across = moved
+        moved = placed(ctx.cell, ctx.namespace, parsed, node, [edit], index)
+        if moved is None:  # an earlier cell's function the kernel does not hold as defined
+            return []
+        edits, across = moved
         problem = from_entry(
             "user-callable-new-keyword",
             ctx.line or node.lineno,
