@@ -72,6 +72,7 @@ class _Cell:
 
     def __init__(self, index: int, tree: ast.AST, source: str) -> None:
         self.index, self.tree, self.pos = index, tree, Positions(source)
+        self.nodes = list(ast.walk(tree))  # walked once, read by every rule
         self.found: list[GateFinding] = []
 
     def add(self, node: ast.AST, rule: str, message: str, edits: tuple[Edit, ...] = ()) -> None:
@@ -98,11 +99,11 @@ class KnowledgeLint:
     def check(self, trees: list[tuple[int, ast.AST, str]]) -> list[GateFinding]:
         """Findings of every cell ``(index, tree, source)``; a document's imports bind names for
         all its cells."""
-        names = bindings([tree for _, tree, _ in trees])
+        cells = [_Cell(index, tree, source) for index, tree, source in trees]
+        names = bindings([cell.nodes for cell in cells])
         found: list[GateFinding] = []
         uses_keras = bool(names)
-        for index, tree, source in trees:
-            cell = _Cell(index, tree, source)
+        for cell in cells:
             self._imports(cell, names)
             self._chains(cell, names)
             self._calls(cell, names, uses_keras)
@@ -144,7 +145,7 @@ class KnowledgeLint:
         return f"`{old}` is not in Keras {keras}; it is `{new}`"
 
     def _imports(self, cell: _Cell, names: dict[str, str]) -> None:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 self._import_from(cell, node, names)
             elif isinstance(node, ast.Import):
@@ -183,10 +184,10 @@ class KnowledgeLint:
 
     def _chains(self, cell: _Cell, names: dict[str, str]) -> None:
         inner: set[int] = set()
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if isinstance(node, ast.Attribute):
                 inner.add(id(node.value))
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if not isinstance(node, ast.Attribute) or id(node) in inner:
                 continue
             parts = chain(node)
@@ -218,7 +219,7 @@ class KnowledgeLint:
     # calls: keywords and methods
 
     def _calls(self, cell: _Cell, names: dict[str, str], uses_keras: bool) -> None:
-        for node in ast.walk(cell.tree):
+        for node in cell.nodes:
             if not isinstance(node, ast.Call):
                 continue
             parts = chain(node.func) if isinstance(node.func, (ast.Name, ast.Attribute)) else None

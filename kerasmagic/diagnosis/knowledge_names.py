@@ -64,13 +64,13 @@ def _is_keras_path(path: str) -> bool:
     return top in KERAS_TOPS
 
 
-def bindings(trees: list[ast.AST]) -> dict[str, str]:
-    """``{name: dotted path}`` of the names the documents' imports bind to TF/Keras modules and
+def bindings(walks: list[list[ast.AST]]) -> dict[str, str]:
+    """``{name: dotted path}`` of the names the document's imports bind to TF/Keras modules and
     objects, only where the name has that one meaning in the whole document."""
     imported: dict[str, set[str]] = {}
     other: set[str] = set()
-    for tree in trees:
-        for node in ast.walk(tree):
+    for nodes in walks:  # every node of each cell (``ast.walk``)
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:

@@ -126,5 +126,5 @@ def default() -> KnownTarget:
             chosen = f"installed keras {here}: nearest known Keras {major}"
             return KnownTarget(target.keras, target.tensorflow, target.environment, chosen)
     newest = targets[0]
-    chosen = "newest known (no Keras installed here)" if here is None else f"newest known (keras {here} installed)"  # fmt: skip
+    chosen = "newest known; no Keras installed here" if here is None else f"newest known; keras {here} installed"  # fmt: skip
     return KnownTarget(newest.keras, newest.tensorflow, newest.environment, chosen)
