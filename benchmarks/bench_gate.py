@@ -59,6 +59,7 @@ def wall(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
 def main() -> None:
     n = repeats(7)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # an install has its bytecode: so does this checkout
     notes: list[str] = []
     with tempfile.TemporaryDirectory(prefix="kerasmagic-gate-") as tmp:
         tree = Path(tmp) / "tree"
