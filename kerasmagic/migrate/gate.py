@@ -126,8 +126,17 @@ def apply_edits(source: str, edits: list[Edit]) -> str:
     return out
 
 
+LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+NO_NEWLINE = "\n\\ No newline at end of file\n"
+
+
 def _lines(text: str) -> list[str]:
-    return [line + "\n" for line in LINE_BREAK.split(text)]
+    """The lines of ``text``, each with its own ending (the last may have none)."""
+    return [m.group(0) for m in LINES.finditer(text)]
+
+
+def _diff_lines(lines: list[str]) -> list[str]:
+    return [line if line.endswith(("\n", "\r")) else line + NO_NEWLINE for line in lines]
 
 
 def diff_of(checked: Checked) -> str:
@@ -142,7 +151,9 @@ def diff_of(checked: Checked) -> str:
             continue
         name = f"{checked.path}:cell {number}" if checked.notebook else str(checked.path)
         new = apply_edits(source, edits)
-        chunks.extend(difflib.unified_diff(_lines(source), _lines(new), name, name))
+        chunks.extend(
+            _diff_lines(list(difflib.unified_diff(_lines(source), _lines(new), name, name)))
+        )
     return "".join(chunks)
 
 
