@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import kerasmagic
-from kerasmagic.migrate import loop, sources, targets
+from kerasmagic.migrate import gate, loop, sources, targets
 from kerasmagic.migrate.options import option_problem
 from kerasmagic.migrate.results import NOT_PYTHON, WOULD_CHANGE, DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
@@ -61,6 +61,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one)")  # fmt: skip
     p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
+    gate.add_arguments(p)
     return p
 
 
@@ -138,6 +139,8 @@ def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if gate.wanted(args):
+        return gate.main(args)
     problem = option_problem(args)
     if problem is not None:
         return _fail(problem)
