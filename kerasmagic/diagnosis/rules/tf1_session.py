@@ -19,6 +19,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -42,7 +43,8 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         call = stmt.value if isinstance(stmt, ast.Expr) else None
         if not (isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func)):
             continue
-        config = _session_config(call)
+        session, made = _session(ctx, call)
+        config = _session_config(session) if session is not None else None
         if config is None or _options_set(tree, config) != {"allow_growth"}:
             return []  # other options: explained by backend-session-removed
         edit = node_edit(ctx.cell, stmt, GROWTH.format(tf=tf, indent=" " * stmt.col_offset))
@@ -50,6 +52,11 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
             return []
         edits.append(edit)
         edits += _config_made_in_v1(ctx, tree, config, tf)
+        if made is not None:  # `sess = tf.Session(config=config)` lines before: goes too
+            gone = _session_statement_edit(ctx, tree, made, stmt)
+            if gone is None:
+                return []
+            edits.append(gone)
     if not edits:
         return []
     removed = _import_removals(ctx, tree)
@@ -80,11 +87,45 @@ def _is_keras_set_session(ctx: CellContext, func: ast.expr) -> bool:
     return ctx.scope.callee(func) is None  # gone from the live Keras
 
 
-def _session_config(call: ast.Call) -> str | None:
-    """``config`` of ``set_session(tf.Session(config=config))`` (or ``tf.compat.v1.Session``)."""
-    if len(call.args) != 1 or not isinstance(call.args[0], ast.Call):
+def _session(ctx: CellContext, call: ast.Call) -> tuple[ast.Call | None, ast.Assign | None]:
+    """The ``tf.Session(...)`` call ``set_session`` is given: written in the call, or assigned
+    to the name it passes earlier in the cell (``sess = tf.Session(config=config)``), with that
+    assignment."""
+    if len(call.args) != 1:
+        return None, None
+    given = call.args[0]
+    if isinstance(given, ast.Call):
+        return given, None
+    found = origins(ctx, given, terms=False) if isinstance(given, ast.Name) else []
+    if len(found) != 1 or not found[0].here or not isinstance(found[0].value, ast.Call):
+        return None, None
+    made = found[0].binding
+    return found[0].value, made if isinstance(made, ast.Assign) and len(made.targets) == 1 else None
+
+
+def _session_statement_edit(
+    ctx: CellContext, tree: ast.AST, made: ast.Assign, use: ast.stmt
+) -> Edit | None:
+    """The session's assignment removed when nothing else reads the name; else its
+    ``tf.Session`` spelled ``tf.compat.v1.Session`` (a session TensorFlow 2 still makes, used by
+    nothing Keras runs)."""
+    name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else None
+    reads = [
+        n
+        for n in walk(tree)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        and not (use.lineno <= n.lineno <= (use.end_lineno or use.lineno))
+    ]  # fmt: skip
+    if not reads:
+        return statement_removal(ctx.cell, made, tree)  # type: ignore[arg-type]
+    func = made.value.func if isinstance(made.value, ast.Call) else None
+    if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return None
-    session = call.args[0]
+    return node_edit(ctx.cell, func, f"{func.value.id}.compat.v1.Session")
+
+
+def _session_config(session: ast.Call) -> str | None:
+    """``config`` of ``tf.Session(config=config)`` (or ``tf.compat.v1.Session``)."""
     if getattr(session.func, "attr", getattr(session.func, "id", None)) != "Session":
         return None
     given = next((k.value for k in session.keywords if k.arg == "config"), None)
