@@ -1,7 +1,7 @@
 """A Keras 2 module path moved by Keras 3 (``keras.layers.merge`` → ``keras.layers``) is rewritten
 as a module only where the cell uses the imported name as one: Keras 1's ``merge`` was a function
 imported from the same path, and binding it to the ``layers`` module would make the cell call a
-module (rules/imports.py)."""
+module (diagnosis/import_rewrites.py)."""
 
 from __future__ import annotations
 

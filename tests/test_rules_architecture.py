@@ -24,7 +24,6 @@ GENERIC_RULE_IDS = {
     "unresolvable-import",
     "stub-from-earlier-import",
     "missing-attribute",
-    "renamed-usage",
     "removed-method",
     "rejected-keyword",
     "removed-call",

@@ -27,11 +27,15 @@ NAMESPACE_SCAN = 5000  # names of the user's namespace looked at (a huge namespa
 class Scope:
     """Bindings of one cell: name → dotted module/object path, and the names the cell assigns."""
 
-    ctx: Any  # the CellContext it belongs to (its cell, namespace and what static rules learnt)
+    ctx: Any  # the CellContext it belongs to (its cell, namespace and facts)
     bindings: dict[str, str] = field(default_factory=dict)
     user_bound: set[str] = field(default_factory=set)
     outer: set[str] = field(default_factory=set)  # names bound by earlier cells (namespace)
     outer_used: set[str] = field(default_factory=set)  # … that the cell reads
+    # as the cell's corrected imports bind it (``import_fixes``): the names they rename (``adam``
+    # → ``Adam``), and ``fixed``: a call through a broken attribute chain calls its new path
+    renamed: dict[str, str] = field(default_factory=dict)
+    fixed: bool = False
     _models: list[Any] | None = field(default=None, repr=False)  # model_classes(), once
 
     @classmethod
@@ -163,12 +167,12 @@ class Scope:
 
     def callee(self, func: ast.AST) -> tuple[Any, str] | None:
         """The live object a call's function expression names, and its path."""
-        new = self.ctx.new_paths.get(id(func))
+        new = self.ctx.chain_fixes.paths.get(id(func)) if self.fixed else None
         if new:
             status, obj = live.resolve_path(new)
             return (obj, new) if status == live.OK else None
         if isinstance(func, ast.Name):
-            name = self.ctx.renamed_names.get(func.id, func.id)
+            name = self.renamed.get(func.id, func.id)
             path = self.bindings.get(name)
             value = (self.ctx.namespace or {}).get(name)
             if path is None and isinstance(value, type):

@@ -2,8 +2,10 @@
 
 A ``CellContext`` holds the cell (parsed once), its import bindings, the versions installed, the
 exception with its message and failing line, the namespace the cell ran in, and what it emitted.
-Rules read it and return problems; the static rules also leave what they learnt (names an import
-fix renamed, paths a chain fix resolved) for the rules after them.
+Rules read it and return problems; they write nothing to it. What several rules need is a fact
+of the context, worked out once when a rule first reads it: the scope as the cell's corrected
+imports bind it (``import_fixes``) and the new paths of its broken attribute chains
+(``chain_fixes``), so no rule depends on another having run before it.
 """
 
 from __future__ import annotations
@@ -90,11 +92,6 @@ class CellContext:
     filename: str | None = None
     captured: Any = None
     ran: bool = False
-    # left by the static rules for the ones after them (see rules/imports.py, rules/attributes.py)
-    renamed_names: dict[str, str] = field(default_factory=dict)
-    new_paths: dict[int, str] = field(default_factory=dict)
-    handled_imports: set[int] = field(default_factory=set)  # import nodes a rule already rewrote
-    problems: list[Any] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # rules that failed (kerasmagic's own bugs)
     static: list[Any] | None = None  # the static rules' problems, once run (verify.static_errors)
     earlier_cells: Earlier = ()  # read through ``earlier``
@@ -261,11 +258,33 @@ class CellContext:
         return captured_texts(self.captured)
 
     @cached_property
-    def scope(self) -> Any:
-        """Import bindings of the namespace and the cell (``kerasmagic.diagnosis.bindings``)."""
+    def scope_as_written(self) -> Any:
+        """Import bindings of the namespace and the cell as written (``diagnosis.bindings``)."""
         from kerasmagic.diagnosis.bindings import Scope
 
         return Scope.of(self)
+
+    @cached_property
+    def import_fixes(self) -> Any:
+        """What correcting the cell's imports does: their problems, the names they bind and the
+        names they rename (``diagnosis.import_fixes``)."""
+        from kerasmagic.diagnosis.import_fixes import import_fixes
+
+        return import_fixes(self)
+
+    @cached_property
+    def scope(self) -> Any:
+        """Import bindings of the namespace and the cell, as the cell's corrected imports bind
+        them (``from keras.optimizers import adam`` binds ``Adam``): what every rule reads."""
+        return self.import_fixes.scope
+
+    @cached_property
+    def chain_fixes(self) -> Any:
+        """The cell's attribute chains through Keras modules that do not resolve here, and
+        where the live API has their targets (``diagnosis.chain_fixes``)."""
+        from kerasmagic.diagnosis.chain_fixes import chain_fixes
+
+        return chain_fixes(self)
 
     @cached_property
     def facts(self) -> Any:

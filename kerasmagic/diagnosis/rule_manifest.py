@@ -18,7 +18,6 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.attributes": [
         (("static",), "error", (), ()),
-        (("static",), "error", (), ()),
     ],
     "kerasmagic.diagnosis.rules.methods": [
         (("static",), "error", ("evaluate_generator", "fit_generator", "predict_generator"), ()),

@@ -9,9 +9,12 @@ A rule module registers its rules with ``@rule(id, when=..., family=...)``::
 ``when`` says at which moments it runs: ``STATIC`` (from the source and the live API, before or
 without running: ``--lint``, and before a diagnosis), ``ERROR`` (after the cell raised: the
 exception is ``ctx.exc``), ``AFTER_RUN`` (after a successful run: the namespace holds what the cell
-made). Rules run in the order of ``RULE_MODULES`` and, within a module, of their definitions; a
-rule may read what earlier static rules left in the context. A failing rule is skipped and noted
-in ``ctx`` (``failures``): one rule's bug never hides the others' findings.
+made). A rule reads the context and returns problems; it writes nothing (what several rules need,
+such as the names the cell's corrected imports bind, is a fact the context works out once:
+``CellContext.import_fixes``, ``chain_fixes``), so the order rules run in changes no result; they
+run in the order of ``RULE_MODULES`` and, within a module, of their definitions, which is the
+order of their problems. A failing rule is skipped and noted in ``ctx`` (``failures``): one rule's
+bug never hides the others' findings.
 
 A rule module is imported the first time one of its rules could apply:
 ``diagnosis/rule_manifest.py``, generated from the registry (``python3 scripts/rule_manifest.py``,
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 
 __all__ = ["AFTER_RUN", "ERROR", "STATIC", "Rule", "problems_for", "registry", "rule", "words"]
 
-# In running order. Static lint rules first (imports bind names the later rules use).
+# In running order (the order of the problems: a rule reads nothing another one left).
 RULE_MODULES = tuple(
     f"kerasmagic.diagnosis.rules.{name}"
     for name in (
@@ -362,9 +365,6 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
             ctx.failures.append(f"rule {r.id}: {type(exc).__name__}: {exc}")
             continue
         out.extend(found)
-        if when == STATIC and r.kind == "error":  # what the later static rules may read
-            known = {id(p) for p in ctx.problems}
-            ctx.problems.extend(p for p in found if id(p) not in known)
     return out
 
 

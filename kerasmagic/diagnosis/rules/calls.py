@@ -4,6 +4,7 @@ and optimizer/loss strings the live ``get`` does not accept."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import (
@@ -51,20 +52,18 @@ def calls(ctx: CellContext) -> list[Problem]:
     """Keywords of Keras calls that the live signature rejects, renamed or removed."""
     if ctx.cell.tree is None:
         return []
-    start = len(ctx.problems)
-    _calls(ctx)
-    return ctx.problems[start:]
+    return list(_calls(ctx))
 
 
-def _calls(ctx: CellContext) -> None:
+def _calls(ctx: CellContext) -> Iterator[Problem]:
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call) or not call.keywords:
             continue
         if isinstance(call.func, ast.Attribute) and call.func.attr == "compile":
-            _identifier_strings(ctx, call)
+            yield from _identifier_strings(ctx, call)
         callee = ctx.scope.callee(call.func)
         if callee is None:
-            _model_method_keywords(ctx, call)
+            yield from _model_method_keywords(ctx, call)
             continue
         if not live.is_keras_object(callee[0]):
             continue
@@ -77,7 +76,7 @@ def _calls(ctx: CellContext) -> None:
         given = {kw.arg for kw in call.keywords if kw.arg}
         for kw in call.keywords:
             if kw.arg is None:  # `**opt_params`: the keys of the dict where it is made
-                _unpacked_dict(ctx, call, kw, obj, path, accepted, optimizer)
+                yield from _unpacked_dict(ctx, call, kw, obj, path, accepted, optimizer)
         removable = {
             k for e in entries_with_rule("keyword-remove") for k in e.data.get("keywords", [])
         }
@@ -85,10 +84,10 @@ def _calls(ctx: CellContext) -> None:
         for kw in sorted(call.keywords, key=lambda k: k.arg not in removable):
             if not kw.arg or kw.arg in accepted:
                 continue
-            _keyword_problem(ctx, call, kw, obj, path, accepted, given, optimizer)
+            yield from _keyword_problem(ctx, call, kw, obj, path, accepted, given, optimizer)
 
 
-def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> None:
+def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> Iterator[Problem]:
     """``SGD(**opt_params)``: the renamed keys of the dict, renamed where it is made."""
     keys = unpacked_keys(ctx, kw.value)
     renames = keyword_renames(keys or [], accepted, obj, optimizer)
@@ -106,10 +105,10 @@ def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -
     else:  # explained: the key is read by name too, or the dict is made where it cannot change
         where = f"the code also reads `{sorted(read)[0]}` from it by name" if read else "it is made where it cannot be changed here"  # fmt: skip
         problem.fix += f" The keyword comes from the dict unpacked into `{name}` ({where}): rename the key there, and every read of it."  # fmt: skip
-    ctx.problems.append(problem)
+    yield problem
 
 
-def _model_method_keywords(ctx: CellContext, call: ast.Call) -> None:
+def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
     """``model.fit(nb_epoch=…)`` on an object the cell builds: renamed keywords of the live
     ``Model`` method, when no Keras here accepts the old one."""
     func = call.func
@@ -133,10 +132,14 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> None:
         new = keyword_rename(kw.arg, accepted)
         if new is None:
             continue
-        _keyword_problem(ctx, call, kw, methods[0], f"Model.{func.attr}", accepted, given, False)
+        yield from _keyword_problem(
+            ctx, call, kw, methods[0], f"Model.{func.attr}", accepted, given, False
+        )
 
 
-def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, optimizer) -> None:
+def _keyword_problem(
+    ctx: CellContext, call, kw, obj, path, accepted, given, optimizer
+) -> Iterator[Problem]:
     name = path.rsplit(".", 1)[-1]
     for entry in entries_with_rule("keyword-rename"):
         kind = entry.data.get("callables")
@@ -198,14 +201,14 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
                            + ("it chose a kernel, not the result." if kw.arg in entry.data.get(
                                "performance_only", []) else "its value was the only behaviour "
                               "Keras 2 kept, which is the default now."))  # fmt: skip
-        ctx.problems.append(problem)
+        yield problem
         return
     alias = generated_keywords(path).get("alias", {}).get(kw.arg)
     if alias and alias in accepted and alias not in given:  # Keras 2's own source read it so
         edit = rename_keyword_edit(ctx.cell, kw, alias)
         if edit is not None:
             keras = ctx.versions.get("keras", "3")
-            ctx.problems.append(
+            yield (
                 from_entry("keras2-keyword-alias", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
                            new=alias, callable=f"`{name}`", keras=keras)
             )  # fmt: skip
@@ -219,14 +222,14 @@ def _keyword_problem(ctx: CellContext, call, kw, obj, path, accepted, given, opt
         setter = rate_setter(ctx) if entry.data.get("schedule") and not zero else None
         if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
             value = node_text(ctx.cell, kw.value) or kw.arg
-            ctx.problems.append(
+            yield (
                 from_entry(RATE_SETTER_ID, kw.lineno, [], [kw.arg, name], value=value,
                            name=f"`{name}`", setter=setter)
             )  # fmt: skip
             return
         edits = _decay_edits(ctx, call, kw, path, entry)
         if edits:
-            ctx.problems.append(from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg))
+            yield from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg)
         return
 
 
@@ -344,7 +347,7 @@ def _import_before(ctx: CellContext, call: ast.Call, top: str) -> list[Edit]:
 IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
 
 
-def _identifier_strings(ctx: CellContext, call: ast.Call) -> None:
+def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
     """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
     rejects, replaced by the closest name it accepts."""
     for kw in call.keywords:
@@ -369,7 +372,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> None:
                     continue
                 edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), close))
                 if edit is not None:
-                    ctx.problems.append(
+                    yield (
                         from_entry(
                             "optimizer-string-typo",
                             value.lineno,

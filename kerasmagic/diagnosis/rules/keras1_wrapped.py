@@ -1,9 +1,9 @@
 """Static rule: Keras 1 layers that Keras 2 replaced by a wrapper around another layer
 (``TimeDistributedDense(10, activation='relu')`` is ``TimeDistributed(Dense(10,
 activation='relu'))``). Each call of such a name, imported from a Keras layers module that no
-longer has it, is spelt as the wrapper around the layer with the same arguments (the import rule,
-``rules/imports.py``, imports the wrapper and the layer from the same table). Both must exist in
-the live Keras; the table is the catalogue's."""
+longer has it, is spelt as the wrapper around the layer with the same arguments (the import
+rewrite, ``diagnosis/import_rewrites.py``, imports the wrapper and the layer from the same table).
+Both must exist in the live Keras; the table is the catalogue's."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ when no live ``Model`` class of the cell has the old one."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import (
@@ -35,12 +36,10 @@ def method_renames(ctx: CellContext) -> list[Problem]:
     """Removed Model methods whose replacement the live Model has."""
     if ctx.cell.tree is None:
         return []
-    start = len(ctx.problems)
-    _method_renames(ctx)
-    return ctx.problems[start:]
+    return list(_method_renames(ctx))
 
 
-def _method_renames(ctx: CellContext) -> None:
+def _method_renames(ctx: CellContext) -> Iterator[Problem]:
     cell_models = None
     parents = {id(c.func): c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)}
     for entry in entries_with_rule("method-rename"):
@@ -96,4 +95,4 @@ def _method_renames(ctx: CellContext) -> None:
             problem = from_entry(entry.id, node.lineno, [e for e in edits if e], [node.attr], old=node.attr, new=new)  # fmt: skip
             problem.fix = " ".join([problem.fix, *notes])
             problem.certain = certain
-            ctx.problems.append(problem)
+            yield problem

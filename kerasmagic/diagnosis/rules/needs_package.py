@@ -120,7 +120,7 @@ def image_transforms_need_scipy(ctx: CellContext) -> list[Problem]:
             continue
         func = node.func
         name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if ctx.renamed_names.get(name, name) not in classes:
+        if ctx.scope.renamed.get(name, name) not in classes:
             continue
         found = ctx.scope.callee(func)
         if not found or not isinstance(found[0], type):
@@ -142,13 +142,15 @@ def scipy_missing_message(ctx: CellContext) -> list[Problem]:
     """Keras's own "needs SciPy" errors (raised inside a Keras module) where no generator of the
     cell was found statically (it was made by an earlier cell): the install line."""
     entry = find_entry(MESSAGE)
-    if entry is None or any(p.id == ENTRY for p in ctx.problems):
+    if entry is None:
         return []
     wanted = entry.match.get("exception", [])
     if not ctx.error_is(*wanted) or not re.search(entry.match.get("message", "$^"), ctx.message):
         return []
     if _raising_module(ctx.exc).split(".")[0] not in live.KERAS_TOPS:
         return []  # the cell's own code uses scipy without importing it
+    if "ImageDataGenerator" in ctx.source and image_transforms_need_scipy(ctx):
+        return []  # the static rule above says it, with the cell's own generator
     problem = from_entry(MESSAGE, ctx.line or 1, [], ["scipy"], ctx.shown_versions)
     problem.certain = False
     problem.explanation = True

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
@@ -26,12 +27,10 @@ def removed_calls(ctx: CellContext) -> list[Problem]:
     """Statements calling a Keras function that no longer exists and did nothing."""
     if ctx.cell.tree is None:
         return []
-    start = len(ctx.problems)
-    _removed_calls(ctx)
-    return ctx.problems[start:]
+    return list(_removed_calls(ctx))
 
 
-def _removed_calls(ctx: CellContext) -> None:
+def _removed_calls(ctx: CellContext) -> Iterator[Problem]:
     for entry in entries_with_rule("call-remove"):
         functions = set(entry.data.get("functions", []))
         for stmt in walk(ctx.cell.tree):
@@ -47,7 +46,7 @@ def _removed_calls(ctx: CellContext) -> None:
                 continue
             edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)
             if edit is not None:
-                ctx.problems.append(from_entry(entry.id, stmt.lineno, [edit], [name], old=name))
+                yield from_entry(entry.id, stmt.lineno, [edit], [name], old=name)
 
 
 def _keras_call(ctx: CellContext, func: ast.expr, name: str) -> bool:

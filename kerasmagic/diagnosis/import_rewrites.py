@@ -1,0 +1,393 @@
+"""The rewrites of a cell's import statements: modules and names that cannot resolve here, moved
+or renamed in the live API, usual aliases written as modules, packages not installed at all.
+
+Run once per context by ``import_fixes`` (``CellContext.import_fixes``), on its own record: the
+problems found, the names each rewritten import binds, the names it renames.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from typing import TYPE_CHECKING
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.keras_paths import (
+    moved_module,
+    namespace_kind,
+    rename_reason,
+    renamed,
+    wrapped_layer,
+)
+from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
+from kerasmagic.diagnosis.missing_module import missing_module_problem
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import (
+    node_edit,
+    node_text,
+    walk,
+)
+from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+if TYPE_CHECKING:
+    from kerasmagic.diagnosis.import_fixes import ImportFixes
+
+NOT_IMPORTABLE = (*MISSING_IDS, "import-blocked")
+
+
+def rewrite_imports(fx: ImportFixes) -> None:
+    """Every import statement of the cell, rewritten where it cannot resolve here."""
+    for node in walk(fx.cell.tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            _import_from(fx, node)
+        elif isinstance(node, ast.Import):
+            _import(fx, node)
+
+
+def _import(fx: ImportFixes, node: ast.Import) -> None:
+    parts: list[str] = []
+    changed: list[tuple[str, str]] = []
+    for alias in node.names:
+        text = alias.name + (f" as {alias.asname}" if alias.asname else "")
+        if _not_installed(fx, node, alias.name):
+            parts.append(text)
+            continue
+        status, _ = live.module_status(alias.name)
+        private = alias.name.startswith("tensorflow.python.keras")
+        if status == live.MISSING or private:
+            target = _module_alias(fx, alias.name)
+            if target is None:
+                moved = moved_module(alias.name)
+                if moved and live.module_status(moved[0])[0] == live.OK:
+                    target = moved[0]
+            if target is None and _module_alias(fx, alias.name, installed=False):
+                wanted = _module_alias(fx, alias.name, installed=False) or ""
+                problem = from_entry(
+                    "import-tf-alias",
+                    node.lineno,
+                    [],
+                    [alias.name],
+                    alias=alias.name,
+                    module=wanted,
+                )
+                problem.certain = False
+                problem.fix += f" `{wanted.split('.')[0]}` is not installed in this interpreter."
+                problem.fix_code = f"%pip install {wanted.split('.')[0]}"
+                fx.problems.append(problem)
+            if target:
+                bind = alias.asname or alias.name
+                if "." in bind and not alias.asname:
+                    text = f"import {target}"
+                else:
+                    text = f"{target} as {bind}" if target != bind else target
+                changed.append((alias.name, target))
+                fx.scope.bindings[bind.split(".")[0]] = target if "." not in bind else bind
+        parts.append(text)
+    if not changed:
+        return
+    new = "import " + ", ".join(p.removeprefix("import ") for p in parts)
+    edit = node_edit(fx.cell, node, new)
+    if edit is None:
+        return
+    old, target = changed[0]
+    if _module_alias(fx, old):
+        problem = from_entry(
+            "import-tf-alias", node.lineno, [edit], [old], alias=old, module=target
+        )
+    elif old.startswith("tensorflow.python.keras"):
+        problem = from_entry("private-tf-python-keras", node.lineno, [edit], [old])
+    else:
+        problem = from_entry("moved-module", node.lineno, [edit], [old], old=old, new=target)
+    fx.problems.append(problem)
+
+
+def _module_alias(fx: ImportFixes, name: str, *, installed: bool = True) -> str | None:
+    """The module a usual alias stands for (``tf`` → ``tensorflow``), if installed here."""
+    for entry in entries_with_rule("module-alias"):
+        target = entry.data.get("aliases", {}).get(name)
+        if target and (not installed or live.top_exists(target.split(".")[0])):
+            return target
+    return None
+
+
+def _not_installed(fx: ImportFixes, node: ast.stmt, module: str) -> bool:
+    """A top-level package that is not installed at all (say so once, with ``%pip``), or whose
+    import this kernel blocks (``sys.modules[top] = None``)."""
+    top = module.split(".")[0]
+    blocked = bool(top) and top in sys.modules and sys.modules[top] is None
+    if not blocked and (
+        not top or live.top_exists(top) or _module_alias(fx, top, installed=False)
+    ):
+        return False
+    if any(p.id in NOT_IMPORTABLE and top in p.names for p in fx.problems):
+        return True
+    if blocked:  # `sys.modules[top] = None`: installed or not, the import is stopped here
+        problem = from_entry("import-blocked", node.lineno, [], [top], module=top)
+        problem.certain = False
+        fx.problems.append(problem)
+        return True
+    problem = missing_module_problem(top, node.lineno)
+    if problem is not None:
+        fx.problems.append(problem)
+    return True
+
+
+def _alias_import_from(fx: ImportFixes, node: ast.ImportFrom, module: str) -> bool:
+    """``from tf.keras.layers import Dense``: the alias written as a package name becomes
+    the package (``tensorflow.keras.layers``), keeping the namespace the cell chose. The
+    names are checked when the package is imported already; otherwise the rename is only
+    the alias's own meaning, and the corrected cell's import is checked when it runs."""
+    top, _, rest = module.partition(".")
+    target = _module_alias(fx, top)
+    if target is None or live.top_exists(top):
+        return False
+    new_module = target + (f".{rest}" if rest else "")
+    status, mod = live.module_status(new_module)
+    if status == live.MISSING:
+        return False
+    if status == live.OK and not all(
+        a.name == "*" or live.has_attr(mod, new_module, a.name) for a in node.names
+    ):
+        return False
+    text = node_text(fx.cell, node) or ""
+    edit = node_edit(fx.cell, node, text.replace(module, new_module, 1))
+    if edit is None or text.count(module) != 1:
+        return False
+    for a in node.names:
+        if a.name != "*":
+            fx.scope.bindings[a.asname or a.name] = f"{new_module}.{a.name}"
+    fx.problems.append(
+        from_entry("import-tf-alias", node.lineno, [edit], [top, module], alias=top, module=target)
+    )
+    return True
+
+
+def _import_from(fx: ImportFixes, node: ast.ImportFrom) -> None:
+    if id(node) in fx.handled_imports:  # rewritten by the mixed-imports fix (import_fixes.py)
+        return
+    module = node.module or ""
+    if _alias_import_from(fx, node, module) or _not_installed(fx, node, module):
+        return
+    status, mod = live.module_status(module)
+    forced = moved_module(module, forced_only=True)
+    if status == live.UNKNOWN and not forced:
+        return
+    keep: list[str] = []
+    moved: dict[str, list[str]] = {}
+    reasons: list[tuple[str, str, str, str]] = []  # entry id, old path, new path, name
+    unresolved: list[str] = []
+    for alias in node.names:
+        name, asname = alias.name, alias.asname
+        text = name + (f" as {asname}" if asname else "")
+        ok = status == live.OK and (name == "*" or live.has_attr(mod, module, name)) and not forced
+        if ok:
+            keep.append(text)
+            continue
+        if name == "*":
+            target = forced or moved_module(module)
+            if target and live.module_status(target[0])[0] == live.OK:
+                moved.setdefault(target[0], []).append("*")
+                reasons.append((target[1], module, target[0], "*"))
+            else:
+                unresolved.append(name)
+                keep.append(text)
+            continue
+        # a moved module imported as a name first (else: tf.keras.experimental for mixed_precision's)
+        found = None if _called(fx, asname or name) else _module_as_name(fx, module, name)
+        if found is None:
+            found = _locate(fx, module, name)
+        wrapped = wrapped_layer(module, name) if found is None and not asname else None
+        if wrapped is not None:  # Keras 1's TimeDistributedDense: rules/keras1_wrapped.py
+            layers, names = wrapped
+            moved.setdefault(layers, []).extend(n for n in names if n not in fx.scope.bindings)
+            reasons.append(("keras1-wrapped-layer", f"{module}.{name}", f"{layers}.{names[0]}", name))  # fmt: skip
+            continue
+        if found is None:
+            unresolved.append(name)
+            keep.append(text)
+            continue
+        new_mod, new_name, entry_id = found
+        bind = asname or name
+        text = imported_as(fx, name, new_name, asname, rename_uses=entry_id == "name-typo")
+        moved.setdefault(new_mod, []).append(text)
+        fx.scope.bindings[fx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
+        reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
+    if not moved:
+        target = moved_module(module)
+        if unresolved and status == live.MISSING and target:
+            problem = from_entry(
+                target[1], node.lineno, [], [module, *unresolved], old=module, new=target[0]
+            )
+            problem.certain = False
+            fx.problems.append(problem)
+        elif unresolved and status == live.MISSING:
+            fx.problems.append(
+                Problem(
+                    id="unresolved-import",
+                    line=node.lineno,
+                    title=f"`{module}` cannot be imported here and no public home of "
+                    + ", ".join(f"`{n}`" for n in unresolved)
+                    + " was found",
+                    cause="The installed packages have no public module or name matching it.",
+                    names=[module, *unresolved],
+                    certain=False,
+                )
+            )
+        return
+    certain = not unresolved
+    indent = " " * node.col_offset
+    statements = []
+    if keep:
+        statements.append(f"from {module} import {', '.join(keep)}")
+    for target, names in moved.items():
+        if names == ["*"]:
+            statements.append(f"from {target} import *")
+        else:
+            statements.append(f"from {target} import {', '.join(names)}")
+    edit = node_edit(fx.cell, node, ("\n" + indent).join(statements))
+    if edit is None:
+        return
+    entry_id, old, new, name = reasons[0]
+    if entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
+        title = f"`{name}` is not in `{module}` here; it is `{new}`"
+        cause = (
+            f"`{old}` does not exist in the installed packages; the live API has `{new}`."
+            if entry_id == "moved-name"
+            else f"`{module}` has no `{name}`; the closest public name there is `{new}`."
+        )
+        problem = Problem(
+            id=entry_id,
+            line=node.lineno,
+            title=title,
+            cause=cause,
+            fix=f"Import `{new.rsplit('.', 1)[1]}` from `{new.rsplit('.', 1)[0]}`.",
+            edits=[edit],
+            names=[module, name],
+        )
+    elif entry_id == "renamed-name":
+        problem = from_entry(
+            entry_id,
+            node.lineno,
+            [edit],
+            [module, name],
+            old=name,
+            new=new.rsplit(".", 1)[1],
+            why=rename_reason(entry_id, name),
+        )
+    elif entry_id == "keras3-removed-alias":
+        keras = fx.versions.get("keras", "3")
+        problem = from_entry(
+            entry_id, node.lineno, [edit], [module, name], old=old, new=new, name=name, keras=keras
+        )
+    elif moved_module(old) is not None and live.module_status(module)[0] == live.OK:
+        problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
+    else:
+        problem = from_entry(
+            entry_id,
+            node.lineno,
+            [edit],
+            [module, name],
+            old=module,
+            new=new.rsplit(".", 1)[0],
+            name=name,
+        )
+    problem.certain = certain
+    fx.problems.append(problem)
+
+
+def _locate(fx: ImportFixes, module: str, name: str) -> tuple[str, str, str] | None:
+    """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
+    moved = moved_module(module)
+    candidates: list[tuple[str, str, str]] = []
+    if moved:
+        candidates.append((moved[0], name, moved[1]))
+    rename = renamed(name, module)
+    if rename:
+        for mod in ([moved[0]] if moved else []) + [module]:
+            candidates.append((mod, rename[0], rename[1]))
+    for mod, new, entry_id in candidates:
+        status, obj = live.module_status(mod)
+        if status == live.OK and live.has_attr(obj, mod, new):
+            return mod, new, entry_id
+    from kerasmagic.diagnosis.keras3_support import alias_target  # (rarely reached: imported here)
+
+    alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
+    if alias is not None:
+        return module, alias, "keras3-removed-alias"
+    roots = fx.scope.preferred_roots(module)
+    wanted = rename[0] if rename else name
+    keywords = {
+        kw.arg
+        for n in walk(fx.cell.tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for kw in n.keywords
+        if kw.arg
+    }
+    for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
+        kind = namespace_kind(module)  # keras.engine held every kind: its Layer is layers.Layer
+        if kind and namespace_kind(symbol.module) not in (None, kind):
+            continue  # another kind of object of the same name (initializers.normal: a class)
+        status, obj = live.module_status(symbol.module)
+        if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
+            found = getattr(obj, symbol.name, None)
+            if live.takes_keywords(found, keywords):  # the calls' arguments still bind
+                return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
+    neutral = next(
+        (e for e in entries_with_rule("package-neutral") if name in e.data["names"]), None
+    )
+    if neutral is not None:  # data utilities: another Keras package's copy serves as well
+        others = [r for r in api_index.available_roots() if r not in roots]
+        for symbol in api_index.find_public_symbol(name, roots=others, near=module):
+            status, obj = live.module_status(symbol.module)
+            if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
+                return symbol.module, symbol.name, neutral.id
+    for mod in ([moved[0]] if moved else []) + [module]:
+        status, obj = live.module_status(mod)
+        if status != live.OK:
+            continue
+        for close in api_index.fuzzy_names(name, roots=roots, module=mod):
+            if live.has_attr(obj, mod, close) and live.takes_keywords(
+                getattr(obj, close, None), keywords
+            ):
+                return mod, close, "name-typo"
+    return None
+
+
+locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py)
+
+
+def imported_as(
+    fx: ImportFixes, name: str, new_name: str, asname: str | None, rename_uses: bool = False
+) -> str:
+    """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
+    bound (``from keras import utils as np_utils``), since later cells and branches that did not
+    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses."""
+    if new_name == name or asname:
+        return new_name + (f" as {asname}" if asname and asname != new_name else "")
+    if rename_uses and name not in fx.scope.user_bound and new_name not in fx.scope.bindings:
+        fx.renamed_names[name] = new_name
+        return new_name
+    return f"{new_name} as {name}"
+
+
+def _called(fx: ImportFixes, name: str) -> bool:
+    """Does the cell call ``name`` (``merge([a, b], mode='concat')``: Keras 1's function, not the
+    Keras 2 module of the same path)?"""
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for n in walk(fx.cell.tree)
+    )
+
+
+def _module_as_name(fx: ImportFixes, module: str, name: str) -> tuple[str, str, str] | None:
+    """``from keras.layers.experimental import preprocessing`` → ``from keras import layers
+    as preprocessing``: a moved module imported as a name."""
+    moved = moved_module(f"{module}.{name}")
+    if not moved:
+        return None
+    parent, _, last = moved[0].rpartition(".")
+    status, obj = live.module_status(parent)
+    if status == live.OK and live.has_attr(obj, parent, last):
+        return parent, last, moved[1]
+    return None
