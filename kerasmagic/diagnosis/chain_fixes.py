@@ -1,16 +1,17 @@
 """Attribute chains through Keras modules (``keras.layers.merge.Concatenate``) that do not exist in
 the live API, and where it has their targets: worked out once per context
 (``CellContext.chain_fixes``), reported by the rule ``missing-attribute`` (rules/attributes.py) and
-read by ``Scope.callee`` (a call through a broken chain calls the live object of its new path)."""
+read by ``Scope.callee`` (a call through a broken chain calls the live object of its new path).
+It imports no context (the context imports it): ``ctx`` is the ``CellContext``."""
 
 from __future__ import annotations
 
 import ast
 import sys
 from dataclasses import dataclass, field
+from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import (
     is_namespace,
     moved_module,
@@ -39,7 +40,7 @@ class ChainFixes:
     error: BaseException | None = None  # a bug of its own: reported by the rule
 
 
-def chain_fixes(ctx: CellContext) -> ChainFixes:
+def chain_fixes(ctx: Any) -> ChainFixes:
     """Every attribute chain of the cell through a Keras module that does not resolve here, and
     where the live API has its target."""
     fixes = ChainFixes()
@@ -51,7 +52,7 @@ def chain_fixes(ctx: CellContext) -> ChainFixes:
     return fixes
 
 
-def _chains(ctx: CellContext) -> list[tuple[ast.Attribute, list[str]]]:
+def _chains(ctx: Any) -> list[tuple[ast.Attribute, list[str]]]:
     inner = {id(n.value) for n in walk(ctx.cell.tree) if isinstance(n, ast.Attribute)}
     chains = []
     for node in walk(ctx.cell.tree):
@@ -68,7 +69,7 @@ def _chains(ctx: CellContext) -> list[tuple[ast.Attribute, list[str]]]:
     return chains
 
 
-def _attribute_chains(ctx: CellContext, fixes: ChainFixes) -> None:
+def _attribute_chains(ctx: Any, fixes: ChainFixes) -> None:
     for node, parts in _chains(ctx):
         base = parts[0]
         bound = ctx.scope.bindings.get(base)
@@ -89,7 +90,7 @@ def _attribute_chains(ctx: CellContext, fixes: ChainFixes) -> None:
                 obj = getattr(obj, attr, None) or live.resolve_path(f"{path}.{attr}")[1]
                 path = f"{path}.{attr}"
                 continue
-            from kerasmagic.diagnosis.keras3_support import keras2_backend_function  # rare path
+            from kerasmagic.diagnosis.keras2_names import keras2_backend_function  # rare path
 
             if keras2_backend_function(obj, attr):
                 break  # rules/backend_ops.py: the Keras 3 code of the same meaning
@@ -97,7 +98,7 @@ def _attribute_chains(ctx: CellContext, fixes: ChainFixes) -> None:
             break
 
 
-def _call_keywords(ctx: CellContext, func: ast.expr) -> set[str]:
+def _call_keywords(ctx: Any, func: ast.expr) -> set[str]:
     """The keyword names of the cell's calls of ``func`` (this very expression node)."""
     return {
         kw.arg
@@ -109,7 +110,7 @@ def _call_keywords(ctx: CellContext, func: ast.expr) -> set[str]:
 
 
 def _fix_chain(
-    ctx: CellContext, fixes: ChainFixes, node: ast.Attribute, parts: list[str], i: int, path: str
+    ctx: Any, fixes: ChainFixes, node: ast.Attribute, parts: list[str], i: int, path: str
 ) -> None:
     """``parts[i]`` is missing on the live ``path``: find where the chain's target lives."""
     bound = ctx.scope.bindings[parts[0]]

@@ -27,7 +27,6 @@ from kerasmagic.diagnosis.rewrite import ParsedCell, node_edit, walk
 
 if TYPE_CHECKING:
     from kerasmagic.diagnosis.bindings import Scope
-    from kerasmagic.diagnosis.context import CellContext
 
 MIXED = "mixed-keras-imports"
 TF_KERAS = "tensorflow.keras"
@@ -39,7 +38,7 @@ class ImportFixes:
     While it is made, ``scope`` is the one the fixes so far bind (each fix reads the ones
     before it); once made, the scope every rule reads."""
 
-    ctx: CellContext
+    ctx: Any  # the CellContext (imported by it, this module imports no context)
     scope: Scope
     problems: list[Problem] = field(default_factory=list)  # the import rule's
     mixed: list[Problem] = field(default_factory=list)  # mixed-keras-imports'
@@ -63,7 +62,7 @@ class ImportFixes:
         return problems
 
 
-def import_fixes(ctx: CellContext) -> ImportFixes:
+def import_fixes(ctx: Any) -> ImportFixes:
     """Correct the cell's imports (on a copy of the scope as written): the mixed-imports fix,
     then every other import statement, then the uses of the names they renamed."""
     from kerasmagic.diagnosis.import_rewrites import rewrite_imports

@@ -1,15 +1,16 @@
 """The rewrites of a cell's import statements: modules and names that cannot resolve here, moved
 or renamed in the live API, usual aliases written as modules, packages not installed at all.
 
-Run once per context by ``import_fixes`` (``CellContext.import_fixes``), on its own record: the
-problems found, the names each rewritten import binds, the names it renames.
+Run once per context by ``import_fixes`` (``CellContext.import_fixes``), on its own record
+(``fx``, the ``ImportFixes`` being made, which imports this module): the problems found, the
+names each rewritten import binds, the names it renames.
 """
 
 from __future__ import annotations
 
 import ast
 import sys
-from typing import TYPE_CHECKING
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import (
@@ -30,13 +31,10 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
-if TYPE_CHECKING:
-    from kerasmagic.diagnosis.import_fixes import ImportFixes
-
 NOT_IMPORTABLE = (*MISSING_IDS, "import-blocked")
 
 
-def rewrite_imports(fx: ImportFixes) -> None:
+def rewrite_imports(fx: Any) -> None:
     """Every import statement of the cell, rewritten where it cannot resolve here."""
     for node in walk(fx.cell.tree):
         if isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -45,7 +43,7 @@ def rewrite_imports(fx: ImportFixes) -> None:
             _import(fx, node)
 
 
-def _import(fx: ImportFixes, node: ast.Import) -> None:
+def _import(fx: Any, node: ast.Import) -> None:
     parts: list[str] = []
     changed: list[tuple[str, str]] = []
     for alias in node.names:
@@ -102,7 +100,7 @@ def _import(fx: ImportFixes, node: ast.Import) -> None:
     fx.problems.append(problem)
 
 
-def _module_alias(fx: ImportFixes, name: str, *, installed: bool = True) -> str | None:
+def _module_alias(fx: Any, name: str, *, installed: bool = True) -> str | None:
     """The module a usual alias stands for (``tf`` → ``tensorflow``), if installed here."""
     for entry in entries_with_rule("module-alias"):
         target = entry.data.get("aliases", {}).get(name)
@@ -111,7 +109,7 @@ def _module_alias(fx: ImportFixes, name: str, *, installed: bool = True) -> str 
     return None
 
 
-def _not_installed(fx: ImportFixes, node: ast.stmt, module: str) -> bool:
+def _not_installed(fx: Any, node: ast.stmt, module: str) -> bool:
     """A top-level package that is not installed at all (say so once, with ``%pip``), or whose
     import this kernel blocks (``sys.modules[top] = None``)."""
     top = module.split(".")[0]
@@ -133,7 +131,7 @@ def _not_installed(fx: ImportFixes, node: ast.stmt, module: str) -> bool:
     return True
 
 
-def _alias_import_from(fx: ImportFixes, node: ast.ImportFrom, module: str) -> bool:
+def _alias_import_from(fx: Any, node: ast.ImportFrom, module: str) -> bool:
     """``from tf.keras.layers import Dense``: the alias written as a package name becomes
     the package (``tensorflow.keras.layers``), keeping the namespace the cell chose. The
     names are checked when the package is imported already; otherwise the rename is only
@@ -163,7 +161,7 @@ def _alias_import_from(fx: ImportFixes, node: ast.ImportFrom, module: str) -> bo
     return True
 
 
-def _import_from(fx: ImportFixes, node: ast.ImportFrom) -> None:
+def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     if id(node) in fx.handled_imports:  # rewritten by the mixed-imports fix (import_fixes.py)
         return
     module = node.module or ""
@@ -296,7 +294,7 @@ def _import_from(fx: ImportFixes, node: ast.ImportFrom) -> None:
     fx.problems.append(problem)
 
 
-def _locate(fx: ImportFixes, module: str, name: str) -> tuple[str, str, str] | None:
+def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
     """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
     moved = moved_module(module)
     candidates: list[tuple[str, str, str]] = []
@@ -310,7 +308,7 @@ def _locate(fx: ImportFixes, module: str, name: str) -> tuple[str, str, str] | N
         status, obj = live.module_status(mod)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
-    from kerasmagic.diagnosis.keras3_support import alias_target  # (rarely reached: imported here)
+    from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)
 
     alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
     if alias is not None:
@@ -358,7 +356,7 @@ locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py
 
 
 def imported_as(
-    fx: ImportFixes, name: str, new_name: str, asname: str | None, rename_uses: bool = False
+    fx: Any, name: str, new_name: str, asname: str | None, rename_uses: bool = False
 ) -> str:
     """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
     bound (``from keras import utils as np_utils``), since later cells and branches that did not
@@ -371,7 +369,7 @@ def imported_as(
     return f"{new_name} as {name}"
 
 
-def _called(fx: ImportFixes, name: str) -> bool:
+def _called(fx: Any, name: str) -> bool:
     """Does the cell call ``name`` (``merge([a, b], mode='concat')``: Keras 1's function, not the
     Keras 2 module of the same path)?"""
     return any(
@@ -380,7 +378,7 @@ def _called(fx: ImportFixes, name: str) -> bool:
     )
 
 
-def _module_as_name(fx: ImportFixes, module: str, name: str) -> tuple[str, str, str] | None:
+def _module_as_name(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
     """``from keras.layers.experimental import preprocessing`` → ``from keras import layers
     as preprocessing``: a moved module imported as a name."""
     moved = moved_module(f"{module}.{name}")
