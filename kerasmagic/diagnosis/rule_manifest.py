@@ -173,6 +173,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_get_file": [
         (("error",), "error", ("get_file",), ("FileNotFoundError", "NotADirectoryError", "IndexError", "StopIteration")),
     ],
+    "kerasmagic.diagnosis.rules.error_float_steps": [
+        (("error",), "error", (), ("TypeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
