@@ -91,3 +91,24 @@ def test_an_optimizer_class_chosen_by_name_cells_earlier_is_read_live(tmp_path: 
     finals, printed = migrated(tmp_path, OPTIMIZER_BY_NAME)
     assert finals[1] == "opt = opt_cls(learning_rate=0.003)"
     assert "rate 0.003" in printed
+
+
+SHOW_ACCURACY = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "X = np.random.rand(16, 4).astype('float32')\nY = np.eye(2)[np.arange(16) % 2]\n"
+    "model = Sequential()\nmodel.add(Dense(2, input_shape=(4,), activation='softmax'))",
+    "model.compile(loss='categorical_crossentropy', optimizer='adam')",
+    "model.fit(X, Y, batch_size=8, epochs=1, show_accuracy=True, verbose=0)",
+    "score = model.evaluate(X, Y, show_accuracy=True, verbose=0)\nprint('accuracy', 0 <= score[1] <= 1)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_keras0_show_accuracy_compiles_the_metric_where_the_model_is_compiled(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 0.x's ``show_accuracy=True`` two and three cells after the ``compile``: the keyword
+    goes and the compile's own cell gets ``metrics=['accuracy']``, so ``evaluate`` returns
+    ``[loss, accuracy]`` as the tutorial reads it."""
+    finals, printed = migrated(tmp_path, SHOW_ACCURACY)
+    assert finals[1] == "model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy'])"  # fmt: skip
+    assert "show_accuracy" not in finals[2] + finals[3]
+    assert "accuracy True" in printed
