@@ -16,10 +16,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from conftest import ENV_NAME
 from environments import CLI_ENVS, HAS_KERAS
 from migrate_helpers import code_cells, hashes, migrate, notebook
-
-from conftest import ENV_NAME
 
 pytestmark = [pytest.mark.envs(*CLI_ENVS), pytest.mark.slow]
 
@@ -145,7 +144,11 @@ def test_progress_lines_summary_table_reports_and_index(tmp_path: Path) -> None:
     lines = proc.stderr.splitlines()
     assert lines[0] == "migrating 3 documents, 2 at a time (-j 2)"
     done = [line for line in lines if line.startswith("[") and "/3] " in line]
-    assert [line.split("]")[0] for line in done] == ["[1/3", "[2/3", "[3/3"]  # in the order they finish
+    assert [line.split("]")[0] for line in done] == [
+        "[1/3",
+        "[2/3",
+        "[3/3",
+    ]  # in the order they finish
     expected = "migrated — ran end to end" if KERAS else "unchanged — ran end to end"
     for name in names:  # one line per notebook, none per cell
         (line,) = [ln for ln in done if f"{course / name}:" in ln]
@@ -166,9 +169,10 @@ def test_progress_lines_summary_table_reports_and_index(tmp_path: Path) -> None:
         assert not [n for n in names if n != name and f"## {course / n}" in text]
         assert f"[report](<migration-reports/{name}.md>)" in index
         assert (out / "migration-reports" / f"{name}.html").exists()
-    assert 'href="migration-reports/sub/three.ipynb.html"' in (
-        out / "migration-report.html"
-    ).read_text()
+    assert (
+        'href="migration-reports/sub/three.ipynb.html"'
+        in (out / "migration-report.html").read_text()
+    )
 
 
 def test_jobs_below_one_and_reports_in_the_way_are_refused(tmp_path: Path) -> None:
