@@ -62,6 +62,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a change would be made")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one)")  # fmt: skip
+    p.add_argument("--to", metavar="PINS", help='preview an upgrade: build an environment of exactly these pins ("tensorflow==2.21.0 keras==3.15.1", or "colab" for Colab\'s) plus ipykernel with uv, cached, and migrate there; uses the network (the only option that does); nothing is written without -o or --in-place')  # fmt: skip
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="run mode, several documents: migrate N at a time, each in its own kernel (default: the cores here)")  # fmt: skip
     p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
     return p
@@ -181,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     problem = option_problem(args)
     if problem is not None:
         return _fail(problem)
+    if args.to and not (args.output_dir or args.in_place):
+        args.check = True  # a preview of the upgrade: nothing is written
+        _progress("--to: a preview, nothing is written (-o OUT_DIR or --in-place writes the files)")
     try:
         found = sources.discover(args.paths)
     except sources.SourceError as exc:
@@ -208,6 +212,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(missing)} not installed here; run mode needs them: "
             f'install "kerasmagic[migrate]" (kerasmagic installs nothing itself)'
         )
+    target = ""
+    if args.to:  # a preview of the upgrade: its environment, built (or found in the cache) here
+        from kerasmagic.migrate import preview
+
+        try:
+            chosen = preview.target(args.to)
+            args.python = preview.environment(chosen, _progress)
+        except preview.PreviewError as exc:
+            return _fail(str(exc))
+        except KeyboardInterrupt:  # the unfinished environment is built again at the next --to
+            _fail("interrupted while building the --to environment; nothing was migrated")
+            return 130
+        target = preview.described(chosen)
     try:
         python = resolve_interpreter(args.python)
         if not args.static:
@@ -221,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         check=args.check,
         kerasmagic=kerasmagic.__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=target,
     )
     start = time.perf_counter()
     unwritten: list[str] = []

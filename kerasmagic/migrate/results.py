@@ -165,6 +165,7 @@ class MigrationReport:
     interrupted: bool = False
     kerasmagic: str = ""
     created: str = ""
+    target: str = ""  # --to: the pins the environment was built with (and their source)
 
     def to_dict(self) -> dict[str, Any]:
         docs = [d.to_dict() for d in self.documents]
@@ -174,6 +175,7 @@ class MigrationReport:
             "mode": self.mode,
             "check": self.check,
             "python": self.python,
+            "target": self.target,
             "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
             "summary": {

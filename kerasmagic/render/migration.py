@@ -114,8 +114,9 @@ def _header(report: dict[str, Any]) -> str:
     mode = "static mode (nothing run)" if report["mode"] == "static" else "run mode"
     check = ", --check (nothing written)" if report["check"] else ""
     done = " — interrupted (Ctrl-C)" if report["interrupted"] else ""
+    target = f"--to {report['target']}: " if report.get("target") else ""
     return (
-        f"kerasmagic {report['kerasmagic']} · {mode}{check} · {report['python']} · "
+        f"kerasmagic {report['kerasmagic']} · {mode}{check} · {target}{report['python']} · "
         f"{report['created']} · {report['seconds']:.1f} s{done}"
     )
 
