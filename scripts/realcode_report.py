@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -164,8 +165,16 @@ def _installs_advised(report: dict) -> list[str]:
         for cell in doc.get("cells", []):
             for left in cell.get("left") or []:
                 entry = find_entry(left.get("id", ""))
-                if entry is not None and getattr(entry, "install", None):
+                if entry is None or not getattr(entry, "install", None):
+                    continue
+                if "{" not in entry.install:
                     advised.append(entry.install)
+                    continue
+                # an entry whose install is a template (`{distribution}`): the finding's own fix
+                # names what it advises, or nothing (a name no known distribution provides)
+                named = re.search(r"%pip install (\S+)", left.get("fix_code") or "")
+                if named:
+                    advised.append(named.group(1))
     return list(dict.fromkeys(advised))
 
 

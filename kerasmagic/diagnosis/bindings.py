@@ -171,9 +171,12 @@ class Scope:
             name = self.ctx.renamed_names.get(func.id, func.id)
             path = self.bindings.get(name)
             value = (self.ctx.namespace or {}).get(name)
-            if path is None and name not in self.user_bound and isinstance(value, type):
-                # a Keras class imported by an earlier cell (`from … import SGD`)
-                return (value, name) if live.is_keras_object(value) else None
+            if path is None and isinstance(value, type):
+                # a Keras class imported by an earlier cell (`from … import SGD`), or one the
+                # code chose at run time (`opt_cls = getattr(keras.optimizers, name)`)
+                if not live.is_keras_object(value):
+                    return None
+                return value, (value.__name__ if name in self.user_bound else name)
         elif isinstance(func, ast.Attribute):
             parts: list[str] = []
             cur: ast.AST = func
@@ -183,6 +186,11 @@ class Scope:
             if not isinstance(cur, ast.Name) or cur.id not in self.bindings:
                 return None
             path = ".".join([self.bindings[cur.id], *reversed(parts)])
+        elif isinstance(func, ast.Subscript):
+            value = _looked_up(self.ctx.namespace or {}, func)
+            if isinstance(value, type) and live.is_keras_object(value):
+                return value, value.__name__  # `OPTIMIZERS['sgd'](lr=…)`: a table of classes
+            return None
         else:
             return None
         if not path or path.split(".")[0] not in sys.modules:
@@ -315,3 +323,16 @@ def samples_note(old: str, new: str, batch: str | None) -> str:
     if batch is not None:
         return f"`{old}` counted samples, `{new}` counts batches: the corrected call divides by the generator's batch size (`{batch}`), as Keras 2.0 did."  # fmt: skip
     return f"`{old}` counted samples, `{new}` counts batches: divide it by your generator's batch size, or each epoch draws that many times more batches."  # fmt: skip
+
+
+def _looked_up(namespace: dict[str, Any], node: ast.Subscript) -> Any:
+    """``TABLE['key']`` read from a plain ``dict`` the namespace holds (no user code runs: a
+    ``dict`` subclass or another mapping is not read); None when it is not one."""
+    table = namespace.get(node.value.id) if isinstance(node.value, ast.Name) else None
+    key = node.slice
+    if type(table) is not dict or not isinstance(key, ast.Constant):
+        return None
+    try:
+        return table.get(key.value)
+    except TypeError:  # an unhashable key
+        return None

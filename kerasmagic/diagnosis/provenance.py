@@ -247,6 +247,15 @@ def _follow_name(
                     return None
                 out.extend(got)
             return out or None
+    loop = _enclosing_loop(tree, use, name) if index is None and func is None else None
+    if loop is not None:  # `for m in ['acc', 'loss']: … m …`: each value the loop gives
+        out = []
+        for element in loop:
+            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None)
+            if not got:
+                return None
+            out.extend(got)
+        return out
     bound = bindings(tree, name)
     if func is None:
         bound = [(s, v) for s, v in bound if before(s, use)]
@@ -265,6 +274,26 @@ def _follow_name(
                 return None
             return _follow(ctx, i, cell, value, stmt, names, terms, depth + 1, stmt, value)
     return None
+
+
+def _enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
+    """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
+    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
+    over anything else binds it by a value not followed)."""
+    line = getattr(use, "lineno", 0)
+    found = None
+    for node in walk(tree):
+        if not isinstance(node, ast.For) or not node.body:
+            continue
+        if not (node.body[0].lineno <= line <= (node.end_lineno or 0)):
+            continue
+        if _stores(node.target, name):
+            found = node  # walk goes outside in: the last one holding the use is the innermost
+    if found is None:
+        return None
+    if isinstance(found.target, ast.Name) and isinstance(found.iter, (ast.List, ast.Tuple, ast.Set)):
+        return list(found.iter.elts)
+    return []  # bound by the loop, by values not followed
 
 
 def _parameters(func: ast.AST) -> list[str]:

@@ -89,6 +89,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", (), ("KeyError",)),
         (("static",), "error", ("acc",), ()),
         (("error",), "error", (), ("KeyError",)),
+        (("error",), "error", (), ("KeyError",)),
     ],
     "kerasmagic.diagnosis.rules.needs_package": [
         (("static",), "error", ("ImageDataGenerator",), ()),

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import kerasmagic
-from kerasmagic.migrate import loop, sources, targets
+from kerasmagic.migrate import gate, loop, sources, targets
 from kerasmagic.migrate.options import option_problem
 from kerasmagic.migrate.results import NOT_PYTHON, WOULD_CHANGE, DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
@@ -65,6 +65,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--to", metavar="PINS", help='preview an upgrade: build an environment of exactly these pins ("tensorflow==2.21.0 keras==3.15.1", or "colab" for Colab\'s) plus ipykernel with uv, cached, and migrate there; uses the network (the only option that does); nothing is written without -o or --in-place')  # fmt: skip
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="run mode, several documents: migrate N at a time, each in its own kernel (default: the cores here)")  # fmt: skip
     p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
+    gate.add_arguments(p)
     return p
 
 
@@ -179,6 +180,8 @@ def _document(
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if gate.wanted(args):
+        return gate.main(args)
     problem = option_problem(args)
     if problem is not None:
         return _fail(problem)

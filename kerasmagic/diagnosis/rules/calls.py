@@ -21,6 +21,12 @@ from kerasmagic.diagnosis.keras_paths import (
     is_model_class,
     root_of,
 )
+from kerasmagic.diagnosis.keyword_dicts import (
+    keys_read,
+    keyword_renames,
+    renamed_keys,
+    unpacked_keys,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
@@ -33,6 +39,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
@@ -68,6 +75,9 @@ def _calls(ctx: CellContext) -> None:
         accepted, _var_kw = params
         optimizer = live.is_optimizer_class(obj)
         given = {kw.arg for kw in call.keywords if kw.arg}
+        for kw in call.keywords:
+            if kw.arg is None:  # `**opt_params`: the keys of the dict where it is made
+                _unpacked_dict(ctx, call, kw, obj, path, accepted, optimizer)
         removable = {
             k for e in entries_with_rule("keyword-remove") for k in e.data.get("keywords", [])
         }
@@ -76,6 +86,27 @@ def _calls(ctx: CellContext) -> None:
             if not kw.arg or kw.arg in accepted:
                 continue
             _keyword_problem(ctx, call, kw, obj, path, accepted, given, optimizer)
+
+
+def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> None:
+    """``SGD(**opt_params)``: the renamed keys of the dict, renamed where it is made."""
+    keys = unpacked_keys(ctx, kw.value)
+    renames = keyword_renames(keys or [], accepted, obj, optimizer)
+    if not renames:
+        return
+    entry, old, new = renames[0]
+    name = path.rsplit(".", 1)[-1]
+    read = keys_read(ctx, kw.value) & {old for _e, old, _n in renames}
+    change = None if read else rewrite(ctx, kw.value, renamed_keys({o: n for _e, o, n in renames}))
+    problem = from_entry(entry.id, call.lineno, change.edits if change else [], [old, name],
+                         old=old, new=new, callable=f"`{name}`")  # fmt: skip
+    if change is not None:
+        problem.across = change.across
+        problem.fix += f" The keys of the dict unpacked into `{name}` are renamed: {change.note}"
+    else:  # explained: the key is read by name too, or the dict is made where it cannot change
+        where = f"the code also reads `{sorted(read)[0]}` from it by name" if read else "it is made where it cannot be changed here"  # fmt: skip
+        problem.fix += f" The keyword comes from the dict unpacked into `{name}` ({where}): rename the key there, and every read of it."  # fmt: skip
+    ctx.problems.append(problem)
 
 
 def _model_method_keywords(ctx: CellContext, call: ast.Call) -> None:

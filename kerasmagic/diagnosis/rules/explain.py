@@ -20,6 +20,8 @@ from kerasmagic.knowledge.installs import code_for, fix_for
 from kerasmagic.probes.keras_setup import keras_backend
 
 # environment entries (environment.toml) whose match is specific enough to explain a cell's error
+# a `{name}` of an entry's text that neither the rule's facts nor the versions filled
+UNFILLED = re.compile(r"\{[a-z_]+\}")
 ENVIRONMENT_ERRORS = ("keras3-over-old-tf", "keras3-backend-missing", "legacy-keras-missing")
 
 
@@ -59,7 +61,9 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
             continue  # a missing package that is not the configured backend
         if not _env_matches(entry.match.get("env", {})):
             continue
-        out.append(_explanation(entry, ctx, confidence=0.35 if secondary else 0.5))
+        problem = _explanation(entry, ctx, confidence=0.35 if secondary else 0.5)
+        if not UNFILLED.search(" ".join((problem.title, problem.cause, problem.fix))):
+            out.append(problem)  # an entry whose words need its rule's facts explains nothing
     return out
 
 

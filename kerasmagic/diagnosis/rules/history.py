@@ -260,6 +260,61 @@ def history_metric_alias(ctx: CellContext) -> list[Problem]:
     ]
 
 
+@rule("history-key-from-value", when=(ERROR,), family="model-methods", errors=("KeyError",))
+def history_key_from_value(ctx: CellContext) -> list[Problem]:
+    """``history.history[metric]`` with ``metric = 'acc'`` set lines or cells earlier, or a loop
+    over ``['acc', 'loss']``: the key the live logs lack is renamed where its text is written
+    (the literal that ends it: ``'val_' + metric`` ends in the same one) to the key this Keras
+    logged for the same metric (``accuracy``; ``learning_rate``; a 2.0-era full name's alias)."""
+    tree = ctx.cell.tree
+    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
+    if tree is None or not isinstance(key, str):
+        return []
+    for node in walk(tree):
+        if not isinstance(node, ast.Subscript) or isinstance(node.slice, ast.Constant):
+            continue
+        if node.lineno not in ctx.failing_lines:
+            continue
+        logs, metrics = _live_logs(ctx, node.value)
+        if logs is None or key in logs:
+            continue
+        renames = {t: n for t in _literal_texts(ctx, node.slice) if (n := _logged_name(t, logs, metrics))}  # fmt: skip
+        if not any(key.endswith(old) for old in renames):
+            continue
+        transform = Transform(
+            "name the key this Keras logs", lambda text, r=renames: r.get(text, text), None
+        )
+        change = rewrite(ctx, node.slice, transform)
+        if change is None:
+            continue
+        old = next(old for old in renames if key.endswith(old))
+        new = key[: len(key) - len(old)] + renames[old]
+        problem = from_entry("history-key-from-value", node.lineno, change.edits, [key],
+                             ctx.shown_versions, old=key, new=new)  # fmt: skip
+        problem.across = change.across
+        problem.fix += " " + change.note
+        return [problem]
+    return []
+
+
+def _literal_texts(ctx: CellContext, node: ast.expr) -> list[str]:
+    """The texts of the string literals that end ``node``'s value, where it is made."""
+    return [o.tail for o in origins(ctx, node) if o.tail]
+
+
+def _logged_name(text: str, logs: dict, metrics: Any) -> str | None:
+    """What this Keras logs for the key (or key ending) ``text``: Keras 2.3's ``accuracy`` for
+    ``acc``, Keras 3's ``learning_rate`` for ``lr``, or the alias the live ``metrics.get``
+    resolves to the same metric; None when the logs hold it or nothing matches."""
+    for prefix in ("", "val_"):
+        if prefix + text in logs:
+            return None
+    new = OLD_KEYS.get(text) or CALLBACK_KEYS.get(text)
+    if new is not None and any(prefix + new in logs for prefix in ("", "val_")):
+        return new
+    return _logged_alias(metrics, text, logs) if metrics is not None else None
+
+
 def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any]:
     """The logs a live Keras ``History`` holds, read as ``hist.history`` or through a name bound
     to that dict, with the ``metrics`` module of the Keras that made it."""

@@ -14,6 +14,7 @@ from kerasmagic.diagnosis.keras3_support import call_argument, keras_class_calls
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import rewrite, wrap_transform
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 ENTRY = "keras3-sync-batch-normalization"
@@ -132,10 +133,21 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
     wanted = {name, *(entry.data.get("parameters", []) if entry is not None else [])}
     numpy_names = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
     edits: list[Edit] = []
+    across: list[Edit] = []
+    notes: list[str] = []
     for call, klass, _ in keras_class_calls(ctx):
         for param in sorted(wanted):
             value = call_argument(call, klass, param)
             func = value.func if isinstance(value, ast.Call) else None
+            if isinstance(value, ast.Name) and _numpy_integer(ctx, value.id):
+                # a count made cells earlier (`n_classes = y.max() + 1`): made an int where it
+                # is made, so every use of the name gets the int
+                change = rewrite(ctx, value, wrap_transform("int"))
+                if change is not None:
+                    edits += change.edits
+                    across += change.across
+                    notes.append(change.note)
+                continue
             if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
                 continue
             if func.value.id not in numpy_names:
@@ -144,16 +156,28 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
             edit = node_edit(ctx.cell, value, f"int({text})") if text else None
             if edit is not None:
                 edits.append(edit)
+                across.append(edit)
     if not edits:
         return []
-    return [
-        from_entry(
-            "keras3-numpy-int-argument",
-            ctx.line or edits[0].line,
-            edits,
-            [name],
-            ctx.shown_versions,
-            name=name,
-            keras=ctx.versions.get("keras", "3"),
-        )
-    ]
+    problem = from_entry(
+        "keras3-numpy-int-argument",
+        ctx.line or edits[0].line,
+        list(dict.fromkeys(edits)),
+        [name],
+        ctx.shown_versions,
+        name=name,
+        keras=ctx.versions.get("keras", "3"),
+    )
+    problem.across = list(dict.fromkeys(across))
+    problem.fix = " ".join([problem.fix, *dict.fromkeys(n for n in notes if n)])
+    return [problem]
+
+
+def _numpy_integer(ctx: CellContext, name: str) -> bool:
+    """Does the live namespace hold a NumPy integer (``np.int64``, not a Python ``int``) under
+    ``name``?"""
+    value = (ctx.namespace or {}).get(name)
+    klass = type(value)
+    return klass.__module__ == "numpy" and any(
+        base.__name__ == "integer" and base.__module__ == "numpy" for base in klass.__mro__
+    )

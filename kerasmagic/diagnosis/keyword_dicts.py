@@ -1,0 +1,143 @@
+"""Keywords passed through a dict: ``SGD(**opt_params)`` with ``opt_params = {"lr": 0.01}`` made
+in this cell or cells earlier (a configuration table, ``dict(lr=…)``).
+
+The dict's keys are the call's keywords; a key the live signature rejects and a catalogue rename
+names (``lr`` → ``learning_rate``) is renamed where the dict is made (``diagnosis/provenance.py``,
+``diagnosis/value_change.py``), so every call that unpacks it gets the new key. A dict that is
+not a display or ``dict(...)`` with literal keys (built by code, merged with ``**other``) is not
+followed.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.bindings import renamed_keyword
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.keras_paths import is_model_class
+from kerasmagic.diagnosis.provenance import origins, parsed_source
+from kerasmagic.diagnosis.rewrite import Edit, apply_edits, quoted_like, walk
+from kerasmagic.diagnosis.value_change import Transform
+from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+
+
+def literal_keys(node: ast.expr) -> list[tuple[str, ast.AST]] | None:
+    """The keys of a dict display with string keys or of ``dict(k=v, …)``, each with the node
+    that spells it (the key's literal, or the keyword); None for any other expression."""
+    if isinstance(node, ast.Dict):
+        keys = node.keys
+        if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in keys):
+            return None  # `**other` merged in (a None key), or a computed key
+        return [(k.value, k) for k in keys]  # type: ignore[union-attr]
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "dict"
+        and not node.args
+        and all(k.arg for k in node.keywords)
+    ):
+        return [(k.arg, k) for k in node.keywords]  # type: ignore[misc]
+    return None
+
+
+def unpacked_keys(ctx: CellContext, value: ast.expr) -> list[str] | None:
+    """The keys ``**value`` passes, read where the dict is made (every origin must be a literal
+    dict); None when any origin is not one."""
+    found = origins(ctx, value, terms=False)
+    if not found:
+        return None
+    keys: list[str] = []
+    for origin in found:
+        got = literal_keys(origin.value)
+        if got is None:
+            return None
+        keys += [k for k, _node in got if k not in keys]
+    return keys
+
+
+def keys_read(ctx: CellContext, value: ast.expr) -> set[str]:
+    """The keys the cell and the earlier cells read by name from the dict ``**value`` unpacks
+    (``opt_params['lr']``): renaming one there would break that read."""
+    names = {n for o in origins(ctx, value, terms=False) for n in o.names}
+    trees = [ctx.cell.tree, *(parsed_source(s).tree for s in ctx.earlier)]
+    return {key for tree in trees if tree is not None for key in _keys_read(tree, names)}
+
+
+def _keys_read(tree: ast.AST, names: set[str]) -> set[str]:
+    """The literal keys the code reads from a dict held by one of ``names``
+    (``opt_params['lr']``, ``opt_params.get('lr')``)."""
+    found = set()
+    for node in walk(tree):
+        key = None
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            owner, key = node.value.id, node.slice
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("get", "pop", "setdefault")
+            and isinstance(node.func.value, ast.Name)
+            and node.args
+        ):
+            owner, key = node.func.value.id, node.args[0]
+        if key is not None and owner in names and isinstance(key, ast.Constant):
+            found.add(key.value)
+    return found
+
+
+def renamed_keys(renames: dict[str, str]) -> Transform:
+    """The dict's keys renamed (``{"lr": 0.01}`` → ``{"learning_rate": 0.01}``) in its display
+    or ``dict(...)`` call; a name (re-bound from an earlier cell) gets a comprehension that
+    renames the same keys."""
+
+    def value(expr: str, _tail: str | None) -> str | None:
+        try:
+            node = ast.parse(expr, mode="eval").body
+        except SyntaxError:
+            return None
+        keys = literal_keys(node)
+        if keys is None:
+            if not isinstance(node, ast.Name):
+                return None
+            return f"{{{renames!r}.get(k, k): v for k, v in {expr}.items()}}"
+        edits = []
+        for key, spelled in keys:
+            if key not in renames:
+                continue
+            line = spelled.lineno
+            text = expr.splitlines()[line - 1].encode()  # AST columns count UTF-8 bytes
+            col = len(text[: spelled.col_offset].decode())
+            if isinstance(spelled, ast.Constant):
+                end = len(text[: spelled.end_col_offset].decode())
+                written = text.decode()[col:end]
+                edits.append(Edit(line, col, line, end, quoted_like(written, renames[key])))
+            else:  # dict(lr=…): the keyword's name
+                edits.append(Edit(line, col, line, col + len(key), renames[key]))
+        return apply_edits(expr, edits) if edits else None
+
+    words = ", ".join(f"`{old}` → `{new}`" for old, new in renames.items())
+    return Transform(f"have its keys renamed ({words})", None, value)
+
+
+def keyword_renames(
+    keys: list[str], accepted: set[str], obj: object, optimizer: bool
+) -> list[tuple[Entry, str, str]]:
+    """``(entry, old, new)`` for each key the live signature rejects that a catalogue
+    ``keyword-rename`` renames to one it takes (a key whose values changed too, Keras 1's
+    ``dim_ordering='th'``, is left: its value is not read here)."""
+    out = []
+    for key in keys:
+        if key in accepted:
+            continue
+        for entry in entries_with_rule("keyword-rename"):
+            kind = entry.data.get("callables")
+            if (kind == "optimizer" and not optimizer) or (kind == "model" and not is_model_class(obj)):  # fmt: skip
+                continue
+            if key in entry.data.get("values", {}):
+                continue
+            new = renamed_keyword(
+                entry.data.get("renames", {}).get(key), None if kind == "model" else accepted
+            )
+            if new and new not in keys:
+                out.append((entry, key, new))
+                break
+    return out

@@ -1,0 +1,93 @@
+"""A value that must change made cells before the call that fails: a dict of optimizer settings
+unpacked into ``SGD(**opt_params)``, a class count computed with NumPy, the history key a plot
+reads, an optimizer class chosen by name. ``migrate`` follows the value to where it is made
+(``diagnosis/provenance.py``) or reads the live object the name holds, changes it there, and
+runs every cell after it; each test runs a real kernel and reads the migrated notebook's
+outputs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_helpers import code_cells, document, migrate_json, notebook
+
+
+def migrated(tmp_path: Path, cells: list[str]) -> tuple[list[str], str]:
+    """Migrate a notebook of ``cells``: the cells as migrated, and what the last one printed."""
+    path = notebook(tmp_path / "lesson.ipynb", cells)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "lesson.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert proc.returncode == 0
+    outputs = code_cells(tmp_path / "out" / "lesson.ipynb")[-1].outputs
+    return [c["final"] for c in doc["cells"]], "".join(o.get("text", "") for o in outputs)
+
+
+SETTINGS_DICT = [
+    "import numpy as np\nimport tensorflow as tf\nopt_params = {'lr': 0.05, 'momentum': 0.9}",
+    "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+    "model.compile(optimizer=tf.keras.optimizers.SGD(**opt_params), loss='mse')",
+    "print('rate', round(float(model.optimizer.learning_rate), 3))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_settings_dict_made_cells_earlier_gets_the_renamed_key(tmp_path: Path) -> None:
+    """Keras 3 rejects ``lr`` passed through ``**opt_params``; the dict is made in the first
+    cell: the key is renamed there (the rate the author chose is the rate trained with)."""
+    finals, printed = migrated(tmp_path, SETTINGS_DICT)
+    assert "{'learning_rate': 0.05, 'momentum': 0.9}" in finals[0] + finals[1]
+    assert finals[1].endswith(SETTINGS_DICT[1])
+    assert "rate 0.05" in printed
+
+
+CLASS_COUNT = [
+    "import numpy as np\nfrom tensorflow import keras\ny = np.array([0, 1, 2, 1])\n"
+    "n_classes = y.max() + 1",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(n_classes, activation='softmax')])",
+    "print('classes', model.output_shape[-1], type(n_classes).__name__)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_numpy_class_count_made_cells_earlier_becomes_an_int(tmp_path: Path) -> None:
+    """``n_classes = y.max() + 1`` is an ``np.int64``; Keras 3's Dense rejects it a cell later.
+    It becomes ``int(…)`` where it is computed, so every later use is an int."""
+    finals, printed = migrated(tmp_path, CLASS_COUNT)
+    assert "n_classes = int(y.max() + 1)" in finals[0] + finals[1]
+    assert "classes 3 int" in printed
+
+
+HISTORY_KEY = [
+    "import numpy as np\nimport keras\nmetric = 'acc'",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n"
+    "history = model.fit(np.ones((8, 3)), np.ones(8), validation_split=0.25, epochs=2, verbose=0)",
+    "print(metric, len(history.history[metric]), len(history.history['val_' + metric]))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "tf215-k2", "colab")
+def test_the_history_key_set_cells_earlier_becomes_the_logged_key(tmp_path: Path) -> None:
+    """``metric = 'acc'`` in the first cell, ``history.history[metric]`` two cells later: the
+    logs (Keras 2.3+) say ``accuracy``; the name is given the logged key."""
+    finals, printed = migrated(tmp_path, HISTORY_KEY)
+    assert "metric = 'accuracy'" in finals[0] + finals[2]
+    assert "accuracy 2 2" in printed
+
+
+OPTIMIZER_BY_NAME = [
+    "import tensorflow as tf\nopt_cls = getattr(tf.keras.optimizers, 'RMSprop')",
+    "opt = opt_cls(lr=0.003)",
+    "print('rate', round(float(opt.learning_rate), 4))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_an_optimizer_class_chosen_by_name_cells_earlier_is_read_live(tmp_path: Path) -> None:
+    """``opt_cls`` is bound by ``getattr`` (no import names it): the live class's signature
+    rejects ``lr``; the call gets ``learning_rate``."""
+    finals, printed = migrated(tmp_path, OPTIMIZER_BY_NAME)
+    assert finals[1] == "opt = opt_cls(learning_rate=0.003)"
+    assert "rate 0.003" in printed
