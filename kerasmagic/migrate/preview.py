@@ -169,14 +169,15 @@ def environment(chosen: Target, say: Callable[[str], None]) -> str:
         say(f"--to {chosen.name}: the environment of {pins} is in {folder} (built before; no network)")  # fmt: skip
         return str(python)
     from_where = f" (pins of {chosen.source})" if chosen.source else ""
-    say(f"--to {chosen.name}: building an environment of {pins}{from_where} plus {' '.join(KERNEL_NEEDS)} on Python {_version(chosen.python)} in {folder} with uv; {NETWORK}")  # fmt: skip
+    extra = [n for n in KERNEL_NEEDS if not any(p.lower().startswith(n + "==") for p in chosen.pins)]  # fmt: skip
+    plus = f" plus {' '.join(extra)}" if extra else ""
+    say(f"--to {chosen.name}: building an environment of {pins}{from_where}{plus} on Python {_version(chosen.python)} in {folder} with uv; {NETWORK}")  # fmt: skip
     start = time.perf_counter()
     uv = find_uv(say)
     shutil.rmtree(folder, ignore_errors=True)  # an unfinished build is started again
     folder.parent.mkdir(parents=True, exist_ok=True)
     quiet = dict(os.environ, UV_NO_PROGRESS="1")
     _run([uv, "venv", "-q", "--python", chosen.python, str(folder)], "making the venv", quiet)
-    extra = [n for n in KERNEL_NEEDS if not any(p.lower().startswith(n + "==") for p in chosen.pins)]  # fmt: skip
     _run([uv, "pip", "install", "-q", "--python", str(python), *chosen.pins, *extra], f"installing {pins}", quiet)  # fmt: skip
     record = {"pins": list(chosen.pins), "python": _version(chosen.python), "source": chosen.source}
     write_atomic(folder / DONE, json.dumps(record, indent=1).encode())
