@@ -26,15 +26,17 @@ COUNTS = ("steps_per_epoch", "validation_steps", "steps")
 
 @rule(ENTRY, when=(ERROR,), family="model-methods", errors=("TypeError",))
 def float_steps(ctx: CellContext) -> list[Problem]:
-    """Float step counts of the failing Keras model method call: ``math.ceil(…)``."""
+    """Float step counts of the cell's Keras model method calls (one of them the failing
+    call's): ``math.ceil(…)``."""
     tree = ctx.cell.tree
     if tree is None or not NOT_AN_INT.search(ctx.message):
         return []
     edits: list[Edit] = []
     names: list[str] = []
     math = _math_name(ctx)
-    for call in walk(tree):
-        if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines):
+    failing: int | None = None  # the line of the count the error came from
+    for call in walk(tree):  # every such count of the cell: the next one would fail the same way
+        if not isinstance(call, ast.Call):
             continue
         if not _keras_model_method(ctx, call.func):
             continue
@@ -45,13 +47,15 @@ def float_steps(ctx: CellContext) -> list[Problem]:
                 if edit is not None:
                     edits.append(edit)
                     names.append(kw.arg)
-    if not edits:
+                    if call.lineno in ctx.failing_lines:
+                        failing = call.lineno
+    if not edits or failing is None:
         return []
     if math is None:
         line = insertion_line(ctx.cell)
         edits.insert(0, Edit(line, 0, line, 0, "import math\n"))
     return [
-        from_entry(ENTRY, edits[-1].line, edits, names, ctx.shown_versions,
+        from_entry(ENTRY, failing, edits, names, ctx.shown_versions,
                    keyword=names[0], keras=ctx.versions.get("keras", "3"))  # fmt: skip
     ]
 
