@@ -137,6 +137,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.numpy_printoptions": [
         (("error",), "error", (), ("TypeError", "ValueError")),
     ],
+    "kerasmagic.diagnosis.rules.numpy_removed": [
+        (("static", "error"), "error", ("np\\.", "numpy\\."), ()),
+    ],
     "kerasmagic.diagnosis.rules.error_user_callables": [
         (("error",), "error", (), ("TypeError",)),
     ],
