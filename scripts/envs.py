@@ -53,22 +53,9 @@ TEST_TOOLS = [
 # kernels and subprocesses that import TensorFlow.
 PARALLEL_ARGS = ["-n", "auto", "--dist", "loadfile"]
 
-# Colab's runtime as published by googlecolab/backend-info (pip-freeze.txt, August 2026).
-COLAB_PINS = [
-    "ipython==7.34.0",
-    "ipykernel==6.17.1",
-    "ipywidgets==7.7.1",
-    "widgetsnbextension==3.6.10",
-    "notebook==6.5.7",
-    "tensorflow==2.20.0",
-    "keras==3.13.2",
-    "tf_keras==2.20.1",
-    "numpy==2.1.3",
-    "protobuf==5.29.6",
-    "jax==0.7.2",
-    "jaxlib==0.7.2",
-    "packaging==26.3",
-]
+# Colab's runtime as published by googlecolab/backend-info (pip-freeze.txt, August 2026): kept
+# once, with its source and date, in the package's data (``migrate --to colab`` reads it too).
+COLAB_PINS = json.loads((ROOT / "kerasmagic" / "knowledge" / "runtimes.json").read_text())["colab"]["pins"]  # fmt: skip
 
 
 @dataclass(frozen=True)

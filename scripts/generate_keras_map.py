@@ -404,6 +404,8 @@ class Params(NamedTuple):
     names: set[str]
     reads: set[str]
     aliases: dict[str, str] = {}
+    # every keyword's default through the ``**kwargs`` chain (the nearest class's wins)
+    defaults: dict[str, str] = {}
 
 
 def _params(side: Side, key: str, member: str | None = None) -> Params | None:
@@ -418,13 +420,15 @@ def _params(side: Side, key: str, member: str | None = None) -> Params | None:
         if sig is None:
             return None
         names = {p[0] for p in sig if p[1] in KW}
-        return Params(sig, names, set(obj.get("reads", ())), dict(obj.get("aliases", {})))
+        defaults = {p[0]: p[2] for p in sig if p[1] in KW and len(p) > 2}
+        return Params(sig, names, set(obj.get("reads", ())), dict(obj.get("aliases", {})), defaults)  # fmt: skip
     if obj["kind"] != "class":
         return None
     own: list | None = None
     names: set[str] = set()
     reads: set[str] = set()
     aliases: dict[str, str] = {}
+    defaults: dict[str, str] = {}
     for cls in [key, *obj.get("mro", [])]:
         info = side.objects.get(cls, {})
         if member is None:
@@ -441,10 +445,11 @@ def _params(side: Side, key: str, member: str | None = None) -> Params | None:
         if own is None:
             own = sig
         names |= {p[0] for p in sig if p[1] in KW}
+        defaults = {**{p[0]: p[2] for p in sig if p[1] in KW and len(p) > 2}, **defaults}
         reads |= set(read)
         if not any(p[1] == VAR_KW for p in sig):
             break
-    return None if own is None else Params(own, names, reads, aliases)
+    return None if own is None else Params(own, names, reads, aliases, defaults)
 
 
 def _number(text: str | None) -> bool:
@@ -479,8 +484,8 @@ def keyword_changes(
     ones (``l1_l2`` 0.01 -> 0.0) and those Keras 3 requires (``AveragePooling2D(pool_size)``). ``args``: only when a positional call would mean something
     else (or hit a keyword-only parameter): each old positional parameter as its new keyword.
     """
-    old_sig, old_names, _, old_aliases = old
-    new_sig, new_names, new_reads, _ = new
+    old_sig, old_names, _, old_aliases, old_defaults = old
+    new_sig, new_names, new_reads, _, _ = new
     new_by_name = {p[0]: p for p in new_sig}
     old_pos = [p for p in old_sig if p[1] in POSITIONAL]
     new_pos = [p for p in new_sig if p[1] in POSITIONAL]
@@ -508,6 +513,12 @@ def keyword_changes(
         read = sorted(k for k, v in removed.items() if v is None and k in new_reads)
         if read:
             out["read"] = read
+        # Keras 2's default of each keyword removed without a new name: passing exactly that
+        # value asked for what Keras 2 did anyway (`time_major=False`), so leaving it out
+        # changes nothing; any other value is a behaviour Keras 3 does not have
+        was = {k: old_defaults[k] for k, v in sorted(removed.items()) if v is None and k in old_defaults}
+        if was:
+            out["was"] = was
     if aliased:
         out["alias"] = aliased
     none: list[str] = []
@@ -776,6 +787,7 @@ def build(k2: dict[str, Any], k3: dict[str, Any], *, generator: str) -> dict[str
             "args": "Keras 2 positional parameters, each as its Keras 3 keyword (null: none)",
             "alias": 'renames of `kw` read in Keras 2\'s own source: it took the old keyword as another name of the parameter (`l2 = kwargs.pop("l", l2)`)',
             "read": "removed keywords the Keras 3 **kwargs code still reads (warns, converts or raises)",
+            "was": "{keyword removed (null in kw): its Keras 2 default}: that value asked for what Keras 2 did anyway",
             "tfk": "1: TensorFlow's tf.keras over Keras 3 still has this path",
             "stub": "1: the Keras 3 path exists but holds a placeholder that raises",
         },

@@ -91,3 +91,46 @@ def test_an_optimizer_class_chosen_by_name_cells_earlier_is_read_live(tmp_path: 
     finals, printed = migrated(tmp_path, OPTIMIZER_BY_NAME)
     assert finals[1] == "opt = opt_cls(learning_rate=0.003)"
     assert "rate 0.003" in printed
+
+
+SHOW_ACCURACY = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "X = np.random.rand(16, 4).astype('float32')\nY = np.eye(2)[np.arange(16) % 2]\n"
+    "model = Sequential()\nmodel.add(Dense(2, input_shape=(4,), activation='softmax'))",
+    "model.compile(loss='categorical_crossentropy', optimizer='adam')",
+    "model.fit(X, Y, batch_size=8, epochs=1, show_accuracy=True, verbose=0)",
+    "score = model.evaluate(X, Y, show_accuracy=True, verbose=0)\nprint('accuracy', 0 <= score[1] <= 1)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_keras0_show_accuracy_compiles_the_metric_where_the_model_is_compiled(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 0.x's ``show_accuracy=True`` two and three cells after the ``compile``: the keyword
+    goes and the compile's own cell gets ``metrics=['accuracy']``, so ``evaluate`` returns
+    ``[loss, accuracy]`` as the tutorial reads it."""
+    finals, printed = migrated(tmp_path, SHOW_ACCURACY)
+    assert finals[1] == "model.compile(loss='categorical_crossentropy', optimizer='adam', metrics=['accuracy'])"  # fmt: skip
+    assert "show_accuracy" not in finals[2] + finals[3]
+    assert "accuracy True" in printed
+
+
+METRICS_NAME = [
+    "import numpy as np\nfrom tensorflow import keras\ninp = keras.Input((4,))\n"
+    "a = keras.layers.Dense(3, activation='softmax', name='a')(inp)\n"
+    "b = keras.layers.Dense(1, activation='sigmoid', name='b')(inp)\nmodel = keras.Model(inp, [a, b])",
+    "metrics = ['accuracy']\nmodel.compile(loss={'a': 'sparse_categorical_crossentropy', "
+    "'b': 'binary_crossentropy'}, optimizer='adam', metrics=metrics)",
+    "h = model.fit(np.ones((8, 4)), {'a': np.zeros(8), 'b': np.ones(8)}, verbose=0)\n"
+    "print(sorted(k for k in h.history if k.endswith('accuracy')))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_one_metrics_list_named_cells_before_the_fit_is_given_to_each_output(tmp_path: Path) -> None:  # fmt: skip
+    """``metrics = ['accuracy']`` and the ``compile`` of a two-output model in one cell, the first
+    ``fit`` (which raises) in the next: the compile's cell gives each output the list, as Keras 2
+    did, and runs again before the ``fit``."""
+    finals, printed = migrated(tmp_path, METRICS_NAME)
+    assert "metrics=[metrics, metrics])" in finals[1]
+    assert finals[2] == METRICS_NAME[2]
+    assert "['a_accuracy', 'b_accuracy']" in printed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -43,6 +44,8 @@ def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:
     bound = ctx.scope.bindings.get("keras")
     if bound == "keras":
         return "keras", []
+    if bound is not None and _same_keras(bound):
+        return "keras", []  # `from tensorflow import keras` over Keras 3: the same ops, layers
     if bound is not None or "keras" in ctx.scope.user_bound:
         return None
     namespace_value = (ctx.namespace or {}).get("keras")
@@ -50,6 +53,21 @@ def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:
         return None
     at = insertion_line(ctx.cell)
     return "keras", [Edit(at, 0, at, 0, "import keras\n")]
+
+
+def _same_keras(path: str) -> bool:
+    """Does ``path`` (``tensorflow.keras``) reach a module whose ``ops`` and ``layers`` hold the
+    installed Keras 3's own objects (TensorFlow 2.16+'s ``tf.keras`` over Keras 3)?"""
+    keras = sys.modules.get("keras")
+    status, module = live.resolve_path(path)
+    if keras is None or status != live.OK:
+        return False
+    same = (("ops", "convert_to_numpy"), ("layers", "Layer"))  # re-exporting modules: by members
+    return all(
+        getattr(getattr(module, space, None), name, None)
+        is getattr(getattr(keras, space, None), name, object())
+        for space, name in same
+    )
 
 
 def signature(func: Any) -> inspect.Signature | None:

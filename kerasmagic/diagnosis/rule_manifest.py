@@ -136,6 +136,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.numpy_printoptions": [
         (("error",), "error", (), ("TypeError", "ValueError")),
     ],
+    "kerasmagic.diagnosis.rules.numpy_removed": [
+        (("static", "error"), "error", ("np\\.", "numpy\\."), ()),
+    ],
     "kerasmagic.diagnosis.rules.error_user_callables": [
         (("error",), "error", (), ("TypeError",)),
     ],
@@ -171,6 +174,12 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     ],
     "kerasmagic.diagnosis.rules.error_get_file": [
         (("error",), "error", ("get_file",), ("FileNotFoundError", "NotADirectoryError", "IndexError", "StopIteration")),
+    ],
+    "kerasmagic.diagnosis.rules.error_float_steps": [
+        (("error",), "error", (), ("TypeError",)),
+    ],
+    "kerasmagic.diagnosis.rules.error_show_accuracy": [
+        (("error",), "error", (), ("TypeError", "ValueError")),
     ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),

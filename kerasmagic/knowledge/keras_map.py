@@ -103,13 +103,13 @@ def where_in_keras3(path: str) -> Keras3Home | None:
 def keyword_changes(path: str) -> Mapping[str, Any]:
     """The keyword facts of a callable: ``kw`` {old: new or None}, ``alias`` (the renames Keras 2's
     source proves), ``read``, ``none``, ``defaults`` {kw: [Keras 2, Keras 3 default]}, ``args``
-    (see the file's header ``fields``)."""
+    (see the file's header ``fields``), ``was`` {removed kw: its Keras 2 default}."""
     key = normalise(path)
     found = load().entry(key) if key else None
     if not found:
         return {}
     return {
-        k: v for k, v in found.items() if k in ("kw", "alias", "read", "none", "defaults", "args")
+        k: v for k, v in found.items() if k in ("kw", "alias", "read", "none", "defaults", "args", "was")
     }
 
 

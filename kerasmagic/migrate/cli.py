@@ -18,8 +18,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import kerasmagic
 from kerasmagic.migrate import gate, loop, sources, targets
@@ -60,9 +62,15 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a change would be made")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one)")  # fmt: skip
+    p.add_argument("--to", metavar="PINS", help='preview an upgrade: build an environment of exactly these pins ("tensorflow==2.21.0 keras==3.15.1", or "colab" for Colab\'s) plus ipykernel with uv, cached, and migrate there; uses the network (the only option that does); nothing is written without -o or --in-place')  # fmt: skip
+    p.add_argument("-j", "--jobs", type=int, metavar="N", help="run mode, several documents: migrate N at a time, each in its own kernel (default: the cores here)")  # fmt: skip
     p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
     gate.add_arguments(p)
     return p
+
+
+Progress = Callable[[str], None]
+Watch = Callable[[Any], Any]  # a kernel → the context manager the run holds it with (course.py)
 
 
 def _progress(line: str) -> None:
@@ -74,20 +82,27 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _migrate(document: sources.Document, args: argparse.Namespace, python: str) -> DocumentResult:
+def _migrate(
+    document: sources.Document,
+    args: argparse.Namespace,
+    python: str,
+    progress: Progress = _progress,
+    watch: Watch | None = None,
+) -> DocumentResult:
     if document.language != "python":
         return DocumentResult(
             str(document.path), document.source.kind, "static" if args.static else "run",
             status=NOT_PYTHON, message=f"not a Python notebook ({document.language}): left as it is",
         )  # fmt: skip
     if args.static:
-        return loop.migrate_static(document, python, _progress)
+        return loop.migrate_static(document, python, progress)
     from kerasmagic.migrate.kernel import MigrationKernel
 
-    def kernel(doc: sources.Document) -> MigrationKernel:
-        return MigrationKernel(python, doc.path.parent, args.cell_timeout, len(doc.cells))
+    def kernel(doc: sources.Document) -> Any:
+        started = MigrationKernel(python, doc.path.parent, args.cell_timeout, len(doc.cells))
+        return watch(started) if watch else started
 
-    return loop.migrate_run(document, kernel, python, _progress)
+    return loop.migrate_run(document, kernel, python, progress)
 
 
 def _unwritable(path: Path, exc: OSError) -> str:
@@ -137,6 +152,32 @@ def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
     return failed
 
 
+def _document(
+    source: sources.Source,
+    args: argparse.Namespace,
+    python: str,
+    mode: str,
+    progress: Progress = _progress,
+    watch: Watch | None = None,
+) -> tuple[DocumentResult, str | None]:
+    """Read, migrate and write one document: its result, and the line saying it could not be
+    written (None when it was, or needed not be)."""
+    from kerasmagic.migrate.kernel import KernelUnavailable
+
+    try:
+        document = sources.read(source)
+    except (OSError, ValueError) as exc:
+        return DocumentResult(str(source.path), source.kind, mode, status="error", message=f"cannot read it: {exc}"), None  # fmt: skip
+    try:
+        result = _migrate(document, args, python, progress, watch)
+    except KernelUnavailable as exc:
+        result = DocumentResult(str(source.path), source.kind, mode, status="error", message=str(exc))  # fmt: skip
+    if args.check and result.status == "migrated":  # nothing written: say what would be
+        result.status = WOULD_CHANGE
+        result.message = f"would change: {result.message} (--check wrote nothing)"
+    return result, _write(document, result, args)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if gate.wanted(args):
@@ -144,14 +185,18 @@ def main(argv: list[str] | None = None) -> int:
     problem = option_problem(args)
     if problem is not None:
         return _fail(problem)
+    if args.to and not (args.output_dir or args.in_place):
+        args.check = True  # a preview of the upgrade: nothing is written
+        _progress("--to: a preview, nothing is written (-o OUT_DIR or --in-place writes the files)")
     try:
         found = sources.discover(args.paths)
     except sources.SourceError as exc:
         return _fail(str(exc))
     if not found:
         return _fail("no notebook (.ipynb) or script (.py) found in " + ", ".join(args.paths))
+    course = not args.static and len(found) > 1  # several documents, -j kernels side by side
     refused = targets.refusal(
-        found, args.output_dir, args.in_place, args.report, args.check, args.overwrite
+        found, args.output_dir, args.in_place, args.report, args.check, args.overwrite, course
     )
     if refused:
         return _fail(refused)
@@ -170,6 +215,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(missing)} not installed here; run mode needs them: "
             f'install "kerasmagic[migrate]" (kerasmagic installs nothing itself)'
         )
+    target = ""
+    if args.to:  # a preview of the upgrade: its environment, built (or found in the cache) here
+        from kerasmagic.migrate import preview
+
+        try:
+            chosen = preview.target(args.to)
+            args.python = preview.environment(chosen, _progress)
+        except preview.PreviewError as exc:
+            return _fail(str(exc))
+        except KeyboardInterrupt:  # the unfinished environment is built again at the next --to
+            _fail("interrupted while building the --to environment; nothing was migrated")
+            return 130
+        target = preview.described(chosen)
     try:
         python = resolve_interpreter(args.python)
         if not args.static:
@@ -183,42 +241,28 @@ def main(argv: list[str] | None = None) -> int:
         check=args.check,
         kerasmagic=kerasmagic.__version__,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        target=target,
     )
     start = time.perf_counter()
     unwritten: list[str] = []
-    try:
-        for source in found:
-            try:
-                document = sources.read(source)
-            except (OSError, ValueError) as exc:
-                rep.documents.append(
-                    DocumentResult(
-                        str(source.path),
-                        source.kind,
-                        rep.mode,
-                        status="error",
-                        message=f"cannot read it: {exc}",
-                    )  # fmt: skip
-                )
-                continue
-            try:
-                result = _migrate(document, args, python)
-            except KernelUnavailable as exc:
-                result = DocumentResult(str(source.path), source.kind, rep.mode, status="error", message=str(exc))  # fmt: skip
-            if args.check and result.status == "migrated":  # nothing written: say what would be
-                result.status = WOULD_CHANGE
-                result.message = f"would change: {result.message} (--check wrote nothing)"
-            why = _write(document, result, args)
-            if why:
-                unwritten.append(why)
-            rep.documents.append(result)
-            if result.status == "interrupted":
-                rep.interrupted = True
-                break
-    except KeyboardInterrupt:
-        rep.interrupted = True
+    if course:
+        from kerasmagic.migrate import course_cli
+
+        unwritten += course_cli.run_course(found, args, python, rep, _document)
+    else:
+        try:
+            for source in found:
+                result, why = _document(source, args, python, rep.mode)
+                if why:
+                    unwritten.append(why)
+                rep.documents.append(result)
+                if result.status == "interrupted":
+                    rep.interrupted = True
+                    break
+        except KeyboardInterrupt:
+            rep.interrupted = True
     rep.seconds = time.perf_counter() - start
-    if rep.interrupted:
+    if rep.interrupted and not course:  # a course run has said which documents are written
         _progress("kerasmagic migrate: interrupted; what was migrated so far is written")
     unwritten += _reports(rep, args)
     for why in unwritten:

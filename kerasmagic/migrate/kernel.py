@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -262,6 +263,21 @@ class MigrationKernel:
         if process is not None:
             with suppress(Exception):
                 process.kill()
+
+    def kill(self) -> None:
+        """End the kernel now, with what it started (its process group: jupyter_client starts
+        each kernel in a session of its own), from any thread; the thread running a cell in it
+        sees a dead kernel. ``close`` still cleans up."""
+        process = getattr(getattr(getattr(self._client, "km", None), "provisioner", None), "process", None)  # fmt: skip
+        if process is None:
+            return
+        if hasattr(os, "killpg"):
+            with suppress(OSError):
+                if os.getpgid(process.pid) == process.pid:  # the leader of its own group
+                    os.killpg(process.pid, signal.SIGKILL)
+                    return
+        with suppress(Exception):
+            process.kill()
 
     # -- running ----------------------------------------------------------------------------------
     def _timeout_for(self, cell: Any) -> float | None:

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,6 +34,11 @@ def same_interpreter(python: str) -> bool:
         return python == sys.executable
 
 
+# a course run (``course.py``) lints from several threads: one at a time, since the engine runs in
+# this process and ``keras_home_left_alone`` sets a variable of the whole process
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def lint_sources(
     sources: list[str], python: str | None = None, before: list[str] | None = None
 ) -> list[dict[str, Any]]:
@@ -40,7 +46,7 @@ def lint_sources(
     final sources of the cells before them."""
     if not sources:
         return []
-    with keras_home_left_alone():
+    with _ONE_AT_A_TIME, keras_home_left_alone():
         if python is None or same_interpreter(python):
             return kernel_side.lint_sources(sources, before)
         return _in_subprocess(sources, python, before)

@@ -20,6 +20,18 @@ def option_problem(args: argparse.Namespace) -> str | None:
             f"--cell-timeout {timeout:g}: give a number of seconds above 0 and at most "
             f"{MAX_CELL_TIMEOUT:g} (a week)"
         )
+    to = getattr(args, "to", None)
+    if to is not None:
+        if args.python:
+            return "--to builds the environment to migrate in, --python names one: give one of them"
+        from kerasmagic.migrate.preview import spec_problem
+
+        problem = spec_problem(to)
+        if problem:
+            return problem
+    jobs = getattr(args, "jobs", None)
+    if jobs is not None and jobs < 1:
+        return f"-j {jobs}: give the number of documents to migrate at a time, 1 or more"
     out = args.output_dir
     if out is not None:
         blocking = _file_in_the_way(out)

@@ -116,6 +116,7 @@ class DocumentResult:
     seconds: float = 0.0
     stopped_at: int | None = None  # the cell number where running stopped
     diagnosis_seconds: float = 0.0  # of ``seconds``: kerasmagic's calls in the kernel
+    reports: list[str] = field(default_factory=list)  # its own report (.md, .html), from OUT_DIR
 
     @property
     def changed(self) -> bool:
@@ -139,6 +140,7 @@ class DocumentResult:
             "seconds": round(self.seconds, 3),
             "diagnosis_seconds": round(self.diagnosis_seconds, 3),
             "stopped_at": self.stopped_at,
+            "reports": self.reports,
             "summary": {
                 "cells": len(self.cells),
                 "changed": sum(c.changed for c in self.cells),
@@ -163,6 +165,7 @@ class MigrationReport:
     interrupted: bool = False
     kerasmagic: str = ""
     created: str = ""
+    target: str = ""  # --to: the pins the environment was built with (and their source)
 
     def to_dict(self) -> dict[str, Any]:
         docs = [d.to_dict() for d in self.documents]
@@ -172,6 +175,7 @@ class MigrationReport:
             "mode": self.mode,
             "check": self.check,
             "python": self.python,
+            "target": self.target,
             "interrupted": self.interrupted,
             "seconds": round(self.seconds, 3),
             "summary": {

@@ -14,6 +14,7 @@ from pathlib import Path
 from kerasmagic.migrate.sources import Source, destination
 
 REPORT_NAMES = ("migration-report.md", "migration-report.html")
+DOCUMENT_REPORTS = "migration-reports"  # under OUT_DIR: each document's own report (a course run)
 
 
 def report_paths(reports: list[Path], out_dir: Path | None, check: bool) -> list[Path]:
@@ -21,6 +22,13 @@ def report_paths(reports: list[Path], out_dir: Path | None, check: bool) -> list
     if reports or out_dir is None or check:
         return list(reports)
     return [out_dir / name for name in REPORT_NAMES]
+
+
+def document_report_paths(source: Source, out_dir: Path) -> list[Path]:
+    """A document's own report in a run of several (Markdown, HTML): ``OUT_DIR/migration-reports/``
+    mirroring the tree, named after the file with its suffix (``a.ipynb.md`` beside ``a.py.md``)."""
+    stem = out_dir / DOCUMENT_REPORTS / source.relative
+    return [stem.with_name(stem.name + ".md"), stem.with_name(stem.name + ".html")]
 
 
 def _key(path: Path) -> str:
@@ -34,8 +42,10 @@ def refusal(
     reports: list[Path],
     check: bool,
     overwrite: bool,
+    each: bool = False,
 ) -> str | None:
-    """Why this run must not start (one line), or None when it loses nothing."""
+    """Why this run must not start (one line), or None when it loses nothing. ``each``: every
+    document gets its own report under ``OUT_DIR`` too (a run of several, ``course_cli``)."""
     originals = {_key(s.path): s.path for s in found}
     copies: dict[str, Source] = {}
     if not check:
@@ -58,12 +68,14 @@ def refusal(
             copies[key] = source
             if out_dir is not None and not overwrite and os.path.lexists(target):
                 return f"{target} already exists: pass --overwrite to replace files in OUT_DIR"
-    for path in report_paths(reports, out_dir, check):
+    own = [p for s in found for p in document_report_paths(s, out_dir)] if each and out_dir and not check else []  # fmt: skip
+    for path in report_paths(reports, out_dir, check) + own:
         key = _key(path)
         if key in originals:
             return f"the report {path} would be written over {originals[key]}, a file being migrated: name another --report file"  # fmt: skip
         if key in copies:
             return f"the report {path} would be written over the migrated copy of {copies[key].path}: name another --report file"  # fmt: skip
-        if out_dir is not None and not reports and not overwrite and os.path.lexists(path):
+        in_out = not reports or path in own
+        if out_dir is not None and in_out and not overwrite and os.path.lexists(path):
             return f"{path} already exists: pass --overwrite to replace files in OUT_DIR"
     return None

@@ -14,6 +14,7 @@ import difflib
 import json
 import re
 from typing import Any
+from urllib.parse import quote
 
 from kerasmagic.render import base
 from kerasmagic.render.html import escape
@@ -91,12 +92,31 @@ def _summary_rows(report: dict[str, Any]) -> list[list[str]]:
 SUMMARY_HEAD = ["file", "result", "cells", "changed", "verified by running", "changed, not run", "failing", "time"]  # fmt: skip
 
 
+def summary_text(report: dict[str, Any]) -> str:
+    """The summary table as aligned plain text (the end of a course run, on standard error)."""
+    rows = [SUMMARY_HEAD, *_summary_rows(report)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(SUMMARY_HEAD))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    s = report["summary"]
+    lines.append(
+        f"{s['documents']} documents, {s['changed']} changed, {s['stopped']} stopped or failed; "
+        f"{report['seconds']:.1f} s"
+    )
+    return "\n".join(lines)
+
+
+def done_line(finished: int, total: int, doc: dict[str, Any]) -> str:
+    """One document finished in a course run: ``[3/6] PATH: status — message (time)``."""
+    return f"[{finished}/{total}] {doc['path']}: {doc['status']} — {doc['message']} ({doc['seconds']:.1f} s)"
+
+
 def _header(report: dict[str, Any]) -> str:
     mode = "static mode (nothing run)" if report["mode"] == "static" else "run mode"
     check = ", --check (nothing written)" if report["check"] else ""
     done = " — interrupted (Ctrl-C)" if report["interrupted"] else ""
+    target = f"--to {report['target']}: " if report.get("target") else ""
     return (
-        f"kerasmagic {report['kerasmagic']} · {mode}{check} · {report['python']} · "
+        f"kerasmagic {report['kerasmagic']} · {mode}{check} · {target}{report['python']} · "
         f"{report['created']} · {report['seconds']:.1f} s{done}"
     )
 
@@ -163,8 +183,11 @@ def to_markdown(report: dict[str, Any]) -> str:
     out = ["# kerasmagic migrate — report", "", _header(report), ""]
     out.append("| " + " | ".join(SUMMARY_HEAD) + " |")
     out.append("|" + "---|" * len(SUMMARY_HEAD))
-    for row in _summary_rows(report):
-        out.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+    for doc, row in zip(report["documents"], _summary_rows(report)):
+        cells = [_md_escape(c) for c in row]
+        if doc.get("reports"):  # a course run: its own report, beside this index
+            cells[0] += f" · [report](<{doc['reports'][0]}>)"
+        out.append("| " + " | ".join(cells) + " |")
     out.append("")
     for doc in report["documents"]:
         out += [f"## {doc['path']}", "", f"**{doc['message']}**", ""]
@@ -287,7 +310,9 @@ def to_html(report: dict[str, Any]) -> str:
         "<table><tr>" + "".join(f"<th>{_e(h)}</th>" for h in SUMMARY_HEAD) + "</tr>",
     ]
     for doc, row in zip(report["documents"], _summary_rows(report)):
-        cells = [f"<td>{_e(row[0])}</td>", f"<td>{_badge(doc['status'])}</td>"]
+        own = doc.get("reports")
+        link = f' · <a href="{_e(quote(own[-1]))}">report</a>' if own else ""
+        cells = [f"<td>{_e(row[0])}{link}</td>", f"<td>{_badge(doc['status'])}</td>"]
         cells += [f'<td class="n">{_e(c)}</td>' for c in row[2:]]
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")

@@ -105,6 +105,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     entry = find_entry("keras3-removed-keyword")
     per_class = entry.data.get("classes", {}) if entry is not None else {}
     dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable
+    defaults: list[Problem | None] = []  # removed keywords given their Keras 2 default
     for call, klass, path in keras_class_calls(ctx):
         explicit = _explicit(klass)
         name = path.rsplit(".", 1)[-1]
@@ -113,6 +114,10 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
             if kw.arg in words and explicit is not None and kw.arg not in explicit:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
+            elif kw.arg and explicit is not None and kw.arg not in explicit:
+                default = _keras2_default_given(path, name, kw)
+                if default is not None:
+                    defaults.append(_drop_default(ctx, call, kw, name, default))
     for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS and call.keywords):
@@ -133,8 +138,42 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 dropped.append((kw, call, f"Model.{func.attr}"))
     dropped += _member_keywords(ctx, tree, entry.data.get("members", {}) if entry else {})
     dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
-    out = [_drop(ctx, call, kw, name) for kw, call, name in dropped]
+    out = [_drop(ctx, call, kw, name) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
+
+
+MAP_NAMESPACES = ("layers", "callbacks", "optimizers", "losses", "metrics", "regularizers")
+
+
+def _keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
+    """The written value of ``kw`` when the generated map says Keras 3 removed the keyword from
+    this class and Keras 2's signature defaulted it to that same literal value
+    (``LSTM(time_major=False)``); None otherwise."""
+    if not isinstance(kw.value, (ast.Constant, ast.Tuple, ast.UnaryOp)):
+        return None
+    try:
+        given = ast.literal_eval(kw.value)
+    except ValueError:
+        return None
+    candidates = [path, *(f"keras.{space}.{name}" for space in MAP_NAMESPACES)]
+    facts = next((f for f in map(generated_keywords, candidates) if f.get("kw")), {})
+    if kw.arg not in facts.get("kw", {}) or facts["kw"][kw.arg] is not None:
+        return None
+    was = facts.get("was", {}).get(kw.arg)
+    try:
+        same = was is not None and type(ast.literal_eval(was)) is type(given) and ast.literal_eval(was) == given
+    except (ValueError, SyntaxError):
+        return None
+    return was if same else None
+
+
+def _drop_default(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, value: str) -> Problem | None:  # fmt: skip
+    edit = delete_keyword_edit(ctx.cell, call, kw)
+    if edit is None:
+        return None
+    return from_entry("keras3-removed-default-keyword", kw.lineno, [edit], [kw.arg or "", name],
+                      ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
+                      keras=ctx.versions.get("keras", "3"))  # fmt: skip
 
 
 def _member_keywords(

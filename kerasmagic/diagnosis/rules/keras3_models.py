@@ -150,35 +150,47 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
         if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
             continue
         for kw in call.keywords:
-            if kw.arg != fact.argument or not isinstance(kw.value, ast.List):
+            if kw.arg != fact.argument:
                 continue
-            try:
-                value = ast.literal_eval(kw.value)
-            except (ValueError, SyntaxError):
+            if isinstance(kw.value, ast.Name):  # `metrics = ['accuracy']` set before: the live list
+                value = (ctx.namespace or {}).get(kw.value.id)
+            elif isinstance(kw.value, ast.List):
+                try:
+                    value = ast.literal_eval(kw.value)
+                except (ValueError, SyntaxError):
+                    continue
+            else:
                 continue
             if value == received:
                 found.append((call, kw))
     if len(found) != 1:
         return []  # which compile made that model is not certain
     call, kw = found[0]
-    items = [node_text(ctx.cell, e) for e in kw.value.elts]  # type: ignore[attr-defined]
+    elements = kw.value.elts if isinstance(kw.value, ast.List) else None
+    items = [node_text(ctx.cell, e) for e in elements] if elements is not None else None
     whole = node_edit(ctx.cell, kw.value, "")
+    if items is None and whole is not None:  # the name, once per output
+        name = node_text(ctx.cell, kw.value) or ""
+        text = "[" + ", ".join([name] * expected) + "]"
+        return [_per_output(ctx, kw, Edit(whole.line, whole.col, whole.end_line, whole.end_col, text), expected)]  # fmt: skip
     if whole is None or any(i is None for i in items):
         return []
     one = "[" + ", ".join(items) + "]"  # type: ignore[arg-type]
     text = "[" + ", ".join([one] * expected) + "]"
-    return [
-        from_entry(
-            "keras3-metrics-per-output",
-            kw.value.lineno,
-            [Edit(whole.line, whole.col, whole.end_line, whole.end_col, text)],
-            [kw.arg or "metrics", "metrics"],
-            ctx.shown_versions,
-            keyword=kw.arg,
-            outputs=str(expected),
-            keras=ctx.versions.get("keras", "3"),
-        )
-    ]
+    return [_per_output(ctx, kw, Edit(whole.line, whole.col, whole.end_line, whole.end_col, text), expected)]  # fmt: skip
+
+
+def _per_output(ctx: CellContext, kw: ast.keyword, edit: Edit, outputs: int) -> Problem:
+    return from_entry(
+        "keras3-metrics-per-output",
+        kw.value.lineno,
+        [edit],
+        [kw.arg or "metrics", "metrics"],
+        ctx.shown_versions,
+        keyword=kw.arg,
+        outputs=str(outputs),
+        keras=ctx.versions.get("keras", "3"),
+    )
 
 
 GENERATOR_NOT_TUPLE = re.compile(

@@ -17,6 +17,7 @@ from kerasmagic.diagnosis.bindings import (
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
+    Edit,
     delete_keyword_edit,
     node_edit,
     node_text,
@@ -68,8 +69,12 @@ def _method_renames(ctx: CellContext) -> Iterator[Problem]:
             call = parents.get(id(node))
             if call is not None:
                 params = live.parameters(getattr(models[0], new))
-                if len(call.args) > 1:
-                    certain = False
+                order = entry.data.get("positional", {}).get(node.attr)
+                named = _positional_as_keywords(ctx, call, order, params[0] if params else set())
+                if named is None:
+                    certain = False  # passed by position, meaning unknown: not rewritten for sure
+                else:
+                    edits += named
                 if params is not None and not params[1]:
                     # the old method's own keywords (`generator=`) and the Keras 1 names first;
                     # only an option with no effect is dropped (keras3-removed-keyword's list)
@@ -96,3 +101,23 @@ def _method_renames(ctx: CellContext) -> Iterator[Problem]:
             problem.fix = " ".join([problem.fix, *notes])
             problem.certain = certain
             yield problem
+
+
+def _positional_as_keywords(
+    ctx: CellContext, call: ast.Call, order: list[str] | None, accepted: set[str]
+) -> list[Edit] | None:
+    """Each argument after the first passed by position, written as the keyword the old
+    method's signature gave it (``evaluate_generator(gen, 10)`` → ``steps=10``), when the new
+    method takes that keyword; [] when there is none, None when one cannot be named so."""
+    if len(call.args) <= 1:
+        return []
+    if order is None or len(call.args) > len(order) or any(isinstance(a, ast.Starred) for a in call.args):  # fmt: skip
+        return None
+    out = []
+    for arg, name in zip(call.args[1:], order[1:]):
+        text = node_text(ctx.cell, arg)
+        edit = node_edit(ctx.cell, arg, f"{name}={text}") if text is not None else None
+        if edit is None or name not in accepted:
+            return None
+        out.append(edit)
+    return out

@@ -1,0 +1,86 @@
+"""Error rule: a step count given as a float (``steps_per_epoch=len(x) / batch_size``).
+
+Keras 2's training loop counted ``step < steps_per_epoch`` and so ran ``ceil(n)`` steps for a
+float ``n``; Keras 3 passes the count to ``range()``, which refuses a float ("'float' object
+cannot be interpreted as an integer"). Each such count of the failing ``fit``/``evaluate``/
+``predict`` call becomes ``math.ceil(…)``: the number of steps Keras 2 ran, an int. Evidence: the
+live receiver is a Keras model, and the value is a float literal, a true division, or a name
+the namespace holds a float under."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras3-float-steps"
+NOT_AN_INT = re.compile(r"'float' object cannot be interpreted as an integer")
+METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator", "predict_generator")  # fmt: skip
+COUNTS = ("steps_per_epoch", "validation_steps", "steps")
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("TypeError",))
+def float_steps(ctx: CellContext) -> list[Problem]:
+    """Float step counts of the cell's Keras model method calls (one of them the failing
+    call's): ``math.ceil(…)``."""
+    tree = ctx.cell.tree
+    if tree is None or not NOT_AN_INT.search(ctx.message):
+        return []
+    edits: list[Edit] = []
+    names: list[str] = []
+    math = _math_name(ctx)
+    failing: int | None = None  # the line of the count the error came from
+    for call in walk(tree):  # every such count of the cell: the next one would fail the same way
+        if not isinstance(call, ast.Call):
+            continue
+        if not _keras_model_method(ctx, call.func):
+            continue
+        for kw in call.keywords:
+            if kw.arg in COUNTS and _is_float(ctx, kw.value):
+                text = node_text(ctx.cell, kw.value)
+                edit = node_edit(ctx.cell, kw.value, f"{math or 'math'}.ceil({text})") if text else None  # fmt: skip
+                if edit is not None:
+                    edits.append(edit)
+                    names.append(kw.arg)
+                    if call.lineno in ctx.failing_lines:
+                        failing = call.lineno
+    if not edits or failing is None:
+        return []
+    if math is None:
+        line = insertion_line(ctx.cell)
+        edits.insert(0, Edit(line, 0, line, 0, "import math\n"))
+    return [
+        from_entry(ENTRY, failing, edits, names, ctx.shown_versions,
+                   keyword=names[0], keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    ]
+
+
+def _keras_model_method(ctx: CellContext, func: ast.expr) -> bool:
+    """``model.fit`` where the namespace holds a Keras model under ``model``."""
+    if not (isinstance(func, ast.Attribute) and func.attr in METHODS):
+        return False
+    if not isinstance(func.value, ast.Name):
+        return False
+    value = (ctx.namespace or {}).get(func.value.id)
+    return value is not None and live.is_keras_object(type(value)) and hasattr(value, func.attr)
+
+
+def _is_float(ctx: CellContext, node: ast.expr) -> bool:
+    """A float literal, a true division, or a name holding a float."""
+    if isinstance(node, ast.Constant):
+        return type(node.value) is float
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
+        return True
+    if isinstance(node, ast.Name):
+        return type((ctx.namespace or {}).get(node.id)) is float
+    return False
+
+
+def _math_name(ctx: CellContext) -> str | None:
+    """The name the cell (or an earlier cell) binds to the ``math`` module."""
+    return next((name for name, path in ctx.scope.bindings.items() if path == "math"), None)

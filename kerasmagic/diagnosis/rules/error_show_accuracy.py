@@ -1,0 +1,126 @@
+"""Error rule: Keras 0.x's ``fit(…, show_accuracy=True)`` / ``evaluate(…, show_accuracy=True)``.
+
+Keras 1 replaced the keyword with a metric named at ``compile`` (``metrics=['accuracy']``): the
+accuracy is then logged by ``fit`` and returned by ``evaluate`` after the loss, as
+``show_accuracy=True`` made ``evaluate`` return ``[loss, accuracy]``. Every ``show_accuracy`` of
+the failing cell goes; where one asked for the accuracy, the ``compile`` of that model (read
+where it is written: earlier in the cell, or the newest earlier cell) gets
+``metrics=['accuracy']``. A corrected cell alone compiles the model again at its top, with the
+author's own arguments and the metric (the same optimizer object); ``migrate`` changes the
+``compile`` where it is written instead. A compile that names other metrics, or none found, is
+left (no rewrite)."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import before, parsed_source
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    closing_insert_edit,
+    delete_keyword_edit,
+    insertion_line,
+    node_text,
+    walk,
+)
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras0-show-accuracy"
+METRIC = "metrics=['accuracy']"
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("TypeError", "ValueError"))
+def show_accuracy(ctx: CellContext) -> list[Problem]:
+    """``show_accuracy=`` dropped from the cell's calls; the accuracy metric compiled in."""
+    tree = ctx.cell.tree
+    if tree is None or "show_accuracy" not in ctx.message:
+        return []
+    drops: list[Edit] = []
+    wanted: dict[str, ast.Call] = {}  # model name -> its first call asking for the accuracy
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        for kw in call.keywords:
+            if kw.arg != "show_accuracy":
+                continue
+            edit = delete_keyword_edit(ctx.cell, call, kw)
+            if edit is None:
+                return []
+            drops.append(edit)
+            shown = not (isinstance(kw.value, ast.Constant) and kw.value.value in (False, 0))
+            owner = call.func.value
+            if shown and isinstance(owner, ast.Name):
+                wanted.setdefault(owner.id, call)
+    if not drops:
+        return []
+    edits, across = list(drops), list(drops)
+    for name, use in wanted.items():
+        if not _keras_model(ctx, name):
+            return []
+        found = _compile_of(ctx, name, use)
+        if found is None:
+            return []
+        index, parsed, compile_call = found
+        metrics = next((kw.value for kw in compile_call.keywords if kw.arg == "metrics"), None)
+        if metrics is not None:
+            if _names_accuracy(metrics):
+                continue  # compiled with it already (a cell before was given it)
+            return []  # other metrics the author chose: not guessed at
+        added = closing_insert_edit(parsed, compile_call, METRIC)
+        text = node_text(parsed, compile_call)
+        if added is None or text is None:
+            return []
+        across.append(Edit(added.line, added.col, added.end_line, added.end_col, added.text, index))
+        if index is None:
+            edits.append(added)
+        else:  # the corrected cell alone: the same compile again, with the metric, at its top
+            line = insertion_line(ctx.cell)
+            again = text[:-1] + added.text + text[-1:]  # inserted before its closing parenthesis
+            edits.insert(0, Edit(line, 0, line, 0, again + "\n"))
+    problem = from_entry(ENTRY, drops[0].line, edits, ["show_accuracy"], ctx.shown_versions)
+    problem.across = across
+    return [problem]
+
+
+def _keras_model(ctx: CellContext, name: str) -> bool:
+    value = (ctx.namespace or {}).get(name)
+    return value is not None and live.is_keras_object(type(value)) and hasattr(value, "compile")
+
+
+def _compile_of(
+    ctx: CellContext, name: str, use: ast.Call
+) -> tuple[int | None, ParsedCell, ast.Call] | None:
+    """The last ``name.compile(…)`` before ``use`` in this cell, else in the newest earlier cell
+    that has one: ``(None or the earlier cell's index, its parsed source, the call)``."""
+    here = [c for c in _compiles(ctx.cell.tree, name) if before(c, use)]
+    if here:
+        return None, ctx.cell, here[-1]
+    for index in range(len(ctx.earlier) - 1, -1, -1):
+        parsed = parsed_source(ctx.earlier[index])
+        calls = _compiles(parsed.tree, name)
+        if calls:
+            return index, parsed, calls[-1]
+    return None
+
+
+def _compiles(tree: ast.AST | None, name: str) -> list[ast.Call]:
+    return [
+        c
+        for c in (walk(tree) if tree is not None else ())
+        if isinstance(c, ast.Call)
+        and isinstance(c.func, ast.Attribute)
+        and c.func.attr == "compile"
+        and isinstance(c.func.value, ast.Name)
+        and c.func.value.id == name
+    ]
+
+
+def _names_accuracy(metrics: ast.expr) -> bool:
+    """A literal list or tuple of metrics with ``'accuracy'`` or ``'acc'`` among them."""
+    return isinstance(metrics, (ast.List, ast.Tuple)) and any(
+        isinstance(e, ast.Constant) and e.value in ("accuracy", "acc") for e in metrics.elts
+    )

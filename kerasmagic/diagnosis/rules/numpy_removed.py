@@ -1,0 +1,76 @@
+"""Names NumPy removed that Keras-2-era notebooks use (``X.astype(np.float)``, ``np.float_``,
+``np.NaN``): TensorFlow 2.16+ brings NumPy 2, and NumPy 1.24 had already removed the aliases of
+the builtins. The live NumPy says what replaces each one, in the AttributeError its module
+raises for the name ("use `float` by itself. Doing this will not modify any behavior", "Use
+`np.float64` instead."): that error is read (NumPy's module ``__getattr__``, nothing else runs)
+and every use of the name in the cell is rewritten. A replacement NumPy words otherwise ("with a
+proper dtype") is not guessed at."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "numpy-removed-name"
+# NumPy 1.24's expired aliases of builtins, and NumPy 2.0's removed names (their own messages)
+BUILTIN = re.compile(r"use `(?P<new>\w+)` by itself\. Doing this will not modify any behavior")
+INSTEAD = re.compile(r"removed in the NumPy 2\.0 release\. Use `(?P<new>(?:np\.)?[\w.]+)`(?: builtin)? instead\.")  # fmt: skip
+
+
+@rule(ENTRY, when=(STATIC, ERROR), family="removed-apis", needs=(r"np\.", r"numpy\."))
+def numpy_removed_names(ctx: CellContext) -> list[Problem]:
+    """Every ``np.<name>`` of the cell that the live NumPy removed and names a replacement for."""
+    tree = ctx.cell.tree
+    numpy = sys.modules.get("numpy")
+    bound = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
+    if tree is None or numpy is None or not bound:
+        return []
+    edits: list[Edit] = []
+    names: dict[str, str] = {}
+    for node in walk(tree):
+        if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+            continue
+        if node.value.id not in bound or not isinstance(node.ctx, ast.Load):
+            continue
+        new = names.get(node.attr) or _replacement(numpy, node.attr, node.value.id)
+        if new is None:
+            continue
+        edit = node_edit(ctx.cell, node, new)
+        if edit is not None:
+            edits.append(edit)
+            names[node.attr] = new
+    if not edits:
+        return []
+    old = next(iter(names))
+    return [
+        from_entry(ENTRY, edits[0].line, edits, [f"np.{n}" for n in names], ctx.shown_versions,
+                   old=old, new=names[old], numpy=getattr(numpy, "__version__", "?"))  # fmt: skip
+    ]
+
+
+def _replacement(numpy: object, name: str, alias: str) -> str | None:
+    """What the live NumPy's own error for ``numpy.<name>`` says to write instead (``float``,
+    ``np.float64`` with the cell's name for NumPy), or None: the name exists, or the message
+    names no drop-in replacement."""
+    if name.startswith("_") or name in getattr(numpy, "__dict__", {}):
+        return None
+    try:
+        getattr(numpy, name)
+    except AttributeError as exc:
+        message = " ".join(str(exc).split())
+    else:
+        return None
+    found = BUILTIN.search(message)
+    if found:
+        return found["new"]
+    found = INSTEAD.search(message)
+    if not found:
+        return None
+    new = found["new"]
+    return f"{alias}.{new[3:]}" if new.startswith("np.") else new
