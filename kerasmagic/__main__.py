@@ -109,6 +109,7 @@ def _env(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from kerasmagic.diagnosis.engine import check
+    from kerasmagic.diagnosis.script_words import for_a_script
     from kerasmagic.render.check import CheckView
     from kerasmagic.script import (
         ScriptSource,
@@ -153,6 +154,7 @@ def _check(args: argparse.Namespace) -> int:
             result = run()
     else:
         result = run()
+    for_a_script(result)  # a terminal has no cell, kernel or `!pip`
     _emit(result.to_dict(), args.json, str(CheckView(result)))
     if args.fix and path is not None and result.fixed_source is not None:
         try:
