@@ -1,5 +1,6 @@
-"""A check result worded for a script run from a terminal (``python -m kerasmagic check FILE``):
-the findings' notebook words (cell, kernel, runtime, ``!pip``) replaced by a script's."""
+"""Findings worded for a terminal: a check result of ``python -m kerasmagic check FILE`` and the
+findings of ``python -m kerasmagic env``, their notebook words (cell, kernel, runtime, ``!pip``)
+replaced by a script's."""
 
 from __future__ import annotations
 
@@ -48,10 +49,17 @@ def _finding(finding: Finding) -> None:
         _finding(fixed)
 
 
+def for_a_terminal(findings: list[Finding]) -> list[Finding]:
+    """``findings`` (changed in place, and returned) in the words of someone at a terminal
+    (``python -m kerasmagic env``: no kernel, runtime or ``!pip`` there)."""
+    for finding in findings:
+        _finding(finding)
+    return findings
+
+
 def for_a_script(result: CheckResult) -> CheckResult:
     """``result`` (changed in place, and returned) as a script's check: its findings in a
     script's words, and ``unit`` "script" for the views' headings."""
     result.unit = "script"
-    for finding in [*result.suggestions, *result.traps]:
-        _finding(finding)
+    for_a_terminal([*result.suggestions, *result.traps])
     return result
