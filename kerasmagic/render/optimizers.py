@@ -262,10 +262,15 @@ def section_rows(report: OptimizerReport) -> list[list[str]]:
 
 
 def optimizers_section_text(report: OptimizerReport) -> str:
-    return t.pairs(section_rows(report))
+    """The section's rows, or the one sentence saying why nothing was measured."""
+    why = unmeasured(report)
+    return t.wrap(why) if why is not None else t.pairs(section_rows(report))
 
 
 def optimizers_section_html(report: OptimizerReport) -> str:
+    why = unmeasured(report)
+    if why is not None:
+        return f"<div>{h.prose(why)}</div>"
     rows = [[f"<code>{h.esc(a)}</code>", h.prose(b)] for a, b in section_rows(report)]
     return h.table(["way of asking", "gives"], rows, raw=True)
 
