@@ -96,6 +96,7 @@ def _stdout_to_stderr() -> Iterator[None]:
 
 
 def _env(args: argparse.Namespace) -> int:
+    from kerasmagic.diagnosis.script_words import for_a_terminal
     from kerasmagic.render.env import EnvView
     from kerasmagic.report import build_env_report
 
@@ -103,12 +104,14 @@ def _env(args: argparse.Namespace) -> int:
     # A keras.py in the folder it was run in hides Keras from `python` and kernels started there,
     # though `python -m` took that folder off this process's own path.
     report = build_env_report(probe=args.probe, working_folder=os.getcwd())
+    for_a_terminal(report.findings)  # a terminal has no kernel, runtime or `!pip`
     _emit(report.to_dict(), args.json, str(EnvView(report)))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     from kerasmagic.diagnosis.engine import check
+    from kerasmagic.diagnosis.script_words import for_a_script
     from kerasmagic.render.check import CheckView
     from kerasmagic.script import (
         ScriptSource,
@@ -153,6 +156,7 @@ def _check(args: argparse.Namespace) -> int:
             result = run()
     else:
         result = run()
+    for_a_script(result)  # a terminal has no cell, kernel or `!pip`
     _emit(result.to_dict(), args.json, str(CheckView(result)))
     if args.fix and path is not None and result.fixed_source is not None:
         try:

@@ -96,3 +96,12 @@ def test_fix_rate_and_no_wrong_fix(results):
     print(f"{ENV_NAME}: {len(broken)} broken, {len(fixed)} fixed ({rate:.0%}), wrong {wrong}")
     assert wrong == []
     assert rate >= MIN_FIX_RATE, (ENV_NAME, [v["name"] for v in broken if not v["fixed"]])
+
+
+def test_no_finding_contradicts_another(results):
+    """Issue 32, item 6: for every case here, no finding's fix text and no corrected cell is
+    flagged by the engine as a finding of the same result (``cases/contradictions.py`` says
+    precisely what is checked: the corrected cell linted and run, and the code each fix text
+    tells the user to write, examined in the namespace the cell left)."""
+    found = {name: v["contradictions"] for name, v in results.items() if v["contradictions"]}
+    assert found == {}, json.dumps(found, indent=1)

@@ -139,6 +139,7 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.traps = to_findings.trap_findings(
                 ctx, traps, problems, fixes=False, carried=carried
             )
+            result.traps += to_findings.brought_traps(ctx, result.fixed_source, traps)
         elif ctx.ran or traps_only:
             # the cell's other problems are read only to verify a trap's corrected cell
             traps = problems_for(ctx, AFTER_RUN if ctx.ran else STATIC, kind="trap")
@@ -152,6 +153,7 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.suggestions = for_this_interpreter(found)
             result.ok = not any(s.severity == "error" for s in result.suggestions)
             result.traps = to_findings.trap_findings(ctx, traps, problems, carried=carried)
+            result.traps += to_findings.brought_traps(ctx, result.fixed_source, traps)
     except Exception:
         last = traceback.format_exc(limit=6).strip().splitlines()[-1]
         _note_internal(result, f"kerasmagic failed while {what}: {last}")

@@ -48,7 +48,7 @@ def stale_findings(packages: list[PackageState], interp: Interpreter) -> list[Fi
                 title=f"{p.module} {p.imported_version} is running, but {p.installed} is installed",
                 cause=(
                     f"{p.name} was upgraded or downgraded (to {p.installed}) after this process had "
-                    f"imported {p.imported_version}. Python keeps the imported modules: this kernel "
+                    f"imported {p.imported_version}. Python keeps the imported modules: {interp.here} "
                     f"still runs {p.imported_version}, and mixing it with newly imported modules fails "
                     f"in confusing ways. {len(modules)} modules of {p.module} loaded in this process "
                     "are stale (listed below)."
@@ -292,6 +292,11 @@ def shadow_findings(shadows: list[Shadow], packages: list[PackageState]) -> list
     return out
 
 
+def _runs(interp: Interpreter) -> str:
+    """The words "this kernel runs /x/python" in IPython, "this Python is /x/python" elsewhere."""
+    return f"{interp.here} {'runs' if interp.magic else 'is'} {interp.executable}"
+
+
 def pip_findings(interp: Interpreter) -> list[Finding]:
     """`pip` on PATH that installs elsewhere, or whose Python only a run would tell (a shim)."""
     shim = f", a {interp.pip_shim} shim that runs {interp.pip_via}," if interp.pip_via else ""
@@ -300,8 +305,9 @@ def pip_findings(interp: Interpreter) -> list[Finding]:
             Finding(
                 id="pip-other-python",
                 severity="warning",
-                title="`pip` on PATH installs into another Python than this kernel",
-                cause=f"`pip` is {interp.pip_on_path}{shim} (for {interp.pip_python}); this kernel runs {interp.executable}. `!pip install` would change the other environment.",
+                title="`pip` on PATH installs into another Python than "
+                + ("this kernel" if interp.magic else "this one"),
+                cause=f"`pip` is {interp.pip_on_path}{shim} (for {interp.pip_python}); {_runs(interp)}. {interp.pip_typed} would change the other environment.",
                 fix=interp.install_advice,
                 fix_code=interp.install_command("PACKAGE"),
             )
@@ -317,7 +323,7 @@ def pip_findings(interp: Interpreter) -> list[Finding]:
                 title=f"`pip` on PATH is {kind}: which Python it installs into is decided when it runs",
                 cause=f"`pip` is {interp.pip_on_path}, {kind}"
                 + (f" ({interp.pip_via})" if interp.pip_via else "")
-                + f"; this kernel runs {interp.executable}, and `!pip install` may change another Python.",
+                + f"; {_runs(interp)}, and {interp.pip_typed} may change another Python.",
                 fix=interp.install_advice,
                 fix_code=interp.install_command("PACKAGE"),
             )
@@ -335,7 +341,7 @@ def interpreter_findings(interp: Interpreter, versions: dict[str, str]) -> list[
                 severity="info",
                 title="Neither TensorFlow nor Keras is installed in this interpreter",
                 cause=f"{interp.executable} has no tensorflow, keras or tf-keras distribution.",
-                fix="Install what you need into this kernel.",
+                fix=f"Install what you need into {interp.here}.",
                 fix_code=interp.install_command("tensorflow"),
             )
         )

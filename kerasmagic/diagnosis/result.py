@@ -28,6 +28,8 @@ class CheckResult:
     traps: list[Finding] = field(default_factory=list)
     versions: dict[str, str] = field(default_factory=dict)
     internal_error: str | None = None
+    # what the source is to the user: a notebook "cell", or a "script" run from a terminal
+    unit: str = "cell"
 
     def fixing(self, at_least: float = 0.0) -> Finding | None:
         """The finding whose corrected cell is the result's: the best suggestion with one, else
@@ -96,4 +98,5 @@ class CheckResult:
             "versions": self.versions,
             "internal_error": self.internal_error,
             "source": self.source,
+            "unit": self.unit,
         }

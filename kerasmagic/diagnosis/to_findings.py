@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.quoted import quotes_as_fixed
 from kerasmagic.diagnosis.verify import corrected_across, corrected_cell
 from kerasmagic.findings import Finding
 
@@ -28,16 +29,19 @@ def finding_of(
     *,
     shown: list[Problem] | None = None,
     in_fix: bool = False,
+    corrected: str | None = None,
 ) -> Finding:
     """The finding of one problem; ``fixed`` is its verified corrected cell. Each fact once:
     "also fixes" names only the ``fixed_problems`` not ``shown`` as findings of their own; such
-    a finding says instead (``in_fix``) that the corrected cell includes its fix."""
+    a finding says instead (``in_fix``) that the corrected cell includes its fix, ``corrected``.
+    The code its words quote is the code the corrected cell holds (``quoted``)."""
     others = [p for p in fixed_problems or [] if p is not problem and p not in (shown or [])]
-    cause = problem.cause
+    words = quotes_as_fixed(problem, ctx.source, fixed or corrected)
+    cause = words.get("cause", problem.cause)
     if fixed and others:
         also = "; ".join(f"line {p.line}: {p.title}" for p in others[:ALSO_FIXED_SHOWN])
         cause = (cause + " " if cause else "") + f"The corrected cell also fixes: {also}."
-    fixes = _fix_findings(problem, ctx, fixed_problems or []) if fixed else []
+    fixes = _fix_findings(problem, ctx, fixed_problems or [], fixed) if fixed else []
     explains_only = problem.kind == "trap" or problem.explanation
     confidence = problem.confidence
     if confidence is None:
@@ -47,8 +51,9 @@ def finding_of(
         severity=problem.severity if explains_only else "error",
         title=problem.title,
         cause=cause,
-        fix=problem.fix + (" The corrected cell includes this fix." if in_fix else ""),
-        fix_code=problem.fix_code,
+        fix=words.get("fix", problem.fix)
+        + (" The corrected cell includes this fix." if in_fix else ""),
+        fix_code=words.get("fix_code", problem.fix_code) or problem.fix_code,
         fixed_source=fixed,
         confidence=confidence,
         versions=dict(ctx.shown_versions),
@@ -61,14 +66,17 @@ def finding_of(
     )
 
 
-def _fix_findings(problem: Problem, ctx: CellContext, fixed: list[Problem]) -> list[Finding]:
-    """The findings of the other problems a corrected cell fixes (one per id and title)."""
+def _fix_findings(
+    problem: Problem, ctx: CellContext, fixed: list[Problem], corrected: str | None
+) -> list[Finding]:
+    """The findings of the other problems the corrected cell ``corrected`` fixes (one per id
+    and title)."""
     seen = {(problem.id, problem.title)}
     out = []
     for p in fixed:
         if p is not problem and (p.id, p.title) not in seen:
             seen.add((p.id, p.title))
-            out.append(finding_of(p, ctx, in_fix=True))
+            out.append(finding_of(p, ctx, in_fix=True, corrected=corrected))
     return out
 
 
@@ -133,7 +141,7 @@ def error_findings(
         findings.append(lead)
         for p in own:
             in_fixed = fixed is not None and p in fixed_problems
-            findings.append(finding_of(p, ctx, in_fix=in_fixed))
+            findings.append(finding_of(p, ctx, in_fix=in_fixed, corrected=fixed))
     shown = {f.id for f in findings}
     for p in problems:
         if not p.explanation or p.id in shown or (p.id in ONLY_ALONE and shown):
@@ -168,7 +176,7 @@ def lint_findings(
     lead = certain[0] if fixed else problems[0]
     rest = [p for p in problems if p is not lead]
     findings = [finding_of(lead, ctx, fixed, fixed_problems or [lead], shown=rest + in_fix)]
-    findings += [finding_of(p, ctx, in_fix=p in fixed_problems) for p in rest]
+    findings += [finding_of(p, ctx, in_fix=p in fixed_problems, corrected=fixed) for p in rest]
     return findings
 
 
@@ -198,3 +206,21 @@ def trap_findings(
             fixed, done = corrected_cell(ctx, [trap], leave=known)
         findings.append(finding_of(trap, ctx, fixed, done, in_fix=carried_here))
     return findings
+
+
+def brought_traps(ctx: CellContext, fixed: str | None, traps: list[Problem]) -> list[Finding]:
+    """The silent traps of the corrected cell ``fixed`` that the cell itself had not (a moved
+    import that lands on Keras 3's legacy shim): said with the result, each as a trap of the
+    corrected cell, so that checking the corrected cell again brings nothing new."""
+    if fixed is None:
+        return []
+    from kerasmagic.diagnosis.context import STATIC
+    from kerasmagic.diagnosis.rules import problems_for
+
+    again = ctx.again(fixed)
+    had = {t.id for t in traps}
+    new = [t for t in problems_for(again, STATIC, kind="trap") if t.id not in had]
+    found = trap_findings(again, new, [], fixes=False)
+    for f in found:
+        f.cause = f"The corrected cell has this too: {f.cause}"
+    return found

@@ -49,6 +49,17 @@ class Interpreter:
         return self.in_kernel or self.host == "ipython"
 
     @property
+    def here(self) -> str:
+        """What the user calls this process: "this kernel" where they type into IPython, else
+        "this Python" (a terminal, a script)."""
+        return "this kernel" if self.magic else "this Python"
+
+    @property
+    def pip_typed(self) -> str:
+        """How the user would type an install with the ``pip`` on PATH, from where they type."""
+        return "`!pip install`" if self.magic else "`pip install`"
+
+    @property
     def install_prefix(self) -> str:
         """How to install into *this* interpreter, from where the user types (one line).
 
@@ -143,6 +154,13 @@ def detect_host(shell: object | None = None) -> tuple[str, bool]:
     if shell is not None and type(shell).__name__ == "TerminalInteractiveShell":
         return "ipython", False
     return "python", False
+
+
+def place() -> str:
+    """The words "this kernel" inside IPython (a kernel or a terminal IPython), else "this Python": the
+    words a report uses for the process it describes."""
+    host, in_kernel = detect_host()
+    return "this kernel" if in_kernel or host == "ipython" else "this Python"
 
 
 def interpreter_facts(shell: object | None = None, *, pip_on_path: bool = True) -> Interpreter:

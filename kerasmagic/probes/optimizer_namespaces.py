@@ -12,6 +12,7 @@ import sys
 import types
 from collections.abc import Iterator
 
+from kerasmagic.probes.interpreter import place
 from kerasmagic.probes.loaded import attribute, loaded
 from kerasmagic.probes.optimizer_report import KerasNamespace
 
@@ -67,12 +68,12 @@ def reach(
         return KerasNamespace(name, False, note=f"{dist} is not installed"), None
     passive = in_kernel and not start
     if passive and root not in sys.modules:
-        return KerasNamespace(name, False, note="not imported in this kernel yet"), None
+        return KerasNamespace(name, False, note=f"not imported in {place()} yet"), None
     try:
         if name == "tf.keras":
             tf = loaded("tensorflow") or importlib.import_module("tensorflow")
             if passive and not tf_keras_resolved(tf):
-                note = "TensorFlow imported, tf.keras not used yet in this kernel"
+                note = f"TensorFlow imported, tf.keras not used yet in {place()}"
                 return KerasNamespace(name, False, note=note), None
             module = tf.keras
         else:

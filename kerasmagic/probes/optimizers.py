@@ -23,6 +23,7 @@ import sys
 import types
 from typing import Any
 
+from kerasmagic.probes.interpreter import place
 from kerasmagic.probes.loaded import attribute
 from kerasmagic.probes.optimizer_facts import (
     HABITS,
@@ -148,17 +149,20 @@ def _differing(ways: list[Way]) -> list[str]:
     return out
 
 
-# Where to see what %keras_env does not measure (it starts nothing in the kernel).
-HOW_TO_SEE = (
-    "To see it: `%keras_optimizers` (builds them in this kernel, starting TensorFlow's runtime "
-    "there), or `%keras_optimizers --probe` / `%keras_env --probe` (outside IPython: "
-    "`python -m kerasmagic optimizers`), which measure in a fresh subprocess of this interpreter."
-)
+# Where to see what %keras_env does not measure (it starts nothing in the kernel), from where
+# the user types: IPython, or a terminal (`python -m kerasmagic env`)
+HOW_TO_SEE = {
+    "this kernel": "To see it: `%keras_optimizers` (builds them in this kernel, starting "
+    "TensorFlow's runtime there), or `%keras_optimizers --probe` / `%keras_env --probe`, which "
+    "measure in a fresh subprocess of this interpreter.",
+    "this Python": "To see it: `python -m kerasmagic optimizers`, or `python -m kerasmagic env "
+    "--probe`, which measures in a fresh subprocess of this interpreter.",
+}
 ROOTS = ("tensorflow", "keras", "tf_keras")
 
 
 def kernel_state(namespaces: list[KerasNamespace]) -> str:
-    """What each Keras is in this kernel, in words: ``keras: not imported in this kernel yet``."""
+    """What each Keras is here, in words: ``keras: not imported in this kernel yet``."""
     return "; ".join(f"{n.name}: {n.note}" for n in namespaces if not n.available)
 
 
@@ -208,7 +212,8 @@ def _collect(
                 "measures a fresh import in a subprocess."
             )
         else:
-            note = f"Not measured in this kernel yet ({kernel_state(namespaces)}). {HOW_TO_SEE}"
+            here = place()
+            note = f"Not measured in {here} yet ({kernel_state(namespaces)}). {HOW_TO_SEE[here]}"
         return OptimizerReport(namespaces, [], measured_in, note=note), []
     catalogue: dict[str, str] = {}
     problems: list[str] = []

@@ -15,15 +15,20 @@ from kerasmagic.render import text as t
 NOTHING_FOUND = "No TF/Keras version problem recognised in this error."
 
 
-def unified_diff(before: str, after: str) -> str:
-    """The corrected cell as a unified diff of the original."""
+def unified_diff(before: str, after: str, unit: str = "cell") -> str:
+    """The corrected cell (``unit``: or script) as a unified diff of the original."""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
-        fromfile="cell",
-        tofile="corrected cell",
+        fromfile=unit,
+        tofile=f"corrected {unit}",
     )
     return "".join(x if x.endswith("\n") else x + "\n" for x in lines)
+
+
+def _unit(result: Any) -> str:
+    """The word "cell", or "script" for ``python -m kerasmagic check FILE`` (``CheckResult.unit``)."""
+    return getattr(result, "unit", "cell")
 
 
 def _headline(result: Any) -> str:
@@ -37,7 +42,9 @@ def _headline(result: Any) -> str:
             else "kerasmagic lint: no problem found"
         )
     if result.ok:
-        return "kerasmagic: the cell ran" + (" (silent traps below)" if result.traps else "")
+        return f"kerasmagic: the {_unit(result)} ran" + (
+            " (silent traps below)" if result.traps else ""
+        )
     if result.error_type == "SystemExit":  # `python -m kerasmagic check FILE`: its own exit
         return f"kerasmagic: the script stopped itself with sys.exit({result.error_message})"
     return f"kerasmagic: {result.error_type}: {result.error_message}"
@@ -61,17 +68,19 @@ def check_to_text(result: Any) -> str:
         out.append(t.wrap("versions: " + md.versions(result.versions), "  ", first=""))
     for f in result.suggestions:
         out.append("")
-        out.append(t.finding(f))
+        out.append(t.finding(f, result.versions))
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
         out.append("")
         out.append(_unrecognised(result))
     for f in result.traps:
         out.append("")
-        out.append(t.finding(f))
+        out.append(t.finding(f, result.versions))
     fixed = result.fixed_source
     if fixed:
-        out += ["", "corrected cell (diff):", t.indent(unified_diff(result.source, fixed).rstrip())]
-        out += ["", "corrected cell:", t.indent(fixed.rstrip("\n"))]
+        unit = _unit(result)
+        diff = unified_diff(result.source, fixed, unit)
+        out += ["", f"corrected {unit} (diff):", t.indent(diff.rstrip())]
+        out += ["", f"corrected {unit}:", t.indent(fixed.rstrip("\n"))]
     if result.internal_error:
         out += ["", f"kerasmagic internal error: {result.internal_error}"]
     return "\n".join(out)
@@ -98,15 +107,15 @@ def check_to_html(result: Any) -> str:
             + h.esc(", ".join(f"{k} {v}" for k, v in result.versions.items()))
             + "</small></div>"
         )
-    parts += [h.finding(f) for f in result.suggestions]
+    parts += [h.finding(f, result.versions) for f in result.suggestions]
     if not result.ok and result.ran and not result.suggestions and not result.internal_error:
         parts.append(f"<div>{h.esc(_unrecognised(result))}</div>")
-    parts += [h.finding(f) for f in result.traps]
+    parts += [h.finding(f, result.versions) for f in result.traps]
     fixed = result.fixed_source
     if fixed:
-        parts.append("<div><b>Corrected cell</b> (diff):</div>")
-        parts.append(_diff_html(unified_diff(result.source, fixed)))
-        parts.append("<div><b>Corrected cell:</b></div>")
+        parts.append(f"<div><b>Corrected {_unit(result)}</b> (diff):</div>")
+        parts.append(_diff_html(unified_diff(result.source, fixed, _unit(result))))
+        parts.append(f"<div><b>Corrected {_unit(result)}:</b></div>")
         parts.append(h.code(fixed))
     if result.internal_error:
         parts.append(
@@ -129,11 +138,11 @@ def check_to_markdown(result: Any) -> str:
         f"**{_headline(result)}**",
         f"Versions: {md.versions(result.versions)}" if result.versions else "",
         error,
-        "\n".join(md.finding(f) for f in [*result.suggestions, *result.traps]),
+        "\n".join(md.finding(f, result.versions) for f in [*result.suggestions, *result.traps]),
         (_unrecognised(result) if result.error_type == "SystemExit" else NOTHING_FOUND)
         if nothing and not result.internal_error
         else "",
-        md.section("Corrected cell", md.code(fixed, "python")) if fixed else "",
+        md.section(f"Corrected {_unit(result)}", md.code(fixed, "python")) if fixed else "",
         f"kerasmagic internal error: {result.internal_error}" if result.internal_error else "",
     )
 

@@ -24,6 +24,11 @@ KIND_WORDS = {
 }
 
 
+def _optimizers_command(report: EnvReport) -> str:
+    """What shows every optimizer, from where the user types."""
+    return "%keras_optimizers" if report.python.magic else "python -m kerasmagic optimizers"
+
+
 def _package_rows(report: EnvReport) -> list[list[str]]:
     rows = []
     for p in report.packages:
@@ -93,7 +98,7 @@ def _python_rows(report: EnvReport) -> list[list[str]]:
         ["Python", f"{p.version} ({p.implementation}) {p.executable}"],
         ["environment", f"{p.env_kind} at {p.prefix}"],
         ["host", p.host + (" (kernel)" if p.in_kernel else "")],
-        ["install into this kernel", p.install_command("PACKAGE")],
+        [f"install into {p.here}", p.install_command("PACKAGE")],
         ["restart", p.restart_hint],
     ]
 
@@ -154,8 +159,11 @@ def env_to_text(report: EnvReport) -> str:
             "A fresh import (measured in a subprocess of this interpreter):",
             t.pairs(_fresh_rows(report)),
         ]
-    if report.optimizers is not None:
-        out += ["", "Optimizers (%keras_optimizers for every name and the defaults):"]
+    why = opt_view.unmeasured(report.optimizers) if report.optimizers is not None else None
+    if why is not None:
+        out += ["", t.wrap(f"Optimizers: {why}")]
+    elif report.optimizers is not None:
+        out += ["", f"Optimizers ({_optimizers_command(report)} for every name and the defaults):"]
         out.append(opt_view.optimizers_section_text(report.optimizers))
     if report.findings:
         out += ["", "Findings:"] + [t.finding(f) for f in report.findings]
@@ -181,9 +189,13 @@ def env_to_html(report: EnvReport) -> str:
             "<div>A fresh import (measured in a subprocess):</div>"
             + h.table(["", ""], _fresh_rows(report))
         )
-    if report.optimizers is not None:
+    why = opt_view.unmeasured(report.optimizers) if report.optimizers is not None else None
+    if why is not None:
+        body.append(f"<div><b>Optimizers:</b> {h.prose(why)}</div>")
+    elif report.optimizers is not None:
         body.append(
-            "<div>Optimizers (<code>%keras_optimizers</code> for every name and the defaults):</div>"
+            f"<div>Optimizers (<code>{_optimizers_command(report)}</code> for every name and "
+            "the defaults):</div>"
             + opt_view.optimizers_section_html(report.optimizers)
         )
     body += [f"<div><b>kerasmagic problem:</b> {h.esc(p)}</div>" for p in report.problems]

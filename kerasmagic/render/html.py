@@ -46,20 +46,31 @@ def prose(value: object) -> str:
     return re.sub(r"`([^`\n]+)`", r"<code>\1</code>", esc(value))
 
 
+def lines(value: object) -> str:
+    """Escaped text whose lines stay lines in a table cell (two commands are two lines)."""
+    return "<br>".join(esc(value).split("\n"))
+
+
 def table(headers: Sequence[str], rows: Iterable[Sequence[object]], raw: bool = False) -> str:
-    """An HTML table; cells are escaped unless ``raw`` (then they must already be HTML)."""
+    """An HTML table; cells are escaped unless ``raw`` (then they must already be HTML), each
+    line of a cell on its own line. Headers that are all empty give no header row (an empty bar
+    above the table says nothing)."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    thead = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
     body = "".join(
-        "<tr>" + "".join(f"<td>{c if raw else esc(c)}</td>" for c in row) + "</tr>" for row in rows
+        "<tr>" + "".join(f"<td>{c if raw else lines(c)}</td>" for c in row) + "</tr>"
+        for row in rows
     )
-    return f'<table class="km-table"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return f'<table class="km-table">{thead}<tbody>{body}</tbody></table>'
 
 
 def code(text: str) -> str:
     return f"<pre><code>{esc(text)}</code></pre>"
 
 
-def finding(f: Finding) -> str:
+def finding(f: Finding, known: dict[str, str] | None = None) -> str:
+    """One finding; ``known``: the versions the report states once above its findings."""
+    versions = {k: v for k, v in f.versions.items() if (known or {}).get(k) != v}
     colour = SEVERITY_COLOURS.get(f.severity, "#555")
     parts = [
         f'<div class="km-finding" style="border-color:{colour}">',
@@ -68,10 +79,10 @@ def finding(f: Finding) -> str:
     ]
     if f.cause:
         parts.append(f"<div>{prose(f.cause)}</div>")
-    if f.versions:
+    if versions:
         parts.append(
             "<div><small>Versions: "
-            + esc(", ".join(f"{k} {v}" for k, v in f.versions.items()))
+            + esc(", ".join(f"{k} {v}" for k, v in versions.items()))
             + "</small></div>"
         )
     if f.details:

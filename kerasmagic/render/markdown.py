@@ -38,13 +38,15 @@ def versions(values: dict[str, str]) -> str:
     return ", ".join(f"{k} {v}" for k, v in values.items())
 
 
-def finding(f: Finding) -> str:
-    """One finding as a list item: title, cause, fix, the code to paste, how to verify."""
+def finding(f: Finding, known: dict[str, str] | None = None) -> str:
+    """One finding as a list item: title, cause, fix, the code to paste, how to verify;
+    ``known``: the versions the report states once above its findings."""
+    own = {k: v for k, v in f.versions.items() if (known or {}).get(k) != v}
     lines = [f"- {MARKS.get(f.severity, '-')} **{f.severity}: {f.title}** (`{f.id}`)"]
     if f.cause:
         lines.append(f"  {' '.join(f.cause.split())}")
-    if f.versions:
-        lines.append(f"  Versions: {versions(f.versions)}")
+    if own:
+        lines.append(f"  Versions: {versions(own)}")
     if f.details:
         shown = ", ".join(f"`{d}`" for d in f.details[:10])
         more = f" and {len(f.details) - 10} more" if len(f.details) > 10 else ""

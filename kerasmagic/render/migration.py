@@ -33,7 +33,7 @@ STATUS_WORDS = {
 TRIGGER_WORDS = {
     "error": "fixes the error",
     "trap": "silent trap found after the cell ran",
-    "static": "proved from the source (not run)",
+    "static": "proved from the source, not run",
 }
 
 
@@ -66,7 +66,7 @@ def verification(change: dict[str, Any], cell: dict[str, Any], versions: dict[st
         return f"verified: the cell ran without error in {versions_text(versions)}"
     if cell["ran"]:
         return f"not verified: the cell still fails ({cell['error']})"
-    return "not verified: not run (static rewrite)"
+    return "not verified: a static rewrite, not run"
 
 
 def _summary_rows(report: dict[str, Any]) -> list[list[str]]:
@@ -126,8 +126,28 @@ def _md_escape(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _md_rule(rule: dict[str, Any]) -> list[str]:
+def rule_key(rule: dict[str, Any]) -> tuple[str, str, str]:
+    """A rule's explanation, as one document shows it once: its id, cause and fix (the title
+    names the cell's own class or name, and is shown every time)."""
+    return (str(rule.get("id")), str(rule.get("cause") or ""), str(rule.get("fix") or ""))
+
+
+def shown_before(rule: dict[str, Any], where: str, seen: dict[tuple, str]) -> str | None:
+    """Where this document explained ``rule`` already (``seen``: key → label), else None; the
+    first time, it is recorded as explained at ``where``."""
+    key = rule_key(rule)
+    if key in seen:
+        return seen[key]
+    seen[key] = where
+    return None
+
+
+def _md_rule(rule: dict[str, Any], before: str | None = None) -> list[str]:
+    """A rule in full, or (``before``: where it was explained) its id and title only."""
     out = [f"  - **{rule.get('id')}** — {rule.get('title') or ''}"]
+    if before is not None:
+        out[0] += f" (explained at {before})"
+        return out
     if rule.get("cause"):
         out.append(f"    {rule['cause']}")
     if rule.get("fix"):
@@ -144,14 +164,13 @@ def cell_label(cell: dict[str, Any], doc: dict[str, Any]) -> str:
     """``Cell N``; for a script, the lines of the file its block holds (``Script, lines 12-30``)."""
     if doc["kind"] != "script":
         return f"Cell {cell['number']}"
-    first = 1 + sum(
-        c["original"].count("\n") for c in doc["cells"] if c["number"] < cell["number"]
-    )
+    first = 1 + sum(c["original"].count("\n") for c in doc["cells"] if c["number"] < cell["number"])
     last = first + max(cell["original"].rstrip("\n").count("\n"), 0)
     return f"Script, lines {first}-{last}" if len(doc["cells"]) > 1 else "Script"
 
 
-def _md_cell(cell: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+def _md_cell(cell: dict[str, Any], doc: dict[str, Any], seen: dict[tuple, str]) -> list[str]:
+    """One cell; a rule explained at an earlier cell of the document (``seen``) is named only."""
     kind = cell_label(cell, doc)
     out = [f"### {kind} — {STATUS_WORDS.get(cell['status'], cell['status'])}", ""]
     if cell["changed"]:
@@ -162,7 +181,7 @@ def _md_cell(cell: dict[str, Any], doc: dict[str, Any]) -> list[str]:
             what += f" `{change['error']}`"
         out.append(f"- Rewrite ({what}); {verification(change, cell, doc['versions'])}.")
         for rule in change["rules"]:
-            out += _md_rule(rule)
+            out += _md_rule(rule, shown_before(rule, kind, seen))
     if cell["error"]:
         out.append(f"- **Left:** `{cell['error']}`")
     for rule in cell["left"]:
@@ -203,9 +222,10 @@ def to_markdown(report: dict[str, Any]) -> str:
             words = sorted({STATUS_WORDS.get(c["status"], c["status"]) for c in quiet})
             numbers = ", ".join(str(c["number"]) for c in quiet)
             out += [f"Cells {numbers}: no change ({'; '.join(words)}).", ""]
+        seen: dict[tuple, str] = {}
         for cell in doc["cells"]:
             if _interesting(cell):
-                out += _md_cell(cell, doc)
+                out += _md_cell(cell, doc, seen)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -253,7 +273,13 @@ def _prose(text: Any) -> str:
     return re.sub(r"`([^`]+)`", r"<code>\1</code>", _e(text))
 
 
-def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
+def _html_rule(rule: dict[str, Any], left: bool = False, before: str | None = None) -> str:
+    """A rule in full, or (``before``: where it was explained) its id and title only."""
+    if before is not None:
+        return (
+            f'<div class="rule"><span class="id">{_e(rule.get("id"))}</span> — '
+            f"{_prose(rule.get('title') or '')} <small>(explained at {_e(before)})</small></div>"
+        )
     refs = []
     for ref in rule.get("references") or []:
         ref = str(ref)
@@ -272,7 +298,7 @@ def _html_rule(rule: dict[str, Any], left: bool = False) -> str:
     return "".join(parts) + "</div>"
 
 
-def _html_cell(cell: dict[str, Any], doc: dict[str, Any]) -> str:
+def _html_cell(cell: dict[str, Any], doc: dict[str, Any], seen: dict[tuple, str]) -> str:
     kind = cell_label(cell, doc)
     out = [f"<h3>{kind} {_badge(cell['status'])}</h3>"]
     if cell["changed"]:
@@ -287,7 +313,7 @@ def _html_cell(cell: dict[str, Any], doc: dict[str, Any]) -> str:
         out.append(
             f'<div>Rewrite ({what}); <span class="{cls}">{_e(verification(change, cell, doc["versions"]))}</span>.</div>'
         )
-        out += [_html_rule(rule) for rule in change["rules"]]
+        out += [_html_rule(r, before=shown_before(r, kind, seen)) for r in change["rules"]]
     if cell["error"]:
         out.append(f"<div><b>Left:</b> <code>{_e(cell['error'])}</code></div>")
     out += [_html_rule(rule, left=True) for rule in cell["left"]]
@@ -330,7 +356,8 @@ def to_html(report: dict[str, Any]) -> str:
         if quiet and doc["kind"] == "notebook":
             numbers = ", ".join(str(c["number"]) for c in quiet)
             out.append(f'<div class="meta">Cells {_e(numbers)}: no change.</div>')
-        out += [_html_cell(c, doc) for c in doc["cells"] if _interesting(c)]
+        seen: dict[tuple, str] = {}
+        out += [_html_cell(c, doc, seen) for c in doc["cells"] if _interesting(c)]
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

@@ -237,12 +237,20 @@ def optimizers_to_html(report: OptimizerReport) -> str:
     return h.wrap(header_lines(report)[0], "".join(body))
 
 
+def unmeasured(report: OptimizerReport) -> str | None:
+    """Why nothing could be measured here (a sentence, not a table of one row); None when the
+    report has optimizers to show."""
+    if report.optimizers and any(ns.available for ns in report.namespaces):
+        return None
+    why = report.note or "; ".join(f"{n.name}: {n.note}" for n in report.namespaces)
+    return why or "no Keras in use here"
+
+
 def section_rows(report: OptimizerReport) -> list[list[str]]:
     """Compact rows for a section of another report (``%keras_env``): one per way of asking,
-    then the habits per class; a note when nothing could be measured here."""
-    if not report.optimizers or not any(ns.available for ns in report.namespaces):
-        why = report.note or "; ".join(f"{n.name}: {n.note}" for n in report.namespaces)
-        return [["optimizers", why or "no Keras in use here"]]
+    then the habits per class; [] when nothing could be measured here (``unmeasured``)."""
+    if unmeasured(report) is not None:
+        return []
     rows = []
     for opt in report.optimizers:
         rows += [[w.code, way_result(w, 120)] for w in opt.ways]
@@ -254,10 +262,15 @@ def section_rows(report: OptimizerReport) -> list[list[str]]:
 
 
 def optimizers_section_text(report: OptimizerReport) -> str:
-    return t.pairs(section_rows(report))
+    """The section's rows, or the one sentence saying why nothing was measured."""
+    why = unmeasured(report)
+    return t.wrap(why) if why is not None else t.pairs(section_rows(report))
 
 
 def optimizers_section_html(report: OptimizerReport) -> str:
+    why = unmeasured(report)
+    if why is not None:
+        return f"<div>{h.prose(why)}</div>"
     rows = [[f"<code>{h.esc(a)}</code>", h.prose(b)] for a, b in section_rows(report)]
     return h.table(["way of asking", "gives"], rows, raw=True)
 

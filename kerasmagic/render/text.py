@@ -59,14 +59,23 @@ def pairs(rows: Iterable[Sequence[object]]) -> str:
     """Two-column ``key  value`` lines, keys aligned."""
     rows = [(str(k), "" if v is None else str(v)) for k, v in rows]
     width = max((len(k) for k, _ in rows), default=0)
-    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in rows)
+    # a value of several lines (two commands) keeps each line under the values' column
+    return "\n".join(
+        f"{k.ljust(width)}  " + v.replace("\n", "\n" + " " * (width + 2)) for k, v in rows
+    )
 
 
 def indent(text: str, prefix: str = "    ") -> str:
     return "\n".join(prefix + line if line else line for line in text.splitlines())
 
 
-def finding(f: Finding) -> str:
+def own_versions(f: Finding, known: dict[str, str] | None) -> dict[str, str]:
+    """The versions of ``f`` the report has not already said (``known``: its versions line)."""
+    return {k: v for k, v in f.versions.items() if (known or {}).get(k) != v}
+
+
+def finding(f: Finding, known: dict[str, str] | None = None) -> str:
+    """One finding; ``known``: the versions the report states once above its findings."""
     lines = [
         wrap(
             f"{MARKS.get(f.severity, '-')} {f.severity.upper()}: {f.title}  [{f.id}]",
@@ -76,9 +85,10 @@ def finding(f: Finding) -> str:
     ]
     if f.cause:
         lines.append(wrap(f.cause, "    "))
-    if f.versions:
+    versions = own_versions(f, known)
+    if versions:
         lines.append(
-            wrap("versions: " + ", ".join(f"{k} {v}" for k, v in f.versions.items()), "    ")
+            wrap("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()), "    ")
         )
     if f.details:
         lines.append(indent(f"{f.details_label or 'details'} ({len(f.details)}):"))

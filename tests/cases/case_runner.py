@@ -20,7 +20,9 @@ Each case is one TOML file next to this script (``tests/cases/*.toml``)::
 For every case that applies here the cell runs for real in a fresh namespace; kerasmagic's
 engine diagnoses the exception it raised (as ``kerasmagic.check`` does after running a cell; a
 cell that runs goes through ``kerasmagic.check`` itself) and the top ``fixed_source`` runs in
-another fresh namespace.
+another fresh namespace. Each row also lists the findings of the result that contradict each
+other (``contradictions``: a fix text or the corrected cell flagged by the same engine as a finding
+of the same result, ``contradictions.py``).
 ``python tests/cases/case_runner.py [CASE.toml ...]`` prints one JSON document (``results``, ``versions``).
 """
 
@@ -48,6 +50,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CASES_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(CASES_DIR))  # contradictions.py, beside this script
+# the kerasmagic of this checkout (an environment's editable install may point at another one)
+sys.path.insert(1, str(CASES_DIR.parent.parent))
 # the environments of scripts/envs.py where the corpus runs (``bare`` has no Keras at all)
 DEFAULT_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "k3-jax", "colab", "tf215-broken-k3")
 ALL_ENVS = DEFAULT_ENVS
@@ -130,7 +135,7 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
                 result = diagnose(case["source"], exc, namespace=ns, filename="<cell>")
                 row["diagnose_seconds"] = time.perf_counter() - start
             else:
-                result = kerasmagic.check(case["source"])
+                result = kerasmagic.check(case["source"]).report
             data = result.to_dict()
     except Exception:
         row["check"] = {"crash": traceback.format_exc(limit=5)}
@@ -148,8 +153,24 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     }
     # the top suggestion's corrected cell; for a cell that ran, the fix of a silent trap
     fixed = row["check"]["fixed_source"] or row["check"]["result_fixed_source"]
-    row["fixed"] = _run(fixed)[0] if fixed is not None else None
+    ran_fixed = _run(fixed) if fixed is not None else None
+    row["fixed"] = ran_fixed[0] if ran_fixed is not None else None
+    row["contradictions"] = _contradictions(result, ns, ran_fixed)
     return row
+
+
+def _contradictions(result: Any, ns: dict[str, Any], ran_fixed: tuple | None) -> list[str]:
+    """The findings of ``result`` that contradict each other (``contradictions.py``), output
+    hidden; a failure of the check itself is reported as one."""
+    from contradictions import contradictions
+
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            outcome = (ran_fixed[1], ran_fixed[2]) if ran_fixed is not None else None
+            return contradictions(result, ns, outcome)
+    except Exception:
+        return [f"checking for contradictions failed: {traceback.format_exc(limit=5)}"]
 
 
 def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, Any]:
@@ -214,6 +235,8 @@ def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, A
         "fixable": case.get("fixable", True),
         "ids": check.get("ids", []),
         "problems": problems,
+        # findings of the result that contradict each other (contradictions.py)
+        "contradictions": row.get("contradictions", []),
         "diagnose_seconds": row.get("diagnose_seconds"),
     }
 
