@@ -176,7 +176,7 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("error",), "error", ("get_file",), ("FileNotFoundError", "NotADirectoryError", "IndexError", "StopIteration")),
     ],
     "kerasmagic.diagnosis.rules.error_float_steps": [
-        (("error",), "error", (), ("TypeError",)),
+        (("static",), "error", ("steps",), ()),
     ],
     "kerasmagic.diagnosis.rules.error_show_accuracy": [
         (("error",), "error", (), ("TypeError", "ValueError")),

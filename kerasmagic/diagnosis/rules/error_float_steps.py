@@ -10,35 +10,35 @@ the namespace holds a float under."""
 from __future__ import annotations
 
 import ast
-import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-float-steps"
-NOT_AN_INT = re.compile(r"'float' object cannot be interpreted as an integer")
 METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator", "predict_generator")  # fmt: skip
 COUNTS = ("steps_per_epoch", "validation_steps", "steps")
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("TypeError",))
+@rule(ENTRY, when=(STATIC,), family="model-methods", needs=("steps",))
 def float_steps(ctx: CellContext) -> list[Problem]:
-    """Float step counts of the cell's Keras model method calls (one of them the failing
-    call's): ``math.ceil(…)``."""
+    """Float step counts of the cell's calls of live Keras 3 models: ``math.ceil(…)`` (every
+    one at once: the next would fail the same way; proved from the source and the live model,
+    before or after the error)."""
     tree = ctx.cell.tree
-    if tree is None or not NOT_AN_INT.search(ctx.message):
+    if tree is None:
         return []
     edits: list[Edit] = []
     names: list[str] = []
     math = _math_name(ctx)
+    keras3 = ctx.versions.get("keras", "0").split(".")[0].isdigit() and int(ctx.versions["keras"].split(".")[0]) >= 3  # fmt: skip
     failing: int | None = None  # the line of the count the error came from
     for call in walk(tree):  # every such count of the cell: the next one would fail the same way
         if not isinstance(call, ast.Call):
             continue
-        if not _keras_model_method(ctx, call.func):
+        if not keras3 or not _keras_model_method(ctx, call.func):
             continue
         for kw in call.keywords:
             if kw.arg in COUNTS and _is_float(ctx, kw.value):
@@ -47,8 +47,8 @@ def float_steps(ctx: CellContext) -> list[Problem]:
                 if edit is not None:
                     edits.append(edit)
                     names.append(kw.arg)
-                    if call.lineno in ctx.failing_lines:
-                        failing = call.lineno
+                    if failing is None or call.lineno in ctx.failing_lines:
+                        failing = call.lineno  # the failing call's line, else the first
     if not edits or failing is None:
         return []
     if math is None:
@@ -67,7 +67,13 @@ def _keras_model_method(ctx: CellContext, func: ast.expr) -> bool:
     if not isinstance(func.value, ast.Name):
         return False
     value = (ctx.namespace or {}).get(func.value.id)
-    return value is not None and live.is_keras_object(type(value)) and hasattr(value, func.attr)
+    module = str(getattr(type(value), "__module__", ""))
+    return (
+        value is not None
+        and live.is_keras_object(type(value))
+        and module.startswith("keras.")  # the installed keras (tf_keras counted a float)
+        and hasattr(value, func.attr)
+    )
 
 
 def _is_float(ctx: CellContext, node: ast.expr) -> bool:
