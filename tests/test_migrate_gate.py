@@ -81,10 +81,17 @@ def test_exit_codes_are_ruffs(tmp_path: Path) -> None:
         ["--target", "keras==9.9"],
         ["--target", "keras==3.15", "-o", str(tmp_path / "out")],
         ["--target", "keras==3.15", "--in-place"],
+        ["--target", "keras==3.15", "-j", "2"],  # no kernel runs: nothing to run side by side
+        ["--diff", "--jobs", "0"],
+        ["--target", "keras==3.15", "--to", "tensorflow==2.21.0 keras==3.15.1"],  # no env built
+        ["--diff", "--to", "colab"],
     ):
         proc = migrate(str(tmp_path / "old.py"), *args)
         assert proc.returncode == 2 and proc.stdout == "", (args, proc.stdout, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        spelled = {"-o": "-o/--output-dir", "--in-place": "--in-place", "-j": "-j/--jobs", "--jobs": "-j/--jobs", "--to": "--to"}  # fmt: skip
+        said = [v for k, v in spelled.items() if k in args]
+        assert all(f"{s}: not with --target/--diff" in proc.stderr for s in said), proc.stderr
     proc = migrate(str(tmp_path / "missing.py"), *GATE)
     assert proc.returncode == 2 and "no such file" in proc.stderr
     assert hashes(tmp_path) == before

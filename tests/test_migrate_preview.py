@@ -81,7 +81,7 @@ def test_to_previews_the_upgrade_in_a_fresh_environment_and_writes_nothing(tmp_p
     ("args", "said"),
     [
         (["--to", "tensorflow>=2.21"], "give exact pins, NAME==VERSION"),
-        (["--to", "colab", "--python", sys.executable], "give one of them"),
+        (["--to", "colab", "--python", sys.executable, "--in-place"], "comparing targets"),
         (["--to", "  "], "give exact pins"),
     ],
 )

@@ -9,6 +9,8 @@ A run that would write over an original, write two copies to one file or (withou
 file is written whole or not at all, and a file that cannot be written is said in one line (the
 report is still printed, exit status 2).
 The Markdown report goes to standard output (``--json``: the JSON), progress to standard error.
+Two targets or more (``--to`` twice, or ``--to`` beside ``--python``) are migrated in turn and
+compared in one report (``compare_cli``).
 Exit status: 0 done; 1 a document still fails (``--check``: a change would be made); 2 a usage
 or set-up problem, or a file that could not be written; 130 interrupted.
 """
@@ -24,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import kerasmagic
-from kerasmagic.migrate import gate, loop, sources, targets
+from kerasmagic.migrate import compare_cli, gate, loop, sources, targets
 from kerasmagic.migrate.options import option_problem
 from kerasmagic.migrate.results import NOT_PYTHON, WOULD_CHANGE, DocumentResult, MigrationReport
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
@@ -61,8 +63,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--report", action="append", default=[], type=Path, metavar="FILE", help="also write the report to FILE (.md, .html or .json; repeatable)")  # fmt: skip
     p.add_argument("--check", action="store_true", help="change nothing; exit 1 when a change would be made")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the report as JSON")
-    p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one)")  # fmt: skip
-    p.add_argument("--to", metavar="PINS", help='preview an upgrade: build an environment of exactly these pins ("tensorflow==2.21.0 keras==3.15.1", or "colab" for Colab\'s) plus ipykernel with uv, cached, and migrate there; uses the network (the only option that does); nothing is written without -o or --in-place')  # fmt: skip
+    p.add_argument("--python", metavar="INTERPRETER", help="run the kernels (and the static checks) with this Python (default: this one); beside --to, one more target of the comparison")  # fmt: skip
+    p.add_argument("--to", action="append", metavar="PINS", help='preview an upgrade: build an environment of exactly these pins ("tensorflow==2.21.0 keras==3.15.1", or "colab" for Colab\'s) plus ipykernel with uv, cached, and migrate there; uses the network (the only option that does); nothing is written without -o or --in-place. Repeatable: two targets (--to twice, or --to beside --python) are migrated in turn and compared cell by cell in one report')  # fmt: skip
     p.add_argument("-j", "--jobs", type=int, metavar="N", help="run mode, several documents: migrate N at a time, each in its own kernel (default: the cores here)")  # fmt: skip
     p.add_argument("--cell-timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help=f"interrupt a cell after this long and stop that notebook (default {DEFAULT_TIMEOUT:g})")  # fmt: skip
     gate.add_arguments(p)
@@ -135,8 +137,9 @@ def _write(
     return None
 
 
-def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
-    """Write the report files, then print the report; the files that could not be written."""
+def _reports(rep: MigrationReport, args: argparse.Namespace, show: bool = True) -> list[str]:
+    """Write the report files, then print the report (``show``); the files that could not be
+    written."""
     view = MigrationView(rep)
     failed = []
     for path in targets.report_paths(args.report, args.output_dir, args.check):
@@ -147,8 +150,9 @@ def _reports(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
             failed.append(_unwritable(path, exc))
             continue
         _progress(f"report written to {path}")
-    sys.stdout.write(text_of(view, JSON if args.json else MARKDOWN))
-    sys.stdout.flush()
+    if show:
+        sys.stdout.write(text_of(view, JSON if args.json else MARKDOWN))
+        sys.stdout.flush()
     return failed
 
 
@@ -185,27 +189,13 @@ def main(argv: list[str] | None = None) -> int:
     problem = option_problem(args)
     if problem is not None:
         return _fail(problem)
-    if args.to and not (args.output_dir or args.in_place):
-        args.check = True  # a preview of the upgrade: nothing is written
-        _progress("--to: a preview, nothing is written (-o OUT_DIR or --in-place writes the files)")
     try:
         found = sources.discover(args.paths)
     except sources.SourceError as exc:
         return _fail(str(exc))
     if not found:
         return _fail("no notebook (.ipynb) or script (.py) found in " + ", ".join(args.paths))
-    course = not args.static and len(found) > 1  # several documents, -j kernels side by side
-    refused = targets.refusal(
-        found, args.output_dir, args.in_place, args.report, args.check, args.overwrite, course
-    )
-    if refused:
-        return _fail(refused)
-    from kerasmagic.migrate.kernel import (
-        KernelUnavailable,
-        check_interpreter,
-        missing_run_dependencies,
-        resolve_interpreter,
-    )
+    from kerasmagic.migrate.kernel import missing_run_dependencies
 
     missing = missing_run_dependencies() if not args.static else []
     if args.static and any(s.kind == "notebook" for s in found):
@@ -215,6 +205,30 @@ def main(argv: list[str] | None = None) -> int:
             f"{', '.join(missing)} not installed here; run mode needs them: "
             f'install "kerasmagic[migrate]" (kerasmagic installs nothing itself)'
         )
+    if compare_cli.compared(args):  # two targets or more: one report side by side
+        return compare_cli.run(found, args, run_target)
+    args.to = args.to[0] if args.to else None
+    status, _ = run_target(found, args)
+    return status
+
+
+def run_target(
+    found: list[sources.Source], args: argparse.Namespace, show: bool = True
+) -> tuple[int, MigrationReport | None]:
+    """Migrate ``found`` in the one target of ``args`` (``--to PINS``, ``--python``, else this
+    Python), write what goes to files and print the report (``show``); the exit status and the
+    report (None when the run was refused before it started)."""
+    if args.to and not (args.output_dir or args.in_place):
+        args.check = True  # a preview of the upgrade: nothing is written
+        _progress("--to: a preview, nothing is written (-o OUT_DIR or --in-place writes the files)")
+    course = not args.static and len(found) > 1  # several documents, -j kernels side by side
+    refused = targets.refusal(
+        found, args.output_dir, args.in_place, args.report, args.check, args.overwrite, course
+    )
+    if refused:
+        return _fail(refused), None
+    from kerasmagic.migrate.kernel import KernelUnavailable, check_interpreter, resolve_interpreter
+
     target = ""
     if args.to:  # a preview of the upgrade: its environment, built (or found in the cache) here
         from kerasmagic.migrate import preview
@@ -223,17 +237,17 @@ def main(argv: list[str] | None = None) -> int:
             chosen = preview.target(args.to)
             args.python = preview.environment(chosen, _progress)
         except preview.PreviewError as exc:
-            return _fail(str(exc))
+            return _fail(str(exc)), None
         except KeyboardInterrupt:  # the unfinished environment is built again at the next --to
             _fail("interrupted while building the --to environment; nothing was migrated")
-            return 130
+            return 130, None
         target = preview.described(chosen)
     try:
         python = resolve_interpreter(args.python)
         if not args.static:
             check_interpreter(python)
     except KernelUnavailable as exc:
-        return _fail(str(exc))
+        return _fail(str(exc)), None
 
     rep = MigrationReport(
         mode="static" if args.static else "run",
@@ -264,14 +278,20 @@ def main(argv: list[str] | None = None) -> int:
     rep.seconds = time.perf_counter() - start
     if rep.interrupted and not course:  # a course run has said which documents are written
         _progress("kerasmagic migrate: interrupted; what was migrated so far is written")
-    unwritten += _reports(rep, args)
+    unwritten += _reports(rep, args, show)
     for why in unwritten:
         _fail(why)
+    return exit_status(rep, args.check, bool(unwritten)), rep
+
+
+def exit_status(rep: MigrationReport, check: bool, unwritten: bool = False) -> int:
+    """130 interrupted, 2 a file not written, with ``check`` 1 when a change would be made,
+    else 1 when a document still fails; 0 otherwise."""
     if rep.interrupted:
         return 130
     if unwritten:
         return 2
-    if args.check:
+    if check:
         return 1 if any(d.changed for d in rep.documents) else 0
     return 1 if any(d.status in ("stopped", "error") for d in rep.documents) else 0
 

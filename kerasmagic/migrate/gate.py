@@ -27,7 +27,10 @@ from kerasmagic.diagnosis.knowledge_names import LINE_BREAK
 from kerasmagic.knowledge import known_targets
 from kerasmagic.migrate import sources
 
-NOT_WITH = ("output_dir", "in_place", "overwrite", "report", "json", "python")
+# options the gate refuses (exit 2, one line): it writes nothing, runs no kernel (so no -j and no
+# --python) and checks against generated knowledge of --target (so it builds no --to environment)
+NOT_WITH = ("output_dir", "in_place", "overwrite", "report", "json", "python", "jobs", "to")
+SPELLED = {"output_dir": "-o/--output-dir", "jobs": "-j/--jobs"}
 MAGIC = re.compile(r"^\s*[%!]")
 
 
@@ -183,9 +186,10 @@ def _usage(message: str) -> int:
 
 def main(args: argparse.Namespace) -> int:
     """Run the gate for parsed ``migrate`` options; the exit status."""
-    clash = [f"--{name.replace('_', '-')}" for name in NOT_WITH if getattr(args, name, None)]
+    given = [n for n in NOT_WITH if getattr(args, n, None) not in (None, [], "") and getattr(args, n) is not False]  # fmt: skip
+    clash = [SPELLED.get(name, f"--{name.replace('_', '-')}") for name in given]
     if clash:
-        return _usage(f"{', '.join(clash)}: not with --target/--diff (the gate checks and writes nothing)")  # fmt: skip
+        return _usage(f"{', '.join(clash)}: not with --target/--diff (the gate reads the files against generated knowledge of --target: it runs no kernel, builds no environment and writes nothing)")  # fmt: skip
     try:
         target = known_targets.resolve(args.target)
     except known_targets.UnknownTarget as exc:

@@ -20,13 +20,18 @@ def option_problem(args: argparse.Namespace) -> str | None:
             f"--cell-timeout {timeout:g}: give a number of seconds above 0 and at most "
             f"{MAX_CELL_TIMEOUT:g} (a week)"
         )
-    to = getattr(args, "to", None)
-    if to is not None:
-        if args.python:
-            return "--to builds the environment to migrate in, --python names one: give one of them"
+    to = getattr(args, "to", None) or []
+    if to:
         from kerasmagic.migrate.preview import spec_problem
 
-        problem = spec_problem(to)
+        for spec in to:
+            problem = spec_problem(spec)
+            if problem:
+                return problem
+    if len(to) + bool(to and args.python) > 1:  # a comparison of targets
+        from kerasmagic.migrate.compare_cli import comparison_problem
+
+        problem = comparison_problem(args)
         if problem:
             return problem
     jobs = getattr(args, "jobs", None)
