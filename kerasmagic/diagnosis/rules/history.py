@@ -215,7 +215,20 @@ def _compiled_with_accuracy(ctx: CellContext) -> bool:
         metrics = {n.value for n in metric_literals(tree)} if tree is not None else set()
         if metrics:
             return "accuracy" in metrics and "acc" not in metrics
-    return False
+    # compiled in a cell not in view (the callbacks are made before the model's compile, and
+    # the error of the `fit` after both is traced back to them): the live models' compile
+    live = [m for v in ctx.live_names.values() for m in _compiled_metrics(v)]
+    return "accuracy" in live and "acc" not in live
+
+
+def _compiled_metrics(value: Any) -> list[str]:
+    """The string metrics a live Keras model was compiled with (its own record of the
+    ``compile`` call, read), [] for anything else."""
+    config = getattr(getattr(value, "_compile_config", None), "config", None)
+    if not isinstance(config, dict) or not str(type(value).__module__).startswith(("keras", "tf_keras")):  # fmt: skip
+        return []
+    metrics = config.get("metrics")
+    return [m for m in metrics if isinstance(m, str)] if isinstance(metrics, (list, tuple)) else []
 
 
 @rule("history-metric-alias", when=(ERROR,), family="model-methods", errors=("KeyError",))
