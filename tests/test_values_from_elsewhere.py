@@ -134,3 +134,24 @@ def test_one_metrics_list_named_cells_before_the_fit_is_given_to_each_output(tmp
     assert "metrics=[metrics, metrics])" in finals[1]
     assert finals[2] == METRICS_NAME[2]
     assert "['a_accuracy', 'b_accuracy']" in printed
+
+
+CALLBACKS_FIRST = [
+    "import numpy as np\nfrom tensorflow import keras\n"
+    "callbacks_list = [keras.callbacks.EarlyStopping(monitor='val_acc', patience=3)]",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])",
+    "h = model.fit(np.ones((8, 3)), np.ones(8), validation_split=0.25, epochs=2, "
+    "callbacks=callbacks_list, verbose=0)\nprint('epochs', len(h.history['loss']))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_callbacks_made_before_the_compile_watch_the_logged_key(tmp_path: Path) -> None:
+    """``EarlyStopping(monitor='val_acc')`` made in the first cell, the ``compile`` with
+    ``metrics=['accuracy']`` after it, the ``fit`` that refuses the key last: the compile is read
+    from the live model, and the callbacks' cell is changed and run again."""
+    finals, printed = migrated(tmp_path, CALLBACKS_FIRST)
+    assert "monitor='val_accuracy'" in finals[0]
+    assert finals[2] == CALLBACKS_FIRST[2]
+    assert "epochs 2" in printed
