@@ -181,6 +181,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_show_accuracy": [
         (("error",), "error", (), ("TypeError", "ValueError")),
     ],
+    "kerasmagic.diagnosis.rules.error_config_keys": [
+        (("error",), "error", (), ("ValueError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_messages": [
         (("error",), "error", (), ("ValueError",)),
         (("error",), "error", (), ("ValueError",)),
