@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from environments import HAS_TF
+from environments import HAS_TF, here
 from migrate_helpers import kerasmagic_cli, notebook
 
 from kerasmagic.render.base import REPORT_JSON
@@ -80,6 +80,7 @@ def test_no_empty_header_bar(env_in_kernel):
     assert html.count("<table") >= 3  # the tables are there, without an empty head
 
 
+@pytest.mark.skipif(not here(HAS_TF), reason="the section's words where TensorFlow is installed")
 def test_unmeasured_optimizers_are_one_sentence_not_a_table(env_in_kernel):
     report = env_in_kernel[REPORT_JSON]
     measured = report["optimizers"] and report["optimizers"]["optimizers"]
@@ -95,6 +96,7 @@ def _cli(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str
     return kerasmagic_cli(*argv, cwd=cwd, env=env)
 
 
+@pytest.mark.skipif(not here(HAS_TF), reason="the section's words where TensorFlow is installed")
 def test_cli_env_speaks_of_this_python():
     proc = _cli("env")
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -112,7 +114,7 @@ opt = keras.optimizers.Adam(lr=0.1)
 """
 
 
-@pytest.mark.skipif(not HAS_TF, reason="the script imports TensorFlow")
+@pytest.mark.skipif(not here(HAS_TF), reason="the script imports TensorFlow")
 def test_cli_check_speaks_of_a_script(tmp_path: Path):
     for source in (SCRIPT.replace("import scikeras_is_not_here_either\n", ""), "import scikeras\n"):
         script = tmp_path / "train.py"
@@ -130,7 +132,7 @@ def test_cli_check_speaks_of_a_script(tmp_path: Path):
     assert "corrected script:" in _cli("check", str(script)).stdout
 
 
-@pytest.mark.skipif(not HAS_TF, reason="the cell imports TensorFlow")
+@pytest.mark.skipif(not here(HAS_TF), reason="the cell imports TensorFlow")
 def test_versions_are_said_once_per_result(ipshell, capsys):
     cell = "from tensorflow import keras\nkeras.optimizers.Adam(lr=0.1, decay=1e-6)\n"
     from kerasmagic.diagnosis.engine import check
@@ -148,6 +150,7 @@ def test_versions_are_said_once_per_result(ipshell, capsys):
     assert shown.count("versions: ") == 1, shown
 
 
+@pytest.mark.skipif(not here(HAS_TF), reason="the notebook imports TensorFlow")
 def test_migrate_report_explains_a_rule_once(tmp_path: Path):
     cells = [
         "from tensorflow import keras\nopt_a = keras.optimizers.Adam(lr=0.1)\n",
