@@ -208,6 +208,9 @@ def trap_findings(
     return findings
 
 
+BROUGHT = "The corrected cell has this too: "  # how a trap of the corrected cell begins
+
+
 def brought_traps(ctx: CellContext, fixed: str | None, traps: list[Problem]) -> list[Finding]:
     """The silent traps of the corrected cell ``fixed`` that the cell itself had not (a moved
     import that lands on Keras 3's legacy shim): said with the result, each as a trap of the
@@ -222,5 +225,5 @@ def brought_traps(ctx: CellContext, fixed: str | None, traps: list[Problem]) -> 
     new = [t for t in problems_for(again, STATIC, kind="trap") if t.id not in had]
     found = trap_findings(again, new, [], fixes=False)
     for f in found:
-        f.cause = f"The corrected cell has this too: {f.cause}"
+        f.cause = f"{BROUGHT}{f.cause}"
     return found
