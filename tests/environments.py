@@ -48,3 +48,14 @@ KERNEL_RULE_ENVS = ("tf221-k3",)
 # facts, the cases, the traps and the workshops; Colab's IPython 7.34 meets the magics there
 # (test_never_in_the_way, test_kernel, test_colab, the notebooks).
 MACHINERY_ENVS = ("tf221-k3", "tf215-k2", "bare")
+
+
+def index_reachable() -> bool:
+    """Can this machine reach the package index (tests that install or build from it)?"""
+    import socket
+
+    try:
+        socket.create_connection(("pypi.org", 443), timeout=5).close()
+        return True
+    except OSError:
+        return False

@@ -4,12 +4,12 @@ tool venv the README names (``.envs/.tools``), never into the Python that runs t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from environments import index_reachable
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.envs("bare", "local")
@@ -23,14 +23,6 @@ def _path_without_uv() -> str:
         d for d in os.environ.get("PATH", "").split(os.pathsep) if d and not Path(d, "uv").exists()
     ]
     return os.pathsep.join(keep)
-
-
-def _index_reachable() -> bool:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=5).close()
-        return True
-    except OSError:
-        return False
 
 
 def _has_uv_module(python: str) -> bool:
@@ -48,7 +40,7 @@ def test_readme_and_ci_name_the_tool_venv():
     assert "/.tools" in ci and "PIP_ROOT_USER_ACTION=ignore" in ci
 
 
-@pytest.mark.skipif(not _index_reachable(), reason="installing uv needs the package index")
+@pytest.mark.skipif(not index_reachable(), reason="installing uv needs the package index")
 def test_uv_is_installed_quietly_into_the_tool_venv(tmp_path: Path):
     env = {**os.environ, "PATH": _path_without_uv(), "KERASMAGIC_ENVS_DIR": str(tmp_path)}
     had_uv = _has_uv_module(sys.executable)

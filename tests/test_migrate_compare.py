@@ -13,9 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from environments import CLI_ENVS
+from environments import CLI_ENVS, index_reachable
 from migrate_helpers import hashes, notebook
-from test_migrate_preview import PINS, _index_reachable
+from test_migrate_preview import PINS
 
 from kerasmagic.migrate.comparison import Comparison, TargetRun
 from kerasmagic.migrate.results import (
@@ -51,7 +51,7 @@ def _migrate(*args: str, cache: Path, cwd: Path) -> subprocess.CompletedProcess[
 
 @pytest.mark.envs("tf215-k2")
 @pytest.mark.slow
-@pytest.mark.skipif(not _index_reachable(), reason="building the --to environment needs the package index")  # fmt: skip
+@pytest.mark.skipif(not index_reachable(), reason="building the --to environment needs the package index")  # fmt: skip
 def test_python_and_to_are_compared_cell_by_cell_in_one_report(tmp_path: Path) -> None:
     course = tmp_path / "course"
     notebook(course / "old.ipynb", TWO_PROBLEMS)

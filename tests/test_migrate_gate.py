@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from environments import CLI_ENVS, MACHINERY_ENVS
+from environments import CLI_ENVS, MACHINERY_ENVS, index_reachable
 from migrate_helpers import hashes, migrate
 
 from kerasmagic.knowledge import known_targets
@@ -189,14 +188,6 @@ def test_imports_neither_tensorflow_nor_keras(tmp_path: Path) -> None:
     assert result["codes"][0] == 1, proc.stderr
 
 
-def _index_reachable() -> bool:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=5).close()
-        return True
-    except OSError:
-        return False
-
-
 def _pre_commit() -> list[str]:
     """pre-commit from the package index into the tool venv (``.envs/.tools``), once."""
     python = ROOT / ".envs" / ".tools" / "bin" / "python"
@@ -215,7 +206,7 @@ def _git(repo: Path, *args: str) -> None:
 
 
 @pytest.mark.envs("bare")
-@pytest.mark.skipif(not _index_reachable(), reason="pre-commit and the hook's environment need the package index")  # fmt: skip
+@pytest.mark.skipif(not index_reachable(), reason="pre-commit and the hook's environment need the package index")  # fmt: skip
 def test_pre_commit_hook_passes_a_clean_tree_and_fails_an_old_one(tmp_path: Path) -> None:
     pre_commit = _pre_commit()
     repo = tmp_path / "project"

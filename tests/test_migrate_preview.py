@@ -7,27 +7,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from environments import CLI_ENVS
+from environments import CLI_ENVS, index_reachable
 from migrate_helpers import KERAS2_CELLS, hashes, notebook
 
 from kerasmagic.knowledge.runtimes import RUNTIMES
 
 ROOT = Path(__file__).resolve().parent.parent
 PINS = "tensorflow==2.21.0 keras==3.15.1"
-
-
-def _index_reachable() -> bool:
-    try:
-        socket.create_connection(("pypi.org", 443), timeout=5).close()
-        return True
-    except OSError:
-        return False
 
 
 def _migrate(*args: str, cache: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -40,7 +31,7 @@ def _migrate(*args: str, cache: Path, cwd: Path) -> subprocess.CompletedProcess[
 
 @pytest.mark.envs("tf215-k2")
 @pytest.mark.slow
-@pytest.mark.skipif(not _index_reachable(), reason="building the --to environment needs the package index")  # fmt: skip
+@pytest.mark.skipif(not index_reachable(), reason="building the --to environment needs the package index")  # fmt: skip
 def test_to_previews_the_upgrade_in_a_fresh_environment_and_writes_nothing(tmp_path: Path) -> None:
     course = tmp_path / "course"
     notebook(course / "old.ipynb", KERAS2_CELLS)
