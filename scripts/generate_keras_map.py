@@ -94,6 +94,9 @@ KWARGS_READ = re.compile(
 # regularizers took ``l=`` for ``l1``/``l2``); the parameter is both what is set and the default.
 KWARGS_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\.pop\(\s*["'](\w+)["']\s*,\s*\1\s*\)""")
 SELF_ASSIGN = re.compile(r"\bself\.([A-Za-z]\w*)\s*(?::[^=\n]+)?=(?!=)")
+# a method that hands all its arguments to another method of the object (Keras 2's deprecated
+# ``Layer.add_variable``: ``return self.add_weight(*args, **kwargs)``)
+FORWARDS = re.compile(r"\breturn\s+self\.([A-Za-z]\w*)\(\s*\*args\s*,\s*\*\*kwargs\s*\)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -162,8 +165,23 @@ def _kwargs_aliases(func: Any) -> dict[str, str]:
     return {old: param for param, old in sorted(KWARGS_ALIAS.findall(source)) if old != param}
 
 
+def _forwards(func: Any) -> str | None:
+    """The method a ``(*args, **kwargs)`` method hands every argument to, read from its source
+    (``return self.add_weight(*args, **kwargs)``): its parameters are the other method's."""
+    try:
+        source = inspect.getsource(inspect.unwrap(func))
+    except (OSError, TypeError, ValueError):
+        return None
+    found = FORWARDS.findall(source)
+    return found[0] if len(set(found)) == 1 else None
+
+
 def _callable_info(func: Any, *, drop_first: bool) -> dict[str, Any]:
     info: dict[str, Any] = {"sig": _signature(func, drop_first=drop_first)}
+    if info["sig"] and {p[1] for p in info["sig"]} == {inspect.Parameter.VAR_POSITIONAL, VAR_KW}:
+        target = _forwards(func)
+        if target:
+            info["forwards"] = target
     if info["sig"] and any(p[1] == inspect.Parameter.VAR_KEYWORD for p in info["sig"]):
         reads = _kwargs_reads(func)
         if reads:
@@ -439,6 +457,8 @@ def _params(side: Side, key: str, member: str | None = None) -> Params | None:
             found = info.get("members", {}).get(member)
             if found is not None and found.get("sig") is None and own is None:
                 return None  # a property or an attribute
+            if found is not None and found.get("forwards") not in (None, member) and own is None:
+                return _params(side, key, found["forwards"])
             sig, read = (found or {}).get("sig"), (found or {}).get("reads", ())
         if sig is None:
             continue

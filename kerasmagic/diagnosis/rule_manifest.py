@@ -151,6 +151,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_dunder_call": [
         (("error",), "error", ("__call__",), ("ValueError", "AttributeError")),
     ],
+    "kerasmagic.diagnosis.rules.error_model_build": [
+        (("error",), "error", ("\\.build\\(",), ()),
+    ],
     "kerasmagic.diagnosis.rules.error_symbolic_tf": [
         (("error",), "error", (), ("ValueError",)),
     ],
