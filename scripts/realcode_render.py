@@ -35,7 +35,11 @@ def summary(doc: dict, split: str) -> dict[str, int]:
         "fixed": sum(f["fixed"] for f in breaking),
         "wrong": sum(bool(f["wrong"]) for f in breaking),
         "changed": sum(f["changed"] for f in breaking),
-        "install": sum(bool(f.get("needs_install")) and not f["fixed"] for f in breaking),
+        "install": sum(
+            bool(f.get("needs_install")) and not f["fixed"] and not f.get("author_error")
+            for f in breaking
+        ),
+        "author": sum(bool(f.get("author_error")) for f in breaking),
     }
 
 
@@ -67,17 +71,22 @@ def render(docs: list[dict], listed: int | None = None) -> str:
         ),
         "- **breaking**: fail as published; **fixed**: the migrated copy runs to the end; "
         "**rate** = fixed / breaking",
+        "- **author**: not fixed, and the migrated copy stops on a name the published code reads "
+        "where nothing binds it (a notebook's `nb_classes` from another notebook, a repository "
+        "module using `plt` it never imports): the author's own code fails there in every "
+        "version (tests/realcode/author_errors.py decides it mechanically, for both parts); "
+        "**rate** = fixed / (breaking - author)",
         "- **install**: not fixed, and migrate stopped on a package to install (TensorBoard, "
         "which TensorFlow 2.21 no longer installs; scikeras; pydot), which kerasmagic advises and "
-        "never does; **rate w/o** = fixed / (breaking - install)",
+        "never does; **rate w/o** = fixed / (breaking - author - install)",
         "- **wrong**: the migrated copy fails on a line migrate wrote, or a keyword argument's "
         "value of the published code is gone from it (must be 0; flagged for review)",
         "",
         "## Summary",
         "",
-        "| environment | versions | part | files | breaking | fixed | rate | install | rate w/o "
-        "| wrong |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| environment | versions | part | files | breaking | author | fixed | rate | install "
+        "| rate w/o | wrong |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for d in docs:
         vers = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k != "kerasmagic")
@@ -85,9 +94,10 @@ def render(docs: list[dict], listed: int | None = None) -> str:
             s = summary(d, split)
             out.append(
                 f"| {d['env']} | {vers} | {split} | {s['files']} ({s['scripts']} scripts, "
-                f"{s['notebooks']} notebooks) | {s['breaking']} | {s['fixed']} "
-                f"| {_rate(s['fixed'], s['breaking'])} | {s['install']} "
-                f"| {_rate(s['fixed'], s['breaking'] - s['install'])} | {s['wrong']} |"
+                f"{s['notebooks']} notebooks) | {s['breaking']} | {s['author']} | {s['fixed']} "
+                f"| {_rate(s['fixed'], s['breaking'] - s['author'])} | {s['install']} "
+                f"| {_rate(s['fixed'], s['breaking'] - s['author'] - s['install'])} "
+                f"| {s['wrong']} |"
             )
     out += [
         "",
@@ -111,6 +121,8 @@ def render(docs: list[dict], listed: int | None = None) -> str:
                 continue
             rules = ", ".join(f["rule_ids"]) or ("no change" if not f["changed"] else "—")
             after = "**runs**" if f["fixed"] else "fails: " + _fail(f["final"])
+            if f.get("author_error"):
+                after += f" (author: `{f['author_error']}` is bound nowhere in the published code)"
             if f.get("needs_install") and not f["fixed"]:
                 after += " (install advised: " + ", ".join(f["needs_install"]) + ")"
             if f["wrong"]:

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "tests" / "realcode"))
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))  # the catalogue, to read what a stop advises installing
 
+import author_errors  # noqa: E402  (tests/realcode/author_errors.py)
 import corpus  # noqa: E402  (tests/realcode/corpus.py)
 import extras  # noqa: E402  (tests/realcode/extras.py)
 import realcode_render  # noqa: E402
@@ -103,7 +104,7 @@ def shim_environ(base: dict[str, str], work: Path, extras_dir: Path | None) -> d
 
 
 def lay_out(entry: corpus.Entry, work: Path) -> Path:
-    """The file (and its data files) at their repository paths below ``work/repo``."""
+    """The file (its data files, its empty folders) at their repository paths below ``work/repo``."""
     repo = work / "repo"
     target = repo / entry.path
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +113,8 @@ def lay_out(entry: corpus.Entry, work: Path) -> Path:
         dest = repo / path
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(entry.data_file(path), dest)
+    for folder in entry.folders:
+        (repo / folder).mkdir(parents=True, exist_ok=True)
     (work / "scratch").mkdir(exist_ok=True)
     return target
 
@@ -343,6 +346,21 @@ def run_env(
     }
 
 
+def author_error(entry: corpus.Entry, result: dict) -> str | None:
+    """The name the file's own code reads where nothing binds it, when that is where the file
+    stops after migrate (``tests/realcode/author_errors.py``), else None."""
+    if result["runs_as_published"] or result["fixed"] or not entry.file().is_file():
+        return None
+    text = entry.file().read_text(encoding="utf-8", errors="replace")
+    sources = [author_errors.notebook_source(text) if entry.kind == "notebook" else text]
+    sources += [
+        entry.data_file(p).read_text(encoding="utf-8", errors="replace")
+        for p in entry.data
+        if p.endswith(".py") and entry.data_file(p).is_file()
+    ]
+    return author_errors.unbound_name(result.get("final"), sources)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("envs", nargs="*")
@@ -382,9 +400,12 @@ def main(argv: list[str] | None = None) -> int:
             )
             if args.json:
                 Path(args.json).write_text(json.dumps(docs, indent=1))
-    listed = {e.name for e in corpus.load()}
+    entries = {e.name: e for e in corpus.load()}
+    listed = set(entries)
     for d in docs:  # a file taken out of the manifests since it was measured is not reported
         d["files"] = [f for f in d["files"] if f["name"] in listed]
+        for f in d["files"]:
+            f["author_error"] = author_error(entries[f["name"]], f)
     if args.control:
         for d in docs:
             for f in d["files"]:

@@ -14,6 +14,7 @@ is one manifest per collector, ``tests/realcode/manifest/<collector>.toml``::
     license = "MIT"
     sha256 = "<hex of the exact bytes>"
     data = ["data/small.csv"]           # optional: repo paths materialised beside the file
+    folders = ["images"]                # optional: empty folders the code writes into (repo paths)
     control = "runs"                    # or "keras-api-error": how it behaves in tf215-k2 + shim
     note = ""                           # optional
 
@@ -70,6 +71,7 @@ class Entry:
     control: str
     collector: str
     data: tuple[str, ...] = field(default=())
+    folders: tuple[str, ...] = field(default=())
     note: str = ""
 
     @property
@@ -105,7 +107,7 @@ def parse(text: str, collector: str) -> list[Entry]:
         missing = [k for k in REQUIRED if not raw.get(k)]
         if missing:
             raise ManifestError(f"{where}: missing {', '.join(missing)}")
-        unknown = set(raw) - set(REQUIRED) - {"data", "note"}
+        unknown = set(raw) - set(REQUIRED) - {"data", "folders", "note"}
         if unknown:
             raise ManifestError(f"{where}: unknown keys {sorted(unknown)}")
         if not NAME.match(raw["name"]):
@@ -121,11 +123,15 @@ def parse(text: str, collector: str) -> list[Entry]:
         data = raw.get("data", [])
         if not isinstance(data, list) or not all(isinstance(d, str) for d in data):
             raise ManifestError(f"{where}: data must be a list of repository paths")
+        folders = raw.get("folders", [])
+        if not isinstance(folders, list) or not all(isinstance(d, str) for d in folders):
+            raise ManifestError(f"{where}: folders must be a list of repository paths")
         out.append(
             Entry(
                 **{k: raw[k] for k in REQUIRED},
                 collector=collector,
                 data=tuple(data),
+                folders=tuple(folders),
                 note=raw.get("note", ""),
             )
         )
