@@ -1,0 +1,51 @@
+"""The real-code harness's 'author' class: a NameError on a name the published code binds nowhere
+(tests/realcode/author_errors.py), and nothing else."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent / "realcode"
+sys.path.insert(0, str(HERE))
+
+from author_errors import unbound_name  # noqa: E402
+
+
+def failure(message: str, kind: str = "NameError") -> dict:
+    return {"type": kind, "message": message}
+
+
+MAIN = "import matplotlib.pyplot as plt\nfrom loss_plot import loss_plot\nloss_plot(h)\n"
+HELPER = "def loss_plot(history):\n    plt.plot(history.history['loss'])\n"
+
+
+def test_a_module_reading_a_name_it_never_binds_is_the_authors():
+    assert unbound_name(failure("name 'plt' is not defined"), [MAIN, HELPER]) == "plt"
+
+
+def test_a_notebook_reading_a_name_from_another_notebook_is_the_authors():
+    cell = "%matplotlib inline\nY = to_categorical(y, nb_classes)\n"
+    assert unbound_name(failure("name 'nb_classes' is not defined"), [cell]) == "nb_classes"
+
+
+def test_a_name_the_code_binds_somewhere_is_not():
+    # bound in a cell that may have failed, or removed by a change: not the author's
+    source = "for epoch in range(3):\n    pass\nprint(epoch)\nimport numpy as np\nnp.ones(1)\n"
+    assert unbound_name(failure("name 'np' is not defined"), [source]) is None
+
+
+def test_names_a_star_import_or_pylab_could_bind_are_not():
+    star = "from keras.layers import *\nMerge([a, b])\n"
+    assert unbound_name(failure("name 'Merge' is not defined"), [star]) is None
+    pylab = "%pylab inline\nplt.plot([1])\n"
+    assert unbound_name(failure("name 'plt' is not defined"), [pylab]) is None
+
+
+def test_other_errors_and_builtins_are_not():
+    assert (
+        unbound_name(failure("module 'keras' has no attribute 'x'", "AttributeError"), ["x"])
+        is None
+    )
+    assert unbound_name(failure("name 'print' is not defined"), ["print(1)\n"]) is None
+    assert unbound_name(None, ["a\n"]) is None
