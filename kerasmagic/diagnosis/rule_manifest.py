@@ -154,6 +154,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_model_build": [
         (("error",), "error", ("\\.build\\(",), ()),
     ],
+    "kerasmagic.diagnosis.rules.error_logs_key": [
+        (("error",), "error", (), ("KeyError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_symbolic_tf": [
         (("error",), "error", (), ("ValueError",)),
     ],
