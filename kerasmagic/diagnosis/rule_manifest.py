@@ -52,6 +52,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
         (("static",), "error", ("\\(",), ()),
         (("error",), "error", ("\\(",), ("AttributeError", "TypeError", "ValueError")),
     ],
+    "kerasmagic.diagnosis.rules.keras3_backend_function": [
+        (("static",), "error", ("\\.function\\(",), ()),
+    ],
     "kerasmagic.diagnosis.rules.keras3_calls": [
         (("static",), "error", ("=",), ()),
         (("static",), "error", ("epsilon",), ()),

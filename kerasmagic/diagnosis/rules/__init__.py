@@ -46,7 +46,7 @@ RULE_MODULES = tuple(
     for name in (
         "mixed_imports", "imports", "namespace_imports", "attributes", "methods", "calls",
         "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_wrapped",
-        "keras3_sequence_input", "removed_calls", "tf1_session", "backend_ops", "keras3_calls",
+        "keras3_sequence_input", "removed_calls", "tf1_session", "backend_ops", "keras3_backend_function", "keras3_calls",
         "keras3_positional", "keras3_callbacks", "keras3_data", "keras3_models",
         "keras3_moved", "history", "needs_package", "error_names", "error_saving",
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames",
@@ -74,6 +74,7 @@ LIVE_KERAS_MODULES = frozenset(
         "keras1_wrapped",
         "keras3_sequence_input",
         "error_model_build",
+        "keras3_backend_function",
         "removed_calls",
         "tf1_session",
         "backend_ops",
