@@ -160,6 +160,9 @@ MANIFEST: dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str,
     "kerasmagic.diagnosis.rules.error_logs_key": [
         (("error",), "error", (), ("KeyError",)),
     ],
+    "kerasmagic.diagnosis.rules.error_optimizer_minimize": [
+        (("error",), "error", ("minimize",), ("AttributeError",)),
+    ],
     "kerasmagic.diagnosis.rules.error_symbolic_tf": [
         (("error",), "error", (), ("ValueError",)),
     ],
