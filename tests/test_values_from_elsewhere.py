@@ -155,3 +155,38 @@ def test_callbacks_made_before_the_compile_watch_the_logged_key(tmp_path: Path) 
     assert "monitor='val_accuracy'" in finals[0]
     assert finals[2] == CALLBACKS_FIRST[2]
     assert "epochs 2" in printed
+
+
+BUILT_BY_SHAPE = [
+    "import numpy as np\nimport tensorflow as tf\n\n"
+    "class Factor(tf.keras.layers.Layer):\n"
+    "    def __init__(self, k, **kwargs):\n"
+    "        super().__init__(**kwargs)\n"
+    "        self.k = k\n\n"
+    "    def build(self, input_shape):\n"
+    "        self.P = self.add_variable(\n"
+    "            'P', shape=[input_shape[-1], self.k], dtype=tf.float32, initializer='ones'\n"
+    "        )\n\n"
+    "    def call(self, x):\n"
+    "        return tf.matmul(x, self.P)\n\n"
+    "class Net(tf.keras.Model):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.factor = Factor(3)\n\n"
+    "    def call(self, x):\n"
+    "        return self.factor(x)",
+    "R = np.random.random((5, 4))\nmodel = Net()\nmodel.build(input_shape=R.shape)",
+    "first = model.layers[0]\nP, = [w.numpy() for w in first.weights]\nprint('P', P.shape)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_model_built_by_shape_cells_earlier_is_built_and_its_layer_named_right(tmp_path: Path) -> None:  # fmt: skip
+    """``model.build(shape)`` of a subclassed model (cell 2) leaves its layer unbuilt in Keras 3,
+    so cell 3 finds no weights: the build becomes a call on ``keras.Input``, and the layer's
+    ``build`` it now runs, Keras 2's ``add_variable('P', shape=…)`` (cell 1), is corrected first."""
+    finals, printed = migrated(tmp_path, BUILT_BY_SHAPE)
+    assert "name='P', shape=" in finals[0]
+    assert "model(keras.Input(batch_shape=R.shape))" in finals[1]
+    assert finals[2] == BUILT_BY_SHAPE[2]
+    assert "P (4, 3)" in printed

@@ -99,10 +99,13 @@ class _Runner:
         self.filename = str(document.path.resolve())
         self.done = done if done is not None else []  # the cells run before, in order
 
-    def _fix_earlier(self, origin: dict[str, Any], error: str) -> R.CellResult | None:
+    def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
         """The error of this cell was raised in code an earlier cell defined: that cell's
-        corrected version, run again in the kernel (redefining what it defines). The earlier
-        cell, rewritten, or None when it is not found or its new version fails."""
+        corrected version, run again in the kernel (redefining what it defines). When the
+        corrected version fails in code a still earlier cell defines (a model now built calls a
+        layer's ``build`` that cell wrote for Keras 2), that cell is corrected first, the same
+        way, and this one run again. The earlier cell, rewritten, or None when it is not found
+        or its new version fails."""
         source, fixed = origin.get("source"), origin.get("fixed_source")
         if not source or not fixed:
             return None
@@ -114,6 +117,9 @@ class _Runner:
                 fixed = fixed.rstrip("\n")
             self.count += 1
             run = self._execute(fixed, earlier.number - 1)
+            if run.status == "error" and depth < 2 and self._fix_before(earlier, fixed, run, depth):
+                self.count += 1
+                run = self._execute(fixed, earlier.number - 1)
             if run.status != "ok":
                 return None  # the kernel keeps the old definitions; this cell stops as before
             new = installs.restore(fixed, originals)
@@ -122,7 +128,9 @@ class _Runner:
             earlier.changes.append(change)
             earlier.final, earlier.status, earlier.outputs = new, R.FIXED, run.outputs
             earlier.execution_count = self.count
-            why = f"rewritten when cell {len(self.done) + 1} failed in code this cell defines"
+            why = (
+                f"rewritten when cell {len(self.done) + 1} failed on code or a value this cell made"
+            )
             earlier.notes.append(why)
             self.progress(  # its own line said "ok" when it ran: say what changed
                 f"{self.document.path} [{earlier.number}/{len(self.document.cells)}] "
@@ -133,6 +141,19 @@ class _Runner:
             self._run_again(self.done[self.done.index(earlier) + 1 :])
             return earlier
         return None
+
+    def _fix_before(self, earlier: R.CellResult, fixed: str, run: Any, depth: int) -> bool:
+        """The corrected ``earlier`` cell failed: is the error's origin a still earlier cell that
+        a fix corrects (and was it corrected)?"""
+        index = self.done.index(earlier)
+        try:
+            doc = self.kernel.call("after_failure", fixed, None, [c.final for c in self.done[:index]], [])  # fmt: skip
+        except Exception:
+            return False
+        origin = doc.get("origin")
+        if not origin or origin.get("source") == earlier.final:
+            return False
+        return self._fix_earlier(origin, run.error or "an error", depth + 1) is not None
 
     def _across(self, cell: R.CellResult, change: R.Change, doc: dict, originals: dict,
                 error: str) -> str:  # fmt: skip
