@@ -173,10 +173,11 @@ def _line(checked: Checked, finding: GateFinding) -> str:
 
 
 def _live_rules() -> int:
-    """How many of the engine's static rules read live objects (not run by the gate)."""
-    from kerasmagic.diagnosis.rule_manifest import MANIFEST
+    """How many of the engine's static rules read live objects (not run by the gate; importing
+    the rule modules imports neither TensorFlow nor Keras)."""
+    from kerasmagic.diagnosis.rules import STATIC, ids
 
-    return sum("static" in moments for rules in MANIFEST.values() for moments, *_ in rules)
+    return len(ids(STATIC))
 
 
 def _usage(message: str) -> int:
