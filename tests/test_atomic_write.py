@@ -114,7 +114,6 @@ def test_the_file_keeps_its_permissions(tmp_path: Path) -> None:
 # Files kerasmagic writes that are not the user's: each in a folder of its own making.
 NOT_USER_FILES = {
     "kerasmagic/migrate/kernel.py": "the kernel's spec and log, in a temporary folder",
-    "kerasmagic/knowledge/catalogue.py": "the catalogue's parse, kept in its own __pycache__",
     "kerasmagic/probes/subprocess_probe.py": "Keras's config, copied into the probe's temporary home",  # fmt: skip
 }
 WRITERS = {"write_text", "write_bytes", "copyfile", "copytree"}  # and shutil.copy / copy2

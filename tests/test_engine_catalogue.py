@@ -100,46 +100,9 @@ def test_measurable_entries_hold_here():
         assert data["lr"] == "ok"  # accepted and ignored (a silent trap)
 
 
-def test_the_parsed_catalogue_is_kept_beside_its_files_and_read_again_only_while_they_stand(
-    tmp_path, monkeypatch
-):
-    """The parse is kept in ``__pycache__`` (as bytecode is) and used while every file's size and
-    time are the same; an edited file is parsed again; nothing is written under
-    ``PYTHONDONTWRITEBYTECODE``."""
-    import shutil
-    import sys
-
-    from kerasmagic.knowledge import catalogue
-
-    files = tmp_path / "catalogue"
-    shutil.copytree(catalogue.CATALOGUE_DIR, files, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(catalogue, "CATALOGUE_DIR", files)
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-    first = catalogue._catalogue_files()
-    assert not (files / "__pycache__").exists()
-    monkeypatch.setattr(sys, "dont_write_bytecode", False)
-    assert catalogue._catalogue_files() == first
-    kept = list((files / "__pycache__").glob("catalogue.*.marshal"))
-    assert len(kept) == 1
-    # the kept parse is what is read next (a marked copy stands in for it)
-    import marshal
-
-    stamp, parsed = marshal.loads(kept[0].read_bytes())
-    marked = [(name, {**data, "marked": True}) for name, data in parsed]
-    kept[0].write_bytes(marshal.dumps([stamp, marked]))
-    assert all(data.get("marked") for _, data in catalogue._catalogue_files())
-    # an edited file (another size) is parsed again, and the new parse kept
-    defaults = files / "defaults.toml"
-    defaults.write_text(defaults.read_text() + "\n# edited\n")
-    again = catalogue._catalogue_files()
-    assert not any(data.get("marked") for _, data in again)
-    assert again == first
-
-
-def test_a_recurring_catalogue_string_is_one_object_in_the_parse_and_in_the_kept_form(
-    tmp_path, monkeypatch
-):
-    """``"error"``, ``"message"``, a specifier… recur in many entries: each is kept once."""
+def test_reading_the_catalogue_writes_nothing_beside_it(tmp_path, monkeypatch):
+    """The catalogue is its TOML files parsed by tomllib, and reading it leaves the installed
+    package as it was (no parse kept beside the files), also where bytecode would be written."""
     import shutil
     import sys
 
@@ -149,10 +112,9 @@ def test_a_recurring_catalogue_string_is_one_object_in_the_parse_and_in_the_kept
 
     files = tmp_path / "catalogue"
     shutil.copytree(catalogue.CATALOGUE_DIR, files, ignore=shutil.ignore_patterns("__pycache__"))
+    before = sorted(p.name for p in files.rglob("*"))
     monkeypatch.setattr(catalogue, "CATALOGUE_DIR", files)
     monkeypatch.setattr(sys, "dont_write_bytecode", False)
     plain = [(p.name, tomllib.loads(p.read_text())) for p in sorted(files.glob("*.toml"))]
-    for parsed in (catalogue._catalogue_files(), catalogue._catalogue_files()):  # parse, then kept
-        assert parsed == plain
-        kinds = [raw["kind"] for _, data in parsed for raw in data["entry"]]
-        assert len(kinds) > 50 and len({id(k) for k in kinds}) == len(set(kinds))
+    assert catalogue._catalogue_files() == plain
+    assert sorted(p.name for p in files.rglob("*")) == before

@@ -115,12 +115,12 @@ def test_version_lookup_agrees_with_importlib_metadata(tmp_path: Path):
 
         names = [d.metadata["Name"] for d in md.distributions()]
         names += ["km-not-installed", "KM_Shadowed", "tensorflow-cpu", "tf_keras", "Tf.Keras"]
-        differ = [n for n in names if D._read_version(n) != reference(n)]
+        differ = [n for n in names if D.version_of(n) != reference(n)]
         zipped = {str(tmp_path / "lib.zip")!r}
         with zipfile.ZipFile(zipped, "w") as z:
             z.writestr("kmzip-2.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: kmzip\\nVersion: 2.0\\n")
         sys.path.append(zipped)
-        print(json.dumps({{"n": len(names), "differ": differ, "shadowed": D._read_version("km-shadowed"),
+        print(json.dumps({{"n": len(names), "differ": differ, "shadowed": D.version_of("km-shadowed"),
                           "zip": D.version_of("kmzip"), "listed": D._metadata_folders() is None}}))
         """
     )

@@ -12,19 +12,20 @@ from environments import HAS_TF, here
 
 from kerasmagic.diagnosis import live
 from kerasmagic.knowledge.catalogue import load_catalogue
-from kerasmagic.knowledge.installs import code_for, fix_for, installed, satisfied
+from kerasmagic.knowledge.installs import code_for, fix_for, satisfied
+from kerasmagic.probes.distributions import version_of
 
 # "install" as advice: "Install …", "install `x`", "%pip install x" (not "installed", "uninstall")
 ADVICE = re.compile(r"(?<![A-Za-z])install(?![A-Za-z])", re.I)
 
 
 def test_installed_and_satisfied_read_the_real_distributions():
-    version = installed("packaging")
-    assert version and installed("Packaging") == version
+    version = version_of("packaging")
+    assert version and version_of("Packaging") == version
     assert satisfied("packaging") == version
     assert satisfied(f"packaging=={version}") == version
     assert satisfied("packaging<0.1") is None
-    assert installed("kerasmagic-no-such-distribution") is None
+    assert version_of("kerasmagic-no-such-distribution") is None
     assert satisfied("kerasmagic-no-such-distribution") is None
     assert satisfied("tf-keras~={no_such_placeholder}.0") is None  # unreadable: advice stays
 
@@ -83,8 +84,8 @@ def test_legacy_optimizer_advice_depends_on_tf_keras_being_installed():
     tf221-k3 has no tf_keras: the fix gives the install line of the matching release."""
     fixes = run_python_json(DIAGNOSE, env={"TF_USE_LEGACY_KERAS": ""})
     fix, code = fixes["legacy-optimizers-keras3"]
-    have = installed("tf-keras")
-    tf_minor = ".".join((installed("tensorflow") or "").split(".")[:2])
+    have = version_of("tf-keras")
+    tf_minor = ".".join((version_of("tensorflow") or "").split(".")[:2])
     if have and satisfied(f"tf-keras~={tf_minor}.0"):
         assert not ADVICE.search(fix), fix
         assert f"tf_keras {have} is installed" in fix
@@ -104,12 +105,13 @@ def test_versions_follow_an_install_made_after_the_first_diagnosis(tmp_path: Pat
         site = Path({str(tmp_path)!r})
         sys.path.insert(0, str(site))
         from kerasmagic.diagnosis import live
-        from kerasmagic.knowledge.installs import installed, satisfied
-        before = live.versions().get("scipy"), installed("scipy"), satisfied("scipy>=99")
+        from kerasmagic.knowledge.installs import satisfied
+        from kerasmagic.probes.distributions import version_of
+        before = live.versions().get("scipy"), version_of("scipy"), satisfied("scipy>=99")
         info = site / "scipy-99.1.dist-info"; info.mkdir()
         (info / "METADATA").write_text("Metadata-Version: 2.1\\nName: scipy\\nVersion: 99.1\\n")
         importlib.invalidate_caches()
-        after = live.versions().get("scipy"), installed("SciPy"), satisfied("scipy>=99")
+        after = live.versions().get("scipy"), version_of("SciPy"), satisfied("scipy>=99")
         print(json.dumps({{"before": before, "after": after}}))
         """
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from kerasmagic.diagnosis.keras_message_templates import TEMPLATES, Template
@@ -54,7 +53,6 @@ def _pattern(template: Template) -> re.Pattern[str]:
 _COMPILED = tuple((t, _pattern(t)) for t in TEMPLATES)
 
 
-@lru_cache(maxsize=64)
 def parse(error_type: str, message: str) -> MessageFact | None:
     """The fact of the first template matching ``message`` of an exception called
     ``error_type`` (or a Keras/TensorFlow subclass of one it lists); None when none does."""

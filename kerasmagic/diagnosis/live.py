@@ -13,8 +13,6 @@ import importlib.util
 import inspect
 import sys
 import types
-import weakref
-from contextlib import suppress
 from typing import Any
 
 from kerasmagic.probes.path_state import import_state, once_per_examination, remembered
@@ -213,19 +211,8 @@ def from_keras(obj: Any) -> bool:
         return False
 
 
-_signatures: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # Keras callables only
-
-
 def parameters(func: Any) -> tuple[set[str], bool] | None:
-    """(explicit keyword names, accepts **kwargs) of a callable, or None if unknown. Kept for
-    the classes and functions of the Keras packages (library code; a user's own callable may be
-    changed in place between cells and is read each time)."""
-    try:
-        known = _signatures.get(func)
-    except TypeError:  # not weakly referable
-        known = None
-    if known is not None:
-        return set(known[0]), known[1]
+    """(explicit keyword names, accepts **kwargs) of a callable, or None if unknown."""
     try:
         sig = inspect.signature(func)
     except (TypeError, ValueError):
@@ -237,9 +224,6 @@ def parameters(func: Any) -> tuple[set[str], bool] | None:
             var_kw = True
         elif p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
             names.add(p.name)
-    if is_keras_object(func):
-        with suppress(TypeError):
-            _signatures[func] = (frozenset(names), var_kw)
     return names, var_kw
 
 
@@ -265,63 +249,16 @@ def is_optimizer_class(obj: Any) -> bool:
         return False
 
 
-EXTRA_DISTRIBUTIONS = ("scikeras", "scipy", "pandas", "matplotlib")
-
-
-def _installed() -> dict[str, str]:
-    """Versions of the tracked distributions, read again after an install or uninstall
-    (``path_state.remembered``; the caller must not change the dict)."""
-    return remembered("installed", "", _read_installed)  # type: ignore[return-value]
-
-
-def _read_installed() -> dict[str, str]:
-    """Looked up by name: scanning every installed distribution costs ~100 ms, these a few."""
-    from kerasmagic.probes.distributions import TRACKED, version_of
-
-    out: dict[str, str] = {}
-    for name in [*TRACKED, *EXTRA_DISTRIBUTIONS]:
-        try:
-            version = version_of(name)
-        except Exception:
-            continue
-        if version:
-            out[name] = version
-    for variant in ("tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos"):
-        if variant in out:
-            out.setdefault("tensorflow", out[variant])
-    return out
-
-
-_versions_seen: tuple[Any, dict[str, str]] = (None, {})
-
-
 def versions() -> dict[str, str]:
-    """Installed versions (canonical names) plus the catalogue's virtual keys (a new dict; worked
-    out again when TensorFlow or its ``tf.keras`` changed since the last call, or something was
-    installed)."""
-    return dict(once_per_examination("live-versions", _current_versions))
-
-
-def _current_versions() -> dict[str, str]:
-    global _versions_seen
-    tf = sys.modules.get("tensorflow")
-    key = (id(tf), id(getattr(tf, "__dict__", {}).get("keras")), _tf_keras_ready(), _installed())
-    if _versions_seen[0] != key:
-        _versions_seen = (key, _versions())
-    return _versions_seen[1]
-
-
-def _tf_keras_ready() -> bool:
-    try:
-        from kerasmagic.knowledge.api_index import tf_keras_accessed
-
-        return tf_keras_accessed()
-    except Exception:
-        return False
+    """Installed versions (``probes.distributions.tracked_versions``) plus the catalogue's
+    virtual keys (a new dict; read once per examination)."""
+    return dict(once_per_examination("live-versions", _versions))
 
 
 def _versions() -> dict[str, str]:
-    out = dict(_installed())
+    from kerasmagic.probes.distributions import tracked_versions
+
+    out = tracked_versions()
     keras = out.get("keras")
     if keras:
         out["keras-major"] = keras.split(".")[0]

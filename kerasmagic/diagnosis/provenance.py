@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from functools import lru_cache
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.rewrite import (
@@ -63,9 +62,9 @@ class Origin:
 
 
 # -- reading the cells ----------------------------------------------------------------------------
-@lru_cache(maxsize=64)
 def parsed_source(source: str) -> ParsedCell:
-    return parse_cell(source)  # trees are never changed: one parse per earlier source
+    """An earlier (or later) cell's source, parsed."""
+    return parse_cell(source)
 
 
 def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:

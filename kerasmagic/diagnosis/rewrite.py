@@ -23,32 +23,8 @@ def called_name(func: ast.AST) -> str | None:
 
 
 def walk(tree: ast.AST) -> list[ast.AST]:
-    """Every node under ``tree`` (``ast.walk`` order), listed once per tree: the rules walk the
-    same cell many times, and the trees are never changed after parsing."""
-    nodes = tree.__dict__.get("_kerasmagic_nodes")
-    if nodes is None:
-        nodes = _breadth_first(tree)
-        tree._kerasmagic_nodes = nodes  # type: ignore[attr-defined]
-    return nodes
-
-
-def _breadth_first(tree: ast.AST) -> list[ast.AST]:
-    """``list(ast.walk(tree))``, same nodes in the same order, in half the time."""
-    nodes = [tree]
-    node_type = ast.AST
-    i = 0
-    while i < len(nodes):
-        node = nodes[i]
-        i += 1
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if isinstance(value, node_type):
-                nodes.append(value)
-            elif type(value) is list:
-                for item in value:
-                    if isinstance(item, node_type):
-                        nodes.append(item)
-    return nodes
+    """Every node under ``tree``, in ``ast.walk`` order."""
+    return list(ast.walk(tree))
 
 
 def single_assignment(tree: ast.AST, name: str) -> ast.expr | None:

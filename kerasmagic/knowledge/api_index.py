@@ -9,7 +9,6 @@ package is not imported yet is only walked when the caller allows importing it.
 from __future__ import annotations
 
 import difflib
-import os
 import sys
 import types
 from collections.abc import Sequence
@@ -24,8 +23,6 @@ MAX_DEPTH = 4
 @dataclass(frozen=True)
 class PublicSymbol:
     """A public name: ``module`` is the dotted public module path, ``name`` the attribute."""
-
-    __slots__ = ("module", "name", "kind")  # thousands per index: no __dict__ each
 
     module: str
     name: str
@@ -126,22 +123,7 @@ def _version_of(module: Any) -> str | None:
 
 
 def build_namespace(root: str, module: Any) -> NamespaceIndex:
-    """Walk ``module`` (the live ``root`` namespace) breadth-first through public submodules.
-
-    The garbage collector is paused meanwhile: the walk allocates thousands of small objects,
-    and each full collection of a process holding TensorFlow costs tens of milliseconds."""
-    import gc
-
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        return _walk(root, module)
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _walk(root: str, module: Any) -> NamespaceIndex:
+    """Walk ``module`` (the live ``root`` namespace) breadth-first through public submodules."""
     index = NamespaceIndex(root=root, version=_version_of(module))
     seen: set[int] = set()
     queue: list[tuple[str, Any, int]] = [(root, module, 0)]
@@ -313,17 +295,3 @@ def module_public_names(module_path: str, *, allow_import: bool = False) -> dict
                 if s.module == module_path
             }
     return {}
-
-
-def clear_cache() -> None:
-    """Forget every built index (tests; after a reinstall)."""
-    _CACHE.clear()
-
-
-def cache_dir() -> str | None:
-    """Where an on-disk copy may live (``KERASMAGIC_CACHE_DIR`` or the XDG cache); None if unset."""
-    explicit = os.environ.get("KERASMAGIC_CACHE_DIR")
-    if explicit:
-        return explicit
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "kerasmagic")

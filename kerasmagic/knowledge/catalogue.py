@@ -23,13 +23,11 @@ one catalogue. An entry's fields:
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +38,7 @@ CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 KINDS = ("error", "trap")
 
 
-# one object per entry, no __dict__ each (``slots`` exists from Python 3.10)
-_COMPACT: dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
-
-
-@dataclass(frozen=True, **_COMPACT)
+@dataclass(frozen=True)
 class Entry:
     """One fact of the catalogue (see the module docstring for the fields)."""
 
@@ -95,9 +89,8 @@ class Entry:
         return not (src and not re.search(src, source, re.M))
 
 
-@lru_cache(maxsize=1024)
 def _holds(spec: str, version: str) -> bool:
-    """Does ``version`` satisfy ``spec`` (prereleases included)? Parsed once per pair."""
+    """Does ``version`` satisfy ``spec`` (prereleases included)?"""
     try:
         return SpecifierSet(spec).contains(Version(version), prereleases=True)
     except (InvalidSpecifier, InvalidVersion):
@@ -117,58 +110,23 @@ def _entry(raw: dict[str, Any], file: str) -> Entry:
 
 
 def _catalogue_files() -> list[tuple[str, dict[str, Any]]]:
-    """``(file name, parsed TOML)`` of every catalogue file. The parsed form is kept beside the
-    files, as Python keeps bytecode (``__pycache__``, not written under
-    ``PYTHONDONTWRITEBYTECODE``), and read again while every file's size and time are the same:
-    parsing the TOML is most of a first diagnosis."""
-    paths = sorted(CATALOGUE_DIR.glob("*.toml"))
-    stamp = []
-    for path in paths:
-        st = path.stat()
-        stamp.append((path.name, st.st_size, st.st_mtime_ns))
-    cache = CATALOGUE_DIR / "__pycache__" / f"catalogue.{sys.implementation.cache_tag}.marshal"
-    try:
-        kept_stamp, kept = marshal.loads(cache.read_bytes())
-        if kept_stamp == stamp:
-            return kept
-    except Exception:
-        pass  # no cache yet, or one from another version of the files: parse them
+    """``(file name, parsed TOML)`` of every catalogue file, in name order."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on Python 3.9/3.10 only
         import tomli as tomllib
 
     parsed = []
-    shared: dict[Any, Any] = {}
-    for path in paths:
+    for path in sorted(CATALOGUE_DIR.glob("*.toml")):
         with path.open("rb") as fh:
-            parsed.append((path.name, _shared(tomllib.load(fh), shared)))
-    if not sys.dont_write_bytecode:
-        try:
-            cache.parent.mkdir(exist_ok=True)
-            partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
-            partial.write_bytes(marshal.dumps([stamp, parsed]))
-            os.replace(partial, cache)
-        except (OSError, ValueError):
-            pass  # a read-only install: parse each time
+            parsed.append((path.name, tomllib.load(fh)))
     return parsed
 
 
-def _shared(value: Any, seen: dict[Any, Any]) -> Any:
-    """``value`` with each string that occurs again (``"error"``, ``"message"``, a specifier …)
-    made one object, so that the kept form stores it once and loading makes it once."""
-    if isinstance(value, str):
-        return seen.setdefault(value, value)
-    if isinstance(value, dict):
-        return {_shared(k, seen): _shared(v, seen) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_shared(v, seen) for v in value]
-    return value
-
-
-@lru_cache(maxsize=1)
+@cache
 def load_catalogue() -> tuple[Entry, ...]:
-    """All entries of every catalogue file, validated; ids are unique."""
+    """All entries of every catalogue file, validated; ids are unique (read once per process,
+    when first needed)."""
     entries: list[Entry] = []
     for name, data in _catalogue_files():
         entries.extend(_entry(raw, name) for raw in data.get("entry", []))
@@ -202,7 +160,7 @@ def fill(text: str | None, values: Mapping[str, Any]) -> str:
 
 def entry(entry_id: str) -> Entry:
     """The entry with this id (KeyError if none)."""
-    found = _by_id().get(entry_id)
+    found = find_entry(entry_id)
     if found is None:
         raise KeyError(entry_id)
     return found
@@ -210,17 +168,11 @@ def entry(entry_id: str) -> Entry:
 
 def find_entry(entry_id: str) -> Entry | None:
     """The entry with this id, or None."""
-    return _by_id().get(entry_id)
+    return next((e for e in load_catalogue() if e.id == entry_id), None)
 
 
-@lru_cache(maxsize=1)
-def _by_id() -> dict[str, Entry]:
-    return {e.id: e for e in load_catalogue()}
-
-
-@cache
 def entries_with_rule(rule: str) -> tuple[Entry, ...]:
-    """The entries whose ``data.rule`` is ``rule`` (in catalogue order), looked up once."""
+    """The entries whose ``data.rule`` is ``rule`` (in catalogue order)."""
     return tuple(e for e in load_catalogue() if e.data.get("rule") == rule)
 
 

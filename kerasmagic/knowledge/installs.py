@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
@@ -25,28 +24,18 @@ if TYPE_CHECKING:
 _MINOR = re.compile(r"\{([A-Za-z0-9_.-]+)_minor\}")
 
 
-def installed(distribution: str) -> str | None:
-    """The installed version of ``distribution`` (any spelling of its name: ``importlib.metadata``
-    normalizes it), or None; read again after an install or uninstall (``version_of``)."""
-    try:
-        return version_of(distribution)
-    except Exception:
-        return None
-
-
 def with_minors(text: str) -> str:
     """``text`` with ``{dist_minor}`` filled from the installed distributions."""
 
     def minor(m: re.Match[str]) -> str:
-        version = installed(m.group(1).replace("_", "-"))
+        version = version_of(m.group(1).replace("_", "-"))
         return ".".join(version.split(".")[:2]) if version else m.group(0)
 
     return _MINOR.sub(minor, text)
 
 
-@lru_cache(maxsize=256)
 def _requirement(text: str) -> Requirement | None:
-    """``text`` read as a PEP 508 requirement, once (None when it is not one)."""
+    """``text`` read as a PEP 508 requirement (None when it is not one)."""
     from packaging.requirements import InvalidRequirement, Requirement  # its import is slow
 
     try:
@@ -63,7 +52,7 @@ def satisfied(requirement: str) -> str | None:
     req = _requirement(with_minors(requirement))
     if req is None:
         return None
-    version = installed(req.name)
+    version = version_of(req.name)
     if version is None:
         return None
     try:

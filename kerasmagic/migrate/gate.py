@@ -172,13 +172,6 @@ def _line(checked: Checked, finding: GateFinding) -> str:
     return f"{_where(checked, finding)}: {finding.rule}{mark} {finding.message}"
 
 
-def _live_rules() -> int:
-    """How many of the engine's static rules read live objects (not run by the gate)."""
-    from kerasmagic.diagnosis.rule_manifest import MANIFEST
-
-    return sum("static" in moments for rules in MANIFEST.values() for moments, *_ in rules)
-
-
 def _usage(message: str) -> int:
     print(f"kerasmagic migrate: {message}", file=sys.stderr)
     return 2
@@ -226,7 +219,7 @@ def main(args: argparse.Namespace) -> int:
         f"kerasmagic migrate: {files} file(s) checked against keras {target.keras}{tf} "
         f"({target.chosen}) from generated knowledge, TensorFlow and Keras not imported; "
         f"{problems} problem(s), {fixable} with a certain rewrite (--diff shows it). "
-        f"The engine's {_live_rules()} static rules that read the live API do not run in this "
+        "The engine's static rules that read the live API do not run in this "
         f"mode: `migrate --static` where the target is installed runs them.",
         file=sys.stderr,
     )

@@ -10,7 +10,6 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
@@ -42,6 +41,9 @@ TRACKED: dict[str, str] = {
     "ipykernel": "ipykernel",
     "ipywidgets": "ipywidgets",
 }
+# distributions whose versions findings may also name (install advice, traps)
+EXTRA_DISTRIBUTIONS = ("scikeras", "scipy", "pandas", "matplotlib")
+TF_VARIANTS = ("tensorflow-cpu", "tensorflow-gpu", "tensorflow-intel", "tensorflow-macos")
 
 
 @dataclass
@@ -97,7 +99,6 @@ class Conflict:
         return f"{req.name}{req.specifier}" if str(req.specifier) else req.name
 
 
-@lru_cache(maxsize=1024)
 def _same_version(a: str, b: str) -> bool | None:
     try:
         return Version(a) == Version(b)
@@ -175,23 +176,31 @@ def _read_installed_versions() -> dict[str, str]:
     return versions
 
 
+def tracked_versions() -> dict[str, str]:
+    """``{distribution: version}`` of the tracked and extra distributions that are installed
+    (``tensorflow`` also under the name of a TF variant installed in its place), each looked up
+    by name: listing every installed distribution costs ~100 ms, these a few."""
+    out: dict[str, str] = {}
+    for name in [*TRACKED, *EXTRA_DISTRIBUTIONS]:
+        version = version_of(name)
+        if version:
+            out[name] = version
+    for variant in TF_VARIANTS:
+        if variant in out:
+            out.setdefault("tensorflow", out[variant])
+    return out
+
+
 def version_of(name: str) -> str | None:
-    """The installed version of distribution ``name`` (as ``importlib.metadata.version``, read
-    from the METADATA header only), or None when it is not installed; read again after an
-    install or uninstall (``path_state.remembered``)."""
-    return path_state.remembered("version", name, lambda: _read_version(name))  # type: ignore[return-value]
-
-
-def _read_version(name: str) -> str | None:
+    """The installed version of distribution ``name`` (any spelling of its name), as
+    ``importlib.metadata.version`` reads it but from the METADATA header only, or None when it
+    is not installed or its metadata cannot be read (its folder found by ``_distribution``). The
+    one reader of "which version of X is installed"."""
     try:
         dist = _distribution(name)
-    except (md.PackageNotFoundError, ValueError):
+        return _name_and_version(dist)[1] or dist.version
+    except Exception:  # not installed, or metadata that cannot be read
         return None
-    try:
-        version = _name_and_version(dist)[1]
-    except Exception:
-        version = None
-    return version if version is not None else dist.version
 
 
 def _distribution(name: str) -> md.Distribution:
@@ -246,31 +255,8 @@ def _metadata_folders() -> dict[str, str] | None:
 def _name_and_version(dist: md.Distribution) -> tuple[str | None, str | None]:
     """``Name`` and ``Version`` from the header block of METADATA/PKG-INFO only: the same values as
     ``dist.metadata["Name"]`` / ``dist.version`` without parsing the long description (that full
-    e-mail parse per distribution was three quarters of a ``%keras_env``). Remembered per
-    METADATA file while its size and modification time stay the same (an install rewrites it)."""
-    key = _metadata_key(dist)
-    if key is not None and key in _SEEN:
-        return _SEEN[key]
-    text = dist.read_text("METADATA") or dist.read_text("PKG-INFO") or ""
-    found = _parse_name_and_version(text)
-    if key is not None and len(_SEEN) < 10_000:
-        _SEEN[key] = found
-    return found
-
-
-_SEEN: dict[tuple[str, int, int, int], tuple[str | None, str | None]] = {}
-
-
-def _metadata_key(dist: md.Distribution) -> tuple[str, int, int, int] | None:
-    base = getattr(dist, "_path", None)
-    if base is None:
-        return None
-    path = os.path.join(str(base), "METADATA")
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return path, st.st_ino, st.st_mtime_ns, st.st_size
+    e-mail parse per distribution was three quarters of a ``%keras_env``)."""
+    return _parse_name_and_version(dist.read_text("METADATA") or dist.read_text("PKG-INFO") or "")
 
 
 def _parse_name_and_version(text: str) -> tuple[str | None, str | None]:
@@ -313,11 +299,9 @@ def _read_requires(name: str) -> list[str]:
 _LEADING_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
 
 
-@lru_cache(maxsize=4096)
 def _requirement(line: str) -> tuple[str, SpecifierSet] | None:
     """``(canonical dependency, specifier)`` of one ``Requires-Dist`` line that applies here (no
-    extra, markers true for this interpreter), else None. Cached: the same lines come back on
-    every report, and parsing them was most of its time."""
+    extra, markers true for this interpreter), else None."""
     from packaging.requirements import InvalidRequirement, Requirement  # its import is slow
 
     try:
@@ -333,10 +317,9 @@ def _requirement(line: str) -> tuple[str, SpecifierSet] | None:
     return canonicalize_name(req.name), req.specifier
 
 
-@lru_cache(maxsize=4096)
 def _satisfies(line: str, version: str) -> bool | None:
     """Whether ``version`` meets the specifier of the ``Requires-Dist`` line (pre-releases count),
-    None when it is not a valid version. Cached: the same pairs come back on every report."""
+    None when it is not a valid version."""
     parsed = _requirement(line)
     if parsed is None:
         return None

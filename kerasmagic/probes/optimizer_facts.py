@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import inspect
 import types
-import weakref
 from typing import Any
 
 from kerasmagic.probes.optimizer_report import Habit
@@ -123,15 +122,11 @@ def _dedupe(messages: list[str]) -> list[str]:
     return seen
 
 
-_HABITS_SEEN: weakref.WeakKeyDictionary[type, list[Habit]] = weakref.WeakKeyDictionary()
-
-
 class ClassFacts:
     """Per class object: construction, defaults and habits are measured once."""
 
     def __init__(self, handler: ListHandler) -> None:
         self.handler = handler
-        self._cache: dict[int, tuple[type, dict[str, Any]]] = {}
         self._calls: dict[tuple[int, str], tuple[Any, Any, Any]] = {}
         self._seeds: dict[int, tuple[type, Any]] = {}
 
@@ -154,9 +149,6 @@ class ClassFacts:
         return type(instance)
 
     def measure(self, cls: type, module: types.ModuleType) -> dict[str, Any]:
-        hit = self._cache.get(id(cls))
-        if hit is not None and hit[0] is cls:
-            return hit[1]
         facts: dict[str, Any] = {"signature": _signature_defaults(cls)}
         seed = self._seeds.get(id(cls))
         with recording(self.handler):
@@ -168,11 +160,8 @@ class ClassFacts:
                 facts["error"] = error_of(exc)
         if "config" not in facts:
             facts["habits"] = []
-        elif cls in _HABITS_SEEN:  # what lr=/decay= do is the class's code: once per process
-            facts["habits"] = _HABITS_SEEN[cls]
         else:
-            facts["habits"] = _HABITS_SEEN[cls] = _measure_habits(cls, module, self.handler)
-        self._cache[id(cls)] = (cls, facts)
+            facts["habits"] = _measure_habits(cls, module, self.handler)
         return facts
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
 
 from kerasmagic.findings import Finding
 
@@ -21,12 +20,8 @@ def width() -> int:
 def wrap(text: str, prefix: str = "", first: str | None = None) -> str:
     """Prose wrapped to the terminal's width, each paragraph (line) on its own; words are never
     broken (a long path or name stays whole). Code and tables must not go through here."""
-    return _wrapped(text, prefix, prefix if first is None else first, width())
-
-
-@lru_cache(maxsize=512)
-def _wrapped(text: str, prefix: str, lead: str, columns: int) -> str:
-    """``wrap`` for one width (textwrap is slow, and a report says the same things again)."""
+    lead = prefix if first is None else first
+    columns = width()
     out = []
     for i, line in enumerate(text.splitlines() or [""]):
         out.append(

@@ -16,10 +16,7 @@ run in the order of ``RULE_MODULES`` and, within a module, of their definitions,
 order of their problems. A failing rule is skipped and noted in ``ctx`` (``failures``): one rule's
 bug never hides the others' findings.
 
-A rule module is imported the first time one of its rules could apply:
-``diagnosis/rule_manifest.py``, generated from the registry (``python3 scripts/rule_manifest.py``,
-checked by a test), holds each rule's moments, kind and pre-filters (``needs=``, ``errors=``), so a
-cell no rule of a module could read never pays for importing it.
+Every rule module is imported the first time the registry is read (the first cell examined).
 """
 
 from __future__ import annotations
@@ -110,11 +107,7 @@ LIVE_KERAS_MODULES = frozenset(
 RuleFunction = Callable[["CellContext"], Iterable["Problem"]]
 
 
-# instances without a __dict__ each (slots need Python 3.10 in a dataclass with defaults)
-_COMPACT: dict[str, bool] = {"slots": True} if sys.version_info >= (3, 10) else {}
-
-
-@dataclass(frozen=True, **_COMPACT)
+@dataclass(frozen=True)
 class Rule:
     """A registered rule: its id (the catalogue entry it reports, or a generic id), the moments
     it runs at, its family, and the function."""
@@ -129,11 +122,7 @@ class Rule:
     errors: tuple[str, ...] = ()  # after an error: the exception class names it can explain
 
 
-_REGISTRY: list[Rule] = []
-# the registry in running order, and the rules of each moment and kind, worked out once for a
-# registry (keyed by the list and its length: registering a rule or replacing the list redoes it)
-_ordered: tuple[tuple[int, int], list[Rule]] = ((0, -1), [])
-_selected: dict[tuple[str, str | None, bool, int, int], list[Rule]] = {}
+_REGISTRY: list[Rule] = []  # in running order (kept sorted as rules register)
 
 
 def rule(
@@ -167,6 +156,7 @@ def rule(
         module = function.__module__
         entry = Rule(rule_id, tuple(when), family, function, module, patterns, kind, tuple(errors))
         _REGISTRY.append(entry)
+        _REGISTRY.sort(key=_running_order)  # stable: a module's rules keep their order
         return function
 
     return register
@@ -186,40 +176,24 @@ def words(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(re.escape(name) for name in names)
 
 
+_POSITION = {name: i for i, name in enumerate(RULE_MODULES)}
+
+
+def _running_order(r: Rule) -> int:
+    return _POSITION.get(r.module, len(_POSITION))
+
+
 def registry() -> list[Rule]:
-    """Every rule, in running order (importing every rule module)."""
+    """Every rule, in running order (importing every rule module not imported yet)."""
     for name in RULE_MODULES:
         if name not in sys.modules:
             importlib.import_module(name)
-    return list(_in_order())
+    return list(_REGISTRY)
 
 
-def _in_order() -> list[Rule]:
-    """The rules of the modules imported so far, in running order."""
-    global _ordered
-    key = (id(_REGISTRY), len(_REGISTRY))
-    if _ordered[0] != key:
-        order = {name: i for i, name in enumerate(RULE_MODULES)}
-        rules = sorted(_REGISTRY, key=lambda r: order.get(r.module, len(order)))
-        _ordered = (key, rules)
-    return _ordered[1]
-
-
-def _rules_of(when: str, kind: str | None, keras: bool) -> list[Rule]:
-    """The rules (of the modules imported so far) of moment ``when`` and of ``kind``, in running
-    order, selected once; ``keras=False``: without the ones that read the live Keras API."""
-    key = (when, kind, keras, id(_REGISTRY), len(_REGISTRY))
-    rules = _selected.get(key)
-    if rules is None:
-        rules = [
-            r
-            for r in _in_order()
-            if when in r.when
-            and (kind is None or r.kind == kind)
-            and (keras or r.module not in LIVE_KERAS_MODULES)
-        ]
-        _selected[key] = rules
-    return rules
+def _rules_of(when: str, kind: str | None) -> list[Rule]:
+    """The rules of moment ``when`` and of ``kind`` (None: both kinds), in running order."""
+    return [r for r in registry() if when in r.when and (kind is None or r.kind == kind)]
 
 
 def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
@@ -227,138 +201,28 @@ def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
     and (after an error) is the error one of its ``errors=``? (True for a rule with neither.)"""
     if rule.errors and error_type and error_type not in rule.errors:
         return False
-    return not rule.patterns or _holds_one(rule.patterns, source)
-
-
-def _holds_one(patterns: tuple[re.Pattern[str] | str, ...], source: str) -> bool:
-    """Does ``source`` hold one of these pre-filter patterns (a word by ``in``, else a search)?"""
-    for pattern in patterns:  # a loop, not any(): no generator per rule and cell
-        if isinstance(pattern, str):
-            if pattern in source:
-                return True
-        elif pattern.search(source):
-            return True
-    return False
-
-
-# the manifest's rules of each moment and kind, by module in running order, selected once
-_waiting: dict[tuple[str, str | None, bool], list[tuple[str, list[Rule]]]] = {}
-
-
-def _planned(when: str, kind: str | None, keras: bool) -> list[tuple[str, list[Rule]]]:
-    """By the manifest, the rule modules with rules of moment ``when`` and of ``kind``, each
-    with those rules (their functions not loaded: only what ``_needed`` reads), in running order.
-    A module the manifest does not know is listed with no rules: it is always imported."""
-    key = (when, kind, keras)
-    planned = _waiting.get(key)
-    if planned is None:
-        from kerasmagic.diagnosis.rule_manifest import MANIFEST
-
-        planned = []
-        for module in RULE_MODULES:
-            if not keras and module in LIVE_KERAS_MODULES:
-                continue
-            if module not in MANIFEST:
-                planned.append((module, []))
-                continue
-            rules = [
-                r
-                for r in _manifest_rules(module, MANIFEST[module])
-                if when in r.when and (kind is None or r.kind == kind)
-            ]
-            if rules:
-                planned.append((module, rules))
-        _waiting[key] = planned
-    return planned
-
-
-_from_manifest: dict[str, list[Rule]] = {}
-
-
-def _manifest_rules(module: str, listed: list) -> list[Rule]:
-    """A rule module's rules as the manifest lists them (made once, shared by every moment)."""
-    rules = _from_manifest.get(module)
-    if rules is None:
-        rules = [
-            Rule("", moments, "", _unloaded, module, _patterns(needs), k, errs)
-            for moments, k, needs, errs in listed
-        ]
-        _from_manifest[module] = rules
-    return rules
-
-
-def _unloaded(ctx: CellContext) -> Iterable[Problem]:
-    """The function of a rule read from the manifest: never run (its module is imported)."""
-    raise AssertionError("a rule of the manifest runs only once its module is imported")
-
-
-def _could_apply(rules: list[Rule], source: str, error_type: str = "") -> bool:
-    """Could one of a waiting module's manifest rules apply (a module the manifest does not
-    know, with no rules listed, always could)?"""
-    if not rules:
-        return True
-    for r in rules:  # noqa: SIM110 (a loop, not any(): it runs after every clean cell)
-        if _needed(r, source, error_type):
-            return True
-    return False
-
-
-def _import_needed(
-    when: str, kind: str | None, keras: bool, source: str, error_type: str, unfiltered: bool
-) -> None:
-    """Import the rule modules not imported yet of which a rule could apply here (by the
-    manifest: its moments, kind and pre-filters), in running order."""
-    for module, rules in _planned(when, kind, keras):
-        if module not in sys.modules and (unfiltered or _could_apply(rules, source, error_type)):
-            importlib.import_module(module)
+    return not rule.patterns or any(
+        p in source if isinstance(p, str) else p.search(source) for p in rule.patterns
+    )
 
 
 def may_find(when: str, kind: str | None, source: str) -> bool:
     """Would any rule of moment ``when`` (and of ``kind``) look at ``source`` at all? False when
-    every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine.
-    Imports nothing: the rules of modules not imported yet are read from the manifest."""
-    patterns = _looked_for(when, kind)
-    return patterns is None or _holds_one(patterns, source)  # None: a rule reads every cell
-
-
-# may_find's patterns of each moment and kind, kept while no rule module is imported
-_looked_for_cache: dict[tuple[str, str | None], tuple[tuple[int, int], tuple | None]] = {}
-
-
-def _looked_for(when: str, kind: str | None) -> tuple[re.Pattern[str] | str, ...] | None:
-    """Every ``needs=`` pattern of the rules of ``when`` and ``kind``, imported or waiting in the
-    manifest, each once; None when one of them has no pre-filter. Made again once a rule module
-    is imported (the registry grows)."""
-    key = (when, kind)
-    known = (id(_REGISTRY), len(_REGISTRY))
-    kept = _looked_for_cache.get(key)
-    if kept is not None and kept[0] == known:
-        return kept[1]
-    rules = list(_rules_of(when, kind, True))
-    unknown = False  # a waiting module the manifest does not know: it is always imported
-    for module, waiting in _planned(when, kind, True):
-        if module not in sys.modules:
-            unknown = unknown or not waiting
-            rules.extend(waiting)
-    patterns = None
-    if not unknown and all(r.patterns for r in rules):
-        patterns = tuple(dict.fromkeys(p for r in rules for p in r.patterns))
-    _looked_for_cache[key] = (known, patterns)
-    return patterns
+    every one's ``needs=`` pre-filter rules it out: the engine then has nothing to examine."""
+    return any(_needed(r, source) for r in _rules_of(when, kind))
 
 
 def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
-    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx`` (importing the
-    rule modules of which one could apply); their problems, in order."""
+    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx`` whose
+    pre-filters let it apply; their problems, in order."""
     out: list[Problem] = []
-    keras = True
-    if len(_planned(when, kind, False)) != len(_planned(when, kind, True)):
-        keras = any(live.top_exists(top) for top in live.KERAS_TOPS)  # some read the live API
+    rules = _rules_of(when, kind)
+    if not any(live.top_exists(top) for top in live.KERAS_TOPS):
+        rules = [r for r in rules if r.module not in LIVE_KERAS_MODULES]  # nothing live to read
     source = ctx.source
     error_type = ctx.error_type if when == ERROR else ""
     unfiltered = when == AFTER_RUN and bool(ctx.captured_texts)  # a warning may name anything
-    _import_needed(when, kind, keras, source, error_type, unfiltered)
-    for r in _rules_of(when, kind, keras):
+    for r in rules:
         if not unfiltered and not _needed(r, source, error_type):
             continue
         try:
@@ -371,16 +235,6 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
             ctx.failures.append(f"rule {r.id}: {type(exc).__name__}: {exc}")
             continue
         out.extend(found)
-    return out
-
-
-def manifest() -> dict[str, list[tuple[tuple[str, ...], str, tuple[str, ...], tuple[str, ...]]]]:
-    """What ``rule_manifest.MANIFEST`` must say, from the registry: for each rule module, each
-    rule's moments, kind, ``needs=`` patterns and ``errors=``."""
-    out: dict[str, list] = {}
-    for r in registry():
-        needs = tuple(p if isinstance(p, str) else p.pattern for p in r.patterns)
-        out.setdefault(r.module, []).append((r.when, r.kind, needs, r.errors))
     return out
 
 

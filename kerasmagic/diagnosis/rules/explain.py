@@ -4,7 +4,6 @@ old TensorFlow …), and a package that is not installed at all."""
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 import sys
@@ -67,9 +66,8 @@ def catalogue_explanations(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@functools.lru_cache(maxsize=1)
 def _explaining_entries() -> tuple[Entry, ...]:
-    """The catalogue entries that may explain an exception by themselves (chosen once)."""
+    """The catalogue entries that may explain an exception by themselves."""
     return tuple(
         entry
         for entry in load_catalogue()

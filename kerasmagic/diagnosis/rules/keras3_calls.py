@@ -11,7 +11,6 @@ epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one.
 from __future__ import annotations
 
 import ast
-import functools
 import inspect
 
 from kerasmagic.diagnosis import live
@@ -54,18 +53,6 @@ def _map_says_removed(path: str, keyword: str) -> bool:
 
 def _explicit(obj: object) -> frozenset[str] | None:
     """The explicit parameters of a callable (a class: its ``__init__`` through the MRO)."""
-    try:
-        return _explicit_cached(obj)
-    except TypeError:  # not hashable
-        return _explicit_uncached(obj)
-
-
-@functools.lru_cache(maxsize=512)
-def _explicit_cached(obj: object) -> frozenset[str] | None:
-    return _explicit_uncached(obj)
-
-
-def _explicit_uncached(obj: object) -> frozenset[str] | None:
     names: set[str] = set()
     for klass in getattr(obj, "__mro__", [obj]) if isinstance(obj, type) else [obj]:
         target = klass.__init__ if isinstance(klass, type) else klass
