@@ -35,6 +35,7 @@ def test_applies_to_every_specifier_and_absent():
     assert not e.applies_to({})  # missing: not applicable
     assert not e.applies_to({"keras": "not-a-version"})
     assert _entry().applies_to({})
+    assert _entry(applies={"tensorflow": ">=2.16"}).applies_to({"tensorflow": "2.17.0rc0"})
 
 
 def test_matches_error_by_class_message_and_source():
@@ -109,9 +110,12 @@ def test_the_kept_parsed_form_is_the_files_and_follows_them(tmp_path):
         path = C.CATALOGUE_DIR / "traps.toml"
         path.write_text(path.read_text() + '\\n[[entry]]\\nid = "added-km"\\n')
         second = C._catalogue_files()
+        import marshal
+        cache = C.CATALOGUE_DIR / "__pycache__" / kept[0]
+        _, rewritten = marshal.loads(cache.read_bytes())
         again = C._catalogue_files()
         ids = [e.get("id") for _, d in second for e in d.get("entry", [])]
-        print(json.dumps([len(first), kept, "added-km" in ids, second == again]))
+        print(json.dumps([len(first), kept, "added-km" in ids, second == again == rewritten]))
     """
     files, kept, added, same = run_python_json(code)
     assert files == len(list(C.CATALOGUE_DIR.glob("*.toml")))
