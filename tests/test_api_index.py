@@ -37,6 +37,9 @@ for path in paths:
         bad.append(path)
 out["unresolvable"] = bad
 out["paths"] = len(paths)
+out["private_parts"] = [p for p in paths if set(p.split(".")[1:-1]) & set(ai.PRIVATE_PARTS)]
+out["foreign_modules"] = sorted(p for p, m in ix.modules.items()
+                                if m.__name__.split(".")[0] not in ("keras", "tf_keras", "tensorflow"))
 out["kinds"] = {s.path: s.kind for s in ix.by_name.get("Adam", ()) + ix.by_name.get("optimizers", ())}
 out["tf_imported_by_index"] = "tensorflow" in sys.modules
 print(json.dumps(out))
@@ -68,6 +71,36 @@ def test_moved_name_found_near_the_old_path(probe):
 def test_no_private_paths(probe):
     assert probe["private"] == []
     assert probe["modules_private"] == []
+    assert probe["private_parts"] == []
+    assert probe["foreign_modules"] == []
+
+
+def test_ranking_the_modules_of_a_name():
+    """Not legacy/experimental first, then the most leading parts shared with the old path, then
+    fewer dots, then shorter."""
+    from kerasmagic.knowledge.api_index import _module_score
+
+    def ranked(near, *candidates):
+        return sorted(candidates, key=lambda c: _module_score(c, near))
+
+    assert ranked(None, "keras.optimizers.legacy", "keras.optimizers") == [
+        "keras.optimizers", "keras.optimizers.legacy"
+    ]  # fmt: skip
+    assert ranked("keras.utils.np_utils", "keras.ops", "keras.utils") == [
+        "keras.utils",
+        "keras.ops",
+    ]
+    assert ranked(None, "keras.a.b", "keras.bbbb") == ["keras.bbbb", "keras.a.b"]
+    assert ranked(None, "keras.abc", "keras.ab") == ["keras.ab", "keras.abc"]
+
+
+def test_typing_edits():
+    from kerasmagic.knowledge.api_index import closest, edit_distance
+
+    assert edit_distance("adma", "adam") == 1  # two neighbours swapped
+    assert edit_distance("kitten", "sitting") == 3
+    assert edit_distance("", "abc") == 3 and edit_distance("abc", "") == 3
+    assert closest("adma", ["adamax", "adam", "nadam"], n=1) == ["adam"]
 
 
 def test_every_indexed_name_resolves_live(probe):
