@@ -4,6 +4,7 @@
     python3 scripts/mutate.py plan                  # every module of scripts/mutation_plan.toml
     python3 scripts/mutate.py plan --only api_index --survivors   # re-run what survived
     python3 scripts/mutate.py report                # docs/mutation.md from docs/mutation.json
+    python3 scripts/mutate.py by-hand MODULE OLD NEW TESTS...   # one break written by hand
 
 Each mutant (``scripts/mutants.py``) is written into a copy of the repository in a temporary
 directory, never into this one, and the test selection runs there with ``-x -q`` in a real
@@ -199,6 +200,8 @@ def run_plan(only: str | None, survivors: bool) -> None:
             **mutation_report.counts(result["mutants"], {}),
             "commit": result["commit"],
         }
+        if RESULTS.exists():  # another run may have written other modules meanwhile
+            stored = json.loads(RESULTS.read_text())
         stored["modules"][path] = result
         RESULTS.write_text(json.dumps(stored, indent=1) + "\n")
         print(path, mutation_report.counts(result["mutants"], equivalent))
@@ -218,6 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     every = sub.add_parser("plan", help="every module of scripts/mutation_plan.toml")
     every.add_argument("--only", help="only the modules whose path contains this")
     every.add_argument("--survivors", action="store_true", help="re-run only the survivors")
+    by_hand = sub.add_parser("by-hand", help="one break written by hand: OLD replaced by NEW")
+    by_hand.add_argument("module")
+    by_hand.add_argument("old")
+    by_hand.add_argument("new")
+    by_hand.add_argument("tests", nargs="+")
+    by_hand.add_argument("--env", default="tf221-k3")
     sub.add_parser("report", help="write docs/mutation.md from docs/mutation.json")
     args = parser.parse_args(argv)
     if args.command == "run":
@@ -225,6 +234,19 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(mutation_report.counts(result["mutants"], {})))
         if args.json:
             args.json.write_text(json.dumps(result, indent=1) + "\n")
+    elif args.command == "by-hand":
+        copy = Copy(args.module)
+        try:
+            if copy.original.count(args.old) != 1:
+                raise SystemExit(f"{args.old!r} is not once in {args.module}")
+            said = {"survived": "the tests pass", "killed": "a test fails"}
+            status = run_tests(copy, args.env, args.tests, 900)[0]
+            print("unbroken:", said.get(status, status))
+            copy.write(copy.original.replace(args.old, args.new))
+            status = run_tests(copy, args.env, args.tests, 900)[0]
+            print("broken:", said.get(status, status))
+        finally:
+            copy.remove()
     elif args.command == "plan":
         run_plan(args.only, args.survivors)
     else:

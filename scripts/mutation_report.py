@@ -83,4 +83,6 @@ def markdown(stored: dict, plan: dict) -> str:
                 f"| `{m['id']}` | `{m['function']}` | {_code(m['before'])} → {_code(m['after'])} "
                 f"| {outcome} |"
             )
+    if plan.get("notes"):
+        lines += ["", "## Checked by hand", "", plan["notes"].strip()]
     return "\n".join(lines) + "\n"
