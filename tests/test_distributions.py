@@ -88,6 +88,12 @@ def test_package_states_of_what_is_installed_and_imported():
     assert ipython.imported_file == IPython.__file__ and not ipython.stale
     assert ipython.location and ipython.installs[0].location == ipython.location
     assert states["pytest"].imported_version == pytest_module.__version__
+    # a module already reported under its installed distribution is not reported again under
+    # another name that provides it (tensorflow / tensorflow-cpu), which is not installed here
+    again = D.package_states({"ipython": "IPython", "ipython-other-km": "IPython"})
+    assert [s.name for s in again] == ["ipython"]
+    alone = D.package_states({"ipython-other-km": "IPython"})
+    assert [(s.name, s.imported, s.installed) for s in alone] == [("ipython-other-km", True, None)]
 
 
 def test_conflicts_against_given_versions():
