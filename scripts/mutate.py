@@ -190,15 +190,16 @@ def run_plan(only: str | None, survivors: bool) -> None:
         rerun = None
         if survivors and before:
             rerun = {m["id"] for m in before["mutants"] if m["status"] != "killed"}
+        commit = _commit()  # the files the copy is made of: taken now
         result = mutate_module(path, entry["tests"], env, count, seed, rerun)
         if rerun is not None and before:
             fresh = {m["id"]: m for m in result["mutants"]}
             result["mutants"] = [fresh.get(m["id"], m) for m in before["mutants"]]
-        result["commit"], result["date"] = _commit(), datetime.date.today().isoformat()
+        result["commit"], result["date"] = commit, datetime.date.today().isoformat()
         equivalent = entry.get("equivalent", {})
         result["first"] = (before or {}).get("first") or {
-            **mutation_report.counts(result["mutants"], {}),
             "commit": result["commit"],
+            "statuses": {m["id"]: m["status"] for m in result["mutants"]},
         }
         if RESULTS.exists():  # another run may have written other modules meanwhile
             stored = json.loads(RESULTS.read_text())

@@ -37,20 +37,22 @@ def markdown(stored: dict, plan: dict) -> str:
         "*First run*: the same mutants before the tests were strengthened.",
         "",
         "| module | env | mutants | killed | survived | equivalent | timeout | first run: "
-        "killed / survived | commit, date |",
+        "killed / survived / equivalent (tests at) | tests at, date |",
         "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     total = dict.fromkeys(("mutants", "killed", "survived", "equivalent", "timeout"), 0)
     for path, result in modules.items():
         now = counts(result["mutants"], reviews.get(path, {}))
-        first = result["first"]
+        was = [{"id": i, "status": st} for i, st in result["first"]["statuses"].items()]
+        first = counts(was, reviews.get(path, {}))
         total["mutants"] += len(result["mutants"])
         for key in ("killed", "survived", "equivalent", "timeout"):
             total[key] += now[key]
         lines.append(
             f"| `{path}` | {result['env']} | {len(result['mutants'])} | {now['killed']} | "
             f"{now['survived']} | {now['equivalent']} | {now['timeout']} | "
-            f"{first['killed']} / {first['survived']} ({first['commit']}) | "
+            f"{first['killed']} / {first['survived']} / {first['equivalent']} "
+            f"({result['first']['commit']}) | "
             f"{result['commit']}, {result['date']} |"
         )
     lines.append(
