@@ -16,7 +16,7 @@ from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import Edit, parse_cell
 from kerasmagic.diagnosis.verify import compiles, corrected_across, corrected_cell, static_errors
 
-pytestmark = pytest.mark.envs("tf221-k3", "tf215-k2", "k3-jax")
+pytestmark = pytest.mark.envs("tf221-k3", "tf215-k2")
 
 
 def _edit(line: int, col: int, end_col: int, text: str, cell: int | None = None) -> Edit:
