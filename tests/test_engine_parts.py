@@ -49,6 +49,8 @@ def test_an_unrelated_error_nobody_asked_about_is_not_examined():
     assert engine.after_cell(source, error=error, namespace={}, explicit=False) is None
     asked = engine.after_cell(source, error=error, namespace={}, explicit=True)
     assert asked is not None and not asked.ok and asked.error_type == "KeyError"
+    # the user's own stop is no error of the cell
+    assert engine.after_cell("input()\n", error=KeyboardInterrupt(), namespace={}) is None
 
 
 def test_a_clean_cell_is_ok():
