@@ -80,3 +80,32 @@ def test_the_trap_a_corrected_cell_brings_is_said_with_the_result():
     brought = [t for t in result.traps if t.cause.startswith(to_findings.BROUGHT)]
     assert [t.id for t in brought] == ["keras3-legacy-shim"]
     assert brought[0].fixed_source is None
+
+
+def test_lint_fixes_the_certain_problems_and_leaves_the_rest():
+    """A cell with a moved module and an import of a package not installed here: the corrected
+    cell fixes the first and leaves the other import as it is."""
+    import keras  # noqa: F401
+
+    source = "from keras.layers.core import Dense\nimport surely_not_installed_pkg_km\n"
+    result = engine.lint(source)
+    assert result.fixed_source == (
+        "from keras.layers import Dense\nimport surely_not_installed_pkg_km\n"
+    )
+    assert result.suggestions[0].id == "moved-module"
+
+
+def test_a_trap_fixed_by_the_lint_s_corrected_cell_says_so():
+    """The private ``tensorflow.python.keras`` import is a trap whose certain fix joins the
+    corrected cell of the moved module: its finding says the corrected cell includes it, and the
+    lead does not list it among what it also fixes."""
+    import keras  # noqa: F401
+
+    source = (
+        "from keras.layers.core import Dense\nfrom tensorflow.python.keras.layers import Dropout\n"
+    )
+    result = engine.lint(source)
+    assert "from tensorflow.keras.layers import Dropout" in result.fixed_source
+    trap = next(t for t in result.traps if t.id == "private-tf-python-keras-import")
+    assert trap.fix.endswith(INCLUDED)
+    assert "also fixes" not in result.suggestions[0].cause  # each has a finding of its own
