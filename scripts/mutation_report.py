@@ -72,6 +72,9 @@ def markdown(stored: dict, plan: dict) -> str:
             f"{result['baseline_seconds']} s unmutated). The copy's module is the one imported "
             f"({imported}).",
         ]
+        before = result["first"].get("tests")
+        if before and before != result["tests"]:
+            lines[-1] += f" First run: {', '.join(f'`{t}`' for t in before)}."
         left = [m for m in result["mutants"] if m["status"] not in ("killed",)]
         if not left:
             lines += ["", "Every mutant killed."]

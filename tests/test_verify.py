@@ -82,3 +82,18 @@ def test_a_value_changed_in_an_earlier_cell():
     # with an edit of this cell too, that cell must verify
     here_breaks = _edit(1, 0, 1, "(")
     assert corrected_across(ctx, [change(into_first, here_breaks)]) is None
+
+
+def test_the_imports_that_certainly_do_not_resolve_here():
+    from kerasmagic.diagnosis.verify import unresolved_imports
+
+    cell = parse_cell(
+        "import os, surely_not_installed_pkg_km\nfrom os import path, nothing_km\n"
+        "from surely_km.sub import y\nfrom . import local\nfrom os import *\n"
+    )
+    assert unresolved_imports(cell) == [
+        "surely_not_installed_pkg_km",
+        "os.nothing_km",
+        "surely_km.sub",
+    ]
+    assert unresolved_imports(parse_cell("x = (\n")) == ["<syntax>"]
