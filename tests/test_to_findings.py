@@ -109,3 +109,14 @@ def test_a_trap_fixed_by_the_lint_s_corrected_cell_says_so():
     trap = next(t for t in result.traps if t.id == "private-tf-python-keras-import")
     assert trap.fix.endswith(INCLUDED)
     assert "also fixes" not in result.suggestions[0].cause  # each has a finding of its own
+
+
+def test_a_problem_twice_is_not_its_own_fix_again():
+    """``lr=`` in two calls: two findings of one id and title, and the lead's list of the other
+    problems its corrected cell fixes does not repeat it."""
+    import keras  # noqa: F401
+
+    source = "import keras\na = keras.optimizers.Adam(lr=0.1)\nb = keras.optimizers.Adam(lr=0.2)\n"
+    lead, other = engine.lint(source).suggestions
+    assert lead.id == other.id == "optimizer-lr-renamed" and lead.title == other.title
+    assert lead.fixes == [] and lead.fixed_source.count("learning_rate=") == 2
