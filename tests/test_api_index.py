@@ -86,6 +86,7 @@ def test_ranking_the_modules_of_a_name():
     assert ranked(None, "keras.optimizers.legacy", "keras.optimizers") == [
         "keras.optimizers", "keras.optimizers.legacy"
     ]  # fmt: skip
+    assert ranked(None, "keras.legacy", "keras.optimizers") == ["keras.optimizers", "keras.legacy"]
     assert ranked("keras.utils.np_utils", "keras.ops", "keras.utils") == [
         "keras.utils",
         "keras.ops",
@@ -104,8 +105,8 @@ def test_typing_edits():
 
 
 def test_every_indexed_name_resolves_live(probe):
-    """Each of the index's paths (all of them, well over a thousand) is a real attribute path."""
-    assert probe["paths"] > 1000
+    """Each of the index's paths (all of them: hundreds) is a real attribute path."""
+    assert probe["paths"] > 500  # 941 in Keras 2.15, about 1,500 in Keras 3
     assert probe["unresolvable"] == []
 
 
