@@ -92,6 +92,8 @@ def test_package_states_of_what_is_installed_and_imported():
     # another name that provides it (tensorflow / tensorflow-cpu), which is not installed here
     again = D.package_states({"ipython": "IPython", "ipython-other-km": "IPython"})
     assert [s.name for s in again] == ["ipython"]
+    beside = D.package_states({"pytest": "pytest", "ipython-other-km": "IPython"})
+    assert [s.name for s in beside] == ["pytest", "ipython-other-km"]  # another module's install
     alone = D.package_states({"ipython-other-km": "IPython"})
     assert [(s.name, s.imported, s.installed) for s in alone] == [("ipython-other-km", True, None)]
 
