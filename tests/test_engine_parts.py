@@ -8,6 +8,8 @@ Written from the mutants of ``kerasmagic/diagnosis/engine.py`` that ``tests/test
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kerasmagic.diagnosis import engine
@@ -76,6 +78,17 @@ def test_the_install_line_is_aimed_at_this_interpreter():
 
 @pytest.mark.envs("tf221-k3")  # the trap is Keras 3's: KERAS_BACKEND read at its import
 def test_a_trap_is_reported_by_lint_and_with_the_error_of_a_failing_cell():
+    before = os.environ.get("KERAS_BACKEND")
+    try:
+        _trap_with_lint_and_check()
+    finally:  # the cell sets it; processes started later by other tests must not inherit it
+        if before is None:
+            os.environ.pop("KERAS_BACKEND", None)
+        else:
+            os.environ["KERAS_BACKEND"] = before
+
+
+def _trap_with_lint_and_check() -> None:
     assert [t.id for t in engine.lint(BACKEND_TOO_LATE).traps] == ["keras-backend-env-too-late"]
     failing = BACKEND_TOO_LATE + "keras.layers.Dense(2).no_such_attribute\n"
     result = engine.check(failing, namespace={"__name__": "__main__"})
