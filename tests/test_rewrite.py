@@ -138,6 +138,7 @@ def test_no_edit_on_a_line_ipython_transformed():
     assert cell.frozen_lines == {2}
     assert node_edit(cell, cell.tree.body[1], "y") is None
     assert node_edit(cell, cell.tree.body[0], "y") == Edit(1, 0, 1, 5, "y")
+    assert node_edit(cell, ast.Name("made", ast.Load()), "y") is None  # a node without position
 
 
 def test_a_new_import_goes_after_the_future_imports():
