@@ -129,3 +129,37 @@ def test_wrap_a_count_computed_earlier():
     assert apply_edits(ctx.earlier[0], change.across, cell=0).endswith(
         "n = int(np.max([1, 2]) + 1)\n"
     )
+
+
+def test_what_binds_a_name_otherwise_gives_no_origin():
+    """A loop's target or a ``with … as`` name, in an earlier cell or this one (outside the
+    loop), has no origin; only a use inside a loop over a display follows the loop's values."""
+    for earlier, cell in [
+        (("for path in ['a.h5']:\n    pass\n",), "m.save_weights(path)\n"),
+        (("with open('f') as path:\n    pass\n",), "m.save_weights(path)\n"),
+        ((), "for path in ['a.h5', 'b.h5']:\n    pass\nm.save_weights(path)\n"),
+    ]:
+        ctx = CellContext.of(cell, earlier=earlier)
+        assert origins(ctx, _arg(ctx, "save_weights")) == [], (earlier, cell)
+    ctx = CellContext.of("for path in ['a.h5', 'b.h5']:\n    m.save_weights(path)\n")
+    assert [o.literal.value for o in origins(ctx, _arg(ctx, "save_weights"))] == ["a.h5", "b.h5"]
+
+
+def test_the_innermost_function_holds_the_parameter():
+    ctx = CellContext.of(
+        "def outer(p):\n"
+        "    def inner(path):\n"
+        "        m.save_weights(path)\n"
+        "    inner('w.h5')\n"
+        "outer('x')\n"
+    )
+    assert [o.literal.value for o in origins(ctx, _arg(ctx, "save_weights"))] == ["w.h5"]
+
+
+def test_a_name_the_live_namespace_lacks_has_no_origin():
+    """The earlier cell's assignment never ran (the namespace has no ``path``): the source
+    misleads, nothing is followed."""
+    ctx = CellContext.of(
+        "m.save_weights(path)\n", namespace={"m": object()}, earlier=("path = 'a.h5'\n",)
+    )
+    assert origins(ctx, _arg(ctx, "save_weights")) == []

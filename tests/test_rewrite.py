@@ -119,3 +119,49 @@ def test_a_future_import_after_other_code_compiles_as_ipython_runs_it():
     cell = "import numpy as np\nfrom __future__ import print_function\nprint(np.pi)\n"
     assert compiles(parse_cell(cell))
     assert not compiles(parse_cell(cell + "def broken(:\n    pass\n"))
+
+
+def test_parsing_never_raises_and_keeps_what_ipython_cannot_transform_line_for_line():
+    import IPython  # noqa: F401  (in a kernel: IPython's transforms apply)
+
+    from kerasmagic.diagnosis.rewrite import _to_python
+
+    assert parse_cell(42).source == "42" and parse_cell(42).tree is not None
+    joined = "!ls \\\n  -la\nx = 1\n"  # IPython joins the two lines into one call
+    assert _to_python(joined) == joined
+
+
+def test_no_edit_on_a_line_ipython_transformed():
+    import IPython  # noqa: F401
+
+    cell = parse_cell("x = 1\n!ls\n")
+    assert cell.frozen_lines == {2}
+    assert node_edit(cell, cell.tree.body[1], "y") is None
+    assert node_edit(cell, cell.tree.body[0], "y") == Edit(1, 0, 1, 5, "y")
+    assert node_edit(cell, ast.Name("made", ast.Load()), "y") is None  # a node without position
+
+
+def test_a_new_import_goes_after_the_future_imports():
+    from kerasmagic.diagnosis.rewrite import insertion_line
+
+    assert insertion_line(parse_cell("x = 1\n")) == 1
+    assert insertion_line(parse_cell("%%time\nx = 1\n")) == 2
+    assert insertion_line(parse_cell("from __future__ import annotations\nx = 1\n")) == 2
+
+
+def test_removing_a_statement_leaves_valid_code():
+    from kerasmagic.diagnosis.rewrite import statement_removal
+
+    def removed(source: str, index: int, inner: bool = False) -> str:
+        cell = parse_cell(source)
+        stmt = cell.tree.body[index]
+        if inner:
+            stmt = stmt.body[0]
+        return apply_edits(source, [statement_removal(cell, stmt, cell.tree)])
+
+    assert removed("x = 1\ny = 2\nz = 3\n", 1) == "x = 1\nz = 3\n"
+    assert removed("x = 1\ny = 2\n", 1) == "x = 1\n"
+    assert removed("x = 1\ny = 2", 1) == "x = 1\n"
+    assert removed("x = 1; y = 2\n", 0) == "pass; y = 2\n"
+    assert removed("y = 2;\nz = 3\n", 0) == "z = 3\n"
+    assert removed("if x:\n    y = 2\nz = 3\n", 0, inner=True) == "if x:\n    pass\nz = 3\n"
