@@ -32,13 +32,6 @@ class PublicSymbol:
     def path(self) -> str:
         return f"{self.module}.{self.name}"
 
-    @property
-    def root(self) -> str:
-        for root in ROOTS:
-            if self.module == root or self.module.startswith(root + "."):
-                return root
-        return self.module.split(".")[0]
-
 
 @dataclass
 class NamespaceIndex:
