@@ -536,7 +536,11 @@ def keyword_changes(
         # Keras 2's default of each keyword removed without a new name: passing exactly that
         # value asked for what Keras 2 did anyway (`time_major=False`), so leaving it out
         # changes nothing; any other value is a behaviour Keras 3 does not have
-        was = {k: old_defaults[k] for k, v in sorted(removed.items()) if v is None and k in old_defaults}
+        was = {
+            k: old_defaults[k]
+            for k, v in sorted(removed.items())
+            if v is None and k in old_defaults
+        }
         if was:
             out["was"] = was
     if aliased:
@@ -719,7 +723,14 @@ class Builder:
                 if holder is None:
                     entry["t"] = MEMBER_CODE.get(info["kind"], "o")
                 else:
-                    old = _params(self.k2, info["owner"], name)
+                    # a Keras 2 method that handed everything to another (add_variable ->
+                    # add_weight) is that other method, when Keras 3 has it too
+                    alias = info.get("forwards")
+                    alias_holder = next((c for c in new_chain if alias and self._has(c, alias)), None)  # fmt: skip
+                    if alias_holder is not None:
+                        entry["same_as"] = alias
+                        holder, name = alias_holder, alias
+                    old = _params(self.k2, info["owner"], mpath.rsplit(".", 1)[1])
                     new = _params(self.k3, holder, name)
                     if old and new:
                         entry.update(keyword_changes(old, new))
@@ -808,6 +819,7 @@ def build(k2: dict[str, Any], k3: dict[str, Any], *, generator: str) -> dict[str
             "alias": 'renames of `kw` read in Keras 2\'s own source: it took the old keyword as another name of the parameter (`l2 = kwargs.pop("l", l2)`)',
             "read": "removed keywords the Keras 3 **kwargs code still reads (warns, converts or raises)",
             "was": "{keyword removed (null in kw): its Keras 2 default}: that value asked for what Keras 2 did anyway",
+            "same_as": "a Keras 2 method that handed every argument to this one (add_variable: add_weight), which Keras 3 has too: kw, args and defaults are against it",
             "tfk": "1: TensorFlow's tf.keras over Keras 3 still has this path",
             "stub": "1: the Keras 3 path exists but holds a placeholder that raises",
         },

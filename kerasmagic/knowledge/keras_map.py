@@ -103,13 +103,16 @@ def where_in_keras3(path: str) -> Keras3Home | None:
 def keyword_changes(path: str) -> Mapping[str, Any]:
     """The keyword facts of a callable: ``kw`` {old: new or None}, ``alias`` (the renames Keras 2's
     source proves), ``read``, ``none``, ``defaults`` {kw: [Keras 2, Keras 3 default]}, ``args``
-    (see the file's header ``fields``), ``was`` {removed kw: its Keras 2 default}."""
+    (see the file's header ``fields``), ``was`` {removed kw: its Keras 2 default}, ``same_as`` (the
+    method a Keras 2 method handed every argument to, when Keras 3 has it)."""
     key = normalise(path)
     found = load().entry(key) if key else None
     if not found:
         return {}
     return {
-        k: v for k, v in found.items() if k in ("kw", "alias", "read", "none", "defaults", "args", "was")
+        k: v
+        for k, v in found.items()
+        if k in ("kw", "alias", "read", "none", "defaults", "args", "was", "same_as")
     }
 
 

@@ -42,10 +42,17 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
         return []
     out: list[Problem] = []
     for call, target, path in _keras_calls(ctx, tree):
-        moved = _moved_arguments(call, target, path)
+        same_as = generated_keywords(path).get("same_as")
+        renamed = _same_as(target, same_as) if same_as else None
+        moved = _moved_arguments(call, renamed or target, path)
         if not moved:
             continue
         edits: list[Edit] = []
+        if renamed is not None:  # Keras 2's add_variable was add_weight: call that one
+            edit = _method_rename(ctx, call, same_as)
+            if edit is None:
+                continue
+            edits.append(edit)
         for arg, keyword in moved:
             text = node_text(ctx.cell, arg)
             edit = node_edit(ctx.cell, arg, f"{keyword}={text}") if text is not None else None
@@ -55,19 +62,43 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
         else:
             name = path.rsplit(".", 2)
             shown = ".".join(name[-2:]) if _is_method(path) else name[-1]
-            out.append(
-                from_entry(
-                    "keras3-positional-moved",
-                    call.lineno,
-                    edits,
-                    [shown, *(k for _, k in moved)],
-                    ctx.shown_versions,
-                    callable=shown,
-                    keywords=", ".join(f"`{k}=`" for _, k in moved),
-                    keras=ctx.versions.get("keras", "3"),
-                )
+            problem = from_entry(
+                "keras3-positional-moved",
+                call.lineno,
+                edits,
+                [shown, *(k for _, k in moved)],
+                ctx.shown_versions,
+                callable=shown,
+                keywords=", ".join(f"`{k}=`" for _, k in moved),
+                keras=ctx.versions.get("keras", "3"),
             )
+            if renamed is not None:
+                old_name = shown.rsplit(".", 1)[-1]
+                problem.fix += (
+                    f" Keras 2's `{old_name}` handed every argument to `{same_as}`, so the "
+                    f"corrected cell calls `{same_as}` (Keras 3's `{old_name}` takes them in "
+                    "another order and requires an initializer)."
+                )
+            out.append(problem)
     return out
+
+
+def _same_as(target: Any, name: str) -> Any:
+    """The live method ``name`` of the class that holds ``target`` (a method), or None."""
+    owner_name = str(getattr(target, "__qualname__", "")).rpartition(".")[0]
+    module = inspect.getmodule(target)
+    owner = getattr(module, owner_name, None) if owner_name and "." not in owner_name else None
+    method = getattr(owner, name, None) if isinstance(owner, type) else None
+    return method if callable(method) else None
+
+
+def _method_rename(ctx: CellContext, call: ast.Call, name: str) -> Edit | None:
+    """``obj.add_variable(`` → ``obj.add_weight(``: the attribute's own text replaced."""
+    func = call.func
+    if not isinstance(func, ast.Attribute):
+        return None
+    owner = node_text(ctx.cell, func.value)
+    return node_edit(ctx.cell, func, f"{owner}.{name}") if owner is not None else None
 
 
 def _is_method(path: str) -> bool:
