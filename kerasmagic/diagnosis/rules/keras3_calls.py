@@ -29,6 +29,7 @@ from kerasmagic.diagnosis.rewrite import (
     closing_insert_edit,
     delete_keyword_edit,
     node_edit,
+    node_text,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -105,6 +106,8 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 default = _keras2_default_given(path, name, kw)
                 if default is not None:
                     defaults.append(_drop_default(ctx, call, kw, name, default))
+                elif (was := _removed_was(path, name, kw.arg)) is not None:
+                    defaults.append(_behaviour_gone(ctx, kw, name, was))
     for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS and call.keywords):
@@ -148,10 +151,33 @@ def _keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
         return None
     was = facts.get("was", {}).get(kw.arg)
     try:
-        same = was is not None and type(ast.literal_eval(was)) is type(given) and ast.literal_eval(was) == given
+        same = (
+            was is not None
+            and type(ast.literal_eval(was)) is type(given)
+            and ast.literal_eval(was) == given
+        )
     except (ValueError, SyntaxError):
         return None
     return was if same else None
+
+
+def _removed_was(path: str, name: str, keyword: str) -> str | None:
+    """Keras 2's default of ``keyword`` when the generated map says Keras 3 removed it from this
+    class (``"?"`` when the map does not record it), else None."""
+    candidates = [path, *(f"keras.{space}.{name}" for space in MAP_NAMESPACES)]
+    facts = next((f for f in map(generated_keywords, candidates) if f.get("kw")), {})
+    if keyword not in facts.get("kw", {}) or facts["kw"][keyword] is not None:
+        return None
+    return facts.get("was", {}).get(keyword) or "?"
+
+
+def _behaviour_gone(ctx: CellContext, kw: ast.keyword, name: str, was: str) -> Problem:
+    """``LSTM(time_major=True)``: a removed keyword given another value than Keras 2's default
+    asked for a behaviour Keras 3 does not have; explained, never dropped."""
+    value = node_text(ctx.cell, kw.value) or "…"
+    return from_entry("keras3-removed-keyword-behaviour", kw.lineno, [], [kw.arg or "", name],
+                      ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
+                      was=was if was != "?" else "not recorded", keras=ctx.versions.get("keras", "3"))  # fmt: skip
 
 
 def _drop_default(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, value: str) -> Problem | None:  # fmt: skip
