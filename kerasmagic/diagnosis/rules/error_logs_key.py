@@ -12,13 +12,12 @@ defines the function; ``migrate`` finds that cell from the traceback and runs it
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS
+from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS, _last_frame
 
 RENAMED = {
     **OLD_KEYS,
@@ -34,7 +33,8 @@ def callback_logs_key(ctx: CellContext) -> list[Problem]:
     new name it holds is renamed."""
     tree = ctx.cell.tree
     key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
-    frame, line = _innermost(ctx)
+    frame = _last_frame(ctx)
+    line = frame.f_lineno if frame is not None else 0  # the frame that raised: its line
     if tree is None or key not in RENAMED or frame is None:
         return []
     if not is_cell_frame(frame, ctx.namespace, ctx.filename):
@@ -57,14 +57,6 @@ def callback_logs_key(ctx: CellContext) -> list[Problem]:
             function=function.name,
         )
     ]
-
-
-def _innermost(ctx: CellContext) -> tuple[Any, int]:
-    """The frame that raised and its line."""
-    tb, frame, line = getattr(ctx.exc, "__traceback__", None), None, 0
-    while tb is not None:
-        frame, line, tb = tb.tb_frame, tb.tb_lineno, tb.tb_next
-    return frame, line
 
 
 def _function(tree: ast.AST, name: str, lines: set[int]) -> ast.FunctionDef | None:

@@ -145,17 +145,11 @@ def _keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
         given = ast.literal_eval(kw.value)
     except ValueError:
         return None
-    candidates = [path, *(f"keras.{space}.{name}" for space in MAP_NAMESPACES)]
-    facts = next((f for f in map(generated_keywords, candidates) if f.get("kw")), {})
-    if kw.arg not in facts.get("kw", {}) or facts["kw"][kw.arg] is not None:
+    was = _removed_was(path, name, kw.arg or "")
+    if was in (None, "?"):
         return None
-    was = facts.get("was", {}).get(kw.arg)
     try:
-        same = (
-            was is not None
-            and type(ast.literal_eval(was)) is type(given)
-            and ast.literal_eval(was) == given
-        )
+        same = type(ast.literal_eval(was)) is type(given) and ast.literal_eval(was) == given
     except (ValueError, SyntaxError):
         return None
     return was if same else None
