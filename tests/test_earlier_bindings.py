@@ -359,3 +359,32 @@ def test_migrate_passes_the_outer_tensors_an_earlier_cells_layer_reads(tmp_path:
     outputs = code_cells(tmp_path / "out" / "vae.ipynb")[-1].outputs
     assert "trained" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+KERAS1_MERGE = [
+    "import numpy as np\nfrom keras.layers import Input, Dense, merge\nfrom keras.models import Model",
+    "a = Input(shape=(4,))\nb = Input(shape=(4,))\n"
+    "s = merge([a, b], mode='sum')\n"
+    "m = merge([Dense(3)(a), s], mode='concat', concat_axis=-1)",
+    "model = Model([a, b], Dense(1)(m))\n"
+    "print('out', model.predict([np.ones((2, 4)), np.ones((2, 4))], verbose=0).shape)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_path: Path) -> None:
+    """Keras 1's ``merge`` imported in the first cell, called with ``mode=`` in the second: the
+    import brings the function of each mode the later calls use (never the Keras 2 module
+    ``keras.layers`` bound as ``merge``, which the calls could not call), and the calls become
+    those functions (``concat_axis`` is ``axis``)."""
+    path = notebook(tmp_path / "merged.ipynb", KERAS1_MERGE)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "merged.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "from keras.layers import Input, Dense, add, concatenate" in finals[0], finals[0]
+    assert "s = add([a, b])" in finals[1] and "concatenate([Dense(3)(a), s], axis=-1)" in finals[1]
+    assert finals[2] == KERAS1_MERGE[2]
+    outputs = code_cells(tmp_path / "out" / "merged.ipynb")[-1].outputs
+    assert "out (2, 1)" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -1,7 +1,12 @@
 """Static rule: Keras 1's functional ``merge([a, b], mode='concat', concat_axis=1)``, which Keras 2
 replaced with one function per mode (``concatenate([a, b], axis=1)``, ``add``, ``multiply`` …) and
 later releases removed. The mode must be a literal the catalogue maps, and every other keyword one
-it maps too (``output_shape``, ``node_indices`` … have no counterpart: no rewrite then)."""
+it maps too (``output_shape``, ``node_indices`` … have no counterpart: no rewrite then).
+
+In a notebook the import and the calls are often in different cells: a cell that only imports
+``merge`` imports the functions the later cells' calls need (``migrate`` holds those cells), and a
+later cell whose ``merge`` is no longer bound calls the function of its mode, which an earlier
+cell imported (else the cell imports it from the Keras it uses)."""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import parsed_source
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -33,10 +39,11 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
     for old, kind in (("merge", "function"), ("Merge", "layer")):
         edits: list[Edit] = []
         used: dict[str, str] = {}  # new function or layer → the module it is reached through
+        unbound: set[str] = set()  # functions a call of an unbound ``merge`` needs imported
         for call in walk(tree):
             if not isinstance(call, ast.Call):
                 continue
-            module = _missing_merge(ctx, call.func, old)
+            module = _missing_merge(ctx, call.func, old) or _unbound_merge(ctx, call, old, modes)
             if module is None:
                 continue
             new = _new_call(ctx, call, modes, module, kind)
@@ -48,15 +55,21 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
             function, edit = new
             used.setdefault(function, module)
             edits.append(edit)
-        imports = _import_edits(ctx, tree, list(used), old) if edits else None
-        if kind == "layer" and not edits and not problems and _imports_missing(ctx, tree, old):
+            if isinstance(call.func, ast.Name) and old not in ctx.scope.bindings:
+                unbound.add(function)
+        if not edits and not problems:  # imported here, called in the cells after this one
+            used = _later_calls(ctx, tree, modes, old, kind)
+        imports = _import_edits(ctx, tree, list(used), old) if used else None
+        if imports is not None:
+            imports += _unbound_imports(ctx, sorted(unbound), used)
+        if kind == "layer" and not used and not problems and _imports_missing(ctx, tree, old):
             problems.append(_merge_layer_explained(ctx, 1))  # imported here, used later
-        if not edits or imports is None:
+        if not imports and not edits or imports is None:
             continue
         names = sorted(used)
         problem = from_entry(
             ENTRY,
-            min(e.line for e in edits),
+            min(e.line for e in imports + edits),
             imports + edits,
             [old, *names],
             ctx.shown_versions,
@@ -100,31 +113,67 @@ def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
     return module
 
 
-def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: str, kind: str) -> tuple[str, Edit] | None:  # fmt: skip
-    """``(function, edit)``: the call spelt with its mode's function (``kind`` "function", the
-    inputs its one argument) or layer (``kind`` "layer": made without inputs, called on them
-    after) and keywords."""
+def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, dict]) -> str | None:  # fmt: skip
+    """The Keras layers module for a call of ``merge`` that nothing binds in the kernel (an
+    earlier cell's import of it was corrected): the module of its mode's function where an earlier
+    cell imported that, else the layers of the Keras the cell uses when the call names a mode."""
+    if not (isinstance(call.func, ast.Name) and call.func.id == old) or ctx.namespace is None:
+        return None
+    if old in ctx.namespace or old in ctx.scope.bindings or old in ctx.scope.user_bound:
+        return None
+    found = _mode_spec(call, modes, "function" if old == "merge" else "layer")
+    if found is None:
+        return None
+    function = found[0]
+    modules = [f"{root}.layers" for root in ctx.scope.preferred_roots()]
+    if function in ctx.namespace:  # an earlier cell imported it: the layers module that has it
+        value = ctx.namespace[function]
+        return next((m for m in modules if _holds(m, function, value)), None)
+    if not any(kw.arg == "mode" for kw in call.keywords):
+        return None
+    return modules[0] if modules else None
+
+
+def _holds(module: str, name: str, value: object) -> bool:
+    status, obj = live.module_status(module)
+    return status == live.OK and getattr(obj, name, None) is value
+
+
+def _mode_spec(call: ast.Call, modes: dict[str, dict], kind: str) -> tuple[str, dict] | None:
+    """``(function or layer, the mode's catalogue data)`` of a Keras 1 ``merge``/``Merge`` call;
+    None when its mode, its arguments or one of its keywords has no counterpart."""
     keywords = {kw.arg: kw for kw in call.keywords}
     mode_kw = keywords.pop("mode", None)
     if None in keywords or len(call.args) != (1 if kind == "function" else 0):
         return None
     mode = mode_kw.value if mode_kw is not None else ast.Constant("sum")  # Keras 1's default
     spec = modes.get(mode.value) if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None  # fmt: skip
-    if spec is None:
+    if spec is None or not spec.get(kind):
         return None
-    function = spec.get(kind)
+    renames: dict[str, str] = spec.get("keywords", {})
+    if any(name not in renames and name != "name" for name in keywords):
+        return None  # output_shape, node_indices …: no counterpart
+    return spec[kind], spec
+
+
+def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: str, kind: str) -> tuple[str, Edit] | None:  # fmt: skip
+    """``(function, edit)``: the call spelt with its mode's function (``kind`` "function", the
+    inputs its one argument) or layer (``kind`` "layer": made without inputs, called on them
+    after) and keywords."""
+    found = _mode_spec(call, modes, kind)
+    if found is None:
+        return None
+    function, spec = found
     status, obj = live.module_status(module)
-    if not function:
-        return None
     if status != live.OK or not live.has_attr(obj, module, function):
         return None
     renames: dict[str, str] = spec.get("keywords", {})
     parts = [node_text(ctx.cell, a) for a in call.args]
     passed = set()
-    for name, kw in keywords.items():
-        new = renames.get(name, name if name == "name" else None)
-        if new is None:
-            return None  # output_shape, node_indices …: no counterpart
+    for kw in call.keywords:
+        if kw.arg == "mode":
+            continue
+        new = renames.get(kw.arg, kw.arg)
         parts.append(f"{new}={node_text(ctx.cell, kw.value)}")
         passed.add(new)
     for name, value in spec.get("defaults", {}).items():  # Keras 1 defaults the new one lacks
@@ -137,6 +186,49 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
     callee = func_text[: -len(old)] + function
     edit = node_edit(ctx.cell, call, f"{callee}({', '.join(p for p in parts if p)})")
     return (function, edit) if edit is not None else None
+
+
+def _later_calls(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: str, kind: str) -> dict[str, str]:  # fmt: skip
+    """A cell that imports ``old`` from a Keras layers module lacking it and never calls it: the
+    functions (or layers) of the later cells' calls, when every one of them has its counterpart
+    (``migrate`` holds the later cells; with none known, nothing)."""
+    module = next(
+        (
+            node.module
+            for node in walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module
+            and any(a.name == old and not a.asname for a in node.names)
+            and _missing_merge(ctx, ast.Name(old), old) is not None
+        ),
+        None,
+    )
+    if module is None or not ctx.later:
+        return {}
+    status, obj = live.module_status(module)
+    used: dict[str, str] = {}
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        for call in walk(later) if later is not None else ():
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old:  # fmt: skip
+                found = _mode_spec(call, modes, kind)
+                if found is None or status != live.OK or not live.has_attr(obj, module, found[0]):
+                    return {}
+                used.setdefault(found[0], module)
+    return used
+
+
+def _unbound_imports(ctx: CellContext, functions: list[str], used: dict[str, str]) -> list[Edit]:
+    """Imports, at the top of the cell, of the functions the calls of an unbound ``merge`` now
+    use that the kernel does not bind yet."""
+    missing = [
+        f for f in functions if f not in (ctx.namespace or {}) and f not in ctx.scope.bindings
+    ]
+    by_module: dict[str, list[str]] = {}
+    for function in missing:
+        by_module.setdefault(used[function], []).append(function)
+    at = insertion_line(ctx.cell)
+    return [Edit(at, 0, at, 0, f"from {m} import {', '.join(fs)}\n") for m, fs in by_module.items()]
 
 
 def _import_edits(ctx: CellContext, tree: ast.AST, functions: list[str], old: str) -> list[Edit] | None:  # fmt: skip
