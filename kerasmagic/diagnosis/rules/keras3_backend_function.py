@@ -7,6 +7,10 @@ Keras 3 removed it. The corrected cell writes exactly that: ``F_model = keras.Mo
 outputs)`` and a function ``F`` that calls it and returns NumPy arrays, so ``F([x])[0]`` gives
 what it gave. ``updates=`` or session keywords (TF 1 graphs, which Keras 2.15 refused under
 TensorFlow 2 too) are left alone.
+
+Keras 2's FAQ added ``K.learning_phase()`` to the inputs when the model behaves differently in
+training (``F([x, 0])``: test mode, ``F([x, 1])``: train mode). Keras 3 has no learning phase: the
+model takes the other inputs and is called with ``training=`` the flag the call passes.
 """
 
 from __future__ import annotations
@@ -38,7 +42,13 @@ def backend_function(ctx: CellContext) -> list[Problem]:
             continue
         name, inputs, outputs = parts
         wrap = _one_element_list(ctx, outputs)
-        ins, outs = node_text(ctx.cell, inputs), node_text(ctx.cell, outputs)
+        phase = _learning_phase_at(ctx, inputs)
+        if phase is not None:
+            kept = [node_text(ctx.cell, e) for i, e in enumerate(inputs.elts) if i != phase]
+            ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
+        else:
+            ins = node_text(ctx.cell, inputs)
+        outs = node_text(ctx.cell, outputs)
         if wrap is None or ins is None or outs is None or "\n" in ins + outs:
             continue
         root = root or keras_root(ctx)
@@ -46,7 +56,9 @@ def backend_function(ctx: CellContext) -> list[Problem]:
             return []
         keras, imports = root
         edit = node_edit(
-            ctx.cell, stmt, _replacement(keras, name, ins, outs, wrap, stmt.col_offset)
+            ctx.cell,
+            stmt,
+            _replacement(keras, name, ins, outs, wrap, stmt.col_offset, phase, _count(inputs) - 1),
         )
         if edit is None:
             continue
@@ -80,6 +92,25 @@ def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, as
     return target.id, given["inputs"], given["outputs"]
 
 
+def _count(inputs: ast.expr) -> int:
+    return len(inputs.elts) if isinstance(inputs, (ast.List, ast.Tuple)) else 1
+
+
+def _learning_phase_at(ctx: CellContext, inputs: ast.expr) -> int | None:
+    """The index of ``K.learning_phase()`` in a list of inputs, when one element is that."""
+    if not isinstance(inputs, (ast.List, ast.Tuple)):
+        return None
+    for i, element in enumerate(inputs.elts):
+        if (
+            isinstance(element, ast.Call)
+            and isinstance(element.func, ast.Attribute)
+            and element.func.attr == "learning_phase"
+            and ctx.scope.refers_to_keras(element.func)
+        ):
+            return i
+    return None
+
+
 def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
     """Keras 2.15 kept a one-element output list a list (Keras's model returns its element):
     True / False from a list display or a live list; None when unknown."""
@@ -93,11 +124,17 @@ def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
     return False  # one tensor (``layer.output``): one array
 
 
-def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int) -> str:
+def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int, phase: int | None, last: int) -> str:  # fmt: skip
     indent = " " * col
-    body = f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {name}_model(model_inputs))"
+    call = f"{name}_model(model_inputs)"
+    if phase is not None:  # the flag the caller passes where the learning phase was
+        others = {0: "model_inputs[1:]", last: f"model_inputs[:{phase}]"}.get(
+            phase, f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]"
+        )
+        call = f"{name}_model({others}, training=bool(model_inputs[{phase}]))"
+    body = f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {call})"
     if wrap:
-        body = f"[{keras}.ops.convert_to_numpy({name}_model(model_inputs))]"
+        body = f"[{keras}.ops.convert_to_numpy({call})]"
     return (
         f"{name}_model = {keras}.Model({ins}, {outs})\n"
         f"{indent}def {name}(model_inputs):\n"
