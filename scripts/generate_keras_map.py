@@ -496,7 +496,8 @@ def keyword_changes(
     (``l=`` of Keras 2's ``L2``: ``l2=``) (``read``: those of them its ``**kwargs`` code still
     reads by name: it may warn, convert or raise; only the live call can tell). A rename needs the new keyword at the same
     position, unknown to ``old``, and the same default (both required, or one equal default that
-    is not None: a shared ``None`` proves nothing, ``save_format=None`` is not ``zipped=None``);
+    is not None or a truth value: a shared ``None`` proves nothing, ``save_format=None`` is not
+    ``zipped=None``, nor two flags, ``time_major=False`` is not ``zero_output_for_mask=False``);
     for an ``asserted`` op (OPS_RENAMES, read by a person) the position alone is enough.
     ``none``: ``old`` defaulted to None, ``new`` defaults to a number (``None`` would meet
     arithmetic or a comparison; not for an ``op``, whose rewrite passes the Keras 2 default).
@@ -518,7 +519,7 @@ def keyword_changes(
         if index is not None and index < len(new_pos):
             cand = new_pos[index]
             was, now = _default_of(old_pos[index]), _default_of(cand)
-            evidence = asserted or (was == now and was != "None")
+            evidence = asserted or (was == now and was not in ("None", "True", "False"))
             if cand[0] not in old_names and cand[0] not in claimed and evidence:
                 target = cand[0]
                 claimed.add(target)

@@ -203,7 +203,8 @@ def _keyword_problem(
                               "Keras 2 kept, which is the default now."))  # fmt: skip
         yield problem
         return
-    alias = generated_keywords(path).get("alias", {}).get(kw.arg)
+    facts = generated_keywords(path)
+    alias = facts.get("alias", {}).get(kw.arg)
     if alias and alias in accepted and alias not in given:  # Keras 2's own source read it so
         edit = rename_keyword_edit(ctx.cell, kw, alias)
         if edit is not None:
@@ -211,6 +212,16 @@ def _keyword_problem(
             yield (
                 from_entry("keras2-keyword-alias", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
                            new=alias, callable=f"`{name}`", keras=keras)
+            )  # fmt: skip
+        return
+    renamed = facts.get("kw", {}).get(kw.arg)  # the parameter at its place, with its default
+    if renamed and renamed in accepted and renamed not in given:
+        edit = rename_keyword_edit(ctx.cell, kw, renamed)
+        if edit is not None:
+            keras = ctx.versions.get("keras", "3")
+            yield (
+                from_entry("keras3-keyword-renamed", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
+                           new=renamed, callable=f"`{name}`", keras=keras)
             )  # fmt: skip
         return
     for entry in entries_with_rule("keyword-remove"):
