@@ -229,6 +229,23 @@ class CellContext:
         """``(cell, exc, error_type, message, line, namespace)``: what an error rule reads."""
         return self.cell, self.exc, self.error_type, self.message, self.line, self.namespace
 
+    @cached_property
+    def wrapped(self) -> BaseException | None:
+        """The error Keras wrapped: its shape inference re-raises a Lambda's function or a
+        layer's ``call`` that failed on symbolic inputs as ``NotImplementedError`` ("could not
+        automatically infer the output shape"), and both Keras 2 and 3 re-raise an error of a
+        layer's call with "Exception encountered when calling …" and the arguments around its
+        message; the error each was raised from is the first of the chain that is neither. None
+        for any other error."""
+        exc, seen = self.exc, 0
+        while exc is not None and seen < 8:
+            text = safe_str(exc)
+            inference = isinstance(exc, NotImplementedError) and "automatically infer" in text
+            if not (inference or text.startswith("Exception encountered when calling")):
+                break
+            exc, seen = exc.__cause__ or exc.__context__, seen + 1
+        return exc if seen and exc is not None else None
+
     def error_is(self, *names: str) -> bool:
         """Is the exception one of these classes (by name, base classes included)?"""
         try:

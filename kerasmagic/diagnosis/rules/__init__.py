@@ -196,10 +196,11 @@ def _rules_of(when: str, kind: str | None) -> list[Rule]:
     return [r for r in registry() if when in r.when and (kind is None or r.kind == kind)]
 
 
-def _needed(rule: Rule, source: str, error_type: str = "") -> bool:
+def _needed(rule: Rule, source: str, error_types: tuple[str, ...] = ()) -> bool:
     """Could the rule apply: does ``source`` hold something its ``needs=`` pre-filter asks for,
-    and (after an error) is the error one of its ``errors=``? (True for a rule with neither.)"""
-    if rule.errors and error_type and error_type not in rule.errors:
+    and (after an error) is the error, or the one Keras's shape inference wrapped, one of its
+    ``errors=``? (True for a rule with neither.)"""
+    if rule.errors and error_types and not set(error_types) & set(rule.errors):
         return False
     return not rule.patterns or any(
         p in source if isinstance(p, str) else p.search(source) for p in rule.patterns
@@ -220,10 +221,12 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
     if not any(live.top_exists(top) for top in live.KERAS_TOPS):
         rules = [r for r in rules if r.module not in LIVE_KERAS_MODULES]  # nothing live to read
     source = ctx.source
-    error_type = ctx.error_type if when == ERROR else ""
+    error_types: tuple[str, ...] = ()
+    if when == ERROR and ctx.error_type:
+        error_types = (ctx.error_type, *([type(ctx.wrapped).__name__] if ctx.wrapped else []))
     unfiltered = when == AFTER_RUN and bool(ctx.captured_texts)  # a warning may name anything
     for r in rules:
-        if not unfiltered and not _needed(r, source, error_type):
+        if not unfiltered and not _needed(r, source, error_types):
             continue
         try:
             found = list(r.function(ctx) or ())

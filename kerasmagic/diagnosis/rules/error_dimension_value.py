@@ -15,39 +15,35 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame, safe_str
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_logs_key import _function
-from kerasmagic.diagnosis.rules.history import _last_frame
 
 ENTRY = "tf1-dimension-value"
 
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError",))
 def dimension_value(ctx: CellContext) -> list[Problem]:
-    """``input_shape[-1].value`` raised on an int (or None): every ``S[i].value`` of that
-    function (or of the cell's top level) whose ``S`` is a shape in the frame that raised
-    loses its ``.value``."""
+    """``input_shape[-1].value`` raised on an int (or None), itself or inside Keras's shape
+    inference (a Lambda's function): every ``S[i].value`` of that function (or lambda, or the
+    cell's top level) whose ``S`` is a shape in the frame that raised loses its ``.value``."""
     tree = ctx.cell.tree
-    message = ctx.message
+    exc = ctx.wrapped or ctx.exc
+    message = safe_str(exc) if exc is not None else ""
     if tree is None or not message.endswith("object has no attribute 'value'"):
         return []
     if not message.startswith(("'int' object", "'NoneType' object")):
         return []
-    frame = _last_frame(ctx)
+    frame = _raising_frame(exc)
     if frame is None or not is_cell_frame(frame, ctx.namespace, ctx.filename):
         return []
-    line = frame.f_lineno
-    scope: ast.AST | None = tree
-    if frame.f_code.co_name != "<module>":
-        scope = _function(tree, frame.f_code.co_name, {line, line + ctx.stripped_lines})
-    if scope is None:
-        return []
+    lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
+    scopes = _scopes(tree, frame.f_code.co_name, lines)
     edits: list[Edit] = []
     failing = False
-    for node in walk(scope):
+    for node in (n for scope in scopes for n in walk(scope)):
         entry = _shape_entry(node, frame.f_locals)
         if entry is None:
             continue
@@ -55,19 +51,29 @@ def dimension_value(ctx: CellContext) -> list[Problem]:
         edit = node_edit(ctx.cell, node, text) if text else None
         if edit is not None:
             edits.append(edit)
-            failing = failing or node.lineno in (line, line + ctx.stripped_lines)
+            failing = failing or node.lineno in lines
     if not edits or not failing:
         return []
-    return [
-        from_entry(
-            ENTRY,
-            ctx.line or edits[0].line,
-            edits,
-            ["value"],
-            ctx.shown_versions,
-            tensorflow=ctx.versions.get("tensorflow", "2"),
-        )  # fmt: skip
-    ]
+    return [from_entry(ENTRY, ctx.line or edits[0].line, edits, ["value"], ctx.shown_versions)]
+
+
+def _raising_frame(exc: BaseException) -> Any:
+    """The innermost frame of ``exc``'s traceback."""
+    tb, last = exc.__traceback__, None
+    while tb is not None:
+        last, tb = tb.tb_frame, tb.tb_next
+    return last
+
+
+def _scopes(tree: ast.AST, name: str, lines: set[int]) -> list[ast.AST]:
+    """Where the frame's code is: the cell's top level, its function ``name``, or its lambdas on
+    the frame's line."""
+    if name == "<module>":
+        return [tree]
+    if name == "<lambda>":
+        return [n for n in walk(tree) if isinstance(n, ast.Lambda) and n.lineno in lines]
+    function = _function(tree, name, lines)
+    return [function] if function is not None else []
 
 
 def _shape_entry(node: ast.AST, local: dict) -> ast.expr | None:
@@ -94,11 +100,17 @@ def _shape_entry(node: ast.AST, local: dict) -> ast.expr | None:
 
 
 def _is_shape(value: Any) -> bool:
-    """A tuple, list or ``TensorShape`` of ints and None (a shape as TF 2 and Keras 3 give it)."""
+    """A tuple, list or ``TensorShape`` of ints and None (a shape as TF 2 and Keras 3 give it;
+    under JAX, Keras's shape inference gives the batch size as a symbolic ``_DimExpr``)."""
     if value is None or isinstance(value, (str, bytes, dict)):
         return False
     if type(value).__name__ == "TensorShape":
         return True
     if not isinstance(value, (tuple, list)):
         return False
-    return all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in value)
+    return all(
+        d is None
+        or (isinstance(d, int) and not isinstance(d, bool))
+        or type(d).__name__ == "_DimExpr"
+        for d in value
+    )
