@@ -23,10 +23,10 @@ from kerasmagic.diagnosis.keras_paths import (
 from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
+    parse_cell,
     walk,
 )
 from kerasmagic.knowledge import api_index
@@ -374,7 +374,7 @@ def _called(fx: Any, name: str) -> bool:
     """Does the cell, or a cell after it (``migrate`` holds them), call ``name``
     (``merge([a, b], mode='concat')``: Keras 1's function, not the Keras 2 module of the same
     path)?"""
-    trees = [fx.cell.tree, *(parsed_source(source).tree for source in fx.ctx.later)]
+    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
         for tree in trees
