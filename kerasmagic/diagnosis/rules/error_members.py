@@ -21,7 +21,8 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
     catalogue) lacks ``old`` and has ``new``: every ``X.old`` of the cell whose ``X`` is bound to
     an object of that base (or is on the failing line) becomes ``X.new``."""
     entry = find_entry(RENAMED)
-    name, obj = getattr(ctx.exc, "name", None), getattr(ctx.exc, "obj", None)
+    exc = ctx.wrapped or ctx.exc  # a layer's call re-raised by Keras loses name and obj
+    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
     if entry is None or ctx.cell.tree is None or not isinstance(name, str) or obj is None:
         return []
     base = _renaming_base(obj, name, entry.data.get("members", {}))

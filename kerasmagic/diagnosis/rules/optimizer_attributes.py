@@ -17,7 +17,7 @@ MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
 def _optimizer_class(ctx: CellContext, name: str) -> type | None:
     """The live optimizer class the error names: the object's own, else by name in the Keras
     namespaces the cell uses."""
-    obj = getattr(ctx.exc, "obj", None)
+    obj = getattr(ctx.wrapped or ctx.exc, "obj", None)  # the error a layer's call raised
     if obj is not None and live.is_optimizer_class(type(obj)):
         return type(obj)
     for root in ctx.scope.cell_roots():
