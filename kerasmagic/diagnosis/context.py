@@ -48,6 +48,14 @@ def is_cell_frame(frame: Any, namespace: dict | None, filename: str | None) -> b
     )
 
 
+def innermost_frame(exc: BaseException | None) -> Any:
+    """The frame that raised ``exc``: the last of its traceback (None without one)."""
+    tb, last = getattr(exc, "__traceback__", None), None
+    while tb is not None:
+        last, tb = tb.tb_frame, tb.tb_next
+    return last
+
+
 def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
     line = None

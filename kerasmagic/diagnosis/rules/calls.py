@@ -204,26 +204,19 @@ def _keyword_problem(
         yield problem
         return
     facts = generated_keywords(path)
-    alias = facts.get("alias", {}).get(kw.arg)
-    if alias and alias in accepted and alias not in given:  # Keras 2's own source read it so
-        edit = rename_keyword_edit(ctx.cell, kw, alias)
-        if edit is not None:
-            keras = ctx.versions.get("keras", "3")
-            yield (
-                from_entry("keras2-keyword-alias", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
-                           new=alias, callable=f"`{name}`", keras=keras)
-            )  # fmt: skip
-        return
-    renamed = facts.get("kw", {}).get(kw.arg)  # the parameter at its place, with its default
-    if renamed and renamed in accepted and renamed not in given:
-        edit = rename_keyword_edit(ctx.cell, kw, renamed)
-        if edit is not None:
-            keras = ctx.versions.get("keras", "3")
-            yield (
-                from_entry("keras3-keyword-renamed", kw.lineno, [edit], [kw.arg, name], old=kw.arg,
-                           new=renamed, callable=f"`{name}`", keras=keras)
-            )  # fmt: skip
-        return
+    # the generated map's renames: an alias Keras 2's own source read, then the parameter at the
+    # same place with the same default in Keras 3
+    for field, entry_id in (("alias", "keras2-keyword-alias"), ("kw", "keras3-keyword-renamed")):
+        new = facts.get(field, {}).get(kw.arg)
+        if new and new in accepted and new not in given:
+            edit = rename_keyword_edit(ctx.cell, kw, new)
+            if edit is not None:
+                keras = ctx.versions.get("keras", "3")
+                yield (
+                    from_entry(entry_id, kw.lineno, [edit], [kw.arg, name], old=kw.arg, new=new,
+                               callable=f"`{name}`", keras=keras)
+                )  # fmt: skip
+            return
     for entry in entries_with_rule("keyword-remove"):
         if kw.arg not in entry.data.get("keywords", []):
             continue
@@ -397,4 +390,3 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
                     )
                 break
             break
-

@@ -15,7 +15,13 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame, safe_str
+from kerasmagic.diagnosis.context import (
+    ERROR,
+    CellContext,
+    innermost_frame,
+    is_cell_frame,
+    safe_str,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -36,7 +42,7 @@ def dimension_value(ctx: CellContext) -> list[Problem]:
         return []
     if not message.startswith(("'int' object", "'NoneType' object")):
         return []
-    frame = _raising_frame(exc)
+    frame = innermost_frame(exc)
     if frame is None or not is_cell_frame(frame, ctx.namespace, ctx.filename):
         return []
     lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
@@ -55,14 +61,6 @@ def dimension_value(ctx: CellContext) -> list[Problem]:
     if not edits or not failing:
         return []
     return [from_entry(ENTRY, ctx.line or edits[0].line, edits, ["value"], ctx.shown_versions)]
-
-
-def _raising_frame(exc: BaseException) -> Any:
-    """The innermost frame of ``exc``'s traceback."""
-    tb, last = exc.__traceback__, None
-    while tb is not None:
-        last, tb = tb.tb_frame, tb.tb_next
-    return last
 
 
 def _scopes(tree: ast.AST, name: str, lines: set[int]) -> list[ast.AST]:

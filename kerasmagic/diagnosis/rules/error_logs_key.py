@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import ast
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS, _last_frame
+from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS
 
 RENAMED = {
     **OLD_KEYS,
@@ -33,7 +33,7 @@ def callback_logs_key(ctx: CellContext) -> list[Problem]:
     new name it holds is renamed."""
     tree = ctx.cell.tree
     key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
-    frame = _last_frame(ctx)
+    frame = innermost_frame(ctx.exc)
     line = frame.f_lineno if frame is not None else 0  # the frame that raised: its line
     if tree is None or key not in RENAMED or frame is None:
         return []

@@ -14,7 +14,7 @@ import re
 import sys
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
@@ -126,17 +126,9 @@ def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _last_frame(ctx: CellContext) -> Any:
-    """The innermost frame of the error's traceback (None without one)."""
-    tb, last = getattr(ctx.exc, "__traceback__", None), None
-    while tb is not None:
-        last, tb = tb.tb_frame, tb.tb_next
-    return last
-
-
 def _raised_outside_the_cell(ctx: CellContext) -> bool:
     """Was the key read by code of another file than the cell (and not of Python or a library)?"""
-    last = _last_frame(ctx)
+    last = innermost_frame(ctx.exc)
     if last is None or is_cell_frame(last, ctx.namespace, ctx.filename):
         return False
     module = str(last.f_globals.get("__name__", ""))
@@ -144,7 +136,7 @@ def _raised_outside_the_cell(ctx: CellContext) -> bool:
 
 
 def _reader(ctx: CellContext) -> str:
-    frame = _last_frame(ctx)
+    frame = innermost_frame(ctx.exc)
     return f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]})"
 
 

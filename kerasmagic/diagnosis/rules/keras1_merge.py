@@ -43,7 +43,9 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
         for call in walk(tree):
             if not isinstance(call, ast.Call):
                 continue
-            module = _missing_merge(ctx, call.func, old) or _unbound_merge(ctx, call, old, modes)
+            module = _missing_merge(ctx, call.func, old) or _unbound_merge(
+                ctx, call, old, modes, kind
+            )
             if module is None:
                 continue
             new = _new_call(ctx, call, modes, module, kind)
@@ -64,7 +66,7 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
             imports += _unbound_imports(ctx, sorted(unbound), used)
         if kind == "layer" and not used and not problems and _imports_missing(ctx, tree, old):
             problems.append(_merge_layer_explained(ctx, 1))  # imported here, used later
-        if not imports and not edits or imports is None:
+        if imports is None or not (imports or edits):
             continue
         names = sorted(used)
         problem = from_entry(
@@ -113,7 +115,7 @@ def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
     return module
 
 
-def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, dict]) -> str | None:  # fmt: skip
+def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, dict], kind: str) -> str | None:  # fmt: skip
     """The Keras layers module for a call of ``merge`` that nothing binds in the kernel (an
     earlier cell's import of it was corrected): the module of its mode's function where an earlier
     cell imported that, else the layers of the Keras the cell uses when the call names a mode."""
@@ -121,7 +123,7 @@ def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, 
         return None
     if old in ctx.namespace or old in ctx.scope.bindings or old in ctx.scope.user_bound:
         return None
-    found = _mode_spec(call, modes, "function" if old == "merge" else "layer")
+    found = _mode_spec(call, modes, kind)
     if found is None:
         return None
     function = found[0]

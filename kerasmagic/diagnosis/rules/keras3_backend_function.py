@@ -58,7 +58,9 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         edit = node_edit(
             ctx.cell,
             stmt,
-            _replacement(keras, name, ins, outs, wrap, stmt.col_offset, phase, _count(inputs) - 1),
+            _replacement(
+                keras, name, ins, outs, wrap, stmt.col_offset, _model_call(name, inputs, phase)
+            ),
         )
         if edit is None:
             continue
@@ -92,10 +94,6 @@ def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, as
     return target.id, given["inputs"], given["outputs"]
 
 
-def _count(inputs: ast.expr) -> int:
-    return len(inputs.elts) if isinstance(inputs, (ast.List, ast.Tuple)) else 1
-
-
 def _learning_phase_at(ctx: CellContext, inputs: ast.expr) -> int | None:
     """The index of ``K.learning_phase()`` in a list of inputs, when one element is that."""
     if not isinstance(inputs, (ast.List, ast.Tuple)):
@@ -124,14 +122,22 @@ def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
     return False  # one tensor (``layer.output``): one array
 
 
-def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int, phase: int | None, last: int) -> str:  # fmt: skip
+def _model_call(name: str, inputs: ast.expr, phase: int | None) -> str:
+    """The model called on the function's inputs; where the learning phase was one of them, on
+    the others, with ``training=`` the flag passed in its place."""
+    if phase is None:
+        return f"{name}_model(model_inputs)"
+    if phase == len(inputs.elts) - 1:  # type: ignore[attr-defined]  # the last input
+        others = f"model_inputs[:{phase}]"
+    elif phase == 0:
+        others = "model_inputs[1:]"
+    else:
+        others = f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]"
+    return f"{name}_model({others}, training=bool(model_inputs[{phase}]))"
+
+
+def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
     indent = " " * col
-    call = f"{name}_model(model_inputs)"
-    if phase is not None:  # the flag the caller passes where the learning phase was
-        others = {0: "model_inputs[1:]", last: f"model_inputs[:{phase}]"}.get(
-            phase, f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]"
-        )
-        call = f"{name}_model({others}, training=bool(model_inputs[{phase}]))"
     body = f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {call})"
     if wrap:
         body = f"[{keras}.ops.convert_to_numpy({call})]"
