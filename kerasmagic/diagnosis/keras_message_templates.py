@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype
+    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -155,6 +155,15 @@ TEMPLATES: tuple[Template, ...] = (
         r"(?P<expected>\w+) tensor but is a (?P<received>\w+) tensor",
         ("InvalidArgumentError",),
         "tensorflow/core/common_runtime/eager/execute.cc (ValidateInputTypeAndPlacement)",
+    ),
+    Template(
+        "one-of-choices",
+        "choice",
+        r"`(?P<argument>\w+)`(?: argument)? must be (?:either |one of )(?P<expected>(?:`?'[\w-]+'`?"
+        r"(?:,? or |, )?){2,})\.? Received:? (?:\w+=)?(?P<received>[^\n]*?)\.?\s*$",
+        ("ValueError",),
+        "keras/src/ops/operation_utils.py compute_pooling_output_shape (padding); "
+        "backend/common/backend_utils.py (padding); layers/pooling/base_pooling.py (pool_mode)",
     ),
     Template(
         "received",

@@ -51,6 +51,7 @@ def _pattern(template: Template) -> re.Pattern[str]:
 
 
 _COMPILED = tuple((t, _pattern(t)) for t in TEMPLATES)
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def parse(error_type: str, message: str) -> MessageFact | None:
@@ -58,6 +59,7 @@ def parse(error_type: str, message: str) -> MessageFact | None:
     ``error_type`` (or a Keras/TensorFlow subclass of one it lists); None when none does."""
     if not message:
         return None
+    message = ANSI.sub("", message)  # Keras 3 bolds the message of a layer call's error
     for template, pattern in _COMPILED:
         if template.exceptions and error_type not in template.exceptions:
             if not any(error_type.endswith(e) for e in template.exceptions):
