@@ -6,8 +6,8 @@ words or values of one example.
 - ``shape``: a bare number where a shape is wanted (``Input(shape=3)``) → a one-tuple, and float
   dimensions that are whole numbers → ints;
 - ``count``: one loss for a model with several outputs (with ``loss_weights``), which Keras 2
-  applied to each output → repeated per output, as many as the live model has (a metrics list:
-  ``rules/keras3_models.py``, from the same fact);
+  applied to each output → repeated per output (``rules/error_loss_per_output.py``; a metrics
+  list: ``rules/keras3_models.py``, from the same fact);
 - ``required``: an argument Keras resolves itself (``training``) declared without a default in
   a layer's ``call`` → ``=None``, so Keras fills it as Keras 2 did.
 
@@ -237,95 +237,6 @@ def _shape_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
             )
         return node_edit(ctx.cell, node, f"tuple(None if d is None else int(d) for d in {text})")
     return None
-
-
-@rule("message-repeat-per-output", when=(ERROR,), family=FAMILY, errors=("ValueError",))
-def repeat_per_output(ctx: CellContext) -> list[Problem]:
-    """One loss for a model with several outputs and a ``loss_weights`` list: Keras 2 applied it
-    to each output; Keras 3 wants one per output. Repeated as many times as the live model
-    has outputs, in the cell's ``compile`` of that model."""
-    fact = _fact(ctx, "count")
-    tree = ctx.cell.tree
-    if fact is None or fact.argument != "loss" or tree is None or not fact.wanted:
-        return []  # a metrics list per output: rules/keras3_models.py's metrics_per_output
-    model_name, model = _failing_model(ctx)
-    if model is None:
-        return []
-    try:
-        outputs = len(model.outputs)
-    except Exception:
-        return []
-    if outputs != fact.wanted or outputs < 2:
-        return []
-    compile_sig = signature(getattr(type(model), "compile", None))
-    for call in walk(tree):
-        if not (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "compile"
-            and isinstance(call.func.value, ast.Name)
-            and call.func.value.id == model_name
-        ):
-            continue
-        node = _compile_argument(call, compile_sig, fact.argument)
-        if node is None:
-            continue
-        text = _repeated(ctx, node, outputs)
-        edit = node_edit(ctx.cell, node, text) if text else None
-        if edit is not None:
-            names = ["loss_weights", "compile"]
-            return [
-                _problem(ctx, "message-repeat-per-output", [edit], fact, outputs=str(outputs),
-                         names=names)
-            ]  # fmt: skip
-    return []
-
-
-def _failing_model(ctx: CellContext) -> tuple[str | None, Any]:
-    """The live Keras model whose method the failing line calls (``model.fit(…)``)."""
-    for call in walk(ctx.cell.tree):
-        if (
-            isinstance(call, ast.Call)
-            and call.lineno == ctx.line
-            and isinstance(call.func, ast.Attribute)
-            and isinstance(call.func.value, ast.Name)
-        ):
-            obj = (ctx.namespace or {}).get(call.func.value.id)
-            if obj is not None and live.is_keras_object(type(obj)) and hasattr(obj, "compile"):
-                return call.func.value.id, obj
-    return None, None
-
-
-def _compile_argument(call: ast.Call, sig: inspect.Signature | None, name: str) -> ast.expr | None:
-    for kw in call.keywords:
-        if kw.arg == name:
-            return kw.value
-    if sig is None or any(isinstance(a, ast.Starred) for a in call.args):
-        return None
-    names = [p for p in sig.parameters if p != "self"]
-    index = names.index(name) if name in names else -1
-    return call.args[index] if 0 <= index < len(call.args) else None
-
-
-def _repeated(ctx: CellContext, node: ast.expr, outputs: int) -> str | None:
-    """One loss repeated per output: ``[x] * n`` for one loss (a literal, a name holding one, a
-    Keras loss), ``list(x) * n`` for a name holding a list of one."""
-    text = node_text(ctx.cell, node)
-    if text is None:
-        return None
-    if isinstance(node, (ast.List, ast.Tuple)):
-        if len(node.elts) != 1 or node_text(ctx.cell, node.elts[0]) is None:
-            return None
-        return f"[{node_text(ctx.cell, node.elts[0])}] * {outputs}"
-    known, value = _value(ctx, node)
-    if not known and isinstance(node, (ast.Call, ast.Attribute)):
-        callee = ctx.scope.callee(node.func if isinstance(node, ast.Call) else node)
-        known = callee is not None and live.is_keras_object(callee[0])  # a Keras loss
-    if not known:
-        return None
-    if isinstance(value, (list, tuple)):
-        return f"list({text}) * {outputs}" if len(value) == 1 else None
-    return f"[{text}] * {outputs}"
 
 
 @rule("message-required-argument", when=(ERROR,), family=FAMILY, errors=("TypeError",))

@@ -15,18 +15,10 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import before, parsed_source
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    ParsedCell,
-    closing_insert_edit,
-    delete_keyword_edit,
-    insertion_line,
-    node_text,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, delete_keyword_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras0-show-accuracy"
@@ -61,26 +53,21 @@ def show_accuracy(ctx: CellContext) -> list[Problem]:
     for name, use in wanted.items():
         if not _keras_model(ctx, name):
             return []
-        found = _compile_of(ctx, name, use)
+        found = compile_of(ctx, name, use)
         if found is None:
             return []
-        index, parsed, compile_call = found
+        _, parsed, compile_call = found
         metrics = next((kw.value for kw in compile_call.keywords if kw.arg == "metrics"), None)
         if metrics is not None:
             if _names_accuracy(metrics):
                 continue  # compiled with it already (a cell before was given it)
             return []  # other metrics the author chose: not guessed at
         added = closing_insert_edit(parsed, compile_call, METRIC)
-        text = node_text(parsed, compile_call)
-        if added is None or text is None:
+        here, there = changed_compile(ctx, found, added) if added is not None else ([], [])
+        if not here:
             return []
-        across.append(Edit(added.line, added.col, added.end_line, added.end_col, added.text, index))
-        if index is None:
-            edits.append(added)
-        else:  # the corrected cell alone: the same compile again, with the metric, at its top
-            line = insertion_line(ctx.cell)
-            again = text[:-1] + added.text + text[-1:]  # inserted before its closing parenthesis
-            edits.insert(0, Edit(line, 0, line, 0, again + "\n"))
+        edits += here
+        across += there
     problem = from_entry(ENTRY, drops[0].line, edits, ["show_accuracy"], ctx.shown_versions)
     problem.across = across
     return [problem]
@@ -89,34 +76,6 @@ def show_accuracy(ctx: CellContext) -> list[Problem]:
 def _keras_model(ctx: CellContext, name: str) -> bool:
     value = (ctx.namespace or {}).get(name)
     return value is not None and live.is_keras_object(type(value)) and hasattr(value, "compile")
-
-
-def _compile_of(
-    ctx: CellContext, name: str, use: ast.Call
-) -> tuple[int | None, ParsedCell, ast.Call] | None:
-    """The last ``name.compile(…)`` before ``use`` in this cell, else in the newest earlier cell
-    that has one: ``(None or the earlier cell's index, its parsed source, the call)``."""
-    here = [c for c in _compiles(ctx.cell.tree, name) if before(c, use)]
-    if here:
-        return None, ctx.cell, here[-1]
-    for index in range(len(ctx.earlier) - 1, -1, -1):
-        parsed = parsed_source(ctx.earlier[index])
-        calls = _compiles(parsed.tree, name)
-        if calls:
-            return index, parsed, calls[-1]
-    return None
-
-
-def _compiles(tree: ast.AST | None, name: str) -> list[ast.Call]:
-    return [
-        c
-        for c in (walk(tree) if tree is not None else ())
-        if isinstance(c, ast.Call)
-        and isinstance(c.func, ast.Attribute)
-        and c.func.attr == "compile"
-        and isinstance(c.func.value, ast.Name)
-        and c.func.value.id == name
-    ]
 
 
 def _names_accuracy(metrics: ast.expr) -> bool:
