@@ -29,6 +29,8 @@ MOMENTS = (STATIC, ERROR, AFTER_RUN)
 Earlier = Union[Sequence[str], Callable[[], Sequence[str]]]
 
 
+AUTOMATIC_BUILD = "Unable to automatically build the model."  # keras/src/trainers/trainer.py
+
 def safe_str(exc: BaseException) -> str:
     """``str(exc)`` that survives a broken ``__str__``."""
     try:
@@ -241,15 +243,18 @@ class CellContext:
     def wrapped(self) -> BaseException | None:
         """The error Keras wrapped: its shape inference re-raises a Lambda's function or a
         layer's ``call`` that failed on symbolic inputs as ``NotImplementedError`` ("could not
-        automatically infer the output shape"), and both Keras 2 and 3 re-raise an error of a
-        layer's call with "Exception encountered when calling …" and the arguments around its
-        message; the error each was raised from is the first of the chain that is neither. None
-        for any other error."""
+        automatically infer the output shape"), its trainer re-raises the error of building a
+        subclassed model before ``fit`` as ``RuntimeError`` ("Unable to automatically build the
+        model", Keras 3.13+ under JAX), and both Keras 2 and 3 re-raise an error of a layer's
+        call with "Exception encountered when calling …" and the arguments around its message;
+        the error each was raised from is the first of the chain that is none of these. None for
+        any other error."""
         exc, seen = self.exc, 0
         while exc is not None and seen < 8:
             text = safe_str(exc)
             inference = isinstance(exc, NotImplementedError) and "automatically infer" in text
-            if not (inference or text.startswith("Exception encountered when calling")):
+            build = isinstance(exc, RuntimeError) and text.startswith(AUTOMATIC_BUILD)
+            if not (inference or build or text.startswith("Exception encountered when calling")):
                 break
             exc, seen = exc.__cause__ or exc.__context__, seen + 1
         return exc if seen and exc is not None else None
