@@ -164,3 +164,52 @@ def sparse_target_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[
                 edits.append(edit)
                 lines.append(call.lineno)
     return edits, lines
+
+
+OBJECT_LIMIT = 2_000_000  # elements read one by one at most (a table from pandas, not images)
+
+
+def numeric_object_dtype(value: Any) -> str | None:
+    """The dtype an ``object`` NumPy array of plain numbers (``DataFrame.values`` of a table that
+    also held strings) converts to: ``int64`` for ints only, ``float32`` (Keras's ``floatx``, what
+    the model casts its inputs to) with any float; None for any other value or element."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None or not isinstance(value, numpy.ndarray) or value.dtype.kind != "O":
+        return None
+    if not value.size or value.size > OBJECT_LIMIT:
+        return None
+    kinds = {type(v) for v in value.flat}
+    numbers = (int, float, numpy.integer, numpy.floating)
+    if any(issubclass(k, (bool, numpy.bool_)) or not issubclass(k, numbers) for k in kinds):
+        return None
+    return "int64" if all(issubclass(k, (int, numpy.integer)) for k in kinds) else "float32"
+
+
+def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
+    """``.astype(…)`` after every name passed as model data (``x``, ``y``, the items of a literal
+    ``validation_data``) whose live value is an ``object`` array of numbers, and their lines."""
+    if cell.tree is None or not namespace:
+        return [], []
+    edits: list[Edit] = []
+    lines: list[int] = []
+    for call in walk(cell.tree):
+        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
+            continue
+        wanted = DATA_METHODS.get(call.func.attr)
+        if not wanted:
+            continue
+        nodes = [v for _, v in zip(wanted, call.args)]
+        for kw in call.keywords:
+            if kw.arg in wanted:
+                nodes.append(kw.value)
+            elif kw.arg == "validation_data" and isinstance(kw.value, (ast.Tuple, ast.List)):
+                nodes += kw.value.elts
+        for node in nodes:
+            dtype = (
+                numeric_object_dtype(namespace.get(node.id)) if isinstance(node, ast.Name) else None
+            )
+            edit = node_edit(cell, node, f'{node.id}.astype("{dtype}")') if dtype else None  # type: ignore[attr-defined]
+            if edit is not None:
+                edits.append(edit)
+                lines.append(call.lineno)
+    return edits, lines

@@ -31,6 +31,7 @@ Earlier = Union[Sequence[str], Callable[[], Sequence[str]]]
 
 AUTOMATIC_BUILD = "Unable to automatically build the model."  # keras/src/trainers/trainer.py
 
+
 def safe_str(exc: BaseException) -> str:
     """``str(exc)`` that survives a broken ``__str__``."""
     try:

@@ -37,6 +37,31 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
     return []
 
 
+# Keras 3 (keras/src/utils/dtype_utils.py); TensorFlow 2's tensor conversion, under Keras 2.x
+OBJECT_DTYPE = re.compile(
+    r"^Invalid dtype: object$|Failed to convert a NumPy array to a Tensor \(Unsupported object type"
+)
+
+
+@rule("object-array-inputs", when=(ERROR,), family="model-methods", errors=("ValueError",))
+def object_arrays(ctx: CellContext) -> list[Problem]:
+    """Keras 3 and TensorFlow 2 refuse NumPy arrays of dtype ``object``, which Keras 2 over
+    TensorFlow 1 fed as numbers: each model-data name holding one made of plain numbers gets
+    ``.astype(…)``."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if not OBJECT_DTYPE.search(message):
+        return []
+    from kerasmagic.diagnosis.array_inputs import object_array_edits
+
+    edits, lines = object_array_edits(cell, ctx.live_names)  # names bound in earlier cells too
+    if not edits or (line is not None and line not in lines):
+        return []
+    keras = live.versions().get("keras", "3")
+    problem = from_entry("object-array-inputs", line or lines[0], edits, ["x", "y"], keras=keras)
+    problem.certain = True  # the live arrays hold plain numbers only
+    return [problem]
+
+
 @rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))
 def sparse_targets(ctx: CellContext) -> list[Problem]:
     """Keras 3's losses take dense targets: a SciPy sparse ``y`` (scikit-learn's ``OneHotEncoder``
