@@ -201,11 +201,11 @@ def _origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> d
     helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
     metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
     the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
-    that cell again and the cells after it, then this one (``loop._fix_earlier``)."""
+    that cell again and the cells after it, then this one (``loop._fix_earlier``). Asked after
+    ``_origin`` found nothing: the error may pass through code of several cells (a ``main()``
+    of one cell training a model whose class another cell compiles)."""
     from kerasmagic.diagnosis.engine import diagnose
 
-    if len(_cell_files(exc)) > 1:
-        return None
     anywhere = _raised_in_user_module(exc)
     for index in range(len(earlier) - 1, -1, -1):
         source = earlier[index]

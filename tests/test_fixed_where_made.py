@@ -1,0 +1,91 @@
+"""Errors raised far from their cause, fixed where the cause is written, through real kernels:
+
+- one loss for a subclassed model with two outputs and a ``loss_weights`` list, compiled in one
+  cell and fitted in the next (rules/error_loss_per_output.py): ``migrate`` repeats the loss in
+  the earlier cell's ``compile``; ``%%keras_check`` on the ``fit`` cell compiles the model again
+  at its top with the loss repeated;
+- a helper module reading ``history['acc']`` from a ``main()`` of one cell, for a model whose
+  class another cell compiles with ``'accuracy'`` (migrate/kernel_side.py ``_origin_before``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_helpers import code_cells, document, migrate_json, notebook
+from test_earlier_bindings import Kernel, fixed_source, kernel, printed  # noqa: F401
+
+TWO_OUTPUTS = [
+    "import numpy as np\nfrom tensorflow import keras",
+    "class Wide(keras.Model):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
+    "        self.hidden = keras.layers.Dense(4, activation='relu')\n"
+    "        self.main = keras.layers.Dense(1)\n        self.aux = keras.layers.Dense(1)\n\n"
+    "    def call(self, inputs):\n        h = self.hidden(inputs)\n"
+    "        return self.main(h), self.aux(h)",
+    "model = Wide()\nmodel.compile(loss='mse', loss_weights=[0.9, 0.1], optimizer='sgd')",
+    "x = np.ones((8, 3)); y = np.zeros((8, 1))\n"
+    "history = model.fit(x, (y, y), epochs=1, verbose=0)\nprint(sorted(history.history))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_repeats_the_loss_in_the_earlier_cells_compile(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "wide.ipynb", TWO_OUTPUTS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "wide.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "model.compile(loss=['mse'] * 2, loss_weights=[0.9, 0.1]" in finals[2], finals[2]
+    assert finals[3] == TWO_OUTPUTS[3]
+    outputs = code_cells(tmp_path / "out" / "wide.ipynb")[-1].outputs
+    assert "['loss', " in "".join(o.get("text", "") for o in outputs)  # trained: its losses
+    assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_compiles_the_model_again_in_the_corrected_fit_cell(kernel: Kernel) -> None:  # noqa: F811
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in TWO_OUTPUTS[:3]:
+        printed(kernel.run(cell))
+    fixed = fixed_source(kernel.run("%%keras_check\n" + TWO_OUTPUTS[3]))
+    assert fixed is not None
+    assert fixed.startswith(
+        "model.compile(loss=['mse'] * 2, loss_weights=[0.9, 0.1], optimizer='sgd')\n"
+    ), fixed
+    assert fixed.endswith(TWO_OUTPUTS[3])
+    assert "['loss', " in printed(kernel.run(fixed))
+
+
+HELPER_READS_ACC_OF_A_CLASS = [
+    "import numpy as np\nfrom tensorflow import keras\nfrom plots import accuracy_seen",
+    "class Net(keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.out = keras.layers.Dense(1, activation='sigmoid')\n"
+    "        self.compile(optimizer='sgd', loss='binary_crossentropy', metrics=['accuracy'])\n\n"
+    "    def call(self, x):\n        return self.out(x)",
+    "def main():\n    net = Net()\n"
+    "    history = net.fit(np.ones((8, 2)), np.ones((8, 1)), epochs=1, verbose=0)\n"
+    "    print('seen', accuracy_seen(history))",
+    "main()",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_the_metric_a_class_compiles_when_a_helper_reads_the_old_key(tmp_path: Path) -> None:  # fmt: skip
+    """The error passes through two cells' code (``main()`` of one, the helper module it calls)
+    and its cause is a third: the class whose ``__init__`` compiles with ``'accuracy'``; the
+    helper beside the notebook reads Keras 2.2's ``history['acc']``. That cell names the metric
+    ``'acc'`` (the key Keras then logs), runs again with the cells after it, and ``main()`` runs."""
+    (tmp_path / "plots.py").write_text(
+        "def accuracy_seen(history):\n    return len(history.history['acc'])\n", encoding="utf-8"
+    )
+    path = notebook(tmp_path / "deep.ipynb", HELPER_READS_ACC_OF_A_CLASS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "deep.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "metrics=['acc']" in finals[1], finals[1]
+    assert finals[2:] == HELPER_READS_ACC_OF_A_CLASS[2:]
+    outputs = code_cells(tmp_path / "out" / "deep.ipynb")[-1].outputs
+    assert "seen 1" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
