@@ -1,14 +1,16 @@
-"""Error rule: ``optimizer.lr`` — Keras 3 optimizers only have ``learning_rate``."""
+"""Error rules: ``optimizer.lr`` and the guard ``hasattr(optimizer, 'lr')`` — Keras 3 optimizers
+only have ``learning_rate``."""
 
 from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
@@ -79,3 +81,79 @@ def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+MEMBER_BUILTINS = ("hasattr", "getattr", "setattr")
+
+
+@rule("optimizer-lr-guard", when=(ERROR,), family="optimizer-arguments")
+def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
+    """``hasattr(self.model.optimizer, 'lr')`` (Keras 2's custom schedule callback, checking
+    before it reads the rate) is False on a Keras 3 optimizer, and the code raises its own error
+    or skips the schedule. Where the frame that raised holds, under the guarded expression, an
+    optimizer whose live class has ``learning_rate`` and no ``lr``: the name in every
+    ``hasattr``/``getattr``/``setattr`` of an optimizer of the cell becomes ``'learning_rate'``,
+    and every ``.lr`` of one with it (the error the next line would raise)."""
+    tree = ctx.cell.tree
+    frame = _cell_frame(ctx)
+    if tree is None or frame is None:
+        return []
+    edits: list[Edit] = []
+    proven = False
+    for node in walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in MEMBER_BUILTINS
+            and len(node.args) >= 2
+            and isinstance(node.args[1], ast.Constant)
+            and node.args[1].value == "lr"
+            and _is_optimizer_expr(ctx, node.args[0])
+        ):
+            continue
+        optimizer = _value_in(frame.f_locals, node.args[0])
+        klass = type(optimizer) if optimizer is not None else None
+        if klass is not None and live.is_optimizer_class(klass):
+            if hasattr(klass, "lr") or not hasattr(klass, "learning_rate"):
+                return []  # this Keras still has `lr`: the guard is not the problem
+            proven = True
+        text = node_text(ctx.cell, node.args[1])
+        edit = node_edit(ctx.cell, node.args[1], quoted_like(text, "learning_rate"))
+        if edit is not None:
+            edits.append(edit)
+    if not proven or not edits:
+        return []
+    for node in walk(tree):
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "lr"
+            and _is_optimizer_expr(ctx, node.value)
+        ):
+            whole = node_edit(ctx.cell, node, "")
+            if whole is not None:
+                edits.append(Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate"))  # fmt: skip
+    return [from_entry("optimizer-lr-guard", ctx.line or edits[0].line, edits, ["lr"], ctx.shown_versions)]  # fmt: skip
+
+
+def _cell_frame(ctx: CellContext) -> Any:
+    """The innermost frame of the cell's own code in the traceback."""
+    tb, found = getattr(ctx.exc, "__traceback__", None), None
+    while tb is not None:
+        if is_cell_frame(tb.tb_frame, ctx.namespace, ctx.filename):
+            found = tb.tb_frame
+        tb = tb.tb_next
+    return found
+
+
+def _value_in(local: dict, node: ast.AST) -> Any:
+    """The value of a name or an attribute chain (``self.model.optimizer``) in a frame's
+    locals, read with ``getattr`` (nothing called); None when it is not there."""
+    if isinstance(node, ast.Name):
+        return local.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = _value_in(local, node.value)
+        try:
+            return getattr(owner, node.attr, None) if owner is not None else None
+        except Exception:
+            return None
+    return None
