@@ -1,0 +1,78 @@
+"""Error rule: ``model.to_yaml()`` (removed in TensorFlow 2.6 / Keras 2.6, absent in Keras 3).
+
+Keras 2's ``to_yaml(**kwargs)`` was ``yaml.dump`` of the same configuration ``to_json`` writes
+as JSON (its ``_updated_config()``). Where PyYAML is installed in this interpreter, each
+``X.to_yaml(…)`` of the cell on a live Keras model (the one the ``AttributeError`` carries, or a
+name the namespace binds to a model) becomes ``yaml.dump(json.loads(X.to_json()), …)``: the
+same YAML text from the same configuration, the author's keyword arguments kept. Without
+PyYAML the finding explains it and rewrites nothing (kerasmagic installs nothing).
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras2-to-yaml"
+
+
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError",))
+def to_yaml(ctx: CellContext) -> list[Problem]:
+    exc = ctx.wrapped or ctx.exc
+    obj = getattr(exc, "obj", None)
+    tree = ctx.cell.tree
+    if tree is None or getattr(exc, "name", None) != "to_yaml" or not _is_model(obj):
+        return []
+    if hasattr(obj, "to_yaml") or not hasattr(obj, "to_json"):
+        return []
+    edits: list[Edit] = []
+    for node in walk(tree):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "to_yaml"
+            and not node.args
+        ):
+            continue
+        owner = node.func.value
+        bound = isinstance(owner, ast.Name) and _is_model((ctx.namespace or {}).get(owner.id))
+        if not (bound or node.lineno == ctx.line):
+            continue
+        owner_text = node_text(ctx.cell, owner)
+        keywords = [node_text(ctx.cell, k) for k in node.keywords]
+        if owner_text is None or None in keywords:
+            return []
+        extra = "".join(", " + k for k in keywords if k)
+        edit = node_edit(ctx.cell, node, f"yaml.dump(json.loads({owner_text}.to_json()){extra})")
+        if edit is not None:
+            edits.append(edit)
+    imports = _imports(ctx) if edits and live.top_exists("yaml") else None
+    edits = imports + edits if imports is not None else []
+    return [from_entry(ENTRY, ctx.line or 1, edits, ["to_yaml"], ctx.shown_versions)]
+
+
+def _is_model(value: object) -> bool:
+    return live.is_layer_class(type(value)) and hasattr(value, "to_json")
+
+
+def _imports(ctx: CellContext) -> list[Edit] | None:
+    """``import yaml`` / ``import json`` at the cell's top where an earlier cell did not bind
+    the name to that module (the cell's own import may come after the call: imported again);
+    None when the cell binds the name to something else (not shadowed)."""
+    at = insertion_line(ctx.cell)
+    namespace = ctx.namespace or {}
+    out = []
+    for module in ("json", "yaml"):
+        if namespace.get(module) is sys.modules.get(module, object()):
+            continue
+        bound = ctx.scope.bindings.get(module)
+        if bound not in (None, module) or (bound is None and module in ctx.scope.user_bound):
+            return None
+        out.append(Edit(at, 0, at, 0, f"import {module}\n"))
+    return out
