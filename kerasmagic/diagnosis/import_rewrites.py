@@ -14,8 +14,9 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import (
+    another_object,
     moved_module,
-    namespace_kind,
+    removed_home,
     rename_reason,
     renamed,
     wrapped_layer,
@@ -323,10 +324,12 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
         for kw in n.keywords
         if kw.arg
     }
+    removed, elsewhere = removed_home(module, name)  # elsewhere: tf.keras's legacy copy
+    if elsewhere is not None:
+        return elsewhere, name, "moved-name"
     for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
-        kind = namespace_kind(module)  # keras.engine held every kind: its Layer is layers.Layer
-        if kind and namespace_kind(symbol.module) not in (None, kind):
-            continue  # another kind of object of the same name (initializers.normal: a class)
+        if another_object(module, symbol.module, removed):
+            continue
         status, obj = live.module_status(symbol.module)
         if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
             found = getattr(obj, symbol.name, None)

@@ -161,3 +161,36 @@ def wrapped_layer(module: str, name: str) -> tuple[str, list[str]] | None:
         return None
     names = [spec["wrapper"], spec["layer"]]
     return (layers, names) if all(live.has_attr(obj, layers, n) for n in names) else None
+
+
+def removed_home(module: str, name: str) -> tuple[bool, str | None]:
+    """``(removed, elsewhere)``: does the generated map (real Keras 2 and 3 installs compared)
+    say Keras 3 removed ``module.name`` (then a same-named object of another Keras 3 module is
+    another one: ``keras.preprocessing.text.one_hot`` is not ``keras.ops.one_hot``), and the same
+    module of another Keras package here that still holds it (tf.keras's legacy copy), if any."""
+    from kerasmagic.knowledge import keras_map
+
+    try:
+        home = keras_map.where_in_keras3(f"{module}.{name}")
+    except (OSError, ValueError, KeyError):
+        return False, None
+    if home is None or home.kind != "removed":
+        return False, None
+    rest = relative(module)[1]
+    for root in api_index.available_roots():
+        other = f"{root}.{rest}" if rest else root
+        status, obj = live.module_status(other)
+        if other != module and status == live.OK and live.has_attr(obj, other, name):
+            return True, other
+    return True, None
+
+
+def another_object(module: str, other: str, removed: bool) -> bool:
+    """Is the object of a name in module ``other`` another one than the name imported from
+    ``module``: another kind (``keras.engine`` held every kind, its ``Layer`` is
+    ``layers.Layer``; ``initializers.normal`` is a class), or, where Keras 3 removed the name
+    (``removed_home``), anything but the same module of another root (``ops.one_hot``)?"""
+    kind = namespace_kind(module)
+    if kind and namespace_kind(other) not in (None, kind):
+        return True
+    return removed and relative(other)[1] != relative(module)[1]
