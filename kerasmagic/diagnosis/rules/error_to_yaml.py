@@ -24,6 +24,7 @@ ENTRY = "keras2-to-yaml"
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError",))
 def to_yaml(ctx: CellContext) -> list[Problem]:
+    """``model.to_yaml()`` → ``yaml.dump(json.loads(model.to_json()))`` where PyYAML is here."""
     exc = ctx.wrapped or ctx.exc
     obj = getattr(exc, "obj", None)
     tree = ctx.cell.tree
