@@ -88,6 +88,17 @@ def _numpy_alias(cell: ParsedCell) -> str | None:
     return None
 
 
+def data_calls(tree: ast.AST) -> list[tuple[ast.Call, tuple[str, ...]]]:
+    """The calls of a data method (``….fit(…)``, ``….predict(…)`` …) and their data arguments."""
+    return [
+        (call, DATA_METHODS[call.func.attr])
+        for call in walk(tree)
+        if isinstance(call, ast.Call)
+        and isinstance(call.func, ast.Attribute)
+        and call.func.attr in DATA_METHODS
+    ]
+
+
 def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
     """The edits wrapping every provable list of numbers passed as data, and their lines."""
     if cell.tree is None:
@@ -100,12 +111,7 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
     name = np_name or "np"
     edits: list[Edit] = []
     lines: list[int] = []
-    for call in walk(cell.tree):
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
-            continue
-        wanted = DATA_METHODS.get(call.func.attr)
-        if not wanted:
-            continue
+    for call, wanted in data_calls(cell.tree):
         arguments = list(zip(wanted, call.args))
         arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
         for _, value in arguments:
@@ -192,12 +198,7 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
         return [], []
     edits: list[Edit] = []
     lines: list[int] = []
-    for call in walk(cell.tree):
-        if not isinstance(call, ast.Call) or not isinstance(call.func, ast.Attribute):
-            continue
-        wanted = DATA_METHODS.get(call.func.attr)
-        if not wanted:
-            continue
+    for call, wanted in data_calls(cell.tree):
         nodes = [v for _, v in zip(wanted, call.args)]
         for kw in call.keywords:
             if kw.arg in wanted:

@@ -59,6 +59,17 @@ def innermost_frame(exc: BaseException | None) -> Any:
     return last
 
 
+def innermost_cell_frame(exc: BaseException | None, namespace: dict | None, filename: str | None) -> Any:  # fmt: skip
+    """The innermost frame of the cell's own code in the traceback of ``exc`` (a ``call`` or a
+    callback method of the cell that raised, below Keras's frames); None without one."""
+    tb, found = getattr(exc, "__traceback__", None), None
+    while tb is not None:
+        if is_cell_frame(tb.tb_frame, namespace, filename):
+            found = tb.tb_frame
+        tb = tb.tb_next
+    return found
+
+
 def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
     line = None

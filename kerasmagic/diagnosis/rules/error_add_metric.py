@@ -26,12 +26,13 @@ import re
 import sys
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame, safe_str
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, safe_str
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_logs_key import _function
+from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
 
 ENTRY = "keras3-add-metric"
 
@@ -43,7 +44,7 @@ def add_metric(ctx: CellContext) -> list[Problem]:
     exc = ctx.wrapped or ctx.exc
     if tree is None or exc is None or "add_metric()" not in safe_str(exc):
         return []
-    frame = _cell_frame(ctx, exc)
+    frame = innermost_cell_frame(exc, ctx.namespace, ctx.filename)
     if frame is None:
         return []
     lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
@@ -108,16 +109,6 @@ def _is_self_attr(node: ast.AST, attr: str | None = None) -> bool:
         and node.value.id == "self"
         and (attr is None or node.attr == attr)
     )
-
-
-def _cell_frame(ctx: CellContext, exc: BaseException) -> Any:
-    """The innermost frame of the cell's own code in the traceback (the ``call`` that raised)."""
-    tb, found = exc.__traceback__, None
-    while tb is not None:
-        if is_cell_frame(tb.tb_frame, ctx.namespace, ctx.filename):
-            found = tb.tb_frame
-        tb = tb.tb_next
-    return found
 
 
 def _class_of(tree: ast.AST, function: ast.AST) -> ast.ClassDef | None:
@@ -205,14 +196,6 @@ def _super_init(klass: ast.ClassDef) -> ast.stmt | None:
     """The ``super().__init__(…)`` statement of the class's ``__init__``."""
     init = next((n for n in klass.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)  # fmt: skip
     for stmt in init.body if init is not None else ():
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        if (
-            isinstance(call, ast.Call)
-            and isinstance(call.func, ast.Attribute)
-            and call.func.attr == "__init__"
-            and isinstance(call.func.value, ast.Call)
-            and isinstance(call.func.value.func, ast.Name)
-            and call.func.value.func.id == "super"
-        ):
+        if isinstance(stmt, ast.Expr) and _is_super_init(stmt.value):
             return stmt
     return None

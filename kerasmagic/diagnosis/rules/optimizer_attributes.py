@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -95,7 +95,7 @@ def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
     ``hasattr``/``getattr``/``setattr`` of an optimizer of the cell becomes ``'learning_rate'``,
     and every ``.lr`` of one with it (the error the next line would raise)."""
     tree = ctx.cell.tree
-    frame = _cell_frame(ctx)
+    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
     if tree is None or frame is None:
         return []
     edits: list[Edit] = []
@@ -133,16 +133,6 @@ def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
             if whole is not None:
                 edits.append(Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate"))  # fmt: skip
     return [from_entry("optimizer-lr-guard", ctx.line or edits[0].line, edits, ["lr"], ctx.shown_versions)]  # fmt: skip
-
-
-def _cell_frame(ctx: CellContext) -> Any:
-    """The innermost frame of the cell's own code in the traceback."""
-    tb, found = getattr(ctx.exc, "__traceback__", None), None
-    while tb is not None:
-        if is_cell_frame(tb.tb_frame, ctx.namespace, ctx.filename):
-            found = tb.tb_frame
-        tb = tb.tb_next
-    return found
 
 
 def _value_in(local: dict, node: ast.AST) -> Any:
