@@ -99,16 +99,30 @@ def data_calls(tree: ast.AST) -> list[tuple[ast.Call, tuple[str, ...]]]:
     ]
 
 
-def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
-    """The edits wrapping every provable list of numbers passed as data, and their lines."""
-    if cell.tree is None:
-        return [], []
+def numpy_name(cell: ParsedCell, namespace: dict | None) -> tuple[str, bool] | None:
+    """The name NumPy goes by in the cell (its own import, or an earlier cell's ``np``) and
+    whether the cell must import it; None when ``np`` means something else here."""
     np_name = _numpy_alias(cell)
     if np_name is None and namespace is not None and "np" in namespace:
         if namespace["np"] is not sys.modules.get("numpy", _NOTHING):
-            return [], []  # `np` means something else here: do not shadow it
+            return None  # `np` means something else here: do not shadow it
         np_name = "np"  # an earlier cell's `import numpy as np`: as good as the cell's own
-    name = np_name or "np"
+    return np_name or "np", np_name is None
+
+
+def _with_numpy_import(cell: ParsedCell, edits: list[Edit], needs_import: bool) -> list[Edit]:
+    if edits and needs_import:
+        at = insertion_line(cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n"))
+    return edits
+
+
+def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
+    """The edits wrapping every provable list of numbers passed as data, and their lines."""
+    numpy = numpy_name(cell, namespace) if cell.tree is not None else None
+    if numpy is None:
+        return [], []
+    name, needs_import = numpy
     edits: list[Edit] = []
     lines: list[int] = []
     for call, wanted in data_calls(cell.tree):
@@ -122,10 +136,43 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
             if edit is not None:
                 edits.append(edit)
                 lines.append(call.lineno)
-    if edits and np_name is None:
-        at = insertion_line(cell)
-        edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n"))
-    return edits, lines
+    return _with_numpy_import(cell, edits, needs_import), lines
+
+
+def is_one_dimensional(value: Any) -> bool:
+    """A 1-D NumPy array of numbers: one value per sample, what Keras 2.6 and older upranked."""
+    numpy = sys.modules.get("numpy")
+    return (
+        numpy is not None
+        and isinstance(value, numpy.ndarray)
+        and value.ndim == 1
+        and value.dtype.kind in "biuf"
+    )
+
+
+def one_dimensional_edits(
+    cell: ParsedCell, namespace: dict | None, unbuilt: Any
+) -> tuple[list[Edit], list[int]]:
+    """``np.expand_dims(x, -1)`` for every input ``x`` the cell passes to a data method of a
+    model ``unbuilt(model)`` accepts, where ``x`` names a 1-D array of numbers; their lines."""
+    numpy = numpy_name(cell, namespace) if cell.tree is not None and namespace else None
+    if numpy is None:
+        return [], []
+    name, needs_import = numpy
+    edits: list[Edit] = []
+    lines: list[int] = []
+    for call, _ in data_calls(cell.tree):
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if not isinstance(receiver, ast.Name) or not unbuilt(namespace.get(receiver.id)):  # type: ignore[union-attr]
+            continue
+        nodes = call.args[:1] + [kw.value for kw in call.keywords if kw.arg == "x"]
+        for node in nodes:
+            if isinstance(node, ast.Name) and is_one_dimensional(namespace.get(node.id)):  # type: ignore[union-attr]
+                edit = node_edit(cell, node, f"{name}.expand_dims({node.id}, -1)")
+                if edit is not None:
+                    edits.append(edit)
+                    lines.append(call.lineno)
+    return _with_numpy_import(cell, edits, needs_import), lines
 
 
 # method → the position of its target argument (``y``); ``validation_data=(x, y)`` holds another

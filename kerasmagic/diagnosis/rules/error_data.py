@@ -62,6 +62,54 @@ def object_arrays(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
+# Keras's input check of a layer given (batch,) data (Keras 3 and 2.x word it alike)
+ONE_DIMENSIONAL = re.compile(r"expected min_ndim=2, found ndim=1\b")
+
+
+@rule("one-dimensional-inputs", when=(ERROR,), family="model-methods", needs=("fit", "_on_batch", "evaluate"))  # fmt: skip
+def one_dimensional_inputs(ctx: CellContext) -> list[Problem]:
+    """A model with no input shape trained on 1-D data: Keras 2.6 and older upranked it to
+    ``(batch, 1)``, later versions build the first layer from ``(batch,)``. Each such input of the
+    cell gets ``np.expand_dims(x, -1)``, the data those versions gave the model."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    if not (ONE_DIMENSIONAL.search(message) or _raised_in_build(exc)):
+        return []
+    from kerasmagic.diagnosis.array_inputs import one_dimensional_edits
+
+    edits, lines = one_dimensional_edits(cell, ctx.live_names, _unbuilt_model)
+    failing = [n for n in lines if n in ctx.failing_lines]  # `line` may be the layer's `build`
+    if not failing:
+        return []
+    keras = live.versions().get("keras", "3")
+    return [from_entry("one-dimensional-inputs", failing[0], edits, ["x"], keras=keras)]
+
+
+def _raised_in_build(exc: BaseException | None) -> bool:
+    """Did the error come out of a layer's ``build`` (a weight shaped from ``input_shape[-1]``,
+    ``None`` for 1-D data)?"""
+    tb = exc.__traceback__ if exc is not None else None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "build":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _unbuilt_model(value: object) -> bool:
+    """A live Keras model given no input shape, to be built by its first data: not built yet
+    (Keras 3), or a Keras 2 ``Sequential`` without an explicit input shape (Keras 2 marks it
+    built from the data that failed)."""
+    return (
+        value is not None
+        and live.is_keras_object(type(value))
+        and hasattr(value, "fit")
+        and (
+            getattr(value, "built", True) is False
+            or getattr(value, "_has_explicit_input_shape", True) is False
+        )
+    )
+
+
 @rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))
 def sparse_targets(ctx: CellContext) -> list[Problem]:
     """Keras 3's losses take dense targets: a SciPy sparse ``y`` (scikit-learn's ``OneHotEncoder``
