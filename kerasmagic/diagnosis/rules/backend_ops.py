@@ -235,10 +235,13 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
         return []
     if not keras3_here():
         return []
+    from kerasmagic.diagnosis.rules.keras3_gradients import handled_lines
+
+    gradients = handled_lines(ctx)  # `g = K.gradients(…)` that keras3_gradients rewrites
     found: dict[str, Problem] = {}
     for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
-        if not isinstance(func, ast.Attribute):
+        if not isinstance(func, ast.Attribute) or call.lineno in gradients:
             continue
         module = _backend_module(ctx, func.value)
         name = func.attr

@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.keras3_gradients import model_input_text
 
 ENTRY = "keras3-backend-function"
 
@@ -44,8 +45,11 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         wrap = _one_element_list(ctx, outputs)
         phase = _learning_phase_at(ctx, inputs)
         if phase is not None:
-            kept = [node_text(ctx.cell, e) for i, e in enumerate(inputs.elts) if i != phase]
+            kept = [model_input_text(ctx, e) for i, e in enumerate(inputs.elts) if i != phase]
             ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
+        elif isinstance(inputs, (ast.List, ast.Tuple)):
+            texts = [model_input_text(ctx, e) for e in inputs.elts]
+            ins = None if None in texts else f"[{', '.join(texts)}]"  # type: ignore[arg-type]
         else:
             ins = node_text(ctx.cell, inputs)
         outs = node_text(ctx.cell, outputs)
