@@ -1,0 +1,121 @@
+"""Error rule: a history key passed as an argument to the notebook's own plotting helper.
+
+    def show_train_history(train_history, train, validation):
+        plt.plot(train_history.history[train])
+        ...
+    show_train_history(train_history, 'acc', 'val_acc')
+
+The ``KeyError: 'acc'`` is raised in the helper (an earlier cell, or above in the script) from a
+parameter; the key is written at the call. The frame that raised tells which parameter holds
+the key, the live ``History`` which key this Keras logged for the same metric
+(``history._logged_name``: ``accuracy`` for ``acc`` since Keras 2.3, ``learning_rate`` for
+``lr`` in Keras 3), and every call of the helper in the failing cell gets the logged key for
+each string it passes to a parameter the helper uses as a key (``'val_acc'`` next to ``'acc'``
+would fail next).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import sys
+import textwrap
+from typing import Any
+
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.history import _is_history, _logged_name
+
+ENTRY = "history-key-from-argument"
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("KeyError",))
+def history_key_from_argument(ctx: CellContext) -> list[Problem]:
+    """``KeyError`` of a key a function of the notebook received as an argument: the key this
+    Keras logged, at every call of that function in the cell."""
+    tree = ctx.cell.tree
+    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
+    frame = innermost_frame(ctx.exc)
+    if tree is None or not isinstance(key, str) or frame is None:
+        return []
+    code = frame.f_code
+    if code.co_name.startswith("<") or frame.f_globals is not ctx.namespace:
+        return []  # not a function of the notebook
+    parameters = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    holding = [p for p in parameters if _ends(key, frame.f_locals.get(p))]
+    history = _one_history([*frame.f_locals.values(), *ctx.live_names.values()])
+    if not holding or history is None:
+        return []
+    logs = history.history
+    metrics = getattr(sys.modules.get(type(history).__module__.split(".")[0]), "metrics", None)
+    keyed = _keyed_parameters(ctx, frame) or set(holding)
+    edits, renamed = [], {}
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == code.co_name):
+            continue
+        passed = list(zip(parameters, call.args))
+        passed += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in parameters]
+        for parameter, value in passed:
+            if parameter not in keyed or not _is_text(value):
+                continue
+            new = _logged_name(value.value, logs, metrics)  # type: ignore[attr-defined]
+            text = node_text(ctx.cell, value)
+            edit = node_edit(ctx.cell, value, quoted_like(text, new)) if new and text else None
+            if edit is not None:
+                edits.append(edit)
+                renamed[value.value] = new  # type: ignore[attr-defined]
+    old = next((k for k in renamed if key.endswith(k)), None)
+    if old is None:
+        return []
+    line = min(e.line for e in edits)
+    return [
+        from_entry(ENTRY, line, edits, [key], ctx.shown_versions,
+                   old=old, new=renamed[old], function=code.co_name)  # fmt: skip
+    ]
+
+
+def _ends(key: str, value: Any) -> bool:
+    """Is ``value`` the key, or its end (``'val_' + metric``)?"""
+    return isinstance(value, str) and bool(value) and key.endswith(value)
+
+
+def _is_text(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+def _one_history(values: list[Any]) -> Any:
+    """The one live Keras ``History`` among ``values`` (None for none or several)."""
+    found = {id(v): v for v in values if _is_history(v)}
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _keyed_parameters(ctx: CellContext, frame: Any) -> set[str]:
+    """The names the function's own source uses in a subscript (``logs[train]``,
+    ``logs['val_' + metric]``), read from its ``def`` in this cell or an earlier one, else from
+    its source file; empty when no source is found."""
+    name = frame.f_code.co_name
+    for tree in _trees(ctx, frame):
+        for node in walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+                return {
+                    n.id
+                    for sub in walk(node)
+                    if isinstance(sub, ast.Subscript)
+                    for n in walk(sub.slice)
+                    if isinstance(n, ast.Name)
+                }
+    return set()
+
+
+def _trees(ctx: CellContext, frame: Any) -> list[ast.AST]:
+    """This cell's tree, then the earlier cells' (newest first), then the frame's source."""
+    trees: list[ast.AST] = [ctx.cell.tree] if ctx.cell.tree is not None else []
+    for source in [*reversed(ctx.earlier), None]:
+        try:
+            text = source if source is not None else inspect.getsource(frame.f_code)
+            trees.append(ast.parse(textwrap.dedent(text)))
+        except Exception:
+            continue
+    return trees
