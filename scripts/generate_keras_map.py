@@ -93,6 +93,10 @@ KWARGS_READ = re.compile(
 # ``l2 = kwargs.pop("l", l2)``: an old keyword read as another name for a parameter (Keras 2.15's
 # regularizers took ``l=`` for ``l1``/``l2``); the parameter is both what is set and the default.
 KWARGS_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\.pop\(\s*["'](\w+)["']\s*,\s*\1\s*\)""")
+# ``num_tokens = kwargs["max_tokens"]`` after ``if "max_tokens" in kwargs:`` (Keras 2.15's
+# CategoryEncoding, "max_tokens is deprecated, please use num_tokens instead"); the name set
+# must be a parameter of the callable to count (``_keywords`` checks it)
+KWARGS_ITEM_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\[\s*["'](\w+)["']\s*\]""")
 SELF_ASSIGN = re.compile(r"\bself\.([A-Za-z]\w*)\s*(?::[^=\n]+)?=(?!=)")
 # a method that hands all its arguments to another method of the object (Keras 2's deprecated
 # ``Layer.add_variable``: ``return self.add_weight(*args, **kwargs)``)
@@ -162,7 +166,8 @@ def _kwargs_aliases(func: Any) -> dict[str, str]:
         source = inspect.getsource(inspect.unwrap(func))
     except (OSError, TypeError, ValueError):
         return {}
-    return {old: param for param, old in sorted(KWARGS_ALIAS.findall(source)) if old != param}
+    found = KWARGS_ALIAS.findall(source) + KWARGS_ITEM_ALIAS.findall(source)
+    return {old: param for param, old in sorted(found) if old != param}
 
 
 def _forwards(func: Any) -> str | None:
