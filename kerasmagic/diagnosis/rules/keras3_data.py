@@ -47,30 +47,36 @@ def _is_layer_class(obj: object) -> bool:
     "keras3-batch-input-shape",
     when=(STATIC,),
     family="keyword-arguments",
-    needs="batch_input_shape",
+    needs=(
+        "batch_input_shape",
+        r"batch_size\s*=[^\n]*input_(?:shape|dim)\s*=",
+        r"input_shape\s*=[^\n]*batch_size\s*=",
+        r"input_dim\s*=[^\n]*batch_size\s*=",
+    ),
 )
 def batch_input_shape(ctx: CellContext) -> list[Problem]:
-    """``LSTM(4, batch_input_shape=B, stateful=True)`` given to ``model.add`` or in a
-    ``Sequential([...])`` list: an ``Input(batch_shape=B)`` before it, the keyword dropped."""
+    """``LSTM(4, batch_input_shape=B, stateful=True)`` (or ``batch_size=b`` beside
+    ``input_shape=S``, which Keras 2 joined into ``(b, *S)``) given to ``model.add`` or in a
+    ``Sequential([...])`` list: an ``Input(batch_shape=…)`` before it, the keywords dropped."""
     tree = ctx.cell.tree
-    if tree is None or "batch_input_shape" not in ctx.source or not models_are_keras3(ctx):
+    if tree is None or not models_are_keras3(ctx):
         return []
     parents = _parents(tree)
     out: list[Problem] = []
     for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
-        kw = next((k for k in call.keywords if k.arg == "batch_input_shape"), None)
-        callee = ctx.scope.callee(call.func) if kw is not None else None
-        if kw is None or callee is None or not _is_layer_class(callee[0]):
+        given = _batch_shape(ctx, call)
+        callee = ctx.scope.callee(call.func) if given is not None else None
+        if given is None or callee is None or not _is_layer_class(callee[0]):
             continue
+        shape, keywords = given
         sig = signature(callee[0])
-        if sig is None or "batch_input_shape" in sig.parameters:
+        if sig is None or any(k.arg in sig.parameters for k in keywords):
             continue
-        shape = node_text(ctx.cell, kw.value)
         found = _input_expr(ctx, callee[1])
-        drop = delete_keyword_edit(ctx.cell, call, kw)
-        if shape is None or found is None or drop is None:
+        drops = [delete_keyword_edit(ctx.cell, call, k) for k in keywords]
+        if shape is None or found is None or None in drops:
             continue
         input_text = f"{found[0]}(batch_shape={shape})"
         insert = _insertion(ctx, call, parents, input_text)
@@ -79,15 +85,40 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
         out.append(
             from_entry(
                 "keras3-batch-input-shape",
-                kw.lineno,
-                [insert, drop, *found[1]],
-                ["batch_input_shape", callee[1].rsplit(".", 1)[-1]],
+                keywords[0].lineno,
+                [insert, *drops, *found[1]],  # type: ignore[list-item]
+                [k.arg for k in keywords] + [callee[1].rsplit(".", 1)[-1]],  # type: ignore[list-item]
                 ctx.shown_versions,
                 keras=ctx.versions.get("keras", "3"),
                 input=input_text,
+                keyword=keywords[0].arg,
             )
         )
     return out
+
+
+def _batch_shape(ctx: CellContext, call: ast.Call) -> tuple[str | None, list[ast.keyword]] | None:
+    """The batch shape a Keras 2 layer call gives and the keywords that give it:
+    ``batch_input_shape=B``, or ``batch_size=b`` with ``input_shape=S`` (``(b, *S)``) or
+    ``input_dim=d`` (``(b, d)``), as Keras 2's base layer joined them."""
+    keywords = {k.arg: k for k in call.keywords if k.arg}
+    if "batch_input_shape" in keywords:
+        kw = keywords["batch_input_shape"]
+        return node_text(ctx.cell, kw.value), [kw]
+    size = keywords.get("batch_size")
+    shape = keywords.get("input_shape") or keywords.get("input_dim")
+    if size is None or shape is None:
+        return None
+    b, s = node_text(ctx.cell, size.value), node_text(ctx.cell, shape.value)
+    if b is None or s is None:
+        return None, []
+    if shape.arg == "input_dim":
+        return f"({b}, {s})", [size, shape]
+    if isinstance(shape.value, (ast.Tuple, ast.List)):
+        items = [node_text(ctx.cell, e) for e in shape.value.elts]
+        if None not in items:
+            return f"({', '.join([b, *items])})", [size, shape]  # type: ignore[list-item]
+    return f"({b},) + tuple({s})", [size, shape]
 
 
 def _insertion(ctx: CellContext, call: ast.Call, parents: dict, input_text: str) -> Edit | None:
