@@ -167,7 +167,12 @@ def _kwargs_aliases(func: Any) -> dict[str, str]:
     except (OSError, TypeError, ValueError):
         return {}
     found = KWARGS_ALIAS.findall(source) + KWARGS_ITEM_ALIAS.findall(source)
-    return {old: param for param, old in sorted(found) if old != param}
+    targets: dict[str, set[str]] = {}
+    for param, old in found:
+        targets.setdefault(old, set()).add(param)
+    # one old keyword read into two parameters by its value (Keras 2.15's Discretization:
+    # `bins` an int is `num_bins`, a list `bin_boundaries`): no single rename
+    return {old: ps.pop() for old, ps in sorted(targets.items()) if len(ps) == 1 and old not in ps}
 
 
 def _forwards(func: Any) -> str | None:
