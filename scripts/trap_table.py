@@ -199,6 +199,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         LR_TRUTH,
     ),
     Scenario(
+        "hasattr(optimizer, 'lr') guard in a schedule callback",
+        "optimizer-lr-guard-silent",
+        (
+            "import numpy as np\n"
+            "import tensorflow as tf\n"
+            "class Halve(tf.keras.callbacks.Callback):\n"
+            "    def on_epoch_end(self, epoch, logs=None):\n"
+            "        if hasattr(self.model.optimizer, 'lr'):\n"
+            "            self.model.optimizer.lr = 0.005\n"
+            "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+            "model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss='mse')\n"
+            "model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0, callbacks=[Halve()])\n"
+            "opt = model.optimizer\n",
+        ),
+        "abs(float(opt.learning_rate) - 0.005) > 1e-6",
+    ),
+    Scenario(
         "get_file of an archive",
         "keras3-get-file-extract-folder",
         (

@@ -5,7 +5,10 @@
   the earlier cell's ``compile``; ``%%keras_check`` on the ``fit`` cell compiles the model again
   at its top with the loss repeated;
 - a helper module reading ``history['acc']`` from a ``main()`` of one cell, for a model whose
-  class another cell compiles with ``'accuracy'`` (migrate/kernel_side.py ``_origin_before``).
+  class another cell compiles with ``'accuracy'`` (migrate/kernel_side.py ``_origin_before``);
+- a layer class whose ``call`` takes ``training`` with no default, built into a model in a later
+  cell (rules/error_call_defaults.py): ``migrate`` gives it ``=None`` in the class's cell,
+  ``%%keras_check`` defines the class again, changed, at the top of the corrected cell.
 """
 
 from __future__ import annotations
@@ -89,3 +92,45 @@ def test_migrate_renames_the_metric_a_class_compiles_when_a_helper_reads_the_old
     outputs = code_cells(tmp_path / "out" / "deep.ipynb")[-1].outputs
     assert "seen 1" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+# a tf.keras 2.x transformer block whose `call` takes `training` with no default, defined in one
+# cell and built into a functional model in another (rules/error_call_defaults.py)
+REQUIRED_TRAINING = [
+    "import numpy as np\nfrom tensorflow import keras\nfrom tensorflow.keras import layers",
+    "class Block(layers.Layer):\n    def __init__(self, units):\n        super().__init__()\n"
+    "        self.dense = layers.Dense(units)\n        self.drop = layers.Dropout(0.5)\n\n"
+    "    def call(self, inputs, training):\n"
+    "        return self.drop(self.dense(inputs), training=training)",
+    "inputs = keras.Input((3,))\nblock = Block(2)\nx = block(inputs)\n"
+    "model = keras.Model(inputs, x)\nmodel.compile(loss='mse', optimizer='sgd')\n"
+    "history = model.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=1, verbose=0)\n"
+    "print(sorted(history.history))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_gives_training_a_default_in_the_earlier_cells_class(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "block.ipynb", REQUIRED_TRAINING)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "block.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "    def call(self, inputs, training=None):\n" in finals[1], finals[1]
+    assert finals[2] == REQUIRED_TRAINING[2]
+    outputs = code_cells(tmp_path / "out" / "block.ipynb")[-1].outputs
+    assert "['loss']" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_defines_the_class_again_with_the_default(kernel: Kernel) -> None:  # noqa: F811
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in REQUIRED_TRAINING[:2]:
+        printed(kernel.run(cell))
+    fixed = fixed_source(kernel.run("%%keras_check\n" + REQUIRED_TRAINING[2]))
+    assert fixed is not None
+    assert fixed.startswith("class Block(layers.Layer):"), fixed
+    assert "    def call(self, inputs, training=None):\n" in fixed
+    assert fixed.endswith(REQUIRED_TRAINING[2])
+    assert "['loss']" in printed(kernel.run(fixed))

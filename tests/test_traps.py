@@ -67,6 +67,8 @@ OCCURS = {
     "weights of a new optimizer loaded under a legacy one": {"tf215-k2", "tf221-legacy"},
     # `import keras` is Keras 3 everywhere but tf215-k2 (measured: lr back at 0.001)
     # Keras 3 (every `import keras` but tf215-k2's) extracts into a folder of its own
+    # Keras 3's optimizers have no `lr` (tf.keras is Keras 3 there): the guard skips the schedule
+    "hasattr(optimizer, 'lr') guard in a schedule callback": {"tf221-k3", "colab", "tf215-broken-k3"},
     "get_file of an archive": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3", "k3-jax"},
     "Keras 2 .h5 model loaded by Keras 3": {
         "tf221-legacy",

@@ -100,8 +100,7 @@ def _unbuilt_model(value: object) -> bool:
     (Keras 3), or a Keras 2 ``Sequential`` without an explicit input shape (Keras 2 marks it
     built from the data that failed)."""
     return (
-        value is not None
-        and live.is_keras_object(type(value))
+        live.from_keras(value)
         and hasattr(value, "fit")
         and (
             getattr(value, "built", True) is False

@@ -19,7 +19,6 @@ whatever the value's origin. The suffix of a file name is ``rules/error_saving.p
 from __future__ import annotations
 
 import ast
-import inspect
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -32,7 +31,6 @@ from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import find_entry
 
 FAMILY = "keras3-messages"
 
@@ -237,68 +235,3 @@ def _shape_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
             )
         return node_edit(ctx.cell, node, f"tuple(None if d is None else int(d) for d in {text})")
     return None
-
-
-@rule("message-required-argument", when=(ERROR,), family=FAMILY, errors=("TypeError",))
-def required_argument(ctx: CellContext) -> list[Problem]:
-    """``call(self, inputs, training)``: Keras 3 binds ``call``'s signature to what the layer
-    was called with, so an argument Keras itself resolves (the catalogue's list) but declared
-    without a default is missing; Keras 2 filled it. Given the default ``None`` in the cell's
-    ``def``, Keras 3 fills it from the call context as Keras 2 did."""
-    fact = _fact(ctx, "required")
-    tree = ctx.cell.tree
-    entry = find_entry("message-required-argument")
-    if fact is None or tree is None or entry is None:
-        return []
-    if fact.argument not in entry.data.get("resolved", ()):
-        return []
-    edits: list[Edit] = []
-    layers: list[str] = []
-    for klass_node in walk(tree):
-        if not isinstance(klass_node, ast.ClassDef):
-            continue
-        live_class = (ctx.namespace or {}).get(klass_node.name)
-        if not isinstance(live_class, type) or not live.is_layer_class(live_class):
-            continue
-        edit = _default_edit(ctx, klass_node, live_class, fact.argument)
-        if edit is not None:
-            edits.append(edit)
-            layers.append(klass_node.name)
-    if not edits:
-        return []
-    return [_problem(ctx, "message-required-argument", edits, fact, layers=", ".join(layers))]
-
-
-
-
-def _default_edit(
-    ctx: CellContext, klass: ast.ClassDef, live_class: type, name: str
-) -> Edit | None:
-    """``name=None`` in the class's ``def call``, where the live method has it without default
-    and every positional parameter after it has a default (else the def would not compile)."""
-    method = next(
-        (
-            n
-            for n in klass.body
-            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == "call"
-        ),
-        None,
-    )
-    sig = signature(getattr(live_class, "call", None))
-    if method is None or sig is None or name not in sig.parameters:
-        return None
-    if sig.parameters[name].default is not inspect.Parameter.empty:
-        return None
-    args = method.args
-    positional = args.posonlyargs + args.args
-    arg = next((a for a in positional + args.kwonlyargs if a.arg == name), None)
-    if arg is None:
-        return None
-    if arg in positional:
-        after = positional[positional.index(arg) + 1 :]
-        if len(after) > len(args.defaults):
-            return None
-    text = node_text(ctx.cell, arg)
-    if text is None:
-        return None
-    return node_edit(ctx.cell, arg, text + (" = None" if arg.annotation else "=None"))

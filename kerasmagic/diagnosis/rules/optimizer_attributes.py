@@ -98,32 +98,62 @@ def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
     frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
     if tree is None or frame is None:
         return []
-    edits: list[Edit] = []
     proven = False
-    for node in walk(tree):
-        if not (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Name)
-            and node.func.id in MEMBER_BUILTINS
-            and len(node.args) >= 2
-            and isinstance(node.args[1], ast.Constant)
-            and node.args[1].value == "lr"
-            and _is_optimizer_expr(ctx, node.args[0])
-        ):
-            continue
+    for node in lr_guards(ctx):
         optimizer = _value_in(frame.f_locals, node.args[0])
         klass = type(optimizer) if optimizer is not None else None
         if klass is not None and live.is_optimizer_class(klass):
-            if hasattr(klass, "lr") or not hasattr(klass, "learning_rate"):
+            if not learning_rate_only(klass):
                 return []  # this Keras still has `lr`: the guard is not the problem
             proven = True
+    edits = guard_edits(ctx)
+    if not proven or not edits:
+        return []
+    return [from_entry("optimizer-lr-guard", ctx.line or edits[0].line, edits, ["lr"], ctx.shown_versions)]  # fmt: skip
+
+
+def imports_missing_keras(ctx: CellContext) -> bool:
+    """Does the cell import a Keras package (or TensorFlow) that is not installed here? Its
+    optimizers are then none of the live ones."""
+    for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        tops = {n.split(".")[0] for n in names} & {"tensorflow", "keras", "tf_keras"}
+        if any(not live.top_exists(top) for top in tops):
+            return True
+    return False
+
+
+def learning_rate_only(klass: type) -> bool:
+    return not hasattr(klass, "lr") and hasattr(klass, "learning_rate")
+
+
+def lr_guards(ctx: CellContext) -> list[ast.Call]:
+    """``hasattr``/``getattr``/``setattr`` of ``'lr'`` on an optimizer expression of the cell."""
+    return [
+        node
+        for node in walk(ctx.cell.tree)  # type: ignore[arg-type]
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id in MEMBER_BUILTINS
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and node.args[1].value == "lr"
+        and _is_optimizer_expr(ctx, node.args[0])
+    ]
+
+
+def guard_edits(ctx: CellContext) -> list[Edit]:
+    """``'learning_rate'`` for the name of every guard, and ``.learning_rate`` for every ``.lr``
+    of an optimizer expression of the cell."""
+    edits: list[Edit] = []
+    for node in lr_guards(ctx):
         text = node_text(ctx.cell, node.args[1])
         edit = node_edit(ctx.cell, node.args[1], quoted_like(text, "learning_rate"))
         if edit is not None:
             edits.append(edit)
-    if not proven or not edits:
-        return []
-    for node in walk(tree):
+    for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
         if (
             isinstance(node, ast.Attribute)
             and node.attr == "lr"
@@ -132,7 +162,7 @@ def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
             whole = node_edit(ctx.cell, node, "")
             if whole is not None:
                 edits.append(Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate"))  # fmt: skip
-    return [from_entry("optimizer-lr-guard", ctx.line or edits[0].line, edits, ["lr"], ctx.shown_versions)]  # fmt: skip
+    return edits
 
 
 def _value_in(local: dict, node: ast.AST) -> Any:

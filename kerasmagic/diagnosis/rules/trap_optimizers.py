@@ -1,17 +1,25 @@
 """Trap rules on optimizer arguments: ``lr=`` ignored by the new optimizers of Keras 2.11–2.15
-and tf_keras, ``decay=`` ignored by Keras 3 (before a run from the source, after it from the objects)."""
+and tf_keras, ``decay=`` ignored by Keras 3 (before a run from the source, after it from the objects),
+and a ``hasattr(optimizer, 'lr')`` guard that is False on Keras 3's optimizers."""
 
 from __future__ import annotations
 
 import ast
 import math
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_edit
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.optimizer_attributes import (
+    guard_edits,
+    imports_missing_keras,
+    learning_rate_only,
+    lr_guards,
+)
 from kerasmagic.diagnosis.trap_support import (
     applies_to_kind,
     as_float,
@@ -135,3 +143,31 @@ def _decay(
             f"`{name}.learning_rate` decreases as `{name}.iterations` grows.",
         )
     )
+
+
+@rule(
+    "optimizer-lr-guard-silent",
+    when=(STATIC, AFTER_RUN),
+    family="optimizer-arguments",
+    needs=(r"hasattr\(", r"getattr\("),
+    kind="trap",
+)
+def optimizer_lr_guard_silent(ctx: CellContext) -> list[Problem]:
+    """The same guard read before the cell runs: ``if hasattr(self.model.optimizer, 'lr'):``
+    around the code that sets the rate never runs with the Keras the cell uses, whose optimizer
+    base class (read live) has ``learning_rate`` and no ``lr``: the schedule is silently skipped
+    and the model trains at its first rate. The same rewrite as the error rule."""
+    if ctx.cell.tree is None or not lr_guards(ctx) or imports_missing_keras(ctx):
+        return []
+    bases = []
+    for root in ctx.scope.cell_roots():
+        status, klass = live.resolve_path(f"{root}.optimizers.Optimizer")
+        if status == live.OK and isinstance(klass, type):
+            bases.append(klass)
+    if not bases or not all(learning_rate_only(b) for b in bases):
+        return []
+    edits = guard_edits(ctx)
+    if not edits:
+        return []
+    entry = catalogue_entry("optimizer-lr-guard-silent")
+    return [trap_problem(ctx, entry, {}, edits=list(edits), line=edits[0].line, names=["lr"])]
