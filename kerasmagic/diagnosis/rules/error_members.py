@@ -74,3 +74,45 @@ def _renaming_base(obj: object, name: str, members: dict) -> type | None:
         if not hasattr(obj, name) and callable(getattr(obj, renames[name], None)):
             return klass
     return None
+
+
+NODE_ZERO = "keras3-node-accessor"
+
+
+@rule(NODE_ZERO, when=(ERROR,), family="model-methods", errors=("AttributeError",))
+def node_accessor(ctx: CellContext) -> list[Problem]:
+    """``layer.get_output_at(0)`` (``get_input_at``) on a live Keras 3 layer, which has only the
+    ``output`` (``input``) property: Keras 3's property is the tensor of the layer's first node,
+    what ``get_output_at(0)`` returned; each such call of the cell with the literal index 0 on an
+    object of that class (or on the failing line) becomes the property."""
+    entry = find_entry(NODE_ZERO)
+    exc = ctx.wrapped or ctx.exc
+    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
+    accessors = entry.data.get("accessors", {}) if entry is not None else {}
+    if ctx.cell.tree is None or name not in accessors or obj is None:
+        return []
+    prop = accessors[name]
+    if hasattr(obj, name) or not isinstance(getattr(type(obj), prop, None), property):
+        return []
+    namespace = ctx.namespace or {}
+    edits = []
+    for call in walk(ctx.cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == name and not call.keywords):  # type: ignore[union-attr]
+            continue
+        if not (len(call.args) == 1 and isinstance(call.args[0], ast.Constant) and call.args[0].value == 0):  # type: ignore[union-attr]  # fmt: skip
+            continue
+        owner = func.value
+        bound = isinstance(owner, ast.Name) and isinstance(namespace.get(owner.id), type(obj))
+        if not (bound or call.lineno == ctx.line):
+            continue
+        value = node_text(ctx.cell, owner)
+        edit = node_edit(ctx.cell, call, f"{value}.{prop}") if value else None
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    return [
+        from_entry(NODE_ZERO, ctx.line or edits[0].line, edits, [name, prop], ctx.shown_versions,
+                   old=name, new=prop, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    ]
