@@ -8,7 +8,8 @@ the user to write is flagged by the same engine:
   ``%%keras_check`` shows on it) — gets a finding that ``R`` says the corrected cell fixes (an id
   of ``R``'s ``fixes``), or one ``R`` never mentioned (an id of none of ``R``'s findings: the fix
   brought a problem the user was not told about). A finding ``R`` reports as left is announced
-  and is no contradiction.
+  and is no contradiction, nor is a package to install that the corrected cell meets where a
+  partial fix stops (the machine's, not the code's).
 * **a finding's fix text**: each piece of code it tells the user to write — its ``fix_code``,
   and each backquoted span of its ``fix`` that parses as a Python statement and is not the old
   code it replaces (a span after "instead of", or one the cell itself holds) — examined
@@ -81,6 +82,15 @@ def _is_leaf(node: ast.AST) -> bool:
     return isinstance(node, (ast.Name, ast.Constant))
 
 
+def _is_install(finding: Any) -> bool:
+    """A finding whose catalogue entry advises installing a package: it is about the machine,
+    which no rewrite of the cell could have changed, not about the code."""
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    entry = find_entry(finding.id)
+    return bool(entry is not None and entry.install)
+
+
 def _ids(findings: list[Any]) -> set[str]:
     return {f.id for f in findings}
 
@@ -93,6 +103,8 @@ def of_corrected_cell(result: Any, checked: list[Any]) -> list[str]:
     known = _ids(all_findings(result))
     out = []
     for finding in checked:
+        if _is_install(finding) and finding.id not in fixed_ids:
+            continue  # a package this machine lacks, met where the partial fix stops: announced then
         if finding.id in fixed_ids:
             out.append(
                 f"the corrected cell still gets {finding.id} ({finding.title}), which the "
