@@ -70,6 +70,21 @@ def innermost_cell_frame(exc: BaseException | None, namespace: dict | None, file
     return found
 
 
+def value_in(scope: dict, node: Any) -> Any:
+    """The value of a name or an attribute chain (``self.model.optimizer``) in ``scope`` (a
+    frame's locals, the namespace), read with ``getattr`` (nothing called); None when it is not
+    there."""
+    if isinstance(node, ast.Name):
+        return scope.get(node.id)
+    if isinstance(node, ast.Attribute):
+        owner = value_in(scope, node.value)
+        try:
+            return getattr(owner, node.attr, None) if owner is not None else None
+        except Exception:
+            return None
+    return None
+
+
 def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
     line = None

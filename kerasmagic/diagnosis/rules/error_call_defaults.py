@@ -17,7 +17,7 @@ import inspect
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.keras3_support import signature
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -96,24 +96,11 @@ def _called_layer_classes(ctx: CellContext) -> list[type]:
         if not isinstance(call, ast.Call) or call.lineno != ctx.line:
             continue
         func = call.func
-        found = _read(scope, func.func if isinstance(func, ast.Call) else func)
+        found = value_in(scope, func.func if isinstance(func, ast.Call) else func)
         klass = found if isinstance(found, type) else type(found) if found is not None else None
         if klass is not None and live.is_layer_class(klass) and klass not in out:
             out.append(klass)
     return out
-
-
-def _read(scope: dict, node: ast.AST) -> Any:
-    """The value of a name or attribute chain, read with ``getattr`` (nothing called)."""
-    if isinstance(node, ast.Name):
-        return scope.get(node.id)
-    if isinstance(node, ast.Attribute):
-        owner = _read(scope, node.value)
-        try:
-            return getattr(owner, node.attr, None) if owner is not None else None
-        except Exception:
-            return None
-    return None
 
 
 def _default_edit(parsed: Any, klass: ast.ClassDef, name: str) -> Edit | None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -100,7 +99,7 @@ def optimizer_lr_guard(ctx: CellContext) -> list[Problem]:
         return []
     proven = False
     for node in lr_guards(ctx):
-        optimizer = _value_in(frame.f_locals, node.args[0])
+        optimizer = value_in(frame.f_locals, node.args[0])
         klass = type(optimizer) if optimizer is not None else None
         if klass is not None and live.is_optimizer_class(klass):
             if not learning_rate_only(klass):
@@ -163,17 +162,3 @@ def guard_edits(ctx: CellContext) -> list[Edit]:
             if whole is not None:
                 edits.append(Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate"))  # fmt: skip
     return edits
-
-
-def _value_in(local: dict, node: ast.AST) -> Any:
-    """The value of a name or an attribute chain (``self.model.optimizer``) in a frame's
-    locals, read with ``getattr`` (nothing called); None when it is not there."""
-    if isinstance(node, ast.Name):
-        return local.get(node.id)
-    if isinstance(node, ast.Attribute):
-        owner = _value_in(local, node.value)
-        try:
-            return getattr(owner, node.attr, None) if owner is not None else None
-        except Exception:
-            return None
-    return None
