@@ -29,6 +29,7 @@ gradient with respect to a model's input is rewritten, on the TensorFlow backend
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
@@ -76,9 +77,10 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
         return []
     if keras_backend() != "tensorflow":
         return []
-    inputs = _input_names(ctx)
-    if not _sequential_here(ctx):  # a layer's output starts a new model of a functional graph
-        inputs |= _output_names(ctx)
+    functional = not _sequential_here(ctx)  # a layer's output starts a new model there
+    inputs = _names_bound_to(ctx, _input_attribute)
+    if functional:
+        inputs |= _names_bound_to(ctx, _output_attribute)
     found: list[tuple[ast.stmt, ast.Call]] = []
     for statement in walk(tree):
         if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
@@ -92,7 +94,7 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
                 continue  # not Keras's, or still there (Keras 2, tf_keras)
             wrt = call.args[1]
             wanted = wrt.elts if isinstance(wrt, (ast.List, ast.Tuple)) else [wrt]
-            outputs = not _sequential_here(ctx) and all(_output_attribute(w) for w in wanted)
+            outputs = functional and all(_output_attribute(w) for w in wanted)
             if wanted and (outputs or all(_is_model_input(ctx, w, inputs) for w in wanted)):
                 found.append((statement, call))
     return found
@@ -103,20 +105,12 @@ def handled_lines(ctx: CellContext) -> set[int]:
     return {call.lineno for _, call in gradient_calls(ctx)}
 
 
-def _input_names(ctx: CellContext) -> set[str]:
-    """Names the cell binds to a model's input (``dream = model.input``)."""
+def _names_bound_to(ctx: CellContext, kind: Callable[[ast.AST], bool]) -> set[str]:
+    """Names the cell binds to a value ``kind`` accepts (``dream = model.input``,
+    ``conv_output = layer.output``)."""
     names: set[str] = set()
     for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
-        if isinstance(node, ast.Assign) and _input_attribute(node.value):
-            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
-    return names
-
-
-def _output_names(ctx: CellContext) -> set[str]:
-    """Names the cell binds to a layer's output (``conv_output = layer.output``)."""
-    names: set[str] = set()
-    for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
-        if isinstance(node, ast.Assign) and _output_attribute(node.value):
+        if isinstance(node, ast.Assign) and kind(node.value):
             names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
     return names
 
