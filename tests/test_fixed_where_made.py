@@ -19,6 +19,8 @@ import pytest
 from migrate_helpers import code_cells, document, migrate_json, notebook
 from test_earlier_bindings import Kernel, fixed_source, kernel, printed  # noqa: F401
 
+from kerasmagic.render.base import REPORT_JSON
+
 TWO_OUTPUTS = [
     "import numpy as np\nfrom tensorflow import keras",
     "class Wide(keras.Model):\n    def __init__(self, **kwargs):\n        super().__init__(**kwargs)\n"
@@ -134,3 +136,48 @@ def test_check_defines_the_class_again_with_the_default(kernel: Kernel) -> None:
     assert "    def call(self, inputs, training=None):\n" in fixed
     assert fixed.endswith(REQUIRED_TRAINING[2])
     assert "['loss']" in printed(kernel.run(fixed))
+
+
+# a settings dict made in one cell and unpacked into the optimizer in another: Keras 3 warns
+# that `decay` is ignored and trains at a constant rate (rules/trap_optimizers.py)
+DECAY_IN_A_DICT = [
+    "import numpy as np\nfrom tensorflow import keras\nfrom tensorflow.keras.optimizers import RMSprop",  # fmt: skip
+    "opt_cfg = {'decay': 0.5,\n           'rho': 0.9}",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(loss='mse', optimizer=RMSprop(**opt_cfg))\n"
+    "model.fit(np.zeros((8, 3)), np.zeros((8, 1)), batch_size=8, epochs=1, verbose=0)\n"
+    "print('rate', round(float(model.optimizer.learning_rate), 6))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_folds_the_decay_into_the_rate_where_the_dict_is_made(tmp_path: Path) -> None:
+    """The dict's cell gets the schedule (at RMSprop's live default rate, 0.001), the optimizer's
+    cell stays as written, and one step later the rate has decayed: 0.001 / (1 + 0.5)."""
+    path = notebook(tmp_path / "decay.ipynb", DECAY_IN_A_DICT)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "decay.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1] == (
+        "opt_cfg = {'learning_rate': keras.optimizers.schedules.InverseTimeDecay(0.001, "
+        "decay_steps=1, decay_rate=0.5),\n           'rho': 0.9}"
+    ), finals[1]
+    assert finals[2] == DECAY_IN_A_DICT[2]
+    outputs = code_cells(tmp_path / "out" / "decay.ipynb")[-1].outputs
+    assert "rate 0.000667" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_binds_the_dict_again_with_the_schedule(kernel: Kernel) -> None:  # noqa: F811
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in DECAY_IN_A_DICT[:2]:
+        printed(kernel.run(cell))
+    outputs = kernel.run("%%keras_check\n" + DECAY_IN_A_DICT[2])
+    assert "rate 0.001" in printed(outputs)  # ran as written: the decay ignored
+    reports = [o["data"][REPORT_JSON] for o in outputs if REPORT_JSON in o.get("data", {})]
+    fixed = (reports[-1].get("fixed_source") or "").strip()
+    assert fixed.startswith("opt_cfg = {**{k: v for k, v in opt_cfg.items() if k not in ('decay', 'learning_rate')}, 'learning_rate': keras.optimizers.schedules.InverseTimeDecay(opt_cfg.get('learning_rate', 0.001), decay_steps=1, decay_rate=opt_cfg['decay'])}\n"), fixed  # fmt: skip
+    assert fixed.endswith(DECAY_IN_A_DICT[2])
+    assert "rate 0.000667" in printed(kernel.run(fixed))

@@ -75,7 +75,7 @@ class CheckResult:
         cells changed where a value the fix changes is made (index → source) and this cell's
         source then; None when the fix changes nothing made earlier."""
         fixed = self.fixed_source
-        for f in ranked(self.suggestions):
+        for f in ranked(self.suggestions) + ranked(self.traps):
             if fixed is not None and f.fixed_source == fixed and f.fixed_earlier:
                 return dict(f.fixed_earlier), f.fixed_across or self.source
         return None

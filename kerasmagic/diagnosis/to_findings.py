@@ -204,7 +204,11 @@ def trap_findings(
         carried_here = trap in (carried or [])  # the lead's corrected cell already holds it
         if fixes and trap.certain and trap.edits:  # its own cell too, whoever carries it
             fixed, done = corrected_cell(ctx, [trap], leave=known)
-        findings.append(finding_of(trap, ctx, fixed, done, in_fix=carried_here))
+        finding = finding_of(trap, ctx, fixed, done, in_fix=carried_here)
+        across = corrected_across(ctx, done) if fixed is not None else None
+        if across is not None:  # the value is made in an earlier cell: `migrate` changes it there
+            finding.fixed_earlier, finding.fixed_across = across
+        findings.append(finding)
     return findings
 
 

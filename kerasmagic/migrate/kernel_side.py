@@ -240,14 +240,18 @@ def _raised_in_user_module(exc: BaseException) -> bool:
     return not name.startswith((sys.base_prefix, sys.prefix))
 
 
-def after_success(source: str, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
-    """Silent traps the last real cell fell into; the corrected cell of those with a certain
-    rewrite (at least ``CERTAIN``)."""
+def after_success(source: str, later: list[str] | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
+    """Silent traps the last real cell (after the cells ``earlier``) fell into; the corrected
+    cell of those with a certain rewrite (at least ``CERTAIN``)."""
     from kerasmagic.diagnosis.engine import after_cell
     from kerasmagic.diagnosis.result import CheckResult
 
     examined = after_cell(
-        source, namespace=namespace, captured=_state.get("last"), later=tuple(later or ())
+        source,
+        namespace=namespace,
+        captured=_state.get("last"),
+        earlier=tuple(earlier or ()),
+        later=tuple(later or ()),
     )
     return _document(examined or CheckResult(source=source, ok=True), CERTAIN)
 

@@ -164,12 +164,14 @@ class _Runner:
             earlier = self.done[int(key)] if 0 <= int(key) < len(self.done) else None
             if earlier is None or new == earlier.final:
                 continue
-            moved = R.Change(earlier.final, new, "error", doc.get("rules") or [], error)
+            kind = "error" if error else "trap"  # no error: a silent trap the cell fell into
+            moved = R.Change(earlier.final, new, kind, doc.get("rules") or [], error or None)
             moved.verified = True  # the value it now makes is the one cell N ran with
             earlier.changes.append(moved)
             earlier.final, earlier.status = new, R.FIXED
+            when = "failed" if error else "fell into a silent trap"
             earlier.notes.append(
-                f"changed where a value cell {cell.number} uses is made, when that cell failed; "
+                f"changed where a value cell {cell.number} uses is made, when that cell {when}; "
                 f"cell {cell.number} ran with the new value"
             )
         change.after = installs.restore(doc["fixed_across"], originals)
@@ -212,7 +214,7 @@ class _Runner:
             later = self.document.cells[len(self.done) + 1 :]
             if name == "after_failure":  # the cells before it: where its values may come from
                 return self.kernel.call(name, source, None, [c.final for c in self.done], later)
-            return self.kernel.call(name, source, later)
+            return self.kernel.call(name, source, later, [c.final for c in self.done])
         except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
             return {"internal_error": str(exc)}
 
@@ -248,6 +250,8 @@ class _Runner:
             if run.status == "ok":
                 if fixed and fixed not in tried and _round < MAX_ROUNDS:
                     cell.changes.append(R.Change(current, fixed, "trap", doc.get("rules") or []))
+                    if doc.get("fixed_earlier") and doc.get("fixed_across"):
+                        across[fixed] = (doc, originals, "")
                     tried.add(fixed)
                     current = fixed
                     continue

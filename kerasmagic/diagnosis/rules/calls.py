@@ -16,11 +16,11 @@ from kerasmagic.diagnosis.bindings import (
     samples_note,
 )
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.decay_schedule import decay_edits, is_zero
 from kerasmagic.diagnosis.keras3_support import generated_keywords
 from kerasmagic.diagnosis.keras_paths import (
     accepts,
     is_model_class,
-    root_of,
 )
 from kerasmagic.diagnosis.keyword_dicts import (
     keys_read,
@@ -42,7 +42,7 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge import api_index
-from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
 
@@ -222,7 +222,7 @@ def _keyword_problem(
             continue
         if entry.data.get("callables") == "optimizer" and not optimizer:
             continue
-        zero = _is_zero(kw.value)  # `decay=0.0` (the old signature copied whole): no schedule
+        zero = is_zero(kw.value)  # `decay=0.0` (the old signature copied whole): no schedule
         setter = rate_setter(ctx) if entry.data.get("schedule") and not zero else None
         if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
             value = node_text(ctx.cell, kw.value) or kw.arg
@@ -231,124 +231,10 @@ def _keyword_problem(
                            name=f"`{name}`", setter=setter)
             )  # fmt: skip
             return
-        edits = _decay_edits(ctx, call, kw, path, entry)
+        edits = decay_edits(ctx, call, kw, path)
         if edits:
             yield from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg)
         return
-
-
-def _decay_edits(
-    ctx: CellContext, call: ast.Call, kw: ast.keyword, path: str, entry: Entry
-) -> list[Edit]:
-    """``decay=d`` → ``learning_rate=<root>.optimizers.schedules.InverseTimeDecay(lr, 1, d)``
-    when the cell can name the schedule; else drop ``decay`` (it is ignored or rejected)."""
-    root = root_of(path)
-    schedule = entry.data.get("schedule")
-    if _is_zero(kw.value):  # no decay: dropped, the rate stays a plain (settable) number
-        removal = delete_keyword_edit(ctx.cell, call, kw)
-        return [removal] if removal is not None else []
-    expr = None
-    imported: list[Edit] = []  # `import <top>; ` before the statement, when the cell cannot name it
-    if root and schedule and live.resolve_path(f"{root}.{schedule}")[0] == live.OK:
-        expr = ctx.scope.expr_for(f"{root}.{schedule}")
-        if expr is None and not _is_zero(kw.value):
-            imported = _import_before(ctx, call, root.split(".")[0])
-            expr = f"{root}.{schedule}" if imported else None
-    lr_kw = next((k for k in call.keywords if k.arg in ("learning_rate", "lr")), None)
-    decay_text = node_text(ctx.cell, kw.value)
-    removal = delete_keyword_edit(ctx.cell, call, kw)
-    if removal is None:
-        return []
-    if expr is None or decay_text is None:
-        # dropping a decay changes how the model trains unless it is zero: no edit then
-        return [removal] if _is_zero(kw.value) else []
-    carried = _schedule_edits(ctx, call, kw, path, expr, decay_text, lr_kw, removal)
-    return imported + carried if carried else []
-
-
-def _schedule_edits(
-    ctx: CellContext,
-    call: ast.Call,
-    kw: ast.keyword,
-    path: str,
-    expr: str,
-    decay_text: str,
-    lr_kw: ast.keyword | None,
-    removal: Edit,
-) -> list[Edit]:
-    """The learning rate (given, positional or the live default) wrapped in ``expr``'s schedule
-    with the decay, and ``decay=`` removed; [] when the rate cannot be carried."""
-    if lr_kw is not None:
-        lr_text = node_text(ctx.cell, lr_kw.value)
-        lr_edit = node_edit(ctx.cell, lr_kw, "")
-        if lr_text is None or lr_edit is None:
-            return []
-        new = f"learning_rate={expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
-        return [
-            Edit(lr_edit.line, lr_edit.col, lr_edit.end_line, lr_edit.end_col, new),
-            removal,
-        ]
-    if call.args:
-        first = call.args[0]
-        lr_text = node_text(ctx.cell, first)
-        e = node_edit(ctx.cell, first, "")
-        if lr_text is None or e is None:
-            return []
-        new = f"{expr}({lr_text}, decay_steps=1, decay_rate={decay_text})"
-        return [Edit(e.line, e.col, e.end_line, e.end_col, new), removal]
-    kw_edit = node_edit(ctx.cell, kw, "")
-    if kw_edit is None:
-        return []
-    status, cls = live.resolve_path(path)
-    default = None
-    params = live.parameters(cls) if status == live.OK else None
-    try:
-        import inspect
-
-        default = inspect.signature(cls).parameters["learning_rate"].default
-    except Exception:
-        default = None
-    if not isinstance(default, (int, float)) or params is None:
-        return []
-    new = f"learning_rate={expr}({default!r}, decay_steps=1, decay_rate={decay_text})"
-    return [Edit(kw_edit.line, kw_edit.col, kw_edit.end_line, kw_edit.end_col, new)]
-
-
-def _is_zero(value: ast.AST) -> bool:
-    """A literal ``0``/``0.0`` decay: dropping it changes nothing the optimizer computes."""
-    return (
-        isinstance(value, ast.Constant) and not isinstance(value.value, bool) and value.value == 0
-    )
-
-
-COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
-
-
-def _import_before(ctx: CellContext, call: ast.Call, top: str) -> list[Edit]:
-    """``import <top>; `` in front of the simple statement holding ``call``, so the cell can name
-    a path of ``top`` it has not bound; [] when ``top`` means something else in the cell."""
-    if top in ctx.scope.user_bound or ctx.scope.bindings.get(top, top) != top:
-        return []
-    tree = ctx.cell.tree
-    inner = None
-    for node in walk(tree) if tree is not None else ():
-        if (
-            isinstance(node, ast.stmt)
-            and node.lineno <= call.lineno
-            and (node.end_lineno or node.lineno) >= (call.end_lineno or call.lineno)
-            and (inner is None or node.lineno >= inner.lineno)
-            and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        ):
-            inner = node
-    if inner is None or isinstance(inner, COMPOUND):
-        return []
-    at = node_edit(ctx.cell, inner, "")
-    if at is None:
-        return []
-    return [Edit(at.line, at.col, at.line, at.col, f"import {top}; ")]
-
-
-IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
 
 
 def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:

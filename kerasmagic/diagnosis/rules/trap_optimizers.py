@@ -9,10 +9,22 @@ import math
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
+from kerasmagic.diagnosis.decay_schedule import (
+    RATE_KEYS,
+    decay_edits,
+    decay_in_dict,
+    default_rate,
+    schedule_expr,
+    schedule_path,
+)
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
+from kerasmagic.diagnosis.keras_paths import root_of
+from kerasmagic.diagnosis.keyword_dicts import keys_read, unpacked_keys
 from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
-from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_edit
+from kerasmagic.diagnosis.rewrite import Edit, node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.optimizer_attributes import (
     guard_edits,
@@ -24,12 +36,14 @@ from kerasmagic.diagnosis.trap_support import (
     applies_to_kind,
     as_float,
     call_kind,
+    is_optimizer_path,
     literal,
     object_for,
     said,
     text_of,
     trap_problem,
 )
+from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 
@@ -37,15 +51,18 @@ from kerasmagic.knowledge.catalogue import entry as catalogue_entry
     "optimizer-lr-ignored",
     when=(STATIC, AFTER_RUN),
     family="optimizer-arguments",
-    needs=(r"lr\s*=", r"decay\s*="),
+    needs=(r"lr\s*=", r"decay\s*=", r"\*\*"),
     kind="trap",
 )
 def optimizer_keywords(ctx: CellContext) -> list[Problem]:
-    """`lr=` / `decay=` that the optimizer a call builds ignores here."""
+    """`lr=` / `decay=` that the optimizer a call builds ignores here, given in the call or as
+    a key of the dict it unpacks."""
     out: list[Problem] = []
     for call, text, resolved in ctx.facts.calls:
         for kw in call.keywords:
-            if kw.arg == "lr":
+            if kw.arg is None:
+                _decay_unpacked(ctx, out, call, kw, text, resolved)
+            elif kw.arg == "lr":
                 _lr(ctx, out, call, kw, text, resolved)
             elif kw.arg == "decay":
                 _decay(ctx, out, call, kw, text, resolved)
@@ -117,19 +134,11 @@ def _decay(
         now = as_float(getattr(obj, "learning_rate", None))
         lr_text = f"{now:g}" if now is not None else None
     lr_text = lr_text or "0.001"
-    prefix = text.rsplit(".optimizers.", 1)[0] if ".optimizers." in text else None
-    schedule = (prefix or "keras") + ".optimizers.schedules.InverseTimeDecay"
+    path = resolved if is_optimizer_path(resolved) else _class_path(obj)
+    named = schedule_expr(ctx, call, path) if path else None
+    schedule = named[0] if named else "keras.optimizers.schedules.InverseTimeDecay"
     new_value = f"{schedule}({lr_text}, decay_steps=1, decay_rate={value_text})"
-    fix_edits: list = []
-    if prefix is not None and lr_text is not None:
-        if lr_kw is not None:
-            edits = [
-                node_edit(ctx.cell, lr_kw.value, new_value),
-                delete_keyword_edit(ctx.cell, call, kw),
-            ]
-        else:
-            edits = [node_edit(ctx.cell, kw, f"learning_rate={new_value}")]
-        fix_edits = edits
+    fix_edits = decay_edits(ctx, call, kw, path) if path else []
     out.append(
         trap_problem(
             ctx,
@@ -143,6 +152,62 @@ def _decay(
             f"`{name}.learning_rate` decreases as `{name}.iterations` grows.",
         )
     )
+
+
+def _decay_unpacked(
+    ctx: CellContext, out: list[Problem], call: ast.Call, kw: ast.keyword, text: str, resolved: str
+) -> None:
+    """``Adam(**settings)`` with ``settings = {"learning_rate": 0.01, "decay": 1e-6}`` made in
+    this cell or an earlier one: the decay is folded into the rate where the dict is made, when
+    the code reads neither key by name and the schedule can be named there."""
+    entry = catalogue_entry("optimizer-decay-ignored")
+    obj = object_for(ctx, call)
+    kind, legacy = call_kind(ctx, resolved, obj)
+    keys = unpacked_keys(ctx, kw.value) or []
+    if legacy or "decay" not in keys or "lr" in keys or not applies_to_kind(entry, kind, ctx.versions):  # fmt: skip
+        return  # `lr` too: Keras 3 raises on it, the error rule renames it first
+    path = resolved if is_optimizer_path(resolved) else _class_path(obj)
+    named = _schedule_in_scope(ctx, path, kw.value)
+    schedule, imported = named if named else (None, [])
+    name = ctx.facts.targets.get(id(call)) or text
+    dict_text = text_of(ctx, kw.value) or "the dict"
+    default = default_rate(path) if path else None
+    rate = f"{dict_text}['learning_rate']" if "learning_rate" in keys or default is None else repr(default)  # fmt: skip
+    fields = {"value": f"{dict_text}['decay']", "name": f"`{name}`", "lr": rate}
+    fields["schedule"] = schedule or "keras.optimizers.schedules.InverseTimeDecay"
+    change = None
+    if schedule and not keys_read(ctx, kw.value) & {"decay", *RATE_KEYS} and rate_setter(ctx) is None:  # fmt: skip
+        change = rewrite(ctx, kw.value, decay_in_dict(schedule, default))
+    problem = trap_problem(ctx, entry, fields, edits=[*imported, *change.edits] if change else [], line=call.lineno,
+                           confidence=1.0 if (obj is not None or said(ctx, entry)) else 0.8)  # fmt: skip
+    if change is not None:
+        problem.across = change.across
+        problem.fix += f" The decay is a key of the dict unpacked into the optimizer: {change.note}"
+    out.append(problem)
+
+
+def _schedule_in_scope(ctx: CellContext, path: str | None, value: ast.expr) -> tuple[str, list[Edit]] | None:  # fmt: skip
+    """The schedule named through a binding the cells already have, or through ``import keras``
+    put at the top of this cell when the dict is made in it (a dict made in an earlier cell
+    cannot take an import put here)."""
+    root = root_of(path) if path else None
+    if not root or live.resolve_path(schedule_path(root))[0] != live.OK:
+        return None
+    named = ctx.scope.expr_for(schedule_path(root))
+    if named is not None:
+        return named, []
+    keras = keras_root(ctx) if keras3_here() else None
+    if keras is None or (keras[1] and not all(o.here for o in origins(ctx, value, terms=False))):
+        return None
+    return schedule_path(keras[0]), keras[1]
+
+
+def _class_path(obj: object) -> str | None:
+    """The import path of a live optimizer's class."""
+    if obj is None:
+        return None
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 @rule(
