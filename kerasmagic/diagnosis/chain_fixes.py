@@ -27,6 +27,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.knowledge import api_index
+from kerasmagic.knowledge.catalogue import entries_with_rule
 from kerasmagic.probes.which_keras import kind_of_path
 
 
@@ -199,14 +200,14 @@ def _fix_chain(
             edits=[edit],
             names=[parts[i], last, full],
         )
-    elif entry_id == "renamed-name":
+    elif entry_id in {e.id for e in entries_with_rule("name-rename")}:
         problem = from_entry(
             entry_id,
             node.lineno,
             [edit],
             [parts[i], last],
-            old=last,
-            new=new_path.rsplit(".", 1)[1],
+            old=last if entry_id == "renamed-name" else old,
+            new=new_path.rsplit(".", 1)[1] if entry_id == "renamed-name" else expr,
             why=rename_reason(entry_id, last),
         )
     else:

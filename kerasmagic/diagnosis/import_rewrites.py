@@ -265,7 +265,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             edits=[edit],
             names=[module, name],
         )
-    elif entry_id == "renamed-name":
+    elif entry_id in {e.id for e in entries_with_rule("name-rename")}:
         problem = from_entry(
             entry_id,
             node.lineno,
