@@ -109,6 +109,65 @@ def _unbuilt_model(value: object) -> bool:
     )
 
 
+@rule("one-dimensional-targets", when=(ERROR,), family="model-methods", needs=("fit", "_on_batch", "evaluate"))  # fmt: skip
+def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
+    """A loss or metric function of the notebook's own, compiled into a model with one rank-2
+    output and raising on 1-D targets (``y_true[:, 0]``): Keras 2 gave every loss and metric
+    ``y_true`` expanded to ``(batch, 1)`` when the prediction had rank 2, Keras 3 passes it as
+    given. Each 1-D target of that model's data calls gets ``np.expand_dims(y, -1)``."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    codes = _raising_codes(exc)
+    if not codes:
+        return []
+    from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits
+
+    def model_ok(value: object) -> bool:
+        return _rank_two_output(value) and any(_code_of(f) in codes for f in _own_functions(value))
+
+    edits, lines = one_dimensional_target_edits(cell, ctx.live_names, model_ok)
+    failing = [n for n in lines if n in ctx.failing_lines]
+    if not edits or not failing:
+        return []
+    keras = live.versions().get("keras", "3")
+    return [from_entry("one-dimensional-targets", failing[0], edits, ["y"], keras=keras)]
+
+
+def _raising_codes(exc: BaseException | None) -> set[object]:
+    """The code objects of the traceback's frames."""
+    out = set()
+    tb = exc.__traceback__ if exc is not None else None
+    while tb is not None:
+        out.add(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    return out
+
+
+def _code_of(function: object) -> object:
+    return getattr(getattr(function, "__func__", function), "__code__", None)
+
+
+def _own_functions(model: object) -> list[object]:
+    """The loss and metric functions the live model was compiled with that are not Keras's
+    (defined in the notebook or its own modules)."""
+    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}
+    given = [getattr(model, "loss", None), config.get("metrics"), config.get("weighted_metrics")]
+    flat: list[object] = []
+    for item in given:
+        if isinstance(item, dict):
+            item = list(item.values())
+        flat += item if isinstance(item, (list, tuple)) else [item]
+    return [f for f in flat if callable(f) and _code_of(f) is not None and not live.from_keras(f)]
+
+
+def _rank_two_output(model: object) -> bool:
+    """A live Keras model with one output of rank 2 (``(batch, k)``)."""
+    outputs = getattr(model, "outputs", None) if live.from_keras(model) else None
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != 1:
+        return False
+    shape = getattr(outputs[0], "shape", None)
+    return shape is not None and len(tuple(shape)) == 2
+
+
 @rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))
 def sparse_targets(ctx: CellContext) -> list[Problem]:
     """Keras 3's losses take dense targets: a SciPy sparse ``y`` (scikit-learn's ``OneHotEncoder``
