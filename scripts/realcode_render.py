@@ -71,10 +71,11 @@ def render(docs: list[dict], listed: int | None = None) -> str:
         ),
         "- **breaking**: fail as published; **fixed**: the migrated copy runs to the end; "
         "**rate** = fixed / breaking",
-        "- **author**: not fixed, and the migrated copy stops on a name the published code reads "
-        "where nothing binds it (a notebook's `nb_classes` from another notebook, a repository "
-        "module using `plt` it never imports): the author's own code fails there in every "
-        "version (tests/realcode/author_errors.py decides it mechanically, for both parts); "
+        "- **author**: not fixed, and the migrated copy stops where the published code fails in "
+        "every version: a name it reads where nothing binds it (a notebook's `nb_classes` from "
+        "another notebook, a repository module using `plt` it never imports), a code cell that "
+        "is no Python (prose typed into it) (tests/realcode/author_errors.py decides it "
+        "mechanically, for both parts); "
         "**rate** = fixed / (breaking - author)",
         "- **install**: not fixed, and migrate stopped on a package to install (TensorBoard, "
         "which TensorFlow 2.21 no longer installs; scikeras; pydot), which kerasmagic advises and "
@@ -122,7 +123,9 @@ def render(docs: list[dict], listed: int | None = None) -> str:
             rules = ", ".join(f["rule_ids"]) or ("no change" if not f["changed"] else "—")
             after = "**runs**" if f["fixed"] else "fails: " + _fail(f["final"])
             if f.get("author_error"):
-                after += f" (author: `{f['author_error']}` is bound nowhere in the published code)"
+                why = f["author_error"]  # results kept before stop 43 hold the bare name
+                why = f"`{why}` is bound nowhere in the published code" if why.isidentifier() else why
+                after += f" (author: {why})"
             if f.get("needs_install") and not f["fixed"]:
                 after += " (install advised: " + ", ".join(f["needs_install"]) + ")"
             if f["wrong"]:

@@ -347,8 +347,9 @@ def run_env(
 
 
 def author_error(entry: corpus.Entry, result: dict) -> str | None:
-    """The name the file's own code reads where nothing binds it, when that is where the file
-    stops after migrate (``tests/realcode/author_errors.py``), else None."""
+    """Where the file's own code fails in every version, when that is where the file stops after
+    migrate (``tests/realcode/author_errors.py``): a name read where nothing binds it, a code
+    cell that is no Python; else None."""
     if result["runs_as_published"] or result["fixed"] or not entry.file().is_file():
         return None
     text = entry.file().read_text(encoding="utf-8", errors="replace")
@@ -358,7 +359,12 @@ def author_error(entry: corpus.Entry, result: dict) -> str | None:
         for p in entry.data
         if p.endswith(".py") and entry.data_file(p).is_file()
     ]
-    return author_errors.unbound_name(result.get("final"), sources)
+    if entry.kind == "notebook":
+        cell = author_errors.unparsable_cell(result.get("final"), text)
+        if cell is not None:
+            return f"a code cell that is no Python in any version (`{cell[:60]}`)"
+    name = author_errors.unbound_name(result.get("final"), sources)
+    return f"`{name}` is bound nowhere in the published code" if name else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent / "realcode"
 sys.path.insert(0, str(HERE))
 
-from author_errors import unbound_name  # noqa: E402
+from author_errors import unbound_name, unparsable_cell  # noqa: E402
 
 
 def failure(message: str, kind: str = "NameError") -> dict:
@@ -49,3 +49,24 @@ def test_other_errors_and_builtins_are_not():
     )
     assert unbound_name(failure("name 'print' is not defined"), ["print(1)\n"]) is None
     assert unbound_name(None, ["a\n"]) is None
+
+
+def notebook(*cells: str) -> str:
+    import json
+
+    return json.dumps({"cells": [{"cell_type": "code", "source": c} for c in cells]})
+
+
+def test_prose_typed_into_a_code_cell_is_the_authors():
+    prose = "Como se puede observar, el estimador Adam da una mejor precisión."
+    text = notebook("%matplotlib inline\nimport numpy as np", prose)
+    stop = {"type": "SyntaxError", "message": "invalid syntax", "code": prose}
+    assert unparsable_cell(stop, text) == prose
+
+
+def test_a_syntax_error_in_python_that_parses_elsewhere_is_not():
+    # the published cell parses (magics left out): the SyntaxError came from a rewrite
+    text = notebook("!pip install keras\nprint(1)")
+    stop = {"type": "SyntaxError", "message": "invalid syntax", "code": "print(1)"}
+    assert unparsable_cell(stop, text) is None
+    assert unparsable_cell({"type": "NameError", "code": "print(1)"}, text) is None

@@ -11,6 +11,9 @@ the failure after migrate is ``NameError: name 'X' is not defined`` and one of t
 sources (the file, or a Python module of its repository laid out beside it) reads ``X`` while
 binding it nowhere, with no ``*`` import, ``%pylab``/``%run`` or ``exec``/``globals()`` that
 could bind it unseen. Keras never binds a user's names, so no Keras version could have run it.
+
+Likewise a ``SyntaxError`` in a notebook's code cell that is not Python at all (prose typed into
+a code cell, with IPython's ``%``/``!`` lines left out), published so: no version parses it.
 """
 
 from __future__ import annotations
@@ -42,6 +45,22 @@ def unbound_name(failure: dict | None, sources: list[str]) -> str | None:
             continue
         if name in _read(tree) and name not in _bound(tree):
             return name
+    return None
+
+
+def unparsable_cell(failure: dict | None, notebook_text: str) -> str | None:
+    """The first line of the published notebook's code cell that a ``SyntaxError`` failure
+    stopped on, when that cell is no Python in any version, else None."""
+    if not failure or failure.get("type") != "SyntaxError":
+        return None
+    code = (failure.get("code") or "").strip()
+    cells = json.loads(notebook_text).get("cells", [])
+    for cell in cells:
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") != "code" or not code or code not in source:
+            continue
+        if _tree(source) is None:
+            return source.strip().splitlines()[0]
     return None
 
 
