@@ -216,6 +216,23 @@ SCENARIOS: tuple[Scenario, ...] = (
         "abs(float(opt.learning_rate) - 0.005) > 1e-6",
     ),
     Scenario(
+        "metric function of the notebook's own with 1-D targets",
+        "metric-one-dimensional-targets",
+        (
+            "import numpy as np\n"
+            "import tensorflow as tf\n"
+            "def rmse(y_true, y_pred):\n"
+            "    return tf.sqrt(tf.reduce_mean(tf.square(y_pred - y_true)))\n"
+            "x = np.linspace(0, 1, 48, dtype='float32').reshape(16, 3)\n"
+            "y = x.sum(axis=1)\n"
+            "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1, kernel_initializer='ones')])\n"
+            "model.compile(optimizer='sgd', loss='mse', metrics=[rmse])\n"
+            "scores = model.evaluate(x, y, verbose=0, batch_size=16)\n"
+            "pred = model.predict(x, verbose=0)[:, 0]\n",
+        ),
+        "abs(scores[1] - float(np.sqrt(np.mean((pred - y) ** 2)))) > 1e-3",
+    ),
+    Scenario(
         "get_file of an archive",
         "keras3-get-file-extract-folder",
         (

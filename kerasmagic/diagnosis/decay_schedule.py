@@ -44,16 +44,19 @@ def is_zero(value: ast.AST) -> bool:
     )
 
 
-def default_rate(path: str) -> float | None:
-    """The live optimizer class's default ``learning_rate``."""
-    status, cls = live.resolve_path(path)
-    if status != live.OK:
-        return None
+def default_rate(path_or_class: object) -> float | None:
+    """The live optimizer class's default ``learning_rate`` (the class, or its import path)."""
+    cls = path_or_class
+    if isinstance(path_or_class, str):
+        status, cls = live.resolve_path(path_or_class)
+        if status != live.OK:
+            return None
     try:
         default = inspect.signature(cls).parameters["learning_rate"].default
     except (KeyError, TypeError, ValueError):
         return None
-    return default if isinstance(default, (int, float)) and not isinstance(default, bool) else None
+    number = isinstance(default, (int, float)) and not isinstance(default, bool)
+    return float(default) if number else None
 
 
 def schedule_expr(ctx: CellContext, call: ast.Call, path: str) -> tuple[str, list[Edit]] | None:

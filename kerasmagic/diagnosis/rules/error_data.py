@@ -7,6 +7,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compiled import code_of, own_functions, single_output_shape
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -122,7 +123,8 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits
 
     def model_ok(value: object) -> bool:
-        return _rank_two_output(value) and any(_code_of(f) in codes for f in _own_functions(value))
+        shape = single_output_shape(value)
+        return shape is not None and len(shape) == 2 and any(code_of(f) in codes for f in own_functions(value))  # fmt: skip
 
     edits, lines = one_dimensional_target_edits(cell, ctx.live_names, model_ok)
     failing = [n for n in lines if n in ctx.failing_lines]
@@ -140,32 +142,6 @@ def _raising_codes(exc: BaseException | None) -> set[object]:
         out.add(tb.tb_frame.f_code)
         tb = tb.tb_next
     return out
-
-
-def _code_of(function: object) -> object:
-    return getattr(getattr(function, "__func__", function), "__code__", None)
-
-
-def _own_functions(model: object) -> list[object]:
-    """The loss and metric functions the live model was compiled with that are not Keras's
-    (defined in the notebook or its own modules)."""
-    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}
-    given = [getattr(model, "loss", None), config.get("metrics"), config.get("weighted_metrics")]
-    flat: list[object] = []
-    for item in given:
-        if isinstance(item, dict):
-            item = list(item.values())
-        flat += item if isinstance(item, (list, tuple)) else [item]
-    return [f for f in flat if callable(f) and _code_of(f) is not None and not live.from_keras(f)]
-
-
-def _rank_two_output(model: object) -> bool:
-    """A live Keras model with one output of rank 2 (``(batch, k)``)."""
-    outputs = getattr(model, "outputs", None) if live.from_keras(model) else None
-    if not isinstance(outputs, (list, tuple)) or len(outputs) != 1:
-        return False
-    shape = getattr(outputs[0], "shape", None)
-    return shape is not None and len(tuple(shape)) == 2
 
 
 @rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))

@@ -9,12 +9,12 @@ cell's Keras ``optimizers.get`` returns); the old defaults and their sources are
 from __future__ import annotations
 
 import ast
-import inspect
 import math
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
+from kerasmagic.diagnosis.decay_schedule import default_rate
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
@@ -23,15 +23,6 @@ from kerasmagic.knowledge.catalogue import Entry, find_entry
 
 ENTRY = "optimizer-default-changed"
 LR_KEYWORDS = ("learning_rate", "lr")
-
-
-def default_learning_rate(cls: Any) -> float | None:
-    """The ``learning_rate`` default of an optimizer class's signature, if a number."""
-    try:
-        value = inspect.signature(cls).parameters["learning_rate"].default
-    except (KeyError, TypeError, ValueError):
-        return None
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 def _class_for_string(ctx: CellContext, name: str) -> Any:
@@ -52,7 +43,7 @@ def _changed(entry: Entry, cls: Any) -> tuple[float, float] | None:
     if not isinstance(cls, type):
         return None
     old = entry.data.get("old_defaults", {}).get(cls.__name__)
-    now = default_learning_rate(cls)
+    now = default_rate(cls)
     if old is None or now is None or math.isclose(float(old), now, rel_tol=1e-9):
         return None
     return float(old), now

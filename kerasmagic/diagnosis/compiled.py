@@ -1,0 +1,41 @@
+"""What a live model was compiled with, read from the object (never called): the loss and metric
+functions of the notebook's own, and the shape of its one output."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerasmagic.diagnosis import live
+
+
+def code_of(function: object) -> object:
+    """The code object of a function or bound method (None for anything else)."""
+    return getattr(getattr(function, "__func__", function), "__code__", None)
+
+
+def own_functions(model: object, *, metrics_only: bool = False) -> list[Any]:
+    """The loss and metric functions the live model was compiled with that are not Keras's
+    (defined in the notebook or its own modules), as given to ``compile``."""
+    config = getattr(getattr(model, "_compile_config", None), "config", None) or {}
+    given = [config.get("metrics"), config.get("weighted_metrics")]
+    if not metrics_only:
+        given.insert(0, getattr(model, "loss", None))
+    flat: list[object] = []
+    for item in given:
+        if isinstance(item, dict):
+            item = list(item.values())
+        flat += item if isinstance(item, (list, tuple)) else [item]
+    return [f for f in flat if callable(f) and code_of(f) is not None and not live.from_keras(f)]
+
+
+def single_output_shape(model: object) -> tuple[Any, ...] | None:
+    """The shape of a live Keras model's one output (``(None, 1)``); None for several outputs,
+    an unbuilt model or anything else."""
+    outputs = getattr(model, "outputs", None) if live.from_keras(model) else None
+    if not isinstance(outputs, (list, tuple)) or len(outputs) != 1:
+        return None
+    shape = getattr(outputs[0], "shape", None)
+    try:
+        return tuple(shape) if shape is not None else None
+    except TypeError:
+        return None
