@@ -110,6 +110,14 @@ def _unbuilt_model(value: object) -> bool:
     )
 
 
+# an index or a shape the targets' rank decides (TensorFlow's strided slice, NumPy/JAX indexing,
+# broadcasting checks), as opposed to any other error raised in the same function
+SHAPE_ERROR = re.compile(
+    r"Index out of range|Too many indices|too many indices|out of bounds|[Ii]ncompatible shapes"
+    r"|rank|ndim|dimension|[Ss]hapes? .*(?:must|mismatch|not compatible)"
+)
+
+
 @rule("one-dimensional-targets", when=(ERROR,), family="model-methods", needs=("fit", "_on_batch", "evaluate"))  # fmt: skip
 def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     """A loss or metric function of the notebook's own, compiled into a model with one rank-2
@@ -117,7 +125,7 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     ``y_true`` expanded to ``(batch, 1)`` when the prediction had rank 2, Keras 3 passes it as
     given. Each 1-D target of that model's data calls gets ``np.expand_dims(y, -1)``."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    codes = _raising_codes(exc)
+    codes = _raising_codes(exc) if SHAPE_ERROR.search(message) else set()
     if not codes:
         return []
     from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits

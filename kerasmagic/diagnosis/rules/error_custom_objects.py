@@ -1,0 +1,76 @@
+"""Error rule: a model loaded by name of an object of the notebook's own that Keras cannot find.
+
+Keras stores a model's layers by class name and (Keras 3, in ``to_json`` and saved files) its
+compile configuration with the loss and metric functions by name; loading rebuilds them from the
+names and finds the user's own only through ``custom_objects``. Keras 2's ``model_from_json``
+kept no compile configuration, so a model compiled with ``metrics=[r2]`` came back from its JSON
+without needing ``r2``; Keras 3 compiles it again and stops: "Could not locate function 'r2'"
+(Keras 2's loaders said "Unknown metric function: r2" / "Unknown layer: MyLayer").
+
+The message names the object; the failing line calls a live Keras loader whose signature takes
+``custom_objects``; the live namespace binds that name to a function or class that is not
+Keras's. The call gets ``custom_objects={'r2': r2}`` (added to a dict it already passes).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "load-custom-objects"
+NAMED = re.compile(
+    r"Could not locate (?:function|class) '(?P<k3>[A-Za-z_]\w*)'"
+    r"|Unknown (?:[a-z ]+ function|layer|activation|initializer|regularizer|constraint|metric|loss)"
+    r"(?: function)?\s*:\s*'?(?P<k2>[A-Za-z_]\w*)"
+)
+
+
+@rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError", "ValueError"))
+def custom_objects(ctx: CellContext) -> list[Problem]:
+    """The loader of the failing line given the object the message names, from the namespace."""
+    tree = ctx.cell.tree
+    found = NAMED.search(ctx.message)
+    if tree is None or found is None:
+        return []
+    name = found["k3"] or found["k2"]
+    value = (ctx.live_names or {}).get(name)
+    if not (inspect.isfunction(value) or inspect.isclass(value)) or live.from_keras(value):
+        return []
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or call.lineno not in ctx.failing_lines:
+            continue
+        callee = ctx.scope.callee(call.func)
+        params = live.parameters(callee[0]) if callee is not None else None
+        if params is None or "custom_objects" not in params[0]:
+            continue
+        edit = _custom_objects_edit(ctx, call, name, name)
+        if edit is None:
+            return []
+        loader = callee[1].rsplit(".", 1)[-1]  # type: ignore[index]
+        return [from_entry(ENTRY, call.lineno, [edit], [name, loader], ctx.shown_versions,
+                           name=name, loader=loader, keras=ctx.versions.get("keras", ""))]  # fmt: skip
+    return []
+
+
+def _custom_objects_edit(ctx: CellContext, call: ast.Call, name: str, expr: str) -> Edit | None:
+    """``custom_objects={'name': expr}`` added to the call, or the entry added to the dict
+    display it passes; None when it passes another expression (a dict made elsewhere)."""
+    given = next((k for k in call.keywords if k.arg == "custom_objects"), None)
+    entry = f"{name!r}: {expr}"
+    if given is None:
+        return closing_insert_edit(ctx.cell, call, f"custom_objects={{{entry}}}")
+    if not isinstance(given.value, ast.Dict) or None in given.value.keys:
+        return None
+    whole = node_edit(ctx.cell, given.value, "")
+    if whole is None:
+        return None
+    at = whole.end_col - 1  # before the closing brace
+    sep = ", " if given.value.keys else ""
+    return Edit(whole.end_line, at, whole.end_line, at, sep + entry)
