@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -40,6 +41,10 @@ class KernelSideError(RuntimeError):
     """kerasmagic's own code inside the kernel failed or answered nothing."""
 
 
+CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 @dataclass
 class CellRun:
     """One execution of a cell: ``status`` is ok, error, timeout or dead (the kernel died)."""
@@ -53,6 +58,19 @@ class CellRun:
     @property
     def error(self) -> str | None:
         return f"{self.ename}: {self.evalue}" if self.ename else None
+
+    @property
+    def cell_line(self) -> int | None:
+        """The line of the cell the error was raised from (IPython's ``Cell In[n], line L``,
+        the outermost frame of the cell in the traceback), None when it shows none."""
+        for out in self.outputs:
+            if out.get("output_type") != "error":
+                continue
+            for text in out.get("traceback") or []:
+                found = CELL_LINE.search(ANSI.sub("", text))
+                if found:
+                    return int(found.group(1))
+        return None
 
 
 def missing_run_dependencies() -> list[str]:

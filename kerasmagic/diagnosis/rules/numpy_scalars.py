@@ -1,0 +1,77 @@
+"""Error rule: a one-element NumPy array used as a Python number (``float(pred)``,
+``'%.1f' % value``, ``math.exp(p)``), where ``pred = model.predict(x)`` is ``(1, 1)`` or a row
+of it is ``(1,)``.
+
+NumPy 1.25 deprecated converting an array with ``ndim > 0`` to a Python scalar (a warning, which
+Keras-2-era code never saw) and NumPy 2.4 removed it: "only 0-dimensional arrays can be converted
+to Python scalars". The array's one number is ``.item()``, what the old conversion took. Evidence:
+the error's message, and the live value of each name the failing line converts: an ``ndarray``
+holding exactly one element (never a call's result, whose value is not read)."""
+
+from __future__ import annotations
+
+import ast
+import sys
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "numpy-size-one-scalar"
+MESSAGE = "only 0-dimensional arrays can be converted to Python scalars"
+CONVERTERS = ("float", "int", "complex")
+
+
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("TypeError",))
+def size_one_scalars(ctx: CellContext) -> list[Problem]:
+    """Each name of the failing lines converted to a number whose live value is a one-element
+    array of ``ndim > 0`` gets ``.item()``."""
+    numpy = sys.modules.get("numpy")
+    tree = ctx.cell.tree
+    if MESSAGE not in ctx.message or numpy is None or tree is None:
+        return []
+    names = ctx.live_names or {}
+    edits: list[Edit] = []
+    found: list[str] = []
+    maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
+    for node in _converted(tree, ctx.failing_lines, maths):
+        value = names.get(node.id)
+        if not (isinstance(value, numpy.ndarray) and value.ndim > 0 and value.size == 1):
+            continue
+        edit = node_edit(ctx.cell, node, f"{node.id}.item()")
+        if edit is not None and node.id not in found:
+            found.append(node.id)
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    line = next(n.lineno for n in _converted(tree, ctx.failing_lines, maths) if n.id == found[0])
+    return [from_entry(ENTRY, line, edits, found, ctx.shown_versions, name=found[0],
+                       numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
+
+
+def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.Name]:
+    """The names the failing lines convert to a Python number: the argument of ``float``/
+    ``int``/``complex`` or of a ``math`` function, a value %-formatted into a string."""
+    out: list[ast.Name] = []
+    for node in walk(tree):
+        if getattr(node, "lineno", None) not in lines:
+            continue
+        if isinstance(node, ast.Call) and node.args and _number_function(node.func, maths):
+            out += [a for a in node.args[:1] if isinstance(a, ast.Name)]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _a_string(node.left):
+            values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+            out += [v for v in values if isinstance(v, ast.Name)]
+    return out
+
+
+def _number_function(func: ast.AST, maths: set[str]) -> bool:
+    """``float``/``int``/``complex``, or a function of the ``math`` module (bound as ``maths``)."""
+    if isinstance(func, ast.Name):
+        return func.id in CONVERTERS
+    return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in maths  # fmt: skip
+
+
+def _a_string(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, str)
