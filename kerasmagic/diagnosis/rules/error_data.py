@@ -12,6 +12,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    delete_keyword_edit,
     node_edit,
     walk,
 )
@@ -150,6 +151,39 @@ def _raising_codes(exc: BaseException | None) -> set[object]:
         out.add(tb.tb_frame.f_code)
         tb = tb.tb_next
     return out
+
+
+STRING_WEIGHTS = re.compile(r"'str' object has no attribute '(?:get|keys|items)'")
+WEIGHTED_METHODS = ("fit", "fit_generator", "train_on_batch")
+
+
+@rule("class-weight-string", when=(ERROR,), family="model-methods", errors=("AttributeError",), needs=("class_weight",))  # fmt: skip
+def class_weight_string(ctx: CellContext) -> list[Problem]:
+    """``class_weight='auto'`` (Keras 1's docs): Keras 2.0-2.2 weighted every sample 1 for any
+    ``class_weight`` that is not a dict (one output), tf.keras and Keras 3 read it as one. Left
+    out of the failing call, the training is the one Keras 2 ran."""
+    if not STRING_WEIGHTS.search(ctx.message) or ctx.cell.tree is None:
+        return []
+    names = ctx.live_names or {}
+    for call in walk(ctx.cell.tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        if call.func.attr not in WEIGHTED_METHODS or call.lineno not in ctx.failing_lines:
+            continue
+        receiver = call.func.value
+        model = names.get(receiver.id) if isinstance(receiver, ast.Name) else None
+        if single_output_shape(model) is None:
+            continue  # Keras 2.2 refused a string for several outputs too
+        for kw in call.keywords:
+            value = kw.value
+            text = value.value if isinstance(value, ast.Constant) else names.get(value.id) if isinstance(value, ast.Name) else None  # fmt: skip
+            if kw.arg != "class_weight" or not isinstance(text, str):
+                continue
+            edit = delete_keyword_edit(ctx.cell, call, kw)
+            if edit is not None:
+                return [from_entry("class-weight-string", call.lineno, [edit], ["class_weight"],
+                                   ctx.shown_versions, value=repr(text), keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+    return []
 
 
 @rule("sparse-matrix-targets", when=(ERROR,), family="model-methods", errors=("TypeError",))
