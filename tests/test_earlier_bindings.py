@@ -388,3 +388,37 @@ def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_pa
     outputs = code_cells(tmp_path / "out" / "merged.ipynb")[-1].outputs
     assert "out (2, 1)" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+# Keras 1's `nb_epoch` on a model an earlier cell built, in a cell that imports nothing (and in a
+# `%%time` cell, whose body IPython compiles as `<timed exec>`): the live model is the evidence
+MODEL_CELL = (
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "X = np.ones((8, 3)); Y = np.ones((8, 1))\n"
+    "model = Sequential([Dense(1, input_dim=3)])\nmodel.compile('sgd', 'mse')"
+)
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+def test_migrate_renames_the_keywords_of_a_model_an_earlier_cell_built(tmp_path: Path) -> None:
+    cells = [MODEL_CELL, "%%time\n\nmodel.fit(X, Y, nb_epoch=2, verbose=False);",
+             "h = model.fit(X, Y, nb_epoch=1, verbose=0)\nprint(sorted(h.history))"]  # fmt: skip
+    path = notebook(tmp_path / "nb_epoch.ipynb", cells)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "nb_epoch.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1] == "%%time\n\nmodel.fit(X, Y, epochs=2, verbose=False);", finals[1]
+    assert finals[2].startswith("h = model.fit(X, Y, epochs=1, verbose=0)"), finals[2]
+    outputs = code_cells(tmp_path / "out" / "nb_epoch.ipynb")[-1].outputs
+    assert "['loss']" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_renames_the_keywords_of_a_model_an_earlier_cell_built(kernel: Kernel) -> None:
+    printed(kernel.run("%load_ext kerasmagic"))
+    printed(kernel.run(MODEL_CELL))
+    fixed = fixed_source(kernel.run("%%keras_check\nh = model.fit(X, Y, nb_epoch=1, verbose=0)"))
+    assert fixed == "h = model.fit(X, Y, epochs=1, verbose=0)", fixed
+    printed(kernel.run(fixed))

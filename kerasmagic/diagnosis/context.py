@@ -85,13 +85,32 @@ def value_in(scope: dict, node: Any) -> Any:
     return None
 
 
-def failing_line(exc: BaseException, namespace: dict | None, filename: str | None) -> int | None:
+# the file names IPython's %%time compiles a cell's body under, after the magic's line and the
+# body's leading blank lines (which IPython drops)
+TIMED_BODIES = ("<timed exec>", "<timed eval>")
+
+
+def body_offset(source: str) -> int:
+    """Cell lines before the first line of code of a ``%%time`` cell's body."""
+    lines = source.splitlines()
+    return next((i for i, text in enumerate(lines) if i and text.strip()), 1)
+
+
+def cell_lineno(tb: Any, source: str) -> int:
+    """The cell's line of a traceback entry of the cell's code (a ``%%time`` body counts from its
+    own first line)."""
+    if tb.tb_frame.f_code.co_filename in TIMED_BODIES and source.lstrip().startswith("%%"):
+        return tb.tb_lineno + body_offset(source)
+    return tb.tb_lineno
+
+
+def failing_line(exc: BaseException, namespace: dict | None, filename: str | None, source: str = "") -> int | None:  # fmt: skip
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
     line = None
     tb = getattr(exc, "__traceback__", None)
     while tb is not None:
         if is_cell_frame(tb.tb_frame, namespace, filename):
-            line = tb.tb_lineno
+            line = cell_lineno(tb, source)
         tb = tb.tb_next
     if line is None and isinstance(exc, SyntaxError):
         line = exc.lineno
@@ -192,7 +211,7 @@ class CellContext:
     def line(self) -> int | None:
         if self.exc is None:
             return None
-        line = failing_line(self.exc, self.namespace, self.filename)
+        line = failing_line(self.exc, self.namespace, self.filename, self.source)
         return line + self.stripped_lines if line is not None else None
 
     @cached_property
@@ -225,7 +244,7 @@ class CellContext:
             tb = getattr(exc, "__traceback__", None)
             while tb is not None:
                 if is_cell_frame(tb.tb_frame, self.namespace, self.filename):
-                    lines.add(tb.tb_lineno + self.stripped_lines)
+                    lines.add(cell_lineno(tb, self.source) + self.stripped_lines)
                 tb = tb.tb_next
             exc = exc.__cause__ or exc.__context__
         tree = self.cell.tree

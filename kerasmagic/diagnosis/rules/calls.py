@@ -109,14 +109,19 @@ def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -
 
 
 def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
-    """``model.fit(nb_epoch=…)`` on an object the cell builds: renamed keywords of the live
-    ``Model`` method, when no Keras here accepts the old one."""
+    """``model.fit(nb_epoch=…)`` on an object the cell builds, or on a live Keras model an
+    earlier cell made: renamed keywords of the live ``Model`` method, when no Keras here accepts
+    the old one."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
         return
-    if not any(p.split(".")[0] in live.KERAS_TOPS for p in ctx.scope.bindings.values()):
+    receiver = (ctx.live_names or {}).get(func.value.id) if isinstance(func.value, ast.Name) else None  # fmt: skip
+    if live.from_keras(receiver) and is_model_class(type(receiver)):
+        models = [type(receiver)]  # the object itself, whoever imported Keras
+    elif not any(p.split(".")[0] in live.KERAS_TOPS for p in ctx.scope.bindings.values()):
         return
-    models = ctx.scope.model_classes()
+    else:
+        models = ctx.scope.model_classes()
     methods = [getattr(m, func.attr, None) for m in models]
     if not methods or not all(callable(m) for m in methods):
         return
