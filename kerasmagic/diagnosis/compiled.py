@@ -39,3 +39,14 @@ def single_output_shape(model: object) -> tuple[Any, ...] | None:
         return tuple(shape) if shape is not None else None
     except TypeError:
         return None
+
+
+def raising_codes(exc: BaseException | None) -> set[object]:
+    """The code objects of the frames in ``exc``'s traceback (a compiled function that raised
+    is among them)."""
+    out = set()
+    tb = exc.__traceback__ if exc is not None else None
+    while tb is not None:
+        out.add(tb.tb_frame.f_code)
+        tb = tb.tb_next
+    return out

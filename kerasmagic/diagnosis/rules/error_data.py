@@ -7,7 +7,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.compiled import code_of, own_functions, single_output_shape
+from kerasmagic.diagnosis.compiled import code_of, own_functions, raising_codes, single_output_shape
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -126,7 +126,7 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     ``y_true`` expanded to ``(batch, 1)`` when the prediction had rank 2, Keras 3 passes it as
     given. Each 1-D target of that model's data calls gets ``np.expand_dims(y, -1)``."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    codes = _raising_codes(exc) if SHAPE_ERROR.search(message) else set()
+    codes = raising_codes(exc) if SHAPE_ERROR.search(message) else set()
     if not codes:
         return []
     from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits
@@ -141,16 +141,6 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
         return []
     keras = live.versions().get("keras", "3")
     return [from_entry("one-dimensional-targets", failing[0], edits, ["y"], keras=keras)]
-
-
-def _raising_codes(exc: BaseException | None) -> set[object]:
-    """The code objects of the traceback's frames."""
-    out = set()
-    tb = exc.__traceback__ if exc is not None else None
-    while tb is not None:
-        out.add(tb.tb_frame.f_code)
-        tb = tb.tb_next
-    return out
 
 
 STRING_WEIGHTS = re.compile(r"'str' object has no attribute '(?:get|keys|items)'")

@@ -1,0 +1,171 @@
+"""Error rule: an autoencoder's loss function that reads the model's symbolic tensors from
+module-level names (Keras 2's VAE: ``vae_loss(x, x_decoded)`` adds a KL term of the global
+``z_mean`` and ``z_log_var``).
+
+Keras 2 built the model and its loss in one TensorFlow graph, where such a tensor could be read
+from anywhere; since TensorFlow 2.4 and in Keras 3 a loss runs on the batch's values and the
+global tensors stay symbolic ("A KerasTensor cannot be used as input to a TensorFlow function").
+The loss goes into the graph where its tensors are: it takes them as parameters, a layer adds it
+(``add_loss``) on the model's input, its output and those tensors, the model is made again with
+that layer at its end (same input, same output, same weights), and ``compile`` gets no ``loss``.
+
+Evidence, all read from the live objects: the model the failing ``fit`` trains was compiled with
+that function, whose code the traceback holds (or the error is about a ``KerasTensor``, when
+Keras's traceback filter left the loss's frame out); the names it reads hold ``KerasTensor``s; the
+model has one input and one output; ``fit`` gets the same data as input and target (an
+autoencoder: the loss's ``y_true`` is the model's input, as the layer gives it)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compiled import code_of, raising_codes
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
+from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras3-loss-outer-tensors"
+TRAINING = ("fit", "fit_generator", "train_on_batch")
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", needs=("fit", "_on_batch"))
+def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
+    """The failing ``fit`` of a one-input, one-output model compiled (in this cell) with a loss
+    function of the notebook's own that reads global symbolic tensors."""
+    tree, names = ctx.cell.tree, ctx.live_names or {}
+    if tree is None or ctx.exc is None:
+        return []
+    raised = raising_codes(ctx.exc)
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        if call.func.attr not in TRAINING or call.lineno not in ctx.failing_lines:
+            continue
+        receiver = call.func.value
+        model = names.get(receiver.id) if isinstance(receiver, ast.Name) else None
+        loss = getattr(model, "loss", None)
+        if not _one_in_one_out(model) or not inspect.isfunction(loss):
+            continue
+        if code_of(loss) not in raised and "KerasTensor" not in ctx.message:
+            continue  # neither raised in the loss nor about a symbolic tensor
+        outer = [n for n in dict.fromkeys(loss.__code__.co_names) if _symbolic(names.get(n))]
+        if outer and _autoencoder_data(ctx, call):
+            return _rewrite(ctx, tree, receiver.id, call, loss, outer)
+    return []
+
+
+def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, outer: list[str]) -> list[Problem]:  # fmt: skip
+    compile_call = _compile_before(tree, model, fit, loss.__name__)
+    root = keras_root(ctx)
+    if compile_call is None or root is None:
+        return []
+    keras, imports = root
+    params = _parameters_edit(ctx, loss, outer)
+    if params is None:
+        return []
+    edits, across = params
+    statement = _statement_of(tree, compile_call)
+    drop = next(k for k in compile_call.keywords if k.arg == "loss")
+    removal = delete_keyword_edit(ctx.cell, compile_call, drop)
+    start = node_edit(ctx.cell, statement, "") if statement is not None else None
+    if removal is None or start is None:
+        return []
+    camel = "".join(part[:1].upper() + part[1:] for part in loss.__name__.split("_") if part)
+    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
+    indent = " " * statement.col_offset  # type: ignore[union-attr]
+    tensors = ", ".join(outer)
+    added = (
+        f"class {layer}({keras}.layers.Layer):\n"
+        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
+        f"{indent}        self.add_loss({loss.__name__}(*inputs))\n"
+        f"{indent}        return inputs[1]\n"
+        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
+        f"{model}.outputs[0], {tensors}]))\n{indent}"
+    )
+    insert = Edit(start.line, start.col, start.line, start.col, added)
+    problem = from_entry(ENTRY, fit.lineno, [*imports, *edits, insert, removal], [loss.__name__, *outer],
+                         ctx.shown_versions, loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
+                         model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem.across = [*imports, *across, insert, removal] if across else None
+    return [problem]
+
+
+def _parameters_edit(ctx: CellContext, loss, outer: list[str]) -> tuple[list[Edit], list[Edit]] | None:  # fmt: skip
+    """The loss's ``def`` given the outer tensors as parameters after its own: in this cell, or
+    defined again at the top (``migrate``: in its earlier cell)."""
+    for index, parsed in cells(ctx):
+        node = definition(parsed, loss.__name__, index is None)
+        if node is None or not is_that_function(loss, node):
+            continue
+        args = node.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or len(args.args) != 2:
+            return None
+        last = node_edit(parsed, args.args[-1], "")
+        if last is None:
+            return None
+        edit = Edit(last.end_line, last.end_col, last.end_line, last.end_col, ", " + ", ".join(outer))  # fmt: skip
+        moved = placed(ctx.cell, ctx.namespace, parsed, node, [edit], index)
+        return (moved[0], moved[1] or []) if moved is not None else None
+    return None
+
+
+def _compile_before(tree: ast.AST, model: str, fit: ast.Call, loss: str) -> ast.Call | None:
+    """The cell's ``model.compile(..., loss=<loss>)`` before the ``fit``."""
+    found = None
+    for node in walk(tree):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "compile"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == model
+            and node.lineno <= fit.lineno
+            and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss for k in node.keywords)  # fmt: skip
+        ):
+            found = node
+    return found
+
+
+def _statement_of(tree: ast.AST, call: ast.Call) -> ast.stmt | None:
+    """The simple statement (at a block's top level) holding ``call``."""
+    return next(
+        (
+            s
+            for s in walk(tree)
+            if isinstance(s, ast.Expr | ast.Assign) and any(n is call for n in walk(s))
+        ),
+        None,
+    )
+
+
+def _autoencoder_data(ctx: CellContext, call: ast.Call) -> bool:
+    """``fit`` gets the same expression as input and target (and as validation pair)."""
+    x = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "x"), None)
+    y = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "y"), None)  # fmt: skip
+    if x is None or y is None or node_text(ctx.cell, x) != node_text(ctx.cell, y):
+        return False
+    validation = next((k.value for k in call.keywords if k.arg == "validation_data"), None)
+    if validation is None:
+        return True
+    return (
+        isinstance(validation, ast.Tuple)
+        and len(validation.elts) == 2
+        and node_text(ctx.cell, validation.elts[0]) == node_text(ctx.cell, validation.elts[1])
+    )
+
+
+def _one_in_one_out(model: object) -> bool:
+    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
+    return live.from_keras(model) and isinstance(inputs, list) and isinstance(outputs, list) and len(inputs) == len(outputs) == 1  # fmt: skip
+
+
+def _symbolic(value: object) -> bool:
+    """A Keras symbolic tensor (Keras 3's ``KerasTensor``, tf.keras 2's)."""
+    return type(value).__name__ == "KerasTensor" and live.from_keras(value)
+
