@@ -193,16 +193,16 @@ def test_a_cell_running_shell_commands_is_named_in_the_report() -> None:
 
 
 def test_the_same_error_from_a_later_unchanged_statement_is_progress() -> None:
+    from kerasmagic.migrate.failures import Failure, line_text
     from kerasmagic.migrate.kernel import CellRun
-    from kerasmagic.migrate.loop import _line_text, _same_failure
 
     error = "TypeError: only 0-dimensional arrays can be converted to Python scalars"
     first = "for v in rows:\n    print('%.1f' % v)\nprint(float(one))\n"
     fixed = "for v in rows:\n    print('%.1f' % v.item())\nprint(float(one))\n"
-    before = (error, _line_text(first, 2), first)
-    assert not _same_failure(before, (error, _line_text(fixed, 3), fixed))  # reached line 3
-    assert _same_failure(before, (error, _line_text(fixed, 2), fixed))  # the rewritten line again
-    assert not _same_failure(before, ("ValueError: other", _line_text(fixed, 3), fixed))
+    before = Failure(error, line_text(first, 2), first)
+    assert not Failure(error, line_text(fixed, 3), fixed).repeats(before)  # reached line 3
+    assert Failure(error, line_text(fixed, 2), fixed).repeats(before)  # the rewritten line again
+    assert not Failure("ValueError: other", line_text(fixed, 3), fixed).repeats(before)
     # the line IPython names in the traceback (ANSI colours as a kernel sends them)
     run = CellRun("error", [{"output_type": "error", "traceback": [
         "\x1b[0;31mTypeError\x1b[0m  Traceback", "Cell \x1b[0;32mIn[6], line 3\x1b[0m\n  ..."]}])  # fmt: skip

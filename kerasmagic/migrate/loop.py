@@ -15,6 +15,7 @@ from typing import Any
 
 from kerasmagic.migrate import installs, linter
 from kerasmagic.migrate import results as R
+from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.sources import Document, bound_names, grown_names
 
 MAX_ROUNDS = 5  # rewrites of one cell in one run (error → fix → next error → fix …)
@@ -226,7 +227,7 @@ class _Runner:
         self.count += 1
         current = cell.original
         tried = {current}
-        failures: list[tuple[str, str | None, str]] = []  # error, failing line's text, source
+        failures: list[Failure] = []
         across: dict[str, tuple[dict[str, Any], dict, str]] = {}  # fix → its version across cells
         start = time.perf_counter()
         for _round in range(MAX_ROUNDS + 1):
@@ -267,12 +268,12 @@ class _Runner:
             error = run.error or doc.get("error") or "an error"
             origin = doc.get("origin") if not fixed and _round < MAX_ROUNDS else None
             if origin and self._fix_earlier(origin, error) is not None:
-                failures.append((error, _line_text(runnable, run.cell_line), runnable))
+                failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
                 continue  # run this cell again over the corrected definitions
             # the same error again: the rewrite did not remove it, unless it now comes from another
             # statement that ran unchanged before (progress: the next one converts an array too)
-            failure = (error, _line_text(runnable, run.cell_line), runnable)
-            repeated = bool(failures) and _same_failure(failures[-1], failure) and bool(cell.changes)
+            failure = Failure(error, line_text(runnable, run.cell_line), runnable)
+            repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes)
             failures.append(failure)
             if repeated:  # the rewrite did not remove its error: undo it, and stop here
                 undone = cell.changes.pop()
@@ -300,22 +301,6 @@ class _Runner:
         ran, blocked = installs.neutralize(current)
         cell.notes += installs.notes(blocked) + installs.shell_notes(ran)
         return cell
-
-
-def _line_text(source: str, line: int | None) -> str | None:
-    """The stripped text of line ``line`` of ``source`` (None without one)."""
-    lines = source.splitlines()
-    return lines[line - 1].strip() if line is not None and 0 < line <= len(lines) else None
-
-
-def _same_failure(before: tuple[str, str | None, str], now: tuple[str, str | None, str]) -> bool:
-    """Is ``now`` the failure ``before`` again? The same error, except when it now comes from a
-    line other than before's that was already there, unchanged (a later statement reached)."""
-    if before[0] != now[0]:
-        return False
-    moved_on = now[1] is not None and now[1] != before[1]
-    reached = moved_on and now[1] in {ln.strip() for ln in before[2].splitlines()}
-    return not reached
 
 
 def _same_code(ours: str, ran: str) -> bool:
