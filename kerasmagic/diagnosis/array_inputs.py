@@ -151,10 +151,11 @@ def is_one_dimensional(value: Any) -> bool:
 
 
 def one_dimensional_edits(
-    cell: ParsedCell, namespace: dict | None, unbuilt: Any
+    cell: ParsedCell, namespace: dict | None, model_ok: Any, *, targets: bool = False
 ) -> tuple[list[Edit], list[int]]:
-    """``np.expand_dims(x, -1)`` for every input ``x`` the cell passes to a data method of a
-    model ``unbuilt(model)`` accepts, where ``x`` names a 1-D array of numbers; their lines."""
+    """``np.expand_dims(x, -1)`` for every input ``x`` (``targets``: every target ``y``, and a
+    literal ``validation_data``'s) the cell passes to a data method of a model ``model_ok(model)``
+    accepts, where it names a 1-D array of numbers; the lines of those calls."""
     numpy = numpy_name(cell, namespace) if cell.tree is not None and namespace else None
     if numpy is None:
         return [], []
@@ -163,9 +164,9 @@ def one_dimensional_edits(
     lines: list[int] = []
     for call, _ in data_calls(cell.tree):
         receiver = call.func.value  # type: ignore[attr-defined]
-        if not isinstance(receiver, ast.Name) or not unbuilt(namespace.get(receiver.id)):  # type: ignore[union-attr]
+        if not isinstance(receiver, ast.Name) or not model_ok(namespace.get(receiver.id)):  # type: ignore[union-attr]
             continue
-        nodes = call.args[:1] + [kw.value for kw in call.keywords if kw.arg == "x"]
+        nodes = _target_nodes(call) if targets else _input_nodes(call)
         for node in nodes:
             if isinstance(node, ast.Name) and is_one_dimensional(namespace.get(node.id)):  # type: ignore[union-attr]
                 edit = node_edit(cell, node, f"{name}.expand_dims({node.id}, -1)")
@@ -173,6 +174,11 @@ def one_dimensional_edits(
                     edits.append(edit)
                     lines.append(call.lineno)
     return _with_numpy_import(cell, edits, needs_import), lines
+
+
+def _input_nodes(call: ast.Call) -> list[ast.AST]:
+    """The expressions ``call`` passes as its input ``x``."""
+    return call.args[:1] + [kw.value for kw in call.keywords if kw.arg == "x"]
 
 
 # method → the position of its target argument (``y``); ``validation_data=(x, y)`` holds another
@@ -217,31 +223,6 @@ def sparse_target_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[
                 edits.append(edit)
                 lines.append(call.lineno)
     return edits, lines
-
-
-def one_dimensional_target_edits(
-    cell: ParsedCell, namespace: dict | None, model_ok: Any
-) -> tuple[list[Edit], list[int]]:
-    """``np.expand_dims(y, -1)`` for every target ``y`` (and a literal ``validation_data``'s)
-    the cell passes to a data method of a model ``model_ok(model)`` accepts, where ``y`` names a
-    1-D array of numbers; the lines of those calls."""
-    numpy = numpy_name(cell, namespace) if cell.tree is not None and namespace else None
-    if numpy is None:
-        return [], []
-    name, needs_import = numpy
-    edits: list[Edit] = []
-    lines: list[int] = []
-    for call, _ in data_calls(cell.tree):
-        receiver = call.func.value  # type: ignore[attr-defined]
-        if not isinstance(receiver, ast.Name) or not model_ok(namespace.get(receiver.id)):  # type: ignore[union-attr]
-            continue
-        for node in _target_nodes(call):
-            if isinstance(node, ast.Name) and is_one_dimensional(namespace.get(node.id)):  # type: ignore[union-attr]
-                edit = node_edit(cell, node, f"{name}.expand_dims({node.id}, -1)")
-                if edit is not None:
-                    edits.append(edit)
-                    lines.append(call.lineno)
-    return _with_numpy_import(cell, edits, needs_import), lines
 
 
 OBJECT_LIMIT = 2_000_000  # elements read one by one at most (a table from pandas, not images)

@@ -3,9 +3,13 @@ functions of the notebook's own, and the shape of its one output."""
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.rewrite import walk
 
 
 def code_of(function: object) -> object:
@@ -50,3 +54,15 @@ def raising_codes(exc: BaseException | None) -> set[object]:
         out.add(tb.tb_frame.f_code)
         tb = tb.tb_next
     return out
+
+
+def failing_model_calls(ctx: CellContext, methods: tuple[str, ...]) -> Iterator[tuple[ast.Call, str, Any]]:  # fmt: skip
+    """The calls of ``methods`` on the failing lines made on a name (``model.fit(...)``), each
+    with that name and its live value (None where nothing is bound)."""
+    names = ctx.live_names or {}
+    for call in walk(ctx.cell.tree) if ctx.cell.tree is not None else ():
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        receiver = call.func.value
+        if call.func.attr in methods and call.lineno in ctx.failing_lines and isinstance(receiver, ast.Name):  # fmt: skip
+            yield call, receiver.id, names.get(receiver.id)

@@ -197,6 +197,12 @@ def is_layer_class(obj: Any) -> bool:
     )
 
 
+def is_keras_tensor(value: Any) -> bool:
+    """A Keras symbolic tensor (a ``KerasTensor`` of Keras 3, tf.keras 2 or tf_keras)."""
+    klass = type(value)
+    return klass.__name__ == "KerasTensor" and "keras" in (klass.__module__ or "")
+
+
 def from_keras(obj: Any) -> bool:
     """Is ``obj`` a TF/Keras module, class or function, or an instance of a class made from one
     (a user's ``keras.Model`` subclass, a model)? Never raises (the user's objects may)."""

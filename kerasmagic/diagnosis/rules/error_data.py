@@ -7,7 +7,13 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.compiled import code_of, own_functions, raising_codes, single_output_shape
+from kerasmagic.diagnosis.compiled import (
+    code_of,
+    failing_model_calls,
+    own_functions,
+    raising_codes,
+    single_output_shape,
+)
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -129,13 +135,13 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     codes = raising_codes(exc) if SHAPE_ERROR.search(message) else set()
     if not codes:
         return []
-    from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits
+    from kerasmagic.diagnosis.array_inputs import one_dimensional_edits
 
     def model_ok(value: object) -> bool:
         shape = single_output_shape(value)
         return shape is not None and len(shape) == 2 and any(code_of(f) in codes for f in own_functions(value))  # fmt: skip
 
-    edits, lines = one_dimensional_target_edits(cell, ctx.live_names, model_ok)
+    edits, lines = one_dimensional_edits(cell, ctx.live_names, model_ok, targets=True)
     failing = [n for n in lines if n in ctx.failing_lines]
     if not edits or not failing:
         return []
@@ -152,16 +158,10 @@ def class_weight_string(ctx: CellContext) -> list[Problem]:
     """``class_weight='auto'`` (Keras 1's docs): Keras 2.0-2.2 weighted every sample 1 for any
     ``class_weight`` that is not a dict (one output), tf.keras and Keras 3 read it as one. Left
     out of the failing call, the training is the one Keras 2 ran."""
-    if not STRING_WEIGHTS.search(ctx.message) or ctx.cell.tree is None:
+    if not STRING_WEIGHTS.search(ctx.message):
         return []
     names = ctx.live_names or {}
-    for call in walk(ctx.cell.tree):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-            continue
-        if call.func.attr not in WEIGHTED_METHODS or call.lineno not in ctx.failing_lines:
-            continue
-        receiver = call.func.value
-        model = names.get(receiver.id) if isinstance(receiver, ast.Name) else None
+    for call, _name, model in failing_model_calls(ctx, WEIGHTED_METHODS):
         if single_output_shape(model) is None:
             continue  # Keras 2.2 refused a string for several outputs too
         for kw in call.keywords:

@@ -21,7 +21,12 @@ import ast
 import inspect
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.compiled import code_of, raising_codes
+from kerasmagic.diagnosis.compiled import (
+    code_of,
+    failing_model_calls,
+    raising_codes,
+    single_output_shape,
+)
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -42,21 +47,15 @@ def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
     if tree is None or ctx.exc is None:
         return []
     raised = raising_codes(ctx.exc)
-    for call in walk(tree):
-        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
-            continue
-        if call.func.attr not in TRAINING or call.lineno not in ctx.failing_lines:
-            continue
-        receiver = call.func.value
-        model = names.get(receiver.id) if isinstance(receiver, ast.Name) else None
+    for call, name, model in failing_model_calls(ctx, TRAINING):
         loss = getattr(model, "loss", None)
         if not _one_in_one_out(model) or not inspect.isfunction(loss):
             continue
         if code_of(loss) not in raised and "KerasTensor" not in ctx.message:
             continue  # neither raised in the loss nor about a symbolic tensor
-        outer = [n for n in dict.fromkeys(loss.__code__.co_names) if _symbolic(names.get(n))]
+        outer = [n for n in dict.fromkeys(loss.__code__.co_names) if live.is_keras_tensor(names.get(n))]
         if outer and _autoencoder_data(ctx, call):
-            return _rewrite(ctx, tree, receiver.id, call, loss, outer)
+            return _rewrite(ctx, tree, name, call, loss, outer)
     return []
 
 
@@ -161,11 +160,8 @@ def _autoencoder_data(ctx: CellContext, call: ast.Call) -> bool:
 
 
 def _one_in_one_out(model: object) -> bool:
-    inputs, outputs = getattr(model, "inputs", None), getattr(model, "outputs", None)
-    return live.from_keras(model) and isinstance(inputs, list) and isinstance(outputs, list) and len(inputs) == len(outputs) == 1  # fmt: skip
+    inputs = getattr(model, "inputs", None)
+    return single_output_shape(model) is not None and isinstance(inputs, list) and len(inputs) == 1
 
 
-def _symbolic(value: object) -> bool:
-    """A Keras symbolic tensor (Keras 3's ``KerasTensor``, tf.keras 2's)."""
-    return type(value).__name__ == "KerasTensor" and live.from_keras(value)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -88,7 +89,7 @@ def _symbolic_everywhere(ctx: CellContext) -> set[str]:
     symbolic = {
         name
         for name in {n.id for n in walk(tree) if isinstance(n, ast.Name)}
-        if _is_symbolic(ctx.live_names.get(name))
+        if live.is_keras_tensor(ctx.live_names.get(name))
     }
     for stmt in getattr(tree, "body", []):
         if isinstance(stmt, ast.Assign) and set(_names(stmt.value)) & symbolic:
@@ -97,14 +98,9 @@ def _symbolic_everywhere(ctx: CellContext) -> set[str]:
     return symbolic
 
 
-def _is_symbolic(value: object) -> bool:
-    klass = type(value)
-    return klass.__name__ == "KerasTensor" and "keras" in (klass.__module__ or "")
-
-
 def _not_float(value: object) -> bool:
     """A live symbolic tensor whose dtype is not a float (``int32`` ids, ``bool`` masks)."""
-    dtype = str(getattr(value, "dtype", "") or "") if _is_symbolic(value) else ""
+    dtype = str(getattr(value, "dtype", "") or "") if live.is_keras_tensor(value) else ""
     return bool(dtype) and "float" not in dtype
 
 

@@ -33,21 +33,20 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
         return []
     names = ctx.live_names or {}
     edits: list[Edit] = []
-    found: list[str] = []
+    converted: list[ast.Name] = []
     maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
     for node in _converted(tree, ctx.failing_lines, maths):
         value = names.get(node.id)
         if not (isinstance(value, numpy.ndarray) and value.ndim > 0 and value.size == 1):
             continue
         edit = node_edit(ctx.cell, node, f"{node.id}.item()")
-        if edit is not None and node.id not in found:
-            found.append(node.id)
         if edit is not None:
             edits.append(edit)
+            converted.append(node)
     if not edits:
         return []
-    line = next(n.lineno for n in _converted(tree, ctx.failing_lines, maths) if n.id == found[0])
-    return [from_entry(ENTRY, line, edits, found, ctx.shown_versions, name=found[0],
+    found = list(dict.fromkeys(n.id for n in converted))
+    return [from_entry(ENTRY, converted[0].lineno, edits, found, ctx.shown_versions, name=found[0],
                        numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
 
 

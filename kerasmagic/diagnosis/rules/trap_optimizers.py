@@ -134,7 +134,7 @@ def _decay(
         now = as_float(getattr(obj, "learning_rate", None))
         lr_text = f"{now:g}" if now is not None else None
     lr_text = lr_text or "0.001"
-    path = resolved if is_optimizer_path(resolved) else _class_path(obj)
+    path = _optimizer_path(resolved, obj)
     named = schedule_expr(ctx, call, path) if path else None
     schedule = named[0] if named else "keras.optimizers.schedules.InverseTimeDecay"
     new_value = f"{schedule}({lr_text}, decay_steps=1, decay_rate={value_text})"
@@ -166,7 +166,7 @@ def _decay_unpacked(
     keys = unpacked_keys(ctx, kw.value) or []
     if legacy or "decay" not in keys or "lr" in keys or not applies_to_kind(entry, kind, ctx.versions):  # fmt: skip
         return  # `lr` too: Keras 3 raises on it, the error rule renames it first
-    path = resolved if is_optimizer_path(resolved) else _class_path(obj)
+    path = _optimizer_path(resolved, obj)
     named = _schedule_in_scope(ctx, path, kw.value)
     schedule, imported = named if named else (None, [])
     name = ctx.facts.targets.get(id(call)) or text
@@ -202,8 +202,10 @@ def _schedule_in_scope(ctx: CellContext, path: str | None, value: ast.expr) -> t
     return schedule_path(keras[0]), keras[1]
 
 
-def _class_path(obj: object) -> str | None:
-    """The import path of a live optimizer's class."""
+def _optimizer_path(resolved: str, obj: object) -> str | None:
+    """The optimizer class's import path: the call's, else the live object's class."""
+    if is_optimizer_path(resolved):
+        return resolved
     if obj is None:
         return None
     cls = type(obj)

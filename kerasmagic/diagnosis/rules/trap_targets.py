@@ -13,7 +13,7 @@ from either shape."""
 from __future__ import annotations
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.array_inputs import one_dimensional_target_edits
+from kerasmagic.diagnosis.array_inputs import one_dimensional_edits
 from kerasmagic.diagnosis.compiled import own_functions, single_output_shape
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.problem import Problem
@@ -45,7 +45,7 @@ def metric_targets(ctx: CellContext) -> list[Problem]:
         functions.extend(getattr(f, "__name__", "?") for f in own)
         return bool(own)
 
-    edits, lines = one_dimensional_target_edits(ctx.cell, ctx.live_names, model_ok)
+    edits, lines = one_dimensional_edits(ctx.cell, ctx.live_names, model_ok, targets=True)
     if not edits:
         return []
     names = ", ".join(f"`{n}`" for n in dict.fromkeys(functions))
