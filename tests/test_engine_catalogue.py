@@ -32,6 +32,7 @@ RULES = {
     "array-inputs",
     "keras1-conv-kernel",
     "user-callable-keyword",
+    "optional-output",
 }
 
 

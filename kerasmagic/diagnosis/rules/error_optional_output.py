@@ -1,0 +1,219 @@
+"""Error rule: a callback whose only effect is output, made where its package is not installed.
+
+TensorFlow 2.21 no longer installs ``tensorboard``: code that ran before stops at the first
+summary its ``TensorBoard`` callback writes ("TensorBoard is not installed", raised by ``fit``,
+often cells after the callback was made). The callback writes logs and changes nothing of the
+training, so the code runs unchanged once the package is there, and runs here, with the same
+training, when the callback stands in as a ``Callback`` that does nothing while the package is
+missing: ``TensorBoard(…) if importlib.util.find_spec("tensorboard") else keras.callbacks.Callback()``.
+The same line makes the real callback once ``tensorboard`` is installed (the finding says how).
+
+Drawing a model is output only too: ``plot_model`` / ``model_to_dot`` need pydot, which Keras
+looks for once, when it is imported. In a notebook Keras's own ``plot_model`` prints its advice
+and returns; in a script, and ``model_to_dot`` everywhere, it raises. The statement that only
+draws (an expression statement: its value is shown or dropped) runs when pydot is there and is
+skipped otherwise, as Keras does in a notebook; the last one of a cell keeps showing its value
+(``… if importlib.util.find_spec("pydot") else None``).
+
+The rewrite is made where the callback is constructed: in the failing cell, or (``migrate``, the
+catalogue entry's ``earlier_cell``) the newest earlier cell that constructs one, found by the
+same diagnosis of that cell with the same error; ``migrate`` runs that cell and the cells after
+it again. Facts: the error's message, the package really absent from this interpreter
+(``importlib.util.find_spec``), and the live class the call names (a Keras ``TensorBoard``).
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import re
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.public_paths import public_path
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import Entry, find_entry
+
+ENTRY = "output-callback-without-package"
+DRAWING = "output-call-without-package"
+GUARD = "importlib.util.find_spec({package!r})"
+
+
+@rule(ENTRY, when=(ERROR,), family="packages")
+def output_callback_without_package(ctx: CellContext) -> list[Problem]:
+    """The cell's constructions of the output-only callback the error names, kept for when its
+    package is installed and standing in as a plain ``Callback`` while it is not."""
+    entry, tree = _matching(ENTRY, ctx), ctx.cell.tree
+    if entry is None or tree is None:
+        return []
+    package = entry.data.get("package", "tensorboard")
+    if _installed(package):
+        return []  # installed since: a restart is the fix (the explanation entry says it)
+    classes = set(entry.data.get("classes", []))
+    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    edits: list[Edit] = []
+    names: list[str] = []
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or _guarded(call, parents, package):
+            continue
+        cls = _callback_class(ctx, call, classes)
+        if cls is None:
+            continue
+        stand_in = _stand_in(ctx, call.func, cls)
+        text = node_text(ctx.cell, call)
+        if stand_in is None or text is None:
+            return []
+        base, imports = stand_in
+        guarded = f"{text} if {GUARD.format(package=package)} else {base}()"
+        if not isinstance(parents.get(id(call)), (ast.Assign, ast.keyword, ast.List, ast.Tuple)):
+            guarded = f"({guarded})"
+        edit = node_edit(ctx.cell, call, guarded)
+        if edit is None:
+            return []
+        edits.append(edit)
+        names.append(cls.__name__)
+        edits.extend(e for e in imports if e not in edits)
+    if not edits:
+        return []
+    if not _imports_importlib_util(tree):
+        at = insertion_line(ctx.cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
+    # the line that fails (a later `fit`, maybe of another cell): the fix answers that error
+    problem = from_entry(ENTRY, ctx.line or edits[-1].line, edits, [*names, package], ctx.shown_versions,
+                         name=names[0], package=package)  # fmt: skip
+    problem.certain = True  # the training is the same; only the logs wait for the package
+    return [problem]
+
+
+@rule(DRAWING, when=(ERROR,), family="packages", errors=("ImportError",))
+def output_call_without_package(ctx: CellContext) -> list[Problem]:
+    """The cell's statements that only draw with the Keras function the error names, run only
+    when its package is installed."""
+    entry, tree = _matching(DRAWING, ctx), ctx.cell.tree
+    if entry is None or tree is None:
+        return []
+    package = entry.data.get("package", "pydot")
+    if _installed(package):
+        return []
+    functions = set(entry.data.get("functions", []))
+    guard = GUARD.format(package=package)
+    last = tree.body[-1] if tree.body else None
+    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    edits: list[Edit] = []
+    names: list[str] = []
+    for stmt in walk(tree):
+        if not isinstance(stmt, ast.Expr) or _guarded(stmt.value, parents, package):
+            continue
+        if _guarded(stmt, parents, package):
+            continue
+        drawn = [_keras_function(ctx, c, functions) for c in walk(stmt) if isinstance(c, ast.Call)]
+        drawn = [name for name in drawn if name]
+        if not drawn:
+            continue
+        text = node_text(ctx.cell, stmt.value)
+        if text is None or '"""' in text or "'''" in text:
+            return []
+        if stmt is last:  # a cell's last value is shown: it still is when it is drawn
+            new = f"{text} if {guard} else None"
+        else:
+            indent = " " * stmt.col_offset
+            new = f"if {guard}:\n{indent}    " + text.replace("\n", "\n    ")
+        edit = node_edit(ctx.cell, stmt, new)
+        if edit is None:
+            return []
+        edits.append(edit)
+        names.extend(n for n in drawn if n not in names)
+    if not edits:
+        return []
+    if not _imports_importlib_util(tree):
+        at = insertion_line(ctx.cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
+    problem = from_entry(DRAWING, ctx.line or edits[-1].line, edits, [*names, package],
+                         ctx.shown_versions, name=names[0], package=package)  # fmt: skip
+    problem.certain = True  # nothing the cell computes changes; only the drawing waits
+    return [problem]
+
+
+def _keras_function(ctx: CellContext, call: ast.Call, functions: set[str]) -> str | None:
+    """The name of the live Keras function of ``functions`` the call calls, else None."""
+    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+    if ctx.scope.renamed.get(name, name) not in functions:
+        return None
+    found = ctx.scope.callee(call.func)
+    function = found[0] if found else None
+    if not callable(function) or not live.is_keras_object(function):
+        return None
+    return function.__name__ if function.__name__ in functions else None
+
+
+def _matching(entry_id: str, ctx: CellContext) -> Entry | None:
+    """The catalogue entry, when the error's message is the one it explains."""
+    entry = find_entry(entry_id)
+    if entry is None or not re.search(entry.match.get("message", "$^"), ctx.message):
+        return None
+    return entry
+
+
+def _installed(package: str) -> bool:
+    try:
+        return importlib.util.find_spec(package) is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _callback_class(ctx: CellContext, call: ast.Call, classes: set[str]) -> type | None:
+    """The live Keras callback class the call constructs, when it is one of ``classes``."""
+    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
+    if ctx.scope.renamed.get(name, name) not in classes:
+        return None
+    found = ctx.scope.callee(call.func)
+    cls = found[0] if found else None
+    if not isinstance(cls, type) or not live.is_keras_object(cls):
+        return None
+    return cls if cls.__name__ in classes else None
+
+
+def _stand_in(ctx: CellContext, func: ast.expr, cls: type) -> tuple[str, list[Edit]] | None:
+    """How the cell names the ``Callback`` base class of ``cls``: beside it in the module the
+    call reaches it by (``callbacks.Callback``), else by its public path in ``keras`` or
+    ``tf_keras`` (imported if the cell does not bind it)."""
+    if isinstance(func, ast.Attribute):
+        owner = ctx.scope.callee(func.value) if isinstance(func.value, ast.Attribute) else None
+        holder = owner[0] if owner else (ctx.namespace or {}).get(getattr(func.value, "id", ""))
+        base = getattr(holder, "Callback", None)
+        if isinstance(base, type) and issubclass(cls, base):
+            text = node_text(ctx.cell, func.value)
+            return (f"{text}.Callback", []) if text else None
+    base = next((c for c in cls.__mro__ if c.__name__ == "Callback"), None)
+    path = public_path(base, ("keras", "tf_keras")) if base is not None else None
+    if path is None or path.split(".")[0] not in ("keras", "tf_keras"):
+        return None
+    root = path.split(".")[0]
+    if root == "keras":
+        found = keras_root(ctx)
+        return (f"{found[0]}{path[len(root) :]}", found[1]) if found else None
+    bound = ctx.scope.bindings.get(root)
+    if bound == root:
+        return path, []
+    if bound is not None or root in ctx.scope.user_bound or root in (ctx.namespace or {}):
+        return None
+    at = insertion_line(ctx.cell)
+    return path, [Edit(at, 0, at, 0, f"import {root}\n")]
+
+
+def _guarded(node: ast.AST, parents: dict[int, ast.AST], package: str) -> bool:
+    """Is the node already behind a guard on the package (a second round): the kept branch of a
+    conditional expression, or a statement of an ``if`` on it?"""
+    parent = parents.get(id(node))
+    return isinstance(parent, (ast.IfExp, ast.If)) and repr(package) in ast.unparse(parent.test)
+
+
+def _imports_importlib_util(tree: ast.Module) -> bool:
+    return any(
+        isinstance(node, ast.Import)
+        and any(a.name == "importlib.util" and not a.asname for a in node.names)
+        for node in tree.body
+    )
