@@ -11,7 +11,6 @@ them there. A class of an earlier cell is changed in its cell and defined again 
 from __future__ import annotations
 
 import ast
-from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -81,11 +80,6 @@ def _layer_call(node: ast.AST, namespace: dict) -> tuple[str, type] | None:
     return func.id, klass
 
 
-def _is_keras_tensor(value: Any) -> bool:
-    klass = type(value)
-    return klass.__name__ == "KerasTensor" and str(klass.__module__).startswith("keras")
-
-
 def _outer_tensors(cdef: ast.ClassDef, namespace: dict) -> list[str]:
     """The module-level names the class's methods read that hold Keras symbolic tensors."""
     found: list[str] = []
@@ -93,7 +87,7 @@ def _outer_tensors(cdef: ast.ClassDef, namespace: dict) -> list[str]:
         local = _local_names(method)
         for n in walk(method):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id not in local:
-                if n.id not in found and _is_keras_tensor(namespace.get(n.id)):
+                if n.id not in found and live.is_keras_tensor(namespace.get(n.id)):
                     found.append(n.id)
     return found
 
