@@ -8,7 +8,10 @@
   class another cell compiles with ``'accuracy'`` (migrate/kernel_side.py ``_origin_before``);
 - a layer class whose ``call`` takes ``training`` with no default, built into a model in a later
   cell (rules/error_call_defaults.py): ``migrate`` gives it ``=None`` in the class's cell,
-  ``%%keras_check`` defines the class again, changed, at the top of the corrected cell.
+  ``%%keras_check`` defines the class again, changed, at the top of the corrected cell;
+- a ``TensorBoard`` callback made two cells before the ``fit`` it fails in, where TensorFlow 2.21
+  installed no tensorboard (rules/error_optional_output.py): ``migrate`` keeps it for when the
+  package is installed, where it is made.
 """
 
 from __future__ import annotations
@@ -181,3 +184,37 @@ def test_check_binds_the_dict_again_with_the_schedule(kernel: Kernel) -> None:  
     assert fixed.startswith("opt_cfg = {**{k: v for k, v in opt_cfg.items() if k not in ('decay', 'learning_rate')}, 'learning_rate': keras.optimizers.schedules.InverseTimeDecay(opt_cfg.get('learning_rate', 0.001), decay_steps=1, decay_rate=opt_cfg['decay'])}\n"), fixed  # fmt: skip
     assert fixed.endswith(DECAY_IN_A_DICT[2])
     assert "rate 0.000667" in printed(kernel.run(fixed))
+
+
+BOARD = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='adam', loss='mse')",
+    "import os\nlog_dir = os.path.join('logs', 'fit')\n"
+    "board = tf.keras.callbacks.TensorBoard(log_dir=log_dir, histogram_freq=1)\n"
+    "callbacks = [keras.callbacks.EarlyStopping(monitor='loss'), board]",
+    "history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, callbacks=callbacks, verbose=0)\n"
+    "print(len(history.history['loss']))",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_keeps_a_tensorboard_callback_made_cells_before_for_when_tensorboard_is_installed(
+    tmp_path: Path,
+) -> None:
+    """TensorFlow 2.21 installs no tensorboard: the ``fit`` two cells after the callback was made
+    (and put in a list) fails; the callback is rewritten where it is made, the training runs."""
+    path = notebook(tmp_path / "board.ipynb", BOARD)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "board.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert (
+        "board = tf.keras.callbacks.TensorBoard(log_dir=log_dir, histogram_freq=1) "
+        "if importlib.util.find_spec('tensorboard') else tf.keras.callbacks.Callback()"
+    ) in finals[2], finals[2]
+    assert finals[2].startswith("import importlib.util\n"), finals[2]
+    assert finals[3] == BOARD[3]
+    outputs = code_cells(tmp_path / "out" / "board.ipynb")[-1].outputs
+    assert "2" in "".join(o.get("text", "") for o in outputs)  # both epochs trained
+    assert proc.returncode == 0

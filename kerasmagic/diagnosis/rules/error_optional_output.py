@@ -138,15 +138,16 @@ def output_call_without_package(ctx: CellContext) -> list[Problem]:
 
 
 def _keras_function(ctx: CellContext, call: ast.Call, functions: set[str]) -> str | None:
-    """The name of the live Keras function of ``functions`` the call calls, else None."""
-    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
-    if ctx.scope.renamed.get(name, name) not in functions:
-        return None
+    """The name of the live Keras function of ``functions`` the call calls (by any name: Keras
+    1's ``plot`` imported as ``plot_model``, a name an earlier cell imported), else None."""
     found = ctx.scope.callee(call.func)
     function = found[0] if found else None
+    if function is None and isinstance(call.func, ast.Name):
+        function = (ctx.namespace or {}).get(call.func.id)
     if not callable(function) or not live.is_keras_object(function):
         return None
-    return function.__name__ if function.__name__ in functions else None
+    name = getattr(function, "__name__", "")
+    return name if name in functions else None
 
 
 def _matching(entry_id: str, ctx: CellContext) -> Entry | None:
@@ -165,10 +166,7 @@ def _installed(package: str) -> bool:
 
 
 def _callback_class(ctx: CellContext, call: ast.Call, classes: set[str]) -> type | None:
-    """The live Keras callback class the call constructs, when it is one of ``classes``."""
-    name = call.func.id if isinstance(call.func, ast.Name) else getattr(call.func, "attr", "")
-    if ctx.scope.renamed.get(name, name) not in classes:
-        return None
+    """The live Keras callback class of ``classes`` the call constructs (by any name), else None."""
     found = ctx.scope.callee(call.func)
     cls = found[0] if found else None
     if not isinstance(cls, type) or not live.is_keras_object(cls):
