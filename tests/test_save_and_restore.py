@@ -56,3 +56,39 @@ def test_the_save_and_restore_tutorial_migrates(tmp_path: Path) -> None:
     NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "restored True" in printed and "h5 2" in printed
+
+
+INLINE = [
+    "import os\nimport numpy as np\nimport tensorflow as tf",
+    "x = np.random.rand(32, 4).astype('float32'); y = np.random.rand(32, 1).astype('float32')\n"
+    "def build():\n"
+    "    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(4,))])\n"
+    "    model.compile(optimizer='adam', loss='mse')\n"
+    "    return model",
+    "checkpoint_dir = './training_checkpoints'\n"
+    "os.makedirs(checkpoint_dir, exist_ok=True)\n"
+    "checkpoint_prefix = os.path.join(checkpoint_dir, 'ckpt_{epoch}')\n"
+    "callback = tf.keras.callbacks.ModelCheckpoint(filepath=checkpoint_prefix, save_weights_only=True)\n"
+    "model = build()\n"
+    "model.fit(x, y, epochs=2, callbacks=[callback], verbose=0)",
+    "model = build()\n"
+    "model.load_weights(tf.train.latest_checkpoint(checkpoint_dir))\n"
+    "print('restored', len(model.get_weights()))",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_latest_checkpoint_passed_straight_to_load_weights(tmp_path: Path) -> None:
+    """``load_weights(tf.train.latest_checkpoint(d))`` on one line, as the text-generation
+    tutorials wrote it: the call itself becomes the newest ``.weights.h5`` of ``d``."""
+    path = notebook(tmp_path / "inline.ipynb", INLINE)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "inline.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert "latest-checkpoint-of-keras3-weights" in rule_ids(doc)
+    final = doc["cells"][3]["final"]
+    assert (
+        "model.load_weights(max(tf.io.gfile.glob(os.path.join(checkpoint_dir, '*.weights.h5')), "
+        "key=os.path.getmtime, default=None))"
+    ) in final, final
+    assert proc.returncode == 0

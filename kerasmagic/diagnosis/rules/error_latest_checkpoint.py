@@ -17,7 +17,7 @@ import types
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import _path_value
 from kerasmagic.diagnosis.value_change import Transform, rewrite
@@ -41,6 +41,10 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
     if cell.tree is None or line is None or entry is None or not _os_bound(names):
         return []
     for node in walk(cell.tree):
+        if isinstance(node, ast.Call) and getattr(node, "lineno", 0) == line:
+            inline = _inline(ctx, node, entry.id)  # `load_weights(tf.train.latest_checkpoint(d))`
+            if inline is not None:
+                return [inline]
         if not (isinstance(node, ast.Name) and getattr(node, "lineno", 0) == line):
             continue
         if node.id not in names or names[node.id] is not None:
@@ -51,11 +55,9 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
             continue
         if not _tensorflow_root(call, names):
             continue
-        folder = _path_value(ctx, call.args[0])  # a literal, or the live name's string
-        if not folder or not os.path.isdir(folder) or not glob.glob(os.path.join(folder, WEIGHTS)):
-            continue
-        if os.path.exists(os.path.join(folder, "checkpoint")):
-            continue  # a TF checkpoint index is there: latest_checkpoint reads it
+        folder = _weights_folder(ctx, call)
+        if folder is None:
+            continue  # no Keras 3 weights, or a TF checkpoint index latest_checkpoint reads
         rewritten = rewrite(ctx, node, NEWEST_WEIGHTS)
         if rewritten is None:
             continue
@@ -66,6 +68,31 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
         problem.certain = True
         return [problem]
     return []
+
+
+def _inline(ctx: CellContext, call: ast.Call, entry_id: str) -> Problem | None:
+    """The failing line's own ``latest_checkpoint(d)`` call (its value passed on at once), where
+    ``d`` holds Keras 3 weights files and no TF checkpoint index: the newest of those files."""
+    if not (_is_latest_checkpoint(call) and call.args and _tensorflow_root(call, ctx.live_names)):
+        return None
+    folder = _weights_folder(ctx, call)
+    text = node_text(ctx.cell, call)
+    new = _newest(text, None) if folder and text else None
+    edit = node_edit(ctx.cell, call, new) if new else None
+    if edit is None:
+        return None
+    problem = from_entry(entry_id, call.lineno, [edit], ["latest_checkpoint"], folder=folder)
+    problem.certain = True
+    return problem
+
+
+def _weights_folder(ctx: CellContext, call: ast.Call) -> str | None:
+    """The live folder ``latest_checkpoint`` reads, when it holds ``.weights.h5`` files and no
+    TF checkpoint index (where ``latest_checkpoint`` returns ``None``)."""
+    folder = _path_value(ctx, call.args[0])  # a literal, or the live name's string
+    if not folder or not os.path.isdir(folder) or not glob.glob(os.path.join(folder, WEIGHTS)):
+        return None
+    return None if os.path.exists(os.path.join(folder, "checkpoint")) else folder
 
 
 def _newest(call_text: str, _tail: str | None) -> str | None:
