@@ -11,7 +11,8 @@
   ``%%keras_check`` defines the class again, changed, at the top of the corrected cell;
 - a ``TensorBoard`` callback made two cells before the ``fit`` it fails in, where TensorFlow 2.21
   installed no tensorboard (rules/error_optional_output.py): ``migrate`` keeps it for when the
-  package is installed, where it is made.
+  package is installed, where it is made; so is the user's own callback whose method met the
+  error, when its code only reads the model (one that sets ``stop_training`` is left).
 """
 
 from __future__ import annotations
@@ -218,3 +219,45 @@ def test_migrate_keeps_a_tensorboard_callback_made_cells_before_for_when_tensorb
     outputs = code_cells(tmp_path / "out" / "board.ipynb")[-1].outputs
     assert "2" in "".join(o.get("text", "") for o in outputs)  # both epochs trained
     assert proc.returncode == 0
+
+
+OWN_CALLBACKS = [
+    "import numpy as np\nimport tensorflow as tf",
+    "class ImageLogger(tf.keras.callbacks.Callback):\n"
+    "    def __init__(self, log_dir, images):\n        super().__init__()\n"
+    "        self.writer = tf.summary.create_file_writer(log_dir)\n        self.images = images\n\n"
+    "    def on_epoch_end(self, epoch, logs=None):\n"
+    "        pred = self.model.predict(self.images, verbose=0)\n"
+    "        with self.writer.as_default():\n"
+    "            tf.summary.image('pred', pred[..., None], step=epoch)",
+    "class Stopper(tf.keras.callbacks.Callback):\n"
+    "    def on_epoch_end(self, epoch, logs=None):\n"
+    "        tf.summary.scalar('loss', logs['loss'], step=epoch)\n"
+    "        self.model.stop_training = logs['loss'] < 0.0",
+    "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])\n"
+    "model.compile(optimizer='adam', loss='mse')\n"
+    "callbacks = [ImageLogger('logs', np.ones((2, 3))), tf.keras.callbacks.EarlyStopping(monitor='loss')]",
+    "history = model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=2, callbacks=callbacks, verbose=0)\n"
+    "print(len(history.history['loss']))",
+    "model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, callbacks=[Stopper()], verbose=0)",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_stands_in_for_the_users_own_summary_callback_only_when_it_only_reads(
+    tmp_path: Path,
+) -> None:
+    """The user's callback that met "TensorBoard is not installed" in its own method (read from
+    the traceback) stands in where it is made when its code only reads the model; one that
+    steers the training (``stop_training``) is left, and the notebook stops there."""
+    path = notebook(tmp_path / "own.ipynb", OWN_CALLBACKS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "own.ipynb")
+    finals = [c["final"] for c in doc["cells"]]
+    assert (
+        "ImageLogger('logs', np.ones((2, 3))) if importlib.util.find_spec('tensorboard') "
+        "else keras.callbacks.Callback()"
+    ) in finals[3], finals[3]
+    assert finals[4] == OWN_CALLBACKS[4] and finals[5] == OWN_CALLBACKS[5]
+    assert doc["cells"][5]["status"] == "failed"  # Stopper steers the training: not stood in
+    assert proc.returncode != 0

@@ -15,6 +15,11 @@ draws (an expression statement: its value is shown or dropped) runs when pydot i
 skipped otherwise, as Keras does in a notebook; the last one of a cell keeps showing its value
 (``… if importlib.util.find_spec("pydot") else None``).
 
+The same holds for the user's own callback whose method met the error (the class is read from
+the traceback: a frame's ``self``), when its methods only read the model (no store into
+``self.model…``, no ``stop_training``, no variable assigned, no method of the model but those
+that read it): a callback that steers the training is left, with the install advice.
+
 The rewrite is made where the callback is constructed: in the failing cell, or (``migrate``, the
 catalogue entry's ``earlier_cell``) the newest earlier cell that constructs one, found by the
 same diagnosis of that cell with the same error; ``migrate`` runs that cell and the cells after
@@ -26,7 +31,9 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import inspect
 import re
+import textwrap
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -40,6 +47,10 @@ from kerasmagic.knowledge.catalogue import Entry, find_entry
 ENTRY = "output-callback-without-package"
 DRAWING = "output-call-without-package"
 GUARD = "importlib.util.find_spec({package!r})"
+# what a user's callback may call on ``self.model`` and still leave the training as it was
+READS_MODEL = frozenset({"predict", "predict_on_batch", "evaluate", "get_layer", "summary", "get_weights", "count_params"})  # fmt: skip
+# attributes whose use means the callback steers the training or changes a value
+CHANGES_TRAINING = frozenset({"stop_training", "assign", "assign_add", "assign_sub", "set_value", "set_weights", "load_weights", "save", "save_weights"})  # fmt: skip
 
 
 @rule(ENTRY, when=(ERROR,), family="packages")
@@ -53,13 +64,14 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
     if _installed(package):
         return []  # installed since: a restart is the fix (the explanation entry says it)
     classes = set(entry.data.get("classes", []))
+    own = _raising_callbacks(ctx.exc)  # the user's callbacks whose own code met the error
     parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
     edits: list[Edit] = []
     names: list[str] = []
     for call in walk(tree):
         if not isinstance(call, ast.Call) or _guarded(call, parents, package):
             continue
-        cls = _callback_class(ctx, call, classes)
+        cls = _callback_class(ctx, call, classes) or _own_callback(ctx, call, own)
         if cls is None:
             continue
         stand_in = _stand_in(ctx, call.func, cls)
@@ -172,6 +184,60 @@ def _callback_class(ctx: CellContext, call: ast.Call, classes: set[str]) -> type
     if not isinstance(cls, type) or not live.is_keras_object(cls):
         return None
     return cls if cls.__name__ in classes else None
+
+
+def _own_callback(ctx: CellContext, call: ast.Call, own: list[type]) -> type | None:
+    """The user's callback class of ``own`` the call constructs (a name bound to it), else None."""
+    if not own or not isinstance(call.func, ast.Name):
+        return None
+    cls = (ctx.namespace or {}).get(call.func.id)
+    return cls if any(cls is c for c in own) else None
+
+
+def _raising_callbacks(exc: BaseException | None) -> list[type]:
+    """The user's own ``Callback`` subclasses whose methods the error was raised in (a frame's
+    ``self``, read from the traceback), when their code only reads the model (output only)."""
+    found: list[type] = []
+    tb = getattr(exc, "__traceback__", None)
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        cls = type(owner)
+        tb = tb.tb_next
+        if owner is None or cls in found or live.is_keras_object(cls):
+            continue
+        if any(c.__name__ == "Callback" and live.is_keras_object(c) for c in cls.__mro__):
+            if _output_only(cls):
+                found.append(cls)
+    return found
+
+
+def _output_only(cls: type) -> bool:
+    """Does the class's code leave the model and the training as they are: no store into
+    ``self.model…``, no ``stop_training``, no method of the model but those that read it, no
+    variable assigned? (Read from its methods' source; False when one has none.)"""
+    trees = []
+    for value in vars(cls).values():  # a cell's class has no source file: its methods have
+        function = getattr(value, "__func__", value)
+        if not inspect.isfunction(function):
+            continue
+        try:
+            trees.append(ast.parse(textwrap.dedent(inspect.getsource(function))))
+        except (OSError, TypeError, SyntaxError):
+            return False
+    if not trees:
+        return False
+    for node in (n for tree in trees for n in ast.walk(tree)):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(ast.unparse(t).startswith("self.model") for t in targets):
+                return False
+        elif isinstance(node, ast.Attribute) and node.attr in CHANGES_TRAINING:
+            return False
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            called = ast.unparse(node.func)
+            if called.startswith("self.model.") and node.func.attr not in READS_MODEL:
+                return False
+    return True
 
 
 def _stand_in(ctx: CellContext, func: ast.expr, cls: type) -> tuple[str, list[Edit]] | None:
