@@ -9,7 +9,7 @@ without needing ``r2``; Keras 3 compiles it again and stops: "Could not locate f
 
 The message names the object; the failing line calls a live Keras loader whose signature takes
 ``custom_objects``; the live namespace binds that name to a function or class that is not
-Keras's. The call gets ``custom_objects={'r2': r2}`` (added to a dict it already passes).
+Keras's (a subclass of a Keras class counts: it is the user's own). The call gets ``custom_objects={'r2': r2}`` (added to a dict it already passes).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def custom_objects(ctx: CellContext) -> list[Problem]:
         return []
     name = found["k3"] or found["k2"]
     value = (ctx.live_names or {}).get(name)
-    if not (inspect.isfunction(value) or inspect.isclass(value)) or live.from_keras(value):
+    if not (inspect.isfunction(value) or inspect.isclass(value)) or live.is_keras_object(value):
         return []
     for call in walk(tree):
         if not isinstance(call, ast.Call) or call.lineno not in ctx.failing_lines:
