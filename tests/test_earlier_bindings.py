@@ -422,3 +422,28 @@ def test_check_renames_the_keywords_of_a_model_an_earlier_cell_built(kernel: Ker
     fixed = fixed_source(kernel.run("%%keras_check\nh = model.fit(X, Y, nb_epoch=1, verbose=0)"))
     assert fixed == "h = model.fit(X, Y, epochs=1, verbose=0)", fixed
     printed(kernel.run(fixed))
+
+
+IMPORT_CELL = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense",
+    "from keras.optimizers import adam",
+    "model = Sequential()\nmodel.add(Dense(1, input_dim=3))\n"
+    "model.compile(optimizer=adam(lr=0.1), loss='mse')\n"
+    "print(type(model.optimizer).__name__)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_an_import_cell_keeps_the_name_the_cells_after_it_use(tmp_path: Path) -> None:
+    """Keras 2.1's lowercase ``adam``, imported by one cell and called in the next: the import
+    finds ``Adam`` and keeps binding ``adam`` (the next cell, unchanged but for ``lr=``, runs)."""
+    path = notebook(tmp_path / "lower.ipynb", IMPORT_CELL)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "lower.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1] == "from keras.optimizers import Adam as adam"
+    assert "optimizer=adam(learning_rate=0.1)" in finals[2], finals[2]
+    outputs = code_cells(tmp_path / "out" / "lower.ipynb")[-1].outputs
+    assert "Adam" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

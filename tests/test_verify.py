@@ -101,13 +101,14 @@ def test_the_imports_that_certainly_do_not_resolve_here():
 
 def test_a_fix_that_reveals_the_next_problem_is_fixed_in_another_round():
     """An edit writing ``from keras.optimizers import adam`` reveals a typo, fixed in the next
-    round and counted among the problems done; one revealing a missing package is refused."""
+    round and counted among the problems done (the cell only imports it: the name it bound stays
+    bound, for the cells after it); one revealing a missing package is refused."""
     import keras  # noqa: F401
 
     ctx = CellContext.of("x = 1\n")
     typo = Problem("p", 1, "t", edits=[_edit(1, 0, 5, "from keras.optimizers import adam")])
     fixed, done = corrected_cell(ctx, [typo])
-    assert fixed == "from keras.optimizers import Adam\n"
+    assert fixed == "from keras.optimizers import Adam as adam\n"
     assert [p.id for p in done] == ["p", "name-typo"]
     missing = Problem("p", 1, "t", edits=[_edit(1, 0, 5, "import surely_not_installed_pkg_km")])
     assert corrected_cell(ctx, [missing]) == (None, [missing])

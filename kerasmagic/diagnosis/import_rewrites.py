@@ -364,13 +364,28 @@ def imported_as(
 ) -> str:
     """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
     bound (``from keras import utils as np_utils``), since later cells and branches that did not
-    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses."""
+    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses, when
+    the cell uses it and no later cell (``migrate`` holds them) does: an import cell's binding
+    is for the cells after it (``from keras.optimizers import adam``, called a cell later)."""
     if new_name == name or asname:
         return new_name + (f" as {asname}" if asname and asname != new_name else "")
-    if rename_uses and name not in fx.scope.user_bound and new_name not in fx.scope.bindings:
+    if (
+        rename_uses
+        and name not in fx.scope.user_bound
+        and new_name not in fx.scope.bindings
+        and _reads(fx.cell.tree, name)
+        and not any(_reads(parse_cell(source).tree, name) for source in fx.ctx.later)
+    ):
         fx.renamed_names[name] = new_name
         return new_name
     return f"{new_name} as {name}"
+
+
+def _reads(tree: ast.AST | None, name: str) -> bool:
+    """Does the tree read the name (a ``Load`` of it)?"""
+    return tree is not None and any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in walk(tree)
+    )
 
 
 def _called(fx: Any, name: str) -> bool:
