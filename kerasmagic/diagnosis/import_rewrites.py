@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.import_bindings import called, imported_as
 from kerasmagic.diagnosis.keras_paths import (
     another_object,
     moved_module,
@@ -27,7 +28,6 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     node_edit,
     node_text,
-    parse_cell,
     walk,
 )
 from kerasmagic.knowledge import api_index
@@ -116,9 +116,7 @@ def _not_installed(fx: Any, node: ast.stmt, module: str) -> bool:
     import this kernel blocks (``sys.modules[top] = None``)."""
     top = module.split(".")[0]
     blocked = bool(top) and top in sys.modules and sys.modules[top] is None
-    if not blocked and (
-        not top or live.top_exists(top) or _module_alias(fx, top, installed=False)
-    ):
+    if not blocked and (not top or live.top_exists(top) or _module_alias(fx, top, installed=False)):
         return False
     if any(p.id in NOT_IMPORTABLE and top in p.names for p in fx.problems):
         return True
@@ -194,7 +192,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
                 keep.append(text)
             continue
         # a moved module imported as a name first (else: tf.keras.experimental for mixed_precision's)
-        found = None if _called(fx, asname or name) else _module_as_name(fx, module, name)
+        found = None if called(fx, asname or name) else _module_as_name(fx, module, name)
         if found is None:
             found = _locate(fx, module, name)
         wrapped = wrapped_layer(module, name) if found is None and not asname else None
@@ -357,48 +355,6 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
 
 
 locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py)
-
-
-def imported_as(
-    fx: Any, name: str, new_name: str, asname: str | None, rename_uses: bool = False
-) -> str:
-    """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
-    bound (``from keras import utils as np_utils``), since later cells and branches that did not
-    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses, when
-    the cell uses it and no later cell (``migrate`` holds them) does: an import cell's binding
-    is for the cells after it (``from keras.optimizers import adam``, called a cell later)."""
-    if new_name == name or asname:
-        return new_name + (f" as {asname}" if asname and asname != new_name else "")
-    if (
-        rename_uses
-        and name not in fx.scope.user_bound
-        and new_name not in fx.scope.bindings
-        and _reads(fx.cell.tree, name)
-        and not any(_reads(parse_cell(source).tree, name) for source in fx.ctx.later)
-    ):
-        fx.renamed_names[name] = new_name
-        return new_name
-    return f"{new_name} as {name}"
-
-
-def _reads(tree: ast.AST | None, name: str) -> bool:
-    """Does the tree read the name (a ``Load`` of it)?"""
-    return tree is not None and any(
-        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in walk(tree)
-    )
-
-
-def _called(fx: Any, name: str) -> bool:
-    """Does the cell, or a cell after it (``migrate`` holds them), call ``name``
-    (``merge([a, b], mode='concat')``: Keras 1's function, not the Keras 2 module of the same
-    path)?"""
-    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
-    return any(
-        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-        for tree in trees
-        if tree is not None
-        for n in walk(tree)
-    )
 
 
 def _module_as_name(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:

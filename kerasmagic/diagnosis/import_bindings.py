@@ -1,0 +1,52 @@
+"""How a rewritten import binds its names: the name the code uses stays bound (``from keras
+import utils as np_utils``), unless only this cell reads a misspelt one; and whether the cell, or
+a cell after it (``migrate`` holds them), reads or calls a name."""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.rewrite import parse_cell, walk
+
+
+def imported_as(
+    fx: Any, name: str, new_name: str, asname: str | None, rename_uses: bool = False
+) -> str:
+    """How an import of ``name``, found here as ``new_name``, is written: the name it bound stays
+    bound (``from keras import utils as np_utils``), since later cells and branches that did not
+    run use it too; only a misspelt name (``rename_uses``) is renamed in the cell's uses, when
+    the cell uses it and no later cell (``migrate`` holds them) does: an import cell's binding
+    is for the cells after it (``from keras.optimizers import adam``, called a cell later)."""
+    if new_name == name or asname:
+        return new_name + (f" as {asname}" if asname and asname != new_name else "")
+    if (
+        rename_uses
+        and name not in fx.scope.user_bound
+        and new_name not in fx.scope.bindings
+        and reads(fx.cell.tree, name)
+        and not any(reads(parse_cell(source).tree, name) for source in fx.ctx.later)
+    ):
+        fx.renamed_names[name] = new_name
+        return new_name
+    return f"{new_name} as {name}"
+
+
+def reads(tree: ast.AST | None, name: str) -> bool:
+    """Does the tree read the name (a ``Load`` of it)?"""
+    return tree is not None and any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in walk(tree)
+    )
+
+
+def called(fx: Any, name: str) -> bool:
+    """Does the cell, or a cell after it (``migrate`` holds them), call ``name``
+    (``merge([a, b], mode='concat')``: Keras 1's function, not the Keras 2 module of the same
+    path)?"""
+    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for tree in trees
+        if tree is not None
+        for n in walk(tree)
+    )
