@@ -47,6 +47,9 @@ def write_text(path: Path, chars: int = 60_000) -> None:
         line = " ".join(words[int(i)] for i in rng.integers(0, len(words), 12)).capitalize() + "."
         lines.append(line)
         size += len(line) + 1
+    # every printable ASCII character once, as a real corpus holds them (a text-generation
+    # notebook seeds its model with "ROMEO: " and looks each character up in the vocabulary)
+    lines.insert(len(lines) // 2, "".join(chr(c) for c in range(32, 127)))
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
