@@ -16,6 +16,19 @@ MAGIC = re.compile(r"^\s*[%!]")
 CATALOGUE = Path(__file__).resolve().parent.parent / "kerasmagic" / "knowledge" / "catalogue"
 
 
+def merge_modes() -> dict[str, tuple[str, ...]]:
+    """Keras 1's ``merge``/``Merge`` modes and the function and layer each became (catalogue
+    entry ``keras1-merge-function``): a ``mode=`` the rewrite turned into its callee."""
+    doc = tomllib.loads((CATALOGUE / "errors.toml").read_text(encoding="utf-8"))
+    for entry in doc.get("entry", []):
+        if entry.get("id") == "keras1-merge-function":
+            return {
+                mode: tuple(v for k, v in spec.items() if k in ("function", "layer"))
+                for mode, spec in entry.get("data", {}).get("modes", {}).items()
+            }
+    return {}
+
+
 def no_effect_keywords() -> set[str]:
     """Keywords whose removal the catalogue says changes nothing the model computes (Keras 3's
     dropped queue/process options of ``fit`` and ``fused``): not a wrong change when dropped."""
@@ -114,10 +127,14 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     )
     keywords_before = Counter(k for (k, _v), n in before.items() for _ in range(n))
     keywords_after = Counter(k for (k, _v), n in after.items() if k for _ in range(n))
+    modes = merge_modes()
     out = []
     for (kw, value), _n in sorted(before.items()):
         if kw in harmless or _is_zero(value):
             continue
+        callees = modes.get(value.strip("'\"")) if kw == "mode" else None
+        if callees and any(re.search(rf"\b{c}\(", new) for c in callees):
+            continue  # Keras 1's merge mode, now the callee (`multiply(…)`, `Concatenate(…)`)
         if values_after[value] < values_before[value] and (kw, value) not in after:
             if keywords_after[kw] >= keywords_before[kw] and kw not in RENAMED_AWAY:
                 continue  # the keyword is still passed, its value rewritten: rewritten_values

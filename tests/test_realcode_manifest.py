@@ -185,3 +185,14 @@ def test_wrong_check_follows_a_value_moved_into_a_schedule() -> None:
     )
     assert dropped_values(before, kept) == []
     assert dropped_values(before, "sgd = SGD(momentum=0.9)") == [("decay", "1e-06"), ("lr", "0.1")]
+
+
+def test_wrong_check_reads_a_merge_mode_turned_into_its_function() -> None:
+    """Keras 1's ``merge(…, mode='mul')`` → ``multiply(…)``: the mode is the callee now; a mode
+    whose function the new code does not call is still a dropped value."""
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_diff import dropped_values
+
+    before = "x = merge([a, b], mode='mul')"
+    assert dropped_values(before, "x = multiply([a, b])") == []
+    assert dropped_values(before, "x = add([a, b])") == [("mode", "'mul'")]
