@@ -233,6 +233,26 @@ SCENARIOS: tuple[Scenario, ...] = (
         "abs(scores[1] - float(np.sqrt(np.mean((pred - y) ** 2)))) > 1e-3",
     ),
     Scenario(
+        "model frozen after its own compile (the Keras 2 GAN recipe)",
+        "trainable-set-after-compile",
+        (
+            "import numpy as np\n"
+            "import keras\n"
+            "gen = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])\n"
+            "disc = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+            "disc.compile(loss='binary_crossentropy', optimizer='adam')\n"
+            "disc.trainable = False\n"
+            "z = keras.Input((2,))\n"
+            "combined = keras.Model(z, disc(gen(z)))\n"
+            "combined.compile(loss='binary_crossentropy', optimizer='adam')\n",
+            "before = disc.get_weights()[0].copy()\n"
+            "d_loss = disc.train_on_batch(np.ones((8, 2)), np.ones((8, 1)))\n"
+            "after = disc.get_weights()[0].copy()\n"
+            "g_loss = combined.train_on_batch(np.ones((8, 2)), np.ones((8, 1)))\n",
+        ),
+        "bool(np.allclose(before, after)) or not np.allclose(after, disc.get_weights()[0])",
+    ),
+    Scenario(
         "get_file of an archive",
         "keras3-get-file-extract-folder",
         (
@@ -278,7 +298,7 @@ for job in json.loads(sys.argv[1]):
             if not r.ok:
                 raise RuntimeError(f"{r.error_type}: {r.error_message}")
         row["lint"] = [t.id for t in lint(cells[-1]).traps]
-        r = check(cells[-1], namespace=ns)
+        r = check(cells[-1], namespace=ns, earlier=tuple(cells[:-1]))  # as %%keras_check reads history
         row["ok"] = r.ok
         row["error"] = None if r.ok else f"{r.error_type}: {(r.error_message or '')[:200]}"
         found = [t for t in r.traps if t.id == job["trap"]]

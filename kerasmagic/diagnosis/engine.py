@@ -255,11 +255,13 @@ def check(
     namespace: dict | None = None,
     on_error: Callable[[BaseException], None] | None = None,
     executing: Callable[[], AbstractContextManager] | None = None,
+    earlier: Earlier = (),
 ) -> CheckResult:
     """Run ``source`` (``run=False``: only lint it) and examine what happened. ``on_error`` sees
     the user's exception first (the CLI prints its traceback as Python would); ``executing``
     gives a context entered around running the source only, not around examining it (the CLI's
-    ``python FILE`` set-up: ``sys.argv``, ``sys.path[0]``, ``__main__``)."""
+    ``python FILE`` set-up: ``sys.argv``, ``sys.path[0]``, ``__main__``); ``earlier``: the
+    sources run before in the same namespace (a notebook's cells above it)."""
     if not run:
         return lint(source)
     text = source if isinstance(source, str) else str(source)
@@ -270,7 +272,7 @@ def check(
         # the source's own error, as `python FILE` raises it (too deep to compile: the last two)
         if on_error is not None:
             on_error(exc)
-        return diagnose(text, exc, namespace=ns)
+        return diagnose(text, exc, namespace=ns, earlier=earlier)
     captured = None
     error: BaseException | None = None
     try:
@@ -294,7 +296,9 @@ def check(
     if error is not None and on_error is not None:
         on_error(error)
     if isinstance(error, SystemExit):  # the script's own exit with an error status
-        return diagnose(text, error, namespace=ns, filename=filename)
-    result = after_cell(text, error=error, namespace=ns, captured=captured, filename=filename)
+        return diagnose(text, error, namespace=ns, filename=filename, earlier=earlier)
+    result = after_cell(
+        text, error=error, namespace=ns, captured=captured, filename=filename, earlier=earlier
+    )
     assert result is not None  # explicit, and only Exceptions are caught
     return result

@@ -209,16 +209,28 @@ def write(path: Path, data: bytes) -> None:
 
 
 def grown_names(source: str) -> set[str]:
-    """The names the cell calls ``.add(…)`` on (a model it grows layer by layer)."""
+    """The names of models whose state the cell changes so that a second run of it over the same
+    objects differs from one over fresh objects: those it calls ``.add(…)`` on (a model it grows
+    layer by layer), and those whose ``trainable`` it sets without compiling them (Keras 3 keeps
+    the training step it built at the first ``train_on_batch``/``fit``: a model frozen then
+    unfrozen by a corrected cell trains only when built again)."""
     tree = _parsed(source)
-    return {
-        node.func.value.id
-        for node in (ast.walk(tree) if tree is not None else ())
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "add"
-        and isinstance(node.func.value, ast.Name)
+    nodes = list(ast.walk(tree)) if tree is not None else []
+    methods: dict[str, set[str]] = {}
+    for node in nodes:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if isinstance(node.func.value, ast.Name):
+                methods.setdefault(node.func.attr, set()).add(node.func.value.id)
+    toggled = {
+        target.value.id
+        for node in nodes
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Attribute)
+        and target.attr == "trainable"
+        and isinstance(target.value, ast.Name)
     }
+    return methods.get("add", set()) | (toggled - methods.get("compile", set()))
 
 
 def bound_names(source: str) -> set[str]:

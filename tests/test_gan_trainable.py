@@ -1,0 +1,48 @@
+"""The Keras 2 GAN recipe migrated through a real kernel: the discriminator compiled, then frozen
+for the combined model, then trained with its own ``train_on_batch`` in a loop cell. Keras 3
+reads ``trainable`` at every step, so the discriminator learns nothing (rules/trap_trainable.py):
+the loop gets the state Keras 2 compiled it with around its own training calls, and the migrated
+notebook's discriminator learns while the combined model leaves it alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_helpers import code_cells, document, migrate_json, notebook
+
+GAN = [
+    "import numpy as np\nimport keras",
+    "gen = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])\n"
+    "disc = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "disc.compile(loss='binary_crossentropy', optimizer='adam')\n"
+    "disc.trainable = False\n"
+    "z = keras.Input((2,))\n"
+    "combined = keras.Model(z, disc(gen(z)))\n"
+    "combined.compile(loss='binary_crossentropy', optimizer='adam')",
+    "start = disc.get_weights()[0].copy()\n"
+    "for step in range(2):\n"
+    "    d_loss = disc.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n"
+    "    before = disc.get_weights()[0].copy()\n"
+    "    g_loss = combined.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n"
+    "    held = np.allclose(before, disc.get_weights()[0])\n"
+    "print('learned', not np.allclose(start, disc.get_weights()[0]), 'held', held)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_the_discriminator_trains_again_after_migrate(tmp_path: Path) -> None:
+    path = notebook(tmp_path / "gan.ipynb", GAN)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "gan.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][2]["final"]
+    assert (
+        "    disc.trainable = True\n"
+        "    d_loss = disc.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n"
+        "    disc.trainable = False\n"
+    ) in final, final
+    assert "combined.train_on_batch" in final and final.count("trainable") == 2
+    outputs = code_cells(tmp_path / "out" / "gan.ipynb")[-1].outputs
+    assert "learned True held True" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
