@@ -20,6 +20,10 @@ the traceback: a frame's ``self``), when its methods only read the model (no sto
 ``self.model…``, no ``stop_training``, no variable assigned, no method of the model but those
 that read it): a callback that steers the training is left, with the install advice.
 
+The notebook's own summaries (``tf.summary.scalar(…)`` statements in a ``with
+writer.as_default():`` loop, in a schedule function) and the lines that show the board
+(``%load_ext tensorboard``, ``%tensorboard --logdir …``) wait for the package the same way.
+
 The rewrite is made where the callback is constructed: in the failing cell, or (``migrate``, the
 catalogue entry's ``earlier_cell``) the newest earlier cell that constructs one, found by the
 same diagnosis of that cell with the same error; ``migrate`` runs that cell and the cells after
@@ -46,6 +50,12 @@ from kerasmagic.knowledge.catalogue import Entry, find_entry
 
 ENTRY = "output-callback-without-package"
 DRAWING = "output-call-without-package"
+SUMMARY = "summary-write-without-package"
+MAGIC = "output-magic-without-package"
+# a line magic that loads an extension, and the name of the extension
+LOADS_EXTENSION = re.compile(r"%(?:load_ext|reload_ext)\s+(\S+)\s*$")
+LINE_MAGIC = re.compile(r"%(\w+)\b")
+UNKNOWN_MAGIC = re.compile(r"Line magic function `%(\w+)` not found")
 GUARD = "importlib.util.find_spec({package!r})"
 # what a user's callback may call on ``self.model`` and still leave the training as it was
 READS_MODEL = frozenset({"predict", "predict_on_batch", "evaluate", "get_layer", "summary", "get_weights", "count_params"})  # fmt: skip
@@ -104,13 +114,64 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
 def output_call_without_package(ctx: CellContext) -> list[Problem]:
     """The cell's statements that only draw with the Keras function the error names, run only
     when its package is installed."""
-    entry, tree = _matching(DRAWING, ctx), ctx.cell.tree
+    return _guarded_outputs(ctx, DRAWING)
+
+
+@rule(SUMMARY, when=(ERROR,), family="packages")
+def summary_write_without_package(ctx: CellContext) -> list[Problem]:
+    """The cell's own ``tf.summary.scalar(…)``-like statements (a ``with writer.as_default():``
+    loop, a schedule function that logs its rate), run only when ``tensorboard`` is installed."""
+    return _guarded_outputs(ctx, SUMMARY)
+
+
+@rule(MAGIC, when=(ERROR,), family="packages", errors=("ModuleNotFoundError", "UsageError"))
+def output_magic_without_package(ctx: CellContext) -> list[Problem]:
+    """``%load_ext tensorboard`` (the package missing) and ``%tensorboard --logdir …`` (the
+    magic it would have made), which only show logs: each line runs only when the package can
+    be imported."""
+    entry = find_entry(MAGIC)
+    if entry is None or ctx.cell.tree is None:
+        return []
+    package = entry.data.get("package", "")
+    if not package or _installed(package):
+        return []
+    extensions, magics = set(entry.data.get("extensions", [])), set(entry.data.get("magics", []))
+    unknown = UNKNOWN_MAGIC.search(ctx.message)
+    if getattr(ctx.exc, "name", None) != package and not (unknown and unknown[1] in magics):
+        return []
+    guard = GUARD.format(package=package)
+    lines = ctx.cell.source.splitlines()
+    edits: list[Edit] = []
+    for number, raw in enumerate(lines, 1):
+        line = raw.strip()
+        loaded, called = LOADS_EXTENSION.match(line), LINE_MAGIC.match(line)
+        shows = (loaded and loaded[1] in extensions) or (called and called[1] in magics)
+        guarded = number > 1 and lines[number - 2].strip() == f"if {guard}:"
+        if shows and not guarded:
+            indent = raw[: len(raw) - len(raw.lstrip())]
+            edits.append(Edit(number, 0, number, len(raw), f"{indent}if {guard}:\n{indent}    {line}"))  # fmt: skip
+    if not edits:
+        return []
+    if not _imports_importlib_util(ctx.cell.tree):
+        at = insertion_line(ctx.cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
+    problem = from_entry(MAGIC, ctx.line or edits[-1].line, edits, [package], ctx.shown_versions,
+                         package=package)  # fmt: skip
+    problem.certain = True  # nothing the notebook computes changes; only the board waits
+    return [problem]
+
+
+def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
+    """Every expression statement of the cell calling one of the entry's live output functions,
+    run only when the entry's package can be imported (the cell's last value still shown)."""
+    entry, tree = _matching(entry_id, ctx), ctx.cell.tree
     if entry is None or tree is None:
         return []
-    package = entry.data.get("package", "pydot")
-    if _installed(package):
+    package = entry.data.get("package", "")
+    if not package or _installed(package):
         return []
     functions = set(entry.data.get("functions", []))
+    module_part = entry.data.get("module_part", "")
     guard = GUARD.format(package=package)
     last = tree.body[-1] if tree.body else None
     parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
@@ -121,8 +182,8 @@ def output_call_without_package(ctx: CellContext) -> list[Problem]:
             continue
         if _guarded(stmt, parents, package):
             continue
-        drawn = [_keras_function(ctx, c, functions) for c in walk(stmt) if isinstance(c, ast.Call)]
-        drawn = [name for name in drawn if name]
+        calls = [c for c in walk(stmt) if isinstance(c, ast.Call)]
+        drawn = [n for c in calls if (n := _keras_function(ctx, c, functions, module_part))]
         if not drawn:
             continue
         text = node_text(ctx.cell, stmt.value)
@@ -143,20 +204,25 @@ def output_call_without_package(ctx: CellContext) -> list[Problem]:
     if not _imports_importlib_util(tree):
         at = insertion_line(ctx.cell)
         edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
-    problem = from_entry(DRAWING, ctx.line or edits[-1].line, edits, [*names, package],
+    problem = from_entry(entry_id, ctx.line or edits[-1].line, edits, [*names, package],
                          ctx.shown_versions, name=names[0], package=package)  # fmt: skip
-    problem.certain = True  # nothing the cell computes changes; only the drawing waits
+    problem.certain = True  # nothing the cell computes changes; only the output waits
     return [problem]
 
 
-def _keras_function(ctx: CellContext, call: ast.Call, functions: set[str]) -> str | None:
-    """The name of the live Keras function of ``functions`` the call calls (by any name: Keras
-    1's ``plot`` imported as ``plot_model``, a name an earlier cell imported), else None."""
+def _keras_function(
+    ctx: CellContext, call: ast.Call, functions: set[str], module_part: str = ""
+) -> str | None:
+    """The name of the live TF/Keras function of ``functions`` the call calls (by any name: Keras
+    1's ``plot`` imported as ``plot_model``, a name an earlier cell imported; from a module whose
+    name holds ``module_part``), else None."""
     found = ctx.scope.callee(call.func)
     function = found[0] if found else None
     if function is None and isinstance(call.func, ast.Name):
         function = (ctx.namespace or {}).get(call.func.id)
     if not callable(function) or not live.is_keras_object(function):
+        return None
+    if module_part not in str(getattr(function, "__module__", "")):
         return None
     name = getattr(function, "__name__", "")
     return name if name in functions else None

@@ -1,0 +1,62 @@
+"""A TensorBoard notebook of the TF 2 era, migrated through a real kernel where TensorFlow 2.21
+installed no ``tensorboard`` (rules/error_optional_output.py): ``%load_ext tensorboard``, the
+summaries the notebook writes itself (a ``with writer.as_default():`` loop, a schedule function
+that logs its rate), the ``TensorBoard`` callback and ``%tensorboard`` each wait for the package,
+and everything the notebook computes runs the same; the migrated copy runs with plain nbclient."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import nbformat
+import pytest
+from migrate_helpers import document, migrate_json, notebook, rule_ids
+from nbclient import NotebookClient
+
+CELLS = [
+    "%load_ext tensorboard\nimport os\nimport numpy as np\nimport tensorflow as tf",
+    "writer = tf.summary.create_file_writer(os.path.join('my_logs', 'run_1'))\n"
+    "with writer.as_default():\n"
+    "    for step in range(1, 4):\n"
+    "        tf.summary.scalar('my_scalar', np.sin(step / 10), step=step)\n"
+    "print('steps', step)",
+    "def schedule(epoch):\n"
+    "    rate = 0.2 if epoch < 1 else 0.05\n"
+    "    tf.summary.scalar('learning rate', data=rate, step=epoch)\n"
+    "    return rate\n"
+    "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='sgd', loss='mse')\n"
+    "board = tf.keras.callbacks.TensorBoard('logs')\n"
+    "history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0,\n"
+    "                    callbacks=[board, tf.keras.callbacks.LearningRateScheduler(schedule)])\n"
+    "print('rates', [round(float(r), 2) for r in history.history['learning_rate']])",
+    "%tensorboard --logdir logs",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_tensorboard_notebook_runs_without_tensorboard(tmp_path: Path) -> None:
+    assert importlib.util.find_spec("tensorboard") is None  # TensorFlow 2.21 installs none
+    path = notebook(tmp_path / "board.ipynb", CELLS)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    doc = document(report, "board.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert {
+        "output-magic-without-package",
+        "summary-write-without-package",
+        "output-callback-without-package",
+    } <= rule_ids(doc)
+    finals = [c["final"] for c in doc["cells"]]
+    guard = "if importlib.util.find_spec('tensorboard'):\n"
+    assert finals[0].startswith("import importlib.util\n" + guard + "    %load_ext tensorboard\n")
+    assert "        " + guard + "            tf.summary.scalar('my_scalar'" in finals[1], finals[1]
+    assert "    " + guard + "        tf.summary.scalar('learning rate'" in finals[2], finals[2]
+    assert finals[3].endswith(guard + "    %tensorboard --logdir logs")
+    migrated = nbformat.read(str(tmp_path / "out" / "board.ipynb"), as_version=4)
+    run_dir = tmp_path / "plain"
+    run_dir.mkdir()
+    NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
+    printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
+    assert "steps 3" in printed and "rates [0.2, 0.05]" in printed  # the same schedule ran
+    assert proc.returncode == 0
