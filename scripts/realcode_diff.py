@@ -130,7 +130,7 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     modes = merge_modes()
     out = []
     for (kw, value), _n in sorted(before.items()):
-        if kw in harmless or _is_zero(value):
+        if kw in harmless or kw in NAMES_ONLY or _is_zero(value):
             continue
         callees = modes.get(value.strip("'\"")) if kw == "mode" else None
         if callees and any(re.search(rf"\b{c}\(", new) for c in callees):
@@ -141,6 +141,10 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
             out.append((kw, value))
     return out
 
+
+# keywords that name a variable, layer or op and change nothing it computes (Keras 1's
+# ``initializations.normal(shape, name=name)`` as ``RandomNormal(stddev=…)(shape)``)
+NAMES_ONLY = {"name"}
 
 # keywords Keras 3 renamed: still passed under the old name means nothing, so a rewrite is judged
 # by the value (``lr=0.01`` → ``learning_rate=0.01`` keeps it)

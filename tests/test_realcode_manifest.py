@@ -160,7 +160,9 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
     # a value moved into a tuple is still passed (Embedding's input_length as its input_shape)
-    assert dropped_values("Embedding(9, 4, input_length=n)", "Embedding(9, 4, input_shape=(n,))") == []
+    assert (
+        dropped_values("Embedding(9, 4, input_length=n)", "Embedding(9, 4, input_shape=(n,))") == []
+    )
 
 
 def test_wrong_check_ignores_what_the_catalogue_says_has_no_effect() -> None:
@@ -189,10 +191,18 @@ def test_wrong_check_follows_a_value_moved_into_a_schedule() -> None:
 
 def test_wrong_check_reads_a_merge_mode_turned_into_its_function() -> None:
     """Keras 1's ``merge(…, mode='mul')`` → ``multiply(…)``: the mode is the callee now; a mode
-    whose function the new code does not call is still a dropped value."""
+    whose function the new code does not call is still a dropped value. A dropped ``name=`` is
+    none (a name changes nothing the code computes)."""
     sys.path.insert(0, str(HERE.parent.parent / "scripts"))
     from realcode_diff import dropped_values
 
     before = "x = merge([a, b], mode='mul')"
     assert dropped_values(before, "x = multiply([a, b])") == []
     assert dropped_values(before, "x = add([a, b])") == [("mode", "'mul'")]
+    # a name changes nothing the code computes
+    assert (
+        dropped_values(
+            "w = normal(shape, scale=0.01, name=n)", "w = RandomNormal(stddev=0.01)(shape)"
+        )
+        == []
+    )
