@@ -59,13 +59,22 @@ def default_rate(path_or_class: object) -> float | None:
     return float(default) if number else None
 
 
+def bound_schedule(ctx: CellContext, path: str | None) -> tuple[str, str | None] | None:
+    """The Keras root of ``path`` (the optimizer class), when its schedule resolves here, and how
+    the cells' bindings name that schedule (None: no binding reaches it)."""
+    root = root_of(path) if path else None
+    if not root or live.resolve_path(schedule_path(root))[0] != live.OK:
+        return None
+    return root, ctx.scope.expr_for(schedule_path(root))
+
+
 def schedule_expr(ctx: CellContext, call: ast.Call, path: str) -> tuple[str, list[Edit]] | None:
     """How the cell names the schedule of the Keras that ``path`` (the optimizer class) belongs
     to: through its bindings, else with ``import <top>; `` put before the statement."""
-    root = root_of(path)
-    if not root or live.resolve_path(schedule_path(root))[0] != live.OK:
+    found = bound_schedule(ctx, path)
+    if found is None:
         return None
-    expr = ctx.scope.expr_for(schedule_path(root))
+    root, expr = found
     if expr is not None:
         return expr, []
     imported = _import_before(ctx, call, root.split(".")[0])

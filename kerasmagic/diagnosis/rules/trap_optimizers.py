@@ -11,6 +11,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.decay_schedule import (
     RATE_KEYS,
+    bound_schedule,
     decay_edits,
     decay_in_dict,
     default_rate,
@@ -18,7 +19,6 @@ from kerasmagic.diagnosis.decay_schedule import (
     schedule_path,
 )
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
-from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.keyword_dicts import keys_read, unpacked_keys
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import origins
@@ -190,12 +190,11 @@ def _schedule_in_scope(ctx: CellContext, path: str | None, value: ast.expr) -> t
     """The schedule named through a binding the cells already have, or through ``import keras``
     put at the top of this cell when the dict is made in it (a dict made in an earlier cell
     cannot take an import put here)."""
-    root = root_of(path) if path else None
-    if not root or live.resolve_path(schedule_path(root))[0] != live.OK:
+    found = bound_schedule(ctx, path)
+    if found is None:
         return None
-    named = ctx.scope.expr_for(schedule_path(root))
-    if named is not None:
-        return named, []
+    if found[1] is not None:
+        return found[1], []
     keras = keras_root(ctx) if keras3_here() else None
     if keras is None or (keras[1] and not all(o.here for o in origins(ctx, value, terms=False))):
         return None
