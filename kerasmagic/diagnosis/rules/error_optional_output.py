@@ -1,4 +1,5 @@
-"""Error rule: a callback whose only effect is output, made where its package is not installed.
+"""Error rules: code whose only effect is output (logs, a drawing, a board) where its package is
+not installed; it waits for the package, and everything the code computes runs as before.
 
 TensorFlow 2.21 no longer installs ``tensorboard``: code that ran before stops at the first
 summary its ``TensorBoard`` callback writes ("TensorBoard is not installed", raised by ``fit``,
