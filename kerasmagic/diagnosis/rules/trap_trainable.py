@@ -40,6 +40,7 @@ def trainable_after_compile(ctx: CellContext) -> list[Problem]:
         return []
     entry = catalogue_entry(ENTRY)
     parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    lines = ctx.cell.python.splitlines()
     edits: list[Edit] = []
     models: list[str] = []
     for call in walk(tree):
@@ -51,7 +52,6 @@ def trainable_after_compile(ctx: CellContext) -> list[Problem]:
         if name not in models and not _frozen_after_compile(ctx, name):
             continue
         statement = _statement(call, parents)
-        lines = ctx.cell.python.splitlines()
         if statement is None or any(e.line == statement.lineno for e in edits):
             continue
         end = statement.end_lineno or statement.lineno
