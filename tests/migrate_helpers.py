@@ -110,5 +110,15 @@ def document(report: dict, name: str) -> dict:
     return found[0]
 
 
+def migrate_notebook(
+    tmp_path: Path, name: str, cells: list[str]
+) -> tuple[subprocess.CompletedProcess[str], dict]:
+    """``cells`` written as notebook ``name`` in ``tmp_path`` and migrated into ``tmp_path /
+    "out"``: the run, and the report's document of that notebook."""
+    path = notebook(tmp_path / name, cells)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
+    return proc, document(report, name)
+
+
 def rule_ids(doc: dict) -> set[str]:
     return {r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from environments import TF_KERAS_IS, here
-from migrate_helpers import code_cells, document, migrate_json, notebook
+from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
 from nbclient import NotebookClient
 
 from kerasmagic.render.base import REPORT_JSON
@@ -102,9 +102,7 @@ def test_migrate_fixes_the_cells_that_use_an_earlier_cells_bindings(tmp_path: Pa
     """Keras 3: `lr=` renamed, `K.set_value(opt.lr, …)` → `opt.learning_rate.assign(…)` (two
     errors, two rounds). Keras 2.15 / tf_keras: `lr=` is accepted and IGNORED there, so the
     only change is the trap's `learning_rate=`; `K.set_value` works and is left alone."""
-    path = notebook(tmp_path / "tutorial.ipynb", NOTEBOOK)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "tutorial.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "tutorial.ipynb", NOTEBOOK)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert finals[1] == "opt = keras.optimizers.SGD(learning_rate=0.05)"
@@ -143,7 +141,9 @@ def test_a_plain_module_an_earlier_cell_imported_is_read_as_imported(kernel: Ker
     printed(kernel.run("%load_ext kerasmagic"))
     printed(kernel.run("import numpy\nimport keras\n"
                        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])"))  # fmt: skip
-    cell = "numpy.set_printoptions(threshold='nan')\nfor layer in model.layers:\n    print(layer.name)"
+    cell = (
+        "numpy.set_printoptions(threshold='nan')\nfor layer in model.layers:\n    print(layer.name)"
+    )
     fixed = fixed_source(kernel.run(f"%%keras_check\n{cell}"))
     assert fixed is not None and "numpy.set_printoptions(threshold=sys.maxsize)" in fixed, fixed
     assert "dense" in printed(kernel.run(fixed))
@@ -162,9 +162,7 @@ def test_migrate_changes_the_earlier_cell_that_defines_the_function_keras_calls(
     """Keras 1's custom initializer ``def init_weights(shape, name=None)``, defined in one cell and
     given to a layer in a later one: Keras 2+ calls it with ``dtype=``. The definition gains
     ``dtype=None`` in its own cell; the cell that failed is left as it was."""
-    path = notebook(tmp_path / "init.ipynb", KERAS1_INITIALIZER)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "init.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "init.ipynb", KERAS1_INITIALIZER)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "def init_weights(shape, name=None, dtype=None):" in finals[0]
@@ -190,7 +188,8 @@ def test_migrate_fixes_the_earlier_cell_a_helper_module_needs_and_runs_the_cells
     ``compile`` of an earlier cell. That cell is corrected (``metrics=['acc']``, the name Keras
     logs it under then), run again with the cells after it, and the failing cell runs as it was."""
     (tmp_path / "plots.py").write_text(
-        "def last_accuracy(history):\n    return history.history['acc'][-1] >= 0\n", encoding="utf-8"
+        "def last_accuracy(history):\n    return history.history['acc'][-1] >= 0\n",
+        encoding="utf-8",
     )
     path = notebook(tmp_path / "course.ipynb", HELPER_READS_OLD_KEYS)
     proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
@@ -225,9 +224,7 @@ def test_migrate_batches_a_stateful_models_pipeline_where_an_earlier_cell_makes_
     Keras 3 on TensorFlow refuses batches of unknown size. The function's ``.batch(1)`` gains
     ``drop_remainder=True`` in its own cell, found by following ``train_set`` to the call of the
     function and into its ``return``; the failing cell is left as it was and runs."""
-    path = notebook(tmp_path / "stateful.ipynb", STATEFUL_ON_A_PIPELINE)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "stateful.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "stateful.ipynb", STATEFUL_ON_A_PIPELINE)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "return ds.batch(1, drop_remainder=True).prefetch(1)" in finals[0]
@@ -254,9 +251,7 @@ def test_migrate_gives_each_model_its_optimizer_where_an_earlier_cell_compiles_i
     model's ``fit``, two cells later, fails. The failing cell has no ``compile``: the earlier
     cells are diagnosed with its error, the function's cell gets a copy of the optimizer per
     model, and it runs again with the cells after it; the failing cell then runs unchanged."""
-    path = notebook(tmp_path / "shared.ipynb", ONE_OPTIMIZER_A_MODEL_FUNCTION)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "shared.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "shared.ipynb", ONE_OPTIMIZER_A_MODEL_FUNCTION)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "optimizer=type(sgd).from_config(sgd.get_config())" in finals[1]
@@ -285,9 +280,7 @@ def test_migrate_renames_an_earlier_cells_dunder_call_when_the_model_is_never_bu
     refuses ``save_weights`` two cells later. The class's cell (found by diagnosing the earlier
     cells with the error) gets ``def call``, runs again with the cells after it, and the save
     then runs unchanged."""
-    path = notebook(tmp_path / "dunder.ipynb", FORWARD_PASS_AS_DUNDER_CALL)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "dunder.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "dunder.ipynb", FORWARD_PASS_AS_DUNDER_CALL)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "    def call(self, x, is_training=False):" in finals[1]
@@ -314,9 +307,7 @@ def test_migrate_gives_the_earlier_cells_embedding_its_input_shape(tmp_path: Pat
     it, the model stays unbuilt), ``set_weights`` a cell later fails ("expecting 0 weights"). The
     model's cell gets ``input_shape=(10,)`` (what Keras 2 built) and runs again; the failing
     cell is left as it was."""
-    path = notebook(tmp_path / "glove.ipynb", PRETRAINED_EMBEDDING)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "glove.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "glove.ipynb", PRETRAINED_EMBEDDING)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "keras.layers.Embedding(50, 8, input_shape=(10,))" in finals[0]
@@ -349,9 +340,7 @@ def test_migrate_passes_the_outer_tensors_an_earlier_cells_layer_reads(tmp_path:
     """A loss layer (defined a cell before it is used) reads ``z_mean``/``z_log_var`` from the
     module: its class is changed in its own cell (``call`` takes them off its inputs, the method
     reads them on the layer) and the call a cell later passes them; the notebook trains."""
-    path = notebook(tmp_path / "vae.ipynb", LOSS_LAYER)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "vae.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "vae.ipynb", LOSS_LAYER)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "x, decoded = inputs" in finals[1] and "self.z_mean" in finals[1], finals[1]
@@ -377,9 +366,7 @@ def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_pa
     import brings the function of each mode the later calls use (never the Keras 2 module
     ``keras.layers`` bound as ``merge``, which the calls could not call), and the calls become
     those functions (``concat_axis`` is ``axis``)."""
-    path = notebook(tmp_path / "merged.ipynb", KERAS1_MERGE)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "merged.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "merged.ipynb", KERAS1_MERGE)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "from keras.layers import Input, Dense, add, concatenate" in finals[0], finals[0]
@@ -403,9 +390,7 @@ MODEL_CELL = (
 def test_migrate_renames_the_keywords_of_a_model_an_earlier_cell_built(tmp_path: Path) -> None:
     cells = [MODEL_CELL, "%%time\n\nmodel.fit(X, Y, nb_epoch=2, verbose=False);",
              "h = model.fit(X, Y, nb_epoch=1, verbose=0)\nprint(sorted(h.history))"]  # fmt: skip
-    path = notebook(tmp_path / "nb_epoch.ipynb", cells)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "nb_epoch.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "nb_epoch.ipynb", cells)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert finals[1] == "%%time\n\nmodel.fit(X, Y, epochs=2, verbose=False);", finals[1]
@@ -437,9 +422,7 @@ IMPORT_CELL = [
 def test_an_import_cell_keeps_the_name_the_cells_after_it_use(tmp_path: Path) -> None:
     """Keras 2.1's lowercase ``adam``, imported by one cell and called in the next: the import
     finds ``Adam`` and keeps binding ``adam`` (the next cell, unchanged but for ``lr=``, runs)."""
-    path = notebook(tmp_path / "lower.ipynb", IMPORT_CELL)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "lower.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "lower.ipynb", IMPORT_CELL)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert finals[1] == "from keras.optimizers import Adam as adam"

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_helpers import code_cells, document, migrate_json, notebook
+from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
 from test_earlier_bindings import Kernel, fixed_source, kernel, printed  # noqa: F401
 
 from kerasmagic.render.base import REPORT_JSON
@@ -40,9 +40,7 @@ TWO_OUTPUTS = [
 
 @pytest.mark.envs("tf221-k3", "colab")
 def test_migrate_repeats_the_loss_in_the_earlier_cells_compile(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "wide.ipynb", TWO_OUTPUTS)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "wide.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "wide.ipynb", TWO_OUTPUTS)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "model.compile(loss=['mse'] * 2, loss_weights=[0.9, 0.1]" in finals[2], finals[2]
@@ -117,9 +115,7 @@ REQUIRED_TRAINING = [
 
 @pytest.mark.envs("tf221-k3", "colab")
 def test_migrate_gives_training_a_default_in_the_earlier_cells_class(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "block.ipynb", REQUIRED_TRAINING)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "block.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "block.ipynb", REQUIRED_TRAINING)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert "    def call(self, inputs, training=None):\n" in finals[1], finals[1]
@@ -158,9 +154,7 @@ DECAY_IN_A_DICT = [
 def test_migrate_folds_the_decay_into_the_rate_where_the_dict_is_made(tmp_path: Path) -> None:
     """The dict's cell gets the schedule (at RMSprop's live default rate, 0.001), the optimizer's
     cell stays as written, and one step later the rate has decayed: 0.001 / (1 + 0.5)."""
-    path = notebook(tmp_path / "decay.ipynb", DECAY_IN_A_DICT)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "decay.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "decay.ipynb", DECAY_IN_A_DICT)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert finals[1] == (
@@ -205,9 +199,7 @@ def test_migrate_keeps_a_tensorboard_callback_made_cells_before_for_when_tensorb
 ) -> None:
     """TensorFlow 2.21 installs no tensorboard: the ``fit`` two cells after the callback was made
     (and put in a list) fails; the callback is rewritten where it is made, the training runs."""
-    path = notebook(tmp_path / "board.ipynb", BOARD)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "board.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "board.ipynb", BOARD)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert (
@@ -251,9 +243,7 @@ def test_migrate_stands_in_for_the_users_own_summary_callback_only_when_it_only_
     the traceback), writing a summary it keeps (no statement of its own to skip), stands in where
     it is made when its code only reads the model; one that steers the training
     (``stop_training``) is left, and the notebook stops there."""
-    path = notebook(tmp_path / "own.ipynb", OWN_CALLBACKS)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "own.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "own.ipynb", OWN_CALLBACKS)
     finals = [c["final"] for c in doc["cells"]]
     assert (
         "ImageLogger('logs', np.ones((2, 3))) if importlib.util.find_spec('tensorboard') "

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_helpers import code_cells, document, migrate_json, notebook
+from migrate_helpers import code_cells, migrate_notebook
 
 GAN = [
     "import numpy as np\nimport keras",
@@ -32,9 +32,7 @@ GAN = [
 
 @pytest.mark.envs("tf221-k3", "k3-jax")
 def test_the_discriminator_trains_again_after_migrate(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "gan.ipynb", GAN)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "gan.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "gan.ipynb", GAN)
     assert doc["status"] == "migrated", doc["message"]
     final = doc["cells"][2]["final"]
     assert (

@@ -21,6 +21,7 @@ from migrate_helpers import (
     hashes,
     migrate,
     migrate_json,
+    migrate_notebook,
     notebook,
     rule_ids,
 )
@@ -251,9 +252,7 @@ EARLIER_CELL = [
 def test_an_error_raised_in_an_earlier_cells_code_fixes_that_cell(tmp_path: Path) -> None:
     """The third cell fails inside a function the second cell defined: the second cell is the
     one corrected (and run again), the third cell then runs unchanged."""
-    path = notebook(tmp_path / "earlier.ipynb", EARLIER_CELL)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "earlier.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "earlier.ipynb", EARLIER_CELL)
     assert doc["status"] == "migrated", doc["message"]
     cells = {c["number"]: c for c in doc["cells"]}
     ids = {r["id"] for ch in cells[2]["changes"] for r in ch["rules"]}
@@ -281,9 +280,7 @@ BLANKS_IN_DEF = [
 
 @pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_the_earlier_cell_is_found_when_its_blank_lines_hold_spaces(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "blanks.ipynb", BLANKS_IN_DEF)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "blanks.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "blanks.ipynb", BLANKS_IN_DEF)
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
     cells = {c["number"]: c for c in doc["cells"]}
     assert cells[2]["status"] == "fixed" and "batch_input_shape" not in cells[2]["final"]
@@ -304,9 +301,7 @@ HISTORY_ELSEWHERE = [
 def test_history_keys_are_read_from_the_live_history_of_an_earlier_cell(tmp_path: Path) -> None:
     """The model was compiled in another cell: the ``History`` object the kernel holds says which
     keys there are (rules/history.py)."""
-    path = notebook(tmp_path / "history.ipynb", HISTORY_ELSEWHERE)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "history.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "history.ipynb", HISTORY_ELSEWHERE)
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
     final = {c["number"]: c for c in doc["cells"]}[2]["final"]
     assert final == "print(hist.history['accuracy'][-1], hist.history['val_accuracy'][-1])", final
@@ -351,9 +346,7 @@ def test_colabs_tensorflow_version_magic_is_kept_as_a_comment_outside_colab(tmp_
     """A Colab notebook's ``%tensorflow_version 2.x`` stops any other kernel at its first cell
     ("Line magic function not found"); Colab ignores it today. The line becomes a comment (``pass``
     with the comment in an indented block) and the notebook runs on."""
-    path = notebook(tmp_path / "colab.ipynb", COLAB_TENSORFLOW_VERSION)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "colab.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "colab.ipynb", COLAB_TENSORFLOW_VERSION)
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
     finals = [c["final"] for c in doc["cells"]]
     assert finals[0].startswith("# %tensorflow_version 2.x"), finals[0]

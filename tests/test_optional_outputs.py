@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from migrate_helpers import document, migrate_json, notebook, rule_ids
+from migrate_helpers import migrate_notebook, rule_ids
 from nbclient import NotebookClient
 
 CELLS = [
@@ -38,9 +38,7 @@ CELLS = [
 @pytest.mark.envs("tf221-k3")
 def test_a_tensorboard_notebook_runs_without_tensorboard(tmp_path: Path) -> None:
     assert importlib.util.find_spec("tensorboard") is None  # TensorFlow 2.21 installs none
-    path = notebook(tmp_path / "board.ipynb", CELLS)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "board.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "board.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]
     assert {
         "output-magic-without-package",

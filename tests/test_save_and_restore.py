@@ -11,7 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from migrate_helpers import document, migrate_json, notebook, rule_ids
+from migrate_helpers import migrate_notebook, rule_ids
 from nbclient import NotebookClient
 
 CELLS = [
@@ -38,9 +38,7 @@ CELLS = [
 
 @pytest.mark.envs("tf221-k3")
 def test_the_save_and_restore_tutorial_migrates(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "save_and_load.ipynb", CELLS)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "save_and_load.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "save_and_load.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]
     assert {
         "save-folder-missing",
@@ -81,9 +79,7 @@ INLINE = [
 def test_latest_checkpoint_passed_straight_to_load_weights(tmp_path: Path) -> None:
     """``load_weights(tf.train.latest_checkpoint(d))`` on one line, as the text-generation
     tutorials wrote it: the call itself becomes the newest ``.weights.h5`` of ``d``."""
-    path = notebook(tmp_path / "inline.ipynb", INLINE)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "inline.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "inline.ipynb", INLINE)
     assert doc["status"] == "migrated", doc["message"]
     assert "latest-checkpoint-of-keras3-weights" in rule_ids(doc)
     final = doc["cells"][3]["final"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_helpers import code_cells, document, migrate_json, notebook
+from migrate_helpers import code_cells, migrate_notebook
 
 pytest.importorskip("scipy.sparse", reason="needs SciPy (the environment has none)")
 
@@ -26,13 +26,14 @@ CELLS = [
 
 @pytest.mark.envs("colab")
 def test_sparse_targets_from_an_earlier_cell_are_densified(tmp_path: Path) -> None:
-    path = notebook(tmp_path / "encoded.ipynb", CELLS)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "encoded.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "encoded.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]
     finals = [c["final"] for c in doc["cells"]]
     assert finals[:2] == CELLS[:2]  # the encoder's cell is left as written
-    assert "model.fit(x_train, y_train.toarray(), validation_data=(x_train, y_train.toarray())" in finals[2]
+    assert (
+        "model.fit(x_train, y_train.toarray(), validation_data=(x_train, y_train.toarray())"
+        in finals[2]
+    )
     outputs = code_cells(tmp_path / "out" / "encoded.ipynb")[-1].outputs
     assert "trained 1" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0

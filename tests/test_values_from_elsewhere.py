@@ -10,14 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from migrate_helpers import code_cells, document, migrate_json, notebook
+from migrate_helpers import code_cells, migrate_notebook
 
 
 def migrated(tmp_path: Path, cells: list[str]) -> tuple[list[str], str]:
     """Migrate a notebook of ``cells``: the cells as migrated, and what the last one printed."""
-    path = notebook(tmp_path / "lesson.ipynb", cells)
-    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"))
-    doc = document(report, "lesson.ipynb")
+    proc, doc = migrate_notebook(tmp_path, "lesson.ipynb", cells)
     assert doc["status"] == "migrated", doc["message"]
     assert proc.returncode == 0
     outputs = code_cells(tmp_path / "out" / "lesson.ipynb")[-1].outputs
