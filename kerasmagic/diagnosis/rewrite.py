@@ -27,6 +27,11 @@ def walk(tree: ast.AST) -> list[ast.AST]:
     return list(ast.walk(tree))
 
 
+def parent_map(tree: ast.AST) -> dict[int, ast.AST]:
+    """Each node's parent under ``tree``, by the child's ``id``."""
+    return {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+
+
 def single_assignment(tree: ast.AST, name: str) -> ast.expr | None:
     """The value ``name`` is bound to when the cell binds it exactly once, by a plain assignment
     (``path = 'cp-{epoch}'``); None when it is bound otherwise, more than once, or not at all."""

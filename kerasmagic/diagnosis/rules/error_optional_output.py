@@ -29,13 +29,12 @@ The rewrite is made where the callback is constructed: in the failing cell, or (
 catalogue entry's ``earlier_cell``) the newest earlier cell that constructs one, found by the
 same diagnosis of that cell with the same error; ``migrate`` runs that cell and the cells after
 it again. Facts: the error's message, the package really absent from this interpreter
-(``importlib.util.find_spec``), and the live class the call names (a Keras ``TensorBoard``).
+(``live.top_exists``), and the live class the call names (a Keras ``TensorBoard``).
 """
 
 from __future__ import annotations
 
 import ast
-import importlib.util
 import inspect
 import re
 import textwrap
@@ -45,7 +44,14 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.public_paths import public_path
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    parent_map,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 
@@ -72,11 +78,11 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
     if entry is None or tree is None:
         return []
     package = entry.data.get("package", "tensorboard")
-    if _installed(package):
+    if live.top_exists(package):
         return []  # installed since: a restart is the fix (the explanation entry says it)
     classes = set(entry.data.get("classes", []))
     own = _raising_callbacks(ctx.exc)  # the user's callbacks whose own code met the error
-    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = parent_map(tree)
     edits: list[Edit] = []
     names: list[str] = []
     for call in walk(tree):
@@ -99,16 +105,7 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
         edits.append(edit)
         names.append(cls.__name__)
         edits.extend(e for e in imports if e not in edits)
-    if not edits:
-        return []
-    if not _imports_importlib_util(tree):
-        at = insertion_line(ctx.cell)
-        edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
-    # the line that fails (a later `fit`, maybe of another cell): the fix answers that error
-    problem = from_entry(ENTRY, ctx.line or edits[-1].line, edits, [*names, package], ctx.shown_versions,
-                         name=names[0], package=package)  # fmt: skip
-    problem.certain = True  # the training is the same; only the logs wait for the package
-    return [problem]
+    return _waiting(ctx, ENTRY, edits, names, package)
 
 
 @rule(DRAWING, when=(ERROR,), family="packages", errors=("ImportError",))
@@ -134,7 +131,7 @@ def output_magic_without_package(ctx: CellContext) -> list[Problem]:
     if entry is None or ctx.cell.tree is None:
         return []
     package = entry.data.get("package", "")
-    if not package or _installed(package):
+    if not package or live.top_exists(package):
         return []
     extensions, magics = set(entry.data.get("extensions", [])), set(entry.data.get("magics", []))
     unknown = UNKNOWN_MAGIC.search(ctx.message)
@@ -151,15 +148,7 @@ def output_magic_without_package(ctx: CellContext) -> list[Problem]:
         if shows and not guarded:
             indent = raw[: len(raw) - len(raw.lstrip())]
             edits.append(Edit(number, 0, number, len(raw), f"{indent}if {guard}:\n{indent}    {line}"))  # fmt: skip
-    if not edits:
-        return []
-    if not _imports_importlib_util(ctx.cell.tree):
-        at = insertion_line(ctx.cell)
-        edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
-    problem = from_entry(MAGIC, ctx.line or edits[-1].line, edits, [package], ctx.shown_versions,
-                         package=package)  # fmt: skip
-    problem.certain = True  # nothing the notebook computes changes; only the board waits
-    return [problem]
+    return _waiting(ctx, MAGIC, edits, [], package)
 
 
 def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
@@ -169,13 +158,13 @@ def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
     if entry is None or tree is None:
         return []
     package = entry.data.get("package", "")
-    if not package or _installed(package):
+    if not package or live.top_exists(package):
         return []
     functions = set(entry.data.get("functions", []))
     module_part = entry.data.get("module_part", "")
     guard = GUARD.format(package=package)
     last = tree.body[-1] if tree.body else None
-    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = parent_map(tree)
     edits: list[Edit] = []
     names: list[str] = []
     for stmt in walk(tree):
@@ -200,14 +189,24 @@ def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
             return []
         edits.append(edit)
         names.extend(n for n in drawn if n not in names)
+    return _waiting(ctx, entry_id, edits, names, package)
+
+
+def _waiting(
+    ctx: CellContext, entry_id: str, edits: list[Edit], names: list[str], package: str
+) -> list[Problem]:
+    """The problem of ``edits`` that make output wait for ``package`` (with ``import
+    importlib.util`` where the cell has none), on the failing line (a later ``fit``, maybe of
+    another cell: the fix answers that error); nothing when there are no edits."""
     if not edits:
         return []
-    if not _imports_importlib_util(tree):
+    if ctx.cell.tree is not None and not _imports_importlib_util(ctx.cell.tree):
         at = insertion_line(ctx.cell)
         edits.insert(0, Edit(at, 0, at, 0, "import importlib.util\n"))
+    named = {"name": names[0]} if names else {}
     problem = from_entry(entry_id, ctx.line or edits[-1].line, edits, [*names, package],
-                         ctx.shown_versions, name=names[0], package=package)  # fmt: skip
-    problem.certain = True  # nothing the cell computes changes; only the output waits
+                         ctx.shown_versions, package=package, **named)  # fmt: skip
+    problem.certain = True  # nothing the code computes changes; only the output waits
     return [problem]
 
 
@@ -235,13 +234,6 @@ def _matching(entry_id: str, ctx: CellContext) -> Entry | None:
     if entry is None or not re.search(entry.match.get("message", "$^"), ctx.message):
         return None
     return entry
-
-
-def _installed(package: str) -> bool:
-    try:
-        return importlib.util.find_spec(package) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def _callback_class(ctx: CellContext, call: ast.Call, classes: set[str]) -> type | None:

@@ -11,15 +11,18 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
 from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+    parent_map,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 DATA_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict")
-
-
-def _parents(tree: ast.AST) -> dict[int, ast.AST]:
-    return {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
 
 
 def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | None:
@@ -61,7 +64,7 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or not models_are_keras3(ctx):
         return []
-    parents = _parents(tree)
+    parents = parent_map(tree)
     out: list[Problem] = []
     for call in walk(tree):
         if not isinstance(call, ast.Call):

@@ -22,7 +22,7 @@ import ast
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import applies_to_kind, trap_problem
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
@@ -39,7 +39,7 @@ def trainable_after_compile(ctx: CellContext) -> list[Problem]:
     if not ctx.ran or tree is None or not ctx.namespace:
         return []
     entry = catalogue_entry(ENTRY)
-    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = parent_map(tree)
     lines = ctx.cell.python.splitlines()
     edits: list[Edit] = []
     models: list[str] = []
