@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis.compile_calls import compiles
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import applies_to_kind, trap_problem
+from kerasmagic.knowledge.catalogue import Entry
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 from kerasmagic.probes.which_keras import kind_of_module
 
@@ -99,7 +101,7 @@ def _is_trainable_of(target: ast.AST, name: str) -> bool:
     )
 
 
-def _frozen_keras3_model(ctx: CellContext, entry, name: str) -> bool:  # type: ignore[no-untyped-def]
+def _frozen_keras3_model(ctx: CellContext, entry: Entry, name: str) -> bool:
     """The live value is a compiled Keras 3 model with weights, frozen now."""
     model = (ctx.namespace or {}).get(name)
     if model is None or not hasattr(model, "train_on_batch") or getattr(model, "trainable", True):
@@ -119,23 +121,19 @@ def _frozen_after_compile(ctx: CellContext, name: str) -> bool:
     compiled = frozen = False
     for source in (*ctx.earlier, ctx.source):
         tree = parsed_source(source).tree if source != ctx.source else ctx.cell.tree
-        nodes = walk(tree) if tree is not None else []
-        for node in sorted(
-            nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))
-        ):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "compile"
-                and isinstance(node.func.value, ast.Name)
-                and node.func.value.id == name
-            ):
+        if tree is None:
+            continue
+        freezes = [
+            (node.lineno, node.col_offset, isinstance(node.value, ast.Constant) and node.value.value is False)
+            for node in walk(tree)
+            if isinstance(node, ast.Assign) and any(_is_trainable_of(t, name) for t in node.targets)
+        ]  # fmt: skip
+        compiling = [(call.lineno, call.col_offset, None) for call in compiles(tree, name)]
+        for _line, _col, to_false in sorted(freezes + compiling, key=lambda e: e[:2]):
+            if to_false is None:  # a compile
                 compiled, frozen = True, False
-            elif isinstance(node, ast.Assign) and any(
-                _is_trainable_of(t, name) for t in node.targets
-            ):
-                value = node.value
-                frozen = compiled and isinstance(value, ast.Constant) and value.value is False
+            else:
+                frozen = compiled and to_false
     return frozen
 
 
