@@ -84,18 +84,11 @@ def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
         return value
     if not isinstance(value, ast.Name):
         return None
-    if _is_history_dict(ctx, ctx.live_names.get(value.id)):
+    if _live_logs(ctx, value)[0] is not None:  # the live dict of a live History
         return value
     found = origins(ctx, value, terms=False)
     made = found[0].value if len(found) == 1 else None
     return made if isinstance(made, ast.Attribute) and made.attr == "history" else None
-
-
-def _is_history_dict(ctx: CellContext, value: Any) -> bool:
-    """Is ``value`` the very dict of a live ``History`` of the namespace (read, never called)?"""
-    return isinstance(value, dict) and any(
-        _is_history(held) and held.history is value for held in (ctx.live_names or {}).values()
-    )
 
 
 def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool:
@@ -105,7 +98,7 @@ def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool
     if isinstance(logs, ast.Attribute) and isinstance(logs.value, ast.Name):
         held = getattr(ctx.live_names.get(logs.value.id), "history", None)
     elif isinstance(logs, ast.Name):
-        held = ctx.live_names.get(logs.id)
+        held = _live_logs(ctx, logs)[0]
     else:
         return False
     return isinstance(held, dict) and new in held and old not in held
