@@ -181,6 +181,17 @@ def _installs_advised(report: dict) -> list[str]:
     return list(dict.fromkeys(advised))
 
 
+def modules_written(report: dict) -> list[str]:
+    """The user's modules (beside the file) that migrate corrected and wrote into OUT_DIR, by
+    their path relative to the file: the migrated copy runs with them, as its user would."""
+    return [
+        m["relative"]
+        for d in report.get("documents", [])
+        for m in d.get("modules", [])
+        if m.get("written") and not m["relative"].startswith("..")
+    ]
+
+
 def measure(
     entry: corpus.Entry,
     python: str,
@@ -230,6 +241,7 @@ def measure(
         )
         res.seconds_migrate = time.perf_counter() - t0
         res.migrate_exit = rc
+        report: dict = {}
         try:
             report = json.loads(out)
             doc = (report.get("documents") or [{}])[0]
@@ -248,6 +260,8 @@ def measure(
         res.changed = new != original
         runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
         shutil.copyfile(migrated, runnable)
+        for module in modules_written(report):
+            shutil.copyfile(out_dir / module, target.parent / module)  # the user applies them too
         t0 = time.perf_counter()
         res.final = run_file(runnable, entry.kind, python, env, timeout)
         res.seconds_migrated = time.perf_counter() - t0

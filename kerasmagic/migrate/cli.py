@@ -26,9 +26,16 @@ from pathlib import Path
 from typing import Any
 
 import kerasmagic
-from kerasmagic.migrate import compare_cli, gate, loop, sources, targets
+from kerasmagic import line_endings
+from kerasmagic.migrate import compare_cli, gate, loop, sources, static_cells, targets
 from kerasmagic.migrate.options import option_problem
-from kerasmagic.migrate.results import NOT_PYTHON, WOULD_CHANGE, DocumentResult, MigrationReport
+from kerasmagic.migrate.results import (
+    NOT_PYTHON,
+    WOULD_CHANGE,
+    DocumentResult,
+    MigrationReport,
+    ModuleResult,
+)
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
 
@@ -97,7 +104,7 @@ def _migrate(
             status=NOT_PYTHON, message=f"not a Python notebook ({document.language}): left as it is",
         )  # fmt: skip
     if args.static:
-        return loop.migrate_static(document, python, progress)
+        return static_cells.migrate_static(document, python, progress)
     from kerasmagic.migrate.kernel import MigrationKernel
 
     def kernel(doc: sources.Document) -> Any:
@@ -135,6 +142,50 @@ def _write(
         return why
     result.written = True
     return None
+
+
+def _module_destination(module: ModuleResult, document: DocumentResult, in_place: bool) -> Path:
+    """Where a corrected module of the user's goes: over itself (``--in-place``), else at its
+    path relative to the document, from where the document's copy goes (``-o OUT_DIR``), else
+    as ``NAME.migrated.py`` beside it."""
+    if in_place:
+        return Path(module.path)
+    copy = Path(document.destination or document.path)
+    if copy.name.endswith(sources.MIGRATED + copy.suffix):
+        plain = Path(module.path)
+        return plain.with_name(plain.stem + sources.MIGRATED + plain.suffix)
+    return copy.parent / module.relative
+
+
+def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
+    """Write the user's modules the run corrected, once every document is written (a module that
+    is itself one of the documents gets the corrected text); the lines saying what could not be."""
+    if args.check:
+        return []
+    originals = {str(Path(d.path).resolve()) for d in rep.documents}
+    ours = {str(Path(d.destination).resolve()) for d in rep.documents if d.written and d.destination}  # fmt: skip
+    failed = []
+    for document in rep.documents:
+        for module in (m for m in document.modules if m.changed):
+            target = _module_destination(module, document, args.in_place)
+            module.destination, key = str(target), str(target.resolve())
+            if not args.in_place and (key in originals or key == str(Path(module.path).resolve())):
+                why = f"not written: {target} is an original file (only --in-place rewrites it)"
+            elif target.exists() and key not in ours and not args.in_place and not args.overwrite:
+                why = f"not written: {target} already exists (pass --overwrite)"
+            else:
+                try:
+                    stored = Path(module.path).read_bytes().decode("utf-8")
+                    sources.write(target, line_endings.restore(stored, module.final).encode("utf-8"))  # fmt: skip
+                except (OSError, UnicodeDecodeError) as exc:
+                    why = _unwritable(target, exc) if isinstance(exc, OSError) else f"not written: {exc}"
+                else:
+                    module.written, why = True, ""
+                    ours.add(key)
+            if why:
+                document.message = "; ".join(filter(None, [document.message, f"module {module.relative} {why}"]))  # fmt: skip
+                failed.append(f"module {module.relative}: {why}")
+    return failed
 
 
 def _reports(rep: MigrationReport, args: argparse.Namespace, show: bool = True) -> list[str]:
@@ -278,6 +329,7 @@ def run_target(
     rep.seconds = time.perf_counter() - start
     if rep.interrupted and not course:  # a course run has said which documents are written
         _progress("kerasmagic migrate: interrupted; what was migrated so far is written")
+    unwritten += _write_modules(rep, args)
     unwritten += _reports(rep, args, show)
     for why in unwritten:
         _fail(why)

@@ -85,6 +85,7 @@ def install(shell: Any) -> dict[str, Any]:
     through IPython's ``pre_run_cell``/``post_run_cell`` events; hidden cells are ignored."""
     shell.events.register("pre_run_cell", _pre_run_cell)
     shell.events.register("post_run_cell", _post_run_cell)
+    _state["root"] = os.getcwd()  # the document's folder: its own modules are below it
     return {"ok": True, "python": sys.executable, "versions": versions()}
 
 
@@ -147,11 +148,58 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
     doc = _document(result)
+    doc["raised_in"] = _raised_in(exc)
     if not doc["fixed_source"] and filename is None:
         origin = _origin(exc, namespace) or _origin_before(exc, namespace, list(earlier or ()))
         if origin is not None:
             doc["origin"] = origin
+        else:
+            module = _module_origin(exc)
+            if module is not None:
+                doc["module"] = {**module, "raised_in": doc["raised_in"]}
     return doc
+
+
+def _raised_in(exc: BaseException) -> list[Any] | None:
+    """Where in the user's modules ``exc`` was raised: the innermost such file and its line's
+    text (None when it was not raised in one)."""
+    from kerasmagic.migrate import user_modules
+
+    frame = next(user_modules.module_frames(exc, _state.setdefault("root", os.getcwd())), None)
+    if frame is None:
+        return None
+    return [frame.f_code.co_filename, linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()]  # fmt: skip
+
+
+def _module_origin(exc: BaseException) -> dict[str, Any] | None:
+    """An error raised in a module of the user's beside the document (the innermost first): the
+    module's source, diagnosed with the same error in the module's own namespace, and its
+    corrected version (``user_modules.serve`` runs it from then on)."""
+    from kerasmagic.diagnosis.engine import diagnose
+    from kerasmagic.migrate import user_modules
+
+    root = _state.setdefault("root", os.getcwd())
+    for frame in user_modules.module_frames(exc, root):
+        filename = frame.f_code.co_filename
+        source = user_modules.source_of(filename)
+        if source is None:
+            continue
+        result = diagnose(source, exc, namespace=frame.f_globals, filename=filename)
+        if result.fixed_source and result.fixed_source != source:
+            doc = _document(result)
+            doc.update(path=filename, source=source, root=root)
+            doc["tops"] = user_modules.top_names(filename, root)
+            return doc
+    return None
+
+
+def correct_module(path: str, source: str, *, namespace: dict) -> dict[str, Any]:
+    """Run the user's module ``path`` with ``source`` from now on (the next import of it, and of
+    every module of the user's, runs again)."""
+    from kerasmagic.migrate import user_modules
+
+    root = _state.setdefault("root", os.getcwd())
+    return {"forgotten": user_modules.serve(path, source, root)}
 
 
 def _cell_files(exc: BaseException) -> list[str]:

@@ -13,73 +13,14 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kerasmagic.migrate import installs, linter
+from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
 from kerasmagic.migrate.failures import Failure, line_text
-from kerasmagic.migrate.sources import Document, bound_names, grown_names
+from kerasmagic.migrate.module_fixes import UserModules
+from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
+from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
 
 MAX_ROUNDS = 5  # rewrites of one cell in one run (error → fix → next error → fix …)
-Progress = Callable[[str], None]
-
-
-def _quiet(line: str) -> None:
-    pass
-
-
-def _cell(document: Document, number: int) -> R.CellResult:
-    source = document.cells[number]
-    return R.CellResult(number + 1, document.code_indices[number], source, source)
-
-
-def _static_cells(
-    document: Document,
-    numbers: list[int],
-    python: str | None,
-    status: str,
-    into: list[R.CellResult],
-) -> dict[str, str]:
-    """Static fixes for the cells ``numbers`` (the last ones), appended to ``into`` (the cells
-    before them, whose Keras imports the rewrites may rely on); returns the versions."""
-    sources = [document.cells[n] for n in numbers]
-    docs = linter.lint_sources(sources, python, [c.final for c in into])
-    versions: dict[str, str] = {}
-    for n, doc in zip(numbers, docs):
-        cell = _cell(document, n)
-        cell.status = status if cell.original.strip() else R.EMPTY
-        fixed = doc.get("fixed_source")
-        if fixed and fixed != cell.original:
-            cell.changes.append(R.Change(cell.original, fixed, "static", doc.get("rules") or []))
-            cell.final = fixed
-        cell.left = doc.get("left") or []
-        if doc.get("internal_error"):
-            cell.notes.append(
-                f"kerasmagic failed on this cell: {doc['internal_error'].strip().splitlines()[-1]}"
-            )
-        versions = doc.get("versions") or versions
-        into.append(cell)
-    return versions
-
-
-def migrate_static(
-    document: Document, python: str | None = None, progress: Progress = _quiet
-) -> R.DocumentResult:
-    """Only the certain source rewrites; nothing is executed."""
-    start = time.perf_counter()
-    result = R.DocumentResult(str(document.path), document.source.kind, "static", python=python)
-    numbers = list(range(len(document.cells)))
-    result.versions = _static_cells(document, numbers, python, R.STATIC, result.cells)
-    result.seconds = time.perf_counter() - start
-    changed = sum(c.changed for c in result.cells)
-    result.status = "migrated" if changed else "unchanged"
-    result.message = (
-        f"{changed} of {len(result.cells)} cell(s) rewritten statically (not run)"
-        if changed
-        else "no static rewrite applies"
-    )
-    progress(
-        f"{document.path}: static, {len(result.cells)} cell(s), {changed} changed ({result.seconds:.2f} s)"
-    )
-    return result
 
 
 class _Runner:
@@ -99,6 +40,7 @@ class _Runner:
         self.count = 0
         self.filename = str(document.path.resolve())
         self.done = done if done is not None else []  # the cells run before, in order
+        self.modules = UserModules(document, kernel, progress)
 
     def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
         """The error of this cell was raised in code an earlier cell defined: that cell's
@@ -178,6 +120,12 @@ class _Runner:
         change.after = installs.restore(doc["fixed_across"], originals)
         return change.after
 
+    def _rerun_importers(self, tops: set[str]) -> None:
+        """The cells from the first that imports one of the modules ``tops`` run again."""
+        first = next((i for i, c in enumerate(self.done) if tops & imported_tops(c.final)), None)
+        if first is not None:
+            self._run_again(self.done[first:])
+
     def _replay_for(self, source: str) -> None:
         """Before a cell runs again: the earlier cells from the newest one that binds a name the
         cell grows (``model.add(...)``) run again, in order, as "Run All Above" would. Keras 3's
@@ -220,7 +168,7 @@ class _Runner:
             return {"internal_error": str(exc)}
 
     def cell(self, number: int) -> R.CellResult:
-        cell = _cell(self.document, number)
+        cell = cell_result(self.document, number)
         if not cell.original.strip():
             cell.status = R.EMPTY
             return cell
@@ -229,6 +177,7 @@ class _Runner:
         tried = {current}
         failures: list[Failure] = []
         across: dict[str, tuple[dict[str, Any], dict, str]] = {}  # fix → its version across cells
+        in_module: R.ModuleResult | None = None  # the module corrected for the run before
         start = time.perf_counter()
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
@@ -246,6 +195,11 @@ class _Runner:
                 break
             ask = "after_success" if run.status == "ok" else "after_failure"
             doc = self._ask(ask, runnable)
+            if in_module is not None:  # did the module's change remove the error it was made for?
+                again = Failure(run.error or "", line_text(runnable, run.cell_line), runnable)
+                self.modules.settle(in_module, cell, doc.get("raised_in"),
+                                    run.status == "error" and again.repeats(failures[-1]))  # fmt: skip
+                in_module = None
             fixed = doc.get("fixed_source")
             fixed = installs.restore(fixed, originals) if fixed else None
             if run.status == "ok":
@@ -270,6 +224,12 @@ class _Runner:
             if origin and self._fix_earlier(origin, error) is not None:
                 failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
                 continue  # run this cell again over the corrected definitions
+            module = doc.get("module") if not fixed and _round < MAX_ROUNDS else None
+            if module:
+                in_module = self.modules.fix(module, error, number, self._rerun_importers)
+                if in_module is not None:
+                    failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
+                    continue  # run this cell again over the corrected module
             # the same error again: the rewrite did not remove it, unless it now comes from another
             # statement that ran unchanged before (progress: the next one converts an array too)
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
@@ -347,7 +307,7 @@ def migrate_run(
     document: Document,
     kernel_factory: Callable[[Document], Any],
     python: str,
-    progress: Progress = _quiet,
+    progress: Progress = quiet,
 ) -> R.DocumentResult:
     """Run ``document`` cell by cell in a fresh kernel, fixing what fails (see the module doc).
     Ctrl-C ends it cleanly: the result says ``interrupted`` and keeps every cell done so far."""
@@ -359,6 +319,7 @@ def migrate_run(
         with kernel_factory(document) as kernel:
             result.versions = dict(kernel.info.get("versions") or {})
             runner = _Runner(document, kernel, progress, result.cells)
+            result.modules = runner.modules.corrected
             if runner.is_script:  # its blocks run as cells, in the context `python FILE` gives
                 kernel.call("enter_script", runner.filename, namespace=True)
             for number in range(total):
@@ -378,23 +339,26 @@ def migrate_run(
             f"interrupted (Ctrl-C) at cell {done + 1}; the cells before it are kept as migrated"
         )
         for number in range(done, total):
-            cell = _cell(document, number)
+            cell = cell_result(document, number)
             cell.status = R.NOT_REACHED
             result.cells.append(cell)
         result.seconds = time.perf_counter() - start
         return result
     rest = list(range(done, total))
     if result.stopped_at is not None:
-        _static_cells(document, rest, python, R.NOT_RUN, result.cells)
+        static_cells(document, rest, python, R.NOT_RUN, result.cells)
         result.status = "stopped"
         result.message = stop_message(result.cells[done - 1], len(rest))
     else:
         changed = sum(c.changed for c in result.cells)
-        result.status = "migrated" if changed else "unchanged"
+        modules = [m.relative for m in result.modules if m.changed]
+        result.status = "migrated" if result.changed else "unchanged"
         result.message = (
             f"ran end to end; {changed} cell(s) rewritten, each verified by running it"
             if changed
             else "ran end to end; nothing to change"
         )
+        if modules:
+            result.message += f"; the user's module(s) {', '.join(modules)} corrected where cells failed in them"  # fmt: skip
     result.seconds = time.perf_counter() - start
     return result

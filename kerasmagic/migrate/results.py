@@ -97,6 +97,41 @@ class CellResult:
 
 
 @dataclass
+class ModuleResult:
+    """A module of the user's beside the document (``utils.py``, ``core/model.py``) that a cell
+    failed in, corrected there: its copy goes where the document's goes, at the same path
+    relative to it (``relative``), or over it with ``--in-place``. ``cells``: the numbers of the
+    cells whose failure each change fixed; a change is ``verified`` when that cell, run again
+    over it, no longer raised its error."""
+
+    path: str
+    relative: str
+    original: str
+    final: str
+    changes: list[Change] = field(default_factory=list)
+    cells: list[int] = field(default_factory=list)
+    destination: str | None = None
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.final != self.original
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "relative": self.relative,
+            "changed": self.changed,
+            "cells": self.cells,
+            "destination": self.destination,
+            "written": self.written,
+            "changes": [c.to_dict() for c in self.changes],
+            "original": self.original,
+            "final": self.final,
+        }
+
+
+@dataclass
 class DocumentResult:
     """One notebook or script. ``status``: migrated, unchanged, stopped (a failure without a
     fix), interrupted (Ctrl-C), error (could not be read or run), not-python (left as it is),
@@ -117,10 +152,11 @@ class DocumentResult:
     stopped_at: int | None = None  # the cell number where running stopped
     diagnosis_seconds: float = 0.0  # of ``seconds``: kerasmagic's calls in the kernel
     reports: list[str] = field(default_factory=list)  # its own report (.md, .html), from OUT_DIR
+    modules: list[ModuleResult] = field(default_factory=list)  # the user's, corrected
 
     @property
     def changed(self) -> bool:
-        return any(c.changed for c in self.cells)
+        return any(c.changed for c in self.cells) or any(m.changed for m in self.modules)
 
     def count(self, *statuses: str) -> int:
         return sum(c.status in statuses for c in self.cells)
@@ -150,6 +186,7 @@ class DocumentResult:
                 "rules": sum(len(ch.rules) for c in self.cells for ch in c.changes),
             },
             "cells": [c.to_dict() for c in self.cells],
+            "modules": [m.to_dict() for m in self.modules],
         }
 
 

@@ -245,6 +245,19 @@ def bound_names(source: str) -> set[str]:
     }
 
 
+def imported_tops(source: str) -> set[str]:
+    """The first part of every module name the cell imports absolutely (``core`` for ``from
+    core.model import Model``), at any depth."""
+    tree = _parsed(source)
+    tops: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Import):
+            tops |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            tops.add(node.module.split(".")[0])
+    return tops
+
+
 def _parsed(source: str) -> ast.Module | None:
     try:
         return ast.parse(source)

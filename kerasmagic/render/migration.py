@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 from kerasmagic.render import base
 from kerasmagic.render.html import escape
+from kerasmagic.render.migration_style import CSS
+from kerasmagic.render.module_cells import module_cells
 
 STATUS_WORDS = {
     "ok": "ran unchanged",
@@ -47,7 +49,7 @@ def versions_text(versions: dict[str, str]) -> str:
 
 def cell_diff(cell: dict[str, Any], path: str) -> str:
     """The unified diff of a cell, original → migrated."""
-    name = f"{path} cell {cell['number']}" if not path.endswith(".py") else path
+    name = cell.get("file") or (f"{path} cell {cell['number']}" if not path.endswith(".py") else path)
     lines = difflib.unified_diff(
         cell["original"].splitlines(keepends=True),
         cell["final"].splitlines(keepends=True),
@@ -62,6 +64,8 @@ def _interesting(cell: dict[str, Any]) -> bool:
 
 
 def verification(change: dict[str, Any], cell: dict[str, Any], versions: dict[str, str]) -> str:
+    if cell.get("file"):  # a module of the user's: run by the cells that failed in it
+        return cell["verification"](change["verified"], versions_text(versions))
     if change["verified"]:
         return f"verified: the cell ran without error in {versions_text(versions)}"
     if cell["ran"]:
@@ -161,7 +165,10 @@ def _md_rule(rule: dict[str, Any], before: str | None = None) -> list[str]:
 
 
 def cell_label(cell: dict[str, Any], doc: dict[str, Any]) -> str:
-    """``Cell N``; for a script, the lines of the file its block holds (``Script, lines 12-30``)."""
+    """``Cell N``; for a script, the lines of the file its block holds (``Script, lines 12-30``);
+    a module of the user's, its own label."""
+    if cell.get("label"):
+        return cell["label"]
     if doc["kind"] != "script":
         return f"Cell {cell['number']}"
     first = 1 + sum(c["original"].count("\n") for c in doc["cells"] if c["number"] < cell["number"])
@@ -223,27 +230,13 @@ def to_markdown(report: dict[str, Any]) -> str:
             numbers = ", ".join(str(c["number"]) for c in quiet)
             out += [f"Cells {numbers}: no change ({'; '.join(words)}).", ""]
         seen: dict[tuple, str] = {}
-        for cell in doc["cells"]:
+        for cell in [*doc["cells"], *module_cells(doc)]:
             if _interesting(cell):
                 out += _md_cell(cell, doc, seen)
     return "\n".join(out).rstrip("\n") + "\n"
 
 
 # -- HTML -----------------------------------------------------------------------------------------
-CSS = """
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1100px;color:#1f2328;padding:0 16px}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 6px;border-bottom:1px solid #d0d7de;padding-bottom:4px}
-h3{font-size:15px;margin:18px 0 6px}.meta{color:#59636e;font-size:12px}
-table{border-collapse:collapse;margin:12px 0}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;font-size:13px}
-th{background:#f6f8fa}td.n{text-align:right}
-pre{background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:8px 10px;overflow-x:auto;font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace;margin:6px 0}
-.ln,.add,.del,.hunk{display:block}.add{background:#dafbe1}.del{background:#ffebe9}.hunk{color:#8250df}
-.badge{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600}
-.b-ok,.b-fixed,.b-migrated,.b-unchanged{background:#dafbe1;color:#116329}.b-failed,.b-timeout,.b-kernel-died,.b-stopped,.b-error{background:#ffebe9;color:#a40e26}
-.b-not-run,.b-static,.b-not-reached,.b-interrupted,.b-empty{background:#fff8c5;color:#7d4e00}
-.rule{border-left:3px solid #0969da;padding:2px 10px;margin:6px 0}.rule .id{font-family:ui-monospace,monospace;font-weight:600}
-.left{border-left-color:#cf222e}.verified{color:#116329}.unverified{color:#9a6700}.msg{font-weight:600}
-"""
 
 
 def _e(text: Any) -> str:
@@ -357,7 +350,7 @@ def to_html(report: dict[str, Any]) -> str:
             numbers = ", ".join(str(c["number"]) for c in quiet)
             out.append(f'<div class="meta">Cells {_e(numbers)}: no change.</div>')
         seen: dict[tuple, str] = {}
-        out += [_html_cell(c, doc, seen) for c in doc["cells"] if _interesting(c)]
+        out += [_html_cell(c, doc, seen) for c in [*doc["cells"], *module_cells(doc)] if _interesting(c)]  # fmt: skip
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 

@@ -1,0 +1,89 @@
+"""The user's own modules that a document's cells failed in, corrected during one migrate run.
+
+A cell's error raised in a module beside the document (its ``utils.py``, its ``core/model.py``)
+comes back from the kernel with the module's corrected source (``kernel_side._module_origin``).
+The kernel then runs that module with it (``kernel_side.correct_module``; the file itself is
+never touched), the cells that imported the user's modules run again from the first of them,
+and the failing cell runs again. A change that did not remove its error is undone. The corrected
+modules are written where the document's copy goes (``cli``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from kerasmagic.migrate import results as R
+from kerasmagic.migrate.sources import Document
+
+Rerun = Callable[[set[str]], None]  # run again the cells that import one of these modules
+
+
+class UserModules:
+    """The modules of the user's corrected so far in one document's kernel."""
+
+    def __init__(self, document: Document, kernel: Any, progress: Callable[[str], None]) -> None:
+        self.document = document
+        self.kernel = kernel
+        self.progress = progress
+        self.corrected: list[R.ModuleResult] = []  # in the order first corrected
+        self.places: dict[int, Any] = {}  # id of a change → where its error was raised
+
+    def _entry(self, module: dict[str, Any]) -> R.ModuleResult | None:
+        path, source = module.get("path"), module.get("source")
+        found = next((m for m in self.corrected if m.path == path), None)
+        if found is not None or not isinstance(path, str) or not isinstance(source, str):
+            return found
+        relative = os.path.relpath(path, module.get("root") or self.document.path.parent)
+        return R.ModuleResult(path, relative, source, source)
+
+    def fix(self, module: dict[str, Any], error: str, number: int, rerun: Rerun) -> R.ModuleResult | None:  # fmt: skip
+        """Run the module's corrected source from now on; the module's result, its new change
+        last, or None when there is nothing new to try (the cell then stops as before)."""
+        entry, fixed = self._entry(module), module.get("fixed_source")
+        if entry is None or not isinstance(fixed, str) or fixed == entry.final:
+            return None
+        if fixed in {change.after for change in entry.changes} or not self._serve(entry.path, fixed):  # fmt: skip
+            return None
+        change = R.Change(entry.final, fixed, "error", module.get("rules") or [], error)
+        self.places[id(change)] = module.get("raised_in")
+        entry.changes.append(change)
+        entry.final = fixed
+        entry.cells = sorted({*entry.cells, number + 1})
+        if entry not in self.corrected:
+            self.corrected.append(entry)
+        self.progress(
+            f"{self.document.path} [{number + 1}/{len(self.document.cells)}] failed in the "
+            f"user's module {entry.relative}: corrected there; the cell runs again"
+        )
+        rerun(set(module.get("tops") or []))
+        return entry
+
+    def settle(self, entry: R.ModuleResult, cell: R.CellResult, raised_in: Any, repeated: bool) -> None:  # fmt: skip
+        """The cell ran again over the module's last change: verified when the error it was made
+        for is gone (the cell ran, or failed otherwise, or in another place of the user's
+        modules); else undone, the kernel running the module as it was before it."""
+        change = entry.changes[-1]
+        if not repeated or raised_in != self.places.get(id(change)):
+            change.verified = True
+            return
+        undone = entry.changes.pop()
+        self.places.pop(id(undone), None)
+        entry.final = undone.before
+        self._serve(entry.path, entry.final)
+        if not entry.changes:
+            self.corrected.remove(entry)
+        ids = ", ".join(r.get("id", "?") for r in undone.rules) or "a rewrite"
+        cell.notes.append(
+            f"{ids} in {entry.relative} did not fix `{undone.error}` when run, so it was undone"
+        )
+
+    def _serve(self, path: str, source: str) -> bool:
+        from kerasmagic.migrate.kernel import KernelSideError
+
+        try:
+            answer = self.kernel.call("correct_module", path, source)
+        except KernelSideError:
+            return False
+        return "internal_error" not in answer

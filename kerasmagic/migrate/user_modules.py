@@ -1,0 +1,124 @@
+"""The user's own modules inside the migrate kernel: the ``.py`` files beside the document (a
+``utils.py``, a ``core/model.py`` package) that its cells import.
+
+An error raised in one of them is diagnosed on the module's source (``kernel_side``); when a
+fix corrects it, the corrected source replaces the file's for every later import in this kernel
+(``serve``), without touching the file: an import finder placed first on ``sys.meta_path`` hands
+the file's module the corrected text, compiled under the file's own name (its tracebacks and
+``__file__`` stay the file's; its cached bytecode is never read). Every module loaded from the
+user's folder is then forgotten (``sys.modules``), so that the next import, by the cell run
+again, runs the corrected code and rebinds what it imports. Imports only the standard library.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import linecache
+import os
+import sys
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+_corrected: dict[str, str] = {}  # a module file's absolute path → the source it runs with
+
+
+def _real(path: str) -> str:
+    return os.path.realpath(path)
+
+
+def is_users(filename: str, root: str) -> bool:
+    """Is ``filename`` a Python file of the user's below ``root`` (the document's folder), not an
+    installed package's?"""
+    if not filename.endswith(".py") or not os.path.isfile(filename):
+        return False
+    path, top = _real(filename), _real(root)
+    if os.path.commonpath([path, top]) != top:
+        return False
+    return not any(part in ("site-packages", "dist-packages") for part in path.split(os.sep))
+
+
+def module_frames(exc: BaseException, root: str) -> Iterator[FrameType]:
+    """The frames of the user's module files in the traceback of ``exc`` (and of the errors it
+    was raised from), the innermost first, one per file."""
+    seen_files: set[str] = set()
+    seen: set[int] = set()
+    chain: BaseException | None = exc
+    while chain is not None and id(chain) not in seen and len(seen) < 8:
+        seen.add(id(chain))
+        frames = []
+        tb = chain.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+        for frame in reversed(frames):
+            name = frame.f_code.co_filename
+            if name not in seen_files and is_users(name, root):
+                seen_files.add(name)
+                yield frame
+        chain = chain.__cause__ or chain.__context__
+
+
+def source_of(filename: str) -> str | None:
+    """The source a module file runs with here: its corrected text, else the file's."""
+    if _real(filename) in _corrected:
+        return _corrected[_real(filename)]
+    try:
+        with open(filename, encoding="utf-8") as handle:
+            return handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+class _CorrectedLoader(importlib.machinery.SourceFileLoader):
+    """The file's loader, reading the corrected text instead of the file."""
+
+    def get_data(self, path: str) -> bytes:
+        text = _corrected.get(_real(path))
+        if text is not None:
+            return text.encode("utf-8")
+        return super().get_data(path)
+
+    def path_stats(self, path: str) -> Any:
+        raise OSError("corrected by kerasmagic migrate: its cached bytecode is the old code")
+
+
+class _CorrectedFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> Any:
+        if not _corrected:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        origin = getattr(spec, "origin", None)
+        if spec is None or not origin or _real(origin) not in _corrected:
+            return None
+        spec.loader = _CorrectedLoader(fullname, origin)
+        return spec
+
+
+_FINDER = _CorrectedFinder()
+
+
+def serve(filename: str, source: str, root: str) -> list[str]:
+    """Run ``filename``'s module with ``source`` from now on in this kernel; the user's modules
+    forgotten so that the next import runs them again (their names)."""
+    _corrected[_real(filename)] = source
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)  # tracebacks show it
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
+    forgotten = []
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name != "__main__" and isinstance(file, str) and is_users(file, root):
+            del sys.modules[name]
+            forgotten.append(name)
+    return forgotten
+
+
+def top_names(filename: str, root: str) -> list[str]:
+    """The names an import of ``filename``'s module may start with, from ``root``: its dotted
+    path's first part (``core`` for ``core/model.py``)."""
+    relative = os.path.relpath(_real(filename), _real(root))
+    first = relative.split(os.sep)[0]
+    return [first[:-3] if first.endswith(".py") else first]
