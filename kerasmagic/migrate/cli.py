@@ -21,6 +21,7 @@ import argparse
 import sys
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -127,8 +128,8 @@ def _write(
     result.destination = str(target)
     if args.check or result.status in ("error", NOT_PYTHON):
         return None
-    if not result.changed and args.output_dir is None:
-        return None  # in place or beside it: an unchanged file is left alone
+    if not any(c.changed for c in result.cells) and args.output_dir is None:
+        return None  # in place or beside it: an unchanged file is left alone (its modules aside)
     try:
         if not result.changed and result.mode == "static":
             sources.write(target, document.path.read_bytes())  # byte for byte
@@ -185,7 +186,23 @@ def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
             if why:
                 document.message = "; ".join(filter(None, [document.message, f"module {module.relative} {why}"]))  # fmt: skip
                 failed.append(f"module {module.relative}: {why}")
+        if args.output_dir is not None and any(m.written for m in document.modules):
+            _copy_beside(document, ours, args.overwrite)
     return failed
+
+
+def _copy_beside(document: DocumentResult, ours: set[str], overwrite: bool) -> None:
+    """The document's other modules of the user's, copied unchanged beside the corrected ones
+    in OUT_DIR (a file already there is kept unless this run wrote it or ``--overwrite``)."""
+    folder, copy = Path(document.path).parent, Path(document.destination or document.path).parent
+    for relative in document.module_files:
+        source, target = folder / relative, copy / relative
+        key = str(target.resolve())
+        if relative.startswith("..") or (target.exists() and key not in ours and not overwrite):
+            continue
+        with suppress(OSError):
+            sources.write(target, source.read_bytes())
+            ours.add(key)
 
 
 def _reports(rep: MigrationReport, args: argparse.Namespace, show: bool = True) -> list[str]:

@@ -193,6 +193,13 @@ def _module_origin(exc: BaseException) -> dict[str, Any] | None:
     return None
 
 
+def user_module_files(*, namespace: dict) -> dict[str, Any]:
+    """The user's modules below the document's folder that the kernel has imported."""
+    from kerasmagic.migrate import user_modules
+
+    return {"files": user_modules.loaded_files(_state.setdefault("root", os.getcwd()))}
+
+
 def correct_module(path: str, source: str, *, namespace: dict) -> dict[str, Any]:
     """Run the user's module ``path`` with ``source`` from now on (the next import of it, and of
     every module of the user's, runs again)."""

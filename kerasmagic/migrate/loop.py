@@ -333,6 +333,7 @@ def migrate_run(
                 if cell.status in R.STOPPING:
                     result.stopped_at = cell.number
                     break
+            result.module_files = runner.modules.others()
     except KeyboardInterrupt:
         result.status = "interrupted"
         result.message = (
@@ -353,12 +354,13 @@ def migrate_run(
         changed = sum(c.changed for c in result.cells)
         modules = [m.relative for m in result.modules if m.changed]
         result.status = "migrated" if result.changed else "unchanged"
+        said = [f"{changed} cell(s) rewritten"] if changed else []
+        if modules:
+            said.append(f"the user's module(s) {', '.join(modules)} corrected where cells failed in them")  # fmt: skip
         result.message = (
-            f"ran end to end; {changed} cell(s) rewritten, each verified by running it"
-            if changed
+            f"ran end to end; {' and '.join(said)}, each verified by running it"
+            if said
             else "ran end to end; nothing to change"
         )
-        if modules:
-            result.message += f"; the user's module(s) {', '.join(modules)} corrected where cells failed in them"  # fmt: skip
     result.seconds = time.perf_counter() - start
     return result

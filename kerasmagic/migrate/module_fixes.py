@@ -87,3 +87,18 @@ class UserModules:
         except KernelSideError:
             return False
         return "internal_error" not in answer
+
+    def others(self) -> list[str]:
+        """When a module was corrected: the other modules of the user's the kernel imported,
+        relative to the document's folder (the copy in OUT_DIR needs them beside the corrected
+        ones: a script there imports from its own folder)."""
+        if not self.corrected:
+            return []
+        from kerasmagic.migrate.kernel import KernelSideError
+
+        try:
+            files = self.kernel.call("user_module_files").get("files") or []
+        except KernelSideError:
+            return []
+        ours = {m.relative for m in self.corrected}
+        return [f for f in files if f not in ours]

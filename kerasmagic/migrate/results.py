@@ -153,6 +153,9 @@ class DocumentResult:
     diagnosis_seconds: float = 0.0  # of ``seconds``: kerasmagic's calls in the kernel
     reports: list[str] = field(default_factory=list)  # its own report (.md, .html), from OUT_DIR
     modules: list[ModuleResult] = field(default_factory=list)  # the user's, corrected
+    # beside them, the other modules of the user's the document imported (relative paths): with
+    # -o they are copied unchanged, so that the copy imports the corrected ones from OUT_DIR
+    module_files: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -187,6 +190,7 @@ class DocumentResult:
             },
             "cells": [c.to_dict() for c in self.cells],
             "modules": [m.to_dict() for m in self.modules],
+            "module_files": self.module_files,
         }
 
 

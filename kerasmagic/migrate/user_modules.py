@@ -116,6 +116,17 @@ def serve(filename: str, source: str, root: str) -> list[str]:
     return forgotten
 
 
+def loaded_files(root: str) -> list[str]:
+    """The files of the user's modules below ``root`` that this kernel has imported, relative to
+    ``root``."""
+    files = {
+        getattr(module, "__file__", None)
+        for name, module in list(sys.modules.items())
+        if name != "__main__"
+    }
+    return sorted(os.path.relpath(f, root) for f in files if isinstance(f, str) and is_users(f, root))  # fmt: skip
+
+
 def top_names(filename: str, root: str) -> list[str]:
     """The names an import of ``filename``'s module may start with, from ``root``: its dotted
     path's first part (``core`` for ``core/model.py``)."""

@@ -1,0 +1,95 @@
+"""An old script or notebook whose Keras 2 code sits in the user's own modules beside it (a
+``helpers`` package: a removed import path at import time, ``fit_generator`` inside a training
+function). Through a real kernel: ``migrate`` diagnoses each error on the module's source, runs
+the corrected module in the kernel (the file untouched), runs the importing cells again, and
+writes the corrected modules where the document's copy goes; the copy then runs plainly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from migrate_helpers import document, hashes, migrate, migrate_json, notebook
+
+from kerasmagic.render.migration import render
+
+HELPERS = {
+    "helpers/__init__.py": "from .layers import make_model\n",
+    "helpers/layers.py": (
+        "from keras.layers.core import Dense\nfrom keras.models import Sequential\n\n\n"
+        "def make_model():\n"
+        '    return Sequential([Dense(3, activation="softmax", input_shape=(4,))])\n'
+    ),
+    "helpers/data.py": "def batches(x, y):\n    while True:\n        yield x, y\n",
+    "helpers/training.py": (
+        "from helpers.data import batches\n\n\ndef train(model, x, y):\n"
+        '    model.compile(optimizer="adam", loss="categorical_crossentropy")\n'
+        "    return model.fit_generator(batches(x, y), steps_per_epoch=2, epochs=1, verbose=0)\n"
+    ),
+}
+CELLS = [
+    "import numpy as np\nfrom helpers import make_model\nfrom helpers.training import train",
+    "x = np.random.rand(32, 4)\ny = np.eye(3)[np.random.randint(0, 3, 32)]\n"
+    "history = train(make_model(), x, y)\nprint('trained', sorted(history.history))",
+]
+
+
+def project(root: Path) -> Path:
+    for relative, text in HELPERS.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.mark.envs("tf221-k3", "colab", "k3-jax")
+def test_migrate_corrects_the_users_modules_and_the_copy_runs_with_them(tmp_path: Path) -> None:
+    root = project(tmp_path / "project")
+    script = root / "train.py"
+    script.write_text("\n".join(CELLS) + "\n", encoding="utf-8")
+    before = hashes(root)
+    proc, report = migrate_json(str(script), "-o", str(tmp_path / "out"), cwd=root)
+    doc = document(report, "train.py")
+    assert doc["status"] == "migrated", doc["message"]
+    assert not any(c["changed"] for c in doc["cells"])  # the script itself was right
+    modules = {m["relative"]: m for m in doc["modules"]}
+    assert set(modules) == {"helpers/layers.py", "helpers/training.py"}
+    assert all(ch["verified"] for m in modules.values() for ch in m["changes"])
+    out = tmp_path / "out"
+    layers = (out / "helpers/layers.py").read_text(encoding="utf-8")
+    assert "keras.layers.core" not in layers and "Dense" in layers
+    training = (out / "helpers/training.py").read_text(encoding="utf-8")
+    assert ".fit(batches(x, y), steps_per_epoch=2" in training and "fit_generator" not in training
+    # the modules it imported unchanged are beside them, byte for byte: the copy imports from OUT
+    for relative in ("helpers/__init__.py", "helpers/data.py"):
+        assert (out / relative).read_bytes() == (root / relative).read_bytes()
+    assert hashes(root) == before  # nothing of the user's was written
+    assert proc.returncode == 0
+    markdown = render(report, "md")
+    assert "Module helpers/training.py" in markdown and "-    return model.fit_generator" in markdown
+    plain = subprocess.run(
+        [sys.executable, str(out / "train.py")], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "trained ['loss']" in plain.stdout
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_in_place_rewrites_the_module_and_leaves_the_notebook(tmp_path: Path) -> None:
+    """``--in-place``: the corrected module is written over itself; the notebook, whose cells
+    were right, is not rewritten."""
+    root = project(tmp_path)
+    path = notebook(root / "course.ipynb", CELLS)
+    stored = path.read_bytes()
+    proc, report = migrate_json(str(path), "--in-place", cwd=root)
+    doc = document(report, "course.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert {m["relative"] for m in doc["modules"] if m["written"]} == {"helpers/layers.py", "helpers/training.py"}  # fmt: skip
+    assert "fit_generator" not in (root / "helpers/training.py").read_text(encoding="utf-8")
+    assert (root / "helpers/data.py").read_text(encoding="utf-8") == HELPERS["helpers/data.py"]
+    assert not any(c["changed"] for c in doc["cells"])
+    assert proc.returncode == 0
+    again = migrate(str(path), "--in-place", cwd=root)  # now it runs as it is
+    assert again.returncode == 0 and "nothing to change" in again.stdout, again.stdout[-2000:]
+    assert path.read_bytes() == stored
