@@ -5,7 +5,7 @@
   the earlier cell's ``compile``; ``%%keras_check`` on the ``fit`` cell compiles the model again
   at its top with the loss repeated;
 - a helper module reading ``history['acc']`` from a ``main()`` of one cell, for a model whose
-  class another cell compiles with ``'accuracy'`` (migrate/kernel_side.py ``_origin_before``);
+  class another cell compiles with ``'accuracy'`` (migrate/origins.py ``origin_before``);
 - a layer class whose ``call`` takes ``training`` with no default, built into a model in a later
   cell (rules/error_call_defaults.py): ``migrate`` gives it ``=None`` in the class's cell,
   ``%%keras_check`` defines the class again, changed, at the top of the corrected cell;

@@ -3,7 +3,8 @@
 The host (``kernel.py``) imports this module into the notebook's fresh kernel and calls it with
 hidden cells; each call prints one JSON document on a line that starts with ``MARK``. The same
 functions run in-process or in a plain subprocess (``python -m kerasmagic.migrate.kernel_side
-lint``) for static mode. Nothing else in ``kerasmagic.migrate`` touches the engine, so a change to
+lint``) for static mode. Nothing else in ``kerasmagic.migrate`` touches the engine (but ``origins``, its
+part that looks for an error's cause in earlier cells and the user's modules), so a change to
 the engine's API is adapted here alone. Importing this module imports only the standard library.
 
 The documents (the host reads nothing else):
@@ -18,17 +19,16 @@ The documents (the host reads nothing else):
 from __future__ import annotations
 
 import json
-import linecache
 import os
 import sys
 import traceback
 from contextlib import ExitStack, suppress
 from typing import Any
 
+from kerasmagic.migrate.fix_documents import CERTAIN, fix_document, versions
+
 MARK = "@@kerasmagic-migrate@@ "
 HIDDEN = "# kerasmagic-migrate: hidden"
-CERTAIN = 0.9  # a trap's rewrite is applied after a run only when it is at least this sure
-RULE_KEYS = ("id", "title", "cause", "fix", "fix_code", "verify", "references", "severity")
 
 _state: dict[str, Any] = {"stack": None, "captured": None, "last": None, "error": None}
 
@@ -48,35 +48,6 @@ def call(name: str, *args: Any, **kwargs: Any) -> None:
     except Exception:
         payload = {"internal_error": traceback.format_exc(limit=8)}
     emit(payload)
-
-
-def _rule(finding: Any) -> dict[str, Any]:
-    data = finding.to_dict() if hasattr(finding, "to_dict") else dict(finding)
-    return {key: data.get(key) for key in RULE_KEYS}
-
-
-def _document(result: Any, at_least: float = 0.0, prefix: str = "") -> dict[str, Any]:
-    """The fix document of one engine result: its corrected cell (``fixing(at_least)``'s; with
-    ``prefix``, the cell's part of it, or none where the fix touched the prefix), the findings
-    it fixes and those it leaves, as the engine split them."""
-    fixes, left = result.split(at_least)
-    fixed = fixes[0].fixed_source if fixes else None
-    if fixed is not None and prefix:
-        fixed = fixed[len(prefix) :] if fixed.startswith(prefix) else None
-    if fixed is None:
-        fixes, left = [], fixes + left
-    error = None
-    if getattr(result, "error_type", None):
-        error = f"{result.error_type}: {result.error_message}"
-    return {
-        "fixed_source": fixed,
-        "rules": [_rule(f) for f in fixes],
-        "left": [_rule(f) for f in left],
-        "error": error,
-        "versions": dict(getattr(result, "versions", None) or versions()),
-        "internal_error": getattr(result, "internal_error", None),
-        **dict(zip(("fixed_earlier", "fixed_across"), getattr(result, "fixed_across", None) or ())),
-    }
 
 
 # -- in the kernel --------------------------------------------------------------------------------
@@ -127,70 +98,29 @@ def _end_capture() -> None:
             stack.close()
 
 
-def versions() -> dict[str, str]:
-    """The TF/Keras versions this interpreter shows in a finding."""
-    try:
-        from kerasmagic.diagnosis.live import shown_versions
-
-        return dict(shown_versions())
-    except Exception:
-        return {}
-
-
 def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
     """Diagnose the exception the last real cell (``source``, after the cells ``earlier``, before
     the cells ``later``) raised."""
     from kerasmagic.diagnosis.engine import diagnose
+    from kerasmagic.migrate import origins
 
     exc = _state.get("error") or getattr(sys, "last_value", None)
     if exc is None:
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
-    doc = _document(result)
-    doc["raised_in"] = _raised_in(exc)
+    doc = fix_document(result)
+    root = _state.setdefault("root", os.getcwd())
+    doc["raised_in"] = origins.raised_in(exc, root)
     if not doc["fixed_source"] and filename is None:
-        origin = _origin(exc, namespace) or _origin_before(exc, namespace, list(earlier or ()))
+        origin = origins.cell_origin(exc, namespace) or origins.origin_before(exc, namespace, list(earlier or ()))  # fmt: skip
         if origin is not None:
             doc["origin"] = origin
         else:
-            module = _module_origin(exc)
+            module = origins.module_origin(exc, root)
             if module is not None:
                 doc["module"] = {**module, "raised_in": doc["raised_in"]}
     return doc
-
-
-def _raised_in(exc: BaseException) -> list[Any] | None:
-    """Where in the user's modules ``exc`` was raised: the innermost such file and its line's
-    text (None when it was not raised in one)."""
-    from kerasmagic.migrate import user_modules
-
-    frame = next(user_modules.module_frames(exc, _state.setdefault("root", os.getcwd())), None)
-    if frame is None:
-        return None
-    return [frame.f_code.co_filename, linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()]  # fmt: skip
-
-
-def _module_origin(exc: BaseException) -> dict[str, Any] | None:
-    """An error raised in a module of the user's beside the document (the innermost first): the
-    module's source, diagnosed with the same error in the module's own namespace, and its
-    corrected version (``user_modules.serve`` runs it from then on)."""
-    from kerasmagic.diagnosis.engine import diagnose
-    from kerasmagic.migrate import user_modules
-
-    root = _state.setdefault("root", os.getcwd())
-    for frame in user_modules.module_frames(exc, root):
-        filename = frame.f_code.co_filename
-        source = user_modules.source_of(filename)
-        if source is None:
-            continue
-        result = diagnose(source, exc, namespace=frame.f_globals, filename=filename)
-        if result.fixed_source and result.fixed_source != source:
-            doc = _document(result)
-            doc.update(path=filename, source=source, root=root)
-            doc["tops"] = user_modules.top_names(filename, root)
-            return doc
-    return None
 
 
 def user_module_files(*, namespace: dict) -> dict[str, Any]:
@@ -205,94 +135,7 @@ def correct_module(path: str, source: str, *, namespace: dict) -> dict[str, Any]
     every module of the user's, runs again)."""
     from kerasmagic.migrate import user_modules
 
-    root = _state.setdefault("root", os.getcwd())
-    return {"forgotten": user_modules.serve(path, source, root)}
-
-
-def _cell_files(exc: BaseException) -> list[str]:
-    """The notebook cells' file names in the traceback of ``exc`` and of the errors it was
-    raised from, outermost first (IPython keeps each cell's source in ``linecache``)."""
-    names: list[str] = []
-    seen: set[int] = set()
-    chain: BaseException | None = exc
-    while chain is not None and id(chain) not in seen and len(seen) < 8:
-        seen.add(id(chain))
-        tb = chain.__traceback__
-        while tb is not None:
-            name = tb.tb_frame.f_code.co_filename
-            entry = linecache.cache.get(name)
-            kept = getattr(linecache, "_ipython_cache", {})  # IPython 7 keeps cells there
-            cell = name.startswith("<ipython-input-") or (
-                entry is not None and ("ipykernel_" in name or name in kept)
-            )
-            if cell and name not in names:
-                names.append(name)
-            tb = tb.tb_next
-        chain = chain.__cause__ or chain.__context__
-    return names
-
-
-def _origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
-    """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
-    calls): that cell's source, diagnosed with the same error, and its corrected version."""
-    from kerasmagic.diagnosis.engine import diagnose
-
-    files = _cell_files(exc)
-    for name in reversed(files[1:]):  # the deepest cell first; files[0] is the failing cell
-        entry = linecache.cache.get(name)
-        if entry is None:
-            continue
-        source = "".join(entry[2])
-        result = diagnose(source, exc, namespace=namespace, filename=name)
-        if result.fixed_source and result.fixed_source != source:
-            doc = _document(result)
-            doc["source"] = source
-            return doc
-    return None
-
-
-def _origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip
-    """An error raised from a value an earlier cell made: in the user's own module (a plotting
-    helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
-    metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
-    the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
-    that cell again and the cells after it, then this one (``loop._fix_earlier``). Asked after
-    ``_origin`` found nothing: the error may pass through code of several cells (a ``main()``
-    of one cell training a model whose class another cell compiles)."""
-    from kerasmagic.diagnosis.engine import diagnose
-
-    anywhere = _raised_in_user_module(exc)
-    for index in range(len(earlier) - 1, -1, -1):
-        source = earlier[index]
-        result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]))
-        if result.fixed_source and result.fixed_source != source:
-            doc = _document(result)
-            if anywhere or _made_earlier(doc):
-                doc["source"] = source
-                return doc
-    return None
-
-
-def _made_earlier(doc: dict[str, Any]) -> bool:
-    """The fix is one whose catalogue entry says the error it explains is raised later than the
-    cell that made its cause (``earlier_cell``: a model compiled with an optimizer another model
-    was built with, and trained cells later)."""
-    from kerasmagic.knowledge.catalogue import find_entry
-
-    ids = [rule.get("id") for rule in doc.get("rules") or [] if isinstance(rule, dict)]
-    entries = [find_entry(i) for i in ids if isinstance(i, str)]
-    return any(e is not None and e.data.get("earlier_cell") for e in entries)
-
-
-def _raised_in_user_module(exc: BaseException) -> bool:
-    """Is the innermost frame of ``exc`` in a file of the user's (not Python's, not a package's)?"""
-    tb, last = exc.__traceback__, None
-    while tb is not None:
-        last, tb = tb, tb.tb_next
-    name = last.tb_frame.f_code.co_filename if last is not None else ""
-    if not os.path.isfile(name) or "site-packages" in name or "dist-packages" in name:
-        return False
-    return not name.startswith((sys.base_prefix, sys.prefix))
+    return {"forgotten": user_modules.serve(path, source, _state.setdefault("root", os.getcwd()))}
 
 
 def after_success(source: str, later: list[str] | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
@@ -308,7 +151,7 @@ def after_success(source: str, later: list[str] | None = None, earlier: list[str
         earlier=tuple(earlier or ()),
         later=tuple(later or ()),
     )
-    return _document(examined or CheckResult(source=source, ok=True), CERTAIN)
+    return fix_document(examined or CheckResult(source=source, ok=True), CERTAIN)
 
 
 def enter_script(filename: str, *, namespace: dict) -> dict[str, Any]:
@@ -380,7 +223,7 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
     if context and not source.lstrip().startswith("%%"):
         prefix = "\n".join(context) + "\n"
     _import_libraries(_keras_imports(prefix + source))
-    return _document(lint(prefix + source), prefix=prefix)
+    return fix_document(lint(prefix + source), prefix=prefix)
 
 
 def lint_sources(sources: list[str], before: list[str] | None = None) -> list[dict[str, Any]]:

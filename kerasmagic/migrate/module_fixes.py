@@ -1,7 +1,7 @@
 """The user's own modules that a document's cells failed in, corrected during one migrate run.
 
 A cell's error raised in a module beside the document (its ``utils.py``, its ``core/model.py``)
-comes back from the kernel with the module's corrected source (``kernel_side._module_origin``).
+comes back from the kernel with the module's corrected source (``origins.module_origin``).
 The kernel then runs that module with it (``kernel_side.correct_module``; the file itself is
 never touched), the cells that imported the user's modules run again from the first of them,
 and the failing cell runs again. A change that did not remove its error is undone. The corrected

@@ -1,0 +1,132 @@
+"""Where the cause of a cell's error was made, when the cell itself has no fix (the migrate
+kernel's side, with ``kernel_side``: the only modules of ``kerasmagic.migrate`` that call the
+engine): code an earlier cell defined (``cell_origin``), a value an earlier cell made
+(``origin_before``), or a module of the user's beside the document (``module_origin``). Each
+answer is the fix document of the earlier source, diagnosed with the same error."""
+
+from __future__ import annotations
+
+import linecache
+import os
+import sys
+from typing import Any
+
+from kerasmagic.migrate.fix_documents import fix_document
+
+
+def raised_in(exc: BaseException, root: str) -> list[Any] | None:
+    """Where in the user's modules ``exc`` was raised: the innermost such file and its line's
+    text (None when it was not raised in one)."""
+    from kerasmagic.migrate import user_modules
+
+    frame = next(user_modules.module_frames(exc, root), None)
+    if frame is None:
+        return None
+    return [frame.f_code.co_filename, linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()]  # fmt: skip
+
+
+def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
+    """An error raised in a module of the user's beside the document (the innermost first): the
+    module's source, diagnosed with the same error in the module's own namespace, and its
+    corrected version (``user_modules.serve`` runs it from then on)."""
+    from kerasmagic.diagnosis.engine import diagnose
+    from kerasmagic.migrate import user_modules
+
+    for frame in user_modules.module_frames(exc, root):
+        filename = frame.f_code.co_filename
+        source = user_modules.source_of(filename)
+        if source is None:
+            continue
+        result = diagnose(source, exc, namespace=frame.f_globals, filename=filename)
+        if result.fixed_source and result.fixed_source != source:
+            doc = fix_document(result)
+            doc.update(path=filename, source=source, root=root)
+            doc["tops"] = user_modules.top_names(filename, root)
+            return doc
+    return None
+
+
+def _cell_files(exc: BaseException) -> list[str]:
+    """The notebook cells' file names in the traceback of ``exc`` and of the errors it was
+    raised from, outermost first (IPython keeps each cell's source in ``linecache``)."""
+    names: list[str] = []
+    seen: set[int] = set()
+    chain: BaseException | None = exc
+    while chain is not None and id(chain) not in seen and len(seen) < 8:
+        seen.add(id(chain))
+        tb = chain.__traceback__
+        while tb is not None:
+            name = tb.tb_frame.f_code.co_filename
+            entry = linecache.cache.get(name)
+            kept = getattr(linecache, "_ipython_cache", {})  # IPython 7 keeps cells there
+            cell = name.startswith("<ipython-input-") or (
+                entry is not None and ("ipykernel_" in name or name in kept)
+            )
+            if cell and name not in names:
+                names.append(name)
+            tb = tb.tb_next
+        chain = chain.__cause__ or chain.__context__
+    return names
+
+
+def cell_origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
+    """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
+    calls): that cell's source, diagnosed with the same error, and its corrected version."""
+    from kerasmagic.diagnosis.engine import diagnose
+
+    files = _cell_files(exc)
+    for name in reversed(files[1:]):  # the deepest cell first; files[0] is the failing cell
+        entry = linecache.cache.get(name)
+        if entry is None:
+            continue
+        source = "".join(entry[2])
+        result = diagnose(source, exc, namespace=namespace, filename=name)
+        if result.fixed_source and result.fixed_source != source:
+            doc = fix_document(result)
+            doc["source"] = source
+            return doc
+    return None
+
+
+def origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip
+    """An error raised from a value an earlier cell made: in the user's own module (a plotting
+    helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
+    metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
+    the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
+    that cell again and the cells after it, then this one (``loop._fix_earlier``). Asked after
+    ``cell_origin`` found nothing: the error may pass through code of several cells (a ``main()``
+    of one cell training a model whose class another cell compiles)."""
+    from kerasmagic.diagnosis.engine import diagnose
+
+    anywhere = _raised_in_user_module(exc)
+    for index in range(len(earlier) - 1, -1, -1):
+        source = earlier[index]
+        result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]))
+        if result.fixed_source and result.fixed_source != source:
+            doc = fix_document(result)
+            if anywhere or _made_earlier(doc):
+                doc["source"] = source
+                return doc
+    return None
+
+
+def _made_earlier(doc: dict[str, Any]) -> bool:
+    """The fix is one whose catalogue entry says the error it explains is raised later than the
+    cell that made its cause (``earlier_cell``: a model compiled with an optimizer another model
+    was built with, and trained cells later)."""
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    ids = [rule.get("id") for rule in doc.get("rules") or [] if isinstance(rule, dict)]
+    entries = [find_entry(i) for i in ids if isinstance(i, str)]
+    return any(e is not None and e.data.get("earlier_cell") for e in entries)
+
+
+def _raised_in_user_module(exc: BaseException) -> bool:
+    """Is the innermost frame of ``exc`` in a file of the user's (not Python's, not a package's)?"""
+    tb, last = exc.__traceback__, None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    name = last.tb_frame.f_code.co_filename if last is not None else ""
+    if not os.path.isfile(name) or "site-packages" in name or "dist-packages" in name:
+        return False
+    return not name.startswith((sys.base_prefix, sys.prefix))
