@@ -81,7 +81,7 @@ class _Runner:
             )
             # the cells after it may hold objects made from the old definitions (a model whose
             # Lambda calls the old function): they run again, in order, as "Run All Below" would
-            self._run_again(self.done[self.done.index(earlier) + 1 :])
+            self._run_again(self.done[self.done.index(earlier) + 1 :], or_all=True)
             return earlier
         return None
 
@@ -124,7 +124,7 @@ class _Runner:
         """The cells from the first that imports one of the modules ``tops`` run again."""
         first = next((i for i, c in enumerate(self.done) if tops & imported_tops(c.final)), None)
         if first is not None:
-            self._run_again(self.done[first:])
+            self._run_again(self.done[first:], or_all=True)
 
     def _replay_for(self, source: str) -> None:
         """Before a cell runs again: the earlier cells from the newest one that binds a name the
@@ -140,9 +140,12 @@ class _Runner:
         if start is not None:
             self._run_again(self.done[start:])
 
-    def _run_again(self, cells: list[R.CellResult]) -> None:
+    def _run_again(self, cells: list[R.CellResult], or_all: bool = False) -> bool:
         """Run ``cells`` (done before) again, in order, with their final sources; stop at the
-        first that fails (what it left behind is what the next cell meets)."""
+        first that fails (what it left behind is what the next cell meets). ``or_all``: when one
+        fails, every cell done runs again from the top, as "Restart and Run All" would (the
+        cells rerun met an object an earlier cell made for the old code: an optimizer built for
+        the model a corrected cell builds anew). Whether the last run of them all succeeded."""
         for done in cells:
             if not done.final.strip() or not done.ran:
                 continue
@@ -150,7 +153,8 @@ class _Runner:
             again = self._execute(installs.neutralize(done.final)[0], done.number - 1)
             done.outputs, done.execution_count = again.outputs, self.count
             if again.status != "ok":
-                return
+                return or_all and cells != self.done and self._run_again(self.done)
+        return True
 
     def _execute(self, source: str, number: int) -> Any:
         return self.kernel.run(source, number, self.count)

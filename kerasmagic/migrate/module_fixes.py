@@ -20,6 +20,14 @@ from kerasmagic.migrate.sources import Document
 Rerun = Callable[[set[str]], None]  # run again the cells that import one of these modules
 
 
+def _fails_on_its_line(change: R.Change, entry: R.ModuleResult, raised_in: Any) -> bool:
+    """Was the error now raised in the module on a line ``change`` wrote?"""
+    if not isinstance(raised_in, list) or len(raised_in) != 2 or raised_in[0] != entry.path:
+        return False
+    written = {ln.strip() for ln in change.after.splitlines()} - {ln.strip() for ln in change.before.splitlines()}  # fmt: skip
+    return bool(raised_in[1]) and raised_in[1] in written
+
+
 class UserModules:
     """The modules of the user's corrected so far in one document's kernel."""
 
@@ -63,9 +71,10 @@ class UserModules:
     def settle(self, entry: R.ModuleResult, cell: R.CellResult, raised_in: Any, repeated: bool) -> None:  # fmt: skip
         """The cell ran again over the module's last change: verified when the error it was made
         for is gone (the cell ran, or failed otherwise, or in another place of the user's
-        modules); else undone, the kernel running the module as it was before it."""
+        modules) and the cell does not now fail on a line the change wrote; else undone, the
+        kernel running the module as it was before it."""
         change = entry.changes[-1]
-        if not repeated or raised_in != self.places.get(id(change)):
+        if not (repeated and raised_in == self.places.get(id(change))) and not _fails_on_its_line(change, entry, raised_in):  # fmt: skip
             change.verified = True
             return
         undone = entry.changes.pop()
