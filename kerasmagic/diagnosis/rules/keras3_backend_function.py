@@ -1,11 +1,14 @@
-"""Static rule: ``F = K.function(inputs, outputs)``, gone from Keras 3's backend.
+"""Static rule: ``K.function(inputs, outputs)``, gone from Keras 3's backend.
 
 Keras 2's FAQ read a layer's output with ``F = K.function([model.input], [layer.output])`` and
 ``F([x])[0]``. Under TensorFlow 2, Keras 2.15's own ``K.function`` was a model of those inputs and
 outputs, called on the inputs, its outputs made NumPy (a one-element output list kept as a list);
 Keras 3 removed it. The corrected cell writes exactly that: ``F_model = keras.Model(inputs,
 outputs)`` and a function ``F`` that calls it and returns NumPy arrays, so ``F([x])[0]`` gives
-what it gave. ``updates=`` or session keywords (TF 1 graphs, which Keras 2.15 refused under
+what it gave. A ``K.function(...)`` that is no such assignment (one per layer in a
+comprehension, called at once) becomes the same function as one expression: a model made once,
+and a ``lambda`` calling it. Inputs joined with ``+`` (``[inp] + [K.learning_phase()]``) count
+as one list. ``updates=`` or session keywords (TF 1 graphs, which Keras 2.15 refused under
 TensorFlow 2 too) are left alone.
 
 Keras 2's FAQ added ``K.learning_phase()`` to the inputs when the model behaves differently in
@@ -37,19 +40,18 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         return []
     problems: list[Problem] = []
     root = None
-    for stmt in walk(tree):
-        parts = _function_assignment(ctx, stmt)
+    assigned = {id(stmt.value) for stmt in walk(tree) if _function_assignment(ctx, stmt)}
+    for node in walk(tree):
+        parts = _function_assignment(ctx, node) or _function_expression(ctx, node, assigned)
         if parts is None:
             continue
         name, inputs, outputs = parts
+        elements = _elements(inputs)
         wrap = _one_element_list(ctx, outputs)
-        phase = _learning_phase_at(ctx, inputs)
-        if phase is not None:
-            kept = [model_input_text(ctx, e) for i, e in enumerate(inputs.elts) if i != phase]
+        phase = _learning_phase_at(ctx, elements)
+        if elements is not None:
+            kept = [model_input_text(ctx, e) for i, e in enumerate(elements) if i != phase]
             ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
-        elif isinstance(inputs, (ast.List, ast.Tuple)):
-            texts = [model_input_text(ctx, e) for e in inputs.elts]
-            ins = None if None in texts else f"[{', '.join(texts)}]"  # type: ignore[arg-type]
         else:
             ins = node_text(ctx.cell, inputs)
         outs = node_text(ctx.cell, outputs)
@@ -59,20 +61,29 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if root is None:
             return []
         keras, imports = root
-        edit = node_edit(
-            ctx.cell,
-            stmt,
-            _replacement(
-                keras, name, ins, outs, wrap, stmt.col_offset, _model_call(name, inputs, phase)
-            ),
-        )
+        call = _model_call(name or "f", len(elements or ()), phase)
+        if name is None:  # an expression: the same function, made where the call was
+            text = _function_value(keras, ins, outs, wrap, call)
+        else:
+            text = _replacement(keras, name, ins, outs, wrap, node.col_offset, call)
+        edit = node_edit(ctx.cell, node, text)
         if edit is None:
             continue
-        problem = from_entry(ENTRY, stmt.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=name)  # fmt: skip
+        shown = name or f"{node_text(ctx.cell, node.func)}(...)"
+        problem = from_entry(ENTRY, node.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=shown)  # fmt: skip
         problem.certain = True
         problems.append(problem)
         root = (keras, [])  # the import, once
     return problems
+
+
+def _function_expression(ctx: CellContext, node: Any, assigned: set[int]) -> tuple[None, ast.expr, ast.expr] | None:  # fmt: skip
+    """``(None, inputs, outputs)`` of a ``K.function(inputs, outputs)`` call anywhere else (in a
+    comprehension, called at once, passed on), where ``K`` is a Keras backend without it."""
+    if not isinstance(node, ast.Call) or id(node) in assigned:
+        return None
+    parts = _function_call(ctx, node)
+    return None if parts is None else (None, *parts)
 
 
 def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, ast.expr] | None:
@@ -83,6 +94,13 @@ def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, as
     target, call = stmt.targets[0], stmt.value
     if not (isinstance(target, ast.Name) and isinstance(call, ast.Call)):
         return None
+    parts = _function_call(ctx, call)
+    return None if parts is None else (target.id, *parts)
+
+
+def _function_call(ctx: CellContext, call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
+    """``(inputs, outputs)`` of ``K.function(inputs, outputs)`` where ``K`` is a Keras backend
+    this Keras lacks ``function`` in."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "function"):
         return None
@@ -95,14 +113,23 @@ def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, as
         given[kw.arg] = kw.value
     if len(call.args) > 2 or set(given) != {"inputs", "outputs"}:
         return None
-    return target.id, given["inputs"], given["outputs"]
+    return given["inputs"], given["outputs"]
 
 
-def _learning_phase_at(ctx: CellContext, inputs: ast.expr) -> int | None:
-    """The index of ``K.learning_phase()`` in a list of inputs, when one element is that."""
-    if not isinstance(inputs, (ast.List, ast.Tuple)):
-        return None
-    for i, element in enumerate(inputs.elts):
+def _elements(inputs: ast.expr) -> list[ast.expr] | None:
+    """The elements of a list of inputs: a list or tuple display, or displays joined with
+    ``+`` (``[model.input] + [K.learning_phase()]``); None otherwise."""
+    if isinstance(inputs, (ast.List, ast.Tuple)):
+        return list(inputs.elts)
+    if isinstance(inputs, ast.BinOp) and isinstance(inputs.op, ast.Add):
+        left, right = _elements(inputs.left), _elements(inputs.right)
+        return None if left is None or right is None else left + right
+    return None
+
+
+def _learning_phase_at(ctx: CellContext, elements: list[ast.expr] | None) -> int | None:
+    """The index of ``K.learning_phase()`` among the inputs, when one element is that."""
+    for i, element in enumerate(elements or ()):
         if (
             isinstance(element, ast.Call)
             and isinstance(element.func, ast.Attribute)
@@ -126,12 +153,12 @@ def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
     return False  # one tensor (``layer.output``): one array
 
 
-def _model_call(name: str, inputs: ast.expr, phase: int | None) -> str:
-    """The model called on the function's inputs; where the learning phase was one of them, on
-    the others, with ``training=`` the flag passed in its place."""
+def _model_call(name: str, count: int, phase: int | None) -> str:
+    """The model called on the function's inputs (``count`` of them); where the learning phase
+    was one of them, on the others, with ``training=`` the flag passed in its place."""
     if phase is None:
         return f"{name}_model(model_inputs)"
-    if phase == len(inputs.elts) - 1:  # type: ignore[attr-defined]  # the last input
+    if phase == count - 1:  # the last input
         others = f"model_inputs[:{phase}]"
     elif phase == 0:
         others = "model_inputs[1:]"
@@ -140,11 +167,22 @@ def _model_call(name: str, inputs: ast.expr, phase: int | None) -> str:
     return f"{name}_model({others}, training=bool(model_inputs[{phase}]))"
 
 
+def _numpy_outputs(keras: str, call: str, wrap: bool) -> str:
+    if wrap:
+        return f"[{keras}.ops.convert_to_numpy({call})]"
+    return f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {call})"
+
+
+def _function_value(keras: str, ins: str, outs: str, wrap: bool, call: str) -> str:
+    """The function as one expression: a model of the inputs and outputs, made once, and a
+    function of the inputs that calls it."""
+    body = _numpy_outputs(keras, call, wrap)
+    return f"(lambda f_model: lambda model_inputs: {body})({keras}.Model({ins}, {outs}))"
+
+
 def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
     indent = " " * col
-    body = f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {call})"
-    if wrap:
-        body = f"[{keras}.ops.convert_to_numpy({call})]"
+    body = _numpy_outputs(keras, call, wrap)
     return (
         f"{name}_model = {keras}.Model({ins}, {outs})\n"
         f"{indent}def {name}(model_inputs):\n"
