@@ -1,12 +1,16 @@
 """Error rule: a one-element NumPy array used as a Python number (``float(pred)``,
-``'%.1f' % value``, ``math.exp(p)``), where ``pred = model.predict(x)`` is ``(1, 1)`` or a row
-of it is ``(1,)``.
+``'%.1f' % value``, ``math.exp(p)``, or stored as one element of an array, ``z[i, j] =
+predict(x)``), where ``pred = model.predict(x)`` is ``(1, 1)`` or a row of it is ``(1,)``.
 
 NumPy 1.25 deprecated converting an array with ``ndim > 0`` to a Python scalar (a warning, which
 Keras-2-era code never saw) and NumPy 2.4 removed it: "only 0-dimensional arrays can be converted
 to Python scalars". The array's one number is ``.item()``, what the old conversion took. Evidence:
 the error's message, and the live value of each name the failing line converts: an ``ndarray``
-holding exactly one element (never a call's result, whose value is not read)."""
+holding exactly one element (never a call's result, whose value is not read). Stored as one
+element ("setting an array element with a sequence."): the live target is an ``ndarray`` and
+the index picks one element of it; the value stored is a name holding a one-element array, or
+an expression, whose one number ``numpy.asarray(...).item()`` takes (an array of several raises
+there, as it did in every NumPy, and the run shows it)."""
 
 from __future__ import annotations
 
@@ -15,11 +19,12 @@ import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "numpy-size-one-scalar"
 MESSAGE = "only 0-dimensional arrays can be converted to Python scalars"
+ELEMENT_MESSAGE = "setting an array element with a sequence"
 CONVERTERS = ("float", "int", "complex")
 
 
@@ -74,3 +79,54 @@ def _number_function(func: ast.AST, maths: set[str]) -> bool:
 
 def _a_string(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
+
+
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("ValueError",))
+def size_one_elements(ctx: CellContext) -> list[Problem]:
+    """Each ``array[index] = value`` of the failing lines storing one element of a live array:
+    the value's one number."""
+    numpy = sys.modules.get("numpy")
+    tree = ctx.cell.tree
+    if ELEMENT_MESSAGE not in ctx.message or numpy is None or tree is None:
+        return []
+    names = ctx.live_names or {}
+    aliases = sorted(n for n, path in ctx.scope.bindings.items() if path == "numpy")
+    edits: list[Edit] = []
+    shown: list[str] = []
+    for node in walk(tree):
+        if not (isinstance(node, ast.Assign) and node.lineno in ctx.failing_lines):
+            continue
+        target = node.targets[0] if len(node.targets) == 1 else None
+        if not _one_element(target, names, numpy):
+            continue
+        value = node.value
+        held = names.get(value.id) if isinstance(value, ast.Name) else None
+        if isinstance(held, numpy.ndarray) and held.ndim > 0 and held.size == 1:
+            text = f"{value.id}.item()"
+        elif aliases and not isinstance(value, (ast.Constant, ast.Name)):
+            inner = node_text(ctx.cell, value)
+            text = f"{aliases[0]}.asarray({inner}).item()" if inner and "\n" not in inner else ""
+        else:
+            continue
+        edit = node_edit(ctx.cell, value, text) if text else None
+        if edit is not None:
+            edits.append(edit)
+            shown.append(node_text(ctx.cell, value) or "the value")
+    if not edits:
+        return []
+    return [from_entry(ENTRY, edits[0].line, edits, [], ctx.shown_versions, name=shown[0],
+                       numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
+
+
+def _one_element(target: ast.AST | None, names: dict, numpy: object) -> bool:
+    """Is ``target`` ``NAME[index]`` picking one element of the live array ``NAME`` (an integer
+    index per axis, no slice)?"""
+    if not (isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name)):
+        return False
+    array = names.get(target.value.id)
+    if not isinstance(array, numpy.ndarray):  # type: ignore[attr-defined]
+        return False
+    index = target.slice.elts if isinstance(target.slice, ast.Tuple) else [target.slice]
+    if any(isinstance(i, (ast.Slice, ast.Starred)) for i in index):
+        return False
+    return len(index) == array.ndim and array.dtype.kind in "biufc"
