@@ -20,7 +20,7 @@ from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
 from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
 
-MAX_ROUNDS = 5  # rewrites of one cell in one run (error → fix → next error → fix …)
+MAX_ROUNDS = 8  # rewrites of one cell in one run (error → fix → next error → fix …)
 
 
 class _Runner:

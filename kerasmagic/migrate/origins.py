@@ -9,6 +9,7 @@ from __future__ import annotations
 import linecache
 import os
 import sys
+from itertools import chain
 from typing import Any
 
 from kerasmagic.migrate.fix_documents import fix_document
@@ -26,18 +27,19 @@ def raised_in(exc: BaseException, root: str) -> list[Any] | None:
 
 
 def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
-    """An error raised in a module of the user's beside the document (the innermost first): the
-    module's source, diagnosed with the same error in the module's own namespace, and its
-    corrected version (``user_modules.serve`` runs it from then on)."""
+    """An error raised in a module of the user's beside the document (the innermost first), or
+    naming a class one of them defines (Keras rebuilding it from its config): the module's
+    source, diagnosed with the same error in the module's own namespace, and its corrected
+    version (``user_modules.serve`` runs it from then on)."""
     from kerasmagic.diagnosis.engine import diagnose
     from kerasmagic.migrate import user_modules
 
-    for frame in user_modules.module_frames(exc, root):
-        filename = frame.f_code.co_filename
+    frames = ((f.f_code.co_filename, f.f_globals) for f in user_modules.module_frames(exc, root))
+    for filename, namespace in chain(frames, user_modules.named_modules(exc, root)):
         source = user_modules.source_of(filename)
         if source is None:
             continue
-        result = diagnose(source, exc, namespace=frame.f_globals, filename=filename)
+        result = diagnose(source, exc, namespace=namespace, filename=filename)
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
             doc.update(path=filename, source=source, root=root)

@@ -16,6 +16,7 @@ import importlib.abc
 import importlib.machinery
 import linecache
 import os
+import re
 import sys
 from collections.abc import Iterator
 from types import FrameType
@@ -58,6 +59,29 @@ def module_frames(exc: BaseException, root: str) -> Iterator[FrameType]:
                 seen_files.add(name)
                 yield frame
         chain = chain.__cause__ or chain.__context__
+
+
+CLASS_PATH = re.compile(r"<class '([\w.]+)\.(\w+)'>")
+INIT_OF = re.compile(r"\b(\w+)\.__init__\(\)")
+
+
+def named_modules(exc: BaseException, root: str) -> Iterator[tuple[str, dict]]:
+    """The user's modules below ``root`` defining a class the message of ``exc`` names (``<class
+    'model.model.CNN'>``, ``CNN.__init__()``: Keras rebuilding it from a config): each file and
+    the module's namespace, once."""
+    text = str(exc)
+    wanted = [(m[0], m[1]) for m in CLASS_PATH.findall(text)]
+    wanted += [(None, name) for name in INIT_OF.findall(text)]
+    seen: set[str] = set()
+    for module_name, cls in wanted:
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if module_name not in (None, name) or not isinstance(file, str) or file in seen:
+                continue
+            held = getattr(module, "__dict__", {}).get(cls)
+            if isinstance(held, type) and held.__module__ == name and is_users(file, root):
+                seen.add(file)
+                yield file, module.__dict__
 
 
 def source_of(filename: str) -> str | None:
