@@ -93,3 +93,54 @@ def test_migrate_in_place_rewrites_the_module_and_leaves_the_notebook(tmp_path: 
     again = migrate(str(path), "--in-place", cwd=root)  # now it runs as it is
     assert again.returncode == 0 and "nothing to change" in again.stdout, again.stdout[-2000:]
     assert path.read_bytes() == stored
+
+
+def test_a_served_module_runs_the_corrected_text_and_leaves_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    """No kernel: the import finder hands the corrected text to the next import (never the cached
+    bytecode of the old one), the file is untouched, and only the user's modules are forgotten."""
+    from kerasmagic.migrate import user_modules
+
+    package = tmp_path / "shapes_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("from .sizes import side\n", encoding="utf-8")
+    sizes = package / "sizes.py"
+    sizes.write_text("def side():\n    return 'old'\n", encoding="utf-8")
+    (tmp_path / "keras").mkdir()  # a copy of Keras kept in the repository is never the user's
+    (tmp_path / "keras" / "layers.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    import shapes_pkg  # noqa: PLC0415
+
+    assert shapes_pkg.side() == "old"
+    stored = sizes.read_bytes()
+    try:
+        forgotten = user_modules.serve(str(sizes), "def side():\n    return 'new'\n", str(tmp_path))
+        assert set(forgotten) == {"shapes_pkg", "shapes_pkg.sizes"} and "json" in sys.modules
+        import shapes_pkg as again  # noqa: PLC0415
+
+        assert again.side() == "new" and sizes.read_bytes() == stored
+        assert user_modules.loaded_files(str(tmp_path)) == ["shapes_pkg/__init__.py", "shapes_pkg/sizes.py"]  # fmt: skip
+        assert user_modules.top_names(str(sizes), str(tmp_path)) == ["shapes_pkg"]
+        assert not user_modules.is_users(str(tmp_path / "keras" / "layers.py"), str(tmp_path))
+        assert not user_modules.is_users(str(sizes), str(package / "elsewhere"))
+    finally:
+        user_modules._corrected.clear()
+        for name in ("shapes_pkg", "shapes_pkg.sizes"):
+            sys.modules.pop(name, None)
+
+
+def test_a_class_the_message_names_leads_to_the_module_that_defines_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from kerasmagic.migrate import user_modules
+
+    (tmp_path / "nets_mod.py").write_text("class Net:\n    pass\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import nets_mod  # noqa: F401, PLC0415
+
+    try:
+        error = TypeError("constructor to <class 'nets_mod.Net'>: Net.__init__() got an unexpected keyword argument 'name'")  # fmt: skip
+        found = list(user_modules.named_modules(error, str(tmp_path)))
+        assert [f for f, _ in found] == [str(tmp_path / "nets_mod.py")]
+        assert found[0][1]["Net"].__name__ == "Net"
+        assert not list(user_modules.named_modules(TypeError("Dense.__init__() got it"), str(tmp_path)))  # fmt: skip
+    finally:
+        sys.modules.pop("nets_mod", None)

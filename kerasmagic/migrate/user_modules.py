@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+VENDORED = ("keras", "tensorflow", "tf_keras")
 _corrected: dict[str, str] = {}  # a module file's absolute path → the source it runs with
 
 
@@ -37,7 +38,10 @@ def is_users(filename: str, root: str) -> bool:
     path, top = _real(filename), _real(root)
     if os.path.commonpath([path, top]) != top:
         return False
-    return not any(part in ("site-packages", "dist-packages") for part in path.split(os.sep))
+    parts = os.path.relpath(path, top).split(os.sep)
+    if parts[0] in VENDORED:  # a copy of Keras or TensorFlow kept in the repository
+        return False
+    return not any(part in ("site-packages", "dist-packages") for part in parts)
 
 
 def module_frames(exc: BaseException, root: str) -> Iterator[FrameType]:
