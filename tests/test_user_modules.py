@@ -95,6 +95,55 @@ def test_migrate_in_place_rewrites_the_module_and_leaves_the_notebook(tmp_path: 
     assert path.read_bytes() == stored
 
 
+SIBLING_SCRIPT = """\
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src"))
+import numpy as np
+from fitting import train
+
+x = np.random.rand(32, 4)
+y = np.eye(3)[np.random.randint(0, 3, 32)]
+print("trained", sorted(train(x, y).history))
+"""
+FITTING = (
+    "from keras.models import Sequential\nfrom keras.layers import Dense\n\n\n"
+    "def batches(x, y):\n    while True:\n        yield x, y\n\n\ndef train(x, y):\n"
+    '    model = Sequential([Dense(3, activation="softmax", input_shape=(4,))])\n'
+    '    model.compile(optimizer="adam", loss="categorical_crossentropy")\n'
+    "    return model.fit_generator(batches(x, y), steps_per_epoch=2, epochs=1, verbose=0)\n"
+)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_module_beside_the_documents_folder_is_the_users_when_its_folder_is_migrated(tmp_path: Path) -> None:  # fmt: skip
+    """``scripts/train.py`` imports ``src/fitting.py`` through ``sys.path``. Migrating the project
+    folder corrects the module (it lies below the folder named) and writes it at its place in
+    OUT_DIR, over the unchanged copy the folder's own run of it wrote; naming the script alone
+    leaves a module above its folder alone (it could only be written outside OUT_DIR)."""
+    project = tmp_path / "project"
+    (project / "scripts").mkdir(parents=True)
+    (project / "src").mkdir()
+    (project / "scripts" / "train.py").write_text(SIBLING_SCRIPT, encoding="utf-8")
+    (project / "src" / "fitting.py").write_text(FITTING, encoding="utf-8")
+    proc, report = migrate_json(str(project), "-o", str(tmp_path / "out"), "-j", "1", cwd=tmp_path)
+    doc = document(report, "train.py")
+    assert doc["status"] == "migrated", doc["message"]
+    assert [m["relative"] for m in doc["modules"]] == ["../src/fitting.py"]
+    corrected = (tmp_path / "out" / "src" / "fitting.py").read_text(encoding="utf-8")
+    assert "model.fit(batches(x, y)" in corrected and "fit_generator" not in corrected
+    assert proc.returncode == 0
+    plain = subprocess.run([sys.executable, str(tmp_path / "out" / "scripts" / "train.py")],
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert plain.returncode == 0 and "trained ['loss']" in plain.stdout, plain.stderr[-2000:]
+
+    alone, report = migrate_json(str(project / "scripts" / "train.py"), "-o", str(tmp_path / "alone"))
+    doc = document(report, "train.py")
+    assert doc["status"] == "stopped" and not doc["modules"], doc["message"]
+    assert not (tmp_path / "src").exists()
+
+
 def test_a_served_module_runs_the_corrected_text_and_leaves_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
     """No kernel: the import finder hands the corrected text to the next import (never the cached
     bytecode of the old one), the file is untouched, and only the user's modules are forgotten."""
@@ -119,8 +168,7 @@ def test_a_served_module_runs_the_corrected_text_and_leaves_the_file(tmp_path: P
         import shapes_pkg as again  # noqa: PLC0415
 
         assert again.side() == "new" and sizes.read_bytes() == stored
-        assert user_modules.loaded_files(str(tmp_path)) == ["shapes_pkg/__init__.py", "shapes_pkg/sizes.py"]  # fmt: skip
-        assert user_modules.top_names(str(sizes), str(tmp_path)) == ["shapes_pkg"]
+        assert user_modules.loaded_files(str(tmp_path)) == [str(package / "__init__.py"), str(sizes)]
         assert not user_modules.is_users(str(tmp_path / "keras" / "layers.py"), str(tmp_path))
         assert not user_modules.is_users(str(sizes), str(package / "elsewhere"))
     finally:

@@ -18,6 +18,7 @@ or set-up problem, or a file that could not be written; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -155,7 +156,16 @@ def _module_destination(module: ModuleResult, document: DocumentResult, in_place
     if copy.name.endswith(sources.MIGRATED + copy.suffix):
         plain = Path(module.path)
         return plain.with_name(plain.stem + sources.MIGRATED + plain.suffix)
-    return copy.parent / module.relative
+    return Path(os.path.normpath(copy.parent / module.relative))
+
+
+def _outside(target: Path, args: argparse.Namespace) -> bool:
+    """Would ``target`` be written outside ``-o OUT_DIR`` (a module above the document's folder,
+    when only the document was named)?"""
+    if args.output_dir is None:
+        return False
+    out = os.path.realpath(args.output_dir)
+    return os.path.commonpath([os.path.realpath(target), out]) != out
 
 
 def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
@@ -172,6 +182,8 @@ def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
             module.destination, key = str(target), str(target.resolve())
             if not args.in_place and (key in originals or key == str(Path(module.path).resolve())):
                 why = f"not written: {target} is an original file (only --in-place rewrites it)"
+            elif _outside(target, args):
+                why = f"not written: {target} is outside {args.output_dir} (migrate the folder that holds both)"
             elif target.exists() and key not in ours and not args.in_place and not args.overwrite:
                 why = f"not written: {target} already exists (pass --overwrite)"
             else:
@@ -187,18 +199,18 @@ def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
                 document.message = "; ".join(filter(None, [document.message, f"module {module.relative} {why}"]))  # fmt: skip
                 failed.append(f"module {module.relative}: {why}")
         if args.output_dir is not None and any(m.written for m in document.modules):
-            _copy_beside(document, ours, args.overwrite)
+            _copy_beside(document, ours, args)
     return failed
 
 
-def _copy_beside(document: DocumentResult, ours: set[str], overwrite: bool) -> None:
+def _copy_beside(document: DocumentResult, ours: set[str], args: argparse.Namespace) -> None:
     """The document's other modules of the user's, copied unchanged beside the corrected ones
     in OUT_DIR (a file already there is kept unless this run wrote it or ``--overwrite``)."""
     folder, copy = Path(document.path).parent, Path(document.destination or document.path).parent
     for relative in document.module_files:
-        source, target = folder / relative, copy / relative
+        source, target = folder / relative, Path(os.path.normpath(copy / relative))
         key = str(target.resolve())
-        if relative.startswith("..") or (target.exists() and key not in ours and not overwrite):
+        if _outside(target, args) or (target.exists() and key not in ours and not args.overwrite):
             continue
         with suppress(OSError):
             sources.write(target, source.read_bytes())

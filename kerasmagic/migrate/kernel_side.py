@@ -130,6 +130,13 @@ def user_module_files(*, namespace: dict) -> dict[str, Any]:
     return {"files": user_modules.loaded_files(_state.setdefault("root", os.getcwd()))}
 
 
+def user_root(path: str, *, namespace: dict) -> dict[str, Any]:
+    """The folder whose modules are the user's: the directory named on the command line, else
+    the document's own."""
+    _state["root"] = os.path.realpath(path)
+    return {}
+
+
 def correct_module(path: str, source: str, *, namespace: dict) -> dict[str, Any]:
     """Run the user's module ``path`` with ``source`` from now on (the next import of it, and of
     every module of the user's, runs again)."""

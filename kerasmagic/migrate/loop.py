@@ -202,7 +202,8 @@ class _Runner:
             if in_module is not None:  # did the module's change remove the error it was made for?
                 again = Failure(run.error or "", line_text(runnable, run.cell_line), runnable)
                 self.modules.settle(in_module, cell, doc.get("raised_in"),
-                                    run.status == "error" and again.repeats(failures[-1]))  # fmt: skip
+                                    run.status == "error" and again.repeats(failures[-1]),
+                                    self._rerun_importers)  # fmt: skip
                 in_module = None
             fixed = doc.get("fixed_source")
             fixed = installs.restore(fixed, originals) if fixed else None
@@ -324,6 +325,8 @@ def migrate_run(
             result.versions = dict(kernel.info.get("versions") or {})
             runner = _Runner(document, kernel, progress, result.cells)
             result.modules = runner.modules.corrected
+            root = document.source.root or document.path.parent  # its modules are the user's
+            kernel.call("user_root", str(root.resolve()), namespace=True)
             if runner.is_script:  # its blocks run as cells, in the context `python FILE` gives
                 kernel.call("enter_script", runner.filename, namespace=True)
             for number in range(total):

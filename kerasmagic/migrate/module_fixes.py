@@ -37,14 +37,18 @@ class UserModules:
         self.progress = progress
         self.corrected: list[R.ModuleResult] = []  # in the order first corrected
         self.places: dict[int, Any] = {}  # id of a change → where its error was raised
+        self.rejected: dict[str, set[str]] = {}  # a module's path → the sources undone
 
     def _entry(self, module: dict[str, Any]) -> R.ModuleResult | None:
         path, source = module.get("path"), module.get("source")
         found = next((m for m in self.corrected if m.path == path), None)
         if found is not None or not isinstance(path, str) or not isinstance(source, str):
             return found
-        relative = os.path.relpath(path, module.get("root") or self.document.path.parent)
-        return R.ModuleResult(path, relative, source, source)
+        return R.ModuleResult(path, self._relative(path), source, source)
+
+    def _relative(self, path: str) -> str:
+        """``path`` relative to the document's folder (``..`` where the module is above it)."""
+        return os.path.relpath(os.path.realpath(path), self.document.path.parent.resolve())
 
     def fix(self, module: dict[str, Any], error: str, number: int, rerun: Rerun) -> R.ModuleResult | None:  # fmt: skip
         """Run the module's corrected source from now on; the module's result, its new change
@@ -52,7 +56,9 @@ class UserModules:
         entry, fixed = self._entry(module), module.get("fixed_source")
         if entry is None or not isinstance(fixed, str) or fixed == entry.final:
             return None
-        if fixed in {change.after for change in entry.changes} or not self._serve(entry.path, fixed):  # fmt: skip
+        tried = {c.after for c in entry.changes} | self.rejected.get(entry.path, set())
+        forgotten = None if fixed in tried else self._serve(entry.path, fixed)
+        if forgotten is None:
             return None
         change = R.Change(entry.final, fixed, "error", module.get("rules") or [], error)
         self.places[id(change)] = module.get("raised_in")
@@ -65,10 +71,10 @@ class UserModules:
             f"{self.document.path} [{number + 1}/{len(self.document.cells)}] failed in the "
             f"user's module {entry.relative}: corrected there; the cell runs again"
         )
-        rerun(set(module.get("tops") or []))
+        rerun({name.split(".")[0] for name in forgotten})  # every module of the user's is new
         return entry
 
-    def settle(self, entry: R.ModuleResult, cell: R.CellResult, raised_in: Any, repeated: bool) -> None:  # fmt: skip
+    def settle(self, entry: R.ModuleResult, cell: R.CellResult, raised_in: Any, repeated: bool, rerun: Rerun) -> None:  # fmt: skip
         """The cell ran again over the module's last change: verified when the error it was made
         for is gone (the cell ran, or failed otherwise, or in another place of the user's
         modules) and the cell does not now fail on a line the change wrote; else undone, the
@@ -79,8 +85,10 @@ class UserModules:
             return
         undone = entry.changes.pop()
         self.places.pop(id(undone), None)
+        self.rejected.setdefault(entry.path, set()).add(undone.after)
         entry.final = undone.before
-        self._serve(entry.path, entry.final)
+        forgotten = self._serve(entry.path, entry.final)
+        rerun({name.split(".")[0] for name in forgotten or ()})
         if not entry.changes:
             self.corrected.remove(entry)
         ids = ", ".join(r.get("id", "?") for r in undone.rules) or "a rewrite"
@@ -88,14 +96,17 @@ class UserModules:
             f"{ids} in {entry.relative} did not fix `{undone.error}` when run, so it was undone"
         )
 
-    def _serve(self, path: str, source: str) -> bool:
+    def _serve(self, path: str, source: str) -> list[str] | None:
+        """The kernel runs the module ``path`` with ``source`` from now on: the names of the
+        user's modules it forgot (imported again next time), or None when it could not."""
         from kerasmagic.migrate.kernel import KernelSideError
 
         try:
             answer = self.kernel.call("correct_module", path, source)
         except KernelSideError:
-            return False
-        return "internal_error" not in answer
+            return None
+        forgotten = answer.get("forgotten")
+        return forgotten if isinstance(forgotten, list) else None
 
     def others(self) -> list[str]:
         """When a module was corrected: the other modules of the user's the kernel imported,
@@ -109,5 +120,5 @@ class UserModules:
             files = self.kernel.call("user_module_files").get("files") or []
         except KernelSideError:
             return []
-        ours = {m.relative for m in self.corrected}
-        return [f for f in files if f not in ours]
+        ours = {os.path.realpath(m.path) for m in self.corrected}
+        return [self._relative(f) for f in files if os.path.realpath(f) not in ours]

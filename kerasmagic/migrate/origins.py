@@ -43,7 +43,6 @@ def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
             doc.update(path=filename, source=source, root=root)
-            doc["tops"] = user_modules.top_names(filename, root)
             return doc
     return None
 

@@ -145,19 +145,10 @@ def serve(filename: str, source: str, root: str) -> list[str]:
 
 
 def loaded_files(root: str) -> list[str]:
-    """The files of the user's modules below ``root`` that this kernel has imported, relative to
-    ``root``."""
+    """The files of the user's modules below ``root`` that this kernel has imported."""
     files = {
         getattr(module, "__file__", None)
         for name, module in list(sys.modules.items())
         if name != "__main__"
     }
-    return sorted(os.path.relpath(f, root) for f in files if isinstance(f, str) and is_users(f, root))  # fmt: skip
-
-
-def top_names(filename: str, root: str) -> list[str]:
-    """The names an import of ``filename``'s module may start with, from ``root``: its dotted
-    path's first part (``core`` for ``core/model.py``)."""
-    relative = os.path.relpath(_real(filename), _real(root))
-    first = relative.split(os.sep)[0]
-    return [first[:-3] if first.endswith(".py") else first]
+    return sorted(f for f in files if isinstance(f, str) and is_users(f, root))
