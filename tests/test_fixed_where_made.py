@@ -252,3 +252,28 @@ def test_migrate_stands_in_for_the_users_own_summary_callback_only_when_it_only_
     assert finals[4] == OWN_CALLBACKS[4] and finals[5] == OWN_CALLBACKS[5]
     assert doc["cells"][5]["status"] == "failed"  # Stopper steers the training: not stood in
     assert proc.returncode != 0
+
+
+SUBCLASS_WITHOUT_KWARGS = [
+    "import numpy as np\nimport tensorflow as tf\n\nclass Net(tf.keras.Model):\n"
+    "    def __init__(self):\n        super().__init__()\n        self.d = tf.keras.layers.Dense(2)\n\n"
+    "    def call(self, x):\n        return self.d(x)",
+    "net = Net()\nnet.compile(optimizer='adam', loss='mse')\nx = np.random.rand(8, 3).astype('float32')\n"
+    "net.fit(x, np.random.rand(8, 2), epochs=1, verbose=0)\nnet.save('net.keras')",
+    "again = tf.keras.models.load_model('net.keras', custom_objects={'Net': Net})\n"
+    "print('same', np.allclose(again.predict(x, verbose=0), net.predict(x, verbose=0)))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_gives_the_earlier_cells_model_class_kwargs_when_loading_rebuilds_it(tmp_path: Path) -> None:  # fmt: skip
+    """The class is defined cells before the load that rebuilds it from its config: that cell
+    gets ``**kwargs`` (passed to ``super().__init__``), runs again with the cells after it, and
+    the loaded model predicts what the saved one did."""
+    proc, doc = migrate_notebook(tmp_path, "subclass.ipynb", SUBCLASS_WITHOUT_KWARGS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "def __init__(self, **kwargs):\n        super().__init__(**kwargs)" in finals[0]
+    assert finals[1:] == SUBCLASS_WITHOUT_KWARGS[1:]
+    assert "same True" in doc["cells"][2]["output"]
+    assert proc.returncode == 0
