@@ -19,8 +19,15 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
+from kerasmagic.diagnosis.provenance import origins, parsed_source
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    statement_removal,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "tf1-session-gpu-growth"
@@ -223,8 +230,14 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     for name, stmt in sessions.items():
         uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
         runs = _runs(tree, name)
-        if not runs or len(runs) != len(uses) or _read_later(ctx, name):
-            return []  # used otherwise (a graph, a saver) or in later cells: explained only
+        if len(runs) != len(uses) or not (runs or _read_later(ctx, name)):
+            return []  # used otherwise (a graph, a saver): explained only
+        if _read_later(ctx, name):  # the later cells run it too: a session that reads values
+            stand_in = _stand_in(ctx, stmt, name, keras)
+            if stand_in is None:
+                return []
+            edits += stand_in
+            continue
         for run in runs:
             value = node_text(ctx.cell, run.args[0])
             if value is None:
@@ -244,6 +257,27 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session"], ctx.shown_versions)
     problem.certain = True
     return [problem]
+
+
+def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list[Edit] | None:
+    """The session line, when the later cells only ``run`` one value on it each time (and never
+    bind the name again): a stand-in whose ``run`` reads the values, as ``session.run`` did."""
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        if later is None:
+            return None
+        uses = [n for n in walk(later) if isinstance(n, ast.Name) and n.id == name]
+        if any(isinstance(n.ctx, ast.Store) for n in uses) or len(_runs(later, name)) != len(uses):
+            return None
+    text = (
+        f"{name} = types.SimpleNamespace(run=lambda fetches: {keras}.tree.map_structure("
+        f"{keras}.ops.convert_to_numpy, fetches))  # TensorFlow 2 has the values already"
+    )
+    edit = node_edit(ctx.cell, stmt, text)
+    if edit is None:
+        return None
+    at = insertion_line(ctx.cell)
+    return [Edit(at, 0, at, 0, "import types\n"), edit]
 
 
 def _read_later(ctx: CellContext, name: str) -> bool:
