@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "numpy-size-one-scalar"
+ELEMENT_ENTRY = "numpy-size-one-element"
 MESSAGE = "only 0-dimensional arrays can be converted to Python scalars"
 ELEMENT_MESSAGE = "setting an array element with a sequence"
 CONVERTERS = ("float", "int", "complex")
@@ -81,7 +82,7 @@ def _a_string(node: ast.AST) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, str)
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("ValueError",))
+@rule(ELEMENT_ENTRY, when=(ERROR,), family="removed-apis", errors=("ValueError",))
 def size_one_elements(ctx: CellContext) -> list[Problem]:
     """Each ``array[index] = value`` of the failing lines storing one element of a live array:
     the value's one number."""
@@ -114,7 +115,7 @@ def size_one_elements(ctx: CellContext) -> list[Problem]:
             shown.append(node_text(ctx.cell, value) or "the value")
     if not edits:
         return []
-    return [from_entry(ENTRY, edits[0].line, edits, [], ctx.shown_versions, name=shown[0],
+    return [from_entry(ELEMENT_ENTRY, edits[0].line, edits, [], ctx.shown_versions, name=shown[0],
                        numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
 
 
