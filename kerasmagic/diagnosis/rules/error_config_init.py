@@ -22,6 +22,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
 
 ENTRY = "keras3-config-init-kwargs"
 UNEXPECTED = re.compile(r"(?P<cls>\w+)\.__init__\(\) got an unexpected keyword argument '(?P<key>\w+)'")  # fmt: skip
@@ -54,7 +55,7 @@ def _kwargs_edits(ctx: CellContext, cls: ast.ClassDef) -> list[Edit] | None:
     init = next((s for s in cls.body if isinstance(s, ast.FunctionDef) and s.name == "__init__"), None)  # fmt: skip
     if init is None or init.args.kwarg is not None:
         return None
-    calls = [n for n in ast.walk(init) if _super_init(n)]
+    calls = [n for n in ast.walk(init) if _is_super_init(n)]
     if len(calls) != 1 or any(k.arg is None for k in calls[0].keywords):
         return None
     signature = _after_last(ctx, [*init.args.posonlyargs, *init.args.args, init.args.vararg,
@@ -68,18 +69,6 @@ def _kwargs_edits(ctx: CellContext, cls: ast.ClassDef) -> list[Edit] | None:
     if signature is None or passed is None:
         return None
     return [signature, passed]
-
-
-def _super_init(node: Any) -> bool:
-    """Is ``node`` ``super().__init__(...)`` or ``super(C, self).__init__(...)``?"""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "__init__"
-        and isinstance(node.func.value, ast.Call)
-        and isinstance(node.func.value.func, ast.Name)
-        and node.func.value.func.id == "super"
-    )
 
 
 def _after_last(ctx: CellContext, nodes: list[Any]) -> Edit | None:

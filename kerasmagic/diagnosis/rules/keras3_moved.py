@@ -14,6 +14,7 @@ from kerasmagic.diagnosis.keras3_support import call_argument, keras_class_calls
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
 from kerasmagic.diagnosis.value_change import rewrite, wrap_transform
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
@@ -41,12 +42,7 @@ def _super_inits(cls: ast.ClassDef) -> list[ast.Call]:
     calls = []
     for item in cls.body:
         if isinstance(item, ast.FunctionDef) and item.name == "__init__":
-            for node in ast.walk(item):
-                func = node.func if isinstance(node, ast.Call) else None
-                if isinstance(func, ast.Attribute) and func.attr == "__init__":
-                    inner = func.value
-                    if isinstance(inner, ast.Call) and getattr(inner.func, "id", "") == "super":
-                        calls.append(node)
+            calls += [node for node in ast.walk(item) if _is_super_init(node)]
     return calls
 
 
