@@ -56,7 +56,6 @@ def install(shell: Any) -> dict[str, Any]:
     through IPython's ``pre_run_cell``/``post_run_cell`` events; hidden cells are ignored."""
     shell.events.register("pre_run_cell", _pre_run_cell)
     shell.events.register("post_run_cell", _post_run_cell)
-    _state["root"] = os.getcwd()  # the document's folder: its own modules are below it
     return {"ok": True, "python": sys.executable, "versions": versions()}
 
 
@@ -110,7 +109,7 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
     result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
     doc = fix_document(result)
-    root = _state.setdefault("root", os.getcwd())
+    root = _root()
     doc["raised_in"] = origins.raised_in(exc, root)
     if not doc["fixed_source"] and filename is None:
         origin = origins.cell_origin(exc, namespace) or origins.origin_before(exc, namespace, list(earlier or ()))  # fmt: skip
@@ -127,7 +126,13 @@ def user_module_files(*, namespace: dict) -> dict[str, Any]:
     """The user's modules below the document's folder that the kernel has imported."""
     from kerasmagic.migrate import user_modules
 
-    return {"files": user_modules.loaded_files(_state.setdefault("root", os.getcwd()))}
+    return {"files": user_modules.loaded_files(_root())}
+
+
+def _root() -> str:
+    """The folder whose modules are the user's (``user_root``; else the kernel's folder, the
+    document's)."""
+    return _state.setdefault("root", os.getcwd())
 
 
 def user_root(path: str, *, namespace: dict) -> dict[str, Any]:
@@ -142,7 +147,7 @@ def correct_module(path: str, source: str, *, namespace: dict) -> dict[str, Any]
     every module of the user's, runs again)."""
     from kerasmagic.migrate import user_modules
 
-    return {"forgotten": user_modules.serve(path, source, _state.setdefault("root", os.getcwd()))}
+    return {"forgotten": user_modules.serve(path, source, _root())}
 
 
 def after_success(source: str, later: list[str] | None = None, earlier: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
