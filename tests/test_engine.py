@@ -100,7 +100,7 @@ CASES = [
     (
         "scikit-wrappers",
         "from keras.wrappers.scikit_learn import KerasClassifier\n",
-        {"scikit-learn-wrappers"},
+        {"scikit-learn-wrappers", "scikit-learn-wrappers-written-in"},
         ("keras",),
     ),
     (
@@ -174,7 +174,7 @@ CASES = [
     ),
 ]
 
-EXPLAIN_ONLY = {"not-installed", "scikit-wrappers", "session"}  # install / remove code
+EXPLAIN_ONLY = {"not-installed", "session"}  # install / remove code
 
 HARNESS = """
 import importlib.util, json, os, sys, io, contextlib

@@ -126,3 +126,17 @@ def test_the_magics_answer_a_misspelt_import_with_the_near_name():
         assert f"did you mean `{near}`?" in flat, text[-3000:]
         assert not _installs(flat, typo), text[-3000:]
         assert_no_internal_traceback(text)
+
+
+def test_an_import_the_code_guards_is_no_problem(tmp_path):
+    script = tmp_path / "lesson.py"
+    script.write_text(
+        "try:\n    import surely_not_installed_pkg_km\nexcept ImportError:\n"
+        "    surely_not_installed_pkg_km = None\n"
+        "try:\n    from surely_not_installed_pkg_km.sub import thing\nexcept (ValueError, ModuleNotFoundError):\n"
+        "    thing = None\nimport also_surely_not_installed_km\n"
+    )  # fmt: skip
+    for options in ((), ("--lint",)):
+        found = [(s["id"], s["title"]) for s in _check_json(script, *options)["suggestions"]]
+        assert [i for i, _ in found] == ["package-not-installed"], found
+        assert "also_surely_not_installed_km" in found[0][1], found  # the import nothing catches

@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
+    guarded_imports,
     node_edit,
     node_text,
     walk,
@@ -118,6 +119,8 @@ def _not_installed(fx: Any, node: ast.stmt, module: str) -> bool:
     blocked = bool(top) and top in sys.modules and sys.modules[top] is None
     if not blocked and (not top or live.top_exists(top) or _module_alias(fx, top, installed=False)):
         return False
+    if id(node) in guarded_imports(fx.cell.tree):
+        return True  # the cell runs on without it (``except ImportError:``)
     if any(p.id in NOT_IMPORTABLE and top in p.names for p in fx.problems):
         return True
     if blocked:  # `sys.modules[top] = None`: installed or not, the import is stopped here

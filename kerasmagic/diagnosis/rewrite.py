@@ -54,6 +54,26 @@ def single_assignment(tree: ast.AST, name: str) -> ast.expr | None:
     return values[0] if len(values) == 1 else None
 
 
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
+def guarded_imports(tree: ast.AST) -> set[int]:
+    """The ``id`` of each import statement in a ``try`` body whose handlers catch its failure
+    (``except ImportError:``, a bare ``except:`` …): code that runs on without the module."""
+    guarded: set[int] = set()
+    for node in walk(tree):
+        if not isinstance(node, ast.Try):
+            continue
+        caught = set()
+        for handler in node.handlers:
+            kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+            caught |= {called_name(k) if k is not None else "BaseException" for k in kinds}
+        if caught & IMPORT_ERRORS:
+            for stmt in node.body:
+                guarded |= {id(n) for n in walk(stmt) if isinstance(n, (ast.Import, ast.ImportFrom))}
+    return guarded
+
+
 @dataclass(frozen=True)
 class Edit:
     """Replace original text from (line, col) to (end_line, end_col) — 1-based lines, character

@@ -14,7 +14,7 @@ from dataclasses import replace
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, parse_cell, walk
+from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, guarded_imports, parse_cell, walk
 
 MAX_ROUNDS = 3
 
@@ -33,7 +33,10 @@ def unresolved_imports(cell: ParsedCell) -> list[str]:
     if cell.tree is None:
         return ["<syntax>"]
     bad: list[str] = []
+    guarded = guarded_imports(cell.tree)
     for node in walk(cell.tree):
+        if id(node) in guarded:
+            continue
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if live.module_status(alias.name)[0] == live.MISSING:

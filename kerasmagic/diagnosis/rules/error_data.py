@@ -1,5 +1,4 @@
-"""Error rules on model data and wrappers: Python lists where Keras 3 wants arrays, the removed
-scikit-learn wrappers."""
+"""Error rules on model data: Python lists where Keras 3 wants arrays, sparse targets."""
 
 from __future__ import annotations
 
@@ -17,10 +16,7 @@ from kerasmagic.diagnosis.compiled import (
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
-    Edit,
     delete_keyword_edit,
-    node_edit,
-    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
@@ -194,27 +190,3 @@ def sparse_targets(ctx: CellContext) -> list[Problem]:
     problem.certain = True  # the live values are sparse matrices; .toarray() holds their numbers
     return [problem]
 
-
-@rule("scikit-learn-wrappers", when=(ERROR,), family="scikit-learn-wrappers", needs="scikit_learn")
-def scikeras(ctx: CellContext) -> list[Problem]:
-    """``keras.wrappers.scikit_learn`` (removed): SciKeras's wrappers where it is installed."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if "scikit_learn" not in cell.source or cell.tree is None:
-        return []
-    entry = find_entry("scikit-learn-wrappers")
-    module = entry.data.get("replacement_module", "scikeras.wrappers")
-    installed = live.top_exists(module.split(".")[0])
-    edits: list[Edit] = []
-    for node in walk(cell.tree):
-        if (
-            isinstance(node, ast.ImportFrom)
-            and node.module
-            and "wrappers.scikit_learn" in node.module
-        ):
-            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in node.names)
-            edit = node_edit(cell, node, f"from {module} import {names}")
-            if edit is not None:
-                edits.append(edit)
-    problem = from_entry(entry.id, line or 1, edits if installed else [], ["scikit_learn"])
-    problem.certain = installed and bool(edits) and "build_fn" not in cell.source
-    return [problem]
