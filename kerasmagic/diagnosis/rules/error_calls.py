@@ -16,6 +16,7 @@ from kerasmagic.diagnosis.rewrite import (
     ParsedCell,
     node_edit,
     node_text,
+    parent_map,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -124,6 +125,8 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
         predict = f"{func.value.id}.predict({args})"
         if func.attr == "predict_proba":
             text = predict
+        elif _varies(cell.tree, call, func.value.id):  # another model each time: Keras's own test
+            text = f"(lambda p: {SHAPE_TEST})({predict})"
         else:
             try:
                 last = model.layers[-1]
@@ -144,6 +147,29 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
     if not edits:
         return []
     return [from_entry("predict-classes-removed", line or 1, edits, ["predict_classes"])]
+
+
+# what ``Sequential.predict_classes`` did with the probabilities ``p`` (Keras 2.0-2.5, TF ≤ 2.5)
+SHAPE_TEST = 'p.argmax(axis=-1) if p.shape[-1] > 1 else (p > 0.5).astype("int32")'
+
+
+def _varies(tree: ast.AST, call: ast.Call, name: str) -> bool:
+    """Is ``name`` at ``call`` a parameter of a function around it, or a loop's target: a model
+    that may be another one at each call?"""
+    parents = parent_map(tree)
+    node: ast.AST | None = call
+    while node is not None:
+        node = parents.get(id(node))
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            if name in {x.arg for x in [*a.posonlyargs, *a.args, *a.kwonlyargs]}:
+                return True
+        targets = [node.target] if isinstance(node, (ast.For, ast.AsyncFor)) else []
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            targets = [g.target for g in node.generators]
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in walk(t)):
+            return True
+    return False
 
 
 DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}

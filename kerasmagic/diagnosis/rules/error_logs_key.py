@@ -1,7 +1,8 @@
 """Error rule: a callback's own code reads a key the logs Keras passed it no longer hold.
 
 ``def on_epoch_end(self, epoch, logs=None): print(logs['acc'])`` (a custom ``Callback``, a
-``LambdaCallback``'s function): since Keras 2.3 the logs name a metric as ``compile`` was given it
+``LambdaCallback``'s function), or ``if logs.get('acc') > 0.99:`` failing on the ``None`` it read:
+since Keras 2.3 the logs name a metric as ``compile`` was given it
 (``accuracy``, ``val_accuracy``), and Keras 3's learning-rate callbacks log ``learning_rate``, not
 ``lr``. The evidence is the dict itself: the frame that raised holds it, without the key read and
 with the key this Keras logs for the same thing. The key is renamed where the function reads it
@@ -26,25 +27,29 @@ RENAMED = {
 }
 
 
-@rule("callback-logs-key", when=(ERROR,), family="model-methods", errors=("KeyError",))
+@rule("callback-logs-key", when=(ERROR,), family="model-methods", errors=("KeyError", "TypeError"))  # fmt: skip
 def callback_logs_key(ctx: CellContext) -> list[Problem]:
     """``logs['acc']`` in a function of the cell, raised with the live ``logs`` holding
-    ``accuracy``: each key of that function's reads of the dict that the dict lacks and whose
-    new name it holds is renamed."""
+    ``accuracy``, or ``logs.get('acc') > 0.9`` raising on the ``None`` it read: each key of that
+    function's reads of the dict that the dict lacks and whose new name it holds is renamed."""
     tree = ctx.cell.tree
-    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
     frame = innermost_frame(ctx.exc)
-    line = frame.f_lineno if frame is not None else 0  # the frame that raised: its line
-    if tree is None or key not in RENAMED or frame is None:
+    if tree is None or frame is None or not is_cell_frame(frame, ctx.namespace, ctx.filename):
         return []
-    if not is_cell_frame(frame, ctx.namespace, ctx.filename):
-        return []
-    function = _function(tree, frame.f_code.co_name, {line, line + ctx.stripped_lines})
+    lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}  # the line that raised
+    function = _function(tree, frame.f_code.co_name, lines)
     if function is None:
         return []
     edits, names = _renames(ctx, function, frame.f_locals)
-    if not any(old == key for old, _ in names):
-        return []
+    if isinstance(ctx.exc, KeyError):
+        key = ctx.exc.args[0] if ctx.exc.args else None
+        if not any(old == key for old, _, _ in names):
+            return []
+    else:  # a None read with .get on the line that raised, used as a number or a string
+        gets = [old for old, line, by_get in names if by_get and line in lines]
+        if "NoneType" not in ctx.message or not gets:
+            return []
+        key = gets[0]
     return [
         from_entry(
             "callback-logs-key",
@@ -68,15 +73,19 @@ def _function(tree: ast.AST, name: str, lines: set[int]) -> ast.FunctionDef | No
     return None
 
 
-def _renames(ctx: CellContext, function: ast.AST, local: dict) -> tuple[list[Edit], list[tuple[str, str]]]:  # fmt: skip
-    """Edits renaming ``D['old']`` in ``function`` where the frame's ``D`` is a dict without
-    ``old`` and with its new name; with the (old, new) pairs."""
+def _renames(ctx: CellContext, function: ast.AST, local: dict) -> tuple[list[Edit], list[tuple[str, int, bool]]]:  # fmt: skip
+    """Edits renaming ``D['old']`` and ``D.get('old', …)`` in ``function`` where the frame's
+    ``D`` is a dict without ``old`` and with its new name; with each read's (old, line, by
+    ``get``)."""
     edits: list[Edit] = []
-    names: list[tuple[str, str]] = []
+    names: list[tuple[str, int, bool]] = []
     for node in walk(function):
-        if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            logs, old = local.get(node.value.id), node.slice
+        elif _is_get(node):
+            logs, old = local.get(node.func.value.id), node.args[0]  # type: ignore[attr-defined]
+        else:
             continue
-        logs, old = local.get(node.value.id), node.slice
         if not (isinstance(logs, dict) and isinstance(old, ast.Constant)):
             continue
         new = RENAMED.get(old.value) if isinstance(old.value, str) else None
@@ -86,5 +95,16 @@ def _renames(ctx: CellContext, function: ast.AST, local: dict) -> tuple[list[Edi
         edit = node_edit(ctx.cell, old, quoted_like(text, new)) if text else None
         if edit is not None:
             edits.append(edit)
-            names.append((old.value, new))
+            names.append((old.value, node.lineno, isinstance(node, ast.Call)))
     return edits, names
+
+
+def _is_get(node: ast.AST) -> bool:
+    """``name.get(key, …)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get"
+        and isinstance(node.func.value, ast.Name)
+        and bool(node.args)
+    )
