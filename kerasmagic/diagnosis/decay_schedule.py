@@ -5,8 +5,9 @@ Keras 2.11+ optimizers reject ``decay`` and Keras 3's accept it only to ignore i
 makes the code run and train at a constant rate, a wrong change. So the rate becomes the schedule
 (``learning_rate=<keras>.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1,
 decay_rate=d)``): in the call itself (:func:`decay_edits`), or in the dict unpacked into it,
-where the dict is made (:func:`decay_in_dict`). A literal zero decay is dropped (it computed
-nothing). The schedule's path comes from the catalogue entry ``optimizer-decay-removed``."""
+where the dict is made (:func:`decay_in_dict`). A zero decay is dropped (it computed nothing):
+a literal, or a name bound to zero in the cell or live. The schedule's path comes from the
+catalogue entry ``optimizer-decay-removed``."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from kerasmagic.diagnosis.rewrite import (  # fmt: skip
     delete_keyword_edit,
     node_edit,
     node_text,
+    single_assignment,
     walk,
 )
 from kerasmagic.diagnosis.value_change import Transform
@@ -37,11 +39,32 @@ def schedule_path(root: str) -> str:
     return f"{root}.{catalogue_entry('optimizer-decay-removed').data['schedule']}"
 
 
-def is_zero(value: ast.AST) -> bool:
-    """A literal ``0``/``0.0`` decay: dropping it changes nothing the optimizer computes."""
+def is_zero(value: ast.AST, ctx: CellContext | None = None) -> bool:
+    """A zero decay, dropped as it changes nothing the optimizer computes: a literal ``0``/``0.0``,
+    a name the cell binds once to one, or (bound in no line of the cell) whose live value is one."""
+    if isinstance(value, ast.Name) and ctx is not None and ctx.cell.tree is not None:
+        bound = single_assignment(ctx.cell.tree, value.id)
+        if bound is not None:
+            return is_zero(bound)
+        if not _binds(ctx.cell.tree, value.id):
+            live_value = (ctx.live_names or {}).get(value.id)
+            return type(live_value) in (int, float) and live_value == 0
     return (
         isinstance(value, ast.Constant) and not isinstance(value.value, bool) and value.value == 0
     )
+
+
+def _binds(tree: ast.AST, name: str) -> bool:
+    """Does the cell bind ``name`` anywhere (an assignment, a parameter, an import …)?"""
+    for node in walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, ast.arg) and node.arg == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+    return False
 
 
 def default_rate(path_or_class: object) -> float | None:
@@ -88,7 +111,7 @@ def decay_edits(ctx: CellContext, call: ast.Call, kw: ast.keyword, path: str) ->
     removal = delete_keyword_edit(ctx.cell, call, kw)
     if removal is None:
         return []
-    if is_zero(kw.value):
+    if is_zero(kw.value, ctx):
         return [removal]
     named = schedule_expr(ctx, call, path)
     decay_text = node_text(ctx.cell, kw.value)

@@ -227,7 +227,7 @@ def _keyword_problem(
             continue
         if entry.data.get("callables") == "optimizer" and not optimizer:
             continue
-        zero = is_zero(kw.value)  # `decay=0.0` (the old signature copied whole): no schedule
+        zero = is_zero(kw.value, ctx)  # `decay=0.0` (the old signature copied whole): no schedule
         setter = rate_setter(ctx) if entry.data.get("schedule") and not zero else None
         if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
             value = node_text(ctx.cell, kw.value) or kw.arg
