@@ -55,6 +55,45 @@ def _is_zero(value: str) -> bool:
     return isinstance(number, (int, float)) and not isinstance(number, bool) and number == 0
 
 
+def _names_bound_to_zero(text: str) -> set[str]:
+    """Names the source binds exactly once, to a literal zero (``decay_rate = 0.0``)."""
+    tree = _tree(text)
+    bound: Counter[str] = Counter()
+    zero: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            bound[node.id] += 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            if isinstance(target, ast.Name) and _is_zero(ast.unparse(node.value)):
+                zero.add(target.id)
+    return {name for name in zero if bound[name] == 1}
+
+
+def _unshuffled_seeds(text: str) -> set[str]:
+    """``random_state`` values of K-fold splitters (``KFold``, ``StratifiedKFold`` …) called
+    with no ``shuffle`` or ``shuffle=False``."""
+    tree = _tree(text)
+    out: set[str] = set()
+    for node in ast.walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.Call) or not ast.unparse(node.func).endswith("KFold"):
+            continue
+        words = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        shuffle = words.get("shuffle")
+        if "random_state" in words and (
+            shuffle is None or (isinstance(shuffle, ast.Constant) and shuffle.value is False)
+        ):
+            out.add(_value_text(words["random_state"]))
+    return out
+
+
+def _tree(text: str) -> ast.AST | None:
+    try:
+        return ast.parse(_python(text))
+    except SyntaxError:
+        return None
+
+
 def changed_lines_of(old: str, new: str) -> set[int]:
     return changed_lines(old, new)
 
@@ -129,9 +168,12 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     keywords_after = Counter(k for (k, _v), n in after.items() if k for _ in range(n))
     modes = merge_modes()
     out = []
+    zeros, unshuffled = _names_bound_to_zero(old), _unshuffled_seeds(old)
     for (kw, value), _n in sorted(before.items()):
-        if kw in harmless or kw in NAMES_ONLY or _is_zero(value):
+        if kw in harmless or kw in NAMES_ONLY or _is_zero(value) or value in zeros:
             continue
+        if kw == "random_state" and value in unshuffled:
+            continue  # a splitter's seed without shuffle: ignored before scikit-learn 0.24
         callees = modes.get(value.strip("'\"")) if kw == "mode" else None
         if callees and any(re.search(rf"\b{c}\(", new) for c in callees):
             continue  # Keras 1's merge mode, now the callee (`multiply(…)`, `Concatenate(…)`)

@@ -159,6 +159,16 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     assert dropped_values(before, dropped) == [("decay", "1e-06")]
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
+    # a name bound once to zero is a zero decay; bound twice, it may be another value
+    zero = "decay_rate = 0.0\nSGD(lr=0.1, decay=decay_rate)"
+    assert dropped_values(zero, "decay_rate = 0.0\nSGD(learning_rate=0.1)") == []
+    twice = "d = 0.0\nd = 1e-3\nSGD(lr=0.1, decay=d)"
+    assert dropped_values(twice, "d = 0.0\nd = 1e-3\nSGD(learning_rate=0.1)") == [("decay", "d")]
+    # a K-fold splitter's seed without shuffle (ignored before scikit-learn 0.24), not another's
+    folds = "KFold(n_splits=3, random_state=seed)\ntrain_test_split(x, random_state=seed)"
+    assert dropped_values(folds, "KFold(n_splits=3)\ntrain_test_split(x, random_state=seed)") == []
+    split = "train_test_split(x, random_state=7)"
+    assert dropped_values(split, "train_test_split(x)") == [("random_state", "7.0")]
     # a value moved into a tuple is still passed (Embedding's input_length as its input_shape)
     assert (
         dropped_values("Embedding(9, 4, input_length=n)", "Embedding(9, 4, input_shape=(n,))") == []
