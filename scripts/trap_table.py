@@ -253,6 +253,25 @@ SCENARIOS: tuple[Scenario, ...] = (
         "bool(np.allclose(before, after)) or not np.allclose(after, disc.get_weights()[0])",
     ),
     Scenario(
+        "callback reading logs.get('acc') of a model compiled with 'accuracy'",
+        "callback-logs-get-old-key",
+        (
+            "import numpy as np\n"
+            "import keras\n"
+            "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2, activation='softmax')])\n"
+            "model.compile(loss='sparse_categorical_crossentropy', optimizer='adam', metrics=['accuracy'])\n",
+            "class StopAtTarget(keras.callbacks.Callback):\n"
+            "    seen = []\n"
+            "    def on_epoch_end(self, epoch, logs={}):\n"
+            "        self.seen.append(logs.get('acc'))\n"
+            "        if logs.get('acc', 0) > 2.0:\n"
+            "            self.model.stop_training = True\n"
+            "cb = StopAtTarget()\n"
+            "model.fit(np.ones((8, 2)), np.arange(8) % 2, epochs=2, callbacks=[cb], verbose=0)\n",
+        ),
+        "len(cb.seen) == 2 and all(v is None for v in cb.seen)",
+    ),
+    Scenario(
         "get_file of an archive",
         "keras3-get-file-extract-folder",
         (

@@ -29,7 +29,7 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
         return []
-    if not _compiled_with_accuracy(ctx):
+    if not compiled_with_accuracy(ctx):
         return []
     edits, across, notes, first, keys = [], [], [], None, set()
     for call in walk(tree):
@@ -57,6 +57,10 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
             notes.append(rewritten.note)
             first = first or call.lineno
             keys |= {m.group(1) for o in found if o.tail for m in TEMPLATE_KEY.finditer(o.tail)}
+    for edit, key, line, _by_get in logs_reads(ctx):
+        edits.append(edit)
+        across.append(edit)
+        first, keys = first or line, keys | {key}
     if not edits:
         return []
     # an error that names the old key (raised while training, on the line of `fit`) is this one
@@ -69,6 +73,53 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
+def logs_reads(ctx: CellContext) -> list[tuple[Any, str, int, bool]]:
+    """``logs['acc']`` and ``logs.get('acc', …)`` in a Keras callback method of the cell (a
+    method named as ``Callback``'s, or a ``LambdaCallback`` function): its logs are the method's
+    last parameter. Each as (edit to ``accuracy``, old key, line, read by ``get``)."""
+    out = []
+    for function in walk(ctx.cell.tree):
+        logs = _logs_parameter(function)
+        if logs is None:
+            continue
+        for node in walk(function):
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                receiver, key = node.value.id, node.slice
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:  # fmt: skip
+                receiver, key = getattr(node.func.value, "id", None), node.args[0]
+            else:
+                continue
+            if receiver != logs or not isinstance(key, ast.Constant) or key.value not in OLD_KEYS:
+                continue
+            edit = node_edit(ctx.cell, key, quoted_like(node_text(ctx.cell, key), OLD_KEYS[key.value]))  # fmt: skip
+            if edit is not None:
+                out.append((edit, key.value, node.lineno, isinstance(node, ast.Call)))
+    return out
+
+
+def _logs_parameter(node: ast.AST) -> str | None:
+    """The logs parameter of a callback method (``def on_epoch_end(self, epoch, logs=None)``) or
+    of a function given to ``LambdaCallback`` (``on_epoch_end=lambda epoch, logs: …``)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in CALLBACK_METHODS:
+        params = node.args.args
+    elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "LambdaCallback":  # fmt: skip
+        lambdas = [k.value for k in node.keywords if k.arg in CALLBACK_METHODS]
+        params = [a for f in lambdas if isinstance(f, ast.Lambda) for a in f.args.args[-1:]]
+        if len({a.arg for a in params}) != 1:
+            return None
+    else:
+        return None
+    return params[-1].arg if params and params[-1].arg != "self" else None
+
+
+# Callback's methods that receive the logs (keras.callbacks.Callback)
+CALLBACK_METHODS = frozenset(
+    f"on_{phase}_{edge}"
+    for phase in ("epoch", "batch", "train_batch", "test_batch", "predict_batch", "train", "test", "predict")  # fmt: skip
+    for edge in ("begin", "end")
+)
+
+
 def _renamed_keys(text: str) -> str | None:
     return TEMPLATE_KEY.sub(lambda m: "{" + OLD_KEYS[m.group(1)] + m.group(2), text)
 
@@ -76,10 +127,11 @@ def _renamed_keys(text: str) -> str | None:
 TEMPLATE_KEYS = Transform("name the logs' keys `accuracy`/`val_accuracy`", literal=_renamed_keys)
 
 
-def _compiled_with_accuracy(ctx: CellContext) -> bool:
-    """The last ``compile`` with literal metrics, in this cell or else the nearest earlier cell,
-    names ``'accuracy'`` and not ``'acc'``."""
-    for tree in [ctx.cell.tree, *(parse_cell(s).tree for s in reversed(ctx.earlier))]:
+def compiled_with_accuracy(ctx: CellContext, *, later: bool = False) -> bool:
+    """The last ``compile`` with literal metrics, in this cell or else the nearest earlier cell
+    (with ``later``: else the first later cell), names ``'accuracy'`` and not ``'acc'``."""
+    after = [parse_cell(s).tree for s in ctx.later] if later else []
+    for tree in [ctx.cell.tree, *(parse_cell(s).tree for s in reversed(ctx.earlier)), *after]:
         metrics = {n.value for n in metric_literals(tree)} if tree is not None else set()
         if metrics:
             return "accuracy" in metrics and "acc" not in metrics
