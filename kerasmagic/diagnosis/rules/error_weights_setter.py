@@ -1,0 +1,98 @@
+"""Error rule: a custom layer that assigns its own weight lists (``self.trainable_weights = […]``).
+
+Keras 2.0-2.2 layers declared their weights by assigning the list in ``build``
+(``self.trainable_weights = [self.gamma, self.beta]``); tf.keras 2.x and Keras 3 compute the lists
+from the variables the layer tracks, and the property has no setter ("property
+'trainable_weights' of 'Scale' object has no setter"; Python ≤ 3.10: "can't set attribute";
+tf.keras 2.x: "Can't set the attribute …"). A variable assigned to an attribute of the layer (``self.gamma = K.variable(…)``, ``add_weight``)
+is tracked already, so the assignment only restated what the layer holds. The evidence is the
+live layer of the frame that raised: each listed ``self.X`` is one of its ``trainable_weights``
+(a ``non_trainable_weights`` list: one of its weights, then marked ``X.trainable = False``, as the
+list said). The assignment is removed, or becomes those marks.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, statement_removal, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "layer-weight-lists-assigned"
+MESSAGES = (
+    r"property '(trainable_weights|non_trainable_weights)' of '\w+' object has no setter",
+    r"can't set attribute '(trainable_weights|non_trainable_weights)'",
+    r"Can't set the attribute \"(trainable_weights|non_trainable_weights)\"",  # tf.keras 2.x
+)
+
+
+@rule(ENTRY, when=(ERROR,), family="custom-layers", errors=("AttributeError",), needs="_weights")
+def weight_lists_assigned(ctx: CellContext) -> list[Problem]:
+    """``self.trainable_weights = [self.a, …]`` on the failing line of a layer method."""
+    found = next((m for p in MESSAGES if (m := re.search(p, ctx.message))), None)
+    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
+    if found is None or frame is None or ctx.cell.tree is None:
+        return []
+    prop = found.group(1)
+    lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
+    for stmt in walk(ctx.cell.tree):
+        if not (isinstance(stmt, ast.Assign) and stmt.lineno in lines and len(stmt.targets) == 1):
+            continue
+        target = stmt.targets[0]
+        if not (isinstance(target, ast.Attribute) and target.attr == prop and isinstance(target.value, ast.Name)):  # fmt: skip
+            continue
+        owner = frame.f_locals.get(target.value.id)
+        names = _listed_attributes(stmt.value, target.value.id)
+        if owner is None or not names or not _tracked(owner, names, prop):
+            continue
+        edit = _edit(ctx, stmt, target.value.id, names, prop)
+        if edit is None:
+            continue
+        problem = from_entry(ENTRY, ctx.line or stmt.lineno, [edit], [prop], ctx.shown_versions,
+                             prop=prop, layer=type(owner).__name__)  # fmt: skip
+        problem.certain = True  # the live layer tracks exactly these variables already
+        return [problem]
+    return []
+
+
+def _listed_attributes(value: ast.expr, owner: str) -> list[str]:
+    """``[self.a, self.b]`` → ``["a", "b"]``; [] for any other list."""
+    if not isinstance(value, (ast.List, ast.Tuple)) or not value.elts:
+        return []
+    names = []
+    for elt in value.elts:
+        if not (isinstance(elt, ast.Attribute) and isinstance(elt.value, ast.Name) and elt.value.id == owner):  # fmt: skip
+            return []
+        names.append(elt.attr)
+    return names
+
+
+def _tracked(owner: Any, names: list[str], prop: str) -> bool:
+    """Is each ``owner.<name>`` a variable the live layer already tracks (trainable, for the
+    trainable list)?"""
+    pool = "trainable_weights" if prop == "trainable_weights" else "weights"
+    try:
+        tracked = list(getattr(owner, pool))
+        values = [getattr(owner, n) for n in names]
+    except Exception:
+        return False
+    if prop != "trainable_weights" and not all(_settable_trainable(v) for v in values):
+        return False  # tf.Variable (Keras 2): its trainability is fixed when it is made
+    return all(any(v is w for w in tracked) for v in values)
+
+
+def _settable_trainable(variable: Any) -> bool:
+    """Can ``variable.trainable`` be set (a Keras 3 ``Variable``)?"""
+    spec = getattr(type(variable), "trainable", None)
+    return isinstance(spec, property) and spec.fset is not None
+
+
+def _edit(ctx: CellContext, stmt: ast.Assign, owner: str, names: list[str], prop: str) -> Edit | None:  # fmt: skip
+    if prop == "trainable_weights":
+        return statement_removal(ctx.cell, stmt, ctx.cell.tree)  # type: ignore[arg-type]
+    marks = "; ".join(f"{owner}.{n}.trainable = False" for n in names)
+    return node_edit(ctx.cell, stmt, marks)
