@@ -122,13 +122,16 @@ def _fix_chain(
     moved = moved_module(".".join([bound, *parts[1:-1]])) if len(parts) > 2 else None
     if moved and live.resolve_path(f"{moved[0]}.{last}")[0] == live.OK:
         new_path, entry_id = f"{moved[0]}.{last}", moved[1]
-    if new_path is None:
-        rename = renamed(last, path)
-        if rename and i == len(parts) - 1:
-            candidate = f"{path}.{rename[0]}"
-            status, found = live.resolve_path(candidate)
-            if status == live.OK and live.takes_keywords(found, _call_keywords(ctx, node)):
-                new_path, entry_id = candidate, rename[1]
+    # renamed: in the module it moved to (moved and renamed at once), or in its own module
+    homes = ([moved[0]] if moved else []) + ([path] if i == len(parts) - 1 else [])
+    for home in homes if new_path is None else []:
+        rename = renamed(last, home)
+        if rename is None:
+            continue
+        status, found = live.resolve_path(f"{home}.{rename[0]}")
+        if status == live.OK and live.takes_keywords(found, _call_keywords(ctx, node)):
+            new_path, entry_id = f"{home}.{rename[0]}", rename[1]
+            break
     package_level = last.startswith("__") and last.endswith("__") and i == len(parts) - 1
     if new_path is None and package_level:
         new_path = _package_attribute(path, last, ctx.versions)
