@@ -8,7 +8,8 @@ dicts but no list ("`output_signature` must contain objects that are subclass of
 found <class 'list'>"); JAX and Keras 2 take either. The batch's structure is the same as a tuple:
 each list display that forms the yielded (or returned) batch becomes a tuple display, the arrays in
 it untouched. Evidence: the message, and a generator function (or a ``__getitem__``) of the cell
-whose batch is written with such a list."""
+whose batch is written with such a list, or holds a name the function binds once to a list
+(``inputs = []``, appended to): that name is yielded as ``tuple(inputs)``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, single_assignment, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-generator-list-batch"
@@ -40,6 +41,7 @@ def generator_list_batches(ctx: CellContext) -> list[Problem]:
         for node in _own_nodes(function):
             value = node.value if isinstance(node, (ast.Yield, ast.Return)) and (getitem or isinstance(node, ast.Yield)) else None  # fmt: skip
             found = [e for lst in _batch_lists(value) if (e := _as_tuple(ctx, lst)) is not None]
+            found += [(e,) for name in _named_lists(function, value) if (e := _tuple_of(ctx, name))]
             if found:
                 edits += [edit for pair in found for edit in pair]
                 named.append(function.name)
@@ -71,6 +73,27 @@ def _batch_lists(value: Any) -> list[ast.List]:
     if isinstance(value, ast.Tuple):
         return [lst for e in value.elts for lst in _batch_lists(e)]
     return []
+
+
+def _named_lists(function: ast.AST, value: Any) -> list[ast.Name]:
+    """The names in the batch ``value`` (its tuple display's elements, or it) that ``function``
+    binds once, to a list (a display, a comprehension or ``list(…)``): ``inputs = []``, appended
+    to, then ``yield inputs, y``."""
+    names = [e for e in value.elts if isinstance(e, ast.Name)] if isinstance(value, ast.Tuple) else []
+    if isinstance(value, ast.Name):
+        names = [value]
+    out = []
+    for name in names:
+        bound = single_assignment(function, name.id)
+        called = getattr(getattr(bound, "func", None), "id", None)
+        if isinstance(bound, (ast.List, ast.ListComp)) or called == "list":
+            out.append(name)
+    return out
+
+
+def _tuple_of(ctx: CellContext, name: ast.Name) -> Edit | None:
+    """``name`` → ``tuple(name)``, the same arrays in the structure Keras 3 reads as inputs."""
+    return node_edit(ctx.cell, name, f"tuple({name.id})")
 
 
 def _as_tuple(ctx: CellContext, display: ast.List) -> tuple[Edit, Edit] | None:
