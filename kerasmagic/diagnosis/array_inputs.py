@@ -1,11 +1,13 @@
 """Python lists of numbers given to ``fit``/``predict``/``evaluate``: Keras 2 converted them, Keras 3
 refuses them ("Unrecognized data type: x=[[1, 2, 3]] (of type <class 'list'>)"). The fix wraps
 every such argument of the cell in ``np.asarray(…)``, where the list is provably numbers only
-(a literal, or a name whose value in the namespace is one), so the next call does not fail too."""
+(a literal, or a name whose value in the namespace is one), so the next call does not fail too;
+the failing call's argument whose value the message shows (any expression) too."""
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from typing import Any
 
@@ -117,8 +119,26 @@ def _with_numpy_import(cell: ParsedCell, edits: list[Edit], needs_import: bool) 
     return edits
 
 
-def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
-    """The edits wrapping every provable list of numbers passed as data, and their lines."""
+# Keras 3's data adapters name the argument and the value they refused
+RECEIVED = re.compile(r"Unrecognized data type: (\w+)=(.*) \(of type <class 'list'>\)", re.S)
+
+
+def received_list(message: str) -> tuple[str, bool] | None:
+    """``(argument, is numbers only)`` of the list Keras 3's message says it refused."""
+    found = RECEIVED.search(message)
+    if found is None:
+        return None
+    try:
+        value = ast.literal_eval(found.group(2))
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return found.group(1), False
+    return found.group(1), _numbers_only(value)
+
+
+def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, int] | None = None) -> tuple[list[Edit], list[int]]:  # fmt: skip
+    """The edits wrapping every provable list of numbers passed as data, and their lines;
+    ``received``: the argument and line of the failing call whose value the error showed to be
+    numbers only (``predict([encode(text)])``: any expression)."""
     numpy = numpy_name(cell, namespace) if cell.tree is not None else None
     if numpy is None:
         return [], []
@@ -128,8 +148,9 @@ def array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], l
     for call, wanted in data_calls(cell.tree):
         arguments = list(zip(wanted, call.args))
         arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
-        for _, value in arguments:
-            if not _is_number_list(value, namespace):
+        for argument, value in arguments:
+            shown = received is not None and (argument, call.lineno) == received
+            if not (shown or _is_number_list(value, namespace)):
                 continue
             text = node_text(cell, value)
             edit = node_edit(cell, value, f"{name}.asarray({text})") if text else None

@@ -29,9 +29,11 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
     for entry in entries_with_rule("array-inputs"):
         if not re.search(entry.match.get("message", "$^"), message):
             continue
-        from kerasmagic.diagnosis.array_inputs import array_edits
+        from kerasmagic.diagnosis.array_inputs import array_edits, received_list
 
-        edits, lines = array_edits(cell, ctx.live_names)  # a function's locals count too
+        shown = received_list(message)  # the value refused, as the message prints it
+        received = (shown[0], line) if shown and shown[1] and line is not None else None
+        edits, lines = array_edits(cell, ctx.live_names, received)  # a function's locals too
         if line is not None and line not in lines:
             edits = []  # the failing call's data is not a provable list: explain only
         keras = live.versions().get("keras", "3")
