@@ -1,0 +1,81 @@
+"""Error rule: weights loaded into a subclassed model that was never built.
+
+TF 2's checkpoint format restored a subclassed model's weights lazily: ``new = MyModel();
+new.load_weights(path)`` matched the variables when the model was first called. Keras 3 builds
+nothing on ``load_weights`` and refuses ("You are loading weights into a model that has not yet
+been built. Try building the model first by calling it on some data or by using `build()`.";
+an HDF5 file: "Layer count mismatch … Model expected 0 layers"). The message says what to do; the
+shape comes from the live objects: another model of the same class, built (the one that trained
+and saved), whose recorded input shape the new one is built with, as Keras 2 did on its first
+call: ``new(keras.Input(batch_shape=shape))`` before the load (a call traces the model's
+``call``, which builds its layers; Keras 3's ``build`` of a subclassed model only marks it).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras3-load-weights-unbuilt"
+MESSAGES = (
+    r"loading weights into a model that has not yet been built",
+    r"Model expected 0 layers, found \d+ saved layers",
+)
+
+
+@rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs=r"load_weights")
+def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
+    """``NAME.load_weights(…)`` on the failing line, ``NAME`` an unbuilt live model: built first
+    on the input shape of a built live model of its class."""
+    if ctx.cell.tree is None or not any(re.search(m, ctx.message) for m in MESSAGES):
+        return []
+    names = ctx.live_names
+    for stmt in walk(ctx.cell.tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+            continue
+        if call.func.attr != "load_weights" or not isinstance(call.func.value, ast.Name):
+            continue
+        if ctx.line is not None and stmt.lineno != ctx.line:
+            continue
+        name = call.func.value.id
+        model = names.get(name)
+        shape = _saved_shape(model, names.values())
+        root = keras_root(ctx) if shape is not None else None
+        if root is None:
+            continue
+        keras, imports = root
+        line_text = ctx.cell.source.splitlines()[stmt.lineno - 1]
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        build = f"{indent}{name}({keras}.Input(batch_shape={shape!r}))\n"
+        edit = Edit(stmt.lineno, 0, stmt.lineno, 0, build)
+        problem = from_entry(ENTRY, ctx.line or stmt.lineno, [*imports, edit], [name, "build"],
+                             ctx.shown_versions, name=name, klass=type(model).__name__,
+                             shape=repr(shape))  # fmt: skip
+        problem.certain = True  # the class's own layers, built as the saved model's were
+        return [problem]
+    return []
+
+
+def _saved_shape(model: Any, values: Any) -> tuple | None:
+    """The input shape (batch left open) of a built live model of ``model``'s class, when
+    ``model`` is an unbuilt subclassed Keras model; None otherwise."""
+    if model is None or not hasattr(model, "load_weights") or getattr(model, "weights", None):
+        return None
+    for other in values:
+        if other is model or type(other) is not type(model) or not getattr(other, "weights", None):
+            continue
+        shapes = getattr(other, "_build_shapes_dict", None) or {}
+        shape = shapes.get("input_shape") if len(shapes) == 1 else None
+        if isinstance(shape, (tuple, list)) and shape and all(
+            d is None or isinstance(d, int) for d in shape
+        ):
+            return (None, *shape[1:])
+    return None
