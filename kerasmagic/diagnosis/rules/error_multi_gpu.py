@@ -1,0 +1,53 @@
+"""Error rule: ``multi_gpu_model`` (removed in TensorFlow 2.4, never in Keras 3).
+
+``parallel = multi_gpu_model(model, gpus=2)`` split each batch across replicas of the model and
+joined their outputs, so the loss and the gradients were those of the whole batch on the model
+itself. The import becomes a function of the same name that returns the model (one device
+computes the batch the replicas split; later cells keep working), and a call read through a module
+(``keras.utils.multi_gpu_model(m, gpus=2)``) becomes its model. Several devices:
+``tf.distribute.MirroredStrategy``, said in the finding.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+NAME = "multi_gpu_model"
+STAND_IN = (
+    "def multi_gpu_model(model, *args, **kwargs):  # removed in TF 2.4: one device, same batches\n"
+    "{indent}    return model"
+)
+
+
+@rule("multi-gpu-model-stand-in", when=(ERROR,), family="removed-apis", needs=NAME,
+      errors=("ImportError", "AttributeError", "NameError"))  # fmt: skip
+def multi_gpu_model(ctx: CellContext) -> list[Problem]:
+    """Its import → a stand-in returning the model; a call through a module → the model."""
+    if NAME not in ctx.message or ctx.cell.tree is None:
+        return []
+    edits: list[Edit | None] = []
+    lines = ctx.cell.source.splitlines()
+    for node in walk(ctx.cell.tree):
+        if isinstance(node, ast.ImportFrom) and any(a.name == NAME for a in node.names):
+            if any(a.name == NAME and a.asname for a in node.names):
+                return []
+            text = lines[node.lineno - 1]
+            indent = text[: len(text) - len(text.lstrip())]
+            rest = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != NAME]  # fmt: skip
+            stand_in = STAND_IN.format(indent=indent)
+            new = f"from {'.' * node.level}{node.module or ''} import {', '.join(rest)}\n{indent}{stand_in}" if rest else stand_in  # fmt: skip
+            edits.append(node_edit(ctx.cell, node, new))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == NAME:  # fmt: skip
+            model = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "model"), None)  # fmt: skip
+            text = node_text(ctx.cell, model) if model is not None else None
+            edits.append(node_edit(ctx.cell, node, text) if text else None)
+    if not edits or None in edits:
+        return [from_entry("multi-gpu-model-removed", ctx.line or 1, [], [NAME])]
+    problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
+    problem.certain = True  # the model itself computes the batches the replicas split
+    return [problem]
