@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from kerasmagic.migrate import installs
@@ -19,6 +20,7 @@ from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
 from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
+from kerasmagic.migrate.stop_words import describe, stop_message
 
 MAX_ROUNDS = 8  # rewrites of one cell in one run (error → fix → next error → fix …)
 
@@ -41,6 +43,9 @@ class _Runner:
         self.filename = str(document.path.resolve())
         self.done = done if done is not None else []  # the cells run before, in order
         self.modules = UserModules(document, kernel, progress)
+        # per cell: each fix → its version across cells (the earlier cells changed where a value
+        # is made), applied once the fix has run
+        self.across: dict[int, dict[str, tuple[dict[str, Any], dict, str]]] = {}
 
     def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
         """The error of this cell was raised in code an earlier cell defined: that cell's
@@ -77,7 +82,7 @@ class _Runner:
             earlier.notes.append(why)
             self.progress(  # its own line said "ok" when it ran: say what changed
                 f"{self.document.path} [{earlier.number}/{len(self.document.cells)}] "
-                f"{_describe(earlier)}: {why}"
+                f"{describe(earlier)}: {why}"
             )
             # the cells after it may hold objects made from the old definitions (a model whose
             # Lambda calls the old function): they run again, in order, as "Run All Below" would
@@ -171,18 +176,35 @@ class _Runner:
         except KernelSideError as exc:  # kerasmagic's own call failed: the cell gets no fix
             return {"internal_error": str(exc)}
 
-    def cell(self, number: int) -> R.CellResult:
-        cell = cell_result(self.document, number)
+    def prepare(self) -> None:
+        """What the kernel needs before the first cell: the user's folder (its modules are the
+        user's) and, for a script, the context ``python FILE`` gives."""
+        root = self.document.source.root or self.document.path.parent
+        self.kernel.call("user_root", str(root.resolve()), namespace=True)
+        if self.is_script:  # its blocks run as cells, in the context `python FILE` gives
+            self.kernel.call("enter_script", self.filename, namespace=True)
+
+    def restart(self, kernel: Any) -> bool:
+        """Go on in ``kernel``, a fresh one: the cells done so far run again in it, in order, as
+        "Restart and Run All" would. Whether they all ran."""
+        self.kernel = self.modules.kernel = kernel
+        self.prepare()
+        return self._run_again(self.done)
+
+    def cell(self, number: int, resume: R.CellResult | None = None) -> R.CellResult:
+        """Run cell ``number``, fixing what fails; ``resume``: its result so far, run again from
+        its last version (in a fresh kernel)."""
+        cell = resume or cell_result(self.document, number)
         if not cell.original.strip():
             cell.status = R.EMPTY
             return cell
         self.count += 1
-        current = cell.original
-        tried = {current}
+        current = cell.final if resume else cell.original
+        tried = {cell.original, *(c.after for c in cell.changes)}
         failures: list[Failure] = []
-        across: dict[str, tuple[dict[str, Any], dict, str]] = {}  # fix → its version across cells
+        across = self.across.setdefault(number, {})  # kept for a run again in a fresh kernel
         in_module: R.ModuleResult | None = None  # the module corrected for the run before
-        start = time.perf_counter()
+        start = time.perf_counter() - (resume.seconds if resume else 0.0)
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
             if _round:  # the run before may have grown an earlier cell's model: start it again
@@ -268,44 +290,35 @@ class _Runner:
         return cell
 
 
+def _fresh_kernel_may_help(cell: R.CellResult, runner: _Runner) -> bool:
+    """A cell rewritten that still fails, with no module of the user's corrected: its rewrites
+    ran in a kernel where the versions that failed left state behind (Keras's global random seed
+    generator made in a trace that failed, a layer half-built)."""
+    return cell.status == R.FAILED and bool(cell.changes) and not runner.modules.corrected
+
+
+def _in_fresh_kernel(runner: _Runner, kernel: Any, cell: R.CellResult, number: int) -> R.CellResult:  # fmt: skip
+    """The cell's last version run again after the cells before it, in ``kernel`` (fresh), as
+    "Restart and Run All" would; its result as it was when a cell before it fails there."""
+    if not runner.restart(kernel):
+        cell.notes.append("a fresh kernel did not run the cells before it again; kept as it failed")
+        return cell
+    failed_with = (cell.error or "an error").strip().splitlines()[0][:160]
+    again = runner.cell(number, resume=cell)
+    if again.status != R.FAILED:
+        again.notes.append(
+            f"failed with `{failed_with}` in the kernel where its earlier versions had run; "
+            "ran in a fresh kernel after the cells before it (as Restart and Run All would)"
+        )
+    return again
+
+
 def _same_code(ours: str, ran: str) -> bool:
     """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added)
     the cell ``ours``?"""
     return [ln.rstrip() for ln in ours.rstrip().splitlines()] == [
         ln.rstrip() for ln in ran.rstrip().splitlines()
     ]
-
-
-def _describe(cell: R.CellResult) -> str:
-    ids = sorted({r.get("id", "?") for c in cell.changes for r in c.rules})
-    if cell.status == R.FIXED:
-        return f"fixed ({', '.join(ids) or 'rewritten'})"
-    if cell.status in R.STOPPING:
-        return (
-            f"FAILED {cell.error}"
-            if cell.status == R.FAILED
-            else f"{cell.status.upper()} {cell.error}"
-        )
-    return cell.status
-
-
-def stop_message(cell: R.CellResult, rest: int) -> str:
-    """Why running stopped at ``cell``, in plain words."""
-    where = f"cell {cell.number}"
-    after = f"; the {rest} cell(s) after it got static fixes only and were not run" if rest else ""
-    if cell.status == R.TIMEOUT:
-        return f"stopped at {where}: {cell.error}{after}"
-    if cell.status == R.DEAD:
-        return (
-            f"stopped at {where}: the kernel died (out of memory, or a crash in native code){after}"
-        )
-    if cell.left:
-        why = cell.left[0].get("title") or ""
-        return f"stopped at {where}: {cell.error} — kerasmagic explains it ({why}) but has no verified rewrite{after}"
-    return (
-        f"stopped at {where}: {cell.error} — kerasmagic recognises no TF/Keras version problem in "
-        f"this error, so it has no rewrite for it (the cell's traceback is in the report){after}"
-    )
 
 
 def migrate_run(
@@ -321,22 +334,26 @@ def migrate_run(
     total = len(document.cells)
     done = 0
     try:
-        with kernel_factory(document) as kernel:
+        with ExitStack() as kernels:
+            kernel = kernels.enter_context(kernel_factory(document))
             result.versions = dict(kernel.info.get("versions") or {})
             runner = _Runner(document, kernel, progress, result.cells)
             result.modules = runner.modules.corrected
-            root = document.source.root or document.path.parent  # its modules are the user's
-            kernel.call("user_root", str(root.resolve()), namespace=True)
-            if runner.is_script:  # its blocks run as cells, in the context `python FILE` gives
-                kernel.call("enter_script", runner.filename, namespace=True)
+            runner.prepare()
+            restarted, hidden = False, 0.0
             for number in range(total):
                 cell = runner.cell(number)
+                if _fresh_kernel_may_help(cell, runner) and not restarted:
+                    restarted, hidden = True, kernel.hidden_seconds
+                    kernel.close()  # what the failed attempts left in it goes with it
+                    kernel = kernels.enter_context(kernel_factory(document))
+                    cell = _in_fresh_kernel(runner, kernel, cell, number)
                 result.cells.append(cell)
                 done = number + 1
                 progress(
-                    f"{document.path} [{cell.number}/{total}] {_describe(cell)} ({cell.seconds:.2f} s)"
+                    f"{document.path} [{cell.number}/{total}] {describe(cell)} ({cell.seconds:.2f} s)"
                 )
-                result.diagnosis_seconds = kernel.hidden_seconds
+                result.diagnosis_seconds = hidden + kernel.hidden_seconds
                 if cell.status in R.STOPPING:
                     result.stopped_at = cell.number
                     break

@@ -9,9 +9,13 @@ The loss goes into the graph where its tensors are: it takes them as parameters,
 (``add_loss``) on the model's input, its output and those tensors, the model is made again with
 that layer at its end (same input, same output, same weights), and ``compile`` gets no ``loss``.
 
+A loss defined and compiled inside a builder function reads the builder's tensors through its
+closure: the same rewrite is made inside the builder (in its own cell, for ``migrate``).
+
 Evidence, all read from the live objects: the model the failing ``fit`` trains was compiled with
 that function, whose code the traceback holds (or the error is about a ``KerasTensor``, when
-Keras's traceback filter left the loss's frame out); the names it reads hold ``KerasTensor``s; the
+Keras's traceback filter left the loss's frame out); the names it reads (globals, or its
+closure's cells) hold ``KerasTensor``s; the
 model has one input and one output; ``fit`` gets the same data as input and target (an
 autoencoder: the loss's ``y_true`` is the model's input, as the layer gives it)."""
 
@@ -19,6 +23,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compiled import (
@@ -54,13 +59,28 @@ def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
         if code_of(loss) not in raised and "KerasTensor" not in ctx.message:
             continue  # neither raised in the loss nor about a symbolic tensor
         outer = [n for n in dict.fromkeys(loss.__code__.co_names) if live.is_keras_tensor(names.get(n))]
+        outer += [n for n, v in _closure(loss).items() if n not in outer and live.is_keras_tensor(v)]
         if outer and _autoencoder_data(ctx, call):
             return _rewrite(ctx, tree, name, call, loss, outer)
     return []
 
 
+def _closure(function) -> dict:
+    """The values a nested function reads from the function around it (its closure's cells)."""
+    cells_ = getattr(function, "__closure__", None) or ()
+    values = {}
+    for name, cell in zip(function.__code__.co_freevars, cells_):
+        try:
+            values[name] = cell.cell_contents
+        except ValueError:  # a cell not filled yet
+            continue
+    return values
+
+
 def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, outer: list[str]) -> list[Problem]:  # fmt: skip
     compile_call = _compile_before(tree, model, fit, loss.__name__)
+    if compile_call is None and _closure(loss):  # compiled where the loss is made, in a function
+        return _rewrite_builder(ctx, fit, loss, outer)
     root = keras_root(ctx)
     if compile_call is None or root is None:
         return []
@@ -75,24 +95,87 @@ def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, o
     start = node_edit(ctx.cell, statement, "") if statement is not None else None
     if removal is None or start is None:
         return []
-    camel = "".join(part[:1].upper() + part[1:] for part in loss.__name__.split("_") if part)
-    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
-    indent = " " * statement.col_offset  # type: ignore[union-attr]
-    tensors = ", ".join(outer)
-    added = (
-        f"class {layer}({keras}.layers.Layer):\n"
-        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
-        f"{indent}        self.add_loss({loss.__name__}(*inputs))\n"
-        f"{indent}        return inputs[1]\n"
-        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
-        f"{model}.outputs[0], {tensors}]))\n{indent}"
-    )
+    added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
     insert = Edit(start.line, start.col, start.line, start.col, added)
     problem = from_entry(ENTRY, fit.lineno, [*imports, *edits, insert, removal], [loss.__name__, *outer],
                          ctx.shown_versions, loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
                          model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     problem.across = [*imports, *across, insert, removal] if across else None
     return [problem]
+
+
+def _loss_layer(keras: str, loss: str, model: str, outer: list[str], indent: str) -> str:
+    """A layer that adds the loss on the model's input, output and ``outer`` tensors, and the
+    model made again with it at its end (text to put before the ``compile`` statement)."""
+    camel = "".join(part[:1].upper() + part[1:] for part in loss.split("_") if part)
+    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
+    return (
+        f"class {layer}({keras}.layers.Layer):\n"
+        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
+        f"{indent}        self.add_loss({loss}(*inputs))\n"
+        f"{indent}        return inputs[1]\n"
+        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
+        f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"
+    )
+
+
+def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) -> list[Problem]:
+    """The loss defined and compiled inside a builder function, reading the builder's tensors
+    (its closure): the same rewrite inside the builder, in this cell or (``migrate``) the earlier
+    cell that defines it."""
+    root = keras_root(ctx)
+    for index, parsed in cells(ctx) if root is not None else ():
+        found = _builder_of(parsed, loss)
+        if found is None:
+            continue
+        builder, inner, compile_call = found
+        args = inner.args
+        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or len(args.args) != 2:
+            return []
+        last = node_edit(parsed, args.args[-1], "")
+        statement = _statement_of(builder, compile_call)
+        start = node_edit(parsed, statement, "") if statement is not None else None
+        drop = next(k for k in compile_call.keywords if k.arg == "loss")
+        removal = delete_keyword_edit(parsed, compile_call, drop)
+        if last is None or start is None or removal is None:
+            return []
+        keras, imports = root  # type: ignore[misc]
+        model = compile_call.func.value.id  # type: ignore[attr-defined]
+        params = Edit(last.end_line, last.end_col, last.end_line, last.end_col, ", " + ", ".join(outer))  # fmt: skip
+        added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
+        insert = Edit(start.line, start.col, start.line, start.col, added)
+        moved = placed(ctx.cell, ctx.namespace, parsed, builder, [params, insert, removal], index)
+        if moved is None:
+            return []
+        edits, across = moved
+        problem = from_entry(ENTRY, fit.lineno, [*imports, *edits], [loss.__name__, *outer],
+                             ctx.shown_versions, loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
+                             model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        problem.across = [*imports, *across] if across else None
+        return [problem]
+    return []
+
+
+def _builder_of(parsed: Any, loss) -> tuple[ast.FunctionDef, ast.FunctionDef, ast.Call] | None:
+    """The function of ``parsed`` whose body defines ``loss`` and then compiles a model with it:
+    (the function, the loss's ``def``, the ``compile`` call)."""
+    for function in walk(parsed.tree) if parsed.tree is not None else ():
+        if not isinstance(function, ast.FunctionDef):
+            continue
+        inner = next((n for n in function.body if isinstance(n, ast.FunctionDef) and n.name == loss.__name__), None)  # fmt: skip
+        if inner is None or not is_that_function(loss, inner):
+            continue
+        for node in walk(function):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "compile"
+                and isinstance(node.func.value, ast.Name)
+                and node.lineno > inner.lineno
+                and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss.__name__ for k in node.keywords)  # fmt: skip
+            ):
+                return function, inner, node
+    return None
 
 
 def _parameters_edit(ctx: CellContext, loss, outer: list[str]) -> tuple[list[Edit], list[Edit]] | None:  # fmt: skip

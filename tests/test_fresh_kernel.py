@@ -1,0 +1,59 @@
+"""``migrate`` runs a rewritten cell that still fails once more in a fresh kernel, after the cells
+before it, as "Restart and Run All" would: the versions that failed can leave state behind that
+only a new process clears. The case here is real: a Keras-2 VAE builder whose loss reads the
+builder's symbolic tensors; its first run in Keras 3 fails inside a traced function, which
+leaves Keras's global random seed generator broken in that process, so the corrected model fails
+there too ("seed must have shape [2], not [0]") and runs in a fresh one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from migrate_helpers import code_cells, migrate_notebook
+
+pytestmark = [pytest.mark.envs("tf221-k3", "colab"), pytest.mark.slow]
+
+CELLS = [
+    "import numpy as np\nimport keras\nfrom keras.layers import Input, Dense, Lambda\n"
+    "from keras.models import Model\n",
+    """def create_vae(input_dim, latent_dim, batch_size):
+    x = Input(shape=(input_dim,))
+    h = Dense(16, activation='relu')(x)
+    z_mean = Dense(latent_dim)(h)
+    z_log_sigma = Dense(latent_dim)(h)
+    def sampling(args):
+        z_mean, z_log_sigma = args
+        epsilon = keras.random.normal(shape=(batch_size, latent_dim), mean=0., stddev=1.)
+        return z_mean + keras.ops.exp(z_log_sigma) * epsilon
+    z = Lambda(sampling, output_shape=(latent_dim,))([z_mean, z_log_sigma])
+    x_decoded_mean = Dense(input_dim, activation='sigmoid')(z)
+    vae = Model(x, x_decoded_mean)
+    def vae_loss(x, x_decoded_mean):
+        xent_loss = keras.losses.binary_crossentropy(x, x_decoded_mean)
+        kl_loss = - 0.5 * keras.ops.mean(1 + z_log_sigma - keras.ops.square(z_mean) - keras.ops.exp(z_log_sigma), axis=-1)
+        return xent_loss + kl_loss
+    vae.compile(optimizer='rmsprop', loss=vae_loss)
+    return vae
+""",
+    "x_train = np.random.rand(32, 8).astype('float32')\nvae = create_vae(8, 2, 16)\n"
+    "history = vae.fit(x_train, x_train, epochs=1, batch_size=16, verbose=0)\n"
+    "print('trained', len(history.history['loss']))\n",
+]
+
+
+def test_a_rewritten_cell_that_fails_runs_again_in_a_fresh_kernel(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "vae.ipynb", CELLS)
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    last = doc["cells"][-1]
+    assert any("fresh kernel" in note for note in last["notes"]), last["notes"]
+    builder = code_cells(tmp_path / "out" / "vae.ipynb")[1].source
+    # the loss is added where its tensors are, in the builder's own cell, which is not repeated
+    assert "def vae_loss(x, x_decoded_mean, z_log_sigma, z_mean):" in builder
+    assert "vae.compile(optimizer='rmsprop')" in builder
+    script = tmp_path / "migrated.py"
+    script.write_text("\n".join(c.source for c in code_cells(tmp_path / "out" / "vae.ipynb")))
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
