@@ -1,0 +1,77 @@
+"""Error rule: a callback of the notebook's own that reads ``self.validation_data``.
+
+Keras 2.0-2.2 gave every callback the validation data passed to ``fit`` as
+``self.validation_data`` (``[x_val, y_val, …]``): the popular F1/AUC callbacks read
+``self.model.predict(self.validation_data[0])`` at each epoch's end. tf.keras stopped setting it
+(TensorFlow 1.11; 2.x keeps it ``None``: "'NoneType' object is not subscriptable"), Keras 3 has
+no such attribute ("'Metrics' object has no attribute 'validation_data'").
+
+Evidence from the live objects: the callback that raised (the ``AttributeError``'s object, or the
+``self`` of the frame that raised, reading it as ``None``) is a Keras ``Callback`` passed by name
+in the failing ``fit``'s ``callbacks=[…]``, and that ``fit`` has ``validation_data=``. The fix
+gives the callback what Keras 2 gave it, before the ``fit``:
+``metrics.validation_data = (x_val, y_val)`` (indexing ``[0]``/``[1]`` reads the same arrays).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "callback-validation-data-removed"
+ATTRIBUTE = "validation_data"
+TRAINING = ("fit", "fit_generator")
+
+
+@rule(ENTRY, when=(ERROR,), family="callbacks", errors=("AttributeError", "TypeError"), needs=ATTRIBUTE)  # fmt: skip
+def callback_validation_data(ctx: CellContext) -> list[Problem]:
+    """The callback that read ``validation_data``, passed by name to the cell's first ``fit`` that
+    has ``validation_data=``, gets it before that ``fit`` (the first to run it, so the one that
+    failed: the frame that raised may be a method of another cell)."""
+    callback = _reading_callback(ctx)
+    if callback is None or ctx.cell.tree is None:
+        return []
+    names = ctx.live_names
+    statements = [n for n in walk(ctx.cell.tree) if isinstance(n, (ast.Expr, ast.Assign))]
+    for stmt in sorted(statements, key=lambda n: n.lineno):
+        call = stmt.value
+        if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)) or call.func.attr not in TRAINING:  # fmt: skip
+            continue
+        given = {k.arg: k.value for k in call.keywords if k.arg}
+        data, listed = given.get(ATTRIBUTE), given.get("callbacks")
+        text = node_text(ctx.cell, data) if data is not None else None
+        if text is None or not isinstance(listed, (ast.List, ast.Tuple)):
+            continue
+        held = [e.id for e in listed.elts if isinstance(e, ast.Name) and names.get(e.id) is callback]
+        if not held:
+            continue
+        line_text = ctx.cell.source.splitlines()[stmt.lineno - 1]
+        indent = line_text[: len(line_text) - len(line_text.lstrip())]
+        given_to = f"{indent}{held[0]}.{ATTRIBUTE} = {text}  # what Keras 2's fit gave its callbacks\n"
+        edit = Edit(stmt.lineno, 0, stmt.lineno, 0, given_to)
+        problem = from_entry(ENTRY, ctx.line or stmt.lineno, [edit], [ATTRIBUTE, held[0]],
+                             ctx.shown_versions, name=held[0], klass=type(callback).__name__)  # fmt: skip
+        problem.certain = True  # the arrays `fit` validates on, as Keras 2 handed them over
+        return [problem]
+    return []
+
+
+def _reading_callback(ctx: CellContext) -> Any:
+    """The live Keras callback whose ``validation_data`` the error is about, or None."""
+    exc = ctx.exc
+    if isinstance(exc, AttributeError) and f"'{ATTRIBUTE}'" in ctx.message:
+        callback = getattr(exc, "obj", None)
+    elif isinstance(exc, TypeError) and "'NoneType' object is not subscriptable" in ctx.message:
+        frame = innermost_cell_frame(exc, ctx.namespace, ctx.filename)
+        callback = frame.f_locals.get("self") if frame is not None else None
+        if getattr(callback, ATTRIBUTE, 0) is not None:
+            return None
+    else:
+        return None
+    bases = [c.__module__ for c in type(callback).__mro__ if c.__name__ == "Callback"]
+    return callback if any(str(m).startswith(("keras", "tf_keras", "tensorflow")) for m in bases) else None
