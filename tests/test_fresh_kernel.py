@@ -57,3 +57,19 @@ def test_a_rewritten_cell_that_fails_runs_again_in_a_fresh_kernel(tmp_path: Path
     script.write_text("\n".join(c.source for c in code_cells(tmp_path / "out" / "vae.ipynb")))
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
     assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
+
+
+def test_graph_mode_turned_on_earlier_is_removed_and_the_notebook_restarted(tmp_path: Path) -> None:
+    cells = [
+        "import numpy as np\nimport tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n",
+        "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(np.random.rand(16, 3), np.random.rand(16, 1), epochs=1, verbose=0)\n"
+        "print('trained')\n",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "graph.ipynb", cells)
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    first, second = code_cells(tmp_path / "out" / "graph.ipynb")
+    assert "disable_eager_execution" not in first.source and "import tensorflow as tf" in first.source
+    assert second.source == cells[1]
+    assert any("fresh kernel" in note for note in doc["cells"][1]["notes"]), doc["cells"][1]["notes"]

@@ -17,6 +17,7 @@ from typing import Any
 from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
 from kerasmagic.migrate.failures import Failure, line_text
+from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
 from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
@@ -46,6 +47,9 @@ class _Runner:
         # per cell: each fix → its version across cells (the earlier cells changed where a value
         # is made), applied once the fix has run
         self.across: dict[int, dict[str, tuple[dict[str, Any], dict, str]]] = {}
+        self.rewrote_earlier_for: set[int] = set()  # cells an earlier cell was rewritten for
+        self.may_restart = False  # a cell that still fails may run again in a fresh kernel
+        self.before_rewrite: dict[int, Failure] = {}
 
     def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
         """The error of this cell was raised in code an earlier cell defined: that cell's
@@ -80,6 +84,7 @@ class _Runner:
                 f"rewritten when cell {len(self.done) + 1} failed on code or a value this cell made"
             )
             earlier.notes.append(why)
+            self.rewrote_earlier_for.add(len(self.done))
             self.progress(  # its own line said "ok" when it ran: say what changed
                 f"{self.document.path} [{earlier.number}/{len(self.document.cells)}] "
                 f"{describe(earlier)}: {why}"
@@ -201,7 +206,8 @@ class _Runner:
         self.count += 1
         current = cell.final if resume else cell.original
         tried = {cell.original, *(c.after for c in cell.changes)}
-        failures: list[Failure] = []
+        # resumed in a fresh kernel: the failure its last rewrite was made for, to compare with
+        failures: list[Failure] = [self.before_rewrite.pop(number)] if number in self.before_rewrite else []  # fmt: skip
         across = self.across.setdefault(number, {})  # kept for a run again in a fresh kernel
         in_module: R.ModuleResult | None = None  # the module corrected for the run before
         start = time.perf_counter() - (resume.seconds if resume else 0.0)
@@ -262,11 +268,10 @@ class _Runner:
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes)
             failures.append(failure)
-            if repeated:  # the rewrite did not remove its error: undo it, and stop here
-                undone = cell.changes.pop()
-                current = undone.before
-                ids = ", ".join(r.get("id", "?") for r in undone.rules) or "a rewrite"
-                cell.notes.append(f"{ids} did not fix `{error}` when run, so it was undone")
+            if repeated and self.may_restart:  # the failed attempts' state, or the rewrite?
+                self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (_in_fresh_kernel)
+            elif repeated:  # the rewrite did not remove its error: undo it, and stop here
+                current = undo_last(cell, error)
             elif fixed and fixed not in tried and _round < MAX_ROUNDS:
                 cell.changes.append(
                     R.Change(current, fixed, "error", doc.get("rules") or [], error)
@@ -288,29 +293,6 @@ class _Runner:
         ran, blocked = installs.neutralize(current)
         cell.notes += installs.notes(blocked) + installs.shell_notes(ran)
         return cell
-
-
-def _fresh_kernel_may_help(cell: R.CellResult, runner: _Runner) -> bool:
-    """A cell rewritten that still fails, with no module of the user's corrected: its rewrites
-    ran in a kernel where the versions that failed left state behind (Keras's global random seed
-    generator made in a trace that failed, a layer half-built)."""
-    return cell.status == R.FAILED and bool(cell.changes) and not runner.modules.corrected
-
-
-def _in_fresh_kernel(runner: _Runner, kernel: Any, cell: R.CellResult, number: int) -> R.CellResult:  # fmt: skip
-    """The cell's last version run again after the cells before it, in ``kernel`` (fresh), as
-    "Restart and Run All" would; its result as it was when a cell before it fails there."""
-    if not runner.restart(kernel):
-        cell.notes.append("a fresh kernel did not run the cells before it again; kept as it failed")
-        return cell
-    failed_with = (cell.error or "an error").strip().splitlines()[0][:160]
-    again = runner.cell(number, resume=cell)
-    if again.status != R.FAILED:
-        again.notes.append(
-            f"failed with `{failed_with}` in the kernel where its earlier versions had run; "
-            "ran in a fresh kernel after the cells before it (as Restart and Run All would)"
-        )
-    return again
 
 
 def _same_code(ours: str, ran: str) -> bool:
@@ -340,14 +322,14 @@ def migrate_run(
             runner = _Runner(document, kernel, progress, result.cells)
             result.modules = runner.modules.corrected
             runner.prepare()
-            restarted, hidden = False, 0.0
+            hidden, runner.may_restart = 0.0, True
             for number in range(total):
                 cell = runner.cell(number)
-                if _fresh_kernel_may_help(cell, runner) and not restarted:
-                    restarted, hidden = True, kernel.hidden_seconds
+                if fresh_kernel_may_help(cell, runner) and runner.may_restart:
+                    runner.may_restart, hidden = False, kernel.hidden_seconds
                     kernel.close()  # what the failed attempts left in it goes with it
                     kernel = kernels.enter_context(kernel_factory(document))
-                    cell = _in_fresh_kernel(runner, kernel, cell, number)
+                    cell = in_fresh_kernel(runner, kernel, cell, number)
                 result.cells.append(cell)
                 done = number + 1
                 progress(

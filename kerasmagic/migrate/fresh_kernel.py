@@ -1,0 +1,50 @@
+"""A cell that still fails after its rewrites runs once more in a fresh kernel, after the cells
+before it, as "Restart and Run All" would: the versions that failed can leave state in the kernel
+that only a new process clears (a trace that failed leaves Keras's global random seed generator
+broken; TensorFlow cannot turn eager execution on again). Once per document, never after a module
+of the user's was corrected (the new kernel would not run its corrected source)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kerasmagic.migrate import results as R
+
+
+def fresh_kernel_may_help(cell: R.CellResult, runner: Any) -> bool:
+    """A cell rewritten (or an earlier cell rewritten for it) that still fails, with no module of
+    the user's corrected. A rewrite whose error came back was kept for that run (the loop's
+    ``before_rewrite``); when no fresh kernel is tried, it is undone here."""
+    rewritten = bool(cell.changes) or cell.number - 1 in runner.rewrote_earlier_for
+    if cell.status == R.FAILED and rewritten and not runner.modules.corrected:
+        return True
+    if runner.before_rewrite.pop(cell.number - 1, None) is not None:
+        cell.final = undo_last(cell, cell.error or "its error")
+    return False
+
+
+def in_fresh_kernel(runner: Any, kernel: Any, cell: R.CellResult, number: int) -> R.CellResult:
+    """The cell's last version run again after the cells before it, in ``kernel`` (fresh); its
+    result as it was (a kept rewrite undone) when a cell before it fails there."""
+    if not runner.restart(kernel):
+        if runner.before_rewrite.pop(number, None) is not None:
+            cell.final = undo_last(cell, cell.error or "its error")
+        cell.notes.append("a fresh kernel did not run the cells before it again; kept as it failed")
+        return cell
+    failed_with = (cell.error or "an error").strip().splitlines()[0][:160]
+    again = runner.cell(number, resume=cell)
+    if again.status != R.FAILED:
+        again.notes.append(
+            f"failed with `{failed_with}` in the kernel where its earlier versions had run; "
+            "ran in a fresh kernel after the cells before it (as Restart and Run All would)"
+        )
+    return again
+
+
+def undo_last(cell: R.CellResult, error: str) -> str:
+    """Undo the cell's last rewrite (its error came back when run): the source before it."""
+    undone = cell.changes.pop()
+    ids = ", ".join(r.get("id", "?") for r in undone.rules) or "a rewrite"
+    first = error.strip().splitlines()[0][:160] if error.strip() else error
+    cell.notes.append(f"{ids} did not fix `{first}` when run, so it was undone")
+    return undone.before
