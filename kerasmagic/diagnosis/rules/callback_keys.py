@@ -13,7 +13,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import OLD_KEYS, metric_literals
+from kerasmagic.diagnosis.rules.history import OLD_KEYS, key_reads, metric_literals
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 
 # a log key in a checkpoint's file name template: `{val_acc:.2f}`, `{acc}`
@@ -82,13 +82,7 @@ def logs_reads(ctx: CellContext) -> list[tuple[Any, str, int, bool]]:
         logs = _logs_parameter(function)
         if logs is None:
             continue
-        for node in walk(function):
-            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-                receiver, key = node.value.id, node.slice
-            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:  # fmt: skip
-                receiver, key = getattr(node.func.value, "id", None), node.args[0]
-            else:
-                continue
+        for node, receiver, key in key_reads(function):
             if receiver != logs or not isinstance(key, ast.Constant) or key.value not in OLD_KEYS:
                 continue
             edit = node_edit(ctx.cell, key, quoted_like(node_text(ctx.cell, key), OLD_KEYS[key.value]))  # fmt: skip

@@ -18,7 +18,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame, is
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS
+from kerasmagic.diagnosis.rules.history import CALLBACK_KEYS, OLD_KEYS, key_reads
 
 RENAMED = {
     **OLD_KEYS,
@@ -79,13 +79,8 @@ def _renames(ctx: CellContext, function: ast.AST, local: dict) -> tuple[list[Edi
     ``get``)."""
     edits: list[Edit] = []
     names: list[tuple[str, int, bool]] = []
-    for node in walk(function):
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            logs, old = local.get(node.value.id), node.slice
-        elif _is_get(node):
-            logs, old = local.get(node.func.value.id), node.args[0]  # type: ignore[attr-defined]
-        else:
-            continue
+    for node, name, old in key_reads(function):
+        logs = local.get(name)
         if not (isinstance(logs, dict) and isinstance(old, ast.Constant)):
             continue
         new = RENAMED.get(old.value) if isinstance(old.value, str) else None
@@ -98,13 +93,3 @@ def _renames(ctx: CellContext, function: ast.AST, local: dict) -> tuple[list[Edi
             names.append((old.value, node.lineno, isinstance(node, ast.Call)))
     return edits, names
 
-
-def _is_get(node: ast.AST) -> bool:
-    """``name.get(key, …)``."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "get"
-        and isinstance(node.func.value, ast.Name)
-        and bool(node.args)
-    )

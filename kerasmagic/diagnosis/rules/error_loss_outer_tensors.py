@@ -129,19 +129,15 @@ def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) ->
         if found is None:
             continue
         builder, inner, compile_call = found
-        args = inner.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or len(args.args) != 2:
-            return []
-        last = node_edit(parsed, args.args[-1], "")
+        params = _tensor_parameters(parsed, inner, outer)
         statement = _statement_of(builder, compile_call)
         start = node_edit(parsed, statement, "") if statement is not None else None
         drop = next(k for k in compile_call.keywords if k.arg == "loss")
         removal = delete_keyword_edit(parsed, compile_call, drop)
-        if last is None or start is None or removal is None:
+        if params is None or start is None or removal is None:
             return []
         keras, imports = root  # type: ignore[misc]
         model = compile_call.func.value.id  # type: ignore[attr-defined]
-        params = Edit(last.end_line, last.end_col, last.end_line, last.end_col, ", " + ", ".join(outer))  # fmt: skip
         added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
         insert = Edit(start.line, start.col, start.line, start.col, added)
         moved = placed(ctx.cell, ctx.namespace, parsed, builder, [params, insert, removal], index)
@@ -166,15 +162,8 @@ def _builder_of(parsed: Any, loss) -> tuple[ast.FunctionDef, ast.FunctionDef, as
         if inner is None or not is_that_function(loss, inner):
             continue
         for node in walk(function):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "compile"
-                and isinstance(node.func.value, ast.Name)
-                and node.lineno > inner.lineno
-                and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss.__name__ for k in node.keywords)  # fmt: skip
-            ):
-                return function, inner, node
+            if _compiles_with(node, loss.__name__) and node.lineno > inner.lineno:
+                return function, inner, node  # type: ignore[return-value]
     return None
 
 
@@ -185,33 +174,44 @@ def _parameters_edit(ctx: CellContext, loss, outer: list[str]) -> tuple[list[Edi
         node = definition(parsed, loss.__name__, index is None)
         if node is None or not is_that_function(loss, node):
             continue
-        args = node.args
-        if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or len(args.args) != 2:
+        edit = _tensor_parameters(parsed, node, outer)
+        if edit is None:
             return None
-        last = node_edit(parsed, args.args[-1], "")
-        if last is None:
-            return None
-        edit = Edit(last.end_line, last.end_col, last.end_line, last.end_col, ", " + ", ".join(outer))  # fmt: skip
         moved = placed(ctx.cell, ctx.namespace, parsed, node, [edit], index)
         return (moved[0], moved[1] or []) if moved is not None else None
     return None
+
+
+def _tensor_parameters(parsed: Any, node: ast.FunctionDef, outer: list[str]) -> Edit | None:
+    """The loss's ``def`` (exactly ``y_true, y_pred``) given the outer tensors as parameters
+    after its own; None for any other signature."""
+    args = node.args
+    if args.vararg or args.kwarg or args.kwonlyargs or args.defaults or len(args.args) != 2:
+        return None
+    last = node_edit(parsed, args.args[-1], "")
+    if last is None:
+        return None
+    return Edit(last.end_line, last.end_col, last.end_line, last.end_col, ", " + ", ".join(outer))
 
 
 def _compile_before(tree: ast.AST, model: str, fit: ast.Call, loss: str) -> ast.Call | None:
     """The cell's ``model.compile(..., loss=<loss>)`` before the ``fit``."""
     found = None
     for node in walk(tree):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "compile"
-            and isinstance(node.func.value, ast.Name)
-            and node.func.value.id == model
-            and node.lineno <= fit.lineno
-            and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss for k in node.keywords)  # fmt: skip
-        ):
+        if _compiles_with(node, loss) and node.func.value.id == model and node.lineno <= fit.lineno:  # type: ignore[attr-defined]
             found = node
     return found
+
+
+def _compiles_with(node: ast.AST, loss: str) -> bool:
+    """``NAME.compile(..., loss=<loss>)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "compile"
+        and isinstance(node.func.value, ast.Name)
+        and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss for k in node.keywords)  # fmt: skip
+    )
 
 
 def _statement_of(tree: ast.AST, call: ast.Call) -> ast.stmt | None:

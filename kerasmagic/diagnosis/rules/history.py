@@ -26,6 +26,24 @@ OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
 CALLBACK_KEYS = {"lr": "learning_rate"}
 
 
+def key_reads(tree: ast.AST) -> list[tuple[ast.AST, str, ast.expr]]:
+    """Each ``D['key']`` and ``D.get('key', …)`` under ``tree`` on a name ``D``: (the read, ``D``,
+    the key's expression)."""
+    found: list[tuple[ast.AST, str, ast.expr]] = []
+    for node in walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            found.append((node, node.value.id, node.slice))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "get"
+            and isinstance(node.func.value, ast.Name)
+            and node.args
+        ):
+            found.append((node, node.func.value.id, node.args[0]))
+    return found
+
+
 def metric_literals(tree: ast.AST) -> list[ast.Constant]:
     """The string literals given as metrics to ``compile(metrics=[...])``."""
     found: list[ast.Constant] = []
