@@ -42,6 +42,7 @@ from kerasmagic.knowledge.catalogue import Entry, entries_with_rule, find_entry
 from kerasmagic.probes.keras_setup import keras_backend
 
 ENTRY = "keras3-backend-ops"
+KERAS1_KEYWORDS = "keras1-backend-keyword-renamed"
 
 
 def _backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
@@ -166,14 +167,25 @@ def _target(name: str) -> tuple[str, object] | None:
     return (path, func) if status == live.OK and callable(func) else None
 
 
+def _keras2_keyword(old: inspect.Signature, keyword: str) -> str:
+    """Keras 2's name of a keyword the backend function took in Keras 1 (``std`` of
+    ``random_normal`` is ``stddev``), where Keras 2's signature has that name and not the old."""
+    entry = find_entry(KERAS1_KEYWORDS)
+    new = entry.data.get("renames", {}).get(keyword) if entry is not None else None
+    if keyword in old.parameters or new not in old.parameters:
+        return keyword
+    return new
+
+
 def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> list[Edit] | None:
     """Edits turning ``K.name(...)`` into a call of ``func`` with the same meaning, or None."""
     old, new = legacy_signature(name), signature(func)
     if old is None or new is None:
         return None
     renames = generated_keywords(f"keras.backend.{name}").get("kw", {})
+    keywords = {_keras2_keyword(old, k.arg): k for k in call.keywords if k.arg}
     try:
-        bound = old.bind(*call.args, **{k.arg: k for k in call.keywords if k.arg})
+        bound = old.bind(*call.args, **keywords)
     except TypeError:
         return None
     positional = [
@@ -203,7 +215,7 @@ def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> lis
             return None  # an argument Keras 3's function cannot take
         value = bound.arguments[param.name]
         if isinstance(value, ast.keyword):
-            if target != param.name:
+            if target != value.arg:  # Keras 3's name, or Keras 2's for a Keras 1 spelling
                 edit = rename_keyword_edit(ctx.cell, value, target)
                 if edit is None:
                     return None

@@ -13,9 +13,10 @@ A loss defined and compiled inside a builder function reads the builder's tensor
 closure: the same rewrite is made inside the builder (in its own cell, for ``migrate``).
 
 Evidence, all read from the live objects: the model the failing ``fit`` trains was compiled with
-that function, whose code the traceback holds (or the error is about a ``KerasTensor``, when
-Keras's traceback filter left the loss's frame out); the names it reads (globals, or its
-closure's cells) hold ``KerasTensor``s; the
+that function; the names it reads (globals, or its closure's cells) hold ``KerasTensor``s, which
+no loss can compute with once training runs on values (so the message is not read: TensorFlow
+says "A KerasTensor cannot be used…" or "Failed to convert elements of (None, 3) to Tensor",
+depending on the op, and Keras's traceback filter often leaves the loss's frame out); the
 model has one input and one output; ``fit`` gets the same data as input and target (an
 autoencoder: the loss's ``y_true`` is the model's input, as the layer gives it)."""
 
@@ -26,12 +27,7 @@ import inspect
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.compiled import (
-    code_of,
-    failing_model_calls,
-    raising_codes,
-    single_output_shape,
-)
+from kerasmagic.diagnosis.compiled import failing_model_calls, single_output_shape
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -51,13 +47,10 @@ def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
     tree, names = ctx.cell.tree, ctx.live_names or {}
     if tree is None or ctx.exc is None:
         return []
-    raised = raising_codes(ctx.exc)
     for call, name, model in failing_model_calls(ctx, TRAINING):
         loss = getattr(model, "loss", None)
         if not _one_in_one_out(model) or not inspect.isfunction(loss):
             continue
-        if code_of(loss) not in raised and "KerasTensor" not in ctx.message:
-            continue  # neither raised in the loss nor about a symbolic tensor
         outer = [n for n in dict.fromkeys(loss.__code__.co_names) if live.is_keras_tensor(names.get(n))]
         outer += [n for n, v in _closure(loss).items() if n not in outer and live.is_keras_tensor(v)]
         if outer and _autoencoder_data(ctx, call):
