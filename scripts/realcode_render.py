@@ -90,7 +90,8 @@ def render(docs: list[dict], listed: int | None = None) -> str:
         "**rate** = fixed / breaking",
         "- **author**: not fixed, and the migrated copy stops where the published code fails in "
         "every version: a name it reads where nothing binds it (a notebook's `nb_classes` from "
-        "another notebook, a repository module using `plt` it never imports), a code cell that "
+        "another notebook, a repository module using `plt` it never imports) or binds only in a "
+        "later cell (cells published out of order), a code cell that "
         "is no Python (prose typed into it) (tests/realcode/author_errors.py decides it "
         "mechanically, for both parts); "
         "**rate** = fixed / (breaking - author)",

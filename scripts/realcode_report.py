@@ -377,6 +377,9 @@ def author_error(entry: corpus.Entry, result: dict) -> str | None:
         cell = author_errors.unparsable_cell(result.get("final"), text)
         if cell is not None:
             return f"a code cell that is no Python in any version (`{cell[:60]}`)"
+        later = author_errors.bound_only_later(result.get("final"), text)
+        if later is not None:
+            return f"`{later}` is bound only in a later cell of the published notebook"
     name = author_errors.unbound_name(result.get("final"), sources)
     return f"`{name}` is bound nowhere in the published code" if name else None
 

@@ -1,4 +1,5 @@
 """The real-code harness's 'author' class: a NameError on a name the published code binds nowhere
+, or bound only in a later cell of the notebook, and a code cell that is no Python
 (tests/realcode/author_errors.py), and nothing else."""
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent / "realcode"
 sys.path.insert(0, str(HERE))
 
-from author_errors import unbound_name, unparsable_cell  # noqa: E402
+from author_errors import bound_only_later, unbound_name, unparsable_cell  # noqa: E402
 
 
 def failure(message: str, kind: str = "NameError") -> dict:
@@ -70,3 +71,20 @@ def test_a_syntax_error_in_python_that_parses_elsewhere_is_not():
     stop = {"type": "SyntaxError", "message": "invalid syntax", "code": "print(1)"}
     assert unparsable_cell(stop, text) is None
     assert unparsable_cell({"type": "NameError", "code": "print(1)"}, text) is None
+
+
+def test_a_name_bound_only_in_a_later_cell_is_the_authors():
+    text = notebook("import numpy as np", "Y_train.shape", "Y_train = np.eye(3)", "fit(Y_train)")
+    stop = {"type": "NameError", "message": "name 'Y_train' is not defined", "code": "Y_train.shape"}
+    assert bound_only_later(stop, text) == "Y_train"
+
+
+def test_a_name_an_earlier_cell_binds_or_could_bind_is_not():
+    # bound before (a change removed it), or bound by %run / a star import unseen: not the author's
+    stop = {"type": "NameError", "message": "name 'np' is not defined", "code": "np.ones(1)"}
+    assert bound_only_later(stop, notebook("import numpy as np", "np.ones(1)", "import numpy as np")) is None
+    assert bound_only_later(stop, notebook("%run setup.py", "np.ones(1)", "import numpy as np")) is None
+    assert bound_only_later(stop, notebook("from numpy import *", "np.ones(1)", "np = 1")) is None
+    # bound nowhere later either: unbound_name decides that one
+    assert bound_only_later(stop, notebook("x = 1", "np.ones(1)")) is None
+    assert bound_only_later({**stop, "type": "AttributeError"}, notebook("np.ones(1)", "np = 1")) is None

@@ -12,6 +12,10 @@ sources (the file, or a Python module of its repository laid out beside it) read
 binding it nowhere, with no ``*`` import, ``%pylab``/``%run`` or ``exec``/``globals()`` that
 could bind it unseen. Keras never binds a user's names, so no Keras version could have run it.
 
+In a notebook, the same holds for a name its code cells bind only after the cell that reads it
+(cells published out of order): run from the top, as migrate and every user runs it, the read
+comes first in any version.
+
 Likewise a ``SyntaxError`` in a notebook's code cell that is not Python at all (prose typed into
 a code cell, with IPython's ``%``/``!`` lines left out), published so: no version parses it.
 """
@@ -61,6 +65,35 @@ def unparsable_cell(failure: dict | None, notebook_text: str) -> str | None:
             continue
         if _tree(source) is None:
             return source.strip().splitlines()[0]
+    return None
+
+
+def bound_only_later(failure: dict | None, notebook_text: str) -> str | None:
+    """The name of a ``NameError`` failure in a notebook's code cell that no cell up to that
+    one binds, and a later code cell does (nothing could bind it unseen before), else None."""
+    if not failure or failure.get("type") != "NameError":
+        return None
+    found = NAME_ERROR.search(failure.get("message") or "")
+    code = (failure.get("code") or "").strip()
+    if found is None or not code or hasattr(builtins, found.group(1)):
+        return None
+    name = found.group(1)
+    cells = [
+        "".join(c.get("source", ""))
+        for c in json.loads(notebook_text).get("cells", [])
+        if c.get("cell_type") == "code"
+    ]
+    failing = next((i for i, source in enumerate(cells) if code in source), None)
+    if failing is None:
+        return None
+    before, after = cells[: failing + 1], cells[failing + 1 :]
+    trees = [_tree(source) for source in before]
+    if any(t is None or _star_import(t) for t in trees) or UNSEEN_BINDERS.search("\n".join(before)):
+        return None
+    if name in _read(trees[-1]) and not any(name in _bound(t) for t in trees):  # type: ignore[arg-type]
+        later = (_tree(source) for source in after)
+        if any(t is not None and name in _bound(t) for t in later):
+            return name
     return None
 
 
