@@ -163,3 +163,36 @@ def test_a_name_the_live_namespace_lacks_has_no_origin():
         "m.save_weights(path)\n", namespace={"m": object()}, earlier=("path = 'a.h5'\n",)
     )
     assert origins(ctx, _arg(ctx, "save_weights")) == []
+
+
+MODEL = suffix_transform(".keras", (".h5", ".hdf5"))
+
+
+def test_a_name_that_is_also_part_of_another_path_is_changed_where_it_is_used():
+    # NAME also names a folder (CHECKPOINTS + NAME + '/'): a new suffix at its origin would move
+    # the folder too, so the saved path gets it where it is used, and NAME keeps its value
+    ctx = CellContext.of(
+        "m.save(DIR + NAME)\n",
+        earlier=("DIR = 'out/'\nNAME = 'cnn'\nCHECKPOINTS = DIR + NAME + '/'\n",),
+    )
+    here, earlier, across_here = _fixed(ctx, "save", MODEL)
+    assert here == across_here == "m.save(DIR + NAME + '.keras')\n"
+    assert earlier == list(ctx.earlier)
+    joined = CellContext.of(
+        "m.save_weights(os.path.join(DIR, NAME + '.h5'))\n",
+        earlier=("NAME = 'cnn'\nLOGS = f'{NAME}/logs'\n",),
+    )
+    here, earlier, _ = _fixed(joined, "save_weights")
+    assert here == "m.save_weights(os.path.join(DIR, NAME + '.weights.h5'))\n"
+    assert earlier == list(joined.earlier)
+
+
+def test_a_name_used_whole_elsewhere_is_still_changed_at_its_origin():
+    # the same file loaded again, its folder read: the value changes where it is made (bound
+    # again at the top here, since a cell read it after), not at the use
+    ctx = CellContext.of(
+        "m.save(path)\n",
+        earlier=("path = 'out/cnn.h5'\nfolder = os.path.dirname(path)\nm2 = load(path)\n",),
+    )
+    here, _earlier, _ = _fixed(ctx, "save", MODEL)
+    assert here == "path = 'out/cnn.keras'\nm.save(path)\n"

@@ -111,6 +111,34 @@ def _ending_term(node: ast.expr) -> ast.expr | None:
     return None
 
 
+def _ends_with(node: ast.expr | None, name: str) -> bool:
+    """Does the path expression ``node`` end with the value of ``name``?"""
+    while node is not None:
+        if isinstance(node, ast.Name):
+            return node.id == name
+        node = _ending_term(node)
+    return False
+
+
+def read_before_more(trees: list[ast.AST | None], name: str) -> bool:
+    """Is ``name`` read somewhere as a part of a longer path, with more after it (``DIR + name +
+    '/'``, ``join(name, 'x')``, ``f'{name}/x'``)? A new suffix at its origin would change that
+    other path too."""
+    for tree in trees:
+        for node in walk(tree) if tree is not None else ():
+            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
+                parts = [node.left]
+            elif isinstance(node, ast.Call) and _callee(node) in JOINS:
+                parts = node.args[:-1]
+            elif isinstance(node, ast.JoinedStr):
+                parts = [v.value for v in node.values[:-1] if isinstance(v, ast.FormattedValue)]
+            else:
+                continue
+            if any(_ends_with(part, name) for part in parts):
+                return True
+    return False
+
+
 def _stores(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 

@@ -32,6 +32,7 @@ from kerasmagic.diagnosis.provenance import (
     literal_tail,
     origins,
     parsed_source,
+    read_before_more,
 )
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -100,10 +101,11 @@ def suffix_transform(
         return with_suffix(text, extension, replaces)
 
     def value(expr: str, tail: str | None) -> str:
-        expr = expr if _atomic(expr) else f"({expr})"
         old = next((r for r in replaces if tail and tail.rstrip("/").endswith(r)), None)
-        if old is None:
+        if old is None:  # appended: ``DIR + NAME + '.keras'`` continues a concatenation as is
+            expr = expr if _atomic(expr) or _concatenation(expr) else f"({expr})"
             return f"{expr} + {extension!r}"
+        expr = expr if _atomic(expr) else f"({expr})"
         return f"{expr}[: -len({old!r})] + {extension!r}"
 
     return Transform(f"end in `{extension}`", literal, value)
@@ -114,6 +116,15 @@ def wrap_transform(function: str) -> Transform:
     return Transform(
         f"be `{function}(…)`", None, lambda expr, _tail: f"{function}({expr})", again=False
     )
+
+
+def _concatenation(text: str) -> bool:
+    """Is ``text`` a ``+`` of operands (``DIR + NAME``), which ``+ '.keras'`` continues as is?"""
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
 
 
 def _atomic(text: str) -> bool:
@@ -132,6 +143,8 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
     found = origins(ctx, node, terms=transform.literal is not None)
     if not found:
         return None
+    if transform.literal is not None and _shared_part(ctx, found):
+        return _at_the_use(ctx, node, transform, found)
     out = Rewrite(origins=found)
     rebound: dict[str, str] = {}
     for origin in found:
@@ -160,6 +173,30 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
             out.across = list(out.edits)
     out.note = _note(found, rebound, transform)
     return out
+
+
+def _shared_part(ctx: CellContext, found: list[Origin]) -> bool:
+    """Is a name followed to the origin also read as a part of another, longer path (a folder
+    named after the model, ``CHECKPOINTS + NAME + '/'``)? Its new suffix would change that path."""
+    trees = [ctx.cell.tree, *(parsed_source(source).tree for source in ctx.earlier)]
+    names = {name for origin in found for name in origin.names}
+    return any(read_before_more(trees, name) for name in names)
+
+
+def _at_the_use(ctx: CellContext, node: ast.expr, transform: Transform, found: list[Origin]) -> Rewrite | None:  # fmt: skip
+    """The value changed where it is used, not where it is made (``DIR + NAME + '.keras'``)."""
+    tails = {origin.tail for origin in found}
+    written = node_text(ctx.cell, node)
+    if transform.value is None or written is None or len(tails) != 1:
+        return None
+    text = transform.value(written, tails.pop())
+    edit = node_edit(ctx.cell, node, text) if text is not None else None
+    if edit is None:
+        return None
+    names = ", ".join(dict.fromkeys(f"`{n}`" for o in found for n in o.names))
+    note = (f"{names} is also part of another path here, so the value is changed where it is "
+            f"used, to {transform.what}, and {names} keeps its value.")  # fmt: skip
+    return Rewrite(edits=[edit], across=[edit], note=note)
 
 
 def origin_edit(origin: Origin, transform: Transform) -> Edit | None:

@@ -337,10 +337,26 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
 
 
 def _path_value(ctx: CellContext, node: ast.expr) -> str | None:
-    """The path a load read: a string literal, or a name holding a string when it failed."""
+    """The path a load read, computed from the live values when it failed, without calling the
+    user's code: a string literal, a name holding a string (or a path object), and those joined
+    by ``+``, ``os.path.join`` or an f-string of names."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
     if isinstance(node, ast.Name):
         value = ctx.live_names.get(node.id)
-        return value if isinstance(value, str) else None
+        return os.fspath(value) if isinstance(value, str | os.PathLike) else None  # type: ignore[return-value]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left, right = _path_value(ctx, node.left), _path_value(ctx, node.right)
+        return left + right if left is not None and right is not None else None
+    if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "join" and not node.keywords:
+        parts = [_path_value(ctx, a) for a in node.args]
+        return os.path.join(*parts) if parts and None not in parts else None  # type: ignore[arg-type]
+    if isinstance(node, ast.JoinedStr):
+        pieces = [
+            v.value if isinstance(v, ast.Constant) else _path_value(ctx, v.value)
+            if isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None
+            else None
+            for v in node.values
+        ]
+        return "".join(pieces) if None not in pieces else None  # type: ignore[arg-type]
     return None
