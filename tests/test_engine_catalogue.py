@@ -14,6 +14,7 @@ ERRORS = [e for e in load_catalogue() if e.file == "errors.toml"]
 RULES = {
     "module-alias",
     "module-move",
+    "library-module-move",
     "name-rename",
     "keyword-rename",
     "keyword-remove",

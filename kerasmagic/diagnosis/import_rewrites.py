@@ -307,8 +307,9 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
     if rename:
         for mod in ([moved[0]] if moved else []) + [module]:
             candidates.append((mod, rename[0], rename[1]))
+    library = {e.id for e in entries_with_rule("library-module-move")}
     for mod, new, entry_id in candidates:
-        status, obj = live.module_status(mod)
+        status, obj = live.module_status(mod, allow_import=entry_id in library)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
     from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)

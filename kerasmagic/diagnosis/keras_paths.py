@@ -61,7 +61,7 @@ def moved_module(path: str, *, forced_only: bool = False) -> tuple[str, str] | N
 def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
     root, rest = relative(path)
     if not root:
-        return None
+        return None if forced_only else _library_move(path)
     parts = rest.split(".")
     prefixes = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]  # rest, then its parents
     best: tuple[int, str, str] | None = None
@@ -85,6 +85,23 @@ def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
             f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"
         ), "private-tf-python-keras"
     return (best[1], best[2]) if best else None
+
+
+def _library_move(path: str) -> tuple[str, str] | None:
+    """``(new module path, entry id)`` when a library the notebooks use beside Keras moved the
+    module (scikit-learn's ``cross_validation`` into ``model_selection``): ``library-module-move``
+    entries, each with its ``root`` package (the longest moved prefix wins)."""
+    for entry in entries_with_rule("library-module-move"):
+        root = entry.data.get("root", "")
+        if not path.startswith(root + "."):
+            continue
+        parts = path[len(root) + 1 :].split(".")
+        for i in range(len(parts), 0, -1):
+            old = ".".join(parts[:i])
+            new = entry.data.get("moves", {}).get(old)
+            if new:
+                return ".".join([root, new, *parts[i:]]), entry.id
+    return None
 
 
 def renamed(name: str, module: str = "") -> tuple[str, str] | None:

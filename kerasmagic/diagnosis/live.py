@@ -43,7 +43,9 @@ def _find_top(top: str) -> bool:
 
 def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
     """``(OK, module)``, ``(MISSING, None)`` when ``path`` cannot be imported here, or
-    ``(UNKNOWN, None)`` when telling would mean importing a package not imported yet."""
+    ``(UNKNOWN, None)`` when telling would mean importing a package not imported yet.
+    ``allow_import``: a submodule of a package outside TF/Keras that the user's code imported
+    already may be imported to tell (as the corrected cell's import would)."""
     if not path or path.startswith("."):
         return UNKNOWN, None
     module = sys.modules.get(path)
@@ -56,7 +58,7 @@ def module_status(path: str, *, allow_import: bool = False) -> tuple[str, Any]:
         if path == top:
             return UNKNOWN, None
         return (MISSING if submodule_file_missing(path) else UNKNOWN), None
-    if top not in IMPORTABLE_TOPS:
+    if top not in IMPORTABLE_TOPS and not (allow_import and top in sys.modules):
         return _status_without_import(path)
     state = import_state()
     if _missing.get(path) == state:
