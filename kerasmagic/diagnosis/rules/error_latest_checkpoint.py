@@ -15,11 +15,11 @@ import os
 import types
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import _path_value
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -89,7 +89,7 @@ def _inline(ctx: CellContext, call: ast.Call, entry_id: str) -> Problem | None:
 def _weights_folder(ctx: CellContext, call: ast.Call) -> str | None:
     """The live folder ``latest_checkpoint`` reads, when it holds ``.weights.h5`` files and no
     TF checkpoint index (where ``latest_checkpoint`` returns ``None``)."""
-    folder = _path_value(ctx, call.args[0])  # a literal, or the live name's string
+    folder = string_value(ctx, call.args[0])  # a literal, or the live name's string
     if not folder or not os.path.isdir(folder) or not glob.glob(os.path.join(folder, WEIGHTS)):
         return None
     return None if os.path.exists(os.path.join(folder, "checkpoint")) else folder

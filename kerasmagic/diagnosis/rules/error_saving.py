@@ -11,6 +11,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
@@ -309,7 +310,7 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
             continue
         method = getattr(call.func, "attr", getattr(call.func, "id", ""))
         arg = _path_argument(call)
-        path = _path_value(ctx, arg) if arg is not None else None
+        path = string_value(ctx, arg) if arg is not None else None
         if not path or os.path.exists(path):
             continue
         for change in changes[method]:
@@ -334,29 +335,3 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
             out.append(problem)
             break
     return out
-
-
-def _path_value(ctx: CellContext, node: ast.expr) -> str | None:
-    """The path a load read, computed from the live values when it failed, without calling the
-    user's code: a string literal, a name holding a string (or a path object), and those joined
-    by ``+``, ``os.path.join`` or an f-string of names."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.Name):
-        value = ctx.live_names.get(node.id)
-        return os.fspath(value) if isinstance(value, str | os.PathLike) else None  # type: ignore[return-value]
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-        left, right = _path_value(ctx, node.left), _path_value(ctx, node.right)
-        return left + right if left is not None and right is not None else None
-    if isinstance(node, ast.Call) and getattr(node.func, "attr", None) == "join" and not node.keywords:
-        parts = [_path_value(ctx, a) for a in node.args]
-        return os.path.join(*parts) if parts and None not in parts else None  # type: ignore[arg-type]
-    if isinstance(node, ast.JoinedStr):
-        pieces = [
-            v.value if isinstance(v, ast.Constant) else _path_value(ctx, v.value)
-            if isinstance(v, ast.FormattedValue) and v.conversion == -1 and v.format_spec is None
-            else None
-            for v in node.values
-        ]
-        return "".join(pieces) if None not in pieces else None  # type: ignore[arg-type]
-    return None

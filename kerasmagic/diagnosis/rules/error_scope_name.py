@@ -1,0 +1,75 @@
+"""Error rule: a model named with characters TensorFlow refuses in a name scope.
+
+Keras 2.2 trained a model whatever its name; TensorFlow 2 opens a name scope with the model's
+name when it trains, and refuses names outside its pattern: "'single_k_(2, 2)' is not a valid
+root scope name. A root scope name has to match the following pattern: ^[A-Za-z0-9.][A-Za-z0-9_
+.\\/>-]*$". A name built from a tuple or with a space (``name='my model'``) fails so. The name is
+display only (summaries, logs); training is the same with another. The ``name=`` argument whose
+live value is the refused name gets the refused characters replaced by ``_``, and the result is
+checked against the pattern the message states.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "tf-invalid-scope-name"
+REFUSED = re.compile(
+    r"'(.*)' is not a valid (?:root )?scope name\. A (?:root )?scope name has to match the "
+    r"following pattern: (\S+)"
+)
+ALLOWED = "A-Za-z0-9_.-"
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",), needs=r"\bname\s*=")
+def invalid_scope_name(ctx: CellContext) -> list[Problem]:
+    """Each ``name=`` argument of the cell whose live value is the name TensorFlow refused."""
+    found = REFUSED.search(ctx.message)
+    if found is None or ctx.cell.tree is None:
+        return []
+    refused, pattern = found.group(1).rstrip("/"), found.group(2)  # Keras 2 scoped 'name/' 
+    try:
+        valid = re.compile(pattern)
+    except re.error:
+        return []
+    if not valid.match(re.sub(f"[^{ALLOWED}]", "_", refused)):
+        return []  # replacing the characters would not make a name TensorFlow takes
+    edits: list[Edit] = []
+    for node in walk(ctx.cell.tree):
+        if not isinstance(node, ast.Call):
+            continue
+        for keyword in node.keywords:
+            if keyword.arg != "name" or string_value(ctx, keyword.value) != refused:
+                continue
+            written = node_text(ctx.cell, keyword.value)
+            text = f're.sub(r"[^{ALLOWED}]", "_", {written})' if written else None
+            edit = node_edit(ctx.cell, keyword.value, text) if text else None
+            if edit is not None:
+                edits.append(edit)
+    if not edits:
+        return []
+    if not _re_bound(ctx):
+        at = insertion_line(ctx.cell)
+        edits.insert(0, Edit(at, 0, at, 0, "import re\n"))
+    problem = from_entry(ENTRY, ctx.line or edits[-1].line, edits, ["name"], ctx.shown_versions,
+                         name=refused, pattern=pattern)  # fmt: skip
+    problem.certain = True  # a name changes no computation
+    return [problem]
+
+
+def _re_bound(ctx: CellContext) -> bool:
+    """Is ``re`` the regular-expression module here (imported by the cell or an earlier one)?"""
+    tree = ctx.cell.tree
+    imported = tree is not None and any(
+        isinstance(n, ast.Import) and any(a.name == "re" and a.asname is None for a in n.names)
+        for n in walk(tree)
+    )
+    return imported or (ctx.namespace or {}).get("re") is sys.modules.get("re")
