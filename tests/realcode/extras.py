@@ -32,6 +32,8 @@ PACKAGES = (
     "seaborn==0.13.2",
     "opencv-python-headless==4.11.0.86",
     "tqdm==4.67.1",
+    "plotly==5.24.1",
+    "tenacity==9.0.0",
 )
 UV_CANDIDATES = ("/work/main/.envs/.tools/bin/uv",)
 
