@@ -23,7 +23,8 @@ from kerasmagic.migrate.sources import Document, bound_names, grown_names, impor
 from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
 from kerasmagic.migrate.stop_words import describe, stop_message
 
-MAX_ROUNDS = 8  # rewrites of one cell in one run (error → fix → next error → fix …)
+MAX_ROUNDS = 16  # rewrites of one cell in one run (error → fix → next error → fix …): a script
+# whose body is one `if __name__ == "__main__":` block is one cell, often with a dozen problems
 
 
 class _Runner:
