@@ -144,7 +144,10 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
     if not found:
         return None
     if transform.literal is not None and _shared_part(ctx, found):
-        return _at_the_use(ctx, node, transform, found)
+        tails = {origin.tail for origin in found}
+        names = ", ".join(dict.fromkeys(f"`{n}`" for o in found for n in o.names))
+        why = f"{names} is also part of another path here, so {names} keeps its value"
+        return at_the_use(ctx, node, transform, tails.pop(), why) if len(tails) == 1 else None
     out = Rewrite(origins=found)
     rebound: dict[str, str] = {}
     for origin in found:
@@ -183,19 +186,18 @@ def _shared_part(ctx: CellContext, found: list[Origin]) -> bool:
     return any(read_before_more(trees, name) for name in names)
 
 
-def _at_the_use(ctx: CellContext, node: ast.expr, transform: Transform, found: list[Origin]) -> Rewrite | None:  # fmt: skip
-    """The value changed where it is used, not where it is made (``DIR + NAME + '.keras'``)."""
-    tails = {origin.tail for origin in found}
+def at_the_use(ctx: CellContext, node: ast.expr, transform: Transform, tail: str | None, why: str) -> Rewrite | None:  # fmt: skip
+    """The value changed where it is used, not where it is made (``DIR + NAME + '.keras'``):
+    ``tail``, the text the value ends with (the live value, or its literal's), says which old
+    suffix it replaces; ``why``: the reason, for the finding."""
     written = node_text(ctx.cell, node)
-    if transform.value is None or written is None or len(tails) != 1:
+    if transform.value is None or written is None:
         return None
-    text = transform.value(written, tails.pop())
+    text = transform.value(written, tail)
     edit = node_edit(ctx.cell, node, text) if text is not None else None
     if edit is None:
         return None
-    names = ", ".join(dict.fromkeys(f"`{n}`" for o in found for n in o.names))
-    note = (f"{names} is also part of another path here, so the value is changed where it is "
-            f"used, to {transform.what}, and {names} keeps its value.")  # fmt: skip
+    note = f"The value is changed where it is used, to {transform.what}: {why}."
     return Rewrite(edits=[edit], across=[edit], note=note)
 
 

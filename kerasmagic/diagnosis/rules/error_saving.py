@@ -16,7 +16,13 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Transform, rewrite, suffix_transform, with_suffix
+from kerasmagic.diagnosis.value_change import (
+    Transform,
+    at_the_use,
+    rewrite,
+    suffix_transform,
+    with_suffix,
+)
 from kerasmagic.knowledge.catalogue import entries_with_rule
 from kerasmagic.knowledge.installs import satisfied
 
@@ -77,14 +83,19 @@ def _changed_paths(
             continue
         origins_ = origins(ctx, arg)
         tails = [o.tail for o in origins_]
-        if not origins_ or any(t is None for t in tails):
-            continue
+        if not origins_ or any(t is None for t in tails):  # made by a call (str(k)): the live value
+            live = string_value(ctx, arg)
+            tails = [live] if live is not None else []
+            why = "it is computed where it is made"
         wanted = [t for t in tails if t is not None and change.literal(t) != t]  # type: ignore[misc]
         if not wanted:
             continue
         if klass is not None and not all(_refused(klass, t, data) for t in wanted):
             continue
-        rewritten = rewrite(ctx, arg, change)
+        if not origins_ or any(o.tail is None for o in origins_):
+            rewritten = at_the_use(ctx, arg, change, wanted[0], why)
+        else:
+            rewritten = rewrite(ctx, arg, change)
         if rewritten is None:
             continue
         edits += rewritten.edits
