@@ -22,9 +22,8 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
-from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
-    LEGACY_BACKEND,
     call_sources,
     generated_home,
     generated_keywords,
@@ -36,13 +35,22 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, insertion_line, node_edit, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    closing_insert_edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule, find_entry
 from kerasmagic.probes.keras_setup import keras_backend
 
 ENTRY = "keras3-backend-ops"
 KERAS1_KEYWORDS = "keras1-backend-keyword-renamed"
+LEGACY_FAILED = "keras3-legacy-backend-failed"
+LISTS_BY_DESIGN = ("stack",)  # Keras 2 functions whose `x` is a list of tensors (concatenate: `tensors`)
 
 
 def _backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
@@ -235,6 +243,16 @@ def _ops_edits(ctx: CellContext, call: ast.Call, name: str, func: object) -> lis
         if closing is None:
             return None
         edits.append(closing)
+    first = next(iter(old.parameters), None)
+    packed = call.args[0] if call.args and first == "x" and name not in LISTS_BY_DESIGN else None
+    if isinstance(packed, ast.List | ast.Tuple) and not all(
+        isinstance(e, ast.Constant) for e in packed.elts
+    ):  # TensorFlow stacked a list of tensors given as one tensor; Keras 3's ops take a tensor
+        text = node_text(ctx.cell, packed)
+        edit = node_edit(ctx.cell, packed, f"keras.ops.stack({text})") if text else None
+        if edit is None:
+            return None
+        edits.append(edit)
     return edits
 
 
@@ -350,60 +368,3 @@ def _tf_keras_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | 
         new=expr,
         keras=ctx.versions.get("keras", "3"),
     )
-
-
-LEGACY_FAILED = "keras3-legacy-backend-failed"
-
-
-def _raised_in(exc: BaseException | None) -> set[Any]:
-    """The code objects of every frame the exception passed through."""
-    codes: set[Any] = set()
-    tb = getattr(exc, "__traceback__", None)
-    while tb is not None and len(codes) < 200:
-        codes.add(tb.tb_frame.f_code)
-        tb = tb.tb_next
-    return codes
-
-
-@rule(
-    LEGACY_FAILED,
-    when=(ERROR,),
-    family="backend",
-    needs=r"\(",
-    errors=("AttributeError", "TypeError", "ValueError"),
-)
-def legacy_backend_failed(ctx: CellContext) -> list[Problem]:
-    """``K.set_value(v, x)`` where ``K`` is TensorFlow's ``tf.keras.backend`` of Keras 3 (Keras
-    3's legacy copy of the Keras 2 functions, made for TensorFlow variables) and the error was
-    raised inside that function: every call of it in the cell becomes the catalogue's Keras 3 code
-    of the same name (``v.assign(x)``)."""
-    tree = ctx.cell.tree
-    if tree is None or not keras3_here():
-        return []
-    inside = _raised_in(ctx.exc)
-    calls: list[tuple[ast.Call, Any]] = []
-    failed: set[Any] = set()
-    for call in walk(tree):
-        callee = ctx.scope.callee(call.func) if isinstance(call, ast.Call) else None
-        func = callee[0] if callee is not None else None
-        code = getattr(func, "__code__", None)
-        if code is None or getattr(func, "__module__", None) != LEGACY_BACKEND:
-            continue
-        calls.append((call, func))
-        if code in inside and call.lineno in ctx.failing_lines:
-            failed.add(func)
-        elif func.__name__ in _string_dtype_fails() and _string_dtype(ctx, call):
-            failed.add(func)  # it would fail next: its argument is a Keras 3 variable
-    out: dict[str, Problem] = {}
-    for call, func in calls:
-        entry = _curated(func.__name__) if func in failed else None
-        problem = (
-            _curated_problem(ctx, call, func.__name__, entry, LEGACY_FAILED) if entry else None
-        )
-        if problem is None:
-            continue
-        if func.__name__ in out:
-            out[func.__name__].edits.extend(problem.edits)
-        else:
-            out[func.__name__] = problem
-    return list(out.values())

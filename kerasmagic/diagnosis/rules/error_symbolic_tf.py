@@ -36,7 +36,7 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     if layers is None:
         return []
     path, imports = layers
-    symbolic = _symbolic_everywhere(ctx)
+    symbolic = symbolic_names(ctx)
     edits: list[Edit] = []
     shown: list[str] = []
     failing = False
@@ -82,7 +82,7 @@ def _explained(ctx: CellContext) -> Problem:
     return problem
 
 
-def _symbolic_everywhere(ctx: CellContext) -> set[str]:
+def symbolic_names(ctx: CellContext) -> set[str]:
     """Names holding a symbolic tensor: those whose live value is one, and the names the cell's
     top-level statements assign from an expression that reads one, in order."""
     tree = ctx.cell.tree
