@@ -62,3 +62,11 @@ def test_a_name_the_new_module_lacks_is_explained_not_rewritten(stand_in):
     source = "from sklearn.cross_validation import Bootstrap\n"
     finding = _diagnose(source).fixing()
     assert finding is None or "model_selection import Bootstrap" not in (finding.fixed_source or "")
+
+
+def test_tensorflow_core_private_paths_are_tf_keras():
+    assert moved_module("tensorflow_core.python.keras.api._v2.keras.layers") == (
+        "tensorflow.keras.layers",
+        "tensorflow-core-private-path",
+    )
+    assert moved_module("tensorflow.python.keras.layers")[1] == "private-tf-python-keras"

@@ -119,6 +119,8 @@ def _not_installed(fx: Any, node: ast.stmt, module: str) -> bool:
     blocked = bool(top) and top in sys.modules and sys.modules[top] is None
     if not blocked and (not top or live.top_exists(top) or _module_alias(fx, top, installed=False)):
         return False
+    if not blocked and moved_module(module) is not None:
+        return False  # a private path of an old release (`tensorflow_core.…`): moved, not missing
     if id(node) in guarded_imports(fx.cell.tree):
         return True  # the cell runs on without it (``except ImportError:``)
     if any(p.id in NOT_IMPORTABLE and top in p.names for p in fx.problems):
@@ -307,9 +309,11 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
     if rename:
         for mod in ([moved[0]] if moved else []) + [module]:
             candidates.append((mod, rename[0], rename[1]))
-    library = {e.id for e in entries_with_rule("library-module-move")}
+    # a library's module, or tf.keras under an old private path: the user's code meant to import
+    # that package, so the new module may be imported to check the name there
+    importable = {e.id for e in entries_with_rule("library-module-move")} | {"tensorflow-core-private-path"}
     for mod, new, entry_id in candidates:
-        status, obj = live.module_status(mod, allow_import=entry_id in library)
+        status, obj = live.module_status(mod, allow_import=entry_id in importable)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
     from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)

@@ -14,7 +14,13 @@ from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 from kerasmagic.probes.path_state import once_per_examination
 
-ROOT_ALIASES = {"tensorflow.python.keras": "tensorflow.keras"}
+# private paths of tf.keras, longest first, each with the catalogue entry that explains it
+PRIVATE_ROOTS = {
+    "tensorflow_core.python.keras.api._v2.keras": "tensorflow-core-private-path",
+    "tensorflow_core.python.keras": "tensorflow-core-private-path",
+    "tensorflow.python.keras": "private-tf-python-keras",
+}
+ROOT_ALIASES = dict.fromkeys(PRIVATE_ROOTS, "tensorflow.keras")
 PRIVATE_PREFIX = "tensorflow.python.keras"
 _ROOTS_LONGEST_FIRST = sorted(api_index.ROOTS, key=len, reverse=True)
 
@@ -80,10 +86,9 @@ def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
                     tail, new = rest[len(old) :], moves[old]
                     best = (len(old), f"{root}.{new}{tail}" if new else f"{root}{tail}", entry.id)
                 break
-    if best is None and path.startswith(PRIVATE_PREFIX):
-        return (
-            f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"
-        ), "private-tf-python-keras"
+    private = next((p for p in PRIVATE_ROOTS if path == p or path.startswith(p + ".")), None)
+    if best is None and private is not None:
+        return (f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"), PRIVATE_ROOTS[private]
     return (best[1], best[2]) if best else None
 
 
