@@ -37,7 +37,7 @@ def drawing_file(ctx: CellContext) -> list[Problem]:
     functions = set(entry.data.get("functions", ()))
     if live.top_exists(package):
         return []
-    for _index, parsed in cells(ctx):
+    for index, parsed in cells(ctx):
         for call in walk(parsed.tree) if parsed.tree is not None else ():
             if not isinstance(call, ast.Call):
                 continue
@@ -45,7 +45,7 @@ def drawing_file(ctx: CellContext) -> list[Problem]:
             target = next((k.value for k in call.keywords if k.arg == "to_file"), None)
             if name not in functions or target is None:
                 continue
-            written = string_value(ctx, target) if _index is None else _literal(target)
+            written = string_value(ctx, target) if index is None else _literal(target)
             if written is not None and _same_file(written, missing):
                 return [from_entry(ENTRY, ctx.line or 1, [], [name, missing], ctx.shown_versions,
                                    name=name, path=missing, package=package)]  # fmt: skip
