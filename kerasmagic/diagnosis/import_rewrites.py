@@ -119,8 +119,9 @@ def _not_installed(fx: Any, node: ast.stmt, module: str) -> bool:
     blocked = bool(top) and top in sys.modules and sys.modules[top] is None
     if not blocked and (not top or live.top_exists(top) or _module_alias(fx, top, installed=False)):
         return False
-    if not blocked and moved_module(module) is not None:
-        return False  # a private path of an old release (`tensorflow_core.…`): moved, not missing
+    moved = moved_module(module) if not blocked else None
+    if moved is not None and live.top_exists(moved[0].split(".")[0]):
+        return False  # a private path of an old release (`tensorflow_core.…`), moved to an installed package
     if id(node) in guarded_imports(fx.cell.tree):
         return True  # the cell runs on without it (``except ImportError:``)
     if any(p.id in NOT_IMPORTABLE and top in p.names for p in fx.problems):
