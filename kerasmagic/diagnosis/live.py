@@ -205,6 +205,14 @@ def is_keras_tensor(value: Any) -> bool:
     return klass.__name__ == "KerasTensor" and "keras" in (klass.__module__ or "")
 
 
+def is_numpy_integer(value: Any) -> bool:
+    """A NumPy integer scalar (``np.int64``, not a Python ``int``), known without importing NumPy."""
+    klass = type(value)
+    return klass.__module__ == "numpy" and any(
+        base.__name__ == "integer" and base.__module__ == "numpy" for base in klass.__mro__
+    )
+
+
 def from_keras(obj: Any) -> bool:
     """Is ``obj`` a TF/Keras module, class or function, or an instance of a class made from one
     (a user's ``keras.Model`` subclass, a model)? Never raises (the user's objects may)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
@@ -57,9 +58,7 @@ def _numpy_integer(ctx: CellContext, element: ast.expr, shown: str | None) -> bo
     if isinstance(element, ast.Call) and getattr(element.func, "id", None) == "int":
         return False
     if isinstance(element, ast.Name):
-        value = (ctx.live_names or {}).get(element.id)
-        kind = type(value)
-        return kind.__module__ == "numpy" and kind.__name__.startswith(("int", "uint"))
+        return live.is_numpy_integer((ctx.live_names or {}).get(element.id))
     return shown is not None and NUMPY_INT.match(shown) is not None
 
 

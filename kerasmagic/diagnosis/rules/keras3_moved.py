@@ -172,8 +172,4 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
 def _numpy_integer(ctx: CellContext, name: str) -> bool:
     """Does the live namespace hold a NumPy integer (``np.int64``, not a Python ``int``) under
     ``name``?"""
-    value = (ctx.namespace or {}).get(name)
-    klass = type(value)
-    return klass.__module__ == "numpy" and any(
-        base.__name__ == "integer" and base.__module__ == "numpy" for base in klass.__mro__
-    )
+    return live.is_numpy_integer((ctx.namespace or {}).get(name))
