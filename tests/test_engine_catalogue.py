@@ -21,6 +21,7 @@ RULES = {
     "method-rename",
     "call-remove",
     "save-extension",
+    "h5-operations",
     "instantiate-class",
     "package-neutral",
     "string-identifier",

@@ -19,7 +19,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import _path_argument  # one reading of a path
+from kerasmagic.diagnosis.rules.error_saving import path_argument  # one reading of a path
 
 REFUSED = re.compile(r"Requested the deserialization of .*\bsafe_mode=False\b", re.S)
 SAVERS = ("save", "save_model", "ModelCheckpoint")
@@ -35,7 +35,7 @@ def own_lambda_safe_mode(ctx: CellContext) -> list[Problem]:
             continue
         if any(k.arg == "safe_mode" for k in call.keywords) or not _takes_safe_mode(ctx, call):
             continue
-        arg = _path_argument(call)
+        arg = path_argument(call)
         path = string_value(ctx, arg) if arg is not None else None
         saver = _saved_here(ctx, path) if path else None
         edit = _keyword_edit(ctx.cell, call) if saver else None
@@ -83,7 +83,7 @@ def _saved_here(ctx: CellContext, path: str) -> str | None:
             if not isinstance(call, ast.Call):
                 continue
             name = getattr(call.func, "attr", getattr(call.func, "id", None))
-            arg = _path_argument(call) if name in SAVERS else None
+            arg = path_argument(call) if name in SAVERS else None
             if arg is not None and string_value(ctx, arg) == path:
                 return name
     return None

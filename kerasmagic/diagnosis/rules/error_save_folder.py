@@ -11,7 +11,7 @@ from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import _path_argument
+from kerasmagic.diagnosis.rules.error_saving import path_argument
 from kerasmagic.knowledge.catalogue import find_entry
 
 # the callables whose first argument (or ``filepath=``) is the file they write
@@ -38,7 +38,7 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
     ]
     written = _written(exc, message)
     for call in saves:
-        path = _path_argument(call)
+        path = path_argument(call)
         value = string_value(ctx, path) if path is not None else None
         if value is None and len(saves) == 1:
             value = written  # the one save on the line: the path the error names

@@ -43,31 +43,31 @@ def save_extension(ctx: CellContext) -> list[Problem]:
             continue
         data = entry.data
         saves, loads = tuple(data.get("saves", ())), tuple(data.get("loads", ()))
-        change = _extension_change(data)
+        change = extension_change(data)
         calls = [
             call
-            for call in _calls(cell, saves)
+            for call in calls_of(cell, saves)
             if line is None or call.lineno <= line <= (call.end_lineno or call.lineno)
         ]
-        found = _changed_paths(ctx, calls, change, data)
+        found = changed_paths(ctx, calls, change, data)
         if found is None:
-            if calls or _calls(cell, saves):  # a path built at run time: explained, not rewritten
+            if calls or calls_of(cell, saves):  # a path built at run time: explained, not rewritten
                 out.append(from_entry(entry.id, line or 1, [], list(saves)))
             continue
         edits, across, paths, note = found
-        more = _loads_of(ctx, loads, paths, change)
+        more = loads_of(ctx, loads, paths, change)
         problem = from_entry(entry.id, line or calls[0].lineno, edits + more, list(saves))
-        _tell(problem, across + more, note)
+        tell(problem, across + more, note)
         out.append(problem)
     return out
 
 
-def _extension_change(data: dict) -> Transform:
+def extension_change(data: dict) -> Transform:
     keep = tuple(data.get("keep", (data["extension"],)))
     return suffix_transform(data["extension"], tuple(data.get("replaces", ())), keep)
 
 
-def _changed_paths(
+def changed_paths(
     ctx: CellContext, calls: list[ast.Call], change: Transform, data: dict, klass: Any = None
 ) -> tuple[list[Edit], list[Edit], set[str], str] | None:
     """The edits making the path of each call end as ``change`` says, where the value is made:
@@ -78,7 +78,7 @@ def _changed_paths(
     paths: set[str] = set()
     notes: list[str] = []
     for call in calls:
-        arg = _path_argument(call)
+        arg = path_argument(call)
         if arg is None:
             continue
         origins_ = origins(ctx, arg)
@@ -112,12 +112,12 @@ def _changed_paths(
     return edits, across, paths, " ".join(dict.fromkeys(notes))
 
 
-def _loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform) -> list[Edit]:
+def loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform) -> list[Edit]:
     """Edits of the loads in this cell of a path a save's edit renamed (a literal written again:
     ``model.load_weights('w.h5')`` after ``model.save_weights('w.h5')``)."""
     out: list[Edit] = []
-    for call in _calls(ctx.cell, loads):
-        arg = _path_argument(call)
+    for call in calls_of(ctx.cell, loads):
+        arg = path_argument(call)
         if arg is None:
             continue
         found = origins(ctx, arg)
@@ -127,7 +127,7 @@ def _loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform
     return out
 
 
-def _tell(problem: Problem, across: list[Edit], note: str) -> None:
+def tell(problem: Problem, across: list[Edit], note: str) -> None:
     """Carry the edits for a door that rewrites every cell, and say where the value changed."""
     if any(e.cell is not None for e in across):
         problem.across = across
@@ -160,14 +160,14 @@ def checkpoint_extension(ctx: CellContext) -> list[Problem]:
         if entry is None:
             continue
         data = {**entry.data, "weights_only": only}
-        change = _extension_change({k: v for k, v in data.items() if k != "keep"})
-        found = _changed_paths(ctx, [call], change, data, klass)
+        change = extension_change({k: v for k, v in data.items() if k != "keep"})
+        found = changed_paths(ctx, [call], change, data, klass)
         if found is None:
             continue
         edits, across, paths, note = found
-        more = _loads_of(ctx, tuple(data.get("loads", ())), paths, change)
+        more = loads_of(ctx, tuple(data.get("loads", ())), paths, change)
         problem = from_entry(entry_id, call.lineno, edits + more, ["ModelCheckpoint"])
-        _tell(problem, across + more, note)
+        tell(problem, across + more, note)
         out.append(problem)
     return out
 
@@ -191,7 +191,7 @@ def _refused(klass: type, path: str, data: dict) -> bool:
     return refused(path or "x") and not refused(new)
 
 
-def _calls(cell: ParsedCell, methods: tuple) -> list[ast.Call]:
+def calls_of(cell: ParsedCell, methods: tuple) -> list[ast.Call]:
     """The cell's calls of one of ``methods`` (attribute or plain name)."""
     return [
         call
@@ -201,10 +201,13 @@ def _calls(cell: ParsedCell, methods: tuple) -> list[ast.Call]:
     ]
 
 
-def _path_argument(call: ast.Call) -> ast.expr | None:
-    """A save's or load's file path: its first argument, or ``filepath=``/``filename=``."""
-    if call.args:
-        return call.args[0] if not isinstance(call.args[0], ast.Starred) else None
+def path_argument(call: ast.Call) -> ast.expr | None:
+    """A save's or load's file path: its first argument (the second of ``save_model(model,
+    filepath)``), or ``filepath=``/``filename=``."""
+    position = 1 if getattr(call.func, "attr", getattr(call.func, "id", "")) == "save_model" else 0
+    if len(call.args) > position:
+        arg = call.args[position]
+        return arg if not isinstance(arg, ast.Starred) else None
     return next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
 
 
@@ -306,27 +309,28 @@ def savedmodel_reload(ctx: CellContext) -> list[Problem]:
 def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
     """A load of a file whose save Keras 3 made write another name (a later cell, the literal
     written again, a path held in a variable). The evidence is the disk: the path the failing
-    load reads is missing and the save rule's renaming of it names a file that is there; the
-    load's path is renamed where its value is made, with the same transform."""
+    load reads is missing (or older: written before the save was corrected) and the save rule's
+    renaming of it names a file that is there; the load's path is renamed where its value is
+    made, with the same transform."""
     cell, _exc, _type, _message, line, _ns = ctx.unpacked()
     if cell.tree is None or line is None:
         return []
     changes: dict[str, list[Transform]] = {}
-    for entry in entries_with_rule("save-extension"):
+    for entry in entries_with_rule("save-extension") + entries_with_rule("h5-operations"):
         for method in entry.data.get("loads", ()):
-            changes.setdefault(method, []).append(_extension_change(entry.data))
+            changes.setdefault(method, []).append(extension_change(entry.data))
     out: list[Problem] = []
-    for call in _calls(cell, tuple(changes)):
+    for call in calls_of(cell, tuple(changes)):
         if not call.lineno <= line <= (call.end_lineno or call.lineno):
             continue
         method = getattr(call.func, "attr", getattr(call.func, "id", ""))
-        arg = _path_argument(call)
+        arg = path_argument(call)
         path = string_value(ctx, arg) if arg is not None else None
-        if not path or os.path.exists(path):
+        if not path:
             continue
         for change in changes[method]:
             new = change.literal(path) if change.literal is not None else None
-            if not new or new == path or not os.path.exists(new):
+            if not new or new == path or not _written_instead(path, new):
                 continue
             rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
             if rewritten is None or not rewritten.edits:
@@ -342,7 +346,15 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
                 new=new,
                 keras=live.versions().get("keras", "3"),
             )
-            _tell(problem, rewritten.across, rewritten.note or "")
+            tell(problem, rewritten.across, rewritten.note or "")
             out.append(problem)
             break
     return out
+
+
+def _written_instead(old: str, new: str) -> bool:
+    """Is ``new`` the file the corrected save wrote in place of ``old``: there, and ``old``
+    missing or older (a copy of the save before its correction)?"""
+    if not os.path.exists(new):
+        return False
+    return not os.path.exists(old) or os.path.getmtime(old) < os.path.getmtime(new)
