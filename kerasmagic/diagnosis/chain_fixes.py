@@ -136,7 +136,10 @@ def _fix_chain(
     if new_path is None and package_level:
         new_path = _package_attribute(path, last, ctx.versions)
     in_keras = root_of(".".join([bound, *parts[1:i]])) is not None
-    if new_path is None and in_keras and not package_level:
+    # ``K.tf.image.resize``: past the missing name the chain is another package's API (Keras 2's
+    # backend module held TensorFlow as ``tf``), not a Keras name to look for elsewhere
+    foreign = parts[i] == "tf" or (parts[i] not in live.KERAS_TOPS and live.top_exists(parts[i]))
+    if new_path is None and in_keras and not package_level and not foreign:
         keywords = _call_keywords(ctx, node)
         for symbol in api_index.find_public_symbol(
             last, roots=ctx.scope.preferred_roots(bound), near=full

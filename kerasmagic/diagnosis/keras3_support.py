@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import inspect
 import sys
+import types
 from collections.abc import Iterator
 from typing import Any
 
@@ -169,3 +170,31 @@ def enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[t
             if isinstance(inner, ast.Call):
                 out[id(inner)] = bases
     return out
+
+
+def backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
+    """The live Keras 3 backend module ``node`` (``K``, ``keras.backend``) names, if it does."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name) or node.id not in ctx.scope.bindings:
+        return None
+    path = ".".join([ctx.scope.bindings[node.id], *reversed(parts)])
+    if path.split(".")[0] != "keras":
+        return None
+    status, module = live.resolve_path(path)
+    if status != live.OK or not isinstance(module, types.ModuleType):
+        return None
+    return module if module.__name__.rsplit(".", 1)[-1] == "backend" else None
+
+
+def tensorflow_name(ctx: CellContext) -> tuple[str, list[Edit]] | None:
+    """The cell's name for TensorFlow, with the import that binds ``tf`` where none does."""
+    expr = ctx.scope.expr_for("tensorflow")
+    if expr is not None:
+        return expr, []
+    if "tf" in ctx.scope.user_bound or ctx.scope.bindings.get("tf", "tensorflow") != "tensorflow":
+        return None
+    at = insertion_line(ctx.cell)
+    return "tf", [Edit(at, 0, at, 0, "import tensorflow as tf\n")]

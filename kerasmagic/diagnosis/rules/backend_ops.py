@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import ast
 import inspect
-import types
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
+    backend_module,
     call_sources,
     generated_home,
     generated_keywords,
@@ -50,24 +50,8 @@ from kerasmagic.probes.keras_setup import keras_backend
 ENTRY = "keras3-backend-ops"
 KERAS1_KEYWORDS = "keras1-backend-keyword-renamed"
 LEGACY_FAILED = "keras3-legacy-backend-failed"
-LISTS_BY_DESIGN = ("stack",)  # Keras 2 functions whose `x` is a list of tensors (concatenate: `tensors`)
-
-
-def _backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
-    """The live Keras 3 backend module ``node`` (``K``, ``keras.backend``) names, if it does."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name) or node.id not in ctx.scope.bindings:
-        return None
-    path = ".".join([ctx.scope.bindings[node.id], *reversed(parts)])
-    if path.split(".")[0] != "keras":
-        return None
-    status, module = live.resolve_path(path)
-    if status != live.OK or not isinstance(module, types.ModuleType):
-        return None
-    return module if module.__name__.rsplit(".", 1)[-1] == "backend" else None
+# Keras 2 functions whose `x` is a list of tensors (concatenate: `tensors`)
+LISTS_BY_DESIGN = ("stack",)
 
 
 def _curated(name: str) -> Entry | None:
@@ -273,7 +257,7 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
         func = call.func if isinstance(call, ast.Call) else None
         if not isinstance(func, ast.Attribute) or call.lineno in gradients:
             continue
-        module = _backend_module(ctx, func.value)
+        module = backend_module(ctx, func.value)
         name = func.attr
         if module is None or hasattr(module, name) or name.startswith("_"):
             continue

@@ -32,9 +32,9 @@ import ast
 from collections.abc import Callable
 
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.probes.keras_setup import keras_backend
 
@@ -48,7 +48,7 @@ def symbolic_gradients(ctx: CellContext) -> list[Problem]:
     calls = gradient_calls(ctx)
     if not calls:
         return []
-    keras, tf = keras_root(ctx), _tensorflow_name(ctx)
+    keras, tf = keras_root(ctx), tensorflow_name(ctx)
     if keras is None or tf is None:
         return []
     (k, imports), (t, tf_imports) = keras, tf
@@ -216,14 +216,3 @@ def _edits(ctx: CellContext, statement: ast.stmt, call: ast.Call, keras: str, tf
         return None
     at = statement.lineno
     return [Edit(at, statement.col_offset, at, statement.col_offset, definitions), replacement]
-
-
-def _tensorflow_name(ctx: CellContext) -> tuple[str, list[Edit]] | None:
-    """The cell's name for TensorFlow, with the import that binds ``tf`` where none does."""
-    expr = ctx.scope.expr_for("tensorflow")
-    if expr is not None:
-        return expr, []
-    if "tf" in ctx.scope.user_bound or ctx.scope.bindings.get("tf", "tensorflow") != "tensorflow":
-        return None
-    at = insertion_line(ctx.cell)
-    return "tf", [Edit(at, 0, at, 0, "import tensorflow as tf\n")]
