@@ -22,6 +22,7 @@ RULES = {
     "call-remove",
     "save-extension",
     "h5-operations",
+    "private-helper-home",
     "instantiate-class",
     "package-neutral",
     "string-identifier",

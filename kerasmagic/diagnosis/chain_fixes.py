@@ -15,6 +15,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import (
     is_namespace,
     moved_module,
+    private_home,
     rename_reason,
     renamed,
     root_of,
@@ -139,6 +140,9 @@ def _fix_chain(
     # ``K.tf.image.resize``: past the missing name the chain is another package's API (Keras 2's
     # backend module held TensorFlow as ``tf``), not a Keras name to look for elsewhere
     foreign = parts[i] == "tf" or (parts[i] not in live.KERAS_TOPS and live.top_exists(parts[i]))
+    home = private_home(path, last, _call_keywords(ctx, node)) if i == len(parts) - 1 else None
+    if new_path is None and home is not None:  # a private Keras 2 helper: its home here
+        new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
     if new_path is None and in_keras and not package_level and not foreign:
         keywords = _call_keywords(ctx, node)
         for symbol in api_index.find_public_symbol(

@@ -17,6 +17,7 @@ from kerasmagic.diagnosis.import_bindings import called, imported_as
 from kerasmagic.diagnosis.keras_paths import (
     another_object,
     moved_module,
+    private_home,
     removed_home,
     rename_reason,
     renamed,
@@ -279,6 +280,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             new=new.rsplit(".", 1)[1],
             why=rename_reason(entry_id, name),
         )
+    elif entry_id in {e.id for e in entries_with_rule("private-helper-home")}:
+        problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
     elif entry_id == "keras3-removed-alias":
         keras = fx.versions.get("keras", "3")
         problem = from_entry(
@@ -312,11 +315,16 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
             candidates.append((mod, rename[0], rename[1]))
     # a library's module, or tf.keras under an old private path: the user's code meant to import
     # that package, so the new module may be imported to check the name there
-    importable = {e.id for e in entries_with_rule("library-module-move")} | {"tensorflow-core-private-path"}
+    importable = {e.id for e in entries_with_rule("library-module-move")} | {
+        "tensorflow-core-private-path"
+    }
     for mod, new, entry_id in candidates:
         status, obj = live.module_status(mod, allow_import=entry_id in importable)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
+    home = private_home(module, name, _keywords_of(fx, name))
+    if home is not None:  # a private Keras 2 helper (`_obtain_input_shape`): its home here
+        return home
     from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)
 
     alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
@@ -324,13 +332,7 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
         return module, alias, "keras3-removed-alias"
     roots = fx.scope.preferred_roots(module)
     wanted = rename[0] if rename else name
-    keywords = {
-        kw.arg
-        for n in walk(fx.cell.tree)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-        for kw in n.keywords
-        if kw.arg
-    }
+    keywords = _keywords_of(fx, name)
     removed, elsewhere = removed_home(module, name)  # elsewhere: tf.keras's legacy copy
     if elsewhere is not None:
         return elsewhere, name, "moved-name"
@@ -364,6 +366,17 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
 
 
 locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py)
+
+
+def _keywords_of(fx: Any, name: str) -> set[str]:
+    """The keyword names the cell's calls of ``name`` pass."""
+    return {
+        kw.arg
+        for n in walk(fx.cell.tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
+        for kw in n.keywords
+        if kw.arg
+    }
 
 
 def _module_as_name(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:

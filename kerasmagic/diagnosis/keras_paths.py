@@ -109,6 +109,32 @@ def _library_move(path: str) -> tuple[str, str] | None:
     return None
 
 
+def private_home(module: str, name: str, keywords: set[str] = frozenset()) -> tuple[str, str, str] | None:  # fmt: skip
+    """``(module, name, entry id)`` of a private Keras 2 helper (``_obtain_input_shape`` read from
+    ``keras.applications.imagenet_utils``; ``normalize_tuple`` from ``keras.utils.conv_utils`` or
+    the module it moved to) in the installed ``keras``: the ``private-helper-home`` entries' homes
+    inside the package, the first that imports and takes the call's ``keywords``."""
+    root, rest = relative(module)
+    if not root or not same_keras(root, "keras"):
+        return None
+    for entry in entries_with_rule("private-helper-home"):
+        for old, homes in entry.data.get("homes", {}).items():
+            old_module, _, old_name = old.rpartition(".")
+            moved = moved_module(f"keras.{old_module}")
+            if old_name != name or rest not in (
+                old_module,
+                relative(moved[0])[1] if moved else None,
+            ):
+                continue
+            for home in homes:
+                home_module, _, home_name = f"keras.{home}".rpartition(".")
+                status, obj = live.module_status(home_module, allow_import=True)
+                found = getattr(obj, home_name, None) if status == live.OK else None
+                if found is not None and live.takes_keywords(found, set(keywords)):
+                    return home_module, home_name, entry.id
+    return None
+
+
 def renamed(name: str, module: str = "") -> tuple[str, str] | None:
     """``(new name, entry id)`` when a name-rename entry renames ``name`` (imported from or read
     on ``module``: an entry ``within`` some modules renames only there)."""
