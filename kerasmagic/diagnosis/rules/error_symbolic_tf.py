@@ -20,9 +20,12 @@ from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
 
 MESSAGE = "A KerasTensor cannot be used as input to a TensorFlow function"
 KERAS_PACKAGES = ("keras", "tensorflow.keras", "tf_keras")
+# the parameters a Lambda's function gets from the layer when it names them (lambda_layer.py)
+LAMBDA_KEYWORDS = ("mask", "training")
 
 
 @rule("symbolic-tensor-in-tf-function", when=(ERROR,), family="layer-arguments", errors=("ValueError",))  # fmt: skip
@@ -43,10 +46,17 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     for call in _outermost_tf_calls(ctx, symbolic):
         names = [n for n in _names(call) if n in symbolic]
         text = node_text(ctx.cell, call)
-        if text is None or any(_not_float(ctx.live_names.get(n)) for n in names):
-            return [_explained(ctx)]  # Keras infers a Lambda's output from float inputs
-        if len(names) == 1:
+        if text is None:
+            return [_explained(ctx)]
+        # Keras infers a Lambda's output by calling it on float placeholders: an expression of
+        # integer ids or a boolean mask is wrapped only when its functions compute the same on
+        # floats (the entry's float_safe)
+        if any(_not_float(ctx.live_names.get(n)) for n in names) and not _float_safe(ctx, call):
+            return [_explained(ctx)]
+        if len(names) == 1 and names[0] not in LAMBDA_KEYWORDS:
             new = f"{path}(lambda {names[0]}: {text})({names[0]})"
+        elif len(names) == 1:  # the layer would pass its own `mask=` to a parameter so named
+            new = f"{path}(lambda _input: (lambda {names[0]}: {text})(_input))({names[0]})"
         else:
             listed = ", ".join(names)
             new = f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs))([{listed}])"
@@ -91,7 +101,7 @@ def symbolic_names(ctx: CellContext) -> set[str]:
         for name in {n.id for n in walk(tree) if isinstance(n, ast.Name)}
         if live.is_keras_tensor(ctx.live_names.get(name))
     }
-    for stmt in getattr(tree, "body", []):
+    for stmt in _statements(ctx):
         if isinstance(stmt, ast.Assign) and set(_names(stmt.value)) & symbolic:
             for target in stmt.targets:
                 symbolic |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
@@ -102,6 +112,30 @@ def _not_float(value: object) -> bool:
     """A live symbolic tensor whose dtype is not a float (``int32`` ids, ``bool`` masks)."""
     dtype = str(getattr(value, "dtype", "") or "") if live.is_keras_tensor(value) else ""
     return bool(dtype) and "float" not in dtype
+
+
+def _float_safe(ctx: CellContext, call: ast.Call) -> bool:
+    """Is every TensorFlow function ``call`` uses one the catalogue lists as computing the same
+    on float values (``tf.cast``, ``tf.not_equal``, ``tf.reduce_sum`` …)?"""
+    entry = find_entry("symbolic-tensor-in-tf-function")
+    safe = set(entry.data.get("float_safe", [])) if entry is not None else set()
+    for node in ast.walk(call):
+        if not isinstance(node, ast.Call):
+            continue
+        parts: list[str] = []
+        head = node.func
+        while isinstance(head, ast.Attribute):
+            parts.append(head.attr)
+            head = head.value
+        if not isinstance(head, ast.Name):
+            return False
+        bound = ctx.scope.bindings.get(head.id, "")
+        if bound.split(".")[0] != "tensorflow":
+            return False
+        path = ".".join([*bound.split(".")[1:], *reversed(parts)])
+        if path not in safe:
+            return False
+    return True
 
 
 def _names(node: ast.AST) -> list[str]:
@@ -116,9 +150,7 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
     """The outermost calls of a function from the ``tensorflow`` package (not ``tf.keras``'s
     layers) that read a symbolic tensor, in the cell's top-level statements."""
     found: list[ast.Call] = []
-    for stmt in getattr(ctx.cell.tree, "body", []):
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue
+    for stmt in _statements(ctx):
         for node in ast.walk(stmt):
             if not isinstance(node, ast.Call) or any(_within(node, f) for f in found):
                 continue
@@ -134,6 +166,34 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
                 continue
             found.append(node)
     return found
+
+
+def _statements(ctx: CellContext) -> list[ast.stmt]:
+    """The statements that build the model, in order: the cell's top-level ones, or those of
+    the function the failing line is in (a builder, ``def build(): inputs = keras.Input(…)``),
+    without the functions and classes they define."""
+    body: list[ast.stmt] = list(getattr(ctx.cell.tree, "body", []))
+    line = ctx.line or 0
+    builder = next(
+        (
+            node
+            for node in walk(ctx.cell.tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.lineno <= line <= (node.end_lineno or node.lineno)
+            and not any(
+                inner is not node
+                and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
+                and inner.lineno <= line <= (inner.end_lineno or inner.lineno)
+                for inner in ast.walk(node)
+            )
+        ),
+        None,
+    )
+    if builder is not None:
+        body = list(builder.body)
+    return [
+        s for s in body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    ]
 
 
 def _within(inner: ast.AST, outer: ast.AST) -> bool:
