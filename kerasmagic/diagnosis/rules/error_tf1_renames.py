@@ -70,9 +70,30 @@ def _renamed(name: str) -> str | None:
         status, table = live.module_status(TABLE)
         if status != live.OK:
             return None
-    renames = getattr(table, "symbol_renames", None) if isinstance(table, types.ModuleType) else None
-    new = renames.get(f"tf.{name}") if isinstance(renames, dict) else None
+    renames = (
+        getattr(table, "symbol_renames", None) if isinstance(table, types.ModuleType) else None
+    )
+    if not isinstance(renames, dict):
+        return None
+    new = renames.get(f"tf.{name}")
     if not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
+        new = _module_renamed(renames, name, entry)
+    if new is None:
         return None
     path = new[len("tf.") :]
     return path if live.resolve_path(f"tensorflow.{path}")[0] == live.OK else None
+
+
+def _module_renamed(renames: dict, name: str, entry: object) -> str | None:
+    """``tf.NAME`` a TF 1 module every name of which the table moves under one new module
+    (``tf.logging.*`` → ``tf.compat.v1.logging.*``): that module. One under ``tf.compat.v1`` is
+    taken only when the catalogue lists it as working in TensorFlow 2 as it did (``logging``:
+    messages, no graph or session)."""
+    homes = {v.rsplit(".", 1)[0] for k, v in renames.items() if k.startswith(f"tf.{name}.")}
+    if len(homes) != 1:
+        return None
+    home = homes.pop()
+    compat_ok = getattr(entry, "data", {}).get("compat_modules", [])
+    if ".compat." in home and not (home == f"tf.compat.v1.{name}" and name in compat_ok):
+        return None
+    return home
