@@ -94,3 +94,12 @@ def ipshell():
     shell.run_line_magic("load_ext", "kerasmagic")
     yield shell
     shell.run_line_magic("unload_ext", "kerasmagic")
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    """One real Jupyter kernel for a test module, cells run one at a time
+    (``kernel_helpers.Kernel``)."""
+    from kernel_helpers import open_kernel
+
+    yield from open_kernel()

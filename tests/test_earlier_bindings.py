@@ -7,54 +7,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 from environments import TF_KERAS_IS, here
+from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
-from nbclient import NotebookClient
-
-from kerasmagic.render.base import REPORT_JSON
 
 FIRST_CELLS = (
     "import numpy as np\nfrom tensorflow import keras",
     "import tensorflow.keras.backend as K\nfrom tensorflow.keras import backend as B",
 )
-
-
-class Kernel:
-    """One real kernel; cells run one at a time, so a corrected cell can be run after it is
-    shown (nbclient's kernel kept open)."""
-
-    def __init__(self, client: NotebookClient) -> None:
-        self.client = client
-
-    def run(self, source: str) -> list[dict]:
-        cell = nbformat.v4.new_code_cell(source)
-        self.client.nb.cells.append(cell)
-        self.client.execute_cell(cell, len(self.client.nb.cells) - 1)
-        return cell.outputs
-
-
-@pytest.fixture(scope="module")
-def kernel():
-    client = NotebookClient(
-        nbformat.v4.new_notebook(), timeout=300, kernel_name="python3", allow_errors=True
-    )
-    with client.setup_kernel():
-        yield Kernel(client)
-
-
-def fixed_source(outputs: list[dict]) -> str | None:
-    """The corrected cell of the diagnosis displayed after the user's traceback."""
-    assert any(o["output_type"] == "error" for o in outputs), outputs
-    reports = [o["data"][REPORT_JSON] for o in outputs if REPORT_JSON in o.get("data", {})]
-    assert reports, outputs
-    return (reports[-1].get("fixed_source") or "").strip() or None
-
-
-def printed(outputs: list[dict]) -> str:
-    assert not any(o["output_type"] == "error" for o in outputs), outputs
-    return "".join(o.get("text", "") for o in outputs if o["output_type"] == "stream")
 
 
 @pytest.mark.envs("tf221-k3", "colab")

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import migrate_notebook, rule_ids
 from nbclient import NotebookClient
+
+from kerasmagic.render.base import REPORT_JSON
 
 CELLS = [
     "import numpy as np\nfrom keras import backend as K\nfrom keras.layers import Input, Dense\n"
@@ -41,3 +44,17 @@ def test_a_saved_model_with_operations_is_written_as_keras(tmp_path: Path) -> No
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "saved [5. 5.]" in printed and "loaded [5. 5.]" in printed, printed
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_explains_a_load_whose_save_was_an_earlier_cell(kernel: Kernel) -> None:
+    """``%%keras_check`` on the load alone: the save that wrote the file is in the kernel's
+    history, so the cell gets the cause and where to change it, not a rewrite of itself."""
+    assert printed(kernel.run("%load_ext kerasmagic")) == ""
+    for cell in ("import keras", CELLS[0], CELLS[1].replace("K.abs", "keras.ops.abs"), CELLS[2]):
+        printed(kernel.run(cell))
+    outputs = kernel.run("%%keras_check\n" + CELLS[3])
+    assert fixed_source(outputs) is None
+    report = next(o["data"][REPORT_JSON] for o in outputs if REPORT_JSON in o.get("data", {}))
+    found = [s for s in report["suggestions"] if s["id"] == "h5-cannot-hold-operations"]
+    assert found and "earlier cell" in found[0]["fix"], report["suggestions"]

@@ -21,6 +21,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import (
     calls_of,
@@ -35,9 +36,10 @@ UNKNOWN = re.compile(r"Unknown layer: '(\w+)'")
 
 
 @rule("h5-cannot-hold-operations", when=(ERROR,), family="saving", errors=("ValueError",),
-      needs="save")  # fmt: skip
+      needs=("save", "load_model"))  # fmt: skip
 def h5_operations(ctx: CellContext) -> list[Problem]:
-    """The saves of this cell whose live model holds the operation the load could not rebuild."""
+    """The saves of this cell whose live model holds the operation the load could not rebuild;
+    a save in an earlier cell is explained at the load (``migrate`` corrects that cell itself)."""
     found = UNKNOWN.search(ctx.message)
     entries = entries_with_rule("h5-operations")
     if found is None or not entries or ctx.cell.tree is None:
@@ -50,7 +52,9 @@ def h5_operations(ctx: CellContext) -> list[Problem]:
         for call in calls_of(ctx.cell, tuple(data.get("saves", ())))
         if name in operation_names(_saved_model(ctx, call))
     ]
-    result = changed_paths(ctx, saves, change, data) if saves else None
+    if not saves:
+        return _saved_earlier(ctx, entry.id, name, tuple(data.get("saves", ())))
+    result = changed_paths(ctx, saves, change, data)
     if result is None:
         return []
     edits, across, paths, note = result
@@ -60,6 +64,22 @@ def h5_operations(ctx: CellContext) -> list[Problem]:
     )
     tell(problem, across + more, note)
     return [problem]
+
+
+def _saved_earlier(ctx: CellContext, entry_id: str, name: str, methods: tuple) -> list[Problem]:
+    """The cause, at the failing load, when an earlier cell saved a live model holding the
+    operation: that cell is where the path must become ``.keras`` (no rewrite of this cell)."""
+    for _earlier, parsed in cells(ctx)[1:]:
+        for call in calls_of(parsed, methods):
+            if name in operation_names(_saved_model(ctx, call)):
+                problem = from_entry(
+                    entry_id, ctx.line or 1, [], [name], ctx.shown_versions, operation=name
+                )
+                problem.fix += " The save is in an earlier cell: change its path there."
+                problem.certain = False
+                problem.explanation = True
+                return [problem]
+    return []
 
 
 def _saved_model(ctx: CellContext, call: ast.Call) -> Any:
