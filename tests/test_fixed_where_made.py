@@ -20,8 +20,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
-from test_earlier_bindings import Kernel, fixed_source, kernel, printed  # noqa: F401
 
 from kerasmagic.render.base import REPORT_JSON
 
