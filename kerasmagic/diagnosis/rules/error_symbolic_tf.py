@@ -170,22 +170,17 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
 
 def _statements(ctx: CellContext) -> list[ast.stmt]:
     """The statements that build the model, in order: the cell's top-level ones, or those of
-    the function the failing line is in (a builder, ``def build(): inputs = keras.Input(…)``),
+    the top-level function the failing line is in (a builder, ``def build(): inputs =
+    keras.Input(…)``; never a class's method, a layer's ``call`` running on real tensors too),
     without the functions and classes they define."""
     body: list[ast.stmt] = list(getattr(ctx.cell.tree, "body", []))
     line = ctx.line or 0
     builder = next(
         (
-            node
-            for node in walk(ctx.cell.tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and node.lineno <= line <= (node.end_lineno or node.lineno)
-            and not any(
-                inner is not node
-                and isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
-                and inner.lineno <= line <= (inner.end_lineno or inner.lineno)
-                for inner in ast.walk(node)
-            )
+            stmt
+            for stmt in body
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)
         ),
         None,
     )
