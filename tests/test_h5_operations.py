@@ -51,6 +51,7 @@ def test_check_explains_a_load_whose_save_was_an_earlier_cell(kernel: Kernel) ->
     """``%%keras_check`` on the load alone: the save that wrote the file is in the kernel's
     history, so the cell gets the cause and where to change it, not a rewrite of itself."""
     assert printed(kernel.run("%load_ext kerasmagic")) == ""
+    printed(kernel.run("import os, tempfile\nos.chdir(tempfile.mkdtemp())"))  # the file it saves
     for cell in ("import keras", CELLS[0], CELLS[1].replace("K.abs", "keras.ops.abs"), CELLS[2]):
         printed(kernel.run(cell))
     outputs = kernel.run("%%keras_check\n" + CELLS[3])
