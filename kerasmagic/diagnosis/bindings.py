@@ -182,14 +182,9 @@ class Scope:
                     return None
                 return value, (value.__name__ if name in self.user_bound else name)
         elif isinstance(func, ast.Attribute):
-            parts: list[str] = []
-            cur: ast.AST = func
-            while isinstance(cur, ast.Attribute):
-                parts.append(cur.attr)
-                cur = cur.value
-            if not isinstance(cur, ast.Name) or cur.id not in self.bindings:
+            path = self.bound_path(func)
+            if path is None:
                 return None
-            path = ".".join([self.bindings[cur.id], *reversed(parts)])
         elif isinstance(func, ast.Subscript):
             value = _looked_up(self.ctx.namespace or {}, func)
             if isinstance(value, type) and live.is_keras_object(value):
@@ -201,6 +196,18 @@ class Scope:
             return None
         status, obj = live.resolve_path(path)
         return (obj, path) if status == live.OK else None
+
+    def bound_path(self, node: ast.AST) -> str | None:
+        """The dotted path an attribute chain (or a name) reaches through the bindings
+        (``K.tf`` with ``K`` bound to ``keras.backend``: ``keras.backend.tf``); None when its
+        head is not a bound name."""
+        parts: list[str] = []
+        while isinstance(node, ast.Attribute):
+            parts.append(node.attr)
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id not in self.bindings:
+            return None
+        return ".".join([self.bindings[node.id], *reversed(parts)])
 
     def refers_to_keras(self, func: ast.AST) -> bool:
         cur = func

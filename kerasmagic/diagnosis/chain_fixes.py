@@ -140,10 +140,11 @@ def _fix_chain(
     # ``K.tf.image.resize``: past the missing name the chain is another package's API (Keras 2's
     # backend module held TensorFlow as ``tf``), not a Keras name to look for elsewhere
     foreign = parts[i] == "tf" or (parts[i] not in live.KERAS_TOPS and live.top_exists(parts[i]))
-    written = ".".join([bound, *parts[1:-1]])  # the module as the code names it
-    home = private_home(written, last, _call_keywords(ctx, node)) if len(parts) > 1 else None
-    if new_path is None and home is not None:  # a private Keras 2 helper: its home here
-        new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
+    if new_path is None:  # a private Keras 2 helper, under the module as the code names it
+        written = ".".join([bound, *parts[1:-1]])
+        home = private_home(written, last, _call_keywords(ctx, node))
+        if home is not None:
+            new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
     if new_path is None and in_keras and not package_level and not foreign:
         keywords = _call_keywords(ctx, node)
         for symbol in api_index.find_public_symbol(

@@ -174,14 +174,8 @@ def enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[t
 
 def backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
     """The live Keras 3 backend module ``node`` (``K``, ``keras.backend``) names, if it does."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name) or node.id not in ctx.scope.bindings:
-        return None
-    path = ".".join([ctx.scope.bindings[node.id], *reversed(parts)])
-    if path.split(".")[0] != "keras":
+    path = ctx.scope.bound_path(node)
+    if path is None or path.split(".")[0] != "keras":
         return None
     status, module = live.resolve_path(path)
     if status != live.OK or not isinstance(module, types.ModuleType):

@@ -115,17 +115,18 @@ def private_home(module: str, name: str, keywords: set[str] = frozenset()) -> tu
     the module it moved to) in the installed ``keras``: the ``private-helper-home`` entries' homes
     inside the package, the first that imports and takes the call's ``keywords``."""
     root, rest = relative(module)
-    if not root or not same_keras(root, "keras"):
+    if not root:
         return None
     for entry in entries_with_rule("private-helper-home"):
         for old, homes in entry.data.get("homes", {}).items():
             old_module, _, old_name = old.rpartition(".")
-            moved = moved_module(f"keras.{old_module}")
-            if old_name != name or rest not in (
-                old_module,
-                relative(moved[0])[1] if moved else None,
-            ):
+            if old_name != name:
                 continue
+            moved = moved_module(f"keras.{old_module}")
+            if rest not in (old_module, relative(moved[0])[1] if moved else None):
+                continue
+            if not same_keras(root, "keras"):
+                return None
             for home in homes:
                 home_module, _, home_name = f"keras.{home}".rpartition(".")
                 status, obj = live.module_status(home_module, allow_import=True)

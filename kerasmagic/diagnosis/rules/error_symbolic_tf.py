@@ -122,18 +122,8 @@ def _float_safe(ctx: CellContext, call: ast.Call) -> bool:
     for node in ast.walk(call):
         if not isinstance(node, ast.Call):
             continue
-        parts: list[str] = []
-        head = node.func
-        while isinstance(head, ast.Attribute):
-            parts.append(head.attr)
-            head = head.value
-        if not isinstance(head, ast.Name):
-            return False
-        bound = ctx.scope.bindings.get(head.id, "")
-        if bound.split(".")[0] != "tensorflow":
-            return False
-        path = ".".join([*bound.split(".")[1:], *reversed(parts)])
-        if path not in safe:
+        top, _, path = (ctx.scope.bound_path(node.func) or "").partition(".")
+        if top != "tensorflow" or path not in safe:
             return False
     return True
 

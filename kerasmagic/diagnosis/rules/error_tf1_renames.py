@@ -77,14 +77,14 @@ def _renamed(name: str) -> str | None:
         return None
     new = renames.get(f"tf.{name}")
     if not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
-        new = _module_renamed(renames, name, entry)
+        new = _module_renamed(renames, name, entry.data.get("compat_modules", []) if entry else [])
     if new is None:
         return None
     path = new[len("tf.") :]
     return path if live.resolve_path(f"tensorflow.{path}")[0] == live.OK else None
 
 
-def _module_renamed(renames: dict, name: str, entry: object) -> str | None:
+def _module_renamed(renames: dict, name: str, compat_ok: list[str]) -> str | None:
     """``tf.NAME`` a TF 1 module every name of which the table moves under one new module
     (``tf.logging.*`` → ``tf.compat.v1.logging.*``): that module. One under ``tf.compat.v1`` is
     taken only when the catalogue lists it as working in TensorFlow 2 as it did (``logging``:
@@ -93,7 +93,6 @@ def _module_renamed(renames: dict, name: str, entry: object) -> str | None:
     if len(homes) != 1:
         return None
     home = homes.pop()
-    compat_ok = getattr(entry, "data", {}).get("compat_modules", [])
     if ".compat." in home and not (home == f"tf.compat.v1.{name}" and name in compat_ok):
         return None
     return home

@@ -96,14 +96,9 @@ def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
     if isinstance(func, ast.Name) and func.id == old:
         path = ctx.scope.bindings.get(old, "")
     elif isinstance(func, ast.Attribute) and func.attr == old:
-        base = func.value
-        parts: list[str] = []
-        while isinstance(base, ast.Attribute):
-            parts.append(base.attr)
-            base = base.value
-        if not isinstance(base, ast.Name) or base.id not in ctx.scope.bindings:
+        path = ctx.scope.bound_path(func)
+        if path is None:
             return None
-        path = ".".join([ctx.scope.bindings[base.id], *reversed(parts), old])
     else:
         return None
     module = path.rpartition(".")[0]
