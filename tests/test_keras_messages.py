@@ -159,3 +159,21 @@ def test_the_general_received_ending():
 def test_an_unrelated_message_is_no_fact():
     error_type, message = raised(lambda: [][1])
     assert parse(error_type, message) is None
+
+
+@keras3
+@pytest.mark.parametrize(
+    "kind, make",
+    [
+        ("activation function", lambda keras: keras.layers.Dense(1, activation="not_a_keras_name")),
+        ("initializer", lambda keras: keras.layers.Dense(1, kernel_initializer="not_a_keras_name")),
+        ("regularizer", lambda keras: keras.layers.Dense(1, kernel_regularizer="not_a_keras_name")),
+        ("loss", lambda keras: keras.losses.get("not_a_keras_name")),
+        ("metric", lambda keras: keras.metrics.get("not_a_keras_name")),
+    ],
+)
+def test_unknown_identifier(kind, make):
+    import keras
+
+    fact = fact_of(lambda: make(keras))
+    assert (fact.kind, fact.expected, fact.received) == ("identifier", kind, "not_a_keras_name")

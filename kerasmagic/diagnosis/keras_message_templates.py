@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice
+    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice, identifier
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -132,6 +132,14 @@ TEMPLATES: tuple[Template, ...] = (
         ("ValueError",),
         "keras/src/trainers/compile_utils.py CompileMetrics.build (Keras 3.15)",
         {"expected": "one per output"},
+    ),
+    Template(
+        "unknown-identifier",
+        "identifier",
+        r"Could not interpret (?P<expected>activation function|loss|metric|initializer|regularizer"
+        r"|constraint) identifier: (?P<received>[A-Za-z_][\w.>-]*)\s*$",
+        ("ValueError",),
+        "keras/src/{activations,losses,metrics,initializers,regularizers,constraints}/__init__.py get",
     ),
     Template(
         "missing-argument",

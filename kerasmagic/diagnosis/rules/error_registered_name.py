@@ -1,0 +1,203 @@
+"""Error rule: an object named by a string that only the custom-object registry knows.
+
+Keras 2 resolved a string identifier (``activation="swish_beta"``, ``loss="focal"``,
+``metrics=["f1"]``, ``kernel_initializer="my_init"``) through ``deserialize_keras_object``, which
+looked in the global custom objects first: ``get_custom_objects().update({"f1": f1})`` made the
+name usable anywhere. Keras 3's ``get`` functions read only Keras's own table for a string
+("Could not interpret metric identifier: f1"), while they still take the object itself (and
+instantiate a class, as Keras 2 did with a class found by name).
+
+The message is a fact (``keras_messages``: kind ``identifier``); the live registry
+(``keras.utils.get_custom_objects()``, read, never changed) holds the object under that name.
+Every string the registry holds, given to a parameter that takes such objects, is replaced by
+the object, as Keras 2 (which looked in the registry first) resolved it: by a name of the
+namespace bound to that very object, else by the registry's entry itself. Where: the calls on the
+failing lines (``activation``, ``*_initializer``, …); for a loss or metric, which Keras 3 resolves
+at the first ``fit``, the model's ``compile`` (``compile_calls``: in this cell or an earlier one),
+its loss and metrics together (the next one would fail next).
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
+from kerasmagic.diagnosis.compiled import failing_model_calls
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root, signature
+from kerasmagic.diagnosis.keras_messages import parse
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, apply_edits, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "registered-name-not-resolved"
+MODEL_METHODS = ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch")
+# the kind Keras's message names -> the parameters that take it (a suffix: any parameter ending so)
+PARAMETERS = {
+    "activation function": ("activation", "recurrent_activation"),
+    "initializer": ("_initializer",),
+    "regularizer": ("_regularizer",),
+    "constraint": ("_constraint",),
+    "loss": ("loss",),
+    "metric": ("metrics", "weighted_metrics"),
+}
+COMPILED = ("loss", "metric")  # resolved by the model at its first fit, not where written
+
+
+@rule(ENTRY, when=(ERROR,), family="keras3-messages", errors=("ValueError",))
+def registered_name(ctx: CellContext) -> list[Problem]:
+    """The registered strings of the failing code replaced by the objects they stand for."""
+    fact = parse(ctx.error_type, ctx.message)
+    if fact is None or fact.kind != "identifier" or ctx.cell.tree is None:
+        return []
+    kind, name = fact.expected or "", fact.received or ""
+    registry = _registry()
+    if kind not in PARAMETERS or name not in registry:
+        return []
+    spelled = _Spelling(ctx, registry)
+    if kind in COMPILED:
+        here, across = _in_compile(ctx, spelled)
+    else:
+        here = across = [e for call in _failing_calls(ctx) for e in _edits(ctx, call, spelled)]
+    text = spelled.texts.get(name)
+    if not here or text is None:
+        return []
+    problem = from_entry(ENTRY, ctx.line, here + spelled.imports, sorted(spelled.texts), ctx.shown_versions,
+                         name=name, kind=kind, object=text, keras=ctx.versions.get("keras", ""))  # fmt: skip
+    problem.across = across + spelled.imports
+    return [problem]
+
+
+def _registry() -> dict[str, Any]:
+    """The live Keras's global custom objects (the dict itself, read only)."""
+    status, getter = live.resolve_path("keras.utils.get_custom_objects")
+    if status != live.OK or not callable(getter):
+        return {}
+    try:
+        objects = getter()
+    except Exception:
+        return {}
+    return objects if isinstance(objects, dict) else {}
+
+
+class _Spelling:
+    """How the cell writes each registered object: a namespace name bound to it (the registered
+    name first), else ``keras.utils.get_custom_objects()["name"]`` (with ``import keras`` when
+    the cell has no ``keras``). ``texts``: the names spelled so far; ``imports``: the edits."""
+
+    def __init__(self, ctx: CellContext, registry: dict[str, Any]) -> None:
+        self.ctx, self.registry = ctx, registry
+        self.texts: dict[str, str] = {}
+        self.imports: list[Edit] = []
+
+    def __call__(self, name: object) -> str | None:
+        if not isinstance(name, str) or name not in self.registry:
+            return None
+        if name not in self.texts:
+            obj = self.registry[name]
+            names = self.ctx.live_names or {}
+            bound = [n for n, v in names.items() if v is obj and n.isidentifier() and not n.startswith("_")]  # fmt: skip
+            if name in bound or len(bound) == 1:
+                self.texts[name] = name if name in bound else bound[0]
+            else:
+                root = keras_root(self.ctx)
+                if root is None:
+                    return None
+                self.imports = self.imports or root[1]
+                self.texts[name] = f"{root[0]}.utils.get_custom_objects()[{name!r}]"
+        return self.texts[name]
+
+
+def _takes(parameter: str | None, kinds: tuple[str, ...]) -> bool:
+    return parameter is not None and any(
+        parameter == p or (p.startswith("_") and parameter.endswith(p))
+        for kind in kinds
+        for p in PARAMETERS[kind]
+    )
+
+
+def _failing_calls(ctx: CellContext) -> list[ast.Call]:
+    return [c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) and c.lineno in ctx.failing_lines]  # fmt: skip
+
+
+def _arguments(ctx: CellContext, call: ast.Call) -> list[tuple[str | None, ast.expr]]:
+    """A call's arguments with the parameter each is given to (positional ones by the live
+    signature of the callee; None where it cannot be read)."""
+    pairs: list[tuple[str | None, ast.expr]] = [(kw.arg, kw.value) for kw in call.keywords]
+    callee = ctx.scope.callee(call.func)
+    sig = signature(callee[0]) if callee is not None else None
+    names = [p for p in sig.parameters if p != "self"] if sig is not None else []
+    for index, arg in enumerate(call.args):
+        pairs.append((names[index] if index < len(names) else None, arg))
+    return pairs
+
+
+def _strings(node: ast.expr) -> list[ast.Constant]:
+    """The string constants an argument holds: itself, a list's or tuple's items, a dict's
+    values (a dict's keys are output names), nested."""
+    if isinstance(node, ast.Constant):
+        return [node] if isinstance(node.value, str) else []
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [c for e in node.elts for c in _strings(e)]
+    if isinstance(node, ast.Dict):
+        return [c for v in node.values for c in _strings(v)]
+    return []
+
+
+def _replacements(parsed: ParsedCell, value: ast.expr, spelled: _Spelling) -> list[Edit]:
+    return [
+        edit
+        for constant in _strings(value)
+        if (text := spelled(constant.value)) is not None
+        and (edit := node_edit(parsed, constant, text)) is not None
+    ]
+
+
+def _edits(ctx: CellContext, call: ast.Call, spelled: _Spelling) -> list[Edit]:
+    kinds = tuple(k for k in PARAMETERS if k not in COMPILED)
+    return [
+        edit
+        for parameter, value in _arguments(ctx, call)
+        if _takes(parameter, kinds)
+        for edit in _replacements(ctx.cell, value, spelled)
+    ]
+
+
+def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[Edit]]:
+    """The registered strings of the loss and metrics in the ``compile`` of the model the failing
+    line trains or evaluates: one edit over that call, turned into ``changed_compile``'s forms."""
+    for use, model_name, model in failing_model_calls(ctx, MODEL_METHODS):
+        if model is None or not live.is_layer_class(type(model)):
+            continue
+        found = compile_of(ctx, model_name, use)
+        if found is None:
+            continue
+        _index, parsed, call = found
+        inner = [
+            edit
+            for kw in call.keywords
+            if _takes(kw.arg, COMPILED)
+            for edit in _replacements(parsed, kw.value, spelled)
+        ]
+        edit = _replaced(parsed, call, inner)
+        if edit is not None:
+            return changed_compile(ctx, found, edit)
+    return [], []
+
+
+def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | None:
+    """One edit over ``node`` that makes the edits ``inner`` (inside it)."""
+    whole = node_edit(parsed, node, "")
+    source = node_text(parsed, node)
+    if whole is None or source is None or not inner:
+        return None
+
+    def relative(line: int, col: int) -> tuple[int, int]:  # the node's text starts at (1, 0)
+        return line - whole.line + 1, col - whole.col if line == whole.line else col
+
+    shifted = [
+        Edit(*relative(e.line, e.col), *relative(e.end_line, e.end_col), e.text) for e in inner
+    ]
+    return node_edit(parsed, node, apply_edits(source, shifted))
