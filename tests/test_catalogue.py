@@ -116,3 +116,13 @@ def test_the_catalogue_is_its_files_as_they_are_now(tmp_path):
     assert sorted(p.name for p in catalogue.iterdir()) == sorted(
         p.name for p in C.CATALOGUE_DIR.glob("*.toml")
     )
+
+
+def test_every_dropped_keyword_says_why_it_had_no_effect():
+    data = C.find_entry("keras3-removed-keyword").data
+    listed = set(data["methods"]) | set(data["layers"])
+    listed |= {k for words in data["classes"].values() for k in words}
+    listed |= {k for words in data["members"].values() for k in words}
+    reasons = data["reasons"]
+    assert listed == set(reasons), listed ^ set(reasons)
+    assert all(reason.strip().endswith(".") for reason in reasons.values())

@@ -76,8 +76,15 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
         ctx.shown_versions,
         keyword=kw.arg,
         callable=name,
+        reason=_reason(kw.arg or ""),
         keras=ctx.versions.get("keras", "3"),
     )
+
+
+def _reason(keyword: str) -> str:
+    """Why the removed ``keyword`` had no effect (the catalogue's words for it)."""
+    entry = find_entry("keras3-removed-keyword")
+    return str((entry.data.get("reasons", {}) if entry is not None else {}).get(keyword, ""))
 
 
 @rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments", needs="=")
