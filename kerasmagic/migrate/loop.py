@@ -16,6 +16,7 @@ from typing import Any
 
 from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
+from kerasmagic.migrate.across import without_rebinding
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
 from kerasmagic.migrate.module_fixes import UserModules
@@ -244,8 +245,9 @@ class _Runner:
                     tried.add(fixed)
                     current = fixed
                     continue
-                if current in across:
-                    current = self._across(cell, cell.changes[-1], *across[current])
+                carried = across.get(current) or _carried(cell.changes, across, current)
+                if carried is not None:
+                    current = self._across(cell, cell.changes[-1], *carried)
                     if cell.changes[-1].before == current:  # only the earlier cells changed
                         cell.changes.pop()
                 cell.status = R.FIXED if current != cell.original else R.OK
@@ -371,3 +373,16 @@ def migrate_run(
         )
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _carried(changes: list[R.Change], across: dict[str, tuple[dict, dict, str]], current: str) -> tuple[dict, dict, str] | None:  # fmt: skip
+    """The newest earlier round of this cell whose fix was made across cells, with its
+    re-binding lines deleted from ``current``, what ran last (``migrate/across.py``)."""
+    for change in reversed(changes[:-1]):
+        if change.after in across:
+            doc, originals, error = across[change.after]
+            if originals:  # install lines stood in for: the texts are not comparable
+                return None
+            composed = without_rebinding(change.after, doc["fixed_across"], current)
+            return ({**doc, "fixed_across": composed}, originals, error) if composed else None
+    return None

@@ -1,0 +1,42 @@
+"""A fix made where a value is made, carried through the rounds after it.
+
+A fix whose error came from an earlier cell (a ``compile`` there, a path assigned there) ran in
+this cell with that value bound again at its top (``fixed_source``); the notebook gets instead the
+earlier cell changed and this cell without the re-binding (``fixed_across``: the same source with
+those lines deleted). When a later round changes this cell again (the next error, a silent trap),
+the cell that ran last still holds the re-binding lines: ``without_rebinding`` deletes the same
+lines from it, so the earlier cell's change survives every later round.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+
+def deleted_blocks(fixed: str, fixed_across: str) -> list[list[str]] | None:
+    """The runs of lines ``fixed_across`` lacks from ``fixed``; None unless it only lacks lines."""
+    before, after = fixed.splitlines(keepends=True), fixed_across.splitlines(keepends=True)
+    blocks: list[list[str]] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, i1, i2, _j1, _j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag != "delete":
+            return None
+        blocks.append(before[i1:i2])
+    return blocks
+
+
+def without_rebinding(fixed: str, fixed_across: str, current: str) -> str | None:
+    """``current`` (a later round's source, grown from ``fixed``) without the lines that
+    ``fixed_across`` deleted from ``fixed``; None when they are not all there unchanged."""
+    blocks = deleted_blocks(fixed, fixed_across)
+    if not blocks:
+        return None
+    lines = current.splitlines(keepends=True)
+    for block in blocks:
+        at = next((i for i in range(len(lines)) if lines[i : i + len(block)] == block), None)
+        if at is None:
+            return None
+        del lines[at : at + len(block)]
+    return "".join(lines)
