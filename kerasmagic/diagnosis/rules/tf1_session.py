@@ -7,7 +7,12 @@ of it. TensorFlow 2 has no session for Keras to use, and Keras removed ``set_ses
 only session option the cell sets on that config is ``allow_growth = True``, the call becomes
 TensorFlow 2's spelling of the same setting (memory growth on every GPU; nothing on a machine
 without one) and the import of ``set_session`` goes; any other option (a memory fraction, device
-counts) has no one-line equivalent and is explained (``backend-session-removed``) instead."""
+counts) has no one-line equivalent and is explained (``backend-session-removed``) instead.
+
+TensorFlow 2 code spelled it ``tf.compat.v1.keras.backend.set_session(sess)`` (the seeding and
+single-thread boilerplate of TF 2.0-2.4 notebooks): there Keras ran eagerly and read that
+session only in graph mode, so the session configured nothing Keras ran. With eager execution on
+in the kernel (read live), the call goes and the session lines stay (``tf2-session-unused``)."""
 
 from __future__ import annotations
 
@@ -32,6 +37,7 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "tf1-session-gpu-growth"
 RUN = "tf1-session-run"
+UNUSED = "tf2-session-unused"
 GROWTH = (
     "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
     "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
@@ -73,6 +79,40 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     line = min(e.line for e in imports + edits)  # the import, when it is what fails
     problem = from_entry(
         ENTRY, line, imports + edits, [*modules, "set_session"], ctx.shown_versions, tf=tf
+    )
+    problem.certain = True
+    return [problem]
+
+
+@rule(UNUSED, when=(STATIC,), family="backend", needs="set_session")
+def tf2_session_unused(ctx: CellContext) -> list[Problem]:
+    """``tf.compat.v1.keras.backend.set_session(sess)`` in an eager TensorFlow 2: left out."""
+    tree = ctx.cell.tree
+    tf = sys.modules.get("tensorflow")
+    eager = getattr(tf, "executing_eagerly", None)
+    if tree is None or not callable(eager) or not eager():
+        return []
+    edits: list[Edit] = []
+    for stmt in walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not (isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func)):
+            continue
+        if ".compat.v1." not in (ctx.scope.bound_path(call.func) or ""):
+            continue  # standalone Keras on TensorFlow 1: the session did configure it
+        session = _session(ctx, call)[0]
+        config = _session_config(session) if session is not None else None
+        if config is not None and _options_set(tree, config) == {"allow_growth"}:
+            continue  # tf1_session_gpu_growth's
+        edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
+        if edit is None:
+            return []
+        edits.append(edit)
+    removed = _import_removals(ctx, tree) if edits else None
+    if removed is None:
+        return []
+    imports, _modules = removed
+    problem = from_entry(
+        UNUSED, edits[0].line, imports + edits, ["set_session"], ctx.shown_versions
     )
     problem.certain = True
     return [problem]
@@ -205,7 +245,6 @@ def _import_removals(ctx: CellContext, tree: ast.AST) -> tuple[list[Edit], list[
         edits.append(edit)
         modules.append(node.module)
     return edits, modules
-
 
 
 @rule(RUN, when=(STATIC,), family="backend", needs="get_session")
