@@ -81,9 +81,10 @@ NODE_ZERO = "keras3-node-accessor"
 
 @rule(NODE_ZERO, when=(ERROR,), family="model-methods", errors=("AttributeError",))
 def node_accessor(ctx: CellContext) -> list[Problem]:
-    """``layer.get_output_at(0)`` (``get_input_at``) on a live Keras 3 layer, which has only the
-    ``output`` (``input``) property: Keras 3's property is the tensor of the layer's first node,
-    what ``get_output_at(0)`` returned; each such call of the cell with the literal index 0 on an
+    """``layer.get_output_at(0)`` (``get_input_at``, ``get_output_shape_at``…) on a live Keras 3
+    layer, which has only the ``output`` (``input``) property: Keras 3's property is the tensor of
+    the layer's first node, what ``get_output_at(0)`` returned (its ``.shape``, or a model's
+    ``output_shape``, what ``get_output_shape_at(0)`` did); each such call of the cell with the literal index 0 on an
     object of that class (or on the failing line) becomes the property."""
     entry = find_entry(NODE_ZERO)
     exc = ctx.wrapped or ctx.exc
@@ -91,9 +92,10 @@ def node_accessor(ctx: CellContext) -> list[Problem]:
     accessors = entry.data.get("accessors", {}) if entry is not None else {}
     if ctx.cell.tree is None or name not in accessors or obj is None:
         return []
-    prop = accessors[name]
-    if hasattr(obj, name) or not isinstance(getattr(type(obj), prop, None), property):
+    spellings = [p for p in accessors[name] if isinstance(getattr(type(obj), p.split(".")[0], None), property)]  # fmt: skip
+    if hasattr(obj, name) or not spellings:
         return []
+    prop = spellings[0]
     namespace = ctx.namespace or {}
     edits = []
     for call in walk(ctx.cell.tree):
