@@ -182,14 +182,20 @@ def _holding(ctx: CellContext, call: ast.Call, klass: Any, received: Any) -> tup
 @rule("message-shape-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))
 def shape_argument(ctx: CellContext) -> list[Problem]:
     """A bare number given as a shape (``shape=3``): Keras 3 wants a tuple, ``(3,)``; whole
-    float dimensions (``(3.0,)``) become ints."""
+    float dimensions (``(3.0,)``) become ints. An argument whose value cannot be read
+    (``shape=(len(columns))``) is the number the message shows when it is the call's only such
+    shape argument."""
     fact = _fact(ctx, "shape")
     if fact is None or ctx.cell.tree is None:
         return []
     received = fact.received_value()
     for call, klass, path in _failing_calls(ctx):
-        for name, node in _shape_arguments(call, klass):
+        arguments = list(_shape_arguments(call, klass))
+        unread = [a for a in arguments if not _value(ctx, a[1])[0]]
+        for name, node in arguments:
             edit = _shape_edit(ctx, node, received)
+            if edit is None and [(name, node)] == unread:
+                edit = _count_edit(ctx, node, received)
             if edit is not None:
                 return [
                     _problem(
@@ -213,6 +219,25 @@ def _shape_arguments(call: ast.Call, klass: type) -> Iterator[tuple[str, ast.exp
             node = call_argument(call, klass, name)
             if node is not None and id(node) not in seen:
                 yield name, node
+
+
+def _count_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
+    """The failing call's one shape argument whose value cannot be read (``len(columns)``) is
+    the number Keras received: a one-tuple of it (``int`` of a whole float)."""
+    text = node_text(ctx.cell, node)
+    count = integral(received)
+    if text is None or count is None or isinstance(received, bool):
+        return None
+    shape = f"({text},)" if isinstance(received, int) else f"(int({text}),)"
+    edit = node_edit(ctx.cell, node, shape)
+    if edit is None or edit.line != edit.end_line:
+        return edit
+    line = ctx.cell.source.splitlines()[edit.line - 1]
+    before, after = line[: edit.col].rstrip(), line[edit.end_col :].lstrip()
+    if before.endswith("(") and before[:-1].rstrip()[-1:] in ("=", ",") and after[:1] == ")":
+        start, end = len(before) - 1, len(line) - len(after) + 1  # `shape=(n)`: its parentheses
+        return Edit(edit.line, start, edit.line, end, shape)
+    return edit
 
 
 def _shape_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
