@@ -192,3 +192,22 @@ def test_a_class_the_message_names_leads_to_the_module_that_defines_it(tmp_path:
         assert not list(user_modules.named_modules(TypeError("Dense.__init__() got it"), str(tmp_path)))  # fmt: skip
     finally:
         sys.modules.pop("nets_mod", None)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_module_imported_in_a_cell_with_a_magic_is_imported_again(tmp_path: Path) -> None:
+    """The cell that imports the module under another name also holds an IPython line
+    (``%env``): after the module's fix for a later cell, that cell runs again, so the name it
+    binds holds the corrected module (it did not when the magic kept the cell from parsing)."""
+    root = project(tmp_path)
+    cells = [
+        "import numpy as np\nimport helpers.training as trainer\n%env TF_CPP_MIN_LOG_LEVEL=2",
+        "from helpers import make_model\n" + CELLS[1].replace("train(", "trainer.train("),
+    ]
+    path = notebook(root / "course.ipynb", cells)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=root)
+    doc = document(report, "course.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert {m["relative"] for m in doc["modules"]} == {"helpers/layers.py", "helpers/training.py"}
+    assert not any(c["changed"] for c in doc["cells"])
+    assert proc.returncode == 0

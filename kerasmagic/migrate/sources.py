@@ -259,7 +259,25 @@ def imported_tops(source: str) -> set[str]:
 
 
 def _parsed(source: str) -> ast.Module | None:
-    try:
-        return ast.parse(source)
-    except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return None
+    """The cell's tree; a notebook cell's IPython lines (``%matplotlib inline``, ``!pip …``) read
+    as blank lines, so the Python around them still counts (a cell that imports the user's
+    module and ends with a magic imports it)."""
+    for text in (source, _without_ipython_lines(source)):
+        try:
+            return ast.parse(text)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+    return None
+
+
+def _without_ipython_lines(source: str) -> str:
+    """``source`` with each line that starts (after its indentation) with ``%`` or ``!`` blank,
+    or ``pass`` where it is indented (a block's only statement stays a block)."""
+    lines = []
+    for line in source.splitlines():
+        stripped = line.lstrip()
+        if stripped[:1] in ("%", "!"):
+            indent = line[: len(line) - len(stripped)]
+            line = f"{indent}pass" if indent else ""
+        lines.append(line)
+    return "\n".join(lines)
