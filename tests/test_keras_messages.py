@@ -177,3 +177,17 @@ def test_unknown_identifier(kind, make):
 
     fact = fact_of(lambda: make(keras))
     assert (fact.kind, fact.expected, fact.received) == ("identifier", kind, "not_a_keras_name")
+
+
+@keras3
+def test_a_sequential_layer_whose_call_needs_training():
+    import keras
+    import numpy as np
+
+    class Scale(keras.layers.Layer):
+        def call(self, x, training):
+            return x
+
+    model = keras.Sequential([keras.layers.Dense(2), Scale()])
+    fact = fact_of(lambda: model.predict(np.ones((1, 3)), verbose=0))
+    assert (fact.kind, fact.argument, fact.received) == ("required", "training", "Scale")

@@ -149,6 +149,14 @@ TEMPLATES: tuple[Template, ...] = (
         "CPython inspect.Signature.bind, from keras/src/layers/layer.py CallSpec",
     ),
     Template(
+        "sequential-required-arguments",
+        "required",
+        r"Layer (?P<received>\w+) has multiple (?:required )?positional arguments: "
+        r"\[.*(?:'|<Parameter \")(?P<argument>training|mask)(?:'|\">).*\]",
+        ("ValueError",),
+        "keras/src/models/sequential.py Sequential.build (Keras 3.13 leaves out \"required\")",
+    ),
+    Template(
         "op-input-dtype",
         "dtype",
         r"Input '(?P<argument>\w+)' of '\w+' Op has type (?P<received>\w+) that does not match "

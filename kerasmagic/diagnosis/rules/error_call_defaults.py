@@ -4,9 +4,11 @@ Keras 2 filled a layer's ``training`` (and ``mask``) argument itself when the ca
 pass it: from the outer call's training flag, else None. Keras 3 binds ``call``'s signature to
 the arguments given first, and raises "missing a required argument: 'training'" when a model is
 built with ``block(x)``; given the default ``None``, the parameter is filled by Keras 3 as Keras 2
-did (``fit``'s training flag, or the outer call's). The message is read as a fact
-(``keras_messages``, kind ``required``); the classes are the cell's own layer classes and the
-live layers (or classes) the failing line calls, changed where they are defined, this cell or
+did (``fit``'s training flag, or the outer call's); a ``Sequential`` model refuses such a layer
+when it is built ("Layer BatchNorm has multiple required positional arguments: ['x',
+'training']"). The message is read as a fact (``keras_messages``, kind ``required``); the classes
+are the cell's own layer classes, the live layers (or classes) the failing line calls and the
+user's class the message names, changed where they are defined, this cell or
 an earlier one (``redefine``: the class defined again at the top of the corrected cell).
 """
 
@@ -30,7 +32,7 @@ from kerasmagic.knowledge.catalogue import find_entry
 ENTRY = "message-required-argument"
 
 
-@rule(ENTRY, when=(ERROR,), family="keras3-messages", errors=("TypeError",))
+@rule(ENTRY, when=(ERROR,), family="keras3-messages", errors=("TypeError", "ValueError"))
 def required_argument(ctx: CellContext) -> list[Problem]:
     """``call(self, inputs, training)`` of a layer class of the user's: ``training=None`` (the
     argument the message names, one Keras resolves itself) where the class is defined."""
@@ -44,6 +46,9 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     sources = cells(ctx)
     here = [klass for klass in _own_layer_classes(ctx) if _requires(klass, argument)]
     called = [k for k in _called_layer_classes(ctx) if _requires(k, argument) and k not in here]
+    named = _named_layer_class(ctx, fact.received)  # Sequential's message names the class
+    if named is not None and _requires(named, argument) and named not in here + called:
+        called.append(named)
     edits: list[Edit] = []
     across: list[Edit] = []
     layers: list[str] = []
@@ -101,6 +106,14 @@ def _called_layer_classes(ctx: CellContext) -> list[type]:
         if klass is not None and live.is_layer_class(klass) and klass not in out:
             out.append(klass)
     return out
+
+
+def _named_layer_class(ctx: CellContext, name: str | None) -> type | None:
+    """The user's layer class the namespace binds to ``name`` (a class the message names)."""
+    value = (ctx.namespace or {}).get(name or "")
+    if isinstance(value, type) and live.is_layer_class(value) and not live.is_keras_object(value):
+        return value
+    return None
 
 
 def _default_edit(parsed: Any, klass: ast.ClassDef, name: str) -> Edit | None:
