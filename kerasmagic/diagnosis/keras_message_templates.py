@@ -154,7 +154,7 @@ TEMPLATES: tuple[Template, ...] = (
         r"Layer (?P<received>\w+) has multiple (?:required )?positional arguments: "
         r"\[.*(?:'|<Parameter \")(?P<argument>training|mask)(?:'|\">).*\]",
         ("ValueError",),
-        "keras/src/models/sequential.py Sequential.build (Keras 3.13 leaves out \"required\")",
+        'keras/src/models/sequential.py Sequential.build (Keras 3.13 leaves out "required")',
     ),
     Template(
         "op-input-dtype",
