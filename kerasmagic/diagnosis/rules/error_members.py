@@ -1,12 +1,14 @@
 """Error rule: a method Keras 2 kept under an old name, called on a Keras 3 object that has only
 the new one (``metric.reset_states()`` → ``reset_state()``). The object is the live one the
-``AttributeError`` carries (``exc.obj``); the renames are catalogue data per Keras base class."""
+``AttributeError`` carries (``exc.obj``); the renames are catalogue data per Keras base class.
+A list of layers a layer holds lost TensorFlow 2's ``.layers`` (``layer_list_layers``)."""
 
 from __future__ import annotations
 
 import ast
 
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -118,3 +120,36 @@ def node_accessor(ctx: CellContext) -> list[Problem]:
         from_entry(NODE_ZERO, ctx.line or edits[0].line, edits, [name, prop], ctx.shown_versions,
                    old=name, new=prop, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     ]
+
+
+LAYER_LIST = "keras3-layer-list-layers"
+
+
+@rule(LAYER_LIST, when=(ERROR,), family="model-methods", errors=("AttributeError",), needs=".layers")  # fmt: skip
+def layer_list_layers(ctx: CellContext) -> list[Problem]:
+    """``self.blocks.layers`` where ``self.blocks`` is a list of layers a layer holds: TensorFlow
+    2's ``ListWrapper`` gave its layers under ``layers``; Keras 3's ``TrackedList`` is the plain
+    list of them. The live list the ``AttributeError`` carries holds only layers: each ``X.layers``
+    of the failing lines whose ``X`` is that very list (read from the frame) becomes ``X``."""
+    exc = ctx.wrapped or ctx.exc
+    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
+    if name != "layers" or not isinstance(obj, list) or not obj or ctx.cell.tree is None:
+        return []
+    if not live.from_keras(type(obj)) or not all(live.is_layer_class(type(x)) for x in obj):
+        return []
+    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
+    scope = {**(ctx.namespace or {}), **(frame.f_locals if frame is not None else {})}
+    edits = []
+    for node in walk(ctx.cell.tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "layers"):
+            continue
+        if node.lineno not in ctx.failing_lines or value_in(scope, node.value) is not obj:
+            continue
+        text = node_text(ctx.cell, node.value)
+        edit = node_edit(ctx.cell, node, text) if text else None
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    keras = ctx.versions.get("keras", "3")
+    return [from_entry(LAYER_LIST, edits[0].line, edits, ["layers"], ctx.shown_versions, keras=keras)]  # fmt: skip
