@@ -25,7 +25,7 @@ from dataclasses import replace
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -55,13 +55,23 @@ def _value(ctx: CellContext, node: ast.expr) -> tuple[bool, Any]:
 
 def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
     """The calls of live Keras classes and functions (``keras.Input``) on the lines the error
-    went through: ``(call, the live callable, its path)``."""
+    went through: ``(call, the live callable, its path)``; a method of an object the cell's
+    frame holds (``self.add_weight`` in a layer's ``build``) is read from that frame."""
     lines = ctx.failing_lines
     tree = ctx.cell.tree
+    frames = {}
+    for exc in (ctx.exc, ctx.wrapped):
+        frame = innermost_cell_frame(exc, ctx.namespace, ctx.filename)
+        frames.update(frame.f_locals if frame is not None else {})
     for call in walk(tree) if tree is not None else ():
         if not isinstance(call, ast.Call) or call.lineno not in lines:
             continue
         callee = ctx.scope.callee(call.func)
+        if callee is None and isinstance(call.func, ast.Attribute) and frames:
+            method = value_in(frames, call.func)
+            function = getattr(method, "__func__", None)
+            if function is not None and live.is_keras_object(function):
+                callee = (function, f"{type(method.__self__).__name__}.{call.func.attr}")
         if callee is not None and callable(callee[0]) and live.is_keras_object(callee[0]):
             yield call, callee[0], callee[1]
 
