@@ -191,3 +191,16 @@ def test_a_sequential_layer_whose_call_needs_training():
     model = keras.Sequential([keras.layers.Dense(2), Scale()])
     fact = fact_of(lambda: model.predict(np.ones((1, 3)), verbose=0))
     assert (fact.kind, fact.argument, fact.received) == ("required", "training", "Scale")
+
+
+@keras3
+def test_a_name_with_a_slash():
+    import keras
+
+    fact = fact_of(lambda: keras.layers.Dense(2, name="conv_1_7x7/2"))
+    assert (fact.kind, fact.argument, fact.expected, fact.received) == (
+        "character",
+        "name",
+        "/",
+        "conv_1_7x7/2",
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice, identifier
+    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice, identifier, character
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -155,6 +155,14 @@ TEMPLATES: tuple[Template, ...] = (
         r"\[.*(?:'|<Parameter \")(?P<argument>training|mask)(?:'|\">).*\]",
         ("ValueError",),
         'keras/src/models/sequential.py Sequential.build (Keras 3.13 leaves out "required")',
+    ),
+    Template(
+        "name-character",
+        "character",
+        r"Argument `(?P<argument>name)` must be a string and cannot contain character "
+        r"`(?P<expected>.)`\. Received: name=(?P<received>.*?)(?: \(of type .*\))?\s*$",
+        ("ValueError",),
+        "keras/src/ops/operation.py Operation.__init__; backend/common/variables.py Variable",
     ),
     Template(
         "op-input-dtype",
