@@ -8,7 +8,8 @@ outputs)`` and a function ``F`` that calls it and returns NumPy arrays, so ``F([
 what it gave. A ``K.function(...)`` that is no such assignment (one per layer in a
 comprehension, called at once) becomes the same function as one expression: a model made once,
 and a ``lambda`` calling it. Inputs joined with ``+`` (``[inp] + [K.learning_phase()]``) count
-as one list. ``updates=`` or session keywords (TF 1 graphs, which Keras 2.15 refused under
+as one list; a list of unknown length joined to the learning phase (``inp + [K.learning_phase()]``)
+gives the phase its place from the end. ``updates=`` or session keywords (TF 1 graphs, which Keras 2.15 refused under
 TensorFlow 2 too) are left alone.
 
 Keras 2's FAQ added ``K.learning_phase()`` to the inputs when the model behaves differently in
@@ -52,8 +53,9 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if elements is not None:
             kept = [model_input_text(ctx, e) for i, e in enumerate(elements) if i != phase]
             ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
+            call = _model_call(name or "f", len(elements), phase)
         else:
-            ins = node_text(ctx.cell, inputs)
+            ins, call = _joined_inputs(ctx, inputs, name or "f")
         outs = node_text(ctx.cell, outputs)
         if wrap is None or ins is None or outs is None or "\n" in ins + outs:
             continue
@@ -61,7 +63,6 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if root is None:
             return []
         keras, imports = root
-        call = _model_call(name or "f", len(elements or ()), phase)
         if name is None:  # an expression: the same function, made where the call was
             text = _function_value(keras, ins, outs, wrap, call)
         else:
@@ -125,6 +126,48 @@ def _elements(inputs: ast.expr) -> list[ast.expr] | None:
         left, right = _elements(inputs.left), _elements(inputs.right)
         return None if left is None or right is None else left + right
     return None
+
+
+def _segments(inputs: ast.expr) -> list[tuple[bool, ast.expr]]:
+    """The inputs as ``+``-joined parts: ``(True, element)`` for each element of a list display,
+    ``(False, part)`` for a part of unknown length (``inp + [K.learning_phase()]``: ``inp``)."""
+    if isinstance(inputs, (ast.List, ast.Tuple)):
+        return [(True, e) for e in inputs.elts]
+    if isinstance(inputs, ast.BinOp) and isinstance(inputs.op, ast.Add):
+        return _segments(inputs.left) + _segments(inputs.right)
+    return [(False, inputs)]
+
+
+def _joined_inputs(ctx: CellContext, inputs: ast.expr, name: str) -> tuple[str | None, str]:
+    """Inputs a list of unknown length begins (``inp + [K.learning_phase()]``): the model's
+    inputs without the learning phase, and the call, the phase counted from the end (only
+    elements of list displays may follow it)."""
+    whole = node_text(ctx.cell, inputs)
+    segments = _segments(inputs)
+    elements = [node for known, node in segments if known]
+    phase = _learning_phase_at(ctx, elements)
+    if phase is None:
+        return whole, f"{name}_model(model_inputs)"
+    at = next(i for i, (known, node) in enumerate(segments) if node is elements[phase])
+    if not all(known for known, _ in segments[at + 1 :]):
+        return None, ""
+    parts, display = [], []
+    for known, node in segments[:at] + segments[at + 1 :]:
+        text = model_input_text(ctx, node) if known else node_text(ctx.cell, node)
+        if text is None:
+            return None, ""
+        if known:
+            display.append(text)
+            continue
+        if display:
+            parts.append(f"[{', '.join(display)}]")
+            display = []
+        parts.append(text)
+    if display:
+        parts.append(f"[{', '.join(display)}]")
+    back = len(segments) - at  # the phase's place from the end: model_inputs[-back]
+    others = "model_inputs[:-1]" if back == 1 else f"model_inputs[:-{back}] + model_inputs[-{back - 1}:]"  # fmt: skip
+    return " + ".join(parts), f"{name}_model({others}, training=bool(model_inputs[-{back}]))"
 
 
 def _learning_phase_at(ctx: CellContext, elements: list[ast.expr] | None) -> int | None:
