@@ -8,7 +8,9 @@ did (``fit``'s training flag, or the outer call's); a ``Sequential`` model refus
 when it is built ("Layer BatchNorm has multiple required positional arguments: ['x',
 'training']"). The message is read as a fact (``keras_messages``, kind ``required``); the classes
 are the cell's own layer classes, the live layers (or classes) the failing line calls and the
-user's class the message names, changed where they are defined, this cell or
+user's class the message names (its instances are in a model made before: only where the class
+is defined, this cell or, for ``migrate``, the earlier cell that defines it, which runs again
+with the cells after it, ``earlier_cell``; elsewhere it is explained), changed where they are defined, this cell or
 an earlier one (``redefine``: the class defined again at the top of the corrected cell).
 """
 
@@ -47,6 +49,7 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     here = [klass for klass in _own_layer_classes(ctx) if _requires(klass, argument)]
     called = [k for k in _called_layer_classes(ctx) if _requires(k, argument) and k not in here]
     named = _named_layer_class(ctx, fact.received)  # Sequential's message names the class
+    built = fact.template == "sequential-required-arguments"  # by a model made before
     if named is not None and _requires(named, argument) and named not in here + called:
         called.append(named)
     edits: list[Edit] = []
@@ -54,6 +57,8 @@ def required_argument(ctx: CellContext) -> list[Problem]:
     layers: list[str] = []
     for klass in [*here, *called]:
         for index, parsed in sources:
+            if built and index is not None:
+                continue  # the model holds that class's instances: changed where it is defined
             node = definition(parsed, klass.__name__, index is None, ast.ClassDef)
             if node is None or not is_that_function(klass, node):
                 continue
@@ -64,8 +69,9 @@ def required_argument(ctx: CellContext) -> list[Problem]:
                 across += moved[1] or []
                 layers.append(klass.__name__)
             break
-    if not edits:
+    if not edits and not (built and named is not None and _requires(named, argument)):
         return []
+    layers = layers or [named.__name__]  # type: ignore[union-attr]
     keras = ctx.versions.get("keras", "3")
     problem = from_entry(ENTRY, ctx.line or 1, edits, [argument, *layers], ctx.shown_versions,
                          argument=argument, layers=", ".join(layers), keras=keras)  # fmt: skip

@@ -10,7 +10,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -117,8 +117,16 @@ def node_accessor(ctx: CellContext) -> list[Problem]:
     if not edits:
         return []
     return [
-        from_entry(NODE_ZERO, ctx.line or edits[0].line, edits, [name, prop], ctx.shown_versions,
-                   old=name, new=prop, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        from_entry(
+            NODE_ZERO,
+            ctx.line or edits[0].line,
+            edits,
+            [name, prop],
+            ctx.shown_versions,
+            old=name,
+            new=prop,
+            keras=ctx.versions.get("keras", "3"),
+        )  # fmt: skip
     ]
 
 
@@ -153,3 +161,86 @@ def layer_list_layers(ctx: CellContext) -> list[Problem]:
         return []
     keras = ctx.versions.get("keras", "3")
     return [from_entry(LAYER_LIST, edits[0].line, edits, ["layers"], ctx.shown_versions, keras=keras)]  # fmt: skip
+
+
+ADD_UPDATE = "keras3-add-update-removed"
+ASSIGNS = ("assign", "assign_add", "assign_sub")
+
+
+@rule(ADD_UPDATE, when=(ERROR,), family="model-methods", errors=("AttributeError",), needs="add_update")  # fmt: skip
+def add_update_removed(ctx: CellContext) -> list[Problem]:
+    """``self.add_update(v.assign(x))`` on a live Keras 3 layer, which has no ``add_update``:
+    the assignment ran where it is written (TensorFlow 2 assigns when ``assign`` runs), and Keras
+    2's ``add_update`` ignored an update that was not callable. Each such statement of the cell
+    whose update is provably an assignment (written there, or a name bound to one in the same
+    function) goes."""
+    exc = ctx.wrapped or ctx.exc
+    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
+    if name != "add_update" or obj is None or ctx.cell.tree is None:
+        return []
+    if not live.is_layer_class(type(obj)) or hasattr(obj, "add_update"):
+        return []
+    edits = []
+    for klass in walk(ctx.cell.tree):
+        if not isinstance(klass, ast.ClassDef):
+            continue
+        methods = _assigning_methods(klass)
+        for function in klass.body:
+            if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            assigned = _assignment_names(function, methods)
+            for stmt in walk(function):
+                call = stmt.value if isinstance(stmt, ast.Expr) else None
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
+                    continue
+                if call.func.attr != "add_update" or len(call.args) != 1 or call.keywords:
+                    continue
+                if not _is_assignment(call.args[0], assigned, methods):
+                    continue
+                edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)  # type: ignore[arg-type]
+                if edit is not None:
+                    edits.append(edit)
+    if not edits:
+        return []
+    return [from_entry(ADD_UPDATE, ctx.line or edits[0].line, edits, ["add_update"], ctx.shown_versions,
+                       keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+
+
+def _assigning_methods(klass: ast.ClassDef) -> set[str]:
+    """The class's methods every ``return`` of which returns an assignment's result
+    (``return variable.assign(delta)``), read from their bodies."""
+    out: set[str] = set()
+    for method in klass.body:
+        if isinstance(method, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            returns = [n.value for n in walk(method) if isinstance(n, ast.Return)]
+            if returns and all(r is not None and _is_assignment(r, _assignment_names(method, set()), set()) for r in returns):  # fmt: skip
+                out.add(method.name)
+    return out
+
+
+def _assignment_names(function: ast.AST, methods: set[str]) -> set[str]:
+    """The names the function binds, each only to an assignment's result (``u = v.assign(x)``)."""
+    made: dict[str, bool] = {}
+    for node in walk(function):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    only = _is_assignment(node.value, set(), methods)
+                    made[target.id] = made.get(target.id, True) and only
+    return {n for n, only in made.items() if only}
+
+
+def _is_assignment(node: ast.expr | None, assigned: set[str], methods: set[str]) -> bool:
+    """A variable's ``assign``/``assign_add``/``assign_sub`` call, a method of the class that
+    returns one (``self.assign_moving_average(v, x)``), a name bound only to one, or a list of
+    them."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_is_assignment(e, assigned, methods) for e in node.elts)
+    if isinstance(node, ast.Name):
+        return node.id in assigned
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        return False
+    if node.func.attr in ASSIGNS:
+        return True
+    receiver = node.func.value
+    return isinstance(receiver, ast.Name) and receiver.id == "self" and node.func.attr in methods
