@@ -6,6 +6,7 @@ A list of layers a layer holds lost TensorFlow 2's ``.layers`` (``layer_list_lay
 from __future__ import annotations
 
 import ast
+import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
@@ -165,6 +166,7 @@ def layer_list_layers(ctx: CellContext) -> list[Problem]:
 
 ADD_UPDATE = "keras3-add-update-removed"
 ASSIGNS = ("assign", "assign_add", "assign_sub")
+NO_ADD_UPDATE = re.compile(r"'(\w+)' object has no attribute 'add_update'")
 
 
 @rule(ADD_UPDATE, when=(ERROR,), family="model-methods", errors=("AttributeError",), needs="add_update")  # fmt: skip
@@ -175,10 +177,14 @@ def add_update_removed(ctx: CellContext) -> list[Problem]:
     whose update is provably an assignment (written there, or a name bound to one in the same
     function) goes."""
     exc = ctx.wrapped or ctx.exc
-    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
-    if name != "add_update" or obj is None or ctx.cell.tree is None:
+    klass = type(getattr(exc, "obj", None)) if getattr(exc, "name", None) == "add_update" else None
+    if klass is None:  # re-raised by a tf.function's AutoGraph: the class the message names
+        found = NO_ADD_UPDATE.search(ctx.message)
+        value = (ctx.namespace or {}).get(found.group(1)) if found else None
+        klass = value if isinstance(value, type) else None
+    if klass is None or ctx.cell.tree is None:
         return []
-    if not live.is_layer_class(type(obj)) or hasattr(obj, "add_update"):
+    if not live.is_layer_class(klass) or hasattr(klass, "add_update"):
         return []
     edits = []
     for klass in walk(ctx.cell.tree):
