@@ -33,6 +33,8 @@ from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 FAMILY = "keras3-messages"
+# written shapes, never the bare number a shape message received
+DISPLAYS = (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.ListComp, ast.Constant, ast.JoinedStr)
 
 
 def _fact(ctx: CellContext, *kinds: str) -> MessageFact | None:
@@ -41,7 +43,8 @@ def _fact(ctx: CellContext, *kinds: str) -> MessageFact | None:
 
 
 def _value(ctx: CellContext, node: ast.expr) -> tuple[bool, Any]:
-    """``(known, value)`` of an argument: a literal, or a name the namespace holds (read)."""
+    """``(known, value)`` of an argument: a literal, a name the namespace holds, or a name or
+    attribute chain the failing frame holds (``self.units`` in a layer's ``build``), read."""
     if isinstance(node, ast.Constant):
         return True, node.value
     if isinstance(node, (ast.Tuple, ast.List)) and all(
@@ -50,7 +53,21 @@ def _value(ctx: CellContext, node: ast.expr) -> tuple[bool, Any]:
         return True, tuple(e.value for e in node.elts)  # type: ignore[attr-defined]
     if isinstance(node, ast.Name) and ctx.namespace is not None and node.id in ctx.namespace:
         return True, ctx.namespace[node.id]
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        value = value_in(_frame_locals(ctx), node)
+        if value is not None:
+            return True, value
     return False, None
+
+
+def _frame_locals(ctx: CellContext) -> dict[str, Any]:
+    """The locals of the innermost frames of the cell's code the error (and the error Keras
+    wrapped) went through: a layer's ``build`` under the ``call`` Keras re-raised."""
+    names: dict[str, Any] = {}
+    for exc in (ctx.exc, ctx.wrapped):
+        frame = innermost_cell_frame(exc, ctx.namespace, ctx.filename)
+        names.update(frame.f_locals if frame is not None else {})
+    return names
 
 
 def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
@@ -59,10 +76,7 @@ def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
     frame holds (``self.add_weight`` in a layer's ``build``) is read from that frame."""
     lines = ctx.failing_lines
     tree = ctx.cell.tree
-    frames = {}
-    for exc in (ctx.exc, ctx.wrapped):
-        frame = innermost_cell_frame(exc, ctx.namespace, ctx.filename)
-        frames.update(frame.f_locals if frame is not None else {})
+    frames = _frame_locals(ctx)
     for call in walk(tree) if tree is not None else ():
         if not isinstance(call, ast.Call) or call.lineno not in lines:
             continue
@@ -201,7 +215,7 @@ def shape_argument(ctx: CellContext) -> list[Problem]:
     received = fact.received_value()
     for call, klass, path in _failing_calls(ctx):
         arguments = list(_shape_arguments(call, klass))
-        unread = [a for a in arguments if not _value(ctx, a[1])[0]]
+        unread = [a for a in arguments if not isinstance(a[1], DISPLAYS) and not _value(ctx, a[1])[0]]
         for name, node in arguments:
             edit = _shape_edit(ctx, node, received)
             if edit is None and [(name, node)] == unread:
@@ -239,6 +253,12 @@ def _count_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
     if text is None or count is None or isinstance(received, bool):
         return None
     shape = f"({text},)" if isinstance(received, int) else f"(int({text}),)"
+    return _tuple_edit(ctx, node, shape)
+
+
+def _tuple_edit(ctx: CellContext, node: ast.expr, shape: str) -> Edit | None:
+    """``node`` replaced by the one-tuple ``shape``, with the parentheses that only grouped it
+    (``shape=(n)``) when there are."""
     edit = node_edit(ctx.cell, node, shape)
     if edit is None or edit.line != edit.end_line:
         return edit
@@ -258,7 +278,7 @@ def _shape_edit(ctx: CellContext, node: ast.expr, received: Any) -> Edit | None:
     if text is None:
         return None
     if integral(value) is not None:
-        return node_edit(ctx.cell, node, f"({text},)")
+        return _tuple_edit(ctx, node, f"({text},)")
     if isinstance(value, (tuple, list)) and all(
         integral(d) is not None or d is None for d in value
     ):
