@@ -75,9 +75,11 @@ def _method_renames(ctx: CellContext) -> Iterator[Problem]:
                     certain = False  # passed by position, meaning unknown: not rewritten for sure
                 else:
                     edits += named
-                if params is not None and not params[1]:
+                if params is not None:
                     # the old method's own keywords (`generator=`) and the Keras 1 names first;
-                    # only an option with no effect is dropped (keras3-removed-keyword's list)
+                    # only an option with no effect is dropped (keras3-removed-keyword's list);
+                    # a `**kwargs` (Keras 3's `evaluate`: private options, any other refused)
+                    # takes none of them
                     own = entry.data.get("keywords", {})
                     droppable = set(find_entry("keras3-removed-keyword").data.get("methods", []))
                     for kw in call.keywords:
@@ -94,7 +96,7 @@ def _method_renames(ctx: CellContext) -> Iterator[Problem]:
                             elif kw.arg in droppable:
                                 e = delete_keyword_edit(ctx.cell, call, kw)
                             else:
-                                certain, e = False, None
+                                certain, e = certain and params[1], None
                             if e is not None:
                                 edits.append(e)
             problem = from_entry(entry.id, node.lineno, [e for e in edits if e], [node.attr], old=node.attr, new=new)  # fmt: skip
