@@ -11,6 +11,8 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compile_calls import compile_of
+from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.keras_messages import parse
@@ -163,6 +165,9 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
                 continue
             if value == received:
                 found.append((call, kw))
+    if len(found) > 1:  # the last compile of the failing model before the failing call
+        made = _failing_compile(ctx)
+        found = [f for f in found if f[0] is made]
     if len(found) != 1:
         return []  # which compile made that model is not certain
     call, kw = found[0]
@@ -191,6 +196,16 @@ def _per_output(ctx: CellContext, kw: ast.keyword, edit: Edit, outputs: int) -> 
         outputs=str(outputs),
         keras=ctx.versions.get("keras", "3"),
     )
+
+
+def _failing_compile(ctx: CellContext) -> ast.Call | None:
+    """The ``compile`` of this cell that made the model the failing line trains or evaluates:
+    the last ``name.compile(…)`` before that call (``compile_calls``)."""
+    for use, name, _model in failing_model_calls(ctx, ("fit", "evaluate", "train_on_batch", "test_on_batch", "fit_generator")):  # fmt: skip
+        found = compile_of(ctx, name, use)
+        if found is not None and found[0] is None:
+            return found[2]
+    return None
 
 
 GENERATOR_NOT_TUPLE = re.compile(
