@@ -21,7 +21,7 @@ import inspect
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.keras3_support import signature
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -100,8 +100,7 @@ def _own_layer_classes(ctx: CellContext) -> list[type]:
 def _called_layer_classes(ctx: CellContext) -> list[type]:
     """The live layer classes the failing line calls: ``block(x)`` of a layer the frame holds
     (``self.block`` too), or ``Block(…)(x)``."""
-    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
-    scope = {**(ctx.namespace or {}), **(frame.f_locals if frame is not None else {})}
+    scope = ctx.live_names  # the namespace under the failing frame's locals
     out: list[type] = []
     for call in walk(ctx.cell.tree):  # type: ignore[arg-type]
         if not isinstance(call, ast.Call) or call.lineno != ctx.line:

@@ -9,7 +9,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
@@ -146,8 +146,7 @@ def layer_list_layers(ctx: CellContext) -> list[Problem]:
         return []
     if not live.from_keras(type(obj)) or not all(live.is_layer_class(type(x)) for x in obj):
         return []
-    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
-    scope = {**(ctx.namespace or {}), **(frame.f_locals if frame is not None else {})}
+    scope = ctx.live_names  # the namespace under the failing frame's locals
     edits = []
     for node in walk(ctx.cell.tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "layers"):

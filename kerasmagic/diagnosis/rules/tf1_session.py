@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
@@ -52,10 +53,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     if tree is None or tf is None:
         return []
     edits: list[Edit] = []
-    for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        if not (isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func)):
-            continue
+    for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
         config = _session_config(session) if session is not None else None
         if config is None or _options_set(tree, config) != {"allow_growth"}:
@@ -93,10 +91,7 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
     if tree is None or not callable(eager) or not eager():
         return []
     edits: list[Edit] = []
-    for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        if not (isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func)):
-            continue
+    for stmt, call in _set_session_statements(ctx, tree):
         if ".compat.v1." not in (ctx.scope.bound_path(call.func) or ""):
             continue  # standalone Keras on TensorFlow 1: the session did configure it
         session = _session(ctx, call)[0]
@@ -124,6 +119,14 @@ def _tensorflow_name(ctx: CellContext) -> str | None:
         if path == "tensorflow":
             return name
     return None
+
+
+def _set_session_statements(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[ast.Expr, ast.Call]]:  # fmt: skip
+    """The cell's ``set_session(…)`` statements of a Keras backend that lacks it, with the call."""
+    for stmt in walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if isinstance(call, ast.Call) and _is_keras_set_session(ctx, call.func):
+            yield stmt, call  # type: ignore[misc]
 
 
 def _is_keras_set_session(ctx: CellContext, func: ast.expr) -> bool:
