@@ -10,7 +10,10 @@ The loss goes into the graph where its tensors are: it takes them as parameters,
 that layer at its end (same input, same output, same weights), and ``compile`` gets no ``loss``.
 
 A loss defined and compiled inside a builder function reads the builder's tensors through its
-closure: the same rewrite is made inside the builder (in its own cell, for ``migrate``).
+closure: the same rewrite is made inside the builder (in its own cell, for ``migrate``). A model
+compiled cells before the failing ``fit`` (the loss in one cell, the ``compile`` in the next, the
+training later: most notebooks) gets the rewrite where each part is written (``across``: the
+loss's cell, the ``compile``'s cell); the corrected cell of the magics redoes them at its top.
 
 Evidence, all read from the live objects: the model the failing ``fit`` trains was compiled with
 that function; the names it reads (globals, or its closure's cells) hold ``KerasTensor``s, which
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+from dataclasses import replace
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -33,7 +37,16 @@ from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    apply_edits,
+    delete_keyword_edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    parse_cell,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-loss-outer-tensors"
@@ -42,8 +55,8 @@ TRAINING = ("fit", "fit_generator", "train_on_batch")
 
 @rule(ENTRY, when=(ERROR,), family="model-methods", needs=("fit", "_on_batch"))
 def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
-    """The failing ``fit`` of a one-input, one-output model compiled (in this cell) with a loss
-    function of the notebook's own that reads global symbolic tensors."""
+    """The failing ``fit`` of a one-input, one-output model compiled (in this cell or an earlier
+    one) with a loss function of the notebook's own that reads global symbolic tensors."""
     tree, names = ctx.cell.tree, ctx.live_names or {}
     if tree is None or ctx.exc is None:
         return []
@@ -75,8 +88,10 @@ def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, o
     if compile_call is None and _closure(loss):  # compiled where the loss is made, in a function
         return _rewrite_builder(ctx, fit, loss, outer)
     root = keras_root(ctx)
-    if compile_call is None or root is None:
+    if root is None:
         return []
+    if compile_call is None:  # compiled cells before the failing `fit`
+        return _rewrite_compiled_earlier(ctx, root, model, fit, loss, outer)
     keras, imports = root
     params = _parameters_edit(ctx, loss, outer)
     if params is None:
@@ -95,6 +110,62 @@ def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, o
                          model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     problem.across = [*imports, *across, insert, removal] if across else None
     return [problem]
+
+
+def _rewrite_compiled_earlier(ctx: CellContext, root: tuple[str, list[Edit]], model: str, fit: ast.Call,
+                              loss, outer: list[str]) -> list[Problem]:  # fmt: skip
+    """The model compiled with the loss in an earlier cell (the newest that compiles it): the
+    layer and the model made again go before that ``compile``, which loses its ``loss`` (for
+    ``migrate``, ``across``); the cell at hand (the magics) gets the changed loss, the layer, the
+    model made again and the ``compile`` without ``loss`` at its top."""
+    keras, imports = root
+    found = _earlier_compile(ctx, model, loss.__name__)
+    params = _parameters_edit(ctx, loss, outer) if found is not None and not imports else None
+    if found is None or params is None:
+        return []
+    index, parsed, compile_call = found
+    statement = _statement_of(parsed.tree, compile_call)
+    if statement is None or statement.col_offset:
+        return []
+    start = node_edit(parsed, statement, "")
+    drop = next(k for k in compile_call.keywords if k.arg == "loss")
+    removal = delete_keyword_edit(parsed, compile_call, drop)
+    again = _compile_without_loss(parsed, statement, removal)
+    redefined_loss, loss_across = params
+    top = insertion_line(ctx.cell)
+    if start is None or removal is None or again is None or not all(
+        e.cell is None and (e.line, e.col, e.end_line, e.end_col) == (top, 0, top, 0) for e in redefined_loss
+    ):  # the loss is defined in the cell at hand (after its compile?): not this shape
+        return []
+    added = _loss_layer(keras, loss.__name__, model, outer, "")
+    here = Edit(top, 0, top, 0, "".join(e.text for e in redefined_loss) + added + again)
+    insert = Edit(start.line, start.col, start.line, start.col, added, cell=index)
+    problem = from_entry(ENTRY, fit.lineno, [here], [loss.__name__, *outer], ctx.shown_versions,
+                         loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
+                         model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem.across = [*loss_across, insert, replace(removal, cell=index)]
+    return [problem]
+
+
+def _earlier_compile(ctx: CellContext, model: str, loss: str) -> tuple[int, Any, ast.Call] | None:
+    """The newest earlier cell's last top-level ``model.compile(..., loss=<loss>)``: (its index,
+    the cell parsed, the call); None when a newer cell compiles ``model`` otherwise."""
+    for index, parsed in cells(ctx)[1:]:
+        compiles = [n for n in walk(parsed.tree) if _compiles(n, model)] if parsed.tree is not None else []
+        if compiles:
+            last = max(compiles, key=lambda n: n.lineno)
+            return (index, parsed, last) if _compiles_with(last, loss) else None  # type: ignore[return-value]
+    return None
+
+
+def _compile_without_loss(parsed: Any, statement: ast.stmt, removal: Edit | None) -> str | None:
+    """The ``compile`` statement's text without its ``loss`` argument."""
+    if removal is None:
+        return None
+    changed = parse_cell(apply_edits(parsed.source, [removal]))
+    same = next((s for s in (changed.tree.body if changed.tree else []) if s.lineno == statement.lineno), None)
+    text = node_text(changed, same) if same is not None else None
+    return text.rstrip("\n") + "\n" if text else None
 
 
 def _loss_layer(keras: str, loss: str, model: str, outer: list[str], indent: str) -> str:
@@ -194,6 +265,17 @@ def _compile_before(tree: ast.AST, model: str, fit: ast.Call, loss: str) -> ast.
         if _compiles_with(node, loss) and node.func.value.id == model and node.lineno <= fit.lineno:  # type: ignore[attr-defined]
             found = node
     return found
+
+
+def _compiles(node: ast.AST, model: str) -> bool:
+    """``model.compile(...)``."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "compile"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == model
+    )
 
 
 def _compiles_with(node: ast.AST, loss: str) -> bool:
