@@ -10,7 +10,8 @@ Evidence from the live objects: the callback that raised (the ``AttributeError``
 ``self`` of the frame that raised, reading it as ``None``) is a Keras ``Callback`` passed by name
 in the failing ``fit``'s ``callbacks=[…]``, and that ``fit`` has ``validation_data=``. The fix
 gives the callback what Keras 2 gave it, before the ``fit``:
-``metrics.validation_data = (x_val, y_val)`` (indexing ``[0]``/``[1]`` reads the same arrays).
+``metrics.validation_data = (x_val, y_val)`` (indexing ``[0]``/``[1]`` reads the same arrays);
+a model of several inputs or outputs gets them in one flat list, inputs first, as Keras 2 did.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def callback_validation_data(ctx: CellContext) -> list[Problem]:
             continue
         given = {k.arg: k.value for k in call.keywords if k.arg}
         data, listed = given.get(ATTRIBUTE), given.get("callbacks")
-        text = node_text(ctx.cell, data) if data is not None else None
+        text = _as_keras2_gave_it(ctx, data) if data is not None else None
         if text is None or not isinstance(listed, (ast.List, ast.Tuple)):
             continue
         held = [e.id for e in listed.elts if isinstance(e, ast.Name) and names.get(e.id) is callback]
@@ -59,6 +60,17 @@ def callback_validation_data(ctx: CellContext) -> list[Problem]:
         problem.certain = True  # the arrays `fit` validates on, as Keras 2 handed them over
         return [problem]
     return []
+
+
+def _as_keras2_gave_it(ctx: CellContext, data: ast.expr) -> str | None:
+    """The text of ``validation_data=``, with the lists of a model of several inputs or outputs
+    spread into one flat list, as Keras 2 handed them over (``([x, ids], [y, aux])`` gave
+    ``[x, ids, y, aux]``: ``[0]`` is the first input, ``[1]`` the second)."""
+    if not isinstance(data, ast.Tuple) or not any(isinstance(e, (ast.List, ast.Tuple)) for e in data.elts):  # fmt: skip
+        return node_text(ctx.cell, data)
+    parts = [p for e in data.elts for p in (e.elts if isinstance(e, (ast.List, ast.Tuple)) else [e])]
+    texts = [node_text(ctx.cell, p) for p in parts]
+    return None if None in texts else "[" + ", ".join(texts) + "]"  # type: ignore[arg-type]
 
 
 def _reading_callback(ctx: CellContext) -> Any:
