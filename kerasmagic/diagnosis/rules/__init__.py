@@ -49,7 +49,7 @@ RULE_MODULES = tuple(
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames",
         "error_data", "error_scikit_learn", "error_splitter_seed", "error_multi_gpu", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions", "numpy_removed", "numpy_scalars", "numpy_ragged",
         "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call", "error_model_build", "error_logs_key", "error_dimension_value", "error_add_metric", "error_to_yaml", "error_optimizer_minimize",
-        "error_symbolic_tf", "error_loss_outer_tensors", "error_metric_dtype", "error_members", "error_callback_model", "error_callback_validation_data", "error_outer_tensors", "error_super_init", "error_config_init", "error_weights_setter", "error_unbuilt_load", "error_generator_lists", "error_initial_state", "error_get_file", "error_optional_output", "error_float_steps", "error_next_method", "error_symbolic_index", "error_scope_name", "error_drawing_file", "error_eager_disabled", "error_show_accuracy", "error_config_keys",
+        "error_symbolic_tf", "error_loss_outer_tensors", "error_metric_dtype", "error_members", "error_callback_model", "error_callback_validation_data", "error_outer_tensors", "error_super_init", "error_config_init", "error_weights_setter", "error_unbuilt_load", "error_generator_lists", "error_initial_state", "error_get_file", "error_optional_output", "error_float_steps", "error_next_method", "error_input_layer_input", "error_symbolic_index", "error_scope_name", "error_drawing_file", "error_eager_disabled", "error_show_accuracy", "error_config_keys",
         "error_messages", "error_custom_objects", "error_registered_name", "error_call_defaults", "error_loss_per_output", "error_message_choice", "error_message_name", "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers",
         "trap_defaults", "trap_logs_get", "trap_environment", "trap_imports", "trap_files", "trap_get_file", "trap_targets", "trap_trainable", "colab_magics",
     )
@@ -74,6 +74,7 @@ LIVE_KERAS_MODULES = frozenset(
         "keras3_backend_function",
         "keras3_gradients",
         "error_optional_output",
+        "error_input_layer_input",
         "error_optimizer_minimize",
         "removed_calls",
         "backend_train_phase",
