@@ -16,6 +16,7 @@ from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
+    Edit,
     delete_keyword_edit,
     node_edit,
     node_text,
@@ -32,8 +33,8 @@ NO_ATTRIBUTE = re.compile(r"'(?P<cls>\w+)' object has no attribute '(?P<attr>(?:
 @rule(PERIOD, when=(STATIC,), family="callbacks", needs=r"period")
 def checkpoint_period(ctx: CellContext) -> list[Problem]:
     """``ModelCheckpoint(period=1)`` where the live class has no ``period``: dropped (one epoch
-    is its default ``save_freq='epoch'``); another period is explained (``save_freq`` counts
-    batches: no exact rewrite without the steps per epoch)."""
+    is its default ``save_freq='epoch'``); another period becomes ``save_freq`` in batches when
+    the ``fit`` it is given to says how many batches an epoch has, else it is explained."""
     out: list[Problem] = []
     for call, klass, path in keras_class_calls(ctx):
         if not path.endswith("ModelCheckpoint"):
@@ -45,7 +46,7 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
         if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
             continue  # Keras 2.x: still taken (with a deprecation warning)
         one = isinstance(kw.value, ast.Constant) and kw.value.value == 1
-        edit = delete_keyword_edit(ctx.cell, call, kw) if one else None
+        edit = delete_keyword_edit(ctx.cell, call, kw) if one else _in_batches(ctx, call, kw)
         out.append(
             from_entry(
                 PERIOD,
@@ -58,6 +59,59 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
+
+
+def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit | None:
+    """``period=N`` as ``save_freq=N * <batches per epoch>`` when the cell's one ``fit`` given
+    this checkpoint trains on a live array ``X`` with no ``validation_split``,
+    ``steps_per_epoch`` or ``save_freq`` in the way: ``(len(X) + B - 1) // B`` batches of the
+    ``fit``'s ``batch_size`` (Keras's default where it has none), the epochs Keras 2 counted."""
+    period = node_text(ctx.cell, kw.value)
+    if period is None or any(k.arg == "save_freq" for k in checkpoint.keywords):
+        return None
+    fits = [c for c in _fits(ctx) if _given(ctx, c, checkpoint)]
+    if len(fits) != 1:
+        return None
+    fit = fits[0]
+    given = {k.arg: k.value for k in fit.keywords if k.arg}
+    x = fit.args[0] if fit.args else given.get("x")
+    if x is None or "validation_split" in given or "steps_per_epoch" in given:
+        return None
+    value = (ctx.live_names or {}).get(x.id) if isinstance(x, ast.Name) else None
+    if len(getattr(value, "shape", ()) or ()) < 1:  # an array: len() counts its samples
+        return None
+    size = given.get("batch_size")
+    batch = node_text(ctx.cell, size) if size is not None else str(_default_batch_size())
+    if batch is None or batch == "None":
+        return None
+    return node_edit(ctx.cell, kw, f"save_freq={period} * ((len({x.id}) + {batch} - 1) // {batch})")
+
+
+def _fits(ctx: CellContext) -> list[ast.Call]:
+    return [
+        n
+        for n in walk(ctx.cell.tree)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "fit"
+    ]
+
+
+def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
+    """Does ``fit`` get ``checkpoint`` in its ``callbacks=[…]``, written there or by the name
+    the cell assigns it to once?"""
+    listed = next((k.value for k in fit.keywords if k.arg == "callbacks"), None)
+    for element in listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else ():
+        if element is checkpoint:
+            return True
+        if isinstance(element, ast.Name) and single_assignment(ctx.cell.tree, element.id) is checkpoint:  # fmt: skip
+            return True
+    return False
+
+
+def _default_batch_size() -> int:
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    entry = find_entry(PERIOD)
+    return int(entry.data.get("default_batch_size", 32)) if entry is not None else 32
 
 
 @rule(
