@@ -251,13 +251,20 @@ OBJECT_LIMIT = 2_000_000  # elements read one by one at most (a table from panda
 
 def numeric_object_dtype(value: Any) -> str | None:
     """The dtype an ``object`` NumPy array of plain numbers (``DataFrame.values`` of a table that
-    also held strings) converts to: ``int64`` for ints only, ``float32`` (Keras's ``floatx``, what
-    the model casts its inputs to) with any float; None for any other value or element."""
+    also held strings), or an array of strings that each spell a number (``np.array(list("1021"))``,
+    which Keras 2 over TensorFlow 1 fed to a float placeholder as numbers), converts to: ``int64``
+    for ints only, ``float32`` (Keras's ``floatx``, what the model casts its inputs to) with any
+    float; None for any other value or element."""
     numpy = sys.modules.get("numpy")
-    if numpy is None or not isinstance(value, numpy.ndarray) or value.dtype.kind != "O":
+    if numpy is None or not isinstance(value, numpy.ndarray) or value.dtype.kind not in "OUS":
         return None
     if not value.size or value.size > OBJECT_LIMIT:
         return None
+    if value.dtype.kind in "US":
+        numbers = [_spelt_number(v) for v in value.flat]
+        if any(n is None for n in numbers):
+            return None
+        return "int64" if all(isinstance(n, int) for n in numbers) else "float32"
     kinds = {type(v) for v in value.flat}
     numbers = (int, float, numpy.integer, numpy.floating)
     if any(issubclass(k, (bool, numpy.bool_)) or not issubclass(k, numbers) for k in kinds):
@@ -265,9 +272,29 @@ def numeric_object_dtype(value: Any) -> str | None:
     return "int64" if all(issubclass(k, (int, numpy.integer)) for k in kinds) else "float32"
 
 
+def _spelt_number(text: Any) -> int | float | None:
+    """The number a string (or bytes) spells, as ``int``/``float`` would read it; None if none."""
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _string_model(value: Any) -> bool:
+    """A live model whose inputs all take strings (a ``TextVectorization`` model): NumPy string
+    arrays go to it as ``object`` arrays, which Keras 3 feeds as strings."""
+    inputs = getattr(value, "inputs", None)
+    return isinstance(inputs, list) and bool(inputs) and all(str(getattr(i, "dtype", "")) == "string" for i in inputs)  # fmt: skip
+
+
 def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
     """``.astype(…)`` after every name passed as model data (``x``, ``y``, the items of a literal
-    ``validation_data``) whose live value is an ``object`` array of numbers, and their lines."""
+    ``validation_data``) whose live value is an ``object`` array of numbers or an array of strings
+    spelling numbers (a number dtype), or an array of strings given as input to a model taking
+    strings (``object``), and their lines."""
     if cell.tree is None or not namespace:
         return [], []
     edits: list[Edit] = []
@@ -279,10 +306,13 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
                 nodes.append(kw.value)
             elif kw.arg == "validation_data" and isinstance(kw.value, (ast.Tuple, ast.List)):
                 nodes += kw.value.elts
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        strings = isinstance(receiver, ast.Name) and _string_model(namespace.get(receiver.id))
         for node in nodes:
-            dtype = (
-                numeric_object_dtype(namespace.get(node.id)) if isinstance(node, ast.Name) else None
-            )
+            value = namespace.get(node.id) if isinstance(node, ast.Name) else None
+            dtype = numeric_object_dtype(value)
+            if dtype is None and strings and node is nodes[0] and getattr(getattr(value, "dtype", None), "kind", "") in ("U", "S"):  # fmt: skip
+                dtype = "object"  # the strings themselves, in the dtype Keras 3 feeds as strings
             edit = node_edit(cell, node, f'{node.id}.astype("{dtype}")') if dtype else None  # type: ignore[attr-defined]
             if edit is not None:
                 edits.append(edit)

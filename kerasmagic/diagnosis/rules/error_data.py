@@ -45,15 +45,17 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
 
 # Keras 3 (keras/src/utils/dtype_utils.py); TensorFlow 2's tensor conversion, under Keras 2.x
 OBJECT_DTYPE = re.compile(
-    r"^Invalid dtype: object$|Failed to convert a NumPy array to a Tensor \(Unsupported object type"
+    r"^Invalid dtype: (?:object|str\d+|bytes\d+)$"
+    r"|Failed to convert a NumPy array to a Tensor \(Unsupported object type"
 )
 
 
 @rule("object-array-inputs", when=(ERROR,), family="model-methods", errors=("ValueError",))
 def object_arrays(ctx: CellContext) -> list[Problem]:
     """Keras 3 and TensorFlow 2 refuse NumPy arrays of dtype ``object``, which Keras 2 over
-    TensorFlow 1 fed as numbers: each model-data name holding one made of plain numbers gets
-    ``.astype(…)``."""
+    TensorFlow 1 fed as numbers, and Keras 3 NumPy arrays of strings ("Invalid dtype: str32"):
+    each model-data name holding one made of plain numbers, or of strings spelling numbers,
+    gets ``.astype(…)`` a number dtype; strings given to a model taking strings, ``object``."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if not OBJECT_DTYPE.search(message):
         return []
