@@ -44,6 +44,11 @@ def _numbers_only(value: Any, depth: int = 0) -> bool:
     return len(value) > 0 and all(_numbers_only(v, depth + 1) for v in value)
 
 
+def _strings_only(value: Any) -> bool:
+    """A non-empty list/tuple of ``str``."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(v, str) for v in value)
+
+
 def _is_number_list(node: ast.AST, namespace: dict | None) -> bool:
     return _numbers_only(_plain_value(node, namespace))
 
@@ -136,7 +141,8 @@ def received_list(message: str) -> tuple[str, bool] | None:
 
 
 def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, int] | None = None) -> tuple[list[Edit], list[int]]:  # fmt: skip
-    """The edits wrapping every provable list of numbers passed as data, and their lines;
+    """The edits wrapping every provable list of numbers passed as data (and a list of strings
+    given as input to a live model taking strings: an ``object`` array), and their lines;
     ``received``: the argument and line of the failing call whose value the error showed to be
     numbers only (``predict([encode(text)])``: any expression)."""
     numpy = numpy_name(cell, namespace) if cell.tree is not None else None
@@ -148,12 +154,18 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
     for call, wanted in data_calls(cell.tree):
         arguments = list(zip(wanted, call.args))
         arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
+        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+        strings = isinstance(receiver, ast.Name) and _string_model((namespace or {}).get(receiver.id))
         for argument, value in arguments:
             shown = received is not None and (argument, call.lineno) == received
-            if not (shown or _is_number_list(value, namespace)):
-                continue
             text = node_text(cell, value)
-            edit = node_edit(cell, value, f"{name}.asarray({text})") if text else None
+            if strings and argument == "x" and _strings_only(_plain_value(value, namespace)):
+                # sentences for a model taking strings: an array Keras 3 feeds as strings
+                edit = node_edit(cell, value, f"{name}.array({text}, dtype=object)") if text else None
+            elif shown or _is_number_list(value, namespace):
+                edit = node_edit(cell, value, f"{name}.asarray({text})") if text else None
+            else:
+                continue
             if edit is not None:
                 edits.append(edit)
                 lines.append(call.lineno)
