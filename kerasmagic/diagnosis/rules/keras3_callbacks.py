@@ -96,15 +96,29 @@ def _fits(ctx: CellContext) -> list[ast.Call]:
 
 
 def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
-    """Does ``fit`` get ``checkpoint`` in its ``callbacks=[…]``, written there or by the name
-    the cell assigns it to once?"""
+    """Does ``fit`` get ``checkpoint`` in its ``callbacks=[…]``, written there or by a name whose
+    last assignment before the ``fit`` (a plain ``name = …`` at the cell's top level) made it?"""
     listed = next((k.value for k in fit.keywords if k.arg == "callbacks"), None)
     for element in listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else ():
         if element is checkpoint:
             return True
-        if isinstance(element, ast.Name) and single_assignment(ctx.cell.tree, element.id) is checkpoint:  # fmt: skip
+        if isinstance(element, ast.Name) and _last_value(ctx, element.id, fit.lineno) is checkpoint:
             return True
     return False
+
+
+def _last_value(ctx: CellContext, name: str, before: int) -> ast.expr | None:
+    """The value of the cell's last top-level ``name = value`` before line ``before``; None when
+    something else (a loop, an augmented or unpacking assignment) binds ``name`` there too."""
+    found: ast.expr | None = None
+    for stmt in getattr(ctx.cell.tree, "body", []):
+        if stmt.lineno >= before:
+            break
+        if isinstance(stmt, ast.Assign) and [t.id for t in stmt.targets if isinstance(t, ast.Name)] == [name] and len(stmt.targets) == 1:  # fmt: skip
+            found = stmt.value
+        elif any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(stmt)):  # fmt: skip
+            return None
+    return found
 
 
 def _default_batch_size() -> int:
