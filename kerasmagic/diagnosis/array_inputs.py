@@ -154,8 +154,7 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
     for call, wanted in data_calls(cell.tree):
         arguments = list(zip(wanted, call.args))
         arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
-        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        strings = isinstance(receiver, ast.Name) and _string_model((namespace or {}).get(receiver.id))
+        strings = _feeds_string_model(call, namespace)
         for argument, value in arguments:
             shown = received is not None and (argument, call.lineno) == received
             text = node_text(cell, value)
@@ -295,10 +294,14 @@ def _spelt_number(text: Any) -> int | float | None:
     return None
 
 
-def _string_model(value: Any) -> bool:
-    """A live model whose inputs all take strings (a ``TextVectorization`` model): NumPy string
-    arrays go to it as ``object`` arrays, which Keras 3 feeds as strings."""
-    inputs = getattr(value, "inputs", None)
+def _feeds_string_model(call: ast.Call, namespace: dict | None) -> bool:
+    """Is ``call`` a method of a name whose live model's inputs all take strings (a
+    ``TextVectorization`` model)? Its string data goes as ``object`` arrays, which Keras 3 feeds
+    as strings."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    if not isinstance(receiver, ast.Name):
+        return False
+    inputs = getattr((namespace or {}).get(receiver.id), "inputs", None)
     return isinstance(inputs, list) and bool(inputs) and all(str(getattr(i, "dtype", "")) == "string" for i in inputs)  # fmt: skip
 
 
@@ -318,8 +321,7 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
                 nodes.append(kw.value)
             elif kw.arg == "validation_data" and isinstance(kw.value, (ast.Tuple, ast.List)):
                 nodes += kw.value.elts
-        receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
-        strings = isinstance(receiver, ast.Name) and _string_model(namespace.get(receiver.id))
+        strings = _feeds_string_model(call, namespace)
         for node in nodes:
             value = namespace.get(node.id) if isinstance(node, ast.Name) else None
             dtype = numeric_object_dtype(value)

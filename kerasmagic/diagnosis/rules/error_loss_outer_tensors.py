@@ -262,30 +262,33 @@ def _compile_before(tree: ast.AST, model: str, fit: ast.Call, loss: str) -> ast.
     """The cell's ``model.compile(..., loss=<loss>)`` before the ``fit``."""
     found = None
     for node in walk(tree):
-        if _compiles_with(node, loss) and node.func.value.id == model and node.lineno <= fit.lineno:  # type: ignore[attr-defined]
+        if _compiles(node, model) and _compiles_with(node, loss) and node.lineno <= fit.lineno:  # type: ignore[attr-defined]
             found = node
     return found
 
 
-def _compiles(node: ast.AST, model: str) -> bool:
-    """``model.compile(...)``."""
-    return (
+def _compiled_model(node: ast.AST) -> str | None:
+    """``NAME`` of ``NAME.compile(...)``; None for any other node."""
+    if (
         isinstance(node, ast.Call)
         and isinstance(node.func, ast.Attribute)
         and node.func.attr == "compile"
         and isinstance(node.func.value, ast.Name)
-        and node.func.value.id == model
-    )
+    ):
+        return node.func.value.id
+    return None
+
+
+def _compiles(node: ast.AST, model: str) -> bool:
+    """``model.compile(...)``."""
+    return _compiled_model(node) == model
 
 
 def _compiles_with(node: ast.AST, loss: str) -> bool:
     """``NAME.compile(..., loss=<loss>)``."""
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "compile"
-        and isinstance(node.func.value, ast.Name)
-        and any(k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss for k in node.keywords)  # fmt: skip
+    return _compiled_model(node) is not None and any(
+        k.arg == "loss" and isinstance(k.value, ast.Name) and k.value.id == loss
+        for k in node.keywords  # type: ignore[attr-defined]
     )
 
 

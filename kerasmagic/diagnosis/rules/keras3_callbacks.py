@@ -12,6 +12,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -69,7 +70,8 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     period = node_text(ctx.cell, kw.value)
     if period is None or any(k.arg == "save_freq" for k in checkpoint.keywords):
         return None
-    fits = [c for c in _fits(ctx) if _given(ctx, c, checkpoint)]
+    calls = data_calls(ctx.cell.tree) if ctx.cell.tree is not None else []
+    fits = [c for c, _ in calls if c.func.attr == "fit" and _given(ctx, c, checkpoint)]  # type: ignore[attr-defined]
     if len(fits) != 1:
         return None
     fit = fits[0]
@@ -85,14 +87,6 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     if batch is None or batch == "None":
         return None
     return node_edit(ctx.cell, kw, f"save_freq={period} * ((len({x.id}) + {batch} - 1) // {batch})")
-
-
-def _fits(ctx: CellContext) -> list[ast.Call]:
-    return [
-        n
-        for n in walk(ctx.cell.tree)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "fit"
-    ]
 
 
 def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
