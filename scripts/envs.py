@@ -421,6 +421,11 @@ def main(argv: list[str] | None = None) -> int:
             python = f"python {info['python']}" if info.get("python") else "python ?"
             mb = info.get("megabytes", 0)
             results.append((e.name, code, summary, time.perf_counter() - t0, mb, python))
+            # said as each environment ends: a run cut short (CI's time limit) still shows where
+            # its time went
+            status = "PASS" if code == 0 else "FAIL"
+            done = time.perf_counter() - start
+            print(f"== {e.name}: {status} in {results[-1][3]:.0f}s ({done:.0f}s so far) ==", flush=True)
     print("\n== environment summary ==")
     for name, code, summary, secs, mb, python in results:
         status = "PASS" if code == 0 else "FAIL"

@@ -20,7 +20,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from environments import HAS_TF, here
+from environments import CLI_ENVS, HAS_TF, here
 from migrate_helpers import kerasmagic_cli, notebook
 
 from kerasmagic.render.base import REPORT_JSON
@@ -114,6 +114,7 @@ opt = keras.optimizers.Adam(lr=0.1)
 """
 
 
+@pytest.mark.envs(*CLI_ENVS)  # the CLI's own words: one install with Keras 3 over TF
 @pytest.mark.skipif(not here(HAS_TF), reason="the script imports TensorFlow")
 def test_cli_check_speaks_of_a_script(tmp_path: Path):
     for source in (SCRIPT.replace("import scikeras_is_not_here_either\n", ""), "import scikeras\n"):
@@ -150,6 +151,7 @@ def test_versions_are_said_once_per_result(ipshell, capsys):
     assert shown.count("versions: ") == 1, shown
 
 
+@pytest.mark.envs(*CLI_ENVS)  # the CLI's own words: one install with Keras 3 over TF
 @pytest.mark.skipif(not here(HAS_TF), reason="the notebook imports TensorFlow")
 def test_migrate_report_explains_a_rule_once(tmp_path: Path):
     cells = [

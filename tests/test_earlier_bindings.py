@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from environments import TF_KERAS_IS, here
+from environments import KERNEL_RULE_ENVS, TF_KERAS_IS, here
 from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
 
@@ -18,7 +18,7 @@ FIRST_CELLS = (
 )
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_magics_read_what_an_earlier_cell_bound(kernel: Kernel) -> None:
     assert printed(kernel.run("%load_ext kerasmagic")) == ""
     for cell in FIRST_CELLS:
@@ -58,7 +58,7 @@ NOTEBOOK = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab", "tf215-k2", "tf221-legacy")
+@pytest.mark.envs("tf221-k3", "tf215-k2", "tf221-legacy")
 def test_migrate_fixes_the_cells_that_use_an_earlier_cells_bindings(tmp_path: Path) -> None:
     """Keras 3: `lr=` renamed, `K.set_value(opt.lr, …)` → `opt.learning_rate.assign(…)` (two
     errors, two rounds). Keras 2.15 / tf_keras: `lr=` is accepted and IGNORED there, so the
@@ -75,7 +75,7 @@ def test_migrate_fixes_the_cells_that_use_an_earlier_cells_bindings(tmp_path: Pa
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_submodule_bound_before_is_read_again_at_every_diagnosis(kernel: Kernel) -> None:
     """``from tensorflow.keras import layers`` imports ``tensorflow.keras`` as a package of that
     name whose ``layers`` is ``keras._tf_keras.keras.layers``: the chain through the removed
@@ -93,7 +93,7 @@ def test_a_submodule_bound_before_is_read_again_at_every_diagnosis(kernel: Kerne
     assert out.strip() == "False"  # nothing imported into the kernel under a second name
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_plain_module_an_earlier_cell_imported_is_read_as_imported(kernel: Kernel) -> None:
     """Not only Keras modules: ``import numpy`` in the first cell, then the Keras-2-era
     ``numpy.set_printoptions(threshold='nan')`` beside the model's layers in a later one. The
@@ -142,7 +142,7 @@ HELPER_READS_OLD_KEYS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_fixes_the_earlier_cell_a_helper_module_needs_and_runs_the_cells_after(tmp_path: Path) -> None:  # fmt: skip
     """A helper module beside the notebook (the course's ``plots.py``) reads Keras 2.2's
     ``history.history['acc']``; the cell that fails only calls it, and the metric is named by the
@@ -179,7 +179,7 @@ STATEFUL_ON_A_PIPELINE = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_batches_a_stateful_models_pipeline_where_an_earlier_cell_makes_it(tmp_path: Path) -> None:  # fmt: skip
     """A stateful RNN fed by a pipeline function of an earlier cell (the TF time-series courses):
     Keras 3 on TensorFlow refuses batches of unknown size. The function's ``.batch(1)`` gains
@@ -206,7 +206,7 @@ ONE_OPTIMIZER_A_MODEL_FUNCTION = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_gives_each_model_its_optimizer_where_an_earlier_cell_compiles_it(tmp_path: Path) -> None:  # fmt: skip
     """One ``sgd`` for every model a ``define_model()`` of its own cell compiles; the second
     model's ``fit``, two cells later, fails. The failing cell has no ``compile``: the earlier
@@ -235,7 +235,7 @@ FORWARD_PASS_AS_DUNDER_CALL = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_an_earlier_cells_dunder_call_when_the_model_is_never_built(tmp_path: Path) -> None:  # fmt: skip
     """A TF 2.0-era model whose forward pass is ``__call__``: Keras 3 never marks it built and
     refuses ``save_weights`` two cells later. The class's cell (found by diagnosing the earlier
@@ -262,7 +262,7 @@ PRETRAINED_EMBEDDING = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_gives_the_earlier_cells_embedding_its_input_shape(tmp_path: Path) -> None:
     """Pretrained word vectors: ``Embedding(input_length=10)`` in the model's cell (Keras 3 ignores
     it, the model stays unbuilt), ``set_weights`` a cell later fails ("expecting 0 weights"). The
@@ -296,7 +296,7 @@ LOSS_LAYER = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_passes_the_outer_tensors_an_earlier_cells_layer_reads(tmp_path: Path) -> None:
     """A loss layer (defined a cell before it is used) reads ``z_mean``/``z_log_var`` from the
     module: its class is changed in its own cell (``call`` takes them off its inputs, the method
@@ -321,7 +321,7 @@ KERAS1_MERGE = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+@pytest.mark.envs("tf221-k3", "tf215-k2")
 def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_path: Path) -> None:
     """Keras 1's ``merge`` imported in the first cell, called with ``mode=`` in the second: the
     import brings the function of each mode the later calls use (never the Keras 2 module
@@ -347,7 +347,7 @@ MODEL_CELL = (
 )
 
 
-@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+@pytest.mark.envs("tf221-k3", "tf215-k2")
 def test_migrate_renames_the_keywords_of_a_model_an_earlier_cell_built(tmp_path: Path) -> None:
     cells = [MODEL_CELL, "%%time\n\nmodel.fit(X, Y, nb_epoch=2, verbose=False);",
              "h = model.fit(X, Y, nb_epoch=1, verbose=0)\nprint(sorted(h.history))"]  # fmt: skip
@@ -361,7 +361,7 @@ def test_migrate_renames_the_keywords_of_a_model_an_earlier_cell_built(tmp_path:
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_renames_the_keywords_of_a_model_an_earlier_cell_built(kernel: Kernel) -> None:
     printed(kernel.run("%load_ext kerasmagic"))
     printed(kernel.run(MODEL_CELL))
@@ -379,7 +379,7 @@ IMPORT_CELL = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_an_import_cell_keeps_the_name_the_cells_after_it_use(tmp_path: Path) -> None:
     """Keras 2.1's lowercase ``adam``, imported by one cell and called in the next: the import
     finds ``Adam`` and keeps binding ``adam`` (the next cell, unchanged but for ``lr=``, runs)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
 
@@ -38,7 +39,7 @@ TWO_OUTPUTS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_repeats_the_loss_in_the_earlier_cells_compile(tmp_path: Path) -> None:
     proc, doc = migrate_notebook(tmp_path, "wide.ipynb", TWO_OUTPUTS)
     assert doc["status"] == "migrated", doc["message"]
@@ -50,7 +51,7 @@ def test_migrate_repeats_the_loss_in_the_earlier_cells_compile(tmp_path: Path) -
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_compiles_the_model_again_in_the_corrected_fit_cell(kernel: Kernel) -> None:  # noqa: F811
     printed(kernel.run("%load_ext kerasmagic"))
     for cell in TWO_OUTPUTS[:3]:
@@ -77,7 +78,7 @@ HELPER_READS_ACC_OF_A_CLASS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_the_metric_a_class_compiles_when_a_helper_reads_the_old_key(tmp_path: Path) -> None:  # fmt: skip
     """The error passes through two cells' code (``main()`` of one, the helper module it calls)
     and its cause is a third: the class whose ``__init__`` compiles with ``'accuracy'``; the
@@ -113,7 +114,7 @@ REQUIRED_TRAINING = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_gives_training_a_default_in_the_earlier_cells_class(tmp_path: Path) -> None:
     proc, doc = migrate_notebook(tmp_path, "block.ipynb", REQUIRED_TRAINING)
     assert doc["status"] == "migrated", doc["message"]
@@ -125,7 +126,7 @@ def test_migrate_gives_training_a_default_in_the_earlier_cells_class(tmp_path: P
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_defines_the_class_again_with_the_default(kernel: Kernel) -> None:  # noqa: F811
     printed(kernel.run("%load_ext kerasmagic"))
     for cell in REQUIRED_TRAINING[:2]:
@@ -150,7 +151,7 @@ DECAY_IN_A_DICT = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_folds_the_decay_into_the_rate_where_the_dict_is_made(tmp_path: Path) -> None:
     """The dict's cell gets the schedule (at RMSprop's live default rate, 0.001), the optimizer's
     cell stays as written, and one step later the rate has decayed: 0.001 / (1 + 0.5)."""
@@ -167,7 +168,7 @@ def test_migrate_folds_the_decay_into_the_rate_where_the_dict_is_made(tmp_path: 
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_binds_the_dict_again_with_the_schedule(kernel: Kernel) -> None:  # noqa: F811
     printed(kernel.run("%load_ext kerasmagic"))
     for cell in DECAY_IN_A_DICT[:2]:
@@ -265,7 +266,7 @@ SUBCLASS_WITHOUT_KWARGS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_gives_the_earlier_cells_model_class_kwargs_when_loading_rebuilds_it(tmp_path: Path) -> None:  # fmt: skip
     """The class is defined cells before the load that rebuilds it from its config: that cell
     gets ``**kwargs`` (passed to ``super().__init__``), runs again with the cells after it, and

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from environments import KERNEL_RULE_ENVS
 from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import migrate_notebook, rule_ids
 from nbclient import NotebookClient
@@ -29,7 +30,7 @@ CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_saved_model_with_operations_is_written_as_keras(tmp_path: Path) -> None:
     proc, doc = migrate_notebook(tmp_path, "distance.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]
@@ -46,7 +47,7 @@ def test_a_saved_model_with_operations_is_written_as_keras(tmp_path: Path) -> No
     assert proc.returncode == 0
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_explains_a_load_whose_save_was_an_earlier_cell(kernel: Kernel) -> None:
     """``%%keras_check`` on the load alone: the save that wrote the file is in the kernel's
     history, so the cell gets the cause and where to change it, not a rewrite of itself."""

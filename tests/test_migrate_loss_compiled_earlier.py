@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import migrate_notebook, rule_ids
 
 CELLS = [
@@ -28,7 +29,7 @@ CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_each_part_is_changed_in_its_own_cell(tmp_path: Path) -> None:
     proc, doc = migrate_notebook(tmp_path, "vae.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]

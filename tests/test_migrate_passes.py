@@ -75,7 +75,7 @@ def test_one_engine_pass_per_failing_cell_in_a_real_kernel(tmp_path: Path) -> No
     assert fixed and all(ch.rules for c in fixed for ch in c.changes)
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_one_engine_pass_per_cell_in_static_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     from kerasmagic.diagnosis import engine
 
@@ -97,7 +97,7 @@ def test_one_engine_pass_per_cell_in_static_mode(monkeypatch: pytest.MonkeyPatch
             }
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_corrected_cell_names_what_it_fixes() -> None:
     import keras  # noqa: F401  (lint proves rewrites against the live Keras, as in a notebook)
 

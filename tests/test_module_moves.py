@@ -6,10 +6,11 @@ module (diagnosis/import_rewrites.py)."""
 from __future__ import annotations
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 
 import kerasmagic
 
-pytestmark = pytest.mark.envs("tf221-k3", "colab")
+pytestmark = pytest.mark.envs(*KERNEL_RULE_ENVS)
 
 KERAS1_MERGE = """
 from keras.layers import Input, Dense, merge

@@ -13,7 +13,7 @@ from environments import KERNEL_RULE_ENVS
 from migrate_helpers import document, migrate_json, notebook
 from nbclient import NotebookClient
 
-pytestmark = pytest.mark.envs("tf221-k3", "colab")
+pytestmark = pytest.mark.envs(*KERNEL_RULE_ENVS)
 
 CELLS = [
     "import os\nimport keras\nout_dir = 'out'\nweights = os.path.join(out_dir, 'small.h5')\n",

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import document, migrate_json, rule_ids
 
 from kerasmagic.migrate.sources import script_blocks
@@ -162,7 +163,7 @@ print('stddev below 0.05', float(kernel.std()) < 0.05)
 """
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_keras1_initializer_functions_become_the_classes_with_the_same_numbers(tmp_path: Path) -> None:  # fmt: skip
     """Keras 1's documented custom initializer, ``initializations.normal(shape, scale=0.01,
     name=name)``: the module import, the function call (a class configured with the same

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import document, hashes, migrate, migrate_json, notebook
 
 from kerasmagic.render.migration import render
@@ -43,7 +44,7 @@ def project(root: Path) -> Path:
     return root
 
 
-@pytest.mark.envs("tf221-k3", "colab", "k3-jax")
+@pytest.mark.envs("tf221-k3", "k3-jax")
 def test_migrate_corrects_the_users_modules_and_the_copy_runs_with_them(tmp_path: Path) -> None:
     root = project(tmp_path / "project")
     script = root / "train.py"
@@ -75,7 +76,7 @@ def test_migrate_corrects_the_users_modules_and_the_copy_runs_with_them(tmp_path
     assert "trained ['loss']" in plain.stdout
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_in_place_rewrites_the_module_and_leaves_the_notebook(tmp_path: Path) -> None:
     """``--in-place``: the corrected module is written over itself; the notebook, whose cells
     were right, is not rewritten."""

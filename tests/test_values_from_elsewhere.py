@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import code_cells, migrate_notebook
 
 
@@ -30,7 +31,7 @@ SETTINGS_DICT = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_settings_dict_made_cells_earlier_gets_the_renamed_key(tmp_path: Path) -> None:
     """Keras 3 rejects ``lr`` passed through ``**opt_params``; the dict is made in the first
     cell: the key is renamed there (the rate the author chose is the rate trained with)."""
@@ -48,7 +49,7 @@ CLASS_COUNT = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_numpy_class_count_made_cells_earlier_becomes_an_int(tmp_path: Path) -> None:
     """``n_classes = y.max() + 1`` is an ``np.int64``; Keras 3's Dense rejects it a cell later.
     It becomes ``int(…)`` where it is computed, so every later use is an int."""
@@ -82,7 +83,7 @@ OPTIMIZER_BY_NAME = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_an_optimizer_class_chosen_by_name_cells_earlier_is_read_live(tmp_path: Path) -> None:
     """``opt_cls`` is bound by ``getattr`` (no import names it): the live class's signature
     rejects ``lr``; the call gets ``learning_rate``."""
@@ -101,7 +102,7 @@ SHOW_ACCURACY = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_keras0_show_accuracy_compiles_the_metric_where_the_model_is_compiled(tmp_path: Path) -> None:  # fmt: skip
     """Keras 0.x's ``show_accuracy=True`` two and three cells after the ``compile``: the keyword
     goes and the compile's own cell gets ``metrics=['accuracy']``, so ``evaluate`` returns
@@ -123,7 +124,7 @@ METRICS_NAME = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_one_metrics_list_named_cells_before_the_fit_is_given_to_each_output(tmp_path: Path) -> None:  # fmt: skip
     """``metrics = ['accuracy']`` and the ``compile`` of a two-output model in one cell, the first
     ``fit`` (which raises) in the next: the compile's cell gives each output the list, as Keras 2
@@ -144,7 +145,7 @@ CALLBACKS_FIRST = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_callbacks_made_before_the_compile_watch_the_logged_key(tmp_path: Path) -> None:
     """``EarlyStopping(monitor='val_acc')`` made in the first cell, the ``compile`` with
     ``metrics=['accuracy']`` after it, the ``fit`` that refuses the key last: the compile is read
@@ -178,7 +179,7 @@ BUILT_BY_SHAPE = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_a_model_built_by_shape_cells_earlier_is_built_and_its_layer_named_right(tmp_path: Path) -> None:  # fmt: skip
     """``model.build(shape)`` of a subclassed model (cell 2) leaves its layer unbuilt in Keras 3,
     so cell 3 finds no weights: the build becomes a call on ``keras.Input``, and the layer's
