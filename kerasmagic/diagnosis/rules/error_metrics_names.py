@@ -1,0 +1,64 @@
+"""Error rule: ``model.metrics_names[i]`` indexed beside the list ``evaluate`` returned.
+
+Keras 2 listed a name per value ``evaluate`` returns (``['loss', 'accuracy', 'mse']``), so code
+printed ``model.metrics_names[i], scores[i]`` for each ``i``. Keras 3's ``metrics_names`` lists
+the model's metric objects: the compiled metrics are one object, ``compile_metrics``
+(``['loss', 'compile_metrics']``), while ``evaluate`` still returns one value per metric, and
+``metrics_names[2]`` raises ``IndexError``. ``evaluate`` orders its values by the model's metric
+objects with ``compile_metrics`` read as its own ``metrics``; the names in that order are
+``[m.name for group in model.metrics for m in getattr(group, "metrics", [group])]``.
+(``get_metrics_result()``'s keys are not: Keras 3.13 puts ``accuracy`` before ``loss`` there.)
+
+Evidence: an ``IndexError`` on a line reading ``X.metrics_names[...]`` where the live ``X`` is a
+Keras model whose ``metrics_names`` holds ``compile_metrics``. Each ``X.metrics_names`` of the
+cell becomes that list of ``X``.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live import is_keras_object
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras3-metrics-names"
+# the names of the values evaluate returns, in its order (Trainer._flatten_metrics_in_order)
+NAMES = '[m.name for group in {model}.metrics for m in getattr(group, "metrics", [group])]'
+
+
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError",), needs=r"\.metrics_names\b")  # fmt: skip
+def metrics_names(ctx: CellContext) -> list[Problem]:
+    """Each ``X.metrics_names`` of the cell, for the live model ``X`` of a failing line."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    names = ctx.live_names or {}
+    reads = [n for n in walk(tree) if isinstance(n, ast.Attribute) and n.attr == "metrics_names"]
+    failing = [n for n in reads if n.lineno in ctx.failing_lines and _grouped(names, n.value)]
+    if not failing:
+        return []
+    model = node_text(ctx.cell, failing[0].value)
+    edits = [
+        node_edit(ctx.cell, n, NAMES.format(model=model))
+        for n in reads
+        if node_text(ctx.cell, n.value) == model
+    ]
+    edits = [e for e in edits if e is not None]
+    if not edits:
+        return []
+    problem = from_entry(ENTRY, ctx.line or failing[0].lineno, edits, ["metrics_names"],
+                         ctx.shown_versions, model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    return [problem]
+
+
+def _grouped(names: dict, node: ast.expr) -> bool:
+    """Is ``node`` a name of a live Keras model that lists its compiled metrics as one?"""
+    model: Any = names.get(node.id) if isinstance(node, ast.Name) else None
+    if model is None or not any(is_keras_object(c) for c in type(model).__mro__[:-1]):
+        return False
+    listed = getattr(model, "metrics_names", None)
+    return isinstance(listed, list) and "compile_metrics" in listed
