@@ -458,6 +458,8 @@ sys.meta_path.insert(0, _NoWidgets())
 """
 
 
+# the machinery's installs, and Colab's ipywidgets 7.7 (the other major)
+@pytest.mark.envs(*MACHINERY_ENVS, "colab")
 @pytest.mark.parametrize("widgets", ["blocked", "as installed"])
 def test_magics_without_ipywidgets_or_with_another_major(widgets):
     pre = BLOCK_WIDGETS if widgets == "blocked" else ""
