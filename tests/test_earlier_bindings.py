@@ -391,3 +391,25 @@ def test_an_import_cell_keeps_the_name_the_cells_after_it_use(tmp_path: Path) ->
     outputs = code_cells(tmp_path / "out" / "lower.ipynb")[-1].outputs
     assert "Adam" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_reads_a_load_function_an_earlier_cell_imported(tmp_path: Path) -> None:
+    """`load_model` imported by the first cell, a legacy `.h5` whose training config Keras 3
+    cannot rebuild (`loss='mse'`) loaded cells later: the load function is the live one the
+    namespace binds (before: only the cell's own imports and modules counted, so `migrate`
+    recognised nothing where `kerasmagic check` of the whole script fixed it)."""
+    cells = [
+        "import numpy as np\nimport keras\nfrom keras.models import Sequential, load_model",
+        "model = Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
+        "model.compile(loss='mse', optimizer='adam')\n"
+        "model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=1, verbose=0)\n"
+        "model.save('small.h5')",
+        "again = load_model('small.h5')\nprint('loaded', len(again.layers))",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "reload.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][2]["final"]
+    assert "load_model('small.h5', compile=False)" in final, final
+    assert "again.compile(" in final and "loss='mse'" in final, final
+    assert proc.returncode == 0

@@ -273,16 +273,22 @@ def load_calls(
 
 
 def _namespace_modules(cell: ParsedCell, namespace: dict | None) -> dict[str, str]:
-    """Name → public module path of each module of ``namespace`` the cell reads."""
+    """Name → public path of each module or function of ``namespace`` the cell reads: a
+    ``load_model`` an earlier cell imported (a script's imports are in its first block)."""
     if not namespace or cell.tree is None:
         return {}
-    from kerasmagic.diagnosis.public_paths import module_path
+    from kerasmagic.diagnosis.public_paths import module_path, public_path
 
     read = {n.id for n in walk(cell.tree) if isinstance(n, ast.Name)}
     out = {}
     for name in read:
         value = namespace.get(name)
-        path = module_path(value) if isinstance(value, types.ModuleType) else None
+        if isinstance(value, types.ModuleType):
+            path = module_path(value)
+        elif isinstance(value, types.FunctionType):
+            path = public_path(value)
+        else:
+            path = None
         if path:
             out[name] = path
     return out
