@@ -1,12 +1,14 @@
-"""Static rule: Keras 2's GPU set-up through a TensorFlow 1 session.
+"""Static rule: Keras 2's TensorFlow set-up through a TensorFlow 1 session.
 
 Keras 2 scripts began with ``config = tf.ConfigProto(); config.gpu_options.allow_growth = True;
 set_session(tf.Session(config=config))`` (``set_session`` from ``keras.backend`` or
 ``keras.backend.tensorflow_backend``) so that TensorFlow took GPU memory as needed instead of all
-of it. TensorFlow 2 has no session for Keras to use, and Keras removed ``set_session``. When the
-only session option the cell sets on that config is ``allow_growth = True``, the call becomes
-TensorFlow 2's spelling of the same setting (memory growth on every GPU; nothing on a machine
-without one) and the import of ``set_session`` goes; any other option (a memory fraction, device
+of it, or with Keras's reproducibility recipe, ``tf.ConfigProto(intra_op_parallelism_threads=1,
+inter_op_parallelism_threads=1)``. TensorFlow 2 has no session for Keras to use, and Keras
+removed ``set_session``. When every option the cell sets on that config has a TensorFlow 2 call
+of the same setting (the catalogue entry's table: threads, device placement; ``allow_growth =
+True`` is memory growth on every GPU, nothing on a machine without one), the call becomes those
+calls and the import of ``set_session`` goes; any other option (a memory fraction, device
 counts) has no one-line equivalent and is explained (``backend-session-removed``) instead.
 
 TensorFlow 2 code spelled it ``tf.compat.v1.keras.backend.set_session(sess)`` (the seeding and
@@ -56,9 +58,12 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
         config = _session_config(session) if session is not None else None
-        if config is None or _options_set(tree, config) != {"allow_growth"}:
-            return []  # other options: explained by backend-session-removed
-        edit = node_edit(ctx.cell, stmt, GROWTH.format(tf=tf, indent=" " * stmt.col_offset))
+        if config and ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and _options_set(tree, config) != {"allow_growth": "True"}:  # fmt: skip
+            return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
+        calls = _tf2_calls(ctx, tree, config, tf, " " * stmt.col_offset) if config else None
+        if not calls:
+            return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
+        edit = node_edit(ctx.cell, stmt, calls)
         if edit is None:
             return []
         edits.append(edit)
@@ -96,7 +101,7 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
             continue  # standalone Keras on TensorFlow 1: the session did configure it
         session = _session(ctx, call)[0]
         config = _session_config(session) if session is not None else None
-        if config is not None and _options_set(tree, config) == {"allow_growth"}:
+        if config is not None and _options_set(tree, config) == {"allow_growth": "True"}:
             continue  # tf1_session_gpu_growth's
         edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
         if edit is None:
@@ -206,23 +211,47 @@ def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) ->
     return edits
 
 
-def _options_set(tree: ast.AST, config: str) -> set[str]:
-    """The options the cell sets on ``config`` (``config.gpu_options.allow_growth = True`` →
-    ``allow_growth``; a value other than ``True`` counts as another option)."""
-    found: set[str] = set()
+def _options_set(tree: ast.AST, config: str) -> dict[str, str]:
+    """The options the cell gives ``config``, with their values' source: the keywords of
+    ``config = tf.ConfigProto(…)`` and the assignments ``config.gpu_options.allow_growth = True``
+    (``?``: given positionally or unpacked, not read)."""
+    found: dict[str, str] = {}
     for node in walk(tree):
         if not isinstance(node, ast.Assign):
             continue
+        value = ast.unparse(node.value)
         for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == config and isinstance(node.value, ast.Call):  # fmt: skip
+                if getattr(node.value.func, "attr", None) == "ConfigProto":
+                    for k in node.value.keywords:
+                        found[k.arg or "**"] = ast.unparse(k.value) if k.arg else "?"
+                    if node.value.args:
+                        found["*"] = "?"
+                continue
             chain = target
             while isinstance(chain, ast.Attribute):
                 chain = chain.value
             if not (isinstance(chain, ast.Name) and chain.id == config) or chain is target:
                 continue
-            option = target.attr if isinstance(target, ast.Attribute) else "?"
-            truth = isinstance(node.value, ast.Constant) and node.value.value is True
-            found.add(option if option == "allow_growth" and truth else f"{option}=")
+            found[target.attr if isinstance(target, ast.Attribute) else "?"] = value
     return found
+
+
+def _tf2_calls(ctx: CellContext, tree: ast.AST, config: str, tf: str, indent: str) -> str | None:
+    """The TensorFlow 2 statements setting what the cell set on ``config``, in its order; None
+    when one option has no TensorFlow 2 call (the catalogue's table) or is not a plain value."""
+    from kerasmagic.knowledge.catalogue import entry
+
+    table = entry(ENTRY).data.get("options", {})
+    lines = []
+    for option, value in _options_set(tree, config).items():
+        if option == "allow_growth" and value == "True":
+            lines.append(GROWTH.format(tf=tf, indent=indent))
+        elif option in table and value != "?":
+            lines.append(table[option].format(tf=tf, value=value))
+        else:
+            return None
+    return f"\n{indent}".join(lines) or None
 
 
 def _import_removals(ctx: CellContext, tree: ast.AST) -> tuple[list[Edit], list[str]] | None:
