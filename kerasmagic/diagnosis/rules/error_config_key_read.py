@@ -6,10 +6,11 @@ arguments (``lr`` -> ``learning_rate`` in Keras 2.3, Keras 1's layer arguments i
 catalogue's keyword-rename entries, each with its source), so the read raises ``KeyError: 'lr'``.
 
 Evidence, read from the live objects: the expression subscripted on a failing line (a name, a
-constant-key or index subscript of one, or ``X.get_config()`` of a live Keras object, which only reports
-the object's arguments) is a dict without the key read and with exactly one of its new names.
-Every read of that key from the same expression in the cell is renamed: the same value under the
-name this Keras gives it.
+constant-key or index subscript of one, or ``X.get_config()`` of a live Keras object, which only
+reports the object's arguments) is a Keras config (a dict naming its object: ``name``) without
+the key read and with exactly one of its new names. The failing read, the reads of the same
+expression, and each read of the cell whose own live config holds that new name in place of the
+key are renamed: the same value under the name this Keras gives it.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ def config_key_read(ctx: CellContext) -> list[Problem]:
 
 
 def _renamed(config: Any, key: str) -> str | None:
-    """The one new name of ``key`` the mapping ``config`` holds in its place."""
-    if not isinstance(config, Mapping) or key in config:
+    """The one new name of ``key`` the mapping ``config`` holds in its place; ``config`` is a
+    Keras object's config (every one names its object: ``name``), not any dict of the user's."""
+    if not isinstance(config, Mapping) or key in config or "name" not in config:
         return None
     new = [name for name in new_names(key) if name in config]
     return new[0] if len(new) == 1 else None
