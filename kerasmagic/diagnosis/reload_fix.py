@@ -277,18 +277,14 @@ def _namespace_modules(cell: ParsedCell, namespace: dict | None) -> dict[str, st
     ``load_model`` an earlier cell imported (a script's imports are in its first block)."""
     if not namespace or cell.tree is None:
         return {}
-    from kerasmagic.diagnosis.public_paths import module_path, public_path
+    from kerasmagic.diagnosis.public_paths import public_path
 
     read = {n.id for n in walk(cell.tree) if isinstance(n, ast.Name)}
     out = {}
     for name in read:
         value = namespace.get(name)
-        if isinstance(value, types.ModuleType):
-            path = module_path(value)
-        elif isinstance(value, types.FunctionType):
-            path = public_path(value)
-        else:
-            path = None
+        kinds = (types.ModuleType, types.FunctionType)
+        path = public_path(value) if isinstance(value, kinds) else None
         if path:
             out[name] = path
     return out

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.live import is_keras_object
+from kerasmagic.diagnosis.live import from_keras, is_keras_object
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -98,18 +98,14 @@ def _value(names: dict, node: ast.expr) -> Any:
         return _UNREAD
     if isinstance(node, ast.Attribute):
         owner = _value(names, node.value)
-        return getattr(owner, node.attr, _UNREAD) if _keras(owner) else _UNREAD
+        return getattr(owner, node.attr, _UNREAD) if from_keras(owner) else _UNREAD
     if isinstance(node, ast.Call) and not (node.args or node.keywords):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "get_config":
             owner = _value(names, func.value)
-            if _keras(owner) and is_keras_object(getattr(type(owner), "get_config", None)):
+            if from_keras(owner) and is_keras_object(getattr(type(owner), "get_config", None)):
                 try:
                     return owner.get_config()
                 except Exception:
                     return _UNREAD
     return _UNREAD
-
-
-def _keras(obj: Any) -> bool:
-    return obj is not _UNREAD and any(is_keras_object(c) for c in type(obj).__mro__[:-1])

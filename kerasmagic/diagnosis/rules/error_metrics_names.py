@@ -20,7 +20,7 @@ import ast
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.live import is_keras_object
+from kerasmagic.diagnosis.live import from_keras
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -58,7 +58,7 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
 def _grouped(names: dict, node: ast.expr) -> bool:
     """Is ``node`` a name of a live Keras model that lists its compiled metrics as one?"""
     model: Any = names.get(node.id) if isinstance(node, ast.Name) else None
-    if model is None or not any(is_keras_object(c) for c in type(model).__mro__[:-1]):
+    if not from_keras(model):
         return False
     listed = getattr(model, "metrics_names", None)
     return isinstance(listed, list) and "compile_metrics" in listed

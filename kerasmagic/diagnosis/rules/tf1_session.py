@@ -41,6 +41,8 @@ from kerasmagic.diagnosis.rules import rule
 ENTRY = "tf1-session-gpu-growth"
 RUN = "tf1-session-run"
 UNUSED = "tf2-session-unused"
+# a config whose only option is memory growth: tf1_session_gpu_growth's in every spelling
+GROWTH_ONLY = {"allow_growth": "True"}
 GROWTH = (
     "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
     "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
@@ -58,9 +60,10 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
         config = _session_config(session) if session is not None else None
-        if config and ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and _options_set(tree, config) != {"allow_growth": "True"}:  # fmt: skip
+        options = _options_set(tree, config) if config else {}
+        if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
-        calls = _tf2_calls(ctx, tree, config, tf, " " * stmt.col_offset) if config else None
+        calls = _tf2_calls(options, tf, " " * stmt.col_offset)
         if not calls:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
         edit = node_edit(ctx.cell, stmt, calls)
@@ -101,7 +104,7 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
             continue  # standalone Keras on TensorFlow 1: the session did configure it
         session = _session(ctx, call)[0]
         config = _session_config(session) if session is not None else None
-        if config is not None and _options_set(tree, config) == {"allow_growth": "True"}:
+        if config is not None and _options_set(tree, config) == GROWTH_ONLY:
             continue  # tf1_session_gpu_growth's
         edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
         if edit is None:
@@ -219,7 +222,6 @@ def _options_set(tree: ast.AST, config: str) -> dict[str, str]:
     for node in walk(tree):
         if not isinstance(node, ast.Assign):
             continue
-        value = ast.unparse(node.value)
         for target in node.targets:
             if isinstance(target, ast.Name) and target.id == config and isinstance(node.value, ast.Call):  # fmt: skip
                 if getattr(node.value.func, "attr", None) == "ConfigProto":
@@ -233,18 +235,18 @@ def _options_set(tree: ast.AST, config: str) -> dict[str, str]:
                 chain = chain.value
             if not (isinstance(chain, ast.Name) and chain.id == config) or chain is target:
                 continue
-            found[target.attr if isinstance(target, ast.Attribute) else "?"] = value
+            found[target.attr if isinstance(target, ast.Attribute) else "?"] = ast.unparse(node.value)
     return found
 
 
-def _tf2_calls(ctx: CellContext, tree: ast.AST, config: str, tf: str, indent: str) -> str | None:
-    """The TensorFlow 2 statements setting what the cell set on ``config``, in its order; None
-    when one option has no TensorFlow 2 call (the catalogue's table) or is not a plain value."""
+def _tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
+    """The TensorFlow 2 statements setting ``options`` (``_options_set``), in their order; None
+    when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read."""
     from kerasmagic.knowledge.catalogue import entry
 
     table = entry(ENTRY).data.get("options", {})
     lines = []
-    for option, value in _options_set(tree, config).items():
+    for option, value in options.items():
         if option == "allow_growth" and value == "True":
             lines.append(GROWTH.format(tf=tf, indent=indent))
         elif option in table and value != "?":
