@@ -1,7 +1,8 @@
 """Error rule: a method Keras 2 kept under an old name, called on a Keras 3 object that has only
 the new one (``metric.reset_states()`` → ``reset_state()``). The object is the live one the
 ``AttributeError`` carries (``exc.obj``); the renames are catalogue data per Keras base class.
-A list of layers a layer holds lost TensorFlow 2's ``.layers`` (``layer_list_layers``)."""
+A list of layers a layer holds lost TensorFlow 2's ``.layers`` (``layer_list_layers``); a member
+Keras 2.15 kept only to return a fixed value (``layer.updates``: ``[]``) becomes that value."""
 
 from __future__ import annotations
 
@@ -32,18 +33,7 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
     if base is None:
         return []
     new = entry.data["members"][base.__name__][name]
-    namespace = ctx.namespace or {}
-    edits = []
-    for node in walk(ctx.cell.tree):
-        if not (isinstance(node, ast.Attribute) and node.attr == name):
-            continue
-        bound = isinstance(node.value, ast.Name) and isinstance(namespace.get(node.value.id), base)
-        if not (bound or getattr(node, "lineno", None) == ctx.line):
-            continue
-        value = node_text(ctx.cell, node.value)
-        edit = node_edit(ctx.cell, node, f"{value}.{new}") if value else None
-        if edit is not None:
-            edits.append(edit)
+    edits = [e for node, value in _member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, f"{value}.{new}")) is not None]  # fmt: skip
     if not edits:
         return []
     return [
@@ -64,19 +54,62 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
 def _renaming_base(obj: object, name: str, members: dict) -> type | None:
     """The Keras base class of ``obj`` whose catalogue renames say what ``name`` became, where
     the live object lacks ``name`` and has the new member."""
+    klass = _member_base(obj, name, members)
+    return klass if klass is not None and callable(getattr(obj, members[klass.__name__][name], None)) else None  # fmt: skip
+
+
+def _member_base(obj: object, name: str, members: dict) -> type | None:
+    """The Keras base class of ``obj`` (its class or a base) whose catalogue table ``members``
+    names ``name``, where the live object lacks ``name``."""
     try:
         mro = type(obj).__mro__
     except Exception:
         return None
     for klass in mro:
-        renames = members.get(klass.__name__)
-        if not renames or name not in renames:
+        if name not in members.get(klass.__name__, {}) or not live.is_keras_object(klass):
             continue
-        if not str(getattr(klass, "__module__", "")).startswith("keras"):
-            continue
-        if not hasattr(obj, name) and callable(getattr(obj, renames[name], None)):
-            return klass
+        return None if hasattr(obj, name) else klass
     return None
+
+
+def _member_reads(ctx: CellContext, name: str, base: type) -> list[tuple[ast.Attribute, str]]:
+    """Each read ``X.name`` of the cell whose ``X`` is bound to a ``base`` (or is on the failing
+    line), with the text of ``X``."""
+    namespace = ctx.namespace or {}
+    found = []
+    for node in walk(ctx.cell.tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Load)):  # fmt: skip
+            continue
+        bound = isinstance(node.value, ast.Name) and isinstance(namespace.get(node.value.id), base)
+        value = node_text(ctx.cell, node.value) if bound or node.lineno == ctx.line else None
+        if value:
+            found.append((node, value))
+    return found
+
+
+FIXED = "keras3-removed-fixed-member"
+
+
+@rule(FIXED, when=(ERROR,), family="model-methods", errors=("AttributeError",))
+def removed_fixed_member(ctx: CellContext) -> list[Problem]:
+    """``layer.updates`` on a live Keras 3 layer, which has no ``updates``: Keras 2.15 returned
+    ``[]`` whatever the layer held (the catalogue's value per base class and member). Each read
+    of it in the cell on an object of that base (or on the failing line) becomes the value."""
+    entry = find_entry(FIXED)
+    exc = ctx.wrapped or ctx.exc
+    name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
+    if entry is None or ctx.cell.tree is None or not isinstance(name, str) or obj is None:
+        return []
+    members = entry.data.get("members", {})
+    base = _member_base(obj, name, members)
+    if base is None:
+        return []
+    value, why = members[base.__name__][name]
+    edits = [e for node, _ in _member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, value)) is not None]  # fmt: skip
+    if not edits:
+        return []
+    return [from_entry(FIXED, ctx.line or edits[0].line, edits, [name], ctx.shown_versions, name=name,
+                       value=value, why=why, base=base.__name__, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
 
 
 NODE_ZERO = "keras3-node-accessor"
