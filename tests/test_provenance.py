@@ -4,6 +4,7 @@ in the cell or an earlier one, and the edits that change it there."""
 from __future__ import annotations
 
 import ast
+import os
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import origins
@@ -196,3 +197,47 @@ def test_a_name_used_whole_elsewhere_is_still_changed_at_its_origin():
     )
     here, _earlier, _ = _fixed(ctx, "save", MODEL)
     assert here == "path = 'out/cnn.keras'\nm.save(path)\n"
+
+
+MAKER = "import os\ndef weights_path(name):\n    return os.path.join('weights', name + '.h5')\n"
+
+
+def test_a_path_returned_by_an_earlier_cells_function_changes_in_its_return():
+    """``m.save_weights(weights_path('a'))``: the value is made in the function's ``return``;
+    the corrected cell defines the function again, changed, and migrate changes its cell."""
+    namespace = {"weights_path": _value(MAKER, "weights_path")}
+    ctx = CellContext.of("m.save_weights(weights_path('a'))\n", namespace=namespace, earlier=(MAKER,))
+    change = rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS)
+    assert change is not None and "makes the value in its `return`" in change.note
+    here, earlier, across_here = _fixed(ctx, "save_weights")
+    redefined = here.split("m.save_weights")[0]
+    assert _value("import os\n" + redefined, "weights_path")("a") == os.path.join("weights", "a.weights.h5")
+    assert earlier == [MAKER.replace("'.h5'", "'.weights.h5'")]
+    assert across_here == ctx.source
+
+
+def test_a_path_returned_by_a_function_of_the_same_cell_changes_there():
+    ctx = CellContext.of(MAKER + "m.save_weights(weights_path('a'))\n")
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert here == MAKER.replace("'.h5'", "'.weights.h5'") + "m.save_weights(weights_path('a'))\n"
+
+
+def test_a_function_is_followed_only_where_its_value_is_certain():
+    """Not followed: a function of several returns, a decorated one, one another cell bound
+    again to something else, a name an earlier cell bound from the call (it holds the old value:
+    the rule changes it where it is used instead), a function the kernel holds otherwise."""
+    two = "def p(n):\n    if n:\n        return n + '.h5'\n    return 'x.h5'\n"
+    decorated = "import functools\n@functools.lru_cache\ndef p(n):\n    return n + '.h5'\n"
+    plain = "def p(n):\n    return n + '.h5'\n"
+    for earlier, cell in [
+        ((two,), "m.save_weights(p('a'))\n"),
+        ((decorated,), "m.save_weights(p('a'))\n"),
+        ((plain, "p = str\n"), "m.save_weights(p('a'))\n"),
+        ((plain, "q = p('a')\n"), "m.save_weights(q)\n"),
+    ]:
+        ctx = CellContext.of(cell, namespace={"p": _value(plain, "p"), "q": "a.h5"}, earlier=earlier)
+        assert rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS) is None, earlier
+    ctx = CellContext.of("m.save_weights(p('a'))\n", namespace={"p": len}, earlier=(plain,))
+    assert rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS) is None
+    ctx = CellContext.of("m.save_weights(p('a'))\n", namespace={"p": _value(plain, "p")}, earlier=(plain,))
+    assert origins(ctx, _arg(ctx, "save_weights"))[0].literal is None  # only when asked: calls=True

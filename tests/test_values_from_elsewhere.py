@@ -189,3 +189,25 @@ def test_a_model_built_by_shape_cells_earlier_is_built_and_its_layer_named_right
     assert "model(keras.Input(batch_shape=R.shape))" in finals[1]
     assert finals[2] == BUILT_BY_SHAPE[2]
     assert "P (4, 3)" in printed
+
+
+PATH_MAKER = [
+    "import os\nimport numpy as np\nfrom tensorflow import keras\n"
+    "def weights_path(name):\n    return os.path.join('weights', name + '.h5')",
+    "os.makedirs('weights', exist_ok=True)\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='sgd', loss='mse')\n"
+    "model.save_weights(weights_path('mlp'))",
+    "model.load_weights(weights_path('mlp'))\nprint(sorted(os.listdir('weights')))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_path_a_function_of_an_earlier_cell_returns_changes_in_its_return(tmp_path: Path) -> None:
+    """The weights file is named by the notebook's own function, defined cells before the save
+    Keras 3 refuses: the suffix changes in the function's ``return`` (its cell), so the load
+    cells later, calling the same function, reads the file the save wrote."""
+    finals, printed = migrated(tmp_path, PATH_MAKER)
+    assert "return os.path.join('weights', name + '.weights.h5')" in finals[0]
+    assert finals[1:] == PATH_MAKER[1:]
+    assert "['mlp.weights.h5']" in printed

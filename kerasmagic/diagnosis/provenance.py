@@ -5,8 +5,9 @@ be an ``int``) asks :func:`origins` where the value is made: the argument itself
 literal, else the last assignment of the name before the use, in source order — this cell first,
 then the earlier cells (``CellContext.earlier``), newest first — followed through the terms that
 decide a path's end (``a + 'x.h5'``, ``f'{d}/x.h5'``, ``'x_{}.h5'.format(i)``, ``'x_%d.h5' % i``,
-``os.path.join(d, 'x.h5')``, ``Path(d) / 'x.h5'``) and through the parameters of the cell's
-functions (what each call passes). ``diagnosis/value_change.py`` turns a change of the value into
+``os.path.join(d, 'x.h5')``, ``Path(d) / 'x.h5'``), through the parameters of the cell's
+functions (what each call passes) and, when asked (``calls``), into the one ``return`` of a
+function the notebook defines (``weights_path('a')``: the path it builds). ``diagnosis/value_change.py`` turns a change of the value into
 edits at its origins.
 
 Nothing here runs the user's code; the live namespace is read only to check that the value the
@@ -19,7 +20,14 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from kerasmagic.diagnosis.call_sites import (
+    enclosing_loop,
+    parameter_arguments,
+    parameters_of,
+    returned_value,
+)
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.path_terms import ending_term, literal_tail
 from kerasmagic.diagnosis.rewrite import (
     ParsedCell,
     parse_cell,
@@ -27,8 +35,6 @@ from kerasmagic.diagnosis.rewrite import (
 )
 
 MAX_DEPTH = 8
-JOINS = ("join",)  # os.path.join, posixpath.join …: the last part ends the path
-WRAPPERS = ("Path", "PurePath", "PosixPath", "str", "fspath", "abspath", "expanduser", "normpath")
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Origin:
     names: tuple[str, ...] = ()
     binding: ast.stmt | None = None  # the assignment of the last name followed (in ``cell``)
     bound: ast.expr | None = None  # the value it assigns (``value`` is in it)
+    function: ast.FunctionDef | None = None  # the notebook's function whose ``return`` holds ``value``
 
     @property
     def here(self) -> bool:
@@ -73,70 +80,6 @@ def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:
     for i in range(len(ctx.earlier) - 1, -1, -1):
         out.append((i, parsed_source(ctx.earlier[i])))
     return out
-
-
-def literal_tail(node: ast.expr) -> str | None:
-    """The text a string literal ends with (an f-string's last constant part, '' after a field)."""
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    if isinstance(node, ast.JoinedStr):
-        last = node.values[-1] if node.values else None
-        if last is None:
-            return ""
-        return last.value if isinstance(last, ast.Constant) and isinstance(last.value, str) else ""
-    return None
-
-
-def _callee(call: ast.Call) -> str | None:
-    return getattr(call.func, "attr", getattr(call.func, "id", None))
-
-
-def _ending_term(node: ast.expr) -> ast.expr | None:
-    """The part of a path expression that ends it, or None when ``node`` is not one."""
-    if isinstance(node, ast.BinOp):
-        if isinstance(node.op, (ast.Add, ast.Div)):
-            return node.right
-        if isinstance(node.op, ast.Mod):
-            return node.left
-    if isinstance(node, ast.Call):
-        name = _callee(node)
-        if name == "format" and isinstance(node.func, ast.Attribute):
-            return node.func.value
-        if node.keywords or not node.args or any(isinstance(a, ast.Starred) for a in node.args):
-            return None
-        if name in JOINS:
-            return node.args[-1]
-        if name in WRAPPERS and len(node.args) == 1:
-            return node.args[0]
-    return None
-
-
-def _ends_with(node: ast.expr | None, name: str) -> bool:
-    """Does the path expression ``node`` end with the value of ``name``?"""
-    while node is not None:
-        if isinstance(node, ast.Name):
-            return node.id == name
-        node = _ending_term(node)
-    return False
-
-
-def read_before_more(trees: list[ast.AST | None], name: str) -> bool:
-    """Is ``name`` read somewhere as a part of a longer path, with more after it (``DIR + name +
-    '/'``, ``join(name, 'x')``, ``f'{name}/x'``)? A new suffix at its origin would change that
-    other path too."""
-    for tree in trees:
-        for node in walk(tree) if tree is not None else ():
-            if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
-                parts = [node.left]
-            elif isinstance(node, ast.Call) and _callee(node) in JOINS:
-                parts = node.args[:-1]
-            elif isinstance(node, ast.JoinedStr):
-                parts = [v.value for v in node.values[:-1] if isinstance(v, ast.FormattedValue)]
-            else:
-                continue
-            if any(_ends_with(part, name) for part in parts):
-                return True
-    return False
 
 
 def _stores(node: ast.AST, name: str) -> bool:
@@ -210,12 +153,14 @@ def _enclosing_function(tree: ast.AST, at: ast.AST) -> ast.AST | None:
 
 
 # -- following a value ----------------------------------------------------------------------------
-def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True) -> list[Origin]:
+def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True, calls: bool = False) -> list[Origin]:  # fmt: skip
     """Where the value of ``node`` (an expression of the cell at hand) is made: one origin, or
     several when it is a parameter of a function the cell calls more than once; [] when any is
     unknown (bound by a loop, an import, a call's result; a value the live namespace contradicts).
-    ``terms``: follow the terms that end a path (for a change of its suffix); else only names."""
-    found = _follow(ctx, None, ctx.cell, node, node, (), terms, 0, None, None)
+    ``terms``: follow the terms that end a path (for a change of its suffix); else only names.
+    ``calls``: follow a call of the notebook's own function into its one ``return`` (the origin
+    says which ``function``; the caller must define it again where it changes it)."""
+    found = _follow(ctx, None, ctx.cell, node, node, (), terms, 0, None, None, calls)
     if not found or not _live_agrees(ctx, found):
         return []
     return found
@@ -232,17 +177,73 @@ def _follow(
     depth: int,
     binding: ast.stmt | None,
     bound: ast.expr | None,
+    calls: bool = False,
 ) -> list[Origin] | None:
     if depth > MAX_DEPTH:
         return None
     if literal_tail(node) is not None:
         return [Origin(index, parsed, node, node, names, binding, bound)]
     if isinstance(node, ast.Name):
-        return _follow_name(ctx, index, parsed, node.id, use, names + (node.id,), terms, depth)
-    term = _ending_term(node) if terms else None
+        return _follow_name(ctx, index, parsed, node.id, use, names + (node.id,), terms, depth, calls)
+    term = ending_term(node) if terms else None
     if term is not None:
-        return _follow(ctx, index, parsed, term, use, names, terms, depth + 1, binding, bound)
+        return _follow(ctx, index, parsed, term, use, names, terms, depth + 1, binding, bound, calls)
+    if calls and isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        returned = _follow_return(ctx, index, parsed, node, names, terms, depth)
+        if returned is not None:
+            return returned
     return [Origin(index, parsed, node, None, names, binding, bound)]
+
+
+def _follow_return(
+    ctx: CellContext,
+    index: int | None,
+    parsed: ParsedCell,
+    call: ast.Call,
+    names: tuple[str, ...],
+    terms: bool,
+    depth: int,
+) -> list[Origin] | None:
+    """A call of the notebook's own function (the newest binding of its name before the call,
+    in this cell or an earlier one, is its ``def``): the origins of the value its one ``return``
+    gives, those inside the function marked with it."""
+    name = call.func.id  # type: ignore[attr-defined]
+    found = _definition(ctx, index, parsed, name, call)
+    value = returned_value(found[2]) if found is not None else None
+    if found is None or value is None:
+        return None
+    at, cell, func = found
+    got = _follow(ctx, at, cell, value, value, names + (name,), terms, depth + 1, None, None, True)
+    if not got:
+        return None
+    lines = range(func.lineno, (func.end_lineno or func.lineno) + 1)
+    return [
+        Origin(o.cell, o.parsed, o.value, o.literal, o.names, o.binding, o.bound, func)
+        if o.function is None and o.cell == at and o.value.lineno in lines
+        else o
+        for o in got
+    ]
+
+
+def _definition(ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST):  # type: ignore[no-untyped-def]
+    """``(cell, parsed, def)`` of the function ``name`` at ``use``: its newest binding before the
+    use in this cell, else in the newest earlier cell that binds it; None when that binding is
+    not a plain ``def`` (an import, an assignment, a decorated function)."""
+    bound = [s for s, _v in bindings(parsed.tree, name) if index is not None or before(s, use)] if parsed.tree else []  # fmt: skip
+    if bound:
+        stmt, at, cell = bound[-1], index, parsed
+    else:
+        start = len(ctx.earlier) if index is None else index
+        stmt = None
+        for i in range(start - 1, -1, -1):
+            cell = parsed_source(ctx.earlier[i])
+            here = bindings(cell.tree, name) if cell.tree is not None else []
+            if here:
+                stmt, at = here[-1][0], i
+                break
+    if not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
+        return None
+    return at, cell, stmt
 
 
 def _follow_name(
@@ -254,6 +255,7 @@ def _follow_name(
     names: tuple[str, ...],
     terms: bool,
     depth: int,
+    calls: bool = False,
 ) -> list[Origin] | None:
     tree = parsed.tree
     if tree is None:
@@ -263,22 +265,22 @@ def _follow_name(
         if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
                for n in walk(func)):  # fmt: skip
             return None  # a local of the function: not followed
-        if name in _parameters(func):
+        if name in parameters_of(func):
             if index is not None:
                 return None
-            sites = _parameter_arguments(tree, func, name)
+            sites = parameter_arguments(tree, func, name)
             out: list[Origin] = []
             for site in sites:
-                got = _follow(ctx, index, parsed, site, site, names, terms, depth + 1, None, None)
+                got = _follow(ctx, index, parsed, site, site, names, terms, depth + 1, None, None, calls)
                 if not got:
                     return None
                 out.extend(got)
             return out or None
-    loop = _enclosing_loop(tree, use, name) if index is None and func is None else None
+    loop = enclosing_loop(tree, use, name) if index is None and func is None else None
     if loop is not None:  # `for m in ['acc', 'loss']: … m …`: each value the loop gives
         out = []
         for element in loop:
-            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None)
+            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None, calls)
             if not got:
                 return None
             out.extend(got)
@@ -290,7 +292,7 @@ def _follow_name(
         stmt, value = bound[-1]
         if value is None:
             return None
-        return _follow(ctx, index, parsed, value, stmt, names, terms, depth + 1, stmt, value)
+        return _follow(ctx, index, parsed, value, stmt, names, terms, depth + 1, stmt, value, calls)
     start = len(ctx.earlier) if index is None else index
     for i in range(start - 1, -1, -1):
         cell = parsed_source(ctx.earlier[i])
@@ -299,64 +301,8 @@ def _follow_name(
             stmt, value = found_here[-1]
             if value is None:
                 return None
-            return _follow(ctx, i, cell, value, stmt, names, terms, depth + 1, stmt, value)
+            return _follow(ctx, i, cell, value, stmt, names, terms, depth + 1, stmt, value, calls)
     return None
-
-
-def _enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
-    """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
-    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
-    over anything else binds it by a value not followed)."""
-    line = getattr(use, "lineno", 0)
-    found = None
-    for node in walk(tree):
-        if not isinstance(node, ast.For) or not node.body:
-            continue
-        if not (node.body[0].lineno <= line <= (node.end_lineno or 0)):
-            continue
-        if _stores(node.target, name):
-            found = node  # walk goes outside in: the last one holding the use is the innermost
-    if found is None:
-        return None
-    if isinstance(found.target, ast.Name) and isinstance(found.iter, (ast.List, ast.Tuple, ast.Set)):
-        return list(found.iter.elts)
-    return []  # bound by the loop, by values not followed
-
-
-def _parameters(func: ast.AST) -> list[str]:
-    args = getattr(func, "args", None)
-    if args is None:
-        return []
-    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
-
-
-def _parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.expr]:
-    """What each call of ``func`` in the cell passes for its parameter ``name`` (a method called
-    as ``obj.method(…)`` skips ``self``); empty when it is not called, or a call passes it in a
-    way not readable here (``*args``, left to its default)."""
-    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return []
-    params = [a.arg for a in func.args.posonlyargs + func.args.args]
-    index = params.index(name) if name in params else None
-    method = bool(params) and params[0] in ("self", "cls")
-    out: list[ast.expr] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
-            continue
-        target = call.func
-        if isinstance(target, ast.Attribute) and target.attr == func.name:
-            position = None if index is None else index - (1 if method else 0)
-        elif isinstance(target, ast.Name) and target.id == func.name and not method:
-            position = index
-        else:
-            continue
-        given = next((k.value for k in call.keywords if k.arg == name), None)
-        if given is None and position is not None and 0 <= position < len(call.args):
-            given = call.args[position]
-        if given is None:
-            return []
-        out.append(given)
-    return out
 
 
 def _live_agrees(ctx: CellContext, found: list[Origin]) -> bool:

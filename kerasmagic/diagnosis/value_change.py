@@ -22,18 +22,18 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.path_terms import literal_tail, read_before_more
 from kerasmagic.diagnosis.provenance import (
     Origin,
     before,
     bindings,
-    literal_tail,
     origins,
     parsed_source,
-    read_before_more,
 )
+from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -140,7 +140,7 @@ def _atomic(text: str) -> bool:
 def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite | None:
     """The edits that apply ``transform`` to the value of ``node`` where it is made (see the
     module's doc); None when an origin is unknown or cannot be edited."""
-    found = origins(ctx, node, terms=transform.literal is not None)
+    found = origins(ctx, node, terms=transform.literal is not None, calls=True)
     if not found:
         return None
     if transform.literal is not None and _shared_part(ctx, found):
@@ -157,6 +157,12 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
         out.across.append(edit)
         if origin.here:
             out.edits.append(edit)
+            continue
+        if origin.function is not None:  # inside an earlier cell's function: defined again here
+            moved = _redefined(ctx, origin, edit, out)
+            if moved is None:
+                return None
+            out.edits.extend(moved)
             continue
         name = origin.name
         if name is None:
@@ -176,6 +182,20 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
             out.across = list(out.edits)
     out.note = _note(found, rebound, transform)
     return out
+
+
+def _redefined(ctx: CellContext, origin: Origin, edit: Edit, out: Rewrite) -> list[Edit] | None:
+    """The earlier cell's function, with ``edit`` made in it, defined again at the top of the cell
+    at hand (once per function); None when the value reached it through a name an earlier cell
+    bound from its call (that name would keep the old value), or the kernel's function is not the
+    one the source defines."""
+    func = origin.function
+    if func is None or origin.names != (func.name,):
+        return None
+    if any(o is not origin and o.function is func for o in out.origins[: out.origins.index(origin)]):
+        return []
+    moved = placed(ctx.cell, ctx.namespace, origin.parsed, func, [replace(edit, cell=None)], origin.cell)  # fmt: skip
+    return moved[0] if moved is not None else None
 
 
 def _shared_part(ctx: CellContext, found: list[Origin]) -> bool:
@@ -282,9 +302,10 @@ def _read_after(ctx: CellContext, origin: Origin) -> bool:
     """Does a cell run after the origin's assignment (its own cell after it, or a later earlier
     cell) read the name the use reads? It ran with the old value: changing the origin alone
     would make the notebook, run again, differ from what was run."""
-    if origin.cell is None or origin.binding is None:
+    after = origin.binding or origin.function  # a function: the cells that call it since
+    if origin.cell is None or after is None:
         return True
-    names = {origin.names[0]} if origin.names else set()
+    names = {origin.function.name} if origin.function else {origin.names[0]} if origin.names else set()
 
     def reads(tree: ast.AST | None, after: ast.AST | None) -> bool:
         return tree is not None and any(
@@ -295,7 +316,7 @@ def _read_after(ctx: CellContext, origin: Origin) -> bool:
             for n in walk(tree)
         )
 
-    if reads(origin.parsed.tree, origin.binding):
+    if reads(origin.parsed.tree, after):
         return True
     later = range(origin.cell + 1, len(ctx.earlier))
     return any(reads(parsed_source(ctx.earlier[i]).tree, None) for i in later)
@@ -333,6 +354,9 @@ def _note(found: list[Origin], rebound: dict[str, str], transform: Transform) ->
             if origin.here
             else f"in an earlier cell (line {origin.value.lineno})"
         )
+        if origin.function is not None and origin.names[0] == origin.function.name:
+            parts.append(f"`{origin.names[0]}(…)` makes the value in its `return`, {where}")
+            continue
         parts.append(f"`{origin.names[0]}` gets its value {where}")
     if not parts:
         return ""
@@ -344,4 +368,6 @@ def _note(found: list[Origin], rebound: dict[str, str], transform: Transform) ->
             "so every later use of the name (the same file loaded again, its folder listed) "
             "sees the new value; `migrate` changes it in the cell where it is made instead."
         )
-    return f"{text}: it is changed there to {transform.what}, so every use of the name sees it."
+    calls = all(o.function is not None for o in found if o.names)
+    every = "every call of it gives the new value" if calls else "every use of the name sees it"
+    return f"{text}: it is changed there to {transform.what}, so {every}."

@@ -81,7 +81,7 @@ def changed_paths(
         arg = path_argument(call)
         if arg is None:
             continue
-        origins_ = origins(ctx, arg)
+        origins_ = origins(ctx, arg, calls=True)  # a path the notebook's own function returns, too
         tails = [o.tail for o in origins_]
         if not origins_ or any(t is None for t in tails):  # made by a call (str(k)): the live value
             live = string_value(ctx, arg)
@@ -96,6 +96,9 @@ def changed_paths(
             rewritten = at_the_use(ctx, arg, change, wanted[0], why)
         else:
             rewritten = rewrite(ctx, arg, change)
+            live = string_value(ctx, arg) if rewritten is None and any(o.function for o in origins_) else None  # fmt: skip
+            if live is not None and change.literal(live) != live:  # type: ignore[misc]
+                rewritten = at_the_use(ctx, arg, change, live, "its value was bound from a call")
         if rewritten is None:
             continue
         edits += rewritten.edits

@@ -1,0 +1,89 @@
+"""What a cell's own functions are given and give back, read from the source: the arguments each
+call of a function passes for one of its parameters, the value its one ``return`` gives, and the
+values a ``for`` over a literal list binds (``diagnosis/provenance.py`` follows values through
+them)."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.rewrite import walk
+
+
+def _stores(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
+
+
+def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
+    """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
+    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
+    over anything else binds it by a value not followed)."""
+    line = getattr(use, "lineno", 0)
+    found = None
+    for node in walk(tree):
+        if not isinstance(node, ast.For) or not node.body:
+            continue
+        if not (node.body[0].lineno <= line <= (node.end_lineno or 0)):
+            continue
+        if _stores(node.target, name):
+            found = node  # walk goes outside in: the last one holding the use is the innermost
+    if found is None:
+        return None
+    if isinstance(found.target, ast.Name) and isinstance(found.iter, (ast.List, ast.Tuple, ast.Set)):
+        return list(found.iter.elts)
+    return []  # bound by the loop, by values not followed
+
+
+def parameters_of(func: ast.AST) -> list[str]:
+    args = getattr(func, "args", None)
+    if args is None:
+        return []
+    return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+
+
+def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.expr]:
+    """What each call of ``func`` in the cell passes for its parameter ``name`` (a method called
+    as ``obj.method(…)`` skips ``self``); empty when it is not called, or a call passes it in a
+    way not readable here (``*args``, left to its default)."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    params = [a.arg for a in func.args.posonlyargs + func.args.args]
+    index = params.index(name) if name in params else None
+    method = bool(params) and params[0] in ("self", "cls")
+    out: list[ast.expr] = []
+    for call in walk(tree):
+        if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
+            continue
+        target = call.func
+        if isinstance(target, ast.Attribute) and target.attr == func.name:
+            position = None if index is None else index - (1 if method else 0)
+        elif isinstance(target, ast.Name) and target.id == func.name and not method:
+            position = index
+        else:
+            continue
+        given = next((k.value for k in call.keywords if k.arg == name), None)
+        if given is None and position is not None and 0 <= position < len(call.args):
+            given = call.args[position]
+        if given is None:
+            return []
+        out.append(given)
+    return out
+
+
+def returned_value(func: ast.AST) -> ast.expr | None:
+    """The value of the function's only ``return`` (its own, not a nested function's); None when
+    it has none, several, a bare one, or ``yield``s (a generator)."""
+    if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    found: list[ast.Return] = []
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return None
+        if isinstance(node, ast.Return):
+            found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found[0].value if len(found) == 1 else None
