@@ -212,3 +212,25 @@ def test_a_module_imported_in_a_cell_with_a_magic_is_imported_again(tmp_path: Pa
     assert {m["relative"] for m in doc["modules"]} == {"helpers/layers.py", "helpers/training.py"}
     assert not any(c["changed"] for c in doc["cells"])
     assert proc.returncode == 0
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_cells_own_fixes_stay_when_a_module_it_imports_then_fails_unfixed(tmp_path: Path) -> None:
+    """The cell's moved imports are corrected (each removed its error); the next error is raised
+    in a module of the user's that imports a package not installed: the module's own change (its
+    moved import, a line later) does not remove it and is undone, and the cell's corrections stay
+    (they are progress, not the cause), so the copy written fails only where no change helps."""
+    (tmp_path / "helper.py").write_text(
+        "from package_not_installed_here import tool\nfrom keras.layers.core import Dense\n", encoding="utf-8"
+    )
+    script = tmp_path / "train.py"
+    script.write_text(
+        "from keras.layers.convolutional import Conv2D\nfrom keras.utils import np_utils\nimport helper\n",
+        encoding="utf-8",
+    )
+    proc, report = migrate_json(str(script), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "train.py")
+    assert doc["status"] == "stopped" and proc.returncode == 1
+    written = (tmp_path / "out" / "train.py").read_text(encoding="utf-8")
+    assert written.startswith("from keras.layers import Conv2D\n"), written
+    assert "package_not_installed_here" in doc["message"]

@@ -229,6 +229,7 @@ class _Runner:
                 break
             ask = "after_success" if run.status == "ok" else "after_failure"
             doc = self._ask(ask, runnable)
+            module_tried = in_module is not None  # the run before tried a module's change
             if in_module is not None:  # did the module's change remove the error it was made for?
                 again = Failure(run.error or "", line_text(runnable, run.cell_line), runnable)
                 self.modules.settle(in_module, cell, doc.get("raised_in"),
@@ -269,7 +270,9 @@ class _Runner:
             # the same error again: the rewrite did not remove it, unless it now comes from another
             # statement that ran unchanged before (progress: the next one converts an array too)
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
-            repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes)
+            # (after a module's change, which settle undid: the cell's own changes removed the
+            # errors they were made for, and stay)
+            repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried  # fmt: skip
             failures.append(failure)
             if repeated and self.may_restart:  # the failed attempts' state, or the rewrite?
                 self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (_in_fresh_kernel)
