@@ -29,9 +29,10 @@ def open_flags(f: dict) -> list[str]:
 
 
 def merge(docs: list[dict]) -> list[dict]:
-    """One document per environment (a file measured twice keeps its later result)."""
+    """One document per environment (a file measured twice keeps its newer result: the runs are
+    taken in the order they were measured, whatever the order of their files)."""
     merged: dict[str, dict] = {}
-    for d in docs:
+    for d in sorted(docs, key=lambda d: d["date"]):
         m = merged.setdefault(d["env"], {**d, "files": []})
         rows = {r["name"]: r for r in m["files"]}
         rows.update({r["name"]: r for r in d["files"]})
