@@ -10,7 +10,8 @@ import ast
 from kerasmagic.diagnosis.rewrite import walk
 
 
-def _stores(node: ast.AST, name: str) -> bool:
+def stores(node: ast.AST, name: str) -> bool:
+    """Is the name ``name`` anywhere in ``node`` (given a target: does it bind the name)?"""
     return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 
 
@@ -25,7 +26,7 @@ def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | N
             continue
         if not (node.body[0].lineno <= line <= (node.end_lineno or 0)):
             continue
-        if _stores(node.target, name):
+        if stores(node.target, name):
             found = node  # walk goes outside in: the last one holding the use is the innermost
     if found is None:
         return None

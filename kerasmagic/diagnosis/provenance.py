@@ -18,13 +18,14 @@ branch not taken).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kerasmagic.diagnosis.call_sites import (
     enclosing_loop,
     parameter_arguments,
     parameters_of,
     returned_value,
+    stores,
 )
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.path_terms import ending_term, literal_tail
@@ -82,10 +83,6 @@ def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:
     return out
 
 
-def _stores(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
-
-
 def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]:
     """The statements of ``tree`` outside functions and classes that bind ``name``, in source
     order, each with the value bound (None: bound otherwise, not followed)."""
@@ -101,12 +98,12 @@ def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]
                 for target in stmt.targets:
                     if isinstance(target, ast.Name) and target.id == name:
                         out.append((stmt, stmt.value))
-                    elif _stores(target, name):
+                    elif stores(target, name):
                         out.append((stmt, None))
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 if stmt.target.id == name and stmt.value is not None:
                     out.append((stmt, stmt.value))
-            elif isinstance(stmt, ast.AugAssign) and _stores(stmt.target, name):
+            elif isinstance(stmt, ast.AugAssign) and stores(stmt.target, name):
                 out.append((stmt, None))
             elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
                 if any((a.asname or a.name.split(".")[0]) == name for a in stmt.names):
@@ -128,10 +125,10 @@ def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]
 def _binds_otherwise(stmt: ast.stmt, name: str) -> bool:
     """A loop's target or a ``with … as`` name: bound, by a value not followed."""
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
-        return _stores(stmt.target, name)
+        return stores(stmt.target, name)
     if isinstance(stmt, (ast.With, ast.AsyncWith)):
         return any(
-            i.optional_vars is not None and _stores(i.optional_vars, name) for i in stmt.items
+            i.optional_vars is not None and stores(i.optional_vars, name) for i in stmt.items
         )
     return False
 
@@ -218,7 +215,7 @@ def _follow_return(
         return None
     lines = range(func.lineno, (func.end_lineno or func.lineno) + 1)
     return [
-        Origin(o.cell, o.parsed, o.value, o.literal, o.names, o.binding, o.bound, func)
+        replace(o, function=func)
         if o.function is None and o.cell == at and o.value.lineno in lines
         else o
         for o in got
@@ -229,21 +226,31 @@ def _definition(ctx: CellContext, index: int | None, parsed: ParsedCell, name: s
     """``(cell, parsed, def)`` of the function ``name`` at ``use``: its newest binding before the
     use in this cell, else in the newest earlier cell that binds it; None when that binding is
     not a plain ``def`` (an import, an assignment, a decorated function)."""
-    bound = [s for s, _v in bindings(parsed.tree, name) if index is not None or before(s, use)] if parsed.tree else []  # fmt: skip
-    if bound:
-        stmt, at, cell = bound[-1], index, parsed
-    else:
-        start = len(ctx.earlier) if index is None else index
-        stmt = None
-        for i in range(start - 1, -1, -1):
-            cell = parsed_source(ctx.earlier[i])
-            here = bindings(cell.tree, name) if cell.tree is not None else []
-            if here:
-                stmt, at = here[-1][0], i
-                break
-    if not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
+    found = _newest_binding(ctx, index, parsed, name, use, anywhere=index is not None)
+    stmt = found[2] if found is not None else None
+    if found is None or not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
         return None
-    return at, cell, stmt
+    return found[0], found[1], stmt
+
+
+def _newest_binding(
+    ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST, *, anywhere: bool
+) -> tuple[int | None, ParsedCell, ast.stmt, ast.expr | None] | None:
+    """``(cell, parsed, statement, value bound)`` of the newest binding of ``name``: in
+    ``parsed`` before ``use`` (anywhere in it when ``anywhere``), else the last one of the newest
+    earlier cell that binds it; None when nothing binds it."""
+    bound = bindings(parsed.tree, name) if parsed.tree is not None else []
+    if not anywhere:
+        bound = [(s, v) for s, v in bound if before(s, use)]
+    if bound:
+        return (index, parsed, *bound[-1])
+    start = len(ctx.earlier) if index is None else index
+    for i in range(start - 1, -1, -1):
+        cell = parsed_source(ctx.earlier[i])
+        here = bindings(cell.tree, name) if cell.tree is not None else []
+        if here:
+            return (i, cell, *here[-1])
+    return None
 
 
 def _follow_name(
@@ -285,24 +292,11 @@ def _follow_name(
                 return None
             out.extend(got)
         return out
-    bound = bindings(tree, name)
-    if func is None:
-        bound = [(s, v) for s, v in bound if before(s, use)]
-    if bound:
-        stmt, value = bound[-1]
-        if value is None:
-            return None
-        return _follow(ctx, index, parsed, value, stmt, names, terms, depth + 1, stmt, value, calls)
-    start = len(ctx.earlier) if index is None else index
-    for i in range(start - 1, -1, -1):
-        cell = parsed_source(ctx.earlier[i])
-        found_here = bindings(cell.tree, name) if cell.tree is not None else []
-        if found_here:
-            stmt, value = found_here[-1]
-            if value is None:
-                return None
-            return _follow(ctx, i, cell, value, stmt, names, terms, depth + 1, stmt, value, calls)
-    return None
+    found = _newest_binding(ctx, index, parsed, name, use, anywhere=func is not None)
+    if found is None or found[3] is None:
+        return None
+    at, cell, stmt, value = found
+    return _follow(ctx, at, cell, value, stmt, names, terms, depth + 1, stmt, value, calls)
 
 
 def _live_agrees(ctx: CellContext, found: list[Origin]) -> bool:
