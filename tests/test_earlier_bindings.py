@@ -251,6 +251,36 @@ def test_migrate_renames_an_earlier_cells_dunder_call_when_the_model_is_never_bu
     assert proc.returncode == 0
 
 
+FORWARD_PASS_IN_TF_FUNCTION = [
+    "import numpy as np\nimport tensorflow as tf",
+    "class Actor(tf.keras.Model):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.d1 = tf.keras.layers.Dense(8, activation='relu')\n"
+    "        self.d2 = tf.keras.layers.Dense(2)\n\n    @tf.function\n"
+    "    def call(self, x):\n        return self.d2(self.d1(x))",
+    "actor = Actor()\nopt = tf.keras.optimizers.SGD(learning_rate=0.1)\n"
+    "x = np.ones((4, 3), 'float32')\nactor(x)",
+    "with tf.GradientTape() as tape:\n    loss = tf.reduce_sum(actor(x) ** 2)\n"
+    "grads = tape.gradient(loss, actor.trainable_variables)\n"
+    "opt.apply_gradients(zip(grads, actor.trainable_variables))\n"
+    "print('applied', sum(g is None for g in grads))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_drops_tf_function_from_an_earlier_cells_call_when_gradients_are_none(tmp_path: Path) -> None:  # fmt: skip
+    """A TF 2.0-era model whose ``call`` is a ``tf.function``: in Keras 3 the tape two cells
+    later gets no gradient for its sublayers and ``apply_gradients`` raises. The class's cell
+    (found by diagnosing the earlier cells with the error) loses the decorator and runs again
+    with the cells after it; the training cell then runs unchanged, every gradient there."""
+    proc, doc = migrate_notebook(tmp_path, "agent.ipynb", FORWARD_PASS_IN_TF_FUNCTION)
+    assert proc.returncode == 0, doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    outputs = code_cells(tmp_path / "out" / "agent.ipynb")[-1].outputs
+    assert "applied 0" in "".join(o.get("text", "") for o in outputs)
+    assert finals[2:] == FORWARD_PASS_IN_TF_FUNCTION[2:]
+    assert "@tf.function" not in finals[1] and "    def call(self, x):" in finals[1]
+
+
 PRETRAINED_EMBEDDING = [
     "import numpy as np\nfrom tensorflow import keras\n"
     "embedding_matrix = np.random.rand(50, 8)\n"
