@@ -281,6 +281,33 @@ def test_migrate_drops_tf_function_from_an_earlier_cells_call_when_gradients_are
     assert "@tf.function" not in finals[1] and "    def call(self, x):" in finals[1]
 
 
+RESUMED_FROM_H5 = [
+    "import numpy as np\nfrom tensorflow import keras\nMODEL_FILE = 'regressor.h5'\n"
+    "X = np.random.rand(32, 4).astype('float32')\ny = np.random.rand(32, 1).astype('float32')",
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer='adam', loss=keras.losses.MeanSquaredError())\n"
+    "model.fit(X, y, epochs=1, verbose=0)\nmodel.save(MODEL_FILE)",
+    "restored = keras.models.load_model(MODEL_FILE)\nprint('steps', int(restored.optimizer.iterations))",
+    "restored.fit(X, y, epochs=1, verbose=0)\nprint('resumed', int(restored.optimizer.iterations))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_saves_as_keras_when_a_model_loaded_from_h5_is_trained_again(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 3's HDF5 loader builds the loaded model's optimizer for no weights, so training it
+    two cells after the load fails. The path where its value is made (the first cell's
+    constant) becomes ``.keras``: the save and the load read it, and the loaded model goes on
+    from the saved optimizer state (1 step saved, 2 after the resumed epoch), as Keras 2's
+    ``.h5`` did."""
+    proc, doc = migrate_notebook(tmp_path, "resume.ipynb", RESUMED_FROM_H5)
+    assert proc.returncode == 0, doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "MODEL_FILE = 'regressor.keras'" in finals[0]
+    assert finals[1:] == RESUMED_FROM_H5[1:]
+    texts = ["".join(o.get("text", "") for o in c.outputs) for c in code_cells(tmp_path / "out" / "resume.ipynb")]  # fmt: skip
+    assert "steps 1" in texts[2] and "resumed 2" in texts[3]
+
+
 PRETRAINED_EMBEDDING = [
     "import numpy as np\nfrom tensorflow import keras\n"
     "embedding_matrix = np.random.rand(50, 8)\n"

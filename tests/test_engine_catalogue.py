@@ -31,6 +31,7 @@ RULES = {
     "needs-package",
     "optimizer-variables",
     "keras2-h5-reload",
+    "h5-optimizer",
     "savedmodel-reload",
     "array-inputs",
     "keras1-conv-kernel",

@@ -85,7 +85,16 @@ class _Runner:
             why = (
                 f"rewritten when cell {len(self.done) + 1} failed on code or a value this cell made"
             )
-            earlier.notes.append(why)
+            if origin.get("fixed_earlier") and origin.get("fixed_across"):
+                # its fix bound a value again at its top: the notebook gets the cells where the
+                # value is made changed instead, as for a cell's own fix
+                earlier.final = self._across(earlier, change, origin, originals, error)
+            if change.before == earlier.final:  # only the cells before it changed
+                earlier.changes.pop()
+                earlier.status = R.FIXED if earlier.final != earlier.original else R.OK
+                why = f"a value it uses changed where it is made, when cell {len(self.done) + 1} failed"  # fmt: skip
+            else:
+                earlier.notes.append(why)
             self.rewrote_earlier_for.add(len(self.done))
             self.progress(  # its own line said "ok" when it ran: say what changed
                 f"{self.document.path} [{earlier.number}/{len(self.document.cells)}] "

@@ -45,7 +45,7 @@ RULE_MODULES = tuple(
         "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_wrapped",
         "keras3_gradients", "keras3_sequence_input", "removed_calls", "backend_train_phase", "tf1_session", "backend_ops", "backend_tf_module", "backend_legacy", "keras3_backend_function", "keras3_calls",
         "keras3_positional", "keras3_callbacks", "keras3_data", "keras3_models",
-        "keras3_moved", "history_arguments", "history", "callback_keys", "needs_package", "error_names", "error_saving", "error_h5_operations",
+        "keras3_moved", "history_arguments", "history", "callback_keys", "needs_package", "error_names", "error_saving", "error_h5_operations", "error_h5_optimizer",
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames",
         "error_data", "error_scikit_learn", "error_splitter_seed", "error_multi_gpu", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions", "numpy_removed", "numpy_scalars", "numpy_ragged",
         "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call", "error_call_tf_function", "error_model_build", "error_logs_key", "error_config_key_read", "error_metrics_names", "error_dimension_value", "error_add_metric", "error_to_yaml", "error_optimizer_minimize",

@@ -333,7 +333,7 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
             continue
         for change in changes[method]:
             new = change.literal(path) if change.literal is not None else None
-            if not new or new == path or not _written_instead(path, new):
+            if not new or new == path or not written_instead(path, new):
                 continue
             rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
             if rewritten is None or not rewritten.edits:
@@ -355,7 +355,7 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
     return out
 
 
-def _written_instead(old: str, new: str) -> bool:
+def written_instead(old: str, new: str) -> bool:
     """Is ``new`` the file the corrected save wrote in place of ``old``: there, and ``old``
     missing or older (a copy of the save before its correction)?"""
     if not os.path.exists(new):

@@ -1,0 +1,132 @@
+"""Error rule: a model loaded from a legacy HDF5 file (``.h5``) and trained again in Keras 3.
+
+Keras 2 saved a whole model to ``.h5`` with its optimizer's state, and ``load_model`` gave it
+back ready to go on training. Keras 3's legacy HDF5 loader compiles the loaded model and builds
+its optimizer with the model's *own* variables (``model._trainable_variables``), which for a
+``Sequential`` or functional model, whose weights belong to its layers, is none at all. The
+first ``fit``/``train_on_batch`` then fails: "Unknown variable: <Variable path=dense/kernel …>.
+This optimizer can only be called for the variables it was originally built with". Evidence,
+read from the live kernel: a model of the namespace holds the variable the message names, and
+its optimizer is built with no variable. Keras 3's own format (``.keras``) restores the optimizer
+with its state, as Keras 2's ``.h5`` did, so the repair is the file name, where its value is
+made: the save writes ``….keras`` and the loads read it.
+
+Where the save is:
+- in this cell (with the load): both are renamed;
+- in an earlier cell: ``migrate`` corrects that cell (the entry's ``earlier_cell``:
+  ``migrate/origins.origin_before`` diagnoses it with the same error), runs it again, and the
+  load that still names the old file is renamed once the file the corrected save wrote is on
+  disk and newer than the old one;
+- nowhere (a file the notebook did not write): the cause is explained, with no change.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.rewrite import Edit
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import (
+    calls_of,
+    changed_paths,
+    extension_change,
+    loads_of,
+    path_argument,
+    tell,
+    written_instead,
+)
+from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.knowledge.catalogue import entries_with_rule
+
+UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
+
+
+@rule("h5-load-optimizer-unbuilt", when=(ERROR,), family="saving", errors=("ValueError",))
+def h5_optimizer(ctx: CellContext) -> list[Problem]:
+    """The HDF5 save (and loads) of this cell renamed ``.keras``; else this cell's load of a file
+    a corrected save has written under the new name; else the cause, explained."""
+    found = UNKNOWN_VARIABLE.search(ctx.message)
+    entries = entries_with_rule("h5-optimizer")
+    if found is None or not entries or ctx.cell.tree is None:
+        return []
+    if not any(_stranded(model, found.group(1)) for model in ctx.live_names.values()):
+        return []
+    entry = entries[0]
+    data = entry.data
+    change = extension_change(data)
+    saves = [c for c in calls_of(ctx.cell, tuple(data["saves"])) if _renamed(ctx, c, change)]
+    result = changed_paths(ctx, saves, change, data) if saves else None
+    if result is not None:
+        edits, across, paths, note = result
+        more = loads_of(ctx, tuple(data["loads"]), paths, change)
+        problem = from_entry(entry.id, ctx.line or saves[0].lineno, edits + more, ["load_model"],
+                             ctx.shown_versions, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        tell(problem, across + more, note)
+        return [problem]
+    loads = [c for c in calls_of(ctx.cell, tuple(data["loads"])) if _renamed(ctx, c, change)]
+    edits, across = _loads_written_instead(ctx, loads, change)
+    problem = from_entry(entry.id, ctx.line or (loads[0].lineno if loads else 1), edits,
+                         ["load_model"], ctx.shown_versions, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if edits:
+        tell(problem, across, "")
+        return [problem]
+    problem.explanation = True
+    problem.certain = False
+    if loads and _saved_earlier(ctx, loads, tuple(data["saves"])):
+        problem.fix += " The save is in an earlier cell: change its path there."
+    return [problem]
+
+
+def _stranded(model: Any, variable: str) -> bool:
+    """A live Keras model holding the variable at ``variable`` whose optimizer was built with no
+    variable at all (what Keras 3's HDF5 loader leaves)."""
+    if not live.from_keras(model) or not hasattr(model, "trainable_variables"):
+        return False
+    try:
+        optimizer = getattr(model, "optimizer", None)
+        built_empty = bool(getattr(optimizer, "built", False)) and getattr(optimizer, "_trainable_variables", None) == []  # fmt: skip
+        return built_empty and any(getattr(v, "path", None) == variable for v in model.trainable_variables)  # fmt: skip
+    except Exception:
+        return False
+
+
+def _renamed(ctx: CellContext, call: Any, change: Transform) -> bool:
+    """Does the call's path (its live value) end in an extension ``change`` replaces?"""
+    arg = path_argument(call)
+    path = string_value(ctx, arg) if arg is not None else None
+    return bool(path) and change.literal is not None and change.literal(path) != path
+
+
+def _loads_written_instead(ctx: CellContext, loads: list, change: Transform) -> tuple[list[Edit], list[Edit]]:  # fmt: skip
+    """The loads whose renamed file is on disk and newer than the old one (the corrected save of
+    an earlier cell wrote it): their paths renamed where the value is made."""
+    edits: list[Edit] = []
+    across: list[Edit] = []
+    for call in loads:
+        arg = path_argument(call)
+        path = string_value(ctx, arg) if arg is not None else None
+        new = change.literal(path) if path and change.literal is not None else None
+        if not new or not written_instead(path, new):  # type: ignore[arg-type]
+            continue
+        rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
+        if rewritten is not None:
+            edits += rewritten.edits
+            across += rewritten.across
+    return edits, across
+
+
+def _saved_earlier(ctx: CellContext, loads: list, methods: tuple) -> bool:
+    """Does an earlier cell save to the path one of the loads reads (its live value)?"""
+    paths = {string_value(ctx, path_argument(c)) for c in loads if path_argument(c) is not None}
+    for _index, parsed in cells(ctx)[1:]:
+        for call in calls_of(parsed, methods):
+            arg = path_argument(call)
+            if arg is not None and string_value(ctx, arg) in paths:
+                return True
+    return False
