@@ -308,6 +308,38 @@ def test_migrate_saves_as_keras_when_a_model_loaded_from_h5_is_trained_again(tmp
     assert "steps 1" in texts[2] and "resumed 2" in texts[3]
 
 
+WRITE_PRETRAINED_H5 = (
+    "import numpy as np, keras\n"
+    "m = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8), keras.layers.Dense(1)])\n"
+    "m.compile(optimizer=keras.optimizers.SGD(learning_rate=0.05), loss='mean_absolute_error')\n"
+    "m.fit(np.ones((8, 4)), np.ones((8, 1)), verbose=0)\nm.save('pretrained.h5')\n"
+)
+FINE_TUNED_FROM_A_FILE = [
+    "import numpy as np\nfrom tensorflow import keras\n"
+    "X = np.random.rand(16, 4).astype('float32')\ny = np.random.rand(16, 1).astype('float32')",
+    "model = keras.models.load_model('pretrained.h5')\nmodel.fit(X, y, epochs=1, verbose=0)\n"
+    "print('tuned', type(model.optimizer).__name__, round(float(model.optimizer.learning_rate), 3))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_recompiles_an_h5_model_the_notebook_did_not_write_to_train_it_again(tmp_path: Path) -> None:  # fmt: skip
+    """An ``.h5`` the notebook only reads (written elsewhere): no save to rename, so the load
+    becomes ``compile=False`` and the model is compiled again as the file records (SGD at
+    0.05, mean absolute error); the fine-tuning ``fit`` then runs."""
+    import subprocess
+    import sys
+
+    made = subprocess.run([sys.executable, "-c", WRITE_PRETRAINED_H5], cwd=tmp_path, capture_output=True, text=True)  # fmt: skip
+    assert made.returncode == 0, made.stderr[-2000:]
+    proc, doc = migrate_notebook(tmp_path, "finetune.ipynb", FINE_TUNED_FROM_A_FILE)
+    assert proc.returncode == 0, doc["message"]
+    final = doc["cells"][1]["final"]
+    assert "load_model('pretrained.h5', compile=False)" in final and "model.compile(" in final
+    outputs = code_cells(tmp_path / "out" / "finetune.ipynb")[1].outputs
+    assert "tuned SGD 0.05" in "".join(o.get("text", "") for o in outputs)
+
+
 PRETRAINED_EMBEDDING = [
     "import numpy as np\nfrom tensorflow import keras\n"
     "embedding_matrix = np.random.rand(50, 8)\n"

@@ -17,7 +17,9 @@ Where the save is:
   ``migrate/origins.origin_before`` diagnoses it with the same error), runs it again, and the
   load that still names the old file is renamed once the file the corrected save wrote is on
   disk and newer than the old one;
-- nowhere (a file the notebook did not write): the cause is explained, with no change.
+- nowhere (a file the notebook did not write): the load becomes ``compile=False`` followed by a
+  ``compile`` with what the file records (``reload_fix``), and the finding says that the
+  optimizer's state (its moments, its step count) starts afresh, as Keras 3 cannot read it back.
 """
 
 from __future__ import annotations
@@ -76,11 +78,31 @@ def h5_optimizer(ctx: CellContext) -> list[Problem]:
     if edits:
         tell(problem, across, "")
         return [problem]
+    saved_earlier = bool(loads) and _saved_earlier(ctx, loads, tuple(data["saves"]))
+    reload = None if saved_earlier else _reload(ctx)
+    if reload is not None:
+        problem.edits, problem.fix_code = reload.edits, reload.code
+        problem.fix = str(entry.data.get("no_save", problem.fix)).format(code=reload.code)
+        return [problem]
     problem.explanation = True
     problem.certain = False
-    if loads and _saved_earlier(ctx, loads, tuple(data["saves"])):
+    if saved_earlier:
         problem.fix += " The save is in an earlier cell: change its path there."
     return [problem]
+
+
+def _reload(ctx: CellContext) -> Any:
+    """A file the notebook did not write: its load with ``compile=False`` and a ``compile`` with
+    the optimizer, loss and metrics the file records (``reload_fix``), for the first load of
+    this cell that reads an HDF5 model file."""
+    from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
+    from kerasmagic.probes.saved_files import read_h5_model
+
+    for call, root, target, path in loaded_paths(ctx.cell, None, ctx.namespace):
+        saved = read_h5_model(path) if isinstance(path, str) and target else None
+        if saved is not None:
+            return reload_edits(ctx.cell, call, root, target, saved)  # type: ignore[arg-type]
+    return None
 
 
 def _stranded(model: Any, variable: str) -> bool:
