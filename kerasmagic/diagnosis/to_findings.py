@@ -17,7 +17,7 @@ VERIFIED = "The corrected cell parses and every import in it resolves in this in
 # explanations too generic to show beside a specific one
 GENERIC_IDS = ("unresolved-import",)
 # explanations shown only when no other finding explains the error
-ONLY_ALONE = ("package-not-installed", "import-typo", "optimizer-unknown-variable")
+ONLY_ALONE = ("package-not-installed", "import-typo", "optimizer-unknown-variable", "symbolic-tensor-in-tf-function")
 ALSO_FIXED_SHOWN = 8
 
 

@@ -35,7 +35,7 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     an expression that reads a symbolic tensor is one), each in its ``Lambda``."""
     if MESSAGE not in ctx.message or ctx.cell.tree is None or ctx.line is None:
         return []
-    layers = _lambda_path(ctx)
+    layers = lambda_path(ctx)
     if layers is None:
         return []
     path, imports = layers
@@ -44,7 +44,7 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     shown: list[str] = []
     failing = False
     for call in _outermost_tf_calls(ctx, symbolic):
-        names = [n for n in _names(call) if n in symbolic]
+        names = [n for n in loaded_names(call) if n in symbolic]
         text = node_text(ctx.cell, call)
         if text is None:
             return [_explained(ctx)]
@@ -101,8 +101,8 @@ def symbolic_names(ctx: CellContext) -> set[str]:
         for name in {n.id for n in walk(tree) if isinstance(n, ast.Name)}
         if live.is_keras_tensor(ctx.live_names.get(name))
     }
-    for stmt in _statements(ctx):
-        if isinstance(stmt, ast.Assign) and set(_names(stmt.value)) & symbolic:
+    for stmt in model_statements(ctx):
+        if isinstance(stmt, ast.Assign) and set(loaded_names(stmt.value)) & symbolic:
             for target in stmt.targets:
                 symbolic |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
     return symbolic
@@ -128,7 +128,7 @@ def _float_safe(ctx: CellContext, call: ast.Call) -> bool:
     return True
 
 
-def _names(node: ast.AST) -> list[str]:
+def loaded_names(node: ast.AST) -> list[str]:
     out: list[str] = []
     for sub in ast.walk(node):
         if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Load) and sub.id not in out:
@@ -140,9 +140,9 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
     """The outermost calls of a function from the ``tensorflow`` package (not ``tf.keras``'s
     layers) that read a symbolic tensor, in the cell's top-level statements."""
     found: list[ast.Call] = []
-    for stmt in _statements(ctx):
+    for stmt in model_statements(ctx):
         for node in ast.walk(stmt):
-            if not isinstance(node, ast.Call) or any(_within(node, f) for f in found):
+            if not isinstance(node, ast.Call) or any(within(node, f) for f in found):
                 continue
             head = node.func
             while isinstance(head, ast.Attribute):
@@ -152,13 +152,13 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
             bound = ctx.scope.bindings.get(head.id, "")
             if bound.split(".")[0] != "tensorflow" or "keras" in bound.split("."):
                 continue  # not TensorFlow's, or tf.keras's own (a layer, a Model)
-            if _reads_keras_layer(ctx, node) or not set(_names(node)) & symbolic:
+            if _reads_keras_layer(ctx, node) or not set(loaded_names(node)) & symbolic:
                 continue
             found.append(node)
     return found
 
 
-def _statements(ctx: CellContext) -> list[ast.stmt]:
+def model_statements(ctx: CellContext) -> list[ast.stmt]:
     """The statements that build the model, in order: the cell's top-level ones, or those of
     the top-level function the failing line is in (a builder, ``def build(): inputs =
     keras.Input(…)``; never a class's method, a layer's ``call`` running on real tensors too),
@@ -181,7 +181,7 @@ def _statements(ctx: CellContext) -> list[ast.stmt]:
     ]
 
 
-def _within(inner: ast.AST, outer: ast.AST) -> bool:
+def within(inner: ast.AST, outer: ast.AST) -> bool:
     return any(n is inner for n in ast.walk(outer))
 
 
@@ -191,7 +191,7 @@ def _reads_keras_layer(ctx: CellContext, call: ast.Call) -> bool:
     return ".keras." in f".{text}."
 
 
-def _lambda_path(ctx: CellContext) -> tuple[str, list[Edit]] | None:
+def lambda_path(ctx: CellContext) -> tuple[str, list[Edit]] | None:
     """How the cell reaches the ``Lambda`` layer (``keras.layers.Lambda``, ``layers.Lambda``,
     ``tf.keras.layers.Lambda``), with the import it needs when none is bound."""
     bindings = ctx.scope.bindings
