@@ -349,7 +349,7 @@ SAMPLES = {
     "repeat": "tf.constant([[1.0, 2.0], [3.0, 4.0]]), 3",
     "gather": "tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), [2, 0]",
     "flatten": "tf.ones((2, 3, 4))",
-    "batch_flatten": "t",  # used twice by the template: only a name is accepted
+    "batch_flatten": "tf.ones((2, 3, 4))",
     "temporal_padding": "tf.ones((2, 3, 4)), (1, 2)",
     "constant": "[[1, 2], [3, 4]]",
 }

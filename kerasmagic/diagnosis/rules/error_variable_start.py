@@ -38,7 +38,8 @@ def variable_start(ctx: CellContext) -> list[Problem]:
     if statement is None or root is None:
         return []
     symbolic = symbolic_names(ctx)
-    read = loaded_names(statement)
+    read = loaded_names(statement)  # `x += …` reads its target too
+    read += [n for n in _targets(statement) if isinstance(statement, ast.AugAssign) and n not in read]
     if not set(read) & symbolic:
         return []
     edits: list[Edit] = []
