@@ -9,8 +9,10 @@ objects with ``compile_metrics`` read as its own ``metrics``; the names in that 
 ``[m.name for group in model.metrics for m in getattr(group, "metrics", [group])]``.
 (``get_metrics_result()``'s keys are not: Keras 3.13 puts ``accuracy`` before ``loss`` there.)
 
-Evidence: an ``IndexError`` on a line reading ``X.metrics_names[...]`` where the live ``X`` is a
-Keras model whose ``metrics_names`` holds ``compile_metrics``. Each ``X.metrics_names`` of the
+Evidence: an ``IndexError`` on a line reading ``X.metrics_names[...]``, or a ``ValueError`` of
+``X.metrics_names.index('mean_absolute_error')`` ("… is not in list": a metric's name, as the
+TensorFlow tutorials looked a value up), where the live ``X`` is a Keras model whose
+``metrics_names`` holds ``compile_metrics``. Each ``X.metrics_names`` of the
 cell becomes that list of ``X``.
 """
 
@@ -30,11 +32,11 @@ ENTRY = "keras3-metrics-names"
 NAMES = '[m.name for group in {model}.metrics for m in getattr(group, "metrics", [group])]'
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError",), needs=r"\.metrics_names\b")  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError"), needs=r"\.metrics_names\b")  # fmt: skip
 def metrics_names(ctx: CellContext) -> list[Problem]:
     """Each ``X.metrics_names`` of the cell, for the live model ``X`` of a failing line."""
     tree = ctx.cell.tree
-    if tree is None:
+    if tree is None or (ctx.error_type == "ValueError" and "is not in list" not in ctx.message):
         return []
     names = ctx.live_names or {}
     reads = [n for n in walk(tree) if isinstance(n, ast.Attribute) and n.attr == "metrics_names"]
