@@ -4,8 +4,10 @@ TF 2.0-era code (reinforcement-learning agents, custom training loops) decorated
 ``@tf.function def call(self, x): return self.d2(self.d1(x))``. Keras 2 traced it like any
 function. In Keras 3 (TensorFlow backend) the sublayers are then built inside that trace on the
 first call, and a ``GradientTape`` around later calls gets no gradient for their weights:
-``optimizer.apply_gradients`` raises "No gradients provided for any variable" (measured in
-TensorFlow 2.20 / 2.21 with Keras 3.13 / 3.15; ``fit`` trains, since Keras traces its own step).
+``optimizer.apply_gradients`` raises "No gradients provided for any variable", and a hand-written
+update (``v.assign_add(-lr * g)``) a ``TypeError`` on ``None`` (measured in TensorFlow 2.20 / 2.21
+with Keras 3.13 / 3.15; ``fit`` trains, since Keras traces its own step). The second is read as a
+None gradient only where the notebook asks a tape for gradients (``.gradient(``).
 The repair drops the decorator from ``call``: Keras calls the method itself, inside its own
 ``tf.function`` in ``fit``, and the user's ``@tf.function`` training step (if any) still traces
 the whole step, so the numbers are the same.
@@ -18,24 +20,27 @@ the ones after it again, so the model is made from the changed class.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "layer-call-in-tf-function"
 NO_GRADIENTS = "No gradients provided for any variable"
+NONE_OPERAND = re.compile(r"unsupported operand type\(s\) for .*'NoneType'")
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",), needs="function")
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError", "TypeError"), needs="function")
 def call_in_tf_function(ctx: CellContext) -> list[Problem]:
     """Each class of the cell whose live class is a Keras 3 layer or model whose own ``call`` is a
     TensorFlow ``Function``: the ``@…function`` decorator of its ``def call`` is removed."""
-    if NO_GRADIENTS not in ctx.message or ctx.cell.tree is None or not keras3_here():
+    if not _no_gradient(ctx) or ctx.cell.tree is None or not keras3_here():
         return []
     edits: list[Edit] = []
     classes: list[str] = []
@@ -53,6 +58,13 @@ def call_in_tf_function(ctx: CellContext) -> list[Problem]:
     problem = from_entry(ENTRY, ctx.line or 1, edits, ["tf.function", *classes], ctx.shown_versions,
                          classes=names, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     return [problem]
+
+
+def _no_gradient(ctx: CellContext) -> bool:
+    """The optimizer's message, or arithmetic on ``None`` in a notebook that takes gradients."""
+    if NO_GRADIENTS in ctx.message:
+        return True
+    return bool(NONE_OPERAND.search(ctx.message)) and any(".gradient(" in parsed.source for _, parsed in cells(ctx))  # fmt: skip
 
 
 def _traced_keras3_call(klass: Any) -> bool:
