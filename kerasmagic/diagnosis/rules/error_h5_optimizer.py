@@ -41,9 +41,9 @@ from kerasmagic.diagnosis.rules.error_saving import (
     loads_of,
     path_argument,
     tell,
-    written_instead,
+    written_load,
 )
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import Transform
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
@@ -131,15 +131,10 @@ def _loads_written_instead(ctx: CellContext, loads: list, change: Transform) -> 
     edits: list[Edit] = []
     across: list[Edit] = []
     for call in loads:
-        arg = path_argument(call)
-        path = string_value(ctx, arg) if arg is not None else None
-        new = change.literal(path) if path and change.literal is not None else None
-        if not new or not written_instead(path, new):  # type: ignore[arg-type]
-            continue
-        rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
-        if rewritten is not None:
-            edits += rewritten.edits
-            across += rewritten.across
+        found = written_load(ctx, call, change)
+        if found is not None:
+            edits += found[0].edits
+            across += found[0].across
     return edits, across
 
 

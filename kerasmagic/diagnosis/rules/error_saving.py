@@ -327,17 +327,11 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
         if not call.lineno <= line <= (call.end_lineno or call.lineno):
             continue
         method = getattr(call.func, "attr", getattr(call.func, "id", ""))
-        arg = path_argument(call)
-        path = string_value(ctx, arg) if arg is not None else None
-        if not path:
-            continue
         for change in changes[method]:
-            new = change.literal(path) if change.literal is not None else None
-            if not new or new == path or not written_instead(path, new):
+            found = written_load(ctx, call, change)
+            if found is None:
                 continue
-            rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
-            if rewritten is None or not rewritten.edits:
-                continue
+            rewritten, path, new = found
             problem = from_entry(
                 "load-of-renamed-save",
                 call.lineno,
@@ -353,6 +347,21 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
             out.append(problem)
             break
     return out
+
+
+def written_load(ctx: CellContext, call: ast.Call, change: Transform) -> tuple[Any, str, str] | None:  # fmt: skip
+    """A load whose path (its live value) ``change`` renames to the file a corrected save wrote
+    instead (``written_instead``): the rewrite of the path where its value is made, the old path
+    and the new one; None otherwise (or when nothing could be rewritten)."""
+    arg = path_argument(call)
+    path = string_value(ctx, arg) if arg is not None else None
+    if not path or change.literal is None:
+        return None
+    new = change.literal(path)
+    if not new or new == path or not written_instead(path, new):
+        return None
+    rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
+    return (rewritten, path, new) if rewritten is not None and rewritten.edits else None
 
 
 def written_instead(old: str, new: str) -> bool:

@@ -25,13 +25,17 @@ from kerasmagic.diagnosis.rules.error_symbolic_tf import (
     lambda_path,
     loaded_names,
     model_statements,
+    statements_on_line,
     symbolic_names,
     within,
 )
 
 ENTRY = "symbolic-shape-as-tensor"
 # the message of the op converting the tuple: TensorFlow's, JAX's
-NONE_VALUE = ("Attempt to convert a value (None) with an unsupported type", "None is not a valid value for jnp.array")
+NONE_VALUE = (
+    "Attempt to convert a value (None) with an unsupported type",
+    "None is not a valid value for jnp.array",
+)
 OP_PACKAGES = ("keras.ops", "keras.backend", "keras.src", "tensorflow")
 
 
@@ -76,13 +80,9 @@ def symbolic_shape(ctx: CellContext) -> list[Problem]:
 
 def _failing_statement(ctx: CellContext) -> ast.stmt | None:
     """The innermost simple statement of the model-building statements holding the failing line."""
-    line = ctx.line or 0
-    found = None
-    for top in model_statements(ctx):
-        for node in ast.walk(top):
-            if isinstance(node, (ast.Assign, ast.AugAssign, ast.Expr, ast.AnnAssign)) and node.lineno <= line <= (node.end_lineno or node.lineno):  # fmt: skip
-                found = node
-    return found
+    kinds = (ast.Assign, ast.AugAssign, ast.Expr, ast.AnnAssign)
+    found = statements_on_line(model_statements(ctx), ctx.line or 0, kinds)
+    return found[-1] if found else None
 
 
 def _bound(ctx: CellContext, func: ast.expr) -> str:

@@ -181,6 +181,17 @@ def model_statements(ctx: CellContext) -> list[ast.stmt]:
     ]
 
 
+def statements_on_line(roots: list, line: int, kinds: tuple) -> list[ast.stmt]:
+    """The statements of ``kinds`` under ``roots`` whose lines hold ``line``, in ``ast.walk``
+    order (root by root)."""
+    return [
+        node
+        for root in roots
+        for node in ast.walk(root)
+        if isinstance(node, kinds) and node.lineno <= line <= (node.end_lineno or node.lineno)
+    ]
+
+
 def within(inner: ast.AST, outer: ast.AST) -> bool:
     return any(n is inner for n in ast.walk(outer))
 

@@ -23,7 +23,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, called_name, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-time-distributed-dynamic-time"
@@ -39,11 +39,11 @@ def time_distributed_dense(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     for call in walk(ctx.cell.tree):
-        if not isinstance(call, ast.Call) or _name(call.func) != "TimeDistributed":
+        if not isinstance(call, ast.Call) or called_name(call.func) != "TimeDistributed":
             continue
         if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Call):
             continue
-        if _name(call.args[0].func) != "Dense":
+        if called_name(call.args[0].func) != "Dense":
             continue
         inner = node_text(ctx.cell, call.args[0])
         edit = node_edit(ctx.cell, call, inner) if inner else None
@@ -54,10 +54,6 @@ def time_distributed_dense(ctx: CellContext) -> list[Problem]:
     if not edits:
         problem.explanation, problem.certain = True, False
     return [problem]
-
-
-def _name(func: ast.expr) -> str | None:
-    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None  # fmt: skip
 
 
 def _dynamic_time_dense(model: Any) -> bool:

@@ -22,7 +22,12 @@ from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_symbolic_tf import MESSAGE, loaded_names, symbolic_names
+from kerasmagic.diagnosis.rules.error_symbolic_tf import (
+    MESSAGE,
+    loaded_names,
+    statements_on_line,
+    symbolic_names,
+)
 
 ENTRY = "symbolic-sum-from-variable"
 VARIABLE_MAKERS = ("keras.Variable", "keras.backend.variable", "keras.variable")
@@ -39,7 +44,9 @@ def variable_start(ctx: CellContext) -> list[Problem]:
         return []
     symbolic = symbolic_names(ctx)
     read = loaded_names(statement)  # `x += …` reads its target too
-    read += [n for n in _targets(statement) if isinstance(statement, ast.AugAssign) and n not in read]
+    read += [
+        n for n in _targets(statement) if isinstance(statement, ast.AugAssign) and n not in read
+    ]
     if not set(read) & symbolic:
         return []
     edits: list[Edit] = []
@@ -66,10 +73,8 @@ def variable_start(ctx: CellContext) -> list[Problem]:
 
 def _failing_sum(ctx: CellContext) -> ast.stmt | None:
     """The assignment (``x = x + …``, ``x += …``) on the failing line."""
-    for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
-        if isinstance(node, (ast.Assign, ast.AugAssign)) and node.lineno <= (ctx.line or 0) <= (node.end_lineno or node.lineno):  # fmt: skip
-            return node
-    return None
+    found = statements_on_line([ctx.cell.tree], ctx.line or 0, (ast.Assign, ast.AugAssign))
+    return found[0] if found else None
 
 
 def _targets(statement: ast.stmt) -> set[str]:
@@ -93,7 +98,7 @@ def _made_from_number(ctx: CellContext, name: str, use: ast.stmt) -> tuple[ast.C
                 return None
         if not isinstance(node, ast.Assign) or node is use or node.lineno > use.lineno:
             continue
-        if name not in {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}:
+        if name not in _targets(node):
             continue
         value = node.value
         path = ctx.scope.bound_path(value.func) if isinstance(value, ast.Call) else None
