@@ -20,8 +20,9 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
+from kerasmagic.diagnosis.method_edits import before_body, raised_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rewrite import walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-cell-initial-state-dtype"
@@ -39,20 +40,15 @@ def cell_initial_state_dtype(ctx: CellContext) -> list[Problem]:
         if not isinstance(klass, ast.ClassDef) or not live.is_layer_class(ctx.live_names.get(klass.name)):  # fmt: skip
             continue
         method = next((m for m in klass.body if isinstance(m, ast.FunctionDef) and m.name == "get_initial_state"), None)  # fmt: skip
-        if method is None or not _raised_in(ctx, method) or not _dtype_defaults_to_none(method):
+        if method is None or not raised_in(ctx, method) or not _dtype_defaults_to_none(method):
             continue
-        edit = _dtype_fallback(ctx, method)
+        edit = before_body(ctx, method, ["if dtype is None:  # Keras 3's RNN passes the batch size only", "    dtype = self.compute_dtype"])  # fmt: skip
         if edit is None:
             return []
         problem = from_entry(ENTRY, ctx.line or method.lineno, [edit], ["get_initial_state", klass.name],
                              ctx.shown_versions, klass=klass.name, keras=ctx.versions.get("keras", "3"))  # fmt: skip
         return [problem]
     return []
-
-
-def _raised_in(ctx: CellContext, method: ast.FunctionDef) -> bool:
-    end = method.end_lineno or method.lineno
-    return any(method.lineno < line <= end for line in ctx.failing_lines)
 
 
 def _dtype_defaults_to_none(method: ast.FunctionDef) -> bool:
@@ -62,18 +58,3 @@ def _dtype_defaults_to_none(method: ast.FunctionDef) -> bool:
     pairs = list(zip(positional[len(positional) - len(args.defaults) :], args.defaults))
     pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
     return any(a.arg == "dtype" and isinstance(d, ast.Constant) and d.value is None for a, d in pairs)
-
-
-def _dtype_fallback(ctx: CellContext, method: ast.FunctionDef) -> Edit | None:
-    """Two lines before the body's first statement (after a docstring): the cell's dtype."""
-    body = method.body
-    first = body[1] if len(body) > 1 and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) else body[0]  # fmt: skip
-    lines = ctx.cell.source.splitlines()
-    if first.lineno in ctx.cell.frozen_lines or first.lineno > len(lines):
-        return None
-    text = lines[first.lineno - 1]
-    indent = text[: len(text) - len(text.lstrip())]
-    if not indent or text[: first.col_offset].strip():
-        return None
-    added = f"{indent}if dtype is None:  # Keras 3's RNN passes the batch size only\n{indent}    dtype = self.compute_dtype\n"  # fmt: skip
-    return Edit(first.lineno, 0, first.lineno, 0, added)
