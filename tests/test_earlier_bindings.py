@@ -502,3 +502,31 @@ def test_migrate_reads_a_load_function_an_earlier_cell_imported(tmp_path: Path) 
     assert "load_model('small.h5', compile=False)" in final, final
     assert "again.compile(" in final and "loss='mse'" in final, final
     assert proc.returncode == 0
+
+
+# a Keras 3 model written with tf.saved_model.save in one cell, loaded in the next and called in
+# two later cells: the save becomes model.export where it is made, each call goes through serve
+SAVED_MODEL_CELLS = [
+    "import os\nimport numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+    "x = np.ones((3, 4), dtype='float32')\n"
+    "model_path = os.path.join('served', '0001')\ntf.saved_model.save(model, model_path)",
+    "loaded = tf.saved_model.load(model_path)",
+    "y = loaded(tf.constant(x))\nprint('first', tuple(y.shape))",
+    "print('second', np.allclose(loaded(tf.constant(x)), model(x)))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_exports_a_saved_model_an_earlier_cell_wrote_and_calls_serve(tmp_path: Path) -> None:  # fmt: skip
+    proc, doc = migrate_notebook(tmp_path, "served.ipynb", SAVED_MODEL_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[0].endswith("model.export(model_path)"), finals[0]
+    assert finals[1] == SAVED_MODEL_CELLS[1]
+    assert finals[2].startswith("y = loaded.serve(tf.constant(x))"), finals[2]
+    assert "loaded.serve(tf.constant(x))" in finals[3], finals[3]
+    outputs = code_cells(tmp_path / "out" / "served.ipynb")
+    texts = ["".join(o.get("text", "") for o in c.outputs) for c in outputs]
+    assert "first (3, 2)" in texts[2] and "second True" in texts[3], texts
+    assert proc.returncode == 0

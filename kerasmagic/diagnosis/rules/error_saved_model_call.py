@@ -1,0 +1,129 @@
+"""Error rule: a SavedModel that ``tf.saved_model.save`` wrote of a Keras 3 model, loaded back with
+``tf.saved_model.load`` and called like the model.
+
+Keras 2 traced a model's ``call`` into the SavedModel ``tf.saved_model.save`` wrote, so the object
+``tf.saved_model.load`` returned could be called (``loaded(x)``) and gave the output tensor. A
+Keras 3 model saves its variables and a ``serving_default`` signature (a dict of outputs), no
+``__call__``: calling the loaded object fails with "'_UserObject' object is not callable".
+Evidence, from the live kernel: the name called on the failing line holds the loaded object
+(TensorFlow's ``_UserObject``), bound by ``tf.saved_model.load(path)``; a ``tf.saved_model.save``
+of a live Keras 3 model (one with ``export``) wrote that path. The repair: the save becomes the
+model's ``export(path)``, Keras 3's SavedModel for inference, whose ``serve`` endpoint returns the
+output tensor as the Keras 2 call did, and the call goes through ``serve``. A save in an earlier
+cell is corrected there (``Problem.across``); a loaded object that has ``serve`` already (the
+export ran) only needs the call changed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import replace
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import bindings, cells
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    called_name,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import calls_of
+
+ENTRY = "saved-model-not-callable"
+
+
+@rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",))
+def saved_model_call(ctx: CellContext) -> list[Problem]:
+    """The failing call of a loaded SavedModel goes through ``serve``; the save that wrote it
+    becomes ``model.export(path)``."""
+    if "object is not callable" not in ctx.message or ctx.cell.tree is None or ctx.line is None:
+        return []
+    for call in walk(ctx.cell.tree):
+        if not isinstance(call, ast.Call) or getattr(call, "lineno", None) != ctx.line:
+            continue
+        loaded = value_in(ctx.live_names, call.func)
+        if not _loaded_saved_model(loaded):
+            continue
+        serve = node_edit(ctx.cell, call.func, f"{node_text(ctx.cell, call.func)}.serve")
+        if serve is None:
+            return []
+        if callable(getattr(loaded, "serve", None)):
+            return [_problem(ctx, call, [serve], None, "")]
+        load = _load_of(ctx, call.func)
+        save = _save_of(ctx, load[2]) if load is not None else None
+        if load is None or save is None:
+            return [_problem(ctx, call, [], None, "")]
+        index, parsed, save_call, model = save
+        path = node_text(parsed, save_call.args[1])
+        export = node_edit(parsed, save_call, f"{model}.export({path})")
+        if export is None or path is None:
+            return []
+        if index is None:
+            return [_problem(ctx, call, [export, serve], None, model)]
+        # the save is in an earlier cell: this cell exports and loads again at its top (what it
+        # runs with), the notebook gets the earlier cell's save changed instead (``across``)
+        again = f"{model}.export({path})\n" + ("" if load[0] is None else f"{load[1]}\n")
+        line = insertion_line(ctx.cell)
+        top = Edit(line, 0, line, 0, again)
+        return [_problem(ctx, call, [top, serve], [replace(export, cell=index), serve], model)]
+    return []
+
+
+def _loaded_saved_model(value: Any) -> bool:
+    """The object ``tf.saved_model.load`` returns for a SavedModel with no Keras metadata."""
+    klass = type(value)
+    return klass.__name__ == "_UserObject" and (klass.__module__ or "").startswith("tensorflow")
+
+
+def _load_of(ctx: CellContext, func: ast.expr) -> tuple[int | None, str, str] | None:
+    """Where the called name was bound by ``tf.saved_model.load(path)``, newest first: (its cell
+    index or None, the statement's text, the path it read)."""
+    if not isinstance(func, ast.Name):
+        return None
+    for index, parsed in cells(ctx):
+        loads = [(s, v) for s, v in bindings(parsed.tree, func.id) if _is_saved_model_call(v, "load")]  # fmt: skip
+        if loads:
+            stmt, value = loads[-1]
+            path = string_value(ctx, value.args[0]) if value.args else None
+            text = node_text(parsed, stmt)
+            return (index, text, path) if path is not None and text is not None else None
+    return None
+
+
+def _save_of(ctx: CellContext, path: str) -> tuple[int | None, ParsedCell, ast.Call, str] | None:
+    """The ``tf.saved_model.save(model, path)`` of a live Keras 3 model that wrote ``path``,
+    newest first: (cell index or None, that cell, the call, the model's text)."""
+    for index, parsed in cells(ctx):
+        for save in reversed(calls_of(parsed, ("save",))):
+            if not _is_saved_model_call(save, "save") or len(save.args) < 2:
+                continue
+            model = value_in(ctx.live_names, save.args[0])
+            text = node_text(parsed, save.args[0])
+            if text and live.from_keras(model) and callable(getattr(model, "export", None)):
+                if string_value(ctx, save.args[1]) == path:
+                    return index, parsed, save, text
+    return None
+
+
+def _is_saved_model_call(node: Any, method: str) -> bool:
+    """``….saved_model.save(…)`` / ``….saved_model.load(…)``."""
+    func = getattr(node, "func", None) if isinstance(node, ast.Call) else None
+    return called_name(func) == method and called_name(getattr(func, "value", None)) == "saved_model"  # fmt: skip
+
+
+def _problem(ctx: CellContext, call: ast.Call, edits: list[Edit], across: list[Edit] | None, model: str) -> Problem:  # fmt: skip
+    name = node_text(ctx.cell, call.func) or "the loaded model"
+    problem = from_entry(ENTRY, call.lineno, edits, [name, "serve"], ctx.shown_versions,
+                         name=name, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if across is not None:
+        problem.across = across
+        problem.fix = f"{problem.fix} The save is in an earlier cell: `{model}.export(…)` goes there."
+    return problem
