@@ -17,6 +17,7 @@ RULES = {
     "library-module-move",
     "name-rename",
     "keyword-rename",
+    "renamed-choice",
     "keyword-remove",
     "method-rename",
     "call-remove",

@@ -190,6 +190,14 @@ TEMPLATES: tuple[Template, ...] = (
         "backend/common/backend_utils.py (padding); layers/pooling/base_pooling.py (pool_mode)",
     ),
     Template(
+        "invalid-value-one-of",
+        "choice",
+        r"Invalid value for argument `(?P<argument>\w+)`\. Expected one of (?P<expected>\{[^}]*\})\. "
+        r"Received:? (?:\w+=)?(?P<received>[^\n]*?)\.?\s*$",
+        ("ValueError",),
+        "keras/src/losses/loss.py standardize_reduction",
+    ),
+    Template(
         "received",
         "received",
         r"Received:? (?P<argument>[a-z_]\w*)=(?P<received>[^\n]*?)\.?\s*$",

@@ -19,14 +19,16 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.keras3_support import call_argument
 from kerasmagic.diagnosis.keras_messages import MessageFact, literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 ENTRY = "message-choice-argument"
+RENAMED = "keras3-renamed-choice"
 
 
 def _allowed_spelling(fact: MessageFact) -> tuple[str, str] | None:
@@ -52,22 +54,7 @@ def choice_argument(ctx: CellContext) -> list[Problem]:
     if spelling is None:
         return []
     received, allowed = spelling
-    edits: list[Edit] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        node = _argument(ctx, call, fact.argument)
-        if node is None or _value(ctx, node) != received:
-            continue
-        text = node_text(ctx.cell, node)
-        if isinstance(node, ast.Constant):
-            edit = node_edit(ctx.cell, node, quoted_like(text, allowed))
-        elif allowed == received.lower() and text is not None:
-            edit = node_edit(ctx.cell, node, f"{text}.lower()")  # a name holding it
-        else:
-            edit = None
-        if edit is not None:
-            edits.append(edit)
+    edits = _edits(ctx, fact.argument, received, allowed)
     if not edits:
         return []
     names = [fact.argument]
@@ -75,6 +62,55 @@ def choice_argument(ctx: CellContext) -> list[Problem]:
         from_entry(ENTRY, ctx.line or 1, edits, names, ctx.shown_versions, argument=fact.argument,
                    received=received, allowed=allowed, choices=fact.expected or "")
     ]  # fmt: skip
+
+
+@rule(RENAMED, when=(ERROR,), family="keras3-messages", errors=("ValueError",))
+def renamed_choice(ctx: CellContext) -> list[Problem]:
+    """A Keras 2 value Keras 3 names otherwise (``reduction='auto'``, which Keras 2 resolved to
+    ``'sum_over_batch_size'`` outside a distribution strategy's own loop): the catalogue's
+    Keras 3 name, where the message lists it among the allowed values."""
+    fact = parse(ctx.error_type, ctx.message)
+    entries = entries_with_rule("renamed-choice")
+    if fact is None or fact.kind != "choice" or not fact.argument or not entries or ctx.cell.tree is None:  # fmt: skip
+        return []
+    received = fact.received or ""
+    as_literal = literal(received)
+    received = as_literal if isinstance(as_literal, str) else received
+    renamed = entries[0].data.get("values", {}).get(fact.argument, {}).get(received)
+    if renamed is None or f"'{renamed}'" not in (fact.expected or ""):
+        return []
+    edits = _edits(ctx, fact.argument, received, renamed)
+    if not edits:
+        return []
+    return [
+        from_entry(entries[0].id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
+                   argument=fact.argument, received=received, allowed=renamed,
+                   keras=ctx.versions.get("keras", "3"))
+    ]  # fmt: skip
+
+
+def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list[Edit]:
+    """Every argument ``argument`` holding ``received`` in the cell's Keras calls, as ``allowed``
+    (a name holding it: lower-cased where that is the change)."""
+    edits: list[Edit] = []
+    for call in walk(ctx.cell.tree):
+        if not isinstance(call, ast.Call):
+            continue
+        node = _argument(ctx, call, argument)
+        if node is None or _value(ctx, node) != received:
+            continue
+        text = node_text(ctx.cell, node)
+        if isinstance(node, ast.Constant):
+            edit = node_edit(ctx.cell, node, quoted_like(text, allowed))
+        elif allowed == received.lower() and text is not None:
+            edit = node_edit(ctx.cell, node, f"{text}.lower()")  # a name holding it
+        elif isinstance(node, ast.Attribute):  # a constant of Keras's (`Reduction.AUTO`)
+            edit = node_edit(ctx.cell, node, repr(allowed))
+        else:
+            edit = None
+        if edit is not None:
+            edits.append(edit)
+    return edits
 
 
 def _argument(ctx: CellContext, call: ast.Call, name: str) -> ast.expr | None:
@@ -107,4 +143,7 @@ def _value(ctx: CellContext, node: ast.expr) -> Any:
         return node.value
     if isinstance(node, ast.Name):
         return (ctx.namespace or {}).get(node.id)
+    if isinstance(node, ast.Attribute):
+        value = value_in(ctx.namespace or {}, node)
+        return value if isinstance(value, str) else None
     return None
