@@ -204,3 +204,12 @@ def test_a_name_with_a_slash():
         "/",
         "conv_1_7x7/2",
     )
+
+
+@keras3
+def test_a_value_outside_the_set_keras_lists():
+    import keras
+
+    fact = fact_of(lambda: keras.losses.BinaryCrossentropy(reduction="auto"))
+    assert (fact.kind, fact.argument, fact.received) == ("choice", "reduction", "auto")
+    assert "'sum_over_batch_size'" in (fact.expected or "")
