@@ -39,36 +39,65 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
         return []
     names = ctx.live_names or {}
     edits: list[Edit] = []
-    converted: list[ast.Name] = []
+    converted: list[str] = []
     maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
-    for node in _converted(tree, ctx.failing_lines, maths):
-        value = names.get(node.id)
-        if not (isinstance(value, numpy.ndarray) and value.ndim > 0 and value.size == 1):
-            continue
-        edit = node_edit(ctx.cell, node, f"{node.id}.item()")
-        if edit is not None:
-            edits.append(edit)
-            converted.append(node)
+    for place in _converted(tree, ctx.failing_lines, maths):
+        for node in _one_element_parts(place, names, numpy):
+            text = node_text(ctx.cell, node)
+            edit = node_edit(ctx.cell, node, f"{text}.item()") if text else None
+            if edit is not None and edit not in edits:
+                edits.append(edit)
+                converted.append(text or "")
     if not edits:
         return []
-    found = list(dict.fromkeys(n.id for n in converted))
-    return [from_entry(ENTRY, converted[0].lineno, edits, found, ctx.shown_versions, name=found[0],
+    found = list(dict.fromkeys(converted))
+    return [from_entry(ENTRY, edits[0].line, edits, found, ctx.shown_versions, name=found[0],
                        numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
 
 
-def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.Name]:
-    """The names the failing lines convert to a Python number: the argument of ``float``/
+def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.expr]:
+    """The expressions the failing lines convert to a Python number: the argument of ``float``/
     ``int``/``complex`` or of a ``math`` function, a value %-formatted into a string."""
-    out: list[ast.Name] = []
+    out: list[ast.expr] = []
     for node in walk(tree):
         if getattr(node, "lineno", None) not in lines:
             continue
         if isinstance(node, ast.Call) and node.args and _number_function(node.func, maths):
-            out += [a for a in node.args[:1] if isinstance(a, ast.Name)]
+            out += [a for a in node.args[:1] if not isinstance(a, ast.Starred)]
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _a_string(node.left):
-            values = node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
-            out += [v for v in values if isinstance(v, ast.Name)]
+            out += node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
     return out
+
+
+def _one_element_parts(node: ast.expr, names: dict, numpy: object) -> list[ast.expr]:
+    """The largest parts of ``node`` holding a one-element array of ``ndim > 0``: a name, or an
+    index of one with integer constants (``pred[0]``: NumPy's indexing, no code of the user's),
+    found down through arithmetic (``100 * (1 - score)``); never a call's result."""
+    value = _held(node, names, numpy)
+    if isinstance(value, numpy.ndarray) and value.ndim > 0 and value.size == 1:  # type: ignore[attr-defined]
+        return [node]
+    if isinstance(node, ast.BinOp):
+        return _one_element_parts(node.left, names, numpy) + _one_element_parts(node.right, names, numpy)  # fmt: skip
+    if isinstance(node, ast.UnaryOp):
+        return _one_element_parts(node.operand, names, numpy)
+    return []
+
+
+def _held(node: ast.expr, names: dict, numpy: object) -> object:
+    if isinstance(node, ast.Name):
+        return names.get(node.id)
+    if not isinstance(node, ast.Subscript):
+        return None
+    owner = _held(node.value, names, numpy)
+    index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+    if not isinstance(owner, numpy.ndarray) or not all(  # type: ignore[attr-defined]
+        isinstance(i, ast.Constant) and type(i.value) is int for i in index
+    ):
+        return None
+    try:
+        return owner[tuple(i.value for i in index)]  # type: ignore[attr-defined]
+    except Exception:
+        return None
 
 
 def _number_function(func: ast.AST, maths: set[str]) -> bool:
