@@ -18,6 +18,7 @@ RULES = {
     "name-rename",
     "keyword-rename",
     "renamed-choice",
+    "keras2-ignored-keywords",
     "keyword-remove",
     "method-rename",
     "call-remove",

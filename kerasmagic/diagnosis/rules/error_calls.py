@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
@@ -14,6 +15,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    delete_keyword_edit,
     node_edit,
     node_text,
     parent_map,
@@ -71,10 +73,15 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
         given = {k.arg for k in call.keywords}
         if not close or close[0] in given:
             return []
+        name = callee[1].rsplit(".", 1)[-1]
+        ignored = _keras2_ignored(callee[0])
+        if ignored is not None:
+            dropped = delete_keyword_edit(cell, call, kw)
+            return [from_entry(ignored.id, kw.lineno, [dropped] if dropped else [], [wrong], ctx.shown_versions,
+                               klass=name, keyword=wrong, close=close[0], keras=ctx.versions.get("keras", "3"))]  # fmt: skip
         edit = rename_keyword_edit(cell, kw, close[0])
         if edit is None:
             return []
-        name = callee[1].rsplit(".", 1)[-1]
         return [
             Problem(
                 id="keyword-typo",
@@ -88,6 +95,15 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
             )
         ]
     return []
+
+
+def _keras2_ignored(callee: object) -> Any:
+    """The catalogue entry saying Keras 2's class of this name took keywords it did not know and
+    ignored them (the code ran with the default), or None."""
+    for entry in entries_with_rule("keras2-ignored-keywords"):
+        if isinstance(callee, type) and callee.__name__ in entry.data.get("classes", ()):
+            return entry
+    return None
 
 
 @rule(
