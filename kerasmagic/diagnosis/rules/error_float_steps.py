@@ -5,7 +5,7 @@ float ``n``; Keras 3 passes the count to ``range()``, which refuses a float ("'f
 cannot be interpreted as an integer"). Each such count of the failing ``fit``/``evaluate``/
 ``predict`` call becomes ``math.ceil(…)``: the number of steps Keras 2 ran, an int. Evidence: the
 live receiver is a Keras model, and the value is a float literal, a true division, or a name
-the namespace holds a float under."""
+the namespace holds a float under (a NumPy float too: ``np.ceil(n / batch)``)."""
 
 from __future__ import annotations
 
@@ -83,8 +83,14 @@ def _is_float(ctx: CellContext, node: ast.expr) -> bool:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         return True
     if isinstance(node, ast.Name):
-        return type((ctx.namespace or {}).get(node.id)) is float
+        value = (ctx.namespace or {}).get(node.id)
+        return isinstance(value, float) or _numpy_floating(value)  # np.ceil(…) is a numpy.float64
     return False
+
+
+def _numpy_floating(value: object) -> bool:
+    """A NumPy float scalar (``np.float32``, which is no Python ``float``), without importing NumPy."""
+    return any(k.__name__ == "floating" and k.__module__ == "numpy" for k in type(value).__mro__)
 
 
 def _math_name(ctx: CellContext) -> str | None:
