@@ -4,7 +4,11 @@ predict(x)``), where ``pred = model.predict(x)`` is ``(1, 1)`` or a row of it is
 
 NumPy 1.25 deprecated converting an array with ``ndim > 0`` to a Python scalar (a warning, which
 Keras-2-era code never saw) and NumPy 2.4 removed it: "only 0-dimensional arrays can be converted
-to Python scalars". The array's one number is ``.item()``, what the old conversion took. Evidence:
+to Python scalars". ``round(a)`` of such an array fails in every NumPy under Python 3 ("type
+numpy.ndarray doesn't define __round__ method"; Python 2's ``round`` took ``float(a)``), the
+rounding of each row of ``predict``'s ``(n, 1)`` that old tutorials print
+(``[round(x) for x in predictions]``: the comprehension's element is read as the live array's
+first row). The array's one number is ``.item()``, what the old conversion took. Evidence:
 the error's message, and the live value of each name the failing line converts: an ``ndarray``
 holding exactly one element (never a call's result, whose value is not read). Stored as one
 element ("setting an array element with a sequence."): the live target is an ``ndarray`` and
@@ -26,7 +30,8 @@ ENTRY = "numpy-size-one-scalar"
 ELEMENT_ENTRY = "numpy-size-one-element"
 MESSAGE = "only 0-dimensional arrays can be converted to Python scalars"
 ELEMENT_MESSAGE = "setting an array element with a sequence"
-CONVERTERS = ("float", "int", "complex")
+ROUND_MESSAGE = "doesn't define __round__ method"  # round() of an array with dimensions
+CONVERTERS = ("float", "int", "complex", "round")
 
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("TypeError",))
@@ -35,9 +40,9 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
     array of ``ndim > 0`` gets ``.item()``."""
     numpy = sys.modules.get("numpy")
     tree = ctx.cell.tree
-    if MESSAGE not in ctx.message or numpy is None or tree is None:
+    if not any(m in ctx.message for m in (MESSAGE, ROUND_MESSAGE)) or numpy is None or tree is None:  # fmt: skip
         return []
-    names = ctx.live_names or {}
+    names = {**(ctx.live_names or {}), **_comprehension_elements(tree, ctx.failing_lines, ctx.live_names or {}, numpy)}  # fmt: skip
     edits: list[Edit] = []
     converted: list[str] = []
     maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
@@ -66,6 +71,18 @@ def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.expr
             out += [a for a in node.args[:1] if not isinstance(a, ast.Starred)]
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _a_string(node.left):
             out += node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+    return out
+
+
+def _comprehension_elements(tree: ast.AST, lines: set[int], names: dict, numpy: object) -> dict:
+    """The target of a comprehension of the failing lines over a live array (``[round(x) for x
+    in predictions]``), held as the array's first element: what each element is like."""
+    out: dict = {}
+    for node in walk(tree):
+        if isinstance(node, ast.comprehension) and getattr(node.iter, "lineno", None) in lines:
+            array = _held(node.iter, names, numpy)
+            if isinstance(node.target, ast.Name) and isinstance(array, numpy.ndarray) and array.ndim > 1 and len(array):  # type: ignore[attr-defined]  # fmt: skip
+                out[node.target.id] = array[0]
     return out
 
 
