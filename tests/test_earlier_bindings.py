@@ -530,3 +530,27 @@ def test_migrate_exports_a_saved_model_an_earlier_cell_wrote_and_calls_serve(tmp
     texts = ["".join(o.get("text", "") for o in c.outputs) for c in outputs]
     assert "first (3, 2)" in texts[2] and "second True" in texts[3], texts
     assert proc.returncode == 0
+
+
+# Keras 2's save of a path without an extension wrote a SavedModel folder that a later cell reads
+# with tf.saved_model.load: the save exports to the folder name the code had (not `.keras`)
+SAVED_FOLDER_CELLS = [
+    "import tensorflow as tf\nfrom tensorflow import keras\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])\n"
+    "model.compile(optimizer='sgd', loss='mse')",
+    "MODEL_DIR = 'exported/my_model'\nmodel.save(MODEL_DIR)",
+    "loaded = tf.saved_model.load(MODEL_DIR)\nprint(sorted(loaded.signatures))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_exports_the_folder_a_saved_model_load_reads(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "folder.ipynb", SAVED_FOLDER_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "MODEL_DIR = 'exported/my_model'\n" in finals[1], finals[1]
+    assert finals[1].rstrip().endswith("model.export(MODEL_DIR)"), finals[1]
+    assert finals[2] == SAVED_FOLDER_CELLS[2], finals[2]
+    outputs = code_cells(tmp_path / "out" / "folder.ipynb")[-1].outputs
+    assert "serving_default" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -17,6 +17,8 @@ export ran) only needs the call changed.
 from __future__ import annotations
 
 import ast
+import os
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -24,7 +26,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import bindings, cells
+from kerasmagic.diagnosis.provenance import bindings, cells, origins
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -35,9 +37,11 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import calls_of
+from kerasmagic.diagnosis.rules.error_saving import calls_of, path_argument
+from kerasmagic.diagnosis.value_change import Transform, origin_edit, rewrite
 
 ENTRY = "saved-model-not-callable"
+LOAD_ENTRY = "saved-model-load-of-keras-file"
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",))
@@ -127,3 +131,64 @@ def _problem(ctx: CellContext, call: ast.Call, edits: list[Edit], across: list[E
         problem.across = across
         problem.fix = f"{problem.fix} The save is in an earlier cell: `{model}.export(…)` goes there."
     return problem
+
+
+KERAS_FILE = re.compile(r"SavedModel file does not exist at: (.+?\.keras)/\{saved_model")
+FOLDER_AGAIN = Transform(
+    "name the SavedModel folder as the Keras 2 save did",
+    literal=lambda text: text[: -len(".keras")] if text.endswith(".keras") else None,
+    value=lambda expr, _tail: f"{expr}[: -len('.keras')]",
+)
+
+
+@rule(LOAD_ENTRY, when=(ERROR,), family="saving", errors=("OSError",), needs="saved_model")
+def load_of_keras_file(ctx: CellContext) -> list[Problem]:
+    """``tf.saved_model.load`` of the ``.keras`` file a model's save was made to write (Keras 2
+    wrote a SavedModel folder there): the path as it was, and the save becomes ``export``."""
+    found = KERAS_FILE.search(ctx.message)
+    if found is None or ctx.cell.tree is None or ctx.line is None or not os.path.isfile(found.group(1)):  # fmt: skip
+        return []
+    path = found.group(1)
+    load = next((c for c in walk(ctx.cell.tree) if _is_saved_model_call(c, "load") and c.args
+                 and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
+    save = _model_save_of(ctx, path)
+    if load is None or save is None or string_value(ctx, load.args[0]) != path:
+        return []
+    index, parsed, call, model, arg = save
+    rewritten = rewrite(ctx, load.args[0], FOLDER_AGAIN)
+    export = node_edit(parsed, call, f"{model}.export({node_text(parsed, arg)})")
+    if rewritten is None or not rewritten.edits or export is None:
+        return []
+    export = replace(export, cell=index)
+    edits = list(rewritten.edits)
+    if index is not None:  # what this cell runs with: the folder exported again, at its top
+        line = insertion_line(ctx.cell)
+        edits.append(Edit(line, 0, line, 0, f"{model}.export({node_text(parsed, arg)})\n"))
+    else:
+        edits.append(export)
+    problem = from_entry(LOAD_ENTRY, load.lineno, edits, [path], ctx.shown_versions, path=path,
+                         model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if index is not None or any(e.cell is not None for e in rewritten.across):
+        # the notebook: the path's literal where it is made (the save there reads it too, so
+        # no re-binding) and the save exporting; this cell as written, without its top lines
+        made = [origin_edit(o, FOLDER_AGAIN) for o in origins(ctx, load.args[0])]
+        if not made or any(e is None for e in made):
+            return []
+        problem.across = [*made, export]  # type: ignore[list-item]
+    return [problem]
+
+
+def _model_save_of(ctx: CellContext, path: str) -> tuple[int | None, ParsedCell, ast.Call, str, ast.expr] | None:  # fmt: skip
+    """The save (``model.save(p)``, ``save_model(model, p)``) of a live Keras 3 model that wrote
+    ``path``, newest first: (cell index or None, its cell, the call, the model's text, the path)."""
+    for index, parsed in cells(ctx):
+        for call in reversed(calls_of(parsed, ("save", "save_model"))):
+            arg = path_argument(call)
+            if arg is None or string_value(ctx, arg) != path or not isinstance(call.func, ast.Attribute | ast.Name):  # fmt: skip
+                continue
+            owner = call.args[0] if called_name(call.func) == "save_model" and call.args else getattr(call.func, "value", None)  # fmt: skip
+            model = value_in(ctx.live_names, owner) if owner is not None else None
+            text = node_text(parsed, owner) if owner is not None else None
+            if text and live.from_keras(model) and callable(getattr(model, "export", None)):
+                return index, parsed, call, text, arg
+    return None
