@@ -19,6 +19,7 @@ RULES = {
     "keyword-rename",
     "renamed-choice",
     "keras2-ignored-keywords",
+    "numpy-abstract-dtype",
     "keyword-remove",
     "method-rename",
     "call-remove",

@@ -16,8 +16,10 @@ from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 ENTRY = "numpy-removed-name"
+ABSTRACT_ENTRY = "numpy-abstract-dtype"
 # NumPy 1.24's expired aliases of builtins, and NumPy 2.0's removed names (their own messages)
 BUILTIN = re.compile(r"use `(?P<new>\w+)` by itself\. Doing this will not modify any behavior")
 INSTEAD = re.compile(r"removed in the NumPy 2\.0 release\. Use `(?P<new>(?:np\.)?[\w.]+)`(?: builtin)? instead\.")  # fmt: skip
@@ -74,3 +76,42 @@ def _replacement(numpy: object, name: str, alias: str) -> str | None:
         return None
     new = found["new"]
     return f"{alias}.{new[3:]}" if new.startswith("np.") else new
+
+
+@rule(ABSTRACT_ENTRY, when=(ERROR,), family="removed-apis", errors=("TypeError",), needs=(r"np\.", r"numpy\."))  # fmt: skip
+def numpy_abstract_dtypes(ctx: CellContext) -> list[Problem]:
+    """``dtype=np.integer`` (an abstract NumPy type) of the failing line, and of the cell's other
+    lines (each would fail the same way next): the concrete type NumPy 1.x turned it into (the
+    catalogue's table, NumPy 1.20's deprecation notes)."""
+    tree = ctx.cell.tree
+    entries = entries_with_rule("numpy-abstract-dtype")
+    bound = {n for n, path in ctx.scope.bindings.items() if path == "numpy"}
+    if tree is None or not entries or not bound or "to a dtype" not in ctx.message:
+        return []
+    concrete: dict = entries[0].data.get("concrete", {})
+    edits: list[Edit] = []
+    names: dict[str, str] = {}
+    for node in _dtype_arguments(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in bound and node.attr in concrete:  # fmt: skip
+            new = f"{node.value.id}.{concrete[node.attr]}"
+            edit = node_edit(ctx.cell, node, new)
+            if edit is not None:
+                edits.append(edit)
+                names[f"{node.value.id}.{node.attr}"] = new
+    if not edits:
+        return []
+    old = next(iter(names))
+    return [from_entry(ABSTRACT_ENTRY, edits[0].line, edits, list(names), ctx.shown_versions, old=old,
+                       new=names[old], numpy=getattr(sys.modules.get("numpy"), "__version__", "?"))]  # fmt: skip
+
+
+def _dtype_arguments(tree: ast.AST) -> list[ast.expr]:
+    """What the cell gives as a dtype: ``dtype=…``, ``x.astype(…)``, ``np.dtype(…)``."""
+    out: list[ast.expr] = []
+    for node in walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        out += [k.value for k in node.keywords if k.arg == "dtype"]
+        if isinstance(node.func, ast.Attribute) and node.func.attr in ("astype", "dtype") and node.args:
+            out.append(node.args[0])
+    return out
