@@ -100,6 +100,15 @@ def where_in_keras3(path: str) -> Keras3Home | None:
     return Keras3Home(kind, target, what, bool(found.get("tfk")), bool(found.get("stub")))
 
 
+def renamed_function(module: str, name: str) -> str | None:
+    """The Keras 3 name of the Keras 2 function ``keras.<module>.<name>`` when it moved or was
+    another name of one (``losses.kullback_leibler_divergence`` → ``kl_divergence``); else None."""
+    home = where_in_keras3(f"keras.{module}.{name}")
+    if home is None or home.kind not in ("alias", "moved") or not home.target:
+        return None
+    return home.target.rsplit(".", 1)[-1]
+
+
 def keyword_changes(path: str) -> Mapping[str, Any]:
     """The keyword facts of a callable: ``kw`` {old: new or None}, ``alias`` (the renames Keras 2's
     source proves), ``read``, ``none``, ``defaults`` {kw: [Keras 2, Keras 3 default]}, ``args``

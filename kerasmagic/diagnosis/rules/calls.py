@@ -242,15 +242,6 @@ def _keyword_problem(
         return
 
 
-def _keras3_name(module_name: str, name: str) -> str | None:
-    """The Keras 3 name of a Keras 2 function ``keras.<module>.<name>`` that the generated map
-    says moved or was another name of one (``kullback_leibler_divergence`` → ``kl_divergence``)."""
-    home = keras_map.where_in_keras3(f"keras.{module_name}.{name}")
-    if home is None or home.kind not in ("alias", "moved") or not home.target:
-        return None
-    return home.target.rsplit(".", 1)[-1]
-
-
 def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
     """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
     rejects, replaced by the closest name it accepts."""
@@ -267,7 +258,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
                 continue
             if accepts(module.get, value.value):
                 break
-            renamed = _keras3_name(module_name, value.value)  # the generated map: Keras 2's alias
+            renamed = keras_map.renamed_function(module_name, value.value)  # the generated map: Keras 2's alias
             if renamed is not None and accepts(module.get, renamed):
                 edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), renamed))
                 if edit is not None:

@@ -31,8 +31,10 @@ from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, apply_edits, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
+RENAMED = "keras3-renamed-identifier"
 MODEL_METHODS = ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch")
 # the kind Keras's message names -> the parameters that take it (a suffix: any parameter ending so)
 PARAMETERS = {
@@ -54,9 +56,11 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         return []
     kind, name = fact.expected or "", fact.received or ""
     registry = _registry()
-    if kind not in PARAMETERS or name not in registry:
+    module = {"loss": "losses", "metric": "metrics"}.get(kind)
+    renamed = keras_map.renamed_function(module, name) if module and name not in registry else None
+    if kind not in PARAMETERS or (name not in registry and renamed is None):
         return []
-    spelled = _Spelling(ctx, registry)
+    spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
     if kind in COMPILED:
         here, across = _in_compile(ctx, spelled)
     else:
@@ -64,6 +68,11 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     text = spelled.texts.get(name)
     if not here or text is None:
         return []
+    if renamed:  # Keras 2's other name of a Keras function (the generated map), not the registry
+        problem = from_entry(RENAMED, ctx.line, here, [name], ctx.shown_versions, old=name, new=renamed,
+                             what=kind, module=module)  # fmt: skip
+        problem.across = across
+        return [problem]
     problem = from_entry(ENTRY, ctx.line, here + spelled.imports, sorted(spelled.texts), ctx.shown_versions,
                          name=name, kind=kind, object=text, keras=ctx.versions.get("keras", ""))  # fmt: skip
     problem.across = across + spelled.imports
@@ -87,12 +96,14 @@ class _Spelling:
     name first), else ``keras.utils.get_custom_objects()["name"]`` (with ``import keras`` when
     the cell has no ``keras``). ``texts``: the names spelled so far; ``imports``: the edits."""
 
-    def __init__(self, ctx: CellContext, registry: dict[str, Any]) -> None:
+    def __init__(self, ctx: CellContext, registry: dict[str, Any], renamed: dict[str, str]) -> None:
         self.ctx, self.registry = ctx, registry
-        self.texts: dict[str, str] = {}
+        self.texts: dict[str, str] = dict(renamed)  # a Keras 2 alias: the Keras 3 name, quoted
         self.imports: list[Edit] = []
 
     def __call__(self, name: object) -> str | None:
+        if isinstance(name, str) and name in self.texts:
+            return self.texts[name]
         if not isinstance(name, str) or name not in self.registry:
             return None
         if name not in self.texts:
