@@ -554,3 +554,26 @@ def test_migrate_exports_the_folder_a_saved_model_load_reads(tmp_path: Path) -> 
     outputs = code_cells(tmp_path / "out" / "folder.ipynb")[-1].outputs
     assert "serving_default" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+# a loss named by Keras 2's long alias in an earlier cell's compile, the cells binding no Keras
+# module (names imported only): Keras 3 rejects it at the fit; the compile gets the Keras 3 name
+ALIAS_LOSS_CELLS = [
+    "import numpy as np\nfrom tensorflow.keras.layers import Dense\n"
+    "from tensorflow.keras.models import Sequential\n"
+    "model = Sequential([Dense(3, activation='softmax', input_dim=4)])",
+    "model.compile(loss='kullback_leibler_divergence', optimizer='sgd')",
+    "history = model.fit(np.random.rand(8, 4), np.eye(3)[np.random.randint(0, 3, 8)], epochs=1, verbose=0)\n"
+    "print('trained', 'loss' in history.history)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_names_an_earlier_compiles_loss_as_keras3_does(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "alias.ipynb", ALIAS_LOSS_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1] == "model.compile(loss='kl_divergence', optimizer='sgd')", finals[1]
+    outputs = code_cells(tmp_path / "out" / "alias.ipynb")[-1].outputs
+    assert "trained True" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
