@@ -537,3 +537,11 @@ def test_curated_entries_are_valid() -> None:
             assert render_call(template, e.data["params"][name], required, {}), name
             home = keras_map.where_in_keras3(f"keras.backend.{name}")
             assert home is not None and home.kind == "removed", (name, home)
+
+
+def test_renamed_function_reads_keras2_aliases_from_the_map() -> None:
+    """A Keras 2 function name that was another name of one (an alias in the generated map) gives
+    the Keras 3 name; a name Keras 3 kept, or one the map does not know, gives None."""
+    assert keras_map.renamed_function("losses", "kullback_leibler_divergence") == "kl_divergence"
+    assert keras_map.renamed_function("losses", "mean_squared_error") is None
+    assert keras_map.renamed_function("losses", "no_such_loss") is None
