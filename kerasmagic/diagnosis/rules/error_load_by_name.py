@@ -19,9 +19,9 @@ from typing import Any
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_text
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saved_model_call import saves_of
 from kerasmagic.diagnosis.rules.error_saving import calls_of, path_argument
 
 ENTRY = "load-weights-by-name"
@@ -57,15 +57,9 @@ def load_by_name(ctx: CellContext) -> list[Problem]:
 
 def _saver(ctx: CellContext, path: str) -> tuple[str, Any] | None:
     """The newest ``save_weights`` of ``path`` in the notebook: (its model's text, the model)."""
-    for _index, parsed in cells(ctx):
-        for save in reversed(calls_of(parsed, ("save_weights",))):
-            arg = path_argument(save)
-            if arg is None or not isinstance(save.func, ast.Attribute):
-                continue
-            if string_value(ctx, arg) == path:
-                model = value_in(ctx.live_names, save.func.value)
-                text = node_text(parsed, save.func.value)
-                return (text, model) if text is not None and model is not None else None
+    for _index, parsed, _call, model, value, _arg in saves_of(ctx, ("save_weights",), path):
+        text = node_text(parsed, model)
+        return (text, value) if text is not None and value is not None else None
     return None
 
 

@@ -24,6 +24,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.optimizer_state import is_optimizer
 
 ENTRY = "optimizer-built-for-another-model"
 UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
@@ -73,8 +74,7 @@ def _binding_of_model(ctx: CellContext, tree: ast.AST, root: str) -> tuple[ast.s
 
 def _built_without(value: Any, path: str) -> bool:
     """A built Keras optimizer whose variables do not include the one at ``path``."""
-    module = getattr(type(value), "__module__", "") or ""
-    if module.split(".")[0] not in live.KERAS_TOPS or ".optimizers" not in module:
+    if not is_optimizer(value):
         return False
     built = getattr(value, "_trainable_variables", None)
     if not built:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -62,11 +63,13 @@ def saved_model_call(ctx: CellContext) -> list[Problem]:
         if callable(getattr(loaded, "serve", None)):
             return [_problem(ctx, call, [serve], None, "")]
         load = _load_of(ctx, call.func)
-        save = _save_of(ctx, load[2]) if load is not None else None
+        saves = saves_of(ctx, ("save",), load[2]) if load is not None else iter(())
+        save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
+                     if _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
         if load is None or save is None:
             return [_problem(ctx, call, [], None, "")]
-        index, parsed, save_call, model = save
-        path = node_text(parsed, save_call.args[1])
+        index, parsed, save_call, model, arg = save
+        path = node_text(parsed, arg)
         export = node_edit(parsed, save_call, f"{model}.export({path})")
         if export is None or path is None:
             return []
@@ -102,19 +105,31 @@ def _load_of(ctx: CellContext, func: ast.expr) -> tuple[int | None, str, str] | 
     return None
 
 
-def _save_of(ctx: CellContext, path: str) -> tuple[int | None, ParsedCell, ast.Call, str] | None:
-    """The ``tf.saved_model.save(model, path)`` of a live Keras 3 model that wrote ``path``,
-    newest first: (cell index or None, that cell, the call, the model's text)."""
+def saves_of(ctx: CellContext, methods: tuple, path: str) -> Iterator[tuple[int | None, ParsedCell, ast.Call, ast.expr, Any, ast.expr]]:  # fmt: skip
+    """The notebook's calls of ``methods`` that save to ``path`` (its value, live), newest first:
+    (cell index or None, that cell, the call, the model expression, its live value, the path
+    expression). The model: the receiver of ``model.save(p)``, the first argument of
+    ``save_model(model, p)`` and ``tf.saved_model.save(model, p)``."""
     for index, parsed in cells(ctx):
-        for save in reversed(calls_of(parsed, ("save",))):
-            if not _is_saved_model_call(save, "save") or len(save.args) < 2:
-                continue
-            model = value_in(ctx.live_names, save.args[0])
-            text = node_text(parsed, save.args[0])
-            if text and live.from_keras(model) and callable(getattr(model, "export", None)):
-                if string_value(ctx, save.args[1]) == path:
-                    return index, parsed, save, text
-    return None
+        for call in reversed(calls_of(parsed, methods)):
+            model, arg = _saved_by(call)
+            if model is not None and arg is not None and string_value(ctx, arg) == path:
+                yield index, parsed, call, model, value_in(ctx.live_names, model), arg
+
+
+def _saved_by(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
+    """(the model, the path) a save call is given."""
+    if _is_saved_model_call(call, "save"):
+        return (call.args[0], call.args[1]) if len(call.args) >= 2 else (None, None)
+    if called_name(call.func) == "save_model":
+        return (call.args[0] if call.args else None), path_argument(call)
+    return (call.func.value if isinstance(call.func, ast.Attribute) else None), path_argument(call)
+
+
+def _exported(parsed: ParsedCell, model: ast.expr, value: Any) -> str | None:
+    """The model's text where its live value is a Keras 3 model (one with ``export``)."""
+    text = node_text(parsed, model)
+    return text if text and live.from_keras(value) and callable(getattr(value, "export", None)) else None  # fmt: skip
 
 
 def _is_saved_model_call(node: Any, method: str) -> bool:
@@ -151,7 +166,9 @@ def load_of_keras_file(ctx: CellContext) -> list[Problem]:
     path = found.group(1)
     load = next((c for c in walk(ctx.cell.tree) if _is_saved_model_call(c, "load") and c.args
                  and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
-    save = _model_save_of(ctx, path)
+    saves = saves_of(ctx, ("save", "save_model"), path)
+    save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
+                 if not _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
     if load is None or save is None or string_value(ctx, load.args[0]) != path:
         return []
     index, parsed, call, model, arg = save
@@ -176,19 +193,3 @@ def load_of_keras_file(ctx: CellContext) -> list[Problem]:
             return []
         problem.across = [*made, export]  # type: ignore[list-item]
     return [problem]
-
-
-def _model_save_of(ctx: CellContext, path: str) -> tuple[int | None, ParsedCell, ast.Call, str, ast.expr] | None:  # fmt: skip
-    """The save (``model.save(p)``, ``save_model(model, p)``) of a live Keras 3 model that wrote
-    ``path``, newest first: (cell index or None, its cell, the call, the model's text, the path)."""
-    for index, parsed in cells(ctx):
-        for call in reversed(calls_of(parsed, ("save", "save_model"))):
-            arg = path_argument(call)
-            if arg is None or string_value(ctx, arg) != path or not isinstance(call.func, ast.Attribute | ast.Name):  # fmt: skip
-                continue
-            owner = call.args[0] if called_name(call.func) == "save_model" and call.args else getattr(call.func, "value", None)  # fmt: skip
-            model = value_in(ctx.live_names, owner) if owner is not None else None
-            text = node_text(parsed, owner) if owner is not None else None
-            if text and live.from_keras(model) and callable(getattr(model, "export", None)):
-                return index, parsed, call, text, arg
-    return None

@@ -49,13 +49,13 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
         text = node_text(ctx.cell, target) if target is not None else None
         if target is None or text is None or isinstance(target, ast.Constant):
             continue
-        numpy = _numpy_name(ctx)
+        expand = ctx.scope.expr_for("numpy.expand_dims")
         edits: list[Edit] = []
-        if numpy is None:
+        if expand is None:
             line = insertion_line(ctx.cell)
             edits.append(Edit(line, 0, line, 0, "import numpy as np\n"))
-            numpy = "np"
-        edit = node_edit(ctx.cell, target, f"{numpy}.expand_dims({text}, -1)")
+            expand = "np.expand_dims"
+        edit = node_edit(ctx.cell, target, f"{expand}({text}, -1)")
         if edit is None:
             return []
         edits.append(edit)
@@ -63,6 +63,3 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
                            target=text, units=units, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
     return []
 
-
-def _numpy_name(ctx: CellContext) -> str | None:
-    return next((n for n, path in ctx.scope.bindings.items() if path == "numpy"), None)

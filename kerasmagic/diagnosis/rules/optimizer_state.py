@@ -91,12 +91,12 @@ def _model_builders(ctx: CellContext, tree: ast.AST) -> dict[tuple[int, str], st
         local = {a.arg for a in function.args.args + function.args.kwonlyargs}
         local |= {n.id for n in walk(function) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}  # fmt: skip
         for node, arg in _compiles_with_a_name(function):
-            if arg.id not in local and _is_optimizer(ctx.live_names.get(arg.id)):
+            if arg.id not in local and is_optimizer(ctx.live_names.get(arg.id)):
                 found[(id(node), arg.id)] = function.name
     return found
 
 
-def _is_optimizer(value: object) -> bool:
+def is_optimizer(value: object) -> bool:
     """A Keras optimizer object (its class from a Keras package's ``optimizers``)."""
     module = getattr(type(value), "__module__", "") or ""
     return value is not None and module.split(".")[0] in live.KERAS_TOPS and ".optimizers" in module
