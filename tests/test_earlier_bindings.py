@@ -577,3 +577,30 @@ def test_migrate_names_an_earlier_compiles_loss_as_keras3_does(tmp_path: Path) -
     outputs = code_cells(tmp_path / "out" / "alias.ipynb")[-1].outputs
     assert "trained True" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+# a schedule defined in the first cell in the style of TF 2's tutorials (a tensor returned), the
+# callback made and the model trained two cells later: the function's return is made a float
+# where it is defined, and the training runs with Keras 2's rates
+SCHEDULE_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\n\n"
+    "def scheduler(epoch, lr):\n    if epoch < 1:\n        return lr\n"
+    "    return lr * tf.math.exp(-0.1)",
+    "model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])\n"
+    "model.compile(optimizer=tf.keras.optimizers.SGD(0.01), loss='mse')",
+    "callback = tf.keras.callbacks.LearningRateScheduler(scheduler)\n"
+    "model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=3, callbacks=[callback], verbose=0)\n"
+    "print('rate', round(float(model.optimizer.learning_rate.numpy()), 5))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_makes_an_earlier_cells_schedule_return_a_float(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "schedule.ipynb", SCHEDULE_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[0].endswith("    return float(lr * tf.math.exp(-0.1))"), finals[0]
+    assert "        return lr\n" in finals[0] and finals[1:] == SCHEDULE_CELLS[1:], finals
+    outputs = code_cells(tmp_path / "out" / "schedule.ipynb")[-1].outputs
+    assert "rate 0.00819" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -213,3 +213,17 @@ def test_a_value_outside_the_set_keras_lists():
     fact = fact_of(lambda: keras.losses.BinaryCrossentropy(reduction="auto"))
     assert (fact.kind, fact.argument, fact.received) == ("choice", "reduction", "auto")
     assert "'sum_over_batch_size'" in (fact.expected or "")
+
+
+@keras3
+def test_a_schedule_that_returns_an_array():
+    import keras
+    import numpy as np
+
+    model = _one_output()
+    model.compile(optimizer="sgd", loss="mse")
+    callback = keras.callbacks.LearningRateScheduler(lambda epoch, lr: np.array(lr))
+    callback.set_model(model)
+    fact = fact_of(lambda: callback.on_epoch_begin(0))
+    assert (fact.kind, fact.argument, fact.expected) == ("returned-float", "schedule", "float")
+    assert abs(float(fact.received or "nan") - 0.01) < 1e-6  # the float32 learning rate

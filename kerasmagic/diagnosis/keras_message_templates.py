@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, float, shape, count, required, dtype, choice, identifier, character
+    kind: str  # what the repair keyed on it does: suffix, integer, float, returned-float, shape, count, required, dtype, choice, identifier, character
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -85,6 +85,15 @@ TEMPLATES: tuple[Template, ...] = (
         ("ValueError",),
         "keras/src/optimizers/base_optimizer.py BaseOptimizer.__init__ (learning_rate); "
         "optimizers/adamw.py AdamW (weight_decay)",
+        {"expected": "float"},
+    ),
+    Template(
+        "schedule-output-float",
+        "returned-float",
+        r"The output of the `(?P<argument>schedule)` function should be a float\. "
+        r"Got: (?P<received>.*?)\s*$",
+        ("ValueError",),
+        "keras/src/callbacks/learning_rate_scheduler.py LearningRateScheduler._update_optimizer_lr",
         {"expected": "float"},
     ),
     Template(

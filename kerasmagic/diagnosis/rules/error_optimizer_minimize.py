@@ -5,7 +5,7 @@ TensorFlow 2 training loops wrote ``opt.minimize(loss, model.trainable_variables
 computes gradient using tf.GradientTape and calls apply_gradients()": with a tape, the gradients
 of the loss tensor from that tape; without one, the loss callable run under a new tape. Keras 3's
 optimizers keep ``apply_gradients`` only. The corrected cell writes those two steps; the variables'
-expression is read twice, so it must be a name or an attribute chain.
+expression is read twice, so it must be a name, an attribute chain or a list of them.
 """
 
 from __future__ import annotations
@@ -79,7 +79,10 @@ def _arguments(call: ast.Call) -> tuple[ast.expr, ast.expr, ast.expr | None] | N
 
 
 def _pure(node: ast.expr) -> bool:
-    """A name or an attribute chain of one (read twice without doing anything)."""
+    """A name, an attribute chain of one, or a list or tuple of those (``[w, b]``): read twice
+    without doing anything."""
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return bool(node.elts) and all(_pure(e) for e in node.elts)
     while isinstance(node, ast.Attribute):
         node = node.value
     return isinstance(node, ast.Name)

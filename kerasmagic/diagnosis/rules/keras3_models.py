@@ -40,23 +40,39 @@ def _symbolic_add_loss_refused(model: Any) -> bool:
     )
 
 
-def _free_name(tree: ast.Module, namespace: dict | None) -> str:
+def _free_name(tree: ast.Module, namespace: dict | None, base: str = LAYER_NAME) -> str:
     taken = {n.id for n in walk(tree) if isinstance(n, ast.Name)}
     taken |= {n.name for n in walk(tree) if isinstance(n, ast.ClassDef)}
     taken |= set(namespace or {})
-    name, i = LAYER_NAME, 2
+    name, i = base, 2
     while name in taken:
-        name, i = f"{LAYER_NAME}{i}", i + 1
+        name, i = f"{base}{i}", i + 1
     return name
 
 
-def _layer_class(name: str, keras: str, indent: str) -> str:
+def _is_loss_function(ctx: CellContext, node: ast.expr) -> bool:
+    """A function of no arguments given as the loss (``lambda: …``, a name bound to one), not
+    a tensor: Keras 2 called it to get the loss."""
+    if isinstance(node, ast.Lambda):
+        return not node.args.args
+    value = ctx.live_names.get(node.id) if isinstance(node, ast.Name) else None
+    return callable(value) and not hasattr(value, "shape")
+
+
+def _layer_class(name: str, keras: str, indent: str, of_callable: bool) -> str:
+    """The layer that adds the loss: a tensor of the model's graph, or (``of_callable``) a
+    function of no arguments called at each forward pass, as Keras 2 called it each step."""
+    doc = (
+        "a loss function of no arguments is called by a layer at each forward pass"
+        if of_callable
+        else "a loss made of a functional model\'s tensors is added by a layer"
+    )
     body = [
         f"class {name}({keras}.layers.Layer):",
-        '    """Keras 3: a loss made of a functional model\'s tensors is added by a layer."""',
+        f'    """Keras 3: {doc}."""',
         "",
         "    def call(self, outputs, loss):",
-        "        self.add_loss(loss)",
+        "        self.add_loss(loss())" if of_callable else "        self.add_loss(loss)",
         "        return outputs",
         "",
         "",
@@ -68,12 +84,13 @@ def _layer_class(name: str, keras: str, indent: str) -> str:
 @rule(ADD_LOSS, when=(STATIC,), family="model-methods", needs=r"\.add_loss\(")
 def functional_add_loss(ctx: CellContext) -> list[Problem]:
     """``model.add_loss(tensor)`` on a live Keras 3 functional model (``NotImplementedError``):
-    the model rebuilt with a layer that adds the same loss in ``call``, its outputs unchanged."""
+    the model rebuilt with a layer that adds the same loss in ``call``, its outputs unchanged (a
+    function of no arguments, ``add_loss(lambda: …)``, is called there, given by keyword)."""
     tree = ctx.cell.tree
     namespace = ctx.namespace or {}
     if tree is None or not namespace:
         return []
-    class_name: str | None = None
+    class_names: dict[bool, str] = {}  # one layer class per kind of loss (tensor, function)
     out: list[Problem] = []
     for stmt in walk(tree):
         call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -99,12 +116,16 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
         indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
         if indent.strip():
             continue  # the statement shares its line with other code
-        first = class_name is None
+        of_callable = _is_loss_function(ctx, call.args[0])
+        first = of_callable not in class_names
         if first:
-            class_name = _free_name(tree, namespace)
+            base = f"{LAYER_NAME}Function" if of_callable else LAYER_NAME
+            class_names[of_callable] = _free_name(tree, namespace, base)
+        class_name = class_names[of_callable]
         outputs = f"{model_name}.outputs[0]" if n_outputs == 1 else f"{model_name}.outputs"
-        head = (_layer_class(class_name, keras, indent) + indent) if first else ""
-        head += f"{model_name} = {keras}.Model({model_name}.inputs, {class_name}()({outputs}, "
+        head = (_layer_class(class_name, keras, indent, of_callable) + indent) if first else ""
+        loss_word = "loss=" if of_callable else ""  # a function is no tensor: passed by keyword
+        head += f"{model_name} = {keras}.Model({model_name}.inputs, {class_name}()({outputs}, {loss_word}"
         edits = [
             Edit(whole.line, whole.col, arg.line, arg.col, head),
             Edit(
@@ -115,7 +136,7 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
                 f"), name={model_name}.name)",
             ),
         ]
-        if first:
+        if not out:
             edits = import_edits + edits
         out.append(
             from_entry(
