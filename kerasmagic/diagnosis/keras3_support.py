@@ -91,7 +91,9 @@ def generated_keywords(path: str) -> dict[str, Any]:
 
 
 def keras_class_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, type, str]]:
-    """Every call in the cell of a live Keras class: ``(call, class, its dotted path)``."""
+    """Every call in the cell of a live Keras class: ``(call, class, its dotted path)``; the
+    ``super().__init__(…)`` of a class of the cell's derived from one counts as a call of that
+    base (its arguments are the base's: ``super().__init__(dynamic=True)`` of a ``Layer``)."""
     tree = ctx.cell.tree
     for call in walk(tree) if tree is not None else ():
         if not isinstance(call, ast.Call):
@@ -101,6 +103,36 @@ def keras_class_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, type, str]]:
             continue
         if live.is_keras_object(callee[0]):
             yield call, callee[0], callee[1]
+    for node in walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.ClassDef):
+            continue
+        base = next(filter(None, (_keras_base(ctx, b) for b in node.bases)), None)
+        if base is None:
+            continue
+        for method in node.body:
+            if isinstance(method, ast.FunctionDef) and method.name == "__init__":
+                for call in walk(method):
+                    if isinstance(call, ast.Call) and _is_super_init(call):
+                        yield call, base[0], base[1]
+
+
+def _keras_base(ctx: CellContext, base: ast.expr) -> tuple[type, str] | None:
+    found = ctx.scope.callee(base)
+    if found is not None and isinstance(found[0], type) and live.is_keras_object(found[0]):
+        return found[0], found[1]
+    return None
+
+
+def _is_super_init(call: ast.Call) -> bool:
+    """``super().__init__(…)`` or ``super(C, self).__init__(…)``."""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr == "__init__"
+        and isinstance(func.value, ast.Call)
+        and isinstance(func.value.func, ast.Name)
+        and func.value.func.id == "super"
+    )
 
 
 def call_argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:
