@@ -5,7 +5,9 @@ their methods): ``x.get_shape()`` and ``x.shape`` gave a ``TensorShape``, with `
 A Keras 3 ``KerasTensor`` has no ``get_shape`` and its ``shape`` is a plain tuple of ints and
 ``None``s ("'KerasTensor' object has no attribute 'get_shape'", "'tuple' object has no attribute
 'as_list'"). Evidence: the expression on the failing line holds a live ``KerasTensor`` (the
-namespace, or the locals of the cell's function that raised). The repair reads the tuple:
+namespace, or the locals of the cell's function that raised), or, for an expression nothing
+evaluates without running it (``MaxPooling2D()(x).get_shape()``), the message naming a
+``KerasTensor`` and ``get_shape`` with one ``get_shape()`` on the failing line. The repair reads the tuple:
 ``x.get_shape()`` is ``x.shape``, and ``x.get_shape().as_list()``/``x.shape.as_list()`` is
 ``list(x.shape)``, the list ``as_list`` gave.
 """
@@ -69,7 +71,28 @@ def _shape_of(ctx: CellContext, call: ast.Call) -> ast.expr | None:
         tensor = func.value.value
     else:
         return None
-    return tensor if live.is_keras_tensor(value_in(ctx.live_names, tensor)) else None
+    if live.is_keras_tensor(value_in(ctx.live_names, tensor)):
+        return tensor
+    return tensor if func.attr == "get_shape" and _the_refused_one(ctx, call) else None
+
+
+def _the_refused_one(ctx: CellContext, call: ast.Call) -> bool:
+    """An expression the namespace cannot evaluate (``MaxPooling2D()(x).get_shape()``) is taken
+    on Keras's word: the message says a ``KerasTensor`` has no ``get_shape``, and this is the
+    failing line's only ``get_shape()``."""
+    if "'KerasTensor' object has no attribute 'get_shape'" not in ctx.message:
+        return False
+    if isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name):
+        return False  # a name is read live, and it holds no KerasTensor
+    line = [
+        n
+        for n in walk(ctx.cell.tree)
+        if isinstance(n, ast.Call)
+        and getattr(n, "lineno", None) == ctx.line
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "get_shape"
+    ]
+    return line == [call]
 
 
 def _as_list_of(tree: ast.AST, call: ast.Call) -> ast.Call | None:
