@@ -604,3 +604,26 @@ def test_migrate_makes_an_earlier_cells_schedule_return_a_float(tmp_path: Path) 
     outputs = code_cells(tmp_path / "out" / "schedule.ipynb")[-1].outputs
     assert "rate 0.00819" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+# the loss named in a variable by the first cell, the compile of the next cell reads it, the
+# fit of the third fails: the literal is renamed in the first cell, where it is written
+LOSS_NAME_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\nloss_name = 'kullback_leibler_divergence'",
+    "model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(3, activation='softmax')])\n"
+    "model.compile(loss=loss_name, optimizer='sgd')",
+    "history = model.fit(np.random.rand(8, 4), np.eye(3)[np.random.randint(0, 3, 8)], epochs=1, verbose=0)\n"
+    "print('trained with', loss_name)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_the_loss_an_earlier_cells_variable_holds(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "loss_name.ipynb", LOSS_NAME_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[0].endswith("loss_name = 'kl_divergence'"), finals[0]
+    assert finals[1:] == LOSS_NAME_CELLS[1:], finals
+    outputs = code_cells(tmp_path / "out" / "loss_name.ipynb")[-1].outputs
+    assert "trained with" in "".join(o.get("text", "") for o in outputs)  # the fit ran
+    assert proc.returncode == 0

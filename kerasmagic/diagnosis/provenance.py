@@ -163,6 +163,15 @@ def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True, calls: bool
     return found
 
 
+def origins_in(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.expr, *, terms: bool = False) -> list[Origin]:  # fmt: skip
+    """:func:`origins` of ``node``, an expression of cell ``index`` (``parsed``; None: the cell
+    at hand): what an earlier cell's call reads (a ``compile`` cells before the failing ``fit``)."""
+    found = _follow(ctx, index, parsed, node, node, (), terms, 0, None, None)
+    if not found or not _live_agrees(ctx, found):
+        return []
+    return found
+
+
 def _follow(
     ctx: CellContext,
     index: int | None,

@@ -29,6 +29,7 @@ from kerasmagic.diagnosis.keyword_dicts import (
     unpacked_keys,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import (
@@ -40,7 +41,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge import api_index, keras_map
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
@@ -250,21 +251,24 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
         value = kw.value
         if module_name is None:
             continue
-        if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        held = _held_string(ctx, value) if isinstance(value, ast.Name) else None
+        if held is None and not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
             continue
+        written = held if held is not None else value.value  # type: ignore[attr-defined]
         for root in ctx.scope.cell_roots():
             status, module = live.resolve_path(f"{root}.{module_name}")
             if status != live.OK or not hasattr(module, "get"):
                 continue
-            if accepts(module.get, value.value):
+            if accepts(module.get, written):
                 break
-            renamed = keras_map.renamed_function(module_name, value.value)  # the generated map: Keras 2's alias
+            renamed = keras_map.renamed_function(module_name, written)  # the generated map: Keras 2's alias
             if renamed is not None and accepts(module.get, renamed):
-                edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), renamed))
-                if edit is not None:
-                    yield from_entry("keras3-renamed-identifier", value.lineno, [edit], [value.value], old=value.value,
-                                     new=renamed, what=kw.arg or "", module=module_name)  # fmt: skip
+                problem = _renamed_identifier(ctx, value, written, renamed, kw.arg or "", module_name)
+                if problem is not None:
+                    yield problem
                 break
+            if held is not None:
+                break  # a guess at a misspelling is made only where the string is written
             public = api_index.module_public_names(f"{root}.{module_name}")
             names = {n.lower() for n, kind in public.items() if kind == "class"}
             names |= {n for n, kind in public.items() if kind == "function" and n.islower()}
@@ -288,3 +292,31 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
                     )
                 break
             break
+
+
+def _held_string(ctx: CellContext, name: ast.Name) -> str | None:
+    """The string a name holds, where every origin of its value (this cell or an earlier one)
+    is one and the same string literal (``loss_name = 'kullback_leibler_divergence'``)."""
+    found = origins(ctx, name, terms=False)
+    values = {o.value.value for o in found if isinstance(o.value, ast.Constant)}
+    if not found or len(values) != 1 or len(found) != sum(isinstance(o.value, ast.Constant) for o in found):  # fmt: skip
+        return None
+    held = values.pop()
+    return held if isinstance(held, str) else None
+
+
+def _renamed_identifier(ctx: CellContext, value: ast.expr, old: str, new: str, what: str, module: str) -> Problem | None:  # fmt: skip
+    """Keras 2's alias written as Keras 3 names it: the literal itself, or the literal a name
+    holds, where it is made (``value_change.rewrite``: an earlier cell's through ``across``)."""
+    if isinstance(value, ast.Constant):
+        edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), new))
+        edits, across = ([edit], None) if edit is not None else ([], None)
+    else:
+        change = rewrite(ctx, value, Transform(f"be `{new!r}`", lambda text: new if text == old else None))
+        edits, across = (change.edits, change.across) if change is not None else ([], None)
+    if not edits:
+        return None
+    problem = from_entry("keras3-renamed-identifier", value.lineno, edits, [old], old=old, new=new,
+                         what=what, module=module)  # fmt: skip
+    problem.across = across
+    return problem

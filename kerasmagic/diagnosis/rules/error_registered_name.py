@@ -27,9 +27,18 @@ from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
-from kerasmagic.diagnosis.keras_messages import parse
+from kerasmagic.diagnosis.keras_messages import literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, apply_edits, node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import origins_in
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    apply_edits,
+    node_edit,
+    node_text,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import keras_map
 
@@ -185,17 +194,47 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
         found = compile_of(ctx, model_name, use)
         if found is None:
             continue
-        _index, parsed, call = found
+        index, parsed, call = found
         inner = [
             edit
             for kw in call.keywords
             if _takes(kw.arg, COMPILED)
             for edit in _replacements(parsed, kw.value, spelled)
         ]
-        edit = _replaced(parsed, call, inner)
-        if edit is not None:
-            return changed_compile(ctx, found, edit)
+        held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, ast.Name)]  # fmt: skip
+        held = [h for h in held if h is not None]
+        edit = _replaced(parsed, call, inner + [use for use, _ in held])
+        if edit is None:
+            continue
+        here, across = changed_compile(ctx, found, edit)
+        if held:  # a door that rewrites every cell renames the literal where it is written
+            across = ([across[0]] if inner else []) + [e for _, origin in held for e in origin]
+        return here, across
     return [], []
+
+
+def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
+    """A name ``compile`` reads whose every origin is one string literal that Keras 3 spells
+    otherwise (``loss=loss_name``, ``loss_name = 'kullback_leibler_divergence'`` cells before):
+    the edit of the use (in the ``compile`` the corrected cell makes again) and the edits of the
+    literal where it is written (an object of the registry is not put in the name: its use only)."""
+    found = origins_in(ctx, index, parsed, name)
+    values = {o.value.value for o in found if isinstance(o.value, ast.Constant)}
+    if not found or len(values) != 1 or not all(isinstance(o.value, ast.Constant) for o in found):
+        return None
+    text = spelled(values.pop())
+    new = literal(text)
+    use = node_edit(parsed, name, text) if text is not None else None
+    if use is None or not isinstance(new, str):
+        return None
+    at: list[Edit] = []
+    for origin in found:
+        written = node_text(origin.parsed, origin.value)
+        edit = node_edit(origin.parsed, origin.value, quoted_like(written, new)) if written else None
+        if edit is None:
+            return None
+        at.append(Edit(edit.line, edit.col, edit.end_line, edit.end_col, edit.text, origin.cell))
+    return use, at
 
 
 def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | None:
