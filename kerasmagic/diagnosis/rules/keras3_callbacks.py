@@ -13,6 +13,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.array_inputs import data_calls
+from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -189,19 +190,27 @@ STR_KEY = re.compile(
     SINGLE_OUTPUT_DICT,
     when=(ERROR,),
     family="model-methods",
-    needs=r"Model\s*\(",
     errors=("TypeError", "ValueError"),
 )
 def single_output_dict(ctx: CellContext) -> list[Problem]:
-    """Targets or losses keyed by the output layer's name (``{'ctc': y}``) for a functional model
-    of ONE output: Keras 3 reads the dict's keys as data ("Expected float32, but got ctc of type
-    'str'"); it matches a dict only to a model whose outputs are a dict. The model's ``outputs``
-    become ``{'ctc': out}`` where the cell builds exactly one such model and names that layer."""
+    """Targets keyed by the output layer's name (``{'ctc': y}``) for a functional model of ONE
+    output: Keras 3 reads the dict's keys as data ("Expected float32, but got ctc of type
+    'str'"); it matches a dict only to a model whose outputs are a dict. Where the failing call
+    writes the targets (a one-key dict display, or a name holding one) and the live model's one
+    output is named so, the targets are given without the dict, so ``predict`` still returns an
+    array; else the model's ``outputs`` become ``{'ctc': out}`` where the cell builds exactly one
+    such model and names that layer (a loss dict the compile gives it stays: Keras 3 reads it)."""
     if ctx.cell.tree is None:
         return []
     found = STR_KEY.search(ctx.message)
     key = (found["key"] or found["key2"]) if found is not None else None
-    if key is None or not _names_a_layer(ctx.cell.tree, key):
+    if key is None:
+        return []
+    unwrapped = _targets_without_dict(ctx, key)
+    if unwrapped:
+        return [from_entry(SINGLE_OUTPUT_DICT, ctx.line or 1, unwrapped, [key], ctx.shown_versions,
+                           key=key, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+    if not _names_a_layer(ctx.cell.tree, key):
         return []
     models = [
         (call, klass)
@@ -237,6 +246,46 @@ def single_output_dict(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+TRAINING = ("fit", "evaluate", "train_on_batch", "test_on_batch")
+
+
+def _targets_without_dict(ctx: CellContext, key: str) -> list[Edit]:
+    """The targets of the failing ``fit``/``evaluate`` (and of its ``validation_data``) given as
+    a one-key dict keyed ``key``, the live model's only output named so: the dict's value (a
+    display: its value's text; a name holding such a dict: ``name[key]``)."""
+    edits: list[Edit] = []
+    for call, _name, model in failing_model_calls(ctx, TRAINING):
+        try:
+            names = list(model.output_names) if len(model.outputs) == 1 else []
+        except Exception:
+            names = []
+        if names != [key]:
+            continue
+        targets = [call.args[1]] if len(call.args) > 1 else []
+        targets += [k.value for k in call.keywords if k.arg == "y"]
+        for kw in call.keywords:
+            if kw.arg == "validation_data" and isinstance(kw.value, ast.Tuple) and len(kw.value.elts) > 1:  # fmt: skip
+                targets.append(kw.value.elts[1])
+        for node in targets:
+            edit = _unwrapped(ctx, node, key)
+            if edit is not None:
+                edits.append(edit)
+    return edits
+
+
+def _unwrapped(ctx: CellContext, node: ast.expr, key: str) -> Edit | None:
+    if isinstance(node, ast.Dict) and len(node.keys) == 1:
+        only = node.keys[0]
+        if isinstance(only, ast.Constant) and only.value == key:
+            text = node_text(ctx.cell, node.values[0])
+            return node_edit(ctx.cell, node, text) if text else None
+        return None
+    held = ctx.live_names.get(node.id) if isinstance(node, ast.Name) else None
+    if isinstance(held, dict) and list(held) == [key]:
+        return node_edit(ctx.cell, node, f"{node.id}[{key!r}]")
+    return None
 
 
 def _names_a_layer(tree: ast.AST, key: str) -> bool:
