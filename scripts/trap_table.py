@@ -272,6 +272,27 @@ SCENARIOS: tuple[Scenario, ...] = (
         "len(cb.seen) == 2 and all(v is None for v in cb.seen)",
     ),
     Scenario(
+        "layer weights kept in tf.Variable",
+        "tf-variable-untracked-by-keras3",
+        (
+            "import numpy as np\n"
+            "import tensorflow as tf\n"
+            "import keras\n"
+            "class Linear(keras.layers.Layer):\n"
+            "    def __init__(self, units=2):\n"
+            "        super().__init__()\n"
+            "        self.w = tf.Variable(tf.ones((2, units)), trainable=True)\n"
+            "    def call(self, x):\n"
+            "        return tf.matmul(x, self.w)\n"
+            "layer = Linear()\n"
+            "model = keras.Sequential([keras.Input((2,)), layer])\n"
+            "model.compile(optimizer=keras.optimizers.SGD(0.1), loss='mse')\n"
+            "before = np.array(layer.w).copy()\n"
+            "model.fit(np.ones((8, 2)), np.zeros((8, 2)), epochs=1, verbose=0)\n",
+        ),
+        "bool(np.allclose(before, np.array(layer.w)))",
+    ),
+    Scenario(
         "get_file of an archive",
         "keras3-get-file-extract-folder",
         (

@@ -81,6 +81,8 @@ OCCURS = {
     },
     # since Keras 2.3 (every environment) `metrics=['accuracy']` logs `accuracy`
     "callback reading logs.get('acc') of a model compiled with 'accuracy'": set(MATRIX),
+    # Keras 3 (`import keras` everywhere but tf215-k2's) tracks only keras.Variable; no TF in k3-jax
+    "layer weights kept in tf.Variable": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3"},
     "get_file of an archive": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3", "k3-jax"},
     "Keras 2 .h5 model loaded by Keras 3": {
         "tf221-legacy",
@@ -95,6 +97,7 @@ NO_LINT = {  # after the run only
     "optimizer-checkpoint-generation",
     "metric-one-dimensional-targets",
     "trainable-set-after-compile",
+    "tf-variable-untracked-by-keras3",
 }
 
 
