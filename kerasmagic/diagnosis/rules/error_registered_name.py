@@ -203,12 +203,18 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
         ]
         held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, ast.Name)]  # fmt: skip
         held = [h for h in held if h is not None]
+        at_origin = [e for _, origin in held for e in origin]
+        if index is None and held and all(e.cell is None for e in at_origin):
+            # the compile and the literals in the cell at hand: renamed where written, only
+            edit = _replaced(parsed, call, inner) if inner else None
+            here = ([edit] if edit is not None else []) + at_origin
+            return (here, here) if not inner or edit is not None else ([], [])
         edit = _replaced(parsed, call, inner + [use for use, _ in held])
         if edit is None:
             continue
         here, across = changed_compile(ctx, found, edit)
         if held:  # a door that rewrites every cell renames the literal where it is written
-            across = ([across[0]] if inner else []) + [e for _, origin in held for e in origin]
+            across = ([across[0]] if inner else []) + at_origin
         return here, across
     return [], []
 
