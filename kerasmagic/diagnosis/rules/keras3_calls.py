@@ -68,7 +68,7 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
     edit = delete_keyword_edit(ctx.cell, call, kw)
     if edit is None:
         return None
-    return from_entry(
+    problem = from_entry(
         "keras3-removed-keyword",
         kw.lineno,
         [edit],
@@ -79,6 +79,33 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
         reason=_reason(kw.arg or ""),
         keras=ctx.versions.get("keras", "3"),
     )
+    if kw.arg == "save_format" and name == "save_weights":
+        _named_by_ending(ctx, call, problem)
+    return problem
+
+
+def _named_by_ending(ctx: CellContext, call: ast.Call, problem: Problem) -> None:
+    """A format chosen by ``save_format`` is chosen by the file's ending in Keras 3: the path of
+    the ``save_weights`` (and of this cell's loads of it) gets the ending the catalogue's
+    ``save-weights-extension`` names, where the path is made, with the keyword's removal."""
+    from kerasmagic.diagnosis.rules.error_saving import (
+        changed_paths,
+        extension_change,
+        loads_of,
+        tell,
+    )
+
+    entry = find_entry("save-weights-extension")
+    if entry is None:
+        return
+    change = extension_change(entry.data)
+    found = changed_paths(ctx, [call], change, entry.data)
+    if found is None:
+        return
+    edits, across, paths, note = found
+    more = loads_of(ctx, tuple(entry.data.get("loads", ())), paths, change)
+    problem.edits = [*problem.edits, *edits, *more]
+    tell(problem, [*problem.edits[:1], *across, *more], note)
 
 
 def _reason(keyword: str) -> str:
