@@ -71,14 +71,12 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
         accepted -= {"self", "args", "kwargs"}
         close = api_index.closest(wrong, sorted(accepted), n=1, cutoff=0.75)
         given = {k.arg for k in call.keywords}
-        if not close or close[0] in given:
-            return []
         name = callee[1].rsplit(".", 1)[-1]
         ignored = _keras2_ignored(callee[0])
-        if ignored is not None:
-            dropped = delete_keyword_edit(cell, call, kw)
-            return [from_entry(ignored.id, kw.lineno, [dropped] if dropped else [], [wrong], ctx.shown_versions,
-                               klass=name, keyword=wrong, close=close[0], keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+        if ignored is not None:  # whatever it is close to: Keras 2 ran without it
+            return [_dropped_ignored(ctx, ignored, call, kw, name, close[0] if close else None)]
+        if not close or close[0] in given:
+            return []
         edit = rename_keyword_edit(cell, kw, close[0])
         if edit is None:
             return []
@@ -95,6 +93,17 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
             )
         ]
     return []
+
+
+def _dropped_ignored(ctx: CellContext, entry: Any, call: ast.Call, kw: ast.keyword, klass: str, close: str | None) -> Problem:  # fmt: skip
+    """The keyword Keras 2's ``klass`` ignored, dropped; the finding names the argument of a
+    close name, where there is one, and what giving it the value would change."""
+    dropped = delete_keyword_edit(ctx.cell, call, kw)
+    problem = from_entry(entry.id, kw.lineno, [dropped] if dropped else [], [kw.arg or ""], ctx.shown_versions,
+                         klass=klass, keyword=kw.arg, close=close or "", keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if close is None:
+        problem.fix = problem.fix.split(" (", 1)[0]
+    return problem
 
 
 def _keras2_ignored(callee: object) -> Any:
