@@ -224,3 +224,36 @@ def tensorflow_name(ctx: CellContext) -> tuple[str, list[Edit]] | None:
         return None
     at = insertion_line(ctx.cell)
     return "tf", [Edit(at, 0, at, 0, "import tensorflow as tf\n")]
+
+
+MAP_NAMESPACES = ("layers", "callbacks", "optimizers", "losses", "metrics", "regularizers")
+
+
+def keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
+    """The written value of ``kw`` when the generated map says Keras 3 removed the keyword from
+    this class and Keras 2's signature defaulted it to that same literal value
+    (``LSTM(time_major=False)``); None otherwise."""
+    if not isinstance(kw.value, (ast.Constant, ast.Tuple, ast.UnaryOp)):
+        return None
+    try:
+        given = ast.literal_eval(kw.value)
+    except ValueError:
+        return None
+    was = removed_was(path, name, kw.arg or "")
+    if was in (None, "?"):
+        return None
+    try:
+        same = type(ast.literal_eval(was)) is type(given) and ast.literal_eval(was) == given
+    except (ValueError, SyntaxError):
+        return None
+    return was if same else None
+
+
+def removed_was(path: str, name: str, keyword: str) -> str | None:
+    """Keras 2's default of ``keyword`` when the generated map says Keras 3 removed it from this
+    class (``"?"`` when the map does not record it), else None."""
+    candidates = [path, *(f"keras.{space}.{name}" for space in MAP_NAMESPACES)]
+    facts = next((f for f in map(generated_keywords, candidates) if f.get("kw")), {})
+    if keyword not in facts.get("kw", {}) or facts["kw"][keyword] is not None:
+        return None
+    return facts.get("was", {}).get(keyword) or "?"

@@ -23,7 +23,7 @@ from kerasmagic.diagnosis.value_change import (
     suffix_transform,
     with_suffix,
 )
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 from kerasmagic.knowledge.installs import satisfied
 
 
@@ -370,3 +370,27 @@ def written_instead(old: str, new: str) -> bool:
     if not os.path.exists(new):
         return False
     return not os.path.exists(old) or os.path.getmtime(old) < os.path.getmtime(new)
+
+
+def weights_ending(ctx: CellContext, call: ast.Call, problem: Problem) -> None:
+    """A format chosen by ``save_format`` is chosen by the file's ending in Keras 3: the path of
+    the ``save_weights`` (and of this cell's loads of it) gets the ending the catalogue's
+    ``save-weights-extension`` names, where the path is made, with the keyword's removal."""
+    from kerasmagic.diagnosis.rules.error_saving import (
+        changed_paths,
+        extension_change,
+        loads_of,
+        tell,
+    )
+
+    entry = find_entry("save-weights-extension")
+    if entry is None:
+        return
+    change = extension_change(entry.data)
+    found = changed_paths(ctx, [call], change, entry.data)
+    if found is None:
+        return
+    edits, across, paths, note = found
+    more = loads_of(ctx, tuple(entry.data.get("loads", ())), paths, change)
+    problem.edits = [*problem.edits, *edits, *more]
+    tell(problem, [*problem.edits[:1], *across, *more], note)

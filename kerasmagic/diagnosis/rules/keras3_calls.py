@@ -19,8 +19,10 @@ from kerasmagic.diagnosis.keras3_support import (
     call_argument,
     enclosing_keras_classes,
     generated_keywords,
+    keras2_default_given,
     keras_class_calls,
     models_are_keras3,
+    removed_was,
     signature,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -33,6 +35,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_saving import weights_ending
 from kerasmagic.knowledge.catalogue import find_entry
 
 MODEL_METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator")
@@ -80,32 +83,8 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
         keras=ctx.versions.get("keras", "3"),
     )
     if kw.arg == "save_format" and name == "save_weights":
-        _named_by_ending(ctx, call, problem)
+        weights_ending(ctx, call, problem)
     return problem
-
-
-def _named_by_ending(ctx: CellContext, call: ast.Call, problem: Problem) -> None:
-    """A format chosen by ``save_format`` is chosen by the file's ending in Keras 3: the path of
-    the ``save_weights`` (and of this cell's loads of it) gets the ending the catalogue's
-    ``save-weights-extension`` names, where the path is made, with the keyword's removal."""
-    from kerasmagic.diagnosis.rules.error_saving import (
-        changed_paths,
-        extension_change,
-        loads_of,
-        tell,
-    )
-
-    entry = find_entry("save-weights-extension")
-    if entry is None:
-        return
-    change = extension_change(entry.data)
-    found = changed_paths(ctx, [call], change, entry.data)
-    if found is None:
-        return
-    edits, across, paths, note = found
-    more = loads_of(ctx, tuple(entry.data.get("loads", ())), paths, change)
-    problem.edits = [*problem.edits, *edits, *more]
-    tell(problem, [*problem.edits[:1], *across, *more], note)
 
 
 def _reason(keyword: str) -> str:
@@ -137,10 +116,10 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
             elif kw.arg and explicit is not None and kw.arg not in explicit:
-                default = _keras2_default_given(path, name, kw)
+                default = keras2_default_given(path, name, kw)
                 if default is not None:
                     defaults.append(_drop_default(ctx, call, kw, name, default))
-                elif (was := _removed_was(path, name, kw.arg)) is not None:
+                elif (was := removed_was(path, name, kw.arg)) is not None:
                     defaults.append(_behaviour_gone(ctx, kw, name, was))
     for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
@@ -169,39 +148,6 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
-
-
-MAP_NAMESPACES = ("layers", "callbacks", "optimizers", "losses", "metrics", "regularizers")
-
-
-def _keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
-    """The written value of ``kw`` when the generated map says Keras 3 removed the keyword from
-    this class and Keras 2's signature defaulted it to that same literal value
-    (``LSTM(time_major=False)``); None otherwise."""
-    if not isinstance(kw.value, (ast.Constant, ast.Tuple, ast.UnaryOp)):
-        return None
-    try:
-        given = ast.literal_eval(kw.value)
-    except ValueError:
-        return None
-    was = _removed_was(path, name, kw.arg or "")
-    if was in (None, "?"):
-        return None
-    try:
-        same = type(ast.literal_eval(was)) is type(given) and ast.literal_eval(was) == given
-    except (ValueError, SyntaxError):
-        return None
-    return was if same else None
-
-
-def _removed_was(path: str, name: str, keyword: str) -> str | None:
-    """Keras 2's default of ``keyword`` when the generated map says Keras 3 removed it from this
-    class (``"?"`` when the map does not record it), else None."""
-    candidates = [path, *(f"keras.{space}.{name}" for space in MAP_NAMESPACES)]
-    facts = next((f for f in map(generated_keywords, candidates) if f.get("kw")), {})
-    if keyword not in facts.get("kw", {}) or facts["kw"][keyword] is not None:
-        return None
-    return facts.get("was", {}).get(keyword) or "?"
 
 
 def _behaviour_gone(ctx: CellContext, kw: ast.keyword, name: str, was: str) -> Problem:
