@@ -172,6 +172,16 @@ def origins_in(ctx: CellContext, index: int | None, parsed: ParsedCell, node: as
     return found
 
 
+def one_string(found: list[Origin]) -> str | None:
+    """The string every origin in ``found`` is, when each is a literal of that same string
+    (``loss_name = 'kullback_leibler_divergence'``); None otherwise."""
+    values = {o.value.value for o in found if isinstance(o.value, ast.Constant)}
+    if not found or len(values) != 1 or not all(isinstance(o.value, ast.Constant) for o in found):
+        return None
+    held = values.pop()
+    return held if isinstance(held, str) else None
+
+
 def _follow(
     ctx: CellContext,
     index: int | None,

@@ -29,7 +29,7 @@ from kerasmagic.diagnosis.keyword_dicts import (
     unpacked_keys,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import (
@@ -297,12 +297,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
 def _held_string(ctx: CellContext, name: ast.Name) -> str | None:
     """The string a name holds, where every origin of its value (this cell or an earlier one)
     is one and the same string literal (``loss_name = 'kullback_leibler_divergence'``)."""
-    found = origins(ctx, name, terms=False)
-    values = {o.value.value for o in found if isinstance(o.value, ast.Constant)}
-    if not found or len(values) != 1 or len(found) != sum(isinstance(o.value, ast.Constant) for o in found):  # fmt: skip
-        return None
-    held = values.pop()
-    return held if isinstance(held, str) else None
+    return one_string(origins(ctx, name, terms=False))
 
 
 def _renamed_identifier(ctx: CellContext, value: ast.expr, old: str, new: str, what: str, module: str) -> Problem | None:  # fmt: skip

@@ -29,17 +29,17 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins_in
+from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     apply_edits,
     node_edit,
     node_text,
-    quoted_like,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import Transform, origin_edit
 from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
@@ -225,22 +225,15 @@ def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.exp
     the edit of the use (in the ``compile`` the corrected cell makes again) and the edits of the
     literal where it is written (an object of the registry is not put in the name: its use only)."""
     found = origins_in(ctx, index, parsed, name)
-    values = {o.value.value for o in found if isinstance(o.value, ast.Constant)}
-    if not found or len(values) != 1 or not all(isinstance(o.value, ast.Constant) for o in found):
-        return None
-    text = spelled(values.pop())
+    old = one_string(found)
+    text = spelled(old) if old is not None else None
     new = literal(text)
     use = node_edit(parsed, name, text) if text is not None else None
     if use is None or not isinstance(new, str):
         return None
-    at: list[Edit] = []
-    for origin in found:
-        written = node_text(origin.parsed, origin.value)
-        edit = node_edit(origin.parsed, origin.value, quoted_like(written, new)) if written else None
-        if edit is None:
-            return None
-        at.append(Edit(edit.line, edit.col, edit.end_line, edit.end_col, edit.text, origin.cell))
-    return use, at
+    renamed = Transform(f"be `{new!r}`", lambda written: new if written == old else None)
+    at = [origin_edit(origin, renamed) for origin in found]
+    return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
 
 
 def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | None:
