@@ -120,5 +120,16 @@ def migrate_notebook(
     return proc, document(report, name)
 
 
+def migrated_cells(tmp_path: Path, name: str, cells: list[str]) -> tuple[list[str], str]:
+    """``cells`` migrated as notebook ``name`` (``migrate_notebook``), which must end migrated
+    with exit 0: each cell's final source, and the text the migrated copy's last cell printed
+    when it ran."""
+    proc, doc = migrate_notebook(tmp_path, name, cells)
+    assert doc["status"] == "migrated", doc["message"]
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    outputs = code_cells(tmp_path / "out" / name)[-1].outputs
+    return [c["final"] for c in doc["cells"]], "".join(o.get("text", "") for o in outputs)
+
+
 def rule_ids(doc: dict) -> set[str]:
     return {r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}

@@ -10,7 +10,14 @@ from pathlib import Path
 import pytest
 from environments import KERNEL_RULE_ENVS, TF_KERAS_IS, here
 from kernel_helpers import Kernel, fixed_source, printed
-from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
+from migrate_helpers import (
+    code_cells,
+    document,
+    migrate_json,
+    migrate_notebook,
+    migrated_cells,
+    notebook,
+)
 
 FIRST_CELLS = (
     "import numpy as np\nfrom tensorflow import keras",
@@ -627,3 +634,22 @@ def test_migrate_renames_the_loss_an_earlier_cells_variable_holds(tmp_path: Path
     outputs = code_cells(tmp_path / "out" / "loss_name.ipynb")[-1].outputs
     assert "trained with" in "".join(o.get("text", "") for o in outputs)  # the fit ran
     assert proc.returncode == 0
+
+
+# `model_from_yaml` imported by the first cell, the YAML written by the second, read back by the
+# third: the import brings `model_from_json`, the call reads the YAML itself
+YAML_CELLS = [
+    "import json\nimport yaml\nimport keras\nfrom keras.models import Sequential, model_from_yaml",
+    "model = Sequential([keras.Input((4,)), keras.layers.Dense(3)])\n"
+    "text = yaml.dump(json.loads(model.to_json()))",
+    "again = model_from_yaml(text)\nprint('units', again.layers[0].units)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_reads_yaml_an_earlier_cell_wrote_with_model_from_json(tmp_path: Path) -> None:
+    finals, printed_last = migrated_cells(tmp_path, "yaml.ipynb", YAML_CELLS)
+    assert finals[0].endswith("from keras.models import Sequential, model_from_json"), finals[0]
+    assert "again = model_from_json(json.dumps(yaml.safe_load(text)))" in finals[2], finals[2]
+    assert finals[1] == YAML_CELLS[1]
+    assert "units 3" in printed_last

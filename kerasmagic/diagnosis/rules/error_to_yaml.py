@@ -53,7 +53,7 @@ def to_yaml(ctx: CellContext) -> list[Problem]:
         edit = node_edit(ctx.cell, node, f"yaml.dump(json.loads({owner_text}.to_json()){extra})")
         if edit is not None:
             edits.append(edit)
-    imports = _imports(ctx) if edits and live.top_exists("yaml") else None
+    imports = json_yaml_imports(ctx) if edits and live.top_exists("yaml") else None
     edits = imports + edits if imports is not None else []
     return [from_entry(ENTRY, ctx.line or 1, edits, ["to_yaml"], ctx.shown_versions)]
 
@@ -62,7 +62,7 @@ def _is_model(value: object) -> bool:
     return live.is_layer_class(type(value)) and hasattr(value, "to_json")
 
 
-def _imports(ctx: CellContext) -> list[Edit] | None:
+def json_yaml_imports(ctx: CellContext) -> list[Edit] | None:
     """``import yaml`` / ``import json`` at the cell's top where an earlier cell did not bind
     the name to that module (the cell's own import may come after the call: imported again);
     None when the cell binds the name to something else (not shadowed)."""
