@@ -182,14 +182,17 @@ def _installs_advised(report: dict) -> list[str]:
 
 
 def modules_written(report: dict) -> list[str]:
-    """The user's modules (beside the file) that migrate corrected and wrote into OUT_DIR, by
-    their path relative to the file: the migrated copy runs with them, as its user would."""
-    return [
-        m["relative"]
-        for d in report.get("documents", [])
-        for m in d.get("modules", [])
-        if m.get("written") and not m["relative"].startswith("..")
-    ]
+    """The user's modules that migrate corrected and wrote into OUT_DIR, and those it copied
+    unchanged beside them, by where their copy goes relative to the file's copy (``placed``:
+    beside it, or at its import path for a module the file reached through ``sys.path``): the
+    migrated copy runs with them placed so beside the file, as its user would."""
+    out = []
+    for d in report.get("documents", []):
+        corrected = [m.get("placed") or m["relative"] for m in d.get("modules", []) if m.get("written")]  # fmt: skip
+        others = d.get("module_files") or {}
+        beside = list(others.values()) if isinstance(others, dict) and corrected else []
+        out += [p for p in corrected + beside if not p.startswith("..")]
+    return list(dict.fromkeys(out))
 
 
 def measure(
@@ -261,7 +264,9 @@ def measure(
         runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
         shutil.copyfile(migrated, runnable)
         for module in modules_written(report):
-            shutil.copyfile(out_dir / module, target.parent / module)  # the user applies them too
+            if (out_dir / module).is_file():  # the user applies them too
+                (target.parent / module).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out_dir / module, target.parent / module)
         t0 = time.perf_counter()
         res.final = run_file(runnable, entry.kind, python, env, timeout)
         res.seconds_migrated = time.perf_counter() - t0

@@ -121,8 +121,10 @@ FITTING = (
 def test_a_module_beside_the_documents_folder_is_the_users_when_its_folder_is_migrated(tmp_path: Path) -> None:  # fmt: skip
     """``scripts/train.py`` imports ``src/fitting.py`` through ``sys.path``. Migrating the project
     folder corrects the module (it lies below the folder named) and writes it at its place in
-    OUT_DIR, over the unchanged copy the folder's own run of it wrote; naming the script alone
-    leaves a module above its folder alone (it could only be written outside OUT_DIR)."""
+    OUT_DIR, over the unchanged copy the folder's own run of it wrote. Naming the script alone
+    corrects it too (the script put its folder on ``sys.path``: the user's code), written at its
+    import path beside the script's copy, which imports from its own folder; nothing is
+    written outside OUT_DIR."""
     project = tmp_path / "project"
     (project / "scripts").mkdir(parents=True)
     (project / "src").mkdir()
@@ -141,8 +143,14 @@ def test_a_module_beside_the_documents_folder_is_the_users_when_its_folder_is_mi
 
     alone, report = migrate_json(str(project / "scripts" / "train.py"), "-o", str(tmp_path / "alone"))
     doc = document(report, "train.py")
-    assert doc["status"] == "stopped" and not doc["modules"], doc["message"]
-    assert not (tmp_path / "src").exists()
+    assert doc["status"] == "migrated", doc["message"]
+    assert [(m["relative"], m["placed"], m["written"]) for m in doc["modules"]] == [("../src/fitting.py", "fitting.py", True)]  # fmt: skip
+    assert "model.fit(batches(x, y)" in (tmp_path / "alone" / "fitting.py").read_text(encoding="utf-8")  # fmt: skip
+    assert not (tmp_path / "src").exists() and alone.returncode == 0
+    plain = subprocess.run([sys.executable, str(tmp_path / "alone" / "train.py")],
+                           capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert plain.returncode == 0 and "trained ['loss']" in plain.stdout, plain.stderr[-2000:]
+    assert "fit_generator" in (project / "src" / "fitting.py").read_text(encoding="utf-8")
 
 
 def test_a_served_module_runs_the_corrected_text_and_leaves_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
@@ -169,7 +177,10 @@ def test_a_served_module_runs_the_corrected_text_and_leaves_the_file(tmp_path: P
         import shapes_pkg as again  # noqa: PLC0415
 
         assert again.side() == "new" and sizes.read_bytes() == stored
-        assert user_modules.loaded_files(str(tmp_path)) == [str(package / "__init__.py"), str(sizes)]
+        assert user_modules.loaded_files(str(tmp_path)) == {
+            str(package / "__init__.py"): "shapes_pkg/__init__.py",
+            str(sizes): "shapes_pkg/sizes.py",
+        }
         assert not user_modules.is_users(str(tmp_path / "keras" / "layers.py"), str(tmp_path))
         assert not user_modules.is_users(str(sizes), str(package / "elsewhere"))
     finally:
@@ -234,3 +245,48 @@ def test_a_cells_own_fixes_stay_when_a_module_it_imports_then_fails_unfixed(tmp_
     written = (tmp_path / "out" / "train.py").read_text(encoding="utf-8")
     assert written.startswith("from keras.layers import Conv2D\n"), written
     assert "package_not_installed_here" in doc["message"]
+
+
+COURSE_UTIL = {
+    "util/__init__.py": "",
+    "util/plots.py": (
+        "from keras.layers.core import Dense\nfrom keras.models import Sequential\n\n\n"
+        "def make_model():\n"
+        '    return Sequential([Dense(3, activation="softmax", input_shape=(4,))])\n'
+    ),
+}
+COURSE_CELLS = [
+    "import sys\nsys.path.append('../')\nimport numpy as np\nfrom util.plots import make_model",
+    "model = make_model()\nprint('units', model.layers[-1].units)",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_course_notebooks_shared_package_a_folder_up_is_corrected_into_out_dir(tmp_path: Path) -> None:  # fmt: skip
+    """A course's ``chapter1/lesson.ipynb`` reaches the repository's shared ``util`` package with
+    ``sys.path.append('../')``: the package is the user's code, corrected in the kernel, and
+    written at its import path in OUT_DIR with the package's other files (``util/__init__.py``),
+    where the notebook's copy imports it from its own folder; the published package is left
+    as it is and nothing is written outside OUT_DIR."""
+    course = tmp_path / "course"
+    for relative, text in COURSE_UTIL.items():
+        (course / relative).parent.mkdir(parents=True, exist_ok=True)
+        (course / relative).write_text(text, encoding="utf-8")
+    (course / "chapter1").mkdir()
+    path = notebook(course / "chapter1" / "lesson.ipynb", COURSE_CELLS)
+    before = hashes(course)
+    out = course / "chapter1" / "migrated"
+    proc, report = migrate_json(str(path), "-o", str(out), cwd=course / "chapter1")
+    doc = document(report, "lesson.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert [(m["relative"], m["placed"], m["written"]) for m in doc["modules"]] == [
+        ("../util/plots.py", "util/plots.py", True)
+    ]
+    assert doc["module_files"] == {"../util/__init__.py": "util/__init__.py"}
+    assert "from keras.layers import Dense" in (out / "util" / "plots.py").read_text(encoding="utf-8")  # fmt: skip
+    assert (out / "util" / "__init__.py").is_file() and proc.returncode == 0
+    assert {k: v for k, v in hashes(course).items() if not k.startswith("chapter1/migrated")} == before  # fmt: skip
+    script = "\n".join(["import os", f"os.chdir({str(out)!r})", *COURSE_CELLS])
+    plain = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           timeout=300, cwd=out)  # fmt: skip
+    assert plain.returncode == 0 and "units 3" in plain.stdout, plain.stderr[-2000:]

@@ -148,7 +148,7 @@ def _write(
 
 def _module_destination(module: ModuleResult, document: DocumentResult, in_place: bool) -> Path:
     """Where a corrected module of the user's goes: over itself (``--in-place``), else at its
-    path relative to the document, from where the document's copy goes (``-o OUT_DIR``), else
+    place (``UserModules.place_of``) from where the document's copy goes (``-o OUT_DIR``), else
     as ``NAME.migrated.py`` beside it."""
     if in_place:
         return Path(module.path)
@@ -156,7 +156,7 @@ def _module_destination(module: ModuleResult, document: DocumentResult, in_place
     if copy.name.endswith(sources.MIGRATED + copy.suffix):
         plain = Path(module.path)
         return plain.with_name(plain.stem + sources.MIGRATED + plain.suffix)
-    return Path(os.path.normpath(copy.parent / module.relative))
+    return Path(os.path.normpath(copy.parent / (module.placed or module.relative)))
 
 
 def _outside(target: Path, args: argparse.Namespace) -> bool:
@@ -207,8 +207,8 @@ def _copy_beside(document: DocumentResult, ours: set[str], args: argparse.Namesp
     """The document's other modules of the user's, copied unchanged beside the corrected ones
     in OUT_DIR (a file already there is kept unless this run wrote it or ``--overwrite``)."""
     folder, copy = Path(document.path).parent, Path(document.destination or document.path).parent
-    for relative in document.module_files:
-        source, target = folder / relative, Path(os.path.normpath(copy / relative))
+    for relative, placed in document.module_files.items():
+        source, target = folder / relative, Path(os.path.normpath(copy / placed))
         key = str(target.resolve())
         if _outside(target, args) or (target.exists() and key not in ours and not args.overwrite):
             continue

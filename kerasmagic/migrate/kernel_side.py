@@ -123,10 +123,11 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
 
 
 def user_module_files(*, namespace: dict) -> dict[str, Any]:
-    """The user's modules below the document's folder that the kernel has imported."""
+    """The user's modules the kernel has imported (``user_modules.is_users``), each file with
+    its ``import_path``."""
     from kerasmagic.migrate import user_modules
 
-    return {"files": user_modules.loaded_files(_root())}
+    return {"imported": user_modules.loaded_files(_root())}
 
 
 def _root() -> str:
@@ -138,7 +139,10 @@ def _root() -> str:
 def user_root(path: str, *, namespace: dict) -> dict[str, Any]:
     """The folder whose modules are the user's: the directory named on the command line, else
     the document's own."""
+    from kerasmagic.migrate import user_modules
+
     _state["root"] = os.path.realpath(path)
+    user_modules.note_start_path()  # the folders the document's code adds from now on are its
     return {}
 
 

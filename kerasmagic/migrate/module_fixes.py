@@ -44,11 +44,22 @@ class UserModules:
         found = next((m for m in self.corrected if m.path == path), None)
         if found is not None or not isinstance(path, str) or not isinstance(source, str):
             return found
-        return R.ModuleResult(path, self._relative(path), source, source)
+        return R.ModuleResult(path, self._relative(path), source, source, self.place_of(path, module.get("imported")))  # fmt: skip
 
     def _relative(self, path: str) -> str:
         """``path`` relative to the document's folder (``..`` where the module is above it)."""
         return os.path.relpath(os.path.realpath(path), self.document.path.parent.resolve())
+
+    def place_of(self, path: str, imported: object) -> str:
+        """Where the copy of the user's module ``path`` goes, relative to the document's copy: at
+        its place relative to the document when it lies below the folder migrated (the folder
+        named on the command line, else the document's); else, reached by the document's code
+        through ``sys.path`` (``sys.path.append('..')``), at its import path (``util/plots.py``),
+        where the copy, which imports from its own folder first, finds it, nothing written
+        outside OUT_DIR."""
+        top = os.path.realpath(self.document.source.root or self.document.path.parent)
+        below = os.path.commonpath([os.path.realpath(path), top]) == top
+        return imported if not below and isinstance(imported, str) and imported else self._relative(path)  # fmt: skip
 
     def fix(self, module: dict[str, Any], error: str, number: int, rerun: Rerun) -> R.ModuleResult | None:  # fmt: skip
         """Run the module's corrected source from now on; the module's result, its new change
@@ -108,17 +119,22 @@ class UserModules:
         forgotten = answer.get("forgotten")
         return forgotten if isinstance(forgotten, list) else None
 
-    def others(self) -> list[str]:
+    def others(self) -> dict[str, str]:
         """When a module was corrected: the other modules of the user's the kernel imported,
-        relative to the document's folder (the copy in OUT_DIR needs them beside the corrected
-        ones: a script there imports from its own folder)."""
+        relative to the document's folder, each with where its copy goes (``place_of``: the
+        copy in OUT_DIR needs them beside the corrected ones, as it imports from its own
+        folder)."""
         if not self.corrected:
-            return []
+            return {}
         from kerasmagic.migrate.kernel import KernelSideError
 
         try:
-            files = self.kernel.call("user_module_files").get("files") or []
+            files = self.kernel.call("user_module_files").get("imported") or {}
         except KernelSideError:
-            return []
+            return {}
         ours = {os.path.realpath(m.path) for m in self.corrected}
-        return [self._relative(f) for f in files if os.path.realpath(f) not in ours]
+        return {
+            self._relative(f): self.place_of(f, imported)
+            for f, imported in files.items()
+            if os.path.realpath(f) not in ours
+        }

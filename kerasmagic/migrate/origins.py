@@ -27,10 +27,11 @@ def raised_in(exc: BaseException, root: str) -> list[Any] | None:
 
 
 def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
-    """An error raised in a module of the user's beside the document (the innermost first), or
-    naming a class one of them defines (Keras rebuilding it from its config): the module's
-    source, diagnosed with the same error in the module's own namespace, and its corrected
-    version (``user_modules.serve`` runs it from then on)."""
+    """An error raised in a module of the user's (beside the document, or in a folder its code
+    put on ``sys.path``; the innermost first), or naming a class one of them defines (Keras
+    rebuilding it from its config): the module's source, diagnosed with the same error in the
+    module's own namespace, its corrected version (``user_modules.serve`` runs it from then on)
+    and its ``import_path``."""
     from kerasmagic.diagnosis.engine import diagnose
     from kerasmagic.migrate import user_modules
 
@@ -42,7 +43,8 @@ def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
         result = diagnose(source, exc, namespace=namespace, filename=filename)
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
-            doc.update(path=filename, source=source, root=root)
+            imported = user_modules.import_path(namespace.get("__name__"), filename)
+            doc.update(path=filename, source=source, root=root, imported=imported)
             return doc
     return None
 

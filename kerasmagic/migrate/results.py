@@ -108,6 +108,7 @@ class ModuleResult:
     relative: str
     original: str
     final: str
+    placed: str = ""  # where its copy goes, relative to the document's copy (``place_of``)
     changes: list[Change] = field(default_factory=list)
     cells: list[int] = field(default_factory=list)
     destination: str | None = None
@@ -121,6 +122,7 @@ class ModuleResult:
         return {
             "path": self.path,
             "relative": self.relative,
+            "placed": self.placed,
             "changed": self.changed,
             "cells": self.cells,
             "destination": self.destination,
@@ -153,9 +155,10 @@ class DocumentResult:
     diagnosis_seconds: float = 0.0  # of ``seconds``: kerasmagic's calls in the kernel
     reports: list[str] = field(default_factory=list)  # its own report (.md, .html), from OUT_DIR
     modules: list[ModuleResult] = field(default_factory=list)  # the user's, corrected
-    # beside them, the other modules of the user's the document imported (relative paths): with
-    # -o they are copied unchanged, so that the copy imports the corrected ones from OUT_DIR
-    module_files: list[str] = field(default_factory=list)
+    # beside them, the other modules of the user's the document imported (relative path → where
+    # the copy goes, ``module_fixes.UserModules.place_of``): with -o they are copied unchanged,
+    # so that the copy imports the corrected ones from OUT_DIR
+    module_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:

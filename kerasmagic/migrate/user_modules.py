@@ -8,6 +8,13 @@ the file's module the corrected text, compiled under the file's own name (its tr
 ``__file__`` stay the file's; its cached bytecode is never read). Every module loaded from the
 user's folder is then forgotten (``sys.modules``), so that the next import, by the cell run
 again, runs the corrected code and rebinds what it imports. Imports only the standard library.
+
+The user's folders are the document's (or the directory named on the command line) and every
+folder the document's own code put on ``sys.path`` since the kernel started (a course's
+``sys.path.append('..')`` to reach the repository's shared ``util/`` package): the modules
+imported from there are the user's as well. ``import_path`` says where such a module sits below
+the folder it was imported through (``util/my_plot.py``), where its copy goes beside the
+document's copy, which imports from its own folder first.
 """
 
 from __future__ import annotations
@@ -24,24 +31,63 @@ from typing import Any
 
 VENDORED = ("keras", "tensorflow", "tf_keras")
 _corrected: dict[str, str] = {}  # a module file's absolute path → the source it runs with
+_path_at_start: set[str] = set()  # sys.path's folders before the document's code ran
 
 
 def _real(path: str) -> str:
-    return os.path.realpath(path)
+    return os.path.realpath(path or os.curdir)
+
+
+def note_start_path() -> None:
+    """Remember ``sys.path`` before the document's code runs (``kernel_side.user_root``)."""
+    _path_at_start.clear()
+    _path_at_start.update(_real(p) for p in sys.path if isinstance(p, str))
+
+
+def user_folders(root: str) -> list[str]:
+    """``root`` and the folders the document's code added to ``sys.path`` since, that are no
+    interpreter's (never its prefix, never a ``site-packages``)."""
+    interpreters = {_real(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    folders = [_real(root)]
+    for entry in sys.path:
+        if not isinstance(entry, str) or not _path_at_start:
+            continue
+        folder = _real(entry)
+        if folder in _path_at_start or folder in folders or not os.path.isdir(folder):
+            continue
+        inside = any(os.path.commonpath([folder, p]) == p for p in interpreters)
+        if not inside and not {"site-packages", "dist-packages"} & set(folder.split(os.sep)):
+            folders.append(folder)
+    return folders
 
 
 def is_users(filename: str, root: str) -> bool:
-    """Is ``filename`` a Python file of the user's below ``root`` (the document's folder), not an
-    installed package's?"""
+    """Is ``filename`` a Python file of the user's below one of their folders (``root``, the
+    document's, and the folders its code put on ``sys.path``), not an installed package's?"""
     if not filename.endswith(".py") or not os.path.isfile(filename):
         return False
-    path, top = _real(filename), _real(root)
-    if os.path.commonpath([path, top]) != top:
-        return False
-    parts = os.path.relpath(path, top).split(os.sep)
-    if parts[0] in VENDORED:  # a copy of Keras or TensorFlow kept in the repository
-        return False
-    return not any(part in ("site-packages", "dist-packages") for part in parts)
+    path = _real(filename)
+    for top in user_folders(root):
+        if os.path.commonpath([path, top]) != top:
+            continue
+        parts = os.path.relpath(path, top).split(os.sep)
+        if parts[0] in VENDORED:  # a copy of Keras or TensorFlow kept in the repository
+            return False
+        return not any(part in ("site-packages", "dist-packages") for part in parts)
+    return False
+
+
+def import_path(name: object, filename: str) -> str | None:
+    """Where the module ``name`` loaded from ``filename`` sits below the folder it was imported
+    through (``util.my_plot`` → ``util/my_plot.py``; a package's ``__init__.py`` inside its
+    folder), when the file's path ends so; else None."""
+    if not isinstance(name, str) or not name or name == "__main__":
+        return None
+    parts = name.split(".")
+    if os.path.basename(filename) == "__init__.py":
+        parts.append("__init__")
+    relative = os.path.join(*parts) + ".py"
+    return relative if _real(filename).endswith(os.sep + relative) else None
 
 
 def module_frames(exc: BaseException, root: str) -> Iterator[FrameType]:
@@ -144,11 +190,12 @@ def serve(filename: str, source: str, root: str) -> list[str]:
     return forgotten
 
 
-def loaded_files(root: str) -> list[str]:
-    """The files of the user's modules below ``root`` that this kernel has imported."""
-    files = {
-        getattr(module, "__file__", None)
-        for name, module in list(sys.modules.items())
-        if name != "__main__"
-    }
-    return sorted(f for f in files if isinstance(f, str) and is_users(f, root))
+def loaded_files(root: str) -> dict[str, str | None]:
+    """The files of the user's modules (``is_users``) that this kernel has imported, each with
+    its ``import_path``."""
+    files: dict[str, str | None] = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if name != "__main__" and isinstance(file, str) and is_users(file, root):
+            files[file] = import_path(name, file)
+    return dict(sorted(files.items()))
