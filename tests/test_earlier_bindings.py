@@ -653,3 +653,22 @@ def test_migrate_reads_yaml_an_earlier_cell_wrote_with_model_from_json(tmp_path:
     assert "again = model_from_json(json.dumps(yaml.safe_load(text)))" in finals[2], finals[2]
     assert finals[1] == YAML_CELLS[1]
     assert "units 3" in printed_last
+
+
+# `set_session` imported by the first cell from Keras 2's TensorFlow backend, called by the second
+# with a session that only lets TensorFlow take GPU memory as needed: the import goes, the call
+# becomes TensorFlow 2's memory growth
+SESSION_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\n"
+    "from keras.backend.tensorflow_backend import set_session\nfrom keras.layers import Dense",
+    "config = tf.ConfigProto()\nconfig.gpu_options.allow_growth = True\n"
+    "set_session(tf.Session(config=config))\nprint('configured')",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+def test_migrate_removes_the_set_session_import_a_later_cells_session_needs_no_more(tmp_path: Path) -> None:  # fmt: skip
+    finals, printed_last = migrated_cells(tmp_path, "session.ipynb", SESSION_CELLS)
+    assert "set_session" not in finals[0] and "from keras.layers import Dense" in finals[0], finals[0]
+    assert "tf.config.experimental.set_memory_growth(_gpu, True)" in finals[1], finals[1]
+    assert "set_session" not in finals[1] and "configured" in printed_last

@@ -37,16 +37,18 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.session_options import (
+    later_rewritten,
+    options_set,
+    session_config,
+    tf2_calls,
+)
 
 ENTRY = "tf1-session-gpu-growth"
 RUN = "tf1-session-run"
 UNUSED = "tf2-session-unused"
 # a config whose only option is memory growth: tf1_session_gpu_growth's in every spelling
 GROWTH_ONLY = {"allow_growth": "True"}
-GROWTH = (
-    "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
-    "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
-)
 
 
 @rule(ENTRY, when=(STATIC,), family="backend", needs="set_session")
@@ -59,11 +61,11 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     edits: list[Edit] = []
     for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
-        config = _session_config(session) if session is not None else None
-        options = _options_set(tree, config) if config else {}
+        config = session_config(session) if session is not None else None
+        options = options_set(tree, config) if config else {}
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
-        calls = _tf2_calls(options, tf, " " * stmt.col_offset)
+        calls = tf2_calls(options, tf, " " * stmt.col_offset)
         if not calls:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
         edit = node_edit(ctx.cell, stmt, calls)
@@ -76,10 +78,10 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
             if gone is None:
                 return []
             edits.append(gone)
-    if not edits:
+    if not edits and not later_rewritten(ctx, tf):
         return []
     removed = _import_removals(ctx, tree)
-    if removed is None:
+    if removed is None or not (removed[0] or edits):
         return []
     imports, modules = removed
     line = min(e.line for e in imports + edits)  # the import, when it is what fails
@@ -103,8 +105,8 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
         if ".compat.v1." not in (ctx.scope.bound_path(call.func) or ""):
             continue  # standalone Keras on TensorFlow 1: the session did configure it
         session = _session(ctx, call)[0]
-        config = _session_config(session) if session is not None else None
-        if config is not None and _options_set(tree, config) == GROWTH_ONLY:
+        config = session_config(session) if session is not None else None
+        if config is not None and options_set(tree, config) == GROWTH_ONLY:
             continue  # tf1_session_gpu_growth's
         edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
         if edit is None:
@@ -138,9 +140,15 @@ def _set_session_statements(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[a
 
 
 def _is_keras_set_session(ctx: CellContext, func: ast.expr) -> bool:
-    """``set_session`` / ``K.set_session`` read from a Keras backend module that lacks it here."""
+    """``set_session`` / ``K.set_session`` read from a Keras backend module that lacks it here,
+    or a ``set_session`` nothing binds in the kernel any more (an earlier cell's import of it
+    was removed: ``later_rewritten``)."""
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name != "set_session" or not ctx.scope.refers_to_keras(func):
+    if name != "set_session":
+        return False
+    if isinstance(func, ast.Name) and ctx.namespace is not None and name not in ctx.namespace:
+        return name not in ctx.scope.bindings and name not in ctx.scope.user_bound
+    if not ctx.scope.refers_to_keras(func):
         return False
     return ctx.scope.callee(func) is None  # gone from the live Keras
 
@@ -182,14 +190,6 @@ def _session_statement_edit(
     return node_edit(ctx.cell, func, f"{func.value.id}.compat.v1.Session")
 
 
-def _session_config(session: ast.Call) -> str | None:
-    """``config`` of ``tf.Session(config=config)`` (or ``tf.compat.v1.Session``)."""
-    if getattr(session.func, "attr", getattr(session.func, "id", None)) != "Session":
-        return None
-    given = next((k.value for k in session.keywords if k.arg == "config"), None)
-    return given.id if isinstance(given, ast.Name) else None
-
-
 def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) -> list[Edit]:
     """``config = tf.ConfigProto()`` → ``tf.compat.v1.ConfigProto()`` where TensorFlow 2 has no
     ``tf.ConfigProto``: the object the cell goes on setting stays valid (it configures nothing
@@ -212,48 +212,6 @@ def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) ->
         if edit is not None:
             edits.append(edit)
     return edits
-
-
-def _options_set(tree: ast.AST, config: str) -> dict[str, str]:
-    """The options the cell gives ``config``, with their values' source: the keywords of
-    ``config = tf.ConfigProto(…)`` and the assignments ``config.gpu_options.allow_growth = True``
-    (``?``: given positionally or unpacked, not read)."""
-    found: dict[str, str] = {}
-    for node in walk(tree):
-        if not isinstance(node, ast.Assign):
-            continue
-        for target in node.targets:
-            if isinstance(target, ast.Name) and target.id == config and isinstance(node.value, ast.Call):  # fmt: skip
-                if getattr(node.value.func, "attr", None) == "ConfigProto":
-                    for k in node.value.keywords:
-                        found[k.arg or "**"] = ast.unparse(k.value) if k.arg else "?"
-                    if node.value.args:
-                        found["*"] = "?"
-                continue
-            chain = target
-            while isinstance(chain, ast.Attribute):
-                chain = chain.value
-            if not (isinstance(chain, ast.Name) and chain.id == config) or chain is target:
-                continue
-            found[target.attr if isinstance(target, ast.Attribute) else "?"] = ast.unparse(node.value)
-    return found
-
-
-def _tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
-    """The TensorFlow 2 statements setting ``options`` (``_options_set``), in their order; None
-    when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read."""
-    from kerasmagic.knowledge.catalogue import entry
-
-    table = entry(ENTRY).data.get("options", {})
-    lines = []
-    for option, value in options.items():
-        if option == "allow_growth" and value == "True":
-            lines.append(GROWTH.format(tf=tf, indent=indent))
-        elif option in table and value != "?":
-            lines.append(table[option].format(tf=tf, value=value))
-        else:
-            return None
-    return f"\n{indent}".join(lines) or None
 
 
 def _import_removals(ctx: CellContext, tree: ast.AST) -> tuple[list[Edit], list[str]] | None:

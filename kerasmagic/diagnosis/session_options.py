@@ -1,0 +1,94 @@
+"""The options a TensorFlow 1 session was made with, read from the source: ``tf.Session(config=
+config)``, what the code sets on ``config``, and the TensorFlow 2 calls that set the same options
+(the catalogue's table of ``tf1-session-gpu-growth``). Shared by ``rules/tf1_session.py``."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.provenance import parsed_source
+from kerasmagic.diagnosis.rewrite import walk
+
+ENTRY = "tf1-session-gpu-growth"
+GROWTH = (
+    "for _gpu in {tf}.config.list_physical_devices('GPU'):\n"
+    "{indent}    {tf}.config.experimental.set_memory_growth(_gpu, True)"
+)
+
+
+def session_config(session: ast.Call) -> str | None:
+    """``config`` of ``tf.Session(config=config)`` (or ``tf.compat.v1.Session``)."""
+    if getattr(session.func, "attr", getattr(session.func, "id", None)) != "Session":
+        return None
+    given = next((k.value for k in session.keywords if k.arg == "config"), None)
+    return given.id if isinstance(given, ast.Name) else None
+
+
+def options_set(tree: ast.AST, config: str) -> dict[str, str]:
+    """The options the cell gives ``config``, with their values' source: the keywords of
+    ``config = tf.ConfigProto(…)`` and the assignments ``config.gpu_options.allow_growth = True``
+    (``?``: given positionally or unpacked, not read)."""
+    found: dict[str, str] = {}
+    for node in walk(tree):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            if isinstance(target, ast.Name) and target.id == config and isinstance(node.value, ast.Call):  # fmt: skip
+                if getattr(node.value.func, "attr", None) == "ConfigProto":
+                    for k in node.value.keywords:
+                        found[k.arg or "**"] = ast.unparse(k.value) if k.arg else "?"
+                    if node.value.args:
+                        found["*"] = "?"
+                continue
+            chain = target
+            while isinstance(chain, ast.Attribute):
+                chain = chain.value
+            if not (isinstance(chain, ast.Name) and chain.id == config) or chain is target:
+                continue
+            found[target.attr if isinstance(target, ast.Attribute) else "?"] = ast.unparse(
+                node.value
+            )
+    return found
+
+
+def tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
+    """The TensorFlow 2 statements setting ``options`` (``options_set``), in their order; None
+    when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read."""
+    from kerasmagic.knowledge.catalogue import entry
+
+    table = entry(ENTRY).data.get("options", {})
+    lines = []
+    for option, value in options.items():
+        if option == "allow_growth" and value == "True":
+            lines.append(GROWTH.format(tf=tf, indent=indent))
+        elif option in table and value != "?":
+            lines.append(table[option].format(tf=tf, value=value))
+        else:
+            return None
+    return f"\n{indent}".join(lines) or None
+
+
+def later_rewritten(ctx: CellContext, tf: str) -> bool:
+    """Does a cell that only imports ``set_session`` leave its calls to the cells after it
+    (``migrate`` holds them), each one giving a session whose options all have a TensorFlow 2
+    call (the calls those cells get instead, the import going here)?"""
+    calls = 0
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        for call in walk(later) if later is not None else ():
+            func = getattr(call, "func", None)
+            if not (isinstance(call, ast.Call) and isinstance(func, ast.Name) and func.id == "set_session"):  # fmt: skip
+                continue
+            session = call.args[0] if len(call.args) == 1 else None
+            if isinstance(session, ast.Name):  # `sess = tf.Session(config=config)` in that cell
+                session = next(
+                    (n.value for n in walk(later) if isinstance(n, ast.Assign)
+                     and any(isinstance(t, ast.Name) and t.id == session.id for t in n.targets)),
+                    None,
+                )  # fmt: skip
+            config = session_config(session) if isinstance(session, ast.Call) else None
+            if config is None or tf2_calls(options_set(later, config), tf, "") is None:
+                return False
+            calls += 1
+    return calls > 0
