@@ -181,18 +181,19 @@ def _installs_advised(report: dict) -> list[str]:
     return list(dict.fromkeys(advised))
 
 
-def modules_written(report: dict) -> list[str]:
+def modules_written(report: dict) -> dict[str, str]:
     """The user's modules that migrate corrected and wrote into OUT_DIR, and those it copied
-    unchanged beside them, by where their copy goes relative to the file's copy (``placed``:
-    beside it, or at its import path for a module the file reached through ``sys.path``): the
-    migrated copy runs with them placed so beside the file, as its user would."""
-    out = []
+    unchanged beside them: where each copy is in OUT_DIR (``placed``, relative to the file's
+    copy) → where the module is, relative to the file (``relative``). The user applies them
+    too: each copy replaces its module, and the migrated copy runs with them, as its user's
+    would."""
+    out: dict[str, str] = {}
     for d in report.get("documents", []):
-        corrected = [m.get("placed") or m["relative"] for m in d.get("modules", []) if m.get("written")]  # fmt: skip
+        corrected = {m.get("placed") or m["relative"]: m["relative"] for m in d.get("modules", []) if m.get("written")}  # fmt: skip
         others = d.get("module_files") or {}
-        beside = list(others.values()) if isinstance(others, dict) and corrected else []
-        out += [p for p in corrected + beside if not p.startswith("..")]
-    return list(dict.fromkeys(out))
+        beside = {v: k for k, v in others.items()} if isinstance(others, dict) and corrected else {}
+        out.update({p: r for p, r in {**corrected, **beside}.items() if not p.startswith("..")})
+    return out
 
 
 def measure(
@@ -263,10 +264,9 @@ def measure(
         res.changed = new != original
         runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
         shutil.copyfile(migrated, runnable)
-        for module in modules_written(report):
-            if (out_dir / module).is_file():  # the user applies them too
-                (target.parent / module).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(out_dir / module, target.parent / module)
+        for placed, relative in modules_written(report).items():
+            if (out_dir / placed).is_file():  # the user applies them too
+                shutil.copyfile(out_dir / placed, target.parent / relative)
         t0 = time.perf_counter()
         res.final = run_file(runnable, entry.kind, python, env, timeout)
         res.seconds_migrated = time.perf_counter() - t0
