@@ -296,13 +296,18 @@ def _spelt_number(text: Any) -> int | float | None:
 
 def _feeds_string_model(call: ast.Call, namespace: dict | None) -> bool:
     """Is ``call`` a method of a name whose live model's inputs all take strings (a
-    ``TextVectorization`` model)? Its string data goes as ``object`` arrays, which Keras 3 feeds
-    as strings."""
+    ``TextVectorization`` model; a ``Sequential`` not built yet whose first layer takes strings,
+    ``Sequential([vectorize_layer, model])``)? Its string data goes as ``object`` arrays, which
+    Keras 3 feeds as strings."""
     receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
     if not isinstance(receiver, ast.Name):
         return False
-    inputs = getattr((namespace or {}).get(receiver.id), "inputs", None)
-    return isinstance(inputs, list) and bool(inputs) and all(str(getattr(i, "dtype", "")) == "string" for i in inputs)  # fmt: skip
+    model = (namespace or {}).get(receiver.id)
+    inputs = getattr(model, "inputs", None)  # a Sequential not built yet raises: None
+    if isinstance(inputs, list) and inputs:
+        return all(str(getattr(i, "dtype", "")) == "string" for i in inputs)
+    layers = getattr(model, "layers", None) if not getattr(model, "built", True) else None
+    return isinstance(layers, list) and bool(layers) and str(getattr(layers[0], "input_dtype", "")) == "string"  # fmt: skip
 
 
 def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[Edit], list[int]]:
