@@ -61,6 +61,16 @@ def test_the_fixes_of_an_error_quote_the_corrected_cell():
     assert backend.fix.endswith(INCLUDED)
 
 
+def test_the_quote_is_followed_past_a_long_line_left_as_it_was():
+    """The alignment that follows the quote goes line by line first: a long line no edit
+    touches (a 5,000-character literal) changes nothing in what is quoted."""
+    lines = SET_VALUE.splitlines(keepends=True)
+    source = "".join([*lines[:4], "LABELS = '" + "a" * 5000 + "'\n", *lines[4:]])
+    result = engine.check(source, namespace={"__name__": "__main__"})
+    backend = next(f for f in result.suggestions if f.id == "keras3-legacy-backend-failed")
+    assert "`model.optimizer.learning_rate.assign(0.001)`" in backend.fix
+
+
 def test_no_problems_no_findings():
     ctx = CellContext.of("x = 1\n")
     assert to_findings.lint_findings(ctx, []) == []

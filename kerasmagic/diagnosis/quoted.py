@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import ast
 from difflib import SequenceMatcher
+from itertools import accumulate
 
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import apply_edits
 
-# the alignment is quadratic at worst: cells longer than this keep the rule's own words
+# the alignment of the lines that differ is quadratic at worst: cells longer than this keep the
+# rule's own words
 MAX_CHARS = 20_000
 
 
@@ -40,11 +42,29 @@ def _span(source: str, problem: Problem) -> tuple[int, int] | None:
     return min(s for s, _ in spans), max(t for _, t in spans)
 
 
+def _opcodes(before: str, after: str) -> list[tuple[str, int, int, int, int]]:
+    """A character alignment of ``before`` and ``after`` (``SequenceMatcher.get_opcodes`` of the
+    characters): the lines aligned first, the characters only inside the lines that differ, so a
+    long line left as it was (a 5,000-character string literal) costs nothing."""
+    lines_b, lines_a = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    starts_b = [0, *accumulate(len(x) for x in lines_b)]
+    starts_a = [0, *accumulate(len(x) for x in lines_a)]
+    codes: list[tuple[str, int, int, int, int]] = []
+    by_line = SequenceMatcher(None, lines_b, lines_a, autojunk=False)
+    for tag, i1, i2, j1, j2 in by_line.get_opcodes():
+        b1, b2, a1, a2 = starts_b[i1], starts_b[i2], starts_a[j1], starts_a[j2]
+        if tag == "equal":
+            codes.append((tag, b1, b2, a1, a2))
+            continue
+        inner = SequenceMatcher(None, before[b1:b2], after[a1:a2], autojunk=False)
+        codes += [(t, b1 + x1, b1 + x2, a1 + y1, a1 + y2) for t, x1, x2, y1, y2 in inner.get_opcodes()]  # fmt: skip
+    return codes
+
+
 def _mapped(before: str, after: str, start: int, end: int) -> str | None:
     """The text of ``after`` that the span ``start:end`` of ``before`` became."""
-    matcher = SequenceMatcher(None, before, after, autojunk=False)
     new_start = new_end = None
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+    for tag, i1, i2, j1, j2 in _opcodes(before, after):
         if new_start is None and (i1 <= start < i2 or (start == i1 == i2)):
             new_start = j1 + (start - i1) if tag == "equal" else j1
         if new_end is None and (i1 < end <= i2 or (end == i1 == i2)):
