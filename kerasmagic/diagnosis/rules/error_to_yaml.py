@@ -2,7 +2,8 @@
 
 Keras 2's ``to_yaml(**kwargs)`` was ``yaml.dump`` of the same configuration ``to_json`` writes
 as JSON (its ``_updated_config()``). Where PyYAML is installed in this interpreter, each
-``X.to_yaml(…)`` of the cell on a live Keras model (the one the ``AttributeError`` carries, or a
+``X.to_yaml(…)`` of the cell on a live Keras model (the one the ``AttributeError`` carries, or
+in Keras 2.6-2.15, whose method only raises ``RuntimeError``, the one it was called on; or a
 name the namespace binds to a model) becomes ``yaml.dump(json.loads(X.to_json()), …)``: the
 same YAML text from the same configuration, the author's keyword arguments kept. Without
 PyYAML the finding explains it and rewrites nothing (kerasmagic installs nothing).
@@ -14,23 +15,31 @@ import ast
 import sys
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame, safe_str
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras2-to-yaml"
+# Keras 2.6-2.15's `to_yaml` only raises (measured tf215-k2: "Method `model.to_yaml()` has been
+# removed due to security risk of arbitrary code execution. Please use `model.to_json()` instead.")
+REMOVED_STUB = "`model.to_yaml()` has been removed"
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError",))
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "RuntimeError"))
 def to_yaml(ctx: CellContext) -> list[Problem]:
     """``model.to_yaml()`` → ``yaml.dump(json.loads(model.to_json()))`` where PyYAML is here."""
     exc = ctx.wrapped or ctx.exc
-    obj = getattr(exc, "obj", None)
     tree = ctx.cell.tree
-    if tree is None or getattr(exc, "name", None) != "to_yaml" or not _is_model(obj):
+    if isinstance(exc, RuntimeError):  # Keras 2.6-2.15 kept the method, raising this
+        frame = innermost_frame(exc) if REMOVED_STUB in safe_str(exc) else None
+        obj = frame.f_locals.get("self") if frame is not None else None
+    elif getattr(exc, "name", None) == "to_yaml":
+        obj = getattr(exc, "obj", None)
+        obj = None if hasattr(obj, "to_yaml") else obj
+    else:
         return []
-    if hasattr(obj, "to_yaml") or not hasattr(obj, "to_json"):
+    if tree is None or not _is_model(obj) or not hasattr(obj, "to_json"):
         return []
     edits: list[Edit] = []
     for node in walk(tree):

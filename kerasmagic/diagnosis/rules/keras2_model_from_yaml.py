@@ -3,8 +3,9 @@
 Keras 2's ``model_from_yaml(text, custom_objects=None)`` was ``model_from_config`` of the YAML
 text's mapping, the configuration ``model_from_json`` reads as JSON. Where PyYAML is installed,
 each call whose ``model_from_yaml`` is Keras's and missing here (imported from a Keras models
-module that lacks it, read as that module's attribute, or a name nothing binds any more because
-an earlier cell's import of it was corrected) becomes
+module that lacks it, or whose copy only raises: Keras 2.6-2.15's; read as that module's
+attribute; or a name nothing binds any more because an earlier cell's import of it was
+corrected) becomes
 ``model_from_json(json.dumps(yaml.safe_load(text)), …)``: the same configuration, the same
 keyword arguments. ``yaml.safe_load`` reads every file ``yaml.dump`` of a JSON configuration wrote
 (``keras2-to-yaml``'s rewrite); a file Keras 2.5 wrote with Python tags (``!!python/tuple``) it
@@ -17,7 +18,7 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import STATIC, CellContext, safe_str
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -25,6 +26,9 @@ from kerasmagic.diagnosis.rules.error_to_yaml import json_yaml_imports
 
 ENTRY = "keras2-model-from-yaml"
 OLD, NEW = "model_from_yaml", "model_from_json"
+# Keras 2.6-2.15's `model_from_yaml` only raises (measured tf215-k2: RuntimeError "Method
+# `model_from_yaml()` has been removed due to security risk of arbitrary code execution. …")
+REMOVED_STUB = "`model_from_yaml()` has been removed"
 
 
 @rule(ENTRY, when=(STATIC,), family="removed-apis", needs=OLD)
@@ -39,7 +43,7 @@ def model_from_yaml(ctx: CellContext) -> list[Problem]:
     for node in walk(tree):
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
-                if alias.name == OLD and not alias.asname and _missing(node.module or ""):
+                if alias.name == OLD and not alias.asname and _missing(node.module or "", ctx):
                     found = True
                     edits.append(node_edit(ctx.cell, alias, NEW))
         elif isinstance(node, ast.Call):
@@ -69,13 +73,16 @@ def model_from_yaml(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _missing(module: str) -> bool:
-    """Is ``module`` a Keras models module here that has ``model_from_json`` and no
-    ``model_from_yaml``?"""
+def _missing(module: str, ctx: CellContext) -> bool:
+    """Is ``module`` a Keras models module here that has ``model_from_json`` and no working
+    ``model_from_yaml`` (none at all, or Keras 2.6-2.15's, which the cell's error shows only
+    raises)?"""
     if module.split(".")[0] not in live.KERAS_TOPS or not module.endswith("models"):
         return False
     status, obj = live.module_status(module)
-    return status == live.OK and not live.has_attr(obj, module, OLD) and live.has_attr(obj, module, NEW)  # fmt: skip
+    if status != live.OK or not live.has_attr(obj, module, NEW):
+        return False
+    return not live.has_attr(obj, module, OLD) or REMOVED_STUB in safe_str(ctx.exc or "")
 
 
 def _called_module(ctx: CellContext, func: ast.expr) -> str | None:
@@ -84,13 +91,13 @@ def _called_module(ctx: CellContext, func: ast.expr) -> str | None:
     if isinstance(func, ast.Attribute) and func.attr == OLD:
         path = ctx.scope.bound_path(func)
         module = path.rpartition(".")[0] if path else ""
-        return module if module and _missing(module) else None
+        return module if module and _missing(module, ctx) else None
     if not (isinstance(func, ast.Name) and func.id == OLD):
         return None
     path = ctx.scope.bindings.get(OLD)
     if path:
         module = path.rpartition(".")[0]
-        return module if _missing(module) else None
+        return module if _missing(module, ctx) else None
     unbound = ctx.namespace is not None and OLD not in ctx.namespace
     return "" if unbound and OLD not in ctx.scope.user_bound else None
 
