@@ -153,7 +153,9 @@ def output_magic_without_package(ctx: CellContext) -> list[Problem]:
 
 def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
     """Every expression statement of the cell calling one of the entry's live output functions,
-    run only when the entry's package can be imported (the cell's last value still shown)."""
+    run only when the entry's package can be imported (the cell's last value still shown); an
+    assignment of one's result, where the entry says what the function returns when it writes
+    nothing (``not_written``), gets that while it waits."""
     entry, tree = _matching(entry_id, ctx), ctx.cell.tree
     if entry is None or tree is None:
         return []
@@ -167,18 +169,27 @@ def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
     parents = parent_map(tree)
     edits: list[Edit] = []
     names: list[str] = []
+    not_written = entry.data.get("not_written")  # a kept result's stand-in while it waits
     for stmt in walk(tree):
-        if not isinstance(stmt, ast.Expr) or _guarded(stmt.value, parents, package):
+        kept = isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call) and not_written
+        if not (isinstance(stmt, ast.Expr) or kept) or _guarded(stmt.value, parents, package):
             continue
         if _guarded(stmt, parents, package):
             continue
-        calls = [c for c in walk(stmt) if isinstance(c, ast.Call)]
+        calls = [c for c in walk(stmt.value) if isinstance(c, ast.Call)]
         drawn = [n for c in calls if (n := _keras_function(ctx, c, functions, module_part))]
         if not drawn:
             continue
         text = node_text(ctx.cell, stmt.value)
         if text is None or '"""' in text or "'''" in text:
             return []
+        if kept:  # `ok = tf.summary.image(…)`: what it returns when it writes nothing
+            edit = node_edit(ctx.cell, stmt.value, f"{text} if {guard} else {not_written}")
+            if edit is None:
+                return []
+            edits.append(edit)
+            names.extend(n for n in drawn if n not in names)
+            continue
         if stmt is last:  # a cell's last value is shown: it still is when it is drawn
             new = f"{text} if {guard} else None"
         else:
