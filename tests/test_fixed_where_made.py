@@ -22,7 +22,14 @@ from pathlib import Path
 import pytest
 from environments import KERNEL_RULE_ENVS
 from kernel_helpers import Kernel, fixed_source, printed
-from migrate_helpers import code_cells, document, migrate_json, migrate_notebook, notebook
+from migrate_helpers import (
+    code_cells,
+    document,
+    migrate_json,
+    migrate_notebook,
+    migrated_cells,
+    notebook,
+)
 
 from kerasmagic.render.base import REPORT_JSON
 
@@ -214,26 +221,52 @@ def test_migrate_keeps_a_tensorboard_callback_made_cells_before_for_when_tensorb
     assert proc.returncode == 0
 
 
-OWN_CALLBACKS = [
-    "import numpy as np\nimport tensorflow as tf",
-    "class ImageLogger(tf.keras.callbacks.Callback):\n"
-    "    def __init__(self, log_dir, images):\n        super().__init__()\n"
-    "        self.writer = tf.summary.create_file_writer(log_dir)\n        self.images = images\n\n"
-    "    def on_epoch_end(self, epoch, logs=None):\n"
-    "        pred = self.model.predict(self.images, verbose=0)\n"
-    "        with self.writer.as_default():\n"
-    "            written = tf.summary.image('pred', pred[..., None], step=epoch)",
-    "class Stopper(tf.keras.callbacks.Callback):\n"
-    "    def on_epoch_end(self, epoch, logs=None):\n"
-    "        written = tf.summary.scalar('loss', logs['loss'], step=epoch)\n"
-    "        self.model.stop_training = logs['loss'] < 0.0",
-    "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])\n"
-    "model.compile(optimizer='adam', loss='mse')\n"
-    "callbacks = [ImageLogger('logs', np.ones((2, 3))), tf.keras.callbacks.EarlyStopping(monitor='loss')]",
-    "history = model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=2, callbacks=callbacks, verbose=0)\n"
-    "print(len(history.history['loss']))",
-    "model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, callbacks=[Stopper()], verbose=0)",
-]
+def own_callbacks(write: str) -> list[str]:
+    """A notebook whose own callbacks write a summary in their ``on_epoch_end`` (``write``: how
+    each keeps what the write returns, ``{call}`` the write): one only reads the model, one
+    steers the training (``stop_training``)."""
+    image = write.format(call="tf.summary.image('pred', pred[..., None], step=epoch)")
+    scalar = write.format(call="tf.summary.scalar('loss', logs['loss'], step=epoch)")
+    return [
+        "import numpy as np\nimport tensorflow as tf",
+        "class ImageLogger(tf.keras.callbacks.Callback):\n"
+        "    def __init__(self, log_dir, images):\n        super().__init__()\n"
+        "        self.writer = tf.summary.create_file_writer(log_dir)\n        self.images = images\n"
+        "        self.written = 0\n\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        pred = self.model.predict(self.images, verbose=0)\n"
+        "        with self.writer.as_default():\n"
+        f"            {image}",
+        "class Stopper(tf.keras.callbacks.Callback):\n"
+        "    written = 0\n\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        f"        {scalar}\n"
+        "        self.model.stop_training = logs['loss'] < 0.0",
+        "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "callbacks = [ImageLogger('logs', np.ones((2, 3))), tf.keras.callbacks.EarlyStopping(monitor='loss')]",
+        "history = model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=2, callbacks=callbacks, verbose=0)\n"
+        "print(len(history.history['loss']))",
+        "model.fit(np.ones((8, 3)), np.ones((8, 2)), epochs=1, callbacks=[Stopper()], verbose=0)\n"
+        "print('stopper ran')",
+    ]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_makes_the_users_own_callbacks_kept_summary_wait_where_it_is_defined(
+    tmp_path: Path,
+) -> None:
+    """The user's callbacks met "TensorBoard is not installed" in their own methods (read from
+    the traceback), each keeping what its write returned (``written = tf.summary.image(…)``):
+    the write waits for the package in the cell that defines the class, giving ``False`` as a
+    write without a writer does, and both callbacks run as they were, the one that steers the
+    training included."""
+    cells = own_callbacks("written = {call}")
+    finals, shown = migrated_cells(tmp_path, "kept.ipynb", cells)
+    guard = "if importlib.util.find_spec('tensorboard') else False"
+    assert "written = tf.summary.image('pred', pred[..., None], step=epoch) " + guard in finals[1]
+    assert "written = tf.summary.scalar('loss', logs['loss'], step=epoch) " + guard in finals[2]
+    assert finals[3:] == cells[3:] and "stopper ran" in shown
 
 
 @pytest.mark.envs("tf221-k3")
@@ -241,16 +274,18 @@ def test_migrate_stands_in_for_the_users_own_summary_callback_only_when_it_only_
     tmp_path: Path,
 ) -> None:
     """The user's callback that met "TensorBoard is not installed" in its own method (read from
-    the traceback), writing a summary it keeps (no statement of its own to skip), stands in where
-    it is made when its code only reads the model; one that steers the training
-    (``stop_training``) is left, and the notebook stops there."""
-    proc, doc = migrate_notebook(tmp_path, "own.ipynb", OWN_CALLBACKS)
+    the traceback), adding what its write returned to a count (no statement of its own to skip,
+    no result kept to stand in for), stands in where it is made when its code only reads the
+    model; one that steers the training (``stop_training``) is left, and the notebook stops
+    there."""
+    cells = own_callbacks("self.written += int({call})")
+    proc, doc = migrate_notebook(tmp_path, "own.ipynb", cells)
     finals = [c["final"] for c in doc["cells"]]
     assert (
         "ImageLogger('logs', np.ones((2, 3))) if importlib.util.find_spec('tensorboard') "
         "else keras.callbacks.Callback()"
     ) in finals[3], finals[3]
-    assert finals[4] == OWN_CALLBACKS[4] and finals[5] == OWN_CALLBACKS[5]
+    assert finals[4] == cells[4] and finals[5] == cells[5]
     assert doc["cells"][5]["status"] == "failed"  # Stopper steers the training: not stood in
     assert proc.returncode != 0
 
