@@ -39,7 +39,7 @@ def model_from_yaml(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     need_new: str | None = None  # a models module to import model_from_json from, if unbound
-    found = False
+    found = calls = False
     for node in walk(tree):
         if isinstance(node, ast.ImportFrom):
             for alias in node.names:
@@ -50,7 +50,7 @@ def model_from_yaml(ctx: CellContext) -> list[Problem]:
             module = _called_module(ctx, node.func)
             if module is None:
                 continue
-            found = True
+            found = calls = True
             call = _new_call(ctx, node)
             if call is None:
                 return [_explained(ctx, node.lineno)]
@@ -62,7 +62,7 @@ def model_from_yaml(ctx: CellContext) -> list[Problem]:
     line = min((e.line for e in edits if e is not None), default=1)
     if None in edits or not live.top_exists("yaml"):
         return [_explained(ctx, line)]
-    imports = json_yaml_imports(ctx) if any(_is_call_edit(e) for e in edits) else []
+    imports = json_yaml_imports(ctx) if calls else []  # the calls read JSON and YAML
     if imports is None:
         return [_explained(ctx, line)]
     if need_new and NEW not in (ctx.namespace or {}) and NEW not in ctx.scope.bindings:
@@ -126,10 +126,6 @@ def _new_call(ctx: CellContext, call: ast.Call) -> Edit | None:
     head = func[: -len(OLD)] + NEW
     args = ", ".join([f"json.dumps(yaml.safe_load({text}))", *rest])  # type: ignore[list-item]
     return node_edit(ctx.cell, call, f"{head}({args})")
-
-
-def _is_call_edit(edit: Edit | None) -> bool:
-    return edit is not None and "yaml.safe_load(" in edit.text
 
 
 def _explained(ctx: CellContext, line: int) -> Problem:

@@ -19,7 +19,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -36,7 +36,7 @@ def tf1_train_optimizer(ctx: CellContext) -> list[Problem]:
     if tree is None or entry is None:
         return []
     table, unmapped = entry.data.get("optimizers", {}), entry.data.get("unmapped", {})
-    parents = {id(child): node for node in walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = parent_map(tree)
     problems: list[Problem] = []
     for call in walk(tree):
         name = _refused_tf1_optimizer(ctx, call) if isinstance(call, ast.Call) else None
