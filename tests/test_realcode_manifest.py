@@ -140,6 +140,25 @@ def test_training_wrapper_sets_steps_for_arrays() -> None:
     assert seen == {"batch_size": 32, "epochs": 1, "steps": 2}
 
 
+def test_training_wrapper_gives_the_history_the_epochs_asked_for() -> None:
+    class History:
+        def __init__(self, epochs: list[int]) -> None:
+            self.epoch = epochs
+            self.history = {"loss": [0.5 - 0.1 * e for e in epochs], "acc": [0.9] * len(epochs)}
+
+    class Trains:
+        def fit(self, x=None, epochs=1, initial_epoch=0):
+            return History(list(range(initial_epoch, epochs)))
+
+    history = training.clamp(Trains.fit)(Trains(), epochs=4)
+    assert history.epoch == [0, 1, 2, 3]
+    assert history.history == {"loss": [0.5] * 4, "acc": [0.9] * 4}
+    resumed = training.clamp(Trains.fit)(Trains(), epochs=5, initial_epoch=2)
+    assert resumed.epoch == [2, 3, 4] and len(resumed.history["loss"]) == 3
+    # a fit not shortened keeps what it returned
+    assert training.clamp(Trains.fit)(Trains(), epochs=1).history["loss"] == [0.5]
+
+
 def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     with pytest.raises(TypeError) as plain:
         Model.fit(Model(), nb_epoch=3)

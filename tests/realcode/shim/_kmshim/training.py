@@ -1,7 +1,9 @@
 """Short training: at most one epoch (after ``initial_epoch``) of at most two steps, and at most
 two evaluation steps. Steps are capped where given and set where not (with the default batch size
 of 32 made explicit for arrays, since Keras would otherwise split the arrays into two huge
-batches); ``predict`` keeps its steps (code uses every prediction). The wrapper binds the
+batches); ``predict`` keeps its steps (code uses every prediction). The ``History`` a shortened
+``fit`` returns is given the length of the training asked for, each list repeating its last value,
+because published code plots ``range(epochs)`` against it. The wrapper binds the
 arguments to the original's signature; when they do not bind it calls the original unchanged,
 so Keras raises its own error."""
 
@@ -45,14 +47,18 @@ def _arrays(x: object) -> bool:
     return hasattr(x, "shape") and hasattr(x, "dtype")
 
 
-def _shorten(name: str, sig: inspect.Signature, a: dict[str, Any]) -> None:
+def _shorten(name: str, sig: inspect.Signature, a: dict[str, Any]) -> int:
+    """Shorten the bound arguments ``a`` in place; return the number of epochs asked for (0: not
+    shortened)."""
     params = sig.parameters
+    asked = 0
     if "epochs" in params:
         start = a.get("initial_epoch", 0)
         start = int(start) if _int(start) else 0
         epochs = a.get("epochs", params["epochs"].default)
         if _int(epochs) and epochs > start + 1:
             a["epochs"] = start + 1
+            asked = epochs - start
     for arg in CAP:
         if arg in a and _int(a[arg]) and a[arg] > MAX_STEPS:
             a[arg] = MAX_STEPS
@@ -73,6 +79,20 @@ def _shorten(name: str, sig: inspect.Signature, a: dict[str, Any]) -> None:
             and a.get("batch_size") is None
         ):
             a["validation_batch_size"] = 32
+    return asked
+
+
+def _lengthen(history: object, epochs: int) -> None:
+    """Give a History of a shortened ``fit`` the ``epochs`` entries the code asked for."""
+    logs = getattr(history, "history", None)
+    if not isinstance(logs, dict):
+        return
+    for values in logs.values():
+        if isinstance(values, list) and values and len(values) < epochs:
+            values.extend(values[-1:] * (epochs - len(values)))
+    epoch = getattr(history, "epoch", None)
+    if isinstance(epoch, list) and epoch and len(epoch) < epochs:
+        epoch.extend(range(epoch[-1] + 1, epoch[0] + epochs))
 
 
 def clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -89,7 +109,10 @@ def clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
             bound = sig.bind(*args, **kwargs)
         except TypeError:
             return fn(*args, **kwargs)
-        _shorten(name, sig, bound.arguments)
-        return fn(*bound.args, **bound.kwargs)
+        asked = _shorten(name, sig, bound.arguments)
+        result = fn(*bound.args, **bound.kwargs)
+        if asked:
+            _lengthen(result, asked)
+        return result
 
     return shortened
