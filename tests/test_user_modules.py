@@ -290,3 +290,36 @@ def test_a_course_notebooks_shared_package_a_folder_up_is_corrected_into_out_dir
     plain = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                            timeout=300, cwd=out)  # fmt: skip
     assert plain.returncode == 0 and "units 3" in plain.stdout, plain.stderr[-2000:]
+
+
+def _left_ids(doc: dict, number: int) -> list[str]:
+    cell = next(c for c in doc["cells"] if c["number"] == number)
+    return [finding["id"] for finding in cell["left"]]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_cells_after_a_stop_import_the_users_package_through_the_folder_the_code_added(tmp_path: Path) -> None:  # fmt: skip
+    """The cells after the one where running stopped get static fixes; the user's package that
+    an earlier cell's ``sys.path.append('../')`` reaches is theirs there too, never a package to
+    install, while a module nobody provides still is."""
+    course = tmp_path / "course"
+    for relative, text in COURSE_UTIL.items():
+        (course / relative).parent.mkdir(parents=True, exist_ok=True)
+        (course / relative).write_text(text, encoding="utf-8")
+    (course / "chapter1").mkdir()
+    cells = [COURSE_CELLS[0].split("\nfrom")[0], "raise KeyError('stops here')",
+             "from util.plots import make_model", "import nosuchpackage_kerasmagic_test"]  # fmt: skip
+    path = notebook(course / "chapter1" / "lesson.ipynb", cells)
+    _proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=course / "chapter1")
+    doc = document(report, "lesson.ipynb")
+    assert doc["status"] == "stopped" and doc["stopped_at"] == 2, doc["message"]
+    assert _left_ids(doc, 3) == []
+    assert _left_ids(doc, 4) == ["package-not-installed"]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_static_fixes_see_the_users_modules_beside_the_document(tmp_path: Path) -> None:
+    path = notebook(project(tmp_path) / "nb.ipynb", [CELLS[0], "import nosuchpackage_kerasmagic_test"])  # fmt: skip
+    _proc, report = migrate_json(str(path), "--static", "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "nb.ipynb")
+    assert _left_ids(doc, 1) == [] and _left_ids(doc, 2) == ["package-not-installed"]

@@ -11,6 +11,7 @@ lines from it, so the earlier cell's change survives every later round.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 
 def deleted_blocks(fixed: str, fixed_across: str) -> list[list[str]] | None:
@@ -40,3 +41,16 @@ def without_rebinding(fixed: str, fixed_across: str, current: str) -> str | None
             return None
         del lines[at : at + len(block)]
     return "".join(lines)
+
+
+def carried_round(changes: list[Any], across: dict[str, tuple[dict, dict, str]], current: str) -> tuple[dict, dict, str] | None:  # fmt: skip
+    """The newest earlier round of this cell whose fix was made across cells, with its
+    re-binding lines deleted from ``current``, what ran last (``migrate/across.py``)."""
+    for change in reversed(changes[:-1]):
+        if change.after in across:
+            doc, originals, error = across[change.after]
+            if originals:  # install lines stood in for: the texts are not comparable
+                return None
+            composed = without_rebinding(change.after, doc["fixed_across"], current)
+            return ({**doc, "fixed_across": composed}, originals, error) if composed else None
+    return None

@@ -22,7 +22,8 @@ import json
 import os
 import sys
 import traceback
-from contextlib import ExitStack, suppress
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 from kerasmagic.migrate.fix_documents import CERTAIN, fix_document, versions
@@ -182,6 +183,7 @@ def enter_script(filename: str, *, namespace: dict) -> dict[str, Any]:
         sys.path.insert(0, directory)
     return {}
 
+
 # -- static (no kernel needed) --------------------------------------------------------------------
 KERAS_TOPS = ("keras", "tensorflow", "tf_keras")
 
@@ -242,20 +244,46 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
     return fix_document(lint(prefix + source), prefix=prefix)
 
 
-def lint_sources(sources: list[str], before: list[str] | None = None) -> list[dict[str, Any]]:
+def lint_sources(
+    sources: list[str], before: list[str] | None = None, folders: list[str] | None = None
+) -> list[dict[str, Any]]:
     """``static_fix`` of consecutive cells (``before``: the final sources of the cells before
-    them); an internal failure is reported for that cell only."""
+    them); an internal failure is reported for that cell only. ``folders``: where the user's own
+    modules are (the document's folder, those its code put on ``sys.path``): an import of one of
+    them is the user's module, never a package to install."""
     context = [imp for src in before or [] for imp in _safe_imports(src)]
     out = []
-    for source in sources:
-        try:
-            doc = static_fix(source, context)
-        except Exception:
-            doc = {"fixed_source": None, "rules": [], "left": [], "error": None,
-                   "versions": {}, "internal_error": traceback.format_exc(limit=8)}  # fmt: skip
-        out.append(doc)
-        context += _safe_imports(doc["fixed_source"] or source)
+    with _searched_last(folders or []):
+        for source in sources:
+            try:
+                doc = static_fix(source, context)
+            except Exception:
+                doc = {"fixed_source": None, "rules": [], "left": [], "error": None,
+                       "versions": {}, "internal_error": traceback.format_exc(limit=8)}  # fmt: skip
+            out.append(doc)
+            context += _safe_imports(doc["fixed_source"] or source)
     return out
+
+
+@contextmanager
+def _searched_last(folders: list[str]) -> Iterator[None]:
+    """``folders`` at the end of ``sys.path`` meanwhile: the engine's finders see the user's
+    modules there, and nothing of theirs can stand in for an installed package."""
+    added = [f for f in folders if f not in sys.path]
+    sys.path.extend(added)
+    try:
+        yield
+    finally:
+        for folder in added:
+            with suppress(ValueError):
+                sys.path.remove(folder)
+
+
+def user_folders_here(*, namespace: dict) -> dict[str, Any]:
+    """The folders whose modules are the user's, as the kernel's code left ``sys.path``."""
+    from kerasmagic.migrate import user_modules
+
+    return {"folders": user_modules.user_folders(_root())}
 
 
 def _safe_imports(source: str) -> list[str]:
@@ -274,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     request = json.load(sys.stdin)
-    call("lint_sources", request["sources"], request.get("before"))
+    call("lint_sources", request["sources"], request.get("before"), request.get("folders"))
     return 0
 
 

@@ -40,16 +40,19 @@ _ONE_AT_A_TIME = threading.Lock()
 
 
 def lint_sources(
-    sources: list[str], python: str | None = None, before: list[str] | None = None
+    sources: list[str],
+    python: str | None = None,
+    before: list[str] | None = None,
+    folders: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The fix document (see ``kernel_side``) of each of consecutive cells; ``before``: the
-    final sources of the cells before them."""
+    final sources of the cells before them; ``folders``: where the user's own modules are."""
     if not sources:
         return []
     with _ONE_AT_A_TIME, keras_home_left_alone():
         if python is None or same_interpreter(python):
-            return kernel_side.lint_sources(sources, before)
-        return _in_subprocess(sources, python, before)
+            return kernel_side.lint_sources(sources, before, folders)
+        return _in_subprocess(sources, python, before, folders)
 
 
 @contextmanager
@@ -71,7 +74,7 @@ def keras_home_left_alone() -> Iterator[None]:
 
 
 def _in_subprocess(
-    sources: list[str], python: str, before: list[str] | None
+    sources: list[str], python: str, before: list[str] | None, folders: list[str] | None
 ) -> list[dict[str, Any]]:
     from kerasmagic.migrate.kernel import HOST_PATH
 
@@ -88,7 +91,7 @@ def _in_subprocess(
     try:
         proc = subprocess.run(
             [python, "-c", code],
-            input=json.dumps({"sources": sources, "before": before}),
+            input=json.dumps({"sources": sources, "before": before, "folders": folders}),
             capture_output=True,
             text=True,
             timeout=LINT_TIMEOUT,

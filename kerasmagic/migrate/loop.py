@@ -16,12 +16,18 @@ from typing import Any
 
 from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
-from kerasmagic.migrate.across import without_rebinding
+from kerasmagic.migrate.across import carried_round
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
-from kerasmagic.migrate.static_cells import Progress, cell_result, quiet, static_cells
+from kerasmagic.migrate.static_cells import (
+    Progress,
+    cell_result,
+    quiet,
+    static_cells,
+    user_folders_of,
+)
 from kerasmagic.migrate.stop_words import describe, stop_message
 
 MAX_ROUNDS = 16  # rewrites of one cell in one run (error → fix → next error → fix …): a script
@@ -255,7 +261,7 @@ class _Runner:
                     tried.add(fixed)
                     current = fixed
                     continue
-                carried = across.get(current) or _carried(cell.changes, across, current)
+                carried = across.get(current) or carried_round(cell.changes, across, current)
                 if carried is not None:
                     current = self._across(cell, cell.changes[-1], *carried)
                     if cell.changes[-1].before == current:  # only the earlier cells changed
@@ -337,7 +343,7 @@ def migrate_run(
             runner = _Runner(document, kernel, progress, result.cells)
             result.modules = runner.modules.corrected
             runner.prepare()
-            hidden, runner.may_restart = 0.0, True
+            hidden, runner.may_restart, folders = 0.0, True, None
             for number in range(total):
                 cell = runner.cell(number)
                 if fresh_kernel_may_help(cell, runner) and runner.may_restart:
@@ -353,6 +359,7 @@ def migrate_run(
                 result.diagnosis_seconds = hidden + kernel.hidden_seconds
                 if cell.status in R.STOPPING:
                     result.stopped_at = cell.number
+                    folders = user_folders_of(kernel)
                     break
             result.module_files = runner.modules.others()
     except KeyboardInterrupt:
@@ -368,7 +375,7 @@ def migrate_run(
         return result
     rest = list(range(done, total))
     if result.stopped_at is not None:
-        static_cells(document, rest, python, R.NOT_RUN, result.cells)
+        static_cells(document, rest, python, R.NOT_RUN, result.cells, folders)
         result.status = "stopped"
         result.message = stop_message(result.cells[done - 1], len(rest))
     else:
@@ -385,16 +392,3 @@ def migrate_run(
         )
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _carried(changes: list[R.Change], across: dict[str, tuple[dict, dict, str]], current: str) -> tuple[dict, dict, str] | None:  # fmt: skip
-    """The newest earlier round of this cell whose fix was made across cells, with its
-    re-binding lines deleted from ``current``, what ran last (``migrate/across.py``)."""
-    for change in reversed(changes[:-1]):
-        if change.after in across:
-            doc, originals, error = across[change.after]
-            if originals:  # install lines stood in for: the texts are not comparable
-                return None
-            composed = without_rebinding(change.after, doc["fixed_across"], current)
-            return ({**doc, "fixed_across": composed}, originals, error) if composed else None
-    return None

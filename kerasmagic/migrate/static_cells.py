@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from kerasmagic.migrate import linter
 from kerasmagic.migrate import results as R
@@ -22,17 +23,30 @@ def cell_result(document: Document, number: int) -> R.CellResult:
     return R.CellResult(number + 1, document.code_indices[number], source, source)
 
 
+def user_folders_of(kernel: Any) -> list[str] | None:
+    """The folders whose modules are the user's, as the kernel's code left ``sys.path`` (None
+    when the kernel cannot answer: then the document's folder)."""
+    try:
+        return list(kernel.call("user_folders_here").get("folders") or []) or None
+    except RuntimeError:  # KernelSideError: the kernel is gone or did not answer
+        return None
+
+
 def static_cells(
     document: Document,
     numbers: list[int],
     python: str | None,
     status: str,
     into: list[R.CellResult],
+    folders: list[str] | None = None,
 ) -> dict[str, str]:
     """Static fixes for the cells ``numbers`` (the last ones), appended to ``into`` (the cells
-    before them, whose Keras imports the rewrites may rely on); returns the versions."""
+    before them, whose Keras imports the rewrites may rely on); returns the versions.
+    ``folders``: where the user's own modules are (default: the document's folder)."""
     sources = [document.cells[n] for n in numbers]
-    docs = linter.lint_sources(sources, python, [c.final for c in into])
+    if folders is None:
+        folders = [str(document.path.parent.resolve())]
+    docs = linter.lint_sources(sources, python, [c.final for c in into], folders)
     versions: dict[str, str] = {}
     for n, doc in zip(numbers, docs):
         cell = cell_result(document, n)
