@@ -177,6 +177,9 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
         callees = modes.get(value.strip("'\"")) if kw == "mode" else None
         if callees and any(re.search(rf"\b{c}\(", new) for c in callees):
             continue  # Keras 1's merge mode, now the callee (`multiply(…)`, `Concatenate(…)`)
+        renamed = VALUE_RENAMES.get((kw, value.replace('"', "'")))
+        if renamed and any((k, v.replace('"', "'")) == renamed for k, v in after):
+            continue  # Keras 1's keyword and value, under their Keras 2 spellings
         if values_after[value] < values_before[value] and (kw, value) not in after:
             if keywords_after[kw] >= keywords_before[kw] and kw not in RENAMED_AWAY:
                 continue  # the keyword is still passed, its value rewritten: rewritten_values
@@ -187,6 +190,13 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
 # keywords that name a variable, layer or op and change nothing it computes (Keras 1's
 # ``initializations.normal(shape, name=name)`` as ``RandomNormal(stddev=…)(shape)``)
 NAMES_ONLY = {"name"}
+
+# Keras 1 keywords whose values Keras 2 spelt anew (keras 2.0.0 legacy/interfaces.py,
+# value_conversions): the same setting, not a dropped value
+VALUE_RENAMES = {
+    ("dim_ordering", "'th'"): ("data_format", "'channels_first'"),
+    ("dim_ordering", "'tf'"): ("data_format", "'channels_last'"),
+}
 
 # keywords Keras 3 renamed: still passed under the old name means nothing, so a rewrite is judged
 # by the value (``lr=0.01`` → ``learning_rate=0.01`` keeps it)

@@ -176,6 +176,12 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     dropped = "m.compile(optimizer=SGD(learning_rate=0.05), loss='mse')\nDense(units=3)"
     assert dropped_values(before, renamed) == []
     assert dropped_values(before, dropped) == [("decay", "1e-06")]
+    keras1 = "Convolution2D(32, 3, 3, input_shape=(1, 28, 28), dim_ordering='th')"
+    keras2 = "Convolution2D(32, (3, 3), input_shape=(1, 28, 28), data_format='channels_first')"
+    assert dropped_values(keras1, keras2) == []
+    assert dropped_values(keras1, "Convolution2D(32, (3, 3), input_shape=(1, 28, 28))") == [
+        ("dim_ordering", "'th'")
+    ]
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
     # a name bound once to zero is a zero decay; bound twice, it may be another value
