@@ -313,3 +313,29 @@ def test_migrate_gives_the_earlier_cells_model_class_kwargs_when_loading_rebuild
     assert finals[1:] == SUBCLASS_WITHOUT_KWARGS[1:]
     assert "same True" in doc["cells"][2]["output"]
     assert proc.returncode == 0
+
+
+TWO_NAMED_MODELS = [
+    "import numpy as np\nimport keras",
+    "m1 = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name='Model One')",
+    "m2 = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)], name=\"Model Two\")",
+    "for m in (m1, m2):\n    m.compile(optimizer='adam', loss='mse')",
+    "h1 = m1.fit(np.zeros((8, 3)), np.zeros((8, 2)), verbose=0)\n"
+    "h2 = m2.fit(np.zeros((8, 3)), np.zeros((8, 2)), verbose=0)\nprint(m1.name, m2.name)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_renames_each_model_in_the_cell_that_names_it(tmp_path: Path) -> None:
+    """Two models named with spaces in two cells, trained cells later: TensorFlow refuses each
+    name at its first ``fit`` and keeps the refused name on Keras's name-scope stack. ``migrate``
+    renames the first model where it is named, runs the notebook again in a fresh kernel, meets
+    the second, renames it there too and runs it again: the notebook trains both."""
+    proc, doc = migrate_notebook(tmp_path, "named.ipynb", TWO_NAMED_MODELS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "name='Model_One'" in finals[1] and 'name="Model_Two"' in finals[2], finals
+    assert finals[4] == TWO_NAMED_MODELS[4]
+    outputs = code_cells(tmp_path / "out" / "named.ipynb")[-1].outputs
+    assert "Model_One Model_Two" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -1,8 +1,11 @@
 """A cell that still fails after its rewrites runs once more in a fresh kernel, after the cells
 before it, as "Restart and Run All" would: the versions that failed can leave state in the kernel
 that only a new process clears (a trace that failed leaves Keras's global random seed generator
-broken; TensorFlow cannot turn eager execution on again). Once per document, never after a module
-of the user's was corrected (the new kernel would not run its corrected source)."""
+broken; TensorFlow cannot turn eager execution on again; a model name TensorFlow refused stays on
+Keras's name-scope stack). At most ``loop.MAX_RESTARTS`` times per document, and again for the
+same cell only when the fresh kernel got further (its next error was fixed, then a state-leaving
+failure came after it: two models named in two cells); never after a module of the user's was
+corrected (the new kernel would not run its corrected source)."""
 
 from __future__ import annotations
 

@@ -30,6 +30,7 @@ from kerasmagic.migrate.static_cells import (
 )
 from kerasmagic.migrate.stop_words import describe, stop_message
 
+MAX_RESTARTS = 3  # fresh kernels per document (fresh_kernel.py)
 MAX_ROUNDS = 16  # rewrites of one cell in one run (error → fix → next error → fix …): a script
 # whose body is one `if __name__ == "__main__":` block is one cell, often with a dozen problems
 
@@ -343,14 +344,17 @@ def migrate_run(
             runner = _Runner(document, kernel, progress, result.cells)
             result.modules = runner.modules.corrected
             runner.prepare()
-            hidden, runner.may_restart, folders = 0.0, True, None
+            hidden, runner.may_restart, folders, restarts = 0.0, True, None, 0
             for number in range(total):
                 cell = runner.cell(number)
-                if fresh_kernel_may_help(cell, runner) and runner.may_restart:
-                    runner.may_restart, hidden = False, kernel.hidden_seconds
+                while fresh_kernel_may_help(cell, runner) and runner.may_restart:
+                    restarts, hidden, failed_with = restarts + 1, hidden + kernel.hidden_seconds, cell.error  # fmt: skip
                     kernel.close()  # what the failed attempts left in it goes with it
                     kernel = kernels.enter_context(kernel_factory(document))
                     cell = in_fresh_kernel(runner, kernel, cell, number)
+                    # again only when it got further there (the next error: fixed, then failed)
+                    runner.may_restart = restarts < MAX_RESTARTS and cell.error != failed_with
+                runner.may_restart = restarts < MAX_RESTARTS
                 result.cells.append(cell)
                 done = number + 1
                 progress(

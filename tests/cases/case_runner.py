@@ -14,6 +14,7 @@ Each case is one TOML file next to this script (``tests/cases/*.toml``)::
                                           # problem, explained without a rewrite): neither fixed
                                           # nor wrong
     isolated = true                       # optional: needs its own process (sets TF_USE_LEGACY_KERAS …)
+    restart = true                        # optional: the corrected cell runs in a new process (the finding says to restart)
     source   = '''the cell'''
     [env.tf215-k2]                        # optional overrides of error/message/fix/expect_ids per environment
 
@@ -153,7 +154,10 @@ def run_case(case: dict[str, Any]) -> dict[str, Any]:
     }
     # the top suggestion's corrected cell; for a cell that ran, the fix of a silent trap
     fixed = row["check"]["fixed_source"] or row["check"]["result_fixed_source"]
-    ran_fixed = _run(fixed) if fixed is not None else None
+    # ``restart``: the finding says to restart the kernel before the corrected cell (the failed
+    # run left state only a new process clears), so it runs in a new process, as it would then
+    run = _run_in_new_process if case.get("restart") else _run
+    ran_fixed = run(fixed) if fixed is not None else None
     row["fixed"] = ran_fixed[0] if ran_fixed is not None else None
     row["contradictions"] = _contradictions(result, ns, ran_fixed)
     return row
@@ -241,6 +245,21 @@ def evaluate(case: dict[str, Any], row: dict[str, Any], env: str) -> dict[str, A
     }
 
 
+def _run_in_new_process(source: str) -> tuple[dict[str, Any], None, dict[str, Any]]:
+    """``_run`` of ``source`` in a fresh process of this interpreter (its namespace stays there)."""
+    proc = subprocess.run(
+        [sys.executable, __file__, "--run-source"],
+        input=source,
+        capture_output=True,
+        text=True,
+        timeout=CELL_SECONDS * 3,
+    )
+    try:
+        return json.loads(proc.stdout.strip().splitlines()[-1]), None, {}
+    except Exception:
+        return {"ok": False, "error": ["RunnerCrash"], "message": proc.stderr[-2000:]}, None, {}
+
+
 def _isolated(path: str) -> dict[str, Any]:
     """Run one case in a fresh process of this interpreter."""
     proc = subprocess.run(
@@ -268,6 +287,11 @@ def versions() -> dict[str, str | None]:
 
 
 def main(argv: list[str]) -> int:
+    if "--run-source" in argv:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.chdir(tmp)
+            print(json.dumps(_run(sys.stdin.read())[0]))
+        return 0
     in_process = "--in-process" in argv
     paths = [Path(a) for a in argv if not a.startswith("--")]
     env = os.environ.get("KERASMAGIC_ENV", "local")

@@ -5,8 +5,11 @@ name when it trains, and refuses names outside its pattern: "'single_k_(2, 2)' i
 root scope name. A root scope name has to match the following pattern: ^[A-Za-z0-9.][A-Za-z0-9_
 .\\/>-]*$". A name built from a tuple or with a space (``name='my model'``) fails so. The name is
 display only (summaries, logs); training is the same with another. The ``name=`` argument whose
-live value is the refused name gets the refused characters replaced by ``_``, and the result is
-checked against the pattern the message states.
+live value is the refused name gets the refused characters replaced by ``_`` (a string literal is
+written anew; a computed name is passed through ``re.sub``), and the result is checked against the
+pattern the message states. The model is usually named cells before the ``fit`` that fails: there
+the finding explains, and ``migrate`` corrects the cell that names it (``earlier_cell``: the error
+is diagnosed again in the earlier cells).
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ import sys
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "tf-invalid-scope-name"
@@ -29,7 +39,7 @@ REFUSED = re.compile(
 ALLOWED = "A-Za-z0-9_.-"
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",), needs=r"\bname\s*=")
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",))
 def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     """Each ``name=`` argument of the cell whose live value is the name TensorFlow refused."""
     found = REFUSED.search(ctx.message)
@@ -40,7 +50,7 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
         valid = re.compile(pattern)
     except re.error:
         return []
-    if not valid.match(re.sub(f"[^{ALLOWED}]", "_", refused)):
+    if not valid.match(_renamed(refused)):
         return []  # replacing the characters would not make a name TensorFlow takes
     edits: list[Edit] = []
     for node in walk(ctx.cell.tree):
@@ -50,19 +60,28 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
             if keyword.arg != "name" or string_value(ctx, keyword.value) != refused:
                 continue
             written = node_text(ctx.cell, keyword.value)
-            text = f're.sub(r"[^{ALLOWED}]", "_", {written})' if written else None
+            if isinstance(keyword.value, ast.Constant) and written:
+                text = quoted_like(written, _renamed(refused))
+            else:
+                text = f're.sub(r"[^{ALLOWED}]", "_", {written})' if written else None
             edit = node_edit(ctx.cell, keyword.value, text) if text else None
             if edit is not None:
                 edits.append(edit)
-    if not edits:
-        return []
-    if not _re_bound(ctx):
+    new = _renamed(refused)
+    if not edits:  # named in an earlier cell: explained here, corrected there by migrate
+        return [from_entry(ENTRY, ctx.line or 1, [], ["name"], ctx.shown_versions, name=refused,
+                           pattern=pattern, new=new)]  # fmt: skip
+    if any("re.sub(" in e.text for e in edits) and not _re_bound(ctx):
         at = insertion_line(ctx.cell)
         edits.insert(0, Edit(at, 0, at, 0, "import re\n"))
     problem = from_entry(ENTRY, ctx.line or edits[-1].line, edits, ["name"], ctx.shown_versions,
-                         name=refused, pattern=pattern)  # fmt: skip
+                         name=refused, pattern=pattern, new=new)  # fmt: skip
     problem.certain = True  # a name changes no computation
     return [problem]
+
+
+def _renamed(name: str) -> str:
+    return re.sub(f"[^{ALLOWED}]", "_", name)
 
 
 def _re_bound(ctx: CellContext) -> bool:
