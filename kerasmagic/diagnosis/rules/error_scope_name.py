@@ -1,9 +1,10 @@
-"""Error rule: a model named with characters TensorFlow refuses in a name scope.
+"""Error rule: a model or layer named with characters TensorFlow refuses in a name scope.
 
 Keras 2.2 trained a model whatever its name; TensorFlow 2 opens a name scope with the model's
 name when it trains, and refuses names outside its pattern: "'single_k_(2, 2)' is not a valid
 root scope name. A root scope name has to match the following pattern: ^[A-Za-z0-9.][A-Za-z0-9_
-.\\/>-]*$". A name built from a tuple or with a space (``name='my model'``) fails so. The name is
+.\\/>-]*$" (a layer's, when the model calls it: "is not a valid scope name"). A name built from a
+tuple or with a space (``name='my model'``, ``name='hidden layer'``) fails so. The name is
 display only (summaries, logs); training is the same with another. The ``name=`` argument whose
 live value is the refused name gets the refused characters replaced by ``_`` (a string literal is
 written anew; a computed name is passed through ``re.sub``), and the result is checked against the
@@ -19,6 +20,7 @@ import re
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras_messages import ANSI
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -42,7 +44,7 @@ ALLOWED = "A-Za-z0-9_.-"
 @rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",))
 def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     """Each ``name=`` argument of the cell whose live value is the name TensorFlow refused."""
-    found = REFUSED.search(ctx.message)
+    found = REFUSED.search(ANSI.sub("", ctx.message))  # Keras 3 bolds a layer call's message
     if found is None or ctx.cell.tree is None:
         return []
     refused, pattern = found.group(1).rstrip("/"), found.group(2)  # Keras 2 scoped 'name/' 
