@@ -30,6 +30,7 @@ Earlier = Union[Sequence[str], Callable[[], Sequence[str]]]
 
 
 AUTOMATIC_BUILD = "Unable to automatically build the model."  # keras/src/trainers/trainer.py
+ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the bold Keras 3 gives a layer call's error message
 
 
 def safe_str(exc: BaseException) -> str:
@@ -205,7 +206,9 @@ class CellContext:
 
     @cached_property
     def message(self) -> str:
-        return safe_str(self.exc) if self.exc is not None else ""
+        """The exception's message, without the terminal codes Keras 3 bolds the message of a
+        layer call's error with (a pattern it states is read as written)."""
+        return ANSI.sub("", safe_str(self.exc)) if self.exc is not None else ""
 
     @cached_property
     def line(self) -> int | None:

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kerasmagic.diagnosis.context import ANSI
 from kerasmagic.diagnosis.keras_message_templates import TEMPLATES, Template
 
 
@@ -51,7 +52,6 @@ def _pattern(template: Template) -> re.Pattern[str]:
 
 
 _COMPILED = tuple((t, _pattern(t)) for t in TEMPLATES)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def parse(error_type: str, message: str) -> MessageFact | None:

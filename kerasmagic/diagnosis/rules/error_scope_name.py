@@ -20,7 +20,6 @@ import re
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.keras_messages import ANSI
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -44,7 +43,7 @@ ALLOWED = "A-Za-z0-9_.-"
 @rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",))
 def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     """Each ``name=`` argument of the cell whose live value is the name TensorFlow refused."""
-    found = REFUSED.search(ANSI.sub("", ctx.message))  # Keras 3 bolds a layer call's message
+    found = REFUSED.search(ctx.message)
     if found is None or ctx.cell.tree is None:
         return []
     refused, pattern = found.group(1).rstrip("/"), found.group(2)  # Keras 2 scoped 'name/' 
