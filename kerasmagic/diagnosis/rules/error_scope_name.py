@@ -54,6 +54,7 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     if not valid.match(_renamed(refused)):
         return []  # replacing the characters would not make a name TensorFlow takes
     edits: list[Edit] = []
+    computed = False  # a name the cell computes: passed through re.sub, which needs `re`
     for node in walk(ctx.cell.tree):
         if not isinstance(node, ast.Call):
             continue
@@ -65,6 +66,7 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
                 text = quoted_like(written, _renamed(refused))
             else:
                 text = f're.sub(r"[^{ALLOWED}]", "_", {written})' if written else None
+                computed = computed or text is not None
             edit = node_edit(ctx.cell, keyword.value, text) if text else None
             if edit is not None:
                 edits.append(edit)
@@ -72,7 +74,7 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     if not edits:  # named in an earlier cell: explained here, corrected there by migrate
         return [from_entry(ENTRY, ctx.line or 1, [], ["name"], ctx.shown_versions, name=refused,
                            pattern=pattern, new=new)]  # fmt: skip
-    if any("re.sub(" in e.text for e in edits) and not _re_bound(ctx):
+    if computed and not _re_bound(ctx):
         at = insertion_line(ctx.cell)
         edits.insert(0, Edit(at, 0, at, 0, "import re\n"))
     problem = from_entry(ENTRY, ctx.line or edits[-1].line, edits, ["name"], ctx.shown_versions,
