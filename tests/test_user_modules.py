@@ -323,3 +323,15 @@ def test_static_fixes_see_the_users_modules_beside_the_document(tmp_path: Path) 
     _proc, report = migrate_json(str(path), "--static", "-o", str(tmp_path / "out"), cwd=tmp_path)
     doc = document(report, "nb.ipynb")
     assert _left_ids(doc, 1) == [] and _left_ids(doc, 2) == ["package-not-installed"]
+
+
+@pytest.mark.envs("bare", "tf221-k3")
+def test_static_fixes_never_import_the_users_module_named_like_keras(tmp_path: Path) -> None:
+    """The document's folder is searched for the user's modules, last: a ``keras.py`` of theirs
+    is never imported as the library (where no Keras is installed, it would be the only one)."""
+    marker = tmp_path / "imported.txt"
+    (tmp_path / "keras.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    path = notebook(tmp_path / "nb.ipynb", ["import keras\nfrom keras.layers import Dense"])
+    proc, report = migrate_json(str(path), "--static", "-o", str(tmp_path / "out"), cwd=tmp_path)
+    assert document(report, "nb.ipynb")["status"] in ("unchanged", "migrated"), proc.stderr[-2000:]
+    assert not marker.exists()

@@ -211,9 +211,10 @@ def _keras_imports(source: str) -> list[str]:
     return out
 
 
-def _import_libraries(imports: list[str]) -> None:
+def _import_libraries(imports: list[str], users: tuple[str, ...] = ()) -> None:
     """Import the Keras/TF packages the statements name (the libraries, never the cells), so the
-    engine proves rewrites against their live API, as it does in a kernel."""
+    engine proves rewrites against their live API, as it does in a kernel; never a file below one
+    of the user's folders ``users`` (a `keras.py` of theirs where no Keras is installed)."""
     import importlib
     import importlib.util
     import re
@@ -223,7 +224,9 @@ def _import_libraries(imports: list[str]) -> None:
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = quiet or "2"
     try:
         for top in sorted(wanted):
-            if top not in sys.modules and importlib.util.find_spec(top) is not None:
+            spec = importlib.util.find_spec(top) if top not in sys.modules else None
+            origin = os.path.realpath(spec.origin) if spec is not None and spec.origin else ""
+            if origin and not any(origin.startswith(os.path.join(u, "")) for u in users):
                 with suppress(Exception):
                     importlib.import_module(top)
     finally:
@@ -231,7 +234,9 @@ def _import_libraries(imports: list[str]) -> None:
             os.environ.pop("TF_CPP_MIN_LOG_LEVEL", None)
 
 
-def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
+def static_fix(
+    source: str, context: list[str] | None = None, users: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """The certain rewrites of ``source`` that the source alone proves (lint: the engine applies
     them until they reveal nothing more); nothing is executed. ``context``: the Keras imports of
     the cells before it (a notebook's later cells use the names its first cells import)."""
@@ -240,7 +245,7 @@ def static_fix(source: str, context: list[str] | None = None) -> dict[str, Any]:
     prefix = ""
     if context and not source.lstrip().startswith("%%"):
         prefix = "\n".join(context) + "\n"
-    _import_libraries(_keras_imports(prefix + source))
+    _import_libraries(_keras_imports(prefix + source), users)
     return fix_document(lint(prefix + source), prefix=prefix)
 
 
@@ -253,10 +258,11 @@ def lint_sources(
     them is the user's module, never a package to install."""
     context = [imp for src in before or [] for imp in _safe_imports(src)]
     out = []
+    users = tuple(os.path.realpath(f) for f in folders or [])
     with _searched_last(folders or []):
         for source in sources:
             try:
-                doc = static_fix(source, context)
+                doc = static_fix(source, context, users)
             except Exception:
                 doc = {"fixed_source": None, "rules": [], "left": [], "error": None,
                        "versions": {}, "internal_error": traceback.format_exc(limit=8)}  # fmt: skip
