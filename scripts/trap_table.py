@@ -253,6 +253,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         "bool(np.allclose(before, after)) or not np.allclose(after, disc.get_weights()[0])",
     ),
     Scenario(
+        "model named with a space, trained cells later",
+        "tf-scope-name-made",
+        (
+            "import numpy as np\n"
+            "import keras\n",
+            "model = keras.Sequential([keras.layers.Dense(1)], name='My Model 1')\n",
+        ),
+        "__km_raises(lambda: (model.compile(optimizer='sgd', loss='mse'),"
+        " model.fit(np.ones((4, 2)), np.ones((4, 1)), verbose=0)))",
+        fresh=True,  # a refused name stays on Keras's name-scope stack of the process
+    ),
+    Scenario(
         "callback reading logs.get('acc') of a model compiled with 'accuracy'",
         "callback-logs-get-old-key",
         (
@@ -327,9 +339,17 @@ def __km_lr_after_steps(opt):
         opt.apply_gradients([(keras.ops.ones((1,)), v)])
     return float(opt.learning_rate)
 
+def __km_raises(run):
+    """Does ``run()`` raise (the step that fails cells after the trap)?"""
+    try:
+        run()
+    except Exception:
+        return True
+    return False
+
 out = []
 for job in json.loads(sys.argv[1]):
-    ns = {"__name__": "__main__", "__km_lr_after_steps": __km_lr_after_steps}
+    ns = {"__name__": "__main__", "__km_lr_after_steps": __km_lr_after_steps, "__km_raises": __km_raises}
     row = {"name": job["name"], "variant": job["variant"], "trap": job["trap"]}
     cells = job["cells"]
     try:

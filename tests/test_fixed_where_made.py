@@ -339,3 +339,35 @@ def test_migrate_renames_each_model_in_the_cell_that_names_it(tmp_path: Path) ->
     outputs = code_cells(tmp_path / "out" / "named.ipynb")[-1].outputs
     assert "Model_One Model_Two" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2", "k3-jax")
+def test_a_name_tensorflow_would_refuse_is_changed_where_the_model_is_made() -> None:
+    """After the naming cell ran, before anything trains: under TensorFlow the literal is renamed
+    (a trap: the refusal comes cells later and leaves the name on the scope stack); under JAX,
+    which opens no TensorFlow scope, nothing is said."""
+    import keras
+
+    from kerasmagic.diagnosis.engine import after_cell
+    from kerasmagic.probes.keras_setup import keras_backend
+
+    source = (
+        "model = keras.Sequential([keras.layers.Dense(2, name='out layer')],\n"
+        "                         name='My Model 1')"
+    )
+    namespace = {"keras": keras}
+    exec(source, namespace)
+    result = after_cell(source, namespace=namespace)
+    traps = (result.to_dict()["traps"] if result is not None else [])
+    if keras_backend() != "tensorflow":
+        assert traps == []
+        return
+    assert [t["id"] for t in traps] == ["tf-scope-name-made"]
+    fixed = traps[0]["fixed_source"]
+    assert "name='out_layer'" in fixed and "name='My_Model_1'" in fixed
+    exec(fixed, namespace)
+    model = namespace["model"]
+    model.compile(optimizer="adam", loss="mse")
+    import numpy as np
+
+    model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)  # trains under the new names

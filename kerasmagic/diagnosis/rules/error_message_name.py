@@ -38,7 +38,7 @@ def name_character(ctx: CellContext) -> list[Problem]:
     renamed: set[str] = set()
     failing = False
     for call in walk(ctx.cell.tree):
-        if not isinstance(call, ast.Call) or not _is_keras(ctx, call):
+        if not isinstance(call, ast.Call) or not is_keras_call(ctx, call):
             continue
         for kw in call.keywords:
             if kw.arg != "name":
@@ -61,7 +61,7 @@ def name_character(ctx: CellContext) -> list[Problem]:
                        character=char, name=received, new=new, keras=keras)]  # fmt: skip
 
 
-def _is_keras(ctx: CellContext, call: ast.Call) -> bool:
+def is_keras_call(ctx: CellContext, call: ast.Call) -> bool:
     """Is the callee a live Keras callable (a class, a function, ``self.add_weight``)?"""
     callee = ctx.scope.callee(call.func)
     if callee is not None:

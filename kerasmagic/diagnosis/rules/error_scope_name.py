@@ -31,13 +31,14 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 ENTRY = "tf-invalid-scope-name"
 REFUSED = re.compile(
     r"'(.*)' is not a valid (?:root )?scope name\. A (?:root )?scope name has to match the "
     r"following pattern: (\S+)"
 )
-ALLOWED = "A-Za-z0-9_.-"
+ALLOWED = str(catalogue_entry(ENTRY).data["allowed"])  # what a renamed name keeps
 
 
 @rule(ENTRY, when=(ERROR,), family="model-methods", errors=("ValueError",))
