@@ -52,7 +52,8 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
         valid = re.compile(pattern)
     except re.error:
         return []
-    if not valid.match(_renamed(refused)):
+    new = renamed(refused)
+    if not valid.match(new):
         return []  # replacing the characters would not make a name TensorFlow takes
     edits: list[Edit] = []
     computed = False  # a name the cell computes: passed through re.sub, which needs `re`
@@ -64,14 +65,13 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
                 continue
             written = node_text(ctx.cell, keyword.value)
             if isinstance(keyword.value, ast.Constant) and written:
-                text = quoted_like(written, _renamed(refused))
+                text = quoted_like(written, new)
             else:
                 text = f're.sub(r"[^{ALLOWED}]", "_", {written})' if written else None
                 computed = computed or text is not None
             edit = node_edit(ctx.cell, keyword.value, text) if text else None
             if edit is not None:
                 edits.append(edit)
-    new = _renamed(refused)
     if not edits:  # named in an earlier cell: explained here, corrected there by migrate
         return [from_entry(ENTRY, ctx.line or 1, [], ["name"], ctx.shown_versions, name=refused,
                            pattern=pattern, new=new)]  # fmt: skip
@@ -84,7 +84,8 @@ def invalid_scope_name(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _renamed(name: str) -> str:
+def renamed(name: str) -> str:
+    """``name`` with ``_`` for each character a scope name may not hold (``ALLOWED``)."""
     return re.sub(f"[^{ALLOWED}]", "_", name)
 
 

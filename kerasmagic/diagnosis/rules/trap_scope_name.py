@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_message_name import is_keras_call
+from kerasmagic.diagnosis.rules.error_scope_name import renamed
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 from kerasmagic.probes.keras_setup import keras_backend
 
@@ -37,7 +38,7 @@ def scope_name_made(ctx: CellContext) -> list[Problem]:
     if not ctx.ran or tree is None or keras_backend() != "tensorflow":
         return []
     data = catalogue_entry(REFUSED_ENTRY).data
-    allowed, pattern = str(data["allowed"]), re.compile(str(data["scope_pattern"]))
+    pattern = re.compile(str(data["scope_pattern"]))
     edits: list[Edit] = []
     names: list[str] = []
     for call in walk(tree):
@@ -47,7 +48,7 @@ def scope_name_made(ctx: CellContext) -> list[Problem]:
             value = string_value(ctx, keyword.value) if keyword.arg == "name" else None
             if value is None or pattern.match(value):
                 continue
-            new = re.sub(f"[^{allowed}]", "_", value)
+            new = renamed(value)
             written = node_text(ctx.cell, keyword.value)
             if not isinstance(keyword.value, ast.Constant) or written is None or not pattern.match(new):  # fmt: skip
                 continue  # a computed name: renamed where it fails (error_scope_name)
