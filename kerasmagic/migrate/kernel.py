@@ -57,7 +57,11 @@ class CellRun:
 
     @property
     def error(self) -> str | None:
-        return f"{self.ename}: {self.evalue}" if self.ename else None
+        """``ename: evalue``, without the terminal codes Keras 3 bolds a layer call's message with
+        (the report shows it as text)."""
+        from kerasmagic.diagnosis.context import ANSI
+
+        return ANSI.sub("", f"{self.ename}: {self.evalue}") if self.ename else None
 
     @property
     def cell_line(self) -> int | None:

@@ -118,6 +118,11 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
             doc["origin"] = origin
         else:
             module = origins.module_origin(exc, root)
+            if module is None:  # nothing explains it: what lint proves in the code run, to try
+                module = origins.certain_rewrites(exc, source, root, tuple(earlier or ()))
+                if module is not None and "path" not in module:  # the failing cell's own
+                    doc.update({k: module[k] for k in ("fixed_source", "rules", "trigger")})
+                    module = None
             if module is not None:
                 doc["module"] = {**module, "raised_in": doc["raised_in"]}
     return doc

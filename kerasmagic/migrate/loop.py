@@ -290,14 +290,14 @@ class _Runner:
             # errors they were made for, and stay)
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried  # fmt: skip
             failures.append(failure)
-            if repeated and self.may_restart:  # the failed attempts' state, or the rewrite?
+            tried_lint = repeated and cell.changes[-1].trigger == "lint"  # no cause: no restart
+            if repeated and self.may_restart and not tried_lint:  # attempts' state, or rewrite?
                 self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (_in_fresh_kernel)
             elif repeated:  # the rewrite did not remove its error: undo it, and stop here
                 current = undo_last(cell, error)
             elif fixed and fixed not in tried and _round < MAX_ROUNDS:
-                cell.changes.append(
-                    R.Change(current, fixed, "error", doc.get("rules") or [], error)
-                )
+                trigger = doc.get("trigger") or "error"
+                cell.changes.append(R.Change(current, fixed, trigger, doc.get("rules") or [], error))
                 if doc.get("fixed_earlier") and doc.get("fixed_across"):
                     across[fixed] = (doc, originals, error)
                 tried.add(fixed)

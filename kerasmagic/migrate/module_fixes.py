@@ -71,7 +71,8 @@ class UserModules:
         forgotten = None if fixed in tried else self._serve(entry.path, fixed)
         if forgotten is None:
             return None
-        change = R.Change(entry.final, fixed, "error", module.get("rules") or [], error)
+        trigger = module.get("trigger") or "error"
+        change = R.Change(entry.final, fixed, trigger, module.get("rules") or [], error)
         self.places[id(change)] = module.get("raised_in")
         entry.changes.append(change)
         entry.final = fixed

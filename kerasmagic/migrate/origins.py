@@ -2,7 +2,9 @@
 kernel's side, with ``kernel_side``: the only modules of ``kerasmagic.migrate`` that call the
 engine): code an earlier cell defined (``cell_origin``), a value an earlier cell made
 (``origin_before``), or a module of the user's beside the document (``module_origin``). Each
-answer is the fix document of the earlier source, diagnosed with the same error."""
+answer is the fix document of the earlier source, diagnosed with the same error. Where none
+explains the error, the rewrites lint proves in the code the run went through are tried
+(``certain_rewrites``)."""
 
 from __future__ import annotations
 
@@ -47,6 +49,37 @@ def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
             doc.update(path=filename, source=source, root=root, imported=imported)
             return doc
     return None
+
+
+def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
+    """Nothing explained the error: the certain rewrites lint proves (problems of kind error, at
+    least ``CERTAIN``) in the code the failing run went through, the innermost module of the
+    user's in the traceback first (with its ``path``, ``source``, ``import_path``), else the
+    failing cell itself; ``trigger`` is ``lint``. A cause lines away from the failing one: Keras
+    1's ``Convolution2D(32, 3, 3)`` builds a layer of stride 3, and a later layer fails on the
+    size left. ``migrate`` keeps such a rewrite only where the error is gone or changed when
+    run."""
+    from kerasmagic.diagnosis.engine import lint
+    from kerasmagic.migrate import user_modules
+
+    for frame in user_modules.module_frames(exc, root):
+        filename = frame.f_code.co_filename
+        text = user_modules.source_of(filename)
+        doc = _certain(lint(text)) if text is not None else None
+        if doc is not None:
+            imported = user_modules.import_path(frame.f_globals.get("__name__"), filename)
+            doc.update(path=filename, source=text, root=root, imported=imported)
+            return doc
+    return _certain(lint(source, earlier=earlier))
+
+
+def _certain(result: Any) -> dict[str, Any] | None:
+    from kerasmagic.migrate.fix_documents import CERTAIN
+
+    doc = fix_document(result, CERTAIN)
+    if not doc["fixed_source"] or doc["fixed_source"] == result.source:
+        return None
+    return {**doc, "trigger": "lint"}
 
 
 def _cell_files(exc: BaseException) -> list[str]:

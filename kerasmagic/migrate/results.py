@@ -30,7 +30,8 @@ WOULD_CHANGE = "would-change"
 @dataclass
 class Change:
     """One rewrite of a cell. ``trigger``: ``error`` (fixed the error the cell raised), ``trap``
-    (a silent trap found after the cell ran), ``static`` (proved from the source, not run).
+    (a silent trap found after the cell ran), ``static`` (proved from the source, not run),
+    ``lint`` (proved from the source, tried on the failing code when nothing explained its error).
     ``verified``: the cell ran without error after it, in the kernel's versions."""
 
     before: str

@@ -36,6 +36,7 @@ TRIGGER_WORDS = {
     "error": "fixes the error",
     "trap": "silent trap found after the cell ran",
     "static": "proved from the source, not run",
+    "lint": "proved from the source, tried because nothing explained the error",
 }
 
 
