@@ -75,10 +75,10 @@ def test_static_rewrites_the_old_imports(tmp_path: Path) -> None:
 def test_check_exits_1_on_the_old_notebook_and_0_on_its_migrated_copy(tmp_path: Path) -> None:
     old = notebook(tmp_path / "old.ipynb", KERAS2_CELLS)
     before = hashes(tmp_path)
-    proc = migrate(str(old), "--static", "--check")
+    proc = migrate(str(old), "--static", "--check", "--json")
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert hashes(tmp_path) == before  # --check writes nothing, and says so
-    doc = json.loads(migrate(str(old), "--static", "--check", "--json").stdout)["documents"][0]
+    doc = json.loads(proc.stdout)["documents"][0]
     assert doc["status"] == "would-change" and "--check wrote nothing" in doc["message"], doc
     assert migrate(str(old), "--static").returncode == 0
     proc = migrate(str(tmp_path / "old.migrated.ipynb"), "--static", "--check")
