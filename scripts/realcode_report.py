@@ -432,9 +432,10 @@ def main(argv: list[str] | None = None) -> int:
     listed = set(entries)
     for d in docs:  # a file taken out of the manifests since it was measured is not reported
         d["files"] = [f for f in d["files"] if f["name"] in listed]
-        for f in d["files"]:  # a kept sealed row has no failure to read: its column as kept
-            kept = f.get("author_error")
-            f["author_error"] = author_error(entries[f["name"]], f) if "final" in f else kept
+        for f in d["files"]:  # a kept sealed row has no failure to read, a file not restored
+            kept = f.get("author_error")  # on this machine no source: their column as kept
+            readable = "final" in f and entries[f["name"]].file().is_file()
+            f["author_error"] = author_error(entries[f["name"]], f) if readable else kept
     if args.json and docs:  # again, with the author column (realcode_keep keeps it)
         Path(args.json).write_text(json.dumps(docs, indent=1))
     if args.control:

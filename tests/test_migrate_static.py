@@ -148,3 +148,21 @@ def test_static_imports_no_students_keras_py_and_writes_nothing_in_home(tmp_path
     assert (proj / "out" / "old.ipynb").is_file() or "no static rewrite" in proc.stdout
     assert not (proj / "keras-py-imported.txt").exists()
     assert list(home.iterdir()) == []
+
+
+@pytest.mark.skipif(not KERAS3, reason=f"needs Keras 3 with TensorFlow; this is {ENV_NAME}")
+def test_static_divides_samples_by_the_batch_of_a_generator_an_earlier_cell_made(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 1's ``samples_per_epoch`` counted samples, ``steps_per_epoch`` counts batches: the
+    generator is made cells before the ``fit_generator`` call (a course's layout), and the
+    rewrite divides by its batch size there too, so each epoch draws the batches it drew."""
+    cells = [
+        "from keras.preprocessing.image import ImageDataGenerator",
+        "datagen = ImageDataGenerator(rescale=1./255)\n"
+        "train_generator = datagen.flow_from_directory('data/train', target_size=(150, 150), batch_size=16)",
+        "model.fit_generator(train_generator, samples_per_epoch=2000, nb_epoch=50)",
+    ]
+    nb = notebook(tmp_path / "course.ipynb", cells)
+    assert migrate(str(nb), "--static").returncode == 0
+    fit = code_cells(tmp_path / "course.migrated.ipynb")[2].source
+    assert "steps_per_epoch=2000 // train_generator.batch_size" in fit, fit
+    assert "epochs=50" in fit and "fit_generator" not in fit

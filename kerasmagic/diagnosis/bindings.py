@@ -296,21 +296,19 @@ FLOWS = ("flow", "flow_from_directory", "flow_from_dataframe")
 
 def batch_size_expr(ctx: Any, call: ast.Call) -> str | None:
     """How the call's generator (first argument) gives its batch size: ``NAME.batch_size`` of a
-    live object that has one or a name the cell binds to an ``ImageDataGenerator.flow*`` call,
-    or the ``batch_size=`` written in such a call; None when it is not known."""
+    live object that has one or a name bound to an ``ImageDataGenerator.flow*`` call (in this
+    cell or an earlier one: ``provenance``), or the ``batch_size=`` written in such a call; None
+    when it is not known."""
+    from kerasmagic.diagnosis.provenance import origins
+
     generator = call.args[0] if call.args else None
     if isinstance(generator, ast.Name):
         live_value = (ctx.namespace or {}).get(generator.id)
         if isinstance(getattr(live_value, "batch_size", None), int):
             return f"{generator.id}.batch_size"
-        for node in walk(ctx.cell.tree):
-            if (
-                isinstance(node, ast.Assign)
-                and any(isinstance(t, ast.Name) and t.id == generator.id for t in node.targets)
-                and _is_flow(node.value)
-            ):
-                return f"{generator.id}.batch_size"
-        return None
+        found = origins(ctx, generator, terms=False)
+        made = len(found) == 1 and _is_flow(found[0].value)
+        return f"{generator.id}.batch_size" if made else None
     if _is_flow(generator):
         size = next((k.value for k in generator.keywords if k.arg == "batch_size"), None)
         return node_text(ctx.cell, size) if size is not None else None

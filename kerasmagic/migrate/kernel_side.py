@@ -240,18 +240,23 @@ def _import_libraries(imports: list[str], users: tuple[str, ...] = ()) -> None:
 
 
 def static_fix(
-    source: str, context: list[str] | None = None, users: tuple[str, ...] = ()
+    source: str,
+    context: list[str] | None = None,
+    users: tuple[str, ...] = (),
+    earlier: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The certain rewrites of ``source`` that the source alone proves (lint: the engine applies
     them until they reveal nothing more); nothing is executed. ``context``: the Keras imports of
-    the cells before it (a notebook's later cells use the names its first cells import)."""
+    the cells before it (a notebook's later cells use the names its first cells import);
+    ``earlier``: those cells' sources, oldest first, where a rule follows a name to its value
+    (the generator whose batch size divides ``samples_per_epoch``)."""
     from kerasmagic.diagnosis.engine import lint
 
     prefix = ""
     if context and not source.lstrip().startswith("%%"):
         prefix = "\n".join(context) + "\n"
     _import_libraries(_keras_imports(prefix + source), users)
-    return fix_document(lint(prefix + source), prefix=prefix)
+    return fix_document(lint(prefix + source, earlier=earlier), prefix=prefix)
 
 
 def lint_sources(
@@ -262,17 +267,19 @@ def lint_sources(
     modules are (the document's folder, those its code put on ``sys.path``): an import of one of
     them is the user's module, never a package to install."""
     context = [imp for src in before or [] for imp in _safe_imports(src)]
+    earlier = list(before or [])
     out = []
     users = tuple(os.path.realpath(f) for f in folders or [])
     with _searched_last(folders or []):
         for source in sources:
             try:
-                doc = static_fix(source, context, users)
+                doc = static_fix(source, context, users, tuple(earlier))
             except Exception:
                 doc = {"fixed_source": None, "rules": [], "left": [], "error": None,
                        "versions": {}, "internal_error": traceback.format_exc(limit=8)}  # fmt: skip
             out.append(doc)
             context += _safe_imports(doc["fixed_source"] or source)
+            earlier.append(doc["fixed_source"] or source)
     return out
 
 
