@@ -166,11 +166,15 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     )
     keywords_before = Counter(k for (k, _v), n in before.items() for _ in range(n))
     keywords_after = Counter(k for (k, _v), n in after.items() if k for _ in range(n))
+    per_batch = _divided_by_a_batch(before, after)  # Keras 2.0's own samples → steps
+    values_after.update(v for _k, v in per_batch)
     modes = merge_modes()
     out = []
     zeros, unshuffled = _names_bound_to_zero(old), _unshuffled_seeds(old)
     for (kw, value), _n in sorted(before.items()):
         if kw in harmless or kw in NAMES_ONLY or _is_zero(value) or value in zeros:
+            continue
+        if (kw, value) in per_batch:
             continue
         if kw == "random_state" and value in unshuffled:
             continue  # a splitter's seed without shuffle: ignored before scikit-learn 0.24
@@ -184,6 +188,30 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
             if keywords_after[kw] >= keywords_before[kw] and kw not in RENAMED_AWAY:
                 continue  # the keyword is still passed, its value rewritten: rewritten_values
             out.append((kw, value))
+    return out
+
+
+# Keras 1 keywords counting samples that Keras 2.0 turned into ones counting batches, dividing by
+# the generator's batch size (keras 2.0.0 legacy/interfaces.py,
+# generator_methods_args_preprocessor)
+SAMPLES_TO_STEPS = {"samples_per_epoch": "steps_per_epoch"}
+
+
+def _divided_by_a_batch(before: Counter, after: Counter) -> set[tuple[str, str]]:
+    """``(keyword, value)`` of ``before`` counting samples whose value is passed in ``after`` as
+    the keyword counting batches, divided (``samples_per_epoch=400`` → ``steps_per_epoch=400 //
+    gen.batch_size``, as Keras 2.0 converted it)."""
+    out = set()
+    for kw, value in before:
+        steps = SAMPLES_TO_STEPS.get(kw)
+        for k, v in after if steps else ():
+            try:
+                node = ast.parse(v, mode="eval").body
+            except SyntaxError:
+                continue
+            divided = isinstance(node, ast.BinOp) and isinstance(node.op, ast.FloorDiv)
+            if k == steps and divided and _value_text(node.left) == value:
+                out.add((kw, value))
     return out
 
 

@@ -198,6 +198,12 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     assert (
         dropped_values("Embedding(9, 4, input_length=n)", "Embedding(9, 4, input_shape=(n,))") == []
     )
+    # Keras 1's samples per epoch as batches, divided by the generator's batch size (Keras 2.0's
+    # own conversion), beside a count of validation batches kept as it was
+    old = "m.fit_generator(g, samples_per_epoch=400, nb_val_samples=400)"
+    divided = "m.fit(g, steps_per_epoch=400 // g.batch_size, validation_steps=400)"
+    assert dropped_values(old, divided) == []
+    assert ("samples_per_epoch", "400.0") in dropped_values(old, "m.fit(g, validation_steps=400)")
 
 
 def test_wrong_check_ignores_what_the_catalogue_says_has_no_effect() -> None:
