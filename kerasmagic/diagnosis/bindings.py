@@ -16,7 +16,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live, public_paths
 from kerasmagic.diagnosis.keras_paths import root_of, same_keras
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
@@ -289,49 +289,6 @@ def rename_keyword_edit(cell: Any, kw: ast.keyword, new: str) -> Edit | None:
     if edit is None or kw.arg is None:
         return None
     return Edit(edit.line, edit.col, edit.line, edit.col + len(kw.arg), new)
-
-
-FLOWS = ("flow", "flow_from_directory", "flow_from_dataframe")
-
-
-def batch_size_expr(ctx: Any, call: ast.Call) -> str | None:
-    """How the call's generator (first argument) gives its batch size: ``NAME.batch_size`` of a
-    live object that has one or a name bound to an ``ImageDataGenerator.flow*`` call (in this
-    cell or an earlier one: ``provenance``), or the ``batch_size=`` written in such a call; None
-    when it is not known."""
-    from kerasmagic.diagnosis.provenance import origins
-
-    generator = call.args[0] if call.args else None
-    if isinstance(generator, ast.Name):
-        live_value = (ctx.namespace or {}).get(generator.id)
-        if isinstance(getattr(live_value, "batch_size", None), int):
-            return f"{generator.id}.batch_size"
-        found = origins(ctx, generator, terms=False)
-        made = len(found) == 1 and _is_flow(found[0].value)
-        return f"{generator.id}.batch_size" if made else None
-    if _is_flow(generator):
-        size = next((k.value for k in generator.keywords if k.arg == "batch_size"), None)
-        return node_text(ctx.cell, size) if size is not None else None
-    return None
-
-
-def _is_flow(node: ast.AST | None) -> bool:
-    return isinstance(node, ast.Call) and getattr(node.func, "attr", None) in FLOWS
-
-
-def per_batch_edit(ctx: Any, kw: ast.keyword, batch: str) -> Edit | None:
-    """``samples_per_epoch=N`` → ``… N // batch`` (its value, divided by the batch size)."""
-    value = node_text(ctx.cell, kw.value) or ""
-    plain = (ast.Name, ast.Constant, ast.Call, ast.Attribute, ast.Subscript)  # bind tighter than //
-    value = value if isinstance(kw.value, plain) else f"({value})"
-    return node_edit(ctx.cell, kw.value, f"{value} // {batch}")
-
-
-def samples_note(old: str, new: str, batch: str | None) -> str:
-    """What the fix says when a keyword counting samples becomes one counting batches."""
-    if batch is not None:
-        return f"`{old}` counted samples, `{new}` counts batches: the corrected call divides by the generator's batch size (`{batch}`), as Keras 2.0 did."  # fmt: skip
-    return f"`{old}` counted samples, `{new}` counts batches: divide it by your generator's batch size, or each epoch draws that many times more batches."  # fmt: skip
 
 
 def _looked_up(namespace: dict[str, Any], node: ast.Subscript) -> Any:

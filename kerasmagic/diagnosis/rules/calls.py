@@ -8,12 +8,9 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import (
-    batch_size_expr,
     keyword_rename,
-    per_batch_edit,
     rename_keyword_edit,
     renamed_keyword,
-    samples_note,
 )
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.decay_schedule import decay_edits, is_zero
@@ -41,6 +38,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.samples_per_batch import batch_size_expr, per_batch_edit, samples_note
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge import api_index, keras_map
 from kerasmagic.knowledge.catalogue import entries_with_rule

@@ -8,11 +8,8 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import (
-    batch_size_expr,
     keyword_rename,
-    per_batch_edit,
     rename_keyword_edit,
-    samples_note,
 )
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -24,6 +21,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule, words
+from kerasmagic.diagnosis.samples_per_batch import batch_size_expr, per_batch_edit, samples_note
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule, find_entry
 
 
