@@ -109,7 +109,7 @@ def test_the_batch_size_of_a_live_generator():
     plain object: Keras 3 has no ``ImageDataGenerator``) gives it; a list does not."""
     import types
 
-    from kerasmagic.diagnosis.bindings import batch_size_expr
+    from kerasmagic.diagnosis.samples_per_batch import batch_size_expr
 
     flow = types.SimpleNamespace(batch_size=2)
     source = "model.fit_generator(gen, steps_per_epoch=2)\n"
