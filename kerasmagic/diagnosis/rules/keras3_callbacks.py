@@ -16,6 +16,7 @@ from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
+from kerasmagic.diagnosis.live_loops import loop_values
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -151,7 +152,8 @@ def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
     for node in walk(ctx.cell.tree):
         if isinstance(node, ast.Attribute) and node.attr == attr and node.lineno == ctx.line:
             value = node_text(ctx.cell, node.value)
-            edit = node_edit(ctx.cell, node, f"{value}.{tensor}.shape") if value else None
+            one = _one_tensor_each(ctx, node.value, tensor)
+            edit = node_edit(ctx.cell, node, f"{value}.{tensor}.shape") if value and one else None
             if edit is not None:
                 edits.append(edit)
     if not edits:
@@ -169,6 +171,27 @@ def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+def _one_tensor_each(ctx: CellContext, node: ast.expr, tensor: str) -> bool:
+    """Is ``node.{tensor}`` one tensor for every live layer it reads? Keras 3's ``input`` of a
+    layer called with a mask (after ``Masking``, an ``Embedding(mask_zero=True)``) or with
+    several tensors is a list, whose ``.shape`` fails: each value a ``for`` loop of the cell
+    gives the name (``for layer in model.layers``), else its live value; an expression not read
+    so, yes."""
+    if not isinstance(node, ast.Name) or ctx.namespace is None:
+        return True
+    items = loop_values(ctx, node)
+    if items is None:
+        return False  # bound by a loop over values not read: the rewrite is not proved for them
+    for item in items:
+        try:
+            value = getattr(item, tensor)
+        except Exception:  # a layer never called has no tensor: Keras's own error, as before
+            continue
+        if isinstance(value, (list, tuple, dict)) and value:  # an InputLayer's is [] (no input)
+            return False
+    return True
 
 
 def _live_layer_class(name: str) -> type | None:

@@ -1,0 +1,43 @@
+"""``layer.input_shape`` in a loop over a model's layers, through real Keras 3: the rewrite to
+``layer.input.shape`` holds only where each layer the loop gives has one input tensor. After a
+``Masking`` layer Keras 3's ``input`` is ``[tensor, mask]`` (measured: ``Bidirectional``'s input
+after ``Masking`` is a list of shapes ``(None, 4, 3)`` and ``(None, 4)``), so there the rewrite
+would fail on its own line one layer later: it is not proposed."""
+
+from __future__ import annotations
+
+import pytest
+
+from kerasmagic.diagnosis.engine import diagnose
+
+SETUP = """
+from keras.models import Sequential
+from keras.layers import Dense, TimeDistributed, LSTM, Bidirectional, Masking
+masked = Sequential()
+masked.add(Masking(mask_value=0., input_shape=(4, 3)))
+masked.add(Bidirectional(LSTM(3, return_sequences=True)))
+plain = Sequential()
+plain.add(LSTM(3, return_sequences=True, input_shape=(4, 3)))
+plain.add(TimeDistributed(Dense(3)))
+"""
+LOOP = "for (i, layer) in enumerate({model}.layers):\n    print(i, layer.input_shape)\n"
+
+
+def _diagnosed(model: str):
+    namespace: dict = {}
+    exec(SETUP, namespace)
+    cell = LOOP.format(model=model)
+    with pytest.raises(AttributeError) as raised:
+        exec(cell, namespace)
+    return cell, namespace, diagnose(cell, raised.value, namespace=namespace)
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_each_layers_input_is_read_before_input_shape_becomes_input_dot_shape() -> None:
+    cell, namespace, result = _diagnosed("plain")
+    assert result.fixed_source == cell.replace("layer.input_shape", "layer.input.shape")
+    exec(result.fixed_source, namespace)  # runs for every layer of the loop
+    _, namespace, result = _diagnosed("masked")
+    assert result.fixed_source is None
+    with pytest.raises(AttributeError, match="'list' object has no attribute 'shape'"):
+        exec(LOOP.format(model="masked").replace("input_shape", "input.shape"), namespace)
