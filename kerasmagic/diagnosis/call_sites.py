@@ -15,10 +15,9 @@ def stores(node: ast.AST, name: str) -> bool:
     return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 
 
-def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
-    """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
-    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
-    over anything else binds it by a value not followed)."""
+def innermost_loop(tree: ast.AST, use: ast.AST, name: str) -> ast.For | None:
+    """The innermost ``for`` loop of ``tree`` whose body holds ``use`` and whose target binds
+    ``name``; None when there is none."""
     line = getattr(use, "lineno", 0)
     found = None
     for node in walk(tree):
@@ -28,6 +27,14 @@ def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | N
             continue
         if stores(node.target, name):
             found = node  # walk goes outside in: the last one holding the use is the innermost
+    return found
+
+
+def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
+    """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
+    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
+    over anything else binds it by a value not followed)."""
+    found = innermost_loop(tree, use, name)
     if found is None:
         return None
     if isinstance(found.target, ast.Name) and isinstance(found.iter, (ast.List, ast.Tuple, ast.Set)):

@@ -1,26 +1,22 @@
 """The live values a name takes in a ``for`` loop of the cell, read from the namespace without
 calling anything of the user's: ``for layer in model.layers``, ``for i, layer in
 enumerate(model.layers)``. A rule whose rewrite holds for the value a name has when the cell
-failed checks it holds for every value the loop gives it."""
+failed checks it holds for every value the loop gives it. ``live_value`` reads a name or an
+attribute chain on one, for any rule."""
 
 from __future__ import annotations
 
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.call_sites import stores
-from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.call_sites import innermost_loop
 
 
 def loop_values(ctx: Any, use: ast.Name) -> list[Any] | None:
     """Each value the innermost ``for`` loop of the cell holding ``use`` gives its name; the
     name's live value when no loop binds it ([] when the namespace has none); None when a loop
     binds it over something not read here (a call's result, a generator)."""
-    loop = None
-    for node in walk(ctx.cell.tree):  # outside in: the last one holding the use is the innermost
-        inside = node.lineno <= use.lineno <= (node.end_lineno or node.lineno) if isinstance(node, ast.For) else False  # fmt: skip
-        if inside and stores(node.target, use.id):
-            loop = node
+    loop = innermost_loop(ctx.cell.tree, use, use.id)
     if loop is None:
         return [ctx.namespace[use.id]] if use.id in ctx.namespace else []
     items = _sequence(ctx.namespace, loop.iter)
@@ -40,16 +36,23 @@ def _sequence(namespace: dict, node: ast.expr) -> list[Any] | None:
     if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "enumerate" and len(node.args) == 1 and not node.keywords:  # fmt: skip
         found = _sequence(namespace, node.args[0])
         return None if found is None else list(enumerate(found))
-    path = []
+    value = live_value(node, namespace)
+    return list(value) if isinstance(value, (list, tuple)) else None
+
+
+def live_value(node: ast.expr, names: dict) -> Any:
+    """The live value of a name or an attribute chain on one (``model.layers``), read only
+    (``getattr``, nothing called), else None."""
+    chain: list[str] = []
     while isinstance(node, ast.Attribute):
-        path.append(node.attr)
+        chain.append(node.attr)
         node = node.value
-    if not isinstance(node, ast.Name) or node.id not in namespace:
+    if not isinstance(node, ast.Name) or node.id not in names:
         return None
-    value = namespace[node.id]
+    value = names[node.id]
     try:
-        for attr in reversed(path):
+        for attr in reversed(chain):
             value = getattr(value, attr)
     except Exception:
         return None
-    return list(value) if isinstance(value, (list, tuple)) else None
+    return value

@@ -14,7 +14,7 @@ import sys
 from itertools import chain
 from typing import Any
 
-from kerasmagic.migrate.fix_documents import fix_document
+from kerasmagic.migrate.fix_documents import CERTAIN, fix_document
 
 
 def raised_in(exc: BaseException, root: str) -> list[Any] | None:
@@ -74,8 +74,6 @@ def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[
 
 
 def _certain(result: Any) -> dict[str, Any] | None:
-    from kerasmagic.migrate.fix_documents import CERTAIN
-
     doc = fix_document(result, CERTAIN)
     if not doc["fixed_source"] or doc["fixed_source"] == result.source:
         return None

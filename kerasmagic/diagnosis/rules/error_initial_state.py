@@ -10,6 +10,7 @@ import inspect
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -33,7 +34,7 @@ def initial_state_batch(ctx: CellContext) -> list[Problem]:
             continue
         if call.lineno not in ctx.failing_lines or len(call.args) != 1 or call.keywords:
             continue
-        layer, value = _live(func.value, names), _live(call.args[0], names)
+        layer, value = live_value(func.value, names), live_value(call.args[0], names)
         if not (_takes_batch_size(layer) and len(getattr(value, "shape", ()) or ()) >= 1):
             continue
         text = node_text(ctx.cell, call.args[0])
@@ -45,23 +46,6 @@ def initial_state_batch(ctx: CellContext) -> list[Problem]:
                        layer=type(layer).__name__, keras=ctx.versions.get("keras", "3"), shape=shape)
         ]  # fmt: skip
     return []
-
-
-def _live(node: ast.expr, names: dict) -> Any:
-    """The live value of a name or an attribute chain on one (read only), else None."""
-    chain: list[str] = []
-    while isinstance(node, ast.Attribute):
-        chain.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name) or node.id not in names:
-        return None
-    value = names[node.id]
-    try:
-        for attr in reversed(chain):
-            value = getattr(value, attr)
-    except Exception:
-        return None
-    return value
 
 
 def _takes_batch_size(layer: Any) -> bool:
