@@ -42,7 +42,7 @@ RULE_MODULES = tuple(
     f"kerasmagic.diagnosis.rules.{name}"
     for name in (
         "mixed_imports", "imports", "namespace_imports", "attributes", "methods", "calls",
-        "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_wrapped",
+        "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_wrapped", "error_channels_first",
         "keras3_gradients", "keras3_sequence_input", "removed_calls", "backend_train_phase", "tf1_session", "backend_ops", "backend_tf_module", "backend_legacy", "keras3_backend_function", "keras3_calls",
         "keras3_positional", "keras3_callbacks", "keras3_data", "keras3_models",
         "keras3_moved", "history_arguments", "history", "callback_keys", "needs_package", "error_names", "error_saving", "error_h5_operations", "error_h5_optimizer",

@@ -1,0 +1,224 @@
+"""Error rule: a model written for channels-first images (Keras 1's default image ordering, or a
+``keras.json`` that said ``"th"`` / ``"channels_first"``) run where Keras reads images channels
+last.
+
+Keras 1's built-in image ordering was ``'th'``: an image is (channels, rows, columns), and its
+code wrote ``input_shape=(3, 150, 150)`` and ``reshape(n, 1, 28, 28)``; the setting lived outside
+the code, in ``~/.keras/keras.json``, and Keras's data loaders (``cifar10.load_data``,
+``ImageDataGenerator``) followed it too. Since Keras 2 the default is ``channels_last``: the same
+code reads 3 rows of 150 columns, and a convolution or pooling a few layers on has nothing left
+("Computed output size would be zero or negative", TensorFlow's "Negative dimension size"); code
+that sets the ordering itself after its data is loaded gives its channels-first layers arrays the
+loaders made channels last ("expected axis 1 of input shape to have value 3, but received input
+with shape (None, 32, 32, 3)").
+
+Evidence, all of it required: the message (a size computed negative, or an axis of an image
+input that does not match); a channels-first image shape in the code that ran (a 3-element input
+shape whose first number is a channel count, 1, 3 or 4, and whose two image sides, at least 8,
+follow; or a 4-element ``reshape`` the same way, the numbers literal or live integers), read in
+the cells so far, the kernel's input history and the user's modules the traceback passes
+through; no ``channels_last`` written anywhere. The fix is the author's setting, made where
+``keras.json`` made it, before anything Keras reads it: ``set_image_data_format('channels_first')``
+right after the first Keras import of the notebook, in the first cell that imports Keras (the
+entry's ``earlier_cell``: ``migrate`` runs the notebook again from there), verified by running.
+Layers and loaders then read images as the author's Keras did: the same model trains.
+"""
+
+from __future__ import annotations
+
+import ast
+import linecache
+import os
+import re
+import sys
+from collections.abc import Iterator
+
+from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, parse_cell, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras1-channels-first"
+NEGATIVE = re.compile(
+    r"Computed output size would be zero or negative|Negative dimension size"
+    r"|output is <= 0 due to downsampling"  # Keras 3; TensorFlow's ops; Keras 2's convolutions
+)
+AXIS = re.compile(
+    r"expected axis (-?\d+) of input shape to have value (\d+), "
+    r"but received input with shape \(([^)]*)\)"
+)
+CHANNELS = (1, 3, 4)  # grey, colour, colour with alpha
+SIDE = 8  # an image side; a channels-last reading of the shape would have as many channels
+SHAPE_KEYWORDS = ("input_shape", "shape", "batch_input_shape", "batch_shape")
+CHANNELS_LAST = re.compile(
+    r"channels_last|image_dim_ordering\(\s*['\"]tf['\"]|dim_ordering\s*=\s*['\"]tf['\"]"
+)
+KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
+
+
+@rule(ENTRY, when=(ERROR,), family="renamed-names", needs=KERAS_ROOTS, errors=("ValueError",))
+def channels_first(ctx: CellContext) -> list[Problem]:
+    """The setting the author's ``keras.json`` made, at the top of the first cell that imports
+    Keras, when the error is an image ordering's and the code's images are channels first."""
+    if ctx.cell.tree is None or not _ordering_error(ctx.message):
+        return []
+    if any(_keras_import(parse_cell(cell).tree) for cell in ctx.earlier):
+        return []  # not the first Keras cell: the fix is made there (``earlier_cell``)
+    if _set_at_the_top(ctx.cell.tree):
+        return []  # made already (this fix, or the author's): the error has another cause
+    first = _keras_import(ctx.cell.tree)
+    root = _root(first) if first is not None else _raising_root(ctx)
+    if root is None:
+        return []
+    called = _traceback_sources(ctx.exc, ctx.namespace)
+    sources = [*ctx.earlier, ctx.source, *called, *_history(ctx.namespace)]
+    if any(CHANNELS_LAST.search(s) for s in sources):
+        return []
+    if not any(_channels_first_shape(s, ctx.namespace or {}) for s in sources):
+        return []
+    text = (
+        f"from {root}.backend import set_image_data_format\n"
+        'set_image_data_format("channels_first")  # as Keras 1 and its keras.json read images\n'
+    )
+    at = (first.end_lineno or first.lineno) + 1 if first is not None else insertion_line(ctx.cell)
+    edit = Edit(at, 0, at, 0, text)
+    # an earlier cell's finding is shown at the failing line (the failing cell's frame), as the
+    # finding of the error that line raised
+    line = ctx.line if ctx.line is not None else at
+    return [from_entry(ENTRY, line, [edit], ["set_image_data_format"], ctx.shown_versions, root=root)]  # fmt: skip
+
+
+def _ordering_error(message: str) -> bool:
+    """A size computed negative, or an image input whose channel count sits on the other side."""
+    if NEGATIVE.search(message):
+        return True
+    found = AXIS.search(message)
+    if found is None:
+        return False
+    axis, value = int(found.group(1)), found.group(2)
+    dims = [d.strip() for d in found.group(3).split(",") if d.strip()]
+    if len(dims) != 4:
+        return False
+    first_side = axis == 1 and dims[3] == value  # channels-first layer, channels-last array
+    last_side = axis in (-1, 3) and dims[1] == value  # and the other way round
+    return first_side or last_side
+
+
+def _keras_import(tree: ast.Module | None) -> ast.stmt | None:
+    """The cell's first top-level import of Keras or TensorFlow."""
+    for stmt in tree.body if tree is not None else ():
+        if isinstance(stmt, ast.Import) and any(_is_keras(a.name) for a in stmt.names):
+            return stmt
+        if isinstance(stmt, ast.ImportFrom) and not stmt.level and _is_keras(stmt.module or ""):
+            return stmt
+    return None
+
+
+def _raising_root(ctx: CellContext) -> str | None:
+    """A cell that imports no Keras but ran into it (through a module of the user's), first of
+    the notebook to do so: the Keras package whose code raised the error."""
+    if ctx.line is None:
+        return None
+    tb, root = getattr(ctx.exc, "__traceback__", None), None
+    while tb is not None:
+        parts = tb.tb_frame.f_code.co_filename.replace(os.sep, "/").split("/")
+        root = next((p for p in ("tf_keras", "keras") if p in parts), root)
+        tb = tb.tb_next
+    return root
+
+
+def _set_at_the_top(tree: ast.Module) -> bool:
+    """Does the cell set the channels-first ordering among its first statements, its imports?"""
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            continue
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        if not isinstance(call, ast.Call) or not call.args:
+            return False
+        name = getattr(call.func, "attr", None) or getattr(call.func, "id", None)
+        value = getattr(call.args[0], "value", None)
+        return name == "set_image_data_format" and value == "channels_first"
+    return False
+
+
+def _is_keras(module: str) -> bool:
+    return module.split(".")[0] in KERAS_ROOTS
+
+
+def _root(stmt: ast.stmt) -> str:
+    """The module the cell reaches Keras through: ``keras``, ``tensorflow.keras`` or
+    ``tf_keras``, as the import spells it."""
+    names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]  # type: ignore[attr-defined]
+    top = next(n.split(".")[0] for n in names if _is_keras(n))
+    return "tensorflow.keras" if top == "tensorflow" else top
+
+
+def _traceback_sources(exc: BaseException | None, namespace: dict | None) -> Iterator[str]:
+    """The text of each file of the user's (cells, modules) the error's traceback passes through,
+    from the notebook's first frame inward (not the code that ran the notebook)."""
+    tb, seen = getattr(exc, "__traceback__", None), set()
+    while tb is not None and not is_cell_frame(tb.tb_frame, namespace, None):
+        tb = tb.tb_next
+    while tb is not None:
+        name = tb.tb_frame.f_code.co_filename
+        tb = tb.tb_next
+        if name in seen or _installed(name):
+            continue
+        seen.add(name)
+        lines = linecache.getlines(name)
+        if lines:
+            yield "".join(lines)
+
+
+def _installed(name: str) -> bool:
+    return (
+        "site-packages" in name
+        or "dist-packages" in name
+        or name.startswith((sys.base_prefix + os.sep, sys.prefix + os.sep))
+    )
+
+
+def _history(namespace: dict | None) -> list[str]:
+    """The kernel's input history (IPython's ``In``): the cells that built the model."""
+    cells = (namespace or {}).get("In")
+    return [c for c in cells if isinstance(c, str)] if isinstance(cells, list) else []
+
+
+def _channels_first_shape(source: str, namespace: dict) -> bool:
+    tree = parse_cell(source).tree
+    for node in walk(tree) if tree is not None else ():
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            if kw.arg in SHAPE_KEYWORDS:
+                dims = _ints(kw.value, namespace)
+                if dims and kw.arg.startswith("batch"):
+                    dims = dims[1:]
+                if dims and _image_first(dims):
+                    return True
+        if getattr(node.func, "attr", None) == "reshape":
+            args = node.args[0] if len(node.args) == 1 else ast.Tuple(elts=node.args)
+            dims = _ints(args, namespace)
+            if dims and len(dims) == 4 and _image_first(dims[1:]):
+                return True
+    return False
+
+
+def _image_first(dims: list[int | None]) -> bool:
+    if len(dims) != 3 or None in dims[1:]:
+        return False
+    return dims[0] in CHANNELS and dims[1] >= SIDE and dims[2] >= SIDE  # type: ignore[operator]
+
+
+def _ints(node: ast.AST, namespace: dict) -> list[int | None] | None:
+    """A tuple or list of integers (literal, or names bound to integers in the namespace); an
+    element that is neither is None."""
+    if not isinstance(node, (ast.Tuple, ast.List)):
+        return None
+    out: list[int | None] = []
+    for elt in node.elts:
+        value = elt.value if isinstance(elt, ast.Constant) else None
+        if isinstance(elt, ast.Name):
+            value = namespace.get(elt.id)
+        out.append(value if isinstance(value, int) and not isinstance(value, bool) else None)
+    return out

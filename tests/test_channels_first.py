@@ -1,0 +1,111 @@
+"""Code written for channels-first images (Keras 1's built-in ``'th'`` ordering, or the author's
+``keras.json``), run where Keras reads images channels last (rules/error_channels_first.py): the
+author's setting is made after the notebook's first Keras import, and the notebook runs again from
+there, through a real kernel; a model that is channels last and merely too deep gets nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from migrate_helpers import code_cells, migrate_notebook
+
+from kerasmagic.diagnosis.engine import diagnose
+
+pytestmark = pytest.mark.envs("tf221-k3", "tf215-k2", "k3-jax")
+
+IMPORTS = (
+    "import numpy as np\nfrom keras.models import Sequential\n"
+    "from keras.layers import Conv2D, MaxPooling2D, Flatten, Dense\n"
+)
+MODEL = (
+    "model = Sequential()\n"
+    "model.add(Conv2D(4, (3, 3), activation='relu', input_shape={shape}))\n"
+    "model.add(Conv2D(4, (3, 3), activation='relu'))\n"
+    "model.add(MaxPooling2D(pool_size=(2, 2)))\n"
+    "model.add(Flatten())\n"
+    "model.add(Dense(2, activation='softmax'))\n"
+    "model.compile(optimizer='adam', loss='categorical_crossentropy')\n"
+)
+TRAIN = (
+    "model.fit(x, np.eye(2)[np.arange(len(x)) % 2], epochs=1, verbose=0)\n"
+    "print('trained', model.layers[0].data_format, model.output_shape)\n"
+)
+
+
+def _migrated(tmp_path: Path, cells: list[str]) -> list[str]:
+    proc, doc = migrate_notebook(tmp_path, "th.ipynb", cells)
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    ids = {r["id"] for ch in doc["cells"][0]["changes"] for r in ch["rules"]}
+    assert ids == {"keras1-channels-first"}, doc["cells"][0]["changes"]
+    return [c.source for c in code_cells(tmp_path / "out" / "th.ipynb")]
+
+
+def _runs_plainly(tmp_path: Path, cells: list[str]) -> str:
+    script = tmp_path / "migrated.py"
+    script.write_text("\n".join(cells), encoding="utf-8")
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_keras1s_channels_first_model_gets_the_authors_setting_at_the_first_import(tmp_path: Path) -> None:  # fmt: skip
+    # Keras 1's default: the code says nothing of the ordering; (1, 28, 28) is a grey image
+    cells = [
+        IMPORTS,
+        "x = np.random.rand(16, 28 * 28).astype('float32').reshape(16, 1, 28, 28)\n",
+        MODEL.format(shape="(1, 28, 28)"),
+        TRAIN,
+    ]
+    migrated = _migrated(tmp_path, cells)
+    assert 'set_image_data_format("channels_first")' in migrated[0]
+    assert migrated[0].index("import Sequential") < migrated[0].index("set_image_data_format")
+    assert migrated[1:] == cells[1:]  # the author's lines are left as written
+    assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_arrays_a_loader_made_before_the_code_set_the_ordering_are_made_again(tmp_path: Path) -> None:  # fmt: skip
+    # Keras's loaders follow the ordering when they run: here the arrays come channels last, and
+    # the model (set to channels first cells later) rejects them until the setting comes first
+    cells = [
+        IMPORTS + "from keras import backend as K\nfrom keras.utils import img_to_array\n",
+        "x = np.stack([img_to_array(np.random.rand(16, 16, 3)) for _ in range(8)])\n",
+        "K.set_image_data_format('channels_first')\n" + MODEL.format(shape="(3, 16, 16)"),
+        TRAIN,
+    ]
+    migrated = _migrated(tmp_path, cells)
+    assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)
+
+
+def test_a_channels_last_model_too_deep_for_its_images_gets_no_setting() -> None:
+    source = (
+        IMPORTS
+        + MODEL.format(shape="(8, 8, 1)").replace(
+            "model.add(Flatten())",
+            "model.add(MaxPooling2D((2, 2)))\nmodel.add(MaxPooling2D((2, 2)))\nmodel.add(Flatten())",  # fmt: skip
+        )
+    )
+    namespace: dict = {"__name__": "__main__"}
+    with pytest.raises(ValueError) as raised:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    result = diagnose(source, raised.value, namespace=namespace)
+    assert "keras1-channels-first" not in [f.id for f in result.suggestions]
+
+
+def test_a_cell_that_imports_keras_itself_is_corrected_in_place() -> None:
+    # %%keras_check on the one cell: the setting goes after its Keras import, and the cell runs
+    import keras
+
+    source = IMPORTS + "x = np.random.rand(4, 1, 28, 28).astype('float32')\n" + MODEL.format(shape="(1, 28, 28)") + TRAIN  # fmt: skip
+    namespace: dict = {"__name__": "__main__"}
+    with pytest.raises(ValueError) as raised:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    top = diagnose(source, raised.value, namespace=namespace).suggestions[0]
+    assert top.id == "keras1-channels-first" and top.fixed_source
+    try:
+        exec(compile(top.fixed_source, "<fixed>", "exec"), {"__name__": "__main__"})
+    finally:
+        keras.backend.set_image_data_format("channels_last")  # the other tests' default
