@@ -11,6 +11,7 @@ import re
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import call_argument, keras_class_calls, signature
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -144,9 +145,11 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
                     across += change.across
                     notes.append(change.note)
                 continue
-            if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
-                continue
-            if func.value.id not in numpy_names:
+            numpy_call = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in numpy_names  # fmt: skip
+            # a value read where it is used: an attribute (``self.npixels``), a function's local
+            # name; the live value decides, read in the frame that raised (nothing called)
+            read = isinstance(value, (ast.Name, ast.Attribute)) and live.is_numpy_integer(live_value(value, ctx.live_names))  # fmt: skip
+            if not (numpy_call or read):
                 continue
             text = node_text(ctx.cell, value)
             edit = node_edit(ctx.cell, value, f"int({text})") if text else None
