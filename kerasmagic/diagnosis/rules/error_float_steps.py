@@ -13,6 +13,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -61,12 +62,11 @@ def float_steps(ctx: CellContext) -> list[Problem]:
 
 
 def _keras_model_method(ctx: CellContext, func: ast.expr) -> bool:
-    """``model.fit`` where the namespace holds a Keras model under ``model``."""
+    """``model.fit`` (``vae.model.fit``) where the name (the attribute chain on it), read live,
+    is a Keras model."""
     if not (isinstance(func, ast.Attribute) and func.attr in METHODS):
         return False
-    if not isinstance(func.value, ast.Name):
-        return False
-    value = (ctx.namespace or {}).get(func.value.id)
+    value = live_value(func.value, ctx.live_names)
     module = str(getattr(type(value), "__module__", ""))
     return (
         value is not None
