@@ -11,6 +11,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -139,18 +140,21 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
             "predict_proba",
         ):
             continue
-        # a receiver that is not a name, or not (yet) a live Keras model — a name the cell binds
-        # after the failing line — is left for the run that reaches it
-        if not isinstance(func.value, ast.Name):
-            continue
-        model = namespace.get(func.value.id)
+        # the receiver, a name or an attribute chain on one (``self.model``), read live; one that
+        # is not (yet) a live Keras model — a name the cell binds after the failing line — is
+        # left for the run that reaches it
+        model, receiver, root = live_value(func.value, namespace), node_text(cell, func.value), func.value  # fmt: skip
+        while isinstance(root, ast.Attribute):
+            root = root.value
         if model is None or not live.is_keras_object(type(model)) or not hasattr(model, "predict"):
             continue
+        if receiver is None or not isinstance(root, ast.Name):
+            continue
         args = ", ".join(filter(None, (node_text(cell, a) for a in [*call.args, *call.keywords])))
-        predict = f"{func.value.id}.predict({args})"
+        predict = f"{receiver}.predict({args})"
         if func.attr == "predict_proba":
             text = predict
-        elif _varies(cell.tree, call, func.value.id):  # another model each time: Keras's own test
+        elif _varies(cell.tree, call, root.id):  # another model each time: Keras's own test
             text = f"(lambda p: {SHAPE_TEST})({predict})"
         else:
             try:
