@@ -7,7 +7,9 @@ otherwise, calling either when it was a function. Keras 3 has no learning phase:
 (``fit`` trains; ``predict`` and ``evaluate`` infer). The choice becomes ``x if training else
 alt`` with the call's own ``training``, which the method gets as ``training=None`` when it has
 none (a keyword ``training=`` given to the old call is used instead). Only a ``call`` method
-of a class is changed: elsewhere no ``training`` reaches the code."""
+of a class, and a function of the cell a ``Lambda`` layer wraps (Keras's ``Lambda`` passes
+``training`` to a function that names it, in Keras 2 and 3), are changed: elsewhere no
+``training`` reaches the code."""
 
 from __future__ import annotations
 
@@ -28,15 +30,28 @@ def train_phase_choice(ctx: CellContext) -> list[Problem]:
     if ctx.cell.tree is None:
         return []
     problems = []
-    for cls in walk(ctx.cell.tree):
-        if not isinstance(cls, ast.ClassDef):
-            continue
-        for method in cls.body:
-            if isinstance(method, ast.FunctionDef) and method.name == "call":
-                problem = _rewrite(ctx, method)
-                if problem is not None:
-                    problems.append(problem)
+    wrapped = _lambda_functions(ctx.cell.tree)
+    for node in walk(ctx.cell.tree):
+        if isinstance(node, ast.ClassDef):
+            methods = [m for m in node.body if isinstance(m, ast.FunctionDef) and m.name == "call"]
+        else:
+            methods = [node] if isinstance(node, ast.FunctionDef) and node.name in wrapped else []
+        for method in methods:
+            problem = _rewrite(ctx, method)
+            if problem is not None:
+                problems.append(problem)
     return problems
+
+
+def _lambda_functions(tree: ast.AST) -> set[str]:
+    """The names of the functions the cell gives a ``Lambda`` layer (``Lambda(sampling, …)``)."""
+    names = set()
+    for call in walk(tree):
+        if isinstance(call, ast.Call) and _name(call.func) == "Lambda":
+            given = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "function"), None)  # fmt: skip
+            if isinstance(given, ast.Name):
+                names.add(given.id)
+    return names
 
 
 def _rewrite(ctx: CellContext, method: ast.FunctionDef) -> Problem | None:
