@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 
@@ -14,14 +15,16 @@ FLOWS = ("flow", "flow_from_directory", "flow_from_dataframe")
 
 def batch_size_expr(ctx: Any, call: ast.Call) -> str | None:
     """How the call's generator (first argument) gives its batch size: ``NAME.batch_size`` of a
-    live object that has one or a name bound to an ``ImageDataGenerator.flow*`` call (in this
+    live object that has one (a name, or an attribute chain on one, read live) or a name bound to an ``ImageDataGenerator.flow*`` call (in this
     cell or an earlier one: ``provenance``), or the ``batch_size=`` written in such a call; None
     when it is not known."""
     generator = call.args[0] if call.args else None
+    if isinstance(generator, (ast.Name, ast.Attribute)):  # a name, or a chain on one (self.train)
+        text = node_text(ctx.cell, generator)
+        live = live_value(generator, ctx.live_names)
+        if text is not None and isinstance(getattr(live, "batch_size", None), int):
+            return f"{text}.batch_size"
     if isinstance(generator, ast.Name):
-        live_value = (ctx.namespace or {}).get(generator.id)
-        if isinstance(getattr(live_value, "batch_size", None), int):
-            return f"{generator.id}.batch_size"
         found = origins(ctx, generator, terms=False)
         made = len(found) == 1 and _is_flow(found[0].value)
         return f"{generator.id}.batch_size" if made else None
