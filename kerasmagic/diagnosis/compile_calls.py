@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import before, parsed_source
 from kerasmagic.diagnosis.rewrite import (
@@ -30,15 +31,14 @@ Found = tuple[int | None, ParsedCell, ast.Call]
 
 
 def compiles(tree: ast.AST | None, name: str) -> list[ast.Call]:
-    """The ``name.compile(…)`` calls of a tree, in source order."""
+    """The ``name.compile(…)`` calls of a tree, in source order (``name`` dotted: ``self.vae``)."""
     return [
         c
         for c in (walk(tree) if tree is not None else ())
         if isinstance(c, ast.Call)
         and isinstance(c.func, ast.Attribute)
         and c.func.attr == "compile"
-        and isinstance(c.func.value, ast.Name)
-        and c.func.value.id == name
+        and dotted(c.func.value) == name
     ]
 
 

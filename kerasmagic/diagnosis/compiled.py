@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.rewrite import walk
 
 
@@ -57,12 +59,13 @@ def raising_codes(exc: BaseException | None) -> set[object]:
 
 
 def failing_model_calls(ctx: CellContext, methods: tuple[str, ...]) -> Iterator[tuple[ast.Call, str, Any]]:  # fmt: skip
-    """The calls of ``methods`` on the failing lines made on a name (``model.fit(...)``), each
-    with that name and its live value (None where nothing is bound)."""
+    """The calls of ``methods`` on the failing lines made on a name or an attribute chain on
+    one (``model.fit(...)``, ``self.vae.fit(...)``), each with that name as written (dotted) and
+    its live value (None where nothing is bound)."""
     names = ctx.live_names or {}
     for call in walk(ctx.cell.tree) if ctx.cell.tree is not None else ():
         if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
             continue
-        receiver = call.func.value
-        if call.func.attr in methods and call.lineno in ctx.failing_lines and isinstance(receiver, ast.Name):  # fmt: skip
-            yield call, receiver.id, names.get(receiver.id)
+        receiver = dotted(call.func.value)
+        if call.func.attr in methods and call.lineno in ctx.failing_lines and receiver is not None:  # fmt: skip
+            yield call, receiver, live_value(call.func.value, names)

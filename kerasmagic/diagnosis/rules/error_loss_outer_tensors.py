@@ -31,6 +31,7 @@ from dataclasses import replace
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.compiled import failing_model_calls, single_output_shape
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
@@ -198,10 +199,10 @@ def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) ->
         start = node_edit(parsed, statement, "") if statement is not None else None
         drop = next(k for k in compile_call.keywords if k.arg == "loss")
         removal = delete_keyword_edit(parsed, compile_call, drop)
-        if params is None or start is None or removal is None:
+        model = _compiled_model(compile_call)
+        if params is None or start is None or removal is None or model is None:
             return []
         keras, imports = root  # type: ignore[misc]
-        model = compile_call.func.value.id  # type: ignore[attr-defined]
         added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
         insert = Edit(start.line, start.col, start.line, start.col, added)
         moved = placed(ctx.cell, ctx.namespace, parsed, builder, [params, insert, removal], index)
@@ -268,14 +269,9 @@ def _compile_before(tree: ast.AST, model: str, fit: ast.Call, loss: str) -> ast.
 
 
 def _compiled_model(node: ast.AST) -> str | None:
-    """``NAME`` of ``NAME.compile(...)``; None for any other node."""
-    if (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == "compile"
-        and isinstance(node.func.value, ast.Name)
-    ):
-        return node.func.value.id
+    """``NAME`` of ``NAME.compile(...)`` (dotted: ``self.vae``); None for any other node."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "compile":  # fmt: skip
+        return dotted(node.func.value)
     return None
 
 
