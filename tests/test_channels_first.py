@@ -67,16 +67,30 @@ def test_keras1s_channels_first_model_gets_the_authors_setting_at_the_first_impo
 
 
 @pytest.mark.envs("tf221-k3")
-def test_arrays_a_loader_made_before_the_code_set_the_ordering_are_made_again(tmp_path: Path) -> None:  # fmt: skip
-    # Keras's loaders follow the ordering when they run: here the arrays come channels last, and
-    # the model (set to channels first cells later) rejects them until the setting comes first
+def test_a_model_a_module_builds_is_read_live_and_the_loaders_arrays_made_again(tmp_path: Path) -> None:  # fmt: skip
+    # the model comes from a module of the user's, so the shape is read from the live model; the
+    # arrays come from Keras's loader cells before the failing fit, channels last until the
+    # setting comes first and the notebook runs again from there
+    (tmp_path / "classifier.py").write_text(
+        "from keras.models import Sequential\n"
+        "from keras.layers import Conv2D, Flatten, Dense\n\n\n"
+        "def create_model():\n"
+        "    model = Sequential()\n"
+        "    model.add(Conv2D(4, (3, 3), padding='same', input_shape=(3, 16, 16)))\n"
+        "    model.add(Flatten())\n"
+        "    model.add(Dense(2, activation='softmax'))\n"
+        "    model.compile(optimizer='adam', loss='categorical_crossentropy')\n"
+        "    return model\n",
+        encoding="utf-8",
+    )
     cells = [
-        IMPORTS + "from keras import backend as K\nfrom keras.utils import img_to_array\n",
+        "import numpy as np\nfrom keras.utils import img_to_array\n",
         "x = np.stack([img_to_array(np.random.rand(16, 16, 3)) for _ in range(8)])\n",
-        "K.set_image_data_format('channels_first')\n" + MODEL.format(shape="(3, 16, 16)"),
+        "from classifier import create_model\nmodel = create_model()\n",
         TRAIN,
     ]
     migrated = _migrated(tmp_path, cells)
+    assert 'set_image_data_format("channels_first")' in migrated[0]
     assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)
 
 

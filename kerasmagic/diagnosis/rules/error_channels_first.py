@@ -17,7 +17,8 @@ input that does not match); a channels-first image shape in the code that ran (a
 shape whose first number is a channel count, 1, 3 or 4, and whose two image sides, at least 8,
 follow; or a 4-element ``reshape`` the same way, the numbers literal or live integers), read in
 the cells so far, the kernel's input history and the user's modules the traceback passes
-through; no ``channels_last`` written anywhere. The fix is the author's setting, made where
+through, or the input of a live model of the namespace (one a module of the user's built);
+no ``channels_last`` written anywhere. The fix is the author's setting, made where
 ``keras.json`` made it, before anything Keras reads it: ``set_image_data_format('channels_first')``
 right after the first Keras import of the notebook, in the first cell that imports Keras (the
 entry's ``earlier_cell``: ``migrate`` runs the notebook again from there), verified by running.
@@ -33,6 +34,7 @@ import re
 import sys
 from collections.abc import Iterator
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, parse_cell, walk
@@ -74,7 +76,8 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     sources = [*ctx.earlier, ctx.source, *called, *_history(ctx.namespace)]
     if any(CHANNELS_LAST.search(s) for s in sources):
         return []
-    if not any(_channels_first_shape(s, ctx.namespace or {}) for s in sources):
+    written = any(_channels_first_shape(s, ctx.namespace or {}) for s in sources)
+    if not written and not _live_channels_first(ctx.live_names):
         return []
     text = (
         f"from {root}.backend import set_image_data_format\n"
@@ -201,6 +204,22 @@ def _channels_first_shape(source: str, namespace: dict) -> bool:
             dims = _ints(args, namespace)
             if dims and len(dims) == 4 and _image_first(dims[1:]):
                 return True
+    return False
+
+
+def _live_channels_first(names: dict) -> bool:
+    """Does a live Keras model of the namespace take a channels-first image (a model built in a
+    module of the user's, whose source the error's traceback does not pass through)? Read only."""
+    for value in list(names.values()):
+        if not live.is_keras_object(type(value)):
+            continue
+        try:
+            inputs = value.inputs if getattr(value, "built", False) else None
+            shapes = [tuple(i.shape)[1:] for i in inputs or ()]
+        except Exception:  # a model with no inputs yet
+            continue
+        if any(_image_first([d if isinstance(d, int) else None for d in s]) for s in shapes):
+            return True
     return False
 
 
