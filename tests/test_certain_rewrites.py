@@ -83,3 +83,31 @@ def test_a_rewrite_lint_proves_is_undone_where_the_error_has_another_cause(tmp_p
     assert not failing["changes"] and failing["final"] == cells[1]
     assert any("keras1-conv-kernel-positional did not fix" in n for n in failing["notes"])
     assert not any("fresh kernel" in n for n in failing["notes"])  # tried once, in this kernel
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_module_that_built_the_model_is_corrected_when_the_error_is_raised_in_keras(tmp_path: Path) -> None:  # fmt: skip
+    # no input shape: the model is built when the cell trains it, so the traceback passes through
+    # Keras only; the module that made the model is one the kernel imported
+    root = tmp_path / "project"
+    root.mkdir()
+    model = MODEL.replace(", input_shape=(150, 150, 3)", "").replace(
+        "    model.add(Convolution2D(16, 3, 3, activation='relu'))\n    model.add(MaxPooling2D(pool_size=(2, 2)))\n", ""  # fmt: skip
+    )
+    (root / "classifier.py").write_text(model, encoding="utf-8")
+    (root / "main.py").write_text(
+        "import numpy as np\nfrom classifier import create_model\nmodel = create_model()\n"
+        "model.compile(optimizer='adam', loss='binary_crossentropy')\n"
+        "model.fit(np.random.rand(8, 24, 24, 3), np.ones((8, 1)), epochs=1, verbose=0)\n"
+        "print('trained')\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    _, report = migrate_json(str(root / "main.py"), "-o", str(out), cwd=root)
+    doc = document(report, "main.py")
+    assert doc["status"] == "migrated", doc["message"]
+    (module,) = doc["modules"]
+    assert [c["trigger"] for c in module["changes"]] == ["lint"]
+    assert module["final"].count("(3, 3)") == 2
+    ran = subprocess.run([sys.executable, "main.py"], cwd=out, capture_output=True, text=True)
+    assert ran.returncode == 0 and "trained" in ran.stdout, ran.stderr[-2000:]

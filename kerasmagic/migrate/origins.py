@@ -55,22 +55,38 @@ def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[
     """Nothing explained the error: the certain rewrites lint proves (problems of kind error, at
     least ``CERTAIN``) in the code the failing run went through, the innermost module of the
     user's in the traceback first (with its ``path``, ``source``, ``import_path``), else the
-    failing cell itself; ``trigger`` is ``lint``. A cause lines away from the failing one: Keras
-    1's ``Convolution2D(32, 3, 3)`` builds a layer of stride 3, and a later layer fails on the
-    size left. ``migrate`` keeps such a rewrite only where the error is gone or changed when
-    run."""
+    failing cell itself, else a module of the user's the kernel imported, whose code may have
+    made what the failing line uses (a model its function built, trained by this cell: the
+    traceback passes through Keras only); ``trigger`` is ``lint``. A cause lines away from the
+    failing one: Keras 1's ``Convolution2D(32, 3, 3)`` builds a layer of stride 3, and a later
+    layer fails on the size left. ``migrate`` keeps such a rewrite only where the error is gone
+    or changed when run."""
     from kerasmagic.diagnosis.engine import lint
     from kerasmagic.migrate import user_modules
 
     for frame in user_modules.module_frames(exc, root):
         filename = frame.f_code.co_filename
-        text = user_modules.source_of(filename)
-        doc = _certain(lint(text)) if text is not None else None
+        doc = _certain_in_module(filename, root, user_modules.import_path(frame.f_globals.get("__name__"), filename))  # fmt: skip
         if doc is not None:
-            imported = user_modules.import_path(frame.f_globals.get("__name__"), filename)
-            doc.update(path=filename, source=text, root=root, imported=imported)
             return doc
-    return _certain(lint(source, earlier=earlier))
+    doc = _certain(lint(source, earlier=earlier))
+    for filename, imported in user_modules.loaded_files(root).items() if doc is None else ():
+        doc = _certain_in_module(filename, root, imported)
+        if doc is not None:
+            break
+    return doc
+
+
+def _certain_in_module(filename: str, root: str, imported: str | None) -> dict[str, Any] | None:
+    """``_certain`` of a module of the user's, with its ``path``, ``source``, ``import_path``."""
+    from kerasmagic.diagnosis.engine import lint
+    from kerasmagic.migrate import user_modules
+
+    text = user_modules.source_of(filename)
+    doc = _certain(lint(text)) if text is not None else None
+    if doc is not None:
+        doc.update(path=filename, source=text, root=root, imported=imported)
+    return doc
 
 
 def _certain(result: Any) -> dict[str, Any] | None:
