@@ -10,6 +10,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
+from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -143,18 +144,16 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
         # the receiver, a name or an attribute chain on one (``self.model``), read live; one that
         # is not (yet) a live Keras model — a name the cell binds after the failing line — is
         # left for the run that reaches it
-        model, receiver, root = live_value(func.value, namespace), node_text(cell, func.value), func.value  # fmt: skip
-        while isinstance(root, ast.Attribute):
-            root = root.value
+        model, receiver = live_value(func.value, namespace), dotted(func.value)
         if model is None or not live.is_keras_object(type(model)) or not hasattr(model, "predict"):
             continue
-        if receiver is None or not isinstance(root, ast.Name):
+        if receiver is None:
             continue
         args = ", ".join(filter(None, (node_text(cell, a) for a in [*call.args, *call.keywords])))
         predict = f"{receiver}.predict({args})"
         if func.attr == "predict_proba":
             text = predict
-        elif _varies(cell.tree, call, root.id):  # another model each time: Keras's own test
+        elif _varies(cell.tree, call, receiver.split(".")[0]):  # another model each time: Keras's own test
             text = f"(lambda p: {SHAPE_TEST})({predict})"
         else:
             try:
