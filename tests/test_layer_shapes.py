@@ -2,7 +2,9 @@
 ``layer.input.shape`` holds only where each layer the loop gives has one input tensor. After a
 ``Masking`` layer Keras 3's ``input`` is ``[tensor, mask]`` (measured: ``Bidirectional``'s input
 after ``Masking`` is a list of shapes ``(None, 4, 3)`` and ``(None, 4)``), so there the rewrite
-would fail on its own line one layer later: it is not proposed."""
+would fail on its own line one layer later: it is not proposed. A functional model's layers begin
+with its input layer, whose Keras 3 ``input`` is ``[]``; Keras 2 gave its own shape there.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ masked.add(Bidirectional(LSTM(3, return_sequences=True)))
 plain = Sequential()
 plain.add(LSTM(3, return_sequences=True, input_shape=(4, 3)))
 plain.add(TimeDistributed(Dense(3)))
+from keras import Input, Model
+entry = Input(shape=(4, 3))
+functional = Model(entry, TimeDistributed(Dense(2))(LSTM(3, return_sequences=True)(entry)))
 """
 LOOP = "for (i, layer) in enumerate({model}.layers):\n    print(i, layer.input_shape)\n"
 
@@ -41,3 +46,14 @@ def test_each_layers_input_is_read_before_input_shape_becomes_input_dot_shape() 
     assert result.fixed_source is None
     with pytest.raises(AttributeError, match="'list' object has no attribute 'shape'"):
         exec(LOOP.format(model="masked").replace("input_shape", "input.shape"), namespace)
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_a_functional_models_input_layer_reads_its_own_shape_as_keras_2_did() -> None:
+    cell, namespace, result = _diagnosed("functional")
+    with pytest.raises(AttributeError, match="'list' object has no attribute 'shape'"):
+        exec(cell.replace("input_shape", "input.shape"), namespace)  # the plain spelling fails
+    assert result.fixed_source is not None and "layer.input_shape" not in result.fixed_source
+    shapes: list = []
+    exec(result.fixed_source, {**namespace, "print": lambda *printed: shapes.append(printed)})
+    assert shapes == [(0, (None, 4, 3)), (1, (None, 4, 3)), (2, (None, 4, 3))]

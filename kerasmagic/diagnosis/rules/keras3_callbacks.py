@@ -152,8 +152,8 @@ def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
     for node in walk(ctx.cell.tree):
         if isinstance(node, ast.Attribute) and node.attr == attr and node.lineno == ctx.line:
             value = node_text(ctx.cell, node.value)
-            one = _one_tensor_each(ctx, node.value, tensor)
-            edit = node_edit(ctx.cell, node, f"{value}.{tensor}.shape") if value and one else None
+            spelling = _tensor_spelling(ctx, node.value, tensor)
+            edit = node_edit(ctx.cell, node, spelling.format(value)) if value and spelling else None
             if edit is not None:
                 edits.append(edit)
     if not edits:
@@ -173,25 +173,42 @@ def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _one_tensor_each(ctx: CellContext, node: ast.expr, tensor: str) -> bool:
-    """Is ``node.{tensor}`` one tensor for every live layer it reads? Keras 3's ``input`` of a
-    layer called with a mask (after ``Masking``, an ``Embedding(mask_zero=True)``) or with
-    several tensors is a list, whose ``.shape`` fails: each value a ``for`` loop of the cell
-    gives the name (``for layer in model.layers``), else its live value; an expression not read
-    so, yes."""
+def _tensor_spelling(ctx: CellContext, node: ast.expr, tensor: str) -> str | None:
+    """How Keras 3 spells Keras 2's ``X.{tensor}_shape`` for every live layer ``X`` reads, a
+    format string of ``X``'s text; None when no one spelling is proved for them all.
+
+    ``X.{tensor}.shape`` when each layer's ``{tensor}`` is one tensor. A functional model's
+    input layer has no input in Keras 3 (``[]``), and Keras 2 gave its own shape as its input
+    shape, its output's: a loop over such a model's layers reads the output there. A layer
+    called with a mask (after ``Masking``, an ``Embedding(mask_zero=True)``) or with several
+    tensors has a list, whose ``.shape`` fails: no spelling. Each value a ``for`` loop of the
+    cell gives the name (``for layer in model.layers``) counts, else its live value; an
+    expression not read so gets the plain spelling."""
+    plain = "{}." + tensor + ".shape"
     if not isinstance(node, ast.Name) or ctx.namespace is None:
-        return True
+        return plain
     items = loop_values(ctx, node)
     if items is None:
-        return False  # bound by a loop over values not read: the rewrite is not proved for them
+        return None  # bound by a loop over values not read: the rewrite is not proved for them
+    input_layers = False
     for item in items:
         try:
             value = getattr(item, tensor)
         except Exception:  # a layer never called has no tensor: Keras's own error, as before
             continue
-        if isinstance(value, (list, tuple, dict)) and value:  # an InputLayer's is [] (no input)
-            return False
-    return True
+        if isinstance(value, list) and not value and tensor == "input" and _is_input_layer(item):
+            input_layers = True
+        elif isinstance(value, (list, tuple, dict)):
+            return None
+    if input_layers:  # Keras 3 lists no input for an input layer: its output is its input
+        return "({0}.output if isinstance({0}.input, list) else {0}.input).shape"
+    return plain
+
+
+def _is_input_layer(layer: object) -> bool:
+    """Is ``layer`` an instance of the live Keras 3 ``InputLayer``?"""
+    klass = _live_layer_class("InputLayer")
+    return klass is not None and isinstance(layer, klass)
 
 
 def _live_layer_class(name: str) -> type | None:
