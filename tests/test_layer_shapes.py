@@ -57,3 +57,16 @@ def test_a_functional_models_input_layer_reads_its_own_shape_as_keras_2_did() ->
     shapes: list = []
     exec(result.fixed_source, {**namespace, "print": lambda *printed: shapes.append(printed)})
     assert shapes == [(0, (None, 4, 3)), (1, (None, 4, 3)), (2, (None, 4, 3))]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_the_input_layer_alone_reads_its_output_shape() -> None:
+    namespace: dict = {}
+    exec(SETUP, namespace)
+    cell = "first = functional.layers[0].input_shape\n"
+    with pytest.raises(AttributeError) as raised:
+        exec(cell, namespace)
+    result = diagnose(cell, raised.value, namespace=namespace)
+    assert result.fixed_source == "first = functional.layers[0].output.shape\n"
+    exec(result.fixed_source, namespace)
+    assert namespace["first"] == (None, 4, 3)

@@ -41,18 +41,34 @@ def _sequence(namespace: dict, node: ast.expr) -> list[Any] | None:
 
 
 def live_value(node: ast.expr, names: dict) -> Any:
-    """The live value of a name or an attribute chain on one (``model.layers``), read only
-    (``getattr``, nothing called), else None."""
-    chain: list[str] = []
-    while isinstance(node, ast.Attribute):
-        chain.append(node.attr)
+    """The live value of a name or a chain on one of attributes and constant indexes of lists
+    and tuples (``model.layers``, ``model.layers[0].kernel``), read only (``getattr``, the
+    built-in sequences' own indexing, nothing of the user's called), else None."""
+    steps: list[ast.expr] = []
+    while isinstance(node, (ast.Attribute, ast.Subscript)):
+        steps.append(node)
         node = node.value
     if not isinstance(node, ast.Name) or node.id not in names:
         return None
     value = names[node.id]
     try:
-        for attr in reversed(chain):
-            value = getattr(value, attr)
+        for step in reversed(steps):
+            if isinstance(step, ast.Attribute):
+                value = getattr(value, step.attr)
+            elif type(value) in (list, tuple) and _constant_index(step.slice) is not None:
+                value = value[_constant_index(step.slice)]
+            else:
+                return None
     except Exception:
         return None
     return value
+
+
+def _constant_index(node: ast.expr) -> int | None:
+    """The int a subscript's index writes literally (``0``, ``-1``), else None."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _constant_index(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None

@@ -16,7 +16,7 @@ from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
-from kerasmagic.diagnosis.live_loops import loop_values
+from kerasmagic.diagnosis.live_loops import live_value, loop_values
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -182,25 +182,34 @@ def _tensor_spelling(ctx: CellContext, node: ast.expr, tensor: str) -> str | Non
     shape, its output's: a loop over such a model's layers reads the output there. A layer
     called with a mask (after ``Masking``, an ``Embedding(mask_zero=True)``) or with several
     tensors has a list, whose ``.shape`` fails: no spelling. Each value a ``for`` loop of the
-    cell gives the name (``for layer in model.layers``) counts, else its live value; an
-    expression not read so gets the plain spelling."""
+    cell gives the name (``for layer in model.layers``) counts, else its live value (an
+    attribute chain's, ``model.layers[0]``'s); an expression not read so gets the plain
+    spelling."""
     plain = "{}." + tensor + ".shape"
-    if not isinstance(node, ast.Name) or ctx.namespace is None:
+    if ctx.namespace is None:
         return plain
-    items = loop_values(ctx, node)
+    if isinstance(node, ast.Name):
+        items = loop_values(ctx, node)
+    else:
+        value = live_value(node, ctx.namespace)
+        items = [] if value is None else [value]
     if items is None:
         return None  # bound by a loop over values not read: the rewrite is not proved for them
-    input_layers = False
+    input_layers = others = 0
     for item in items:
         try:
             value = getattr(item, tensor)
         except Exception:  # a layer never called has no tensor: Keras's own error, as before
             continue
         if isinstance(value, list) and not value and tensor == "input" and _is_input_layer(item):
-            input_layers = True
+            input_layers += 1
         elif isinstance(value, (list, tuple, dict)):
             return None
-    if input_layers:  # Keras 3 lists no input for an input layer: its output is its input
+        else:
+            others += 1
+    if input_layers and not others:  # Keras 3 lists no input for an input layer: its output
+        return "{}.output.shape"
+    if input_layers:
         return "({0}.output if isinstance({0}.input, list) else {0}.input).shape"
     return plain
 
