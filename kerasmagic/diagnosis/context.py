@@ -235,8 +235,10 @@ class CellContext:
     @cached_property
     def failing_lines(self) -> set[int]:
         """The failing line, the cell's lines in the traceback of the error and of the errors
-        it was raised from (a Lambda's function fails inside Keras's shape inference), and the
-        bodies of the cell's functions the failing line names (``Lambda(distance)``)."""
+        it was raised from (a Lambda's function fails inside Keras's shape inference), each
+        with the other lines of its statement (a call written over several lines: the traceback
+        names its first), and the bodies of the cell's functions the failing line names
+        (``Lambda(distance)``)."""
         if self.exc is None:
             return set()
         lines = {self.line} if self.line is not None else set()
@@ -253,6 +255,7 @@ class CellContext:
         tree = self.cell.tree
         if tree is None or self.line is None:
             return lines
+        lines |= {n for line in lines for n in _statement_lines(tree, line)}
         named = {
             n.id
             for n in walk(tree)
@@ -375,3 +378,21 @@ class CellContext:
             scope = self.scope
             outer = {n: scope.bindings[n] for n in scope.outer if n in scope.bindings}
         return cell_facts(self.cell, outer) or CellFacts(self.cell)
+
+
+COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
+            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # fmt: skip
+
+
+def _statement_lines(tree: ast.AST, line: int) -> range:
+    """The lines of the innermost simple statement (not a loop, a block, a definition) that
+    holds ``line``; ``line`` alone when none does."""
+    best: ast.stmt | None = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.stmt) and not isinstance(node, COMPOUND):
+            end = node.end_lineno or node.lineno
+            if node.lineno <= line <= end and (best is None or end - node.lineno < (best.end_lineno or best.lineno) - best.lineno):  # fmt: skip
+                best = node
+    if best is None:
+        return range(line, line + 1)
+    return range(best.lineno, (best.end_lineno or best.lineno) + 1)

@@ -237,14 +237,18 @@ def diagnose(
     return examine(ctx)
 
 
-def lint(source: Any, *, traps_only: bool = False, earlier: Earlier = ()) -> CheckResult:
+def lint(
+    source: Any, *, traps_only: bool = False, earlier: Earlier = (), namespace: dict | None = None
+) -> CheckResult:
     """Problems provable without running: imports that cannot resolve here, rejected keywords,
-    silent traps… (``traps_only``: only the silent traps, in ``traps``)."""
+    silent traps… (``traps_only``: only the silent traps, in ``traps``). ``namespace``: a
+    kernel's, whose names earlier cells bound count as the cell's own imports."""
     if traps_only:
         nothing = _nothing_to_examine(STATIC, source)
         if nothing is not None:
             return nothing
-    return examine(CellContext.of(source, earlier=earlier), traps_only=traps_only)
+    context = CellContext.of(source, namespace=namespace, earlier=earlier)
+    return examine(context, traps_only=traps_only)
 
 
 def check(

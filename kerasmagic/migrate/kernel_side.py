@@ -119,7 +119,9 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
         else:
             module = origins.module_origin(exc, root)
             if module is None:  # nothing explains it: what lint proves in the code run, to try
-                module = origins.certain_rewrites(exc, source, root, tuple(earlier or ()))
+                module = origins.certain_rewrites(
+                    exc, source, root, tuple(earlier or ()), namespace
+                )
                 if module is not None and "path" not in module:  # the failing cell's own
                     doc.update({k: module[k] for k in ("fixed_source", "rules", "trigger")})
                     module = None
