@@ -13,21 +13,41 @@ from kerasmagic.diagnosis.call_sites import innermost_loop
 
 
 def loop_values(ctx: Any, use: ast.Name) -> list[Any] | None:
-    """Each value the innermost ``for`` loop of the cell holding ``use`` gives its name; the
-    name's live value when no loop binds it ([] when the namespace has none); None when a loop
-    binds it over something not read here (a call's result, a generator)."""
+    """Each value the innermost ``for`` loop of the cell holding ``use`` gives its name and
+    lets reach it (an ``if isinstance(name, C):`` of the loop around ``use``, ``C`` a live
+    class, passes its instances only); the name's live value when no loop binds it ([] when
+    the namespace has none); None when a loop binds it over something not read here (a call's
+    result, a generator)."""
     loop = innermost_loop(ctx.cell.tree, use, use.id)
     if loop is None:
         return [ctx.namespace[use.id]] if use.id in ctx.namespace else []
     items = _sequence(ctx.namespace, loop.iter)
-    if items is None or isinstance(loop.target, ast.Name):
-        return items
-    if not isinstance(loop.target, ast.Tuple):
+    if items is not None and isinstance(loop.target, ast.Tuple):
+        position = next((i for i, t in enumerate(loop.target.elts) if isinstance(t, ast.Name) and t.id == use.id), None)  # fmt: skip
+        if position is None or not all(isinstance(x, tuple) and len(x) > position for x in items):
+            return None
+        items = [x[position] for x in items]
+    elif not isinstance(loop.target, ast.Name):
         return None
-    position = next((i for i, t in enumerate(loop.target.elts) if isinstance(t, ast.Name) and t.id == use.id), None)  # fmt: skip
-    if position is None or not all(isinstance(x, tuple) and len(x) > position for x in items):
-        return None
-    return [x[position] for x in items]
+    return None if items is None else _reaching(items, loop, use, ctx.namespace)
+
+
+def _reaching(items: list[Any], loop: ast.For, use: ast.Name, namespace: dict) -> list[Any]:
+    """The items an ``if isinstance(NAME, C):`` of the loop whose body holds ``use`` lets
+    through, ``C`` (or a tuple of them) a live class read from the namespace."""
+    for node in ast.walk(loop):
+        if not (isinstance(node, ast.If) and node.body and node.body[0].lineno <= use.lineno <= (node.body[-1].end_lineno or 0)):  # fmt: skip
+            continue
+        test = node.test
+        if not (isinstance(test, ast.Call) and getattr(test.func, "id", None) == "isinstance" and len(test.args) == 2):  # fmt: skip
+            continue
+        if not (isinstance(test.args[0], ast.Name) and test.args[0].id == use.id):
+            continue
+        given = test.args[1].elts if isinstance(test.args[1], ast.Tuple) else [test.args[1]]
+        classes = tuple(live_value(c, namespace) for c in given)
+        if classes and all(isinstance(c, type) for c in classes):
+            items = [item for item in items if isinstance(item, classes)]
+    return items
 
 
 def _sequence(namespace: dict, node: ast.expr) -> list[Any] | None:
