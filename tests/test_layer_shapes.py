@@ -1,8 +1,8 @@
 """``layer.input_shape`` in a loop over a model's layers, through real Keras 3: the rewrite to
 ``layer.input.shape`` holds only where each layer the loop gives has one input tensor. After a
 ``Masking`` layer Keras 3's ``input`` is ``[tensor, mask]`` (measured: ``Bidirectional``'s input
-after ``Masking`` is a list of shapes ``(None, 4, 3)`` and ``(None, 4)``), so there the rewrite
-would fail on its own line one layer later: it is not proposed. A functional model's layers begin
+after ``Masking`` is a list of shapes ``(None, 4, 3)`` and ``(None, 4)``, the mask boolean), where
+Keras 2 gave the tensor's shape: the rewrite reads the tensor there. A functional model's layers begin
 with its input layer, whose Keras 3 ``input`` is ``[]``; Keras 2 gave its own shape there.
 """
 
@@ -42,10 +42,17 @@ def test_each_layers_input_is_read_before_input_shape_becomes_input_dot_shape() 
     cell, namespace, result = _diagnosed("plain")
     assert result.fixed_source == cell.replace("layer.input_shape", "layer.input.shape")
     exec(result.fixed_source, namespace)  # runs for every layer of the loop
-    _, namespace, result = _diagnosed("masked")
-    assert result.fixed_source is None
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_a_masked_layers_input_shape_is_its_tensors_as_keras_2_gave_it() -> None:
+    cell, namespace, result = _diagnosed("masked")
     with pytest.raises(AttributeError, match="'list' object has no attribute 'shape'"):
-        exec(LOOP.format(model="masked").replace("input_shape", "input.shape"), namespace)
+        exec(cell.replace("input_shape", "input.shape"), namespace)  # [tensor, mask] after Masking
+    assert result.fixed_source is not None and "layer.input_shape" not in result.fixed_source
+    shapes: list = []
+    exec(result.fixed_source, {**namespace, "print": lambda *printed: shapes.append(printed)})
+    assert shapes == [(0, (None, 4, 3)), (1, (None, 4, 3))]
 
 
 @pytest.mark.envs("tf221-k3", "k3-jax")

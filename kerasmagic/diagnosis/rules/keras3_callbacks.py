@@ -1,9 +1,8 @@
-"""Rules on callbacks and layer attributes Keras 3 changed: ``ModelCheckpoint(period=…)`` (gone:
-``save_freq``), and ``layer.input_shape``/``output_shape`` (gone from layers: the layer's
-``input``/``output`` tensor has the shape).
+"""Rules on callbacks and model outputs Keras 3 changed: ``ModelCheckpoint(period=…)`` (gone:
+``save_freq``), and a single-output model's targets given as a dict keyed by its layer name.
 
 Each is checked against the live API: the live ``ModelCheckpoint`` signature lacks ``period``;
-the live Layer class lacks the attribute and has the tensor property that replaces it.
+the live model is functional with one output of that name.
 """
 
 from __future__ import annotations
@@ -11,12 +10,10 @@ from __future__ import annotations
 import ast
 import re
 
-from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
-from kerasmagic.diagnosis.live_loops import live_value, loop_values
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -29,8 +26,6 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 
 PERIOD = "keras3-checkpoint-period"
-LAYER_SHAPE = "keras3-layer-shape-attribute"
-NO_ATTRIBUTE = re.compile(r"'(?P<cls>\w+)' object has no attribute '(?P<attr>(?:in|out)put_shape)'")
 
 
 @rule(PERIOD, when=(STATIC,), family="callbacks", needs=r"period")
@@ -122,109 +117,6 @@ def _default_batch_size() -> int:
 
     entry = find_entry(PERIOD)
     return int(entry.data.get("default_batch_size", 32)) if entry is not None else 32
-
-
-@rule(
-    LAYER_SHAPE,
-    when=(ERROR,),
-    family="model-methods",
-    needs=("input_shape", "output_shape"),
-    errors=("AttributeError",),
-)
-def layer_shape_attribute(ctx: CellContext) -> list[Problem]:
-    """``layer.input_shape`` on a Keras 3 layer (AttributeError naming its class): on the failing
-    line, ``layer.input.shape`` where the live class lacks the attribute and has ``input``."""
-    if ctx.cell.tree is None or ctx.line is None:
-        return []
-    found = NO_ATTRIBUTE.search(ctx.message)
-    if found is None:
-        return []
-    attr = found["attr"]
-    tensor = attr.split("_")[0]  # input / output
-    klass = _live_layer_class(found["cls"])
-    if (
-        klass is None
-        or hasattr(klass, attr)
-        or not isinstance(getattr(klass, tensor, None), property)
-    ):
-        return []
-    edits = []
-    for node in walk(ctx.cell.tree):
-        if isinstance(node, ast.Attribute) and node.attr == attr and node.lineno == ctx.line:
-            value = node_text(ctx.cell, node.value)
-            spelling = _tensor_spelling(ctx, node.value, tensor)
-            edit = node_edit(ctx.cell, node, spelling.format(value)) if value and spelling else None
-            if edit is not None:
-                edits.append(edit)
-    if not edits:
-        return []
-    return [
-        from_entry(
-            LAYER_SHAPE,
-            ctx.line,
-            edits,
-            [attr, found["cls"]],
-            ctx.shown_versions,
-            attribute=attr,
-            tensor=tensor,
-            layer=found["cls"],
-            keras=ctx.versions.get("keras", "3"),
-        )
-    ]
-
-
-def _tensor_spelling(ctx: CellContext, node: ast.expr, tensor: str) -> str | None:
-    """How Keras 3 spells Keras 2's ``X.{tensor}_shape`` for every live layer ``X`` reads, a
-    format string of ``X``'s text; None when no one spelling is proved for them all.
-
-    ``X.{tensor}.shape`` when each layer's ``{tensor}`` is one tensor. A functional model's
-    input layer has no input in Keras 3 (``[]``), and Keras 2 gave its own shape as its input
-    shape, its output's: a loop over such a model's layers reads the output there. A layer
-    called with a mask (after ``Masking``, an ``Embedding(mask_zero=True)``) or with several
-    tensors has a list, whose ``.shape`` fails: no spelling. Each value a ``for`` loop of the
-    cell gives the name (``for layer in model.layers``) counts, else its live value (an
-    attribute chain's, ``model.layers[0]``'s); an expression not read so gets the plain
-    spelling."""
-    plain = "{}." + tensor + ".shape"
-    if ctx.namespace is None:
-        return plain
-    if isinstance(node, ast.Name):
-        items = loop_values(ctx, node)
-    else:
-        value = live_value(node, ctx.namespace)
-        items = [] if value is None else [value]
-    if items is None:
-        return None  # bound by a loop over values not read: the rewrite is not proved for them
-    input_layers = others = 0
-    for item in items:
-        try:
-            value = getattr(item, tensor)
-        except Exception:  # a layer never called has no tensor: Keras's own error, as before
-            continue
-        if isinstance(value, list) and not value and tensor == "input" and _is_input_layer(item):
-            input_layers += 1
-        elif isinstance(value, (list, tuple, dict)):
-            return None
-        else:
-            others += 1
-    if input_layers and not others:  # Keras 3 lists no input for an input layer: its output
-        return "{}.output.shape"
-    if input_layers:
-        return "({0}.output if isinstance({0}.input, list) else {0}.input).shape"
-    return plain
-
-
-def _is_input_layer(layer: object) -> bool:
-    """Is ``layer`` an instance of the live Keras 3 ``InputLayer``?"""
-    klass = _live_layer_class("InputLayer")
-    return klass is not None and isinstance(layer, klass)
-
-
-def _live_layer_class(name: str) -> type | None:
-    """The Keras 3 layer class of that name in the live ``keras.layers`` (imported already)."""
-    status, layers = live.module_status("keras.layers")
-    klass = getattr(layers, name, None) if status == live.OK else None
-    return klass if isinstance(klass, type) and keras3_here() else None
 
 
 SINGLE_OUTPUT_DICT = "keras3-single-output-dict"
