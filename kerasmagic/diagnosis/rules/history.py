@@ -179,9 +179,10 @@ def _reader(ctx: CellContext) -> str:
 @rule("history-metric-alias", when=(ERROR,), family="model-methods", errors=("KeyError",))
 def history_metric_alias(ctx: CellContext) -> list[Problem]:
     """``history.history['val_mean_absolute_error']`` after ``metrics=['mae']``: Keras 2.0-2.2
-    logged a metric under its function's full name, later Kerases under the name as written. A
-    key of the cell that the live logs lack becomes the logged key (same ``val_`` prefix) that
-    the live Keras resolves to the same metric (``metrics.get``); every such key of the cell."""
+    logged a metric under its function's full name, later Kerases under the name as written;
+    a model of several outputs logs each output's under its name (``a_acc`` in Keras 2.2,
+    ``a_accuracy`` since 2.3). A key of the cell that the live logs lack becomes the logged key
+    (same ``val_`` and output prefix) of the same metric; every such key of the cell."""
     tree = ctx.cell.tree
     key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
     if tree is None or not isinstance(key, str):
@@ -302,22 +303,22 @@ def _is_history(value: object) -> bool:
 
 
 def _logged_alias(metrics: Any, old: str, logs: dict) -> str | None:
-    """The one key of ``logs`` with ``old``'s ``val_`` prefix whose metric the live Keras
-    resolves to the same one as ``old``'s."""
-    prefix, base = ("val_", old[4:]) if old.startswith("val_") else ("", old)
-    wanted = _metric(metrics, base)
-    if wanted is None:
-        return None
-    found = [
-        k
-        for k in logs
-        if isinstance(k, str)
-        and k.startswith(prefix)
-        and not (prefix == "" and k.startswith("val_"))
-        and k[len(prefix) :] != base
-        and _metric(metrics, k[len(prefix) :]) == wanted
-    ]
-    return found[0] if len(found) == 1 else None
+    """The one key of ``logs`` that logs ``old``'s metric under this Keras's name: the same
+    prefix (``val_``, a model output's name and ``_``: ``val_a_acc``), then a name the live
+    Keras resolves to the same metric (``metrics.get``), or the name Keras 2.3 gave ``acc``."""
+    found = set()
+    for cut in [0] + [i + 1 for i, ch in enumerate(old) if ch == "_"]:
+        prefix, base = old[:cut], old[cut:]
+        wanted = _metric(metrics, base) if base else None
+        for key in logs:
+            if not isinstance(key, str) or not key.startswith(prefix) or key == old:
+                continue
+            if key.startswith("val_") != old.startswith("val_"):
+                continue
+            rest = key[len(prefix) :]
+            if rest == OLD_KEYS.get(base) or wanted is not None and rest != base and _metric(metrics, rest) == wanted:  # fmt: skip
+                found.add(key)
+    return found.pop() if len(found) == 1 else None
 
 
 def _metric(metrics: Any, name: str) -> tuple | None:
@@ -327,7 +328,7 @@ def _metric(metrics: Any, name: str) -> tuple | None:
         found = metrics.get(name)
     except Exception:
         return None
-    if found is None:
+    if found is None or isinstance(found, str):  # tf.keras 2 returns a name it cannot resolve
         return None
     if isinstance(found, type) or callable(found) and not hasattr(found, "name"):
         return (found,)
