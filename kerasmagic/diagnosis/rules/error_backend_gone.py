@@ -44,6 +44,8 @@ def backend_dropped(ctx: CellContext) -> list[Problem]:
     for stmt in walk(ctx.cell.tree):
         if not (isinstance(stmt, (ast.Assign, ast.Expr)) and stmt.lineno in lines):
             continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and len(stmt.value.keywords) > 1:  # fmt: skip
+            return []  # ``os.environ.update(KERAS_BACKEND=…, OTHER=…)`` sets more than the backend
         if source_lines[stmt.lineno - 1].lstrip().startswith("%"):  # ``%env``: its whole line
             last = stmt.lineno == len(source_lines)
             end = (stmt.lineno, len(source_lines[-1])) if last else (stmt.lineno + 1, 0)
