@@ -75,10 +75,11 @@ def live_value(node: ast.expr, names: dict) -> Any:
         for step in reversed(steps):
             if isinstance(step, ast.Attribute):
                 value = getattr(value, step.attr)
-            elif type(value) in (list, tuple) and _constant_index(step.slice) is not None:
-                value = value[_constant_index(step.slice)]
-            else:
+                continue
+            index = _constant_index(step.slice)
+            if type(value) not in (list, tuple) or index is None:
                 return None
+            value = value[index]
     except Exception:
         return None
     return value

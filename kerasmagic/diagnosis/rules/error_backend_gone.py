@@ -37,7 +37,7 @@ def backend_dropped(ctx: CellContext) -> list[Problem]:
     backend = found.group(1)
     if backend.lower() not in entry.data.get("dropped", ()):
         return []
-    sets = ctx.facts.env_sets if ctx.facts is not None else []
+    sets = ctx.facts.env_sets
     lines = {line for name, line, value in sets if name == VARIABLE and value in (backend, None)}
     edits = []
     source_lines = ctx.cell.source.splitlines(keepends=True)
