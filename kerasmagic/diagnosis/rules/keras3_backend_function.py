@@ -5,7 +5,9 @@ Keras 2's FAQ read a layer's output with ``F = K.function([model.input], [layer.
 outputs, called on the inputs, its outputs made NumPy (a one-element output list kept as a list);
 Keras 3 removed it. The corrected cell writes exactly that: ``F_model = keras.Model(inputs,
 outputs)`` and a function ``F`` that calls it and returns NumPy arrays, so ``F([x])[0]`` gives
-what it gave. A ``K.function(...)`` that is no such assignment (one per layer in a
+what it gave. Multi-backend Keras fed each input through a feed dict, which made it an array, so
+an input given as a nested list (``F([[x]])``, ``F([rows, 1.])``) was one array: each input is
+made an array the same way (``keras.ops.convert_to_numpy``) before the model is called. A ``K.function(...)`` that is no such assignment (one per layer in a
 comprehension, called at once) becomes the same function as one expression: a model made once,
 and a ``lambda`` calling it. Inputs joined with ``+`` (``[inp] + [K.learning_phase()]``) count
 as one list; a list of unknown length joined to the learning phase (``inp + [K.learning_phase()]``)
@@ -53,9 +55,9 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if elements is not None:
             kept = [model_input_text(ctx, e) for i, e in enumerate(elements) if i != phase]
             ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
-            call = _model_call(name or "f", len(elements), phase)
+            fed = _model_inputs(len(elements), phase)
         else:
-            ins, call = _joined_inputs(ctx, inputs, name or "f")
+            ins, fed = _joined_inputs(ctx, inputs)
         outs = node_text(ctx.cell, outputs)
         if wrap is None or ins is None or outs is None or "\n" in ins + outs:
             continue
@@ -63,6 +65,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if root is None:
             return []
         keras, imports = root
+        call = _model_call(keras, name or "f", *fed)
         if name is None:  # an expression: the same function, made where the call was
             text = _function_value(keras, ins, outs, wrap, call)
         else:
@@ -138,24 +141,24 @@ def _segments(inputs: ast.expr) -> list[tuple[bool, ast.expr]]:
     return [(False, inputs)]
 
 
-def _joined_inputs(ctx: CellContext, inputs: ast.expr, name: str) -> tuple[str | None, str]:
+def _joined_inputs(ctx: CellContext, inputs: ast.expr) -> tuple[str | None, tuple[str, str | None]]:  # fmt: skip
     """Inputs a list of unknown length begins (``inp + [K.learning_phase()]``): the model's
-    inputs without the learning phase, and the call, the phase counted from the end (only
-    elements of list displays may follow it)."""
+    inputs without the learning phase, and what the call feeds (``_model_inputs``), the phase
+    counted from the end (only elements of list displays may follow it)."""
     whole = node_text(ctx.cell, inputs)
     segments = _segments(inputs)
     elements = [node for known, node in segments if known]
     phase = _learning_phase_at(ctx, elements)
     if phase is None:
-        return whole, f"{name}_model(model_inputs)"
+        return whole, ("model_inputs", None)
     at = next(i for i, (known, node) in enumerate(segments) if node is elements[phase])
     if not all(known for known, _ in segments[at + 1 :]):
-        return None, ""
+        return None, ("", None)
     parts, display = [], []
     for known, node in segments[:at] + segments[at + 1 :]:
         text = model_input_text(ctx, node) if known else node_text(ctx.cell, node)
         if text is None:
-            return None, ""
+            return None, ("", None)
         if known:
             display.append(text)
             continue
@@ -167,7 +170,7 @@ def _joined_inputs(ctx: CellContext, inputs: ast.expr, name: str) -> tuple[str |
         parts.append(f"[{', '.join(display)}]")
     back = len(segments) - at  # the phase's place from the end: model_inputs[-back]
     others = "model_inputs[:-1]" if back == 1 else f"model_inputs[:-{back}] + model_inputs[-{back - 1}:]"  # fmt: skip
-    return " + ".join(parts), f"{name}_model({others}, training=bool(model_inputs[-{back}]))"
+    return " + ".join(parts), (others, f"model_inputs[-{back}]")
 
 
 def _learning_phase_at(ctx: CellContext, elements: list[ast.expr] | None) -> int | None:
@@ -196,18 +199,24 @@ def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
     return False  # one tensor (``layer.output``): one array
 
 
-def _model_call(name: str, count: int, phase: int | None) -> str:
-    """The model called on the function's inputs (``count`` of them); where the learning phase
-    was one of them, on the others, with ``training=`` the flag passed in its place."""
+def _model_inputs(count: int, phase: int | None) -> tuple[str, str | None]:
+    """What the call feeds the model, of the function's inputs (``count`` of them): all of them,
+    or where the learning phase was one of them, the others and the flag passed in its place."""
     if phase is None:
-        return f"{name}_model(model_inputs)"
+        return "model_inputs", None
     if phase == count - 1:  # the last input
-        others = f"model_inputs[:{phase}]"
-    elif phase == 0:
-        others = "model_inputs[1:]"
-    else:
-        others = f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]"
-    return f"{name}_model({others}, training=bool(model_inputs[{phase}]))"
+        return f"model_inputs[:{phase}]", f"model_inputs[{phase}]"
+    if phase == 0:
+        return "model_inputs[1:]", "model_inputs[0]"
+    return f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]", f"model_inputs[{phase}]"
+
+
+def _model_call(keras: str, name: str, inputs: str, phase: str | None) -> str:
+    """The model called on ``inputs``, each made an array as multi-backend Keras's feed dict
+    made it (an input given as a nested list, ``F([[x]])``, is one array), with ``training=``
+    the learning phase's flag where one was passed."""
+    fed = f"[{keras}.ops.convert_to_numpy(x) for x in {inputs}]"
+    return f"{name}_model({fed})" if phase is None else f"{name}_model({fed}, training=bool({phase}))"
 
 
 def _numpy_outputs(keras: str, call: str, wrap: bool) -> str:
