@@ -8,6 +8,7 @@ import functools
 import inspect
 import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,16 @@ WORDS = [
     "their",
     "had",
 ]
+# more ordinary words after them (english_words.txt), so that code encoding its own sentences
+# with get_word_index() finds them, as it does in the real index
+WORDS += [
+    w
+    for line in (Path(__file__).with_name("english_words.txt")).read_text().splitlines()
+    if not line.startswith("#")
+    for w in line.split()
+    if w not in WORDS
+]
+WORDS = list(dict.fromkeys(WORDS))
 VOCAB = {"imdb": 88584, "reuters": 30979}
 CLASSES = {"imdb": 2, "reuters": 46}
 
