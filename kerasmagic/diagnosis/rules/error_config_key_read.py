@@ -40,13 +40,13 @@ def config_key_read(ctx: CellContext) -> list[Problem]:
     reads = [n for n in walk(tree) if _reads(n, key)]
     names = ctx.live_names or {}
     for node in (n for n in reads if n.lineno in ctx.failing_lines):
-        new = _renamed(_value(names, node.value), key)
+        new = _renamed(config_value(names, node.value), key)
         if new is None:
             continue
         text = node_text(ctx.cell, node.value)
         # the failing read, the reads of the same expression, and each read whose own live dict
         # holds the same new name in place of the key
-        same = [n for n in reads if node_text(ctx.cell, n.value) == text or _renamed(_value(names, n.value), key) == new]  # fmt: skip
+        same = [n for n in reads if node_text(ctx.cell, n.value) == text or _renamed(config_value(names, n.value), key) == new]  # fmt: skip
         edits = [node_edit(ctx.cell, n.slice, quoted_like(node_text(ctx.cell, n.slice) or "''", new)) for n in same]  # fmt: skip
         edits = [e for e in edits if e is not None]
         if not edits:
@@ -84,25 +84,25 @@ def _reads(node: ast.AST, key: str) -> bool:
     )
 
 
-def _value(names: dict, node: ast.expr) -> Any:
+def config_value(names: dict, node: ast.expr) -> Any:
     """The live value of ``node`` read without running the user's code: a name, a constant-key
     subscript of a mapping, an attribute of a Keras object, ``get_config()`` of a Keras object."""
     if isinstance(node, ast.Name):
         return names.get(node.id, _UNREAD)
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-        outer, index = _value(names, node.value), node.slice.value
+        outer, index = config_value(names, node.value), node.slice.value
         if isinstance(outer, Mapping):
             return outer.get(index, _UNREAD)
         if isinstance(outer, (list, tuple)) and isinstance(index, int) and -len(outer) <= index < len(outer):  # fmt: skip
             return outer[index]  # a model's `layers`
         return _UNREAD
     if isinstance(node, ast.Attribute):
-        owner = _value(names, node.value)
+        owner = config_value(names, node.value)
         return getattr(owner, node.attr, _UNREAD) if from_keras(owner) else _UNREAD
     if isinstance(node, ast.Call) and not (node.args or node.keywords):
         func = node.func
         if isinstance(func, ast.Attribute) and func.attr == "get_config":
-            owner = _value(names, func.value)
+            owner = config_value(names, func.value)
             if from_keras(owner) and is_keras_object(getattr(type(owner), "get_config", None)):
                 try:
                     return owner.get_config()
