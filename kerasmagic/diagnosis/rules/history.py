@@ -14,6 +14,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, innermost_frame, is_cell_frame
+from kerasmagic.diagnosis.live import KERAS_TOPS
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
@@ -195,11 +196,11 @@ def history_metric_alias(ctx: CellContext) -> list[Problem]:
             and isinstance(node.slice.value, str)
         ):
             continue
-        logs, metrics = _live_logs(ctx, node.value)
+        logs, metrics, model = _live_logs(ctx, node.value)
         old = node.slice.value
         if logs is None or old in logs:
             continue
-        new = _logged_alias(metrics, old, logs)
+        new = _logged_alias(metrics, old, logs, model)
         edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice), new)) if new else None  # fmt: skip
         if edit is not None:
             edits.append(edit)
@@ -234,10 +235,10 @@ def history_key_from_value(ctx: CellContext) -> list[Problem]:
             continue
         if node.lineno not in ctx.failing_lines:
             continue
-        logs, metrics = _live_logs(ctx, node.value)
+        logs, metrics, model = _live_logs(ctx, node.value)
         if logs is None or key in logs:
             continue
-        renames = {t: n for t in _literal_texts(ctx, node.slice) if (n := _logged_name(t, logs, metrics))}  # fmt: skip
+        renames = {t: n for t in _literal_texts(ctx, node.slice) if (n := _logged_name(t, logs, metrics, model))}  # fmt: skip
         if not any(key.endswith(old) for old in renames):
             continue
         transform = Transform(
@@ -261,22 +262,24 @@ def _literal_texts(ctx: CellContext, node: ast.expr) -> list[str]:
     return [o.tail for o in origins(ctx, node) if o.tail]
 
 
-def _logged_name(text: str, logs: dict, metrics: Any) -> str | None:
+def _logged_name(text: str, logs: dict, metrics: Any, model: Any = None) -> str | None:
     """What this Keras logs for the key (or key ending) ``text``: Keras 2.3's ``accuracy`` for
-    ``acc``, Keras 3's ``learning_rate`` for ``lr``, or the alias the live ``metrics.get``
-    resolves to the same metric; None when the logs hold it or nothing matches."""
+    ``acc``, Keras 3's ``learning_rate`` for ``lr``, the alias the live ``metrics.get``
+    resolves to the same metric, or the name the live ``model`` gave its own metric function
+    ``text``; None when the logs hold it or nothing matches."""
     for prefix in ("", "val_"):
         if prefix + text in logs:
             return None
     new = OLD_KEYS.get(text) or CALLBACK_KEYS.get(text)
     if new is not None and any(prefix + new in logs for prefix in ("", "val_")):
         return new
-    return _logged_alias(metrics, text, logs) if metrics is not None else None
+    return _logged_alias(metrics, text, logs, model) if metrics is not None else None
 
 
-def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any]:
+def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any]:
     """The logs a live Keras ``History`` holds, read as ``hist.history`` or through a name bound
-    to that dict, with the ``metrics`` module of the Keras that made it."""
+    to that dict, with the ``metrics`` module of the Keras that made it and the model it
+    trained."""
     names = ctx.live_names
     histories = [v for v in names.values() if _is_history(v)]
     if isinstance(owner, ast.Attribute) and owner.attr == "history":
@@ -287,9 +290,9 @@ def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any]:
     else:
         found = []
     if len(found) != 1:
-        return None, None
+        return None, None, None
     root = sys.modules.get(type(found[0]).__module__.split(".")[0])
-    return found[0].history, getattr(root, "metrics", None)
+    return found[0].history, getattr(root, "metrics", None), getattr(found[0], "model", None)
 
 
 def _is_history(value: object) -> bool:
@@ -302,13 +305,18 @@ def _is_history(value: object) -> bool:
     )
 
 
-def _logged_alias(metrics: Any, old: str, logs: dict) -> str | None:
+def _logged_alias(metrics: Any, old: str, logs: dict, model: Any = None) -> str | None:
     """The one key of ``logs`` that logs ``old``'s metric under this Keras's name: the same
     prefix (``val_``, a model output's name and ``_``: ``val_a_acc``), then a name the live
-    Keras resolves to the same metric (``metrics.get``), or the name Keras 2.3 gave ``acc``."""
+    Keras resolves to the same metric (``metrics.get``), the name Keras 2.3 gave ``acc``, or
+    the name the live ``model`` gave its own metric function ``old`` names (Keras 3 logs
+    ``def R2`` as ``r2``)."""
+    own = own_metric_names(model)
     found = set()
     for cut in [0] + [i + 1 for i, ch in enumerate(old) if ch == "_"]:
         prefix, base = old[:cut], old[cut:]
+        if own.get(base) not in (None, base) and prefix + own[base] in logs:
+            found.add(prefix + own[base])
         wanted = _metric(metrics, base) if base else None
         for key in logs:
             if not isinstance(key, str) or not key.startswith(prefix) or key == old:
@@ -333,3 +341,24 @@ def _metric(metrics: Any, name: str) -> tuple | None:
     if isinstance(found, type) or callable(found) and not hasattr(found, "name"):
         return (found,)
     return (type(found), getattr(found, "name", None))
+
+
+def own_metric_names(model: Any) -> dict[str, str]:
+    """``{function name: metric name}`` of the metric functions of the notebook's own that the
+    live ``model`` was compiled with (the metric objects Keras wraps them in, read only)."""
+    names: dict[str, str] = {}
+    pending = list(getattr(model, "metrics", None) or ()) if model is not None else []
+    seen: set[int] = set()
+    while pending:
+        metric = pending.pop()
+        if id(metric) in seen:
+            continue
+        seen.add(id(metric))
+        inner = getattr(metric, "metrics", None)
+        if isinstance(inner, list):
+            pending += inner  # Keras 3's compile_metrics holds the compiled ones
+        fn = getattr(metric, "_fn", None)
+        name = getattr(metric, "name", None)
+        if callable(fn) and isinstance(name, str) and getattr(fn, "__module__", "").split(".")[0] not in KERAS_TOPS:  # fmt: skip
+            names.setdefault(getattr(fn, "__name__", ""), name)
+    return names

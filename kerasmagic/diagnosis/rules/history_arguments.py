@@ -60,7 +60,7 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
         for parameter, value in passed:
             if parameter not in keyed or not _is_text(value):
                 continue
-            new = _logged_name(value.value, logs, metrics)  # type: ignore[attr-defined]
+            new = _logged_name(value.value, logs, metrics, getattr(history, "model", None))  # type: ignore[attr-defined]
             text = node_text(ctx.cell, value)
             edit = node_edit(ctx.cell, value, quoted_like(text, new)) if new and text else None
             if edit is not None:
