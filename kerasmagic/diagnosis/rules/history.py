@@ -315,7 +315,7 @@ def _logged_alias(metrics: Any, old: str, logs: dict, model: Any = None) -> str 
     found = set()
     for cut in [0] + [i + 1 for i, ch in enumerate(old) if ch == "_"]:
         prefix, base = old[:cut], old[cut:]
-        if own.get(base) not in (None, base) and prefix + own[base] in logs:
+        if base and own.get(base) not in (None, base) and prefix + own[base] in logs:
             found.add(prefix + own[base])
         wanted = _metric(metrics, base) if base else None
         for key in logs:
@@ -360,5 +360,6 @@ def own_metric_names(model: Any) -> dict[str, str]:
         fn = getattr(metric, "_fn", None)
         name = getattr(metric, "name", None)
         if callable(fn) and isinstance(name, str) and getattr(fn, "__module__", "").split(".")[0] not in KERAS_TOPS:  # fmt: skip
-            names.setdefault(getattr(fn, "__name__", ""), name)
+            if getattr(fn, "__name__", ""):
+                names.setdefault(fn.__name__, name)
     return names
