@@ -14,7 +14,7 @@ gets ``tuple(X.input.shape)``, the same tuple, batch axis first, that Keras 2's 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from collections.abc import Mapping
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -36,48 +36,43 @@ def config_input_shape(ctx: CellContext) -> list[Problem]:
     if key != KEY or tree is None:
         return []
     names = ctx.live_names or {}
-    edits, layers, failing = [], [], False
+    edits, layer_text, failing = [], None, False
     for node in walk(tree):
-        layer = _layer_read(node, names)
-        if layer is None:
-            continue
-        new = _shape_text(ctx, node, layer)
+        new = _shape_text(ctx, node, names)
         edit = node_edit(ctx.cell, *new) if new is not None else None
         if edit is None:
             continue
         edits.append(edit)
-        layers.append(node_text(ctx.cell, node.value.func.value) or "the layer")  # type: ignore[union-attr]
+        layer_text = layer_text or node_text(ctx.cell, node.value.func.value)  # type: ignore[attr-defined]
         failing = failing or node.lineno in ctx.failing_lines
     if not failing:
         return []
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, [KEY], ctx.shown_versions,
-                         layer=layers[0])  # fmt: skip
+                         layer=layer_text or "the layer")  # fmt: skip
     problem.certain = True  # the live layer holds the shape there
     return [problem]
 
 
-def _layer_read(node: ast.AST, names: dict) -> Any:
-    """The live Keras layer ``X`` of ``X.get_config()['batch_input_shape']``, else None."""
+def _shape_text(ctx: CellContext, node: ast.AST, names: dict) -> tuple[ast.AST, str] | None:
+    """For ``X.get_config()['batch_input_shape']`` of a live Keras layer ``X`` whose config (read
+    once, by ``config_value``) lacks the key: (the node to replace, its text), the key
+    ``batch_shape`` where the config holds it (an ``InputLayer``), else the whole read as the
+    layer's input shape. None for any other node."""
     if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == KEY):  # fmt: skip
         return None
     call = node.value
     if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "get_config"):  # fmt: skip
         return None
-    layer = config_value(names, call.func.value)
-    return layer if live.from_keras(layer) and hasattr(type(layer), "get_config") else None
-
-
-def _shape_text(ctx: CellContext, node: ast.Subscript, layer: Any) -> tuple[ast.AST, str] | None:
-    """(the node to replace, its text): the key ``batch_shape`` where the live config holds it
-    (an ``InputLayer``), else the whole read as the layer's input shape."""
+    config = config_value(names, call)  # a Keras object's own get_config(), else unread
+    if not isinstance(config, Mapping) or KEY in config:
+        return None
+    if "batch_shape" in config:
+        return node.slice, quoted_like(node_text(ctx.cell, node.slice), "batch_shape")
     try:
-        config = layer.get_config()
-        tensor = None if "batch_shape" in config else layer.input
+        tensor = config_value(names, call.func.value).input
     except Exception:  # Keras raises for a layer that was never called
         return None
-    if "batch_shape" in config and KEY not in config:
-        return node.slice, quoted_like(node_text(ctx.cell, node.slice), "batch_shape")
     if not live.is_keras_tensor(tensor) or not isinstance(getattr(tensor, "shape", None), tuple):
         return None  # several inputs, or none
-    owner = node_text(ctx.cell, node.value.func.value)  # type: ignore[union-attr]
+    owner = node_text(ctx.cell, call.func.value)
     return (node, f"tuple({owner}.input.shape)") if owner else None

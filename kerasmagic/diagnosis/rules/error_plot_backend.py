@@ -6,10 +6,11 @@ matplotlib's backend is already running when a later line asks for a GUI one. Wi
 'TkAgg' which requires the 'tk' interactive framework, as 'headless' is currently running";
 with Keras 2, which imported no pyplot, the same call only recorded the choice. The evidence is
 the message and a live Keras module that imported the running pyplot (read from
-``sys.modules``, in the order modules finished loading; nothing imported); where the code imported pyplot before Keras, Keras 2 refused
-the switch too, and nothing is said. The call on the failing lines whose callee is, live, ``matplotlib.use`` gets
-``force=False``: matplotlib's own way to switch where the backend can run and keep the running
-one where it cannot, so a desktop still gets its window and a headless kernel draws as it did."""
+``sys.modules``, in the order modules finished loading; nothing imported); where the code
+imported pyplot before Keras, Keras 2 refused the switch too, and nothing is said. The call on
+the failing lines whose callee is, live, ``matplotlib.use`` gets ``force=False``: matplotlib's
+own way to switch where the backend can run and keep the running one where it cannot, so a
+desktop still gets its window and a headless kernel draws as it did."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import re
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live import KERAS_TOPS
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import closing_insert_edit, walk
@@ -28,7 +30,6 @@ REFUSED = re.compile(
     r"Cannot load backend '(?P<backend>[^']+)' which requires the '(?P<framework>[^']+)' "
     r"interactive framework, as '(?P<running>[^']+)' is currently running"
 )
-KERAS_TOPS = ("keras", "tf_keras", "tensorflow")
 
 
 @rule(ENTRY, when=(ERROR,), family="environment", errors=("ImportError",))

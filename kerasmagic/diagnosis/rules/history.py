@@ -359,7 +359,8 @@ def own_metric_names(model: Any) -> dict[str, str]:
             pending += inner  # Keras 3's compile_metrics holds the compiled ones
         fn = getattr(metric, "_fn", None)
         name = getattr(metric, "name", None)
-        if callable(fn) and isinstance(name, str) and getattr(fn, "__module__", "").split(".")[0] not in KERAS_TOPS:  # fmt: skip
+        module = str(getattr(fn, "__module__", None) or "")
+        if callable(fn) and isinstance(name, str) and module.split(".")[0] not in KERAS_TOPS:
             if getattr(fn, "__name__", ""):
                 names.setdefault(fn.__name__, name)
     return names

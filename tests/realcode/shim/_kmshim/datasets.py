@@ -92,14 +92,17 @@ WORDS = [
 ]
 # more ordinary words after them (english_words.txt), so that code encoding its own sentences
 # with get_word_index() finds them, as it does in the real index
-WORDS += [
-    w
-    for line in (Path(__file__).with_name("english_words.txt")).read_text().splitlines()
-    if not line.startswith("#")
-    for w in line.split()
-    if w not in WORDS
-]
-WORDS = list(dict.fromkeys(WORDS))
+WORDS = list(
+    dict.fromkeys(
+        WORDS
+        + [
+            w
+            for line in Path(__file__).with_name("english_words.txt").read_text().splitlines()
+            if not line.startswith("#")
+            for w in line.split()
+        ]
+    )
+)
 VOCAB = {"imdb": 88584, "reuters": 30979}
 CLASSES = {"imdb": 2, "reuters": 46}
 
