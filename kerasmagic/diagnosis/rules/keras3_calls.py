@@ -67,7 +67,7 @@ def _explicit(obj: object) -> frozenset[str] | None:
     return frozenset(names - {"self"})
 
 
-def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Problem | None:
+def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, alone: bool = False) -> Problem | None:  # fmt: skip
     edit = delete_keyword_edit(ctx.cell, call, kw)
     if edit is None:
         return None
@@ -79,7 +79,7 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
         ctx.shown_versions,
         keyword=kw.arg,
         callable=name,
-        reason=_reason(kw.arg or ""),
+        reason=_reason(kw.arg or "", alone),
         keras=ctx.versions.get("keras", "3"),
     )
     if kw.arg == "save_format" and name == "save_weights":
@@ -87,10 +87,12 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str) -> Probl
     return problem
 
 
-def _reason(keyword: str) -> str:
-    """Why the removed ``keyword`` had no effect (the catalogue's words for it)."""
+def _reason(keyword: str, alone: bool = False) -> str:
+    """Why the removed ``keyword`` had no effect (the catalogue's words for it; ``alone``: a
+    layer's keyword given without the keywords it worked with)."""
     entry = find_entry("keras3-removed-keyword")
-    return str((entry.data.get("reasons", {}) if entry is not None else {}).get(keyword, ""))
+    table = "alone_reasons" if alone else "reasons"
+    return str((entry.data.get(table, {}) if entry is not None else {}).get(keyword, ""))
 
 
 @rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments", needs="=")
@@ -105,16 +107,23 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     layer_words, method_words = _no_effect_keywords("layers"), _no_effect_keywords("methods")
     entry = find_entry("keras3-removed-keyword")
     per_class = entry.data.get("classes", {}) if entry is not None else {}
+    alone = entry.data.get("alone", {}) if entry is not None else {}  # no effect without these
     dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable
+    lone: set[int] = set()  # the keywords dropped as given without those they worked with
     defaults: list[Problem | None] = []  # removed keywords given their Keras 2 default
     for call, klass, path in keras_class_calls(ctx):
         explicit = _explicit(klass)
         name = path.rsplit(".", 1)[-1]
         words = layer_words | set(per_class.get(klass.__name__, ()))
+        given = {k.arg for k in call.keywords}
         for kw in call.keywords:
             if kw.arg in words and explicit is not None and kw.arg not in explicit:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
+            elif kw.arg in alone and explicit is not None and kw.arg not in explicit:
+                if _is_layer(klass) and not given & set(alone[kw.arg]):
+                    dropped.append((kw, call, name))
+                    lone.add(id(kw))
             elif kw.arg and explicit is not None and kw.arg not in explicit:
                 default = keras2_default_given(path, name, kw)
                 if default is not None:
@@ -146,8 +155,12 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 dropped.append((kw, call, f"Model.{func.attr}"))
     dropped += _member_keywords(ctx, tree, entry.data.get("members", {}) if entry else {})
     dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
-    out = [_drop(ctx, call, kw, name) for kw, call, name in dropped] + defaults
+    out = [_drop(ctx, call, kw, name, id(kw) in lone) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
+
+
+def _is_layer(klass: type) -> bool:
+    return any(c.__name__ == "Layer" for c in getattr(klass, "__mro__", ()))
 
 
 def _behaviour_gone(ctx: CellContext, kw: ast.keyword, name: str, was: str) -> Problem:
