@@ -96,7 +96,12 @@ KWARGS_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\.pop\(\s*["'](\w+)["']\s*,\s*
 # ``num_tokens = kwargs["max_tokens"]`` after ``if "max_tokens" in kwargs:`` (Keras 2.15's
 # CategoryEncoding, "max_tokens is deprecated, please use num_tokens instead"); the name set
 # must be a parameter of the callable to count (``_keywords`` checks it)
-KWARGS_ITEM_ALIAS = re.compile(r"""\b(\w+)\s*=\s*kwargs\[\s*["'](\w+)["']\s*\]""")
+# ``min_delta = kwargs.pop("epsilon")`` after ``if "epsilon" in kwargs:`` (Keras 2.15's
+# ReduceLROnPlateau, "`epsilon` argument is deprecated and will be removed, use `min_delta`
+# instead"): the same, read by ``pop`` without a default
+KWARGS_ITEM_ALIAS = re.compile(
+    r"""\b(\w+)\s*=\s*kwargs(?:\[\s*["'](\w+)["']\s*\]|\.pop\(\s*["'](\w+)["']\s*\))"""
+)
 SELF_ASSIGN = re.compile(r"\bself\.([A-Za-z]\w*)\s*(?::[^=\n]+)?=(?!=)")
 # a method that hands all its arguments to another method of the object (Keras 2's deprecated
 # ``Layer.add_variable``: ``return self.add_weight(*args, **kwargs)``)
@@ -166,7 +171,8 @@ def _kwargs_aliases(func: Any) -> dict[str, str]:
         source = inspect.getsource(inspect.unwrap(func))
     except (OSError, TypeError, ValueError):
         return {}
-    found = KWARGS_ALIAS.findall(source) + KWARGS_ITEM_ALIAS.findall(source)
+    items = [(param, a or b) for param, a, b in KWARGS_ITEM_ALIAS.findall(source)]
+    found = KWARGS_ALIAS.findall(source) + items
     targets: dict[str, set[str]] = {}
     for param, old in found:
         targets.setdefault(old, set()).add(param)
@@ -537,7 +543,8 @@ def keyword_changes(
     aliased: dict[str, str] = {}
     for alias, param in sorted(old_aliases.items()):  # Keras 2 read `alias=` as `param=`
         target = param if param in new_names else removed.get(param)
-        if alias not in new_names and alias not in removed and target is not None:
+        known = alias in new_names or alias in removed or alias in new_reads  # Keras 3 reads it
+        if not known and target is not None:
             removed[alias] = aliased[alias] = target
     if removed:
         out["kw"] = removed

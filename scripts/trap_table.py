@@ -322,6 +322,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         "not os.path.isdir(os.path.join(data_dir, 'roses'))",
     ),
+    Scenario(
+        "epsilon= of ReduceLROnPlateau, Keras 2's other name for min_delta=",
+        "keras2-keyword-alias-ignored",
+        (
+            "import keras\n",
+            "plateau = keras.callbacks.ReduceLROnPlateau(monitor='loss', patience=2, epsilon=0.5)\n",
+        ),
+        "abs(plateau.min_delta - 0.5) > 1e-9",
+    ),
 )
 
 # runs inside an environment: python -c RUNNER '<json list of jobs>'

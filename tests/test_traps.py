@@ -92,6 +92,14 @@ OCCURS = {
     # Keras 3 (`import keras` everywhere but tf215-k2's) tracks only keras.Variable; no TF in k3-jax
     "layer weights kept in tf.Variable": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3"},
     "get_file of an archive": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3", "k3-jax"},
+    # Keras 3 (`import keras` everywhere but tf215-k2's) takes epsilon= into **kwargs, unread
+    "epsilon= of ReduceLROnPlateau, Keras 2's other name for min_delta=": {
+        "tf221-legacy",
+        "tf221-k3",
+        "colab",
+        "tf215-broken-k3",
+        "k3-jax",
+    },
     "Keras 2 .h5 model loaded by Keras 3": {
         "tf221-legacy",
         "tf221-k3",

@@ -10,7 +10,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, key_reads, metric_literals
@@ -43,6 +43,14 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
                     edits.append(edit)
                     across.append(edit)
                     first, keys = first or call.lineno, keys | {value.value}
+            elif kw.arg == "monitor" and not isinstance(value, ast.Constant):
+                held = one_string(origins(ctx, value, terms=False))
+                renamed = rewrite(ctx, value, MONITOR_KEY) if held in OLD_KEYS else None
+                if renamed is not None:  # `monitor=watch`, `watch = 'val_acc'` cells before
+                    edits += renamed.edits
+                    across += renamed.across
+                    notes.append(renamed.note)
+                    first, keys = first or call.lineno, keys | {held}
         name = getattr(call.func, "attr", getattr(call.func, "id", ""))
         path = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
         if name != "ModelCheckpoint" or path is None:
@@ -119,6 +127,8 @@ def _renamed_keys(text: str) -> str | None:
 
 
 TEMPLATE_KEYS = Transform("name the logs' keys `accuracy`/`val_accuracy`", literal=_renamed_keys)
+# a monitored key held by a name: the string where it is made, renamed whole
+MONITOR_KEY = Transform("name the logs' key `accuracy`/`val_accuracy`", literal=OLD_KEYS.get)
 
 
 def compiled_with_accuracy(ctx: CellContext, *, later: bool = False) -> bool:
