@@ -50,8 +50,10 @@ TEST_TOOLS = [
 ]
 # The suite runs on every core of the machine, a test file per worker (a file's module fixtures,
 # such as the trap or case runs, are measured once): most of its time is spent waiting for
-# kernels and subprocesses that import TensorFlow.
-PARALLEL_ARGS = ["-n", "auto", "--dist", "loadfile"]
+# kernels and subprocesses that import TensorFlow. The files go out in the order the suite
+# collects them, longest first (tests/conftest.py): --no-loadscope-reorder (pytest-xdist 3.6+,
+# which EXCLUDE_NEWER resolves to 3.8) keeps xdist from ordering them by their number of tests.
+PARALLEL_ARGS = ["-n", "auto", "--dist", "loadfile", "--no-loadscope-reorder"]
 
 # Colab's runtime as published by googlecolab/backend-info (pip-freeze.txt, August 2026): kept
 # once, with its source and date, in the package's data (``migrate --to colab`` reads it too).

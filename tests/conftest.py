@@ -19,16 +19,35 @@ import pytest
 ENV_NAME = os.environ.get("KERASMAGIC_ENV", "local")
 
 
-# The files whose tests take longest (measured in colab at b8e10b4, --durations: 300-380 s each
-# for the first four, a subprocess or kernel per scenario, cell or notebook), run first: pytest-xdist
-# hands whole files to its workers in collection order (--dist loadfile), so a long file collected
-# last runs alone on one core at the end while the other core waits.
+# The files whose tests take longest, run first (longest processing time first): pytest-xdist
+# hands whole files to its workers in collection order (--dist loadfile, with
+# --no-loadscope-reorder: xdist 3.6+ would otherwise order files by their number of tests, and a
+# file of a few slow tests, collected last, runs alone on one core while the other waits).
+# Measured with --durations in tf221-k3 at 8e2ae4d (the first fourteen: 570-85 s each, a case
+# runner, trap runs, kernels and migrate runs) and in colab at b8e10b4 (the last three).
 LONGEST_FIRST = (
-    "test_traps.py",
-    "test_notebooks.py",
     "test_cases.py",
+    "test_traps.py",
+    "test_earlier_bindings.py",
     "test_migrate_run.py",
+    "test_user_modules.py",
+    "test_notebooks.py",
+    "test_script_blocks.py",
+    "test_corpus.py",
+    "test_robustness.py",
+    "test_migrate_static.py",
     "test_env_report.py",
+    "test_fixed_where_made.py",
+    "test_user_files_cli.py",
+    "test_migrate_course.py",
+    "test_no_network.py",
+    "test_fresh_kernel.py",
+    "test_clutter.py",
+    "test_certain_rewrites.py",
+    "test_channels_first.py",
+    "test_engine_cli.py",
+    "test_widgets_browser.py",
+    "test_save_and_restore.py",
     "test_optimizers.py",
     "test_api_index.py",
     "test_compatibility.py",
