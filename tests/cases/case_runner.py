@@ -18,9 +18,9 @@ Each case is one TOML file next to this script (``tests/cases/*.toml``)::
     source   = '''the cell'''
     [env.tf215-k2]                        # optional overrides of error/message/fix/expect_ids per environment
 
-For every case that applies here the cell runs for real in a fresh namespace; kerasmagic's
-engine diagnoses the exception it raised (as ``kerasmagic.check`` does after running a cell; a
-cell that runs goes through ``kerasmagic.check`` itself) and the top ``fixed_source`` runs in
+For every case that applies here the cell runs for real, once, in a fresh namespace, through the
+engine's ``check`` (what ``%%keras_check`` and ``kerasmagic.check`` do: the exception it raised
+diagnosed, a cell that runs examined for silent traps), and the top ``fixed_source`` runs in
 another fresh namespace. Each row also lists the findings of the result that contradict each
 other (``contradictions``: a fix text or the corrected cell flagged by the same engine as a finding
 of the same result, ``contradictions.py``).
@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -119,28 +120,45 @@ def _run(source: str) -> tuple[dict[str, Any], BaseException | None, dict[str, A
 
 
 def run_case(case: dict[str, Any]) -> dict[str, Any]:
-    """Run the cell; on failure let kerasmagic diagnose that very exception (what
-    ``%%keras_check`` and ``kerasmagic.check`` do after running it), on success run
-    ``kerasmagic.check`` (which also looks for silent traps); then run the corrected cell in a
-    fresh namespace. All in this process; output hidden."""
-    import kerasmagic
-    from kerasmagic.diagnosis.engine import diagnose
+    """Run the cell once, as ``%%keras_check`` and ``kerasmagic.check`` do (the engine's ``check``:
+    output captured, a failure diagnosed from that very exception, silent traps looked for after
+    a run that worked); then run the corrected cell in a fresh namespace. All in this process;
+    output hidden. The cell's time is the run alone (``executing`` is entered around it only),
+    the diagnosis's the rest."""
+    from kerasmagic.diagnosis.engine import check
 
     row: dict[str, Any] = {"name": case["name"], "family": case["family"]}
-    row["cell"], exc, ns = _run(case["source"])
+    ns: dict[str, Any] = {"__name__": "__main__"}
+    raised: list[BaseException] = []
+    ran: list[float] = []
+
+    @contextlib.contextmanager
+    def timed() -> Iterator[None]:
+        begin = time.perf_counter()
+        try:
+            yield
+        finally:
+            ran.append(time.perf_counter() - begin)
+
     sink = io.StringIO()
+    start = time.perf_counter()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            if exc is not None:
-                start = time.perf_counter()
-                result = diagnose(case["source"], exc, namespace=ns, filename="<cell>")
-                row["diagnose_seconds"] = time.perf_counter() - start
-            else:
-                result = kerasmagic.check(case["source"]).report
+            result = check(case["source"], namespace=ns, filename="<cell>", on_error=raised.append, executing=timed)  # fmt: skip
             data = result.to_dict()
     except Exception:
         row["check"] = {"crash": traceback.format_exc(limit=5)}
         return row
+    exc = raised[0] if raised else None
+    seconds = ran[0] if ran else 0.0
+    row["cell"] = {
+        "ok": exc is None,
+        "error": [c.__name__ for c in type(exc).__mro__] if exc is not None else None,
+        "message": str(exc)[:2000] if exc is not None else None,
+        "seconds": seconds,
+    }
+    if exc is not None:
+        row["diagnose_seconds"] = time.perf_counter() - start - seconds
     top = data["suggestions"][0] if data["suggestions"] else {}
     row["check"] = {
         "ok": data["ok"],
