@@ -24,15 +24,16 @@ from typing import Any
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live import from_keras
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.history import OLD_KEYS
 
 ENTRY = "keras3-metrics-names"
 # the names of the values evaluate returns, in its order (Trainer._flatten_metrics_in_order)
 NAMES = '[m.name for group in {model}.metrics for m in getattr(group, "metrics", [group])]'
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError"), needs=r"\.metrics_names\b")  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError", "KeyError"), needs=r"\.metrics_names\b")  # fmt: skip
 def metrics_names(ctx: CellContext) -> list[Problem]:
     """Each ``X.metrics_names`` of the cell, for the live model ``X`` of a failing line."""
     tree = ctx.cell.tree
@@ -50,6 +51,11 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
         if node_text(ctx.cell, n.value) == model
     ]
     edits = [e for e in edits if e is not None]
+    if ctx.error_type == "KeyError":  # `dict(zip(m.metrics_names, scores))['acc']`
+        keyed = _key_edits(ctx, tree, _flat_names(names.get(model)))
+        if keyed is None:
+            return []
+        edits += keyed
     if not edits:
         return []
     problem = from_entry(ENTRY, ctx.line or failing[0].lineno, edits, ["metrics_names"],
@@ -64,3 +70,29 @@ def _grouped(names: dict, node: ast.expr) -> bool:
         return False
     listed = getattr(model, "metrics_names", None)
     return isinstance(listed, list) and "compile_metrics" in listed
+
+
+def _flat_names(model: Any) -> list[str]:
+    """The names of the values ``evaluate`` returns, read from the live model (``NAMES``)."""
+    try:
+        return [str(m.name) for group in model.metrics for m in getattr(group, "metrics", [group])]
+    except Exception:  # the user's object: any attribute may raise
+        return []
+
+
+def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | None:
+    """The key of the ``KeyError`` is one of ``flat`` (the names now line up with the values), or
+    Keras 2.2's name of one (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed;
+    None for any other key (another problem)."""
+    key = ctx.message.strip().strip("'\"")
+    if key in flat:
+        return []
+    new = OLD_KEYS.get(key)
+    if new is None or new not in flat:
+        return None
+    literals = [
+        n for n in walk(tree)
+        if isinstance(n, ast.Constant) and n.value == key and n.lineno in ctx.failing_lines
+    ]  # fmt: skip
+    edits = [node_edit(ctx.cell, n, quoted_like(node_text(ctx.cell, n), new)) for n in literals]
+    return [e for e in edits if e is not None] or None
