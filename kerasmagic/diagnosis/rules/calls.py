@@ -212,7 +212,7 @@ def _keyword_problem(
     # same place with the same default in Keras 3
     for field, entry_id in (("alias", "keras2-keyword-alias"), ("kw", "keras3-keyword-renamed")):
         new = facts.get(field, {}).get(kw.arg)
-        params = live.parameters(obj) if field == "alias" else None
+        params = live.parameters(obj) if new and field == "alias" else None
         if params is not None and params[1]:  # taken by **kwargs and ignored: trap_keyword_alias
             return
         if new and new in accepted and new not in given:
