@@ -167,6 +167,34 @@ def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     assert str(wrapped.value) == str(plain.value)
 
 
+def test_sequence_loaders_read_old_keywords_as_the_installed_loader_does() -> None:
+    """Keras 2 and tf_keras read Keras 1's ``nb_words`` and refuse any other keyword; Keras 3's
+    ``load_data(**kwargs)`` reads nothing from them (the words are then not capped)."""
+    pytest.importorskip("numpy")  # the bare environment has no NumPy
+    from importlib import metadata
+
+    from _kmshim import datasets
+
+    def load_data(path="imdb.npz", num_words=None, skip_top=0, maxlen=None, **kwargs):
+        raise AssertionError("the shim answers instead")
+
+    try:
+        keras3 = int(metadata.version("keras").split(".")[0]) >= 3
+    except metadata.PackageNotFoundError:
+        keras3 = False
+    for module, reads in (("tf_keras.src.datasets.imdb", True), ("keras.src.datasets.imdb", not keras3)):  # fmt: skip
+        load_data.__module__ = module
+        args = {"num_words": None, "skip_top": 0, "maxlen": None, "kwargs": {"nb_words": 50}}
+        (x, _y), _ = datasets.imdb(load_data, dict(args))
+        assert (max(max(s) for s in x) < 50) is reads, module
+        extra = {**args, "kwargs": {"test_split": 0.2}}
+        if reads:
+            with pytest.raises(TypeError, match="test_split"):
+                datasets.imdb(load_data, extra)
+        else:
+            datasets.imdb(load_data, extra)
+
+
 def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     sys.path.insert(0, str(HERE.parent.parent / "scripts"))
     from realcode_diff import dropped_values

@@ -8,6 +8,7 @@ import functools
 import inspect
 import zlib
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -154,12 +155,25 @@ def cifar100(fn: Callable[..., Any], a: dict) -> tuple:
     return _images(f"cifar100-{mode}", shape, 100 if mode == "fine" else 20, True)
 
 
-def _sequences(dataset: str, a: dict) -> tuple:
+def _reads_kwargs(fn: Callable[..., Any]) -> bool:
+    """Does the real loader read its ``**kwargs``? Keras 2 and tf_keras took Keras 1's
+    ``nb_words`` as ``num_words`` and raised on any other; Keras 3's ``load_data(..., **kwargs)``
+    reads nothing from them (keras/src/datasets/imdb.py, reuters.py of 3.x)."""
+    if (getattr(fn, "__module__", "") or "").split(".")[0] != "keras":
+        return True
+    try:
+        return int(metadata.version("keras").split(".")[0]) < 3
+    except (metadata.PackageNotFoundError, ValueError):
+        return True
+
+
+def _sequences(dataset: str, a: dict, fn: Callable[..., Any]) -> tuple:
     kwargs = dict(a.pop("kwargs", {}) or {})
-    if "nb_words" in kwargs:
-        a["num_words"] = kwargs.pop("nb_words")
-    if kwargs:
-        raise TypeError(f"Unrecognized keyword arguments: {kwargs}.")
+    if _reads_kwargs(fn):  # as the installed loader does with them
+        if "nb_words" in kwargs:
+            a["num_words"] = kwargs.pop("nb_words")
+        if kwargs:
+            raise TypeError(f"Unrecognized keyword arguments: {kwargs}.")
     rng = _rng(dataset)
     num_words, skip_top = a.get("num_words"), a.get("skip_top", 0) or 0
     maxlen, start_char = a.get("maxlen"), a.get("start_char", 1)
@@ -186,11 +200,11 @@ def _sequences(dataset: str, a: dict) -> tuple:
 
 
 def imdb(fn: Callable[..., Any], a: dict) -> tuple:
-    return _sequences("imdb", a)
+    return _sequences("imdb", a, fn)
 
 
 def reuters(fn: Callable[..., Any], a: dict) -> tuple:
-    return _sequences("reuters", a)
+    return _sequences("reuters", a, fn)
 
 
 def word_index(dataset: str) -> dict[str, int]:
