@@ -546,3 +546,13 @@ def test_renamed_function_reads_keras2_aliases_from_the_map() -> None:
     assert keras_map.renamed_function("losses", "kullback_leibler_divergence") == "kl_divergence"
     assert keras_map.renamed_function("losses", "mean_squared_error") is None
     assert keras_map.renamed_function("losses", "no_such_loss") is None
+
+
+def test_the_alias_trap_looks_for_every_alias_of_the_map() -> None:
+    """``rules/trap_keyword_alias.py`` examines only cells that pass an old keyword the map
+    records as an alias: its list and the map's agree."""
+    from kerasmagic.diagnosis.rules.trap_keyword_alias import ALIASES
+
+    entries = json.loads(keras_map.DATA_FILE.read_text(encoding="utf-8"))
+    found = {old for section in ("names", "members") for e in entries[section].values() for old in e.get("alias", {})}  # fmt: skip
+    assert set(ALIASES) == found
