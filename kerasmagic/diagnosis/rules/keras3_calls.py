@@ -121,7 +121,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
             elif kw.arg in alone and explicit is not None and kw.arg not in explicit:
-                if _is_layer(klass) and not given & set(alone[kw.arg]):
+                if live.is_layer_class(klass) and not given & set(alone[kw.arg]):
                     dropped.append((kw, call, name))
                     lone.add(id(kw))
             elif kw.arg and explicit is not None and kw.arg not in explicit:
@@ -157,10 +157,6 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name, id(kw) in lone) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
-
-
-def _is_layer(klass: type) -> bool:
-    return any(c.__name__ == "Layer" for c in getattr(klass, "__mro__", ()))
 
 
 def _behaviour_gone(ctx: CellContext, kw: ast.keyword, name: str, was: str) -> Problem:
