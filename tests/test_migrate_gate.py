@@ -226,3 +226,29 @@ def test_pre_commit_hook_passes_a_clean_tree_and_fails_an_old_one(tmp_path: Path
     old = subprocess.run(run, cwd=repo, env=env, capture_output=True, text=True, timeout=1200)
     assert old.returncode == 1, old.stdout[-3000:] + old.stderr[-2000:]
     assert "Failed" in old.stdout and "old.py:5:" in old.stdout and "optimizer-lr-renamed" in old.stdout  # fmt: skip
+
+
+LARK_AFTER_NBFORMAT = """\
+import sys
+from kerasmagic.migrate import cli
+if sys.argv[1] == "migrate":
+    try:
+        cli.main(["--help"])
+    except SystemExit:
+        pass
+import nbformat, nbclient
+print("lark" in sys.modules)
+"""
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrates_own_process_compiles_no_grammar_nbformat_never_uses() -> None:
+    """JupyterLab's and Colab's installs hold ``rfc3987_syntax``, which jsonschema imports with
+    nbformat, compiling Lark grammars (1.2 s of every migrate run): a plain process does it, the
+    migrate command's own process does not (nbformat checks no string format)."""
+    seen = {}
+    for how in ("plain", "migrate"):
+        proc = subprocess.run([sys.executable, "-c", LARK_AFTER_NBFORMAT, how], capture_output=True, text=True)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        seen[how] = proc.stdout.strip().splitlines()[-1]
+    assert seen == {"plain": "True", "migrate": "False"}
