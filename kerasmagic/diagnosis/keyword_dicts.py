@@ -11,6 +11,7 @@ followed.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from kerasmagic.diagnosis.bindings import renamed_keyword
 from kerasmagic.diagnosis.context import CellContext
@@ -38,6 +39,53 @@ def literal_keys(node: ast.expr) -> list[tuple[str, ast.AST]] | None:
     ):
         return [(k.arg, k) for k in node.keywords]  # type: ignore[misc]
     return None
+
+
+def key_value(node: ast.expr, key: str) -> ast.expr | None:
+    """The value a dict display with literal keys or ``dict(k=v, …)`` gives ``key``; None for
+    another expression, or a dict that does not give it."""
+    if isinstance(node, ast.Dict):
+        for spelled, value in zip(node.keys, node.values):
+            if isinstance(spelled, ast.Constant) and spelled.value == key:
+                return value
+        return None
+    got = literal_keys(node)
+    return next((k.value for name, k in got or [] if name == key and isinstance(k, ast.keyword)), None)  # fmt: skip
+
+
+def unpacked_string(ctx: CellContext, value: ast.expr, key: str) -> str | None:
+    """The string ``**value`` passes as ``key`` (``EarlyStopping(**cfg)``, ``cfg = {'monitor':
+    'val_acc'}`` cells before): every origin a dict made with literal keys that gives ``key``
+    the same string literal; None otherwise."""
+    found = origins(ctx, value, terms=False)
+    given = [key_value(origin.value, key) for origin in found]
+    strings = {v.value for v in given if isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    if not found or len(strings) != 1 or not all(isinstance(v, ast.Constant) for v in given):
+        return None
+    return strings.pop()
+
+
+def key_string_changed(key: str, new: Callable[[str], str | None], what: str) -> Transform:
+    """The string literal a dict made with literal keys gives ``key`` replaced by ``new(old)``
+    (quoted as written), where the dict is made: every call that unpacks it sees the new one."""
+
+    def value(expr: str, _tail: str | None) -> str | None:
+        try:
+            spelled = key_value(ast.parse(expr, mode="eval").body, key)
+        except SyntaxError:
+            return None
+        if not (isinstance(spelled, ast.Constant) and isinstance(spelled.value, str)):
+            return None
+        replacement = new(spelled.value)
+        if replacement is None or spelled.end_lineno != spelled.lineno:
+            return None
+        line = spelled.lineno
+        text = expr.splitlines()[line - 1].encode()  # AST columns count UTF-8 bytes
+        col, end = (len(text[:c].decode()) for c in (spelled.col_offset, spelled.end_col_offset))
+        written = text.decode()[col:end]
+        return apply_edits(expr, [Edit(line, col, line, end, quoted_like(written, replacement))])
+
+    return Transform(what, None, value)
 
 
 def unpacked_keys(ctx: CellContext, value: ast.expr) -> list[str] | None:

@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keyword_dicts import key_string_changed, unpacked_string
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
@@ -47,6 +48,14 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
                 held = one_string(origins(ctx, value, terms=False))
                 renamed = rewrite(ctx, value, MONITOR_KEY) if held in OLD_KEYS else None
                 if renamed is not None:  # `monitor=watch`, `watch = 'val_acc'` cells before
+                    edits += renamed.edits
+                    across += renamed.across
+                    notes.append(renamed.note)
+                    first, keys = first or call.lineno, keys | {held}
+            elif kw.arg is None and unpacked_string(ctx, value, "monitor") in OLD_KEYS:
+                held = unpacked_string(ctx, value, "monitor")
+                renamed = rewrite(ctx, value, MONITOR_IN_DICT)
+                if renamed is not None:  # `EarlyStopping(**cfg)`, `cfg = {'monitor': 'val_acc'}`
                     edits += renamed.edits
                     across += renamed.across
                     notes.append(renamed.note)
@@ -129,6 +138,8 @@ def _renamed_keys(text: str) -> str | None:
 TEMPLATE_KEYS = Transform("name the logs' keys `accuracy`/`val_accuracy`", literal=_renamed_keys)
 # a monitored key held by a name: the string where it is made, renamed whole
 MONITOR_KEY = Transform("name the logs' key `accuracy`/`val_accuracy`", literal=OLD_KEYS.get)
+# ... or given by a dict the call unpacks: its `'monitor'` entry, where the dict is made
+MONITOR_IN_DICT = key_string_changed("monitor", OLD_KEYS.get, "give `monitor` the logs' key `accuracy`/`val_accuracy`")  # fmt: skip
 
 
 def compiled_with_accuracy(ctx: CellContext, *, later: bool = False) -> bool:
