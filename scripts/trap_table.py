@@ -331,6 +331,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         "abs(plateau.min_delta - 0.5) > 1e-9",
     ),
+    Scenario(
+        "monitor='val_acc' of a model compiled with metrics=['accuracy'], made a cell earlier",
+        "callback-monitor-key-missing",
+        (
+            "import numpy as np\nimport keras\n"
+            "x = np.random.rand(32, 4).astype('float32')\n"
+            "y = (x.sum(axis=1) > 2).astype('float32')\n"
+            "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+            "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n"
+            "stopper = keras.callbacks.EarlyStopping(monitor='val_acc', patience=0, mode='max')\n",
+            "history = model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[stopper])\n",
+        ),
+        "stopper.best is None or not np.isfinite(stopper.best)",
+    ),
 )
 
 # runs inside an environment: python -c RUNNER '<json list of jobs>'

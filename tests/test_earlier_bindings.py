@@ -617,3 +617,27 @@ def test_migrate_removes_the_set_session_import_a_later_cells_session_needs_no_m
     assert "from keras.layers import Dense" in finals[0], finals[0]
     assert "tf.config.experimental.set_memory_growth(_gpu, True)" in finals[1], finals[1]
     assert "set_session" not in finals[1] and "configured" in shown
+
+
+MONITOR_EARLIER = [
+    "import numpy as np\nimport keras\n"
+    "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])",
+    "from keras.callbacks import ModelCheckpoint\n"
+    "best = ModelCheckpoint('best.weights.h5', monitor='val_acc', save_best_only=True,\n"
+    "                       save_weights_only=True, mode='max')",
+    "model.fit(x, y, validation_split=0.25, epochs=3, verbose=0, callbacks=[best])",
+    "print('best', np.isfinite(best.best))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_renames_the_key_a_callback_made_cells_earlier_monitors(tmp_path: Path) -> None:
+    """``ModelCheckpoint(monitor='val_acc', save_best_only=True, mode='max')`` made a cell before
+    the ``fit`` of a model compiled with ``metrics=['accuracy']``: the fit cell runs, Keras warns
+    that ``val_acc`` is not in the logs and saves every epoch instead of the best. The warning is
+    read as a fact, and the key renamed in the cell that made the callback."""
+    finals, shown = migrated_cells(tmp_path, "checkpoint.ipynb", MONITOR_EARLIER)
+    assert "monitor='val_accuracy'" in finals[1] and finals[2] == MONITOR_EARLIER[2]
+    assert "best True" in shown

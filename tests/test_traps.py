@@ -89,6 +89,8 @@ OCCURS = {
     },
     # since Keras 2.3 (every environment) `metrics=['accuracy']` logs `accuracy`
     "callback reading logs.get('acc') of a model compiled with 'accuracy'": set(MATRIX),
+    # the same since Keras 2.3: the callback warns that `val_acc` is not in the logs, reads nothing
+    "monitor='val_acc' of a model compiled with metrics=['accuracy'], made a cell earlier": set(MATRIX),
     # Keras 3 (`import keras` everywhere but tf215-k2's) tracks only keras.Variable; no TF in k3-jax
     "layer weights kept in tf.Variable": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3"},
     "get_file of an archive": {"tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3", "k3-jax"},
@@ -116,6 +118,7 @@ NO_LINT = {  # after the run only
     "tf-variable-untracked-by-keras3",
     "tf-scope-name-made",  # reads the live Keras callable the cell called
     "keras2-keyword-alias-ignored",  # the same: the signature of the callable, live
+    "callback-monitor-key-missing",  # Keras's warning while training; lint says callback-acc-key
 }
 
 

@@ -48,6 +48,9 @@ class Problem:
     # in earlier cells changed there (``Edit.cell``) instead of bound again in this cell
     # (``diagnosis/value_change.Rewrite.across``); None: the same as ``edits``
     across: list[Edit] | None = None
+    # found by ``verify.corrected_cell`` in the text its earlier rounds corrected (its edits are
+    # relative to that text, not to the cell as written)
+    in_corrected: bool = False
 
 
 def from_entry(

@@ -290,12 +290,13 @@ def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) 
 def _bound_text(origin: Origin, whole: Edit, edit: Edit) -> str | None:
     """The bound expression's text with the origin's edit applied (both in that cell)."""
     text = node_text(origin.parsed, origin.bound) if origin.bound is not None else None
-    if text is None or "\n" in text:
+    if text is None or (edit.line, edit.col) < (whole.line, whole.col):
         return None
-    if not (whole.line == edit.line == edit.end_line and whole.col <= edit.col):
-        return None
-    local = Edit(1, edit.col - whole.col, 1, edit.end_col - whole.col, edit.text)
-    return apply_edits(text, [local])
+
+    def local(line: int, col: int) -> tuple[int, int]:  # the text's first line starts at whole.col
+        return line - whole.line + 1, col - whole.col if line == whole.line else col
+
+    return apply_edits(text, [Edit(*local(edit.line, edit.col), *local(edit.end_line, edit.end_col), edit.text)])  # fmt: skip
 
 
 def _read_after(ctx: CellContext, origin: Origin) -> bool:

@@ -122,6 +122,7 @@ def corrected_cell(
             break
         if not all(p.certain and p.edits for p in again):
             return None, done
+        again = [replace(p, in_corrected=True) for p in again]
         done.extend(again)
         current = again
     else:
@@ -154,9 +155,9 @@ def corrected_across(
     if not any(p.across is not None for p in problems):
         return None
     swapped = [replace(p, edits=p.across) if p.across is not None else p for p in problems]
-    edits = [e for p in swapped for e in p.edits]
-    if any(e.cell is None for e in edits):
-        here, _ = corrected_cell(ctx, swapped)
+    edits = [e for p in swapped for e in p.edits if e.cell is not None or not p.in_corrected]
+    if any(e.cell is None for e in edits):  # later rounds' own edits: found again on this text
+        here, _ = corrected_cell(ctx, [p for p in swapped if not p.in_corrected])
         if here is None:
             return None
     else:

@@ -1,0 +1,129 @@
+"""Trap rule: a callback monitors a key the logs do not hold, and Keras said so in a warning
+while the model trained: ``EarlyStopping(monitor='val_acc', mode='max')`` of a model compiled
+with ``metrics=['accuracy']``. Since Keras 2.3 the logs say ``val_accuracy``: the callback
+reads nothing, so ``EarlyStopping`` never stops, ``ReduceLROnPlateau`` never lowers the rate and
+``ModelCheckpoint(save_best_only=True)`` saves every epoch (Keras 3) or never (Keras 2.15).
+
+Evidence: Keras's own warning, read as a fact (the key it looked for and, where it lists them,
+the keys the logs hold), and a Keras 2.2 name of the key (``rules/history.py``'s ``OLD_KEYS``)
+whose new name the logs hold. The key is renamed where it is written: in this cell
+(``callback-acc-key``'s edits, which follow a name or a dict to its origin), else where an
+earlier cell made the callback the cell trains with (``callbacks=[stopper]``)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
+from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.rewrite import Edit, apply_edits, quoted_like, walk
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
+from kerasmagic.diagnosis.rules.history import OLD_KEYS
+from kerasmagic.diagnosis.trap_support import trap_problem
+from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.knowledge.catalogue import find_entry
+
+ENTRY = "callback-monitor-key-missing"
+# Keras 3.15 and tf.keras 2.15 word these alike (early_stopping.py, reduce_lr_on_plateau.py,
+# model_checkpoint.py; tf.keras callbacks.py)
+WARNINGS = (
+    re.compile(r"conditioned on metric `(?P<key>[^`]+)` which is not available\. "
+               r"Available metrics are: (?P<keys>[\w.,\s-]*)"),  # fmt: skip
+    re.compile(r"Can save best model only with (?P<key>[\w.-]+) available"),
+)
+
+
+@rule(ENTRY, when=(AFTER_RUN,), family="model-methods", kind="trap", needs=("monitor",))
+def monitor_key_missing(ctx: CellContext) -> list[Problem]:
+    """The callbacks' monitored keys Keras warned it did not find, renamed where written."""
+    entry = find_entry(ENTRY)
+    renames = renamed_keys(ctx.captured_texts)
+    if entry is None or ctx.cell.tree is None or not renames:
+        return []
+    edits: list[Edit] = []
+    across: list[Edit] = []
+    here = callback_acc_key(ctx)
+    if here and set(here[0].names) & set(renames):
+        edits, across = here[0].edits, here[0].across or here[0].edits
+    else:
+        for name in _callback_names(ctx.cell.tree):
+            changed = rewrite(ctx, name, _monitor_renamed(renames))
+            if changed is not None:
+                edits += changed.edits
+                across += changed.across
+    if not edits:
+        return []
+    old = sorted(renames)
+    fields = {
+        "key": ", ".join(f"`{k}`" for k in old),
+        "new": ", ".join(f"`{renames[k]}`" for k in old),
+    }
+    problem = trap_problem(ctx, entry, fields, edits=edits, line=_fit_line(ctx.cell.tree))
+    problem.names = old
+    if any(e.cell is not None for e in across):
+        problem.across = across
+    return [problem]
+
+
+def renamed_keys(texts: list[str]) -> dict[str, str]:
+    """``{old key: new key}`` for each monitored key a Keras warning says the logs lack, when
+    it is a Keras 2.2 name whose new name the logs hold (where the warning lists them)."""
+    out = {}
+    for text in texts:
+        for pattern in WARNINGS:
+            for match in pattern.finditer(text):
+                key = match.group("key")
+                listed = match.groupdict().get("keys")
+                held = {k.strip() for k in listed.split(",")} if listed else None
+                new = OLD_KEYS.get(key)
+                if new and (held is None or new in held):
+                    out[key] = new
+    return out
+
+
+def _callback_names(tree: ast.AST) -> list[ast.Name]:
+    """The names given in a ``callbacks=`` list of the cell's calls (``callbacks=[stopper]``)."""
+    out = []
+    for call in walk(tree):
+        for kw in getattr(call, "keywords", []) if isinstance(call, ast.Call) else []:
+            if kw.arg != "callbacks":
+                continue
+            items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
+            out += [item for item in items if isinstance(item, ast.Name)]
+    return out
+
+
+def _monitor_renamed(renames: dict[str, str]) -> Transform:
+    """A callback's call (``EarlyStopping(monitor='val_acc', …)``) with its ``monitor=`` string
+    renamed; None for any other expression."""
+
+    def value(expr: str, _tail: str | None) -> str | None:
+        try:
+            call = ast.parse(expr, mode="eval").body
+        except SyntaxError:
+            return None
+        if not isinstance(call, ast.Call):
+            return None
+        for kw in call.keywords:
+            key = kw.value
+            if kw.arg == "monitor" and isinstance(key, ast.Constant) and key.value in renames:
+                if key.lineno != key.end_lineno:
+                    return None
+                text = expr.splitlines()[key.lineno - 1].encode()  # AST columns count UTF-8 bytes
+                col, end = (len(text[:c].decode()) for c in (key.col_offset, key.end_col_offset))
+                new = quoted_like(text.decode()[col:end], renames[key.value])
+                return apply_edits(expr, [Edit(key.lineno, col, key.lineno, end, new)])
+        return None
+
+    return Transform("monitor the logs' key `accuracy`/`val_accuracy`", None, value)
+
+
+def _fit_line(tree: ast.AST) -> int:
+    """The line of the cell's first call given ``callbacks=`` (where the model trained)."""
+    for call in walk(tree):
+        if isinstance(call, ast.Call) and any(k.arg == "callbacks" for k in call.keywords):
+            return call.lineno
+    return 1
+
