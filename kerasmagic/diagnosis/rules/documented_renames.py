@@ -4,7 +4,9 @@ Old notebooks stop on keywords that a library renamed under them, Keras's neighb
 scikit-learn 1.4 removed ``OneHotEncoder(sparse=)``, whose docstring here says "`sparse` was
 renamed to `sparse_output`". When a call fails on a keyword the callable does not take, the live
 callable's docstring is the evidence: a sentence naming the keyword as renamed to a name the live
-signature accepts. The value is kept as written (a rename means the same thing).
+signature accepts. The value is kept as written (a rename means the same thing). Where the
+library removed the old name from its documentation too (NumPy 2.4's ``np.reshape(newshape=)``),
+its release notes are the evidence, kept in the catalogue (``released-keyword-rename``).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import ast
 import inspect
 import re
+import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -20,8 +23,10 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
+from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "documented-keyword-rename"
+RELEASED = "released-keyword-rename"
 # How documentation states a rename (numpydoc / Sphinx: single or double backquotes, or none)
 RENAMED = (
     r"`*{old}`*\s+(?:was|is|has\s+been)\s+renamed\s+to\s+`*(\w+)`*",
@@ -71,26 +76,35 @@ def documented_rename(ctx: CellContext) -> list[Problem]:
             continue
         obj, path = found
         documented = _documented_new_name(obj, old)
+        released = _released_new_name(obj, old) if documented is None else None
         params = live.parameters(obj)
-        if documented is None or params is None:
+        new = (documented or released or (None, None))[0]
+        if new is None or params is None:
             continue
-        new, sentence = documented
         if new not in params[0] or new in {k.arg for k in call.keywords}:
             continue
         edit = rename_keyword_edit(ctx.cell, kw, new)
         if edit is None:
             continue
         name = path.rsplit(".", 1)[-1]
-        return [
-            from_entry(
-                ENTRY,
-                kw.lineno,
-                [edit],
-                [old, name],
-                old=old,
-                new=new,
-                callable=name,
-                sentence=sentence,
-            )  # fmt: skip
-        ]
+        if documented is not None:
+            return [from_entry(ENTRY, kw.lineno, [edit], [old, name], old=old, new=new,
+                               callable=name, sentence=documented[1])]  # fmt: skip
+        library, version = released[1]  # type: ignore[index]
+        return [from_entry(RELEASED, kw.lineno, [edit], [old, name], old=old, new=new,
+                           callable=name, library=library, version=version)]  # fmt: skip
     return []
+
+
+def _released_new_name(obj: Any, old: str) -> tuple[str, tuple[str, str]] | None:
+    """``(new name, (library, its version here))`` from the catalogue's table of keywords a
+    library's release notes renamed (``numpy.reshape``'s ``newshape=``), where the live
+    docstring no longer says so; None when the table has no such rename."""
+    entry = find_entry(RELEASED)
+    top = str(getattr(obj, "__module__", "") or "").split(".")[0]
+    key = f"{top}.{getattr(obj, '__qualname__', '')}"
+    new = (entry.data.get("renames", {}).get(key, {}) if entry else {}).get(old)
+    if not new:
+        return None
+    version = getattr(sys.modules.get(top), "__version__", "?")
+    return new, ({"numpy": "NumPy"}.get(top, top), version)
