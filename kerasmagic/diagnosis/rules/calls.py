@@ -155,6 +155,9 @@ def _keyword_problem(
         dropped = entry.data.get("dropped_values", {}).get(name, {})
         if not new and kw.arg in dropped and isinstance(kw.value, ast.Constant):
             new = kw.arg if kw.value.value == dropped[kw.arg] else None  # the old default
+        by_keras2 = kw.arg in entry.data.get("dropped_by_keras2", {}).get(name, [])
+        if not new and by_keras2:
+            new = kw.arg  # Keras 2.0 left it out at any value, warning: said in the fix
         if not new:
             continue
         if kind == "model" and (not is_model_class(obj) or kw.arg in accepted):
@@ -199,7 +202,14 @@ def _keyword_problem(
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
             problem.fix += " " + samples_note(kw.arg, new, batch)
-        if new == kw.arg:  # performance_only or dropped_values, gone here: left out
+        if new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
+            problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
+            value = node_text(ctx.cell, kw.value) or "…"
+            problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras 2.0's own conversion did, with a "
+                           f"warning: under every Keras 2 and here, `{name}` trains without it. For a "
+                           f"dropout there, Keras 2.0's warning names a `SpatialDropout1D({value})` "
+                           f"layer right after the `{name}`.")  # fmt: skip
+        elif new == kw.arg:  # performance_only or dropped_values, gone here: left out
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             problem.fix = (f"Leave `{kw.arg}` out, as Keras 2.0's own conversion did: "
                            + ("it chose a kernel, not the result." if kw.arg in entry.data.get(
