@@ -17,7 +17,16 @@ from kerasmagic.diagnosis.bindings import renamed_keyword
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import is_model_class
 from kerasmagic.diagnosis.provenance import origins, parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, apply_edits, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    apply_edits,
+    node_edit,
+    node_text,
+    parse_cell,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.value_change import Transform
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
@@ -70,22 +79,24 @@ def key_string_changed(key: str, new: Callable[[str], str | None], what: str) ->
     (quoted as written), where the dict is made: every call that unpacks it sees the new one."""
 
     def value(expr: str, _tail: str | None) -> str | None:
-        try:
-            spelled = key_value(ast.parse(expr, mode="eval").body, key)
-        except SyntaxError:
+        parsed = parse_cell(expr)
+        body = parsed.tree.body if parsed.tree is not None else []
+        if len(body) != 1 or not isinstance(body[0], ast.Expr):
             return None
-        if not (isinstance(spelled, ast.Constant) and isinstance(spelled.value, str)):
-            return None
-        replacement = new(spelled.value)
-        if replacement is None or spelled.end_lineno != spelled.lineno:
-            return None
-        line = spelled.lineno
-        text = expr.splitlines()[line - 1].encode()  # AST columns count UTF-8 bytes
-        col, end = (len(text[:c].decode()) for c in (spelled.col_offset, spelled.end_col_offset))
-        written = text.decode()[col:end]
-        return apply_edits(expr, [Edit(line, col, line, end, quoted_like(written, replacement))])
+        return string_replaced(parsed, key_value(body[0].value, key), new)
 
     return Transform(what, None, value)
+
+
+def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str], str | None]) -> str | None:  # fmt: skip
+    """``parsed``'s text with the string literal ``node`` replaced by ``new(its value)``, quoted
+    as written; None when ``node`` is not a string literal or ``new`` has no replacement."""
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return None
+    replacement = new(node.value)
+    written = node_text(parsed, node)
+    edit = node_edit(parsed, node, quoted_like(written, replacement)) if replacement and written else None  # fmt: skip
+    return apply_edits(parsed.source, [edit]) if edit is not None else None
 
 
 def unpacked_keys(ctx: CellContext, value: ast.expr) -> list[str] | None:

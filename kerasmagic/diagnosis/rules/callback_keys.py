@@ -52,8 +52,7 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
                     across += renamed.across
                     notes.append(renamed.note)
                     first, keys = first or call.lineno, keys | {held}
-            elif kw.arg is None and unpacked_string(ctx, value, "monitor") in OLD_KEYS:
-                held = unpacked_string(ctx, value, "monitor")
+            elif kw.arg is None and (held := unpacked_string(ctx, value, "monitor")) in OLD_KEYS:
                 renamed = rewrite(ctx, value, MONITOR_IN_DICT)
                 if renamed is not None:  # `EarlyStopping(**cfg)`, `cfg = {'monitor': 'val_acc'}`
                     edits += renamed.edits

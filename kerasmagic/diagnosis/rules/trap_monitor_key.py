@@ -16,8 +16,9 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
+from kerasmagic.diagnosis.keyword_dicts import string_replaced
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.diagnosis.rewrite import Edit, apply_edits, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import Edit, parse_cell, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
 from kerasmagic.diagnosis.rules.history import OLD_KEYS
@@ -100,22 +101,13 @@ def _monitor_renamed(renames: dict[str, str]) -> Transform:
     renamed; None for any other expression."""
 
     def value(expr: str, _tail: str | None) -> str | None:
-        try:
-            call = ast.parse(expr, mode="eval").body
-        except SyntaxError:
-            return None
+        parsed = parse_cell(expr)
+        body = parsed.tree.body if parsed.tree is not None else []
+        call = body[0].value if len(body) == 1 and isinstance(body[0], ast.Expr) else None
         if not isinstance(call, ast.Call):
             return None
-        for kw in call.keywords:
-            key = kw.value
-            if kw.arg == "monitor" and isinstance(key, ast.Constant) and key.value in renames:
-                if key.lineno != key.end_lineno:
-                    return None
-                text = expr.splitlines()[key.lineno - 1].encode()  # AST columns count UTF-8 bytes
-                col, end = (len(text[:c].decode()) for c in (key.col_offset, key.end_col_offset))
-                new = quoted_like(text.decode()[col:end], renames[key.value])
-                return apply_edits(expr, [Edit(key.lineno, col, key.lineno, end, new)])
-        return None
+        key = next((k.value for k in call.keywords if k.arg == "monitor"), None)
+        return string_replaced(parsed, key, renames.get)
 
     return Transform("monitor the logs' key `accuracy`/`val_accuracy`", None, value)
 
