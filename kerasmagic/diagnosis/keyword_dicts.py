@@ -79,23 +79,35 @@ def key_string_changed(key: str, new: Callable[[str], str | None], what: str) ->
     (quoted as written), where the dict is made: every call that unpacks it sees the new one."""
 
     def value(expr: str, _tail: str | None) -> str | None:
-        parsed = parse_cell(expr)
-        body = parsed.tree.body if parsed.tree is not None else []
-        if len(body) != 1 or not isinstance(body[0], ast.Expr):
-            return None
-        return string_replaced(parsed, key_value(body[0].value, key), new)
+        found = expression_of(expr)
+        return string_replaced(found[0], key_value(found[1], key), new) if found else None
 
     return Transform(what, None, value)
 
 
-def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str], str | None]) -> str | None:  # fmt: skip
-    """``parsed``'s text with the string literal ``node`` replaced by ``new(its value)``, quoted
-    as written; None when ``node`` is not a string literal or ``new`` has no replacement."""
+def expression_of(text: str) -> tuple[ParsedCell, ast.expr] | None:
+    """``text`` parsed as one expression (a value a Transform changes), with its node; None
+    when it is not one."""
+    parsed = parse_cell(text)
+    body = parsed.tree.body if parsed.tree is not None else []
+    if len(body) != 1 or not isinstance(body[0], ast.Expr):
+        return None
+    return parsed, body[0].value
+
+
+def string_edit(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str], str | None]) -> Edit | None:  # fmt: skip
+    """The edit replacing the string literal ``node`` of ``parsed`` by ``new(its value)``,
+    quoted as written; None when ``node`` is not a string literal or ``new`` has no replacement."""
     if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         return None
     replacement = new(node.value)
     written = node_text(parsed, node)
-    edit = node_edit(parsed, node, quoted_like(written, replacement)) if replacement and written else None  # fmt: skip
+    return node_edit(parsed, node, quoted_like(written, replacement)) if replacement and written else None  # fmt: skip
+
+
+def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str], str | None]) -> str | None:  # fmt: skip
+    """``parsed``'s text with ``string_edit`` made; None when there is no such edit."""
+    edit = string_edit(parsed, node, new)
     return apply_edits(parsed.source, [edit]) if edit is not None else None
 
 
@@ -149,29 +161,27 @@ def renamed_keys(renames: dict[str, str]) -> Transform:
     renames the same keys."""
 
     def value(expr: str, _tail: str | None) -> str | None:
-        try:
-            node = ast.parse(expr, mode="eval").body
-        except SyntaxError:
+        found = expression_of(expr)
+        if found is None:
             return None
+        parsed, node = found
         keys = literal_keys(node)
         if keys is None:
             if not isinstance(node, ast.Name):
                 return None
             return f"{{{renames!r}.get(k, k): v for k, v in {expr}.items()}}"
-        edits = []
+        edits: list[Edit | None] = []
         for key, spelled in keys:
             if key not in renames:
                 continue
-            line = spelled.lineno
-            text = expr.splitlines()[line - 1].encode()  # AST columns count UTF-8 bytes
-            col = len(text[: spelled.col_offset].decode())
             if isinstance(spelled, ast.Constant):
-                end = len(text[: spelled.end_col_offset].decode())
-                written = text.decode()[col:end]
-                edits.append(Edit(line, col, line, end, quoted_like(written, renames[key])))
-            else:  # dict(lr=…): the keyword's name
-                edits.append(Edit(line, col, line, col + len(key), renames[key]))
-        return apply_edits(expr, edits) if edits else None
+                edits.append(string_edit(parsed, spelled, renames.get))
+            else:  # dict(lr=…): the keyword's name, where the keyword starts
+                start = node_edit(parsed, spelled, "")
+                edits.append(start and Edit(start.line, start.col, start.line, start.col + len(key), renames[key]))  # fmt: skip
+        if not edits or any(e is None for e in edits):
+            return None
+        return apply_edits(expr, [e for e in edits if e is not None])
 
     words = ", ".join(f"`{old}` → `{new}`" for old, new in renames.items())
     return Transform(f"have its keys renamed ({words})", None, value)

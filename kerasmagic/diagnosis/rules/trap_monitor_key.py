@@ -16,9 +16,9 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
-from kerasmagic.diagnosis.keyword_dicts import string_replaced
+from kerasmagic.diagnosis.keyword_dicts import expression_of, string_replaced
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.diagnosis.rewrite import Edit, parse_cell, walk
+from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
 from kerasmagic.diagnosis.rules.history import OLD_KEYS
@@ -45,11 +45,12 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     across: list[Edit] = []
+    fits = _fit_calls(ctx.cell.tree)
     here = callback_acc_key(ctx)
     if here and set(here[0].names) & set(renames):
         edits, across = here[0].edits, here[0].across or here[0].edits
     else:
-        for name in _callback_names(ctx.cell.tree):
+        for name in _callback_names(fits):
             changed = rewrite(ctx, name, _monitor_renamed(renames))
             if changed is not None:
                 edits += changed.edits
@@ -61,7 +62,7 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
         "key": ", ".join(f"`{k}`" for k in old),
         "new": ", ".join(f"`{renames[k]}`" for k in old),
     }
-    problem = trap_problem(ctx, entry, fields, edits=edits, line=_fit_line(ctx.cell.tree))
+    problem = trap_problem(ctx, entry, fields, edits=edits, line=fits[0].lineno if fits else 1)
     problem.names = old
     if any(e.cell is not None for e in across):
         problem.across = across
@@ -84,15 +85,17 @@ def renamed_keys(texts: list[str]) -> dict[str, str]:
     return out
 
 
-def _callback_names(tree: ast.AST) -> list[ast.Name]:
-    """The names given in a ``callbacks=`` list of the cell's calls (``callbacks=[stopper]``)."""
+def _fit_calls(tree: ast.AST) -> list[ast.Call]:
+    """The cell's calls given ``callbacks=`` (where the model trains), in ``ast.walk`` order."""
+    return [c for c in walk(tree) if isinstance(c, ast.Call) and any(k.arg == "callbacks" for k in c.keywords)]  # fmt: skip
+
+
+def _callback_names(calls: list[ast.Call]) -> list[ast.Name]:
+    """The names given in the ``callbacks=`` of ``calls`` (``callbacks=[stopper]``)."""
     out = []
-    for call in walk(tree):
-        for kw in getattr(call, "keywords", []) if isinstance(call, ast.Call) else []:
-            if kw.arg != "callbacks":
-                continue
-            items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
-            out += [item for item in items if isinstance(item, ast.Name)]
+    for kw in (k for call in calls for k in call.keywords if k.arg == "callbacks"):
+        items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
+        out += [item for item in items if isinstance(item, ast.Name)]
     return out
 
 
@@ -101,21 +104,10 @@ def _monitor_renamed(renames: dict[str, str]) -> Transform:
     renamed; None for any other expression."""
 
     def value(expr: str, _tail: str | None) -> str | None:
-        parsed = parse_cell(expr)
-        body = parsed.tree.body if parsed.tree is not None else []
-        call = body[0].value if len(body) == 1 and isinstance(body[0], ast.Expr) else None
-        if not isinstance(call, ast.Call):
+        found = expression_of(expr)
+        if found is None or not isinstance(found[1], ast.Call):
             return None
-        key = next((k.value for k in call.keywords if k.arg == "monitor"), None)
-        return string_replaced(parsed, key, renames.get)
+        key = next((k.value for k in found[1].keywords if k.arg == "monitor"), None)
+        return string_replaced(found[0], key, renames.get)
 
     return Transform("monitor the logs' key `accuracy`/`val_accuracy`", None, value)
-
-
-def _fit_line(tree: ast.AST) -> int:
-    """The line of the cell's first call given ``callbacks=`` (where the model trained)."""
-    for call in walk(tree):
-        if isinstance(call, ast.Call) and any(k.arg == "callbacks" for k in call.keywords):
-            return call.lineno
-    return 1
-
