@@ -154,6 +154,8 @@ def corrected_across(
     result does not verify."""
     if not any(p.across is not None for p in problems):
         return None
+    if any(p.in_corrected and p.across is None and p.edits for p in problems):
+        return None  # edits of text an earlier round wrote here (a function defined again): no across form
     swapped = [replace(p, edits=p.across) if p.across is not None else p for p in problems]
     edits = [e for p in swapped for e in p.edits if e.cell is not None or not p.in_corrected]
     if any(e.cell is None for e in edits):  # later rounds' own edits: found again on this text
