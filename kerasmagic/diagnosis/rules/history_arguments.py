@@ -11,7 +11,11 @@ the key, the live ``History`` which key this Keras logged for the same metric
 (``history._logged_name``: ``accuracy`` for ``acc`` since Keras 2.3, ``learning_rate`` for
 ``lr`` in Keras 3), and every call of the helper in the failing cell gets the logged key for
 each string it passes to a parameter the helper uses as a key (``'val_acc'`` next to ``'acc'``
-would fail next).
+would fail next). A key given by a name (``metric = 'acc'`` cells before) is renamed where the
+name gets it (``value_change.rewrite``); a key the helper's default gives (``def
+plot_history(h, metric='acc')`` called as ``plot_history(h)``: the live function's
+``__defaults__``) is passed at the call by keyword, and the helper stays as it is for its other
+callers.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.provenance import one_string, origins
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import _is_history, _logged_name
+from kerasmagic.diagnosis.value_change import Transform, rewrite
 
 ENTRY = "history-key-from-argument"
 
@@ -51,29 +57,88 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     logs = history.history
     metrics = getattr(sys.modules.get(type(history).__module__.split(".")[0]), "metrics", None)
     keyed = _keyed_parameters(ctx, frame) or set(holding)
-    edits, renamed = [], {}
+    model = getattr(history, "model", None)
+    defaults = _defaults(ctx.namespace.get(code.co_name), code) if ctx.namespace else {}
+
+    def logged(text: str) -> str | None:
+        return _logged_name(text, logs, metrics, model)
+
+    edits: list[Edit] = []
+    across: list[Edit] = []
+    notes: list[str] = []
+    renamed: dict[str, str] = {}
     for call in walk(tree):
         if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == code.co_name):
             continue
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):  # fmt: skip
+            continue  # which parameter gets what cannot be told
         passed = list(zip(parameters, call.args))
         passed += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in parameters]
         for parameter, value in passed:
-            if parameter not in keyed or not _is_text(value):
+            if parameter not in keyed:
                 continue
-            new = _logged_name(value.value, logs, metrics, getattr(history, "model", None))  # type: ignore[attr-defined]
-            text = node_text(ctx.cell, value)
-            edit = node_edit(ctx.cell, value, quoted_like(text, new)) if new and text else None
-            if edit is not None:
+            if _is_text(value):
+                new = logged(value.value)  # type: ignore[attr-defined]
+                text = node_text(ctx.cell, value)
+                edit = node_edit(ctx.cell, value, quoted_like(text, new)) if new and text else None
+                if edit is not None:
+                    edits.append(edit)
+                    across.append(edit)
+                    renamed[value.value] = new  # type: ignore[attr-defined,index]
+                continue
+            held = one_string(origins(ctx, value, terms=False))  # `metric = 'acc'` cells before
+            new = logged(held) if held else None
+            change = rewrite(ctx, value, Transform(f"be `{new}`", literal=lambda _t, n=new: n)) if new else None  # fmt: skip
+            if change is not None and held is not None and new is not None:
+                edits += change.edits
+                across += change.across
+                notes.append(change.note)
+                renamed[held] = new
+        given = {p for p, _ in passed}
+        for parameter in sorted(keyed - given):
+            new = logged(defaults[parameter]) if parameter in defaults else None
+            edit = _keyword_added(ctx, call, parameter, new) if new else None
+            if edit is not None and new is not None:  # the default gave the old key
                 edits.append(edit)
-                renamed[value.value] = new  # type: ignore[attr-defined]
+                across.append(edit)
+                renamed[defaults[parameter]] = new
     old = next((k for k in renamed if key.endswith(k)), None)
     if old is None:
         return []
-    line = min(e.line for e in edits)
-    return [
-        from_entry(ENTRY, line, edits, [key], ctx.shown_versions,
-                   old=old, new=renamed[old], function=code.co_name)  # fmt: skip
-    ]
+    line = min(e.line for e in edits if e.cell is None) if any(e.cell is None for e in edits) else ctx.line or 1  # fmt: skip
+    problem = from_entry(ENTRY, line, edits, [key], ctx.shown_versions,
+                         old=old, new=renamed[old], function=code.co_name)  # fmt: skip
+    if any(e.cell is not None for e in across):
+        problem.across = across
+    problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
+    return [problem]
+
+
+def _defaults(function: Any, code: Any) -> dict[str, str]:
+    """The string defaults of the live function that runs ``code`` (by its parameters' names)."""
+    if getattr(function, "__code__", None) is not code:
+        return {}
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return {}
+    return {p.name: p.default for p in parameters if isinstance(p.default, str)}
+
+
+def _keyword_added(ctx: CellContext, call: ast.Call, parameter: str, value: str) -> Edit | None:
+    """``parameter=value`` added to the call before its closing parenthesis."""
+    line, col = call.end_lineno, call.end_col_offset
+    lines = ctx.cell.source.splitlines()
+    if line is None or col is None or not 0 < line <= len(lines) or lines[line - 1][col - 1 : col] != ")":  # fmt: skip
+        return None
+    before = lines[line - 1][: col - 1].rstrip()
+    given = call.args or call.keywords
+    text = f"{parameter}={value!r}"
+    if given and not before.endswith(","):
+        text = ", " + text
+    elif given:
+        text = " " + text
+    return Edit(line, col - 1, line, col - 1, text)
 
 
 def _ends(key: str, value: Any) -> bool:
