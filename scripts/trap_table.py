@@ -345,6 +345,21 @@ SCENARIOS: tuple[Scenario, ...] = (
         ),
         "stopper.best is None or not np.isfinite(stopper.best)",
     ),
+    Scenario(
+        "model.metrics_names[1] printed beside evaluate's scores[1]",
+        "keras3-metrics-names-grouped",
+        (
+            "import numpy as np\nimport keras\n"
+            "x = np.random.rand(32, 4).astype('float32')\n"
+            "y = (x.sum(axis=1) > 2).astype('float32')\n"
+            "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+            "model.compile(optimizer='adam', loss='binary_crossentropy', metrics=['accuracy'])\n"
+            "model.fit(x, y, epochs=1, verbose=0)\n",
+            "scores = model.evaluate(x, y, verbose=0)\n"
+            "label = '%s: %.2f%%' % (model.metrics_names[1], scores[1] * 100)\n",
+        ),
+        "not label.startswith('accuracy')",
+    ),
 )
 
 # runs inside an environment: python -c RUNNER '<json list of jobs>'

@@ -102,6 +102,14 @@ OCCURS = {
         "tf215-broken-k3",
         "k3-jax",
     },
+    # Keras 3 (`import keras` everywhere but tf215-k2's) lists the compiled metrics as one object
+    "model.metrics_names[1] printed beside evaluate's scores[1]": {
+        "tf221-legacy",
+        "tf221-k3",
+        "colab",
+        "tf215-broken-k3",
+        "k3-jax",
+    },
     "Keras 2 .h5 model loaded by Keras 3": {
         "tf221-legacy",
         "tf221-k3",
@@ -119,6 +127,7 @@ NO_LINT = {  # after the run only
     "tf-scope-name-made",  # reads the live Keras callable the cell called
     "keras2-keyword-alias-ignored",  # the same: the signature of the callable, live
     "callback-monitor-key-missing",  # Keras's warning while training; lint says callback-acc-key
+    "keras3-metrics-names-grouped",  # the live model's metric objects, once it trained
 }
 
 
