@@ -37,7 +37,7 @@ def fake_built(envs_dir: Path, env: envs.Environment) -> Path:
     python.chmod(0o755)
     (path / "pyvenv.cfg").write_text(f"version_info = {platform.python_version()}\n")
     (path / ".kerasmagic-env.json").write_text(
-        json.dumps({"spec": env.spec, "seconds": 1.5, "megabytes": 7})
+        json.dumps({"spec": env.spec, "compile_bytecode": True, "seconds": 1.5, "megabytes": 7})
     )
     return path
 
@@ -119,6 +119,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     monkeypatch.setattr(envs, "_uv", lambda: "uv")
     assert envs.build(env) == {
         "spec": env.spec,
+        "compile_bytecode": True,
         "seconds": 1.5,
         "megabytes": 7,
         "python": platform.python_version(),  # read from its pyvenv.cfg
@@ -131,9 +132,37 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     installs = [c for c in calls if c[1:3] == ["pip", "install"]]
     assert installs[0][-2:] == ["ipython", "rich"]
     assert all(c[c.index("--exclude-newer") + 1] == envs.EXCLUDE_NEWER for c in installs)
+    assert all("--compile-bytecode" in c for c in installs)  # kept where bytecode is not written
     assert any(f"{ROOT}[widgets]" in c for c in installs[-1])  # editable kerasmagic last
     assert json.loads((env.path / ".kerasmagic-env.json").read_text()) == info
     assert info["spec"] == json.dumps([["ipython", "rich"], envs.TEST_TOOLS])
+    assert info["compile_bytecode"] is True
+
+
+def test_an_environment_built_without_its_bytecode_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A marker from before installs compiled their bytecode (no ``compile_bytecode``): the same
+    spec is built again, since every process would otherwise compile TensorFlow anew."""
+    monkeypatch.setattr(envs, "ENVS_DIR", tmp_path)
+    env = envs.ENVIRONMENTS["bare"]
+    path = fake_built(tmp_path, env)
+    marker = path / ".kerasmagic-env.json"
+    old = json.loads(marker.read_text())
+    del old["compile_bytecode"]
+    marker.write_text(json.dumps(old))
+    calls: list[list[str]] = []
+
+    def record(cmd: list[str], check: bool = False) -> subprocess.CompletedProcess[str]:
+        calls.append([str(c) for c in cmd])
+        if "venv" in cmd:
+            Path(cmd[-1], "bin").mkdir(parents=True)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(envs.subprocess, "run", record)
+    monkeypatch.setattr(envs, "_uv", lambda: "uv")
+    envs.build(env)
+    assert calls and calls[0][:2] == ["uv", "venv"]
 
 
 def test_test_command_prints_one_summary_line_per_environment_and_fails_on_failure(
