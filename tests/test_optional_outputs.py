@@ -58,3 +58,29 @@ def test_a_tensorboard_notebook_runs_without_tensorboard(tmp_path: Path) -> None
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "steps 3" in printed and "rates [0.2, 0.05]" in printed  # the same schedule ran
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_tensorboard_a_helper_module_makes_waits_for_the_package(tmp_path: Path) -> None:
+    """The callback is made by the user's own helper in a module beside the notebook
+    (``callbacks = [make_board('logs')]``), a cell before ``fit``: the live list the cell bound
+    says the helper's call made a Keras ``TensorBoard``; that call waits for the package, and the
+    training runs the same."""
+    assert importlib.util.find_spec("tensorboard") is None
+    (tmp_path / "boards.py").write_text(
+        "import keras\n\n\ndef make_board(folder):\n    return keras.callbacks.TensorBoard(folder)\n"
+    )
+    cells = [
+        "import numpy as np\nimport keras\nfrom boards import make_board",
+        "callbacks = [make_board('logs')]",
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='sgd', loss='mse')\n"
+        "history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0, callbacks=callbacks)\n"
+        "print('epochs', len(history.history['loss']))",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "helper.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][1]["final"]
+    guard = "make_board('logs') if importlib.util.find_spec('tensorboard') else keras.callbacks.Callback()"  # fmt: skip
+    assert guard in final, final
+    assert proc.returncode == 0

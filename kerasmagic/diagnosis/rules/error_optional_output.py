@@ -16,6 +16,10 @@ draws (an expression statement: its value is shown or dropped) runs when pydot i
 skipped otherwise, as Keras does in a notebook; the last one of a cell keeps showing its value
 (``… if importlib.util.find_spec("pydot") else None``).
 
+A callback the user's own helper makes (``callbacks = [make_tensorboard('logs')]``, the helper in
+a module beside the notebook) is read from the live value the cell bound: the call whose place
+holds a Keras ``TensorBoard`` waits the same way.
+
 The same holds for the user's own callback whose method met the error (the class is read from
 the traceback: a frame's ``self``), when its methods only read the model (no store into
 ``self.model…``, no ``stop_training``, no variable assigned, no method of the model but those
@@ -88,7 +92,7 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
     for call in walk(tree):
         if not isinstance(call, ast.Call) or _guarded(call, parents, package):
             continue
-        cls = _callback_class(ctx, call, classes) or _own_callback(ctx, call, own)
+        cls = _callback_class(ctx, call, classes) or _own_callback(ctx, call, own) or _made_by(ctx, call, parents, classes)  # fmt: skip
         if cls is None:
             continue
         stand_in = _stand_in(ctx, call.func, cls)
@@ -254,6 +258,26 @@ def _callback_class(ctx: CellContext, call: ast.Call, classes: set[str]) -> type
     if not isinstance(cls, type) or not live.is_keras_object(cls):
         return None
     return cls if cls.__name__ in classes else None
+
+
+def _made_by(ctx: CellContext, call: ast.Call, parents: dict[int, ast.AST], classes: set[str]) -> type | None:  # fmt: skip
+    """The live Keras callback class of ``classes`` a call of the user's own function made (a
+    helper in a module beside the notebook, ``callbacks = [make_tensorboard('logs')]``), read
+    from the live value the cell bound it to (the name, or its place in the bound list)."""
+    found = ctx.scope.callee(call.func)
+    if found and isinstance(found[0], type):
+        return None  # a class constructed: the callback itself, or no callback
+    holder, place = parents.get(id(call)), None
+    if isinstance(holder, (ast.List, ast.Tuple)):
+        place = next(i for i, e in enumerate(holder.elts) if e is call)
+        holder = parents.get(id(holder))
+    if not (isinstance(holder, ast.Assign) and len(holder.targets) == 1 and isinstance(holder.targets[0], ast.Name)):  # fmt: skip
+        return None
+    value = (ctx.namespace or {}).get(holder.targets[0].id)
+    if place is not None:
+        value = value[place] if isinstance(value, (list, tuple)) and len(value) > place else None
+    cls = type(value)
+    return cls if cls.__name__ in classes and live.is_keras_object(cls) else None
 
 
 def _own_callback(ctx: CellContext, call: ast.Call, own: list[type]) -> type | None:
