@@ -42,6 +42,21 @@ def fake_built(envs_dir: Path, env: envs.Environment) -> Path:
     return path
 
 
+def recorded_commands(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The commands ``envs.build`` runs, recorded instead of run (``uv venv`` makes the folder)."""
+    calls: list[list[str]] = []
+
+    def record(cmd: list[str], check: bool = False) -> subprocess.CompletedProcess[str]:
+        calls.append([str(c) for c in cmd])
+        if "venv" in cmd:
+            Path(cmd[-1], "bin").mkdir(parents=True)
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(envs.subprocess, "run", record)
+    monkeypatch.setattr(envs, "_uv", lambda: "uv")
+    return calls
+
+
 def fake_python(path: Path, version: str, *, works: bool = True) -> Path:
     """An interpreter at ``path`` answering find_python's question as CPython ``version`` would
     (or failing, as a pyenv shim for a version that is not selected does)."""
@@ -107,16 +122,7 @@ def test_up_to_date_marker_skips_the_build_and_a_changed_spec_rebuilds(
     monkeypatch.setattr(envs, "ENVS_DIR", tmp_path)
     env = envs.ENVIRONMENTS["bare"]
     fake_built(tmp_path, env)
-    calls: list[list[str]] = []
-
-    def record(cmd: list[str], check: bool = False) -> subprocess.CompletedProcess[str]:
-        calls.append([str(c) for c in cmd])
-        if "venv" in cmd:
-            Path(cmd[-1], "bin").mkdir(parents=True)
-        return subprocess.CompletedProcess(cmd, 0)
-
-    monkeypatch.setattr(envs.subprocess, "run", record)
-    monkeypatch.setattr(envs, "_uv", lambda: "uv")
+    calls = recorded_commands(monkeypatch)
     assert envs.build(env) == {
         "spec": env.spec,
         "compile_bytecode": True,
@@ -151,16 +157,7 @@ def test_an_environment_built_without_its_bytecode_is_built_again(
     old = json.loads(marker.read_text())
     del old["compile_bytecode"]
     marker.write_text(json.dumps(old))
-    calls: list[list[str]] = []
-
-    def record(cmd: list[str], check: bool = False) -> subprocess.CompletedProcess[str]:
-        calls.append([str(c) for c in cmd])
-        if "venv" in cmd:
-            Path(cmd[-1], "bin").mkdir(parents=True)
-        return subprocess.CompletedProcess(cmd, 0)
-
-    monkeypatch.setattr(envs.subprocess, "run", record)
-    monkeypatch.setattr(envs, "_uv", lambda: "uv")
+    calls = recorded_commands(monkeypatch)
     envs.build(env)
     assert calls and calls[0][:2] == ["uv", "venv"]
 

@@ -59,9 +59,8 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
                     across += renamed.across
                     notes.append(renamed.note)
                     first, keys = first or call.lineno, keys | {held}
-        name = getattr(call.func, "attr", getattr(call.func, "id", ""))
-        path = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
-        if name != "ModelCheckpoint" or path is None:
+        path = checkpoint_path(call)
+        if path is None:
             continue
         found = origins(ctx, path)
         if not found or not any(o.tail and TEMPLATE_KEY.search(o.tail) for o in found):
@@ -87,6 +86,13 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         problem.across = across
     problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
     return [problem]
+
+
+def checkpoint_path(call: ast.Call) -> ast.expr | None:
+    """The file argument of a ``ModelCheckpoint(…)`` call (first, or ``filepath=``), else None."""
+    if getattr(call.func, "attr", getattr(call.func, "id", "")) != "ModelCheckpoint":
+        return None
+    return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
 
 
 def logs_reads(ctx: CellContext) -> list[tuple[Any, str, int, bool]]:

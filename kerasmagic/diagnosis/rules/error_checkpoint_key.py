@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
-from kerasmagic.diagnosis.keyword_dicts import expression_of
+from kerasmagic.diagnosis.keyword_dicts import expression_of, string_edit
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, apply_edits, node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import Edit, apply_edits, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import _logged_name
+from kerasmagic.diagnosis.rules.callback_keys import checkpoint_path
+from kerasmagic.diagnosis.rules.history import _logged_name, keras_metrics_of
+from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names, fit_calls
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 
 ENTRY = "checkpoint-template-key"
@@ -70,27 +71,14 @@ def _logged(exc: BaseException | None, key: str) -> str | None:
     callback = frame.f_locals.get("self") if frame is not None else None
     if not isinstance(logs, dict) or callback is None or key in logs:
         return None
-    model = getattr(callback, "model", None)
-    root = sys.modules.get(type(callback).__module__.split(".")[0])
-    return _logged_name(key, logs, getattr(root, "metrics", None), model)
+    return _logged_name(key, logs, keras_metrics_of(callback), getattr(callback, "model", None))
 
 
 def _made_from(tree: ast.AST) -> list[ast.expr]:
     """The file arguments of the cell's ``ModelCheckpoint`` calls, else the names the cell passes
     in ``callbacks=[…]`` (a callback an earlier cell made)."""
-    paths = []
-    for call in walk(tree):
-        if isinstance(call, ast.Call) and getattr(call.func, "attr", getattr(call.func, "id", None)) == "ModelCheckpoint":  # fmt: skip
-            path = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
-            if path is not None:
-                paths.append(path)
-    if paths:
-        return paths
-    names = []
-    for kw in (k for c in walk(tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "callbacks"):  # fmt: skip
-        items = kw.value.elts if isinstance(kw.value, (ast.List, ast.Tuple)) else [kw.value]
-        names += [item for item in items if isinstance(item, ast.Name)]
-    return names
+    paths = [path for call in walk(tree) if isinstance(call, ast.Call) and (path := checkpoint_path(call)) is not None]  # fmt: skip
+    return paths or list(callback_names(fit_calls(tree)))
 
 
 def _renamed(text: str, key: str, new: str) -> str | None:
@@ -101,15 +89,12 @@ def _renamed(text: str, key: str, new: str) -> str | None:
         return None
     parsed, expr = found
     field = re.compile(r"\{" + re.escape(key) + r"(?=[:!}])")
-    edits = []
-    for node in walk(expr):
-        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
-            continue
-        if node.value == key or field.search(node.value):
-            value = new if node.value == key else field.sub("{" + new, node.value)
-            written = node_text(parsed, node)
-            edit = node_edit(parsed, node, quoted_like(written, value)) if written else None
-            if edit is None:
-                return None
-            edits.append(edit)
-    return apply_edits(parsed.source, edits).rstrip("\n") if edits else None
+
+    def renamed(value: str) -> str | None:
+        return new if value == key else field.sub("{" + new, value) if field.search(value) else None
+
+    literals = [n for n in walk(expr) if isinstance(n, ast.Constant) and isinstance(n.value, str) and renamed(n.value)]  # fmt: skip
+    edits = [string_edit(parsed, node, renamed) for node in literals]
+    if not edits or any(e is None for e in edits):
+        return None
+    return apply_edits(parsed.source, [e for e in edits if e is not None]).rstrip("\n")

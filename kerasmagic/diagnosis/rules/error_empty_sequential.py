@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
@@ -95,7 +96,7 @@ def _identity(ctx: CellContext, func: ast.expr) -> tuple[str, list[Edit]] | None
     if found is None:
         return None
     root, imports = found
-    module = (ctx.namespace or {}).get(root) or __import__("sys").modules.get("keras")
+    module = (ctx.namespace or {}).get(root) or sys.modules.get("keras")
     if getattr(getattr(module, "layers", None), "Identity", None) is None:
         return None
     return f"{root}.layers.Identity", imports

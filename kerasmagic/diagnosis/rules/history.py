@@ -291,8 +291,13 @@ def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any
         found = []
     if len(found) != 1:
         return None, None, None
-    root = sys.modules.get(type(found[0]).__module__.split(".")[0])
-    return found[0].history, getattr(root, "metrics", None), getattr(found[0], "model", None)
+    return found[0].history, keras_metrics_of(found[0]), getattr(found[0], "model", None)
+
+
+def keras_metrics_of(value: object) -> Any:
+    """The ``metrics`` module of the Keras package that made ``value`` (a ``History``, a
+    callback), read from ``sys.modules``; None where it has none."""
+    return getattr(sys.modules.get(type(value).__module__.split(".")[0]), "metrics", None)
 
 
 def _is_history(value: object) -> bool:

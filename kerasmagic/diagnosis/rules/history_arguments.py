@@ -22,16 +22,22 @@ from __future__ import annotations
 
 import ast
 import inspect
-import sys
 import textwrap
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    closing_insert_edit,
+    node_edit,
+    node_text,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.history import _is_history, _logged_name
+from kerasmagic.diagnosis.rules.history import _is_history, _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 
 ENTRY = "history-key-from-argument"
@@ -55,7 +61,7 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     if not holding or history is None:
         return []
     logs = history.history
-    metrics = getattr(sys.modules.get(type(history).__module__.split(".")[0]), "metrics", None)
+    metrics = keras_metrics_of(history)
     keyed = _keyed_parameters(ctx, frame) or set(holding)
     model = getattr(history, "model", None)
     defaults = _defaults(ctx.namespace.get(code.co_name), code) if ctx.namespace else {}
@@ -97,7 +103,7 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
         given = {p for p, _ in passed}
         for parameter in sorted(keyed - given):
             new = logged(defaults[parameter]) if parameter in defaults else None
-            edit = _keyword_added(ctx, call, parameter, new) if new else None
+            edit = closing_insert_edit(ctx.cell, call, f"{parameter}={new!r}") if new else None
             if edit is not None and new is not None:  # the default gave the old key
                 edits.append(edit)
                 across.append(edit)
@@ -123,22 +129,6 @@ def _defaults(function: Any, code: Any) -> dict[str, str]:
     except (TypeError, ValueError):
         return {}
     return {p.name: p.default for p in parameters if isinstance(p.default, str)}
-
-
-def _keyword_added(ctx: CellContext, call: ast.Call, parameter: str, value: str) -> Edit | None:
-    """``parameter=value`` added to the call before its closing parenthesis."""
-    line, col = call.end_lineno, call.end_col_offset
-    lines = ctx.cell.source.splitlines()
-    if line is None or col is None or not 0 < line <= len(lines) or lines[line - 1][col - 1 : col] != ")":  # fmt: skip
-        return None
-    before = lines[line - 1][: col - 1].rstrip()
-    given = call.args or call.keywords
-    text = f"{parameter}={value!r}"
-    if given and not before.endswith(","):
-        text = ", " + text
-    elif given:
-        text = " " + text
-    return Edit(line, col - 1, line, col - 1, text)
 
 
 def _ends(key: str, value: Any) -> bool:

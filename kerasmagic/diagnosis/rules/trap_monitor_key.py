@@ -45,12 +45,12 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     across: list[Edit] = []
-    fits = _fit_calls(ctx.cell.tree)
+    fits = fit_calls(ctx.cell.tree)
     here = callback_acc_key(ctx)
     if here and set(here[0].names) & set(renames):
         edits, across = here[0].edits, here[0].across or here[0].edits
     else:
-        for name in _callback_names(fits):
+        for name in callback_names(fits):
             changed = rewrite(ctx, name, _monitor_renamed(renames))
             if changed is not None:
                 edits += changed.edits
@@ -85,12 +85,12 @@ def renamed_keys(texts: list[str]) -> dict[str, str]:
     return out
 
 
-def _fit_calls(tree: ast.AST) -> list[ast.Call]:
+def fit_calls(tree: ast.AST) -> list[ast.Call]:
     """The cell's calls given ``callbacks=`` (where the model trains), in ``ast.walk`` order."""
     return [c for c in walk(tree) if isinstance(c, ast.Call) and any(k.arg == "callbacks" for k in c.keywords)]  # fmt: skip
 
 
-def _callback_names(calls: list[ast.Call]) -> list[ast.Name]:
+def callback_names(calls: list[ast.Call]) -> list[ast.Name]:
     """The names given in the ``callbacks=`` of ``calls`` (``callbacks=[stopper]``)."""
     out = []
     for kw in (k for call in calls for k in call.keywords if k.arg == "callbacks"):
