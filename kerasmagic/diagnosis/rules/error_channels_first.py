@@ -42,8 +42,8 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras1-channels-first"
 NEGATIVE = re.compile(
-    r"Computed output size would be zero or negative|Negative dimension size"
-    r"|output is <= 0 due to downsampling"  # Keras 3; TensorFlow's ops; Keras 2's convolutions
+    r"Computed output size would be (?:zero or )?negative|Negative dimension size"
+    r"|output is <= 0 due to downsampling"  # Keras 3 (3.13: "would be negative"); TensorFlow's ops; Keras 2's convolutions
 )
 AXIS = re.compile(
     r"expected axis (-?\d+) of input shape to have value (\d+), "
