@@ -172,6 +172,21 @@ def test_cell_timeout_interrupts_and_reports(tmp_path: Path) -> None:
     assert "longer than 5 s" in proc.stderr  # the progress line says it too
 
 
+def test_a_cell_that_ignores_the_interrupt_has_its_kernel_ended(tmp_path: Path) -> None:
+    """Native code can keep a cell running past its interrupt (a `predict` on 60000 images):
+    every later call into that kernel would wait behind it, so after a short grace it is ended,
+    and the cells after it still get their static fixes."""
+    stubborn = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\ntime.sleep(900)"
+    nb = notebook(tmp_path / "stubborn.ipynb", [stubborn, "from keras.utils.np_utils import to_categorical"])  # fmt: skip
+    proc, report = migrate_json(str(nb), "--cell-timeout", "5", timeout=400)
+    doc = report["documents"][0]
+    assert doc["status"] == "stopped" and doc["stopped_at"] == 1, doc["message"]
+    assert doc["cells"][0]["status"] == "timeout"
+    assert "did not stop when interrupted" in doc["message"] and "kernel was ended" in doc["message"]
+    assert doc["cells"][1]["status"] == "not-run" and doc["cells"][1]["changed"]
+    assert proc.returncode == 1
+
+
 @pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_in_place_rewrites_only_changed_files(tmp_path: Path) -> None:
     old = notebook(tmp_path / "old.ipynb", ["from keras.utils.np_utils import to_categorical\nprint(to_categorical([0, 1]).shape)"])  # fmt: skip

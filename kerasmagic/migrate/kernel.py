@@ -28,6 +28,9 @@ from kerasmagic.migrate.kernel_side import HIDDEN, MARK
 KERNEL_NAME = "kerasmagic-migrate"
 HOST_PATH = str(Path(kerasmagic.__file__).resolve().parent.parent)
 HIDDEN_TIMEOUT = 600  # a diagnosis may import a module or two; never the cell's own timeout
+# an interrupted cell's time to stop: native code (a huge `predict`, a TensorFlow op) may not see
+# the interrupt for long, and every later call into its kernel would wait behind it
+INTERRUPT_GRACE = 30
 START_TIMEOUT = 120
 TIMEOUT_ENAME = "CellTimeoutError"
 RUN_DEPENDENCIES = ("nbformat", "nbclient", "jupyter_client")
@@ -193,6 +196,7 @@ class MigrationKernel:
         self._reply: dict[str, Any] | None = None
         self._log: Any = None
         self.hidden_seconds = 0.0  # spent in kerasmagic's own calls (diagnosis, traps)
+        self._waiting_for_interrupt = False  # the hidden no-op after a timeout gets the grace
 
     # -- life cycle -------------------------------------------------------------------------------
     def __enter__(self) -> MigrationKernel:
@@ -304,8 +308,17 @@ class MigrationKernel:
     # -- running ----------------------------------------------------------------------------------
     def _timeout_for(self, cell: Any) -> float | None:
         if cell.source.startswith(HIDDEN):
-            return HIDDEN_TIMEOUT
+            return INTERRUPT_GRACE if self._waiting_for_interrupt else HIDDEN_TIMEOUT
         return self.cell_timeout
+
+    def _stopped_when_interrupted(self) -> bool:
+        """After a cell's timeout: does the kernel answer again (a hidden no-op runs) within
+        ``INTERRUPT_GRACE`` seconds?"""
+        self._waiting_for_interrupt = True
+        try:
+            return self._execute(f"{HIDDEN}\npass", self.scratch, None).status == "ok"
+        finally:
+            self._waiting_for_interrupt = False
 
     def _executed(self, cell: Any = None, cell_index: int = 0, execute_reply: Any = None) -> None:
         self._reply = execute_reply
@@ -334,6 +347,12 @@ class MigrationKernel:
             ename = content.get("ename")
             if ename == TIMEOUT_ENAME:
                 evalue = f"the cell ran longer than {self.cell_timeout:g} s and was interrupted"
+                if not hidden and not self._stopped_when_interrupted():
+                    self.kill()  # later calls fail at once instead of waiting behind the cell
+                    evalue = (
+                        f"the cell ran longer than {self.cell_timeout:g} s and did not stop when "
+                        f"interrupted (within {INTERRUPT_GRACE} s): its kernel was ended"
+                    )
                 return CellRun("timeout", list(cell.outputs), seconds, ename, evalue)
             return CellRun("error", list(cell.outputs), seconds, ename, content.get("evalue"))
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
