@@ -62,37 +62,51 @@ def metric_literals(tree: ast.AST) -> list[ast.Constant]:
 
 @rule("history-acc-key", when=(STATIC,), family="model-methods", needs="history")
 def history_acc_key(ctx: CellContext) -> list[Problem]:
-    """Every ``….history['acc' | 'val_acc']`` of a cell compiled with ``metrics=['accuracy']``
-    (and not ``'acc'``, whose key is still ``acc``), or whose live ``History`` (from a ``fit`` in
-    an earlier cell) holds ``accuracy`` and no ``acc``, where a Keras is installed."""
+    """Every ``….history['acc' | 'val_acc']`` (or ``.get('acc')``) of a cell compiled with
+    ``metrics=['accuracy']`` (and not ``'acc'``, whose key is still ``acc``), or whose live
+    ``History`` (from a ``fit`` in an earlier cell) holds ``accuracy`` and no ``acc``, where a
+    Keras is installed."""
     tree = ctx.cell.tree
     if tree is None or not (ctx.versions.get("keras") or ctx.versions.get("tf-keras")):
         return []
     metrics = {n.value for n in metric_literals(tree)}
     compiled_here = "accuracy" in metrics and "acc" not in metrics
     out = []
-    for node in walk(tree):
-        if not (
-            isinstance(node, ast.Subscript)
-            and isinstance(node.slice, ast.Constant)
-            and node.slice.value in {**OLD_KEYS, **CALLBACK_KEYS}
-        ):
+    for node, value, key in _literal_key_reads(tree):
+        if key.value not in {**OLD_KEYS, **CALLBACK_KEYS}:
             continue
-        logs = _history_logs(ctx, node.value)
+        logs = _history_logs(ctx, value)
         if logs is None:
             continue
-        old = node.slice.value
+        old = key.value
         new = OLD_KEYS.get(old) or CALLBACK_KEYS[old]
         live = _live_keys_say(ctx, logs, old, new)
         if not (live or (compiled_here and old in OLD_KEYS)):
             continue
-        edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice), new))
+        edit = node_edit(ctx.cell, key, quoted_like(node_text(ctx.cell, key), new))
         if edit is not None:
             entry = "history-acc-key" if old in OLD_KEYS else "history-callback-key"
             out.append(
                 from_entry(entry, node.lineno, [edit], [old], ctx.shown_versions, old=old, new=new)
             )
     return out
+
+
+def _literal_key_reads(tree: ast.AST) -> list[tuple[ast.AST, ast.expr, ast.Constant]]:
+    """Each ``X['key']`` and ``X.get('key', …)`` with a string literal key, whatever ``X`` is:
+    (the read, ``X``, the key). ``history.history.get('acc')`` reads the same key as the
+    subscript, and gives ``None`` instead of raising where the key is gone."""
+    found: list[tuple[ast.AST, ast.expr, ast.Constant]] = []
+    for node in walk(tree):
+        if isinstance(node, ast.Subscript):
+            value, key = node.value, node.slice
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:  # fmt: skip
+            value, key = node.func.value, node.args[0]
+        else:
+            continue
+        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+            found.append((node, value, key))
+    return found
 
 
 def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
