@@ -29,6 +29,19 @@ def test_replacing_a_node_keeps_everything_else():
     assert out == "x = f(alpha,   b)  # keep me\n\n# and me\ny = 2\n"
 
 
+def test_lines_put_after_a_cells_last_line_without_a_newline_start_a_line_of_their_own():
+    """A notebook cell's source ends without a newline: statements inserted after its last
+    statement (at the line after it) must not be glued onto it."""
+    src = "# data\nfrom keras.datasets import cifar10"
+    cell = parse_cell(src)
+    after = cell.tree.body[-1].end_lineno + 1
+    out = apply_edits(src, [Edit(after, 0, after, 0, "from keras import backend\nbackend.clear_session()\n")])
+    assert out == "# data\nfrom keras.datasets import cifar10\nfrom keras import backend\nbackend.clear_session()"
+    ast.parse(out)
+    ended = src + "\n"
+    assert apply_edits(ended, [Edit(after, 0, after, 0, "x = 1\n")]) == ended + "x = 1\n"
+
+
 def test_ipython_syntax_survives_and_positions_match():
     src = (
         "%matplotlib inline\n!echo hi\nimport keras  # k\nx?\nopt = keras.optimizers.Adam(lr=0.1)\n"

@@ -203,6 +203,7 @@ def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
     different insertions at one place are all kept); only those of ``cell`` (None: the cell at
     hand, ``i``: the earlier cell ``i``)."""
     lines = source.splitlines(keepends=True)
+    unended = bool(lines) and not source.endswith(("\n", "\r"))  # a cell's last line, as typed
     spans: list[tuple[int, int, str]] = []
     for e in edits:
         if e.cell != cell:
@@ -215,7 +216,10 @@ def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
             s < end and start < t or (s == start == end == t and x == e.text) for s, t, x in spans
         ):
             continue
-        spans.append((start, end, e.text))
+        text = e.text
+        if unended and e.line > len(lines) and start == end:  # lines put after the last line
+            text = "\n" + text.rstrip("\n")
+        spans.append((start, end, text))
     out = source
     for start, end, text in sorted(spans, reverse=True):
         out = out[:start] + text + out[end:]
