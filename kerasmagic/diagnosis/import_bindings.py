@@ -39,6 +39,18 @@ def reads(tree: ast.AST | None, name: str) -> bool:
     )
 
 
+def read(fx: Any, name: str) -> bool:
+    """Does the cell, or a cell after it (``migrate`` holds them), read ``name`` anywhere (a call,
+    an argument, an attribute of it)?"""
+    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
+    return any(
+        isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Store)
+        for tree in trees
+        if tree is not None
+        for n in walk(tree)
+    )
+
+
 def called(fx: Any, name: str) -> bool:
     """Does the cell, or a cell after it (``migrate`` holds them), call ``name``
     (``merge([a, b], mode='concat')``: Keras 1's function, not the Keras 2 module of the same

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.import_bindings import called, imported_as
+from kerasmagic.diagnosis.import_bindings import called, imported_as, read
 from kerasmagic.diagnosis.keras_paths import (
     another_object,
     moved_module,
@@ -32,6 +32,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
+from kerasmagic.diagnosis.unused_imports import unused_gone
 from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
@@ -182,6 +183,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     moved: dict[str, list[str]] = {}
     reasons: list[tuple[str, str, str, str]] = []  # entry id, old path, new path, name
     unresolved: list[str] = []
+    dropped: list[str] = []  # names no Keras here has, which nothing reads: they leave the import
     for alias in node.names:
         name, asname = alias.name, alias.asname
         text = name + (f" as {asname}" if asname else "")
@@ -208,6 +210,10 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             moved.setdefault(layers, []).extend(n for n in names if n not in fx.scope.bindings)
             reasons.append(("keras1-wrapped-layer", f"{module}.{name}", f"{layers}.{names[0]}", name))  # fmt: skip
             continue
+        gone = found is None and status == live.OK and not forced and module.split(".")[0] in live.KERAS_TOPS  # fmt: skip
+        if gone and not read(fx, asname or name):
+            dropped.append(name)
+            continue
         if found is None:
             unresolved.append(name)
             keep.append(text)
@@ -218,6 +224,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         moved.setdefault(new_mod, []).append(text)
         fx.scope.bindings[fx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
         reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
+    if dropped:
+        fx.problems.append(unused_gone(fx, node, module, dropped, keep, moved))
     if not moved:
         target = moved_module(module)
         if unresolved and status == live.MISSING and target:

@@ -14,6 +14,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.import_bindings import read
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
@@ -64,7 +65,7 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
         imports = _import_edits(ctx, tree, list(used), old) if used else None
         if imports is not None:
             imports += _unbound_imports(ctx, sorted(unbound), used)
-        if kind == "layer" and not used and not problems and _imports_missing(ctx, tree, old):
+        if kind == "layer" and not used and not problems and _imports_missing(ctx, tree, old) and read(ctx.import_fixes, old):  # fmt: skip
             problems.append(_merge_layer_explained(ctx, 1))  # imported here, used later
         if imports is None or not (imports or edits):
             continue
