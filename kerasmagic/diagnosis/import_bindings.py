@@ -42,11 +42,9 @@ def reads(tree: ast.AST | None, name: str) -> bool:
 def read(fx: Any, name: str) -> bool:
     """Does the cell, or a cell after it (``migrate`` holds them), read ``name`` anywhere (a call,
     an argument, an attribute of it)?"""
-    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
     return any(
         isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Store)
-        for tree in trees
-        if tree is not None
+        for tree in _cell_and_later(fx)
         for n in walk(tree)
     )
 
@@ -55,10 +53,14 @@ def called(fx: Any, name: str) -> bool:
     """Does the cell, or a cell after it (``migrate`` holds them), call ``name``
     (``merge([a, b], mode='concat')``: Keras 1's function, not the Keras 2 module of the same
     path)?"""
-    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-        for tree in trees
-        if tree is not None
+        for tree in _cell_and_later(fx)
         for n in walk(tree)
     )
+
+
+def _cell_and_later(fx: Any) -> list[ast.AST]:
+    """The parsed cell and the cells after it that parse."""
+    trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
+    return [tree for tree in trees if tree is not None]

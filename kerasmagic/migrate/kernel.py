@@ -31,6 +31,7 @@ HIDDEN_TIMEOUT = 600  # a diagnosis may import a module or two; never the cell's
 # an interrupted cell's time to stop: native code (a huge `predict`, a TensorFlow op) may not see
 # the interrupt for long, and every later call into its kernel would wait behind it
 INTERRUPT_GRACE = 30
+GRACE_PROBE = f"{HIDDEN}\npass  # does the kernel answer after the interrupt?"
 START_TIMEOUT = 120
 TIMEOUT_ENAME = "CellTimeoutError"
 RUN_DEPENDENCIES = ("nbformat", "nbclient", "jupyter_client")
@@ -196,7 +197,6 @@ class MigrationKernel:
         self._reply: dict[str, Any] | None = None
         self._log: Any = None
         self.hidden_seconds = 0.0  # spent in kerasmagic's own calls (diagnosis, traps)
-        self._waiting_for_interrupt = False  # the hidden no-op after a timeout gets the grace
 
     # -- life cycle -------------------------------------------------------------------------------
     def __enter__(self) -> MigrationKernel:
@@ -307,18 +307,16 @@ class MigrationKernel:
 
     # -- running ----------------------------------------------------------------------------------
     def _timeout_for(self, cell: Any) -> float | None:
+        if cell.source == GRACE_PROBE:
+            return INTERRUPT_GRACE
         if cell.source.startswith(HIDDEN):
-            return INTERRUPT_GRACE if self._waiting_for_interrupt else HIDDEN_TIMEOUT
+            return HIDDEN_TIMEOUT
         return self.cell_timeout
 
     def _stopped_when_interrupted(self) -> bool:
         """After a cell's timeout: does the kernel answer again (a hidden no-op runs) within
         ``INTERRUPT_GRACE`` seconds?"""
-        self._waiting_for_interrupt = True
-        try:
-            return self._execute(f"{HIDDEN}\npass", self.scratch, None).status == "ok"
-        finally:
-            self._waiting_for_interrupt = False
+        return self._execute(GRACE_PROBE, self.scratch, None).status == "ok"
 
     def _executed(self, cell: Any = None, cell_index: int = 0, execute_reply: Any = None) -> None:
         self._reply = execute_reply

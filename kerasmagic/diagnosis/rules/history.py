@@ -30,18 +30,19 @@ CALLBACK_KEYS = {"lr": "learning_rate"}
 def key_reads(tree: ast.AST) -> list[tuple[ast.AST, str, ast.expr]]:
     """Each ``D['key']`` and ``D.get('key', …)`` under ``tree`` on a name ``D``: (the read, ``D``,
     the key's expression)."""
-    found: list[tuple[ast.AST, str, ast.expr]] = []
+    return [(node, value.id, key) for node, value, key in any_key_reads(tree) if isinstance(value, ast.Name)]  # fmt: skip
+
+
+def any_key_reads(tree: ast.AST) -> list[tuple[ast.AST, ast.expr, ast.expr]]:
+    """Each ``X['key']`` and ``X.get('key', …)`` under ``tree``, whatever ``X`` is
+    (``history.history.get('acc')`` reads the same key as the subscript, and gives ``None``
+    where the key is gone): (the read, ``X``, the key's expression)."""
+    found: list[tuple[ast.AST, ast.expr, ast.expr]] = []
     for node in walk(tree):
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            found.append((node, node.value.id, node.slice))
-        elif (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "get"
-            and isinstance(node.func.value, ast.Name)
-            and node.args
-        ):
-            found.append((node, node.func.value.id, node.args[0]))
+        if isinstance(node, ast.Subscript):
+            found.append((node, node.value, node.slice))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:  # fmt: skip
+            found.append((node, node.func.value, node.args[0]))
     return found
 
 
@@ -72,8 +73,8 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
     metrics = {n.value for n in metric_literals(tree)}
     compiled_here = "accuracy" in metrics and "acc" not in metrics
     out = []
-    for node, value, key in _literal_key_reads(tree):
-        if key.value not in {**OLD_KEYS, **CALLBACK_KEYS}:
+    for node, value, key in any_key_reads(tree):
+        if not (isinstance(key, ast.Constant) and key.value in {**OLD_KEYS, **CALLBACK_KEYS}):
             continue
         logs = _history_logs(ctx, value)
         if logs is None:
@@ -90,23 +91,6 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
                 from_entry(entry, node.lineno, [edit], [old], ctx.shown_versions, old=old, new=new)
             )
     return out
-
-
-def _literal_key_reads(tree: ast.AST) -> list[tuple[ast.AST, ast.expr, ast.Constant]]:
-    """Each ``X['key']`` and ``X.get('key', …)`` with a string literal key, whatever ``X`` is:
-    (the read, ``X``, the key). ``history.history.get('acc')`` reads the same key as the
-    subscript, and gives ``None`` instead of raising where the key is gone."""
-    found: list[tuple[ast.AST, ast.expr, ast.Constant]] = []
-    for node in walk(tree):
-        if isinstance(node, ast.Subscript):
-            value, key = node.value, node.slice
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get" and node.args:  # fmt: skip
-            value, key = node.func.value, node.args[0]
-        else:
-            continue
-        if isinstance(key, ast.Constant) and isinstance(key.value, str):
-            found.append((node, value, key))
-    return found
 
 
 def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
