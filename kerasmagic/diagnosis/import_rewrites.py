@@ -210,7 +210,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             moved.setdefault(layers, []).extend(n for n in names if n not in fx.scope.bindings)
             reasons.append(("keras1-wrapped-layer", f"{module}.{name}", f"{layers}.{names[0]}", name))  # fmt: skip
             continue
-        gone = found is None and status == live.OK and not forced and module.split(".")[0] in live.KERAS_TOPS  # fmt: skip
+        gone = found is None and status != live.UNKNOWN and module.split(".")[0] in live.KERAS_TOPS  # fmt: skip
         if gone and not read(fx, asname or name):
             dropped.append(name)
             continue
@@ -224,9 +224,9 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         moved.setdefault(new_mod, []).append(text)
         fx.scope.bindings[fx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
         reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
-    if dropped:
-        fx.problems.append(unused_gone(fx, node, module, dropped, keep, moved))
+    gone = [unused_gone(fx, node, module, dropped, keep, moved)] if dropped else []
     if not moved:
+        fx.problems.extend(gone)
         target = moved_module(module)
         if unresolved and status == live.MISSING and target:
             problem = from_entry(
@@ -260,7 +260,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             statements.append(f"from {target} import {', '.join(names)}")
     edit = node_edit(fx.cell, node, ("\n" + indent).join(statements))
     if edit is None:
-        return
+        return fx.problems.extend(gone)
     entry_id, old, new, name = reasons[0]
     if entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
         title = f"`{name}` is not in `{module}` here; it is `{new}`"
@@ -308,7 +308,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             name=name,
         )
     problem.certain = certain
-    fx.problems.append(problem)
+    fx.problems.extend([problem, *gone])  # the names that moved first: the import's own error
 
 
 def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:

@@ -35,8 +35,8 @@ def unused_gone(fx: Any, node: ast.ImportFrom, module: str, dropped: list[str], 
         line=node.lineno,
         title=f"{names} no longer exist{'s' if len(dropped) == 1 else ''} in this Keras, and nothing uses "
         + ("it" if len(dropped) == 1 else "them"),
-        cause=f"`{module}` here has no {names}, and no public module of the installed Keras has "
-        "it under that name (like Keras 1's `Merge`, which Keras 2.0 removed); the code imports it without "
+        cause=f"No public module of the installed Keras has {names} under that name (like Keras 1's "
+        f"`Merge`, which Keras 2.0 removed); the code imports it from `{module}` without "
         "ever reading it, so the import fails for a name nothing needs.",
         fix=f"Leave {names} out of the import; nothing the code computes changes.",
         edits=edits,
