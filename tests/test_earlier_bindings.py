@@ -641,3 +641,35 @@ def test_migrate_renames_the_key_a_callback_made_cells_earlier_monitors(tmp_path
     finals, shown = migrated_cells(tmp_path, "checkpoint.ipynb", MONITOR_EARLIER)
     assert "monitor='val_accuracy'" in finals[1] and finals[2] == MONITOR_EARLIER[2]
     assert "best True" in shown
+
+
+GENERATOR_CELLS = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "model = Sequential([Dense(4, input_dim=1, activation='tanh'), Dense(1)])\n"
+    "model.compile(optimizer='adam', loss='mse')",
+    "def rows():\n    while True:\n        X = np.random.uniform(-1, 1, 8)\n"
+    "        yield np.array([X, np.sin(X)])",
+    "h = model.fit(rows(), steps_per_epoch=2, epochs=1, verbose=0)\nprint('trained', sorted(h.history))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_makes_the_earlier_cells_generator_yield_the_tuple_keras2_unpacked(tmp_path: Path) -> None:  # fmt: skip
+    """A Keras 2.0-era training generator, defined in its own cell, yielding ``np.array([X, Y])``
+    and given to ``fit`` cells later: it yields ``tuple(…)`` where it is defined; the cell that
+    failed is left as it was."""
+    finals, shown = migrated_cells(tmp_path, "gen.ipynb", GENERATOR_CELLS)
+    assert "yield tuple(np.array([X, np.sin(X)]))" in finals[1], finals[1]
+    assert finals[2] == GENERATOR_CELLS[2]
+    assert "trained ['loss']" in shown
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_defines_the_earlier_cells_generator_again_yielding_tuples(kernel: Kernel) -> None:
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in GENERATOR_CELLS[:2]:
+        printed(kernel.run(cell))
+    fixed = fixed_source(kernel.run("%%keras_check\n" + GENERATOR_CELLS[2]))
+    assert fixed.startswith("def rows():") and "yield tuple(np.array([X, np.sin(X)]))" in fixed, fixed
+    assert fixed.endswith(GENERATOR_CELLS[2]), fixed
+    assert "trained ['loss']" in printed(kernel.run(fixed))

@@ -16,9 +16,8 @@ from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.keras_messages import parse
-from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, single_assignment, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ADD_LOSS = "keras3-functional-add-loss"
@@ -230,109 +229,6 @@ def _failing_compile(ctx: CellContext) -> ast.Call | None:
     return None
 
 
-GENERATOR_NOT_TUPLE = re.compile(
-    r"When passing a Python generator to a Keras model, the generator must return a tuple.*?"
-    r"Received: (?P<received>.)",
-    re.S,
-)
-DATA_METHODS = ("fit", "evaluate", "predict", "predict_generator", "evaluate_generator")
-
-
-# training and evaluating methods: Keras 2.0-2.3 read a batch of length 2 (3) as (x, y[, weights])
-UNPACKING_METHODS = ("fit", "evaluate", "evaluate_generator")
-
-
-def _one_tuple(ctx: CellContext, node: ast.expr, unpack: bool = False) -> Edit | None:
-    text = node_text(ctx.cell, node)
-    if text is None:
-        return None
-    return node_edit(ctx.cell, node, f"tuple({text})" if unpack else f"({text},)")
-
-
-def _generator_edits(ctx: CellContext, tree: ast.Module, value: ast.expr, unpack: bool = False) -> list[Edit]:  # fmt: skip
-    """Edits making the generator ``value`` (a generator expression, a name bound to one in the
-    cell, or a call of the cell's generator function) yield one-element tuples, or (``unpack``)
-    the tuple of the batch's items."""
-    if isinstance(value, ast.Name):
-        bound = single_assignment(tree, value.id)
-        if bound is None:
-            return []
-        value = bound
-    if isinstance(value, ast.GeneratorExp):
-        if isinstance(value.elt, (ast.Tuple, ast.List)):
-            return []
-        edit = _one_tuple(ctx, value.elt, unpack)
-        return [edit] if edit is not None else []
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
-        functions = [
-            n for n in walk(tree) if isinstance(n, ast.FunctionDef) and n.name == value.func.id
-        ]
-        if len(functions) != 1:
-            return []
-        edits: list[Edit] = []
-        for node in ast.walk(functions[0]):
-            if isinstance(node, ast.Yield) and node.value is not None:
-                if isinstance(node.value, (ast.Tuple, ast.List)):
-                    return []  # yields a structure already: not this problem
-                edit = _one_tuple(ctx, node.value, unpack)
-                if edit is None:
-                    return []
-                edits.append(edit)
-        return edits
-    return []
-
-
-@rule(
-    "keras3-generator-yields-array",
-    when=(ERROR,),
-    family="model-methods",
-    errors=("ValueError",),
-)
-def generator_yields_array(ctx: CellContext) -> list[Problem]:
-    """A generator that yields bare arrays given to ``predict``/``fit`` of a Keras 3 model (Keras 2
-    took them; Keras 3 wants a tuple): where the message shows an array was received, the
-    generator of the failing line yields ``(x,)``. Given to ``fit`` or ``evaluate`` of a model
-    compiled with a loss, the batch was Keras 2.0-2.3's ``(x, y)`` read by its length (an array
-    of two rows, ``np.array([X, Y])``; x alone left the loss nothing to compare): it yields
-    ``tuple(batch)``, and a batch of any other length fails its check again (the change is
-    undone)."""
-    match = GENERATOR_NOT_TUPLE.search(ctx.message)
-    tree = ctx.cell.tree
-    if match is None or tree is None or match["received"] != "[":
-        return []
-    if re.search(r"Received: \[\s*array\(", ctx.message):
-        return []  # a list of arrays: inputs or (inputs, targets)? not certain
-    for node in walk(tree):
-        func = node.func if isinstance(node, ast.Call) else None
-        if not (isinstance(func, ast.Attribute) and func.attr in DATA_METHODS):
-            continue
-        if ctx.line is not None and not node.lineno <= ctx.line <= (node.end_lineno or 0):
-            continue
-        value = node.args[0] if node.args else None
-        value = value or next((k.value for k in node.keywords if k.arg in ("x", "generator")), None)
-        unpack = func.attr in UNPACKING_METHODS and _compiled_with_loss(ctx, func.value)
-        edits = _generator_edits(ctx, tree, value, unpack) if value is not None else []
-        if edits:
-            return [
-                from_entry(
-                    "keras2-generator-batch-unpacked"
-                    if unpack
-                    else "keras3-generator-yields-array",
-                    node.lineno,
-                    edits,
-                    [func.attr, "generator"],
-                    ctx.shown_versions,
-                    method=func.attr,
-                    keras=ctx.versions.get("keras", "3"),
-                )
-            ]
-    return []
-
-
-def _compiled_with_loss(ctx: CellContext, receiver: ast.expr) -> bool:
-    """Is the live model the call is made on compiled with a loss (one to compare targets with)?"""
-    model = live_value(receiver, ctx.live_names or {})
-    return live.from_keras(model) and getattr(model, "loss", None) is not None
 
 
 NEVER_CALLED = re.compile(r"has never been called and thus has no defined (input|output)\b")
