@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from migrate_helpers import code_cells, migrate_notebook
+from migrate_helpers import code_cells, document, migrate_json, migrate_notebook
 
 pytestmark = [pytest.mark.envs("tf221-k3", "colab"), pytest.mark.slow]
 
@@ -56,6 +56,51 @@ def test_a_rewritten_cell_that_fails_runs_again_in_a_fresh_kernel(tmp_path: Path
     script = tmp_path / "migrated.py"
     script.write_text("\n".join(c.source for c in code_cells(tmp_path / "out" / "vae.ipynb")))
     plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
+
+
+KERAS2_VAE_SCRIPT = """import numpy as np
+from keras.layers import Input, Dense, Lambda
+from keras.models import Model
+from keras import backend as K
+from keras import objectives
+x = Input(batch_shape=(4, 6))
+h = Dense(3, activation='relu')(x)
+z_mean = Dense(2)(h)
+z_log_var = Dense(2)(h)
+def sampling(args):
+    z_mean, z_log_var = args
+    eps = K.random_normal(shape=(4, 2), mean=0., std=1.0)
+    return z_mean + K.exp(z_log_var / 2) * eps
+z = Lambda(sampling, output_shape=(2,))([z_mean, z_log_var])
+out = Dense(6, activation='sigmoid')(z)
+def vae_loss(x, x_dec):
+    xent = objectives.binary_crossentropy(x, x_dec)
+    kl = - 0.5 * K.mean(1 + z_log_var - K.square(z_mean) - K.exp(z_log_var), axis=-1)
+    return xent + kl
+vae = Model(x, out)
+vae.compile(optimizer='rmsprop', loss=vae_loss)
+history = vae.fit(np.random.rand(8, 6), np.random.rand(8, 6), batch_size=4, nb_epoch=1, verbose=0)
+print('trained', len(history.history['loss']))
+"""
+
+
+def test_a_script_is_never_taken_for_a_module_of_its_own_and_runs_again_in_a_fresh_kernel(tmp_path: Path) -> None:  # fmt: skip
+    """A Keras 2 VAE script (Keras 2's ``objectives``, ``K.random_normal``): the kernel's main
+    module carries the script's ``__file__``, and once ``multiprocessing`` is imported there (the
+    diagnosis of its import error does) it is also ``sys.modules['__mp_main__']``. It is not a
+    module of the user's: a corrected module forbids the fresh kernel the seed generator's error
+    needs, and the script's copy would be written from the module's lint alone."""
+    script = tmp_path / "vae.py"
+    script.write_text(KERAS2_VAE_SCRIPT)
+    proc, report = migrate_json(str(script), "-o", str(tmp_path / "out"))
+    doc = document(report, "vae.py")
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    assert not doc.get("modules"), doc.get("modules")
+    assert any("fresh kernel" in note for cell in doc["cells"] for note in cell["notes"])
+    migrated = (tmp_path / "out" / "vae.py").read_text()
+    assert "vae.compile(optimizer='rmsprop')" in migrated
+    plain = subprocess.run([sys.executable, str(tmp_path / "out" / "vae.py")], capture_output=True, text=True, timeout=300)  # fmt: skip
     assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
 
 

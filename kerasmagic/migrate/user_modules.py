@@ -181,21 +181,26 @@ def serve(filename: str, source: str, root: str) -> list[str]:
     linecache.cache[filename] = (len(source), None, lines, filename)  # tracebacks show it
     if _FINDER not in sys.meta_path:
         sys.meta_path.insert(0, _FINDER)
-    forgotten = []
+    forgotten = [name for name, _ in _imported(root)]
+    for name in forgotten:
+        del sys.modules[name]
+    return forgotten
+
+
+def _imported(root: str) -> list[tuple[str, str]]:
+    """``(name, file)`` of the user's modules in ``sys.modules``; never the kernel's main module,
+    whose ``__file__`` is the script's (``kernel_side.enter_script``) under ``__main__`` and under
+    any other name it was registered as (multiprocessing's ``__mp_main__``)."""
+    main = sys.modules.get("__main__")
+    out = []
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if name != "__main__" and isinstance(file, str) and is_users(file, root):
-            del sys.modules[name]
-            forgotten.append(name)
-    return forgotten
+        if module is not main and isinstance(file, str) and is_users(file, root):
+            out.append((name, file))
+    return out
 
 
 def loaded_files(root: str) -> dict[str, str | None]:
     """The files of the user's modules (``is_users``) that this kernel has imported, each with
     its ``import_path``."""
-    files: dict[str, str | None] = {}
-    for name, module in list(sys.modules.items()):
-        file = getattr(module, "__file__", None)
-        if name != "__main__" and isinstance(file, str) and is_users(file, root):
-            files[file] = import_path(name, file)
-    return dict(sorted(files.items()))
+    return dict(sorted({file: import_path(name, file) for name, file in _imported(root)}.items()))
