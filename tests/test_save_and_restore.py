@@ -88,3 +88,30 @@ def test_latest_checkpoint_passed_straight_to_load_weights(tmp_path: Path) -> No
         "key=os.path.getmtime, default=None))"
     ) in final, final
     assert proc.returncode == 0
+
+
+WITHOUT_OS = [
+    "import numpy as np\nimport tensorflow as tf",
+    "model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(4,))])\n"
+    "model.compile(optimizer='adam', loss='mse')\n"
+    "cp = tf.keras.callbacks.ModelCheckpoint(filepath='ckpt/cp-{epoch:04d}.ckpt', save_weights_only=True)\n"
+    "model.fit(np.random.rand(16, 4), np.random.rand(16, 1), epochs=2, callbacks=[cp], verbose=0)",
+    "latest = tf.train.latest_checkpoint('ckpt')\nmodel.load_weights(latest)\nprint('restored', latest)",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_latest_checkpoint_imports_os_where_the_notebook_does_not(tmp_path: Path) -> None:
+    """No ``import os`` in the notebook: the cell that makes the newest ``.weights.h5`` imports it
+    (TensorFlow's own ``gfile.stat`` dates files to the second: two epochs' files tie); it is the
+    last epoch's."""
+    proc, doc = migrate_notebook(tmp_path, "no_os.ipynb", WITHOUT_OS)
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][2]["final"]
+    assert final.startswith("import os\n") and "key=os.path.getmtime" in final, final
+    migrated = nbformat.read(str(tmp_path / "out" / "no_os.ipynb"), as_version=4)
+    run_dir = tmp_path / "plain"
+    run_dir.mkdir()
+    NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
+    printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
+    assert "restored ckpt/cp-0002.weights.h5" in printed, printed

@@ -4,7 +4,8 @@ TF 2's tf.keras saved weights (``save_weights``, ``ModelCheckpoint(save_weights_
 TensorFlow checkpoints, with the ``checkpoint`` index file ``latest_checkpoint`` reads; Keras 3
 writes ``.weights.h5`` files, so ``latest_checkpoint`` returns ``None`` and the load that follows
 fails on it. The value is made again where it is made: the newest ``.weights.h5`` of that folder,
-listed with the same TensorFlow's ``tf.io.gfile.glob`` (``os`` bound already: nothing is imported).
+listed with the same TensorFlow's ``tf.io.gfile.glob``, dated by ``os.path.getmtime`` (``import os``
+added to each cell changed where ``os`` is not bound; not where the name means something else).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import types
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import origins, parsed_source
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
@@ -38,7 +39,7 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
     again as the newest of those files (by modification time, ``None`` when there is none)."""
     cell, line, names = ctx.cell, ctx.line, ctx.live_names
     entry = find_entry("latest-checkpoint-of-keras3-weights")
-    if cell.tree is None or line is None or entry is None or not _os_bound(names):
+    if cell.tree is None or line is None or entry is None or not _os_usable(names):
         return []
     for node in walk(cell.tree):
         if isinstance(node, ast.Call) and getattr(node, "lineno", 0) == line:
@@ -61,9 +62,10 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
         rewritten = rewrite(ctx, node, NEWEST_WEIGHTS)
         if rewritten is None:
             continue
-        problem = from_entry(entry.id, line, rewritten.edits, [node.id], folder=folder)
+        edits, across = _with_os(ctx, rewritten.edits), rewritten.across
+        problem = from_entry(entry.id, line, edits, [node.id], folder=folder)
         if rewritten.earlier:
-            problem.across = rewritten.across
+            problem.across = _with_os(ctx, across)
         problem.fix = f"{problem.fix} {rewritten.note}".strip()
         problem.certain = True
         return [problem]
@@ -81,7 +83,8 @@ def _inline(ctx: CellContext, call: ast.Call, entry_id: str) -> Problem | None:
     edit = node_edit(ctx.cell, call, new) if new else None
     if edit is None:
         return None
-    problem = from_entry(entry_id, call.lineno, [edit], ["latest_checkpoint"], folder=folder)
+    edits = _with_os(ctx, [edit])
+    problem = from_entry(entry_id, call.lineno, edits, ["latest_checkpoint"], folder=folder)
     problem.certain = True
     return problem
 
@@ -127,7 +130,20 @@ def _tensorflow_root(call: ast.Call, names: dict) -> bool:
     return isinstance(module, types.ModuleType) and module.__name__.split(".")[0] == "tensorflow"
 
 
-def _os_bound(names: dict) -> bool:
-    """``os`` is bound to the module the new expression names."""
-    module = names.get("os")
+def _os_usable(names: dict | None) -> bool:
+    """``os`` is bound to the module the new expression names, or to nothing (imported then)."""
+    module = (names or {}).get("os", os)
     return isinstance(module, types.ModuleType) and module.__name__ == "os"
+
+
+def _with_os(ctx: CellContext, edits: list[Edit]) -> list[Edit]:
+    """``edits`` and, where ``os`` is not bound yet, ``import os`` at the top of each cell they
+    change (the cell at hand: ``Edit.cell`` None; an earlier one: its index)."""
+    if "os" in (ctx.live_names or {}):
+        return edits
+    imports = []
+    for index in dict.fromkeys(e.cell for e in edits):
+        cell = ctx.cell if index is None else parsed_source(ctx.earlier[index])
+        at = insertion_line(cell)
+        imports.append(Edit(at, 0, at, 0, "import os\n", cell=index))
+    return [*imports, *edits]
