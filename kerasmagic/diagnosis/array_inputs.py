@@ -332,8 +332,32 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
             dtype = numeric_object_dtype(value)
             if dtype is None and strings and node is nodes[0] and getattr(getattr(value, "dtype", None), "kind", "") in ("U", "S"):  # fmt: skip
                 dtype = "object"  # the strings themselves, in the dtype Keras 3 feeds as strings
-            edit = node_edit(cell, node, f'{node.id}.astype("{dtype}")') if dtype else None  # type: ignore[attr-defined]
+            if dtype is None and strings and node is nodes[0] and _string_array_call(node, namespace):  # fmt: skip
+                dtype = "object"  # written in the call: `np.array(["a review"])`
+            text = node.id if isinstance(node, ast.Name) else node_text(cell, node)
+            edit = node_edit(cell, node, f'{text}.astype("{dtype}")') if dtype and text else None
             if edit is not None:
                 edits.append(edit)
                 lines.append(call.lineno)
     return edits, lines
+
+
+def _string_array_call(node: ast.expr, namespace: dict) -> bool:
+    """``np.array([...])``/``np.asarray(...)`` of string literals (a list or tuple of them, or of
+    such lists), with no ``dtype``, ``np`` being the live NumPy: an array of strings, read from
+    the source (the call is not run)."""
+    func = node.func if isinstance(node, ast.Call) else None
+    if not (isinstance(func, ast.Attribute) and func.attr in ("array", "asarray")):
+        return False
+    if not (isinstance(func.value, ast.Name) and namespace.get(func.value.id) is sys.modules.get("numpy", _NOTHING)):  # fmt: skip
+        return False
+    call: ast.Call = node  # type: ignore[assignment]
+    if len(call.args) != 1 or call.keywords:
+        return False
+
+    def strings(value: ast.expr) -> bool:
+        if isinstance(value, (ast.List, ast.Tuple)):
+            return bool(value.elts) and all(strings(e) for e in value.elts)
+        return isinstance(value, ast.Constant) and isinstance(value.value, str)
+
+    return strings(call.args[0])
