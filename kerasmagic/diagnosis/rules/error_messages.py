@@ -19,6 +19,7 @@ whatever the value's origin. The suffix of a file name is ``rules/error_saving.p
 from __future__ import annotations
 
 import ast
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -57,7 +58,28 @@ def _value(ctx: CellContext, node: ast.expr) -> tuple[bool, Any]:
         value = value_in(_frame_locals(ctx), node)
         if value is not None:
             return True, value
+    if isinstance(node, ast.BinOp) and type(node.op) in ARITHMETIC:  # `n_features / 4`
+        (left_known, left), (right_known, right) = _value(ctx, node.left), _value(ctx, node.right)
+        if left_known and right_known and _number(left) and _number(right):
+            try:
+                return True, ARITHMETIC[type(node.op)](left, right)
+            except ArithmeticError:
+                return False, None
+    if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "shape":  # fmt: skip
+        (array_known, array), (index_known, index) = _value(ctx, node.value.value), _value(ctx, node.slice)  # fmt: skip
+        shape = getattr(array, "shape", None) if array_known and type(array).__module__ == "numpy" else None  # fmt: skip
+        if isinstance(shape, tuple) and index_known and type(index) is int and -len(shape) <= index < len(shape):  # fmt: skip
+            return True, shape[index]  # `X.shape[1]` of a NumPy array: a plain attribute, read
     return False, None
+
+
+# arithmetic an argument is written with, computed on the numbers read (no code of the user's runs)
+ARITHMETIC = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
+              ast.Div: operator.truediv, ast.FloorDiv: operator.floordiv}  # fmt: skip
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _frame_locals(ctx: CellContext) -> dict[str, Any]:
