@@ -167,7 +167,9 @@ def _keyword_problem(
         values = entry.data.get("values", {}).get(kw.arg)
         edits: list[Edit | None] = []
         certain = True
-        if new in given or new == kw.arg:
+        # a value Keras 2.0 converted to None, the new keyword's default: left out
+        to_default = isinstance(kw.value, ast.Constant) and kw.value.value in entry.data.get("to_default", {}).get(kw.arg, [])  # fmt: skip
+        if new in given or new == kw.arg or to_default:
             edits.append(delete_keyword_edit(ctx.cell, call, kw))
         else:
             edits.append(rename_keyword_edit(ctx.cell, kw, new))
@@ -202,6 +204,9 @@ def _keyword_problem(
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
             problem.fix += " " + samples_note(kw.arg, new, batch)
+        if to_default:
+            problem.fix += (f" `{kw.arg}={kw.value.value!r}` was Keras 2.0's `{new}=None`, the "  # type: ignore[attr-defined]
+                            "default: it is left out.")  # fmt: skip
         if new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             value = node_text(ctx.cell, kw.value) or "…"
