@@ -125,8 +125,9 @@ def _keras2_ignored(callee: object) -> Any:
     errors=("AttributeError",),
 )
 def predict_classes(ctx: CellContext) -> list[Problem]:
-    """``model.predict_classes(x)`` on a live model of the namespace: the replacement its output
-    layer calls for (softmax → argmax, one sigmoid unit → threshold 0.5)."""
+    """``model.predict_classes(x)`` on a live model of the namespace: what Keras 2's
+    ``Sequential.predict_classes`` did with the live model's output width (several units →
+    argmax, one unit → threshold 0.5), whatever the last activation (three sigmoid units too)."""
     cell, exc, error_type, message, line, _namespace = ctx.unpacked()
     namespace = ctx.live_names  # a model made inside a function of the cell counts too
     if cell.tree is None or not namespace:
@@ -155,19 +156,15 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
             text = predict
         elif _varies(cell.tree, call, receiver.split(".")[0]):  # another model each time: Keras's own test
             text = f"(lambda p: {SHAPE_TEST})({predict})"
-        else:
+        else:  # Keras 2 decided by the output's width alone, whatever its activation
             try:
-                last = model.layers[-1]
-                activation = getattr(getattr(last, "activation", None), "__name__", "")
                 units = int(model.outputs[0].shape[-1])
             except Exception:
                 continue
-            if activation == "softmax" or (units > 1 and activation != "sigmoid"):
+            if units > 1:
                 text = f"{predict}.argmax(axis=-1)"
-            elif activation == "sigmoid" and units == 1:
-                text = f'({predict} > 0.5).astype("int32")'
             else:
-                continue
+                text = f'({predict} > 0.5).astype("int32")'
         edit = node_edit(cell, call, text)
         if edit is None:
             continue
