@@ -10,6 +10,11 @@ without needing ``r2``; Keras 3 compiles it again and stops: "Could not locate f
 The message names the object; the failing line calls a live Keras loader whose signature takes
 ``custom_objects``; the live namespace binds that name to a function or class that is not
 Keras's (a subclass of a Keras class counts: it is the user's own). The call gets ``custom_objects={'r2': r2}`` (added to a dict it already passes).
+
+A library's function given as an activation is stored by its own name, which no namespace binds:
+``activation=tf.nn.softmax`` is saved as ``softmax_v2``, that Keras 3 cannot locate. The notebook
+spells it somewhere (``tf.nn.softmax``, a chain of attributes on a module it imported): that
+spelling, read live and named so, is what the call gets (``{'softmax_v2': tf.nn.softmax}``).
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -41,8 +48,11 @@ def custom_objects(ctx: CellContext) -> list[Problem]:
         return []
     name = found["k3"] or found["k2"]
     value = (ctx.live_names or {}).get(name)
+    expr: str | None = name
     if not (inspect.isfunction(value) or inspect.isclass(value)) or live.is_keras_object(value):
-        return []
+        expr = _library_function(ctx, name)  # `tf.nn.softmax`, stored by its own name softmax_v2
+        if expr is None:
+            return []
     for call in walk(tree):
         if not isinstance(call, ast.Call) or call.lineno not in ctx.failing_lines:
             continue
@@ -50,12 +60,12 @@ def custom_objects(ctx: CellContext) -> list[Problem]:
         params = live.parameters(callee[0]) if callee is not None else None
         if params is None or "custom_objects" not in params[0]:
             continue
-        edit = _custom_objects_edit(ctx, call, name, name)
+        edit = _custom_objects_edit(ctx, call, name, expr)
         if edit is None:
             return []
         loader = callee[1].rsplit(".", 1)[-1]  # type: ignore[index]
         return [from_entry(ENTRY, call.lineno, [edit], [name, loader], ctx.shown_versions,
-                           name=name, loader=loader, keras=ctx.versions.get("keras", ""))]  # fmt: skip
+                           name=name, expr=expr, loader=loader, keras=ctx.versions.get("keras", ""))]  # fmt: skip
     return []
 
 
@@ -74,3 +84,23 @@ def _custom_objects_edit(ctx: CellContext, call: ast.Call, name: str, expr: str)
     at = whole.end_col - 1  # before the closing brace
     sep = ", " if given.value.keys else ""
     return Edit(whole.end_line, at, whole.end_line, at, sep + entry)
+
+
+def _library_function(ctx: CellContext, name: str) -> str | None:
+    """The source text, in this cell or an earlier one, of a chain of attributes on a module the
+    namespace binds (``tf.nn.softmax``) whose live value is a function named ``name``; read by
+    ``getattr`` on modules only (nothing of the user's runs)."""
+    names = ctx.live_names or {}
+    for _index, parsed in cells(ctx):
+        for node in walk(parsed.tree) if parsed.tree is not None else ():
+            if not isinstance(node, ast.Attribute):
+                continue
+            root = node
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if not (isinstance(root, ast.Name) and inspect.ismodule(names.get(root.id))):
+                continue
+            value = live_value(node, names)
+            if callable(value) and getattr(value, "__name__", None) == name:
+                return ast.unparse(node)
+    return None
