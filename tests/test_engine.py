@@ -272,3 +272,26 @@ def test_lint_proves_without_importing_tensorflow():
         assert "moved-module" in data["ids"]  # keras/utils/np_utils.py is not on disk
     else:
         assert "package-not-installed" in data["ids"]
+
+
+LEARNING_PHASE = """
+import json
+from kerasmagic.diagnosis.engine import lint
+out = {}
+for phase in ("0", "1", "True"):
+    r = lint("from keras import backend as K\\nK.set_learning_phase(" + phase + ")\\n")
+    found = [s for s in r.suggestions if s.id == "learning-phase-removed"]
+    out[phase] = {"fix": found[0].fix if found else None, "fixed": r.fixed_source}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.envs("tf221-k3", "colab", "k3-jax")
+def test_set_learning_phase_to_training_is_removed_saying_what_changes():
+    """``K.set_learning_phase(0)`` did what Keras 3 does anyway; ``(1)`` made Keras 2's predict run
+    dropout in training mode: removed as well (Keras 3 has no global phase), and said."""
+    data = run_python_json(LEARNING_PHASE)
+    assert "training mode" not in data["0"]["fix"]
+    for phase in ("1", "True"):
+        assert f"given `{phase}`" in data[phase]["fix"] and "training=True" in data[phase]["fix"], data
+        assert "set_learning_phase" not in data[phase]["fixed"]

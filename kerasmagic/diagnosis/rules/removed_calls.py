@@ -9,10 +9,7 @@ from collections.abc import Iterator
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import (
-    statement_removal,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule, words
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
 
@@ -45,8 +42,26 @@ def _removed_calls(ctx: CellContext) -> Iterator[Problem]:
             if not _keras_call(ctx, func, name):
                 continue
             edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)
-            if edit is not None:
-                yield from_entry(entry.id, stmt.lineno, [edit], [name], old=name)
+            if edit is None:
+                continue
+            problem = from_entry(entry.id, stmt.lineno, [edit], [name], old=name)
+            differs = _differs(ctx, entry.data, name, stmt.value)
+            if differs:  # the call did something here: what changes is said, never hidden
+                problem.fix = f"{problem.fix} {differs}"
+            yield problem
+
+
+def _differs(ctx: CellContext, data: dict, name: str, call: ast.Call) -> str | None:
+    """The entry's ``differs`` note when ``call`` is not given the one argument at which removing
+    it changes nothing (``exact_with``: ``set_learning_phase(0)``)."""
+    if name not in data.get("exact_with", {}):
+        return None
+    exact = data["exact_with"][name]
+    arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
+    if isinstance(arg, ast.Constant) and arg.value == exact and type(arg.value) in (int, bool):
+        return None
+    text = (node_text(ctx.cell, arg) if arg is not None else None) or "…"
+    return str(data.get("differs", "")).replace("{value}", text) or None
 
 
 def _keras_call(ctx: CellContext, func: ast.expr, name: str) -> bool:
