@@ -11,6 +11,7 @@ import re
 import sys
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -162,7 +163,10 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
                 # sentences for a model taking strings: an array Keras 3 feeds as strings
                 edit = node_edit(cell, value, f"{name}.array({text}, dtype=object)") if text else None
             elif shown or _is_number_list(value, namespace):
-                edit = node_edit(cell, value, f"{name}.asarray({text})") if text else None
+                # one number per sample for a model taking one (Keras 2 upranked it to a column)
+                column = argument == "x" and _flat(_plain_value(value, namespace)) and _takes_one_number(call, namespace)  # fmt: skip
+                array = f"{name}.asarray({text})" + (".reshape(-1, 1)" if column else "")
+                edit = node_edit(cell, value, array) if text else None
             else:
                 continue
             if edit is not None:
@@ -292,6 +296,23 @@ def _spelt_number(text: Any) -> int | float | None:
         except ValueError:
             continue
     return None
+
+
+def _flat(value: Any) -> bool:
+    """A list/tuple of plain numbers, none nested."""
+    return isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)  # fmt: skip
+
+
+def _takes_one_number(call: ast.Call, namespace: dict | None) -> bool:
+    """Is ``call`` a method of a name whose live model has one input of shape ``(None, 1)``? A
+    flat list given to it was one sample per number for tf.keras 2, whose ``predict_step`` (and
+    ``train_step``, ``test_step``) expanded 1-D data to a column; Keras 3 takes the 1-D array,
+    and the next call with a column fails on the function it traced for it."""
+    receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
+    model = (namespace or {}).get(receiver.id) if isinstance(receiver, ast.Name) else None
+    inputs = getattr(model, "inputs", None) if live.from_keras(model) else None
+    shape = getattr(inputs[0], "shape", None) if isinstance(inputs, list) and len(inputs) == 1 else None
+    return shape is not None and tuple(shape)[1:] == (1,)
 
 
 def _feeds_string_model(call: ast.Call, namespace: dict | None) -> bool:
