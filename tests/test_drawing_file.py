@@ -92,3 +92,25 @@ def test_migrate_shows_the_drawing_when_it_is_there_and_runs_the_notebook(tmp_pa
     final = doc["cells"][1]["final"]
     assert "if os.path.exists('net.png'):\n    picture = Image(filename='net.png')\n    display(picture)\nprint('layers'" in final, final  # fmt: skip
     assert "plot_model(model, 'net.png', show_shapes=True)" in final  # drawn where it can be
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_shows_a_picture_ipython_reads_only_when_the_cell_value_is_shown(tmp_path):
+    """``Image("model.png")`` as the cell's last line: IPython reads the file only when it shows the
+    cell's value, so the error comes from its formatter, no line of the cell in its traceback,
+    with the file's name in the message alone. It is the last line's, and the picture is shown
+    when it exists."""
+    from migrate_helpers import migrate_notebook
+
+    cells = [
+        "from keras.models import Sequential\nfrom keras.layers import Dense\n"
+        "model = Sequential([Dense(2, input_shape=(3,))])\n"
+        "from keras.utils import plot_model\nfrom IPython.display import Image\n"
+        "plot_model(model, to_file='model.png', show_shapes=True)\nImage('model.png')",
+        "print('layers', len(model.layers))",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "shown.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][0]["final"]
+    assert final.endswith("Image('model.png') if os.path.exists('model.png') else None"), final
+    assert "drawing-file-without-package" in {r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}

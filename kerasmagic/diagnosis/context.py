@@ -86,9 +86,10 @@ def value_in(scope: dict, node: Any) -> Any:
     return None
 
 
-# the file names IPython's %%time compiles a cell's body under, after the magic's line and the
-# body's leading blank lines (which IPython drops)
+# the file names IPython's %%time compiles a cell's body under (after the magic and blank lines)
 TIMED_BODIES = ("<timed exec>", "<timed eval>")
+# IPython's formatters, which show a cell's value after it ran (an ``Image`` read only then)
+DISPLAYING = ("IPython/core/formatters.py", "IPython\\core\\formatters.py")
 
 
 def body_offset(source: str) -> int:
@@ -107,15 +108,16 @@ def cell_lineno(tb: Any, source: str) -> int:
 
 def failing_line(exc: BaseException, namespace: dict | None, filename: str | None, source: str = "") -> int | None:  # fmt: skip
     """The cell's line where ``exc`` was raised (last traceback frame of the cell's code)."""
-    line = None
-    tb = getattr(exc, "__traceback__", None)
+    line, shown, tb = None, False, getattr(exc, "__traceback__", None)
     while tb is not None:
         if is_cell_frame(tb.tb_frame, namespace, filename):
             line = cell_lineno(tb, source)
+        shown |= tb.tb_frame.f_code.co_filename.endswith(DISPLAYING)
         tb = tb.tb_next
-    if line is None and isinstance(exc, SyntaxError):
-        line = exc.lineno
-    return line
+    line = exc.lineno if line is None and isinstance(exc, SyntaxError) else line
+    tree = parse_cell(source).tree if line is None and shown and source else None  # while shown
+    last = tree.body[-1] if tree is not None and tree.body else None  # the cell's value: its line
+    return last.lineno if isinstance(last, ast.Expr) else line
 
 
 def error_names(exc: BaseException | None, message: str) -> set[str]:

@@ -352,6 +352,9 @@ class MigrationKernel:
                         f"interrupted (within {INTERRUPT_GRACE} s): its kernel was ended"
                     )
                 return CellRun("timeout", list(cell.outputs), seconds, ename, evalue)
+            shown = [o for o in cell.outputs if o.get("output_type") == "error"]
+            if ename == "NoneType" and shown:  # raised while IPython showed the value: outputs tell
+                ename, content = shown[-1].get("ename"), shown[-1]
             return CellRun("error", list(cell.outputs), seconds, ename, content.get("evalue"))
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if errors:  # a reply lost; the outputs still tell

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import inspect
 import os
+import re
 import shutil
 import types
 
@@ -45,6 +46,7 @@ PROGRAM_ENTRY = "drawing-file-without-graphviz"
 # the packages whose functions and classes only show (a call of one is display, not computation)
 SHOWS = ("matplotlib", "IPython", "seaborn", "PIL")
 READERS = frozenset({"open", "print", "len"})  # builtins that read or show
+NO_SUCH_FILE = re.compile(r"No such file or directory: '([^']+)'")
 
 
 @rule(ENTRY, when=(ERROR,), family="packages", errors=("FileNotFoundError",))
@@ -52,6 +54,9 @@ def drawing_file(ctx: CellContext) -> list[Problem]:
     """The missing file is the file of a drawing call, and its package (or ``dot``) is missing:
     the statements that show it wait for it."""
     missing = getattr(ctx.exc, "filename", None)
+    if missing is None:  # IPython's Image raises it with the name in its message only
+        named = NO_SUCH_FILE.search(ctx.message)
+        missing = named.group(1) if named else None
     entry = find_entry(ENTRY)
     if not isinstance(missing, str) or entry is None:
         return []
