@@ -10,7 +10,14 @@ import inspect
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, called_name, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    called_name,
+    delete_keyword_edit,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule, words
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
 
@@ -27,15 +34,23 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
     if ctx.cell.tree is None:
         return []
     ranks: dict[str, int] = {}
+    by_keyword: dict[str, int] = {}
+    keywords: dict[int, list[str]] = {}
     for entry in entries_with_rule("keras1-conv-kernel"):
         ranks.update(entry.data.get("kernel_rank", {}))
+        by_keyword.update(entry.data.get("keyword_only_rank", {}))
+        keywords.update({int(k): v for k, v in entry.data.get("kernel_keywords", {}).items()})
     out: list[Problem] = []
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
             continue
         name = called_name(call.func)
-        rank = ranks.get(name or "")
-        if not rank or len(call.args) != rank + 1:
+        rank = ranks.get(name or "") or by_keyword.get(name or "")
+        named = _keyword_sizes(ctx, call, keywords.get(rank or 0, [])) if rank else None
+        if named is not None:
+            out.append(named)
+            continue
+        if not rank or name not in ranks or len(call.args) != rank + 1:
             continue
         sizes = call.args[1:]
         if any(isinstance(a, (ast.Starred, ast.Tuple, ast.List)) for a in sizes):
@@ -63,6 +78,33 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
+
+
+def _keyword_sizes(ctx: CellContext, call: ast.Call, names: list[str]) -> Problem | None:
+    """Keras 1's sizes given by keyword (``nb_row=3, nb_col=3``), the first ones possibly by
+    position after the filters (``Convolution2D(32, 3, nb_col=3)``): one ``kernel_size`` tuple in
+    the place of the first, the other keywords left out, where the live class takes it."""
+    given = {k.arg: k for k in call.keywords if k.arg in names}
+    positional = call.args[1 : 1 + len(names)]
+    if not given or len(positional) + len(given) != len(names) or set(given) != set(names[len(positional):]):  # fmt: skip
+        return None
+    name = called_name(call.func) or ""
+    if not _takes_kernel_size_second(ctx, call.func, name):
+        return None
+    sizes = [*positional, *(given[n].value for n in names[len(positional):])]
+    texts = [node_text(ctx.cell, a) for a in sizes]
+    if None in texts or any(isinstance(a, ast.Starred) for a in positional):
+        return None
+    grouped = f"({', '.join(t for t in texts if t)})"
+    first = positional[0] if positional else given[names[0]]
+    edits = [node_edit(ctx.cell, first, grouped if positional else f"kernel_size={grouped}")]
+    edits += [delete_keyword_edit(ctx.cell, call, given[n]) for n in names[len(positional):] if given[n] is not first]  # fmt: skip
+    if None in edits:
+        return None
+    written = ", ".join(f"{n}={t}" for n, t in zip(names, texts) if n in given)
+    return from_entry("keras1-conv-kernel-keywords", call.lineno, [e for e in edits if e], [name, *given],
+                      ctx.shown_versions, old=name, sizes=written, grouped=grouped,
+                      keras=ctx.versions.get("keras", "3"))  # fmt: skip
 
 
 def _takes_kernel_size_second(ctx: CellContext, func: ast.AST, name: str) -> bool:
