@@ -115,3 +115,20 @@ def test_latest_checkpoint_imports_os_where_the_notebook_does_not(tmp_path: Path
     NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "restored ckpt/cp-0002.weights.h5" in printed, printed
+
+
+@pytest.mark.envs("tf221-k3")
+def test_check_binds_the_newest_weights_again_after_importing_os(kernel, tmp_path: Path) -> None:
+    """``%%keras_check`` on the load, the checkpoint found cells earlier, ``os`` never imported:
+    the corrected cell binds the name again at its top, ``import os`` first (a name that sorts
+    before ``import`` once came first and failed)."""
+    from kernel_helpers import fixed_source, printed
+
+    printed(kernel.run("%load_ext kerasmagic"))
+    printed(kernel.run(f"import os as _os\n_os.chdir({str(tmp_path)!r})\ndel _os"))  # binds no `os`
+    printed(kernel.run(WITHOUT_OS[0]))
+    printed(kernel.run(WITHOUT_OS[1].replace(".ckpt", ".weights.h5")))  # as migrate made it
+    printed(kernel.run("checkpoint = tf.train.latest_checkpoint('ckpt')"))
+    fixed = fixed_source(kernel.run("%%keras_check\nmodel.load_weights(checkpoint)\nprint('restored', checkpoint)"))
+    assert fixed.startswith("import os\ncheckpoint = max(tf.io.gfile.glob(os.path.join("), fixed
+    assert "restored ckpt/cp-0002.weights.h5" in printed(kernel.run(fixed))

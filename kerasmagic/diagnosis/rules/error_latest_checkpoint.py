@@ -14,6 +14,7 @@ import ast
 import glob
 import os
 import types
+from dataclasses import replace
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
@@ -141,9 +142,13 @@ def _with_os(ctx: CellContext, edits: list[Edit]) -> list[Edit]:
     change (the cell at hand: ``Edit.cell`` None; an earlier one: its index)."""
     if "os" in (ctx.live_names or {}):
         return edits
-    imports = []
+    out = list(edits)
     for index in dict.fromkeys(e.cell for e in edits):
         cell = ctx.cell if index is None else parsed_source(ctx.earlier[index])
         at = insertion_line(cell)
-        imports.append(Edit(at, 0, at, 0, "import os\n", cell=index))
-    return [*imports, *edits]
+        here = [i for i, e in enumerate(out) if e.cell == index and (e.line, e.col, e.end_line, e.end_col) == (at, 0, at, 0)]  # fmt: skip
+        if here:  # a line bound again at the same place: the import goes first in its text
+            out[here[0]] = replace(out[here[0]], text="import os\n" + out[here[0]].text)
+        else:
+            out.insert(0, Edit(at, 0, at, 0, "import os\n", cell=index))
+    return out
