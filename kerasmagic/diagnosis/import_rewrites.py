@@ -1,9 +1,8 @@
 """The rewrites of a cell's import statements: modules and names that cannot resolve here, moved
 or renamed in the live API, usual aliases written as modules, packages not installed at all.
 
-Run once per context by ``import_fixes`` (``CellContext.import_fixes``), on its own record
-(``fx``, the ``ImportFixes`` being made, which imports this module): the problems found, the
-names each rewritten import binds, the names it renames.
+Run once per context by ``import_fixes`` (``CellContext.import_fixes``), on its own record (``fx``,
+the ``ImportFixes`` being made): the problems found, the names each import binds and renames.
 """
 
 from __future__ import annotations
@@ -210,7 +209,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             moved.setdefault(layers, []).extend(n for n in names if n not in fx.scope.bindings)
             reasons.append(("keras1-wrapped-layer", f"{module}.{name}", f"{layers}.{names[0]}", name))  # fmt: skip
             continue
-        gone = found is None and status != live.UNKNOWN and module.split(".")[0] in live.KERAS_TOPS  # fmt: skip
+        top = module.split(".")[0]  # looked for where that Keras is imported: never in lint alone
+        gone = found is None and top in live.KERAS_TOPS and (status == live.OK or status == live.MISSING and top in sys.modules)  # fmt: skip
         if gone and not read(fx, asname or name):
             dropped.append(name)
             continue
