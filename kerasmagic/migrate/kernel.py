@@ -341,6 +341,7 @@ class MigrationKernel:
             )
         seconds = time.perf_counter() - start
         content = (self._reply or {}).get("content", {})
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if content.get("status") == "error":
             ename = content.get("ename")
             if ename == TIMEOUT_ENAME:
@@ -352,11 +353,9 @@ class MigrationKernel:
                         f"interrupted (within {INTERRUPT_GRACE} s): its kernel was ended"
                     )
                 return CellRun("timeout", list(cell.outputs), seconds, ename, evalue)
-            shown = [o for o in cell.outputs if o.get("output_type") == "error"]
-            if ename == "NoneType" and shown:  # raised while IPython showed the value: outputs tell
-                ename, content = shown[-1].get("ename"), shown[-1]
+            if ename == "NoneType" and errors:  # raised while IPython showed the value: outputs tell
+                ename, content = errors[-1].get("ename"), errors[-1]
             return CellRun("error", list(cell.outputs), seconds, ename, content.get("evalue"))
-        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         if errors:  # a reply lost; the outputs still tell
             return CellRun(
                 "error",

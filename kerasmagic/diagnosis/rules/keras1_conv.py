@@ -95,14 +95,14 @@ def _keyword_sizes(ctx: CellContext, call: ast.Call, names: list[str]) -> Proble
     texts = [node_text(ctx.cell, a) for a in sizes]
     if None in texts or any(isinstance(a, ast.Starred) for a in positional):
         return None
-    grouped = f"({', '.join(t for t in texts if t)})"
+    grouped = f"({', '.join(texts)})"  # type: ignore[arg-type]
     first = positional[0] if positional else given[names[0]]
     edits = [node_edit(ctx.cell, first, grouped if positional else f"kernel_size={grouped}")]
     edits += [delete_keyword_edit(ctx.cell, call, given[n]) for n in names[len(positional):] if given[n] is not first]  # fmt: skip
     if None in edits:
         return None
     written = ", ".join(f"{n}={t}" for n, t in zip(names, texts) if n in given)
-    return from_entry("keras1-conv-kernel-keywords", call.lineno, [e for e in edits if e], [name, *given],
+    return from_entry("keras1-conv-kernel-keywords", call.lineno, edits, [name, *given],  # type: ignore[arg-type]
                       ctx.shown_versions, old=name, sizes=written, grouped=grouped,
                       keras=ctx.versions.get("keras", "3"))  # fmt: skip
 
