@@ -127,6 +127,19 @@ def test_training_wrapper_keeps_the_signature_and_shortens() -> None:
     assert fit(m, steps_per_epoch=None)["steps_per_epoch"] is None
 
 
+def test_training_wrapper_keeps_the_steps_of_a_prediction() -> None:
+    class Predicts:
+        def predict_generator(self, generator, steps=None):
+            return steps
+
+        def evaluate_generator(self, generator, steps=None):
+            return steps
+
+    # code pairs each prediction with a file name: all 12 are made; evaluation is capped
+    assert training.clamp(Predicts.predict_generator)(Predicts(), iter(()), steps=12) == 12
+    assert training.clamp(Predicts.evaluate_generator)(Predicts(), iter(()), steps=12) == 2
+
+
 def test_training_wrapper_sets_steps_for_arrays() -> None:
     np = pytest.importorskip("numpy")  # the bare environment has no NumPy
 

@@ -60,6 +60,8 @@ def _shorten(name: str, sig: inspect.Signature, a: dict[str, Any]) -> int:
             a["epochs"] = start + 1
             asked = epochs - start
     for arg in CAP:
+        if arg == "steps" and name.startswith("predict"):
+            continue  # code pairs every prediction with its input
         if arg in a and _int(a[arg]) and a[arg] > MAX_STEPS:
             a[arg] = MAX_STEPS
     steps, data = SET_STEPS.get(name, (None, None))
