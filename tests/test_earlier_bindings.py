@@ -673,3 +673,32 @@ def test_check_defines_the_earlier_cells_generator_again_yielding_tuples(kernel:
     assert fixed.startswith("def rows():") and "yield tuple(np.array([X, np.sin(X)]))" in fixed, fixed
     assert fixed.endswith(GENERATOR_CELLS[2]), fixed
     assert "trained ['loss']" in printed(kernel.run(fixed))
+
+
+RANK_CELLS = [
+    "import numpy as np\nfrom keras.layers import Input, Embedding, Flatten\nfrom keras.models import Model\n"
+    "x = Input(shape=[1])\nmodel2 = Model(inputs=x, outputs=Flatten()(Embedding(10, 4)(x)))",
+    "model2.predict(np.array([3]))",
+    "labels = np.array([[3], [0]])\nprint('rows', model2.predict(labels).shape)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_gives_an_earlier_cells_short_data_the_axis_keras2_added(tmp_path: Path) -> None:
+    """``predict`` given 1-D data for an input of shape ``(None, 1)`` in one cell and 2-D data
+    cells later: Keras 3's traced ``predict`` cannot take the second rank. The earlier call gets
+    ``np.expand_dims(…, -1)`` in its own cell; the cell that failed is left as it was."""
+    finals, shown = migrated_cells(tmp_path, "ranks.ipynb", RANK_CELLS)
+    assert finals[1] == "model2.predict(np.expand_dims(np.array([3]), -1))", finals[1]
+    assert finals[2] == RANK_CELLS[2]
+    assert "rows (2, 4)" in shown
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_traces_predict_anew_after_an_earlier_cells_short_data(kernel: Kernel) -> None:
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in RANK_CELLS[:2]:
+        printed(kernel.run(cell))
+    fixed = fixed_source(kernel.run("%%keras_check\n" + RANK_CELLS[2]))
+    assert fixed.startswith("model2.make_predict_function(force=True)"), fixed
+    assert "rows (2, 4)" in printed(kernel.run(fixed))
