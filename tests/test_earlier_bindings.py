@@ -702,3 +702,21 @@ def test_check_traces_predict_anew_after_an_earlier_cells_short_data(kernel: Ker
     fixed = fixed_source(kernel.run("%%keras_check\n" + RANK_CELLS[2]))
     assert fixed.startswith("model2.make_predict_function(force=True)"), fixed
     assert "rows (2, 4)" in printed(kernel.run(fixed))
+
+
+MODEL_HISTORY_CELLS = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "model = Sequential([Dense(2, input_shape=(3,), activation='softmax')])\n"
+    "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+    "model.fit(np.ones((8, 3)), np.eye(2)[[0, 1] * 4], epochs=2, verbose=0)",
+    "print('acc', len(model.history.history['acc']))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_the_key_read_from_the_history_the_model_holds(tmp_path: Path) -> None:
+    """``model.history.history['acc']`` cells after ``fit``: the live ``History`` the model
+    holds logged ``accuracy``, so the key is renamed."""
+    finals, shown = migrated_cells(tmp_path, "held.ipynb", MODEL_HISTORY_CELLS)
+    assert finals[1] == "print('acc', len(model.history.history['accuracy']))", finals[1]
+    assert "acc 2" in shown

@@ -15,6 +15,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.live import KERAS_TOPS
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
@@ -109,11 +110,11 @@ def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
 
 
 def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool:
-    """The ``History`` a ``fit`` returned (``hist.history``, or a name holding that dict; read,
-    never called) holds the new key and not the old one: the model was compiled elsewhere with
+    """The ``History`` a ``fit`` returned or the model holds (``hist.history``,
+    ``model.history.history``, or a name holding that dict; read, never called) holds the new key and not the old one: the model was compiled elsewhere with
     ``accuracy``, or a Keras 3 callback logged the rate as ``learning_rate``."""
-    if isinstance(logs, ast.Attribute) and isinstance(logs.value, ast.Name):
-        held = getattr(ctx.live_names.get(logs.value.id), "history", None)
+    if isinstance(logs, ast.Attribute):  # `hist.history`, `model.history.history`
+        held = getattr(live_value(logs.value, ctx.live_names or {}), "history", None)
     elif isinstance(logs, ast.Name):
         held = _live_logs(ctx, logs)[0]
     else:
