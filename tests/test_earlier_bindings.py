@@ -720,3 +720,36 @@ def test_migrate_renames_the_key_read_from_the_history_the_model_holds(tmp_path:
     finals, shown = migrated_cells(tmp_path, "held.ipynb", MODEL_HISTORY_CELLS)
     assert finals[1] == "print('acc', len(model.history.history['accuracy']))", finals[1]
     assert "acc 2" in shown
+
+
+HELD_LOGS_CELLS = [
+    MODEL_HISTORY_CELLS[0].replace("model.fit(", "hist = model.fit(").replace(
+        "epochs=2,", "epochs=2, validation_split=0.25,"
+    ),
+    "logs = hist.history",
+    "print('last', logs.get('val_acc')[-1] >= 0)",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_a_get_of_the_logs_an_earlier_cell_holds(tmp_path: Path) -> None:
+    """``logs.get('val_acc')`` in a cell that never says "history": the name holds the live
+    ``History``'s dict, which logged ``val_accuracy``; ``.get`` gave None, and the cell failed
+    on ``None[-1]`` (a TypeError, no KeyError)."""
+    finals, shown = migrated_cells(tmp_path, "get.ipynb", HELD_LOGS_CELLS)
+    assert finals[2] == "print('last', logs.get('val_accuracy')[-1] >= 0)", finals[2]
+    assert "last True" in shown
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_renames_the_columns_of_a_frame_of_the_logs(tmp_path: Path) -> None:
+    """``pd.DataFrame(hist.history)`` made cells after ``fit``, its old columns read as a list."""
+    pytest.importorskip("pandas")  # where pandas is installed (Colab has it)
+    cells = [
+        HELD_LOGS_CELLS[0],
+        "import pandas as pd\nframe = pd.DataFrame(hist.history)",
+        "print('rows', len(frame[['acc', 'val_acc']]))",
+    ]
+    finals, shown = migrated_cells(tmp_path, "frame.ipynb", cells)
+    assert finals[2] == "print('rows', len(frame[['accuracy', 'val_accuracy']]))", finals[2]
+    assert "rows 2" in shown

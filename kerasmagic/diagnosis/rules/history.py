@@ -62,7 +62,7 @@ def metric_literals(tree: ast.AST) -> list[ast.Constant]:
     return found
 
 
-@rule("history-acc-key", when=(STATIC,), family="model-methods", needs="history")
+@rule("history-acc-key", when=(STATIC,), family="model-methods", needs=("history", "acc", "lr'", 'lr"'))
 def history_acc_key(ctx: CellContext) -> list[Problem]:
     """Every ``….history['acc' | 'val_acc']`` (or ``.get('acc')``) of a cell compiled with
     ``metrics=['accuracy']`` (and not ``'acc'``, whose key is still ``acc``), or whose live
@@ -74,30 +74,37 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
     metrics = {n.value for n in metric_literals(tree)}
     compiled_here = "accuracy" in metrics and "acc" not in metrics
     out = []
-    for node, value, key in any_key_reads(tree):
-        if not (isinstance(key, ast.Constant) and key.value in {**OLD_KEYS, **CALLBACK_KEYS}):
-            continue
-        logs = _history_logs(ctx, value)
-        if logs is None:
-            continue
-        old = key.value
-        new = OLD_KEYS.get(old) or CALLBACK_KEYS[old]
-        live = _live_keys_say(ctx, logs, old, new)
-        if not (live or (compiled_here and old in OLD_KEYS)):
-            continue
-        edit = node_edit(ctx.cell, key, quoted_like(node_text(ctx.cell, key), new))
-        if edit is not None:
-            entry = "history-acc-key" if old in OLD_KEYS else "history-callback-key"
-            out.append(
-                from_entry(entry, node.lineno, [edit], [old], ctx.shown_versions, old=old, new=new)
-            )
+    for node, value, read in any_key_reads(tree):
+        keys = read.elts if isinstance(read, (ast.List, ast.Tuple)) else [read]  # df[['acc', …]]
+        for key in keys:
+            if isinstance(key, ast.Constant) and key.value in {**OLD_KEYS, **CALLBACK_KEYS}:
+                out += _renamed_key(ctx, node, value, key, compiled_here)
     return out
+
+
+def _renamed_key(
+    ctx: CellContext, node: ast.AST, value: ast.expr, key: ast.Constant, compiled_here: bool
+) -> list[Problem]:
+    """The key ``key`` of a history read renamed, where it is one and the new name is proved."""
+    logs = _history_logs(ctx, value)
+    if logs is None:
+        return []
+    old = key.value
+    new = OLD_KEYS.get(old) or CALLBACK_KEYS[old]
+    if not (_live_keys_say(ctx, logs, old, new) or (compiled_here and old in OLD_KEYS)):
+        return []
+    edit = node_edit(ctx.cell, key, quoted_like(node_text(ctx.cell, key), new))
+    if edit is None:
+        return []
+    entry = "history-acc-key" if old in OLD_KEYS else "history-callback-key"
+    return [from_entry(entry, node.lineno, [edit], [old], ctx.shown_versions, old=old, new=new)]  # type: ignore[attr-defined]
 
 
 def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
     """The ``….history`` expression the subscripted value is: itself, or what a name holding it
-    was assigned (``history_dict = history.history``, in this cell or an earlier one); the name
-    itself when its live value is a ``History``'s dict. None: not a training history."""
+    was assigned (``history_dict = history.history``, in this cell or an earlier one, or a
+    ``DataFrame`` made of it, whose columns are its keys); the name itself when its live value is
+    a ``History``'s dict. None: not a training history."""
     if isinstance(value, ast.Attribute) and value.attr == "history":
         return value
     if not isinstance(value, ast.Name):
@@ -106,7 +113,14 @@ def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
         return value
     found = origins(ctx, value, terms=False)
     made = found[0].value if len(found) == 1 else None
+    if isinstance(made, ast.Call) and _called(made) == "DataFrame" and len(made.args) == 1:
+        return _history_logs(ctx, made.args[0])  # `pd.DataFrame(history.history)`: same keys
     return made if isinstance(made, ast.Attribute) and made.attr == "history" else None
+
+
+def _called(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
 
 
 def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool:
