@@ -753,3 +753,22 @@ def test_migrate_renames_the_columns_of_a_frame_of_the_logs(tmp_path: Path) -> N
     finals, shown = migrated_cells(tmp_path, "frame.ipynb", cells)
     assert finals[2] == "print('rows', len(frame[['accuracy', 'val_accuracy']]))", finals[2]
     assert "rows 2" in shown
+
+
+SCORE_CELLS = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "model = Sequential([Dense(1, input_shape=(3,), activation='sigmoid')])",
+    "def sentiment(row):\n    score = float(model.predict(row, verbose=0))\n"
+    "    print('score', 0 <= score <= 1)",
+    "sentiment(np.ones((1, 3)))",
+]
+
+
+@pytest.mark.envs("tf221-k3")  # NumPy 2.4 refuses the conversion; Colab's NumPy 2.1 warns
+def test_migrate_takes_the_one_number_in_an_earlier_cells_function(tmp_path: Path) -> None:
+    """``float(model.predict(row))`` in a function an earlier cell defines, called cells later:
+    the call's ``(1, 1)`` result gets ``.item()`` in the function's own cell."""
+    finals, shown = migrated_cells(tmp_path, "score.ipynb", SCORE_CELLS)
+    assert "score = float(model.predict(row, verbose=0).item())" in finals[1], finals[1]
+    assert finals[2] == SCORE_CELLS[2]
+    assert "score True" in shown

@@ -257,7 +257,7 @@ class CellContext:
         tree = self.cell.tree
         if tree is None or self.line is None:
             return lines
-        lines |= {n for line in lines for n in _statement_lines(tree, line)}
+        lines |= {n for line in lines for n in statement_lines(tree, line)}
         named = {
             n.id
             for n in walk(tree)
@@ -386,7 +386,7 @@ COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, a
             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # fmt: skip
 
 
-def _statement_lines(tree: ast.AST, line: int) -> range:
+def statement_lines(tree: ast.AST, line: int) -> range:
     """The lines of the innermost simple statement (not a loop, a block, a definition) that
     holds ``line``; ``line`` alone when none does."""
     best: ast.stmt | None = None

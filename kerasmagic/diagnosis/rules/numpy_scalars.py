@@ -21,9 +21,11 @@ from __future__ import annotations
 import ast
 import sys
 
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, statement_lines
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.redefine import definition, placed
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "numpy-size-one-scalar"
@@ -37,27 +39,83 @@ CONVERTERS = ("float", "int", "complex", "round")
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("TypeError",))
 def size_one_scalars(ctx: CellContext) -> list[Problem]:
     """Each name of the failing lines converted to a number whose live value is a one-element
-    array of ``ndim > 0`` gets ``.item()``."""
+    array of ``ndim > 0`` gets ``.item()``; so does the one value the failing statement converts
+    (a call's result, ``float(model.predict(x))``), since NumPy's message says it is such an
+    array. The failing lines are the cell's, or those of the function of the cell or an earlier
+    one that raised (read with that call's local values; defined again at the top of the
+    corrected cell, changed in its own cell for ``migrate``)."""
     numpy = sys.modules.get("numpy")
-    tree = ctx.cell.tree
-    if not any(m in ctx.message for m in (MESSAGE, ROUND_MESSAGE)) or numpy is None or tree is None:  # fmt: skip
+    if not any(m in ctx.message for m in (MESSAGE, ROUND_MESSAGE)) or numpy is None or ctx.cell.tree is None:  # fmt: skip
         return []
-    names = {**(ctx.live_names or {}), **_comprehension_elements(tree, ctx.failing_lines, ctx.live_names or {}, numpy)}  # fmt: skip
+    maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
+    where = _raising_function(ctx)
+    if where is None:
+        parsed, index, node, line = ctx.cell, None, None, ctx.line
+        names = {**(ctx.live_names or {})}
+        lines = ctx.failing_lines
+    else:
+        parsed, index, node, line, local = where
+        names = {**(ctx.live_names or {}), **local}
+        lines = set(statement_lines(parsed.tree, line))
+    tree = parsed.tree
+    assert tree is not None
+    names.update(_comprehension_elements(tree, lines, names, numpy))
     edits: list[Edit] = []
     converted: list[str] = []
-    maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
-    for place in _converted(tree, ctx.failing_lines, maths):
-        for node in _one_element_parts(place, names, numpy):
-            text = node_text(ctx.cell, node)
-            edit = node_edit(ctx.cell, node, f"{text}.item()") if text else None
-            if edit is not None and edit not in edits:
-                edits.append(edit)
-                converted.append(text or "")
+    for place in _converted(tree, lines, maths):
+        for part in _one_element_parts(place, names, numpy):
+            _add_item(parsed, part, edits, converted)
+    statement = set(statement_lines(tree, line)) if line is not None else set()
+    single = _converted(tree, statement, maths)
+    if not edits and MESSAGE in ctx.message and len(single) == 1:
+        _add_item(parsed, single[0], edits, converted)  # the message says what it holds
     if not edits:
         return []
+    across = None
+    if node is not None:
+        moved = placed(ctx.cell, ctx.namespace, parsed, node, edits, index)
+        if moved is None:
+            return []
+        edits, across = moved
     found = list(dict.fromkeys(converted))
-    return [from_entry(ENTRY, edits[0].line, edits, found, ctx.shown_versions, name=found[0],
-                       numpy=getattr(numpy, "__version__", "2"))]  # fmt: skip
+    problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, found, ctx.shown_versions,
+                         name=found[0], numpy=getattr(numpy, "__version__", "2"))  # fmt: skip
+    problem.across = across
+    return [problem]
+
+
+def _add_item(parsed: ParsedCell, node: ast.expr, edits: list[Edit], shown: list[str]) -> None:
+    text = node_text(parsed, node)
+    if not text:
+        return
+    simple = isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
+    edit = node_edit(parsed, node, f"{text}.item()" if simple else f"({text}).item()")
+    if edit is not None and edit not in edits:
+        edits.append(edit)
+        shown.append(text)
+
+
+def _raising_function(ctx: CellContext) -> tuple[ParsedCell, int | None, ast.FunctionDef, int, dict] | None:  # fmt: skip
+    """Where the error was raised in a function a cell defines (this one or an earlier one):
+    ``(that cell, its index or None, the definition, the failing line in it, the call's
+    locals)``; None when the last frame of the traceback is no such function."""
+    tb, last = getattr(ctx.exc, "__traceback__", None), None
+    while tb is not None:
+        last, tb = tb, tb.tb_next
+    if last is None:
+        return None
+    code = last.tb_frame.f_code
+    for index, parsed in cells(ctx):
+        node = definition(parsed, code.co_name, index is None)
+        if isinstance(node, ast.FunctionDef) and _first_line(node) == code.co_firstlineno:
+            line = last.tb_lineno
+            if node.lineno <= line <= (node.end_lineno or node.lineno):
+                return parsed, index, node, line, dict(last.tb_frame.f_locals)
+    return None
+
+
+def _first_line(node: ast.FunctionDef) -> int:
+    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
 
 
 def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.expr]:
