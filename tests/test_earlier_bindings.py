@@ -402,6 +402,17 @@ def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_pa
     assert "out (2, 1)" in shown
 
 
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_never_binds_a_module_to_the_merge_a_later_cell_calls(tmp_path: Path) -> None:
+    """The same import, a later cell calling ``merge(…, mode='cos')``, a mode with no
+    counterpart: the import is left as it is (the Keras 2 module ``keras.layers`` bound as
+    ``merge`` would only move the failure to the call)."""
+    cells = [KERAS1_MERGE[0], "a = Input(shape=(4,))\ncos = merge([a, a], mode='cos', dot_axes=1)"]
+    proc, doc = migrate_notebook(tmp_path, "cos.ipynb", cells)
+    assert doc["status"] == "stopped", doc["message"]
+    assert doc["cells"][0]["final"] == KERAS1_MERGE[0], doc["cells"][0]["final"]
+
+
 # Keras 1's `nb_epoch` on a model an earlier cell built, in a cell that imports nothing (and in a
 # `%%time` cell, whose body IPython compiles as `<timed exec>`): the live model is the evidence
 MODEL_CELL = (

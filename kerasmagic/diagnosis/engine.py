@@ -238,16 +238,22 @@ def diagnose(
 
 
 def lint(
-    source: Any, *, traps_only: bool = False, earlier: Earlier = (), namespace: dict | None = None
+    source: Any,
+    *,
+    traps_only: bool = False,
+    earlier: Earlier = (),
+    namespace: dict | None = None,
+    later: tuple[str, ...] = (),
 ) -> CheckResult:
     """Problems provable without running: imports that cannot resolve here, rejected keywords,
     silent traps… (``traps_only``: only the silent traps, in ``traps``). ``namespace``: a
-    kernel's, whose names earlier cells bound count as the cell's own imports."""
+    kernel's, whose names earlier cells bound count as the cell's own imports; ``later``: the
+    cells after this one (``migrate`` holds them)."""
     if traps_only:
         nothing = _nothing_to_examine(STATIC, source)
         if nothing is not None:
             return nothing
-    context = CellContext.of(source, namespace=namespace, earlier=earlier)
+    context = CellContext.of(source, namespace=namespace, earlier=earlier, later=later)
     return examine(context, traps_only=traps_only)
 
 

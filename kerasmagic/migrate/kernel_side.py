@@ -120,7 +120,7 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
             module = origins.module_origin(exc, root)
             if module is None:  # nothing explains it: what lint proves in the code run, to try
                 module = origins.certain_rewrites(
-                    exc, source, root, tuple(earlier or ()), namespace
+                    exc, source, root, tuple(earlier or ()), namespace, tuple(later or ())
                 )
                 if module is not None and "path" not in module:  # the failing cell's own
                     doc.update({k: module[k] for k in ("fixed_source", "rules", "trigger")})

@@ -51,13 +51,14 @@ def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
     return None
 
 
-def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[str, ...] = (), namespace: dict | None = None) -> dict[str, Any] | None:  # fmt: skip
+def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[str, ...] = (), namespace: dict | None = None, later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
     """Nothing explained the error: the certain rewrites lint proves (problems of kind error, at
     least ``CERTAIN``) in the code the failing run went through, the innermost module of the
     user's in the traceback first (with its ``path``, ``source``, ``import_path``), else the
     failing cell itself, else a module of the user's the kernel imported, whose code may have
     made what the failing line uses (a model its function built, trained by this cell: the
-    traceback passes through Keras only); ``trigger`` is ``lint``. A cause lines away from the
+    traceback passes through Keras only); ``trigger`` is ``lint``. ``later``: the cells after
+    the failing one, which some rewrites read (an import of ``merge`` that they call). A cause lines away from the
     failing one: Keras 1's ``Convolution2D(32, 3, 3)`` builds a layer of stride 3, and a later
     layer fails on the size left. The kernel's ``namespace`` gives the failing cell the names
     earlier cells bound (``SimpleRNN`` imported cells before its Keras 1 ``output_dim=``), as
@@ -71,7 +72,7 @@ def certain_rewrites(exc: BaseException, source: str, root: str, earlier: tuple[
         doc = _certain_in_module(filename, root, user_modules.import_path(frame.f_globals.get("__name__"), filename))  # fmt: skip
         if doc is not None:
             return doc
-    doc = _certain(lint(source, earlier=earlier, namespace=namespace))
+    doc = _certain(lint(source, earlier=earlier, namespace=namespace, later=later))
     for filename, imported in user_modules.loaded_files(root).items() if doc is None else ():
         doc = _certain_in_module(filename, root, imported)
         if doc is not None:
