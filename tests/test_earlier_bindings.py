@@ -411,6 +411,7 @@ def test_migrate_never_binds_a_module_to_the_merge_a_later_cell_calls(tmp_path: 
     proc, doc = migrate_notebook(tmp_path, "cos.ipynb", cells)
     assert doc["status"] == "stopped", doc["message"]
     assert doc["cells"][0]["final"] == KERAS1_MERGE[0], doc["cells"][0]["final"]
+    assert [f["id"] for f in doc["cells"][0]["left"]] == ["keras1-merge-mode-unmapped"]
 
 
 # Keras 1's `nb_epoch` on a model an earlier cell built, in a cell that imports nothing (and in a

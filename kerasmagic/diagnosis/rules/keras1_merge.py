@@ -53,6 +53,8 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
             if new is None:
                 if kind == "layer":  # a Merge of models: the layers of each mode, explained
                     problems.append(_merge_layer_explained(ctx, call.lineno))
+                else:  # a mode (or keyword) without a function of the same result
+                    problems.append(_merge_mode_explained(ctx, call))
                 edits = []
                 break  # one the catalogue cannot map: the imports must stay as they are
             function, edit = new
@@ -62,6 +64,9 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
                 unbound.add(function)
         if not edits and not problems:  # imported here, called in the cells after this one
             used = _later_calls(ctx, tree, modes, old, kind)
+            unmapped = _later_unmapped(ctx, tree, modes, old) if kind == "function" and not used else None  # fmt: skip
+            if unmapped is not None:
+                problems.append(_merge_mode_explained(ctx, unmapped, line=1))
         imports = _import_edits(ctx, tree, list(used), old) if used else None
         if imports is not None:
             imports += _unbound_imports(ctx, sorted(unbound), used)
@@ -89,6 +94,30 @@ def _merge_layer_explained(ctx: CellContext, line: int) -> Problem:
     problem.certain = False
     problem.explanation = True
     return problem
+
+
+def _merge_mode_explained(ctx: CellContext, call: ast.Call, line: int | None = None) -> Problem:
+    mode = next((kw.value for kw in call.keywords if kw.arg == "mode"), None)
+    text = (node_text(ctx.cell, mode) if line is None else ast.unparse(mode)) if mode else "'sum'"
+    problem = from_entry("keras1-merge-mode-unmapped", line or call.lineno, [], ["merge"],
+                         ctx.shown_versions, mode=text)  # fmt: skip
+    problem.certain = False
+    problem.explanation = True
+    return problem
+
+
+def _later_unmapped(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: str) -> ast.Call | None:  # fmt: skip
+    """A cell importing ``merge`` from a Keras layers module lacking it: the first call of it in
+    the later cells (``migrate`` holds them) whose mode has no function of the same result."""
+    if not _imports_missing(ctx, tree, old):
+        return None
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        for call in walk(later) if later is not None else ():
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old:  # fmt: skip
+                if _mode_spec(call, modes, "function") is None:
+                    return call
+    return None
 
 
 def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
