@@ -125,8 +125,9 @@ def _called(call: ast.Call) -> str | None:
 
 def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool:
     """The ``History`` a ``fit`` returned or the model holds (``hist.history``,
-    ``model.history.history``, or a name holding that dict; read, never called) holds the new key and not the old one: the model was compiled elsewhere with
-    ``accuracy``, or a Keras 3 callback logged the rate as ``learning_rate``."""
+    ``model.history.history``, or a name holding that dict; read, never called) holds the new
+    key and not the old one: the model was compiled elsewhere with ``accuracy``, or a Keras 3
+    callback logged the rate as ``learning_rate``."""
     if isinstance(logs, ast.Attribute):  # `hist.history`, `model.history.history`
         held = getattr(live_value(logs.value, ctx.live_names or {}), "history", None)
     elif isinstance(logs, ast.Name):

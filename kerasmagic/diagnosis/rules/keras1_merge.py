@@ -97,8 +97,9 @@ def _merge_layer_explained(ctx: CellContext, line: int) -> Problem:
 
 
 def _merge_mode_explained(ctx: CellContext, call: ast.Call, line: int | None = None) -> Problem:
+    """``call``'s mode explained (on ``line`` of the cell; None: the call's own line)."""
     mode = next((kw.value for kw in call.keywords if kw.arg == "mode"), None)
-    text = (node_text(ctx.cell, mode) if line is None else ast.unparse(mode)) if mode else "'sum'"
+    text = ast.unparse(mode) if mode is not None else "'sum'"
     problem = from_entry("keras1-merge-mode-unmapped", line or call.lineno, [], ["merge"],
                          ctx.shown_versions, mode=text)  # fmt: skip
     problem.certain = False
