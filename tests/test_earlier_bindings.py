@@ -655,6 +655,14 @@ def test_migrate_renames_the_key_a_callback_made_cells_earlier_monitors(tmp_path
     assert "best True" in shown
 
 
+def checked_after(kernel: Kernel, cells: list[str]) -> str:
+    """The corrected cell ``%%keras_check`` gives the last of ``cells``, run after the others."""
+    printed(kernel.run("%load_ext kerasmagic"))
+    for cell in cells[:-1]:
+        printed(kernel.run(cell))
+    return fixed_source(kernel.run("%%keras_check\n" + cells[-1]))
+
+
 GENERATOR_CELLS = [
     "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
     "model = Sequential([Dense(4, input_dim=1, activation='tanh'), Dense(1)])\n"
@@ -678,10 +686,7 @@ def test_migrate_makes_the_earlier_cells_generator_yield_the_tuple_keras2_unpack
 
 @pytest.mark.envs("tf221-k3", "colab")
 def test_check_defines_the_earlier_cells_generator_again_yielding_tuples(kernel: Kernel) -> None:
-    printed(kernel.run("%load_ext kerasmagic"))
-    for cell in GENERATOR_CELLS[:2]:
-        printed(kernel.run(cell))
-    fixed = fixed_source(kernel.run("%%keras_check\n" + GENERATOR_CELLS[2]))
+    fixed = checked_after(kernel, GENERATOR_CELLS)
     assert fixed.startswith("def rows():") and "yield tuple(np.array([X, np.sin(X)]))" in fixed, fixed
     assert fixed.endswith(GENERATOR_CELLS[2]), fixed
     assert "trained ['loss']" in printed(kernel.run(fixed))
@@ -708,10 +713,7 @@ def test_migrate_gives_an_earlier_cells_short_data_the_axis_keras2_added(tmp_pat
 
 @pytest.mark.envs("tf221-k3", "colab")
 def test_check_traces_predict_anew_after_an_earlier_cells_short_data(kernel: Kernel) -> None:
-    printed(kernel.run("%load_ext kerasmagic"))
-    for cell in RANK_CELLS[:2]:
-        printed(kernel.run(cell))
-    fixed = fixed_source(kernel.run("%%keras_check\n" + RANK_CELLS[2]))
+    fixed = checked_after(kernel, RANK_CELLS)
     assert fixed.startswith("model2.make_predict_function(force=True)"), fixed
     assert "rows (2, 4)" in printed(kernel.run(fixed))
 
