@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import sys
 
+from kerasmagic.diagnosis.array_inputs import numpy_name
 from kerasmagic.diagnosis.context import ERROR, CellContext, statement_lines
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
@@ -67,8 +68,8 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
             _add_item(parsed, part, edits, converted)
     statement = set(statement_lines(tree, line)) if line is not None else set()
     single = _converted(tree, statement, maths)
-    if not edits and MESSAGE in ctx.message and len(single) == 1:
-        _add_item(parsed, single[0], edits, converted)  # the message says what it holds
+    if not edits and MESSAGE in ctx.message and len(single) == 1:  # the message says what it is
+        _add_item(parsed, _as_array(ctx, parsed, single[0]), edits, converted)
     if not edits:
         return []
     across = None
@@ -84,12 +85,28 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _add_item(parsed: ParsedCell, node: ast.expr, edits: list[Edit], shown: list[str]) -> None:
-    text = node_text(parsed, node)
-    if not text:
+PREDICTS = ("predict", "predict_on_batch", "predict_proba")  # Keras's: a NumPy array
+
+
+def _as_array(ctx: CellContext, parsed: ParsedCell, node: ast.expr) -> ast.expr | tuple[ast.expr, str] | None:  # fmt: skip
+    """The converted value NumPy's message proves a one-element array (or a tensor NumPy read as
+    one): a call of a Keras ``predict`` as it is; anything else read through ``np.asarray``
+    (``(node, alias)``), where NumPy's name here is known; else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in PREDICTS:  # fmt: skip
+        return node
+    found = numpy_name(parsed, ctx.live_names)
+    return (node, found[0]) if found is not None and not found[1] else None
+
+
+def _add_item(parsed: ParsedCell, found: ast.expr | tuple[ast.expr, str] | None, edits: list[Edit], shown: list[str]) -> None:  # fmt: skip
+    """``.item()`` on ``found`` (a node, or ``(node, numpy alias)``: ``alias.asarray(…).item()``)."""
+    node, alias = found if isinstance(found, tuple) else (found, None)
+    text = node_text(parsed, node) if node is not None else None
+    if not text or node is None:
         return
     simple = isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
-    edit = node_edit(parsed, node, f"{text}.item()" if simple else f"({text}).item()")
+    new = f"{alias}.asarray({text}).item()" if alias else f"{text}.item()" if simple else f"({text}).item()"  # fmt: skip
+    edit = node_edit(parsed, node, new)
     if edit is not None and edit not in edits:
         edits.append(edit)
         shown.append(text)
