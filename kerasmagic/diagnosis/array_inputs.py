@@ -51,10 +51,10 @@ def _strings_only(value: Any) -> bool:
 
 
 def _is_number_list(node: ast.AST, namespace: dict | None) -> bool:
-    return _numbers_only(_plain_value(node, namespace))
+    return _numbers_only(plain_value(node, namespace))
 
 
-def _plain_value(node: ast.AST, namespace: dict | None, depth: int = 0) -> Any:
+def plain_value(node: ast.AST, namespace: dict | None, depth: int = 0) -> Any:
     """The value of a list expression built from literals, names of the namespace and ``+``/``*``
     (``[1] * n + [0] * n``), computed without calling anything; ``_NOTHING`` otherwise."""
     if depth > 8:
@@ -67,8 +67,8 @@ def _plain_value(node: ast.AST, namespace: dict | None, depth: int = 0) -> Any:
     if isinstance(node, ast.Name):
         return (namespace or {}).get(node.id, _NOTHING)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
-        left = _plain_value(node.left, namespace, depth + 1)
-        right = _plain_value(node.right, namespace, depth + 1)
+        left = plain_value(node.left, namespace, depth + 1)
+        right = plain_value(node.right, namespace, depth + 1)
         ints = [isinstance(v, int) and not isinstance(v, bool) for v in (left, right)]
         seqs = [isinstance(v, (list, tuple)) for v in (left, right)]
         if not all(i or q for i, q in zip(ints, seqs)):
@@ -118,10 +118,12 @@ def numpy_name(cell: ParsedCell, namespace: dict | None) -> tuple[str, bool] | N
     return np_name or "np", np_name is None
 
 
-def _with_numpy_import(cell: ParsedCell, edits: list[Edit], needs_import: bool) -> list[Edit]:
+def with_numpy_import(cell: ParsedCell, edits: list[Edit], needs_import: bool, index: int | None = None) -> list[Edit]:  # fmt: skip
+    """``edits`` of ``cell`` (earlier cell ``index``; None: the cell at hand) with ``import numpy
+    as np`` first at its top, where the cell must import it."""
     if edits and needs_import:
         at = insertion_line(cell)
-        edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n"))
+        edits.insert(0, Edit(at, 0, at, 0, "import numpy as np\n", cell=index))
     return edits
 
 
@@ -159,12 +161,12 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
         for argument, value in arguments:
             shown = received is not None and (argument, call.lineno) == received
             text = node_text(cell, value)
-            if strings and argument == "x" and _strings_only(_plain_value(value, namespace)):
+            if strings and argument == "x" and _strings_only(plain_value(value, namespace)):
                 # sentences for a model taking strings: an array Keras 3 feeds as strings
                 edit = node_edit(cell, value, f"{name}.array({text}, dtype=object)") if text else None
             elif shown or _is_number_list(value, namespace):
                 # one number per sample for a model taking one (Keras 2 upranked it to a column)
-                column = argument == "x" and _flat(_plain_value(value, namespace)) and _takes_one_number(call, namespace)  # fmt: skip
+                column = argument == "x" and _flat(plain_value(value, namespace)) and _takes_one_number(call, namespace)  # fmt: skip
                 array = f"{name}.asarray({text})" + (".reshape(-1, 1)" if column else "")
                 edit = node_edit(cell, value, array) if text else None
             else:
@@ -172,7 +174,7 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
             if edit is not None:
                 edits.append(edit)
                 lines.append(call.lineno)
-    return _with_numpy_import(cell, edits, needs_import), lines
+    return with_numpy_import(cell, edits, needs_import), lines
 
 
 def is_one_dimensional(value: Any) -> bool:
@@ -209,7 +211,7 @@ def one_dimensional_edits(
                 if edit is not None:
                     edits.append(edit)
                     lines.append(call.lineno)
-    return _with_numpy_import(cell, edits, needs_import), lines
+    return with_numpy_import(cell, edits, needs_import), lines
 
 
 def _input_nodes(call: ast.Call) -> list[ast.AST]:

@@ -18,7 +18,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from kerasmagic.diagnosis.array_inputs import _plain_value, numpy_name
+from kerasmagic.diagnosis.array_inputs import numpy_name, plain_value, with_numpy_import
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -148,10 +148,7 @@ def _expanded(
         edit = node_edit(parsed, node, f"{alias}.expand_dims({text}, -1)")
         if edit is not None:
             out.append(replace(edit, cell=index))
-    if out and needs_import:
-        at = insertion_line(parsed)
-        out.insert(0, Edit(at, 0, at, 0, "import numpy as np\n", cell=index))
-    return out
+    return with_numpy_import(parsed, out, needs_import, index)
 
 
 def _rank(node: ast.expr, names: dict) -> int | None:
@@ -167,7 +164,7 @@ def _rank(node: ast.expr, names: dict) -> int | None:
         and len(node.args) == 1
         and not node.keywords
     ):
-        return _list_rank(_plain_value(node.args[0], names))
+        return _list_rank(plain_value(node.args[0], names))
     return None
 
 

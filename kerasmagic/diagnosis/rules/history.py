@@ -18,7 +18,7 @@ from kerasmagic.diagnosis.live import KERAS_TOPS
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import called_name, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 
@@ -113,14 +113,9 @@ def _history_logs(ctx: CellContext, value: ast.expr) -> ast.expr | None:
         return value
     found = origins(ctx, value, terms=False)
     made = found[0].value if len(found) == 1 else None
-    if isinstance(made, ast.Call) and _called(made) == "DataFrame" and len(made.args) == 1:
+    if isinstance(made, ast.Call) and called_name(made.func) == "DataFrame" and len(made.args) == 1:
         return _history_logs(ctx, made.args[0])  # `pd.DataFrame(history.history)`: same keys
     return made if isinstance(made, ast.Attribute) and made.attr == "history" else None
-
-
-def _called(call: ast.Call) -> str | None:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
 
 
 def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool:

@@ -112,13 +112,18 @@ def _later_unmapped(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old
     the later cells (``migrate`` holds them) whose mode has no function of the same result."""
     if not _imports_missing(ctx, tree, old):
         return None
-    for source in ctx.later:
-        later = parsed_source(source).tree
-        for call in walk(later) if later is not None else ():
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old:  # fmt: skip
-                if _mode_spec(call, modes, "function") is None:
-                    return call
-    return None
+    return next((c for c in _later_merge_calls(ctx, old) if _mode_spec(c, modes, "function") is None), None)  # fmt: skip
+
+
+def _later_merge_calls(ctx: CellContext, old: str) -> list[ast.Call]:
+    """The calls ``old(…)`` in the cells after this one (``migrate`` holds them)."""
+    trees = [parsed_source(source).tree for source in ctx.later]
+    return [
+        call
+        for tree in trees
+        for call in (walk(tree) if tree is not None else ())
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old
+    ]
 
 
 def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
@@ -235,14 +240,11 @@ def _later_calls(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: s
         return {}
     status, obj = live.module_status(module)
     used: dict[str, str] = {}
-    for source in ctx.later:
-        later = parsed_source(source).tree
-        for call in walk(later) if later is not None else ():
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old:  # fmt: skip
-                found = _mode_spec(call, modes, kind)
-                if found is None or status != live.OK or not live.has_attr(obj, module, found[0]):
-                    return {}
-                used.setdefault(found[0], module)
+    for call in _later_merge_calls(ctx, old):
+        found = _mode_spec(call, modes, kind)
+        if found is None or status != live.OK or not live.has_attr(obj, module, found[0]):
+            return {}
+        used.setdefault(found[0], module)
     return used
 
 
