@@ -346,6 +346,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         "stopper.best is None or not np.isfinite(stopper.best)",
     ),
     Scenario(
+        "a model resumed from the .h5 a ModelCheckpoint of the same run writes",
+        "h5-resume-after-save",
+        (
+            "import os, tempfile\nimport numpy as np\nimport keras\nos.chdir(tempfile.mkdtemp())\n"
+            "model_file = 'resume.h5'\n"
+            "x = np.random.rand(32, 4).astype('float32'); y = np.random.rand(32, 1).astype('float32')\n",
+            "try:\n    model = keras.models.load_model(model_file)\nexcept (OSError, ValueError):\n"
+            "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
+            "    model.compile(optimizer='adam', loss='mse')\n",
+            "model.fit(x, y, epochs=1, verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(model_file)])\n",
+        ),
+        "__km_raises(lambda: keras.models.load_model(model_file).fit(x, y, epochs=1, verbose=0))",
+    ),
+    Scenario(
         "model.metrics_names[1] printed beside evaluate's scores[1]",
         "keras3-metrics-names-grouped",
         (

@@ -9,7 +9,7 @@ import os
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import apply_edits
-from kerasmagic.diagnosis.value_change import rewrite, suffix_transform, wrap_transform
+from kerasmagic.diagnosis.value_change import Transform, rewrite, suffix_transform, wrap_transform
 
 WEIGHTS = suffix_transform(".weights.h5", (".h5", ".hdf5", ".ckpt"))
 
@@ -49,6 +49,20 @@ def test_assignment_in_an_earlier_cell_rebinds_at_the_top_and_edits_across():
     assert here == "path = 'out/w.weights.h5'\nm.save_weights(path)\n"
     assert earlier == ["import os\n", "path = 'out/w.weights.h5'\n"]
     assert across_here == ctx.source  # the use is left alone: the origin changed
+
+
+def test_two_changes_of_one_value_made_earlier_meet_in_one_binding():
+    """Two rules change the same earlier literal (its suffix, a log key inside it): the origin
+    gets both, and the corrected cell binds the name once, with both."""
+    ctx = CellContext.of("ModelCheckpoint(f)\n", earlier=("f = 'w-{val_acc:.4f}.hdf5'\n",))
+    keras_suffix = suffix_transform(".keras", (".h5", ".hdf5"))
+    key = Transform("name the key", literal=lambda text: text.replace("val_acc", "val_accuracy"))
+    changes = [rewrite(ctx, _arg(ctx, "ModelCheckpoint"), t) for t in (key, keras_suffix)]
+    assert all(changes)
+    here = apply_edits(ctx.source, [e for c in changes for e in c.edits])
+    assert here == "f = 'w-{val_accuracy:.4f}.keras'\nModelCheckpoint(f)\n"
+    earlier = apply_edits(ctx.earlier[0], [e for c in changes for e in c.across], cell=0)
+    assert earlier == "f = 'w-{val_accuracy:.4f}.keras'\n"
 
 
 def test_last_assignment_before_the_use_across_cells():

@@ -89,6 +89,25 @@ def test_overlapping_edits_first_wins():
     assert apply_edits("abcdef\n", [Edit(1, 1, 1, 3, "X"), Edit(1, 2, 1, 4, "Y")]) == "aXdef\n"
 
 
+def test_two_edits_of_one_span_changing_different_parts_make_both_changes():
+    source = "f = 'w-{val_acc:.4f}.hdf5'\n"
+    key = Edit(1, 4, 1, 26, "'w-{val_accuracy:.4f}.hdf5'")
+    suffix = Edit(1, 4, 1, 26, "'w-{val_acc:.4f}.keras'")
+    assert apply_edits(source, [key, suffix]) == "f = 'w-{val_accuracy:.4f}.keras'\n"
+    assert apply_edits(source, [suffix, key]) == "f = 'w-{val_accuracy:.4f}.keras'\n"
+    clash = Edit(1, 4, 1, 26, "'w-{val_loss:.4f}.hdf5'")  # the same part changed otherwise
+    assert apply_edits(source, [key, clash]) == "f = 'w-{val_accuracy:.4f}.hdf5'\n"
+
+
+def test_insertions_from_one_base_merge_and_others_are_all_kept():
+    base = "f = 'w-{val_acc}.hdf5'\n"
+    one = Edit(1, 0, 1, 0, "f = 'w-{val_accuracy}.hdf5'\n", base=base)
+    two = Edit(1, 0, 1, 0, "f = 'w-{val_acc}.keras'\n", base=base)
+    assert apply_edits("fit(f)\n", [one, two]) == "f = 'w-{val_accuracy}.keras'\nfit(f)\n"
+    plain = [Edit(1, 0, 1, 0, "import os\n"), Edit(1, 0, 1, 0, "import numpy as np\n")]
+    assert apply_edits("fit(f)\n", plain).count("import") == 2
+
+
 def test_syntax_error_gives_no_tree():
     cell = parse_cell("def f(:\n")
     assert cell.tree is None and cell.error

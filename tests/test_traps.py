@@ -110,6 +110,13 @@ OCCURS = {
         "tf215-broken-k3",
         "k3-jax",
     },
+    "a model resumed from the .h5 a ModelCheckpoint of the same run writes": {
+        "tf221-legacy",
+        "tf221-k3",
+        "colab",
+        "tf215-broken-k3",
+        "k3-jax",
+    },
     "Keras 2 .h5 model loaded by Keras 3": {
         "tf221-legacy",
         "tf221-k3",
@@ -128,6 +135,7 @@ NO_LINT = {  # after the run only
     "keras2-keyword-alias-ignored",  # the same: the signature of the callable, live
     "callback-monitor-key-missing",  # Keras's warning while training; lint says callback-acc-key
     "keras3-metrics-names-grouped",  # the live model's metric objects, once it trained
+    "h5-resume-after-save",  # the file the run wrote, on disk
 }
 
 

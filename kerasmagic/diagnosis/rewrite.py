@@ -8,6 +8,7 @@ applied to the ORIGINAL text: comments, formatting and IPython lines are kept by
 from __future__ import annotations
 
 import ast
+import difflib
 import re
 import sys
 from dataclasses import dataclass, field
@@ -86,6 +87,9 @@ class Edit:
     end_col: int
     text: str
     cell: int | None = None
+    # an insertion derived from existing text (a name bound again at the top: its binding as
+    # written): two insertions at one place from the same ``base`` merge their changes
+    base: str | None = None
 
 
 @dataclass
@@ -201,10 +205,12 @@ def _offset(lines: list[str], line: int, col: int) -> int:
 def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
     """Apply non-overlapping edits (overlapping or duplicate ones: the first wins; several
     different insertions at one place are all kept); only those of ``cell`` (None: the cell at
-    hand, ``i``: the earlier cell ``i``)."""
+    hand, ``i``: the earlier cell ``i``). Two edits changing different parts of the same text
+    (one literal: its suffix and a key inside it; two re-bindings of one name from the same
+    ``base``) are merged into one edit making both changes."""
     lines = source.splitlines(keepends=True)
     unended = bool(lines) and not source.endswith(("\n", "\r"))  # a cell's last line, as typed
-    spans: list[tuple[int, int, str]] = []
+    spans: list[tuple[int, int, str, str | None]] = []
     for e in edits:
         if e.cell != cell:
             continue
@@ -212,18 +218,53 @@ def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
             start, end = _offset(lines, e.line, e.col), _offset(lines, e.end_line, e.end_col)
         except Exception:
             continue
-        if start > end or any(
-            s < end and start < t or (s == start == end == t and x == e.text) for s, t, x in spans
-        ):
+        if start > end or _merged_into(spans, source, start, end, e):
+            continue
+        if any(s < end and start < t or (s == start == end == t and x == e.text) for s, t, x, _ in spans):  # fmt: skip
             continue
         text = e.text
         if unended and e.line > len(lines) and start == end:  # lines put after the last line
             text = "\n" + text.rstrip("\n")
-        spans.append((start, end, text))
+        spans.append((start, end, text, e.base))
     out = source
-    for start, end, text in sorted(spans, reverse=True):
+    for start, end, text, _ in sorted(spans, reverse=True):
         out = out[:start] + text + out[end:]
     return out
+
+
+def _merged_into(spans: list[tuple[int, int, str, str | None]], source: str, start: int, end: int, edit: Edit) -> bool:  # fmt: skip
+    """Merge ``edit`` into a kept edit of the same text (the same span replaced, or an insertion
+    at the same place from the same base), where their changes do not overlap."""
+    for i, (s, t, text, base) in enumerate(spans):
+        if (s, t) != (start, end) or text == edit.text:
+            continue
+        original = source[s:t] if s < t else base if base == edit.base else None
+        merged = merge_changes(original, text, edit.text) if original else None
+        if merged is not None:
+            spans[i] = (s, t, merged, base)
+            return True
+    return False
+
+
+def merge_changes(base: str, first: str, second: str) -> str | None:
+    """``base`` with the changes ``first`` and ``second`` each made to it, compared word by word,
+    where they change words apart (``'…{val_acc}.h5'`` → ``'…{val_accuracy}.h5'`` and
+    ``'…{val_acc}.keras'``); None where they change the same or adjacent words."""
+    words = _WORDS.findall(base)
+    changes: list[tuple[int, int, tuple[str, ...]]] = []
+    for changed in (first, second):
+        new = _WORDS.findall(changed)
+        ops = difflib.SequenceMatcher(None, words, new, autojunk=False).get_opcodes()
+        changes.extend((i1, i2, tuple(new[j1:j2])) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+    changes = sorted(set(changes))
+    if any(b[0] <= a[1] for a, b in zip(changes, changes[1:])):
+        return None
+    for i1, i2, new_words in reversed(changes):
+        words[i1:i2] = new_words
+    return "".join(words)
+
+
+_WORDS = re.compile(r"\w+|\W", re.DOTALL)
 
 
 def delete_keyword_edit(cell: ParsedCell, call: ast.Call, kw: ast.keyword) -> Edit | None:

@@ -150,6 +150,7 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
         return at_the_use(ctx, node, transform, tails.pop(), why) if len(tails) == 1 else None
     out = Rewrite(origins=found)
     rebound: dict[str, str] = {}
+    bases: dict[str, str | None] = {}  # the binding each re-binding changes, as written
     for origin in found:
         edit = origin_edit(origin, transform)
         if edit is None:
@@ -168,16 +169,18 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
         if name is None:
             return None
         if name not in rebound:
-            text = _rebind(ctx, origin, transform, edit)
-            if text is None:
+            bound = _rebind(ctx, origin, transform, edit)
+            if bound is None:
                 return None
-            rebound[name] = text
+            rebound[name], bases[name] = bound
     if any(_read_after(ctx, o) for o in found if not o.here):
         out.across = list(out.edits)  # a cell run since read the old value: bound again here too
     if rebound:
         line = insertion_line(ctx.cell)
         text = "".join(f"{name} = {value}\n" for name, value in rebound.items())
-        out.edits.insert(0, Edit(line, 0, line, 0, text))
+        written = [bases[name] for name in rebound]
+        base = "".join(f"{n} = {b}\n" for n, b in zip(rebound, written)) if all(written) else None
+        out.edits.insert(0, Edit(line, 0, line, 0, text, base=base))
         if not out.earlier:
             out.across = list(out.edits)
     out.note = _note(found, rebound, transform)
@@ -266,9 +269,10 @@ def _literal_text(
     return written[:prefix] + quote + inner + quote
 
 
-def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) -> str | None:
+def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) -> tuple[str, str | None] | None:  # fmt: skip
     """What the corrected cell binds the name to at its top: the transformed expression when it
-    reads nothing changed since, else the transformed live value, else the name transformed."""
+    reads nothing changed since (with that expression as written), else the transformed live
+    value, else the name transformed."""
     name = origin.names[0]
     if transform.again and len(origin.names) == 1 and origin.bound is not None:
         if _unchanged_since(ctx, origin):
@@ -276,14 +280,15 @@ def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) 
             if whole is not None:
                 text = _bound_text(origin, whole, edit)
                 if text is not None:
-                    return text
+                    return text, node_text(origin.parsed, origin.bound)
     live = ctx.namespace.get(name) if ctx.namespace is not None else None
     if transform.literal is not None and type(live) is str:
         new = transform.literal(live)
         if new is not None:
-            return repr(new)
+            return repr(new), None
     if transform.value is not None:
-        return transform.value(name, origin.tail)
+        text = transform.value(name, origin.tail)
+        return (text, None) if text is not None else None
     return None
 
 

@@ -158,12 +158,14 @@ def corrected_across(
         return None  # edits of text an earlier round wrote here (a function defined again): no across form
     swapped = [replace(p, edits=p.across) if p.across is not None else p for p in problems]
     edits = [e for p in swapped for e in p.edits if e.cell is not None or not p.in_corrected]
-    if any(e.cell is None for e in edits):  # later rounds' own edits: found again on this text
+    if any(p.in_corrected for p in problems):  # later rounds' own edits: found again on this text
         here, _ = corrected_cell(ctx, [p for p in swapped if not p.in_corrected])
         if here is None:
             return None
-    else:
-        here = ctx.source
+    else:  # found again, the value changed in its earlier cell would still read as the old one
+        here = apply_edits(ctx.source, edits)
+        if here != ctx.source and not compiles(parse_cell(here)):
+            return None
     earlier: dict[int, str] = {}
     for index in sorted({e.cell for e in edits if e.cell is not None}):
         if not 0 <= index < len(ctx.earlier):

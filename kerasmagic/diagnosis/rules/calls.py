@@ -207,7 +207,9 @@ def _keyword_problem(
         if to_default:
             problem.fix += (f" `{kw.arg}={kw.value.value!r}` was Keras 2.0's `{new}=None`, the "  # type: ignore[attr-defined]
                             "default: it is left out.")  # fmt: skip
-        if new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
+        if entry.data.get("own_words"):
+            pass  # the entry's title and fix say what the value was
+        elif new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             value = node_text(ctx.cell, kw.value) or "…"
             problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras 2.0's own conversion did, with a "
