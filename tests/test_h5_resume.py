@@ -23,6 +23,12 @@ CELLS = [
     "    model = Sequential([Input((4,)), Dense(1)])\n    model.compile(loss='mse', optimizer='adam')",
     "model.fit(x, y, epochs=1, verbose=0, callbacks=[ModelCheckpoint(model_file)])\nprint('trained')",
 ]
+# the callback made a cell before the fit that saves through it: the live callback says the file
+MADE_BEFORE = [
+    *CELLS[:3],
+    "saver = ModelCheckpoint(model_file)",
+    "model.fit(x, y, epochs=1, verbose=0, callbacks=[saver])\nprint('trained')",
+]
 
 
 def _printed(nb: nbformat.NotebookNode) -> str:
@@ -30,13 +36,14 @@ def _printed(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.envs(*KERNEL_RULE_ENVS)
-def test_a_model_resumed_from_the_h5_it_writes_is_saved_as_keras(tmp_path: Path) -> None:
-    proc, doc = migrate_notebook(tmp_path, "resume.ipynb", CELLS)
+@pytest.mark.parametrize("cells", [CELLS, MADE_BEFORE], ids=["callback-in-fit", "callback-earlier"])
+def test_a_model_resumed_from_the_h5_it_writes_is_saved_as_keras(tmp_path: Path, cells: list[str]) -> None:  # fmt: skip
+    proc, doc = migrate_notebook(tmp_path, "resume.ipynb", cells)
     assert doc["status"] == "migrated", doc["message"]
     assert "h5-resume-after-save" in rule_ids(doc)
     finals = [c["final"] for c in doc["cells"]]
     assert finals[1].startswith("model_file = 'resume.keras'"), finals[1]
-    assert finals[3] == CELLS[3], finals[3]  # the name carries the new value: the cell is as written
+    assert finals[2:] == cells[2:], finals  # the name carries the new value: the cells are as written
     migrated = nbformat.read(str(tmp_path / "out" / "resume.ipynb"), as_version=4)
     run_dir = tmp_path / "plain"
     run_dir.mkdir()

@@ -19,27 +19,28 @@ from __future__ import annotations
 
 import ast
 import os
+from dataclasses import replace
 
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, extension_change, path_argument, tell
 from kerasmagic.diagnosis.trap_support import trap_problem
-from kerasmagic.diagnosis.value_change import origin_edit, rewrite
+from kerasmagic.diagnosis.value_change import Transform, origin_edit, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "h5-resume-after-save"
 TRAINS = ("fit", "fit_generator", "train_on_batch")
 
 
-@rule(ENTRY, when=(AFTER_RUN,), family="saving", kind="trap", needs=("ModelCheckpoint", "save"))
+@rule(ENTRY, when=(AFTER_RUN,), family="saving", kind="trap", needs=("fit", "save"))
 def h5_resume(ctx: CellContext) -> list[Problem]:
-    """The HDF5 path of this cell's whole-model save, which an earlier load reads back to train,
-    renamed ``.keras`` where it is made."""
+    """The HDF5 path a whole-model save of this cell wrote, which an earlier load reads back to
+    train, renamed ``.keras`` where it is made (for the save and the load alike)."""
     entry = find_entry(ENTRY)
     if entry is None or ctx.cell.tree is None or not ctx.namespace or not keras3_here():
         return []
@@ -49,33 +50,96 @@ def h5_resume(ctx: CellContext) -> list[Problem]:
     receivers = _trained_names(ctx.cell.tree) | {_receiver(c) for c in saves}
     if not any(_keras3_model(ctx.namespace.get(name)) for name in receivers if name):
         return []  # a tf_keras (Keras 2) model saves and loads .h5 with its optimizer
-    written = {c: string_value(ctx, a) for c in saves if (a := path_argument(c)) is not None}
-    paths = {p for p in written.values() if p and change.literal(p) != p and os.path.isfile(p)}  # type: ignore[misc]
-    if not paths:
-        return []
-    loads = _trained_loads(ctx, paths, min(c.lineno for c, p in written.items() if p in paths))
+    written = {p: c.lineno for c in saves if (a := path_argument(c)) and (p := string_value(ctx, a))}
+    written.update({p: line for p, line in _checkpointed(ctx) if p not in written})
+    paths = {p for p in written if change.literal(p) != p and os.path.isfile(p)}  # type: ignore[misc]
+    loads = _trained_loads(ctx, paths, min((written[p] for p in paths), default=0))
     if not loads:
         return []
-    edits: list[Edit] = []
-    across: list[Edit] = []  # where the value is made, even where a cell run since read it (the load)
-    for call, path in written.items():
-        changed = rewrite(ctx, path_argument(call), change) if path in paths else None  # type: ignore[arg-type]
-        if path in paths and changed is None:
-            return []
-        if changed is not None:
-            edits += changed.edits
-            across += [e for e in (origin_edit(o, change) for o in changed.origins) if e is not None]
-    for index, parsed, arg in loads:  # a load naming the file itself, not through the same name
-        edit = _literal_edit(parsed, arg, change.literal, index)  # type: ignore[arg-type]
-        if edit is not None and edit not in across:
-            across.append(edit)
-            if index is None:
-                edits.append(edit)
-    fields = {"path": ", ".join(f"`{p}`" for p in sorted(paths))}
-    problem = trap_problem(ctx, entry, fields, edits=edits, line=saves[0].lineno)
+    sites = loads + [s for s in _sites(ctx, (*data["saves"], "ModelCheckpoint")) if string_value(ctx, s[2]) in paths]  # fmt: skip
+    renamed = [_renamed(ctx, site, change) for site in sites]
+    if any(r is None for r in renamed):
+        return []  # a path made where it cannot be changed: the save and the load would part
+    edits = list(dict.fromkeys(e for r in renamed if r for e in r[0]))
+    across = list(dict.fromkeys(e for r in renamed if r for e in r[1]))
+    fields = {"path": ", ".join(f"`{p}`" for p in sorted({string_value(ctx, s[2]) for s in loads}))}  # type: ignore[misc]
+    problem = trap_problem(ctx, entry, fields, edits=edits, line=min(written[p] for p in paths))
     problem.names = ["load_model"]
     tell(problem, across, "")
     return [problem]
+
+
+Site = tuple[int | None, ParsedCell, ast.expr]  # (cell index or None, its parsed source, a path)
+
+
+def _checkpointed(ctx: CellContext) -> list[tuple[str, int]]:
+    """The files the live ``ModelCheckpoint`` callbacks of this cell's ``fit`` calls save a whole
+    model to (made here or cells earlier), with the line of the ``fit``."""
+    out: list[tuple[str, int]] = []
+    for call in walk(ctx.cell.tree):
+        if not (isinstance(call, ast.Call) and getattr(call.func, "attr", None) in TRAINS):
+            continue
+        given = next((k.value for k in call.keywords if k.arg == "callbacks"), None)
+        items = given.elts if isinstance(given, ast.List | ast.Tuple) else [given] if given else []
+        for item in items:
+            value = ctx.namespace.get(item.id) if isinstance(item, ast.Name) and ctx.namespace else None
+            for callback in value if isinstance(value, list | tuple) else [value]:
+                path = getattr(callback, "filepath", None)
+                if type(callback).__name__ == "ModelCheckpoint" and not getattr(callback, "save_weights_only", True) and isinstance(path, str):  # fmt: skip
+                    out.append((path, call.lineno))
+    return out
+
+
+def _sites(ctx: CellContext, callables: tuple[str, ...]) -> list[Site]:
+    """The path arguments of calls of ``callables`` in the earlier cells and this one."""
+    parsed = [(i, parsed_source(s)) for i, s in enumerate(ctx.earlier)] + [(None, ctx.cell)]
+    return [
+        (index, cell, arg)
+        for index, cell in parsed
+        for call in walk(cell.tree)
+        if isinstance(call, ast.Call)
+        and getattr(call.func, "attr", getattr(call.func, "id", None)) in callables
+        and (arg := path_argument(call)) is not None
+    ]
+
+
+def _renamed(ctx: CellContext, site: Site, change: Transform) -> tuple[list[Edit], list[Edit]] | None:
+    """``(edits of the cell at hand, edits where the value is made)`` renaming the path of
+    ``site``: its origin edited even where a cell run since read it (the load: the next run
+    must read the new name), and, for the cell at hand, the name bound again at its top."""
+    index, parsed, arg = site
+    if index is None:
+        sub, node = ctx, arg
+    else:  # the earlier cell, seen as the cell at hand with the cells before it
+        sub = CellContext.of(ctx.earlier[index], namespace=ctx.namespace, earlier=ctx.earlier[:index])
+        node = next((n for n in walk(sub.cell.tree) if _same_place(n, arg)), None)  # type: ignore[assignment]
+    changed = rewrite(sub, node, change) if node is not None else None
+    if changed is None:
+        return None
+    across = [e for e in (origin_edit(o, change) for o in changed.origins) if e is not None]
+    across = [e if e.cell is not None or index is None else replace(e, cell=index) for e in across]
+    here = changed.edits if index is None else _bound_again(ctx, changed.origins, change)
+    return (here, across) if here is not None and len(across) == len(changed.origins) else None
+
+
+def _same_place(node: ast.AST, arg: ast.expr) -> bool:
+    return isinstance(node, type(arg)) and (getattr(node, "lineno", 0), getattr(node, "col_offset", 0)) == (arg.lineno, arg.col_offset)  # fmt: skip
+
+
+def _bound_again(ctx: CellContext, origins: list, change: Transform) -> list[Edit] | None:
+    """The names an earlier cell's path reads, bound again at the top of the cell at hand with
+    their new live value (a literal path of an earlier cell: nothing to bind here)."""
+    text = ""
+    for origin in origins:
+        if not origin.names:
+            continue
+        live = ctx.namespace.get(origin.names[0]) if ctx.namespace else None
+        new = change.literal(live) if isinstance(live, str) and change.literal else None
+        if new is None or len(origin.names) != 1:
+            return None
+        text += f"{origin.names[0]} = {new!r}\n"
+    line = insertion_line(ctx.cell)
+    return [Edit(line, 0, line, 0, text)] if text else []
 
 
 def _whole_model(call: ast.Call) -> bool:
@@ -129,12 +193,3 @@ def _trained_names(tree: ast.AST | None) -> set[str]:
         and node.func.attr in TRAINS
         and isinstance(node.func.value, ast.Name)
     }
-
-
-def _literal_edit(parsed: ParsedCell, arg: ast.expr, change, index: int | None) -> Edit | None:  # type: ignore[no-untyped-def]
-    """The load's own literal path renamed (in the earlier cell ``index``)."""
-    if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
-        return None
-    new = change(arg.value)
-    edit = node_edit(parsed, arg, quoted_like(node_text(parsed, arg), new)) if new else None
-    return Edit(edit.line, edit.col, edit.end_line, edit.end_col, edit.text, index) if edit else None
