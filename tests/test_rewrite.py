@@ -99,6 +99,15 @@ def test_two_edits_of_one_span_changing_different_parts_make_both_changes():
     assert apply_edits(source, [key, clash]) == "f = 'w-{val_accuracy:.4f}.hdf5'\n"
 
 
+def test_an_edit_inside_another_merges_where_they_change_different_words():
+    source = "from keras.layers import CuDNNLSTM, Dense, merge\n"
+    statement = Edit(1, 0, 1, 48, "from keras.layers import Dense, merge\nfrom keras.layers import LSTM as CuDNNLSTM")  # fmt: skip
+    name = Edit(1, 43, 1, 48, "multiply")
+    merged = "from keras.layers import Dense, multiply\nfrom keras.layers import LSTM as CuDNNLSTM\n"
+    assert apply_edits(source, [statement, name]) == merged
+    assert apply_edits(source, [name, statement]) == merged
+
+
 def test_insertions_from_one_base_merge_and_others_are_all_kept():
     base = "f = 'w-{val_acc}.hdf5'\n"
     one = Edit(1, 0, 1, 0, "f = 'w-{val_accuracy}.hdf5'\n", base=base)

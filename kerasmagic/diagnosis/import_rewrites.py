@@ -308,6 +308,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             name=name,
         )
     problem.certain = certain
+    problem.unsure_of = list(unresolved)
     fx.problems.extend([problem, *gone])  # the names that moved first: the import's own error
 
 

@@ -51,6 +51,9 @@ class Problem:
     # found by ``verify.corrected_cell`` in the text its earlier rounds corrected (its edits are
     # relative to that text, not to the cell as written)
     in_corrected: bool = False
+    # not certain only because of these names, which it leaves as written (an import statement
+    # rewritten around a name it cannot place): certain beside a certain problem rewriting them
+    unsure_of: list[str] = field(default_factory=list)
 
 
 def from_entry(

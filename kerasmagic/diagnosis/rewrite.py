@@ -233,23 +233,31 @@ def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
 
 
 def _merged_into(spans: list[tuple[int, int, str, str | None]], source: str, start: int, end: int, edit: Edit) -> bool:  # fmt: skip
-    """Merge ``edit`` into a kept edit of the same text (the same span replaced, or an insertion
-    at the same place from the same base), where their changes do not overlap."""
+    """Merge ``edit`` into the kept edit it overlaps (a replacement: both widened to the text the
+    two cover; an insertion: at the same place, from the same base), where their changes touch
+    different words of that text."""
     for i, (s, t, text, base) in enumerate(spans):
-        if (s, t) != (start, end) or text == edit.text:
+        if text == edit.text and (s, t) == (start, end):
             continue
-        original = source[s:t] if s < t else base if base == edit.base else None
-        merged = merge_changes(original, text, edit.text) if original else None
+        if s < t and start < end and s < end and start < t:  # two replacements overlapping
+            lo, hi = min(s, start), max(t, end)
+            first = source[lo:s] + text + source[t:hi]
+            second = source[lo:start] + edit.text + source[end:hi]
+            merged = merge_changes(source[lo:hi], first, second)
+        elif s == t == start == end and base is not None and base == edit.base:
+            lo, hi, merged = s, t, merge_changes(base, text, edit.text)
+        else:
+            continue
         if merged is not None:
-            spans[i] = (s, t, merged, base)
+            spans[i] = (lo, hi, merged, base)
             return True
     return False
 
 
 def merge_changes(base: str, first: str, second: str) -> str | None:
     """``base`` with the changes ``first`` and ``second`` each made to it, compared word by word,
-    where they change words apart (``'…{val_acc}.h5'`` → ``'…{val_accuracy}.h5'`` and
-    ``'…{val_acc}.keras'``); None where they change the same or adjacent words."""
+    where they change different words (``'…{val_acc}.h5'`` → ``'…{val_accuracy}.h5'`` and
+    ``'…{val_acc}.keras'``); None where they change the same word, or insert at one place."""
     words = _WORDS.findall(base)
     changes: list[tuple[int, int, tuple[str, ...]]] = []
     for changed in (first, second):
@@ -257,7 +265,7 @@ def merge_changes(base: str, first: str, second: str) -> str | None:
         ops = difflib.SequenceMatcher(None, words, new, autojunk=False).get_opcodes()
         changes.extend((i1, i2, tuple(new[j1:j2])) for tag, i1, i2, j1, j2 in ops if tag != "equal")
     changes = sorted(set(changes))
-    if any(b[0] <= a[1] for a, b in zip(changes, changes[1:])):
+    if any(b[0] < a[1] or b[0] == a[0] for a, b in zip(changes, changes[1:])):
         return None
     for i1, i2, new_words in reversed(changes):
         words[i1:i2] = new_words

@@ -105,7 +105,7 @@ def corrected_cell(
     ]
     standing = {_key(p) for p in advice}
     problems = [p for p in problems if _key(p) not in standing]
-    if not problems or not all(p.certain and p.edits for p in problems):
+    if not problems or not all(sure(p, problems) and p.edits for p in problems):
         return None, problems
     left = {_key(p) for p in leave or []} | standing
     fixed = ctx.source
@@ -120,7 +120,7 @@ def corrected_cell(
         ]
         if not again:
             break
-        if not all(p.certain and p.edits for p in again):
+        if not all(sure(p, [*done, *again]) and p.edits for p in again):
             return None, done
         again = [replace(p, in_corrected=True) for p in again]
         done.extend(again)
@@ -143,6 +143,16 @@ def corrected_cell(
     if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done
     return fixed, done
+
+
+def sure(problem: Problem, problems: list[Problem]) -> bool:
+    """Certain, or uncertain only for names (``Problem.unsure_of``) that another certain problem
+    of the same fix rewrites (an import statement rewritten around Keras 1's ``merge``, which
+    ``keras1-merge-function`` replaces in it): the fix then verifies that every import resolves."""
+    if problem.certain:
+        return True
+    others = {n for p in problems if p is not problem and p.certain and p.edits for n in p.names}
+    return bool(problem.unsure_of) and set(problem.unsure_of) <= others
 
 
 def corrected_across(
