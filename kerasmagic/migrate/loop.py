@@ -20,6 +20,7 @@ from kerasmagic.migrate.across import carried_round
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
 from kerasmagic.migrate.module_fixes import UserModules
+from kerasmagic.migrate.rerun import binders
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
 from kerasmagic.migrate.static_cells import (
     Progress,
@@ -38,13 +39,7 @@ MAX_ROUNDS = 16  # rewrites of one cell in one run (error → fix → next error
 class _Runner:
     """The run of one document in one kernel."""
 
-    def __init__(
-        self,
-        document: Document,
-        kernel: Any,
-        progress: Progress,
-        done: list[R.CellResult] | None = None,
-    ) -> None:
+    def __init__(self, document: Document, kernel: Any, progress: Progress, done: list[R.CellResult] | None = None) -> None:  # fmt: skip
         self.document = document
         self.kernel = kernel
         self.progress = progress
@@ -61,12 +56,11 @@ class _Runner:
         self.before_rewrite: dict[int, Failure] = {}
 
     def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
-        """The error of this cell was raised in code an earlier cell defined: that cell's
-        corrected version, run again in the kernel (redefining what it defines). When the
-        corrected version fails in code a still earlier cell defines (a model now built calls a
-        layer's ``build`` that cell wrote for Keras 2), that cell is corrected first, the same
-        way, and this one run again. The earlier cell, rewritten, or None when it is not found
-        or its new version fails."""
+        """The error of this cell was raised in code or a value an earlier cell made: that cell's
+        corrected version, run again in the kernel. Failing in code a still earlier cell defines
+        (a layer's ``build`` written for Keras 2), that cell is corrected first, the same way;
+        failing on a name it consumed (``del model``), the cells from the one binding it run
+        again first (``rerun.binders``). The earlier cell, rewritten, or None."""
         source, fixed = origin.get("source"), origin.get("fixed_source")
         if not source or not fixed:
             return None
@@ -79,6 +73,10 @@ class _Runner:
             self.count += 1
             run = self._execute(fixed, earlier.number - 1)
             if run.status == "error" and depth < 2 and self._fix_before(earlier, fixed, run, depth):
+                self.count += 1
+                run = self._execute(fixed, earlier.number - 1)
+            again = binders(self.done, earlier, run.error) if run.status == "error" else []
+            if again and self._run_again(again):
                 self.count += 1
                 run = self._execute(fixed, earlier.number - 1)
             if run.status != "ok":

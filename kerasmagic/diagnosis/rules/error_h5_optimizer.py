@@ -78,15 +78,15 @@ def h5_optimizer(ctx: CellContext) -> list[Problem]:
     if edits:
         tell(problem, across, "")
         return [problem]
-    saved_earlier = bool(loads) and _saved_earlier(ctx, loads, tuple(data["saves"]))
-    reload = None if saved_earlier else _reload(ctx)
+    in_earlier = bool(loads) and saved_earlier(ctx, loads, tuple(data["saves"]))
+    reload = None if in_earlier else _reload(ctx)
     if reload is not None:
         problem.edits, problem.fix_code = reload.edits, reload.code
         problem.fix = str(entry.data.get("no_save", problem.fix)).format(code=reload.code)
         return [problem]
     problem.explanation = True
     problem.certain = False
-    if saved_earlier:
+    if in_earlier:
         problem.fix += " The save is in an earlier cell: change its path there."
     return [problem]
 
@@ -138,7 +138,7 @@ def _loads_written_instead(ctx: CellContext, loads: list, change: Transform) -> 
     return edits, across
 
 
-def _saved_earlier(ctx: CellContext, loads: list, methods: tuple) -> bool:
+def saved_earlier(ctx: CellContext, loads: list, methods: tuple) -> bool:
     """Does an earlier cell save to the path one of the loads reads (its live value)?"""
     paths = {string_value(ctx, path_argument(c)) for c in loads if path_argument(c) is not None}
     for _index, parsed in cells(ctx)[1:]:

@@ -214,45 +214,6 @@ def path_argument(call: ast.Call) -> ast.expr | None:
     return next((k.value for k in call.keywords if k.arg in ("filepath", "filename")), None)
 
 
-@rule("keras2-h5-compile-config", when=(ERROR,), family="saving", needs="load_model")
-def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
-    """``load_model`` of a legacy ``.h5`` file (Keras 2's, or Keras 3's own) whose training config
-    Keras 3 cannot rebuild: load it with ``compile=False`` and compile it again as the file
-    records."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if cell.tree is None:
-        return []
-    out: list[Problem] = []
-    for entry in entries_with_rule("keras2-h5-reload"):
-        pattern = entry.match.get("message")
-        if error_type not in entry.match.get("exception", []) or not re.search(pattern, message):
-            continue
-        import os
-
-        from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
-        from kerasmagic.probes.saved_files import read_h5_model
-
-        for call, root, target, path in loaded_paths(cell, line, namespace):
-            saved = read_h5_model(path)
-            if saved is None or saved.keras_major not in (2, 3):
-                continue  # Keras 3's own HDF5 saving records the same short names
-            fix = reload_edits(cell, call, root, target, saved) if target else None
-            problem = from_entry(
-                entry.id,
-                line or call.lineno,
-                fix.edits if fix else [],
-                ["load_model"],
-                keras=live.versions().get("keras", "3"),
-                saved_keras=saved.keras_version or "2",
-                file=os.path.basename(saved.path),
-            )
-            if fix:
-                problem.fix_code = fix.code
-            out.append(problem)
-            return out
-    return out
-
-
 @rule("savedmodel-in-keras3", when=(ERROR,), family="saving", errors=("ValueError",))
 def savedmodel_reload(ctx: CellContext) -> list[Problem]:
     """Keras 3 ``load_model`` of a SavedModel directory: a ``TFSMLayer`` on one of its real
