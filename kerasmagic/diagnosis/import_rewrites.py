@@ -298,15 +298,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     elif moved_module(old) is not None and live.module_status(module)[0] == live.OK:
         problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=old, new=new)
     else:
-        problem = from_entry(
-            entry_id,
-            node.lineno,
-            [edit],
-            [module, name],
-            old=module,
-            new=new.rsplit(".", 1)[0],
-            name=name,
-        )
+        problem = from_entry(entry_id, node.lineno, [edit], [module, name], old=module,
+                             new=new.rsplit(".", 1)[0], name=name)  # fmt: skip
     problem.certain = certain
     problem.unsure_of = list(unresolved)
     fx.problems.extend([problem, *gone])  # the names that moved first: the import's own error
