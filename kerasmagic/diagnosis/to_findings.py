@@ -135,7 +135,7 @@ def error_findings(
         if carried is not None:
             carried.extend(in_fix)  # the trap findings say the corrected cell includes them
         lead = finding_of(explaining[0], ctx, fixed, fixed_problems, shown=own + in_fix)
-        across = corrected_across(ctx, fixed_problems) if fixed is not None else None
+        across = corrected_across(ctx, fixed_problems, fixed) if fixed is not None else None
         if across is not None:
             lead.fixed_earlier, lead.fixed_across = across
         findings.append(lead)
@@ -205,7 +205,7 @@ def trap_findings(
         if fixes and trap.certain and trap.edits:  # its own cell too, whoever carries it
             fixed, done = corrected_cell(ctx, [trap], leave=known)
         finding = finding_of(trap, ctx, fixed, done, in_fix=carried_here)
-        across = corrected_across(ctx, done) if fixed is not None else None
+        across = corrected_across(ctx, done, fixed) if fixed is not None else None
         if across is not None:  # the value is made in an earlier cell: `migrate` changes it there
             finding.fixed_earlier, finding.fixed_across = across
         findings.append(finding)

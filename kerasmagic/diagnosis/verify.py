@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.moved_definitions import moved_definitions
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import ParsedCell, apply_edits, guarded_imports, parse_cell, walk
 
@@ -156,16 +157,18 @@ def sure(problem: Problem, problems: list[Problem]) -> bool:
 
 
 def corrected_across(
-    ctx: CellContext, problems: list[Problem]
+    ctx: CellContext, problems: list[Problem], fixed: str | None = None
 ) -> tuple[dict[int, str], str] | None:
     """For a door that rewrites every cell (``migrate``), when some fixed problems change a value
     where an earlier cell makes it (``Problem.across``): ``({earlier index: corrected source},
     this cell's corrected source)``, each verified to compile; None when no problem does, or the
-    result does not verify."""
+    result does not verify. ``fixed``: the corrected cell, whose definitions of an earlier
+    cell's function, corrected further by later rounds, go back to that cell."""
     if not any(p.across is not None for p in problems):
         return None
     if any(p.in_corrected and p.across is None and p.edits for p in problems):
-        return None  # edits of text an earlier round wrote here (a function defined again): no across form
+        # edits of text an earlier round wrote here (a function defined again): moved whole
+        return moved_definitions(ctx, fixed) if fixed is not None else None
     swapped = [replace(p, edits=p.across) if p.across is not None else p for p in problems]
     edits = [e for p in swapped for e in p.edits if e.cell is not None or not p.in_corrected]
     if any(p.in_corrected for p in problems):  # later rounds' own edits: found again on this text
