@@ -23,22 +23,21 @@ DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 def moved_definitions(ctx: CellContext, fixed: str) -> tuple[dict[int, str], str] | None:
     """``({earlier index: its source with the definition replaced}, the cell without it)``; None
     when the corrected cell defines nothing of the kind, or a result does not compile."""
-    tree = parse_cell(fixed).tree
-    if tree is None or ctx.cell.tree is None:
+    parsed = parse_cell(fixed)
+    if parsed.tree is None or ctx.cell.tree is None:
         return None
     own = {node.name for node in ctx.cell.tree.body if isinstance(node, DEFINITIONS)}
+    lines = fixed.splitlines()
     earlier: dict[int, str] = {}
     removed: list[Edit] = []
-    parsed_fixed = parse_cell(fixed)
-    for node in tree.body:
+    for node in parsed.tree.body:
         if not isinstance(node, DEFINITIONS) or node.name in own:
             continue
         index = _defined_in(ctx, node.name)
-        text = ast.get_source_segment(fixed, node, padded=False)
-        if index is None or text is None:
+        if index is None:
             continue
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-        text = "\n".join(fixed.splitlines()[start - 1 : node.end_lineno])
+        text = "\n".join(lines[start - 1 : node.end_lineno])
         source = earlier.get(index, ctx.earlier[index])
         target = parse_cell(source)
         old = next(n for n in target.tree.body if isinstance(n, DEFINITIONS) and n.name == node.name)  # type: ignore[union-attr]
@@ -48,11 +47,11 @@ def moved_definitions(ctx: CellContext, fixed: str) -> tuple[dict[int, str], str
             return None
         earlier[index] = apply_edits(source, [Edit(old_start, 0, edit.end_line, edit.end_col, text)])
         end = (node.end_lineno or node.lineno) + 1
-        blank = end <= len(fixed.splitlines()) and not fixed.splitlines()[end - 1].strip()
+        blank = end <= len(lines) and not lines[end - 1].strip()
         removed.append(Edit(start, 0, end + (1 if blank else 0), 0, ""))
     if not earlier:
         return None
-    here = apply_edits(parsed_fixed.source, removed)
+    here = apply_edits(parsed.source, removed)
     if any(parse_cell(s).tree is None for s in (here, *earlier.values())):
         return None
     return earlier, here
