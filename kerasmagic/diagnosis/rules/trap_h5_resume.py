@@ -53,10 +53,13 @@ def h5_resume(ctx: CellContext) -> list[Problem]:
     written = {p: c.lineno for c in saves if (a := path_argument(c)) and (p := string_value(ctx, a))}
     written.update({p: line for p, line in _checkpointed(ctx) if p not in written})
     paths = {p for p in written if change.literal(p) != p and os.path.isfile(p)}  # type: ignore[misc]
-    loads = _trained_loads(ctx, paths, min((written[p] for p in paths), default=0))
+    if not paths:
+        return []
+    parsed = [(i, parsed_source(s)) for i, s in enumerate(ctx.earlier)] + [(None, ctx.cell)]
+    loads = _trained_loads(ctx, parsed, paths, min(written[p] for p in paths))
     if not loads:
         return []
-    sites = loads + [s for s in _sites(ctx, (*data["saves"], "ModelCheckpoint")) if string_value(ctx, s[2]) in paths]  # fmt: skip
+    sites = loads + [s for s in _sites(parsed, (*data["saves"], "ModelCheckpoint")) if string_value(ctx, s[2]) in paths]  # fmt: skip
     renamed = [_renamed(ctx, site, change) for site in sites]
     if any(r is None for r in renamed):
         return []  # a path made where it cannot be changed: the save and the load would part
@@ -90,9 +93,8 @@ def _checkpointed(ctx: CellContext) -> list[tuple[str, int]]:
     return out
 
 
-def _sites(ctx: CellContext, callables: tuple[str, ...]) -> list[Site]:
+def _sites(parsed: list[tuple[int | None, ParsedCell]], callables: tuple[str, ...]) -> list[Site]:
     """The path arguments of calls of ``callables`` in the earlier cells and this one."""
-    parsed = [(i, parsed_source(s)) for i, s in enumerate(ctx.earlier)] + [(None, ctx.cell)]
     return [
         (index, cell, arg)
         for index, cell in parsed
@@ -150,12 +152,11 @@ def _whole_model(call: ast.Call) -> bool:
     )
 
 
-def _trained_loads(ctx: CellContext, paths: set[str], before: int) -> list[tuple[int | None, ParsedCell, ast.expr]]:  # fmt: skip
+def _trained_loads(ctx: CellContext, parsed: list[tuple[int | None, ParsedCell]], paths: set[str], before: int) -> list[tuple[int | None, ParsedCell, ast.expr]]:  # fmt: skip
     """The ``load_model`` calls of a path in ``paths`` (the earlier cells', this cell's before
     line ``before``) whose result is bound to a name some cell trains: ``(cell index or None,
     parsed cell, the path argument)``."""
     found: list[tuple[int | None, ParsedCell, ast.expr]] = []
-    parsed = [(i, parsed_source(s)) for i, s in enumerate(ctx.earlier)] + [(None, ctx.cell)]
     trained = {name for _, cell in parsed for name in _trained_names(cell.tree)}
     trained |= {name for later in ctx.later for name in _trained_names(parsed_source(later).tree)}
     for index, cell in parsed:
