@@ -26,12 +26,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
+from kerasmagic.migrate import layer_names
 from kerasmagic.migrate.fix_documents import CERTAIN, fix_document, versions
 
 MARK = "@@kerasmagic-migrate@@ "
 HIDDEN = "# kerasmagic-migrate: hidden"
 
 _state: dict[str, Any] = {"stack": None, "captured": None, "last": None, "error": None}
+_state["starts"] = []  # Keras's layer-name counters before each real cell (layer_names.py)
 
 
 # -- the protocol ---------------------------------------------------------------------------------
@@ -44,10 +46,15 @@ def emit(payload: Any) -> None:
 def call(name: str, *args: Any, **kwargs: Any) -> None:
     """Run one of this module's functions and emit its result; an internal failure is emitted as
     ``{"internal_error": ...}``, never raised into the notebook."""
+    names = layer_names.snapshot() if name != "as_first_run" else None
     try:
         payload = globals()[name](*args, **kwargs)
     except Exception:
         payload = {"internal_error": traceback.format_exc(limit=8)}
+    finally:  # a layer kerasmagic built takes no automatic name from the notebook's
+        if names is not None:
+            with suppress(Exception):
+                layer_names.restore(names)
     emit(payload)
 
 
@@ -70,6 +77,7 @@ def _pre_run_cell(info: Any = None) -> None:
         return
     _end_capture()
     _state["error"] = None
+    _state["starts"].append(layer_names.snapshot())
     try:
         from kerasmagic.diagnosis.capture import capture_cell_output
 
@@ -78,6 +86,16 @@ def _pre_run_cell(info: Any = None) -> None:
         _state["stack"] = stack
     except Exception:
         _state["stack"] = _state["captured"] = None
+
+
+def as_first_run(run: int, *, namespace: dict) -> dict[str, Any]:
+    """Before a cell runs again: Keras's automatic layer names as they were before the cell's
+    first run (``run``: how many real cells this kernel had run by then)."""
+    starts = _state["starts"]
+    if not 0 <= run < len(starts):
+        return {"ok": False}
+    layer_names.restore(starts[run])
+    return {"ok": True}
 
 
 def _post_run_cell(result: Any = None) -> None:

@@ -19,6 +19,7 @@ from kerasmagic.migrate import results as R
 from kerasmagic.migrate.across import carried_round
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
+from kerasmagic.migrate.layer_names import FirstRuns
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.rerun import binders
 from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
@@ -54,6 +55,7 @@ class _Runner:
         self.rewrote_earlier_for: set[int] = set()  # cells an earlier cell was rewritten for
         self.may_restart = False  # a cell that still fails may run again in a fresh kernel
         self.before_rewrite: dict[int, Failure] = {}
+        self.first_runs = FirstRuns()  # automatic layer names as a first run gives them
 
     def _fix_earlier(self, origin: dict[str, Any], error: str, depth: int = 0) -> R.CellResult | None:  # fmt: skip
         """The error of this cell was raised in code or a value an earlier cell made: that cell's
@@ -183,6 +185,7 @@ class _Runner:
         return True
 
     def _execute(self, source: str, number: int) -> Any:
+        self.first_runs.before_run(self.kernel, number)
         return self.kernel.run(source, number, self.count)
 
     def _ask(self, name: str, source: str) -> dict[str, Any]:
@@ -208,7 +211,7 @@ class _Runner:
     def restart(self, kernel: Any) -> bool:
         """Go on in ``kernel``, a fresh one: the cells done so far run again in it, in order, as
         "Restart and Run All" would. Whether they all ran."""
-        self.kernel = self.modules.kernel = kernel
+        self.kernel, self.modules.kernel, self.first_runs = kernel, kernel, FirstRuns()
         self.prepare()
         return self._run_again(self.done)
 
