@@ -146,9 +146,10 @@ def _is_keras_set_session(ctx: CellContext, func: ast.expr) -> bool:
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
     if name != "set_session":
         return False
-    if isinstance(func, ast.Name) and ctx.namespace is not None and name not in ctx.namespace:
-        return name not in ctx.scope.bindings and name not in ctx.scope.user_bound
-    if not ctx.scope.refers_to_keras(func):
+    unbound = isinstance(func, ast.Name) and ctx.namespace is not None and name not in ctx.namespace
+    if unbound and name not in ctx.scope.bindings and name not in ctx.scope.user_bound:
+        return True
+    if not ctx.scope.refers_to_keras(func):  # (a name the cell's failed import binds: its module)
         return False
     return ctx.scope.callee(func) is None  # gone from the live Keras
 
