@@ -43,6 +43,7 @@ from kerasmagic.diagnosis.session_options import (
     session_config,
     tf2_calls,
 )
+from kerasmagic.knowledge.catalogue import entry
 
 ENTRY = "tf1-session-gpu-growth"
 RUN = "tf1-session-run"
@@ -259,6 +260,7 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
         return []
     keras, imports = root
     edits: list[Edit] = []
+    names = ["get_session"]  # and the initializers it runs: an error on one is this problem's
     for name, stmt in sessions.items():
         uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
         runs = _runs(tree, name)
@@ -271,6 +273,14 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
             edits += stand_in
             continue
         for run in runs:
+            initializer = _initializer_run(ctx, tree, run)
+            if initializer is not None:  # TensorFlow 2 initializes each variable as it is made
+                gone, initializer_name = initializer
+                if not gone:
+                    return []
+                edits += gone
+                names.append(initializer_name)
+                continue
             value = node_text(ctx.cell, run.args[0])
             if value is None:
                 return []
@@ -286,7 +296,7 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
         if removal is None:
             return []
         edits.append(removal)
-    problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session"], ctx.shown_versions)
+    problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions)  # fmt: skip
     problem.certain = True
     return [problem]
 
@@ -310,6 +320,29 @@ def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list
         return None
     at = insertion_line(ctx.cell)
     return [Edit(at, 0, at, 0, "import types\n"), edit]
+
+
+def _initializer_run(ctx: CellContext, tree: ast.AST, run: ast.Call) -> tuple[list[Edit], str] | None:  # fmt: skip
+    """``sess.run(tf.global_variables_initializer())`` (or of a name the cell binds once to such a
+    call and reads nowhere else): the statements removed, as TensorFlow 2 has nothing to
+    initialize ([] when they cannot go), with the initializer's name; None for a run of anything
+    else."""
+    given, made = run.args[0], None
+    if isinstance(given, ast.Name):
+        binds = [n for n in walk(tree) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == given.id for t in n.targets)]  # fmt: skip
+        reads = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == given.id and isinstance(n.ctx, ast.Load)]  # fmt: skip
+        if len(binds) != 1 or len(binds[0].targets) != 1 or len(reads) != 1:
+            return None
+        made, given = binds[0], binds[0].value
+    func = given.func if isinstance(given, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name not in entry(RUN).data.get("initializers", []):
+        return None
+    if not (ctx.scope.bound_path(func) or "").startswith("tensorflow."):
+        return None
+    statement = next((n for n in walk(tree) if isinstance(n, ast.Expr) and n.value is run), None)
+    gone = [statement_removal(ctx.cell, s, tree) for s in (statement, made) if s is not None]  # type: ignore[arg-type]
+    return ([] if statement is None or None in gone else gone), name  # type: ignore[return-value]
 
 
 def _read_later(ctx: CellContext, name: str) -> bool:
