@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
 
 from kerasmagic.diagnosis import live
@@ -22,12 +23,16 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 
-@rule("python-list-inputs", when=(ERROR,), family="model-methods", errors=("ValueError",))
+@rule("python-list-inputs", when=(ERROR,), family="model-methods", errors=("ValueError", "IndexError"))  # fmt: skip
 def array_inputs(ctx: CellContext) -> list[Problem]:
-    """Keras 3 refuses Python lists of numbers as model data: wrap them in ``np.asarray``."""
+    """Keras 3 refuses Python lists of numbers as model data: wrap them in ``np.asarray``. A
+    list of NumPy scalars (``list(np.arange(…))``, ``[x[i] for i …]``) passes Keras 3's type check
+    as a list of arrays, one per input, and fails in its data adapter on their empty shapes
+    (IndexError): the same lists, the same fix."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     for entry in entries_with_rule("array-inputs"):
-        if not re.search(entry.match.get("message", "$^"), message):
+        matched = re.search(entry.match.get("message", "$^"), message)
+        if not matched and not (error_type == "IndexError" and _raised_reading_data(exc)):
             continue
         from kerasmagic.diagnosis.array_inputs import array_edits, received_list
 
@@ -90,6 +95,16 @@ def one_dimensional_inputs(ctx: CellContext) -> list[Problem]:
         return []
     keras = live.versions().get("keras", "3")
     return [from_entry("one-dimensional-inputs", failing[0], edits, ["x"], keras=keras)]
+
+
+def _raised_reading_data(exc: BaseException | None) -> bool:
+    """Was the error raised in Keras's own data adapters (``keras/src/trainers/data_adapters``),
+    reading the data a model method was given?"""
+    tb, last = (exc.__traceback__ if exc is not None else None), None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    parts = os.path.normpath(last or "").split(os.sep)
+    return "keras" in parts and "data_adapters" in parts
 
 
 def _raised_in_build(exc: BaseException | None) -> bool:
