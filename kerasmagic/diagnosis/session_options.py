@@ -57,16 +57,40 @@ def tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
     when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read."""
     from kerasmagic.knowledge.catalogue import entry
 
-    table = entry(ENTRY).data.get("options", {})
+    data = entry(ENTRY).data
+    table = data.get("options", {})
+    counts = device_counts(options.get("device_count", "{}"))
+    if counts is None:
+        return None
     lines = []
     for option, value in options.items():
-        if option == "allow_growth" and value == "True":
+        if option == "device_count":
+            calls = data["device_count"]  # "none": no device of the kind
+            lines += [calls[kind if n else "none"].format(tf=tf, value=n) for kind, n in counts.items()]
+        elif counts.get("GPU") == 0 and option in data.get("gpu_only", []):
+            continue  # an option of the GPUs the config uses none of: nothing to set
+        elif option == "allow_growth" and value == "True":
             lines.append(GROWTH.format(tf=tf, indent=indent))
         elif option in table and value != "?":
             lines.append(table[option].format(tf=tf, value=value))
         else:
             return None
     return f"\n{indent}".join(lines) or None
+
+
+def device_counts(value: str) -> dict[str, int] | None:
+    """``device_count={'GPU': 0}`` as the calls of the catalogue's table read it: ``{"GPU": 0}``
+    (``"no GPU"`` as ``GPU`` 0); a CPU count of 1, TensorFlow 1's own, is left out. None when the
+    value is not a literal of known device kinds, or asks for other than one CPU."""
+    try:
+        given = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return None
+    if not isinstance(given, dict) or not all(isinstance(n, int) and n >= 0 for n in given.values()):
+        return None
+    if given.get("CPU", 1) != 1 or set(given) - {"CPU", "GPU"}:
+        return None
+    return {"GPU": given["GPU"]} if "GPU" in given else {}
 
 
 def later_rewritten(ctx: CellContext, tf: str) -> bool:

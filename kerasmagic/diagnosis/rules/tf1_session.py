@@ -8,8 +8,10 @@ inter_op_parallelism_threads=1)``. TensorFlow 2 has no session for Keras to use,
 removed ``set_session``. When every option the cell sets on that config has a TensorFlow 2 call
 of the same setting (the catalogue entry's table: threads, device placement; ``allow_growth =
 True`` is memory growth on every GPU, nothing on a machine without one), the call becomes those
-calls and the import of ``set_session`` goes; any other option (a memory fraction, device
-counts) has no one-line equivalent and is explained (``backend-session-removed``) instead.
+calls and the import of ``set_session`` goes. A GPU count (``device_count={'GPU': 0}``) is the GPUs
+TensorFlow 2 may see; with none, the config's GPU memory options set nothing. Any other option (a
+memory fraction of a GPU that is used) has no one-line equivalent and is explained
+(``backend-session-removed``) instead.
 
 TensorFlow 2 code spelled it ``tf.compat.v1.keras.backend.set_session(sess)`` (the seeding and
 single-thread boilerplate of TF 2.0-2.4 notebooks): there Keras ran eagerly and read that
@@ -194,8 +196,9 @@ def _session_statement_edit(
 
 def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) -> list[Edit]:
     """``config = tf.ConfigProto()`` → ``tf.compat.v1.ConfigProto()`` where TensorFlow 2 has no
-    ``tf.ConfigProto``: the object the cell goes on setting stays valid (it configures nothing
-    now, and another cell may still read it)."""
+    ``tf.ConfigProto``, and so every TensorFlow 1 name of its arguments (``tf.GPUOptions``): the
+    object the cell goes on setting stays valid (it configures nothing now, and another cell may
+    still read it)."""
     edits: list[Edit] = []
     module = sys.modules.get("tensorflow")
     for node in walk(tree):
@@ -210,9 +213,15 @@ def _config_made_in_v1(ctx: CellContext, tree: ast.AST, config: str, tf: str) ->
             continue
         if module is None or hasattr(module, "ConfigProto"):  # not loaded (unknown), or still there
             continue
-        edit = node_edit(ctx.cell, func, f"{tf}.compat.v1.ConfigProto")
-        if edit is not None:
-            edits.append(edit)
+        v1 = getattr(getattr(module, "compat", None), "v1", None)
+        for name in walk(node.value):
+            if not (isinstance(name, ast.Attribute) and isinstance(name.value, ast.Name) and name.value.id == tf):  # fmt: skip
+                continue
+            if hasattr(module, name.attr) or not hasattr(v1, name.attr):
+                continue
+            edit = node_edit(ctx.cell, name, f"{tf}.compat.v1.{name.attr}")
+            if edit is not None:
+                edits.append(edit)
     return edits
 
 
