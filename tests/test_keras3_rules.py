@@ -157,3 +157,24 @@ def test_a_method_of_an_earlier_cells_model_is_judged_by_that_model():
     assert result.fixed_source is not None, [s.id for s in result.suggestions]
     assert "model.fit(batches(), steps_per_epoch=2" in result.fixed_source
     exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)
+
+
+@keras3
+def test_a_checkpoint_period_keras2_read_is_never_dropped_as_ignored(tmp_path, monkeypatch):
+    """Keras 2's ``ModelCheckpoint`` read ``period`` from its ``**kwargs`` (it saved every N
+    epochs): where no ``save_freq`` of the same epochs can be computed (``validation_split``),
+    it is explained, never dropped as a keyword Keras 2 ignored."""
+    import kerasmagic
+
+    monkeypatch.chdir(tmp_path)
+    result = kerasmagic.check(
+        "import numpy as np\nimport keras\n"
+        "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "model.compile('adam', 'mse')\n"
+        "cp = keras.callbacks.ModelCheckpoint('m.{epoch:02d}.weights.h5', save_weights_only=True, period=2)\n"
+        "model.fit(np.ones((20, 3)), np.ones(20), validation_split=0.2, epochs=4, callbacks=[cp], verbose=0)\n"
+    )
+    ids = [s.id for s in result.suggestions]
+    assert "keras3-checkpoint-period" in ids, ids
+    assert "keras2-ignored-keyword" not in ids, ids
+    assert result.fixed_source is None or "period=2" in result.fixed_source or "save_freq" in result.fixed_source

@@ -75,6 +75,8 @@ def keyword_typo(ctx: CellContext) -> list[Problem]:
         given = {k.arg for k in call.keywords}
         name = callee[1].rsplit(".", 1)[-1]
         ignored = _keras2_ignored(callee[0])
+        if ignored is not None and wrong in ignored.data.get("read", {}).get(name, ()):
+            return []  # Keras 2 read it from **kwargs (ModelCheckpoint's period): not ignored
         if ignored is not None:  # whatever it is close to: Keras 2 ran without it
             return [_dropped_ignored(ctx, ignored, call, kw, name, close[0] if close else None)]
         if not close or close[0] in given:
