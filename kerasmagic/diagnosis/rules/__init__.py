@@ -229,7 +229,7 @@ def _rules_of(when: str, kind: str | None) -> list[Rule]:
 def _needed(rule: Rule, source: str, error_types: tuple[str, ...] = ()) -> bool:
     """Could the rule apply: does ``source`` hold something its ``needs=`` pre-filter asks for,
     and (after an error) is the error, or the one Keras's shape inference wrapped, one of its
-    ``errors=``? (True for a rule with neither.)"""
+    ``errors=`` or of a subclass of one? (True for a rule with neither.)"""
     if rule.errors and error_types and not set(error_types) & set(rule.errors):
         return False
     return not rule.patterns or any(
@@ -252,8 +252,9 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[P
         rules = [r for r in rules if r.module not in LIVE_KERAS_MODULES]  # nothing live to read
     source = ctx.source
     error_types: tuple[str, ...] = ()
-    if when == ERROR and ctx.error_type:
-        error_types = (ctx.error_type, *([type(ctx.wrapped).__name__] if ctx.wrapped else []))
+    if when == ERROR and ctx.error_type:  # with their base classes (ModuleNotFoundError: ImportError)
+        raised = [e for e in (ctx.exc, ctx.wrapped) if e is not None]
+        error_types = (ctx.error_type, *(k.__name__ for e in raised for k in type(e).__mro__))
     unfiltered = when == AFTER_RUN and bool(ctx.captured_texts)  # a warning may name anything
     for r in rules:
         if not unfiltered and not _needed(r, source, error_types):

@@ -27,8 +27,12 @@ STAND_IN = (
 @rule("multi-gpu-model-stand-in", when=(ERROR,), family="removed-apis", needs=NAME,
       errors=("ImportError", "AttributeError", "NameError"))  # fmt: skip
 def multi_gpu_model(ctx: CellContext) -> list[Problem]:
-    """Its import → a stand-in returning the model; a call through a module → the model."""
-    if NAME not in ctx.message or ctx.cell.tree is None:
+    """Its import → a stand-in returning the model; a call through a module → the model. The
+    error names it, or is raised by an import of it (``from keras.utils.training_utils import
+    multi_gpu_model``: Keras 2.0's module, which the message names instead)."""
+    if ctx.cell.tree is None:
+        return []
+    if NAME not in ctx.message and not _imported_on(ctx.cell.tree, ctx.line):
         return []
     edits: list[Edit | None] = []
     lines = ctx.cell.source.splitlines()
@@ -51,3 +55,12 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
     problem.certain = True  # the model itself computes the batches the replicas split
     return [problem]
+
+
+def _imported_on(tree: ast.AST, line: int | None) -> bool:
+    """Does the statement of ``line`` import ``multi_gpu_model`` by name?"""
+    return any(
+        isinstance(node, ast.ImportFrom) and node.lineno <= (line or 0) <= (node.end_lineno or node.lineno)
+        and any(a.name == NAME for a in node.names)
+        for node in walk(tree)
+    )  # fmt: skip
