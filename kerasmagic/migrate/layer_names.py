@@ -13,6 +13,7 @@ each of kerasmagic's own hidden calls.
 from __future__ import annotations
 
 import sys
+from collections import defaultdict
 from typing import Any
 
 KERAS3_STATE = "keras.src.backend.common.global_state"  # Keras 3: object_name_uids
@@ -46,8 +47,6 @@ def restore(taken: dict[str, Any]) -> None:
     as it did then."""
     state = sys.modules.get(KERAS3_STATE)
     if state is not None:
-        from collections import defaultdict
-
         uids = taken.get(KERAS3_STATE)
         state.set_global_attribute("object_name_uids", defaultdict(int, uids or {}))
     for module in _keras2_backends():

@@ -26,7 +26,7 @@ def available_gpus(ctx: CellContext) -> list[Problem]:
         return []
     if not live.top_exists("tensorflow"):
         return []  # Keras 3 on JAX or PyTorch: no TensorFlow to ask
-    tf = next((name for name, path in ctx.scope.bindings.items() if path == "tensorflow"), None)
+    tf = ctx.scope.expr_for("tensorflow")
     imports: list[Edit] = []
     if tf is None:
         if "tf" in ctx.scope.bindings or "tf" in ctx.scope.user_bound or "tf" in (ctx.namespace or {}):

@@ -105,7 +105,7 @@ def _rewrite(ctx: CellContext, tree: ast.AST, call: ast.Call, loss: ast.expr, va
     ):
         return None  # a tensor without a tape: Keras 2 refused it too
     statement = next((s for s in walk(tree) if isinstance(s, ast.Expr) and s.value is call), None)
-    tf = next((n for n, p in ctx.scope.bindings.items() if p == "tensorflow"), None)
+    tf = ctx.scope.expr_for("tensorflow")
     if statement is None or tf is None:
         return None
     called = f"({loss_text})()" if isinstance(loss, ast.Lambda) else f"{loss_text}()"

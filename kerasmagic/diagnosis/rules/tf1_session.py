@@ -58,7 +58,7 @@ GROWTH_ONLY = {"allow_growth": "True"}
 def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     """``set_session(tf.Session(config=config))`` with only ``allow_growth``: memory growth."""
     tree = ctx.cell.tree
-    tf = _tensorflow_name(ctx)
+    tf = ctx.scope.expr_for("tensorflow")  # the name the cell (or an earlier one) binds to it
     if tree is None or tf is None:
         return []
     edits: list[Edit] = []
@@ -124,14 +124,6 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
     )
     problem.certain = True
     return [problem]
-
-
-def _tensorflow_name(ctx: CellContext) -> str | None:
-    """The name the cell (or an earlier cell) binds to the ``tensorflow`` module."""
-    for name, path in ctx.scope.bindings.items():
-        if path == "tensorflow":
-            return name
-    return None
 
 
 def _set_session_statements(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[ast.Expr, ast.Call]]:  # fmt: skip
