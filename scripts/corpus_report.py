@@ -20,7 +20,8 @@ Notebooks run with ``python -m kerasmagic migrate`` when that subcommand exists 
 with plain nbclient only, to report whether and where they fail.
 
 At most ``--jobs`` (default 2: a 2-core machine) scripts run at the same time. Nothing in the
-generated document is written by hand.
+generated document is written by hand. It also counts the real-code corpus's tuning and sealed
+parts (issue 29) from their kept runs (``docs/realcode_runs/``, ``scripts/realcode_report.py``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import importlib.util
 import json
 import re
 import shutil
@@ -568,6 +570,31 @@ def error_kind(f: dict) -> str:
     return f"{f['type']}: {msg[:90]}"
 
 
+def realcode_parts() -> list[str]:
+    """The real-code corpus's tuning and sealed parts (issue 29), as its kept runs count them."""
+    import realcode_render  # reads this module: imported once it is loaded
+
+    spec = importlib.util.spec_from_file_location(  # its manifests; `corpus` is tests/corpus too
+        "realcode_corpus", ROOT / "tests" / "realcode" / "corpus.py"
+    )
+    manifests = sys.modules.setdefault(spec.name, importlib.util.module_from_spec(spec))  # type: ignore[union-attr]
+    spec.loader.exec_module(manifests)  # type: ignore[union-attr]
+    kept = ROOT / "docs" / "realcode_runs"
+    docs = realcode_render.kept_docs(kept, {e.name for e in manifests.load()})
+    return [
+        "",
+        "## Published code it never saw: tuning and sealed parts",
+        "",
+        "The real-code corpus (tests/realcode/README.md): published files run unedited, one "
+        "`migrate`, then the migrated copy run plainly; split by a hash of each file's name into "
+        "a tuning part (rules are written from its failures) and a sealed part (counted, never "
+        "studied). Counted from the kept runs (`docs/realcode_runs/`); the tuning part file by "
+        "file, and what each column means, in [realcode_fix_rates.md](realcode_fix_rates.md).",
+        "",
+        *realcode_render.summary_table(docs),
+    ]
+
+
 def render(docs: list[dict]) -> str:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     all_scripts = {s["name"]: s for d in docs for s in d["scripts"]}
@@ -609,6 +636,7 @@ def render(docs: list[dict]) -> str:
         "Measured on "
         + ", ".join(f"{d['env']} {d['date']} ({d['seconds']:.0f} s)" for d in docs)
         + ".",
+        *realcode_parts(),
     ]
     for d in docs:
         out += [

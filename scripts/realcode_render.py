@@ -4,6 +4,7 @@ The tuning part is listed file by file; the sealed part only counted."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -65,6 +66,41 @@ def _rate(a: int, b: int) -> str:
     return f"{a / b:.0%}" if b else "—"
 
 
+def summary_table(docs: list[dict]) -> list[str]:
+    """The table of both parts, one row per environment and part, and when each was measured."""
+    out = [
+        "| environment | versions | part | files | breaking | author | fixed | rate | install "
+        "| rate w/o | wrong |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for d in docs:
+        vers = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k != "kerasmagic")
+        for split in ("tuning", "sealed"):
+            s = summary(d, split)
+            out.append(
+                f"| {d['env']} | {vers} | {split} | {s['files']} ({s['scripts']} scripts, "
+                f"{s['notebooks']} notebooks) | {s['breaking']} | {s['author']} | {s['fixed']} "
+                f"| {_rate(s['fixed'], s['breaking'] - s['author'])} | {s['install']} "
+                f"| {_rate(s['fixed'], s['breaking'] - s['author'] - s['install'])} "
+                f"| {s['wrong']} |"
+            )
+    return out + [
+        "",
+        "Measured on "
+        + ", ".join(f"{d['env']} {d['date']} ({d['seconds']:.0f} s)" for d in docs)
+        + ".",
+    ]
+
+
+def kept_docs(folder: Path, listed: set[str]) -> list[dict]:
+    """The kept runs (``docs/realcode_runs``), merged, limited to the files the manifests list;
+    each row's author column as it was kept."""
+    docs = merge([d for f in sorted(folder.glob("*.json")) for d in json.loads(f.read_text())])
+    for d in docs:
+        d["files"] = [f for f in d["files"] if f["name"] in listed]
+    return docs
+
+
 def render(docs: list[dict], listed: int | None = None) -> str:
     now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     files = {f["name"]: f for d in docs for f in d["files"]}
@@ -106,26 +142,7 @@ def render(docs: list[dict], listed: int | None = None) -> str:
         "",
         "## Summary",
         "",
-        "| environment | versions | part | files | breaking | author | fixed | rate | install "
-        "| rate w/o | wrong |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for d in docs:
-        vers = ", ".join(f"{k} {v}" for k, v in d["versions"].items() if k != "kerasmagic")
-        for split in ("tuning", "sealed"):
-            s = summary(d, split)
-            out.append(
-                f"| {d['env']} | {vers} | {split} | {s['files']} ({s['scripts']} scripts, "
-                f"{s['notebooks']} notebooks) | {s['breaking']} | {s['author']} | {s['fixed']} "
-                f"| {_rate(s['fixed'], s['breaking'] - s['author'])} | {s['install']} "
-                f"| {_rate(s['fixed'], s['breaking'] - s['author'] - s['install'])} "
-                f"| {s['wrong']} |"
-            )
-    out += [
-        "",
-        "Measured on "
-        + ", ".join(f"{d['env']} {d['date']} ({d['seconds']:.0f} s)" for d in docs)
-        + ".",
+        *summary_table(docs),
     ]
     for d in docs:
         out += [
