@@ -46,6 +46,13 @@ def no_effect_keywords() -> set[str]:
     return set()
 
 
+def changes_nothing(value: str) -> bool:
+    """Dropping a keyword of this value changes nothing: a literal zero (``decay=0.0``) or
+    ``None``, which Keras's signatures read as "not given" (Keras 2's ``epsilon=None`` is
+    ``backend.epsilon()``, 1e-07, the default of every Keras 3 optimizer)."""
+    return value.strip() == "None" or _is_zero(value)
+
+
 def _is_zero(value: str) -> bool:
     """A literal zero (``decay=0.0``): dropping it changes nothing."""
     try:
@@ -151,7 +158,8 @@ def _value_text(node: ast.expr) -> str:
 def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     """``(keyword, value)`` of calls in ``old`` whose value is passed fewer times in ``new``
     under any keyword (``lr=0.01`` → ``learning_rate=0.01`` keeps it; dropping ``decay=1e-6``
-    does not). A keyword the catalogue says has no effect, or a literal zero, is not counted."""
+    does not). A keyword the catalogue says has no effect, or a value that changes nothing, is not
+    counted."""
     harmless = no_effect_keywords()
     before, after = keyword_values(old), keyword_values(new, positional=True)
     if before is None or after is None:
@@ -172,7 +180,7 @@ def dropped_values(old: str, new: str) -> list[tuple[str, str]]:
     out = []
     zeros, unshuffled = _names_bound_to_zero(old), _unshuffled_seeds(old)
     for (kw, value), _n in sorted(before.items()):
-        if kw in harmless or kw in NAMES_ONLY or _is_zero(value) or value in zeros:
+        if kw in harmless or kw in NAMES_ONLY or changes_nothing(value) or value in zeros:
             continue
         if (kw, value) in per_batch:
             continue

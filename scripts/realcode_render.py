@@ -10,6 +10,7 @@ from pathlib import Path
 
 import tomllib
 from corpus_report import _fail
+from realcode_diff import changes_nothing
 
 CONTROL_ENV = "tf215-k2"
 REVIEWED = Path(__file__).resolve().parent.parent / "tests" / "realcode" / "reviewed.toml"
@@ -24,9 +25,16 @@ def reviewed() -> dict[tuple[str, str], str]:
 
 
 def open_flags(f: dict) -> list[str]:
-    """A file's wrong-check flags that no review cleared (a sealed file's: all of them)."""
+    """A file's wrong-check flags that no review cleared (a sealed file's: all of them). A kept
+    run's ``drops kw=value`` of a value that changes nothing (``None``: runs kept before the
+    check knew it) is no flag, in either part."""
     cleared = reviewed() if f["split"] == "tuning" else {}
-    return [w for w in f["wrong"] if (f["name"], w) not in cleared]
+    return [w for w in f["wrong"] if (f["name"], w) not in cleared and not _drops_nothing(w)]
+
+
+def _drops_nothing(flag: str) -> bool:
+    kw_value = flag.removeprefix("drops ")
+    return kw_value != flag and "=" in kw_value and changes_nothing(kw_value.split("=", 1)[1])
 
 
 def merge(docs: list[dict]) -> list[dict]:
@@ -168,7 +176,7 @@ def render(docs: list[dict], listed: int | None = None) -> str:
                 after += " (install advised: " + ", ".join(f["needs_install"]) + ")"
             if open_flags(f):
                 after += " — **WRONG?** " + "; ".join(open_flags(f))
-            cleared = [w for w in f["wrong"] if w not in open_flags(f)]
+            cleared = [w for w in f["wrong"] if w not in open_flags(f) and not _drops_nothing(w)]
             if cleared:
                 why = reviewed()
                 after += " — flag reviewed, not wrong: " + "; ".join(

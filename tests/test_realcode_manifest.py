@@ -225,6 +225,9 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     ]
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
+    # None is Keras's "not given" (Keras 2's epsilon=None is backend.epsilon(), Keras 3's default)
+    assert dropped_values("Adam(lr=0.1, epsilon=None)", "Adam(learning_rate=0.1)") == []
+    assert dropped_values("Adam(epsilon=1e-4)", "Adam()") == [("epsilon", "0.0001")]
     # a name bound once to zero is a zero decay; bound twice, it may be another value
     zero = "decay_rate = 0.0\nSGD(lr=0.1, decay=decay_rate)"
     assert dropped_values(zero, "decay_rate = 0.0\nSGD(learning_rate=0.1)") == []
@@ -288,6 +291,16 @@ def test_wrong_check_reads_a_merge_mode_turned_into_its_function() -> None:
         )
         == []
     )
+
+
+def test_a_kept_flag_of_a_value_that_changes_nothing_is_not_open() -> None:
+    sys.path.insert(0, str(HERE.parent.parent / "scripts"))
+    from realcode_render import open_flags
+
+    row = {"name": "x__y", "split": "sealed"}
+    assert open_flags({**row, "wrong": ["drops epsilon=None"]}) == []
+    kept = ["drops epsilon=0.0001", "fails on line 3, which migrate wrote", "drops x=None y"]
+    assert open_flags({**row, "wrong": kept}) == kept
 
 
 def test_reviewed_flags_are_of_tuning_files_with_a_reason() -> None:
