@@ -56,7 +56,7 @@ def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
         if saved is None or saved.keras_major not in (2, 3):
             continue
         problem = _problem(ctx, entry, call.lineno, saved)
-        found = written_load(ctx, call, change)  # the corrected save has written the new name
+        found = written_load(ctx, path_argument(call), change)  # the corrected save has written the new name
         if found is not None:
             problem.edits = found[0].edits
             tell(problem, found[0].across, found[0].note or "")

@@ -131,7 +131,7 @@ def _loads_written_instead(ctx: CellContext, loads: list, change: Transform) -> 
     edits: list[Edit] = []
     across: list[Edit] = []
     for call in loads:
-        found = written_load(ctx, call, change)
+        found = written_load(ctx, path_argument(call), change)
         if found is not None:
             edits += found[0].edits
             across += found[0].across

@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.value_change import (
     suffix_transform,
     with_suffix,
 )
+from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 from kerasmagic.knowledge.installs import satisfied
 
@@ -49,7 +50,10 @@ def save_extension(ctx: CellContext) -> list[Problem]:
             for call in calls_of(cell, saves)
             if line is None or call.lineno <= line <= (call.end_lineno or call.lineno)
         ]
-        found = changed_paths(ctx, calls, change, data)
+        arguments = [path_argument(call) for call in calls] or [
+            passed.argument for passed in raised_through(ctx, passed_on(ctx, saves, path_argument))
+        ]  # fmt: skip
+        found = changed_arguments(ctx, arguments, change, data)
         if found is None:
             if calls or calls_of(cell, saves):  # a path built at run time: explained, not rewritten
                 out.append(from_entry(entry.id, line or 1, [], list(saves)))
@@ -73,12 +77,19 @@ def changed_paths(
     """The edits making the path of each call end as ``change`` says, where the value is made:
     ``(edits, across, the old literal values, the note)``; None when no path needs or allows
     it. ``klass`` (a live ``ModelCheckpoint``): only the names it refuses, to names it takes."""
+    return changed_arguments(ctx, [path_argument(call) for call in calls], change, data, klass)
+
+
+def changed_arguments(
+    ctx: CellContext, arguments: list[ast.expr | None], change: Transform, data: dict, klass: Any = None
+) -> tuple[list[Edit], list[Edit], set[str], str] | None:  # fmt: skip
+    """:func:`changed_paths` of path arguments: a call's own, or what the cell passes to a
+    function of the user's that hands it to the call (``wrapper_calls``)."""
     edits: list[Edit] = []
     across: list[Edit] = []
     paths: set[str] = set()
     notes: list[str] = []
-    for call in calls:
-        arg = path_argument(call)
+    for arg in arguments:
         if arg is None:
             continue
         origins_ = origins(ctx, arg, calls=True)  # a path the notebook's own function returns, too
@@ -119,14 +130,14 @@ def loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform)
     """Edits of the loads in this cell of a path a save's edit renamed (a literal written again:
     ``model.load_weights('w.h5')`` after ``model.save_weights('w.h5')``)."""
     out: list[Edit] = []
-    for call in calls_of(ctx.cell, loads):
-        arg = path_argument(call)
+    handed = [passed.argument for passed in passed_on(ctx, loads, path_argument)]
+    for arg in [path_argument(call) for call in calls_of(ctx.cell, loads)] + handed:
         if arg is None:
             continue
         found = origins(ctx, arg)
         if found and all(o.here and o.tail in paths and not o.names for o in found):
             rewritten = rewrite(ctx, arg, change)
-            out += rewritten.edits if rewritten is not None else []
+            out += [e for e in rewritten.edits if e not in out] if rewritten is not None else []
     return out
 
 
@@ -269,7 +280,9 @@ def savedmodel_reload(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-@rule("load-of-renamed-save", when=(ERROR,), family="saving", needs="load")
+# not ``needs="load"``: the cell may load through a function of the user's (``agent.restore(p)``);
+# a missing file is an OSError (h5py), a ValueError (Keras 3's loaders) or TensorFlow's NotFoundError
+@rule("load-of-renamed-save", when=(ERROR,), family="saving", errors=("OSError", "ValueError", "OpError"))  # fmt: skip
 def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
     """A load of a file whose save Keras 3 made write another name (a later cell, the literal
     written again, a path held in a variable). The evidence is the disk: the path the failing
@@ -284,12 +297,15 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
         for method in entry.data.get("loads", ()):
             changes.setdefault(method, []).append(extension_change(entry.data))
     out: list[Problem] = []
-    for call in calls_of(cell, tuple(changes)):
-        if not call.lineno <= line <= (call.end_lineno or call.lineno):
-            continue
-        method = getattr(call.func, "attr", getattr(call.func, "id", ""))
+    direct = [
+        (call, path_argument(call), getattr(call.func, "attr", getattr(call.func, "id", "")))
+        for call in calls_of(cell, tuple(changes))
+    ]
+    direct = [d for d in direct if d[0].lineno <= line <= (d[0].end_lineno or d[0].lineno)]
+    handed = raised_through(ctx, passed_on(ctx, tuple(changes), path_argument))
+    for call, arg, method in direct or [(p.call, p.argument, p.method) for p in handed]:
         for change in changes[method]:
-            found = written_load(ctx, call, change)
+            found = written_load(ctx, arg, change)
             if found is None:
                 continue
             rewritten, path, new = found
@@ -310,11 +326,10 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
     return out
 
 
-def written_load(ctx: CellContext, call: ast.Call, change: Transform) -> tuple[Any, str, str] | None:  # fmt: skip
-    """A load whose path (its live value) ``change`` renames to the file a corrected save wrote
-    instead (``written_instead``): the rewrite of the path where its value is made, the old path
-    and the new one; None otherwise (or when nothing could be rewritten)."""
-    arg = path_argument(call)
+def written_load(ctx: CellContext, arg: ast.expr | None, change: Transform) -> tuple[Any, str, str] | None:  # fmt: skip
+    """A load whose path ``arg`` (its live value) ``change`` renames to the file a corrected save
+    wrote instead (``written_instead``): the rewrite of the path where its value is made, the old
+    path and the new one; None otherwise (or when nothing could be rewritten)."""
     path = string_value(ctx, arg) if arg is not None else None
     if not path or change.literal is None:
         return None
