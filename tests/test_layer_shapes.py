@@ -77,3 +77,28 @@ def test_the_input_layer_alone_reads_its_output_shape() -> None:
     assert result.fixed_source == "first = functional.layers[0].output.shape\n"
     exec(result.fixed_source, namespace)
     assert namespace["first"] == (None, 4, 3)
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_a_loop_over_values_not_read_here_takes_the_failing_frames_layer() -> None:
+    """keras-swa's callback loops over its own list (``for layer in self.batch_norm_layers``),
+    which the cell's namespace does not show: the layer the failing frame holds decides."""
+    namespace: dict = {}
+    exec(SETUP, namespace)
+    cell = (
+        "class Rebuild:\n"
+        "    def __init__(self, layers):\n"
+        "        self.layers = layers\n"
+        "    def shapes(self):\n"
+        "        out = []\n"
+        "        for layer in self.layers:\n"
+        "            out.append(layer.input_shape)\n"
+        "        return out\n"
+        "shapes = Rebuild(plain.layers).shapes()\n"
+    )
+    with pytest.raises(AttributeError) as raised:
+        exec(cell, namespace)
+    result = diagnose(cell, raised.value, namespace=namespace)
+    assert result.fixed_source == cell.replace("layer.input_shape", "layer.input.shape")
+    exec(result.fixed_source, namespace)
+    assert namespace["shapes"] == [(None, 4, 3), (None, 4, 3)]

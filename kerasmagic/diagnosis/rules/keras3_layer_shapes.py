@@ -76,7 +76,8 @@ def _tensor_spelling(ctx: CellContext, node: ast.expr, tensor: str) -> str | Non
     """How Keras 3 spells Keras 2's ``X.{tensor}_shape`` for every live layer ``X`` reads, a
     format string of ``X``'s text; None when no one spelling is proved for them all. Each value
     a ``for`` loop of the cell gives the name and lets reach the use (``for layer in
-    model.layers``) counts, else its live value (an attribute chain's, ``model.layers[0]``'s);
+    model.layers``) counts (over values not read here, the one the failing frame holds), else
+    its live value (an attribute chain's, ``model.layers[0]``'s);
     an expression not read so gets the plain spelling, ``X.{tensor}.shape``."""
     plain = "{}." + tensor + ".shape"
     if ctx.namespace is None:
@@ -86,8 +87,13 @@ def _tensor_spelling(ctx: CellContext, node: ast.expr, tensor: str) -> str | Non
     else:
         value = live_value(node, ctx.namespace)
         items = [] if value is None else [value]
-    if items is None:
-        return None  # bound by a loop over values not read: the rewrite is not proved for them
+    if items is None:  # a loop over values not read here (``for layer in self.bn_layers``):
+        # the value the failing frame holds decides; a later one of another kind fails on
+        # ``.shape`` (an input layer's ``[]``, a masked layer's list), never silently
+        held = ctx.live_names.get(node.id) if isinstance(node, ast.Name) else None
+        if held is None:
+            return None
+        items = [held]
     kinds = set()
     for item in items:
         try:
