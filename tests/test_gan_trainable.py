@@ -44,3 +44,24 @@ def test_the_discriminator_trains_again_after_migrate(tmp_path: Path) -> None:
     outputs = code_cells(tmp_path / "out" / "gan.ipynb")[-1].outputs
     assert "learned True held True" in "".join(o.get("text", "") for o in outputs)
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3")
+def test_real_and_fake_batches_in_a_row_get_one_toggle_around_both(tmp_path: Path) -> None:
+    loop = GAN[2].replace(
+        "    d_loss = disc.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n",
+        "    d_real = disc.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n"
+        "    d_fake = disc.train_on_batch(np.random.rand(8, 2), np.zeros((8, 1)))\n",
+    )
+    proc, doc = migrate_notebook(tmp_path, "gan2.ipynb", [*GAN[:2], loop])
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][2]["final"]
+    assert (
+        "    disc.trainable = True\n"
+        "    d_real = disc.train_on_batch(np.random.rand(8, 2), np.ones((8, 1)))\n"
+        "    d_fake = disc.train_on_batch(np.random.rand(8, 2), np.zeros((8, 1)))\n"
+        "    disc.trainable = False\n"
+    ) in final, final
+    assert final.count("trainable") == 2
+    outputs = code_cells(tmp_path / "out" / "gan2.ipynb")[-1].outputs
+    assert "learned True held True" in "".join(o.get("text", "") for o in outputs)

@@ -45,6 +45,7 @@ def trainable_after_compile(ctx: CellContext) -> list[Problem]:
     lines = ctx.cell.python.splitlines()
     edits: list[Edit] = []
     models: list[str] = []
+    frozen_after: dict[int, tuple[str, Edit]] = {}  # statement → the model frozen after it
     for call in walk(tree):
         name = _trained_model(call)
         if name is None or _sets_trainable(tree, name):
@@ -61,8 +62,13 @@ def trainable_after_compile(ctx: CellContext) -> list[Problem]:
         indent = start_text[: len(start_text) - len(start_text.lstrip())]
         if len(indent) != statement.col_offset or end > len(lines):
             continue  # not a line of its own (`for …: d.train_on_batch(x)`)
-        edits.append(Edit(statement.lineno, 0, statement.lineno, 0, f"{indent}{name}.trainable = True\n"))  # fmt: skip
+        refrozen = frozen_after.pop(_previous(statement, parents) or 0, None)
+        if refrozen is not None and refrozen[0] == name:  # the statement before trains it too:
+            edits.remove(refrozen[1])  # one toggle around both (real and fake batches)
+        else:
+            edits.append(Edit(statement.lineno, 0, statement.lineno, 0, f"{indent}{name}.trainable = True\n"))  # fmt: skip
         edits.append(Edit(end, len(lines[end - 1]), end, len(lines[end - 1]), f"\n{indent}{name}.trainable = False"))  # fmt: skip
+        frozen_after[id(statement)] = (name, edits[-1])
         if name not in models:
             models.append(name)
     if not edits:
@@ -145,3 +151,14 @@ def _statement(node: ast.AST, parents: dict[int, ast.AST]) -> ast.stmt | None:
     if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
         return None
     return current if isinstance(current, ast.stmt) else None
+
+
+def _previous(statement: ast.stmt, parents: dict[int, ast.AST]) -> int | None:
+    """The ``id`` of the statement right before ``statement`` in its block, if any."""
+    parent = parents.get(id(statement))
+    for field in ("body", "orelse", "finalbody"):
+        block = getattr(parent, field, None)
+        if isinstance(block, list) and any(s is statement for s in block):
+            index = next(i for i, s in enumerate(block) if s is statement)
+            return id(block[index - 1]) if index > 0 else None
+    return None
