@@ -16,7 +16,7 @@ from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import entries_with_rule
+from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 ENTRY = "numpy-removed-name"
 ABSTRACT_ENTRY = "numpy-abstract-dtype"
@@ -35,12 +35,14 @@ def numpy_removed_names(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     names: dict[str, str] = {}
+    entry = find_entry(ENTRY)
+    renamed: dict[str, str] = entry.data.get("renamed", {}) if entry is not None else {}
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
         if node.value.id not in bound or not isinstance(node.ctx, ast.Load):
             continue
-        new = names.get(node.attr) or _replacement(numpy, node.attr, node.value.id)
+        new = names.get(node.attr) or _replacement(numpy, node.attr, node.value.id, renamed)
         if new is None:
             continue
         edit = node_edit(ctx.cell, node, new)
@@ -56,10 +58,11 @@ def numpy_removed_names(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _replacement(numpy: object, name: str, alias: str) -> str | None:
+def _replacement(numpy: object, name: str, alias: str, renamed: dict[str, str]) -> str | None:
     """What the live NumPy's own error for ``numpy.<name>`` says to write instead (``float``,
-    ``np.float64`` with the cell's name for NumPy), or None: the name exists, or the message
-    names no drop-in replacement."""
+    ``np.float64`` with the cell's name for NumPy); for a name removed with no such message, the
+    catalogue's name for the same function, when the live NumPy has it; else None (the name
+    exists, or nothing names a drop-in replacement)."""
     if name.startswith("_") or name in getattr(numpy, "__dict__", {}):
         return None
     try:
@@ -68,6 +71,9 @@ def _replacement(numpy: object, name: str, alias: str) -> str | None:
         message = " ".join(str(exc).split())
     else:
         return None
+    if name in renamed and renamed[name] in getattr(numpy, "__dict__", {}):
+        if not (BUILTIN.search(message) or INSTEAD.search(message)):  # NumPy's own word first
+            return f"{alias}.{renamed[name]}"
     found = BUILTIN.search(message)
     if found:
         return found["new"]
