@@ -49,10 +49,11 @@ def passed_on(
     if tree is None or ctx.namespace is None:
         return []
     out: list[Passed] = []
+    parsed: dict[str, ast.Module | None] = {}  # each defining cell parsed once, however many calls
     for call in walk(tree):
         if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
             continue
-        found = _callee(ctx, call)
+        found = _callee(ctx, call, parsed)
         if found is None:
             continue
         func, bound = found
@@ -86,7 +87,7 @@ def raised_through(ctx: CellContext, passed: list[Passed]) -> list[Passed]:
     return [p for p in passed if line is not None and p.call.lineno <= line <= (p.call.end_lineno or line)]  # fmt: skip
 
 
-def _callee(ctx: CellContext, call: ast.Call) -> tuple[ast.FunctionDef, bool] | None:
+def _callee(ctx: CellContext, call: ast.Call, parsed: dict[str, ast.Module | None]) -> tuple[ast.FunctionDef, bool] | None:  # fmt: skip
     """The ``def`` (in another cell's source) of the user's function ``call`` calls, and whether
     the call binds its first parameter (a method called on an instance)."""
     target, namespace = call.func, ctx.namespace or {}
@@ -102,12 +103,11 @@ def _callee(ctx: CellContext, call: ast.Call) -> tuple[ast.FunctionDef, bool] | 
     code = getattr(live, "__code__", None) if inspect.isfunction(live) else None
     if code is None or not _users(code.co_filename):
         return None
-    text = "".join(linecache.getlines(code.co_filename))
-    if not text or _the_cells(ctx, code.co_filename):
-        return None
-    try:
-        module = ast.parse(text)
-    except SyntaxError:
+    if code.co_filename not in parsed:
+        text = "".join(linecache.getlines(code.co_filename))
+        parsed[code.co_filename] = _parse(text) if text and not _the_cells(ctx, code.co_filename) else None  # fmt: skip
+    module = parsed[code.co_filename]
+    if module is None:
         return None
     for node in ast.walk(module):
         if isinstance(node, ast.FunctionDef) and node.name == code.co_name:
@@ -115,6 +115,13 @@ def _callee(ctx: CellContext, call: ast.Call) -> tuple[ast.FunctionDef, bool] | 
             if code.co_firstlineno in (node.lineno, first):
                 return node, bound
     return None
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        return ast.parse(text)
+    except SyntaxError:
+        return None
 
 
 def _the_cells(ctx: CellContext, filename: str) -> bool:
