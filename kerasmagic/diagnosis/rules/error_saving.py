@@ -302,8 +302,10 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
         for call in calls_of(cell, tuple(changes))
     ]
     direct = [d for d in direct if d[0].lineno <= line <= (d[0].end_lineno or d[0].lineno)]
-    handed = raised_through(ctx, passed_on(ctx, tuple(changes), path_argument))
-    for call, arg, method in direct or [(p.call, p.argument, p.method) for p in handed]:
+    if not direct:  # the cell loads through a function of the user's that another cell defines
+        handed = raised_through(ctx, passed_on(ctx, tuple(changes), path_argument))
+        direct = [(p.call, p.argument, p.method) for p in handed]
+    for call, arg, method in direct:
         for change in changes[method]:
             found = written_load(ctx, arg, change)
             if found is None:
