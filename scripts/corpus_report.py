@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import difflib
 import importlib.util
 import json
 import re
@@ -42,6 +41,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from report_text import SITE_PACKAGES, _fail, changed_lines
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 SCRIPTS_DIR = CORPUS / "scripts"
@@ -49,7 +50,6 @@ NOTEBOOKS_DIR = CORPUS / "notebooks"
 DEFAULT_ENVS = ("tf221-k3", "colab", "tf215-k2")
 CONTROL_ENV = "tf215-k2"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-SITE_PACKAGES = re.compile(r"/\S*?/site-packages/")  # environment paths out of messages
 SOURCE_LINE = re.compile(r"^# source: (https://github\.com/\S+)$", re.M)
 LICENSE_LINE = re.compile(r"^# license: (.+)$", re.M)
 FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+)')
@@ -211,16 +211,6 @@ def run_python(
         out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
         err = exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or "")
         return -9, out, err + f"\nTimeoutExpired: the run took more than {timeout:.0f} s"
-
-
-def changed_lines(old: str, new: str) -> set[int]:
-    """1-based numbers of the lines of ``new`` that the change from ``old`` wrote."""
-    out: set[int] = set()
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
-    for tag, _i1, _i2, j1, j2 in matcher.get_opcodes():
-        if tag in ("replace", "insert"):
-            out.update(range(j1 + 1, j2 + 1))
-    return out
 
 
 def rule_ids(doc: dict) -> list[str]:
@@ -549,18 +539,6 @@ def summary(doc: dict) -> dict[str, int]:
 
 def _rate(a: int, b: int) -> str:
     return f"{a / b:.0%}" if b else "—"
-
-
-def _fail(f: dict | None) -> str:
-    if not f:
-        return ""
-    f = {**f, "message": SITE_PACKAGES.sub("", f["message"])}
-    where = ""
-    if f.get("code"):
-        at = f"line {f['lineno']}" if f.get("lineno") else "cell starting"
-        where = f" ({at}: `{f['code'][:90]}`)"
-    msg = f["message"].replace("|", "\\|").replace("`", "'")[:140]
-    return f"{f['type']}: {msg}{where}".replace("\n", " ")
 
 
 def error_kind(f: dict) -> str:

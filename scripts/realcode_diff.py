@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import tomllib
-from corpus_report import changed_lines
+from report_text import changed_lines
 
 MAGIC = re.compile(r"^\s*[%!]")
 CATALOGUE = Path(__file__).resolve().parent.parent / "kerasmagic" / "knowledge" / "catalogue"

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import tomllib
-from corpus_report import _fail
 from realcode_diff import changes_nothing
+from report_text import _fail
 
 CONTROL_ENV = "tf215-k2"
 REVIEWED = Path(__file__).resolve().parent.parent / "tests" / "realcode" / "reviewed.toml"
