@@ -69,13 +69,20 @@ def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.exp
             position = index
         else:
             continue
-        given = next((k.value for k in call.keywords if k.arg == name), None)
-        if given is None and position is not None and 0 <= position < len(call.args):
-            given = call.args[position]
+        given = argument_for(call, name, position)
         if given is None:
             return []
         out.append(given)
     return out
+
+
+def argument_for(call: ast.Call, name: str, position: int | None) -> ast.expr | None:
+    """What ``call`` passes for the parameter ``name``: by keyword, else at ``position`` among
+    its positional arguments; None when it leaves it to its default."""
+    given = next((k.value for k in call.keywords if k.arg == name), None)
+    if given is None and position is not None and 0 <= position < len(call.args):
+        given = call.args[position]
+    return given
 
 
 def returned_value(func: ast.AST) -> ast.expr | None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kerasmagic.diagnosis.call_sites import parameters_of, stores
+from kerasmagic.diagnosis.call_sites import argument_for, parameters_of, stores
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.rewrite import walk
 
@@ -69,7 +69,8 @@ def passed_on(
                 continue
             if any(stores(t, given.id) for t in _targets(func)):
                 continue  # the parameter is bound again in the function: not the value passed
-            argument = _argument(call, params, given.id, bound)
+            position = params.index(given.id) - (1 if bound else 0) if given.id in params else None
+            argument = argument_for(call, given.id, position)
             if argument is not None:
                 out.append(Passed(call, argument, method))
     return out
@@ -151,15 +152,3 @@ def _targets(func: ast.FunctionDef) -> list[ast.AST]:
         elif isinstance(node, ast.NamedExpr):
             out.append(node.target)
     return out
-
-
-def _argument(call: ast.Call, params: list[str], name: str, bound: bool) -> ast.expr | None:
-    """What ``call`` passes for the parameter ``name`` (by keyword or position); None when it
-    leaves it to its default."""
-    for keyword in call.keywords:
-        if keyword.arg == name:
-            return keyword.value
-    if name not in params:
-        return None
-    position = params.index(name) - (1 if bound else 0)
-    return call.args[position] if 0 <= position < len(call.args) else None
