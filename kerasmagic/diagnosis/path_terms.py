@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis.member_values import spelt
 from kerasmagic.diagnosis.rewrite import walk
 
 JOINS = ("join",)  # os.path.join, posixpath.join …: the last part ends the path
@@ -51,8 +52,8 @@ def ending_term(node: ast.expr) -> ast.expr | None:
 def _ends_with(node: ast.expr | None, name: str) -> bool:
     """Does the path expression ``node`` end with the value of ``name``?"""
     while node is not None:
-        if isinstance(node, ast.Name):
-            return node.id == name
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            return spelt(node) == name
         node = ending_term(node)
     return False
 

@@ -28,6 +28,13 @@ from kerasmagic.diagnosis.call_sites import (
     stores,
 )
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.live_strings import live_agrees
+from kerasmagic.diagnosis.member_values import (
+    Binding,
+    base_name,
+    member_binding,
+    spelt,
+)
 from kerasmagic.diagnosis.path_terms import ending_term, literal_tail
 from kerasmagic.diagnosis.rewrite import (
     ParsedCell,
@@ -83,9 +90,10 @@ def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:
     return out
 
 
-def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]:
+def bindings(tree: ast.AST, name: str, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
     """The statements of ``tree`` outside functions and classes that bind ``name``, in source
-    order, each with the value bound (None: bound otherwise, not followed)."""
+    order, each with the value bound (None: bound otherwise, not followed). ``mutations``: an
+    assignment to a member of it (``cfg['lr'] = …``) counts too, as a binding not followed."""
     out: list[tuple[ast.stmt, ast.expr | None]] = []
 
     def visit(body: list[ast.stmt]) -> None:
@@ -96,9 +104,9 @@ def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]
                 continue
             if isinstance(stmt, ast.Assign):
                 for target in stmt.targets:
-                    if isinstance(target, ast.Name) and target.id == name:
+                    if spelt(target) == name:  # ``path = …``, ``args.out = …``
                         out.append((stmt, stmt.value))
-                    elif stores(target, name):
+                    elif stores(target, name) and (mutations or _rebinds(target, name)):
                         out.append((stmt, None))
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
                 if stmt.target.id == name and stmt.value is not None:
@@ -120,6 +128,11 @@ def bindings(tree: ast.AST, name: str) -> list[tuple[ast.stmt, ast.expr | None]]
     if isinstance(tree, ast.Module):
         visit(tree.body)
     return out
+
+
+def _rebinds(target: ast.expr, name: str) -> bool:
+    """Does the assignment target bind the name itself (not a member of its value)?"""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(target))  # fmt: skip
 
 
 def _binds_otherwise(stmt: ast.stmt, name: str) -> bool:
@@ -158,7 +171,7 @@ def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True, calls: bool
     ``calls``: follow a call of the notebook's own function into its one ``return`` (the origin
     says which ``function``; the caller must define it again where it changes it)."""
     found = _follow(ctx, None, ctx.cell, node, node, (), terms, 0, None, None, calls)
-    if not found or not _live_agrees(ctx, found):
+    if not found or not live_agrees(ctx.namespace, found):
         return []
     return found
 
@@ -167,7 +180,7 @@ def origins_in(ctx: CellContext, index: int | None, parsed: ParsedCell, node: as
     """:func:`origins` of ``node``, an expression of cell ``index`` (``parsed``; None: the cell
     at hand): what an earlier cell's call reads (a ``compile`` cells before the failing ``fit``)."""
     found = _follow(ctx, index, parsed, node, node, (), terms, 0, None, None)
-    if not found or not _live_agrees(ctx, found):
+    if not found or not live_agrees(ctx.namespace, found):
         return []
     return found
 
@@ -201,6 +214,11 @@ def _follow(
         return [Origin(index, parsed, node, node, names, binding, bound)]
     if isinstance(node, ast.Name):
         return _follow_name(ctx, index, parsed, node.id, use, names + (node.id,), terms, depth, calls)
+    member = _member(ctx, index, parsed, node, use)
+    if member is not None:  # ``args.weights``, ``config['ckpt']``, ``self.path``: where it is set
+        at, cell, stmt, value = member
+        text = names + (spelt(node) or "",)
+        return _follow(ctx, at, cell, value, stmt, text, terms, depth + 1, stmt, value, calls)  # type: ignore[arg-type]
     term = ending_term(node) if terms else None
     if term is not None:
         return _follow(ctx, index, parsed, term, use, names, terms, depth + 1, binding, bound, calls)
@@ -209,6 +227,33 @@ def _follow(
         if returned is not None:
             return returned
     return [Origin(index, parsed, node, None, names, binding, bound)]
+
+
+def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.expr, use: ast.AST) -> Binding | None:  # fmt: skip
+    """What gives the attribute or constant subscript ``node`` its value (``member_values``)."""
+    if not isinstance(node, (ast.Attribute, ast.Subscript)) or spelt(node) is None:
+        return None
+
+    def newest(name: str, at: int | None, cell: ParsedCell, where: ast.AST) -> Binding | None:
+        """The name's newest binding; one of its other members set since changes not this one."""
+        inside = cell.tree is not None and _enclosing_function(cell.tree, where) is not None
+        return _newest_binding(ctx, at, cell, name, where, anywhere=inside or at is not None, mutations=False)  # fmt: skip
+
+    text = spelt(node) or ""
+    inside = parsed.tree is not None and _enclosing_function(parsed.tree, use) is not None
+    stored = _newest_binding(ctx, index, parsed, text, use, anywhere=inside or index is not None)
+    base = newest(base_name(text), index, parsed, use)
+    if stored is not None and (base is None or _newer(stored, base)):
+        return stored if stored[3] is not None else None  # the member assigned itself, since
+    found = member_binding(node, index, parsed, use, newest, cells(ctx))
+    return found if found is not None and found[3] is not None else None
+
+
+def _newer(a: Binding, b: Binding) -> bool:
+    """Is binding ``a`` made after ``b`` (a later cell, or later in the same cell)?"""
+    if a[0] != b[0]:
+        return a[0] is None or (b[0] is not None and a[0] > b[0])
+    return before(b[2], a[2])
 
 
 def _follow_return(
@@ -253,12 +298,13 @@ def _definition(ctx: CellContext, index: int | None, parsed: ParsedCell, name: s
 
 
 def _newest_binding(
-    ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST, *, anywhere: bool
-) -> tuple[int | None, ParsedCell, ast.stmt, ast.expr | None] | None:
+    ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST, *, anywhere: bool,
+    mutations: bool = True,
+) -> tuple[int | None, ParsedCell, ast.stmt, ast.expr | None] | None:  # fmt: skip
     """``(cell, parsed, statement, value bound)`` of the newest binding of ``name``: in
     ``parsed`` before ``use`` (anywhere in it when ``anywhere``), else the last one of the newest
     earlier cell that binds it; None when nothing binds it."""
-    bound = bindings(parsed.tree, name) if parsed.tree is not None else []
+    bound = bindings(parsed.tree, name, mutations=mutations) if parsed.tree is not None else []
     if not anywhere:
         bound = [(s, v) for s, v in bound if before(s, use)]
     if bound:
@@ -266,7 +312,7 @@ def _newest_binding(
     start = len(ctx.earlier) if index is None else index
     for i in range(start - 1, -1, -1):
         cell = parsed_source(ctx.earlier[i])
-        here = bindings(cell.tree, name) if cell.tree is not None else []
+        here = bindings(cell.tree, name, mutations=mutations) if cell.tree is not None else []
         if here:
             return (i, cell, *here[-1])
     return None
@@ -316,44 +362,3 @@ def _follow_name(
         return None
     at, cell, stmt, value = found
     return _follow(ctx, at, cell, value, stmt, names, terms, depth + 1, stmt, value, calls)
-
-
-def _live_agrees(ctx: CellContext, found: list[Origin]) -> bool:
-    """An origin in an earlier cell, reached from a name the cell reads at its top level: the
-    name's value in the live namespace must end as the literal says (else the source misleads:
-    a cell that failed before the assignment, a branch not taken)."""
-    namespace = ctx.namespace
-    if namespace is None:
-        return True
-    for origin in found:
-        if origin.here or not origin.names or origin.tail is None:
-            continue
-        live = namespace.get(origin.names[0])
-        if live is None:
-            return False
-        try:
-            text = live if isinstance(live, str) else _fspath(live)
-        except Exception:
-            continue
-        if text is None:
-            continue
-        end = _fixed_end(origin.tail)
-        if end and not text.endswith(end):
-            return False
-    return True
-
-
-def _fspath(value: object) -> str | None:
-    import os
-
-    if isinstance(value, os.PathLike):
-        path = os.fspath(value)
-        return path if isinstance(path, str) else None
-    return None
-
-
-def _fixed_end(tail: str) -> str:
-    """The end of a literal that no placeholder fills (after the last ``}`` or ``%`` field)."""
-    import re
-
-    return re.split(r"[{}%]", tail)[-1]

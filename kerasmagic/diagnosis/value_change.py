@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.member_values import base_name, live_member, rebound_name
 from kerasmagic.diagnosis.path_terms import literal_tail, read_before_more
 from kerasmagic.diagnosis.provenance import (
     Origin,
@@ -165,7 +166,7 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
                 return None
             out.edits.extend(moved)
             continue
-        name = origin.name
+        name = rebound_name(ctx, origin)
         if name is None:
             return None
         if name not in rebound:
@@ -273,15 +274,15 @@ def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) 
     """What the corrected cell binds the name to at its top: the transformed expression when it
     reads nothing changed since (with that expression as written), else the transformed live
     value, else the name transformed."""
-    name = origin.names[0]
-    if transform.again and len(origin.names) == 1 and origin.bound is not None:
+    name = rebound_name(ctx, origin) or origin.names[0]
+    if transform.again and name == origin.names[-1] and origin.bound is not None:
         if _unchanged_since(ctx, origin):
             whole = node_edit(origin.parsed, origin.bound, "")
             if whole is not None:
                 text = _bound_text(origin, whole, edit)
                 if text is not None:
                     return text, node_text(origin.parsed, origin.bound)
-    live = ctx.namespace.get(name) if ctx.namespace is not None else None
+    live = live_member(ctx.namespace, name) if ctx.namespace is not None else None
     if transform.literal is not None and type(live) is str:
         new = transform.literal(live)
         if new is not None:
@@ -311,7 +312,8 @@ def _read_after(ctx: CellContext, origin: Origin) -> bool:
     after = origin.binding or origin.function  # a function: the cells that call it since
     if origin.cell is None or after is None:
         return True
-    names = {origin.function.name} if origin.function else {origin.names[0]} if origin.names else set()
+    rebound = rebound_name(ctx, origin) if origin.names else None
+    names = {origin.function.name} if origin.function else {base_name(rebound)} if rebound else set()
 
     def reads(tree: ast.AST | None, after: ast.AST | None) -> bool:
         return tree is not None and any(

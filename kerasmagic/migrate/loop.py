@@ -89,13 +89,13 @@ class _Runner:
             earlier.changes.append(change)
             earlier.final, earlier.status, earlier.outputs = new, R.FIXED, run.outputs
             earlier.execution_count = self.count
-            why = (
-                f"rewritten when cell {len(self.done) + 1} failed on code or a value this cell made"
-            )
+            why = f"rewritten when cell {len(self.done) + 1} failed on code or a value this cell made"  # fmt: skip
             if origin.get("fixed_earlier") and origin.get("fixed_across"):
                 # its fix bound a value again at its top: the notebook gets the cells where the
                 # value is made changed instead, as for a cell's own fix
                 earlier.final = self._across(earlier, change, origin, originals, error)
+                if not runnable.endswith("\n"):  # the cell's last line as it was written
+                    earlier.final = change.after = earlier.final.rstrip("\n")
             if change.before == earlier.final:  # only the cells before it changed
                 earlier.changes.pop()
                 earlier.status = R.FIXED if earlier.final != earlier.original else R.OK

@@ -122,9 +122,11 @@ def _cell_files(exc: BaseException) -> list[str]:
     return names
 
 
-def cell_origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
+def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None) -> dict[str, Any] | None:  # fmt: skip
     """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
-    calls): that cell's source, diagnosed with the same error, and its corrected version."""
+    calls): that cell's source, diagnosed with the same error (and the cells before it, when
+    ``earlier``, the cells run before the failing one, holds it: a value the class reads from a
+    settings cell is followed there), and its corrected version."""
     from kerasmagic.diagnosis.engine import diagnose
 
     files = _cell_files(exc)
@@ -133,12 +135,21 @@ def cell_origin(exc: BaseException, namespace: dict) -> dict[str, Any] | None:
         if entry is None:
             continue
         source = "".join(entry[2])
-        result = diagnose(source, exc, namespace=namespace, filename=name)
+        before = _cells_before(source, earlier or [])
+        result = diagnose(source, exc, namespace=namespace, filename=name, earlier=before)
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
             doc["source"] = source
             return doc
     return None
+
+
+def _cells_before(source: str, earlier: list[str]) -> tuple[str, ...]:
+    """The cells run before the newest of ``earlier`` that is ``source``; () when none is."""
+    for index in range(len(earlier) - 1, -1, -1):
+        if earlier[index].strip() == source.strip():
+            return tuple(earlier[:index])
+    return ()
 
 
 def origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip

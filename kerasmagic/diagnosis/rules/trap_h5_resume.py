@@ -24,6 +24,7 @@ from dataclasses import replace
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.member_values import live_member
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, walk
@@ -135,7 +136,7 @@ def _bound_again(ctx: CellContext, origins: list, change: Transform) -> list[Edi
     for origin in origins:
         if not origin.names:
             continue
-        live = ctx.namespace.get(origin.names[0]) if ctx.namespace else None
+        live = live_member(ctx.namespace, origin.names[0]) if ctx.namespace else None
         new = change.literal(live) if isinstance(live, str) and change.literal else None
         if new is None or len(origin.names) != 1:
             return None
