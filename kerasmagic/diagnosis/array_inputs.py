@@ -271,7 +271,7 @@ def numeric_object_dtype(value: Any) -> str | None:
     also held strings), or an array of strings that each spell a number (``np.array(list("1021"))``,
     which Keras 2 over TensorFlow 1 fed to a float placeholder as numbers), converts to: ``int64``
     for ints only, ``float32`` (Keras's ``floatx``, what the model casts its inputs to) with any
-    float; None for any other value or element."""
+    float or flag (``True`` is 1.0, as NumPy converts it); None for any other value or element."""
     numpy = sys.modules.get("numpy")
     if numpy is None or not isinstance(value, numpy.ndarray) or value.dtype.kind not in "OUS":
         return None
@@ -283,10 +283,12 @@ def numeric_object_dtype(value: Any) -> str | None:
             return None
         return "int64" if all(isinstance(n, int) for n in numbers) else "float32"
     kinds = {type(v) for v in value.flat}
-    numbers = (int, float, numpy.integer, numpy.floating)
-    if any(issubclass(k, (bool, numpy.bool_)) or not issubclass(k, numbers) for k in kinds):
+    numbers = (int, float, numpy.integer, numpy.floating, numpy.bool_)
+    if not all(issubclass(k, numbers) for k in kinds):
         return None
-    return "int64" if all(issubclass(k, (int, numpy.integer)) for k in kinds) else "float32"
+    # a flag (pandas 2's ``get_dummies`` columns are bool, pandas 1's were uint8) is a 0/1 number
+    ints = all(issubclass(k, (int, numpy.integer)) and not issubclass(k, bool) for k in kinds)
+    return "int64" if ints else "float32"
 
 
 def _spelt_number(text: Any) -> int | float | None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kerasmagic.diagnosis.decay_schedule import schedule_path
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -24,6 +25,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
+from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 from kerasmagic.probes.saved_files import SavedH5Model
 
 LOAD_FUNCTIONS = ("load_model",)
@@ -80,6 +82,28 @@ def _kwargs(
     return ", ".join(parts)
 
 
+def _optimizer_kwargs(klass: Any, config: dict[str, Any], expr: str) -> str | None:
+    """The saved optimizer's hyperparameters for the live ``klass``: Keras 2's renamed arguments
+    under their new names (``lr`` → ``learning_rate``, the catalogue's ``optimizer-lr-renamed``),
+    and a non-zero Keras 2 ``decay``, which the live optimizer has no argument for, kept as what it
+    computed: the rate becomes the ``InverseTimeDecay`` schedule (``decay_schedule``)."""
+    try:
+        parameters = inspect.signature(klass).parameters
+    except (TypeError, ValueError):
+        return None
+    renames = catalogue_entry("optimizer-lr-renamed").data.get("renames", {})
+    config = {k if k in parameters else renames.get(k, k): v for k, v in config.items()}
+    decay = config.pop("decay", 0) if "decay" not in parameters else 0
+    if not decay:
+        return _kwargs(klass, config, SKIPPED_OPTIMIZER_KEYS, ("learning_rate",))
+    rate = _number(config.pop("learning_rate", None))
+    rest = _kwargs(klass, config, SKIPPED_OPTIMIZER_KEYS, ())
+    if not isinstance(rate, (int, float)) or not isinstance(decay, (int, float)) or rest is None:
+        return None
+    text = f"learning_rate={schedule_path(expr)}({rate!r}, decay_steps=1, decay_rate={_number(decay)!r})"
+    return ", ".join(p for p in (text, rest) if p)
+
+
 def _loss(saved: SavedH5Model, expr: str, module: Any) -> str | None:
     loss = saved.loss
     if isinstance(loss, str):
@@ -120,7 +144,7 @@ def compile_line(saved: SavedH5Model, target: str, expr: str, module: Any) -> Re
     klass = getattr(getattr(module, "optimizers", None), saved.optimizer_class or "", None)
     if klass is None:
         return None
-    kwargs = _kwargs(klass, saved.optimizer_config, SKIPPED_OPTIMIZER_KEYS, ("learning_rate",))
+    kwargs = _optimizer_kwargs(klass, saved.optimizer_config, expr)
     loss = _loss(saved, expr, module)
     if kwargs is None or loss is None:
         return None

@@ -22,6 +22,9 @@ class SavedH5Model:
     optimizer_config: dict[str, Any] = field(default_factory=dict)
     loss: Any = None
     metrics: Any = None
+    # a ``Sequential`` whose first layer (not an ``InputLayer``) records ``batch_input_shape``, as
+    # standalone Keras up to 2.3 saved it: that shape, batch axis first
+    first_batch_shape: tuple[int | None, ...] | None = None
 
     @property
     def keras_major(self) -> int | None:
@@ -84,4 +87,25 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
         optimizer_config=config if isinstance(config, dict) else {},
         loss=training.get("loss"),
         metrics=training.get("metrics"),
+        first_batch_shape=_first_batch_shape(attrs.get("model_config")),
     )
+
+
+def _first_batch_shape(raw: Any) -> tuple[int | None, ...] | None:
+    """The ``batch_input_shape`` a saved ``Sequential``'s first layer records, when that layer is
+    not an ``InputLayer`` (whose shape every Keras reads as the batch shape)."""
+    try:
+        config = json.loads(_text(raw) or "")
+    except ValueError:
+        return None
+    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+        return None
+    inner = config.get("config")
+    layers = inner.get("layers") if isinstance(inner, dict) else inner  # Keras 2.0-2.1: a list
+    first = layers[0] if isinstance(layers, list) and layers else None
+    if not isinstance(first, dict) or first.get("class_name") == "InputLayer":
+        return None
+    shape = (first.get("config") or {}).get("batch_input_shape")
+    if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
+        return None
+    return tuple(shape)

@@ -45,7 +45,7 @@ RULE_MODULES = tuple(
         "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_wrapped", "error_channels_first",
         "keras3_gradients", "keras3_sequence_input", "removed_calls", "backend_train_phase", "tf1_session", "backend_ops", "backend_tf_module", "backend_legacy", "keras3_backend_function", "keras3_calls", "keras3_result_dtype",
         "keras3_positional", "keras3_callbacks", "keras3_layer_shapes", "keras3_data", "keras3_models", "keras3_generators",
-        "keras3_moved", "history_arguments", "history", "callback_keys", "needs_package", "error_names", "error_saving", "error_h5_config", "error_h5_operations", "error_h5_optimizer", "trap_h5_resume",
+        "keras3_moved", "history_arguments", "history", "callback_keys", "needs_package", "error_names", "error_saving", "error_h5_config", "error_h5_operations", "error_h5_optimizer", "error_h5_sequential_input", "trap_h5_resume",
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames", "error_tf1_graph_reset", "error_available_gpus",
         "error_data", "error_scikit_learn", "error_splitter_seed", "error_multi_gpu", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions", "numpy_removed", "numpy_scalars", "numpy_ragged",
         "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call", "error_call_tf_function", "error_model_build", "error_empty_sequential", "error_logs_key", "error_checkpoint_key", "error_config_key_read", "error_config_input_shape", "error_metrics_names", "error_dimension_value", "error_add_metric", "error_to_yaml", "keras2_model_from_yaml", "tf1_optimizers", "error_optimizer_minimize",
