@@ -143,3 +143,35 @@ def test_live_member_reads_own_attributes_and_dict_items_only():
     assert live_member(ns, "cfg['missing']") is MISSING
     assert spelt(ast.parse("a.b['c'].d", mode="eval").body) == "a.b['c'].d"
     assert spelt(ast.parse("a[i]", mode="eval").body) is None
+
+
+def test_a_scripts_main_reads_argparse_defaults_its_getter_makes_in_an_earlier_cell():
+    """``args = get_args()`` is a local of ``main``: nothing to bind again at the cell's top, so
+    the getter is defined again there with the new default, and ``main`` calls that one."""
+    getter = (
+        "import argparse\n"
+        "def get_args():\n"
+        "    p = argparse.ArgumentParser()\n"
+        "    p.add_argument('--out', default='run.h5')\n"
+        "    return p.parse_args([])\n"
+    )
+    cell = "def main(m):\n    args = get_args()\n    m.save_weights(args.out)\n"
+    ns = _namespace(getter, cell)
+
+    class Refusing:  # Keras 3's save_weights of a name without `.weights.h5`
+        def save_weights(self, path: str) -> None:
+            raise ValueError(f"The filename must end in `.weights.h5`. Received: filepath={path}")
+
+    try:
+        ns["main"](Refusing())
+    except ValueError as error:  # main's frame holds `args`, as the kernel's traceback does
+        exc = error
+    ctx = CellContext.of(cell, earlier=(getter,), namespace=ns, exc=exc)
+    change = rewrite(ctx, _first_arg(ctx, "save_weights"), WEIGHTS)
+    assert change is not None
+    fixed = apply_edits(cell, change.edits)
+    assert "def get_args():" in fixed and fixed.endswith(cell), fixed
+    assert "default='run.weights.h5'" in fixed
+    assert "default='run.weights.h5'" in apply_edits(getter, change.across, cell=0)
+    exec(fixed, ns)  # the corrected cell defines the getter it calls
+    assert ns["get_args"]().out == "run.weights.h5"

@@ -257,11 +257,14 @@ def rebound_name(ctx: Any, origin: Any) -> str | None:
     """The name (or member) the cell at hand (``ctx``) binds again for an earlier cell's origin
     (a ``provenance.Origin``): the first one followed that this cell does not set itself
     (``self.path = Settings.WEIGHTS`` in its class: ``Settings.WEIGHTS``), since a name the cell
-    sets would be set back when it runs."""
-    tree = ctx.cell.tree
+    sets would be set back when it runs; None when that one is no global of the kernel."""
+    tree, namespace = ctx.cell.tree, ctx.namespace
     for name in origin.names:
-        if tree is None or not _set_in(tree, name):
-            return name
+        if tree is not None and _set_in(tree, name):
+            continue
+        if namespace is not None and base_name(name) not in namespace:
+            return None  # a function's local (``args`` of a script's ``main``): not bound here
+        return name
     return None
 
 

@@ -125,8 +125,8 @@ def bindings(tree: ast.AST, name: str, *, mutations: bool = True) -> list[tuple[
             for handler in getattr(stmt, "handlers", []) or []:
                 visit(handler.body)
 
-    if isinstance(tree, ast.Module):
-        visit(tree.body)
+    if isinstance(tree, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
+        visit(tree.body)  # a function's: its own statements, where its locals are bound
     return out
 
 
@@ -171,7 +171,7 @@ def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True, calls: bool
     ``calls``: follow a call of the notebook's own function into its one ``return`` (the origin
     says which ``function``; the caller must define it again where it changes it)."""
     found = _follow(ctx, None, ctx.cell, node, node, (), terms, 0, None, None, calls)
-    if not found or not live_agrees(ctx.namespace, found):
+    if not found or not live_agrees(ctx.namespace and ctx.live_names, found):
         return []
     return found
 
@@ -235,8 +235,13 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
         return None
 
     def newest(name: str, at: int | None, cell: ParsedCell, where: ast.AST) -> Binding | None:
-        """The name's newest binding; one of its other members set since changes not this one."""
-        inside = cell.tree is not None and _enclosing_function(cell.tree, where) is not None
+        """The name's newest binding (a function's local: in the function); one of its other
+        members set since changes not this one."""
+        func = _enclosing_function(cell.tree, where) if cell.tree is not None else None
+        if func is not None and _local(func, name):
+            local = [(s, v) for s, v in bindings(func, name, mutations=False) if before(s, where)]
+            return (at, cell, *local[-1]) if local and not isinstance(func, ast.Lambda) else None
+        inside = func is not None
         return _newest_binding(ctx, at, cell, name, where, anywhere=inside or at is not None, mutations=False)  # fmt: skip
 
     text = spelt(node) or ""
@@ -247,6 +252,11 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
         return stored if stored[3] is not None else None  # the member assigned itself, since
     found = member_binding(node, index, parsed, use, newest, cells(ctx))
     return found if found is not None and found[3] is not None else None
+
+
+def _local(func: ast.AST, name: str) -> bool:
+    """Does the function bind ``name`` itself (a local, not a global it reads)?"""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(func))  # fmt: skip
 
 
 def _newer(a: Binding, b: Binding) -> bool:
@@ -334,9 +344,14 @@ def _follow_name(
         return None
     func = _enclosing_function(tree, use)
     if func is not None:
-        if any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
-               for n in walk(func)):  # fmt: skip
-            return None  # a local of the function: not followed
+        if _local(func, name):
+            # a local of the function (``args = get_args()`` in a script's ``main``): its last
+            # binding before the use, in the function's own statements
+            local = [(s, v) for s, v in bindings(func, name) if before(s, use)]
+            if isinstance(func, ast.Lambda) or not local or local[-1][1] is None:
+                return None
+            stmt, value = local[-1]
+            return _follow(ctx, index, parsed, value, stmt, names, terms, depth + 1, stmt, value, calls)  # type: ignore[arg-type]
         if name in parameters_of(func):
             if index is not None:
                 return None

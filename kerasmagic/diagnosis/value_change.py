@@ -167,8 +167,13 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
             out.edits.extend(moved)
             continue
         name = rebound_name(ctx, origin)
-        if name is None:
-            return None
+        if name is None:  # reached through a local (``args = get_args()`` in ``main``): the
+            made = out.origins[out.origins.index(origin)] = _in_function(origin)  # function
+            moved = _redefined(ctx, made, edit, out)  # that makes the value, defined again
+            if moved is None:
+                return None
+            out.edits.extend(moved)
+            continue
         if name not in rebound:
             bound = _rebind(ctx, origin, transform, edit)
             if bound is None:
@@ -186,6 +191,19 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
             out.across = list(out.edits)
     out.note = _note(found, rebound, transform)
     return out
+
+
+def _in_function(origin: Origin) -> Origin:
+    """The origin as made by the earlier cell's function whose body holds it (argparse's
+    ``default=`` in ``get_args``), which the local the value reached is bound from when it runs."""
+    line = origin.value.lineno
+    funcs = [
+        f for f in (origin.parsed.tree.body if origin.parsed.tree is not None else [])
+        if isinstance(f, ast.FunctionDef) and f.lineno <= line <= (f.end_lineno or f.lineno)
+    ]  # fmt: skip
+    if len(funcs) != 1 or funcs[0].decorator_list:
+        return origin
+    return replace(origin, function=funcs[0], names=(funcs[0].name,))
 
 
 def _redefined(ctx: CellContext, origin: Origin, edit: Edit, out: Rewrite) -> list[Edit] | None:
