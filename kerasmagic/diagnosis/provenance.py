@@ -91,8 +91,9 @@ def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:
 
 
 def bindings(tree: ast.AST, name: str, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
-    """The statements of ``tree`` outside functions and classes that bind ``name``, in source
-    order, each with the value bound (None: bound otherwise, not followed). ``mutations``: an
+    """The statements of ``tree`` (a module, or a function's own body) outside the functions and
+    classes it defines that bind ``name``, in source order, each with the value bound (None:
+    bound otherwise, not followed). ``name`` may be a member (``args.out``). ``mutations``: an
     assignment to a member of it (``cfg['lr'] = …``) counts too, as a binding not followed."""
     out: list[tuple[ast.stmt, ast.expr | None]] = []
 
@@ -239,8 +240,8 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
         members set since changes not this one."""
         func = _enclosing_function(cell.tree, where) if cell.tree is not None else None
         if func is not None and _local(func, name):
-            local = [(s, v) for s, v in bindings(func, name, mutations=False) if before(s, where)]
-            return (at, cell, *local[-1]) if local and not isinstance(func, ast.Lambda) else None
+            local = _local_binding(func, name, where, mutations=False)
+            return (at, cell, *local) if local is not None else None
         inside = func is not None
         return _newest_binding(ctx, at, cell, name, where, anywhere=inside or at is not None, mutations=False)  # fmt: skip
 
@@ -252,6 +253,15 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
         return stored if stored[3] is not None else None  # the member assigned itself, since
     found = member_binding(node, index, parsed, use, newest, cells(ctx))
     return found if found is not None and found[3] is not None else None
+
+
+def _local_binding(func: ast.AST, name: str, use: ast.AST, *, mutations: bool = True) -> tuple[ast.stmt, ast.expr | None] | None:  # fmt: skip
+    """The last statement of the function's own body that binds its local ``name`` before
+    ``use``, with the value bound; None for a lambda's or when none does."""
+    if isinstance(func, ast.Lambda):
+        return None
+    local = [(s, v) for s, v in bindings(func, name, mutations=mutations) if before(s, use)]
+    return local[-1] if local else None
 
 
 def _local(func: ast.AST, name: str) -> bool:
@@ -347,10 +357,10 @@ def _follow_name(
         if _local(func, name):
             # a local of the function (``args = get_args()`` in a script's ``main``): its last
             # binding before the use, in the function's own statements
-            local = [(s, v) for s, v in bindings(func, name) if before(s, use)]
-            if isinstance(func, ast.Lambda) or not local or local[-1][1] is None:
+            local = _local_binding(func, name, use)
+            if local is None or local[1] is None:
                 return None
-            stmt, value = local[-1]
+            stmt, value = local
             return _follow(ctx, index, parsed, value, stmt, names, terms, depth + 1, stmt, value, calls)  # type: ignore[arg-type]
         if name in parameters_of(func):
             if index is not None:

@@ -24,6 +24,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from kerasmagic.diagnosis.call_sites import returned_value
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.member_values import base_name, live_member, rebound_name
 from kerasmagic.diagnosis.path_terms import literal_tail, read_before_more
@@ -197,10 +198,8 @@ def _in_function(origin: Origin) -> Origin:
     """The origin as made by the earlier cell's function whose body holds it (argparse's
     ``default=`` in ``get_args``), which the local the value reached is bound from when it runs."""
     line = origin.value.lineno
-    funcs = [
-        f for f in (origin.parsed.tree.body if origin.parsed.tree is not None else [])
-        if isinstance(f, ast.FunctionDef) and f.lineno <= line <= (f.end_lineno or f.lineno)
-    ]  # fmt: skip
+    body = origin.parsed.tree.body if origin.parsed.tree is not None else []
+    funcs = [f for f in body if isinstance(f, ast.FunctionDef) and f.lineno <= line <= (f.end_lineno or line)]  # fmt: skip
     if len(funcs) != 1 or funcs[0].decorator_list:
         return origin
     return replace(origin, function=funcs[0], names=(funcs[0].name,))
@@ -381,7 +380,9 @@ def _note(found: list[Origin], rebound: dict[str, str], transform: Transform) ->
             else f"in an earlier cell (line {origin.value.lineno})"
         )
         if origin.function is not None and origin.names[0] == origin.function.name:
-            parts.append(f"`{origin.names[0]}(…)` makes the value in its `return`, {where}")
+            returned = returned_value(origin.function)
+            how = "in its `return`" if returned is not None and origin.value in ast.walk(returned) else "when it runs"  # fmt: skip
+            parts.append(f"`{origin.names[0]}(…)` makes the value {how}, {where}")
             continue
         parts.append(f"`{origin.names[0]}` gets its value {where}")
     if not parts:
