@@ -16,7 +16,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.import_bindings import read
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import parsed_source
+from kerasmagic.diagnosis.provenance import before, bindings, parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
@@ -30,7 +30,9 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
     function of its mode, which the live Keras has; ``from … import merge`` imports those. The
     ``Merge(mode='…', …)`` layer, called on tensors, becomes the layer of its mode
     (``Concatenate(axis=…)``, ``Add()`` …); a ``Merge`` of models (Keras 1's ``Sequential`` form)
-    has no such rewrite and is explained (``keras1-merge-layer``)."""
+    becomes, under Keras 3, the merge of their outputs as a model of their inputs
+    (``Model([*a.inputs, *b.inputs], Concatenate()([*a.outputs, *b.outputs]))``), and is
+    explained otherwise (``keras1-merge-layer``)."""
     entry = find_entry(ENTRY)
     tree = ctx.cell.tree
     if entry is None or tree is None:
@@ -70,6 +72,7 @@ def keras1_merge(ctx: CellContext) -> list[Problem]:
         imports = _import_edits(ctx, tree, list(used), old) if used else None
         if imports is not None:
             imports += _unbound_imports(ctx, sorted(unbound), used)
+            imports += _model_import(ctx, next(iter(used.values())), edits) if kind == "layer" else []
         if kind == "layer" and not used and not problems and _imports_missing(ctx, tree, old) and read(ctx.import_fixes, old):  # fmt: skip
             problems.append(_merge_layer_explained(ctx, 1))  # imported here, used later
         if imports is None or not (imports or edits):
@@ -115,15 +118,17 @@ def _later_unmapped(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old
     return next((c for c in _later_merge_calls(ctx, old) if _mode_spec(c, modes, "function") is None), None)  # fmt: skip
 
 
-def _later_merge_calls(ctx: CellContext, old: str) -> list[ast.Call]:
-    """The calls ``old(…)`` in the cells after this one (``migrate`` holds them)."""
+def _later_merge_calls(ctx: CellContext, old: str, with_trees: bool = False) -> list:
+    """The calls ``old(…)`` in the cells after this one (``migrate`` holds them); with
+    ``with_trees``, each with its cell's tree."""
     trees = [parsed_source(source).tree for source in ctx.later]
-    return [
-        call
+    found = [
+        (call, tree)
         for tree in trees
         for call in (walk(tree) if tree is not None else ())
         if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and call.func.id == old
     ]
+    return found if with_trees else [call for call, _tree in found]
 
 
 def _missing_merge(ctx: CellContext, func: ast.expr, old: str) -> str | None:
@@ -154,7 +159,7 @@ def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, 
         return None
     if old in ctx.namespace or old in ctx.scope.bindings or old in ctx.scope.user_bound:
         return None
-    found = _mode_spec(call, modes, kind)
+    found = _mode_spec(call, modes, kind, kind == "layer" and _merged_models(ctx, call, None) is not None)
     if found is None:
         return None
     function = found[0]
@@ -172,12 +177,13 @@ def _holds(module: str, name: str, value: object) -> bool:
     return status == live.OK and getattr(obj, name, None) is value
 
 
-def _mode_spec(call: ast.Call, modes: dict[str, dict], kind: str) -> tuple[str, dict] | None:
-    """``(function or layer, the mode's catalogue data)`` of a Keras 1 ``merge``/``Merge`` call;
-    None when its mode, its arguments or one of its keywords has no counterpart."""
+def _mode_spec(call: ast.Call, modes: dict[str, dict], kind: str, models: bool = False) -> tuple[str, dict] | None:  # fmt: skip
+    """``(function or layer, the mode's catalogue data)`` of a Keras 1 ``merge``/``Merge`` call
+    (``models``: a ``Merge`` of models, given as its one argument); None when its mode, its
+    arguments or one of its keywords has no counterpart."""
     keywords = {kw.arg: kw for kw in call.keywords}
     mode_kw = keywords.pop("mode", None)
-    if None in keywords or len(call.args) != (1 if kind == "function" else 0):
+    if None in keywords or len(call.args) != (1 if kind == "function" or models else 0):
         return None
     mode = mode_kw.value if mode_kw is not None else ast.Constant("sum")  # Keras 1's default
     spec = modes.get(mode.value) if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None  # fmt: skip
@@ -193,7 +199,8 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
     """``(function, edit)``: the call spelt with its mode's function (``kind`` "function", the
     inputs its one argument) or layer (``kind`` "layer": made without inputs, called on them
     after) and keywords."""
-    found = _mode_spec(call, modes, kind)
+    models = _merged_models(ctx, call, module) if kind == "layer" else None
+    found = _mode_spec(call, modes, kind, models is not None)
     if found is None:
         return None
     function, spec = found
@@ -201,7 +208,7 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
     if status != live.OK or not live.has_attr(obj, module, function):
         return None
     renames: dict[str, str] = spec.get("keywords", {})
-    parts = [node_text(ctx.cell, a) for a in call.args]
+    parts = [node_text(ctx.cell, a) for a in call.args] if models is None else []
     passed = set()
     for kw in call.keywords:
         if kw.arg == "mode":
@@ -217,8 +224,66 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
     old = "merge" if kind == "function" else "Merge"
     func_text = node_text(ctx.cell, call.func) or old
     callee = func_text[: -len(old)] + function
-    edit = node_edit(ctx.cell, call, f"{callee}({', '.join(p for p in parts if p)})")
+    text = f"{callee}({', '.join(p for p in parts if p)})"
+    if models is not None:  # the models' outputs merged, as a model of their inputs
+        model = _model_expr(ctx, module)
+        batch_axis = any(p.endswith(("axis=0", "axes=0")) for p in parts if p)  # a skip-gram's
+        if model is None or batch_axis:  # `dot_axes=0`: over the batch, no merge of the same result
+            return None
+        ins, outs = (", ".join(f"*{m}.{a}" for m in models) for a in ("inputs", "outputs"))
+        text = f"{model}([{ins}], {text}([{outs}]))"
+    edit = node_edit(ctx.cell, call, text)
     return (function, edit) if edit is not None else None
+
+
+def _model_import(ctx: CellContext, module: str, edits: list[Edit]) -> list[Edit]:
+    """``from <keras>.models import Model`` at the top of the cell, when an edit calls ``Model``
+    and the cell does not bind it (nor anything else under that name)."""
+    calls = any(e.text.startswith("Model([*") for e in edits)
+    if not calls or "Model" in ctx.scope.bindings or "Model" in (ctx.namespace or {}):
+        return []
+    at = insertion_line(ctx.cell)
+    return [Edit(at, 0, at, 0, f"from {module.rpartition('.')[0]}.models import Model\n")]
+
+
+def _merged_models(ctx: CellContext, call: ast.Call, module: str | None, tree: ast.AST | None = None) -> list[str] | None:  # fmt: skip
+    """The names a ``Merge([left, right], …)`` merges, when each holds a Keras model: live, or
+    bound by the cell (``tree``: a later one) to a ``Sequential(…)``/``Model(…)`` before the
+    call; None otherwise, and under a Keras 2 (``module``, else the ``keras`` package), whose
+    ``Sequential`` takes no model of several inputs as its first layer (measured, Keras 2.15)."""
+    root = module.rpartition(".")[0] if module else "keras"
+    status, keras = live.resolve_path(root)
+    version = str(getattr(keras, "__version__", "")) if status == live.OK else ""
+    if not (version[:1].isdigit() and int(version.split(".")[0]) >= 3):
+        return None
+    tree = ctx.cell.tree if tree is None else tree
+    given = call.args[0] if len(call.args) == 1 else None
+    if not isinstance(given, (ast.List, ast.Tuple)) or not given.elts:
+        return None
+    names = [e.id for e in given.elts if isinstance(e, ast.Name)]
+    if len(names) != len(given.elts):
+        return None
+    for name in names:
+        value = (ctx.namespace or {}).get(name)
+        if live.from_keras(value) and hasattr(value, "outputs"):
+            continue
+        made = [v for s, v in bindings(tree, name) if before(s, call)] if tree is not None else []
+        callee = made[-1].func if made and isinstance(made[-1], ast.Call) else None
+        if getattr(callee, "attr", getattr(callee, "id", None)) not in ("Sequential", "Model"):
+            return None
+    return names
+
+
+def _model_expr(ctx: CellContext, module: str) -> str | None:
+    """How the cell reaches Keras's ``Model`` of the Keras ``module`` (``keras.layers``) belongs
+    to; ``Model`` when nothing binds that name (``_model_import`` imports it); None when it is
+    bound to something else."""
+    root = module.rpartition(".")[0]
+    found = ctx.scope.expr_for(f"{root}.models.Model") or ctx.scope.expr_for(f"{root}.Model")
+    if found is not None:
+        return found
+    taken = "Model" in ctx.scope.bindings or "Model" in ctx.scope.user_bound or "Model" in (ctx.namespace or {})  # fmt: skip
+    return None if taken else "Model"
 
 
 def _later_calls(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: str, kind: str) -> dict[str, str]:  # fmt: skip
@@ -240,8 +305,9 @@ def _later_calls(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: s
         return {}
     status, obj = live.module_status(module)
     used: dict[str, str] = {}
-    for call in _later_merge_calls(ctx, old):
-        found = _mode_spec(call, modes, kind)
+    for call, later in _later_merge_calls(ctx, old, with_trees=True):
+        models = kind == "layer" and _merged_models(ctx, call, module, later) is not None
+        found = _mode_spec(call, modes, kind, models)
         if found is None or status != live.OK or not live.has_attr(obj, module, found[0]):
             return {}
         used.setdefault(found[0], module)
