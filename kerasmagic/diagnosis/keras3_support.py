@@ -23,9 +23,10 @@ from kerasmagic.diagnosis.keras2_names import (  # noqa: F401 (read by rules/bac
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
 
 
-def keras3_here() -> bool:
-    """Is the ``keras`` package imported here Keras 3 (or newer)?"""
-    status, keras = live.resolve_path("keras")
+def keras3_here(root: str = "keras") -> bool:
+    """Is the ``keras`` package (or the Keras at ``root``: ``tensorflow.keras``) imported here
+    Keras 3 (or newer)?"""
+    status, keras = live.resolve_path(root)
     version = str(getattr(keras, "__version__", "")) if status == live.OK else ""
     return version[:1].isdigit() and int(version.split(".")[0]) >= 3
 

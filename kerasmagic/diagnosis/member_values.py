@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kerasmagic.diagnosis.call_sites import returned_value
-from kerasmagic.diagnosis.rewrite import ParsedCell, walk
+from kerasmagic.diagnosis.rewrite import ParsedCell, statement_of, walk
 
 # (cell index or None for the cell at hand, the cell parsed, the statement, the value it gives)
 Binding = tuple[int | None, ParsedCell, ast.stmt, ast.expr | None]
@@ -138,7 +138,7 @@ def _argparse_default(dest: str, all_cells: list[tuple[int | None, ParsedCell]])
         for call in walk(cell.tree) if cell.tree is not None else ():
             if isinstance(call, ast.Call) and _callee(call) == "add_argument" and _dest(call) == dest:
                 default = next((k.value for k in call.keywords if k.arg == "default"), None)
-                stmt = _statement_of(cell.tree, call)
+                stmt = statement_of(cell.tree, call)
                 if default is None or stmt is None:
                     return None
                 found.append((at, cell, stmt, default))
@@ -156,16 +156,6 @@ def _dest(call: ast.Call) -> str | None:
         return None
     chosen = next((o for o in options if o.startswith("--")), options[0])
     return chosen.lstrip("-").replace("-", "_")
-
-
-def _statement_of(tree: ast.AST | None, node: ast.AST) -> ast.stmt | None:
-    """The innermost statement of ``tree`` that holds ``node``."""
-    inner = None
-    for stmt in walk(tree) if tree is not None else ():
-        if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or 0):  # type: ignore[attr-defined]
-            if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or stmt is node:
-                inner = stmt
-    return inner
 
 
 def _dict_item(value: ast.expr | None, key: str) -> ast.expr | None:

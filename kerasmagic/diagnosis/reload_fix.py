@@ -20,9 +20,11 @@ from kerasmagic.diagnosis.decay_schedule import schedule_path
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    after_statement,
     insertion_line,
     node_edit,
     node_text,
+    statement_of,
     walk,
 )
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
@@ -173,16 +175,6 @@ def keras_alias(cell: ParsedCell, root: str) -> str | None:
     return None
 
 
-def _statement_of(cell: ParsedCell, call: ast.Call) -> ast.stmt | None:
-    """The innermost statement that holds ``call``."""
-    best = None
-    for node in walk(cell.tree) if cell.tree is not None else ():
-        if isinstance(node, ast.stmt) and node.lineno <= call.lineno <= (node.end_lineno or 0):
-            if any(child is call for child in ast.walk(node)):
-                best = node if best is None or node.lineno >= best.lineno else best
-    return best
-
-
 def _no_compile_edit(cell: ParsedCell, call: ast.Call) -> Edit | None:
     """``load_model(path)`` → ``load_model(path, compile=False)``."""
     for kw in call.keywords:
@@ -215,18 +207,14 @@ def reload_edits(
         at = insertion_line(cell)
         import_edit = Edit(at, 0, at, 0, statement)
     recompile = compile_line(saved, target, expr, module)
-    statement_node = _statement_of(cell, call)
+    statement_node = statement_of(cell.tree, call)
     no_compile = _no_compile_edit(cell, call)
     if recompile is None or statement_node is None or no_compile is None:
         return None
-    lines = cell.source.splitlines()
     end = statement_node.end_lineno or statement_node.lineno
     if any(n in cell.frozen_lines for n in range(statement_node.lineno, end + 1)):
         return None
-    first = lines[statement_node.lineno - 1]
-    indent = first[: len(first) - len(first.lstrip())]
-    last = lines[end - 1]
-    insert = Edit(end, len(last), end, len(last), f"\n{indent}{recompile.code}")
+    insert = after_statement(cell, statement_node, recompile.code)
     recompile.edits = [e for e in (import_edit, no_compile, insert) if e is not None]
     return recompile
 

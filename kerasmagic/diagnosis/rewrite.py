@@ -322,6 +322,25 @@ def closing_insert_edit(cell: ParsedCell, call: ast.Call, text: str) -> Edit | N
     return Edit(whole.end_line, at, whole.end_line, at, sep + text)
 
 
+def statement_of(tree: ast.AST | None, node: ast.AST) -> ast.stmt | None:
+    """The innermost statement of ``tree`` that holds ``node`` (by identity)."""
+    best = None
+    for stmt in walk(tree) if tree is not None else ():
+        if isinstance(stmt, ast.stmt) and stmt.lineno <= node.lineno <= (stmt.end_lineno or 0):  # type: ignore[attr-defined]
+            if any(child is node for child in ast.walk(stmt)):
+                best = stmt if best is None or stmt.lineno >= best.lineno else best
+    return best
+
+
+def after_statement(cell: ParsedCell, statement: ast.stmt, text: str) -> Edit:
+    """``text`` on a new line right after ``statement``, at its indent."""
+    lines = cell.source.splitlines()
+    end = statement.end_lineno or statement.lineno
+    first = lines[statement.lineno - 1]
+    indent = first[: len(first) - len(first.lstrip())]
+    return Edit(end, len(lines[end - 1]), end, len(lines[end - 1]), f"\n{indent}{text}")
+
+
 def insertion_line(cell: ParsedCell) -> int:
     """Where a new import goes: line 1, or after a leading ``%%magic`` line and any
     ``from __future__`` imports."""

@@ -25,7 +25,13 @@ from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.reload_fix import keras_alias, load_calls
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    after_statement,
+    insertion_line,
+    statement_of,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.probes.saved_files import read_h5_model
 
@@ -59,7 +65,8 @@ def sequential_input_axis(ctx: CellContext) -> list[Problem]:
                 continue
             if (None, *saved.first_batch_shape) != expected:
                 continue
-            return [_problem(ctx, index, parsed, call, root, target, saved.first_batch_shape)]
+            problem = _problem(ctx, index, parsed, call, root, target, saved.first_batch_shape)
+            return [problem] if problem is not None else []
     return []
 
 
@@ -83,10 +90,13 @@ def _path(ctx: CellContext, call: ast.Call) -> str | None:
 
 
 def _problem(ctx: CellContext, index: int | None, parsed: ParsedCell, call: ast.Call, root: str,
-             target: str, shape: tuple) -> Problem:  # fmt: skip
+             target: str, shape: tuple) -> Problem | None:  # fmt: skip
     spelt = keras_alias(parsed, root) or keras_alias(ctx.cell, root) or "keras"
     rebuild = f"{target} = {spelt}.Sequential([{spelt}.Input(batch_shape={shape!r}), *{target}.layers], name={target}.name)"  # fmt: skip
-    after = _after_statement(parsed, call, rebuild)
+    statement = statement_of(parsed.tree, call)
+    if statement is None:
+        return None
+    after = after_statement(parsed, statement, rebuild)
     line = insertion_line(ctx.cell)
     here = after if index is None else Edit(line, 0, line, 0, rebuild + "\n")
     problem = from_entry(ENTRY, ctx.line or call.lineno, [here], ["load_model", target],
@@ -95,19 +105,3 @@ def _problem(ctx: CellContext, index: int | None, parsed: ParsedCell, call: ast.
         problem.across = [Edit(after.line, after.col, after.end_line, after.end_col, after.text, index)]
     problem.certain = True  # the live model has the axis the file does not record
     return problem
-
-
-def _after_statement(parsed: ParsedCell, call: ast.Call, text: str) -> Edit:
-    """``text`` on the line after the statement that holds ``call``, at its indent."""
-    lines = parsed.source.splitlines()
-    statement = next(
-        (n for n in ast.walk(parsed.tree) if isinstance(n, ast.stmt) and any(c is call for c in ast.walk(n))
-         and not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
-                                ast.While, ast.With, ast.Try))),
-        None,
-    ) if parsed.tree is not None else None  # fmt: skip
-    end = (statement.end_lineno or statement.lineno) if statement is not None else call.lineno
-    first = lines[(statement.lineno if statement is not None else call.lineno) - 1]
-    indent = first[: len(first) - len(first.lstrip())]
-    last = lines[end - 1]
-    return Edit(end, len(last), end, len(last), f"\n{indent}{text}")

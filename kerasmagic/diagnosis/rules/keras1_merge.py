@@ -15,6 +15,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.import_bindings import read
+from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import before, bindings, parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
@@ -251,10 +252,7 @@ def _merged_models(ctx: CellContext, call: ast.Call, module: str | None, tree: a
     bound by the cell (``tree``: a later one) to a ``Sequential(…)``/``Model(…)`` before the
     call; None otherwise, and under a Keras 2 (``module``, else the ``keras`` package), whose
     ``Sequential`` takes no model of several inputs as its first layer (measured, Keras 2.15)."""
-    root = module.rpartition(".")[0] if module else "keras"
-    status, keras = live.resolve_path(root)
-    version = str(getattr(keras, "__version__", "")) if status == live.OK else ""
-    if not (version[:1].isdigit() and int(version.split(".")[0]) >= 3):
+    if not keras3_here(module.rpartition(".")[0] if module else "keras"):
         return None
     tree = ctx.cell.tree if tree is None else tree
     given = call.args[0] if len(call.args) == 1 else None
