@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kerasmagic.diagnosis.call_sites import returned_value
-from kerasmagic.diagnosis.rewrite import ParsedCell, statement_of, walk
+from kerasmagic.diagnosis.rewrite import ParsedCell, callee_name, statement_of, walk
 
 # (cell index or None for the cell at hand, the cell parsed, the statement, the value it gives)
 Binding = tuple[int | None, ParsedCell, ast.stmt, ast.expr | None]
@@ -84,7 +84,7 @@ def member_binding(
             return None
         at, cell, _stmt, value = held
         key = str(_key(node))
-        if isinstance(value, ast.Call) and _callee(value) == "vars" and len(value.args) == 1:
+        if isinstance(value, ast.Call) and callee_name(value) == "vars" and len(value.args) == 1:
             inner = (at, cell, held[2], value.args[0])
             return _argparse_default(key, all_cells) if _is_parsed_arguments(inner, newest) else None
         item = _dict_item(value, key)
@@ -107,19 +107,15 @@ def _held(
     return None
 
 
-def _callee(call: ast.Call) -> str | None:
-    return getattr(call.func, "attr", getattr(call.func, "id", None))
-
-
 def _is_parsed_arguments(held: Binding, newest: Newest) -> bool:
     """Is the value argparse's namespace: ``parser.parse_args()``, ``parse_known_args()[0]``, or
     a call of the notebook's function whose one ``return`` gives either?"""
     at, cell, _stmt, value = held
     if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Call):
-        value = value.value if _callee(value.value) == "parse_known_args" else None
+        value = value.value if callee_name(value.value) == "parse_known_args" else None
     if not isinstance(value, ast.Call):
         return False
-    if _callee(value) in ("parse_args", "parse_known_args"):
+    if callee_name(value) in ("parse_args", "parse_known_args"):
         return isinstance(value.func, ast.Attribute)
     if isinstance(value.func, ast.Name):
         found = newest(value.func.id, at, cell, value)
@@ -136,7 +132,7 @@ def _argparse_default(dest: str, all_cells: list[tuple[int | None, ParsedCell]])
     found: list[Binding] = []
     for at, cell in all_cells:
         for call in walk(cell.tree) if cell.tree is not None else ():
-            if isinstance(call, ast.Call) and _callee(call) == "add_argument" and _dest(call) == dest:
+            if isinstance(call, ast.Call) and callee_name(call) == "add_argument" and _dest(call) == dest:
                 default = next((k.value for k in call.keywords if k.arg == "default"), None)
                 stmt = statement_of(cell.tree, call)
                 if default is None or stmt is None:
@@ -165,7 +161,7 @@ def _dict_item(value: ast.expr | None, key: str) -> ast.expr | None:
             return None
         items = [v for k, v in zip(value.keys, value.values) if isinstance(k, ast.Constant) and k.value == key]
         return items[0] if len(items) == 1 else None
-    if isinstance(value, ast.Call) and _callee(value) == "dict" and not value.args:
+    if isinstance(value, ast.Call) and callee_name(value) == "dict" and not value.args:
         items = [k.value for k in value.keywords if k.arg == key]
         return items[0] if len(items) == 1 and all(k.arg for k in value.keywords) else None
     return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis.member_values import spelt
-from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rewrite import callee_name, walk
 
 JOINS = ("join",)  # os.path.join, posixpath.join …: the last part ends the path
 WRAPPERS = ("Path", "PurePath", "PosixPath", "str", "fspath", "abspath", "expanduser", "normpath")
@@ -25,10 +25,6 @@ def literal_tail(node: ast.expr) -> str | None:
     return None
 
 
-def _callee(call: ast.Call) -> str | None:
-    return getattr(call.func, "attr", getattr(call.func, "id", None))
-
-
 def ending_term(node: ast.expr) -> ast.expr | None:
     """The part of a path expression that ends it, or None when ``node`` is not one."""
     if isinstance(node, ast.BinOp):
@@ -37,7 +33,7 @@ def ending_term(node: ast.expr) -> ast.expr | None:
         if isinstance(node.op, ast.Mod):
             return node.left
     if isinstance(node, ast.Call):
-        name = _callee(node)
+        name = callee_name(node)
         if name == "format" and isinstance(node.func, ast.Attribute):
             return node.func.value
         if node.keywords or not node.args or any(isinstance(a, ast.Starred) for a in node.args):
@@ -66,7 +62,7 @@ def read_before_more(trees: list[ast.AST | None], name: str) -> bool:
         for node in walk(tree) if tree is not None else ():
             if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Div)):
                 parts = [node.left]
-            elif isinstance(node, ast.Call) and _callee(node) in JOINS:
+            elif isinstance(node, ast.Call) and callee_name(node) in JOINS:
                 parts = node.args[:-1]
             elif isinstance(node, ast.JoinedStr):
                 parts = [v.value for v in node.values[:-1] if isinstance(v, ast.FormattedValue)]

@@ -322,6 +322,11 @@ def closing_insert_edit(cell: ParsedCell, call: ast.Call, text: str) -> Edit | N
     return Edit(whole.end_line, at, whole.end_line, at, sep + text)
 
 
+def callee_name(call: ast.Call) -> str | None:
+    """The name a call calls by: ``save`` of ``model.save(…)`` and of ``save(…)``."""
+    return getattr(call.func, "attr", getattr(call.func, "id", None))
+
+
 def statement_of(tree: ast.AST | None, node: ast.AST) -> ast.stmt | None:
     """The innermost statement of ``tree`` that holds ``node`` (by identity)."""
     best = None
