@@ -8,7 +8,7 @@ import ast
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rewrite import callee_name, walk
 
 ENTRY = "tf1-session-gpu-growth"
 GROWTH = (
@@ -19,7 +19,7 @@ GROWTH = (
 
 def session_config(session: ast.Call) -> str | None:
     """``config`` of ``tf.Session(config=config)`` (or ``tf.compat.v1.Session``)."""
-    if getattr(session.func, "attr", getattr(session.func, "id", None)) != "Session":
+    if callee_name(session) != "Session":
         return None
     given = next((k.value for k in session.keywords if k.arg == "config"), None)
     return given.id if isinstance(given, ast.Name) else None

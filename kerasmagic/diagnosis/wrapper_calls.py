@@ -25,7 +25,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.call_sites import argument_for, parameters_of, stores
 from kerasmagic.diagnosis.context import CellContext
-from kerasmagic.diagnosis.rewrite import walk
+from kerasmagic.diagnosis.rewrite import callee_name, walk
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def passed_on(
         for inner in walk(func):
             if not isinstance(inner, ast.Call):
                 continue
-            method = getattr(inner.func, "attr", getattr(inner.func, "id", None))
+            method = callee_name(inner)
             if method not in methods:
                 continue
             given = argument_of(inner)

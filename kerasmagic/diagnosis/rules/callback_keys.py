@@ -12,7 +12,14 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keyword_dicts import key_string_changed, unpacked_string
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, parse_cell, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import (
+    callee_name,
+    node_edit,
+    node_text,
+    parse_cell,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, key_reads, metric_literals
 from kerasmagic.diagnosis.value_change import Transform, rewrite
@@ -90,7 +97,7 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
 
 def checkpoint_path(call: ast.Call) -> ast.expr | None:
     """The file argument of a ``ModelCheckpoint(…)`` call (first, or ``filepath=``), else None."""
-    if getattr(call.func, "attr", getattr(call.func, "id", "")) != "ModelCheckpoint":
+    if (callee_name(call) or "") != "ModelCheckpoint":
         return None
     return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "filepath"), None)  # fmt: skip
 
@@ -118,7 +125,7 @@ def _logs_parameter(node: ast.AST) -> str | None:
     of a function given to ``LambdaCallback`` (``on_epoch_end=lambda epoch, logs: …``)."""
     if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name in CALLBACK_METHODS:
         params = node.args.args
-    elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == "LambdaCallback":  # fmt: skip
+    elif isinstance(node, ast.Call) and (callee_name(node) or "") == "LambdaCallback":  # fmt: skip
         lambdas = [k.value for k in node.keywords if k.arg in CALLBACK_METHODS]
         params = [a for f in lambdas if isinstance(f, ast.Lambda) for a in f.args.args[-1:]]
         if len({a.arg for a in params}) != 1:

@@ -33,6 +33,7 @@ from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    callee_name,
     insertion_line,
     node_edit,
     node_text,
@@ -84,7 +85,7 @@ def _drawing_call(ctx: CellContext, missing: str, functions: set[str]) -> str | 
         for call in walk(parsed.tree) if parsed.tree is not None else ():
             if not isinstance(call, ast.Call):
                 continue
-            name = getattr(call.func, "attr", getattr(call.func, "id", None))
+            name = callee_name(call)
             if name not in functions:
                 continue
             target = next((k.value for k in call.keywords if k.arg == "to_file"), None)

@@ -27,6 +27,7 @@ from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    callee_name,
     insertion_line,
     node_edit,
     node_text,
@@ -51,7 +52,7 @@ def get_file_fname_path(ctx: CellContext) -> list[Problem]:
     for call in walk(tree):
         if not isinstance(call, ast.Call) or call.lineno not in ctx.failing_lines:
             continue
-        method = getattr(call.func, "attr", getattr(call.func, "id", None))
+        method = callee_name(call)
         if method not in ("get_file", "load_data"):
             continue
         keywords = {k.arg: k.value for k in call.keywords if k.arg}

@@ -20,7 +20,14 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    callee_name,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
@@ -119,7 +126,7 @@ NEWEST_WEIGHTS = Transform("the newest `.weights.h5` of the folder", value=_newe
 
 
 def _is_latest_checkpoint(call: ast.Call) -> bool:
-    return getattr(call.func, "attr", getattr(call.func, "id", None)) == "latest_checkpoint"
+    return callee_name(call) == "latest_checkpoint"
 
 
 def _tensorflow_root(call: ast.Call, names: dict) -> bool:

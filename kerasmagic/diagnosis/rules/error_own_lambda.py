@@ -17,7 +17,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import path_argument  # one reading of a path
 
@@ -82,7 +82,7 @@ def _saved_here(ctx: CellContext, path: str) -> str | None:
         for call in walk(parsed.tree):
             if not isinstance(call, ast.Call):
                 continue
-            name = getattr(call.func, "attr", getattr(call.func, "id", None))
+            name = callee_name(call)
             arg = path_argument(call) if name in SAVERS else None
             if arg is not None and string_value(ctx, arg) == path:
                 return name

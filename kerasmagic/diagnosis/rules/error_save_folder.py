@@ -9,7 +9,7 @@ import re
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import path_argument
 from kerasmagic.knowledge.catalogue import find_entry
@@ -67,7 +67,7 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
 def _is_save(node: ast.AST) -> bool:
     if not isinstance(node, ast.Call):
         return False
-    name = getattr(node.func, "attr", getattr(node.func, "id", None))
+    name = callee_name(node)
     return name in SAVES
 
 

@@ -14,7 +14,7 @@ from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import (
     Transform,
@@ -211,14 +211,14 @@ def calls_of(cell: ParsedCell, methods: tuple) -> list[ast.Call]:
         call
         for call in walk(cell.tree)
         if isinstance(call, ast.Call)
-        and getattr(call.func, "attr", getattr(call.func, "id", None)) in methods
+        and callee_name(call) in methods
     ]
 
 
 def path_argument(call: ast.Call) -> ast.expr | None:
     """A save's or load's file path: its first argument (the second of ``save_model(model,
     filepath)``), or ``filepath=``/``filename=``."""
-    position = 1 if getattr(call.func, "attr", getattr(call.func, "id", "")) == "save_model" else 0
+    position = 1 if (callee_name(call) or "") == "save_model" else 0
     if len(call.args) > position:
         arg = call.args[position]
         return arg if not isinstance(arg, ast.Starred) else None
@@ -298,7 +298,7 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
             changes.setdefault(method, []).append(extension_change(entry.data))
     out: list[Problem] = []
     direct = [
-        (call, path_argument(call), getattr(call.func, "attr", getattr(call.func, "id", "")))
+        (call, path_argument(call), (callee_name(call) or ""))
         for call in calls_of(cell, tuple(changes))
     ]
     direct = [d for d in direct if d[0].lineno <= line <= (d[0].end_lineno or d[0].lineno)]

@@ -13,7 +13,14 @@ import ast
 
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    callee_name,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-get-file-extract-folder"
@@ -43,7 +50,7 @@ def wrapped_get_file_calls(ctx: CellContext, entry: str) -> Problem | None:
     for call in walk(tree):
         if not isinstance(call, ast.Call) or id(call) in wrapped:
             continue
-        if getattr(call.func, "attr", getattr(call.func, "id", None)) != "get_file":
+        if callee_name(call) != "get_file":
             continue
         callee = ctx.scope.callee(call.func)
         if callee is None or not _extracts_apart(callee[0]):

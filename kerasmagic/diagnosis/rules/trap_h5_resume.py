@@ -27,7 +27,7 @@ from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.member_values import live_member
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, insertion_line, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, insertion_line, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, extension_change, path_argument, tell
 from kerasmagic.diagnosis.trap_support import trap_problem
@@ -101,7 +101,7 @@ def _sites(parsed: list[tuple[int | None, ParsedCell]], callables: tuple[str, ..
         for index, cell in parsed
         for call in walk(cell.tree)
         if isinstance(call, ast.Call)
-        and getattr(call.func, "attr", getattr(call.func, "id", None)) in callables
+        and callee_name(call) in callables
         and (arg := path_argument(call)) is not None
     ]
 
@@ -165,7 +165,7 @@ def _trained_loads(ctx: CellContext, parsed: list[tuple[int | None, ParsedCell]]
             if not (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)):
                 continue
             call = node.value
-            if getattr(call.func, "attr", getattr(call.func, "id", None)) != "load_model":
+            if callee_name(call) != "load_model":
                 continue
             if index is None and call.lineno >= before:
                 continue
