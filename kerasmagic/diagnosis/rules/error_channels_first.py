@@ -36,6 +36,7 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.image_layout import channels_first_trains
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, parse_cell, walk
 from kerasmagic.diagnosis.rules import rule
@@ -79,6 +80,8 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     written = any(_channels_first_shape(s, ctx.namespace or {}) for s in sources)
     if not written and not _live_channels_first(ctx.live_names):
         return []
+    if not channels_first_trains(root):
+        return []  # the setting would only move the error to training (see image_layout)
     text = (
         f"from {root}.backend import set_image_data_format\n"
         'set_image_data_format("channels_first")  # as Keras 1 and its keras.json read images\n'
