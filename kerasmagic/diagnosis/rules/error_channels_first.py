@@ -40,6 +40,7 @@ from kerasmagic.diagnosis.image_layout import channels_first_trains
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, parse_cell, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import fill, find_entry
 
 ENTRY = "keras1-channels-first"
 NEGATIVE = re.compile(
@@ -81,7 +82,7 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     if not written and not _live_channels_first(ctx.live_names):
         return []
     if not channels_first_trains(root):
-        return []  # the setting would only move the error to training (see image_layout)
+        return [_cannot_train_here(ctx, root)]
     text = (
         f"from {root}.backend import set_image_data_format\n"
         'set_image_data_format("channels_first")  # as Keras 1 and its keras.json read images\n'
@@ -92,6 +93,20 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     # finding of the error that line raised
     line = ctx.line if ctx.line is not None else at
     return [from_entry(ENTRY, line, [edit], ["set_image_data_format"], ctx.shown_versions, root=root)]  # fmt: skip
+
+
+def _cannot_train_here(ctx: CellContext, root: str) -> Problem:
+    """The cause stands, but the setting would only move the error to training here (TensorFlow's
+    CPU gradient kernels take channels first only with oneDNN's operations on, see
+    ``image_layout``): the finding explains, says what makes it train, and corrects nothing."""
+    entry = find_entry(ENTRY)
+    line = ctx.line if ctx.line is not None else insertion_line(ctx.cell)
+    problem = from_entry(ENTRY, line, [], ["set_image_data_format"], ctx.shown_versions, root=root)
+    if entry is not None and entry.data.get("fix_untrainable"):
+        problem.fix = fill(entry.data["fix_untrainable"], {**ctx.shown_versions, "root": root})
+    problem.certain = False
+    problem.explanation = True
+    return problem
 
 
 def _ordering_error(message: str) -> bool:
