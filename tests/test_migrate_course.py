@@ -89,6 +89,14 @@ def _check_quick_copy(path: Path, i: int) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the processes from /proc")
+def _as_a_terminal_starts_it() -> None:
+    """Ctrl-C's default disposition in the child, whatever this test process inherited or an
+    earlier test of the same pytest worker set: a process inherits an ignored SIGINT, and Python
+    then leaves it ignored, so the run would never see the Ctrl-C this test sends (the test hung
+    in the full suite, never alone)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_keeps_finished_copies_leaves_the_rest_and_no_kernel(tmp_path: Path) -> None:
     course = tmp_path / "course"
     for i in range(4):
@@ -100,7 +108,7 @@ def test_ctrl_c_keeps_finished_copies_leaves_the_rest_and_no_kernel(tmp_path: Pa
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [sys.executable, "-m", "kerasmagic", "migrate", str(course), "-o", str(out), "-j", "2", "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_as_a_terminal_starts_it,
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 600
