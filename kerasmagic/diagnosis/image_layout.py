@@ -12,14 +12,15 @@ training would use.
 
 from __future__ import annotations
 
-from kerasmagic.probes.loaded import attribute, loaded
+from kerasmagic.diagnosis.live import imported_keras_backend
+from kerasmagic.probes.loaded import loaded
 
 
 def channels_first_trains(root: str) -> bool:
     """Does a gradient through a channels-first 2D convolution compute in this kernel, for the
     Keras package ``root`` (``keras``, ``tensorflow`` for ``tf.keras``, ``tf_keras``)? True where
     TensorFlow is not behind that Keras (Keras 3 on JAX or PyTorch)."""
-    if root == "keras" and _keras3_backend() not in (None, "tensorflow"):
+    if root == "keras" and imported_keras_backend() not in (None, "tensorflow"):
         return True
     tf = loaded("tensorflow")
     if tf is None:
@@ -34,12 +35,3 @@ def channels_first_trains(root: str) -> bool:
     except Exception:  # noqa: BLE001 - TensorFlow's InvalidArgumentError / UnimplementedError
         return False
 
-
-def _keras3_backend() -> str | None:
-    """The backend the imported Keras 3 runs on, None where it cannot be read."""
-    keras = loaded("keras")
-    backend = attribute(attribute(keras, "config"), "backend") or attribute(attribute(keras, "backend"), "backend")  # fmt: skip
-    try:
-        return str(backend()) if callable(backend) else None
-    except Exception:  # noqa: BLE001 - a broken install reads as unknown
-        return None

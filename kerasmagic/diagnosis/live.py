@@ -330,3 +330,13 @@ def _root_major(root: str) -> int | None:
         return int(str(version).split(".")[0]) if version else None
     except ValueError:
         return None
+
+
+def imported_keras_backend() -> str | None:
+    """The backend of the ``keras`` the kernel imported (read, never imported here); None where
+    there is none or it cannot be read."""
+    backend = getattr(getattr(sys.modules.get("keras"), "backend", None), "backend", None)
+    try:
+        return backend() if callable(backend) else None
+    except Exception:  # noqa: BLE001 - a broken install reads as unknown
+        return None

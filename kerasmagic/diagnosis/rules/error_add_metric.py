@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, safe_str
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -67,19 +67,10 @@ def add_metric(ctx: CellContext) -> list[Problem]:
                 edits += more
     if not edits:
         return []
-    if _backend() == "jax":  # measured (Keras 3.15): a metric updated in `call` fails there
+    if live.imported_keras_backend() == "jax":  # measured (Keras 3.15): a metric updated in `call` fails there
         edits = []
     line = ctx.line or (edits[0].line if edits else 1)
     return [from_entry(ENTRY, line, edits, ["add_metric"], ctx.shown_versions)]
-
-
-def _backend() -> str | None:
-    """The backend of the Keras 3 the kernel imported (read, never imported here)."""
-    backend = getattr(getattr(sys.modules.get("keras"), "backend", None), "backend", None)
-    try:
-        return backend() if callable(backend) else None
-    except Exception:
-        return None
 
 
 class _Metrics:
