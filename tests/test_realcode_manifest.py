@@ -172,6 +172,38 @@ def test_training_wrapper_gives_the_history_the_epochs_asked_for() -> None:
     assert training.clamp(Trains.fit)(Trains(), epochs=1).history["loss"] == [0.5]
 
 
+def test_training_wrapper_replays_the_cut_epochs_to_the_users_callbacks() -> None:
+    class Callback:  # a user's subclass: defined outside Keras
+        def on_train_begin(self, logs=None):
+            self.acc, self.ended_with = [], None
+
+        def on_epoch_begin(self, epoch, logs=None):
+            pass
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.acc.append((epoch, logs["acc"]))
+
+        def on_train_end(self, logs=None):
+            self.ended_with = len(self.acc)
+
+    class Trains:  # runs its epochs through the callbacks, as Keras does
+        def fit(self, x=None, epochs=1, initial_epoch=0, callbacks=None):
+            for cb in callbacks:
+                cb.on_train_begin()
+            for epoch in range(initial_epoch, epochs):
+                for cb in callbacks:
+                    cb.on_epoch_begin(epoch)
+                    cb.on_epoch_end(epoch, {"acc": 0.9})
+            for cb in callbacks:
+                cb.on_train_end()
+
+    seen = Callback()
+    training.clamp(Trains.fit)(Trains(), epochs=4, initial_epoch=1, callbacks=[seen])
+    assert seen.acc == [(1, 0.9), (2, 0.9), (3, 0.9)]
+    assert seen.ended_with == 3  # replayed before its on_train_end, as a full run has them
+    assert "on_epoch_end" not in vars(seen)  # the class's hooks again after fit
+
+
 def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     with pytest.raises(TypeError) as plain:
         Model.fit(Model(), nb_epoch=3)

@@ -3,7 +3,10 @@ two evaluation steps. Steps are capped where given and set where not (with the d
 of 32 made explicit for arrays, since Keras would otherwise split the arrays into two huge
 batches); ``predict`` keeps its steps (code uses every prediction). The ``History`` a shortened
 ``fit`` returns is given the length of the training asked for, each list repeating its last value,
-because published code plots ``range(epochs)`` against it. The wrapper binds the
+because published code plots ``range(epochs)`` against it; the user's own callbacks (a ``Callback``
+subclass of the code, a ``LambdaCallback``) likewise see every epoch asked for: before their
+``on_train_end``, the epochs cut are replayed to them as ``on_epoch_begin``/``on_epoch_end`` with the
+last epoch's logs (Keras's own callbacks are not replayed: they would save or stop again). The wrapper binds the
 arguments to the original's signature; when they do not bind it calls the original unchanged,
 so Keras raises its own error."""
 
@@ -97,6 +100,56 @@ def _lengthen(history: object, epochs: int) -> None:
         epoch.extend(range(epoch[-1] + 1, epoch[0] + epochs))
 
 
+KERAS_MODULES = ("keras", "tensorflow", "tf_keras")
+
+
+def _users(callback: object) -> bool:
+    """A callback whose epoch hooks run the user's code."""
+    kind = type(callback)
+    return kind.__name__ == "LambdaCallback" or not kind.__module__.startswith(KERAS_MODULES)
+
+
+def _replay_cut_epochs(callbacks: object, first: int, asked: int) -> list[object]:
+    """Make each user callback of ``callbacks`` see epochs ``first`` … ``first + asked - 1``:
+    epochs past the one run are replayed with its logs before the callback's ``on_train_end``.
+    Return the callbacks changed (their instance hooks are removed after ``fit``)."""
+    if not isinstance(callbacks, (list, tuple)):
+        return []
+    changed = []
+    for callback in callbacks:
+        if not _users(callback) or not callable(getattr(callback, "on_train_end", None)):
+            continue
+        if {"on_epoch_end", "on_train_end"} & set(getattr(callback, "__dict__", {})):
+            continue  # hooks set on the instance itself: left as they are
+        changed.append(callback)
+        _hook(callback, first, asked)
+    return changed
+
+
+def _hook(callback: Any, first: int, asked: int) -> None:
+    seen: dict[str, Any] = {"logs": None, "last": None}
+    epoch_end, train_end = callback.on_epoch_end, callback.on_train_end
+
+    def on_epoch_end(epoch: int, logs: Any = None) -> Any:
+        seen["last"], seen["logs"] = epoch, logs
+        return epoch_end(epoch, logs)
+
+    def on_train_end(logs: Any = None) -> Any:
+        if seen["last"] is not None:
+            for epoch in range(seen["last"] + 1, first + asked):
+                callback.on_epoch_begin(epoch, dict(seen["logs"] or {}))
+                epoch_end(epoch, dict(seen["logs"] or {}))
+        return train_end(logs)
+
+    callback.on_epoch_end, callback.on_train_end = on_epoch_end, on_train_end
+
+
+def _unhook(callbacks: list[Any]) -> None:
+    for callback in callbacks:
+        for name in ("on_epoch_end", "on_train_end"):
+            callback.__dict__.pop(name, None)
+
+
 def clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
     try:
         sig = inspect.signature(fn)
@@ -112,7 +165,13 @@ def clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
         except TypeError:
             return fn(*args, **kwargs)
         asked = _shorten(name, sig, bound.arguments)
-        result = fn(*bound.args, **bound.kwargs)
+        first = bound.arguments.get("initial_epoch", 0)
+        first = first if _int(first) else 0
+        hooked = _replay_cut_epochs(bound.arguments.get("callbacks"), first, asked) if asked else []
+        try:
+            result = fn(*bound.args, **bound.kwargs)
+        finally:
+            _unhook(hooked)
         if asked:
             _lengthen(result, asked)
         return result
