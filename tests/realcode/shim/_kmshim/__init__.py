@@ -10,7 +10,7 @@
   (``functools.wraps``) and calls the original unchanged when its arguments do not bind, so Keras
   raises its own errors.
 - ``pandas.read_csv`` of an http(s) address reads the file of that name beside the script (a data
-  file of the manifest) or fails naming the shim; ``matplotlib``: Agg backend, ``show()`` no-op.
+  file of the manifest) or fails naming the shim; ``matplotlib``: Agg backend (also where the code asks for another with ``matplotlib.use``), ``show()`` no-op.
 - ``$KERASMAGIC_CORPUS_EXTRAS`` (the harness's overlay of matplotlib, pandas, …) is appended to
   ``sys.path`` after site-packages, so an environment's own copy of a package wins.
 """

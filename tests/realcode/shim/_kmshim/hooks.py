@@ -25,7 +25,20 @@ def _patcher(name: str) -> Callable[[ModuleType], None] | None:
         return files.patch_pandas
     if name == "matplotlib.pyplot":
         return _patch_pyplot
+    if name == "matplotlib":
+        return _patch_matplotlib
     return None
+
+
+def _patch_matplotlib(module: ModuleType) -> None:
+    """The run has no display: ``matplotlib.use("TkAgg")``, which an author's desktop took, keeps
+    Agg here (the same figures, drawn off screen) instead of failing before any Keras code."""
+    use = module.use
+
+    def use_offscreen(backend: str, *args: object, **kwargs: object) -> None:
+        return use("Agg", *args, **kwargs)
+
+    module.use = use_offscreen  # type: ignore[attr-defined]
 
 
 def _patch_pyplot(module: ModuleType) -> None:
