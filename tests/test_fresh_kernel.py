@@ -118,3 +118,28 @@ def test_graph_mode_turned_on_earlier_is_removed_and_the_notebook_restarted(tmp_
     assert "disable_eager_execution" not in first.source and "import tensorflow as tf" in first.source
     assert second.source == cells[1]
     assert any("fresh kernel" in note for note in doc["cells"][1]["notes"]), doc["cells"][1]["notes"]
+
+
+# A cell unchanged by migrate that fails only because an earlier cell ran twice in the kernel (its
+# Keras-2 version first, then the corrected one): run top to bottom, the notebook appends once.
+APPENDS_ONCE = [
+    "import keras\nsteps = []\n",
+    "steps.append('optimizer made')\noptimizer = keras.optimizers.Adam(lr=0.01)\n",
+    "assert steps == ['optimizer made'], steps\nprint('made once')\n",
+]
+
+
+def test_a_cell_failing_on_what_an_earlier_cells_failed_version_left_runs_in_a_fresh_kernel(
+    tmp_path: Path,
+) -> None:
+    proc, doc = migrate_notebook(tmp_path, "twice.ipynb", APPENDS_ONCE)
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    last = doc["cells"][-1]
+    assert last["status"] == "ok", last
+    assert any("earlier cells' earlier versions" in note for note in last["notes"]), last["notes"]
+    cells = code_cells(tmp_path / "out" / "twice.ipynb")
+    assert "learning_rate=0.01" in cells[1].source and cells[2].source == APPENDS_ONCE[2]
+    script = tmp_path / "migrated.py"
+    script.write_text("\n".join(c.source for c in cells))
+    plain = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert plain.returncode == 0 and "made once" in plain.stdout, plain.stderr[-2000:]

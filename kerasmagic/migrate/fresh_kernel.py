@@ -5,7 +5,10 @@ broken; TensorFlow cannot turn eager execution on again; a model name TensorFlow
 Keras's name-scope stack). At most ``loop.MAX_RESTARTS`` times per document, and again for the
 same cell only when the fresh kernel got further (its next error was fixed, then a state-leaving
 failure came after it: two models named in two cells); never after a module of the user's was
-corrected (the new kernel would not run its corrected source)."""
+corrected (the new kernel would not run its corrected source). A cell that fails unchanged, with
+no rule for its error, likewise runs in a fresh kernel when an earlier cell ran more than once in
+this one: the failed versions of that cell ran too, and what they left (a training loop's traced
+function holding the model it first met, a list appended to twice) is not the notebook's."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ def fresh_kernel_may_help(cell: R.CellResult, runner: Any) -> bool:
     the user's corrected. A rewrite whose error came back was kept for that run (the loop's
     ``before_rewrite``); when no fresh kernel is tried, it is undone here."""
     rewritten = bool(cell.changes) or cell.number - 1 in runner.rewrote_earlier_for
-    if cell.status == R.FAILED and rewritten and not runner.modules.corrected:
+    if cell.status == R.FAILED and (rewritten or runner.ran_again) and not runner.modules.corrected:
         return True
     if runner.before_rewrite.pop(cell.number - 1, None) is not None:
         cell.final = undo_last(cell, cell.error or "its error")
@@ -35,10 +38,11 @@ def in_fresh_kernel(runner: Any, kernel: Any, cell: R.CellResult, number: int) -
         cell.notes.append("a fresh kernel did not run the cells before it again; kept as it failed")
         return cell
     failed_with = (cell.error or "an error").strip().splitlines()[0][:160]
+    whose = "its" if cell.changes else "earlier cells'"
     again = runner.cell(number, resume=cell)
     if again.status != R.FAILED:
         again.notes.append(
-            f"failed with `{failed_with}` in the kernel where its earlier versions had run; "
+            f"failed with `{failed_with}` in the kernel where {whose} earlier versions had run; "
             "ran in a fresh kernel after the cells before it (as Restart and Run All would)"
         )
     return again

@@ -54,6 +54,7 @@ class _Runner:
         self.across: dict[int, dict[str, tuple[dict[str, Any], dict, str]]] = {}
         self.rewrote_earlier_for: set[int] = set()  # cells an earlier cell was rewritten for
         self.may_restart = False  # a cell that still fails may run again in a fresh kernel
+        self.ran_again = False  # a cell ran more than once in this kernel (a version that failed)
         self.before_rewrite: dict[int, Failure] = {}
         self.first_runs = FirstRuns()  # automatic layer names as a first run gives them
 
@@ -212,6 +213,7 @@ class _Runner:
         """Go on in ``kernel``, a fresh one: the cells done so far run again in it, in order, as
         "Restart and Run All" would. Whether they all ran."""
         self.kernel, self.modules.kernel, self.first_runs = kernel, kernel, FirstRuns()
+        self.ran_again = False
         self.prepare()
         return self._run_again(self.done)
 
@@ -233,6 +235,7 @@ class _Runner:
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
             if _round:  # the run before may have grown an earlier cell's model: start it again
+                self.ran_again = True
                 self._replay_for(runnable)
             run = self._execute(runnable, number)
             cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
