@@ -22,7 +22,13 @@ from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kern
 from kerasmagic.migrate.layer_names import FirstRuns
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.rerun import binders
-from kerasmagic.migrate.sources import Document, bound_names, grown_names, imported_tops
+from kerasmagic.migrate.sources import (
+    Document,
+    bound_names,
+    grown_names,
+    imported_tops,
+    same_cell_code,
+)
 from kerasmagic.migrate.static_cells import (
     Progress,
     cell_result,
@@ -69,7 +75,7 @@ class _Runner:
             return None
         for earlier in reversed(self.done):
             runnable, originals = installs.neutralize(earlier.final)
-            if not _same_code(runnable, source):
+            if not same_cell_code(runnable, source):
                 continue
             if not runnable.endswith("\n"):
                 fixed = fixed.rstrip("\n")
@@ -319,14 +325,6 @@ class _Runner:
         ran, blocked = installs.neutralize(current)
         cell.notes += installs.notes(blocked) + installs.shell_notes(ran)
         return cell
-
-
-def _same_code(ours: str, ran: str) -> bool:
-    """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added)
-    the cell ``ours``?"""
-    return [ln.rstrip() for ln in ours.rstrip().splitlines()] == [
-        ln.rstrip() for ln in ran.rstrip().splitlines()
-    ]
 
 
 def migrate_run(

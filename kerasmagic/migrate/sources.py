@@ -245,6 +245,14 @@ def bound_names(source: str) -> set[str]:
     }
 
 
+def same_cell_code(ours: str, ran: str) -> bool:
+    """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added)
+    the cell ``ours``?"""
+    return [ln.rstrip() for ln in ours.rstrip().splitlines()] == [
+        ln.rstrip() for ln in ran.rstrip().splitlines()
+    ]
+
+
 def imported_tops(source: str) -> set[str]:
     """The first part of every module name the cell imports absolutely (``core`` for ``from
     core.model import Model``), at any depth."""

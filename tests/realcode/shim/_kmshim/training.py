@@ -3,12 +3,12 @@ two evaluation steps. Steps are capped where given and set where not (with the d
 of 32 made explicit for arrays, since Keras would otherwise split the arrays into two huge
 batches); ``predict`` keeps its steps (code uses every prediction). The ``History`` a shortened
 ``fit`` returns is given the length of the training asked for, each list repeating its last value,
-because published code plots ``range(epochs)`` against it; the user's own callbacks (a ``Callback``
-subclass of the code, a ``LambdaCallback``) likewise see every epoch asked for: before their
-``on_train_end``, the epochs cut are replayed to them as ``on_epoch_begin``/``on_epoch_end`` with the
-last epoch's logs (Keras's own callbacks are not replayed: they would save or stop again). The wrapper binds the
-arguments to the original's signature; when they do not bind it calls the original unchanged,
-so Keras raises its own error."""
+because published code plots ``range(epochs)`` against it; the user's own callbacks (a
+``Callback`` subclass of the code, a ``LambdaCallback``) likewise see every epoch asked for:
+before their ``on_train_end``, the epochs cut are replayed to them as ``on_epoch_begin``/
+``on_epoch_end`` with the last epoch's logs (Keras's own callbacks are not replayed: they would
+save or stop again). The wrapper binds the arguments to the original's signature; when they do
+not bind it calls the original unchanged, so Keras raises its own error."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ def _int(value: object) -> bool:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _initial_epoch(a: dict[str, Any]) -> int:
+    """The bound arguments' ``initial_epoch`` (0 where none or not an integer)."""
+    start = a.get("initial_epoch", 0)
+    return int(start) if _int(start) else 0
+
+
 def _arrays(x: object) -> bool:
     """Arrays or tensors (or a list/dict of them): data Keras batches itself."""
     if isinstance(x, (list, tuple)) and x:
@@ -56,8 +62,7 @@ def _shorten(name: str, sig: inspect.Signature, a: dict[str, Any]) -> int:
     params = sig.parameters
     asked = 0
     if "epochs" in params:
-        start = a.get("initial_epoch", 0)
-        start = int(start) if _int(start) else 0
+        start = _initial_epoch(a)
         epochs = a.get("epochs", params["epochs"].default)
         if _int(epochs) and epochs > start + 1:
             a["epochs"] = start + 1
@@ -165,9 +170,8 @@ def clamp(fn: Callable[..., Any]) -> Callable[..., Any]:
         except TypeError:
             return fn(*args, **kwargs)
         asked = _shorten(name, sig, bound.arguments)
-        first = bound.arguments.get("initial_epoch", 0)
-        first = first if _int(first) else 0
-        hooked = _replay_cut_epochs(bound.arguments.get("callbacks"), first, asked) if asked else []
+        callbacks, first = bound.arguments.get("callbacks"), _initial_epoch(bound.arguments)
+        hooked = _replay_cut_epochs(callbacks, first, asked) if asked else []
         try:
             result = fn(*bound.args, **bound.kwargs)
         finally:
