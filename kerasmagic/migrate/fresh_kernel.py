@@ -2,7 +2,7 @@
 before it, as "Restart and Run All" would: the versions that failed can leave state in the kernel
 that only a new process clears (a trace that failed leaves Keras's global random seed generator
 broken; TensorFlow cannot turn eager execution on again; a model name TensorFlow refused stays on
-Keras's name-scope stack). At most ``loop.MAX_RESTARTS`` times per document, and again for the
+Keras's name-scope stack). At most ``MAX_RESTARTS`` times per document, and again for the
 same cell only when the fresh kernel got further (its next error was fixed, then a state-leaving
 failure came after it: two models named in two cells); never after a module of the user's was
 corrected (the new kernel would not run its corrected source). A cell that fails unchanged, with
@@ -12,9 +12,43 @@ function holding the model it first met, a list appended to twice) is not the no
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from kerasmagic.migrate import results as R
+
+MAX_RESTARTS = 3  # fresh kernels per document
+
+
+class Kernels:
+    """The document's kernels: the one its cells run in, replaced by a fresh one (closed on exit
+    of ``stack``) when a cell's failure may be the state that failed versions left."""
+
+    def __init__(self, stack: ExitStack, factory: Callable[[Any], Any], document: Any) -> None:
+        self.stack, self.factory, self.document = stack, factory, document
+        self.current = stack.enter_context(factory(document))
+        self.restarts = 0
+        self.closed_seconds = 0.0  # kerasmagic's own time in the kernels closed so far
+
+    @property
+    def hidden_seconds(self) -> float:
+        return self.closed_seconds + self.current.hidden_seconds
+
+    def run_cell(self, runner: Any, number: int) -> R.CellResult:
+        """``runner.cell(number)``, then again in fresh kernels while that may help."""
+        cell = runner.cell(number)
+        while fresh_kernel_may_help(cell, runner) and runner.may_restart:
+            self.restarts += 1
+            self.closed_seconds += self.current.hidden_seconds
+            failed_with = cell.error
+            self.current.close()  # what the failed attempts left in it goes with it
+            self.current = self.stack.enter_context(self.factory(self.document))
+            cell = in_fresh_kernel(runner, self.current, cell, number)
+            # again only when it got further there (the next error: fixed, then failed)
+            runner.may_restart = self.restarts < MAX_RESTARTS and cell.error != failed_with
+        runner.may_restart = self.restarts < MAX_RESTARTS
+        return cell
 
 
 def fresh_kernel_may_help(cell: R.CellResult, runner: Any) -> bool:

@@ -18,7 +18,7 @@ from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
 from kerasmagic.migrate.across import carried_round
 from kerasmagic.migrate.failures import Failure, line_text
-from kerasmagic.migrate.fresh_kernel import fresh_kernel_may_help, in_fresh_kernel, undo_last
+from kerasmagic.migrate.fresh_kernel import Kernels, undo_last
 from kerasmagic.migrate.layer_names import FirstRuns
 from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.rerun import binders
@@ -38,7 +38,6 @@ from kerasmagic.migrate.static_cells import (
 )
 from kerasmagic.migrate.stop_words import describe, stop_message
 
-MAX_RESTARTS = 3  # fresh kernels per document (fresh_kernel.py)
 MAX_ROUNDS = 16  # rewrites of one cell in one run (error → fix → next error → fix …): a script
 # whose body is one `if __name__ == "__main__":` block is one cell, often with a dozen problems
 
@@ -302,7 +301,7 @@ class _Runner:
             failures.append(failure)
             tried_lint = repeated and cell.changes[-1].trigger == "lint"  # no cause: no restart
             if repeated and self.may_restart and not tried_lint:  # attempts' state, or rewrite?
-                self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (_in_fresh_kernel)
+                self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (fresh_kernel.py)
             elif repeated:  # the rewrite did not remove its error: undo it, and stop here
                 current = undo_last(cell, error)
             elif fixed and fixed not in tried and _round < MAX_ROUNDS:
@@ -340,32 +339,24 @@ def migrate_run(
     total = len(document.cells)
     done = 0
     try:
-        with ExitStack() as kernels:
-            kernel = kernels.enter_context(kernel_factory(document))
-            result.versions = dict(kernel.info.get("versions") or {})
-            runner = _Runner(document, kernel, progress, result.cells)
+        with ExitStack() as stack:
+            kernels = Kernels(stack, kernel_factory, document)
+            result.versions = dict(kernels.current.info.get("versions") or {})
+            runner = _Runner(document, kernels.current, progress, result.cells)
             result.modules = runner.modules.corrected
             runner.prepare()
-            hidden, runner.may_restart, folders, restarts = 0.0, True, None, 0
+            runner.may_restart, folders = True, None
             for number in range(total):
-                cell = runner.cell(number)
-                while fresh_kernel_may_help(cell, runner) and runner.may_restart:
-                    restarts, hidden, failed_with = restarts + 1, hidden + kernel.hidden_seconds, cell.error  # fmt: skip
-                    kernel.close()  # what the failed attempts left in it goes with it
-                    kernel = kernels.enter_context(kernel_factory(document))
-                    cell = in_fresh_kernel(runner, kernel, cell, number)
-                    # again only when it got further there (the next error: fixed, then failed)
-                    runner.may_restart = restarts < MAX_RESTARTS and cell.error != failed_with
-                runner.may_restart = restarts < MAX_RESTARTS
+                cell = kernels.run_cell(runner, number)
                 result.cells.append(cell)
                 done = number + 1
                 progress(
                     f"{document.path} [{cell.number}/{total}] {describe(cell)} ({cell.seconds:.2f} s)"
                 )
-                result.diagnosis_seconds = hidden + kernel.hidden_seconds
+                result.diagnosis_seconds = kernels.hidden_seconds
                 if cell.status in R.STOPPING:
                     result.stopped_at = cell.number
-                    folders = user_folders_of(kernel)
+                    folders = user_folders_of(kernels.current)
                     break
             result.module_files = runner.modules.others()
     except KeyboardInterrupt:
