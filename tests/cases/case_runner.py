@@ -24,7 +24,9 @@ diagnosed, a cell that runs examined for silent traps), and the top ``fixed_sour
 another fresh namespace. Each row also lists the findings of the result that contradict each
 other (``contradictions``: a fix text or the corrected cell flagged by the same engine as a finding
 of the same result, ``contradictions.py``).
-``python tests/cases/case_runner.py [CASE.toml ...]`` prints one JSON document (``results``, ``versions``).
+``python tests/cases/case_runner.py [CASE.toml ...] [--shard=I/N]`` prints one JSON document
+(``results``, ``versions``); ``--shard=I/N`` runs every N-th case from the I-th (0-based), so N
+processes run the corpus side by side (``tests/test_cases.py``).
 """
 
 from __future__ import annotations
@@ -314,6 +316,9 @@ def main(argv: list[str]) -> int:
     paths = [Path(a) for a in argv if not a.startswith("--")]
     env = os.environ.get("KERASMAGIC_ENV", "local")
     cases = [c for c in load_cases(paths or None) if in_process or applies(c, env)]
+    shard = next((a.split("=", 1)[1] for a in argv if a.startswith("--shard=")), "0/1")
+    index, count = (int(n) for n in shard.split("/"))
+    cases = cases[index::count]
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         os.chdir(tmp)  # cells that save models write here
