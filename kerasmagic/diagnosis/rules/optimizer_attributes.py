@@ -1,5 +1,5 @@
 """Error rules: ``optimizer.lr`` and the guard ``hasattr(optimizer, 'lr')`` — Keras 3 optimizers
-only have ``learning_rate``."""
+only have ``learning_rate`` — and ``optimizer.decay``, which Keras 3 optimizers do not have."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
+MISSING_DECAY = re.compile(r"'(\w+)' object has no attribute 'decay'")
 
 
 def _optimizer_class(ctx: CellContext, name: str) -> type | None:
@@ -75,6 +77,57 @@ def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
             ctx.line or edits[0].line,
             edits,
             ["lr", match.group(1)],
+            ctx.shown_versions,
+            optimizer=match.group(1),
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
+
+
+@rule(
+    "optimizer-decay-attribute",
+    when=(ERROR,),
+    family="optimizer-arguments",
+    errors=("AttributeError",),
+)
+def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
+    """``X.decay`` on an optimizer without it (Keras 3), read as Keras 2's optimizers kept it: the
+    ``decay=`` argument's time-based decay as a float variable, 0.0 when none was given (callbacks
+    print the rate in use as ``lr / (1 + decay * iterations)``). Only when the live optimizer that
+    raised takes its rate as a value, not a schedule: it was built without a decay, so the value
+    Keras 2 read was a float zero, which every ``.decay`` of an optimizer of the cell (or of the
+    failing line) becomes, as Keras (``keras.ops.zeros(())``: a float32 tensor, as the variable)."""
+    match = MISSING_DECAY.search(ctx.message)
+    tree = ctx.cell.tree
+    optimizer = getattr(ctx.wrapped or ctx.exc, "obj", None)
+    if match is None or tree is None or optimizer is None:
+        return []
+    klass = type(optimizer)
+    if not live.is_optimizer_class(klass) or hasattr(klass, "decay"):
+        return []
+    rate = getattr(optimizer, "_learning_rate", None)  # read only: Keras 3 keeps the schedule here
+    root = keras_root(ctx)
+    if rate is None or callable(rate) or root is None:
+        return []  # a schedule (or a function) sets the rate: Keras 2's decay is not known here
+    keras_name, imports = root
+    edits: list[Edit] = []
+    for node in walk(tree):
+        if not (isinstance(node, ast.Attribute) and node.attr == "decay"):
+            continue
+        if not (_is_optimizer_expr(ctx, node.value) or node.lineno == ctx.line):
+            continue
+        edit = node_edit(ctx.cell, node, f"{keras_name}.ops.zeros(())")
+        if edit is None:
+            return []  # on an IPython line: no certain rewrite
+        edits.append(edit)
+    if not edits:
+        return []
+    return [
+        from_entry(
+            "optimizer-decay-attribute",
+            ctx.line or edits[0].line,
+            imports + edits,
+            ["decay", match.group(1)],
             ctx.shown_versions,
             optimizer=match.group(1),
             keras=ctx.versions.get("keras", "3"),
