@@ -211,3 +211,28 @@ def test_a_path_a_function_of_an_earlier_cell_returns_changes_in_its_return(tmp_
     assert "return os.path.join('weights', name + '.weights.h5')" in finals[0]
     assert finals[1:] == PATH_MAKER[1:]
     assert "['mlp.weights.h5']" in printed
+
+
+BEST_FOLD = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense, Input\n"
+    "from keras.callbacks import ModelCheckpoint\nscores = [0.2, 0.7]\n"
+    "for i in range(2):\n"
+    "    path = './fold{:d}'.format(i) + '.hdf5'\n"
+    "    model = Sequential([Input((3,)), Dense(1)])\n"
+    "    model.compile(loss='mse', optimizer='adam')\n"
+    "    model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0,\n"
+    "              callbacks=[ModelCheckpoint(path, monitor='loss')])",
+    "model.load_weights('./fold{:d}.hdf5'.format(np.argmax(scores)))\nprint('best', np.argmax(scores))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_load_whose_path_is_made_by_a_call_reads_the_file_the_corrected_checkpoint_wrote(tmp_path: Path) -> None:  # fmt: skip
+    """The checkpoint's path gets Keras 3's `.keras` where it is made; the load of the best fold
+    names the file by another literal, formatted with ``np.argmax`` (a call, never evaluated):
+    the path it read is the one its error names, the file the checkpoint wrote is on the disk,
+    and the load's literal gets the same suffix."""
+    finals, printed = migrated(tmp_path, BEST_FOLD)
+    assert "'./fold{:d}'.format(i) + '.keras'" in finals[0]
+    assert finals[1].startswith("model.load_weights('./fold{:d}.keras'.format(np.argmax(scores)))")
+    assert "best 1" in printed

@@ -333,13 +333,31 @@ def written_load(ctx: CellContext, arg: ast.expr | None, change: Transform) -> t
     wrote instead (``written_instead``): the rewrite of the path where its value is made, the old
     path and the new one; None otherwise (or when nothing could be rewritten)."""
     path = string_value(ctx, arg) if arg is not None else None
-    if not path or change.literal is None:
+    if change.literal is None:
+        return None
+    path = path or named_path(ctx, change)
+    if not path:
         return None
     new = change.literal(path)
     if not new or new == path or not written_instead(path, new):
         return None
     rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
     return (rewritten, path, new) if rewritten is not None and rewritten.edits else None
+
+
+QUOTED = re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\"")
+
+
+def named_path(ctx: CellContext, change: Transform) -> str | None:
+    """The path the failing load read, as its error names it, where the expression that makes it
+    cannot be evaluated without calling code (``'w{:d}.hdf5'.format(np.argmax(acc))``): the
+    error's ``filename``, else the one quoted text of its message (h5py's "unable to open file:
+    name = './w1.hdf5'") that the change renames to a file a corrected save wrote."""
+    named = getattr(ctx.exc, "filename", None)
+    quoted = [a or b for a, b in QUOTED.findall(ctx.message)]
+    candidates = [named] if isinstance(named, str) else quoted
+    found = {p for p in candidates if (new := change.literal(p)) and written_instead(p, new)}
+    return found.pop() if len(found) == 1 else None
 
 
 def written_instead(old: str, new: str) -> bool:
