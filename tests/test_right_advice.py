@@ -61,6 +61,17 @@ SCENARIOS = {
         "extra = keras.Variable(np.zeros(1))\n"
         "model.optimizer.apply_gradients([(np.ones(1), extra)])\n"
     ),
+    # Keras 2's `optimizer.decay`, read by a callback: Keras 3's and Keras 2.15's optimizers lack it
+    "decay-attribute": (
+        "import numpy as np\n"
+        "import keras\n"
+        "class ShowRate(keras.callbacks.Callback):\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        print(float(self.model.optimizer.learning_rate) / (1. + float(self.model.optimizer.decay)))\n"
+        "model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(np.zeros((4, 3)), np.zeros(4), verbose=0, callbacks=[ShowRate()])\n"
+    ),
     "shared-optimizer": (
         "import numpy as np\n"
         "import keras\n"
@@ -292,3 +303,21 @@ def test_changed_default_is_told_from_the_live_class(results):
     for name in ("adadelta-explicit", "adam-default"):
         ids = [t["id"] for t in results["lint"][name]["traps"]]
         assert "optimizer-default-changed" not in ids, name
+
+
+@pytest.mark.envs("tf221-k3")
+def test_the_decay_keras2_read_is_the_zero_it_was(results):
+    row = results["scenarios"]["decay-attribute"]
+    assert "has no attribute 'decay'" in row["error"]
+    assert "float(keras.ops.zeros(()))" in row["fixed_source"], _ids(row)
+    _no_wrong_fix(row)
+
+
+@pytest.mark.envs("tf215-k2")
+def test_no_keras3_ops_in_a_fix_for_keras_2(results):
+    """Keras 2.15's optimizers have no ``decay`` either, and its ``keras`` no ``ops``: the zero
+    Keras 3's ops would write is not offered there."""
+    row = results["scenarios"]["decay-attribute"]
+    assert "has no attribute 'decay'" in row["error"]
+    assert "optimizer-decay-attribute" not in _ids(row)
+    assert row["fixed_source"] is None or "keras.ops" not in row["fixed_source"]

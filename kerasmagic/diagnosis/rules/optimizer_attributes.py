@@ -8,7 +8,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
-from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
@@ -106,7 +106,7 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
     if not live.is_optimizer_class(klass) or hasattr(klass, "decay"):
         return []
     rate = getattr(optimizer, "_learning_rate", None)  # read only: Keras 3 keeps the schedule here
-    root = keras_root(ctx)
+    root = keras_root(ctx) if keras3_here() else None  # the zero is written with Keras 3's ops
     if rate is None or callable(rate) or root is None:
         return []  # a schedule (or a function) sets the rate: Keras 2's decay is not known here
     keras_name, imports = root
