@@ -72,6 +72,17 @@ SCENARIOS = {
         "model.compile(optimizer='adam', loss='mse')\n"
         "model.fit(np.zeros((4, 3)), np.zeros(4), verbose=0, callbacks=[ShowRate()])\n"
     ),
+    # a callback that sets the decay (its own schedule): not a reading of Keras 2's 0.0
+    "decay-set": (
+        "import numpy as np\n"
+        "import keras\n"
+        "class Schedule(keras.callbacks.Callback):\n"
+        "    def on_epoch_end(self, epoch, logs=None):\n"
+        "        self.model.optimizer.decay.assign(0.1 * epoch)\n"
+        "model = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n"
+        "model.compile(optimizer='adam', loss='mse')\n"
+        "model.fit(np.zeros((4, 3)), np.zeros(4), verbose=0, callbacks=[Schedule()])\n"
+    ),
     "shared-optimizer": (
         "import numpy as np\n"
         "import keras\n"
@@ -311,6 +322,13 @@ def test_the_decay_keras2_read_is_the_zero_it_was(results):
     assert "has no attribute 'decay'" in row["error"]
     assert "float(keras.ops.zeros(()))" in row["fixed_source"], _ids(row)
     _no_wrong_fix(row)
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_decay_the_code_sets_is_not_read_as_zero(results):
+    row = results["scenarios"]["decay-set"]
+    assert "has no attribute 'decay'" in row["error"]
+    assert "optimizer-decay-attribute" not in _ids(row)
 
 
 @pytest.mark.envs("tf215-k2")

@@ -10,11 +10,12 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
 MISSING_DECAY = re.compile(r"'(\w+)' object has no attribute 'decay'")
+SETS_VARIABLE = frozenset({"set_value", "assign", "assign_add", "assign_sub"})
 
 
 def _optimizer_class(ctx: CellContext, name: str) -> type | None:
@@ -110,10 +111,13 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
     if rate is None or callable(rate) or root is None:
         return []  # a schedule (or a function) sets the rate: Keras 2's decay is not known here
     keras_name, imports = root
+    parents = parent_map(tree)
     edits: list[Edit] = []
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "decay"):
             continue
+        if not isinstance(node.ctx, ast.Load) or _sets(node, parents):
+            return []  # the code sets a decay (a schedule of its own): not a reading of 0.0
         if not (_is_optimizer_expr(ctx, node.value) or node.lineno == ctx.line):
             continue
         edit = node_edit(ctx.cell, node, f"{keras_name}.ops.zeros(())")
@@ -133,6 +137,19 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+def _sets(node: ast.Attribute, parents: dict[int, ast.AST]) -> bool:
+    """Is ``node`` (``….decay``) a variable the code sets: ``K.set_value(….decay, v)`` or
+    ``….decay.assign(v)``?"""
+    parent = parents.get(id(node))
+    if isinstance(parent, ast.Attribute) and parent.attr in SETS_VARIABLE:
+        return True
+    if isinstance(parent, ast.Call) and parent.args and parent.args[0] is node:
+        func = parent.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in SETS_VARIABLE
+    return False
 
 
 MEMBER_BUILTINS = ("hasattr", "getattr", "setattr")
