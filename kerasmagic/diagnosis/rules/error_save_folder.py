@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import ast
 import os
-import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import path_argument
+from kerasmagic.diagnosis.rules.error_saving import named_file, path_argument
 from kerasmagic.knowledge.catalogue import find_entry
 
 # the callables whose first argument (or ``filepath=``) is the file they write
@@ -36,7 +35,7 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
         for call in walk(cell.tree)
         if _is_save(call) and call.lineno <= line <= (call.end_lineno or call.lineno)
     ]
-    written = _written(exc, message)
+    written = named_file(exc, message)
     for call in saves:
         path = path_argument(call)
         value = string_value(ctx, path) if path is not None else None
@@ -69,16 +68,6 @@ def _is_save(node: ast.AST) -> bool:
         return False
     name = callee_name(node)
     return name in SAVES
-
-
-def _written(exc: BaseException | None, message: str) -> str | None:
-    """The file the failing write named: the exception's ``filename`` (``open``), or h5py's
-    ``unable to open file: name = '…'``."""
-    name = getattr(exc, "filename", None)
-    if isinstance(name, str) and name:
-        return name
-    found = re.search(r"name = '([^']+)'", message)
-    return found.group(1) if found else None
 
 
 def _pure(node: ast.expr) -> bool:

@@ -345,19 +345,24 @@ def written_load(ctx: CellContext, arg: ast.expr | None, change: Transform) -> t
     return (rewritten, path, new) if rewritten is not None and rewritten.edits else None
 
 
-QUOTED = re.compile(r"'([^'\n]+)'|\"([^\"\n]+)\"")
-
-
 def named_path(ctx: CellContext, change: Transform) -> str | None:
-    """The path the failing load read, as its error names it, where the expression that makes it
-    cannot be evaluated without calling code (``'w{:d}.hdf5'.format(np.argmax(acc))``): the
-    error's ``filename``, else the one quoted text of its message (h5py's "unable to open file:
-    name = './w1.hdf5'") that the change renames to a file a corrected save wrote."""
-    named = getattr(ctx.exc, "filename", None)
-    quoted = [a or b for a, b in QUOTED.findall(ctx.message)]
-    candidates = [named] if isinstance(named, str) else quoted
-    found = {p for p in candidates if (new := change.literal(p)) and written_instead(p, new)}
-    return found.pop() if len(found) == 1 else None
+    """The path the failing load read, as its error names it (``named_file``), where the
+    expression that makes it cannot be evaluated without calling code
+    (``'w{:d}.hdf5'.format(np.argmax(acc))``): only when the change renames it to a file a
+    corrected save wrote."""
+    path = named_file(ctx.exc, ctx.message)
+    new = change.literal(path) if path else None
+    return path if new and written_instead(path, new) else None
+
+
+def named_file(exc: BaseException | None, message: str) -> str | None:
+    """The file a failing read or write named: the exception's ``filename`` (``open``), or h5py's
+    ``unable to open file: name = '…'``."""
+    name = getattr(exc, "filename", None)
+    if isinstance(name, str) and name:
+        return name
+    found = re.search(r"name = '([^']+)'", message)
+    return found.group(1) if found else None
 
 
 def written_instead(old: str, new: str) -> bool:
