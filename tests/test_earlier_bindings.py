@@ -402,7 +402,7 @@ def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_pa
     assert "out (2, 1)" in shown
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_never_binds_a_module_to_the_merge_a_later_cell_calls(tmp_path: Path) -> None:
     """The same import, a later cell calling ``merge(…, mode='cos')``, a mode with no
     counterpart: the import is left as it is (the Keras 2 module ``keras.layers`` bound as
@@ -498,7 +498,7 @@ SAVED_MODEL_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_exports_a_saved_model_an_earlier_cell_wrote_and_calls_serve(tmp_path: Path) -> None:  # fmt: skip
     proc, doc = migrate_notebook(tmp_path, "served.ipynb", SAVED_MODEL_CELLS)
     assert doc["status"] == "migrated", doc["message"]
@@ -524,7 +524,7 @@ SAVED_FOLDER_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_exports_the_folder_a_saved_model_load_reads(tmp_path: Path) -> None:
     finals, shown = migrated_cells(tmp_path, "folder.ipynb", SAVED_FOLDER_CELLS)
     assert "MODEL_DIR = 'exported/my_model'\n" in finals[1], finals[1]
@@ -545,7 +545,7 @@ ALIAS_LOSS_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_names_an_earlier_compiles_loss_as_keras3_does(tmp_path: Path) -> None:
     finals, shown = migrated_cells(tmp_path, "alias.ipynb", ALIAS_LOSS_CELLS)
     assert finals[1] == "model.compile(loss='kl_divergence', optimizer='sgd')", finals[1]
@@ -567,7 +567,7 @@ SCHEDULE_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_makes_an_earlier_cells_schedule_return_a_float(tmp_path: Path) -> None:
     finals, shown = migrated_cells(tmp_path, "schedule.ipynb", SCHEDULE_CELLS)
     assert finals[0].endswith("    return float(lr * tf.math.exp(-0.1))"), finals[0]
@@ -586,7 +586,7 @@ LOSS_NAME_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_the_loss_an_earlier_cells_variable_holds(tmp_path: Path) -> None:
     finals, shown = migrated_cells(tmp_path, "loss_name.ipynb", LOSS_NAME_CELLS)
     assert finals[0].endswith("loss_name = 'kl_divergence'"), finals[0]
@@ -604,7 +604,7 @@ YAML_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_reads_yaml_an_earlier_cell_wrote_with_model_from_json(tmp_path: Path) -> None:
     finals, shown = migrated_cells(tmp_path, "yaml.ipynb", YAML_CELLS)
     assert finals[0].endswith("from keras.models import Sequential, model_from_json"), finals[0]
@@ -624,7 +624,7 @@ SESSION_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab", "tf215-k2")
+@pytest.mark.envs("tf221-k3", "tf215-k2")
 def test_migrate_removes_the_set_session_import_a_later_cells_session_needs_no_more(tmp_path: Path) -> None:  # fmt: skip
     finals, shown = migrated_cells(tmp_path, "session.ipynb", SESSION_CELLS)
     assert "set_session" not in finals[0], finals[0]
@@ -675,7 +675,7 @@ GENERATOR_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_makes_the_earlier_cells_generator_yield_the_tuple_keras2_unpacked(tmp_path: Path) -> None:  # fmt: skip
     """A Keras 2.0-era training generator, defined in its own cell, yielding ``np.array([X, Y])``
     and given to ``fit`` cells later: it yields ``tuple(…)`` where it is defined; the cell that
@@ -686,7 +686,7 @@ def test_migrate_makes_the_earlier_cells_generator_yield_the_tuple_keras2_unpack
     assert "trained ['loss']" in shown
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_defines_the_earlier_cells_generator_again_yielding_tuples(kernel: Kernel) -> None:
     fixed = checked_after(kernel, GENERATOR_CELLS)
     assert fixed.startswith("def rows():") and "yield tuple(np.array([X, np.sin(X)]))" in fixed, fixed
@@ -702,7 +702,7 @@ RANK_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_gives_an_earlier_cells_short_data_the_axis_keras2_added(tmp_path: Path) -> None:
     """``predict`` given 1-D data for an input of shape ``(None, 1)`` in one cell and 2-D data
     cells later: Keras 3's traced ``predict`` cannot take the second rank. The earlier call gets
@@ -713,7 +713,7 @@ def test_migrate_gives_an_earlier_cells_short_data_the_axis_keras2_added(tmp_pat
     assert "rows (2, 4)" in shown
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_traces_predict_anew_after_an_earlier_cells_short_data(kernel: Kernel) -> None:
     fixed = checked_after(kernel, RANK_CELLS)
     assert fixed.startswith("model2.make_predict_function(force=True)"), fixed
@@ -729,7 +729,7 @@ MODEL_HISTORY_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_the_key_read_from_the_history_the_model_holds(tmp_path: Path) -> None:
     """``model.history.history['acc']`` cells after ``fit``: the live ``History`` the model
     holds logged ``accuracy``, so the key is renamed."""
@@ -747,7 +747,7 @@ HELD_LOGS_CELLS = [
 ]
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_a_get_of_the_logs_an_earlier_cell_holds(tmp_path: Path) -> None:
     """``logs.get('val_acc')`` in a cell that never says "history": the name holds the live
     ``History``'s dict, which logged ``val_accuracy``; ``.get`` gave None, and the cell failed
@@ -757,7 +757,7 @@ def test_migrate_renames_a_get_of_the_logs_an_earlier_cell_holds(tmp_path: Path)
     assert "last True" in shown
 
 
-@pytest.mark.envs("tf221-k3", "colab")
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_migrate_renames_the_columns_of_a_frame_of_the_logs(tmp_path: Path) -> None:
     """``pd.DataFrame(hist.history)`` made cells after ``fit``, its old columns read as a list."""
     pytest.importorskip("pandas")  # where pandas is installed (Colab has it)
