@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import KERNEL_RULE_ENVS
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook
 
 pytestmark = [pytest.mark.envs("tf221-k3", "colab"), pytest.mark.slow]
@@ -85,6 +86,7 @@ print('trained', len(history.history['loss']))
 """
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_a_script_is_never_taken_for_a_module_of_its_own_and_runs_again_in_a_fresh_kernel(tmp_path: Path) -> None:  # fmt: skip
     """A Keras 2 VAE script (Keras 2's ``objectives``, ``K.random_normal``): the kernel's main
     module carries the script's ``__file__``, and once ``multiprocessing`` is imported there (the
@@ -104,6 +106,7 @@ def test_a_script_is_never_taken_for_a_module_of_its_own_and_runs_again_in_a_fre
     assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_graph_mode_turned_on_earlier_is_removed_and_the_notebook_restarted(tmp_path: Path) -> None:
     cells = [
         "import numpy as np\nimport tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n",
@@ -129,6 +132,7 @@ APPENDS_ONCE = [
 ]
 
 
+@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_a_cell_failing_on_what_an_earlier_cells_failed_version_left_runs_in_a_fresh_kernel(
     tmp_path: Path,
 ) -> None:
