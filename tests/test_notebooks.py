@@ -332,6 +332,7 @@ def test_workshop_04_conflict_verdict_matches_tensorflow_metadata():
 # -- scripts/run_notebook.py itself -----------------------------------------------------------
 
 
+@pytest.mark.envs("tf221-k3")  # the script's own behaviour; the notebooks run in every environment
 def test_run_notebook_script_reports_outputs_failures_and_writes_html(tmp_path):
     nb = _read("quickstart.ipynb")
     cells = [
