@@ -5,12 +5,11 @@ Every case that applies here runs in a fresh namespace of one subprocess (cells 
 ``kerasmagic.check``, and the top ``fixed_source`` is run. In ``tf221-k3`` that is the whole
 corpus; in the other environments the cases that declare something there ``tf221-k3`` does not
 check (they fail there only, or have overrides for it) and a fixed third of the rest
-(``case_runner.in_suite``), which keeps CI within its
-time; ``scripts/case_report.py`` (or this file with ``KERASMAGIC_CASES_JSON_DIR`` set) runs every
-case in every environment. Acceptance of issue 3: fix rate
-(corrected cells that run / broken cells) >= 90 % and no wrong fix (a corrected cell that fails,
-or any change proposed for a working cell). ``scripts/case_report.py`` writes the same numbers
-per family to ``docs/fix_rates.md``.
+(``case_runner.in_suite``), which keeps CI within its time; ``scripts/case_report.py`` (or this
+file with ``KERASMAGIC_CASES_JSON_DIR`` set) runs every case in every environment. Acceptance of
+issue 3: fix rate (corrected cells that run / broken cells) >= 90 % and no wrong fix (a corrected
+cell that fails, or any change proposed for a working cell). ``scripts/case_report.py`` writes the
+same numbers per family to ``docs/fix_rates.md``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ import pytest
 from environments import KERNEL_RULE_ENVS
 from migrate_helpers import code_cells, document, migrate_json, migrate_notebook
 
-pytestmark = [pytest.mark.envs("tf221-k3", "colab"), pytest.mark.slow]
+# migrate's loop logic: where rules through a kernel run; colab also runs the first test, whose
+# restart comes from Keras's own state in the process
+pytestmark = [pytest.mark.envs(*KERNEL_RULE_ENVS), pytest.mark.slow]
 
 CELLS = [
     "import numpy as np\nimport keras\nfrom keras.layers import Input, Dense, Lambda\n"
@@ -45,6 +47,7 @@ CELLS = [
 ]
 
 
+@pytest.mark.envs("tf221-k3", "colab")
 def test_a_rewritten_cell_that_fails_runs_again_in_a_fresh_kernel(tmp_path: Path) -> None:
     proc, doc = migrate_notebook(tmp_path, "vae.ipynb", CELLS)
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
@@ -86,7 +89,6 @@ print('trained', len(history.history['loss']))
 """
 
 
-@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_a_script_is_never_taken_for_a_module_of_its_own_and_runs_again_in_a_fresh_kernel(tmp_path: Path) -> None:  # fmt: skip
     """A Keras 2 VAE script (Keras 2's ``objectives``, ``K.random_normal``): the kernel's main
     module carries the script's ``__file__``, and once ``multiprocessing`` is imported there (the
@@ -106,7 +108,6 @@ def test_a_script_is_never_taken_for_a_module_of_its_own_and_runs_again_in_a_fre
     assert plain.returncode == 0 and "trained 1" in plain.stdout, plain.stderr[-2000:]
 
 
-@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_graph_mode_turned_on_earlier_is_removed_and_the_notebook_restarted(tmp_path: Path) -> None:
     cells = [
         "import numpy as np\nimport tensorflow as tf\ntf.compat.v1.disable_eager_execution()\n",
@@ -132,7 +133,6 @@ APPENDS_ONCE = [
 ]
 
 
-@pytest.mark.envs(*KERNEL_RULE_ENVS)  # the loop's logic; colab keeps the first test
 def test_a_cell_failing_on_what_an_earlier_cells_failed_version_left_runs_in_a_fresh_kernel(
     tmp_path: Path,
 ) -> None:
