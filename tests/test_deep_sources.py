@@ -11,10 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import PYTHON_ENVS
 from test_robustness import assert_no_internal_traceback
 
 import kerasmagic
 from kerasmagic.diagnosis.bounds import SKIPPED_ID
+
+pytestmark = pytest.mark.envs(*PYTHON_ENVS)
 
 SHAPES = {
     "not": lambda n: "x = " + "not " * n + "True\n",

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+from environments import PYTHON_ENVS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kerasmagic.diagnosis.engine import diagnose, lint
 from kerasmagic.diagnosis.rewrite import apply_edits, parse_cell
+
+pytestmark = pytest.mark.envs(*PYTHON_ENVS)
 
 FUZZ = settings(
     max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None

@@ -17,7 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import MACHINERY_ENVS
 from test_robustness import assert_no_internal_traceback, run_shell
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 TYPOS = {
     "tensorfow": "tensorflow",

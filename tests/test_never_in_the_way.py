@@ -13,7 +13,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from environments import PYTHON_ENVS
 from test_robustness import assert_no_internal_traceback, run_shell, strip
+
+pytestmark = pytest.mark.envs(*PYTHON_ENVS)
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07")
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from environments import MACHINERY_ENVS
 
 HERE = Path(__file__).resolve().parent / "realcode"
 sys.path.insert(0, str(HERE))
@@ -16,6 +17,9 @@ sys.path.insert(0, str(HERE / "shim"))
 
 import corpus  # noqa: E402
 from _kmshim import training  # noqa: E402
+
+# the corpus harness's own code: the same in every environment, but for the installed loaders
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 ENTRY = """
 [[file]]
@@ -212,6 +216,7 @@ def test_training_wrapper_lets_the_original_raise_its_own_error() -> None:
     assert str(wrapped.value) == str(plain.value)
 
 
+@pytest.mark.envs("tf221-k3", "tf215-k2")  # Keras 3's loader, and Keras 2's
 def test_sequence_loaders_read_old_keywords_as_the_installed_loader_does() -> None:
     """Keras 2 and tf_keras read Keras 1's ``nb_words`` and refuse any other keyword; Keras 3's
     ``load_data(**kwargs)`` reads nothing from them (the words are then not capped)."""

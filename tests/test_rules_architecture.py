@@ -13,11 +13,14 @@ import subprocess
 import sys
 
 import pytest
+from environments import MACHINERY_ENVS
 
 import kerasmagic
 from kerasmagic.diagnosis import context, engine
 from kerasmagic.diagnosis.rules import RULE_MODULES, registry
 from kerasmagic.knowledge.catalogue import find_entry
+
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 # rule ids that are not catalogue entries: their words are built by the rule from the live API
 GENERIC_RULE_IDS = {
