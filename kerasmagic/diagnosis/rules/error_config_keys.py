@@ -1,6 +1,7 @@
 """Error rule: an optimizer keyword Keras 3 no longer takes, given as a key of a config dict
 (``keras.optimizers.get({"class_name": "Adam", "config": {"lr": 0.005}})``, a settings table
-passed through helper functions).
+passed through helper functions), or as a keyword of a call whose optimizer class only the run
+knows (``getattr(keras.optimizers, name)(lr=lr)``).
 
 Keras 3's optimizers name what they refused and its value ("Argument(s) not recognized:
 {'lr': 0.005}"). The one dict display of the cell (or of the newest earlier cell that has one)
@@ -28,7 +29,8 @@ NOT_RECOGNIZED = re.compile(r"Argument\(s\) not recognized: (?P<given>\{.*\})", 
 @rule("optimizer-lr-renamed", when=(ERROR,), family="optimizer-arguments", errors=("ValueError",))
 def optimizer_config_key(ctx: CellContext) -> list[Problem]:
     """The config dict key the optimizer refused, renamed where the dict is written: a dict
-    display of the cell, else the dict a name of the failing line gets (this cell or earlier)."""
+    display of the cell, else the keyword of the failing line's call that holds the refused
+    value, else the dict a name of the failing line gets (this cell or earlier)."""
     found = NOT_RECOGNIZED.search(ctx.message)
     given = _literal(found["given"]) if found else None
     tree = ctx.cell.tree
@@ -42,8 +44,13 @@ def optimizer_config_key(ctx: CellContext) -> list[Problem]:
         across: list[Edit] = []
         note = ""
         spots = _keys_holding(ctx, tree, key, value)
+        keywords = _keywords_holding(ctx, tree, key, value)
         if len(spots) == 1:
             edit = node_edit(ctx.cell, spots[0], quoted_like(node_text(ctx.cell, spots[0]) or "''", new))  # fmt: skip
+            change = [edit] if edit is not None else None
+        elif not spots and len(keywords) == 1:  # a call the source cannot name: getattr(…)(lr=…)
+            value_text = node_text(ctx.cell, keywords[0].value)
+            edit = node_edit(ctx.cell, keywords[0], f"{new}={value_text}") if value_text else None
             change = [edit] if edit is not None else None
         elif not spots:
             rewritten = _through_a_name(ctx, tree, key, value, new)
@@ -53,7 +60,12 @@ def optimizer_config_key(ctx: CellContext) -> list[Problem]:
             return []  # which dict is not certain, or a key read elsewhere: the catalogue explains
         problem = from_entry(entry.id, ctx.line or 1, change, [key], ctx.shown_versions,
                              old=key, new=new, callable="the optimizer")  # fmt: skip
-        problem.fix += f" The keyword is the key `{key}` of a config dict: renamed where the dict is written. {note}".rstrip()  # fmt: skip
+        where = (
+            f"The keyword `{key}=` of a call whose optimizer class is known only as it runs: renamed in that call."  # fmt: skip
+            if not spots and len(keywords) == 1
+            else f"The keyword is the key `{key}` of a config dict: renamed where the dict is written."
+        )
+        problem.fix += f" {where} {note}".rstrip()
         if any(e.cell is not None for e in across):
             problem.across = across
         return [problem]
@@ -114,6 +126,19 @@ def _rename(key: str) -> tuple[Any, str | None]:
         if isinstance(new, str):
             return entry, new
     return None, None
+
+
+def _keywords_holding(ctx: CellContext, tree: ast.AST, key: str, value: Any) -> list[ast.keyword]:
+    """The keyword arguments ``key=`` of the calls on the failing lines whose value is ``value``:
+    where the optimizer got the keyword when no dict holds it and the callee is only known at run
+    time (an optimizer class looked up by its name, a factory held in a variable)."""
+    return [
+        kw
+        for node in walk(tree)
+        if isinstance(node, ast.Call) and node.lineno in ctx.failing_lines
+        for kw in node.keywords
+        if kw.arg == key and _value(ctx, kw.value) == value
+    ]
 
 
 def _keys_holding(ctx: CellContext, tree: ast.AST, key: str, value: Any) -> list[ast.Constant]:
