@@ -3,7 +3,8 @@
 installed TensorFlow ships (``tensorflow.tools.compatibility.all_renames_v2``). Only renames to a
 TF 2 name are made; a name the table sends to ``tf.compat.v1`` (sessions, placeholders) is the
 TF 1 explanation's, not a rewrite, unless TensorFlow's API page names its TF 2 replacement (the
-catalogue's ``native``: ``tf.set_random_seed`` → ``tf.random.set_seed``)."""
+catalogue's ``native``: ``tf.set_random_seed`` → ``tf.random.set_seed``) or it only turns on what
+TensorFlow 2 does anyway (``compat_functions``: ``tf.enable_eager_execution``)."""
 
 from __future__ import annotations
 
@@ -76,7 +77,10 @@ def _renamed(name: str) -> str | None:
     if not isinstance(renames, dict):
         return None
     new = renames.get(f"tf.{name}")
-    if not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
+    switches = entry.data.get("compat_functions", []) if entry is not None else []
+    if new == f"tf.compat.v1.{name}" and name in switches:  # turns on what TF 2 does anyway
+        pass
+    elif not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
         new = _module_renamed(renames, name, entry.data.get("compat_modules", []) if entry else [])
     if new is None:
         return None
