@@ -1,10 +1,11 @@
 """How a rewritten import binds its names: the name the code uses stays bound (``from keras
 import utils as np_utils``), unless only this cell reads a misspelt one; and whether the cell, or
-a cell after it (``migrate`` holds them), reads or calls a name."""
+a cell after it (``migrate`` holds them), reads or calls a name, or reads one nothing binds."""
 
 from __future__ import annotations
 
 import ast
+import builtins
 from typing import Any
 
 from kerasmagic.diagnosis.rewrite import parse_cell, walk
@@ -58,6 +59,26 @@ def called(fx: Any, name: str) -> bool:
         for tree in _cell_and_later(fx)
         for n in walk(tree)
     )
+
+
+def unbound_reads(fx: Any) -> set[str]:
+    """The names the cell and the cells after it read that nothing binds: not they, not the
+    kernel's namespace, not Python's builtins; what a star import gave them."""
+    trees = _cell_and_later(fx)
+    bound = set(dir(builtins)) | set(fx.ctx.namespace or {})
+    loads = set()
+    for node in (n for tree in trees for n in walk(tree)):
+        if isinstance(node, ast.Name):
+            (loads if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return loads - bound
 
 
 def _cell_and_later(fx: Any) -> list[ast.AST]:

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.import_bindings import called, imported_as, read
+from kerasmagic.diagnosis.import_bindings import called, imported_as, read, unbound_reads
 from kerasmagic.diagnosis.keras_paths import (
     another_object,
     moved_module,
@@ -192,9 +192,15 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             continue
         if name == "*":
             target = forced or moved_module(module)
+            copy = None if target or status != live.MISSING else _star_copy(fx, module)
             if target and live.module_status(target[0])[0] == live.OK:
                 moved.setdefault(target[0], []).append("*")
                 reasons.append((target[1], module, target[0], "*"))
+            elif copy is not None:  # the same module of another Keras package here (tf.keras's)
+                names = _star_names(fx, module, copy)  # imported by name: each one's path is known
+                moved.setdefault(copy, []).extend(names)
+                fx.scope.bindings.update({n: f"{copy}.{n}" for n in names})
+                reasons.append(("moved-name", f"{module}.*", f"{copy}.*", "*"))
             else:
                 unresolved.append(name)
                 keep.append(text)
@@ -262,7 +268,22 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     if edit is None:
         return fx.problems.extend(gone)
     entry_id, old, new, name = reasons[0]
-    if entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
+    if name == "*" and entry_id == "moved-name":
+        home = new[: -len(".*")]
+        problem = Problem(
+            id=entry_id,
+            line=node.lineno,
+            title=f"`{module}` is gone here; `{home}` holds what the code takes from it",
+            cause=f"Keras {fx.versions.get('keras', '3')} removed `{module}`. `{home}`, the same "
+            "module of another Keras package installed here, still holds the names the code "
+            "reads from it without binding them: "
+            + ", ".join(f"`{n}`" for n in _star_names(fx, module, home))
+            + ".",
+            fix=f"Import them from `{home}`, by name (the corrected cell does).",
+            edits=[edit],
+            names=[module, "*"],
+        )
+    elif entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
         title = f"`{name}` is not in `{module}` here; it is `{new}`"
         cause = (
             f"`{old}` does not exist in the installed packages; the live API has `{new}`."
@@ -368,6 +389,19 @@ def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
 
 
 locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py)
+
+
+def _star_copy(fx: Any, module: str) -> str | None:
+    """For ``from MODULE import *`` of a module Keras 3 removed: the one module of another Keras
+    package here (tf.keras's legacy copy) that holds what the code reads without binding it and
+    the generated map says ``MODULE`` had (so a name of another star import is not counted)."""
+    homes = {removed_home(module, name)[1] for name in unbound_reads(fx)} - {None}
+    return homes.pop() if len(homes) == 1 else None
+
+
+def _star_names(fx: Any, module: str, home: str) -> list[str]:
+    """The names read without a binding that ``module`` had and ``home`` holds."""
+    return sorted(n for n in unbound_reads(fx) if removed_home(module, n)[1] == home)
 
 
 def _keywords_of(fx: Any, name: str) -> set[str]:
