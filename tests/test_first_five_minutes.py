@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 from conftest import run_python_json
+from environments import MACHINERY_ENVS
+
+# the README, the LICENSE and the CLI's help text: the same files whatever Keras is installed
+pytestmark = pytest.mark.envs(*MACHINERY_ENVS)
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
