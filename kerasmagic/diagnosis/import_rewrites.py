@@ -183,6 +183,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     reasons: list[tuple[str, str, str, str]] = []  # entry id, old path, new path, name
     unresolved: list[str] = []
     dropped: list[str] = []  # names no Keras here has, which nothing reads: they leave the import
+    star_names: list[str] = []  # what a star import of a removed module gave, imported by name
     for alias in node.names:
         name, asname = alias.name, alias.asname
         text = name + (f" as {asname}" if asname else "")
@@ -197,9 +198,9 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
                 moved.setdefault(target[0], []).append("*")
                 reasons.append((target[1], module, target[0], "*"))
             elif copy is not None:  # the same module of another Keras package here (tf.keras's)
-                names = _star_names(fx, module, copy)  # imported by name: each one's path is known
-                moved.setdefault(copy, []).extend(names)
-                fx.scope.bindings.update({n: f"{copy}.{n}" for n in names})
+                star_names = _star_names(fx, module, copy)  # by name: each one's path is known
+                moved.setdefault(copy, []).extend(star_names)
+                fx.scope.bindings.update({n: f"{copy}.{n}" for n in star_names})
                 reasons.append(("moved-name", f"{module}.*", f"{copy}.*", "*"))
             else:
                 unresolved.append(name)
@@ -277,7 +278,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             cause=f"Keras {fx.versions.get('keras', '3')} removed `{module}`. `{home}`, the same "
             "module of another Keras package installed here, still holds the names the code "
             "reads from it without binding them: "
-            + ", ".join(f"`{n}`" for n in _star_names(fx, module, home))
+            + ", ".join(f"`{n}`" for n in star_names)
             + ".",
             fix=f"Import them from `{home}`, by name (the corrected cell does).",
             edits=[edit],

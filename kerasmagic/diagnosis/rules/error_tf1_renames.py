@@ -78,9 +78,8 @@ def _renamed(name: str) -> str | None:
         return None
     new = renames.get(f"tf.{name}")
     switches = entry.data.get("compat_functions", []) if entry is not None else []
-    if new == f"tf.compat.v1.{name}" and name in switches:  # turns on what TF 2 does anyway
-        pass
-    elif not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new:
+    switch = new == f"tf.compat.v1.{name}" and name in switches  # turns on what TF 2 does anyway
+    if not switch and (not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new):
         new = _module_renamed(renames, name, entry.data.get("compat_modules", []) if entry else [])
     if new is None:
         return None
