@@ -94,10 +94,13 @@ def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
 def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
     """``X.decay`` on an optimizer without it (Keras 3), read as Keras 2's optimizers kept it: the
     ``decay=`` argument's time-based decay as a float variable, 0.0 when none was given (callbacks
-    print the rate in use as ``lr / (1 + decay * iterations)``). Only when the live optimizer that
-    raised takes its rate as a value, not a schedule: it was built without a decay, so the value
-    Keras 2 read was a float zero, which every ``.decay`` of an optimizer of the cell (or of the
-    failing line) becomes, as Keras (``keras.ops.zeros(())``: a float32 tensor, as the variable)."""
+    print the rate in use as ``lr / (1 + decay * iterations)``). Where the live optimizer that
+    raised takes its rate as a value, it was built without a decay, so the value Keras 2 read was
+    a float zero. Where its rate is a schedule (Keras 2's ``decay=`` as an ``InverseTimeDecay``),
+    ``learning_rate`` is already the rate in use, so reading the decay as 0 keeps Keras 2's
+    formula's value, but only beside a read of that rate in the cell (alone, the decay read as 0
+    would say no decay). Either way every ``.decay`` of an optimizer of the cell (or of the failing
+    line) becomes a zero, as Keras (``keras.ops.zeros(())``: a float32 tensor, as the variable)."""
     match = MISSING_DECAY.search(ctx.message)
     tree = ctx.cell.tree
     optimizer = getattr(ctx.wrapped or ctx.exc, "obj", None)
@@ -108,10 +111,13 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
         return []
     rate = getattr(optimizer, "_learning_rate", None)  # read only: Keras 3 keeps the schedule here
     root = keras_root(ctx) if keras3_here() else None  # the zero is written with Keras 3's ops
-    if rate is None or callable(rate) or root is None:
-        return []  # a schedule (or a function) sets the rate: Keras 2's decay is not known here
+    scheduled = callable(rate)  # a schedule (or a function): `learning_rate` is the decayed rate
+    if rate is None or root is None:
+        return []
     keras_name, imports = root
     parents = parent_map(tree)
+    if scheduled and not _reads_rate(ctx, tree):
+        return []  # the decay read alone: as 0 it would say the rate does not decay
     edits: list[Edit] = []
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "decay"):
@@ -128,7 +134,7 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
         return []
     return [
         from_entry(
-            "optimizer-decay-attribute",
+            "optimizer-decay-in-schedule" if scheduled else "optimizer-decay-attribute",
             ctx.line or edits[0].line,
             imports + edits,
             ["decay", match.group(1)],
@@ -137,6 +143,19 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
             keras=ctx.versions.get("keras", "3"),
         )
     ]
+
+
+def _reads_rate(ctx: CellContext, tree: ast.AST) -> bool:
+    """Does the cell read the rate in use of an optimizer (``….learning_rate``, or ``….lr``, which
+    its own rule renames to it): of an optimizer expression, or of the expression whose
+    ``.decay`` the failing line reads (``optimizer.decay`` of a callback's local name)?"""
+    attributes = [n for n in walk(tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)]  # fmt: skip
+    owners = {ast.dump(n.value) for n in attributes if n.attr == "decay" and n.lineno == ctx.line}
+    return any(
+        n.attr in ("learning_rate", "lr")
+        and (_is_optimizer_expr(ctx, n.value) or ast.dump(n.value) in owners)
+        for n in attributes
+    )
 
 
 def _sets(node: ast.Attribute, parents: dict[int, ast.AST]) -> bool:
