@@ -204,7 +204,7 @@ def _moved(fx: ImportFixes, node: ast.ImportFrom, moved_names: list[str]) -> str
     """The ``tensorflow.keras`` statement(s) replacing ``node``, or "" when one of its names has
     no home in the live ``tf.keras``."""
     from kerasmagic.diagnosis.import_bindings import imported_as
-    from kerasmagic.diagnosis.import_rewrites import locate
+    from kerasmagic.diagnosis.name_homes import locate
 
     module = node.module or ""
     new_module = TF_KERAS + module[len("keras") :]

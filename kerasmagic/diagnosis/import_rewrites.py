@@ -12,18 +12,15 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.import_bindings import called, imported_as, read, unbound_reads
+from kerasmagic.diagnosis.import_bindings import called, imported_as, read
 from kerasmagic.diagnosis.keras_paths import (
-    another_object,
     moved_module,
-    private_home,
-    removed_home,
     rename_reason,
-    renamed,
     wrapped_layer,
 )
 from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
+from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     guarded_imports,
@@ -31,8 +28,8 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
+from kerasmagic.diagnosis.star_imports import star_home, star_problem
 from kerasmagic.diagnosis.unused_imports import unused_gone
-from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 NOT_IMPORTABLE = (*MISSING_IDS, "import-blocked")
@@ -183,7 +180,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     reasons: list[tuple[str, str, str, str]] = []  # entry id, old path, new path, name
     unresolved: list[str] = []
     dropped: list[str] = []  # names no Keras here has, which nothing reads: they leave the import
-    star_names: list[str] = []  # what a star import of a removed module gave, imported by name
+    star: tuple[str, list[str]] | None = None  # a removed module's star: its names' home, names
     for alias in node.names:
         name, asname = alias.name, alias.asname
         text = name + (f" as {asname}" if asname else "")
@@ -193,15 +190,15 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             continue
         if name == "*":
             target = forced or moved_module(module)
-            copy = None if target or status != live.MISSING else _star_copy(fx, module)
+            star = None if target or status != live.MISSING else star_home(fx, module)
             if target and live.module_status(target[0])[0] == live.OK:
                 moved.setdefault(target[0], []).append("*")
                 reasons.append((target[1], module, target[0], "*"))
-            elif copy is not None:  # the same module of another Keras package here (tf.keras's)
-                star_names = _star_names(fx, module, copy)  # by name: each one's path is known
-                moved.setdefault(copy, []).extend(star_names)
-                fx.scope.bindings.update({n: f"{copy}.{n}" for n in star_names})
-                reasons.append(("moved-name", f"{module}.*", f"{copy}.*", "*"))
+            elif star is not None:  # by name, from the same module of another Keras package here
+                home, names = star
+                moved.setdefault(home, []).extend(names)
+                fx.scope.bindings.update({n: f"{home}.{n}" for n in names})
+                reasons.append(("moved-name", f"{module}.*", f"{home}.*", "*"))
             else:
                 unresolved.append(name)
                 keep.append(text)
@@ -209,7 +206,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         # a moved module imported as a name first (else: tf.keras.experimental for mixed_precision's)
         found = None if called(fx, asname or name) else _module_as_name(fx, module, name)
         if found is None:
-            found = _locate(fx, module, name)
+            found = locate(fx, module, name)
         wrapped = wrapped_layer(module, name) if found is None and not asname else None
         if wrapped is not None:  # Keras 1's TimeDistributedDense: rules/keras1_wrapped.py
             layers, names = wrapped
@@ -269,21 +266,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     if edit is None:
         return fx.problems.extend(gone)
     entry_id, old, new, name = reasons[0]
-    if name == "*" and entry_id == "moved-name":
-        home = new[: -len(".*")]
-        problem = Problem(
-            id=entry_id,
-            line=node.lineno,
-            title=f"`{module}` is gone here; `{home}` holds what the code takes from it",
-            cause=f"Keras {fx.versions.get('keras', '3')} removed `{module}`. `{home}`, the same "
-            "module of another Keras package installed here, still holds the names the code "
-            "reads from it without binding them: "
-            + ", ".join(f"`{n}`" for n in star_names)
-            + ".",
-            fix=f"Import them from `{home}`, by name (the corrected cell does).",
-            edits=[edit],
-            names=[module, "*"],
-        )
+    if name == "*" and star is not None:
+        problem = star_problem(fx, module, *star, node.lineno, edit)
     elif entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
         title = f"`{name}` is not in `{module}` here; it is `{new}`"
         cause = (
@@ -325,95 +309,6 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     problem.certain = certain
     problem.unsure_of = list(unresolved)
     fx.problems.extend([problem, *gone])  # the names that moved first: the import's own error
-
-
-def _locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
-    """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
-    moved = moved_module(module)
-    candidates: list[tuple[str, str, str]] = []
-    if moved:
-        candidates.append((moved[0], name, moved[1]))
-    rename = renamed(name, module)
-    if rename:
-        for mod in ([moved[0]] if moved else []) + [module]:
-            candidates.append((mod, rename[0], rename[1]))
-    # a library's module, or tf.keras under an old private path: the user's code meant to import
-    # that package, so the new module may be imported to check the name there
-    importable = {e.id for e in entries_with_rule("library-module-move")} | {
-        "tensorflow-core-private-path"
-    }
-    for mod, new, entry_id in candidates:
-        status, obj = live.module_status(mod, allow_import=entry_id in importable)
-        if status == live.OK and live.has_attr(obj, mod, new):
-            return mod, new, entry_id
-    home = private_home(module, name, _keywords_of(fx, name))
-    if home is not None:  # a private Keras 2 helper (`_obtain_input_shape`): its home here
-        return home
-    from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)
-
-    alias = alias_target(module, name)  # a Keras 2 alias: its target, by object identity
-    if alias is not None:
-        return module, alias, "keras3-removed-alias"
-    roots = fx.scope.preferred_roots(module)
-    wanted = rename[0] if rename else name
-    keywords = _keywords_of(fx, name)
-    removed, elsewhere = removed_home(module, name)  # elsewhere: tf.keras's legacy copy
-    if elsewhere is not None:
-        return elsewhere, name, "moved-name"
-    for symbol in api_index.find_public_symbol(wanted, roots=roots, near=module):
-        if another_object(module, symbol.module, removed):
-            continue
-        status, obj = live.module_status(symbol.module)
-        if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
-            found = getattr(obj, symbol.name, None)
-            if live.takes_keywords(found, keywords):  # the calls' arguments still bind
-                return symbol.module, symbol.name, (rename[1] if rename else "moved-name")
-    neutral = next(
-        (e for e in entries_with_rule("package-neutral") if name in e.data["names"]), None
-    )
-    if neutral is not None:  # data utilities: another Keras package's copy serves as well
-        others = [r for r in api_index.available_roots() if r not in roots]
-        for symbol in api_index.find_public_symbol(name, roots=others, near=module):
-            status, obj = live.module_status(symbol.module)
-            if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
-                return symbol.module, symbol.name, neutral.id
-    for mod in ([moved[0]] if moved else []) + [module]:
-        status, obj = live.module_status(mod)
-        if status != live.OK:
-            continue
-        for close in api_index.fuzzy_names(name, roots=roots, module=mod):
-            if live.has_attr(obj, mod, close) and live.takes_keywords(
-                getattr(obj, close, None), keywords
-            ):
-                return mod, close, "name-typo"
-    return None
-
-
-locate = _locate  # shared with the mixed-imports fix (diagnosis/import_fixes.py)
-
-
-def _star_copy(fx: Any, module: str) -> str | None:
-    """For ``from MODULE import *`` of a module Keras 3 removed: the one module of another Keras
-    package here (tf.keras's legacy copy) that holds what the code reads without binding it and
-    the generated map says ``MODULE`` had (so a name of another star import is not counted)."""
-    homes = {removed_home(module, name)[1] for name in unbound_reads(fx)} - {None}
-    return homes.pop() if len(homes) == 1 else None
-
-
-def _star_names(fx: Any, module: str, home: str) -> list[str]:
-    """The names read without a binding that ``module`` had and ``home`` holds."""
-    return sorted(n for n in unbound_reads(fx) if removed_home(module, n)[1] == home)
-
-
-def _keywords_of(fx: Any, name: str) -> set[str]:
-    """The keyword names the cell's calls of ``name`` pass."""
-    return {
-        kw.arg
-        for n in walk(fx.cell.tree)
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-        for kw in n.keywords
-        if kw.arg
-    }
 
 
 def _module_as_name(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:

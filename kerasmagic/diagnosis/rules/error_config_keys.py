@@ -44,11 +44,12 @@ def optimizer_config_key(ctx: CellContext) -> list[Problem]:
         across: list[Edit] = []
         note = ""
         spots = _keys_holding(ctx, tree, key, value)
-        keywords = _keywords_holding(ctx, tree, key, value)
+        keywords = [] if spots else _keywords_holding(ctx, tree, key, value)
+        by_keyword = len(keywords) == 1  # a call the source cannot name: getattr(…)(lr=…)
         if len(spots) == 1:
             edit = node_edit(ctx.cell, spots[0], quoted_like(node_text(ctx.cell, spots[0]) or "''", new))  # fmt: skip
             change = [edit] if edit is not None else None
-        elif not spots and len(keywords) == 1:  # a call the source cannot name: getattr(…)(lr=…)
+        elif by_keyword:
             value_text = node_text(ctx.cell, keywords[0].value)
             edit = node_edit(ctx.cell, keywords[0], f"{new}={value_text}") if value_text else None
             change = [edit] if edit is not None else None
@@ -62,7 +63,7 @@ def optimizer_config_key(ctx: CellContext) -> list[Problem]:
                              old=key, new=new, callable="the optimizer")  # fmt: skip
         where = (
             f"The keyword `{key}=` of a call whose optimizer class is known only as it runs: renamed in that call."  # fmt: skip
-            if not spots and len(keywords) == 1
+            if by_keyword
             else f"The keyword is the key `{key}` of a config dict: renamed where the dict is written."
         )
         problem.fix += f" {where} {note}".rstrip()

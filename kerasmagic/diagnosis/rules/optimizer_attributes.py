@@ -114,10 +114,10 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
     scheduled = callable(rate)  # a schedule (or a function): `learning_rate` is the decayed rate
     if rate is None or root is None:
         return []
-    keras_name, imports = root
-    parents = parent_map(tree)
     if scheduled and not _reads_rate(ctx, tree):
         return []  # the decay read alone: as 0 it would say the rate does not decay
+    keras_name, imports = root
+    parents = parent_map(tree)
     edits: list[Edit] = []
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "decay"):
