@@ -13,7 +13,7 @@ import pytest
 from migrate_helpers import code_cells, migrate_notebook
 
 from kerasmagic.diagnosis.engine import diagnose
-from kerasmagic.diagnosis.image_layout import channels_first_trains
+from kerasmagic.diagnosis.image_layout import ONEDNN_LINES, channels_first_trains
 
 pytestmark = pytest.mark.envs("tf221-k3", "tf215-k2", "k3-jax", "colab")
 
@@ -41,7 +41,7 @@ def trains_here() -> bool:
     """Does this machine train a channels-first convolution (image_layout), measured in a fresh
     process of this interpreter, as the migrate kernel would?"""
     probe = (
-        "import keras\nfrom kerasmagic.diagnosis.image_layout import channels_first_trains\n"
+        "import keras\nfrom kerasmagic.diagnosis.image_layout import ONEDNN_LINES, channels_first_trains\n"
         "print(channels_first_trains('keras'))\n"
     )
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)  # fmt: skip
@@ -49,16 +49,19 @@ def trains_here() -> bool:
     return proc.stdout.strip().splitlines()[-1] == "True"
 
 
-def _not_proposed(tmp_path: Path, cells: list[str]) -> None:
+def _switch_as_needed(migrated: list[str], trains_here: bool) -> None:
     """Where channels first cannot train (TensorFlow on a CPU without oneDNN's operations), the
-    setting is not proposed: it would only move the error to the training step."""
-    proc, doc = migrate_notebook(tmp_path, "th.ipynb", cells)
-    ids = {r["id"] for cell in doc["cells"] for ch in cell["changes"] for r in ch["rules"]}
-    assert "keras1-channels-first" not in ids, doc["cells"]
-    assert doc["status"] != "migrated", doc["message"]
+    first cell also switches oneDNN's operations on, before its first Keras import (TensorFlow
+    reads the variable at its import); elsewhere it does not."""
+    switch = 'os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"'
+    assert (switch in migrated[0]) == (not trains_here), migrated[0]
+    if switch in migrated[0]:
+        assert migrated[0].index(switch) < migrated[0].index("from keras")
 
 
 def _migrated(tmp_path: Path, cells: list[str]) -> list[str]:
+    """Migrated with the author's setting (and, where needed, oneDNN's switch) in the first cell,
+    after a fresh kernel where the switch was needed."""
     proc, doc = migrate_notebook(tmp_path, "th.ipynb", cells)
     assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
     ids = {r["id"] for ch in doc["cells"][0]["changes"] for r in ch["rules"]}
@@ -82,9 +85,8 @@ def test_keras1s_channels_first_model_gets_the_authors_setting_at_the_first_impo
         MODEL.format(shape="(1, 28, 28)"),
         TRAIN,
     ]
-    if not trains_here:
-        return _not_proposed(tmp_path, cells)
     migrated = _migrated(tmp_path, cells)
+    _switch_as_needed(migrated, trains_here)
     assert 'set_image_data_format("channels_first")' in migrated[0]
     assert migrated[0].index("import Sequential") < migrated[0].index("set_image_data_format")
     assert migrated[1:] == cells[1:]  # the author's lines are left as written
@@ -114,9 +116,8 @@ def test_a_model_a_module_builds_is_read_live_and_the_loaders_arrays_made_again(
         "from classifier import create_model\nmodel = create_model()\n",
         TRAIN,
     ]
-    if not trains_here:
-        return _not_proposed(tmp_path, cells)
     migrated = _migrated(tmp_path, cells)
+    _switch_as_needed(migrated, trains_here)
     assert 'set_image_data_format("channels_first")' in migrated[0]
     assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)
 
@@ -146,14 +147,38 @@ def test_a_cell_that_imports_keras_itself_is_corrected_in_place() -> None:
     with pytest.raises(ValueError) as raised:
         exec(compile(source, "<cell>", "exec"), namespace)
     suggestions = diagnose(source, raised.value, namespace=namespace).suggestions
-    if not channels_first_trains("keras"):  # TensorFlow on a CPU without oneDNN's operations
-        found = [f for f in suggestions if f.id == "keras1-channels-first"]
-        assert found and not found[0].fixed_source, suggestions  # explained, nothing corrected
-        assert "TF_ENABLE_ONEDNN_OPTS=1" in found[0].fix
-        return
     top = suggestions[0]
     assert top.id == "keras1-channels-first" and top.fixed_source
+    if not channels_first_trains("keras"):  # TensorFlow on a CPU without oneDNN's operations
+        # the switch too, before the import; TensorFlow reads it at its import: a fresh process
+        _switch_as_needed([top.fixed_source], trains_here=False)
+        assert "restart" in top.fix
+        proc = subprocess.run([sys.executable, "-c", top.fixed_source], capture_output=True, text=True, timeout=300)  # fmt: skip
+        assert proc.returncode == 0 and "trained channels_first" in proc.stdout, proc.stderr[-2000:]
+        return
     try:
         exec(compile(top.fixed_source, "<fixed>", "exec"), {"__name__": "__main__"})
     finally:
         keras.backend.set_image_data_format("channels_last")  # the other tests' default
+
+
+def test_the_authors_own_channels_first_setting_trains_after_the_switch(tmp_path: Path, trains_here: bool) -> None:  # fmt: skip
+    # the code sets the ordering itself (Theano-era code, Keras 2 spelling): the model builds,
+    # and its fit fails in TensorFlow's gradient op where the CPU kernels refuse channels first
+    cells = [
+        "import numpy as np\nfrom keras import backend as K\n" + IMPORTS.split("\n", 1)[1]
+        + "K.set_image_data_format('channels_first')\n",
+        "x = np.random.rand(16, 1, 28, 28).astype('float32')\n" + MODEL.format(shape="(1, 28, 28)"),  # fmt: skip
+        TRAIN,
+    ]
+    proc, doc = migrate_notebook(tmp_path, "own.ipynb", cells)
+    ids = {r["id"] for cell in doc["cells"] for ch in cell["changes"] for r in ch["rules"]}
+    if trains_here:  # nothing to change: the notebook runs as the author wrote it
+        assert ids == set() and proc.returncode == 0, doc["cells"]
+        return
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    assert ids == {"channels-first-cpu-training"}, doc["cells"]
+    migrated = [c.source for c in code_cells(tmp_path / "out" / "own.ipynb")]
+    _switch_as_needed(migrated, trains_here)
+    assert migrated[0].replace(ONEDNN_LINES, "") == cells[0] and migrated[1:] == cells[1:]  # fmt: skip
+    assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)

@@ -12,8 +12,20 @@ training would use.
 
 from __future__ import annotations
 
+import ast
+import os
+
 from kerasmagic.diagnosis.live import imported_keras_backend
+from kerasmagic.diagnosis.rewrite import Edit
 from kerasmagic.probes.loaded import loaded
+
+KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
+# read once, when TensorFlow is imported: the switch goes before the notebook's first import of it
+ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
+ONEDNN_LINES = (
+    "import os\n"
+    f'os.environ["{ONEDNN}"] = "1"  # channels-first convolutions train on TensorFlow\'s CPU only with oneDNN\n'
+)
 
 
 def channels_first_trains(root: str) -> bool:
@@ -35,3 +47,38 @@ def channels_first_trains(root: str) -> bool:
     except Exception:  # noqa: BLE001 - TensorFlow's InvalidArgumentError / UnimplementedError
         return False
 
+
+def onednn_on() -> bool:
+    """Are TensorFlow's oneDNN operations asked for in this process (the variable it read)?"""
+    return os.environ.get(ONEDNN) == "1"
+
+
+def onednn_edit(first_import: ast.stmt) -> Edit:
+    """The lines that switch oneDNN's operations on, just before the cell's first import of
+    Keras or TensorFlow (a top-level statement): TensorFlow reads the variable at its import."""
+    return Edit(first_import.lineno, 0, first_import.lineno, 0, ONEDNN_LINES)
+
+
+def sets_onednn(stmt: ast.stmt) -> bool:
+    """Is ``stmt`` one of the switch's lines (``import os``, ``os.environ[...] = "1"``)?"""
+    if isinstance(stmt, ast.Import):
+        return [a.name for a in stmt.names] == ["os"]
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target = stmt.targets[0]
+        key = target.slice if isinstance(target, ast.Subscript) else None
+        return isinstance(key, ast.Constant) and key.value == ONEDNN
+    return False
+
+
+def first_keras_import(tree: ast.Module | None) -> ast.stmt | None:
+    """The cell's first top-level import of Keras or TensorFlow."""
+    for stmt in tree.body if tree is not None else ():
+        if isinstance(stmt, ast.Import) and any(is_keras(a.name) for a in stmt.names):
+            return stmt
+        if isinstance(stmt, ast.ImportFrom) and not stmt.level and is_keras(stmt.module or ""):
+            return stmt
+    return None
+
+
+def is_keras(module: str) -> bool:
+    return module.split(".")[0] in KERAS_ROOTS

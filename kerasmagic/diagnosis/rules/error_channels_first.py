@@ -23,6 +23,16 @@ no ``channels_last`` written anywhere. The fix is the author's setting, made whe
 right after the first Keras import of the notebook, in the first cell that imports Keras (the
 entry's ``earlier_cell``: ``migrate`` runs the notebook again from there), verified by running.
 Layers and loaders then read images as the author's Keras did: the same model trains.
+
+Where TensorFlow's CPU gradient kernels refuse channels first (``image_layout``: measured with one
+gradient step) and the notebook does not set ``TF_ENABLE_ONEDNN_OPTS`` itself, the same cell also
+switches oneDNN's operations on just before its first Keras import (TensorFlow reads the variable
+at its import, so the fix runs after a restart: ``migrate`` runs the notebook again in a fresh
+kernel). The same switch is the fix of ``channels-first-cpu-training``: code that sets the
+ordering itself (``K.set_image_dim_ordering('th')``, ``data_format='channels_first'``) builds its
+model, and its ``fit`` fails in TensorFlow's gradient op ("Detected at node
+…/Conv2DBackpropFilter"). Evidence: that message, a live model of the namespace with a layer set
+to channels first, and the failing gradient step measured in the kernel.
 """
 
 from __future__ import annotations
@@ -36,7 +46,16 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
-from kerasmagic.diagnosis.image_layout import channels_first_trains
+from kerasmagic.diagnosis.image_layout import (
+    KERAS_ROOTS,
+    ONEDNN,
+    channels_first_trains,
+    first_keras_import,
+    is_keras,
+    onednn_edit,
+    onednn_on,
+    sets_onednn,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, parse_cell, walk
 from kerasmagic.diagnosis.rules import rule
@@ -57,7 +76,10 @@ SHAPE_KEYWORDS = ("input_shape", "shape", "batch_input_shape", "batch_shape")
 CHANNELS_LAST = re.compile(
     r"channels_last|image_dim_ordering\(\s*['\"]tf['\"]|dim_ordering\s*=\s*['\"]tf['\"]"
 )
-KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
+# TensorFlow's messages when a channels-first convolution meets its CPU kernels: the gradient ops
+# named in "Detected at node …/Conv2DBackpropFilter" (fit), or the op's own refusal
+CONV_GRADIENT = re.compile(r"Conv\dD(?:Backprop(?:Filter|Input))|only supports (?:the )?NHWC")
+TRAINING = "channels-first-cpu-training"
 
 
 @rule(ENTRY, when=(ERROR,), family="renamed-names", needs=KERAS_ROOTS, errors=("ValueError",))
@@ -66,11 +88,11 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     Keras, when the error is an image ordering's and the code's images are channels first."""
     if ctx.cell.tree is None or not _ordering_error(ctx.message):
         return []
-    if any(_keras_import(parse_cell(cell).tree) for cell in ctx.earlier):
+    if any(first_keras_import(parse_cell(cell).tree) for cell in ctx.earlier):
         return []  # not the first Keras cell: the fix is made there (``earlier_cell``)
     if _set_at_the_top(ctx.cell.tree):
         return []  # made already (this fix, or the author's): the error has another cause
-    first = _keras_import(ctx.cell.tree)
+    first = first_keras_import(ctx.cell.tree)
     root = _root(first) if first is not None else _raising_root(ctx)
     if root is None:
         return []
@@ -81,18 +103,53 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     written = any(_channels_first_shape(s, ctx.namespace or {}) for s in sources)
     if not written and not _live_channels_first(ctx.live_names):
         return []
+    switch = None  # oneDNN's operations, where TensorFlow's CPU kernels need them to train it
     if not channels_first_trains(root):
-        return [_cannot_train_here(ctx, root)]
+        if first is None or onednn_on() or any(ONEDNN in s for s in sources):
+            return [_cannot_train_here(ctx, root)]
+        switch = onednn_edit(first)
     text = (
         f"from {root}.backend import set_image_data_format\n"
         'set_image_data_format("channels_first")  # as Keras 1 and its keras.json read images\n'
     )
     at = (first.end_lineno or first.lineno) + 1 if first is not None else insertion_line(ctx.cell)
-    edit = Edit(at, 0, at, 0, text)
+    edits = [e for e in (switch, Edit(at, 0, at, 0, text)) if e is not None]
     # an earlier cell's finding is shown at the failing line (the failing cell's frame), as the
     # finding of the error that line raised
     line = ctx.line if ctx.line is not None else at
-    return [from_entry(ENTRY, line, [edit], ["set_image_data_format"], ctx.shown_versions, root=root)]  # fmt: skip
+    names = ["set_image_data_format", *([ONEDNN] if switch else [])]
+    problem = from_entry(ENTRY, line, edits, names, ctx.shown_versions, root=root)
+    if switch is not None:
+        _switched_on(problem, ENTRY, root)
+    return [problem]
+
+
+@rule(TRAINING, when=(ERROR,), family="environment", needs=KERAS_ROOTS, errors=("InvalidArgumentError", "UnimplementedError"))  # fmt: skip
+def channels_first_training(ctx: CellContext) -> list[Problem]:
+    """oneDNN's operations switched on before the first import of TensorFlow, when training a
+    live model with channels-first convolutions failed in TensorFlow's CPU gradient kernels and
+    one such gradient step, measured here, fails too."""
+    if ctx.cell.tree is None or not CONV_GRADIENT.search(ctx.message) or onednn_on():
+        return []
+    if any(first_keras_import(parse_cell(cell).tree) for cell in ctx.earlier):
+        return []  # not the first Keras cell: the switch goes there (``earlier_cell``)
+    first = first_keras_import(ctx.cell.tree)
+    if first is None or any(ONEDNN in s for s in (*ctx.earlier, ctx.source)):
+        return []  # no import here to precede, or the author sets the switch: left as it is
+    if not _live_channels_first_layer(ctx.live_names) or channels_first_trains(_root(first)):
+        return []
+    line = ctx.line if ctx.line is not None else first.lineno
+    problem = from_entry(TRAINING, line, [onednn_edit(first)], [ONEDNN], ctx.shown_versions)
+    _switched_on(problem, TRAINING, _root(first))
+    return [problem]
+
+
+def _switched_on(problem: Problem, entry_id: str, root: str) -> None:
+    """A fix whose switch TensorFlow reads at its import: it runs after a restart."""
+    entry = find_entry(entry_id)
+    if entry is not None and entry.data.get("fix_onednn"):
+        problem.fix = fill(entry.data["fix_onednn"], {"root": root, "variable": ONEDNN})
+    problem.restart_needed = True  # ``migrate`` runs the notebook again in a fresh kernel
 
 
 def _cannot_train_here(ctx: CellContext, root: str) -> Problem:
@@ -125,15 +182,6 @@ def _ordering_error(message: str) -> bool:
     return first_side or last_side
 
 
-def _keras_import(tree: ast.Module | None) -> ast.stmt | None:
-    """The cell's first top-level import of Keras or TensorFlow."""
-    for stmt in tree.body if tree is not None else ():
-        if isinstance(stmt, ast.Import) and any(_is_keras(a.name) for a in stmt.names):
-            return stmt
-        if isinstance(stmt, ast.ImportFrom) and not stmt.level and _is_keras(stmt.module or ""):
-            return stmt
-    return None
-
 
 def _raising_root(ctx: CellContext) -> str | None:
     """A cell that imports no Keras but ran into it (through a module of the user's), first of
@@ -151,7 +199,7 @@ def _raising_root(ctx: CellContext) -> str | None:
 def _set_at_the_top(tree: ast.Module) -> bool:
     """Does the cell set the channels-first ordering among its first statements, its imports?"""
     for stmt in tree.body:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)) or sets_onednn(stmt):
             continue
         call = stmt.value if isinstance(stmt, ast.Expr) else None
         if not isinstance(call, ast.Call) or not call.args:
@@ -162,15 +210,12 @@ def _set_at_the_top(tree: ast.Module) -> bool:
     return False
 
 
-def _is_keras(module: str) -> bool:
-    return module.split(".")[0] in KERAS_ROOTS
-
 
 def _root(stmt: ast.stmt) -> str:
     """The module the cell reaches Keras through: ``keras``, ``tensorflow.keras`` or
     ``tf_keras``, as the import spells it."""
     names = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or ""]  # type: ignore[attr-defined]
-    top = next(n.split(".")[0] for n in names if _is_keras(n))
+    top = next(n.split(".")[0] for n in names if is_keras(n))
     return "tensorflow.keras" if top == "tensorflow" else top
 
 
@@ -238,6 +283,28 @@ def _live_channels_first(names: dict) -> bool:
             continue
         if any(_image_first([d if isinstance(d, int) else None for d in s]) for s in shapes):
             return True
+    return False
+
+
+def _live_channels_first_layer(names: dict) -> bool:
+    """Does a live Keras model of the namespace hold a layer set to channels first (its
+    ``data_format``, nested models searched)? Read only."""
+    seen: set[int] = set()
+    stack = [v for v in list(names.values()) if live.is_keras_object(type(v)) and hasattr(v, "layers")]
+    while stack:
+        model = stack.pop()
+        if id(model) in seen:
+            continue
+        seen.add(id(model))
+        try:
+            layers = list(model.layers)
+        except Exception:
+            continue
+        for layer in layers:
+            if getattr(layer, "data_format", None) == "channels_first":
+                return True
+            if hasattr(layer, "layers"):
+                stack.append(layer)
     return False
 
 
