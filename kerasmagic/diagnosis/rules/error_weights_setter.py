@@ -8,7 +8,10 @@ tf.keras 2.x: "Can't set the attribute …"). A variable assigned to an attribut
 is tracked already, so the assignment only restated what the layer holds. The evidence is the
 live layer of the frame that raised: each listed ``self.X`` is one of its ``trainable_weights``
 (a ``non_trainable_weights`` list: one of its weights, then marked ``X.trainable = False``, as the
-list said). The assignment is removed, or becomes those marks.
+list said). The assignment is removed, or becomes those marks. A layer that hands over the
+lists of a layer it holds (``self.trainable_weights = self.attention.trainable_weights``, a
+``Sequential`` made in ``build``) restates what Keras tracks too: the sublayer is an attribute of
+the live layer, and the two lists hold the same variables; the assignment is removed.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import ast
 import re
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
@@ -47,9 +52,12 @@ def weight_lists_assigned(ctx: CellContext) -> list[Problem]:
             continue
         owner = frame.f_locals.get(target.value.id)
         names = _listed_attributes(stmt.value, target.value.id)
-        if owner is None or not names or not _tracked(owner, names, prop):
+        if owner is not None and _sublayers_list(owner, stmt.value, frame.f_locals, prop):
+            edit = statement_removal(ctx.cell, stmt, ctx.cell.tree)  # the sublayer's, tracked
+        elif owner is None or not names or not _tracked(owner, names, prop):
             continue
-        edit = _edit(ctx, stmt, target.value.id, names, prop)
+        else:
+            edit = _edit(ctx, stmt, target.value.id, names, prop)
         if edit is None:
             continue
         problem = from_entry(ENTRY, ctx.line or stmt.lineno, [edit], [prop], ctx.shown_versions,
@@ -69,6 +77,22 @@ def _listed_attributes(value: ast.expr, owner: str) -> list[str]:
             return []
         names.append(elt.attr)
     return names
+
+
+def _sublayers_list(owner: Any, value: ast.expr, local: dict, prop: str) -> bool:
+    """``self.attention.trainable_weights``: the same list of a layer the owner tracks (an
+    attribute of it), holding exactly the variables the owner's own list holds, live."""
+    if not (isinstance(value, ast.Attribute) and value.attr == prop):
+        return False
+    sub = live_value(value.value, local)
+    if sub is None or sub is owner or not live.is_keras_object(type(sub)):
+        return False
+    try:
+        tracked = any(sub is layer for layer in owner._flatten_layers(include_self=False))
+        theirs, ours = list(getattr(sub, prop)), list(getattr(owner, prop))
+    except Exception:
+        return False
+    return tracked and {id(v) for v in theirs} == {id(v) for v in ours}
 
 
 def _tracked(owner: Any, names: list[str], prop: str) -> bool:
