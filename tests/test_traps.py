@@ -14,6 +14,7 @@ import logging
 import subprocess
 import sys
 import warnings
+import zlib
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,12 @@ from conftest import ENV_NAME
 ROOT = Path(__file__).resolve().parent.parent
 TF_ENVS = ("tf215-k2", "tf221-legacy", "tf221-k3", "colab", "tf215-broken-k3")
 MATRIX = (*TF_ENVS, "k3-jax")
+# Where the suite measures the scenarios: TF 2.15 with Keras 3 installed over it meets every
+# scenario with Keras 3 as tf221-k3 does (docs/traps.md: the two columns are the same), and
+# scripts/trap_table.py still measures it; that environment's suite is for what differs there
+# (the report of a broken install). Its 23 scenarios, a process each where state needs it, were
+# the longest item of its suite.
+MEASURED = tuple(e for e in MATRIX if e != "tf215-broken-k3")
 
 
 def _load(name: str, path: Path):
@@ -141,8 +148,8 @@ NO_LINT = {  # after the run only
 
 @pytest.fixture(scope="module")
 def rows():
-    if ENV_NAME not in MATRIX:
-        pytest.skip(f"the trap scenarios need a matrix environment; this is {ENV_NAME}")
+    if ENV_NAME not in MEASURED:
+        pytest.skip(f"the trap scenarios are measured in {', '.join(MEASURED)}; this is {ENV_NAME}")
     return TABLE.measure(sys.executable)
 
 
@@ -158,7 +165,7 @@ def test_every_scenario_has_a_measured_expectation():
     assert {s.trap for s in TABLE.SCENARIOS} == ids  # every catalogued trap is reproduced
 
 
-@pytest.mark.envs(*MATRIX)
+@pytest.mark.envs(*MEASURED)
 def test_trap_happens_exactly_where_measured(rows):
     for s in TABLE.SCENARIOS:
         row = _row(rows, s.name)
@@ -166,7 +173,7 @@ def test_trap_happens_exactly_where_measured(rows):
         assert happened == (ENV_NAME in OCCURS[s.name]), (s.name, row)
 
 
-@pytest.mark.envs(*MATRIX)
+@pytest.mark.envs(*MEASURED)
 def test_detected_where_it_happens_silent_where_not(rows):
     for s in TABLE.SCENARIOS:
         row = _row(rows, s.name)
@@ -182,7 +189,7 @@ def test_detected_where_it_happens_silent_where_not(rows):
             assert "{" not in f["title"], f["title"]  # every placeholder filled
 
 
-@pytest.mark.envs(*MATRIX)
+@pytest.mark.envs(*MEASURED)
 def test_lint_flags_the_same_cells_before_running(rows):
     for s in TABLE.SCENARIOS:
         row = _row(rows, s.name)
@@ -191,7 +198,7 @@ def test_lint_flags_the_same_cells_before_running(rows):
         assert (s.trap in row["lint"]) == bool(row["truth"]), (s.name, ENV_NAME, row["lint"])
 
 
-@pytest.mark.envs(*MATRIX)
+@pytest.mark.envs(*MEASURED)
 def test_each_fix_removes_the_finding_and_runs(rows):
     checked = 0
     for s in TABLE.SCENARIOS:
@@ -226,7 +233,7 @@ def test_lr_fix_is_the_exact_rewrite(rows):
     assert "0.001" in row["finding"]["title"]  # the rate it really trains at
 
 
-@pytest.mark.envs("tf221-k3", "colab", "tf215-broken-k3")
+@pytest.mark.envs("tf221-k3", "colab")
 def test_decay_fix_is_an_inverse_time_schedule(rows):
     fixed = _row(rows, "decay on the optimizer")["finding"]["fixed_source"]
     assert (
@@ -310,8 +317,15 @@ def test_clean_cell_has_no_trap_and_imports_nothing():
 
 
 def _trap_sources() -> list[str]:
+    """Every trap scenario's cells, the cases that name a catalogued trap, and a fixed third of
+    the other cases (by a hash of the name: the same sample on every run). The two paths share
+    their rules; the whole case corpus through both took a minute per environment."""
+    from kerasmagic.knowledge.catalogue import load_catalogue
+
+    traps = {e.id for e in load_catalogue() if e.kind == "trap"}
     cases = _load("case_runner", ROOT / "tests" / "cases" / "case_runner.py").load_cases()
-    return [c["source"] for c in cases] + [cell for s in TABLE.SCENARIOS for cell in s.cells]
+    chosen = [c for c in cases if traps & set(c.get("expect_ids", [])) or zlib.crc32(c["name"].encode()) % 3 == 0]  # fmt: skip
+    return [c["source"] for c in chosen] + [cell for s in TABLE.SCENARIOS for cell in s.cells]
 
 
 def test_lint_traps_is_what_the_whole_lint_says_about_traps():
