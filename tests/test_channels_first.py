@@ -182,3 +182,34 @@ def test_the_authors_own_channels_first_setting_trains_after_the_switch(tmp_path
     _switch_as_needed(migrated, trains_here)
     assert migrated[0].replace(ONEDNN_LINES, "") == cells[0] and migrated[1:] == cells[1:]  # fmt: skip
     assert "trained channels_first (None, 2)" in _runs_plainly(tmp_path, migrated)
+
+
+def test_the_fit_of_an_earlier_cells_channels_first_model_is_explained_in_place() -> None:
+    # %%keras_check on the failing cell, the Keras import cells before it: the switch belongs to
+    # the first of them, so here the finding says what to do and needs a restart
+    import keras
+
+    from kerasmagic.diagnosis.engine import check
+
+    cells = [
+        "import numpy as np\nfrom keras import backend as K\nfrom keras.models import Sequential\n"
+        "from keras.layers import Conv2D, Flatten, Dense\nK.set_image_data_format('channels_first')\n",
+        "model = Sequential([Conv2D(4, (3, 3), input_shape=(1, 12, 12)), Flatten(), Dense(1)])\n"
+        "model.compile('sgd', 'mse')\n",
+        "model.fit(np.random.rand(8, 1, 12, 12), np.random.rand(8, 1), epochs=1, verbose=0)\n",
+    ]
+    namespace: dict = {"__name__": "__main__", "In": [""]}
+    try:
+        for i, cell in enumerate(cells):
+            namespace["In"].append(cell)
+            result = check(cell, namespace=namespace, earlier=tuple(cells[:i]))
+            if i < 2:
+                assert result.ok, (result.error_type, result.error_message)
+    finally:
+        keras.backend.set_image_data_format("channels_last")  # the other tests' default
+    if channels_first_trains("keras"):
+        assert result.ok, (result.error_type, result.error_message)
+        return
+    found = [s for s in result.suggestions if s.id == "channels-first-cpu-training"]
+    assert found and not found[0].fixed_source and found[0].restart_needed, result.suggestions
+    assert 'os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"' in found[0].fix

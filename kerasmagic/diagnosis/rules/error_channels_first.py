@@ -124,23 +124,31 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-@rule(TRAINING, when=(ERROR,), family="environment", needs=KERAS_ROOTS, errors=("InvalidArgumentError", "UnimplementedError"))  # fmt: skip
+@rule(TRAINING, when=(ERROR,), family="environment", errors=("InvalidArgumentError", "UnimplementedError"))
 def channels_first_training(ctx: CellContext) -> list[Problem]:
     """oneDNN's operations switched on before the first import of TensorFlow, when training a
     live model with channels-first convolutions failed in TensorFlow's CPU gradient kernels and
     one such gradient step, measured here, fails too."""
     if ctx.cell.tree is None or not CONV_GRADIENT.search(ctx.message) or onednn_on():
         return []
-    if any(first_keras_import(parse_cell(cell).tree) for cell in ctx.earlier):
-        return []  # not the first Keras cell: the switch goes there (``earlier_cell``)
+    if any(ONEDNN in s for s in (*ctx.earlier, ctx.source)):
+        return []  # the author sets the switch: left as it is
     first = first_keras_import(ctx.cell.tree)
-    if first is None or any(ONEDNN in s for s in (*ctx.earlier, ctx.source)):
-        return []  # no import here to precede, or the author sets the switch: left as it is
-    if not _live_channels_first_layer(ctx.live_names) or channels_first_trains(_root(first)):
+    earlier = any(first_keras_import(parse_cell(cell).tree) for cell in ctx.earlier)
+    root = _root(first) if first is not None else "keras"
+    if not _live_channels_first_layer(ctx.live_names) or channels_first_trains(root):
         return []
+    if earlier or first is None:
+        # not the first Keras cell: the switch goes there (``earlier_cell``, ``migrate``); here,
+        # what to do, with no corrected cell (``%%keras_check`` on the failing cell)
+        if ctx.line is None:
+            return []  # an earlier cell diagnosed for the error: only the first Keras cell fixes
+        problem = from_entry(TRAINING, ctx.line, [], [ONEDNN], ctx.shown_versions, variable=ONEDNN)
+        problem.certain, problem.explanation, problem.restart_needed = False, True, True
+        return [problem]
     line = ctx.line if ctx.line is not None else first.lineno
-    problem = from_entry(TRAINING, line, [onednn_edit(first)], [ONEDNN], ctx.shown_versions)
-    _switched_on(problem, TRAINING, _root(first))
+    problem = from_entry(TRAINING, line, [onednn_edit(first)], [ONEDNN], ctx.shown_versions, variable=ONEDNN)  # fmt: skip
+    _switched_on(problem, TRAINING, root)
     return [problem]
 
 
