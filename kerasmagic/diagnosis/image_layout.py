@@ -53,10 +53,14 @@ def onednn_on() -> bool:
     return os.environ.get(ONEDNN) == "1"
 
 
-def onednn_edit(first_import: ast.stmt) -> Edit:
+def onednn_edit(first_import: ast.stmt, tree: ast.Module | None = None) -> Edit:
     """The lines that switch oneDNN's operations on, just before the cell's first import of
-    Keras or TensorFlow (a top-level statement): TensorFlow reads the variable at its import."""
-    return Edit(first_import.lineno, 0, first_import.lineno, 0, ONEDNN_LINES)
+    Keras or TensorFlow (a top-level statement): TensorFlow reads the variable at its import.
+    ``import os`` only where no top-level statement before that import binds ``os``."""
+    before = [s for s in (tree.body if tree is not None else ()) if s.lineno < first_import.lineno]
+    has_os = any(isinstance(s, ast.Import) and any(a.name == "os" and a.asname is None for a in s.names) for s in before)  # fmt: skip
+    lines = ONEDNN_LINES.split("\n", 1)[1] if has_os else ONEDNN_LINES
+    return Edit(first_import.lineno, 0, first_import.lineno, 0, lines)
 
 
 def sets_onednn(stmt: ast.stmt) -> bool:

@@ -107,7 +107,7 @@ def channels_first(ctx: CellContext) -> list[Problem]:
     if not channels_first_trains(root):
         if first is None or onednn_on() or any(ONEDNN in s for s in sources):
             return [_cannot_train_here(ctx, root)]
-        switch = onednn_edit(first)
+        switch = onednn_edit(first, ctx.cell.tree)
     text = (
         f"from {root}.backend import set_image_data_format\n"
         'set_image_data_format("channels_first")  # as Keras 1 and its keras.json read images\n'
@@ -147,7 +147,7 @@ def channels_first_training(ctx: CellContext) -> list[Problem]:
         problem.certain, problem.explanation, problem.restart_needed = False, True, True
         return [problem]
     line = ctx.line if ctx.line is not None else first.lineno
-    problem = from_entry(TRAINING, line, [onednn_edit(first)], [ONEDNN], ctx.shown_versions, variable=ONEDNN)  # fmt: skip
+    problem = from_entry(TRAINING, line, [onednn_edit(first, ctx.cell.tree)], [ONEDNN], ctx.shown_versions, variable=ONEDNN)  # fmt: skip
     _switched_on(problem, TRAINING, root)
     return [problem]
 
