@@ -64,14 +64,12 @@ def onednn_edit(first_import: ast.stmt, tree: ast.Module | None = None) -> Edit:
 
 
 def sets_onednn(stmt: ast.stmt) -> bool:
-    """Is ``stmt`` one of the switch's lines (``import os``, ``os.environ[...] = "1"``)?"""
-    if isinstance(stmt, ast.Import):
-        return [a.name for a in stmt.names] == ["os"]
-    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
-        target = stmt.targets[0]
-        key = target.slice if isinstance(target, ast.Subscript) else None
-        return isinstance(key, ast.Constant) and key.value == ONEDNN
-    return False
+    """Is ``stmt`` the switch's assignment (``os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"``)?"""
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
+        return False
+    target = stmt.targets[0]
+    key = target.slice if isinstance(target, ast.Subscript) else None
+    return isinstance(key, ast.Constant) and key.value == ONEDNN
 
 
 def first_keras_import(tree: ast.Module | None) -> ast.stmt | None:

@@ -190,7 +190,6 @@ def _ordering_error(message: str) -> bool:
     return first_side or last_side
 
 
-
 def _raising_root(ctx: CellContext) -> str | None:
     """A cell that imports no Keras but ran into it (through a module of the user's), first of
     the notebook to do so: the Keras package whose code raised the error."""
@@ -216,7 +215,6 @@ def _set_at_the_top(tree: ast.Module) -> bool:
         value = getattr(call.args[0], "value", None)
         return name == "set_image_data_format" and value == "channels_first"
     return False
-
 
 
 def _root(stmt: ast.stmt) -> str:
