@@ -15,11 +15,10 @@ from __future__ import annotations
 import ast
 import os
 
-from kerasmagic.diagnosis.live import imported_keras_backend
+from kerasmagic.diagnosis.live import KERAS_TOPS, imported_keras_backend
 from kerasmagic.diagnosis.rewrite import Edit
 from kerasmagic.probes.loaded import loaded
 
-KERAS_ROOTS = ("keras", "tensorflow", "tf_keras")
 # read once, when TensorFlow is imported: the switch goes before the notebook's first import of it
 ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
 ONEDNN_LINES = (
@@ -83,4 +82,4 @@ def first_keras_import(tree: ast.Module | None) -> ast.stmt | None:
 
 
 def is_keras(module: str) -> bool:
-    return module.split(".")[0] in KERAS_ROOTS
+    return module.split(".")[0] in KERAS_TOPS

@@ -40,7 +40,8 @@ def locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
         status, obj = live.module_status(mod, allow_import=entry_id in importable)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
-    home = private_home(module, name, _keywords_of(fx, name))
+    keywords = _keywords_of(fx, name)  # the keywords the cell's calls of the name pass
+    home = private_home(module, name, keywords)
     if home is not None:  # a private Keras 2 helper (`_obtain_input_shape`): its home here
         return home
     from kerasmagic.diagnosis.keras2_names import alias_target  # (rarely reached: imported here)
@@ -50,7 +51,6 @@ def locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
         return module, alias, "keras3-removed-alias"
     roots = fx.scope.preferred_roots(module)
     wanted = rename[0] if rename else name
-    keywords = _keywords_of(fx, name)
     removed, elsewhere = removed_home(module, name)  # elsewhere: tf.keras's legacy copy
     if elsewhere is not None:
         return elsewhere, name, "moved-name"

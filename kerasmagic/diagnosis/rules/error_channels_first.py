@@ -47,7 +47,6 @@ from collections.abc import Iterator
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
 from kerasmagic.diagnosis.image_layout import (
-    KERAS_ROOTS,
     ONEDNN,
     channels_first_trains,
     first_keras_import,
@@ -82,7 +81,7 @@ CONV_GRADIENT = re.compile(r"Conv\dD(?:Backprop(?:Filter|Input))|only supports (
 TRAINING = "channels-first-cpu-training"
 
 
-@rule(ENTRY, when=(ERROR,), family="renamed-names", needs=KERAS_ROOTS, errors=("ValueError",))
+@rule(ENTRY, when=(ERROR,), family="renamed-names", needs=live.KERAS_TOPS, errors=("ValueError",))
 def channels_first(ctx: CellContext) -> list[Problem]:
     """The setting the author's ``keras.json`` made, at the top of the first cell that imports
     Keras, when the error is an image ordering's and the code's images are channels first."""
