@@ -10,6 +10,7 @@ become findings in one step (``to_findings``), every corrected cell verified the
 from __future__ import annotations
 
 import ast
+import linecache
 import traceback
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
@@ -271,7 +272,9 @@ def check(
     the user's exception first (the CLI prints its traceback as Python would); ``executing``
     gives a context entered around running the source only, not around examining it (the CLI's
     ``python FILE`` set-up: ``sys.argv``, ``sys.path[0]``, ``__main__``); ``earlier``: the
-    sources run before in the same namespace (a notebook's cells above it)."""
+    sources run before in the same namespace (a notebook's cells above it). The source is kept
+    in ``linecache`` under ``filename``, as IPython keeps a cell's: tracebacks show its lines,
+    and code that reads its own source (AutoGraph converting a ``call``) finds it."""
     if not run:
         return lint(source)
     text = source if isinstance(source, str) else str(source)
@@ -283,6 +286,7 @@ def check(
         if on_error is not None:
             on_error(exc)
         return diagnose(text, exc, namespace=ns, earlier=earlier)
+    linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
     captured = None
     error: BaseException | None = None
     try:

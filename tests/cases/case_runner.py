@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import linecache
 import os
 import re
 import shutil
@@ -64,6 +65,9 @@ DEFAULT_ENVS = ("tf221-k3", "tf221-legacy", "tf215-k2", "k3-jax", "colab", "tf21
 ALL_ENVS = DEFAULT_ENVS
 USES_TF = re.compile(r"^\s*(import tensorflow|from tensorflow\b)", re.M)
 CELL_SECONDS = 120
+# the corrected cell runs under its own file name, its source in linecache (as IPython keeps a
+# cell's, and engine.check the checked one's): AutoGraph reads a converted `call` from there
+FIXED_CELL = "<fixed cell>"
 
 
 def load_cases(paths: list[Path] | None = None) -> list[dict[str, Any]]:
@@ -138,7 +142,8 @@ def _run(source: str) -> tuple[dict[str, Any], BaseException | None, dict[str, A
     ns: dict[str, Any] = {"__name__": "__main__"}
     start = time.perf_counter()
     try:
-        code = compile(source, "<cell>", "exec")
+        code = compile(source, FIXED_CELL, "exec")
+        linecache.cache[FIXED_CELL] = (len(source), None, source.splitlines(keepends=True), FIXED_CELL)
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             exec(code, ns)
     except BaseException as exc:  # the cell's own error is the measurement
