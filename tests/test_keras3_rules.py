@@ -178,3 +178,38 @@ def test_a_checkpoint_period_keras2_read_is_never_dropped_as_ignored(tmp_path, m
     assert "keras3-checkpoint-period" in ids, ids
     assert "keras2-ignored-keyword" not in ids, ids
     assert result.fixed_source is None or "period=2" in result.fixed_source or "save_freq" in result.fixed_source
+
+
+@keras3
+def test_gradient_of_a_model_input_in_a_loss_is_left_alone():
+    """A loss made by a function, taking ``K.gradients`` of the model's tensors: Keras calls it on
+    each batch's values, where no layer can join the graph; the same gradient outside a loss is
+    rewritten."""
+    pytest.importorskip("tensorflow")
+    head = (
+        "from keras import backend as K\n"
+        "from keras.layers import Dense, Input\n"
+        "from keras.models import Model\n"
+        "inputs = Input(shape=(1,))\n"
+        "outputs = Dense(1)(inputs)\n"
+        "model = Model(inputs, outputs)\n"
+    )
+    penalty = (
+        "    grads = K.gradients(outputs, inputs)[0]\n"
+        "    return K.mean(K.square(y_pred - y_true)) + K.mean(K.square(grads))\n"
+    )
+    named = head + "def penalised(y_true, y_pred):\n" + penalty + "model.compile(loss=penalised, optimizer='adam')\n"  # fmt: skip
+    made = head + (
+        "def make_loss(weight):\n"
+        "    def loss(y_true, y_pred):\n" + penalty.replace("    ", "        ") + "    return loss\n"
+        "model.compile(loss=make_loss(0.1), optimizer='adam', metrics=['mae'])\n"
+    )
+    namespace: dict = {}
+    exec(compile(head, "<cell>", "exec"), namespace)  # the live input tensor the rule reads
+
+    def ids(source: str) -> list[str]:
+        return [s.id for s in lint(source, namespace=namespace).suggestions]
+
+    assert "keras3-gradients" not in ids(named)
+    assert "keras3-gradients" not in ids(made)
+    assert "keras3-gradients" in ids(head + "grads = K.gradients(outputs, inputs)[0]\n")

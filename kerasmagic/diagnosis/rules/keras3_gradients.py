@@ -23,7 +23,9 @@ of the model's graph, so every later statement (in this cell or another) and the
 ``loss_model`` computes the loss from the input, the ``Lambda`` layer takes its gradient with a
 ``tf.GradientTape`` whenever the graph runs; the list is the one ``K.gradients`` returned. Only a
 gradient with respect to a model's input is rewritten, on the TensorFlow backend (a
-``Sequential`` model's intermediate tensors cannot start a new model in Keras 3).
+``Sequential`` model's intermediate tensors cannot start a new model in Keras 3), and not inside
+a function the cell gives ``compile`` as a loss or metric (or calls to make one): that code runs
+on each batch's values in training, where no layer can join the model's graph.
 """
 
 from __future__ import annotations
@@ -82,9 +84,12 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
     if functional:
         inputs |= _names_bound_to(ctx, _output_attribute)
     found: list[tuple[ast.stmt, ast.Call]] = []
+    training = _training_functions(tree)
     for statement in walk(tree):
         if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
             continue
+        if any(any(n is statement for n in walk(f)) for f in training):
+            continue  # runs on each batch's values in training: no graph to add a layer to
         for call in walk(statement):
             if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute)):
                 continue
@@ -98,6 +103,18 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
             if wanted and (outputs or all(_is_model_input(ctx, w, inputs) for w in wanted)):
                 found.append((statement, call))
     return found
+
+
+def _training_functions(tree: ast.AST) -> list[ast.FunctionDef]:
+    """The cell's functions that a ``loss=`` or ``metrics=`` argument names, or calls (a loss
+    made by a function: ``loss=custom_loss(inputs, outputs)``): Keras calls the loss on each
+    batch's values, where a gradient taken with respect to a model's input cannot become a layer
+    of the model's graph."""
+    named: set[str] = set()
+    for node in walk(tree):
+        if isinstance(node, ast.keyword) and node.arg in ("loss", "metrics"):
+            named |= {n.id for n in walk(node.value) if isinstance(n, ast.Name)}
+    return [f for f in walk(tree) if isinstance(f, ast.FunctionDef) and f.name in named]
 
 
 def handled_lines(ctx: CellContext) -> set[int]:
