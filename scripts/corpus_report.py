@@ -317,7 +317,14 @@ except CellExecutionError as exc:
     cell = next((c for c in nb.cells if c.get("cell_type") == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))), None)
     err = next((o for o in (cell or {}).get("outputs", []) if o.get("output_type") == "error"), {})
     import re
-    frames = re.findall(r"Cell In\[(\d+)\], line (\d+)", re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(err.get("traceback", []))))
+    frames = []  # (cell, line) of each traceback entry in a cell: IPython 8+ "Cell In[3], line 5"; IPython 7 "<ipython-input-3-…>" or ipykernel 6's "/tmp/ipykernel_7/123.py", with "----> 5"
+    for entry in err.get("traceback", []):
+        text = re.sub(r"\x1b\[[0-9;]*m", "", entry)
+        new = re.search(r"Cell In\[(\d+)\], line (\d+)", text)
+        old = re.search(r"<ipython-input-\d+-[0-9a-f]+>|\S*ipykernel_\d+[/\\]\d+\.py", text) if new is None else None
+        arrow = re.search(r"^-+> *(\d+)", text, re.M) if old is not None else None
+        if new is not None or arrow is not None:
+            frames.append((new.group(1), new.group(2)) if new is not None else (old.group(0), arrow.group(1)))
     line = next((int(n) for i, n in reversed(frames) if i == frames[0][0]), None) if frames else None
     print(json.dumps({"ok": False, "ename": err.get("ename", type(exc).__name__), "evalue": err.get("evalue", str(exc))[:500],
                       "cell": "".join(cell.source) if cell else "", "line": line}))

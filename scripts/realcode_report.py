@@ -47,6 +47,7 @@ import realcode_render  # noqa: E402
 from corpus_report import (  # noqa: E402
     NB_RUNNER,
     Failure,
+    _nb_failure,
     _now,
     env_python,
     parse_failure,
@@ -135,16 +136,7 @@ def run_file(
         doc = json.loads(out.strip().splitlines()[-1])
     except (json.JSONDecodeError, IndexError):
         return parse_failure(err, path.name)
-    if doc.get("ok"):
-        return None
-    cell = doc.get("cell", "")
-    code = next(
-        (ln.strip() for ln in cell.splitlines() if ln.strip() and not ln.startswith("#")), ""
-    )
-    evalue = doc.get("evalue", "") or ""
-    return Failure(
-        doc.get("ename", "Failure"), evalue.splitlines()[0] if evalue else "", None, code
-    )
+    return None if doc.get("ok") else _nb_failure(doc)
 
 
 def _rules(report: dict) -> list[str]:
