@@ -27,7 +27,7 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
@@ -254,12 +254,18 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     if tree is None:
         return []
     sessions = _sessions(ctx, tree)
-    if not sessions:
-        return []
-    root = keras_root(ctx)
+    blocks = _default_session_blocks(ctx, tree) if keras3_here() else []  # keras.ops reads them
+    root = keras_root(ctx) if sessions or blocks else None
     if root is None:
         return []
     keras, imports = root
+    if blocks and not sessions:
+        edits = [e for block in blocks if (e := _evaluated_block(ctx, block, keras)) is not None]
+        if len(edits) != len(blocks):
+            return []
+        problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions)  # fmt: skip
+        problem.certain = True
+        return [problem]
     edits: list[Edit] = []
     names = ["get_session"]  # and the initializers it runs: an error on one is this problem's
     for name, stmt in sessions.items():
@@ -368,6 +374,69 @@ def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
         if isinstance(stmt.targets[0], ast.Name):
             out[stmt.targets[0].id] = stmt
     return out
+
+
+def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
+    """``with K.get_session().as_default():`` blocks (a Keras backend's ``get_session``, gone
+    here; no ``as`` name) whose body reads tensors with ``.eval()`` and runs nothing else of a
+    session (no ``run(``, no ``feed_dict``)."""
+    out = []
+    for node in walk(tree):
+        if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars:
+            continue
+        default = node.items[0].context_expr
+        if not (isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) and default.func.attr == "as_default"):  # fmt: skip
+            continue
+        made = default.func.value
+        func = made.func if isinstance(made, ast.Call) else None
+        if not (isinstance(func, (ast.Attribute, ast.Name)) and (getattr(func, "attr", None) or getattr(func, "id", None)) == "get_session"):  # fmt: skip
+            continue
+        if not ctx.scope.refers_to_keras(func) or ctx.scope.callee(func) is not None:
+            continue  # not Keras's, or still there (tf_keras, Keras 2)
+        body = [n for stmt in node.body for n in walk(stmt)]
+        reads = [n for n in body if _eval_call(n)]
+        runs = [n for n in body if isinstance(n, ast.Attribute) and n.attr == "run"]
+        fed = [n for n in body if isinstance(n, ast.keyword) and n.arg == "feed_dict"]
+        if reads and not runs and not fed:
+            out.append(node)
+    return out
+
+
+def _eval_call(node: ast.AST) -> bool:
+    """``x.eval()``: TensorFlow 1's read of a tensor's value in the default session."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "eval"
+        and not node.args
+        and not node.keywords
+    )
+
+
+def _evaluated_block(ctx: CellContext, block: ast.With, keras: str) -> Edit | None:
+    """The ``with`` block's body in its place, one level less indented, each ``x.eval()`` read
+    as ``keras.ops.convert_to_numpy(x)``."""
+    lines = ctx.cell.source.splitlines(keepends=True)
+    reads = sorted((n for stmt in block.body for n in walk(stmt) if _eval_call(n)),
+                   key=lambda n: (n.lineno, n.col_offset), reverse=True)  # fmt: skip
+    for read in reads:  # innermost and last first: the positions before stay true
+        inner = node_text(ctx.cell, read.func.value)  # type: ignore[attr-defined]
+        if inner is None or read.lineno != read.end_lineno:
+            return None
+        row = read.lineno - 1
+        text = lines[row]
+        start = len(text.encode()[: read.col_offset].decode(errors="ignore"))
+        end = len(text.encode()[: read.end_col_offset].decode(errors="ignore"))
+        lines[row] = text[:start] + f"{keras}.ops.convert_to_numpy({inner})" + text[end:]
+    first, last = block.body[0].lineno - 1, (block.body[-1].end_lineno or block.body[-1].lineno)
+    shift = block.body[0].col_offset - block.col_offset
+    body = []
+    for line in lines[first:last]:
+        spaces = len(line) - len(line.lstrip(" "))
+        body.append(line[min(shift, spaces):])
+    text = "".join(body)[block.col_offset:].rstrip("\n")
+    end_line = block.end_lineno or block.lineno
+    return Edit(block.lineno, block.col_offset, end_line, len(ctx.cell.source.splitlines()[end_line - 1]), text)
 
 
 def _runs(tree: ast.AST, name: str) -> list[ast.Call]:
