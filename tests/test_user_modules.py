@@ -335,3 +335,57 @@ def test_static_fixes_never_import_the_users_module_named_like_keras(tmp_path: P
     proc, report = migrate_json(str(path), "--static", "-o", str(tmp_path / "out"), cwd=tmp_path)
     assert document(report, "nb.ipynb")["status"] in ("unchanged", "migrated"), proc.stderr[-2000:]
     assert not marker.exists()
+
+
+VAE_MODULE = '''import keras
+from keras import layers
+
+
+def build_vae(features, latent):
+    inputs = keras.Input(shape=(features,))
+    hidden = layers.Dense(8, activation="relu")(inputs)
+    mean = layers.Dense(latent)(hidden)
+    log_var = layers.Dense(latent)(hidden)
+    code = layers.Lambda(lambda t: t[0] + keras.ops.exp(0.5 * t[1]))([mean, log_var])
+    decoded = layers.Dense(features, activation="sigmoid")(code)
+    vae = keras.Model(inputs, decoded)
+
+    def elbo(x, x_decoded):
+        rec = keras.losses.binary_crossentropy(x, x_decoded) * features
+        kl = -0.5 * keras.ops.sum(1 + log_var - keras.ops.square(mean) - keras.ops.exp(log_var), axis=-1)
+        return keras.ops.mean(rec + kl)
+
+    vae.compile(optimizer="adam", loss=elbo)
+    return vae
+'''
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_loss_its_module_makes_from_the_models_tensors_is_corrected_there(tmp_path: Path) -> None:
+    """The loss closes over a builder's tensors in a module of the user's; the script only
+    trains. The traceback shows no frame of the module (AutoGraph runs a converted copy of the
+    loss): the module is found through the live model the failing ``fit`` trained."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "vae_parts.py").write_text(VAE_MODULE, encoding="utf-8")
+    script = root / "train.py"
+    script.write_text(
+        "import numpy as np\nfrom vae_parts import build_vae\n\n"
+        "data = np.random.rand(32, 6).astype('float32')\nvae = build_vae(6, 2)\n"
+        "history = vae.fit(data, data, epochs=1, batch_size=8, verbose=0)\n"
+        "print('trained', sorted(history.history))\n",
+        encoding="utf-8",
+    )
+    proc, report = migrate_json(str(script), "-o", str(tmp_path / "out"), cwd=root)
+    doc = document(report, "train.py")
+    modules = {m["relative"]: m for m in doc["modules"]}
+    assert set(modules) == {"vae_parts.py"}, doc["message"]
+    ids = {r["id"] for ch in modules["vae_parts.py"]["changes"] for r in ch["rules"]}
+    assert "keras3-loss-outer-tensors" in ids
+    corrected = (tmp_path / "out" / "vae_parts.py").read_text(encoding="utf-8")
+    assert "self.add_loss(elbo(*inputs))" in corrected and 'vae.compile(optimizer="adam")' in corrected
+    plain = subprocess.run(
+        [sys.executable, str(tmp_path / "out" / "train.py")], cwd=root, capture_output=True, text=True, timeout=300
+    )
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "trained ['loss']" in plain.stdout

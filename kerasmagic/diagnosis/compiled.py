@@ -4,6 +4,7 @@ functions of the notebook's own, and the shape of its one output."""
 from __future__ import annotations
 
 import ast
+import linecache
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,3 +70,22 @@ def failing_model_calls(ctx: CellContext, methods: tuple[str, ...]) -> Iterator[
         receiver = dotted(call.func.value)
         if call.func.attr in methods and call.lineno in ctx.failing_lines and receiver is not None:  # fmt: skip
             yield call, receiver, live_value(call.func.value, names)
+
+
+def traceback_model_calls(exc: BaseException | None, methods: tuple[str, ...]) -> Iterator[tuple[ast.Call, Any]]:  # fmt: skip
+    """The calls of ``methods`` on a name or an attribute chain (``vae.fit(x, x)``) on the line
+    each frame of the traceback of ``exc`` was running, as that frame's source says, each with
+    the live receiver read in that frame (None where nothing is bound): the model a failing
+    ``fit`` trained, seen from code of another file (a user's module that made its loss)."""
+    tb = getattr(exc, "__traceback__", None)
+    while tb is not None:
+        frame, tb = tb.tb_frame, tb.tb_next
+        text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+        try:
+            tree = ast.parse(text) if any(f".{m}(" in text for m in methods) else None
+        except SyntaxError:
+            tree = None
+        for call in walk(tree) if tree is not None else ():
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in methods:  # fmt: skip
+                scope = {**frame.f_globals, **frame.f_locals}
+                yield call, live_value(call.func.value, scope)

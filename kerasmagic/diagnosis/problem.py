@@ -54,6 +54,10 @@ class Problem:
     # not certain only because of these names, which it leaves as written (an import statement
     # rewritten around a name it cannot place): certain beside a certain problem rewriting them
     unsure_of: list[str] = field(default_factory=list)
+    # the rule read in the live objects of the failing call that this problem raised the error,
+    # though no frame of the traceback runs its line (a loss a module made, run by AutoGraph's
+    # converted copy): it explains the error as a problem on a failing line does
+    raised_it: bool = False
 
 
 def from_entry(

@@ -86,7 +86,7 @@ def _same_name(a: str, b: str) -> bool:
 
 
 def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
-    if problem.line in lines:
+    if problem.line in lines or problem.raised_it:
         return True
     return any(_same_name(name, n) for name in problem.names for n in names)
 

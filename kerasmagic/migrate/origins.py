@@ -31,14 +31,16 @@ def raised_in(exc: BaseException, root: str) -> list[Any] | None:
 def module_origin(exc: BaseException, root: str) -> dict[str, Any] | None:
     """An error raised in a module of the user's (beside the document, or in a folder its code
     put on ``sys.path``; the innermost first), or naming a class one of them defines (Keras
-    rebuilding it from its config): the module's source, diagnosed with the same error in the
+    rebuilding it from its config), or defining a loss or metric the model of a failing ``fit``
+    was compiled with: the module's source, diagnosed with the same error in the
     module's own namespace, its corrected version (``user_modules.serve`` runs it from then on)
     and its ``import_path``."""
     from kerasmagic.diagnosis.engine import diagnose
     from kerasmagic.migrate import user_modules
 
     frames = ((f.f_code.co_filename, f.f_globals) for f in user_modules.module_frames(exc, root))
-    for filename, namespace in chain(frames, user_modules.named_modules(exc, root)):
+    held = user_modules.compiled_with_modules(exc, root)
+    for filename, namespace in chain(frames, user_modules.named_modules(exc, root), held):
         source = user_modules.source_of(filename)
         if source is None:
             continue

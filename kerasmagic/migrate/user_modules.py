@@ -134,6 +134,24 @@ def named_modules(exc: BaseException, root: str) -> Iterator[tuple[str, dict]]:
                 yield file, module.__dict__
 
 
+def compiled_with_modules(exc: BaseException, root: str) -> Iterator[tuple[str, dict]]:
+    """The user's modules below ``root`` defining a loss or metric function that the model a
+    failing ``fit`` trained was compiled with (the traceback rarely shows its frame: AutoGraph
+    runs a converted copy, Keras's filter drops the rest): each file and the module's
+    namespace, once."""
+    from kerasmagic.diagnosis.compiled import code_of, own_functions, traceback_model_calls
+
+    seen: set[str] = set()
+    for _call, model in traceback_model_calls(exc, ("fit", "fit_generator", "train_on_batch")):
+        for function in own_functions(model) if model is not None else ():
+            code = code_of(function)
+            file = getattr(code, "co_filename", None)
+            namespace = getattr(getattr(function, "__func__", function), "__globals__", None)
+            if isinstance(file, str) and file not in seen and isinstance(namespace, dict) and is_users(file, root):  # fmt: skip
+                seen.add(file)
+                yield file, namespace
+
+
 def source_of(filename: str) -> str | None:
     """The source a module file runs with here: its corrected text, else the file's."""
     if _real(filename) in _corrected:

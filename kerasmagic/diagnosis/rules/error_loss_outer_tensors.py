@@ -32,7 +32,11 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.compiled import failing_model_calls, single_output_shape
+from kerasmagic.diagnosis.compiled import (
+    failing_model_calls,
+    single_output_shape,
+    traceback_model_calls,
+)
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -55,7 +59,7 @@ MADE = "keras3-loss-made-from-tensors"
 TRAINING = ("fit", "fit_generator", "train_on_batch")
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", needs=("fit", "_on_batch"))
+@rule(ENTRY, when=(ERROR,), family="model-methods", needs=("fit", "_on_batch", "compile"))  # compile: a module making the loss
 def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
     """The failing ``fit`` of a one-input, one-output model compiled (in this cell or an earlier
     one) with a loss function of the notebook's own that reads global symbolic tensors."""
@@ -75,7 +79,37 @@ def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
         made = _made_from_tensors(ctx, tree, name, call, loss)
         if made:
             return made
+    return _in_defining_module(ctx)
+
+
+def _in_defining_module(ctx: CellContext) -> list[Problem]:
+    """The source at hand is a module of the user's that a builder function defines the loss
+    in (``create_lstm_vae`` of ``lstm_vae/vae.py``, imported by the script whose ``fit`` failed):
+    the model comes from the failing ``fit`` in the traceback, read in its own frame, and the
+    builder is rewritten here, as in a cell."""
+    names = ctx.live_names or {}
+    for call, model in traceback_model_calls(ctx.exc, TRAINING):
+        loss = getattr(model, "loss", None)
+        code = getattr(loss, "__code__", None)
+        if not inspect.isfunction(loss) or not ctx.filename or getattr(code, "co_filename", None) != ctx.filename:  # fmt: skip
+            continue
+        if not _one_in_one_out(model) or not _same_data(call):
+            continue
+        outer = [n for n in dict.fromkeys(loss.__code__.co_names) if live.is_keras_tensor(names.get(n))]
+        outer += [n for n, v in _closure(loss).items() if n not in outer and live.is_keras_tensor(v)]
+        found = _rewrite_builder(ctx, call, loss, outer) if outer and _closure(loss) else []
+        for problem in found:  # the failing fit's model holds this module's loss: its frame is
+            problem.raised_it = True  # AutoGraph's converted copy, in no file of the user's
+        if found:
+            return found
     return []
+
+
+def _same_data(call: ast.Call) -> bool:
+    """``fit(x, x)``: the same expression as input and target, written anywhere."""
+    x = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "x"), None)
+    y = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "y"), None)  # fmt: skip
+    return x is not None and y is not None and ast.dump(x) == ast.dump(y)
 
 
 def _closure(function) -> dict:
