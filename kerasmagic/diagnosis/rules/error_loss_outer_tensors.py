@@ -361,9 +361,6 @@ def _one_in_one_out(model: object) -> bool:
     return single_output_shape(model) is not None and isinstance(inputs, list) and len(inputs) == 1
 
 
-
-
-
 def _made_from_tensors(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss: Any) -> list[Problem]:  # fmt: skip
     """The loss made by a call from the model's symbolic tensors (``loss=vae_loss_for(z_mean,
     z_log_var)``, a method of an object made from them, ``partial(f, z=z)``), given to the
@@ -404,7 +401,7 @@ def _made_from_tensors(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Cal
         f"class {layer}({keras}.layers.Layer):\n"
         f"{indent}    def call(self, inputs):  # Keras 2's loss, made again from the tensors' values\n"
         f"{indent}        {pair[0]}, {pair[1]}, {', '.join(outer)} = inputs\n"
-        f"{indent}        self.add_loss(({' '.join(text.split())})({pair[0]}, {pair[1]}))\n"
+        f"{indent}        self.add_loss(({text})({pair[0]}, {pair[1]}))\n"
         f"{indent}        return {pair[1]}\n"
         f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
         f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"
