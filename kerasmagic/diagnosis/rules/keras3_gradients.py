@@ -33,6 +33,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compiled import code_of, own_functions
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -84,7 +86,7 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
     if functional:
         inputs |= _names_bound_to(ctx, _output_attribute)
     found: list[tuple[ast.stmt, ast.Call]] = []
-    training = _training_functions(tree)
+    training = _training_functions(tree, ctx.namespace)
     for statement in walk(tree):
         if not isinstance(statement, (ast.Assign, ast.AugAssign, ast.Expr, ast.Return)):
             continue
@@ -105,15 +107,19 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
     return found
 
 
-def _training_functions(tree: ast.AST) -> list[ast.FunctionDef]:
+def _training_functions(tree: ast.AST, namespace: dict | None) -> list[ast.FunctionDef]:
     """The cell's functions that a ``loss=`` or ``metrics=`` argument names, or calls (a loss
-    made by a function: ``loss=custom_loss(inputs, outputs)``): Keras calls the loss on each
-    batch's values, where a gradient taken with respect to a model's input cannot become a layer
-    of the model's graph."""
+    made by a function: ``loss=custom_loss(inputs, outputs)``), and those a live model of the
+    namespace was compiled with (the ``compile`` in another cell; matched by the function's
+    name): Keras calls the loss on each batch's values, where a gradient taken with respect to a
+    model's input cannot become a layer of the model's graph."""
     named: set[str] = set()
     for node in walk(tree):
         if isinstance(node, ast.keyword) and node.arg in ("loss", "metrics"):
             named |= {n.id for n in walk(node.value) if isinstance(n, ast.Name)}
+    for value in (namespace or {}).values():
+        if live.is_layer_class(type(value)):  # a model: its loss and metrics as compiled
+            named |= {getattr(code_of(f), "co_name", "") for f in own_functions(value)}
     return [f for f in walk(tree) if isinstance(f, ast.FunctionDef) and f.name in named]
 
 
