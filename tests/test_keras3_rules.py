@@ -212,4 +212,8 @@ def test_gradient_of_a_model_input_in_a_loss_is_left_alone():
 
     assert "keras3-gradients" not in ids(named)
     assert "keras3-gradients" not in ids(made)
+    # the loss's own cell, compiled in another: the live model names the function it trains with
+    exec(compile(made, "<cell>", "exec"), namespace)
+    alone = "def make_loss(weight):\n    def loss(y_true, y_pred):\n" + penalty.replace("    ", "        ") + "    return loss\n"  # fmt: skip
+    assert "keras3-gradients" not in ids(alone)
     assert "keras3-gradients" in ids(head + "grads = K.gradients(outputs, inputs)[0]\n")
