@@ -10,7 +10,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.context import CellContext, traceback_frames
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.rewrite import walk
 
@@ -77,9 +77,7 @@ def traceback_model_calls(exc: BaseException | None, methods: tuple[str, ...]) -
     each frame of the traceback of ``exc`` was running, as that frame's source says, each with
     the live receiver read in that frame (None where nothing is bound): the model a failing
     ``fit`` trained, seen from code of another file (a user's module that made its loss)."""
-    tb = getattr(exc, "__traceback__", None)
-    while tb is not None:
-        frame, tb = tb.tb_frame, tb.tb_next
+    for frame in traceback_frames(exc):
         text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
         try:
             tree = ast.parse(text) if any(f".{m}(" in text for m in methods) else None

@@ -52,23 +52,26 @@ def is_cell_frame(frame: Any, namespace: dict | None, filename: str | None) -> b
     )
 
 
+def traceback_frames(exc: BaseException | None) -> list[Any]:
+    """The frames of the traceback of ``exc``, the outermost first (none without one)."""
+    tb, frames = getattr(exc, "__traceback__", None), []
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    return frames
+
+
 def innermost_frame(exc: BaseException | None) -> Any:
     """The frame that raised ``exc``: the last of its traceback (None without one)."""
-    tb, last = getattr(exc, "__traceback__", None), None
-    while tb is not None:
-        last, tb = tb.tb_frame, tb.tb_next
-    return last
+    frames = traceback_frames(exc)
+    return frames[-1] if frames else None
 
 
 def innermost_cell_frame(exc: BaseException | None, namespace: dict | None, filename: str | None) -> Any:  # fmt: skip
     """The innermost frame of the cell's own code in the traceback of ``exc`` (a ``call`` or a
     callback method of the cell that raised, below Keras's frames); None without one."""
-    tb, found = getattr(exc, "__traceback__", None), None
-    while tb is not None:
-        if is_cell_frame(tb.tb_frame, namespace, filename):
-            found = tb.tb_frame
-        tb = tb.tb_next
-    return found
+    cells = (f for f in reversed(traceback_frames(exc)) if is_cell_frame(f, namespace, filename))
+    return next(cells, None)
 
 
 def value_in(scope: dict, node: Any) -> Any:

@@ -27,7 +27,7 @@ import linecache
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.keras3_support import keras3_here, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, walk
@@ -62,7 +62,7 @@ def _layer_call(ctx: CellContext) -> tuple[str, ast.FunctionDef] | None:
     the traceback that runs the ``call`` of a Keras 3 layer class this cell defines."""
     classes = {n.name: n for n in walk(ctx.cell.tree) if isinstance(n, ast.ClassDef)}  # type: ignore[arg-type]
     found = None
-    for frame in _frames(ctx.exc):
+    for frame in traceback_frames(ctx.exc):
         if frame.f_code.co_name != "call" or not is_cell_frame(frame, ctx.namespace, ctx.filename):
             continue
         owner = _defining_class(frame)
@@ -78,14 +78,6 @@ def _source_kept(frame: Any) -> bool:
     Code compiled from a string nobody kept cannot be converted."""
     code = frame.f_code
     return "call" in linecache.getline(code.co_filename, code.co_firstlineno)
-
-
-def _frames(exc: BaseException | None) -> list[Any]:
-    tb, frames = getattr(exc, "__traceback__", None), []
-    while tb is not None:
-        frames.append(tb.tb_frame)
-        tb = tb.tb_next
-    return frames
 
 
 def _defining_class(frame: Any) -> type | None:

@@ -24,7 +24,13 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.context import (
+    ERROR,
+    CellContext,
+    innermost_cell_frame,
+    traceback_frames,
+    value_in,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -75,10 +81,8 @@ def _failing_calls(ctx: CellContext) -> list[tuple[ast.Call, dict]]:
         lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
         out += [(n, frame.f_locals) for n in walk(ctx.cell.tree) if isinstance(n, ast.Call) and n.lineno in lines]  # type: ignore[arg-type]  # fmt: skip
     classes = {n.name: n for n in walk(ctx.cell.tree) if isinstance(n, ast.ClassDef)}  # type: ignore[arg-type]
-    tb = getattr(ctx.exc, "__traceback__", None)
-    while tb is not None:
-        code, local = tb.tb_frame.f_code, tb.tb_frame.f_locals
-        tb = tb.tb_next
+    for frame in traceback_frames(ctx.exc):
+        code, local = frame.f_code, frame.f_locals
         owner = local.get("self")
         node = classes.get(type(owner).__name__) if AUTOGRAPH in code.co_filename else None
         method = next((m for m in node.body if isinstance(m, ast.FunctionDef) and f"tf__{m.name}" == code.co_name), None) if node else None  # fmt: skip
