@@ -10,7 +10,8 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.context import CellContext, traceback_frames
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.rewrite import walk
 

@@ -26,7 +26,8 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, safe_str
+from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
+from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk

@@ -27,7 +27,8 @@ import linecache
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame, traceback_frames
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.keras3_support import keras3_here, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, walk

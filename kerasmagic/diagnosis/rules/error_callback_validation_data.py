@@ -23,7 +23,8 @@ import ast
 import re
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule

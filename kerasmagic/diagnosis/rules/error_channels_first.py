@@ -45,7 +45,8 @@ import sys
 from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import is_cell_frame
 from kerasmagic.diagnosis.image_layout import (
     ONEDNN,
     channels_first_trains,

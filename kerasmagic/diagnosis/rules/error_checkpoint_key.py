@@ -17,7 +17,8 @@ from __future__ import annotations
 import ast
 import re
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import innermost_frame
 from kerasmagic.diagnosis.keyword_dicts import expression_of, string_edit
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, apply_edits, walk

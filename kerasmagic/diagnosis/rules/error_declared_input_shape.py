@@ -24,13 +24,8 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.context import (
-    ERROR,
-    CellContext,
-    innermost_cell_frame,
-    traceback_frames,
-    value_in,
-)
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.frames import innermost_cell_frame, traceback_frames
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, walk
 from kerasmagic.diagnosis.rules import rule

@@ -15,13 +15,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.context import (
-    ERROR,
-    CellContext,
-    innermost_frame,
-    is_cell_frame,
-    safe_str,
-)
+from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
+from kerasmagic.diagnosis.frames import innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule

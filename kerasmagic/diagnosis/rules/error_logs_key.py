@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import ast
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule

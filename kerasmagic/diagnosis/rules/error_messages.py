@@ -26,7 +26,8 @@ from dataclasses import replace
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry

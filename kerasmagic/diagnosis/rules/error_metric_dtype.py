@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import re
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed

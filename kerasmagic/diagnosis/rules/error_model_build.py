@@ -22,7 +22,8 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import is_cell_frame
 from kerasmagic.diagnosis.keras3_support import inside_function, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk

@@ -15,7 +15,8 @@ import ast
 import sys
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame, safe_str
+from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
+from kerasmagic.diagnosis.frames import innermost_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule

@@ -21,7 +21,8 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, statement_removal, walk

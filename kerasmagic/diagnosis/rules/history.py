@@ -13,7 +13,8 @@ import ast
 import sys
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext, innermost_frame, is_cell_frame
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.frames import innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.live import KERAS_TOPS
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry

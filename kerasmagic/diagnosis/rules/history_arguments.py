@@ -25,7 +25,8 @@ import inspect
 import textwrap
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_frame
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import innermost_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rewrite import (

@@ -7,7 +7,8 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import ERROR, CellContext, innermost_cell_frame, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, quoted_like, walk

@@ -1,0 +1,243 @@
+"""Static rule: TensorFlow 1's session used to read values Keras computed (``tf1-session-run``).
+
+``sess = K.get_session()`` then ``sess.run(x)``, or a ``with K.get_session().as_default():``
+block reading tensors with ``x.eval()``: TensorFlow 2 runs eagerly and has already computed
+those values, so each is read directly with ``keras.ops.convert_to_numpy`` (a list: each
+element), a run of a variable initializer goes (TensorFlow 2 initializes each variable as it is
+made), and the session line goes. A session later cells run too becomes a stand-in whose ``run``
+reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
+only."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import parsed_source
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    statement_removal,
+    walk,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import entry
+
+RUN = "tf1-session-run"
+
+
+@rule(RUN, when=(STATIC,), family="backend", needs="get_session")
+def tf1_session_run(ctx: CellContext) -> list[Problem]:
+    """``sess = K.get_session()`` then ``sess.run(x)`` to read tensors that TensorFlow 2 has
+    already computed (it runs eagerly): the values are read directly,
+    ``keras.ops.convert_to_numpy(x)`` (a list: each element), and the session line goes. Only
+    when every use of the session in the cell is such a ``run`` of one value, without
+    ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite), and no later cell the door
+    knows reads the session (a script's runs in its next block: explained only)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    sessions = _sessions(ctx, tree)
+    blocks = _default_session_blocks(ctx, tree) if keras3_here() else []  # keras.ops reads them
+    root = keras_root(ctx) if sessions or blocks else None
+    if root is None:
+        return []
+    keras, imports = root
+    if blocks and not sessions:
+        edits = [e for block in blocks if (e := _evaluated_block(ctx, block, keras)) is not None]
+        if len(edits) != len(blocks):
+            return []
+        problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions)  # fmt: skip
+        problem.certain = True
+        return [problem]
+    edits: list[Edit] = []
+    names = ["get_session"]  # and the initializers it runs: an error on one is this problem's
+    for name, stmt in sessions.items():
+        uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
+        runs = _runs(tree, name)
+        if len(runs) != len(uses) or not (runs or _read_later(ctx, name)):
+            return []  # used otherwise (a graph, a saver): explained only
+        if _read_later(ctx, name):  # the later cells run it too: a session that reads values
+            stand_in = _stand_in(ctx, stmt, name, keras)
+            if stand_in is None:
+                return []
+            edits += stand_in
+            continue
+        for run in runs:
+            initializer = _initializer_run(ctx, tree, run)
+            if initializer is not None:  # TensorFlow 2 initializes each variable as it is made
+                gone, initializer_name = initializer
+                if not gone:
+                    return []
+                edits += gone
+                names.append(initializer_name)
+                continue
+            value = node_text(ctx.cell, run.args[0])
+            if value is None:
+                return []
+            if isinstance(run.args[0], (ast.List, ast.Tuple)):
+                text = f"[{keras}.ops.convert_to_numpy(_t) for _t in {value}]"
+            else:
+                text = f"{keras}.ops.convert_to_numpy({value})"
+            edit = node_edit(ctx.cell, run, text)
+            if edit is None:
+                return []
+            edits.append(edit)
+        removal = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
+        if removal is None:
+            return []
+        edits.append(removal)
+    problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions)  # fmt: skip
+    problem.certain = True
+    return [problem]
+
+
+def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list[Edit] | None:
+    """The session line, when the later cells only ``run`` one value on it each time (and never
+    bind the name again): a stand-in whose ``run`` reads the values, as ``session.run`` did."""
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        if later is None:
+            return None
+        uses = [n for n in walk(later) if isinstance(n, ast.Name) and n.id == name]
+        if any(isinstance(n.ctx, ast.Store) for n in uses) or len(_runs(later, name)) != len(uses):
+            return None
+    text = (
+        f"{name} = types.SimpleNamespace(run=lambda fetches: {keras}.tree.map_structure("
+        f"{keras}.ops.convert_to_numpy, fetches))  # TensorFlow 2 has the values already"
+    )
+    edit = node_edit(ctx.cell, stmt, text)
+    if edit is None:
+        return None
+    at = insertion_line(ctx.cell)
+    return [Edit(at, 0, at, 0, "import types\n"), edit]
+
+
+def _initializer_run(ctx: CellContext, tree: ast.AST, run: ast.Call) -> tuple[list[Edit], str] | None:  # fmt: skip
+    """``sess.run(tf.global_variables_initializer())`` (or of a name the cell binds once to such a
+    call and reads nowhere else): the statements removed, as TensorFlow 2 has nothing to
+    initialize ([] when they cannot go), with the initializer's name; None for a run of anything
+    else."""
+    given, made = run.args[0], None
+    if isinstance(given, ast.Name):
+        binds = [n for n in walk(tree) if isinstance(n, ast.Assign) and any(isinstance(t, ast.Name) and t.id == given.id for t in n.targets)]  # fmt: skip
+        reads = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == given.id and isinstance(n.ctx, ast.Load)]  # fmt: skip
+        if len(binds) != 1 or len(binds[0].targets) != 1 or len(reads) != 1:
+            return None
+        made, given = binds[0], binds[0].value
+    func = given.func if isinstance(given, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name not in entry(RUN).data.get("initializers", []):
+        return None
+    if not (ctx.scope.bound_path(func) or "").startswith("tensorflow."):
+        return None
+    statement = next((n for n in walk(tree) if isinstance(n, ast.Expr) and n.value is run), None)
+    gone = [statement_removal(ctx.cell, s, tree) for s in (statement, made) if s is not None]  # type: ignore[arg-type]
+    return ([] if statement is None or None in gone else gone), name  # type: ignore[return-value]
+
+
+def _read_later(ctx: CellContext, name: str) -> bool:
+    """Does a later cell the door knows (``migrate``: the notebook's, a script's next blocks)
+    read ``name``? Its session line cannot go then."""
+    pattern = re.compile(rf"\b{re.escape(name)}\b")
+    return any(pattern.search(source) for source in ctx.later)
+
+
+def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
+    """``name = K.get_session()`` (a Keras backend's, gone here) of the cell's top level."""
+    out: dict[str, ast.Assign] = {}
+    for stmt in getattr(tree, "body", []):
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
+            continue
+        func = stmt.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name != "get_session" or stmt.value.args or not ctx.scope.refers_to_keras(func):
+            continue
+        if ctx.scope.callee(func) is not None or len(stmt.targets) != 1:
+            continue  # still there (tf_keras, Keras 2): it works
+        if isinstance(stmt.targets[0], ast.Name):
+            out[stmt.targets[0].id] = stmt
+    return out
+
+
+def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
+    """``with K.get_session().as_default():`` blocks (a Keras backend's ``get_session``, gone
+    here; no ``as`` name) whose body reads tensors with ``.eval()`` and runs nothing else of a
+    session (no ``run(``, no ``feed_dict``)."""
+    out = []
+    for node in walk(tree):
+        if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars:
+            continue
+        default = node.items[0].context_expr
+        if not (isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) and default.func.attr == "as_default"):  # fmt: skip
+            continue
+        made = default.func.value
+        func = made.func if isinstance(made, ast.Call) else None
+        if not (isinstance(func, (ast.Attribute, ast.Name)) and (getattr(func, "attr", None) or getattr(func, "id", None)) == "get_session"):  # fmt: skip
+            continue
+        if not ctx.scope.refers_to_keras(func) or ctx.scope.callee(func) is not None:
+            continue  # not Keras's, or still there (tf_keras, Keras 2)
+        body = [n for stmt in node.body for n in walk(stmt)]
+        reads = [n for n in body if _eval_call(n)]
+        runs = [n for n in body if isinstance(n, ast.Attribute) and n.attr == "run"]
+        fed = [n for n in body if isinstance(n, ast.keyword) and n.arg == "feed_dict"]
+        if reads and not runs and not fed:
+            out.append(node)
+    return out
+
+
+def _eval_call(node: ast.AST) -> bool:
+    """``x.eval()``: TensorFlow 1's read of a tensor's value in the default session."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "eval"
+        and not node.args
+        and not node.keywords
+    )
+
+
+def _evaluated_block(ctx: CellContext, block: ast.With, keras: str) -> Edit | None:
+    """The ``with`` block's body in its place, one level less indented, each ``x.eval()`` read
+    as ``keras.ops.convert_to_numpy(x)``."""
+    lines = ctx.cell.source.splitlines(keepends=True)
+    reads = sorted((n for stmt in block.body for n in walk(stmt) if _eval_call(n)),
+                   key=lambda n: (n.lineno, n.col_offset), reverse=True)  # fmt: skip
+    for read in reads:  # innermost and last first: the positions before stay true
+        inner = node_text(ctx.cell, read.func.value)  # type: ignore[attr-defined]
+        if inner is None or read.lineno != read.end_lineno:
+            return None
+        row = read.lineno - 1
+        text = lines[row]
+        start = len(text.encode()[: read.col_offset].decode(errors="ignore"))
+        end = len(text.encode()[: read.end_col_offset].decode(errors="ignore"))
+        lines[row] = text[:start] + f"{keras}.ops.convert_to_numpy({inner})" + text[end:]
+    first, last = block.body[0].lineno - 1, (block.body[-1].end_lineno or block.body[-1].lineno)
+    shift = block.body[0].col_offset - block.col_offset
+    body = []
+    for line in lines[first:last]:
+        spaces = len(line) - len(line.lstrip(" "))
+        body.append(line[min(shift, spaces):])
+    text = "".join(body)[block.col_offset:].rstrip("\n")
+    end_line = block.end_lineno or block.lineno
+    return Edit(block.lineno, block.col_offset, end_line, len(ctx.cell.source.splitlines()[end_line - 1]), text)
+
+
+def _runs(tree: ast.AST, name: str) -> list[ast.Call]:
+    """``name.run(x)`` calls with one argument and no keywords."""
+    return [
+        n
+        for n in walk(tree)
+        if isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr == "run"
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id == name
+        and len(n.args) == 1
+        and not n.keywords
+    ]
