@@ -12,7 +12,11 @@
 - a ``TensorBoard`` callback made two cells before the ``fit`` it fails in, where TensorFlow 2.21
   installed no tensorboard (rules/error_optional_output.py): ``migrate`` keeps it for when the
   package is installed, where it is made; so is the user's own callback whose method met the
-  error, when its code only reads the model (one that sets ``stop_training`` is left).
+  error, when its code only reads the model (one that sets ``stop_training`` is left);
+- an initializer of the user's that Keras calls with ``dtype=``, defined in one cell, given to a
+  layer in the next and built in a third (rules/error_user_callables.py): defining it again at
+  the failing cell's top cannot reach the layer made before, so ``migrate`` changes the cell that
+  defines it and runs the cells from there (migrate/across.py ``tried_earlier``).
 """
 
 from __future__ import annotations
@@ -376,3 +380,23 @@ def test_a_name_tensorflow_would_refuse_is_changed_where_the_model_is_made() -> 
     import numpy as np
 
     model.fit(np.zeros((4, 3)), np.zeros((4, 2)), verbose=0)  # trains under the new names
+
+
+INITIALIZER_THEN_LAYER = [
+    "import numpy as np\nimport keras",
+    "def scaled_normal(shape, name=None):\n    return keras.ops.convert_to_tensor(np.full(shape, 0.5, dtype=\"float32\"))",
+    "layer = keras.layers.Dense(2, kernel_initializer=scaled_normal)",
+    "layer.build((None, 3))\nprint(float(keras.ops.sum(layer.kernel)))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_changes_the_function_where_it_is_defined_when_an_object_made_between_holds_it(tmp_path: Path) -> None:  # fmt: skip
+    proc, doc = migrate_notebook(tmp_path, "init.ipynb", INITIALIZER_THEN_LAYER)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1].startswith("def scaled_normal(shape, name=None, dtype=None):\n"), finals[1]
+    assert finals[2:] == INITIALIZER_THEN_LAYER[2:]  # the layer made again over the new function
+    outputs = code_cells(tmp_path / "out" / "init.ipynb")[-1].outputs
+    assert "".join(o.get("text", "") for o in outputs).strip() == "3.0"
+    assert proc.returncode == 0

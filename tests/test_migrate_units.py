@@ -43,6 +43,21 @@ def test_discover_skips_checkpoints_envs_and_earlier_copies(tmp_path: Path) -> N
         sources.discover([tmp_path / "sub" / "c.txt"])
 
 
+def test_a_file_named_without_a_known_suffix_is_read_by_its_content(tmp_path: Path) -> None:
+    script, notebook, prose = tmp_path / "SqueezeNet - Simplified Alexnet", tmp_path / "lesson", tmp_path / "notes.txt"
+    script.write_text("from keras.layers import Merge\nprint(1)\n")
+    notebook.write_text('{"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [],'
+                        ' "execution_count": null}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    prose.write_text("Train the model for ten epochs, then plot the loss.\n")
+    found = sources.discover([script, notebook])
+    assert [s.kind for s in found] == ["script", "notebook"]
+    assert sources.read(found[0]).cells == ["from keras.layers import Merge\nprint(1)\n"]
+    assert sources.read(found[1]).cells == ["x = 1"]
+    assert sources.destination(found[0], None, False).name == "SqueezeNet - Simplified Alexnet.migrated"
+    with pytest.raises(sources.SourceError, match="by name or content"):
+        sources.discover([prose])
+
+
 def test_destination(tmp_path: Path) -> None:
     src = sources.Source(tmp_path / "d" / "sub" / "n.ipynb", tmp_path / "d")
     assert sources.destination(src, None, True) == src.path

@@ -6,12 +6,19 @@ earlier cell changed and this cell without the re-binding (``fixed_across``: the
 those lines deleted). When a later round changes this cell again (the next error, a silent trap),
 the cell that ran last still holds the re-binding lines: ``without_rebinding`` deletes the same
 lines from it, so the earlier cell's change survives every later round.
+
+When the fix ran and still failed the same way, objects the cells in between made hold the old
+definition (a layer made with the initializer the fix defines again): ``tried_earlier`` runs the
+earlier cells changed, from the first of them, and this cell's ``fixed_across``, as "Run All
+Below" would; only when all of them run are the earlier cells changed in the notebook.
 """
 
 from __future__ import annotations
 
 import difflib
 from typing import Any
+
+from kerasmagic.migrate import installs
 
 
 def deleted_blocks(fixed: str, fixed_across: str) -> list[list[str]] | None:
@@ -54,3 +61,26 @@ def carried_round(changes: list[Any], across: dict[str, tuple[dict, dict, str]],
             composed = without_rebinding(change.after, doc["fixed_across"], current)
             return ({**doc, "fixed_across": composed}, originals, error) if composed else None
     return None
+
+
+def tried_earlier(runner: Any, cell: Any, doc: dict, originals: dict, error: str) -> tuple[str, Any] | None:  # fmt: skip
+    """Run the earlier cells ``doc["fixed_earlier"]`` changes, the cells after them as they are,
+    then this cell's ``fixed_across``. All ran: the earlier changes are recorded
+    (``runner._across``); this cell's new source and its run are returned. One failed: the
+    cells from the first changed one run again as they were (the kernel gets the old
+    definitions back) and nothing changes (None)."""
+    done = runner.done
+    changed = {int(k): new for k, new in doc["fixed_earlier"].items() if 0 <= int(k) < len(done)}
+    changed = {i: new for i, new in changed.items() if new != done[i].final}
+    if not changed:
+        return None
+    first = min(changed)
+    runs = [(changed.get(i, c.final), c.number) for i, c in enumerate(done[first:], first) if c.ran and c.final.strip()]  # fmt: skip
+    runs.append((doc["fixed_across"], cell.number))
+    for source, number in runs:
+        runner.count += 1
+        run = runner._execute(installs.neutralize(source)[0], number - 1)
+        if run.status != "ok":
+            runner._run_again(done[first:])
+            return None
+    return runner._across(cell, cell.changes[-1], doc, originals, error), run

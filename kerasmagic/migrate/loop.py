@@ -16,7 +16,7 @@ from typing import Any
 
 from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
-from kerasmagic.migrate.across import carried_round
+from kerasmagic.migrate.across import carried_round, tried_earlier
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import Kernels, undo_last
 from kerasmagic.migrate.layer_names import FirstRuns
@@ -236,13 +236,14 @@ class _Runner:
         failures: list[Failure] = [self.before_rewrite.pop(number)] if number in self.before_rewrite else []  # fmt: skip
         across = self.across.setdefault(number, {})  # kept for a run again in a fresh kernel
         in_module: R.ModuleResult | None = None  # the module corrected for the run before
+        ran_already: Any = None  # this round's run, made while trying an earlier cell's change
         start = time.perf_counter() - (resume.seconds if resume else 0.0)
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
-            if _round:  # the run before may have grown an earlier cell's model: start it again
+            if _round and ran_already is None:  # the run before may have grown an earlier cell's model: start it again
                 self.ran_again = True
                 self._replay_for(runnable)
-            run = self._execute(runnable, number)
+            run, ran_already = ran_already or self._execute(runnable, number), None
             cell.ran, cell.outputs, cell.execution_count = True, run.outputs, self.count
             if run.status in ("timeout", "dead"):
                 cell.status = R.TIMEOUT if run.status == "timeout" else R.DEAD
@@ -299,6 +300,11 @@ class _Runner:
             # errors they were made for, and stay)
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried  # fmt: skip
             failures.append(failure)
+            carried = across.pop(current, None) if repeated else None
+            moved = tried_earlier(self, cell, *carried) if carried else None
+            if moved is not None:  # objects made between held the old definition: fixed where made
+                current, ran_already = moved
+                continue
             tried_lint = repeated and cell.changes[-1].trigger == "lint"  # no cause: no restart
             if repeated and self.may_restart and not tried_lint:  # attempts' state, or rewrite?
                 self.before_rewrite[number] = failures[-2]  # a fresh kernel tells (fresh_kernel.py)

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import os
 import tokenize
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,10 +42,11 @@ class Source:
 
     path: Path
     root: Path | None = None
+    read_as: str = ""  # a file named without .py/.ipynb: the kind its content was found to be
 
     @property
     def kind(self) -> str:
-        return "notebook" if self.path.suffix == ".ipynb" else "script"
+        return self.read_as or ("notebook" if self.path.suffix == ".ipynb" else "script")
 
     @property
     def relative(self) -> Path:
@@ -109,12 +112,32 @@ def discover(paths: list[str | Path]) -> list[Source]:
                     if _wanted_file(name):
                         add(Source(here / name, path))
         elif path.is_file():
-            if path.suffix not in SUFFIXES:
-                raise SourceError(f"{path}: not a notebook (.ipynb) or a script (.py)")
-            add(Source(path))
+            add(Source(path) if path.suffix in SUFFIXES else Source(path, read_as=_content_kind(path)))
         else:
             raise SourceError(f"{path}: no such file or directory")
     return found
+
+
+def _content_kind(path: Path) -> str:
+    """The kind of a file named without a known suffix (a script called ``train``, a course's
+    ``SqueezeNet - Simplified Alexnet``), read from its content: a notebook's JSON (an object
+    with ``cells``), else Python source that parses and holds a statement; ``SourceError`` for
+    anything else."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read it ({exc})") from None
+    with suppress(ValueError):
+        document = json.loads(data)
+        if isinstance(document, dict) and "cells" in document:
+            return "notebook"
+    try:
+        code = ast.parse(data).body
+    except (SyntaxError, ValueError):
+        code = []
+    if not code:  # prose, an empty file
+        raise SourceError(f"{path}: not a notebook (.ipynb) or a script (.py), by name or content") from None
+    return "script"
 
 
 # -- reading --------------------------------------------------------------------------------------
