@@ -1,0 +1,172 @@
+"""Does a fix survive the same problem written another way? A probe of generalisation that reads
+no corpus file: the case corpus's broken cells (``tests/cases/*.toml``), each respelled the way
+published notebooks write them, and migrated for real.
+
+    python3 scripts/respell_cases.py [--env tf221-k3] [--sample N] [--cases NAME ...] [--json OUT]
+
+For each case that fails in the environment and has a ``fix`` (not ``isolated``/``restart``/
+``fixed_then``), in a fresh temporary folder:
+
+- ``as written``: a notebook of one cell, the case's source;
+- ``respelled``: a notebook whose first cell binds every literal keyword value of a call
+  (``Adam(lr=0.01)`` → ``lr_1 = 0.01`` in the first cell, ``Adam(lr=lr_1)``), imports included,
+  and then one cell per top-level statement of the case, the values read from that earlier cell.
+
+Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
+with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
+respelled is a fix that matched the shape it was written in: the table lists those first. The
+sample is taken by a hash of the case's name, so a rerun takes the same cases.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = ROOT / "tests" / "cases"
+sys.path.insert(0, str(CASES))
+
+import case_runner  # noqa: E402  (tests/cases/case_runner.py: the corpus's loader)
+
+RUNNING = ("migrated", "would-change", "unchanged")
+
+
+def literal(node: ast.expr) -> bool:
+    """A number, a string, a bool or None, negated or in a tuple/list of such."""
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    return isinstance(node, (ast.Tuple, ast.List)) and bool(node.elts) and all(map(literal, node.elts))
+
+
+def respelled(source: str) -> list[str] | None:
+    """The cells of the respelled notebook (None when nothing was hoisted or it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    edits: list[tuple[int, int, str]] = []
+    settings: list[str] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call):
+            continue
+        for kw in call.keywords:
+            if kw.arg is None or not literal(kw.value):
+                continue
+            n = 1
+            while f"{kw.arg}_{n}" in taken:
+                n += 1
+            name = f"{kw.arg}_{n}"
+            taken.add(name)
+            value = kw.value
+            start = offsets[value.lineno - 1] + value.col_offset
+            end = offsets[value.end_lineno - 1] + value.end_col_offset  # type: ignore[operator]
+            settings.append(f"{name} = {source[start:end]}\n")
+            edits.append((start, end, name))
+    if not edits:
+        return None
+    text = source
+    for start, end, name in sorted(edits, reverse=True):
+        text = text[:start] + name + text[end:]
+    body = ast.parse(text).body
+    text_lines = text.splitlines(keepends=True)
+    cells = ["".join(settings)]
+    for stmt in body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        cells.append("".join(text_lines[first - 1 : stmt.end_lineno]))
+    return cells
+
+
+def notebook(path: Path, cells: list[str]) -> None:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}  # fmt: skip
+    nb.cells = [nbformat.v4.new_code_cell(c.rstrip("\n")) for c in cells]
+    nbformat.write(nb, str(path))
+
+
+def migrate(python: Path, cells: list[str], timeout: float) -> dict:
+    with tempfile.TemporaryDirectory(prefix="respell-") as tmp:
+        path = Path(tmp) / "case.ipynb"
+        notebook(path, cells)
+        env = dict(os.environ, PYTHONPATH=str(ROOT), TF_CPP_MIN_LOG_LEVEL="2")
+        start = time.perf_counter()
+        proc = subprocess.run(
+            [str(python), "-m", "kerasmagic", "migrate", path.name, "--check", "--json", "--cell-timeout", str(timeout)],  # fmt: skip
+            capture_output=True, text=True, cwd=tmp, env=env,
+        )  # fmt: skip
+    try:
+        (doc,) = json.loads(proc.stdout)["documents"]
+    except (ValueError, KeyError) as exc:
+        return {"status": f"no report ({type(exc).__name__})", "error": proc.stderr[-300:]}
+    failing = [c for c in doc["cells"] if c["status"] in ("failed", "timeout", "kernel-died")]
+    return {
+        "status": doc["status"],
+        "stopped_at": doc["stopped_at"],
+        "rules": sorted({r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}),
+        "error": (failing[0]["error"] or "").splitlines()[0][:200] if failing and failing[0]["error"] else None,
+        "seconds": round(time.perf_counter() - start, 1),
+    }
+
+
+def chosen(env: str, sample: int | None, names: list[str] | None) -> list[dict]:
+    cases = [
+        c
+        for c in case_runner.load_cases()
+        if case_runner.applies(c, env)
+        and env in c.get("fails_in", [])
+        and c.get("fix")
+        and not (c.get("isolated") or c.get("restart") or c.get("fixed_then"))
+        and not str(c["source"]).lstrip().startswith(("%", "!"))
+    ]
+    if names:
+        return [c for c in cases if c["name"] in names]
+    cases = [c for c in cases if respelled(c["source"]) is not None]
+    cases.sort(key=lambda c: hashlib.sha256(c["name"].encode()).hexdigest())
+    return cases[:sample] if sample else cases
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--env", default="tf221-k3")
+    p.add_argument("--sample", type=int, default=30)
+    p.add_argument("--cases", nargs="*")
+    p.add_argument("--timeout", type=float, default=300.0)
+    p.add_argument("--json", type=Path)
+    args = p.parse_args()
+    python = ROOT / ".envs" / args.env / "bin" / "python"
+    rows = []
+    for case in chosen(args.env, args.sample, args.cases):
+        cells = respelled(case["source"])
+        row = {"case": case["name"], "as_written": migrate(python, [case["source"]], args.timeout)}
+        row["respelled"] = migrate(python, cells, args.timeout) if cells else {"status": "nothing to respell"}
+        rows.append(row)
+        print(f"{row['case']}: {row['as_written']['status']} / {row['respelled']['status']} {row['respelled'].get('error') or ''}", file=sys.stderr, flush=True)  # fmt: skip
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    lost = [r for r in rows if r["as_written"]["status"] in RUNNING and r["respelled"]["status"] not in RUNNING]
+    print(f"{len(rows)} cases ({args.env}): to running as written {sum(r['as_written']['status'] in RUNNING for r in rows)}, "
+          f"respelled {sum(r['respelled']['status'] in RUNNING for r in rows)}; lost by respelling: {len(lost)}")  # fmt: skip
+    for r in lost:
+        print(f"- {r['case']}: {r['respelled'].get('error')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
