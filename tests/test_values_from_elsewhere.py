@@ -236,3 +236,35 @@ def test_a_load_whose_path_is_made_by_a_call_reads_the_file_the_corrected_checkp
     assert "'./fold{:d}'.format(i) + '.keras'" in finals[0]
     assert finals[1].startswith("model.load_weights('./fold{:d}.keras'.format(np.argmax(scores)))")
     assert "best 1" in printed
+
+
+SETTINGS_CELL = [
+    "import numpy as np\nimport keras",
+    "every = 1\nwhich = 'accuracy'\nsettings = {'monitor': 'val_acc', 'patience': 2}\nthreshold = 'nan'",
+    "def batches(x, y):\n    while True:\n        yield x[:8], y[:8]",
+    "x = np.random.rand(32, 4).astype('float32')\ny = keras.utils.to_categorical(np.arange(32) % 3, 3)\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='softmax')])\n"
+    "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=which)",
+    "stopper = keras.callbacks.EarlyStopping(**settings)\n"
+    "saver = keras.callbacks.ModelCheckpoint('m.weights.h5', save_weights_only=True, period=every)",
+    "np.set_printoptions(threshold=threshold)\n"
+    "history = model.fit(batches(x, y), 2, 2, validation_data=(x, y), callbacks=[stopper, saver], verbose=0)\n"
+    "print(sorted(history.history))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_keyword_values_bound_in_a_settings_cell_are_read_as_their_values(tmp_path: Path) -> None:
+    """The values the rules read, each bound to a name in a settings cell (and the generator
+    function defined a cell earlier) as notebooks write them, not written in the failing call
+    (diagnosis/known_values.py): ``metrics=which`` of one string goes in a list,
+    ``period=every`` of 1 goes, the settings dict's ``'val_acc'`` is renamed where the dict is
+    made, ``threshold='nan'`` prints everything with ``sys.maxsize``, and the old
+    ``fit_generator`` positional arguments are passed by name."""
+    finals, printed = migrated(tmp_path, SETTINGS_CELL)
+    assert "settings = {'monitor': 'val_accuracy', 'patience': 2}" in finals[1], finals[1]
+    assert finals[3].endswith("metrics=[which])"), finals[3]
+    assert "period" not in finals[4], finals[4]
+    assert "np.set_printoptions(threshold=sys.maxsize)" in finals[5], finals[5]
+    assert "model.fit(batches(x, y), steps_per_epoch=2, epochs=2," in finals[5], finals[5]
+    assert "'val_accuracy'" in printed

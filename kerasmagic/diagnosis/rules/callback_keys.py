@@ -28,7 +28,10 @@ from kerasmagic.diagnosis.value_change import Transform, rewrite
 TEMPLATE_KEY = re.compile(r"\{((?:val_)?acc)([:!}])")
 
 
-@rule("callback-acc-key", when=(STATIC,), family="model-methods", needs=("acc",))
+# the key may come from a name bound cells earlier (`monitor=watch`, `EarlyStopping(**cfg)`):
+# the cell names a callback or a monitor, not always the key
+@rule("callback-acc-key", when=(STATIC,), family="model-methods",
+      needs=("acc", "monitor", "Checkpoint", "Stopping", "Plateau", r"\*\*"))  # fmt: skip
 def callback_acc_key(ctx: CellContext) -> list[Problem]:
     """``monitor='val_acc'`` and a checkpoint name ``'w-{val_acc:.2f}.h5'`` of a model compiled
     with ``metrics=['accuracy']``, in this cell or an earlier one: Keras 2.3+ logs ``accuracy``

@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.keyword_dicts import (
     renamed_keys,
     unpacked_keys,
 )
+from kerasmagic.diagnosis.known_values import MISSING, known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
@@ -141,6 +142,10 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem
         )
 
 
+def _hashable(value: object) -> bool:
+    return value is not MISSING and isinstance(value, (str, int, float, bool, type(None)))
+
+
 def _keyword_problem(
     ctx: CellContext, call, kw, obj, path, accepted, given, optimizer
 ) -> Iterator[Problem]:
@@ -153,8 +158,9 @@ def _keyword_problem(
         if not new and kw.arg in entry.data.get("performance_only", []):
             new = kw.arg  # gone under both names here: it chose a kernel, not a result
         dropped = entry.data.get("dropped_values", {}).get(name, {})
-        if not new and kw.arg in dropped and isinstance(kw.value, ast.Constant):
-            new = kw.arg if kw.value.value == dropped[kw.arg] else None  # the old default
+        known = known_value(ctx, kw.value)  # written there, or a name bound to it cells earlier
+        if not new and kw.arg in dropped and known is not MISSING:
+            new = kw.arg if known == dropped[kw.arg] else None  # the old default
         by_keras2 = kw.arg in entry.data.get("dropped_by_keras2", {}).get(name, [])
         if not new and by_keras2:
             new = kw.arg  # Keras 2.0 left it out at any value, warning: said in the fix
@@ -168,22 +174,22 @@ def _keyword_problem(
         edits: list[Edit | None] = []
         certain = True
         # a value Keras 2.0 converted to None, the new keyword's default: left out
-        to_default = isinstance(kw.value, ast.Constant) and kw.value.value in entry.data.get("to_default", {}).get(kw.arg, [])  # fmt: skip
+        to_default = _hashable(known) and known in entry.data.get("to_default", {}).get(kw.arg, [])
         if new in given or new == kw.arg or to_default:
             edits.append(delete_keyword_edit(ctx.cell, call, kw))
         else:
             edits.append(rename_keyword_edit(ctx.cell, kw, new))
             if values:  # the old spelling's values changed too ('th' -> 'channels_first')
                 value = kw.value
-                if isinstance(value, ast.Constant) and value.value in values:
-                    target = values[value.value]  # a string, or a number / truth value
+                if _hashable(known) and known in values:
+                    target = values[known]  # a string, or a number / truth value
                     text = (
-                        quoted_like(node_text(ctx.cell, value), target)
+                        quoted_like(node_text(ctx.cell, value) if isinstance(value, ast.Constant) else '""', target)
                         if isinstance(target, str)
                         else repr(target)
                     )
                     edits.append(node_edit(ctx.cell, value, text))
-                elif not (isinstance(value, ast.Constant) and value.value in values.values()):
+                elif not (_hashable(known) and known in values.values()):
                     certain = False  # a value we cannot translate
         counted = kw.arg in entry.data.get("samples_to_batches", [])
         batch = batch_size_expr(ctx, call) if counted else None
@@ -205,7 +211,7 @@ def _keyword_problem(
         if counted:
             problem.fix += " " + samples_note(kw.arg, new, batch)
         if to_default:
-            problem.fix += (f" `{kw.arg}={kw.value.value!r}` was Keras 2.0's `{new}=None`, the "  # type: ignore[attr-defined]
+            problem.fix += (f" `{kw.arg}={known!r}` was Keras 2.0's `{new}=None`, the "
                             "default: it is left out.")  # fmt: skip
         if entry.data.get("own_words"):
             pass  # the entry's title and fix say what the value was

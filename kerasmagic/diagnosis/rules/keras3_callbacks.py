@@ -14,6 +14,7 @@ from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -43,7 +44,8 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
             continue
         if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
             continue  # Keras 2.x: still taken (with a deprecation warning)
-        one = isinstance(kw.value, ast.Constant) and kw.value.value == 1
+        period = known_value(ctx, kw.value)  # `period=1`, or a name bound to 1 cells earlier
+        one = type(period) is int and period == 1
         edit = delete_keyword_edit(ctx.cell, call, kw) if one else _in_batches(ctx, call, kw)
         out.append(
             from_entry(

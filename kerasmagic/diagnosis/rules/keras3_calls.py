@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.keras3_support import (
     removed_was,
     signature,
 )
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -222,7 +223,7 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
         if not isinstance(call, ast.Call):
             continue
         kw = next((k for k in call.keywords if k.arg == "epsilon"), None)
-        if kw is None or not (isinstance(kw.value, ast.Constant) and kw.value.value is None):
+        if kw is None or known_value(ctx, kw.value) is not None:  # None, or a name holding it
             continue
         callee = ctx.scope.callee(call.func)
         if callee is None or not live.is_optimizer_class(callee[0]):
@@ -250,8 +251,8 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
 def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     """A ``metrics=`` value that is certainly one metric: a string, a call of a Keras metric
     class, or a Keras metric class/function named directly."""
-    if isinstance(value, ast.Constant):
-        return isinstance(value.value, str)
+    if isinstance(value, ast.Constant) or isinstance(known_value(ctx, value), str):
+        return isinstance(known_value(ctx, value), str)  # written there, or a name holding it
     target = value.func if isinstance(value, ast.Call) else value
     if not isinstance(target, (ast.Name, ast.Attribute)):
         return False

@@ -5,11 +5,14 @@ a list as one structure, it wants tuples: ``yield x, (y1, y2)``)."""
 from __future__ import annotations
 
 import ast
+import inspect
+import types
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
 from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
+from kerasmagic.diagnosis.known_values import bound_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -237,15 +240,16 @@ def generator_yields_list(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("fit-generator-positional", when=(STATIC,), family="model-methods", needs="yield")
+@rule("fit-generator-positional", when=(STATIC,), family="model-methods", needs="fit")
 def fit_generator_positional(ctx: CellContext) -> list[Problem]:
     """``model.fit(gen(...), steps, epochs)``: the positional arguments of the old
     ``fit_generator`` given to ``fit``, whose second parameter is ``y`` (refused with a
     generator): written as the ``fit_generator`` keywords they were, where the live ``fit``
-    takes them."""
+    takes them. The generator function is the cell's, or one the kernel holds (an earlier
+    cell's); a name the cell does not bind may hold the generator itself."""
     tree = ctx.cell.tree
     entry = find_entry("fit-generator-positional")
-    if tree is None or entry is None or "yield" not in ctx.source:
+    if tree is None or entry is None:
         return []
     order = list(entry.data.get("positional", []))
     generators = _generator_functions(tree)
@@ -254,10 +258,8 @@ def fit_generator_positional(ctx: CellContext) -> list[Problem]:
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "fit") or len(call.args) < 2:
             continue
-        first = call.args[0]
-        if not (isinstance(first, ast.Call) and isinstance(first.func, ast.Name)):
-            continue
-        if first.func.id not in generators:
+        first = _generator_made(ctx, tree, call.args[0], generators)
+        if first is None:
             continue
         sigs = [signature(getattr(m, "fit", None)) for m in ctx.scope.model_classes()]
         if not sigs or any(s is None for s in sigs):
@@ -279,12 +281,26 @@ def fit_generator_positional(ctx: CellContext) -> list[Problem]:
                     "fit-generator-positional",
                     call.lineno,
                     edits,
-                    ["fit", "y", first.func.id],
+                    ["fit", "y", first],
                     ctx.shown_versions,
-                    generator=first.func.id,
+                    generator=f"{first}(...)" if isinstance(call.args[0], ast.Call) else first,
                 )
             )
     return out
+
+
+def _generator_made(ctx: CellContext, tree: ast.AST, first: ast.expr, generators: dict) -> str | None:
+    """The name of the generator function ``first`` calls (defined in the cell, or a generator
+    function the kernel holds), or of the live generator a name the cell does not bind holds;
+    None for anything else."""
+    names = ctx.live_names or {}
+    if isinstance(first, ast.Call) and isinstance(first.func, ast.Name):
+        name = first.func.id
+        live_function = names.get(name) if not bound_in(tree, name) else None
+        return name if name in generators or inspect.isgeneratorfunction(live_function) else None
+    if isinstance(first, ast.Name) and not bound_in(tree, first.id):
+        return first.id if isinstance(names.get(first.id), types.GeneratorType) else None
+    return None
 
 
 def _model_names(ctx: CellContext, tree: ast.Module) -> set[str]:

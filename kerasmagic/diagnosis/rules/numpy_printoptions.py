@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ast
 import inspect
+import math
 import re
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -33,6 +35,13 @@ def _is_nan(value: ast.expr) -> bool:
         and len(value.args) == 1
         and _is_nan(value.args[0])
     )
+
+
+def _nan_value(value: object) -> bool:
+    """The string ``'nan'`` or a NaN float, as a name bound cells earlier holds it."""
+    if isinstance(value, str):
+        return value.strip().lower() == "nan"
+    return isinstance(value, float) and math.isnan(value)
 
 
 def _documents_maxsize(function: object) -> bool:
@@ -57,7 +66,7 @@ def threshold_nan(ctx: CellContext) -> list[Problem]:
         if not _documents_maxsize(function):
             continue
         for kw in call.keywords:
-            if kw.arg == "threshold" and _is_nan(kw.value):
+            if kw.arg == "threshold" and (_is_nan(kw.value) or _nan_value(known_value(ctx, kw.value))):
                 edit = node_edit(ctx.cell, kw.value, "sys.maxsize")
                 if edit is not None:
                     edits.append(edit)

@@ -1,0 +1,86 @@
+"""The value an argument of the cell is known to have, however it is written.
+
+A rule that reads a keyword's value (``period=1``, ``threshold='nan'``, ``epsilon=None``,
+``dim_ordering='tf'``, ``metrics='accuracy'``) meets it as a literal in the call, or as a name or
+member bound cells earlier (``period = 1`` in a settings cell, ``args.period``,
+``config['metrics']``), or bound earlier in the same cell. :func:`known_value` gives the value in
+each case, read without running anything of the user's:
+
+- a literal (numbers, strings, ``None``, ``True``, tuples and lists of them, ``-1``): its value;
+- a name or member the cell binds before the use: the value of the cell's last top-level plain
+  assignment to it, when that is a literal (anything else, a loop or a call: unknown);
+- a name or member the cell does not bind: what the kernel holds for it (``member_values.
+  live_member``: names, an object's own attributes, a plain dict's items), when that is a plain
+  value as above.
+
+Anything else is :data:`MISSING`. The rewrite stays where the value is read (the keyword of the
+call), so the name, and any other use of it, keeps its value.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.member_values import MISSING, base_name, live_member, spelt
+from kerasmagic.diagnosis.rewrite import walk
+
+PLAIN = (int, float, str, bool, type(None), bytes)
+
+
+def known_value(ctx: CellContext, node: ast.expr | None) -> Any:
+    """The value ``node`` is known to have (see the module's doc); :data:`MISSING` otherwise."""
+    if node is None:
+        return MISSING
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    text = spelt(node)
+    if text is None:
+        return MISSING
+    tree = ctx.cell.tree
+    if tree is not None and bound_in(tree, base_name(text)):
+        return _assigned_before(tree, text, node)
+    value = live_member(ctx.live_names or {}, text)
+    return value if _plain(value) else MISSING
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, PLAIN):
+        return True
+    return isinstance(value, (tuple, list)) and len(value) <= 64 and all(isinstance(v, PLAIN) for v in value)
+
+
+def bound_in(tree: ast.AST, name: str) -> bool:
+    """Does the cell bind ``name`` anywhere (an assignment, a loop, an import, a definition)?"""
+    for node in walk(tree):
+        if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Store):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
+                return True
+    return False
+
+
+def _assigned_before(tree: ast.AST, text: str, use: ast.expr) -> Any:
+    """The literal the cell's last top-level ``text = <literal>`` before ``use`` assigns, when
+    nothing else in the cell binds the name it starts from; :data:`MISSING` otherwise."""
+    name = base_name(text)
+    found: Any = MISSING
+    for stmt in getattr(tree, "body", []):
+        if stmt.lineno >= use.lineno:
+            break
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else []
+        if len(targets) == 1 and spelt(targets[0]) == text:
+            try:
+                found = ast.literal_eval(stmt.value)  # type: ignore[attr-defined]
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                return MISSING
+            continue
+        if bound_in(stmt, name):
+            found = MISSING  # bound otherwise: a loop, an import, an unpacking, a call's result
+    return found

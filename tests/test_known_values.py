@@ -1,0 +1,76 @@
+"""The value an argument is known to have, however it is written (diagnosis/known_values.py):
+written in the call, bound to a name cells earlier (the kernel holds it), a member of a settings
+object or dict, or assigned earlier in the same cell; unknown for anything computed or bound
+otherwise. In every environment: nothing here needs Keras."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+
+import pytest
+
+from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.known_values import MISSING, known_value
+
+
+def _value_of(source: str, keyword: str, namespace: dict | None = None) -> object:
+    ctx = CellContext.of(source, namespace=namespace or {})
+    kw = next(k for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == keyword)  # fmt: skip
+    return known_value(ctx, kw.value)
+
+
+class Settings:
+    def __init__(self) -> None:
+        self.period = 5
+
+    @property
+    def computed(self) -> int:  # never run: a property is not an own attribute
+        raise AssertionError("a property of the user's ran")
+
+
+@pytest.mark.parametrize(
+    ("source", "keyword", "namespace", "expected"),
+    [
+        ("cb = ModelCheckpoint('w.h5', period=1)", "period", None, 1),
+        ("opt = Adam(epsilon=None)", "epsilon", None, None),
+        ("pool = MaxPooling2D(pool_size=(2, 2), dim_ordering='tf')", "dim_ordering", None, "tf"),
+        ("x = f(shift=-3)", "shift", None, -3),
+        # bound cells earlier: what the kernel holds
+        ("cb = ModelCheckpoint('w.h5', period=every)", "period", {"every": 1}, 1),
+        ("np.set_printoptions(threshold=t)", "threshold", {"t": "nan"}, "nan"),
+        ("cb = ModelCheckpoint('w.h5', period=args.period)", "period", {"args": argparse.Namespace(period=2)}, 2),
+        ("cb = ModelCheckpoint('w.h5', period=cfg['period'])", "period", {"cfg": {"period": 3}}, 3),
+        ("cb = ModelCheckpoint('w.h5', period=s.period)", "period", {"s": Settings()}, 5),
+        ("model.compile(metrics=which)", "metrics", {"which": ["accuracy", "mae"]}, ["accuracy", "mae"]),
+        # bound earlier in the same cell: its literal, whatever the kernel holds from a run before
+        ("every = 4\ncb = ModelCheckpoint('w.h5', period=every)", "period", {"every": 1}, 4),
+        ("cfg = {}\ncfg['p'] = 2\ncb = ModelCheckpoint('w.h5', period=cfg['p'])", "period", None, 2),
+    ],
+)
+def test_known(source: str, keyword: str, namespace: dict | None, expected: object) -> None:
+    assert _value_of(source, keyword, namespace) == expected
+
+
+@pytest.mark.parametrize(
+    ("source", "namespace"),
+    [
+        ("cb = ModelCheckpoint('w.h5', period=every)", {}),  # bound nowhere in view
+        ("cb = ModelCheckpoint('w.h5', period=n_epochs // 2)", {"n_epochs": 4}),  # computed
+        ("cb = ModelCheckpoint('w.h5', period=pick())", {"pick": lambda: 1}),  # a call: never run
+        ("cb = ModelCheckpoint('w.h5', period=s.computed)", {"s": Settings()}),  # a property
+        ("cb = ModelCheckpoint('w.h5', period=model)", {"model": object()}),  # not a plain value
+        ("every = pick()\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
+        ("for every in (1, 2):\n    cb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
+        ("every = 1\nevery, k = f()\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
+        ("cb = ModelCheckpoint('w.h5', period=every)\nevery = 1", {"every": 7}),  # bound after
+    ],
+)
+def test_unknown(source: str, namespace: dict) -> None:
+    assert _value_of(source, "period", namespace) is MISSING
+
+
+def test_a_nan_float_bound_earlier() -> None:
+    value = _value_of("np.set_printoptions(threshold=t)", "threshold", {"t": float("nan")})
+    assert isinstance(value, float) and math.isnan(value)
