@@ -2,7 +2,7 @@
 no corpus file: the case corpus's broken cells (``tests/cases/*.toml``), each respelled the way
 published notebooks write them, and migrated for real.
 
-    python3 scripts/respell_cases.py [--env tf221-k3] [--sample N] [--cases NAME ...] [--json OUT]
+    python3 scripts/respell_cases.py [--env tf221-k3] [--sample N] [--offset K] [--cases NAME ...] [--json OUT]
 
 For each case that fails in the environment and has a ``fix`` (not ``isolated``/``restart``/
 ``fixed_then``), in a fresh temporary folder:
@@ -125,7 +125,7 @@ def migrate(python: Path, cells: list[str], timeout: float) -> dict:
     }
 
 
-def chosen(env: str, sample: int | None, names: list[str] | None) -> list[dict]:
+def chosen(env: str, sample: int | None, names: list[str] | None, offset: int = 0) -> list[dict]:
     cases = [
         c
         for c in case_runner.load_cases()
@@ -139,20 +139,21 @@ def chosen(env: str, sample: int | None, names: list[str] | None) -> list[dict]:
         return [c for c in cases if c["name"] in names]
     cases = [c for c in cases if respelled(c["source"]) is not None]
     cases.sort(key=lambda c: hashlib.sha256(c["name"].encode()).hexdigest())
-    return cases[:sample] if sample else cases
+    return cases[offset : offset + sample] if sample else cases[offset:]
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--env", default="tf221-k3")
     p.add_argument("--sample", type=int, default=30)
+    p.add_argument("--offset", type=int, default=0, help="skip the first OFFSET cases of the sample's order")
     p.add_argument("--cases", nargs="*")
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--json", type=Path)
     args = p.parse_args()
     python = ROOT / ".envs" / args.env / "bin" / "python"
     rows = []
-    for case in chosen(args.env, args.sample, args.cases):
+    for case in chosen(args.env, args.sample, args.cases, args.offset):
         cells = respelled(case["source"])
         row = {"case": case["name"], "as_written": migrate(python, [case["source"]], args.timeout)}
         row["respelled"] = migrate(python, cells, args.timeout) if cells else {"status": "nothing to respell"}

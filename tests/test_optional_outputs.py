@@ -84,3 +84,33 @@ def test_a_tensorboard_a_helper_module_makes_waits_for_the_package(tmp_path: Pat
     guard = "make_board('logs') if importlib.util.find_spec('tensorboard') else keras.callbacks.Callback()"  # fmt: skip
     assert guard in final, final
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_log_folder_named_tensorboard_is_not_the_package(tmp_path: Path) -> None:
+    """``TensorBoard(log_dir='tensorboard')`` beside the notebook: the folder its first run made
+    is found on ``sys.path`` as a namespace package of no code. It is not the package installed,
+    so the callback still waits for it, on a guard the folder does not satisfy; the migrated
+    copy runs with the folder there."""
+    assert importlib.util.find_spec("tensorboard") is None
+    (tmp_path / "tensorboard" / "train").mkdir(parents=True)  # what a run before left
+    cells = [
+        "import numpy as np\nimport keras\nfrom keras.callbacks import TensorBoard",
+        "def train():\n"
+        "    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+        "    model.compile(optimizer='sgd', loss='mse')\n"
+        "    callbacks = [TensorBoard(log_dir='./tensorboard', write_images=True)]\n"
+        "    history = model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=2, verbose=0, callbacks=callbacks)\n"
+        "    print('epochs', len(history.history['loss']))",
+        "train()",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "logs.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    final = doc["cells"][1]["final"]
+    guard = "if getattr(importlib.util.find_spec('tensorboard'), 'origin', None) else keras.callbacks.Callback()"  # fmt: skip
+    assert guard in final, final
+    migrated = nbformat.read(str(tmp_path / "out" / "logs.ipynb"), as_version=4)
+    NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(tmp_path)}}).execute()
+    printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
+    assert "epochs 2" in printed
+    assert proc.returncode == 0

@@ -34,6 +34,17 @@ def top_exists(top: str) -> bool:
     return bool(remembered("top", top, lambda: _find_top(top)))
 
 
+def package_with_code(top: str) -> bool:
+    """Is ``top`` importable here as a package with code? A folder of that name on ``sys.path``
+    (``TensorBoard(log_dir='tensorboard')`` beside a notebook makes one) is found as a namespace
+    package of no code, and is not the package installed."""
+    try:
+        spec = importlib.util.find_spec(top)
+    except (ImportError, ValueError, AttributeError):
+        return False
+    return spec is not None and spec.origin not in (None, "namespace")
+
+
 def _find_top(top: str) -> bool:
     try:
         return importlib.util.find_spec(top) is not None

@@ -33,7 +33,12 @@ The rewrite is made where the callback is constructed: in the failing cell, or (
 catalogue entry's ``earlier_cell``) the newest earlier cell that constructs one, found by the
 same diagnosis of that cell with the same error; ``migrate`` runs that cell and the cells after
 it again. Facts: the error's message, the package really absent from this interpreter
-(``live.top_exists``), and the live class the call names (a Keras ``TensorBoard``).
+(``live.package_with_code``), and the live class the call names (a Keras ``TensorBoard``).
+
+A folder named like the package on ``sys.path`` (``TensorBoard(log_dir='tensorboard')`` beside
+the notebook makes one) is found by ``find_spec`` as a namespace package of no code: it is not
+the package installed, and where one is there the guard asks for a package with code
+(``getattr(importlib.util.find_spec('tensorboard'), 'origin', None)``).
 """
 
 from __future__ import annotations
@@ -68,6 +73,8 @@ LOADS_EXTENSION = re.compile(r"%(?:load_ext|reload_ext)\s+(\S+)\s*$")
 LINE_MAGIC = re.compile(r"%(\w+)\b")
 UNKNOWN_MAGIC = re.compile(r"Line magic function `%(\w+)` not found")
 GUARD = "importlib.util.find_spec({package!r})"
+# where a folder of the package's name shadows it (a log folder): a spec with code, not a folder
+SHADOWED_GUARD = "getattr(importlib.util.find_spec({package!r}), 'origin', None)"
 # what a user's callback may call on ``self.model`` and still leave the training as it was
 READS_MODEL = frozenset({"predict", "predict_on_batch", "evaluate", "get_layer", "summary", "get_weights", "count_params"})  # fmt: skip
 # attributes whose use means the callback steers the training or changes a value
@@ -82,7 +89,7 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
     if entry is None or tree is None:
         return []
     package = entry.data.get("package", "tensorboard")
-    if live.top_exists(package):
+    if live.package_with_code(package):
         return []  # installed since: a restart is the fix (the explanation entry says it)
     classes = set(entry.data.get("classes", []))
     own = _raising_callbacks(ctx.exc)  # the user's callbacks whose own code met the error
@@ -100,7 +107,7 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
         if stand_in is None or text is None:
             return []
         base, imports = stand_in
-        guarded = f"{text} if {GUARD.format(package=package)} else {base}()"
+        guarded = f"{text} if {_guard(package)} else {base}()"
         if not isinstance(parents.get(id(call)), (ast.Assign, ast.keyword, ast.List, ast.Tuple)):
             guarded = f"({guarded})"
         edit = node_edit(ctx.cell, call, guarded)
@@ -135,13 +142,13 @@ def output_magic_without_package(ctx: CellContext) -> list[Problem]:
     if entry is None or ctx.cell.tree is None:
         return []
     package = entry.data.get("package", "")
-    if not package or live.top_exists(package):
+    if not package or live.package_with_code(package):
         return []
     extensions, magics = set(entry.data.get("extensions", [])), set(entry.data.get("magics", []))
     unknown = UNKNOWN_MAGIC.search(ctx.message)
     if getattr(ctx.exc, "name", None) != package and not (unknown and unknown[1] in magics):
         return []
-    guard = GUARD.format(package=package)
+    guard = _guard(package)
     lines = ctx.cell.source.splitlines()
     edits: list[Edit] = []
     for number, raw in enumerate(lines, 1):
@@ -164,11 +171,11 @@ def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
     if entry is None or tree is None:
         return []
     package = entry.data.get("package", "")
-    if not package or live.top_exists(package):
+    if not package or live.package_with_code(package):
         return []
     functions = set(entry.data.get("functions", []))
     module_part = entry.data.get("module_part", "")
-    guard = GUARD.format(package=package)
+    guard = _guard(package)
     last = tree.body[-1] if tree.body else None
     parents = parent_map(tree)
     edits: list[Edit] = []
@@ -360,6 +367,13 @@ def _stand_in(ctx: CellContext, func: ast.expr, cls: type) -> tuple[str, list[Ed
         return None
     at = insertion_line(ctx.cell)
     return path, [Edit(at, 0, at, 0, f"import {root}\n")]
+
+
+def _guard(package: str) -> str:
+    """The condition under which the output runs: the package can be imported (a package with
+    code, where a folder of its name is on ``sys.path``)."""
+    shadowed = live.top_exists(package) and not live.package_with_code(package)
+    return (SHADOWED_GUARD if shadowed else GUARD).format(package=package)
 
 
 def _guarded(node: ast.AST, parents: dict[int, ast.AST], package: str) -> bool:
