@@ -8,9 +8,11 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
 ``fixed_then``), in a fresh temporary folder:
 
 - ``as written``: a notebook of one cell, the case's source;
-- ``respelled``: a notebook whose first cell binds every literal keyword value of a call
-  (``Adam(lr=0.01)`` → ``lr_1 = 0.01`` in the first cell, ``Adam(lr=lr_1)``), imports included,
-  and then one cell per top-level statement of the case, the values read from that earlier cell.
+- ``respelled`` (``--variant settings``): a notebook whose first cell binds every literal keyword
+  value of a call (``Adam(lr=0.01)`` → ``lr_1 = 0.01`` in the first cell, ``Adam(lr=lr_1)``),
+  and then one cell per top-level statement of the case, the values read from that earlier
+  cell; (``--variant function``) the case as a script's ``main()``: imports at the top, the rest
+  in ``def main():``, called at the end.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -92,6 +94,29 @@ def respelled(source: str) -> list[str] | None:
     return cells
 
 
+def in_function(source: str) -> list[str] | None:
+    """The case as a script's ``main()``: its imports stay at the top, every other top-level
+    statement goes into ``def main():``, called at the end (one cell; None when it does not
+    parse or has nothing but imports)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines(keepends=True)
+    imports, body = [], []
+    for stmt in tree.body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        text = "".join(lines[first - 1 : stmt.end_lineno])
+        (imports if isinstance(stmt, (ast.Import, ast.ImportFrom)) else body).append(text)
+    if not body:
+        return None
+    indented = "".join("    " + line if line.strip() else line for text in body for line in text.splitlines(keepends=True))  # fmt: skip
+    return ["".join(imports) + "\n\ndef main():\n" + indented.rstrip("\n") + "\n\n\nmain()\n"]
+
+
+VARIANTS = {"settings": respelled, "function": in_function}
+
+
 def notebook(path: Path, cells: list[str]) -> None:
     import nbformat
 
@@ -150,11 +175,13 @@ def main() -> int:
     p.add_argument("--cases", nargs="*")
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--json", type=Path)
+    p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main()")
     args = p.parse_args()
     python = ROOT / ".envs" / args.env / "bin" / "python"
     rows = []
     for case in chosen(args.env, args.sample, args.cases, args.offset):
-        cells = respelled(case["source"])
+        cells = VARIANTS[args.variant](case["source"])
         row = {"case": case["name"], "as_written": migrate(python, [case["source"]], args.timeout)}
         row["respelled"] = migrate(python, cells, args.timeout) if cells else {"status": "nothing to respell"}
         rows.append(row)
