@@ -17,6 +17,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, delete_keyword_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -43,7 +44,7 @@ def show_accuracy(ctx: CellContext) -> list[Problem]:
             if edit is None:
                 return []
             drops.append(edit)
-            shown = not (isinstance(kw.value, ast.Constant) and kw.value.value in (False, 0))
+            shown = known_value(ctx, kw.value) not in (False, 0)  # written there or bound earlier
             owner = call.func.value
             if shown and isinstance(owner, ast.Name):
                 wanted.setdefault(owner.id, call)

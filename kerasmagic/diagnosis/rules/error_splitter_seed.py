@@ -15,6 +15,7 @@ import inspect
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import called_name, delete_keyword_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -41,7 +42,7 @@ def splitter_seed(ctx: CellContext) -> list[Problem]:
         if seed is None or name is None or not _shuffles(ctx.live_names.get(name)):
             continue
         shuffle = next((k for k in call.keywords if k.arg == "shuffle"), None)
-        if shuffle is not None and not (isinstance(shuffle.value, ast.Constant) and shuffle.value.value is False):  # fmt: skip
+        if shuffle is not None and known_value(ctx, shuffle.value) is not False:
             continue  # a shuffle decided at run time: which way it went is not in the source
         edit = delete_keyword_edit(ctx.cell, call, seed)
         if edit is not None:
