@@ -175,9 +175,14 @@ def main() -> int:
     p.add_argument("--cases", nargs="*")
     p.add_argument("--timeout", type=float, default=300.0)
     p.add_argument("--json", type=Path)
+    p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
                    help="settings: values in a first cell, one statement per cell; function: the body in a main()")
     args = p.parse_args()
+    if args.from_json:
+        for path in args.from_json:
+            print(f"{path.name}: " + summary(json.loads(path.read_text(encoding="utf-8")), args.env))
+        return 0
     python = ROOT / ".envs" / args.env / "bin" / "python"
     rows = []
     for case in chosen(args.env, args.sample, args.cases, args.offset):
@@ -188,12 +193,17 @@ def main() -> int:
         print(f"{row['case']}: {row['as_written']['status']} / {row['respelled']['status']} {row['respelled'].get('error') or ''}", file=sys.stderr, flush=True)  # fmt: skip
         if args.json:
             args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
-    lost = [r for r in rows if r["as_written"]["status"] in RUNNING and r["respelled"]["status"] not in RUNNING]
-    print(f"{len(rows)} cases ({args.env}): to running as written {sum(r['as_written']['status'] in RUNNING for r in rows)}, "
-          f"respelled {sum(r['respelled']['status'] in RUNNING for r in rows)}; lost by respelling: {len(lost)}")  # fmt: skip
-    for r in lost:
-        print(f"- {r['case']}: {r['respelled'].get('error')}")
+    print(summary(rows, args.env))
     return 0
+
+
+def summary(rows: list[dict], env: str) -> str:
+    """The counts, then each case whose fix held as written and not respelled."""
+    lost = [r for r in rows if r["as_written"]["status"] in RUNNING and r["respelled"]["status"] not in RUNNING]
+    lines = [f"{len(rows)} cases ({env}): to running as written {sum(r['as_written']['status'] in RUNNING for r in rows)}, "
+             f"respelled {sum(r['respelled']['status'] in RUNNING for r in rows)}; lost by respelling: {len(lost)}"]  # fmt: skip
+    lines += [f"- {r['case']}: {r['respelled'].get('error')}" for r in lost]
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -268,3 +268,30 @@ def test_keyword_values_bound_in_a_settings_cell_are_read_as_their_values(tmp_pa
     assert "np.set_printoptions(threshold=sys.maxsize)" in finals[5], finals[5]
     assert "model.fit(batches(x, y), steps_per_epoch=2, epochs=2," in finals[5], finals[5]
     assert "'val_accuracy'" in printed
+
+
+OWN_LOSS_TARGETS = [
+    "import numpy as np\nimport keras",
+    "def first_column_loss(y_true, y_pred):\n"
+    "    index = keras.ops.cast(y_true[:, 0], 'int32')\n"
+    "    return keras.losses.sparse_categorical_crossentropy(index, y_pred)",
+    "x = np.random.rand(32, 4).astype('float32')\ny = np.arange(32) % 3\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='softmax')])\n"
+    "model.compile(optimizer='adam', loss=first_column_loss, metrics=['sparse_categorical_accuracy'])",
+    "model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y))",
+    "print('loss', model.evaluate(x, y, verbose=0)[0] >= 0)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_the_evaluate_a_cell_after_a_fixed_fit_gets_the_same_column_targets(tmp_path: Path) -> None:
+    """A loss of the notebook's own reads ``y_true[:, 0]``: Keras 2 gave it column targets,
+    Keras 3 passes the 1-D ``y``. The ``fit`` cell is fixed from the loss's frame in its
+    traceback; the ``evaluate`` a cell later fails with whatever message the model's step then
+    gives, and gets the same ``np.expand_dims(y, -1)`` because the corrected cell before it gives
+    that model column targets (rules/error_data.py ``_given_columns``)."""
+    finals, printed = migrated(tmp_path, OWN_LOSS_TARGETS)
+    fit = "model.fit(x, np.expand_dims(y, -1), epochs=1, verbose=0, validation_data=(x, np.expand_dims(y, -1)))"  # fmt: skip
+    assert finals[3] == fit, finals[3]
+    assert "model.evaluate(x, np.expand_dims(y, -1), verbose=0)" in finals[4], finals[4]
+    assert "loss True" in printed

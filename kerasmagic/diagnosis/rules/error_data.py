@@ -16,9 +16,7 @@ from kerasmagic.diagnosis.compiled import (
 )
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import (
-    delete_keyword_edit,
-)
+from kerasmagic.diagnosis.rewrite import delete_keyword_edit, parse_cell
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
@@ -148,13 +146,19 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
     given. Each 1-D target of that model's data calls gets ``np.expand_dims(y, -1)``."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     codes = raising_codes(exc) if SHAPE_ERROR.search(message) else set()
-    if not codes:
+    # a model an earlier cell (as corrected) already gives column targets: its `fit` was fixed,
+    # and its `evaluate` a cell later fails on the same 1-D targets, with whatever message the
+    # model's retraced step gives (its loss's frame is not always in the traceback then)
+    columns = _given_columns(ctx) if SHAPE_ERROR.search(message) else set()
+    if not codes and not columns:
         return []
     from kerasmagic.diagnosis.array_inputs import one_dimensional_edits
 
     def model_ok(value: object) -> bool:
         shape = single_output_shape(value)
-        return shape is not None and len(shape) == 2 and any(code_of(f) in codes for f in own_functions(value))  # fmt: skip
+        if shape is None or len(shape) != 2 or not own_functions(value):
+            return False
+        return id(value) in columns or any(code_of(f) in codes for f in own_functions(value))
 
     edits, lines = one_dimensional_edits(cell, ctx.live_names, model_ok, targets=True)
     failing = [n for n in lines if n in ctx.failing_lines]
@@ -162,6 +166,24 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
         return []
     keras = live.versions().get("keras", "3")
     return [from_entry("one-dimensional-targets", failing[0], edits, ["y"], keras=keras)]
+
+
+def _given_columns(ctx: CellContext) -> set[int]:
+    """The live models (by id) an earlier cell passes ``<numpy>.expand_dims(y, -1)`` as targets
+    to a data method of (``model.fit(x, np.expand_dims(y, -1))``)."""
+    from kerasmagic.diagnosis.array_inputs import TARGET_METHODS, data_calls
+
+    names, found = ctx.live_names or {}, set()
+    for source in ctx.earlier:
+        tree = parse_cell(source).tree
+        for call, _ in data_calls(tree) if tree is not None else ():
+            receiver = call.func.value  # type: ignore[attr-defined]
+            at = TARGET_METHODS.get(call.func.attr)  # type: ignore[attr-defined]
+            target = call.args[at] if at is not None and len(call.args) > at else next((k.value for k in call.keywords if k.arg == "y"), None)  # fmt: skip
+            expanded = isinstance(target, ast.Call) and getattr(target.func, "attr", None) == "expand_dims"
+            if expanded and isinstance(receiver, ast.Name) and receiver.id in names:
+                found.add(id(names[receiver.id]))
+    return found
 
 
 STRING_WEIGHTS = re.compile(r"'str' object has no attribute '(?:get|keys|items)'")
