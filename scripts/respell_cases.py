@@ -27,6 +27,7 @@ import ast
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -114,7 +115,64 @@ def in_function(source: str) -> list[str] | None:
     return ["".join(imports) + "\n\ndef main():\n" + indented.rstrip("\n") + "\n\n\nmain()\n"]
 
 
-VARIANTS = {"settings": respelled, "function": in_function}
+def unpacked(source: str) -> list[str] | None:
+    """Each call's literal keyword arguments given as ``**name`` of a dict a first cell makes
+    (``Adam(lr=0.01, decay=1e-6)`` → ``adam_kw_1 = {'lr': 0.01, 'decay': 1e-6}``,
+    ``Adam(**adam_kw_1)``), then one cell per top-level statement; None when no call has one."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def span(node: ast.AST) -> tuple[int, int]:
+        return (offsets[node.lineno - 1] + node.col_offset, offsets[node.end_lineno - 1] + node.end_col_offset)  # type: ignore[attr-defined, operator]
+
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    edits: list[tuple[int, int, str]] = []
+    settings: list[str] = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or any(kw.arg is None for kw in call.keywords):
+            continue
+        hoisted = [kw for kw in call.keywords if literal(kw.value)]
+        if not hoisted:
+            continue
+        stem = getattr(call.func, "attr", None) or getattr(call.func, "id", None) or "call"
+        n = 1
+        while f"{stem.lower()}_kw_{n}" in taken:
+            n += 1
+        name = f"{stem.lower()}_kw_{n}"
+        taken.add(name)
+        items = ", ".join(f"{kw.arg!r}: {source[slice(*span(kw.value))]}" for kw in hoisted)
+        settings.append(f"{name} = {{{items}}}\n")
+        for kw in hoisted:  # each keyword goes, with the comma before it
+            start, end = span(kw)
+            edits.append((start, end, ""))
+        last = max(span(a)[1] for a in [*call.args, *call.keywords]) if call.args or call.keywords else None
+        edits.append((last, last, f", **{name}") if last is not None else (span(call)[1] - 1, span(call)[1] - 1, f"**{name}"))
+    if not edits:
+        return None
+    text = source
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    text = re.sub(r",(\s*,)+", ",", text)  # the commas of the keywords taken out
+    text = re.sub(r"\(\s*,\s*", "(", text)
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return None
+    text_lines = text.splitlines(keepends=True)
+    cells = ["".join(settings)]
+    for stmt in body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        cells.append("".join(text_lines[first - 1 : stmt.end_lineno]))
+    return cells
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked}
 
 
 def notebook(path: Path, cells: list[str]) -> None:
@@ -177,7 +235,7 @@ def main() -> int:
     p.add_argument("--json", type=Path)
     p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
-                   help="settings: values in a first cell, one statement per cell; function: the body in a main()")
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict")
     args = p.parse_args()
     if args.from_json:
         for path in args.from_json:
