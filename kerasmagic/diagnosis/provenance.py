@@ -353,6 +353,16 @@ def _follow_name(
     if tree is None:
         return None
     func = _enclosing_function(tree, use)
+    # `for m in ['acc', 'loss']: … m …` (in the cell, or in a function of it): each value given
+    loop = enclosing_loop(func if func is not None else tree, use, name) if index is None else None
+    if loop is not None and (func is None or _local(func, name)):
+        out: list[Origin] = []
+        for element in loop:
+            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None, calls)
+            if not got:
+                return None
+            out.extend(got)
+        return out or None
     if func is not None:
         if _local(func, name):
             # a local of the function (``args = get_args()`` in a script's ``main``): its last
@@ -366,22 +376,13 @@ def _follow_name(
             if index is not None:
                 return None
             sites = parameter_arguments(tree, func, name)
-            out: list[Origin] = []
+            out = []
             for site in sites:
                 got = _follow(ctx, index, parsed, site, site, names, terms, depth + 1, None, None, calls)
                 if not got:
                     return None
                 out.extend(got)
             return out or None
-    loop = enclosing_loop(tree, use, name) if index is None and func is None else None
-    if loop is not None:  # `for m in ['acc', 'loss']: … m …`: each value the loop gives
-        out = []
-        for element in loop:
-            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None, calls)
-            if not got:
-                return None
-            out.extend(got)
-        return out
     found = _newest_binding(ctx, index, parsed, name, use, anywhere=func is not None)
     if found is None or found[3] is None:
         return None

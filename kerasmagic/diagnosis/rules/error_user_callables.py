@@ -16,7 +16,7 @@ from kerasmagic.diagnosis.redefine import definition, placed
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit
 from kerasmagic.diagnosis.rules import rule
 
-UNEXPECTED = re.compile(r"^(?:\w+\.)*(\w+)\(\) got an unexpected keyword argument '(\w+)'$")
+UNEXPECTED = re.compile(r"^(?:[\w<>]+\.)*(\w+)\(\) got an unexpected keyword argument '(\w+)'$")
 
 
 @rule(
