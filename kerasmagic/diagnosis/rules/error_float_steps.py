@@ -82,8 +82,8 @@ def _is_float(ctx: CellContext, node: ast.expr) -> bool:
         return type(node.value) is float
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
         return True
-    if isinstance(node, ast.Name):
-        value = (ctx.namespace or {}).get(node.id)
+    if isinstance(node, ast.Name):  # a global, or a local of the function that failed
+        value = (ctx.live_names or {}).get(node.id)
         return isinstance(value, float) or _numpy_floating(value)  # np.ceil(…) is a numpy.float64
     return False
 

@@ -160,21 +160,23 @@ def _outermost_tf_calls(ctx: CellContext, symbolic: set[str]) -> list[ast.Call]:
 
 def model_statements(ctx: CellContext) -> list[ast.stmt]:
     """The statements that build the model, in order: the cell's top-level ones, or those of
-    the top-level function the failing line is in (a builder, ``def build(): inputs =
+    the innermost function the failing line is in (a builder, ``def build(): inputs =
     keras.Input(…)``; never a class's method, a layer's ``call`` running on real tensors too),
     without the functions and classes they define."""
     body: list[ast.stmt] = list(getattr(ctx.cell.tree, "body", []))
     line = ctx.line or 0
-    builder = next(
-        (
-            stmt
-            for stmt in body
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)
-        ),
-        None,
-    )
-    if builder is not None:
+    while True:  # the innermost such function: a builder defined in a script's main() too
+        builder = next(
+            (
+                stmt
+                for stmt in body
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+                and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)
+            ),
+            None,
+        )
+        if builder is None:
+            break
         body = list(builder.body)
     return [
         s for s in body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
