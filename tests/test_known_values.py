@@ -74,3 +74,19 @@ def test_unknown(source: str, namespace: dict) -> None:
 def test_a_nan_float_bound_earlier() -> None:
     value = _value_of("np.set_printoptions(threshold=t)", "threshold", {"t": float("nan")})
     assert isinstance(value, float) and math.isnan(value)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("def main():\n    every = 2\n    cb = ModelCheckpoint('w.h5', period=every)", 2),
+        ("every = 9\ndef main():\n    every = 2\n    cb = ModelCheckpoint('w.h5', period=every)", 2),
+        ("def main(every):\n    cb = ModelCheckpoint('w.h5', period=every)", MISSING),  # a parameter
+        ("def main():\n    every = pick()\n    cb = ModelCheckpoint('w.h5', period=every)", MISSING),
+        ("def main():\n    for every in (1, 2):\n        cb = ModelCheckpoint('w.h5', period=every)", MISSING),
+    ],
+)
+def test_a_local_of_the_function_the_use_is_in(source: str, expected: object) -> None:
+    """A script's ``main()`` binds the value itself: its own statements, whatever the kernel
+    holds under that name."""
+    assert _value_of(source, "period", {"every": 7}) == expected

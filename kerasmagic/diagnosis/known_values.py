@@ -8,7 +8,9 @@ each case, read without running anything of the user's:
 
 - a literal (numbers, strings, ``None``, ``True``, tuples and lists of them, ``-1``): its value;
 - a name or member the cell binds before the use: the value of the cell's last top-level plain
-  assignment to it, when that is a literal (anything else, a loop or a call: unknown);
+  assignment to it, when that is a literal (anything else, a loop or a call: unknown); a local
+  of the function the use is in (a script's ``main()``), the same among that function's own
+  statements (a parameter: unknown);
 - a name or member the cell does not bind: what the kernel holds for it (``member_values.
   live_member``: names, an object's own attributes, a plain dict's items), when that is a plain
   value as above.
@@ -41,6 +43,9 @@ def known_value(ctx: CellContext, node: ast.expr | None) -> Any:
     if text is None:
         return MISSING
     tree = ctx.cell.tree
+    scope = _function_binding(tree, base_name(text), node) if tree is not None else None
+    if scope is not None:  # a local of the function the use is in: its own statements
+        return _assigned_before(scope, text, node)
     if tree is not None and bound_in(tree, base_name(text)):
         return _assigned_before(tree, text, node)
     value = live_member(ctx.live_names or {}, text)
@@ -64,6 +69,18 @@ def bound_in(tree: ast.AST, name: str) -> bool:
             if any((a.asname or a.name.split(".")[0]) == name for a in node.names):
                 return True
     return False
+
+
+def _function_binding(tree: ast.AST, name: str, use: ast.expr) -> ast.AST | None:
+    """The innermost function of the cell that holds ``use`` and binds ``name`` in its own
+    statements (a local of a script's ``main()``); None when there is none."""
+    found = None
+    for node in walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno < use.lineno <= (node.end_lineno or 0):  # fmt: skip
+            own = [s for s in node.body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]  # fmt: skip
+            if any(bound_in(s, name) for s in own) or name in {a.arg for a in node.args.args}:
+                found = node  # walk goes outside in: the last one is the innermost
+    return found
 
 
 def _assigned_before(tree: ast.AST, text: str, use: ast.expr) -> Any:
