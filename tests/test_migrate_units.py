@@ -223,3 +223,9 @@ def test_the_same_error_from_a_later_unchanged_statement_is_progress() -> None:
         "\x1b[0;31mTypeError\x1b[0m  Traceback", "Cell \x1b[0;32mIn[6], line 3\x1b[0m\n  ..."]}])  # fmt: skip
     assert run.cell_line == 3
     assert CellRun("error", []).cell_line is None
+    # an error inside a function the cell defines and calls: its statement's line, not the call's
+    # (another cell's frame, In[5], in between is not this cell's)
+    nested = CellRun("error", [{"output_type": "error", "traceback": [
+        "Cell In[7], line 12\n---> 12 main()", "Cell In[5], line 19, in train()",
+        "Cell In[7], line 9, in main()\n----> 9 size = lookup.vocab_size()"]}])  # fmt: skip
+    assert nested.cell_line == 9

@@ -45,7 +45,7 @@ class KernelSideError(RuntimeError):
     """kerasmagic's own code inside the kernel failed or answered nothing."""
 
 
-CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)")
+CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -69,15 +69,16 @@ class CellRun:
 
     @property
     def cell_line(self) -> int | None:
-        """The line of the cell the error was raised from (IPython's ``Cell In[n], line L``,
-        the outermost frame of the cell in the traceback), None when it shows none."""
+        """The line of the cell the error was raised from (IPython's ``Cell In[n], line L``):
+        the innermost frame of the cell that ran (the ``In[n]`` of the outermost one) in the
+        traceback, so that a statement inside a function the cell defines and calls (a
+        script's ``main()``) is the line, not the call; None when it shows none."""
         for out in self.outputs:
             if out.get("output_type") != "error":
                 continue
-            for text in out.get("traceback") or []:
-                found = CELL_LINE.search(ANSI.sub("", text))
-                if found:
-                    return int(found.group(1))
+            found = [m for text in out.get("traceback") or [] for m in CELL_LINE.finditer(ANSI.sub("", text))]  # fmt: skip
+            if found:
+                return int([m for m in found if m.group(1) == found[0].group(1)][-1].group(2))
         return None
 
 
