@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,16 +53,48 @@ def literal(node: ast.expr) -> bool:
     return isinstance(node, (ast.Tuple, ast.List)) and bool(node.elts) and all(map(literal, node.elts))
 
 
+def spans(source: str) -> Callable[[ast.AST], tuple[int, int]]:
+    """The character span of a node of ``source``."""
+    offsets = [0]
+    for line in source.splitlines(keepends=True):
+        offsets.append(offsets[-1] + len(line))
+
+    def span(node: ast.AST) -> tuple[int, int]:
+        return (offsets[node.lineno - 1] + node.col_offset, offsets[node.end_lineno - 1] + node.end_col_offset)  # type: ignore[attr-defined, operator]
+
+    return span
+
+
+def fresh(stem: str, taken: set[str]) -> str:
+    """``stem_1``, ``stem_2`` …: the first not in ``taken`` (added to it)."""
+    n = 1
+    while f"{stem}_{n}" in taken:
+        n += 1
+    taken.add(f"{stem}_{n}")
+    return f"{stem}_{n}"
+
+
+def settings_then_statements(settings: list[str], text: str) -> list[str] | None:
+    """A first cell of ``settings``, then one cell per top-level statement of ``text``."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return None
+    lines = text.splitlines(keepends=True)
+    cells = ["".join(settings)]
+    for stmt in body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        cells.append("".join(lines[first - 1 : stmt.end_lineno]))
+    return cells
+
+
 def respelled(source: str) -> list[str] | None:
     """The cells of the respelled notebook (None when nothing was hoisted or it does not parse)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    lines = source.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
+    span = spans(source)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     edits: list[tuple[int, int, str]] = []
     settings: list[str] = []
@@ -71,14 +104,8 @@ def respelled(source: str) -> list[str] | None:
         for kw in call.keywords:
             if kw.arg is None or not literal(kw.value):
                 continue
-            n = 1
-            while f"{kw.arg}_{n}" in taken:
-                n += 1
-            name = f"{kw.arg}_{n}"
-            taken.add(name)
-            value = kw.value
-            start = offsets[value.lineno - 1] + value.col_offset
-            end = offsets[value.end_lineno - 1] + value.end_col_offset  # type: ignore[operator]
+            name = fresh(kw.arg, taken)
+            start, end = span(kw.value)
             settings.append(f"{name} = {source[start:end]}\n")
             edits.append((start, end, name))
     if not edits:
@@ -86,13 +113,7 @@ def respelled(source: str) -> list[str] | None:
     text = source
     for start, end, name in sorted(edits, reverse=True):
         text = text[:start] + name + text[end:]
-    body = ast.parse(text).body
-    text_lines = text.splitlines(keepends=True)
-    cells = ["".join(settings)]
-    for stmt in body:
-        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        cells.append("".join(text_lines[first - 1 : stmt.end_lineno]))
-    return cells
+    return settings_then_statements(settings, text)
 
 
 def in_function(source: str) -> list[str] | None:
@@ -123,14 +144,7 @@ def unpacked(source: str) -> list[str] | None:
         tree = ast.parse(source)
     except SyntaxError:
         return None
-    lines = source.splitlines(keepends=True)
-    offsets = [0]
-    for line in lines:
-        offsets.append(offsets[-1] + len(line))
-
-    def span(node: ast.AST) -> tuple[int, int]:
-        return (offsets[node.lineno - 1] + node.col_offset, offsets[node.end_lineno - 1] + node.end_col_offset)  # type: ignore[attr-defined, operator]
-
+    span = spans(source)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     edits: list[tuple[int, int, str]] = []
     settings: list[str] = []
@@ -141,11 +155,7 @@ def unpacked(source: str) -> list[str] | None:
         if not hoisted:
             continue
         stem = getattr(call.func, "attr", None) or getattr(call.func, "id", None) or "call"
-        n = 1
-        while f"{stem.lower()}_kw_{n}" in taken:
-            n += 1
-        name = f"{stem.lower()}_kw_{n}"
-        taken.add(name)
+        name = fresh(f"{stem.lower()}_kw", taken)
         items = ", ".join(f"{kw.arg!r}: {source[slice(*span(kw.value))]}" for kw in hoisted)
         settings.append(f"{name} = {{{items}}}\n")
         for kw in hoisted:  # each keyword goes, with the comma before it
@@ -160,16 +170,7 @@ def unpacked(source: str) -> list[str] | None:
         text = text[:start] + new + text[end:]
     text = re.sub(r",(\s*,)+", ",", text)  # the commas of the keywords taken out
     text = re.sub(r"\(\s*,\s*", "(", text)
-    try:
-        body = ast.parse(text).body
-    except SyntaxError:
-        return None
-    text_lines = text.splitlines(keepends=True)
-    cells = ["".join(settings)]
-    for stmt in body:
-        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
-        cells.append("".join(text_lines[first - 1 : stmt.end_lineno]))
-    return cells
+    return settings_then_statements(settings, text)
 
 
 VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked}

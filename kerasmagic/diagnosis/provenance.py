@@ -356,13 +356,7 @@ def _follow_name(
     # `for m in ['acc', 'loss']: … m …` (in the cell, or in a function of it): each value given
     loop = enclosing_loop(func if func is not None else tree, use, name) if index is None else None
     if loop is not None and (func is None or _local(func, name)):
-        out: list[Origin] = []
-        for element in loop:
-            got = _follow(ctx, index, parsed, element, element, names, terms, depth + 1, None, None, calls)
-            if not got:
-                return None
-            out.extend(got)
-        return out or None
+        return _each(ctx, index, parsed, loop, names, terms, depth, calls)
     if func is not None:
         if _local(func, name):
             # a local of the function (``args = get_args()`` in a script's ``main``): its last
@@ -375,16 +369,22 @@ def _follow_name(
         if name in parameters_of(func):
             if index is not None:
                 return None
-            sites = parameter_arguments(tree, func, name)
-            out = []
-            for site in sites:
-                got = _follow(ctx, index, parsed, site, site, names, terms, depth + 1, None, None, calls)
-                if not got:
-                    return None
-                out.extend(got)
-            return out or None
+            return _each(ctx, index, parsed, parameter_arguments(tree, func, name), names, terms, depth, calls)
     found = _newest_binding(ctx, index, parsed, name, use, anywhere=func is not None)
     if found is None or found[3] is None:
         return None
     at, cell, stmt, value = found
     return _follow(ctx, at, cell, value, stmt, names, terms, depth + 1, stmt, value, calls)
+
+
+def _each(ctx: CellContext, index: int | None, parsed: ParsedCell, values: list[ast.expr],
+          names: tuple[str, ...], terms: bool, depth: int, calls: bool) -> list[Origin] | None:  # fmt: skip
+    """The origins of every one of ``values`` (a loop's elements, a parameter's arguments at
+    each call); None when one of them has none."""
+    out: list[Origin] = []
+    for value in values:
+        got = _follow(ctx, index, parsed, value, value, names, terms, depth + 1, None, None, calls)
+        if not got:
+            return None
+        out.extend(got)
+    return out or None
