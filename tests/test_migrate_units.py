@@ -44,7 +44,7 @@ def test_discover_skips_checkpoints_envs_and_earlier_copies(tmp_path: Path) -> N
 
 
 def test_a_file_named_without_a_known_suffix_is_read_by_its_content(tmp_path: Path) -> None:
-    script, notebook, prose = tmp_path / "SqueezeNet - Simplified Alexnet", tmp_path / "lesson", tmp_path / "notes.txt"
+    script, notebook, prose = tmp_path / "SqueezeNet - Simplified Alexnet", tmp_path / "lesson", tmp_path / "notes"
     script.write_text("from keras.layers import Merge\nprint(1)\n")
     notebook.write_text('{"cells": [{"cell_type": "code", "source": "x = 1", "metadata": {}, "outputs": [],'
                         ' "execution_count": null}], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
@@ -56,6 +56,9 @@ def test_a_file_named_without_a_known_suffix_is_read_by_its_content(tmp_path: Pa
     assert sources.destination(found[0], None, False).name == "SqueezeNet - Simplified Alexnet.migrated"
     with pytest.raises(sources.SourceError, match="by name or content"):
         sources.discover([prose])
+    (tmp_path / "notes.txt").write_text("x\n")  # parses as Python, but named as text
+    with pytest.raises(sources.SourceError, match=r"\(\.py\)$"):
+        sources.discover([tmp_path / "notes.txt"])
 
 
 def test_destination(tmp_path: Path) -> None:

@@ -112,14 +112,16 @@ def discover(paths: list[str | Path]) -> list[Source]:
                     if _wanted_file(name):
                         add(Source(here / name, path))
         elif path.is_file():
-            add(Source(path) if path.suffix in SUFFIXES else Source(path, read_as=_content_kind(path)))
+            if path.suffix and path.suffix not in SUFFIXES:  # notes.txt, data.json: not code by name
+                raise SourceError(f"{path}: not a notebook (.ipynb) or a script (.py)")
+            add(Source(path) if path.suffix else Source(path, read_as=_content_kind(path)))
         else:
             raise SourceError(f"{path}: no such file or directory")
     return found
 
 
 def _content_kind(path: Path) -> str:
-    """The kind of a file named without a known suffix (a script called ``train``, a course's
+    """The kind of a file named without a suffix (a script called ``train``, a course's
     ``SqueezeNet - Simplified Alexnet``), read from its content: a notebook's JSON (an object
     with ``cells``), else Python source that parses and holds a statement; ``SourceError`` for
     anything else."""
