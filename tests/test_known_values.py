@@ -90,3 +90,22 @@ def test_a_local_of_the_function_the_use_is_in(source: str, expected: object) ->
     """A script's ``main()`` binds the value itself: its own statements, whatever the kernel
     holds under that name."""
     assert _value_of(source, "period", {"every": 7}) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("{'a': 1, 'period': 1, 'b': 2}", "{'a': 1, 'b': 2}"),
+        ("{'a': 1, 'period': 1}", "{'a': 1}"),
+        ("{'period': 1}", "{}"),
+        ("dict(a=1, period=1)", "dict(a=1)"),
+        ("dict(period=1, a=1)", "dict(a=1)"),
+        ("{\n    'a': 1,\n    'period': 1,\n}", "{\n    'a': 1,\n}"),  # its layout kept
+        ("{'a': 1}", None),  # no such entry
+        ("{**base, 'period': 1}", None),  # merged with another dict: not followed
+    ],
+)
+def test_an_entry_is_taken_out_of_the_dict_where_it_is_made(written: str, expected: str | None) -> None:
+    from kerasmagic.diagnosis.keyword_dicts import dropped_key
+
+    assert dropped_key("period", "lose `period`").value(written, None) == expected

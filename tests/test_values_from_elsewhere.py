@@ -295,3 +295,28 @@ def test_the_evaluate_a_cell_after_a_fixed_fit_gets_the_same_column_targets(tmp_
     assert finals[3] == fit, finals[3]
     assert "model.evaluate(x, np.expand_dims(y, -1), verbose=0)" in finals[4], finals[4]
     assert "loss True" in printed
+
+
+SETTINGS_DICTS = [
+    "import numpy as np\nimport keras",
+    "adam_args = {'learning_rate': 0.01, 'beta_1': 0.9, 'epsilon': None}\n"
+    "ckpt_args = {'filepath': 'best.weights.h5', 'save_weights_only': True, 'period': 1}",
+    "model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "model.compile(optimizer=keras.optimizers.Adam(**adam_args), loss='mse')\n"
+    "saver = keras.callbacks.ModelCheckpoint(**ckpt_args)",
+    "model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0, callbacks=[saver])\n"
+    "print('rate', round(float(model.optimizer.learning_rate), 3))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_keyword_passed_through_a_settings_dict_goes_where_the_dict_is_made(tmp_path: Path) -> None:
+    """``Adam(**adam_args)`` with ``'epsilon': None`` and ``ModelCheckpoint(**ckpt_args)`` with
+    ``'period': 1``, the dicts made a cell before: each entry Keras 3 refuses is taken out of
+    the dict where it is made (keyword_dicts.dropped_key, its value read as the literal the dict
+    gives it), the calls stay as written, and the rate the author chose is the rate trained with."""
+    finals, printed = migrated(tmp_path, SETTINGS_DICTS)
+    assert "adam_args = {'learning_rate': 0.01, 'beta_1': 0.9}\n" in finals[1], finals[1]
+    assert finals[1].endswith("ckpt_args = {'filepath': 'best.weights.h5', 'save_weights_only': True}"), finals[1]
+    assert finals[2] == SETTINGS_DICTS[2]
+    assert "rate 0.01" in printed

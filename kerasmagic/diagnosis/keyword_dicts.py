@@ -16,6 +16,7 @@ from collections.abc import Callable
 from kerasmagic.diagnosis.bindings import renamed_keyword
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import is_model_class
+from kerasmagic.diagnosis.member_values import MISSING
 from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -109,6 +110,60 @@ def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str
     """``parsed``'s text with ``string_edit`` made; None when there is no such edit."""
     edit = string_edit(parsed, node, new)
     return apply_edits(parsed.source, [edit]) if edit is not None else None
+
+
+def unpacked_value(ctx: CellContext, value: ast.expr, key: str) -> object:
+    """The literal ``**value`` passes as ``key``: every origin a dict made with literal keys
+    that gives ``key`` the same literal (``ModelCheckpoint(**cfg)``, ``cfg = {'period': 1}``
+    cells before); ``MISSING`` otherwise."""
+    found, values = origins(ctx, value, terms=False), []
+    for origin in found:
+        given = key_value(origin.value, key)
+        try:
+            values.append(ast.literal_eval(given) if given is not None else MISSING)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return MISSING
+    if not values or any(v is MISSING or v != values[0] for v in values):
+        return MISSING
+    return values[0]
+
+
+def dropped_key(key: str, what: str) -> Transform:
+    """The entry for ``key`` taken out of the dict display or ``dict(...)`` call that gives it,
+    where the dict is made (the rest of its text as written): every call that unpacks it no
+    longer passes the keyword."""
+
+    def value(expr: str, _tail: str | None) -> str | None:
+        found = expression_of(expr)
+        entries = _entries(found[1]) if found is not None else None
+        index = next((i for i, (name, _s, _e) in enumerate(entries or []) if name == key), None)
+        if found is None or entries is None or index is None:
+            return None
+        parsed = found[0]
+        if len(entries) == 1:
+            return "{}" if isinstance(found[1], ast.Dict) else "dict()"
+        # to the next entry's start, or (the last one) from the entry before's end
+        start_node, end_node = (entries[index][1], entries[index + 1][1]) if index + 1 < len(entries) else (entries[index - 1][2], entries[index][2])  # fmt: skip
+        start, end = node_edit(parsed, start_node, ""), node_edit(parsed, end_node, "")
+        if start is None or end is None:
+            return None
+        if index + 1 < len(entries):
+            cut = Edit(start.line, start.col, end.line, end.col, "")
+        else:
+            cut = Edit(start.end_line, start.end_col, end.end_line, end.end_col, "")
+        return apply_edits(expr, [cut])
+
+    return Transform(what, None, value)
+
+
+def _entries(node: ast.expr) -> list[tuple[str, ast.AST, ast.AST]] | None:
+    """A literal dict's entries: (key, the node it starts at, the node it ends at)."""
+    if isinstance(node, ast.Dict):
+        if not all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+            return None
+        return [(k.value, k, v) for k, v in zip(node.keys, node.values)]  # type: ignore[union-attr]
+    got = literal_keys(node)
+    return [(name, k, k) for name, k in got] if got is not None else None
 
 
 def unpacked_keys(ctx: CellContext, value: ast.expr) -> list[str] | None:

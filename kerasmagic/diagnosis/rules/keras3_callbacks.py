@@ -14,7 +14,8 @@ from kerasmagic.diagnosis.array_inputs import data_calls
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls, signature
-from kerasmagic.diagnosis.known_values import known_value
+from kerasmagic.diagnosis.keyword_dicts import dropped_key, unpacked_value
+from kerasmagic.diagnosis.known_values import MISSING, known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -25,25 +26,31 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import rewrite
 
 PERIOD = "keras3-checkpoint-period"
 
 
-@rule(PERIOD, when=(STATIC,), family="callbacks", needs=r"period")
+@rule(PERIOD, when=(STATIC,), family="callbacks", needs=(r"period", r"\*\*"))
 def checkpoint_period(ctx: CellContext) -> list[Problem]:
     """``ModelCheckpoint(period=1)`` where the live class has no ``period``: dropped (one epoch
     is its default ``save_freq='epoch'``); another period becomes ``save_freq`` in batches when
-    the ``fit`` it is given to says how many batches an epoch has, else it is explained."""
+    the ``fit`` it is given to says how many batches an epoch has, else it is explained. A
+    ``period`` passed through ``**cfg`` (a dict made with literal keys, this cell or earlier) is
+    taken out of the dict where it is made."""
     out: list[Problem] = []
     for call, klass, path in keras_class_calls(ctx):
         if not path.endswith("ModelCheckpoint"):
             continue
         kw = next((k for k in call.keywords if k.arg == "period"), None)
         sig = signature(klass)
-        if kw is None or sig is None or "period" in sig.parameters:
+        if sig is None or "period" in sig.parameters:
             continue
         if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
             continue  # Keras 2.x: still taken (with a deprecation warning)
+        if kw is None:
+            out += _period_in_dict(ctx, call)
+            continue
         period = known_value(ctx, kw.value)  # `period=1`, or a name bound to 1 cells earlier
         one = type(period) is int and period == 1
         edit = delete_keyword_edit(ctx.cell, call, kw) if one else _in_batches(ctx, call, kw)
@@ -59,6 +66,24 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
             )
         )
     return out
+
+
+def _period_in_dict(ctx: CellContext, call: ast.Call) -> list[Problem]:
+    """``ModelCheckpoint(**cfg)`` whose dict gives ``period`` 1: the entry goes where the dict
+    is made (another period: explained, as its batches are not counted here)."""
+    for kw in (k for k in call.keywords if k.arg is None):
+        period = unpacked_value(ctx, kw.value, "period")
+        if period is MISSING:
+            continue
+        one = type(period) is int and period == 1
+        change = rewrite(ctx, kw.value, dropped_key("period", "lose `period`")) if one else None
+        problem = from_entry(PERIOD, call.lineno, change.edits if change else [], ["period", "ModelCheckpoint"],
+                             ctx.shown_versions, period=repr(period), keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        if change is not None:
+            problem.across = change.across
+            problem.fix += " " + change.note
+        return [problem]
+    return []
 
 
 def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit | None:

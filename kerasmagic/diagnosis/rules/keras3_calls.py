@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.keras3_support import (
     removed_was,
     signature,
 )
+from kerasmagic.diagnosis.keyword_dicts import dropped_key, unpacked_value
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -37,6 +38,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import weights_ending
+from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
 MODEL_METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator")
@@ -209,12 +211,11 @@ def _has_var_kw(sig: inspect.Signature) -> bool:
     return any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
 
 
-@rule(
-    "keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments", needs="epsilon"
-)
+@rule("keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments", needs=("epsilon", r"\*\*"))  # fmt: skip
 def epsilon_none(ctx: CellContext) -> list[Problem]:
     """``Adam(epsilon=None)``: dropped where the live optimizer's own default epsilon is a number
-    (its ``None`` meant "the backend's epsilon" in old Keras)."""
+    (its ``None`` meant "the backend's epsilon" in old Keras); through ``**params``, the dict's
+    entry taken out where the dict is made."""
     tree = ctx.cell.tree
     if tree is None:
         return []
@@ -223,8 +224,9 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
         if not isinstance(call, ast.Call):
             continue
         kw = next((k for k in call.keywords if k.arg == "epsilon"), None)
-        if kw is None or known_value(ctx, kw.value) is not None:  # None, or a name holding it
-            continue
+        packed = next((k for k in call.keywords if k.arg is None and unpacked_value(ctx, k.value, "epsilon") is None), None)  # fmt: skip
+        if (kw is None or known_value(ctx, kw.value) is not None) and packed is None:
+            continue  # neither `epsilon=None` (or a name holding it) nor a dict giving it
         callee = ctx.scope.callee(call.func)
         if callee is None or not live.is_optimizer_class(callee[0]):
             continue
@@ -232,19 +234,16 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
         default = sig.parameters.get("epsilon") if sig is not None else None
         if default is None or not isinstance(default.default, (int, float)):
             continue
-        edit = delete_keyword_edit(ctx.cell, call, kw)
-        if edit is not None:
+        change = rewrite(ctx, packed.value, dropped_key("epsilon", "lose `epsilon`")) if kw is None and packed is not None else None  # fmt: skip
+        edits = [delete_keyword_edit(ctx.cell, call, kw)] if kw is not None else change.edits if change else []
+        if edits and None not in edits:
             name = callee[1].rsplit(".", 1)[-1]
-            out.append(
-                from_entry(
-                    "keras3-optimizer-epsilon-none",
-                    kw.lineno,
-                    [edit],
-                    ["epsilon", name],
-                    ctx.shown_versions,
-                    keras=ctx.versions.get("keras", "3"),
-                )
-            )
+            line = kw.lineno if kw is not None else call.lineno
+            problem = from_entry("keras3-optimizer-epsilon-none", line, edits, ["epsilon", name],  # type: ignore[arg-type]
+                                 ctx.shown_versions, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+            if change is not None:
+                problem.across, problem.fix = change.across, f"{problem.fix} {change.note}"
+            out.append(problem)
     return out
 
 
