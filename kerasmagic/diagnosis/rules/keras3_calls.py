@@ -250,8 +250,9 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
 def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     """A ``metrics=`` value that is certainly one metric: a string, a call of a Keras metric
     class, or a Keras metric class/function named directly."""
-    if isinstance(value, ast.Constant) or isinstance(known_value(ctx, value), str):
-        return isinstance(known_value(ctx, value), str)  # written there, or a name holding it
+    known = known_value(ctx, value)  # written there, or a name holding it
+    if isinstance(value, ast.Constant) or isinstance(known, str):
+        return isinstance(known, str)
     target = value.func if isinstance(value, ast.Call) else value
     if not isinstance(target, (ast.Name, ast.Attribute)):
         return False
