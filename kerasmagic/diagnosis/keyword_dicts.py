@@ -265,3 +265,24 @@ def keyword_renames(
                 out.append((entry, key, new))
                 break
     return out
+
+
+def key_changed(key: str, *, new_name: str | None = None, value_text: str | None = None, what: str = "") -> Transform:  # fmt: skip
+    """The entry for ``key`` of a dict made with literal keys given the value ``value_text``
+    and/or renamed ``new_name``, where the dict is made (see :func:`dropped_key` to leave it out)."""
+
+    def value(expr: str, _tail: str | None) -> str | None:
+        found = expression_of(expr)
+        if found is None:
+            return None
+        text = expr
+        if value_text is not None:
+            given = key_value(found[1], key)
+            edit = node_edit(found[0], given, value_text) if given is not None else None
+            if edit is None:
+                return None
+            text = apply_edits(expr, [edit])
+        rename = renamed_keys({key: new_name}).value if new_name else None
+        return rename(text, None) if rename is not None else text
+
+    return Transform(what, None, value)

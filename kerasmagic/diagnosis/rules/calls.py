@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import (
     keyword_rename,
-    rename_keyword_edit,
     renamed_keyword,
 )
 from kerasmagic.diagnosis.context import STATIC, CellContext
@@ -25,14 +24,13 @@ from kerasmagic.diagnosis.keyword_dicts import (
     renamed_keys,
     unpacked_keys,
 )
-from kerasmagic.diagnosis.known_values import MISSING, known_value
+from kerasmagic.diagnosis.keyword_sites import KeywordSite, keyword_sites, site_change
+from kerasmagic.diagnosis.known_values import MISSING
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rate_setters import ENTRY_ID as RATE_SETTER_ID
 from kerasmagic.diagnosis.rate_setters import rate_setter
 from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    delete_keyword_edit,
     node_edit,
     node_text,
     quoted_like,
@@ -73,26 +71,31 @@ def _calls(ctx: CellContext) -> Iterator[Problem]:
             continue
         accepted, _var_kw = params
         optimizer = live.is_optimizer_class(obj)
-        given = {kw.arg for kw in call.keywords if kw.arg}
+        sites = keyword_sites(ctx, call)
+        given = {site.arg for site in sites}
+        renamed: set[str] = set()  # keys of a dict renamed together, where it is made
         for kw in call.keywords:
             if kw.arg is None:  # `**opt_params`: the keys of the dict where it is made
-                yield from _unpacked_dict(ctx, call, kw, obj, path, accepted, optimizer)
+                problem, keys = _unpacked_dict(ctx, call, kw, obj, path, accepted, optimizer)
+                renamed |= keys
+                yield from [problem] if problem is not None else []
         removable = {
             k for e in entries_with_rule("keyword-remove") for k in e.data.get("keywords", [])
         }
         # removals first: a decay schedule rewrites the learning-rate keyword itself
-        for kw in sorted(call.keywords, key=lambda k: k.arg not in removable):
-            if not kw.arg or kw.arg in accepted:
+        for site in sorted(sites, key=lambda s: s.arg not in removable):
+            if site.arg in accepted or (site.unpacked and site.arg in renamed):
                 continue
-            yield from _keyword_problem(ctx, call, kw, obj, path, accepted, given, optimizer)
+            yield from _keyword_problem(ctx, call, site, obj, path, accepted, given, optimizer)
 
 
-def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> Iterator[Problem]:
-    """``SGD(**opt_params)``: the renamed keys of the dict, renamed where it is made."""
+def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> tuple[Problem | None, set[str]]:
+    """``SGD(**opt_params)``: the renamed keys of the dict, renamed where it is made (with the
+    keys it renames)."""
     keys = unpacked_keys(ctx, kw.value)
     renames = keyword_renames(keys or [], accepted, obj, optimizer)
     if not renames:
-        return
+        return None, set()
     entry, old, new = renames[0]
     name = path.rsplit(".", 1)[-1]
     read = keys_read(ctx, kw.value) & {old for _e, old, _n in renames}
@@ -105,7 +108,7 @@ def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -
     else:  # explained: the key is read by name too, or the dict is made where it cannot change
         where = f"the code also reads `{sorted(read)[0]}` from it by name" if read else "it is made where it cannot be changed here"  # fmt: skip
         problem.fix += f" The keyword comes from the dict unpacked into `{name}` ({where}): rename the key there, and every read of it."  # fmt: skip
-    yield problem
+    return problem, {old for _e, old, _n in renames}
 
 
 def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
@@ -130,15 +133,13 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem
         return
     accepted = set.intersection(*(sig[0] for sig in signatures if sig))
     rejected = set.union(*(sig[0] for sig in signatures if sig))
-    given = {kw.arg for kw in call.keywords if kw.arg}
-    for kw in call.keywords:
-        if not kw.arg or kw.arg in rejected:
-            continue
-        new = keyword_rename(kw.arg, accepted)
-        if new is None:
+    sites = keyword_sites(ctx, call)
+    given = {site.arg for site in sites}
+    for site in sites:
+        if site.arg in rejected or keyword_rename(site.arg, accepted) is None:
             continue
         yield from _keyword_problem(
-            ctx, call, kw, methods[0], f"Model.{func.attr}", accepted, given, False
+            ctx, call, site, methods[0], f"Model.{func.attr}", accepted, given, False
         )
 
 
@@ -147,9 +148,12 @@ def _hashable(value: object) -> bool:
 
 
 def _keyword_problem(
-    ctx: CellContext, call, kw, obj, path, accepted, given, optimizer
+    ctx: CellContext, call, site: KeywordSite, obj, path, accepted, given, optimizer
 ) -> Iterator[Problem]:
+    """The problem of one keyword ``obj`` rejects, written in the call or in a dict it unpacks
+    (``diagnosis/keyword_sites.py``: changed where it is written)."""
     name = path.rsplit(".", 1)[-1]
+    kw = site
     for entry in entries_with_rule("keyword-rename"):
         kind = entry.data.get("callables")
         candidates = entry.data.get("renames", {}).get(kw.arg)
@@ -158,7 +162,7 @@ def _keyword_problem(
         if not new and kw.arg in entry.data.get("performance_only", []):
             new = kw.arg  # gone under both names here: it chose a kernel, not a result
         dropped = entry.data.get("dropped_values", {}).get(name, {})
-        known = known_value(ctx, kw.value)  # written there, or a name bound to it cells earlier
+        known = site.known  # written there, or a name bound to it cells earlier
         if not new and kw.arg in dropped and known is not MISSING:
             new = kw.arg if known == dropped[kw.arg] else None  # the old default
         by_keras2 = kw.arg in entry.data.get("dropped_by_keras2", {}).get(name, [])
@@ -171,30 +175,29 @@ def _keyword_problem(
         if kind == "optimizer" and not optimizer:
             continue
         values = entry.data.get("values", {}).get(kw.arg)
-        edits: list[Edit | None] = []
         certain = True
         # a value Keras 2.0 converted to None, the new keyword's default: left out
         to_default = _hashable(known) and known in entry.data.get("to_default", {}).get(kw.arg, [])
+        text = None
+        if values and not (new in given or new == kw.arg or to_default):
+            # the old spelling's values changed too ('th' -> 'channels_first')
+            if _hashable(known) and known in values:
+                target = values[known]  # a string, or a number / truth value
+                written = site.written if isinstance(site.value, ast.Constant) else None
+                text = quoted_like(written or '""', target) if isinstance(target, str) else repr(target)  # fmt: skip
+            elif not (_hashable(known) and known in values.values()):
+                certain = False  # a value we cannot translate
         if new in given or new == kw.arg or to_default:
-            edits.append(delete_keyword_edit(ctx.cell, call, kw))
+            change = site_change(ctx, call, site, leave_out=True)
         else:
-            edits.append(rename_keyword_edit(ctx.cell, kw, new))
-            if values:  # the old spelling's values changed too ('th' -> 'channels_first')
-                value = kw.value
-                if _hashable(known) and known in values:
-                    target = values[known]  # a string, or a number / truth value
-                    text = (
-                        quoted_like(node_text(ctx.cell, value) if isinstance(value, ast.Constant) else '""', target)
-                        if isinstance(target, str)
-                        else repr(target)
-                    )
-                    edits.append(node_edit(ctx.cell, value, text))
-                elif not (_hashable(known) and known in values.values()):
-                    certain = False  # a value we cannot translate
+            change = site_change(ctx, call, site, new_name=new, value_text=text)
         counted = kw.arg in entry.data.get("samples_to_batches", [])
         batch = batch_size_expr(ctx, call) if counted else None
+        if change is None or (batch is not None and site.unpacked):
+            return  # a dict's count of samples is not divided where the dict is made
+        edits = list(change.edits)
         if batch is not None:  # samples → batches of the generator, as Keras 2.0 converted it
-            edits.append(per_batch_edit(ctx, kw, batch))
+            edits.append(per_batch_edit(ctx, site.keyword, batch))
         if any(e is None for e in edits):
             return
         problem = from_entry(
@@ -206,6 +209,9 @@ def _keyword_problem(
             new=new,
             callable=f"`{name}`",
         )
+        if site.unpacked:
+            problem.across = change.across
+            problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
         problem.certain = certain  # samples counted as batches when no batch size is known,
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
@@ -217,7 +223,7 @@ def _keyword_problem(
             pass  # the entry's title and fix say what the value was
         elif new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
-            value = node_text(ctx.cell, kw.value) or "…"
+            value = site.written or "…"
             problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras 2.0's own conversion did, with a "
                            f"warning: under every Keras 2 and here, `{name}` trains without it. For a "
                            f"dropout there, Keras 2.0's warning names a `SpatialDropout1D({value})` "
@@ -239,19 +245,21 @@ def _keyword_problem(
         if params is not None and params[1]:  # taken by **kwargs and ignored: trap_keyword_alias
             return
         if new and new in accepted and new not in given:
-            edit = rename_keyword_edit(ctx.cell, kw, new)
-            if edit is not None:
+            change = site_change(ctx, call, site, new_name=new)
+            if change is not None:
                 keras = ctx.versions.get("keras", "3")
-                yield (
-                    from_entry(entry_id, kw.lineno, [edit], [kw.arg, name], old=kw.arg, new=new,
-                               callable=f"`{name}`", keras=keras)
-                )  # fmt: skip
+                problem = from_entry(entry_id, kw.lineno, change.edits, [kw.arg, name], old=kw.arg,
+                                     new=new, callable=f"`{name}`", keras=keras)  # fmt: skip
+                if site.unpacked:
+                    problem.across = change.across
+                    problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"  # fmt: skip
+                yield problem
             return
     for entry in entries_with_rule("keyword-remove"):
         if kw.arg not in entry.data.get("keywords", []):
             continue
-        if entry.data.get("callables") == "optimizer" and not optimizer:
-            continue
+        if (entry.data.get("callables") == "optimizer" and not optimizer) or site.unpacked:
+            continue  # a schedule made of a dict's keys: not here
         zero = is_zero(kw.value, ctx)  # `decay=0.0` (the old signature copied whole): no schedule
         setter = rate_setter(ctx) if entry.data.get("schedule") and not zero else None
         if setter is not None:  # a schedule would make the setter raise: say so, rewrite nothing
@@ -261,7 +269,7 @@ def _keyword_problem(
                            name=f"`{name}`", setter=setter)
             )  # fmt: skip
             return
-        edits = decay_edits(ctx, call, kw, path)
+        edits = decay_edits(ctx, call, site.keyword, path)
         if edits:
             yield from_entry(entry.id, kw.lineno, edits, [kw.arg, name], old=kw.arg)
         return
