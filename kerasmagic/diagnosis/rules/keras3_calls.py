@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.keyword_dicts import dropped_key, unpacked_value
+from kerasmagic.diagnosis.keyword_sites import KeywordSite, keyword_sites, site_change
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -33,7 +34,6 @@ from kerasmagic.diagnosis.rewrite import (
     closing_insert_edit,
     delete_keyword_edit,
     node_edit,
-    node_text,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -70,14 +70,14 @@ def _explicit(obj: object) -> frozenset[str] | None:
     return frozenset(names - {"self"})
 
 
-def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, alone: bool = False) -> Problem | None:  # fmt: skip
-    edit = delete_keyword_edit(ctx.cell, call, kw)
-    if edit is None:
+def _drop(ctx: CellContext, call: ast.Call, kw: KeywordSite, name: str, alone: bool = False) -> Problem | None:  # fmt: skip
+    change = site_change(ctx, call, kw, leave_out=True)
+    if change is None:
         return None
     problem = from_entry(
         "keras3-removed-keyword",
         kw.lineno,
-        [edit],
+        change.edits,
         [kw.arg or "", name],
         ctx.shown_versions,
         keyword=kw.arg,
@@ -85,6 +85,9 @@ def _drop(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, alone: b
         reason=_reason(kw.arg or "", alone),
         keras=ctx.versions.get("keras", "3"),
     )
+    if kw.unpacked:
+        problem.across = change.across
+        problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
     if kw.arg == "save_format" and name == "save_weights":
         weights_ending(ctx, call, problem)
     return problem
@@ -111,15 +114,16 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     entry = find_entry("keras3-removed-keyword")
     per_class = entry.data.get("classes", {}) if entry is not None else {}
     alone = entry.data.get("alone", {}) if entry is not None else {}  # no effect without these
-    dropped: list[tuple[ast.keyword, ast.Call, str]] = []  # keyword, its call, the callable
+    dropped: list[tuple[KeywordSite, ast.Call, str]] = []  # keyword, its call, the callable
     lone: set[int] = set()  # the keywords dropped as given without those they worked with
     defaults: list[Problem | None] = []  # removed keywords given their Keras 2 default
     for call, klass, path in keras_class_calls(ctx):
         explicit = _explicit(klass)
         name = path.rsplit(".", 1)[-1]
         words = layer_words | set(per_class.get(klass.__name__, ()))
-        given = {k.arg for k in call.keywords}
-        for kw in call.keywords:
+        sites = keyword_sites(ctx, call)  # in the call, or keys of a dict it unpacks
+        given = {k.arg for k in sites}
+        for kw in sites:
             if kw.arg in words and explicit is not None and kw.arg not in explicit:
                 if _map_says_removed(f"keras.layers.{name}", kw.arg):
                     dropped.append((kw, call, name))
@@ -149,7 +153,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
         loose = any(_has_var_kw(s) for s in sigs)  # type: ignore[arg-type]
         if loose and not generated_keywords(f"keras.Model.{func.attr}"):
             continue
-        for kw in call.keywords:
+        for kw in keyword_sites(ctx, call):
             if kw.arg not in method_words:
                 continue
             if any(kw.arg in s.parameters for s in sigs if s is not None):
@@ -157,32 +161,36 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
             if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith("_q_size"):
                 dropped.append((kw, call, f"Model.{func.attr}"))
     dropped += _member_keywords(ctx, tree, entry.data.get("members", {}) if entry else {})
-    dropped.sort(key=lambda d: (d[0].lineno, d[0].col_offset))  # in the cell's order
+    dropped.sort(key=lambda d: (d[0].lineno, d[0].keyword.col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name, id(kw) in lone) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
 
 
-def _behaviour_gone(ctx: CellContext, kw: ast.keyword, name: str, was: str) -> Problem:
+def _behaviour_gone(ctx: CellContext, kw: KeywordSite, name: str, was: str) -> Problem:
     """``LSTM(time_major=True)``: a removed keyword given another value than Keras 2's default
     asked for a behaviour Keras 3 does not have; explained, never dropped."""
-    value = node_text(ctx.cell, kw.value) or "…"
+    value = kw.written or "…"
     return from_entry("keras3-removed-keyword-behaviour", kw.lineno, [], [kw.arg or "", name],
                       ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
                       was=was if was != "?" else "not recorded", keras=ctx.versions.get("keras", "3"))  # fmt: skip
 
 
-def _drop_default(ctx: CellContext, call: ast.Call, kw: ast.keyword, name: str, value: str) -> Problem | None:  # fmt: skip
-    edit = delete_keyword_edit(ctx.cell, call, kw)
-    if edit is None:
+def _drop_default(ctx: CellContext, call: ast.Call, kw: KeywordSite, name: str, value: str) -> Problem | None:  # fmt: skip
+    change = site_change(ctx, call, kw, leave_out=True)
+    if change is None:
         return None
-    return from_entry("keras3-removed-default-keyword", kw.lineno, [edit], [kw.arg or "", name],
-                      ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
-                      keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem = from_entry("keras3-removed-default-keyword", kw.lineno, change.edits, [kw.arg or "", name],
+                         ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
+                         keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if kw.unpacked:
+        problem.across = change.across
+        problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
+    return problem
 
 
 def _member_keywords(
     ctx: CellContext, tree: ast.AST, members: dict[str, list[str]]
-) -> list[tuple[ast.keyword, ast.Call, str]]:
+) -> list[tuple[KeywordSite, ast.Call, str]]:
     """No-effect keywords of a Keras method (``self.add_loss(loss, inputs=x)`` in a custom layer,
     ``layer.add_loss(…)`` on an object an earlier cell built) that its live signature lacks."""
     if not members:
@@ -201,7 +209,7 @@ def _member_keywords(
         sig = signature(method) if callable(method) else None
         if sig is None or _has_var_kw(sig):
             continue
-        for kw in call.keywords:
+        for kw in keyword_sites(ctx, call):
             if kw.arg in members[func.attr] and kw.arg not in sig.parameters:
                 out.append((kw, call, func.attr))
     return out

@@ -16,8 +16,9 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import generated_keywords, signature
+from kerasmagic.diagnosis.keyword_sites import keyword_sites, site_change
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-to-categorical-dtype"
@@ -33,20 +34,25 @@ def to_categorical_dtype(ctx: CellContext) -> list[Problem]:
     for call in walk(tree) if tree is not None else ():
         if not isinstance(call, ast.Call):
             continue
-        kw = next((k for k in call.keywords if k.arg == "dtype"), None)
-        callee = ctx.scope.callee(call.func) if kw is not None else None
-        if kw is None or callee is None or not _keras3_to_categorical(*callee):
+        callee = ctx.scope.callee(call.func) if call.keywords else None
+        if callee is None or not _keras3_to_categorical(*callee):
             continue
-        dtype = node_text(ctx.cell, kw.value)
+        # in the call, or a key of a dict it unpacks (its value then a literal: read here)
+        kw = next((k for k in keyword_sites(ctx, call) if k.arg == "dtype"), None)
+        if kw is None or (kw.unpacked and not isinstance(kw.value, ast.Constant)):
+            continue
+        dtype = kw.written
         whole = node_edit(ctx.cell, call, "")
-        drop = delete_keyword_edit(ctx.cell, call, kw)
+        drop = site_change(ctx, call, kw, leave_out=True)
         if dtype is None or whole is None or drop is None:
             continue
         cast = Edit(whole.end_line, whole.end_col, whole.end_line, whole.end_col, f".astype({dtype})")
-        out.append(
-            from_entry(ENTRY, call.lineno, [drop, cast], ["dtype", FUNCTION], ctx.shown_versions,
-                       dtype=dtype, keras=ctx.versions.get("keras", "3"))  # fmt: skip
-        )
+        problem = from_entry(ENTRY, call.lineno, [*drop.edits, cast], ["dtype", FUNCTION], ctx.shown_versions,
+                             dtype=dtype, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        if kw.unpacked:
+            problem.across = [*(drop.across or []), cast]
+            problem.fix += f" The keyword comes from the dict unpacked into `{FUNCTION}`: {drop.note}"
+        out.append(problem)
     return out
 
 
