@@ -278,12 +278,17 @@ def _keyword_problem(
 def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
     """``compile(optimizer='adm', loss='mse_')``: a string the live ``<module>.get``
     rejects, replaced by the closest name it accepts."""
-    for kw in call.keywords:
-        module_name = IDENTIFIER_MODULES.get(kw.arg or "")
+    for kw in keyword_sites(ctx, call):  # in the call, or a key of a dict it unpacks
+        module_name = IDENTIFIER_MODULES.get(kw.arg)
         value = kw.value
         if module_name is None:
             continue
-        held = _held_string(ctx, value) if isinstance(value, ast.Name) else None
+        if kw.unpacked:  # the dict's own string literal
+            held = kw.known if isinstance(kw.known, str) else None
+            if held is None:
+                continue
+        else:
+            held = _held_string(ctx, value) if isinstance(value, ast.Name) else None
         if held is None and not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
             continue
         written = held if held is not None else value.value  # type: ignore[attr-defined]
@@ -295,7 +300,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
                 break
             renamed = keras_map.renamed_function(module_name, written)  # the generated map: Keras 2's alias
             if renamed is not None and accepts(module.get, renamed):
-                problem = _renamed_identifier(ctx, value, written, renamed, kw.arg or "", module_name)
+                problem = _renamed_identifier(ctx, call, kw, written, renamed, module_name)
                 if problem is not None:
                     yield problem
                 break
@@ -332,10 +337,15 @@ def _held_string(ctx: CellContext, name: ast.Name) -> str | None:
     return one_string(origins(ctx, name, terms=False))
 
 
-def _renamed_identifier(ctx: CellContext, value: ast.expr, old: str, new: str, what: str, module: str) -> Problem | None:  # fmt: skip
-    """Keras 2's alias written as Keras 3 names it: the literal itself, or the literal a name
-    holds, where it is made (``value_change.rewrite``: an earlier cell's through ``across``)."""
-    if isinstance(value, ast.Constant):
+def _renamed_identifier(ctx: CellContext, call: ast.Call, kw: KeywordSite, old: str, new: str, module: str) -> Problem | None:  # fmt: skip
+    """Keras 2's alias written as Keras 3 names it: the literal itself, or the literal a name or
+    a dict's key holds, where it is made (``value_change.rewrite``: an earlier cell's through
+    ``across``)."""
+    value, what = kw.value, kw.arg
+    if kw.unpacked:
+        change = site_change(ctx, call, kw, value_text=quoted_like(kw.written or "''", new))
+        edits, across = (change.edits, change.across) if change is not None else ([], None)
+    elif isinstance(value, ast.Constant):
         edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), new))
         edits, across = ([edit], None) if edit is not None else ([], None)
     else:
