@@ -280,26 +280,27 @@ def metrics_not_list(ctx: CellContext) -> list[Problem]:
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "compile"):
             continue
-        for kw in call.keywords:
-            if kw.arg in ("metrics", "weighted_metrics") and _single_metric(ctx, kw.value):
+        for kw in keyword_sites(ctx, call):  # in the call, or a key of a dict it unpacks
+            if kw.arg not in ("metrics", "weighted_metrics"):
+                continue
+            if kw.unpacked:  # the dict's own string: put in a list there
+                change = site_change(ctx, call, kw, value_text=f"[{kw.written}]") if isinstance(kw.known, str) else None  # fmt: skip
+                edits, across = (change.edits, change.across) if change is not None else ([], None)
+            elif _single_metric(ctx, kw.value):
                 whole = node_edit(ctx.cell, kw.value, "")
-                if whole is None:
-                    continue
-                edits = [
+                edits = [] if whole is None else [
                     Edit(whole.line, whole.col, whole.line, whole.col, "["),
                     Edit(whole.end_line, whole.end_col, whole.end_line, whole.end_col, "]"),
-                ]
-                out.append(
-                    from_entry(
-                        "keras3-metrics-not-list",
-                        kw.lineno,
-                        edits,
-                        ["metrics", kw.arg],
-                        ctx.shown_versions,
-                        keyword=kw.arg,
-                        keras=ctx.versions.get("keras", "3"),
-                    )
-                )
+                ]  # fmt: skip
+                across = None
+            else:
+                continue
+            if not edits:
+                continue
+            problem = from_entry("keras3-metrics-not-list", kw.lineno, edits, ["metrics", kw.arg],
+                                 ctx.shown_versions, keyword=kw.arg, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+            problem.across = across
+            out.append(problem)
     return out
 
 
