@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kerasmagic.diagnosis.context import ANSI
-from kerasmagic.diagnosis.keras_message_templates import TEMPLATES, Template
+from kerasmagic.diagnosis.keras_message_templates import TEMPLATES
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,6 @@ def literal(text: str | None) -> Any:
         return None
 
 
-def _pattern(template: Template) -> re.Pattern[str]:
-    return re.compile(template.pattern, re.M)
-
-
-_COMPILED = tuple((t, _pattern(t)) for t in TEMPLATES)
 
 
 def parse(error_type: str, message: str) -> MessageFact | None:
@@ -60,11 +55,11 @@ def parse(error_type: str, message: str) -> MessageFact | None:
     if not message:
         return None
     message = ANSI.sub("", message)  # Keras 3 bolds the message of a layer call's error
-    for template, pattern in _COMPILED:
+    for template in TEMPLATES:
         if template.exceptions and error_type not in template.exceptions:
             if not any(error_type.endswith(e) for e in template.exceptions):
                 continue
-        found = pattern.search(message)
+        found = re.search(template.pattern, message, re.M)  # compiled when first asked (re keeps it)
         if found is None:
             continue
         groups = {k: v for k, v in found.groupdict().items() if v is not None}
