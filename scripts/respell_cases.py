@@ -12,7 +12,10 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   value of a call (``Adam(lr=0.01)`` → ``lr_1 = 0.01`` in the first cell, ``Adam(lr=lr_1)``),
   and then one cell per top-level statement of the case, the values read from that earlier
   cell; (``--variant function``) the case as a script's ``main()``: imports at the top, the rest
-  in ``def main():``, called at the end.
+  in ``def main():``, called at the end; (``--variant unpacked``) each call's literal keywords
+  as ``**dict`` made in a first cell; (``--variant tensorflow``) Keras imported through
+  TensorFlow (``from tensorflow import keras``, ``from tensorflow.keras.layers import …``) in a
+  first cell of imports, the rest in a second.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -173,7 +176,41 @@ def unpacked(source: str) -> list[str] | None:
     return settings_then_statements(settings, text)
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked}
+def through_tensorflow(source: str) -> list[str] | None:
+    """The case's Keras imported through TensorFlow, in a first cell of imports, the rest in a
+    second (most tutorials' layout): ``import keras`` → ``from tensorflow import keras``, ``from
+    keras.x import y`` → ``from tensorflow.keras.x import y``, ``import keras.x as k`` → ``from
+    tensorflow.keras import x as k`` (None when it does not parse or imports no Keras)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines = source.splitlines(keepends=True)
+    imports, body, changed = [], [], False
+    for stmt in tree.body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        text = "".join(lines[first - 1 : stmt.end_lineno])
+        if isinstance(stmt, ast.ImportFrom) and (stmt.module or "").split(".")[0] == "keras" and not stmt.level:  # fmt: skip
+            names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in stmt.names)
+            text, changed = f"from tensorflow.{stmt.module} import {names}\n", True
+        elif isinstance(stmt, ast.Import) and any(a.name.split(".")[0] == "keras" for a in stmt.names):
+            out = []
+            for a in stmt.names:
+                head, _, tail = a.name.rpartition(".")
+                if a.name == "keras":
+                    out.append(f"from tensorflow import keras{f' as {a.asname}' if a.asname else ''}\n")
+                elif a.name.startswith("keras.") and a.asname:
+                    out.append(f"from tensorflow.{head} import {tail} as {a.asname}\n")
+                else:
+                    out.append(f"import {a.name}" + (f" as {a.asname}" if a.asname else "") + "\n")
+            text, changed = "".join(out), True
+        (imports if isinstance(stmt, (ast.Import, ast.ImportFrom)) else body).append(text)
+    if not changed or not body:
+        return None
+    return ["".join(imports), "".join(body)]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow}
 
 
 def notebook(path: Path, cells: list[str]) -> None:
@@ -238,7 +275,7 @@ def main() -> int:
                    help="migrate only the respelled notebooks (the cases' own runs are known)")
     p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
-                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict")
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell")
     args = p.parse_args()
     if args.from_json:
         for path in args.from_json:

@@ -67,12 +67,8 @@ def unpacked_string(ctx: CellContext, value: ast.expr, key: str) -> str | None:
     """The string ``**value`` passes as ``key`` (``EarlyStopping(**cfg)``, ``cfg = {'monitor':
     'val_acc'}`` cells before): every origin a dict made with literal keys that gives ``key``
     the same string literal; None otherwise."""
-    found = origins(ctx, value, terms=False)
-    given = [key_value(origin.value, key) for origin in found]
-    strings = {v.value for v in given if isinstance(v, ast.Constant) and isinstance(v.value, str)}
-    if not found or len(strings) != 1 or not all(isinstance(v, ast.Constant) for v in given):
-        return None
-    return strings.pop()
+    held = unpacked_value(ctx, value, key)
+    return held if isinstance(held, str) else None
 
 
 def key_string_changed(key: str, new: Callable[[str], str | None], what: str) -> Transform:
