@@ -204,7 +204,7 @@ def one_dimensional_edits(
         receiver = call.func.value  # type: ignore[attr-defined]
         if not isinstance(receiver, ast.Name) or not model_ok(namespace.get(receiver.id)):  # type: ignore[union-attr]
             continue
-        nodes = _target_nodes(call) if targets else _input_nodes(call)
+        nodes = target_nodes(call) if targets else _input_nodes(call)
         for node in nodes:
             if isinstance(node, ast.Name) and is_one_dimensional(namespace.get(node.id)):  # type: ignore[union-attr]
                 edit = node_edit(cell, node, f"{name}.expand_dims({node.id}, -1)")
@@ -228,7 +228,7 @@ def is_sparse_matrix(value: Any) -> bool:
     return type(value).__module__.startswith("scipy.sparse") and hasattr(value, "toarray")
 
 
-def _target_nodes(call: ast.Call) -> list[ast.AST]:
+def target_nodes(call: ast.Call) -> list[ast.AST]:
     """The expressions ``call`` passes as targets: ``y`` and the second item of a literal
     ``validation_data`` tuple."""
     position = TARGET_METHODS.get(call.func.attr) if isinstance(call.func, ast.Attribute) else None
@@ -253,7 +253,7 @@ def sparse_target_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[
     for call in walk(cell.tree):
         if not isinstance(call, ast.Call):
             continue
-        for node in _target_nodes(call):
+        for node in target_nodes(call):
             if not isinstance(node, ast.Name) or not is_sparse_matrix(namespace.get(node.id)):
                 continue
             edit = node_edit(cell, node, f"{node.id}.toarray()")

@@ -171,15 +171,14 @@ def one_dimensional_targets(ctx: CellContext) -> list[Problem]:
 def _given_columns(ctx: CellContext) -> set[int]:
     """The live models (by id) an earlier cell passes ``<numpy>.expand_dims(y, -1)`` as targets
     to a data method of (``model.fit(x, np.expand_dims(y, -1))``)."""
-    from kerasmagic.diagnosis.array_inputs import TARGET_METHODS, data_calls
+    from kerasmagic.diagnosis.array_inputs import data_calls, target_nodes
 
     names, found = ctx.live_names or {}, set()
     for source in ctx.earlier:
         tree = parse_cell(source).tree
         for call, _ in data_calls(tree) if tree is not None else ():
             receiver = call.func.value  # type: ignore[attr-defined]
-            at = TARGET_METHODS.get(call.func.attr)  # type: ignore[attr-defined]
-            target = call.args[at] if at is not None and len(call.args) > at else next((k.value for k in call.keywords if k.arg == "y"), None)  # fmt: skip
+            target = next(iter(target_nodes(call)), None)  # the training targets
             expanded = isinstance(target, ast.Call) and getattr(target.func, "attr", None) == "expand_dims"
             if expanded and isinstance(receiver, ast.Name) and receiver.id in names:
                 found.add(id(names[receiver.id]))
