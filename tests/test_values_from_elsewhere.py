@@ -320,3 +320,22 @@ def test_a_keyword_passed_through_a_settings_dict_goes_where_the_dict_is_made(tm
     assert finals[1].endswith("ckpt_args = {'filepath': 'best.weights.h5', 'save_weights_only': True}"), finals[1]
     assert finals[2] == SETTINGS_DICTS[2]
     assert "rate 0.01" in printed
+
+
+FIT_DICT = [
+    "import numpy as np\nfrom tensorflow import keras\ntrain_args = dict(nb_epoch=3, batch_size=2, verbose=0)",
+    "model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\nmodel.compile('sgd', 'mse')",
+    "history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), **train_args)\n"
+    "print('epochs', len(history.history['loss']))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_keras1_fit_keyword_in_a_dict_made_cells_earlier_is_renamed_there(tmp_path: Path) -> None:  # fmt: skip
+    """``model.fit(x, y, **train_args)`` with ``nb_epoch`` a key of the dict the first cell
+    makes (diagnosis/keyword_sites.py): the key is renamed where the dict is made, the ``fit``
+    stays as written, and the model trains for the epochs the author chose."""
+    finals, printed = migrated(tmp_path, FIT_DICT)
+    assert "train_args = dict(epochs=3, batch_size=2, verbose=0)" in finals[0], finals[0]
+    assert finals[2] == FIT_DICT[2]
+    assert "epochs 3" in printed
