@@ -217,3 +217,17 @@ def test_gradient_of_a_model_input_in_a_loss_is_left_alone():
     alone = "def make_loss(weight):\n    def loss(y_true, y_pred):\n" + penalty.replace("    ", "        ") + "    return loss\n"  # fmt: skip
     assert "keras3-gradients" not in ids(alone)
     assert "keras3-gradients" in ids(head + "grads = K.gradients(outputs, inputs)[0]\n")
+
+
+@keras3
+def test_load_img_grayscale_becomes_the_color_mode_it_set():
+    """Keras 2's ``load_img(grayscale=True)`` set ``color_mode='grayscale'`` (a warning since
+    Keras 2.2); Keras 3's has no ``grayscale``: the catalogue's table translates the truth value,
+    and ``grayscale=False``, the default, is left out. No image is read: the live signature decides."""
+    out = fixed(
+        "from keras.utils import load_img\n"
+        "a = load_img('a.png', grayscale=True, target_size=(28, 28))\n"
+        "b = load_img('b.png', grayscale=False)\n"
+    )
+    assert "a = load_img('a.png', color_mode='grayscale', target_size=(28, 28))\n" in out
+    assert "b = load_img('b.png')\n" in out

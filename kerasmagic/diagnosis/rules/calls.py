@@ -147,6 +147,14 @@ def _hashable(value: object) -> bool:
     return value is not MISSING and isinstance(value, (str, int, float, bool, type(None)))
 
 
+def _table_key(value: object) -> object:
+    """``value`` as a key of a catalogue table of values (TOML keys are strings: a truth value
+    is spelled ``true``/``false`` there); MISSING when it cannot be one."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return value if _hashable(value) else MISSING
+
+
 def _keyword_problem(
     ctx: CellContext, call, site: KeywordSite, obj, path, accepted, given, optimizer
 ) -> Iterator[Problem]:
@@ -181,11 +189,13 @@ def _keyword_problem(
         text = None
         if values and not (new in given or new == kw.arg or to_default):
             # the old spelling's values changed too ('th' -> 'channels_first')
-            if _hashable(known) and known in values:
-                target = values[known]  # a string, or a number / truth value
-                written = site.written if isinstance(site.value, ast.Constant) else None
-                text = quoted_like(written or '""', target) if isinstance(target, str) else repr(target)  # fmt: skip
-            elif not (_hashable(known) and known in values.values()):
+            if _table_key(known) in values:
+                target = values[_table_key(known)]  # a string, or a number / truth value
+                string = isinstance(site.value, ast.Constant) and isinstance(site.value.value, str)
+                written = site.written if string else None
+                usual = "''" if ctx.source.count("'") >= ctx.source.count('"') else '""'  # the cell's quotes
+                text = quoted_like(written or usual, target) if isinstance(target, str) else repr(target)  # fmt: skip
+            elif not (_hashable(known) and known in values.values()):  # already the new value
                 certain = False  # a value we cannot translate
         if new in given or new == kw.arg or to_default:
             change = site_change(ctx, call, site, leave_out=True)
