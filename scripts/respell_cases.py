@@ -15,7 +15,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   in ``def main():``, called at the end; (``--variant unpacked``) each call's literal keywords
   as ``**dict`` made in a first cell; (``--variant tensorflow``) Keras imported through
   TensorFlow (``from tensorflow import keras``, ``from tensorflow.keras.layers import …``) in a
-  first cell of imports, the rest in a second.
+  first cell of imports, the rest in a second; (``--variant star``) every ``from keras.x import
+  a, b`` as ``from keras.x import *``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -210,7 +211,27 @@ def through_tensorflow(source: str) -> list[str] | None:
     return ["".join(imports), "".join(body)]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow}
+def star_imports(source: str) -> list[str] | None:
+    """Every ``from keras… import a, b`` (and ``tensorflow.keras…``) as ``from keras… import *``,
+    as older scripts import layers, in one cell (None when it does not parse or has none)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    lines, out, changed = source.splitlines(keepends=True), [], False
+    for stmt in tree.body:
+        first = min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", [])])
+        text = "".join(lines[first - 1 : stmt.end_lineno])
+        module = stmt.module or "" if isinstance(stmt, ast.ImportFrom) else ""
+        top = module.split(".")[0]
+        if module and not stmt.level and (top == "keras" or module.startswith("tensorflow.keras")):  # type: ignore[attr-defined]  # fmt: skip
+            if not any(a.asname for a in stmt.names):  # type: ignore[attr-defined]
+                text, changed = f"from {module} import *\n", True
+        out.append(text)
+    return ["".join(out)] if changed else None
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
@@ -275,7 +296,7 @@ def main() -> int:
                    help="migrate only the respelled notebooks (the cases' own runs are known)")
     p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
-                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell")
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell; star: from keras.x import *")
     args = p.parse_args()
     if args.from_json:
         for path in args.from_json:
