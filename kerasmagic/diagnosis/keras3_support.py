@@ -230,9 +230,10 @@ def tensorflow_name(ctx: CellContext) -> tuple[str, list[Edit]] | None:
 MAP_NAMESPACES = ("layers", "callbacks", "optimizers", "losses", "metrics", "regularizers")
 
 
-def keras2_default_given(path: str, name: str, kw: ast.keyword) -> str | None:
-    """The written value of ``kw`` when the generated map says Keras 3 removed the keyword from
-    this class and Keras 2's signature defaulted it to that same literal value
+def keras2_default_given(path: str, name: str, kw: Any) -> str | None:
+    """The written value of ``kw`` (an ``ast.keyword`` or a ``keyword_sites.KeywordSite``: its
+    ``arg`` and ``value``) when the generated map says Keras 3 removed the keyword from this
+    class and Keras 2's signature defaulted it to that same literal value
     (``LSTM(time_major=False)``); None otherwise."""
     if not isinstance(kw.value, (ast.Constant, ast.Tuple, ast.UnaryOp)):
         return None
