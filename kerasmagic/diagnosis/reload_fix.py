@@ -157,8 +157,10 @@ def compile_line(saved: SavedH5Model, target: str, expr: str, module: Any) -> Re
     return Recompile(code + ")", [], left)
 
 
-def keras_alias(cell: ParsedCell, root: str) -> str | None:
-    """How the cell spells the Keras module ``root`` (``keras``, ``tf.keras`` …), if it binds it."""
+def keras_alias(cell: ParsedCell, root: str, namespace: dict | None = None) -> str | None:
+    """How the cell spells the Keras module ``root`` (``keras``, ``tf.keras`` …), if it binds it,
+    or reads a name an earlier cell bound to it (``namespace``: ``from tensorflow import keras``
+    cells before counts as the cell's own import)."""
     if cell.tree is None:
         return None
     for node in walk(cell.tree):
@@ -172,6 +174,11 @@ def keras_alias(cell: ParsedCell, root: str) -> str | None:
             for alias in node.names:
                 if f"{node.module}.{alias.name}" == root:
                     return alias.asname or alias.name
+    for name, path in sorted(_namespace_modules(cell, namespace).items()):
+        if path == root:
+            return name
+        if root == "tensorflow.keras" and path == "tensorflow":
+            return f"{name}.keras"
     return None
 
 

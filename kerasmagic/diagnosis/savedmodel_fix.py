@@ -90,12 +90,13 @@ def savedmodel_fix(
             "serving_default" if "serving_default" in endpoints or not endpoints else endpoints[0]
         )
         path_text = node_text(cell, arg) or repr(path)
-        expr = keras_alias(cell, root) or "keras"
+        bound = keras_alias(cell, root, namespace)  # this cell's import, or an earlier cell's name
+        expr = bound or "keras"
         layer = f"{expr}.layers.TFSMLayer({path_text}, call_endpoint={shown!r})"
         attributes = _attributes_used(cell, target) if target else True
         edits: list[Edit] = []
         how = ""
-        if endpoint and target and not attributes and keras_alias(cell, root):
+        if endpoint and target and not attributes and bound:
             edit = node_edit(cell, call, layer)  # only `model(x)`: the layer serves it, here
             if edit is not None:
                 edits, how = [edit], "TFSMLayer"

@@ -91,7 +91,7 @@ def _path(ctx: CellContext, call: ast.Call) -> str | None:
 
 def _problem(ctx: CellContext, index: int | None, parsed: ParsedCell, call: ast.Call, root: str,
              target: str, shape: tuple) -> Problem | None:  # fmt: skip
-    spelt = keras_alias(parsed, root) or keras_alias(ctx.cell, root) or "keras"
+    spelt = keras_alias(parsed, root) or keras_alias(ctx.cell, root, ctx.namespace) or "keras"
     rebuild = f"{target} = {spelt}.Sequential([{spelt}.Input(batch_shape={shape!r}), *{target}.layers], name={target}.name)"  # fmt: skip
     statement = statement_of(parsed.tree, call)
     if statement is None:
