@@ -114,8 +114,8 @@ def git_commit() -> str:
 def compile_bytecode(python: Path) -> None:
     """Byte-compile the environment's packages and kerasmagic, as ``pip install`` does (uv does
     not by default, and ``PYTHONDONTWRITEBYTECODE`` may keep Python from doing it later): a
-    user's first import reads ``.pyc`` files, so the figures must not include compiling sources.
-    The same for the parsed catalogue, which kerasmagic keeps beside its files on first use."""
+    user's first import reads ``.pyc`` files, so the figures must not include compiling sources
+    (the catalogue's TOML is parsed in each process when first needed, as a user's is)."""
     where = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
         capture_output=True,
@@ -126,14 +126,6 @@ def compile_bytecode(python: Path) -> None:
         [str(python), "-m", "compileall", "-q", "-j0", *targets],
         capture_output=True,
         text=True,
-    )
-    # the parsed catalogue kept beside it (knowledge/catalogue.py), as the first use writes it
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    subprocess.run(
-        [str(python), "-c", "from kerasmagic.knowledge.catalogue import load_catalogue as f; f()"],
-        capture_output=True,
-        text=True,
-        env=env,
     )
 
 
