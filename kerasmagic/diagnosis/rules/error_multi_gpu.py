@@ -4,7 +4,8 @@
 joined their outputs, so the loss and the gradients were those of the whole batch on the model
 itself. The import becomes a function of the same name that returns the model (one device
 computes the batch the replicas split; later cells keep working), and a call read through a module
-(``keras.utils.multi_gpu_model(m, gpus=2)``) becomes its model. Several devices:
+(``keras.utils.multi_gpu_model(m, gpus=2)``) becomes its model, and where a star import gave it
+(a NameError now) the stand-in goes at the cell's top. Several devices:
 ``tf.distribute.MirroredStrategy``, said in the finding.
 """
 
@@ -14,7 +15,7 @@ import ast
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 NAME = "multi_gpu_model"
@@ -50,6 +51,9 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
             model = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "model"), None)  # fmt: skip
             text = node_text(ctx.cell, model) if model is not None else None
             edits.append(node_edit(ctx.cell, node, text) if text else None)
+    if not edits and ctx.error_type == "NameError":  # given by a star import that no longer
+        at = insertion_line(ctx.cell)  # gives it: the stand-in at the cell's top
+        edits.append(Edit(at, 0, at, 0, STAND_IN.format(indent="") + "\n"))
     if not edits or None in edits:
         return [from_entry("multi-gpu-model-removed", ctx.line or 1, [], [NAME])]
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
