@@ -232,6 +232,8 @@ NAMES_ONLY = {"name"}
 VALUE_RENAMES = {
     ("dim_ordering", "'th'"): ("data_format", "'channels_first'"),
     ("dim_ordering", "'tf'"): ("data_format", "'channels_last'"),
+    # keras 2.2-2.15 load_img (utils/image_utils.py): `if grayscale: color_mode = "grayscale"`
+    ("grayscale", "True"): ("color_mode", "'grayscale'"),
 }
 
 # keywords Keras 3 renamed: still passed under the old name means nothing, so a rewrite is judged

@@ -260,6 +260,10 @@ def test_wrong_check_sees_a_dropped_value_not_a_renamed_keyword() -> None:
     assert dropped_values(keras1, "Convolution2D(32, (3, 3), input_shape=(1, 28, 28))") == [
         ("dim_ordering", "'th'")
     ]
+    # load_img's grayscale=True was color_mode='grayscale' (Keras 2.2-2.15); dropped, it is lost
+    gray = "im = load_img(p, grayscale=True)"
+    assert dropped_values(gray, "im = load_img(p, color_mode='grayscale')") == []
+    assert dropped_values(gray, "im = load_img(p)") == [("grayscale", "True")]
     # the same number written as a float (Keras 3 wants a float rate) is the same value
     assert dropped_values("SGD(lr=1, momentum=-1)", "SGD(learning_rate=1.0, momentum=-1.0)") == []
     # None is Keras's "not given" (Keras 2's epsilon=None is backend.epsilon(), Keras 3's default)
