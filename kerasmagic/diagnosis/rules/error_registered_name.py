@@ -28,6 +28,7 @@ from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import literal, parse
+from kerasmagic.diagnosis.keyword_dicts import key_string_changed, key_value, literal_keys
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import (
@@ -202,6 +203,7 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
             for edit in _replacements(parsed, kw.value, spelled)
         ]
         held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, ast.Name)]  # fmt: skip
+        held += [_held_in_dict(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if kw.arg is None]  # fmt: skip
         held = [h for h in held if h is not None]
         at_origin = [e for _, origin in held for e in origin]
         if index is None and held and all(e.cell is None for e in at_origin):
@@ -234,6 +236,34 @@ def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.exp
     renamed = Transform(f"be `{new!r}`", lambda written: new if written == old else None)
     at = [origin_edit(origin, renamed) for origin in found]
     return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
+
+
+def _held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
+    """A dict ``compile`` unpacks (``compile(**settings)``, ``settings = {'loss':
+    'kullback_leibler_divergence', …}`` cells before) whose loss or metric key every origin gives
+    one string literal Keras 3 spells otherwise: the edit of the use (``**{**settings, 'loss':
+    'kl_divergence'}`` in the ``compile`` the corrected cell makes again) and the edits of the
+    literal where the dict is made (the first such key; another is found on the next round)."""
+    found = origins_in(ctx, index, parsed, value)
+    made = [literal_keys(o.value) for o in found]
+    written = node_text(parsed, value)
+    if not found or any(keys is None for keys in made) or written is None:
+        return None
+    for key, _spelling in made[0] or []:
+        given = [key_value(o.value, key) for o in found]
+        strings = {g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str)}  # fmt: skip
+        if not _takes(key, COMPILED) or len(strings) != 1 or not all(isinstance(g, ast.Constant) for g in given):  # fmt: skip
+            continue
+        old = strings.pop()
+        text = spelled(old)
+        new = literal(text)
+        use = node_edit(parsed, value, f"{{**{written}, {key!r}: {text}}}") if text else None
+        if use is None or not isinstance(new, str):
+            continue
+        renamed = key_string_changed(key, {old: new}.get, f"be `{new!r}`")
+        at = [origin_edit(origin, renamed) for origin in found]
+        return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
+    return None
 
 
 def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | None:

@@ -1,0 +1,41 @@
+"""A ``compile(**settings)`` cells before the failing ``fit``, the dict made in a first cell with
+Keras 2's long alias of a loss (rules/error_registered_name.py): the corrected training cell
+compiles again with the key given anew (``migrate``, which rewrites every cell, renames the
+string in the dict where it is made: the respell probe's unpacked variant). Diagnosed in-process
+with the kernel's history."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from kerasmagic.diagnosis.engine import diagnose
+
+keras3 = pytest.mark.skipif(
+    importlib.util.find_spec("keras") is None
+    or not __import__("keras").__version__.startswith("3"),
+    reason="needs Keras 3",
+)
+
+CELLS = [
+    "compile_args = {'loss': 'kullback_leibler_divergence', 'optimizer': 'sgd'}",
+    "import numpy as np\nimport keras",
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='softmax')])",
+    "model.compile(**compile_args)",
+]
+FIT = "y = keras.utils.to_categorical(np.arange(8) % 3, 3)\nmodel.fit(np.random.rand(8, 4), y, epochs=1, verbose=0)\n"  # fmt: skip
+
+
+@keras3
+def test_a_loss_alias_in_a_dict_compiled_cells_earlier_is_renamed_where_the_dict_is_made():
+    namespace: dict = {}
+    for cell in CELLS:
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    with pytest.raises(ValueError, match="kullback_leibler_divergence") as raised:
+        exec(compile(FIT, "<fit>", "exec"), namespace)
+    result = diagnose(FIT, raised.value, namespace=namespace, earlier=tuple(CELLS))
+    assert "keras3-renamed-identifier" in [s.id for s in result.suggestions]
+    assert result.fixed_source.startswith("model.compile(**{**compile_args, 'loss': 'kl_divergence'})\n")  # fmt: skip
+    exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)  # trains with the Keras 3 name
+    assert namespace["compile_args"]["loss"] == "kullback_leibler_divergence"  # the dict as made
