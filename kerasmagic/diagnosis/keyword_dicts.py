@@ -17,7 +17,7 @@ from kerasmagic.diagnosis.bindings import renamed_keyword
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import is_model_class
 from kerasmagic.diagnosis.member_values import MISSING
-from kerasmagic.diagnosis.provenance import origins, parsed_source
+from kerasmagic.diagnosis.provenance import Origin, origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -112,7 +112,13 @@ def unpacked_value(ctx: CellContext, value: ast.expr, key: str) -> object:
     """The literal ``**value`` passes as ``key``: every origin a dict made with literal keys
     that gives ``key`` the same literal (``ModelCheckpoint(**cfg)``, ``cfg = {'period': 1}``
     cells before); ``MISSING`` otherwise."""
-    found, values = origins(ctx, value, terms=False), []
+    return given_literal(origins(ctx, value, terms=False), key)
+
+
+def given_literal(found: list[Origin], key: str) -> object:
+    """The literal every origin in ``found`` (each a dict made with literal keys) gives ``key``,
+    the same in all; ``MISSING`` otherwise (none found, a key missing, another expression)."""
+    values = []
     for origin in found:
         given = key_value(origin.value, key)
         try:

@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.keyword_dicts import (
     unpacked_value,
 )
 from kerasmagic.diagnosis.known_values import known_value
+from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text
 from kerasmagic.diagnosis.value_change import rewrite
@@ -105,3 +106,13 @@ def site_change(ctx: CellContext, call: ast.Call, site: KeywordSite, *, new_name
     if change is None:
         return None
     return SiteChange(change.edits, change.across, change.note)
+
+
+def from_the_dict(problem: Problem, site: KeywordSite, change: SiteChange, callee: str, across: list[Edit] | None = None) -> Problem:  # fmt: skip
+    """``problem`` as a keyword given through a dict needs it: the edits with the dict's own cell
+    changed (``Problem.across``: ``change.across``, or ``across`` where the rule adds its own) and
+    where the change was made, in its fix. A keyword written in the call: ``problem`` unchanged."""
+    if site.unpacked:
+        problem.across = change.across if across is None else across
+        problem.fix += f" The keyword comes from the dict unpacked into `{callee}`: {change.note}"
+    return problem

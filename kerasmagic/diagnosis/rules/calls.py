@@ -24,7 +24,12 @@ from kerasmagic.diagnosis.keyword_dicts import (
     renamed_keys,
     unpacked_keys,
 )
-from kerasmagic.diagnosis.keyword_sites import KeywordSite, keyword_sites, site_change
+from kerasmagic.diagnosis.keyword_sites import (
+    KeywordSite,
+    from_the_dict,
+    keyword_sites,
+    site_change,
+)
 from kerasmagic.diagnosis.known_values import MISSING
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
@@ -219,9 +224,7 @@ def _keyword_problem(
             new=new,
             callable=f"`{name}`",
         )
-        if site.unpacked:
-            problem.across = change.across
-            problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
+        from_the_dict(problem, site, change, name)
         problem.certain = certain  # samples counted as batches when no batch size is known,
         # as Keras 2.0 itself converted them then: said in the fix
         if counted:
@@ -260,10 +263,7 @@ def _keyword_problem(
                 keras = ctx.versions.get("keras", "3")
                 problem = from_entry(entry_id, kw.lineno, change.edits, [kw.arg, name], old=kw.arg,
                                      new=new, callable=f"`{name}`", keras=keras)  # fmt: skip
-                if site.unpacked:
-                    problem.across = change.across
-                    problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"  # fmt: skip
-                yield problem
+                yield from_the_dict(problem, site, change, name)
             return
     for entry in entries_with_rule("keyword-remove"):
         if kw.arg not in entry.data.get("keywords", []):

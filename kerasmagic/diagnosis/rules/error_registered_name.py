@@ -28,7 +28,7 @@ from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import literal, parse
-from kerasmagic.diagnosis.keyword_dicts import key_string_changed, key_value, literal_keys
+from kerasmagic.diagnosis.keyword_dicts import given_literal, key_string_changed, literal_keys
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import (
@@ -250,11 +250,9 @@ def _held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value
     if not found or any(keys is None for keys in made) or written is None:
         return None
     for key, _spelling in made[0] or []:
-        given = [key_value(o.value, key) for o in found]
-        strings = {g.value for g in given if isinstance(g, ast.Constant) and isinstance(g.value, str)}  # fmt: skip
-        if not _takes(key, COMPILED) or len(strings) != 1 or not all(isinstance(g, ast.Constant) for g in given):  # fmt: skip
+        old = given_literal(found, key)  # the one string every origin gives the key
+        if not _takes(key, COMPILED) or not isinstance(old, str):
             continue
-        old = strings.pop()
         text = spelled(old)
         new = literal(text)
         use = node_edit(parsed, value, f"{{**{written}, {key!r}: {text}}}") if text else None

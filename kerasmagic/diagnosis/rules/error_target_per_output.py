@@ -15,7 +15,6 @@ Each such target becomes ``[y] * n``: the same array for each output, as Keras 2
 
 from __future__ import annotations
 
-import ast
 import re
 
 from kerasmagic.diagnosis.array_inputs import TARGET_METHODS, target_nodes
@@ -54,7 +53,7 @@ def target_per_output(ctx: CellContext) -> list[Problem]:
         for node in target_nodes(call):
             text = node_text(ctx.cell, node)
             edit = node_edit(ctx.cell, node, f"[{text}] * {len(outputs)}") if text else None
-            if edit is not None and _one_array(value_in(names, node) if isinstance(node, (ast.Name, ast.Attribute)) else None):  # fmt: skip
+            if edit is not None and _one_array(value_in(names, node)):  # a name's or member's value
                 edits.append(edit)
         if edits:
             method = call.func.attr  # type: ignore[attr-defined]

@@ -26,7 +26,12 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.keyword_dicts import dropped_key, unpacked_value
-from kerasmagic.diagnosis.keyword_sites import KeywordSite, keyword_sites, site_change
+from kerasmagic.diagnosis.keyword_sites import (
+    KeywordSite,
+    from_the_dict,
+    keyword_sites,
+    site_change,
+)
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -85,9 +90,7 @@ def _drop(ctx: CellContext, call: ast.Call, kw: KeywordSite, name: str, alone: b
         reason=_reason(kw.arg or "", alone),
         keras=ctx.versions.get("keras", "3"),
     )
-    if kw.unpacked:
-        problem.across = change.across
-        problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
+    from_the_dict(problem, kw, change, name)
     if kw.arg == "save_format" and name == "save_weights":
         weights_ending(ctx, call, problem)
     return problem
@@ -182,10 +185,7 @@ def _drop_default(ctx: CellContext, call: ast.Call, kw: KeywordSite, name: str, 
     problem = from_entry("keras3-removed-default-keyword", kw.lineno, change.edits, [kw.arg or "", name],
                          ctx.shown_versions, keyword=kw.arg, callable=name, value=value,
                          keras=ctx.versions.get("keras", "3"))  # fmt: skip
-    if kw.unpacked:
-        problem.across = change.across
-        problem.fix += f" The keyword comes from the dict unpacked into `{name}`: {change.note}"
-    return problem
+    return from_the_dict(problem, kw, change, name)
 
 
 def _member_keywords(

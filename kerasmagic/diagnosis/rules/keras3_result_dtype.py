@@ -16,7 +16,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import generated_keywords, signature
-from kerasmagic.diagnosis.keyword_sites import keyword_sites, site_change
+from kerasmagic.diagnosis.keyword_sites import from_the_dict, keyword_sites, site_change
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -49,10 +49,7 @@ def to_categorical_dtype(ctx: CellContext) -> list[Problem]:
         cast = Edit(whole.end_line, whole.end_col, whole.end_line, whole.end_col, f".astype({dtype})")
         problem = from_entry(ENTRY, call.lineno, [*drop.edits, cast], ["dtype", FUNCTION], ctx.shown_versions,
                              dtype=dtype, keras=ctx.versions.get("keras", "3"))  # fmt: skip
-        if kw.unpacked:
-            problem.across = [*(drop.across or []), cast]
-            problem.fix += f" The keyword comes from the dict unpacked into `{FUNCTION}`: {drop.note}"
-        out.append(problem)
+        out.append(from_the_dict(problem, kw, drop, FUNCTION, across=[*(drop.across or []), cast]))
     return out
 
 
