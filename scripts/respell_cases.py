@@ -16,7 +16,9 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   as ``**dict`` made in a first cell; (``--variant tensorflow``) Keras imported through
   TensorFlow (``from tensorflow import keras``, ``from tensorflow.keras.layers import …``) in a
   first cell of imports, the rest in a second; (``--variant star``) every ``from keras.x import
-  a, b`` as ``from keras.x import *``.
+  a, b`` as ``from keras.x import *``; (``--variant dotted``) ``import keras`` and each use
+  spelt ``keras.x.a``; (``--variant arguments``) each literal keyword value an argparse option's
+  default, read as ``args.name``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -231,7 +233,85 @@ def star_imports(source: str) -> list[str] | None:
     return ["".join(out)] if changed else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports}  # fmt: skip
+def dotted(source: str) -> list[str] | None:
+    """Every ``from keras.x import a`` (and ``tensorflow.keras.x``) as ``import keras`` (``import
+    tensorflow as tf``), each use of ``a`` spelt out as ``keras.x.a`` (``tf.keras.x.a``), as many
+    scripts reach Keras; a name the case also binds elsewhere keeps its import (one cell; None
+    when it does not parse or nothing was spelt out)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    stored |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.posonlyargs, *n.args, *n.kwonlyargs)}  # fmt: skip
+    stored |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    span = spans(source)
+    spelt: dict[str, str] = {}  # bound name → its dotted path
+    edits: list[tuple[int, int, str]] = []
+    heads: list[str] = []
+    for stmt in tree.body:
+        module = stmt.module or "" if isinstance(stmt, ast.ImportFrom) and not stmt.level else ""
+        if module.split(".")[0] == "keras":
+            root, head = module, "import keras\n"
+        elif module.startswith("tensorflow.keras"):
+            root, head = "tf" + module[len("tensorflow"):], "import tensorflow as tf\n"
+        else:
+            continue
+        kept = []
+        for a in stmt.names:  # type: ignore[attr-defined]
+            bound = a.asname or a.name
+            if a.name == "*" or bound in stored or bound in ("keras", "tf"):
+                kept.append(a.name + (f" as {a.asname}" if a.asname else ""))
+            else:
+                spelt[bound] = f"{root}.{a.name}"
+        if len(kept) == len(stmt.names):  # type: ignore[attr-defined]
+            continue
+        start, end = span(stmt)
+        text = head if head not in heads else ""
+        heads.append(head)
+        if kept:
+            text += f"from {module} import {', '.join(kept)}\n"
+        edits.append((start, end, text.rstrip("\n")))
+    if not spelt:
+        return None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in spelt:
+            edits.append((*span(node), spelt[node.id]))
+    text = source
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return [text]
+
+
+def from_arguments(source: str) -> list[str] | None:
+    """Each literal keyword value as a command-line option's default, read as ``args.name``
+    (``parser.add_argument('--lr_1', default=0.01)`` … ``Adam(lr=args.lr_1)``), as scripts take
+    their settings; one cell, the parser first (None when nothing was moved)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    span = spans(source)
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    parser = ["import argparse\n", "parser = argparse.ArgumentParser()\n"]
+    edits: list[tuple[int, int, str]] = []
+    for call in ast.walk(tree):
+        for kw in call.keywords if isinstance(call, ast.Call) else ():
+            if kw.arg is None or not literal(kw.value):
+                continue
+            name = fresh(kw.arg, taken)
+            start, end = span(kw.value)
+            parser.append(f"parser.add_argument('--{name}', default={source[start:end]})\n")
+            edits.append((start, end, f"args.{name}"))
+    if not edits:
+        return None
+    text = source
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return ["".join(parser) + "args = parser.parse_args([])\n" + text]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
@@ -296,7 +376,7 @@ def main() -> int:
                    help="migrate only the respelled notebooks (the cases' own runs are known)")
     p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
-                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell; star: from keras.x import *")
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell; star: from keras.x import *; dotted: keras.x.a spelt out at each use; arguments: values as argparse defaults")
     args = p.parse_args()
     if args.from_json:
         for path in args.from_json:
@@ -319,6 +399,7 @@ def main() -> int:
 
 def summary(rows: list[dict], env: str) -> str:
     """The counts, then each case whose fix held as written and not respelled."""
+    rows = [r for r in rows if r["respelled"]["status"] != "nothing to respell"]  # not a probe
     lost = [r for r in rows if r["as_written"]["status"] in RUNNING and r["respelled"]["status"] not in RUNNING]
     lines = [f"{len(rows)} cases ({env}): to running as written {sum(r['as_written']['status'] in RUNNING for r in rows)}, "
              f"respelled {sum(r['respelled']['status'] in RUNNING for r in rows)}; lost by respelling: {len(lost)}"]  # fmt: skip

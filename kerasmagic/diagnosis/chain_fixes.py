@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.keras_paths import (
     renamed,
     root_of,
 )
+from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -145,6 +146,12 @@ def _fix_chain(
         home = private_home(written, last, _call_keywords(ctx, node))
         if home is not None:
             new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
+    if new_path is None and i == len(parts) - 1 and in_keras and not package_level and not foreign:
+        # where an import of the same name finds it (name_homes: a Keras 2 alias's target in its
+        # own module, tf.keras's copy of a removed data utility …), reached through the chain
+        home = locate(ctx, path, last, _call_keywords(ctx, node))
+        if home is not None:
+            new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
     if new_path is None and in_keras and not package_level and not foreign:
         keywords = _call_keywords(ctx, node)
         for symbol in api_index.find_public_symbol(
@@ -223,7 +230,9 @@ def _fix_chain(
             why=rename_reason(entry_id, last),
         )
     else:
-        problem = from_entry(entry_id, node.lineno, [edit], [parts[i], last], old=old, new=expr)
+        problem = from_entry(
+            entry_id, node.lineno, [edit], [parts[i], last], old=old, new=expr, name=last
+        )
     problem.edits.extend(extra)
     fixes.problems.append(problem)
     fixes.paths[id(node)] = new_path

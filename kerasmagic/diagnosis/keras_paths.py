@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import sys
 import types
 from typing import Any
 
@@ -226,7 +227,12 @@ def removed_home(module: str, name: str) -> tuple[bool, str | None]:
     if home is None or home.kind != "removed":
         return False, None
     rest = relative(module)[1]
-    for root in api_index.available_roots():
+    # the code fails on a removed name: resolving an imported TensorFlow's ``tf.keras`` to look
+    # for its copy is worth its cost here (TensorFlow itself is never imported for it)
+    tf_imported = "tensorflow" in sys.modules
+    for root in api_index.available_roots(allow_import=tf_imported):
+        if root.split(".")[0] not in sys.modules:
+            continue
         other = f"{root}.{rest}" if rest else root
         status, obj = live.module_status(other)
         if other != module and status == live.OK and live.has_attr(obj, other, name):

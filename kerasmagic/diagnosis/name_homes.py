@@ -21,8 +21,12 @@ from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 
-def locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
-    """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``."""
+def locate(
+    fx: Any, module: str, name: str, keywords: set[str] | None = None
+) -> tuple[str, str, str] | None:
+    """Where ``name`` (imported from ``module``) lives here: ``(module, name, entry id)``; the
+    name found elsewhere must take ``keywords`` (default: those the cell's calls of ``name``
+    pass)."""
     moved = moved_module(module)
     candidates: list[tuple[str, str, str]] = []
     if moved:
@@ -40,7 +44,8 @@ def locate(fx: Any, module: str, name: str) -> tuple[str, str, str] | None:
         status, obj = live.module_status(mod, allow_import=entry_id in importable)
         if status == live.OK and live.has_attr(obj, mod, new):
             return mod, new, entry_id
-    keywords = _keywords_of(fx, name)  # the keywords the cell's calls of the name pass
+    if keywords is None:  # the keywords the cell's calls of the name pass
+        keywords = _keywords_of(fx, name)
     home = private_home(module, name, keywords)
     if home is not None:  # a private Keras 2 helper (`_obtain_input_shape`): its home here
         return home
