@@ -109,3 +109,48 @@ def test_an_entry_is_taken_out_of_the_dict_where_it_is_made(written: str, expect
     from kerasmagic.diagnosis.keyword_dicts import dropped_key
 
     assert dropped_key("period", "lose `period`").value(written, None) == expected
+
+
+def _value_at_failure(source: str) -> object:
+    """Run ``source`` for real (its ``fail`` raises), then read ``period=`` as a diagnosis would."""
+    namespace: dict = {"fail": _fail, "argparse": argparse}
+    try:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    except RuntimeError as exc:
+        ctx = CellContext.of(source, namespace=namespace, exc=exc, filename="<cell>")
+    else:
+        raise AssertionError("the cell did not fail")
+    calls = [n for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Call)]
+    kw = next(k for c in calls for k in c.keywords if k.arg == "period")
+    return known_value(ctx, kw.value)
+
+
+def _fail(**_: object) -> None:
+    raise RuntimeError("unexpected keyword argument 'period'")
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # bound in the cell by a call (a parser's options): what the raising statement was given
+        ("p = argparse.ArgumentParser()\np.add_argument('--period', default=3)\nargs = p.parse_args([])\nfail(period=args.period)", 3),  # fmt: skip
+        # a loop's variable: its value when the call raised (the first round)
+        ("for every in (2, 4):\n    fail(period=every)", 2),
+        # inside a function of the cell: the raising frame's locals
+        ("def main():\n    every = int('5')\n    fail(period=every)\nmain()", 5),
+    ],
+)
+def test_the_raising_statement_reads_what_it_was_given(source: str, expected: object) -> None:
+    assert _value_at_failure(source) == expected
+
+
+def test_another_statement_is_not_read_from_the_failure() -> None:
+    """A use that did not raise is not known from the namespace left by the failure: the name
+    may have held something else when it ran."""
+    source = "every = int('7')\nx = dict(period=every)\nevery = 1\nfail(other=every)"
+    namespace: dict = {"fail": _fail}
+    with pytest.raises(RuntimeError) as info:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    ctx = CellContext.of(source, namespace=namespace, exc=info.value, filename="<cell>")
+    kw = next(k for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "period")  # fmt: skip
+    assert known_value(ctx, kw.value) is MISSING

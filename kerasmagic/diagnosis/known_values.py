@@ -13,7 +13,10 @@ each case, read without running anything of the user's:
   statements (a parameter: unknown);
 - a name or member the cell does not bind: what the kernel holds for it (``member_values.
   live_member``: names, an object's own attributes, a plain dict's items), when that is a plain
-  value as above.
+  value as above;
+- a name or member of the statement that raised, whatever binds it (``args.period`` of a parser
+  the cell made, a loop's variable): what it held when that statement ran, read from the
+  namespace and the raising frame's locals (``CellContext.live_names``), when that is plain.
 
 Anything else is :data:`MISSING`. The rewrite stays where the value is read (the keyword of the
 call), so the name, and any other use of it, keeps its value.
@@ -24,7 +27,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.context import CellContext, statement_lines
 from kerasmagic.diagnosis.member_values import MISSING, base_name, live_member, spelt
 from kerasmagic.diagnosis.rewrite import walk
 
@@ -43,6 +46,10 @@ def known_value(ctx: CellContext, node: ast.expr | None) -> Any:
     if text is None:
         return MISSING
     tree = ctx.cell.tree
+    if tree is not None and ctx.line is not None and node.lineno in statement_lines(tree, ctx.line):
+        value = live_member(ctx.live_names or {}, text)  # what the failing statement was given
+        if value is not MISSING and _plain(value):
+            return value
     scope = _function_binding(tree, base_name(text), node) if tree is not None else None
     if scope is not None:  # a local of the function the use is in: its own statements
         return _assigned_before(scope, text, node)
