@@ -146,7 +146,8 @@ def _fix_chain(
         home = private_home(written, last, _call_keywords(ctx, node))
         if home is not None:
             new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
-    if new_path is None and i == len(parts) - 1 and in_keras and not package_level and not foreign:
+    if new_path is None and i == len(parts) - 1 and not package_level and not foreign:
+        # (``path`` is a live Keras module, whatever it is reached through: ``tf.losses``)
         # where an import of the same name finds it (name_homes: a Keras 2 alias's target in its
         # own module, tf.keras's copy of a removed data utility …), reached through the chain
         home = locate(ctx, path, last, _call_keywords(ctx, node))

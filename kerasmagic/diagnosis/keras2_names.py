@@ -76,6 +76,8 @@ def alias_target(module_path: str, name: str) -> str | None:
     if module_path.split(".")[0] not in live.KERAS_TOPS:
         return None
     status, module = live.module_status(module_path)
+    if status != live.OK:  # an attribute path of a module (``tf.losses``), as a chain reads it
+        status, module = live.resolve_path(module_path)
     if status != live.OK or live.has_attr(module, module_path, name):
         return None
     found = _identifier_target(module, name)
