@@ -18,7 +18,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   first cell of imports, the rest in a second; (``--variant star``) every ``from keras.x import
   a, b`` as ``from keras.x import *``; (``--variant dotted``) ``import keras`` and each use
   spelt ``keras.x.a``; (``--variant arguments``) each literal keyword value an argparse option's
-  default, read as ``args.name``.
+  default, read as ``args.name``; (``--variant class``) those values as attributes an experiment
+  class sets in ``__init__``, the body its ``run()``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -311,7 +312,46 @@ def from_arguments(source: str) -> list[str] | None:
     return ["".join(parser) + "args = parser.parse_args([])\n" + text]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments}  # fmt: skip
+def in_class(source: str) -> list[str] | None:
+    """The case as an experiment class: its literal keyword values set as attributes in
+    ``__init__`` (``self.lr_1 = 0.01``) and read as ``self.lr_1``, every other top-level
+    statement in its ``run()``, called at the end; imports stay at the top (one cell; None when
+    no value was moved)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    span = spans(source)
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    settings: list[str] = []
+    edits: list[tuple[int, int, str]] = []
+    classes = [span(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]  # their own self
+    for call in ast.walk(tree):
+        for kw in call.keywords if isinstance(call, ast.Call) else ():
+            if kw.arg is None or not literal(kw.value):
+                continue
+            start, end = span(kw.value)
+            if any(a <= start < b for a, b in classes):
+                continue
+            name = fresh(kw.arg, taken)
+            settings.append(f"        self.{name} = {source[start:end]}\n")
+            edits.append((start, end, f"self.{name}"))
+    if not edits:
+        return None
+    text = source
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    (as_main,) = in_function(text) or [None]
+    if as_main is None:
+        return None
+    head, _, body = as_main.partition("\n\ndef main():\n")
+    body = body.rsplit("\n\n\nmain()\n", 1)[0]
+    run = "".join("    " + line if line.strip() else line for line in body.splitlines(keepends=True))
+    cls = "class Experiment:\n    def __init__(self):\n" + "".join(settings) + "\n    def run(self):\n" + run + "\n"
+    return [head + "\n\n" + cls + "\n\nExperiment().run()\n"]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
@@ -376,7 +416,7 @@ def main() -> int:
                    help="migrate only the respelled notebooks (the cases' own runs are known)")
     p.add_argument("--from-json", type=Path, nargs="*", help="print the summary of earlier runs' JSON instead of running")
     p.add_argument("--variant", choices=sorted(VARIANTS), default="settings",
-                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell; star: from keras.x import *; dotted: keras.x.a spelt out at each use; arguments: values as argparse defaults")
+                   help="settings: values in a first cell, one statement per cell; function: the body in a main(); unpacked: keywords as **dict; tensorflow: Keras imported through TensorFlow in a first cell; star: from keras.x import *; dotted: keras.x.a spelt out at each use; arguments: values as argparse defaults; class: values as attributes of an experiment class, the body its run()")
     args = p.parse_args()
     if args.from_json:
         for path in args.from_json:
