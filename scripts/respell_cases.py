@@ -95,32 +95,44 @@ def settings_then_statements(settings: list[str], text: str) -> list[str] | None
     return cells
 
 
-def respelled(source: str) -> list[str] | None:
-    """The cells of the respelled notebook (None when nothing was hoisted or it does not parse)."""
+def hoisted(source: str, read: Callable[[str], str], *, outside_classes: bool = False) -> tuple[str, list[tuple[str, str]]] | None:  # fmt: skip
+    """Every literal keyword value of a call replaced by ``read(name)`` (``lr=0.01`` →
+    ``lr=read('lr_1')``): the new text and each ``(name, value text)``; None when there is none
+    or it does not parse. ``outside_classes``: not in the case's own classes (their ``self``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return None
     span = spans(source)
     taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    classes = [span(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)] if outside_classes else []  # fmt: skip
     edits: list[tuple[int, int, str]] = []
-    settings: list[str] = []
+    values: list[tuple[str, str]] = []
     for call in ast.walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        for kw in call.keywords:
+        for kw in call.keywords if isinstance(call, ast.Call) else ():
             if kw.arg is None or not literal(kw.value):
                 continue
-            name = fresh(kw.arg, taken)
             start, end = span(kw.value)
-            settings.append(f"{name} = {source[start:end]}\n")
-            edits.append((start, end, name))
+            if any(a <= start < b for a, b in classes):
+                continue
+            name = fresh(kw.arg, taken)
+            values.append((name, source[start:end]))
+            edits.append((start, end, read(name)))
     if not edits:
         return None
     text = source
-    for start, end, name in sorted(edits, reverse=True):
-        text = text[:start] + name + text[end:]
-    return settings_then_statements(settings, text)
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    return text, values
+
+
+def respelled(source: str) -> list[str] | None:
+    """The cells of the respelled notebook (None when nothing was hoisted or it does not parse)."""
+    found = hoisted(source, lambda name: name)
+    if found is None:
+        return None
+    text, values = found
+    return settings_then_statements([f"{name} = {value}\n" for name, value in values], text)
 
 
 def in_function(source: str) -> list[str] | None:
@@ -288,28 +300,12 @@ def from_arguments(source: str) -> list[str] | None:
     """Each literal keyword value as a command-line option's default, read as ``args.name``
     (``parser.add_argument('--lr_1', default=0.01)`` … ``Adam(lr=args.lr_1)``), as scripts take
     their settings; one cell, the parser first (None when nothing was moved)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = hoisted(source, lambda name: f"args.{name}")
+    if found is None:
         return None
-    span = spans(source)
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    parser = ["import argparse\n", "parser = argparse.ArgumentParser()\n"]
-    edits: list[tuple[int, int, str]] = []
-    for call in ast.walk(tree):
-        for kw in call.keywords if isinstance(call, ast.Call) else ():
-            if kw.arg is None or not literal(kw.value):
-                continue
-            name = fresh(kw.arg, taken)
-            start, end = span(kw.value)
-            parser.append(f"parser.add_argument('--{name}', default={source[start:end]})\n")
-            edits.append((start, end, f"args.{name}"))
-    if not edits:
-        return None
-    text = source
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    return ["".join(parser) + "args = parser.parse_args([])\n" + text]
+    text, values = found
+    options = "".join(f"parser.add_argument('--{name}', default={value})\n" for name, value in values)
+    return ["import argparse\nparser = argparse.ArgumentParser()\n" + options + "args = parser.parse_args([])\n" + text]  # fmt: skip
 
 
 def in_class(source: str) -> list[str] | None:
@@ -317,30 +313,11 @@ def in_class(source: str) -> list[str] | None:
     ``__init__`` (``self.lr_1 = 0.01``) and read as ``self.lr_1``, every other top-level
     statement in its ``run()``, called at the end; imports stay at the top (one cell; None when
     no value was moved)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = hoisted(source, lambda name: f"self.{name}", outside_classes=True)
+    if found is None:
         return None
-    span = spans(source)
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    settings: list[str] = []
-    edits: list[tuple[int, int, str]] = []
-    classes = [span(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)]  # their own self
-    for call in ast.walk(tree):
-        for kw in call.keywords if isinstance(call, ast.Call) else ():
-            if kw.arg is None or not literal(kw.value):
-                continue
-            start, end = span(kw.value)
-            if any(a <= start < b for a, b in classes):
-                continue
-            name = fresh(kw.arg, taken)
-            settings.append(f"        self.{name} = {source[start:end]}\n")
-            edits.append((start, end, f"self.{name}"))
-    if not edits:
-        return None
-    text = source
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
+    text, values = found
+    settings = [f"        self.{name} = {value}\n" for name, value in values]
     (as_main,) = in_function(text) or [None]
     if as_main is None:
         return None
