@@ -202,7 +202,7 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
             if _takes(kw.arg, COMPILED)
             for edit in _replacements(parsed, kw.value, spelled)
         ]
-        held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, ast.Name)]  # fmt: skip
+        held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript))]  # fmt: skip
         held += [_held_in_dict(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if kw.arg is None]  # fmt: skip
         held = [h for h in held if h is not None]
         at_origin = [e for _, origin in held for e in origin]
