@@ -298,7 +298,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
             if held is None:
                 continue
         else:
-            held = _held_string(ctx, value) if isinstance(value, ast.Name) else None
+            held = _held_string(ctx, value) if isinstance(value, MEMBER_OR_NAME) else None
         if held is None and not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
             continue
         written = held if held is not None else value.value  # type: ignore[attr-defined]
@@ -341,9 +341,13 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
             break
 
 
-def _held_string(ctx: CellContext, name: ast.Name) -> str | None:
-    """The string a name holds, where every origin of its value (this cell or an earlier one)
-    is one and the same string literal (``loss_name = 'kullback_leibler_divergence'``)."""
+MEMBER_OR_NAME = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def _held_string(ctx: CellContext, name: ast.expr) -> str | None:
+    """The string a name or member holds, where every origin of its value (this cell or an
+    earlier one) is one and the same string literal (``loss_name = 'kullback_leibler_divergence'``,
+    ``self.loss = …``, ``config['loss'] = …``)."""
     return one_string(origins(ctx, name, terms=False))
 
 
