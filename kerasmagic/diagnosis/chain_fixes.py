@@ -19,6 +19,7 @@ from kerasmagic.diagnosis.keras_paths import (
     rename_reason,
     renamed,
     root_of,
+    same_keras,
 )
 from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -151,7 +152,7 @@ def _fix_chain(
         # where an import of the same name finds it (name_homes: a Keras 2 alias's target in its
         # own module, tf.keras's copy of a removed data utility …), reached through the chain
         home = locate(ctx, path, last, _call_keywords(ctx, node))
-        if home is not None:
+        if home is not None and _same_or_neutral(path, home[0], last):
             new_path, entry_id = f"{home[0]}.{home[1]}", home[2]
     if new_path is None and in_keras and not package_level and not foreign:
         keywords = _call_keywords(ctx, node)
@@ -237,6 +238,16 @@ def _fix_chain(
     problem.edits.extend(extra)
     fixes.problems.append(problem)
     fixes.paths[id(node)] = new_path
+
+
+def _same_or_neutral(path: str, home: str, name: str) -> bool:
+    """May a chain through ``path`` reach ``name`` in ``home``: the same Keras, or a data
+    utility any Keras can use (``ImageDataGenerator``)? Never another package's function of its
+    own state (tf_keras's ``set_learning_phase`` for Keras 3 code)."""
+    here, there = root_of(path) or "keras", root_of(home)
+    if there is None or same_keras(here, there):
+        return True
+    return any(name in e.data.get("names", ()) for e in entries_with_rule("package-neutral"))
 
 
 def _package_attribute(path: str, attr: str, versions: dict[str, str]) -> str | None:

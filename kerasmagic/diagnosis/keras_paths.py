@@ -226,13 +226,18 @@ def removed_home(module: str, name: str) -> tuple[bool, str | None]:
         return False, None
     if home is None or home.kind != "removed":
         return False, None
-    rest = relative(module)[1]
+    root_here, rest = relative(module)
+    seen = api_index.available_roots()
     # the code fails on a removed name: resolving an imported TensorFlow's ``tf.keras`` to look
-    # for its copy is worth its cost here (TensorFlow itself is never imported for it)
-    tf_imported = "tensorflow" in sys.modules
-    for root in api_index.available_roots(allow_import=tf_imported):
-        if root.split(".")[0] not in sys.modules:
-            continue
+    # for its copy is worth its cost (TensorFlow itself is never imported for it), where that is
+    # the same Keras or the name a data utility any Keras can use (never tf_keras's
+    # ``set_learning_phase`` for Keras 3 code)
+    if "tensorflow" in sys.modules and "tensorflow.keras" not in seen:
+        neutral = any(name in e.data.get("names", ()) for e in entries_with_rule("package-neutral"))
+        resolved = api_index.is_available("tensorflow.keras", allow_import=True)
+        if resolved and (neutral or same_keras(root_here or "keras", "tensorflow.keras")):
+            seen.append("tensorflow.keras")
+    for root in seen:
         other = f"{root}.{rest}" if rest else root
         status, obj = live.module_status(other)
         if other != module and status == live.OK and live.has_attr(obj, other, name):
