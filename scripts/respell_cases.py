@@ -19,7 +19,10 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   a, b`` as ``from keras.x import *``; (``--variant dotted``) ``import keras`` and each use
   spelt ``keras.x.a``; (``--variant arguments``) each literal keyword value an argparse option's
   default, read as ``args.name``; (``--variant class``) those values as attributes an experiment
-  class sets in ``__init__``, the body its ``run()``.
+  class sets in ``__init__``, the body its ``run()``; (``--variant config``) those values as
+  entries of a settings dict made in a first cell, read as ``CONFIG['name']``; (``--variant
+  parameters``) the case as ``main()`` whose parameters' defaults are those values; (``--variant
+  passed``) the same, the values given where ``main`` is called.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -328,7 +331,38 @@ def in_class(source: str) -> list[str] | None:
     return [head + "\n\n" + cls + "\n\nExperiment().run()\n"]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class}  # fmt: skip
+def from_config(source: str) -> list[str] | None:
+    """Each literal keyword value as an entry of a settings dict made in a first cell
+    (``CONFIG = {'lr_1': 0.01}`` … ``Adam(lr=CONFIG['lr_1'])``), as notebooks keep their
+    hyperparameters; then one cell per top-level statement (None when nothing was moved)."""
+    found = hoisted(source, lambda name: f"CONFIG[{name!r}]")
+    if found is None:
+        return None
+    text, values = found
+    entries = "".join(f"    {name!r}: {value},\n" for name, value in values)
+    return settings_then_statements(["CONFIG = {\n" + entries + "}\n"], text)
+
+
+def as_parameters(source: str, *, passed: bool = False) -> list[str] | None:
+    """The case as ``main()`` (``in_function``) whose literal keyword values are its parameters'
+    defaults (``def main(lr_1=0.01):`` … ``Adam(lr=lr_1)``), as scripts write a model builder;
+    ``passed``: parameters without defaults, the values given where it is called
+    (``main(lr_1=0.01)``). One cell; None when nothing was moved."""
+    found = hoisted(source, lambda name: name, outside_classes=True)
+    if found is None:
+        return None
+    text, values = found
+    (as_main,) = in_function(text) or [None]
+    if as_main is None:
+        return None
+    params = ", ".join(name if passed else f"{name}={value}" for name, value in values)
+    call = ", ".join(f"{name}={value}" for name, value in values) if passed else ""
+    head, _, body = as_main.partition("\n\ndef main():\n")
+    body = body.rsplit("\n\n\nmain()\n", 1)[0]
+    return [f"{head}\n\ndef main({params}):\n{body}\n\n\nmain({call})\n"]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True)}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

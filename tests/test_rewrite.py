@@ -205,3 +205,13 @@ def test_removing_a_statement_leaves_valid_code():
     assert removed("x = 1; y = 2\n", 0) == "pass; y = 2\n"
     assert removed("y = 2;\nz = 3\n", 0) == "z = 3\n"
     assert removed("if x:\n    y = 2\nz = 3\n", 0, inner=True) == "if x:\n    pass\nz = 3\n"
+
+
+def test_two_answers_for_one_dotted_name_never_merge_into_a_third():
+    # one rule drops the qualifier, another renames the name after it: both are one name's answer,
+    # and their words side by side would make `random.set_seed`, which nothing binds
+    source = "tf.set_random_seed(7)\n"
+    moved = Edit(1, 0, 1, 18, "set_random_seed")
+    renamed = Edit(1, 0, 1, 18, "tf.random.set_seed")
+    assert apply_edits(source, [moved, renamed]) == "set_random_seed(7)\n"
+    assert apply_edits(source, [renamed, moved]) == "tf.random.set_seed(7)\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,11 +244,22 @@ def _fix_chain(
 def _same_or_neutral(path: str, home: str, name: str) -> bool:
     """May a chain through ``path`` reach ``name`` in ``home``: the same Keras, or a data
     utility any Keras can use (``ImageDataGenerator``)? Never another package's function of its
-    own state (tf_keras's ``set_learning_phase`` for Keras 3 code)."""
-    here, there = root_of(path) or "keras", root_of(home)
+    own state (tf_keras's ``set_learning_phase`` for Keras 3 code). ``path`` must be a Keras
+    module, as written or as the live object is (``tf.losses`` is Keras's; ``tf`` is not)."""
+    here, there = root_of(path) or root_of(_live_module_name(path)), root_of(home)
+    if here is None:
+        return False
     if there is None or same_keras(here, there):
         return True
     return any(name in e.data.get("names", ()) for e in entries_with_rule("package-neutral"))
+
+
+def _live_module_name(path: str) -> str:
+    """The ``__name__`` of the live module at ``path`` (``""`` when it is none)."""
+    status, found = live.resolve_path(path)
+    if status != live.OK or not isinstance(found, types.ModuleType):
+        return ""
+    return getattr(found, "__name__", "")
 
 
 def _package_attribute(path: str, attr: str, versions: dict[str, str]) -> str | None:
