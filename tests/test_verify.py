@@ -50,6 +50,22 @@ def test_a_missing_package_beside_is_left_and_the_rest_fixed():
     assert fixed == "import surely_not_installed_pkg_km\nfrom keras.layers import Dense\n"
 
 
+def test_a_keras_import_no_rule_knows_is_left_and_the_rest_fixed():
+    """A Keras import that cannot resolve and that no rule explains stays as it was: the fix of
+    the moved module above it is progress, and running the cell shows the next import's error
+    (where the rules that read the raising statement see it). An import the fix itself writes
+    must still resolve."""
+    import keras  # noqa: F401
+
+    source = "from keras.layers.core import Dense\nfrom keras.layers import NoSuchLayerKm\nNoSuchLayerKm(Dense(2))\n"
+    ctx = CellContext.of(source)
+    problems = [p for p in static_errors(ctx) if p.certain and p.edits]
+    fixed, _ = corrected_cell(ctx, problems)
+    assert fixed == source.replace("keras.layers.core", "keras.layers")
+    writes_bad = Problem("p", 1, "t", edits=[_edit(1, 0, 35, "from keras.layers import OtherNoSuchKm as Dense")])
+    assert corrected_cell(ctx, [writes_bad])[0] is None
+
+
 def test_nothing_to_fix_or_an_edit_that_breaks_the_cell_gives_no_corrected_cell():
     ctx = CellContext.of("x = 1\n")
     assert corrected_cell(ctx, []) == (None, [])

@@ -53,17 +53,6 @@ def unresolved_imports(cell: ParsedCell) -> list[str]:
     return bad
 
 
-def _imports_held(problems: list[Problem]) -> set[str]:
-    """The import paths (``module`` and ``module.name``, as ``unresolved_imports`` spells them)
-    that ``problems`` of an import statement name: ``names`` is ``[module, *names]``."""
-    held: set[str] = set()
-    for p in problems:
-        if p.names:
-            module = p.names[0]
-            held |= {module, *(f"{module}.{n}" for n in p.names[1:])}
-    return held
-
-
 def compiles(cell: ParsedCell) -> bool:
     """Does the cell compile as IPython compiles it? IPython compiles each top-level statement
     on its own, so a ``from __future__`` import after other code (refused in a file) runs."""
@@ -131,16 +120,12 @@ def corrected_cell(
     if fixed == ctx.source:
         return None, done
     result = checked.cell if checked.source == fixed else parse_cell(fixed)
-    # what the cell imported and could not before, outside TF/Keras (the user's own module beside
-    # it, a package this interpreter lacks), is not the fix's to resolve: running shows the rest;
-    # nor is a Keras import explained with no rewrite (Keras 1's `keras.utils.visualize_util`)
-    # that the fix leaves as it was: the fix is progress, and running shows that import's error
-    explained = _imports_held(advice)
-    known_bad = {
-        m
-        for m in unresolved_imports(ctx.cell)
-        if leave or m.split(".")[0] not in live.KERAS_TOPS or m in explained
-    }
+    # what the cell imported and could not before is not the fix's to resolve when the fix leaves
+    # it as it was: the user's own module beside it, a package this interpreter lacks, a Keras
+    # import explained with no rewrite (Keras 1's `keras.utils.visualize_util`) or one no rule
+    # knows yet; the fix is progress, and running shows that import's error (where the rules
+    # that read the raising statement see it). An import the fix writes must resolve.
+    known_bad = set(unresolved_imports(ctx.cell))
     if not compiles(result) or set(unresolved_imports(result)) - known_bad:
         return None, done
     return fixed, done

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
@@ -30,10 +31,11 @@ STAND_IN = (
 def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     """Its import → a stand-in returning the model; a call through a module → the model. The
     error names it, or is raised by an import of it (``from keras.utils.training_utils import
-    multi_gpu_model``: Keras 2.0's module, which the message names instead)."""
+    multi_gpu_model``: Keras 2.0's module, which the message names instead), or the cell imports
+    it where it is missing and failed first on something else (another import above it)."""
     if ctx.cell.tree is None:
         return []
-    if NAME not in ctx.message and not _imported_on(ctx.cell.tree, ctx.line):
+    if NAME not in ctx.message and not _imported_on(ctx.cell.tree, ctx.line) and not _missing_import(ctx.cell.tree):  # fmt: skip
         return []
     edits: list[Edit | None] = []
     lines = ctx.cell.source.splitlines()
@@ -59,6 +61,17 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
     problem.certain = True  # the model itself computes the batches the replicas split
     return [problem]
+
+
+def _missing_import(tree: ast.AST) -> bool:
+    """Does the cell import ``multi_gpu_model`` from a module that has no such name here? Then
+    the cell fails there next, whatever failed first: the corrected cell fixes it too."""
+    for node in walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level and any(a.name == NAME for a in node.names):  # fmt: skip
+            status, module = live.module_status(node.module)
+            if status == live.MISSING or (status == live.OK and not live.has_attr(module, node.module, NAME)):  # fmt: skip
+                return True
+    return False
 
 
 def _imported_on(tree: ast.AST, line: int | None) -> bool:
