@@ -22,7 +22,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   class sets in ``__init__``, the body its ``run()``; (``--variant config``) those values as
   entries of a settings dict made in a first cell, read as ``CONFIG['name']``; (``--variant
   parameters``) the case as ``main()`` whose parameters' defaults are those values; (``--variant
-  passed``) the same, the values given where ``main`` is called.
+  passed``) the same, the values given where ``main`` is called; (``--variant loop``) the case as
+  one round of a loop over those values, as a search over settings is written.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -362,7 +363,25 @@ def as_parameters(source: str, *, passed: bool = False) -> list[str] | None:
     return [f"{head}\n\ndef main({params}):\n{body}\n\n\nmain({call})\n"]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True)}  # fmt: skip
+def in_a_loop(source: str) -> list[str] | None:
+    """The case as one round of a search over settings: its literal keyword values the loop's
+    variables (``for lr_1, loss_1 in [(0.01, 'mse')]:``), every other top-level statement its
+    body; imports stay at the top (one cell; None when nothing was moved)."""
+    found = hoisted(source, lambda name: name, outside_classes=True)
+    if found is None:
+        return None
+    text, values = found
+    (as_main,) = in_function(text) or [None]
+    if as_main is None:
+        return None
+    head, _, body = as_main.partition("\n\ndef main():\n")
+    body = body.rsplit("\n\n\nmain()\n", 1)[0]
+    targets = ", ".join(name for name, _ in values)
+    row = ", ".join(value for _, value in values)
+    return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

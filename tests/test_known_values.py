@@ -154,3 +154,23 @@ def test_another_statement_is_not_read_from_the_failure() -> None:
     ctx = CellContext.of(source, namespace=namespace, exc=info.value, filename="<cell>")
     kw = next(k for n in ast.walk(ctx.cell.tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "period")  # fmt: skip
     assert known_value(ctx, kw.value) is MISSING
+
+
+def _calls_back(function: object) -> None:
+    """A library calling the cell's own function back (Keras calling a loss of the notebook)."""
+    function()  # type: ignore[operator]
+
+
+def test_every_frame_of_the_cell_that_raised_is_read_the_inner_over_the_outer() -> None:
+    """``main`` makes ``model`` and hands the library a function of its own, which raises: the
+    names of both frames are known, the inner frame's where both bind one."""
+    source = (
+        "def main():\n    model, shared = 'the model', 'outer'\n"
+        "    def loss():\n        y_true, shared = 'targets', 'inner'\n        raise ValueError(y_true)\n"
+        "    calls_back(loss)\nmain()\n"
+    )
+    namespace: dict = {"calls_back": _calls_back}
+    with pytest.raises(ValueError) as info:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    names = CellContext.of(source, namespace=namespace, exc=info.value, filename="<cell>").live_names
+    assert (names["model"], names["y_true"], names["shared"]) == ("the model", "targets", "inner")

@@ -105,6 +105,18 @@ def test_a_parameter_is_followed_to_every_call():
     assert "keep(a, 'x.weights.h5')" in here and "name='y.weights.h5'" in here
 
 
+def test_a_parameter_left_to_its_default_is_changed_in_the_signature():
+    """``def main(name='w.h5')`` called as ``main()``: the value is the signature's default, changed
+    there once, whatever number of calls leave it to it; a call passing its own gets it too."""
+    ctx = CellContext.of(
+        "def keep(m, name='w.h5', *, other='z.h5'):\n    m.save_weights(name)\n"
+        "keep(a)\nkeep(b)\nkeep(c, 'y.h5')\n"
+    )
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert "name='w.weights.h5'" in here and "keep(c, 'y.weights.h5')" in here
+    assert "other='z.h5'" in here  # another parameter's default is not the value
+
+
 def test_unknown_origins_give_nothing():
     for earlier, cell in [
         (("for path in ['a.h5']:\n    pass\n",), "m.save_weights(path)\n"),  # a loop's target

@@ -51,8 +51,9 @@ def parameters_of(func: ast.AST) -> list[str]:
 
 def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.expr]:
     """What each call of ``func`` in the cell passes for its parameter ``name`` (a method called
-    as ``obj.method(…)`` skips ``self``); empty when it is not called, or a call passes it in a
-    way not readable here (``*args``, left to its default)."""
+    as ``obj.method(…)`` skips ``self``), the parameter's default for a call that leaves it to
+    it (``def main(lr=0.01)`` … ``main()``: the ``0.01`` of the signature, once); empty when it is
+    not called, or a call passes it in a way not readable here (``*args``, no default)."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
     params = [a.arg for a in func.args.posonlyargs + func.args.args]
@@ -69,11 +70,21 @@ def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.exp
             position = index
         else:
             continue
-        given = argument_for(call, name, position)
+        given = argument_for(call, name, position) or default_of(func, name)
         if given is None:
             return []
-        out.append(given)
+        if not any(given is o for o in out):
+            out.append(given)
     return out
+
+
+def default_of(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
+    """The default value ``func``'s signature gives its parameter ``name`` (None: it has none)."""
+    args = func.args
+    positional = args.posonlyargs + args.args
+    defaults = dict(zip([a.arg for a in positional[len(positional) - len(args.defaults) :]], args.defaults))  # fmt: skip
+    defaults.update((a.arg, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None)
+    return defaults.get(name)
 
 
 def argument_for(call: ast.Call, name: str, position: int | None) -> ast.expr | None:

@@ -210,19 +210,19 @@ class CellContext:
 
     @cached_property
     def live_names(self) -> dict:
-        """What a name of the failing line holds: the namespace, under the locals of the cell's
-        frame that raised when that frame is a function of the cell (``def main(): model = …``).
-        Read only; nothing is called."""
+        """What a name of the failing lines holds: the namespace, under the locals of each of the
+        cell's frames that raised, a function of the cell (``def main(): model = …``), the inner
+        ones over the outer (``main`` calling ``model.fit``, which called the cell's own loss
+        function: the loss's locals, and ``main``'s ``model`` beside them). Read only; nothing is
+        called."""
         names = dict(self.namespace or {})
         tb = getattr(self.exc, "__traceback__", None)
-        frame = None
         while tb is not None:
-            if is_cell_frame(tb.tb_frame, self.namespace, self.filename):
-                frame = tb.tb_frame
+            frame = tb.tb_frame
+            if is_cell_frame(frame, self.namespace, self.filename) and frame.f_locals is not frame.f_globals:  # fmt: skip
+                with suppress(Exception):
+                    names.update(frame.f_locals)
             tb = tb.tb_next
-        if frame is not None and frame.f_locals is not frame.f_globals:
-            with suppress(Exception):
-                names.update(frame.f_locals)
         return names
 
     @cached_property
