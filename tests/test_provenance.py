@@ -117,6 +117,21 @@ def test_a_parameter_left_to_its_default_is_changed_in_the_signature():
     assert "other='z.h5'" in here  # another parameter's default is not the value
 
 
+def test_a_loops_unpacked_names_are_followed_to_their_column():
+    """``for name, epochs in [('w.h5', 1), …]`` (a search over settings): ``name``'s values are
+    the rows' first column; ``zip`` of displays and ``enumerate`` of one are read the same way."""
+    for loop, changed in [
+        ("for name, e in [('w.h5', 1), ('v.h5', 2)]:\n", ("('w.weights.h5', 1)", "('v.weights.h5', 2)")),
+        ("for e, name in zip([1, 2], ['w.h5', 'v.h5']):\n", ("['w.weights.h5', 'v.weights.h5']",)),
+        ("for e, name in enumerate(['w.h5']):\n", ("enumerate(['w.weights.h5'])",)),
+    ]:
+        ctx = CellContext.of(loop + "    m.save_weights(name)\n")
+        here, _, _ = _fixed(ctx, "save_weights")
+        assert all(c in here for c in changed), here
+    ctx = CellContext.of("for name, e in rows:\n    m.save_weights(name)\n")
+    assert rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS) is None  # rows not written out
+
+
 def test_unknown_origins_give_nothing():
     for earlier, cell in [
         (("for path in ['a.h5']:\n    pass\n",), "m.save_weights(path)\n"),  # a loop's target

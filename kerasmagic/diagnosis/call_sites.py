@@ -32,14 +32,44 @@ def innermost_loop(tree: ast.AST, use: ast.AST, name: str) -> ast.For | None:
 
 def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
     """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
-    top level whose body holds ``use``; None when no such loop binds ``name`` there (a loop
-    over anything else binds it by a value not followed)."""
+    top level whose body holds ``use``, or of ``name`` among the loop's names unpacked from rows
+    of displays (``for lr, loss in [(0.1, 'mse'), …]``), from ``zip`` of displays, or from
+    ``enumerate`` of one; None when no such loop binds ``name`` there (a loop over anything else
+    binds it by a value not followed)."""
     found = innermost_loop(tree, use, name)
     if found is None:
         return None
-    if isinstance(found.target, ast.Name) and isinstance(found.iter, (ast.List, ast.Tuple, ast.Set)):
-        return list(found.iter.elts)
-    return []  # bound by the loop, by values not followed
+    target, source = found.target, found.iter
+    if isinstance(target, ast.Name):
+        return list(source.elts) if isinstance(source, DISPLAYS) else []
+    names = [t.id if isinstance(t, ast.Name) else None for t in getattr(target, "elts", [])]
+    if name not in names:
+        return []  # bound by a pattern not followed (nested, starred)
+    position = names.index(name)
+    columns = _loop_columns(source, len(names))
+    return list(columns[position]) if columns is not None else []
+
+
+DISPLAYS = (ast.List, ast.Tuple, ast.Set)
+
+
+def _loop_columns(source: ast.expr, width: int) -> list[list[ast.expr]] | None:
+    """The values each of ``width`` unpacked loop names takes, column by column, when every row
+    is written out: a display of ``width``-long displays, ``zip`` of ``width`` displays, or
+    ``enumerate`` of a display (its second column); None otherwise."""
+    if isinstance(source, DISPLAYS) and not isinstance(source, ast.Set):
+        rows = source.elts
+        if rows and all(isinstance(r, (ast.List, ast.Tuple)) and len(r.elts) == width for r in rows):
+            return [[r.elts[i] for r in rows] for i in range(width)]  # type: ignore[attr-defined]
+        return None
+    if not isinstance(source, ast.Call) or not isinstance(source.func, ast.Name) or source.keywords:
+        return None
+    given = source.args
+    if source.func.id == "zip" and len(given) == width and all(isinstance(a, DISPLAYS) for a in given):
+        return [list(a.elts) for a in given]  # type: ignore[attr-defined]
+    if source.func.id == "enumerate" and width == 2 and len(given) == 1 and isinstance(given[0], DISPLAYS):
+        return [[], list(given[0].elts)]  # the count is no value written out
+    return None
 
 
 def parameters_of(func: ast.AST) -> list[str]:

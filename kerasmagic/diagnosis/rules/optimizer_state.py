@@ -13,6 +13,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import MISSING, known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -64,6 +65,8 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
             looped.update(id(inner) for inner in ast.walk(node))
     builders = _model_builders(ctx, tree)
     for node, arg in _compiles_with_a_name(tree):
+        if not _may_hold_an_optimizer(ctx, arg):
+            continue  # a name for `'adam'` (a loop's setting): each compile makes its own
         model = node_text(ctx.cell, node.func.value) or "?"
         uses.setdefault(arg.id, []).append((node.lineno, model))
         if id(node) in looped:
@@ -77,6 +80,15 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
             lines = sorted({line for line, _ in found})
             return name, lines, models
     return None
+
+
+def _may_hold_an_optimizer(ctx: CellContext, name: ast.Name) -> bool:
+    """Can the name hold an optimizer object: not when the kernel holds something else under it,
+    nor when the source says it holds a plain value (``for opt in ['adam', 'sgd']``)."""
+    held = (ctx.live_names or {}).get(name.id)
+    if held is not None and not is_optimizer(held):
+        return False
+    return known_value(ctx, name) is MISSING
 
 
 def _model_builders(ctx: CellContext, tree: ast.AST) -> dict[tuple[int, str], str]:
