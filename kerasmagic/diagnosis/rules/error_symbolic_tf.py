@@ -165,22 +165,33 @@ def model_statements(ctx: CellContext) -> list[ast.stmt]:
     without the functions and classes they define."""
     body: list[ast.stmt] = list(getattr(ctx.cell.tree, "body", []))
     line = ctx.line or 0
-    while True:  # the innermost such function: a builder defined in a script's main() too
-        builder = next(
-            (
-                stmt
-                for stmt in body
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
-                and stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno)
-            ),
-            None,
-        )
-        if builder is None:
+    while True:  # the innermost such function or block: a builder in a script's main(), a loop
+        inner = _block_holding(body, line)
+        if inner is None:
             break
-        body = list(builder.body)
+        body = inner
     return [
         s for s in body if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     ]
+
+
+BLOCKS = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+
+
+def _block_holding(body: list[ast.stmt], line: int) -> list[ast.stmt] | None:
+    """The statements of the function or compound statement of ``body`` that hold ``line``
+    (a function's body; a loop's, a branch's, a ``with``'s, a ``try``'s block); None when
+    ``line`` is on a simple statement of ``body`` (or a class: its methods run on real tensors)."""
+    for stmt in body:
+        if not stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            continue
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return list(stmt.body)
+        if isinstance(stmt, BLOCKS):
+            blocks = [stmt.body, getattr(stmt, "orelse", []), getattr(stmt, "finalbody", [])]
+            blocks += [h.body for h in getattr(stmt, "handlers", [])]
+            return next((list(b) for b in blocks if b and b[0].lineno <= line <= (b[-1].end_lineno or b[-1].lineno)), None)  # fmt: skip
+    return None
 
 
 def statements_on_line(roots: list, line: int, kinds: tuple) -> list[ast.stmt]:
