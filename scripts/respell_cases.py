@@ -23,7 +23,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   entries of a settings dict made in a first cell, read as ``CONFIG['name']``; (``--variant
   parameters``) the case as ``main()`` whose parameters' defaults are those values; (``--variant
   passed``) the same, the values given where ``main`` is called; (``--variant loop``) the case as
-  one round of a loop over those values, as a search over settings is written.
+  one round of a loop over those values, as a search over settings is written; (``--variant
+  modules``) each ``from keras.x import a`` as ``from keras import x``, the uses spelt ``x.a``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -250,11 +251,13 @@ def star_imports(source: str) -> list[str] | None:
     return ["".join(out)] if changed else None
 
 
-def dotted(source: str) -> list[str] | None:
+def dotted(source: str, *, through_module: bool = False) -> list[str] | None:
     """Every ``from keras.x import a`` (and ``tensorflow.keras.x``) as ``import keras`` (``import
     tensorflow as tf``), each use of ``a`` spelt out as ``keras.x.a`` (``tf.keras.x.a``), as many
     scripts reach Keras; a name the case also binds elsewhere keeps its import (one cell; None
-    when it does not parse or nothing was spelt out)."""
+    when it does not parse or nothing was spelt out). ``through_module``: the module imported by
+    its last name instead (``from keras import optimizers`` … ``optimizers.Adam``), as tutorials
+    write ``layers.Dense``."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -268,7 +271,12 @@ def dotted(source: str) -> list[str] | None:
     heads: list[str] = []
     for stmt in tree.body:
         module = stmt.module or "" if isinstance(stmt, ast.ImportFrom) and not stmt.level else ""
-        if module.split(".")[0] == "keras":
+        parent, _, last = module.rpartition(".")
+        if through_module and "keras" in module.split(".") and parent and last not in stored:
+            root, head = last, f"from {parent} import {last}\n"
+        elif through_module:
+            continue
+        elif module.split(".")[0] == "keras":
             root, head = module, "import keras\n"
         elif module.startswith("tensorflow.keras"):
             root, head = "tf" + module[len("tensorflow"):], "import tensorflow as tf\n"
@@ -277,7 +285,7 @@ def dotted(source: str) -> list[str] | None:
         kept = []
         for a in stmt.names:  # type: ignore[attr-defined]
             bound = a.asname or a.name
-            if a.name == "*" or bound in stored or bound in ("keras", "tf"):
+            if a.name == "*" or bound in stored or bound in ("keras", "tf", root):
                 kept.append(a.name + (f" as {a.asname}" if a.asname else ""))
             else:
                 spelt[bound] = f"{root}.{a.name}"
@@ -381,7 +389,7 @@ def in_a_loop(source: str) -> list[str] | None:
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True)}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
