@@ -325,16 +325,11 @@ def in_class(source: str) -> list[str] | None:
     ``__init__`` (``self.lr_1 = 0.01``) and read as ``self.lr_1``, every other top-level
     statement in its ``run()``, called at the end; imports stay at the top (one cell; None when
     no value was moved)."""
-    found = hoisted(source, lambda name: f"self.{name}", outside_classes=True)
+    found = hoisted_body(source, lambda name: f"self.{name}")
     if found is None:
         return None
-    text, values = found
+    head, body, values = found
     settings = [f"        self.{name} = {value}\n" for name, value in values]
-    (as_main,) = in_function(text) or [None]
-    if as_main is None:
-        return None
-    head, _, body = as_main.partition("\n\ndef main():\n")
-    body = body.rsplit("\n\n\nmain()\n", 1)[0]
     run = "".join("    " + line if line.strip() else line for line in body.splitlines(keepends=True))
     cls = "class Experiment:\n    def __init__(self):\n" + "".join(settings) + "\n    def run(self):\n" + run + "\n"
     return [head + "\n\n" + cls + "\n\nExperiment().run()\n"]
@@ -357,33 +352,37 @@ def as_parameters(source: str, *, passed: bool = False) -> list[str] | None:
     defaults (``def main(lr_1=0.01):`` … ``Adam(lr=lr_1)``), as scripts write a model builder;
     ``passed``: parameters without defaults, the values given where it is called
     (``main(lr_1=0.01)``). One cell; None when nothing was moved."""
-    found = hoisted(source, lambda name: name, outside_classes=True)
+    found = hoisted_body(source, lambda name: name)
+    if found is None:
+        return None
+    head, body, values = found
+    params = ", ".join(name if passed else f"{name}={value}" for name, value in values)
+    call = ", ".join(f"{name}={value}" for name, value in values) if passed else ""
+    return [f"{head}\n\ndef main({params}):\n{body}\n\n\nmain({call})\n"]
+
+
+def hoisted_body(source: str, read: Callable[[str], str]) -> tuple[str, str, list[tuple[str, str]]] | None:  # fmt: skip
+    """``hoisted`` outside the case's classes, then split as ``in_function`` splits it: ``(the
+    imports, the rest indented one level, each (name, value text))``; None when nothing moved."""
+    found = hoisted(source, read, outside_classes=True)
     if found is None:
         return None
     text, values = found
     (as_main,) = in_function(text) or [None]
     if as_main is None:
         return None
-    params = ", ".join(name if passed else f"{name}={value}" for name, value in values)
-    call = ", ".join(f"{name}={value}" for name, value in values) if passed else ""
     head, _, body = as_main.partition("\n\ndef main():\n")
-    body = body.rsplit("\n\n\nmain()\n", 1)[0]
-    return [f"{head}\n\ndef main({params}):\n{body}\n\n\nmain({call})\n"]
+    return head, body.rsplit("\n\n\nmain()\n", 1)[0], values
 
 
 def in_a_loop(source: str) -> list[str] | None:
     """The case as one round of a search over settings: its literal keyword values the loop's
     variables (``for lr_1, loss_1 in [(0.01, 'mse')]:``), every other top-level statement its
     body; imports stay at the top (one cell; None when nothing was moved)."""
-    found = hoisted(source, lambda name: name, outside_classes=True)
+    found = hoisted_body(source, lambda name: name)
     if found is None:
         return None
-    text, values = found
-    (as_main,) = in_function(text) or [None]
-    if as_main is None:
-        return None
-    head, _, body = as_main.partition("\n\ndef main():\n")
-    body = body.rsplit("\n\n\nmain()\n", 1)[0]
+    head, body, values = found
     targets = ", ".join(name for name, _ in values)
     row = ", ".join(value for _, value in values)
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]

@@ -15,9 +15,10 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis.array_inputs import numpy_name, with_numpy_import
 from kerasmagic.diagnosis.context import ERROR, CellContext, statement_lines
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "python-float-numpy-method"
@@ -52,16 +53,12 @@ def numpy_method_on_a_float(ctx: CellContext) -> list[Problem]:
     text = node_text(ctx.cell, receiver)
     if text is None:
         return []
-    edits: list[Edit] = []
-    scalar = ctx.scope.expr_for("numpy.float64")
-    if scalar is None:
-        at = insertion_line(ctx.cell)
-        edits.append(Edit(at, 0, at, 0, "import numpy as np\n"))
-        scalar = "np.float64"
-    edit = node_edit(ctx.cell, receiver, f"{scalar}({text})")
-    if edit is None:
+    numpy_here = numpy_name(ctx.cell, ctx.namespace)
+    edit = node_edit(ctx.cell, receiver, f"{numpy_here[0]}.float64({text})") if numpy_here else None
+    if numpy_here is None or edit is None:
         return []
-    problem = from_entry(ENTRY, ctx.line, [*edits, edit], [method], ctx.shown_versions,
+    edits = with_numpy_import(ctx.cell, [edit], numpy_here[1])
+    problem = from_entry(ENTRY, ctx.line, edits, [method], ctx.shown_versions,
                          method=method, value=text, numpy=getattr(numpy, "__version__", "2"))  # fmt: skip
     problem.certain = True  # the same number, as the scalar type whose method the code calls
     return [problem]
