@@ -24,7 +24,9 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   parameters``) the case as ``main()`` whose parameters' defaults are those values; (``--variant
   passed``) the same, the values given where ``main`` is called; (``--variant loop``) the case as
   one round of a loop over those values, as a search over settings is written; (``--variant
-  modules``) each ``from keras.x import a`` as ``from keras import x``, the uses spelt ``x.a``.
+  modules``) each ``from keras.x import a`` as ``from keras import x``, the uses spelt ``x.a``;
+  (``--variant helper``) the imports in a first cell, the rest a function defined in a second and
+  called in a third with the literal keyword values, as a notebook's helper is.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -388,7 +390,26 @@ def in_a_loop(source: str) -> list[str] | None:
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True)}  # fmt: skip
+def in_an_earlier_cell(source: str) -> list[str] | None:
+    """The case as a notebook's helper: its imports in a first cell, the rest the body of
+    ``def main(lr_1, …):`` in a second, called in a third with the literal keyword values
+    (``main(lr_1=0.01)``), so the error is raised in a cell other than the one that failed and
+    the values come from the calling cell (None when it does not parse or is only imports)."""
+    found = hoisted_body(source, lambda name: name)
+    if found is not None:
+        head, body, values = found
+    else:
+        (as_main,) = in_function(source) or [None]
+        if as_main is None:
+            return None
+        head, _, rest = as_main.partition("\n\ndef main():\n")
+        body, values = rest.rsplit("\n\n\nmain()\n", 1)[0], []
+    params = ", ".join(name for name, _ in values)
+    call = ", ".join(f"{name}={value}" for name, value in values)
+    return [cell for cell in (head, f"def main({params}):\n{body}\n", f"main({call})\n") if cell.strip()]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

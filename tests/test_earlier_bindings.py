@@ -380,10 +380,11 @@ def test_migrate_passes_the_outer_tensors_an_earlier_cells_layer_reads(tmp_path:
 
 
 KERAS1_MERGE = [
-    "import numpy as np\nfrom keras.layers import Input, Dense, merge\nfrom keras.models import Model",
+    "import numpy as np\nfrom keras.layers import Input, Dense, merge\nfrom keras.models import Model\n"
+    "MERGE_MODE = 'concat'",
     "a = Input(shape=(4,))\nb = Input(shape=(4,))\n"
     "s = merge([a, b], mode='sum')\n"
-    "m = merge([Dense(3)(a), s], mode='concat', concat_axis=-1)",
+    "m = merge([Dense(3)(a), s], mode=MERGE_MODE, concat_axis=-1)",
     "model = Model([a, b], Dense(1)(m))\n"
     "print('out', model.predict([np.ones((2, 4)), np.ones((2, 4))], verbose=0).shape)",
 ]
@@ -394,7 +395,8 @@ def test_migrate_imports_the_functions_of_keras1_merge_calls_a_cell_later(tmp_pa
     """Keras 1's ``merge`` imported in the first cell, called with ``mode=`` in the second: the
     import brings the function of each mode the later calls use (never the Keras 2 module
     ``keras.layers`` bound as ``merge``, which the calls could not call), and the calls become
-    those functions (``concat_axis`` is ``axis``)."""
+    those functions (``concat_axis`` is ``axis``); a mode held in a name the first cell sets
+    counts as its string."""
     finals, shown = migrated_cells(tmp_path, "merged.ipynb", KERAS1_MERGE)
     assert "from keras.layers import Input, Dense, add, concatenate" in finals[0], finals[0]
     assert "s = add([a, b])" in finals[1] and "concatenate([Dense(3)(a), s], axis=-1)" in finals[1]

@@ -174,3 +174,21 @@ def test_every_frame_of_the_cell_that_raised_is_read_the_inner_over_the_outer() 
         exec(compile(source, "<cell>", "exec"), namespace)
     names = CellContext.of(source, namespace=namespace, exc=info.value, filename="<cell>").live_names
     assert (names["model"], names["y_true"], names["shared"]) == ("the model", "targets", "inner")
+
+
+def test_a_later_cell_is_read_as_its_own_statements_then_the_kernel() -> None:
+    """A use in a cell after this one (``migrate`` holds them): that cell's own assignment
+    before it, else this cell's (it runs first), else what the kernel holds now."""
+    ctx = CellContext.of("x = 1", namespace={"mode": "concat"})
+
+    def later(source: str) -> object:
+        tree = ast.parse(source)
+        kw = next(k for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords if k.arg == "mode")  # fmt: skip
+        return known_value(ctx, kw.value, tree)
+
+    assert later("m = merge([a, b], mode=mode)") == "concat"
+    assert later("mode = 'mul'\nm = merge([a, b], mode=mode)") == "mul"
+    assert later("mode = pick()\nm = merge([a, b], mode=mode)") is MISSING
+    assert later("m = merge([a, b], mode=other)") is MISSING
+    ctx = CellContext.of("from keras.layers import merge\nmode = 'sum'", namespace={"mode": "concat"})
+    assert later("m = merge([a, b], mode=mode)") == "sum"  # this cell runs before the later one

@@ -34,8 +34,11 @@ from kerasmagic.diagnosis.rewrite import walk
 PLAIN = (int, float, str, bool, type(None), bytes)
 
 
-def known_value(ctx: CellContext, node: ast.expr | None) -> Any:
-    """The value ``node`` is known to have (see the module's doc); :data:`MISSING` otherwise."""
+def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = None) -> Any:
+    """The value ``node`` is known to have (see the module's doc); :data:`MISSING` otherwise.
+    ``tree``: the cell ``node`` is in when it is one after this cell (``migrate`` holds them), read
+    as that cell's own statements before the use, then this cell's (which runs first), then as
+    what the kernel holds now."""
     if node is None:
         return MISSING
     try:
@@ -45,17 +48,20 @@ def known_value(ctx: CellContext, node: ast.expr | None) -> Any:
     text = spelt(node)
     if text is None:
         return MISSING
-    tree = ctx.cell.tree
-    if tree is not None and ctx.line is not None and node.lineno in statement_lines(tree, ctx.line):
+    later = tree is not None and tree is not ctx.cell.tree
+    tree = tree if later else ctx.cell.tree
+    if not later and tree is not None and ctx.line is not None and node.lineno in statement_lines(tree, ctx.line):
         value = live_member(ctx.live_names or {}, text)  # what the failing statement was given
         if value is not MISSING and _plain(value):
             return value
     scope = _function_binding(tree, base_name(text), node) if tree is not None else None
     if scope is not None:  # a local of the function the use is in: its own statements
-        return _assigned_before(scope, text, node)
+        return _assigned_before(scope, text, node.lineno)
     if tree is not None and bound_in(tree, base_name(text)):
-        return _assigned_before(tree, text, node)
-    value = live_member(ctx.live_names or {}, text)
+        return _assigned_before(tree, text, node.lineno)
+    if later and ctx.cell.tree is not None and bound_in(ctx.cell.tree, base_name(text)):
+        return _assigned_before(ctx.cell.tree, text, None)  # this cell, which runs before it
+    value = live_member((ctx.namespace if later else ctx.live_names) or {}, text)
     return value if _plain(value) else MISSING
 
 
@@ -90,13 +96,14 @@ def _function_binding(tree: ast.AST, name: str, use: ast.expr) -> ast.AST | None
     return found
 
 
-def _assigned_before(tree: ast.AST, text: str, use: ast.expr) -> Any:
-    """The literal the cell's last top-level ``text = <literal>`` before ``use`` assigns, when
-    nothing else in the cell binds the name it starts from; :data:`MISSING` otherwise."""
+def _assigned_before(tree: ast.AST, text: str, line: int | None) -> Any:
+    """The literal the cell's last top-level ``text = <literal>`` before ``line`` (None: in the
+    whole cell) assigns, when nothing else in the cell binds the name it starts from;
+    :data:`MISSING` otherwise."""
     name = base_name(text)
     found: Any = MISSING
     for stmt in getattr(tree, "body", []):
-        if stmt.lineno >= use.lineno:
+        if line is not None and stmt.lineno >= line:
             break
         targets = stmt.targets if isinstance(stmt, ast.Assign) else []
         if len(targets) == 1 and spelt(targets[0]) == text:

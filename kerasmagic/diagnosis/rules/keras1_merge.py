@@ -16,6 +16,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.import_bindings import read
 from kerasmagic.diagnosis.keras3_support import keras3_here
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import before, bindings, parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
@@ -116,7 +117,8 @@ def _later_unmapped(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old
     the later cells (``migrate`` holds them) whose mode has no function of the same result."""
     if not _imports_missing(ctx, tree, old):
         return None
-    return next((c for c in _later_merge_calls(ctx, old) if _mode_spec(c, modes, "function") is None), None)  # fmt: skip
+    later = _later_merge_calls(ctx, old, with_trees=True)
+    return next((c for c, tree in later if _mode_spec(ctx, c, modes, "function", tree=tree) is None), None)
 
 
 def _later_merge_calls(ctx: CellContext, old: str, with_trees: bool = False) -> list:
@@ -160,7 +162,7 @@ def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, 
         return None
     if old in ctx.namespace or old in ctx.scope.bindings or old in ctx.scope.user_bound:
         return None
-    found = _mode_spec(call, modes, kind, kind == "layer" and _merged_models(ctx, call, None) is not None)
+    found = _mode_spec(ctx, call, modes, kind, kind == "layer" and _merged_models(ctx, call, None) is not None)
     if found is None:
         return None
     function = found[0]
@@ -178,16 +180,17 @@ def _holds(module: str, name: str, value: object) -> bool:
     return status == live.OK and getattr(obj, name, None) is value
 
 
-def _mode_spec(call: ast.Call, modes: dict[str, dict], kind: str, models: bool = False) -> tuple[str, dict] | None:  # fmt: skip
+def _mode_spec(ctx: CellContext, call: ast.Call, modes: dict[str, dict], kind: str, models: bool = False, tree: ast.AST | None = None) -> tuple[str, dict] | None:  # fmt: skip
     """``(function or layer, the mode's catalogue data)`` of a Keras 1 ``merge``/``Merge`` call
-    (``models``: a ``Merge`` of models, given as its one argument); None when its mode, its
-    arguments or one of its keywords has no counterpart."""
+    (``models``: a ``Merge`` of models, given as its one argument; ``tree``: the later cell it is
+    in); None when its mode, its arguments or one of its keywords has no counterpart. The mode is
+    the value it is known to have (``mode=merge_mode``, set cells earlier, reads as its string)."""
     keywords = {kw.arg: kw for kw in call.keywords}
     mode_kw = keywords.pop("mode", None)
     if None in keywords or len(call.args) != (1 if kind == "function" or models else 0):
         return None
-    mode = mode_kw.value if mode_kw is not None else ast.Constant("sum")  # Keras 1's default
-    spec = modes.get(mode.value) if isinstance(mode, ast.Constant) and isinstance(mode.value, str) else None  # fmt: skip
+    mode = known_value(ctx, mode_kw.value, tree) if mode_kw is not None else "sum"  # Keras 1's default
+    spec = modes.get(mode) if isinstance(mode, str) else None
     if spec is None or not spec.get(kind):
         return None
     renames: dict[str, str] = spec.get("keywords", {})
@@ -201,7 +204,7 @@ def _new_call(ctx: CellContext, call: ast.Call, modes: dict[str, dict], module: 
     inputs its one argument) or layer (``kind`` "layer": made without inputs, called on them
     after) and keywords."""
     models = _merged_models(ctx, call, module) if kind == "layer" else None
-    found = _mode_spec(call, modes, kind, models is not None)
+    found = _mode_spec(ctx, call, modes, kind, models is not None)
     if found is None:
         return None
     function, spec = found
@@ -305,7 +308,7 @@ def _later_calls(ctx: CellContext, tree: ast.AST, modes: dict[str, dict], old: s
     used: dict[str, str] = {}
     for call, later in _later_merge_calls(ctx, old, with_trees=True):
         models = kind == "layer" and _merged_models(ctx, call, module, later) is not None
-        found = _mode_spec(call, modes, kind, models)
+        found = _mode_spec(ctx, call, modes, kind, models, later)
         if found is None or status != live.OK or not live.has_attr(obj, module, found[0]):
             return {}
         used.setdefault(found[0], module)
