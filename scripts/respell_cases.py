@@ -26,7 +26,9 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   one round of a loop over those values, as a search over settings is written; (``--variant
   modules``) each ``from keras.x import a`` as ``from keras import x``, the uses spelt ``x.a``;
   (``--variant helper``) the imports in a first cell, the rest a function defined in a second and
-  called in a third with the literal keyword values, as a notebook's helper is.
+  called in a third with the literal keyword values, as a notebook's helper is; (``--variant
+  guarded``) every statement but the imports in a script's ``if __name__ == '__main__':`` block,
+  which first sets the literal keyword values to names.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -409,7 +411,24 @@ def in_an_earlier_cell(source: str) -> list[str] | None:
     return [cell for cell in (head, f"def main({params}):\n{body}\n", f"main({call})\n") if cell.strip()]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell}  # fmt: skip
+def under_main_guard(source: str) -> list[str] | None:
+    """The case as a script's ``if __name__ == '__main__':`` block: its imports stay at the top,
+    the block sets each literal keyword value to a name first (``lr_1 = 0.01``), then runs every
+    other top-level statement, reading them (one cell; None when it does not parse or is only
+    imports)."""
+    found = hoisted_body(source, lambda name: name)
+    if found is not None:
+        head, body, values = found
+    else:
+        (as_main,) = in_function(source) or [None]
+        if as_main is None:
+            return None
+        head, _, rest = as_main.partition("\n\ndef main():\n")
+        body, values = rest.rsplit("\n\n\nmain()\n", 1)[0], []
+    settings = "".join(f"    {name} = {value}\n" for name, value in values)
+    return [f"{head}\n\nif __name__ == '__main__':\n{settings}{body}\n"]
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

@@ -7,6 +7,7 @@ with the kernel's history."""
 from __future__ import annotations
 
 import importlib.util
+import linecache
 
 import pytest
 
@@ -39,3 +40,40 @@ def test_a_loss_alias_in_a_dict_compiled_cells_earlier_is_renamed_where_the_dict
     assert result.fixed_source.startswith("model.compile(**{**compile_args, 'loss': 'kl_divergence'})\n")  # fmt: skip
     exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)  # trains with the Keras 3 name
     assert namespace["compile_args"]["loss"] == "kullback_leibler_divergence"  # the dict as made
+
+
+BUILDER = (
+    "def build(loss):\n"
+    "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='softmax')])\n"
+    "    model.compile(loss=loss, optimizer='sgd')\n"
+    "    y = keras.utils.to_categorical(np.arange(8) % 3, 3)\n"
+    "    model.fit(np.random.rand(8, 4), y, epochs=1, verbose=0)\n"
+    "    return model\n"
+)
+
+
+def _run(source: str, filename: str, namespace: dict) -> None:
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # as IPython keeps a cell  # fmt: skip
+    exec(compile(source, filename, "exec"), namespace)
+
+
+@keras3
+def test_a_loss_alias_passed_to_a_builder_an_earlier_cell_defines_is_renamed_in_the_call():
+    """The helper layout: ``build(loss)`` compiles and trains in one cell, a later cell calls it
+    with Keras 2's long alias (directly, or through a name it sets): the string is renamed where
+    the calling cell writes it, and the builder stays as written."""
+    namespace: dict = {}
+    _run("import numpy as np\nimport keras\n", "<imports>", namespace)
+    _run(BUILDER, "<builder>", namespace)
+    for cell, fixed in [
+        ("model = build('kullback_leibler_divergence')\n", "model = build('kl_divergence')\n"),
+        ("which = 'kullback_leibler_divergence'\nmodel = build(loss=which)\n",
+         "which = 'kl_divergence'\nmodel = build(loss=which)\n"),
+    ]:  # fmt: skip
+        with pytest.raises(ValueError, match="kullback_leibler_divergence") as raised:
+            _run(cell, "<call>", namespace)
+        earlier = ("import numpy as np\nimport keras\n", BUILDER)
+        result = diagnose(cell, raised.value, namespace=namespace, filename="<call>", earlier=earlier)
+        assert "keras3-renamed-identifier" in [s.id for s in result.suggestions]
+        assert result.fixed_source == fixed, result.fixed_source
+        _run(result.fixed_source, "<fixed>", namespace)  # trains with the Keras 3 name

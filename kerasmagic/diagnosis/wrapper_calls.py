@@ -39,12 +39,12 @@ class Passed:
 
 
 def passed_on(
-    ctx: CellContext, methods: tuple[str, ...], argument_of: Callable[[ast.Call], ast.expr | None]
+    ctx: CellContext, methods: tuple[str, ...] | None, argument_of: Callable[[ast.Call], ast.expr | None]
 ) -> list[Passed]:
     """The calls of the cell whose callee, a function of the user's defined in another cell,
-    passes one of its parameters unchanged as ``argument_of`` a call of one of ``methods``; each
-    with the argument the cell's call gives for it. Nothing without a live namespace, or for a
-    function of the cell at hand (``provenance`` reads its calls itself)."""
+    passes one of its parameters unchanged as ``argument_of`` a call of one of ``methods`` (None:
+    of any call); each with the argument the cell's call gives for it. Nothing without a live
+    namespace, or for a function of the cell at hand (``provenance`` reads its calls itself)."""
     tree = ctx.cell.tree
     if tree is None or ctx.namespace is None:
         return []
@@ -62,7 +62,7 @@ def passed_on(
             if not isinstance(inner, ast.Call):
                 continue
             method = callee_name(inner)
-            if method not in methods:
+            if method is None or (methods is not None and method not in methods):
                 continue
             given = argument_of(inner)
             if not isinstance(given, ast.Name) or given.id not in parameters_of(func):

@@ -41,6 +41,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import Transform, origin_edit
+from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
@@ -75,6 +76,8 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         here, across = _in_compile(ctx, spelled)
     else:
         here = across = [e for call in _failing_calls(ctx) for e in _edits(ctx, call, spelled)]
+    if not here:  # handed by the failing line to a function of the notebook's other cells
+        here, across = _passed_in(ctx, kind, spelled)
     text = spelled.texts.get(name)
     if not here or text is None:
         return []
@@ -219,6 +222,32 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
             across = ([across[0]] if inner else []) + at_origin
         return here, across
     return [], []
+
+
+def _passed_in(ctx: CellContext, kind: str, spelled: _Spelling) -> tuple[list[Edit], list[Edit]]:
+    """The failing line calls a function another cell defines (``def build(loss): …
+    model.compile(loss=loss)``, then ``build('kullback_leibler_divergence')``), which hands its
+    parameter unchanged to a parameter of that kind: the strings the call passes, replaced where
+    they are written (in the call; a name's literal where the name gets it)."""
+
+    def given(inner: ast.Call) -> ast.expr | None:
+        return next((kw.value for kw in inner.keywords if _takes(kw.arg, (kind,))), None)
+
+    here: list[Edit] = []
+    across: list[Edit] = []
+    for passed in raised_through(ctx, passed_on(ctx, None, given)):
+        value = passed.argument
+        direct = _replacements(ctx.cell, value, spelled)
+        held = _held(ctx, None, ctx.cell, value, spelled) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None  # fmt: skip
+        if held is not None and all(e.cell is None for e in held[1]):
+            direct = held[1]  # the literal in this cell, where the name gets it
+        elif held is not None:
+            here.append(held[0])  # the call passes the new string; the earlier cell's literal too
+            across += held[1]
+            continue
+        here += direct
+        across += direct
+    return here, across
 
 
 def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
