@@ -28,7 +28,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   (``--variant helper``) the imports in a first cell, the rest a function defined in a second and
   called in a third with the literal keyword values, as a notebook's helper is; (``--variant
   guarded``) every statement but the imports in a script's ``if __name__ == '__main__':`` block,
-  which first sets the literal keyword values to names.
+  which first sets the literal keyword values to names; (``--variant globals``) those names set
+  in a first cell, the body a function defined in a later one reading them, called in the last.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -428,7 +429,19 @@ def under_main_guard(source: str) -> list[str] | None:
     settings = "".join(f"    {name} = {value}\n" for name, value in values)
     return [f"{head}\n\nif __name__ == '__main__':\n{settings}{body}\n"]
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard}  # fmt: skip
+def reading_globals(source: str) -> list[str] | None:
+    """The case as a notebook's ``train()``: a first cell sets each literal keyword value to a
+    name (``lr_1 = 0.01``), a second holds the imports, a third defines ``def main():`` whose body
+    reads those globals, a fourth calls it (None when nothing was moved)."""
+    found = hoisted_body(source, lambda name: name)
+    if found is None:
+        return None
+    head, body, values = found
+    settings = "".join(f"{name} = {value}\n" for name, value in values)
+    return [cell for cell in (settings, head, f"def main():\n{body}\n", "main()\n") if cell.strip()]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
