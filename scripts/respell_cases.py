@@ -29,7 +29,9 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   called in a third with the literal keyword values, as a notebook's helper is; (``--variant
   guarded``) every statement but the imports in a script's ``if __name__ == '__main__':`` block,
   which first sets the literal keyword values to names; (``--variant globals``) those names set
-  in a first cell, the body a function defined in a later one reading them, called in the last.
+  in a first cell, the body a function defined in a later one reading them, called in the last;
+  (``--variant named``) each call given straight to another call (an optimizer, a callback, a
+  layer) made first and bound to a name.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -441,7 +443,56 @@ def reading_globals(source: str) -> list[str] | None:
     return [cell for cell in (settings, head, f"def main():\n{body}\n", "main()\n") if cell.strip()]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals}  # fmt: skip
+def named_objects(source: str) -> list[str] | None:
+    """Each call given straight to another call as an argument (``compile(optimizer=Adam(lr=0.01))``,
+    ``fit(callbacks=[EarlyStopping(...)])``, ``model.add(Dense(3))``) made first, bound to a name,
+    on its own line before the statement (``adam_1 = Adam(lr=0.01)`` … ``optimizer=adam_1``), as
+    code that keeps its optimizer or callbacks in names writes it; top-level statements only (one
+    cell; None when nothing was moved or it does not parse)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    span = spans(source)
+    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    edits: list[tuple[int, int, str]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)):  # fmt: skip
+            continue
+        moved: list[tuple[int, int]] = []
+        lines: list[str] = []
+        for call in ast.walk(stmt):
+            if not isinstance(call, ast.Call):
+                continue
+            given = [*call.args, *(kw.value for kw in call.keywords)]
+            given += [e for g in list(given) if isinstance(g, (ast.List, ast.Tuple)) for e in g.elts]
+            for arg in given:
+                if not isinstance(arg, ast.Call) or isinstance(arg.func, ast.Attribute) and arg.func.attr in ("astype", "reshape"):  # fmt: skip
+                    continue
+                start, end = span(arg)
+                if any(a <= start < b for a, b in moved) or any(isinstance(n, (ast.Lambda, ast.NamedExpr)) for n in ast.walk(arg)):  # fmt: skip
+                    continue
+                stem = getattr(arg.func, "id", None) or getattr(arg.func, "attr", "value")
+                name = fresh(stem.lower(), taken)
+                moved.append((start, end))
+                lines.append(f"{name} = {source[start:end]}\n")
+                edits.append((start, end, name))
+        if lines:
+            first, _ = span(stmt)
+            edits.append((first, first, "".join(lines)))
+    if not edits:
+        return None
+    text = source
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        text = text[:start] + new + text[end:]
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return None
+    return [text]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
