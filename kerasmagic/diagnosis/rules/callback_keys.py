@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, key_reads, metric_literals
 from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.wrapper_calls import passed_on
 
 # a log key in a checkpoint's file name template: `{val_acc:.2f}`, `{acc}`
 TEMPLATE_KEY = re.compile(r"\{((?:val_)?acc)([:!}])")
@@ -86,6 +87,21 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         edits.append(edit)
         across.append(edit)
         first, keys = first or line, keys | {key}
+    for passed in passed_on(ctx, None, _monitor):  # `train(monitor='val_acc')`, another cell's def
+        value = passed.argument
+        if isinstance(value, ast.Constant) and value.value in OLD_KEYS:
+            edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
+            if edit is not None:
+                edits.append(edit)
+                across.append(edit)
+                first, keys = first or passed.call.lineno, keys | {value.value}
+        elif (held := one_string(origins(ctx, value, terms=False))) in OLD_KEYS:
+            renamed = rewrite(ctx, value, MONITOR_KEY)
+            if renamed is not None:  # `train(monitor=watch)`, `watch = 'val_acc'` cells before
+                edits += renamed.edits
+                across += renamed.across
+                notes.append(renamed.note)
+                first, keys = first or passed.call.lineno, keys | {held}
     if not edits:
         return []
     # an error that names the old key (raised while training, on the line of `fit`) is this one
@@ -96,6 +112,11 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         problem.across = across
     problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
     return [problem]
+
+
+def _monitor(call: ast.Call) -> ast.expr | None:
+    """What a callback's ``monitor=`` is given (in the body of the user's function)."""
+    return next((k.value for k in call.keywords if k.arg == "monitor"), None)
 
 
 def checkpoint_path(call: ast.Call) -> ast.expr | None:

@@ -80,7 +80,7 @@ def _through_a_name(ctx: CellContext, tree: ast.AST, key: str, value: Any, new: 
     for node in walk(tree):
         if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
             continue
-        if node.lineno not in ctx.failing_lines or not isinstance((ctx.namespace or {}).get(node.id), dict):  # fmt: skip
+        if node.lineno not in ctx.failing_lines or not isinstance((ctx.live_names or {}).get(node.id), dict):  # fmt: skip
             continue
         found = origins(ctx, node, terms=False)
         if found and all(isinstance(o.value, ast.Dict) and _keys_holding(ctx, o.value, key, value) for o in found):  # fmt: skip
@@ -160,7 +160,7 @@ _MISSING = object()
 
 def _value(ctx: CellContext, node: ast.expr) -> Any:
     if isinstance(node, ast.Name):
-        return (ctx.namespace or {}).get(node.id, _MISSING)
+        return (ctx.live_names or {}).get(node.id, _MISSING)
     try:
         return ast.literal_eval(node)
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):

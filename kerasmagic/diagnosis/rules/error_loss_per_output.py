@@ -73,7 +73,7 @@ def _failing_model(ctx: CellContext) -> tuple[ast.Call | None, str, Any]:
             and isinstance(call.func, ast.Attribute)
             and isinstance(call.func.value, ast.Name)
         ):
-            obj = (ctx.namespace or {}).get(call.func.value.id)
+            obj = (ctx.live_names or {}).get(call.func.value.id)  # a local of the function that raised too
             if live.is_layer_class(type(obj)) and hasattr(obj, "compile"):  # a user's subclass too
                 return call, call.func.value.id, obj
     return None, "", None

@@ -142,7 +142,7 @@ def _value(ctx: CellContext, node: ast.expr) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
-        return (ctx.namespace or {}).get(node.id)
+        return (ctx.live_names or {}).get(node.id)
     if isinstance(node, ast.Attribute):
         value = value_in(ctx.namespace or {}, node)
         return value if isinstance(value, str) else None

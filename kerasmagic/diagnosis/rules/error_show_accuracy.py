@@ -75,7 +75,9 @@ def show_accuracy(ctx: CellContext) -> list[Problem]:
 
 
 def _keras_model(ctx: CellContext, name: str) -> bool:
-    value = (ctx.namespace or {}).get(name)
+    """Does ``name`` hold a Keras model: in the kernel, or a local of the function that raised
+    (a script's ``main()``, a helper another cell defines)?"""
+    value = (ctx.live_names or {}).get(name)
     return value is not None and live.is_keras_object(type(value)) and hasattr(value, "compile")
 
 

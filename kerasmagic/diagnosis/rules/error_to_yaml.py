@@ -52,7 +52,7 @@ def to_yaml(ctx: CellContext) -> list[Problem]:
         ):
             continue
         owner = node.func.value
-        bound = isinstance(owner, ast.Name) and _is_model((ctx.namespace or {}).get(owner.id))
+        bound = isinstance(owner, ast.Name) and _is_model((ctx.live_names or {}).get(owner.id))
         if not (bound or node.lineno == ctx.line):
             continue
         owner_text = node_text(ctx.cell, owner)

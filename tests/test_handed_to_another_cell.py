@@ -1,0 +1,54 @@
+"""A value the failing cell hands to a function another cell defines (a notebook's ``train(…)``
+helper, called cells after its ``def``): the callback's monitored key is renamed where the call
+writes it (rules/callback_keys.py through diagnosis/wrapper_calls.py), and the helper stays as
+written. Diagnosed in-process, each cell kept in ``linecache`` as IPython keeps it."""
+
+from __future__ import annotations
+
+import importlib.util
+import linecache
+
+import pytest
+
+from kerasmagic.diagnosis.engine import diagnose
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("keras") is None or not __import__("keras").__version__.startswith("3"),
+    reason="needs Keras 3 (Keras 2 only warns on an unknown monitor)",
+)
+
+IMPORTS = "import numpy as np\nimport keras\n"
+TRAIN = (
+    "def train(monitor):\n"
+    "    x = np.random.rand(32, 4).astype('float32')\n"
+    "    y = keras.utils.to_categorical(np.arange(32) % 3, 3)\n"
+    "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation='softmax')])\n"
+    "    model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+    "    stop = keras.callbacks.EarlyStopping(monitor=monitor, patience=2)\n"
+    "    model.fit(x, y, validation_split=0.25, epochs=2, callbacks=[stop], verbose=0)\n"
+    "    return model\n"
+)
+
+
+def _run(source: str, filename: str, namespace: dict) -> None:
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
+@pytest.mark.parametrize(
+    ("cell", "fixed"),
+    [
+        ("model = train('val_acc')\n", "model = train('val_accuracy')\n"),
+        ("watch = 'val_acc'\nmodel = train(monitor=watch)\n", "watch = 'val_accuracy'\nmodel = train(monitor=watch)\n"),  # fmt: skip
+    ],
+)
+def test_a_monitored_key_passed_to_another_cells_helper_is_renamed_in_the_call(cell: str, fixed: str) -> None:  # fmt: skip
+    namespace: dict = {}
+    _run(IMPORTS, "<imports>", namespace)
+    _run(TRAIN, "<train>", namespace)
+    with pytest.raises(ValueError, match="val_acc") as raised:
+        _run(cell, "<call>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, TRAIN))
+    assert "callback-acc-key" in [s.id for s in result.suggestions]
+    assert result.fixed_source == fixed, result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)  # trains, monitoring the key Keras logs
