@@ -27,7 +27,7 @@ from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-iterator-data"
-REFUSED = re.compile(r"Unrecognized data type: (\w+)=.* \(of type <class '([\w.]+)'>\)", re.S)
+REFUSED = re.compile(r"Unrecognized data type: (\w+)=.* \(of type <class '([\w.<>]+)'>\)", re.S)  # a class of a function: main.<locals>.C
 METHODS = ("fit", "evaluate", "predict")
 
 

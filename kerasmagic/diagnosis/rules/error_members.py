@@ -212,7 +212,7 @@ def add_update_removed(ctx: CellContext) -> list[Problem]:
     klass = type(getattr(exc, "obj", None)) if getattr(exc, "name", None) == "add_update" else None
     if klass is None:  # re-raised by a tf.function's AutoGraph: the class the message names
         found = NO_ADD_UPDATE.search(ctx.message)
-        value = (ctx.namespace or {}).get(found.group(1)) if found else None
+        value = (ctx.live_names or {}).get(found.group(1)) if found else None  # a class main() defines too
         klass = value if isinstance(value, type) else None
     if klass is None or ctx.cell.tree is None:
         return []

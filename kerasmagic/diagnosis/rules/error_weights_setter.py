@@ -30,7 +30,7 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "layer-weight-lists-assigned"
 MESSAGES = (
-    r"property '(trainable_weights|non_trainable_weights)' of '\w+' object has no setter",
+    r"property '(trainable_weights|non_trainable_weights)' of '[\w.<>]+' object has no setter",  # main.<locals>.C too
     r"can't set attribute '(trainable_weights|non_trainable_weights)'",
     r"Can't set the attribute \"(trainable_weights|non_trainable_weights)\"",  # tf.keras 2.x
 )
