@@ -31,6 +31,7 @@ from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import before, bindings
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -96,13 +97,13 @@ def _frame_locals(ctx: CellContext) -> dict[str, Any]:
 def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
     """The calls of live Keras classes and functions (``keras.Input``) on the lines the error
     went through: ``(call, the live callable, its path)``; a method of an object the cell's
-    frame holds (``self.add_weight`` in a layer's ``build``) is read from that frame."""
+    frame holds (``self.add_weight`` in a layer's ``build``) is read from that frame. Then the
+    calls that made the objects those lines name (``conv = Conv1D(filters=n / 4)`` above
+    ``Sequential([inp, conv])``, whose layer is built, and fails, where it is used)."""
     lines = ctx.failing_lines
     tree = ctx.cell.tree
     frames = _frame_locals(ctx)
-    for call in walk(tree) if tree is not None else ():
-        if not isinstance(call, ast.Call) or call.lineno not in lines:
-            continue
+    for call in [*_calls_on(tree, lines), *_makers(tree, lines)]:
         callee = ctx.scope.callee(call.func)
         if callee is None and isinstance(call.func, ast.Attribute) and frames:
             method = value_in(frames, call.func)
@@ -111,6 +112,23 @@ def _failing_calls(ctx: CellContext) -> Iterator[tuple[ast.Call, Any, str]]:
                 callee = (function, f"{type(method.__self__).__name__}.{call.func.attr}")
         if callee is not None and callable(callee[0]) and live.is_keras_object(callee[0]):
             yield call, callee[0], callee[1]
+
+
+def _calls_on(tree: ast.AST | None, lines: set[int]) -> list[ast.Call]:
+    return [c for c in walk(tree) if isinstance(c, ast.Call) and c.lineno in lines] if tree is not None else []  # fmt: skip
+
+
+def _makers(tree: ast.AST | None, lines: set[int]) -> list[ast.Call]:
+    """For each name the failing lines read, the call the cell last bound it to before the use
+    (``dense = Dense(units)``), outside functions and classes."""
+    out: list[ast.Call] = []
+    for use in walk(tree) if tree is not None else ():
+        if not (isinstance(use, ast.Name) and isinstance(use.ctx, ast.Load) and use.lineno in lines):
+            continue
+        made = [value for stmt, value in bindings(tree, use.id, mutations=False) if before(stmt, use)]  # type: ignore[arg-type]
+        if made and isinstance(made[-1], ast.Call) and made[-1].lineno not in lines and made[-1] not in out:
+            out.append(made[-1])
+    return out
 
 
 def _accepts(klass: type, name: str) -> bool:

@@ -34,6 +34,7 @@ from kerasmagic.diagnosis.keyword_sites import (
 )
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import before, bindings
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     closing_insert_edit,
@@ -257,10 +258,21 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
 
 def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     """A ``metrics=`` value that is certainly one metric: a string, a call of a Keras metric
-    class, or a Keras metric class/function named directly."""
+    class, or a Keras metric class/function named directly; a name the cell bound to such a
+    call before (``acc = keras.metrics.SparseCategoricalAccuracy()``), else one the kernel
+    holds a Keras metric in."""
     known = known_value(ctx, value)  # written there, or a name holding it
     if isinstance(value, ast.Constant) or isinstance(known, str):
         return isinstance(known, str)
+    if isinstance(value, ast.Name) and ctx.cell.tree is not None:
+        made = [v for s, v in bindings(ctx.cell.tree, value.id, mutations=False) if before(s, value)]
+        if not made:
+            held = (ctx.live_names or {}).get(value.id)
+            kind = held if inspect.isclass(held) or inspect.isfunction(held) else type(held)
+            return held is not None and live.is_keras_object(kind) and ".metrics" in kind.__module__
+        if not isinstance(made[-1], ast.Call):
+            return False
+        value = made[-1]
     target = value.func if isinstance(value, ast.Call) else value
     if not isinstance(target, (ast.Name, ast.Attribute)):
         return False
