@@ -176,7 +176,7 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
             if kw.arg != fact.argument:
                 continue
             if isinstance(kw.value, ast.Name):  # `metrics = ['accuracy']` set before: the live list
-                value = (ctx.namespace or {}).get(kw.value.id)
+                value = (ctx.live_names or {}).get(kw.value.id)  # or a parameter of the function that raised
             elif isinstance(kw.value, ast.List):
                 try:
                     value = ast.literal_eval(kw.value)
