@@ -84,6 +84,15 @@ def spans(source: str) -> Callable[[ast.AST], tuple[int, int]]:
     return span
 
 
+def parsed(source: str) -> tuple[ast.Module, Callable[[ast.AST], tuple[int, int]], set[str]] | None:
+    """``(the tree, its spans, the names it uses)`` of ``source``; None when it does not parse."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    return tree, spans(source), {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
 def fresh(stem: str, taken: set[str]) -> str:
     """``stem_1``, ``stem_2`` …: the first not in ``taken`` (added to it)."""
     n = 1
@@ -111,12 +120,10 @@ def hoisted(source: str, read: Callable[[str], str], *, outside_classes: bool = 
     """Every literal keyword value of a call replaced by ``read(name)`` (``lr=0.01`` →
     ``lr=read('lr_1')``): the new text and each ``(name, value text)``; None when there is none
     or it does not parse. ``outside_classes``: not in the case's own classes (their ``self``)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = parsed(source)
+    if found is None:
         return None
-    span = spans(source)
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    tree, span, taken = found
     classes = [span(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)] if outside_classes else []  # fmt: skip
     edits: list[tuple[int, int, str]] = []
     values: list[tuple[str, str]] = []
@@ -171,12 +178,10 @@ def unpacked(source: str) -> list[str] | None:
     """Each call's literal keyword arguments given as ``**name`` of a dict a first cell makes
     (``Adam(lr=0.01, decay=1e-6)`` → ``adam_kw_1 = {'lr': 0.01, 'decay': 1e-6}``,
     ``Adam(**adam_kw_1)``), then one cell per top-level statement; None when no call has one."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = parsed(source)
+    if found is None:
         return None
-    span = spans(source)
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    tree, span, taken = found
     edits: list[tuple[int, int, str]] = []
     settings: list[str] = []
     for call in ast.walk(tree):
@@ -395,20 +400,28 @@ def in_a_loop(source: str) -> list[str] | None:
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
 
 
+def body_with_values(source: str) -> tuple[str, str, list[tuple[str, str]]] | None:
+    """``hoisted_body`` with names read as they are; a case with no literal keyword value as
+    ``in_function`` splits it, with no values (None when it does not parse or is only imports)."""
+    found = hoisted_body(source, lambda name: name)
+    if found is not None:
+        return found
+    (as_main,) = in_function(source) or [None]
+    if as_main is None:
+        return None
+    head, _, rest = as_main.partition("\n\ndef main():\n")
+    return head, rest.rsplit("\n\n\nmain()\n", 1)[0], []
+
+
 def in_an_earlier_cell(source: str) -> list[str] | None:
     """The case as a notebook's helper: its imports in a first cell, the rest the body of
     ``def main(lr_1, …):`` in a second, called in a third with the literal keyword values
     (``main(lr_1=0.01)``), so the error is raised in a cell other than the one that failed and
     the values come from the calling cell (None when it does not parse or is only imports)."""
-    found = hoisted_body(source, lambda name: name)
-    if found is not None:
-        head, body, values = found
-    else:
-        (as_main,) = in_function(source) or [None]
-        if as_main is None:
-            return None
-        head, _, rest = as_main.partition("\n\ndef main():\n")
-        body, values = rest.rsplit("\n\n\nmain()\n", 1)[0], []
+    found = body_with_values(source)
+    if found is None:
+        return None
+    head, body, values = found
     params = ", ".join(name for name, _ in values)
     call = ", ".join(f"{name}={value}" for name, value in values)
     return [cell for cell in (head, f"def main({params}):\n{body}\n", f"main({call})\n") if cell.strip()]
@@ -419,17 +432,13 @@ def under_main_guard(source: str) -> list[str] | None:
     the block sets each literal keyword value to a name first (``lr_1 = 0.01``), then runs every
     other top-level statement, reading them (one cell; None when it does not parse or is only
     imports)."""
-    found = hoisted_body(source, lambda name: name)
-    if found is not None:
-        head, body, values = found
-    else:
-        (as_main,) = in_function(source) or [None]
-        if as_main is None:
-            return None
-        head, _, rest = as_main.partition("\n\ndef main():\n")
-        body, values = rest.rsplit("\n\n\nmain()\n", 1)[0], []
+    found = body_with_values(source)
+    if found is None:
+        return None
+    head, body, values = found
     settings = "".join(f"    {name} = {value}\n" for name, value in values)
     return [f"{head}\n\nif __name__ == '__main__':\n{settings}{body}\n"]
+
 
 def reading_globals(source: str) -> list[str] | None:
     """The case as a notebook's ``train()``: a first cell sets each literal keyword value to a
@@ -449,12 +458,10 @@ def named_objects(source: str) -> list[str] | None:
     on its own line before the statement (``adam_1 = Adam(lr=0.01)`` … ``optimizer=adam_1``), as
     code that keeps its optimizer or callbacks in names writes it; top-level statements only (one
     cell; None when nothing was moved or it does not parse)."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    found = parsed(source)
+    if found is None:
         return None
-    span = spans(source)
-    taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    tree, span, taken = found
     edits: list[tuple[int, int, str]] = []
     for stmt in tree.body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)):  # fmt: skip
