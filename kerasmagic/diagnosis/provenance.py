@@ -147,6 +147,12 @@ def _binds_otherwise(stmt: ast.stmt, name: str) -> bool:
     return False
 
 
+def made_before(tree: ast.AST, use: ast.Name) -> list[ast.expr | None]:
+    """The values ``tree`` binds ``use``'s name to before the use, in order (None: bound
+    otherwise), outside the functions and classes it defines."""
+    return [value for stmt, value in bindings(tree, use.id, mutations=False) if before(stmt, use)]
+
+
 def before(stmt: ast.AST, use: ast.AST) -> bool:
     end = (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0)
     return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))

@@ -31,7 +31,7 @@ from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import call_argument, signature
 from kerasmagic.diagnosis.keras_messages import MessageFact, integral, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import before, bindings
+from kerasmagic.diagnosis.provenance import made_before
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -125,7 +125,7 @@ def _makers(tree: ast.AST | None, lines: set[int]) -> list[ast.Call]:
     for use in walk(tree) if tree is not None else ():
         if not (isinstance(use, ast.Name) and isinstance(use.ctx, ast.Load) and use.lineno in lines):
             continue
-        made = [value for stmt, value in bindings(tree, use.id, mutations=False) if before(stmt, use)]  # type: ignore[arg-type]
+        made = made_before(tree, use)  # type: ignore[arg-type]
         if made and isinstance(made[-1], ast.Call) and made[-1].lineno not in lines and made[-1] not in out:
             out.append(made[-1])
     return out

@@ -34,7 +34,7 @@ from kerasmagic.diagnosis.keyword_sites import (
 )
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import before, bindings
+from kerasmagic.diagnosis.provenance import made_before
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     closing_insert_edit,
@@ -258,15 +258,13 @@ def epsilon_none(ctx: CellContext) -> list[Problem]:
 
 def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     """A ``metrics=`` value that is certainly one metric: a string, a call of a Keras metric
-    class, or a Keras metric class/function named directly; a name the cell bound to such a
-    call before (``acc = keras.metrics.SparseCategoricalAccuracy()``), else one the kernel
-    holds a Keras metric in."""
+    class, or a Keras metric class/function named directly, or a name the cell bound to such a
+    call before (``acc = SparseCategoricalAccuracy()``), else holding a Keras metric here."""
     known = known_value(ctx, value)  # written there, or a name holding it
     if isinstance(value, ast.Constant) or isinstance(known, str):
         return isinstance(known, str)
     if isinstance(value, ast.Name) and ctx.cell.tree is not None:
-        made = [v for s, v in bindings(ctx.cell.tree, value.id, mutations=False) if before(s, value)]
-        if not made:
+        if not (made := made_before(ctx.cell.tree, value)):
             held = (ctx.live_names or {}).get(value.id)
             kind = held if inspect.isclass(held) or inspect.isfunction(held) else type(held)
             return held is not None and live.is_keras_object(kind) and ".metrics" in kind.__module__
