@@ -11,7 +11,9 @@ True`` is memory growth on every GPU, nothing on a machine without one), the cal
 calls and the import of ``set_session`` goes. A GPU count (``device_count={'GPU': 0}``) is the GPUs
 TensorFlow 2 may see; with none, the config's GPU memory options set nothing. Any other option (a
 memory fraction of a GPU that is used) has no one-line equivalent and is explained
-(``backend-session-removed``) instead.
+(``backend-session-removed``) instead. A session made with no option at all
+(``set_session(tf.Session())``, a fresh session for Keras) set TensorFlow's defaults, which
+TensorFlow 2 runs with: the call goes, and the session line when nothing else reads it.
 
 TensorFlow 2 code spelled it ``tf.compat.v1.keras.backend.set_session(sess)`` (the seeding and
 single-thread boilerplate of TF 2.0-2.4 notebooks): there Keras ran eagerly and read that
@@ -51,7 +53,8 @@ GROWTH_ONLY = {"allow_growth": "True"}
 
 @rule(ENTRY, when=(STATIC,), family="backend", needs="set_session")
 def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
-    """``set_session(tf.Session(config=config))`` with only ``allow_growth``: memory growth."""
+    """``set_session(tf.Session(config=config))`` with only ``allow_growth``: memory growth; a
+    session made with no option (``set_session(tf.Session())``): the call goes."""
     tree = ctx.cell.tree
     tf = ctx.scope.expr_for("tensorflow")  # the name the cell (or an earlier one) binds to it
     if tree is None or tf is None:
@@ -64,14 +67,17 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
         calls = tf2_calls(options, tf, " " * stmt.col_offset)
-        if not calls:
+        default = _default_session(session)  # TensorFlow 2 runs with the same defaults: it goes
+        if not calls and not default:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
-        edit = node_edit(ctx.cell, stmt, calls)
+        edit = statement_removal(ctx.cell, stmt, tree) if default else node_edit(ctx.cell, stmt, calls)  # type: ignore[arg-type]
         if edit is None:
             return []
         edits.append(edit)
         edits += _config_made_in_v1(ctx, tree, config, tf)
         if made is not None:  # `sess = tf.Session(config=config)` lines before: goes too
+            if default and _reads(tree, made, stmt):
+                return []  # the session runs other things too (`sess.run(x)`): not Keras's alone
             gone = _session_statement_edit(ctx, tree, made, stmt)
             if gone is None:
                 return []
@@ -160,20 +166,30 @@ def _session(ctx: CellContext, call: ast.Call) -> tuple[ast.Call | None, ast.Ass
     return found[0].value, made if isinstance(made, ast.Assign) and len(made.targets) == 1 else None
 
 
+def _default_session(session: ast.Call | None) -> bool:
+    """``tf.Session()`` (or ``InteractiveSession``) made with no argument: no option set."""
+    name = getattr(session.func, "attr", getattr(session.func, "id", None)) if session is not None else None
+    return name in ("Session", "InteractiveSession") and not session.args and not session.keywords  # type: ignore[union-attr]
+
+
+def _reads(tree: ast.AST, made: ast.Assign, use: ast.stmt) -> list[ast.Name]:
+    """The reads of the session ``made`` binds, other than in ``use`` (its ``set_session``)."""
+    name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else None
+    return [
+        n
+        for n in walk(tree)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+        and not (use.lineno <= n.lineno <= (use.end_lineno or use.lineno))
+    ]  # fmt: skip
+
+
 def _session_statement_edit(
     ctx: CellContext, tree: ast.AST, made: ast.Assign, use: ast.stmt
 ) -> Edit | None:
     """The session's assignment removed when nothing else reads the name; else its
     ``tf.Session`` spelled ``tf.compat.v1.Session`` (a session TensorFlow 2 still makes, used by
     nothing Keras runs)."""
-    name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else None
-    reads = [
-        n
-        for n in walk(tree)
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-        and not (use.lineno <= n.lineno <= (use.end_lineno or use.lineno))
-    ]  # fmt: skip
-    if not reads:
+    if not _reads(tree, made, use):
         return statement_removal(ctx.cell, made, tree)  # type: ignore[arg-type]
     func = made.value.func if isinstance(made.value, ast.Call) else None
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
