@@ -13,6 +13,7 @@ from kerasmagic.diagnosis.keyword_dicts import key_string_changed, unpacked_stri
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rewrite import (
+    Edit,
     callee_name,
     node_edit,
     node_text,
@@ -49,20 +50,11 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
             continue
         for kw in call.keywords:
             value = kw.value
-            if kw.arg == "monitor" and isinstance(value, ast.Constant) and value.value in OLD_KEYS:
-                edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
-                if edit is not None:
-                    edits.append(edit)
-                    across.append(edit)
-                    first, keys = first or call.lineno, keys | {value.value}
-            elif kw.arg == "monitor" and not isinstance(value, ast.Constant):
-                held = one_string(origins(ctx, value, terms=False))
-                renamed = rewrite(ctx, value, MONITOR_KEY) if held in OLD_KEYS else None
-                if renamed is not None:  # `monitor=watch`, `watch = 'val_acc'` cells before
-                    edits += renamed.edits
-                    across += renamed.across
-                    notes.append(renamed.note)
-                    first, keys = first or call.lineno, keys | {held}
+            if kw.arg == "monitor" and (renamed_key := _monitored(ctx, value)) is not None:
+                edits += renamed_key[0]
+                across += renamed_key[1]
+                notes.append(renamed_key[2])
+                first, keys = first or call.lineno, keys | {renamed_key[3]}
             elif kw.arg is None and (held := unpacked_string(ctx, value, "monitor")) in OLD_KEYS:
                 renamed = rewrite(ctx, value, MONITOR_IN_DICT)
                 if renamed is not None:  # `EarlyStopping(**cfg)`, `cfg = {'monitor': 'val_acc'}`
@@ -88,20 +80,11 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         across.append(edit)
         first, keys = first or line, keys | {key}
     for passed in passed_on(ctx, None, _monitor):  # `train(monitor='val_acc')`, another cell's def
-        value = passed.argument
-        if isinstance(value, ast.Constant) and value.value in OLD_KEYS:
-            edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
-            if edit is not None:
-                edits.append(edit)
-                across.append(edit)
-                first, keys = first or passed.call.lineno, keys | {value.value}
-        elif (held := one_string(origins(ctx, value, terms=False))) in OLD_KEYS:
-            renamed = rewrite(ctx, value, MONITOR_KEY)
-            if renamed is not None:  # `train(monitor=watch)`, `watch = 'val_acc'` cells before
-                edits += renamed.edits
-                across += renamed.across
-                notes.append(renamed.note)
-                first, keys = first or passed.call.lineno, keys | {held}
+        if (renamed_key := _monitored(ctx, passed.argument)) is not None:
+            edits += renamed_key[0]
+            across += renamed_key[1]
+            notes.append(renamed_key[2])
+            first, keys = first or passed.call.lineno, keys | {renamed_key[3]}
     if not edits:
         return []
     # an error that names the old key (raised while training, on the line of `fit`) is this one
@@ -112,6 +95,20 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         problem.across = across
     problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
     return [problem]
+
+
+def _monitored(ctx: CellContext, value: ast.expr) -> tuple[list[Edit], list[Edit], str, str] | None:
+    """``(edits, edits across cells, note, old key)`` renaming the old log key a monitor is given:
+    written there (``monitor='val_acc'``), or where the name it reads gets it (``monitor=watch``,
+    ``watch = 'val_acc'`` cells before); None for anything else."""
+    if isinstance(value, ast.Constant):
+        if value.value not in OLD_KEYS:
+            return None
+        edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
+        return ([edit], [edit], "", value.value) if edit is not None else None
+    held = one_string(origins(ctx, value, terms=False))
+    renamed = rewrite(ctx, value, MONITOR_KEY) if held in OLD_KEYS else None
+    return (renamed.edits, renamed.across, renamed.note, held) if renamed is not None else None  # type: ignore[return-value]
 
 
 def _monitor(call: ast.Call) -> ast.expr | None:
