@@ -29,6 +29,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
 from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
@@ -164,11 +165,10 @@ def _tracker_edits(ctx: CellContext, klass: ast.ClassDef, stmt: ast.stmt, call: 
     value = call.args[0] if call.args else keywords.get("value")
     name = call.args[1] if len(call.args) > 1 else keywords.get("name")
     aggregation = call.args[2] if len(call.args) > 2 else keywords.get("aggregation")
-    if not (isinstance(name, ast.Constant) and isinstance(name.value, str) and value is not None):
+    known_name = known_value(ctx, name)  # written there, or a name set before (`name=metric_name`)
+    if not (isinstance(known_name, str) and value is not None):
         return []
-    if aggregation is not None and not (
-        isinstance(aggregation, ast.Constant) and aggregation.value in ("mean", None)
-    ):
+    if aggregation is not None and known_value(ctx, aggregation) not in ("mean", None):
         return []
     root = keras_root(ctx)
     after = _super_init(klass)
@@ -176,7 +176,7 @@ def _tracker_edits(ctx: CellContext, klass: ast.ClassDef, stmt: ast.stmt, call: 
     name_text = node_text(ctx.cell, name)
     if root is None or after is None or value_text is None or name_text is None:
         return []
-    attr = "_" + re.sub(r"\W", "_", name.value) + "_tracker"
+    attr = "_" + re.sub(r"\W", "_", known_name) + "_tracker"
     indent = " " * after.col_offset
     line = (after.end_lineno or after.lineno) + 1
     create = Edit(line, 0, line, 0, f"{indent}self.{attr} = {root[0]}.metrics.Mean(name={name_text})\n")  # fmt: skip
