@@ -17,6 +17,7 @@ import ast
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.live import is_keras_object
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
@@ -52,18 +53,19 @@ def input_layer_input(ctx: CellContext) -> list[Problem]:
 
 def _layer_of(ctx: CellContext, node: ast.expr) -> Any:
     """The live layer ``node`` names, read without calling anything: a name's value, the
-    model's layer of a literal name (``get_layer``) or of a literal index (``layers[i]``)."""
+    model's layer of a known name (``get_layer``) or of a known index (``layers[i]``): written
+    there, or held by a name set before."""
     names = ctx.live_names or {}
     if isinstance(node, ast.Name):
         return names.get(node.id)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "get_layer":  # fmt: skip
         model = _live(names, node.func.value)
         given = [*node.args[:1], *(k.value for k in node.keywords if k.arg == "name")]
-        wanted = given[0].value if given and isinstance(given[0], ast.Constant) else None
+        wanted = known_value(ctx, given[0]) if given else None  # a literal, or a name holding one
         return next((layer for layer in _layers(model) if getattr(layer, "name", None) == wanted), None)  # fmt: skip
     if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "layers":  # fmt: skip
         layers = _layers(_live(names, node.value.value))
-        index = node.slice.value if isinstance(node.slice, ast.Constant) else None
+        index = known_value(ctx, node.slice)
         if isinstance(index, int) and -len(layers) <= index < len(layers):
             return layers[index]
     return None
