@@ -192,3 +192,23 @@ def test_a_later_cell_is_read_as_its_own_statements_then_the_kernel() -> None:
     assert later("m = merge([a, b], mode=other)") is MISSING
     ctx = CellContext.of("from keras.layers import merge\nmode = 'sum'", namespace={"mode": "concat"})
     assert later("m = merge([a, b], mode=mode)") == "sum"  # this cell runs before the later one
+
+
+def test_a_parameter_of_a_later_cells_function_is_what_its_calls_pass() -> None:
+    """``def main(mode): … merge(…, mode=mode)`` in a later cell, called in the one after it
+    with ``main(mode='mul')``: the one value every call passes (the default where a call leaves
+    it); calls that pass different values, or something computed, give nothing."""
+    definition = "def main(mode, axis=-1):\n    m = merge([a, b], mode=mode, concat_axis=axis)\n"
+    tree = ast.parse(definition)
+    kws = {k.arg: k.value for n in ast.walk(tree) if isinstance(n, ast.Call) for k in n.keywords}
+
+    def value(keyword: str, *calls: str) -> object:
+        ctx = CellContext.of("from keras.layers import merge", namespace={}, later=(definition, *calls))
+        return known_value(ctx, kws[keyword], tree)
+
+    assert value("mode", "main(mode='mul')") == "mul"
+    assert value("mode", "main('sum')", "main(mode='sum')") == "sum"
+    assert value("concat_axis", "main('concat')") == -1  # the signature's default
+    assert value("mode", "main('sum')", "main('mul')") is MISSING
+    assert value("mode", "main(pick())") is MISSING
+    assert value("mode") is MISSING  # never called

@@ -27,8 +27,10 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis.call_sites import parameter_arguments, parameters_of
 from kerasmagic.diagnosis.context import CellContext, statement_lines
 from kerasmagic.diagnosis.member_values import MISSING, base_name, live_member, spelt
+from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import walk
 
 PLAIN = (int, float, str, bool, type(None), bytes)
@@ -56,13 +58,34 @@ def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = 
             return value
     scope = _function_binding(tree, base_name(text), node) if tree is not None else None
     if scope is not None:  # a local of the function the use is in: its own statements
-        return _assigned_before(scope, text, node.lineno)
+        value = _assigned_before(scope, text, node.lineno)
+        if value is MISSING and later and text in parameters_of(scope):
+            return _passed(ctx, scope, text)  # a later cell's function: what its calls pass
+        return value
     if tree is not None and bound_in(tree, base_name(text)):
         return _assigned_before(tree, text, node.lineno)
     if later and ctx.cell.tree is not None and bound_in(ctx.cell.tree, base_name(text)):
         return _assigned_before(ctx.cell.tree, text, None)  # this cell, which runs before it
     value = live_member((ctx.namespace if later else ctx.live_names) or {}, text)
     return value if _plain(value) else MISSING
+
+
+def _passed(ctx: CellContext, func: ast.AST, name: str) -> Any:
+    """The one literal every call of ``func`` (a function of a later cell) in this cell and the
+    later ones passes for its parameter ``name`` (its default where a call leaves it)."""
+    trees = [ctx.cell.tree, *(parsed_source(source).tree for source in ctx.later)]
+    given = [a for t in trees if t is not None for a in parameter_arguments(t, func, name)]
+    values = [_literal(a) for a in given]
+    if not values or any(v is MISSING for v in values) or any(v != values[0] for v in values):
+        return MISSING
+    return values[0]
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return MISSING
 
 
 def _plain(value: Any) -> bool:
