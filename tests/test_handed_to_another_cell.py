@@ -1,5 +1,5 @@
 """A value the failing cell hands to a function another cell defines (a notebook's ``train(…)``
-helper, called cells after its ``def``): the callback's monitored key is renamed where the call
+helper, called cells after its ``def``), or unpacked from a dict made cells earlier: the callback's monitored key is renamed where the call
 writes it (rules/callback_keys.py through diagnosis/wrapper_calls.py), and the helper stays as
 written. Diagnosed in-process, each cell kept in ``linecache`` as IPython keeps it."""
 
@@ -52,3 +52,23 @@ def test_a_monitored_key_passed_to_another_cells_helper_is_renamed_in_the_call(c
     assert "callback-acc-key" in [s.id for s in result.suggestions]
     assert result.fixed_source == fixed, result.fixed_source
     _run(result.fixed_source, "<fixed>", namespace)  # trains, monitoring the key Keras logs
+
+
+def test_removed_keys_of_a_dict_a_bare_fit_cell_unpacks_go_where_the_dict_is_made() -> None:
+    """The training cell is only ``model.fit(x, y, **fit_args)`` (no ``=`` of its own), the
+    model and the dict made cells earlier: Keras 3's removed queue options leave the dict."""
+    made = (
+        "import numpy as np\nimport keras\n"
+        "fit_args = {'epochs': 1, 'verbose': 0, 'workers': 2, 'use_multiprocessing': False}\n"
+        "model = keras.Sequential([keras.Input(shape=(2,)), keras.layers.Dense(1)])\n"
+        "model.compile('sgd', 'mse')\n"
+    )
+    cell = "model.fit(np.zeros((4, 2)), np.zeros((4, 1)), **fit_args)\n"
+    namespace: dict = {}
+    _run(made, "<made>", namespace)
+    with pytest.raises((TypeError, ValueError), match="workers|use_multiprocessing") as raised:
+        _run(cell, "<fit>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<fit>", earlier=(made,))
+    assert "keras3-removed-keyword" in [s.id for s in result.suggestions]
+    assert "fit_args = {'epochs': 1, 'verbose': 0}\n" in result.fixed_source, result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)

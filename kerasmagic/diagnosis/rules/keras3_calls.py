@@ -105,7 +105,7 @@ def _reason(keyword: str, alone: bool = False) -> str:
     return str((entry.data.get(table, {}) if entry is not None else {}).get(keyword, ""))
 
 
-@rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments", needs="=")
+@rule("keras3-removed-keyword", when=(STATIC,), family="keyword-arguments", needs=("=", r"\*\*"))
 def removed_keywords(ctx: CellContext) -> list[Problem]:
     """A keyword Keras 3 removed and that had no effect (queue and process options of ``fit``,
     ``fused`` of BatchNormalization): dropped where the live signature does not take it."""
@@ -145,10 +145,9 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr in MODEL_METHODS and call.keywords):
             continue
-        if ctx.scope.callee(func) is not None:
-            continue
-        owners = ctx.scope.receiver_classes(func.value) or ctx.scope.model_classes()
-        methods = [getattr(m, func.attr, None) for m in owners]
+        bound = ctx.scope.callee(func)  # a live model's method: only what a dict gives is left here
+        owners = ctx.scope.receiver_classes(func.value) or ctx.scope.model_classes() if bound is None else []
+        methods = [getattr(m, func.attr, None) for m in owners] if bound is None else [bound[0]]
         sigs = [signature(m) for m in methods if callable(m)]
         if not sigs or any(s is None for s in sigs):
             continue
@@ -158,8 +157,8 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
         if loose and not generated_keywords(f"keras.Model.{func.attr}"):
             continue
         for kw in keyword_sites(ctx, call):
-            if kw.arg not in method_words:
-                continue
+            if kw.arg not in method_words or (bound is not None and not kw.unpacked):
+                continue  # (the call's own keyword of a live model: the error rule's, methods.py)
             if any(kw.arg in s.parameters for s in sigs if s is not None):
                 continue
             if _map_says_removed(f"keras.Model.{func.attr}", kw.arg) or kw.arg.endswith("_q_size"):
