@@ -43,10 +43,8 @@ def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = 
     what the kernel holds now."""
     if node is None:
         return MISSING
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
-        pass
+    if (written := _literal(node)) is not MISSING:
+        return written
     text = spelt(node)
     if text is None:
         return MISSING
