@@ -27,7 +27,13 @@ from typing import Any
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    node_edit,
+    node_text,
+    single_assignment,
+    statement_removal,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.keras3_gradients import model_input_text
 
@@ -43,6 +49,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         return []
     problems: list[Problem] = []
     root = None
+    fed_in: set[int] = set()  # the ids of the inputs rewritten
     assigned = {id(stmt.value) for stmt in walk(tree) if _function_assignment(ctx, stmt)}
     for node in walk(tree):
         parts = _function_assignment(ctx, node) or _function_expression(ctx, node, assigned)
@@ -77,7 +84,24 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         problem = from_entry(ENTRY, node.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=shown)  # fmt: skip
         problem.certain = True
         problems.append(problem)
+        fed_in |= {id(e) for e in elements or _segments_elements(inputs)}
         root = (keras, [])  # the import, once
+    return _without_phase_names(ctx, tree, problems, fed_in)
+
+
+def _without_phase_names(ctx: CellContext, tree: ast.Module, problems: list[Problem], fed_in: set[int]) -> list[Problem]:  # fmt: skip
+    """The problems, the statements naming ``K.learning_phase()`` removed by the first; none
+    when such a name is read elsewhere (the learning phase is gone: nothing could stand in)."""
+    removed = _phase_bindings(ctx, tree, fed_in) if problems else []
+    if removed is None:
+        return []
+    edits = [statement_removal(ctx.cell, stmt, tree) for stmt in removed]
+    if None in edits:
+        return []
+    for edit in edits:
+        problems[0].edits.append(edit)  # type: ignore[arg-type]
+    if removed:  # it explains the failure of ``K.learning_phase()`` too
+        problems[0].names.append("learning_phase")
     return problems
 
 
@@ -141,6 +165,10 @@ def _segments(inputs: ast.expr) -> list[tuple[bool, ast.expr]]:
     return [(False, inputs)]
 
 
+def _segments_elements(inputs: ast.expr) -> list[ast.expr]:
+    return [node for known, node in _segments(inputs) if known]
+
+
 def _joined_inputs(ctx: CellContext, inputs: ast.expr) -> tuple[str | None, tuple[str, str | None]]:  # fmt: skip
     """Inputs a list of unknown length begins (``inp + [K.learning_phase()]``): the model's
     inputs without the learning phase, and what the call feeds (``_model_inputs``), the phase
@@ -174,16 +202,41 @@ def _joined_inputs(ctx: CellContext, inputs: ast.expr) -> tuple[str | None, tupl
 
 
 def _learning_phase_at(ctx: CellContext, elements: list[ast.expr] | None) -> int | None:
-    """The index of ``K.learning_phase()`` among the inputs, when one element is that."""
+    """The index of ``K.learning_phase()`` among the inputs, when one element is that, or a name
+    the cell binds once to it (``phase = K.learning_phase()``, see :func:`_phase_bindings`)."""
     for i, element in enumerate(elements or ()):
-        if (
-            isinstance(element, ast.Call)
-            and isinstance(element.func, ast.Attribute)
-            and element.func.attr == "learning_phase"
-            and ctx.scope.refers_to_keras(element.func)
-        ):
+        if isinstance(element, ast.Name):
+            element = single_assignment(ctx.cell.tree, element.id)
+        if _is_learning_phase(ctx, element):
             return i
     return None
+
+
+def _is_learning_phase(ctx: CellContext, node: ast.AST | None) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "learning_phase"
+        and ctx.scope.refers_to_keras(node.func)
+    )
+
+
+def _phase_bindings(ctx: CellContext, tree: ast.AST, inputs: set[int]) -> list[ast.stmt] | None:
+    """The statements binding a name to ``K.learning_phase()`` (gone with the function in Keras
+    3), to remove: each name read only as an element of the ``K.function`` inputs rewritten
+    (``inputs``: their ids); None when one is read anywhere else (the name would be missing)."""
+    found = []
+    for stmt in walk(tree):
+        if not (isinstance(stmt, ast.Assign) and _is_learning_phase(ctx, stmt.value)):
+            continue
+        if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
+            return None
+        name = stmt.targets[0].id
+        reads = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)]  # fmt: skip
+        if any(id(n) not in inputs for n in reads):
+            return None
+        found.append(stmt)
+    return found
 
 
 def _one_element_list(ctx: CellContext, outputs: ast.expr) -> bool | None:
