@@ -24,6 +24,7 @@ from kerasmagic.diagnosis.keras3_support import (
     models_are_keras3,
     signature,
 )
+from kerasmagic.diagnosis.keyword_dicts import unpacked_keys
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -44,7 +45,7 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
     for call, target, path in _keras_calls(ctx, tree):
         same_as = generated_keywords(path).get("same_as")
         renamed = _same_as(target, same_as) if same_as else None
-        moved = _moved_arguments(call, renamed or target, path)
+        moved = _moved_arguments(ctx, call, renamed or target, path)
         if not moved:
             continue
         edits: list[Edit] = []
@@ -106,13 +107,18 @@ def _is_method(path: str) -> bool:
     return len(parts) >= 2 and parts[-2][:1].isupper()
 
 
-def _moved_arguments(call: ast.Call, target: Any, path: str) -> list[tuple[ast.expr, str]]:
+def _moved_arguments(ctx: CellContext, call: ast.Call, target: Any, path: str) -> list[tuple[ast.expr, str]]:  # fmt: skip
     """``[(argument, its Keras 3 keyword)]`` from the first positional argument Keras 3 binds to
     another parameter; ``[]`` when none moved or the call cannot be rewritten with certainty."""
     if not call.args or any(isinstance(a, ast.Starred) for a in call.args):
         return []
-    if any(k.arg is None for k in call.keywords):
-        return []  # `**kwargs` may pass anything
+    given: set[str | None] = {k.arg for k in call.keywords if k.arg is not None}
+    for k in call.keywords:
+        if k.arg is None:  # ``**kwargs``: the keys of the dict where it is made, else anything
+            keys = unpacked_keys(ctx, k.value)
+            if keys is None:
+                return []
+            given |= set(keys)
     keras2 = generated_keywords(path).get("args") or []
     sig = signature(target.__init__ if isinstance(target, type) else target)
     if sig is None or len(call.args) > len(keras2):
@@ -127,7 +133,6 @@ def _moved_arguments(call: ast.Call, target: Any, path: str) -> list[tuple[ast.e
         return []
     wanted = keras2[first : len(call.args)]
     names = {p.name for p in params}
-    given = {k.arg for k in call.keywords}
     if any(k is None or k not in names or k in given for k in wanted):
         return []  # Keras 3 has no such parameter, or the call also names it: not certain
     return list(zip(call.args[first:], wanted))  # type: ignore[arg-type]
