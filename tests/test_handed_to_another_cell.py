@@ -72,3 +72,35 @@ def test_removed_keys_of_a_dict_a_bare_fit_cell_unpacks_go_where_the_dict_is_mad
     assert "keras3-removed-keyword" in [s.id for s in result.suggestions]
     assert "fit_args = {'epochs': 1, 'verbose': 0}\n" in result.fixed_source, result.fixed_source
     _run(result.fixed_source, "<fixed>", namespace)
+
+
+def test_a_numpy_count_handed_to_another_cells_builder_is_made_an_int_where_it_is_used() -> None:
+    """``num_classes = max(y) + 1`` (a NumPy integer) returned by one cell's loader and passed by
+    a ``__main__`` block to another cell's ``LeNet(num_classes)``: the parameter has no origin to
+    change in that cell, so the layer's argument is made an ``int`` where the raising frame read
+    it (rules/keras3_moved.py), in the cell ``migrate`` corrects (the one defining the builder)."""
+    loader = (
+        "import numpy as np\nimport keras\n"
+        "def load():\n"
+        "    y = np.array([0, 3, 9, 2], dtype='uint8')\n"
+        "    num_classes = max(y) + 1\n"
+        "    return [y, num_classes]\n"
+    )
+    builder = (
+        "def build(num_classes):\n"
+        "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8)])\n"
+        "    model.add(keras.layers.Dense(num_classes, activation='softmax'))\n"
+        "    return model\n"
+    )
+    main = "if __name__ == '__main__':\n    [y, num_classes] = load()\n    model = build(num_classes)\n"  # fmt: skip
+    namespace: dict = {"__name__": "__main__"}
+    _run(loader, "<loader>", namespace)
+    _run(builder, "<builder>", namespace)
+    with pytest.raises(ValueError, match="expected a positive integer") as raised:
+        _run(main, "<main>", namespace)
+    result = diagnose(builder, raised.value, namespace=namespace, earlier=(loader,))
+    assert "keras3-numpy-int-argument" in [s.id for s in result.suggestions]
+    assert "keras.layers.Dense(int(num_classes), activation='softmax')" in result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)
+    _run(main, "<main again>", namespace)
+    assert namespace["model"].output_shape == (None, 10)

@@ -144,7 +144,7 @@ def numpy_int_argument(ctx: CellContext) -> list[Problem]:
                     edits += change.edits
                     across += change.across
                     notes.append(change.note)
-                continue
+                    continue
             numpy_call = isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in numpy_names  # fmt: skip
             # a value read where it is used: an attribute (``self.npixels``), a function's local
             # name; the live value decides, read in the frame that raised (nothing called)
