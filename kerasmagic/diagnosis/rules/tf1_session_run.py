@@ -1,7 +1,7 @@
 """Static rule: TensorFlow 1's session used to read values Keras computed (``tf1-session-run``).
 
-``sess = K.get_session()`` then ``sess.run(x)``, or a ``with K.get_session().as_default():``
-block reading tensors with ``x.eval()``: TensorFlow 2 runs eagerly and has already computed
+``sess = K.get_session()`` then ``sess.run(x)`` (or ``K.get_session().run(x)`` at once), or a
+``with K.get_session().as_default():`` block reading tensors with ``x.eval()``: TensorFlow 2 runs eagerly and has already computed
 those values, so each is read directly with ``keras.ops.convert_to_numpy`` (a list: each
 element), a run of a variable initializer goes (TensorFlow 2 initializes each variable as it is
 made), and the session line goes. A session later cells run too becomes a stand-in whose ``run``
@@ -43,12 +43,13 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     if tree is None:
         return []
     sessions = _sessions(ctx, tree)
+    inline = _inline_runs(ctx, tree)
     blocks = _default_session_blocks(ctx, tree) if keras3_here() else []  # keras.ops reads them
-    root = keras_root(ctx) if sessions or blocks else None
+    root = keras_root(ctx) if sessions or blocks or inline else None
     if root is None:
         return []
     keras, imports = root
-    if blocks and not sessions:
+    if blocks and not sessions and not inline:
         edits = [e for block in blocks if (e := _evaluated_block(ctx, block, keras)) is not None]
         if len(edits) != len(blocks):
             return []
@@ -68,33 +69,46 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
                 return []
             edits += stand_in
             continue
-        for run in runs:
-            initializer = _initializer_run(ctx, tree, run)
-            if initializer is not None:  # TensorFlow 2 initializes each variable as it is made
-                gone, initializer_name = initializer
-                if not gone:
-                    return []
-                edits += gone
-                names.append(initializer_name)
-                continue
-            value = node_text(ctx.cell, run.args[0])
-            if value is None:
-                return []
-            if isinstance(run.args[0], (ast.List, ast.Tuple)):
-                text = f"[{keras}.ops.convert_to_numpy(_t) for _t in {value}]"
-            else:
-                text = f"{keras}.ops.convert_to_numpy({value})"
-            edit = node_edit(ctx.cell, run, text)
-            if edit is None:
-                return []
-            edits.append(edit)
+        read = _read_edits(ctx, tree, runs, keras, names)
         removal = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
-        if removal is None:
+        if read is None or removal is None:
             return []
-        edits.append(removal)
+        edits += [*read, removal]
+    read = _read_edits(ctx, tree, inline, keras, names)
+    if read is None:
+        return []
+    edits += read
     problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions)  # fmt: skip
     problem.certain = True
     return [problem]
+
+
+def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], keras: str, names: list[str]) -> list[Edit] | None:  # fmt: skip
+    """Each ``run(x)`` of a session read directly, ``keras.ops.convert_to_numpy(x)`` (a list: each
+    element); a run of a variable initializer goes, its name added to ``names``. None when one
+    cannot be rewritten."""
+    edits: list[Edit] = []
+    for run in runs:
+        initializer = _initializer_run(ctx, tree, run)
+        if initializer is not None:  # TensorFlow 2 initializes each variable as it is made
+            gone, initializer_name = initializer
+            if not gone:
+                return None
+            edits += gone
+            names.append(initializer_name)
+            continue
+        value = node_text(ctx.cell, run.args[0])
+        if value is None:
+            return None
+        if isinstance(run.args[0], (ast.List, ast.Tuple)):
+            text = f"[{keras}.ops.convert_to_numpy(_t) for _t in {value}]"
+        else:
+            text = f"{keras}.ops.convert_to_numpy({value})"
+        edit = node_edit(ctx.cell, run, text)
+        if edit is None:
+            return None
+        edits.append(edit)
+    return edits
 
 
 def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list[Edit] | None:
@@ -154,15 +168,33 @@ def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
     for stmt in getattr(tree, "body", []):
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
             continue
-        func = stmt.value.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-        if name != "get_session" or stmt.value.args or not ctx.scope.refers_to_keras(func):
-            continue
-        if ctx.scope.callee(func) is not None or len(stmt.targets) != 1:
-            continue  # still there (tf_keras, Keras 2): it works
+        if not _gone_get_session(ctx, stmt.value) or len(stmt.targets) != 1:
+            continue  # not Keras's, or still there (tf_keras, Keras 2): it works
         if isinstance(stmt.targets[0], ast.Name):
             out[stmt.targets[0].id] = stmt
     return out
+
+
+def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
+    """``K.get_session().run(x)``: a run on the session the call returns (a Keras backend's
+    ``get_session``, gone here), one value and no ``feed_dict``."""
+    out = []
+    for node in walk(tree):
+        made = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run" else None  # fmt: skip
+        if not (isinstance(made, ast.Call) and _gone_get_session(ctx, made)):
+            continue
+        if len(node.args) == 1 and not node.keywords:  # type: ignore[union-attr]
+            out.append(node)
+    return out
+
+
+def _gone_get_session(ctx: CellContext, call: ast.Call) -> bool:
+    """``K.get_session()`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name != "get_session" or call.args or not ctx.scope.refers_to_keras(func):
+        return False
+    return ctx.scope.callee(func) is None
 
 
 def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
