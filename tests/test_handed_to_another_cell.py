@@ -104,3 +104,41 @@ def test_a_numpy_count_handed_to_another_cells_builder_is_made_an_int_where_it_i
     _run(result.fixed_source, "<fixed>", namespace)
     _run(main, "<main again>", namespace)
     assert namespace["model"].output_shape == (None, 10)
+
+
+def test_an_h5_model_loaded_by_another_cells_function_is_compiled_again_after_the_load(tmp_path) -> None:  # fmt: skip
+    """A loader of the user's builds its file name from its parameter (``'%s.h5' % problem``), so
+    the name is known only when it runs: Keras 3's HDF5 loader leaves the optimizer built for no
+    weights, and the loaded model is compiled again from the config the file records right after
+    the load, for an HDF5 path only (rules/error_h5_optimizer.py), in the loader's own cell."""
+    made = (
+        "import os\nimport numpy as np\nimport keras\n"
+        f"models_dir = {str(tmp_path)!r}\n"
+        "x = np.random.rand(16, 3)\ny = np.eye(2)[np.arange(16) % 2]\n"
+        "first = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2, activation='softmax')])\n"
+        "first.compile(optimizer=keras.optimizers.Adam(learning_rate=0.003), loss='categorical_crossentropy')\n"
+        "first.fit(x, y, epochs=1, verbose=0)\n"
+        "first.save(os.path.join(models_dir, 'toy.h5'))\n"
+    )
+    loader = (
+        "def loadmodel(problem):\n"
+        "    filename = os.path.join(models_dir, '%s.h5' % problem)\n"
+        "    try:\n"
+        "        model = keras.models.load_model(filename)\n"
+        "    except OSError:\n"
+        "        model = None\n"
+        "    return model\n"
+    )
+    main = "model = loadmodel('toy')\nmodel.fit(x, y, epochs=1, verbose=0)\n"
+    namespace: dict = {}
+    _run(made, "<made>", namespace)
+    _run(loader, "<loader>", namespace)
+    with pytest.raises(ValueError, match="Unknown variable") as raised:
+        _run(main, "<main>", namespace)
+    result = diagnose(loader, raised.value, namespace=namespace, earlier=(made,))
+    assert "h5-load-optimizer-unbuilt" in [s.id for s in result.suggestions]
+    assert "model.compile_from_config(model.get_compile_config())" in result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)
+    _run(main, "<main again>", namespace)  # trains, with the saved learning rate
+    assert abs(float(namespace["model"].optimizer.learning_rate) - 0.003) < 1e-6
+    assert namespace["loadmodel"]("missing") is None  # a missing file still raises OSError there

@@ -24,6 +24,7 @@ Where the save is:
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Any
 
@@ -32,7 +33,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import Edit
+from kerasmagic.diagnosis.rewrite import Edit, after_statement, node_text, statement_of
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import (
     calls_of,
@@ -84,11 +85,42 @@ def h5_optimizer(ctx: CellContext) -> list[Problem]:
         problem.edits, problem.fix_code = reload.edits, reload.code
         problem.fix = str(entry.data.get("no_save", problem.fix)).format(code=reload.code)
         return [problem]
+    recompiled = [] if in_earlier else _recompiled(ctx, tuple(data["loads"]))
+    if recompiled:
+        problem.edits = recompiled
+        problem.fix = str(entry.data["recompiled"])
+        return [problem]
     problem.explanation = True
     problem.certain = False
     if in_earlier:
         problem.fix += " The save is in an earlier cell: change its path there."
     return [problem]
+
+
+def _recompiled(ctx: CellContext, loads: tuple[str, ...]) -> list[Edit]:
+    """A load whose file is known only when it runs (a path a function of the user's is given, a
+    branch picks): after each ``NAME = load_model(path)`` of this cell, the model is compiled
+    again from the compile config the file recorded when the path is an HDF5 file, so its
+    optimizer is built anew for the model's weights. Nothing is read from the file here."""
+    edits: list[Edit] = []
+    for call in calls_of(ctx.cell, loads):
+        statement = statement_of(ctx.cell.tree, call)
+        path = path_argument(call)
+        if not (isinstance(statement, ast.Assign) and statement.value is call and len(statement.targets) == 1):  # fmt: skip
+            continue
+        target, path_text = node_text(ctx.cell, statement.targets[0]), node_text(ctx.cell, path) if path is not None else None  # fmt: skip
+        if any(k.arg == "compile" for k in call.keywords) or not isinstance(path, (ast.Name, ast.Attribute, ast.Constant)):  # fmt: skip
+            continue  # loaded uncompiled (no optimizer to strand), or a path made in the call
+        if not isinstance(statement.targets[0], (ast.Name, ast.Attribute)) or target is None or path_text is None:  # fmt: skip
+            continue
+        text = (
+            f'if str({path_text}).endswith((".h5", ".hdf5")) and {target}.get_compile_config():'
+            f"  # Keras 3's HDF5 loader builds the optimizer for no weights\n"
+        )
+        indent = " " * statement.col_offset
+        text += f"{indent}    {target}.compile_from_config({target}.get_compile_config())"
+        edits.append(after_statement(ctx.cell, statement, text))
+    return edits
 
 
 def _reload(ctx: CellContext) -> Any:
