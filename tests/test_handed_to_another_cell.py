@@ -142,3 +142,31 @@ def test_an_h5_model_loaded_by_another_cells_function_is_compiled_again_after_th
     _run(main, "<main again>", namespace)  # trains, with the saved learning rate
     assert abs(float(namespace["model"].optimizer.learning_rate) - 0.003) < 1e-6
     assert namespace["loadmodel"]("missing") is None  # a missing file still raises OSError there
+
+
+def test_an_optimizer_an_earlier_cell_trained_a_model_with_is_copied_for_this_cells_model() -> None:
+    """One ``SGD`` object compiled into a model per cell: the live optimizer is built for the
+    first model's variables, not the one the message names, so this cell's ``compile`` gets its
+    own optimizer of the same settings (rules/optimizer_state.py)."""
+    made = (
+        "import numpy as np\nimport keras\n"
+        "x = np.random.rand(16, 1)\ny = 2 * x[:, 0]\n"
+        "sgd = keras.optimizers.SGD(learning_rate=0.01)\n"
+        "model0 = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])\n"
+        "model0.compile(loss='mse', optimizer=sgd)\n"
+        "model0.fit(x, y, epochs=1, verbose=0)\n"
+    )
+    cell = (
+        "model1 = keras.Sequential([keras.Input((1,)), keras.layers.Dense(2), keras.layers.Dense(1)])\n"  # fmt: skip
+        "model1.compile(loss='mse', optimizer=sgd)\n"
+        "h1 = model1.fit(x, y, epochs=1, verbose=0)\n"
+    )
+    namespace: dict = {}
+    _run(made, "<made>", namespace)
+    with pytest.raises(ValueError, match="Unknown variable") as raised:
+        _run(cell, "<cell>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<cell>", earlier=(made,))
+    assert "optimizer-reused-across-models" in [s.id for s in result.suggestions]
+    assert "optimizer=type(sgd).from_config(sgd.get_config())" in result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)
+    assert float(namespace["model1"].optimizer.learning_rate) == pytest.approx(0.01)

@@ -76,10 +76,26 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
             uses[arg.id].append((node.lineno, f"{model} (a new model each time `{function}` is called)"))  # fmt: skip
     for name, found in uses.items():
         models = list(dict.fromkeys(m for _, m in found))
+        if len(models) == 1 and _built_for_others(ctx, name):
+            models.append("a model trained with it before this cell")
         if len(models) >= 2:
             lines = sorted({line for line, _ in found})
             return name, lines, models
     return None
+
+
+UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
+
+
+def _built_for_others(ctx: CellContext, name: str) -> bool:
+    """Is the live optimizer under ``name`` already built, for variables that do not include the
+    one the message names (a model an earlier cell compiled and trained with the same object)?"""
+    optimizer = (ctx.live_names or {}).get(name)
+    found = UNKNOWN_VARIABLE.search(ctx.message)
+    if found is None or not is_optimizer(optimizer) or not getattr(optimizer, "built", False):
+        return False
+    variables = getattr(optimizer, "_trainable_variables", None) or []
+    return bool(variables) and found.group(1) not in {getattr(v, "path", None) for v in variables}
 
 
 def _may_hold_an_optimizer(ctx: CellContext, name: ast.Name) -> bool:
