@@ -85,6 +85,18 @@ def test_batch_input_shape_and_generator_lists():
 
 
 @keras3
+def test_a_reset_states_result_kept_in_a_name_stays_none():
+    """Keras 2's ``Model.reset_states()`` returned None, which code kept (``hidden = …``): the
+    loop over the stateful layers, and the name still bound to None."""
+    out = fixed(
+        "import keras\n"
+        "model = keras.Sequential([keras.Input(batch_shape=(1, 2, 3)), keras.layers.LSTM(4, stateful=True)])\n"
+        "hidden = model.reset_states()\n"
+    )
+    assert "_layer.reset_states()\nhidden = None" in out
+
+
+@keras3
 def test_alias_by_object_identity():
     out = fixed("from keras.losses import mse\nvalue = mse\n")
     assert "from keras.losses import mean_squared_error" in out

@@ -329,7 +329,7 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or "reset_states" not in ctx.source:
         return []
-    proved = any(_raised_here(ctx, stmt) for stmt in walk(tree) if isinstance(stmt, ast.Expr))
+    proved = any(_raised_here(ctx, stmt) for stmt in walk(tree) if isinstance(stmt, (ast.Expr, ast.Assign)))  # fmt: skip
     if not proved and not models_are_keras3(ctx):
         return []
     models = ctx.scope.model_classes()
@@ -341,9 +341,13 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
     names = _model_names(ctx, tree)
     out: list[Problem] = []
     for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        call = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
         func = call.func if isinstance(call, ast.Call) else None
         if not (isinstance(func, ast.Attribute) and func.attr == "reset_states"):
+            continue
+        # ``hidden = model.reset_states()``: Keras 2's method returned None, kept in the name
+        kept = stmt.targets if isinstance(stmt, ast.Assign) else []
+        if kept and (len(kept) != 1 or not isinstance(kept[0], ast.Name)):
             continue
         named = isinstance(func.value, ast.Name) and func.value.id in names
         if not (named or _raised_here(ctx, stmt)) or call.args:
@@ -361,6 +365,8 @@ def model_reset_states(ctx: CellContext) -> list[Problem]:
             f'{indent}    if getattr(_layer, "stateful", False) and hasattr(_layer, "reset_states"):\n'
             f"{indent}        _layer.reset_states()"
         )
+        if kept:
+            text += f"\n{indent}{kept[0].id} = None"  # type: ignore[attr-defined]
         out.append(
             from_entry(
                 "keras3-model-reset-states",
