@@ -21,7 +21,7 @@ from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import Kernels, undo_last
 from kerasmagic.migrate.layer_names import FirstRuns
 from kerasmagic.migrate.module_fixes import UserModules
-from kerasmagic.migrate.rerun import binders
+from kerasmagic.migrate.rerun import accumulated, binders
 from kerasmagic.migrate.sources import (
     Document,
     bound_names,
@@ -78,6 +78,9 @@ class _Runner:
                 continue
             if not runnable.endswith("\n"):
                 fixed = fixed.rstrip("\n")
+            refill = accumulated(self.done, earlier)  # it adds to what a cell above made
+            if refill and not self._run_again(refill):
+                return None
             self.count += 1
             run = self._execute(fixed, earlier.number - 1)
             if run.status == "error" and depth < 2 and self._fix_before(earlier, fixed, run, depth):

@@ -270,6 +270,26 @@ def bound_names(source: str) -> set[str]:
     }
 
 
+# methods whose call adds to the object each time it runs (``model.add(Dense(8))`` run twice adds two)
+ACCUMULATING = frozenset({"add", "append", "extend", "insert"})
+
+
+def accumulated_names(source: str) -> set[str]:
+    """The names a cell adds to at its top level (``model_left.add(…)``, ``layers.append(…)``)
+    without binding them itself: running it again adds again to what an earlier cell made."""
+    tree = _parsed(source)
+    added = {
+        node.value.func.value.id
+        for node in (tree.body if tree is not None else ())
+        if isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr in ACCUMULATING
+        and isinstance(node.value.func.value, ast.Name)
+    }
+    return added - bound_names(source)
+
+
 def same_cell_code(ours: str, ran: str) -> bool:
     """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added)
     the cell ``ours``?"""

@@ -268,11 +268,31 @@ def _merged_models(ctx: CellContext, call: ast.Call, module: str | None, tree: a
         value = (ctx.namespace or {}).get(name)
         if live.from_keras(value) and hasattr(value, "outputs"):
             continue
-        made = [v for s, v in bindings(tree, name) if before(s, call)] if tree is not None else []
-        callee = made[-1].func if made and isinstance(made[-1], ast.Call) else None
+        made = _newest_binding(ctx, name, call, tree)
+        callee = made.func if isinstance(made, ast.Call) else None
         if getattr(callee, "attr", getattr(callee, "id", None)) not in ("Sequential", "Model"):
             return None
     return names
+
+
+def _newest_binding(ctx: CellContext, name: str, call: ast.Call, tree: ast.AST | None) -> ast.expr | None:  # fmt: skip
+    """The value ``name`` was last bound to before ``call`` (in ``tree``): in that cell above the
+    call, else in the cells run before it, newest first (the later cells before ``tree`` that
+    ``migrate`` holds, this cell, the earlier cells). A notebook makes each branch model in a
+    cell of its own (``model_left = Sequential()``) cells before the ``Merge``."""
+    made = [v for s, v in bindings(tree, name) if before(s, call)] if tree is not None else []
+    if made:
+        return made[-1]
+    later = [parsed_source(source).tree for source in ctx.later]
+    at = next((i for i, t in enumerate(later) if t is tree or (t is not None and tree is not None and ast.dump(t) == ast.dump(tree))), None)  # fmt: skip
+    ran = later[:at][::-1] if at is not None else []
+    ran += [ctx.cell.tree] if tree is not ctx.cell.tree else []
+    ran += [parsed_source(source).tree for source in reversed(ctx.earlier)]
+    for cell in ran:
+        found = [v for _s, v in bindings(cell, name)] if cell is not None else []
+        if found:
+            return found[-1]
+    return None
 
 
 def _model_expr(ctx: CellContext, module: str) -> str | None:

@@ -87,6 +87,7 @@ def embedding_input_length(ctx: CellContext) -> list[Problem]:
         return []
     # an error of the unbuilt model (set_weights, model.input) on a later line is this one
     unbuilt = ctx.line is not None and UNBUILT.search(ctx.message or "") is not None
+    named = _named_unbuilt_model(ctx)  # the live model the message names, cells later
     out: list[Problem] = []
     for call in walk(tree):
         if not isinstance(call, ast.Call):
@@ -102,11 +103,37 @@ def embedding_input_length(ctx: CellContext) -> list[Problem]:
         edit = node_edit(ctx.cell, length, f"input_shape=({text},)") if text else None
         if edit is None:
             continue
-        out.append(
-            from_entry(EMBEDDING, ctx.line if unbuilt else length.lineno, [edit], ["Embedding", "input_length"],
-                       ctx.shown_versions, length=text, keras=ctx.versions.get("keras", "3"))
-        )  # fmt: skip
+        problem = from_entry(EMBEDDING, ctx.line if unbuilt else length.lineno, [edit], ["Embedding", "input_length"],
+                             ctx.shown_versions, length=text, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        problem.raised_it = named is not None and _added_to(ctx, call, named)
+        out.append(problem)
     return out
+
+
+# Keras 3 naming the unbuilt model: "Sequential model 'sequential' has no defined inputs yet",
+# "The layer sequential has never been called and thus has no defined input"
+NAMED_UNBUILT = re.compile(r"(?:model|layer) '?([\w.-]+?)'? has (?:no defined inputs|never been called)")
+
+
+def _named_unbuilt_model(ctx: CellContext) -> object | None:
+    """The live model of the namespace the message names as having no input yet."""
+    found = NAMED_UNBUILT.search(ctx.message or "")
+    if found is None:
+        return None
+    for value in (ctx.namespace or {}).values():
+        if live.from_keras(value) and getattr(value, "name", None) == found.group(1) and hasattr(value, "layers"):  # fmt: skip
+            return value
+    return None
+
+
+def _added_to(ctx: CellContext, call: ast.Call, model: object) -> bool:
+    """Is ``call`` the layer a ``NAME.add(call)`` of this cell adds to ``model`` (``NAME`` holds
+    it in the namespace)? Then the model it leaves unbuilt is the one the error names."""
+    for node in walk(ctx.cell.tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "add" and node.args and node.args[0] is call:  # fmt: skip
+            owner = node.func.value
+            return isinstance(owner, ast.Name) and (ctx.namespace or {}).get(owner.id) is model
+    return False
 
 
 def _ignores_input_length(obj: object) -> bool:
