@@ -400,3 +400,33 @@ def test_migrate_changes_the_function_where_it_is_defined_when_an_object_made_be
     outputs = code_cells(tmp_path / "out" / "init.ipynb")[-1].outputs
     assert "".join(o.get("text", "") for o in outputs).strip() == "3.0"
     assert proc.returncode == 0
+
+
+# Keras 1's Merge of two Sequential branches, each made in one cell and given its Embedding in
+# the next: the import cell takes the layer the later Merge needs (rules/keras1_merge.py), the
+# Merge fails on branches Keras 3 left unbuilt (input_length ignored), and each branch's
+# ``add`` cell is corrected after its ``Sequential()`` cell runs again (migrate/rerun.py
+# ``accumulated``): run alone, it would give the branch a second Embedding.
+MERGED_BRANCHES = [
+    "import numpy as np\nfrom keras.layers import Embedding, Merge, Flatten, Dense\nfrom keras.models import Sequential",
+    "left = Sequential()",
+    "left.add(Embedding(50, 4, input_length=1))",
+    "right = Sequential()",
+    "right.add(Embedding(30, 2, input_length=1))",
+    "model = Sequential()\nmodel.add(Merge([left, right], mode='concat'))\nmodel.add(Flatten())\n"
+    "model.add(Dense(1))\nmodel.compile(loss='mse', optimizer='adam')",
+    "a = np.random.randint(0, 30, (16, 1))\nmodel.fit([a, a], np.ones((16, 1)), epochs=1, verbose=0)\n"
+    "print(len(left.layers), len(right.layers), model.predict([a, a], verbose=0).shape)",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_merged_branches_are_corrected_where_each_gets_its_embedding(tmp_path: Path) -> None:
+    proc, doc = migrate_notebook(tmp_path, "merged.ipynb", MERGED_BRANCHES)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "Concatenate" in finals[0] and "Merge" not in finals[0]
+    assert finals[2] == "left.add(Embedding(50, 4, input_shape=(1,)))", finals[2]
+    assert finals[4] == "right.add(Embedding(30, 2, input_shape=(1,)))", finals[4]
+    outputs = code_cells(tmp_path / "out" / "merged.ipynb")[-1].outputs
+    assert "1 1 (16, 1)" in printed(outputs), printed(outputs)  # one Embedding each
