@@ -96,6 +96,14 @@ def test_a_reset_states_result_kept_in_a_name_stays_none():
     assert "_layer.reset_states()\nhidden = None" in out
 
 
+@pytest.mark.envs("tf221-k3", "colab")  # the module's Keras 2 members live in tf.keras's copy
+def test_a_module_imported_under_a_name_goes_where_the_members_it_reads_live():
+    """``import keras.preprocessing.text as T``, gone from Keras 3: the one module where every
+    ``T.member`` the cell reads lives, found as ``from … import member`` finds it."""
+    out = fixed("import keras.preprocessing.text as T\nwords = T.text_to_word_sequence('a b')\n")
+    assert out.startswith("import tensorflow.keras.preprocessing.text as T\n"), out
+
+
 @keras3
 def test_alias_by_object_identity():
     out = fixed("from keras.losses import mse\nvalue = mse\n")

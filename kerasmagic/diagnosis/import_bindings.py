@@ -45,7 +45,7 @@ def read(fx: Any, name: str) -> bool:
     an argument, an attribute of it)?"""
     return any(
         isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Store)
-        for tree in _cell_and_later(fx)
+        for tree in cell_and_later(fx)
         for n in walk(tree)
     )
 
@@ -56,7 +56,7 @@ def called(fx: Any, name: str) -> bool:
     path)?"""
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name
-        for tree in _cell_and_later(fx)
+        for tree in cell_and_later(fx)
         for n in walk(tree)
     )
 
@@ -64,7 +64,7 @@ def called(fx: Any, name: str) -> bool:
 def unbound_reads(fx: Any) -> set[str]:
     """The names the cell and the cells after it read that nothing binds: not they, not the
     kernel's namespace, not Python's builtins; what a star import gave them."""
-    trees = _cell_and_later(fx)
+    trees = cell_and_later(fx)
     bound = set(dir(builtins)) | set(fx.ctx.namespace or {})
     loads = set()
     for node in (n for tree in trees for n in walk(tree)):
@@ -81,7 +81,7 @@ def unbound_reads(fx: Any) -> set[str]:
     return loads - bound
 
 
-def _cell_and_later(fx: Any) -> list[ast.AST]:
+def cell_and_later(fx: Any) -> list[ast.AST]:
     """The parsed cell and the cells after it that parse."""
     trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
     return [tree for tree in trees if tree is not None]

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.import_bindings import called, imported_as, read
+from kerasmagic.diagnosis.import_bindings import called, cell_and_later, imported_as, read
 from kerasmagic.diagnosis.keras_paths import (
     moved_module,
     rename_reason,
@@ -60,6 +60,8 @@ def _import(fx: Any, node: ast.Import) -> None:
                 moved = moved_module(alias.name)
                 if moved and live.module_status(moved[0])[0] == live.OK:
                     target = moved[0]
+            if target is None and alias.asname:
+                target = _home_of_members(fx, alias.name, alias.asname)
             if target is None and _module_alias(fx, alias.name, installed=False):
                 wanted = _module_alias(fx, alias.name, installed=False) or ""
                 problem = from_entry(
@@ -99,6 +101,26 @@ def _import(fx: Any, node: ast.Import) -> None:
     else:
         problem = from_entry("moved-module", node.lineno, [edit], [old], old=old, new=target)
     fx.problems.append(problem)
+
+
+def _home_of_members(fx: Any, module: str, bound: str) -> str | None:
+    """``import keras.preprocessing.text as T`` of a module gone here: the one module where every
+    member the cell and the later cells read from ``T`` (``T.text_to_word_sequence``) lives now,
+    found as ``from module import member`` finds it (``name_homes.locate``); None when one is not
+    found, they live apart, or nothing is read."""
+    members = {
+        n.attr
+        for tree in cell_and_later(fx)
+        for n in walk(tree)
+        if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id == bound
+    }
+    homes = set()
+    for member in members:
+        found = locate(fx, module, member)
+        if found is None or found[1] != member:
+            return None
+        homes.add(found[0])
+    return homes.pop() if len(homes) == 1 else None
 
 
 def _module_alias(fx: Any, name: str, *, installed: bool = True) -> str | None:
