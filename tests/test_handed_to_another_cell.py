@@ -94,16 +94,24 @@ def test_a_numpy_count_handed_to_another_cells_builder_is_made_an_int_where_it_i
     )
     main = "if __name__ == '__main__':\n    [y, num_classes] = load()\n    model = build(num_classes)\n"  # fmt: skip
     namespace: dict = {"__name__": "__main__"}
-    _run(loader, "<loader>", namespace)
-    _run(builder, "<builder>", namespace)
-    with pytest.raises(ValueError, match="expected a positive integer") as raised:
+    fixed = _corrected_where_defined(loader, builder, main, "expected a positive integer", "keras3-numpy-int-argument", namespace)  # fmt: skip
+    assert "keras.layers.Dense(int(num_classes), activation='softmax')" in fixed
+    assert namespace["model"].output_shape == (None, 10)
+
+
+def _corrected_where_defined(before: str, definer: str, main: str, message: str, rule: str, namespace: dict) -> str:  # fmt: skip
+    """``before`` and ``definer`` run, ``main`` fails with a ValueError matching ``message``;
+    ``definer`` is diagnosed with that error, as ``migrate`` asks the cells before the failing one
+    (``origins.origin_before``); the corrected ``definer`` and ``main`` run again. Its source."""
+    _run(before, "<before>", namespace)
+    _run(definer, "<definer>", namespace)
+    with pytest.raises(ValueError, match=message) as raised:
         _run(main, "<main>", namespace)
-    result = diagnose(builder, raised.value, namespace=namespace, earlier=(loader,))
-    assert "keras3-numpy-int-argument" in [s.id for s in result.suggestions]
-    assert "keras.layers.Dense(int(num_classes), activation='softmax')" in result.fixed_source
+    result = diagnose(definer, raised.value, namespace=namespace, earlier=(before,))
+    assert rule in [s.id for s in result.suggestions]
     _run(result.fixed_source, "<fixed>", namespace)
     _run(main, "<main again>", namespace)
-    assert namespace["model"].output_shape == (None, 10)
+    return result.fixed_source
 
 
 @pytest.mark.envs("tf221-k3", "colab")  # JAX's trainer words the error otherwise
@@ -132,15 +140,9 @@ def test_an_h5_model_loaded_by_another_cells_function_is_compiled_again_after_th
     )
     main = "model = loadmodel('toy')\nmodel.fit(x, y, epochs=1, verbose=0)\n"
     namespace: dict = {}
-    _run(made, "<made>", namespace)
-    _run(loader, "<loader>", namespace)
-    with pytest.raises(ValueError, match="Unknown variable") as raised:
-        _run(main, "<main>", namespace)
-    result = diagnose(loader, raised.value, namespace=namespace, earlier=(made,))
-    assert "h5-load-optimizer-unbuilt" in [s.id for s in result.suggestions]
-    assert "model.compile_from_config(model.get_compile_config())" in result.fixed_source
-    _run(result.fixed_source, "<fixed>", namespace)
-    _run(main, "<main again>", namespace)  # trains, with the saved learning rate
+    fixed = _corrected_where_defined(made, loader, main, "Unknown variable", "h5-load-optimizer-unbuilt", namespace)  # fmt: skip
+    assert "model.compile_from_config(model.get_compile_config())" in fixed
+    # it trained, with the saved learning rate
     assert abs(float(namespace["model"].optimizer.learning_rate) - 0.003) < 1e-6
     assert namespace["loadmodel"]("missing") is None  # a missing file still raises OSError there
 
