@@ -280,9 +280,13 @@ def _newest_binding(ctx: CellContext, name: str, call: ast.Call, tree: ast.AST |
     call, else in the cells run before it, newest first (the later cells before ``tree`` that
     ``migrate`` holds, this cell, the earlier cells). A notebook makes each branch model in a
     cell of its own (``model_left = Sequential()``) cells before the ``Merge``."""
-    made = [v for s, v in bindings(tree, name) if before(s, call)] if tree is not None else []
-    if made:
-        return made[-1]
+    scopes = [f for f in walk(tree) if isinstance(f, ast.FunctionDef) and any(n is call for n in ast.walk(f))] if tree is not None else []  # fmt: skip
+    for scope in [*scopes[::-1], tree]:  # the function the call is in (its locals), then the cell
+        made = [v for s, v in bindings(scope, name) if before(s, call)] if scope is not None else []
+        if made:
+            return made[-1]
+    if scopes:
+        return None  # a function's parameter or global: not followed
     later = [parsed_source(source).tree for source in ctx.later]
     at = next((i for i, t in enumerate(later) if t is tree or (t is not None and tree is not None and ast.dump(t) == ast.dump(tree))), None)  # fmt: skip
     ran = later[:at][::-1] if at is not None else []
