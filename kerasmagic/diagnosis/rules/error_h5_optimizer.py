@@ -25,7 +25,6 @@ Where the save is:
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -44,10 +43,9 @@ from kerasmagic.diagnosis.rules.error_saving import (
     tell,
     written_load,
 )
+from kerasmagic.diagnosis.rules.optimizer_state import UNKNOWN_VARIABLE
 from kerasmagic.diagnosis.value_change import Transform
 from kerasmagic.knowledge.catalogue import entries_with_rule
-
-UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
 
 
 @rule("h5-load-optimizer-unbuilt", when=(ERROR,), family="saving", errors=("ValueError",))

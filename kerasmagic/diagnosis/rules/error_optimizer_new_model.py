@@ -16,18 +16,15 @@ for ``optimizer-reused-across-models``.
 from __future__ import annotations
 
 import ast
-import re
-from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.optimizer_state import is_optimizer
+from kerasmagic.diagnosis.rules.optimizer_state import UNKNOWN_VARIABLE, built_without
 
 ENTRY = "optimizer-built-for-another-model"
-UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
 
 
 @rule(ENTRY, when=(ERROR,), family="optimizers", errors=("ValueError",))
@@ -39,7 +36,7 @@ def optimizer_new_model(ctx: CellContext) -> list[Problem]:
         return []
     root = found.group(1).split("/")[0]
     made = _binding_of_model(ctx, tree, root)
-    optimizers = [(n, v) for n, v in (ctx.namespace or {}).items() if _built_without(v, found.group(1))]  # fmt: skip
+    optimizers = [(n, v) for n, v in (ctx.namespace or {}).items() if built_without(v, found.group(1))]  # fmt: skip
     if made is None or len(optimizers) != 1:
         return []
     name = optimizers[0][0]
@@ -70,16 +67,3 @@ def _binding_of_model(ctx: CellContext, tree: ast.AST, root: str) -> tuple[ast.s
                 if live.from_keras(value) and getattr(value, "name", None) == root:
                     return statement, node_text(ctx.cell, target) or target.id
     return None
-
-
-def _built_without(value: Any, path: str) -> bool:
-    """A built Keras optimizer whose variables do not include the one at ``path``."""
-    if not is_optimizer(value):
-        return False
-    built = getattr(value, "_trainable_variables", None)
-    if not built:
-        return False
-    try:
-        return all(getattr(v, "path", None) != path for v in built)
-    except Exception:
-        return False

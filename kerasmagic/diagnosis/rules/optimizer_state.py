@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -20,6 +21,8 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 REUSED, UNKNOWN = "optimizer-reused-across-models", "optimizer-unknown-variable"
+# Keras 3's words for a variable an optimizer was not built for (the path of that variable)
+UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
 
 
 def _optimizer_arg(call: ast.Call) -> ast.AST | None:
@@ -84,18 +87,11 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
     return None
 
 
-UNKNOWN_VARIABLE = re.compile(r"Unknown variable: <Variable path=([^,>\s]+)")
-
-
 def _built_for_others(ctx: CellContext, name: str) -> bool:
     """Is the live optimizer under ``name`` already built, for variables that do not include the
     one the message names (a model an earlier cell compiled and trained with the same object)?"""
-    optimizer = (ctx.live_names or {}).get(name)
     found = UNKNOWN_VARIABLE.search(ctx.message)
-    if found is None or not is_optimizer(optimizer) or not getattr(optimizer, "built", False):
-        return False
-    variables = getattr(optimizer, "_trainable_variables", None) or []
-    return bool(variables) and found.group(1) not in {getattr(v, "path", None) for v in variables}
+    return found is not None and built_without((ctx.live_names or {}).get(name), found.group(1))
 
 
 def _may_hold_an_optimizer(ctx: CellContext, name: ast.Name) -> bool:
@@ -122,6 +118,19 @@ def _model_builders(ctx: CellContext, tree: ast.AST) -> dict[tuple[int, str], st
             if arg.id not in local and is_optimizer(ctx.live_names.get(arg.id)):
                 found[(id(node), arg.id)] = function.name
     return found
+
+
+def built_without(value: Any, path: str) -> bool:
+    """A built Keras optimizer whose variables do not include the one at ``path``."""
+    if not is_optimizer(value):
+        return False
+    built = getattr(value, "_trainable_variables", None)
+    if not built:
+        return False
+    try:
+        return all(getattr(v, "path", None) != path for v in built)
+    except Exception:
+        return False
 
 
 def is_optimizer(value: object) -> bool:

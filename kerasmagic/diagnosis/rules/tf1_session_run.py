@@ -168,7 +168,7 @@ def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
     for stmt in getattr(tree, "body", []):
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
             continue
-        if not _gone_get_session(ctx, stmt.value) or len(stmt.targets) != 1:
+        if stmt.value.args or not _gone_get_session(ctx, stmt.value) or len(stmt.targets) != 1:
             continue  # not Keras's, or still there (tf_keras, Keras 2): it works
         if isinstance(stmt.targets[0], ast.Name):
             out[stmt.targets[0].id] = stmt
@@ -181,7 +181,7 @@ def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
     out = []
     for node in walk(tree):
         made = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run" else None  # fmt: skip
-        if not (isinstance(made, ast.Call) and _gone_get_session(ctx, made)):
+        if not (isinstance(made, ast.Call) and not made.args and _gone_get_session(ctx, made)):
             continue
         if len(node.args) == 1 and not node.keywords:  # type: ignore[union-attr]
             out.append(node)
@@ -189,10 +189,10 @@ def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
 
 
 def _gone_get_session(ctx: CellContext, call: ast.Call) -> bool:
-    """``K.get_session()`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
+    """``K.get_session(…)`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name != "get_session" or call.args or not ctx.scope.refers_to_keras(func):
+    if name != "get_session" or not ctx.scope.refers_to_keras(func):
         return False
     return ctx.scope.callee(func) is None
 
@@ -209,10 +209,7 @@ def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not (isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) and default.func.attr == "as_default"):  # fmt: skip
             continue
         made = default.func.value
-        func = made.func if isinstance(made, ast.Call) else None
-        if not (isinstance(func, (ast.Attribute, ast.Name)) and (getattr(func, "attr", None) or getattr(func, "id", None)) == "get_session"):  # fmt: skip
-            continue
-        if not ctx.scope.refers_to_keras(func) or ctx.scope.callee(func) is not None:
+        if not (isinstance(made, ast.Call) and _gone_get_session(ctx, made)):
             continue  # not Keras's, or still there (tf_keras, Keras 2)
         body = [n for stmt in node.body for n in walk(stmt)]
         reads = [n for n in body if _eval_call(n)]
