@@ -76,7 +76,9 @@ def locate(
             status, obj = live.module_status(symbol.module)
             if status == live.OK and live.has_attr(obj, symbol.module, symbol.name):
                 return symbol.module, symbol.name, neutral.id
-    for mod in ([moved[0]] if moved else []) + [module]:
+    for mod in (
+        ([moved[0]] if moved else []) + [module] + _package_of(moved[0] if moved else module)
+    ):
         status, obj = live.module_status(mod)
         if status != live.OK:
             continue
@@ -86,6 +88,23 @@ def locate(
             ):
                 return mod, close, "name-typo"
     return None
+
+
+def _package_of(module: str) -> list[str]:
+    """``[package]`` when ``module`` is gone here and its nearest ancestor below the root is
+    a module (Keras 2's one module per class, ``keras.optimizers.rmsprop``, whose classes the
+    package ``keras.optimizers`` exports), else ``[]``."""
+    if live.module_status(module)[0] != live.MISSING:
+        return []
+    parts = module.split(".")
+    for i in range(len(parts) - 1, 1, -1):
+        package = ".".join(parts[:i])
+        status = live.module_status(package)[0]
+        if status == live.OK:
+            return [package]
+        if status != live.MISSING:
+            return []
+    return []
 
 
 def _keywords_of(fx: Any, name: str) -> set[str]:

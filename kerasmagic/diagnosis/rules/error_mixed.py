@@ -5,20 +5,27 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from dataclasses import replace
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import ParsedCell, bindings, cells
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    insertion_line,
     node_edit,
     node_text,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.knowledge.catalogue import find_entry
-from kerasmagic.probes.which_keras import tf_keras_words
+from kerasmagic.knowledge.catalogue import Entry, find_entry
+from kerasmagic.probes.which_keras import KIND_NAMES, kind_of_module, tf_keras_words
+
+# the object Keras names in its message: "<tensorflow.python.keras.optimizer_v2.gradient_descent.SGD object at 0x…>"
+RECEIVED = re.compile(r"<([A-Za-z_][\w.]*)\.([A-Za-z_]\w*) object at 0x[0-9a-fA-F]+>")
 
 
 @rule("mixed-keras-objects", when=(ERROR,), family="mixed-keras")
@@ -31,6 +38,9 @@ def mixed_keras(ctx: CellContext) -> list[Problem]:
         return []
     if re.search(r"identifier: <class ", message):
         return []  # a class where an instance belongs, not an object of another package
+    received = _received_from_another_keras(ctx, entry)
+    if received is not None:
+        return received
     if "tensorflow" not in sys.modules or "keras" not in sys.modules:
         return []
     tf = sys.modules["tensorflow"]
@@ -97,3 +107,136 @@ def mixed_keras(ctx: CellContext) -> list[Problem]:
             "take optimizers, layers or tensors of the other."
         )
     return [problem]
+
+
+def _received_from_another_keras(ctx: CellContext, entry: Entry) -> list[Problem] | None:
+    """Keras's message names the object it was given (``<tensorflow.python.keras.optimizer_v2.
+    gradient_descent.SGD object at 0x…>``), an instance of a class of another Keras package than
+    the one that raised. The import binding that class's name, in this cell or an earlier one,
+    takes the class of the same name from the public module of the raising Keras that the
+    message's kind of object lives in (``keras.optimizers`` for an optimizer), when the cell's
+    calls of it still bind there. None when the message names no such object."""
+    match = RECEIVED.search(ctx.message)
+    if match is None:
+        return None
+    module, name = match.groups()
+    cls = getattr(sys.modules.get(module), name, None)
+    raising = _raising_module(ctx.exc)
+    versions = ctx.versions
+    theirs, ours = kind_of_module(module, versions), kind_of_module(raising or "", versions)
+    if not isinstance(cls, type) or theirs is None or ours is None or theirs == ours:
+        return None
+    kinds: dict[str, str] = entry.data.get("received", {})
+    space = next((sub for word, sub in kinds.items() if re.search(word, ctx.message)), None)
+    root = "tf_keras" if ours == "tf_keras" else "keras"
+    if space is None or raising is None or not raising.startswith(root):
+        return None
+    status, package = live.module_status(f"{root}.{space}")
+    target = getattr(package, name, None) if status == live.OK else None
+    if not isinstance(target, type) or kind_of_module(target.__module__, versions) != ours:
+        return None
+    home = _home(ctx, root, space, name, target)
+    taken = _imports_taken_from(ctx, cls, name, home, target)
+    if taken is None:
+        return None
+    edits, across = taken
+    problem = from_entry(entry.id, ctx.line or 1, edits, [name], tf_keras_kind="", keras="")
+    problem.across = across
+    problem.cause = (
+        f"Keras says it could not use a `{name}` object of `{module}`, a class of another Keras "
+        f"package ({KIND_NAMES.get(theirs, theirs)}) than the one this model belongs to (`{root}`): a "
+        "model of one package cannot take optimizers, layers or losses of another."
+    )
+    where = " (an earlier cell imports it; the corrected cell imports it again at its top)" if across else ""  # fmt: skip
+    problem.fix = f"Import `{name}` from `{home}`, the Keras this model belongs to{where}."
+    return [problem]
+
+
+def _home(ctx: CellContext, root: str, space: str, name: str, target: type) -> str:
+    """The module to import ``target`` from: ``tensorflow.keras.<space>`` when the cells reach
+    Keras as ``tf.keras`` and it holds this very class there, else ``<root>.<space>``."""
+    sources = " ".join(parsed.source for _index, parsed in cells(ctx))
+    if re.search(r"\btf\.keras\b|\btensorflow\.keras\b|from tensorflow import keras", sources):
+        status, found = live.resolve_path(f"tensorflow.keras.{space}.{name}")
+        if status == live.OK and found is target:
+            return f"tensorflow.keras.{space}"
+    return f"{root}.{space}"
+
+
+def _raising_module(exc: BaseException | None) -> str | None:
+    """The module of the innermost traceback frame that is Keras's own code."""
+    for frame in reversed(traceback_frames(exc)):
+        name = frame.f_globals.get("__name__", "")
+        if isinstance(name, str) and name.split(".")[0] in ("keras", "tf_keras"):
+            return name
+    return None
+
+
+def _imports_taken_from(ctx: CellContext, cls: type, name: str, home: str, target: type) -> tuple[list[Edit], list[Edit] | None] | None:  # fmt: skip
+    """``(edits, across)`` importing ``target`` (``home.name``) for the names the cells bind to
+    ``cls`` by ``from module import name [as alias]``: an import in this cell is rewritten
+    (``across`` None); one in an earlier cell is rewritten there (``across``, for ``migrate``)
+    and made again at this cell's top (``edits``). None when a name is bound otherwise, or a
+    call of it passes a keyword ``target`` does not take."""
+    bound = [k for k, v in (ctx.namespace or {}).items() if v is cls]
+    edits: list[Edit] = []
+    across: list[Edit] = []
+    at = insertion_line(ctx.cell)
+    for alias_name in bound:
+        found = _import_binding(ctx, alias_name)
+        if found is None:
+            return None
+        index, parsed, stmt, alias = found
+        if alias.name != name or not live.takes_keywords(target, _keywords(ctx, alias_name)):
+            return None
+        new = f"from {home} import {name}" + (f" as {alias_name}" if alias_name != name else "")
+        others = [a for a in stmt.names if a is not alias]
+        rewritten = new
+        if others:
+            kept = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in others)
+            rewritten = f"from {stmt.module} import {kept}\n{' ' * stmt.col_offset}{new}"
+        edit = node_edit(parsed, stmt, rewritten)
+        if edit is None:
+            return None
+        if index is None:
+            edits.append(edit)
+            across.append(edit)
+        else:
+            edits.append(Edit(at, 0, at, 0, new + "\n"))
+            across.append(replace(edit, cell=index))
+    if not edits:
+        return None
+    return edits, (across if any(e.cell is not None for e in across) else None)
+
+
+def _import_binding(ctx: CellContext, name: str) -> tuple[int | None, ParsedCell, ast.ImportFrom, ast.alias] | None:  # fmt: skip
+    """``(cell, parsed, statement, alias)`` when the newest binding of ``name`` (this cell's
+    last, else the newest earlier cell's) is ``from module import x [as name]``; None otherwise."""
+    for index, parsed in cells(ctx):
+        bound = bindings(parsed.tree, name) if parsed.tree is not None else []
+        if not bound:
+            continue
+        stmt = bound[-1][0]
+        alias = next((a for a in getattr(stmt, "names", []) if (a.asname or a.name) == name), None)
+        if (
+            isinstance(stmt, ast.ImportFrom)
+            and stmt.module
+            and not stmt.level
+            and alias is not None
+        ):
+            return index, parsed, stmt, alias
+        return None
+    return None
+
+
+def _keywords(ctx: CellContext, name: str) -> set[str]:
+    """The keywords the calls of ``name`` in this cell and the earlier ones pass."""
+    return {
+        kw.arg
+        for _index, parsed in cells(ctx)
+        if parsed.tree is not None
+        for node in walk(parsed.tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+        for kw in node.keywords
+        if kw.arg
+    }
