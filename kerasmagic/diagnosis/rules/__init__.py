@@ -155,7 +155,7 @@ class Rule:
     errors: tuple[str, ...] = ()  # after an error: the exception class names it can explain
 
 
-_REGISTRY: list[Rule] = []  # in running order (kept sorted as rules register)
+_REGISTRY: list[Rule] = []  # as rules register; registry() gives them in running order
 
 
 def rule(
@@ -189,7 +189,6 @@ def rule(
         module = function.__module__
         entry = Rule(rule_id, tuple(when), family, function, module, patterns, kind, tuple(errors))
         _REGISTRY.append(entry)
-        _REGISTRY.sort(key=_running_order)  # stable: a module's rules keep their order
         return function
 
     return register
@@ -221,7 +220,7 @@ def registry() -> list[Rule]:
     for name in RULE_MODULES:
         if name not in sys.modules:
             importlib.import_module(name)
-    return list(_REGISTRY)
+    return sorted(_REGISTRY, key=_running_order)  # stable: a module's rules keep their order
 
 
 def _rules_of(when: str, kind: str | None) -> list[Rule]:
