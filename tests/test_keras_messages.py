@@ -227,3 +227,23 @@ def test_a_schedule_that_returns_an_array():
     fact = fact_of(lambda: callback.on_epoch_begin(0))
     assert (fact.kind, fact.argument, fact.expected) == ("returned-float", "schedule", "float")
     assert abs(float(fact.received or "nan") - 0.01) < 1e-6  # the float32 learning rate
+
+
+class Stranger:
+    """An object Keras cannot use (as one of another Keras package's classes is to it)."""
+
+
+@keras3
+@pytest.mark.parametrize(
+    "kind, make",
+    [
+        ("optimizer", lambda keras: keras.optimizers.get(Stranger())),
+        ("loss", lambda keras: keras.losses.get(Stranger())),
+        ("Layer", lambda keras: keras.Sequential().add(Stranger())),
+    ],
+)
+def test_an_object_keras_cannot_use_names_its_class(kind, make):
+    import keras
+
+    fact = fact_of(lambda: make(keras))
+    assert (fact.kind, fact.expected, fact.received) == ("object", kind, f"{__name__}.Stranger")

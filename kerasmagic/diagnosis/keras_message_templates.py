@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class Template:
     id: str
-    kind: str  # what the repair keyed on it does: suffix, integer, float, returned-float, shape, count, required, dtype, choice, identifier, character
+    kind: str  # what the repair keyed on it does: suffix, integer, float, returned-float, shape, count, required, dtype, choice, identifier, object, character
     pattern: str
     exceptions: tuple[str, ...]
     source: str  # where Keras (or TensorFlow) raises it
@@ -141,6 +141,22 @@ TEMPLATES: tuple[Template, ...] = (
         ("ValueError",),
         "keras/src/trainers/compile_utils.py CompileMetrics.build (Keras 3.15)",
         {"expected": "one per output"},
+    ),
+    Template(
+        "object-identifier",
+        "object",
+        r"Could not interpret (?P<expected>optimizer|loss|metric|initializer) identifier: "
+        r"<(?P<received>[A-Za-z_][\w.]*) object at 0x[0-9a-fA-F]+>",
+        ("ValueError",),
+        "keras/src/{optimizers,losses,metrics,initializers}/__init__.py get",
+    ),
+    Template(
+        "sequential-added-object",
+        "object",
+        r"Only instances of `keras\.(?P<expected>Layer)` can be added to a Sequential model\. "
+        r"Received: <(?P<received>[A-Za-z_][\w.]*) object at 0x[0-9a-fA-F]+>",
+        ("ValueError",),
+        "keras/src/models/sequential.py Sequential.add",
     ),
     Template(
         "unknown-identifier",

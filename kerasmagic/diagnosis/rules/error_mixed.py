@@ -10,6 +10,7 @@ from dataclasses import replace
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import ParsedCell, bindings, cells
@@ -23,9 +24,6 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 from kerasmagic.probes.which_keras import KIND_NAMES, kind_of_module, tf_keras_words
-
-# the object Keras names in its message: "<tensorflow.python.keras.optimizer_v2.gradient_descent.SGD object at 0x…>"
-RECEIVED = re.compile(r"<([A-Za-z_][\w.]*)\.([A-Za-z_]\w*) object at 0x[0-9a-fA-F]+>")
 
 
 @rule("mixed-keras-objects", when=(ERROR,), family="mixed-keras")
@@ -116,18 +114,17 @@ def _received_from_another_keras(ctx: CellContext, entry: Entry) -> list[Problem
     takes the class of the same name from the public module of the raising Keras that the
     message's kind of object lives in (``keras.optimizers`` for an optimizer), when the cell's
     calls of it still bind there. None when the message names no such object."""
-    match = RECEIVED.search(ctx.message)
-    if match is None:
+    fact = parse(ctx.error_type, ctx.message)
+    if fact is None or fact.kind != "object" or not fact.received or not fact.expected:
         return None
-    module, name = match.groups()
+    module, _, name = fact.received.rpartition(".")
     cls = getattr(sys.modules.get(module), name, None)
     raising = _raising_module(ctx.exc)
     versions = ctx.versions
     theirs, ours = kind_of_module(module, versions), kind_of_module(raising or "", versions)
     if not isinstance(cls, type) or theirs is None or ours is None or theirs == ours:
         return None
-    kinds: dict[str, str] = entry.data.get("received", {})
-    space = next((sub for word, sub in kinds.items() if re.search(word, ctx.message)), None)
+    space = entry.data.get("received", {}).get(fact.expected)
     root = "tf_keras" if ours == "tf_keras" else "keras"
     if space is None or raising is None or not raising.startswith(root):
         return None
