@@ -17,8 +17,16 @@ from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    parent_map,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.sequential_graph import head_text, layer_of, stale_output
 
 ADD_LOSS = "keras3-functional-add-loss"
 LAYER_NAME = "AddedLoss"
@@ -65,7 +73,7 @@ def _layer_class(name: str, keras: str, indent: str, of_callable: bool) -> str:
     doc = (
         "a loss function of no arguments is called by a layer at each forward pass"
         if of_callable
-        else "a loss made of a functional model\'s tensors is added by a layer"
+        else "a loss made of a functional model's tensors is added by a layer"
     )
     body = [
         f"class {name}({keras}.layers.Layer):",
@@ -176,7 +184,9 @@ def metrics_per_output(ctx: CellContext) -> list[Problem]:
             if kw.arg != fact.argument:
                 continue
             if isinstance(kw.value, ast.Name):  # `metrics = ['accuracy']` set before: the live list
-                value = (ctx.live_names or {}).get(kw.value.id)  # or a parameter of the function that raised
+                value = (ctx.live_names or {}).get(
+                    kw.value.id
+                )  # or a parameter of the function that raised
             elif isinstance(kw.value, ast.List):
                 try:
                     value = ast.literal_eval(kw.value)
@@ -229,8 +239,6 @@ def _failing_compile(ctx: CellContext) -> ast.Call | None:
     return None
 
 
-
-
 NEVER_CALLED = re.compile(r"has never been called and thus has no defined (input|output)\b")
 
 
@@ -252,6 +260,8 @@ def sequential_input(ctx: CellContext) -> list[Problem]:
         return []
     attr = match.group(1)
     edits, owners = [], []
+    heads: list[Problem] = []
+    parents = parent_map(tree)
     for node in walk(tree):
         if not (
             isinstance(node, ast.Attribute)
@@ -264,13 +274,17 @@ def sequential_input(ctx: CellContext) -> list[Problem]:
         tensors = _one_tensor_list(ctx.live_names.get(node.value.id), attr + "s")
         if not tensors:
             continue
+        head = _head_beside(ctx, node, parents.get(id(node))) if attr == "output" else None
+        if head is not None:
+            heads.append(head)
+            continue
         edit = node_edit(ctx.cell, node, f"{node.value.id}.{attr}s[0]")
         if edit is not None:
             edits.append(edit)
             owners.append(node.value.id)
     if not edits:
-        return []
-    return [
+        return heads
+    return heads + [
         from_entry(
             "keras3-sequential-input",
             ctx.line,
@@ -281,6 +295,44 @@ def sequential_input(ctx: CellContext) -> list[Problem]:
             model=owners[0],
         )
     ]
+
+
+def _head_beside(ctx: CellContext, node: ast.Attribute, container: ast.AST | None) -> Problem | None:  # fmt: skip
+    """``model.output`` in a list of outputs beside ``layer.output`` of one of the model's layers
+    whose output is outside the graph of the model's output (``sequential_graph``): the model's
+    output computed from that layer's output by the layers after it, so that a model of both
+    holds one graph (a gradient of the prediction with respect to the layer's output is not
+    None); None otherwise."""
+    if not isinstance(container, (ast.List, ast.Tuple)) or not isinstance(node.value, ast.Name):
+        return None
+    name = node.value.id
+    model = ctx.live_names.get(name)
+    for sibling in container.elts:
+        if sibling is node or not (isinstance(sibling, ast.Attribute) and sibling.attr == "output"):
+            continue
+        layer = layer_of(model, name, sibling.value, ctx.live_names)
+        layer_text = node_text(ctx.cell, sibling.value)
+        if layer is None or layer_text is None or not stale_output(model, layer):
+            continue
+        edit = node_edit(ctx.cell, node, head_text(name, layer_text))
+        if edit is None:
+            return None
+        edits = [edit]
+        if ctx.scope.bindings.get("functools") != "functools":
+            if "functools" in ctx.scope.user_bound:
+                return None
+            at = insertion_line(ctx.cell)
+            edits.insert(0, Edit(at, 0, at, 0, "import functools\n"))
+        return from_entry(
+            "keras3-sequential-layer-output",
+            node.lineno,
+            edits,
+            ["output", name],
+            ctx.shown_versions,
+            model=name,
+            layer=layer_text,
+        )
+    return None
 
 
 def _one_tensor_list(model: Any, name: str) -> bool:

@@ -1,0 +1,84 @@
+"""Grad-CAM on a Keras 3 Sequential model built layer by layer: ``model.output`` raises ("has
+never been called"), and ``model.outputs[0]`` beside a layer's ``.output`` is a separate branch
+(the layer's output is of the build made when it was added), so the gradient would be None. Read
+from the live tensors (diagnosis/sequential_graph.py), the model's output is computed from the
+layer's output by the layers after it (rules/keras3_models.py); a model built at once keeps
+``model.outputs[0]``. Diagnosed in-process, the cell kept in ``linecache`` as IPython keeps it."""
+
+from __future__ import annotations
+
+import importlib.util
+import linecache
+
+import pytest
+
+from kerasmagic.diagnosis.engine import diagnose
+
+pytestmark = [
+    pytest.mark.envs("tf221-k3", "colab"),
+    pytest.mark.skipif(
+        importlib.util.find_spec("tensorflow") is None
+        or importlib.util.find_spec("keras") is None
+        or not __import__("keras").__version__.startswith("3"),
+        reason="needs TensorFlow (its GradientTape) beside Keras 3",
+    ),
+]
+
+LAYERS = [
+    "Conv2D(4, (3, 3), activation='relu', input_shape=(12, 12, 1))",
+    "MaxPooling2D(2, 2)",
+    "Conv2D(4, (3, 3), activation='relu')",
+    "Flatten()",
+    "Dense(3, activation='softmax')",
+]
+IMPORTS = (
+    "import numpy as np\n"
+    "import tensorflow as tf\n"
+    "from tensorflow.keras.models import Sequential\n"
+    "from tensorflow.keras.layers import Conv2D, MaxPooling2D, Flatten, Dense\n"
+    "img = np.random.rand(1, 12, 12, 1).astype('float32')\n"
+)
+ADDED = "model = Sequential()\n" + "".join(f"model.add({layer})\n" for layer in LAYERS)
+AT_ONCE = "model = Sequential([" + ", ".join(LAYERS) + "])\n"
+GRAD_CAM = (
+    "conv = model.get_layer(index=2)\n"
+    "grad_model = tf.keras.models.Model(model.inputs, [conv.output, model.output])\n"
+    "with tf.GradientTape() as tape:\n"
+    "    conv_outputs, predictions = grad_model(img)\n"
+    "    loss = predictions[:, 0]\n"
+    "grads = tape.gradient(loss, conv_outputs)\n"
+)
+
+
+def _run(source: str, filename: str, namespace: dict) -> None:
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+
+
+def _diagnosed(build: str) -> tuple[dict, object]:
+    namespace: dict = {}
+    _run(IMPORTS + build, "<build>", namespace)
+    with pytest.raises(AttributeError, match="has never been called") as raised:
+        _run(GRAD_CAM, "<grad-cam>", namespace)
+    result = diagnose(GRAD_CAM, raised.value, namespace=namespace, filename="<grad-cam>", earlier=(IMPORTS + build,))  # fmt: skip
+    return namespace, result
+
+
+def test_a_model_built_layer_by_layer_gets_its_output_from_the_layers_output() -> None:
+    namespace, result = _diagnosed(ADDED)
+    assert "keras3-sequential-layer-output" in [s.id for s in result.suggestions]
+    assert result.fixed_source is not None
+    assert result.fixed_source.startswith("import functools\n")
+    assert "model.layers[model.layers.index(conv) + 1 :], conv.output)" in result.fixed_source
+    _run(result.fixed_source, "<fixed>", namespace)
+    assert namespace["grads"] is not None  # the prediction is computed from the layer's output
+    assert namespace["grads"].shape == namespace["conv_outputs"].shape
+
+
+def test_a_model_built_at_once_keeps_its_own_output() -> None:
+    namespace, result = _diagnosed(AT_ONCE)
+    ids = [s.id for s in result.suggestions]
+    assert "keras3-sequential-input" in ids and "keras3-sequential-layer-output" not in ids
+    assert "model.outputs[0]" in (result.fixed_source or "")
+    _run(result.fixed_source, "<fixed>", namespace)
+    assert namespace["grads"] is not None
