@@ -2,7 +2,7 @@
 never been called"), and ``model.outputs[0]`` beside a layer's ``.output`` is a separate branch
 (the layer's output is of the build made when it was added), so the gradient would be None. Read
 from the live tensors (diagnosis/sequential_graph.py), the model's output is computed from the
-layer's output by the layers after it (rules/keras3_models.py); a model built at once keeps
+layer's output by the layers after it (rules/keras3_sequential_output.py); a model built at once keeps
 ``model.outputs[0]``. Diagnosed in-process, the cell kept in ``linecache`` as IPython keeps it."""
 
 from __future__ import annotations
@@ -81,4 +81,31 @@ def test_a_model_built_at_once_keeps_its_own_output() -> None:
     assert "keras3-sequential-input" in ids and "keras3-sequential-layer-output" not in ids
     assert "model.outputs[0]" in (result.fixed_source or "")
     _run(result.fixed_source, "<fixed>", namespace)
+    assert namespace["grads"] is not None
+
+
+def test_a_helper_an_earlier_cell_defines_is_defined_again_and_changed_where_it_is() -> None:
+    """Grad-CAM's helper defined in one cell, called in the next: the error rises in the
+    helper's frame; the corrected cell defines it again, changed, and ``migrate`` changes the
+    earlier cell."""
+    helper = (
+        "def heatmap_of(image, model, index):\n"
+        "    grad_model = tf.keras.models.Model(model.inputs, [model.layers[index].output, model.output])\n"
+        "    with tf.GradientTape() as tape:\n"
+        "        conv_outputs, predictions = grad_model(image)\n"
+        "        loss = predictions[:, 0]\n"
+        "    return tape.gradient(loss, conv_outputs)\n"
+    )
+    call = "grads = heatmap_of(img, model, 2)\n"
+    namespace: dict = {}
+    _run(IMPORTS + ADDED, "<build>", namespace)
+    _run(helper, "<helper>", namespace)
+    with pytest.raises(AttributeError, match="has never been called") as raised:
+        _run(call, "<call>", namespace)
+    result = diagnose(call, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS + ADDED, helper))  # fmt: skip
+    assert "keras3-sequential-layer-output" in [s.id for s in result.suggestions]
+    earlier, here = result.fixed_across
+    assert set(earlier) == {1} and "    import functools\n" in earlier[1] and here == call
+    assert result.fixed_source is not None and result.fixed_source.endswith(call)
+    _run(result.fixed_source, "<fixed>", namespace)  # defines the helper again, then calls it
     assert namespace["grads"] is not None

@@ -1,5 +1,5 @@
 """Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model,
-one ``metrics`` list for several outputs, ``model.input`` of a Sequential model.
+one ``metrics`` list for several outputs (a Sequential model's ``.input``: keras3_sequential_output).
 
 Read from the live model the cell made (its class, its inputs and outputs), never from the case.
 """
@@ -7,10 +7,8 @@ Read from the live model the cell made (its class, its inputs and outputs), neve
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
-from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compile_calls import compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
@@ -19,14 +17,11 @@ from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
-    insertion_line,
     node_edit,
     node_text,
-    parent_map,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.sequential_graph import head_text, layer_of, stale_output
 
 ADD_LOSS = "keras3-functional-add-loss"
 LAYER_NAME = "AddedLoss"
@@ -237,110 +232,3 @@ def _failing_compile(ctx: CellContext) -> ast.Call | None:
         if found is not None and found[0] is None:
             return found[2]
     return None
-
-
-NEVER_CALLED = re.compile(r"has never been called and thus has no defined (input|output)\b")
-
-
-@rule(
-    "keras3-sequential-input",
-    when=(ERROR,),
-    family="model-methods",
-    errors=("AttributeError",),
-)
-def sequential_input(ctx: CellContext) -> list[Problem]:
-    """``Model(inputs=model.input, …)`` after a Sequential model built from ``input_shape=``:
-    Keras 3 raises "has never been called and thus has no defined input" for ``model.input``
-    while the same model's ``inputs`` (read, never called) holds its one input tensor. Each
-    ``X.input`` (``.output``) of the failing line whose live ``X`` has exactly one becomes
-    ``X.inputs[0]`` (``.outputs[0]``), the tensor Keras 2 returned."""
-    match = NEVER_CALLED.search(ctx.message)
-    tree = ctx.cell.tree
-    if match is None or tree is None or ctx.line is None:
-        return []
-    attr = match.group(1)
-    edits, owners = [], []
-    heads: list[Problem] = []
-    parents = parent_map(tree)
-    for node in walk(tree):
-        if not (
-            isinstance(node, ast.Attribute)
-            and node.attr == attr
-            and isinstance(node.ctx, ast.Load)
-            and isinstance(node.value, ast.Name)
-            and node.lineno == ctx.line
-        ):
-            continue
-        tensors = _one_tensor_list(ctx.live_names.get(node.value.id), attr + "s")
-        if not tensors:
-            continue
-        head = _head_beside(ctx, node, parents.get(id(node))) if attr == "output" else None
-        if head is not None:
-            heads.append(head)
-            continue
-        edit = node_edit(ctx.cell, node, f"{node.value.id}.{attr}s[0]")
-        if edit is not None:
-            edits.append(edit)
-            owners.append(node.value.id)
-    if not edits:
-        return heads
-    return heads + [
-        from_entry(
-            "keras3-sequential-input",
-            ctx.line,
-            edits,
-            [attr, *owners],
-            ctx.shown_versions,
-            attr=attr,
-            model=owners[0],
-        )
-    ]
-
-
-def _head_beside(ctx: CellContext, node: ast.Attribute, container: ast.AST | None) -> Problem | None:  # fmt: skip
-    """``model.output`` in a list of outputs beside ``layer.output`` of one of the model's layers
-    whose output is outside the graph of the model's output (``sequential_graph``): the model's
-    output computed from that layer's output by the layers after it, so that a model of both
-    holds one graph (a gradient of the prediction with respect to the layer's output is not
-    None); None otherwise."""
-    if not isinstance(container, (ast.List, ast.Tuple)) or not isinstance(node.value, ast.Name):
-        return None
-    name = node.value.id
-    model = ctx.live_names.get(name)
-    for sibling in container.elts:
-        if sibling is node or not (isinstance(sibling, ast.Attribute) and sibling.attr == "output"):
-            continue
-        layer = layer_of(model, name, sibling.value, ctx.live_names)
-        layer_text = node_text(ctx.cell, sibling.value)
-        if layer is None or layer_text is None or not stale_output(model, layer):
-            continue
-        edit = node_edit(ctx.cell, node, head_text(name, layer_text))
-        if edit is None:
-            return None
-        edits = [edit]
-        if ctx.scope.bindings.get("functools") != "functools":
-            if "functools" in ctx.scope.user_bound:
-                return None
-            at = insertion_line(ctx.cell)
-            edits.insert(0, Edit(at, 0, at, 0, "import functools\n"))
-        return from_entry(
-            "keras3-sequential-layer-output",
-            node.lineno,
-            edits,
-            ["output", name],
-            ctx.shown_versions,
-            model=name,
-            layer=layer_text,
-        )
-    return None
-
-
-def _one_tensor_list(model: Any, name: str) -> bool:
-    """Does the live Keras model ``model`` hold exactly one tensor in ``name`` (``inputs``)?"""
-    if not live.from_keras(model):
-        return False
-    try:
-        value = getattr(model, name, None)
-    except Exception:
-        return False
-    return isinstance(value, (list, tuple)) and len(value) == 1
