@@ -156,7 +156,8 @@ class Rule:
     errors: tuple[str, ...] = ()  # after an error: the exception class names it can explain
 
 
-_REGISTRY: list[Rule] = []  # as rules register; registry() gives them in running order
+_REGISTRY: list[Rule] = []  # as rules register; registry() sorts it into running order
+_SORTED = [0]  # how many rules _REGISTRY held when registry() last sorted it
 
 
 def rule(
@@ -221,7 +222,10 @@ def registry() -> list[Rule]:
     for name in RULE_MODULES:
         if name not in sys.modules:
             importlib.import_module(name)
-    return sorted(_REGISTRY, key=_running_order)  # stable: a module's rules keep their order
+    if len(_REGISTRY) != _SORTED[0]:  # rules registered since: sorted once, not at each one
+        _REGISTRY.sort(key=_running_order)  # stable: a module's rules keep their order
+        _SORTED[0] = len(_REGISTRY)
+    return list(_REGISTRY)
 
 
 def _rules_of(when: str, kind: str | None) -> list[Rule]:
