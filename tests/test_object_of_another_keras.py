@@ -16,7 +16,7 @@ import pytest
 
 from kerasmagic.diagnosis.engine import diagnose
 
-pytestmark = [
+KERAS_3_MODEL = [
     pytest.mark.envs("tf221-k3", "colab"),
     pytest.mark.skipif(
         importlib.util.find_spec("tensorflow") is None
@@ -25,6 +25,13 @@ pytestmark = [
         reason="needs TensorFlow beside Keras 3",
     ),
 ]
+
+
+def keras_3_model(test):  # type: ignore[no-untyped-def]
+    for mark in KERAS_3_MODEL:
+        test = mark(test)
+    return test
+
 
 BUILD = (
     "model = Sequential()\n"
@@ -47,6 +54,7 @@ def _private_sgd_available() -> bool:
     return True
 
 
+@keras_3_model
 def test_an_optimizer_of_tensorflows_private_keras_imported_cells_earlier_is_taken_from_keras() -> None:  # fmt: skip
     if not _private_sgd_available():
         pytest.skip("this TensorFlow has no tensorflow.python.keras optimizer_v2")
@@ -71,6 +79,7 @@ def test_an_optimizer_of_tensorflows_private_keras_imported_cells_earlier_is_tak
     assert type(namespace["model"].optimizer).__module__.startswith("keras")
 
 
+@keras_3_model
 def test_the_import_keeps_the_other_names_it_binds() -> None:
     if not _private_sgd_available():
         pytest.skip("this TensorFlow has no tensorflow.python.keras optimizer_v2")
@@ -93,6 +102,7 @@ def test_the_import_keeps_the_other_names_it_binds() -> None:
     ]
 
 
+@keras_3_model
 def test_an_object_of_the_same_keras_is_not_called_mixed() -> None:
     """A class where an instance belongs (``optimizer=SGD``) is the user's slip, not a mix."""
     imports = "from keras.models import Sequential\nfrom keras.layers import Dense, Input\nfrom keras.optimizers import SGD\n"  # fmt: skip
@@ -107,6 +117,7 @@ def test_an_object_of_the_same_keras_is_not_called_mixed() -> None:
     assert "mixed-keras-objects" not in [s.id for s in result.suggestions]
 
 
+@keras_3_model
 def test_a_class_of_a_keras_2_module_keras_3_lacks_is_found_in_its_package() -> None:
     cell = (
         "from keras.optimizers.legacy.rmsprop import RMSProp\nopt = RMSProp(learning_rate=0.001)\n"
@@ -118,3 +129,29 @@ def test_a_class_of_a_keras_2_module_keras_3_lacks_is_found_in_its_package() -> 
     namespace: dict = {}
     _run(result.fixed_source, "<fixed>", namespace)
     assert type(namespace["opt"]).__name__ == "RMSprop"
+
+
+@pytest.mark.envs("tf221-legacy")
+def test_a_keras_3_layer_imported_cells_earlier_is_taken_from_tf_keras_under_the_legacy_switch() -> None:  # fmt: skip
+    """``TF_USE_LEGACY_KERAS=1``: ``tf.keras`` is tf_keras (Keras 2), whose ``Sequential.add``
+    refuses a layer of ``keras`` (Keras 3) imported cells earlier, naming its class."""
+    if importlib.util.find_spec("tf_keras") is None:
+        pytest.skip("needs tf_keras")
+    imports = "import tensorflow as tf\nfrom keras.layers import Dense\n"
+    cell = "model = tf.keras.Sequential([tf.keras.Input((4,))])\nmodel.add(Dense(2))\n"
+    namespace: dict = {}
+    _run(imports, "<imports>", namespace)
+    with pytest.raises(
+        TypeError, match="The added layer must be an instance of class Layer"
+    ) as raised:
+        _run(cell, "<cell>", namespace)
+    result = diagnose(
+        cell, raised.value, namespace=namespace, filename="<cell>", earlier=(imports,)
+    )
+    assert result.fixed_source == "from tensorflow.keras.layers import Dense\n" + cell, (
+        result.fixed_source
+    )
+    earlier, _here = result.fixed_across
+    assert earlier == {0: "import tensorflow as tf\nfrom tensorflow.keras.layers import Dense\n"}
+    _run(result.fixed_source, "<fixed>", namespace)
+    assert type(namespace["model"].layers[-1]).__module__.startswith("tf_keras")

@@ -154,9 +154,17 @@ TEMPLATES: tuple[Template, ...] = (
         "sequential-added-object",
         "object",
         r"Only instances of `keras\.(?P<expected>Layer)` can be added to a Sequential model\. "
-        r"Received: <(?P<received>[A-Za-z_][\w.]*) object at 0x[0-9a-fA-F]+>",
+        r"Received: .* \(of type <class '(?P<received>[A-Za-z_][\w.]*)'>\)",
         ("ValueError",),
         "keras/src/models/sequential.py Sequential.add",
+    ),
+    Template(
+        "sequential-added-object-keras2",
+        "object",
+        r"The added layer must be an instance of class (?P<expected>Layer)\. "
+        r"Received: layer=.* of type <class '(?P<received>[A-Za-z_][\w.]*)'>",
+        ("TypeError",),
+        "keras 2.15 / tf_keras 2.21 src/engine/sequential.py Sequential.add",
     ),
     Template(
         "unknown-identifier",
