@@ -7,9 +7,9 @@ with the kernel's history."""
 from __future__ import annotations
 
 import importlib.util
-import linecache
 
 import pytest
+from cell_helpers import run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
 
@@ -52,9 +52,6 @@ BUILDER = (
 )
 
 
-def _run(source: str, filename: str, namespace: dict) -> None:
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)  # as IPython keeps a cell  # fmt: skip
-    exec(compile(source, filename, "exec"), namespace)
 
 
 @keras3
@@ -63,17 +60,17 @@ def test_a_loss_alias_passed_to_a_builder_an_earlier_cell_defines_is_renamed_in_
     with Keras 2's long alias (directly, or through a name it sets): the string is renamed where
     the calling cell writes it, and the builder stays as written."""
     namespace: dict = {}
-    _run("import numpy as np\nimport keras\n", "<imports>", namespace)
-    _run(BUILDER, "<builder>", namespace)
+    run_as_cell("import numpy as np\nimport keras\n", "<imports>", namespace)
+    run_as_cell(BUILDER, "<builder>", namespace)
     for cell, fixed in [
         ("model = build('kullback_leibler_divergence')\n", "model = build('kl_divergence')\n"),
         ("which = 'kullback_leibler_divergence'\nmodel = build(loss=which)\n",
          "which = 'kl_divergence'\nmodel = build(loss=which)\n"),
     ]:  # fmt: skip
         with pytest.raises(ValueError, match="kullback_leibler_divergence") as raised:
-            _run(cell, "<call>", namespace)
+            run_as_cell(cell, "<call>", namespace)
         earlier = ("import numpy as np\nimport keras\n", BUILDER)
         result = diagnose(cell, raised.value, namespace=namespace, filename="<call>", earlier=earlier)
         assert "keras3-renamed-identifier" in [s.id for s in result.suggestions]
         assert result.fixed_source == fixed, result.fixed_source
-        _run(result.fixed_source, "<fixed>", namespace)  # trains with the Keras 3 name
+        run_as_cell(result.fixed_source, "<fixed>", namespace)  # trains with the Keras 3 name

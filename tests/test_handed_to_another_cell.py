@@ -6,9 +6,9 @@ written. Diagnosed in-process, each cell kept in ``linecache`` as IPython keeps 
 from __future__ import annotations
 
 import importlib.util
-import linecache
 
 import pytest
+from cell_helpers import run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
 
@@ -30,9 +30,6 @@ TRAIN = (
 )
 
 
-def _run(source: str, filename: str, namespace: dict) -> None:
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
 
 
 @pytest.mark.parametrize(
@@ -44,14 +41,14 @@ def _run(source: str, filename: str, namespace: dict) -> None:
 )
 def test_a_monitored_key_passed_to_another_cells_helper_is_renamed_in_the_call(cell: str, fixed: str) -> None:  # fmt: skip
     namespace: dict = {}
-    _run(IMPORTS, "<imports>", namespace)
-    _run(TRAIN, "<train>", namespace)
+    run_as_cell(IMPORTS, "<imports>", namespace)
+    run_as_cell(TRAIN, "<train>", namespace)
     with pytest.raises(ValueError, match="val_acc") as raised:
-        _run(cell, "<call>", namespace)
+        run_as_cell(cell, "<call>", namespace)
     result = diagnose(cell, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, TRAIN))
     assert "callback-acc-key" in [s.id for s in result.suggestions]
     assert result.fixed_source == fixed, result.fixed_source
-    _run(result.fixed_source, "<fixed>", namespace)  # trains, monitoring the key Keras logs
+    run_as_cell(result.fixed_source, "<fixed>", namespace)  # trains, monitoring the key Keras logs
 
 
 def test_removed_keys_of_a_dict_a_bare_fit_cell_unpacks_go_where_the_dict_is_made() -> None:
@@ -65,13 +62,13 @@ def test_removed_keys_of_a_dict_a_bare_fit_cell_unpacks_go_where_the_dict_is_mad
     )
     cell = "model.fit(np.zeros((4, 2)), np.zeros((4, 1)), **fit_args)\n"
     namespace: dict = {}
-    _run(made, "<made>", namespace)
+    run_as_cell(made, "<made>", namespace)
     with pytest.raises((TypeError, ValueError), match="workers|use_multiprocessing") as raised:
-        _run(cell, "<fit>", namespace)
+        run_as_cell(cell, "<fit>", namespace)
     result = diagnose(cell, raised.value, namespace=namespace, filename="<fit>", earlier=(made,))
     assert "keras3-removed-keyword" in [s.id for s in result.suggestions]
     assert "fit_args = {'epochs': 1, 'verbose': 0}\n" in result.fixed_source, result.fixed_source
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
 
 
 def test_a_numpy_count_handed_to_another_cells_builder_is_made_an_int_where_it_is_used() -> None:
@@ -103,14 +100,14 @@ def _corrected_where_defined(before: str, definer: str, main: str, message: str,
     """``before`` and ``definer`` run, ``main`` fails with a ValueError matching ``message``;
     ``definer`` is diagnosed with that error, as ``migrate`` asks the cells before the failing one
     (``origins.origin_before``); the corrected ``definer`` and ``main`` run again. Its source."""
-    _run(before, "<before>", namespace)
-    _run(definer, "<definer>", namespace)
+    run_as_cell(before, "<before>", namespace)
+    run_as_cell(definer, "<definer>", namespace)
     with pytest.raises(ValueError, match=message) as raised:
-        _run(main, "<main>", namespace)
+        run_as_cell(main, "<main>", namespace)
     result = diagnose(definer, raised.value, namespace=namespace, earlier=(before,))
     assert rule in [s.id for s in result.suggestions]
-    _run(result.fixed_source, "<fixed>", namespace)
-    _run(main, "<main again>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(main, "<main again>", namespace)
     return result.fixed_source
 
 
@@ -166,11 +163,11 @@ def test_an_optimizer_an_earlier_cell_trained_a_model_with_is_copied_for_this_ce
         "h1 = model1.fit(x, y, epochs=1, verbose=0)\n"
     )
     namespace: dict = {}
-    _run(made, "<made>", namespace)
+    run_as_cell(made, "<made>", namespace)
     with pytest.raises(ValueError, match="Unknown variable") as raised:
-        _run(cell, "<cell>", namespace)
+        run_as_cell(cell, "<cell>", namespace)
     result = diagnose(cell, raised.value, namespace=namespace, filename="<cell>", earlier=(made,))
     assert "optimizer-reused-across-models" in [s.id for s in result.suggestions]
     assert "optimizer=type(sgd).from_config(sgd.get_config())" in result.fixed_source
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert float(namespace["model1"].optimizer.learning_rate) == pytest.approx(0.01)

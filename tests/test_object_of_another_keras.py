@@ -10,9 +10,9 @@ Diagnosed in-process, each cell kept in ``linecache`` as IPython keeps it."""
 from __future__ import annotations
 
 import importlib.util
-import linecache
 
 import pytest
+from cell_helpers import run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
 
@@ -41,9 +41,6 @@ BUILD = (
 )
 
 
-def _run(source: str, filename: str, namespace: dict) -> None:
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
 
 
 def _private_sgd_available() -> bool:
@@ -64,9 +61,9 @@ def test_an_optimizer_of_tensorflows_private_keras_imported_cells_earlier_is_tak
         "from tensorflow.python.keras.optimizer_v2.gradient_descent import SGD\n"
     )
     namespace: dict = {}
-    _run(imports, "<imports>", namespace)
+    run_as_cell(imports, "<imports>", namespace)
     with pytest.raises(ValueError, match="Could not interpret optimizer identifier") as raised:
-        _run(BUILD, "<build>", namespace)
+        run_as_cell(BUILD, "<build>", namespace)
     result = diagnose(
         BUILD, raised.value, namespace=namespace, filename="<build>", earlier=(imports,)
     )
@@ -75,7 +72,7 @@ def test_an_optimizer_of_tensorflows_private_keras_imported_cells_earlier_is_tak
     earlier, here = result.fixed_across
     assert earlier == {0: imports.replace("tensorflow.python.keras.optimizer_v2.gradient_descent", "keras.optimizers")}  # fmt: skip
     assert here == BUILD
-    _run(result.fixed_source, "<fixed>", namespace)  # compiles with Keras's own SGD
+    run_as_cell(result.fixed_source, "<fixed>", namespace)  # compiles with Keras's own SGD
     assert type(namespace["model"].optimizer).__module__.startswith("keras")
 
 
@@ -89,9 +86,9 @@ def test_the_import_keeps_the_other_names_it_binds() -> None:
         "from tensorflow.python.keras.optimizer_v2.gradient_descent import SGD, optimizer_v2\n"
     )
     namespace: dict = {}
-    _run(imports, "<imports>", namespace)
+    run_as_cell(imports, "<imports>", namespace)
     with pytest.raises(ValueError) as raised:
-        _run(BUILD, "<build>", namespace)
+        run_as_cell(BUILD, "<build>", namespace)
     result = diagnose(
         BUILD, raised.value, namespace=namespace, filename="<build>", earlier=(imports,)
     )
@@ -108,9 +105,9 @@ def test_an_object_of_the_same_keras_is_not_called_mixed() -> None:
     imports = "from keras.models import Sequential\nfrom keras.layers import Dense, Input\nfrom keras.optimizers import SGD\n"  # fmt: skip
     cell = BUILD.replace("SGD(learning_rate=0.1)", "SGD")
     namespace: dict = {}
-    _run(imports, "<imports>", namespace)
+    run_as_cell(imports, "<imports>", namespace)
     with pytest.raises(ValueError) as raised:
-        _run(cell, "<build>", namespace)
+        run_as_cell(cell, "<build>", namespace)
     result = diagnose(
         cell, raised.value, namespace=namespace, filename="<build>", earlier=(imports,)
     )
@@ -123,11 +120,11 @@ def test_a_class_of_a_keras_2_module_keras_3_lacks_is_found_in_its_package() -> 
         "from keras.optimizers.legacy.rmsprop import RMSProp\nopt = RMSProp(learning_rate=0.001)\n"
     )
     with pytest.raises(ModuleNotFoundError) as raised:
-        _run(cell, "<cell>", {})
+        run_as_cell(cell, "<cell>", {})
     result = diagnose(cell, raised.value, namespace={}, filename="<cell>")
     assert result.fixed_source == "from keras.optimizers import RMSprop\nopt = RMSprop(learning_rate=0.001)\n", result.fixed_source  # fmt: skip
     namespace: dict = {}
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert type(namespace["opt"]).__name__ == "RMSprop"
 
 
@@ -140,11 +137,11 @@ def test_a_keras_3_layer_imported_cells_earlier_is_taken_from_tf_keras_under_the
     imports = "import tensorflow as tf\nfrom keras.layers import Dense\n"
     cell = "model = tf.keras.Sequential([tf.keras.Input((4,))])\nmodel.add(Dense(2))\n"
     namespace: dict = {}
-    _run(imports, "<imports>", namespace)
+    run_as_cell(imports, "<imports>", namespace)
     with pytest.raises(
         TypeError, match="The added layer must be an instance of class Layer"
     ) as raised:
-        _run(cell, "<cell>", namespace)
+        run_as_cell(cell, "<cell>", namespace)
     result = diagnose(
         cell, raised.value, namespace=namespace, filename="<cell>", earlier=(imports,)
     )
@@ -153,5 +150,5 @@ def test_a_keras_3_layer_imported_cells_earlier_is_taken_from_tf_keras_under_the
     )
     earlier, _here = result.fixed_across
     assert earlier == {0: "import tensorflow as tf\nfrom tensorflow.keras.layers import Dense\n"}
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert type(namespace["model"].layers[-1]).__module__.startswith("tf_keras")

@@ -8,9 +8,9 @@ layer's output by the layers after it (rules/keras3_sequential_output.py); a mod
 from __future__ import annotations
 
 import importlib.util
-import linecache
 
 import pytest
+from cell_helpers import run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
 
@@ -50,16 +50,13 @@ GRAD_CAM = (
 )
 
 
-def _run(source: str, filename: str, namespace: dict) -> None:
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    exec(compile(source, filename, "exec"), namespace)
 
 
 def _diagnosed(build: str) -> tuple[dict, object]:
     namespace: dict = {}
-    _run(IMPORTS + build, "<build>", namespace)
+    run_as_cell(IMPORTS + build, "<build>", namespace)
     with pytest.raises(AttributeError, match="has never been called") as raised:
-        _run(GRAD_CAM, "<grad-cam>", namespace)
+        run_as_cell(GRAD_CAM, "<grad-cam>", namespace)
     result = diagnose(GRAD_CAM, raised.value, namespace=namespace, filename="<grad-cam>", earlier=(IMPORTS + build,))  # fmt: skip
     return namespace, result
 
@@ -70,7 +67,7 @@ def test_a_model_built_layer_by_layer_gets_its_output_from_the_layers_output() -
     assert result.fixed_source is not None
     assert result.fixed_source.startswith("import functools\n")
     assert "model.layers[model.layers.index(conv) + 1 :], conv.output)" in result.fixed_source
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert namespace["grads"] is not None  # the prediction is computed from the layer's output
     assert namespace["grads"].shape == namespace["conv_outputs"].shape
 
@@ -80,7 +77,7 @@ def test_a_model_built_at_once_keeps_its_own_output() -> None:
     ids = [s.id for s in result.suggestions]
     assert "keras3-sequential-input" in ids and "keras3-sequential-layer-output" not in ids
     assert "model.outputs[0]" in (result.fixed_source or "")
-    _run(result.fixed_source, "<fixed>", namespace)
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert namespace["grads"] is not None
 
 
@@ -98,14 +95,14 @@ def test_a_helper_an_earlier_cell_defines_is_defined_again_and_changed_where_it_
     )
     call = "grads = heatmap_of(img, model, 2)\n"
     namespace: dict = {}
-    _run(IMPORTS + ADDED, "<build>", namespace)
-    _run(helper, "<helper>", namespace)
+    run_as_cell(IMPORTS + ADDED, "<build>", namespace)
+    run_as_cell(helper, "<helper>", namespace)
     with pytest.raises(AttributeError, match="has never been called") as raised:
-        _run(call, "<call>", namespace)
+        run_as_cell(call, "<call>", namespace)
     result = diagnose(call, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS + ADDED, helper))  # fmt: skip
     assert "keras3-sequential-layer-output" in [s.id for s in result.suggestions]
     earlier, here = result.fixed_across
     assert set(earlier) == {1} and "    import functools\n" in earlier[1] and here == call
     assert result.fixed_source is not None and result.fixed_source.endswith(call)
-    _run(result.fixed_source, "<fixed>", namespace)  # defines the helper again, then calls it
+    run_as_cell(result.fixed_source, "<fixed>", namespace)  # defines the helper again, then calls it
     assert namespace["grads"] is not None
