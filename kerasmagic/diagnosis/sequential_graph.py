@@ -17,6 +17,8 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis import live
+
 MAX_TENSORS = 10_000
 
 
@@ -95,6 +97,17 @@ def head_text(model_text: str, layer_text: str) -> str:
         f"functools.reduce(lambda tensor, later: later(tensor), "
         f"{model_text}.layers[{model_text}.layers.index({layer_text}) + 1 :], {layer_text}.output)"
     )
+
+
+def one_tensor_list(model: Any, name: str) -> bool:
+    """Does the live Keras model ``model`` hold exactly one tensor in ``name`` (``inputs``)?"""
+    if not live.from_keras(model):
+        return False
+    try:
+        value = getattr(model, name, None)
+    except Exception:
+        return False
+    return isinstance(value, (list, tuple)) and len(value) == 1
 
 
 def _layers(model: Any) -> list[Any]:

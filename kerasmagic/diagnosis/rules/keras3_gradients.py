@@ -40,6 +40,7 @@ from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorf
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.sequential_graph import one_tensor_list
 from kerasmagic.probes.keras_setup import keras_backend
 
 ENTRY = "keras3-gradients"
@@ -186,13 +187,11 @@ def _prefix(target: ast.expr, used: set[str]) -> str:
 def model_input_text(ctx: CellContext, node: ast.expr) -> str | None:
     """``X.input`` of a live model with one input as ``X.inputs[0]`` (a ``Sequential`` model
     built from ``input_shape=`` has no ``input`` in Keras 3, and the same tensor in ``inputs``)."""
-    from kerasmagic.diagnosis.rules.keras3_models import _one_tensor_list
-
     owner = node.value if isinstance(node, ast.Attribute) else None
     if (
         isinstance(owner, ast.Name)
         and node.attr == "input"  # type: ignore[attr-defined]
-        and _one_tensor_list(ctx.live_names.get(owner.id), "inputs")
+        and one_tensor_list(ctx.live_names.get(owner.id), "inputs")
         and not _has_input(ctx.live_names.get(owner.id))
     ):
         return f"{owner.id}.inputs[0]"

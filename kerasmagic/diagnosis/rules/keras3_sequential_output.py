@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
-from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import is_cell_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -27,7 +25,12 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.sequential_graph import head_text, layer_of, stale_output
+from kerasmagic.diagnosis.sequential_graph import (
+    head_text,
+    layer_of,
+    one_tensor_list,
+    stale_output,
+)
 
 NEVER_CALLED = re.compile(r"has never been called and thus has no defined (input|output)\b")
 INPUT = "keras3-sequential-input"
@@ -78,7 +81,7 @@ def _rewrites(ctx: CellContext, parsed: ParsedCell, root: ast.AST, line: int, at
             and node.lineno == line
         ):
             continue
-        if not _one_tensor_list(ctx.live_names.get(node.value.id), attr + "s"):
+        if not one_tensor_list(ctx.live_names.get(node.value.id), attr + "s"):
             continue
         head = _head_beside(ctx, parsed, node, parents) if attr == "output" else None
         if head is not None:
@@ -170,14 +173,3 @@ def _failing_function(ctx: CellContext) -> tuple[str, int] | None:
             found = (frame.f_code.co_name, tb.tb_lineno)
         tb = tb.tb_next
     return found
-
-
-def _one_tensor_list(model: Any, name: str) -> bool:
-    """Does the live Keras model ``model`` hold exactly one tensor in ``name`` (``inputs``)?"""
-    if not live.from_keras(model):
-        return False
-    try:
-        value = getattr(model, name, None)
-    except Exception:
-        return False
-    return isinstance(value, (list, tuple)) and len(value) == 1
