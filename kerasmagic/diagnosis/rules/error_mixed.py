@@ -28,17 +28,26 @@ from kerasmagic.probes.which_keras import KIND_NAMES, kind_of_module, tf_keras_w
 
 @rule("mixed-keras-objects", when=(ERROR,), family="mixed-keras")
 def mixed_keras(ctx: CellContext) -> list[Problem]:
-    """A model of one Keras package given objects of another: take them all from ``tf.keras``
-    (when the cell builds its model with ``tf.keras``) or all from ``keras``."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
+    """A model of one Keras package given objects of another: the cell's imports of the other
+    package all taken from ``tf.keras`` (when the cell builds its model with ``tf.keras``) or
+    all from ``keras``; else the import of the one object Keras's message names, wherever it
+    is (:func:`_received_from_another_keras`); else the explanation alone."""
     entry = find_entry("mixed-keras-objects")
-    if not re.search(entry.match.get("message", "$^"), message) or cell.tree is None:
+    if not re.search(entry.match.get("message", "$^"), ctx.message) or ctx.cell.tree is None:
         return []
-    if re.search(r"identifier: <class ", message):
+    if re.search(r"identifier: <class ", ctx.message):
         return []  # a class where an instance belongs, not an object of another package
+    whole = _whole_cell(ctx, entry)
+    if whole and whole[0].edits:
+        return whole
     received = _received_from_another_keras(ctx, entry)
-    if received is not None:
-        return received
+    return received if received is not None else whole
+
+
+def _whole_cell(ctx: CellContext, entry: Entry) -> list[Problem]:
+    """Every import of the cell from the other package moved to ``tensorflow.keras`` (or the
+    cell's ``import keras``), when the cell names both packages; [] when it names one."""
+    cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if "tensorflow" not in sys.modules or "keras" not in sys.modules:
         return []
     tf = sys.modules["tensorflow"]
