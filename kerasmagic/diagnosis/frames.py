@@ -43,6 +43,19 @@ def innermost_cell_frame(exc: BaseException | None, namespace: dict | None, file
     return next(cells, None)
 
 
+def innermost_cell_function(exc: BaseException | None, namespace: dict | None, filename: str | None) -> tuple[str, int] | None:  # fmt: skip
+    """``(name, line)`` of the innermost function of the cells' code in the traceback of ``exc``
+    (a function this cell or an earlier one defines), the line being where its frame was when
+    the error rose; None when only the cell's top level ran."""
+    tb, found = getattr(exc, "__traceback__", None), None
+    while tb is not None:
+        frame = tb.tb_frame
+        if is_cell_frame(frame, namespace, filename) and frame.f_code.co_name != "<module>":
+            found = (frame.f_code.co_name, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
 # the file names IPython's %%time compiles a cell's body under (after the magic and blank lines)
 TIMED_BODIES = ("<timed exec>", "<timed eval>")
 # IPython's formatters, which show a cell's value after it ran (an ``Image`` read only then)

@@ -249,11 +249,11 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
             local = _local_binding(func, name, where, mutations=False)
             return (at, cell, *local) if local is not None else None
         inside = func is not None
-        return _newest_binding(ctx, at, cell, name, where, anywhere=inside or at is not None, mutations=False)  # fmt: skip
+        return newest_binding(ctx, at, cell, name, where, anywhere=inside or at is not None, mutations=False)  # fmt: skip
 
     text = spelt(node) or ""
     inside = parsed.tree is not None and _enclosing_function(parsed.tree, use) is not None
-    stored = _newest_binding(ctx, index, parsed, text, use, anywhere=inside or index is not None)
+    stored = newest_binding(ctx, index, parsed, text, use, anywhere=inside or index is not None)
     base = newest(base_name(text), index, parsed, use)
     if stored is not None and (base is None or _newer(stored, base)):
         return stored if stored[3] is not None else None  # the member assigned itself, since
@@ -316,14 +316,14 @@ def _definition(ctx: CellContext, index: int | None, parsed: ParsedCell, name: s
     """``(cell, parsed, def)`` of the function ``name`` at ``use``: its newest binding before the
     use in this cell, else in the newest earlier cell that binds it; None when that binding is
     not a plain ``def`` (an import, an assignment, a decorated function)."""
-    found = _newest_binding(ctx, index, parsed, name, use, anywhere=index is not None)
+    found = newest_binding(ctx, index, parsed, name, use, anywhere=index is not None)
     stmt = found[2] if found is not None else None
     if found is None or not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
         return None
     return found[0], found[1], stmt
 
 
-def _newest_binding(
+def newest_binding(
     ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST, *, anywhere: bool,
     mutations: bool = True,
 ) -> tuple[int | None, ParsedCell, ast.stmt, ast.expr | None] | None:  # fmt: skip
@@ -376,7 +376,7 @@ def _follow_name(
             if index is not None:
                 return None
             return _each(ctx, index, parsed, parameter_arguments(tree, func, name), names, terms, depth, calls)
-    found = _newest_binding(ctx, index, parsed, name, use, anywhere=func is not None)
+    found = newest_binding(ctx, index, parsed, name, use, anywhere=func is not None)
     if found is None or found[3] is None:
         return None
     at, cell, stmt, value = found

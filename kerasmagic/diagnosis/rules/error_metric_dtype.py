@@ -12,7 +12,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.frames import is_cell_frame
+from kerasmagic.diagnosis.frames import innermost_cell_function
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
@@ -44,9 +44,10 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
         re.fullmatch(FLOAT, k) for k in found
     ):
         return []
-    function = _failing_function(ctx)
-    if function is None:
+    failing = innermost_cell_function(ctx.exc, ctx.namespace, ctx.filename)
+    if failing is None:
         return []
+    function = failing[0]
     cast = _cast(ctx)
     sources = cells(ctx)
     if cast is None or not any(_is_metric(parsed, function) for _, parsed in sources):
@@ -76,18 +77,6 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
         problem.across = across
         return [problem]
     return []
-
-
-def _failing_function(ctx: CellContext) -> str | None:
-    """The name of the innermost function of the cells' code in the error's traceback."""
-    name = None
-    tb = getattr(ctx.exc, "__traceback__", None)
-    while tb is not None:
-        frame = tb.tb_frame
-        if is_cell_frame(frame, ctx.namespace, ctx.filename) and frame.f_code.co_name != "<module>":
-            name = frame.f_code.co_name
-        tb = tb.tb_next
-    return name
 
 
 def _is_metric(parsed: ParsedCell, function: str) -> bool:

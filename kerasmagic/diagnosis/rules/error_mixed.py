@@ -13,7 +13,7 @@ from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import ParsedCell, bindings, cells
+from kerasmagic.diagnosis.provenance import ParsedCell, cells, newest_binding
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     insertion_line,
@@ -218,21 +218,14 @@ def _imports_taken_from(ctx: CellContext, cls: type, name: str, home: str, targe
 def _import_binding(ctx: CellContext, name: str) -> tuple[int | None, ParsedCell, ast.ImportFrom, ast.alias] | None:  # fmt: skip
     """``(cell, parsed, statement, alias)`` when the newest binding of ``name`` (this cell's
     last, else the newest earlier cell's) is ``from module import x [as name]``; None otherwise."""
-    for index, parsed in cells(ctx):
-        bound = bindings(parsed.tree, name) if parsed.tree is not None else []
-        if not bound:
-            continue
-        stmt = bound[-1][0]
-        alias = next((a for a in getattr(stmt, "names", []) if (a.asname or a.name) == name), None)
-        if (
-            isinstance(stmt, ast.ImportFrom)
-            and stmt.module
-            and not stmt.level
-            and alias is not None
-        ):
-            return index, parsed, stmt, alias
+    found = newest_binding(ctx, None, ctx.cell, name, ctx.cell.tree, anywhere=True)
+    if found is None:
         return None
-    return None
+    index, parsed, stmt, _value = found
+    alias = next((a for a in getattr(stmt, "names", []) if (a.asname or a.name) == name), None)
+    if not isinstance(stmt, ast.ImportFrom) or not stmt.module or stmt.level or alias is None:
+        return None
+    return index, parsed, stmt, alias
 
 
 def _keywords(ctx: CellContext, name: str) -> set[str]:

@@ -11,7 +11,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.frames import is_cell_frame
+from kerasmagic.diagnosis.frames import innermost_cell_function
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
@@ -53,7 +53,7 @@ def sequential_input(ctx: CellContext) -> list[Problem]:
     found = _rewrites(ctx, ctx.cell, ctx.cell.tree, ctx.line, attr, None)
     if found:
         return found
-    failing = _failing_function(ctx)
+    failing = innermost_cell_function(ctx.exc, ctx.namespace, ctx.filename)
     if failing is None:
         return []
     function, line = failing
@@ -160,16 +160,3 @@ def _functools_import(ctx: CellContext, parsed: ParsedCell, node: ast.AST, paren
     indent = " " * getattr(statement, "col_offset", 0)
     line = getattr(statement, "lineno", 1)
     return [Edit(line, 0, line, 0, f"{indent}import functools\n")]
-
-
-def _failing_function(ctx: CellContext) -> tuple[str, int] | None:
-    """``(name, line)`` of the innermost function of the cells' code in the error's traceback,
-    the line being where that function's frame was when the error rose."""
-    found = None
-    tb = getattr(ctx.exc, "__traceback__", None)
-    while tb is not None:
-        frame = tb.tb_frame
-        if is_cell_frame(frame, ctx.namespace, ctx.filename) and frame.f_code.co_name != "<module>":
-            found = (frame.f_code.co_name, tb.tb_lineno)
-        tb = tb.tb_next
-    return found
