@@ -128,6 +128,7 @@ def _collector_paused() -> Any:
 
 def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
     from kerasmagic.diagnosis import to_findings
+    from kerasmagic.diagnosis.defining_cell import placed_from_defining_cell
     from kerasmagic.diagnosis.verify import static_errors
 
     failed = ctx.exc is not None
@@ -147,6 +148,10 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.suggestions = [*found, skipped_finding(reason)]
         elif failed:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
+            if not any(p.edits for p in problems):  # raised in a function of an earlier cell
+                problems += placed_from_defining_cell(
+                    ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR)
+                )
             # a silent trap is reported whatever the outcome; its fix joins the error's corrected
             # cell (verified with it), never stands alone as the fix of an error it does not fix
             traps = problems_for(ctx, STATIC, kind="trap")

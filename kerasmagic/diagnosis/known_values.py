@@ -10,7 +10,8 @@ each case, read without running anything of the user's:
 - a name or member the cell binds before the use: the value of the cell's last top-level plain
   assignment to it, when that is a literal (anything else, a loop or a call: unknown); a local
   of the function the use is in (a script's ``main()``), the same among that function's own
-  statements (a parameter: unknown);
+  statements; a parameter of it: the one literal every call of the function in this cell and
+  the later ones passes (its default where a call leaves it out);
 - a name or member the cell does not bind: what the kernel holds for it (``member_values.
   live_member``: names, an object's own attributes, a plain dict's items), when that is a plain
   value as above;
@@ -57,8 +58,8 @@ def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = 
     scope = _function_binding(tree, base_name(text), node) if tree is not None else None
     if scope is not None:  # a local of the function the use is in: its own statements
         value = _assigned_before(scope, text, node.lineno)
-        if value is MISSING and later and text in parameters_of(scope):
-            return _passed(ctx, scope, text)  # a later cell's function: what its calls pass
+        if value is MISSING and text in parameters_of(scope):
+            return _passed(ctx, scope, text)  # a parameter: what the function's calls pass
         return value
     if tree is not None and bound_in(tree, base_name(text)):
         return _assigned_before(tree, text, node.lineno)
@@ -69,8 +70,9 @@ def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = 
 
 
 def _passed(ctx: CellContext, func: ast.AST, name: str) -> Any:
-    """The one literal every call of ``func`` (a function of a later cell) in this cell and the
-    later ones passes for its parameter ``name`` (its default where a call leaves it)."""
+    """The one literal every call of ``func`` (a function of this cell or a later one) in this
+    cell and the later ones passes for its parameter ``name`` (its default where a call leaves
+    it); MISSING where no call is seen."""
     trees = [ctx.cell.tree, *(parsed_source(source).tree for source in ctx.later)]
     given = [a for t in trees if t is not None for a in parameter_arguments(t, func, name)]
     values = [_literal(a) for a in given]

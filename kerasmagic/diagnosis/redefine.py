@@ -70,7 +70,8 @@ def redefined(
 ) -> tuple[list[Edit], list[Edit]] | None:
     """``edits`` (positions in earlier cell ``index``, inside its ``def``) as ``(edits for the
     cell at hand: the changed definition at its top, across: the edits in the earlier cell)``;
-    None when the kernel's function is not the one the source defines."""
+    None when the kernel's function is not the one the source defines. The definition's text
+    as written is the insertion's ``base``: another fix of the same definition merges with it."""
     if not is_that_function((namespace or {}).get(node.name), node):
         return None
     across = [replace(e, cell=index) for e in edits]
@@ -78,7 +79,9 @@ def redefined(
     if text is None:
         return None
     line = insertion_line(cell)
-    return [Edit(line, 0, line, 0, text)], across
+    written = node_text(parsed, node)  # two fixes of one definition merge into one copy of it
+    base = written.rstrip("\n") + "\n" if written else None
+    return [Edit(line, 0, line, 0, text, base=base)], across
 
 
 def placed(

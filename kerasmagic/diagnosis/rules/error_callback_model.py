@@ -16,7 +16,7 @@ from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-callback-model-property"
-NO_SETTER = re.compile(r"property '(?P<attr>model)' of '(?P<cls>\w+)' object has no setter|can't set attribute '?model'?")  # fmt: skip
+NO_SETTER = re.compile(r"property '(?P<attr>model)' of '(?P<cls>[\w.<>]+)' object has no setter|can't set attribute '?model'?")  # fmt: skip
 
 
 @rule(ENTRY, when=(ERROR,), family="callbacks", errors=("AttributeError",))
@@ -32,7 +32,7 @@ def callback_model_property(ctx: CellContext) -> list[Problem]:
     for klass_node in walk(tree):
         if not isinstance(klass_node, ast.ClassDef):
             continue
-        klass = (ctx.namespace or {}).get(klass_node.name)
+        klass = ctx.live_names.get(klass_node.name)  # a class a function defines: its locals
         if not _keras3_callback(klass):
             continue
         for method in klass_node.body:

@@ -107,7 +107,7 @@ def _models_read(ctx: CellContext) -> list[Any]:
         return []
     found: list[Any] = []
     values = [ctx.live_names.get(n) for n in dict.fromkeys(IDENTIFIER.findall(text))]
-    candidates = [v for v in (ctx.namespace or {}).values() if _unbuilt_inside(v)]
+    candidates = [v for v in ctx.live_names.values() if _unbuilt_inside(v)]  # a function's too
     for model in candidates:
         inside = {id(model), *(id(layer) for layer in _layers(model))}
         if any(v is not None and id(v) in inside for v in values):
@@ -156,7 +156,8 @@ def _layers(model: Any) -> list[Any]:
 
 def _receiver_model(ctx: CellContext, tree: ast.AST, stmt: ast.stmt, name: str, models: list[Any]) -> Any:  # fmt: skip
     """The model of ``models`` that ``name.build(…)`` built: the namespace's ``name`` at the top
-    level; inside a function, a ``name = C(…)`` before it whose live ``C`` is the model's class."""
+    level; inside a function, a ``name = C(…)`` before it whose live ``C`` (a global, or a class
+    the function defines) is the model's class."""
     if not inside_function(tree, stmt):
         value = (ctx.namespace or {}).get(name)
         return next((m for m in models if m is value), None)
@@ -166,7 +167,7 @@ def _receiver_model(ctx: CellContext, tree: ast.AST, stmt: ast.stmt, name: str, 
         if [t.id for t in node.targets if isinstance(t, ast.Name)] != [name]:
             continue
         func = node.value.func
-        klass = (ctx.namespace or {}).get(func.id) if isinstance(func, ast.Name) else None
+        klass = ctx.live_names.get(func.id) if isinstance(func, ast.Name) else None
         found = next((m for m in models if klass is not None and type(m) is klass), None)
         if found is not None and node.lineno < stmt.lineno:
             return found
