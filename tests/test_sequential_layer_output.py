@@ -72,6 +72,20 @@ def test_a_model_built_layer_by_layer_gets_its_output_from_the_layers_output() -
     assert namespace["grads"].shape == namespace["conv_outputs"].shape
 
 
+def test_a_layer_looked_up_by_keyword_in_the_call_is_read_as_well() -> None:
+    inline = GRAD_CAM.replace("conv = model.get_layer(index=2)\n", "").replace(
+        "[conv.output,", "[model.get_layer(index=2).output,"
+    )
+    namespace: dict = {}
+    run_as_cell(IMPORTS + ADDED, "<build>", namespace)
+    with pytest.raises(AttributeError, match="has never been called") as raised:
+        run_as_cell(inline, "<grad-cam>", namespace)
+    result = diagnose(inline, raised.value, namespace=namespace, filename="<grad-cam>", earlier=(IMPORTS + ADDED,))  # fmt: skip
+    assert "keras3-sequential-layer-output" in [s.id for s in result.suggestions]
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert namespace["grads"] is not None
+
+
 def test_a_model_built_at_once_keeps_its_own_output() -> None:
     namespace, result = _diagnosed(AT_ONCE)
     ids = [s.id for s in result.suggestions]

@@ -50,7 +50,8 @@ def reaches(tensor: Any, target: Any) -> bool | None:
 
 def layer_of(model: Any, model_name: str, node: ast.expr, live_names: dict) -> Any:
     """The live layer of ``model`` (named ``model_name``) that ``node`` names: a name holding it,
-    ``model.get_layer(…)`` with a literal or a name holding a str or int, or ``model.layers[i]``
+    ``model.get_layer(…)`` with a literal or a name holding a str or int (positional, or as
+    ``name=``/``index=``), or ``model.layers[i]``
     with a literal ``i``; None otherwise (nothing is called but Keras's ``get_layer``, which
     only looks the layer up)."""
     layers = _layers(model)
@@ -59,12 +60,9 @@ def layer_of(model: Any, model_name: str, node: ast.expr, live_names: dict) -> A
     if isinstance(node, ast.Name):
         value = live_names.get(node.id)
         return value if any(value is layer for layer in layers) else None
-    if (
-        isinstance(node, ast.Call)
-        and _method_of(node.func, model_name, "get_layer")
-        and len(node.args) == 1
-    ):
-        argument = _literal_or_live(node.args[0], live_names)
+    given = _get_layer_argument(node, model_name)
+    if given is not None:
+        argument = _literal_or_live(given, live_names)
         try:
             found = model.get_layer(argument) if isinstance(argument, str) else model.get_layer(index=argument)  # fmt: skip
         except Exception:
@@ -75,6 +73,15 @@ def layer_of(model: Any, model_name: str, node: ast.expr, live_names: dict) -> A
         if isinstance(index, int) and not isinstance(index, bool) and -len(layers) <= index < len(layers):  # fmt: skip
             return layers[index]
     return None
+
+
+def _get_layer_argument(node: ast.expr, model_name: str) -> ast.expr | None:
+    """The one argument of ``model_name.get_layer(x)``, ``get_layer(name=x)`` or
+    ``get_layer(index=x)``; None for anything else."""
+    if not isinstance(node, ast.Call) or not _method_of(node.func, model_name, "get_layer"):
+        return None
+    given = [*node.args, *(k.value for k in node.keywords if k.arg in ("name", "index"))]
+    return given[0] if len(given) == 1 and len(node.args) + len(node.keywords) == 1 else None
 
 
 def stale_output(model: Any, layer: Any) -> bool:
