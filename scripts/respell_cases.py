@@ -31,7 +31,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   which first sets the literal keyword values to names; (``--variant globals``) those names set
   in a first cell, the body a function defined in a later one reading them, called in the last;
   (``--variant named``) each call given straight to another call (an optimizer, a callback, a
-  layer) made first and bound to a name.
+  layer) made first and bound to a name; (``--variant tfdotted``) Keras reached through
+  TensorFlow and spelt out (``tf.keras.layers.Dense``), as tf.keras 2 code is written.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -320,6 +321,14 @@ def dotted(source: str, *, through_module: bool = False) -> list[str] | None:
     return [text]
 
 
+def through_tensorflow_dotted(source: str) -> list[str] | None:
+    """The case's Keras reached through TensorFlow and spelt out, as tf.keras 2 code is written:
+    ``from keras.x import a`` → ``import tensorflow as tf``, each use ``tf.keras.x.a`` (one cell;
+    None when it does not parse, imports no Keras or nothing was spelt out)."""
+    cells = through_tensorflow(source)
+    return dotted("".join(cells)) if cells is not None else None
+
+
 def from_arguments(source: str) -> list[str] | None:
     """Each literal keyword value as a command-line option's default, read as ``args.name``
     (``parser.add_argument('--lr_1', default=0.01)`` … ``Adam(lr=args.lr_1)``), as scripts take
@@ -499,7 +508,7 @@ def named_objects(source: str) -> list[str] | None:
     return [text]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
