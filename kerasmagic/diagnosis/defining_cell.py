@@ -2,13 +2,13 @@
 
 A notebook's helper (``def train(lr): …`` in one cell, ``train(0.01)`` in the next) fails in the
 cell that calls it, while the code to change is the earlier cell's. Every error rule reads the
-cell it is given, its failing line and the locals of the frames that raised; so when the rules
-find nothing to change in the cell at hand, they are run once more on the earlier cell that
-holds the innermost frame of the cells' code, as if that cell had failed. Each problem whose
-edits all fall inside one top-level definition of that cell is placed as every such fix is
-(``redefine.redefined``): the definition, changed, at the top of the corrected cell (what the
-kernel runs again), and the same edits in the earlier cell for ``migrate`` (``Problem.across``).
-One mechanism for every rule, instead of each rule looking for its own function elsewhere.
+cell it is given, its failing line and the locals of the frames that raised; so the rules are
+run once more on the earlier cell that holds the innermost frame of the cells' code, as if that
+cell had failed. Each problem whose edits all fall inside one top-level definition of that cell
+is placed as every such fix is (``redefine.redefined``): the definition, changed, at the top of
+the corrected cell (what the kernel runs again), and the same edits in the earlier cell for
+``migrate`` (``Problem.across``). One mechanism for every rule, instead of each rule looking for
+its own function elsewhere (the rules that still do are not repeated: same id, same edits).
 """
 
 from __future__ import annotations
@@ -76,12 +76,13 @@ def _holding(cell: ParsedCell, line: int | None) -> ast.stmt | None:
     return None
 
 
-def placed_from_defining_cell(ctx: CellContext, problems_of: Callable[[CellContext], list[Problem]]) -> list[Problem]:  # fmt: skip
+def placed_from_defining_cell(ctx: CellContext, problems_of: Callable[[CellContext], list[Problem]], found_here: list[Problem]) -> list[Problem]:  # fmt: skip
     """The problems ``problems_of(context)`` finds in the earlier cell that defines the raising
     function, their edits inside that definition placed for the cell at hand (the definition
     again at its top, with every problem's change: one copy, not one per problem) and for
     ``migrate`` (each problem's own edits in the earlier cell); problems whose edits reach
-    outside the definition, or that only explain, are left out."""
+    outside the definition, or that only explain, are left out, and so are those a rule of the
+    cell at hand already placed there itself (same id, same edits of that cell)."""
     found = defining_cell(ctx)
     if found is None:
         return []
@@ -94,6 +95,8 @@ def placed_from_defining_cell(ctx: CellContext, problems_of: Callable[[CellConte
         and problem.across in (None, problem.edits)
         and all(edit.cell is None and _inside(edit, node) for edit in problem.edits)
     ]
+    placed = {(p.id, tuple(p.across or ())) for p in found_here}
+    kept = [p for p in kept if (p.id, tuple(replace(e, cell=index) for e in p.edits)) not in placed]
     every = [edit for problem in kept for edit in problem.edits]
     moved = redefined(ctx.cell, ctx.namespace, sub.cell, node, every, index) if every else None
     if moved is None:

@@ -148,10 +148,10 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.suggestions = [*found, skipped_finding(reason)]
         elif failed:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
-            if not any(p.edits for p in problems):  # raised in a function of an earlier cell
-                problems += placed_from_defining_cell(
-                    ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR)
-                )
+            # raised in a function of an earlier cell: the rules read that cell as well
+            problems += placed_from_defining_cell(
+                ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR), problems
+            )
             # a silent trap is reported whatever the outcome; its fix joins the error's corrected
             # cell (verified with it), never stands alone as the fix of an error it does not fix
             traps = problems_for(ctx, STATIC, kind="trap")
