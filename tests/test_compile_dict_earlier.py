@@ -74,3 +74,28 @@ def test_a_loss_alias_passed_to_a_builder_an_earlier_cell_defines_is_renamed_in_
         assert "keras3-renamed-identifier" in [s.id for s in result.suggestions]
         assert result.fixed_source == fixed, result.fixed_source
         run_as_cell(result.fixed_source, "<fixed>", namespace)  # trains with the Keras 3 name
+
+
+@keras3
+def test_one_metric_in_a_dict_an_earlier_cell_makes_is_put_in_a_list_there():
+    """``compile(**settings)`` with ``'metrics': 'accuracy'`` in a dict a first cell makes: the
+    compiling cell's own text never says ``metrics``, and the metric is still put in a list, in
+    the dict (bound again at the corrected cell's top; ``migrate`` changes the first cell)."""
+    settings = "settings = {'loss': 'binary_crossentropy', 'optimizer': 'sgd', 'metrics': 'accuracy'}\n"
+    imports = "import numpy as np\nimport keras\n"
+    cell = (
+        "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+        "model.compile(**settings)\n"
+        "history = model.fit(np.random.rand(8, 4), np.arange(8) % 2, epochs=1, verbose=0)\n"
+    )
+    namespace: dict = {}
+    run_as_cell(settings, "<settings>", namespace)
+    run_as_cell(imports, "<imports>", namespace)
+    with pytest.raises(ValueError, match="metrics") as raised:
+        run_as_cell(cell, "<compile>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<compile>", earlier=(settings, imports))  # fmt: skip
+    assert "keras3-metrics-not-list" in [s.id for s in result.suggestions]
+    earlier, _ = result.fixed_across
+    assert "'metrics': ['accuracy']" in earlier[0]
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert "accuracy" in namespace["history"].history

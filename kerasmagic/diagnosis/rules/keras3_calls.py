@@ -277,12 +277,13 @@ def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
     return callee is not None and live.is_keras_object(callee[0]) and ".metrics." in callee[1]
 
 
-@rule("keras3-metrics-not-list", when=(STATIC,), family="model-methods", needs="metrics")
+@rule("keras3-metrics-not-list", when=(STATIC,), family="model-methods", needs=("metrics", r"\*\*"))  # fmt: skip
 def metrics_not_list(ctx: CellContext) -> list[Problem]:
     """``compile(metrics='accuracy')`` (one metric) on a Keras 3 model: Keras 3 wants a list,
-    tuple or dict; the metric is put in a list."""
+    tuple or dict; the metric is put in a list (where a dict unpacked into the call gives it,
+    in the dict, whichever cell makes it)."""
     tree = ctx.cell.tree
-    if tree is None or "metrics" not in ctx.source or not models_are_keras3(ctx):
+    if tree is None or not models_are_keras3(ctx):
         return []
     out: list[Problem] = []
     for call in walk(tree):
