@@ -10,6 +10,7 @@ import importlib.util
 
 import pytest
 from cell_helpers import run_as_cell
+from kernel_helpers import Kernel, fixed_source, printed
 
 from kerasmagic.diagnosis.engine import diagnose
 
@@ -120,3 +121,16 @@ def test_a_helper_no_earlier_cell_holds_is_left_alone() -> None:
     result = diagnose("train(1)\n", raised.value, namespace=namespace, earlier=(IMPORTS,))
     assert result.fixed_source is None
     assert result.fixed_across is None
+
+
+def test_a_helper_of_a_cell_with_a_line_magic_is_fixed_through_a_real_kernel(kernel: Kernel) -> None:
+    """In a kernel the defining cell is found by the text IPython compiled (its ``%magic`` line
+    transformed), and ``%%keras_check`` on the calling cell gives the helper again, corrected."""
+    printed(kernel.run("%load_ext kerasmagic"))
+    printed(kernel.run(IMPORTS))
+    printed(kernel.run("%precision 3\n" + SEVERAL_FIXES_HELPER))
+    fixed = fixed_source(kernel.run("%%keras_check\nnet = build(0.1, 0.5)"))
+    assert fixed is not None and fixed.count("def build(") == 1, fixed
+    assert "fused" not in fixed and "learning_rate=rate" in fixed
+    shown = printed(kernel.run(fixed + "\nprint(float(net.optimizer.learning_rate.numpy()))"))
+    assert float(shown.split()[-1]) == pytest.approx(0.1)

@@ -22,7 +22,7 @@ from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.redefine import redefined
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, parse_cell
 
 DEFINITIONS = (ast.FunctionDef, ast.ClassDef)
 
@@ -43,8 +43,8 @@ def defining_cell(ctx: CellContext) -> tuple[int, CellContext, ast.stmt] | None:
         return None
     for index in range(len(ctx.earlier) - 1, -1, -1):
         source = ctx.earlier[index]
-        if _lines(source.splitlines()) != ran:
-            continue
+        if ran not in (_lines(source.splitlines()), _lines(parse_cell(source).python.splitlines())):
+            continue  # as written, or as IPython compiled it (a %magic line transformed)
         sub = CellContext.of(
             source, namespace=ctx.namespace, exc=ctx.exc, filename=filename,
             earlier=ctx.earlier[:index],
