@@ -31,6 +31,7 @@ import shutil
 import sys
 import tempfile
 import time
+import tokenize
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -188,6 +189,15 @@ def modules_written(report: dict) -> dict[str, str]:
     return out
 
 
+def source_text(path: Path) -> str:
+    """A file's text: a script in the encoding Python reads it in (its ``coding:`` line), a
+    notebook as JSON's UTF-8."""
+    if path.suffix == ".py":
+        with tokenize.open(path) as handle:
+            return handle.read()
+    return path.read_text(encoding="utf-8")
+
+
 def measure(
     entry: corpus.Entry,
     python: str,
@@ -251,8 +261,7 @@ def measure(
         if not migrated.is_file():
             res.final = res.first  # nothing written: the published copy is what is left
             return res
-        original = target.read_text(encoding="utf-8")
-        new = migrated.read_text(encoding="utf-8")
+        original, new = source_text(target), source_text(migrated)
         res.changed = new != original
         runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
         shutil.copyfile(migrated, runnable)
