@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 
+import numpy as np
 import pytest
 from cell_helpers import run_as_cell
 from kernel_helpers import Kernel, fixed_source, printed
@@ -110,6 +111,29 @@ def test_a_model_a_helper_builds_is_read_from_the_helpers_locals() -> None:
     assert "net(keras.Input(batch_shape=shape))" in result.fixed_source
     _runs(result.fixed_source, namespace)
     assert tuple(namespace["shape"]) == (2, 5)
+
+
+LAYER_WITH_BACKEND_OPS = (
+    "class Pool(Layer):\n"
+    "    def call(self, x):\n"
+    "        weights = K.softmax(K.sum(x, axis=-1))\n"
+    "        return K.sum(x * K.expand_dims(weights), axis=1)\n"
+)
+
+
+def test_an_import_the_fix_adds_above_the_definition_comes_with_its_copy() -> None:
+    """A Keras 2 layer written with ``K.`` in a cell that never imports ``keras`` itself: its
+    ``keras.ops`` calls need ``import keras``, which goes before the class's copy in the
+    corrected cell (and at the top of the earlier cell for ``migrate``)."""
+    imports = "import numpy as np\nfrom keras import backend as K\nfrom keras.layers import Layer, Input\nfrom keras.models import Model\n"  # fmt: skip
+    cell = "inp = Input((5, 4))\nmodel = Model(inp, Pool()(inp))\n"
+    namespace, result = _failing([imports, LAYER_WITH_BACKEND_OPS, cell])
+    fixed = result.fixed_source
+    assert fixed is not None and fixed.startswith("import keras\nclass Pool(Layer):"), fixed
+    earlier, _ = result.fixed_across
+    assert earlier[1].startswith("import keras\n") and "keras.ops.softmax" in earlier[1]
+    _runs(fixed, namespace)
+    assert namespace["model"].predict(np.ones((2, 5, 4)), verbose=0).shape == (2, 4)
 
 
 def test_a_helper_no_earlier_cell_holds_is_left_alone() -> None:

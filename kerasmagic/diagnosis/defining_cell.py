@@ -79,34 +79,70 @@ def _holding(cell: ParsedCell, line: int | None) -> ast.stmt | None:
 def placed_from_defining_cell(ctx: CellContext, problems_of: Callable[[CellContext], list[Problem]], found_here: list[Problem]) -> list[Problem]:  # fmt: skip
     """The problems ``problems_of(context)`` finds in the earlier cell that defines the raising
     function, their edits inside that definition placed for the cell at hand (the definition
-    again at its top, with every problem's change: one copy, not one per problem) and for
-    ``migrate`` (each problem's own edits in the earlier cell); problems whose edits reach
-    outside the definition, or that only explain, are left out, and so are those a rule of the
-    cell at hand already placed there itself (same id, same edits of that cell)."""
+    again at its top, with every problem's change: one copy, not one per problem, after the
+    imports the problems add to that cell, ``import keras`` for ``keras.ops``) and for ``migrate``
+    (each problem's own edits in the earlier cell). Problems with other edits outside the
+    definition, or that only explain, are left out, and so are those a rule of the cell at hand
+    already placed there itself (same id, same edits of that cell)."""
     found = defining_cell(ctx)
     if found is None:
         return []
     index, sub, node = found
     assert isinstance(node, DEFINITIONS)
-    kept = [
-        problem
-        for problem in problems_of(sub)
-        if problem.edits
-        and problem.across in (None, problem.edits)
-        and all(edit.cell is None and _inside(edit, node) for edit in problem.edits)
-    ]
     placed = {(p.id, tuple(p.across or ())) for p in found_here}
-    kept = [p for p in kept if (p.id, tuple(replace(e, cell=index) for e in p.edits)) not in placed]
-    every = [edit for problem in kept for edit in problem.edits]
+    kept: list[tuple[Problem, list[Edit], list[Edit]]] = []
+    for problem in problems_of(sub):
+        split = _split(problem, node) if problem.across in (None, problem.edits) else None
+        across = tuple(replace(e, cell=index) for e in problem.edits)
+        if split is not None and split[0] and (problem.id, across) not in placed:
+            kept.append((problem, *split))
+    every = [edit for _, inside, _ in kept for edit in inside]
     moved = redefined(ctx.cell, ctx.namespace, sub.cell, node, every, index) if every else None
     if moved is None:
         return []
-    here, _ = moved
+    (copy,), _ = moved
+    imports = dict.fromkeys(edit.text for _, _, added in kept for edit in added)
+    here = replace(copy, text="".join(imports) + copy.text)
     return [
-        replace(problem, edits=list(here), across=[replace(e, cell=index) for e in problem.edits])
-        for problem in kept
+        replace(problem, edits=[here], across=[replace(e, cell=index) for e in problem.edits])
+        for problem, _, _ in kept
     ]
 
 
+def _split(problem: Problem, node: ast.stmt) -> tuple[list[Edit], list[Edit]] | None:
+    """A problem's edits of the defining cell as ``(inside the definition, imports it adds at
+    the cell's top)``; None when one is neither (or edits another cell)."""
+    inside: list[Edit] = []
+    imports: list[Edit] = []
+    for edit in problem.edits:
+        if edit.cell is not None:
+            return None
+        if _inside(edit, node):
+            inside.append(edit)
+        elif _import_added_above(edit, node):
+            imports.append(edit)
+        else:
+            return None
+    return inside, imports
+
+
 def _inside(edit: Edit, node: ast.stmt) -> bool:
-    return node.lineno <= edit.line and edit.end_line <= (node.end_lineno or node.lineno)
+    """Within the definition's text (an insertion at its very start is before it)."""
+    start, first = (edit.line, edit.col), (node.lineno, node.col_offset)
+    inserted = (edit.line, edit.col) == (edit.end_line, edit.end_col)
+    return (start > first or (start == first and not inserted)) and edit.end_line <= (node.end_lineno or node.lineno)  # fmt: skip
+
+
+def _import_added_above(edit: Edit, node: ast.stmt) -> bool:
+    """An insertion of whole import statements at a line's start above the definition."""
+    if (
+        (edit.line, edit.col) != (edit.end_line, edit.end_col)
+        or edit.col
+        or edit.line > node.lineno
+    ):
+        return False
+    try:
+        added = ast.parse(edit.text)
+    except SyntaxError:
+        return False
+    return bool(added.body) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in added.body)
