@@ -187,6 +187,10 @@ def test_a_new_import_goes_after_the_future_imports():
     assert insertion_line(parse_cell("x = 1\n")) == 1
     assert insertion_line(parse_cell("%%time\nx = 1\n")) == 2
     assert insertion_line(parse_cell("from __future__ import annotations\nx = 1\n")) == 2
+    # a coding comment must stay in a script's first two lines (PEP 263), after a #! line
+    assert insertion_line(parse_cell("# coding=gbk\nx = 1\n")) == 2
+    assert insertion_line(parse_cell("#!/usr/bin/env python\n# -*- coding: utf-8 -*-\nx = 1\n")) == 3
+    assert insertion_line(parse_cell("# a comment\nx = 1\n")) == 1
 
 
 def test_removing_a_statement_leaves_valid_code():

@@ -389,3 +389,32 @@ def test_a_loss_its_module_makes_from_the_models_tensors_is_corrected_there(tmp_
     )
     assert plain.returncode == 0, plain.stderr[-2000:]
     assert "trained ['loss']" in plain.stdout
+
+
+@pytest.mark.envs("tf221-k3", "k3-jax")
+def test_a_module_in_the_encoding_its_coding_line_names_is_corrected_and_written_in_it(tmp_path: Path) -> None:  # fmt: skip
+    """A user's module saved in GBK under ``# coding=gbk`` (read as UTF-8 it never decodes): its
+    Keras 2 layer is corrected, the import the fix adds goes below the coding line, and the copy
+    is written in GBK, its Chinese comment intact, so that the migrated script runs."""
+    root = tmp_path / "project"
+    root.mkdir()
+    module = "# coding=gbk\n# 拼接层\nfrom keras import backend as K\nfrom keras.layers import Layer\n\n\nclass Join(Layer):\n    def call(self, inputs):\n        return K.concatenate([inputs, inputs])\n"  # fmt: skip
+    (root / "blocks.py").write_bytes(module.encode("gbk"))
+    script = root / "train.py"
+    script.write_text(
+        "import numpy as np\nimport keras\nfrom blocks import Join\n\n"
+        "inp = keras.Input((3,))\nmodel = keras.Model(inp, Join()(inp))\n"
+        "print(model.predict(np.ones((1, 3)), verbose=0).shape)\n",
+        encoding="utf-8",
+    )
+    proc, report = migrate_json(str(script), "-o", str(tmp_path / "out"), cwd=root)
+    doc = document(report, "train.py")
+    assert doc["status"] == "migrated", doc["message"]
+    written = (tmp_path / "out" / "blocks.py").read_bytes().decode("gbk")
+    assert written.startswith("# coding=gbk\n") and "# 拼接层" in written
+    assert "keras.ops.concatenate" in written
+    plain = subprocess.run(
+        [sys.executable, str(tmp_path / "out" / "train.py")], cwd=root, capture_output=True, text=True, timeout=300
+    )  # fmt: skip
+    assert plain.returncode == 0, plain.stderr[-2000:]
+    assert "(1, 6)" in plain.stdout

@@ -354,11 +354,18 @@ def after_statement(cell: ParsedCell, statement: ast.stmt, text: str) -> Edit:
     return Edit(end, len(lines[end - 1]), end, len(lines[end - 1]), f"\n{indent}{text}")
 
 
+CODING_LINE = re.compile(r"^[ \t\f]*#.*?coding[:=]")  # PEP 263, read in a file's first two lines
+
+
 def insertion_line(cell: ParsedCell) -> int:
-    """Where a new import goes: line 1, or after a leading ``%%magic`` line and any
-    ``from __future__`` imports."""
+    """Where a new import goes: line 1, or after a leading ``%%magic`` line, a script's ``#!``
+    line and ``coding`` comment (which must stay in its first two lines) and any ``from
+    __future__`` imports."""
     lines = cell.source.splitlines()
     first = 2 if lines and lines[0].lstrip().startswith("%%") else 1
+    for index, text in enumerate(lines[:2]):
+        if (index == 0 and text.startswith("#!")) or CODING_LINE.match(text):
+            first = max(first, index + 2)
     if cell.tree is not None:
         for node in cell.tree.body:
             if isinstance(node, ast.ImportFrom) and node.module == "__future__":

@@ -40,6 +40,7 @@ from kerasmagic.migrate.results import (
 )
 from kerasmagic.render.base import HTML, JSON, MARKDOWN
 from kerasmagic.render.migration import MigrationView, text_of
+from kerasmagic.source_encoding import decoded, encoded
 
 DEFAULT_TIMEOUT = 600.0
 FORMATS = {".html": HTML, ".htm": HTML, ".json": JSON}
@@ -188,9 +189,9 @@ def _write_modules(rep: MigrationReport, args: argparse.Namespace) -> list[str]:
                 why = f"not written: {target} already exists (pass --overwrite)"
             else:
                 try:
-                    stored = Path(module.path).read_bytes().decode("utf-8")
-                    sources.write(target, line_endings.restore(stored, module.final).encode("utf-8"))  # fmt: skip
-                except (OSError, UnicodeDecodeError) as exc:
+                    stored = decoded(Path(module.path).read_bytes())
+                    sources.write(target, encoded(line_endings.restore(stored, module.final)))
+                except (OSError, SyntaxError, UnicodeDecodeError) as exc:
                     why = _unwritable(target, exc) if isinstance(exc, OSError) else f"not written: {exc}"
                 else:
                     module.written, why = True, ""

@@ -29,6 +29,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from kerasmagic.source_encoding import decoded, encoded
+
 VENDORED = ("keras", "tensorflow", "tf_keras")
 _corrected: dict[str, str] = {}  # a module file's absolute path → the source it runs with
 _path_at_start: set[str] = set()  # sys.path's folders before the document's code ran
@@ -157,9 +159,9 @@ def source_of(filename: str) -> str | None:
     if _real(filename) in _corrected:
         return _corrected[_real(filename)]
     try:
-        with open(filename, encoding="utf-8") as handle:
-            return handle.read()
-    except (OSError, UnicodeDecodeError):
+        with open(filename, "rb") as handle:
+            return decoded(handle.read())  # in the encoding its coding line names
+    except (OSError, SyntaxError, UnicodeDecodeError):
         return None
 
 
@@ -169,7 +171,7 @@ class _CorrectedLoader(importlib.machinery.SourceFileLoader):
     def get_data(self, path: str) -> bytes:
         text = _corrected.get(_real(path))
         if text is not None:
-            return text.encode("utf-8")
+            return encoded(text)
         return super().get_data(path)
 
     def path_stats(self, path: str) -> Any:
