@@ -33,3 +33,16 @@ def test_a_definition_the_cell_itself_has_stays() -> None:
 
 def test_no_earlier_definition_nothing_moves() -> None:
     assert moved_definitions(CellContext.of(CELL, earlier=EARLIER[:1]), FIXED) is None
+
+
+def test_an_import_a_fix_put_above_the_copy_goes_back_with_it() -> None:
+    """``import keras`` the fix added for the copy's ``keras.ops`` goes back to the earlier cell
+    above the definition; an import the cell as written has stays."""
+    earlier = ("from keras import backend as K\n", "def mean_of(x):\n    return K.mean(x)\n")
+    cell = "import numpy as np\nprint(mean_of(np.ones(3)))\n"
+    fixed = "import keras\ndef mean_of(x):\n    return keras.ops.mean(x)\nimport numpy as np\nprint(mean_of(np.ones(3)))\n"  # fmt: skip
+    moved = moved_definitions(CellContext.of(cell, earlier=earlier), fixed)
+    assert moved is not None
+    back, here = moved
+    assert back == {1: "import keras\ndef mean_of(x):\n    return keras.ops.mean(x)\n"}
+    assert here == cell

@@ -8,7 +8,7 @@ gave ``dtype``). Those rounds' edits are relative to the copy, so no edit of the
 says them (``Problem.across``). ``migrate``, which holds every cell, takes the copy as it ends:
 the definition goes back where it was, replacing the earlier one, and the cell keeps the rest.
 Only definitions the cell as written lacks move, of a name an earlier cell defines at its top
-level (the user's own redefinitions stay)."""
+level (the user's own redefinitions stay), with the imports a fix put right above the copy."""
 
 from __future__ import annotations
 
@@ -27,16 +27,19 @@ def moved_definitions(ctx: CellContext, fixed: str) -> tuple[dict[int, str], str
     if parsed.tree is None or ctx.cell.tree is None:
         return None
     own = {node.name for node in ctx.cell.tree.body if isinstance(node, DEFINITIONS)}
+    written = {ast.dump(n) for n in ctx.cell.tree.body if isinstance(n, (ast.Import, ast.ImportFrom))}  # fmt: skip
     lines = fixed.splitlines()
     earlier: dict[int, str] = {}
     removed: list[Edit] = []
-    for node in parsed.tree.body:
+    body = parsed.tree.body
+    for position, node in enumerate(body):
         if not isinstance(node, DEFINITIONS) or node.name in own:
             continue
         index = _defined_in(ctx, node.name)
         if index is None:
             continue
         start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+        start = _imports_above(body[:position], written, start)  # the copy's own imports go too
         text = "\n".join(lines[start - 1 : node.end_lineno])
         source = earlier.get(index, ctx.earlier[index])
         target = parse_cell(source)
@@ -55,6 +58,18 @@ def moved_definitions(ctx: CellContext, fixed: str) -> tuple[dict[int, str], str
     if any(parse_cell(s).tree is None for s in (here, *earlier.values())):
         return None
     return earlier, here
+
+
+def _imports_above(before: list[ast.stmt], written: set[str], start: int) -> int:
+    """The first line of the imports right above a definition's copy that the cell as written
+    lacks (``import keras`` a fix added for the copy's ``keras.ops``); ``start`` without any."""
+    for stmt in reversed(before):
+        if not isinstance(stmt, (ast.Import, ast.ImportFrom)) or ast.dump(stmt) in written:
+            break
+        if (stmt.end_lineno or stmt.lineno) != start - 1:
+            break
+        start = stmt.lineno
+    return start
 
 
 def _defined_in(ctx: CellContext, name: str) -> int | None:
