@@ -9,7 +9,8 @@ for PyTreeSpec; expected: 2, got: 1").
 
 Facts, read only: the message; the live model of the failing ``fit``/``evaluate``/… and its
 ``outputs`` (a list of two or more); the live value of each target the call passes (positional,
-``y=``, the second item of a ``validation_data`` tuple), an array and not a list, tuple or dict.
+``y=``, the second item of a ``validation_data`` tuple), an array (or a pandas frame) and not a
+list, tuple or dict.
 Each such target becomes ``[y] * n``: the same array for each output, as Keras 2 trained with it.
 """
 
@@ -63,5 +64,7 @@ def target_per_output(ctx: CellContext) -> list[Problem]:
 
 
 def _one_array(value: object) -> bool:
-    """An array or tensor (it has a shape and a dtype), not a list, tuple or dict of them."""
-    return not isinstance(value, (list, tuple, dict)) and hasattr(value, "shape") and hasattr(value, "dtype")  # fmt: skip
+    """An array or tensor (it has a shape and a dtype), or a pandas frame (a shape and its
+    columns' ``dtypes``: one 2-D target, as Keras converts it), not a list, tuple or dict."""
+    typed = hasattr(value, "dtype") or hasattr(value, "dtypes")
+    return not isinstance(value, (list, tuple, dict)) and hasattr(value, "shape") and typed
