@@ -97,6 +97,9 @@ class CellContext:
     # the cells after this one (``migrate`` holds them; the magics do not): read only by the
     # checks that must not break code that runs later (``rate_setters``)
     later: tuple[str, ...] = ()
+    # an error raised in a function an earlier cell defines: that cell's fixes placed in this one
+    # (``engine.diagnose``'s ``defining_cell``)
+    defining_cell: bool = True
 
     @classmethod
     def of(

@@ -45,9 +45,10 @@ def defining_cell(ctx: CellContext) -> tuple[int, CellContext, ast.stmt] | None:
         source = ctx.earlier[index]
         if ran not in (_lines(source.splitlines()), _lines(parse_cell(source).python.splitlines())):
             continue  # as written, or as IPython compiled it (a %magic line transformed)
+        later = (*ctx.earlier[index + 1 :], ctx.source, *ctx.later)  # its calls: main(lr=0.1)
         sub = CellContext.of(
             source, namespace=ctx.namespace, exc=ctx.exc, filename=filename,
-            earlier=ctx.earlier[:index],
+            earlier=ctx.earlier[:index], later=later,
         )  # fmt: skip
         node = _holding(sub.cell, sub.line)
         return (index, sub, node) if node is not None else None

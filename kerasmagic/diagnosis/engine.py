@@ -148,10 +148,11 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
             result.suggestions = [*found, skipped_finding(reason)]
         elif failed:
             problems = static_errors(ctx) + problems_for(ctx, ERROR)
-            # raised in a function of an earlier cell: the rules read that cell as well
-            problems += placed_from_defining_cell(
-                ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR), problems
-            )
+            if ctx.defining_cell and not any(p.edits for p in problems):
+                # raised in a function of an earlier cell: the rules read that cell as well
+                problems += placed_from_defining_cell(
+                    ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR), problems
+                )
             # a silent trap is reported whatever the outcome; its fix joins the error's corrected
             # cell (verified with it), never stands alone as the fix of an error it does not fix
             traps = problems_for(ctx, STATIC, kind="trap")
@@ -244,9 +245,13 @@ def diagnose(
     captured: Any = None,
     earlier: Earlier = (),
     later: tuple[str, ...] = (),
+    defining_cell: bool = True,
 ) -> CheckResult:
     """Explain ``exc`` raised by ``source`` and propose the corrected cell (``earlier``,
-    ``later``: as for :func:`after_cell`). Never raises."""
+    ``later``: as for :func:`after_cell`). ``defining_cell``: where the cell's own rules change
+    nothing and the error rose in a function of an earlier cell, that cell's fixes, placed in
+    this one (``diagnosis/defining_cell.py``); ``migrate`` first rewrites and reruns the earlier
+    cell itself. Never raises."""
     ctx = CellContext.of(
         source,
         namespace=namespace,
@@ -256,6 +261,7 @@ def diagnose(
         earlier=earlier,
         later=later,
     )
+    ctx.defining_cell = defining_cell
     return examine(ctx)
 
 

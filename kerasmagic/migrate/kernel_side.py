@@ -126,14 +126,19 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
     if exc is None:
         return {"fixed_source": None, "rules": [], "left": [], "error": None,
                 "versions": versions(), "internal_error": "no exception recorded"}  # fmt: skip
-    result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
+    # an earlier cell's code that raised is rewritten and run again there first (cell_origin),
+    # so the diagnosis that places its fixes in this cell is the last resort
+    result = diagnose(source, exc, namespace=namespace, filename=filename, earlier=earlier or (), later=tuple(later or ()), defining_cell=False)  # fmt: skip
     doc = fix_document(result)
     root = _root()
     doc["raised_in"] = origins.raised_in(exc, root)
     if not doc["fixed_source"] and filename is None:
         origin = origins.cell_origin(exc, namespace, list(earlier or ())) or origins.origin_before(exc, namespace, list(earlier or ()))  # fmt: skip
+        placed = None if origin is not None else diagnose(source, exc, namespace=namespace, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
         if origin is not None:
             doc["origin"] = origin
+        elif placed is not None and placed.fixed_source:
+            doc.update({**fix_document(placed), "raised_in": doc["raised_in"]})
         else:
             module = origins.module_origin(exc, root)
             if module is None:  # nothing explains it: what lint proves in the code run, to try
