@@ -133,7 +133,7 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
     root = _root()
     doc["raised_in"] = origins.raised_in(exc, root)
     if not doc["fixed_source"] and filename is None:
-        origin = origins.cell_origin(exc, namespace, list(earlier or ())) or origins.origin_before(exc, namespace, list(earlier or ()))  # fmt: skip
+        origin = origins.cell_origin(exc, namespace, list(earlier or ()), source) or origins.origin_before(exc, namespace, list(earlier or ()))  # fmt: skip
         placed = None if origin is not None else diagnose(source, exc, namespace=namespace, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
         if origin is not None:
             doc["origin"] = origin

@@ -124,11 +124,12 @@ def _cell_files(exc: BaseException) -> list[str]:
     return names
 
 
-def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None) -> dict[str, Any] | None:  # fmt: skip
+def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None, failing: str | None = None) -> dict[str, Any] | None:  # fmt: skip
     """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
     calls): that cell's source, diagnosed with the same error (and the cells before it, when
     ``earlier``, the cells run before the failing one, holds it: a value the class reads from a
-    settings cell is followed there), and its corrected version."""
+    settings cell is followed there; and the cells after it up to the ``failing`` one, where its
+    function's calls pass its parameters), and its corrected version."""
     from kerasmagic.diagnosis.engine import diagnose
 
     files = _cell_files(exc)
@@ -138,7 +139,9 @@ def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None =
             continue
         source = "".join(entry[2])
         before = _cells_before(source, earlier or [])
-        result = diagnose(source, exc, namespace=namespace, filename=name, earlier=before)
+        held = bool(earlier) and (bool(before) or earlier[0].strip() == source.strip())  # type: ignore[index]
+        after = (*(earlier[len(before) + 1 :] if held else []), *([failing] if failing else []))  # type: ignore[index]
+        result = diagnose(source, exc, namespace=namespace, filename=name, earlier=before, later=after)  # fmt: skip
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
             doc["source"] = source
