@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 
-import numpy as np
 import pytest
 from cell_helpers import run_as_cell
 from kernel_helpers import Kernel, fixed_source, printed
@@ -133,7 +132,8 @@ def test_an_import_the_fix_adds_above_the_definition_comes_with_its_copy() -> No
     earlier, _ = result.fixed_across
     assert earlier[1].startswith("import keras\n") and "keras.ops.softmax" in earlier[1]
     _runs(fixed, namespace)
-    assert namespace["model"].predict(np.ones((2, 5, 4)), verbose=0).shape == (2, 4)
+    ones = namespace["np"].ones((2, 5, 4))  # the cells' own NumPy (none in the bare environment)
+    assert namespace["model"].predict(ones, verbose=0).shape == (2, 4)
 
 
 def test_a_helper_no_earlier_cell_holds_is_left_alone() -> None:
