@@ -101,6 +101,12 @@ def _certain(result: Any) -> dict[str, Any] | None:
     return {**doc, "trigger": "lint"}
 
 
+def raised_in_an_earlier_cell(exc: BaseException) -> bool:
+    """Did code an earlier cell defined run in the traceback of ``exc`` (more than the failing
+    cell's own file)?"""
+    return len(_cell_files(exc)) > 1
+
+
 def _cell_files(exc: BaseException) -> list[str]:
     """The notebook cells' file names in the traceback of ``exc`` and of the errors it was
     raised from, outermost first (IPython keeps each cell's source in ``linecache``)."""
