@@ -1,5 +1,5 @@
 """Error rule: a one-element NumPy array used as a Python number (``float(pred)``,
-``'%.1f' % value``, ``math.exp(p)``, or stored as one element of an array, ``z[i, j] =
+``'%.1f' % value``, ``'%d' % pred[i]``, ``math.exp(p)``, or stored as one element of an array, ``z[i, j] =
 predict(x)``), where ``pred = model.predict(x)`` is ``(1, 1)`` or a row of it is ``(1,)``.
 
 NumPy 1.25 deprecated converting an array with ``ndim > 0`` to a Python scalar (a warning, which
@@ -19,6 +19,7 @@ there, as it did in every NumPy, and the run shows it)."""
 from __future__ import annotations
 
 import ast
+import re
 import sys
 
 from kerasmagic.diagnosis.array_inputs import numpy_name
@@ -34,6 +35,10 @@ ELEMENT_ENTRY = "numpy-size-one-element"
 MESSAGE = "only 0-dimensional arrays can be converted to Python scalars"
 ELEMENT_MESSAGE = "setting an array element with a sequence"
 ROUND_MESSAGE = "doesn't define __round__ method"  # round() of an array with dimensions
+# ``'%d' % a``: the integer conversions of %-formatting say it their own way (NumPy 2.4)
+FORMAT_MESSAGE = re.compile(r"%[a-zA-Z] format: (a real number|an integer) is required, not numpy\.ndarray")  # fmt: skip
+# the conversions of a %-format string, in order (``%%`` is none; ``*`` widths read a value too)
+CONVERSION = re.compile(r"%(?:\([^)]*\))?[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?([a-zA-Z%])")
 CONVERTERS = ("float", "int", "complex", "round")
 
 
@@ -46,7 +51,8 @@ def size_one_scalars(ctx: CellContext) -> list[Problem]:
     one that raised (read with that call's local values; defined again at the top of the
     corrected cell, changed in its own cell for ``migrate``)."""
     numpy = sys.modules.get("numpy")
-    if not any(m in ctx.message for m in (MESSAGE, ROUND_MESSAGE)) or numpy is None or ctx.cell.tree is None:  # fmt: skip
+    said = any(m in ctx.message for m in (MESSAGE, ROUND_MESSAGE)) or FORMAT_MESSAGE.search(ctx.message)
+    if not said or numpy is None or ctx.cell.tree is None:
         return []
     maths = {n for n, path in ctx.scope.bindings.items() if path == "math"}
     where = _raising_function(ctx)
@@ -137,7 +143,8 @@ def _first_line(node: ast.FunctionDef) -> int:
 
 def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.expr]:
     """The expressions the failing lines convert to a Python number: the argument of ``float``/
-    ``int``/``complex`` or of a ``math`` function, a value %-formatted into a string."""
+    ``int``/``complex`` or of a ``math`` function, a value %-formatted into a string as a number
+    (not by ``%s``/``%r``/``%a``, which take any value as it is)."""
     out: list[ast.expr] = []
     for node in walk(tree):
         if getattr(node, "lineno", None) not in lines:
@@ -145,8 +152,21 @@ def _converted(tree: ast.AST, lines: set[int], maths: set[str]) -> list[ast.expr
         if isinstance(node, ast.Call) and node.args and _number_function(node.func, maths):
             out += [a for a in node.args[:1] if not isinstance(a, ast.Starred)]
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and _a_string(node.left):
-            out += node.right.elts if isinstance(node.right, ast.Tuple) else [node.right]
+            out += _formatted_as_numbers(node.left.value, node.right)  # type: ignore[attr-defined]
     return out
+
+
+def _formatted_as_numbers(template: str, values: ast.expr) -> list[ast.expr]:
+    """The values of ``template % values`` that a numeric conversion formats; every value when
+    the template's conversions cannot be paired with them one to one."""
+    given = values.elts if isinstance(values, ast.Tuple) else [values]
+    kinds: list[str] = []
+    for width, precision, kind in CONVERSION.findall(template):
+        if kind != "%":
+            kinds += ["*"] * ((width == "*") + (precision == "*")) + [kind]
+    if len(kinds) != len(given) or any(isinstance(v, ast.Starred) for v in given):
+        return list(given)
+    return [v for v, kind in zip(given, kinds) if kind not in "sra"]
 
 
 def _comprehension_elements(tree: ast.AST, lines: set[int], names: dict, numpy: object) -> dict:
@@ -163,7 +183,8 @@ def _comprehension_elements(tree: ast.AST, lines: set[int], names: dict, numpy: 
 
 def _one_element_parts(node: ast.expr, names: dict, numpy: object) -> list[ast.expr]:
     """The largest parts of ``node`` holding a one-element array of ``ndim > 0``: a name, or an
-    index of one with integer constants (``pred[0]``: NumPy's indexing, no code of the user's),
+    index of one with integers, constant or live (``pred[0]``, ``pred[i]`` in a loop: NumPy's
+    indexing, no code of the user's),
     found down through arithmetic (``100 * (1 - score)``); never a call's result."""
     value = _held(node, names, numpy)
     if isinstance(value, numpy.ndarray) and value.ndim > 0 and value.size == 1:  # type: ignore[attr-defined]
@@ -181,15 +202,20 @@ def _held(node: ast.expr, names: dict, numpy: object) -> object:
     if not isinstance(node, ast.Subscript):
         return None
     owner = _held(node.value, names, numpy)
-    index = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
-    if not isinstance(owner, numpy.ndarray) or not all(  # type: ignore[attr-defined]
-        isinstance(i, ast.Constant) and type(i.value) is int for i in index
-    ):
+    index = [_an_index(i, names) for i in (node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice])]  # fmt: skip
+    if not isinstance(owner, numpy.ndarray) or None in index:  # type: ignore[attr-defined]
         return None
     try:
-        return owner[tuple(i.value for i in index)]  # type: ignore[attr-defined]
+        return owner[tuple(index)]  # type: ignore[attr-defined]
     except Exception:
         return None
+
+
+def _an_index(node: ast.expr, names: dict) -> int | None:
+    """An integer index: a constant, or a name whose live value is an integer (a loop's
+    variable, as it was when the line failed)."""
+    value = node.value if isinstance(node, ast.Constant) else names.get(node.id) if isinstance(node, ast.Name) else None  # fmt: skip
+    return value if type(value) is int else None
 
 
 def _number_function(func: ast.AST, maths: set[str]) -> bool:
