@@ -32,7 +32,10 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   in a first cell, the body a function defined in a later one reading them, called in the last;
   (``--variant named``) each call given straight to another call (an optimizer, a callback, a
   layer) made first and bound to a name; (``--variant tfdotted``) Keras reached through
-  TensorFlow and spelt out (``tf.keras.layers.Dense``), as tf.keras 2 code is written.
+  TensorFlow and spelt out (``tf.keras.layers.Dense``), as tf.keras 2 code is written;
+  (``--variant device``) every statement but the imports under ``with tf.device('/cpu:0'):``;
+  (``--variant wrapped``) each call of several arguments laid out one argument per line, each
+  with a comment.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -508,7 +511,59 @@ def named_objects(source: str) -> list[str] | None:
     return [text]
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted}  # fmt: skip
+def under_device(source: str) -> list[str] | None:
+    """The case's statements under ``with tf.device("/cpu:0"):``, as GPU-era scripts pin their
+    work to a device: its imports stay at the top (``import tensorflow as tf`` added where ``tf``
+    is not bound), every other statement indented in the block (one cell; None when it does not
+    parse or is only imports)."""
+    (as_main,) = in_function(source) or [None]
+    if as_main is None:
+        return None
+    head, _, body = as_main.partition("\n\ndef main():\n")
+    body = body.rsplit("\n\n\nmain()\n", 1)[0]
+    tf = "" if re.search(r"^import tensorflow as tf$", head, re.M) else "import tensorflow as tf\n"
+    return [f"{head}{tf}\n\nwith tf.device('/cpu:0'):\n{body}\n"]
+
+
+def wrapped(source: str) -> list[str] | None:
+    """Each call of two or more arguments on one line laid out one argument per line, each with a
+    comment after it, the closing parenthesis on a line of its own (as tutorials annotate their
+    layers and ``compile``); top-level statements and function bodies alike (one cell; None when
+    no call was laid out or it does not parse)."""
+    found = parsed(source)
+    if found is None:
+        return None
+    tree, span, _ = found
+    lines = source.splitlines(keepends=True)
+    edits: list[tuple[int, int, str]] = []
+    taken: list[tuple[int, int]] = []
+    for call in ast.walk(tree):
+        given = [*call.args, *call.keywords] if isinstance(call, ast.Call) else []
+        if len(given) < 2 or call.lineno != call.end_lineno or any(isinstance(g, ast.Starred) for g in call.args):  # type: ignore[attr-defined]  # fmt: skip
+            continue
+        start, end = span(call)
+        if any(a <= start < b or a < end <= b for a, b in taken):
+            continue  # inside (or around) a call already laid out: one layout per line
+        line = lines[call.lineno - 1]  # type: ignore[attr-defined]
+        indent = " " * (len(line) - len(line.lstrip()) + 4)
+        first = span(given[0])[0]
+        parts = [source[slice(*span(g))] for g in given]
+        text = source[start:first] + "\n" + "".join(f"{indent}{part},  # {i + 1}\n" for i, part in enumerate(parts)) + indent[:-4] + ")"  # fmt: skip
+        edits.append((start, end, text))
+        taken.append((start, end))
+    if not edits:
+        return None
+    text = source
+    for start, end, new in sorted(edits, reverse=True):
+        text = text[:start] + new + text[end:]
+    try:
+        ast.parse(text)
+    except SyntaxError:
+        return None
+    return [text]
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
