@@ -1,6 +1,7 @@
 """The options a TensorFlow 1 session was made with, read from the source: ``tf.Session(config=
 config)``, what the code sets on ``config``, and the TensorFlow 2 calls that set the same options
-(the catalogue's table of ``tf1-session-gpu-growth``). Shared by ``rules/tf1_session.py``."""
+(the catalogue's table of ``tf1-session-gpu-growth``), and which sessions set no option at all.
+Shared by ``rules/tf1_session.py`` and ``rules/tf1_session_run.py``."""
 
 from __future__ import annotations
 
@@ -116,3 +117,57 @@ def later_rewritten(ctx: CellContext, tf: str) -> bool:
                 return False
             calls += 1
     return calls > 0
+
+
+def gone_get_session(ctx: CellContext, call: ast.Call) -> bool:
+    """``K.get_session(…)`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
+    func = call.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name != "get_session" or not ctx.scope.refers_to_keras(func):
+        return False
+    return ctx.scope.callee(func) is None
+
+
+def no_option_session(ctx: CellContext, session: ast.Call | None) -> bool:
+    """A session that sets nothing TensorFlow 2 does not run with: ``tf.Session()`` (or
+    ``InteractiveSession``) made with no option, or with only the in-process target ``''``
+    (``tf.Session('')``, the target's default); or the session Keras held, ``K.get_session()`` of a
+    backend that no longer has it (code that gave Keras a session of its own and then its old one
+    back: TensorFlow 2 has neither, and runs with the defaults)."""
+    func = session.func if session is not None else None
+    name = getattr(func, "attr", getattr(func, "id", None))
+    if session is None or name == "get_session":
+        return session is not None and not session.args and not session.keywords and gone_get_session(ctx, session)  # fmt: skip
+    if name not in ("Session", "InteractiveSession") or len(session.args) > 1:
+        return False
+    given = [*session.args, *(kw.value for kw in session.keywords if kw.arg == "target")]
+    if len(given) != len(session.args) + len(session.keywords):
+        return False  # a graph or a config: an option
+    return all(isinstance(v, ast.Constant) and v.value == "" for v in given)
+
+
+def held_sessions(ctx: CellContext, tree: ast.AST) -> list[ast.Assign]:
+    """``old = K.get_session()`` statements (a backend that no longer has it) whose name is read
+    only to be given back to ``set_session(old)``, in this cell and the cells after it that
+    ``migrate`` holds: what the code kept to restore, which TensorFlow 2 has no use for. A name read
+    in any other way, or a later cell that does not parse, keeps its statement."""
+    held = {}
+    for stmt in walk(tree):
+        value = stmt.value if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+        target = stmt.targets[0] if value is not None else None  # type: ignore[union-attr]
+        if isinstance(target, ast.Name) and isinstance(value, ast.Call) and not value.args and gone_get_session(ctx, value):  # fmt: skip
+            held[target.id] = stmt
+    if not held:
+        return []
+    trees = [tree]
+    for source in ctx.later:
+        later = parsed_source(source).tree
+        if later is None:
+            return []
+        trees.append(later)
+    for later in trees:
+        given_back = {id(a) for n in walk(later) if isinstance(n, ast.Call) and callee_name(n) == "set_session" for a in n.args}  # fmt: skip
+        for node in walk(later):
+            if isinstance(node, ast.Name) and node.id in held and isinstance(node.ctx, ast.Load) and id(node) not in given_back:  # fmt: skip
+                held.pop(node.id)
+    return list(held.values())

@@ -9,6 +9,14 @@ the kernel's TensorFlow is not executing eagerly, the Keras in use is Keras 3, a
 of the cell turns eager execution off. That statement goes (the cell that made it: the entry's
 ``earlier_cell``); eager execution cannot be turned on again in the same process, so ``migrate``
 runs the cells again in a fresh kernel (``loop._in_fresh_kernel``).
+
+The same graph mode, for a block only: Keras 2 scripts built and trained a model inside ``with
+tf.Graph().as_default():`` (a fresh graph for each run, or for TensorBoard's logs), where
+TensorFlow 2 does not execute eagerly either. When the error is raised inside such a block (a
+``tf.Graph()`` made there, or bound to a name the block reads only for it) and Keras 3 trains
+it, the block's body goes in its place one level less indented (``keras3-graph-block``):
+the eager execution TensorFlow 2 runs outside it is what Keras 3 needs, and a model built in a
+fresh graph is a fresh model already.
 """
 
 from __future__ import annotations
@@ -16,25 +24,23 @@ from __future__ import annotations
 import ast
 import sys
 
+from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-eager-disabled"
+GRAPH_ENTRY = "keras3-graph-block"
+GRAPHS = ("tensorflow.Graph", "tensorflow.compat.v1.Graph")
 SWITCHES = ("disable_eager_execution", "disable_v2_behavior")
 
 
 @rule(ENTRY, when=(ERROR,), family="keras3-over-old-tf", needs=SWITCHES)
 def eager_disabled(ctx: CellContext) -> list[Problem]:
     """Each statement of the cell that turns eager execution off, removed."""
-    tf = sys.modules.get("tensorflow")
-    executing = getattr(tf, "executing_eagerly", None)
-    keras = ctx.versions.get("keras", "")
-    if ctx.cell.tree is None or executing is None or executing() or not keras.startswith("3"):
+    if ctx.cell.tree is None or _eager() is not False or not _keras3_trains(ctx):
         return []
-    if ctx.versions.get("tf.keras", "3").split(".")[0] != "3" and "tf_keras" in sys.modules:
-        return []  # training goes through tf_keras (Keras 2), which has graph mode
     edits, names = [], []
     for stmt in walk(ctx.cell.tree):
         call = stmt.value if isinstance(stmt, ast.Expr) else None
@@ -49,3 +55,68 @@ def eager_disabled(ctx: CellContext) -> list[Problem]:
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, names, ctx.shown_versions, switch=names[0])  # fmt: skip
     problem.certain = True  # Keras 3 trains eagerly or in its own tf.function, never in TF1 graphs
     return [problem]
+
+
+@rule(GRAPH_ENTRY, when=(ERROR,), family="keras3-over-old-tf", needs="as_default")
+def graph_blocks(ctx: CellContext) -> list[Problem]:
+    """Each ``with tf.Graph().as_default():`` block of the cell holding the failing line: its body
+    in its place."""
+    tree = ctx.cell.tree
+    if tree is None or _eager() is not True or not _keras3_trains(ctx):
+        return []  # (eager execution off for the whole kernel: eager_disabled's)
+    failing = ctx.failing_lines
+    edits = []
+    for block in _graph_blocks(ctx, tree):
+        if any(block.body[0].lineno <= line <= (block.end_lineno or block.lineno) for line in failing):
+            edits.append(body_in_place(ctx.cell, block))
+    if not edits:
+        return []
+    problem = from_entry(GRAPH_ENTRY, ctx.line or edits[0].line, edits, ["Graph", "as_default"], ctx.shown_versions)  # fmt: skip
+    problem.certain = True
+    return [problem]
+
+
+def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
+    """The outermost ``with G.as_default():`` blocks (no ``as``, one item) whose ``G`` is a
+    TensorFlow ``Graph()`` made there, or a name the cell binds to one and reads for nothing else."""
+    made = {}  # name -> its `tf.Graph()` assignment
+    for node in walk(tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _a_graph(ctx, node.value):  # fmt: skip
+            made[node.targets[0].id] = node
+    blocks: list[ast.With] = []
+    for node in walk(tree):
+        if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars is not None:
+            continue
+        call = node.items[0].context_expr
+        if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "as_default"):  # fmt: skip
+            continue
+        graph = call.func.value
+        named = isinstance(graph, ast.Name) and graph.id in made and _read_once(tree, graph.id)
+        if (named or _a_graph(ctx, graph)) and not any(_inside(node, b) for b in blocks):
+            blocks.append(node)
+    return blocks
+
+
+def _a_graph(ctx: CellContext, node: ast.expr) -> bool:
+    return isinstance(node, ast.Call) and not node.args and not node.keywords and ctx.scope.bound_path(node.func) in GRAPHS  # fmt: skip
+
+
+def _read_once(tree: ast.AST, name: str) -> bool:
+    return sum(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in walk(tree)) == 1  # fmt: skip
+
+
+def _inside(node: ast.AST, block: ast.With) -> bool:
+    return block.lineno < getattr(node, "lineno", 0) <= (block.end_lineno or block.lineno)
+
+
+def _eager() -> bool | None:
+    """Does the kernel's TensorFlow execute eagerly (None: no TensorFlow loaded)?"""
+    executing = getattr(sys.modules.get("tensorflow"), "executing_eagerly", None)
+    return bool(executing()) if callable(executing) else None
+
+
+def _keras3_trains(ctx: CellContext) -> bool:
+    """Keras 3 is what trains: not tf_keras (Keras 2), which has graph mode."""
+    if not ctx.versions.get("keras", "").startswith("3"):
+        return False
+    return not (ctx.versions.get("tf.keras", "3").split(".")[0] != "3" and "tf_keras" in sys.modules)

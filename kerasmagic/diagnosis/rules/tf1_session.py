@@ -12,8 +12,13 @@ calls and the import of ``set_session`` goes. A GPU count (``device_count={'GPU'
 TensorFlow 2 may see; with none, the config's GPU memory options set nothing. Any other option (a
 memory fraction of a GPU that is used) has no one-line equivalent and is explained
 (``backend-session-removed``) instead. A session made with no option at all
-(``set_session(tf.Session())``, a fresh session for Keras) set TensorFlow's defaults, which
-TensorFlow 2 runs with: the call goes, and the session line when nothing else reads it.
+(``set_session(tf.Session())``, a fresh session for Keras; ``tf.Session('')``, the in-process
+target) set TensorFlow's defaults, which TensorFlow 2 runs with: the call goes, and the session
+line when nothing else reads it. So does the session swap of Keras 2 scripts that log to
+TensorBoard: ``old = K.get_session()``, a fresh session given to ``set_session``, and at the end
+``set_session(old)``: giving Keras back the session it held sets nothing either, and the
+``old = K.get_session()`` line goes when its name is read only to be given back (in this cell and
+the cells after it that ``migrate`` holds).
 
 TensorFlow 2 code spelled it ``tf.compat.v1.keras.backend.set_session(sess)`` (the seeding and
 single-thread boilerplate of TF 2.0-2.4 notebooks): there Keras ran eagerly and read that
@@ -39,7 +44,9 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.session_options import (
+    held_sessions,
     later_rewritten,
+    no_option_session,
     options_set,
     session_config,
     tf2_calls,
@@ -67,7 +74,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
         calls = tf2_calls(options, tf, " " * stmt.col_offset)
-        default = _default_session(session)  # TensorFlow 2 runs with the same defaults: it goes
+        default = no_option_session(ctx, session) or _given_back(ctx, call)  # TensorFlow 2's defaults: it goes
         if not calls and not default:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
         edit = statement_removal(ctx.cell, stmt, tree) if default else node_edit(ctx.cell, stmt, calls)  # type: ignore[arg-type]
@@ -81,6 +88,10 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
             gone = _session_statement_edit(ctx, tree, made, stmt)
             if gone is None:
                 return []
+            edits.append(gone)
+    for held in held_sessions(ctx, tree) if edits else ():  # kept only to be given back: goes too
+        gone = statement_removal(ctx.cell, held, tree)  # type: ignore[arg-type]
+        if gone is not None and gone not in edits:
             edits.append(gone)
     if not edits and not later_rewritten(ctx, tf):
         return []
@@ -160,16 +171,23 @@ def _session(ctx: CellContext, call: ast.Call) -> tuple[ast.Call | None, ast.Ass
     if isinstance(given, ast.Call):
         return given, None
     found = origins(ctx, given, terms=False) if isinstance(given, ast.Name) else []
-    if len(found) != 1 or not found[0].here or not isinstance(found[0].value, ast.Call):
+    if len(found) != 1 or not isinstance(found[0].value, ast.Call):
         return None, None
+    if not found[0].here:  # made in an earlier cell: read for what it sets, never removed here
+        return (found[0].value, None) if no_option_session(ctx, found[0].value) else (None, None)
     made = found[0].binding
     return found[0].value, made if isinstance(made, ast.Assign) and len(made.targets) == 1 else None
 
 
-def _default_session(session: ast.Call | None) -> bool:
-    """``tf.Session()`` (or ``InteractiveSession``) made with no argument: no option set."""
-    name = getattr(session.func, "attr", getattr(session.func, "id", None)) if session is not None else None
-    return name in ("Session", "InteractiveSession") and not session.args and not session.keywords  # type: ignore[union-attr]
+def _given_back(ctx: CellContext, call: ast.Call) -> bool:
+    """``set_session(old)`` where nothing binds ``old`` any more: neither this cell, nor an earlier
+    one, nor the kernel. The ``old = K.get_session()`` an earlier cell held only to give back goes
+    with that cell's calls (``held_sessions``), and this call sets back a session TensorFlow 2
+    never had; an ``old`` no code ever bound fails in every version before the call does."""
+    given = call.args[0] if len(call.args) == 1 and not call.keywords else None
+    if not isinstance(given, ast.Name) or ctx.namespace is None or given.id in ctx.namespace:
+        return False
+    return given.id not in ctx.scope.user_bound and not origins(ctx, given, terms=False)
 
 
 def _reads(tree: ast.AST, made: ast.Assign, use: ast.stmt) -> list[ast.Name]:

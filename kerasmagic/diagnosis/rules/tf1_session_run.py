@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -26,6 +27,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.session_options import gone_get_session
 from kerasmagic.knowledge.catalogue import entry
 
 RUN = "tf1-session-run"
@@ -168,7 +170,7 @@ def _sessions(ctx: CellContext, tree: ast.AST) -> dict[str, ast.Assign]:
     for stmt in getattr(tree, "body", []):
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.value, ast.Call)):
             continue
-        if stmt.value.args or not _gone_get_session(ctx, stmt.value) or len(stmt.targets) != 1:
+        if stmt.value.args or not gone_get_session(ctx, stmt.value) or len(stmt.targets) != 1:
             continue  # not Keras's, or still there (tf_keras, Keras 2): it works
         if isinstance(stmt.targets[0], ast.Name):
             out[stmt.targets[0].id] = stmt
@@ -181,20 +183,11 @@ def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
     out = []
     for node in walk(tree):
         made = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run" else None  # fmt: skip
-        if not (isinstance(made, ast.Call) and not made.args and _gone_get_session(ctx, made)):
+        if not (isinstance(made, ast.Call) and not made.args and gone_get_session(ctx, made)):
             continue
         if len(node.args) == 1 and not node.keywords:  # type: ignore[union-attr]
             out.append(node)
     return out
-
-
-def _gone_get_session(ctx: CellContext, call: ast.Call) -> bool:
-    """``K.get_session(…)`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name != "get_session" or not ctx.scope.refers_to_keras(func):
-        return False
-    return ctx.scope.callee(func) is None
 
 
 def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
@@ -209,7 +202,7 @@ def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not (isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) and default.func.attr == "as_default"):  # fmt: skip
             continue
         made = default.func.value
-        if not (isinstance(made, ast.Call) and _gone_get_session(ctx, made)):
+        if not (isinstance(made, ast.Call) and gone_get_session(ctx, made)):
             continue  # not Keras's, or still there (tf_keras, Keras 2)
         body = [n for stmt in node.body for n in walk(stmt)]
         reads = [n for n in body if _eval_call(n)]
@@ -246,15 +239,7 @@ def _evaluated_block(ctx: CellContext, block: ast.With, keras: str) -> Edit | No
         start = len(text.encode()[: read.col_offset].decode(errors="ignore"))
         end = len(text.encode()[: read.end_col_offset].decode(errors="ignore"))
         lines[row] = text[:start] + f"{keras}.ops.convert_to_numpy({inner})" + text[end:]
-    first, last = block.body[0].lineno - 1, (block.body[-1].end_lineno or block.body[-1].lineno)
-    shift = block.body[0].col_offset - block.col_offset
-    body = []
-    for line in lines[first:last]:
-        spaces = len(line) - len(line.lstrip(" "))
-        body.append(line[min(shift, spaces):])
-    text = "".join(body)[block.col_offset:].rstrip("\n")
-    end_line = block.end_lineno or block.lineno
-    return Edit(block.lineno, block.col_offset, end_line, len(ctx.cell.source.splitlines()[end_line - 1]), text)
+    return body_in_place(ctx.cell, block, lines)
 
 
 def _runs(tree: ast.AST, name: str) -> list[ast.Call]:

@@ -1,0 +1,25 @@
+"""A compound statement's body put in its place: the ``with`` line gone, the body one level less
+indented (a TensorFlow 1 context that TensorFlow 2 has no use for: a session's or a graph's
+``as_default()``). Shared by the rules that take such blocks apart."""
+
+from __future__ import annotations
+
+import ast
+
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell
+
+
+def body_in_place(cell: ParsedCell, block: ast.With, lines: list[str] | None = None) -> Edit:
+    """The edit that replaces ``block`` with its body, one level less indented. ``lines``: the
+    cell's lines with changes of the body already made in them (same positions), else the
+    cell's own."""
+    lines = lines if lines is not None else cell.source.splitlines(keepends=True)
+    first, last = block.body[0].lineno - 1, (block.body[-1].end_lineno or block.body[-1].lineno)
+    shift = block.body[0].col_offset - block.col_offset
+    body = []
+    for line in lines[first:last]:
+        spaces = len(line) - len(line.lstrip(" "))
+        body.append(line[min(shift, spaces):])
+    text = "".join(body)[block.col_offset:].rstrip("\n")
+    end_line = block.end_lineno or block.lineno
+    return Edit(block.lineno, block.col_offset, end_line, len(cell.source.splitlines()[end_line - 1]), text)  # fmt: skip
