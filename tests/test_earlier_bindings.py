@@ -635,6 +635,27 @@ def test_migrate_removes_the_set_session_import_a_later_cells_session_needs_no_m
     assert "set_session" not in finals[1] and "configured" in shown
 
 
+# The session swap of Keras 2 scripts that log to TensorBoard, over three cells: the session Keras
+# held kept in the second, a fresh one given to Keras there, and the kept one given back in the
+# last: every line of it goes, the kept name's too (read only to be given back), and both run
+SWAP_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\nimport keras.backend.tensorflow_backend as KTF\n"
+    "from keras.layers import Dense, Input\nfrom keras.models import Sequential",
+    "kept = KTF.get_session()\nsession = tf.Session('')\nKTF.set_session(session)\n"
+    "model = Sequential([Input((2,)), Dense(1)])\nprint('params', model.count_params())",
+    "KTF.set_session(kept)\nprint('restored')",
+]
+
+
+@pytest.mark.envs("tf221-k3", "tf215-k2")
+def test_migrate_takes_out_a_session_swap_whose_restore_is_cells_later(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "swap.ipynb", SWAP_CELLS)
+    assert "get_session" not in finals[1] and "Session(" not in finals[1], finals[1]
+    assert "model = Sequential" in finals[1], finals[1]
+    assert finals[2].strip() == "print('restored')", finals[2]
+    assert "restored" in shown
+
+
 MONITOR_EARLIER = [
     "import numpy as np\nimport keras\n"
     "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')\n"
