@@ -6,6 +6,7 @@ Shared by ``rules/tf1_session.py`` and ``rules/tf1_session_run.py``."""
 from __future__ import annotations
 
 import ast
+import sys
 
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import parsed_source
@@ -53,9 +54,11 @@ def options_set(tree: ast.AST, config: str) -> dict[str, str]:
     return found
 
 
-def tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
+def tf2_calls(options: dict[str, str], tf: str, indent: str, gpus: int | None = None) -> str | None:
     """The TensorFlow 2 statements setting ``options`` (``options_set``), in their order; None
-    when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read."""
+    when there are none or one has no TensorFlow 2 call (the catalogue's table) or is not read.
+    ``gpus``: the GPUs the kernel sees (read live; None: unknown): with none, a GPU option other
+    than memory growth (whose loop runs anywhere) sets nothing here and has no call."""
     from kerasmagic.knowledge.catalogue import entry
 
     data = entry(ENTRY).data
@@ -70,6 +73,8 @@ def tf2_calls(options: dict[str, str], tf: str, indent: str) -> str | None:
             lines += [calls[kind if n else "none"].format(tf=tf, value=n) for kind, n in counts.items()]
         elif counts.get("GPU") == 0 and option in data.get("gpu_only", []):
             continue  # an option of the GPUs the config uses none of: nothing to set
+        elif gpus == 0 and option in data.get("gpu_only", []) and option != "allow_growth":
+            continue  # an option of GPUs this machine has none of: nothing to set here
         elif option == "allow_growth" and value == "True":
             lines.append(GROWTH.format(tf=tf, indent=indent))
         elif option in table and value != "?":
@@ -171,3 +176,23 @@ def held_sessions(ctx: CellContext, tree: ast.AST) -> list[ast.Assign]:
             if isinstance(node, ast.Name) and node.id in held and isinstance(node.ctx, ast.Load) and id(node) not in given_back:  # fmt: skip
                 held.pop(node.id)
     return list(held.values())
+
+
+def gpus_here() -> int | None:
+    """The GPUs the kernel's TensorFlow sees (listing them initialises no device, as the
+    memory-growth loop itself lists them first); None without TensorFlow loaded."""
+    config = getattr(sys.modules.get("tensorflow"), "config", None)
+    try:
+        return len(config.list_physical_devices("GPU")) if config is not None else None
+    except Exception:  # an odd install: unknown
+        return None
+
+
+def gpu_options_dropped(options: dict[str, str], gpus: int | None) -> list[str]:
+    """The GPU options ``tf2_calls`` leaves out because this machine has no GPU."""
+    from kerasmagic.knowledge.catalogue import entry
+
+    only = entry(ENTRY).data.get("gpu_only", [])
+    if gpus != 0 or device_counts(options.get("device_count", "{}")) == {"GPU": 0}:
+        return []
+    return [o for o in options if o in only and o != "allow_growth"]

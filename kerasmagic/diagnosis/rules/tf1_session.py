@@ -44,6 +44,8 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.session_options import (
+    gpu_options_dropped,
+    gpus_here,
     held_sessions,
     later_rewritten,
     no_option_session,
@@ -67,14 +69,19 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     if tree is None or tf is None:
         return []
     edits: list[Edit] = []
+    dropped: list[str] = []  # GPU options this machine has no GPU for
     for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
         config = session_config(session) if session is not None else None
         options = options_set(tree, config) if config else {}
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
-        calls = tf2_calls(options, tf, " " * stmt.col_offset)
-        default = no_option_session(ctx, session) or _given_back(ctx, call)  # TensorFlow 2's defaults: it goes
+        gpus = gpus_here() if options else None
+        calls = tf2_calls(options, tf, " " * stmt.col_offset, gpus)
+        gone = gpu_options_dropped(options, gpus)  # set nothing on this machine
+        only_gpu = bool(gone) and set(gone) == set(options)
+        dropped += gone if calls or only_gpu else []
+        default = no_option_session(ctx, session) or _given_back(ctx, call) or only_gpu  # TensorFlow 2's defaults: it goes
         if not calls and not default:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
         edit = statement_removal(ctx.cell, stmt, tree) if default else node_edit(ctx.cell, stmt, calls)  # type: ignore[arg-type]
@@ -104,6 +111,11 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         ENTRY, line, imports + edits, [*modules, "set_session"], ctx.shown_versions, tf=tf
     )
     problem.certain = True
+    if dropped:  # what it leaves out here, said
+        names = ", ".join(f"`{o}`" for o in dict.fromkeys(dropped))
+        problem.fix += (f" This kernel's TensorFlow sees no GPU, so {names} set nothing here and go; on a machine"
+                        f" with a GPU, TensorFlow 2 takes the GPU's memory unless you limit it "
+                        f"(`{tf}.config.set_logical_device_configuration(gpu, [{tf}.config.LogicalDeviceConfiguration(memory_limit=MB)])`).")  # fmt: skip
     return [problem]
 
 
