@@ -1,0 +1,76 @@
+"""Error rule: a model architecture saved as JSON by Keras 1/2 (``model.to_json()``, written to a
+file beside the notebook), read back with ``model_from_json``.
+
+Keras 3 writes each object's ``module`` and ``registered_name`` into its configs and looks classes
+up by them; a Keras 2 JSON names only ``class_name``, so Keras 3's ``model_from_json`` cannot find
+even ``Sequential``: "Could not locate class 'Sequential'". The message is the evidence: Keras 3
+always locates its own model classes in a config it wrote. Keras 3 still reads Keras 2 configs, on
+its legacy path (the one that loads a Keras 2 ``.h5`` model): ``keras.legacy.saving.
+deserialize_keras_object`` given Keras's layers and models by name, the JSON parsed first. The
+corrected call goes that way, the same layers and weights' shapes as the file says.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rules import rule
+
+ENTRY = "keras2-model-json"
+MESSAGE = re.compile(r"Could not locate class '(Sequential|Model|Functional)'")
+LOADERS = ("model_from_json", "model_from_config")
+
+
+@rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",), needs=LOADERS)
+def legacy_model_json(ctx: CellContext) -> list[Problem]:
+    """Each ``model_from_json(text)`` (Keras's) of the failing lines read on Keras's legacy path."""
+    found = MESSAGE.search(ctx.message)
+    tree = ctx.cell.tree
+    if found is None or tree is None or not ctx.versions.get("keras", "").startswith("3"):
+        return []
+    root = keras_root(ctx)
+    if root is None:
+        return []
+    keras, edits = root
+    json_name, json_import = _json_module(ctx)
+    if json_name is None:
+        return []
+    changed: list[Edit] = []
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and getattr(call, "lineno", None) in ctx.failing_lines):
+            continue
+        name = getattr(call.func, "attr", getattr(call.func, "id", None))
+        if name not in LOADERS or not ctx.scope.refers_to_keras(call.func) or len(call.args) != 1:
+            continue
+        extra = [k for k in call.keywords if k.arg != "custom_objects"]
+        text = node_text(ctx.cell, call.args[0])
+        if extra or not text:
+            continue
+        config = f"{json_name}.loads({text})" if name == "model_from_json" else text
+        objects = f"{{**vars({keras}.layers), **vars({keras}.models), 'Functional': {keras}.Model}}"
+        given = "".join(f", custom_objects={node_text(ctx.cell, k.value)}" for k in call.keywords)
+        edit = node_edit(ctx.cell, call, f"{keras}.legacy.saving.deserialize_keras_object({config}, module_objects={objects}{given})")  # fmt: skip
+        if edit is not None:
+            changed.append(edit)
+    if not changed:
+        return []
+    problem = from_entry(ENTRY, ctx.line or changed[0].line, edits + json_import + changed, list(LOADERS),
+                         ctx.shown_versions, cls=found.group(1))  # fmt: skip
+    problem.certain = True
+    return [problem]
+
+
+def _json_module(ctx: CellContext) -> tuple[str | None, list[Edit]]:
+    """The name the cell reaches the ``json`` module by, with the import it needs when none."""
+    bound = ctx.scope.expr_for("json")
+    if bound is not None:
+        return bound, []
+    if "json" in ctx.scope.user_bound or "json" in (ctx.namespace or {}):
+        return None, []
+    at = insertion_line(ctx.cell)
+    return "json", [Edit(at, 0, at, 0, "import json\n")]
