@@ -287,8 +287,9 @@ def _logged_name(text: str, logs: dict, metrics: Any, model: Any = None) -> str 
 
 
 def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any]:
-    """The logs a live Keras ``History`` holds, read as ``hist.history`` or through a name bound
-    to that dict, with the ``metrics`` module of the Keras that made it and the model it
+    """The logs a live Keras ``History`` holds, read as ``hist.history``, through a name bound
+    to that dict, or through a copy of it or a pandas table whose keys or columns hold every key
+    of them (``pd.DataFrame(history.history)``, an ``epoch`` column added), with the ``metrics`` module of the Keras that made it and the model it
     trained."""
     names = ctx.live_names
     histories = [v for v in names.values() if _is_history(v)]
@@ -297,11 +298,25 @@ def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any
         found = [value] if _is_history(value) else []
     elif isinstance(owner, ast.Name) and isinstance(names.get(owner.id), dict):
         found = [h for h in histories if h.history is names[owner.id]]
+        found = found or [h for h in histories if h.history and set(h.history) <= set(names[owner.id])][:1]  # fmt: skip
+    elif isinstance(owner, ast.Name) and _frame_columns(names.get(owner.id)) is not None:
+        columns = _frame_columns(names.get(owner.id)) or set()  # `pd.DataFrame(history.history)`
+        found = [h for h in histories if h.history and set(h.history) <= columns][:1]
     else:
         found = []
     if len(found) != 1:
         return None, None, None
     return found[0].history, keras_metrics_of(found[0]), getattr(found[0], "model", None)
+
+
+def _frame_columns(value: object) -> set[str] | None:
+    """The column names of a live pandas ``DataFrame`` (a table made from a ``History``'s logs,
+    ``pd.DataFrame(history.history)``, with columns of its own beside them); None for anything
+    else."""
+    frame = sys.modules.get("pandas")
+    if frame is None or not isinstance(value, frame.DataFrame):
+        return None
+    return {c for c in value.columns if isinstance(c, str)}
 
 
 def keras_metrics_of(value: object) -> Any:
