@@ -499,6 +499,12 @@ def named_objects(source: str) -> list[str] | None:
         if lines:
             first, _ = span(stmt)
             edits.append((first, first, "".join(lines)))
+    return edited(source, edits)
+
+
+def edited(source: str, edits: list[tuple[int, int, str]]) -> list[str] | None:
+    """``source`` with ``edits`` (``(start, end, new text)``) made, as one cell; None when there
+    is none or the result does not parse."""
     if not edits:
         return None
     text = source
@@ -551,16 +557,7 @@ def wrapped(source: str) -> list[str] | None:
         text = source[start:first] + "\n" + "".join(f"{indent}{part},  # {i + 1}\n" for i, part in enumerate(parts)) + indent[:-4] + ")"  # fmt: skip
         edits.append((start, end, text))
         taken.append((start, end))
-    if not edits:
-        return None
-    text = source
-    for start, end, new in sorted(edits, reverse=True):
-        text = text[:start] + new + text[end:]
-    try:
-        ast.parse(text)
-    except SyntaxError:
-        return None
-    return [text]
+    return edited(source, edits)
 
 
 VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped}  # fmt: skip
