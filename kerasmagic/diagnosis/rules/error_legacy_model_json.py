@@ -6,8 +6,12 @@ up by them; a Keras 2 JSON names only ``class_name``, so Keras 3's ``model_from_
 even ``Sequential``: "Could not locate class 'Sequential'". The message is the evidence: Keras 3
 always locates its own model classes in a config it wrote. Keras 3 still reads Keras 2 configs, on
 its legacy path (the one that loads a Keras 2 ``.h5`` model): ``keras.legacy.saving.
-deserialize_keras_object`` given Keras's layers and models by name, the JSON parsed first. The
-corrected call goes that way, the same layers and weights' shapes as the file says.
+deserialize_keras_object`` given Keras's layers and models by name, the JSON parsed first. That
+path gives a layer's ``batch_input_shape`` (Keras 2's, batch size first) to the layer as its
+``input_shape`` (Keras 3's, without it), so a Sequential model would expect inputs of one rank
+more (measured in Keras 3.13 and 3.15): the JSON is parsed with each ``batch_input_shape`` read as
+the ``input_shape`` it meant. The corrected call goes that way, the same layers and weights'
+shapes as the file says.
 """
 
 from __future__ import annotations
@@ -23,7 +27,12 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras2-model-json"
 MESSAGE = re.compile(r"Could not locate class '(Sequential|Model|Functional)'")
-LOADERS = ("model_from_json", "model_from_config")
+LOADERS = ("model_from_json",)
+# Keras 3's legacy path gives a layer's Keras 2 `batch_input_shape` (batch size first) to the layer
+# as its `input_shape` (no batch size): the model would take inputs of one rank more. Each one is
+# read as the input shape it meant, the batch size left out, as the JSON is parsed.
+SHAPES = ('lambda d: {**{k: v for k, v in d.items() if k != "batch_input_shape"}, '
+          '"input_shape": d["batch_input_shape"][1:]} if "batch_input_shape" in d else d')  # fmt: skip
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",), needs=LOADERS)
@@ -51,7 +60,7 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
         text = node_text(ctx.cell, call.args[0])
         if extra or not text:
             continue
-        config = f"{json_name}.loads({text})" if name == "model_from_json" else text
+        config = f"{json_name}.loads({text}, object_hook={SHAPES})"
         objects = f"{{**vars({keras}.layers), **vars({keras}.models), 'Functional': {keras}.Model}}"
         given = "".join(f", custom_objects={node_text(ctx.cell, k.value)}" for k in call.keywords)
         edit = node_edit(ctx.cell, call, f"{keras}.legacy.saving.deserialize_keras_object({config}, module_objects={objects}{given})")  # fmt: skip
