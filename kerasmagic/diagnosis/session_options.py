@@ -66,6 +66,7 @@ def tf2_calls(options: dict[str, str], tf: str, indent: str, gpus: int | None = 
     counts = device_counts(options.get("device_count", "{}"))
     if counts is None:
         return None
+    no_gpu = gpu_options_dropped(options, gpus)
     lines = []
     for option, value in options.items():
         if option == "device_count":
@@ -73,7 +74,7 @@ def tf2_calls(options: dict[str, str], tf: str, indent: str, gpus: int | None = 
             lines += [calls[kind if n else "none"].format(tf=tf, value=n) for kind, n in counts.items()]
         elif counts.get("GPU") == 0 and option in data.get("gpu_only", []):
             continue  # an option of the GPUs the config uses none of: nothing to set
-        elif gpus == 0 and option in data.get("gpu_only", []) and option != "allow_growth":
+        elif option in no_gpu:
             continue  # an option of GPUs this machine has none of: nothing to set here
         elif option == "allow_growth" and value == "True":
             lines.append(GROWTH.format(tf=tf, indent=indent))
@@ -126,11 +127,9 @@ def later_rewritten(ctx: CellContext, tf: str) -> bool:
 
 def gone_get_session(ctx: CellContext, call: ast.Call) -> bool:
     """``K.get_session(…)`` of a Keras backend that no longer has it (not tf_keras, not Keras 2)."""
-    func = call.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name != "get_session" or not ctx.scope.refers_to_keras(func):
+    if callee_name(call) != "get_session" or not ctx.scope.refers_to_keras(call.func):
         return False
-    return ctx.scope.callee(func) is None
+    return ctx.scope.callee(call.func) is None
 
 
 def no_option_session(ctx: CellContext, session: ast.Call | None) -> bool:
@@ -139,8 +138,7 @@ def no_option_session(ctx: CellContext, session: ast.Call | None) -> bool:
     (``tf.Session('')``, the target's default); or the session Keras held, ``K.get_session()`` of a
     backend that no longer has it (code that gave Keras a session of its own and then its old one
     back: TensorFlow 2 has neither, and runs with the defaults)."""
-    func = session.func if session is not None else None
-    name = getattr(func, "attr", getattr(func, "id", None))
+    name = callee_name(session) if session is not None else None
     if session is None or name == "get_session":
         return session is not None and not session.args and not session.keywords and gone_get_session(ctx, session)  # fmt: skip
     if name not in ("Session", "InteractiveSession") or len(session.args) > 1:
@@ -189,7 +187,9 @@ def gpus_here() -> int | None:
 
 
 def gpu_options_dropped(options: dict[str, str], gpus: int | None) -> list[str]:
-    """The GPU options ``tf2_calls`` leaves out because this machine has no GPU."""
+    """The GPU options that set nothing because this machine has no GPU (``gpus``, read live):
+    all but memory growth, whose loop runs anywhere; none where the config itself asks for no
+    GPU (``tf2_calls`` leaves every GPU option out then)."""
     from kerasmagic.knowledge.catalogue import entry
 
     only = entry(ENTRY).data.get("gpu_only", [])

@@ -79,10 +79,11 @@ def graph_blocks(ctx: CellContext) -> list[Problem]:
 def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
     """The outermost ``with G.as_default():`` blocks (no ``as``, one item) whose ``G`` is a
     TensorFlow ``Graph()`` made there, or a name the cell binds to one and reads for nothing else."""
-    made = {}  # name -> its `tf.Graph()` assignment
-    for node in walk(tree):
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _a_graph(ctx, node.value):  # fmt: skip
-            made[node.targets[0].id] = node
+    made = {  # the names bound to a `tf.Graph()`
+        node.targets[0].id
+        for node in walk(tree)
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _a_graph(ctx, node.value)
+    }  # fmt: skip
     blocks: list[ast.With] = []
     for node in walk(tree):
         if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars is not None:

@@ -22,7 +22,14 @@ import re
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    callee_name,
+    insertion_line,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras2-model-json"
@@ -53,8 +60,7 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
     for call in walk(tree):
         if not (isinstance(call, ast.Call) and getattr(call, "lineno", None) in ctx.failing_lines):
             continue
-        name = getattr(call.func, "attr", getattr(call.func, "id", None))
-        if name not in LOADERS or not ctx.scope.refers_to_keras(call.func) or len(call.args) != 1:
+        if callee_name(call) not in LOADERS or not ctx.scope.refers_to_keras(call.func) or len(call.args) != 1:
             continue
         extra = [k for k in call.keywords if k.arg != "custom_objects"]
         text = node_text(ctx.cell, call.args[0])

@@ -289,19 +289,17 @@ def _logged_name(text: str, logs: dict, metrics: Any, model: Any = None) -> str 
 def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any]:
     """The logs a live Keras ``History`` holds, read as ``hist.history``, through a name bound
     to that dict, or through a copy of it or a pandas table whose keys or columns hold every key
-    of them (``pd.DataFrame(history.history)``, an ``epoch`` column added), with the ``metrics`` module of the Keras that made it and the model it
-    trained."""
+    of them (``pd.DataFrame(history.history)``, an ``epoch`` column added), with the ``metrics``
+    module of the Keras that made it and the model it trained."""
     names = ctx.live_names
     histories = [v for v in names.values() if _is_history(v)]
     if isinstance(owner, ast.Attribute) and owner.attr == "history":
         value = names.get(owner.value.id) if isinstance(owner.value, ast.Name) else None
         found = [value] if _is_history(value) else []
-    elif isinstance(owner, ast.Name) and isinstance(names.get(owner.id), dict):
-        found = [h for h in histories if h.history is names[owner.id]]
-        found = found or [h for h in histories if h.history and set(h.history) <= set(names[owner.id])][:1]  # fmt: skip
-    elif isinstance(owner, ast.Name) and _frame_columns(names.get(owner.id)) is not None:
-        columns = _frame_columns(names.get(owner.id)) or set()  # `pd.DataFrame(history.history)`
-        found = [h for h in histories if h.history and set(h.history) <= columns][:1]
+    elif isinstance(owner, ast.Name) and (keys := _keys_of(names.get(owner.id))) is not None:
+        held = names[owner.id]
+        found = [h for h in histories if h.history is held]
+        found = found or [h for h in histories if h.history and set(h.history) <= keys][:1]
     else:
         found = []
     if len(found) != 1:
@@ -309,10 +307,11 @@ def _live_logs(ctx: CellContext, owner: ast.expr) -> tuple[dict | None, Any, Any
     return found[0].history, keras_metrics_of(found[0]), getattr(found[0], "model", None)
 
 
-def _frame_columns(value: object) -> set[str] | None:
-    """The column names of a live pandas ``DataFrame`` (a table made from a ``History``'s logs,
-    ``pd.DataFrame(history.history)``, with columns of its own beside them); None for anything
-    else."""
+def _keys_of(value: object) -> set | None:
+    """The keys of a live dict, or the column names of a live pandas ``DataFrame`` (a table made
+    from a ``History``'s logs, with columns of its own beside them); None for anything else."""
+    if isinstance(value, dict):
+        return set(value)
     frame = sys.modules.get("pandas")
     if frame is None or not isinstance(value, frame.DataFrame):
         return None

@@ -53,6 +53,7 @@ from kerasmagic.diagnosis.session_options import (
     session_config,
     tf2_calls,
 )
+from kerasmagic.knowledge.catalogue import entry
 
 ENTRY = "tf1-session-gpu-growth"
 UNUSED = "tf2-session-unused"
@@ -78,9 +79,9 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
         gpus = gpus_here() if options else None
         calls = tf2_calls(options, tf, " " * stmt.col_offset, gpus)
-        gone = gpu_options_dropped(options, gpus)  # set nothing on this machine
-        only_gpu = bool(gone) and set(gone) == set(options)
-        dropped += gone if calls or only_gpu else []
+        no_gpu = gpu_options_dropped(options, gpus)  # set nothing on this machine
+        only_gpu = bool(no_gpu) and set(no_gpu) == set(options)
+        dropped += no_gpu if calls or only_gpu else []
         default = no_option_session(ctx, session) or _given_back(ctx, call) or only_gpu  # TensorFlow 2's defaults: it goes
         if not calls and not default:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
@@ -113,9 +114,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     problem.certain = True
     if dropped:  # what it leaves out here, said
         names = ", ".join(f"`{o}`" for o in dict.fromkeys(dropped))
-        problem.fix += (f" This kernel's TensorFlow sees no GPU, so {names} set nothing here and go; on a machine"
-                        f" with a GPU, TensorFlow 2 takes the GPU's memory unless you limit it "
-                        f"(`{tf}.config.set_logical_device_configuration(gpu, [{tf}.config.LogicalDeviceConfiguration(memory_limit=MB)])`).")  # fmt: skip
+        problem.fix += " " + entry(ENTRY).data["no_gpu"].format(names=names, tf=tf)
     return [problem]
 
 
