@@ -560,7 +560,41 @@ def wrapped(source: str) -> list[str] | None:
     return edited(source, edits)
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped}  # fmt: skip
+def aliased(source: str) -> list[str] | None:
+    """Every name a top-level Keras or TensorFlow import binds under its own name bound under
+    another (``from keras.optimizers import Adam`` → ``… import Adam as Adam_1``, ``import keras``
+    → ``import keras as keras_1``), each use renamed, as authors shorten or tell apart their
+    imports; a name the case also binds elsewhere keeps its import (one cell; None when nothing
+    was renamed or it does not parse)."""
+    found = parsed(source)
+    if found is None:
+        return None
+    tree, span, taken = found
+    stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    stored |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.arguments) for a in (*n.posonlyargs, *n.args, *n.kwonlyargs)}  # fmt: skip
+    stored |= {n.name for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    stored |= {name for n in ast.walk(tree) if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names}
+    renamed: dict[str, str] = {}
+    edits: list[tuple[int, int, str]] = []
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            module, plain = "", [a for a in stmt.names if a.name in ("keras", "tensorflow") and not a.asname]
+        elif isinstance(stmt, ast.ImportFrom) and not stmt.level and (stmt.module or "").split(".")[0] in ("keras", "tensorflow"):  # fmt: skip
+            module, plain = stmt.module or "", [a for a in stmt.names if a.name != "*" and not a.asname]
+        else:
+            continue
+        plain = [a for a in plain if a.name not in stored and a.name not in renamed]
+        if not plain:
+            continue
+        for a in plain:
+            renamed[a.name] = fresh(a.name, taken)
+        parts = [f"{a.name} as {renamed[a.name] if a in plain else a.asname}" if a in plain or a.asname else a.name for a in stmt.names]  # fmt: skip
+        edits.append((*span(stmt), f"from {module} import {', '.join(parts)}" if module else f"import {', '.join(parts)}"))  # fmt: skip
+    edits += [(*span(n), renamed[n.id]) for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in renamed]  # fmt: skip
+    return edited(source, edits) if renamed else None
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
