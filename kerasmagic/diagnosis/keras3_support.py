@@ -40,21 +40,33 @@ def inside_function(tree: ast.AST, node: ast.AST) -> bool:
     )
 
 
-def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:
-    """``("keras", edits)``: the name the cell reaches the ``keras`` package by, with the edits
-    that import it when the cell does not (None when ``keras`` names something else there)."""
-    bound = ctx.scope.bindings.get("keras")
-    if bound == "keras":
-        return "keras", []
-    if bound is not None and _same_keras(bound):
-        return "keras", []  # `from tensorflow import keras` over Keras 3: the same ops, layers
-    if bound is not None or "keras" in ctx.scope.user_bound:
+def module_name(ctx: CellContext, module: str, usual: str | None = None, *, exact: bool = False) -> tuple[str, list[Edit]] | None:  # fmt: skip
+    """``(name, edits)``: the name the cell reaches the top-level module ``module`` by, and the
+    import that binds it at the cell's top where nothing does. A binding of this cell or an
+    earlier one (``import tensorflow as tf``, ``import json as js``) gives its name, unless
+    ``exact`` (the caller writes ``usual`` itself); else ``usual`` (``module`` by default) is
+    bound to the module in the kernel, or imported. None when ``usual`` names something else."""
+    name = usual or module
+    expr = ctx.scope.expr_for(module)
+    if expr is not None and expr.isidentifier() and (expr == name or not exact):
+        return expr, []
+    if ctx.scope.bindings.get(name) is not None or name in ctx.scope.user_bound:
         return None
-    namespace_value = (ctx.namespace or {}).get("keras")
-    if namespace_value is not None and getattr(namespace_value, "__name__", "") != "keras":
-        return None
+    value = (ctx.namespace or {}).get(name)
+    if value is not None:
+        return (name, []) if value is sys.modules.get(module, object()) else None
     at = insertion_line(ctx.cell)
-    return "keras", [Edit(at, 0, at, 0, "import keras\n")]
+    return name, [Edit(at, 0, at, 0, f"import {module}" + (f" as {name}" if name != module else "") + "\n")]
+
+
+def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:
+    """``(name, edits)``: the name the cell reaches the ``keras`` package by, with the edits
+    that import it when the cell does not (None when ``keras`` names something else there).
+    ``from tensorflow import keras`` over Keras 3 counts as the package: the same ops, layers."""
+    bound = ctx.scope.bindings.get("keras")
+    if bound not in (None, "keras") and _same_keras(bound):
+        return "keras", []
+    return module_name(ctx, "keras")
 
 
 def _same_keras(path: str) -> bool:
@@ -218,13 +230,7 @@ def backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:
 
 def tensorflow_name(ctx: CellContext) -> tuple[str, list[Edit]] | None:
     """The cell's name for TensorFlow, with the import that binds ``tf`` where none does."""
-    expr = ctx.scope.expr_for("tensorflow")
-    if expr is not None:
-        return expr, []
-    if "tf" in ctx.scope.user_bound or ctx.scope.bindings.get("tf", "tensorflow") != "tensorflow":
-        return None
-    at = insertion_line(ctx.cell)
-    return "tf", [Edit(at, 0, at, 0, "import tensorflow as tf\n")]
+    return module_name(ctx, "tensorflow", "tf")
 
 
 MAP_NAMESPACES = ("layers", "callbacks", "optimizers", "losses", "metrics", "regularizers")

@@ -20,12 +20,11 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_root
+from kerasmagic.diagnosis.keras3_support import keras_root, module_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     callee_name,
-    insertion_line,
     node_edit,
     node_text,
     walk,
@@ -53,9 +52,10 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
     if root is None:
         return []
     keras, edits = root
-    json_name, json_import = _json_module(ctx)
-    if json_name is None:
+    found_json = module_name(ctx, "json")
+    if found_json is None:
         return []
+    json_name, json_import = found_json
     changed: list[Edit] = []
     for call in walk(tree):
         if not (isinstance(call, ast.Call) and getattr(call, "lineno", None) in ctx.failing_lines):
@@ -79,13 +79,3 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
     problem.certain = True
     return [problem]
 
-
-def _json_module(ctx: CellContext) -> tuple[str | None, list[Edit]]:
-    """The name the cell reaches the ``json`` module by, with the import it needs when none."""
-    bound = ctx.scope.expr_for("json")
-    if bound is not None:
-        return bound, []
-    if "json" in ctx.scope.user_bound or "json" in (ctx.namespace or {}):
-        return None, []
-    at = insertion_line(ctx.cell)
-    return "json", [Edit(at, 0, at, 0, "import json\n")]

@@ -2,11 +2,11 @@
 
 ``parallel = multi_gpu_model(model, gpus=2)`` split each batch across replicas of the model and
 joined their outputs, so the loss and the gradients were those of the whole batch on the model
-itself. The import becomes a function of the same name that returns the model (one device
-computes the batch the replicas split; later cells keep working), and a call read through a module
-(``keras.utils.multi_gpu_model(m, gpus=2)``) becomes its model, and where a star import gave it
-(a NameError now) the stand-in goes at the cell's top. Several devices:
-``tf.distribute.MirroredStrategy``, said in the finding.
+itself. The import becomes a function of the name it bound (its own, or the import's ``as``
+name) that returns the model (one device computes the batch the replicas split; later cells keep
+working), and a call read through a module (``keras.utils.multi_gpu_model(m, gpus=2)``) becomes
+its model, and where a star import gave it (a NameError now) the stand-in goes at the cell's top.
+Several devices: ``tf.distribute.MirroredStrategy``, said in the finding.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from kerasmagic.diagnosis.rules import rule
 
 NAME = "multi_gpu_model"
 STAND_IN = (
-    "def multi_gpu_model(model, *args, **kwargs):  # removed in TF 2.4: one device, same batches\n"
+    "def {name}(model, *args, **kwargs):  # removed in TF 2.4: one device, same batches\n"
     "{indent}    return model"
 )
 
@@ -41,12 +41,11 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     lines = ctx.cell.source.splitlines()
     for node in walk(ctx.cell.tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == NAME for a in node.names):
-            if any(a.name == NAME and a.asname for a in node.names):
-                return []
+            bound = next(a.asname or NAME for a in node.names if a.name == NAME)
             text = lines[node.lineno - 1]
             indent = text[: len(text) - len(text.lstrip())]
             rest = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != NAME]  # fmt: skip
-            stand_in = STAND_IN.format(indent=indent)
+            stand_in = STAND_IN.format(name=bound, indent=indent)
             new = f"from {'.' * node.level}{node.module or ''} import {', '.join(rest)}\n{indent}{stand_in}" if rest else stand_in  # fmt: skip
             edits.append(node_edit(ctx.cell, node, new))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == NAME:  # fmt: skip
@@ -55,7 +54,7 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
             edits.append(node_edit(ctx.cell, node, text) if text else None)
     if not edits and ctx.error_type == "NameError":  # given by a star import that no longer
         at = insertion_line(ctx.cell)  # gives it: the stand-in at the cell's top
-        edits.append(Edit(at, 0, at, 0, STAND_IN.format(indent="") + "\n"))
+        edits.append(Edit(at, 0, at, 0, STAND_IN.format(name=NAME, indent="") + "\n"))
     if not edits or None in edits:
         return [from_entry("multi-gpu-model-removed", ctx.line or 1, [], [NAME])]
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])

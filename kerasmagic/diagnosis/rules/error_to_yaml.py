@@ -12,13 +12,13 @@ PyYAML the finding explains it and rewrites nothing (kerasmagic installs nothing
 from __future__ import annotations
 
 import ast
-import sys
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
 from kerasmagic.diagnosis.frames import innermost_frame
+from kerasmagic.diagnosis.keras3_support import module_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras2-to-yaml"
@@ -73,17 +73,13 @@ def _is_model(value: object) -> bool:
 
 
 def json_yaml_imports(ctx: CellContext) -> list[Edit] | None:
-    """``import yaml`` / ``import json`` at the cell's top where an earlier cell did not bind
-    the name to that module (the cell's own import may come after the call: imported again);
-    None when the cell binds the name to something else (not shadowed)."""
-    at = insertion_line(ctx.cell)
-    namespace = ctx.namespace or {}
-    out = []
+    """The imports that bind ``json`` and ``yaml`` to those modules at the cell's top, where no
+    binding of this cell or an earlier one does (the cell's own import may come after the call:
+    imported again); None when the cell binds either name to something else."""
+    out: list[Edit] = []
     for module in ("json", "yaml"):
-        if namespace.get(module) is sys.modules.get(module, object()):
-            continue
-        bound = ctx.scope.bindings.get(module)
-        if bound not in (None, module) or (bound is None and module in ctx.scope.user_bound):
+        found = module_name(ctx, module, exact=True)
+        if found is None:
             return None
-        out.append(Edit(at, 0, at, 0, f"import {module}\n"))
+        out += found[1]
     return out
