@@ -42,19 +42,21 @@ def inside_function(tree: ast.AST, node: ast.AST) -> bool:
 
 def module_name(ctx: CellContext, module: str, usual: str | None = None, *, exact: bool = False) -> tuple[str, list[Edit]] | None:  # fmt: skip
     """``(name, edits)``: the name the cell reaches the top-level module ``module`` by, and the
-    import that binds it at the cell's top where nothing does. A binding of this cell or an
-    earlier one (``import tensorflow as tf``, ``import json as js``) gives its name, unless
-    ``exact`` (the caller writes ``usual`` itself); else ``usual`` (``module`` by default) is
-    bound to the module in the kernel, or imported. None when ``usual`` names something else."""
+    import that binds it at the cell's top where nothing does. ``usual`` (``module`` by default)
+    bound to the module in the kernel needs no import; else a binding of this cell or an earlier
+    one gives its name (``import tensorflow as tf``, ``import json as js``), unless ``exact``:
+    the caller writes ``usual`` itself, maybe above the cell's own import, so it is imported
+    again. None when ``usual`` names something else."""
     name = usual or module
-    expr = ctx.scope.expr_for(module)
-    if expr is not None and expr.isidentifier() and (expr == name or not exact):
-        return expr, []
-    if ctx.scope.bindings.get(name) is not None or name in ctx.scope.user_bound:
-        return None
     value = (ctx.namespace or {}).get(name)
-    if value is not None:
-        return (name, []) if value is sys.modules.get(module, object()) else None
+    if value is not None and value is sys.modules.get(module):
+        return name, []
+    expr = None if exact else ctx.scope.expr_for(module)
+    if expr is not None and expr.isidentifier():
+        return expr, []
+    bound = ctx.scope.bindings.get(name)
+    if bound not in (None, module) or (bound is None and (name in ctx.scope.user_bound or value is not None)):
+        return None
     at = insertion_line(ctx.cell)
     return name, [Edit(at, 0, at, 0, f"import {module}" + (f" as {name}" if name != module else "") + "\n")]
 
