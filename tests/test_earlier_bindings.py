@@ -656,6 +656,27 @@ def test_migrate_takes_out_a_session_swap_whose_restore_is_cells_later(tmp_path:
     assert "restored" in shown
 
 
+# A fresh graph made in one cell and entered in a later one to train (Keras 2 scripts that kept
+# each run apart): under Keras 3 the later cell's block fails; the kernel holds the earlier
+# cell's `Graph`, so the block's body goes in its place there too.
+GRAPH_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\nrun_graph = tf.Graph()",
+    "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')",
+    "with run_graph.as_default():\n"
+    "    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "    model.compile(optimizer='adam', loss='binary_crossentropy')\n"
+    "    model.fit(x, y, epochs=1, verbose=0)\n"
+    "    print('trained', model.predict(x[:2], verbose=0).shape)",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_takes_the_body_out_of_a_graph_an_earlier_cell_made(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "graph.ipynb", GRAPH_CELLS)
+    assert "as_default" not in finals[2] and finals[2].startswith("model = keras.Sequential"), finals[2]
+    assert finals[:2] == GRAPH_CELLS[:2] and "trained (2, 1)" in shown
+
+
 MONITOR_EARLIER = [
     "import numpy as np\nimport keras\n"
     "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')\n"

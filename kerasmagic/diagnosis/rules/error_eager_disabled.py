@@ -78,12 +78,15 @@ def graph_blocks(ctx: CellContext) -> list[Problem]:
 
 def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
     """The outermost ``with G.as_default():`` blocks (no ``as``, one item) whose ``G`` is a
-    TensorFlow ``Graph()`` made there, or a name the cell binds to one and reads for nothing else."""
+    TensorFlow ``Graph()`` made there, or a name the cell reads for nothing else that the cell
+    binds to one, or that an earlier cell bound to one (the kernel holds a ``Graph``)."""
+    stored = {n.id for n in walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
     made = {  # the names bound to a `tf.Graph()`
         node.targets[0].id
         for node in walk(tree)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _a_graph(ctx, node.value)
     }  # fmt: skip
+    made |= {name for name, value in (ctx.namespace or {}).items() if name not in stored and _graph_object(value)}
     blocks: list[ast.With] = []
     for node in walk(tree):
         if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars is not None:
@@ -100,6 +103,12 @@ def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
 
 def _a_graph(ctx: CellContext, node: ast.expr) -> bool:
     return isinstance(node, ast.Call) and not node.args and not node.keywords and ctx.scope.bound_path(node.func) in GRAPHS  # fmt: skip
+
+
+def _graph_object(value: object) -> bool:
+    """Is ``value`` a TensorFlow ``Graph`` (read from the kernel: made by an earlier cell)?"""
+    graph = getattr(sys.modules.get("tensorflow"), "Graph", None)
+    return isinstance(graph, type) and isinstance(value, graph)
 
 
 def _read_once(tree: ast.AST, name: str) -> bool:
