@@ -677,6 +677,29 @@ def test_migrate_takes_the_body_out_of_a_graph_an_earlier_cell_made(tmp_path: Pa
     assert finals[:2] == GRAPH_CELLS[:2] and "trained (2, 1)" in shown
 
 
+# A Keras 2 notebook's GPU set-up over two cells: the config made and given its options in one,
+# handed to Keras in a session in the next. TensorFlow 2 has the config only as
+# `tf.compat.v1.ConfigProto` (a message: making it runs nothing), and the session's options are
+# read from the message the kernel holds: memory growth becomes TensorFlow 2's loop, the memory
+# fraction sets nothing on this machine without a GPU and goes.
+CONFIG_CELLS = [
+    "import tensorflow as tf\nfrom keras import backend as K\nfrom keras.models import Sequential\n"
+    "from keras.layers import Dense, Input",
+    "config = tf.ConfigProto()\nconfig.gpu_options.allow_growth = True\n"
+    "config.gpu_options.per_process_gpu_memory_fraction = 0.5",
+    "K.set_session(tf.Session(config=config))\nmodel = Sequential([Input((4,)), Dense(2)])\n"
+    "print('params', model.count_params())",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_reads_the_session_options_of_a_config_an_earlier_cell_made(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "config.ipynb", CONFIG_CELLS)
+    assert finals[1].startswith("config = tf.compat.v1.ConfigProto()\n"), finals[1]
+    assert "set_session" not in finals[2] and "set_memory_growth(_gpu, True)" in finals[2], finals[2]
+    assert "per_process_gpu_memory_fraction" not in finals[2] and "params 10" in shown
+
+
 MONITOR_EARLIER = [
     "import numpy as np\nimport keras\n"
     "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')\n"

@@ -27,10 +27,15 @@ def session_config(session: ast.Call) -> str | None:
     return given.id if isinstance(given, ast.Name) else None
 
 
-def options_set(tree: ast.AST, config: str) -> dict[str, str]:
+def options_set(tree: ast.AST, config: str, namespace: dict | None = None) -> dict[str, str]:
     """The options the cell gives ``config``, with their values' source: the keywords of
     ``config = tf.ConfigProto(…)`` and the assignments ``config.gpu_options.allow_growth = True``
-    (``?``: given positionally or unpacked, not read)."""
+    (``?``: given positionally or unpacked, not read). Where the cell never binds ``config`` and
+    ``namespace`` (the kernel's) holds a ``ConfigProto`` an earlier cell made, the fields it holds."""
+    made_here = any(isinstance(n, ast.Name) and n.id == config and not isinstance(n.ctx, ast.Load) for n in walk(tree))  # fmt: skip
+    held = (namespace or {}).get(config)
+    if not made_here and type(held).__name__ == "ConfigProto":
+        return message_options(held)
     found: dict[str, str] = {}
     for node in walk(tree):
         if not isinstance(node, ast.Assign):
@@ -52,6 +57,21 @@ def options_set(tree: ast.AST, config: str) -> dict[str, str]:
                 node.value
             )
     return found
+
+
+def message_options(config: object) -> dict[str, str]:
+    """The options a live ``ConfigProto`` holds, as ``options_set`` reads them from source: its
+    set fields (protobuf's ``ListFields``, nothing of the user's called), ``gpu_options``'s own
+    fields by their names, a nested message other than those ``?`` (not read)."""
+    out: dict[str, str] = {}
+    for field, value in config.ListFields():  # type: ignore[attr-defined]
+        if field.name == "gpu_options":
+            out.update({f.name: "?" if hasattr(v, "ListFields") else repr(v) for f, v in value.ListFields()})
+        elif field.name == "device_count":
+            out[field.name] = repr(dict(value))
+        else:
+            out[field.name] = "?" if hasattr(value, "ListFields") else repr(value)
+    return out
 
 
 def tf2_calls(options: dict[str, str], tf: str, indent: str, gpus: int | None = None) -> str | None:
@@ -119,7 +139,7 @@ def later_rewritten(ctx: CellContext, tf: str) -> bool:
                     None,
                 )  # fmt: skip
             config = session_config(session) if isinstance(session, ast.Call) else None
-            if config is None or tf2_calls(options_set(later, config), tf, "") is None:
+            if config is None or tf2_calls(options_set(later, config, ctx.namespace), tf, "") is None:
                 return False
             calls += 1
     return calls > 0

@@ -4,7 +4,9 @@ installed TensorFlow ships (``tensorflow.tools.compatibility.all_renames_v2``). 
 TF 2 name are made; a name the table sends to ``tf.compat.v1`` (sessions, placeholders) is the
 TF 1 explanation's, not a rewrite, unless TensorFlow's API page names its TF 2 replacement (the
 catalogue's ``native``: ``tf.set_random_seed`` → ``tf.random.set_seed``) or it only turns on what
-TensorFlow 2 does anyway (``compat_functions``: ``tf.enable_eager_execution``)."""
+TensorFlow 2 does anyway (``compat_functions``: ``tf.enable_eager_execution``) or is a
+configuration message, which runs nothing until a session reads it (``compat_messages``:
+``tf.ConfigProto``)."""
 
 from __future__ import annotations
 
@@ -77,8 +79,9 @@ def _renamed(name: str) -> str | None:
     if not isinstance(renames, dict):
         return None
     new = renames.get(f"tf.{name}")
-    switches = entry.data.get("compat_functions", []) if entry is not None else []
-    switch = new == f"tf.compat.v1.{name}" and name in switches  # turns on what TF 2 does anyway
+    data = entry.data if entry is not None else {}
+    inert = [*data.get("compat_functions", []), *data.get("compat_messages", [])]
+    switch = new == f"tf.compat.v1.{name}" and name in inert  # what TF 2 does anyway; a message
     if not switch and (not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new):
         new = _module_renamed(renames, name, entry.data.get("compat_modules", []) if entry else [])
     if new is None:

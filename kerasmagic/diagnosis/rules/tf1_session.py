@@ -74,7 +74,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     for stmt, call in _set_session_statements(ctx, tree):
         session, made = _session(ctx, call)
         config = session_config(session) if session is not None else None
-        options = options_set(tree, config) if config else {}
+        options = options_set(tree, config, ctx.namespace) if config else {}
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
         gpus = gpus_here() if options else None
@@ -132,7 +132,7 @@ def tf2_session_unused(ctx: CellContext) -> list[Problem]:
             continue  # standalone Keras on TensorFlow 1: the session did configure it
         session = _session(ctx, call)[0]
         config = session_config(session) if session is not None else None
-        if config is not None and options_set(tree, config) == GROWTH_ONLY:
+        if config is not None and options_set(tree, config, ctx.namespace) == GROWTH_ONLY:
             continue  # tf1_session_gpu_growth's
         edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
         if edit is None:
