@@ -158,6 +158,13 @@ def respelled(source: str) -> list[str] | None:
     return settings_then_statements([f"{name} = {value}\n" for name, value in values], text)
 
 
+def one_per_cell(source: str) -> list[str] | None:
+    """Each top-level statement of the case in a cell of its own, as notebooks are written, the
+    values where they were (None when it does not parse or is one statement)."""
+    cells = settings_then_statements([], source)
+    return cells[1:] if cells is not None and len(cells) > 2 else None
+
+
 def in_function(source: str) -> list[str] | None:
     """The case as a script's ``main()``: its imports stay at the top, every other top-level
     statement goes into ``def main():``, called at the end (one cell; None when it does not
@@ -594,7 +601,7 @@ def aliased(source: str) -> list[str] | None:
     return edited(source, edits) if renamed else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
