@@ -700,6 +700,28 @@ def test_migrate_reads_the_session_options_of_a_config_an_earlier_cell_made(tmp_
     assert "per_process_gpu_memory_fraction" not in finals[2] and "params 10" in shown
 
 
+# The same swap written one statement per cell: the session Keras held kept in a cell of its own,
+# a fresh session made in the next, each given to `set_session` cells later. Each cell that only
+# keeps a session for those calls fails on its own line; it goes, and so do the calls after it.
+SWAP_SPLIT_CELLS = [
+    "import tensorflow as tf\nfrom keras import backend as KB\nfrom keras.layers import Dense, Input\n"
+    "from keras.models import Sequential",
+    "previous = KB.get_session()",
+    "fresh = tf.Session()",
+    "KB.set_session(fresh)",
+    "model = Sequential([Input((2,)), Dense(1)])",
+    "KB.set_session(previous)\nprint('params', model.count_params())",
+]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_takes_out_a_session_swap_written_one_statement_per_cell(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "swap_cells.ipynb", SWAP_SPLIT_CELLS)
+    assert all("session" not in cell.lower() for cell in finals[1:4]), finals
+    assert finals[5].strip() == "print('params', model.count_params())", finals[5]
+    assert "params 3" in shown
+
+
 MONITOR_EARLIER = [
     "import numpy as np\nimport keras\n"
     "x = np.random.rand(32, 4).astype('float32')\ny = (x.sum(axis=1) > 2).astype('float32')\n"

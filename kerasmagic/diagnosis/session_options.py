@@ -123,11 +123,15 @@ def device_counts(value: str) -> dict[str, int] | None:
 def later_rewritten(ctx: CellContext, tf: str) -> bool:
     """Does a cell that only imports ``set_session`` leave its calls to the cells after it
     (``migrate`` holds them), each one giving a session whose options all have a TensorFlow 2
-    call (the calls those cells get instead, the import going here)?"""
+    call (the calls those cells get instead, the import going here)? The session and its config
+    may be made in any of those cells up to the call's."""
     calls = 0
+    statements: list[ast.stmt] = []
     for source in ctx.later:
-        later = parsed_source(source).tree
-        for call in walk(later) if later is not None else ():
+        tree = parsed_source(source).tree
+        statements += tree.body if isinstance(tree, ast.Module) else []
+        later = ast.Module(body=list(statements), type_ignores=[])  # the later cells up to this one
+        for call in walk(tree) if tree is not None else ():
             func = getattr(call, "func", None)
             if not (isinstance(call, ast.Call) and isinstance(func, ast.Name) and func.id == "set_session"):  # fmt: skip
                 continue
@@ -169,16 +173,20 @@ def no_option_session(ctx: CellContext, session: ast.Call | None) -> bool:
     return all(isinstance(v, ast.Constant) and v.value == "" for v in given)
 
 
-def held_sessions(ctx: CellContext, tree: ast.AST) -> list[ast.Assign]:
+def held_sessions(ctx: CellContext, tree: ast.AST, *, fresh: bool = False) -> list[ast.Assign]:
     """``old = K.get_session()`` statements (a backend that no longer has it) whose name is read
     only to be given back to ``set_session(old)``, in this cell and the cells after it that
     ``migrate`` holds: what the code kept to restore, which TensorFlow 2 has no use for. A name read
-    in any other way, or a later cell that does not parse, keeps its statement."""
+    in any other way, or a later cell that does not parse, keeps its statement. ``fresh``: also
+    ``sess = tf.Session()`` made with no option (``no_option_session``) and read only so."""
     held = {}
     for stmt in walk(tree):
         value = stmt.value if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
         target = stmt.targets[0] if value is not None else None  # type: ignore[union-attr]
-        if isinstance(target, ast.Name) and isinstance(value, ast.Call) and not value.args and gone_get_session(ctx, value):  # fmt: skip
+        if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
+            continue
+        kept = not value.args and gone_get_session(ctx, value)
+        if kept or (fresh and callee_name(value) != "get_session" and no_option_session(ctx, value)):
             held[target.id] = stmt
     if not held:
         return []

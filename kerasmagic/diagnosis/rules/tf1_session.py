@@ -32,11 +32,12 @@ import sys
 from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    callee_name,
     node_edit,
     node_text,
     statement_removal,
@@ -115,6 +116,30 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     if dropped:  # what it leaves out here, said
         names = ", ".join(f"`{o}`" for o in dict.fromkeys(dropped))
         problem.fix += " " + entry(ENTRY).data["no_gpu"].format(names=names, tf=tf)
+    return [problem]
+
+
+@rule("tf1-session-kept-for-keras", when=(ERROR,), family="backend", needs=("get_session", "Session"), errors=("AttributeError",))  # fmt: skip
+def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
+    """A cell that only keeps a session for Keras, with no ``set_session`` of its own: ``old =
+    K.get_session()`` or ``sess = tf.Session()`` (no option), failing there, whose name this
+    cell and the cells after it read only to give it to ``set_session`` (at least once). The
+    statement goes; the later cells' calls then go too (the session they give is bound by
+    nothing: ``_given_back``), as when the whole set-up was one cell."""
+    tree = ctx.cell.tree
+    tf = ctx.scope.expr_for("tensorflow")
+    if tree is None or tf is None or "set_session" in ctx.cell.source or not ctx.later:
+        return []
+    held = held_sessions(ctx, tree, fresh=True)
+    if not any(s.lineno <= ctx.line <= (s.end_lineno or s.lineno) for s in held if ctx.line):
+        return []
+    handed = {a.id for src in ctx.later for n in walk(parsed_source(src).tree or ast.Module(body=[], type_ignores=[]))
+              if isinstance(n, ast.Call) and callee_name(n) == "set_session" for a in n.args if isinstance(a, ast.Name)}  # fmt: skip
+    edits = [statement_removal(ctx.cell, s, tree) for s in held if s.targets[0].id in handed]  # type: ignore[union-attr]
+    if not edits or None in edits:
+        return []
+    problem = from_entry(ENTRY, ctx.line or 1, edits, ["get_session", "Session"], ctx.shown_versions, tf=tf)  # type: ignore[arg-type]
+    problem.certain = True
     return [problem]
 
 
