@@ -700,6 +700,18 @@ def test_migrate_reads_the_session_options_of_a_config_an_earlier_cell_made(tmp_
     assert "per_process_gpu_memory_fraction" not in finals[2] and "params 10" in shown
 
 
+
+# The session made in a cell of its own, given to Keras in the next: the cell that makes it sets
+# what giving it to Keras sets (memory growth), and the call goes.
+SESSION_ALONE_CELLS = [*CONFIG_CELLS[:2], "sess = tf.Session(config=config)", "K.set_session(sess)", CONFIG_CELLS[2].split("\n", 1)[1]]  # fmt: skip
+
+
+@pytest.mark.envs("tf221-k3")
+def test_migrate_sets_what_a_session_made_alone_for_keras_sets(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "session_alone.ipynb", SESSION_ALONE_CELLS)
+    assert "Session" not in finals[2] and "set_memory_growth(_gpu, True)" in finals[2], finals[2]
+    assert "set_session" not in finals[3] and "params 10" in shown, finals[3]
+
 # The same swap written one statement per cell: the session Keras held kept in a cell of its own,
 # a fresh session made in the next, each given to `set_session` cells later. Each cell that only
 # keeps a session for those calls fails on its own line; it goes, and so do the calls after it.

@@ -178,7 +178,7 @@ def held_sessions(ctx: CellContext, tree: ast.AST, *, fresh: bool = False) -> li
     only to be given back to ``set_session(old)``, in this cell and the cells after it that
     ``migrate`` holds: what the code kept to restore, which TensorFlow 2 has no use for. A name read
     in any other way, or a later cell that does not parse, keeps its statement. ``fresh``: also
-    ``sess = tf.Session()`` made with no option (``no_option_session``) and read only so."""
+    ``sess = tf.Session(…)`` read only so (the caller reads its options)."""
     held = {}
     for stmt in walk(tree):
         value = stmt.value if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
@@ -186,7 +186,7 @@ def held_sessions(ctx: CellContext, tree: ast.AST, *, fresh: bool = False) -> li
         if not (isinstance(target, ast.Name) and isinstance(value, ast.Call)):
             continue
         kept = not value.args and gone_get_session(ctx, value)
-        if kept or (fresh and callee_name(value) != "get_session" and no_option_session(ctx, value)):
+        if kept or (fresh and callee_name(value) in ("Session", "InteractiveSession")):
             held[target.id] = stmt
     if not held:
         return []

@@ -78,12 +78,9 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         options = options_set(tree, config, ctx.namespace) if config else {}
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
-        gpus = gpus_here() if options else None
-        calls = tf2_calls(options, tf, " " * stmt.col_offset, gpus)
-        no_gpu = gpu_options_dropped(options, gpus)  # set nothing on this machine
-        only_gpu = bool(no_gpu) and set(no_gpu) == set(options)
-        dropped += no_gpu if calls or only_gpu else []
-        default = no_option_session(ctx, session) or _given_back(ctx, call) or only_gpu  # TensorFlow 2's defaults: it goes
+        calls, default, no_gpu = _session_settings(ctx, session, options, " " * stmt.col_offset, tf)
+        dropped += no_gpu
+        default = default or _given_back(ctx, call)  # TensorFlow 2's defaults: it goes
         if not calls and not default:
             return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
         edit = statement_removal(ctx.cell, stmt, tree) if default else node_edit(ctx.cell, stmt, calls)  # type: ignore[arg-type]
@@ -113,19 +110,18 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         ENTRY, line, imports + edits, [*modules, "set_session"], ctx.shown_versions, tf=tf
     )
     problem.certain = True
-    if dropped:  # what it leaves out here, said
-        names = ", ".join(f"`{o}`" for o in dict.fromkeys(dropped))
-        problem.fix += " " + entry(ENTRY).data["no_gpu"].format(names=names, tf=tf)
+    _say_dropped(problem, dropped, tf)  # what it leaves out here
     return [problem]
 
 
 @rule("tf1-session-kept-for-keras", when=(ERROR,), family="backend", needs=("get_session", "Session"), errors=("AttributeError",))  # fmt: skip
 def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
     """A cell that only keeps a session for Keras, with no ``set_session`` of its own: ``old =
-    K.get_session()`` or ``sess = tf.Session()`` (no option), failing there, whose name this
-    cell and the cells after it read only to give it to ``set_session`` (at least once). The
-    statement goes; the later cells' calls then go too (the session they give is bound by
-    nothing: ``_given_back``), as when the whole set-up was one cell."""
+    K.get_session()`` or ``sess = tf.Session(…)``, failing there, whose name this cell and the
+    cells after it read only to give it to ``set_session`` (at least once). The line does what
+    giving that session to Keras does, as when the whole set-up was one cell: the session Keras
+    held, or one with no option, goes; one with a config becomes the TensorFlow 2 calls of its
+    options. The later cells' calls then go (their session is bound by nothing: ``_given_back``)."""
     tree = ctx.cell.tree
     tf = ctx.scope.expr_for("tensorflow")
     if tree is None or tf is None or "set_session" in ctx.cell.source or not ctx.later:
@@ -135,12 +131,46 @@ def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
         return []
     handed = {a.id for src in ctx.later for n in walk(parsed_source(src).tree or ast.Module(body=[], type_ignores=[]))
               if isinstance(n, ast.Call) and callee_name(n) == "set_session" for a in n.args if isinstance(a, ast.Name)}  # fmt: skip
-    edits = [statement_removal(ctx.cell, s, tree) for s in held if s.targets[0].id in handed]  # type: ignore[union-attr]
+    edits: list[Edit | None] = []
+    dropped: list[str] = []
+    for stmt in held:
+        if stmt.targets[0].id not in handed:  # type: ignore[union-attr]
+            continue
+        session = stmt.value
+        config = session_config(session) if isinstance(session, ast.Call) else None
+        options = options_set(tree, config, ctx.namespace) if config else {}
+        calls, default, no_gpu = _session_settings(ctx, session, options, " " * stmt.col_offset, tf)  # type: ignore[arg-type]
+        if callee_name(session) == "get_session" or default:
+            edits.append(statement_removal(ctx.cell, stmt, tree))
+        elif calls:
+            edits += [node_edit(ctx.cell, stmt, calls), *_config_made_in_v1(ctx, tree, config, tf)]  # type: ignore[arg-type]
+        else:
+            return []  # an option without a TensorFlow 2 call: explained by backend-session-removed
+        dropped += no_gpu
     if not edits or None in edits:
         return []
     problem = from_entry(ENTRY, ctx.line or 1, edits, ["get_session", "Session"], ctx.shown_versions, tf=tf)  # type: ignore[arg-type]
     problem.certain = True
+    _say_dropped(problem, dropped, tf)
     return [problem]
+
+
+def _session_settings(ctx: CellContext, session: ast.Call | None, options: dict[str, str], indent: str, tf: str) -> tuple[str | None, bool, list[str]]:  # fmt: skip
+    """What giving Keras ``session`` (made with ``options``) sets, in TensorFlow 2: ``(the calls
+    setting its options, whether it sets only TensorFlow 2's defaults here, the GPU options it
+    leaves out on this machine without a GPU)``."""
+    gpus = gpus_here() if options else None
+    calls = tf2_calls(options, tf, indent, gpus)
+    no_gpu = gpu_options_dropped(options, gpus)  # set nothing on this machine
+    only_gpu = bool(no_gpu) and set(no_gpu) == set(options)
+    return calls, no_option_session(ctx, session) or only_gpu, no_gpu if calls or only_gpu else []
+
+
+def _say_dropped(problem: Problem, dropped: list[str], tf: str) -> None:
+    """The GPU options the fix leaves out here, said in its finding."""
+    if dropped:
+        names = ", ".join(f"`{o}`" for o in dict.fromkeys(dropped))
+        problem.fix += " " + entry(ENTRY).data["no_gpu"].format(names=names, tf=tf)
 
 
 @rule(UNUSED, when=(STATIC,), family="backend", needs="set_session")
