@@ -75,4 +75,4 @@ def _numbers(ctx: CellContext, node: ast.expr) -> bool:
 def _all_numbers(value: object) -> bool:
     if isinstance(value, (list, tuple)):
         return bool(value) and all(_all_numbers(v) for v in value)
-    return isinstance(value, (int, float)) and not isinstance(value, complex)
+    return isinstance(value, (int, float))  # bool too: tf.keras 2 converted it as well
