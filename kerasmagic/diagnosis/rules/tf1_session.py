@@ -58,6 +58,7 @@ from kerasmagic.knowledge.catalogue import entry
 
 ENTRY = "tf1-session-gpu-growth"
 UNUSED = "tf2-session-unused"
+KEPT = "tf1-session-kept-for-keras"
 # a config whose only option is memory growth: tf1_session_gpu_growth's in every spelling
 GROWTH_ONLY = {"allow_growth": "True"}
 
@@ -114,7 +115,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-@rule("tf1-session-kept-for-keras", when=(ERROR,), family="backend", needs=("get_session", "Session"), errors=("AttributeError",))  # fmt: skip
+@rule(KEPT, when=(ERROR,), family="backend", needs=("get_session", "Session"), errors=("AttributeError",))  # fmt: skip
 def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
     """A cell that only keeps a session for Keras, with no ``set_session`` of its own: ``old =
     K.get_session()`` or ``sess = tf.Session(…)``, failing there, whose name this cell and the
@@ -149,7 +150,7 @@ def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
         dropped += no_gpu
     if not edits or None in edits:
         return []
-    problem = from_entry(ENTRY, ctx.line or 1, edits, ["get_session", "Session"], ctx.shown_versions, tf=tf)  # type: ignore[arg-type]
+    problem = from_entry(KEPT, ctx.line or 1, edits, ["get_session", "Session"], ctx.shown_versions, tf=tf)  # type: ignore[arg-type]
     problem.certain = True
     _say_dropped(problem, dropped, tf)
     return [problem]
