@@ -86,7 +86,6 @@ def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         for node in walk(tree)
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and _a_graph(ctx, node.value)
     }  # fmt: skip
-    made |= {name for name, value in (ctx.namespace or {}).items() if name not in stored and _graph_object(value)}
     blocks: list[ast.With] = []
     for node in walk(tree):
         if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars is not None:
@@ -95,7 +94,8 @@ def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "as_default"):  # fmt: skip
             continue
         graph = call.func.value
-        named = isinstance(graph, ast.Name) and graph.id in made and _read_once(tree, graph.id)
+        earlier = isinstance(graph, ast.Name) and graph.id not in stored and _graph_object((ctx.namespace or {}).get(graph.id))
+        named = isinstance(graph, ast.Name) and (graph.id in made or earlier) and _read_once(tree, graph.id)
         if (named or _a_graph(ctx, graph)) and not any(_inside(node, b) for b in blocks):
             blocks.append(node)
     return blocks

@@ -73,9 +73,9 @@ def _is_model(value: object) -> bool:
 
 
 def json_yaml_imports(ctx: CellContext) -> list[Edit] | None:
-    """The imports that bind ``json`` and ``yaml`` to those modules at the cell's top, where no
-    binding of this cell or an earlier one does (the cell's own import may come after the call:
-    imported again); None when the cell binds either name to something else."""
+    """The imports that bind ``json`` and ``yaml`` to those modules at the cell's top, where the
+    kernel does not hold them under those names already (the cell's own import may come after
+    the call: imported again); None when the cell binds either name to something else."""
     out: list[Edit] = []
     for module in ("json", "yaml"):
         found = module_name(ctx, module, exact=True)
