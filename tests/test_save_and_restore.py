@@ -7,6 +7,8 @@ cells; the migrated notebook then runs with plain nbclient."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -115,6 +117,24 @@ def test_latest_checkpoint_imports_os_where_the_notebook_does_not(tmp_path: Path
     NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "restored ckpt/cp-0002.weights.h5" in printed, printed
+
+
+@pytest.mark.envs("tf221-k3")
+def test_latest_checkpoint_passes_over_a_checkpoint_an_older_tensorflow_left(tmp_path: Path) -> None:
+    """The folder still holds a TF checkpoint and its index from a run under an older TensorFlow:
+    ``latest_checkpoint`` returns that checkpoint, which Keras 3 cannot load ("File format not
+    supported"); the value is made again as the newest ``.weights.h5`` all the same."""
+    made = subprocess.run(
+        [sys.executable, "-c", "import tensorflow as tf; tf.train.Checkpoint(v=tf.Variable(1.0)).save('ckpt/old')"],
+        cwd=tmp_path, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert (tmp_path / "ckpt" / "checkpoint").is_file(), made.stderr[-2000:]
+    proc, doc = migrate_notebook(tmp_path, "stale.ipynb", WITHOUT_OS)
+    assert doc["status"] == "migrated", doc["message"]
+    assert "latest-checkpoint-of-keras3-weights" in rule_ids(doc)
+    final = doc["cells"][2]["final"]
+    assert "tf.io.gfile.glob(os.path.join('ckpt', '*.weights.h5'))" in final, final
+    assert proc.returncode == 0
 
 
 @pytest.mark.envs("tf221-k3")

@@ -3,7 +3,9 @@
 TF 2's tf.keras saved weights (``save_weights``, ``ModelCheckpoint(save_weights_only=True)``) as
 TensorFlow checkpoints, with the ``checkpoint`` index file ``latest_checkpoint`` reads; Keras 3
 writes ``.weights.h5`` files, so ``latest_checkpoint`` returns ``None`` and the load that follows
-fails on it. The value is made again where it is made: the newest ``.weights.h5`` of that folder,
+fails on it. In a folder an older TensorFlow also wrote checkpoints to, the index is still there
+and ``latest_checkpoint`` returns that older TF checkpoint, which Keras 3 cannot read ("File format
+not supported"): the same repair holds. The value is made again where it is made: the newest ``.weights.h5`` of that folder,
 listed with the same TensorFlow's ``tf.io.gfile.glob``, dated by ``os.path.getmtime`` (``import os``
 added to each cell changed where ``os`` is not bound; not where the name means something else).
 """
@@ -33,6 +35,7 @@ from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
 WEIGHTS = "*.weights.h5"
+KERAS3_LOADS = (".weights.h5", ".keras", ".h5")
 
 
 @rule(
@@ -42,9 +45,10 @@ WEIGHTS = "*.weights.h5"
     errors=("TypeError", "ValueError", "AttributeError"),
 )
 def latest_checkpoint(ctx: CellContext) -> list[Problem]:
-    """A name of the failing line that holds ``None`` and was made by ``latest_checkpoint(d)``,
-    where the live folder ``d`` holds ``.weights.h5`` files and no TF checkpoint index: made
-    again as the newest of those files (by modification time, ``None`` when there is none)."""
+    """A name of the failing line made by ``latest_checkpoint(d)`` that holds ``None`` (no TF
+    checkpoint index in ``d``) or a TF checkpoint an older TensorFlow left there, where the live
+    folder ``d`` holds ``.weights.h5`` files: made again as the newest of those files (by
+    modification time, ``None`` when there is none)."""
     cell, line, names = ctx.cell, ctx.line, ctx.live_names
     entry = find_entry("latest-checkpoint-of-keras3-weights")
     if cell.tree is None or line is None or entry is None or not _os_usable(names):
@@ -56,7 +60,7 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
                 return [inline]
         if not (isinstance(node, ast.Name) and getattr(node, "lineno", 0) == line):
             continue
-        if node.id not in names or names[node.id] is not None:
+        if node.id not in names or not _unreadable_here(names[node.id]):
             continue
         found = origins(ctx, node, terms=False)
         call = found[0].value if len(found) == 1 else None
@@ -64,7 +68,7 @@ def latest_checkpoint(ctx: CellContext) -> list[Problem]:
             continue
         if not _tensorflow_root(call, names):
             continue
-        folder = _weights_folder(ctx, call)
+        folder = _weights_folder(ctx, call, stale_index=names[node.id] is not None)
         if folder is None:
             continue  # no Keras 3 weights, or a TF checkpoint index latest_checkpoint reads
         rewritten = rewrite(ctx, node, NEWEST_WEIGHTS)
@@ -97,12 +101,21 @@ def _inline(ctx: CellContext, call: ast.Call, entry_id: str) -> Problem | None:
     return problem
 
 
-def _weights_folder(ctx: CellContext, call: ast.Call) -> str | None:
+def _unreadable_here(value: object) -> bool:
+    """What ``latest_checkpoint`` gave is nothing Keras 3 loads: ``None``, or the prefix of a TF
+    checkpoint (no ``.weights.h5``, ``.keras`` or ``.h5`` name)."""
+    return value is None or (isinstance(value, str) and not value.endswith(KERAS3_LOADS))
+
+
+def _weights_folder(ctx: CellContext, call: ast.Call, *, stale_index: bool = False) -> str | None:
     """The live folder ``latest_checkpoint`` reads, when it holds ``.weights.h5`` files and no
-    TF checkpoint index (where ``latest_checkpoint`` returns ``None``)."""
+    TF checkpoint index (where ``latest_checkpoint`` returns ``None``), or, ``stale_index``, an
+    index an older TensorFlow left beside them."""
     folder = string_value(ctx, call.args[0])  # a literal, or the live name's string
     if not folder or not os.path.isdir(folder) or not glob.glob(os.path.join(folder, WEIGHTS)):
         return None
+    if stale_index:
+        return folder
     return None if os.path.exists(os.path.join(folder, "checkpoint")) else folder
 
 
