@@ -120,7 +120,9 @@ def test_latest_checkpoint_imports_os_where_the_notebook_does_not(tmp_path: Path
 
 
 @pytest.mark.envs("tf221-k3")
-def test_latest_checkpoint_passes_over_a_checkpoint_an_older_tensorflow_left(tmp_path: Path) -> None:
+def test_latest_checkpoint_passes_over_a_checkpoint_an_older_tensorflow_left(
+    tmp_path: Path,
+) -> None:
     """The folder still holds a TF checkpoint and its index from a run under an older TensorFlow:
     ``latest_checkpoint`` returns that checkpoint, which Keras 3 cannot load ("File format not
     supported"); the value is made again as the newest ``.weights.h5`` all the same."""
@@ -149,6 +151,8 @@ def test_check_binds_the_newest_weights_again_after_importing_os(kernel, tmp_pat
     printed(kernel.run(WITHOUT_OS[0]))
     printed(kernel.run(WITHOUT_OS[1].replace(".ckpt", ".weights.h5")))  # as migrate made it
     printed(kernel.run("checkpoint = tf.train.latest_checkpoint('ckpt')"))
-    fixed = fixed_source(kernel.run("%%keras_check\nmodel.load_weights(checkpoint)\nprint('restored', checkpoint)"))
+    fixed = fixed_source(
+        kernel.run("%%keras_check\nmodel.load_weights(checkpoint)\nprint('restored', checkpoint)")
+    )
     assert fixed.startswith("import os\ncheckpoint = max(tf.io.gfile.glob(os.path.join("), fixed
     assert "restored ckpt/cp-0002.weights.h5" in printed(kernel.run(fixed))
