@@ -16,12 +16,16 @@ TensorFlow 2 does not execute eagerly either. When the error is raised inside su
 ``tf.Graph()`` made there, or bound to a name the block reads only for it) and Keras 3 trains
 it, the block's body goes in its place one level less indented (``keras3-graph-block``):
 the eager execution TensorFlow 2 runs outside it is what Keras 3 needs, and a model built in a
-fresh graph is a fresh model already.
+fresh graph is a fresh model already. tf.keras 2 runs a model in graph mode only when it was built
+there: one built eagerly and used inside the block (Keras 2 servers kept the default graph to
+enter around ``predict``) fails with "Calling `Model.predict` in graph mode is not supported when
+the `Model` instance was constructed with eager mode enabled", and its block goes the same way.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 
 from kerasmagic.diagnosis.block_bodies import body_in_place
@@ -34,6 +38,7 @@ ENTRY = "keras3-eager-disabled"
 GRAPH_ENTRY = "keras3-graph-block"
 GRAPHS = ("tensorflow.Graph", "tensorflow.compat.v1.Graph")
 SWITCHES = ("disable_eager_execution", "disable_v2_behavior")
+BUILT_EAGERLY = re.compile(r"in graph mode is not supported when the `Model` instance was constructed with eager mode enabled")
 
 
 @rule(ENTRY, when=(ERROR,), family="keras3-over-old-tf", needs=SWITCHES)
@@ -62,8 +67,10 @@ def graph_blocks(ctx: CellContext) -> list[Problem]:
     """Each ``with tf.Graph().as_default():`` block of the cell holding the failing line: its body
     in its place."""
     tree = ctx.cell.tree
-    if tree is None or _eager() is not True or not _keras3_trains(ctx):
+    if tree is None or _eager() is not True:
         return []  # (eager execution off for the whole kernel: eager_disabled's)
+    if not (_keras3_trains(ctx) or BUILT_EAGERLY.search(ctx.message or "")):
+        return []
     failing = ctx.failing_lines
     edits = []
     for block in _graph_blocks(ctx, tree):

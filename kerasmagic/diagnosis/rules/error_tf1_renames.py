@@ -6,7 +6,8 @@ TF 1 explanation's, not a rewrite, unless TensorFlow's API page names its TF 2 r
 catalogue's ``native``: ``tf.set_random_seed`` → ``tf.random.set_seed``) or it only turns on what
 TensorFlow 2 does anyway (``compat_functions``: ``tf.enable_eager_execution``) or is a
 configuration message, which runs nothing until a session reads it (``compat_messages``:
-``tf.ConfigProto``)."""
+``tf.ConfigProto``), or a handle that runs nothing when got (``compat_handles``:
+``tf.get_default_graph``; a ``with`` block entering that graph is ``keras3-graph-block``'s)."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def _renamed(name: str) -> str | None:
         return None
     new = renames.get(f"tf.{name}")
     data = entry.data if entry is not None else {}
-    inert = [*data.get("compat_functions", []), *data.get("compat_messages", [])]
+    inert = [n for key in ("compat_functions", "compat_messages", "compat_handles") for n in data.get(key, [])]
     switch = new == f"tf.compat.v1.{name}" and name in inert  # what TF 2 does anyway; a message
     if not switch and (not isinstance(new, str) or not new.startswith("tf.") or ".compat." in new):
         new = _module_renamed(renames, name, entry.data.get("compat_modules", []) if entry else [])
