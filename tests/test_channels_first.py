@@ -214,3 +214,27 @@ def test_the_fit_of_an_earlier_cells_channels_first_model_is_explained_in_place(
     found = [s for s in result.suggestions if s.id == "channels-first-cpu-training"]
     assert found and not found[0].fixed_source and found[0].restart_needed, result.suggestions
     assert 'os.environ["TF_ENABLE_ONEDNN_OPTS"] = "1"' in found[0].fix
+
+
+@pytest.mark.envs("tf221-k3", "colab")  # Keras 3's refusal of a model's declared input
+def test_a_generator_reshaped_channels_first_feeding_a_channels_first_model(tmp_path: Path, trains_here: bool) -> None:  # fmt: skip
+    # a Keras 1 GAN: the generator reshapes to (16, 7, 7) and upsamples, which channels last reads
+    # as 16 rows; stacking it on the discriminator is refused, for a declared input of (1, 28, 28)
+    cells = [
+        "import numpy as np\nfrom keras.models import Sequential\n"
+        "from keras.layers import Dense, Reshape, UpSampling2D, Conv2D, Flatten\n",
+        "generator = Sequential([Dense(16 * 7 * 7, input_shape=(10,)), Reshape((16, 7, 7)),\n"
+        "                        UpSampling2D(size=(2, 2)), Conv2D(8, (3, 3), padding='same'),\n"
+        "                        UpSampling2D(size=(2, 2)), Conv2D(1, (3, 3), padding='same')])\n"
+        "discriminator = Sequential([Conv2D(4, (3, 3), padding='same', input_shape=(1, 28, 28)),\n"
+        "                            Flatten(), Dense(1, activation='sigmoid')])\n",
+        "gan = Sequential([generator, discriminator])\n"
+        "gan.compile(optimizer='sgd', loss='binary_crossentropy')\n",
+        "gan.fit(np.random.rand(8, 10), np.ones((8, 1)), epochs=1, verbose=0)\n"
+        "print('trained', generator.output_shape, gan.output_shape)\n",
+    ]
+    migrated = _migrated(tmp_path, cells)
+    _switch_as_needed(migrated, trains_here)
+    assert 'set_image_data_format("channels_first")' in migrated[0]
+    assert migrated[1:] == cells[1:]
+    assert "trained (None, 1, 28, 28) (None, 1)" in _runs_plainly(tmp_path, migrated)

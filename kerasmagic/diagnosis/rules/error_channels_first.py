@@ -70,6 +70,8 @@ AXIS = re.compile(
     r"expected axis (-?\d+) of input shape to have value (\d+), "
     r"but received input with shape \(([^)]*)\)"
 )
+# Keras 3's refusal of a functional model's input: the shape it declared and the one it was given
+EXPECTED_FOUND = re.compile(r"expected shape=\(([^)]*)\), found shape=\(([^)]*)\)")
 CHANNELS = (1, 3, 4)  # grey, colour, colour with alpha
 SIDE = 8  # an image side; a channels-last reading of the shape would have as many channels
 SHAPE_KEYWORDS = ("input_shape", "shape", "batch_input_shape", "batch_shape")
@@ -178,6 +180,8 @@ def _ordering_error(message: str) -> bool:
     """A size computed negative, or an image input whose channel count sits on the other side."""
     if NEGATIVE.search(message):
         return True
+    if _channels_first_input_refused(message):
+        return True
     found = AXIS.search(message)
     if found is None:
         return False
@@ -188,6 +192,22 @@ def _ordering_error(message: str) -> bool:
     first_side = axis == 1 and dims[3] == value  # channels-first layer, channels-last array
     last_side = axis in (-1, 3) and dims[1] == value  # and the other way round
     return first_side or last_side
+
+
+def _channels_first_input_refused(message: str) -> bool:
+    """Keras 3 refused a model's input that it declared as a channels-first image (``expected
+    shape=(None, 1, 28, 28)``) and was given another shape: what channels-last layers made of the
+    same channels-first code upstream (a generator's ``Reshape((128, 7, 7))`` upsampled as 128
+    rows), or channels-last arrays."""
+    found = EXPECTED_FOUND.search(message)
+    if found is None:
+        return False
+    expected = [d.strip() for d in found.group(1).split(",") if d.strip()]
+    given = [d.strip() for d in found.group(2).split(",") if d.strip()]
+    if len(expected) != 4 or not all(d.isdigit() for d in expected[1:]) or given == expected:
+        return False
+    channels, rows, cols = (int(d) for d in expected[1:])
+    return channels in CHANNELS and min(rows, cols) >= SIDE
 
 
 def _raising_root(ctx: CellContext) -> str | None:
