@@ -70,6 +70,8 @@ def _keras1_call(ctx: CellContext, call: ast.AST, table: dict) -> tuple[str, str
     keywords = {k.arg for k in call.keywords}
     if None in keywords or keywords - {"scale", *DROPPED}:
         return None
+    if _number(call.args[0]):  # ``uniform(-0.05, 0.05)``: Keras 2.0's class alias, given no shape
+        return None
     keras1 = last == "initializations" or "scale" in keywords or keywords & set(DROPPED)
     if not keras1 and live.resolve_path(f"{root}.initializers.{function}")[0] == live.OK:
         return None  # the name exists here (a class alias): a call of today's API
@@ -101,6 +103,13 @@ def _new_call(cell: ParsedCell, call: ast.Call, spec: dict, root: str) -> tuple[
     if call.func.lineno != call.lineno or "\n" in (node_text(cell, call.func) or "\n"):
         return None
     return text, Edit(whole.line, name_col, whole.end_line, whole.end_col, text)
+
+
+def _number(node: ast.expr) -> bool:
+    """A number written out (``0.05``, ``-0.05``): never a shape."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float)
 
 
 def _atomic(text: str) -> bool:
