@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import AFTER_RUN, CellContext
 from kerasmagic.diagnosis.keyword_dicts import expression_of, string_replaced
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
-from kerasmagic.diagnosis.rules.history import OLD_KEYS
+from kerasmagic.diagnosis.rules.history import OLD_KEYS, _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.trap_support import trap_problem
 from kerasmagic.diagnosis.value_change import Transform, rewrite
 from kerasmagic.knowledge.catalogue import find_entry
@@ -40,7 +42,7 @@ WARNINGS = (
 def monitor_key_missing(ctx: CellContext) -> list[Problem]:
     """The callbacks' monitored keys Keras warned it did not find, renamed where written."""
     entry = find_entry(ENTRY)
-    renames = renamed_keys(ctx.captured_texts)
+    renames = renamed_keys(ctx.captured_texts, _live_metrics(ctx))
     if entry is None or ctx.cell.tree is None or not renames:
         return []
     edits: list[Edit] = []
@@ -50,8 +52,10 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
     if here and set(here[0].names) & set(renames):
         edits, across = here[0].edits, here[0].across or here[0].edits
     else:
-        for name in callback_names(fits):
-            changed = rewrite(ctx, name, _monitor_renamed(renames))
+        written = [k.value for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "monitor"]  # fmt: skip
+        literal = Transform(_what(renames), literal=renames.get)
+        for value, transform in [*((v, literal) for v in written), *((n, monitor_renamed(renames)) for n in callback_names(fits))]:  # fmt: skip
+            changed = rewrite(ctx, value, transform)
             if changed is not None:
                 edits += changed.edits
                 across += changed.across
@@ -69,9 +73,11 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def renamed_keys(texts: list[str]) -> dict[str, str]:
+def renamed_keys(texts: list[str], metrics: Any = None) -> dict[str, str]:
     """``{old key: new key}`` for each monitored key a Keras warning says the logs lack, when
-    it is a Keras 2.2 name whose new name the logs hold (where the warning lists them)."""
+    it is a Keras 2.2 name whose new name the logs hold (where the warning lists them): ``acc``'s
+    ``accuracy``, or the listed key of the same metric (``metrics``, the live Keras's module,
+    resolves ``mean_absolute_error`` and ``mae`` to one function)."""
     out = {}
     for text in texts:
         for pattern in WARNINGS:
@@ -80,6 +86,8 @@ def renamed_keys(texts: list[str]) -> dict[str, str]:
                 listed = match.groupdict().get("keys")
                 held = {k.strip() for k in listed.split(",")} if listed else None
                 new = OLD_KEYS.get(key)
+                if new is None and held and metrics is not None:
+                    new = _logged_name(key, held, metrics)
                 if new and (held is None or new in held):
                     out[key] = new
     return out
@@ -99,7 +107,17 @@ def callback_names(calls: list[ast.Call]) -> list[ast.Name]:
     return out
 
 
-def _monitor_renamed(renames: dict[str, str]) -> Transform:
+def _live_metrics(ctx: CellContext) -> Any:
+    """The ``metrics`` module of the Keras of a live model of the namespace (the one trained)."""
+    models = [v for v in ctx.live_names.values() if not isinstance(v, type) and hasattr(v, "compile") and live.from_keras(v)]  # fmt: skip
+    return keras_metrics_of(models[0]) if models else None
+
+
+def _what(renames: dict[str, str]) -> str:
+    return "monitor the logs' key " + ", ".join(f"`{v}`" for v in renames.values())
+
+
+def monitor_renamed(renames: dict[str, str]) -> Transform:
     """A callback's call (``EarlyStopping(monitor='val_acc', …)``) with its ``monitor=`` string
     renamed; None for any other expression."""
 
@@ -110,4 +128,4 @@ def _monitor_renamed(renames: dict[str, str]) -> Transform:
         key = next((k.value for k in found[1].keywords if k.arg == "monitor"), None)
         return string_replaced(found[0], key, renames.get)
 
-    return Transform("monitor the logs' key `accuracy`/`val_accuracy`", None, value)
+    return Transform(_what(renames), None, value)
