@@ -158,11 +158,15 @@ def test_static_divides_samples_by_the_batch_of_a_generator_an_earlier_cell_made
     cells = [
         "from keras.preprocessing.image import ImageDataGenerator",
         "datagen = ImageDataGenerator(rescale=1./255)\n"
-        "train_generator = datagen.flow_from_directory('data/train', target_size=(150, 150), batch_size=16)",
-        "model.fit_generator(train_generator, samples_per_epoch=2000, nb_epoch=50)",
+        "train_generator = datagen.flow_from_directory('data/train', target_size=(150, 150), batch_size=16)\n"
+        "val_flow = datagen.flow_from_directory('data/val', target_size=(150, 150), batch_size=8)",
+        "model.fit_generator(train_generator, samples_per_epoch=2000, nb_epoch=50,\n"
+        "                    validation_data=val_flow, nb_val_samples=800)",
     ]
     nb = notebook(tmp_path / "course.ipynb", cells)
     assert migrate(str(nb), "--static").returncode == 0
     fit = code_cells(tmp_path / "course.migrated.ipynb")[2].source
     assert "steps_per_epoch=2000 // train_generator.batch_size" in fit, fit
+    # the validation samples, of the validation generator (Keras 2.0 asked users to divide them)
+    assert "validation_steps=800 // val_flow.batch_size" in fit, fit
     assert "epochs=50" in fit and "fit_generator" not in fit

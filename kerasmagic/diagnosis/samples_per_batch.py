@@ -11,14 +11,18 @@ from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 
 FLOWS = ("flow", "flow_from_directory", "flow_from_dataframe")
+VALIDATION_COUNTS = ("nb_val_samples",)  # samples of the ``validation_data=`` generator
 
 
-def batch_size_expr(ctx: Any, call: ast.Call) -> str | None:
-    """How the call's generator (first argument) gives its batch size: ``NAME.batch_size`` of a
-    live object that has one (a name, or an attribute chain on one, read live) or a name bound to an ``ImageDataGenerator.flow*`` call (in this
-    cell or an earlier one: ``provenance``), or the ``batch_size=`` written in such a call; None
-    when it is not known."""
+def batch_size_expr(ctx: Any, call: ast.Call, keyword: str | None = None) -> str | None:
+    """How the call's generator gives its batch size: the first argument's, or for the count of
+    validation samples (``nb_val_samples``, ``keyword``) the ``validation_data=`` generator's:
+    ``NAME.batch_size`` of a live object that has one (a name, or an attribute chain on one, read
+    live) or a name bound to an ``ImageDataGenerator.flow*`` call (in this cell or an earlier one:
+    ``provenance``), or the ``batch_size=`` written in such a call; None when it is not known."""
     generator = call.args[0] if call.args else None
+    if keyword in VALIDATION_COUNTS:
+        generator = next((k.value for k in call.keywords if k.arg == "validation_data"), None)
     if isinstance(generator, (ast.Name, ast.Attribute)):  # a name, or a chain on one (self.train)
         text = node_text(ctx.cell, generator)
         live = live_value(generator, ctx.live_names)

@@ -207,7 +207,7 @@ def _keyword_problem(
         else:
             change = site_change(ctx, call, site, new_name=new, value_text=text)
         counted = kw.arg in entry.data.get("samples_to_batches", [])
-        batch = batch_size_expr(ctx, call) if counted else None
+        batch = batch_size_expr(ctx, call, kw.arg) if counted else None
         if change is None or (batch is not None and site.unpacked):
             return  # a dict's count of samples is not divided where the dict is made
         edits = list(change.edits)

@@ -87,7 +87,7 @@ def _method_renames(ctx: CellContext) -> Iterator[Problem]:
                             if renamed_kw:
                                 e = rename_keyword_edit(ctx.cell, kw, renamed_kw)
                                 if kw.arg in counted:
-                                    batch = batch_size_expr(ctx, call)
+                                    batch = batch_size_expr(ctx, call, kw.arg)
                                     notes.append(samples_note(kw.arg, renamed_kw, batch))
                                     if batch is not None:
                                         edits.append(per_batch_edit(ctx, kw, batch))
