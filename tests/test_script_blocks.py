@@ -213,3 +213,34 @@ def test_a_session_read_in_a_later_block_becomes_a_session_that_reads_values(tmp
     fed.write_text(SESSION_IN_ITS_OWN_BLOCK.replace("session.run(probabilities)", "session.run(probabilities, feed_dict={})"))  # fmt: skip
     proc, report = migrate_json(str(fed), "-o", str(tmp_path / "out2"), cwd=tmp_path)
     assert "SimpleNamespace" not in (tmp_path / "out2" / "fed.py").read_text()
+
+
+TIME_DISTRIBUTED_DENSE_BELOW_ITS_IMPORT = """\
+import numpy as np
+from keras.models import Sequential
+from keras.layers import LSTM, TimeDistributedDense
+
+model = Sequential()
+model.add(LSTM(8, return_sequences=True, input_shape=(5, 3)))
+model.add(TimeDistributedDense(2, activation='linear'))
+model.compile(loss='mse', optimizer='rmsprop')
+model.fit(np.random.rand(10, 5, 3), np.random.rand(10, 5, 2), epochs=1, verbose=0)
+print('output', model.output_shape)
+"""
+
+
+@pytest.mark.envs("tf221-k3", "tf215-k2")
+def test_a_keras1_wrapped_layer_called_a_block_after_its_corrected_import(tmp_path: Path) -> None:  # fmt: skip
+    """The import block is corrected first (``TimeDistributed`` imported instead of Keras 1's
+    ``TimeDistributedDense``), so the block that calls it finds the name unbound: the call is the
+    wrapper around the layer with the same arguments, the layer imported there (nothing bound it)."""
+    path = tmp_path / "tdd.py"
+    path.write_text(TIME_DISTRIBUTED_DENSE_BELOW_ITS_IMPORT)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=tmp_path)
+    doc = document(report, "tdd.py")
+    assert doc["status"] == "migrated", doc["message"]
+    assert "keras1-wrapped-layer" in rule_ids(doc)
+    migrated = (tmp_path / "out" / "tdd.py").read_text()
+    assert "model.add(TimeDistributed(Dense(2, activation='linear')))" in migrated
+    run = subprocess.run([sys.executable, str(tmp_path / "out" / "tdd.py")], capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0 and "output (None, 5, 2)" in run.stdout, run.stderr[-2000:]

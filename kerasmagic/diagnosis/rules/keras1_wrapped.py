@@ -12,7 +12,7 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -30,11 +30,16 @@ def keras1_wrapped_layer(ctx: CellContext) -> list[Problem]:
     problems: list[Problem] = []
     for old, spec in table.items():
         module = _missing_in(ctx, old)
-        if module is None or not all(_exists(module, spec[k]) for k in ("wrapper", "layer")):
+        imports: list[Edit] | None = []
+        if module is None:  # an earlier cell imported it, and that import was corrected
+            module = _unbound_calls(ctx, old, spec)
+            imports = _imports_needed(ctx, module, spec) if module is not None else None
+        if module is None or imports is None or not all(_exists(module, spec[k]) for k in ("wrapper", "layer")):  # fmt: skip
             continue
         edits = _call_edits(ctx, old, spec)
         if not edits:
             continue
+        edits = imports + edits
         problem = from_entry(
             ENTRY, edits[0].line, edits, [old], ctx.shown_versions, old=old,
             new=f"{spec['wrapper']}({spec['layer']}(…))",
@@ -57,6 +62,42 @@ def _missing_in(ctx: CellContext, old: str) -> str | None:
     if status != live.OK or live.has_attr(obj, layers, old):
         return None
     return layers
+
+
+def _unbound_calls(ctx: CellContext, old: str, spec: dict) -> str | None:
+    """The Keras layers module for the cell's calls of ``old`` when nothing in the kernel binds
+    it (a notebook's or script's import cell before, already corrected to import the wrapper):
+    the layers module whose wrapper the namespace holds, else the one of the Keras the cell
+    uses; None where ``old`` is bound, or no kernel is there to say it is not."""
+    names = ctx.namespace
+    if names is None or old in names or old in ctx.scope.bindings or old in ctx.scope.user_bound:
+        return None
+    if not any(isinstance(c, ast.Call) and isinstance(c.func, ast.Name) and c.func.id == old for c in walk(ctx.cell.tree)):  # fmt: skip
+        return None
+    modules = [f"{root}.layers" for root in ctx.scope.preferred_roots()]
+    held = names.get(spec["wrapper"])
+    if held is not None:
+        return next((m for m in modules if _holds(m, spec["wrapper"], held)), None)
+    return modules[0] if modules else None
+
+
+def _imports_needed(ctx: CellContext, module: str, spec: dict) -> list[Edit] | None:
+    """The import of the wrapper and the layer at the top of the cell, for those the kernel does
+    not hold as ``module``'s; None when a name is bound to something else."""
+    missing = []
+    for name in (spec["wrapper"], spec["layer"]):
+        held = (ctx.namespace or {}).get(name)
+        if held is None and name not in ctx.scope.bindings and name not in ctx.scope.user_bound:
+            missing.append(name)
+        elif held is None or not _holds(module, name, held):
+            return None
+    at = insertion_line(ctx.cell)
+    return [Edit(at, 0, at, 0, f"from {module} import {', '.join(missing)}\n")] if missing else []
+
+
+def _holds(module: str, name: str, value: object) -> bool:
+    status, obj = live.module_status(module)
+    return status == live.OK and getattr(obj, name, None) is value
 
 
 def _exists(module: str, name: str) -> bool:

@@ -136,7 +136,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                     dropped.append((kw, call, name))
                     lone.add(id(kw))
             elif kw.arg and explicit is not None and kw.arg not in explicit:
-                default = keras2_default_given(path, name, kw)
+                default = keras2_default_given(path, name, kw) or _base_default(klass, kw)
                 if default is not None:
                     defaults.append(_drop_default(ctx, call, kw, name, default))
                 elif (was := removed_was(path, name, kw.arg)) is not None:
@@ -167,6 +167,16 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     dropped.sort(key=lambda d: (d[0].lineno, d[0].keyword.col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name, id(kw) in lone) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
+
+
+def _base_default(klass: type, kw: KeywordSite) -> str | None:
+    """The written value of a keyword every Keras 2 layer took through its base class
+    (``weights=None``) when it is that base class's default; None otherwise."""
+    entry = find_entry("keras3-removed-default-keyword")
+    was = (entry.data.get("layer_base", {}) if entry is not None else {}).get(kw.arg or "")
+    if was is None or not live.is_layer_class(klass) or not isinstance(kw.value, ast.Constant):
+        return None
+    return was if repr(kw.value.value) == was else None
 
 
 def _behaviour_gone(ctx: CellContext, kw: KeywordSite, name: str, was: str) -> Problem:
