@@ -21,6 +21,7 @@ from kerasmagic.diagnosis.keras2_names import (  # noqa: F401 (read by rules/bac
     legacy_signature,
 )
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
+from kerasmagic.knowledge.catalogue import find_entry
 
 
 def keras3_here(root: str = "keras") -> bool:
@@ -267,3 +268,14 @@ def removed_was(path: str, name: str, keyword: str) -> str | None:
     if keyword not in facts.get("kw", {}) or facts["kw"][keyword] is not None:
         return None
     return facts.get("was", {}).get(keyword) or "?"
+
+
+def base_default_given(klass: type, kw: Any) -> str | None:
+    """The written value of ``kw`` (an ``ast.keyword`` or a ``KeywordSite``) when it is a keyword
+    every Keras 2 layer took through its base class, at that base class's default
+    (``weights=None``: the catalogue's ``layer_base``, no signature records it); None otherwise."""
+    entry = find_entry("keras3-removed-default-keyword")
+    was = (entry.data.get("layer_base", {}) if entry is not None else {}).get(kw.arg or "")
+    if was is None or not live.is_layer_class(klass) or not isinstance(kw.value, ast.Constant):
+        return None
+    return was if repr(kw.value.value) == was else None

@@ -5,8 +5,7 @@ longer exist and had no effect (``fit(workers=…)``, ``BatchNormalization(fused
 
 Each is checked against the live API here: the live signature lacks the keyword (and the
 generated Keras 2 → 3 map, when shipped, lists it as removed), the live optimizer's default
-epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one.
-"""
+epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one."""
 
 from __future__ import annotations
 
@@ -16,6 +15,7 @@ import inspect
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
+    base_default_given,
     call_argument,
     enclosing_keras_classes,
     generated_keywords,
@@ -136,7 +136,7 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
                     dropped.append((kw, call, name))
                     lone.add(id(kw))
             elif kw.arg and explicit is not None and kw.arg not in explicit:
-                default = keras2_default_given(path, name, kw) or _base_default(klass, kw)
+                default = keras2_default_given(path, name, kw) or base_default_given(klass, kw)
                 if default is not None:
                     defaults.append(_drop_default(ctx, call, kw, name, default))
                 elif (was := removed_was(path, name, kw.arg)) is not None:
@@ -167,16 +167,6 @@ def removed_keywords(ctx: CellContext) -> list[Problem]:
     dropped.sort(key=lambda d: (d[0].lineno, d[0].keyword.col_offset))  # in the cell's order
     out = [_drop(ctx, call, kw, name, id(kw) in lone) for kw, call, name in dropped] + defaults
     return [p for p in out if p is not None]
-
-
-def _base_default(klass: type, kw: KeywordSite) -> str | None:
-    """The written value of a keyword every Keras 2 layer took through its base class
-    (``weights=None``) when it is that base class's default; None otherwise."""
-    entry = find_entry("keras3-removed-default-keyword")
-    was = (entry.data.get("layer_base", {}) if entry is not None else {}).get(kw.arg or "")
-    if was is None or not live.is_layer_class(klass) or not isinstance(kw.value, ast.Constant):
-        return None
-    return was if repr(kw.value.value) == was else None
 
 
 def _behaviour_gone(ctx: CellContext, kw: KeywordSite, name: str, was: str) -> Problem:
