@@ -38,6 +38,8 @@ def array_inputs(ctx: CellContext) -> list[Problem]:
         received = (shown[0], line) if shown and shown[1] and line is not None else None
         edits, lines = array_edits(cell, ctx.live_names, received)  # a function's locals too
         if line is not None and line not in lines:
+            if "<class 'numpy.ndarray'>" in message and not shown:
+                return []  # an array refused for its partner, which is no list of numbers
             edits = []  # the failing call's data is not a provable list: explain only
         keras = live.versions().get("keras", "3")
         return [
