@@ -107,6 +107,15 @@ def data_calls(tree: ast.AST) -> list[tuple[ast.Call, tuple[str, ...]]]:
     ]
 
 
+def validation_pair(call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """The inputs and targets a ``fit`` call writes out as ``validation_data=(x_val, y_val)``
+    (a tuple or list display of two), as ``x`` and ``y``; [] otherwise."""
+    given = next((k.value for k in call.keywords if k.arg == "validation_data"), None)
+    if getattr(call.func, "attr", None) != "fit" or not isinstance(given, (ast.Tuple, ast.List)):
+        return []
+    return list(zip(("x", "y"), given.elts)) if len(given.elts) == 2 else []
+
+
 def numpy_name(cell: ParsedCell, namespace: dict | None) -> tuple[str, bool] | None:
     """The name NumPy goes by in the cell (its own import, or an earlier cell's ``np``) and
     whether the cell must import it; None when ``np`` means something else here."""
@@ -157,6 +166,7 @@ def array_edits(cell: ParsedCell, namespace: dict | None, received: tuple[str, i
     for call, wanted in data_calls(cell.tree):
         arguments = list(zip(wanted, call.args))
         arguments += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in wanted]
+        arguments += validation_pair(call)  # `validation_data=(x_val, y_val)`: data too
         strings = _feeds_string_model(call, namespace)
         for argument, value in arguments:
             shown = received is not None and (argument, call.lineno) == received
