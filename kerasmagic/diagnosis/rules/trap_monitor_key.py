@@ -42,7 +42,8 @@ WARNINGS = (
 def monitor_key_missing(ctx: CellContext) -> list[Problem]:
     """The callbacks' monitored keys Keras warned it did not find, renamed where written."""
     entry = find_entry(ENTRY)
-    renames = renamed_keys(ctx.captured_texts, _live_metrics(ctx))
+    texts = ctx.captured_texts  # the namespace is read only when Keras warned of something
+    renames = renamed_keys(texts, _live_metrics(ctx)) if texts else {}
     if entry is None or ctx.cell.tree is None or not renames:
         return []
     edits: list[Edit] = []
