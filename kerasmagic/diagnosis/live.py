@@ -192,6 +192,12 @@ def has_attr(obj: Any, path: str, name: str) -> bool:
     return _attr(obj, path, name) is not _NOTHING
 
 
+def module_holds(path: str, name: str, value: object) -> bool:
+    """Is ``value`` (a namespace's) the very object the module ``path`` holds as ``name``?"""
+    status, obj = module_status(path)
+    return status == OK and getattr(obj, name, None) is value
+
+
 def is_keras_object(obj: Any) -> bool:
     """Does ``obj`` come from keras / tensorflow / tf_keras (a module, class or function)?"""
     name = getattr(obj, "__name__", None) if isinstance(obj, types.ModuleType) else None

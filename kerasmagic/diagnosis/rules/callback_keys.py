@@ -48,20 +48,11 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
     for call in walk(tree):
         if not isinstance(call, ast.Call):
             continue
-        for kw in call.keywords:
-            value = kw.value
-            if kw.arg == "monitor" and (renamed_key := _monitored(ctx, value)) is not None:
-                edits += renamed_key[0]
-                across += renamed_key[1]
-                notes.append(renamed_key[2])
-                first, keys = first or call.lineno, keys | {renamed_key[3]}
-            elif kw.arg is None and (held := unpacked_string(ctx, value, "monitor")) in OLD_KEYS:
-                renamed = rewrite(ctx, value, MONITOR_IN_DICT)
-                if renamed is not None:  # `EarlyStopping(**cfg)`, `cfg = {'monitor': 'val_acc'}`
-                    edits += renamed.edits
-                    across += renamed.across
-                    notes.append(renamed.note)
-                    first, keys = first or call.lineno, keys | {held}
+        for renamed_key in monitor_changes(ctx, call):
+            edits += renamed_key[0]
+            across += renamed_key[1]
+            notes.append(renamed_key[2])
+            first, keys = first or call.lineno, keys | {renamed_key[3]}
         path = checkpoint_path(call)
         if path is None:
             continue
@@ -80,7 +71,7 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         across.append(edit)
         first, keys = first or line, keys | {key}
     for passed in passed_on(ctx, None, _monitor):  # `train(monitor='val_acc')`, another cell's def
-        if (renamed_key := _monitored(ctx, passed.argument)) is not None:
+        if (renamed_key := _monitored(ctx, passed.argument, OLD_KEYS)) is not None:
             edits += renamed_key[0]
             across += renamed_key[1]
             notes.append(renamed_key[2])
@@ -97,18 +88,38 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _monitored(ctx: CellContext, value: ast.expr) -> tuple[list[Edit], list[Edit], str, str] | None:
+def monitor_changes(ctx: CellContext, call: ast.Call, keys: dict[str, str] = OLD_KEYS) -> list[tuple[list[Edit], list[Edit], str, str]]:  # fmt: skip
+    """``(edits, edits across cells, note, old key)`` for each of the call's monitored keys that
+    ``keys`` renames: ``monitor=`` (``_monitored``), or the ``'monitor'`` of a dict the call
+    unpacks, where the dict is made (``EarlyStopping(**cfg)``, ``cfg = {'monitor': 'val_acc'}``)."""
+    out = []
+    for kw in call.keywords:
+        if kw.arg == "monitor" and (renamed_key := _monitored(ctx, kw.value, keys)) is not None:
+            out.append(renamed_key)
+        elif kw.arg is None and (held := unpacked_string(ctx, kw.value, "monitor")) in keys:
+            renamed = rewrite(ctx, kw.value, _monitor_in_dict(keys))
+            if renamed is not None:
+                out.append((renamed.edits, renamed.across, renamed.note, held))
+    return out
+
+
+def _monitored(ctx: CellContext, value: ast.expr, keys: dict[str, str]) -> tuple[list[Edit], list[Edit], str, str] | None:  # fmt: skip
     """``(edits, edits across cells, note, old key)`` renaming the old log key a monitor is given:
     written there (``monitor='val_acc'``), or where the name it reads gets it (``monitor=watch``,
     ``watch = 'val_acc'`` cells before); None for anything else."""
     if isinstance(value, ast.Constant):
-        if value.value not in OLD_KEYS:
+        if value.value not in keys:
             return None
-        edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), OLD_KEYS[value.value]))  # fmt: skip
+        edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), keys[value.value]))  # fmt: skip
         return ([edit], [edit], "", value.value) if edit is not None else None
     held = one_string(origins(ctx, value, terms=False))
-    renamed = rewrite(ctx, value, MONITOR_KEY) if held in OLD_KEYS else None
+    renamed = rewrite(ctx, value, _monitor_key(keys)) if held in keys else None
     return (renamed.edits, renamed.across, renamed.note, held) if renamed is not None else None  # type: ignore[return-value]
+
+
+def named_keys(keys: dict[str, str]) -> str:
+    """The new keys, as the notes name them: `accuracy`/`val_accuracy`."""
+    return "/".join(f"`{v}`" for v in keys.values())
 
 
 def _monitor(call: ast.Call) -> ast.expr | None:
@@ -169,10 +180,16 @@ def _renamed_keys(text: str) -> str | None:
 
 
 TEMPLATE_KEYS = Transform("name the logs' keys `accuracy`/`val_accuracy`", literal=_renamed_keys)
-# a monitored key held by a name: the string where it is made, renamed whole
-MONITOR_KEY = Transform("name the logs' key `accuracy`/`val_accuracy`", literal=OLD_KEYS.get)
-# ... or given by a dict the call unpacks: its `'monitor'` entry, where the dict is made
-MONITOR_IN_DICT = key_string_changed("monitor", OLD_KEYS.get, "give `monitor` the logs' key `accuracy`/`val_accuracy`")  # fmt: skip
+
+
+def _monitor_key(keys: dict[str, str]) -> Transform:
+    """A monitored key held by a name: the string where it is made, renamed whole."""
+    return Transform(f"name the logs' key {named_keys(keys)}", literal=keys.get)
+
+
+def _monitor_in_dict(keys: dict[str, str]) -> Transform:
+    """... or given by a dict the call unpacks: its ``'monitor'`` entry, where the dict is made."""
+    return key_string_changed("monitor", keys.get, f"give `monitor` the logs' key {named_keys(keys)}")
 
 
 def compiled_with_accuracy(ctx: CellContext, *, later: bool = False) -> bool:

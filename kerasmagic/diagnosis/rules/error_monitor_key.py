@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
-from kerasmagic.diagnosis.keyword_dicts import key_string_changed, unpacked_string
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import one_string, origins
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
+from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key, monitor_changes
+from kerasmagic.diagnosis.rules.error_metrics_names import _flat_names
 from kerasmagic.diagnosis.rules.history import _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names, fit_calls, monitor_renamed
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
 
 ENTRY = "callback-monitor-alias"
 MESSAGE = re.compile(r"callback received monitor=(?P<key>\S+), but Keras isn't able to automatically determine")  # fmt: skip
@@ -47,21 +45,12 @@ def callback_monitor_alias(ctx: CellContext) -> list[Problem]:
     if new is None or callback_acc_key(ctx):
         return []
     renames = {key: new}
-    literal = Transform(f"monitor the logs' key `{new}`", literal=renames.get)
-    in_dict = key_string_changed("monitor", renames.get, f"give `monitor` the logs' key `{new}`")
     edits: list[Edit] = []
     across: list[Edit] = []
     notes: list[str] = []
     for call in walk(tree):
-        for kw in call.keywords if isinstance(call, ast.Call) else ():
-            if kw.arg == "monitor" and one_string(origins(ctx, kw.value, terms=False)) == key:
-                change = rewrite(ctx, kw.value, literal)
-            elif kw.arg is None and unpacked_string(ctx, kw.value, "monitor") == key:
-                change = rewrite(ctx, kw.value, in_dict)  # `EarlyStopping(**cfg)`
-            else:
-                continue
-            if change is not None:
-                edits, across, notes = edits + change.edits, across + change.across, notes + [change.note]  # fmt: skip
+        for change_edits, change_across, note, _old in monitor_changes(ctx, call, renames) if isinstance(call, ast.Call) else ():  # fmt: skip
+            edits, across, notes = edits + change_edits, across + change_across, notes + [note]
     if not edits:  # the callback an earlier cell made, passed by name: renamed where it is made
         for name in callback_names(fit_calls(tree)):
             change = rewrite(ctx, name, monitor_renamed(renames))
@@ -81,21 +70,9 @@ def _logged(exc: BaseException | None, key: str) -> str | None:
     raised; its model's metrics (built when ``fit`` starts) are named as the logs will be."""
     callback = next((s for f in traceback_frames(exc) if getattr(s := f.f_locals.get("self"), "monitor", None) == key), None)  # fmt: skip
     model = getattr(callback, "model", None) if callback is not None else None
-    names = logged_metric_names(model)
+    names = _flat_names(model) if model is not None else []
     if not names:
         return None
     logs = {prefix + name for name in names for prefix in ("", "val_")}
     return _logged_name(key, logs, keras_metrics_of(callback), model)
 
-
-def logged_metric_names(model: Any) -> list[str]:
-    """The names a live Keras 3 model's metrics log under (its loss tracker and the metrics its
-    ``compile`` made, ``CompileMetrics`` opened), read only; [] for anything else."""
-    if model is None or not str(type(model).__module__).startswith("keras"):
-        return []
-    try:
-        groups = list(model.metrics)
-    except Exception:  # an unbuilt or broken model: nothing to read
-        return []
-    names = [getattr(m, "name", None) for g in groups for m in getattr(g, "metrics", [g])]
-    return [n for n in names if isinstance(n, str)]

@@ -169,15 +169,10 @@ def _unbound_merge(ctx: CellContext, call: ast.Call, old: str, modes: dict[str, 
     modules = [f"{root}.layers" for root in ctx.scope.preferred_roots()]
     if function in ctx.namespace:  # an earlier cell imported it: the layers module that has it
         value = ctx.namespace[function]
-        return next((m for m in modules if _holds(m, function, value)), None)
+        return next((m for m in modules if live.module_holds(m, function, value)), None)
     if not any(kw.arg == "mode" for kw in call.keywords):
         return None
     return modules[0] if modules else None
-
-
-def _holds(module: str, name: str, value: object) -> bool:
-    status, obj = live.module_status(module)
-    return status == live.OK and getattr(obj, name, None) is value
 
 
 def _mode_spec(ctx: CellContext, call: ast.Call, modes: dict[str, dict], kind: str, models: bool = False, tree: ast.AST | None = None) -> tuple[str, dict] | None:  # fmt: skip

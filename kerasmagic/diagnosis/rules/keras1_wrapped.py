@@ -77,7 +77,7 @@ def _unbound_calls(ctx: CellContext, old: str, spec: dict) -> str | None:
     modules = [f"{root}.layers" for root in ctx.scope.preferred_roots()]
     held = names.get(spec["wrapper"])
     if held is not None:
-        return next((m for m in modules if _holds(m, spec["wrapper"], held)), None)
+        return next((m for m in modules if live.module_holds(m, spec["wrapper"], held)), None)
     return modules[0] if modules else None
 
 
@@ -89,15 +89,10 @@ def _imports_needed(ctx: CellContext, module: str, spec: dict) -> list[Edit] | N
         held = (ctx.namespace or {}).get(name)
         if held is None and name not in ctx.scope.bindings and name not in ctx.scope.user_bound:
             missing.append(name)
-        elif held is None or not _holds(module, name, held):
+        elif held is None or not live.module_holds(module, name, held):
             return None
     at = insertion_line(ctx.cell)
     return [Edit(at, 0, at, 0, f"from {module} import {', '.join(missing)}\n")] if missing else []
-
-
-def _holds(module: str, name: str, value: object) -> bool:
-    status, obj = live.module_status(module)
-    return status == live.OK and getattr(obj, name, None) is value
 
 
 def _exists(module: str, name: str) -> bool:

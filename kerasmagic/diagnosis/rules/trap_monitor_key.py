@@ -22,7 +22,7 @@ from kerasmagic.diagnosis.keyword_dicts import expression_of, string_replaced
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key
+from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key, monitor_changes, named_keys
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.trap_support import trap_problem
 from kerasmagic.diagnosis.value_change import Transform, rewrite
@@ -53,10 +53,12 @@ def monitor_key_missing(ctx: CellContext) -> list[Problem]:
     if here and set(here[0].names) & set(renames):
         edits, across = here[0].edits, here[0].across or here[0].edits
     else:
-        written = [k.value for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for k in c.keywords if k.arg == "monitor"]  # fmt: skip
-        literal = Transform(_what(renames), literal=renames.get)
-        for value, transform in [*((v, literal) for v in written), *((n, monitor_renamed(renames)) for n in callback_names(fits))]:  # fmt: skip
-            changed = rewrite(ctx, value, transform)
+        for call in walk(ctx.cell.tree):  # the cell's own `monitor=`, renamed where written
+            for change_edits, change_across, _note, _old in monitor_changes(ctx, call, renames) if isinstance(call, ast.Call) else ():  # fmt: skip
+                edits += change_edits
+                across += change_across
+        for name in callback_names(fits):
+            changed = rewrite(ctx, name, monitor_renamed(renames))
             if changed is not None:
                 edits += changed.edits
                 across += changed.across
@@ -114,10 +116,6 @@ def _live_metrics(ctx: CellContext) -> Any:
     return keras_metrics_of(models[0]) if models else None
 
 
-def _what(renames: dict[str, str]) -> str:
-    return "monitor the logs' key " + ", ".join(f"`{v}`" for v in renames.values())
-
-
 def monitor_renamed(renames: dict[str, str]) -> Transform:
     """A callback's call (``EarlyStopping(monitor='val_acc', …)``) with its ``monitor=`` string
     renamed; None for any other expression."""
@@ -129,4 +127,4 @@ def monitor_renamed(renames: dict[str, str]) -> Transform:
         key = next((k.value for k in found[1].keywords if k.arg == "monitor"), None)
         return string_replaced(found[0], key, renames.get)
 
-    return Transform(_what(renames), None, value)
+    return Transform(f"monitor the logs' key {named_keys(renames)}", None, value)
