@@ -10,6 +10,7 @@ the archive's folder bears the name, a path in the folder that holds the extract
 from __future__ import annotations
 
 import ast
+import inspect
 
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -77,7 +78,9 @@ def wrapped_get_file_calls(ctx: CellContext, entry: str) -> Problem | None:
 
 def _extracts_apart(func: object) -> bool:
     """The live ``get_file`` extracts into a folder of its own (Keras 3: ``f"{fname}_extracted"``),
-    read from its code's constants; Keras 2's extracted into the cache folder."""
+    read from its code's constants (through any ``functools.wraps`` wrapper around it); Keras 2's
+    extracted into the cache folder."""
+    func = inspect.unwrap(func) if callable(func) else func  # a wrapper made by functools.wraps
     code = getattr(func, "__code__", None)
     module = str(getattr(func, "__module__", ""))
     return module.startswith("keras") and code is not None and "_extracted" in code.co_consts
