@@ -237,10 +237,10 @@ def _keyword_problem(
         elif new == kw.arg and by_keras2:  # what it did is gone since Keras 2.0: say so
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             value = site.written or "…"
+            note = entry.data.get("dropped_notes", {}).get(kw.arg, "")
             problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras 2.0's own conversion did, with a "
-                           f"warning: under every Keras 2 and here, `{name}` trains without it. For a "
-                           f"dropout there, Keras 2.0's warning names a `SpatialDropout1D({value})` "
-                           f"layer right after the `{name}`.")  # fmt: skip
+                           f"warning: under every Keras 2 and here, `{name}` trains without it. "
+                           + note.format(value=value, name=name)).strip()  # fmt: skip
         elif new == kw.arg:  # performance_only or dropped_values, gone here: left out
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             problem.fix = (f"Leave `{kw.arg}` out, as Keras 2.0's own conversion did: "
