@@ -1,0 +1,117 @@
+"""Static rule: a layer given its first weights with ``weights=[W, b]``, the keyword every Keras 2
+layer took through its base class (``self._initial_weights``, set with ``set_weights`` once the
+layer was built). Keras 3's layers other than those that declare it (``Embedding``) refuse it;
+each array becomes the ``Constant`` initializer of the weight it filled, which builds the same
+values in the same place."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras3_support import keras_class_calls, models_are_keras3
+from kerasmagic.diagnosis.keras_paths import root_of
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge.catalogue import find_entry
+
+ENTRY = "keras3-initial-weights"
+
+
+@rule(ENTRY, when=(STATIC,), family="keyword-arguments", needs=r"weights\s*=")
+def initial_weights(ctx: CellContext) -> list[Problem]:
+    """``Dense(4, weights=[W, b])`` of a live Keras 3 layer class without a ``weights``
+    parameter: ``kernel_initializer=Constant(W), bias_initializer=Constant(b)``, the initializers
+    taken in the order the layer makes its weights (its signature's, or the catalogue's where
+    they differ). The arrays are the list's elements as written, or ``w[0]``, ``w[1]``… of a name
+    the kernel binds to a list of that length. One problem for the cell's calls."""
+    if ctx.cell.tree is None or not models_are_keras3(ctx):
+        return []
+    entry = find_entry(ENTRY)
+    orders = entry.data.get("orders", {}) if entry is not None else {}
+    edits: list[Edit] = []
+    first: tuple[int, str, str] | None = None  # line, class, initializers of the first call
+    import_top: str | None = None
+    for call, klass, path in keras_class_calls(ctx):
+        kw = next((k for k in call.keywords if k.arg == "weights"), None)
+        if kw is None or not live.is_layer_class(klass) or _declares_weights(klass):
+            continue
+        arrays = _array_texts(ctx, kw.value)
+        listed = orders.get(klass.__name__)
+        initializers = listed or _initializer_params(klass)
+        # the signature's order: the weights a layer leaves out (`use_bias=False`) come last;
+        # a listed order has optional weights in between (BatchNormalization's `center=False`)
+        if not arrays or len(arrays) > len(initializers) or (listed and len(arrays) != len(listed)):
+            continue
+        names = initializers[: len(arrays)]
+        if any(k.arg in names for k in call.keywords):
+            continue  # an initializer written as well: left to the user
+        named = _constant_expr(ctx, path)
+        if named is None:
+            continue
+        expr, top = named
+        text = ", ".join(f"{n}={expr}({a})" for n, a in zip(names, arrays))
+        edit = node_edit(ctx.cell, kw, text)
+        if edit is None:
+            continue
+        edits.append(edit)
+        import_top = import_top or top
+        first = first or (kw.lineno, klass.__name__, text)
+    if first is None:
+        return []
+    if import_top is not None:
+        line = insertion_line(ctx.cell)
+        edits.append(Edit(line, 0, line, 0, f"import {import_top}\n"))
+    return [from_entry(ENTRY, first[0], edits, ["weights", first[1]], ctx.shown_versions,
+                       callable=first[1], initializers=first[2], keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+
+
+def _declares_weights(klass: type) -> bool:
+    try:
+        return "weights" in inspect.signature(klass).parameters
+    except (TypeError, ValueError):
+        return True  # unreadable: leave it
+
+
+def _initializer_params(klass: type) -> list[str]:
+    try:
+        return [p for p in inspect.signature(klass).parameters if p.endswith("_initializer")]
+    except (TypeError, ValueError):
+        return []
+
+
+def _array_texts(ctx: CellContext, value: ast.expr) -> list[str]:
+    """The text of each array of ``weights=``: a literal list or tuple (also inside ``list(…)``),
+    or ``name[i]`` for a name the kernel binds to a list or tuple of arrays."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple") and len(value.args) == 1:  # fmt: skip
+        value = value.args[0]
+    if isinstance(value, (ast.List, ast.Tuple)):
+        texts = [node_text(ctx.cell, e) for e in value.elts]
+        starred = any(isinstance(e, ast.Starred) for e in value.elts)
+        return [] if starred or None in texts else texts  # type: ignore[return-value]
+    if isinstance(value, ast.Name):
+        held = (ctx.namespace or {}).get(value.id)
+        if isinstance(held, (list, tuple)) and held and all(hasattr(a, "shape") for a in held):
+            return [f"{value.id}[{i}]" for i in range(len(held))]
+    return []
+
+
+def _constant_expr(ctx: CellContext, path: str) -> tuple[str, str | None] | None:
+    """How the cell names the ``Constant`` initializer of the layer's Keras: through its bindings,
+    else by its full path, with the package to import at the top (None: nothing to import)."""
+    root = root_of(path)
+    if root is None:
+        return None
+    target = f"{root}.initializers.Constant"
+    if live.resolve_path(target)[0] != live.OK:
+        return None
+    expr = ctx.scope.expr_for(target)
+    if expr is not None:
+        return expr, None
+    top = root.split(".")[0]
+    if top in ctx.scope.user_bound or ctx.scope.bindings.get(top, top) != top:
+        return None  # the name means something else in this cell
+    return target, top
