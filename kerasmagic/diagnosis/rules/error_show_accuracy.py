@@ -8,7 +8,8 @@ where it is written: earlier in the cell, or the newest earlier cell) gets
 ``metrics=['accuracy']``. A corrected cell alone compiles the model again at its top, with the
 author's own arguments and the metric (the same optimizer object); ``migrate`` changes the
 ``compile`` where it is written instead. A compile that names other metrics, or none found, is
-left (no rewrite)."""
+left (no rewrite). ``compile(…, show_accuracy=True)`` itself (TensorFlow 2.0 took and ignored
+it) gets the metric in the keyword's place, or loses the keyword where it names metrics."""
 
 from __future__ import annotations
 
@@ -19,7 +20,13 @@ from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, delete_keyword_edit, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    closing_insert_edit,
+    delete_keyword_edit,
+    node_edit,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras0-show-accuracy"
@@ -40,13 +47,19 @@ def show_accuracy(ctx: CellContext) -> list[Problem]:
         for kw in call.keywords:
             if kw.arg != "show_accuracy":
                 continue
-            edit = delete_keyword_edit(ctx.cell, call, kw)
+            shown = known_value(ctx, kw.value) not in (False, 0)  # written there or bound earlier
+            own_metrics = any(k.arg == "metrics" for k in call.keywords)
+            if call.func.attr == "compile" and shown and not own_metrics:
+                # given to compile itself (TensorFlow 2.0's compile took and ignored it): the
+                # keyword becomes the metric it asked for, in the same place
+                edit = node_edit(ctx.cell, kw, METRIC)
+            else:
+                edit = delete_keyword_edit(ctx.cell, call, kw)
             if edit is None:
                 return []
             drops.append(edit)
-            shown = known_value(ctx, kw.value) not in (False, 0)  # written there or bound earlier
             owner = call.func.value
-            if shown and isinstance(owner, ast.Name):
+            if shown and call.func.attr != "compile" and isinstance(owner, ast.Name):
                 wanted.setdefault(owner.id, call)
     if not drops:
         return []
