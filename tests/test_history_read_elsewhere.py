@@ -56,10 +56,25 @@ def test_the_metric_is_named_acc_where_the_old_key_is_read_elsewhere(helper):
     assert _run(result.fixed_source)[0] is None  # the same helper now finds its keys
 
 
-def test_nothing_is_renamed_where_the_cell_spells_accuracy_elsewhere(helper):
-    cell = CELL.replace("plot_history(history)", "best = max(history.history['val_accuracy'])\nplot_history(history)")  # fmt: skip
+def test_the_cells_own_reads_of_the_key_follow_the_metric(helper):
+    """The cell also reads the key, watches it and names it in a checkpoint template: each goes
+    with the metric to Keras 2.2's spelling, so the whole cell runs; prose saying "accuracy" stays."""
+    cell = CELL.replace(
+        "history = model.fit(",
+        "stop = keras.callbacks.EarlyStopping(monitor='val_accuracy', patience=1)\n"
+        "name = 'w-{epoch}-{val_accuracy:.2f}.weights.h5'\n"
+        "history = model.fit(",
+    ).replace(
+        "plot_history(history)",
+        "best = max(history.history['val_accuracy'])\nprint('best accuracy', best, name)\nplot_history(history)",
+    )
     exc, namespace = _run(cell)
     if exc is None:
         pytest.skip("this Keras records acc for metrics=['accuracy']")
     result = diagnose(cell, exc, namespace=namespace, filename="<cell>")
-    assert "history-key-read-elsewhere" not in [f.id for f in result.suggestions]
+    assert [f.id for f in result.suggestions][:1] == ["history-key-read-elsewhere"]
+    fixed = result.fixed_source
+    assert 'metrics=["acc"]' in fixed and "monitor='val_acc'" in fixed
+    assert "history.history['val_acc']" in fixed and "'w-{epoch}-{val_acc:.2f}.weights.h5'" in fixed
+    assert "print('best accuracy'" in fixed
+    assert _run(fixed)[0] is None

@@ -3,7 +3,7 @@
 Since Keras 2.3 the history key is the metric's name as written (``accuracy``, ``val_accuracy``),
 so the old ``acc`` key raises a KeyError after the whole training ran. Provable from the source
 where the cell reads the key (static); where the key is read outside any cell (a plotting helper
-in the user's own module, ``loss_plot(history)``), the error rule names the metric ``acc`` in the
+in the user's own module, ``loss_plot(history)``), the error rule (``history_elsewhere.py``) names the metric ``acc`` in the
 cell's ``compile`` instead, which keeps the old keys and trains the same.
 """
 
@@ -14,7 +14,6 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.frames import innermost_frame, is_cell_frame
 from kerasmagic.diagnosis.live import KERAS_TOPS
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -74,6 +73,8 @@ def history_acc_key(ctx: CellContext) -> list[Problem]:
         return []
     metrics = {n.value for n in metric_literals(tree)}
     compiled_here = "accuracy" in metrics and "acc" not in metrics
+    if "acc" in metrics:
+        return []  # the cell's own compile logs `acc`: a live History of an earlier run says nothing of it
     out = []
     for node, value, read in any_key_reads(tree):
         keys = read.elts if isinstance(read, (ast.List, ast.Tuple)) else [read]  # df[['acc', …]]
@@ -131,60 +132,6 @@ def _live_keys_say(ctx: CellContext, logs: ast.expr, old: str, new: str) -> bool
     else:
         return False
     return isinstance(held, dict) and new in held and old not in held
-
-
-@rule("history-key-read-elsewhere", when=(ERROR,), family="model-methods", errors=("KeyError",))
-def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
-    """``KeyError: 'acc'`` raised in code no cell holds (the user's module) after a ``compile``
-    of this cell named the metric ``'accuracy'``: that literal becomes ``'acc'``, unless the
-    cell spells ``accuracy`` anywhere else (a ``monitor=``, a checkpoint's file name template),
-    which the new name would break."""
-    tree = ctx.cell.tree
-    key = ctx.exc.args[0] if ctx.exc is not None and ctx.exc.args else None
-    if tree is None or key not in OLD_KEYS or not _raised_outside_the_cell(ctx):
-        return []
-    literals = [n for n in metric_literals(tree) if n.value == "accuracy"]
-    named = [
-        n
-        for n in walk(tree)
-        if isinstance(n, ast.Constant) and isinstance(n.value, str) and "accuracy" in n.value
-    ]
-    if not literals or len(named) != len(literals):
-        return []
-    edits = [
-        edit
-        for n in literals
-        if (edit := node_edit(ctx.cell, n, quoted_like(node_text(ctx.cell, n), "acc")))
-    ]
-    if len(edits) != len(literals):
-        return []
-    where = _reader(ctx)
-    return [
-        from_entry(
-            "history-key-read-elsewhere",
-            literals[0].lineno,
-            edits,
-            [key],
-            ctx.shown_versions,
-            key=key,
-            new=OLD_KEYS[key],
-            where=where,
-        )
-    ]
-
-
-def _raised_outside_the_cell(ctx: CellContext) -> bool:
-    """Was the key read by code of another file than the cell (and not of Python or a library)?"""
-    last = innermost_frame(ctx.exc)
-    if last is None or is_cell_frame(last, ctx.namespace, ctx.filename):
-        return False
-    module = str(last.f_globals.get("__name__", ""))
-    return module.split(".")[0] not in ("keras", "tensorflow", "tf_keras")
-
-
-def _reader(ctx: CellContext) -> str:
-    frame = innermost_frame(ctx.exc)
-    return f"{frame.f_code.co_name} ({frame.f_code.co_filename.rsplit('/', 1)[-1]})"
 
 
 @rule("history-metric-alias", when=(ERROR,), family="model-methods", errors=("KeyError",))
