@@ -15,6 +15,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.import_bindings import called, cell_and_later, imported_as, read
 from kerasmagic.diagnosis.keras_paths import (
     moved_module,
+    removed_definition,
     rename_reason,
     wrapped_layer,
 )
@@ -203,6 +204,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     unresolved: list[str] = []
     dropped: list[str] = []  # names no Keras here has, which nothing reads: they leave the import
     star: tuple[str, list[str]] | None = None  # a removed module's star: its names' home, names
+    definitions: list[str] = []  # removed NumPy helpers' own code, put after the import
     for alias in node.names:
         name, asname = alias.name, alias.asname
         text = name + (f" as {asname}" if asname else "")
@@ -229,6 +231,12 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         found = None if called(fx, asname or name) else _module_as_name(fx, module, name)
         if found is None:
             found = locate(fx, module, name)
+        defined = removed_definition(module, name) if found is None and not asname else None
+        if defined is not None:  # a removed NumPy helper: defined where it was imported
+            definitions.append(defined)
+            fx.scope.user_bound.add(name)
+            reasons.append(("keras1-numpy-helper", f"{module}.{name}", name, name))
+            continue
         wrapped = wrapped_layer(module, name) if found is None and not asname else None
         if wrapped is not None:  # Keras 1's TimeDistributedDense: rules/keras1_wrapped.py
             layers, names = wrapped
@@ -251,7 +259,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         fx.scope.bindings[fx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
         reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
     gone = [unused_gone(fx, node, module, dropped, keep, moved)] if dropped else []
-    if not moved:
+    if not moved and not definitions:
         fx.problems.extend(gone)
         target = moved_module(module)
         if unresolved and status == live.MISSING and target:
@@ -284,12 +292,15 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             statements.append(f"from {target} import *")
         else:
             statements.append(f"from {target} import {', '.join(names)}")
+    statements += [("\n" + indent).join(d.strip("\n").splitlines()) for d in definitions]
     edit = node_edit(fx.cell, node, ("\n" + indent).join(statements))
     if edit is None:
         return fx.problems.extend(gone)
     entry_id, old, new, name = reasons[0]
     if name == "*" and star is not None:
         problem = star_problem(fx, module, *star, node.lineno, edit)
+    elif entry_id == "keras1-numpy-helper":
+        problem = from_entry(entry_id, node.lineno, [edit], [module, name], name=name, module=module)
     elif entry_id in ("moved-name", "name-typo", "keras1-wrapped-layer"):
         title = f"`{name}` is not in `{module}` here; it is `{new}`"
         cause = (

@@ -213,6 +213,17 @@ def wrapped_layer(module: str, name: str) -> tuple[str, list[str]] | None:
     return (layers, names) if all(live.has_attr(obj, layers, n) for n in names) else None
 
 
+def removed_definition(module: str, name: str) -> str | None:
+    """The source of a pure NumPy helper Keras removed (``keras.utils.np_utils.probas_to_classes``,
+    catalogue ``keras1-numpy-helper``): defined in the user's code, it does what it did."""
+    entry = find_entry("keras1-numpy-helper")
+    data = entry.data if entry is not None else {}
+    if module not in data.get("modules", []):
+        return None
+    text = data.get("definitions", {}).get(name)
+    return str(text) if text else None
+
+
 def removed_home(module: str, name: str) -> tuple[bool, str | None]:
     """``(removed, elsewhere)``: does the generated map (real Keras 2 and 3 installs compared)
     say Keras 3 removed ``module.name`` (then a same-named object of another Keras 3 module is

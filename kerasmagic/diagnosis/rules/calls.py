@@ -141,11 +141,17 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem
     sites = keyword_sites(ctx, call)
     given = {site.arg for site in sites}
     for site in sites:
-        if site.arg in rejected or keyword_rename(site.arg, accepted) is None:
+        if site.arg in rejected or (keyword_rename(site.arg, accepted) is None and not _dropped_before(site.arg, func.attr)):  # fmt: skip
             continue
         yield from _keyword_problem(
             ctx, call, site, methods[0], f"Model.{func.attr}", accepted, given, False
         )
+
+
+def _dropped_before(keyword: str, method: str) -> bool:
+    """Did Keras's own legacy conversion leave ``keyword`` of ``method`` out at any value
+    (catalogue ``dropped_by_keras2``: Keras 1's ``compile(class_mode=…)``)?"""
+    return any(keyword in e.data.get("dropped_by_keras2", {}).get(method, []) for e in entries_with_rule("keyword-rename"))  # fmt: skip
 
 
 def _hashable(value: object) -> bool:
@@ -238,7 +244,7 @@ def _keyword_problem(
             problem.title = f"`{kw.arg}` is a Keras 1 argument that `{name}` no longer takes"
             value = site.written or "…"
             note = entry.data.get("dropped_notes", {}).get(kw.arg, "")
-            problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras 2.0's own conversion did, with a "
+            problem.fix = (f"Leave `{kw.arg}={value}` out, as Keras's own legacy conversion did, with a "
                            f"warning: under every Keras 2 and here, `{name}` trains without it. "
                            + note.format(value=value, name=name)).strip()  # fmt: skip
         elif new == kw.arg:  # performance_only or dropped_values, gone here: left out
