@@ -60,7 +60,9 @@ def _logged_key_literals(tree: ast.AST) -> list[ast.Constant]:
     name template (``'w-{val_accuracy:.2f}.h5'``)."""
     found = [k for _, _, k in any_key_reads(tree)]
     found += [kw.value for n in walk(tree) if isinstance(n, ast.Call) for kw in n.keywords if kw.arg == "monitor"]  # fmt: skip
-    found += [n for n in walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and "{" in n.value]  # fmt: skip
+    formatted = {id(n.value) for n in walk(tree) if isinstance(n, ast.Attribute) and n.attr == "format"}
+    # a template Keras fills from the logs, not one the code fills itself with `.format(…)`
+    found += [n for n in walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str) and "{" in n.value and id(n) not in formatted]  # fmt: skip
     return [n for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str) and _old_key_text(n.value)]  # fmt: skip
 
 
