@@ -1,7 +1,8 @@
 """Keras 3 rule: one model method given data of two ranks. Keras 3 compiles ``predict`` (``fit``,
 ``evaluate``) into a ``tf.function`` with ``reduce_retracing=True``: data of another rank than
 the first call's makes it trace once more with a shape of unknown rank, which a functional
-model's input check cannot read ("as_list() is not defined on an unknown TensorShape").
+model's input check cannot read ("as_list() is not defined on an unknown TensorShape"; a
+``Sequential``'s call: "Cannot take the length of shape with unknown rank").
 
 The first call passed data one axis short of the model's input (``(batch,)`` for an input of
 shape ``(None, 1)``): Keras 2 expanded it (``data_adapter.expand_1d``), Keras 3 adjusts the
@@ -33,7 +34,10 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 
-UNKNOWN_RANK = re.compile(r"as_list\(\) is not defined on an unknown TensorShape")
+# a functional model's input check, and a Sequential's own call, on the retraced shape
+UNKNOWN_RANK = re.compile(
+    r"as_list\(\) is not defined on an unknown TensorShape|Cannot take the length of shape with unknown rank"
+)
 # each data method → the compiled function it runs (calls of one function share its traces)
 TRACED = {
     "predict": "predict",
