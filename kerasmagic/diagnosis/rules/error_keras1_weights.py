@@ -11,7 +11,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_members import _member_reads
+from kerasmagic.diagnosis.rules.error_members import member_reads
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "keras1-weight-attribute"
@@ -31,7 +31,7 @@ def keras1_weight_attribute(ctx: CellContext) -> list[Problem]:
     new = held_variable(obj, candidates)
     if new is None or hasattr(obj, name):
         return []
-    edits = [e for node, value in _member_reads(ctx, name, type(obj)) if (e := node_edit(ctx.cell, node, f"{value}.{new}")) is not None]  # fmt: skip
+    edits = [e for node, value in member_reads(ctx, name, type(obj)) if (e := node_edit(ctx.cell, node, f"{value}.{new}")) is not None]  # fmt: skip
     if not edits:
         return []
     return [from_entry(ENTRY, ctx.line or edits[0].line, edits, [name], ctx.shown_versions,

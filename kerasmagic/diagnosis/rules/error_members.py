@@ -33,7 +33,7 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
     if base is None:
         return []
     new = entry.data["members"][base.__name__][name]
-    edits = [e for node, value in _member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, f"{value}.{new}")) is not None]  # fmt: skip
+    edits = [e for node, value in member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, f"{value}.{new}")) is not None]  # fmt: skip
     if not edits:
         return []
     return [
@@ -72,7 +72,7 @@ def _member_base(obj: object, name: str, members: dict) -> type | None:
     return None
 
 
-def _member_reads(ctx: CellContext, name: str, base: type) -> list[tuple[ast.Attribute, str]]:
+def member_reads(ctx: CellContext, name: str, base: type) -> list[tuple[ast.Attribute, str]]:
     """Each read ``X.name`` of the cell whose ``X`` is bound to a ``base`` (or is on the failing
     line), with the text of ``X``."""
     namespace = ctx.namespace or {}
@@ -105,7 +105,7 @@ def removed_fixed_member(ctx: CellContext) -> list[Problem]:
     if base is None:
         return []
     value, why = members[base.__name__][name]
-    edits = [e for node, _ in _member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, value)) is not None]  # fmt: skip
+    edits = [e for node, _ in member_reads(ctx, name, base) if (e := node_edit(ctx.cell, node, value)) is not None]  # fmt: skip
     if not edits:
         return []
     return [from_entry(FIXED, ctx.line or edits[0].line, edits, [name], ctx.shown_versions, name=name,
