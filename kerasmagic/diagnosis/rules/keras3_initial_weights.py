@@ -32,6 +32,7 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
         return []
     entry = find_entry(ENTRY)
     orders = entry.data.get("orders", {}) if entry is not None else {}
+    flags = entry.data.get("flags", {}) if entry is not None else {}
     edits: list[Edit] = []
     first: tuple[int, str, str] | None = None  # line, class, initializers of the first call
     import_top: str | None = None
@@ -40,11 +41,11 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
         if kw is None or not live.is_layer_class(klass) or _declares_weights(klass):
             continue
         arrays = _array_texts(ctx, kw.value)
-        listed = orders.get(klass.__name__)
-        initializers = listed or _initializer_params(klass)
-        # the signature's order: the weights a layer leaves out (`use_bias=False`) come last;
-        # a listed order has optional weights in between (BatchNormalization's `center=False`)
-        if not arrays or len(arrays) > len(initializers) or (listed and len(arrays) != len(listed)):
+        # the weights the layer makes: its initializers in order, less those a literal flag of
+        # the call turns off (`use_bias=False`, BatchNormalization's `center=False`)
+        off = {k.arg for k in call.keywords if isinstance(k.value, ast.Constant) and k.value.value is False}  # fmt: skip
+        initializers = [i for i in orders.get(klass.__name__) or _initializer_params(klass) if flags.get(i) not in off]  # fmt: skip
+        if not arrays or len(arrays) != len(initializers):
             continue
         names = initializers[: len(arrays)]
         if any(k.arg in names for k in call.keywords):
