@@ -15,6 +15,8 @@ from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, any_key_reads, metric_literals
 
+NEW_TO_OLD = {new: old for old, new in OLD_KEYS.items()}  # accuracy → acc, val_accuracy → val_acc
+
 
 @rule("history-key-read-elsewhere", when=(ERROR,), family="model-methods", errors=("KeyError",))
 def history_key_read_elsewhere(ctx: CellContext) -> list[Problem]:
@@ -69,11 +71,13 @@ def _logged_key_literals(tree: ast.AST) -> list[ast.Constant]:
 def _old_key_text(text: str) -> str | None:
     """``text`` with the new accuracy keys spelled as Keras 2.2 logged them (``val_accuracy`` →
     ``val_acc``, a template's ``{accuracy:…}`` field → ``{acc:…}``), None when it names none."""
-    if text in ("accuracy", "val_accuracy"):
-        return text[: -len("uracy")]
+    if text in NEW_TO_OLD:
+        return NEW_TO_OLD[text]
     if "{" not in text:
         return None
-    new = text.replace("{val_accuracy", "{val_acc").replace("{accuracy", "{acc")
+    new = text
+    for key in sorted(NEW_TO_OLD, key=len, reverse=True):  # `{val_accuracy` before `{accuracy`
+        new = new.replace("{" + key, "{" + NEW_TO_OLD[key])
     return new if new != text else None
 
 

@@ -7,14 +7,18 @@ values in the same place."""
 from __future__ import annotations
 
 import ast
-import inspect
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_class_calls, models_are_keras3
+from kerasmagic.diagnosis.keras3_support import (
+    keras_class_calls,
+    models_are_keras3,
+    module_name,
+    signature,
+)
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -35,7 +39,7 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
     flags = entry.data.get("flags", {}) if entry is not None else {}
     edits: list[Edit] = []
     first: tuple[int, str, str] | None = None  # line, class, initializers of the first call
-    import_top: str | None = None
+    imports: list[Edit] = []  # the import the names need, once for the cell
     for call, klass, path in keras_class_calls(ctx):
         kw = next((k for k in call.keywords if k.arg == "weights"), None)
         if kw is None or not live.is_layer_class(klass) or _declares_weights(klass):
@@ -47,41 +51,34 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
         initializers = [i for i in orders.get(klass.__name__) or _initializer_params(klass) if flags.get(i) not in off]  # fmt: skip
         if not arrays or len(arrays) != len(initializers):
             continue
-        names = initializers[: len(arrays)]
-        if any(k.arg in names for k in call.keywords):
+        if any(k.arg in initializers for k in call.keywords):
             continue  # an initializer written as well: left to the user
         named = _constant_expr(ctx, path)
         if named is None:
             continue
-        expr, top = named
-        text = ", ".join(f"{n}={expr}({a})" for n, a in zip(names, arrays))
+        expr, imported = named
+        text = ", ".join(f"{n}={expr}({a})" for n, a in zip(initializers, arrays))
         edit = node_edit(ctx.cell, kw, text)
         if edit is None:
             continue
         edits.append(edit)
-        import_top = import_top or top
+        imports = imports or imported
         first = first or (kw.lineno, klass.__name__, text)
     if first is None:
         return []
-    if import_top is not None:
-        line = insertion_line(ctx.cell)
-        edits.append(Edit(line, 0, line, 0, f"import {import_top}\n"))
+    edits += imports
     return [from_entry(ENTRY, first[0], edits, ["weights", first[1]], ctx.shown_versions,
                        callable=first[1], initializers=first[2], keras=ctx.versions.get("keras", "3"))]  # fmt: skip
 
 
 def _declares_weights(klass: type) -> bool:
-    try:
-        return "weights" in inspect.signature(klass).parameters
-    except (TypeError, ValueError):
-        return True  # unreadable: leave it
+    sig = signature(klass)
+    return sig is None or "weights" in sig.parameters  # unreadable: leave it
 
 
 def _initializer_params(klass: type) -> list[str]:
-    try:
-        return [p for p in inspect.signature(klass).parameters if p.endswith("_initializer")]
-    except (TypeError, ValueError):
-        return []
+    sig = signature(klass)
+    return [p for p in sig.parameters if p.endswith("_initializer")] if sig is not None else []
 
 
 def _array_texts(ctx: CellContext, value: ast.expr) -> list[str]:
@@ -100,9 +97,10 @@ def _array_texts(ctx: CellContext, value: ast.expr) -> list[str]:
     return []
 
 
-def _constant_expr(ctx: CellContext, path: str) -> tuple[str, str | None] | None:
-    """How the cell names the ``Constant`` initializer of the layer's Keras: through its bindings,
-    else by its full path, with the package to import at the top (None: nothing to import)."""
+def _constant_expr(ctx: CellContext, path: str) -> tuple[str, list[Edit]] | None:
+    """How the cell names the ``Constant`` initializer of the layer's Keras: through its
+    bindings, else through the name it gives that Keras's package, imported at the top where
+    nothing binds it (``keras3_support.module_name``)."""
     root = root_of(path)
     if root is None:
         return None
@@ -111,8 +109,7 @@ def _constant_expr(ctx: CellContext, path: str) -> tuple[str, str | None] | None
         return None
     expr = ctx.scope.expr_for(target)
     if expr is not None:
-        return expr, None
+        return expr, []
     top = root.split(".")[0]
-    if top in ctx.scope.user_bound or ctx.scope.bindings.get(top, top) != top:
-        return None  # the name means something else in this cell
-    return target, top
+    named = module_name(ctx, top)
+    return (named[0] + target[len(top) :], named[1]) if named is not None else None
