@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.keras2_names import (  # noqa: F401 (read by rules/bac
     generated_home,
     legacy_signature,
 )
+from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -218,6 +219,26 @@ def enclosing_keras_classes(ctx: CellContext, tree: ast.AST) -> dict[int, list[t
             if isinstance(inner, ast.Call):
                 out[id(inner)] = bases
     return out
+
+
+def receiver_classes(ctx: CellContext, expr: ast.AST) -> list[type]:
+    """The live classes of the object ``expr`` names: the kernel's own object when the cell does
+    not bind the name; else the Keras class whose call makes it where it is bound, in this cell
+    or an earlier one, or in the ``return`` of the notebook's function it is made by
+    (``model = Sequential(…)``, ``model = build()``); the cell's ``Model`` classes when a Keras
+    function makes it (``load_model``). [] when any origin is something else."""
+    found = ctx.scope.receiver_classes(expr)
+    if found or not isinstance(expr, ast.Name):
+        return found
+    classes: list[type] = []
+    for origin in origins(ctx, expr, terms=False, calls=True):
+        value = origin.value
+        callee = ctx.scope.callee(value.func) if isinstance(value, ast.Call) else None
+        if callee is None or not live.is_keras_object(callee[0]):
+            return []
+        made = [callee[0]] if isinstance(callee[0], type) else ctx.scope.model_classes()
+        classes += [c for c in made if c not in classes]
+    return classes
 
 
 def backend_module(ctx: CellContext, node: ast.AST) -> types.ModuleType | None:

@@ -6,7 +6,9 @@ The Keras 2 order comes from the generated map (``keras2to3.json``: each Keras 2
 parameter under its Keras 3 keyword), the Keras 3 order from the live signature. The corrected
 call names every positional argument from the first that moved, so each reaches the parameter it
 reached in Keras 2. Calls of Keras classes and functions, and of methods on ``self`` inside a
-class whose bases are Keras classes, or on an object an earlier cell built.
+class whose bases are Keras classes, or on an object a Keras class or function makes (in an
+earlier cell, or in this one: ``model = Sequential(…)`` then ``model.compile('sgd', 'mse', ['mae'])``,
+whose third argument Keras 3 takes as ``loss_weights``).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from kerasmagic.diagnosis.keras3_support import (
     enclosing_keras_classes,
     generated_keywords,
     models_are_keras3,
+    receiver_classes,
     signature,
 )
 from kerasmagic.diagnosis.keyword_dicts import unpacked_keys
@@ -80,8 +83,25 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
                     f"corrected cell calls `{same_as}` (Keras 3's `{old_name}` takes them in "
                     "another order and requires an initializer)."
                 )
+            problem.raised_it = _failed_later_on(ctx, call)
             out.append(problem)
     return out
+
+
+def _failed_later_on(ctx: CellContext, call: ast.Call) -> bool:
+    """Did the cell fail later in a call on the object whose method took the moved argument
+    (``model.compile('sgd', 'mse', ['mae'])``, then ``model.fit`` fails on the loss weights it
+    was given)? The move then explains the error, though raised on another line."""
+    func = call.func
+    if ctx.exc is None or not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+        return False
+    owner = func.value.id
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == owner
+        and node.lineno in ctx.failing_lines and node.lineno > call.lineno
+        for node in walk(ctx.cell.tree)
+    )  # fmt: skip
 
 
 def _same_as(target: Any, name: str) -> Any:
@@ -157,7 +177,7 @@ def _keras_calls(ctx: CellContext, tree: ast.AST) -> Iterator[tuple[ast.Call, An
         if func.value.id == "self":
             owners = classes.get(id(call), [])
         else:
-            owners = ctx.scope.receiver_classes(func.value)
+            owners = receiver_classes(ctx, func.value)
         method = _method(owners, func.attr)
         if method is not None:
             yield call, *method
