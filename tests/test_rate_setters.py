@@ -60,3 +60,25 @@ def test_a_zero_decay_is_dropped_not_scheduled() -> None:
     assert fixed.fixed_source == (
         "import keras\nopt = keras.optimizers.Adam(learning_rate=0.01, amsgrad=False)\n"
     )
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_a_later_cell_counts_when_the_fix_goes_to_the_cell_that_defines_the_function(tmp_path) -> None:  # fmt: skip
+    """The optimizer is made in a function of one cell, the error raised when the next cell calls
+    it, and a cell after that sets the rate: the fix of the defining cell is made knowing that
+    cell, so it writes no schedule (the setter would fail on it) and the notebook runs."""
+    from migrate_helpers import migrate_notebook
+
+    cells = [
+        "import numpy as np\nimport tensorflow as tf\nfrom tensorflow.keras import backend as K",
+        "def build(lr=0.01):\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(4,))])\n"
+        "    model.compile(tf.keras.optimizers.SGD(lr=lr, decay=1e-6), 'mse')\n"
+        "    return model",
+        "model = build(0.05)\nmodel.fit(np.random.rand(8, 4), np.random.rand(8, 1), epochs=1, verbose=0)",
+        "K.set_value(model.optimizer.lr, 0.001)\nprint(K.get_value(model.optimizer.lr))",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "decay.ipynb", cells)
+    finals = [c["final"] for c in doc["cells"]]
+    assert "InverseTimeDecay" not in finals[1] and "decay=1e-6" in finals[1], finals[1]
+    assert doc["status"] == "migrated" and proc.returncode == 0, doc["message"]

@@ -130,12 +130,13 @@ def _cell_files(exc: BaseException) -> list[str]:
     return names
 
 
-def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None, failing: str | None = None) -> dict[str, Any] | None:  # fmt: skip
+def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None, failing: str | None = None, later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
     """An error raised inside code an EARLIER cell defined (a class, a function the failing cell
     calls): that cell's source, diagnosed with the same error (and the cells before it, when
     ``earlier``, the cells run before the failing one, holds it: a value the class reads from a
-    settings cell is followed there; and the cells after it up to the ``failing`` one, where its
-    function's calls pass its parameters), and its corrected version."""
+    settings cell is followed there; and the cells after it: up to the ``failing`` one, where its
+    function's calls pass its parameters, and ``later``, the cells after that one, which a fix
+    must not break: a rate a later cell sets), and its corrected version."""
     from kerasmagic.diagnosis.engine import diagnose
 
     files = _cell_files(exc)
@@ -146,7 +147,7 @@ def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None =
         source = "".join(entry[2])
         before = _cells_before(source, earlier or [])
         held = bool(earlier) and (bool(before) or earlier[0].strip() == source.strip())  # type: ignore[index]
-        after = (*(earlier[len(before) + 1 :] if held else []), *([failing] if failing else []))  # type: ignore[index]
+        after = (*(earlier[len(before) + 1 :] if held else []), *([failing] if failing else []), *later)  # type: ignore[index]
         result = diagnose(source, exc, namespace=namespace, filename=name, earlier=before, later=after)  # fmt: skip
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
@@ -163,20 +164,23 @@ def _cells_before(source: str, earlier: list[str]) -> tuple[str, ...]:
     return ()
 
 
-def origin_before(exc: BaseException, namespace: dict, earlier: list[str]) -> dict[str, Any] | None:  # fmt: skip
+def origin_before(exc: BaseException, namespace: dict, earlier: list[str], later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
     """An error raised from a value an earlier cell made: in the user's own module (a plotting
     helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
     metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
     the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
     that cell again and the cells after it, then this one (``loop._fix_earlier``). Asked after
     ``cell_origin`` found nothing: the error may pass through code of several cells (a ``main()``
-    of one cell training a model whose class another cell compiles)."""
+    of one cell training a model whose class another cell compiles). ``later``: the failing
+    cell and the cells after it; with those between, what a fix of the earlier cell must not
+    break."""
     from kerasmagic.diagnosis.engine import diagnose
 
     anywhere = _raised_in_user_module(exc)
     for index in range(len(earlier) - 1, -1, -1):
         source = earlier[index]
-        result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]))
+        after = (*earlier[index + 1 :], *later)
+        result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]), later=after)
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)
             if anywhere or _made_earlier(doc):
