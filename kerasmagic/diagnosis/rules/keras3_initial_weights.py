@@ -17,7 +17,9 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.keras_paths import root_of
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
@@ -45,9 +47,10 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
         if kw is None or not live.is_layer_class(klass) or _declares_weights(klass):
             continue
         arrays = _array_texts(ctx, kw.value)
-        # the weights the layer makes: its initializers in order, less those a literal flag of
-        # the call turns off (`use_bias=False`, BatchNormalization's `center=False`)
-        off = {k.arg for k in call.keywords if isinstance(k.value, ast.Constant) and k.value.value is False}  # fmt: skip
+        # the weights the layer makes: its initializers in order, less those a flag of the call
+        # turns off (`use_bias=False`, BatchNormalization's `center=False`), written or held by
+        # a name whose value is known (a setting cells earlier, a parameter every call passes)
+        off = {k.arg for k in call.keywords if k.arg in flags.values() and known_value(ctx, k.value) is False}  # fmt: skip
         initializers = [i for i in orders.get(klass.__name__) or _initializer_params(klass) if flags.get(i) not in off]  # fmt: skip
         if not arrays or len(arrays) != len(initializers):
             continue
@@ -83,18 +86,35 @@ def _initializer_params(klass: type) -> list[str]:
 
 def _array_texts(ctx: CellContext, value: ast.expr) -> list[str]:
     """The text of each array of ``weights=``: a literal list or tuple (also inside ``list(…)``),
-    or ``name[i]`` for a name the kernel binds to a list or tuple of arrays."""
-    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple") and len(value.args) == 1:  # fmt: skip
-        value = value.args[0]
+    or ``name[i]`` for a name the kernel binds to a list or tuple of arrays, or that the source
+    binds to a literal list (a function's local, a cell run before)."""
+    value = _literal(value)
     if isinstance(value, (ast.List, ast.Tuple)):
         texts = [node_text(ctx.cell, e) for e in value.elts]
         starred = any(isinstance(e, ast.Starred) for e in value.elts)
         return [] if starred or None in texts else texts  # type: ignore[return-value]
     if isinstance(value, ast.Name):
-        held = (ctx.namespace or {}).get(value.id)
+        held = (ctx.namespace or {}).get(value.id) if value.id not in ctx.scope.user_bound else None
         if isinstance(held, (list, tuple)) and held and all(hasattr(a, "shape") for a in held):
             return [f"{value.id}[{i}]" for i in range(len(held))]
+        made = origins(ctx, value, terms=False)  # where the source makes it: a local, an earlier cell
+        listed = _listed(made[0].value) if len(made) == 1 else []
+        if listed and not any(isinstance(e, ast.Starred) for e in listed):
+            return [f"{value.id}[{i}]" for i in range(len(listed))]
     return []
+
+
+def _literal(value: ast.expr) -> ast.expr:
+    """The literal list or tuple inside ``list(…)``/``tuple(…)``, else ``value``."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id in ("list", "tuple") and len(value.args) == 1:  # fmt: skip
+        return value.args[0]
+    return value
+
+
+def _listed(value: ast.expr) -> list[ast.expr]:
+    """The elements of a literal list or tuple (also inside ``list(…)``)."""
+    value = _literal(value)
+    return list(value.elts) if isinstance(value, (ast.List, ast.Tuple)) else []
 
 
 def _constant_expr(ctx: CellContext, path: str) -> tuple[str, list[Edit]] | None:
