@@ -33,3 +33,18 @@ def test_a_path_held_by_a_name_is_shortened_where_it_is_used():
         "(x, y), (xt, yt) = mnist.load_data(path=DATA)\n"
     )
     assert _fixed(source) == source.replace("path=DATA", "path=os.path.basename(DATA)")
+
+
+def test_an_extraction_asked_by_names_is_still_seen():
+    """``extract=`` and the archive's name held by names a settings line binds: the trap of Keras
+    3's own extraction folder reads their values as it reads literals."""
+    from kerasmagic.diagnosis.engine import lint
+
+    source = (
+        "import tensorflow as tf\n"
+        "EXTRACT = True\nARCHIVE = 'cats_and_dogs.zip'\n"
+        "path_to_zip = tf.keras.utils.get_file(ARCHIVE, origin='file:///nowhere.zip', extract=EXTRACT)\n"
+    )
+    result = lint(source)
+    assert "keras3-get-file-extract-folder" in [t.id for t in result.traps]
+    assert "os.path.join(tf.keras.utils.get_file(ARCHIVE" in (result.fixed_source or "")

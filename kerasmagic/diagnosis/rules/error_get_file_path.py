@@ -23,7 +23,9 @@ import os
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.member_values import MISSING
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -59,7 +61,7 @@ def get_file_fname_path(ctx: CellContext) -> list[Problem]:
         name = call.args[0] if call.args else keywords.get("fname" if method == "get_file" else "path")
         if name is None or string_value(ctx, name) != received:
             continue
-        if any(not _false(keywords.get(k)) for k in ("untar", "extract") if k in keywords):
+        if any(not _false(ctx, keywords.get(k)) for k in ("untar", "extract") if k in keywords):
             continue
         edits = _edits(ctx, call, name, keywords, received, method)
         if edits:
@@ -112,5 +114,7 @@ def _whole_call(ctx: CellContext, call: ast.Call, name: ast.expr, new_name: str,
     return node_edit(ctx.cell, call, f"{text[:-1].rstrip()}, cache_subdir={subdir})")
 
 
-def _false(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and not node.value
+def _false(ctx: CellContext, node: ast.expr | None) -> bool:
+    """``extract=False``, written or held by a name whose value is known."""
+    value = known_value(ctx, node)
+    return value is not MISSING and not value

@@ -13,6 +13,8 @@ import ast
 import inspect
 
 from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
+from kerasmagic.diagnosis.known_values import known_value
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -57,11 +59,11 @@ def wrapped_get_file_calls(ctx: CellContext, entry: str) -> Problem | None:
         if callee is None or not _extracts_apart(callee[0]):
             continue
         given = {k.arg: k.value for k in call.keywords if k.arg}
-        if not any(_true(given.get(k)) for k in ("untar", "extract")):
-            continue
+        if not any(known_value(ctx, given.get(k)) is True for k in ("untar", "extract")):
+            continue  # written, or held by a name whose value is known (a setting cells earlier)
         fname = call.args[0] if call.args else given.get("fname")
         text = node_text(ctx.cell, call)
-        if not (isinstance(fname, ast.Constant) and isinstance(fname.value, str)) or not text:
+        if fname is None or not text or not (isinstance(known_value(ctx, fname), str) or string_value(ctx, fname)):  # fmt: skip
             continue
         edit = node_edit(ctx.cell, call, f"{join or 'os.path.join'}({text}, {node_text(ctx.cell, fname)})")  # fmt: skip
         if edit is not None:
@@ -84,10 +86,6 @@ def _extracts_apart(func: object) -> bool:
     code = getattr(func, "__code__", None)
     module = str(getattr(func, "__module__", ""))
     return module.startswith("keras") and code is not None and "_extracted" in code.co_consts
-
-
-def _true(node: ast.expr | None) -> bool:
-    return isinstance(node, ast.Constant) and node.value is True
 
 
 def _is_join(node: ast.AST) -> bool:
