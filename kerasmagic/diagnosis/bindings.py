@@ -239,12 +239,14 @@ class Scope:
     def receiver_classes(self, expr: ast.AST) -> list[Any]:
         """``[type(obj)]`` when ``expr`` is a name the cell does not bind and the namespace holds
         a Keras object under it (the model an earlier cell built: its own class, whichever Keras
-        the cell's imports would suggest); else ``[]``."""
+        the cell's imports would suggest; a user's subclass of a Keras model or layer too, which
+        has its methods); else ``[]``."""
         if not isinstance(expr, ast.Name) or expr.id in self.user_bound:
             return []
         value = (self.ctx.namespace or {}).get(expr.id)
         klass = type(value) if value is not None else None
-        return [klass] if klass is not None and live.is_keras_object(klass) else []
+        keras = klass is not None and (live.is_keras_object(klass) or live.is_layer_class(klass))
+        return [klass] if keras else []  # type: ignore[list-item]
 
     def model_classes(self) -> list[Any]:
         """The live ``Model`` class of each Keras root the cell uses (looked up once)."""

@@ -203,8 +203,8 @@ def _method(owners: list[type], name: str) -> tuple[Any, str] | None:
     the public name of the nearest class in its MRO the generated map knows the member of."""
     for owner in owners:
         func = getattr(owner, name, None)
-        if not callable(func):
-            continue
+        if not callable(func) or not live.is_keras_object(func):
+            continue  # a user's subclass that defines the method itself: its own parameters
         for klass in owner.__mro__:
             for path in public_paths.export_names(klass):
                 if generated_keywords(f"{path}.{name}"):
