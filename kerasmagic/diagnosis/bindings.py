@@ -244,9 +244,7 @@ class Scope:
         if not isinstance(expr, ast.Name) or expr.id in self.user_bound:
             return []
         value = (self.ctx.namespace or {}).get(expr.id)
-        klass = type(value) if value is not None else None
-        keras = klass is not None and (live.is_keras_object(klass) or live.is_layer_class(klass))
-        return [klass] if keras else []  # type: ignore[list-item]
+        return [type(value)] if live.is_keras_instance(value) else []
 
     def model_classes(self) -> list[Any]:
         """The live ``Model`` class of each Keras root the cell uses (looked up once)."""

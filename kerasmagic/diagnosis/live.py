@@ -216,6 +216,12 @@ def is_layer_class(obj: Any) -> bool:
     )
 
 
+def is_keras_instance(value: Any) -> bool:
+    """Is ``value`` an object of a TF/Keras class, or of a user's subclass of a Keras layer or
+    model (``class DNN(Sequential)``: its methods and attributes are Keras's)?"""
+    return value is not None and (is_keras_object(type(value)) or is_layer_class(type(value)))
+
+
 def is_keras_tensor(value: Any) -> bool:
     """A Keras symbolic tensor (a ``KerasTensor`` of Keras 3, tf.keras 2 or tf_keras)."""
     klass = type(value)

@@ -148,7 +148,7 @@ def predict_classes(ctx: CellContext) -> list[Problem]:
         # is not (yet) a live Keras model — a name the cell binds after the failing line — is
         # left for the run that reaches it
         model, receiver = live_value(func.value, namespace), dotted(func.value)
-        if model is None or not live.is_layer_class(type(model)) or not hasattr(model, "predict"):  # a user's subclass too
+        if not live.is_keras_instance(model) or not hasattr(model, "predict"):  # a user's subclass too
             continue
         if receiver is None:
             continue

@@ -300,7 +300,7 @@ def _live_channels_first(names: dict) -> bool:
     """Does a live Keras model of the namespace take a channels-first image (a model built in a
     module of the user's, whose source the error's traceback does not pass through)? Read only."""
     for value in list(names.values()):
-        if not live.is_keras_object(type(value)):
+        if not live.is_keras_instance(value):
             continue
         try:
             inputs = value.inputs if getattr(value, "built", False) else None
@@ -316,7 +316,7 @@ def _live_channels_first_layer(names: dict) -> bool:
     """Does a live Keras model of the namespace hold a layer set to channels first (its
     ``data_format``, nested models searched)? Read only."""
     seen: set[int] = set()
-    stack = [v for v in list(names.values()) if live.is_keras_object(type(v)) and hasattr(v, "layers")]
+    stack = [v for v in list(names.values()) if live.is_keras_instance(v) and hasattr(v, "layers")]
     while stack:
         model = stack.pop()
         if id(model) in seen:

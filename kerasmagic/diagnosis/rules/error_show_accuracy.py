@@ -91,7 +91,7 @@ def _keras_model(ctx: CellContext, name: str) -> bool:
     """Does ``name`` hold a Keras model: in the kernel, or a local of the function that raised
     (a script's ``main()``, a helper another cell defines)?"""
     value = (ctx.live_names or {}).get(name)
-    return value is not None and live.is_keras_object(type(value)) and hasattr(value, "compile")
+    return live.is_keras_instance(value) and hasattr(value, "compile")
 
 
 def _names_accuracy(metrics: ast.expr) -> bool:

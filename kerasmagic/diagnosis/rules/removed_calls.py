@@ -73,4 +73,4 @@ def _keras_call(ctx: CellContext, func: ast.expr, name: str) -> bool:
         return True
     exc = ctx.exc
     missing = isinstance(exc, AttributeError) and getattr(exc, "name", None) == name
-    return missing and live.is_keras_object(type(getattr(exc, "obj", None)))
+    return missing and live.is_keras_instance(getattr(exc, "obj", None))
