@@ -1,6 +1,7 @@
-"""Static rules on how Keras 3 reads a model's data: ``batch_input_shape=`` on a layer (Keras 3
-takes the batch shape from an ``Input``), and Python generators that yield lists (Keras 3 reads
-a list as one structure, it wants tuples: ``yield x, (y1, y2)``)."""
+"""Static rules on how Keras 3 reads a model's data: Python generators that yield lists (Keras 3
+reads a list as one structure, it wants tuples: ``yield x, (y1, y2)``), generators given by
+position, and a model's ``reset_states``. (A layer's ``batch_input_shape=``:
+``rules/keras3_batch_shape.py``.)"""
 
 from __future__ import annotations
 
@@ -10,149 +11,20 @@ import types
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
-from kerasmagic.diagnosis.keras_paths import is_model_class, root_of
+from kerasmagic.diagnosis.keras3_support import models_are_keras3, signature
+from kerasmagic.diagnosis.keras_paths import is_model_class
 from kerasmagic.diagnosis.known_values import bound_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
-    delete_keyword_edit,
     node_edit,
     node_text,
-    parent_map,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 DATA_METHODS = ("fit", "fit_generator", "evaluate", "evaluate_generator", "predict")
-
-
-def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | None:
-    """How the cell names ``Input`` of the layer's Keras (imported when it cannot), if that
-    ``Input`` takes ``batch_shape`` here."""
-    root = root_of(layer_path) or "keras"
-    status, input_fn = live.resolve_path(f"{root}.Input")
-    sig = signature(input_fn) if status == live.OK else None
-    if sig is None or "batch_shape" not in sig.parameters:
-        return None
-    expr = ctx.scope.expr_for(f"{root}.Input")
-    if expr is not None:
-        return expr, []
-    if root != "keras":
-        return None
-    found = keras_root(ctx)
-    return (f"{found[0]}.Input", found[1]) if found is not None else None
-
-
-def _is_layer_class(obj: object) -> bool:
-    return isinstance(obj, type) and any(c.__name__ == "Layer" for c in obj.__mro__[1:])
-
-
-@rule(
-    "keras3-batch-input-shape",
-    when=(STATIC,),
-    family="keyword-arguments",
-    needs=(
-        "batch_input_shape",
-        r"batch_size\s*=[^\n]*input_(?:shape|dim)\s*=",
-        r"input_shape\s*=[^\n]*batch_size\s*=",
-        r"input_dim\s*=[^\n]*batch_size\s*=",
-    ),
-)
-def batch_input_shape(ctx: CellContext) -> list[Problem]:
-    """``LSTM(4, batch_input_shape=B, stateful=True)`` (or ``batch_size=b`` beside
-    ``input_shape=S``, which Keras 2 joined into ``(b, *S)``) given to ``model.add`` or in a
-    ``Sequential([...])`` list: an ``Input(batch_shape=…)`` before it, the keywords dropped."""
-    tree = ctx.cell.tree
-    if tree is None or not models_are_keras3(ctx):
-        return []
-    parents = parent_map(tree)
-    out: list[Problem] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        given = _batch_shape(ctx, call)
-        callee = ctx.scope.callee(call.func) if given is not None else None
-        if given is None or callee is None or not _is_layer_class(callee[0]):
-            continue
-        shape, keywords = given
-        sig = signature(callee[0])
-        if sig is None or any(k.arg in sig.parameters for k in keywords):
-            continue
-        found = _input_expr(ctx, callee[1])
-        drops = [delete_keyword_edit(ctx.cell, call, k) for k in keywords]
-        if shape is None or found is None or None in drops:
-            continue
-        input_text = f"{found[0]}(batch_shape={shape})"
-        insert = _insertion(ctx, call, parents, input_text)
-        if insert is None:
-            continue
-        out.append(
-            from_entry(
-                "keras3-batch-input-shape",
-                keywords[0].lineno,
-                [insert, *drops, *found[1]],  # type: ignore[list-item]
-                [k.arg for k in keywords] + [callee[1].rsplit(".", 1)[-1]],  # type: ignore[list-item]
-                ctx.shown_versions,
-                keras=ctx.versions.get("keras", "3"),
-                input=input_text,
-                keyword=keywords[0].arg,
-            )
-        )
-    return out
-
-
-def _batch_shape(ctx: CellContext, call: ast.Call) -> tuple[str | None, list[ast.keyword]] | None:
-    """The batch shape a Keras 2 layer call gives and the keywords that give it:
-    ``batch_input_shape=B``, or ``batch_size=b`` with ``input_shape=S`` (``(b, *S)``) or
-    ``input_dim=d`` (``(b, d)``), as Keras 2's base layer joined them."""
-    keywords = {k.arg: k for k in call.keywords if k.arg}
-    if "batch_input_shape" in keywords:
-        kw = keywords["batch_input_shape"]
-        return node_text(ctx.cell, kw.value), [kw]
-    size = keywords.get("batch_size")
-    shape = keywords.get("input_shape") or keywords.get("input_dim")
-    if size is None or shape is None:
-        return None
-    b, s = node_text(ctx.cell, size.value), node_text(ctx.cell, shape.value)
-    if b is None or s is None:
-        return None, []
-    if shape.arg == "input_dim":
-        return f"({b}, {s})", [size, shape]
-    if isinstance(shape.value, (ast.Tuple, ast.List)):
-        items = [node_text(ctx.cell, e) for e in shape.value.elts]
-        if None not in items:
-            return f"({', '.join([b, *items])})", [size, shape]  # type: ignore[list-item]
-    return f"({b},) + tuple({s})", [size, shape]
-
-
-def _insertion(ctx: CellContext, call: ast.Call, parents: dict, input_text: str) -> Edit | None:
-    """``X.add(Input(...))`` on a line before ``X.add(layer)``, or ``Input(...), `` before the
-    layer in a ``Sequential([...])`` list."""
-    parent = parents.get(id(call))
-    if isinstance(parent, ast.Call) and parent.args == [call]:
-        func = parent.func
-        stmt = parents.get(id(parent))
-        if isinstance(func, ast.Attribute) and func.attr == "add" and isinstance(stmt, ast.Expr):
-            owner = node_text(ctx.cell, func.value)
-            at = node_edit(ctx.cell, stmt, "")
-            if owner is None or at is None:
-                return None
-            line = ctx.cell.source.splitlines()[at.line - 1]
-            if line[: at.col].strip():
-                return None
-            text = f"{line[: at.col]}{owner}.add({input_text})\n"
-            return Edit(at.line, 0, at.line, 0, text)
-    if isinstance(parent, ast.List) and parent.elts and parent.elts[0] is call:
-        holder = parents.get(id(parent))
-        if isinstance(holder, ast.Call) and holder.args and holder.args[0] is parent:
-            sequential = ctx.scope.callee(holder.func)
-            if sequential is not None and sequential[1].rsplit(".", 1)[-1] == "Sequential":
-                at = node_edit(ctx.cell, call, "")
-                if at is not None:
-                    return Edit(at.line, at.col, at.line, at.col, f"{input_text}, ")
-    return None
 
 
 def _generator_functions(tree: ast.Module) -> dict[str, ast.FunctionDef]:
