@@ -212,3 +212,25 @@ def test_a_parameter_of_a_later_cells_function_is_what_its_calls_pass() -> None:
     assert value("mode", "main('sum')", "main('mul')") is MISSING
     assert value("mode", "main(pick())") is MISSING
     assert value("mode") is MISSING  # never called
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # an attribute another method of the class sets
+        (
+            "class Experiment:\n    def __init__(self):\n        self.every = 3\n"
+            "    def run(self):\n        cb = ModelCheckpoint('w.h5', period=self.every)\n",
+            3,
+        ),
+        # an argparse option's default, read as args.every
+        (
+            "import argparse\nparser = argparse.ArgumentParser()\n"
+            "parser.add_argument('--every', default=2)\nargs = parser.parse_args([])\n"
+            "cb = ModelCheckpoint('w.h5', period=args.every)\n",
+            2,
+        ),
+    ],
+)
+def test_where_the_source_makes_it(source: str, expected: object) -> None:
+    assert _value_of(source, "period") == expected

@@ -17,7 +17,10 @@ each case, read without running anything of the user's:
   value as above;
 - a name or member of the statement that raised, whatever binds it (``args.period`` of a parser
   the cell made, a loop's variable): what it held when that statement ran, read from the
-  namespace and the raising frame's locals (``CellContext.live_names``), when that is plain.
+  namespace and the raising frame's locals (``CellContext.live_names``), when that is plain;
+- else, where the source makes it (``provenance.origins``): an attribute another method of the
+  class sets (``self.extract = True`` in ``__init__``), an argparse option's default, a dict's
+  key, when every origin is the same plain literal.
 
 Anything else is :data:`MISSING`. The rewrite stays where the value is read (the keyword of the
 call), so the name, and any other use of it, keeps its value.
@@ -31,7 +34,7 @@ from typing import Any
 from kerasmagic.diagnosis.call_sites import parameter_arguments, parameters_of
 from kerasmagic.diagnosis.context import CellContext, statement_lines
 from kerasmagic.diagnosis.member_values import MISSING, base_name, live_member, spelt
-from kerasmagic.diagnosis.provenance import parsed_source
+from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import walk
 
 PLAIN = (int, float, str, bool, type(None), bytes)
@@ -42,6 +45,25 @@ def known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None = 
     ``tree``: the cell ``node`` is in when it is one after this cell (``migrate`` holds them), read
     as that cell's own statements before the use, then this cell's (which runs first), then as
     what the kernel holds now."""
+    found = _known_value(ctx, node, tree)
+    if found is MISSING and node is not None and (tree is None or tree is ctx.cell.tree):
+        return _made_as_literal(ctx, node)
+    return found
+
+
+def _made_as_literal(ctx: CellContext, node: ast.expr) -> Any:
+    """The one plain literal where the source makes the value of ``node``, a name or member of
+    this cell (``provenance.origins``: an attribute a method of the class sets, ``self.extract
+    = True``; an argparse default; a dict's key set cells earlier); MISSING otherwise."""
+    if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+        return MISSING
+    values = [_literal(o.value) for o in origins(ctx, node, terms=False)]
+    if not values or any(v is MISSING or v != values[0] for v in values) or not _plain(values[0]):
+        return MISSING
+    return values[0]
+
+
+def _known_value(ctx: CellContext, node: ast.expr | None, tree: ast.AST | None) -> Any:
     if node is None:
         return MISSING
     if (written := _literal(node)) is not MISSING:
