@@ -17,7 +17,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.keras_paths import root_of
-from kerasmagic.diagnosis.known_values import known_value
+from kerasmagic.diagnosis.keyword_sites import keyword_sites
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text
@@ -50,7 +50,7 @@ def initial_weights(ctx: CellContext) -> list[Problem]:
         # the weights the layer makes: its initializers in order, less those a flag of the call
         # turns off (`use_bias=False`, BatchNormalization's `center=False`), written or held by
         # a name whose value is known (a setting cells earlier, a parameter every call passes)
-        off = {k.arg for k in call.keywords if k.arg in flags.values() and known_value(ctx, k.value) is False}  # fmt: skip
+        off = {k.arg for k in keyword_sites(ctx, call) if k.arg in flags.values() and k.known is False}  # a dict it unpacks too  # fmt: skip
         initializers = [i for i in orders.get(klass.__name__) or _initializer_params(klass) if flags.get(i) not in off]  # fmt: skip
         if not arrays or len(arrays) != len(initializers):
             continue
