@@ -249,13 +249,15 @@ def backend_functions(ctx: CellContext) -> list[Problem]:
         return []
     if not keras3_here():
         return []
+    from kerasmagic.diagnosis.rules.keras1_layer_weights import weight_calls
     from kerasmagic.diagnosis.rules.keras3_gradients import handled_lines
 
     gradients = handled_lines(ctx)  # `g = K.gradients(…)` that keras3_gradients rewrites
+    weights = {id(found[0]) for found in weight_calls(ctx)}  # `self.b = K.zeros(…)`: a weight
     found: dict[str, Problem] = {}
     for call in walk(tree):
         func = call.func if isinstance(call, ast.Call) else None
-        if not isinstance(func, ast.Attribute) or call.lineno in gradients:
+        if not isinstance(func, ast.Attribute) or call.lineno in gradients or id(call) in weights:
             continue
         module = backend_module(ctx, func.value)
         name = func.attr

@@ -45,11 +45,8 @@ def weight_lists_assigned(ctx: CellContext) -> list[Problem]:
         return []
     prop = found.group(1)
     lines = {frame.f_lineno, frame.f_lineno + ctx.stripped_lines}
-    for stmt in walk(ctx.cell.tree):
-        if not (isinstance(stmt, ast.Assign) and stmt.lineno in lines and len(stmt.targets) == 1):
-            continue
-        target = stmt.targets[0]
-        if not (isinstance(target, ast.Attribute) and target.attr == prop and isinstance(target.value, ast.Name)):  # fmt: skip
+    for stmt, target in _list_assignments(ctx.cell.tree, prop):
+        if stmt.lineno not in lines:
             continue
         owner = frame.f_locals.get(target.value.id)
         names = _listed_attributes(stmt.value, target.value.id)
@@ -61,11 +58,57 @@ def weight_lists_assigned(ctx: CellContext) -> list[Problem]:
             edit = _edit(ctx, stmt, target.value.id, names, prop)
         if edit is None:
             continue
-        problem = from_entry(ENTRY, ctx.line or stmt.lineno, [edit], [prop], ctx.shown_versions,
+        edits = [edit, *_later_restatements(ctx, stmt, target.value.id, prop)]
+        problem = from_entry(ENTRY, ctx.line or stmt.lineno, edits, [prop], ctx.shown_versions,
                              prop=prop, layer=type(owner).__name__)  # fmt: skip
         problem.certain = True  # the live layer tracks exactly these variables already
         return [problem]
     return []
+
+
+def _list_assignments(tree: ast.AST, prop: str) -> list[tuple[ast.Assign | ast.AugAssign, ast.Attribute]]:  # fmt: skip
+    """``X.prop = …`` and ``X.prop += …`` statements of the cell, with their target."""
+    out = []
+    for stmt in walk(tree):
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            target = stmt.targets[0]
+        elif isinstance(stmt, ast.AugAssign) and isinstance(stmt.op, ast.Add):
+            target = stmt.target  # ``self.trainable_weights += [self.b]``: the same restatement
+        else:
+            continue
+        if isinstance(target, ast.Attribute) and target.attr == prop and isinstance(target.value, ast.Name):  # fmt: skip
+            out.append((stmt, target))
+    return out
+
+
+def _later_restatements(ctx: CellContext, first: ast.stmt, owner: str, prop: str) -> list[Edit]:
+    """The removals of the trainable list's later restatements in the same method, not run yet
+    (``self.trainable_weights += [self.b]`` after the failing one): those whose every listed
+    attribute the method makes as a weight before them, with ``add_weight`` or a Keras 1 call
+    the corrected cell makes one (``keras1_layer_weights.weight_calls``)."""
+    from kerasmagic.diagnosis.rules.keras1_layer_weights import weight_calls
+
+    tree = ctx.cell.tree
+    holding = [f for f in walk(tree) if isinstance(f, ast.FunctionDef) and first in ast.walk(f)] if tree is not None else []  # fmt: skip
+    if not holding or prop != "trainable_weights":
+        return []
+    method = holding[-1]  # the innermost (walk goes outside in)
+    made_by = {id(c) for c, *_ in weight_calls(ctx)}
+    made: dict[str, int] = {}  # attribute -> line where the method makes it a weight
+    for node in ast.walk(method):
+        value = node.value if isinstance(node, ast.Assign) and len(node.targets) == 1 else None
+        target = node.targets[0] if value is not None else None  # type: ignore[union-attr]
+        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == owner and isinstance(value, ast.Call):  # fmt: skip
+            if getattr(value.func, "attr", None) == "add_weight" or id(value) in made_by:
+                made[target.attr] = node.lineno
+    edits = []
+    for stmt, _ in _list_assignments(method, prop):
+        names = _listed_attributes(stmt.value, owner)
+        if stmt.lineno > first.lineno and names and all(made.get(n, stmt.lineno) < stmt.lineno for n in names):
+            edit = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
+            if edit is not None:
+                edits.append(edit)
+    return edits
 
 
 def _listed_attributes(value: ast.expr, owner: str) -> list[str]:
@@ -116,7 +159,7 @@ def _settable_trainable(variable: Any) -> bool:
     return isinstance(spec, property) and spec.fset is not None
 
 
-def _edit(ctx: CellContext, stmt: ast.Assign, owner: str, names: list[str], prop: str) -> Edit | None:  # fmt: skip
+def _edit(ctx: CellContext, stmt: ast.Assign | ast.AugAssign, owner: str, names: list[str], prop: str) -> Edit | None:  # fmt: skip
     if prop == "trainable_weights":
         return statement_removal(ctx.cell, stmt, ctx.cell.tree)  # type: ignore[arg-type]
     marks = "; ".join(f"{owner}.{n}.trainable = False" for n in names)

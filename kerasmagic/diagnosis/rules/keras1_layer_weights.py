@@ -8,7 +8,9 @@ object that returns the initial values, a tensor, and refuses ``name=``; the lay
 weight with ``add_weight``, giving the same initializer. The evidence: the call is in a method
 of a class whose bases are live Keras layers, assigned to an attribute of ``self``, and what it
 calls is an attribute of ``self`` set from ``M.get(…)`` with ``M`` Keras's initializers module
-(Keras 1's name ``initializations``, or ``initializers``), in this cell or an earlier one.
+(Keras 1's name ``initializations``, or ``initializers``), in this cell or an earlier one. The
+bias Keras 1 layers made with ``K.zeros(shape, name=…)`` is a weight the same way, made with
+``add_weight(initializer='zeros')`` where the live backend module has no ``zeros`` (Keras 3).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import enclosing_keras_classes
+from kerasmagic.diagnosis.keras3_support import backend_module, enclosing_keras_classes
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
@@ -25,35 +27,49 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras1-initializer-weight"
 KERAS1_KEYWORDS = ("name", "dim_ordering")  # what Keras 1's initializer functions took
+# Keras 1's backend functions that made a variable of a shape (``K.zeros((n,), name=…)``, a bias)
+BACKEND_WEIGHTS = {"zeros": "'zeros'", "ones": "'ones'"}
 MODULES = ("initializations", "initializers")
 
 
-@rule(ENTRY, when=(STATIC,), family="custom-layers", needs=r"self\.\w+\(")
+@rule(ENTRY, when=(STATIC,), family="custom-layers", needs=r"self\.\w+\s*=")
 def initializer_weights(ctx: CellContext) -> list[Problem]:
     """``self.W = self.init(shape, name=…)`` in a Keras layer's method →
-    ``self.W = self.add_weight(shape=shape, initializer=self.init, name=…)``."""
-    tree = ctx.cell.tree
-    if tree is None:
-        return []
-    classes = enclosing_keras_classes(ctx, tree)
-    edits: list[Edit] = []
-    for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
-        if not isinstance(call, ast.Call) or not _on_self(stmt.targets[0]) or not _on_self(call.func):  # type: ignore[union-attr]
-            continue
-        if not any(live.is_layer_class(b) for b in classes.get(id(call), [])):
-            continue
-        if not _holds_initializer(ctx, call.func):
-            continue
-        edit = _add_weight(ctx, call)
-        if edit is not None:
-            edits.append(edit)
+    ``self.W = self.add_weight(shape=shape, initializer=self.init, name=…)``; Keras 1's
+    ``self.b = K.zeros(shape, name=…)`` under a Keras whose backend has no ``zeros`` →
+    ``self.add_weight(shape=shape, initializer='zeros', name=…)``."""
+    edits = [e for found in weight_calls(ctx) if (e := _add_weight(ctx, *found)) is not None]
     if not edits:
         return []
     problem = from_entry(ENTRY, edits[0].line, edits, ["initializer", "add_weight"], ctx.shown_versions,
                          keras=ctx.versions.get("keras", "2"))  # fmt: skip
     problem.certain = True  # a variable of the same shape, initializer and name; verified by running
     return [problem]
+
+
+def weight_calls(ctx: CellContext) -> list[tuple[ast.Call, str, tuple[str, ...]]]:
+    """``(call, the initializer it stands for, its positional parameters)`` of each Keras 1 way of making a weight assigned
+    to an attribute of ``self`` in a method of a class whose bases are live Keras layers (read by
+    ``backend_ops``, which leaves these calls to this rule)."""
+    tree = ctx.cell.tree
+    if tree is None:
+        return []
+    classes = enclosing_keras_classes(ctx, tree)
+    found: list[tuple[ast.Call, str, tuple[str, ...]]] = []
+    for stmt in walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+        if not isinstance(call, ast.Call) or not _on_self(stmt.targets[0]):  # type: ignore[union-attr]
+            continue
+        if not any(live.is_layer_class(b) for b in classes.get(id(call), [])):
+            continue
+        func = call.func
+        if _on_self(func) and _holds_initializer(ctx, func):
+            found.append((call, node_text(ctx.cell, func) or "", ("shape", "name")))
+        elif isinstance(func, ast.Attribute) and func.attr in BACKEND_WEIGHTS:
+            module = backend_module(ctx, func.value)
+            if module is not None and not hasattr(module, func.attr):
+                found.append((call, BACKEND_WEIGHTS[func.attr], ("shape", "dtype", "name")))
+    return found
 
 
 def _on_self(node: ast.AST) -> bool:
@@ -76,16 +92,20 @@ def _keras_initializer_get(ctx: CellContext, value: ast.expr) -> bool:
     return last in MODULES and root.split(".")[0] in live.KERAS_TOPS
 
 
-def _add_weight(ctx: CellContext, call: ast.Call) -> Edit | None:
-    """The call as ``self.add_weight(shape=…, initializer=self.x, name=…)``: the shape given
-    first, Keras 1's ``name`` kept and its ``dim_ordering`` left out (the layer's weights take
-    no ordering); None for any other argument."""
-    if len(call.args) != 1 or any(k.arg not in KERAS1_KEYWORDS for k in call.keywords):
+def _add_weight(ctx: CellContext, call: ast.Call, initializer: str, order: tuple[str, ...]) -> Edit | None:  # fmt: skip
+    """The call as ``self.add_weight(shape=…, initializer=…, dtype=…, name=…)``: the shape given
+    first (then the backend function's ``dtype`` and ``name``), Keras 1's ``name`` kept and its
+    ``dtype`` passed on, ``dim_ordering`` left out (the layer's weights take no ordering); None
+    for any other argument."""
+    given = dict(zip(order, call.args))
+    if not call.args or len(call.args) > len(order):
         return None
-    shape = node_text(ctx.cell, call.args[0])
-    initializer = node_text(ctx.cell, call.func)
-    name = next((node_text(ctx.cell, k.value) for k in call.keywords if k.arg == "name"), None)
-    if shape is None or initializer is None:
+    for k in call.keywords:
+        if k.arg not in (*KERAS1_KEYWORDS, "dtype") or k.arg in given:
+            return None
+        given[k.arg] = k.value
+    texts = {k: node_text(ctx.cell, v) for k, v in given.items() if k != "dim_ordering"}
+    if None in texts.values() or not initializer:
         return None
-    named = f", name={name}" if name is not None else ""
-    return node_edit(ctx.cell, call, f"self.add_weight(shape={shape}, initializer={initializer}{named})")
+    rest = "".join(f", {k}={texts[k]}" for k in ("dtype", "name") if k in texts)
+    return node_edit(ctx.cell, call, f"self.add_weight(shape={texts['shape']}, initializer={initializer}{rest})")
