@@ -134,9 +134,9 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
     doc["raised_in"] = origins.raised_in(exc, root)
     if not doc["fixed_source"] and filename is None:
         after = tuple(later or ())  # the cells after the failing one: what a fix must not break
-        origin = origins.cell_origin(exc, namespace, list(earlier or ()), source, after) or origins.origin_before(exc, namespace, list(earlier or ()), (source, *after))  # fmt: skip
+        origin = origins.cell_origin(exc, namespace, list(earlier or ()), source, after) or origins.origin_before(exc, namespace, list(earlier or ()), source, after)  # fmt: skip
         asked = origin is None and origins.raised_in_an_earlier_cell(exc)
-        placed = None if not asked else diagnose(source, exc, namespace=namespace, earlier=earlier or (), later=tuple(later or ()))  # fmt: skip
+        placed = None if not asked else diagnose(source, exc, namespace=namespace, earlier=earlier or (), later=after)  # fmt: skip
         if origin is not None:
             doc["origin"] = origin
         elif placed is not None and placed.fixed_source:

@@ -164,22 +164,22 @@ def _cells_before(source: str, earlier: list[str]) -> tuple[str, ...]:
     return ()
 
 
-def origin_before(exc: BaseException, namespace: dict, earlier: list[str], later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
+def origin_before(exc: BaseException, namespace: dict, earlier: list[str], failing: str | None = None, later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
     """An error raised from a value an earlier cell made: in the user's own module (a plotting
     helper beside the notebook reading ``history['acc']``, made by the ``compile`` that named the
     metric), or by a fix whose catalogue entry says its cause is made earlier (``earlier_cell``):
     the newest earlier cell whose diagnosis with the same error corrects it. ``migrate`` runs
     that cell again and the cells after it, then this one (``loop._fix_earlier``). Asked after
     ``cell_origin`` found nothing: the error may pass through code of several cells (a ``main()``
-    of one cell training a model whose class another cell compiles). ``later``: the failing
-    cell and the cells after it; with those between, what a fix of the earlier cell must not
-    break."""
+    of one cell training a model whose class another cell compiles). As for
+    ``cell_origin``, the cells after the earlier one, the ``failing`` one and those ``later``
+    are what a fix of it must not break."""
     from kerasmagic.diagnosis.engine import diagnose
 
     anywhere = _raised_in_user_module(exc)
     for index in range(len(earlier) - 1, -1, -1):
         source = earlier[index]
-        after = (*earlier[index + 1 :], *later)
+        after = (*earlier[index + 1 :], *([failing] if failing else []), *later)
         result = diagnose(source, exc, namespace=namespace, earlier=tuple(earlier[:index]), later=after)
         if result.fixed_source and result.fixed_source != source:
             doc = fix_document(result)

@@ -48,9 +48,9 @@ def initializer_weights(ctx: CellContext) -> list[Problem]:
 
 
 def weight_calls(ctx: CellContext) -> list[tuple[ast.Call, str, tuple[str, ...]]]:
-    """``(call, the initializer it stands for, its positional parameters)`` of each Keras 1 way of making a weight assigned
-    to an attribute of ``self`` in a method of a class whose bases are live Keras layers (read by
-    ``backend_ops``, which leaves these calls to this rule)."""
+    """``(call, the initializer it stands for, its positional parameters)`` of each Keras 1 way
+    of making a weight assigned to an attribute of ``self`` in a method of a class whose bases
+    are live Keras layers (read by ``backend_ops``, which leaves these calls to this rule)."""
     tree = ctx.cell.tree
     if tree is None:
         return []

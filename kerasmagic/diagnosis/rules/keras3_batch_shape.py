@@ -47,10 +47,6 @@ def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | N
     return (f"{found[0]}.Input", found[1]) if found is not None else None
 
 
-def _is_layer_class(obj: object) -> bool:
-    return isinstance(obj, type) and any(c.__name__ == "Layer" for c in obj.__mro__[1:])
-
-
 @rule(
     ENTRY,
     when=(STATIC,),
@@ -77,7 +73,7 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
             continue
         given = _batch_shape(ctx, call)
         callee = ctx.scope.callee(call.func) if given is not None else None
-        if given is None or callee is None or not _is_layer_class(callee[0]):
+        if given is None or callee is None or not live.is_layer_class(callee[0]):
             continue
         shape, keywords = given
         sig = signature(callee[0])

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import ast
 import inspect
-import linecache
-import re
 from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live, public_paths
+from kerasmagic.diagnosis.compiled import failing_model_calls, traceback_model_calls
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import (
     enclosing_keras_classes,
     generated_keywords,
@@ -36,6 +34,8 @@ from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+# the calls that run a model: where an argument its `compile` took in the wrong place fails
+RUNS = ("fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch", "predict", "predict_generator", "predict_on_batch")  # fmt: skip
 
 
 @rule("keras3-positional-moved", when=(STATIC,), family="keyword-arguments", needs=r"\(")
@@ -92,31 +92,21 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
 
 
 def _failed_later_on(ctx: CellContext, call: ast.Call) -> bool:
-    """Did the cell fail later in a call on the object whose method took the moved argument
-    (``model.compile('sgd', 'mse', ['mae'])``, then ``model.fit`` fails on the loss weights it
-    was given)? The move then explains the error, though raised on another line: a call on the
-    same name on a failing line after it, or, where a later cell failed (the call is in an
-    earlier cell, diagnosed for that cell's error), a call on the failing line of the cells'
-    code whose receiver is the very object the kernel holds under that name."""
+    """Did the cell fail later in a call that runs the object whose method took the moved
+    argument (``model.compile('sgd', 'mse', ['mae'])``, then ``model.fit`` fails on the loss
+    weights it was given)? The move then explains the error, though raised on another line: a
+    call on the same name on a failing line after it (``compiled.failing_model_calls``), or,
+    where a later cell failed (the call is in an earlier cell, diagnosed for that cell's error),
+    a call in the traceback whose receiver is the very object the kernel holds under that name
+    (``compiled.traceback_model_calls``)."""
     func = call.func
     if ctx.exc is None or not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
         return False
     owner = func.value.id
-    if any(
-        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-        and isinstance(node.func.value, ast.Name) and node.func.value.id == owner
-        and node.lineno in ctx.failing_lines and node.lineno > call.lineno
-        for node in walk(ctx.cell.tree)
-    ):  # fmt: skip
+    if any(name == owner and later.lineno > call.lineno for later, name, _ in failing_model_calls(ctx, RUNS)):
         return True
     held = (ctx.namespace or {}).get(owner)
-    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename) if held is not None else None
-    if frame is None:
-        return False
-    text = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
-    receivers = re.findall(r"\b([A-Za-z_]\w*)\s*\.\s*\w+\s*\(", text)
-    scopes = (frame.f_locals, frame.f_globals)
-    return any(next((s[r] for s in scopes if r in s), None) is held for r in receivers)
+    return held is not None and any(model is held for _, model in traceback_model_calls(ctx.exc, RUNS))
 
 
 def _same_as(target: Any, name: str) -> Any:
