@@ -35,7 +35,9 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   TensorFlow and spelt out (``tf.keras.layers.Dense``), as tf.keras 2 code is written;
   (``--variant device``) every statement but the imports under ``with tf.device('/cpu:0'):``;
   (``--variant wrapped``) each call of several arguments laid out one argument per line, each
-  with a comment.
+  with a comment; (``--variant tuple``) the literal keyword values bound by one tuple assignment in
+  a first cell; (``--variant cfgclass``) those values as class attributes of a settings class
+  made in a first cell, read as ``CFG.name``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -378,6 +380,31 @@ def from_config(source: str) -> list[str] | None:
     return settings_then_statements(["CONFIG = {\n" + entries + "}\n"], text)
 
 
+def in_one_tuple(source: str) -> list[str] | None:
+    """Each literal keyword value bound by one tuple assignment in a first cell (``lr_1, epochs_1
+    = 0.01, 10`` … ``Adam(lr=lr_1)``), as scripts set their hyperparameters on one line; then one
+    cell per top-level statement (None when nothing was moved)."""
+    found = hoisted(source, lambda name: name)
+    if found is None:
+        return None
+    text, values = found
+    names = ", ".join(name for name, _ in values)
+    items = ", ".join(value for _, value in values)
+    return settings_then_statements([f"{names} = {items}\n"], text)
+
+
+def in_settings_class(source: str) -> list[str] | None:
+    """Each literal keyword value as a class attribute of a settings class made in a first cell
+    (``class CFG: lr_1 = 0.01`` … ``Adam(lr=CFG.lr_1)``), as competition notebooks keep theirs;
+    then one cell per top-level statement (None when nothing was moved)."""
+    found = hoisted(source, lambda name: f"CFG.{name}", outside_classes=True)
+    if found is None:
+        return None
+    text, values = found
+    entries = "".join(f"    {name} = {value}\n" for name, value in values)
+    return settings_then_statements(["class CFG:\n" + entries], text)
+
+
 def as_parameters(source: str, *, passed: bool = False) -> list[str] | None:
     """The case as ``main()`` (``in_function``) whose literal keyword values are its parameters'
     defaults (``def main(lr_1=0.01):`` … ``Adam(lr=lr_1)``), as scripts write a model builder;
@@ -601,7 +628,7 @@ def aliased(source: str) -> list[str] | None:
     return edited(source, edits) if renamed else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

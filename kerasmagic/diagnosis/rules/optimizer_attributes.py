@@ -1,5 +1,6 @@
 """Error rules: ``optimizer.lr`` and the guard ``hasattr(optimizer, 'lr')`` — Keras 3 optimizers
-only have ``learning_rate`` — and ``optimizer.decay``, which Keras 3 optimizers do not have."""
+only have ``learning_rate`` — and ``optimizer.decay`` and ``optimizer._decayed_lr(dtype)``, which
+Keras 3 optimizers do not have."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
 MISSING_DECAY = re.compile(r"'(\w+)' object has no attribute 'decay'")
+MISSING_DECAYED_LR = re.compile(r"'(\w+)' object has no attribute '_decayed_lr'")
 SETS_VARIABLE = frozenset({"set_value", "assign", "assign_add", "assign_sub"})
 
 
@@ -139,6 +141,58 @@ def optimizer_decay_attribute(ctx: CellContext) -> list[Problem]:
             ctx.line or edits[0].line,
             imports + edits,
             ["decay", match.group(1)],
+            ctx.shown_versions,
+            optimizer=match.group(1),
+            keras=ctx.versions.get("keras", "3"),
+        )
+    ]
+
+
+@rule(
+    "optimizer-decayed-lr",
+    when=(ERROR,),
+    family="optimizer-arguments",
+    errors=("AttributeError",),
+)
+def optimizer_decayed_lr(ctx: CellContext) -> list[Problem]:
+    """``X._decayed_lr(dtype)`` (TensorFlow 2's private reading of the rate in use) on an
+    optimizer whose live class has no ``_decayed_lr`` and has ``learning_rate`` (Keras 3's
+    property: the schedule evaluated at ``iterations``, or the rate variable): every such call of
+    the cell with one argument, on an optimizer expression or on the failing line, becomes
+    ``keras.ops.cast(X.learning_rate, dtype)``, the same value in the same dtype."""
+    match = MISSING_DECAYED_LR.search(ctx.message)
+    tree = ctx.cell.tree
+    optimizer = getattr(ctx.wrapped or ctx.exc, "obj", None)
+    if match is None or tree is None or optimizer is None:
+        return []
+    klass = type(optimizer)
+    if not live.is_optimizer_class(klass) or hasattr(klass, "_decayed_lr") or not hasattr(klass, "learning_rate"):  # fmt: skip
+        return []
+    root = keras_root(ctx) if keras3_here() else None
+    if root is None:
+        return []
+    keras_name, imports = root
+    edits: list[Edit] = []
+    for call in walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "_decayed_lr"):
+            continue
+        if not (_is_optimizer_expr(ctx, func.value) or call.lineno == ctx.line):  # type: ignore[union-attr]
+            continue
+        owner, dtype = node_text(ctx.cell, func.value), call.args[0] if len(call.args) == 1 and not call.keywords else None  # type: ignore[union-attr]  # fmt: skip
+        dtype_text = node_text(ctx.cell, dtype) if dtype is not None else None
+        edit = node_edit(ctx.cell, call, f"{keras_name}.ops.cast({owner}.learning_rate, {dtype_text})") if owner and dtype_text else None  # fmt: skip
+        if edit is None:
+            return []  # another signature, or an IPython line: no certain rewrite
+        edits.append(edit)
+    if not edits:
+        return []
+    return [
+        from_entry(
+            "optimizer-decayed-lr",
+            ctx.line or edits[0].line,
+            imports + edits,
+            ["_decayed_lr", match.group(1)],
             ctx.shown_versions,
             optimizer=match.group(1),
             keras=ctx.versions.get("keras", "3"),
