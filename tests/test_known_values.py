@@ -64,6 +64,8 @@ def test_known(source: str, keyword: str, namespace: dict | None, expected: obje
         ("every = pick()\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
         ("for every in (1, 2):\n    cb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
         ("every = 1\nevery, k = f()\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),
+        ("every, *rest = 1, 2, 3\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),  # starred
+        ("every, k = 1, 2, 3\ncb = ModelCheckpoint('w.h5', period=every)", {"every": 1}),  # lengths differ
         ("cb = ModelCheckpoint('w.h5', period=every)\nevery = 1", {"every": 7}),  # bound after
     ],
 )
@@ -230,6 +232,9 @@ def test_a_parameter_of_a_later_cells_function_is_what_its_calls_pass() -> None:
             "cb = ModelCheckpoint('w.h5', period=args.every)\n",
             2,
         ),
+        # one tuple assignment of several settings, nested too
+        ("rate, every = 0.1, 6\ncb = ModelCheckpoint('w.h5', period=every)\n", 6),
+        ("(rate, (every, k)) = (0.1, [7, 2])\ncb = ModelCheckpoint('w.h5', period=every)\n", 7),
     ],
 )
 def test_where_the_source_makes_it(source: str, expected: object) -> None:

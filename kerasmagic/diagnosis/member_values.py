@@ -42,6 +42,23 @@ def spelt(node: ast.AST) -> str | None:
     return None
 
 
+def unpacked_element(target: ast.expr, value: ast.expr, name: str) -> ast.expr | None:
+    """The element of a literal tuple or list that unpacking binds ``name`` to (``lr`` in ``lr,
+    epochs = 0.01, 10``, nested too); None when the target does not bind it that way (a starred
+    target, lengths that differ, a value that is no literal sequence)."""
+    if not (isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List))):
+        return None
+    if len(target.elts) != len(value.elts) or any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts)):  # fmt: skip
+        return None
+    for part, element in zip(target.elts, value.elts):
+        if spelt(part) == name:
+            return element
+        found = unpacked_element(part, element, name)
+        if found is not None:
+            return found
+    return None
+
+
 def base_name(text: str) -> str:
     """The name a spelt member starts from (``args`` of ``args.weights``)."""
     return text.split(".")[0].split("[")[0]

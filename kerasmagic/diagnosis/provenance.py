@@ -34,6 +34,7 @@ from kerasmagic.diagnosis.member_values import (
     base_name,
     member_binding,
     spelt,
+    unpacked_element,
 )
 from kerasmagic.diagnosis.path_terms import ending_term, literal_tail
 from kerasmagic.diagnosis.rewrite import (
@@ -107,6 +108,8 @@ def bindings(tree: ast.AST, name: str, *, mutations: bool = True) -> list[tuple[
                 for target in stmt.targets:
                     if spelt(target) == name:  # ``path = …``, ``args.out = …``
                         out.append((stmt, stmt.value))
+                    elif (element := unpacked_element(target, stmt.value, name)) is not None:
+                        out.append((stmt, element))  # ``lr, epochs = 0.01, 10``
                     elif stores(target, name) and (mutations or _rebinds(target, name)):
                         out.append((stmt, None))
             elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
