@@ -37,7 +37,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   (``--variant wrapped``) each call of several arguments laid out one argument per line, each
   with a comment; (``--variant tuple``) the literal keyword values bound by one tuple assignment in
   a first cell; (``--variant cfgclass``) those values as class attributes of a settings class
-  made in a first cell, read as ``CFG.name``.
+  made in a first cell, read as ``CFG.name``; (``--variant assigned``) every ``from keras.x import a``
+  as ``import keras`` and ``a = keras.x.a``.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -628,7 +629,27 @@ def aliased(source: str) -> list[str] | None:
     return edited(source, edits) if renamed else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class}  # fmt: skip
+def assigned(source: str) -> list[str] | None:
+    """Every top-level ``from keras.x import a as b`` (and ``tensorflow.keras.x``) as the package's
+    import and an assignment of the member (``import keras`` then ``b = keras.x.a``), as
+    ``K = keras.backend`` is written in tf.keras 2 notebooks (one cell; None when nothing was
+    respelled or it does not parse)."""
+    found = parsed(source)
+    if found is None:
+        return None
+    tree, span, _ = found
+    edits: list[tuple[int, int, str]] = []
+    for stmt in tree.body:
+        module = stmt.module or "" if isinstance(stmt, ast.ImportFrom) and not stmt.level else ""
+        top = module.split(".")[0]
+        if top not in ("keras", "tensorflow") or any(a.name == "*" for a in stmt.names):  # type: ignore[attr-defined]
+            continue
+        lines = [f"import {top}"] + [f"{a.asname or a.name} = {module}.{a.name}" for a in stmt.names]  # type: ignore[attr-defined]
+        edits.append((*span(stmt), "\n".join(lines)))
+    return edited(source, edits) if edits else None
+
+
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
