@@ -35,6 +35,7 @@ from kerasmagic.diagnosis.rewrite import (
     insertion_line,
     node_edit,
     node_text,
+    quoted_like,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -193,3 +194,57 @@ def load_of_keras_file(ctx: CellContext) -> list[Problem]:
             return []
         problem.across = [*made, export]  # type: ignore[list-item]
     return [problem]
+
+
+OUTPUT_KEYS_ENTRY = "saved-model-output-keys"
+TF_OUTPUT_KEY = re.compile(r"output_\d+$")
+
+
+@rule(OUTPUT_KEYS_ENTRY, when=(ERROR,), family="saving", errors=("KeyError",))
+def serving_output_keys(ctx: CellContext) -> list[Problem]:
+    """``results['dense_2']`` where the live ``results`` (a name of the failing lines) is the dict
+    of a serving signature, keyed ``output_0``…, and ``dense_2`` is the layer giving output ``n``
+    of a live Keras model (one number, however many models name it): each such read of the
+    failing lines becomes ``results['output_n']``."""
+    key = ctx.exc.args[0] if isinstance(ctx.exc, KeyError) and ctx.exc.args else None
+    if not isinstance(key, str) or ctx.cell.tree is None or TF_OUTPUT_KEY.match(key):
+        return []
+    positions = {n for value in (ctx.namespace or {}).values() for n in _output_positions(value, key)}
+    if len(positions) != 1:
+        return []
+    new = f"output_{positions.pop()}"
+    scope = ctx.live_names
+    edits = []
+    for node in walk(ctx.cell.tree):
+        if not (isinstance(node, ast.Subscript) and node.lineno in ctx.failing_lines):
+            continue
+        if not (isinstance(node.slice, ast.Constant) and node.slice.value == key):
+            continue
+        held = value_in(scope, node.value)
+        if not (isinstance(held, dict) and new in held and all(isinstance(k, str) and TF_OUTPUT_KEY.match(k) for k in held)):  # fmt: skip
+            continue
+        edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice) or repr(key), new))
+        if edit is not None:
+            edits.append(edit)
+    if not edits:
+        return []
+    position = new.rsplit("_", 1)[1]
+    return [from_entry(OUTPUT_KEYS_ENTRY, edits[0].line, edits, [key], ctx.shown_versions, old=key, new=new,
+                       position=position, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+
+
+def _output_positions(value: Any, name: str) -> list[int]:
+    """The numbers of the outputs of ``value`` (a live Keras model) that its layer ``name`` gives,
+    read from the output tensors' Keras history (nothing called)."""
+    if not live.is_keras_instance(value) or not hasattr(type(value), "outputs"):
+        return []
+    try:
+        outputs = value.outputs
+    except Exception:
+        return []  # a model not built: no outputs yet
+    found = []
+    for n, tensor in enumerate(outputs if isinstance(outputs, (list, tuple)) else ()):
+        history = getattr(tensor, "_keras_history", None)
+        if getattr(getattr(history, "operation", None), "name", None) == name:
+            found.append(n)
+    return found
