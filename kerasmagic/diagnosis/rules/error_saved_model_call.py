@@ -205,7 +205,8 @@ def serving_output_keys(ctx: CellContext) -> list[Problem]:
     """``results['dense_2']`` where the live ``results`` (a name of the failing lines) is the dict
     of a serving signature, keyed ``output_0``…, and ``dense_2`` is the layer giving output ``n``
     of a live Keras model (one number, however many models name it): each such read of the
-    failing lines becomes ``results['output_n']``."""
+    failing lines becomes ``results['output_n']``; so does the one such read whose key is computed
+    (``results[model.output_names[0]]``: Keras 2's name)."""
     key = ctx.exc.args[0] if isinstance(ctx.exc, KeyError) and ctx.exc.args else None
     if not isinstance(key, str) or ctx.cell.tree is None or TF_OUTPUT_KEY.match(key):
         return []
@@ -214,23 +215,22 @@ def serving_output_keys(ctx: CellContext) -> list[Problem]:
         return []
     new = f"output_{positions.pop()}"
     scope = ctx.live_names
-    edits = []
-    for node in walk(ctx.cell.tree):
-        if not (isinstance(node, ast.Subscript) and node.lineno in ctx.failing_lines):
-            continue
-        if not (isinstance(node.slice, ast.Constant) and node.slice.value == key):
-            continue
-        held = value_in(scope, node.value)
-        if not (isinstance(held, dict) and new in held and all(isinstance(k, str) and TF_OUTPUT_KEY.match(k) for k in held)):  # fmt: skip
-            continue
-        edit = node_edit(ctx.cell, node.slice, quoted_like(node_text(ctx.cell, node.slice) or repr(key), new))
-        if edit is not None:
-            edits.append(edit)
+    reads = [node for node in walk(ctx.cell.tree) if isinstance(node, ast.Subscript) and node.lineno in ctx.failing_lines
+             and _signature_outputs(value_in(scope, node.value), new)]  # fmt: skip
+    written = [n for n in reads if isinstance(n.slice, ast.Constant) and n.slice.value == key]
+    if not written and len(reads) == 1 and not isinstance(reads[0].slice, ast.Constant):
+        written = reads  # the one read, by a key computed (``model.output_names[0]``): Keras 2's name
+    edits = [e for n in written if (e := node_edit(ctx.cell, n.slice, quoted_like(node_text(ctx.cell, n.slice) or "''", new))) is not None]  # fmt: skip
     if not edits:
         return []
     position = new.rsplit("_", 1)[1]
     return [from_entry(OUTPUT_KEYS_ENTRY, edits[0].line, edits, [key], ctx.shown_versions, old=key, new=new,
                        position=position, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+
+
+def _signature_outputs(held: Any, new: str) -> bool:
+    """Is ``held`` a serving signature's dict of outputs, keyed ``output_0``…, holding ``new``?"""
+    return isinstance(held, dict) and new in held and all(isinstance(k, str) and TF_OUTPUT_KEY.match(k) for k in held)  # fmt: skip
 
 
 def _output_positions(value: Any, name: str) -> list[int]:
