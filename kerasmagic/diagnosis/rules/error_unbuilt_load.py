@@ -9,6 +9,9 @@ shape comes from the live objects: another model of the same class, built (the o
 and saved), whose recorded input shape the new one is built with, as Keras 2 did on its first
 call: ``new(keras.Input(batch_shape=shape))`` before the load (a call traces the model's
 ``call``, which builds its layers; Keras 3's ``build`` of a subclassed model only marks it).
+With no such model left (``del model`` before the new one is made), the shape is that of the
+data the model is next given in the cell (``new.evaluate(ds_val)``: a live array, tensor or
+``tf.data`` dataset), the very call whose build restored the weights in Keras 2.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.keras3_positional import RUNS
 
 ENTRY = "keras3-load-weights-unbuilt"
 MESSAGES = (
@@ -48,6 +52,8 @@ def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
         name = call.func.value.id
         model = names.get(name)
         shape = _saved_shape(model, names.values())
+        if shape is None and _unbuilt(model):
+            shape = _next_data_shape(ctx.cell.tree, name, stmt, names)
         root = keras_root(ctx) if shape is not None else None
         if root is None:
             continue
@@ -64,10 +70,14 @@ def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
     return []
 
 
+def _unbuilt(model: Any) -> bool:
+    return model is not None and hasattr(model, "load_weights") and not getattr(model, "weights", None)
+
+
 def _saved_shape(model: Any, values: Any) -> tuple | None:
     """The input shape (batch left open) of a built live model of ``model``'s class, when
     ``model`` is an unbuilt subclassed Keras model; None otherwise."""
-    if model is None or not hasattr(model, "load_weights") or getattr(model, "weights", None):
+    if not _unbuilt(model):
         return None
     for other in values:
         if other is model or type(other) is not type(model) or not getattr(other, "weights", None):
@@ -79,3 +89,36 @@ def _saved_shape(model: Any, values: Any) -> tuple | None:
         ):
             return (None, *shape[1:])
     return None
+
+
+def _next_data_shape(tree: ast.AST, name: str, load: ast.stmt, names: dict) -> tuple | None:
+    """The shape (batch left open) of the data the first call after ``load`` that runs model
+    ``name`` on data gives it (``name.evaluate(x)``, ``name.predict(x)``, ``name.fit(x, …)``,
+    ``name(x)``), ``x`` a live name: an array or tensor, or a ``tf.data`` dataset of ``(x, y)``."""
+    after = (load.lineno, load.col_offset)
+    later = sorted((c for c in walk(tree) if isinstance(c, ast.Call) and (c.lineno, c.col_offset) > after),
+                   key=lambda c: (c.lineno, c.col_offset))  # fmt: skip
+    for call in later:
+        func = call.func
+        runs = isinstance(func, ast.Attribute) and func.attr in RUNS and isinstance(func.value, ast.Name) and func.value.id == name  # fmt: skip
+        if not (runs or (isinstance(func, ast.Name) and func.id == name)):
+            continue
+        data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "x"), None)  # fmt: skip
+        return _shape_of(names.get(data.id)) if isinstance(data, ast.Name) else None
+    return None
+
+
+def _shape_of(value: Any) -> tuple | None:
+    """``(None, *dims)`` of an array or tensor, or of the first part of a dataset's elements; None
+    when a dimension is unknown or it is nothing of these."""
+    spec = getattr(value, "element_spec", None)
+    if spec is not None:
+        value = spec[0] if isinstance(spec, (tuple, list)) and spec else spec
+    shape = getattr(value, "shape", None)
+    try:
+        dims = tuple(shape)[1:] if shape is not None else ()
+    except (TypeError, ValueError):
+        return None  # a shape of unknown rank
+    if not dims or not all(isinstance(d, int) and not isinstance(d, bool) for d in dims):
+        return None
+    return (None, *dims)
