@@ -104,6 +104,19 @@ def test_a_module_assigned_to_a_name_is_bound_like_an_import():
     assert "y" not in _scope("import keras\ny = keras.backend.epsilon()\n").bindings
 
 
+def test_a_member_assigned_to_a_name_is_bound_like_an_import():
+    """``to_categorical = keras.utils.to_categorical`` as ``from keras.utils import
+    to_categorical``; a member this Keras lacks too (what the import would fail on); not a name
+    assigned twice, nor a path through no bound module."""
+    scope = _scope("import keras\nto_categorical = keras.utils.to_categorical\ny = to_categorical([1], 2)\n")
+    assert scope.bindings["to_categorical"] == "keras.utils.to_categorical" and "to_categorical" not in scope.user_bound  # fmt: skip
+    gone = _scope("import keras\nmulti_gpu_model = keras.utils.multi_gpu_model\n")
+    assert gone.bindings["multi_gpu_model"] == "keras.utils.multi_gpu_model"
+    twice = _scope("import keras\nf = keras.utils.to_categorical\nf = len\n")
+    assert "f" not in twice.bindings and "f" in twice.user_bound
+    assert "g" not in _scope("g = tools.to_categorical\n").bindings
+
+
 def test_the_batch_size_of_a_live_generator():
     """A generator object with an ``int`` ``batch_size`` (a Keras 2 ``flow`` iterator's, here a
     plain object: Keras 3 has no ``ImageDataGenerator``) gives it; a list does not."""

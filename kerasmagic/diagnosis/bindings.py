@@ -72,8 +72,11 @@ class Scope:
         return scope
 
     def _bind_module_aliases(self, tree: ast.AST | None) -> None:
-        """``K = keras.backend``, ``tfkl = tf.keras.layers``: a name the cell assigns once, to a
-        dotted path through a bound module that is a module here, is bound like an import."""
+        """``K = keras.backend``, ``tfkl = tf.keras.layers``, ``to_categorical =
+        keras.utils.to_categorical``: a name the cell assigns once, to a dotted path through a bound
+        module, is bound like an import (``from keras.utils import to_categorical``), where the path
+        reaches a module or an object here, or names a member its module lacks here (what the
+        import would have failed on)."""
         assigned: dict[str, list[ast.expr]] = {}
         for node in walk(tree) if tree is not None else ():
             targets = node.targets if isinstance(node, ast.Assign) else []
@@ -90,8 +93,8 @@ class Scope:
             if not parts or not isinstance(value, ast.Name) or value.id not in self.bindings:
                 continue
             path = ".".join([self.bindings[value.id], *reversed(parts)])
-            status, obj = live.resolve_path(path)
-            if status == live.OK and isinstance(obj, types.ModuleType):
+            status, _ = live.resolve_path(path)
+            if status in (live.OK, live.MISSING):
                 self.bindings[name] = path
                 self.user_bound.discard(name)
 

@@ -3,7 +3,8 @@
 ``parallel = multi_gpu_model(model, gpus=2)`` split each batch across replicas of the model and
 joined their outputs, so the loss and the gradients were those of the whole batch on the model
 itself. The import becomes a function of the name it bound (its own, or the import's ``as``
-name) that returns the model (one device computes the batch the replicas split; later cells keep
+name, or the name an assignment binds it to: ``multi_gpu_model = keras.utils.multi_gpu_model``)
+that returns the model (one device computes the batch the replicas split; later cells keep
 working), and a call read through a module (``keras.utils.multi_gpu_model(m, gpus=2)``) becomes
 its model, and where a star import gave it (a NameError now) the stand-in goes at the cell's top.
 Several devices: ``tf.distribute.MirroredStrategy``, said in the finding.
@@ -48,6 +49,10 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
             stand_in = STAND_IN.format(name=bound, indent=indent)
             new = f"from {'.' * node.level}{node.module or ''} import {', '.join(rest)}\n{indent}{stand_in}" if rest else stand_in  # fmt: skip
             edits.append(node_edit(ctx.cell, node, new))
+        elif _assigned_from_module(node):  # ``multi_gpu_model = keras.utils.multi_gpu_model``
+            text = lines[node.lineno - 1]
+            indent = text[: len(text) - len(text.lstrip())]
+            edits.append(node_edit(ctx.cell, node, STAND_IN.format(name=node.targets[0].id, indent=indent)))  # type: ignore[attr-defined]  # fmt: skip
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == NAME:  # fmt: skip
             model = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "model"), None)  # fmt: skip
             text = node_text(ctx.cell, model) if model is not None else None
@@ -60,6 +65,14 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
     problem.certain = True  # the model itself computes the batches the replicas split
     return [problem]
+
+
+def _assigned_from_module(node: ast.AST) -> bool:
+    """``name = a.b.multi_gpu_model``: the function bound under a name as an import binds it."""
+    return (
+        isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+        and isinstance(node.value, ast.Attribute) and node.value.attr == NAME
+    )  # fmt: skip
 
 
 def _missing_import(tree: ast.AST) -> bool:
