@@ -204,17 +204,18 @@ TF_OUTPUT_KEY = re.compile(r"output_\d+$")
 def serving_output_keys(ctx: CellContext) -> list[Problem]:
     """``results['dense_2']`` where the live ``results`` (a name of the failing lines) is the dict
     of a serving signature, keyed ``output_0``…, and ``dense_2`` is the layer giving output ``n``
-    of a live Keras model (one number, however many models name it): each such read of the
+    of a live Keras model, of the namespace or a local of the function that raised (one number,
+    however many models name it): each such read of the
     failing lines becomes ``results['output_n']``; so does the one such read whose key is computed
     (``results[model.output_names[0]]``: Keras 2's name)."""
     key = ctx.exc.args[0] if isinstance(ctx.exc, KeyError) and ctx.exc.args else None
     if not isinstance(key, str) or ctx.cell.tree is None or TF_OUTPUT_KEY.match(key):
         return []
-    positions = {n for value in (ctx.namespace or {}).values() for n in _output_positions(value, key)}
+    scope = ctx.live_names  # the namespace under the locals of the cell's frames that raised
+    positions = {n for value in scope.values() for n in _output_positions(value, key)}
     if len(positions) != 1:
         return []
     new = f"output_{positions.pop()}"
-    scope = ctx.live_names
     reads = [node for node in walk(ctx.cell.tree) if isinstance(node, ast.Subscript) and node.lineno in ctx.failing_lines
              and _signature_outputs(value_in(scope, node.value), new)]  # fmt: skip
     written = [n for n in reads if isinstance(n.slice, ast.Constant) and n.slice.value == key]
