@@ -10,7 +10,8 @@ of a class whose bases are live Keras layers, assigned to an attribute of ``self
 calls is an attribute of ``self`` set from ``M.get(…)`` with ``M`` Keras's initializers module
 (Keras 1's name ``initializations``, or ``initializers``), in this cell or an earlier one. The
 bias Keras 1 layers made with ``K.zeros(shape, name=…)`` is a weight the same way, made with
-``add_weight(initializer='zeros')`` where the live backend module has no ``zeros`` (Keras 3).
+``add_weight(initializer='zeros')`` where the live backend module has no ``zeros`` (Keras 3), or
+only Keras 3's legacy copy of it (``tf.keras.backend``: a TensorFlow variable no layer tracks).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.keras2_names import LEGACY_BACKEND
 from kerasmagic.diagnosis.keras3_support import backend_module, enclosing_keras_classes
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
@@ -36,7 +38,8 @@ MODULES = ("initializations", "initializers")
 def initializer_weights(ctx: CellContext) -> list[Problem]:
     """``self.W = self.init(shape, name=…)`` in a Keras layer's method →
     ``self.W = self.add_weight(shape=shape, initializer=self.init, name=…)``; Keras 1's
-    ``self.b = K.zeros(shape, name=…)`` under a Keras whose backend has no ``zeros`` →
+    ``self.b = K.zeros(shape, name=…)`` under a Keras whose backend has no ``zeros`` (or only
+    Keras 3's legacy copy) →
     ``self.add_weight(shape=shape, initializer='zeros', name=…)``."""
     edits = [e for found in weight_calls(ctx) if (e := _add_weight(ctx, *found)) is not None]
     if not edits:
@@ -66,10 +69,24 @@ def weight_calls(ctx: CellContext) -> list[tuple[ast.Call, str, tuple[str, ...]]
         if _on_self(func) and _holds_initializer(ctx, func):
             found.append((call, node_text(ctx.cell, func) or "", ("shape", "name")))
         elif isinstance(func, ast.Attribute) and func.attr in BACKEND_WEIGHTS:
-            module = backend_module(ctx, func.value)
-            if module is not None and not hasattr(module, func.attr):
+            module = backend_module(ctx, func.value) or _tf_keras_backend(ctx, func.value)
+            if module is not None and (not hasattr(module, func.attr) or _legacy_copy(getattr(module, func.attr))):  # fmt: skip
                 found.append((call, BACKEND_WEIGHTS[func.attr], ("shape", "dtype", "name")))
     return found
+
+
+def _tf_keras_backend(ctx: CellContext, node: ast.AST) -> object | None:
+    """The live module ``node`` names when it is ``tf.keras``'s backend (``from tensorflow.keras
+    import backend as K``), None otherwise."""
+    path = ctx.scope.bound_path(node) or ""
+    status, module = live.resolve_path(path) if path.startswith("tensorflow.keras") else (None, None)
+    return module if status == live.OK and path.rsplit(".", 1)[-1] == "backend" else None
+
+
+def _legacy_copy(func: object) -> bool:
+    """Is ``func`` Keras 3's legacy copy of a Keras 2 backend function (``tf.keras.backend.zeros``
+    over Keras 3): a TensorFlow variable, which a Keras 3 layer does not track as its weight?"""
+    return getattr(func, "__module__", "") == LEGACY_BACKEND
 
 
 def _on_self(node: ast.AST) -> bool:
