@@ -43,16 +43,14 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     for node in walk(ctx.cell.tree):
         if isinstance(node, ast.ImportFrom) and any(a.name == NAME for a in node.names):
             bound = next(a.asname or NAME for a in node.names if a.name == NAME)
-            text = lines[node.lineno - 1]
-            indent = text[: len(text) - len(text.lstrip())]
+            indent = _indent(lines, node)
             rest = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != NAME]  # fmt: skip
             stand_in = STAND_IN.format(name=bound, indent=indent)
             new = f"from {'.' * node.level}{node.module or ''} import {', '.join(rest)}\n{indent}{stand_in}" if rest else stand_in  # fmt: skip
             edits.append(node_edit(ctx.cell, node, new))
         elif _assigned_from_module(node):  # ``multi_gpu_model = keras.utils.multi_gpu_model``
-            text = lines[node.lineno - 1]
-            indent = text[: len(text) - len(text.lstrip())]
-            edits.append(node_edit(ctx.cell, node, STAND_IN.format(name=node.targets[0].id, indent=indent)))  # type: ignore[attr-defined]  # fmt: skip
+            stand_in = STAND_IN.format(name=node.targets[0].id, indent=_indent(lines, node))  # type: ignore[attr-defined]
+            edits.append(node_edit(ctx.cell, node, stand_in))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == NAME:  # fmt: skip
             model = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "model"), None)  # fmt: skip
             text = node_text(ctx.cell, model) if model is not None else None
@@ -65,6 +63,12 @@ def multi_gpu_model(ctx: CellContext) -> list[Problem]:
     problem = from_entry("multi-gpu-model-stand-in", ctx.line or 1, [e for e in edits if e], [NAME])
     problem.certain = True  # the model itself computes the batches the replicas split
     return [problem]
+
+
+def _indent(lines: list[str], node: ast.stmt) -> str:
+    """The indentation of the line ``node`` starts on."""
+    text = lines[node.lineno - 1]
+    return text[: len(text) - len(text.lstrip())]
 
 
 def _assigned_from_module(node: ast.AST) -> bool:

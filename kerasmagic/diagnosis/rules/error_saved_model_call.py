@@ -215,7 +215,8 @@ def serving_output_keys(ctx: CellContext) -> list[Problem]:
     positions = {n for value in scope.values() for n in _output_positions(value, key)}
     if len(positions) != 1:
         return []
-    new = f"output_{positions.pop()}"
+    position = positions.pop()
+    new = f"output_{position}"
     reads = [node for node in walk(ctx.cell.tree) if isinstance(node, ast.Subscript) and node.lineno in ctx.failing_lines
              and _signature_outputs(value_in(scope, node.value), new)]  # fmt: skip
     written = [n for n in reads if isinstance(n.slice, ast.Constant) and n.slice.value == key]
@@ -224,7 +225,6 @@ def serving_output_keys(ctx: CellContext) -> list[Problem]:
     edits = [e for n in written if (e := node_edit(ctx.cell, n.slice, quoted_like(node_text(ctx.cell, n.slice) or "''", new))) is not None]  # fmt: skip
     if not edits:
         return []
-    position = new.rsplit("_", 1)[1]
     return [from_entry(OUTPUT_KEYS_ENTRY, edits[0].line, edits, [key], ctx.shown_versions, old=key, new=new,
                        position=position, keras=ctx.versions.get("keras", "3"))]  # fmt: skip
 

@@ -20,8 +20,11 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras2_names import LEGACY_BACKEND
-from kerasmagic.diagnosis.keras3_support import backend_module, enclosing_keras_classes
+from kerasmagic.diagnosis.keras3_support import (
+    LEGACY_BACKEND,
+    backend_module,
+    enclosing_keras_classes,
+)
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
@@ -69,24 +72,18 @@ def weight_calls(ctx: CellContext) -> list[tuple[ast.Call, str, tuple[str, ...]]
         if _on_self(func) and _holds_initializer(ctx, func):
             found.append((call, node_text(ctx.cell, func) or "", ("shape", "name")))
         elif isinstance(func, ast.Attribute) and func.attr in BACKEND_WEIGHTS:
-            module = backend_module(ctx, func.value) or _tf_keras_backend(ctx, func.value)
-            if module is not None and (not hasattr(module, func.attr) or _legacy_copy(getattr(module, func.attr))):  # fmt: skip
+            module = backend_module(ctx, func.value)
+            if (module is not None and not hasattr(module, func.attr)) or _legacy_copy(ctx, func):
                 found.append((call, BACKEND_WEIGHTS[func.attr], ("shape", "dtype", "name")))
     return found
 
 
-def _tf_keras_backend(ctx: CellContext, node: ast.AST) -> object | None:
-    """The live module ``node`` names when it is ``tf.keras``'s backend (``from tensorflow.keras
-    import backend as K``), None otherwise."""
-    path = ctx.scope.bound_path(node) or ""
-    status, module = live.resolve_path(path) if path.startswith("tensorflow.keras") else (None, None)
-    return module if status == live.OK and path.rsplit(".", 1)[-1] == "backend" else None
-
-
-def _legacy_copy(func: object) -> bool:
-    """Is ``func`` Keras 3's legacy copy of a Keras 2 backend function (``tf.keras.backend.zeros``
-    over Keras 3): a TensorFlow variable, which a Keras 3 layer does not track as its weight?"""
-    return getattr(func, "__module__", "") == LEGACY_BACKEND
+def _legacy_copy(ctx: CellContext, func: ast.expr) -> bool:
+    """Does ``func`` call Keras 3's legacy copy of a Keras 2 backend function
+    (``tf.keras.backend.zeros`` over Keras 3, the live callee as ``backend_legacy`` reads it),
+    which makes a TensorFlow variable a Keras 3 layer does not track as its weight?"""
+    callee = ctx.scope.callee(func)
+    return callee is not None and getattr(callee[0], "__module__", None) == LEGACY_BACKEND
 
 
 def _on_self(node: ast.AST) -> bool:
