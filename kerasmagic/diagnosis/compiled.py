@@ -60,6 +60,10 @@ def raising_codes(exc: BaseException | None) -> set[object]:
     return out
 
 
+# the model methods that run it on data (train, evaluate, predict), Keras 2's generator ones too
+RUNS = ("fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch", "predict", "predict_generator", "predict_on_batch")  # fmt: skip
+
+
 def failing_model_calls(ctx: CellContext, methods: tuple[str, ...]) -> Iterator[tuple[ast.Call, str, Any]]:  # fmt: skip
     """The calls of ``methods`` on the failing lines made on a name or an attribute chain on
     one (``model.fit(...)``, ``self.vae.fit(...)``), each with that name as written (dotted) and

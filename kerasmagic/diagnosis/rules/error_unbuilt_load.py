@@ -20,12 +20,12 @@ import ast
 import re
 from typing import Any
 
+from kerasmagic.diagnosis.compiled import RUNS
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.keras3_positional import RUNS
 
 ENTRY = "keras3-load-weights-unbuilt"
 MESSAGES = (

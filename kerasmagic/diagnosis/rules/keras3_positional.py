@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live, public_paths
-from kerasmagic.diagnosis.compiled import failing_model_calls, traceback_model_calls
+from kerasmagic.diagnosis.compiled import RUNS, failing_model_calls, traceback_model_calls
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import (
     enclosing_keras_classes,
@@ -34,8 +34,6 @@ from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-# the calls that run a model: where an argument its `compile` took in the wrong place fails
-RUNS = ("fit", "fit_generator", "train_on_batch", "evaluate", "evaluate_generator", "test_on_batch", "predict", "predict_generator", "predict_on_batch")  # fmt: skip
 
 
 @rule("keras3-positional-moved", when=(STATIC,), family="keyword-arguments", needs=r"\(")
