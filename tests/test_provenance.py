@@ -132,6 +132,28 @@ def test_a_loops_unpacked_names_are_followed_to_their_column():
     assert rewrite(ctx, _arg(ctx, "save_weights"), WEIGHTS) is None  # rows not written out
 
 
+def test_a_loop_over_a_named_sequence_follows_it_to_its_display():
+    """``for name in names`` with ``names = [...]`` in this cell or cells before (a search over
+    settings set up once): each value is the display's element, changed where it is written;
+    from an earlier cell, the corrected cell binds the sequence again, with every change."""
+    ctx = CellContext.of("names = ['w.h5', 'v.h5']\nfor name in names:\n    m.save_weights(name)\n")
+    here, _, _ = _fixed(ctx, "save_weights")
+    assert here.startswith("names = ['w.weights.h5', 'v.weights.h5']\n"), here
+    loop = "for e, name in zip(epochs, names):\n    m.save_weights(name)\n"
+    earlier = ("names = ['w.h5', 'v.h5']\nepochs = [1, 2]\n",)
+    live = {"names": ["w.h5", "v.h5"], "epochs": [1, 2]}
+    ctx = CellContext.of(loop, earlier=earlier, namespace=live)
+    here, earlier_fixed, _ = _fixed(ctx, "save_weights")
+    assert here == "names = ['w.weights.h5', 'v.weights.h5']\n" + loop, here
+    assert earlier_fixed == ["names = ['w.weights.h5', 'v.weights.h5']\nepochs = [1, 2]\n"]
+    found = origins(ctx, _arg(ctx, "save_weights"))
+    assert [o.value.value for o in found] == ["w.h5", "v.h5"] and all(o.element for o in found)
+    other = CellContext.of(loop, earlier=earlier, namespace={**live, "names": ["x.ckpt"]})
+    assert origins(other, _arg(other, "save_weights")) == []  # the kernel holds another list
+    unknown = CellContext.of(loop, earlier=("names = pick()\n",))
+    assert origins(unknown, _arg(unknown, "save_weights")) == []
+
+
 def test_unknown_origins_give_nothing():
     for earlier, cell in [
         (("for path in ['a.h5']:\n    pass\n",), "m.save_weights(path)\n"),  # a loop's target

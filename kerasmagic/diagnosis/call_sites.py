@@ -6,6 +6,7 @@ them)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from kerasmagic.diagnosis.rewrite import walk
 
@@ -30,30 +31,33 @@ def innermost_loop(tree: ast.AST, use: ast.AST, name: str) -> ast.For | None:
     return found
 
 
-def enclosing_loop(tree: ast.AST, use: ast.AST, name: str) -> list[ast.expr] | None:
+def enclosing_loop(tree: ast.AST, use: ast.AST, name: str, resolve: Resolve = None) -> list[ast.expr] | None:  # fmt: skip
     """The values of the innermost ``for name in <list, tuple or set display>`` of the cell's
     top level whose body holds ``use``, or of ``name`` among the loop's names unpacked from rows
     of displays (``for lr, loss in [(0.1, 'mse'), …]``), from ``zip`` of displays, or from
     ``enumerate`` of one; None when no such loop binds ``name`` there (a loop over anything else
-    binds it by a value not followed)."""
+    binds it by a value not followed). ``resolve``: what a sequence written otherwise is (a name
+    bound to a display: ``for loss in losses``), the expression itself when not known."""
     found = innermost_loop(tree, use, name)
     if found is None:
         return None
-    target, source = found.target, found.iter
+    known = resolve or (lambda node: node)
+    target, source = found.target, known(found.iter)
     if isinstance(target, ast.Name):
         return list(source.elts) if isinstance(source, DISPLAYS) else []
     names = [t.id if isinstance(t, ast.Name) else None for t in getattr(target, "elts", [])]
     if name not in names:
         return []  # bound by a pattern not followed (nested, starred)
     position = names.index(name)
-    columns = _loop_columns(source, len(names))
+    columns = _loop_columns(source, len(names), known)
     return list(columns[position]) if columns is not None else []
 
 
 DISPLAYS = (ast.List, ast.Tuple, ast.Set)
+Resolve = Callable[[ast.expr], ast.expr] | None
 
 
-def _loop_columns(source: ast.expr, width: int) -> list[list[ast.expr]] | None:
+def _loop_columns(source: ast.expr, width: int, known: Callable[[ast.expr], ast.expr]) -> list[list[ast.expr]] | None:  # fmt: skip
     """The values each of ``width`` unpacked loop names takes, column by column, when every row
     is written out: a display of ``width``-long displays, ``zip`` of ``width`` displays, or
     ``enumerate`` of a display (its second column); None otherwise."""
@@ -64,7 +68,7 @@ def _loop_columns(source: ast.expr, width: int) -> list[list[ast.expr]] | None:
         return None
     if not isinstance(source, ast.Call) or not isinstance(source.func, ast.Name) or source.keywords:
         return None
-    given = source.args
+    given = [known(a) for a in source.args]
     if source.func.id == "zip" and len(given) == width and all(isinstance(a, DISPLAYS) for a in given):
         return [list(a.elts) for a in given]  # type: ignore[attr-defined]
     if source.func.id == "enumerate" and width == 2 and len(given) == 1 and isinstance(given[0], DISPLAYS):

@@ -16,7 +16,7 @@ import ast
 
 from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import CellContext
-from kerasmagic.diagnosis.provenance import before, parsed_source
+from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
+from kerasmagic.diagnosis.source_bindings import before
 
 Found = tuple[int | None, ParsedCell, ast.Call]
 

@@ -49,15 +49,27 @@ def live_agrees(namespace: dict | None, found: list) -> bool:
     for origin in found:
         if origin.here or not origin.names or origin.tail is None:
             continue
+        end = re.split(r"[{}%]", origin.tail)[-1]  # the end no placeholder fills
+        if getattr(origin, "element", False):  # one of a loop's values: its sequence holds it
+            sequence = live_member(namespace, origin.names[-1])
+            if not isinstance(sequence, (list, tuple, set)):
+                return False
+            texts = [t for t in map(_text, sequence) if t is not None]
+            if end and texts and not any(t.endswith(end) for t in texts):
+                return False
+            continue
         held = (live_member(namespace, name) for name in origin.names)
         live = next((value for value in held if value is not MISSING), None)
         if live is None:
             return False
-        text = live if isinstance(live, str) else _fspath(live)
-        end = re.split(r"[{}%]", origin.tail)[-1]  # the end no placeholder fills
+        text = _text(live)
         if text is not None and end and not text.endswith(end):
             return False
     return True
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else _fspath(value)
 
 
 def _fspath(value: object) -> str | None:

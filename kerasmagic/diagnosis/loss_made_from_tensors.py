@@ -25,7 +25,7 @@ from kerasmagic.diagnosis.loss_tensors import (
     statement_of,
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import bindings, cells
+from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
@@ -34,6 +34,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
+from kerasmagic.diagnosis.source_bindings import bindings
 
 MADE = "keras3-loss-made-from-tensors"
 

@@ -21,11 +21,11 @@ import ast
 from dataclasses import dataclass, replace
 
 from kerasmagic.diagnosis.call_sites import (
+    DISPLAYS,
     enclosing_loop,
     parameter_arguments,
     parameters_of,
     returned_value,
-    stores,
 )
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.live_strings import live_agrees
@@ -34,7 +34,6 @@ from kerasmagic.diagnosis.member_values import (
     base_name,
     member_binding,
     spelt,
-    unpacked_element,
 )
 from kerasmagic.diagnosis.path_terms import ending_term, literal_tail
 from kerasmagic.diagnosis.rewrite import (
@@ -42,6 +41,7 @@ from kerasmagic.diagnosis.rewrite import (
     parse_cell,
     walk,
 )
+from kerasmagic.diagnosis.source_bindings import before, bindings
 
 MAX_DEPTH = 8
 
@@ -61,6 +61,9 @@ class Origin:
     binding: ast.stmt | None = None  # the assignment of the last name followed (in ``cell``)
     bound: ast.expr | None = None  # the value it assigns (``value`` is in it)
     function: ast.FunctionDef | None = None  # the notebook's function whose ``return`` holds ``value``
+    # an element of the sequence a loop of the cell at hand goes over, the sequence bound by
+    # ``binding`` to ``bound`` (``names[-1]``): ``for loss in losses``, ``losses = [...]``
+    element: bool = False
 
     @property
     def here(self) -> bool:
@@ -89,76 +92,6 @@ def cells(ctx: CellContext) -> list[tuple[int | None, ParsedCell]]:
     for i in range(len(ctx.earlier) - 1, -1, -1):
         out.append((i, parsed_source(ctx.earlier[i])))
     return out
-
-
-def bindings(tree: ast.AST, name: str, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
-    """The statements of ``tree`` (a module, or a function's own body) outside the functions and
-    classes it defines that bind ``name``, in source order, each with the value bound (None:
-    bound otherwise, not followed). ``name`` may be a member (``args.out``). ``mutations``: an
-    assignment to a member of it (``cfg['lr'] = …``) counts too, as a binding not followed."""
-    out: list[tuple[ast.stmt, ast.expr | None]] = []
-
-    def visit(body: list[ast.stmt]) -> None:
-        for stmt in body:
-            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                if stmt.name == name:
-                    out.append((stmt, None))
-                continue
-            if isinstance(stmt, ast.Assign):
-                for target in stmt.targets:
-                    if spelt(target) == name:  # ``path = …``, ``args.out = …``
-                        out.append((stmt, stmt.value))
-                    elif (element := unpacked_element(target, stmt.value, name)) is not None:
-                        out.append((stmt, element))  # ``lr, epochs = 0.01, 10``
-                    elif stores(target, name) and (mutations or _rebinds(target, name)):
-                        out.append((stmt, None))
-            elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
-                if stmt.target.id == name and stmt.value is not None:
-                    out.append((stmt, stmt.value))
-            elif isinstance(stmt, ast.AugAssign) and stores(stmt.target, name):
-                out.append((stmt, None))
-            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
-                if any((a.asname or a.name.split(".")[0]) == name for a in stmt.names):
-                    out.append((stmt, None))
-            elif _binds_otherwise(stmt, name):
-                out.append((stmt, None))
-            for attr in ("body", "orelse", "finalbody"):
-                block = getattr(stmt, attr, None)
-                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-                    visit(block)
-            for handler in getattr(stmt, "handlers", []) or []:
-                visit(handler.body)
-
-    if isinstance(tree, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef)):
-        visit(tree.body)  # a function's: its own statements, where its locals are bound
-    return out
-
-
-def _rebinds(target: ast.expr, name: str) -> bool:
-    """Does the assignment target bind the name itself (not a member of its value)?"""
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(target))  # fmt: skip
-
-
-def _binds_otherwise(stmt: ast.stmt, name: str) -> bool:
-    """A loop's target or a ``with … as`` name: bound, by a value not followed."""
-    if isinstance(stmt, (ast.For, ast.AsyncFor)):
-        return stores(stmt.target, name)
-    if isinstance(stmt, (ast.With, ast.AsyncWith)):
-        return any(
-            i.optional_vars is not None and stores(i.optional_vars, name) for i in stmt.items
-        )
-    return False
-
-
-def made_before(tree: ast.AST, use: ast.Name) -> list[ast.expr | None]:
-    """The values ``tree`` binds ``use``'s name to before the use, in order (None: bound
-    otherwise), outside the functions and classes it defines."""
-    return [value for stmt, value in bindings(tree, use.id, mutations=False) if before(stmt, use)]
-
-
-def before(stmt: ast.AST, use: ast.AST) -> bool:
-    end = (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0)
-    return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
 
 
 def _enclosing_function(tree: ast.AST, at: ast.AST) -> ast.AST | None:
@@ -362,9 +295,23 @@ def _follow_name(
     if tree is None:
         return None
     func = _enclosing_function(tree, use)
-    # `for m in ['acc', 'loss']: … m …` (in the cell, or in a function of it): each value given
-    loop = enclosing_loop(func if func is not None else tree, use, name) if index is None else None
+    # `for m in ['acc', 'loss']: … m …` (in the cell, or in a function of it): each value given;
+    # the sequence may be a name bound to a display (``for loss in losses``, cells before)
+    sequences: list[Origin] = []
+
+    def sequence(node: ast.expr) -> ast.expr:
+        if not isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            return node
+        got = _follow(ctx, index, parsed, node, node, names, False, depth + 1, None, None)
+        if not got or len(got) != 1 or not isinstance(got[0].value, DISPLAYS) or got[0].binding is None:  # fmt: skip
+            return node
+        sequences.append(got[0])
+        return got[0].value
+
+    loop = enclosing_loop(func if func is not None else tree, use, name, sequence) if index is None else None  # fmt: skip
     if loop is not None and (func is None or _local(func, name)):
+        if sequences:
+            return _elements(ctx, sequences, loop, terms, depth, calls)
         return _each(ctx, index, parsed, loop, names, terms, depth, calls)
     if func is not None:
         if _local(func, name):
@@ -396,4 +343,20 @@ def _each(ctx: CellContext, index: int | None, parsed: ParsedCell, values: list[
         if not got:
             return None
         out.extend(got)
+    return out or None
+
+
+def _elements(ctx: CellContext, sequences: list[Origin], values: list[ast.expr], terms: bool,
+              depth: int, calls: bool) -> list[Origin] | None:  # fmt: skip
+    """The origins of a loop's ``values``, elements of the displays ``sequences`` (each an origin:
+    a name's binding to a display, this cell or an earlier one); None when one has none."""
+    out: list[Origin] = []
+    for value in values:
+        seq = next((o for o in sequences if any(v is value for v in ast.walk(o.value))), None)
+        got = None
+        if seq is not None:
+            got = _follow(ctx, seq.cell, seq.parsed, value, seq.binding, seq.names, terms, depth + 1, seq.binding, seq.bound, calls)  # type: ignore[arg-type]  # fmt: skip
+        if not got:
+            return None
+        out.extend(replace(o, element=True) for o in got)
     return out or None

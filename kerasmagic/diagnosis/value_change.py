@@ -28,13 +28,7 @@ from kerasmagic.diagnosis.call_sites import returned_value
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.member_values import base_name, live_member, rebound_name
 from kerasmagic.diagnosis.path_terms import literal_tail, read_before_more
-from kerasmagic.diagnosis.provenance import (
-    Origin,
-    before,
-    bindings,
-    origins,
-    parsed_source,
-)
+from kerasmagic.diagnosis.provenance import Origin, origins, parsed_source
 from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -46,6 +40,7 @@ from kerasmagic.diagnosis.rewrite import (
     quoted_like,
     walk,
 )
+from kerasmagic.diagnosis.source_bindings import before, bindings
 
 
 @dataclass(frozen=True)
@@ -150,9 +145,17 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
         names = ", ".join(dict.fromkeys(f"`{n}`" for o in found for n in o.names))
         why = f"{names} is also part of another path here, so {names} keeps its value"
         return at_the_use(ctx, node, transform, tails.pop(), why) if len(tails) == 1 else None
-    out = Rewrite(origins=found)
+    return rewrite_origins(ctx, found, transform)
+
+
+def rewrite_origins(ctx: CellContext, found: list[Origin], transform: Transform) -> Rewrite | None:
+    """The edits that apply ``transform`` at each of ``found``, origins of a value the cell at
+    hand reads (all of them, or those of a loop's values that must change); None when one
+    cannot be edited."""
+    out = Rewrite(origins=list(found))
     rebound: dict[str, str] = {}
     bases: dict[str, str | None] = {}  # the binding each re-binding changes, as written
+    pending: dict[str, tuple[Origin, list[Edit]]] = {}  # each name: its first origin, its edits
     for origin in found:
         edit = origin_edit(origin, transform)
         if edit is None:
@@ -175,11 +178,12 @@ def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite |
                 return None
             out.edits.extend(moved)
             continue
-        if name not in rebound:
-            bound = _rebind(ctx, origin, transform, edit)
-            if bound is None:
-                return None
-            rebound[name], bases[name] = bound
+        pending.setdefault(name, (origin, []))[1].append(edit)  # a loop's values: one list
+    for name, (origin, edits) in pending.items():
+        bound = _rebind(ctx, origin, transform, edits)
+        if bound is None:
+            return None
+        rebound[name], bases[name] = bound
     if any(_read_after(ctx, o) for o in found if not o.here):
         out.across = list(out.edits)  # a cell run since read the old value: bound again here too
     if rebound:
@@ -287,7 +291,7 @@ def _literal_text(
     return written[:prefix] + quote + inner + quote
 
 
-def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) -> tuple[str, str | None] | None:  # fmt: skip
+def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edits: list[Edit]) -> tuple[str, str | None] | None:  # fmt: skip
     """What the corrected cell binds the name to at its top: the transformed expression when it
     reads nothing changed since (with that expression as written), else the transformed live
     value, else the name transformed."""
@@ -296,11 +300,11 @@ def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) 
         if _unchanged_since(ctx, origin):
             whole = node_edit(origin.parsed, origin.bound, "")
             if whole is not None:
-                text = _bound_text(origin, whole, edit)
+                text = _bound_text(origin, whole, edits)
                 if text is not None:
                     return text, node_text(origin.parsed, origin.bound)
     live = live_member(ctx.namespace, name) if ctx.namespace is not None else None
-    if transform.literal is not None and type(live) is str:
+    if transform.literal is not None and type(live) is str and not origin.element:
         new = transform.literal(live)
         if new is not None:
             return repr(new), None
@@ -310,16 +314,17 @@ def _rebind(ctx: CellContext, origin: Origin, transform: Transform, edit: Edit) 
     return None
 
 
-def _bound_text(origin: Origin, whole: Edit, edit: Edit) -> str | None:
-    """The bound expression's text with the origin's edit applied (both in that cell)."""
+def _bound_text(origin: Origin, whole: Edit, edits: list[Edit]) -> str | None:
+    """The bound expression's text with the origin's edits applied (all in that cell)."""
     text = node_text(origin.parsed, origin.bound) if origin.bound is not None else None
-    if text is None or (edit.line, edit.col) < (whole.line, whole.col):
+    inside = [(whole.line, whole.col) <= (e.line, e.col) and (e.end_line, e.end_col) <= (whole.end_line, whole.end_col) for e in edits]  # fmt: skip
+    if text is None or not all(inside):
         return None
 
     def local(line: int, col: int) -> tuple[int, int]:  # the text's first line starts at whole.col
         return line - whole.line + 1, col - whole.col if line == whole.line else col
 
-    return apply_edits(text, [Edit(*local(edit.line, edit.col), *local(edit.end_line, edit.end_col), edit.text)])  # fmt: skip
+    return apply_edits(text, [Edit(*local(e.line, e.col), *local(e.end_line, e.end_col), e.text) for e in edits])  # fmt: skip
 
 
 def _read_after(ctx: CellContext, origin: Origin) -> bool:

@@ -30,7 +30,7 @@ from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import literal, parse
 from kerasmagic.diagnosis.keyword_dicts import given_literal, key_string_changed, literal_keys
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import one_string, origins_in
+from kerasmagic.diagnosis.provenance import one_string, origins, origins_in
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -40,7 +40,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Transform, origin_edit
+from kerasmagic.diagnosis.value_change import Rewrite, Transform, origin_edit, rewrite_origins
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge import keras_map
 
@@ -208,6 +208,11 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
         held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript))]  # fmt: skip
         held += [_held_in_dict(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if kw.arg is None]  # fmt: skip
         held = [h for h in held if h is not None]
+        varying = [v for kw in call.keywords if index is None and _takes(kw.arg, COMPILED) if (v := _varying(ctx, kw.value, spelled))]  # fmt: skip
+        if varying and not held:  # a loop's values: changed where the sequence is written
+            edit = _replaced(parsed, call, inner) if inner else None
+            mine = [edit] if edit is not None else []
+            return mine + [e for v in varying for e in v.edits], mine + [e for v in varying for e in v.across]  # fmt: skip
         at_origin = [e for _, origin in held for e in origin]
         if index is None and held and all(e.cell is None for e in at_origin):
             # the compile and the literals in the cell at hand: renamed where written, only
@@ -237,6 +242,10 @@ def _passed_in(ctx: CellContext, kind: str, spelled: _Spelling) -> tuple[list[Ed
     across: list[Edit] = []
     for passed in raised_through(ctx, passed_on(ctx, None, given)):
         value = passed.argument
+        varying = _varying(ctx, value, spelled)
+        if varying is not None:
+            here, across = here + varying.edits, across + varying.across
+            continue
         direct = _replacements(ctx.cell, value, spelled)
         held = _held(ctx, None, ctx.cell, value, spelled) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None  # fmt: skip
         if held is not None and all(e.cell is None for e in held[1]):
@@ -265,6 +274,30 @@ def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.exp
     renamed = Transform(f"be `{new!r}`", lambda written: new if written == old else None)
     at = [origin_edit(origin, renamed) for origin in found]
     return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
+
+
+def _varying(ctx: CellContext, value: ast.expr, spelled: _Spelling) -> Rewrite | None:
+    """A name the cell at hand reads that takes several string values, some of which Keras 3
+    spells otherwise: a loop's (``for loss in losses:``, the list made here or cells before), a
+    parameter's at several calls. Those strings are changed where they are written (a sequence
+    of an earlier cell: bound again, changed, at the corrected cell's top); the others kept."""
+    if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
+        return None
+    found = origins(ctx, value, terms=False)
+    if not found or one_string(found) is not None:
+        return None
+
+    def respelled(written: str, _tail: str | None = None) -> str | None:
+        try:
+            old = ast.literal_eval(written)
+        except (ValueError, SyntaxError):
+            return None
+        return spelled(old) if isinstance(old, str) else None
+
+    changing = [o for o in found if isinstance(o.value, ast.Constant) and respelled(repr(o.value.value))]  # fmt: skip
+    if not changing:
+        return None
+    return rewrite_origins(ctx, changing, Transform("be spelled as Keras 3 resolves it", value=respelled))  # fmt: skip
 
 
 def _held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip

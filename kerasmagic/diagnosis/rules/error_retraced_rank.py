@@ -23,7 +23,7 @@ from kerasmagic.diagnosis.array_inputs import numpy_name, plain_value, with_nump
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import bindings, cells
+from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -33,6 +33,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.source_bindings import bindings
 
 # a functional model's input check, and a Sequential's own call, on the retraced shape
 UNKNOWN_RANK = re.compile(

@@ -27,7 +27,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import bindings, cells, origins
+from kerasmagic.diagnosis.provenance import cells, origins
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -40,6 +40,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, path_argument
+from kerasmagic.diagnosis.source_bindings import bindings
 from kerasmagic.diagnosis.value_change import Transform, origin_edit, rewrite
 
 ENTRY = "saved-model-not-callable"

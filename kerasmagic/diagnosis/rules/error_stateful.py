@@ -19,10 +19,11 @@ import re
 from kerasmagic.diagnosis.array_inputs import DATA_METHODS
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import before, bindings, cells, origins
+from kerasmagic.diagnosis.provenance import cells, origins
 from kerasmagic.diagnosis.redefine import definition, redefined
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.source_bindings import before, bindings
 
 LOOP = re.compile(r"enters the loop with shape \((\d+),[^)]*\), but has shape \(None\b")
 DATA_KEYWORDS = ("x", "validation_data")

@@ -18,9 +18,10 @@ from kerasmagic.diagnosis.import_bindings import read
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import before, bindings, parsed_source
+from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.source_bindings import before, bindings
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "keras1-merge-function"

@@ -34,7 +34,6 @@ from kerasmagic.diagnosis.keyword_sites import (
 )
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import made_before
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     closing_insert_edit,
@@ -44,6 +43,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import weights_ending
+from kerasmagic.diagnosis.source_bindings import made_before
 from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
