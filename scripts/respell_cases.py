@@ -24,6 +24,7 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   parameters``) the case as ``main()`` whose parameters' defaults are those values; (``--variant
   passed``) the same, the values given where ``main`` is called; (``--variant loop``) the case as
   one round of a loop over those values, as a search over settings is written; (``--variant
+  looplist``) the same loop over a list of rows a first cell makes; (``--variant
   modules``) each ``from keras.x import a`` as ``from keras import x``, the uses spelt ``x.a``;
   (``--variant helper``) the imports in a first cell, the rest a function defined in a second and
   called in a third with the literal keyword values, as a notebook's helper is; (``--variant
@@ -447,6 +448,18 @@ def in_a_loop(source: str) -> list[str] | None:
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
 
 
+def in_a_loop_over_a_list(source: str) -> list[str] | None:
+    """``in_a_loop`` with the rows in a list a first cell makes (``SEARCH = [(0.01, 'mse')]``),
+    the loop over its name in a second, as a search over settings set up once is written."""
+    found = hoisted_body(source, lambda name: name)
+    if found is None:
+        return None
+    head, body, values = found
+    targets = ", ".join(name for name, _ in values)
+    row = ", ".join(value for _, value in values)
+    return [f"{head}\n\nSEARCH = [({row},)]\n", f"for {targets}, in SEARCH:\n{body}\n"]
+
+
 def body_with_values(source: str) -> tuple[str, str, list[tuple[str, str]]] | None:
     """``hoisted_body`` with names read as they are; a case with no literal keyword value as
     ``in_function`` splits it, with no values (None when it does not parse or is only imports)."""
@@ -649,7 +662,7 @@ def assigned(source: str) -> list[str] | None:
     return edited(source, edits) if edits else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

@@ -121,6 +121,8 @@ def error_findings(
     lines, names = ctx.failing_lines, ctx.error_names
     findings: list[Finding] = []
     explaining = [p for p in fixable if _explains(p, lines, names)]
+    if any(p.id not in ONLY_ALONE for p in explaining):  # those only when nothing else explains
+        explaining = [p for p in explaining if p.id not in ONLY_ALONE]
     # the problem the message names first (two problems may share the failing line); a generic
     # one last, since it is dropped beside a specific one and must not take the corrected cell
     explaining.sort(key=lambda p: (p.id in GENERIC_IDS, not _explains(p, set(), names)))
