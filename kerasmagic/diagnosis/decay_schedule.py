@@ -27,7 +27,7 @@ from kerasmagic.diagnosis.rewrite import (  # fmt: skip
     single_assignment,
     walk,
 )
-from kerasmagic.diagnosis.value_change import Transform
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 RATE_KEYS = ("learning_rate", "lr")

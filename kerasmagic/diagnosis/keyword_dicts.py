@@ -28,7 +28,7 @@ from kerasmagic.diagnosis.rewrite import (
     quoted_like,
     walk,
 )
-from kerasmagic.diagnosis.value_change import Transform
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import Entry, entries_with_rule
 
 

@@ -23,7 +23,8 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, key_reads, metric_literals
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.diagnosis.wrapper_calls import passed_on
 
 # a log key in a checkpoint's file name template: `{val_acc:.2f}`, `{acc}`

@@ -43,7 +43,8 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.samples_per_batch import batch_size_expr, per_batch_edit, samples_note
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge import api_index, keras_map
 from kerasmagic.knowledge.catalogue import entries_with_rule
 

@@ -26,7 +26,8 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.callback_keys import checkpoint_path
 from kerasmagic.diagnosis.rules.history import _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names, fit_calls
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 
 ENTRY = "checkpoint-template-key"
 MESSAGE = re.compile(r"Failed to format this callback filepath: \"(?P<path>.*)\"\. Reason: '(?P<key>[^']+)'")  # fmt: skip

@@ -20,7 +20,8 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, apply_edits, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 NOT_RECOGNIZED = re.compile(r"Argument\(s\) not recognized: (?P<given>\{.*\})", re.S)

@@ -15,7 +15,7 @@ import ast
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, parse_cell, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -54,29 +54,18 @@ def import_never_read(ctx: CellContext) -> list[Problem]:
     )
     if edit is None:
         return []
-    names = ", ".join(f"`{n}`" for n in bound)
-    where = "in this cell or the cells after it" if ctx.later else "in this cell"
+    shown = ", ".join(f"`{n}`" for n in bound)
     reads = "; ".join(
         f"`{n}` is bound again by `{_first_line(rebound[n])}` before anything reads it"
         for n in bound
         if n in rebound
     )
-    return [
-        Problem(
-            id=ID,
-            line=stmt.lineno,
-            title=f"The import of {names} fails here, and nothing reads "
-            + ("it" if len(bound) == 1 else "them"),
-            cause=f"`{missing}` cannot be imported in this Python ({sys.version.split()[0]}): it is "
-            f"not installed, or this Python no longer has it. Nothing {where} reads {names}"
-            + (f" ({reads})" if reads else "")
-            + ", so the import gives the code nothing; failing, it only stops the cell.",
-            fix=f"Leave {names} out of the import; nothing the code computes changes.",
-            edits=[edit],
-            names=[missing, *bound],
-            certain=True,
-        )
-    ]
+    problem = from_entry(ID, stmt.lineno, [edit], [missing, *bound], ctx.shown_versions,
+                         imported=shown, them="it" if len(bound) == 1 else "them", module=missing,
+                         python=sys.version.split()[0], reads=f" ({reads})" if reads else "",
+                         where="in this cell or the cells after it" if ctx.later else "in this cell")  # fmt: skip
+    problem.certain = True
+    return [problem]
 
 
 def _from_missing(stmt: ast.Import | ast.ImportFrom, alias: ast.alias, missing: str) -> bool:

@@ -44,7 +44,7 @@ from kerasmagic.diagnosis.rules.error_saving import (
     written_load,
 )
 from kerasmagic.diagnosis.rules.optimizer_state import UNKNOWN_VARIABLE
-from kerasmagic.diagnosis.value_change import Transform
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 

@@ -31,7 +31,8 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import find_entry
 
 WEIGHTS = "*.weights.h5"

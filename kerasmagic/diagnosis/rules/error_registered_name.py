@@ -40,7 +40,8 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Rewrite, Transform, origin_edit, rewrite_origins
+from kerasmagic.diagnosis.value_change import Rewrite, origin_edit, rewrite_origins
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge import keras_map
 

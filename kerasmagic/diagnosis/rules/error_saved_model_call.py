@@ -41,7 +41,8 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, path_argument
 from kerasmagic.diagnosis.source_bindings import bindings
-from kerasmagic.diagnosis.value_change import Transform, origin_edit, rewrite
+from kerasmagic.diagnosis.value_change import origin_edit, rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 
 ENTRY = "saved-model-not-callable"
 LOAD_ENTRY = "saved-model-load-of-keras-file"

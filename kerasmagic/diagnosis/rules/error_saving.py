@@ -16,13 +16,8 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import (
-    Transform,
-    at_the_use,
-    rewrite,
-    suffix_transform,
-    with_suffix,
-)
+from kerasmagic.diagnosis.value_change import at_the_use, rewrite
+from kerasmagic.diagnosis.value_transforms import Transform, suffix_transform, with_suffix
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 from kerasmagic.knowledge.installs import satisfied

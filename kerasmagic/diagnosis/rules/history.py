@@ -20,7 +20,8 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import called_name, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 
 OLD_KEYS = {"acc": "accuracy", "val_acc": "val_accuracy"}
 # keys Keras 2's callbacks wrote and Keras 3's write under another name (LearningRateScheduler and

@@ -39,7 +39,8 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import _is_history, _logged_name, keras_metrics_of
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 
 ENTRY = "history-key-from-argument"
 

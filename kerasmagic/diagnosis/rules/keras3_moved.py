@@ -16,7 +16,8 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
-from kerasmagic.diagnosis.value_change import rewrite, wrap_transform
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import wrap_transform
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
 ENTRY = "keras3-sync-batch-normalization"

@@ -31,7 +31,8 @@ from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, insertio
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, extension_change, path_argument, tell
 from kerasmagic.diagnosis.trap_support import trap_problem
-from kerasmagic.diagnosis.value_change import Transform, origin_edit, rewrite
+from kerasmagic.diagnosis.value_change import origin_edit, rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "h5-resume-after-save"

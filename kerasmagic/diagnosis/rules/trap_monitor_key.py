@@ -25,7 +25,8 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key, monitor_changes, named_keys
 from kerasmagic.diagnosis.rules.history import OLD_KEYS, _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.trap_support import trap_problem
-from kerasmagic.diagnosis.value_change import Transform, rewrite
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "callback-monitor-key-missing"
