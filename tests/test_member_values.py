@@ -11,7 +11,8 @@ from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.member_values import MISSING, live_member, spelt
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import apply_edits
-from kerasmagic.diagnosis.value_change import rewrite, suffix_transform
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import suffix_transform
 
 WEIGHTS = suffix_transform(".weights.h5", (".h5", ".hdf5"))
 

@@ -9,7 +9,8 @@ import os
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import apply_edits
-from kerasmagic.diagnosis.value_change import Transform, rewrite, suffix_transform, wrap_transform
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform, suffix_transform, wrap_transform
 
 WEIGHTS = suffix_transform(".weights.h5", (".h5", ".hdf5", ".ckpt"))
 
