@@ -27,7 +27,8 @@ def test_a_name_bound_again_before_any_read_is_left_out_of_the_import():
         "token = os.sep\no = 2\nprint(token, o, json.dumps([1]))\n"
     )
     result, namespace = _diagnosed(source)
-    assert [s.id for s in result.suggestions] == ["import-never-read"], result.suggestions
+    ids = [s.id for s in result.suggestions]  # (an environment's own finding may follow)
+    assert ids[0] == "import-never-read" and "package-not-installed" not in ids, ids
     assert "`token = os.sep`" in result.suggestions[0].cause
     assert result.fixed_source == source.replace(f"from {MISSING}.sub import token, other as o\n", "")  # fmt: skip
     run_as_cell(result.fixed_source, "<cell-fixed>", namespace)  # the rest of the cell runs
