@@ -47,6 +47,7 @@ from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
 RENAMED = "keras3-renamed-identifier"
+METRIC_CLASS = "keras3-metric-by-loss-name"
 MODEL_METHODS = ("fit", "fit_generator", "train_on_batch", "evaluate", "test_on_batch")
 # the kind Keras's message names -> the parameters that take it (a suffix: any parameter ending so)
 PARAMETERS = {
@@ -70,6 +71,9 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     registry = _registry()
     module = {"loss": "losses", "metric": "metrics"}.get(kind)
     renamed = keras_map.renamed_function(module, name) if module and name not in registry else None
+    metric_class = None
+    if module and name not in registry:
+        renamed, metric_class = _resolved_spelling(module, name, renamed)
     if kind not in PARAMETERS or (name not in registry and renamed is None):
         return []
     spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
@@ -83,14 +87,38 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     if not here or text is None:
         return []
     if renamed:  # Keras 2's other name of a Keras function (the generated map), not the registry
-        problem = from_entry(RENAMED, ctx.line, here, [name], ctx.shown_versions, old=name, new=renamed,
-                             what=kind, module=module)  # fmt: skip
+        problem = from_entry(METRIC_CLASS if metric_class else RENAMED, ctx.line, here, [name], ctx.shown_versions,
+                             old=name, new=renamed, what=kind, module=module, cls=metric_class)  # fmt: skip
         problem.across = across
         return [problem]
     problem = from_entry(ENTRY, ctx.line, here + spelled.imports, sorted(spelled.texts), ctx.shown_versions,
                          name=name, kind=kind, object=text, keras=ctx.versions.get("keras", ""))  # fmt: skip
     problem.across = across + spelled.imports
     return [problem]
+
+
+def _resolved_spelling(module: str, name: str, renamed: str | None) -> tuple[str | None, str | None]:  # fmt: skip
+    """The Keras 3 string for Keras 2's ``name`` of a loss or metric, as the live Keras resolves
+    strings (its table of objects, read): the generated map's rename when the table has it; else
+    (a metric Keras 2 took by a loss function's other name, ``'logcosh'``, whose Keras 3 function
+    the table lacks) the table's metric class whose default name is Keras 2's string: the same
+    value. With the class's name when it is that fallback; ``renamed`` as given when the table
+    cannot be read."""
+    status, table = live.resolve_path(f"keras.src.{module}.ALL_OBJECTS_DICT")
+    if status != live.OK or not isinstance(table, dict):
+        return renamed, None
+    if renamed is not None and renamed in table:
+        return renamed, None
+    for key, obj in table.items():
+        if module == "metrics" and isinstance(obj, type) and key.islower() and _default_name(obj) == name:  # fmt: skip
+            return key, obj.__name__
+    return None, None
+
+
+def _default_name(cls: type) -> object:
+    found = signature(cls)
+    parameter = found.parameters.get("name") if found is not None else None
+    return parameter.default if parameter is not None else None
 
 
 def _registry() -> dict[str, Any]:
