@@ -439,25 +439,31 @@ def in_a_loop(source: str) -> list[str] | None:
     """The case as one round of a search over settings: its literal keyword values the loop's
     variables (``for lr_1, loss_1 in [(0.01, 'mse')]:``), every other top-level statement its
     body; imports stay at the top (one cell; None when nothing was moved)."""
-    found = hoisted_body(source, lambda name: name)
+    found = loop_parts(source)
     if found is None:
         return None
-    head, body, values = found
-    targets = ", ".join(name for name, _ in values)
-    row = ", ".join(value for _, value in values)
+    head, targets, row, body = found
     return [f"{head}\n\nfor {targets}, in [({row},)]:\n{body}\n"]
 
 
 def in_a_loop_over_a_list(source: str) -> list[str] | None:
     """``in_a_loop`` with the rows in a list a first cell makes (``SEARCH = [(0.01, 'mse')]``),
     the loop over its name in a second, as a search over settings set up once is written."""
+    found = loop_parts(source)
+    if found is None:
+        return None
+    head, targets, row, body = found
+    return [f"{head}\n\nSEARCH = [({row},)]\n", f"for {targets}, in SEARCH:\n{body}\n"]
+
+
+def loop_parts(source: str) -> tuple[str, str, str, str] | None:
+    """``(imports, the loop's targets, its one row, its body)`` of the case as a loop over its
+    literal keyword values (``hoisted_body``)."""
     found = hoisted_body(source, lambda name: name)
     if found is None:
         return None
     head, body, values = found
-    targets = ", ".join(name for name, _ in values)
-    row = ", ".join(value for _, value in values)
-    return [f"{head}\n\nSEARCH = [({row},)]\n", f"for {targets}, in SEARCH:\n{body}\n"]
+    return head, ", ".join(n for n, _ in values), ", ".join(v for _, v in values), body
 
 
 def body_with_values(source: str) -> tuple[str, str, list[tuple[str, str]]] | None:

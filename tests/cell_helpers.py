@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
 import linecache
+
+import pytest
+
+# an in-process test of a Keras 3 behaviour: skipped where the importable keras is not Keras 3
+keras3 = pytest.mark.skipif(
+    importlib.util.find_spec("keras") is None
+    or not __import__("keras").__version__.startswith("3"),
+    reason="needs Keras 3",
+)
 
 
 def run_as_cell(source: str, filename: str, namespace: dict) -> None:

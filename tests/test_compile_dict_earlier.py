@@ -6,18 +6,10 @@ with the kernel's history."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-from cell_helpers import run_as_cell
+from cell_helpers import keras3, run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
-
-keras3 = pytest.mark.skipif(
-    importlib.util.find_spec("keras") is None
-    or not __import__("keras").__version__.startswith("3"),
-    reason="needs Keras 3",
-)
 
 CELLS = [
     "compile_args = {'loss': 'kullback_leibler_divergence', 'optimizer': 'sgd'}",

@@ -7,18 +7,10 @@ Diagnosed in-process with the kernel's history."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-from cell_helpers import run_as_cell
+from cell_helpers import keras3, run_as_cell
 
 from kerasmagic.diagnosis.engine import diagnose
-
-keras3 = pytest.mark.skipif(
-    importlib.util.find_spec("keras") is None
-    or not __import__("keras").__version__.startswith("3"),
-    reason="needs Keras 3",
-)
 
 CELLS = [
     "import numpy as np\nimport keras\nx, y = np.random.rand(16, 4), np.random.rand(16, 1)\n",
