@@ -203,6 +203,16 @@ def _offset(lines: list[str], line: int, col: int) -> int:
     return sum(len(x) for x in lines[: line - 1]) + col
 
 
+def apply_within(text: str, whole: Edit, edits: list[Edit]) -> str:
+    """``text``, the source of the span ``whole`` covers, with ``edits`` (written against the
+    cell, inside that span) made in it."""
+
+    def local(line: int, col: int) -> tuple[int, int]:  # the text's first line starts at whole.col
+        return line - whole.line + 1, col - whole.col if line == whole.line else col
+
+    return apply_edits(text, [Edit(*local(e.line, e.col), *local(e.end_line, e.end_col), e.text) for e in edits])  # fmt: skip
+
+
 def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
     """Apply non-overlapping edits (overlapping or duplicate ones: the first wins; several
     different insertions at one place are all kept); only those of ``cell`` (None: the cell at

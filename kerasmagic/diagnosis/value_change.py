@@ -33,7 +33,7 @@ from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
-    apply_edits,
+    apply_within,
     insertion_line,
     node_edit,
     node_text,
@@ -61,7 +61,6 @@ class Rewrite:
         return any(e.cell is not None for e in self.across)
 
 
-# -- transforms -----------------------------------------------------------------------------------
 # -- changing it ----------------------------------------------------------------------------------
 def rewrite(ctx: CellContext, node: ast.expr, transform: Transform) -> Rewrite | None:
     """The edits that apply ``transform`` to the value of ``node`` where it is made (see the
@@ -249,11 +248,7 @@ def _bound_text(origin: Origin, whole: Edit, edits: list[Edit]) -> str | None:
     inside = [(whole.line, whole.col) <= (e.line, e.col) and (e.end_line, e.end_col) <= (whole.end_line, whole.end_col) for e in edits]  # fmt: skip
     if text is None or not all(inside):
         return None
-
-    def local(line: int, col: int) -> tuple[int, int]:  # the text's first line starts at whole.col
-        return line - whole.line + 1, col - whole.col if line == whole.line else col
-
-    return apply_edits(text, [Edit(*local(e.line, e.col), *local(e.end_line, e.end_col), e.text) for e in edits])  # fmt: skip
+    return apply_within(text, whole, edits)
 
 
 def _read_after(ctx: CellContext, origin: Origin) -> bool:

@@ -39,9 +39,11 @@ def import_never_read(ctx: CellContext) -> list[Problem]:
     if not gone or any(a.name == "*" for a in gone):
         return []
     bound = [_bound_name(stmt, a) for a in gone]
+    after = [s for s in tree.body if s.lineno > stmt.lineno]  # this cell's, then the later cells'
+    after += [s for source in ctx.later for s in (parse_cell(source).tree or ast.Module([], [])).body]  # fmt: skip
     rebound = {}
     for name in bound:
-        dead, again = _never_read(ctx, stmt, name)
+        dead, again = _never_read(after, name)
         if not dead or (again is None and not ctx.later):
             return []  # never mentioned here: a later cell may read it (the magics see none)
         if again is not None:
@@ -83,22 +85,18 @@ def _bound_name(stmt: ast.Import | ast.ImportFrom, alias: ast.alias) -> str:
 
 
 def _import_text(stmt: ast.Import | ast.ImportFrom, keep: list[ast.alias]) -> str:
-    names = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in keep)
     if isinstance(stmt, ast.ImportFrom):
-        return f"from {stmt.module} import {names}"
-    return f"import {names}"
+        return ast.unparse(ast.ImportFrom(stmt.module, keep, 0))
+    return ast.unparse(ast.Import(keep))
 
 
-def _never_read(ctx: CellContext, stmt: ast.stmt, name: str) -> tuple[bool, ast.stmt | None]:
-    """Is ``name`` never read before it is bound again, after ``stmt`` (the cell's statements
-    after it, then the later cells')? With the statement that binds it again (None: never
+def _never_read(after: list[ast.stmt], name: str) -> tuple[bool, ast.stmt | None]:
+    """Is ``name`` never read before it is bound again in the statements ``after`` the import
+    (the cell's, then the later cells')? With the statement that binds it again (None: never
     mentioned). The first top-level statement that mentions the name decides: a plain
     assignment to it whose value does not read it, or anything else (a read, a function that
     may read it when called)."""
-    tree = ctx.cell.tree
-    after = [s for s in (tree.body if tree is not None else []) if s.lineno > stmt.lineno]
-    later = [s for source in ctx.later for s in (parse_cell(source).tree or ast.Module([], [])).body]  # fmt: skip
-    for node in after + later:
+    for node in after:
         mentions = [n for n in walk(node) if isinstance(n, ast.Name) and n.id == name]
         if not mentions:
             continue

@@ -34,7 +34,7 @@ from kerasmagic.diagnosis.provenance import one_string, origins, origins_in
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
-    apply_edits,
+    apply_within,
     node_edit,
     node_text,
     walk,
@@ -70,10 +70,9 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     kind, name = fact.expected or "", fact.received or ""
     registry = _registry()
     module = {"loss": "losses", "metric": "metrics"}.get(kind)
-    renamed = keras_map.renamed_function(module, name) if module and name not in registry else None
-    metric_class = None
-    if module and name not in registry:
-        renamed, metric_class = _resolved_spelling(module, name, renamed)
+    renamed = metric_class = None
+    if module and name not in registry:  # Keras 2's alias (the generated map), as Keras 3 spells it
+        renamed, metric_class = _resolved_spelling(module, name, keras_map.renamed_function(module, name))  # fmt: skip
     if kind not in PARAMETERS or (name not in registry and renamed is None):
         return []
     spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
@@ -323,7 +322,7 @@ def _varying(ctx: CellContext, value: ast.expr, spelled: _Spelling) -> Rewrite |
             return None
         return spelled(old) if isinstance(old, str) else None
 
-    changing = [o for o in found if isinstance(o.value, ast.Constant) and respelled(repr(o.value.value))]  # fmt: skip
+    changing = [o for o in found if isinstance(o.value, ast.Constant) and isinstance(o.value.value, str) and spelled(o.value.value)]  # fmt: skip
     if not changing:
         return None
     return rewrite_origins(ctx, changing, Transform("be spelled as Keras 3 resolves it", value=respelled))  # fmt: skip
@@ -361,11 +360,4 @@ def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | N
     source = node_text(parsed, node)
     if whole is None or source is None or not inner:
         return None
-
-    def relative(line: int, col: int) -> tuple[int, int]:  # the node's text starts at (1, 0)
-        return line - whole.line + 1, col - whole.col if line == whole.line else col
-
-    shifted = [
-        Edit(*relative(e.line, e.col), *relative(e.end_line, e.end_col), e.text) for e in inner
-    ]
-    return node_edit(parsed, node, apply_edits(source, shifted))
+    return node_edit(parsed, node, apply_within(source, whole, inner))
