@@ -368,3 +368,23 @@ def test_colabs_tensorflow_version_magic_is_kept_as_a_comment_outside_colab(tmp_
     assert "    pass  # %tensorflow_version 2.x" in finals[1], finals[1]
     outputs = code_cells(tmp_path / "out" / "colab.ipynb")[-1].outputs
     assert "tensorflow" in "".join(o.get("text", "") for o in outputs)
+
+
+SAME_ERROR_TWICE = [
+    "import numpy as np\nfrom keras.utils import to_categorical",
+    "def encode(labels):\n    return to_categorical(labels, nb_classes=3)\n\n"
+    "y_train = to_categorical(np.array([0, 1, 2]), nb_classes=3)\n"
+    "y_test = encode(np.array([2, 1]))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")  # IPython 9 and Colab's 7.34
+def test_the_same_error_from_a_later_line_is_progress_in_every_ipython(tmp_path: Path) -> None:
+    """The second ``nb_classes`` raises the first one's error again, from a later line (inside a
+    function the cell defines): progress, fixed in turn, not a rewrite that failed. The line is
+    read from the traceback IPython 8+ ("Cell In[2], line 5") and Colab's IPython 7.34 (the
+    cell's file and "----> 5") print."""
+    proc, doc = migrate_notebook(tmp_path, "twice.ipynb", SAME_ERROR_TWICE)
+    assert doc["status"] == "migrated", (doc["message"], proc.stderr[-2000:])
+    final = {c["number"]: c for c in doc["cells"]}[2]["final"]
+    assert "nb_classes" not in final and final.count("num_classes=3") == 2, final

@@ -232,3 +232,12 @@ def test_the_same_error_from_a_later_unchanged_statement_is_progress() -> None:
         "Cell In[7], line 12\n---> 12 main()", "Cell In[5], line 19, in train()",
         "Cell In[7], line 9, in main()\n----> 9 size = lookup.vocab_size()"]}])  # fmt: skip
     assert nested.cell_line == 9
+    # Colab's IPython 7.34: the cell's file names the frame, the arrow its line (colours as sent)
+    colab = CellRun("error", [{"output_type": "error", "traceback": [
+        "\x1b[0;32m/tmp/ipykernel_33/284.py\x1b[0m in \x1b[0;36m<cell line: 0>\x1b[0;34m()\x1b[0m\n"
+        "\x1b[1;32m      4\x1b[0m y = 2\n\x1b[0;32m----> 5\x1b[0;31m f(1)\n",
+        "/tmp/ipykernel_33/117.py in train()\n----> 40     helper()\n",
+        "/tmp/ipykernel_33/284.py in f(a)\n      1 def f(a):\n----> 2     return a + 'x'\n"]}])  # fmt: skip
+    assert colab.cell_line == 2
+    assert CellRun("error", [{"output_type": "error", "traceback": [
+        "<ipython-input-3-0f1e2d3c4b5a> in <module>\n----> 7 model.fit(x)\n"]}]).cell_line == 7

@@ -45,7 +45,10 @@ class KernelSideError(RuntimeError):
     """kerasmagic's own code inside the kernel failed or answered nothing."""
 
 
-CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
+CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")  # IPython 8+
+# IPython 7 (Colab's 7.34, ipykernel 6) names a cell's frame by its file, the current line by an arrow
+CELL_FILE = re.compile(r"^(<ipython-input-\d+-[0-9a-f]+>|\S*ipykernel_\d+[/\\]\d+\.py) in ")
+ARROW_LINE = re.compile(r"^-+> *(\d+)", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -69,17 +72,27 @@ class CellRun:
 
     @property
     def cell_line(self) -> int | None:
-        """The line of the cell the error was raised from (IPython's ``Cell In[n], line L``):
-        the innermost frame of the cell that ran (the ``In[n]`` of the outermost one) in the
-        traceback, so that a statement inside a function the cell defines and calls (a
-        script's ``main()``) is the line, not the call; None when it shows none."""
+        """The line of the cell the error was raised from: the innermost frame of the cell that
+        ran (the outermost frame's cell) in the traceback, so that a statement inside a function
+        the cell defines and calls (a script's ``main()``) is the line, not the call; None when
+        it shows none."""
         for out in self.outputs:
             if out.get("output_type") != "error":
                 continue
-            found = [m for text in out.get("traceback") or [] for m in CELL_LINE.finditer(ANSI.sub("", text))]  # fmt: skip
-            if found:
-                return int([m for m in found if m.group(1) == found[0].group(1)][-1].group(2))
+            frames = [frame for text in out.get("traceback") or [] for frame in _cell_frames(ANSI.sub("", text))]  # fmt: skip
+            if frames:
+                return [line for cell, line in frames if cell == frames[0][0]][-1]
         return None
+
+
+def _cell_frames(entry: str) -> list[tuple[str, int]]:
+    """The (cell, line) of the notebook-cell frames in one entry of IPython's traceback:
+    ``Cell In[2], line 5`` (IPython 8+), or a cell's file and the ``----> 5`` arrow below it
+    (IPython 7)."""
+    found = [(m.group(1), int(m.group(2))) for m in CELL_LINE.finditer(entry)]
+    old = CELL_FILE.match(entry) if not found else None
+    arrow = ARROW_LINE.search(entry) if old is not None else None
+    return found or ([(old.group(1), int(arrow.group(1)))] if old and arrow else [])
 
 
 def missing_run_dependencies() -> list[str]:
