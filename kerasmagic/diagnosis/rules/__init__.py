@@ -50,7 +50,7 @@ RULE_MODULES = tuple(
         "error_data", "error_get_file_path", "error_scikit_learn", "error_splitter_seed", "error_library_seed", "error_multi_gpu", "error_mixed", "error_calls", "documented_renames", "numpy_printoptions", "numpy_removed", "numpy_scalars", "numpy_scalar_methods", "numpy_ragged",
         "error_user_callables", "error_stateful", "error_own_lambda", "error_dunder_call", "error_call_tf_function", "error_call_control_flow", "error_declared_input_shape", "error_iterator_data", "error_dropout_rate_one", "error_model_build", "error_empty_sequential", "error_logs_key", "error_checkpoint_key", "error_monitor_key", "error_config_key_read", "error_config_input_shape", "error_metrics_names", "error_dimension_value", "error_add_metric", "error_to_yaml", "keras2_model_from_yaml", "error_legacy_model_json", "tf1_optimizers", "error_optimizer_minimize",
         "error_symbolic_tf", "error_symbolic_shape", "error_variable_start", "error_loss_outer_tensors", "error_metric_dtype", "error_members", "error_keras1_weights", "error_callback_model", "error_callback_validation_data", "error_outer_tensors", "error_super_init", "error_config_init", "error_weights_setter", "error_unbuilt_load", "error_generator_lists", "error_initial_state", "error_cell_initial_state", "error_schedule_step", "error_schedule_float", "error_saved_model_call", "error_load_by_name", "error_keras_tensor_shape", "error_optimizer_new_model", "error_target_rank", "error_retraced_rank", "error_compile_metrics", "error_time_distributed", "error_get_file", "error_optional_output", "error_float_steps", "error_next_method", "error_input_layer_input", "error_symbolic_index", "error_scope_name", "error_drawing_file", "error_eager_disabled", "error_backend_gone", "error_plot_backend", "error_show_accuracy", "error_config_keys",
-        "error_messages", "error_custom_objects", "error_registered_name", "error_call_defaults", "error_loss_per_output", "error_target_per_output", "error_message_choice", "error_message_name", "error_layer_auto_names", "error_layer_number_lists", "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers",
+        "error_messages", "error_custom_objects", "error_registered_name", "error_keras2_identifier", "error_call_defaults", "error_loss_per_output", "error_target_per_output", "error_message_choice", "error_message_name", "error_layer_auto_names", "error_layer_number_lists", "optimizer_attributes", "optimizer_state", "explain", "trap_optimizers",
         "trap_defaults", "trap_logs_get", "trap_environment", "trap_imports", "trap_files", "trap_get_file", "trap_targets", "trap_trainable", "trap_scope_name", "trap_untracked_variables", "trap_keyword_alias", "trap_monitor_key", "trap_metrics_names", "colab_magics",
     )
 )  # fmt: skip
@@ -72,6 +72,7 @@ LIVE_KERAS_MODULES = frozenset(
         "keras1_layer_weights",
         "keras1_wrapped",
         "keras3_sequence_input",
+        "error_keras2_identifier",
         "error_model_build",
         "error_call_control_flow",
         "error_dropout_rate_one",

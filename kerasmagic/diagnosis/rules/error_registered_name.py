@@ -68,7 +68,7 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     if fact is None or fact.kind != "identifier" or ctx.cell.tree is None:
         return []
     kind, name = fact.expected or "", fact.received or ""
-    registry = _registry()
+    registry = registry_objects()
     module = {"loss": "losses", "metric": "metrics"}.get(kind)
     renamed = metric_class = None
     if module and name not in registry:  # Keras 2's alias (the generated map), as Keras 3 spells it
@@ -120,7 +120,7 @@ def _default_name(cls: type) -> object:
     return parameter.default if parameter is not None else None
 
 
-def _registry() -> dict[str, Any]:
+def registry_objects() -> dict[str, Any]:
     """The live Keras's global custom objects (the dict itself, read only)."""
     status, getter = live.resolve_path("keras.utils.get_custom_objects")
     if status != live.OK or not callable(getter):
@@ -208,13 +208,21 @@ def _replacements(parsed: ParsedCell, value: ast.expr, spelled: _Spelling) -> li
 
 
 def _edits(ctx: CellContext, call: ast.Call, spelled: _Spelling) -> list[Edit]:
+    """The strings a failing call gives its parameters of those kinds, replaced: where written in
+    the call, else the name the call reads in place of the one string it holds (``init =
+    'constant'`` above, or cells before)."""
     kinds = tuple(k for k in PARAMETERS if k not in COMPILED)
-    return [
-        edit
-        for parameter, value in _arguments(ctx, call)
-        if _takes(parameter, kinds)
-        for edit in _replacements(ctx.cell, value, spelled)
-    ]
+    edits: list[Edit] = []
+    for parameter, value in _arguments(ctx, call):
+        if not _takes(parameter, kinds):
+            continue
+        found = _replacements(ctx.cell, value, spelled)
+        if not found and isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
+            old = one_string(origins_in(ctx, None, ctx.cell, value))
+            text = spelled(old) if old is not None else None
+            found = [e for e in [node_edit(ctx.cell, value, text) if text else None] if e]
+        edits += found
+    return edits
 
 
 def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[Edit]]:
