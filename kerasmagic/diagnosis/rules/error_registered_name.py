@@ -22,15 +22,14 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis import held_strings, live
 from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
-from kerasmagic.diagnosis.keras_messages import literal, parse
-from kerasmagic.diagnosis.keyword_dicts import given_literal, key_string_changed, literal_keys
+from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import one_string, origins, origins_in
+from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -40,8 +39,6 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import Rewrite, origin_edit, rewrite_origins
-from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge import keras_map
 
@@ -241,10 +238,10 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
             if _takes(kw.arg, COMPILED)
             for edit in _replacements(parsed, kw.value, spelled)
         ]
-        held = [_held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript))]  # fmt: skip
-        held += [_held_in_dict(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if kw.arg is None]  # fmt: skip
+        held = [held_strings.held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript))]  # fmt: skip
+        held += [held_strings.held_in_dict(ctx, index, parsed, kw.value, spelled, lambda key: _takes(key, COMPILED)) for kw in call.keywords if kw.arg is None]  # fmt: skip
         held = [h for h in held if h is not None]
-        varying = [v for kw in call.keywords if index is None and _takes(kw.arg, COMPILED) if (v := _varying(ctx, kw.value, spelled))]  # fmt: skip
+        varying = [v for kw in call.keywords if index is None and _takes(kw.arg, COMPILED) if (v := held_strings.varying(ctx, kw.value, spelled))]  # fmt: skip
         if varying and not held:  # a loop's values: changed where the sequence is written
             edit = _replaced(parsed, call, inner) if inner else None
             mine = [edit] if edit is not None else []
@@ -252,15 +249,18 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
         at_origin = [e for _, origin in held for e in origin]
         if index is None and held and all(e.cell is None for e in at_origin):
             # the compile and the literals in the cell at hand: renamed where written, only
-            edit = _replaced(parsed, call, inner) if inner else None
+            # (an object in the call itself)
+            uses = inner + [use for use, origin in held if not origin]
+            edit = _replaced(parsed, call, uses) if uses else None
             here = ([edit] if edit is not None else []) + at_origin
-            return (here, here) if not inner or edit is not None else ([], [])
+            return (here, here) if not uses or edit is not None else ([], [])
         edit = _replaced(parsed, call, inner + [use for use, _ in held])
         if edit is None:
             continue
         here, across = changed_compile(ctx, found, edit)
         if held:  # a door that rewrites every cell renames the literal where it is written
-            across = ([across[0]] if inner else []) + at_origin
+            used = inner or any(not origin for _, origin in held)  # an object: in the call itself
+            across = ([across[0]] if used else []) + at_origin
         return here, across
     return [], []
 
@@ -278,12 +278,12 @@ def _passed_in(ctx: CellContext, kind: str, spelled: _Spelling) -> tuple[list[Ed
     across: list[Edit] = []
     for passed in raised_through(ctx, passed_on(ctx, None, given)):
         value = passed.argument
-        varying = _varying(ctx, value, spelled)
+        varying = held_strings.varying(ctx, value, spelled)
         if varying is not None:
             here, across = here + varying.edits, across + varying.across
             continue
         direct = _replacements(ctx.cell, value, spelled)
-        held = _held(ctx, None, ctx.cell, value, spelled) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None  # fmt: skip
+        held = held_strings.held(ctx, None, ctx.cell, value, spelled) if isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)) else None  # fmt: skip
         if held is not None and all(e.cell is None for e in held[1]):
             direct = held[1]  # the literal in this cell, where the name gets it
         elif held is not None:
@@ -293,73 +293,6 @@ def _passed_in(ctx: CellContext, kind: str, spelled: _Spelling) -> tuple[list[Ed
         here += direct
         across += direct
     return here, across
-
-
-def _held(ctx: CellContext, index: int | None, parsed: ParsedCell, name: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
-    """A name ``compile`` reads whose every origin is one string literal that Keras 3 spells
-    otherwise (``loss=loss_name``, ``loss_name = 'kullback_leibler_divergence'`` cells before):
-    the edit of the use (in the ``compile`` the corrected cell makes again) and the edits of the
-    literal where it is written (an object of the registry is not put in the name: its use only)."""
-    found = origins_in(ctx, index, parsed, name)
-    old = one_string(found)
-    text = spelled(old) if old is not None else None
-    new = literal(text)
-    use = node_edit(parsed, name, text) if text is not None else None
-    if use is None or not isinstance(new, str):
-        return None
-    renamed = Transform(f"be `{new!r}`", lambda written: new if written == old else None)
-    at = [origin_edit(origin, renamed) for origin in found]
-    return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
-
-
-def _varying(ctx: CellContext, value: ast.expr, spelled: _Spelling) -> Rewrite | None:
-    """A name the cell at hand reads that takes several string values, some of which Keras 3
-    spells otherwise: a loop's (``for loss in losses:``, the list made here or cells before), a
-    parameter's at several calls. Those strings are changed where they are written (a sequence
-    of an earlier cell: bound again, changed, at the corrected cell's top); the others kept."""
-    if not isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
-        return None
-    found = origins(ctx, value, terms=False)
-    if not found or one_string(found) is not None:
-        return None
-
-    def respelled(written: str, _tail: str | None = None) -> str | None:
-        try:
-            old = ast.literal_eval(written)
-        except (ValueError, SyntaxError):
-            return None
-        return spelled(old) if isinstance(old, str) else None
-
-    changing = [o for o in found if isinstance(o.value, ast.Constant) and isinstance(o.value.value, str) and spelled(o.value.value)]  # fmt: skip
-    if not changing:
-        return None
-    return rewrite_origins(ctx, changing, Transform("be spelled as Keras 3 resolves it", value=respelled))  # fmt: skip
-
-
-def _held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value: ast.expr, spelled: _Spelling) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
-    """A dict ``compile`` unpacks (``compile(**settings)``, ``settings = {'loss':
-    'kullback_leibler_divergence', …}`` cells before) whose loss or metric key every origin gives
-    one string literal Keras 3 spells otherwise: the edit of the use (``**{**settings, 'loss':
-    'kl_divergence'}`` in the ``compile`` the corrected cell makes again) and the edits of the
-    literal where the dict is made (the first such key; another is found on the next round)."""
-    found = origins_in(ctx, index, parsed, value)
-    made = [literal_keys(o.value) for o in found]
-    written = node_text(parsed, value)
-    if not found or any(keys is None for keys in made) or written is None:
-        return None
-    for key, _spelling in made[0] or []:
-        old = given_literal(found, key)  # the one string every origin gives the key
-        if not _takes(key, COMPILED) or not isinstance(old, str):
-            continue
-        text = spelled(old)
-        new = literal(text)
-        use = node_edit(parsed, value, f"{{**{written}, {key!r}: {text}}}") if text else None
-        if use is None or not isinstance(new, str):
-            continue
-        renamed = key_string_changed(key, {old: new}.get, f"be `{new!r}`")
-        at = [origin_edit(origin, renamed) for origin in found]
-        return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
-    return None
 
 
 def _replaced(parsed: ParsedCell, node: ast.expr, inner: list[Edit]) -> Edit | None:
