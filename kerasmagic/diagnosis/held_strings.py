@@ -54,9 +54,8 @@ def _held_sequence(parsed: ParsedCell, name: ast.expr, found: list[Origin], spel
     texts = [spelled(item) for item in items or ()]
     if not items or not any(texts):
         return None
-    bracket = "[]" if isinstance(found[0].value, ast.List) else "()"
     whole = [text or repr(item) for item, text in zip(items, texts)]
-    use = node_edit(parsed, name, bracket[0] + ", ".join(whole) + ("," if len(whole) == 1 and bracket == "()" else "") + bracket[1])  # fmt: skip
+    use = node_edit(parsed, name, _sequence_text(whole, isinstance(found[0].value, ast.List)))
     kept = {item: new for item, text in zip(items, texts) if isinstance(new := literal(text), str)}
 
     def respelled(written: str, _tail: str | None = None) -> str | None:
@@ -70,6 +69,21 @@ def _held_sequence(parsed: ParsedCell, name: ast.expr, found: list[Origin], spel
     if use is None or (kept and not all(e is not None for e in at)):
         return None
     return use, [e for e in at if e is not None]
+
+
+def _items(value: object) -> tuple[str, ...] | None:
+    """A string as one item, a non-empty list or tuple of strings as its items; else None."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _sequence_text(items: list[str], is_list: bool) -> str:
+    """``[a, b]`` or ``(a, b)`` (``(a,)`` for one) of the items' texts."""
+    inner = ", ".join(items)
+    return f"[{inner}]" if is_list else f"({inner}{',' if len(items) == 1 else ''})"
 
 
 def _string_items(node: ast.expr) -> tuple[str, ...] | None:
@@ -104,27 +118,39 @@ def varying(ctx: CellContext, value: ast.expr, spelled: Spelling) -> Rewrite | N
     return rewrite_origins(ctx, changing, Transform("be spelled as Keras 3 resolves it", value=respelled))  # fmt: skip
 
 
-def held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value: ast.expr, spelled: Spelling, takes: Callable[[str], bool]) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
+def held_in_dict(ctx: CellContext, index: int | None, parsed: ParsedCell, value: ast.expr, spelled: Spelling | Callable[[str], Spelling], takes: Callable[[str], bool], *, by_key: bool = False) -> tuple[Edit, list[Edit]] | None:  # fmt: skip
     """A dict ``compile`` unpacks (``compile(**settings)``, ``settings = {'loss':
     'kullback_leibler_divergence', …}`` cells before) whose loss or metric key every origin gives
     one string literal Keras 3 spells otherwise: the edit of the use (``**{**settings, 'loss':
     'kl_divergence'}`` in the ``compile`` the corrected cell makes again) and the edits of the
-    literal where the dict is made (the first such key; another is found on the next round)."""
+    literal where the dict is made, every such key at once. A list of strings (``'metrics':
+    ['mae', 'logcosh']``) or an object (the registry's) is given in the use only, and then every
+    key with it (the use, made again in its own cell, carries them; the dict stays as made).
+    ``by_key``: ``spelled(key)`` is the spelling of that key's strings (a layer's ``**kwargs``:
+    an initializer's string and a regularizer's are read differently)."""
     found = origins_in(ctx, index, parsed, value)
     made = [literal_keys(o.value) for o in found]
     written = node_text(parsed, value)
     if not found or any(keys is None for keys in made) or written is None:
         return None
+    pairs: list[str] = []
+    at: list[Edit | None] = []
+    only_used = False  # a key given an object or a list: the use carries the keys, not the dict
     for key, _spelling in made[0] or []:
-        old = given_literal(found, key)  # the one string every origin gives the key
-        if not takes(key) or not isinstance(old, str):
+        old = given_literal(found, key)  # what every origin gives the key: a string, or a list
+        items = _items(old) if takes(key) else None
+        spelling = spelled(key) if by_key else spelled  # by_key: the key's kind says how
+        texts = [spelling(item) for item in items or ()]  # type: ignore[operator]
+        if not items or not any(texts):
             continue
-        text = spelled(old)
-        new = literal(text)
-        use = node_edit(parsed, value, f"{{**{written}, {key!r}: {text}}}") if text else None
-        if use is None or not isinstance(new, str):
-            continue
-        renamed = key_string_changed(key, {old: new}.get, f"be `{new!r}`")
-        at = [origin_edit(origin, renamed) for origin in found]
-        return (use, [e for e in at if e is not None]) if all(e is not None for e in at) else None
-    return None
+        whole = [text or repr(item) for item, text in zip(items, texts)]
+        pairs.append(f"{key!r}: {whole[0] if isinstance(old, str) else _sequence_text(whole, isinstance(old, list))}")  # fmt: skip
+        new = literal(texts[0]) if isinstance(old, str) else None
+        if isinstance(new, str):
+            renamed = key_string_changed(key, {old: new}.get, f"be `{new!r}`")
+            at += [origin_edit(origin, renamed) for origin in found]
+        only_used = only_used or not isinstance(new, str)
+    use = node_edit(parsed, value, f"{{**{written}, {', '.join(pairs)}}}") if pairs else None
+    if use is None or (not only_used and not all(e is not None for e in at)):
+        return None
+    return use, [] if only_used else [e for e in at if e is not None]

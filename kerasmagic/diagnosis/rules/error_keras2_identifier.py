@@ -7,15 +7,19 @@ read from the frame of Keras's ``get``, the object from the generated map). Ever
 gives a parameter of those kinds (``*_initializer``, ``*_regularizer``, ``*_constraint``), written
 in the call or held by the name it reads, is tried with the live Keras's own ``get`` (a string
 makes a new object; nothing else changes): each one it fails on, of which Keras 2 made an object,
-is written out as that object, so that the corrected cell does not fail on the next one.
+is written out as that object, so that the corrected cell does not fail on the next one; and
+each string the failing line hands to a function another cell defines, which gives it to such a
+parameter (``build(init='constant')``), where the call writes it.
 """
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.held_strings import held_in_dict
 from kerasmagic.diagnosis.keras2_identifiers import (
     INSTANTIATED,
     MODULES,
@@ -30,6 +34,7 @@ from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_registered_name import registry_objects
+from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 
 ENTRY = "keras3-identifier-as-keras2-object"
 NAMES = (ast.Name, ast.Attribute, ast.Subscript)
@@ -48,16 +53,20 @@ def keras2_identifier(ctx: CellContext) -> list[Problem]:
     made = keras2_call(kind, name) if root is not None and _fails(kind, name) else None
     if made is None or root is None:
         return []
+    given = [(_kind(kw.arg), kw.value) for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for kw in c.keywords]  # fmt: skip
+    for here in INSTANTIATED:  # handed by the cell's call to a function of another cell
+        passed = passed_on(ctx, None, lambda inner, k=here: next((kw.value for kw in inner.keywords if _kind(kw.arg) == k), None))  # fmt: skip
+        given += [(here, p.argument) for p in raised_through(ctx, passed)]
     edits: list[Edit] = []
-    for call in (c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)):
-        for keyword in call.keywords:
-            here = _kind(keyword.arg)
-            string, node = _given(ctx, keyword.value) if here else (None, None)
-            if here is None or string is None or node is None or string in registry:
-                continue
-            found = keras2_call(here, string) if _fails(here, string) else None
-            edit = node_edit(ctx.cell, node, call_text(root[0], here, *found)) if found else None
-            edits += [edit] if edit is not None else []
+    for here, value in given:
+        string, node = _given(ctx, value) if here else (None, None)
+        text = _spelling(here, root[0], registry)(string) if node is not None else None
+        edit = node_edit(ctx.cell, node, text) if text and node is not None else None
+        if edit is not None and edit not in edits:
+            edits.append(edit)
+    for unpacked in (kw.value for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for kw in c.keywords if kw.arg is None):  # fmt: skip
+        held = held_in_dict(ctx, None, ctx.cell, unpacked, lambda key: _spelling(_kind(key), root[0], registry), lambda key: _kind(key) is not None, by_key=True)  # fmt: skip
+        edits += [e for e in ([held[0], *held[1]] if held else []) if e not in edits]
     if not edits:
         return []
     attribute, keywords = made
@@ -66,6 +75,19 @@ def keras2_identifier(ctx: CellContext) -> list[Problem]:
                          changed=_changed(attribute, keywords))  # fmt: skip
     problem.across = edits + root[1]
     return [problem]
+
+
+def _spelling(kind: str | None, root: str, registry: dict) -> Callable[[object], str | None]:
+    """How a string given to a parameter of ``kind`` is written: the call making the object
+    Keras 2 made of it, when Keras 3's ``get`` fails on it (None: as it is)."""
+
+    def spelled(string: object) -> str | None:
+        if kind is None or not isinstance(string, str) or string in registry:
+            return None
+        found = keras2_call(kind, string) if _fails(kind, string) else None
+        return call_text(root, kind, *found) if found else None
+
+    return spelled
 
 
 def _kind(parameter: str | None) -> str | None:

@@ -146,7 +146,7 @@ class _Spelling:
             return None
         if name not in self.texts:
             obj = self.registry[name]
-            names = self.ctx.live_names or {}
+            names = self.ctx.namespace or {}  # a name any edit's place sees (not a frame's local)
             bound = [n for n, v in names.items() if v is obj and n.isidentifier() and not n.startswith("_")]  # fmt: skip
             if name in bound or len(bound) == 1:
                 self.texts[name] = name if name in bound else bound[0]
@@ -210,6 +210,9 @@ def _edits(ctx: CellContext, call: ast.Call, spelled: _Spelling) -> list[Edit]:
     'constant'`` above, or cells before)."""
     kinds = tuple(k for k in PARAMETERS if k not in COMPILED)
     edits: list[Edit] = []
+    for kw in (k for k in call.keywords if k.arg is None):  # a dict the call unpacks
+        held = held_strings.held_in_dict(ctx, None, ctx.cell, kw.value, spelled, lambda key: _takes(key, kinds))  # fmt: skip
+        edits += [held[0], *held[1]] if held else []
     for parameter, value in _arguments(ctx, call):
         if not _takes(parameter, kinds):
             continue
