@@ -43,7 +43,7 @@ RULE_MODULES = tuple(
     for name in (
         "mixed_imports", "imports", "namespace_imports", "attributes", "methods", "calls",
         "keras1_conv", "keras1_merge", "keras1_initializers", "keras1_layer_weights", "keras1_wrapped", "keras1_numpy_helpers", "error_channels_first",
-        "keras3_gradients", "keras3_sequence_input", "removed_calls", "backend_train_phase", "tf1_session", "tf1_session_run", "backend_ops", "backend_tf_module", "backend_legacy", "keras3_backend_function", "keras3_calls", "keras3_initial_weights", "keras3_result_dtype",
+        "keras3_gradients", "keras3_sequence_input", "removed_calls", "backend_train_phase", "tf1_session", "tf1_session_run", "backend_ops", "backend_tf_module", "backend_legacy", "keras3_backend_function", "keras3_calls", "keras3_optimizer_epsilon", "keras3_initial_weights", "keras3_result_dtype",
         "keras3_positional", "keras3_callbacks", "keras3_layer_shapes", "keras3_batch_shape", "keras3_data", "keras3_models", "keras3_sequential_output", "keras3_generators",
         "keras3_moved", "history_arguments", "history", "history_elsewhere", "callback_keys", "needs_package", "error_names", "error_star_import_name", "error_dead_import", "error_saving", "error_h5_config", "error_h5_operations", "error_h5_optimizer", "error_h5_sequential_input", "trap_h5_resume",
         "error_save_folder", "error_layer_shapes", "error_latest_checkpoint", "error_tf1_renames", "error_tf1_graph_reset", "error_available_gpus",
@@ -92,6 +92,7 @@ LIVE_KERAS_MODULES = frozenset(
         "backend_tf_module",
         "backend_legacy",
         "keras3_calls",
+        "keras3_optimizer_epsilon",
         "keras3_result_dtype",
         "keras3_positional",
         "keras3_callbacks",

@@ -1,11 +1,10 @@
 """Static rules on calls that Keras 3 rejects although Keras 2 took them: keywords that no
 longer exist and had no effect (``fit(workers=…)``, ``BatchNormalization(fused=…)``),
-``epsilon=None`` on an optimizer, ``metrics='accuracy'`` (one metric, not a list) and
+``metrics='accuracy'`` (one metric, not a list) and
 ``model.optimizer.lr`` (``learning_rate``).
 
 Each is checked against the live API here: the live signature lacks the keyword (and the
-generated Keras 2 → 3 map, when shipped, lists it as removed), the live optimizer's default
-epsilon is a number, every ``Model`` class the cell can reach is a Keras 3 one."""
+generated Keras 2 → 3 map, when shipped, lists it as removed), every ``Model`` class the cell can reach is a Keras 3 one."""
 
 from __future__ import annotations
 
@@ -25,7 +24,6 @@ from kerasmagic.diagnosis.keras3_support import (
     removed_was,
     signature,
 )
-from kerasmagic.diagnosis.keyword_dicts import dropped_key, unpacked_value
 from kerasmagic.diagnosis.keyword_sites import (
     KeywordSite,
     from_the_dict,
@@ -37,14 +35,12 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     closing_insert_edit,
-    delete_keyword_edit,
     node_edit,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import weights_ending
 from kerasmagic.diagnosis.source_bindings import made_before
-from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.knowledge.catalogue import find_entry
 
 MODEL_METHODS = ("fit", "evaluate", "predict", "fit_generator", "evaluate_generator")
@@ -217,42 +213,6 @@ def _member_keywords(
 
 def _has_var_kw(sig: inspect.Signature) -> bool:
     return any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values())
-
-
-@rule("keras3-optimizer-epsilon-none", when=(STATIC,), family="optimizer-arguments", needs=("epsilon", r"\*\*"))  # fmt: skip
-def epsilon_none(ctx: CellContext) -> list[Problem]:
-    """``Adam(epsilon=None)``: dropped where the live optimizer's own default epsilon is a number
-    (its ``None`` meant "the backend's epsilon" in old Keras); through ``**params``, the dict's
-    entry taken out where the dict is made."""
-    tree = ctx.cell.tree
-    if tree is None:
-        return []
-    out: list[Problem] = []
-    for call in walk(tree):
-        if not isinstance(call, ast.Call):
-            continue
-        kw = next((k for k in call.keywords if k.arg == "epsilon"), None)
-        packed = next((k for k in call.keywords if k.arg is None and unpacked_value(ctx, k.value, "epsilon") is None), None)  # fmt: skip
-        if (kw is None or known_value(ctx, kw.value) is not None) and packed is None:
-            continue  # neither `epsilon=None` (or a name holding it) nor a dict giving it
-        callee = ctx.scope.callee(call.func)
-        if callee is None or not live.is_optimizer_class(callee[0]):
-            continue
-        sig = signature(callee[0])
-        default = sig.parameters.get("epsilon") if sig is not None else None
-        if default is None or not isinstance(default.default, (int, float)):
-            continue
-        change = rewrite(ctx, packed.value, dropped_key("epsilon", "lose `epsilon`")) if kw is None and packed is not None else None  # fmt: skip
-        edits = [delete_keyword_edit(ctx.cell, call, kw)] if kw is not None else change.edits if change else []
-        if edits and None not in edits:
-            name = callee[1].rsplit(".", 1)[-1]
-            line = kw.lineno if kw is not None else call.lineno
-            problem = from_entry("keras3-optimizer-epsilon-none", line, edits, ["epsilon", name],  # type: ignore[arg-type]
-                                 ctx.shown_versions, keras=ctx.versions.get("keras", "3"))  # fmt: skip
-            if change is not None:
-                problem.across, problem.fix = change.across, f"{problem.fix} {change.note}"
-            out.append(problem)
-    return out
 
 
 def _single_metric(ctx: CellContext, value: ast.expr) -> bool:
