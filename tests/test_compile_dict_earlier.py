@@ -91,3 +91,27 @@ def test_one_metric_in_a_dict_an_earlier_cell_makes_is_put_in_a_list_there():
     assert "'metrics': ['accuracy']" in earlier[0]
     run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert "accuracy" in namespace["history"].history
+
+
+@keras3
+def test_a_metric_list_in_a_dict_compiled_cells_earlier_is_given_anew_in_the_use():
+    """``compile(**settings)`` where the dict (a first cell) holds a list of metrics with Keras
+    2's name of a loss function: the key is given anew in the use, which carries the respelled
+    list; the dict stays as made."""
+    settings = "settings = {'loss': 'mse', 'optimizer': 'sgd', 'metrics': ['mae', 'logcosh']}\n"
+    model = "import numpy as np\nimport keras\nmodel = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"  # fmt: skip
+    cells = [settings, model, "model.compile(**settings)\n"]
+    fit = "history = model.fit(np.random.rand(8, 4), np.random.rand(8, 1), epochs=1, verbose=0)\n"
+    namespace: dict = {}
+    for number, cell in enumerate(cells):
+        run_as_cell(cell, f"<cell{number}>", namespace)
+    with pytest.raises(ValueError, match="logcosh") as raised:
+        run_as_cell(fit, "<fit>", namespace)
+    result = diagnose(fit, raised.value, namespace=namespace, filename="<fit>", earlier=tuple(cells))
+    assert "keras3-metric-by-loss-name" in [s.id for s in result.suggestions]
+    assert result.fixed_source == (
+        "model.compile(**{**settings, 'metrics': ['mae', 'log_cosh_error']})\n" + fit
+    ), result.fixed_source
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert "log_cosh_error" in namespace["history"].history
+    assert namespace["settings"]["metrics"] == ["mae", "logcosh"]  # the dict as made

@@ -1,0 +1,58 @@
+"""Strings Keras 3's resolvers fail on, and the objects Keras 2 made of them
+(``diagnosis/keras2_identifiers.py``, rules/error_keras2_identifier.py): the string is read from
+the frame of Keras's own ``get`` (``'constant'`` raises ``KeyError: 'value'``, a message naming
+nothing), the object from the generated map and the live Keras."""
+
+from __future__ import annotations
+
+import pytest
+from cell_helpers import keras3, run_as_cell
+
+from kerasmagic.diagnosis.engine import diagnose
+from kerasmagic.diagnosis.keras2_identifiers import _differs, call_text, keras2_call, resolving
+
+
+def test_defaults_that_differ_only_in_spelling_are_the_same_value() -> None:
+    assert not _differs("0", "0.0") and _differs("0.01", "0.0") and _differs("'a'", None)
+    assert not _differs(None, "1")  # Keras 2 had no default: nothing to give
+    assert call_text("keras", "regularizer", "l1_l2", {"l1": "0.01"}) == "keras.regularizers.l1_l2(l1=0.01)"
+
+
+@keras3
+def test_the_string_is_read_from_the_frame_of_keras_get() -> None:
+    import keras
+
+    with pytest.raises(KeyError) as raised:
+        keras.initializers.get("constant")
+    assert resolving(raised.value) == ("initializer", "constant")
+    with pytest.raises(ValueError) as other:
+        keras.regularizers.get("l1_l2")
+    assert resolving(other.value) == ("regularizer", "l1_l2")
+    assert resolving(ValueError("raised elsewhere")) is None
+
+
+@keras3
+def test_keras2s_object_is_the_same_callable_with_keras2s_changed_defaults() -> None:
+    assert keras2_call("regularizer", "l1_l2") == ("l1_l2", {"l1": "0.01", "l2": "0.01"})
+    assert keras2_call("initializer", "constant") == ("constant", {})  # 0 and 0.0: the same
+    assert keras2_call("activation function", "relu") is None  # a function, not made by a call
+    assert keras2_call("initializer", "no_such_initializer") is None
+
+
+@keras3
+def test_a_string_handed_to_a_function_of_another_cell_is_written_out_where_the_call_gives_it() -> None:  # fmt: skip
+    namespace: dict = {}
+    builder = (
+        "import numpy as np\nimport keras\n"
+        "def build(init):\n"
+        "    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, kernel_initializer=init)])\n"
+    )
+    run_as_cell(builder, "<builder>", namespace)
+    cell = "model = build('constant')\n"
+    with pytest.raises(KeyError) as raised:
+        run_as_cell(cell, "<call>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<call>", earlier=(builder,))
+    assert "keras3-identifier-as-keras2-object" in [s.id for s in result.suggestions]
+    assert result.fixed_source == "model = build(keras.initializers.constant())\n", result.fixed_source
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert float(abs(namespace["model"].layers[0].get_weights()[0]).max()) == 0.0  # Constant(0)
