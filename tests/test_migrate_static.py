@@ -170,3 +170,14 @@ def test_static_divides_samples_by_the_batch_of_a_generator_an_earlier_cell_made
     # the validation samples, of the validation generator (Keras 2.0 asked users to divide them)
     assert "validation_steps=800 // val_flow.batch_size" in fit, fit
     assert "epochs=50" in fit and "fit_generator" not in fit
+
+
+@pytest.mark.envs(*CLI_ENVS)
+def test_the_report_names_the_written_file_as_spelled(tmp_path: Path) -> None:
+    """The Markdown report's "Written to" keeps the path's capitals (a file `Train_CNN.py`)."""
+    script = tmp_path / "Train_CNN.py"
+    script.write_text("import numpy as np\nprint(np.zeros(2))\n")
+    proc, _report = migrate_json(str(script), "--static", "-o", str(tmp_path / "Out"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    md = (tmp_path / "Out" / "migration-report.md").read_text()
+    assert "Written to `Out/Train_CNN.py`" in md or "Train_CNN.py`" in md.split("Written to", 1)[1].split("\n")[0], md  # fmt: skip

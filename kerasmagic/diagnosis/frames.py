@@ -36,6 +36,15 @@ def innermost_frame(exc: BaseException | None) -> Any:
     return frames[-1] if frames else None
 
 
+def looked_up_here(exc: BaseException | None, namespace: dict | None, filename: str | None) -> bool:
+    """Was the name of a ``NameError`` looked up in the cell's own globals: the frame that raised
+    runs the cell, or code whose globals are the cell's (a function an earlier cell defines)?
+    False for a module's function (a helper file beside the notebook): an import in the cell
+    would not bind the name there. True without a traceback."""
+    frame = innermost_frame(exc)
+    return frame is None or is_cell_frame(frame, namespace, filename)
+
+
 def innermost_cell_frame(exc: BaseException | None, namespace: dict | None, filename: str | None) -> Any:  # fmt: skip
     """The innermost frame of the cell's own code in the traceback of ``exc`` (a ``call`` or a
     callback method of the cell that raised, below Keras's frames); None without one."""

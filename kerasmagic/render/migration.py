@@ -223,8 +223,9 @@ def to_markdown(report: dict[str, Any]) -> str:
             facts.append(f"written to `{doc['destination']}`")
         if doc["versions"]:
             facts.append(f"versions: {versions_text(doc['versions'])}")
-        if facts:
-            out += ["; ".join(facts).capitalize() + ".", ""]
+        if facts:  # the first letter up, the paths as they are (str.capitalize lowers the rest)
+            text = "; ".join(facts)
+            out += [text[:1].upper() + text[1:] + ".", ""]
         quiet = [c for c in doc["cells"] if not _interesting(c)]
         if quiet and doc["kind"] == "notebook":
             words = sorted({STATUS_WORDS.get(c["status"], c["status"]) for c in quiet})

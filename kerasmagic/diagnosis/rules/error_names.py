@@ -6,6 +6,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import looked_up_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -21,8 +22,8 @@ def name_error_alias(ctx: CellContext) -> list[Problem]:
     installed, inserted at the top of the cell."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     match = re.search(r"name '([A-Za-z_]\w*)' is not defined", message)
-    if not match:
-        return []
+    if not match or not looked_up_here(exc, namespace, ctx.filename):
+        return []  # a module's code raised: the cell's import would not bind its name
     alias = match.group(1)
     for entry in entries_with_rule("module-alias"):
         target = entry.data.get("aliases", {}).get(alias)

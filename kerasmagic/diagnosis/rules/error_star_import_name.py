@@ -16,6 +16,7 @@ import re
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import looked_up_here
 from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
@@ -31,8 +32,8 @@ def star_import_name(ctx: CellContext) -> list[Problem]:
     """The missing name imported from where it lives now, for the newest star import of a
     Keras module that does not give it."""
     found = NOT_DEFINED.search(ctx.message)
-    if found is None or ctx.cell.tree is None:
-        return []
+    if found is None or ctx.cell.tree is None or not looked_up_here(ctx.exc, ctx.namespace, ctx.filename):
+        return []  # a module's code raised: the cell's import would not bind its name
     name = found.group(1)
     for module in _star_modules(ctx):
         status, obj = live.module_status(module)
