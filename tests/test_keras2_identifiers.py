@@ -56,3 +56,27 @@ def test_a_string_handed_to_a_function_of_another_cell_is_written_out_where_the_
     assert result.fixed_source == "model = build(keras.initializers.constant())\n", result.fixed_source
     run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert float(abs(namespace["model"].layers[0].get_weights()[0]).max()) == 0.0  # Constant(0)
+
+
+@keras3
+def test_an_initializer_string_in_a_layers_build_is_found_though_keras_hides_its_frames() -> None:
+    """``add_weight(initializer='constant')`` in a custom layer's ``build``: Keras filters its own
+    frames out of a layer's traceback, so the string is the one on the failing line on which the
+    live ``get`` raises the very same error."""
+    cell = (
+        "import keras\n"
+        "class Scale(keras.layers.Layer):\n"
+        "    def build(self, input_shape):\n"
+        "        self.gamma = self.add_weight(name='gamma', shape=(input_shape[-1],), initializer='constant')\n"
+        "    def call(self, x):\n"
+        "        return x * self.gamma\n"
+        "model = keras.Sequential([keras.Input((3,)), Scale()])\n"
+    )
+    namespace: dict = {}
+    with pytest.raises(KeyError) as raised:
+        run_as_cell(cell, "<layer>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<layer>")
+    assert "keras3-identifier-as-keras2-object" in [s.id for s in result.suggestions]
+    assert "initializer=keras.initializers.constant())" in (result.fixed_source or ""), result.fixed_source
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert float(namespace["model"].layers[0].get_weights()[0].max()) == 0.0

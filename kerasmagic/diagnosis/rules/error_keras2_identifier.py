@@ -45,7 +45,7 @@ def keras2_identifier(ctx: CellContext) -> list[Problem]:
     """The strings Keras 3 cannot make objects of, written out as the objects Keras 2 made."""
     fact = parse(ctx.error_type, ctx.message)
     named = (fact.expected or "", fact.received or "") if fact and fact.kind == "identifier" else None
-    kind, name = named or resolving(ctx.exc) or ("", "")
+    kind, name = named or resolving(ctx.exc) or _raising_the_same(ctx) or ("", "")
     registry = registry_objects()
     if kind not in INSTANTIATED or name in registry or ctx.cell.tree is None:
         return []
@@ -91,9 +91,10 @@ def _spelling(kind: str | None, root: str, registry: dict) -> Callable[[object],
 
 
 def _kind(parameter: str | None) -> str | None:
-    """The kind a parameter takes, by its name's end (``kernel_initializer``: initializer)."""
-    ends = {f"_{kind}": kind for kind in INSTANTIATED}
-    return next((k for end, k in ends.items() if parameter and parameter.endswith(end)), None)
+    """The kind a parameter takes, by its name (``initializer`` of ``add_weight``) or its name's
+    end (``kernel_initializer``: initializer)."""
+    found = (k for k in INSTANTIATED if parameter and (parameter == k or parameter.endswith(f"_{k}")))  # fmt: skip
+    return next(found, None)
 
 
 def _given(ctx: CellContext, value: ast.expr) -> tuple[str | None, ast.expr | None]:
@@ -109,14 +110,37 @@ def _given(ctx: CellContext, value: ast.expr) -> tuple[str | None, ast.expr | No
 
 def _fails(kind: str, string: str) -> bool:
     """Does the live Keras's ``keras.<module>.get`` fail on the string?"""
+    return _raised(kind, string) is not None
+
+
+def _raised(kind: str, string: str) -> BaseException | None:
+    """What the live Keras's ``keras.<module>.get`` raises on the string (None: it resolves)."""
     status, get = live.resolve_path(f"keras.{MODULES[kind]}.get")
     if status != live.OK or not callable(get):
-        return False
+        return None
     try:
         get(string)
-    except Exception:
-        return True
-    return False
+    except Exception as exc:
+        return exc
+    return None
+
+
+def _raising_the_same(ctx: CellContext) -> tuple[str, str] | None:
+    """``(kind, string)``: a string the cell gives a parameter of those kinds on a failing line,
+    on which the live ``get`` raises the cell's very error (Keras hides its own frames from a
+    layer's traceback: ``add_weight(initializer='constant')`` in a ``build``)."""
+    for call in (c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)) if ctx.cell.tree else ():
+        for keyword in call.keywords:
+            kind = _kind(keyword.arg)
+            value = keyword.value
+            if kind is None or not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                continue
+            if keyword.lineno not in ctx.failing_lines:
+                continue
+            raised = _raised(kind, value.value)
+            if raised is not None and type(raised) is type(ctx.exc) and str(raised) == str(ctx.exc):
+                return kind, value.value
+    return None
 
 
 def _changed(attribute: str, keywords: dict[str, str]) -> str:
