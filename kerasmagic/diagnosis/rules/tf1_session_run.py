@@ -47,7 +47,9 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     sessions = _sessions(ctx, tree)
     inline = _inline_runs(ctx, tree)
     blocks = _default_session_blocks(ctx, tree) if keras3_here() else []  # keras.ops reads them
-    root = keras_root(ctx) if sessions or blocks or inline else None
+    # the values are read with Keras 3's `keras.ops` (and `keras.tree`): under Keras 2.x (TF 2.15,
+    # where `get_session` is gone as well) no such spelling exists, so nothing is rewritten
+    root = keras_root(ctx) if (sessions or blocks or inline) and keras3_here() else None
     if root is None:
         return []
     keras, imports = root
