@@ -241,3 +241,9 @@ def test_the_same_error_from_a_later_unchanged_statement_is_progress() -> None:
     assert colab.cell_line == 2
     assert CellRun("error", [{"output_type": "error", "traceback": [
         "<ipython-input-3-0f1e2d3c4b5a> in <module>\n----> 7 model.fit(x)\n"]}]).cell_line == 7
+    # a script's block, which migrate compiles under the script's own path (a Keras frame between)
+    script = CellRun("error", [{"output_type": "error", "traceback": [
+        "/tmp/work dir/train.py in <cell line: 0>()\n      4 y = 1\n----> 5 y_test = encode(y)\n",
+        "/opt/site-packages/keras/src/utils/numerical_utils.py in to_categorical(x)\n----> 90     raise\n",
+        "/tmp/work dir/train.py in encode(labels)\n----> 2     return to_categorical(labels)\n"]}])  # fmt: skip
+    assert script.cell_line == 2

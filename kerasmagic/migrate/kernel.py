@@ -46,8 +46,10 @@ class KernelSideError(RuntimeError):
 
 
 CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")  # IPython 8+
-# IPython 7 (Colab's 7.34, ipykernel 6) names a cell's frame by its file, the current line by an arrow
-CELL_FILE = re.compile(r"^(<ipython-input-\d+-[0-9a-f]+>|\S*ipykernel_\d+[/\\]\d+\.py) in ")
+# IPython 7 (Colab's 7.34, ipykernel 6) names each frame by its file and function, the current line
+# by an arrow; the cell's own top-level frame is the function `<cell line: 0>` (or `<module>`)
+FRAME = re.compile(r"^(?P<file>.+?) in (?P<function><cell line: \d+>|<module>|[A-Za-z_][\w.]*)(?=\(|\s)")
+TOP_LEVEL = ("<cell line", "<module>")
 ARROW_LINE = re.compile(r"^-+> *(\d+)", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -79,20 +81,26 @@ class CellRun:
         for out in self.outputs:
             if out.get("output_type") != "error":
                 continue
-            frames = [frame for text in out.get("traceback") or [] for frame in _cell_frames(ANSI.sub("", text))]  # fmt: skip
+            entries = [ANSI.sub("", text) for text in out.get("traceback") or []]
+            frames = [(m.group(1), int(m.group(2))) for text in entries for m in CELL_LINE.finditer(text)]  # fmt: skip
+            frames = frames or _ipython7_cell_frames(entries)
             if frames:
                 return [line for cell, line in frames if cell == frames[0][0]][-1]
         return None
 
 
-def _cell_frames(entry: str) -> list[tuple[str, int]]:
-    """The (cell, line) of the notebook-cell frames in one entry of IPython's traceback:
-    ``Cell In[2], line 5`` (IPython 8+), or a cell's file and the ``----> 5`` arrow below it
-    (IPython 7)."""
-    found = [(m.group(1), int(m.group(2))) for m in CELL_LINE.finditer(entry)]
-    old = CELL_FILE.match(entry) if not found else None
-    arrow = ARROW_LINE.search(entry) if old is not None else None
-    return found or ([(old.group(1), int(arrow.group(1)))] if old and arrow else [])
+def _ipython7_cell_frames(entries: list[str]) -> list[tuple[str, int]]:
+    """The (file, line) of IPython 7's traceback entries that run the cell: from the outermost
+    entry whose function is the cell's top level (``<cell line: 0>``: its file is the cell's,
+    an ``ipykernel_…`` file, or the script's path ``migrate`` compiles a script's block under)
+    on, each with the line its ``---->`` arrow marks."""
+    frames: list[tuple[str, str, int]] = []
+    for text in entries:
+        head, arrow = FRAME.match(text), ARROW_LINE.search(text)
+        if head is not None and arrow is not None:
+            frames.append((head.group("file"), head.group("function"), int(arrow.group(1))))
+    top = next((i for i, (_f, function, _l) in enumerate(frames) if function.startswith(TOP_LEVEL)), None)  # fmt: skip
+    return [(file, line) for file, _function, line in frames[top:]] if top is not None else []
 
 
 def missing_run_dependencies() -> list[str]:
