@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from typing import Any
 
 import kerasmagic
 from kerasmagic.migrate.kernel_side import HIDDEN, MARK
+from kerasmagic.migrate.traceback_lines import failing_line
 
 KERNEL_NAME = "kerasmagic-migrate"
 HOST_PATH = str(Path(kerasmagic.__file__).resolve().parent.parent)
@@ -45,13 +45,6 @@ class KernelSideError(RuntimeError):
     """kerasmagic's own code inside the kernel failed or answered nothing."""
 
 
-CELL_LINE = re.compile(r"Cell In\[(\d+)\], line (\d+)")  # IPython 8+
-# IPython 7 (Colab's 7.34, ipykernel 6) names each frame by its file and function, the current line
-# by an arrow; the cell's own top-level frame is the function `<cell line: 0>` (or `<module>`)
-FRAME = re.compile(r"^(?P<file>.+?) in (?P<function><cell line: \d+>|<module>|[A-Za-z_][\w.]*)(?=\(|\s)")
-TOP_LEVEL = ("<cell line", "<module>")
-ARROW_LINE = re.compile(r"^-+> *(\d+)", re.M)
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
@@ -74,33 +67,14 @@ class CellRun:
 
     @property
     def cell_line(self) -> int | None:
-        """The line of the cell the error was raised from: the innermost frame of the cell that
-        ran (the outermost frame's cell) in the traceback, so that a statement inside a function
-        the cell defines and calls (a script's ``main()``) is the line, not the call; None when
-        it shows none."""
+        """The line of the cell the error was raised from (``traceback_lines``: IPython 8+ and
+        Colab's 7.34); None when the traceback shows none."""
         for out in self.outputs:
-            if out.get("output_type") != "error":
-                continue
-            entries = [ANSI.sub("", text) for text in out.get("traceback") or []]
-            frames = [(m.group(1), int(m.group(2))) for text in entries for m in CELL_LINE.finditer(text)]  # fmt: skip
-            frames = frames or _ipython7_cell_frames(entries)
-            if frames:
-                return [line for cell, line in frames if cell == frames[0][0]][-1]
+            if out.get("output_type") == "error":
+                line = failing_line(out.get("traceback") or [])
+                if line is not None:
+                    return line
         return None
-
-
-def _ipython7_cell_frames(entries: list[str]) -> list[tuple[str, int]]:
-    """The (file, line) of IPython 7's traceback entries that run the cell: from the outermost
-    entry whose function is the cell's top level (``<cell line: 0>``: its file is the cell's,
-    an ``ipykernel_…`` file, or the script's path ``migrate`` compiles a script's block under)
-    on, each with the line its ``---->`` arrow marks."""
-    frames: list[tuple[str, str, int]] = []
-    for text in entries:
-        head, arrow = FRAME.match(text), ARROW_LINE.search(text)
-        if head is not None and arrow is not None:
-            frames.append((head.group("file"), head.group("function"), int(arrow.group(1))))
-    top = next((i for i, (_f, function, _l) in enumerate(frames) if function.startswith(TOP_LEVEL)), None)  # fmt: skip
-    return [(file, line) for file, _function, line in frames[top:]] if top is not None else []
 
 
 def missing_run_dependencies() -> list[str]:
