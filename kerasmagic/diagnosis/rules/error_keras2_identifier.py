@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.held_strings import held_in_dict
+from kerasmagic.diagnosis.held_strings import held, held_in_dict
 from kerasmagic.diagnosis.keras2_identifiers import (
     INSTANTIATED,
     MODULES,
@@ -30,7 +30,6 @@ from kerasmagic.diagnosis.keras2_identifiers import (
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_registered_name import registry_objects
@@ -45,28 +44,32 @@ def keras2_identifier(ctx: CellContext) -> list[Problem]:
     """The strings Keras 3 cannot make objects of, written out as the objects Keras 2 made."""
     fact = parse(ctx.error_type, ctx.message)
     named = (fact.expected or "", fact.received or "") if fact and fact.kind == "identifier" else None
-    kind, name = named or resolving(ctx.exc) or _raising_the_same(ctx) or ("", "")
+    keywords = [kw for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for kw in c.keywords] if ctx.cell.tree else []  # fmt: skip
+    kind, name = named or resolving(ctx.exc) or _raising_the_same(ctx, keywords) or ("", "")
     registry = registry_objects()
     if kind not in INSTANTIATED or name in registry or ctx.cell.tree is None:
         return []
     root = keras_root(ctx)
-    made = keras2_call(kind, name) if root is not None and _fails(kind, name) else None
+    made = keras2_call(kind, name) if root is not None and _raised(kind, name) is not None else None
     if made is None or root is None:
         return []
-    given = [(_kind(kw.arg), kw.value) for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for kw in c.keywords]  # fmt: skip
+    given = [(_kind(kw.arg), kw.value) for kw in keywords]
     for here in INSTANTIATED:  # handed by the cell's call to a function of another cell
         passed = passed_on(ctx, None, lambda inner, k=here: next((kw.value for kw in inner.keywords if _kind(kw.arg) == k), None))  # fmt: skip
         given += [(here, p.argument) for p in raised_through(ctx, passed)]
     edits: list[Edit] = []
     for here, value in given:
-        string, node = _given(ctx, value) if here else (None, None)
-        text = _spelling(here, root[0], registry)(string) if node is not None else None
-        edit = node_edit(ctx.cell, node, text) if text and node is not None else None
-        if edit is not None and edit not in edits:
-            edits.append(edit)
-    for unpacked in (kw.value for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) for kw in c.keywords if kw.arg is None):  # fmt: skip
-        held = held_in_dict(ctx, None, ctx.cell, unpacked, lambda key: _spelling(_kind(key), root[0], registry), lambda key: _kind(key) is not None, by_key=True)  # fmt: skip
-        edits += [e for e in ([held[0], *held[1]] if held else []) if e not in edits]
+        spelled = _spelling(here, root[0], registry)
+        if isinstance(value, ast.Constant):  # written in the call
+            text = spelled(value.value)
+            found = [node_edit(ctx.cell, value, text)] if text else []
+        else:  # a name holding one string (above, or cells before): the use is replaced
+            by_name = held(ctx, None, ctx.cell, value, spelled) if isinstance(value, NAMES) else None
+            found = [by_name[0], *by_name[1]] if by_name else []
+        edits += [e for e in found if e is not None and e not in edits]
+    for unpacked in (kw.value for kw in keywords if kw.arg is None):
+        by_key = held_in_dict(ctx, None, ctx.cell, unpacked, lambda key: _spelling(_kind(key), root[0], registry), lambda key: _kind(key) is not None, by_key=True)  # fmt: skip
+        edits += [e for e in ([by_key[0], *by_key[1]] if by_key else []) if e not in edits]
     if not edits:
         return []
     attribute, keywords = made
@@ -84,7 +87,7 @@ def _spelling(kind: str | None, root: str, registry: dict) -> Callable[[object],
     def spelled(string: object) -> str | None:
         if kind is None or not isinstance(string, str) or string in registry:
             return None
-        found = keras2_call(kind, string) if _fails(kind, string) else None
+        found = keras2_call(kind, string) if _raised(kind, string) is not None else None
         return call_text(root, kind, *found) if found else None
 
     return spelled
@@ -95,22 +98,6 @@ def _kind(parameter: str | None) -> str | None:
     end (``kernel_initializer``: initializer)."""
     found = (k for k in INSTANTIATED if parameter and (parameter == k or parameter.endswith(f"_{k}")))  # fmt: skip
     return next(found, None)
-
-
-def _given(ctx: CellContext, value: ast.expr) -> tuple[str | None, ast.expr | None]:
-    """The string an argument is, and the node to replace: the literal itself, or the name the
-    call reads when every origin of it is that one string (``init = 'constant'`` above, or cells
-    before: the use is replaced, the name kept for its other readers)."""
-    if isinstance(value, ast.Constant):
-        return (value.value, value) if isinstance(value.value, str) else (None, None)
-    if isinstance(value, NAMES):
-        return one_string(origins_in(ctx, None, ctx.cell, value)), value
-    return None, None
-
-
-def _fails(kind: str, string: str) -> bool:
-    """Does the live Keras's ``keras.<module>.get`` fail on the string?"""
-    return _raised(kind, string) is not None
 
 
 def _raised(kind: str, string: str) -> BaseException | None:
@@ -125,21 +112,19 @@ def _raised(kind: str, string: str) -> BaseException | None:
     return None
 
 
-def _raising_the_same(ctx: CellContext) -> tuple[str, str] | None:
+def _raising_the_same(ctx: CellContext, keywords: list[ast.keyword]) -> tuple[str, str] | None:
     """``(kind, string)``: a string the cell gives a parameter of those kinds on a failing line,
     on which the live ``get`` raises the cell's very error (Keras hides its own frames from a
     layer's traceback: ``add_weight(initializer='constant')`` in a ``build``)."""
-    for call in (c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)) if ctx.cell.tree else ():
-        for keyword in call.keywords:
-            kind = _kind(keyword.arg)
-            value = keyword.value
-            if kind is None or not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-                continue
-            if keyword.lineno not in ctx.failing_lines:
-                continue
-            raised = _raised(kind, value.value)
-            if raised is not None and type(raised) is type(ctx.exc) and str(raised) == str(ctx.exc):
-                return kind, value.value
+    for keyword in keywords:
+        kind, value = _kind(keyword.arg), keyword.value
+        if kind is None or not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+            continue
+        if keyword.lineno not in ctx.failing_lines:
+            continue
+        raised = _raised(kind, value.value)
+        if raised is not None and type(raised) is type(ctx.exc) and str(raised) == str(ctx.exc):
+            return kind, value.value
     return None
 
 

@@ -26,10 +26,10 @@ from kerasmagic.diagnosis import held_strings, live
 from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras2_identifiers import MODULES
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import one_string, origins_in
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -66,7 +66,7 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         return []
     kind, name = fact.expected or "", fact.received or ""
     registry = registry_objects()
-    module = {"loss": "losses", "metric": "metrics"}.get(kind)
+    module = MODULES[kind] if kind in COMPILED else None
     renamed = metric_class = None
     if module and name not in registry:  # Keras 2's alias (the generated map), as Keras 3 spells it
         renamed, metric_class = _resolved_spelling(module, name, keras_map.renamed_function(module, name))  # fmt: skip
@@ -218,9 +218,8 @@ def _edits(ctx: CellContext, call: ast.Call, spelled: _Spelling) -> list[Edit]:
             continue
         found = _replacements(ctx.cell, value, spelled)
         if not found and isinstance(value, (ast.Name, ast.Attribute, ast.Subscript)):
-            old = one_string(origins_in(ctx, None, ctx.cell, value))
-            text = spelled(old) if old is not None else None
-            found = [e for e in [node_edit(ctx.cell, value, text) if text else None] if e]
+            by_name = held_strings.held(ctx, None, ctx.cell, value, spelled)
+            found = [by_name[0], *by_name[1]] if by_name else []
         edits += found
     return edits
 
