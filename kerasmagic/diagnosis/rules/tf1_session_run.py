@@ -42,14 +42,14 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite), and no later cell the door
     knows reads the session (a script's runs in its next block: explained only)."""
     tree = ctx.cell.tree
-    if tree is None:
+    # the values are read with Keras 3's `keras.ops` (and `keras.tree`): under Keras 2.x (TF 2.15,
+    # where `get_session` is gone as well) no such spelling exists, so nothing is rewritten
+    if tree is None or not keras3_here():
         return []
     sessions = _sessions(ctx, tree)
     inline = _inline_runs(ctx, tree)
-    blocks = _default_session_blocks(ctx, tree) if keras3_here() else []  # keras.ops reads them
-    # the values are read with Keras 3's `keras.ops` (and `keras.tree`): under Keras 2.x (TF 2.15,
-    # where `get_session` is gone as well) no such spelling exists, so nothing is rewritten
-    root = keras_root(ctx) if (sessions or blocks or inline) and keras3_here() else None
+    blocks = _default_session_blocks(ctx, tree)
+    root = keras_root(ctx) if sessions or blocks or inline else None
     if root is None:
         return []
     keras, imports = root
