@@ -42,6 +42,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
 from kerasmagic.diagnosis.samples_per_batch import batch_size_expr, per_batch_edit, samples_note
 from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.diagnosis.value_transforms import Transform
@@ -120,7 +121,7 @@ def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -
 def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
     """``model.fit(nb_epoch=…)`` on an object the cell builds, or on a live Keras model an
     earlier cell made: renamed keywords of the live ``Model`` method, when no Keras here accepts
-    the old one."""
+    the old one (a method taking ``**kwargs``: the keyword its error refused)."""
     func = call.func
     if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
         return
@@ -135,14 +136,17 @@ def _model_method_keywords(ctx: CellContext, call: ast.Call) -> Iterator[Problem
     if not methods or not all(callable(m) for m in methods):
         return
     signatures = [live.parameters(m) for m in methods]
-    if any(sig is None or sig[1] for sig in signatures):
+    if any(sig is None for sig in signatures):
         return
+    # a method taking `**kwargs` (Keras 2.x's `compile`, Keras 3's `evaluate`) checks them
+    # itself: a keyword it refused is the one the error message names
+    refused = {kw.arg for _call, kw in rejected_keyword_calls(ctx)} if any(sig[1] for sig in signatures if sig) else None  # fmt: skip
     accepted = set.intersection(*(sig[0] for sig in signatures if sig))
     rejected = set.union(*(sig[0] for sig in signatures if sig))
     sites = keyword_sites(ctx, call)
     given = {site.arg for site in sites}
     for site in sites:
-        if site.arg in rejected or (keyword_rename(site.arg, accepted) is None and not _dropped_before(site.arg, func.attr)):  # fmt: skip
+        if (refused is not None and site.arg not in refused) or site.arg in rejected or (keyword_rename(site.arg, accepted) is None and not _dropped_before(site.arg, func.attr)):  # fmt: skip
             continue
         yield from _keyword_problem(
             ctx, call, site, methods[0], f"Model.{func.attr}", accepted, given, False

@@ -31,7 +31,7 @@ KEYWORD_MESSAGES = (
     r"Keyword argument not understood:'?,?\s*'?(\w+)",
     r"unexpected keyword argument '(\w+)'",
     r"Unrecognized keyword arguments[^:]*:\s*\[?\{?'(\w+)'",
-    r"Invalid keyword argument\(s\)[^:]*:\s*\{?'(\w+)'",
+    r"Invalid keyword argument\(s\)[^:]*:\s*\(?\{?'(\w+)'",  # Keras 2.x: ({'class_mode'},)
 )
 
 

@@ -3,7 +3,8 @@
 ``sess = K.get_session()`` then ``sess.run(x)`` (or ``K.get_session().run(x)`` at once), or a
 ``with K.get_session().as_default():`` block reading tensors with ``x.eval()``: TensorFlow 2 runs eagerly and has already computed
 those values, so each is read directly with ``keras.ops.convert_to_numpy`` (a list: each
-element), a run of a variable initializer goes (TensorFlow 2 initializes each variable as it is
+element; under Keras 2.x, where ``get_session`` is gone from ``keras.backend`` too,
+``keras.backend.get_value``, which reads an eager tensor as an array), a run of a variable initializer goes (TensorFlow 2 initializes each variable as it is
 made), and the session line goes. A session later cells run too becomes a stand-in whose ``run``
 reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
 only."""
@@ -15,7 +16,8 @@ import re
 
 from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, module_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import (
@@ -42,9 +44,7 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite), and no later cell the door
     knows reads the session (a script's runs in its next block: explained only)."""
     tree = ctx.cell.tree
-    # the values are read with Keras 3's `keras.ops` (and `keras.tree`): under Keras 2.x (TF 2.15,
-    # where `get_session` is gone as well) no such spelling exists, so nothing is rewritten
-    if tree is None or not keras3_here():
+    if tree is None or live.root_major("keras") not in (2, 3):
         return []
     sessions = _sessions(ctx, tree)
     inline = _inline_runs(ctx, tree)
@@ -53,11 +53,12 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     if root is None:
         return []
     keras, imports = root
+    read_one = _value_reader(keras)
     if blocks and not sessions and not inline:
-        edits = [e for block in blocks if (e := _evaluated_block(ctx, block, keras)) is not None]
+        edits = [e for block in blocks if (e := _evaluated_block(ctx, block, read_one)) is not None]
         if len(edits) != len(blocks):
             return []
-        problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions)  # fmt: skip
+        problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions, reader=read_one)  # fmt: skip
         problem.certain = True
         return [problem]
     edits: list[Edit] = []
@@ -68,27 +69,34 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
         if len(runs) != len(uses) or not (runs or _read_later(ctx, name)):
             return []  # used otherwise (a graph, a saver): explained only
         if _read_later(ctx, name):  # the later cells run it too: a session that reads values
-            stand_in = _stand_in(ctx, stmt, name, keras)
+            stand_in = _stand_in(ctx, stmt, name, keras, read_one)
             if stand_in is None:
                 return []
             edits += stand_in
             continue
-        read = _read_edits(ctx, tree, runs, keras, names)
+        read = _read_edits(ctx, tree, runs, read_one, names)
         removal = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
         if read is None or removal is None:
             return []
         edits += [*read, removal]
-    read = _read_edits(ctx, tree, inline, keras, names)
+    read = _read_edits(ctx, tree, inline, read_one, names)
     if read is None:
         return []
     edits += read
-    problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions)  # fmt: skip
+    problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions, reader=read_one)  # fmt: skip
     problem.certain = True
     return [problem]
 
 
-def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], keras: str, names: list[str]) -> list[Edit] | None:  # fmt: skip
-    """Each ``run(x)`` of a session read directly, ``keras.ops.convert_to_numpy(x)`` (a list: each
+def _value_reader(keras: str) -> str:
+    """The function that reads one computed tensor as an array, for the live Keras: Keras 3's
+    ``keras.ops.convert_to_numpy``, else Keras 2's ``keras.backend.get_value`` (TensorFlow 2
+    runs eagerly, so it gives the tensor's array)."""
+    return f"{keras}.ops.convert_to_numpy" if keras3_here() else f"{keras}.backend.get_value"
+
+
+def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], read_one: str, names: list[str]) -> list[Edit] | None:  # fmt: skip
+    """Each ``run(x)`` of a session read directly, ``read_one(x)`` (a list: each
     element); a run of a variable initializer goes, its name added to ``names``. None when one
     cannot be rewritten."""
     edits: list[Edit] = []
@@ -105,9 +113,9 @@ def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], keras: st
         if value is None:
             return None
         if isinstance(run.args[0], (ast.List, ast.Tuple)):
-            text = f"[{keras}.ops.convert_to_numpy(_t) for _t in {value}]"
+            text = f"[{read_one}(_t) for _t in {value}]"
         else:
-            text = f"{keras}.ops.convert_to_numpy({value})"
+            text = f"{read_one}({value})"
         edit = node_edit(ctx.cell, run, text)
         if edit is None:
             return None
@@ -115,9 +123,10 @@ def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], keras: st
     return edits
 
 
-def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list[Edit] | None:
+def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str, read_one: str) -> list[Edit] | None:  # fmt: skip
     """The session line, when the later cells only ``run`` one value on it each time (and never
-    bind the name again): a stand-in whose ``run`` reads the values, as ``session.run`` did."""
+    bind the name again): a stand-in whose ``run`` reads the values, as ``session.run`` did (over
+    a structure of them: ``keras.tree``, under Keras 2.x TensorFlow's ``tf.nest``)."""
     for source in ctx.later:
         later = parsed_source(source).tree
         if later is None:
@@ -125,15 +134,19 @@ def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str) -> list
         uses = [n for n in walk(later) if isinstance(n, ast.Name) and n.id == name]
         if any(isinstance(n.ctx, ast.Store) for n in uses) or len(_runs(later, name)) != len(uses):
             return None
+    tf = None if keras3_here() else module_name(ctx, "tensorflow", "tf")
+    if not keras3_here() and tf is None:
+        return None
+    mapper = f"{tf[0]}.nest" if tf else f"{keras}.tree"
     text = (
-        f"{name} = types.SimpleNamespace(run=lambda fetches: {keras}.tree.map_structure("
-        f"{keras}.ops.convert_to_numpy, fetches))  # TensorFlow 2 has the values already"
+        f"{name} = types.SimpleNamespace(run=lambda fetches: {mapper}.map_structure("
+        f"{read_one}, fetches))  # TensorFlow 2 has the values already"
     )
     edit = node_edit(ctx.cell, stmt, text)
     if edit is None:
         return None
     at = insertion_line(ctx.cell)
-    return [Edit(at, 0, at, 0, "import types\n"), edit]
+    return [Edit(at, 0, at, 0, "import types\n"), *(tf[1] if tf else []), edit]
 
 
 def _initializer_run(ctx: CellContext, tree: ast.AST, run: ast.Call) -> tuple[list[Edit], str] | None:  # fmt: skip
@@ -226,9 +239,9 @@ def _eval_call(node: ast.AST) -> bool:
     )
 
 
-def _evaluated_block(ctx: CellContext, block: ast.With, keras: str) -> Edit | None:
+def _evaluated_block(ctx: CellContext, block: ast.With, read_one: str) -> Edit | None:
     """The ``with`` block's body in its place, one level less indented, each ``x.eval()`` read
-    as ``keras.ops.convert_to_numpy(x)``."""
+    as ``read_one(x)``."""
     lines = ctx.cell.source.splitlines(keepends=True)
     reads = sorted((n for stmt in block.body for n in walk(stmt) if _eval_call(n)),
                    key=lambda n: (n.lineno, n.col_offset), reverse=True)  # fmt: skip
@@ -240,7 +253,7 @@ def _evaluated_block(ctx: CellContext, block: ast.With, keras: str) -> Edit | No
         text = lines[row]
         start = len(text.encode()[: read.col_offset].decode(errors="ignore"))
         end = len(text.encode()[: read.end_col_offset].decode(errors="ignore"))
-        lines[row] = text[:start] + f"{keras}.ops.convert_to_numpy({inner})" + text[end:]
+        lines[row] = text[:start] + f"{read_one}({inner})" + text[end:]
     return body_in_place(ctx.cell, block, lines)
 
 
