@@ -49,4 +49,3 @@ def test_values_read_with_keras2s_own_reader(later: bool) -> None:
     expected = np.asarray(done["ky"])
     assert isinstance(done["ky_"], np.ndarray) and np.allclose(done["ky_"], expected)
     assert all(isinstance(v, np.ndarray) and np.allclose(v, expected) for v in done["pair"])
-

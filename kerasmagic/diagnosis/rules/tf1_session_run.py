@@ -14,9 +14,9 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, module_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
