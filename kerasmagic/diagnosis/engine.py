@@ -30,7 +30,7 @@ from kerasmagic.diagnosis.context import (
 )
 from kerasmagic.diagnosis.result import CheckResult
 from kerasmagic.diagnosis.rules import may_find, problems_for
-from kerasmagic.findings import Finding
+from kerasmagic.findings import Finding, ranked
 
 __all__ = ["after_cell", "check", "diagnose", "examine", "lint", "safe_str", "worth_explaining"]
 
@@ -163,6 +163,8 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
                 ctx, traps, problems, fixes=False, carried=carried
             )
             result.traps += to_findings.brought_traps(ctx, result.fixed_source, traps)
+            if ctx.defining_cell and result.fixed_source is None:
+                _from_earlier_cause(ctx, result)
         elif ctx.ran or traps_only:
             # the cell's other problems are read only to verify a trap's corrected cell
             traps = problems_for(ctx, AFTER_RUN if ctx.ran else STATIC, kind="trap")
@@ -187,6 +189,31 @@ def _examine(ctx: CellContext, traps_only: bool = False) -> CheckResult:
         # and reading them means asking whether anything was installed since the last cell)
         result.versions = dict(ctx.shown_versions)
     return result
+
+
+def _from_earlier_cause(ctx: CellContext, result: CheckResult) -> None:
+    """Where nothing in the cell corrects its error, the earlier cell that made its cause
+    (``diagnosis/earlier_cause.py``), corrected there: its findings lead the suggestions, each
+    corrected cell given as that earlier cell's (``Finding.fixed_earlier``), never as this one's."""
+    from kerasmagic.diagnosis import to_findings
+    from kerasmagic.diagnosis.earlier_cause import EarlierFix, earlier_cause
+    from kerasmagic.diagnosis.verify import static_errors
+
+    cause = earlier_cause(ctx, lambda sub: static_errors(sub) + problems_for(sub, ERROR))
+    if cause is None:
+        return
+    index, sub, problems = cause
+    found = for_this_interpreter(to_findings.error_findings(sub, problems))
+    fixed = next((f.fixed_source for f in ranked(found) if f.fixed_source not in (None, sub.source)), None)  # fmt: skip
+    if fixed is None:
+        return
+    for finding in found:
+        if finding.fixed_source is not None:
+            finding.fixed_earlier = {index: finding.fixed_source}
+            finding.fixed_across, finding.fixed_source = ctx.source, None
+    ids = {f.id for f in found}
+    result.suggestions = found + [f for f in result.suggestions if f.id not in ids]
+    result.earlier_fix = EarlierFix(index, sub.source, fixed)
 
 
 def _nothing_to_examine(when: str, source: Any) -> CheckResult | None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kerasmagic.findings import Finding, ranked
+from kerasmagic.diagnosis.earlier_cause import EarlierFix
+from kerasmagic.findings import Finding, plain, ranked
 
 
 @dataclass
@@ -17,6 +18,8 @@ class CheckResult:
     is the corrected cell). ``traps`` are silent problems (lint before running, or found in the
     namespace / captured warnings after a run) with stable ids such as ``lr-ignored``.
     ``internal_error`` is set when kerasmagic itself failed: it never hides the user's error.
+    ``earlier_fix``: the error's cause was made by an earlier cell, corrected there (the
+    suggestions explain it; this cell has no corrected version of its own).
     """
 
     source: str
@@ -30,6 +33,7 @@ class CheckResult:
     internal_error: str | None = None
     # what the source is to the user: a notebook "cell", or a "script" run from a terminal
     unit: str = "cell"
+    earlier_fix: EarlierFix | None = None
 
     def fixing(self, at_least: float = 0.0) -> Finding | None:
         """The finding whose corrected cell is the result's: the best suggestion with one, else
@@ -99,4 +103,5 @@ class CheckResult:
             "internal_error": self.internal_error,
             "source": self.source,
             "unit": self.unit,
+            "earlier_fix": plain(self.earlier_fix),
         }

@@ -52,12 +52,16 @@ def mark_failed(outer: Any, inner: Any, exc: BaseException) -> None:
         outer.error_in_exec = exc
 
 
-def fix_placed_message(kernel: bool, *, only_on_ok: bool, failed: bool) -> str:
-    """Where ``--fix`` put the corrected cell, as far as the kernel can know it."""
+def fix_placed_message(kernel: bool, *, only_on_ok: bool, failed: bool, earlier: bool = False) -> str:  # fmt: skip
+    """Where ``--fix`` put the corrected cell, as far as the kernel can know it (``earlier``: the
+    corrected earlier cell that made the error's cause, in a new cell below this one)."""
+    what = "the corrected earlier cell shown above" if earlier else "the corrected cell shown above"
+    then = "run it, then this cell again" if earlier else "run it"
     if not kernel:
-        return "kerasmagic: --fix put the corrected cell shown above into your next prompt."
+        return f"kerasmagic: --fix put {what} into your next prompt" + (f": {then}." if earlier else ".")  # fmt: skip
     if only_on_ok:
-        said = "kerasmagic: --fix replaced this cell's code with the corrected cell shown above: run it."
+        where = f"put {what} in a new cell below this one" if earlier else f"replaced this cell's code with {what}"  # fmt: skip
+        said = f"kerasmagic: --fix {where}: {then}."
         if failed:
             said += (
                 " Your error is shown above; this cell is not marked as failed, since JupyterLab"
@@ -65,10 +69,13 @@ def fix_placed_message(kernel: bool, *, only_on_ok: bool, failed: bool) -> str:
                 " past it)."
             )
         return said
+    where = "a new cell below this one" if earlier else "this cell's input"
+    missing = "no new cell appears" if earlier else "this cell still shows your code"
     said = (
-        "kerasmagic: --fix asked the front end to put the corrected cell shown above into this "
-        "cell's input. The classic Notebook does; others (nbconvert, VS Code, Colab, a console) "
-        "may not: if this cell still shows your code, copy the corrected cell from above."
+        f"kerasmagic: --fix asked the front end to put {what} into {where}"
+        + (f" ({then})" if earlier else "")
+        + ". The classic Notebook does; others (nbconvert, VS Code, Colab, a console) may not: "
+        + f"if {missing}, copy {'it' if earlier else 'the corrected cell'} from above."
     )
     return said + (" This cell still counts as failed: Run All stops here." if failed else "")
 
@@ -112,6 +119,10 @@ class CheckMagics(Magics):
             self._show(result, as_json=args.json)
             if args.fix and result.fixed_source:
                 placed = self._offer_fix(result.fixed_source, failed=failure is not None)
+            elif args.fix and result.earlier_fix is not None:  # the cause's cell, below this one
+                placed = self._offer_fix(
+                    result.earlier_fix.fixed_source, failed=failure is not None, earlier=True
+                )
         if failure is not None and not placed:
             mark_failed(outer, inner, failure)
         if not args.object or result is None:
@@ -200,20 +211,22 @@ class CheckMagics(Magics):
         except Exception:
             _internal_failure("displaying the diagnosis")
 
-    def _offer_fix(self, fixed: str, *, failed: bool) -> bool:
-        """Put the corrected cell in the notebook where the front end takes it, and say truly
-        where it went (the report above shows it to copy). True when the fix lands only if this
-        cell does not count as failed (JupyterLab, Notebook 7: a payload of an "error" reply is
-        dropped): the user's traceback is already shown once, by the inner run."""
+    def _offer_fix(self, fixed: str, *, failed: bool, earlier: bool = False) -> bool:
+        """Put the corrected cell in the notebook where the front end takes it (``earlier``: the
+        corrected earlier cell, in a new cell below this one, which stays as it is), and say
+        truly where it went (the report above shows it to copy). True when the fix lands only if
+        this cell does not count as failed (JupyterLab, Notebook 7: a payload of an "error" reply
+        is dropped): the user's traceback is already shown once, by the inner run."""
         from kerasmagic.probes.front_end import in_kernel, next_input_only_on_ok
 
         try:
-            self.shell.set_next_input("%%keras_check\n" + fixed, replace=True)
+            self.shell.set_next_input("%%keras_check\n" + fixed, replace=not earlier)
         except Exception:
             _internal_failure("placing the corrected cell")
             return False
         only_on_ok = next_input_only_on_ok(self.shell)
-        print(fix_placed_message(in_kernel(self.shell), only_on_ok=only_on_ok, failed=failed))
+        kernel = in_kernel(self.shell)
+        print(fix_placed_message(kernel, only_on_ok=only_on_ok, failed=failed, earlier=earlier))
         return only_on_ok
 
     # -- the global mode --------------------------------------------------------------------

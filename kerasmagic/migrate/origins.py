@@ -193,11 +193,10 @@ def _made_earlier(doc: dict[str, Any]) -> bool:
     """The fix is one whose catalogue entry says the error it explains is raised later than the
     cell that made its cause (``earlier_cell``: a model compiled with an optimizer another model
     was built with, and trained cells later)."""
-    from kerasmagic.knowledge.catalogue import find_entry
+    from kerasmagic.diagnosis.earlier_cause import made_earlier
 
     ids = [rule.get("id") for rule in doc.get("rules") or [] if isinstance(rule, dict)]
-    entries = [find_entry(i) for i in ids if isinstance(i, str)]
-    return any(e is not None and e.data.get("earlier_cell") for e in entries)
+    return any(made_earlier(i) for i in ids if isinstance(i, str))
 
 
 def _raised_in_user_module(exc: BaseException) -> bool:

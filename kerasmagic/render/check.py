@@ -61,6 +61,15 @@ def _unrecognised(result: Any) -> str:
     return NOTHING_FOUND
 
 
+def _earlier_heading(result: Any) -> str:
+    """What the corrected earlier cell is (``CheckResult.earlier_fix``): the cell made the cause."""
+    first = result.earlier_fix.first_line
+    return (
+        f"corrected earlier cell (the cell starting `{first}` made the cause: run this version "
+        f"of it, then this {_unit(result)} again)"
+    )
+
+
 def check_to_text(result: Any) -> str:
     """Plain-text view; starts with ``kerasmagic``."""
     out = [t.wrap(_headline(result), "  ", first="")]
@@ -81,6 +90,11 @@ def check_to_text(result: Any) -> str:
         diff = unified_diff(result.source, fixed, unit)
         out += ["", f"corrected {unit} (diff):", t.indent(diff.rstrip())]
         out += ["", f"corrected {unit}:", t.indent(fixed.rstrip("\n"))]
+    earlier = getattr(result, "earlier_fix", None)
+    if earlier is not None:
+        diff = unified_diff(earlier.source, earlier.fixed_source, "earlier cell")
+        out += ["", f"{_earlier_heading(result)} (diff):", t.indent(diff.rstrip())]
+        out += ["", f"{_earlier_heading(result)}:", t.indent(earlier.fixed_source.rstrip("\n"))]
     if result.internal_error:
         out += ["", f"kerasmagic internal error: {result.internal_error}"]
     return "\n".join(out)
@@ -117,6 +131,13 @@ def check_to_html(result: Any) -> str:
         parts.append(_diff_html(unified_diff(result.source, fixed, _unit(result))))
         parts.append(f"<div><b>Corrected {_unit(result)}:</b></div>")
         parts.append(h.code(fixed))
+    earlier = getattr(result, "earlier_fix", None)
+    if earlier is not None:
+        heading = h.esc(_earlier_heading(result)[0].upper() + _earlier_heading(result)[1:])
+        parts.append(f"<div><b>{heading}</b> (diff):</div>")
+        parts.append(_diff_html(unified_diff(earlier.source, earlier.fixed_source, "earlier cell")))
+        parts.append(f"<div><b>{heading}:</b></div>")
+        parts.append(h.code(earlier.fixed_source))
     if result.internal_error:
         parts.append(
             f"<div><small>kerasmagic internal error: {h.esc(result.internal_error)}</small></div>"
@@ -143,6 +164,12 @@ def check_to_markdown(result: Any) -> str:
         if nothing and not result.internal_error
         else "",
         md.section(f"Corrected {_unit(result)}", md.code(fixed, "python")) if fixed else "",
+        md.section(
+            _earlier_heading(result)[0].upper() + _earlier_heading(result)[1:],
+            md.code(result.earlier_fix.fixed_source, "python"),
+        )
+        if getattr(result, "earlier_fix", None) is not None
+        else "",
         f"kerasmagic internal error: {result.internal_error}" if result.internal_error else "",
     )
 
