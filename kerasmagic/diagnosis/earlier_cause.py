@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem
-from kerasmagic.knowledge.catalogue import find_entry
+from kerasmagic.diagnosis.rules import problems_for
+from kerasmagic.knowledge.catalogue import find_entry, load_catalogue
 
 
 @dataclass
@@ -57,7 +58,14 @@ def earlier_cause(ctx: CellContext, problems_of: Callable[[CellContext], list[Pr
             earlier=ctx.earlier[:index], later=later,
         )  # fmt: skip
         sub.defining_cell = False  # the cell at hand has looked at the other cells already
-        problems = problems_of(sub)
-        if any(p.edits and made_earlier(p.id) for p in problems):
-            return index, sub, problems
+        # asked first of the rules of such entries alone (most cells have none of their
+        # problems), then of every rule: the corrected cell fixes what else that cell has
+        ids = _earlier_cell_ids()
+        if any(p.edits and made_earlier(p.id) for when in (STATIC, ERROR) for p in problems_for(sub, when, only=ids)):  # fmt: skip
+            return index, sub, problems_of(sub)
     return None
+
+
+def _earlier_cell_ids() -> frozenset[str]:
+    """The catalogue's entries whose cause is made in an earlier cell (``earlier_cell``)."""
+    return frozenset(e.id for e in load_catalogue() if e.data.get("earlier_cell"))

@@ -255,11 +255,14 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
     return any(_needed(r, source) for r in _rules_of(when, kind))
 
 
-def problems_for(ctx: CellContext, when: str, kind: str | None = None) -> list[Problem]:
-    """Run every rule registered for moment ``when`` (and of ``kind``) on ``ctx`` whose
-    pre-filters let it apply; their problems, in order."""
+def problems_for(ctx: CellContext, when: str, kind: str | None = None, only: Iterable[str] | None = None) -> list[Problem]:  # fmt: skip
+    """Run every rule registered for moment ``when`` (and of ``kind``; ``only``: of those ids)
+    on ``ctx`` whose pre-filters let it apply; their problems, in order."""
     out: list[Problem] = []
     rules = _rules_of(when, kind)
+    if only is not None:
+        wanted = set(only)
+        rules = [r for r in rules if r.id in wanted]
     if not any(live.top_exists(top) for top in live.KERAS_TOPS):
         rules = [r for r in rules if r.module not in LIVE_KERAS_MODULES]  # nothing live to read
     source = ctx.source
