@@ -326,6 +326,47 @@ class Dumper:
         row[1] |= mask
 
 
+# the modules whose ``get(identifier)`` turns a string into an object (``loss="mse"``)
+IDENTIFIER_MODULES = ("activations", "constraints", "initializers", "losses", "metrics", "optimizers", "regularizers")  # fmt: skip
+
+
+def _identifiers(keras: Any, dumper: Dumper) -> dict[str, dict[str, str]]:
+    """``{module: {string: public path}}``: what ``keras.<module>.get(string)`` made in this Keras
+    (an instance: its class), for the strings it resolves to an object that is public under
+    another name (``metrics.get("cosine_proximity")``: ``keras.metrics.cosine_similarity``). The
+    strings tried are the names ``get`` looks up: those of the module's implementation, classes
+    lower-cased too."""
+    import importlib
+
+    found: dict[str, dict[str, str]] = {}
+    for module in IDENTIFIER_MODULES:
+        public = getattr(keras, module, None)
+        try:
+            source = importlib.import_module(f"keras.src.{module}")
+        except ImportError:
+            continue
+        names = {n for n, v in vars(source).items() if not n.startswith("_") and callable(v)}
+        names |= {n.lower() for n in names if isinstance(getattr(source, n), type)}
+        strings: dict[str, str] = {}
+        for name in sorted(names):
+            try:
+                made = public.get(name)
+            except Exception:
+                continue
+            made = made if isinstance(made, type) or not hasattr(made, "get_config") else type(made)
+            key = dumper.key_of.get(id(made))
+            paths = sorted(p for p, row in dumper.paths.items() if row[0] == key and row[1] & 1)
+            home = [p for p in paths if p.startswith(f"keras.{module}.")]
+            own = getattr(made, "__name__", "")
+            if not home and isinstance(own, str) and own.isidentifier() and own != name:
+                home = [f"keras.{module}.{own}"]  # public in Keras 2 only through `get`, by its name
+            if not home or f"keras.{module}.{name}" in paths:
+                continue  # nothing named, or the string is its public name
+            strings[name] = min(home, key=lambda p: (_leaf(p) != own, len(p), p))
+        found[module] = strings
+    return found
+
+
 def dump(side: str) -> dict[str, Any]:
     """The public API of this environment's Keras: ``side`` is ``keras2`` or ``keras3``."""
     import importlib.metadata as md
@@ -358,6 +399,7 @@ def dump(side: str) -> dict[str, Any]:
         "roots": {"1": "keras", "2": f"tf.keras ({getattr(tf_keras, '__name__', None)})"},
         "paths": dict(sorted(dumper.paths.items())),
         "objects": dict(sorted(dumper.objects.items())),
+        "identifiers": _identifiers(keras, dumper) if side == "keras2" else {},
     }
 
 
@@ -842,7 +884,9 @@ def build(k2: dict[str, Any], k3: dict[str, Any], *, generator: str) -> dict[str
             "stub": "1: the Keras 3 path exists but holds a placeholder that raises",
         },
     }
-    return {"header": header, "names": names, "members": members, "classes": class_paths}
+    identifiers = {m: dict(sorted(v.items())) for m, v in sorted(k2.get("identifiers", {}).items()) if v}
+    header["fields"]["identifiers"] = "{module: {string: the public Keras 2 path of what keras.<module>.get(string) made}}, for strings that are no public name of it (metrics 'cosine_proximity')"
+    return {"header": header, "names": names, "members": members, "classes": class_paths, "identifiers": identifiers}  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -880,14 +924,15 @@ def write(data: dict[str, Any], path: Path) -> None:
     """Sorted, one name per line: small, deterministic, readable in a diff."""
     lines = ["{"]
     lines.append(f'"header": {json.dumps(data["header"], sort_keys=True)},')
-    for section in ("names", "members", "classes"):
+    sections = ("names", "members", "classes", "identifiers")
+    for section in sections:
         items = sorted(data[section].items())
         lines.append(f'"{section}": {{')
         for i, (name, entry) in enumerate(items):
             comma = "," if i < len(items) - 1 else ""
             value = json.dumps(entry, sort_keys=True, separators=(",", ":"))
             lines.append(f"{json.dumps(name)}: {value}{comma}")
-        lines.append("}," if section != "classes" else "}")
+        lines.append("}," if section != sections[-1] else "}")
     lines.append("}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 

@@ -80,3 +80,69 @@ def test_an_initializer_string_in_a_layers_build_is_found_though_keras_hides_its
     assert "initializer=keras.initializers.constant())" in (result.fixed_source or ""), result.fixed_source
     run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert float(namespace["model"].layers[0].get_weights()[0].max()) == 0.0
+
+
+def test_what_keras2s_get_made_of_a_string_that_is_no_public_name_is_in_the_map() -> None:
+    """The generated map's ``identifiers`` (Keras 2.15's ``get`` of each name it looks up):
+    ``metrics.get('cosine_proximity')`` made ``cosine_similarity``, ``constraints.get('maxnorm')``
+    a ``MaxNorm``; Keras 2.3's loss ``cosine_proximity`` (never a tf.keras string) comes from
+    the catalogue's rename on the losses module."""
+    from kerasmagic.diagnosis.keras2_identifiers import keras2_string
+    from kerasmagic.knowledge import keras_map
+
+    assert keras_map.made_of_string("metrics", "cosine_proximity") == "keras.metrics.cosine_similarity"
+    assert keras_map.made_of_string("constraints", "maxnorm") == "keras.constraints.MaxNorm"
+    assert keras_map.made_of_string("losses", "mse") is None  # its public name
+    assert keras2_string("metrics", "cosine_proximity") == "cosine_similarity"
+    assert keras2_string("losses", "huber_loss") == "huber"
+    assert keras2_string("losses", "cosine_proximity") == "cosine_similarity"  # Keras 2.3's loss
+    assert keras2_string("metrics", "kullback_leibler_divergence") == "kl_divergence"  # an alias
+    assert keras2_string("losses", "no_such_loss") is None
+
+
+PRE = (
+    "import numpy as np\nimport keras\n"
+    "x = np.random.rand(16, 4).astype('float32'); y = np.random.rand(16, 1).astype('float32')\n"
+)
+
+
+def _compiled(compile_args: str, layer: str = "") -> tuple[str, dict]:
+    cell = (
+        f"model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3{layer}), keras.layers.Dense(1)])\n"
+        f"model.compile(optimizer='adam', {compile_args})\n"
+        "model.fit(x, y, epochs=1, verbose=0)\n"
+    )
+    namespace: dict = {}
+    run_as_cell(PRE, "<pre>", namespace)
+    with pytest.raises(ValueError) as raised:
+        run_as_cell(cell, "<cell>", namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<cell>", earlier=(PRE,))
+    fixed = result.fixed_source or ""
+    if fixed:
+        run_as_cell(fixed, "<fixed>", namespace)
+    return fixed, namespace
+
+
+@keras3
+@pytest.mark.parametrize(
+    ("written", "layer", "expected"),
+    [
+        ("loss='mse', metrics=['cosine_proximity']", "", "metrics=['cosine_similarity']"),
+        ("loss='cosine_proximity'", "", "loss='cosine_similarity'"),
+        ("loss='huber_loss'", "", "loss='huber'"),
+        ("loss='mse'", ", kernel_constraint='maxnorm'", "kernel_constraint=keras.constraints.MaxNorm()"),
+    ],
+)
+def test_keras2s_strings_are_written_as_keras3_names_them(written: str, layer: str, expected: str) -> None:  # fmt: skip
+    fixed, namespace = _compiled(written, layer)
+    assert expected in fixed, fixed
+    assert namespace["model"].optimizer.iterations.numpy() == 1  # the corrected cell trained
+
+
+@keras3
+@pytest.mark.parametrize("written", ["loss='acc'", "loss='top_k_categorical_accuracy'"])
+def test_another_word_is_no_misspelling(written: str) -> None:
+    """A metric given as the loss is the author's error in every Keras: no "closest" loss
+    ('ctc', 'categorical_crossentropy') is made of it, only a typo a few keystrokes away."""
+    fixed, _ = _compiled(written)
+    assert fixed == "", fixed

@@ -21,6 +21,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.knowledge import keras_map
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 # the kind Keras's messages name -> the module of keras that resolves it
 MODULES = {
@@ -49,21 +50,45 @@ def resolving(exc: BaseException | None) -> tuple[str, str] | None:
     return None
 
 
+def keras2_string(module: str, name: str) -> str | None:
+    """The name Keras 3 has for what Keras 2 made of the string ``name`` in ``keras.<module>``:
+    the generated map's rename (an alias, ``kullback_leibler_divergence``; what Keras 2.15's
+    ``get`` made of a string that is no public name, ``cosine_proximity``), else the catalogue's
+    rename of an older Keras 2 name on that module (Keras 2.3's loss ``cosine_proximity``, the
+    name-rename entries ``within`` it). None when neither knows it."""
+    renamed = keras_map.renamed_function(module, name)
+    if renamed is not None:
+        return renamed
+    for entry in entries_with_rule("name-rename"):
+        if module in entry.data.get("within", ()) and name in entry.data.get("renames", {}):
+            return str(entry.data["renames"][name])
+    return None
+
+
 def keras2_call(kind: str, name: str) -> tuple[str, dict[str, str]] | None:
-    """``(attribute, {keyword: Keras 2's default})`` for Keras 2's ``keras.<module>.<name>`` when
-    Keras 3 has the same callable at the same path (the map's ``same``; the live Keras holds
-    it): the call that makes what Keras 2 made of the string, with the defaults Keras 3 changed
-    given Keras 2's values. None when the map or the live Keras says otherwise."""
+    """``(attribute, {keyword: Keras 2's default})`` for Keras 2's ``keras.<module>.<name>`` (or,
+    for a string that is no public name, what Keras 2's ``get`` made of it: ``"maxnorm"``,
+    ``keras.constraints.MaxNorm``) when Keras 3 has the same callable at the same path (the
+    map's ``same``; the live Keras holds it): the call that makes what Keras 2 made of the
+    string, with the defaults Keras 3 changed given Keras 2's values. None when the map or the
+    live Keras says otherwise."""
     module = MODULES.get(kind) if kind in INSTANTIATED else None
+    if not module or not name.isidentifier():
+        return None
     path = f"keras.{module}.{name}"
-    home = keras_map.where_in_keras3(path) if module and name.isidentifier() else None
-    if home is None or home.kind != "same":
+    home = keras_map.where_in_keras3(path)
+    made = keras_map.made_of_string(module, name)  # the string is no public name of it
+    if (home is None or home.kind != "same") and made is not None:
+        path, home = made, keras_map.where_in_keras3(made)  # None: unchanged in Keras 3
+    elif home is None or home.kind != "same":
+        return None
+    if home is not None and home.kind != "same":
         return None
     status, found = live.resolve_path(path)
     if status != live.OK or not callable(found):
         return None
     defaults = keras_map.keyword_changes(path).get("defaults", {})
-    return name, {kw: old for kw, (old, new) in defaults.items() if _differs(old, new)}
+    return path.rsplit(".", 1)[-1], {kw: old for kw, (old, new) in defaults.items() if _differs(old, new)}
 
 
 def _differs(old: Any, new: Any) -> bool:

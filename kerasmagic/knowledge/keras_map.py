@@ -43,6 +43,7 @@ class KerasMap:
         self.names: Mapping[str, Mapping[str, Any]] = data["names"]
         self.members: Mapping[str, Mapping[str, Any]] = data["members"]
         self.classes: Mapping[str, str] = data.get("classes", {})
+        self.identifiers: Mapping[str, Mapping[str, str]] = data.get("identifiers", {})
         self.load_ms = load_ms
 
     def entry(self, path: str) -> Mapping[str, Any] | None:
@@ -102,11 +103,30 @@ def where_in_keras3(path: str) -> Keras3Home | None:
 
 def renamed_function(module: str, name: str) -> str | None:
     """The Keras 3 name of the Keras 2 function ``keras.<module>.<name>`` when it moved or was
-    another name of one (``losses.kullback_leibler_divergence`` → ``kl_divergence``); else None."""
+    another name of one (``losses.kullback_leibler_divergence`` → ``kl_divergence``), or of what
+    Keras 2's ``keras.<module>.get(name)`` made when the string is no public name of it
+    (``metrics.get("cosine_proximity")``: ``cosine_similarity``); else None."""
     home = where_in_keras3(f"keras.{module}.{name}")
-    if home is None or home.kind not in ("alias", "moved") or not home.target:
+    if home is not None and home.kind in ("alias", "moved") and home.target:
+        return home.target.rsplit(".", 1)[-1]
+    made = made_of_string(module, name)
+    if made is None:
         return None
-    return home.target.rsplit(".", 1)[-1]
+    home = where_in_keras3(made)  # None: not listed, the same in Keras 3
+    if home is None or home.kind == "same":
+        target: str | None = made
+    elif home.kind in ("alias", "moved"):
+        target = home.target
+    else:
+        return None
+    return target.rsplit(".", 1)[-1] if target else None
+
+
+def made_of_string(module: str, name: str) -> str | None:
+    """The public Keras 2 path of what Keras 2's ``keras.<module>.get(name)`` made, for a string
+    that is no public name of it (``constraints.get("maxnorm")``: ``keras.constraints.MaxNorm``);
+    None otherwise (the file's ``identifiers``)."""
+    return load().identifiers.get(module, {}).get(name)
 
 
 def keyword_changes(path: str) -> Mapping[str, Any]:

@@ -13,6 +13,7 @@ from kerasmagic.diagnosis.bindings import (
 )
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.decay_schedule import decay_edits, is_zero
+from kerasmagic.diagnosis.keras2_identifiers import keras2_string
 from kerasmagic.diagnosis.keras3_support import generated_keywords
 from kerasmagic.diagnosis.keras_paths import (
     accepts,
@@ -46,7 +47,7 @@ from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
 from kerasmagic.diagnosis.samples_per_batch import batch_size_expr, per_batch_edit, samples_note
 from kerasmagic.diagnosis.value_change import rewrite
 from kerasmagic.diagnosis.value_transforms import Transform
-from kerasmagic.knowledge import api_index, keras_map
+from kerasmagic.knowledge import api_index
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 IDENTIFIER_MODULES = {"optimizer": "optimizers", "loss": "losses"}
@@ -323,9 +324,7 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
                 continue
             if accepts(module.get, written):
                 break
-            renamed = keras_map.renamed_function(
-                module_name, written
-            )  # the generated map: Keras 2's alias
+            renamed = keras2_string(module_name, written)  # what Keras 2 made of it
             if renamed is not None and accepts(module.get, renamed):
                 problem = _renamed_identifier(ctx, call, kw, written, renamed, module_name)
                 if problem is not None:
@@ -337,7 +336,12 @@ def _identifier_strings(ctx: CellContext, call: ast.Call) -> Iterator[Problem]:
             names = {n.lower() for n, kind in public.items() if kind == "class"}
             names |= {n for n, kind in public.items() if kind == "function" and n.islower()}
             names.discard("get")
-            for close in api_index.closest(value.value.lower(), sorted(names), n=3):
+            word = value.value.lower()
+            for close in api_index.closest(word, sorted(names), n=3):
+                # a misspelling is a few keystrokes ('adm', 'mse_'), never another word ('acc'
+                # is no 'ctc', 'top_k_categorical_accuracy' no 'categorical_crossentropy')
+                if api_index.edit_distance(word, close) > max(1, len(word) // 4):
+                    continue
                 if not accepts(module.get, close):
                     continue
                 edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), close))

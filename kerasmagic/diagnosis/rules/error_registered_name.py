@@ -26,7 +26,7 @@ from kerasmagic.diagnosis import held_strings, live
 from kerasmagic.diagnosis.compile_calls import changed_compile, compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.keras2_identifiers import MODULES
+from kerasmagic.diagnosis.keras2_identifiers import MODULES, keras2_string
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -40,7 +40,6 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
-from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
 RENAMED = "keras3-renamed-identifier"
@@ -69,7 +68,7 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     module = MODULES[kind] if kind in COMPILED else None
     renamed = metric_class = None
     if module and name not in registry:  # Keras 2's alias (the generated map), as Keras 3 spells it
-        renamed, metric_class = _resolved_spelling(module, name, keras_map.renamed_function(module, name))  # fmt: skip
+        renamed, metric_class = _resolved_spelling(module, name, keras2_string(module, name))  # fmt: skip
     if kind not in PARAMETERS or (name not in registry and renamed is None):
         return []
     spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
