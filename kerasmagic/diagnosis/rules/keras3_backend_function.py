@@ -22,12 +22,14 @@ model takes the other inputs and is called with ``training=`` the flag the call 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, NamedTuple
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
+from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, module_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
+    Edit,
     node_edit,
     node_text,
     single_assignment,
@@ -38,27 +40,34 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.keras3_gradients import model_input_text
 
 ENTRY = "keras3-backend-function"
+ENTRY_KERAS2 = "keras2-backend-function-learning-phase"
 
 
 @rule(ENTRY, when=(STATIC,), family="backend", needs=r"\.function\(")
 def backend_function(ctx: CellContext) -> list[Problem]:
     """Each ``NAME = K.function(inputs, outputs)`` statement of a Keras backend without
-    ``function``: a model of the same inputs and outputs, and ``NAME`` calling it."""
+    ``function``: a model of the same inputs and outputs, and ``NAME`` calling it. Under Keras
+    2.x, whose ``K.function`` is such a model already, only one fed ``K.learning_phase()``: no
+    model takes that number as an input (``ENTRY_KERAS2``)."""
     tree = ctx.cell.tree
-    if tree is None or not keras3_here():
+    keras2 = tree is not None and not keras3_here() and live.root_major("keras") == 2
+    if tree is None or not (keras2 or keras3_here()):
         return []
     problems: list[Problem] = []
-    root = None
+    spelling = None
+    added: set[str] = set()  # the imports written so far
     fed_in: set[int] = set()  # the ids of the inputs rewritten
-    assigned = {id(stmt.value) for stmt in walk(tree) if _function_assignment(ctx, stmt)}
+    assigned = {id(stmt.value) for stmt in walk(tree) if _function_assignment(ctx, stmt, keras2)}
     for node in walk(tree):
-        parts = _function_assignment(ctx, node) or _function_expression(ctx, node, assigned)
+        parts = _function_assignment(ctx, node, keras2) or _function_expression(ctx, node, assigned, keras2)  # fmt: skip
         if parts is None:
             continue
         name, inputs, outputs = parts
         elements = _elements(inputs)
         wrap = _one_element_list(ctx, outputs)
         phase = _learning_phase_at(ctx, elements)
+        if keras2 and phase is None:
+            continue  # Keras 2's own function does this already
         if elements is not None:
             kept = [model_input_text(ctx, e) for i, e in enumerate(elements) if i != phase]
             ins = None if None in kept else f"[{', '.join(kept)}]"  # type: ignore[arg-type]
@@ -68,25 +77,54 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         outs = node_text(ctx.cell, outputs)
         if wrap is None or ins is None or outs is None or "\n" in ins + outs:
             continue
-        root = root or keras_root(ctx)
-        if root is None:
+        spelling = spelling or _spelling(ctx, keras2)
+        if spelling is None:
             return []
-        keras, imports = root
-        call = _model_call(keras, name or "f", *fed)
+        call = _model_call(spelling, name or "f", *fed)
         if name is None:  # an expression: the same function, made where the call was
-            text = _function_value(keras, ins, outs, wrap, call)
+            text = _function_value(spelling, ins, outs, wrap, call)
         else:
-            text = _replacement(keras, name, ins, outs, wrap, node.col_offset, call)
+            text = _replacement(spelling, name, ins, outs, wrap, node.col_offset, call)
         edit = node_edit(ctx.cell, node, text)
         if edit is None:
             continue
         shown = name or f"{node_text(ctx.cell, node.func)}(...)"
-        problem = from_entry(ENTRY, node.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=shown)  # fmt: skip
+        needed = [*spelling.imports, *(spelling.mapper_imports if not wrap else [])]
+        imports = [e for e in needed if e.text not in added]  # each import once
+        added |= {e.text for e in imports}
+        problem = from_entry(ENTRY_KERAS2 if keras2 else ENTRY, node.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=shown)  # fmt: skip
         problem.certain = True
         problems.append(problem)
         fed_in |= {id(e) for e in elements or _segments_elements(inputs)}
-        root = (keras, [])  # the import, once
     return _without_phase_names(ctx, tree, problems, fed_in)
+
+
+class Spelling(NamedTuple):
+    """How the corrected cell reaches the model class and reads arrays, for the live Keras."""
+
+    keras: str  # the name of the keras package
+    to_array: str  # makes one input an array as the feed dict did
+    read_one: str  # reads one output tensor as an array
+    mapper: str  # maps ``read_one`` over a structure of outputs
+    imports: list[Edit]  # what the model and the arrays need
+    mapper_imports: list[Edit]  # what ``mapper`` needs besides
+
+
+def _spelling(ctx: CellContext, keras2: bool) -> Spelling | None:
+    """Keras 3's ``keras.ops``/``keras.tree``; under Keras 2.x, NumPy's ``asarray``,
+    ``keras.backend.get_value`` (an eager tensor's array) and TensorFlow's ``tf.nest``."""
+    root = keras_root(ctx)
+    if root is None:
+        return None
+    keras, imports = root
+    if not keras2:
+        ops = f"{keras}.ops.convert_to_numpy"
+        return Spelling(keras, ops, ops, f"{keras}.tree.map_structure", imports, [])
+    np, tf = module_name(ctx, "numpy", "np"), module_name(ctx, "tensorflow", "tf")
+    if np is None or tf is None:
+        return None
+    read = f"{keras}.backend.get_value"
+    return Spelling(keras, f"{np[0]}.asarray", read, f"{tf[0]}.nest.map_structure", [*imports, *np[1]], tf[1])  # fmt: skip
 
 
 def _without_phase_names(ctx: CellContext, tree: ast.Module, problems: list[Problem], fed_in: set[int]) -> list[Problem]:  # fmt: skip
@@ -105,34 +143,35 @@ def _without_phase_names(ctx: CellContext, tree: ast.Module, problems: list[Prob
     return problems
 
 
-def _function_expression(ctx: CellContext, node: Any, assigned: set[int]) -> tuple[None, ast.expr, ast.expr] | None:  # fmt: skip
+def _function_expression(ctx: CellContext, node: Any, assigned: set[int], present: bool = False) -> tuple[None, ast.expr, ast.expr] | None:  # fmt: skip
     """``(None, inputs, outputs)`` of a ``K.function(inputs, outputs)`` call anywhere else (in a
-    comprehension, called at once, passed on), where ``K`` is a Keras backend without it."""
+    comprehension, called at once, passed on), where ``K`` is a Keras backend without it (or,
+    ``present``, with it)."""
     if not isinstance(node, ast.Call) or id(node) in assigned:
         return None
-    parts = _function_call(ctx, node)
+    parts = _function_call(ctx, node, present)
     return None if parts is None else (None, *parts)
 
 
-def _function_assignment(ctx: CellContext, stmt: Any) -> tuple[str, ast.expr, ast.expr] | None:
+def _function_assignment(ctx: CellContext, stmt: Any, present: bool = False) -> tuple[str, ast.expr, ast.expr] | None:  # fmt: skip
     """``(NAME, inputs, outputs)`` of ``NAME = K.function(inputs, outputs)`` where ``K`` is a
-    Keras backend this Keras lacks ``function`` in."""
+    Keras backend this Keras lacks ``function`` in (or, ``present``, has it)."""
     if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1):
         return None
     target, call = stmt.targets[0], stmt.value
     if not (isinstance(target, ast.Name) and isinstance(call, ast.Call)):
         return None
-    parts = _function_call(ctx, call)
+    parts = _function_call(ctx, call, present)
     return None if parts is None else (target.id, *parts)
 
 
-def _function_call(ctx: CellContext, call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
+def _function_call(ctx: CellContext, call: ast.Call, present: bool = False) -> tuple[ast.expr, ast.expr] | None:  # fmt: skip
     """``(inputs, outputs)`` of ``K.function(inputs, outputs)`` where ``K`` is a Keras backend
-    this Keras lacks ``function`` in."""
+    this Keras lacks ``function`` in (or, ``present``: Keras 2.x's, which has it)."""
     func = call.func
     if not (isinstance(func, ast.Attribute) and func.attr == "function"):
         return None
-    if not ctx.scope.refers_to_keras(func) or ctx.scope.callee(func) is not None:
+    if not ctx.scope.refers_to_keras(func) or (ctx.scope.callee(func) is not None) != present:
         return None  # not Keras's, or still there (Keras 2, tf_keras)
     given = dict(zip(("inputs", "outputs"), call.args))
     for kw in call.keywords:
@@ -264,32 +303,32 @@ def _model_inputs(count: int, phase: int | None) -> tuple[str, str | None]:
     return f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]", f"model_inputs[{phase}]"
 
 
-def _model_call(keras: str, name: str, inputs: str, phase: str | None) -> str:
+def _model_call(spelling: Spelling, name: str, inputs: str, phase: str | None) -> str:
     """The model called on ``inputs``, each made an array as multi-backend Keras's feed dict
     made it (an input given as a nested list, ``F([[x]])``, is one array), with ``training=``
     the learning phase's flag where one was passed."""
-    fed = f"[{keras}.ops.convert_to_numpy(x) for x in {inputs}]"
+    fed = f"[{spelling.to_array}(x) for x in {inputs}]"
     return f"{name}_model({fed})" if phase is None else f"{name}_model({fed}, training=bool({phase}))"
 
 
-def _numpy_outputs(keras: str, call: str, wrap: bool) -> str:
+def _numpy_outputs(spelling: Spelling, call: str, wrap: bool) -> str:
     if wrap:
-        return f"[{keras}.ops.convert_to_numpy({call})]"
-    return f"{keras}.tree.map_structure({keras}.ops.convert_to_numpy, {call})"
+        return f"[{spelling.read_one}({call})]"
+    return f"{spelling.mapper}({spelling.read_one}, {call})"
 
 
-def _function_value(keras: str, ins: str, outs: str, wrap: bool, call: str) -> str:
+def _function_value(spelling: Spelling, ins: str, outs: str, wrap: bool, call: str) -> str:
     """The function as one expression: a model of the inputs and outputs, made once, and a
     function of the inputs that calls it."""
-    body = _numpy_outputs(keras, call, wrap)
-    return f"(lambda f_model: lambda model_inputs: {body})({keras}.Model({ins}, {outs}))"
+    body = _numpy_outputs(spelling, call, wrap)
+    return f"(lambda f_model: lambda model_inputs: {body})({spelling.keras}.Model({ins}, {outs}))"
 
 
-def _replacement(keras: str, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
+def _replacement(spelling: Spelling, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
     indent = " " * col
-    body = _numpy_outputs(keras, call, wrap)
+    body = _numpy_outputs(spelling, call, wrap)
     return (
-        f"{name}_model = {keras}.Model({ins}, {outs})\n"
+        f"{name}_model = {spelling.keras}.Model({ins}, {outs})\n"
         f"{indent}def {name}(model_inputs):\n"
         f"{indent}    return {body}"
     )
