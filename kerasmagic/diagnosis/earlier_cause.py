@@ -51,6 +51,7 @@ def earlier_cause(ctx: CellContext, problems_of: Callable[[CellContext], list[Pr
     made earlier; None when no earlier cell is known or none has one."""
     if ctx.exc is None or not ctx.earlier:
         return None
+    ids = _earlier_cell_ids()
     for index in range(len(ctx.earlier) - 1, -1, -1):
         later = (*ctx.earlier[index + 1 :], ctx.source, *ctx.later)  # what its fix must not break
         sub = CellContext.of(
@@ -60,7 +61,6 @@ def earlier_cause(ctx: CellContext, problems_of: Callable[[CellContext], list[Pr
         sub.defining_cell = False  # the cell at hand has looked at the other cells already
         # asked first of the rules of such entries alone (most cells have none of their
         # problems), then of every rule: the corrected cell fixes what else that cell has
-        ids = _earlier_cell_ids()
         if any(p.edits and made_earlier(p.id) for when in (STATIC, ERROR) for p in problems_for(sub, when, only=ids)):  # fmt: skip
             return index, sub, problems_of(sub)
     return None
