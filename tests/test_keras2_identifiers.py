@@ -98,6 +98,8 @@ def test_what_keras2s_get_made_of_a_string_that_is_no_public_name_is_in_the_map(
     assert keras2_string("losses", "cosine_proximity") == "cosine_similarity"  # Keras 2.3's loss
     assert keras2_string("metrics", "kullback_leibler_divergence") == "kl_divergence"  # an alias
     assert keras2_string("losses", "no_such_loss") is None
+    assert keras_map.keras2_names("keras.metrics.log_cosh") == {"log_cosh", "logcosh"}
+    assert keras_map.keras2_names("tf.keras.metrics.logcosh") == {"log_cosh", "logcosh"}
 
 
 PRE = (
@@ -128,6 +130,8 @@ def _compiled(compile_args: str, layer: str = "") -> tuple[str, dict]:
     ("written", "layer", "expected"),
     [
         ("loss='mse', metrics=['cosine_proximity']", "", "metrics=['cosine_similarity']"),
+        # Keras 2's loss function by its other name: the metric class named after one of them
+        ("loss='mse', metrics=['log_cosh']", "", "metrics=['log_cosh_error']"),
         ("loss='cosine_proximity'", "", "loss='cosine_similarity'"),
         ("loss='huber_loss'", "", "loss='huber'"),
         ("loss='mse'", ", kernel_constraint='maxnorm'", "kernel_constraint=keras.constraints.MaxNorm()"),

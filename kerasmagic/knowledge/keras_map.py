@@ -122,6 +122,18 @@ def renamed_function(module: str, name: str) -> str | None:
     return target.rsplit(".", 1)[-1] if target else None
 
 
+def keras2_names(path: str) -> set[str]:
+    """The names Keras 2 had for the object at ``path``: its own and its aliases' (the map's
+    ``alias`` entries: ``keras.metrics.log_cosh`` was ``log_cosh`` and ``logcosh``)."""
+    key = normalise(path)
+    if key is None:
+        return set()
+    found = load().entry(key)
+    target = str(found.get("to") or key) if found and found.get("k") == "alias" else key
+    aliases = {p for p, e in load().names.items() if e.get("k") == "alias" and e.get("to") == target}  # fmt: skip
+    return {p.rsplit(".", 1)[-1] for p in (key, target, *aliases)}
+
+
 def made_of_string(module: str, name: str) -> str | None:
     """The public Keras 2 path of what Keras 2's ``keras.<module>.get(name)`` made, for a string
     that is no public name of it (``constraints.get("maxnorm")``: ``keras.constraints.MaxNorm``);

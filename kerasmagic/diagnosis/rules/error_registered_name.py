@@ -40,6 +40,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
+from kerasmagic.knowledge import keras_map
 
 ENTRY = "registered-name-not-resolved"
 RENAMED = "keras3-renamed-identifier"
@@ -66,9 +67,9 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     kind, name = fact.expected or "", fact.received or ""
     registry = registry_objects()
     module = MODULES[kind] if kind in COMPILED else None
-    renamed = metric_class = None
+    renamed = metric_class = default = None
     if module and name not in registry:  # Keras 2's alias (the generated map), as Keras 3 spells it
-        renamed, metric_class = _resolved_spelling(module, name, keras2_string(module, name))  # fmt: skip
+        renamed, metric_class, default = _resolved_spelling(module, name, keras2_string(module, name))  # fmt: skip
     if kind not in PARAMETERS or (name not in registry and renamed is None):
         return []
     spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
@@ -83,7 +84,7 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         return []
     if renamed:  # Keras 2's other name of a Keras function (the generated map), not the registry
         problem = from_entry(METRIC_CLASS if metric_class else RENAMED, ctx.line, here, [name], ctx.shown_versions,
-                             old=name, new=renamed, what=kind, module=module, cls=metric_class)  # fmt: skip
+                             old=name, new=renamed, what=kind, module=module, cls=metric_class, default=default)  # fmt: skip
         problem.across = across
         return [problem]
     problem = from_entry(ENTRY, ctx.line, here + spelled.imports, sorted(spelled.texts), ctx.shown_versions,
@@ -92,22 +93,24 @@ def registered_name(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _resolved_spelling(module: str, name: str, renamed: str | None) -> tuple[str | None, str | None]:  # fmt: skip
+def _resolved_spelling(module: str, name: str, renamed: str | None) -> tuple[str | None, str | None, str | None]:  # fmt: skip
     """The Keras 3 string for Keras 2's ``name`` of a loss or metric, as the live Keras resolves
     strings (its table of objects, read): the generated map's rename when the table has it; else
-    (a metric Keras 2 took by a loss function's other name, ``'logcosh'``, whose Keras 3 function
-    the table lacks) the table's metric class whose default name is Keras 2's string: the same
-    value. With the class's name when it is that fallback; ``renamed`` as given when the table
-    cannot be read."""
+    (a metric Keras 2 took by a loss function's name, ``'logcosh'`` or ``'log_cosh'``, whose
+    Keras 3 function the table lacks) the table's metric class whose default name is Keras 2's
+    string or another Keras 2 name of the same function (the map's aliases): the same value.
+    With the class's name and default name when it is that fallback; ``renamed`` as given when
+    the table cannot be read."""
     status, table = live.resolve_path(f"keras.src.{module}.ALL_OBJECTS_DICT")
     if status != live.OK or not isinstance(table, dict):
-        return renamed, None
+        return renamed, None, None
     if renamed is not None and renamed in table:
-        return renamed, None
+        return renamed, None, None
+    names = keras_map.keras2_names(f"keras.{module}.{name}") | {name}  # and its Keras 2 aliases
     for key, obj in table.items():
-        if module == "metrics" and isinstance(obj, type) and key.islower() and _default_name(obj) == name:  # fmt: skip
-            return key, obj.__name__
-    return None, None
+        if module == "metrics" and isinstance(obj, type) and key.islower() and _default_name(obj) in names:  # fmt: skip
+            return key, obj.__name__, str(_default_name(obj))
+    return None, None, None
 
 
 def _default_name(cls: type) -> object:
