@@ -50,7 +50,8 @@ def test_a_saved_model_with_operations_is_written_as_keras(tmp_path: Path) -> No
 @pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_explains_a_load_whose_save_was_an_earlier_cell(kernel: Kernel) -> None:
     """``%%keras_check`` on the load alone: the save that wrote the file is in the kernel's
-    history, so the cell gets the cause and where to change it, not a rewrite of itself."""
+    history, so the cell gets the cause and the save's cell corrected (``earlier_fix``), not a
+    rewrite of itself; once that cell ran, the load checked again reads what it wrote."""
     assert printed(kernel.run("%load_ext kerasmagic")) == ""
     printed(kernel.run("import os, tempfile\nos.chdir(tempfile.mkdtemp())"))  # the file it saves
     for cell in ("import keras", CELLS[0], CELLS[1].replace("K.abs", "keras.ops.abs"), CELLS[2]):
@@ -60,3 +61,10 @@ def test_check_explains_a_load_whose_save_was_an_earlier_cell(kernel: Kernel) ->
     report = next(o["data"][REPORT_JSON] for o in outputs if REPORT_JSON in o.get("data", {}))
     found = [s for s in report["suggestions"] if s["id"] == "h5-cannot-hold-operations"]
     assert found and "earlier cell" in found[0]["fix"], report["suggestions"]
+    earlier = report["earlier_fix"]  # the save's cell, corrected (diagnosis/earlier_cause.py)
+    assert earlier["source"].strip() == CELLS[2].strip(), earlier
+    printed(kernel.run(earlier["fixed_source"]))
+    # the load of the old name, checked again, reads what the corrected save wrote
+    load = fixed_source(kernel.run("%%keras_check\n" + CELLS[3]))
+    assert load is not None and ".keras" in load, load
+    assert "loaded [5. 5.]" in printed(kernel.run(load))

@@ -6,7 +6,6 @@ TensorFlow's ``tf.nest`` over a structure) read an eager tensor as its array."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from cell_helpers import run_as_cell
 
@@ -42,6 +41,8 @@ def _values(*cells: str) -> dict:
 @pytest.mark.envs("tf215-k2")
 @pytest.mark.parametrize("later", [False, True], ids=["same-cell", "later-cell"])
 def test_values_read_with_keras2s_own_reader(later: bool) -> None:
+    import numpy as np  # not at the top: the module is collected where NumPy is absent too
+
     fixed = _diagnosed(CELL, LATER) if later else _diagnosed(AT_ONCE)
     assert "keras.ops" not in fixed and "keras.tree" not in fixed, fixed
     assert "keras.backend.get_value" in fixed or "K.get_value" in fixed, fixed

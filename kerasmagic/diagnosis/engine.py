@@ -207,13 +207,18 @@ def _from_earlier_cause(ctx: CellContext, result: CheckResult) -> None:
     fixed = next((f.fixed_source for f in ranked(found) if f.fixed_source not in (None, sub.source)), None)  # fmt: skip
     if fixed is None:
         return
+    earlier = EarlierFix(index, sub.source, fixed)
     for finding in found:
         if finding.fixed_source is not None:
             finding.fixed_earlier = {index: finding.fixed_source}
             finding.fixed_across, finding.fixed_source = ctx.source, None
+            finding.fix += (
+                f" The change is in an earlier cell, the one starting `{earlier.first_line}`: its "
+                "corrected version is shown below; run it, then this cell again."
+            )
     ids = {f.id for f in found}
     result.suggestions = found + [f for f in result.suggestions if f.id not in ids]
-    result.earlier_fix = EarlierFix(index, sub.source, fixed)
+    result.earlier_fix = earlier
 
 
 def _nothing_to_examine(when: str, source: Any) -> CheckResult | None:
