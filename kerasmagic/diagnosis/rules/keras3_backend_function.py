@@ -22,14 +22,13 @@ model takes the other inputs and is called with ``training=`` the flag the call 
 from __future__ import annotations
 
 import ast
-from typing import Any, NamedTuple
+from typing import Any
 
-from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.array_reading import ArraySpelling, array_spelling, keras2_here
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, module_name
+from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
-    Edit,
     node_edit,
     node_text,
     single_assignment,
@@ -50,7 +49,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
     2.x, whose ``K.function`` is such a model already, only one fed ``K.learning_phase()``: no
     model takes that number as an input (``ENTRY_KERAS2``)."""
     tree = ctx.cell.tree
-    keras2 = tree is not None and not keras3_here() and live.root_major("keras") == 2
+    keras2 = tree is not None and keras2_here()
     if tree is None or not (keras2 or keras3_here()):
         return []
     problems: list[Problem] = []
@@ -77,7 +76,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         outs = node_text(ctx.cell, outputs)
         if wrap is None or ins is None or outs is None or "\n" in ins + outs:
             continue
-        spelling = spelling or _spelling(ctx, keras2)
+        spelling = spelling or array_spelling(ctx)
         if spelling is None:
             return []
         call = _model_call(spelling, name or "f", *fed)
@@ -89,7 +88,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if edit is None:
             continue
         shown = name or f"{node_text(ctx.cell, node.func)}(...)"
-        needed = [*spelling.imports, *(spelling.mapper_imports if not wrap else [])]
+        needed = [*spelling.imports, *spelling.to_array_imports, *(spelling.mapper_imports if not wrap else [])]  # fmt: skip
         imports = [e for e in needed if e.text not in added]  # each import once
         added |= {e.text for e in imports}
         problem = from_entry(ENTRY_KERAS2 if keras2 else ENTRY, node.lineno, [*imports, edit], ["function"], ctx.shown_versions, name=shown)  # fmt: skip
@@ -97,34 +96,6 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         problems.append(problem)
         fed_in |= {id(e) for e in elements or _segments_elements(inputs)}
     return _without_phase_names(ctx, tree, problems, fed_in)
-
-
-class Spelling(NamedTuple):
-    """How the corrected cell reaches the model class and reads arrays, for the live Keras."""
-
-    keras: str  # the name of the keras package
-    to_array: str  # makes one input an array as the feed dict did
-    read_one: str  # reads one output tensor as an array
-    mapper: str  # maps ``read_one`` over a structure of outputs
-    imports: list[Edit]  # what the model and the arrays need
-    mapper_imports: list[Edit]  # what ``mapper`` needs besides
-
-
-def _spelling(ctx: CellContext, keras2: bool) -> Spelling | None:
-    """Keras 3's ``keras.ops``/``keras.tree``; under Keras 2.x, NumPy's ``asarray``,
-    ``keras.backend.get_value`` (an eager tensor's array) and TensorFlow's ``tf.nest``."""
-    root = keras_root(ctx)
-    if root is None:
-        return None
-    keras, imports = root
-    if not keras2:
-        ops = f"{keras}.ops.convert_to_numpy"
-        return Spelling(keras, ops, ops, f"{keras}.tree.map_structure", imports, [])
-    np, tf = module_name(ctx, "numpy", "np"), module_name(ctx, "tensorflow", "tf")
-    if np is None or tf is None:
-        return None
-    read = f"{keras}.backend.get_value"
-    return Spelling(keras, f"{np[0]}.asarray", read, f"{tf[0]}.nest.map_structure", [*imports, *np[1]], tf[1])  # fmt: skip
 
 
 def _without_phase_names(ctx: CellContext, tree: ast.Module, problems: list[Problem], fed_in: set[int]) -> list[Problem]:  # fmt: skip
@@ -303,7 +274,7 @@ def _model_inputs(count: int, phase: int | None) -> tuple[str, str | None]:
     return f"model_inputs[:{phase}] + model_inputs[{phase + 1}:]", f"model_inputs[{phase}]"
 
 
-def _model_call(spelling: Spelling, name: str, inputs: str, phase: str | None) -> str:
+def _model_call(spelling: ArraySpelling, name: str, inputs: str, phase: str | None) -> str:
     """The model called on ``inputs``, each made an array as multi-backend Keras's feed dict
     made it (an input given as a nested list, ``F([[x]])``, is one array), with ``training=``
     the learning phase's flag where one was passed."""
@@ -311,20 +282,20 @@ def _model_call(spelling: Spelling, name: str, inputs: str, phase: str | None) -
     return f"{name}_model({fed})" if phase is None else f"{name}_model({fed}, training=bool({phase}))"
 
 
-def _numpy_outputs(spelling: Spelling, call: str, wrap: bool) -> str:
+def _numpy_outputs(spelling: ArraySpelling, call: str, wrap: bool) -> str:
     if wrap:
         return f"[{spelling.read_one}({call})]"
     return f"{spelling.mapper}({spelling.read_one}, {call})"
 
 
-def _function_value(spelling: Spelling, ins: str, outs: str, wrap: bool, call: str) -> str:
+def _function_value(spelling: ArraySpelling, ins: str, outs: str, wrap: bool, call: str) -> str:
     """The function as one expression: a model of the inputs and outputs, made once, and a
     function of the inputs that calls it."""
     body = _numpy_outputs(spelling, call, wrap)
     return f"(lambda f_model: lambda model_inputs: {body})({spelling.keras}.Model({ins}, {outs}))"
 
 
-def _replacement(spelling: Spelling, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
+def _replacement(spelling: ArraySpelling, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
     indent = " " * col
     body = _numpy_outputs(spelling, call, wrap)
     return (

@@ -14,10 +14,10 @@ from __future__ import annotations
 import ast
 import re
 
-from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.array_reading import ArraySpelling, array_spelling, keras2_here
 from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, module_name
+from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import (
@@ -44,16 +44,15 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     ``feed_dict`` (a TF 1 graph fed at run time has no such rewrite), and no later cell the door
     knows reads the session (a script's runs in its next block: explained only)."""
     tree = ctx.cell.tree
-    if tree is None or live.root_major("keras") not in (2, 3):
+    if tree is None or not (keras3_here() or keras2_here()):
         return []
     sessions = _sessions(ctx, tree)
     inline = _inline_runs(ctx, tree)
     blocks = _default_session_blocks(ctx, tree)
-    root = keras_root(ctx) if sessions or blocks or inline else None
-    if root is None:
+    spelling = array_spelling(ctx) if sessions or blocks or inline else None
+    if spelling is None:
         return []
-    keras, imports = root
-    read_one = _value_reader(keras)
+    imports, read_one = spelling.imports, spelling.read_one
     if blocks and not sessions and not inline:
         edits = [e for block in blocks if (e := _evaluated_block(ctx, block, read_one)) is not None]
         if len(edits) != len(blocks):
@@ -69,7 +68,7 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
         if len(runs) != len(uses) or not (runs or _read_later(ctx, name)):
             return []  # used otherwise (a graph, a saver): explained only
         if _read_later(ctx, name):  # the later cells run it too: a session that reads values
-            stand_in = _stand_in(ctx, stmt, name, keras, read_one)
+            stand_in = _stand_in(ctx, stmt, name, spelling)
             if stand_in is None:
                 return []
             edits += stand_in
@@ -86,13 +85,6 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     problem = from_entry(RUN, edits[0].line, imports + edits, list(dict.fromkeys(names)), ctx.shown_versions, reader=read_one)  # fmt: skip
     problem.certain = True
     return [problem]
-
-
-def _value_reader(keras: str) -> str:
-    """The function that reads one computed tensor as an array, for the live Keras: Keras 3's
-    ``keras.ops.convert_to_numpy``, else Keras 2's ``keras.backend.get_value`` (TensorFlow 2
-    runs eagerly, so it gives the tensor's array)."""
-    return f"{keras}.ops.convert_to_numpy" if keras3_here() else f"{keras}.backend.get_value"
 
 
 def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], read_one: str, names: list[str]) -> list[Edit] | None:  # fmt: skip
@@ -123,7 +115,7 @@ def _read_edits(ctx: CellContext, tree: ast.AST, runs: list[ast.Call], read_one:
     return edits
 
 
-def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str, read_one: str) -> list[Edit] | None:  # fmt: skip
+def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, spelling: ArraySpelling) -> list[Edit] | None:  # fmt: skip
     """The session line, when the later cells only ``run`` one value on it each time (and never
     bind the name again): a stand-in whose ``run`` reads the values, as ``session.run`` did (over
     a structure of them: ``keras.tree``, under Keras 2.x TensorFlow's ``tf.nest``)."""
@@ -134,19 +126,15 @@ def _stand_in(ctx: CellContext, stmt: ast.Assign, name: str, keras: str, read_on
         uses = [n for n in walk(later) if isinstance(n, ast.Name) and n.id == name]
         if any(isinstance(n.ctx, ast.Store) for n in uses) or len(_runs(later, name)) != len(uses):
             return None
-    tf = None if keras3_here() else module_name(ctx, "tensorflow", "tf")
-    if not keras3_here() and tf is None:
-        return None
-    mapper = f"{tf[0]}.nest" if tf else f"{keras}.tree"
     text = (
-        f"{name} = types.SimpleNamespace(run=lambda fetches: {mapper}.map_structure("
-        f"{read_one}, fetches))  # TensorFlow 2 has the values already"
+        f"{name} = types.SimpleNamespace(run=lambda fetches: {spelling.mapper}("
+        f"{spelling.read_one}, fetches))  # TensorFlow 2 has the values already"
     )
     edit = node_edit(ctx.cell, stmt, text)
     if edit is None:
         return None
     at = insertion_line(ctx.cell)
-    return [Edit(at, 0, at, 0, "import types\n"), *(tf[1] if tf else []), edit]
+    return [Edit(at, 0, at, 0, "import types\n"), *spelling.mapper_imports, edit]
 
 
 def _initializer_run(ctx: CellContext, tree: ast.AST, run: ast.Call) -> tuple[list[Edit], str] | None:  # fmt: skip
