@@ -77,13 +77,13 @@ def keras2_call(kind: str, name: str) -> tuple[str, dict[str, str]] | None:
         return None
     path = f"keras.{module}.{name}"
     home = keras_map.where_in_keras3(path)
-    made = keras_map.made_of_string(module, name)  # the string is no public name of it
-    if (home is None or home.kind != "same") and made is not None:
-        path, home = made, keras_map.where_in_keras3(made)  # None: unchanged in Keras 3
-    elif home is None or home.kind != "same":
-        return None
-    if home is not None and home.kind != "same":
-        return None
+    if home is None or home.kind != "same":
+        made = keras_map.made_of_string(module, name)  # the string is no public name of it
+        if made is None:
+            return None
+        path, home = made, keras_map.where_in_keras3(made)
+        if home is not None and home.kind != "same":  # None: not listed, unchanged in Keras 3
+            return None
     status, found = live.resolve_path(path)
     if status != live.OK or not callable(found):
         return None

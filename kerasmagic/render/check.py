@@ -61,12 +61,12 @@ def _unrecognised(result: Any) -> str:
     return NOTHING_FOUND
 
 
-def _earlier_heading(result: Any) -> str:
+def _earlier_heading(result: Any, capital: bool = False) -> str:
     """What the corrected earlier cell is (``CheckResult.earlier_fix``): the cell made the cause."""
     first = result.earlier_fix.first_line
     return (
-        f"corrected earlier cell (the cell starting `{first}` made the cause: run this version "
-        f"of it, then this {_unit(result)} again)"
+        f"{'C' if capital else 'c'}orrected earlier cell (the cell starting `{first}` made the "
+        f"cause: run this version of it, then this {_unit(result)} again)"
     )
 
 
@@ -133,7 +133,7 @@ def check_to_html(result: Any) -> str:
         parts.append(h.code(fixed))
     earlier = getattr(result, "earlier_fix", None)
     if earlier is not None:
-        heading = h.esc(_earlier_heading(result)[0].upper() + _earlier_heading(result)[1:])
+        heading = h.esc(_earlier_heading(result, capital=True))
         parts.append(f"<div><b>{heading}</b> (diff):</div>")
         parts.append(_diff_html(unified_diff(earlier.source, earlier.fixed_source, "earlier cell")))
         parts.append(f"<div><b>{heading}:</b></div>")
@@ -165,7 +165,7 @@ def check_to_markdown(result: Any) -> str:
         else "",
         md.section(f"Corrected {_unit(result)}", md.code(fixed, "python")) if fixed else "",
         md.section(
-            _earlier_heading(result)[0].upper() + _earlier_heading(result)[1:],
+            _earlier_heading(result, capital=True),
             md.code(result.earlier_fix.fixed_source, "python"),
         )
         if getattr(result, "earlier_fix", None) is not None

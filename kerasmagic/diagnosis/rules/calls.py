@@ -97,9 +97,7 @@ def _calls(ctx: CellContext) -> Iterator[Problem]:
             yield from _keyword_problem(ctx, call, site, obj, path, accepted, given, optimizer)
 
 
-def _unpacked_dict(
-    ctx: CellContext, call, kw, obj, path, accepted, optimizer
-) -> tuple[Problem | None, set[str]]:
+def _unpacked_dict(ctx: CellContext, call, kw, obj, path, accepted, optimizer) -> tuple[Problem | None, set[str]]:
     """``SGD(**opt_params)``: the renamed keys of the dict, renamed where it is made (with the
     keys it renames)."""
     keys = unpacked_keys(ctx, kw.value)
@@ -212,9 +210,7 @@ def _keyword_problem(
                 target = values[_table_key(known)]  # a string, or a number / truth value
                 string = isinstance(site.value, ast.Constant) and isinstance(site.value.value, str)
                 written = site.written if string else None
-                usual = (
-                    "''" if ctx.source.count("'") >= ctx.source.count('"') else '""'
-                )  # the cell's quotes
+                usual = "''" if ctx.source.count("'") >= ctx.source.count('"') else '""'  # the cell's quotes
                 text = quoted_like(written or usual, target) if isinstance(target, str) else repr(target)  # fmt: skip
             elif not (_hashable(known) and known in values.values()):  # already the new value
                 certain = False  # a value we cannot translate
@@ -384,9 +380,7 @@ def _renamed_identifier(ctx: CellContext, call: ast.Call, kw: KeywordSite, old: 
         edit = node_edit(ctx.cell, value, quoted_like(node_text(ctx.cell, value), new))
         edits, across = ([edit], None) if edit is not None else ([], None)
     else:
-        change = rewrite(
-            ctx, value, Transform(f"be `{new!r}`", lambda text: new if text == old else None)
-        )
+        change = rewrite(ctx, value, Transform(f"be `{new!r}`", lambda text: new if text == old else None))
         edits, across = (change.edits, change.across) if change is not None else ([], None)
     if not edits:
         return None

@@ -1,11 +1,12 @@
 """Static rule: TensorFlow 1's session used to read values Keras computed (``tf1-session-run``).
 
 ``sess = K.get_session()`` then ``sess.run(x)`` (or ``K.get_session().run(x)`` at once), or a
-``with K.get_session().as_default():`` block reading tensors with ``x.eval()``: TensorFlow 2 runs eagerly and has already computed
-those values, so each is read directly with ``keras.ops.convert_to_numpy`` (a list: each
-element; under Keras 2.x, where ``get_session`` is gone from ``keras.backend`` too,
-``keras.backend.get_value``, which reads an eager tensor as an array), a run of a variable initializer goes (TensorFlow 2 initializes each variable as it is
-made), and the session line goes. A session later cells run too becomes a stand-in whose ``run``
+``with K.get_session().as_default():`` block reading tensors with ``x.eval()``: TensorFlow 2 runs
+eagerly and has already computed those values, so each is read directly with
+``keras.ops.convert_to_numpy`` (a list: each element; under Keras 2.x, where ``get_session`` is
+gone from ``keras.backend`` too, ``keras.backend.get_value``: ``diagnosis/array_reading.py``), a
+run of a variable initializer goes (TensorFlow 2 initializes each variable as it is made), and
+the session line goes. A session later cells run too becomes a stand-in whose ``run``
 reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
 only."""
 
