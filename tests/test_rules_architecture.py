@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 
@@ -130,6 +131,20 @@ def test_the_doors_give_the_same_result(cell: str):
     assert a["error_type"] == b["error_type"] is not None
     assert [s["id"] for s in a["suggestions"]] == [s["id"] for s in b["suggestions"]]
     assert a["suggestions"] and a["fixed_source"] == b["fixed_source"]
+
+
+def test_a_pre_filter_with_a_leading_word_boundary_matches_what_it_says():
+    """``needs=r"\\bl\\s*="`` is searched word first (the engine's literal scan), and still
+    accepts exactly the sources the regex as written accepts."""
+    from kerasmagic.diagnosis.rules import _patterns
+
+    for written in (r"\bl\s*=", r"\bname\s*=", r"\bnb_words\s*=", r"\bfit\b"):
+        (searched,) = _patterns((written,))
+        assert not isinstance(searched, str) and searched.pattern != written
+        for source in ("l=1", "f(l = 2)", "model = 1", "x.l=3", "val=2", "name=1",
+                       "layer_name = 'a'", "(name =", "\nnb_words=5", "mnb_words=5", "fit(",
+                       "refit(", "m.fit(x)", "fitted(", "fit"):  # fmt: skip
+            assert bool(searched.search(source)) == bool(re.search(written, source)), source
 
 
 def test_a_succeeding_cell_no_trap_rule_would_read_is_not_examined():
