@@ -216,6 +216,20 @@ SCENARIOS: tuple[Scenario, ...] = (
         "abs(float(opt.learning_rate) - 0.005) > 1e-6",
     ),
     Scenario(
+        "optimizer.lr = value on a compiled model",
+        "optimizer-lr-set-ignored",
+        (
+            "import numpy as np\n"
+            "import tensorflow as tf\n"
+            "model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+            "model.compile(optimizer=tf.keras.optimizers.Adam(0.01), loss='mse')\n"
+            "model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=1, verbose=0)\n"
+            "model.optimizer.lr = 0.005\n"
+            "opt = model.optimizer\n",
+        ),
+        "abs(float(opt.learning_rate) - 0.005) > 1e-6",
+    ),
+    Scenario(
         "metric function of the notebook's own with 1-D targets",
         "metric-one-dimensional-targets",
         (

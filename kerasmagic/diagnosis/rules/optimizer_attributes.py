@@ -287,6 +287,32 @@ def lr_guards(ctx: CellContext) -> list[ast.Call]:
     ]
 
 
+def lr_stores(ctx: CellContext) -> list[ast.Attribute]:
+    """``optimizer.lr = …`` (or ``+=`` …) of the cell: an ``.lr`` set on an optimizer expression."""
+    return [
+        node
+        for node in walk(ctx.cell.tree)  # type: ignore[arg-type]
+        if isinstance(node, ast.Attribute)
+        and node.attr == "lr"
+        and isinstance(node.ctx, ast.Store)
+        and _is_optimizer_expr(ctx, node.value)
+    ]
+
+
+def optimizer_of(ctx: CellContext, node: ast.expr) -> object | None:
+    """The live optimizer an expression of the cell names, read without calling anything: a name
+    the namespace binds to one, or ``name.optimizer`` of a bound object (a compiled model)."""
+    namespace = ctx.namespace or {}
+    if isinstance(node, ast.Name):
+        value = namespace.get(node.id)
+    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+        owner = namespace.get(node.value.id)  # its own attribute, no property run
+        value = vars(owner).get(node.attr) if hasattr(owner, "__dict__") else None
+    else:
+        return None
+    return value if value is not None and live.is_optimizer_class(type(value)) else None
+
+
 def guard_edits(ctx: CellContext) -> list[Edit]:
     """``'learning_rate'`` for the name of every guard, and ``.learning_rate`` for every ``.lr``
     of an optimizer expression of the cell."""

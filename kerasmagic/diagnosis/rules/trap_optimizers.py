@@ -1,6 +1,7 @@
 """Trap rules on optimizer arguments: ``lr=`` ignored by the new optimizers of Keras 2.11–2.15
 and tf_keras, ``decay=`` ignored by Keras 3 (before a run from the source, after it from the objects),
-and a ``hasattr(optimizer, 'lr')`` guard that is False on Keras 3's optimizers."""
+a ``hasattr(optimizer, 'lr')`` guard that is False on Keras 3's optimizers, and an
+``optimizer.lr = …`` that sets an attribute nothing reads there."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ from kerasmagic.diagnosis.rules.optimizer_attributes import (
     imports_missing_keras,
     learning_rate_only,
     lr_guards,
+    lr_stores,
+    optimizer_of,
 )
 from kerasmagic.diagnosis.trap_support import (
     applies_to_kind,
@@ -237,3 +240,39 @@ def optimizer_lr_guard_silent(ctx: CellContext) -> list[Problem]:
         return []
     entry = catalogue_entry("optimizer-lr-guard-silent")
     return [trap_problem(ctx, entry, {}, edits=list(edits), line=edits[0].line, names=["lr"])]
+
+
+@rule(
+    "optimizer-lr-set-ignored",
+    when=(STATIC, AFTER_RUN),
+    family="optimizer-arguments",
+    needs=r"\.lr\s*\S?=",
+    kind="trap",
+)
+def optimizer_lr_set_ignored(ctx: CellContext) -> list[Problem]:
+    """``model.optimizer.lr = 1e-4``: Keras 2's optimizers took it as the rate (measured: TF 2.15
+    and tf_keras set it). An optimizer whose class (read live) has ``learning_rate`` and no ``lr``
+    keeps it as a new attribute nothing reads, and trains at its first rate without a word. Each
+    optimizer set is checked: the namespace's object where the cell names one, else the optimizer
+    base class of every Keras the cell uses. Every ``.lr`` of an optimizer becomes
+    ``.learning_rate``, as the guard rule writes it (which covers a cell with a guard)."""
+    if ctx.cell.tree is None or lr_guards(ctx) or imports_missing_keras(ctx):
+        return []
+    stores = lr_stores(ctx)
+    if not stores:
+        return []
+    bases = []
+    for root in ctx.scope.cell_roots():
+        status, klass = live.resolve_path(f"{root}.optimizers.Optimizer")
+        if status == live.OK and isinstance(klass, type):
+            bases.append(klass)
+    for node in stores:
+        obj = optimizer_of(ctx, node.value)
+        classes = [type(obj)] if obj is not None else bases
+        if not classes or not all(learning_rate_only(c) for c in classes):
+            return []
+    edits = guard_edits(ctx)
+    if not edits:
+        return []
+    entry = catalogue_entry("optimizer-lr-set-ignored")
+    return [trap_problem(ctx, entry, {}, edits=list(edits), line=stores[0].lineno, names=["lr"])]
