@@ -64,7 +64,7 @@ def object_arrays(ctx: CellContext) -> list[Problem]:
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
     if not OBJECT_DTYPE.search(message):
         return []
-    from kerasmagic.diagnosis.array_inputs import object_array_edits
+    from kerasmagic.diagnosis.object_arrays import object_array_edits
 
     edits, lines = object_array_edits(cell, ctx.live_names)  # names bound in earlier cells too
     if not edits or (line is not None and line not in lines):
