@@ -230,6 +230,22 @@ SCENARIOS: tuple[Scenario, ...] = (
         "abs(float(opt.learning_rate) - 0.005) > 1e-6",
     ),
     Scenario(
+        "Keras 1's Convolution2D(filters, rows, cols) on an input large enough",
+        "keras1-conv-kernel-strides-silent",
+        (
+            "import numpy as np\n"
+            "from keras.models import Sequential\n"
+            "from keras.layers import Convolution2D, Flatten, Dense\n"
+            "model = Sequential()\n"
+            "model.add(Convolution2D(4, 3, 3, input_shape=(16, 16, 1)))\n"
+            "model.add(Flatten())\n"
+            "model.add(Dense(1))\n"
+            "model.compile(loss='mse', optimizer='sgd')\n"
+            "model.fit(np.ones((4, 16, 16, 1)), np.ones((4, 1)), epochs=1, verbose=0)\n",
+        ),
+        "tuple(model.layers[0].strides) != (1, 1)",
+    ),
+    Scenario(
         "metric function of the notebook's own with 1-D targets",
         "metric-one-dimensional-targets",
         (

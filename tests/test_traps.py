@@ -78,6 +78,8 @@ OCCURS = {
     "hasattr(optimizer, 'lr') guard in a schedule callback": {"tf221-k3", "colab", "tf215-broken-k3"},
     # the same classes: `optimizer.lr = …` is a new attribute there (measured: 0.01 kept)
     "optimizer.lr = value on a compiled model": {"tf221-k3", "colab", "tf215-broken-k3"},
+    # every `keras` here (2.15 and 3) takes (filters, kernel_size, strides): Keras 1's sizes stride
+    "Keras 1's Convolution2D(filters, rows, cols) on an input large enough": set(MATRIX),
     # Keras 3 matches the targets' rank for its losses, not for a metric function of the user's
     "metric function of the notebook's own with 1-D targets": {"tf221-k3", "colab", "tf215-broken-k3"},
     # Keras 3 reads `trainable` at every step (any backend); Keras 2 fixed it at compile
@@ -136,6 +138,7 @@ OCCURS = {
 }
 NO_LINT = {  # after the run only
     "callback-logs-get-old-key",  # lint reports it as callback-acc-key, with the same rename
+    "keras1-conv-kernel-strides-silent",  # lint: keras1-conv-kernel-positional, the same rewrite
     "optimizer-checkpoint-generation",
     "metric-one-dimensional-targets",
     "trainable-set-after-compile",

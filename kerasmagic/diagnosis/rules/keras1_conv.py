@@ -1,6 +1,6 @@
 """Static rule: Keras 1's convolution calls that give the kernel's size as separate positional
-numbers (``Convolution2D(64, 5, 5)``), which Keras 2 and later read as ``(filters, kernel_size,
-strides)``."""
+numbers (``Convolution2D(64, 5, 5)``), which tf.keras and Keras 3 read as ``(filters, kernel_size,
+strides)``; and its trap, the same call in a cell that ran (a stride nobody asked for)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import ast
 import inspect
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -19,27 +19,20 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule, words
+from kerasmagic.diagnosis.trap_support import trap_problem
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
+from kerasmagic.knowledge.catalogue import entry as catalogue_entry
+
+NEEDS = words(data_names("keras1-conv-kernel", "kernel_rank"))
 
 
-@rule(
-    "keras1-conv-kernel-positional",
-    when=(STATIC,),
-    family="renamed-names",
-    needs=words(data_names("keras1-conv-kernel", "kernel_rank")),
-)
+@rule("keras1-conv-kernel-positional", when=(STATIC,), family="renamed-names", needs=NEEDS)
 def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
     """``Convolution2D(f, r, c)`` → ``Convolution2D(f, (r, c))`` where the live class the call
     reaches (or the live Keras class of the same name) takes ``(filters, kernel_size, …)``."""
     if ctx.cell.tree is None:
         return []
-    ranks: dict[str, int] = {}
-    by_keyword: dict[str, int] = {}
-    keywords: dict[int, list[str]] = {}
-    for entry in entries_with_rule("keras1-conv-kernel"):
-        ranks.update(entry.data.get("kernel_rank", {}))
-        by_keyword.update(entry.data.get("keyword_only_rank", {}))
-        keywords.update({int(k): v for k, v in entry.data.get("kernel_keywords", {}).items()})
+    ranks, by_keyword, keywords = _ranks()
     out: list[Problem] = []
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
@@ -50,34 +43,70 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
         if named is not None:
             out.append(named)
             continue
-        if not rank or name not in ranks or len(call.args) != rank + 1:
+        sizes = _positional_sizes(ctx, call, ranks)
+        if sizes is None:
             continue
-        sizes = call.args[1:]
-        if any(isinstance(a, (ast.Starred, ast.Tuple, ast.List)) for a in sizes):
-            continue
-        if not _takes_kernel_size_second(ctx, call.func, name or ""):
-            continue
-        texts = [node_text(ctx.cell, a) for a in sizes]
-        first, last = node_edit(ctx.cell, sizes[0], ""), node_edit(ctx.cell, sizes[-1], "")
-        if None in texts or first is None or last is None:
-            continue
-        grouped = f"({', '.join(t for t in texts if t)})"
-        edit = Edit(first.line, first.col, last.end_line, last.end_col, grouped)
-        filters = node_text(ctx.cell, call.args[0]) or "filters"
-        out.append(
-            from_entry(
-                "keras1-conv-kernel-positional",
-                call.lineno,
-                [edit],
-                [name or ""],
-                ctx.shown_versions,
-                old=name,
-                filters=filters,
-                sizes=", ".join(t for t in texts if t),
-                new_call=f"{name}({filters}, {grouped})",
-            )
-        )
+        edit, fields = sizes
+        out.append(from_entry("keras1-conv-kernel-positional", call.lineno, [edit], [name or ""],
+                              ctx.shown_versions, **fields))  # fmt: skip
     return out
+
+
+@rule("keras1-conv-kernel-strides-silent", when=(AFTER_RUN,), family="renamed-names", needs=NEEDS, kind="trap")  # fmt: skip
+def conv_kernel_strides_silent(ctx: CellContext) -> list[Problem]:
+    """The same call in a cell that ran: a layer small enough for its input trains with the
+    second size as its ``strides`` (``Convolution2D(32, 3, 3)``: a 3-wide kernel moved 3 pixels
+    at a time), without an error. Keras 1 and Keras 2.0's legacy interface made the sizes one
+    ``kernel_size`` and trained with strides 1: the same rewrite. After a run only: before it,
+    the error rule above says it (``lint``)."""
+    entry = catalogue_entry("keras1-conv-kernel-strides-silent")
+    if ctx.cell.tree is None or entry is None:
+        return []
+    ranks, _, _ = _ranks()
+    out: list[Problem] = []
+    for call in walk(ctx.cell.tree):
+        sizes = _positional_sizes(ctx, call, ranks) if isinstance(call, ast.Call) else None
+        if sizes is not None:
+            edit, fields = sizes
+            out.append(trap_problem(ctx, entry, fields, edits=[edit], line=call.lineno,
+                                    names=[fields["old"]], confidence=1.0))  # fmt: skip
+    return out
+
+
+def _ranks() -> tuple[dict[str, int], dict[str, int], dict[int, list[str]]]:
+    """Keras 1's convolution names → the kernel's rank (positional sizes), Keras 2.0's names that
+    took the sizes only by keyword → rank, and rank → Keras 1's keywords of the sizes."""
+    ranks: dict[str, int] = {}
+    by_keyword: dict[str, int] = {}
+    keywords: dict[int, list[str]] = {}
+    for entry in entries_with_rule("keras1-conv-kernel"):
+        ranks.update(entry.data.get("kernel_rank", {}))
+        by_keyword.update(entry.data.get("keyword_only_rank", {}))
+        keywords.update({int(k): v for k, v in entry.data.get("kernel_keywords", {}).items()})
+    return ranks, by_keyword, keywords
+
+
+def _positional_sizes(ctx: CellContext, call: ast.Call, ranks: dict[str, int]) -> tuple[Edit, dict[str, str]] | None:  # fmt: skip
+    """``Convolution2D(f, r, c)`` of a live class taking ``(filters, kernel_size, …)``: the edit
+    grouping the sizes into one tuple, and the fields of its finding; None for any other call."""
+    name = called_name(call.func) or ""
+    rank = ranks.get(name)
+    if not rank or len(call.args) != rank + 1:
+        return None
+    sizes = call.args[1:]
+    if any(isinstance(a, (ast.Starred, ast.Tuple, ast.List)) for a in sizes):
+        return None
+    if not _takes_kernel_size_second(ctx, call.func, name):
+        return None
+    texts = [node_text(ctx.cell, a) for a in sizes]
+    first, last = node_edit(ctx.cell, sizes[0], ""), node_edit(ctx.cell, sizes[-1], "")
+    if None in texts or first is None or last is None:
+        return None
+    grouped = f"({', '.join(t for t in texts if t)})"
+    filters = node_text(ctx.cell, call.args[0]) or "filters"
+    fields = {"old": name, "filters": filters, "sizes": ", ".join(t for t in texts if t),
+              "new_call": f"{name}({filters}, {grouped})", "strides": ", ".join(t for t in texts[1:] if t)}  # fmt: skip
+    return Edit(first.line, first.col, last.end_line, last.end_col, grouped), fields
 
 
 def _keyword_sizes(ctx: CellContext, call: ast.Call, names: list[str]) -> Problem | None:
