@@ -228,11 +228,7 @@ def optimizer_lr_guard_silent(ctx: CellContext) -> list[Problem]:
     and the model trains at its first rate. The same rewrite as the error rule."""
     if ctx.cell.tree is None or not lr_guards(ctx) or imports_missing_keras(ctx):
         return []
-    bases = []
-    for root in ctx.scope.cell_roots():
-        status, klass = live.resolve_path(f"{root}.optimizers.Optimizer")
-        if status == live.OK and isinstance(klass, type):
-            bases.append(klass)
+    bases = _optimizer_bases(ctx)
     if not bases or not all(learning_rate_only(b) for b in bases):
         return []
     edits = guard_edits(ctx)
@@ -261,11 +257,7 @@ def optimizer_lr_set_ignored(ctx: CellContext) -> list[Problem]:
     stores = lr_stores(ctx)
     if not stores:
         return []
-    bases = []
-    for root in ctx.scope.cell_roots():
-        status, klass = live.resolve_path(f"{root}.optimizers.Optimizer")
-        if status == live.OK and isinstance(klass, type):
-            bases.append(klass)
+    bases = _optimizer_bases(ctx)
     for node in stores:
         obj = optimizer_of(ctx, node.value)
         classes = [type(obj)] if obj is not None else bases
@@ -276,3 +268,13 @@ def optimizer_lr_set_ignored(ctx: CellContext) -> list[Problem]:
         return []
     entry = catalogue_entry("optimizer-lr-set-ignored")
     return [trap_problem(ctx, entry, {}, edits=list(edits), line=stores[0].lineno, names=["lr"])]
+
+
+def _optimizer_bases(ctx: CellContext) -> list[type]:
+    """The live optimizer base class of every Keras the cell uses."""
+    bases = []
+    for root in ctx.scope.cell_roots():
+        status, klass = live.resolve_path(f"{root}.optimizers.Optimizer")
+        if status == live.OK and isinstance(klass, type):
+            bases.append(klass)
+    return bases
