@@ -25,7 +25,7 @@ import inspect
 import textwrap
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.frames import innermost_frame
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import one_string, origins
@@ -76,11 +76,12 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     notes: list[str] = []
     renamed: dict[str, str] = {}
     for call in walk(tree):
-        if not (isinstance(call, ast.Call) and getattr(call.func, "id", None) == code.co_name):
+        bound = _bound(ctx, call, code) if isinstance(call, ast.Call) else None
+        if bound is None:
             continue
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):  # fmt: skip
             continue  # which parameter gets what cannot be told
-        passed = list(zip(parameters, call.args))
+        passed = list(zip(parameters[bound:], call.args))
         passed += [(kw.arg, kw.value) for kw in call.keywords if kw.arg in parameters]
         for parameter, value in passed:
             if parameter not in keyed:
@@ -120,6 +121,19 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
         problem.across = across
     problem.fix = f"{problem.fix} {' '.join(n for n in notes if n)}".strip()
     return [problem]
+
+
+def _bound(ctx: CellContext, call: ast.Call, code: Any) -> int | None:
+    """How many leading parameters of the function whose ``code`` raised the call leaves to its
+    receiver: 0 for ``show(h, 'acc')``, 1 for ``obj.show(h, 'acc')`` where the live ``obj``'s
+    class has that very function (a method of the notebook's own class); None for another call."""
+    if isinstance(call.func, ast.Name):
+        return 0 if call.func.id == code.co_name else None
+    if not (isinstance(call.func, ast.Attribute) and call.func.attr == code.co_name):
+        return None
+    receiver = value_in(ctx.live_names or ctx.namespace or {}, call.func.value)
+    method = inspect.getattr_static(type(receiver), code.co_name, None) if receiver is not None else None
+    return 1 if getattr(method, "__code__", None) is code else None
 
 
 def _defaults(function: Any, code: Any) -> dict[str, str]:
