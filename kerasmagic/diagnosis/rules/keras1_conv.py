@@ -1,6 +1,6 @@
 """Static rule: Keras 1's convolution calls that give the kernel's size as separate positional
 numbers (``Convolution2D(64, 5, 5)``), which tf.keras and Keras 3 read as ``(filters, kernel_size,
-strides)``; and its trap, the same call in a cell that ran (a stride nobody asked for)."""
+strides)``. Its trap, the same call in a cell that ran, is ``trap_keras1_conv.py``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import ast
 import inspect
 
 from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
+from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
@@ -19,9 +19,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule, words
-from kerasmagic.diagnosis.trap_support import trap_problem
 from kerasmagic.knowledge.catalogue import data_names, entries_with_rule
-from kerasmagic.knowledge.catalogue import entry as catalogue_entry
 
 NEEDS = words(data_names("keras1-conv-kernel", "kernel_rank"))
 
@@ -32,7 +30,7 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
     reaches (or the live Keras class of the same name) takes ``(filters, kernel_size, …)``."""
     if ctx.cell.tree is None:
         return []
-    ranks, by_keyword, keywords = _ranks()
+    ranks, by_keyword, keywords = kernel_ranks()
     out: list[Problem] = []
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
@@ -43,7 +41,7 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
         if named is not None:
             out.append(named)
             continue
-        sizes = _positional_sizes(ctx, call, ranks)
+        sizes = positional_sizes(ctx, call, ranks)
         if sizes is None:
             continue
         edit, fields = sizes
@@ -52,28 +50,7 @@ def conv_kernel_positional(ctx: CellContext) -> list[Problem]:
     return out
 
 
-@rule("keras1-conv-kernel-strides-silent", when=(AFTER_RUN,), family="renamed-names", needs=NEEDS, kind="trap")  # fmt: skip
-def conv_kernel_strides_silent(ctx: CellContext) -> list[Problem]:
-    """The same call in a cell that ran: a layer small enough for its input trains with the
-    second size as its ``strides`` (``Convolution2D(32, 3, 3)``: a 3-wide kernel moved 3 pixels
-    at a time), without an error. Keras 1 and Keras 2.0's legacy interface made the sizes one
-    ``kernel_size`` and trained with strides 1: the same rewrite. After a run only: before it,
-    the error rule above says it (``lint``)."""
-    entry = catalogue_entry("keras1-conv-kernel-strides-silent")
-    if ctx.cell.tree is None or entry is None:
-        return []
-    ranks, _, _ = _ranks()
-    out: list[Problem] = []
-    for call in walk(ctx.cell.tree):
-        sizes = _positional_sizes(ctx, call, ranks) if isinstance(call, ast.Call) else None
-        if sizes is not None:
-            edit, fields = sizes
-            out.append(trap_problem(ctx, entry, fields, edits=[edit], line=call.lineno,
-                                    names=[fields["old"]], confidence=1.0))  # fmt: skip
-    return out
-
-
-def _ranks() -> tuple[dict[str, int], dict[str, int], dict[int, list[str]]]:
+def kernel_ranks() -> tuple[dict[str, int], dict[str, int], dict[int, list[str]]]:
     """Keras 1's convolution names → the kernel's rank (positional sizes), Keras 2.0's names that
     took the sizes only by keyword → rank, and rank → Keras 1's keywords of the sizes."""
     ranks: dict[str, int] = {}
@@ -86,7 +63,7 @@ def _ranks() -> tuple[dict[str, int], dict[str, int], dict[int, list[str]]]:
     return ranks, by_keyword, keywords
 
 
-def _positional_sizes(ctx: CellContext, call: ast.Call, ranks: dict[str, int]) -> tuple[Edit, dict[str, str]] | None:  # fmt: skip
+def positional_sizes(ctx: CellContext, call: ast.Call, ranks: dict[str, int]) -> tuple[Edit, dict[str, str]] | None:  # fmt: skip
     """``Convolution2D(f, r, c)`` of a live class taking ``(filters, kernel_size, …)``: the edit
     grouping the sizes into one tuple, and the fields of its finding; None for any other call."""
     name = called_name(call.func) or ""
