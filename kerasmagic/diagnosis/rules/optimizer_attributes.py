@@ -35,13 +35,10 @@ def _optimizer_class(ctx: CellContext, name: str) -> type | None:
 
 
 def _is_optimizer_expr(ctx: CellContext, node: ast.AST) -> bool:
-    """``….optimizer``, or a name the namespace binds to an optimizer instance."""
+    """``….optimizer``, or a name (or attribute chain) whose live value is an optimizer."""
     if isinstance(node, ast.Attribute) and node.attr == "optimizer":
         return True
-    if isinstance(node, ast.Name):
-        value = (ctx.namespace or {}).get(node.id)
-        return value is not None and live.is_optimizer_class(type(value))
-    return False
+    return optimizer_of(ctx, node) is not None
 
 
 @rule(
@@ -299,17 +296,10 @@ def lr_stores(ctx: CellContext) -> list[ast.Attribute]:
     ]
 
 
-def optimizer_of(ctx: CellContext, node: ast.expr) -> object | None:
-    """The live optimizer an expression of the cell names, read without calling anything: a name
-    the namespace binds to one, or ``name.optimizer`` of a bound object (a compiled model)."""
-    namespace = ctx.namespace or {}
-    if isinstance(node, ast.Name):
-        value = namespace.get(node.id)
-    elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
-        owner = namespace.get(node.value.id)  # its own attribute, no property run
-        value = vars(owner).get(node.attr) if hasattr(owner, "__dict__") else None
-    else:
-        return None
+def optimizer_of(ctx: CellContext, node: ast.AST) -> object | None:
+    """The live optimizer an expression of the cell names: a name or an attribute chain whose
+    value in the namespace is one (``opt``, ``model.optimizer`` of a compiled model)."""
+    value = value_in(ctx.namespace or {}, node)
     return value if value is not None and live.is_optimizer_class(type(value)) else None
 
 

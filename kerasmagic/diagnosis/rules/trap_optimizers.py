@@ -249,7 +249,7 @@ def optimizer_lr_set_ignored(ctx: CellContext) -> list[Problem]:
     """``model.optimizer.lr = 1e-4``: Keras 2's optimizers took it as the rate (measured: TF 2.15
     and tf_keras set it). An optimizer whose class (read live) has ``learning_rate`` and no ``lr``
     keeps it as a new attribute nothing reads, and trains at its first rate without a word. Each
-    optimizer set is checked: the namespace's object where the cell names one, else the optimizer
+    optimizer set is checked: the live object where the cell names one, else the optimizer
     base class of every Keras the cell uses. Every ``.lr`` of an optimizer becomes
     ``.learning_rate``, as the guard rule writes it (which covers a cell with a guard)."""
     if ctx.cell.tree is None or lr_guards(ctx) or imports_missing_keras(ctx):
