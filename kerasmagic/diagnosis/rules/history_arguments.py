@@ -14,8 +14,8 @@ each string it passes to a parameter the helper uses as a key (``'val_acc'`` nex
 would fail next). A key given by a name (``metric = 'acc'`` cells before) is renamed where the
 name gets it (``value_change.rewrite``); a key the helper's default gives (``def
 plot_history(h, metric='acc')`` called as ``plot_history(h)``: the live function's
-``__defaults__``) is passed at the call by keyword, and the helper stays as it is for its other
-callers.
+``__defaults__``, a method's too) is passed at the call by keyword, and the helper stays as it
+is for its other callers.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     metrics = keras_metrics_of(history)
     keyed = _keyed_parameters(ctx, frame) or set(holding)
     model = getattr(history, "model", None)
-    defaults = _defaults(ctx.namespace.get(code.co_name), code) if ctx.namespace else {}
 
     def logged(text: str) -> str | None:
         return _logged_name(text, logs, metrics, model)
@@ -76,9 +75,11 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     notes: list[str] = []
     renamed: dict[str, str] = {}
     for call in walk(tree):
-        bound = _bound(ctx, call, code) if isinstance(call, ast.Call) else None
-        if bound is None:
+        callee = _callee(ctx, call, code) if isinstance(call, ast.Call) else None
+        if callee is None:
             continue
+        bound, function = callee
+        defaults = _defaults(function, code)
         if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):  # fmt: skip
             continue  # which parameter gets what cannot be told
         passed = list(zip(parameters[bound:], call.args))
@@ -123,17 +124,18 @@ def history_key_from_argument(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _bound(ctx: CellContext, call: ast.Call, code: Any) -> int | None:
-    """How many leading parameters of the function whose ``code`` raised the call leaves to its
-    receiver: 0 for ``show(h, 'acc')``, 1 for ``obj.show(h, 'acc')`` where the live ``obj``'s
-    class has that very function (a method of the notebook's own class); None for another call."""
+def _callee(ctx: CellContext, call: ast.Call, code: Any) -> tuple[int, Any] | None:
+    """``(leading parameters the call leaves to its receiver, the live function)`` where ``call``
+    calls the function whose ``code`` raised: ``(0, show)`` for ``show(h, 'acc')``, ``(1, the
+    method)`` for ``obj.show(h, 'acc')`` where the live ``obj``'s class has that very function (a
+    method of the notebook's own class); None for another call."""
     if isinstance(call.func, ast.Name):
-        return 0 if call.func.id == code.co_name else None
+        return (0, (ctx.namespace or {}).get(code.co_name)) if call.func.id == code.co_name else None
     if not (isinstance(call.func, ast.Attribute) and call.func.attr == code.co_name):
         return None
-    receiver = value_in(ctx.live_names or ctx.namespace or {}, call.func.value)
+    receiver = value_in(ctx.live_names or ctx.namespace or {}, call.func.value)  # a local too
     method = inspect.getattr_static(type(receiver), code.co_name, None) if receiver is not None else None
-    return 1 if getattr(method, "__code__", None) is code else None
+    return (1, method) if getattr(method, "__code__", None) is code else None
 
 
 def _defaults(function: Any, code: Any) -> dict[str, str]:
