@@ -58,8 +58,9 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
     """``.astype(…)`` after every name passed as model data (``x``, ``y``, the items of a literal
     ``validation_data``) whose live value is an ``object`` array of numbers or an array of strings
     spelling numbers (a number dtype), or an array of strings given as input to a model taking
-    strings (``object``; a pandas column of strings, ``.to_numpy()``), and their lines. Names and
-    attribute chains (``captions.text``) are read live; nothing is called."""
+    strings (``object``; a pandas column of strings, ``.to_numpy()``), and their lines. Names,
+    attribute chains (``captions.text``) and a table's column by a literal key
+    (``captions["text"]``) are read live; no code of the notebook's is called."""
     if cell.tree is None or not namespace:
         return [], []
     edits: list[Edit] = []
@@ -73,21 +74,34 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
                 nodes += kw.value.elts
         strings = feeds_string_model(call, namespace)
         for node in nodes:
-            value = value_in(namespace, node)  # a name, or an attribute chain (`captions.text`)
+            value = _data_value(namespace, node)
+            text_input = strings and node is nodes[0]  # the input of a model taking strings
             dtype = numeric_object_dtype(value)
-            if dtype is None and strings and node is nodes[0] and getattr(getattr(value, "dtype", None), "kind", "") in ("U", "S"):  # fmt: skip
+            if dtype is None and text_input and (
+                getattr(getattr(value, "dtype", None), "kind", "") in ("U", "S")  # strings
+                or _string_array_call(node, namespace)  # written in the call: `np.array(["a"])`
+            ):
                 dtype = "object"  # the strings themselves, in the dtype Keras 3 feeds as strings
-            if dtype is None and strings and node is nodes[0] and _string_array_call(node, namespace):  # fmt: skip
-                dtype = "object"  # written in the call: `np.array(["a review"])`
             text = node.id if isinstance(node, ast.Name) else node_text(cell, node)
             replacement = f'{text}.astype("{dtype}")' if dtype and text else None
-            if replacement is None and text and strings and node is nodes[0] and _pandas_strings(value):  # fmt: skip
+            if replacement is None and text and text_input and _pandas_strings(value):
                 replacement = f"{text}.to_numpy()"  # its object array, which Keras 3 feeds as strings
             edit = node_edit(cell, node, replacement) if replacement else None
             if edit is not None:
                 edits.append(edit)
                 lines.append(call.lineno)
     return edits, lines
+
+
+def _data_value(namespace: dict, node: ast.expr) -> Any:
+    """The live value of a data argument: a name or an attribute chain (``value_in``), or a
+    pandas table's column by a literal key (``df["text"]``, read with pandas' own ``get``)."""
+    if not isinstance(node, ast.Subscript):
+        return value_in(namespace, node)
+    key = node.slice.value if isinstance(node.slice, ast.Constant) else None
+    table = value_in(namespace, node.value) if isinstance(key, str) else None
+    pandas = sys.modules.get("pandas")
+    return table.get(key) if pandas is not None and isinstance(table, pandas.DataFrame) else None
 
 
 def _string_array_call(node: ast.expr, namespace: dict) -> bool:
