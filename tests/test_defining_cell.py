@@ -88,6 +88,27 @@ def test_several_fixes_of_one_helper_make_one_copy_of_it() -> None:
     assert float(namespace["net"].optimizer.learning_rate.numpy()) == pytest.approx(0.1)
 
 
+RATE_PARAMETER_HELPER = (
+    "def build_model(n_in, lr=0.001):\n"
+    "    model = keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(1)])\n"
+    "    model.compile(optimizer=keras.optimizers.Adam(lr=lr), loss='mse')\n"
+    "    return model\n"
+)
+
+
+def test_a_keyword_of_the_helpers_own_parameter_is_left_at_the_call() -> None:
+    """``build_model(5, lr=0.003)``: the refused ``lr`` is the helper's own parameter, passed on
+    to ``Adam(lr=lr)`` in its definition; the call's keyword stays (renaming it breaks the call)
+    and the definition is fixed, so the rate the call gives is the one the model trains at."""
+    namespace, result = _failing([IMPORTS, RATE_PARAMETER_HELPER, "model = build_model(5, lr=0.003)\n"])  # fmt: skip
+    fixed = result.fixed_source
+    assert fixed is not None
+    assert "Adam(learning_rate=lr)" in fixed
+    assert fixed.rstrip().endswith("model = build_model(5, lr=0.003)")
+    _runs(fixed, namespace)
+    assert float(namespace["model"].optimizer.learning_rate.numpy()) == pytest.approx(0.003)
+
+
 SUBCLASSED_HELPER = (
     "def weights_of_first_layer(shape):\n"
     "    class Two(keras.Model):\n"

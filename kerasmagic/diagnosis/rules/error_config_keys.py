@@ -15,7 +15,8 @@ import ast
 import re
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.live import is_keras_object, parameters
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, apply_edits, node_edit, node_text, quoted_like, walk
@@ -138,9 +139,22 @@ def _keywords_holding(ctx: CellContext, tree: ast.AST, key: str, value: Any) -> 
         kw
         for node in walk(tree)
         if isinstance(node, ast.Call) and node.lineno in ctx.failing_lines
+        and not _own_parameter(ctx, node, key)
         for kw in node.keywords
         if kw.arg == key and _value(ctx, kw.value) == value
     ]
+
+
+def _own_parameter(ctx: CellContext, call: ast.Call, key: str) -> bool:
+    """Does the call's live callee, a function of the user's, declare ``key`` as a parameter of
+    its own (``def build_model(n_in, lr=0.001)`` called as ``build_model(5, lr=0.003)``)? Then the
+    keyword binds that parameter, and the optimizer got the value further in, where the function
+    passes it on: renaming the keyword of this call would break the call."""
+    callee = value_in(ctx.live_names, call.func)
+    if callee is None or is_keras_object(callee):
+        return False
+    found = parameters(callee)
+    return found is not None and key in found[0]
 
 
 def _keys_holding(ctx: CellContext, tree: ast.AST, key: str, value: Any) -> list[ast.Constant]:
