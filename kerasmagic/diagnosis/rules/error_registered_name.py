@@ -74,7 +74,8 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         return []
     spelled = _Spelling(ctx, registry, {name: repr(renamed)} if renamed else {})
     if kind in COMPILED:
-        here, across = _in_compile(ctx, spelled)
+        # a registered object serves as loss and metric alike; a Keras 3 name is of one table
+        here, across = _in_compile(ctx, spelled, (kind,) if renamed else COMPILED)
     else:
         here = across = [e for call in _failing_calls(ctx) for e in _edits(ctx, call, spelled)]
     if not here:  # handed by the failing line to a function of the notebook's other cells
@@ -226,9 +227,12 @@ def _edits(ctx: CellContext, call: ast.Call, spelled: _Spelling) -> list[Edit]:
     return edits
 
 
-def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[Edit]]:
-    """The registered strings of the loss and metrics in the ``compile`` of the model the failing
-    line trains or evaluates: one edit over that call, turned into ``changed_compile``'s forms."""
+def _in_compile(ctx: CellContext, spelled: _Spelling, kinds: tuple[str, ...]) -> tuple[list[Edit], list[Edit]]:  # fmt: skip
+    """The strings of the loss or metrics (``kinds``) in the ``compile`` of the model the failing
+    line trains or evaluates: one edit over that call, turned into ``changed_compile``'s forms.
+    A name that the call also gives a parameter of another kind (``loss=name,
+    metrics=[name]``) keeps its value where it is made: renamed there, the other parameter would
+    get a name its table lacks; the use alone is respelled when it holds one string."""
     for use, model_name, model in failing_model_calls(ctx, MODEL_METHODS):
         if model is None or not live.is_layer_class(type(model)):
             continue
@@ -236,16 +240,13 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
         if found is None:
             continue
         index, parsed, call = found
-        inner = [
-            edit
-            for kw in call.keywords
-            if _takes(kw.arg, COMPILED)
-            for edit in _replacements(parsed, kw.value, spelled)
-        ]
-        held = [held_strings.held(ctx, index, parsed, kw.value, spelled) for kw in call.keywords if _takes(kw.arg, COMPILED) and isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript))]  # fmt: skip
-        held += [held_strings.held_in_dict(ctx, index, parsed, kw.value, spelled, lambda key: _takes(key, COMPILED)) for kw in call.keywords if kw.arg is None]  # fmt: skip
+        mine = [kw for kw in call.keywords if _takes(kw.arg, kinds)]
+        shared = _names(kw.value for kw in call.keywords if kw.arg is None or (_takes(kw.arg, COMPILED) and not _takes(kw.arg, kinds)))  # fmt: skip
+        inner = [edit for kw in mine for edit in _replacements(parsed, kw.value, spelled)]
+        held = [_use_only(h) if _names([kw.value]) & shared else h for kw in mine if isinstance(kw.value, (ast.Name, ast.Attribute, ast.Subscript)) and (h := held_strings.held(ctx, index, parsed, kw.value, spelled))]  # fmt: skip
+        held += [held_strings.held_in_dict(ctx, index, parsed, kw.value, spelled, lambda key: _takes(key, kinds)) for kw in call.keywords if kw.arg is None]  # fmt: skip
         held = [h for h in held if h is not None]
-        varying = [v for kw in call.keywords if index is None and _takes(kw.arg, COMPILED) if (v := held_strings.varying(ctx, kw.value, spelled))]  # fmt: skip
+        varying = [v for kw in mine if index is None and not _names([kw.value]) & shared if (v := held_strings.varying(ctx, kw.value, spelled))]  # fmt: skip
         if varying and not held:  # a loop's values: changed where the sequence is written
             edit = _replaced(parsed, call, inner) if inner else None
             mine = [edit] if edit is not None else []
@@ -267,6 +268,15 @@ def _in_compile(ctx: CellContext, spelled: _Spelling) -> tuple[list[Edit], list[
             across = ([across[0]] if used else []) + at_origin
         return here, across
     return [], []
+
+
+def _names(values: Any) -> set[str]:
+    return {n.id for value in values for n in ast.walk(value) if isinstance(n, ast.Name)}
+
+
+def _use_only(held: tuple[Edit, list[Edit]]) -> tuple[Edit, list[Edit]]:
+    """A held string respelled at its use only, its origin left as written."""
+    return held[0], []
 
 
 def _passed_in(ctx: CellContext, kind: str, spelled: _Spelling) -> tuple[list[Edit], list[Edit]]:
