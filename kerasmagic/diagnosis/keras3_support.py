@@ -68,12 +68,12 @@ def keras_root(ctx: CellContext) -> tuple[str, list[Edit]] | None:
     that import it when the cell does not (None when ``keras`` names something else there).
     ``from tensorflow import keras`` over Keras 3 counts as the package: the same ops, layers."""
     bound = ctx.scope.bindings.get("keras")
-    if bound not in (None, "keras") and _same_keras(bound):
+    if bound not in (None, "keras") and same_keras(bound):
         return "keras", []
     return module_name(ctx, "keras")
 
 
-def _same_keras(path: str) -> bool:
+def same_keras(path: str) -> bool:
     """Does ``path`` (``tensorflow.keras``) reach a module whose ``ops`` and ``layers`` hold the
     installed Keras 3's own objects (TensorFlow 2.16+'s ``tf.keras`` over Keras 3)?"""
     keras = sys.modules.get("keras")

@@ -13,7 +13,12 @@ import ast
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import STATIC, CellContext
-from kerasmagic.diagnosis.keras3_support import keras_root, models_are_keras3, signature
+from kerasmagic.diagnosis.keras3_support import (
+    keras_root,
+    models_are_keras3,
+    same_keras,
+    signature,
+)
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -41,7 +46,7 @@ def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | N
     expr = ctx.scope.expr_for(f"{root}.Input")
     if expr is not None:
         return expr, []
-    if root != "keras":
+    if root != "keras" and not same_keras(root):  # tf.keras over Keras 3: keras.Input is its Input
         return None
     found = keras_root(ctx)
     return (f"{found[0]}.Input", found[1]) if found is not None else None
