@@ -137,6 +137,33 @@ def test_migrate_gives_training_a_default_in_the_earlier_cells_class(tmp_path: P
     assert proc.returncode == 0
 
 
+HELPER_AFTER_A_BLANK_LINE = [
+    "import numpy as np\nfrom keras.models import Sequential\nfrom keras.layers import Dense\n"
+    "model = Sequential([Dense(3, activation='softmax', input_shape=(4,))])\n"
+    "model.compile(optimizer='adam', loss='categorical_crossentropy', metrics=['accuracy'])\n"
+    "history = model.fit(np.random.rand(20, 4), np.eye(3)[np.random.randint(0, 3, 20)],\n"
+    "                    validation_split=0.2, epochs=2, verbose=0)",
+    "\ndef accuracy_curves(history):\n    acc, val_acc = history.history['acc'], history.history['val_acc']\n"
+    "    return list(range(1, len(acc) + 1)), val_acc",
+    "epochs, val_acc = accuracy_curves(history)\nprint(epochs)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_fixes_a_helper_whose_cell_starts_with_an_empty_line(tmp_path: Path) -> None:
+    """The kernel compiles a cell from its first line of code, so the code that raised is the
+    cell without its leading empty line: still that cell, fixed there, the empty line kept."""
+    proc, doc = migrate_notebook(tmp_path, "curves.ipynb", HELPER_AFTER_A_BLANK_LINE)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[1].startswith("\ndef accuracy_curves(history):\n"), finals[1]
+    assert "history.history['accuracy'], history.history['val_accuracy']" in finals[1]
+    assert finals[2] == HELPER_AFTER_A_BLANK_LINE[2]
+    outputs = code_cells(tmp_path / "out" / "curves.ipynb")[-1].outputs
+    assert "[1, 2]" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0
+
+
 @pytest.mark.envs(*KERNEL_RULE_ENVS)
 def test_check_defines_the_class_again_with_the_default(kernel: Kernel) -> None:  # noqa: F811
     printed(kernel.run("%load_ext kerasmagic"))

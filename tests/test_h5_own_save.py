@@ -41,3 +41,33 @@ def test_a_model_saved_and_deleted_then_loaded_is_saved_as_keras(tmp_path: Path)
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "steps 1" in printed, printed  # the optimizer's step count came back from the file
     assert proc.returncode == 0
+
+
+LAMBDA_CELLS = [
+    "import numpy as np\nfrom tensorflow import keras\ninp = keras.Input(shape=(4,))\n"
+    "out = keras.layers.Lambda(lambda t: t * 2.0)(keras.layers.Dense(4)(inp))\n"
+    "model = keras.Model(inp, out)\nmodel.compile(optimizer='adam', loss='mse')\n"
+    "model.save('lambda_model.h5')",
+    "reloaded = keras.models.load_model('lambda_model.h5')\n"
+    "print(reloaded.predict(np.ones((1, 4)), verbose=0).shape)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_the_load_reads_the_renamed_file_after_a_first_fix_of_its_own(tmp_path: Path) -> None:
+    """The load cell is first given ``safe_mode=False`` (its own model's lambda), then fails on
+    the training config, the same error as before the save's cell was renamed ``.keras`` (the
+    old ``.h5`` is still on disk): diagnosed again, it reads the new file. The migrated notebook
+    runs in an empty folder, where no ``.h5`` from the first run is left."""
+    proc, doc = migrate_notebook(tmp_path, "lam.ipynb", LAMBDA_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert finals[0].endswith("model.save('lambda_model.keras')"), finals[0]
+    assert finals[1].startswith("reloaded = keras.models.load_model('lambda_model.keras', safe_mode=False)"), finals[1]  # fmt: skip
+    migrated = nbformat.read(str(tmp_path / "out" / "lam.ipynb"), as_version=4)
+    run_dir = tmp_path / "plain"
+    run_dir.mkdir()
+    NotebookClient(migrated, timeout=600, resources={"metadata": {"path": str(run_dir)}}).execute()
+    printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
+    assert "(1, 4)" in printed, printed
+    assert proc.returncode == 0

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
 
-from kerasmagic.diagnosis.frames import cell_lineno, failing_line, is_cell_frame
+from kerasmagic.diagnosis.frames import cell_lineno, failing_line, is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
 STATIC, ERROR, AFTER_RUN = "static", "error", "after-run"
@@ -169,12 +169,13 @@ class CellContext:
         first line with code (read from the cell's own text in ``linecache``)."""
         lines = self.source.splitlines()
         blank = next((i for i, text in enumerate(lines) if text.strip()), 0)
-        tb = getattr(self.exc, "__traceback__", None) if blank else None
-        while tb is not None and not is_cell_frame(tb.tb_frame, self.namespace, self.filename):
-            tb = tb.tb_next
-        if tb is None:
+        frames = [f for f in traceback_frames(self.exc) if is_cell_frame(f, self.namespace, self.filename)] if blank else []  # fmt: skip
+        # an earlier cell read as the one that raised (``defining_cell``): its own file's frame,
+        # not the frame of the cell that called it, which runs in the same namespace
+        own = [f for f in frames if self.filename and f.f_code.co_filename == self.filename]
+        if not frames:
             return 0
-        ran = [text.rstrip() for text in linecache.getlines(tb.tb_frame.f_code.co_filename)]
+        ran = [text.rstrip() for text in linecache.getlines((own or frames)[0].f_code.co_filename)]
         return blank if ran and ran == [text.rstrip() for text in lines[blank:]] else 0
 
     @cached_property

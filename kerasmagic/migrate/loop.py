@@ -24,6 +24,7 @@ from kerasmagic.migrate.module_fixes import UserModules
 from kerasmagic.migrate.rerun import accumulated, binders
 from kerasmagic.migrate.sources import (
     Document,
+    as_written,
     bound_names,
     grown_names,
     imported_tops,
@@ -76,8 +77,7 @@ class _Runner:
             runnable, originals = installs.neutralize(earlier.final)
             if not same_cell_code(runnable, source):
                 continue
-            if not runnable.endswith("\n"):
-                fixed = fixed.rstrip("\n")
+            fixed = as_written(fixed, runnable, source)
             refill = accumulated(self.done, earlier)  # it adds to what a cell above made
             if refill and not self._run_again(refill):
                 return None
@@ -240,6 +240,7 @@ class _Runner:
         across = self.across.setdefault(number, {})  # kept for a run again in a fresh kernel
         in_module: R.ModuleResult | None = None  # the module corrected for the run before
         ran_already: Any = None  # this round's run, made while trying an earlier cell's change
+        earlier_changed = False  # the round before corrected an earlier cell (``_fix_earlier``)
         start = time.perf_counter() - (resume.seconds if resume else 0.0)
         for _round in range(MAX_ROUNDS + 1):
             runnable, originals = installs.neutralize(current)
@@ -289,6 +290,7 @@ class _Runner:
             origin = doc.get("origin") if not fixed and _round < MAX_ROUNDS else None
             if origin and self._fix_earlier(origin, error) is not None:
                 failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
+                earlier_changed = True  # a repeat of the error next is no verdict on this cell's rewrite
                 continue  # run this cell again over the corrected definitions
             module = doc.get("module") if not fixed and _round < MAX_ROUNDS else None
             if module:
@@ -301,7 +303,8 @@ class _Runner:
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
             # (after a module's change, which settle undid: the cell's own changes removed the
             # errors they were made for, and stay)
-            repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried  # fmt: skip
+            repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried and not earlier_changed  # fmt: skip
+            earlier_changed = False
             failures.append(failure)
             carried = across.pop(current, None) if repeated else None
             moved = tried_earlier(self, cell, *carried) if carried else None
