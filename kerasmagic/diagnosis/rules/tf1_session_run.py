@@ -8,7 +8,9 @@ gone from ``keras.backend`` too, ``keras.backend.get_value``: ``diagnosis/array_
 run of a variable initializer goes (TensorFlow 2 initializes each variable as it is made), and
 the session line goes. A session later cells run too becomes a stand-in whose ``run``
 reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
-only."""
+only. A ``with K.get_session():`` block that runs nothing of the session (a model built and
+trained inside it, as Keras 2 scripts did to keep the session open) is its body, unindented
+(``tf1-session-block``)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from kerasmagic.diagnosis.session_options import gone_get_session
 from kerasmagic.knowledge.catalogue import entry
 
 RUN = "tf1-session-run"
+BLOCK = "tf1-session-block"
 
 
 @rule(RUN, when=(STATIC,), family="backend", needs="get_session")
@@ -58,7 +61,9 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
         edits = [e for block in blocks if (e := _evaluated_block(ctx, block, read_one)) is not None]
         if len(edits) != len(blocks):
             return []
-        problem = from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions, reader=read_one)  # fmt: skip
+        read = any(_eval_call(n) for block in blocks for stmt in block.body for n in walk(stmt))
+        problem = (from_entry(RUN, edits[0].line, imports + edits, ["get_session", "eval"], ctx.shown_versions, reader=read_one)  # fmt: skip
+                   if read else from_entry(BLOCK, edits[0].line, edits, ["get_session"], ctx.shown_versions))  # fmt: skip
         problem.certain = True
         return [problem]
     edits: list[Edit] = []
@@ -195,24 +200,23 @@ def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
 
 
 def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
-    """``with K.get_session().as_default():`` blocks (a Keras backend's ``get_session``, gone
-    here; no ``as`` name) whose body reads tensors with ``.eval()`` and runs nothing else of a
-    session (no ``run(``, no ``feed_dict``)."""
+    """``with K.get_session().as_default():`` or ``with K.get_session():`` blocks (a Keras
+    backend's ``get_session``, gone here; no ``as`` name: the body reaches the session only as
+    the default one) that run nothing of a session (no ``run(``, no ``feed_dict``): their body,
+    which TensorFlow 2 runs eagerly, reads tensors with ``.eval()`` or only builds and trains."""
     out = []
     for node in walk(tree):
         if not isinstance(node, ast.With) or len(node.items) != 1 or node.items[0].optional_vars:
             continue
-        default = node.items[0].context_expr
-        if not (isinstance(default, ast.Call) and isinstance(default.func, ast.Attribute) and default.func.attr == "as_default"):  # fmt: skip
-            continue
-        made = default.func.value
+        made = node.items[0].context_expr
+        if isinstance(made, ast.Call) and isinstance(made.func, ast.Attribute) and made.func.attr == "as_default":  # fmt: skip
+            made = made.func.value
         if not (isinstance(made, ast.Call) and gone_get_session(ctx, made)):
             continue  # not Keras's, or still there (tf_keras, Keras 2)
         body = [n for stmt in node.body for n in walk(stmt)]
-        reads = [n for n in body if _eval_call(n)]
         runs = [n for n in body if isinstance(n, ast.Attribute) and n.attr == "run"]
         fed = [n for n in body if isinstance(n, ast.keyword) and n.arg == "feed_dict"]
-        if reads and not runs and not fed:
+        if not runs and not fed:
             out.append(node)
     return out
 
