@@ -49,6 +49,8 @@ def cells_of(source: str) -> list[str]:
 def write_document(idiom: dict, folder: Path) -> Path:
     """The idiom as a script (one cell) or a notebook (several), in ``folder``."""
     cells = cells_of(idiom["source"])
+    if idiom.get("line_ends") == "crlf":  # as written on Windows: every line ends in CR LF
+        cells = [c.replace("\n", "\r\n") for c in cells]
     if len(cells) == 1:
         path = folder / f"{idiom['name'].replace('-', '_')}.py"
         path.write_text(cells[0] + "\n", encoding="utf-8")
