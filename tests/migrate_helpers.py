@@ -133,3 +133,14 @@ def migrated_cells(tmp_path: Path, name: str, cells: list[str]) -> tuple[list[st
 
 def rule_ids(doc: dict) -> set[str]:
     return {r["id"] for c in doc["cells"] for ch in c["changes"] for r in ch["rules"]}
+
+
+def printed_in_empty_folder(migrated: Path, run_dir: Path, timeout: int = 600) -> str:
+    """The migrated notebook ``migrated`` run plainly with nbclient in ``run_dir`` (made empty:
+    no file an earlier run left), and the text its cells printed."""
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(str(migrated), as_version=4)
+    run_dir.mkdir()
+    NotebookClient(nb, timeout=timeout, resources={"metadata": {"path": str(run_dir)}}).execute()
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
