@@ -55,8 +55,7 @@ class _Runner:
         self.filename = str(document.path.resolve())
         self.done = done if done is not None else []  # the cells run before, in order
         self.modules = UserModules(document, kernel, progress)
-        # per cell: each fix → its version across cells (the earlier cells changed where a value
-        # is made), applied once the fix has run
+        # per cell: each fix → its version across cells (earlier cells changed), applied once it ran
         self.across: dict[int, dict[str, tuple[dict[str, Any], dict, str]]] = {}
         self.rewrote_earlier_for: set[int] = set()  # cells an earlier cell was rewritten for
         self.may_restart = False  # a cell that still fails may run again in a fresh kernel
@@ -298,11 +297,9 @@ class _Runner:
                 if in_module is not None:
                     failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
                     continue  # run this cell again over the corrected module
-            # the same error again: the rewrite did not remove it, unless it now comes from another
-            # statement that ran unchanged before (progress: the next one converts an array too)
+            # the same error again: the rewrite did not remove it, unless it comes from a statement that
+            # ran unchanged before (progress), or follows a module's change settle undid, or an earlier cell's
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
-            # (after a module's change, which settle undid: the cell's own changes removed the
-            # errors they were made for, and stay)
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried and not earlier_changed  # fmt: skip
             earlier_changed = False
             failures.append(failure)
