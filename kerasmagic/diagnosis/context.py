@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
 
+from kerasmagic.diagnosis.compiled_cell import leading_blank_lines
 from kerasmagic.diagnosis.frames import cell_lineno, failing_line, is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
@@ -168,13 +169,13 @@ class CellContext:
         drops a cell's leading empty lines before compiling it, so its tracebacks count from the
         first line with code (read from the cell's own text in ``linecache``)."""
         lines = self.source.splitlines()
-        blank = next((i for i, text in enumerate(lines) if text.strip()), 0)
+        blank = leading_blank_lines(self.source)
         frames = [f for f in traceback_frames(self.exc) if is_cell_frame(f, self.namespace, self.filename)] if blank else []  # fmt: skip
+        if not frames:
+            return 0
         # an earlier cell read as the one that raised (``defining_cell``): its own file's frame,
         # not the frame of the cell that called it, which runs in the same namespace
         own = [f for f in frames if self.filename and f.f_code.co_filename == self.filename]
-        if not frames:
-            return 0
         ran = [text.rstrip() for text in linecache.getlines((own or frames)[0].f_code.co_filename)]
         return blank if ran and ran == [text.rstrip() for text in lines[blank:]] else 0
 

@@ -18,6 +18,7 @@ import linecache
 from collections.abc import Callable
 from dataclasses import replace
 
+from kerasmagic.diagnosis.compiled_cell import code_lines
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.problem import Problem
@@ -38,12 +39,12 @@ def defining_cell(ctx: CellContext) -> tuple[int, CellContext, ast.stmt] | None:
     if frame is None or frame.f_code.co_name == "<module>":
         return None
     filename = frame.f_code.co_filename
-    ran = _lines(linecache.getlines(filename))
-    if not ran or ran == _lines(ctx.source.splitlines()):
+    ran = code_lines(linecache.getlines(filename))
+    if not ran or ran == code_lines(ctx.source.splitlines()):
         return None
     for index in range(len(ctx.earlier) - 1, -1, -1):
         source = ctx.earlier[index]
-        if ran not in (_lines(source.splitlines()), _lines(parse_cell(source).python.splitlines())):
+        if ran not in (code_lines(source.splitlines()), code_lines(parse_cell(source).python.splitlines())):
             continue  # as written, or as IPython compiled it (a %magic line transformed)
         later = (*ctx.earlier[index + 1 :], ctx.source, *ctx.later)  # its calls: main(lr=0.1)
         sub = CellContext.of(
@@ -53,17 +54,6 @@ def defining_cell(ctx: CellContext) -> tuple[int, CellContext, ast.stmt] | None:
         node = _holding(sub.cell, sub.line)
         return (index, sub, node) if node is not None else None
     return None
-
-
-def _lines(lines: list[str]) -> list[str]:
-    """A cell's lines as compared: without line ends, trailing spaces and leading blank lines
-    (IPython compiles a cell from its first line of code)."""
-    out = [text.rstrip() for text in lines]
-    while out and not out[0]:
-        out.pop(0)
-    while out and not out[-1]:
-        out.pop()
-    return out
 
 
 def _holding(cell: ParsedCell, line: int | None) -> ast.stmt | None:

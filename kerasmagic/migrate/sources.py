@@ -24,6 +24,7 @@ from typing import Any
 
 from kerasmagic import line_endings
 from kerasmagic.atomic_write import write_atomic
+from kerasmagic.diagnosis.compiled_cell import code_lines, leading_blank_lines
 
 SUFFIXES = (".ipynb", ".py")
 SKIP_DIRS = {"site-packages", "__pycache__", "node_modules", "dist-packages"}
@@ -293,12 +294,7 @@ def accumulated_names(source: str) -> set[str]:
 def same_cell_code(ours: str, ran: str) -> bool:
     """Is ``ran`` (IPython's copy of a cell: its lines' trailing blanks dropped, a newline added,
     its leading empty lines dropped before compiling) the cell ``ours``?"""
-    return _code_lines(ours) == _code_lines(ran)
-
-
-def _code_lines(source: str) -> list[str]:
-    lines = [ln.rstrip() for ln in source.rstrip().splitlines()]
-    return lines[leading_blank_lines(source) :]
+    return code_lines(ours.splitlines()) == code_lines(ran.splitlines())
 
 
 def as_written(fixed: str, ours: str, ran: str) -> str:
@@ -306,12 +302,6 @@ def as_written(fixed: str, ours: str, ran: str) -> str:
     out as ``ours``: its leading empty lines kept, no final newline where it has none."""
     fixed = fixed if ours.endswith("\n") else fixed.rstrip("\n")
     return "\n" * max(0, leading_blank_lines(ours) - leading_blank_lines(ran)) + fixed
-
-
-def leading_blank_lines(source: str) -> int:
-    """How many empty lines a cell starts with (IPython compiles it from the next one)."""
-    lines = source.splitlines()
-    return next((i for i, text in enumerate(lines) if text.strip()), len(lines))
 
 
 def imported_tops(source: str) -> set[str]:
