@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tomllib
+from realcode_relayout import notebook_json  # scripts/, this script's folder
 
 ROOT = Path(__file__).resolve().parent.parent
 IDIOMS = ROOT / "tests" / "idioms" / "idioms.toml"
@@ -55,25 +57,25 @@ def write_document(idiom: dict, folder: Path) -> Path:
         path = folder / f"{idiom['name'].replace('-', '_')}.py"
         path.write_text(cells[0] + "\n", encoding="utf-8")
         return path
-    nb = {
-        "cells": [
-            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-             "source": c.splitlines(keepends=True)}
-            for c in cells
-        ],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
     path = folder / f"{idiom['name'].replace('-', '_')}.ipynb"
-    path.write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    path.write_text(notebook_json(cells), encoding="utf-8")
     return path
 
 
 def python_of(env: str) -> str:
     base = Path(os.environ.get("KERASMAGIC_ENVS_DIR", ROOT / ".envs"))
     return str(base / env / "bin" / "python")
+
+
+def _run_env() -> dict[str, str]:
+    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _only(folder: Path, keep: Path) -> None:
+    """``folder`` emptied of everything but ``keep`` (what a run before wrote there)."""
+    for p in folder.iterdir():
+        if p != keep:
+            shutil.rmtree(p) if p.is_dir() else p.unlink()
 
 
 def run_document(env: str, path: Path) -> tuple[bool, str]:
@@ -83,10 +85,9 @@ def run_document(env: str, path: Path) -> tuple[bool, str]:
     else:
         cmd = [python_of(env), str(ROOT / "scripts" / "run_notebook.py"), path.name,
                "--timeout", str(TIMEOUT)]
-    env_vars = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
     try:
         proc = subprocess.run(cmd, cwd=path.parent, capture_output=True, text=True,
-                              timeout=TIMEOUT * 2, env=env_vars)
+                              timeout=TIMEOUT * 2, env=_run_env())
     except subprocess.TimeoutExpired:
         return False, "timeout"
     if proc.returncode == 0:
@@ -99,9 +100,8 @@ def run_document(env: str, path: Path) -> tuple[bool, str]:
 def migrate(env: str, path: Path, out: Path) -> tuple[str, str]:
     """``migrate PATH -o OUT`` in ``env``: (status, message) from its JSON report."""
     cmd = [python_of(env), "-m", "kerasmagic", "migrate", path.name, "-o", str(out), "--json"]
-    env_vars = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run(cmd, cwd=path.parent, capture_output=True, text=True,
-                          timeout=TIMEOUT * 3, env=env_vars)
+                          timeout=TIMEOUT * 3, env=_run_env())
     try:
         report = json.loads(proc.stdout)
         doc = report["documents"][0] if "documents" in report else report
@@ -121,17 +121,13 @@ def probe(idiom: dict, env: str, control: bool) -> dict:
         if control:
             ok, err = run_document(CONTROL_ENV, doc)
             row["control"] = "runs" if ok else f"fails: {err}"
-            for p in folder.iterdir():
-                if p != doc:
-                    subprocess.run(["rm", "-rf", str(p)])
+            _only(folder, doc)
         ok, err = run_document(env, doc)
         row["breaks"] = not ok
         row["published_error"] = err
         if ok:
             return row
-        for p in folder.iterdir():
-            if p != doc:
-                subprocess.run(["rm", "-rf", str(p)])
+        _only(folder, doc)
         out = Path(tmp) / "out"
         row["migrate_status"], row["migrate_message"] = migrate(env, doc, out)
         migrated = out / doc.name

@@ -70,8 +70,11 @@ def as_notebook(source: str) -> str | None:
     starts.append(len(lines))
     cells = ["".join(lines[a:b]).strip("\n") for a, b in zip(starts, starts[1:])]
     cells = [c for c in cells if c.strip()]
-    if len(cells) < 2:
-        return None
+    return notebook_json(cells) if len(cells) >= 2 else None
+
+
+def notebook_json(cells: list[str]) -> str:
+    """A notebook of the code cells ``cells`` (no outputs, a Python 3 kernel), as JSON text."""
     notebook = {
         "cells": [
             {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
