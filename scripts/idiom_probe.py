@@ -24,6 +24,9 @@ from pathlib import Path
 import tomllib
 from realcode_relayout import notebook_json  # scripts/, this script's folder
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "realcode"))
+import extras  # noqa: E402  (tests/realcode/extras.py: matplotlib, pandas, scikit-learn, Pillow …)
+
 ROOT = Path(__file__).resolve().parent.parent
 IDIOMS = ROOT / "tests" / "idioms" / "idioms.toml"
 CONTROL_ENV = "tf215-k2"
@@ -67,8 +70,28 @@ def python_of(env: str) -> str:
     return str(base / env / "bin" / "python")
 
 
-def _run_env() -> dict[str, str]:
-    return {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
+# env → a folder whose sitecustomize.py appends the corpus's overlay of third-party packages
+# (scikit-learn, Pillow …, tests/realcode/extras.py) to sys.path after site-packages, so the
+# environment's own copy of a package wins, as in the corpus harness
+SITES: dict[str, Path] = {}
+
+
+def add_overlay(env: str, folder: Path) -> None:
+    """Build (once) the overlay for ``env``'s Python and a sitecustomize in ``folder`` adding it."""
+    python = python_of(env)
+    tag = subprocess.run([python, "-c", "import sys; print(*sys.version_info[:2], sep='')"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    overlay = extras.ensure(ROOT / ".realcode", python, tag)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "sitecustomize.py").write_text(f"import sys\nsys.path.append({str(overlay)!r})\n")
+    SITES[env] = folder
+
+
+def _run_env(env: str) -> dict[str, str]:
+    base = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
+    if env in SITES:
+        base["PYTHONPATH"] = os.pathsep.join(p for p in (str(SITES[env]), os.environ.get("PYTHONPATH")) if p)
+    return base
 
 
 def _only(folder: Path, keep: Path) -> None:
@@ -87,7 +110,7 @@ def run_document(env: str, path: Path) -> tuple[bool, str]:
                "--timeout", str(TIMEOUT)]
     try:
         proc = subprocess.run(cmd, cwd=path.parent, capture_output=True, text=True,
-                              timeout=TIMEOUT * 2, env=_run_env())
+                              timeout=TIMEOUT * 2, env=_run_env(env))
     except subprocess.TimeoutExpired:
         return False, "timeout"
     if proc.returncode == 0:
@@ -101,7 +124,7 @@ def migrate(env: str, path: Path, out: Path) -> tuple[str, str]:
     """``migrate PATH -o OUT`` in ``env``: (status, message) from its JSON report."""
     cmd = [python_of(env), "-m", "kerasmagic", "migrate", path.name, "-o", str(out), "--json"]
     proc = subprocess.run(cmd, cwd=path.parent, capture_output=True, text=True,
-                          timeout=TIMEOUT * 3, env=_run_env())
+                          timeout=TIMEOUT * 3, env=_run_env(env))
     try:
         report = json.loads(proc.stdout)
         doc = report["documents"][0] if "documents" in report else report
@@ -153,8 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     idioms = load(args.only)
     tasks = [(i, e, not args.no_control and e == args.envs[0]) for i in idioms for e in args.envs]
-    with ThreadPoolExecutor(args.jobs) as pool:
-        rows = list(pool.map(lambda t: probe(*t), tasks))
+    with tempfile.TemporaryDirectory(prefix="idiom-sites-") as sites:
+        for env in {*args.envs, *([CONTROL_ENV] if not args.no_control else [])}:
+            add_overlay(env, Path(sites) / env)
+        with ThreadPoolExecutor(args.jobs) as pool:
+            rows = list(pool.map(lambda t: probe(*t), tasks))
     for r in rows:
         result = ("runs as written" if not r["breaks"] else
                   "FIXED" if r.get("fixed") else f"not fixed: {r.get('migrated_error', '')}")
