@@ -27,7 +27,7 @@ from kerasmagic.diagnosis.keyword_dicts import (
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, node_edit, node_text
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, delete_keyword_edit, node_edit, node_text
 from kerasmagic.diagnosis.value_change import rewrite
 
 
@@ -116,3 +116,15 @@ def from_the_dict(problem: Problem, site: KeywordSite, change: SiteChange, calle
         problem.across = change.across if across is None else across
         problem.fix += f" The keyword comes from the dict unpacked into `{callee}`: {change.note}"
     return problem
+
+
+def keyword_edits(cell: ParsedCell, pairs: list[tuple[ast.expr, str]]) -> list[Edit] | None:
+    """Each argument of ``pairs`` written as ``keyword=argument``; None when one cannot be."""
+    edits: list[Edit] = []
+    for arg, keyword in pairs:
+        text = node_text(cell, arg)
+        edit = node_edit(cell, arg, f"{keyword}={text}") if text is not None else None
+        if edit is None:
+            return None
+        edits.append(edit)
+    return edits

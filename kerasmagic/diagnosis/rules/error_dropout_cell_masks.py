@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis.block_bodies import body_top
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
@@ -85,19 +86,9 @@ def _has_dropout(cell: Any) -> bool:
 
 def _reset_first(ctx: CellContext, function: ast.FunctionDef | ast.AsyncFunctionDef, cells: list[str]) -> Edit | None:  # fmt: skip
     """The resets, inserted before the function's first statement (after its docstring)."""
-    body = function.body
-    first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
-    if first.lineno == function.lineno:  # ``def call(self, x): return …`` on one line
+    top = body_top(ctx.cell, function)
+    if top is None:
         return None
-    line_text = ctx.cell.source.splitlines()[first.lineno - 1]
-    indent = line_text[: len(line_text) - len(line_text.lstrip())]
+    line, indent = top
     text = "".join(f"{indent}{cell}.{reset}()\n" for cell in cells for reset in RESETS)
-    return Edit(first.lineno, 0, first.lineno, 0, text)
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return (
-        isinstance(node, ast.Expr)
-        and isinstance(node.value, ast.Constant)
-        and isinstance(node.value.value, str)
-    )
+    return Edit(line, 0, line, 0, text)

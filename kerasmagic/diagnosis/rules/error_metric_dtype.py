@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis.block_bodies import body_top
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import innermost_cell_function
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -102,22 +103,10 @@ def _casts(parsed: ParsedCell, node: ast.FunctionDef, cast: str) -> Edit | None:
     params = [a.arg for a in node.args.posonlyargs + node.args.args]
     if len(params) < 2 or not node.body:
         return None
-    body = node.body
-    first = body[1] if len(body) > 1 and _is_docstring(body[0]) else body[0]
-    if _is_docstring(first):
-        return None
-    line = parsed.lines[first.lineno - 1] if first.lineno <= len(parsed.lines) else ""
-    indent = line[: len(line) - len(line.lstrip())]
-    if first.col_offset != len(indent):
-        return None  # the body shares its line with the `def`
+    top = body_top(parsed, node)
+    if top is None:
+        return None  # a docstring alone, or the body shares its line with the `def`
+    line, indent = top
     y_true, y_pred = params[:2]
     text = "".join(f'{indent}{p} = {cast}({p}, "{METRIC_DTYPE}")\n' for p in (y_true, y_pred))
-    return Edit(first.lineno, 0, first.lineno, 0, text)
-
-
-def _is_docstring(stmt: ast.stmt) -> bool:
-    return (
-        isinstance(stmt, ast.Expr)
-        and isinstance(stmt.value, ast.Constant)
-        and isinstance(stmt.value.value, str)
-    )
+    return Edit(line, 0, line, 0, text)

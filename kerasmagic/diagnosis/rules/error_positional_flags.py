@@ -23,8 +23,9 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.keras3_support import signature
+from kerasmagic.diagnosis.keyword_sites import keyword_edits
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-positional-flag"
@@ -58,13 +59,10 @@ def positional_flag(ctx: CellContext) -> list[Problem]:
         named = _named_arguments(ctx, call, layer)
         if named is None:
             continue
-        for arg, keyword in named:
-            text = node_text(ctx.cell, arg)
-            edit = node_edit(ctx.cell, arg, f"{keyword}={text}") if text is not None else None
-            if edit is None:
-                break
-            edits.append(edit)
-            names.append(keyword)
+        written = keyword_edits(ctx.cell, named)
+        if written is not None:
+            edits.extend(written)
+            names.extend(keyword for _, keyword in named)
     if not edits:
         return []
     keywords = sorted(set(names))

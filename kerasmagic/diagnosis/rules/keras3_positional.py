@@ -29,6 +29,7 @@ from kerasmagic.diagnosis.keras3_support import (
     signature,
 )
 from kerasmagic.diagnosis.keyword_dicts import unpacked_keys
+from kerasmagic.diagnosis.keyword_sites import keyword_edits
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -58,34 +59,31 @@ def positional_moved(ctx: CellContext) -> list[Problem]:
             if edit is None:
                 continue
             edits.append(edit)
-        for arg, keyword in moved:
-            text = node_text(ctx.cell, arg)
-            edit = node_edit(ctx.cell, arg, f"{keyword}={text}") if text is not None else None
-            if edit is None:
-                break
-            edits.append(edit)
-        else:
-            name = path.rsplit(".", 2)
-            shown = ".".join(name[-2:]) if _is_method(path) else name[-1]
-            problem = from_entry(
-                "keras3-positional-moved",
-                call.lineno,
-                edits,
-                [shown, *(k for _, k in moved)],
-                ctx.shown_versions,
-                callable=shown,
-                keywords=", ".join(f"`{k}=`" for _, k in moved),
-                keras=ctx.versions.get("keras", "3"),
+        named = keyword_edits(ctx.cell, moved)
+        if named is None:
+            continue
+        edits.extend(named)
+        name = path.rsplit(".", 2)
+        shown = ".".join(name[-2:]) if _is_method(path) else name[-1]
+        problem = from_entry(
+            "keras3-positional-moved",
+            call.lineno,
+            edits,
+            [shown, *(k for _, k in moved)],
+            ctx.shown_versions,
+            callable=shown,
+            keywords=", ".join(f"`{k}=`" for _, k in moved),
+            keras=ctx.versions.get("keras", "3"),
+        )
+        if renamed is not None:
+            old_name = shown.rsplit(".", 1)[-1]
+            problem.fix += (
+                f" Keras 2's `{old_name}` handed every argument to `{same_as}`, so the "
+                f"corrected cell calls `{same_as}` (Keras 3's `{old_name}` takes them in "
+                "another order and requires an initializer)."
             )
-            if renamed is not None:
-                old_name = shown.rsplit(".", 1)[-1]
-                problem.fix += (
-                    f" Keras 2's `{old_name}` handed every argument to `{same_as}`, so the "
-                    f"corrected cell calls `{same_as}` (Keras 3's `{old_name}` takes them in "
-                    "another order and requires an initializer)."
-                )
-            problem.raised_it = _failed_later_on(ctx, call)
-            out.append(problem)
+        problem.raised_it = _failed_later_on(ctx, call)
+        out.append(problem)
     return out
 
 
