@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
 
-from kerasmagic.diagnosis.compiled_cell import leading_blank_lines
+from kerasmagic.diagnosis.compiled_cell import code_lines, leading_blank_lines
 from kerasmagic.diagnosis.frames import cell_lineno, failing_line, is_cell_frame, traceback_frames
+from kerasmagic.diagnosis.quoted_errors import QuotedError, quoted_error
 from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
 STATIC, ERROR, AFTER_RUN = "static", "error", "after-run"
@@ -144,7 +145,15 @@ class CellContext:
 
     # -- the error ----------------------------------------------------------------------------
     @cached_property
+    def quoted(self) -> QuotedError | None:
+        """The error scikit-learn quoted as text when every fit of a model failed (``cross_val_score``
+        of a Keras wrapper): the one the cell is diagnosed for (``quoted_errors``)."""
+        return quoted_error(self.exc, safe_str(self.exc)) if self.exc is not None else None
+
+    @cached_property
     def error_type(self) -> str:
+        if self.quoted is not None:
+            return self.quoted.type_name
         try:
             return type(self.exc).__name__ if self.exc is not None else ""
         except Exception:
@@ -152,16 +161,31 @@ class CellContext:
 
     @cached_property
     def message(self) -> str:
-        """The exception's message, without the terminal codes Keras 3 bolds the message of a
-        layer call's error with (a pattern it states is read as written)."""
+        """The exception's message (the quoted error's), without the terminal codes Keras 3 bolds
+        the message of a layer call's error with (a pattern it states is read as written)."""
+        if self.quoted is not None:
+            return ANSI.sub("", self.quoted.message)
         return ANSI.sub("", safe_str(self.exc)) if self.exc is not None else ""
 
     @cached_property
     def line(self) -> int | None:
         if self.exc is None:
             return None
-        line = failing_line(self.exc, self.namespace, self.filename, self.source)
+        quoted = self.quoted_lines
+        line = quoted[-1] if quoted else failing_line(self.exc, self.namespace, self.filename, self.source)  # fmt: skip
         return line + self.stripped_lines if line is not None else None
+
+    @cached_property
+    def quoted_lines(self) -> list[int]:
+        """The lines of the quoted error's traceback that ran the cells' own code: in this
+        cell's file, else in a file whose text is this cell's or an earlier one's (as the frames
+        of an earlier cell's function count in a real traceback: they run in the namespace)."""
+        if self.quoted is None:
+            return []
+        if self.filename and self.quoted.lines_in(self.filename):
+            return self.quoted.lines_in(self.filename)
+        cells = {tuple(code_lines(c.splitlines())) for c in (self.source, *self.earlier)}
+        return [line for file, line in self.quoted.frames if tuple(code_lines(linecache.getlines(file))) in cells]  # fmt: skip
 
     @cached_property
     def stripped_lines(self) -> int:
@@ -199,6 +223,7 @@ class CellContext:
                     lines.add(cell_lineno(tb, self.source) + self.stripped_lines)
                 tb = tb.tb_next
             exc = exc.__cause__ or exc.__context__
+        lines.update(line + self.stripped_lines for line in self.quoted_lines)
         tree = self.cell.tree
         if tree is None or self.line is None:
             return lines

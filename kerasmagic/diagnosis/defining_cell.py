@@ -35,13 +35,25 @@ def defining_cell(ctx: CellContext) -> tuple[int, CellContext, ast.stmt] | None:
     it is the cell at hand's, or no earlier cell is known."""
     if ctx.exc is None or not ctx.earlier:
         return None
-    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
-    if frame is None or frame.f_code.co_name == "<module>":
-        return None
-    filename = frame.f_code.co_filename
-    ran = code_lines(linecache.getlines(filename))
-    if not ran or ran == code_lines(ctx.source.splitlines()):
-        return None
+    if ctx.quoted is not None:  # an error quoted as text (scikit-learn's): its files, innermost first
+        files = list(dict.fromkeys(file for file, _ in reversed(ctx.quoted.frames)))
+    else:
+        frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
+        if frame is None or frame.f_code.co_name == "<module>":
+            return None
+        files = [frame.f_code.co_filename]
+    for filename in files:
+        ran = code_lines(linecache.getlines(filename))
+        if ran and ran == code_lines(ctx.source.splitlines()):
+            return None  # the innermost of the cells' code is the cell's own
+        found = _earlier_cell(ctx, filename, ran) if ran else None
+        if found is not None:
+            return found
+    return None
+
+
+def _earlier_cell(ctx: CellContext, filename: str, ran: list[str]) -> tuple[int, CellContext, ast.stmt] | None:  # fmt: skip
+    """The earlier cell whose text is what the file ``filename`` ran, as the one that raised."""
     for index in range(len(ctx.earlier) - 1, -1, -1):
         source = ctx.earlier[index]
         if ran not in (code_lines(source.splitlines()), code_lines(parse_cell(source).python.splitlines())):

@@ -14,6 +14,7 @@ import sys
 from itertools import chain
 from typing import Any
 
+from kerasmagic.diagnosis.quoted_errors import quoted_error
 from kerasmagic.migrate.fix_documents import CERTAIN, fix_document
 
 
@@ -118,16 +119,23 @@ def _cell_files(exc: BaseException) -> list[str]:
         tb = chain.__traceback__
         while tb is not None:
             name = tb.tb_frame.f_code.co_filename
-            entry = linecache.cache.get(name)
-            kept = getattr(linecache, "_ipython_cache", {})  # IPython 7 keeps cells there
-            cell = name.startswith("<ipython-input-") or (
-                entry is not None and ("ipykernel_" in name or name in kept)
-            )
-            if cell and name not in names:
+            if _is_cell_file(name) and name not in names:
                 names.append(name)
             tb = tb.tb_next
         chain = chain.__cause__ or chain.__context__
+    quoted = quoted_error(exc, str(exc))  # scikit-learn's quote of a fit's error: deeper still
+    for name, _ in quoted.frames if quoted is not None else ():
+        if _is_cell_file(name) and name not in names:
+            names.append(name)
     return names
+
+
+def _is_cell_file(name: str) -> bool:
+    """Is ``name`` the file of a notebook cell (IPython keeps each cell's source in ``linecache``)?"""
+    kept = getattr(linecache, "_ipython_cache", {})  # IPython 7 keeps cells there
+    return name.startswith("<ipython-input-") or (
+        linecache.cache.get(name) is not None and ("ipykernel_" in name or name in kept)
+    )
 
 
 def cell_origin(exc: BaseException, namespace: dict, earlier: list[str] | None = None, failing: str | None = None, later: tuple[str, ...] = ()) -> dict[str, Any] | None:  # fmt: skip
