@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from kernel_helpers import Kernel, fixed_source, printed
 from migrate_helpers import migrate_notebook, migrated_cells, rule_ids
 
 pytest.importorskip("sklearn")  # installed in tf221-k3 (scripts/envs.py)
@@ -62,3 +63,16 @@ def test_the_quoted_error_is_fixed_in_the_cell_itself(tmp_path: Path) -> None:
     assert "keras.Input(shape=(x.shape[1],))" in doc["cells"][0]["final"]
     assert rule_ids(doc), doc
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+@pytest.mark.envs("tf221-k3")
+def test_keras_check_corrects_the_cell_with_the_definition_from_the_earlier_cell(kernel: Kernel) -> None:  # fmt: skip
+    """``%%keras_check`` of the scoring cell: its corrected version defines ``build_model`` again,
+    fixed, at its top (the kernel runs it again), and runs."""
+    assert printed(kernel.run("%load_ext kerasmagic")) == ""
+    for cell in (ESTIMATOR, BUILD):
+        printed(kernel.run(cell))
+    fixed = fixed_source(kernel.run("%%keras_check\n" + SCORE))
+    assert fixed is not None and "keras.Input(shape=(x.shape[1],))" in fixed, fixed
+    assert fixed.rstrip().endswith(SCORE.splitlines()[-1]), fixed
+    assert "folds 2 True" in printed(kernel.run(fixed))
