@@ -99,8 +99,7 @@ ENVIRONMENTS: dict[str, Environment] = {
             "tf221-k3",
             "TensorFlow 2.21 with Keras 3 (tf.keras is Keras 3)",
             # jupyterlab + notebook 7 + playwright: the optimizer widget and %%keras_check --fix
-            # in a real browser (test_widgets_browser, test_check_fix_browser); scikit-learn:
-            # its model selection quoting a Keras error of a fit (test_quoted_errors)
+            # in a real browser (test_widgets_browser, test_check_fix_browser)
             (
                 (
                     "tensorflow==2.21.*",
@@ -108,7 +107,6 @@ ENVIRONMENTS: dict[str, Environment] = {
                     "jupyterlab>=4",
                     "notebook>=7",
                     "playwright>=1.40",
-                    "scikit-learn==1.7.1",
                 ),
             ),
         ),
