@@ -182,8 +182,9 @@ class CellContext:
         of an earlier cell's function count in a real traceback: they run in the namespace)."""
         if self.quoted is None:
             return []
-        if self.filename and self.quoted.lines_in(self.filename):
-            return self.quoted.lines_in(self.filename)
+        own = self.quoted.lines_in(self.filename) if self.filename else []
+        if own:
+            return own
         cells = {tuple(code_lines(c.splitlines())) for c in (self.source, *self.earlier)}
         return [line for file, line in self.quoted.frames if tuple(code_lines(linecache.getlines(file))) in cells]  # fmt: skip
 

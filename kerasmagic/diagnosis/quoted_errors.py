@@ -49,10 +49,10 @@ def quoted_error(exc: BaseException | None, text: str) -> QuotedError | None:
     frames = [(m.group("file"), int(m.group("line"))) for m in FRAME.finditer(last)]
     lines = last.splitlines()
     after = max((i for i, line in enumerate(lines) if FRAME.match(line)), default=-1)
-    rest = [line for line in lines[after + 1 :] if line and not line.startswith(" ")]
-    found = ERROR_LINE.match(rest[0]) if rest else None
+    # the error's line: the first after the last frame that is not the frame's indented code
+    start = next((i for i in range(after + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), None)  # fmt: skip
+    found = ERROR_LINE.match(lines[start]) if start is not None else None
     if found is None:
         return None
-    start = lines.index(rest[0])
     message = "\n".join([found.group("message") or "", *lines[start + 1 :]]).strip()
     return QuotedError(found.group("type").rsplit(".", 1)[-1], message, tuple(frames))

@@ -62,17 +62,20 @@ def _dropout_cells(ctx: CellContext, function: ast.AST) -> list[str]:
     """The text of each callee in ``function`` that is a live RNN cell with dropout, once each,
     in the order of the source; none when ``function`` holds another function that calls one
     (the innermost function resets its own cells)."""
+    nested = {
+        id(node)
+        for inner in walk(function)
+        if inner is not function and isinstance(inner, (ast.FunctionDef, ast.Lambda))
+        for node in walk(inner)
+    }
     found: list[str] = []
     for call in walk(function):
-        if not isinstance(call, ast.Call) or not _has_dropout(value_in(ctx.live_names, call.func)):
+        if not isinstance(call, ast.Call) or id(call) in nested:
+            continue
+        if not _has_dropout(value_in(ctx.live_names, call.func)):
             continue
         text = node_text(ctx.cell, call.func)
-        inner = [
-            f
-            for f in walk(function)
-            if f is not function and isinstance(f, (ast.FunctionDef, ast.Lambda))
-        ]
-        if text and text not in found and not any(call in walk(f) for f in inner):
+        if text and text not in found:
             found.append(text)
     return found
 
