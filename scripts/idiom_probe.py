@@ -4,12 +4,13 @@ breaks, through one ``python -m kerasmagic migrate FILE -o OUT`` and the migrate
 It measures whether a rule generalises past the literal shape it was written from; it is not a
 test (no expectation is written in it) and runs outside CI.
 
-    python3 scripts/idiom_probe.py [ENV ...] [--only NAME ...] [--jobs N] [--json OUT] [--variant V]
+    python3 scripts/idiom_probe.py [ENV ...] [--only NAME ...] [--jobs N] [--json OUT] [--variant NAME]
 
-ENV defaults to tf221-k3. ``--variant cells|hoisted|both`` writes each idiom another way that
-means the same (``idiom_variants.py``: statements in cells of their own, literals held by names
-set in a first cell), which tells a rule that reads the failing line's own text from one that
-follows values and bindings. Prints one row per idiom and environment: control (tf215-k2), whether it
+ENV defaults to tf221-k3. ``--variant NAME`` writes each idiom another way that means the same,
+with the respellings of ``respell_cases.py`` (``values``: every literal held by a name set in a
+first cell, one statement per cell; ``function``: the body in a script's ``main()`` …), which
+tells a rule that reads the failing line's own text from one that follows values and bindings.
+Prints one row per idiom and environment: control (tf215-k2), whether it
 breaks, migrate's status, and the migrated copy's result (its last error line when it fails)."""
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import tomllib
-from idiom_variants import VARIANTS, rewrite  # scripts/, this script's folder
-from realcode_relayout import notebook_json
+from realcode_relayout import notebook_json  # scripts/, this script's folder
+from respell_cases import VARIANTS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "realcode"))
 import extras  # noqa: E402  (tests/realcode/extras.py: matplotlib, pandas, scikit-learn, Pillow …)
@@ -141,8 +142,10 @@ def migrate(env: str, path: Path, out: Path) -> tuple[str, str]:
 def probe(idiom: dict, env: str, control: bool, variant: str | None = None) -> dict:
     row = {"name": idiom["name"], "env": env, "control_expected": idiom["control"], "variant": variant}
     if variant:
-        cells = rewrite(cells_of(idiom["source"]), variant)
-        idiom = {**idiom, "source": f"\n{CELL_MARK}\n".join(cells)}
+        cells = VARIANTS[variant]("\n".join(cells_of(idiom["source"])))
+        if cells is None:
+            return {**row, "breaks": False, "published_error": "nothing to respell"}
+        idiom = {**idiom, "source": f"\n{CELL_MARK}\n".join(c.strip("\n") for c in cells)}
     with tempfile.TemporaryDirectory(prefix="idiom-") as tmp:
         folder = Path(tmp) / "published"
         folder.mkdir()
@@ -180,8 +183,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--no-control", action="store_true")
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--variant", choices=VARIANTS,
-                        help="the idioms written another way (idiom_variants.py)")
+    parser.add_argument("--variant", choices=sorted(VARIANTS),
+                        help="the idioms written another way (respell_cases.py's respellings)")
     args = parser.parse_args(argv)
     idioms = load(args.only)
     tasks = [(i, e, not args.no_control and e == args.envs[0], args.variant)

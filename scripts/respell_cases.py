@@ -39,7 +39,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   with a comment; (``--variant tuple``) the literal keyword values bound by one tuple assignment in
   a first cell; (``--variant cfgclass``) those values as class attributes of a settings class
   made in a first cell, read as ``CFG.name``; (``--variant assigned``) every ``from keras.x import a``
-  as ``import keras`` and ``a = keras.x.a``.
+  as ``import keras`` and ``a = keras.x.a``; (``--variant values``) ``settings`` for every literal: the
+positional ones too (paths, layer sizes) and the string keys read from containers.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -124,10 +125,12 @@ def settings_then_statements(settings: list[str], text: str) -> list[str] | None
     return cells
 
 
-def hoisted(source: str, read: Callable[[str], str], *, outside_classes: bool = False) -> tuple[str, list[tuple[str, str]]] | None:  # fmt: skip
+def hoisted(source: str, read: Callable[[str], str], *, outside_classes: bool = False, every: bool = False) -> tuple[str, list[tuple[str, str]]] | None:  # fmt: skip
     """Every literal keyword value of a call replaced by ``read(name)`` (``lr=0.01`` →
     ``lr=read('lr_1')``): the new text and each ``(name, value text)``; None when there is none
-    or it does not parse. ``outside_classes``: not in the case's own classes (their ``self``)."""
+    or it does not parse. ``outside_classes``: not in the case's own classes (their ``self``).
+    ``every``: the positional literals too (:func:`positional_literals`) and the string keys read
+    from containers (``history.history['acc']``)."""
     found = parsed(source)
     if found is None:
         return None
@@ -135,22 +138,56 @@ def hoisted(source: str, read: Callable[[str], str], *, outside_classes: bool = 
     classes = [span(c) for c in ast.walk(tree) if isinstance(c, ast.ClassDef)] if outside_classes else []  # fmt: skip
     edits: list[tuple[int, int, str]] = []
     values: list[tuple[str, str]] = []
-    for call in ast.walk(tree):
-        for kw in call.keywords if isinstance(call, ast.Call) else ():
-            if kw.arg is None or not literal(kw.value):
-                continue
-            start, end = span(kw.value)
-            if any(a <= start < b for a, b in classes):
-                continue
-            name = fresh(kw.arg, taken)
-            values.append((name, source[start:end]))
-            edits.append((start, end, read(name)))
+    for node, stem in literal_sites(tree, every):
+        start, end = span(node)
+        if any(a <= start < b for a, b in classes):
+            continue
+        name = fresh(stem, taken)
+        values.append((name, source[start:end]))
+        edits.append((start, end, read(name)))
     if not edits:
         return None
     text = source
     for start, end, new in sorted(edits, reverse=True):
         text = text[:start] + new + text[end:]
     return text, values
+
+
+def literal_sites(tree: ast.AST, every: bool) -> list[tuple[ast.expr, str]]:
+    """``(literal, name stem)`` of each literal keyword value of a call; with ``every`` also the
+    positional ones (:func:`positional_literals`) and the string keys of subscripts, outside
+    f-strings; in source order."""
+    sites: list[tuple[ast.expr, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            sites += [(kw.value, kw.arg) for kw in node.keywords if kw.arg is not None and literal(kw.value)]
+            sites += [(a, "arg") for a in positional_literals(node)] if every else []
+        elif every and isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            sites += [(node.slice, "key")] if isinstance(node.slice.value, str) else []
+    inside = {id(n) for f in ast.walk(tree) if isinstance(f, ast.JoinedStr) for n in ast.walk(f)}
+    return sorted([s for s in sites if id(s[0]) not in inside], key=lambda s: (s[0].lineno, s[0].col_offset))  # type: ignore[attr-defined]
+
+
+def positional_literals(call: ast.Call) -> list[ast.expr]:
+    """A call's positional literals worth a name: strings (a path, a name), and any literal given
+    to a class (``Dense(10)``, ``Conv2D(32, (3, 3))``: a capitalised callee); the numbers given to
+    functions (``np.random.rand(8, 3)``) stay, as people write them."""
+    callee = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    return [
+        a
+        for a in call.args
+        if literal(a) and (callee[:1].isupper() or (isinstance(a, ast.Constant) and isinstance(a.value, str)))
+    ]
+
+
+def every_value_earlier(source: str) -> list[str] | None:
+    """``settings`` for every literal: keyword values, positional literals (paths, layer sizes)
+    and string keys, bound in a first cell, then one cell per statement."""
+    found = hoisted(source, lambda name: name, every=True)
+    if found is None:
+        return None
+    text, values = found
+    return settings_then_statements([f"{name} = {value}\n" for name, value in values], text)
 
 
 def respelled(source: str) -> list[str] | None:
@@ -668,7 +705,7 @@ def assigned(source: str) -> list[str] | None:
     return edited(source, edits) if edits else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": every_value_earlier}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
