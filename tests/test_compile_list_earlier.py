@@ -57,3 +57,40 @@ def test_a_registered_loss_held_in_a_name_becomes_the_object_in_the_compile():
     earlier, here = result.fixed_across or ({}, "")  # the compile's cell; the name keeps its string
     assert earlier == {4: "model.compile(loss=doubled, optimizer='sgd')\n"} and here == FIT, result.fixed_across
     run_as_cell(result.fixed_source, "<fixed>", namespace)
+
+
+TWO_OUTPUTS = (
+    "inp = keras.Input((4,))\n"
+    "model = keras.Model(inp, [keras.layers.Dense(1, name='a')(inp), keras.layers.Dense(1, name='b')(inp)])\n"
+)
+FIT_TWO = "history = model.fit(np.random.rand(8, 4), [np.random.rand(8, 1)] * 2, epochs=1, verbose=0)\n"
+
+
+def _weights_refused(cells: list[str], namespace: dict) -> BaseException:
+    for number, cell in enumerate(cells):
+        run_as_cell(cell, f"<cell{number}>", namespace)
+    with pytest.raises(ValueError, match="must match the number of losses") as raised:
+        run_as_cell(FIT_TWO, "<fit>", namespace)
+    return raised.value
+
+
+@keras3
+def test_a_loss_held_in_a_settings_name_is_repeated_per_output_in_the_earlier_compile():
+    cells = ["LOSS = 'mse'\n", IMPORTS, TWO_OUTPUTS, "model.compile(loss=LOSS, loss_weights=[1.0, 0.5], optimizer='sgd')\n"]  # fmt: skip
+    namespace: dict = {}
+    error = _weights_refused(cells, namespace)
+    result = diagnose(FIT_TWO, error, namespace=namespace, filename="<fit>", earlier=tuple(cells))
+    assert "message-repeat-per-output" in [s.id for s in result.suggestions]
+    earlier, _ = result.fixed_across or ({}, "")
+    assert earlier == {3: "model.compile(loss=[LOSS] * 2, loss_weights=[1.0, 0.5], optimizer='sgd')\n"}, result.fixed_across  # fmt: skip
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert {"a_loss", "b_loss"} <= set(namespace["history"].history)
+
+
+@keras3
+def test_a_loss_name_bound_again_after_the_compile_is_not_repeated():
+    cells = ["LOSS = 'mse'\n", IMPORTS, TWO_OUTPUTS, "model.compile(loss=LOSS, loss_weights=[1.0, 0.5], optimizer='sgd')\n", "LOSS = 'mae'\n"]  # fmt: skip
+    namespace: dict = {}
+    error = _weights_refused(cells, namespace)
+    result = diagnose(FIT_TWO, error, namespace=namespace, filename="<fit>", earlier=tuple(cells))
+    assert "message-repeat-per-output" not in [s.id for s in result.suggestions]

@@ -4,7 +4,8 @@ Keras 2 applied a single loss to every output; Keras 3 matches the losses to the
 ``compile(loss="mse", loss_weights=[0.9, 0.1])`` raises at the first ``fit`` ("`loss_weights`
 must match the number of losses, got 1 losses and 2 weights"). The loss is repeated once per
 output in that model's ``compile``, read where it is written (earlier in the cell, or in an
-earlier cell: ``compile_calls``). How many outputs: the live model's ``outputs``; a subclassed
+earlier cell: ``compile_calls``; there a name, ``loss=LOSS`` set in a settings cell, is repeated
+when the kernel's value of it is still the loss the live model was compiled with). How many outputs: the live model's ``outputs``; a subclassed
 model has none before it is called, and then the message's count of weights is the count of
 outputs (Keras 2 refused a ``loss_weights`` list of another length than the outputs).
 """
@@ -52,7 +53,7 @@ def repeat_per_output(ctx: CellContext) -> list[Problem]:
     if index is None:
         text = _repeated(ctx, node, outputs)
     else:
-        text = _repeated_elsewhere(parsed, node, outputs)
+        text = _repeated_elsewhere(parsed, node, outputs) or _repeated_name(ctx, node, model, outputs)
     edit = node_edit(parsed, node, text) if text else None
     here, across = changed_compile(ctx, found, edit) if edit is not None else ([], [])
     if not here:
@@ -114,7 +115,7 @@ def _repeated(ctx: CellContext, node: ast.expr, outputs: int) -> str | None:
 def _repeated_elsewhere(parsed: Any, node: ast.expr, outputs: int) -> str | None:
     """The loss of an earlier cell's ``compile`` repeated: a string, a Keras loss written there
     (``keras.losses.mse``, ``MeanSquaredError()``: one object for every output, as Keras 2 used
-    it), a list of one; a name there is not read (its value may have changed since)."""
+    it), a list of one; a name there is :func:`_repeated_name`'s."""
     text = node_text(parsed, node)
     if isinstance(node, (ast.Constant, ast.Attribute, ast.Call)) and text:
         if isinstance(node, ast.Constant) and not isinstance(node.value, str):
@@ -124,3 +125,19 @@ def _repeated_elsewhere(parsed: Any, node: ast.expr, outputs: int) -> str | None
         inner = node_text(parsed, node.elts[0])
         return f"[{inner}] * {outputs}" if inner else None
     return None
+
+
+def _repeated_name(ctx: CellContext, node: ast.expr, model: Any, outputs: int) -> str | None:
+    """A name given as the loss in an earlier cell's ``compile`` (``loss=LOSS`` with ``LOSS =
+    "mse"`` in a settings cell), repeated when the kernel's value of the name is still the loss
+    the live model was compiled with (``model.loss``, one loss or a list of one): the name may
+    have been bound again since, and then it is not what the model trains with."""
+    if not isinstance(node, ast.Name) or node.id not in (ctx.namespace or {}):
+        return None
+    value, compiled = ctx.namespace[node.id], getattr(model, "loss", None)
+    same = value is compiled or (isinstance(value, str) and value == compiled)
+    if not same or isinstance(value, dict):
+        return None
+    if isinstance(value, (list, tuple)):
+        return f"list({node.id}) * {outputs}" if len(value) == 1 else None
+    return f"[{node.id}] * {outputs}"
