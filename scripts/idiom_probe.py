@@ -10,7 +10,7 @@ ENV defaults to tf221-k3. ``--variant NAME`` writes each idiom another way that 
 with the respellings of ``respell_cases.py`` (``values``: every literal held by a name set in a
 first cell, one statement per cell; ``function``: the body in a script's ``main()`` …), which
 tells a rule that reads the failing line's own text from one that follows values and bindings.
-Prints one row per idiom and environment: control (tf215-k2), whether it
+Prints one row per idiom and environment as it is measured: control (tf215-k2), whether it
 breaks, migrate's status, and the migrated copy's result (its last error line when it fails)."""
 
 from __future__ import annotations
@@ -176,6 +176,15 @@ def probe(idiom: dict, env: str, control: bool, variant: str | None = None) -> d
     return row
 
 
+def _shown(r: dict) -> dict:
+    """``r`` printed as its row, as soon as it is measured."""
+    result = ("runs as written" if not r["breaks"] else
+              "FIXED" if r.get("fixed") else f"not fixed: {r.get('migrated_error', '')}")
+    control = r.get("control", "-")
+    print(f"{r['name']:42} {r['env']:9} control={control[:60]:60} | {result[:150]}", flush=True)
+    return r
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("envs", nargs="*", default=["tf221-k3"])
@@ -193,12 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         for env in {*args.envs, *([CONTROL_ENV] if not args.no_control else [])}:
             add_overlay(env, Path(sites) / env)
         with ThreadPoolExecutor(args.jobs) as pool:
-            rows = list(pool.map(lambda t: probe(*t), tasks))
-    for r in rows:
-        result = ("runs as written" if not r["breaks"] else
-                  "FIXED" if r.get("fixed") else f"not fixed: {r.get('migrated_error', '')}")
-        control = r.get("control", "-")
-        print(f"{r['name']:42} {r['env']:9} control={control[:60]:60} | {result[:150]}")
+            rows = list(pool.map(lambda t: _shown(probe(*t)), tasks))
     breaking = [r for r in rows if r["breaks"]]
     for env in args.envs:
         b = [r for r in breaking if r["env"] == env]
