@@ -17,11 +17,12 @@ MODEL = "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
 FIT = "history = model.fit(np.random.rand(8, 4), np.random.rand(8, 1), epochs=1, verbose=0)\n"
 
 
-def _failing(cells: list[str], namespace: dict) -> BaseException:
+def _failing(cells: list[str], namespace: dict, fit: str = FIT, match: str = "Could not interpret") -> BaseException:  # fmt: skip
+    """The error ``fit`` raises after ``cells`` ran in ``namespace``."""
     for number, cell in enumerate(cells):
         run_as_cell(cell, f"<cell{number}>", namespace)
-    with pytest.raises(ValueError, match="Could not interpret") as raised:
-        run_as_cell(FIT, "<fit>", namespace)
+    with pytest.raises(ValueError, match=match) as raised:
+        run_as_cell(fit, "<fit>", namespace)
     return raised.value
 
 
@@ -64,21 +65,14 @@ TWO_OUTPUTS = (
     "model = keras.Model(inp, [keras.layers.Dense(1, name='a')(inp), keras.layers.Dense(1, name='b')(inp)])\n"
 )
 FIT_TWO = "history = model.fit(np.random.rand(8, 4), [np.random.rand(8, 1)] * 2, epochs=1, verbose=0)\n"
-
-
-def _weights_refused(cells: list[str], namespace: dict) -> BaseException:
-    for number, cell in enumerate(cells):
-        run_as_cell(cell, f"<cell{number}>", namespace)
-    with pytest.raises(ValueError, match="must match the number of losses") as raised:
-        run_as_cell(FIT_TWO, "<fit>", namespace)
-    return raised.value
+WEIGHTS_REFUSED = "must match the number of losses"
 
 
 @keras3
 def test_a_loss_held_in_a_settings_name_is_repeated_per_output_in_the_earlier_compile():
     cells = ["LOSS = 'mse'\n", IMPORTS, TWO_OUTPUTS, "model.compile(loss=LOSS, loss_weights=[1.0, 0.5], optimizer='sgd')\n"]  # fmt: skip
     namespace: dict = {}
-    error = _weights_refused(cells, namespace)
+    error = _failing(cells, namespace, FIT_TWO, WEIGHTS_REFUSED)
     result = diagnose(FIT_TWO, error, namespace=namespace, filename="<fit>", earlier=tuple(cells))
     assert "message-repeat-per-output" in [s.id for s in result.suggestions]
     earlier, _ = result.fixed_across or ({}, "")
@@ -91,6 +85,6 @@ def test_a_loss_held_in_a_settings_name_is_repeated_per_output_in_the_earlier_co
 def test_a_loss_name_bound_again_after_the_compile_is_not_repeated():
     cells = ["LOSS = 'mse'\n", IMPORTS, TWO_OUTPUTS, "model.compile(loss=LOSS, loss_weights=[1.0, 0.5], optimizer='sgd')\n", "LOSS = 'mae'\n"]  # fmt: skip
     namespace: dict = {}
-    error = _weights_refused(cells, namespace)
+    error = _failing(cells, namespace, FIT_TWO, WEIGHTS_REFUSED)
     result = diagnose(FIT_TWO, error, namespace=namespace, filename="<fit>", earlier=tuple(cells))
     assert "message-repeat-per-output" not in [s.id for s in result.suggestions]
