@@ -2,8 +2,10 @@
 with a string Keras 3 spells otherwise (rules/error_registered_name.py through
 ``held_strings``): the corrected training cell compiles again with the list respelled, and the
 edits across cells (``migrate``) respell the strings where the list is written. A string held
-in a name that only the custom-object registry knows becomes the object in the call. Diagnosed
-in-process with the kernel's history (the respell probe's settings variant)."""
+in a name that only the custom-object registry knows becomes the object in the call. One loss
+held in a settings name for a model of two outputs (rules/error_loss_per_output.py) is repeated
+in the earlier compile while the name still holds the compiled loss. Diagnosed in-process with
+the kernel's history (the respell probe's settings variant)."""
 
 from __future__ import annotations
 
