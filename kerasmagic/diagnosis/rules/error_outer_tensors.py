@@ -6,7 +6,9 @@ anywhere; Keras 3 calls a layer with its own inputs only, so a computation that 
 the outer tensors stays symbolic (``add_loss`` refuses it, an op cannot infer its output). The
 outer tensors become inputs of the layer: the call that makes the layer gets them appended,
 ``call`` takes them off its inputs first and keeps them on the layer, and the methods read
-them there. A class of an earlier cell is changed in its cell and defined again at the top."""
+them there. A class of an earlier cell is changed in its cell and defined again at the top. A
+class a function defines (a script's ``main()``) is read from that function's frame in the
+traceback, with the tensors of that frame it reads through its closure."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, placed
@@ -32,7 +35,7 @@ def layer_outer_tensors(ctx: CellContext) -> list[Problem]:
     if tree is None or not ctx.failing_lines:
         return []
     for node in walk(tree):
-        made = _layer_call(node, namespace)
+        made = _layer_call(node, ctx.live_names or {})
         if made is None or not set(range(node.lineno, (node.end_lineno or node.lineno) + 1)) & ctx.failing_lines:  # fmt: skip
             continue
         name, klass = made
@@ -40,7 +43,7 @@ def layer_outer_tensors(ctx: CellContext) -> list[Problem]:
             cdef = definition(parsed, name, index is None, ast.ClassDef)
             if cdef is None:
                 continue
-            outer = _outer_tensors(cdef, namespace)
+            outer = _outer_tensors(cdef, _defining_scope(ctx, name, klass))
             edits = _class_edits(parsed, cdef, outer, isinstance(node.args[0], (ast.List, ast.Tuple))) if outer else None  # fmt: skip
             site = _site_edit(ctx.cell, node.args[0], outer) if edits else None
             if edits is None or site is None:
@@ -67,8 +70,21 @@ def layer_outer_tensors(ctx: CellContext) -> list[Problem]:
     return []
 
 
+def _defining_scope(ctx: CellContext, name: str, klass: type) -> dict:
+    """The names the class's methods read from outside: the namespace, under the locals of the
+    cell's frame in the traceback that holds the class itself (a class a script's ``main()``
+    defines reads ``main``'s tensors through its closure)."""
+    scope = dict(ctx.namespace or {})
+    for frame in traceback_frames(ctx.exc):
+        if is_cell_frame(frame, ctx.namespace, ctx.filename) and frame.f_locals is not frame.f_globals:  # fmt: skip
+            if frame.f_locals.get(name) is klass:
+                scope.update(frame.f_locals)
+    return scope
+
+
 def _layer_call(node: ast.AST, namespace: dict) -> tuple[str, type] | None:
-    """``C(...)(one_argument)`` whose ``C`` is bound to a Keras layer class here."""
+    """``C(...)(one_argument)`` whose ``C`` is bound to a Keras layer class here (the namespace,
+    or a function of the cell that raised: ``CellContext.live_names``)."""
     if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Call)):
         return None
     func = node.func.func
@@ -81,7 +97,8 @@ def _layer_call(node: ast.AST, namespace: dict) -> tuple[str, type] | None:
 
 
 def _outer_tensors(cdef: ast.ClassDef, namespace: dict) -> list[str]:
-    """The module-level names the class's methods read that hold Keras symbolic tensors."""
+    """The names from outside the class (``_defining_scope``) its methods read that hold Keras
+    symbolic tensors."""
     found: list[str] = []
     for method in _methods(cdef):
         local = _local_names(method)
