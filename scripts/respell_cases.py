@@ -39,8 +39,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   with a comment; (``--variant tuple``) the literal keyword values bound by one tuple assignment in
   a first cell; (``--variant cfgclass``) those values as class attributes of a settings class
   made in a first cell, read as ``CFG.name``; (``--variant assigned``) every ``from keras.x import a``
-  as ``import keras`` and ``a = keras.x.a``; (``--variant values``) ``settings`` for every literal: the
-positional ones too (paths, layer sizes) and the string keys read from containers.
+  as ``import keras`` and ``a = keras.x.a``; (``--variant values``) ``settings`` for every
+  literal: the positional ones too (paths, layer sizes) and the string keys read from containers.
 
 Both run through ``python -m kerasmagic migrate NB --check --json`` in the environment's Python
 with this checkout's kerasmagic. A case whose cell migrates to running as written and not when
@@ -180,19 +180,10 @@ def positional_literals(call: ast.Call) -> list[ast.expr]:
     ]
 
 
-def every_value_earlier(source: str) -> list[str] | None:
-    """``settings`` for every literal: keyword values, positional literals (paths, layer sizes)
-    and string keys, bound in a first cell, then one cell per statement."""
-    found = hoisted(source, lambda name: name, every=True)
-    if found is None:
-        return None
-    text, values = found
-    return settings_then_statements([f"{name} = {value}\n" for name, value in values], text)
-
-
-def respelled(source: str) -> list[str] | None:
-    """The cells of the respelled notebook (None when nothing was hoisted or it does not parse)."""
-    found = hoisted(source, lambda name: name)
+def respelled(source: str, every: bool = False) -> list[str] | None:
+    """The cells of the respelled notebook (None when nothing was hoisted or it does not parse);
+    ``every``: every literal, positional ones and string keys too (``hoisted``)."""
+    found = hoisted(source, lambda name: name, every=every)
     if found is None:
         return None
     text, values = found
@@ -705,7 +696,7 @@ def assigned(source: str) -> list[str] | None:
     return edited(source, edits) if edits else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": every_value_earlier}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": lambda source: respelled(source, every=True)}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

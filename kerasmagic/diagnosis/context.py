@@ -14,13 +14,18 @@ import ast
 import linecache
 import re
 from collections.abc import Callable, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Union
 
 from kerasmagic.diagnosis.compiled_cell import code_lines, leading_blank_lines
-from kerasmagic.diagnosis.frames import cell_lineno, failing_line, is_cell_frame, traceback_frames
+from kerasmagic.diagnosis.frames import (
+    cell_function_locals,
+    cell_lineno,
+    failing_line,
+    is_cell_frame,
+    traceback_frames,
+)
 from kerasmagic.diagnosis.quoted_errors import QuotedError, quoted_error
 from kerasmagic.diagnosis.rewrite import ParsedCell, parse_cell, walk
 
@@ -247,13 +252,8 @@ class CellContext:
         function: the loss's locals, and ``main``'s ``model`` beside them). Read only; nothing is
         called."""
         names = dict(self.namespace or {})
-        tb = getattr(self.exc, "__traceback__", None)
-        while tb is not None:
-            frame = tb.tb_frame
-            if is_cell_frame(frame, self.namespace, self.filename) and frame.f_locals is not frame.f_globals:  # fmt: skip
-                with suppress(Exception):
-                    names.update(frame.f_locals)
-            tb = tb.tb_next
+        for local in cell_function_locals(self.exc, self.namespace, self.filename):
+            names.update(local)
         return names
 
     @cached_property

@@ -8,6 +8,7 @@ raised while IPython displays the cell's value points at that value's line).
 from __future__ import annotations
 
 import ast
+from contextlib import suppress
 from typing import Any
 
 from kerasmagic.diagnosis.rewrite import parse_cell
@@ -28,6 +29,19 @@ def traceback_frames(exc: BaseException | None) -> list[Any]:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
     return frames
+
+
+def cell_function_locals(exc: BaseException | None, namespace: dict | None, filename: str | None) -> list[dict]:  # fmt: skip
+    """The locals of each frame of the traceback of ``exc`` that runs a function of the cell's
+    own code (not its top level, whose locals are the namespace), the outermost first; a frame
+    whose locals cannot be read is left out."""
+    found: list[dict] = []
+    for frame in traceback_frames(exc):
+        if is_cell_frame(frame, namespace, filename):
+            with suppress(Exception):
+                if frame.f_locals is not frame.f_globals:
+                    found.append(frame.f_locals)
+    return found
 
 
 def innermost_frame(exc: BaseException | None) -> Any:

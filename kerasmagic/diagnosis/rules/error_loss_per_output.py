@@ -5,9 +5,10 @@ Keras 2 applied a single loss to every output; Keras 3 matches the losses to the
 must match the number of losses, got 1 losses and 2 weights"). The loss is repeated once per
 output in that model's ``compile``, read where it is written (earlier in the cell, or in an
 earlier cell: ``compile_calls``; there a name, ``loss=LOSS`` set in a settings cell, is repeated
-when the kernel's value of it is still the loss the live model was compiled with). How many outputs: the live model's ``outputs``; a subclassed
-model has none before it is called, and then the message's count of weights is the count of
-outputs (Keras 2 refused a ``loss_weights`` list of another length than the outputs).
+when the kernel's value of it is still the loss the live model was compiled with). How many
+outputs: the live model's ``outputs``; a subclassed model has none before it is called, and then
+the message's count of weights is the count of outputs (Keras 2 refused a ``loss_weights`` list
+of another length than the outputs).
 """
 
 from __future__ import annotations

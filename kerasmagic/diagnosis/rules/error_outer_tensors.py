@@ -16,7 +16,7 @@ import ast
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.frames import is_cell_frame, traceback_frames
+from kerasmagic.diagnosis.frames import cell_function_locals
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, placed
@@ -75,10 +75,9 @@ def _defining_scope(ctx: CellContext, name: str, klass: type) -> dict:
     cell's frame in the traceback that holds the class itself (a class a script's ``main()``
     defines reads ``main``'s tensors through its closure)."""
     scope = dict(ctx.namespace or {})
-    for frame in traceback_frames(ctx.exc):
-        if is_cell_frame(frame, ctx.namespace, ctx.filename) and frame.f_locals is not frame.f_globals:  # fmt: skip
-            if frame.f_locals.get(name) is klass:
-                scope.update(frame.f_locals)
+    for local in cell_function_locals(ctx.exc, ctx.namespace, ctx.filename):
+        if local.get(name) is klass:
+            scope.update(local)
     return scope
 
 

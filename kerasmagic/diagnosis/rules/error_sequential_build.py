@@ -58,7 +58,8 @@ def sequential_build(ctx: CellContext) -> list[Problem]:
 
 
 def _declared_sequential(model: object, name: str) -> bool:
-    """Is ``model`` a Keras ``Sequential`` named ``name``, built from the input it declares?"""
+    """Is ``model`` a Keras ``Sequential`` named ``name`` and built (the message says its first
+    layer is the ``Input`` it declares, from which Keras 3 builds it)?"""
     cls = type(model)
     return (
         cls.__name__ == "Sequential"
