@@ -190,6 +190,14 @@ def respelled(source: str, every: bool = False) -> list[str] | None:
     return settings_then_statements([f"{name} = {value}\n" for name, value in values], text)
 
 
+def named_in_cells(source: str) -> list[str] | None:
+    """``named_objects``, then each top-level statement in a cell of its own: the optimizer, the
+    callbacks and the layers made and bound cells before the call that takes them (None when
+    nothing was moved or it does not parse)."""
+    named = named_objects(source)
+    return one_per_cell(named[0]) if named else None
+
+
 def one_per_cell(source: str) -> list[str] | None:
     """Each top-level statement of the case in a cell of its own, as notebooks are written, the
     values where they were (None when it does not parse or is one statement)."""
@@ -696,7 +704,7 @@ def assigned(source: str) -> list[str] | None:
     return edited(source, edits) if edits else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": lambda source: respelled(source, every=True)}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": lambda source: respelled(source, every=True), "namedcells": named_in_cells}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:
