@@ -251,8 +251,15 @@ def _follow_return(
 def _definition(ctx: CellContext, index: int | None, parsed: ParsedCell, name: str, use: ast.AST):  # type: ignore[no-untyped-def]
     """``(cell, parsed, def)`` of the function ``name`` at ``use``: its newest binding before the
     use in this cell, else in the newest earlier cell that binds it; None when that binding is
-    not a plain ``def`` (an import, an assignment, a decorated function)."""
-    found = newest_binding(ctx, index, parsed, name, use, anywhere=index is not None)
+    not a plain ``def`` (an import, an assignment, a decorated function). A function the use's
+    own function defines (``def main(): def weights_path(name): …``) is its local: the last
+    binding of the name in that function's statements before the use."""
+    func = _enclosing_function(parsed.tree, use) if parsed.tree is not None else None
+    local = _local_binding(func, name, use) if func is not None else None
+    if local is not None:
+        found = (index, parsed, local[0], local[1])
+    else:
+        found = newest_binding(ctx, index, parsed, name, use, anywhere=index is not None)
     stmt = found[2] if found is not None else None
     if found is None or not isinstance(stmt, ast.FunctionDef) or stmt.decorator_list:
         return None
