@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.loss_tensors import (
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
@@ -87,8 +88,14 @@ def made_from_tensors(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call
     if index is None:
         edits = [*imports, Edit(start.line, start.col, start.line, start.col, added), removal]
         across = None
-    elif indent:
-        return []
+    elif indent:  # compiled inside a function an earlier cell defines (a script's ``main()``)
+        function = _top_function(parsed.tree, statement)
+        inside = [Edit(start.line, start.col, start.line, start.col, added), removal]
+        moved = placed(ctx.cell, ctx.namespace, parsed, function, inside, index) if function is not None else None  # fmt: skip
+        if moved is None:
+            return []
+        edits = [*imports, *moved[0]]
+        across = [*(Edit(insertion_line(parsed), 0, insertion_line(parsed), 0, e.text, cell=index) for e in imports), *(moved[1] or [])]  # fmt: skip
     else:  # the earlier cell imports Keras where it needs it; the cell at hand, at its top
         top, there = insertion_line(ctx.cell), insertion_line(parsed)
         importing = "".join(e.text for e in imports)
@@ -114,19 +121,38 @@ def _compile_site(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call) ->
             continue
         last = max(compiles, key=lambda n: n.lineno)  # type: ignore[attr-defined]
         statement = statement_of(parsed.tree, last)  # type: ignore[arg-type]
-        if not any(k.arg == "loss" for k in last.keywords) or statement is None or statement.col_offset:  # type: ignore[attr-defined]  # fmt: skip
+        if not any(k.arg == "loss" for k in last.keywords) or statement is None:  # type: ignore[attr-defined]
             return None
+        if statement.col_offset and _top_function(parsed.tree, statement) is None:
+            return None  # in a block at the top level, or a class's method
         return index, parsed, last  # type: ignore[return-value]
+    return None
+
+
+def _top_function(tree: ast.AST | None, statement: ast.stmt) -> ast.FunctionDef | None:
+    """The top-level plain ``def`` of ``tree`` whose own statements (not a nested function's or
+    class's) hold ``statement``; None otherwise."""
+    for node in getattr(tree, "body", []):
+        if isinstance(node, ast.FunctionDef) and not node.decorator_list:
+            nested = [n for n in walk(node) if n is not node and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]  # fmt: skip
+            if any(statement is n for n in walk(node)) and not any(statement is n for d in nested for n in walk(d)):  # fmt: skip
+                return node
     return None
 
 
 def _loss_expression(ctx: CellContext, index: int | None, parsed: Any, compile_call: ast.Call) -> tuple[Any, ast.expr] | None:  # fmt: skip
     """The expression that made the ``loss=`` value, with the parsed cell it is written in: the
-    keyword's own, or the value last bound to its name before the ``compile`` (in its cell, else
-    in the newest earlier cell that binds it); one that calls something (None otherwise)."""
+    keyword's own, or the value last bound to its name before the ``compile`` (in the function
+    that compiles, else in its cell, else in the newest earlier cell that binds it); one that calls
+    something (None otherwise)."""
     value: ast.expr | None = next(k.value for k in compile_call.keywords if k.arg == "loss")
     where = parsed
-    if isinstance(value, ast.Name):
+    statement = statement_of(parsed.tree, compile_call) if parsed.tree is not None else None
+    function = _top_function(parsed.tree, statement) if statement is not None else None
+    local = [v for stmt, v in bindings(function, value.id) if stmt.lineno < compile_call.lineno] if function is not None and isinstance(value, ast.Name) else []  # fmt: skip
+    if local:  # a local of the function that compiles (``loss = vae_loss_for(z_mean, z_log_var)``)
+        value = local[-1]
+    elif isinstance(value, ast.Name):
         name, value = value.id, None
         older = [(i, p) for i, p in cells(ctx) if i is not None and (index is None or i < index)]
         for i, cell in [(index, parsed), *older]:
