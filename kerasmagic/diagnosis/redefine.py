@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import replace
+from types import CodeType
 from typing import Any, Union
 
 from kerasmagic.diagnosis.rewrite import (
@@ -36,13 +37,14 @@ def definition(parsed: ParsedCell, function: str, here: bool, kind: type = ast.F
 
 
 def is_that_function(value: object, node: Definition) -> bool:
-    """The kernel's ``value`` is the function ``node`` defines (same parameters), or the class
+    """The kernel's ``value`` (or a frame's code object) is the function ``node`` defines (same
+    parameters), or the class
     (same name, and every method the source defines is the class's own)."""
     if isinstance(node, ast.ClassDef):
         methods = [n.name for n in node.body if isinstance(n, ast.FunctionDef)]
         own = getattr(value, "__dict__", {}) if isinstance(value, type) else {}
         return getattr(value, "__name__", None) == node.name and all(m in own for m in methods)
-    code = getattr(value, "__code__", None)
+    code = value if isinstance(value, CodeType) else getattr(value, "__code__", None)
     if code is None:
         return False
     names = [a.arg for a in [*node.args.posonlyargs, *node.args.args]]

@@ -83,3 +83,19 @@ def made_before(tree: ast.AST, use: ast.Name) -> list[ast.expr | None]:
 def before(stmt: ast.AST, use: ast.AST) -> bool:
     end = (getattr(stmt, "end_lineno", 0) or 0, getattr(stmt, "end_col_offset", 0) or 0)
     return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
+
+
+def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
+    """``bindings`` of ``name`` where ``use`` reads it: the own statements of the innermost
+    function of ``tree`` holding the use when that function binds the name (a local of a
+    script's ``main()``), else ``tree``'s top level."""
+    line = getattr(use, "lineno", 0)
+    holders = [
+        f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+        and f.lineno < line <= (f.end_lineno or f.lineno)
+    ] if tree is not None else []  # fmt: skip
+    for function in sorted(holders, key=lambda f: f.lineno, reverse=True):
+        local = bindings(function, name)
+        if local:
+            return local
+    return bindings(tree, name) if tree is not None else []

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import ast
 import re
+from types import CodeType
 
 from kerasmagic.diagnosis.block_bodies import body_top
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.frames import innermost_cell_function
+from kerasmagic.diagnosis.frames import innermost_cell_frame, innermost_cell_function
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
@@ -57,7 +58,7 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
         node = definition(parsed, function, index is None)
         if node is None:
             continue
-        if not is_that_function((ctx.namespace or {}).get(function), node):
+        if not is_that_function(ctx.live_names.get(function) or _raising_code(ctx, node), node):
             return []
         edit = _casts(parsed, node, cast)
         if edit is None:
@@ -78,6 +79,15 @@ def metric_label_dtype(ctx: CellContext) -> list[Problem]:
         problem.across = across
         return [problem]
     return []
+
+
+def _raising_code(ctx: CellContext, node: ast.FunctionDef) -> CodeType | None:
+    """The code of the innermost frame of the cell's code that raised, when it is ``node``'s own
+    (a function no name holds any more: one a builder defined, compiled and returned)."""
+    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)
+    code = getattr(frame, "f_code", None)
+    lines = {node.lineno, *(d.lineno for d in node.decorator_list)}
+    return code if code is not None and code.co_name == node.name and code.co_firstlineno in lines else None
 
 
 def _is_metric(parsed: ParsedCell, function: str) -> bool:

@@ -40,7 +40,7 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import calls_of, path_argument
-from kerasmagic.diagnosis.source_bindings import bindings
+from kerasmagic.diagnosis.source_bindings import bindings, scope_bindings
 from kerasmagic.diagnosis.value_change import origin_edit, rewrite
 from kerasmagic.diagnosis.value_transforms import Transform
 
@@ -99,7 +99,8 @@ def _load_of(ctx: CellContext, func: ast.expr) -> tuple[int | None, str, str] | 
     if not isinstance(func, ast.Name):
         return None
     for index, parsed in cells(ctx):
-        loads = [(s, v) for s, v in bindings(parsed.tree, func.id) if _is_saved_model_call(v, "load")]  # fmt: skip
+        bound = scope_bindings(parsed.tree, func.id, func) if index is None else bindings(parsed.tree, func.id)
+        loads = [(s, v) for s, v in bound if _is_saved_model_call(v, "load")]
         if loads:
             stmt, value = loads[-1]
             path = string_value(ctx, value.args[0]) if value.args else None

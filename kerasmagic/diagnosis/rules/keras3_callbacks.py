@@ -126,10 +126,14 @@ def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
 
 
 def _last_value(ctx: CellContext, name: str, before: int) -> ast.expr | None:
-    """The value of the cell's last top-level ``name = value`` before line ``before``; None when
-    something else (a loop, an augmented or unpacking assignment) binds ``name`` there too."""
+    """The value of the last ``name = value`` before line ``before`` among the statements of the
+    block that holds that line: the cell's top level, or the body of the cell's function that
+    holds it (a script's ``main()``); None when something else (a loop, an augmented or
+    unpacking assignment) binds ``name`` there too."""
     found: ast.expr | None = None
-    for stmt in getattr(ctx.cell.tree, "body", []):
+    holders = [f for f in walk(ctx.cell.tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.lineno < before <= (f.end_lineno or f.lineno)] if ctx.cell.tree is not None else []  # fmt: skip
+    body = max(holders, key=lambda f: f.lineno).body if holders else getattr(ctx.cell.tree, "body", [])
+    for stmt in body:
         if stmt.lineno >= before:
             break
         if isinstance(stmt, ast.Assign) and [t.id for t in stmt.targets if isinstance(t, ast.Name)] == [name] and len(stmt.targets) == 1:  # fmt: skip
