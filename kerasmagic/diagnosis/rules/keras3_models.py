@@ -90,7 +90,7 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
     the model rebuilt with a layer that adds the same loss in ``call``, its outputs unchanged (a
     function of no arguments, ``add_loss(lambda: …)``, is called there, given by keyword)."""
     tree = ctx.cell.tree
-    namespace = ctx.namespace or {}
+    namespace = ctx.live_names or {}  # the model may be a local of the function that raised
     if tree is None or not namespace:
         return []
     class_names: dict[bool, str] = {}  # one layer class per kind of loss (tensor, function)
@@ -126,7 +126,8 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
             class_names[of_callable] = _free_name(tree, namespace, base)
         class_name = class_names[of_callable]
         outputs = f"{model_name}.outputs[0]" if n_outputs == 1 else f"{model_name}.outputs"
-        head = (_layer_class(class_name, keras, indent, of_callable) + indent) if first else ""
+        # the edit starts at the statement's column: the class's first line takes that indent
+        head = (_layer_class(class_name, keras, indent, of_callable)[len(indent):] + indent) if first else ""
         loss_word = "loss=" if of_callable else ""  # a function is no tensor: passed by keyword
         head += f"{model_name} = {keras}.Model({model_name}.inputs, {class_name}()({outputs}, {loss_word}"
         edits = [
