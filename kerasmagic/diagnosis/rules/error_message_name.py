@@ -6,8 +6,9 @@ and refuses it in a name: "Argument `name` must be a string and cannot contain c
 Received: name=conv_1_7x7/2". The message names the character (``keras_messages``, kind
 ``character``); every string literal given as ``name=`` to a live Keras callable in the cell
 (the next one would fail next) gets ``_`` for it, and so does a string the cell passes to
-``get_layer`` that names a layer so renamed. A name the failing call computes (``name + '/1x1'``)
-is changed where the call uses it. A name is a label: nothing the model computes changes.
+``get_layer`` that names a layer so renamed. A name the failing call computes (``name + '/1x1'``,
+a function's parameter) is changed where the call uses it, and a ``get_layer`` of the value the
+message names follows it. A name is a label: nothing the model computes changes.
 """
 
 from __future__ import annotations
@@ -52,6 +53,8 @@ def name_character(ctx: CellContext) -> list[Problem]:
                 failing = failing or call.lineno in ctx.failing_lines
                 if isinstance(kw.value, ast.Constant):
                     renamed.add(kw.value.value)
+                elif call.lineno in ctx.failing_lines:  # computed: the message names its value
+                    renamed.add(received)
     if not failing:
         return []
     edits += _lookups(ctx, renamed, char)
