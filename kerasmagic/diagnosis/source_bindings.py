@@ -76,8 +76,9 @@ def _binds_otherwise(stmt: ast.stmt, name: str) -> bool:
 
 def made_before(tree: ast.AST, use: ast.Name) -> list[ast.expr | None]:
     """The values ``tree`` binds ``use``'s name to before the use, in order (None: bound
-    otherwise), outside the functions and classes it defines."""
-    return [value for stmt, value in bindings(tree, use.id, mutations=False) if before(stmt, use)]
+    otherwise): in the statements of the function holding the use when it binds the name (a
+    local of a script's ``main()``), else at ``tree``'s top level."""
+    return [value for stmt, value in scope_bindings(tree, use.id, use, mutations=False) if before(stmt, use)]  # fmt: skip
 
 
 def before(stmt: ast.AST, use: ast.AST) -> bool:
@@ -85,7 +86,7 @@ def before(stmt: ast.AST, use: ast.AST) -> bool:
     return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
 
 
-def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
+def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
     """``bindings`` of ``name`` where ``use`` reads it: the own statements of the innermost
     function of ``tree`` holding the use when that function binds the name (a local of a
     script's ``main()``), else ``tree``'s top level."""
@@ -95,7 +96,7 @@ def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST) -> list[tuple[
         and f.lineno < line <= (f.end_lineno or f.lineno)
     ] if tree is not None else []  # fmt: skip
     for function in sorted(holders, key=lambda f: f.lineno, reverse=True):
-        local = bindings(function, name)
+        local = bindings(function, name, mutations=mutations)
         if local:
             return local
-    return bindings(tree, name) if tree is not None else []
+    return bindings(tree, name, mutations=mutations) if tree is not None else []

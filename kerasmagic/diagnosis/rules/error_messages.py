@@ -120,7 +120,8 @@ def _calls_on(tree: ast.AST | None, lines: set[int]) -> list[ast.Call]:
 
 def _makers(tree: ast.AST | None, lines: set[int]) -> list[ast.Call]:
     """For each name the failing lines read, the call the cell last bound it to before the use
-    (``dense = Dense(units)``), outside functions and classes."""
+    (``dense = Dense(units)``): in the function holding the use when it binds the name (a
+    builder's local), else at the cell's top level."""
     out: list[ast.Call] = []
     for use in walk(tree) if tree is not None else ():
         if not (isinstance(use, ast.Name) and isinstance(use.ctx, ast.Load) and use.lineno in lines):
