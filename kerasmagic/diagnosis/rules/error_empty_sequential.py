@@ -34,7 +34,7 @@ def empty_sequential_called(ctx: CellContext) -> list[Problem]:
     model = _raising_model(ctx.exc)
     if not MESSAGE.search(ctx.message) or tree is None or model is None:
         return []
-    names = ctx.namespace or {}
+    names = ctx.live_names or {}  # a helper main() defines is one of its frame's locals
     parents = parent_map(tree)
     for call in walk(tree):
         if not isinstance(call, ast.Call) or call.args or call.keywords:
