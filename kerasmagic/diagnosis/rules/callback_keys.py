@@ -71,12 +71,11 @@ def callback_acc_key(ctx: CellContext) -> list[Problem]:
         edits.append(edit)
         across.append(edit)
         first, keys = first or line, keys | {key}
-    for passed in passed_on(ctx, None, _monitor):  # `train(monitor='val_acc')`, another cell's def
-        if (renamed_key := _monitored(ctx, passed.argument, OLD_KEYS)) is not None:
-            edits += renamed_key[0]
-            across += renamed_key[1]
-            notes.append(renamed_key[2])
-            first, keys = first or passed.call.lineno, keys | {renamed_key[3]}
+    for passed_edits, passed_across, note, old, line in passed_monitor_changes(ctx):
+        edits += passed_edits
+        across += passed_across
+        notes.append(note)
+        first, keys = first or line, keys | {old}
     if not edits:
         return []
     # an error that names the old key (raised while training, on the line of `fit`) is this one
@@ -101,6 +100,17 @@ def monitor_changes(ctx: CellContext, call: ast.Call, keys: dict[str, str] = OLD
             renamed = rewrite(ctx, kw.value, _monitor_in_dict(keys))
             if renamed is not None:
                 out.append((renamed.edits, renamed.across, renamed.note, held))
+    return out
+
+
+def passed_monitor_changes(ctx: CellContext, keys: dict[str, str] = OLD_KEYS) -> list[tuple[list[Edit], list[Edit], str, str, int]]:  # fmt: skip
+    """``monitor_changes`` of a key this cell's call gives a function another cell defines, which
+    hands it on to a callback's ``monitor=`` (``train(monitor='val_acc')``): ``(edits, edits
+    across cells, note, old key, the call's line)`` each."""
+    out = []
+    for passed in passed_on(ctx, None, _monitor):
+        if (renamed_key := _monitored(ctx, passed.argument, keys)) is not None:
+            out.append((*renamed_key, passed.call.lineno))
     return out
 
 

@@ -23,7 +23,11 @@ from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.callback_keys import callback_acc_key, monitor_changes
+from kerasmagic.diagnosis.rules.callback_keys import (
+    callback_acc_key,
+    monitor_changes,
+    passed_monitor_changes,
+)
 from kerasmagic.diagnosis.rules.error_metrics_names import _flat_names
 from kerasmagic.diagnosis.rules.history import _logged_name, keras_metrics_of
 from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names, fit_calls, monitor_renamed
@@ -56,6 +60,9 @@ def callback_monitor_alias(ctx: CellContext) -> list[Problem]:
             change = rewrite(ctx, name, monitor_renamed(renames))
             if change is not None:
                 edits, across, notes = edits + change.edits, across + change.across, notes + [change.note]  # fmt: skip
+    if not edits:  # a function another cell defines makes the callback, given the key by this cell
+        for passed_edits, passed_across, note, _old, _line in passed_monitor_changes(ctx, renames):
+            edits, across, notes = edits + passed_edits, across + passed_across, notes + [note]
     if not edits:
         return []
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, [key], ctx.shown_versions, key=key, new=new)  # fmt: skip

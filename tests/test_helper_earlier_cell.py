@@ -1,0 +1,43 @@
+"""A notebook's helper defined in one cell and called with its settings in a later one: the
+value the later call passes is what Keras refused, so it is changed in that call, not in the
+helper (rules/error_monitor_key.py through ``callback_keys.passed_monitor_changes``). Diagnosed
+in-process with the kernel's history (the respell probe's ``helper`` variant)."""
+
+from __future__ import annotations
+
+import pytest
+from cell_helpers import keras3, run_as_cell
+
+from kerasmagic.diagnosis.engine import diagnose
+
+IMPORTS = "import numpy as np\nimport keras\n"
+HELPER = (
+    "def main(optimizer_1, loss_1, metrics_1, monitor_1, patience_1, axis_1, validation_split_1, epochs_1, verbose_1):\n"
+    "    x = np.random.rand(16, 3).astype('float32')\n"
+    "    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "    model.compile(optimizer=optimizer_1, loss=loss_1, metrics=metrics_1)\n"
+    "    stop = keras.callbacks.EarlyStopping(monitor=monitor_1, patience=patience_1)\n"
+    "    history = model.fit(x, x.sum(axis=axis_1), validation_split=validation_split_1, epochs=epochs_1,\n"
+    "                        verbose=verbose_1, callbacks=[stop])\n"
+    "    return history\n"
+)
+CALL = (
+    "history = main(optimizer_1='adam', loss_1='mse', metrics_1=['mae'], monitor_1='val_mean_absolute_error',\n"
+    "               patience_1=1, axis_1=1, validation_split_1=0.25, epochs_1=2, verbose_1=0)\n"
+)
+
+
+@keras3
+def test_a_monitored_full_metric_name_passed_to_an_earlier_cells_helper_is_renamed_in_the_call():
+    namespace: dict = {}
+    for number, cell in enumerate([IMPORTS, HELPER]):
+        run_as_cell(cell, f"<cell{number}>", namespace)
+    with pytest.raises(ValueError, match="automatically determine") as raised:
+        run_as_cell(CALL, "<call>", namespace)
+    result = diagnose(CALL, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, HELPER))  # fmt: skip
+    assert "callback-monitor-alias" in [s.id for s in result.suggestions]
+    assert result.fixed_source == CALL.replace("val_mean_absolute_error", "val_mae"), (
+        result.fixed_source
+    )
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert "val_mae" in namespace["history"].history
