@@ -14,9 +14,11 @@ lambda's body) is given to ``float(…)``: the number Keras 2 set, so training i
 from __future__ import annotations
 
 import ast
+import linecache
 from typing import Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.compiled_cell import code_lines
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -123,7 +125,7 @@ def _return_edits(parsed: ParsedCell, function: ast.FunctionDef) -> list[Edit]:
 def _lambda_edits(ctx: CellContext, code: Any) -> list[Edit]:
     """The cell's lambda the live schedule is (compiled from this cell, on its line, with its
     parameters): its body in ``float(…)``."""
-    if ctx.filename is None or code.co_filename != ctx.filename or ctx.cell.tree is None:
+    if not _compiled_from_cell(ctx, code) or ctx.cell.tree is None:
         return []
     params = list(code.co_varnames[: code.co_argcount])
     for node in walk(ctx.cell.tree):
@@ -135,6 +137,15 @@ def _lambda_edits(ctx: CellContext, code: Any) -> list[Edit]:
             edit = _wrapped(ctx.cell, node.body)
             return [edit] if edit is not None else []
     return []
+
+
+def _compiled_from_cell(ctx: CellContext, code: Any) -> bool:
+    """Was ``code`` compiled from this cell: its file (when the cell has a known one), else the
+    text the kernel compiled under the code's file name (``migrate`` gives its cells none)."""
+    if ctx.filename is not None:
+        return code.co_filename == ctx.filename
+    ran = code_lines(linecache.getlines(code.co_filename))
+    return bool(ran) and ran == code_lines(ctx.source.splitlines())
 
 
 def _problem(ctx: CellContext, function: str, edits: list[Edit], across: list[Edit] | None) -> Problem:  # fmt: skip
