@@ -1,6 +1,7 @@
 """A notebook's helper defined in one cell and called with its settings in a later one: the
 value the later call passes is what Keras refused, so it is changed in that call, not in the
-helper (rules/error_monitor_key.py through ``callback_keys.passed_monitor_changes``). Diagnosed
+helper (rules/error_monitor_key.py through ``callback_keys.passed_monitor_changes``; a Keras 2
+choice such as ``reduction='auto'``, rules/error_message_choice.py). Diagnosed
 in-process with the kernel's history (the respell probe's ``helper`` variant)."""
 
 from __future__ import annotations
@@ -41,3 +42,27 @@ def test_a_monitored_full_metric_name_passed_to_an_earlier_cells_helper_is_renam
     )
     run_as_cell(result.fixed_source, "<fixed>", namespace)
     assert "val_mae" in namespace["history"].history
+
+
+LOSS_HELPER = (
+    "def train(reduction, epochs):\n"
+    "    loss_fn = keras.losses.BinaryCrossentropy(reduction=reduction)\n"
+    "    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation='sigmoid')])\n"
+    "    model.compile(optimizer='sgd', loss=loss_fn)\n"
+    "    model.fit(np.random.rand(16, 3), np.random.randint(0, 2, (16, 1)), epochs=epochs, verbose=0)\n"
+    "    return model\n"
+)
+LOSS_CALL = "model = train(reduction='auto', epochs=1)\n"
+
+
+@keras3
+def test_a_keras2_choice_passed_to_an_earlier_cells_helper_is_renamed_in_the_call():
+    namespace: dict = {}
+    for number, cell in enumerate([IMPORTS, LOSS_HELPER]):
+        run_as_cell(cell, f"<cell{number}>", namespace)
+    with pytest.raises(ValueError, match="reduction") as raised:
+        run_as_cell(LOSS_CALL, "<call>", namespace)
+    result = diagnose(LOSS_CALL, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, LOSS_HELPER))  # fmt: skip
+    assert "keras3-renamed-choice" in [s.id for s in result.suggestions]
+    assert result.fixed_source == "model = train(reduction='sum_over_batch_size', epochs=1)\n", result.fixed_source  # fmt: skip
+    run_as_cell(result.fixed_source, "<fixed>", namespace)

@@ -25,6 +25,7 @@ from kerasmagic.diagnosis.keras_messages import MessageFact, literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.wrapper_calls import passed_on
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
 ENTRY = "message-choice-argument"
@@ -91,7 +92,8 @@ def renamed_choice(ctx: CellContext) -> list[Problem]:
 
 def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list[Edit]:
     """Every argument ``argument`` holding ``received`` in the cell's Keras calls, as ``allowed``
-    (a name holding it: lower-cased where that is the change)."""
+    (a name holding it: lower-cased where that is the change), and the string the cell passes
+    to another cell's function that hands it on to such an argument."""
     edits: list[Edit] = []
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
@@ -110,6 +112,13 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list
             edit = None
         if edit is not None:
             edits.append(edit)
+    # the cell's call of a function another cell defines, which hands the value it is given
+    # unchanged to the Keras call (``main(reduction_1='auto')``): changed in that call
+    for passed in passed_on(ctx, None, lambda inner: _argument(ctx, inner, argument)):
+        node = passed.argument
+        if isinstance(node, ast.Constant) and node.value == received:
+            edit = node_edit(ctx.cell, node, quoted_like(node_text(ctx.cell, node), allowed))
+            edits += [edit] if edit is not None else []
     return edits
 
 
