@@ -35,7 +35,7 @@ from kerasmagic.diagnosis.rewrite import (
     node_text,
     walk,
 )
-from kerasmagic.diagnosis.source_bindings import bindings
+from kerasmagic.diagnosis.source_bindings import bindings, holding_functions
 
 MADE = "keras3-loss-made-from-tensors"
 
@@ -130,14 +130,12 @@ def _compile_site(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call) ->
 
 
 def _top_function(tree: ast.AST | None, statement: ast.stmt) -> ast.FunctionDef | None:
-    """The top-level plain ``def`` of ``tree`` whose own statements (not a nested function's or
-    class's) hold ``statement``; None otherwise."""
-    for node in getattr(tree, "body", []):
-        if isinstance(node, ast.FunctionDef) and not node.decorator_list:
-            nested = [n for n in walk(node) if n is not node and isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda))]  # fmt: skip
-            if any(statement is n for n in walk(node)) and not any(statement is n for d in nested for n in walk(d)):  # fmt: skip
-                return node
-    return None
+    """The top-level plain ``def`` of ``tree`` whose own statements (not a nested function's)
+    hold ``statement``; None otherwise (a method, a nested function, the top level)."""
+    holders = holding_functions(tree, statement.lineno)
+    top = holders[0] if len(holders) == 1 else None
+    plain = isinstance(top, ast.FunctionDef) and not top.decorator_list
+    return top if plain and any(top is node for node in getattr(tree, "body", [])) else None  # type: ignore[return-value]
 
 
 def _loss_expression(ctx: CellContext, index: int | None, parsed: Any, compile_call: ast.Call) -> tuple[Any, ast.expr] | None:  # fmt: skip

@@ -86,16 +86,20 @@ def before(stmt: ast.AST, use: ast.AST) -> bool:
     return end <= (getattr(use, "lineno", 0), getattr(use, "col_offset", 0))
 
 
-def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
-    """``bindings`` of ``name`` where ``use`` reads it: the own statements of the innermost
-    function of ``tree`` holding the use when that function binds the name (a local of a
-    script's ``main()``), else ``tree``'s top level."""
-    line = getattr(use, "lineno", 0)
-    holders = [
+def holding_functions(tree: ast.AST | None, line: int) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:  # fmt: skip
+    """The functions of ``tree`` whose body holds ``line``, the innermost first."""
+    found = [
         f for f in walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
         and f.lineno < line <= (f.end_lineno or f.lineno)
     ] if tree is not None else []  # fmt: skip
-    for function in sorted(holders, key=lambda f: f.lineno, reverse=True):
+    return sorted(found, key=lambda f: f.lineno, reverse=True)
+
+
+def scope_bindings(tree: ast.AST | None, name: str, use: ast.AST, *, mutations: bool = True) -> list[tuple[ast.stmt, ast.expr | None]]:  # fmt: skip
+    """``bindings`` of ``name`` where ``use`` reads it: the own statements of the innermost
+    function of ``tree`` holding the use that binds the name (a local of a script's ``main()``,
+    or of the function around a closure), else ``tree``'s top level."""
+    for function in holding_functions(tree, getattr(use, "lineno", 0)):
         local = bindings(function, name, mutations=mutations)
         if local:
             return local

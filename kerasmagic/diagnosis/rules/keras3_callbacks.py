@@ -26,6 +26,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.source_bindings import holding_functions
 from kerasmagic.diagnosis.value_change import rewrite
 
 PERIOD = "keras3-checkpoint-period"
@@ -131,8 +132,8 @@ def _last_value(ctx: CellContext, name: str, before: int) -> ast.expr | None:
     holds it (a script's ``main()``); None when something else (a loop, an augmented or
     unpacking assignment) binds ``name`` there too."""
     found: ast.expr | None = None
-    holders = [f for f in walk(ctx.cell.tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.lineno < before <= (f.end_lineno or f.lineno)] if ctx.cell.tree is not None else []  # fmt: skip
-    body = max(holders, key=lambda f: f.lineno).body if holders else getattr(ctx.cell.tree, "body", [])
+    holders = holding_functions(ctx.cell.tree, before)
+    body = holders[0].body if holders else getattr(ctx.cell.tree, "body", [])
     for stmt in body:
         if stmt.lineno >= before:
             break
