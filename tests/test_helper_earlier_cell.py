@@ -6,6 +6,8 @@ in-process with the kernel's history (the respell probe's ``helper`` variant).""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from cell_helpers import keras3, run_as_cell
 
@@ -28,14 +30,20 @@ CALL = (
 )
 
 
+def _diagnosed(helper: str, call: str, match: str) -> tuple[Any, dict]:
+    """The diagnosis of ``call``'s error after the imports and ``helper`` ran, and the namespace."""
+    namespace: dict = {}
+    for number, cell in enumerate([IMPORTS, helper]):
+        run_as_cell(cell, f"<cell{number}>", namespace)
+    with pytest.raises(ValueError, match=match) as raised:
+        run_as_cell(call, "<call>", namespace)
+    earlier = (IMPORTS, helper)
+    return diagnose(call, raised.value, namespace=namespace, filename="<call>", earlier=earlier), namespace  # fmt: skip
+
+
 @keras3
 def test_a_monitored_full_metric_name_passed_to_an_earlier_cells_helper_is_renamed_in_the_call():
-    namespace: dict = {}
-    for number, cell in enumerate([IMPORTS, HELPER]):
-        run_as_cell(cell, f"<cell{number}>", namespace)
-    with pytest.raises(ValueError, match="automatically determine") as raised:
-        run_as_cell(CALL, "<call>", namespace)
-    result = diagnose(CALL, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, HELPER))  # fmt: skip
+    result, namespace = _diagnosed(HELPER, CALL, "automatically determine")
     assert "callback-monitor-alias" in [s.id for s in result.suggestions]
     assert result.fixed_source == CALL.replace("val_mean_absolute_error", "val_mae"), (
         result.fixed_source
@@ -57,12 +65,7 @@ LOSS_CALL = "model = train(reduction='auto', epochs=1)\n"
 
 @keras3
 def test_a_keras2_choice_passed_to_an_earlier_cells_helper_is_renamed_in_the_call():
-    namespace: dict = {}
-    for number, cell in enumerate([IMPORTS, LOSS_HELPER]):
-        run_as_cell(cell, f"<cell{number}>", namespace)
-    with pytest.raises(ValueError, match="reduction") as raised:
-        run_as_cell(LOSS_CALL, "<call>", namespace)
-    result = diagnose(LOSS_CALL, raised.value, namespace=namespace, filename="<call>", earlier=(IMPORTS, LOSS_HELPER))  # fmt: skip
+    result, namespace = _diagnosed(LOSS_HELPER, LOSS_CALL, "reduction")
     assert "keras3-renamed-choice" in [s.id for s in result.suggestions]
     assert result.fixed_source == "model = train(reduction='sum_over_batch_size', epochs=1)\n", result.fixed_source  # fmt: skip
     run_as_cell(result.fixed_source, "<fixed>", namespace)
