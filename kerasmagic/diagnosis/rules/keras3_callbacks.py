@@ -19,14 +19,16 @@ from kerasmagic.diagnosis.known_values import MISSING, known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    ParsedCell,
     delete_keyword_edit,
     node_edit,
     node_text,
+    parse_cell,
     single_assignment,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.source_bindings import holding_functions
+from kerasmagic.diagnosis.source_bindings import before, bindings, holding_functions
 from kerasmagic.diagnosis.value_change import rewrite
 
 PERIOD = "keras3-checkpoint-period"
@@ -89,17 +91,18 @@ def _period_in_dict(ctx: CellContext, call: ast.Call) -> list[Problem]:
 
 def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit | None:
     """``period=N`` as ``save_freq=N * <batches per epoch>`` when the cell's one ``fit`` given
-    this checkpoint trains on a live array ``X`` with no ``validation_split``,
+    this checkpoint (else the one ``fit`` of the cells after it given it by name) trains on a live array ``X`` with no ``validation_split``,
     ``steps_per_epoch`` or ``save_freq`` in the way: ``(len(X) + B - 1) // B`` batches of the
     ``fit``'s ``batch_size`` (Keras's default where it has none), the epochs Keras 2 counted."""
     period = node_text(ctx.cell, kw.value)
     if period is None or any(k.arg == "save_freq" for k in checkpoint.keywords):
         return None
     calls = data_calls(ctx.cell.tree) if ctx.cell.tree is not None else []
-    fits = [c for c, _ in calls if c.func.attr == "fit" and _given(ctx, c, checkpoint)]  # type: ignore[attr-defined]
+    fits = [(ctx.cell, c) for c, _ in calls if c.func.attr == "fit" and _given(ctx, c, checkpoint)]  # type: ignore[attr-defined]
+    fits = fits or _later_fits(ctx, checkpoint)
     if len(fits) != 1:
         return None
-    fit = fits[0]
+    parsed, fit = fits[0]
     given = {k.arg: k.value for k in fit.keywords if k.arg}
     x = fit.args[0] if fit.args else given.get("x")
     if x is None or "validation_split" in given or "steps_per_epoch" in given:
@@ -108,10 +111,50 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     if len(getattr(value, "shape", ()) or ()) < 1:  # an array: len() counts its samples
         return None
     size = given.get("batch_size")
-    batch = node_text(ctx.cell, size) if size is not None else str(_default_batch_size())
+    if parsed is not ctx.cell:  # read now, used cells later: names bound again before it differ
+        names = [n.id for n in (x, size) if isinstance(n, ast.Name)]
+        if not isinstance(size, (ast.Name, ast.Constant, type(None))) or any(_bound_before(ctx, parsed, fit, n) for n in names):  # fmt: skip
+            return None
+    batch = node_text(parsed, size) if size is not None else str(_default_batch_size())
     if batch is None or batch == "None":
         return None
     return node_edit(ctx.cell, kw, f"save_freq={period} * ((len({x.id}) + {batch} - 1) // {batch})")
+
+
+def _later_fits(ctx: CellContext, checkpoint: ast.Call) -> list[tuple[ParsedCell, ast.Call]]:
+    """The ``fit`` calls of the cells after this one (``migrate`` knows them) that list the
+    checkpoint in ``callbacks=[…]`` by the name this cell's last top-level binding of it gives
+    it, in the first of those cells that has any; none when a cell before binds the name again."""
+    bound = [s for s in getattr(ctx.cell.tree, "body", []) if isinstance(s, ast.Assign) and s.value is checkpoint]  # fmt: skip
+    names = [t.id for s in bound for t in s.targets if isinstance(t, ast.Name)]
+    if len(names) != 1 or bindings(ctx.cell.tree, names[0])[-1][0] is not bound[0]:  # type: ignore[arg-type]
+        return []
+    for source in ctx.later:
+        parsed = parse_cell(source)
+        if parsed.tree is None:
+            return []
+        fits = [(parsed, c) for c, _ in data_calls(parsed.tree) if c.func.attr == "fit" and _lists(c, names[0])]  # type: ignore[attr-defined]  # fmt: skip
+        if fits or bindings(parsed.tree, names[0]):
+            return fits
+    return []
+
+
+def _lists(fit: ast.Call, name: str) -> bool:
+    listed = next((k.value for k in fit.keywords if k.arg == "callbacks"), None)
+    elements = listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else []
+    return any(isinstance(e, ast.Name) and e.id == name for e in elements)
+
+
+def _bound_before(ctx: CellContext, parsed: ParsedCell, fit: ast.Call, name: str) -> bool:
+    """Is ``name`` bound again in the cells after this one before ``fit`` (of cell ``parsed``)?"""
+    for source in ctx.later:
+        cell = parsed if source == parsed.source else parse_cell(source)
+        here = bindings(cell.tree, name) if cell.tree is not None else []
+        if cell is parsed:
+            return any(before(stmt, fit) for stmt, _ in here)
+        if here:
+            return True
+    return True
 
 
 def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
