@@ -28,6 +28,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names
 from kerasmagic.diagnosis.source_bindings import before, bindings, holding_functions
 from kerasmagic.diagnosis.value_change import rewrite
 
@@ -91,18 +92,19 @@ def _period_in_dict(ctx: CellContext, call: ast.Call) -> list[Problem]:
 
 def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit | None:
     """``period=N`` as ``save_freq=N * <batches per epoch>`` when the cell's one ``fit`` given
-    this checkpoint (else the one ``fit`` of the cells after it given it by name) trains on a live array ``X`` with no ``validation_split``,
-    ``steps_per_epoch`` or ``save_freq`` in the way: ``(len(X) + B - 1) // B`` batches of the
-    ``fit``'s ``batch_size`` (Keras's default where it has none), the epochs Keras 2 counted."""
+    this checkpoint (else the one ``fit`` of the cells after it given it by name) trains on a
+    live array ``X`` with no ``validation_split``, ``steps_per_epoch`` or ``save_freq`` in the
+    way: ``(len(X) + B - 1) // B`` batches of the ``fit``'s ``batch_size`` (Keras's default
+    where it has none), the epochs Keras 2 counted."""
     period = node_text(ctx.cell, kw.value)
     if period is None or any(k.arg == "save_freq" for k in checkpoint.keywords):
         return None
     calls = data_calls(ctx.cell.tree) if ctx.cell.tree is not None else []
-    fits = [(ctx.cell, c) for c, _ in calls if c.func.attr == "fit" and _given(ctx, c, checkpoint)]  # type: ignore[attr-defined]
+    fits = [((), ctx.cell, c) for c, _ in calls if c.func.attr == "fit" and _given(ctx, c, checkpoint)]  # type: ignore[attr-defined]  # fmt: skip
     fits = fits or _later_fits(ctx, checkpoint)
     if len(fits) != 1:
         return None
-    parsed, fit = fits[0]
+    between, parsed, fit = fits[0]
     given = {k.arg: k.value for k in fit.keywords if k.arg}
     x = fit.args[0] if fit.args else given.get("x")
     if x is None or "validation_split" in given or "steps_per_epoch" in given:
@@ -113,7 +115,7 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     size = given.get("batch_size")
     if parsed is not ctx.cell:  # read now, used cells later: names bound again before it differ
         names = [n.id for n in (x, size) if isinstance(n, ast.Name)]
-        if not isinstance(size, (ast.Name, ast.Constant, type(None))) or any(_bound_before(ctx, parsed, fit, n) for n in names):  # fmt: skip
+        if not isinstance(size, (ast.Name, ast.Constant, type(None))) or any(_bound_before(between, parsed, fit, n) for n in names):  # fmt: skip
             return None
     batch = node_text(parsed, size) if size is not None else str(_default_batch_size())
     if batch is None or batch == "None":
@@ -121,40 +123,33 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     return node_edit(ctx.cell, kw, f"save_freq={period} * ((len({x.id}) + {batch} - 1) // {batch})")
 
 
-def _later_fits(ctx: CellContext, checkpoint: ast.Call) -> list[tuple[ParsedCell, ast.Call]]:
+def _later_fits(ctx: CellContext, checkpoint: ast.Call) -> list[tuple[tuple[ParsedCell, ...], ParsedCell, ast.Call]]:  # fmt: skip
     """The ``fit`` calls of the cells after this one (``migrate`` knows them) that list the
-    checkpoint in ``callbacks=[…]`` by the name this cell's last top-level binding of it gives
-    it, in the first of those cells that has any; none when a cell before binds the name again."""
+    checkpoint in ``callbacks=`` by the name this cell's last top-level binding of it gives it,
+    in the first of those cells that has any, each with the cells between (parsed once); none
+    when a cell before binds the name again."""
     bound = [s for s in getattr(ctx.cell.tree, "body", []) if isinstance(s, ast.Assign) and s.value is checkpoint]  # fmt: skip
     names = [t.id for s in bound for t in s.targets if isinstance(t, ast.Name)]
     if len(names) != 1 or bindings(ctx.cell.tree, names[0])[-1][0] is not bound[0]:  # type: ignore[arg-type]
         return []
+    between: list[ParsedCell] = []
     for source in ctx.later:
         parsed = parse_cell(source)
         if parsed.tree is None:
             return []
-        fits = [(parsed, c) for c, _ in data_calls(parsed.tree) if c.func.attr == "fit" and _lists(c, names[0])]  # type: ignore[attr-defined]  # fmt: skip
+        fits = [c for c, _ in data_calls(parsed.tree) if c.func.attr == "fit" and any(n.id == names[0] for n in callback_names([c]))]  # type: ignore[attr-defined]  # fmt: skip
         if fits or bindings(parsed.tree, names[0]):
-            return fits
+            return [(tuple(between), parsed, fit) for fit in fits]
+        between.append(parsed)
     return []
 
 
-def _lists(fit: ast.Call, name: str) -> bool:
-    listed = next((k.value for k in fit.keywords if k.arg == "callbacks"), None)
-    elements = listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else []
-    return any(isinstance(e, ast.Name) and e.id == name for e in elements)
-
-
-def _bound_before(ctx: CellContext, parsed: ParsedCell, fit: ast.Call, name: str) -> bool:
-    """Is ``name`` bound again in the cells after this one before ``fit`` (of cell ``parsed``)?"""
-    for source in ctx.later:
-        cell = parsed if source == parsed.source else parse_cell(source)
-        here = bindings(cell.tree, name) if cell.tree is not None else []
-        if cell is parsed:
-            return any(before(stmt, fit) for stmt, _ in here)
-        if here:
-            return True
-    return True
+def _bound_before(between: tuple[ParsedCell, ...], parsed: ParsedCell, fit: ast.Call, name: str) -> bool:  # fmt: skip
+    """Is ``name`` bound again in the cells ``between`` this one and ``parsed``, or in ``parsed``
+    before its ``fit``?"""
+    if any(bindings(cell.tree, name) for cell in between):  # type: ignore[arg-type]
+        return True
+    return any(before(stmt, fit) for stmt, _ in bindings(parsed.tree, name))  # type: ignore[arg-type]
 
 
 def _given(ctx: CellContext, fit: ast.Call, checkpoint: ast.Call) -> bool:
