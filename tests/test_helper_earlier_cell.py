@@ -69,3 +69,26 @@ def test_a_keras2_choice_passed_to_an_earlier_cells_helper_is_renamed_in_the_cal
     assert "keras3-renamed-choice" in [s.id for s in result.suggestions]
     assert result.fixed_source == "model = train(reduction='sum_over_batch_size', epochs=1)\n", result.fixed_source  # fmt: skip
     run_as_cell(result.fixed_source, "<fixed>", namespace)
+
+
+SETTINGS_HELPER = (
+    "def fit_with(metric, lr):\n"
+    "    settings = {'loss': 'mse', 'optimizer': keras.optimizers.SGD(learning_rate=lr), 'metrics': metric}\n"
+    "    net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "    net.compile(**settings)\n"
+    "    return net.fit(np.random.rand(16, 3), np.random.rand(16, 1), epochs=1, verbose=0)\n"
+)
+SETTINGS_CALL = "log = fit_with('mean_absolute_error', 0.01)\n"
+
+
+@keras3
+def test_one_metric_in_a_helpers_settings_dict_given_by_the_later_call_is_put_in_a_list():
+    """The dict's ``'metrics'`` entry is the helper's parameter: its value is what the later call
+    passes (a string), so the entry becomes a list in the helper, defined again in the corrected
+    cell, and the call is unchanged."""
+    result, namespace = _diagnosed(SETTINGS_HELPER, SETTINGS_CALL, "metrics")
+    assert "keras3-metrics-not-list" in [s.id for s in result.suggestions]
+    assert "'metrics': [metric]}" in result.fixed_source, result.fixed_source
+    assert result.fixed_source.endswith(SETTINGS_CALL), result.fixed_source
+    run_as_cell(result.fixed_source, "<fixed>", namespace)
+    assert "mean_absolute_error" in namespace["log"].history

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from kerasmagic.diagnosis.bindings import renamed_keyword
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import is_model_class
+from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.member_values import MISSING
 from kerasmagic.diagnosis.provenance import Origin, origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
@@ -111,8 +112,17 @@ def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str
 def unpacked_value(ctx: CellContext, value: ast.expr, key: str) -> object:
     """The literal ``**value`` passes as ``key``: every origin a dict made with literal keys
     that gives ``key`` the same literal (``ModelCheckpoint(**cfg)``, ``cfg = {'period': 1}``
-    cells before); ``MISSING`` otherwise."""
-    return given_literal(origins(ctx, value, terms=False), key)
+    cells before), or a name of this cell whose value is known there (``dict(metrics=metrics)``
+    in a helper, ``metrics`` its parameter: what the calls pass, ``known_values``); ``MISSING``
+    otherwise."""
+    found = origins(ctx, value, terms=False)
+    held = given_literal(found, key)
+    if held is not MISSING or not found or not all(o.here for o in found):
+        return held
+    values = [known_value(ctx, given) for o in found if (given := key_value(o.value, key)) is not None]
+    if len(values) != len(found) or any(v is MISSING or v != values[0] for v in values):
+        return MISSING
+    return values[0]
 
 
 def given_literal(found: list[Origin], key: str) -> object:
