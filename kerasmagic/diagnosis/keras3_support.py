@@ -20,6 +20,7 @@ from kerasmagic.diagnosis.keras2_names import (  # noqa: F401 (read by rules/bac
     generated_home,
     legacy_signature,
 )
+from kerasmagic.diagnosis.member_values import MISSING
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
 from kerasmagic.knowledge.catalogue import find_entry
@@ -264,12 +265,10 @@ def keras2_default_given(path: str, name: str, kw: Any) -> str | None:
     """The written value of ``kw`` (an ``ast.keyword`` or a ``keyword_sites.KeywordSite``: its
     ``arg`` and ``value``) when the generated map says Keras 3 removed the keyword from this
     class and Keras 2's signature defaulted it to that same literal value
-    (``LSTM(time_major=False)``); None otherwise."""
-    if not isinstance(kw.value, (ast.Constant, ast.Tuple, ast.UnaryOp)):
-        return None
-    try:
-        given = ast.literal_eval(kw.value)
-    except ValueError:
+    (``LSTM(time_major=False)``, or a name known to hold it: ``KeywordSite.known``); None
+    otherwise."""
+    given = given_value(kw)
+    if given is MISSING:
         return None
     was = removed_was(path, name, kw.arg or "")
     if was in (None, "?"):
@@ -297,6 +296,17 @@ def base_default_given(klass: type, kw: Any) -> str | None:
     (``weights=None``: the catalogue's ``layer_base``, no signature records it); None otherwise."""
     entry = find_entry("keras3-removed-default-keyword")
     was = (entry.data.get("layer_base", {}) if entry is not None else {}).get(kw.arg or "")
-    if was is None or not live.is_layer_class(klass) or not isinstance(kw.value, ast.Constant):
+    given = given_value(kw)
+    if was is None or not live.is_layer_class(klass) or given is MISSING:
         return None
-    return was if repr(kw.value.value) == was else None
+    return was if repr(given) == was else None
+
+
+def given_value(kw: Any) -> object:
+    """The literal value ``kw`` (an ``ast.keyword`` or a ``KeywordSite``) gives: written in the
+    call, or (a ``KeywordSite``) what the name it passes is known to hold (``weights=weights``,
+    ``weights = None`` cells before; a helper's parameter, what its calls pass); MISSING else."""
+    try:
+        return ast.literal_eval(kw.value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return getattr(kw, "known", MISSING)

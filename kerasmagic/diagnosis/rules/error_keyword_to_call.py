@@ -73,8 +73,8 @@ def _layer_calls(ctx: CellContext, make: ast.Call, value: ast.expr, parents: dic
     """The calls of the layer ``make`` makes: the call around it (``Attention(…)([q, v])``), or
     each later call of the one target it is assigned to (``attn = Attention(…)``, then
     ``attn([q, v])``; ``self.attn`` in ``__init__``, then ``self.attn(…)`` in ``call``). A value
-    other than a constant goes only to calls in the function that makes the layer, where its
-    names mean the same."""
+    other than a constant or a name neither function binds (a setting of the top level) goes only
+    to calls in the function that makes the layer, where its names mean the same."""
     parent = parents.get(id(make))
     if isinstance(parent, ast.Call) and parent.func is make:
         return [parent]
@@ -92,8 +92,28 @@ def _layer_calls(ctx: CellContext, make: ast.Call, value: ast.expr, parents: dic
         and isinstance(node.func, (ast.Name, ast.Attribute))
         and node_text(ctx.cell, node.func) == text
         and (node.lineno, node.col_offset) > (parent.lineno, parent.col_offset)
-        and (isinstance(value, ast.Constant) or _function_of(node, parents) is home)
+        and (_function_of(node, parents) is home or _global(value, (home, _function_of(node, parents))))
     ]
+
+
+def _global(value: ast.expr, functions: tuple[ast.AST | None, ...]) -> bool:
+    """Does ``value`` mean the same in each of ``functions`` (the one that makes the layer, the
+    one that calls it; None: the cell's top level): a constant, or a name none of them binds (a
+    setting made at the top level, cells before: ``causal=causal``)?"""
+    if isinstance(value, ast.Constant):
+        return True
+    if not isinstance(value, ast.Name) or any(isinstance(f, ast.Lambda) for f in functions):
+        return False
+    return not any(f is not None and _binds(f, value.id) for f in functions)
+
+
+def _binds(function: ast.AST, name: str) -> bool:
+    """Is ``name`` a parameter or a local of ``function``?"""
+    args = function.args  # type: ignore[attr-defined]
+    if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}:
+        return True
+    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(function))  # fmt: skip
+
 
 
 def _function_of(node: ast.AST, parents: dict[int, ast.AST]) -> ast.AST | None:

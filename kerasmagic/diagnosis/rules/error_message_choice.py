@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import inspect
 import re
 from typing import Any
 
@@ -25,6 +26,8 @@ from kerasmagic.diagnosis.keras_messages import MessageFact, literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.diagnosis.wrapper_calls import passed_on
 from kerasmagic.knowledge.catalogue import entries_with_rule
 
@@ -55,14 +58,14 @@ def choice_argument(ctx: CellContext) -> list[Problem]:
     if spelling is None:
         return []
     received, allowed = spelling
-    edits = _edits(ctx, fact.argument, received, allowed)
+    edits, across = _edits(ctx, fact.argument, received, allowed)
     if not edits:
         return []
     names = [fact.argument]
-    return [
-        from_entry(ENTRY, ctx.line or 1, edits, names, ctx.shown_versions, argument=fact.argument,
-                   received=received, allowed=allowed, choices=fact.expected or "")
-    ]  # fmt: skip
+    problem = from_entry(ENTRY, ctx.line or 1, edits, names, ctx.shown_versions, argument=fact.argument,
+                         received=received, allowed=allowed, choices=fact.expected or "")  # fmt: skip
+    problem.across = across
+    return [problem]
 
 
 @rule(RENAMED, when=(ERROR,), family="keras3-messages", errors=("ValueError",))
@@ -80,21 +83,25 @@ def renamed_choice(ctx: CellContext) -> list[Problem]:
     renamed = entries[0].data.get("values", {}).get(fact.argument, {}).get(received)
     if renamed is None or f"'{renamed}'" not in (fact.expected or ""):
         return []
-    edits = _edits(ctx, fact.argument, received, renamed)
+    edits, across = _edits(ctx, fact.argument, received, renamed)
     if not edits:
         return []
-    return [
-        from_entry(entries[0].id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
-                   argument=fact.argument, received=received, allowed=renamed,
-                   keras=ctx.versions.get("keras", "3"))
-    ]  # fmt: skip
+    problem = from_entry(entries[0].id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
+                         argument=fact.argument, received=received, allowed=renamed,
+                         keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem.across = across
+    return [problem]
 
 
-def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list[Edit]:
+def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> tuple[list[Edit], list[Edit] | None]:  # fmt: skip
     """Every argument ``argument`` holding ``received`` in the cell's Keras calls, as ``allowed``
-    (a name holding it: lower-cased where that is the change), and the string the cell passes
-    to another cell's function that hands it on to such an argument."""
+    (a name holding it: lower-cased where that is the change, else its string changed where it
+    is made, ``value_change.rewrite``), and the string the cell passes to another cell's
+    function that hands it on to such an argument: ``(edits, across)``, ``across`` None when
+    the same (``Problem.across``: an earlier cell's string edited there)."""
     edits: list[Edit] = []
+    across: list[Edit] = []
+    earlier = False
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
             continue
@@ -106,12 +113,18 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list
             edit = node_edit(ctx.cell, node, quoted_like(text, allowed))
         elif allowed == received.lower() and text is not None:
             edit = node_edit(ctx.cell, node, f"{text}.lower()")  # a name holding it
-        elif isinstance(node, ast.Attribute):  # a constant of Keras's (`Reduction.AUTO`)
+        elif isinstance(node, ast.Attribute) and _keras_constant(ctx, node):  # `Reduction.AUTO`
             edit = node_edit(ctx.cell, node, repr(allowed))
-        else:
-            edit = None
+        else:  # a name (or a member) holding the string: changed where it is made
+            change = rewrite(ctx, node, Transform(f"be `{allowed!r}`", lambda text: allowed if text == received else None))  # fmt: skip
+            if change is not None:
+                edits += change.edits
+                across += change.across
+                earlier = earlier or change.earlier
+            continue
         if edit is not None:
             edits.append(edit)
+            across.append(edit)
     # the cell's call of a function another cell defines, which hands the value it is given
     # unchanged to the Keras call (``main(reduction_1='auto')``): changed in that call
     for passed in passed_on(ctx, None, lambda inner: _argument(ctx, inner, argument)):
@@ -119,7 +132,14 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> list
         if isinstance(node, ast.Constant) and node.value == received:
             edit = node_edit(ctx.cell, node, quoted_like(node_text(ctx.cell, node), allowed))
             edits += [edit] if edit is not None else []
-    return edits
+            across += [edit] if edit is not None else []
+    return edits, across if earlier else None
+
+
+def _keras_constant(ctx: CellContext, node: ast.Attribute) -> bool:
+    """Is ``node`` a constant of a Keras (or TensorFlow) class or module, not the user's?"""
+    owner = value_in(ctx.namespace or {}, node.value)
+    return owner is not None and (inspect.ismodule(owner) or inspect.isclass(owner)) and live.is_keras_object(owner)
 
 
 def _argument(ctx: CellContext, call: ast.Call, name: str) -> ast.expr | None:

@@ -1,0 +1,89 @@
+"""Settings bound to names in a notebook's first cells and read by the Keras call that fails
+cells later: the rule decides from the value the name holds (a Keras 2 default, a Keras 2 choice,
+a constant the layer's methods all read) as it does for the literal written in the call, and
+changes the value where it is made or the call where it is used. Each test migrates a notebook
+in a real kernel and reads what its last cell printed (the respell probe's ``settings`` layout,
+written here another way)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from environments import KERNEL_RULE_ENVS
+from migrate_helpers import code_cells, migrate_notebook
+
+
+def migrated(tmp_path: Path, cells: list[str]) -> tuple[list[str], str]:
+    """Migrate a notebook of ``cells``: the cells as migrated, and what the last one printed."""
+    proc, doc = migrate_notebook(tmp_path, "settings.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    assert proc.returncode == 0
+    outputs = code_cells(tmp_path / "out" / "settings.ipynb")[-1].outputs
+    return [c["final"] for c in doc["cells"]], "".join(o.get("text", "") for o in outputs)
+
+
+REDUCTION = [
+    "import numpy as np\nimport tensorflow as tf\nLOSS_REDUCTION = 'auto'\nEPOCHS = 1",
+    "criterion = tf.keras.losses.MeanSquaredError(reduction=LOSS_REDUCTION)",
+    "net = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])\n"
+    "net.compile(optimizer='sgd', loss=criterion)\n"
+    "net.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=EPOCHS, verbose=0)\n"
+    "print('loss', float(criterion(np.zeros((2, 1)), np.full((2, 1), 2.0))))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_keras2_reduction_held_by_a_name_of_the_first_cell_is_renamed_where_it_is_made(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 3 refuses ``reduction='auto'`` (its message lists what it takes); the string is the
+    first cell's, so it becomes Keras 3's name for what Keras 2's ``'auto'`` did there, and the
+    loss is the mean it was."""
+    finals, printed = migrated(tmp_path, REDUCTION)
+    assert "LOSS_REDUCTION = 'sum_over_batch_size'" in finals[0]
+    assert finals[1] == REDUCTION[1]
+    assert "loss 4.0" in printed
+
+
+KERAS2_DEFAULT = [
+    "import numpy as np\nimport keras\nseries = np.random.rand(6, 5, 2).astype('float32')\n"
+    "time_major = False",
+    "rnn = keras.Sequential([keras.Input((5, 2)), keras.layers.GRU(3, time_major=time_major)])",
+    "print('shape', rnn.predict(series, verbose=0).shape)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_removed_keyword_given_a_name_holding_its_keras2_default_is_left_out(tmp_path: Path) -> None:  # fmt: skip
+    """``time_major=time_major`` with ``time_major = False`` cells before: Keras 2's default,
+    which Keras 3 always does, so the keyword is left out and the model is the same."""
+    finals, printed = migrated(tmp_path, KERAS2_DEFAULT)
+    assert "time_major" not in finals[1]
+    assert "shape (6, 3)" in printed
+
+
+MOVED_TO_CALL = [
+    "import numpy as np\nimport keras\nMASK_FUTURE = True",
+    "class SelfAttend(keras.layers.Layer):\n"
+    "    def __init__(self, **kwargs):\n"
+    "        super().__init__(**kwargs)\n"
+    "        self.attend = keras.layers.Attention(causal=MASK_FUTURE)\n"
+    "\n"
+    "    def call(self, x):\n"
+    "        return self.attend([x, x])\n",
+    "tokens = keras.Input((4, 2))\n"
+    "model = keras.Model(tokens, SelfAttend()(tokens))\n"
+    "x = np.random.rand(1, 4, 2).astype('float32')\n"
+    "y = model.predict(x, verbose=0)\n"
+    "print('first row kept', bool(np.allclose(y[0, 0], x[0, 0])))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_layer_option_held_by_a_setting_moves_to_the_layers_call_in_another_method(tmp_path: Path) -> None:  # fmt: skip
+    """``Attention(causal=MASK_FUTURE)`` in ``__init__``, the layer called in ``call``: the name
+    is the first cell's, the same in both methods, so it is given to the call as
+    ``use_causal_mask`` (the first step attends to itself only, as Keras 2's causal mask did)."""
+    finals, printed = migrated(tmp_path, MOVED_TO_CALL)
+    assert "keras.layers.Attention()" in finals[1]
+    assert "self.attend([x, x], use_causal_mask=MASK_FUTURE)" in finals[1]
+    assert "first row kept True" in printed
