@@ -87,3 +87,22 @@ def test_a_layer_option_held_by_a_setting_moves_to_the_layers_call_in_another_me
     assert "keras.layers.Attention()" in finals[1]
     assert "self.attend([x, x], use_causal_mask=MASK_FUTURE)" in finals[1]
     assert "first row kept True" in printed
+
+
+METRIC_IN_DICT = [
+    "import numpy as np\nimport keras\nTRACKED = 'mae'",
+    "fit_options = {'optimizer': 'adam', 'loss': 'mse', 'metrics': TRACKED}",
+    "reg = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])\n"
+    "reg.compile(**fit_options)\n"
+    "log = reg.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0)\n"
+    "print('keys', sorted(log.history))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_one_metric_held_by_a_name_in_a_dict_of_an_earlier_cell_is_put_in_a_list(tmp_path: Path) -> None:  # fmt: skip
+    """``compile(**fit_options)`` whose ``'metrics'`` is a name the first cell binds to one
+    string: the dict's entry becomes a list where the dict is made, and the metric is logged."""
+    finals, printed = migrated(tmp_path, METRIC_IN_DICT)
+    assert "'metrics': [TRACKED]}" in finals[1]
+    assert "'mae'" in printed

@@ -18,7 +18,7 @@ from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras_paths import is_model_class
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.member_values import MISSING
-from kerasmagic.diagnosis.provenance import Origin, origins, parsed_source
+from kerasmagic.diagnosis.provenance import Origin, origins, origins_in, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -112,17 +112,30 @@ def string_replaced(parsed: ParsedCell, node: ast.AST | None, new: Callable[[str
 def unpacked_value(ctx: CellContext, value: ast.expr, key: str) -> object:
     """The literal ``**value`` passes as ``key``: every origin a dict made with literal keys
     that gives ``key`` the same literal (``ModelCheckpoint(**cfg)``, ``cfg = {'period': 1}``
-    cells before), or a name of this cell whose value is known there (``dict(metrics=metrics)``
-    in a helper, ``metrics`` its parameter: what the calls pass, ``known_values``); ``MISSING``
-    otherwise."""
+    cells before), or a name whose value is known where the dict is made (``dict(metrics=
+    metrics)``: in a helper, ``metrics`` its parameter, what the calls pass, ``known_values``;
+    in an earlier cell, the one literal the name is made as there); ``MISSING`` otherwise."""
     found = origins(ctx, value, terms=False)
     held = given_literal(found, key)
-    if held is not MISSING or not found or not all(o.here for o in found):
+    if held is not MISSING or not found:
         return held
-    values = [known_value(ctx, given) for o in found if (given := key_value(o.value, key)) is not None]
+    values = [_known_there(ctx, o, given) for o in found if (given := key_value(o.value, key)) is not None]  # fmt: skip
     if len(values) != len(found) or any(v is MISSING or v != values[0] for v in values):
         return MISSING
     return values[0]
+
+
+def _known_there(ctx: CellContext, origin: Origin, given: ast.expr) -> object:
+    """The value ``given``, a key's value in the dict ``origin`` reached, is known to have."""
+    if origin.here:
+        return known_value(ctx, given)
+    values = []
+    for made in origins_in(ctx, origin.cell, origin.parsed, given):
+        try:
+            values.append(ast.literal_eval(made.value))
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return MISSING
+    return values[0] if values and all(v == values[0] for v in values) else MISSING
 
 
 def given_literal(found: list[Origin], key: str) -> object:
