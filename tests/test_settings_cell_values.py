@@ -106,3 +106,20 @@ def test_one_metric_held_by_a_name_in_a_dict_of_an_earlier_cell_is_put_in_a_list
     finals, printed = migrated(tmp_path, METRIC_IN_DICT)
     assert "'metrics': [TRACKED]}" in finals[1]
     assert "'mae'" in printed
+
+
+LOOKED_UP_LATER = [
+    "import keras\nBLOCK = 'stem/conv'",
+    "inp = keras.Input((8, 8, 1))\nx = keras.layers.Conv2D(2, 3, name=BLOCK)(inp)\n"
+    "net = keras.Model(inp, keras.layers.Flatten()(x))",
+    "print('filters', net.get_layer('stem/conv').filters)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_layer_renamed_for_keras3_is_looked_up_by_its_new_name_cells_later(tmp_path: Path) -> None:  # fmt: skip
+    """The layer's name has a ``/`` Keras 3 refuses, so it gets ``_``; a later cell asks for it
+    by the old name, and Keras's message lists the layers: the lookup takes the new name."""
+    finals, printed = migrated(tmp_path, LOOKED_UP_LATER)
+    assert "get_layer('stem_conv')" in finals[2]
+    assert "filters 2" in printed

@@ -21,6 +21,8 @@ from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_layer_auto_names import MESSAGE as MISSING_LAYER
+from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "message-name-character"
 
@@ -94,3 +96,50 @@ def _lookups(ctx: CellContext, renamed: set[str], char: str) -> list[Edit]:
                 if edit is not None:
                     edits.append(edit)
     return edits
+
+
+LOOKUP = "message-name-character-lookup"
+
+
+@rule(LOOKUP, when=(ERROR,), family="keras3-messages", errors=("ValueError",), needs="get_layer")
+def renamed_lookup(ctx: CellContext) -> list[Problem]:
+    """``get_layer('conv_1_7x7/2')`` of a layer Keras 3 knows as ``conv_1_7x7_2`` (a character
+    it refuses in names, the catalogue's, given as ``_`` where the layer was made): the message
+    lists the model's layers; each string the cell's ``get_layer`` calls give that is missing
+    there, and there with ``_`` for the character, becomes that name."""
+    found = MISSING_LAYER.search(ctx.message)
+    entry = find_entry(LOOKUP)
+    if found is None or entry is None or ctx.cell.tree is None:
+        return []
+    try:
+        existing = {str(n) for n in ast.literal_eval(found.group("names"))}
+    except (ValueError, SyntaxError):
+        return []
+    characters = [c for c in entry.data.get("characters", []) if c in found.group("name")]
+    if not characters or _renamed(found.group("name"), characters) not in existing:
+        return []
+    edits: list[Edit] = []
+    for call in walk(ctx.cell.tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "get_layer"):
+            continue
+        for node in [*call.args[:1], *(k.value for k in call.keywords if k.arg == "name")]:  # type: ignore[union-attr]
+            held = node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+            new = _renamed(held, characters) if held is not None else None
+            text = node_text(ctx.cell, node)
+            if held in existing or new not in existing or text is None:
+                continue
+            edit = node_edit(ctx.cell, node, quoted_like(text, new))  # type: ignore[arg-type]
+            edits += [edit] if edit is not None else []
+    if not edits:
+        return []
+    name = found.group("name")
+    return [from_entry(LOOKUP, ctx.line or edits[0].line, edits, ["get_layer", name], ctx.shown_versions,
+                       name=name, new=_renamed(name, characters), character=characters[0],
+                       keras=ctx.versions.get("keras", "3"))]  # fmt: skip
+
+
+def _renamed(name: str, characters: list[str]) -> str:
+    for char in characters:
+        name = name.replace(char, "_")
+    return name
