@@ -105,9 +105,15 @@ def shim_environ(base: dict[str, str], work: Path, extras_dir: Path | None) -> d
     return env
 
 
-def lay_out(entry: corpus.Entry, work: Path) -> Path:
-    """The file (its data files, its empty folders) at their repository paths below ``work/repo``."""
+def lay_out(entry: corpus.Entry, work: Path, fresh: bool = False) -> Path:
+    """The file (its data files, its empty folders) at their repository paths below ``work/repo``.
+    ``fresh``: the folder of an earlier run removed first, so that each of the three runs (as
+    published, ``migrate``'s, the migrated copy's) starts from the checkout as published; what
+    one run wrote (``os.makedirs`` of a folder, a saved model) never decides the next."""
     repo = work / "repo"
+    if fresh:
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(work / "scratch", ignore_errors=True)
     target = repo / entry.path
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(entry.file(), target)
@@ -226,6 +232,7 @@ def measure(
         res.runs_as_published = res.first is None
         if res.runs_as_published or control_only:
             return res
+        target = lay_out(entry, work, fresh=True)  # what the published run wrote is not kept
         out_dir = work / "migrated"
         t0 = time.perf_counter()
         rc, out, err = run_python(
@@ -263,6 +270,7 @@ def measure(
             return res
         original, new = source_text(target), source_text(migrated)
         res.changed = new != original
+        target = lay_out(entry, work, fresh=True)  # nor what migrate's own run wrote
         runnable = target.with_name(f"{target.stem}_migrated{target.suffix}")
         shutil.copyfile(migrated, runnable)
         for placed, relative in modules_written(report).items():

@@ -457,3 +457,29 @@ def test_merged_branches_are_corrected_where_each_gets_its_embedding(tmp_path: P
     assert finals[4] == "right.add(Embedding(30, 2, input_shape=(1,)))", finals[4]
     outputs = code_cells(tmp_path / "out" / "merged.ipynb")[-1].outputs
     assert "1 1 (16, 1)" in printed(outputs), printed(outputs)  # one Embedding each
+
+
+METRIC_COMPILED_BETWEEN = [
+    "import numpy as np\nimport tensorflow as tf\nlabels = np.random.randint(0, 2, (12, 1))",
+    "def hit_rate(y_true, y_pred):\n    hits = tf.reduce_sum(y_true * tf.round(y_pred))\n"
+    "    return hits / (tf.reduce_sum(y_true) + 1e-7)",
+    "clf = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(1, activation='sigmoid')])",
+    "clf.compile(optimizer='sgd', loss='binary_crossentropy', metrics=[hit_rate])",
+    "log = clf.fit(np.random.rand(12, 4), labels, epochs=1, verbose=0)\nprint('logged', sorted(log.history))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_migrate_runs_the_cells_again_when_a_compile_between_holds_the_metric_it_changes(tmp_path: Path) -> None:  # fmt: skip
+    """Integer labels meet the user's metric in ``fit``; the metric is fixed where it is defined,
+    and the ``compile`` of the cell between holds the old function: the fix defining it again at
+    the ``fit`` cell's top fails otherwise (a TensorFlow error no rule reads), so the cells from
+    the definition run again (migrate/across.py ``tried_earlier``) and the metric is logged."""
+    proc, doc = migrate_notebook(tmp_path, "metric.ipynb", METRIC_COMPILED_BETWEEN)
+    assert doc["status"] == "migrated", doc["message"]
+    finals = [c["final"] for c in doc["cells"]]
+    assert "cast" in finals[1], finals[1]
+    assert finals[3:] == METRIC_COMPILED_BETWEEN[3:]
+    outputs = code_cells(tmp_path / "out" / "metric.ipynb")[-1].outputs
+    assert "hit_rate" in "".join(o.get("text", "") for o in outputs)
+    assert proc.returncode == 0

@@ -7,8 +7,9 @@ those lines deleted). When a later round changes this cell again (the next error
 the cell that ran last still holds the re-binding lines: ``without_rebinding`` deletes the same
 lines from it, so the earlier cell's change survives every later round.
 
-When the fix ran and still failed the same way, objects the cells in between made hold the old
-definition (a layer made with the initializer the fix defines again): ``tried_earlier`` runs the
+When the fix ran and still failed (the same way, or with an error no rule fixes), objects the
+cells in between made may hold the old definition (a layer made with the initializer the fix
+defines again, a ``compile`` given the metric function it changes): ``tried_earlier`` runs the
 earlier cells changed, from the first of them, and this cell's ``fixed_across``, as "Run All
 Below" would; only when all of them run are the earlier cells changed in the notebook.
 """

@@ -303,7 +303,10 @@ class _Runner:
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried and not earlier_changed  # fmt: skip
             earlier_changed = False
             failures.append(failure)
-            carried = across.pop(current, None) if repeated else None
+            # the same error again, or one no rule fixes, after a fix made where a value is made:
+            # objects the cells in between made may hold the old one (a compile's metric function)
+            stuck = repeated or (not fixed and current in across)
+            carried = across.pop(current, None) if stuck else None
             moved = tried_earlier(self, cell, *carried) if carried else None
             if moved is not None:  # objects made between held the old definition: fixed where made
                 current, ran_already = moved
