@@ -11,17 +11,7 @@ from pathlib import Path
 
 import pytest
 from environments import KERNEL_RULE_ENVS
-from migrate_helpers import code_cells, migrate_notebook
-
-
-def migrated(tmp_path: Path, cells: list[str]) -> tuple[list[str], str]:
-    """Migrate a notebook of ``cells``: the cells as migrated, and what the last one printed."""
-    proc, doc = migrate_notebook(tmp_path, "settings.ipynb", cells)
-    assert doc["status"] == "migrated", doc["message"]
-    assert proc.returncode == 0
-    outputs = code_cells(tmp_path / "out" / "settings.ipynb")[-1].outputs
-    return [c["final"] for c in doc["cells"]], "".join(o.get("text", "") for o in outputs)
-
+from migrate_helpers import migrated_cells
 
 REDUCTION = [
     "import numpy as np\nimport tensorflow as tf\nLOSS_REDUCTION = 'auto'\nEPOCHS = 1",
@@ -38,7 +28,7 @@ def test_a_keras2_reduction_held_by_a_name_of_the_first_cell_is_renamed_where_it
     """Keras 3 refuses ``reduction='auto'`` (its message lists what it takes); the string is the
     first cell's, so it becomes Keras 3's name for what Keras 2's ``'auto'`` did there, and the
     loss is the mean it was."""
-    finals, printed = migrated(tmp_path, REDUCTION)
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", REDUCTION)
     assert "LOSS_REDUCTION = 'sum_over_batch_size'" in finals[0]
     assert finals[1] == REDUCTION[1]
     assert "loss 4.0" in printed
@@ -56,7 +46,7 @@ KERAS2_DEFAULT = [
 def test_a_removed_keyword_given_a_name_holding_its_keras2_default_is_left_out(tmp_path: Path) -> None:  # fmt: skip
     """``time_major=time_major`` with ``time_major = False`` cells before: Keras 2's default,
     which Keras 3 always does, so the keyword is left out and the model is the same."""
-    finals, printed = migrated(tmp_path, KERAS2_DEFAULT)
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", KERAS2_DEFAULT)
     assert "time_major" not in finals[1]
     assert "shape (6, 3)" in printed
 
@@ -83,7 +73,7 @@ def test_a_layer_option_held_by_a_setting_moves_to_the_layers_call_in_another_me
     """``Attention(causal=MASK_FUTURE)`` in ``__init__``, the layer called in ``call``: the name
     is the first cell's, the same in both methods, so it is given to the call as
     ``use_causal_mask`` (the first step attends to itself only, as Keras 2's causal mask did)."""
-    finals, printed = migrated(tmp_path, MOVED_TO_CALL)
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", MOVED_TO_CALL)
     assert "keras.layers.Attention()" in finals[1]
     assert "self.attend([x, x], use_causal_mask=MASK_FUTURE)" in finals[1]
     assert "first row kept True" in printed
@@ -103,7 +93,7 @@ METRIC_IN_DICT = [
 def test_one_metric_held_by_a_name_in_a_dict_of_an_earlier_cell_is_put_in_a_list(tmp_path: Path) -> None:  # fmt: skip
     """``compile(**fit_options)`` whose ``'metrics'`` is a name the first cell binds to one
     string: the dict's entry becomes a list where the dict is made, and the metric is logged."""
-    finals, printed = migrated(tmp_path, METRIC_IN_DICT)
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", METRIC_IN_DICT)
     assert "'metrics': [TRACKED]}" in finals[1]
     assert "'mae'" in printed
 
@@ -120,6 +110,6 @@ LOOKED_UP_LATER = [
 def test_a_layer_renamed_for_keras3_is_looked_up_by_its_new_name_cells_later(tmp_path: Path) -> None:  # fmt: skip
     """The layer's name has a ``/`` Keras 3 refuses, so it gets ``_``; a later cell asks for it
     by the old name, and Keras's message lists the layers: the lookup takes the new name."""
-    finals, printed = migrated(tmp_path, LOOKED_UP_LATER)
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", LOOKED_UP_LATER)
     assert "get_layer('stem_conv')" in finals[2]
     assert "filters 2" in printed
