@@ -113,3 +113,23 @@ def test_a_layer_renamed_for_keras3_is_looked_up_by_its_new_name_cells_later(tmp
     finals, printed = migrated_cells(tmp_path, "settings.ipynb", LOOKED_UP_LATER)
     assert "get_layer('stem_conv')" in finals[2]
     assert "filters 2" in printed
+
+
+LOADED_THEN_USED_NEXT_CELL = [
+    "import numpy as np\nimport keras\nfeatures = np.random.rand(20, 5).astype('float32')",
+    "def build():\n    return keras.Sequential([keras.layers.Dense(4, activation='relu'), keras.layers.Dense(1)])",
+    "first = build()\nfirst.compile(optimizer='adam', loss='mse')\nfirst.fit(features, np.ones((20, 1)), verbose=0)\n"
+    "first.save_weights('first.weights.h5')\nexpected = first.predict(features, verbose=0)\ndel first",
+    "second = build()\nsecond.load_weights('first.weights.h5')",
+    "print('same', bool(np.allclose(expected, second.predict(features, verbose=0))))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_weights_loaded_into_an_unbuilt_model_are_built_on_the_data_the_next_cell_gives_it(tmp_path: Path) -> None:  # fmt: skip
+    """Keras 2 restored the weights when the model first met data, in the next cell; Keras 3
+    refuses to load into an unbuilt model. No built model of the class is left, so the model is
+    built on the shape of the data that cell gives it, and predicts what the saved one did."""
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", LOADED_THEN_USED_NEXT_CELL)
+    assert "second(keras.Input(batch_shape=(None, 5)))\nsecond.load_weights" in finals[3], finals[3]
+    assert "same True" in printed

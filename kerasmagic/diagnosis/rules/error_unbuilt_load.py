@@ -11,7 +11,8 @@ call: ``new(keras.Input(batch_shape=shape))`` before the load (a call traces the
 ``call``, which builds its layers; Keras 3's ``build`` of a subclassed model only marks it).
 With no such model left (``del model`` before the new one is made), the shape is that of the
 data the model is next given in the cell (``new.evaluate(ds_val)``: a live array, tensor or
-``tf.data`` dataset), the very call whose build restored the weights in Keras 2.
+``tf.data`` dataset), the very call whose build restored the weights in Keras 2; for ``migrate``,
+which knows the cells after, in the next cell that runs the model when the load ends its cell.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from kerasmagic.diagnosis.compiled import RUNS
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -54,6 +56,8 @@ def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
         shape = _saved_shape(model, names.values())
         if shape is None and _unbuilt(model):
             shape = _next_data_shape(ctx.cell.tree, name, stmt, names)
+        if shape is None and _unbuilt(model) and _last_of_cell(ctx.cell.tree, stmt):
+            shape = _later_data_shape(ctx, name)
         root = keras_root(ctx) if shape is not None else None
         if root is None:
             continue
@@ -95,16 +99,43 @@ def _next_data_shape(tree: ast.AST, name: str, load: ast.stmt, names: dict) -> t
     """The shape (batch left open) of the data the first call after ``load`` that runs model
     ``name`` on data gives it (``name.evaluate(x)``, ``name.predict(x)``, ``name.fit(x, …)``,
     ``name(x)``), ``x`` a live name: an array or tensor, or a ``tf.data`` dataset of ``(x, y)``."""
-    after = (load.lineno, load.col_offset)
+    data = _next_data(tree, name, (load.lineno, load.col_offset))
+    return _shape_of(names.get(data.id)) if isinstance(data, ast.Name) else None
+
+
+def _next_data(tree: ast.AST, name: str, after: tuple[int, int]) -> ast.expr | None:
+    """What the first call after ``after`` (line, column) that runs model ``name`` on data gives
+    it; None when there is no such call (or it gives nothing)."""
     later = sorted((c for c in walk(tree) if isinstance(c, ast.Call) and (c.lineno, c.col_offset) > after),
                    key=lambda c: (c.lineno, c.col_offset))  # fmt: skip
     for call in later:
         func = call.func
         runs = isinstance(func, ast.Attribute) and func.attr in RUNS and isinstance(func.value, ast.Name) and func.value.id == name  # fmt: skip
-        if not (runs or (isinstance(func, ast.Name) and func.id == name)):
-            continue
-        data = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "x"), None)  # fmt: skip
-        return _shape_of(names.get(data.id)) if isinstance(data, ast.Name) else None
+        if runs or (isinstance(func, ast.Name) and func.id == name):
+            return call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "x"), None)  # fmt: skip
+    return None
+
+
+def _last_of_cell(tree: ast.AST, stmt: ast.stmt) -> bool:
+    """Is ``stmt`` the cell's last top-level statement (nothing after it runs the model)?"""
+    body = getattr(tree, "body", [])
+    return bool(body) and body[-1] is stmt
+
+
+def _later_data_shape(ctx: CellContext, name: str) -> tuple | None:
+    """For ``migrate``, which knows the cells after this one: the shape of the data the first of
+    them that runs model ``name`` gives it, a name that none of them binds up to there (the live
+    value is what it reads), nor the model's."""
+    bound: set[str] = set()
+    for source in ctx.later:
+        tree = parsed_source(source).tree
+        if tree is None:
+            return None
+        bound |= {n.id for n in walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        data = _next_data(tree, name, (0, 0))
+        if data is not None or name in bound:
+            fresh = isinstance(data, ast.Name) and not {name, data.id} & bound
+            return _shape_of((ctx.namespace or {}).get(data.id)) if fresh else None  # type: ignore[union-attr]
     return None
 
 
