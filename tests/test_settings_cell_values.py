@@ -133,3 +133,22 @@ def test_weights_loaded_into_an_unbuilt_model_are_built_on_the_data_the_next_cel
     finals, printed = migrated_cells(tmp_path, "settings.ipynb", LOADED_THEN_USED_NEXT_CELL)
     assert "second(keras.Input(batch_shape=(None, 5)))\nsecond.load_weights" in finals[3], finals[3]
     assert "same True" in printed
+
+
+SUM_FROM_A_VARIABLE_MADE_BEFORE = [
+    "import numpy as np\nimport keras",
+    "inp = keras.Input((6,))\nh = keras.layers.Dense(3)(inp)",
+    "total = keras.Variable(0.0)",
+    "for weight in (0.5, 2.0):\n    total = total + weight * keras.ops.mean(h)\n"
+    "probe = keras.Model(inp, total)\nprint('out', tuple(probe(np.ones((1, 6), 'float32')).shape))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_symbolic_sum_started_from_a_variable_of_an_earlier_cell_starts_from_a_constant_there(tmp_path: Path) -> None:  # fmt: skip
+    """The variable only starts the sum (nothing assigns it), made in a cell of its own: it
+    becomes a constant tensor of the same number where it is made, and the model is built."""
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", SUM_FROM_A_VARIABLE_MADE_BEFORE)
+    assert finals[2] == "total = keras.ops.convert_to_tensor(0.0)", finals[2]
+    assert finals[3] == SUM_FROM_A_VARIABLE_MADE_BEFORE[3]
+    assert "out ()" in printed

@@ -15,12 +15,14 @@ assignment in the cell is a Keras variable of a number literal.
 from __future__ import annotations
 
 import ast
+from dataclasses import replace
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import newest_binding, parsed_source
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_symbolic_tf import (
     MESSAGE,
@@ -33,7 +35,7 @@ ENTRY = "symbolic-sum-from-variable"
 VARIABLE_MAKERS = ("keras.Variable", "keras.backend.variable", "keras.variable")
 
 
-@rule(ENTRY, when=(ERROR,), family="layer-arguments", errors=("ValueError",), needs="ariable")
+@rule(ENTRY, when=(ERROR,), family="layer-arguments", errors=("ValueError",))
 def variable_start(ctx: CellContext) -> list[Problem]:
     """The assignment of the variable the failing sum starts from: a constant tensor."""
     if MESSAGE not in ctx.message or ctx.cell.tree is None or ctx.line is None:
@@ -50,25 +52,76 @@ def variable_start(ctx: CellContext) -> list[Problem]:
     if not set(read) & symbolic:
         return []
     edits: list[Edit] = []
+    across: list[Edit] = []
     names: list[str] = []
     for name in read:
         if not _keras_variable(ctx.live_names.get(name)) or name not in _targets(statement):
             continue
-        made = _made_from_number(ctx, name, statement)
-        if made is None:
-            return []
-        call, number = made
-        edit = node_edit(ctx.cell, call, f"{root[0]}.ops.convert_to_tensor({number})")
-        if edit is None:
-            return []
-        edits.append(edit)
+        if _made_here(ctx, name, statement):
+            made = _made_from_number(ctx, name, statement)
+            if made is None:
+                return []
+            call, number = made
+            edit = node_edit(ctx.cell, call, f"{root[0]}.ops.convert_to_tensor({number})")
+            if edit is None:
+                return []
+            edits.append(edit)
+            across.append(edit)
+        else:  # made cells before (`loss = K.variable(0.)` in a cell of its own): changed there
+            change = _made_earlier(ctx, name, statement, root[0])
+            if change is None:
+                return []
+            edits += change[0]
+            across += change[1]
         names.append(name)
     if not edits:
         return []
     problem = from_entry(ENTRY, ctx.line, [*root[1], *edits], names, ctx.shown_versions,
                          name=names[0], keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem.across = [*root[1], *across] if across != edits else None
     problem.certain = True
     return [problem]
+
+
+def _made_here(ctx: CellContext, name: str, use: ast.stmt) -> bool:
+    """Does the cell assign ``name`` before ``use`` (else an earlier cell made its value)?"""
+    return any(
+        isinstance(node, ast.Assign) and node is not use and node.lineno <= use.lineno and name in _targets(node)
+        for node in walk(ctx.cell.tree)  # type: ignore[arg-type]
+    )
+
+
+def _made_earlier(ctx: CellContext, name: str, use: ast.stmt, keras: str) -> tuple[list[Edit], list[Edit]] | None:
+    """The variable an earlier cell made from a number literal and never assigns to, as a
+    constant tensor of that number where it is made: ``(edits, across)``, the corrected cell
+    binding the name again at its top, ``migrate`` changing that cell."""
+    made = newest_binding(ctx, None, ctx.cell, name, use, anywhere=False)  # the sum reads it first
+    if made is None or made[0] is None or not isinstance(made[3], ast.Call):
+        return None
+    index, parsed, _binding, call = made
+    path = ctx.scope.bound_path(call.func)
+    number = call.args[0] if call.args else None
+    if path is None or not path.endswith(VARIABLE_MAKERS) or not (isinstance(number, ast.Constant) and isinstance(number.value, (int, float))):  # fmt: skip
+        return None
+    trees = [ctx.cell.tree, *(parsed_source(source).tree for source in ctx.earlier)]
+    if any(_assigned_to(tree, name) for tree in trees if tree is not None):
+        return None
+    text = f"{keras}.ops.convert_to_tensor({number.value!r})"
+    where = node_edit(parsed, call, text)
+    if where is None:
+        return None
+    top = insertion_line(ctx.cell)  # the sum reads the name before it binds it: bound here first
+    return [Edit(top, 0, top, 0, f"{name} = {text}\n")], [replace(where, cell=index)]
+
+
+def _assigned_to(tree: ast.AST, name: str) -> bool:
+    """Does the tree call ``name.assign(…)`` (or ``assign_add``/``assign_sub``)?"""
+    return any(
+        isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("assign", "assign_add", "assign_sub")
+        and isinstance(node.func.value, ast.Name) and node.func.value.id == name
+        for node in walk(tree)
+    )  # fmt: skip
 
 
 def _failing_sum(ctx: CellContext) -> ast.stmt | None:
