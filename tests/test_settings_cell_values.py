@@ -152,3 +152,33 @@ def test_a_symbolic_sum_started_from_a_variable_of_an_earlier_cell_starts_from_a
     assert finals[2] == "total = keras.ops.convert_to_tensor(0.0)", finals[2]
     assert finals[3] == SUM_FROM_A_VARIABLE_MADE_BEFORE[3]
     assert "out ()" in printed
+
+
+LOSS_IN_A_METHOD = [
+    "import numpy as np\nimport keras",
+    "class Compressor:\n"
+    "    def __init__(self, width):\n"
+    "        inp = keras.Input((width,))\n"
+    "        code = keras.layers.Dense(2)(inp)\n"
+    "        out = keras.layers.Dense(width)(code)\n"
+    "\n"
+    "        def penalised(target, guess):\n"
+    "            return keras.ops.mean(keras.ops.square(target - guess), axis=-1) + 0.01 * keras.ops.mean(keras.ops.square(code), axis=-1)\n"
+    "\n"
+    "        self.net = keras.Model(inp, out)\n"
+    "        self.net.compile(optimizer='adam', loss=penalised)\n",
+    "squeeze = Compressor(6)",
+    "rows = np.random.rand(12, 6).astype('float32')\n"
+    "log = squeeze.net.fit(rows, rows, epochs=1, verbose=0)\nprint('loss logged', 'loss' in log.history)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_loss_reading_a_methods_tensors_is_added_by_a_layer_in_the_classs_cell(tmp_path: Path) -> None:  # fmt: skip
+    """The loss a class's ``__init__`` defines reads that method's symbolic ``code`` tensor; the
+    class is made in one cell and trained in a later one. The loss goes into a layer where the
+    tensors are, in the class's own cell, and the cells from there run again."""
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", LOSS_IN_A_METHOD)
+    assert "add_loss(penalised(*inputs))" in finals[1], finals[1]
+    assert finals[2:] == LOSS_IN_A_METHOD[2:]
+    assert "loss logged True" in printed

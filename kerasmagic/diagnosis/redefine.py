@@ -36,6 +36,16 @@ def definition(parsed: ParsedCell, function: str, here: bool, kind: type = ast.F
     return None
 
 
+def top_level(parsed: ParsedCell, node: ast.AST) -> Definition | None:
+    """The cell's top-level, undecorated ``def`` or ``class`` whose lines hold ``node`` (a
+    method's class, for a change inside the method): what the kernel runs again to change it."""
+    line = getattr(node, "lineno", None)
+    for top in parsed.tree.body if parsed.tree is not None and line is not None else ():
+        if isinstance(top, (ast.FunctionDef, ast.ClassDef)) and top.lineno <= line <= (top.end_lineno or top.lineno):  # type: ignore[operator]
+            return None if top.decorator_list else top
+    return None
+
+
 def is_that_function(value: object, node: Definition) -> bool:
     """The kernel's ``value`` (or a frame's code object) is the function ``node`` defines (same
     parameters), or the class

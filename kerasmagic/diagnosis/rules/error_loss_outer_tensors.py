@@ -47,7 +47,7 @@ from kerasmagic.diagnosis.loss_tensors import (
 )
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
+from kerasmagic.diagnosis.redefine import definition, is_that_function, placed, top_level
 from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
@@ -212,7 +212,8 @@ def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) ->
         keras, imports = root  # type: ignore[misc]
         added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
         insert = Edit(start.line, start.col, start.line, start.col, added)
-        moved = placed(ctx.cell, ctx.namespace, parsed, builder, [params, insert, removal], index)
+        holder = builder if index is None else top_level(parsed, builder)  # a method: its class
+        moved = placed(ctx.cell, ctx.namespace, parsed, holder, [params, insert, removal], index) if holder else None  # fmt: skip
         if moved is None:
             return []
         edits, across = moved
