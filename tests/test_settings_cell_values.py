@@ -182,3 +182,24 @@ def test_a_loss_reading_a_methods_tensors_is_added_by_a_layer_in_the_classs_cell
     assert "add_loss(penalised(*inputs))" in finals[1], finals[1]
     assert finals[2:] == LOSS_IN_A_METHOD[2:]
     assert "loss logged True" in printed
+
+
+TF_OPS_THEN_SAVED = [
+    "import numpy as np\nimport tensorflow as tf\nimport tensorflow.keras.layers as layers",
+    "inputs = tf.keras.Input(shape=(None, None, 1))\nnet1 = layers.Conv2D(4, (3, 3))(inputs)\n"
+    "net2 = layers.Conv2D(4, (3, 3), padding='same')(net1)\nnet = tf.concat([net1, net2], axis=-1)\n"
+    "net = tf.reduce_mean(net, axis=[1, 2])\nmodel = tf.keras.Model(inputs, layers.Dense(3)(net))",
+    "model.save('ops_model.h5')\nagain = tf.keras.models.load_model('ops_model.h5', compile=False)\n"
+    "print('loaded', again.output_shape)",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_tensorflow_functions_on_symbolic_tensors_become_keras_ops_that_save_and_load(tmp_path: Path) -> None:  # fmt: skip
+    """``tf.concat`` and ``tf.reduce_mean`` on a functional model's tensors (tf.keras 2 made them
+    layers): each becomes the Keras 3 op that computes the same, a node of the model, so the
+    model saved in the next cell loads back (a Lambda reading ``tf`` would not)."""
+    finals, printed = migrated_cells(tmp_path, "settings.ipynb", TF_OPS_THEN_SAVED)
+    assert "keras.ops.concatenate([net1, net2], axis=-1)" in finals[1], finals[1]
+    assert "keras.ops.mean(net, axis=[1, 2])" in finals[1], finals[1]
+    assert "loaded (None, 3)" in printed

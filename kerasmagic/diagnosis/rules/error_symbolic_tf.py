@@ -13,8 +13,11 @@ the same numbers). A symbolic tensor is known by the live value of its name (rea
 from __future__ import annotations
 
 import ast
+import inspect
+import sys
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.bindings import rename_keyword_edit
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -43,11 +46,18 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     edits: list[Edit] = []
     shown: list[str] = []
     failing = False
+    ops = _ops_path(ctx)
     for call in _outermost_tf_calls(ctx, symbolic):
         names = [n for n in loaded_names(call) if n in symbolic]
         text = node_text(ctx.cell, call)
         if text is None:
             return [_explained(ctx)]
+        as_ops = _as_ops(ctx, call, ops) if ops is not None else None
+        if as_ops is not None:  # Keras 3's own ops: nodes of the model, saved and loaded with it
+            edits += as_ops
+            shown.append(text.split("(", 1)[0])
+            failing = failing or call.lineno <= ctx.line <= (call.end_lineno or call.lineno)
+            continue
         # Keras infers a Lambda's output by calling it on float placeholders: an expression of
         # integer ids or a boolean mask is wrapped only when its functions compute the same on
         # floats (the entry's float_safe)
@@ -68,10 +78,12 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
         failing = failing or call.lineno <= ctx.line <= (call.end_lineno or call.lineno)
     if not failing:
         return [_explained(ctx)]
+    wrapped = any(path in e.text for e in edits)
+    added = [*(imports if wrapped else []), *(ops[1] if ops is not None and not wrapped else [])]
     problem = from_entry(
         "symbolic-tensor-in-tf-function",
         ctx.line,
-        [*imports, *edits],
+        [*added, *edits],
         shown,
         ctx.shown_versions,
         function=", ".join(f"`{f}`" for f in dict.fromkeys(shown)),
@@ -79,6 +91,46 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
     )
     problem.certain = True
     return [problem]
+
+
+def _ops_path(ctx: CellContext) -> tuple[str, list[Edit]] | None:
+    """How the cell reaches Keras 3's ops (``keras.ops``), with the import it needs; None when
+    the live Keras has none (Keras 2)."""
+    root = keras_root(ctx)
+    module = sys.modules.get("keras.ops") if root is not None else None
+    return (f"{root[0]}.ops", root[1]) if root is not None and module is not None else None  # type: ignore[index]
+
+
+def _as_ops(ctx: CellContext, call: ast.Call, ops: tuple[str, list[Edit]]) -> list[Edit] | None:
+    """The edits that make ``call`` and every TensorFlow call inside it Keras 3's op that the
+    catalogue says computes the same (``tf.concat([a, b], axis=-1)`` →
+    ``keras.ops.concatenate([a, b], axis=-1)``), each keyword renamed as the op names it; the
+    op and its parameters read on the live ``keras.ops``. None when one of them has no such op
+    (a ``Lambda`` then)."""
+    entry = find_entry("symbolic-tensor-in-tf-function")
+    table = entry.data.get("ops", {}) if entry is not None else {}
+    module = sys.modules.get("keras.ops")
+    edits: list[Edit] = []
+    for node in ast.walk(call):
+        if not isinstance(node, ast.Call):
+            continue
+        top, _, path = (ctx.scope.bound_path(node.func) or "").partition(".")
+        if top != "tensorflow":
+            continue
+        known = table.get(path) or table.get(path.removeprefix("math."))
+        op = getattr(module, known["op"], None) if known else None
+        params = list(inspect.signature(op).parameters) if callable(op) else []
+        mapping = known.get("parameters", {}) if known else {}
+        if not params or any(kw.arg not in mapping for kw in node.keywords) or len(node.args) > len(mapping):  # fmt: skip
+            return None
+        if any(params.index(new) != i for i, new in enumerate(mapping.values()) if new in params) or not set(mapping.values()) <= set(params):  # fmt: skip
+            return None  # the op's parameters are not where the catalogue says
+        head = node_edit(ctx.cell, node.func, f"{ops[0]}.{known['op']}")  # type: ignore[index]
+        renames = [rename_keyword_edit(ctx.cell, kw, mapping[kw.arg]) for kw in node.keywords if mapping[kw.arg] != kw.arg]  # fmt: skip
+        if head is None or None in renames:
+            return None
+        edits += [head, *(e for e in renames if e is not None)]
+    return edits or None
 
 
 def _explained(ctx: CellContext) -> Problem:
