@@ -64,6 +64,15 @@ def carried_round(changes: list[Any], across: dict[str, tuple[dict, dict, str]],
     return None
 
 
+def stuck_round(across: dict[str, tuple[dict, dict, str]], current: str, repeated: bool, unfixed: bool) -> tuple[dict, dict, str] | None:  # fmt: skip
+    """The round made across cells whose run ``current`` just failed, to try where it was made
+    (``tried_earlier``): when the error is the same again (the round is then done with), or one
+    no rule fixes (kept, for a fresh kernel's run of the same round, if that try fails too)."""
+    if repeated:
+        return across.pop(current, None)
+    return across.get(current) if unfixed else None
+
+
 def tried_earlier(runner: Any, cell: Any, doc: dict, originals: dict, error: str) -> tuple[str, Any] | None:  # fmt: skip
     """Run the earlier cells ``doc["fixed_earlier"]`` changes, the cells after them as they are,
     then this cell's ``fixed_across``. All ran: the earlier changes are recorded

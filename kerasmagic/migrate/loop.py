@@ -16,7 +16,7 @@ from typing import Any
 
 from kerasmagic.migrate import installs
 from kerasmagic.migrate import results as R
-from kerasmagic.migrate.across import carried_round, tried_earlier
+from kerasmagic.migrate.across import carried_round, stuck_round, tried_earlier
 from kerasmagic.migrate.failures import Failure, line_text
 from kerasmagic.migrate.fresh_kernel import Kernels, undo_last
 from kerasmagic.migrate.layer_names import FirstRuns
@@ -297,18 +297,15 @@ class _Runner:
                 if in_module is not None:
                     failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
                     continue  # run this cell again over the corrected module
-            # the same error again: the rewrite did not remove it, unless it comes from a statement that
-            # ran unchanged before (progress), or follows a module's change settle undid, or an earlier cell's
+            # the same error again: the rewrite did not remove it, unless it comes from a statement that ran unchanged before (progress), or follows a module's change settle undid, or an earlier cell's
             failure = Failure(error, line_text(runnable, run.cell_line), runnable)
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried and not earlier_changed  # fmt: skip
             earlier_changed = False
             failures.append(failure)
-            # the same error again, or one no rule fixes, after a fix made where a value is made:
-            # objects the cells in between made may hold the old one (a compile's metric function)
-            stuck = repeated or (not fixed and current in across)
-            carried = across.pop(current, None) if stuck else None
+            carried = stuck_round(across, current, repeated, not fixed)
             moved = tried_earlier(self, cell, *carried) if carried else None
             if moved is not None:  # objects made between held the old definition: fixed where made
+                across.pop(current, None)
                 current, ran_already = moved
                 continue
             tried_lint = repeated and cell.changes[-1].trigger == "lint"  # no cause: no restart
