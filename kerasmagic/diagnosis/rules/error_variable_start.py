@@ -144,11 +144,10 @@ def _made_from_number(ctx: CellContext, name: str, use: ast.stmt) -> tuple[ast.C
     """The cell's one assignment of ``name`` before ``use`` from a Keras variable of a number
     literal (``keras.Variable(0., dtype=…)``, ``K.variable(0.0)``): the call and the number; None
     when the name is assigned otherwise too, or the variable is ever assigned to."""
+    if _assigned_to(ctx.cell.tree, name):  # type: ignore[arg-type]
+        return None
     made = None
     for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("assign", "assign_add", "assign_sub"):  # fmt: skip
-            if isinstance(node.func.value, ast.Name) and node.func.value.id == name:
-                return None
         if not isinstance(node, ast.Assign) or node is use or node.lineno > use.lineno:
             continue
         if name not in _targets(node):
