@@ -12,9 +12,12 @@ of a layer or a model appears in ``fit``'s logs under its name). So, in the func
 - ``r = self.m(x)`` then ``self.add_metric(r)`` → the ``add_metric`` line goes;
 - ``self.add_metric(value, name="kl")`` (a value, ``aggregation`` absent or ``"mean"``) → a
   ``Mean(name="kl")`` set in the class's ``__init__`` after its ``super().__init__(…)``, updated
-  with the value in place of ``add_metric``: the same name, the same epoch average.
+  with the value in place of ``add_metric``: the same name, the same epoch average. A class
+  that inherits its ``__init__`` gets one that passes every argument on to it, then sets the
+  ``Mean``.
 
-A value with another aggregation, no name, or a class without such an ``__init__`` is left.
+A value with another aggregation, no name, or an ``__init__`` that never calls
+``super().__init__`` is left.
 Under the JAX backend a metric object updated in ``call`` fails too (Keras 3.15, measured in
 ``k3-jax``: "'NoneType' object is not callable"), so there the finding has no rewrite.
 """
@@ -171,23 +174,35 @@ def _tracker_edits(ctx: CellContext, klass: ast.ClassDef, stmt: ast.stmt, call: 
     if aggregation is not None and known_value(ctx, aggregation) not in ("mean", None):
         return []
     root = keras_root(ctx)
-    after = _super_init(klass)
     value_text = node_text(ctx.cell, value)
     name_text = node_text(ctx.cell, name)
-    if root is None or after is None or value_text is None or name_text is None:
+    if root is None or value_text is None or name_text is None:
         return []
     attr = "_" + re.sub(r"\W", "_", known_name) + "_tracker"
-    indent = " " * after.col_offset
-    line = (after.end_lineno or after.lineno) + 1
-    create = Edit(line, 0, line, 0, f"{indent}self.{attr} = {root[0]}.metrics.Mean(name={name_text})\n")  # fmt: skip
+    create = _tracker_creation(klass, f"self.{attr} = {root[0]}.metrics.Mean(name={name_text})")
     update = node_edit(ctx.cell, stmt, f"self.{attr}.update_state({value_text})")
-    return [*root[1], create, update] if update is not None else []
+    return [*root[1], create, update] if create is not None and update is not None else []
 
 
-def _super_init(klass: ast.ClassDef) -> ast.stmt | None:
-    """The ``super().__init__(…)`` statement of the class's ``__init__``."""
+def _tracker_creation(klass: ast.ClassDef, statement: str) -> Edit | None:
+    """``statement`` placed after the ``super().__init__(…)`` of the class's ``__init__``; a class
+    that inherits its ``__init__`` gets one that passes every argument on, as the inherited one
+    took them, then runs ``statement``. An ``__init__`` without that call is left (None)."""
     init = next((n for n in klass.body if isinstance(n, ast.FunctionDef) and n.name == "__init__"), None)  # fmt: skip
-    for stmt in init.body if init is not None else ():
+    if init is None:
+        first = klass.body[0]
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and len(klass.body) > 1:
+            first = klass.body[1]  # after the docstring
+        indent = " " * first.col_offset
+        text = (
+            f"{indent}def __init__(self, *args, **kwargs):\n"
+            f"{indent}    super().__init__(*args, **kwargs)\n"
+            f"{indent}    {statement}\n\n"
+        )
+        line = first.decorator_list[0].lineno if getattr(first, "decorator_list", None) else first.lineno  # type: ignore[attr-defined]
+        return Edit(line, 0, line, 0, text)
+    for stmt in init.body:
         if isinstance(stmt, ast.Expr) and _is_super_init(stmt.value):
-            return stmt
+            line = (stmt.end_lineno or stmt.lineno) + 1
+            return Edit(line, 0, line, 0, f"{' ' * stmt.col_offset}{statement}\n")
     return None
