@@ -83,6 +83,20 @@ def parameters_of(func: ast.AST) -> list[str]:
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def assigns(func: ast.AST, name: str) -> bool:
+    """Does the function bind ``name`` in its own code (an assignment, a loop or ``with``
+    target): a local it makes, not a global it reads?"""
+    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(func))  # fmt: skip
+
+
+def binds(func: ast.AST, name: str) -> bool:
+    """Is ``name`` local to the function: a parameter (``*args`` and ``**kwargs`` too) or a
+    name it assigns?"""
+    args = getattr(func, "args", None)
+    packed = {a.arg for a in (args.vararg, args.kwarg) if a} if args is not None else set()
+    return name in packed or name in parameters_of(func) or assigns(func, name)
+
+
 def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.expr]:
     """What each call of ``func`` in the cell passes for its parameter ``name`` (a method called
     as ``obj.method(…)`` skips ``self``), the parameter's default for a call that leaves it to

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from kerasmagic.diagnosis.call_sites import (
     DISPLAYS,
+    assigns,
     enclosing_loop,
     parameter_arguments,
     parameters_of,
@@ -181,7 +182,7 @@ def _member(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.e
         """The name's newest binding (a function's local: in the function); one of its other
         members set since changes not this one."""
         func = _enclosing_function(cell.tree, where) if cell.tree is not None else None
-        if func is not None and _local(func, name):
+        if func is not None and assigns(func, name):
             local = _local_binding(func, name, where, mutations=False)
             return (at, cell, *local) if local is not None else None
         inside = func is not None
@@ -204,11 +205,6 @@ def _local_binding(func: ast.AST, name: str, use: ast.AST, *, mutations: bool = 
         return None
     local = [(s, v) for s, v in bindings(func, name, mutations=mutations) if before(s, use)]
     return local[-1] if local else None
-
-
-def _local(func: ast.AST, name: str) -> bool:
-    """Does the function bind ``name`` itself (a local, not a global it reads)?"""
-    return any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk(func))  # fmt: skip
 
 
 def _newer(a: Binding, b: Binding) -> bool:
@@ -316,12 +312,12 @@ def _follow_name(
         return got[0].value
 
     loop = enclosing_loop(func if func is not None else tree, use, name, sequence) if index is None else None  # fmt: skip
-    if loop is not None and (func is None or _local(func, name)):
+    if loop is not None and (func is None or assigns(func, name)):
         if sequences:
             return _elements(ctx, sequences, loop, terms, depth, calls)
         return _each(ctx, index, parsed, loop, names, terms, depth, calls)
     if func is not None:
-        if _local(func, name):
+        if assigns(func, name):
             # a local of the function (``args = get_args()`` in a script's ``main``): its last
             # binding before the use, in the function's own statements
             local = _local_binding(func, name, use)

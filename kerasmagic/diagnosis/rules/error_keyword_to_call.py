@@ -16,6 +16,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.call_sites import binds
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
@@ -104,15 +105,7 @@ def _global(value: ast.expr, functions: tuple[ast.AST | None, ...]) -> bool:
         return True
     if not isinstance(value, ast.Name) or any(isinstance(f, ast.Lambda) for f in functions):
         return False
-    return not any(f is not None and _binds(f, value.id) for f in functions)
-
-
-def _binds(function: ast.AST, name: str) -> bool:
-    """Is ``name`` a parameter or a local of ``function``?"""
-    args = function.args  # type: ignore[attr-defined]
-    if name in {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a}:
-        return True
-    return any(isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load) for n in ast.walk(function))  # fmt: skip
+    return not any(f is not None and binds(f, value.id) for f in functions)
 
 
 
