@@ -120,11 +120,13 @@ def origins(ctx: CellContext, node: ast.expr, *, terms: bool = True, calls: bool
     return found
 
 
-def origins_in(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.expr, *, terms: bool = False) -> list[Origin]:  # fmt: skip
+def origins_in(ctx: CellContext, index: int | None, parsed: ParsedCell, node: ast.expr, *, terms: bool = False, live: dict | None = None) -> list[Origin]:  # fmt: skip
     """:func:`origins` of ``node``, an expression of cell ``index`` (``parsed``; None: the cell
-    at hand): what an earlier cell's call reads (a ``compile`` cells before the failing ``fit``)."""
+    at hand): what an earlier cell's call reads (a ``compile`` cells before the failing ``fit``).
+    ``live``: the values to check the origins against, where they are not the namespace's (a
+    function's locals, read in the traceback's frame that ran it)."""
     found = _follow(ctx, index, parsed, node, node, (), terms, 0, None, None)
-    if not found or not live_agrees(ctx.namespace, found):
+    if not found or not live_agrees(ctx.namespace if live is None else live, found):
         return []
     return found
 

@@ -29,7 +29,7 @@ from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.member_values import base_name, live_member, rebound_name
 from kerasmagic.diagnosis.path_terms import literal_tail, read_before_more
 from kerasmagic.diagnosis.provenance import Origin, origins, parsed_source
-from kerasmagic.diagnosis.redefine import placed
+from kerasmagic.diagnosis.redefine import placed, top_level
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -128,13 +128,13 @@ def rewrite_origins(ctx: CellContext, found: list[Origin], transform: Transform)
 
 def _in_function(origin: Origin) -> Origin:
     """The origin as made by the earlier cell's function whose body holds it (argparse's
-    ``default=`` in ``get_args``), which the local the value reached is bound from when it runs."""
-    line = origin.value.lineno
-    body = origin.parsed.tree.body if origin.parsed.tree is not None else []
-    funcs = [f for f in body if isinstance(f, ast.FunctionDef) and f.lineno <= line <= (f.end_lineno or line)]  # fmt: skip
-    if len(funcs) != 1 or funcs[0].decorator_list:
+    ``default=`` in ``get_args``), which the local the value reached is bound from when it runs;
+    in a method, by the method's class (``weights_path`` a local of a class's ``load``), which is
+    what the cell at hand defines again."""
+    top = top_level(origin.parsed, origin.value)
+    if top is None:
         return origin
-    return replace(origin, function=funcs[0], names=(funcs[0].name,))
+    return replace(origin, function=top, names=(top.name,))  # type: ignore[arg-type]
 
 
 def _redefined(ctx: CellContext, origin: Origin, edit: Edit, out: Rewrite) -> list[Edit] | None:

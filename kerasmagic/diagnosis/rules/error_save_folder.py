@@ -6,11 +6,12 @@ import ast
 import os
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.file_evidence import named_file
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_saving import named_file, path_argument
+from kerasmagic.diagnosis.rules.error_saving import path_argument
 from kerasmagic.knowledge.catalogue import find_entry
 
 # the callables whose first argument (or ``filepath=``) is the file they write

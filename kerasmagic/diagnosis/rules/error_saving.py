@@ -4,19 +4,20 @@ Keras 2 ``.h5`` whose training config Keras 3 cannot rebuild, a SavedModel given
 from __future__ import annotations
 
 import ast
-import os
 import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.file_evidence import named_file, written_instead
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_class_calls
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.provenance import origins, origins_in
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.value_change import at_the_use, rewrite
+from kerasmagic.diagnosis.traceback_arguments import Reached, reached_argument
+from kerasmagic.diagnosis.value_change import at_the_use, rewrite, rewrite_origins
 from kerasmagic.diagnosis.value_transforms import Transform, suffix_transform, with_suffix
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
@@ -300,9 +301,14 @@ def load_of_renamed_save(ctx: CellContext) -> list[Problem]:
     if not direct:  # the cell loads through a function of the user's that another cell defines
         handed = raised_through(ctx, passed_on(ctx, tuple(changes), path_argument))
         direct = [(p.call, p.argument, p.method) for p in handed]
+    # else through the notebook's functions, followed back along the traceback (a class's
+    # ``load`` that builds the path and calls its own ``load_weights``)
+    reached = None if direct else reached_argument(ctx, tuple(changes), path_argument)
+    if reached is not None:
+        direct = [(reached.call, reached.node, reached.method)]
     for call, arg, method in direct:
         for change in changes[method]:
-            found = written_load(ctx, arg, change)
+            found = written_load(ctx, arg, change) if reached is None else reached_load(ctx, reached, change)  # fmt: skip
             if found is None:
                 continue
             rewritten, path, new = found
@@ -340,6 +346,19 @@ def written_load(ctx: CellContext, arg: ast.expr | None, change: Transform) -> t
     return (rewritten, path, new) if rewritten is not None and rewritten.edits else None
 
 
+def reached_load(ctx: CellContext, reached: Reached, change: Transform) -> tuple[Any, str, str] | None:  # fmt: skip
+    """``written_load`` of a path a frame of the traceback gave the load (``reached_argument``):
+    its value read in that frame, changed where it is made in the cell that holds it."""
+    path = reached.value if isinstance(reached.value, str) else named_path(ctx, change)
+    new = change.literal(path) if path and change.literal is not None else None
+    if not new or new == path or not written_instead(path, new):  # type: ignore[arg-type]
+        return None
+    local = {reached.node.id: reached.value} if isinstance(reached.node, ast.Name) else None
+    found = origins_in(ctx, reached.index, reached.parsed, reached.node, terms=True, live=local)
+    rewritten = rewrite_origins(ctx, found, change) if found else None
+    return (rewritten, path, new) if rewritten is not None and rewritten.edits else None  # type: ignore[return-value]
+
+
 def named_path(ctx: CellContext, change: Transform) -> str | None:
     """The path the failing load read, as its error names it (``named_file``), where the
     expression that makes it cannot be evaluated without calling code
@@ -348,24 +367,6 @@ def named_path(ctx: CellContext, change: Transform) -> str | None:
     path = named_file(ctx.exc, ctx.message)
     new = change.literal(path) if path else None
     return path if new and written_instead(path, new) else None
-
-
-def named_file(exc: BaseException | None, message: str) -> str | None:
-    """The file a failing read or write named: the exception's ``filename`` (``open``), or h5py's
-    ``unable to open file: name = '…'``."""
-    name = getattr(exc, "filename", None)
-    if isinstance(name, str) and name:
-        return name
-    found = re.search(r"name = '([^']+)'", message)
-    return found.group(1) if found else None
-
-
-def written_instead(old: str, new: str) -> bool:
-    """Is ``new`` the file the corrected save wrote in place of ``old``: there, and ``old``
-    missing or older (a copy of the save before its correction)?"""
-    if not os.path.exists(new):
-        return False
-    return not os.path.exists(old) or os.path.getmtime(old) < os.path.getmtime(new)
 
 
 def weights_ending(ctx: CellContext, call: ast.Call, problem: Problem) -> None:
