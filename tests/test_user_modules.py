@@ -418,3 +418,39 @@ def test_a_module_in_the_encoding_its_coding_line_names_is_corrected_and_written
     )  # fmt: skip
     assert plain.returncode == 0, plain.stderr[-2000:]
     assert "(1, 6)" in plain.stdout
+
+
+GRAPH_MODE = {
+    "nets.py": (
+        "import tensorflow as tf\n"
+        "tf.compat.v1.disable_eager_execution()\n"
+        "from tensorflow import keras\n\n\n"
+        "def trained(x, y):\n"
+        "    net = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])\n"
+        "    net.compile(optimizer='sgd', loss='mse')\n"
+        "    net.fit(x, y, epochs=1, verbose=0)\n"
+        "    return net\n"
+    ),
+}
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_module_that_turned_eager_execution_off_runs_corrected_in_a_fresh_kernel(tmp_path: Path) -> None:  # fmt: skip
+    """The module's import switched TensorFlow to graph mode, which no process can undo, and its
+    function trains: its corrected source (the switch gone) runs in the fresh kernel the notebook
+    goes on in."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "nets.py").write_text(GRAPH_MODE["nets.py"], encoding="utf-8")
+    cells = [
+        "import numpy as np\nfrom nets import trained",
+        "net = trained(np.ones((8, 3)), np.zeros((8, 1)))\n"
+        "print('trained', net.predict(np.ones((2, 3)), verbose=0).shape)",
+    ]
+    path = notebook(root / "graph.ipynb", cells)
+    proc, report = migrate_json(str(path), "-o", str(tmp_path / "out"), cwd=root)
+    doc = document(report, "graph.ipynb")
+    assert doc["status"] == "migrated", doc["message"]
+    assert "disable_eager_execution" not in (tmp_path / "out" / "nets.py").read_text(encoding="utf-8")
+    assert all(ch["verified"] for m in doc["modules"] for ch in m["changes"])
+    assert proc.returncode == 0

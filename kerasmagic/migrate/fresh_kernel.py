@@ -4,8 +4,10 @@ that only a new process clears (a trace that failed leaves Keras's global random
 broken; TensorFlow cannot turn eager execution on again; a model name TensorFlow refused stays on
 Keras's name-scope stack). At most ``MAX_RESTARTS`` times per document, and again for the
 same cell only when the fresh kernel got further (its next error was fixed, then a state-leaving
-failure came after it: two models named in two cells); never after a module of the user's was
-corrected (the new kernel would not run its corrected source). A cell that fails unchanged, with
+failure came after it: two models named in two cells). The modules of the user's corrected so far
+run in the new kernel with their corrected source too (``UserModules.moved_to``): a module that
+turned eager execution off at its import, corrected, needs a process where it never ran as it
+was. A cell that fails unchanged, with
 no rule for its error, likewise runs in a fresh kernel when an earlier cell ran more than once in
 this one: the failed versions of that cell ran too, and what they left (a training loop's traced
 function holding the model it first met, a list appended to twice) is not the notebook's."""
@@ -52,11 +54,11 @@ class Kernels:
 
 
 def fresh_kernel_may_help(cell: R.CellResult, runner: Any) -> bool:
-    """A cell rewritten (or an earlier cell rewritten for it) that still fails, with no module of
-    the user's corrected. A rewrite whose error came back was kept for that run (the loop's
+    """A cell rewritten (or an earlier cell rewritten for it, or a module of the user's) that
+    still fails. A rewrite whose error came back was kept for that run (the loop's
     ``before_rewrite``); when no fresh kernel is tried, it is undone here."""
     rewritten = bool(cell.changes) or cell.number - 1 in runner.rewrote_earlier_for
-    if cell.status == R.FAILED and (rewritten or runner.ran_again) and not runner.modules.corrected:
+    if cell.status == R.FAILED and (rewritten or runner.ran_again or bool(runner.modules.corrected)):
         return True
     if runner.before_rewrite.pop(cell.number - 1, None) is not None:
         cell.final = undo_last(cell, cell.error or "its error")
@@ -75,6 +77,8 @@ def in_fresh_kernel(runner: Any, kernel: Any, cell: R.CellResult, number: int) -
     whose = "its" if cell.changes else "earlier cells'"
     again = runner.cell(number, resume=cell)
     if again.status != R.FAILED:
+        for change in (c for module in runner.modules.corrected for c in module.changes):
+            change.verified = True  # kept for this run (``UserModules.settle``): it ran here
         again.notes.append(
             f"failed with `{failed_with}` in the kernel where {whose} earlier versions had run; "
             "ran in a fresh kernel after the cells before it (as Restart and Run All would)"

@@ -219,9 +219,9 @@ class _Runner:
     def restart(self, kernel: Any) -> bool:
         """Go on in ``kernel``, a fresh one: the cells done so far run again in it, in order, as
         "Restart and Run All" would. Whether they all ran."""
-        self.kernel, self.modules.kernel, self.first_runs = kernel, kernel, FirstRuns()
-        self.ran_again = False
+        self.kernel, self.first_runs, self.ran_again = kernel, FirstRuns(), False
         self.prepare()
+        self.modules.moved_to(kernel)  # the user's modules corrected so far: served there too
         return self._run_again(self.done)
 
     def cell(self, number: int, resume: R.CellResult | None = None) -> R.CellResult:

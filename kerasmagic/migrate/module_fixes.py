@@ -28,6 +28,15 @@ def _fails_on_its_line(change: R.Change, entry: R.ModuleResult, raised_in: Any) 
     return bool(raised_in[1]) and raised_in[1] in written
 
 
+def _takes_a_fresh_process(change: R.Change) -> bool:
+    """Is one of the change's fixes one that only a new process can show (its catalogue entry's
+    ``fresh_process``: eager execution turned off at the module's import)?"""
+    from kerasmagic.knowledge.catalogue import find_entry
+
+    entries = [find_entry(str(rule.get("id"))) for rule in change.rules if isinstance(rule, dict)]
+    return any(e is not None and e.data.get("fresh_process") for e in entries)
+
+
 class UserModules:
     """The modules of the user's corrected so far in one document's kernel."""
 
@@ -95,6 +104,8 @@ class UserModules:
         if not (repeated and raised_in == self.places.get(id(change))) and not _fails_on_its_line(change, entry, raised_in):  # fmt: skip
             change.verified = True
             return
+        if repeated and _takes_a_fresh_process(change):
+            return  # kept for the fresh kernel the cell runs in next (``fresh_kernel.py``)
         undone = entry.changes.pop()
         self.places.pop(id(undone), None)
         self.rejected.setdefault(entry.path, set()).add(undone.after)
@@ -107,6 +118,13 @@ class UserModules:
         cell.notes.append(
             f"{ids} in {entry.relative} did not fix `{undone.error}` when run, so it was undone"
         )
+
+    def moved_to(self, kernel: Any) -> None:
+        """The document goes on in ``kernel``, a fresh one: each module corrected so far runs
+        there with its last corrected source too (the cells about to run again import it)."""
+        self.kernel = kernel
+        for entry in self.corrected:
+            self._serve(entry.path, entry.final)
 
     def _serve(self, path: str, source: str) -> list[str] | None:
         """The kernel runs the module ``path`` with ``source`` from now on: the names of the
