@@ -83,6 +83,12 @@ def parameters_of(func: ast.AST) -> list[str]:
     return [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
 
 
+def first_lines(func: ast.FunctionDef | ast.AsyncFunctionDef) -> set[int]:
+    """The lines a code object of ``func`` may say it starts on (``co_firstlineno``): its ``def``
+    line, or its first decorator's."""
+    return {func.lineno, min([func.lineno, *(d.lineno for d in func.decorator_list)])}
+
+
 def assigns(func: ast.AST, name: str) -> bool:
     """Does the function bind ``name`` in its own code (an assignment, a loop or ``with``
     target): a local it makes, not a global it reads?"""

@@ -42,6 +42,26 @@ def spelt(node: ast.AST) -> str | None:
     return None
 
 
+def reads_only(node: ast.AST) -> bool:
+    """Is ``node`` a name, an attribute chain, or a constant index of one (``ax[0]``, ``ax[-1]``,
+    ``panels[1, 0]``): evaluating it twice gives the same object and runs no code of the user's?"""
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Attribute):
+        return reads_only(node.value)
+    if isinstance(node, ast.Subscript):
+        return reads_only(node.value) and _constant_index(node.slice)
+    return False
+
+
+def _constant_index(node: ast.AST) -> bool:
+    if isinstance(node, ast.Tuple):
+        return all(_constant_index(e) for e in node.elts)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return isinstance(node.operand, ast.Constant)
+    return isinstance(node, ast.Constant)
+
+
 def unpacked_element(target: ast.expr, value: ast.expr, name: str) -> ast.expr | None:
     """The element of a literal tuple or list that unpacking binds ``name`` to (``lr`` in ``lr,
     epochs = 0.01, 10``, nested too); None when the target does not bind it that way (a starred

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kerasmagic.diagnosis.call_sites import argument_for, parameters_of
+from kerasmagic.diagnosis.call_sites import argument_for, first_lines, parameters_of
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.provenance import cells
@@ -88,8 +88,8 @@ def _definitions(ctx: CellContext) -> dict[tuple[str, int], tuple[int | None, Pa
     for index, parsed in cells(ctx):
         for node in walk(parsed.tree) if parsed.tree is not None else ():
             if isinstance(node, FUNCTIONS):
-                first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                out.setdefault((node.name, first), (index, parsed, node))
+                for line in first_lines(node):
+                    out.setdefault((node.name, line), (index, parsed, node))
     return out
 
 

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from kerasmagic.diagnosis.call_sites import argument_for, parameters_of, stores
+from kerasmagic.diagnosis.call_sites import argument_for, first_lines, parameters_of, stores
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.rewrite import callee_name, walk
 
@@ -112,8 +112,7 @@ def _callee(ctx: CellContext, call: ast.Call, parsed: dict[str, ast.Module | Non
         return None
     for node in ast.walk(module):
         if isinstance(node, ast.FunctionDef) and node.name == code.co_name:
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            if code.co_firstlineno in (node.lineno, first):
+            if code.co_firstlineno in first_lines(node):
                 return node, bound
     return None
 

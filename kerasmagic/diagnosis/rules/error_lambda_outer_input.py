@@ -27,6 +27,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.call_sites import binds
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.member_values import reads_only
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -89,7 +90,7 @@ def _edits(ctx: CellContext, function: ast.FunctionDef | ast.Lambda, inputs: ast
     body = function.body if isinstance(function, ast.FunctionDef) else [function.body]
     edits: list[Edit] = []
     for index, element in enumerate(outer):
-        if not _reads_only(element) or (
+        if not reads_only(element) or (
             isinstance(element, ast.Name) and binds(function, element.id)
         ):
             continue
@@ -122,12 +123,6 @@ def _views(function: ast.AST, parameter: str, elements: list[ast.expr] | None) -
     ):
         return [t.id for t in first.targets[0].elts]  # type: ignore[attr-defined]
     return [f"{parameter}[{i}]" for i in range(count)]
-
-
-def _reads_only(node: ast.AST) -> bool:
-    if isinstance(node, ast.Name):
-        return True
-    return isinstance(node, ast.Attribute) and _reads_only(node.value)
 
 
 def _live(ctx: CellContext, node: ast.expr, frames: list[Any]) -> Any:

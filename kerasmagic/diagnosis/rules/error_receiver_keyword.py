@@ -19,6 +19,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.member_values import reads_only
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import delete_keyword_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -40,7 +41,7 @@ def keyword_repeats_receiver(ctx: CellContext) -> list[Problem]:
     for call in walk(tree):
         if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines):
             continue
-        if not isinstance(call.func, ast.Attribute) or not _reads_only(call.func.value):
+        if not isinstance(call.func, ast.Attribute) or not reads_only(call.func.value):
             continue
         keyword = next((k for k in call.keywords if k.arg == argument), None)
         if keyword is None or ast.dump(keyword.value) != ast.dump(call.func.value):
@@ -61,24 +62,3 @@ def keyword_repeats_receiver(ctx: CellContext) -> list[Problem]:
                 )  # fmt: skip
             )
     return problems
-
-
-def _reads_only(node: ast.AST) -> bool:
-    """Is ``node`` a name, an attribute chain or a constant index of one (evaluating it twice
-    gives the same object, and runs no code of the user's)?"""
-    if isinstance(node, ast.Name):
-        return True
-    if isinstance(node, ast.Attribute):
-        return _reads_only(node.value)
-    if isinstance(node, ast.Subscript):
-        return _reads_only(node.value) and _constant_index(node.slice)
-    return False
-
-
-def _constant_index(node: ast.AST) -> bool:
-    """``0``, ``-1``, ``'loss'``, ``0, 1``: an index written as constants."""
-    if isinstance(node, ast.Tuple):
-        return all(_constant_index(e) for e in node.elts)
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return isinstance(node.operand, ast.Constant)
-    return isinstance(node, ast.Constant)

@@ -333,14 +333,11 @@ def written_load(ctx: CellContext, arg: ast.expr | None, change: Transform) -> t
     """A load whose path ``arg`` (its live value) ``change`` renames to the file a corrected save
     wrote instead (``written_instead``): the rewrite of the path where its value is made, the old
     path and the new one; None otherwise (or when nothing could be rewritten)."""
-    path = string_value(ctx, arg) if arg is not None else None
     if change.literal is None:
         return None
-    path = path or named_path(ctx, change)
-    if not path:
-        return None
-    new = change.literal(path)
-    if not new or new == path or not written_instead(path, new):
+    path = (string_value(ctx, arg) if arg is not None else None) or named_path(ctx, change)
+    new = renamed_written(path, change)
+    if path is None or new is None:
         return None
     rewritten = rewrite(ctx, arg, change)  # type: ignore[arg-type]
     return (rewritten, path, new) if rewritten is not None and rewritten.edits else None
@@ -350,8 +347,8 @@ def reached_load(ctx: CellContext, reached: Reached, change: Transform) -> tuple
     """``written_load`` of a path a frame of the traceback gave the load (``reached_argument``):
     its value read in that frame, changed where it is made in the cell that holds it."""
     path = reached.value if isinstance(reached.value, str) else named_path(ctx, change)
-    new = change.literal(path) if path and change.literal is not None else None
-    if not new or new == path or not written_instead(path, new):  # type: ignore[arg-type]
+    new = renamed_written(path, change)
+    if path is None or new is None:
         return None
     local = {reached.node.id: reached.value} if isinstance(reached.node, ast.Name) else None
     found = origins_in(ctx, reached.index, reached.parsed, reached.node, terms=True, live=local)
@@ -365,8 +362,14 @@ def named_path(ctx: CellContext, change: Transform) -> str | None:
     (``'w{:d}.hdf5'.format(np.argmax(acc))``): only when the change renames it to a file a
     corrected save wrote."""
     path = named_file(ctx.exc, ctx.message)
-    new = change.literal(path) if path else None
-    return path if new and written_instead(path, new) else None
+    return path if renamed_written(path, change) is not None else None
+
+
+def renamed_written(path: str | None, change: Transform) -> str | None:
+    """The name ``change`` gives ``path``, when a corrected save wrote that file in its place
+    (``written_instead``); None otherwise."""
+    new = change.literal(path) if path and change.literal is not None else None
+    return new if new and new != path and written_instead(path, new) else None  # type: ignore[arg-type]
 
 
 def weights_ending(ctx: CellContext, call: ast.Call, problem: Problem) -> None:
