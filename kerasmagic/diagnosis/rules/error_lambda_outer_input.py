@@ -8,20 +8,23 @@ placeholders, so the outer ``KerasTensor`` beside them cannot be computed with (
 automatically infer the shape of the Lambda's output"), and when the model runs, on the batch,
 where the outer tensor is still the symbolic one.
 
-Evidence: the function (a ``def`` of the cell, or a ``lambda``) takes one argument and is the
+Evidence: the function (a ``def`` of the cell or, at the top level, of an earlier one, or a
+``lambda``) takes one argument and is the
 function of a ``Lambda`` the failing lines call on a list of read-only expressions (names,
 attribute chains); the traceback passes through that function or the message names ``Lambda``;
 an expression of the function's body is written as one of those inputs, is not a name the
 function binds itself, and is live a Keras symbolic tensor (read from the namespace or the
 traceback's frames: ``self`` of the method that built the layer). Each such read becomes the
 function's own view of that input: the name its first statement unpacks it to (``mu,
-log_variance = args``), else ``args[i]``; the same tensor Keras 2's graph used.
+log_variance = args``), else ``args[i]``; the same tensor Keras 2's graph used. A ``def`` of an
+earlier cell is changed there (``migrate``) and defined again, changed, at the top of the
+corrected cell (``redefine.redefined``), when the kernel's function is that ``def``.
 """
 
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Any, Union
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.call_sites import binds
@@ -29,7 +32,9 @@ from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.member_values import reads_only
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.provenance import cells
+from kerasmagic.diagnosis.redefine import definition, redefined
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-lambda-outer-input"
@@ -47,14 +52,23 @@ def lambda_outer_input(ctx: CellContext) -> list[Problem]:
         layer = _lambda_layer(ctx, call)
         if layer is None or call.lineno not in ctx.failing_lines:
             continue
-        function = _function(tree, layer, call)
+        found = _function(ctx, layer, call)
+        if found is None:
+            continue
+        index, parsed, function = found
         raised_here = "Lambda" in ctx.message or any(f.f_code.co_name == getattr(function, "name", "") for f in frames)  # fmt: skip
-        if function is None or not raised_here:
+        if not raised_here:
             continue
         inputs = call.args[0] if call.args else None  # type: ignore[attr-defined]
-        edits = _edits(ctx, function, inputs, frames)
+        edits = _edits(ctx, parsed, function, inputs, frames)
+        across = None
+        if edits and index is not None:
+            moved = redefined(ctx.cell, ctx.namespace, parsed, function, edits, index)  # type: ignore[arg-type]
+            edits, across = moved if moved is not None else ([], None)
         if edits:
-            problems.append(from_entry(ENTRY, call.lineno, edits, ["Lambda"], ctx.shown_versions))
+            problem = from_entry(ENTRY, call.lineno, edits, ["Lambda"], ctx.shown_versions)
+            problem.across = across
+            problems.append(problem)
     return problems
 
 
@@ -67,19 +81,31 @@ def _lambda_layer(ctx: CellContext, node: ast.AST) -> ast.Call | None:
     return node.func if ok and live.is_keras_object(callee[0]) else None  # type: ignore[index]
 
 
-def _function(tree: ast.AST, layer: ast.Call, call: ast.Call) -> ast.FunctionDef | ast.Lambda | None:  # fmt: skip
-    """The function the layer runs: a ``lambda`` written there, or the nearest ``def`` of that
-    name before the call."""
+Function = Union[ast.FunctionDef, ast.Lambda]
+
+
+def _function(ctx: CellContext, layer: ast.Call, call: ast.Call) -> tuple[int | None, ParsedCell, Function] | None:  # fmt: skip
+    """``(earlier cell index or None, its parsed source, the function the layer runs)``: a
+    ``lambda`` written there, the nearest ``def`` of that name before the call, else the newest
+    earlier cell's top-level ``def`` of it."""
     given = layer.args[0]
     if isinstance(given, ast.Lambda):
-        return given
-    if not isinstance(given, ast.Name):
+        return None, ctx.cell, given
+    if not isinstance(given, ast.Name) or ctx.cell.tree is None:
         return None
-    defined = [n for n in walk(tree) if isinstance(n, ast.FunctionDef) and n.name == given.id and n.lineno < call.lineno]  # fmt: skip
-    return max(defined, key=lambda n: n.lineno) if defined else None
+    defined = [n for n in walk(ctx.cell.tree) if isinstance(n, ast.FunctionDef) and n.name == given.id and n.lineno < call.lineno]  # fmt: skip
+    if defined:
+        return None, ctx.cell, max(defined, key=lambda n: n.lineno)
+    if any(isinstance(n, ast.FunctionDef) and n.name == given.id for n in walk(ctx.cell.tree)):
+        return None  # defined again after the call: not the function the layer got
+    for index, parsed in cells(ctx)[1:]:
+        node = definition(parsed, given.id, False)
+        if node is not None:
+            return index, parsed, node
+    return None
 
 
-def _edits(ctx: CellContext, function: ast.FunctionDef | ast.Lambda, inputs: ast.expr | None, frames: list[Any]) -> list[Edit]:  # fmt: skip
+def _edits(ctx: CellContext, parsed: ParsedCell, function: Function, inputs: ast.expr | None, frames: list[Any]) -> list[Edit]:  # fmt: skip
     args = function.args
     if inputs is None or len(args.posonlyargs + args.args) != 1 or args.vararg or args.kwonlyargs:
         return []
@@ -100,10 +126,8 @@ def _edits(ctx: CellContext, function: ast.FunctionDef | ast.Lambda, inputs: ast
         wanted = ast.dump(element)
         for node in (n for stmt in body for n in walk(stmt)):
             if isinstance(node, ast.expr) and ast.dump(node) == wanted and node is not element:
-                edit = node_edit(ctx.cell, node, view)
-                edits += (
-                    [edit] if edit is not None and node_text(ctx.cell, node) is not None else []
-                )
+                edit = node_edit(parsed, node, view)
+                edits += [edit] if edit is not None and node_text(parsed, node) is not None else []
     return edits
 
 
