@@ -14,7 +14,9 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.import_bindings import called, cell_and_later, imported_as, read
 from kerasmagic.diagnosis.keras_paths import (
+    PRIVATE_ROOTS,
     moved_module,
+    relative,
     removed_definition,
     rename_reason,
     wrapped_layer,
@@ -100,7 +102,8 @@ def _import(fx: Any, node: ast.Import) -> None:
     elif old.startswith("tensorflow.python.keras"):
         problem = from_entry("private-tf-python-keras", node.lineno, [edit], [old])
     else:
-        problem = from_entry("moved-module", node.lineno, [edit], [old], old=old, new=target)
+        entry_id = (moved_module(old) or ("", "moved-module"))[1]
+        problem = from_entry(entry_id, node.lineno, [edit], [old], old=old, new=target)
     fx.problems.append(problem)
 
 
@@ -188,11 +191,42 @@ def _alias_import_from(fx: Any, node: ast.ImportFrom, module: str) -> bool:
     return True
 
 
+def _generated_api_parent(fx: Any, node: ast.ImportFrom, module: str) -> bool:
+    """``from tensorflow.python.keras.api._v2 import keras``: the parent of TensorFlow's generated
+    public API (``….api._v1`` / ``….api._v2`` under a Keras root, private or not, that editors'
+    automatic imports wrote) names ``tf.keras`` itself as ``keras``. It becomes ``from tensorflow
+    import keras`` (``import keras`` without TensorFlow) when that path cannot be imported here."""
+    root, rest = relative(module)
+    if not root or rest not in ("api._v1", "api._v2") or any(a.name != "keras" for a in node.names):
+        return False
+    if live.module_status(module)[0] != live.MISSING:
+        return False
+    with_tf = live.top_exists("tensorflow")
+    public = "tensorflow.keras" if with_tf else "keras"
+    if live.module_status(public)[0] == live.MISSING:
+        return False
+    names = ", ".join(f"keras as {a.asname}" if a.asname and a.asname != "keras" else "keras" for a in node.names)  # fmt: skip
+    edit = node_edit(fx.cell, node, f"from tensorflow import {names}" if with_tf else f"import {names}")  # fmt: skip
+    if edit is None:
+        return False
+    for a in node.names:
+        fx.scope.bindings[a.asname or a.name] = public
+    private = next((p for p in PRIVATE_ROOTS if module.startswith(p + ".")), None)
+    if private is not None:
+        problem = from_entry(PRIVATE_ROOTS[private], node.lineno, [edit], [module])
+    else:
+        problem = from_entry("generated-api-path", node.lineno, [edit], [module], old=f"{module}.keras", new=public)  # fmt: skip
+    fx.problems.append(problem)
+    return True
+
+
 def _import_from(fx: Any, node: ast.ImportFrom) -> None:
     if id(node) in fx.handled_imports:  # rewritten by the mixed-imports fix (import_fixes.py)
         return
     module = node.module or ""
-    if _alias_import_from(fx, node, module) or _not_installed(fx, node, module):
+    if _alias_import_from(fx, node, module) or _generated_api_parent(fx, node, module):
+        return
+    if _not_installed(fx, node, module):
         return
     status, mod = live.module_status(module)
     forced = moved_module(module, forced_only=True)

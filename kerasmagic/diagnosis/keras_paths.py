@@ -69,6 +69,9 @@ def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
     root, rest = relative(path)
     if not root:
         return None if forced_only else _library_move(path)
+    generated = _generated_api(path, rest)
+    if generated is not None and not forced_only:
+        return generated
     parts = rest.split(".")
     prefixes = [".".join(parts[:i]) for i in range(len(parts), 0, -1)]  # rest, then its parents
     best: tuple[int, str, str] | None = None
@@ -91,6 +94,20 @@ def _moved_module(path: str, forced_only: bool) -> tuple[str, str] | None:
     if best is None and private is not None:
         return (f"tensorflow.keras.{rest}" if rest else "tensorflow.keras"), PRIVATE_ROOTS[private]
     return (best[1], best[2]) if best else None
+
+
+def _generated_api(path: str, rest: str) -> tuple[str, str] | None:
+    """TensorFlow's generated public API, as editors' automatic imports wrote it
+    (``keras.api._v2.keras.layers``, ``tensorflow.python.keras.api._v2.keras``): the public
+    ``tensorflow.keras`` (``keras`` without TensorFlow) and the rest of the path."""
+    head, _, tail = rest.partition(".keras")
+    if head not in ("api._v1", "api._v2") or (tail and not tail.startswith(".")):
+        return None
+    if live.module_status(path)[0] != live.MISSING:
+        return None  # importable here (Keras 2.6-2.15's own API tree)
+    public = "tensorflow.keras" if live.top_exists("tensorflow") else "keras"
+    private = next((p for p in PRIVATE_ROOTS if path.startswith(p + ".")), None)
+    return public + tail, PRIVATE_ROOTS[private] if private else "generated-api-path"
 
 
 def _library_move(path: str) -> tuple[str, str] | None:
