@@ -41,3 +41,18 @@ def test_a_module_of_the_tree_imported_whole_or_by_name_is_the_public_one() -> N
     assert "from tensorflow.keras.activations import relu\n" in fixed, fixed
     assert "generated-api-path" in {s.id for s in result.suggestions}
     assert kerasmagic.check(fixed).error_type is None
+
+
+def test_the_private_package_imported_as_a_name_becomes_the_public_one() -> None:
+    """``from tensorflow.python import keras``: TensorFlow 2.0's private package, frozen since 2.6
+    (no ``__version__`` now); ``from tensorflow import keras`` is the tf.keras it was."""
+    source = (
+        "import tensorflow as tf\n"
+        "from tensorflow.python import keras\n"
+        "print('version', keras.__version__)\n"
+    )
+    result = kerasmagic.check(source)
+    fixed = result.fixed_source or ""
+    assert "from tensorflow import keras\n" in fixed, fixed
+    assert "from tensorflow.python" not in fixed
+    assert kerasmagic.check(fixed).error_type is None

@@ -7,8 +7,9 @@ import sys
 import types
 from typing import Any
 
-from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
-from kerasmagic.diagnosis.problem import Problem
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import (
@@ -45,27 +46,11 @@ def private_imports(ctx: CellContext) -> list[Problem]:
     entry = catalogue_entry("private-tf-python-keras-import")
     prefix = entry.data["private_prefix"]
     public = entry.data["public_prefix"]
-    nodes = [(n, m) for n, m in ctx.facts.imports if m.startswith(prefix)]
-    nodes += [  # written paths (`tf.python.keras.X`), not names imported from it
-        (n, r)
-        for n, text, r in ctx.facts.paths
-        if ".python.keras" in text and (r.startswith(prefix + ".") or r == prefix)
-    ]
+    nodes, edits, certain = _private_imports(ctx, prefix, public)
     if not nodes or not applies_to_kind(entry, "tf_private", ctx.versions):
         return out
     if not ctx.ran and not private_keras_on_disk():
         return out
-    edits = []
-    certain = True
-    for node, module in nodes:
-        rest = module[len(prefix) :].lstrip(".")
-        if rest and rest.split(".")[0] not in PUBLIC_SUBMODULES:
-            certain = False
-        original = text_of(ctx, node)
-        if original is None or prefix not in original:
-            certain = False
-            continue
-        edits.append(node_edit(ctx.cell, node, original.replace(prefix, public)))
     first = nodes[0][1]
     out.append(
         trap_problem(
@@ -85,6 +70,59 @@ def private_imports(ctx: CellContext) -> list[Problem]:
         )
     )
     return out
+
+
+def _private_imports(ctx: CellContext, prefix: str, public: str) -> tuple[list, list, bool]:
+    """``(nodes, edits, certain)``: the cell's imports and written paths of the private package
+    ``prefix`` (``from tensorflow.python import keras`` too: the package itself as a name), each
+    rewritten to the public one."""
+    nodes = [(n, m) for n, m in ctx.facts.imports if m.startswith(prefix)]
+    parent, _, last = prefix.rpartition(".")
+    nodes += [
+        (n, prefix)
+        for n, m in ctx.facts.imports
+        if m == parent and all(a.name == last for a in getattr(n, "names", []))
+    ]
+    nodes += [  # written paths (`tf.python.keras.X`), not names imported from it
+        (n, r)
+        for n, text, r in ctx.facts.paths
+        if ".python.keras" in text and (r.startswith(prefix + ".") or r == prefix)
+    ]
+    edits = []
+    certain = True
+    for node, module in nodes:
+        rest = module[len(prefix) :].lstrip(".")
+        if rest and rest.split(".")[0] not in PUBLIC_SUBMODULES:
+            certain = False
+        original = text_of(ctx, node)
+        written = parent if getattr(node, "module", None) == parent else prefix
+        if original is None or written not in original:
+            certain = False
+            continue
+        instead = public.rpartition(".")[0] if written == parent else public
+        edits.append(node_edit(ctx.cell, node, original.replace(written, instead, 1)))
+    return nodes, edits, certain
+
+
+@rule("private-tf-python-keras", when=(ERROR,), family="moved-modules", errors=("AttributeError",))  # fmt: skip
+def private_module_attribute(ctx: CellContext) -> list[Problem]:
+    """A name the private, frozen ``tensorflow.python.keras`` (or a module of it) lacks
+    (``keras.__version__`` of ``from tensorflow.python import keras``): the cell's imports of it
+    become the public ``tensorflow.keras``, which has it."""
+    module = getattr(ctx.exc, "obj", None)
+    name = getattr(ctx.exc, "name", None)
+    entry = catalogue_entry("private-tf-python-keras-import")
+    prefix, public = entry.data["private_prefix"], entry.data["public_prefix"]
+    private = getattr(module, "__name__", "") if isinstance(module, types.ModuleType) else ""
+    if not name or not (private == prefix or private.startswith(prefix + ".")):
+        return []
+    status, found = live.resolve_path(public + private[len(prefix) :])
+    if status != live.OK or not hasattr(found, name):
+        return []  # the public module lacks it too: another problem
+    nodes, edits, certain = _private_imports(ctx, prefix, public)
+    if not nodes or not certain or not edits:
+        return []
+    return [from_entry("private-tf-python-keras", nodes[0][0].lineno, edits, [private, name])]
 
 
 @rule(
