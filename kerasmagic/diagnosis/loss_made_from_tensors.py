@@ -80,7 +80,7 @@ def made_from_tensors(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call
         f"class {layer}({keras}.layers.Layer):\n"
         f"{indent}    def call(self, inputs):  # Keras 2's loss, made again from the tensors' values\n"
         f"{indent}        {pair[0]}, {pair[1]}, {', '.join(outer)} = inputs\n"
-        f"{indent}        self.add_loss(({text})({pair[0]}, {pair[1]}))\n"
+        f"{indent}        self.add_loss({keras}.ops.mean(({text})({pair[0]}, {pair[1]})))  # averaged, as compile's loss\n"
         f"{indent}        return {pair[1]}\n"
         f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
         f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"

@@ -35,6 +35,7 @@ from kerasmagic.diagnosis.compiled import failing_model_calls, traceback_model_c
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.loss_made_from_tensors import made_from_tensors
+from kerasmagic.diagnosis.loss_method_tensors import method_loss
 from kerasmagic.diagnosis.loss_tensors import (
     autoencoder_data,
     closure,
@@ -72,7 +73,7 @@ def loss_outer_tensors(ctx: CellContext) -> list[Problem]:
             found = _rewrite(ctx, tree, name, call, loss, outer) if outer else []
             if found:
                 return found
-        made = made_from_tensors(ctx, tree, name, call, loss)
+        made = made_from_tensors(ctx, tree, name, call, loss) or method_loss(ctx, call, loss)
         if made:
             return made
     return _in_defining_module(ctx)
@@ -184,7 +185,7 @@ def _loss_layer(keras: str, loss: str, model: str, outer: list[str], indent: str
     return (
         f"class {layer}({keras}.layers.Layer):\n"
         f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
-        f"{indent}        self.add_loss({loss}(*inputs))\n"
+        f"{indent}        self.add_loss({keras}.ops.mean({loss}(*inputs)))  # averaged over the batch, as compile's loss\n"
         f"{indent}        return inputs[1]\n"
         f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
         f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"
