@@ -6,6 +6,13 @@ of different lengths before ``pad_sequences``, a history of per-layer weight row
 "setting an array element with a sequence. The requested array has an inhomogeneous shape after N
 dimensions". ``dtype=object`` asks for what the old NumPy made. Evidence: the message, and a call
 of the live NumPy's ``array``/``asarray`` on the failing line given no ``dtype``.
+
+A library that converts its input itself says it its own way: Matplotlib's "Input could not be
+cast to an at-least-1D NumPy array", after NumPy's error (``plt.plot(predicted)`` of a
+list of ``None`` and one-element arrays, which the old NumPy made an object array of and
+Matplotlib drew). Each argument of the failing line's call that is a name or attribute chain
+holding such a list (elements of different shapes, read from the live value) is given as that
+object array, ``np.array(predicted, dtype=object)``.
 """
 
 from __future__ import annotations
@@ -14,13 +21,17 @@ import ast
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.live_loops import live_value
+from kerasmagic.diagnosis.member_values import reads_only
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import closing_insert_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "numpy-ragged-array"
 MESSAGE = "The requested array has an inhomogeneous shape"
 MAKERS = ("array", "asarray")
+LIBRARY_MESSAGE = "could not be cast to an at-least-1D NumPy array"  # Matplotlib's cbook
 
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("ValueError",))
@@ -29,7 +40,7 @@ def ragged_arrays(ctx: CellContext) -> list[Problem]:
     numpy = sys.modules.get("numpy")
     tree = ctx.cell.tree
     if MESSAGE not in ctx.message or numpy is None or tree is None:
-        return []
+        return _converted_by_a_library(ctx, numpy)
     names = ctx.live_names or {}
     lines = ctx.failing_lines
     for call in walk(tree):
@@ -48,3 +59,43 @@ def ragged_arrays(ctx: CellContext) -> list[Problem]:
         problem.certain = True  # the object array the older NumPy made of the same rows
         return [problem]
     return []
+
+
+def _converted_by_a_library(ctx: CellContext, numpy) -> list[Problem]:  # noqa: ANN001
+    """The ragged arguments of the failing line's call, when a library's conversion raised from
+    NumPy's error: each as ``np.array(…, dtype=object)``."""
+    chained = getattr(ctx.exc, "__cause__", None) or getattr(ctx.exc, "__context__", None)
+    tree, names = ctx.cell.tree, ctx.live_names or {}
+    said = MESSAGE in str(chained) or LIBRARY_MESSAGE in ctx.message  # Matplotlib drops the chain
+    if numpy is None or tree is None or not said:
+        return []
+    alias = next((n for n, v in names.items() if v is numpy), None)
+    if alias is None or not any("site-packages" in f.f_code.co_filename for f in traceback_frames(ctx.exc)):  # fmt: skip
+        return []
+    edits: list[Edit] = []
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines):
+            continue
+        for arg in call.args:
+            text = node_text(ctx.cell, arg) if reads_only(arg) and _ragged(live_value(arg, names), numpy) else None  # fmt: skip
+            edit = node_edit(ctx.cell, arg, f"{alias}.array({text}, dtype=object)") if text else None
+            edits += [edit] if edit is not None else []
+    if not edits:
+        return []
+    problem = from_entry(ENTRY, edits[0].line, edits, [alias, "array"], ctx.shown_versions,
+                         call=f"{alias}.array", numpy=getattr(numpy, "__version__", "2"))  # fmt: skip
+    problem.certain = True
+    return [problem]
+
+
+def _ragged(value, numpy) -> bool:  # noqa: ANN001
+    """A list or tuple whose elements have different shapes (``None`` and numbers have none)."""
+    if not isinstance(value, (list, tuple)) or len(value) < 2:
+        return False
+    shapes = set()
+    for element in value:
+        try:
+            shapes.add(numpy.shape(element) if element is not None else ())
+        except ValueError:
+            return True  # an element itself ragged
+    return len(shapes) > 1

@@ -1,4 +1,4 @@
-"""A subplot grid given a float count, as Keras-2-era notebooks laid out their grids of digits
+"""Matplotlib drift in Keras-era plotting code. A subplot grid given a float count, as Keras-2-era notebooks laid out their grids of digits
 with ``/`` (rules/error_subplot_float.py): Matplotlib 2 converted it with ``int()``, today's
 refuses it; the slot gets ``int(…)``, and so does every other slot that divides. In ``colab``,
 whose pins have Matplotlib, as Colab does. Each corrected cell is run by ``kerasmagic.check``."""
@@ -55,3 +55,24 @@ def test_a_helper_of_an_earlier_cell_is_changed_in_its_cell(tmp_path) -> None:
     assert "fig.add_subplot(2, int(count / 2 + 0.5), i + 1)" in doc["cells"][1]["final"]
     outputs = code_cells(tmp_path / "out" / "grid.ipynb")[-1].outputs
     assert "columns 2" in "".join(o.get("text", "") for o in outputs)
+
+
+def test_a_list_of_gaps_and_one_element_arrays_is_drawn_as_the_object_array_numpy_made() -> None:
+    """``plt.plot(forecast)`` of ``[None, None, array([0.5]), …]`` (a prediction loop appending
+    ``model.predict(z).reshape(-1)`` after gaps): NumPy before 1.24 made an object array of it,
+    which Matplotlib drew; today's Matplotlib cannot cast it (numpy-ragged-array, through the
+    library's own message)."""
+    source = HEAD + (
+        "import numpy as np\n"
+        "forecast = [None] * 3\n"
+        "for step in range(4):\n"
+        "    forecast.append(np.full((1, 1), step / 4).reshape(-1))\n"
+        "line, = plt.plot(forecast, linestyle='dashed')\n"
+        "print('points', np.isfinite(line.get_ydata().astype(float)).sum())\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "ValueError"
+    assert "numpy-ragged-array" in {s.id for s in result.suggestions}
+    fixed = result.fixed_source or ""
+    assert "plt.plot(np.array(forecast, dtype=object), linestyle='dashed')" in fixed, fixed
+    assert kerasmagic.check(fixed).error_type is None
