@@ -17,6 +17,7 @@ RULES = {
     "library-module-move",
     "name-rename",
     "keyword-rename",
+    "released-keyword-rename",
     "renamed-choice",
     "keras2-ignored-keywords",
     "numpy-abstract-dtype",

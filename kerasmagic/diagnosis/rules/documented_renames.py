@@ -23,7 +23,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
-from kerasmagic.knowledge.catalogue import find_entry
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 ENTRY = "documented-keyword-rename"
 RELEASED = "released-keyword-rename"
@@ -91,20 +91,21 @@ def documented_rename(ctx: CellContext) -> list[Problem]:
             return [from_entry(ENTRY, kw.lineno, [edit], [old, name], old=old, new=new,
                                callable=name, sentence=documented[1])]  # fmt: skip
         library, version = released[1]  # type: ignore[index]
-        return [from_entry(RELEASED, kw.lineno, [edit], [old, name], old=old, new=new,
+        return [from_entry(released[2], kw.lineno, [edit], [old, name], old=old, new=new,  # type: ignore[index]
                            callable=name, library=library, version=version)]  # fmt: skip
     return []
 
 
-def _released_new_name(obj: Any, old: str) -> tuple[str, tuple[str, str]] | None:
-    """``(new name, (library, its version here))`` from the catalogue's table of keywords a
-    library's release notes renamed (``numpy.reshape``'s ``newshape=``), where the live
-    docstring no longer says so; None when the table has no such rename."""
-    entry = find_entry(RELEASED)
+def _released_new_name(obj: Any, old: str) -> tuple[str, tuple[str, str], str] | None:
+    """``(new name, (library, its version here), entry id)`` from the catalogue's tables of
+    keywords a library's release notes renamed (``numpy.reshape``'s ``newshape=``; one entry per
+    library and its notes, ``rule = "released-keyword-rename"``), where the live docstring no
+    longer says so; None when no table has such a rename."""
     top = str(getattr(obj, "__module__", "") or "").split(".")[0]
     key = f"{top}.{getattr(obj, '__qualname__', '')}"
-    new = (entry.data.get("renames", {}).get(key, {}) if entry else {}).get(old)
-    if not new:
-        return None
-    version = getattr(sys.modules.get(top), "__version__", "?")
-    return new, ({"numpy": "NumPy"}.get(top, top), version)
+    for entry in entries_with_rule(RELEASED):
+        new = entry.data.get("renames", {}).get(key, {}).get(old)
+        if new:
+            version = getattr(sys.modules.get(top), "__version__", "?")
+            return new, (entry.data.get("library", top), version), entry.id
+    return None
