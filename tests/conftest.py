@@ -122,3 +122,29 @@ def kernel():
     from kernel_helpers import open_kernel
 
     yield from open_kernel()
+
+
+@pytest.fixture
+def stand_in_package(tmp_path, monkeypatch):
+    """Write a stand-in for a library no test environment installs (scikit-learn): ``make(name,
+    {relative path: text})`` puts the package first on ``sys.path``, its modules forgotten before
+    and after the test."""
+
+    def forget(name: str) -> None:
+        for module in [m for m in sys.modules if m == name or m.startswith(name + ".")]:
+            sys.modules.pop(module, None)
+
+    made: list[str] = []
+
+    def make(name: str, files: dict[str, str]) -> None:
+        for relative, text in files.items():
+            path = tmp_path / name / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        forget(name)
+        made.append(name)
+        monkeypatch.syspath_prepend(str(tmp_path))
+
+    yield make
+    for name in made:
+        forget(name)

@@ -99,25 +99,20 @@ def test_no_rename_without_the_evidence(library):
 
 
 @pytest.fixture
-def sklearn_stand_in(tmp_path, monkeypatch):
+def sklearn_stand_in(stand_in_package):
     """A stand-in for scikit-learn (no test environment installs it; the real-code corpus runs
     the real one, 1.7): a TSNE whose docstring no longer tells of its renamed argument."""
-    package = tmp_path / "sklearn"
-    (package / "manifold").mkdir(parents=True)
-    (package / "__init__.py").write_text("__version__ = '1.7.1'\n")
-    (package / "manifold" / "__init__.py").write_text("from sklearn.manifold._t_sne import TSNE\n")
-    (package / "manifold" / "_t_sne.py").write_text(
-        "class TSNE:\n"
-        "    '''T-distributed Stochastic Neighbor Embedding.'''\n"
-        "    def __init__(self, n_components=2, *, perplexity=30.0, max_iter=None):\n"
-        "        self.max_iter = max_iter\n"
+    stand_in_package(
+        "sklearn",
+        {
+            "__init__.py": "__version__ = '1.7.1'\n",
+            "manifold/__init__.py": "from sklearn.manifold._t_sne import TSNE\n",
+            "manifold/_t_sne.py": "class TSNE:\n"
+            "    '''T-distributed Stochastic Neighbor Embedding.'''\n"
+            "    def __init__(self, n_components=2, *, perplexity=30.0, max_iter=None):\n"
+            "        self.max_iter = max_iter\n",
+        },
     )
-    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield
-    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
-        sys.modules.pop(name, None)
 
 
 def test_a_rename_only_the_release_notes_tell_of_is_made_from_the_catalogue(sklearn_stand_in):

@@ -5,8 +5,6 @@ scikit-learn here (no test environment installs it; the real-code corpus runs th
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from kerasmagic.diagnosis.engine import diagnose
@@ -14,20 +12,15 @@ from kerasmagic.diagnosis.keras_paths import moved_module
 
 
 @pytest.fixture
-def stand_in(tmp_path, monkeypatch):
-    package = tmp_path / "sklearn"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "model_selection.py").write_text(
-        "def train_test_split(*arrays, test_size=None, random_state=None):\n"
-        "    return [a[:1] for a in arrays] + [a[1:] for a in arrays]\n"
+def stand_in(stand_in_package):
+    stand_in_package(
+        "sklearn",
+        {
+            "__init__.py": "",
+            "model_selection.py": "def train_test_split(*arrays, test_size=None, random_state=None):\n"
+            "    return [a[:1] for a in arrays] + [a[1:] for a in arrays]\n",
+        },
     )
-    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
-        monkeypatch.delitem(sys.modules, name)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield
-    for name in [m for m in sys.modules if m == "sklearn" or m.startswith("sklearn.")]:
-        sys.modules.pop(name, None)
 
 
 def _diagnose(source: str):
