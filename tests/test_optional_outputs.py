@@ -114,3 +114,24 @@ def test_a_log_folder_named_tensorboard_is_not_the_package(tmp_path: Path) -> No
     printed = "".join(o.get("text", "") for c in migrated.cells for o in c.get("outputs", []))
     assert "epochs 2" in printed
     assert proc.returncode == 0
+
+
+@pytest.mark.envs("tf221-k3")
+def test_the_stand_in_keeps_the_attributes_later_cells_read(tmp_path: Path) -> None:
+    """A later cell prints the board's folder (``board.log_dir``): the stand-in holds the value
+    the ``log_dir=`` keyword gave, so that cell prints what it printed with the callback."""
+    cells = [
+        "import datetime\nimport numpy as np\nimport tensorflow as tf",
+        "stamp = '20190101-0000'\n"
+        "board = tf.keras.callbacks.TensorBoard(log_dir='logs/fit/' + stamp, histogram_freq=1)\n"
+        "model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])\n"
+        "model.compile(optimizer='sgd', loss='mse')\n"
+        "model.fit(np.ones((8, 3)), np.ones((8, 1)), epochs=1, verbose=0, callbacks=[board])",
+        "print('run: tensorboard --logdir ' + board.log_dir)",
+    ]
+    proc, doc = migrate_notebook(tmp_path, "folder.ipynb", cells)
+    assert doc["status"] == "migrated", doc["message"]
+    assert "'log_dir': 'logs/fit/' + stamp" in doc["cells"][1]["final"], doc["cells"][1]["final"]
+    migrated = nbformat.read(str(tmp_path / "out" / "folder.ipynb"), as_version=4)
+    printed = "".join(o.get("text", "") for o in migrated.cells[-1].get("outputs", []))
+    assert "run: tensorboard --logdir logs/fit/20190101-0000" in printed

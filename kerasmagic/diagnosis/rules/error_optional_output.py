@@ -6,7 +6,8 @@ summary its ``TensorBoard`` callback writes ("TensorBoard is not installed", rai
 often cells after the callback was made). The callback writes logs and changes nothing of the
 training, so the code runs unchanged once the package is there, and runs here, with the same
 training, when the callback stands in as a ``Callback`` that does nothing while the package is
-missing: ``TensorBoard(…) if importlib.util.find_spec("tensorboard") else keras.callbacks.Callback()``.
+missing: ``TensorBoard(…) if importlib.util.find_spec("tensorboard") else keras.callbacks.Callback()``
+(holding the attributes later code reads from it: ``diagnosis/stand_in_attributes.py``).
 The same line makes the real callback once ``tensorboard`` is installed (the finding says how).
 
 Drawing a model is output only too: ``plot_model`` / ``model_to_dot`` need pydot, which Keras
@@ -62,6 +63,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.stand_in_attributes import kept_attributes, stand_in_text
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 
 ENTRY = "output-callback-without-package"
@@ -107,7 +109,8 @@ def output_callback_without_package(ctx: CellContext) -> list[Problem]:
         if stand_in is None or text is None:
             return []
         base, imports = stand_in
-        guarded = f"{text} if {_guard(package)} else {base}()"
+        kept = kept_attributes(ctx, call, parents.get(id(call)))
+        guarded = f"{text} if {_guard(package)} else {stand_in_text(base, cls.__name__, kept)}"
         if not isinstance(parents.get(id(call)), (ast.Assign, ast.keyword, ast.List, ast.Tuple)):
             guarded = f"({guarded})"
         edit = node_edit(ctx.cell, call, guarded)
