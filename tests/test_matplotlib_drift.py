@@ -60,8 +60,8 @@ def test_a_helper_of_an_earlier_cell_is_changed_in_its_cell(tmp_path) -> None:
 def test_a_list_of_gaps_and_one_element_arrays_is_drawn_as_the_object_array_numpy_made() -> None:
     """``plt.plot(forecast)`` of ``[None, None, array([0.5]), …]`` (a prediction loop appending
     ``model.predict(z).reshape(-1)`` after gaps): NumPy before 1.24 made an object array of it,
-    which Matplotlib drew; today's Matplotlib cannot cast it (numpy-ragged-array, through the
-    library's own message)."""
+    which Matplotlib drew as NaN gaps and numbers; today's Matplotlib cannot cast it
+    (numpy-ragged-array, through the library's own message). Four points are drawn."""
     source = HEAD + (
         "import numpy as np\n"
         "forecast = [None] * 3\n"
@@ -74,5 +74,9 @@ def test_a_list_of_gaps_and_one_element_arrays_is_drawn_as_the_object_array_nump
     assert result.error_type == "ValueError"
     assert "numpy-ragged-array" in {s.id for s in result.suggestions}
     fixed = result.fixed_source or ""
-    assert "plt.plot(np.array(forecast, dtype=object), linestyle='dashed')" in fixed, fixed
-    assert kerasmagic.check(fixed).error_type is None
+    made = "np.array([np.nan if _v is None else np.asarray(_v).item() for _v in forecast])"
+    assert f"plt.plot({made}, linestyle='dashed')" in fixed, fixed
+    namespace: dict = {"__name__": "__main__"}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    drawn = namespace["line"].get_ydata().astype(float)
+    assert namespace["np"].isfinite(drawn).sum() == 4 and drawn[-1] == 0.75

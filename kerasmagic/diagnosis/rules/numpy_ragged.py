@@ -10,9 +10,12 @@ of the live NumPy's ``array``/``asarray`` on the failing line given no ``dtype``
 A library that converts its input itself says it its own way: Matplotlib's "Input could not be
 cast to an at-least-1D NumPy array", after NumPy's error (``plt.plot(predicted)`` of a
 list of ``None`` and one-element arrays, which the old NumPy made an object array of and
-Matplotlib drew). Each argument of the failing line's call that is a name or attribute chain
-holding such a list (elements of different shapes, read from the live value) is given as that
-object array, ``np.array(predicted, dtype=object)``.
+Matplotlib drew, each gap a NaN and each one-value array its number). Each argument of the
+failing line's call that is a name or attribute chain holding such a list (elements of different
+shapes, read from the live value) is given as the numbers the old conversion made, where every
+element is ``None`` or holds one value (``np.array([np.nan if _v is None else
+np.asarray(_v).item() for _v in predicted])``: NumPy 2.4 no longer turns a one-value array into
+a number, even from an object array), else as the object array, ``np.array(…, dtype=object)``.
 """
 
 from __future__ import annotations
@@ -70,15 +73,22 @@ def _converted_by_a_library(ctx: CellContext, numpy) -> list[Problem]:  # noqa: 
     if numpy is None or tree is None or not said:
         return []
     alias = next((n for n, v in names.items() if v is numpy), None)
-    if alias is None or not any("site-packages" in f.f_code.co_filename for f in traceback_frames(ctx.exc)):  # fmt: skip
+    if alias is None or not any(_in_a_library(f) for f in traceback_frames(ctx.exc)):
         return []
     edits: list[Edit] = []
     for call in walk(tree):
         if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines):
             continue
         for arg in call.args:
-            text = node_text(ctx.cell, arg) if reads_only(arg) and _ragged(live_value(arg, names), numpy) else None  # fmt: skip
-            edit = node_edit(ctx.cell, arg, f"{alias}.array({text}, dtype=object)") if text else None
+            value = live_value(arg, names)
+            text = node_text(ctx.cell, arg) if reads_only(arg) and _ragged(value, numpy) else None
+            if text is None:
+                continue
+            if all(v is None or numpy.size(v) == 1 for v in value):  # gaps and one-value arrays
+                made = f"{alias}.array([{alias}.nan if _v is None else {alias}.asarray(_v).item() for _v in {text}])"  # fmt: skip
+            else:
+                made = f"{alias}.array({text}, dtype=object)"
+            edit = node_edit(ctx.cell, arg, made)
             edits += [edit] if edit is not None else []
     if not edits:
         return []
@@ -99,3 +109,10 @@ def _ragged(value, numpy) -> bool:  # noqa: ANN001
         except ValueError:
             return True  # an element itself ragged
     return len(shapes) > 1
+
+
+def _in_a_library(frame) -> bool:  # noqa: ANN001
+    """The frame runs an imported module's code (not the cell's, not ``__main__``'s)."""
+    name = frame.f_globals.get("__name__", "__main__")
+    module = sys.modules.get(name) if name != "__main__" else None
+    return module is not None and getattr(module, "__file__", None) == frame.f_code.co_filename
