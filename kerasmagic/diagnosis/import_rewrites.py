@@ -302,7 +302,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             )
             problem.certain = False
             fx.problems.append(problem)
-        elif unresolved and status == live.MISSING:
+        elif unresolved and status == live.MISSING and id(node) not in guarded_imports(fx.cell.tree):
             fx.problems.append(
                 Problem(
                     id="unresolved-import",
