@@ -37,3 +37,24 @@ def test_a_session_run_where_it_is_made_reads_the_values_and_the_initializer_goe
     exec(compile(fixed, "<fixed>", "exec"), namespace)
     assert namespace["kernel"].shape == (3, 2)
     assert [b.shape for b in namespace["both"]] == [(3, 2), (2,)]
+
+
+def test_a_tensorflow_session_made_only_to_read_a_tensor_reads_it_directly() -> None:
+    """``tf.Session().run(t)`` of a session with no option, where TensorFlow 2 has no
+    ``Session``: the eager tensor is read as the array the session returned."""
+    cell = (
+        "import tensorflow as tf\n"
+        "noise = tf.random.uniform((4, 5, 1))\n"
+        "first = tf.Session().run(noise[0])\n"
+        "print(first.shape)\n"
+    )
+    linecache.cache["<cell2>"] = (len(cell), None, cell.splitlines(True), "<cell2>")
+    namespace: dict = {}
+    with pytest.raises(AttributeError, match="Session") as raised:
+        exec(compile(cell, "<cell2>", "exec"), namespace)
+    result = diagnose(cell, raised.value, namespace=namespace, filename="<cell2>")
+    fixed = result.fixed_source
+    assert "tf1-session-run" in [s.id for s in result.suggestions]
+    assert fixed is not None and "Session" not in fixed, fixed
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    assert namespace["first"].shape == (5, 1) and type(namespace["first"]).__name__ == "ndarray"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.array_reading import ArraySpelling, array_spelling, keras2_here
 from kerasmagic.diagnosis.block_bodies import body_in_place
 from kerasmagic.diagnosis.context import STATIC, CellContext
@@ -39,7 +40,7 @@ RUN = "tf1-session-run"
 BLOCK = "tf1-session-block"
 
 
-@rule(RUN, when=(STATIC,), family="backend", needs="get_session")
+@rule(RUN, when=(STATIC,), family="backend", needs="get_session|Session\\(\\)")
 def tf1_session_run(ctx: CellContext) -> list[Problem]:
     """``sess = K.get_session()`` then ``sess.run(x)`` to read tensors that TensorFlow 2 has
     already computed (it runs eagerly): the values are read directly,
@@ -192,11 +193,19 @@ def _inline_runs(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
     out = []
     for node in walk(tree):
         made = node.func.value if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run" else None  # fmt: skip
-        if not (isinstance(made, ast.Call) and not made.args and gone_get_session(ctx, made)):
+        if not (isinstance(made, ast.Call) and not made.args and (gone_get_session(ctx, made) or _gone_session(ctx, made))):  # fmt: skip
             continue
         if len(node.args) == 1 and not node.keywords:  # type: ignore[union-attr]
             out.append(node)
     return out
+
+
+def _gone_session(ctx: CellContext, made: ast.Call) -> bool:
+    """``tf.Session()`` made with no option, where TensorFlow has no ``Session`` any more (TF 2):
+    a session made only to read one value (``tf.Session().run(x)``)."""
+    path = ctx.scope.bound_path(made.func) if isinstance(made.func, ast.Attribute) else None
+    gone = path in ("tensorflow.Session", "tensorflow.InteractiveSession")
+    return gone and not made.keywords and live.resolve_path(path)[0] == live.MISSING  # type: ignore[arg-type]
 
 
 def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
