@@ -7,9 +7,8 @@ import sys
 import types
 from typing import Any
 
-from kerasmagic.diagnosis import live
-from kerasmagic.diagnosis.context import AFTER_RUN, ERROR, STATIC, CellContext
-from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.context import AFTER_RUN, STATIC, CellContext
+from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.rewrite import node_edit
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.trap_support import (
@@ -46,7 +45,7 @@ def private_imports(ctx: CellContext) -> list[Problem]:
     entry = catalogue_entry("private-tf-python-keras-import")
     prefix = entry.data["private_prefix"]
     public = entry.data["public_prefix"]
-    nodes, edits, certain = _private_imports(ctx, prefix, public)
+    nodes, edits, certain = private_import_edits(ctx, prefix, public)
     if not nodes or not applies_to_kind(entry, "tf_private", ctx.versions):
         return out
     if not ctx.ran and not private_keras_on_disk():
@@ -72,7 +71,7 @@ def private_imports(ctx: CellContext) -> list[Problem]:
     return out
 
 
-def _private_imports(ctx: CellContext, prefix: str, public: str) -> tuple[list, list, bool]:
+def private_import_edits(ctx: CellContext, prefix: str, public: str) -> tuple[list, list, bool]:
     """``(nodes, edits, certain)``: the cell's imports and written paths of the private package
     ``prefix`` (``from tensorflow.python import keras`` too: the package itself as a name), each
     rewritten to the public one."""
@@ -102,27 +101,6 @@ def _private_imports(ctx: CellContext, prefix: str, public: str) -> tuple[list, 
         instead = public.rpartition(".")[0] if written == parent else public
         edits.append(node_edit(ctx.cell, node, original.replace(written, instead, 1)))
     return nodes, edits, certain
-
-
-@rule("private-tf-python-keras", when=(ERROR,), family="moved-modules", errors=("AttributeError",))  # fmt: skip
-def private_module_attribute(ctx: CellContext) -> list[Problem]:
-    """A name the private, frozen ``tensorflow.python.keras`` (or a module of it) lacks
-    (``keras.__version__`` of ``from tensorflow.python import keras``): the cell's imports of it
-    become the public ``tensorflow.keras``, which has it."""
-    module = getattr(ctx.exc, "obj", None)
-    name = getattr(ctx.exc, "name", None)
-    entry = catalogue_entry("private-tf-python-keras-import")
-    prefix, public = entry.data["private_prefix"], entry.data["public_prefix"]
-    private = getattr(module, "__name__", "") if isinstance(module, types.ModuleType) else ""
-    if not name or not (private == prefix or private.startswith(prefix + ".")):
-        return []
-    status, found = live.resolve_path(public + private[len(prefix) :])
-    if status != live.OK or not hasattr(found, name):
-        return []  # the public module lacks it too: another problem
-    nodes, edits, certain = _private_imports(ctx, prefix, public)
-    if not nodes or not certain or not edits:
-        return []
-    return [from_entry("private-tf-python-keras", nodes[0][0].lineno, edits, [private, name])]
 
 
 @rule(
