@@ -71,3 +71,15 @@ def read_before_more(trees: list[ast.AST | None], name: str) -> bool:
             if any(_ends_with(part, name) for part in parts):
                 return True
     return False
+
+
+def recomputable(node: ast.expr, calls: tuple[str, ...]) -> bool:
+    """Evaluating the path expression ``node`` again computes the same value and changes
+    nothing: it calls only methods or functions named in ``calls`` (``join``, ``format`` …) and
+    has no assignment expression, ``lambda``, ``yield`` or ``await``."""
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Call) and getattr(sub.func, "attr", None) not in calls:
+            return False
+        if isinstance(sub, (ast.NamedExpr, ast.Lambda, ast.Yield, ast.YieldFrom, ast.Await)):
+            return False
+    return True

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.path_terms import recomputable
 from kerasmagic.diagnosis.rewrite import node_text, parse_cell, walk
 
 PURE_CALLS = ("format", "join")
@@ -36,20 +37,10 @@ def kept_attributes(ctx: CellContext, call: ast.Call, parent: ast.AST | None) ->
     kept = {}
     for attribute in dict.fromkeys(read):
         value = given.get(attribute)
-        text = node_text(ctx.cell, value) if value is not None and _pure(value) else None
+        text = node_text(ctx.cell, value) if value is not None and recomputable(value, PURE_CALLS) else None
         if text is not None:
             kept[attribute] = text
     return kept
-
-
-def _pure(node: ast.expr) -> bool:
-    """Evaluating ``node`` again computes the same value and changes nothing."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and getattr(sub.func, "attr", None) not in PURE_CALLS:
-            return False
-        if isinstance(sub, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await, ast.Lambda)):
-            return False
-    return True
 
 
 def stand_in_text(base: str, name: str, kept: dict[str, str]) -> str:

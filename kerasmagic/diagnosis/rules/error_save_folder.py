@@ -8,6 +8,7 @@ import os
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.file_evidence import named_file
 from kerasmagic.diagnosis.live_strings import string_value
+from kerasmagic.diagnosis.path_terms import recomputable
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -48,7 +49,7 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
         if os.path.normpath(value) != os.path.normpath(written):
             continue  # the error is about another file
         statement = _statement_of(cell.tree, call)
-        text = node_text(cell, path) if statement is not None and _pure(path) else None
+        text = node_text(cell, path) if statement is not None and recomputable(path, PATH_CALLS) else None
         if statement is None or text is None:
             return [from_entry(entry.id, line, [], list(SAVES), folder=folder)]
         indent = " " * statement.col_offset
@@ -69,16 +70,6 @@ def _is_save(node: ast.AST) -> bool:
         return False
     name = callee_name(node)
     return name in SAVES
-
-
-def _pure(node: ast.expr) -> bool:
-    """Evaluating ``node`` once more computes the same path and changes nothing."""
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Call) and getattr(sub.func, "attr", None) not in PATH_CALLS:
-            return False
-        if isinstance(sub, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)):
-            return False
-    return True
 
 
 def _statement_of(tree: ast.AST, call: ast.Call) -> ast.stmt | None:
