@@ -23,7 +23,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
-from kerasmagic.diagnosis.loss_tensors import compiled_model, statement_of
+from kerasmagic.diagnosis.loss_tensors import compiled_model, loss_layer, statement_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
@@ -100,18 +100,9 @@ def _edits(parsed: ParsedCell, cls: ast.ClassDef, method: ast.FunctionDef, owner
         edits += [edit] if edit is not None else []
     receiver = holder.args.args[0].arg
     indent = " " * statement.col_offset
-    camel = "".join(part[:1].upper() + part[1:] for part in method.name.split("_") if part)
-    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
     alias = f"{method.name}_of_{receiver}"
-    added = (
-        f"{alias} = {receiver}.{method.name}\n"
-        f"{indent}class {layer}({keras}.layers.Layer):\n"
-        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
-        f"{indent}        self.add_loss({keras}.ops.mean({alias}(*inputs)))  # averaged over the batch, as compile's loss\n"
-        f"{indent}        return inputs[1]\n"
-        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
-        f"{model}.outputs[0], {', '.join(f'{receiver}.{a}' for a in outer)}]))\n{indent}"
-    )
+    layer = loss_layer(keras, method.name, model, [f"{receiver}.{a}" for a in outer], indent, called=alias)  # fmt: skip
+    added = f"{alias} = {receiver}.{method.name}\n{indent}{layer}"
     edits += [Edit(start.line, start.col, start.line, start.col, added), removal]
     return edits, outer, model
 

@@ -104,3 +104,20 @@ def compile_without_loss(parsed: Any, statement: ast.stmt, removal: Edit | None)
     same = next((s for s in (changed.tree.body if changed.tree else []) if s.lineno == statement.lineno), None)
     text = node_text(changed, same) if same is not None else None
     return text.rstrip("\n") + "\n" if text else None
+
+
+def loss_layer(keras: str, loss: str, model: str, outer: list[str], indent: str, called: str | None = None) -> str:  # fmt: skip
+    """A layer that adds the loss on the model's input, output and ``outer`` tensors (averaged
+    over the batch, as ``compile`` averaged a per-sample loss: ``add_loss`` sums), and the model
+    made again with it at its end (text to put before the ``compile`` statement). The layer is
+    named after ``loss``; its ``call`` calls ``called`` (default: ``loss``)."""
+    camel = "".join(part[:1].upper() + part[1:] for part in loss.split("_") if part)
+    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
+    return (
+        f"class {layer}({keras}.layers.Layer):\n"
+        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
+        f"{indent}        self.add_loss({keras}.ops.mean({called or loss}(*inputs)))  # averaged over the batch, as compile's loss\n"
+        f"{indent}        return inputs[1]\n"
+        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
+        f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"
+    )

@@ -43,6 +43,7 @@ from kerasmagic.diagnosis.loss_tensors import (
     compiled_model,
     compiles_model,
     compiles_with,
+    loss_layer,
     one_in_one_out,
     statement_of,
 )
@@ -122,7 +123,7 @@ def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, o
     start = node_edit(ctx.cell, statement, "") if statement is not None else None
     if removal is None or start is None:
         return []
-    added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
+    added = loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
     insert = Edit(start.line, start.col, start.line, start.col, added)
     problem = from_entry(ENTRY, fit.lineno, [*imports, *edits, insert, removal], [loss.__name__, *outer],
                          ctx.shown_versions, loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
@@ -156,7 +157,7 @@ def _rewrite_compiled_earlier(ctx: CellContext, root: tuple[str, list[Edit]], mo
         e.cell is None and (e.line, e.col, e.end_line, e.end_col) == (top, 0, top, 0) for e in redefined_loss
     ):  # the loss is defined in the cell at hand (after its compile?): not this shape
         return []
-    added = _loss_layer(keras, loss.__name__, model, outer, "")
+    added = loss_layer(keras, loss.__name__, model, outer, "")
     here = Edit(top, 0, top, 0, "".join(e.text for e in redefined_loss) + added + again)
     insert = Edit(start.line, start.col, start.line, start.col, added, cell=index)
     problem = from_entry(ENTRY, fit.lineno, [here], [loss.__name__, *outer], ctx.shown_versions,
@@ -175,21 +176,6 @@ def _earlier_compile(ctx: CellContext, model: str, loss: str) -> tuple[int, Any,
             last = max(compiles, key=lambda n: n.lineno)
             return (index, parsed, last) if compiles_with(last, loss) else None  # type: ignore[return-value]
     return None
-
-
-def _loss_layer(keras: str, loss: str, model: str, outer: list[str], indent: str) -> str:
-    """A layer that adds the loss on the model's input, output and ``outer`` tensors, and the
-    model made again with it at its end (text to put before the ``compile`` statement)."""
-    camel = "".join(part[:1].upper() + part[1:] for part in loss.split("_") if part)
-    layer = camel + ("Layer" if camel.lower().endswith("loss") else "LossLayer")
-    return (
-        f"class {layer}({keras}.layers.Layer):\n"
-        f"{indent}    def call(self, inputs):  # Keras 2's loss, added where its tensors are\n"
-        f"{indent}        self.add_loss({keras}.ops.mean({loss}(*inputs)))  # averaged over the batch, as compile's loss\n"
-        f"{indent}        return inputs[1]\n"
-        f"{indent}{model} = {keras}.Model({model}.inputs, {layer}()([{model}.inputs[0], "
-        f"{model}.outputs[0], {', '.join(outer)}]))\n{indent}"
-    )
 
 
 def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) -> list[Problem]:
@@ -211,7 +197,7 @@ def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) ->
         if params is None or start is None or removal is None or model is None:
             return []
         keras, imports = root  # type: ignore[misc]
-        added = _loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
+        added = loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
         insert = Edit(start.line, start.col, start.line, start.col, added)
         holder = builder if index is None else top_level(parsed, builder)  # a method: its class
         moved = placed(ctx.cell, ctx.namespace, parsed, holder, [params, insert, removal], index) if holder else None  # fmt: skip
