@@ -1,9 +1,11 @@
-"""The Keras 3 (and TensorFlow) error messages that state what an argument should be, as data.
+"""The Keras 3 (and TensorFlow) error messages that state what an argument should be, as data;
+also the messages of the libraries Keras-era code calls beside Keras (scikit-learn's parameter
+validation, Matplotlib's checks of a choice), which state the same facts.
 
 Each template is read from the installed sources (Keras 3.15 in ``tf221-k3``, Keras 3.13 in
 ``colab``; ``source`` says where) and written as a regular expression whose named groups are the
 parts of a ``MessageFact`` (``diagnosis/keras_messages.py``, the logic): ``argument``, ``expected``,
-``received``, ``given`` and ``wanted`` (counts), ``structure`` (the model's outputs, one ``'X'`` each).
+``received``, ``owner`` (the class whose parameter it is), ``given`` and ``wanted`` (counts), ``structure`` (the model's outputs, one ``'X'`` each).
 A constant the template itself says (the suffix a file must end in) is in ``fixed``. Order
 matters: the first template that matches is the fact; the last one, ``received``, is Keras's
 general ending ``Received: name=value``.
@@ -229,6 +231,22 @@ TEMPLATES: tuple[Template, ...] = (
         r"Received:? (?:\w+=)?(?P<received>[^\n]*?)\.?\s*$",
         ("ValueError",),
         "keras/src/losses/loss.py standardize_reduction",
+    ),
+    Template(
+        "scikit-learn-invalid-parameter",
+        "choice",
+        r"The '(?P<argument>\w+)' parameter of (?P<owner>\w+) must be (?P<expected>.+?)\. "
+        r"Got (?P<received>.+?) instead\.",
+        ("InvalidParameterError",),
+        "sklearn/utils/_param_validation.py validate_parameter_constraints (scikit-learn >= 1.2)",
+    ),
+    Template(
+        "matplotlib-not-valid-value",
+        "choice",
+        r"^(?P<received>'[^'\n]*') is not a valid value for (?P<argument>\w+); supported values "
+        r"are (?P<expected>[^\n]+)$",
+        ("ValueError",),
+        "matplotlib/_api/__init__.py check_in_list, check_getitem (Legend's loc)",
     ),
     Template(
         "received",

@@ -31,6 +31,7 @@ class MessageFact:
     given: int | None = None
     wanted: int | None = None
     source: str = ""
+    owner: str | None = None  # the class whose parameter it is, where the message names it
 
     def received_value(self) -> Any:
         """The received value as Python reads it (``46.0``, ``3``, ``(3.0,)``), else None."""
@@ -80,6 +81,7 @@ def parse(error_type: str, message: str) -> MessageFact | None:
             given=given,
             wanted=wanted,
             source=template.source,
+            owner=values.get("owner"),
         )
     return None
 

@@ -17,6 +17,8 @@ import ast
 import functools
 import inspect
 import re
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -70,31 +72,99 @@ def choice_argument(ctx: CellContext) -> list[Problem]:
 
 @rule(RENAMED, when=(ERROR,), family="keras3-messages", errors=("ValueError",))
 def renamed_choice(ctx: CellContext) -> list[Problem]:
-    """A Keras 2 value Keras 3 names otherwise (``reduction='auto'``, which Keras 2 resolved to
-    ``'sum_over_batch_size'`` outside a distribution strategy's own loop): the catalogue's
-    Keras 3 name, where the message lists it among the allowed values."""
+    """A value a library took once and names otherwise now (Keras 2's ``reduction='auto'``, which
+    it resolved to ``'sum_over_batch_size'`` outside a distribution strategy's own loop;
+    scikit-learn's ``max_features='auto'``, ``'sqrt'`` for a classifier and ``1.0`` for a
+    regressor): the catalogue's value for it, where the message names the argument (and the
+    class, when it does) and the new value is one it allows."""
     fact = parse(ctx.error_type, ctx.message)
-    entries = entries_with_rule("renamed-choice")
-    if fact is None or fact.kind != "choice" or not fact.argument or not entries or ctx.cell.tree is None:  # fmt: skip
+    if fact is None or fact.kind != "choice" or not fact.argument or ctx.cell.tree is None:
         return []
     received = fact.received or ""
     as_literal = literal(received)
     received = as_literal if isinstance(as_literal, str) else received
-    renamed = entries[0].data.get("values", {}).get(fact.argument, {}).get(received)
-    if renamed is None or f"'{renamed}'" not in (fact.expected or ""):
-        return []
-    edits, across = _edits(ctx, fact.argument, received, renamed)
-    if not edits:
-        return []
-    problem = from_entry(entries[0].id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
-                         argument=fact.argument, received=received, allowed=renamed,
-                         keras=ctx.versions.get("keras", "3"))  # fmt: skip
-    problem.across = across
-    return [problem]
+    for entry in entries_with_rule("renamed-choice"):
+        values = entry.data.get("values", {}).get(fact.argument, {})
+        renamed = values.get(received, values.get("*"))  # "*": any value the library refused
+        mine = _owned_by(entry.data.get("root"), fact.owner, entry.data.get("callables", ()))
+        if isinstance(renamed, dict):  # by the kind of the class (classifier, regressor)
+            renamed = _by_kind(ctx, mine, renamed, entry.data.get("kinds", {}))
+        if renamed is None or (isinstance(renamed, str) and f"'{renamed}'" not in (fact.expected or "")):  # fmt: skip
+            continue
+        edits, across = _edits(ctx, fact.argument, received, renamed, mine)
+        if received not in values:  # any refused value: the cell's others the same way
+            for other in _refused(ctx, fact, mine, received):
+                more, more_across = _edits(ctx, fact.argument, other, renamed, mine)
+                if across is not None or more_across is not None:  # None: the same as edits
+                    across = (edits if across is None else across) + (more if more_across is None else more_across)  # fmt: skip
+                edits = edits + more
+        if not edits:
+            continue
+        problem = from_entry(entry.id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
+                             argument=fact.argument, received=received, allowed=renamed,
+                             received_code=repr(received), allowed_code=repr(renamed),
+                             choices=fact.expected or "", owner=fact.owner or "",
+                             version=_version(entry.data.get("root"), ctx),
+                             keras=ctx.versions.get("keras", "3"))  # fmt: skip
+        problem.across = across
+        return [problem]
+    return []
 
 
-def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> tuple[list[Edit], list[Edit] | None]:  # fmt: skip
-    """Every argument ``argument`` holding ``received`` in the cell's Keras calls, as ``allowed``
+def _refused(ctx: CellContext, fact: MessageFact, mine: Callable[[Any], bool], received: str) -> list[str]:  # fmt: skip
+    """The other strings the cell's calls give the argument that the message's list of allowed
+    values lacks (each would fail next)."""
+    allowed = set(re.findall(r"'([^']*)'", fact.expected or ""))
+    found: list[str] = []
+    for call in walk(ctx.cell.tree):
+        node = _argument(ctx, call, fact.argument or "", mine) if isinstance(call, ast.Call) else None
+        value = _value(ctx, node) if node is not None else None
+        if isinstance(value, str) and value not in allowed and value not in (received, *found):
+            found.append(value)
+    return found
+
+
+def _version(root: str | None, ctx: CellContext) -> str:
+    """The installed version of the library ``root`` (Keras's where None), as shown."""
+    if root is None:
+        return ctx.versions.get("keras", "3")
+    module = sys.modules.get(root)
+    return str(getattr(module, "__version__", "")) or "installed here"
+
+
+def _owned_by(root: str | None, owner: str | None, callables: tuple[str, ...] = ()) -> Callable[[Any], bool]:  # fmt: skip
+    """Does a callable belong to the library the entry is about (Keras where ``root`` is None;
+    else the top package ``root``), is it the class ``owner`` the message names, and one of the
+    entry's ``callables`` (module and qualified name) where it lists them?"""
+
+    def mine(obj: Any) -> bool:
+        if root is None:
+            return live.is_keras_object(obj)
+        module = getattr(obj, "__module__", None)
+        if not isinstance(module, str) or module.split(".")[0] != root:
+            return False
+        if callables and f"{module}.{getattr(obj, '__qualname__', '')}" not in callables:
+            return False
+        return owner is None or getattr(obj, "__name__", None) == owner
+
+    return mine
+
+
+def _by_kind(ctx: CellContext, mine: Callable[[Any], bool], by_kind: dict, kinds: dict) -> Any:
+    """The value for the kind of the class the cell calls (``kinds``: a base class's name → its
+    kind, ``ClassifierMixin`` → ``classifier``); None when no call of it is in the cell."""
+    for call in walk(ctx.cell.tree):
+        callee = ctx.scope.callee(call.func) if isinstance(call, ast.Call) else None
+        if callee is not None and isinstance(callee[0], type) and mine(callee[0]):
+            bases = {base.__name__ for base in callee[0].__mro__}
+            found = [by_kind[kind] for base, kind in kinds.items() if base in bases and kind in by_kind]
+            return found[0] if len(found) == 1 else None
+    return None
+
+
+def _edits(ctx: CellContext, argument: str, received: str, allowed: Any, mine: Callable[[Any], bool] = live.is_keras_object) -> tuple[list[Edit], list[Edit] | None]:  # fmt: skip
+    """Every argument ``argument`` holding ``received`` in the cell's calls of the library's
+    callables (``mine``: Keras's by default), as ``allowed``
     (a name holding it: lower-cased where that is the change, else its string changed where it
     is made, ``value_change.rewrite``), and the string the cell passes to another cell's
     function that hands it on to such an argument: ``(edits, across)``, ``across`` None when
@@ -105,11 +175,13 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> tupl
     for call in walk(ctx.cell.tree):
         if not isinstance(call, ast.Call):
             continue
-        node = _argument(ctx, call, argument)
+        node = _argument(ctx, call, argument, mine)
         if node is None or _value(ctx, node) != received:
             continue
         text = node_text(ctx.cell, node)
-        if isinstance(node, ast.Constant):
+        if not isinstance(allowed, str):  # a number for a string: only where it is written
+            edit = node_edit(ctx.cell, node, repr(allowed)) if isinstance(node, ast.Constant) else None
+        elif isinstance(node, ast.Constant):
             edit = node_edit(ctx.cell, node, quoted_like(text, allowed))
         elif allowed == received.lower() and text is not None:
             edit = node_edit(ctx.cell, node, f"{text}.lower()")  # a name holding it
@@ -127,10 +199,11 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: str) -> tupl
             across.append(edit)
     # the cell's call of a function another cell defines, which hands the value it is given
     # unchanged to the Keras call (``main(reduction_1='auto')``): changed in that call
-    for passed in passed_on(ctx, None, lambda inner: _argument(ctx, inner, argument)):
+    for passed in passed_on(ctx, None, lambda inner: _argument(ctx, inner, argument, mine)):
         node = passed.argument
         if isinstance(node, ast.Constant) and node.value == received:
-            edit = node_edit(ctx.cell, node, quoted_like(node_text(ctx.cell, node), allowed))
+            new = quoted_like(node_text(ctx.cell, node), allowed) if isinstance(allowed, str) else repr(allowed)
+            edit = node_edit(ctx.cell, node, new)
             edits += [edit] if edit is not None else []
             across += [edit] if edit is not None else []
     return edits, across if earlier else None
@@ -142,15 +215,21 @@ def _keras_constant(ctx: CellContext, node: ast.Attribute) -> bool:
     return owner is not None and (inspect.ismodule(owner) or inspect.isclass(owner)) and live.is_keras_object(owner)
 
 
-def _argument(ctx: CellContext, call: ast.Call, name: str) -> ast.expr | None:
-    """The argument ``name`` of a call of a live Keras callable, or the keyword ``name`` of a
+def _argument(ctx: CellContext, call: ast.Call, name: str, mine: Callable[[Any], bool] = live.is_keras_object) -> ast.expr | None:  # fmt: skip
+    """The argument ``name`` of a call of a live callable of the library (``mine``: Keras's by
+    default; of a function, its keyword ``name``), or the keyword ``name`` of a
     ``functools.partial`` of one."""
     callee = ctx.scope.callee(call.func)
-    if callee is not None and live.is_keras_object(callee[0]):
-        return call_argument(call, callee[0], name) if isinstance(callee[0], type) else None
+    if callee is None and mine is not live.is_keras_object and isinstance(call.func, ast.Attribute):
+        method = value_in(ctx.namespace or {}, call.func)  # another library's: ``ax.legend``
+        callee = (method, "") if method is not None else None
+    if callee is not None and mine(callee[0]):
+        if isinstance(callee[0], type):
+            return call_argument(call, callee[0], name)
+        return next((kw.value for kw in call.keywords if kw.arg == name), None)
     if call.args and _is_partial(ctx, call.func):
         wrapped = ctx.scope.callee(call.args[0])
-        if wrapped is not None and live.is_keras_object(wrapped[0]):
+        if wrapped is not None and mine(wrapped[0]):
             return next((kw.value for kw in call.keywords if kw.arg == name), None)
     return None
 
