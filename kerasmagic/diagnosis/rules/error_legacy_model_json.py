@@ -32,13 +32,21 @@ from kerasmagic.diagnosis.rewrite import (
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras2-model-json"
-MESSAGE = re.compile(r"Could not locate class '(Sequential|Model|Functional)'")
+MESSAGE = re.compile(
+    r"Could not locate class '(Sequential|Model|Functional)'"
+    r"|Expected 'config' to be a dict for (Sequential),\s+instead got <class 'list'>"
+)
 LOADERS = ("model_from_json",)
 # Keras 3's legacy path gives a layer's Keras 2 `batch_input_shape` (batch size first) to the layer
 # as its `input_shape` (no batch size): the model would take inputs of one rank more. Each one is
 # read as the input shape it meant, the batch size left out, as the JSON is parsed.
 SHAPES = ('lambda d: {**{k: v for k, v in d.items() if k != "batch_input_shape"}, '
           '"input_shape": d["batch_input_shape"][1:]} if "batch_input_shape" in d else d')  # fmt: skip
+# Keras 2.0 and 2.1 wrote a Sequential model's config as the bare list of its layers; Keras 2.2 made
+# it ``{"name": …, "layers": [...]}``, the only form Keras 3's paths read ("Expected 'config' to
+# be a dict for Sequential, instead got <class 'list'>"): the list becomes that dict as it is parsed.
+LAYER_LIST = ('lambda d: {**d, "config": {"name": "sequential", "layers": d["config"]}} '
+              'if d.get("class_name") == "Sequential" and isinstance(d.get("config"), list) else d')  # fmt: skip
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",), needs=LOADERS)
@@ -66,7 +74,8 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
         text = node_text(ctx.cell, call.args[0])
         if extra or not text:
             continue
-        config = f"{json_name}.loads({text}, object_hook={SHAPES})"
+        hook = f"lambda d: ({LAYER_LIST})(({SHAPES})(d))" if found.group(2) else SHAPES
+        config = f"{json_name}.loads({text}, object_hook={hook})"
         objects = f"{{**vars({keras}.layers), **vars({keras}.models), 'Functional': {keras}.Model}}"
         given = "".join(f", custom_objects={node_text(ctx.cell, k.value)}" for k in call.keywords)
         edit = node_edit(ctx.cell, call, f"{keras}.legacy.saving.deserialize_keras_object({config}, module_objects={objects}{given})")  # fmt: skip
@@ -75,7 +84,7 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
     if not changed:
         return []
     problem = from_entry(ENTRY, ctx.line or changed[0].line, edits + json_import + changed, list(LOADERS),
-                         ctx.shown_versions, cls=found.group(1))  # fmt: skip
+                         ctx.shown_versions, cls=found.group(1) or found.group(2))  # fmt: skip
     problem.certain = True
     return [problem]
 
