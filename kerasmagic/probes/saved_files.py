@@ -109,3 +109,17 @@ def _first_batch_shape(raw: Any) -> tuple[int | None, ...] | None:
     if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         return None
     return tuple(shape)
+
+
+def sequential_layer_list(path: str) -> bool:
+    """Does the ``.h5`` model file record a Sequential model as the bare list of its layers (as
+    Keras 2.0 and 2.1 saved it; Keras 2.2 wrote ``{"name", "layers"}``)? Reads one attribute."""
+    try:
+        import h5py
+
+        with h5py.File(path, "r") as handle:
+            raw = handle.attrs.get("model_config")
+        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
+    except Exception:
+        return False
+    return isinstance(config, dict) and config.get("class_name") == "Sequential" and isinstance(config.get("config"), list)  # fmt: skip

@@ -89,7 +89,7 @@ def saved_models(ctx: CellContext) -> list[Problem]:
     """A Keras 2 `.h5` whose optimizer Keras 3 builds anew."""
     out: list[Problem] = []
     from kerasmagic.diagnosis.reload_fix import keras_root, reload_edits
-    from kerasmagic.probes.saved_files import read_h5_model
+    from kerasmagic.probes.saved_files import read_h5_model, sequential_layer_list
 
     entry = catalogue_entry("keras2-h5-optimizer-reset")
     for call, text, resolved in ctx.facts.calls:
@@ -104,6 +104,8 @@ def saved_models(ctx: CellContext) -> list[Problem]:
         saved = read_h5_model(path) if path is not None else None
         kind = kind_of_path(resolved, ctx.versions)
         if saved is None or not saved.compiled or saved.keras_major != 2 or kind != "keras3":
+            continue
+        if sequential_layer_list(saved.path):  # Keras 3 cannot load it: keras20-h5-layer-list
             continue
         if not applies_to_kind(entry, kind, ctx.versions):
             continue
