@@ -216,7 +216,9 @@ def dim_ordering(ctx: CellContext) -> list[Problem]:
     ('th' ↔ 'channels_first'), when the backend module the call uses has the new function
     here. A value that is not a literal is mapped by a lookup, so every use keeps its value."""
     cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    if DIM_GETTER not in message or cell.tree is None:
+    # Keras 2.0-2.2 also had them in ``keras.backend.common`` (``K.common.image_dim_ordering()``),
+    # which Keras 2.3 folded into ``keras.backend``: the failing attribute is then ``common``
+    if (DIM_GETTER not in message and "'common'" not in message) or cell.tree is None:
         return []
     compared = _compared_orderings(cell)
     edits: list[Edit] = []
@@ -226,8 +228,9 @@ def dim_ordering(ctx: CellContext) -> list[Problem]:
             continue
         setter = func.attr == DIM_SETTER
         new = "set_image_data_format" if setter else "image_data_format"
-        target = ast.Attribute(value=func.value, attr=new, ctx=ast.Load())
-        value = node_text(cell, func.value)
+        base = func.value.value if isinstance(func.value, ast.Attribute) and func.value.attr == "common" else func.value  # fmt: skip
+        target = ast.Attribute(value=base, attr=new, ctx=ast.Load())
+        value = node_text(cell, base)
         if ctx.scope.callee(target) is None or value is None:
             return []
         if setter:
