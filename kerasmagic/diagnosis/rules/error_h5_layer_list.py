@@ -83,4 +83,3 @@ def h5_layer_list(ctx: CellContext) -> list[Problem]:
         problem.fix_code = "; ".join(after)
         return [problem]
     return []
-
