@@ -90,6 +90,17 @@ def test_auto_becomes_what_it_meant_for_the_estimators_kind(sklearn_stand_in, es
     exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)
 
 
+def test_a_class_an_earlier_cell_imported_is_read_from_the_kernel(sklearn_stand_in):
+    """The import ran in an earlier cell: the class is the namespace's, the cell has no import."""
+    namespace: dict = {"__name__": "__main__"}
+    exec("from sklearn.ensemble import ExtraTreesClassifier\n", namespace)
+    source = "forest = ExtraTreesClassifier(max_features='auto')\nforest.fit([[0]], [0])\n"
+    with pytest.raises(ValueError) as raised:
+        exec(compile(source, "<cell>", "exec"), namespace)
+    result = diagnose(source, raised.value, namespace=namespace)
+    assert "forest = ExtraTreesClassifier(max_features='sqrt')" in (result.fixed_source or "")
+
+
 def test_a_value_no_release_note_renames_gets_no_rewrite(sklearn_stand_in):
     """``'most'`` was never a value: the message alone proves nothing to write."""
     source = (

@@ -154,7 +154,7 @@ def _by_kind(ctx: CellContext, mine: Callable[[Any], bool], by_kind: dict, kinds
     """The value for the kind of the class the cell calls (``kinds``: a base class's name → its
     kind, ``ClassifierMixin`` → ``classifier``); None when no call of it is in the cell."""
     for call in walk(ctx.cell.tree):
-        callee = ctx.scope.callee(call.func) if isinstance(call, ast.Call) else None
+        callee = _callee(ctx, call.func, mine) if isinstance(call, ast.Call) else None
         if callee is not None and isinstance(callee[0], type) and mine(callee[0]):
             bases = {base.__name__ for base in callee[0].__mro__}
             found = [by_kind[kind] for base, kind in kinds.items() if base in bases and kind in by_kind]
@@ -219,10 +219,7 @@ def _argument(ctx: CellContext, call: ast.Call, name: str, mine: Callable[[Any],
     """The argument ``name`` of a call of a live callable of the library (``mine``: Keras's by
     default; of a function, its keyword ``name``), or the keyword ``name`` of a
     ``functools.partial`` of one."""
-    callee = ctx.scope.callee(call.func)
-    if callee is None and mine is not live.is_keras_object and isinstance(call.func, ast.Attribute):
-        method = value_in(ctx.namespace or {}, call.func)  # another library's: ``ax.legend``
-        callee = (method, "") if method is not None else None
+    callee = _callee(ctx, call.func, mine)
     if callee is not None and mine(callee[0]):
         if isinstance(callee[0], type):
             return call_argument(call, callee[0], name)
@@ -232,6 +229,16 @@ def _argument(ctx: CellContext, call: ast.Call, name: str, mine: Callable[[Any],
         if wrapped is not None and mine(wrapped[0]):
             return next((kw.value for kw in call.keywords if kw.arg == name), None)
     return None
+
+
+def _callee(ctx: CellContext, func: ast.expr, mine: Callable[[Any], bool]) -> tuple[Any, str] | None:
+    """The live callable ``func`` names: through the cell's bindings (Keras's), else, for another
+    library, the namespace's object (a class an earlier cell imported, ``ax.legend``)."""
+    callee = ctx.scope.callee(func)
+    if callee is None and mine is not live.is_keras_object and isinstance(func, ast.Name | ast.Attribute):
+        found = value_in(ctx.namespace or {}, func)
+        callee = (found, "") if found is not None else None
+    return callee
 
 
 def _is_partial(ctx: CellContext, func: ast.expr) -> bool:
