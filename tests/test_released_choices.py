@@ -50,6 +50,13 @@ class ExtraTreesRegressor(RegressorMixin, _Forest):
 """
 
 
+# a kernel with Keras (the rule's module reads the live Keras API and is not run where no Keras
+# package exists at all: the bare environment)
+WITH_KERAS = pytest.mark.envs(
+    "tf221-k3", "colab", "tf215-k2", "tf221-legacy", "k3-jax", "tf215-broken-k3"
+)
+
+
 @pytest.fixture
 def sklearn_stand_in(stand_in_package):
     stand_in_package(
@@ -72,6 +79,7 @@ def _diagnose(source: str):
     return diagnose(source, raised.value, namespace=namespace)
 
 
+@WITH_KERAS
 @pytest.mark.parametrize(
     "estimator, meant",
     [("ExtraTreesClassifier", "'sqrt'"), ("ExtraTreesRegressor", "1.0")],
@@ -90,6 +98,7 @@ def test_auto_becomes_what_it_meant_for_the_estimators_kind(sklearn_stand_in, es
     exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)
 
 
+@WITH_KERAS
 def test_a_class_an_earlier_cell_imported_is_read_from_the_kernel(sklearn_stand_in):
     """The import ran in an earlier cell: the class is the namespace's, the cell has no import."""
     namespace: dict = {"__name__": "__main__"}

@@ -61,6 +61,7 @@ def test_a_read_that_chose_its_encoding_is_left_as_it_is(tmp_path, source) -> No
     assert "text-file-encoding" not in [f.id for f in result.suggestions]
 
 
+@pytest.mark.envs("tf221-k3", "colab", "tf215-k2", "tf221-legacy", "k3-jax", "tf215-broken-k3")
 def test_numpy_loadtxt_of_an_earlier_cells_path_reads_latin_1_in_migrate(tmp_path) -> None:
     """NumPy before 1.23 read ``loadtxt`` files as Latin-1; the path is bound in an earlier cell."""
     table = tmp_path / "table.csv"
