@@ -25,6 +25,9 @@ class SavedH5Model:
     # a ``Sequential`` whose first layer (not an ``InputLayer``) records ``batch_input_shape``, as
     # standalone Keras up to 2.3 saved it: that shape, batch axis first
     first_batch_shape: tuple[int | None, ...] | None = None
+    # a ``Sequential`` recorded as the bare list of its layers, as Keras 2.0 and 2.1 saved it
+    # (Keras 2.2 wrote ``{"name", "layers"}``, the only form Keras 3's loader reads)
+    layer_list: bool = False
 
     @property
     def keras_major(self) -> int | None:
@@ -79,6 +82,7 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
     if isinstance(class_name, str):
         class_name = class_name.split(">")[-1]  # "Custom>Adam" → "Adam"
     config = optimizer.get("config", {}) if isinstance(optimizer, dict) else {}
+    sequential = _sequential_config(attrs.get("model_config"))
     return SavedH5Model(
         path=path,
         keras_version=_text(attrs.get("keras_version")),
@@ -87,18 +91,24 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
         optimizer_config=config if isinstance(config, dict) else {},
         loss=training.get("loss"),
         metrics=training.get("metrics"),
-        first_batch_shape=_first_batch_shape(attrs.get("model_config")),
+        first_batch_shape=_first_batch_shape(sequential),
+        layer_list=sequential is not None and isinstance(sequential.get("config"), list),
     )
 
 
-def _first_batch_shape(raw: Any) -> tuple[int | None, ...] | None:
-    """The ``batch_input_shape`` a saved ``Sequential``'s first layer records, when that layer is
-    not an ``InputLayer`` (whose shape every Keras reads as the batch shape)."""
+def _sequential_config(raw: Any) -> dict | None:
+    """The ``model_config`` attribute, parsed, where it records a ``Sequential``."""
     try:
         config = json.loads(_text(raw) or "")
     except ValueError:
         return None
-    if not isinstance(config, dict) or config.get("class_name") != "Sequential":
+    return config if isinstance(config, dict) and config.get("class_name") == "Sequential" else None
+
+
+def _first_batch_shape(config: dict | None) -> tuple[int | None, ...] | None:
+    """The ``batch_input_shape`` a saved ``Sequential``'s first layer records, when that layer is
+    not an ``InputLayer`` (whose shape every Keras reads as the batch shape)."""
+    if config is None:
         return None
     inner = config.get("config")
     layers = inner.get("layers") if isinstance(inner, dict) else inner  # Keras 2.0-2.1: a list
@@ -110,16 +120,3 @@ def _first_batch_shape(raw: Any) -> tuple[int | None, ...] | None:
         return None
     return tuple(shape)
 
-
-def sequential_layer_list(path: str) -> bool:
-    """Does the ``.h5`` model file record a Sequential model as the bare list of its layers (as
-    Keras 2.0 and 2.1 saved it; Keras 2.2 wrote ``{"name", "layers"}``)? Reads one attribute."""
-    try:
-        import h5py
-
-        with h5py.File(path, "r") as handle:
-            raw = handle.attrs.get("model_config")
-        config = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
-    except Exception:
-        return False
-    return isinstance(config, dict) and config.get("class_name") == "Sequential" and isinstance(config.get("config"), list)  # fmt: skip

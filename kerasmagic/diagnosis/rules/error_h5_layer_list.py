@@ -25,7 +25,7 @@ from kerasmagic.diagnosis.reload_fix import compile_line, loaded_paths
 from kerasmagic.diagnosis.rewrite import after_statement, node_edit, node_text, statement_of
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_legacy_model_json import LAYER_LIST, SHAPES
-from kerasmagic.probes.saved_files import read_h5_model, sequential_layer_list
+from kerasmagic.probes.saved_files import read_h5_model
 
 ENTRY = "keras20-h5-layer-list"
 
@@ -39,9 +39,7 @@ def h5_layer_list(ctx: CellContext) -> list[Problem]:
     for call, _root, target, path in loaded_paths(ctx.cell, ctx.line, ctx.namespace):
         saved = read_h5_model(path)
         arg = call.args[0]
-        if saved is None or not target or not isinstance(arg, ast.Constant | ast.Name):
-            continue
-        if not sequential_layer_list(str(path)):
+        if saved is None or not saved.layer_list or not target or not isinstance(arg, ast.Constant | ast.Name):  # fmt: skip
             continue
         found = keras_root(ctx)
         json_found = module_name(ctx, "json")

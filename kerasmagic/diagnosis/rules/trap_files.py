@@ -89,7 +89,7 @@ def saved_models(ctx: CellContext) -> list[Problem]:
     """A Keras 2 `.h5` whose optimizer Keras 3 builds anew."""
     out: list[Problem] = []
     from kerasmagic.diagnosis.reload_fix import keras_root, reload_edits
-    from kerasmagic.probes.saved_files import read_h5_model, sequential_layer_list
+    from kerasmagic.probes.saved_files import read_h5_model
 
     entry = catalogue_entry("keras2-h5-optimizer-reset")
     for call, text, resolved in ctx.facts.calls:
@@ -105,7 +105,7 @@ def saved_models(ctx: CellContext) -> list[Problem]:
         kind = kind_of_path(resolved, ctx.versions)
         if saved is None or not saved.compiled or saved.keras_major != 2 or kind != "keras3":
             continue
-        if sequential_layer_list(saved.path):  # Keras 3 cannot load it: keras20-h5-layer-list
+        if saved.layer_list:  # Keras 3 cannot load it: keras20-h5-layer-list
             continue
         if not applies_to_kind(entry, kind, ctx.versions):
             continue
