@@ -7,6 +7,7 @@ Nothing here guesses: a helper that cannot tell returns None and the rule offers
 from __future__ import annotations
 
 import ast
+import builtins
 import inspect
 import sys
 import types
@@ -20,6 +21,7 @@ from kerasmagic.diagnosis.keras2_names import (  # noqa: F401 (read by rules/bac
     generated_home,
     legacy_signature,
 )
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.member_values import MISSING
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_text, walk
@@ -151,6 +153,20 @@ def _is_super_init(call: ast.Call) -> bool:
         and isinstance(func.value.func, ast.Name)
         and func.value.func.id == "super"
     )
+
+
+def live_callable(ctx: CellContext, func: ast.expr) -> Any:
+    """The live object a call's function expression names: through the cell's bindings, else
+    what the failing lines' names hold (``ax.legend``, a class an earlier cell imported), else
+    the builtin a bare name nothing binds (``open``); None otherwise. Nothing is called."""
+    found = ctx.scope.callee(func)
+    if found is not None:
+        return found[0]
+    names = ctx.live_names or {}
+    value = live_value(func, names)
+    if value is None and isinstance(func, ast.Name) and func.id not in names:
+        value = getattr(builtins, func.id, None)
+    return value
 
 
 def call_argument(call: ast.Call, klass: type, name: str) -> ast.expr | None:

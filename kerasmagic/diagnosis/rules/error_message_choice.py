@@ -23,7 +23,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
-from kerasmagic.diagnosis.keras3_support import call_argument
+from kerasmagic.diagnosis.keras3_support import call_argument, live_callable
 from kerasmagic.diagnosis.keras_messages import MessageFact, literal, parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, quoted_like, walk
@@ -155,8 +155,8 @@ def _by_kind(ctx: CellContext, mine: Callable[[Any], bool], by_kind: dict, kinds
     kind, ``ClassifierMixin`` → ``classifier``); None when no call of it is in the cell."""
     for call in walk(ctx.cell.tree):
         callee = _callee(ctx, call.func, mine) if isinstance(call, ast.Call) else None
-        if callee is not None and isinstance(callee[0], type) and mine(callee[0]):
-            bases = {base.__name__ for base in callee[0].__mro__}
+        if isinstance(callee, type) and mine(callee):
+            bases = {base.__name__ for base in callee.__mro__}
             found = [by_kind[kind] for base, kind in kinds.items() if base in bases and kind in by_kind]
             return found[0] if len(found) == 1 else None
     return None
@@ -220,9 +220,9 @@ def _argument(ctx: CellContext, call: ast.Call, name: str, mine: Callable[[Any],
     default; of a function, its keyword ``name``), or the keyword ``name`` of a
     ``functools.partial`` of one."""
     callee = _callee(ctx, call.func, mine)
-    if callee is not None and mine(callee[0]):
-        if isinstance(callee[0], type):
-            return call_argument(call, callee[0], name)
+    if callee is not None and mine(callee):
+        if isinstance(callee, type):
+            return call_argument(call, callee, name)
         return next((kw.value for kw in call.keywords if kw.arg == name), None)
     if call.args and _is_partial(ctx, call.func):
         wrapped = ctx.scope.callee(call.args[0])
@@ -231,14 +231,13 @@ def _argument(ctx: CellContext, call: ast.Call, name: str, mine: Callable[[Any],
     return None
 
 
-def _callee(ctx: CellContext, func: ast.expr, mine: Callable[[Any], bool]) -> tuple[Any, str] | None:
-    """The live callable ``func`` names: through the cell's bindings (Keras's), else, for another
-    library, the namespace's object (a class an earlier cell imported, ``ax.legend``)."""
-    callee = ctx.scope.callee(func)
-    if callee is None and mine is not live.is_keras_object and isinstance(func, ast.Name | ast.Attribute):
-        found = value_in(ctx.namespace or {}, func)
-        callee = (found, "") if found is not None else None
-    return callee
+def _callee(ctx: CellContext, func: ast.expr, mine: Callable[[Any], bool]) -> Any:
+    """The live callable ``func`` names: Keras's through the cell's bindings; another library's
+    also from the kernel (a class an earlier cell imported, ``ax.legend``)."""
+    if mine is live.is_keras_object:
+        found = ctx.scope.callee(func)
+        return found[0] if found is not None else None
+    return live_callable(ctx, func)
 
 
 def _is_partial(ctx: CellContext, func: ast.expr) -> bool:

@@ -15,7 +15,8 @@ import inspect
 import re
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import live_callable
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -41,7 +42,7 @@ def positional_only(ctx: CellContext) -> list[Problem]:
         given = {k.arg: k for k in call.keywords if k.arg in names}
         if set(given) != set(names):
             continue
-        fn = _callee(ctx, call)
+        fn = live_callable(ctx, call.func)
         if getattr(fn, "__name__", None) != found.group("function"):
             continue
         text = _moved(ctx, call, fn, names)
@@ -51,11 +52,6 @@ def positional_only(ctx: CellContext) -> list[Problem]:
         return [from_entry(ENTRY, call.lineno, [edit], names, ctx.shown_versions,
                            function=found.group("function"), given=", ".join(f"`{n}`" for n in names))]  # fmt: skip
     return []
-
-
-def _callee(ctx: CellContext, call: ast.Call) -> Any:
-    found = ctx.scope.callee(call.func)
-    return found[0] if found is not None else value_in(ctx.namespace or {}, call.func)
 
 
 def _moved(ctx: CellContext, call: ast.Call, fn: Any, names: list[str]) -> str | None:

@@ -16,12 +16,11 @@ was written for, character for character.
 from __future__ import annotations
 
 import ast
-import builtins
-import inspect
 import os
 from typing import Any
 
-from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.keras3_support import call_argument, live_callable, signature
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, walk
@@ -105,41 +104,23 @@ def _reads(ctx: CellContext, tree: ast.AST) -> list[ast.Call]:
 
 def _callable(ctx: CellContext, call: ast.Call) -> tuple[Any, str] | None:
     """The live callable and its ``module.qualname`` (``io.open`` for the builtin ``open``)."""
-    func = call.func
-    if isinstance(func, ast.Name) and func.id not in (ctx.namespace or {}):
-        obj = getattr(builtins, func.id, None)
-    else:
-        obj = value_in(ctx.namespace or {}, func)
+    obj = live_callable(ctx, call.func)
     if not callable(obj):
         return None
     return obj, f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
 
 
-def _parameters(fn: Any) -> list[str]:
-    try:
-        return list(inspect.signature(fn).parameters)
-    except (TypeError, ValueError):
-        return []
-
-
 def _given(call: ast.Call, fn: Any, name: str) -> bool:
     """Is ``name`` given, by keyword or by position (or could a ``*args``/``**kw`` hold it)?"""
-    if any(k.arg in (name, None) for k in call.keywords) or any(
-        isinstance(a, ast.Starred) for a in call.args
-    ):
+    if any(k.arg is None for k in call.keywords) or any(isinstance(a, ast.Starred) for a in call.args):  # fmt: skip
         return True
-    params = _parameters(fn)
-    return name not in params or params.index(name) < len(call.args)
+    sig = signature(fn)
+    return sig is None or name not in sig.parameters or call_argument(call, fn, name) is not None
 
 
 def _binary(call: ast.Call, fn: Any) -> bool:
     """A ``mode`` with ``b`` in it (bytes are not decoded), or one not written as a string."""
-    params = _parameters(fn)
-    if "mode" not in params:
-        return False
-    at = params.index("mode")
-    node = next((k.value for k in call.keywords if k.arg == "mode"), None)
-    node = node if node is not None else (call.args[at] if at < len(call.args) else None)
+    node = call_argument(call, fn, "mode")
     if node is None:
         return False
     return not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or "b" in node.value
@@ -147,11 +128,10 @@ def _binary(call: ast.Call, fn: Any) -> bool:
 
 def _path(ctx: CellContext, call: ast.Call, fn: Any) -> str | None:
     """The file the call read: its first argument's string, where it names a file on disk."""
-    first = call.args[0] if call.args else None
-    params = _parameters(fn)
-    if first is None and params:
-        first = next((k.value for k in call.keywords if k.arg == params[0]), None)
-    path = string_value(ctx, first) if first is not None else None
+    sig = signature(fn)
+    first = next(iter(sig.parameters), None) if sig is not None else None
+    node = call_argument(call, fn, first) if first else (call.args[0] if call.args else None)
+    path = string_value(ctx, node) if node is not None else None
     return path if path and os.path.isfile(path) else None
 
 
