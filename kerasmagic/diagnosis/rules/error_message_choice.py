@@ -60,7 +60,7 @@ def choice_argument(ctx: CellContext) -> list[Problem]:
     if spelling is None:
         return []
     received, allowed = spelling
-    edits, across = _edits(ctx, fact.argument, received, allowed)
+    edits, across = _edits(ctx, fact.argument, (received,), allowed)
     if not edits:
         return []
     names = [fact.argument]
@@ -91,13 +91,9 @@ def renamed_choice(ctx: CellContext) -> list[Problem]:
             renamed = _by_kind(ctx, mine, renamed, entry.data.get("kinds", {}))
         if renamed is None or (isinstance(renamed, str) and f"'{renamed}'" not in (fact.expected or "")):  # fmt: skip
             continue
-        edits, across = _edits(ctx, fact.argument, received, renamed, mine)
-        if received not in values:  # any refused value: the cell's others the same way
-            for other in _refused(ctx, fact, mine, received):
-                more, more_across = _edits(ctx, fact.argument, other, renamed, mine)
-                if across is not None or more_across is not None:  # None: the same as edits
-                    across = (edits if across is None else across) + (more if more_across is None else more_across)  # fmt: skip
-                edits = edits + more
+        # any refused value ("*"): the cell's other refused ones the same way (each fails next)
+        refused = (received, *_refused(ctx, fact, mine, received)) if received not in values else (received,)  # fmt: skip
+        edits, across = _edits(ctx, fact.argument, refused, renamed, mine)
         if not edits:
             continue
         problem = from_entry(entry.id, ctx.line or 1, edits, [fact.argument], ctx.shown_versions,
@@ -162,9 +158,9 @@ def _by_kind(ctx: CellContext, mine: Callable[[Any], bool], by_kind: dict, kinds
     return None
 
 
-def _edits(ctx: CellContext, argument: str, received: str, allowed: Any, mine: Callable[[Any], bool] = live.is_keras_object) -> tuple[list[Edit], list[Edit] | None]:  # fmt: skip
-    """Every argument ``argument`` holding ``received`` in the cell's calls of the library's
-    callables (``mine``: Keras's by default), as ``allowed``
+def _edits(ctx: CellContext, argument: str, received: tuple[str, ...], allowed: Any, mine: Callable[[Any], bool] = live.is_keras_object) -> tuple[list[Edit], list[Edit] | None]:  # fmt: skip
+    """Every argument ``argument`` holding one of the ``received`` values in the cell's calls of
+    the library's callables (``mine``: Keras's by default), as ``allowed``
     (a name holding it: lower-cased where that is the change, else its string changed where it
     is made, ``value_change.rewrite``), and the string the cell passes to another cell's
     function that hands it on to such an argument: ``(edits, across)``, ``across`` None when
@@ -176,19 +172,20 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: Any, mine: C
         if not isinstance(call, ast.Call):
             continue
         node = _argument(ctx, call, argument, mine)
-        if node is None or _value(ctx, node) != received:
+        value = _value(ctx, node) if node is not None else None
+        if node is None or not isinstance(value, str) or value not in received:
             continue
         text = node_text(ctx.cell, node)
         if not isinstance(allowed, str):  # a number for a string: only where it is written
             edit = node_edit(ctx.cell, node, repr(allowed)) if isinstance(node, ast.Constant) else None
         elif isinstance(node, ast.Constant):
             edit = node_edit(ctx.cell, node, quoted_like(text, allowed))
-        elif allowed == received.lower() and text is not None:
+        elif allowed == value.lower() and text is not None:
             edit = node_edit(ctx.cell, node, f"{text}.lower()")  # a name holding it
         elif isinstance(node, ast.Attribute) and _keras_constant(ctx, node):  # `Reduction.AUTO`
             edit = node_edit(ctx.cell, node, repr(allowed))
         else:  # a name (or a member) holding the string: changed where it is made
-            change = rewrite(ctx, node, Transform(f"be `{allowed!r}`", lambda text: allowed if text == received else None))  # fmt: skip
+            change = rewrite(ctx, node, Transform(f"be `{allowed!r}`", lambda text: allowed if text in received else None))  # fmt: skip
             if change is not None:
                 edits += change.edits
                 across += change.across
@@ -201,7 +198,7 @@ def _edits(ctx: CellContext, argument: str, received: str, allowed: Any, mine: C
     # unchanged to the Keras call (``main(reduction_1='auto')``): changed in that call
     for passed in passed_on(ctx, None, lambda inner: _argument(ctx, inner, argument, mine)):
         node = passed.argument
-        if isinstance(node, ast.Constant) and node.value == received:
+        if isinstance(node, ast.Constant) and node.value in received:
             new = quoted_like(node_text(ctx.cell, node), allowed) if isinstance(allowed, str) else repr(allowed)
             edit = node_edit(ctx.cell, node, new)
             edits += [edit] if edit is not None else []
