@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.keras3_support import live_callable
+from kerasmagic.diagnosis.keras3_support import call_sources, live_callable, signature
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -57,28 +57,19 @@ def positional_only(ctx: CellContext) -> list[Problem]:
 def _moved(ctx: CellContext, call: ast.Call, fn: Any, names: list[str]) -> str | None:
     """The call with the keywords ``names`` given by position, where the live signature puts
     them right after the call's positional arguments; None otherwise."""
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
+    sig = signature(fn)
+    sources = call_sources(ctx, call)  # None with ``*``/``**``
+    func = node_text(ctx.cell, call.func)
+    if sig is None or sources is None or func is None:
         return None
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(
-        k.arg is None for k in call.keywords
-    ):
-        return None
+    params = list(sig.parameters.values())
+    args, keywords = sources
     at = [i for i, p in enumerate(params) if p.name in names]  # in the signature's order
-    start = len(call.args)
+    start = len(args)
     if len(at) != len(names) or at != list(range(start, start + len(at))):
         return None
-    ordered = [params[i].name for i in at]
     if any(params[i].kind is not inspect.Parameter.POSITIONAL_ONLY for i in at):
         return None
-    by_name = {k.arg: k.value for k in call.keywords}
-    pieces = [node_text(ctx.cell, a) for a in call.args]
-    pieces += [node_text(ctx.cell, by_name[n]) for n in ordered]
-    pieces += [
-        f"{k.arg}={node_text(ctx.cell, k.value)}" for k in call.keywords if k.arg not in names
-    ]
-    func = node_text(ctx.cell, call.func)
-    if func is None or any(p is None for p in pieces):
-        return None
-    return f"{func}({', '.join(pieces)})"  # type: ignore[arg-type]
+    pieces = args + [keywords[params[i].name] for i in at]
+    pieces += [f"{name}={text}" for name, text in keywords.items() if name not in names]
+    return f"{func}({', '.join(pieces)})"
