@@ -24,7 +24,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.reload_fix import compile_line, loaded_paths
 from kerasmagic.diagnosis.rewrite import after_statement, node_edit, node_text, statement_of
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_legacy_model_json import LAYER_LIST, SHAPES
+from kerasmagic.diagnosis.rules.error_legacy_model_json import SHAPES_AND_LAYER_LIST
 from kerasmagic.probes.saved_files import read_h5_model
 
 ENTRY = "keras20-h5-layer-list"
@@ -65,7 +65,7 @@ def h5_layer_list(ctx: CellContext) -> list[Problem]:
             after.append(again.code)
         given = keywords.get("custom_objects")
         objects = f", custom_objects={node_text(ctx.cell, given)}" if given is not None else ""
-        config = f"{json_name}.loads({h5_name}.File({path_text}, 'r').attrs['model_config'], object_hook=lambda d: ({LAYER_LIST})(({SHAPES})(d)))"  # fmt: skip
+        config = f"{json_name}.loads({h5_name}.File({path_text}, 'r').attrs['model_config'], object_hook={SHAPES_AND_LAYER_LIST})"  # fmt: skip
         modules = f"{{**vars({keras}.layers), **vars({keras}.models), 'Functional': {keras}.Model}}"
         load = node_edit(ctx.cell, call, f"{keras}.legacy.saving.deserialize_keras_object({config}, module_objects={modules}{objects})")  # fmt: skip
         if load is None:

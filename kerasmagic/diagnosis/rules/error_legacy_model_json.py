@@ -47,6 +47,9 @@ SHAPES = ('lambda d: {**{k: v for k, v in d.items() if k != "batch_input_shape"}
 # be a dict for Sequential, instead got <class 'list'>"): the list becomes that dict as it is parsed.
 LAYER_LIST = ('lambda d: {**d, "config": {"name": "sequential", "layers": d["config"]}} '
               'if d.get("class_name") == "Sequential" and isinstance(d.get("config"), list) else d')  # fmt: skip
+# both: each shape read as it meant, and the list read as the dict (``.h5`` files too:
+# rules/error_h5_layer_list.py)
+SHAPES_AND_LAYER_LIST = f"lambda d: ({LAYER_LIST})(({SHAPES})(d))"
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("TypeError",), needs=LOADERS)
@@ -74,7 +77,7 @@ def legacy_model_json(ctx: CellContext) -> list[Problem]:
         text = node_text(ctx.cell, call.args[0])
         if extra or not text:
             continue
-        hook = f"lambda d: ({LAYER_LIST})(({SHAPES})(d))" if found.group(2) else SHAPES
+        hook = SHAPES_AND_LAYER_LIST if found.group(2) else SHAPES
         config = f"{json_name}.loads({text}, object_hook={hook})"
         objects = f"{{**vars({keras}.layers), **vars({keras}.models), 'Functional': {keras}.Model}}"
         given = "".join(f", custom_objects={node_text(ctx.cell, k.value)}" for k in call.keywords)
