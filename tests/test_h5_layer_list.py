@@ -6,11 +6,14 @@ predicts what the saved one did and trains."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-import numpy as np
 import pytest
 
 import kerasmagic
+
+if TYPE_CHECKING:  # NumPy is imported where the test runs: the bare environment has none
+    import numpy as np
 
 pytestmark = pytest.mark.envs("tf221-k3", "colab")
 
@@ -50,6 +53,7 @@ def _keras21_file(path) -> np.ndarray:
     the saved model predicts for ones."""
     import h5py
     import keras
+    import numpy as np
 
     model = keras.Sequential(
         [
@@ -68,6 +72,8 @@ def _keras21_file(path) -> np.ndarray:
 
 
 def test_a_keras21_sequential_is_built_loaded_and_compiled_as_the_file_says(tmp_path) -> None:
+    import numpy as np
+
     saved = tmp_path / "net.h5"
     expected = _keras21_file(saved)
     source = (
