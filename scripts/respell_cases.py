@@ -37,7 +37,8 @@ For each case that fails in the environment and has a ``fix`` (not ``isolated``/
   (``--variant device``) every statement but the imports under ``with tf.device('/cpu:0'):``;
   (``--variant wrapped``) each call of several arguments laid out one argument per line, each
   with a comment; (``--variant tuple``) the literal keyword values bound by one tuple assignment in
-  a first cell; (``--variant cfgclass``) those values as class attributes of a settings class
+  a first cell; (``--variant tabs``) the case as ``main()``, indented with tabs;
+  (``--variant cfgclass``) those values as class attributes of a settings class
   made in a first cell, read as ``CFG.name``; (``--variant assigned``) every ``from keras.x import a``
   as ``import keras`` and ``a = keras.x.a``; (``--variant values``) ``settings`` for every
   literal: the positional ones too (paths, layer sizes) and the string keys read from containers.
@@ -223,6 +224,20 @@ def in_function(source: str) -> list[str] | None:
         return None
     indented = "".join("    " + line if line.strip() else line for text in body for line in text.splitlines(keepends=True))  # fmt: skip
     return ["".join(imports) + "\n\ndef main():\n" + indented.rstrip("\n") + "\n\n\nmain()\n"]
+
+
+def tab_indented(source: str) -> list[str] | None:
+    """The case as ``main()`` (``function``), every level of its indentation a tab, as many
+    published scripts are written (None where the tabs would change a string's text)."""
+    cells = in_function(source)
+    if cells is None:
+        return None
+    text = re.sub(r"^((?:    )+)", lambda m: "\t" * (len(m.group(1)) // 4), cells[0], flags=re.M)
+    try:
+        same = ast.dump(ast.parse(text)) == ast.dump(ast.parse(cells[0]))
+    except SyntaxError:
+        return None
+    return [text] if same else None
 
 
 def unpacked(source: str) -> list[str] | None:
@@ -704,7 +719,7 @@ def assigned(source: str) -> list[str] | None:
     return edited(source, edits) if edits else None
 
 
-VARIANTS = {"settings": respelled, "function": in_function, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": lambda source: respelled(source, every=True), "namedcells": named_in_cells}  # fmt: skip
+VARIANTS = {"settings": respelled, "function": in_function, "tabs": tab_indented, "unpacked": unpacked, "tensorflow": through_tensorflow, "star": star_imports, "dotted": dotted, "arguments": from_arguments, "class": in_class, "config": from_config, "parameters": as_parameters, "passed": lambda source: as_parameters(source, passed=True), "loop": in_a_loop, "looplist": in_a_loop_over_a_list, "modules": lambda source: dotted(source, through_module=True), "helper": in_an_earlier_cell, "guarded": under_main_guard, "globals": reading_globals, "named": named_objects, "tfdotted": through_tensorflow_dotted, "device": under_device, "wrapped": wrapped, "aliased": aliased, "cells": one_per_cell, "tuple": in_one_tuple, "cfgclass": in_settings_class, "assigned": assigned, "values": lambda source: respelled(source, every=True), "namedcells": named_in_cells}  # fmt: skip
 
 
 def notebook(path: Path, cells: list[str]) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import ParsedCell, node_edit, walk
+from kerasmagic.diagnosis.rewrite import ParsedCell, indent_of, node_edit, walk
 
 if TYPE_CHECKING:
     from kerasmagic.diagnosis.bindings import Scope
@@ -225,5 +225,5 @@ def _moved(fx: ImportFixes, node: ast.ImportFrom, moved_names: list[str]) -> str
             bind = fx.renamed_names.get(asname or name, asname or name)
             fx.scope.bindings[bind] = f"{target}.{new_name}"
             moved_names.append(new_name)
-    indent = "\n" + " " * node.col_offset
+    indent = "\n" + indent_of(fx.cell, node)
     return indent.join(f"from {m} import {', '.join(n)}" for m, n in groups.items())

@@ -27,6 +27,7 @@ from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     guarded_imports,
+    indent_of,
     node_edit,
     node_text,
     walk,
@@ -317,7 +318,7 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
             )
         return
     certain = not unresolved
-    indent = " " * node.col_offset
+    indent = indent_of(fx.cell, node)
     statements = []
     if keep:
         statements.append(f"from {module} import {', '.join(keep)}")

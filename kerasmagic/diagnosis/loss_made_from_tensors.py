@@ -30,6 +30,7 @@ from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
+    indent_of,
     insertion_line,
     node_edit,
     node_text,
@@ -72,7 +73,7 @@ def made_from_tensors(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call
     if text is None or start is None or removal is None or pair is None or again is None:
         return []
     keras, imports = root
-    indent = " " * statement.col_offset  # type: ignore[union-attr]
+    indent = indent_of(parsed, statement)  # type: ignore[arg-type]
     stem = made.attr if isinstance(made, ast.Attribute) else dotted(made.func) if isinstance(made, ast.Call) else None  # fmt: skip
     layer = "".join(p[:1].upper() + p[1:] for p in (stem or "loss").replace(".", "_").split("_") if p)
     layer += "Layer" if layer.lower().endswith("loss") else "LossLayer"

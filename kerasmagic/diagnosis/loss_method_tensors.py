@@ -27,7 +27,14 @@ from kerasmagic.diagnosis.loss_tensors import compiled_model, loss_layer, statem
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, delete_keyword_edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    delete_keyword_edit,
+    indent_of,
+    node_edit,
+    walk,
+)
 
 ENTRY = "keras3-loss-outer-tensors"
 
@@ -99,7 +106,7 @@ def _edits(parsed: ParsedCell, cls: ast.ClassDef, method: ast.FunctionDef, owner
         edit = node_edit(parsed, read, read.attr) if read.attr in outer else None
         edits += [edit] if edit is not None else []
     receiver = holder.args.args[0].arg
-    indent = " " * statement.col_offset
+    indent = indent_of(parsed, statement)
     alias = f"{method.name}_of_{receiver}"
     layer = loss_layer(keras, method.name, model, [f"{receiver}.{a}" for a in outer], indent, called=alias)  # fmt: skip
     added = f"{alias} = {receiver}.{method.name}\n{indent}{layer}"

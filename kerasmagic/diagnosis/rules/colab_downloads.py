@@ -18,7 +18,7 @@ import ast
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, indent_of, nested, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "colab-download-elsewhere"
@@ -52,7 +52,7 @@ def colab_download_elsewhere(ctx: CellContext) -> list[Problem]:
         return []  # files used otherwise (an upload): input, not output
     edits: list[Edit] = []
     statement = imports[0]
-    indent = " " * statement.col_offset
+    indent = indent_of(ctx.cell, statement)
     guarded = f"try:  # google.colab exists only in Colab\n{indent}    {node_text(ctx.cell, statement)}\n{indent}except ImportError:\n{indent}    {bound} = None"  # fmt: skip
     for made, node in [(guarded, statement), *((_when_there(ctx, s, bound), s) for s in downloads)]:
         edit = node_edit(ctx.cell, node, made) if made else None
@@ -69,6 +69,7 @@ def _when_there(ctx: CellContext, statement: ast.stmt, bound: str) -> str | None
     text = node_text(ctx.cell, statement)
     if text is None:
         return None
-    inner = "\n".join("    " + line for line in text.splitlines())
-    indent = " " * statement.col_offset
-    return f"if {bound} is not None:\n{indent}{inner}"
+    indent = indent_of(ctx.cell, statement)
+    first, *rest = text.splitlines()  # the first line starts at the statement; the rest as written
+    inner = "\n".join([f"{indent}    {first}", *(nested(indent, line) for line in rest)])
+    return f"if {bound} is not None:\n{inner}"

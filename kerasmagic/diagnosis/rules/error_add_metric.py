@@ -34,7 +34,15 @@ from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, statement_removal, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    indent_of,
+    node_edit,
+    node_text,
+    statement_removal,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_logs_key import _function
 from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
@@ -179,12 +187,12 @@ def _tracker_edits(ctx: CellContext, klass: ast.ClassDef, stmt: ast.stmt, call: 
     if root is None or value_text is None or name_text is None:
         return []
     attr = "_" + re.sub(r"\W", "_", known_name) + "_tracker"
-    create = _tracker_creation(klass, f"self.{attr} = {root[0]}.metrics.Mean(name={name_text})")
+    create = _tracker_creation(ctx.cell, klass, f"self.{attr} = {root[0]}.metrics.Mean(name={name_text})")
     update = node_edit(ctx.cell, stmt, f"self.{attr}.update_state({value_text})")
     return [*root[1], create, update] if create is not None and update is not None else []
 
 
-def _tracker_creation(klass: ast.ClassDef, statement: str) -> Edit | None:
+def _tracker_creation(cell: ParsedCell, klass: ast.ClassDef, statement: str) -> Edit | None:
     """``statement`` placed after the ``super().__init__(…)`` of the class's ``__init__``; a class
     that inherits its ``__init__`` gets one that passes every argument on, as the inherited one
     took them, then runs ``statement``. An ``__init__`` without that call is left (None)."""
@@ -193,7 +201,7 @@ def _tracker_creation(klass: ast.ClassDef, statement: str) -> Edit | None:
         first = klass.body[0]
         if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and len(klass.body) > 1:
             first = klass.body[1]  # after the docstring
-        indent = " " * first.col_offset
+        indent = indent_of(cell, first)
         text = (
             f"{indent}def __init__(self, *args, **kwargs):\n"
             f"{indent}    super().__init__(*args, **kwargs)\n"
@@ -204,5 +212,5 @@ def _tracker_creation(klass: ast.ClassDef, statement: str) -> Edit | None:
     for stmt in init.body:
         if isinstance(stmt, ast.Expr) and _is_super_init(stmt.value):
             line = (stmt.end_lineno or stmt.lineno) + 1
-            return Edit(line, 0, line, 0, f"{' ' * stmt.col_offset}{statement}\n")
+            return Edit(line, 0, line, 0, f"{indent_of(cell, stmt)}{statement}\n")
     return None

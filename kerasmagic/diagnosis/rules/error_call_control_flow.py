@@ -31,7 +31,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import is_cell_frame, traceback_frames
 from kerasmagic.diagnosis.keras3_support import keras3_here, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, indent_of, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-call-python-control-flow"
@@ -50,7 +50,7 @@ def call_control_flow(ctx: CellContext) -> list[Problem]:
         return []
     klass, method = found
     tf, imports = named
-    indent = " " * method.col_offset
+    indent = indent_of(ctx.cell, method)
     decorator = Edit(method.lineno, 0, method.lineno, 0, f"{indent}@{tf}.autograph.to_graph\n")
     problem = from_entry(ENTRY, ctx.line or method.lineno, [*imports, decorator], ["call", klass],
                          ctx.shown_versions, layer=klass, keras=ctx.versions.get("keras", "3"))  # fmt: skip

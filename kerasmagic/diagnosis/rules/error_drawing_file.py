@@ -34,7 +34,9 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     callee_name,
+    indent_of,
     insertion_line,
+    nested,
     node_edit,
     node_text,
     walk,
@@ -159,8 +161,8 @@ def _wrapped(parsed: ParsedCell, first: ast.stmt, last: ast.stmt, guard: str) ->
     block = lines[first.lineno - 1 : end]
     if any('"""' in line or "'''" in line for line in block):
         return None
-    indent = " " * first.col_offset
-    moved = "\n".join(f"    {line}" if line.strip() else line for line in block)
+    indent = indent_of(parsed, first)
+    moved = "\n".join(nested(indent, line) for line in block)
     return Edit(first.lineno, 0, end, len(lines[end - 1]), f"{indent}if {guard}:\n{moved}")
 
 

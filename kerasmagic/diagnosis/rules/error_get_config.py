@@ -29,7 +29,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, indent_of, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
 
@@ -53,7 +53,7 @@ def subclass_get_config(ctx: CellContext) -> list[Problem]:
         return []
     for node in walk(tree):
         if isinstance(node, ast.ClassDef) and node.name == name:
-            edits = _config_edits(node, live_class, _raising_object(ctx, live_class))
+            edits = _config_edits(ctx.cell, node, live_class, _raising_object(ctx, live_class))
             if edits:
                 problem = from_entry(ENTRY, node.lineno, edits, [name], ctx.shown_versions, cls=name)  # fmt: skip
                 problem.raised_it = True  # the message names the class: its missing method raised
@@ -70,7 +70,7 @@ def _raising_object(ctx: CellContext, live_class: type) -> Any:
     return None
 
 
-def _config_edits(cls: ast.ClassDef, live_class: type, instance: Any) -> list[Edit] | None:
+def _config_edits(cell: ParsedCell, cls: ast.ClassDef, live_class: type, instance: Any) -> list[Edit] | None:
     """The stores of arguments ``__init__`` does not keep, and the ``get_config`` after the class's
     last statement; None when the class cannot get one as the module docstring says."""
     methods = {s.name: s for s in cls.body if isinstance(s, ast.FunctionDef)}
@@ -92,12 +92,12 @@ def _config_edits(cls: ast.ClassDef, live_class: type, instance: Any) -> list[Ed
             if super_call is None or taken:
                 return None
             line = (super_call.end_lineno or super_call.lineno) + 1
-            edits.append(Edit(line, 0, line, 0, f"{' ' * super_call.col_offset}self.{argument} = {argument}\n"))  # fmt: skip
+            edits.append(Edit(line, 0, line, 0, f"{indent_of(cell, super_call)}self.{argument} = {argument}\n"))  # fmt: skip
             attribute = argument
         elif instance is not None and not _plain(getattr(instance, attribute, None)):
             return None
         entries.append(f'"{argument}": self.{attribute}')
-    indent = " " * cls.body[0].col_offset
+    indent = indent_of(cell, cls.body[0])
     line = (cls.end_lineno or cls.lineno) + 1
     method = (
         f"\n{indent}def get_config(self):\n"

@@ -32,7 +32,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import Edit, after_statement, node_text, statement_of
+from kerasmagic.diagnosis.rewrite import Edit, after_statement, indent_of, node_text, statement_of
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import (
     calls_of,
@@ -115,7 +115,7 @@ def _recompiled(ctx: CellContext, loads: tuple[str, ...]) -> list[Edit]:
             f'if str({path_text}).endswith((".h5", ".hdf5")) and {target}.get_compile_config():'
             f"  # Keras 3's HDF5 loader builds the optimizer for no weights\n"
         )
-        indent = " " * statement.col_offset
+        indent = indent_of(ctx.cell, statement)
         text += f"{indent}    {target}.compile_from_config({target}.get_compile_config())"
         edits.append(after_statement(ctx.cell, statement, text))
     return edits

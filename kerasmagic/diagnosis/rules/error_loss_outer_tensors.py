@@ -50,7 +50,14 @@ from kerasmagic.diagnosis.loss_tensors import (
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed, top_level
-from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, insertion_line, node_edit, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    delete_keyword_edit,
+    indent_of,
+    insertion_line,
+    node_edit,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-loss-outer-tensors"
@@ -123,7 +130,7 @@ def _rewrite(ctx: CellContext, tree: ast.AST, model: str, fit: ast.Call, loss, o
     start = node_edit(ctx.cell, statement, "") if statement is not None else None
     if removal is None or start is None:
         return []
-    added = loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
+    added = loss_layer(keras, loss.__name__, model, outer, indent_of(ctx.cell, statement))  # type: ignore[arg-type]
     insert = Edit(start.line, start.col, start.line, start.col, added)
     problem = from_entry(ENTRY, fit.lineno, [*imports, *edits, insert, removal], [loss.__name__, *outer],
                          ctx.shown_versions, loss=loss.__name__, tensors=", ".join(f"`{n}`" for n in outer),
@@ -197,7 +204,7 @@ def _rewrite_builder(ctx: CellContext, fit: ast.Call, loss, outer: list[str]) ->
         if params is None or start is None or removal is None or model is None:
             return []
         keras, imports = root  # type: ignore[misc]
-        added = loss_layer(keras, loss.__name__, model, outer, " " * statement.col_offset)  # type: ignore[union-attr]
+        added = loss_layer(keras, loss.__name__, model, outer, indent_of(parsed, statement))  # type: ignore[arg-type]
         insert = Edit(start.line, start.col, start.line, start.col, added)
         holder = builder if index is None else top_level(parsed, builder)  # a method: its class
         moved = placed(ctx.cell, ctx.namespace, parsed, holder, [params, insert, removal], index) if holder else None  # fmt: skip

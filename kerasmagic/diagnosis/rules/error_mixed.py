@@ -16,6 +16,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import ParsedCell, cells, newest_binding
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    indent_of,
     insertion_line,
     node_edit,
     node_text,
@@ -200,7 +201,7 @@ def _imports_taken_from(ctx: CellContext, cls: type, name: str, home: str, targe
         rewritten = new
         if others:
             kept = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in others)
-            rewritten = f"from {stmt.module} import {kept}\n{' ' * stmt.col_offset}{new}"
+            rewritten = f"from {stmt.module} import {kept}\n{indent_of(parsed, stmt)}{new}"
         edit = node_edit(parsed, stmt, rewritten)
         if edit is None:
             return None

@@ -15,7 +15,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import indent_of, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-optimizer-minimize"
@@ -109,7 +109,7 @@ def _rewrite(ctx: CellContext, tree: ast.AST, call: ast.Call, loss: ast.expr, va
     if statement is None or tf is None:
         return None
     called = f"({loss_text})()" if isinstance(loss, ast.Lambda) else f"{loss_text}()"
-    indent = " " * statement.col_offset
+    indent = indent_of(ctx.cell, statement)
     return statement, (
         f"with {tf}.GradientTape() as _tape:\n"
         f"{indent}    _loss = {called}\n"

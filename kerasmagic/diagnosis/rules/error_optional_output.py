@@ -56,6 +56,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.public_paths import public_path
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    indent_of,
     insertion_line,
     node_edit,
     node_text,
@@ -207,7 +208,7 @@ def _guarded_outputs(ctx: CellContext, entry_id: str) -> list[Problem]:
         if stmt is last:  # a cell's last value is shown: it still is when it is drawn
             new = f"{text} if {guard} else None"
         else:
-            indent = " " * stmt.col_offset
+            indent = indent_of(ctx.cell, stmt)
             new = f"if {guard}:\n{indent}    " + text.replace("\n", "\n    ")
         edit = node_edit(ctx.cell, stmt, new)
         if edit is None:

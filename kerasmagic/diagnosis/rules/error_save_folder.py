@@ -10,7 +10,7 @@ from kerasmagic.diagnosis.file_evidence import named_file
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.path_terms import recomputable
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, callee_name, indent_of, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import path_argument
 from kerasmagic.knowledge.catalogue import find_entry
@@ -52,7 +52,7 @@ def save_folder_missing(ctx: CellContext) -> list[Problem]:
         text = node_text(cell, path) if statement is not None and recomputable(path, PATH_CALLS) else None
         if statement is None or text is None:
             return [from_entry(entry.id, line, [], list(SAVES), folder=folder)]
-        indent = " " * statement.col_offset
+        indent = indent_of(cell, statement)
         edits = [
             Edit(statement.lineno, 0, statement.lineno, 0,
                  f"{indent}os.makedirs(os.path.dirname({text}), exist_ok=True)\n")

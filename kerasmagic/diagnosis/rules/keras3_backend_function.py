@@ -29,6 +29,7 @@ from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
+    indent_of,
     node_edit,
     node_text,
     single_assignment,
@@ -83,7 +84,7 @@ def backend_function(ctx: CellContext) -> list[Problem]:
         if name is None:  # an expression: the same function, made where the call was
             text = _function_value(spelling, ins, outs, wrap, call)
         else:
-            text = _replacement(spelling, name, ins, outs, wrap, node.col_offset, call)
+            text = _replacement(spelling, name, ins, outs, wrap, indent_of(ctx.cell, node), call)
         edit = node_edit(ctx.cell, node, text)
         if edit is None:
             continue
@@ -295,8 +296,7 @@ def _function_value(spelling: ArraySpelling, ins: str, outs: str, wrap: bool, ca
     return f"(lambda f_model: lambda model_inputs: {body})({spelling.keras}.Model({ins}, {outs}))"
 
 
-def _replacement(spelling: ArraySpelling, name: str, ins: str, outs: str, wrap: bool, col: int, call: str) -> str:  # fmt: skip
-    indent = " " * col
+def _replacement(spelling: ArraySpelling, name: str, ins: str, outs: str, wrap: bool, indent: str, call: str) -> str:  # fmt: skip
     body = _numpy_outputs(spelling, call, wrap)
     return (
         f"{name}_model = {spelling.keras}.Model({ins}, {outs})\n"

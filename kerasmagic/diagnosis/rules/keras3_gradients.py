@@ -38,7 +38,7 @@ from kerasmagic.diagnosis.compiled import code_of, own_functions
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, indent_of, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.sequential_graph import one_tensor_list
 from kerasmagic.probes.keras_setup import keras_backend
@@ -221,7 +221,7 @@ def _edits(ctx: CellContext, statement: ast.stmt, call: ast.Call, keras: str, tf
     if target is None or None in parts or "\n" in target:
         return None
     inputs = f"[{', '.join(parts)}]" if several else parts[0]  # type: ignore[arg-type]
-    indent = " " * statement.col_offset
+    indent = indent_of(ctx.cell, statement)
     model, function = f"{prefix}_model", f"{prefix}_gradient"
     definitions = (
         f"{model} = {keras}.Model({inputs}, {target})\n"

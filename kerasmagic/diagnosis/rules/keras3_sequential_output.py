@@ -18,6 +18,7 @@ from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    indent_of,
     insertion_line,
     node_edit,
     node_text,
@@ -157,6 +158,6 @@ def _functools_import(ctx: CellContext, parsed: ParsedCell, node: ast.AST, paren
     if not inside:
         at = insertion_line(ctx.cell)
         return [Edit(at, 0, at, 0, "import functools\n")]
-    indent = " " * getattr(statement, "col_offset", 0)
+    indent = indent_of(ctx.cell, statement)
     line = getattr(statement, "lineno", 1)
     return [Edit(line, 0, line, 0, f"{indent}import functools\n")]

@@ -38,6 +38,7 @@ from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     callee_name,
+    indent_of,
     node_edit,
     node_text,
     statement_removal,
@@ -79,7 +80,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         options = options_set(tree, config, ctx.namespace) if config else {}
         if ".compat.v1." in (ctx.scope.bound_path(call.func) or "") and options != GROWTH_ONLY:
             return []  # TensorFlow 2's own session, which set nothing Keras ran: tf2_session_unused's
-        calls, default, no_gpu = _session_settings(ctx, session, options, " " * stmt.col_offset, tf)
+        calls, default, no_gpu = _session_settings(ctx, session, options, indent_of(ctx.cell, stmt), tf)
         dropped += no_gpu
         default = default or _given_back(ctx, call)  # TensorFlow 2's defaults: it goes
         if not calls and not default:
@@ -140,7 +141,7 @@ def tf1_session_kept_for_keras(ctx: CellContext) -> list[Problem]:
         session = stmt.value
         config = session_config(session) if isinstance(session, ast.Call) else None
         options = options_set(tree, config, ctx.namespace) if config else {}
-        calls, default, no_gpu = _session_settings(ctx, session, options, " " * stmt.col_offset, tf)  # type: ignore[arg-type]
+        calls, default, no_gpu = _session_settings(ctx, session, options, indent_of(ctx.cell, stmt), tf)  # type: ignore[arg-type]
         if callee_name(session) == "get_session" or default:
             edits.append(statement_removal(ctx.cell, stmt, tree))
         elif calls:

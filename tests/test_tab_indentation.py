@@ -1,0 +1,84 @@
+"""Code indented with tabs (many published scripts are): a rewrite that puts lines inside a block
+writes them at the block's own indentation, so the corrected code compiles and runs. One space
+per tab (``" " * col_offset``) made "inconsistent use of tabs and spaces" and no fix at all."""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+
+import pytest
+
+import kerasmagic
+from kerasmagic.diagnosis.rewrite import indent_of, nested, parse_cell
+
+
+def _statement(source: str, kind: type) -> ast.stmt:
+    return next(n for n in ast.walk(parse_cell(source).tree) if isinstance(n, kind))
+
+
+def test_a_statements_indentation_is_read_as_written() -> None:
+    source = "def f():\n\tfor i in range(2):\n\t\tg(i)\n"
+    assert indent_of(parse_cell(source), _statement(source, ast.Expr)) == "\t\t"
+    assert indent_of(source, _statement(source, ast.For)) == "\t"
+    spaced = "def f():\n    g(1)\n"
+    assert indent_of(spaced, _statement(spaced, ast.Expr)) == "    "
+
+
+def test_a_statement_after_code_on_its_line_keeps_the_column_as_spaces() -> None:
+    source = "x = 1; y = 2\n"
+    second = parse_cell(source).tree.body[1]
+    assert indent_of(source, second) == " " * second.col_offset
+
+
+def test_a_nested_line_goes_one_level_deeper_after_the_blocks_indentation() -> None:
+    assert nested("\t", "\tg(1)") == "\t    g(1)"
+    assert nested("    ", "    g(1)") == "        g(1)"
+    assert nested("\t", "") == ""
+    compile("def f():\n\tif x:\n" + nested("\t", "\tg(1)") + "\n\treturn 1\n", "<t>", "exec")
+
+
+@pytest.mark.envs("tf221-k3")
+@pytest.mark.skipif(importlib.util.find_spec("pydot") is not None, reason="pydot is installed here")
+def test_a_drawing_in_a_tab_indented_helper_is_guarded_and_the_cell_runs(
+    tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = (
+        "import tensorflow as tf\n"
+        "class Builder:\n"
+        "\tdef build(self, units):\n"
+        "\t\tnet = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(units)])\n"
+        "\t\ttf.keras.utils.plot_model(net, 'net.png', show_shapes=True)\n"
+        "\t\treturn net\n"
+        "net = Builder().build(2)\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "ImportError"
+    fixed = result.fixed_source
+    assert fixed is not None
+    assert "\t\tif importlib.util.find_spec('pydot'):\n\t\t    tf.keras.utils.plot_model(" in fixed
+    namespace: dict = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    assert namespace["net"].layers[-1].units == 2
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_folder_made_before_a_save_in_a_tab_indented_function(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = (
+        "import os\n"
+        "from tensorflow import keras\n"
+        "def train(folder):\n"
+        "\tmodel = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+        "\tfor run in range(1):\n"
+        "\t\tmodel.save(os.path.join(folder, 'runs', 'model.keras'))\n"
+        "\treturn model\n"
+        "train('checkpoints')\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type is not None
+    fixed = result.fixed_source
+    assert fixed is not None and "\t\tos.makedirs(" in fixed
+    exec(compile(fixed, "<fixed>", "exec"), {})
+    assert (tmp_path / "checkpoints" / "runs" / "model.keras").exists()
