@@ -10,7 +10,8 @@ import importlib.util
 import pytest
 
 import kerasmagic
-from kerasmagic.diagnosis.rewrite import indent_of, nested, parse_cell
+from kerasmagic.diagnosis.indentation import indent_of, nested
+from kerasmagic.diagnosis.rewrite import parse_cell
 
 
 def _statement(source: str, kind: type) -> ast.stmt:

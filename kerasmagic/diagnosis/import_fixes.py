@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import ParsedCell, indent_of, node_edit, walk
+from kerasmagic.diagnosis.rewrite import ParsedCell, node_edit, walk
 
 if TYPE_CHECKING:
     from kerasmagic.diagnosis.bindings import Scope

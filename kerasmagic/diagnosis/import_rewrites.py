@@ -13,6 +13,7 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.import_bindings import called, cell_and_later, imported_as, read
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras_paths import (
     PRIVATE_ROOTS,
     moved_module,
@@ -25,13 +26,7 @@ from kerasmagic.diagnosis.missing_module import IDS as MISSING_IDS
 from kerasmagic.diagnosis.missing_module import missing_module_problem
 from kerasmagic.diagnosis.name_homes import locate
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import (
-    guarded_imports,
-    indent_of,
-    node_edit,
-    node_text,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import guarded_imports, node_edit, node_text, walk
 from kerasmagic.diagnosis.star_imports import star_home, star_problem
 from kerasmagic.diagnosis.unused_imports import unused_gone
 from kerasmagic.knowledge.catalogue import entries_with_rule

@@ -17,6 +17,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.loss_tensors import (
     compile_without_loss,
@@ -30,7 +31,6 @@ from kerasmagic.diagnosis.redefine import placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
-    indent_of,
     insertion_line,
     node_edit,
     node_text,

@@ -22,19 +22,13 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.loss_tensors import compiled_model, loss_layer, statement_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    ParsedCell,
-    delete_keyword_edit,
-    indent_of,
-    node_edit,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, delete_keyword_edit, node_edit, walk
 
 ENTRY = "keras3-loss-outer-tensors"
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import ast
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of, nested
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, indent_of, nested, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "colab-download-elsewhere"

@@ -31,13 +31,13 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, safe_str
 from kerasmagic.diagnosis.frames import innermost_cell_frame
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.known_values import known_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
-    indent_of,
     node_edit,
     node_text,
     statement_removal,

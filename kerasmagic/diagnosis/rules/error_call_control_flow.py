@@ -29,9 +29,10 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import is_cell_frame, traceback_frames
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras3_here, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, indent_of, walk
+from kerasmagic.diagnosis.rewrite import Edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-call-python-control-flow"

@@ -27,6 +27,7 @@ import types
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of, nested
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
@@ -34,9 +35,7 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     callee_name,
-    indent_of,
     insertion_line,
-    nested,
     node_edit,
     node_text,
     walk,

@@ -28,8 +28,9 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, indent_of, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_super_init import _is_super_init
 

@@ -29,10 +29,11 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import Edit, after_statement, indent_of, node_text, statement_of
+from kerasmagic.diagnosis.rewrite import Edit, after_statement, node_text, statement_of
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import (
     calls_of,

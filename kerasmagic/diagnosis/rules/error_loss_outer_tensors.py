@@ -33,6 +33,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compiled import failing_model_calls, traceback_model_calls
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.loss_made_from_tensors import made_from_tensors
 from kerasmagic.diagnosis.loss_method_tensors import method_loss
@@ -50,14 +51,7 @@ from kerasmagic.diagnosis.loss_tensors import (
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed, top_level
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    delete_keyword_edit,
-    indent_of,
-    insertion_line,
-    node_edit,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import Edit, delete_keyword_edit, insertion_line, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-loss-outer-tensors"

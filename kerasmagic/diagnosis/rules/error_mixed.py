@@ -10,18 +10,12 @@ from dataclasses import replace
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.keras_paths import root_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import ParsedCell, cells, newest_binding
-from kerasmagic.diagnosis.rewrite import (
-    Edit,
-    indent_of,
-    insertion_line,
-    node_edit,
-    node_text,
-    walk,
-)
+from kerasmagic.diagnosis.rewrite import Edit, insertion_line, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import Entry, find_entry
 from kerasmagic.probes.which_keras import KIND_NAMES, kind_of_module, tf_keras_words

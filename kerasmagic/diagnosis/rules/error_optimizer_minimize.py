@@ -14,8 +14,9 @@ import ast
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import indent_of, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-optimizer-minimize"

@@ -51,12 +51,12 @@ import textwrap
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.public_paths import public_path
 from kerasmagic.diagnosis.rewrite import (
     Edit,
-    indent_of,
     insertion_line,
     node_edit,
     node_text,

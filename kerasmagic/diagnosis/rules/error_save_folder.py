@@ -7,10 +7,11 @@ import os
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.file_evidence import named_file
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.path_terms import recomputable
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, callee_name, indent_of, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, callee_name, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import path_argument
 from kerasmagic.knowledge.catalogue import find_entry

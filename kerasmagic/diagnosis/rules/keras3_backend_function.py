@@ -26,10 +26,10 @@ from typing import Any
 
 from kerasmagic.diagnosis.array_reading import ArraySpelling, array_spelling, keras2_here
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras3_here
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
-    indent_of,
     node_edit,
     node_text,
     single_assignment,

@@ -36,9 +36,10 @@ from collections.abc import Callable
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compiled import code_of, own_functions
 from kerasmagic.diagnosis.context import STATIC, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, indent_of, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.sequential_graph import one_tensor_list
 from kerasmagic.probes.keras_setup import keras_backend

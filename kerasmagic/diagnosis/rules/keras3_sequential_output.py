@@ -12,13 +12,13 @@ import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import innermost_cell_function
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
 from kerasmagic.diagnosis.redefine import definition, is_that_function, placed
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
-    indent_of,
     insertion_line,
     node_edit,
     node_text,

@@ -33,12 +33,12 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     callee_name,
-    indent_of,
     node_edit,
     node_text,
     statement_removal,
