@@ -83,3 +83,28 @@ def test_a_folder_made_before_a_save_in_a_tab_indented_function(tmp_path, monkey
     assert fixed is not None and "\t\tos.makedirs(" in fixed
     exec(compile(fixed, "<fixed>", "exec"), {})
     assert (tmp_path / "checkpoints" / "runs" / "model.keras").exists()
+
+
+@pytest.mark.envs("tf221-k3")
+def test_a_graph_block_in_a_tab_indented_function_is_taken_apart(tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = (
+        "import numpy as np\n"
+        "import tensorflow as tf\n"
+        "def run(x, y):\n"
+        "\tgraph = tf.Graph()\n"
+        "\twith graph.as_default():\n"
+        "\t\tnet = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])\n"
+        "\t\tnet.compile(loss='mse', optimizer='sgd')\n"
+        "\t\tnet.fit(x, y, epochs=1, verbose=0)\n"
+        "\treturn net\n"
+        "net = run(np.ones((4, 3)), np.ones((4, 1)))\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "RuntimeError"
+    fixed = result.fixed_source
+    assert fixed is not None
+    assert "\tnet = tf.keras.Sequential(" in fixed and "\t\tnet" not in fixed
+    namespace: dict = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    assert namespace["net"].built

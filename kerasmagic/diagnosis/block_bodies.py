@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 
+from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell
 
 
@@ -17,8 +18,13 @@ def body_in_place(cell: ParsedCell, block: ast.With, lines: list[str] | None = N
     lines = lines if lines is not None else cell.source.splitlines(keepends=True)
     first, last = block.body[0].lineno - 1, (block.body[-1].end_lineno or block.body[-1].lineno)
     shift = block.body[0].col_offset - block.col_offset
+    outer, inner = indent_of(cell, block), indent_of(cell, block.body[0])
+    level = inner[len(outer) :] if inner.startswith(outer) else ""  # the body's own level: "\t" too
     body = []
     for line in lines[first:last]:
+        if level and line.startswith(outer + level):
+            body.append(outer + line[len(outer) + len(level) :])
+            continue
         spaces = len(line) - len(line.lstrip(" "))
         body.append(line[min(shift, spaces):])
     text = "".join(body)[block.col_offset:].rstrip("\n")
