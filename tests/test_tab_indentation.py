@@ -18,6 +18,18 @@ def _statement(source: str, kind: type) -> ast.stmt:
     return next(n for n in ast.walk(parse_cell(source).tree) if isinstance(n, kind))
 
 
+def _corrected_and_run(source: str, error_type: str) -> tuple[str, dict]:
+    """The corrected text of ``source``, which fails with ``error_type``, and the namespace of
+    running it (it runs)."""
+    result = kerasmagic.check(source)
+    assert result.error_type == error_type
+    fixed = result.fixed_source
+    assert fixed is not None
+    namespace: dict = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    return fixed, namespace
+
+
 def test_a_statements_indentation_is_read_as_written() -> None:
     source = "def f():\n\tfor i in range(2):\n\t\tg(i)\n"
     assert indent_of(parse_cell(source), _statement(source, ast.Expr)) == "\t\t"
@@ -54,13 +66,8 @@ def test_a_drawing_in_a_tab_indented_helper_is_guarded_and_the_cell_runs(
         "\t\treturn net\n"
         "net = Builder().build(2)\n"
     )
-    result = kerasmagic.check(source)
-    assert result.error_type == "ImportError"
-    fixed = result.fixed_source
-    assert fixed is not None
+    fixed, namespace = _corrected_and_run(source, "ImportError")
     assert "\t\tif importlib.util.find_spec('pydot'):\n\t\t    tf.keras.utils.plot_model(" in fixed
-    namespace: dict = {}
-    exec(compile(fixed, "<fixed>", "exec"), namespace)
     assert namespace["net"].layers[-1].units == 2
 
 
@@ -77,11 +84,8 @@ def test_a_folder_made_before_a_save_in_a_tab_indented_function(tmp_path, monkey
         "\treturn model\n"
         "train('checkpoints')\n"
     )
-    result = kerasmagic.check(source)
-    assert result.error_type is not None
-    fixed = result.fixed_source
-    assert fixed is not None and "\t\tos.makedirs(" in fixed
-    exec(compile(fixed, "<fixed>", "exec"), {})
+    fixed, _ = _corrected_and_run(source, "FileNotFoundError")
+    assert "\t\tos.makedirs(" in fixed
     assert (tmp_path / "checkpoints" / "runs" / "model.keras").exists()
 
 
@@ -100,11 +104,6 @@ def test_a_graph_block_in_a_tab_indented_function_is_taken_apart(tmp_path, monke
         "\treturn net\n"
         "net = run(np.ones((4, 3)), np.ones((4, 1)))\n"
     )
-    result = kerasmagic.check(source)
-    assert result.error_type == "RuntimeError"
-    fixed = result.fixed_source
-    assert fixed is not None
+    fixed, namespace = _corrected_and_run(source, "RuntimeError")
     assert "\tnet = tf.keras.Sequential(" in fixed and "\t\tnet" not in fixed
-    namespace: dict = {}
-    exec(compile(fixed, "<fixed>", "exec"), namespace)
     assert namespace["net"].built
