@@ -75,9 +75,7 @@ def _chains_on_line(method: ast.FunctionDef, line: int) -> list[ast.BinOp]:
         and isinstance(n.op, ast.Add)
         and n.lineno <= line <= (n.end_lineno or n.lineno)  # fmt: skip
     ]
-    inner = {id(t) for n in adds for t in _terms(n) if t is not n} | {
-        id(side) for n in adds for side in (n.left, n.right) if isinstance(side, ast.BinOp)
-    }
+    inner = {id(side) for n in adds for side in (n.left, n.right) if isinstance(side, ast.BinOp)}
     return [n for n in adds if id(n) not in inner]
 
 
