@@ -26,3 +26,31 @@ def test_migrate_takes_a_server_out_of_the_default_graph(tmp_path: Path) -> None
     assert "graph = tf.compat.v1.get_default_graph()" in finals[1], finals[1]
     assert finals[2] == "def serve(batch):\n    return model.predict(batch, verbose=0)", finals[2]
     assert finals[3] == CELLS[3] and "served (3, 2)" in shown
+
+
+SESSION_GRAPH = """\
+import numpy as np
+import tensorflow as tf
+from tensorflow import keras
+sess = tf.compat.v1.Session()
+g = sess.graph
+net = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+net.compile(optimizer="sgd", loss="mse")
+with g.as_default():
+    net.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)
+done = True
+"""
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_check_takes_apart_a_block_of_a_graph_the_same_cell_got_from_a_session() -> None:
+    """The graph is a name the cell itself binds, from an attribute no rule knows the type of:
+    the kernel holds a ``Graph`` under it when the block fails, which is the evidence."""
+    import kerasmagic
+
+    result = kerasmagic.check(SESSION_GRAPH)
+    assert result.error_type is not None
+    assert "keras3-graph-block" in [s.id for s in result.suggestions]
+    fixed = result.fixed_source or ""
+    assert "as_default" not in fixed and "\nnet.fit(np.ones((4, 3)), np.ones((4, 1)), epochs=1, verbose=0)\n" in fixed, fixed  # fmt: skip
+    assert kerasmagic.check(fixed).error_type is None

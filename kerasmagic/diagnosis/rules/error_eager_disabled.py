@@ -13,7 +13,8 @@ runs the cells again in a fresh kernel (``loop._in_fresh_kernel``).
 The same graph mode, for a block only: Keras 2 scripts built and trained a model inside ``with
 tf.Graph().as_default():`` (a fresh graph for each run, or for TensorBoard's logs), where
 TensorFlow 2 does not execute eagerly either. When the error is raised inside such a block (a
-``tf.Graph()`` made there, or bound to a name the block reads only for it) and Keras 3 trains
+``tf.Graph()`` or the default graph got there, or a name the block reads only for it that holds a
+graph in the kernel, or that the cell binds to one) and Keras 3 trains
 it, the block's body goes in its place one level less indented (``keras3-graph-block``):
 the eager execution TensorFlow 2 runs outside it is what Keras 3 needs, and a model built in a
 fresh graph is a fresh model already. tf.keras 2 runs a model in graph mode only when it was built
@@ -36,7 +37,8 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-eager-disabled"
 GRAPH_ENTRY = "keras3-graph-block"
-GRAPHS = ("tensorflow.Graph", "tensorflow.compat.v1.Graph")
+# the calls that give a graph: a fresh one, or the default one (a handle: getting it runs nothing)
+GRAPHS = ("tensorflow.Graph", "tensorflow.compat.v1.Graph", "tensorflow.compat.v1.get_default_graph", "tensorflow.get_default_graph")  # fmt: skip
 SWITCHES = ("disable_eager_execution", "disable_v2_behavior")
 BUILT_EAGERLY = re.compile(r"in graph mode is not supported when the `Model` instance was constructed with eager mode enabled")
 
@@ -85,9 +87,10 @@ def graph_blocks(ctx: CellContext) -> list[Problem]:
 
 def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
     """The outermost ``with G.as_default():`` blocks (no ``as``, one item) whose ``G`` is a
-    TensorFlow ``Graph()`` made there, or a name the cell reads for nothing else that the cell
-    binds to one, or that an earlier cell bound to one (the kernel holds a ``Graph``)."""
-    stored = {n.id for n in walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    TensorFlow graph made or got there (``tf.Graph()``, ``tf.compat.v1.get_default_graph()``), or a
+    name the cell reads for nothing else that the cell binds to one, or that holds one in the
+    kernel (a ``Graph``, whoever made it: this cell before it failed, an earlier cell, a session's
+    ``.graph``)."""
     made = {  # the names bound to a `tf.Graph()`
         node.targets[0].id
         for node in walk(tree)
@@ -101,8 +104,8 @@ def _graph_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not (isinstance(call, ast.Call) and not call.args and isinstance(call.func, ast.Attribute) and call.func.attr == "as_default"):  # fmt: skip
             continue
         graph = call.func.value
-        earlier = isinstance(graph, ast.Name) and graph.id not in stored and _graph_object((ctx.namespace or {}).get(graph.id))
-        named = isinstance(graph, ast.Name) and (graph.id in made or earlier) and _read_once(tree, graph.id)
+        held = isinstance(graph, ast.Name) and _graph_object((ctx.namespace or {}).get(graph.id))
+        named = isinstance(graph, ast.Name) and (graph.id in made or held) and _read_once(tree, graph.id)
         if (named or _a_graph(ctx, graph)) and not any(_inside(node, b) for b in blocks):
             blocks.append(node)
     return blocks
