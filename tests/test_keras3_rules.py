@@ -251,3 +251,37 @@ def test_load_img_grayscale_becomes_the_color_mode_it_set():
     )
     assert "a = load_img('a.png', color_mode='grayscale', target_size=(28, 28))\n" in out
     assert "b = load_img('b.png')\n" in out
+
+
+@keras3
+def test_gradient_of_tf_keras_backend_is_rewritten_and_gives_the_same_values():
+    """``tf.keras.backend`` under Keras 3 still has ``gradients`` (the legacy copy Keras keeps for
+    TF's namespace), but it calls ``tf.compat.v1.gradients``, which eager execution refuses: the
+    corrected cell takes the gradient as for ``keras.backend``, and its values are the tape's."""
+    tf = pytest.importorskip("tensorflow")
+    import numpy as np
+
+    import kerasmagic
+
+    source = (
+        "import numpy as np\n"
+        "import tensorflow as tf\n"
+        "Kb = tf.keras.backend\n"
+        "image = tf.keras.Input(shape=(3,))\n"
+        "scores = tf.keras.layers.Dense(2, kernel_initializer='ones')(image)\n"
+        "net = tf.keras.Model(image, scores)\n"
+        "target = tf.keras.ops.sum(tf.keras.ops.square(net.output))\n"
+        "saliency = Kb.gradients(target, net.input)[0]\n"
+        "probe = tf.keras.Model(net.input, saliency)\n"
+        "values = probe.predict(np.array([[1.0, 2.0, 3.0]]), verbose=0)\n"
+    )
+    first = kerasmagic.check(source)
+    assert first.error_type == "RuntimeError", first.error_message
+    assert "keras3-gradients" in [s.id for s in first.suggestions]
+    namespace: dict = {}
+    exec(compile(first.fixed_source or "", "<fixed>", "exec"), namespace)
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.square(tf.matmul(x, tf.ones((3, 2)))))
+    np.testing.assert_allclose(namespace["values"], tape.gradient(y, x).numpy(), rtol=1e-5)

@@ -37,6 +37,7 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compiled import code_of, own_functions
 from kerasmagic.diagnosis.context import STATIC, CellContext
 from kerasmagic.diagnosis.indentation import indent_of
+from kerasmagic.diagnosis.keras2_names import LEGACY_BACKEND
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root, tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
@@ -99,7 +100,7 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
                 continue
             if call.func.attr != "gradients" or len(call.args) != 2 or call.keywords:
                 continue
-            if not ctx.scope.refers_to_keras(call.func) or ctx.scope.callee(call.func) is not None:
+            if not ctx.scope.refers_to_keras(call.func) or _still_symbolic(ctx.scope.callee(call.func)):
                 continue  # not Keras's, or still there (Keras 2, tf_keras)
             wrt = call.args[1]
             wanted = wrt.elts if isinstance(wrt, (ast.List, ast.Tuple)) else [wrt]
@@ -107,6 +108,14 @@ def gradient_calls(ctx: CellContext) -> list[tuple[ast.stmt, ast.Call]]:
             if wanted and (outputs or all(_is_model_input(ctx, w, inputs) for w in wanted)):
                 found.append((statement, call))
     return found
+
+
+def _still_symbolic(callee: tuple[object, str] | None) -> bool:
+    """Does the backend's ``gradients`` still give a graph's gradient here? Not when it is
+    missing, nor when it is the copy Keras 3 keeps for ``tf.keras.backend`` (``LEGACY_BACKEND``):
+    that one calls ``tf.compat.v1.gradients``, which eager execution refuses ("tf.gradients is
+    not supported when eager execution is enabled")."""
+    return callee is not None and getattr(callee[0], "__module__", None) != LEGACY_BACKEND
 
 
 def _training_functions(tree: ast.AST, namespace: dict | None) -> list[ast.FunctionDef]:
