@@ -60,3 +60,25 @@ def test_an_aliased_import_becomes_the_definition_under_its_name(tmp_path: Path,
     exec(compile(fixed, "<fixed>", "exec"), namespace)
     assert namespace["picture"].shape == (4, 6, 3) and int(namespace["picture"].max()) == 7
     assert str(namespace["flat"].dtype) == "float32"
+
+
+def test_a_resize_for_the_network_input_gives_the_bytes_scipy_gave() -> None:
+    import numpy as np
+
+    source = (
+        "import numpy as np\n"
+        "import scipy.misc\n"
+        "frame = np.arange(6 * 8, dtype=np.float64).reshape(6, 8)\n"
+        "small = scipy.misc.imresize(frame, (3, 4), interp='nearest')\n"
+        "half = scipy.misc.imresize(frame, 0.5)\n"
+        "double = scipy.misc.imresize(frame.astype(np.uint8), 200)\n"
+    )
+    fixed, _ = _corrected(source)
+    namespace: dict = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    small, half, double = namespace["small"], namespace["half"], namespace["double"]
+    assert small.dtype == np.uint8 and small.shape == (3, 4)
+    scaled = np.floor(namespace["frame"] * 255.0 / 47.0 + 0.5)  # bytescaled from 0..47
+    np.testing.assert_array_equal(small, scaled[1::2, 1::2])  # nearest: the block centres
+    assert half.shape == (3, 4) and double.shape == (12, 16)
+    assert int(double.max()) == 47  # bytes are not rescaled

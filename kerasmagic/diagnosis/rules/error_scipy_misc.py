@@ -55,6 +55,24 @@ DEFINITIONS = {
         image = image.convert("F")
     return numpy.array(image)
 ''',
+    "imresize": '''def {name}(arr, size, interp="bilinear", mode=None):
+    """scipy.misc.imresize (SciPy < 1.3): the array as bytes (scaled from its own minimum and
+    maximum unless already bytes), resized by Pillow to ``size`` (rows, columns), a fraction
+    (float) or a percentage (int); returns bytes, as SciPy did."""
+    import numpy
+    from PIL import Image
+    arr = numpy.asarray(arr)
+    if arr.dtype != numpy.uint8:
+        low, high = float(arr.min()), float(arr.max())
+        arr = ((arr - low) * (255.0 / ((high - low) or 1.0)) + 0.5).clip(0, 255).astype(numpy.uint8)
+    image = Image.fromarray(arr, mode=mode)
+    if isinstance(size, (int, numpy.integer)):
+        size = tuple(int(n * size / 100.0) for n in arr.shape[:2])
+    elif isinstance(size, (float, numpy.floating)):
+        size = tuple(int(n * size) for n in arr.shape[:2])
+    resample = {{"nearest": 0, "lanczos": 1, "bilinear": 2, "bicubic": 3, "cubic": 3}}[interp]
+    return numpy.array(image.resize((size[1], size[0]), resample=resample))
+''',
 }
 
 
