@@ -20,6 +20,7 @@ import re
 import sys
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.helper_definitions import defined_before
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
@@ -106,9 +107,7 @@ def scipy_misc_image(ctx: CellContext) -> list[Problem]:
             if function not in defined:
                 defined.add(function)
                 names.append(function)
-                text = DEFINITIONS[function].format(name=helper) + "\n\n"
-                first = min([d.lineno for d in getattr(statement, "decorator_list", [])] + [statement.lineno])  # fmt: skip
-                edits.append(Edit(first, 0, first, 0, text))
+                edits.append(defined_before(statement, DEFINITIONS[function].format(name=helper)))
     if not edits:
         return []
     entry = find_entry(ENTRY)
