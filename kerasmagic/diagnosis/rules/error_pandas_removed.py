@@ -56,6 +56,8 @@ def pandas_removed(ctx: CellContext) -> list[Problem]:
         if not (isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Load)):  # fmt: skip
             continue
         receiver = _live(ctx, node.value, pandas)
+        if receiver is None and _held_elsewise(ctx, node.value):
+            continue  # a name the kernel binds to something else (a list's append)
         if receiver is None and node.lineno in ctx.failing_lines:
             receiver = ctx.exc.obj  # the object the error was raised on  # type: ignore[union-attr]
         if receiver is None and name in PANDAS_ONLY:
@@ -95,6 +97,11 @@ def _live(ctx: CellContext, node: ast.expr, pandas: Any) -> Any:
     else:
         value = None
     return value if isinstance(value, (pandas.DataFrame, pandas.Series)) else None
+
+
+def _held_elsewise(ctx: CellContext, node: ast.expr) -> bool:
+    """Is ``node`` a name the kernel binds to a value (that ``_live`` found not pandas's)?"""
+    return isinstance(node, ast.Name) and node.id in (ctx.namespace or {})
 
 
 def _constant(node: ast.AST) -> Any:
