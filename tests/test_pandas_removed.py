@@ -58,10 +58,12 @@ def test_a_training_log_grows_one_row_per_epoch_and_a_list_append_is_left_alone(
         "for epoch in range(3):\n"
         "    history_rows.append(epoch)\n"
         "    row = pd.Series({'epoch': epoch, 'loss': 0.5 ** epoch})\n"
-        "    log = log.append(row, ignore_index=True); history_rows.append(len(log) - 1)\n"
+        "    snapshot = row.to_frame().T\n"
+        "    log = log.append(row, ignore_index=True); history_rows.append(snapshot)\n"
     )
     namespace, seen = _run_corrected(source)
     assert seen == ["pandas-removed-api"]
-    assert namespace["history_rows"] == [0, 0, 1, 1, 2, 2]  # the list's appends, untouched
+    rows = namespace["history_rows"]  # the list's appends, untouched
+    assert rows[0::2] == [0, 1, 2] and [len(frame) for frame in rows[1::2]] == [1, 1, 1]
     assert list(namespace["log"]["loss"]) == [1.0, 0.5, 0.25]
     assert list(namespace["log"].index) == [0, 1, 2]
