@@ -126,3 +126,28 @@ def test_a_rename_only_the_release_notes_tell_of_is_made_from_the_catalogue(skle
     exec(compile(result.fixed_source, "<fixed>", "exec"), namespace)
     assert namespace["embedder"].max_iter == 300
     assert "scikit-learn 1.7.1" in result.suggestions[0].title
+
+
+@pytest.mark.envs("colab")
+def test_a_keyword_refused_by_what_the_call_draws_is_renamed_from_the_release_notes() -> None:
+    """Matplotlib 3.1 removed ``hist(normed=)`` for ``density=``; the call passes it on to its
+    bars, which refuse it with an AttributeError (Colab's environment has Matplotlib)."""
+    import kerasmagic
+
+    source = (
+        "import matplotlib\nmatplotlib.use('Agg')\nimport matplotlib.pyplot as plt\n"
+        "fig, ax = plt.subplots()\n"
+        "counts, edges, bars = ax.hist([0.1, 0.2, 0.2, 0.9], bins=2, normed=1, alpha=0.5)\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "AttributeError"
+    assert [s.id for s in result.suggestions] == ["released-keyword-rename-matplotlib"]
+    assert "ax.hist([0.1, 0.2, 0.2, 0.9], bins=2, density=1, alpha=0.5)" in (
+        result.fixed_source or ""
+    )
+    namespace: dict = {}
+    exec(compile(result.fixed_source or "", "<fixed>", "exec"), namespace)
+    assert (
+        abs(sum(namespace["counts"] * (namespace["edges"][1:] - namespace["edges"][:-1])) - 1.0)
+        < 1e-9
+    )

@@ -6,7 +6,10 @@ renamed to `sparse_output`". When a call fails on a keyword the callable does no
 callable's docstring is the evidence: a sentence naming the keyword as renamed to a name the live
 signature accepts. The value is kept as written (a rename means the same thing). Where the
 library removed the old name from its documentation too (NumPy 2.4's ``np.reshape(newshape=)``),
-its release notes are the evidence, kept in the catalogue (``released-keyword-rename``).
+its release notes are the evidence, kept in the catalogue (``released-keyword-rename``). A
+keyword a callable passes on may be refused further in (Matplotlib's ``hist(normed=)``: "Rectangle.set()
+got an unexpected keyword argument", an AttributeError): the call of the cell that wrote it is the
+one rewritten.
 """
 
 from __future__ import annotations
@@ -58,6 +61,13 @@ def _library_callable(ctx: CellContext, func: ast.expr) -> tuple[Any, str] | Non
         value = (ctx.namespace or {}).get(func.id)
         if value is not None:
             found = (value, func.id)
+    if found is None and isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+        # a method of an object the kernel holds (`ax.hist` of `fig, ax = plt.subplots()`):
+        # read from its class, so no property of the instance runs
+        held = (ctx.namespace or {}).get(func.value.id)
+        method = inspect.getattr_static(type(held), func.attr, None) if held is not None else None
+        if inspect.isfunction(method):
+            found = (method, f"{func.value.id}.{func.attr}")
     if found is None or not callable(found[0]):
         return None
     module = getattr(found[0], "__module__", None)
@@ -66,7 +76,7 @@ def _library_callable(ctx: CellContext, func: ast.expr) -> tuple[Any, str] | Non
     return found
 
 
-@rule(ENTRY, when=(ERROR,), family="keyword-arguments", errors=("TypeError", "ValueError"))
+@rule(ENTRY, when=(ERROR,), family="keyword-arguments", errors=("TypeError", "ValueError", "AttributeError"))  # fmt: skip
 def documented_rename(ctx: CellContext) -> list[Problem]:
     """``OneHotEncoder(sparse=False)`` → ``OneHotEncoder(sparse_output=False)``."""
     for call, kw in rejected_keyword_calls(ctx):
