@@ -14,7 +14,7 @@ import sys
 
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import entries_with_rule, find_entry
 
@@ -37,10 +37,21 @@ def numpy_removed_names(ctx: CellContext) -> list[Problem]:
     names: dict[str, str] = {}
     entry = find_entry(ENTRY)
     renamed: dict[str, str] = entry.data.get("renamed", {}) if entry is not None else {}
+    calls: dict[str, str] = entry.data.get("calls", {}) if entry is not None else {}
     for node in walk(tree):
+        if isinstance(node, ast.Call) and _removed_call(numpy, node, bound, calls):
+            # `np.asscalar(a)`: a function NumPy removed whose replacement is an expression
+            argument = node_text(ctx.cell, node.args[0])
+            if argument and not isinstance(node.args[0], (ast.Name, ast.Attribute, ast.Call, ast.Subscript)):  # fmt: skip
+                argument = f"({argument})"  # `(a + b).item()`, not `a + b.item()`
+            edit = node_edit(ctx.cell, node, calls[node.func.attr].format(arg=argument)) if argument else None  # type: ignore[attr-defined]  # fmt: skip
+            if edit is not None:
+                edits.append(edit)
+                names[node.func.attr] = calls[node.func.attr].format(arg="x")  # type: ignore[attr-defined]
+            continue
         if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
             continue
-        if node.value.id not in bound or not isinstance(node.ctx, ast.Load):
+        if node.value.id not in bound or not isinstance(node.ctx, ast.Load) or node.attr in calls:
             continue
         new = names.get(node.attr) or _replacement(numpy, node.attr, node.value.id, renamed)
         if new is None:
@@ -56,6 +67,22 @@ def numpy_removed_names(ctx: CellContext) -> list[Problem]:
         from_entry(ENTRY, edits[0].line, edits, [f"np.{n}" for n in names], ctx.shown_versions,
                    old=old, new=names[old], numpy=getattr(numpy, "__version__", "?"))  # fmt: skip
     ]
+
+
+def _removed_call(numpy: object, call: ast.Call, bound: set[str], calls: dict[str, str]) -> bool:
+    """Is ``call`` ``np.<name>(x)`` of a function the live NumPy lacks that the catalogue's
+    ``calls`` table replaces by an expression of its one argument?"""
+    func = call.func
+    return (
+        isinstance(func, ast.Attribute)
+        and isinstance(func.value, ast.Name)
+        and func.value.id in bound
+        and func.attr in calls
+        and func.attr not in getattr(numpy, "__dict__", {})
+        and len(call.args) == 1
+        and not call.keywords
+        and not isinstance(call.args[0], ast.Starred)
+    )
 
 
 def _replacement(numpy: object, name: str, alias: str, renamed: dict[str, str]) -> str | None:
