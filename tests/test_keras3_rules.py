@@ -253,7 +253,7 @@ def test_load_img_grayscale_becomes_the_color_mode_it_set():
     assert "b = load_img('b.png')\n" in out
 
 
-@keras3
+@pytest.mark.envs("tf221-k3", "colab")  # tf.keras is Keras 3 (not tf_keras: tf221-legacy)
 def test_gradient_of_tf_keras_backend_is_rewritten_and_gives_the_same_values():
     """``tf.keras.backend`` under Keras 3 still has ``gradients`` (the legacy copy Keras keeps for
     TF's namespace), but it calls ``tf.compat.v1.gradients``, which eager execution refuses: the
