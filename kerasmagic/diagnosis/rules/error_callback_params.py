@@ -24,7 +24,7 @@ import ast
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "callback-params-metrics"
@@ -47,7 +47,7 @@ def callback_params_metrics(ctx: CellContext) -> list[Problem]:
         for method in klass.body:
             if not isinstance(method, ast.FunctionDef):
                 continue
-            parents = {id(c): p for p in walk(method) for c in ast.iter_child_nodes(p)}
+            parents = parent_map(method)
             for node in walk(method):
                 if not _metrics_of_params(node):
                     continue

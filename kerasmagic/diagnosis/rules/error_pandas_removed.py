@@ -26,7 +26,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -52,6 +52,7 @@ def pandas_removed(ctx: CellContext) -> list[Problem]:
     concat = ctx.scope.expr_for("pandas.concat")
     frame = ctx.scope.expr_for("pandas.DataFrame")
     edits: list[Edit] = []
+    parents = parent_map(tree)
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == name and isinstance(node.ctx, ast.Load)):  # fmt: skip
             continue
@@ -64,7 +65,7 @@ def pandas_removed(ctx: CellContext) -> list[Problem]:
             receiver = pandas.DataFrame()  # a name only pandas has: any receiver is pandas's
         if receiver is None:
             continue
-        edit = _rewrite(ctx, tree, node, receiver, pandas, concat, frame)
+        edit = _rewrite(ctx, parents, node, receiver, pandas, concat, frame)
         if edit is not None:
             edits.append(edit)
     return [_problem(ctx, name, edits)] if edits else []
@@ -112,10 +113,10 @@ def _constant(node: ast.AST) -> Any:
     return None
 
 
-def _rewrite(ctx: CellContext, tree: ast.AST, node: ast.Attribute, receiver: Any, pandas: Any, concat: str | None, frame: str | None) -> Edit | None:  # fmt: skip
+def _rewrite(ctx: CellContext, parents: dict[int, ast.AST], node: ast.Attribute, receiver: Any, pandas: Any, concat: str | None, frame: str | None) -> Edit | None:  # fmt: skip
     """The edit for one use of the removed method ``node.attr`` on ``receiver``."""
     cell, base = ctx.cell, node_text(ctx.cell, node.value)
-    parent = _parent(tree, node)
+    parent = parents.get(id(node))
     if base is None:
         return None
     if node.attr == "ix":
@@ -227,10 +228,3 @@ def _squeezed(ctx: CellContext, tree: ast.AST, reader: str) -> list[Problem]:
         if edit is not None:
             edits.append(edit)
     return [_problem(ctx, "squeeze", edits, f"{reader}(squeeze=…)")] if edits else []
-
-
-def _parent(tree: ast.AST, child: ast.AST) -> ast.AST | None:
-    for node in walk(tree):
-        if any(c is child for c in ast.iter_child_nodes(node)):
-            return node
-    return None
