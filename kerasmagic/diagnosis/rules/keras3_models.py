@@ -1,5 +1,5 @@
-"""Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` on a functional model,
-one ``metrics`` list for several outputs (a Sequential model's ``.input``: keras3_sequential_output).
+"""Keras 2 → 3 rules on what a built model no longer does: ``add_loss`` and ``add_metric`` on a
+functional model, one ``metrics`` list for several outputs (a Sequential model's ``.input``: keras3_sequential_output).
 
 Read from the live model the cell made (its class, its inputs and outputs), never from the case.
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.compile_calls import compile_of
 from kerasmagic.diagnosis.compiled import failing_model_calls
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
@@ -153,6 +154,97 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
                 keras=ctx.versions.get("keras", "3"),
             )
         )
+    return out
+
+
+ADD_METRIC = "keras3-functional-add-metric"
+METRIC_LAYER = "AddedMetric"
+
+
+def _metric_layer_class(name: str, keras: str, indent: str) -> str:
+    """The layer that tracks the metric: a ``Mean`` of the metric's name, updated in ``call``
+    with the value of the model's graph (Keras 2's ``add_metric``: the epoch's mean of every
+    element), reported by Keras 3 like any metric object a layer holds."""
+    body = [
+        f"class {name}({keras}.layers.Layer):",
+        '    """Keras 3: a metric made of a functional model\'s tensors is tracked by a layer."""',
+        "",
+        "    def __init__(self, metric_name, **kwargs):",
+        "        super().__init__(**kwargs)",
+        f"        self.tracker = {keras}.metrics.Mean(name=metric_name)",
+        "",
+        "    def call(self, outputs, value):",
+        "        self.tracker.update_state(value)",
+        "        return outputs",
+        "",
+        "",
+        "",
+    ]
+    return "\n".join((indent + line) if line else "" for line in body)
+
+
+def _metric_arguments(call: ast.Call) -> tuple[ast.expr, ast.expr] | None:
+    """``(value, name)`` of ``add_metric(value, name, aggregation)``, by position or keyword,
+    when Keras 2 averaged it (``aggregation`` absent, None or ``"mean"``) and it has a name (a
+    symbolic value needs one in Keras 2)."""
+    names = ("value", "name", "aggregation")
+    given: dict[str, ast.expr] = dict(zip(names, call.args))
+    for kw in call.keywords:
+        if kw.arg not in names or kw.arg in given:
+            return None
+        given[kw.arg] = kw.value
+    aggregation = given.get("aggregation")
+    if aggregation is not None and not (isinstance(aggregation, ast.Constant) and aggregation.value in (None, "mean")):  # fmt: skip
+        return None
+    if "value" not in given or "name" not in given or len(call.args) > len(names):
+        return None
+    return given["value"], given["name"]
+
+
+@rule(ADD_METRIC, when=(STATIC,), family="model-methods", needs=r"\.add_metric\(")
+def functional_add_metric(ctx: CellContext) -> list[Problem]:
+    """``model.add_metric(tensor, name=…)`` on a live Keras 3 functional model (removed:
+    ``NotImplementedError``): the model rebuilt with a layer that keeps a ``Mean`` of that name
+    and updates it with the tensor in ``call``, its outputs unchanged. Not under the JAX backend,
+    where a metric updated in ``call`` fails (measured, Keras 3.15: ``rules/error_add_metric``)."""
+    tree = ctx.cell.tree
+    namespace = ctx.live_names or {}
+    if tree is None or not namespace or live.imported_keras_backend() == "jax":
+        return []
+    class_name: str | None = None
+    out: list[Problem] = []
+    for stmt in walk(tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "add_metric" and isinstance(func.value, ast.Name)):  # fmt: skip
+            continue
+        arguments = _metric_arguments(call)
+        model_name = func.value.id
+        model = namespace.get(model_name)
+        if arguments is None or model is None or not _symbolic_add_loss_refused(model):
+            continue
+        try:
+            outputs = f"{model_name}.outputs[0]" if len(model.outputs) == 1 else f"{model_name}.outputs"
+        except Exception:
+            continue
+        root = keras_root(ctx)
+        whole = node_edit(ctx.cell, stmt, "")
+        value, name = (node_text(ctx.cell, a) for a in arguments)
+        if root is None or whole is None or value is None or name is None:
+            continue
+        keras, import_edits = root
+        indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
+        if indent.strip():
+            continue  # the statement shares its line with other code
+        head = ""
+        if class_name is None:  # the class once, before the first rebuild; its first line takes the indent
+            class_name = _free_name(tree, namespace, METRIC_LAYER)
+            head = _metric_layer_class(class_name, keras, indent)[len(indent):] + indent
+        text = f"{head}{model_name} = {keras}.Model({model_name}.inputs, {class_name}({name})({outputs}, {value}), name={model_name}.name)"  # fmt: skip
+        edits = [Edit(whole.line, whole.col, whole.end_line, whole.end_col, text)]
+        out.append(from_entry(ADD_METRIC, stmt.lineno, (import_edits if not out else []) + edits,
+                              ["add_metric", model_name], ctx.shown_versions, model=model_name,
+                              keras=ctx.versions.get("keras", "3")))  # fmt: skip
     return out
 
 
