@@ -4,7 +4,10 @@ into ``(b, *S)``). Keras 3 layers refuse those keywords; the batch shape goes on
 starts the model. Only the model's first layer gave its batch shape in Keras 2: a ``Sequential``
 read it from the first layer added and ignored it on later ones (code that repeats
 ``batch_input_shape=`` on every layer of a stacked LSTM), so a later layer's keywords are only
-dropped."""
+dropped. So is the batch shape of a layer that is no ``Sequential``'s layer at all: one a class
+keeps as an attribute (``self.embedding = Embedding(…, batch_input_shape=B)`` in a subclassed
+model), or one called on a tensor where it is made (the functional API): the tensor, not the
+keyword, gave it its input in Keras 2."""
 
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-batch-input-shape"
 LATER_LAYER = " `{layer}` is not the model's first layer: Keras 2 ignored its batch shape there, so its keywords are only dropped."
+NO_SEQUENTIAL = " `{layer}` is no `Sequential` model's layer (an attribute of a class, or called on a tensor where it is made): Keras 2 ignored its batch shape there, so its keywords are only dropped."
 
 
 def _input_expr(ctx: CellContext, layer_path: str) -> tuple[str, list[Edit]] | None:
@@ -89,7 +93,8 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
         if shape is None or found is None or None in drops:
             continue
         layer = callee[1].rsplit(".", 1)[-1]
-        later = _later_layer(ctx, call, parents)
+        elsewhere = _outside_sequential(call, parents)
+        later = elsewhere or _later_layer(ctx, call, parents)
         input_text = f"{found[0]}(batch_shape={shape})"
         insert = None if later else _insertion(ctx, call, parents, input_text)
         if insert is None and not later:
@@ -99,9 +104,22 @@ def batch_input_shape(ctx: CellContext) -> list[Problem]:
                              ctx.shown_versions, keras=ctx.versions.get("keras", "3"),
                              input=input_text, keyword=keywords[0].arg)  # fmt: skip
         if later:
-            problem.fix += LATER_LAYER.format(layer=layer)
+            problem.fix += (NO_SEQUENTIAL if elsewhere else LATER_LAYER).format(layer=layer)
         out.append(problem)
     return out
+
+
+def _outside_sequential(call: ast.Call, parents: dict) -> bool:
+    """Is the layer made by ``call`` kept as an attribute of ``self`` (a subclassed model's or
+    layer's sub-layer) or called on its input where it is made (``Dense(…)(x)``): never a
+    ``Sequential`` model's layer, whose batch shape Keras 2 read?"""
+    parent = parents.get(id(call))
+    if isinstance(parent, ast.Call) and parent.func is call:
+        return True
+    if not (isinstance(parent, ast.Assign) and parent.value is call and len(parent.targets) == 1):
+        return False
+    target = parent.targets[0]
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self"  # fmt: skip
 
 
 def _later_layer(ctx: CellContext, call: ast.Call, parents: dict) -> bool:
