@@ -26,7 +26,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
-from kerasmagic.diagnosis.rewrite import Edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "keras3-load-weights-unbuilt"
@@ -53,6 +53,13 @@ def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
             continue
         name = call.func.value.id
         model = names.get(name)
+        # the cell's own `name.build(shape)` after the load: the shape Keras 2 restored on
+        built = _built_after(ctx, stmt, name) if _unbuilt(model) else None
+        if built is not None:
+            root = keras_root(ctx)
+            if root is None:
+                continue
+            return [_build_by_call(ctx, stmt, name, model, built, root)]
         shape = _saved_shape(model, names.values())
         if shape is None and _unbuilt(model):
             shape = _next_data_shape(ctx.cell.tree, name, stmt, names)
@@ -72,6 +79,45 @@ def load_weights_unbuilt(ctx: CellContext) -> list[Problem]:
         problem.certain = True  # the class's own layers, built as the saved model's were
         return [problem]
     return []
+
+
+def _built_after(ctx: CellContext, load: ast.stmt, name: str) -> str | None:
+    """The text of the one argument of ``name.build(…)`` that follows ``load`` at its indent in
+    the cell (``model.build(tf.TensorShape([1, None]))``); None when there is none."""
+    for stmt in walk(ctx.cell.tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "build" and isinstance(func.value, ast.Name)):  # fmt: skip
+            continue
+        after = stmt.lineno > (load.end_lineno or load.lineno) and stmt.col_offset == load.col_offset
+        if func.value.id == name and after and len(call.args) == 1 and not call.keywords:  # type: ignore[union-attr]
+            return node_text(ctx.cell, call.args[0])  # type: ignore[union-attr]
+    return None
+
+
+def _build_by_call(ctx: CellContext, load: ast.stmt, name: str, model: Any, shape: str, root: tuple[str, list[Edit]]) -> Problem:  # fmt: skip
+    """The model called on zeros of the shape its later ``build`` gives (a dimension left open
+    counts 1) before the load: Keras 3's ``build`` of a subclassed model creates no weights, and
+    a symbolic call cannot create a stateful layer's state; the state the call left is zeroed
+    again, as after Keras 2's ``build``."""
+    keras, imports = root
+    line_text = ctx.cell.source.splitlines()[load.lineno - 1]
+    indent = line_text[: len(line_text) - len(line_text.lstrip())]
+    lines = [f"{name}({keras}.ops.zeros([1 if d is None else d for d in tuple({shape})]))"]
+    stateful = any(getattr(layer, "stateful", False) for layer in getattr(model, "layers", None) or [])
+    if stateful:
+        lines += [f"for _layer in {name}.layers:", "    if getattr(_layer, 'stateful', False):", "        _layer.reset_states()"]  # fmt: skip
+    text = "".join(f"{indent}{line}\n" for line in lines)
+    problem = from_entry(ENTRY, ctx.line or load.lineno, [*imports, Edit(load.lineno, 0, load.lineno, 0, text)],
+                         [name, "build"], ctx.shown_versions, name=name, klass=type(model).__name__, shape=shape)  # fmt: skip
+    problem.fix = (
+        f"Build `{name}` before the load by calling it once on zeros of the shape the cell's own "
+        f"`{name}.build({shape})` gives (an open dimension counts 1): Keras 3's `build` of a subclassed "
+        "model creates no weights, and Keras 2 restored the checkpoint only at that build. The corrected "
+        "cell does so" + (", then zeroes the stateful layers' state again, as Keras 2's build left it." if stateful else ".")
+    )  # fmt: skip
+    problem.certain = True
+    return problem
 
 
 def _unbuilt(model: Any) -> bool:
