@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -88,6 +89,6 @@ def _feeds_nothing(value: Any) -> bool:
     """A ``KerasTensor`` made by an ``InputLayer`` that no layer has been called on."""
     history = getattr(value, "_keras_history", None)
     operation = getattr(history, "operation", None)
-    if type(value).__name__ != "KerasTensor" or type(operation).__name__ != "InputLayer":
+    if not live.is_keras_tensor(value) or type(operation).__name__ != "InputLayer":
         return False
     return not getattr(operation, "_outbound_nodes", [None])

@@ -7,6 +7,7 @@ Read from the live model the cell made (its class, its inputs and outputs), neve
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -85,6 +86,35 @@ def _layer_class(name: str, keras: str, indent: str, of_callable: bool) -> str:
     return "\n".join((indent + line) if line else "" for line in body)
 
 
+def _rebuild_sites(ctx: CellContext, method: str) -> Iterator[tuple[ast.stmt, ast.Call, str, str, Edit, str]]:  # fmt: skip
+    """Each statement ``NAME.method(…)`` alone on its line(s), ``NAME`` a live Keras 3 functional
+    model (the rules rebuild it with a layer doing what ``method`` did): the statement, its call,
+    ``NAME``, the text of the model's outputs (``NAME.outputs[0]`` for one), the edit spanning the
+    statement, and its indent."""
+    namespace = ctx.live_names or {}  # the model may be a local of the function that raised
+    for stmt in walk(ctx.cell.tree):
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == method and isinstance(func.value, ast.Name)):  # fmt: skip
+            continue
+        model_name = func.value.id
+        model = namespace.get(model_name)
+        if model is None or not _symbolic_add_loss_refused(model):
+            continue
+        try:
+            n_outputs = len(model.outputs)
+        except Exception:
+            continue
+        whole = node_edit(ctx.cell, stmt, "")
+        if whole is None:
+            continue
+        indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
+        if indent.strip():
+            continue  # the statement shares its line with other code
+        outputs = f"{model_name}.outputs[0]" if n_outputs == 1 else f"{model_name}.outputs"
+        yield stmt, call, model_name, outputs, whole, indent  # type: ignore[misc]
+
+
 @rule(ADD_LOSS, when=(STATIC,), family="model-methods", needs=r"\.add_loss\(")
 def functional_add_loss(ctx: CellContext) -> list[Problem]:
     """``model.add_loss(tensor)`` on a live Keras 3 functional model (``NotImplementedError``):
@@ -96,37 +126,20 @@ def functional_add_loss(ctx: CellContext) -> list[Problem]:
         return []
     class_names: dict[bool, str] = {}  # one layer class per kind of loss (tensor, function)
     out: list[Problem] = []
-    for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        func = call.func if isinstance(call, ast.Call) else None
-        if not (isinstance(func, ast.Attribute) and func.attr == "add_loss"):
-            continue
-        if not isinstance(func.value, ast.Name) or len(call.args) != 1 or call.keywords:
-            continue
-        model_name = func.value.id
-        model = namespace.get(model_name)
-        if model is None or not _symbolic_add_loss_refused(model):
-            continue
-        try:
-            n_outputs = len(model.outputs)
-        except Exception:
+    for stmt, call, model_name, outputs, whole, indent in _rebuild_sites(ctx, "add_loss"):
+        if len(call.args) != 1 or call.keywords:
             continue
         root = keras_root(ctx)
-        whole = node_edit(ctx.cell, stmt, "")
         arg = node_edit(ctx.cell, call.args[0], "")
-        if root is None or whole is None or arg is None:
+        if root is None or arg is None:
             continue
         keras, import_edits = root
-        indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
-        if indent.strip():
-            continue  # the statement shares its line with other code
         of_callable = _is_loss_function(ctx, call.args[0])
         first = of_callable not in class_names
         if first:
             base = f"{LAYER_NAME}Function" if of_callable else LAYER_NAME
             class_names[of_callable] = _free_name(tree, namespace, base)
         class_name = class_names[of_callable]
-        outputs = f"{model_name}.outputs[0]" if n_outputs == 1 else f"{model_name}.outputs"
         # the edit starts at the statement's column: the class's first line takes that indent
         head = (_layer_class(class_name, keras, indent, of_callable)[len(indent):] + indent) if first else ""
         loss_word = "loss=" if of_callable else ""  # a function is no tensor: passed by keyword
@@ -213,29 +226,15 @@ def functional_add_metric(ctx: CellContext) -> list[Problem]:
         return []
     class_name: str | None = None
     out: list[Problem] = []
-    for stmt in walk(tree):
-        call = stmt.value if isinstance(stmt, ast.Expr) else None
-        func = call.func if isinstance(call, ast.Call) else None
-        if not (isinstance(func, ast.Attribute) and func.attr == "add_metric" and isinstance(func.value, ast.Name)):  # fmt: skip
-            continue
+    for stmt, call, model_name, outputs, whole, indent in _rebuild_sites(ctx, "add_metric"):
         arguments = _metric_arguments(call)
-        model_name = func.value.id
-        model = namespace.get(model_name)
-        if arguments is None or model is None or not _symbolic_add_loss_refused(model):
+        root = keras_root(ctx) if arguments is not None else None
+        if arguments is None or root is None:
             continue
-        try:
-            outputs = f"{model_name}.outputs[0]" if len(model.outputs) == 1 else f"{model_name}.outputs"
-        except Exception:
-            continue
-        root = keras_root(ctx)
-        whole = node_edit(ctx.cell, stmt, "")
         value, name = (node_text(ctx.cell, a) for a in arguments)
-        if root is None or whole is None or value is None or name is None:
+        if value is None or name is None:
             continue
         keras, import_edits = root
-        indent = ctx.cell.source.splitlines()[whole.line - 1][: whole.col]
-        if indent.strip():
-            continue  # the statement shares its line with other code
         head = ""
         if class_name is None:  # the class once, before the first rebuild; its first line takes the indent
             class_name = _free_name(tree, namespace, METRIC_LAYER)
