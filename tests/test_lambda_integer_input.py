@@ -1,0 +1,69 @@
+"""A ``Lambda`` whose function needs integer ids (``tf.one_hot``, ``tf.gather``) on an integer
+input: Keras 3 infers its output on float32 placeholders and fails; the corrected code gives the
+``Lambda`` the input's dtype (rules/error_lambda_dtype.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from migrate_helpers import migrated_cells
+
+KERAS3 = ("tf221-k3", "colab")
+
+CELLS = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras",
+    "n_actions = 4\n"
+    "pick = keras.layers.Lambda(\n    lambda a: tf.one_hot(a, n_actions),\n    name='pick',\n)",
+    "q_in = keras.Input(shape=(3,))\n"
+    "act_in = keras.Input(shape=(), dtype='int32')\n"
+    "q = keras.layers.Dense(n_actions)(q_in)\n"
+    "chosen = keras.layers.Multiply()([q, pick(act_in)])\n"
+    "net = keras.Model([q_in, act_in], chosen)\n"
+    "probe = keras.Model(act_in, pick.output)\n"
+    "print('one-hot', probe.predict(np.array([2, 0]), verbose=0).tolist())",
+]
+
+
+@pytest.mark.envs(*KERAS3)
+def test_migrate_gives_the_lambda_made_cells_earlier_the_input_dtype(tmp_path: Path) -> None:
+    finals, shown = migrated_cells(tmp_path, "onehot.ipynb", CELLS)
+    assert finals[0] == CELLS[0] and finals[2] == CELLS[2]
+    assert finals[1].endswith("name='pick', dtype='int32',\n)"), finals[1]
+    assert "one-hot [[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 0.0]]" in shown
+
+
+@pytest.mark.envs(*KERAS3)
+def test_a_lambda_written_where_it_is_called_takes_the_dtype_and_computes_the_same() -> None:
+    import kerasmagic
+
+    source = (
+        "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+        "table = tf.constant([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])\n"
+        "ids = keras.Input(shape=(2,), dtype='int64')\n"
+        "rows = keras.layers.Lambda(lambda i: tf.gather(table, i))(ids)\n"
+        "model = keras.Model(ids, rows)\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "NotImplementedError"
+    assert [s.id for s in result.suggestions] == ["keras3-lambda-integer-input"]
+    fixed = result.fixed_source or ""
+    assert "keras.layers.Lambda(lambda i: tf.gather(table, i), dtype='int64')(ids)" in fixed
+    namespace: dict = {}
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    out = namespace["model"].predict(namespace["np"].array([[2, 0]]), verbose=0)
+    assert out.tolist() == [[[5.0, 6.0], [1.0, 2.0]]]
+
+
+@pytest.mark.envs(*KERAS3)
+def test_a_lambda_on_float_inputs_is_not_given_a_dtype() -> None:
+    import kerasmagic
+
+    source = (
+        "import tensorflow as tf\nfrom tensorflow import keras\n"
+        "x = keras.Input(shape=(3,))\n"
+        "y = keras.layers.Lambda(lambda t: tf.one_hot(t, 5))(x)\n"
+    )
+    result = kerasmagic.check(source)
+    assert result.error_type == "NotImplementedError"
+    assert "keras3-lambda-integer-input" not in [s.id for s in result.suggestions]
