@@ -107,12 +107,15 @@ def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.exp
     """What each call of ``func`` in the cell passes for its parameter ``name`` (a method called
     as ``obj.method(…)`` skips ``self``), the parameter's default for a call that leaves it to
     it (``def main(lr=0.01)`` … ``main()``: the ``0.01`` of the signature, once); empty when it is
-    not called, or a call passes it in a way not readable here (``*args``, no default)."""
+    not called, or a call passes it in a way not readable here (``*args``, no default). A class's
+    ``__init__`` is called by the class's name (``Keeper(net, 'w.h5')``), in the cell that
+    defines the class."""
     if not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
     params = [a.arg for a in func.args.posonlyargs + func.args.args]
     index = params.index(name) if name in params else None
     method = bool(params) and params[0] in ("self", "cls")
+    made = constructed_class(tree, func) if method else None  # ``Keeper(path)`` runs __init__
     out: list[ast.expr] = []
     for call in walk(tree):
         if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args):
@@ -122,6 +125,8 @@ def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.exp
             position = None if index is None else index - (1 if method else 0)
         elif isinstance(target, ast.Name) and target.id == func.name and not method:
             position = index
+        elif isinstance(target, ast.Name) and target.id == made:
+            position = None if index is None else index - 1
         else:
             continue
         given = argument_for(call, name, position) or default_of(func, name)
@@ -130,6 +135,16 @@ def parameter_arguments(tree: ast.AST, func: ast.AST, name: str) -> list[ast.exp
         if not any(given is o for o in out):
             out.append(given)
     return out
+
+
+def constructed_class(tree: ast.AST, func: ast.FunctionDef | ast.AsyncFunctionDef) -> str | None:
+    """The name of the class whose ``__init__`` ``func`` is (a class of the cell's top level, so
+    ``Name(…)`` calls make it), else None."""
+    if func.name != "__init__":
+        return None
+    body = getattr(tree, "body", [])
+    owner = next((c for c in body if isinstance(c, ast.ClassDef) and any(f is func for f in c.body)), None)  # fmt: skip
+    return owner.name if owner is not None else None
 
 
 def default_of(func: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
