@@ -51,3 +51,17 @@ def test_one_cell_changes_the_constructor_argument_not_the_method(tmp_path: Path
     assert "Keeper(net, target='kept_net.weights.h5')" in fixed
     assert "self.net.save_weights(self.target)" in fixed
     assert kerasmagic.check(fixed).error_type is None
+
+
+@pytest.mark.envs(*KERAS3)
+def test_a_class_made_in_another_cell_changes_its_save_and_its_load_alike(tmp_path: Path) -> None:
+    """The class's cell does not make it, so the path is changed where the class uses it; the
+    load of the same ``self.target`` in another method gets the same change (same_value_uses)."""
+    definition, made = CELLS[1].split("\nnet = ")
+    cells = [CELLS[0], definition, "net = " + made, CELLS[2]]
+    finals, shown = migrated_cells(tmp_path, "keeper_apart.ipynb", cells)
+    changed = "(self.target[: -len('.h5')] + '.weights.h5')"
+    assert f"self.net.save_weights{changed}" in finals[1], finals[1]
+    assert f"self.net.load_weights{changed}" in finals[1], finals[1]
+    assert finals[2:] == cells[2:]
+    assert "restored from kept_net.h5" in shown

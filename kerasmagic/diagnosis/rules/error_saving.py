@@ -16,6 +16,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, origins_in
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.same_value_uses import replaced_whole, same_value_edits
 from kerasmagic.diagnosis.traceback_arguments import Reached, reached_argument
 from kerasmagic.diagnosis.value_change import at_the_use, rewrite, rewrite_origins
 from kerasmagic.diagnosis.value_transforms import Transform, suffix_transform, with_suffix
@@ -55,7 +56,8 @@ def save_extension(ctx: CellContext) -> list[Problem]:
                 out.append(from_entry(entry.id, line or 1, [], list(saves)))
             continue
         edits, across, paths, note = found
-        more = loads_of(ctx, loads, paths, change)
+        at_use = [(a, e) for a in arguments if a is not None for e in [replaced_whole(cell, a, edits)] if e]  # fmt: skip
+        more = loads_of(ctx, loads, paths, change) + same_value_edits(cell, at_use, load_arguments(ctx, loads))  # fmt: skip
         problem = from_entry(entry.id, line or calls[0].lineno, edits + more, list(saves))
         tell(problem, across + more, note)
         out.append(problem)
@@ -123,18 +125,20 @@ def changed_arguments(
 
 
 def loads_of(ctx: CellContext, loads: tuple, paths: set[str], change: Transform) -> list[Edit]:
-    """Edits of the loads in this cell of a path a save's edit renamed (a literal written again:
-    ``model.load_weights('w.h5')`` after ``model.save_weights('w.h5')``)."""
+    """Edits of the loads in this cell of a path a save's edit renamed (``load_weights('w.h5')``)."""
     out: list[Edit] = []
-    handed = [passed.argument for passed in passed_on(ctx, loads, path_argument)]
-    for arg in [path_argument(call) for call in calls_of(ctx.cell, loads)] + handed:
-        if arg is None:
-            continue
+    for arg in load_arguments(ctx, loads):
         found = origins(ctx, arg)
         if found and all(o.here and o.tail in paths and not o.names for o in found):
             rewritten = rewrite(ctx, arg, change)
             out += [e for e in rewritten.edits if e not in out] if rewritten is not None else []
     return out
+
+
+def load_arguments(ctx: CellContext, loads: tuple) -> list[ast.expr]:
+    """The path arguments of this cell's loads (and of the user's functions handing one on)."""
+    handed = [p.argument for p in passed_on(ctx, loads, path_argument)]
+    return [a for a in [*map(path_argument, calls_of(ctx.cell, loads)), *handed] if a is not None]
 
 
 def tell(problem: Problem, across: list[Edit], note: str) -> None:
