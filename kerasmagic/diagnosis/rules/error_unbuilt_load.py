@@ -121,7 +121,11 @@ def _build_by_call(ctx: CellContext, load: ast.stmt, name: str, model: Any, shap
 
 
 def _unbuilt(model: Any) -> bool:
-    return model is not None and hasattr(model, "load_weights") and not getattr(model, "weights", None)
+    """A model with no weights yet, or one whose layers made theirs in ``__init__`` but that
+    Keras never built (``built`` False: Keras 3 refuses the load the same)."""
+    if model is None or not hasattr(model, "load_weights"):
+        return False
+    return not getattr(model, "weights", None) or getattr(model, "built", True) is False
 
 
 def _saved_shape(model: Any, values: Any) -> tuple | None:
