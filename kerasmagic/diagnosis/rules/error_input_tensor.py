@@ -30,7 +30,12 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_symbolic_tf import lambda_path, loaded_names, symbolic_names
+from kerasmagic.diagnosis.rules.error_symbolic_tf import (
+    lambda_call,
+    lambda_path,
+    loaded_names,
+    symbolic_names,
+)
 from kerasmagic.diagnosis.value_change import origin_edit, rewrite_origins
 from kerasmagic.diagnosis.value_transforms import Transform
 
@@ -64,13 +69,7 @@ def input_of_tensor(ctx: CellContext) -> list[Problem]:
         name = node_text(ctx.cell, given["name"]) if "name" in given else None
         if text is None or not symbolic or set(given) - KEPT or call.args:
             return []
-        named = f", name={name}" if name else ""
-        if len(symbolic) == 1:
-            new = f"{path}(lambda {symbolic[0]}: {text}{named})({symbolic[0]})"
-        else:
-            listed = ", ".join(symbolic)
-            new = f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs){named})([{listed}])"
-        edit = node_edit(ctx.cell, call, new)
+        edit = node_edit(ctx.cell, call, lambda_call(path, symbolic, text, f", name={name}" if name else ""))  # fmt: skip
         if edit is None:
             return []
         dropped = [e for m in _models_after(tree, stmt) for e in _without(ctx.cell, m, {target.id})]

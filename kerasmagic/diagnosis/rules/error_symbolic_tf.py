@@ -63,14 +63,7 @@ def symbolic_tensor_in_tf_function(ctx: CellContext) -> list[Problem]:
         # floats (the entry's float_safe)
         if any(_not_float(ctx.live_names.get(n)) for n in names) and not _float_safe(ctx, call):
             return [_explained(ctx)]
-        if len(names) == 1 and names[0] not in LAMBDA_KEYWORDS:
-            new = f"{path}(lambda {names[0]}: {text})({names[0]})"
-        elif len(names) == 1:  # the layer would pass its own `mask=` to a parameter so named
-            new = f"{path}(lambda _input: (lambda {names[0]}: {text})(_input))({names[0]})"
-        else:
-            listed = ", ".join(names)
-            new = f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs))([{listed}])"
-        edit = node_edit(ctx.cell, call, new)
+        edit = node_edit(ctx.cell, call, lambda_call(path, names, text))
         if edit is None:
             return [_explained(ctx)]
         edits.append(edit)
@@ -178,6 +171,17 @@ def _float_safe(ctx: CellContext, call: ast.Call) -> bool:
         if top != "tensorflow" or path not in safe:
             return False
     return True
+
+
+def lambda_call(path: str, names: list[str], text: str, keywords: str = "") -> str:
+    """``text`` computed by a ``Lambda`` layer (``path``) on the symbolic tensors ``names`` it
+    reads, ``keywords`` (``, name='z'``) given to the layer."""
+    if len(names) == 1 and names[0] not in LAMBDA_KEYWORDS:
+        return f"{path}(lambda {names[0]}: {text}{keywords})({names[0]})"
+    if len(names) == 1:  # the layer would pass its own `mask=` to a parameter so named
+        return f"{path}(lambda _input: (lambda {names[0]}: {text})(_input){keywords})({names[0]})"
+    listed = ", ".join(names)
+    return f"{path}(lambda _inputs: (lambda {listed}: {text})(*_inputs){keywords})([{listed}])"
 
 
 def loaded_names(node: ast.AST) -> list[str]:
