@@ -28,7 +28,14 @@ from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, callee_name, node_edit, node_text, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    apply_within,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_symbolic_tf import (
     lambda_call,
@@ -36,6 +43,7 @@ from kerasmagic.diagnosis.rules.error_symbolic_tf import (
     loaded_names,
     symbolic_names,
 )
+from kerasmagic.diagnosis.rules.error_unused_input import inputs_argument, makes_model
 from kerasmagic.diagnosis.value_change import origin_edit, rewrite_origins
 from kerasmagic.diagnosis.value_transforms import Transform
 
@@ -43,7 +51,6 @@ INPUT = "keras3-input-tensor"
 COMPUTED = "keras3-computed-model-input"
 KEPT = {"tensor", "name", "shape", "batch_shape", "dtype"}  # Keras 2 took the rest from the tensor
 EXPECTS = re.compile(r"expects (\d+) (?:named )?input\(s\)")
-MAKERS = ("Model", "Functional")
 
 
 @rule(INPUT, when=(ERROR,), family="layer-arguments")
@@ -60,7 +67,9 @@ def input_of_tensor(ctx: CellContext) -> list[Problem]:
             continue
         call, target = stmt.value, stmt.targets[0]
         if not (
-            isinstance(call, ast.Call) and isinstance(target, ast.Name) and _refused(ctx, call)
+            isinstance(call, ast.Call)
+            and isinstance(target, ast.Name)
+            and _wraps_a_tensor(ctx, call)
         ):
             continue
         given = {k.arg: k.value for k in call.keywords}
@@ -98,7 +107,7 @@ def computed_model_input(ctx: CellContext) -> list[Problem]:
         if len(inputs) != int(wanted.group(1)):
             continue
         found = origins(ctx, model, terms=False)
-        if len(found) != 1 or not isinstance(found[0].value, ast.Call) or callee_name(found[0].value) not in MAKERS:  # fmt: skip
+        if len(found) != 1 or not isinstance(found[0].value, ast.Call) or not makes_model(found[0].value):  # fmt: skip
             continue
         origin = found[0]
         names = _names_of(ctx, origin.value)  # the model keeps a copy: the names' values decide
@@ -119,29 +128,23 @@ def computed_model_input(ctx: CellContext) -> list[Problem]:
     return []
 
 
-def _refused(ctx: CellContext, call: ast.Call) -> bool:
+def _wraps_a_tensor(ctx: CellContext, call: ast.Call) -> bool:
     """``Input(…, tensor=…)`` of the live Keras ``Input``: Keras 3 makes of it a new input fed by
     data (an ``InputLayer`` over a placeholder of the tensor's shape), Keras 2's was fed by its
     tensor."""
     callee = ctx.scope.callee(call.func)
-    named = callee is not None and getattr(callee[0], "__name__", "") == "Input"
-    return (
-        named and live.is_keras_object(callee[0]) and any(k.arg == "tensor" for k in call.keywords)
-    )  # type: ignore[index]
+    if callee is None or getattr(callee[0], "__name__", "") != "Input":
+        return False
+    return live.is_keras_object(callee[0]) and any(k.arg == "tensor" for k in call.keywords)
 
 
 def _models_after(tree: ast.AST, stmt: ast.stmt) -> list[ast.Call]:
-    return [c for c in walk(tree) if isinstance(c, ast.Call) and callee_name(c) in MAKERS and c.lineno > (stmt.end_lineno or 0)]  # fmt: skip
-
-
-def _inputs_list(call: ast.Call) -> ast.expr | None:
-    given = next((k.value for k in call.keywords if k.arg == "inputs"), None)
-    return given if given is not None else (call.args[0] if call.args else None)
+    return [c for c in walk(tree) if isinstance(c, ast.Call) and makes_model(c) and c.lineno > (stmt.end_lineno or 0)]  # fmt: skip
 
 
 def _without(cell: ParsedCell, call: ast.Call, names: set[str]) -> list[Edit | None]:
     """The edit of a model call's ``inputs`` list written without ``names`` (none to make)."""
-    listed = _inputs_list(call)
+    listed = inputs_argument(call)
     if not isinstance(listed, (ast.List, ast.Tuple)):
         return []
     kept = [e for e in listed.elts if not (isinstance(e, ast.Name) and e.id in names)]
@@ -157,15 +160,14 @@ def _without_text(cell: ParsedCell, call: ast.Call, names: list[str]) -> str | N
     """The model call's text with ``names`` left out of its ``inputs`` list."""
     edits = _without(cell, call, set(names))
     whole, text = node_edit(cell, call, ""), node_text(cell, call)
-    if len(edits) != 1 or edits[0] is None or whole is None or text is None or whole.line != edits[0].line:  # fmt: skip
-        return None  # one line only: the offsets below are columns of that line
-    start, end = edits[0].col - whole.col, edits[0].end_col - whole.col
-    return text[:start] + edits[0].text + text[end:] if whole.line == whole.end_line else None
+    if len(edits) != 1 or edits[0] is None or whole is None or text is None:
+        return None
+    return apply_within(text, whole, [edits[0]])
 
 
 def _names_of(ctx: CellContext, call: ast.Call) -> list[str]:
     """The names in the model call's inputs list whose live values are computed tensors."""
-    listed = _inputs_list(call)
+    listed = inputs_argument(call)
     elements = listed.elts if isinstance(listed, (ast.List, ast.Tuple)) else []
     namespace = ctx.namespace or {}
     held = [(e.id, namespace.get(e.id)) for e in elements if isinstance(e, ast.Name)]

@@ -22,10 +22,11 @@ from __future__ import annotations
 import ast
 import re
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ANSI, ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import Origin, origins
-from kerasmagic.diagnosis.rewrite import called_name, closing_insert_edit, walk
+from kerasmagic.diagnosis.rewrite import called_name, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.value_change import rewrite_origins
 from kerasmagic.diagnosis.value_transforms import Transform
@@ -57,7 +58,9 @@ def lambda_integer_input(ctx: CellContext) -> list[Problem]:
     keyword = f"dtype={dtype!r}"
     fill = {"dtype": dtype, "keras": ctx.versions.get("keras", "3")}
     if made:
-        edit = closing_insert_edit(ctx.cell, made[0], keyword) if _open(made[0]) else None
+        text = node_text(ctx.cell, made[0]) if _open(made[0]) else None
+        new = _with_keyword(text, keyword) if text is not None else None
+        edit = node_edit(ctx.cell, made[0], new) if new is not None else None
         return [from_entry(ENTRY, made[0].lineno, [edit], ["Lambda"], ctx.shown_versions, **fill)] if edit else []  # fmt: skip
     use, origin = held[0]
     if origin is None or not _open(origin.value):  # type: ignore[arg-type]
@@ -101,9 +104,8 @@ def _holds_lambda(ctx: CellContext, func: ast.expr) -> bool:
     """A name whose live value is a Keras ``Lambda`` layer (made this cell or an earlier one)."""
     if not isinstance(func, ast.Name):
         return False
-    value = (ctx.namespace or {}).get(func.id)
-    kind = type(value)
-    return kind.__name__ == "Lambda" and kind.__module__.split(".")[0] in ("keras", "tf_keras", "tensorflow")  # fmt: skip
+    kind = type((ctx.namespace or {}).get(func.id))
+    return kind.__name__ == "Lambda" and live.is_keras_object(kind)
 
 
 def _open(call: ast.Call) -> bool:

@@ -35,10 +35,10 @@ def input_feeds_nothing(ctx: CellContext) -> list[Problem]:
         return []
     for call in walk(tree):
         if not (
-            isinstance(call, ast.Call) and call.lineno in ctx.failing_lines and _makes_model(call)
+            isinstance(call, ast.Call) and call.lineno in ctx.failing_lines and makes_model(call)
         ):
             continue
-        given = _inputs_argument(call)
+        given = inputs_argument(call)
         unused = _unused_inputs(ctx, given, names) if given is not None else []
         statement = statement_of(tree, call)
         root = keras_root(ctx)
@@ -56,14 +56,14 @@ def input_feeds_nothing(ctx: CellContext) -> list[Problem]:
     return []
 
 
-def _makes_model(call: ast.Call) -> bool:
+def makes_model(call: ast.Call) -> bool:
     """``Model(…)``, ``keras.Model(…)``, ``models.Model(…)``: a functional model's constructor."""
     func = call.func
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     return name in ("Model", "Functional")
 
 
-def _inputs_argument(call: ast.Call) -> ast.expr | None:
+def inputs_argument(call: ast.Call) -> ast.expr | None:
     for kw in call.keywords:
         if kw.arg == "inputs":
             return kw.value
