@@ -47,6 +47,15 @@ def main() -> None:
     model = _model()
     model.compile(optimizer="adam", loss="mse")
     model.save(DATA / "keras2-savedmodel")
+    # recurrent layers, one inside a wrapper: tf.keras 2 records `time_major` in each config,
+    # which Keras 3's layers refuse; what the model predicts for ones, to compare after a load
+    tf.keras.utils.set_random_seed(0)
+    inputs = tf.keras.Input((6, 4))
+    hidden = tf.keras.layers.LSTM(5, return_sequences=True)(inputs)
+    hidden = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(3))(hidden)
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(hidden))
+    model.save(DATA / "keras2-recurrent.h5")
+    np.save(DATA / "keras2-recurrent-ones.npy", model.predict(np.ones((1, 6, 4)), verbose=0))
     for path in sorted(DATA.glob("keras2-*")):
         print(path.name, path.stat().st_size, "bytes")
 

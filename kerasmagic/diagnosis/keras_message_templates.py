@@ -80,6 +80,16 @@ TEMPLATES: tuple[Template, ...] = (
         {"expected": "positive integer"},
     ),
     Template(
+        "filters-one-group",
+        "integer",
+        # with one group every whole count divides: only a count with a fraction (7.5) fails
+        r"The number of filters must be evenly divisible by the number of groups\. "
+        r"Received: groups=1, (?P<argument>filters)=(?P<received>.*?)\.?\s*$",
+        ("ValueError",),
+        "keras/src/layers/convolutional/base_conv.py BaseConv.__init__",
+        {"expected": "positive integer"},
+    ),
+    Template(
         "float-argument",
         "float",
         r"Argument `(?P<argument>\w+)` (?:should|must) be (?:a )?float\b.*?Received(?: instead)?: "

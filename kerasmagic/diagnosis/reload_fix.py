@@ -12,7 +12,7 @@ import ast
 import inspect
 import sys
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -310,10 +310,15 @@ def _namespace_modules(cell: ParsedCell, namespace: dict | None) -> dict[str, st
 
 
 def loaded_paths(
-    cell: ParsedCell, line: int | None, namespace: dict | None
+    cell: ParsedCell,
+    line: int | None,
+    namespace: dict | None,
+    read: Callable[[ast.expr], Any] | None = None,
 ) -> Iterator[tuple[ast.Call, str, str | None, Any]]:
     """``(call, Keras root, bound name, path)`` of each ``load_model`` on ``line`` (every one
-    when None) whose first argument is a literal or a name with a value in ``namespace``."""
+    when None) whose first argument is a literal or a name with a value in ``namespace``, or
+    any other expression ``read`` gives the value of (``live_strings.string_value``: an
+    f-string of names, ``os.path.join``)."""
     for call, root, target in load_calls(cell, namespace):
         if line is not None and not call.lineno <= line <= (call.end_lineno or call.lineno):
             continue
@@ -323,5 +328,7 @@ def loaded_paths(
         path = arg.value if isinstance(arg, ast.Constant) else None
         if isinstance(arg, ast.Name) and namespace is not None:
             path = namespace.get(arg.id)
+        if path is None and read is not None:
+            path = read(arg)
         if path is not None:
             yield call, root, target, path

@@ -28,6 +28,9 @@ class SavedH5Model:
     # a ``Sequential`` recorded as the bare list of its layers, as Keras 2.0 and 2.1 saved it
     # (Keras 2.2 wrote ``{"name", "layers"}``, the only form Keras 3's loader reads)
     layer_list: bool = False
+    # every layer config the model config records, nested ones included (a ``Bidirectional``'s
+    # ``LSTM``, a model inside a model): ``(class_name, config)``
+    layer_configs: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @property
     def keras_major(self) -> int | None:
@@ -83,6 +86,10 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
         class_name = class_name.split(">")[-1]  # "Custom>Adam" → "Adam"
     config = optimizer.get("config", {}) if isinstance(optimizer, dict) else {}
     sequential = _sequential_config(attrs.get("model_config"))
+    try:
+        model_config = json.loads(_text(attrs.get("model_config")) or "")
+    except ValueError:
+        model_config = None
     return SavedH5Model(
         path=path,
         keras_version=_text(attrs.get("keras_version")),
@@ -93,7 +100,27 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
         metrics=training.get("metrics"),
         first_batch_shape=_first_batch_shape(sequential),
         layer_list=sequential is not None and isinstance(sequential.get("config"), list),
+        layer_configs=tuple(_layer_configs(model_config)),
     )
+
+
+def _layer_configs(node: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Every ``{"class_name", "config"}`` pair under ``node`` except the models themselves, in
+    the order the file records them."""
+    found: list[tuple[str, dict[str, Any]]] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _layer_configs(item)
+    elif isinstance(node, dict):
+        name, config = node.get("class_name"), node.get("config")
+        if isinstance(name, str) and isinstance(config, dict) and name not in MODELS:
+            found.append((name, config))
+        for value in node.values():
+            found += _layer_configs(value)
+    return found
+
+
+MODELS = ("Sequential", "Functional", "Model")
 
 
 def _sequential_config(raw: Any) -> dict | None:

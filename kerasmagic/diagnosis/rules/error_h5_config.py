@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from functools import partial
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
@@ -48,7 +49,7 @@ def keras2_h5_reload(ctx: CellContext) -> list[Problem]:
         return []
     data = entry.data
     change = extension_change(data)
-    loads = list(loaded_paths(ctx.cell, ctx.line, ctx.namespace))
+    loads = list(loaded_paths(ctx.cell, ctx.line, ctx.namespace, partial(string_value, ctx)))
     if not loads:  # an earlier cell diagnosed with a later load's error (migrate): its saves
         return _own_saves(ctx, entry)
     for call, root, target, path in loads:

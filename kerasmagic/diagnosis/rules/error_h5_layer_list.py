@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import ast
 import sys
+from functools import partial
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root, module_name
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.reload_fix import compile_line, loaded_paths
 from kerasmagic.diagnosis.rewrite import after_statement, node_edit, node_text, statement_of
@@ -36,7 +38,7 @@ def h5_layer_list(ctx: CellContext) -> list[Problem]:
     compiled again as the file records."""
     if ctx.cell.tree is None or not ctx.versions.get("keras", "").startswith("3"):
         return []
-    for call, _root, target, path in loaded_paths(ctx.cell, ctx.line, ctx.namespace):
+    for call, _root, target, path in loaded_paths(ctx.cell, ctx.line, ctx.namespace, partial(string_value, ctx)):
         saved = read_h5_model(path)
         arg = call.args[0]
         if saved is None or not saved.layer_list or not target or not isinstance(arg, ast.Constant | ast.Name):  # fmt: skip

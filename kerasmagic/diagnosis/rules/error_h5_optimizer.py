@@ -25,6 +25,7 @@ Where the save is:
 from __future__ import annotations
 
 import ast
+from functools import partial
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -129,7 +130,7 @@ def _reload(ctx: CellContext) -> Any:
     from kerasmagic.diagnosis.reload_fix import loaded_paths, reload_edits
     from kerasmagic.probes.saved_files import read_h5_model
 
-    for call, root, target, path in loaded_paths(ctx.cell, None, ctx.namespace):
+    for call, root, target, path in loaded_paths(ctx.cell, None, ctx.namespace, partial(string_value, ctx)):
         saved = read_h5_model(path) if isinstance(path, str) and target else None
         if saved is not None:
             return reload_edits(ctx.cell, call, root, target, saved)  # type: ignore[arg-type]

@@ -34,6 +34,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.source_bindings import made_before
+from kerasmagic.knowledge.catalogue import entries_with_rule
 
 FAMILY = "keras3-messages"
 # written shapes, never the bare number a shape message received
@@ -168,10 +169,13 @@ def integer_argument(ctx: CellContext) -> list[Problem]:
             received = float(received)
     if isinstance(received, str) and received.strip().isdigit():
         received = float(received)  # a dimension given as the string '3'
-    if integral(received) is None:
-        return []  # 46.5 is not a count: no certain int
+    fraction = integral(received) is None  # 46.5: Keras 2 kept int(46.5) in some layers only
+    if fraction and not (isinstance(received, float) and fact.argument):
+        return []
     for call, klass, path in _failing_calls(ctx):
         argument = fact.argument
+        if fraction and not _keras2_truncated(klass, argument):
+            continue  # no Keras 2 model to keep: no certain int
         if argument is None:  # the message names the value only: the argument that holds it
             node, argument = _holding(ctx, call, klass, received)
         else:
@@ -182,26 +186,39 @@ def integer_argument(ctx: CellContext) -> list[Problem]:
             continue
         known, value = _value(ctx, node)
         whole = isinstance(value, float) or (isinstance(value, str) and value.strip().isdigit())
-        if known and not (whole and integral(float(value)) == integral(received)):
+        if known and not (whole and float(value) == float(received)):
             continue
         if isinstance(node, ast.Constant):
-            text = str(integral(node.value))
+            text = str(int(float(node.value)))
         else:
             text = f"int({node_text(ctx.cell, node)})"
         edit = node_edit(ctx.cell, node, text)
         if edit is not None:
+            entry_id = "message-truncated-count" if fraction else "message-integer-argument"
             return [
                 _problem(
                     ctx,
-                    "message-integer-argument",
+                    entry_id,
                     [edit],
                     fact,
                     klass=getattr(klass, "__name__", path),
                     argument=argument,
                     names=[argument],
+                    kept=int(received),
                 )
             ]
     return []
+
+
+def _keras2_truncated(klass: Any, argument: str | None) -> bool:
+    """Did Keras 2's counterpart of the live class convert a float ``argument`` with ``int()``
+    (``Dense(6.5)`` built 6 units)? The catalogue's measured classes, matched on the live class's
+    bases (``Conv2D`` is a ``BaseConv``)."""
+    truncated: dict[str, str] = {}
+    for entry in entries_with_rule("message-integer-argument"):
+        truncated.update(entry.data.get("truncated", {}))
+    bases = [base.__name__ for base in getattr(klass, "__mro__", ())]
+    return argument is not None and any(truncated.get(base) == argument for base in bases)
 
 
 @rule("message-float-argument", when=(ERROR,), family=FAMILY, errors=("ValueError",))

@@ -1,0 +1,219 @@
+"""Error rule: ``load_model`` of a ``.h5`` model whose saved layer configs hold a keyword Keras 3
+removed: "Unrecognized keyword arguments passed to LSTM: {'time_major': False}".
+
+tf.keras 2 wrote every recurrent layer's ``time_major`` into the file's model config; Keras 3's
+legacy HDF5 loader hands the config to its own ``LSTM``, which has no such argument, so no
+``LSTM``, ``GRU`` or ``SimpleRNN`` model a Keras 2 notebook saved (or a repository ships) loads.
+
+Evidence: Keras's message (the class and the keywords it refused, with their values); the file
+the failing ``load_model`` read (its ``filepath``, read from Keras's frame), whose model config
+is read with h5py (every layer, nested ones included); the generated Keras 2 -> 3 map, which
+records each keyword Keras 3 removed from a class and Keras 2's default for it. When every layer
+of the file records the refused keywords at Keras 2's defaults (``time_major=False``: what Keras 3
+does), the load passes ``custom_objects`` mapping each such class to a subclass defined above the
+load that accepts those keywords at that value only: the same layers with the same weights. A
+value other than the default (``time_major=True``) is a behaviour Keras 3 has not: explained,
+not rewritten.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from typing import Any
+
+from kerasmagic.diagnosis import live
+from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.reload_fix import keras_alias, load_calls
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    closing_insert_edit,
+    insertion_line,
+    node_edit,
+    node_text,
+    statement_of,
+)
+from kerasmagic.diagnosis.rules import rule
+from kerasmagic.knowledge import keras_map
+from kerasmagic.probes.saved_files import read_h5_model
+
+ENTRY = "keras2-h5-removed-layer-keyword"
+BEHAVIOUR = "keras2-h5-removed-layer-behaviour"
+MESSAGE = re.compile(r"Unrecognized keyword arguments passed to (?P<cls>\w+): (?P<kwargs>\{.*\})")
+
+
+@rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs=("load_model",))
+def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
+    """Each class of the file whose configs hold the refused keywords at Keras 2's defaults,
+    loaded through a subclass that accepts them."""
+    found = MESSAGE.search(ctx.message)
+    refused = _literal(found["kwargs"]) if found else None
+    path = _loaded_file(ctx.exc)
+    saved = read_h5_model(path) if path is not None else None
+    if not isinstance(refused, dict) or saved is None or ctx.cell.tree is None:
+        return []
+    classes: dict[str, dict[str, Any]] = {}  # class -> {keyword: Keras 2's default}
+    other: list[str] = []  # keyword=value that asks for a behaviour Keras 3 has not
+    for name, config in saved.layer_configs:
+        was = keras_map.keyword_changes(f"keras.layers.{name}").get("was", {})
+        removed = keras_map.removed_keywords(f"keras.layers.{name}")
+        for keyword in set(refused) & set(config):
+            if keyword not in removed or removed[keyword] is not None or keyword not in was:
+                continue
+            if repr(config[keyword]) != was[keyword]:
+                other.append(f"{name}({keyword}={config[keyword]!r})")
+            classes.setdefault(name, {})[keyword] = config[keyword]
+    if found is None or found["cls"] not in classes:
+        return []
+    wrappers = _wrappers(saved.layer_configs, classes)
+    versions = {
+        "saved_keras": saved.keras_version or "2",
+        "keras": live.versions().get("keras", "3"),
+    }
+    keywords = ", ".join(sorted({k for kws in classes.values() for k in kws}))
+    if other:
+        problem = from_entry(BEHAVIOUR, ctx.line or 1, [], ["load_model"], ctx.shown_versions,
+                             asked=", ".join(sorted(set(other))), keywords=keywords, **versions)  # fmt: skip
+        return [problem]
+    edits = _edits(ctx, classes, wrappers)
+    if edits is None:
+        return []
+    spelt = ", ".join(f"{name}({', '.join(f'{k}={v!r}' for k, v in sorted(kws.items()))})" for name, kws in sorted(classes.items()))  # fmt: skip
+    problem = from_entry(ENTRY, ctx.line or 1, edits, ["load_model"], ctx.shown_versions,
+                         layers=spelt, keywords=keywords, **versions)  # fmt: skip
+    problem.certain = True  # the file's own config, the map's recorded defaults
+    return [problem]
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
+
+
+def _loaded_file(exc: BaseException | None) -> str | None:
+    """The path Keras's ``load_model`` was reading when it raised (its ``filepath``)."""
+    for frame in traceback_frames(exc):
+        module = str(frame.f_globals.get("__name__", ""))
+        if frame.f_code.co_name == "load_model" and module.startswith("keras."):
+            path = frame.f_locals.get("filepath")
+            return str(path) if path is not None else None
+    return None
+
+
+def _wrappers(configs: tuple, classes: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The wrappers (``Bidirectional``, ``TimeDistributed``) whose saved config holds a layer of
+    ``classes`` (under ``layer`` or ``backward_layer``): Keras 3 makes that layer from the
+    wrapper's config by Keras's own name, whatever ``custom_objects`` says, so the wrapper drops
+    the keywords from it: {wrapper: {keyword: Keras 2's default}}."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, config in configs:
+        for key in WRAPPED:
+            inner = config.get(key)
+            if isinstance(inner, dict) and inner.get("class_name") in classes:
+                found.setdefault(name, {}).update(classes[inner["class_name"]])
+    return found
+
+
+WRAPPED = ("layer", "backward_layer")
+
+
+def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[str, dict[str, Any]]) -> list[Edit] | None:  # fmt: skip
+    """The subclasses above the statement of the failing load, and its ``custom_objects``."""
+    cell = ctx.cell
+    lines = cell.source.splitlines()
+    for call, root, _target in load_calls(cell, ctx.namespace):
+        if ctx.line is not None and not call.lineno <= ctx.line <= (call.end_lineno or call.lineno):
+            continue
+        statement = statement_of(cell.tree, call)
+        head = lines[statement.lineno - 1][: statement.col_offset] if statement else None
+        if statement is None or head is None or head.strip():
+            continue  # `if x: model = load_model(…)`: no line of its own to put a class above
+        spelt, imported = _keras_module(ctx, root)
+        mapping = {name: f"Keras2{name}" for name in {*classes, *wrappers}}
+        objects = _custom_objects_edit(cell, call, mapping)
+        if objects is None:
+            continue
+        made = [_subclass(spelt, name, kws) for name, kws in sorted(classes.items())]
+        made += [_wrapper(spelt, name, kws) for name, kws in sorted(wrappers.items())]
+        body = "\n".join(made)
+        text = "".join(head + line + "\n" if line else "\n" for line in body.splitlines())
+        edits = [Edit(statement.lineno, 0, statement.lineno, 0, text + "\n"), objects]
+        if imported is not None:
+            at = insertion_line(cell)
+            edits.insert(0, Edit(at, 0, at, 0, imported))
+        return edits
+    return None
+
+
+def _keras_module(ctx: CellContext, root: str) -> tuple[str, str | None]:
+    """How the cell can name the Keras the load comes from, and an import when it names none."""
+    spelt = keras_alias(ctx.cell, root, ctx.namespace)
+    if spelt is not None:
+        return spelt, None
+    if root == "keras":
+        return "keras", "import keras\n"
+    package = root.rpartition(".")[0]
+    return "keras", f"from {package} import keras\n"
+
+
+def _subclass(spelt: str, name: str, keywords: dict[str, Any]) -> str:
+    """A subclass of the Keras 3 layer taking Keras 2's removed keywords at Keras 2's value."""
+    params = ", ".join(f"{k}={v!r}" for k, v in sorted(keywords.items()))
+    checks = "".join(
+        f"        if {k} {'is not' if v is None or isinstance(v, bool) else '!='} {v!r}:\n"
+        f'            raise ValueError("Keras 3\'s {name} has no {k}={{!r}}".format({k}))\n'
+        for k, v in sorted(keywords.items())
+    )
+    return (
+        f"class Keras2{name}({spelt}.layers.{name}):\n"
+        f'    """{name} reading a Keras 2 config: {params} was Keras 2\'s default, what Keras 3 does."""\n'
+        f"\n"
+        f"    def __init__(self, *args, {params}, **kwargs):\n"
+        f"{checks}"
+        f"        super().__init__(*args, **kwargs)\n"
+    )
+
+
+def _wrapper(spelt: str, name: str, keywords: dict[str, Any]) -> str:
+    """A subclass of the Keras 3 wrapper dropping Keras 2's removed keywords, at Keras 2's
+    value only, from the config of the layer it wraps."""
+    params = ", ".join(f"{k}={v!r}" for k, v in sorted(keywords.items()))
+    checks = "".join(
+        f"            if inner.pop({k!r}, {v!r}) {'is not' if v is None or isinstance(v, bool) else '!='} {v!r}:\n"
+        f'                raise ValueError("Keras 3\'s layers have no {k} but {v!r}")\n'
+        for k, v in sorted(keywords.items())
+    )
+    return (
+        f"class Keras2{name}({spelt}.layers.{name}):\n"
+        f'    """{name} reading a Keras 2 config: its layer\'s {params} was Keras 2\'s default, what Keras 3 does."""\n'
+        f"\n"
+        f"    @classmethod\n"
+        f"    def from_config(cls, config, custom_objects=None):\n"
+        f"        for key in {WRAPPED!r}:\n"
+        f"            inner = (config.get(key) or {{}}).get('config', {{}})\n"
+        f"{checks}"
+        f"        return super().from_config(config, custom_objects)\n"
+    )
+
+
+def _custom_objects_edit(cell: ParsedCell, call: ast.Call, mapping: dict[str, str]) -> Edit | None:
+    """``custom_objects`` of the load holding ``mapping`` beside what it held."""
+    entries = ", ".join(f"{name!r}: {klass}" for name, klass in sorted(mapping.items()))
+    given = next((k.value for k in call.keywords if k.arg == "custom_objects"), None)
+    if given is None and len(call.args) > 1:
+        given = call.args[1]
+    if given is None:
+        return closing_insert_edit(cell, call, f"custom_objects={{{entries}}}")
+    text = node_text(cell, given)
+    if text is None:
+        return None
+    if isinstance(given, ast.Dict) and text.rstrip().endswith("}"):
+        inner = text.rstrip()[:-1].rstrip()
+        sep = "" if inner.endswith(("{", ",")) else ", "
+        return node_edit(cell, given, f"{inner}{sep}{entries}}}")
+    return node_edit(cell, given, f"{{**{text}, {entries}}}")
