@@ -31,7 +31,6 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     closing_insert_edit,
-    insertion_line,
     node_edit,
     node_text,
     statement_of,
@@ -140,13 +139,9 @@ def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[
             continue
         made = [_subclass(spelt, name, kws) for name, kws in sorted(classes.items())]
         made += [_wrapper(spelt, name, kws) for name, kws in sorted(wrappers.items())]
-        body = "\n".join(made)
+        body = (imported or "") + "\n".join(made)  # the import above the classes that read it
         text = "".join(head + line + "\n" if line else "\n" for line in body.splitlines())
-        edits = [Edit(statement.lineno, 0, statement.lineno, 0, text + "\n"), objects]
-        if imported is not None:
-            at = insertion_line(cell)
-            edits.insert(0, Edit(at, 0, at, 0, imported))
-        return edits
+        return [Edit(statement.lineno, 0, statement.lineno, 0, text + "\n"), objects]
     return None
 
 

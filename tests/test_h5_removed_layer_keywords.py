@@ -1,0 +1,42 @@
+"""A model tf.keras 2 saved to ``.h5`` with recurrent layers (``tests/data/keras2-recurrent.h5``,
+written by Keras 2.15 with ``scripts/make_keras2_models.py``): each layer's config holds
+``time_major=False``, which Keras 3's layers refuse. The load, its path an f-string of a name an
+earlier cell bound and ``load_model`` imported alone cells before, gets subclasses that take the
+keyword at Keras 2's default (rules/error_h5_layer_keywords.py); the loaded model predicts what
+Keras 2's did."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from migrate_helpers import migrated_cells
+
+DATA = Path(__file__).parent / "data"
+
+CELLS = [
+    "import numpy as np\nfrom keras.models import load_model",
+    "which = 'recurrent'",
+    "model = load_model(f'keras2-{which}.h5', compile=False)",
+    "same = np.allclose(model.predict(np.ones((1, 6, 4)), verbose=0), np.load(f'keras2-{which}-ones.npy'), atol=1e-5)\n"
+    "print('same as Keras 2', same, sorted({type(layer).__name__ for layer in model.layers}))",
+]
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_loads_the_keras2_recurrent_model_with_its_weights(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("keras2-recurrent.h5", "keras2-recurrent-ones.npy"):
+        shutil.copy(DATA / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    finals, shown = migrated_cells(tmp_path, "recurrent.ipynb", CELLS)
+    assert finals[0] == CELLS[0] and finals[3] == CELLS[3]
+    assert "class Keras2LSTM(keras.layers.LSTM):" in finals[2], finals[2]
+    assert "import keras\n" in finals[2]
+    assert (
+        "custom_objects={'Bidirectional': Keras2Bidirectional, 'GRU': Keras2GRU, 'LSTM': Keras2LSTM})"
+        in finals[2]
+    )
+    assert "same as Keras 2 True" in shown, shown
