@@ -8,6 +8,8 @@ Keras 2's did."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,42 @@ def test_migrate_loads_the_keras2_recurrent_model_with_its_weights(
         in finals[2]
     )
     assert "same as Keras 2 True" in shown, shown
+
+
+# Keras 3 writes the file; its config is then made what standalone Keras 2.2 wrote (no InputLayer,
+# the first layer's batch_input_shape, no Keras 3 entries); what the model predicts for ones beside
+MAKE = """
+import json, sys
+import h5py, keras, numpy as np
+keras.utils.set_random_seed(0)
+model = keras.Sequential([keras.Input((6, 4)), keras.layers.LSTM(5), keras.layers.Dense(1)])
+model.save(sys.argv[1])
+np.save(sys.argv[2], model.predict(np.ones((1, 6, 4)), verbose=0))
+with h5py.File(sys.argv[1], "r+") as f:
+    config = json.loads(f.attrs["model_config"])
+    layers = config["config"]["layers"]
+    shape = layers.pop(0)["config"]["batch_shape"]
+    for layer in layers:
+        for key in ("module", "registered_name", "build_config"):
+            layer.pop(key, None)
+    layers[0]["config"]["batch_input_shape"] = shape
+    f.attrs["model_config"] = json.dumps(config)
+    f.attrs["keras_version"] = "2.2.4"
+"""
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_migrate_builds_a_keras22_recurrent_sequential_on_its_batch_shape(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    subprocess.run([sys.executable, "-c", MAKE, str(tmp_path / "old.h5"), str(tmp_path / "old-ones.npy")], check=True, capture_output=True)  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    cells = [
+        "import numpy as np\nimport keras",
+        "net = keras.models.load_model('old.h5')",
+        "print('same', np.allclose(net.predict(np.ones((1, 6, 4)), verbose=0), np.load('old-ones.npy'), atol=1e-5))",
+    ]
+    finals, shown = migrated_cells(tmp_path, "old.ipynb", cells)
+    assert "class Keras2LSTM(keras.layers.LSTM):" in finals[1], finals[1]
+    assert "custom_objects={'LSTM': Keras2LSTM})" in finals[1]
+    assert "same True" in shown, shown

@@ -25,6 +25,8 @@ class SavedH5Model:
     # a ``Sequential`` whose first layer (not an ``InputLayer``) records ``batch_input_shape``, as
     # standalone Keras up to 2.3 saved it: that shape, batch axis first
     first_batch_shape: tuple[int | None, ...] | None = None
+    # that first layer's class (``"LSTM"``), when it records the shape
+    first_layer_class: str | None = None
     # a ``Sequential`` recorded as the bare list of its layers, as Keras 2.0 and 2.1 saved it
     # (Keras 2.2 wrote ``{"name", "layers"}``, the only form Keras 3's loader reads)
     layer_list: bool = False
@@ -99,6 +101,9 @@ def read_h5_model(path: Any) -> SavedH5Model | None:
         loss=training.get("loss"),
         metrics=training.get("metrics"),
         first_batch_shape=_first_batch_shape(sequential),
+        first_layer_class=_first_layer(sequential).get("class_name")
+        if _first_batch_shape(sequential)
+        else None,
         layer_list=sequential is not None and isinstance(sequential.get("config"), list),
         layer_configs=tuple(_layer_configs(model_config)),
     )
@@ -132,18 +137,21 @@ def _sequential_config(raw: Any) -> dict | None:
     return config if isinstance(config, dict) and config.get("class_name") == "Sequential" else None
 
 
+def _first_layer(config: dict | None) -> dict[str, Any]:
+    """The first layer entry of a saved ``Sequential``'s config (empty when there is none)."""
+    inner = config.get("config") if config is not None else None
+    layers = inner.get("layers") if isinstance(inner, dict) else inner  # Keras 2.0-2.1: a list
+    first = layers[0] if isinstance(layers, list) and layers else None
+    return first if isinstance(first, dict) else {}
+
+
 def _first_batch_shape(config: dict | None) -> tuple[int | None, ...] | None:
     """The ``batch_input_shape`` a saved ``Sequential``'s first layer records, when that layer is
     not an ``InputLayer`` (whose shape every Keras reads as the batch shape)."""
-    if config is None:
-        return None
-    inner = config.get("config")
-    layers = inner.get("layers") if isinstance(inner, dict) else inner  # Keras 2.0-2.1: a list
-    first = layers[0] if isinstance(layers, list) and layers else None
-    if not isinstance(first, dict) or first.get("class_name") == "InputLayer":
+    first = _first_layer(config)
+    if not first or first.get("class_name") == "InputLayer":
         return None
     shape = (first.get("config") or {}).get("batch_input_shape")
     if not isinstance(shape, list) or not all(d is None or isinstance(d, int) for d in shape):
         return None
     return tuple(shape)
-

@@ -37,11 +37,13 @@ from kerasmagic.diagnosis.rewrite import (
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge import keras_map
-from kerasmagic.probes.saved_files import read_h5_model
+from kerasmagic.probes.saved_files import SavedH5Model, read_h5_model
 
 ENTRY = "keras2-h5-removed-layer-keyword"
 BEHAVIOUR = "keras2-h5-removed-layer-behaviour"
+FIRST_SHAPE = "keras2-h5-first-layer-batch-shape"
 MESSAGE = re.compile(r"Unrecognized keyword arguments passed to (?P<cls>\w+): (?P<kwargs>\{.*\})")
+NDIM = re.compile(r"expected ndim=\d+, found ndim=\d+\. Full shape received: \((?P<shape>[^)]*)\)")
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs=("load_model",))
@@ -49,10 +51,13 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
     """Each class of the file whose configs hold the refused keywords at Keras 2's defaults,
     loaded through a subclass that accepts them."""
     found = MESSAGE.search(ctx.message)
-    refused = _literal(found["kwargs"]) if found else None
+    refused = _literal(found["kwargs"]) if found else {}
     path = _loaded_file(ctx.exc)
     saved = read_h5_model(path) if path is not None else None
     if not isinstance(refused, dict) or saved is None or ctx.cell.tree is None:
+        return []
+    first = _first_batch_class(saved, ctx.message, found is not None)
+    if found is None and first is None:
         return []
     classes: dict[str, dict[str, Any]] = {}  # class -> {keyword: Keras 2's default}
     other: list[str] = []  # keyword=value that asks for a behaviour Keras 3 has not
@@ -65,8 +70,10 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
             if repr(config[keyword]) != was[keyword]:
                 other.append(f"{name}({keyword}={config[keyword]!r})")
             classes.setdefault(name, {})[keyword] = config[keyword]
-    if found is None or found["cls"] not in classes:
+    if found is not None and found["cls"] not in classes:
         return []
+    if first is not None:  # the first layer Keras 3 builds on a shape with the batch axis twice
+        classes.setdefault(first, {})
     wrappers = _wrappers(saved.layer_configs, classes)
     versions = {
         "saved_keras": saved.keras_version or "2",
@@ -77,14 +84,36 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
         problem = from_entry(BEHAVIOUR, ctx.line or 1, [], ["load_model"], ctx.shown_versions,
                              asked=", ".join(sorted(set(other))), keywords=keywords, **versions)  # fmt: skip
         return [problem]
-    edits = _edits(ctx, classes, wrappers)
+    batch = {first: len(saved.first_batch_shape or ())} if first is not None else {}
+    edits = _edits(ctx, classes, wrappers, batch)
     if edits is None:
         return []
-    spelt = ", ".join(f"{name}({', '.join(f'{k}={v!r}' for k, v in sorted(kws.items()))})" for name, kws in sorted(classes.items()))  # fmt: skip
-    problem = from_entry(ENTRY, ctx.line or 1, edits, ["load_model"], ctx.shown_versions,
-                         layers=spelt, keywords=keywords, **versions)  # fmt: skip
+    spelt = ", ".join(f"{name}({', '.join(f'{k}={v!r}' for k, v in sorted(kws.items()))})" for name, kws in sorted(classes.items()) if kws)  # fmt: skip
+    shape = {"layer": first or "", "shape": str(saved.first_batch_shape)}
+    entry = ENTRY if keywords else FIRST_SHAPE
+    problem = from_entry(entry, ctx.line or 1, edits, ["load_model"], ctx.shown_versions,
+                         layers=spelt, keywords=keywords, **versions, **shape)  # fmt: skip
+    if keywords and first is not None:  # both: the first layer's shape is said too
+        also = from_entry(FIRST_SHAPE, ctx.line or 1, [], [], ctx.shown_versions, **versions, **shape)  # fmt: skip
+        problem.cause += " " + also.cause
     problem.certain = True  # the file's own config, the map's recorded defaults
     return [problem]
+
+
+def _first_batch_class(saved: SavedH5Model, message: str, loading: bool) -> str | None:
+    """The class of a ``Sequential``'s first layer whose config records ``batch_input_shape``
+    (Keras 2 wrote it there when the layer was given ``input_shape``), which Keras 3's loader
+    hands the layer as ``input_shape``, batch axis included: when the load fails on it (the
+    layer built on ``(None, *batch shape)``: "expected ndim=3, found ndim=4"), or is being fixed
+    for another reason (``loading``), so the model is built as Keras 2 built it."""
+    shape, name = saved.first_batch_shape, saved.first_layer_class
+    if shape is None or name is None:
+        return None
+    found = NDIM.search(message)
+    received = found["shape"].replace(" ", "").rstrip(",") if found else None
+    if loading or received == ",".join(str(d) for d in (None, *shape)):
+        return name
+    return None
 
 
 def _literal(text: str) -> Any:
@@ -121,7 +150,7 @@ def _wrappers(configs: tuple, classes: dict[str, dict[str, Any]]) -> dict[str, d
 WRAPPED = ("layer", "backward_layer")
 
 
-def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[str, dict[str, Any]]) -> list[Edit] | None:  # fmt: skip
+def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[str, dict[str, Any]], batch: dict[str, int]) -> list[Edit] | None:  # fmt: skip
     """The subclasses above the statement of the failing load, and its ``custom_objects``."""
     cell = ctx.cell
     lines = cell.source.splitlines()
@@ -137,7 +166,9 @@ def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[
         objects = _custom_objects_edit(cell, call, mapping)
         if objects is None:
             continue
-        made = [_subclass(spelt, name, kws) for name, kws in sorted(classes.items())]
+        made = [
+            _subclass(spelt, name, kws, batch.get(name)) for name, kws in sorted(classes.items())
+        ]
         made += [_wrapper(spelt, name, kws) for name, kws in sorted(wrappers.items())]
         body = (imported or "") + "\n".join(made)  # the import above the classes that read it
         text = "".join(head + line + "\n" if line else "\n" for line in body.splitlines())
@@ -156,19 +187,28 @@ def _keras_module(ctx: CellContext, root: str) -> tuple[str, str | None]:
     return "keras", f"from {package} import keras\n"
 
 
-def _subclass(spelt: str, name: str, keywords: dict[str, Any]) -> str:
-    """A subclass of the Keras 3 layer taking Keras 2's removed keywords at Keras 2's value."""
-    params = ", ".join(f"{k}={v!r}" for k, v in sorted(keywords.items()))
+def _subclass(spelt: str, name: str, keywords: dict[str, Any], batch_rank: int | None) -> str:
+    """A subclass of the Keras 3 layer taking Keras 2's removed keywords at Keras 2's value, and
+    (``batch_rank``: the first layer of a ``Sequential`` that recorded its batch shape) reading
+    the ``input_shape`` Keras 3's loader gives it, batch axis first, without that axis."""
+    params = "".join(f"{k}={v!r}, " for k, v in sorted(keywords.items()))
     checks = "".join(
         f"        if {k} {'is not' if v is None or isinstance(v, bool) else '!='} {v!r}:\n"
         f'            raise ValueError("Keras 3\'s {name} has no {k}={{!r}}".format({k}))\n'
         for k, v in sorted(keywords.items())
     )
+    said = [f"{params.rstrip(', ')} was Keras 2's default, what Keras 3 does"] if keywords else []
+    if batch_rank is not None:
+        checks += (
+            f"        if len(kwargs.get('input_shape') or ()) == {batch_rank}:  # the recorded batch shape\n"
+            f"            kwargs['input_shape'] = tuple(kwargs['input_shape'])[1:]\n"
+        )
+        said.append("its batch_input_shape is read without the batch axis, as Keras 2 read it")
     return (
         f"class Keras2{name}({spelt}.layers.{name}):\n"
-        f'    """{name} reading a Keras 2 config: {params} was Keras 2\'s default, what Keras 3 does."""\n'
+        f'    """{name} reading a Keras 2 config: {"; ".join(said)}."""\n'
         f"\n"
-        f"    def __init__(self, *args, {params}, **kwargs):\n"
+        f"    def __init__(self, *args, {params}**kwargs):\n"
         f"{checks}"
         f"        super().__init__(*args, **kwargs)\n"
     )
