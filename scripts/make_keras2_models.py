@@ -48,10 +48,13 @@ def main() -> None:
     model.compile(optimizer="adam", loss="mse")
     model.save(DATA / "keras2-savedmodel")
     # recurrent layers, one inside a wrapper: tf.keras 2 records `time_major` in each config,
-    # which Keras 3's layers refuse; what the model predicts for ones, to compare after a load
+    # which Keras 3's layers refuse (and a SpatialDropout1D's `trainable`, a SeparableConv1D's
+    # `groups` and unused `kernel_*`); what the model predicts for ones, to compare after a load
     tf.keras.utils.set_random_seed(0)
     inputs = tf.keras.Input((6, 4))
-    hidden = tf.keras.layers.LSTM(5, return_sequences=True)(inputs)
+    hidden = tf.keras.layers.SpatialDropout1D(0.1)(inputs)
+    hidden = tf.keras.layers.SeparableConv1D(4, 2, padding="same")(hidden)
+    hidden = tf.keras.layers.LSTM(5, return_sequences=True)(hidden)
     hidden = tf.keras.layers.Bidirectional(tf.keras.layers.GRU(3))(hidden)
     model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(hidden))
     model.save(DATA / "keras2-recurrent.h5")

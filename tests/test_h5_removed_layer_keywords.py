@@ -38,7 +38,7 @@ def test_migrate_loads_the_keras2_recurrent_model_with_its_weights(
     assert "class Keras2LSTM(keras.layers.LSTM):" in finals[2], finals[2]
     assert "import keras\n" in finals[2]
     assert (
-        "custom_objects={'Bidirectional': Keras2Bidirectional, 'GRU': Keras2GRU, 'LSTM': Keras2LSTM})"
+        "custom_objects={'Bidirectional': Keras2Bidirectional, 'GRU': Keras2GRU, 'LSTM': Keras2LSTM, 'SeparableConv1D': Keras2SeparableConv1D, 'SpatialDropout1D': Keras2SpatialDropout1D})"
         in finals[2]
     )
     assert "same as Keras 2 True" in shown, shown

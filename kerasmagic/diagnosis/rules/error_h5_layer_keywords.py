@@ -43,18 +43,26 @@ ENTRY = "keras2-h5-removed-layer-keyword"
 BEHAVIOUR = "keras2-h5-removed-layer-behaviour"
 FIRST_SHAPE = "keras2-h5-first-layer-batch-shape"
 MESSAGE = re.compile(r"Unrecognized keyword arguments passed to (?P<cls>\w+): (?P<kwargs>\{.*\})")
+# a layer whose ``__init__`` takes no ``**kwargs`` (Keras 3's ``SpatialDropout1D``), as the
+# loader wraps it: "Error when deserializing class … Exception encountered: SpatialDropout1D.
+# __init__() got an unexpected keyword argument 'trainable'"
+UNEXPECTED = re.compile(
+    r"(?P<cls>\w+)\.__init__\(\) got an unexpected keyword argument '(?P<keyword>\w+)'"
+)
 NDIM = re.compile(r"expected ndim=\d+, found ndim=\d+\. Full shape received: \((?P<shape>[^)]*)\)")
 
 
-@rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs=("load_model",))
+@rule(
+    ENTRY, when=(ERROR,), family="saving", errors=("ValueError", "TypeError"), needs=("load_model",)
+)
 def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
     """Each class of the file whose configs hold the refused keywords at Keras 2's defaults,
     loaded through a subclass that accepts them."""
-    found = MESSAGE.search(ctx.message)
-    refused = _literal(found["kwargs"]) if found else {}
+    found = MESSAGE.search(ctx.message) or UNEXPECTED.search(ctx.message)
+    refused = _refused(found)
     path = _loaded_file(ctx.exc)
     saved = read_h5_model(path) if path is not None else None
-    if not isinstance(refused, dict) or saved is None or ctx.cell.tree is None:
+    if refused is None or saved is None or ctx.cell.tree is None:
         return []
     first = _first_batch_class(saved, ctx.message, found is not None)
     if found is None and first is None:
@@ -64,12 +72,14 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
     for name, config in saved.layer_configs:
         was = keras_map.keyword_changes(f"keras.layers.{name}").get("was", {})
         removed = keras_map.removed_keywords(f"keras.layers.{name}")
-        for keyword in set(refused) & set(config):
-            if keyword not in removed or removed[keyword] is not None or keyword not in was:
-                continue
-            if repr(config[keyword]) != was[keyword]:
+        strict = _no_kwargs(name)  # refuses every keyword it does not name
+        for keyword in set(config) & set(removed):
+            if removed[keyword] is not None or keyword not in was:
+                continue  # renamed (Keras 3 reads the old name), or no default recorded
+            if _same_default(config[keyword], was[keyword]):
+                classes.setdefault(name, {})[keyword] = config[keyword]  # dropped: harmless
+            elif strict or keyword in refused:
                 other.append(f"{name}({keyword}={config[keyword]!r})")
-            classes.setdefault(name, {})[keyword] = config[keyword]
     if found is not None and found["cls"] not in classes:
         return []
     if first is not None:  # the first layer Keras 3 builds on a shape with the batch axis twice
@@ -114,6 +124,40 @@ def _first_batch_class(saved: SavedH5Model, message: str, loading: bool) -> str 
     if loading or received == ",".join(str(d) for d in (None, *shape)):
         return name
     return None
+
+
+def _same_default(value: Any, was: str) -> bool:
+    """Is the saved ``value`` Keras 2's default ``was`` (its signature's text, ``"False"``)? An
+    initializer's saved config with no argument set counts as its name (``{"class_name":
+    "GlorotUniform", "config": {"seed": None}}`` is ``'glorot_uniform'``)."""
+    if repr(value) == was:
+        return True
+    if isinstance(value, dict) and isinstance(value.get("class_name"), str):
+        arguments = value.get("config") or {}
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", value["class_name"]).lower()
+        return isinstance(arguments, dict) and not any(arguments.values()) and repr(name) == was
+    return False
+
+
+def _refused(found: re.Match | None) -> set[str] | None:
+    """The keywords Keras's message says it refused (none when it names none; None when its
+    list cannot be read)."""
+    if found is None:
+        return set()
+    if "keyword" in found.groupdict():
+        return {found["keyword"]}
+    refused = _literal(found["kwargs"])
+    return set(refused) if isinstance(refused, dict) else None
+
+
+def _no_kwargs(name: str) -> bool:
+    """Does the live Keras 3 layer ``name`` take no ``**kwargs`` (so every keyword it does not
+    name is refused)? Read from its signature."""
+    status, klass = live.resolve_path(f"keras.layers.{name}")
+    params = (
+        live.parameters(klass.__init__) if status == live.OK and isinstance(klass, type) else None
+    )
+    return params is not None and not params[1]
 
 
 def _literal(text: str) -> Any:
