@@ -79,7 +79,8 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
             uses[arg.id].append((node.lineno, f"{model} (a new model each time `{function}` is called)"))  # fmt: skip
     for name, found in uses.items():
         models = list(dict.fromkeys(m for _, m in found))
-        if len(models) == 1 and _built_for_others(ctx, name):
+        live_models = [(ctx.live_names or {}).get(m) for _, m in found]
+        if len(models) == 1 and _built_for_others(ctx, name, live_models):
             models.append("a model trained with it before this cell")
         if len(models) >= 2:
             lines = sorted({line for line, _ in found})
@@ -87,11 +88,24 @@ def shared_optimizer(ctx: CellContext) -> tuple[str, list[int], list[str]] | Non
     return None
 
 
-def _built_for_others(ctx: CellContext, name: str) -> bool:
+def _built_for_others(ctx: CellContext, name: str, models: list[Any]) -> bool:
     """Is the live optimizer under ``name`` already built, for variables that do not include the
-    one the message names (a model an earlier cell compiled and trained with the same object)?"""
+    one the message names (a model an earlier cell compiled and trained with the same object)?
+    The message names a variable by its path, which a copy of the model shares
+    (``clone_model`` makes layers of the same names): a variable of that path among the live
+    ``models`` this cell compiles with it that the optimizer does not hold counts too."""
     found = UNKNOWN_VARIABLE.search(ctx.message)
-    return found is not None and built_without((ctx.live_names or {}).get(name), found.group(1))
+    optimizer = (ctx.live_names or {}).get(name)
+    if found is None or not is_optimizer(optimizer):
+        return False
+    if built_without(optimizer, found.group(1)):
+        return True
+    held = {id(v) for v in getattr(optimizer, "_trainable_variables", None) or ()}
+    return bool(held) and any(
+        getattr(v, "path", None) == found.group(1) and id(v) not in held
+        for model in models
+        for v in getattr(model, "trainable_variables", None) or ()
+    )
 
 
 def _may_hold_an_optimizer(ctx: CellContext, name: ast.Name) -> bool:
