@@ -19,25 +19,19 @@ pytestmark = pytest.mark.envs(*KERNEL_RULE_ENVS)
 
 # Keras 3 writes the file; its config is then made what Keras 2.2.4 wrote: no InputLayer, the
 # first layer's batch_input_shape, Keras 2 layer entries, and the optimizer's `lr`
-MAKE = """
+MAKE = f"""
 import json, sys
 import h5py, keras
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from keras22_h5 import as_keras22
 model = keras.Sequential([keras.Input((13,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
 model.compile(optimizer="rmsprop", loss="mse", metrics=["mae"])
 model.save(sys.argv[1])
+as_keras22(sys.argv[1])
 with h5py.File(sys.argv[1], "r+") as f:
-    config = json.loads(f.attrs["model_config"])
-    layers = config["config"]["layers"]
-    shape = layers.pop(0)["config"]["batch_shape"]
-    for layer in layers:
-        for key in ("module", "registered_name", "build_config"):
-            layer.pop(key, None)
-    layers[0]["config"]["batch_input_shape"] = shape
-    f.attrs["model_config"] = json.dumps(config)
-    f.attrs["keras_version"] = "2.2.4"
     training = json.loads(f.attrs["training_config"])
-    training["optimizer_config"] = {"class_name": "RMSprop",
-                                    "config": {"lr": 0.005, "rho": 0.9, "decay": 0.0, "epsilon": 1e-07}}
+    training["optimizer_config"] = {{"class_name": "RMSprop",
+                                    "config": {{"lr": 0.005, "rho": 0.9, "decay": 0.0, "epsilon": 1e-07}}}}
     f.attrs["training_config"] = json.dumps(training)
 """
 

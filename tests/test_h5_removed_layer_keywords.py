@@ -46,23 +46,16 @@ def test_migrate_loads_the_keras2_recurrent_model_with_its_weights(
 
 # Keras 3 writes the file; its config is then made what standalone Keras 2.2 wrote (no InputLayer,
 # the first layer's batch_input_shape, no Keras 3 entries); what the model predicts for ones beside
-MAKE = """
-import json, sys
-import h5py, keras, numpy as np
+MAKE = f"""
+import sys
+import keras, numpy as np
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from keras22_h5 import as_keras22
 keras.utils.set_random_seed(0)
 model = keras.Sequential([keras.Input((6, 4)), keras.layers.LSTM(5), keras.layers.Dense(1)])
 model.save(sys.argv[1])
 np.save(sys.argv[2], model.predict(np.ones((1, 6, 4)), verbose=0))
-with h5py.File(sys.argv[1], "r+") as f:
-    config = json.loads(f.attrs["model_config"])
-    layers = config["config"]["layers"]
-    shape = layers.pop(0)["config"]["batch_shape"]
-    for layer in layers:
-        for key in ("module", "registered_name", "build_config"):
-            layer.pop(key, None)
-    layers[0]["config"]["batch_input_shape"] = shape
-    f.attrs["model_config"] = json.dumps(config)
-    f.attrs["keras_version"] = "2.2.4"
+as_keras22(sys.argv[1])
 """
 
 
