@@ -59,6 +59,10 @@ def main() -> None:
     model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(hidden))
     model.save(DATA / "keras2-recurrent.h5")
     np.save(DATA / "keras2-recurrent-ones.npy", model.predict(np.ones((1, 6, 4)), verbose=0))
+    # an LSTM asked to read time-major input: a behaviour Keras 3's layers do not have
+    inputs = tf.keras.Input((6, 4))
+    hidden = tf.keras.layers.LSTM(5, time_major=True)(inputs)
+    tf.keras.Model(inputs, tf.keras.layers.Dense(1)(hidden)).save(DATA / "keras2-time-major.h5")
     for path in sorted(DATA.glob("keras2-*")):
         print(path.name, path.stat().st_size, "bytes")
 

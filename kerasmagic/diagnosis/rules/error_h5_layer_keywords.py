@@ -68,7 +68,7 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
     if found is None and first is None:
         return []
     classes: dict[str, dict[str, Any]] = {}  # class -> {keyword: Keras 2's default}
-    other: list[str] = []  # keyword=value that asks for a behaviour Keras 3 has not
+    other: dict[str, str] = {}  # `LSTM(time_major=True)` -> keyword: behaviour Keras 3 lacks
     for name, config in saved.layer_configs:
         was = keras_map.keyword_changes(f"keras.layers.{name}").get("was", {})
         removed = keras_map.removed_keywords(f"keras.layers.{name}")
@@ -79,9 +79,9 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
             if _same_default(config[keyword], was[keyword]):
                 classes.setdefault(name, {})[keyword] = config[keyword]  # dropped: harmless
             elif strict or keyword in refused:
-                other.append(f"{name}({keyword}={config[keyword]!r})")
-    if found is not None and found["cls"] not in classes:
-        return []
+                other[f"{name}({keyword}={config[keyword]!r})"] = keyword
+    if found is not None and found["cls"] not in classes and not other:
+        return []  # the refused class is none the file and the map explain
     if first is not None:  # the first layer Keras 3 builds on a shape with the batch axis twice
         classes.setdefault(first, {})
     wrappers = _wrappers(saved.layer_configs, classes)
@@ -92,7 +92,7 @@ def removed_layer_keywords(ctx: CellContext) -> list[Problem]:
     keywords = ", ".join(sorted({k for kws in classes.values() for k in kws}))
     if other:
         problem = from_entry(BEHAVIOUR, ctx.line or 1, [], ["load_model"], ctx.shown_versions,
-                             asked=", ".join(sorted(set(other))), keywords=keywords, **versions)  # fmt: skip
+                             asked=", ".join(sorted(other)), keywords=", ".join(sorted(set(other.values()))), **versions)  # fmt: skip
         return [problem]
     batch = {first: len(saved.first_batch_shape or ())} if first is not None else {}
     edits = _edits(ctx, classes, wrappers, batch)
