@@ -195,22 +195,30 @@ def _no_compile_edit(cell: ParsedCell, call: ast.Call) -> Edit | None:
     return node_edit(cell, call, f"{head}{sep}compile=False)")
 
 
+def keras_module_spelling(
+    cell: ParsedCell, root: str, namespace: dict | None = None
+) -> tuple[str, str | None]:
+    """How the cell names the Keras module ``root`` a load came from (``keras_alias``), and,
+    when it binds none (it imported only the function), the name to use and the import that
+    binds it: ``("keras", "from tensorflow import keras\\n")``."""
+    expr = keras_alias(cell, root, namespace)
+    if expr is not None:
+        return expr, None
+    if root == "tf_keras":
+        return "tf_keras", "import tf_keras\n"
+    if root == "keras":
+        return "keras", "import keras\n"
+    return "keras", f"from {root.rpartition('.')[0]} import keras\n"
+
+
 def reload_edits(
     cell: ParsedCell, call: ast.Call, root: str, target: str, saved: SavedH5Model
 ) -> Recompile | None:
     """The edits loading ``saved`` with ``compile=False`` and compiling ``target`` again."""
     module = _live_module(root)
-    expr = keras_alias(cell, root)
+    expr, statement = keras_module_spelling(cell, root)
     import_edit = None
-    if expr is None:  # the cell imported only the function: bind the module it came from
-        expr = "keras"
-        statement = (
-            "import keras\n"
-            if root == "keras"
-            else f"from {root.rpartition('.')[0]} import keras\n"
-        )
-        if root == "tf_keras":
-            expr, statement = "tf_keras", "import tf_keras\n"
+    if statement is not None:
         at = insertion_line(cell)
         import_edit = Edit(at, 0, at, 0, statement)
     recompile = compile_line(saved, target, expr, module)

@@ -28,7 +28,14 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import cells
-from kerasmagic.diagnosis.rewrite import Edit, closing_insert_edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    closing_insert_edit,
+    node_edit,
+    node_text,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 ENTRY = "load-custom-objects"
@@ -60,7 +67,7 @@ def custom_objects(ctx: CellContext) -> list[Problem]:
         params = live.parameters(callee[0]) if callee is not None else None
         if params is None or "custom_objects" not in params[0]:
             continue
-        edit = _custom_objects_edit(ctx, call, name, expr)
+        edit = custom_objects_edit(ctx.cell, call, f"{name!r}: {expr}")
         if edit is None:
             return []
         loader = callee[1].rsplit(".", 1)[-1]  # type: ignore[index]
@@ -69,21 +76,29 @@ def custom_objects(ctx: CellContext) -> list[Problem]:
     return []
 
 
-def _custom_objects_edit(ctx: CellContext, call: ast.Call, name: str, expr: str) -> Edit | None:
-    """``custom_objects={'name': expr}`` added to the call, or the entry added to the dict
-    display it passes; None when it passes another expression (a dict made elsewhere)."""
-    given = next((k for k in call.keywords if k.arg == "custom_objects"), None)
-    entry = f"{name!r}: {expr}"
+def custom_objects_edit(
+    cell: ParsedCell, call: ast.Call, entries: str, *, others: bool = False
+) -> Edit | None:
+    """``custom_objects={entries}`` added to the call, or ``entries`` (``'r2': r2, …``) added
+    to the dict display it passes (before its closing brace, its layout kept); None when it
+    passes a dict with ``**`` or another expression. ``others``: also the second positional
+    argument, and any of those, merged as ``{**given, entries}``."""
+    given = next((k.value for k in call.keywords if k.arg == "custom_objects"), None)
+    if given is None and others and len(call.args) > 1:
+        given = call.args[1]
     if given is None:
-        return closing_insert_edit(ctx.cell, call, f"custom_objects={{{entry}}}")
-    if not isinstance(given.value, ast.Dict) or None in given.value.keys:
-        return None
-    whole = node_edit(ctx.cell, given.value, "")
-    if whole is None:
-        return None
-    at = whole.end_col - 1  # before the closing brace
-    sep = ", " if given.value.keys else ""
-    return Edit(whole.end_line, at, whole.end_line, at, sep + entry)
+        return closing_insert_edit(cell, call, f"custom_objects={{{entries}}}")
+    if isinstance(given, ast.Dict) and (others or None not in given.keys):
+        whole = node_edit(cell, given, "")
+        text = node_text(cell, given)
+        if whole is None or text is None:
+            return None
+        before = text[:-1].rstrip()  # what precedes the closing brace
+        sep = "" if before.endswith(("{", ",")) else ", "
+        at = whole.end_col - 1
+        return Edit(whole.end_line, at, whole.end_line, at, sep + entries)
+    text = node_text(cell, given) if others else None
+    return node_edit(cell, given, f"{{**{text}, {entries}}}") if text is not None else None
 
 
 def _library_function(ctx: CellContext, name: str) -> str | None:

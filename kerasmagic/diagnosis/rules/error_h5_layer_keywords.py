@@ -13,29 +13,34 @@ of the file records the refused keywords at Keras 2's defaults (``time_major=Fal
 does), the load passes ``custom_objects`` mapping each such class to a subclass defined above the
 load that accepts those keywords at that value only: the same layers with the same weights. A
 value other than the default (``time_major=True``) is a behaviour Keras 3 has not: explained,
-not rewritten.
+not rewritten. Every removed keyword a layer's config holds at Keras 2's default is dropped in
+the same pass (a ``SeparableConv``'s ``groups`` and unused ``kernel_*``), so one load gets every
+subclass it needs; a layer whose Keras 3 ``__init__`` takes no ``**kwargs`` (``SpatialDropout1D``)
+refuses them as a ``TypeError`` ("got an unexpected keyword argument 'trainable'").
+
+The same subclass of a ``Sequential``'s first layer whose config records ``batch_input_shape``
+reads the ``input_shape`` Keras 3's loader hands it (the batch shape, batch axis included) without
+that axis: a recurrent first layer otherwise fails inside the load ("expected ndim=3, found
+ndim=4").
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
+from kerasmagic.diagnosis.keras_messages import literal
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.reload_fix import keras_alias, load_calls
+from kerasmagic.diagnosis.reload_fix import keras_module_spelling, load_calls
 from kerasmagic.diagnosis.rewrite import (
     Edit,
-    ParsedCell,
-    closing_insert_edit,
-    node_edit,
-    node_text,
     statement_of,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.error_custom_objects import custom_objects_edit
 from kerasmagic.knowledge import keras_map
 from kerasmagic.probes.saved_files import SavedH5Model, read_h5_model
 
@@ -146,7 +151,7 @@ def _refused(found: re.Match | None) -> set[str] | None:
         return set()
     if "keyword" in found.groupdict():
         return {found["keyword"]}
-    refused = _literal(found["kwargs"])
+    refused = literal(found["kwargs"])
     return set(refused) if isinstance(refused, dict) else None
 
 
@@ -158,13 +163,6 @@ def _no_kwargs(name: str) -> bool:
         live.parameters(klass.__init__) if status == live.OK and isinstance(klass, type) else None
     )
     return params is not None and not params[1]
-
-
-def _literal(text: str) -> Any:
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return None
 
 
 def _loaded_file(exc: BaseException | None) -> str | None:
@@ -205,9 +203,10 @@ def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[
         head = lines[statement.lineno - 1][: statement.col_offset] if statement else None
         if statement is None or head is None or head.strip():
             continue  # `if x: model = load_model(…)`: no line of its own to put a class above
-        spelt, imported = _keras_module(ctx, root)
+        spelt, imported = keras_module_spelling(cell, root, ctx.namespace)
         mapping = {name: f"Keras2{name}" for name in {*classes, *wrappers}}
-        objects = _custom_objects_edit(cell, call, mapping)
+        entries = ", ".join(f"{name!r}: {klass}" for name, klass in sorted(mapping.items()))
+        objects = custom_objects_edit(cell, call, entries, others=True)
         if objects is None:
             continue
         made = [
@@ -220,24 +219,13 @@ def _edits(ctx: CellContext, classes: dict[str, dict[str, Any]], wrappers: dict[
     return None
 
 
-def _keras_module(ctx: CellContext, root: str) -> tuple[str, str | None]:
-    """How the cell can name the Keras the load comes from, and an import when it names none."""
-    spelt = keras_alias(ctx.cell, root, ctx.namespace)
-    if spelt is not None:
-        return spelt, None
-    if root == "keras":
-        return "keras", "import keras\n"
-    package = root.rpartition(".")[0]
-    return "keras", f"from {package} import keras\n"
-
-
 def _subclass(spelt: str, name: str, keywords: dict[str, Any], batch_rank: int | None) -> str:
     """A subclass of the Keras 3 layer taking Keras 2's removed keywords at Keras 2's value, and
     (``batch_rank``: the first layer of a ``Sequential`` that recorded its batch shape) reading
     the ``input_shape`` Keras 3's loader gives it, batch axis first, without that axis."""
     params = "".join(f"{k}={v!r}, " for k, v in sorted(keywords.items()))
     checks = "".join(
-        f"        if {k} {'is not' if v is None or isinstance(v, bool) else '!='} {v!r}:\n"
+        f"        if {_differs(k, v)}:\n"
         f'            raise ValueError("Keras 3\'s {name} has no {k}={{!r}}".format({k}))\n'
         for k, v in sorted(keywords.items())
     )
@@ -258,12 +246,18 @@ def _subclass(spelt: str, name: str, keywords: dict[str, Any], batch_rank: int |
     )
 
 
+def _differs(expr: str, value: Any) -> str:
+    """The condition that ``expr`` is not Keras 2's default ``value`` (``is not`` for the
+    singletons ``None``, ``True``, ``False``)."""
+    return f"{expr} {'is not' if value is None or isinstance(value, bool) else '!='} {value!r}"
+
+
 def _wrapper(spelt: str, name: str, keywords: dict[str, Any]) -> str:
     """A subclass of the Keras 3 wrapper dropping Keras 2's removed keywords, at Keras 2's
     value only, from the config of the layer it wraps."""
     params = ", ".join(f"{k}={v!r}" for k, v in sorted(keywords.items()))
     checks = "".join(
-        f"            if inner.pop({k!r}, {v!r}) {'is not' if v is None or isinstance(v, bool) else '!='} {v!r}:\n"
+        f"            if {_differs(f'inner.pop({k!r}, {v!r})', v)}:\n"
         f'                raise ValueError("Keras 3\'s layers have no {k} but {v!r}")\n'
         for k, v in sorted(keywords.items())
     )
@@ -278,21 +272,3 @@ def _wrapper(spelt: str, name: str, keywords: dict[str, Any]) -> str:
         f"{checks}"
         f"        return super().from_config(config, custom_objects)\n"
     )
-
-
-def _custom_objects_edit(cell: ParsedCell, call: ast.Call, mapping: dict[str, str]) -> Edit | None:
-    """``custom_objects`` of the load holding ``mapping`` beside what it held."""
-    entries = ", ".join(f"{name!r}: {klass}" for name, klass in sorted(mapping.items()))
-    given = next((k.value for k in call.keywords if k.arg == "custom_objects"), None)
-    if given is None and len(call.args) > 1:
-        given = call.args[1]
-    if given is None:
-        return closing_insert_edit(cell, call, f"custom_objects={{{entries}}}")
-    text = node_text(cell, given)
-    if text is None:
-        return None
-    if isinstance(given, ast.Dict) and text.rstrip().endswith("}"):
-        inner = text.rstrip()[:-1].rstrip()
-        sep = "" if inner.endswith(("{", ",")) else ", "
-        return node_edit(cell, given, f"{inner}{sep}{entries}}}")
-    return node_edit(cell, given, f"{{**{text}, {entries}}}")
