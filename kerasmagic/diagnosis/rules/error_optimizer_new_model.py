@@ -23,6 +23,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_text
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.optimizer_state import UNKNOWN_VARIABLE, built_without
+from kerasmagic.diagnosis.source_bindings import bindings
 
 ENTRY = "optimizer-built-for-another-model"
 
@@ -43,7 +44,7 @@ def optimizer_new_model(ctx: CellContext) -> list[Problem]:
     statement, model = made
     if getattr((ctx.namespace or {}).get(model), "optimizer", None) is optimizers[0][1]:
         return []  # compiled with it: `optimizer-reused-across-models` gives each compile its own
-    if any(_binds(node, name) and node.lineno >= statement.lineno for node in ast.walk(tree)):
+    if any(stmt.lineno >= statement.lineno for stmt, _ in bindings(tree, name, mutations=False)):
         return []  # the cell makes the optimizer after the model (a sub-model the outer one trains)
     end = statement.end_lineno or statement.lineno
     lines = ctx.cell.source.splitlines()
@@ -69,11 +70,3 @@ def _binding_of_model(ctx: CellContext, tree: ast.AST, root: str) -> tuple[ast.s
                 if live.from_keras(value) and getattr(value, "name", None) == root:
                     return statement, node_text(ctx.cell, target) or target.id
     return None
-
-
-def _binds(node: ast.AST, name: str) -> bool:
-    """Is ``node`` an assignment to the plain name ``name``?"""
-    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
-    return isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and any(
-        isinstance(t, ast.Name) and t.id == name for t in targets
-    )
