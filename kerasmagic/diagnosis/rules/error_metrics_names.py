@@ -13,7 +13,10 @@ Evidence: an ``IndexError`` on a line reading ``X.metrics_names[...]``, or a ``V
 ``X.metrics_names.index('mean_absolute_error')`` ("… is not in list": a metric's name, as the
 TensorFlow tutorials looked a value up), where the live ``X`` is a Keras model whose
 ``metrics_names`` holds ``compile_metrics``. Each ``X.metrics_names`` of the
-cell becomes that list of ``X``.
+cell becomes that list of ``X``. When the failing line reads a name instead, whose value was made
+from ``X.metrics_names`` here or cells before (``names = model.metrics_names``,
+``results = dict(zip(model.metrics_names, scores))``, then ``results['accuracy']``), the names
+are changed where that value is made (``diagnosis/value_change.py``).
 """
 
 from __future__ import annotations
@@ -24,33 +27,44 @@ from typing import Any
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live import from_keras
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
+from kerasmagic.diagnosis.provenance import origins
+from kerasmagic.diagnosis.rewrite import ParsedCell, node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.history import OLD_KEYS
+from kerasmagic.diagnosis.value_change import Rewrite, rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 
 ENTRY = "keras3-metrics-names"
 # the names of the values evaluate returns, in its order (Trainer._flatten_metrics_in_order)
 NAMES = '[m.name for group in {model}.metrics for m in getattr(group, "metrics", [group])]'
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError", "KeyError"), needs=r"\.metrics_names\b")  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError", "KeyError"))  # fmt: skip
 def metrics_names(ctx: CellContext) -> list[Problem]:
     """Each ``X.metrics_names`` of the cell, for the live model ``X`` of a failing line."""
     tree = ctx.cell.tree
     if tree is None or (ctx.error_type == "ValueError" and "is not in list" not in ctx.message):
         return []
+    if not any(".metrics_names" in source for source in (ctx.cell.source, *ctx.earlier)):
+        return []  # the names are read nowhere the kernel ran (no pre-filter: cells before count)
     names = ctx.live_names or {}
     reads = [n for n in walk(tree) if isinstance(n, ast.Attribute) and n.attr == "metrics_names"]
     failing = [n for n in reads if n.lineno in ctx.failing_lines and _grouped(names, n.value)]
-    if not failing:
-        return []
-    model = node_text(ctx.cell, failing[0].value)
-    edits = [
-        node_edit(ctx.cell, n, NAMES.format(model=model))
-        for n in reads
-        if node_text(ctx.cell, n.value) == model
-    ]
-    edits = [e for e in edits if e is not None]
+    change: Rewrite | None = None
+    if failing:
+        model = node_text(ctx.cell, failing[0].value)
+        edits = [
+            node_edit(ctx.cell, n, NAMES.format(model=model))
+            for n in reads
+            if node_text(ctx.cell, n.value) == model
+        ]
+        edits = [e for e in edits if e is not None]
+    else:
+        found = _through_a_name(ctx, tree)
+        if found is None:
+            return []
+        model, change = found
+        edits = list(change.edits)
     if ctx.error_type == "KeyError":  # `dict(zip(m.metrics_names, scores))['acc']`
         keyed = _key_edits(ctx, tree, _flat_names(names.get(model)))
         if keyed is None:
@@ -58,9 +72,47 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
         edits += keyed
     if not edits:
         return []
-    problem = from_entry(ENTRY, ctx.line or failing[0].lineno, edits, ["metrics_names"],
+    problem = from_entry(ENTRY, ctx.line or (failing[0].lineno if failing else 1), edits, ["metrics_names"],
                          ctx.shown_versions, model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if change is not None:
+        problem.fix += " " + change.note
+        if change.earlier:
+            problem.across = change.across + edits[len(change.edits) :]
     return [problem]
+
+
+def _through_a_name(ctx: CellContext, tree: ast.AST) -> tuple[str, Rewrite] | None:
+    """The one name read on the failing lines whose value is made (here or cells before, where
+    provenance finds it) from ``X.metrics_names`` of one grouped live model ``X``: ``X`` and the
+    rewrite of that value with ``X``'s names in ``evaluate``'s order; None otherwise."""
+    names = ctx.live_names or {}
+    hits: dict[str, tuple[ast.Name, str]] = {}
+    for node in walk(tree):
+        if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+            continue
+        if node.lineno not in ctx.failing_lines or node.id in hits:
+            continue
+        found = origins(ctx, node, terms=False)
+        models = {_model_read(o.parsed, o.value, names) for o in found}
+        if found and len(models) == 1 and None not in models:
+            hits[node.id] = (node, models.pop())  # type: ignore[arg-type]
+    if len(hits) != 1:
+        return None
+    node, model = next(iter(hits.values()))
+    old, new = f"{model}.metrics_names", NAMES.format(model=model)
+    transform = Transform("list the names of `evaluate`'s values", None, lambda text, _t: text.replace(old, new) if old in text else None)  # fmt: skip
+    change = rewrite(ctx, node, transform)
+    return (model, change) if change is not None else None
+
+
+def _model_read(parsed: ParsedCell, value: ast.expr, names: dict) -> str | None:
+    """The text of the one grouped live model whose ``metrics_names`` ``value`` reads."""
+    models = {
+        node_text(parsed, n.value)
+        for n in walk(value)
+        if isinstance(n, ast.Attribute) and n.attr == "metrics_names" and _grouped(names, n.value)
+    }
+    return models.pop() if len(models) == 1 else None
 
 
 def _grouped(names: dict, node: ast.expr) -> bool:
