@@ -67,3 +67,18 @@ def test_a_training_log_grows_one_row_per_epoch_and_a_list_append_is_left_alone(
     assert rows[0::2] == [0, 1, 2] and [len(frame) for frame in rows[1::2]] == [1, 1, 1]
     assert list(namespace["log"]["loss"]) == [1.0, 0.5, 0.25]
     assert list(namespace["log"].index) == [0, 1, 2]
+
+
+def test_methods_pandas_renamed_are_called_by_their_other_name() -> None:
+    source = (
+        "import pandas as pd\n"
+        "frame = pd.DataFrame({'age': [20.0, None, 40.0], 'fare': [7.0, 8.0, 9.0]})\n"
+        "means = {}\n"
+        "for column, values in frame.iteritems():\n"
+        "    means[column] = values.valid().mean()\n"
+        "rising = frame['fare'].is_monotonic\n"
+    )
+    namespace, seen = _run_corrected(source)
+    assert set(seen) == {"pandas-removed-api"}
+    assert namespace["means"] == {"age": 30.0, "fare": 8.0}
+    assert namespace["rising"] is True

@@ -14,7 +14,10 @@ deprecation said, keeping what the old method did:
 - ``X.ix[key]`` → ``X.loc[key]`` where ``X``'s index holds integers (``.ix`` was then label-based
   only) or every part of the key is a label string; ``X.iloc[key]`` where the index holds no
   integers and every part of the key is an integer position; anything else is explained only;
-- ``pd.read_csv(…, squeeze=True)`` → ``pd.read_csv(…).squeeze("columns")``.
+- ``pd.read_csv(…, squeeze=True)`` → ``pd.read_csv(…).squeeze("columns")``;
+- a method pandas removed for another name of it (the catalogue's ``to``: 2.0's ``iteritems`` →
+  ``items``, ``is_monotonic`` → ``is_monotonic_increasing``; 1.0's ``valid`` → ``dropna``): the
+  other name, called or read as the old one was.
 """
 
 from __future__ import annotations
@@ -31,12 +34,13 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "pandas-removed-api"
-METHODS = ("as_matrix", "get_values", "append", "ix")
+RENAMED = ("iteritems", "is_monotonic", "valid")  # the catalogue's entries with a ``to``
+METHODS = ("as_matrix", "get_values", "append", "ix", *RENAMED)
 PANDAS_ONLY = ("as_matrix", "get_values")  # no other library's objects have these methods
 READERS = re.compile(r"^(?P<reader>read_csv|read_table|read_excel)\(\) got an unexpected keyword argument 'squeeze'")  # fmt: skip
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze"))  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze", *(rf"\.{m}\b" for m in RENAMED)))  # fmt: skip
 def pandas_removed(ctx: CellContext) -> list[Problem]:
     """The cell's uses of the removed pandas method the error names, on pandas objects."""
     pandas = sys.modules.get("pandas")
@@ -124,6 +128,10 @@ def _rewrite(ctx: CellContext, parents: dict[int, ast.AST], node: ast.Attribute,
             _ix_accessor(parent, receiver, pandas) if isinstance(parent, ast.Subscript) else None
         )
         return node_edit(cell, node, f"{base}.{accessor}") if accessor else None
+    if node.attr in RENAMED:
+        entry = find_entry(ENTRY)
+        new = (entry.data.get("removed", {}).get(node.attr, {}) if entry is not None else {}).get("to")  # fmt: skip
+        return node_edit(cell, node, f"{base}.{new}") if new else None
     call = parent if isinstance(parent, ast.Call) and parent.func is node else None
     if call is None:
         return None
