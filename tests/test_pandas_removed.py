@@ -82,3 +82,16 @@ def test_methods_pandas_renamed_are_called_by_their_other_name() -> None:
     assert set(seen) == {"pandas-removed-api"}
     assert namespace["means"] == {"age": 30.0, "fare": 8.0}
     assert namespace["rising"] is True
+
+
+def test_a_column_reshaped_and_one_cell_read_and_written_as_pandas_said() -> None:
+    source = (
+        "import pandas as pd\n"
+        "frame = pd.DataFrame({'price': [3.0, 4.0, 5.0]}, index=['a', 'b', 'c'])\n"
+        "prices = frame['price'].reshape(-1, 1)\n"
+        "frame.set_value('b', 'price', 40.0)\n"
+        "second = frame.get_value('b', 'price')\n"
+    )
+    namespace, seen = _run_corrected(source)
+    assert set(seen) == {"pandas-removed-api"}
+    assert namespace["prices"].shape == (3, 1) and namespace["second"] == 40.0

@@ -17,7 +17,10 @@ deprecation said, keeping what the old method did:
 - ``pd.read_csv(…, squeeze=True)`` → ``pd.read_csv(…).squeeze("columns")``;
 - a method pandas removed for another name of it (the catalogue's ``to``: 2.0's ``iteritems`` →
   ``items``, ``is_monotonic`` → ``is_monotonic_increasing``; 1.0's ``valid`` → ``dropna``): the
-  other name, called or read as the old one was.
+  other name, called or read as the old one was (``Series.reshape`` → ``.values.reshape``, the
+  array's method it called);
+- 1.0's ``X.get_value(row, col)`` → ``X.at[row, col]``; ``X.set_value(row, col, v)`` as a
+  statement → ``X.at[row, col] = v``.
 """
 
 from __future__ import annotations
@@ -34,13 +37,14 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "pandas-removed-api"
-RENAMED = ("iteritems", "is_monotonic", "valid")  # the catalogue's entries with a ``to``
-METHODS = ("as_matrix", "get_values", "append", "ix", *RENAMED)
+RENAMED = ("iteritems", "is_monotonic", "valid", "reshape")  # the catalogue's entries with a ``to``
+CELLS = ("get_value", "set_value")  # one cell read or written: ``.at[…]``
+METHODS = ("as_matrix", "get_values", "append", "ix", *RENAMED, *CELLS)
 PANDAS_ONLY = ("as_matrix", "get_values")  # no other library's objects have these methods
 READERS = re.compile(r"^(?P<reader>read_csv|read_table|read_excel)\(\) got an unexpected keyword argument 'squeeze'")  # fmt: skip
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze", *(rf"\.{m}\b" for m in RENAMED)))  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze", *(rf"\.{m}\b" for m in (*RENAMED, *CELLS))))  # fmt: skip
 def pandas_removed(ctx: CellContext) -> list[Problem]:
     """The cell's uses of the removed pandas method the error names, on pandas objects."""
     pandas = sys.modules.get("pandas")
@@ -141,7 +145,23 @@ def _rewrite(ctx: CellContext, parents: dict[int, ast.AST], node: ast.Attribute,
         return node_edit(cell, call, f"{selected}.values") if not call.keywords or columns is not None else None  # fmt: skip
     if node.attr == "get_values":
         return node_edit(cell, call, f"{base}.to_numpy()") if not call.args and not call.keywords else None  # fmt: skip
+    if node.attr in CELLS:
+        return _at(cell, call, base, node.attr == "set_value", parents.get(id(call)))
     return _appended(ctx, call, base, receiver, pandas, concat, frame)
+
+
+def _at(cell: Any, call: ast.Call, base: str, sets: bool, statement: ast.AST | None) -> Edit | None:
+    """``X.get_value(row, col)`` → ``X.at[row, col]``; ``X.set_value(row, col, v)``, a statement
+    of its own, → ``X.at[row, col] = v`` (the cell they read and wrote; a ``takeable=`` or a
+    ``set_value`` whose returned object is used is left alone)."""
+    args = [node_text(cell, a) for a in call.args]
+    if call.keywords or None in args or len(args) < (2 if sets else 1):
+        return None
+    if not sets:
+        return node_edit(cell, call, f"{base}.at[{', '.join(args)}]")  # type: ignore[arg-type]
+    if not isinstance(statement, ast.Expr):
+        return None
+    return node_edit(cell, call, f"{base}.at[{', '.join(args[:-1])}] = {args[-1]}")  # type: ignore[arg-type]
 
 
 def _appended(ctx: CellContext, call: ast.Call, base: str, receiver: Any, pandas: Any, concat: str | None, frame: str | None) -> Edit | None:  # fmt: skip
