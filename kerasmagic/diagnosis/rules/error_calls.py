@@ -1,5 +1,5 @@
 """Error rules that need the error's own words: a misspelt keyword, ``predict_classes``,
-``set_image_dim_ordering``, a class passed where ``compile`` wants an instance."""
+a class passed where ``compile`` wants an instance."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
-    ParsedCell,
     delete_keyword_edit,
     node_edit,
     node_text,
@@ -197,97 +196,6 @@ def _varies(tree: ast.AST, call: ast.Call, name: str) -> bool:
         if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in walk(t)):
             return True
     return False
-
-
-DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
-DIM_SETTER, DIM_GETTER = "set_image_dim_ordering", "image_dim_ordering"
-
-
-@rule(
-    "image-dim-ordering-removed",
-    when=(ERROR,),
-    family="removed-apis",
-    needs="image_dim_ordering",
-    errors=("AttributeError",),
-)
-def dim_ordering(ctx: CellContext) -> list[Problem]:
-    """``K.set_image_dim_ordering('th')`` → ``K.set_image_data_format('channels_first')``, and
-    the getter ``K.image_dim_ordering()`` → ``K.image_data_format()`` with its values mapped
-    ('th' ↔ 'channels_first'), when the backend module the call uses has the new function
-    here. A value that is not a literal is mapped by a lookup, so every use keeps its value."""
-    cell, exc, error_type, message, line, namespace = ctx.unpacked()
-    # Keras 2.0-2.2 also had them in ``keras.backend.common`` (``K.common.image_dim_ordering()``),
-    # which Keras 2.3 folded into ``keras.backend``: the failing attribute is then ``common``
-    if (DIM_GETTER not in message and "'common'" not in message) or cell.tree is None:
-        return []
-    compared = _compared_orderings(cell)
-    edits: list[Edit] = []
-    for call in walk(cell.tree):
-        func = call.func if isinstance(call, ast.Call) else None
-        if not isinstance(func, ast.Attribute) or func.attr not in (DIM_SETTER, DIM_GETTER):
-            continue
-        setter = func.attr == DIM_SETTER
-        new = "set_image_data_format" if setter else "image_data_format"
-        base = func.value.value if isinstance(func.value, ast.Attribute) and func.value.attr == "common" else func.value  # fmt: skip
-        target = ast.Attribute(value=base, attr=new, ctx=ast.Load())
-        value = node_text(cell, base)
-        if ctx.scope.callee(target) is None or value is None:
-            return []
-        if setter:
-            arg = call.args[0] if len(call.args) == 1 and not call.keywords else None
-            if arg is None:
-                return []
-            if isinstance(arg, ast.Constant) and arg.value in DIM_ORDERING:
-                text = repr(DIM_ORDERING[arg.value])
-            else:
-                text = f"{DIM_ORDERING!r}[{node_text(cell, arg)}]"
-            edit = node_edit(cell, call, f"{value}.{new}({text})")
-        elif call.args or call.keywords:
-            return []
-        elif id(call) in compared:
-            edit = node_edit(cell, call, f"{value}.{new}()")
-            edits.extend(compared[id(call)])
-        else:  # the old value wherever it goes: 'th' / 'tf'
-            back = {v: k for k, v in DIM_ORDERING.items()}
-            edit = node_edit(cell, call, f"{back!r}[{value}.{new}()]")
-        if edit is None:
-            return []
-        edits.append(edit)
-    if not edits:
-        return []
-    return [from_entry("image-dim-ordering-removed", line or 1, edits, [DIM_SETTER, DIM_GETTER])]
-
-
-def _compared_orderings(cell: ParsedCell) -> dict[int, list[Edit]]:
-    """``X.image_dim_ordering() == 'th'`` (``!=``, ``in ('th', …)``): the getter call's id →
-    the edits of the literals it is compared with ('th' → 'channels_first'). Only where every
-    literal it meets is an ordering."""
-    out: dict[int, list[Edit]] = {}
-    for node in walk(cell.tree):
-        if not isinstance(node, ast.Compare) or len(node.comparators) != 1:
-            continue
-        sides = (node.left, node.comparators[0])
-        getter = next((s for s in sides if _is_getter_call(s)), None)
-        other = sides[1] if getter is sides[0] else sides[0]
-        if getter is None:
-            continue
-        literals = other.elts if isinstance(other, (ast.Tuple, ast.List, ast.Set)) else [other]
-        if not all(isinstance(e, ast.Constant) and e.value in DIM_ORDERING for e in literals):
-            continue
-        edits = [node_edit(cell, e, repr(DIM_ORDERING[e.value])) for e in literals]  # type: ignore[attr-defined]
-        if all(e is not None for e in edits):
-            out[id(getter)] = [e for e in edits if e is not None]
-    return out
-
-
-def _is_getter_call(node: ast.expr) -> bool:
-    return (
-        isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == DIM_GETTER
-        and not node.args
-        and not node.keywords
-    )
 
 
 @rule(
