@@ -1,7 +1,8 @@
 """Error rule: a name a library removed from a module for another name of the same thing, which
 Keras-era notebooks still use: Pillow 10's resampling filters (``Image.ANTIALIAS`` was
 ``Image.LANCZOS``), pandas 1.0's ``pd.scatter_matrix`` (``pd.plotting.scatter_matrix``),
-seaborn's ``factorplot`` (``catplot`` with the old default ``kind='point'``).
+seaborn's ``factorplot`` (``catplot`` with the old default ``kind='point'``), Python's own
+(``collections.Iterable`` is ``collections.abc.Iterable``, ``time.clock`` ``time.perf_counter``).
 
 The catalogue entry ``library-name-renamed`` holds each removed name (its module's dotted
 path), the name that replaces it in the same module (a dotted path below it), the release that
@@ -109,7 +110,7 @@ def _import_edit(ctx: CellContext, node: ast.ImportFrom, old: str, new: str) -> 
     if not any(a.name == old for a in node.names):
         return None
     home, _, leaf = f"{node.module}.{new}".rpartition(".")
-    moved = [f"{leaf} as {a.asname or a.name}" for a in node.names if a.name == old]
+    moved = [leaf if (a.asname or a.name) == leaf else f"{leaf} as {a.asname or a.name}" for a in node.names if a.name == old]  # fmt: skip
     kept = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != old]
     lines = [f"from {home} import {', '.join(moved)}"]
     if kept:
