@@ -19,6 +19,9 @@ def _fixed(source: str) -> tuple[str, list[str]]:
 
 def test_labels_and_counts_and_a_regression_plot_take_their_old_names(monkeypatch) -> None:
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")  # the bars are drawn on the current axes: a fresh figure
     fixed, seen = _fixed(
         "import seaborn as sb\nimport pandas as pd\n"
         "counts = pd.Series([5, 3, 8], index=['cat', 'dog', 'fox'])\n"

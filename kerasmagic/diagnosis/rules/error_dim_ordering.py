@@ -21,6 +21,7 @@ import re
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.keras3_support import keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.python_messages import cannot_import
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -35,7 +36,6 @@ ENTRY = "image-dim-ordering-removed"
 DIM_ORDERING = {"th": "channels_first", "tf": "channels_last"}
 DIM_SETTER, DIM_GETTER = "set_image_dim_ordering", "image_dim_ordering"
 NEW = {DIM_SETTER: "set_image_data_format", DIM_GETTER: "image_data_format"}
-CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
 NOT_DEFINED = re.compile(r"name '(?P<name>\w+)' is not defined")
 
 
@@ -48,13 +48,13 @@ def dim_ordering(ctx: CellContext) -> list[Problem]:
     # which Keras 2.3 folded into ``keras.backend``: the failing attribute is then ``common``
     if (DIM_GETTER not in message and "'common'" not in message) or cell.tree is None:
         return []
-    imported = CANNOT_IMPORT.search(message)
+    imported = cannot_import(message)
     missing = NOT_DEFINED.search(message)
     edits: list[Edit] = []
     bare: dict[str, str] = {}  # a bare name called -> the new function's name there
-    if ctx.error_type == "ImportError" and imported and imported["name"] in NEW:
+    if ctx.error_type == "ImportError" and imported and imported[1] in NEW:
         for node in walk(cell.tree):
-            if isinstance(node, ast.ImportFrom) and node.module == imported["module"]:
+            if isinstance(node, ast.ImportFrom) and node.module == imported[0]:
                 edit = _import_edit(ctx, node, bare)
                 if edit is None and any(a.name in NEW for a in node.names):
                     return []

@@ -17,11 +17,11 @@ the kernel's object (its package and name) whose call refused the keyword.
 from __future__ import annotations
 
 import ast
-import re
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.python_messages import unexpected_keyword
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     delete_keyword_edit,
@@ -34,18 +34,17 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "library-keyword-removed"
-UNEXPECTED = re.compile(r"got an unexpected keyword argument '(?P<keyword>\w+)'")
 
 
 @rule(ENTRY, when=(ERROR,), family="keyword-arguments", errors=("TypeError",))
 def library_keyword_removed(ctx: CellContext) -> list[Problem]:
     """The failing line's call of a catalogued callable with the removed keyword the error names."""
-    said = UNEXPECTED.search(ctx.message or "")
+    said = unexpected_keyword(ctx.message)
     entry = find_entry(ENTRY)
     table: dict[str, Any] = entry.data.get("removed", {}) if entry is not None else {}
     if said is None or ctx.cell.tree is None or not table:
         return []
-    keyword = said["keyword"]
+    keyword = said[1]
     calls = [c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call)]
     for call in calls:
         if call.lineno not in ctx.failing_lines:

@@ -16,18 +16,17 @@ by the cell's imports) becomes ``X.LANCZOS``; the import takes the new name unde
 from __future__ import annotations
 
 import ast
-import re
 from types import ModuleType
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.python_messages import cannot_import
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "library-name-renamed"
-CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
 
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "ImportError"))
@@ -70,10 +69,10 @@ def _removed(ctx: CellContext) -> tuple[str, str, dict] | None:
             return None
         module = obj.__name__
     else:
-        quoted = CANNOT_IMPORT.search(ctx.message or "")
+        quoted = cannot_import(ctx.message)
         if quoted is None:
             return None
-        module, name = quoted["module"], quoted["name"]
+        module, name = quoted
     spec = table.get(f"{module}.{name}")
     return (module, name, spec) if isinstance(spec, dict) and spec.get("new") else None
 

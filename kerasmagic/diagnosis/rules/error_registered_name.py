@@ -30,13 +30,13 @@ from kerasmagic.diagnosis.keras2_identifiers import MODULES, keras2_string
 from kerasmagic.diagnosis.keras3_support import keras_root, signature
 from kerasmagic.diagnosis.keras_messages import parse
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.python_messages import failing_calls
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     apply_within,
     node_edit,
     node_text,
-    walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.wrapper_calls import passed_on, raised_through
@@ -77,7 +77,7 @@ def registered_name(ctx: CellContext) -> list[Problem]:
         # a registered object serves as loss and metric alike; a Keras 3 name is of one table
         here, across = _in_compile(ctx, spelled, (kind,) if renamed else COMPILED)
     else:
-        here = across = [e for call in _failing_calls(ctx) for e in _edits(ctx, call, spelled)]
+        here = across = [e for call in failing_calls(ctx) for e in _edits(ctx, call, spelled)]
     if not here:  # handed by the failing line to a function of the notebook's other cells
         here, across = _passed_in(ctx, kind, spelled)
     text = spelled.texts.get(name)
@@ -168,10 +168,6 @@ def _takes(parameter: str | None, kinds: tuple[str, ...]) -> bool:
         for kind in kinds
         for p in PARAMETERS[kind]
     )
-
-
-def _failing_calls(ctx: CellContext) -> list[ast.Call]:
-    return [c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) and c.lineno in ctx.failing_lines]  # fmt: skip
 
 
 def _arguments(ctx: CellContext, call: ast.Call) -> list[tuple[str | None, ast.expr]]:

@@ -36,6 +36,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
+from kerasmagic.diagnosis.python_messages import cannot_import, failing_calls, unexpected_keyword
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
@@ -52,8 +53,6 @@ from kerasmagic.knowledge.catalogue import find_entry
 
 IMPUTER = "scikit-learn-imputer-removed"
 ENCODER = "scikit-learn-onehot-categorical-features"
-CANNOT_IMPORT = re.compile(r"cannot import name '(?P<name>\w+)' from '(?P<module>[\w.]+)'")
-UNEXPECTED = re.compile(r"(?P<callee>\w+)\.__init__\(\) got an unexpected keyword argument '(?P<keyword>\w+)'")  # fmt: skip
 POSITIONAL = re.compile(r"(?P<callee>\w+)\.__init__\(\) takes \d+ positional argument")
 
 
@@ -68,10 +67,10 @@ def imputer_removed(ctx: CellContext) -> list[Problem]:
         return []
     old_module, old_name = old.rsplit(".", 1)
     new_module, new_name = new.rsplit(".", 1)
-    found = CANNOT_IMPORT.search(ctx.message or "")
+    found = cannot_import(ctx.message)
     edits: list[Edit] = []
     bound: set[str] = set()
-    if found and (found["module"], found["name"]) == (old_module, old_name):
+    if found == (old_module, old_name):
         for node in walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == old_module and node.level == 0:
                 edit, names = _moved_import(ctx.cell, node, old_name, new_module, new_name)
@@ -81,10 +80,11 @@ def imputer_removed(ctx: CellContext) -> list[Problem]:
     elif ctx.error_type == "ValueError":
         return _fitted_with_nan_string(ctx, new, data)
     elif ctx.error_type == "TypeError":
-        refused = UNEXPECTED.search(ctx.message or "") or POSITIONAL.search(ctx.message or "")
-        if refused is None or refused["callee"] != new_name:
+        positional = POSITIONAL.search(ctx.message or "")
+        refused = unexpected_keyword(ctx.message) or ((positional["callee"], "") if positional else None)  # fmt: skip
+        if refused is None or refused[0] != new_name:
             return []
-        bound = {n.func.id for n in _failing_calls(ctx) if isinstance(n.func, ast.Name) and _is_class(ctx, n.func, new)}  # fmt: skip
+        bound = {n.func.id for n in failing_calls(ctx) if isinstance(n.func, ast.Name) and _is_class(ctx, n.func, new)}  # fmt: skip
     if not bound:
         return []
     calls = [n for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in bound]  # fmt: skip
@@ -115,7 +115,7 @@ def _fitted_with_nan_string(ctx: CellContext, new: str, data: dict) -> list[Prob
     with ``missing_values='NaN'``; made again, where it is made, with ``float("nan")``."""
     if "Input X contains NaN" not in (ctx.message or "") or ctx.cell.tree is None:
         return []
-    for call in _failing_calls(ctx):
+    for call in failing_calls(ctx):
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
         held = (ctx.namespace or {}).get(receiver.id) if isinstance(receiver, ast.Name) else None
         if held is None or not _is_class(ctx, ast.Name(id="_"), new, type(held)):
@@ -219,12 +219,12 @@ def _imputer_call(cell: ParsedCell, call: ast.Call, data: dict, live: dict | Non
 def encoder_categorical_features(ctx: CellContext) -> list[Problem]:
     """``OneHotEncoder(categorical_features=…)`` on the failing line: the encoder of those
     columns in a ``ColumnTransformer`` passing the others through."""
-    refused = UNEXPECTED.search(ctx.message or "")
+    refused = unexpected_keyword(ctx.message)
     data = _data(ENCODER)
     path = data.get("encoder", "")
-    if refused is None or refused["keyword"] != "categorical_features" or not path:
+    if refused is None or refused[1] != "categorical_features" or not path:
         return []
-    calls = [c for c in _failing_calls(ctx) if _is_class(ctx, c.func, path)]
+    calls = [c for c in failing_calls(ctx) if _is_class(ctx, c.func, path)]
     edits: list[Edit] = []
     refusals = set(data.get("explained", []))
     for call in calls:
@@ -264,13 +264,6 @@ def _version() -> str:
 def _data(entry_id: str) -> dict:
     entry = find_entry(entry_id)
     return dict(entry.data) if entry is not None else {}
-
-
-def _failing_calls(ctx: CellContext) -> list[ast.Call]:
-    tree = ctx.cell.tree
-    if tree is None:
-        return []
-    return [n for n in walk(tree) if isinstance(n, ast.Call) and n.lineno in ctx.failing_lines]
 
 
 def _is_class(ctx: CellContext, func: ast.expr, path: str, value: Any = None) -> bool:
