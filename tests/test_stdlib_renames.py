@@ -23,3 +23,13 @@ def test_a_timer_and_an_abstract_class_import_take_their_kept_names(tmp_path: Pa
     assert finals[0] == "import time\nfrom collections import OrderedDict\nfrom collections.abc import Mapping", finals[0]  # fmt: skip
     assert "start = time.perf_counter()" in finals[1] and "time.clock" not in finals[1], finals[1]
     assert "True True" in shown, shown
+
+
+@pytest.mark.envs("tf221-k3", "colab")
+def test_the_timer_finding_says_what_the_new_clock_measures() -> None:
+    import kerasmagic
+
+    result = kerasmagic.check("import time\nstart = time.clock()\n")
+    fix = result.suggestions[0].fix
+    assert result.fixed_source == "import time\nstart = time.perf_counter()\n"
+    assert "processor time" in fix and "nothing computed does" in fix, fix

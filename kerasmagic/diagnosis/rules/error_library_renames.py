@@ -27,6 +27,7 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "library-name-renamed"
+SAME = "the same object under the name the library kept."  # an entry's ``same`` says otherwise
 
 
 @rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "ImportError"))
@@ -54,7 +55,7 @@ def library_name_renamed(ctx: CellContext) -> list[Problem]:
         return []
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, [old], ctx.shown_versions,
                          old=f"{module}.{old}", new=f"{module}.{new}", release=spec.get("in", "?"),
-                         kept=_kept_words(keep))  # fmt: skip
+                         kept=_kept_words(keep), same=spec.get("same", SAME))  # fmt: skip
     problem.certain = True
     return [problem]
 
