@@ -95,3 +95,16 @@ def test_a_column_reshaped_and_one_cell_read_and_written_as_pandas_said() -> Non
     namespace, seen = _run_corrected(source)
     assert set(seen) == {"pandas-removed-api"}
     assert namespace["prices"].shape == (3, 1) and namespace["second"] == 40.0
+
+
+def test_a_reader_skipping_bad_lines_skips_the_same_ones(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "tweets.csv").write_text("text,label\ngood day,1\nbad, line, here,0\nfine,0\n")
+    source = (
+        "import pandas as pd\n"
+        "warned = pd.read_csv('tweets.csv', error_bad_lines=False)\n"
+        "quiet = pd.read_csv('tweets.csv', error_bad_lines=False, warn_bad_lines=False)\n"
+    )
+    namespace, seen = _run_corrected(source)
+    assert set(seen) == {"pandas-removed-api"}
+    assert list(namespace["warned"]["text"]) == list(namespace["quiet"]["text"]) == ["good day", "fine"]  # fmt: skip

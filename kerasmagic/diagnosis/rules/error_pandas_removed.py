@@ -19,6 +19,8 @@ deprecation said, keeping what the old method did:
   ``items``, ``is_monotonic`` → ``is_monotonic_increasing``; 1.0's ``valid`` → ``dropna``): the
   other name, called or read as the old one was (``Series.reshape`` → ``.values.reshape``, the
   array's method it called);
+- 1.3's ``read_csv(error_bad_lines=False, warn_bad_lines=…)`` (removed in 2.0) →
+  ``on_bad_lines='warn'`` or ``'skip'``, what the two said together;
 - 1.0's ``X.get_value(row, col)`` → ``X.at[row, col]``; ``X.set_value(row, col, v)`` as a
   statement → ``X.at[row, col] = v``.
 """
@@ -41,10 +43,11 @@ RENAMED = ("iteritems", "is_monotonic", "valid", "reshape")  # the catalogue's e
 CELLS = ("get_value", "set_value")  # one cell read or written: ``.at[…]``
 METHODS = ("as_matrix", "get_values", "append", "ix", *RENAMED, *CELLS)
 PANDAS_ONLY = ("as_matrix", "get_values")  # no other library's objects have these methods
-READERS = re.compile(r"^(?P<reader>read_csv|read_table|read_excel)\(\) got an unexpected keyword argument 'squeeze'")  # fmt: skip
+READERS = re.compile(r"^(?P<reader>read_csv|read_table|read_excel)\(\) got an unexpected keyword argument '(?P<keyword>squeeze|error_bad_lines|warn_bad_lines)'")  # fmt: skip
+BAD_LINES = ("error_bad_lines", "warn_bad_lines")
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze", *(rf"\.{m}\b" for m in (*RENAMED, *CELLS))))  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("AttributeError", "TypeError"), needs=(r"\bas_matrix", r"\bget_values", r"\.append", r"\.ix\b", r"squeeze", "bad_lines", *(rf"\.{m}\b" for m in (*RENAMED, *CELLS))))  # fmt: skip
 def pandas_removed(ctx: CellContext) -> list[Problem]:
     """The cell's uses of the removed pandas method the error names, on pandas objects."""
     pandas = sys.modules.get("pandas")
@@ -53,7 +56,11 @@ def pandas_removed(ctx: CellContext) -> list[Problem]:
         return []
     if ctx.error_type == "TypeError":
         found = READERS.search(ctx.message or "")
-        return _squeezed(ctx, tree, found.group("reader")) if found else []
+        if found is None:
+            return []
+        if found["keyword"] in BAD_LINES:
+            return _bad_lines(ctx, tree, found["reader"])
+        return _squeezed(ctx, tree, found["reader"])
     name = getattr(ctx.exc, "name", None)
     if name not in METHODS or not isinstance(getattr(ctx.exc, "obj", None), (pandas.DataFrame, pandas.Series)):  # fmt: skip
         return []
@@ -236,6 +243,33 @@ def _key_kind(node: ast.AST) -> str | None:
         kinds = {_key_kind(n) for n in (node.lower, node.upper) if n is not None}
         return kinds.pop() if len(kinds) == 1 and node.step is None else None
     return None
+
+
+def _bad_lines(ctx: CellContext, tree: ast.AST, reader: str) -> list[Problem]:
+    """``pd.read_csv(…, error_bad_lines=False)`` → ``on_bad_lines='warn'`` (pandas 1.x's default
+    ``warn_bad_lines=True`` warned of each line it skipped), ``'skip'`` with
+    ``warn_bad_lines=False``; ``error_bad_lines=True`` is the default, left out."""
+    edits: list[Edit] = []
+    for call in walk(tree):
+        if not (isinstance(call, ast.Call) and ctx.scope.bound_path(call.func) == f"pandas.{reader}"):  # fmt: skip
+            continue
+        given = {k.arg: k.value for k in call.keywords if k.arg in BAD_LINES}
+        if not given or not all(isinstance(v, ast.Constant) and isinstance(v.value, bool) for v in given.values()):  # fmt: skip
+            continue
+        errors = given.get("error_bad_lines", ast.Constant(True)).value  # type: ignore[attr-defined]
+        warns = given.get("warn_bad_lines", ast.Constant(True)).value  # type: ignore[attr-defined]
+        choice = None if errors else ("warn" if warns else "skip")
+        func = node_text(ctx.cell, call.func)
+        args = [node_text(ctx.cell, a) for a in call.args] + [node_text(ctx.cell, k) for k in call.keywords if k.arg not in BAD_LINES]  # fmt: skip
+        if func is None or None in args:
+            continue
+        args += [f"on_bad_lines={choice!r}"] if choice else []
+        edit = node_edit(ctx.cell, call, f"{func}({', '.join(args)})")  # type: ignore[arg-type]
+        if edit is not None:
+            edits.append(edit)
+    return (
+        [_problem(ctx, "error_bad_lines", edits, f"{reader}(error_bad_lines=…)")] if edits else []
+    )
 
 
 def _squeezed(ctx: CellContext, tree: ast.AST, reader: str) -> list[Problem]:
