@@ -1,6 +1,7 @@
 """How a rewritten import binds its names: the name the code uses stays bound (``from keras
 import utils as np_utils``), unless only this cell reads a misspelt one; and whether the cell, or
-a cell after it (``migrate`` holds them), reads or calls a name, or reads one nothing binds."""
+a cell after it (``migrate`` holds them), reads or calls a name, or reads one nothing binds; an
+import whose name a library moved, bound again from its new home."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import ast
 import builtins
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import parse_cell, walk
+from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, parse_cell, walk
 
 
 def imported_as(
@@ -85,3 +86,18 @@ def cell_and_later(fx: Any) -> list[ast.AST]:
     """The parsed cell and the cells after it that parse."""
     trees = [fx.cell.tree, *(parse_cell(source).tree for source in fx.ctx.later)]
     return [tree for tree in trees if tree is not None]
+
+
+def moved_import(cell: ParsedCell, node: ast.ImportFrom, old: str, home: str, new: str) -> tuple[Edit | None, set[str]]:  # fmt: skip
+    """``from M import …, old, …`` with ``old`` imported as ``new`` from ``home`` under the
+    name the cell binds (``from sklearn.impute import SimpleImputer as Imputer``), the other
+    names left where they were; and the names so bound (None, empty: ``old`` is not imported)."""
+    moved = [a for a in node.names if a.name == old]
+    if not moved:
+        return None, set()
+    bound = [a.asname or a.name for a in moved]
+    lines = [f"from {home} import " + ", ".join(new if b == new else f"{new} as {b}" for b in bound)]
+    kept = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != old]
+    if kept:
+        lines.insert(0, f"from {node.module} import {', '.join(kept)}")
+    return node_edit(cell, node, ("\n" + " " * node.col_offset).join(lines)), set(bound)

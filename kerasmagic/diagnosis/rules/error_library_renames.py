@@ -20,6 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.import_bindings import moved_import
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.python_messages import cannot_import
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, walk
@@ -42,9 +43,10 @@ def library_name_renamed(ctx: CellContext) -> list[Problem]:
     keep: dict[str, str] = spec.get("keep", {})
     edits: list[Edit] = []
     parents = parent_map(tree)
+    home, _, leaf = f"{module}.{new}".rpartition(".")  # plotting.scatter_matrix: pandas.plotting
     for node in walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module == module and node.level == 0:
-            edit = _import_edit(ctx, node, old, new)
+            edit = moved_import(ctx.cell, node, old, home, leaf)[0]
         elif isinstance(node, ast.Attribute) and node.attr == old and _is_module(ctx, node.value, module):  # fmt: skip
             edit = _attribute_edit(ctx, node, new, keep, parents.get(id(node)))
         else:
@@ -102,20 +104,6 @@ def _attribute_edit(ctx: CellContext, node: ast.Attribute, new: str, keep: dict[
         return None
     parts += [f"{k}={v}" for k, v in missing.items()]
     return node_edit(ctx.cell, call, f"{base}.{new}({', '.join(parts)})")  # type: ignore[arg-type]
-
-
-def _import_edit(ctx: CellContext, node: ast.ImportFrom, old: str, new: str) -> Edit | None:
-    """``from module import old`` with the new name bound under the name the cell used (a new
-    name below a submodule, ``plotting.scatter_matrix``, imported from that submodule)."""
-    if not any(a.name == old for a in node.names):
-        return None
-    home, _, leaf = f"{node.module}.{new}".rpartition(".")
-    moved = [leaf if (a.asname or a.name) == leaf else f"{leaf} as {a.asname or a.name}" for a in node.names if a.name == old]  # fmt: skip
-    kept = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != old]
-    lines = [f"from {home} import {', '.join(moved)}"]
-    if kept:
-        lines.insert(0, f"from {node.module} import {', '.join(kept)}")
-    return node_edit(ctx.cell, node, ("\n" + " " * node.col_offset).join(lines))
 
 
 def _kept_words(keep: dict[str, str]) -> str:

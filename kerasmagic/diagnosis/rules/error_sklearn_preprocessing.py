@@ -35,6 +35,7 @@ import sys
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.import_bindings import moved_import
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.python_messages import cannot_import, failing_calls, unexpected_keyword
 from kerasmagic.diagnosis.rewrite import (
@@ -73,7 +74,7 @@ def imputer_removed(ctx: CellContext) -> list[Problem]:
     if found == (old_module, old_name):
         for node in walk(tree):
             if isinstance(node, ast.ImportFrom) and node.module == old_module and node.level == 0:
-                edit, names = _moved_import(ctx.cell, node, old_name, new_module, new_name)
+                edit, names = moved_import(ctx.cell, node, old_name, new_module, new_name)
                 if edit is not None:
                     edits.append(edit)
                     bound |= names
@@ -157,21 +158,6 @@ def _literal(text: str) -> object:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
         return None
-
-
-def _moved_import(cell: ParsedCell, node: ast.ImportFrom, old: str, module: str, new: str) -> tuple[Edit | None, set[str]]:  # fmt: skip
-    """``from sklearn.preprocessing import …, Imputer, …`` with ``Imputer`` imported from its new
-    home under the name the cell binds (the other names left where they were)."""
-    moved = [a for a in node.names if a.name == old]
-    if not moved:
-        return None, set()
-    kept = [a for a in node.names if a.name != old]
-    lines = [f"from {module} import " + ", ".join(f"{new} as {a.asname or a.name}" for a in moved)]
-    if kept:
-        rest = ", ".join(a.name + (f" as {a.asname}" if a.asname else "") for a in kept)
-        lines.insert(0, f"from {node.module} import {rest}")
-    indent = " " * node.col_offset
-    return node_edit(cell, node, f"\n{indent}".join(lines)), {a.asname or a.name for a in moved}
 
 
 def _axis(call: ast.Call, data: dict) -> str | None:
