@@ -23,6 +23,7 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.bindings import rename_keyword_edit
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.library_objects import object_key
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_calls import rejected_keyword_calls
@@ -111,9 +112,9 @@ def _released_new_name(obj: Any, old: str) -> tuple[str, tuple[str, str], str] |
     keywords a library's release notes renamed (``numpy.reshape``'s ``newshape=``; one entry per
     library and its notes, ``rule = "released-keyword-rename"``), where the live docstring no
     longer says so; None when no table has such a rename."""
-    top = str(getattr(obj, "__module__", "") or "").split(".")[0]
-    key = f"{top}.{getattr(obj, '__qualname__', '')}"
-    for entry in entries_with_rule(RELEASED):
+    key = object_key(obj)
+    top = (key or "").split(".")[0]
+    for entry in entries_with_rule(RELEASED) if key else []:
         new = entry.data.get("renames", {}).get(key, {}).get(old)
         if new:
             version = getattr(sys.modules.get(top), "__version__", "?")

@@ -20,6 +20,7 @@ import ast
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.library_objects import callee_key
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.python_messages import unexpected_keyword
 from kerasmagic.diagnosis.rewrite import (
@@ -49,7 +50,7 @@ def library_keyword_removed(ctx: CellContext) -> list[Problem]:
     for call in calls:
         if call.lineno not in ctx.failing_lines:
             continue
-        key = _key(ctx, call.func)
+        key = callee_key(ctx, call.func)
         spec = table.get(key, {}).get(keyword) if key else None
         given = next((k for k in call.keywords if k.arg == keyword), None)
         if spec is None or given is None:
@@ -60,7 +61,7 @@ def library_keyword_removed(ctx: CellContext) -> list[Problem]:
         edits: list[Edit] = []
         for other in calls if choice else []:  # every such call of the cell, as the failing one
             same = next((k for k in other.keywords if k.arg == keyword), None)
-            if same is None or _key(ctx, other.func) != key:
+            if same is None or callee_key(ctx, other.func) != key:
                 continue
             if values.get("*") is None and node_text(ctx.cell, same.value) != value:
                 continue
@@ -72,20 +73,6 @@ def library_keyword_removed(ctx: CellContext) -> list[Problem]:
         problem.certain = bool(edits)
         return [problem]
     return []
-
-
-def _key(ctx: CellContext, func: ast.expr) -> str | None:
-    """``package.name`` of the callee: the kernel's object, else by the cell's imports."""
-    value: Any = None
-    if isinstance(func, ast.Name):
-        value = (ctx.namespace or {}).get(func.id)
-    elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        value = getattr((ctx.namespace or {}).get(func.value.id), func.attr, None)
-    if value is not None:
-        package = (getattr(value, "__module__", "") or "").split(".")[0]
-        return f"{package}.{getattr(value, '__name__', '')}" if package else None
-    path = ctx.scope.bound_path(func)
-    return f"{path.split('.')[0]}.{path.rsplit('.', 1)[-1]}" if path else None
 
 
 def _edits(ctx: CellContext, call: ast.Call, given: ast.keyword, choice: str, module: str) -> list[Edit]:  # fmt: skip

@@ -17,6 +17,7 @@ import ast
 import re
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.library_objects import callee_key
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, walk
 from kerasmagic.diagnosis.rules import rule
@@ -40,7 +41,7 @@ def seaborn_positional(ctx: CellContext) -> list[Problem]:
         return []
     edits: list[Edit] = []
     for call in walk(ctx.cell.tree):
-        if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines and _is_seaborn(ctx, call.func, said["function"])):  # fmt: skip
+        if not (isinstance(call, ast.Call) and call.lineno in ctx.failing_lines and callee_key(ctx, call.func) == f"seaborn.{said['function']}"):  # fmt: skip
             continue
         edit = _by_name(ctx, call, order)
         if edit is not None:
@@ -51,20 +52,6 @@ def seaborn_positional(ctx: CellContext) -> list[Problem]:
                          function=said["function"], order=", ".join(f"`{p}`" for p in order))  # fmt: skip
     problem.certain = True
     return [problem]
-
-
-def _is_seaborn(ctx: CellContext, func: ast.expr, name: str) -> bool:
-    """Is ``func`` seaborn's function ``name``: the kernel's object, else by the cell's imports?"""
-    value = None
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-        value = getattr((ctx.namespace or {}).get(func.value.id), func.attr, None)
-    elif isinstance(func, ast.Name):
-        value = (ctx.namespace or {}).get(func.id)
-    if value is not None:
-        module = getattr(value, "__module__", "") or ""
-        return module.split(".")[0] == "seaborn" and getattr(value, "__name__", "") == name
-    path = ctx.scope.bound_path(func) or ""
-    return path.split(".")[0] == "seaborn" and path.rsplit(".", 1)[-1] == name
 
 
 def _by_name(ctx: CellContext, call: ast.Call, order: list[str]) -> Edit | None:

@@ -24,7 +24,7 @@ which scikit-learn 0.22 removed (deprecated in 0.20).
   dense result (``sparse=False``) or fixed category counts (``n_values=``) is explained only.
 
 Evidence: the message, and the callee on the failing line, which the kernel (or the cell's
-imports) binds to scikit-learn's class.
+imports) binds to scikit-learn's class (``library_objects.callee_key``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.import_bindings import moved_import
+from kerasmagic.diagnosis.library_objects import callee_key, object_key, path_key
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.python_messages import cannot_import, failing_calls, unexpected_keyword
 from kerasmagic.diagnosis.rewrite import (
@@ -85,7 +86,7 @@ def imputer_removed(ctx: CellContext) -> list[Problem]:
         refused = unexpected_keyword(ctx.message) or ((positional["callee"], "") if positional else None)  # fmt: skip
         if refused is None or refused[0] != new_name:
             return []
-        bound = {n.func.id for n in failing_calls(ctx) if isinstance(n.func, ast.Name) and _is_class(ctx, n.func, new)}  # fmt: skip
+        bound = {n.func.id for n in failing_calls(ctx) if isinstance(n.func, ast.Name) and callee_key(ctx, n.func) == path_key(new)}  # fmt: skip
     if not bound:
         return []
     calls = [n for n in walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in bound]  # fmt: skip
@@ -119,7 +120,7 @@ def _fitted_with_nan_string(ctx: CellContext, new: str, data: dict) -> list[Prob
     for call in failing_calls(ctx):
         receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
         held = (ctx.namespace or {}).get(receiver.id) if isinstance(receiver, ast.Name) else None
-        if held is None or not _is_class(ctx, ast.Name(id="_"), new, type(held)):
+        if held is None or object_key(type(held)) != path_key(new):
             continue
         if not _nan_string(getattr(held, "missing_values", None)):
             continue
@@ -210,7 +211,7 @@ def encoder_categorical_features(ctx: CellContext) -> list[Problem]:
     path = data.get("encoder", "")
     if refused is None or refused[1] != "categorical_features" or not path:
         return []
-    calls = [c for c in failing_calls(ctx) if _is_class(ctx, c.func, path)]
+    calls = [c for c in failing_calls(ctx) if callee_key(ctx, c.func) == path_key(path)]
     edits: list[Edit] = []
     refusals = set(data.get("explained", []))
     for call in calls:
@@ -252,18 +253,6 @@ def _data(entry_id: str) -> dict:
     return dict(entry.data) if entry is not None else {}
 
 
-def _is_class(ctx: CellContext, func: ast.expr, path: str, value: Any = None) -> bool:
-    """Does ``func`` (or the class ``value``) name scikit-learn's class ``path``: the kernel's
-    object (its module and name), else the cell's imports?"""
-    top, name = path.split(".")[0], path.rsplit(".", 1)[-1]
-    if value is None and isinstance(func, ast.Name):
-        value = (ctx.namespace or {}).get(func.id)
-    if isinstance(value, type):
-        return value.__module__.split(".")[0] == top and value.__name__ == name
-    bound = ctx.scope.bound_path(func)
-    return bound is not None and bound.split(".")[0] == top and bound.rsplit(".", 1)[-1] == name
-
-
 def _binds(ctx: CellContext, name: str, path: str) -> bool:
     """Does the kernel or the cell bind ``name`` to the class at ``path`` already?"""
-    return _is_class(ctx, ast.Name(id=name), path) if path else False
+    return bool(path) and callee_key(ctx, ast.Name(id=name)) == path_key(path)
