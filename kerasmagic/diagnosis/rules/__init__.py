@@ -273,7 +273,9 @@ def may_find(when: str, kind: str | None, source: str) -> bool:
 
 def problems_for(ctx: CellContext, when: str, kind: str | None = None, only: Iterable[str] | None = None) -> list[Problem]:  # fmt: skip
     """Run every rule registered for moment ``when`` (and of ``kind``; ``only``: of those ids)
-    on ``ctx`` whose pre-filters let it apply; their problems, in order."""
+    on ``ctx`` whose pre-filters let it apply; their problems, in order. After an error the
+    ``needs=`` pre-filters read the earlier cells too: the model, callback or path the failing
+    line uses may be made cells before it (bindings made earlier count as the cell's own)."""
     out: list[Problem] = []
     rules = _rules_of(when, kind)
     if only is not None:
@@ -282,6 +284,8 @@ def problems_for(ctx: CellContext, when: str, kind: str | None = None, only: Ite
     if not any(live.top_exists(top) for top in live.KERAS_TOPS):
         rules = [r for r in rules if r.module not in LIVE_KERAS_MODULES]  # nothing live to read
     source = ctx.source
+    if when == ERROR:  # what the failing code uses may be made in an earlier cell
+        source = "\n".join((*ctx.earlier, source))
     error_types: tuple[str, ...] = ()
     if when == ERROR and ctx.error_type:  # with their base classes (ModuleNotFoundError: ImportError)
         raised = [e for e in (ctx.exc, ctx.wrapped) if e is not None]

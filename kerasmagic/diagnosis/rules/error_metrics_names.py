@@ -39,14 +39,12 @@ ENTRY = "keras3-metrics-names"
 NAMES = '[m.name for group in {model}.metrics for m in getattr(group, "metrics", [group])]'
 
 
-@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError", "KeyError"))  # fmt: skip
+@rule(ENTRY, when=(ERROR,), family="model-methods", errors=("IndexError", "ValueError", "KeyError"), needs=".metrics_names")  # fmt: skip
 def metrics_names(ctx: CellContext) -> list[Problem]:
     """Each ``X.metrics_names`` of the cell, for the live model ``X`` of a failing line."""
     tree = ctx.cell.tree
     if tree is None or (ctx.error_type == "ValueError" and "is not in list" not in ctx.message):
         return []
-    if not any(".metrics_names" in source for source in (ctx.cell.source, *ctx.earlier)):
-        return []  # the names are read nowhere the kernel ran (no pre-filter: cells before count)
     names = ctx.live_names or {}
     reads = [n for n in walk(tree) if isinstance(n, ast.Attribute) and n.attr == "metrics_names"]
     failing = [n for n in reads if n.lineno in ctx.failing_lines and _grouped(names, n.value)]
