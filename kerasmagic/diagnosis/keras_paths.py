@@ -260,12 +260,14 @@ def removed_home(module: str, name: str) -> tuple[bool, str | None]:
     # for its copy is worth its cost (TensorFlow itself is never imported for it), where that is
     # the same Keras or the name a data utility any Keras can use (never tf_keras's
     # ``set_learning_phase`` for Keras 3 code)
+    neutral = any(name in e.data.get("names", ()) for e in entries_with_rule("package-neutral"))
     if "tensorflow" in sys.modules and "tensorflow.keras" not in seen:
-        neutral = any(name in e.data.get("names", ()) for e in entries_with_rule("package-neutral"))
         resolved = api_index.is_available("tensorflow.keras", allow_import=True)
         if resolved and (neutral or same_keras(root_here or "keras", "tensorflow.keras")):
             seen.append("tensorflow.keras")
     for root in seen:
+        if not (neutral or same_keras(root_here or "keras", root)):
+            continue  # an imported tf_keras's layer is no home for Keras 3 code's
         other = f"{root}.{rest}" if rest else root
         status, obj = live.module_status(other)
         if other != module and status == live.OK and live.has_attr(obj, other, name):
