@@ -1,5 +1,6 @@
 """Code kerasmagic writes into a user's cell when an API their code calls is gone and nothing
-installed here replaces it (the removed scikit-learn wrappers, tf.keras 2's ``DenseFeatures``). Each is a plain module, tested as
+installed here replaces it (the removed scikit-learn wrappers, tf.keras 2's ``DenseFeatures``, the parts of TensorFlow Addons
+that Keras has). Each is a plain module, tested as
 one, and never imported by kerasmagic: ``written_in(name)`` gives its text."""
 
 from __future__ import annotations
