@@ -1,7 +1,7 @@
 """Code kerasmagic writes into a user's cell when an API their code calls is gone and nothing
-installed here replaces it (the removed scikit-learn wrappers, tf.keras 2's ``DenseFeatures``, the parts of TensorFlow Addons
-that Keras has). Each is a plain module, tested as
-one, and never imported by kerasmagic: ``written_in(name)`` gives its text."""
+installed here replaces it (the removed scikit-learn wrappers, tf.keras 2's ``DenseFeatures``,
+the parts of TensorFlow Addons that Keras has). Each is a plain module, tested as one, and never
+imported by kerasmagic: ``written_in(name)`` gives its text."""
 
 from __future__ import annotations
 
