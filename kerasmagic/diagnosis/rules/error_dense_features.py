@@ -22,6 +22,7 @@ import sys
 
 from kerasmagic.diagnosis.cell_facts import dotted, resolve
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, statement_removal, walk
 from kerasmagic.diagnosis.rules import rule
@@ -91,11 +92,9 @@ def _through_keras(ctx: CellContext, base: ast.expr) -> bool:
     text = dotted(base)
     if text is None:
         return False
-    value = (ctx.namespace or {}).get(text.split(".")[0])
-    for part in text.split(".")[1:]:
-        value = getattr(value, part, None)
+    value = live_value(base, ctx.namespace or {})
     path = getattr(value, "__name__", None) or resolve(text, ctx.scope.bindings)
-    return "keras" in path.split(".") or any(p.startswith("keras") for p in path.split("."))
+    return any(part.startswith("keras") for part in path.split("."))
 
 
 def _written_in_before(ctx: CellContext) -> bool:
