@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 from cell_helpers import keras3
+from environments import TF_KERAS_IS, here
 from migrate_helpers import migrated_cells
 
 from kerasmagic.diagnosis.engine import diagnose
 from kerasmagic.knowledge.written_in import written_in
 
 needs_tf = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="TensorFlow")
+tf_keras3 = pytest.mark.skipif(here(TF_KERAS_IS) != "keras3", reason="tf.keras is Keras 3")
 
 COLUMNS = (
     "import numpy as np\nimport tensorflow as tf\n"
@@ -86,8 +88,7 @@ FEATURE_MODEL = (
 )
 
 
-@keras3
-@needs_tf
+@tf_keras3
 def test_keras_check_defines_the_layer_for_a_name_imported_under_another_name():
     if importlib.util.find_spec("tf_keras") is not None:  # (Colab) imported, its DenseFeatures is
         import tf_keras  # noqa: F401  # no home for a Keras 3 model's layer (keras_paths.removed_home)

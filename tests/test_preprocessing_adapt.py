@@ -6,16 +6,15 @@ layer uses)."""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import pytest
-from cell_helpers import keras3
+from environments import TF_KERAS_IS, here
 from migrate_helpers import migrated_cells
 
 from kerasmagic.diagnosis.engine import diagnose
 
-needs_tf = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None, reason="TensorFlow")
+tf_keras3 = pytest.mark.skipif(here(TF_KERAS_IS) != "keras3", reason="tf.keras is Keras 3")
 
 DATA = (
     "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
@@ -30,8 +29,7 @@ NORMALISED = (
 )
 
 
-@keras3
-@needs_tf
+@tf_keras3
 def test_normalization_adapted_on_scalar_batches_learns_one_feature_as_tf_2_4_did():
     namespace: dict = {}
     exec(compile(DATA, "<data>", "exec"), namespace)
