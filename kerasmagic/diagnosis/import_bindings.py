@@ -1,15 +1,24 @@
 """How a rewritten import binds its names: the name the code uses stays bound (``from keras
 import utils as np_utils``), unless only this cell reads a misspelt one; and whether the cell, or
 a cell after it (``migrate`` holds them), reads or calls a name, or reads one nothing binds; an
-import whose name a library moved, bound again from its new home."""
+import whose name a library moved, bound again from its new home; an import of names the cell
+now defines itself (code written in), left without them."""
 
 from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Collection
 from typing import Any
 
-from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, parse_cell, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    node_edit,
+    parse_cell,
+    statement_removal,
+    walk,
+)
 
 
 def imported_as(
@@ -101,3 +110,17 @@ def moved_import(cell: ParsedCell, node: ast.ImportFrom, old: str, home: str, ne
     if kept:
         lines.insert(0, f"from {node.module} import {', '.join(kept)}")
     return node_edit(cell, node, ("\n" + " " * node.col_offset).join(lines)), set(bound)
+
+
+def written_in_import(cell: ParsedCell, node: ast.ImportFrom, written: Collection[str]) -> Edit | None:  # fmt: skip
+    """``from M import …`` without the names ``written`` (the cell now defines them itself: code
+    written in): the other names left where they were, an ``as`` name bound to its definition
+    (``FeatureLayer = DenseFeatures``), one per line; the statement removed when it imported
+    nothing else."""
+    kept = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name not in written]  # fmt: skip
+    lines = [f"from {node.module} import {', '.join(kept)}"] if kept else []
+    lines += [f"{a.asname} = {a.name}" for a in node.names if a.name in written and a.asname not in (None, a.name)]  # fmt: skip
+    if lines:
+        return node_edit(cell, node, ("\n" + " " * node.col_offset).join(lines))
+    assert cell.tree is not None
+    return statement_removal(cell, node, cell.tree)

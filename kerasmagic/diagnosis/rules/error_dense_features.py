@@ -22,16 +22,17 @@ import sys
 
 from kerasmagic.diagnosis.cell_facts import dotted, resolve
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.import_bindings import written_in_import
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, statement_removal, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.written_in import written_in
 
 ENTRY = "dense-features-written-in"
 EXPLAINED = "dense-features-keras3"  # no TensorFlow machinery to write it over, or no Keras read
 LAYER = "DenseFeatures"
-WRITTEN_MARK = "column_state"  # an attribute only the written-in layer's __init__ sets
+WRITTEN = "_FeatureColumnState"  # a name only the written-in code binds
 MACHINERY = ("StateManager", "FeatureTransformationCache")
 
 
@@ -55,7 +56,7 @@ def dense_features(ctx: CellContext) -> list[Problem]:
                 first = stmt
     if not edits:
         return [from_entry(EXPLAINED, ctx.line or 1, [], [LAYER], ctx.shown_versions)]
-    if first is not None and not _written_in_before(ctx):
+    if first is not None and WRITTEN not in (ctx.namespace or {}):  # an earlier cell's, run
         at = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
         edits.insert(0, Edit(at, 0, at, 0, written_in("dense_features") + "\n\n"))
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, [LAYER], ctx.shown_versions)
@@ -69,16 +70,7 @@ def _edit(ctx: CellContext, node: ast.AST) -> Edit | None:
     if isinstance(node, ast.Attribute) and node.attr == LAYER and _through_keras(ctx, node.value):
         return node_edit(ctx.cell, node, LAYER)
     if isinstance(node, ast.ImportFrom) and "keras" in (node.module or "").split("."):
-        moved = [a for a in node.names if a.name == LAYER]
-        if not moved:
-            return None
-        kept = [a.name + (f" as {a.asname}" if a.asname else "") for a in node.names if a.name != LAYER]  # fmt: skip
-        lines = [f"from {node.module} import {', '.join(kept)}"] if kept else []
-        lines += [f"{a.asname} = {LAYER}" for a in moved if a.asname not in (None, LAYER)]
-        if lines:
-            return node_edit(ctx.cell, node, ("\n" + " " * node.col_offset).join(lines))
-        assert ctx.cell.tree is not None
-        return statement_removal(ctx.cell, node, ctx.cell.tree)
+        return written_in_import(ctx.cell, node, {LAYER}) if any(a.name == LAYER for a in node.names) else None  # fmt: skip
     return None
 
 
@@ -95,13 +87,6 @@ def _through_keras(ctx: CellContext, base: ast.expr) -> bool:
     value = live_value(base, ctx.namespace or {})
     path = getattr(value, "__name__", None) or resolve(text, ctx.scope.bindings)
     return any(part.startswith("keras") for part in path.split("."))
-
-
-def _written_in_before(ctx: CellContext) -> bool:
-    """Is an earlier cell's written-in layer bound under the name in the kernel?"""
-    layer = (ctx.namespace or {}).get(LAYER)
-    code = getattr(getattr(layer, "__init__", None), "__code__", None)
-    return isinstance(layer, type) and WRITTEN_MARK in getattr(code, "co_names", ())
 
 
 def _machinery_here() -> bool:

@@ -10,13 +10,13 @@ from typing import Any
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.import_bindings import written_in_import
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
     insertion_line,
     node_edit,
-    statement_removal,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
@@ -66,11 +66,7 @@ def _written_in_edits(cell: ParsedCell, namespace: dict[str, Any]) -> list[Edit]
         if isinstance(node, ast.ImportFrom) and node.module and MODULE in node.module:
             if not node.module.endswith(MODULE) or any(a.name not in WRAPPERS for a in node.names):
                 return []
-            aliases = [f"{a.asname} = {a.name}" for a in node.names if a.asname not in (None, a.name)]  # fmt: skip
-            if aliases:
-                edits.append(node_edit(cell, node, "; ".join(aliases)))
-            else:
-                edits.append(statement_removal(cell, node, cell.tree))
+            edits.append(written_in_import(cell, node, WRAPPERS))
         elif isinstance(node, ast.ImportFrom) and any(a.name == "scikit_learn" for a in node.names):
             return []  # ``from keras.wrappers import scikit_learn``: the module itself is used
         elif isinstance(node, ast.Import) and any(MODULE in a.name for a in node.names):
