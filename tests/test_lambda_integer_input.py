@@ -67,3 +67,34 @@ def test_a_lambda_on_float_inputs_is_not_given_a_dtype() -> None:
     result = kerasmagic.check(source)
     assert result.error_type == "NotImplementedError"
     assert "keras3-lambda-integer-input" not in [s.id for s in result.suggestions]
+
+
+STRING_CELLS = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras",
+    "words = keras.Input(shape=(), dtype=tf.string, name='word')\n"
+    "nums = keras.Input(shape=(2,), name='nums')\n"
+    "bucket = keras.layers.Lambda(lambda w: tf.strings.to_hash_bucket_fast(w, 16))(words)\n"
+    "joined = keras.layers.concatenate([nums, keras.layers.Embedding(16, 3)(bucket)])\n"
+    "net = keras.Model([nums, words], keras.layers.Dense(1)(joined))\n"
+    "net.compile('sgd', 'mse')",
+    "x_words = np.array(['cat', 'dog', 'emu', 'cat'])\n"
+    "x_nums = np.random.rand(4, 2)\n"
+    "net.fit([x_nums, x_words], np.zeros((4, 1)), epochs=1, verbose=0)\n"
+    "probe = keras.Model(words, bucket)\n"
+    "expected = tf.strings.to_hash_bucket_fast(x_words, 16).numpy().tolist()\n"
+    "print('same buckets', probe.predict(x_words, verbose=0).tolist() == expected)",
+]
+
+
+@pytest.mark.envs(*KERAS3)
+def test_a_lambda_on_a_string_input_and_string_arrays_for_one_input_of_several(
+    tmp_path: Path,
+) -> None:
+    """tf.keras 2 ran the function on the string input and fed NumPy strings to it; Keras 3
+    infers on float32 placeholders and refuses NumPy string arrays: the ``Lambda`` gets the
+    input's dtype, and only the array given to the string input of the two becomes ``object``."""
+    finals, shown = migrated_cells(tmp_path, "words.ipynb", STRING_CELLS)
+    assert "lambda w: tf.strings.to_hash_bucket_fast(w, 16), dtype='string')(words)" in finals[1]
+    assert 'net.fit([x_nums, x_words.astype("object")], ' in finals[2], finals[2]
+    assert 'probe.predict(x_words.astype("object"), verbose=0)' in finals[2]
+    assert "same buckets True" in shown

@@ -295,12 +295,22 @@ def feeds_string_model(call: ast.Call, namespace: dict | None) -> bool:
     ``TextVectorization`` model; a ``Sequential`` not built yet whose first layer takes strings,
     ``Sequential([vectorize_layer, model])``)? Its string data goes as ``object`` arrays, which
     Keras 3 feeds as strings."""
+    flags = string_inputs(call, namespace)
+    return bool(flags) and all(flags)
+
+
+def string_inputs(call: ast.Call, namespace: dict | None) -> list[bool]:
+    """For each input of the live model ``call`` is a method of (a name), whether it takes
+    strings (its ``Input``'s dtype; a ``Sequential`` not built yet: its first layer's); [] when
+    the receiver is no such model."""
     receiver = call.func.value if isinstance(call.func, ast.Attribute) else None
     if not isinstance(receiver, ast.Name):
-        return False
+        return []
     model = (namespace or {}).get(receiver.id)
     inputs = getattr(model, "inputs", None)  # a Sequential not built yet raises: None
     if isinstance(inputs, list) and inputs:
-        return all(str(getattr(i, "dtype", "")) == "string" for i in inputs)
+        return [str(getattr(i, "dtype", "")) == "string" for i in inputs]
     layers = getattr(model, "layers", None) if not getattr(model, "built", True) else None
-    return isinstance(layers, list) and bool(layers) and str(getattr(layers[0], "input_dtype", "")) == "string"  # fmt: skip
+    if isinstance(layers, list) and layers:
+        return [str(getattr(layers[0], "input_dtype", "")) == "string"]
+    return []

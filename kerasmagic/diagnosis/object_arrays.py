@@ -9,7 +9,7 @@ import ast
 import sys
 from typing import Any
 
-from kerasmagic.diagnosis.array_inputs import data_calls, feeds_string_model
+from kerasmagic.diagnosis.array_inputs import data_calls, string_inputs
 from kerasmagic.diagnosis.context import value_in
 from kerasmagic.diagnosis.rewrite import Edit, ParsedCell, node_edit, node_text
 
@@ -72,10 +72,10 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
                 nodes.append(kw.value)
             elif kw.arg == "validation_data" and isinstance(kw.value, (ast.Tuple, ast.List)):
                 nodes += kw.value.elts
-        strings = feeds_string_model(call, namespace)
+        nodes, text_inputs = _by_input(nodes, string_inputs(call, namespace))
         for node in nodes:
             value = _data_value(namespace, node)
-            text_input = strings and node is nodes[0]  # the input of a model taking strings
+            text_input = id(node) in text_inputs  # data for an input taking strings
             dtype = numeric_object_dtype(value)
             if dtype is None and text_input and (
                 getattr(getattr(value, "dtype", None), "kind", "") in ("U", "S")  # strings
@@ -91,6 +91,16 @@ def object_array_edits(cell: ParsedCell, namespace: dict | None) -> tuple[list[E
                 edits.append(edit)
                 lines.append(call.lineno)
     return edits, lines
+
+
+def _by_input(nodes: list[ast.expr], flags: list[bool]) -> tuple[list[ast.expr], set[int]]:
+    """The data nodes with a model's inputs written out one by one (``fit((ids, names), y)``, a
+    tuple or list of as many items as the live model has inputs) read item by item, and the ids of
+    the nodes fed to an input taking strings (``flags``: per input of the model)."""
+    first = nodes[0] if nodes else None
+    if len(flags) > 1 and isinstance(first, (ast.Tuple, ast.List)) and len(first.elts) == len(flags):  # fmt: skip
+        return [*first.elts, *nodes[1:]], {id(e) for e, text in zip(first.elts, flags) if text}
+    return nodes, ({id(first)} if first is not None and flags and all(flags) else set())
 
 
 def _data_value(namespace: dict, node: ast.expr) -> Any:

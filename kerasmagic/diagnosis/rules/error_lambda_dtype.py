@@ -1,5 +1,6 @@
-"""Error rule: a ``Lambda`` on integer inputs whose function needs integers (``tf.one_hot``,
-``tf.gather``, a bitwise op): Keras 3 cannot infer its output.
+"""Error rule: a ``Lambda`` on integer or string inputs whose function needs them (``tf.one_hot``,
+``tf.gather``, a bitwise op, a table lookup of strings, ``tf.strings``): Keras 3 cannot infer its
+output.
 
 Keras 2 ran a ``Lambda``'s function on the symbolic tensor it was called on, so
 ``Lambda(lambda x: tf.one_hot(x, n))(Input(shape=(5,), dtype='int32'))`` saw int32 ids. Keras 3
@@ -9,7 +10,7 @@ layer's compute dtype, float32 (``keras/src/layers/core/lambda_layer.py``
 automatically infer the shape of the Lambda's output").
 
 Evidence: the message (Keras lists the ``KerasTensor``s the layer was called on, each with its
-dtype) says every input has one integer or boolean dtype; the ``Lambda`` is the one the failing
+dtype) says every input has one integer, boolean or string dtype; the ``Lambda`` is the one the failing
 statement makes (``Lambda(f)(x)``, ``model.add(Lambda(f))``, a ``Sequential([...])`` list) or
 the one a name it calls holds (``one_hot = Lambda(f)`` this cell or an earlier one, changed where
 it is made). The corrected cell gives that ``Lambda`` the inputs' dtype (``dtype='int32'``): the
@@ -36,7 +37,7 @@ MESSAGE = "could not automatically infer the shape of the Lambda's output"
 # the line of Keras's call context that lists the positional arguments, and each KerasTensor's dtype
 ARGS_LINE = re.compile(r"^\s*\W?\s*args=(.*)$", re.M)
 TENSOR_DTYPE = re.compile(r"<KerasTensor shape=\([^)]*\), dtype=(\w+)")
-INTEGRAL = re.compile(r"^(u?int(8|16|32|64)|bool)$")
+OWN_DTYPE = re.compile(r"^(u?int(8|16|32|64)|bool|string)$")  # none Keras casts to float32
 
 
 @rule(ENTRY, when=(ERROR,), family="layer-arguments", errors=("NotImplementedError",))
@@ -84,14 +85,14 @@ def _made_at(ctx: CellContext, use: ast.expr) -> Origin | None:
 
 
 def _inputs_dtype(message: str) -> str | None:
-    """The one integer or boolean dtype of every ``KerasTensor`` the message says the layer was
-    called on; None when there is none, another, or several."""
+    """The one integer, boolean or string dtype of every ``KerasTensor`` the message says the
+    layer was called on; None when there is none, a floating one, or several."""
     found = ARGS_LINE.search(message)
     dtypes = set(TENSOR_DTYPE.findall(found.group(1))) if found else set()
     if len(dtypes) != 1:
         return None
     dtype = dtypes.pop()
-    return dtype if INTEGRAL.match(dtype) else None
+    return dtype if OWN_DTYPE.match(dtype) else None
 
 
 def _makes_lambda(ctx: CellContext, call: ast.Call) -> bool:
