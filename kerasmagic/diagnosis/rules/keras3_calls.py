@@ -36,10 +36,12 @@ from kerasmagic.diagnosis.rewrite import (
     Edit,
     closing_insert_edit,
     node_edit,
+    parent_map,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.error_saving import weights_ending
+from kerasmagic.diagnosis.rules.optimizer_attributes import rate_read_edit
 from kerasmagic.diagnosis.source_bindings import made_before
 from kerasmagic.knowledge.catalogue import find_entry
 
@@ -285,18 +287,17 @@ def optimizer_lr(ctx: CellContext) -> list[Problem]:
     if status != live.OK or hasattr(base, "lr") or not hasattr(base, "learning_rate"):
         return []
     edits: list[Edit] = []
+    parents = parent_map(tree)
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "lr"):
             continue
         owner = node.value
         if not (isinstance(owner, ast.Attribute) and owner.attr == "optimizer"):
             continue
-        whole = node_edit(ctx.cell, node, "")
-        if whole is None:
+        edit = rate_read_edit(ctx.cell, node, parents)
+        if edit is None:
             return []
-        edits.append(
-            Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate")
-        )
+        edits.append(edit)
     if not edits:
         return []
     line = edits[0].line

@@ -12,7 +12,15 @@ from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.frames import innermost_cell_frame
 from kerasmagic.diagnosis.keras3_support import keras3_here, keras_root
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, node_text, parent_map, quoted_like, walk
+from kerasmagic.diagnosis.rewrite import (
+    Edit,
+    ParsedCell,
+    node_edit,
+    node_text,
+    parent_map,
+    quoted_like,
+    walk,
+)
 from kerasmagic.diagnosis.rules import rule
 
 MISSING_LR = re.compile(r"'(\w+)' object has no attribute 'lr'")
@@ -58,18 +66,16 @@ def optimizer_lr_attribute(ctx: CellContext) -> list[Problem]:
     if klass is None or hasattr(klass, "lr") or not hasattr(klass, "learning_rate"):
         return []
     edits: list[Edit] = []
+    parents = parent_map(tree)
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr == "lr"):
             continue
         if not (_is_optimizer_expr(ctx, node.value) or node.lineno == ctx.line):
             continue
-        whole = node_edit(ctx.cell, node, "")
-        if whole is None:
+        edit = rate_read_edit(ctx.cell, node, parents)
+        if edit is None:
             return []  # an `.lr` on an IPython line: no certain rewrite
-        # only the attribute name: the expression before the dot stays byte for byte
-        edits.append(
-            Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate")
-        )
+        edits.append(edit)
     if not edits:
         return []
     return [
@@ -312,13 +318,72 @@ def guard_edits(ctx: CellContext) -> list[Edit]:
         edit = node_edit(ctx.cell, node.args[1], quoted_like(text, "learning_rate"))
         if edit is not None:
             edits.append(edit)
+    parents = parent_map(ctx.cell.tree)  # type: ignore[arg-type]
     for node in walk(ctx.cell.tree):  # type: ignore[arg-type]
         if (
             isinstance(node, ast.Attribute)
             and node.attr == "lr"
             and _is_optimizer_expr(ctx, node.value)
         ):
-            whole = node_edit(ctx.cell, node, "")
-            if whole is not None:
-                edits.append(Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate"))  # fmt: skip
+            edit = rate_read_edit(ctx.cell, node, parents)
+            if edit is not None:
+                edits.append(edit)
     return edits
+
+
+def rate_read_edit(cell: ParsedCell, node: ast.Attribute, parents: dict[int, ast.AST]) -> Edit | None:  # fmt: skip
+    """The edit making ``R.lr`` Keras 3's ``R.learning_rate`` (only the attribute's name: the
+    expression before the dot stays byte for byte); where it is called at the optimizer's own
+    step, ``R.lr(R.iterations)`` (tf.keras 2's schedule read at the step in use), the whole call
+    becomes ``R.learning_rate``, which Keras 3 evaluates so. None on an IPython line."""
+    call = parents.get(id(node))
+    if isinstance(call, ast.Call) and at_own_step(call):
+        owner = node_text(cell, node.value)
+        return node_edit(cell, call, f"{owner}.learning_rate") if owner else None
+    whole = node_edit(cell, node, "")
+    if whole is None:
+        return None
+    return Edit(whole.end_line, whole.end_col - 2, whole.end_line, whole.end_col, "learning_rate")
+
+
+def at_own_step(call: ast.Call) -> bool:
+    """``R.<rate>(R.iterations)``: a rate attribute called with the same optimizer's step."""
+    func, args = call.func, call.args
+    if not (isinstance(func, ast.Attribute) and len(args) == 1 and not call.keywords):
+        return False
+    step = args[0]
+    return isinstance(step, ast.Attribute) and step.attr == "iterations" and ast.dump(step.value) == ast.dump(func.value)  # fmt: skip
+
+
+NOT_CALLABLE = re.compile(r"object is not callable")
+
+
+@rule("optimizer-schedule-at-step", when=(ERROR,), family="optimizer-arguments", errors=("TypeError",), needs="iterations")  # fmt: skip
+def optimizer_schedule_at_step(ctx: CellContext) -> list[Problem]:
+    """``R.learning_rate(R.iterations)`` on the failing line: tf.keras 2's ``learning_rate`` of an
+    optimizer built with a schedule was the schedule, read here at the step in use; a Keras 3
+    optimizer's is that rate already (its live ``learning_rate`` is no callable), so the call
+    becomes ``R.learning_rate``, the same value."""
+    tree = ctx.cell.tree
+    if tree is None or not NOT_CALLABLE.search(ctx.message):
+        return []
+    frame = innermost_cell_frame(ctx.exc, ctx.namespace, ctx.filename)  # a callback's locals
+    scopes = [*([frame.f_locals] if frame is not None else []), ctx.namespace or {}]
+    edits: list[Edit] = []
+    for call in walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "learning_rate" and call.lineno in ctx.failing_lines):  # fmt: skip
+            continue
+        found = [value_in(scope, func.value) for scope in scopes] if at_own_step(call) else []  # type: ignore[arg-type]
+        optimizer = next((v for v in found if live.is_optimizer_class(type(v))), None)
+        if optimizer is None or callable(getattr(optimizer, "learning_rate", None)):
+            continue
+        edit = rate_read_edit(ctx.cell, func, {id(func): call})
+        if edit is None:
+            return []
+        edits.append(edit)
+    if not edits:
+        return []
+    problem = from_entry("optimizer-schedule-at-step", ctx.line or edits[0].line, edits, ["learning_rate", "iterations"], ctx.shown_versions, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem.certain = True  # Keras 3's property is the schedule at `iterations`
+    return [problem]
