@@ -63,3 +63,36 @@ def test_one_cell_with_a_batch_pulled_by_next_is_corrected_whole() -> None:
     exec(compile(fixed, "<fixed>", "exec"), namespace)
     assert namespace["model"].input.shape == (None, 3)
     assert isinstance(namespace["score"], float)
+
+
+KERAS22_SCRIPT = [
+    "import numpy as np\nimport tensorflow as tf\nfrom tensorflow import keras\n"
+    "images = np.random.rand(24, 4, 4, 1).astype('float32')\n"
+    "onehot = keras.utils.to_categorical(np.random.randint(0, 3, 24), 3)\n"
+    "dataset = tf.data.Dataset.from_tensor_slices((images, onehot)).repeat().batch(6)\n"
+    "print('shapes', dataset.output_shapes)\n"
+    "iterator = dataset.make_one_shot_iterator()\n"
+    "inputs, targets = iterator.get_next()\n"
+    "model_input = keras.layers.Input(tensor=inputs)\n"
+    "flat = keras.layers.Flatten()(model_input)\n"
+    "model = keras.models.Model(inputs=model_input,\n"
+    "                           outputs=keras.layers.Dense(3, activation='softmax')(flat))\n"
+    "model.compile(optimizer='rmsprop', loss='categorical_crossentropy',\n"
+    "              metrics=['accuracy'], target_tensors=[targets])\n"
+    "model.fit(epochs=2, steps_per_epoch=2, verbose=0)\n"
+    "print('trained', int(model.optimizer.iterations.numpy()))",
+]
+
+
+@pytest.mark.envs(*KERAS3)
+def test_a_keras_2_2_pipeline_script_runs_on_its_dataset(tmp_path: Path) -> None:
+    """TensorFlow 1's dataset methods (``make_one_shot_iterator()``, ``output_shapes``) become
+    ``tf.compat.v1.data``'s functions, and the model wired to the iterator is fed the dataset."""
+    finals, shown = migrated_cells(tmp_path, "pipeline.ipynb", KERAS22_SCRIPT)
+    cell = finals[0]
+    assert "print('shapes', tf.compat.v1.data.get_output_shapes(dataset))" in cell
+    assert "iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)" in cell
+    assert "keras.layers.Input(shape=inputs.shape[1:], dtype=inputs.dtype)" in cell
+    assert "target_tensors" not in cell
+    assert "model.fit(dataset, epochs=2, steps_per_epoch=2, verbose=0)" in cell
+    assert "trained 4" in shown
