@@ -362,8 +362,8 @@ NOT_CALLABLE = re.compile(r"object is not callable")
 def optimizer_schedule_at_step(ctx: CellContext) -> list[Problem]:
     """``R.learning_rate(R.iterations)`` on the failing line: tf.keras 2's ``learning_rate`` of an
     optimizer built with a schedule was the schedule, read here at the step in use; a Keras 3
-    optimizer's is that rate already (its live ``learning_rate`` is no callable), so the call
-    becomes ``R.learning_rate``, the same value."""
+    optimizer's is that rate already (it keeps the schedule, read live, in ``_learning_rate`` and
+    evaluates it at ``iterations``), so the call becomes ``R.learning_rate``, the same value."""
     tree = ctx.cell.tree
     if tree is None or not NOT_CALLABLE.search(ctx.message):
         return []
@@ -376,8 +376,8 @@ def optimizer_schedule_at_step(ctx: CellContext) -> list[Problem]:
             continue
         found = [value_in(scope, func.value) for scope in scopes] if at_own_step(call) else []  # type: ignore[arg-type]
         optimizer = next((v for v in found if live.is_optimizer_class(type(v))), None)
-        if optimizer is None or callable(getattr(optimizer, "learning_rate", None)):
-            continue
+        if optimizer is None or not callable(getattr(optimizer, "_learning_rate", None)):
+            continue  # no schedule held (read as stored: evaluating the rate would run it)
         edit = rate_read_edit(ctx.cell, func, {id(func): call})
         if edit is None:
             return []
