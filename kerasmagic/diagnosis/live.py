@@ -278,6 +278,13 @@ def takes_keywords(obj: Any, keywords: set[str]) -> bool:
     return var_kw or keywords <= names
 
 
+def is_tf_dataset(value: Any) -> bool:
+    """A ``tf.data.Dataset`` of the TensorFlow already imported here (never imports it)?"""
+    tf = sys.modules.get("tensorflow")
+    dataset = getattr(getattr(tf, "data", None), "Dataset", None)
+    return dataset is not None and isinstance(value, dataset)
+
+
 def is_optimizer_class(obj: Any) -> bool:
     """A Keras optimizer class (any Keras package)?"""
     if not isinstance(obj, type):

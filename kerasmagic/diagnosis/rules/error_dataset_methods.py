@@ -19,6 +19,7 @@ import ast
 import re
 import sys
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext, value_in
 from kerasmagic.diagnosis.keras3_support import tensorflow_name
 from kerasmagic.diagnosis.problem import Problem, from_entry
@@ -36,9 +37,7 @@ def dataset_methods(ctx: CellContext) -> list[Problem]:
     """``D.make_one_shot_iterator()`` → ``tf.compat.v1.data.make_one_shot_iterator(D)``,
     ``D.output_shapes`` → ``tf.compat.v1.data.get_output_shapes(D)`` (and the types, classes)."""
     tree, found = ctx.cell.tree, MISSING.search(ctx.message)
-    tf = sys.modules.get("tensorflow")
-    dataset = getattr(getattr(tf, "data", None), "Dataset", None)
-    if tree is None or found is None or found.group(1) not in (*METHODS, *PROPERTIES) or dataset is None:  # fmt: skip
+    if tree is None or found is None or found.group(1) not in (*METHODS, *PROPERTIES) or "tensorflow" not in sys.modules:  # fmt: skip
         return []
     named = tensorflow_name(ctx)
     if named is None:
@@ -49,8 +48,8 @@ def dataset_methods(ctx: CellContext) -> list[Problem]:
     for node in walk(tree):
         if not (isinstance(node, ast.Attribute) and node.attr in (*METHODS, *PROPERTIES)):
             continue
-        live = isinstance(value_in(ctx.namespace or {}, node.value), dataset)
-        if not (live or (node.attr == found.group(1) and node.lineno in ctx.failing_lines)):
+        read_live = live.is_tf_dataset(value_in(ctx.namespace or {}, node.value))
+        if not (read_live or (node.attr == found.group(1) and node.lineno in ctx.failing_lines)):
             continue  # a dataset read live, or the one the message names on the failing line
         receiver = node_text(ctx.cell, node.value)
         call = parents.get(id(node))

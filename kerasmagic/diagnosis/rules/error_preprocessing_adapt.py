@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.keras3_support import tensorflow_name
@@ -100,13 +100,11 @@ def category_encoding_adapt(ctx: CellContext) -> list[Problem]:
 def _rebatched_dataset(exc: BaseException | None) -> bool:
     """Is ``exc`` raised under a layer's ``adapt`` whose data is a ``tf.data.Dataset`` of
     elements ``(None, None)`` (batches Keras made of elements of one axis)?"""
-    tf = sys.modules.get("tensorflow")
-    dataset = getattr(getattr(tf, "data", None), "Dataset", None)
     for frame in traceback_frames(exc):
         if frame.f_code.co_name != "adapt" or "self" not in frame.f_locals:
             continue
         data: Any = frame.f_locals.get("data")
-        spec = getattr(data, "element_spec", None) if dataset and isinstance(data, dataset) else None  # fmt: skip
+        spec = data.element_spec if live.is_tf_dataset(data) else None
         spec = spec[0] if isinstance(spec, tuple) else spec
         shape = getattr(spec, "shape", None)
         if shape is not None and shape.rank == 2 and shape[-1] is None:

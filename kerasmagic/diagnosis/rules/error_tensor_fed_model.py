@@ -25,9 +25,9 @@ notebook has one such dataset.
 from __future__ import annotations
 
 import ast
-import sys
 from typing import Any
 
+from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
@@ -50,7 +50,8 @@ DATA_METHODS = ("fit", "evaluate", "predict")  # Keras 2 ran each on the wired t
 DATA_KEYWORDS = {"x", "y", "generator", None}  # data given by keyword (or by **kwargs)
 MODELS = ("Model", "Sequential")
 
-Batches = dict[str, tuple[str, int]]  # batch tensor's name → (dataset's name, 0 inputs / 1 targets)
+INPUTS, TARGETS = 0, 1  # a batch's two parts
+Batches = dict[str, tuple[str, int]]  # batch tensor's name → (dataset's name, INPUTS or TARGETS)
 
 
 @rule(ENTRY, when=(ERROR,), family="layer-arguments", needs=words(("get_next", "next(", "iter(")))
@@ -66,14 +67,13 @@ def tensor_fed_model(ctx: CellContext) -> list[Problem]:
     dataless = _dataless_calls(ctx, tree)
     datasets = {batches[_tensor(c)][0] for c in inputs}
     datasets |= {batches[n][0] for _, kw in targets for n in _target_names(kw, batches)}
-    if TENSOR_INPUT in ctx.message and any(c.lineno in ctx.failing_lines for c in inputs):
-        pass  # the input made of a batch failed
-    elif TARGET_TENSORS in ctx.message and any(c.lineno in ctx.failing_lines for c, _ in targets):
-        pass  # the compile given the batch's targets failed
-    elif any(c.lineno in ctx.failing_lines for c in dataless):
+    wiring_failed = (  # the input made of a batch, or the compile given its targets
+        TENSOR_INPUT in ctx.message and any(c.lineno in ctx.failing_lines for c in inputs)
+    ) or (TARGET_TENSORS in ctx.message and any(c.lineno in ctx.failing_lines for c, _ in targets))
+    if not wiring_failed:
+        if not any(c.lineno in ctx.failing_lines for c in dataless):
+            return []
         datasets |= {d for d, _ in batches.values()}  # the notebook's one pipeline, if one
-    else:
-        return []
     if len(datasets) != 1:
         return []  # which dataset feeds the model is not known
     dataset = datasets.pop()
@@ -152,12 +152,15 @@ def _pulled_iterator(value: ast.expr) -> ast.expr | None:
 
 def _pairs(value: Any) -> bool:
     """A live ``tf.data.Dataset`` whose elements are (inputs, targets) pairs."""
-    tf = sys.modules.get("tensorflow")
-    dataset = getattr(getattr(tf, "data", None), "Dataset", None)
-    if dataset is None or not isinstance(value, dataset):
+    if not live.is_tf_dataset(value):
         return False
     spec = value.element_spec
     return isinstance(spec, tuple) and len(spec) == 2
+
+
+def _role(batches: Batches, name: str) -> int | None:
+    """INPUTS or TARGETS for a name bound to a batch's part; None for any other name."""
+    return batches[name][1] if name in batches else None
 
 
 def _tensor(call: ast.Call) -> str:
@@ -173,7 +176,7 @@ def _tensor_inputs(ctx: CellContext, tree: ast.AST, batches: Batches) -> list[as
             continue
         kw = next((k for k in call.keywords if k.arg == "tensor"), None)
         name = kw.value.id if kw is not None and isinstance(kw.value, ast.Name) else None
-        if name is None or batches.get(name, ("", 1))[1] != 0:
+        if name is None or _role(batches, name) != INPUTS:
             continue
         value = (ctx.namespace or {}).get(name)
         if hasattr(value, "numpy") and hasattr(value, "shape") and hasattr(value, "dtype"):
@@ -206,7 +209,7 @@ def _target_names(kw: ast.keyword, batches: Batches) -> list[str]:
     """The names ``kw`` gives, when each is a batch's targets; [] otherwise."""
     value = kw.value
     names = value.elts if isinstance(value, (ast.List, ast.Tuple)) else [value]
-    if names and all(isinstance(n, ast.Name) and batches.get(n.id, ("", 0))[1] == 1 for n in names):
+    if names and all(isinstance(n, ast.Name) and _role(batches, n.id) == TARGETS for n in names):
         return [n.id for n in names]  # type: ignore[attr-defined]
     return []
 
