@@ -15,14 +15,18 @@ and the error is explained (``tensorflow-addons-ended``).
 
 from __future__ import annotations
 
-import ast
 import importlib.util
 
-from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, parse_cell, walk
+from kerasmagic.diagnosis.rewrite import Edit
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.written_in_bindings import (
+    binding_edit,
+    binding_imports,
+    covered,
+    used_parts,
+)
 from kerasmagic.knowledge.catalogue import find_entry
 from kerasmagic.knowledge.written_in import written_in
 
@@ -38,15 +42,14 @@ def addons_written_in(ctx: CellContext) -> list[Problem]:
     tree = ctx.cell.tree
     if tree is None or f"'{TOP}'" not in ctx.message or importlib.util.find_spec(TOP) is not None:
         return []
-    imports = [node for node in walk(tree) if _bound(node)]
-    if not imports:
+    imports = binding_imports(tree, _part_of)
+    used = used_parts((*ctx.earlier, ctx.source, *ctx.later), _part_of, (TOP,))
+    if not imports or used is None:
         return []
-    written = set(find_entry(ENTRY).data["written"])
-    used = _used_paths((*ctx.earlier, ctx.source, *ctx.later))
-    missing = sorted(p for p in used if not any(w == p or w.startswith(p + ".") for w in written))
+    missing = covered(used, find_entry(ENTRY).data["written"])
     if missing:
         return [from_entry(EXPLAINED, ctx.line or 1, [], [TOP, *missing])]
-    edits = [edit for node in imports if (edit := _binding_edit(ctx, node)) is not None]
+    edits = [edit for node in imports if (edit := binding_edit(ctx.cell, node, _part_of, WRITTEN))]
     if len(edits) != len(imports):
         return []
     if WRITTEN not in (ctx.namespace or {}):  # an earlier cell's parts, in the kernel already
@@ -57,49 +60,7 @@ def addons_written_in(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _bound(node: ast.AST) -> dict[str, str]:
-    """The names an import of Addons binds, each with its Addons path ("" for the package)."""
-    if isinstance(node, ast.Import):
-        return {
-            (a.asname or a.name.split(".")[0]): (a.name.partition(".")[2] if a.asname else "")
-            for a in node.names
-            if a.name.split(".")[0] == TOP
-        }
-    if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == TOP and not node.level:  # fmt: skip
-        base = (node.module or "").partition(".")[2]
-        return {(a.asname or a.name): ".".join(p for p in (base, a.name) if p) for a in node.names}
-    return {}
-
-
-def _used_paths(sources: tuple[str, ...]) -> set[str]:
-    """Every Addons path the sources (cells, in order) read: an import's own name, and each
-    attribute chain on a name an import binds (``tfa.optimizers.AdamW`` → ``optimizers.AdamW``),
-    in its cell or a later one."""
-    used: set[str] = set()
-    names: dict[str, str] = {}  # the names bound so far, cell after cell
-    for source in sources:
-        tree = parse_cell(source).tree
-        if tree is None or not (TOP in source or any(name in source for name in names)):
-            continue
-        for node in walk(tree):
-            names.update(_bound(node))
-        used.update(path for path in names.values() if path)
-        for node in walk(tree):
-            text = dotted(node) if isinstance(node, ast.Attribute) else None
-            head, _, rest = (text or "").partition(".")
-            if head in names and rest:
-                used.add(".".join(p for p in (names[head], rest) if p))
-    # a chain's prefixes are read on the way to it (``optimizers`` of ``optimizers.AdamW``)
-    return {p for p in used if not any(o.startswith(p + ".") for o in used)}
-
-
-def _binding_edit(ctx: CellContext, node: ast.stmt) -> Edit | None:
-    """The import as assignments of its names to the written-in parts (one line each); None
-    when it also imports something else (``import os, tensorflow_addons``)."""
-    names = _bound(node)
-    if len(names) != len(getattr(node, "names", ())):
-        return None
-    lines = [
-        f"{name} = {'.'.join(p for p in (WRITTEN, path) if p)}" for name, path in names.items()
-    ]
-    return node_edit(ctx.cell, node, ("\n" + " " * node.col_offset).join(lines))
+def _part_of(path: str) -> str | None:
+    """``tensorflow_addons.optimizers.AdamW`` → ``optimizers.AdamW`` (the package: ``""``)."""
+    top, _, rest = path.partition(".")
+    return rest if top == TOP else None
