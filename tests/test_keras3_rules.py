@@ -50,6 +50,17 @@ def test_backend_ops_keep_keras2_defaults_and_names():
 
 
 @keras3
+def test_backend_ops_are_written_through_the_name_the_cell_binds_keras_to():
+    pytest.importorskip("tensorflow")  # the Keras 2 signatures come from Keras 3's legacy copy
+    out = fixed(
+        "import keras as ks\nfrom keras import backend as K\n"
+        "def f(a):\n    return K.dropout(a, 0.5), K.mean(K.square(a), axis=1)\n"
+    )
+    assert "ks.random.dropout(a, 0.5)" in out and "ks.ops.mean(ks.ops.square(a), axis=1)" in out
+    assert "import keras\n" not in out  # nothing imported again under a second name
+
+
+@keras3
 def test_several_keyword_problems_fixed_together():
     out = fixed(
         "import keras\n"

@@ -16,7 +16,9 @@ Two ways, both checked against the live API here:
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
+import re
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -52,6 +54,7 @@ KERAS1_KEYWORDS = "keras1-backend-keyword-renamed"
 LEGACY_FAILED = "keras3-legacy-backend-failed"
 # Keras 2 functions whose `x` is a list of tensors (concatenate: `tensors`)
 LISTS_BY_DESIGN = ("stack",)
+_PACKAGE_PATH = re.compile(r"(?<![\w.])keras\.")  # ``keras.ops`` but not ``tf.keras.ops``
 
 
 def _curated(name: str) -> Entry | None:
@@ -80,7 +83,7 @@ def _curated_problem(
     edit = node_edit(ctx.cell, call, text) if text and around is None else None
     if (edit is None and around is None) or root is None:
         return None
-    edits = [*(around or [edit]), *root[1]]
+    edits = [*_rooted(around or [edit], root[0]), *root[1]]
     return from_entry(
         as_id or entry.id,
         call.lineno,
@@ -91,6 +94,14 @@ def _curated_problem(
         replacement=text,
         keras=ctx.versions.get("keras", "3"),
     )
+
+
+def _rooted(edits: list[Edit], name: str) -> list[Edit]:
+    """The edits' ``keras.`` paths written through ``name``, the name the cell binds the
+    package to (``import keras as ks``: ``ks.ops.sum``)."""
+    if name in ("", "keras"):
+        return edits
+    return [dataclasses.replace(e, text=_PACKAGE_PATH.sub(name + ".", e.text)) for e in edits]
 
 
 def _string_dtype_fails() -> list[str]:
@@ -308,7 +319,7 @@ def _ops_problem(ctx: CellContext, call: ast.Call, name: str) -> Problem | None:
     return from_entry(
         ENTRY,
         call.lineno,
-        [head, *edits, *root[1]],
+        [*_rooted([head, *edits], root[0]), *root[1]],
         [name],
         ctx.shown_versions,
         name=name,

