@@ -137,7 +137,8 @@ def _inside(edit: Edit, node: ast.stmt) -> bool:
 
 
 def _import_added_above(edit: Edit, node: ast.stmt) -> bool:
-    """An insertion of whole import statements at a line's start above the definition."""
+    """An insertion of whole import statements at a line's start above the definition, or of
+    code written in (``knowledge/written_in``: imports, and definitions of private names)."""
     if (
         (edit.line, edit.col) != (edit.end_line, edit.end_col)
         or edit.col
@@ -148,4 +149,17 @@ def _import_added_above(edit: Edit, node: ast.stmt) -> bool:
         added = ast.parse(edit.text)
     except SyntaxError:
         return False
-    return bool(added.body) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in added.body)
+    return bool(added.body) and all(_import_or_private(n) for n in added.body)
+
+
+def _import_or_private(node: ast.stmt) -> bool:
+    """An import, or a statement binding only private names (``def _keras2_batch_dot``)."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        names = [node.name]
+    elif isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+        names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+    else:
+        return False
+    return all(name.startswith("_") for name in names)

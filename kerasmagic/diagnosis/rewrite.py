@@ -327,6 +327,15 @@ def statement_of(tree: ast.AST | None, node: ast.AST) -> ast.stmt | None:
     return best
 
 
+def top_level_start(tree: ast.Module, line: int) -> int:
+    """The first line (its decorators included) of the top-level statement holding ``line``:
+    where code written in before that statement goes."""
+    for stmt in tree.body:
+        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
+            return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+    return line
+
+
 def after_statement(cell: ParsedCell, statement: ast.stmt, text: str) -> Edit:
     """``text`` on a new line right after ``statement``, at its indent."""
     lines = cell.source.splitlines()

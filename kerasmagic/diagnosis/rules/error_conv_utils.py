@@ -22,7 +22,7 @@ from kerasmagic.diagnosis.cell_facts import dotted
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, top_level_start, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.written_in_bindings import (
     binding_edit,
@@ -62,7 +62,7 @@ def conv_utils_written_in(ctx: CellContext) -> list[Problem]:
     edits += [edit for node in reads if (edit := node_edit(ctx.cell, node, f"{WRITTEN}.{node.attr}"))]  # fmt: skip
     home = _live_home(ctx, [*imports, *reads], used)
     if WRITTEN not in (ctx.namespace or {}):  # an earlier cell's helpers, in the kernel already
-        at = _statement_start(tree, min(e.line for e in edits))
+        at = top_level_start(tree, min(e.line for e in edits))
         text = f"from {home.rpartition('.')[0]} import conv_utils as {WRITTEN}" if home else written_in("conv_utils")  # fmt: skip
         edits.insert(0, Edit(at, 0, at, 0, text + "\n"))
     module = next((m.group(0) for n in imports for p in _paths(n) if (m := _MODULE.match(p))), "keras.utils.conv_utils")  # fmt: skip
@@ -123,11 +123,3 @@ def _package_of(value: object) -> str:
     """The top package a live module or class comes from (``keras``, ``tf_keras``)."""
     name = getattr(value, "__module__", None) or getattr(value, "__name__", None) or ""
     return name.split(".")[0] if isinstance(name, str) else ""
-
-
-def _statement_start(tree: ast.Module, line: int) -> int:
-    """The first line (its decorators included) of the top-level statement holding ``line``."""
-    for stmt in tree.body:
-        if stmt.lineno <= line <= (stmt.end_lineno or stmt.lineno):
-            return min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
-    return line
