@@ -274,15 +274,7 @@ class CellContext:
         call with "Exception encountered when calling …" and the arguments around its message;
         the error each was raised from is the first of the chain that is none of these. None for
         any other error."""
-        exc, seen = self.exc, 0
-        while exc is not None and seen < 8:
-            text = safe_str(exc)
-            inference = isinstance(exc, NotImplementedError) and "automatically infer" in text
-            build = isinstance(exc, RuntimeError) and text.startswith(AUTOMATIC_BUILD)
-            if not (inference or build or text.startswith("Exception encountered when calling")):
-                break
-            exc, seen = exc.__cause__ or exc.__context__, seen + 1
-        return exc if seen and exc is not None else None
+        return wrapped_error(self.exc)
 
     def error_is(self, *names: str) -> bool:
         """Is the exception one of these classes (by name, base classes included)?"""
@@ -355,6 +347,19 @@ class CellContext:
 
 COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try,
             ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # fmt: skip
+
+
+def wrapped_error(exc: BaseException | None) -> BaseException | None:
+    """The error Keras wrapped in ``exc`` (``CellContext.wrapped``), or None."""
+    seen = 0
+    while exc is not None and seen < 8:
+        text = safe_str(exc)
+        inference = isinstance(exc, NotImplementedError) and "automatically infer" in text
+        build = isinstance(exc, RuntimeError) and text.startswith(AUTOMATIC_BUILD)
+        if not (inference or build or text.startswith("Exception encountered when calling")):
+            break
+        exc, seen = exc.__cause__ or exc.__context__, seen + 1
+    return exc if seen and exc is not None else None
 
 
 def statement_lines(tree: ast.AST, line: int) -> range:

@@ -14,11 +14,14 @@ class Failure:
     error: str
     line: str | None
     source: str
+    # the error Keras wrapped in it (a Lambda's function, failing in its shape inference)
+    cause: str = ""
 
     def repeats(self, before: Failure) -> bool:
-        """The same error as ``before``, unless it now comes from a line other than before's that
-        was already there, unchanged (a later statement reached)."""
-        if before.error != self.error:
+        """The same error as ``before`` (and the same error under it, where Keras wrapped one:
+        the next missing name of a Lambda's function is progress), unless it now comes from a
+        line other than before's that was already there, unchanged (a later statement reached)."""
+        if (before.error, before.cause) != (self.error, self.cause):
             return False
         moved_on = self.line is not None and self.line != before.line
         return not (moved_on and self.line in {ln.strip() for ln in before.source.splitlines()})

@@ -119,6 +119,7 @@ def _end_capture() -> None:
 def after_failure(source: str, filename: str | None = None, earlier: list[str] | None = None, later: list[str] | None = None, *, namespace: dict) -> dict[str, Any]:  # fmt: skip
     """Diagnose the exception the last real cell (``source``, after the cells ``earlier``, before
     the cells ``later``) raised."""
+    from kerasmagic.diagnosis.context import safe_str, wrapped_error
     from kerasmagic.diagnosis.engine import diagnose
     from kerasmagic.migrate import origins
 
@@ -132,6 +133,8 @@ def after_failure(source: str, filename: str | None = None, earlier: list[str] |
     doc = fix_document(result)
     root = _root()
     doc["raised_in"] = origins.raised_in(exc, root)
+    hidden = wrapped_error(exc)  # what a Lambda's failed shape inference hid: its own error
+    doc["hidden"] = f"{type(hidden).__name__}: {safe_str(hidden)}" if hidden is not None else None
     if not doc["fixed_source"] and filename is None:
         after = tuple(later or ())  # the cells after the failing one: what a fix must not break
         origin = origins.cell_origin(exc, namespace, list(earlier or ()), source, after) or origins.origin_before(exc, namespace, list(earlier or ()), source, after)  # fmt: skip

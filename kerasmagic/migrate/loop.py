@@ -298,7 +298,7 @@ class _Runner:
                     failures.append(Failure(error, line_text(runnable, run.cell_line), runnable))
                     continue  # run this cell again over the corrected module
             # the same error again: the rewrite did not remove it, unless it comes from a statement that ran unchanged before (progress), or follows a module's change settle undid, or an earlier cell's
-            failure = Failure(error, line_text(runnable, run.cell_line), runnable)
+            failure = Failure(error, line_text(runnable, run.cell_line), runnable, doc.get("hidden") or "")
             repeated = bool(failures) and failure.repeats(failures[-1]) and bool(cell.changes) and not module_tried and not earlier_changed  # fmt: skip
             earlier_changed = False
             failures.append(failure)

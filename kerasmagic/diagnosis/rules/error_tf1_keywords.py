@@ -31,7 +31,8 @@ UPGRADE_TOOL = "tensorflow.tools.compatibility.tf_upgrade_v2"
 @rule(ENTRY, when=(ERROR,), family="renamed-names", errors=("TypeError",), needs="=")
 def tf1_keyword_renamed(ctx: CellContext) -> list[Problem]:
     """Each TensorFlow 1 keyword of the cell's TensorFlow calls, by its TensorFlow 2 name."""
-    found = UNEXPECTED.search(ctx.message or "")
+    # the message, or the error Keras hid (a Lambda's function failing in its shape inference)
+    found = UNEXPECTED.search(f"{ctx.message}\n{ctx.wrapped if ctx.wrapped is not None else ''}")
     table = _keyword_table() if found is not None and ctx.cell.tree is not None else None
     if not table:
         return []
