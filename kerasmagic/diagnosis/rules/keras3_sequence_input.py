@@ -73,7 +73,7 @@ def _sequence_layer(obj: object) -> bool:
 
 EMBEDDING = "keras3-embedding-input-length"
 # Keras 3's words for a layer or model with no weights or input yet (unbuilt)
-UNBUILT = re.compile(r"expecting 0 weights|has never been called|has not (?:yet )?been built")
+UNBUILT = re.compile(r"expecting 0 weights|has never been called|has not (?:yet )?been built|has no defined (?:inputs?|outputs?)")
 
 
 @rule(EMBEDDING, when=(STATIC,), family="keyword-arguments", needs="input_length")
@@ -110,9 +110,10 @@ def embedding_input_length(ctx: CellContext) -> list[Problem]:
     return out
 
 
-# Keras 3 naming the unbuilt model: "Sequential model 'sequential' has no defined inputs yet",
-# "The layer sequential has never been called and thus has no defined input"
-NAMED_UNBUILT = re.compile(r"(?:model|layer) '?([\w.-]+?)'? has (?:no defined inputs|never been called)")
+# Keras 3 naming the unbuilt model: "Sequential model 'sequential' has no defined inputs yet"
+# (outputs, input shape, output shape: keras/src/models/sequential.py), "The layer sequential has
+# never been called and thus has no defined input"
+NAMED_UNBUILT = re.compile(r"(?:model|layer) '?([\w.-]+?)'? has (?:no defined (?:inputs?|outputs?)|never been called)")
 
 
 def _named_unbuilt_model(ctx: CellContext) -> object | None:
