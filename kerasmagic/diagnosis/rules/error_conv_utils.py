@@ -65,14 +65,15 @@ def conv_utils_written_in(ctx: CellContext) -> list[Problem]:
         at = top_level_start(tree, min(e.line for e in edits))
         text = f"from {home.rpartition('.')[0]} import conv_utils as {WRITTEN}" if home else written_in("conv_utils")  # fmt: skip
         edits.insert(0, Edit(at, 0, at, 0, text + "\n"))
-    module = next((m.group(0) for n in imports for p in _paths(n) if (m := _MODULE.match(p))), "keras.utils.conv_utils")  # fmt: skip
+    gone = "keras.backend.normalize_data_format" if not imports else "keras.utils.conv_utils"
+    module = next((m.group(0) for n in imports for p in _paths(n) if (m := _MODULE.match(p))), gone)  # fmt: skip
     problem = from_entry(
         ENTRY,
         ctx.line or edits[-1].line,
         edits,
         [module, *sorted(used)],
         ctx.shown_versions,
-        module=module.split(".conv_utils")[0] + ".conv_utils",
+        module=module if not imports else module.split(".conv_utils")[0] + ".conv_utils",
         parts=", ".join(f"`{p}`" for p in sorted(used)),
         written=WRITTEN,
         home=home or "Keras 2.2-2.15's conv_utils",
