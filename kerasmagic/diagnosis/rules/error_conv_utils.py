@@ -19,7 +19,7 @@ import types
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.cell_facts import dotted
-from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import Edit, node_edit, top_level_start, walk
@@ -42,16 +42,18 @@ _MODULE = re.compile(rf"{_ROOT}\.utils\.conv_utils(?:\.(?P<part>[\w.]+))?")
 _BACKEND = re.compile(rf"{_ROOT}\.backend\.(?P<part>{BACKEND_HELPER})")
 
 
-@rule(ENTRY, when=(ERROR,), family="removed-apis", errors=("ModuleNotFoundError", "ImportError", "AttributeError"), needs=NAMES)  # fmt: skip
+@rule(ENTRY, when=(STATIC, ERROR), family="removed-apis", errors=("ModuleNotFoundError", "ImportError", "AttributeError"), needs=NAMES)  # fmt: skip
 def conv_utils_written_in(ctx: CellContext) -> list[Problem]:
-    """The cell's conv_utils imports and backend reads bound to Keras 2's helpers."""
+    """The cell's conv_utils imports and backend reads bound to Keras 2's helpers, where the
+    live Keras has neither (the module does not import here, the backend lacks the helper):
+    before the cell runs too, beside another error's fix."""
     tree = ctx.cell.tree
-    if tree is None or not any(name in ctx.message for name in NAMES):
+    if tree is None:
         return []
     imports = binding_imports(tree, _part_of)
     reads = [node for node in walk(tree) if _backend_read(ctx, node)]
     used = used_parts((*ctx.earlier, ctx.source, *ctx.later), _part_of, NAMES)
-    if not (imports or reads) or used is None:
+    if not (imports or reads) or used is None or not all(_fails_here(node) for node in imports):
         return []
     used |= {BACKEND_HELPER} if reads else set()
     if covered(used, find_entry(ENTRY).data["written"]):
@@ -87,6 +89,14 @@ def _part_of(path: str) -> str | None:
     ``keras.backend.normalize_data_format`` → ``normalize_data_format``."""
     match = _MODULE.fullmatch(path) or _BACKEND.fullmatch(path)
     return (match.group("part") or "") if match else None
+
+
+def _fails_here(node: ast.AST) -> bool:
+    """Does the import fail here: the conv_utils module it names does not import in the live
+    Keras?"""
+    path = next(p for p in _paths(node) if _MODULE.match(p))  # a binding import names one
+    module = path[: path.index(".conv_utils") + len(".conv_utils")]
+    return live.module_status(module)[0] == live.MISSING
 
 
 def _paths(node: ast.AST) -> list[str]:
