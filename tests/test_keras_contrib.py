@@ -85,5 +85,6 @@ def test_a_part_keras_3_has_no_counterpart_for_keeps_the_import_and_is_explained
     with pytest.raises(ModuleNotFoundError) as raised:
         exec(compile(cell, "<cell>", "exec"), {})
     result = diagnose(cell, raised.value, namespace={})
-    assert [s.id for s in result.suggestions] == ["keras-contrib-ended"]
-    assert "`layers.CRF`" in result.suggestions[0].cause and result.fixed_source is None
+    found = {s.id: s for s in result.suggestions}  # beside what an environment's own findings say
+    assert ENTRY not in found and "`layers.CRF`" in found["keras-contrib-ended"].cause
+    assert result.fixed_source is None or "keras_contrib" in result.fixed_source

@@ -30,7 +30,7 @@ def test_every_tf1_keyword_of_the_cell_gets_its_tf2_name_and_the_cell_runs():
         "print(tf.squeeze(loss, squeeze_dims=[1]).shape)"
     )
     result, namespace = _diagnosed(cell)
-    assert [s.id for s in result.suggestions] == [ENTRY]
+    assert ENTRY in [s.id for s in result.suggestions]  # beside an environment's own findings
     fixed = result.fixed_source
     assert fixed.count("axis=1") == 2 and "axis=[1], keepdims=True" in fixed and "squeeze(loss, axis=[1])" in fixed  # fmt: skip
     exec(compile(fixed, "<fixed>", "exec"), namespace)
