@@ -288,8 +288,8 @@ def _import_from(fx: Any, node: ast.ImportFrom) -> None:
         moved.setdefault(new_mod, []).append(text)
         fx.scope.bindings[fx.renamed_names.get(bind, bind)] = f"{new_mod}.{new_name}"
         reasons.append((entry_id, f"{module}.{name}", f"{new_mod}.{new_name}", name))
-    # left out alone, they leave an import that still fails on a name nothing here resolves
-    # (a rule of its own writes it in: conv_utils' helpers): that rule's edit of the import
+    # unused names are left out only when that makes the import work: with a name nothing here
+    # resolves, the import is another rule's to change (conv_utils' helpers, written in)
     gone = [unused_gone(fx, node, module, dropped, keep, moved)] if dropped and not unresolved else []
     if not moved and not definitions:
         fx.problems.extend(gone)
