@@ -25,7 +25,7 @@ from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.import_bindings import written_in_import
 from kerasmagic.diagnosis.live_loops import live_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
-from kerasmagic.diagnosis.rewrite import Edit, node_edit, walk
+from kerasmagic.diagnosis.rewrite import Edit, node_edit, top_level_start, walk
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.written_in import written_in
 
@@ -57,7 +57,7 @@ def dense_features(ctx: CellContext) -> list[Problem]:
     if not edits:
         return [from_entry(EXPLAINED, ctx.line or 1, [], [LAYER], ctx.shown_versions)]
     if first is not None and WRITTEN not in (ctx.namespace or {}):  # an earlier cell's, run
-        at = min([first.lineno, *(d.lineno for d in getattr(first, "decorator_list", []))])
+        at = top_level_start(tree, first.lineno)
         edits.insert(0, Edit(at, 0, at, 0, written_in("dense_features") + "\n\n"))
     problem = from_entry(ENTRY, ctx.line or edits[0].line, edits, [LAYER], ctx.shown_versions)
     problem.certain = True  # tf.keras 2's computation, on TensorFlow's own feature columns
