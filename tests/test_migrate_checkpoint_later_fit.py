@@ -33,3 +33,31 @@ def test_a_period_given_to_a_later_cells_fit_becomes_its_batches(tmp_path: Path)
     assert "save_freq=3 * ((len(x_train) + 10 - 1) // 10)" in final, final
     assert doc["cells"][5]["output"] == "['w-03.weights.h5', 'w-06.weights.h5']\n", doc["cells"][5]
     assert proc.returncode == 0
+
+
+GENERATOR_CELLS = [
+    "import os\nimport numpy as np\nimport keras",
+    "os.makedirs('ckpt', exist_ok=True)\n"
+    "saver = keras.callbacks.ModelCheckpoint('ckpt/w-{epoch:02d}.weights.h5', save_weights_only=True, period=3)",
+    "def batches():\n    while True:\n"
+    "        yield np.random.rand(8, 4).astype('float32'), np.random.rand(8, 1).astype('float32')",
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
+    "model.compile(loss='mse', optimizer='sgd')\n"
+    "model.fit(batches(), steps_per_epoch=5, epochs=7, callbacks=[saver], verbose=0)",
+    "print(sorted(os.listdir('ckpt')))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_period_whose_batches_are_unknown_counts_epochs_as_keras_2_did(tmp_path: Path) -> None:
+    """The checkpoint is made before the data exists and trains on a generator: no count of
+    batches can stand for the period, so the checkpoint goes to Keras 2's epoch count (written
+    in), and the files are those Keras 2 wrote."""
+    proc, doc = migrate_notebook(tmp_path, "checkpoint_generator.ipynb", GENERATOR_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    assert "keras3-checkpoint-period" in rule_ids(doc)
+    final = doc["cells"][1]["final"]
+    assert "def _keras2_period(checkpoint, period):" in final, final
+    assert "save_weights_only=True), 3)" in final, final
+    assert doc["cells"][4]["output"] == "['w-03.weights.h5', 'w-06.weights.h5']\n", doc["cells"][4]
+    assert proc.returncode == 0

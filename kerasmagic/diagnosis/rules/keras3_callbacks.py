@@ -20,29 +20,34 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    apply_within,
     delete_keyword_edit,
     node_edit,
     node_text,
     parse_cell,
     single_assignment,
+    top_level_start,
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
 from kerasmagic.diagnosis.rules.trap_monitor_key import callback_names
 from kerasmagic.diagnosis.source_bindings import before, bindings, holding_functions
 from kerasmagic.diagnosis.value_change import rewrite
+from kerasmagic.knowledge.written_in import written_in
 
 PERIOD = "keras3-checkpoint-period"
+WRITTEN = "_keras2_period"
 
 
 @rule(PERIOD, when=(STATIC,), family="callbacks", needs=(r"period", r"\*\*"))
 def checkpoint_period(ctx: CellContext) -> list[Problem]:
     """``ModelCheckpoint(period=1)`` where the live class has no ``period``: dropped (one epoch
     is its default ``save_freq='epoch'``); another period becomes ``save_freq`` in batches when
-    the ``fit`` it is given to says how many batches an epoch has, else it is explained. A
-    ``period`` passed through ``**cfg`` (a dict made with literal keys, this cell or earlier) is
-    taken out of the dict where it is made."""
+    the ``fit`` it is given to says how many batches an epoch has, else the checkpoint counts
+    epochs as Keras 2 did (``_counted``). A ``period`` passed through ``**cfg`` (a dict made with
+    literal keys, this cell or earlier) is taken out of the dict where it is made."""
     out: list[Problem] = []
+    written = WRITTEN in (ctx.namespace or {})  # an earlier cell's, in the kernel already
     for call, klass, path in keras_class_calls(ctx):
         if not path.endswith("ModelCheckpoint"):
             continue
@@ -53,16 +58,23 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
         if any(p.kind is p.VAR_KEYWORD for p in sig.parameters.values()):
             continue  # Keras 2.x: still taken (with a deprecation warning)
         if kw is None:
-            out += _period_in_dict(ctx, call)
+            out += _period_in_dict(ctx, call, written)
+            written = written or any(_writes_in(p.edits) for p in out)
             continue
         period = known_value(ctx, kw.value)  # `period=1`, or a name bound to 1 cells earlier
         one = type(period) is int and period == 1
         edit = delete_keyword_edit(ctx.cell, call, kw) if one else _in_batches(ctx, call, kw)
+        if edit is None and not one:
+            dropped = delete_keyword_edit(ctx.cell, call, kw)
+            edits = _counted(ctx, call, node_text(ctx.cell, kw.value), dropped, written) if dropped else []
+        else:
+            edits = [edit] if edit is not None else []
+        written = written or _writes_in(edits)
         out.append(
             from_entry(
                 PERIOD,
                 kw.lineno,
-                [edit] if edit is not None else [],
+                edits,
                 ["period", "ModelCheckpoint"],
                 ctx.shown_versions,
                 period=node_text(ctx.cell, kw.value) or "…",
@@ -72,16 +84,21 @@ def checkpoint_period(ctx: CellContext) -> list[Problem]:
     return out
 
 
-def _period_in_dict(ctx: CellContext, call: ast.Call) -> list[Problem]:
-    """``ModelCheckpoint(**cfg)`` whose dict gives ``period`` 1: the entry goes where the dict
-    is made (another period: explained, as its batches are not counted here)."""
+def _period_in_dict(ctx: CellContext, call: ast.Call, written: bool) -> list[Problem]:
+    """``ModelCheckpoint(**cfg)`` whose dict gives ``period``: the entry goes where the dict is
+    made; another period than 1 is counted in epochs by Keras 2's count (``_counted``)."""
     for kw in (k for k in call.keywords if k.arg is None):
         period = unpacked_value(ctx, kw.value, "period")
         if period is MISSING:
             continue
         one = type(period) is int and period == 1
-        change = rewrite(ctx, kw.value, dropped_key("period", "lose `period`")) if one else None
-        problem = from_entry(PERIOD, call.lineno, change.edits if change else [], ["period", "ModelCheckpoint"],
+        change = rewrite(ctx, kw.value, dropped_key("period", "lose `period`"))
+        edits = change.edits if change is not None else []
+        if edits and not one:
+            counted = _counted(ctx, call, repr(period), None, written)
+            edits = [*edits, *counted] if counted else []
+            change = change if counted else None
+        problem = from_entry(PERIOD, call.lineno, edits, ["period", "ModelCheckpoint"],
                              ctx.shown_versions, period=repr(period), keras=ctx.versions.get("keras", "3"))  # fmt: skip
         if change is not None:
             problem.across = change.across
@@ -121,6 +138,27 @@ def _in_batches(ctx: CellContext, checkpoint: ast.Call, kw: ast.keyword) -> Edit
     if batch is None or batch == "None":
         return None
     return node_edit(ctx.cell, kw, f"save_freq={period} * ((len({x.id}) + {batch} - 1) // {batch})")
+
+
+def _counted(ctx: CellContext, checkpoint: ast.Call, period: str | None, dropped: Edit | None, written: bool) -> list[Edit]:  # fmt: skip
+    """The checkpoint (``dropped``: the edit taking ``period=`` out of its call) given to Keras
+    2's epoch count, written in above the statement unless it is there already:
+    ``_keras2_period(ModelCheckpoint(…), N)`` saves every ``N`` epochs as Keras 2 did, whatever
+    ``fit`` trains on (a generator, a dataset, data loaded later)."""
+    whole, text = node_edit(ctx.cell, checkpoint, ""), node_text(ctx.cell, checkpoint)
+    if whole is None or text is None or period is None or ctx.cell.tree is None:
+        return []
+    call = apply_within(text, whole, [dropped]) if dropped is not None else text
+    edits = [node_edit(ctx.cell, checkpoint, f"{WRITTEN}({call}, {period})")]
+    if not written:
+        at = top_level_start(ctx.cell.tree, checkpoint.lineno)  # type: ignore[arg-type]
+        edits.insert(0, Edit(at, 0, at, 0, written_in("keras2_checkpoint_period") + "\n\n"))
+    return [e for e in edits if e is not None]
+
+
+def _writes_in(edits: list[Edit]) -> bool:
+    """Do ``edits`` write Keras 2's epoch count into the cell?"""
+    return any(f"def {WRITTEN}(" in e.text for e in edits)
 
 
 def _later_fits(ctx: CellContext, checkpoint: ast.Call) -> list[tuple[tuple[ParsedCell, ...], ParsedCell, ast.Call]]:  # fmt: skip
