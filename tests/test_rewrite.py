@@ -219,3 +219,13 @@ def test_two_answers_for_one_dotted_name_never_merge_into_a_third():
     renamed = Edit(1, 0, 1, 18, "tf.random.set_seed")
     assert apply_edits(source, [moved, renamed]) == "set_random_seed(7)\n"
     assert apply_edits(source, [renamed, moved]) == "tf.random.set_seed(7)\n"
+
+
+def test_insertions_at_one_place_come_out_in_the_order_given():
+    """Lines written in at one place keep the order their edits were given in, whatever their
+    text (a re-binding of a path, then the save that reads it)."""
+    src = "restored = load(path)\n"
+    rebinding = Edit(1, 0, 1, 0, "path = 'folder'\n")
+    export = Edit(1, 0, 1, 0, "model.export(path)\n")
+    assert apply_edits(src, [rebinding, export]) == "path = 'folder'\nmodel.export(path)\n" + src
+    assert apply_edits(src, [export, rebinding]) == "model.export(path)\npath = 'folder'\n" + src

@@ -238,7 +238,9 @@ def apply_edits(source: str, edits: list[Edit], cell: int | None = None) -> str:
             text = "\n" + text.rstrip("\n")
         spans.append((start, end, text, e.base))
     out = source
-    for start, end, text, _ in sorted(spans, reverse=True):
+    # from the end back; insertions at one place come out in the order the edits were given
+    order = sorted(range(len(spans)), key=lambda i: (spans[i][0], spans[i][1], i), reverse=True)
+    for start, end, text, _ in (spans[i] for i in order):
         out = out[:start] + text + out[end:]
     return out
 
