@@ -27,7 +27,10 @@ def test_the_folder_is_exported_under_its_own_name_before_it_is_read(tmp_path: P
     proc, doc = migrate_notebook(tmp_path, "saved_folder.ipynb", CELLS)
     assert doc["status"] == "migrated", doc["message"]
     assert "saved-model-load-of-keras-file" in rule_ids(doc)
-    assert doc["cells"][2]["final"].rstrip() == "saved_path = 'serving_model'\nmodel.export(saved_path)"
+    assert (
+        doc["cells"][2]["final"].rstrip()
+        == "saved_path = 'serving_model'\nmodel.export(saved_path)"
+    )
     assert "reloaded.serve(" in doc["cells"][3]["final"], doc["cells"][3]["final"]
     assert doc["cells"][3]["output"].endswith("(4, 2)\n"), doc["cells"][3]
     assert proc.returncode == 0
