@@ -10,7 +10,8 @@ the session line goes. A session later cells run too becomes a stand-in whose ``
 reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
 only. A ``with K.get_session():`` block that runs nothing of the session (a model built and
 trained inside it, as Keras 2 scripts did to keep the session open) is its body, unindented
-(``tf1-session-block``)."""
+(``tf1-session-block``); so is ``with tf.Session() as sess:`` when the body only hands the
+session to Keras (``set_session(sess)``) and runs a variable initializer in it (both go)."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import parsed_source
 from kerasmagic.diagnosis.rewrite import (
     Edit,
+    callee_name,
     insertion_line,
     node_edit,
     node_text,
@@ -54,6 +56,12 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     sessions = _sessions(ctx, tree)
     inline = _inline_runs(ctx, tree)
     blocks = _default_session_blocks(ctx, tree)
+    if not (sessions or inline or blocks):
+        named = _named_session_blocks(ctx, tree)
+        if named:
+            problem = from_entry(BLOCK, named[0].line, named, ["Session", "set_session"], ctx.shown_versions)  # fmt: skip
+            problem.certain = True
+            return [problem]
     spelling = array_spelling(ctx) if sessions or blocks or inline else None
     if spelling is None:
         return []
@@ -228,6 +236,59 @@ def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not runs and not fed:
             out.append(node)
     return out
+
+
+def _named_session_blocks(ctx: CellContext, tree: ast.AST) -> list[Edit]:
+    """``with tf.Session() as sess:`` (no option; TensorFlow 2 has no ``Session``) or ``with
+    K.get_session() as sess:`` (gone) blocks whose body uses the session only to hand it to
+    Keras (``set_session(sess)``) and to run a variable initializer, and which nothing after
+    the block reads: each block's body in its place, unindented, without those statements
+    (TensorFlow 2 runs the rest eagerly and initializes each variable as it is made). All the
+    cell's such blocks, or none."""
+    edits: list[Edit] = []
+    for node in walk(tree):
+        item = node.items[0] if isinstance(node, ast.With) and len(node.items) == 1 else None
+        made = item.context_expr if item is not None else None
+        if item is None or not isinstance(item.optional_vars, ast.Name) or not isinstance(made, ast.Call):  # fmt: skip
+            continue
+        if not (_gone_session(ctx, made) or (not made.args and not made.keywords and gone_get_session(ctx, made))):  # fmt: skip
+            continue
+        name = item.optional_vars.id
+        gone = [stmt for stmt in node.body if _hands_over(ctx, stmt, name) or _initializes(ctx, tree, stmt, name)]  # fmt: skip
+        uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not item.optional_vars]  # fmt: skip
+        if len(uses) != len(gone) or len(gone) == len(node.body) or _read_later(ctx, name):
+            return []  # the session used otherwise (a graph, a fed run), or read after the block
+        lines = ctx.cell.source.splitlines(keepends=True)
+        for stmt in gone:
+            lines[stmt.lineno - 1 : stmt.end_lineno or stmt.lineno] = [""] * ((stmt.end_lineno or stmt.lineno) - stmt.lineno + 1)  # fmt: skip
+        edits.append(body_in_place(ctx.cell, node, lines))
+    return edits
+
+
+def _hands_over(ctx: CellContext, stmt: ast.stmt, name: str) -> bool:
+    """``set_session(name)`` of Keras's backend, as a statement."""
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    return (
+        isinstance(call, ast.Call)
+        and callee_name(call) == "set_session"
+        and ctx.scope.refers_to_keras(call.func)
+        and [getattr(a, "id", None) for a in call.args] == [name]
+        and not call.keywords
+    )
+
+
+def _initializes(ctx: CellContext, tree: ast.AST, stmt: ast.stmt, name: str) -> bool:
+    """``name.run(tf.global_variables_initializer())`` (or another initializer the catalogue
+    names, called in place), as a statement."""
+    run = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not (isinstance(run, ast.Call) and run in _runs(tree, name)):
+        return False
+    given = run.args[0]
+    if not isinstance(given, ast.Call):
+        return False
+    return (callee_name(given) or "") in entry(RUN).data.get("initializers", []) and (
+        ctx.scope.bound_path(given.func) or ""
+    ).startswith("tensorflow.")
 
 
 def _eval_call(node: ast.AST) -> bool:
