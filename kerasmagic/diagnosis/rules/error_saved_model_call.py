@@ -12,6 +12,12 @@ model's ``export(path)``, Keras 3's SavedModel for inference, whose ``serve`` en
 output tensor as the Keras 2 call did, and the call goes through ``serve``. A save in an earlier
 cell is corrected there (``Problem.across``); a loaded object that has ``serve`` already (the
 export ran) only needs the call changed.
+
+Also here: ``tf.saved_model.load`` of the ``.keras`` file a Keras 2 ``save`` to a folder was
+renamed to (``saved-model-load-of-keras-file``), the keys of a serving signature's outputs
+(``saved-model-output-keys``), and ``load_model`` of the folder ``tf.saved_model.save`` wrote, which
+Keras 2 read back as the model (``saved-model-loaded-as-keras-model``: the model saved as a
+``.keras`` file beside it, and that file loaded).
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from kerasmagic.diagnosis.provenance import cells, origins
 from kerasmagic.diagnosis.rewrite import (
     Edit,
     ParsedCell,
+    after_statement,
     called_name,
     insertion_line,
     node_edit,
@@ -252,3 +259,54 @@ def _output_positions(value: Any, name: str) -> list[int]:
         if getattr(getattr(history, "operation", None), "name", None) == name:
             found.append(n)
     return found
+
+
+KERAS_LOAD_ENTRY = "saved-model-loaded-as-keras-model"
+NOT_KERAS_FILE = re.compile(r"File format not supported: filepath=(?P<path>.+?)\. Keras 3 only supports")  # fmt: skip
+
+
+@rule(KERAS_LOAD_ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs="load_model")
+def load_model_of_saved_model(ctx: CellContext) -> list[Problem]:
+    """``load_model(path)`` of the folder ``tf.saved_model.save(model, path)`` wrote of a live
+    Keras 3 model: Keras 2 read that SavedModel back as the Keras model, Keras 3 reads only its
+    own files. The model is saved as a ``.keras`` file too, where the SavedModel is written (the
+    SavedModel stays, for serving), and that file is loaded."""
+    found = NOT_KERAS_FILE.search(ctx.message)
+    if found is None or ctx.cell.tree is None or ctx.line is None or not os.path.isdir(found["path"]):  # fmt: skip
+        return []
+    path = found["path"]
+    load = next((c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) and called_name(c.func) == "load_model"
+                 and c.args and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
+    if load is None or string_value(ctx, load.args[0]) != path:
+        return []
+    saves = saves_of(ctx, ("save",), path)
+    save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
+                 if _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
+    if save is None:
+        return []
+    index, parsed, save_call, model, arg = save
+    keras_file = _keras_file(parsed, arg, path)
+    loaded = _keras_file(ctx.cell, load.args[0], path)
+    statement = next((s for s in walk(parsed.tree) if isinstance(s, ast.Expr) and s.value is save_call), None)  # fmt: skip
+    reread = node_edit(ctx.cell, load.args[0], loaded) if loaded is not None else None
+    if keras_file is None or reread is None or statement is None:
+        return []
+    saved = after_statement(parsed, statement, f"{model}.save({keras_file})")
+    problem = from_entry(KERAS_LOAD_ENTRY, load.lineno, [saved, reread] if index is None else [], [path],
+                         ctx.shown_versions, path=path, model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    if index is not None:  # this cell saves the file at its top (what it runs with); the notebook
+        line = insertion_line(ctx.cell)  # gets the save beside the earlier cell's SavedModel
+        problem.edits = [Edit(line, 0, line, 0, f"{model}.save({loaded})\n"), reread]
+        problem.across = [replace(saved, cell=index), reread]
+    return [problem]
+
+
+def _keras_file(parsed: ParsedCell, arg: ast.expr, path: str) -> str | None:
+    """The ``.keras`` file beside the SavedModel folder ``arg`` names (its value ``path``): the
+    literal with the suffix, else the expression plus it."""
+    text = node_text(parsed, arg)
+    if text is None or path.endswith(("/", os.sep)):
+        return None
+    if isinstance(arg, ast.Constant):
+        return quoted_like(text, f"{path}.keras")
+    return f"{text} + '.keras'"
