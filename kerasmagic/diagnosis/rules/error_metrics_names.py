@@ -11,7 +11,8 @@ objects with ``compile_metrics`` read as its own ``metrics``; the names in that 
 
 Evidence: an ``IndexError`` on a line reading ``X.metrics_names[...]``, or a ``ValueError`` of
 ``X.metrics_names.index('mean_absolute_error')`` ("… is not in list": a metric's name, as the
-TensorFlow tutorials looked a value up), where the live ``X`` is a Keras model whose
+TensorFlow tutorials looked a value up; Keras 2.2's ``'acc'`` becomes the name Keras gives it now),
+where the live ``X`` is a Keras model whose
 ``metrics_names`` holds ``compile_metrics``. Each ``X.metrics_names`` of the
 cell becomes that list of ``X``. When the failing line reads a name instead, whose value was made
 from ``X.metrics_names`` here or cells before (``names = model.metrics_names``,
@@ -63,11 +64,11 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
             return []
         model, change = found
         edits = list(change.edits)
-    if ctx.error_type == "KeyError":  # `dict(zip(m.metrics_names, scores))['acc']`
+    if ctx.error_type in ("KeyError", "ValueError"):  # `dict(zip(…))['acc']`, `.index('acc')`
         keyed = _key_edits(ctx, tree, _flat_names(names.get(model)))
-        if keyed is None:
+        if keyed is None and ctx.error_type == "KeyError":
             return []
-        edits += keyed
+        edits += keyed or []
     if not edits:
         return []
     problem = from_entry(ENTRY, ctx.line or (failing[0].lineno if failing else 1), edits, ["metrics_names"],
@@ -131,10 +132,11 @@ def _flat_names(model: Any) -> list[str]:
 
 
 def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | None:
-    """The key of the ``KeyError`` is one of ``flat`` (the names now line up with the values), or
-    Keras 2.2's name of one (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed;
-    None for any other key (another problem)."""
-    key = ctx.message.strip().strip("'\"")
+    """The key of the ``KeyError`` (or the item ``index`` did not find: "'acc' is not in list")
+    is one of ``flat`` (the names now line up with the values), or Keras 2.2's name of one
+    (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed; None for any other key
+    (another problem)."""
+    key = ctx.message.removesuffix(" is not in list").strip().strip("'\"")
     if key in flat:
         return []
     new = OLD_KEYS.get(key)
