@@ -91,7 +91,7 @@ def tf1_session_gpu_growth(ctx: CellContext) -> list[Problem]:
         edits.append(edit)
         edits += _config_made_in_v1(ctx, tree, config, tf)
         if made is not None:  # `sess = tf.Session(config=config)` lines before: goes too
-            if default and _reads(tree, made, stmt):
+            if default and _reads(ctx, tree, made, stmt):
                 return []  # the session runs other things too (`sess.run(x)`): not Keras's alone
             gone = _session_statement_edit(ctx, tree, made, stmt)
             if gone is None:
@@ -258,14 +258,22 @@ def _given_back(ctx: CellContext, call: ast.Call) -> bool:
     return given.id not in ctx.scope.user_bound and not origins(ctx, given, terms=False)
 
 
-def _reads(tree: ast.AST, made: ast.Assign, use: ast.stmt) -> list[ast.Name]:
-    """The reads of the session ``made`` binds, other than in ``use`` (its ``set_session``)."""
+def _reads(ctx: CellContext, tree: ast.AST, made: ast.Assign, use: ast.stmt) -> list[ast.Name]:
+    """The reads of the session ``made`` binds, other than in ``use`` (its ``set_session``): in
+    this cell, and in the cells after it that the door knows (``migrate``: a class given the
+    session to run its own graph)."""
     name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else None
+    later = [parsed_source(source).tree for source in ctx.later]
     return [
         n
         for n in walk(tree)
         if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
         and not (use.lineno <= n.lineno <= (use.end_lineno or use.lineno))
+    ] + [
+        n
+        for other in later if other is not None
+        for n in walk(other)
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
     ]  # fmt: skip
 
 
@@ -275,7 +283,7 @@ def _session_statement_edit(
     """The session's assignment removed when nothing else reads the name; else its
     ``tf.Session`` spelled ``tf.compat.v1.Session`` (a session TensorFlow 2 still makes, used by
     nothing Keras runs)."""
-    if not _reads(tree, made, use):
+    if not _reads(ctx, tree, made, use):
         return statement_removal(ctx.cell, made, tree)  # type: ignore[arg-type]
     func = made.value.func if isinstance(made.value, ast.Call) else None
     if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
