@@ -7,8 +7,10 @@ eagerly and has already computed those values, so each is read directly with
 gone from ``keras.backend`` too, ``keras.backend.get_value``: ``diagnosis/array_reading.py``), a
 run of a variable initializer goes (TensorFlow 2 initializes each variable as it is made), and
 the session line goes. A session later cells run too becomes a stand-in whose ``run``
-reads the values. A TF 1 graph fed at run time (``feed_dict``) has no such rewrite: explained
-only. A ``with K.get_session():`` block that runs nothing of the session (a model built and
+reads the values. A run fed values for a Keras model's inputs (``feed_dict={model.input: X,
+K.learning_phase(): 0}``) computes its tensors with a model from those inputs to them, called on
+the values (``training`` as the phase fed); a TF 1 graph fed otherwise (placeholders of its own)
+has no such rewrite: explained only. A ``with K.get_session():`` block that runs nothing of the session (a model built and
 trained inside it, as Keras 2 scripts did to keep the session open) is its body, unindented
 (``tf1-session-block``); so is ``with tf.Session() as sess:`` when the body only hands the
 session to Keras (``set_session(sess)``) and runs a variable initializer in it (both go)."""
@@ -35,6 +37,7 @@ from kerasmagic.diagnosis.rewrite import (
     walk,
 )
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.rules.keras3_gradients import model_input_text
 from kerasmagic.diagnosis.session_options import gone_get_session
 from kerasmagic.knowledge.catalogue import entry
 
@@ -79,8 +82,8 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
     names = ["get_session"]  # and the initializers it runs: an error on one is this problem's
     for name, stmt in sessions.items():
         uses = [n for n in walk(tree) if isinstance(n, ast.Name) and n.id == name and n is not stmt.targets[0]]  # type: ignore[attr-defined]  # fmt: skip
-        runs = _runs(tree, name)
-        if len(runs) != len(uses) or not (runs or _read_later(ctx, name)):
+        runs, fed = _runs(tree, name), _fed_runs(ctx, tree, name, spelling)
+        if len(runs) + len(fed) != len(uses) or not (runs or fed or _read_later(ctx, name)):
             return []  # used otherwise (a graph, a saver): explained only
         if _read_later(ctx, name):  # the later cells run it too: a session that reads values
             stand_in = _stand_in(ctx, stmt, name, spelling)
@@ -90,9 +93,10 @@ def tf1_session_run(ctx: CellContext) -> list[Problem]:
             continue
         read = _read_edits(ctx, tree, runs, read_one, names)
         removal = statement_removal(ctx.cell, stmt, tree)  # type: ignore[arg-type]
-        if read is None or removal is None:
+        if read is None or removal is None or None in fed.values():
             return []
-        edits += [*read, removal]
+        edits += [*read, *fed.values(), removal]  # type: ignore[list-item]
+        imports = [*imports, *spelling.to_array_imports] if fed else imports
     read = _read_edits(ctx, tree, inline, read_one, names)
     if read is None:
         return []
@@ -236,6 +240,58 @@ def _default_session_blocks(ctx: CellContext, tree: ast.AST) -> list[ast.With]:
         if not runs and not fed:
             out.append(node)
     return out
+
+
+def _fed_runs(ctx: CellContext, tree: ast.AST, name: str, spelling: ArraySpelling) -> dict[ast.Call, Edit | None]:  # fmt: skip
+    """``name.run(fetches, feed_dict={model.input: X, K.learning_phase(): 0})``, a Keras graph's
+    tensors computed from values fed to a model's inputs: each as a model from those inputs to
+    the fetches, called on the values (``training`` as the learning phase fed; Keras 2 ran in
+    test mode when none was), its tensors read. An edit of None: a run that cannot be rewritten
+    (a key that is no model input, a phase that is no constant)."""
+    out: dict[ast.Call, Edit | None] = {}
+    for call in walk(tree):
+        func = call.func if isinstance(call, ast.Call) else None
+        if not (isinstance(func, ast.Attribute) and func.attr == "run" and getattr(func.value, "id", None) == name):  # fmt: skip
+            continue
+        feed = next((k.value for k in call.keywords if k.arg == "feed_dict"), None)  # type: ignore[union-attr]
+        if len(call.args) == 1 and [k.arg for k in call.keywords] == ["feed_dict"] and isinstance(feed, ast.Dict):  # type: ignore[union-attr]
+            out[call] = _fed_edit(ctx, call, feed, spelling)  # type: ignore[arg-type]
+    return out
+
+
+def _fed_edit(ctx: CellContext, run: ast.Call, feed: ast.Dict, spelling: ArraySpelling) -> Edit | None:  # fmt: skip
+    inputs, values, training = [], [], "False"
+    for key, value in zip(feed.keys, feed.values):
+        if isinstance(key, ast.Call) and callee_name(key) == "learning_phase" and ctx.scope.refers_to_keras(key.func):  # fmt: skip
+            if not (isinstance(value, ast.Constant) and value.value in (0, 1, True, False)):
+                return None
+            training = str(bool(value.value))
+            continue
+        text, given = _model_input(ctx, key), node_text(ctx.cell, value)
+        if text is None or given is None:
+            return None
+        inputs.append(text)
+        values.append(f"{spelling.to_array}({given})")
+    fetches = node_text(ctx.cell, run.args[0])
+    if not inputs or fetches is None:
+        return None
+    several = len(inputs) > 1
+    model = f"{spelling.keras}.Model({'[' * several}{', '.join(inputs)}{']' * several}, {fetches})"
+    computed = f"{model}({'[' * several}{', '.join(values)}{']' * several}, training={training})"
+    if isinstance(run.args[0], (ast.List, ast.Tuple)):
+        return node_edit(ctx.cell, run, f"[{spelling.read_one}(_t) for _t in {computed}]")
+    return node_edit(ctx.cell, run, f"{spelling.read_one}({computed})")
+
+
+def _model_input(ctx: CellContext, key: ast.expr) -> str | None:
+    """The text of ``key`` when it is a live model's input: ``model.input`` of a live Keras model
+    (``model.inputs[0]`` where Keras 3 has no ``input`` for it), or a name holding an ``Input``
+    tensor."""
+    if isinstance(key, ast.Attribute) and key.attr == "input" and isinstance(key.value, ast.Name):
+        return model_input_text(ctx, key) if live.is_keras_instance(ctx.live_names.get(key.value.id)) else None  # fmt: skip
+    value = ctx.live_names.get(key.id) if isinstance(key, ast.Name) else None
+    operation = getattr(getattr(value, "_keras_history", None), "operation", None)
+    return key.id if type(operation).__name__ == "InputLayer" else None  # type: ignore[union-attr]
 
 
 def _named_session_blocks(ctx: CellContext, tree: ast.AST) -> list[Edit]:
