@@ -61,3 +61,29 @@ def test_a_period_whose_batches_are_unknown_counts_epochs_as_keras_2_did(tmp_pat
     assert "save_weights_only=True), 3)" in final, final
     assert doc["cells"][4]["output"] == "['w-03.weights.h5', 'w-06.weights.h5']\n", doc["cells"][4]
     assert proc.returncode == 0
+
+
+DICT_CELLS = [
+    "import os\nimport numpy as np\nimport keras\nos.makedirs('ckpt', exist_ok=True)",
+    "ckpt_kwargs = {'filepath': 'ckpt/w-{epoch:02d}.weights.h5', 'save_weights_only': True, 'period': 2}",
+    "saver = keras.callbacks.ModelCheckpoint(**ckpt_kwargs)\n"
+    "model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])\n"
+    "model.compile(loss='mse', optimizer='sgd')\n"
+    "model.fit(np.ones((8, 4)), np.ones((8, 1)), epochs=4, callbacks=[saver], verbose=0)",
+    "print(sorted(os.listdir('ckpt')))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_period_in_an_earlier_cells_dict_is_counted_in_epochs(tmp_path: Path) -> None:
+    """The dict made cells before loses its ``period`` there; the checkpoint made from it is given
+    to Keras 2's epoch count in its own cell: both changes reach the notebook."""
+    proc, doc = migrate_notebook(tmp_path, "checkpoint_dict.ipynb", DICT_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    assert "'period'" not in doc["cells"][1]["final"], doc["cells"][1]["final"]
+    assert (
+        "_keras2_period(keras.callbacks.ModelCheckpoint(**ckpt_kwargs), 2)"
+        in doc["cells"][2]["final"]
+    )
+    assert doc["cells"][3]["output"] == "['w-02.weights.h5', 'w-04.weights.h5']\n", doc["cells"][3]
+    assert proc.returncode == 0

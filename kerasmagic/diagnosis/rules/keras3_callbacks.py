@@ -93,15 +93,15 @@ def _period_in_dict(ctx: CellContext, call: ast.Call, written: bool) -> list[Pro
             continue
         one = type(period) is int and period == 1
         change = rewrite(ctx, kw.value, dropped_key("period", "lose `period`"))
-        edits = change.edits if change is not None else []
+        edits, counted = (change.edits if change is not None else []), []
         if edits and not one:
             counted = _counted(ctx, call, repr(period), None, written)
             edits = [*edits, *counted] if counted else []
             change = change if counted else None
         problem = from_entry(PERIOD, call.lineno, edits, ["period", "ModelCheckpoint"],
                              ctx.shown_versions, period=repr(period), keras=ctx.versions.get("keras", "3"))  # fmt: skip
-        if change is not None:
-            problem.across = change.across
+        if change is not None:  # the dict made cells before: the notebook gets its change, and this cell's
+            problem.across = [*change.across, *counted] if change.across else change.across
             problem.fix += " " + change.note
         return [problem]
     return []
