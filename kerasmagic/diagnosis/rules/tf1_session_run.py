@@ -10,8 +10,9 @@ the session line goes. A session later cells run too becomes a stand-in whose ``
 reads the values. A run fed values for a Keras model's inputs (``feed_dict={model.input: X,
 K.learning_phase(): 0}``) computes its tensors with a model from those inputs to them, called on
 the values (``training`` as the phase fed); a TF 1 graph fed otherwise (placeholders of its own)
-has no such rewrite: explained only. A ``with K.get_session():`` block that runs nothing of the session (a model built and
-trained inside it, as Keras 2 scripts did to keep the session open) is its body, unindented
+has no such rewrite: explained only. A ``with K.get_session():`` block that runs nothing of the
+session (a model built and trained inside it, as Keras 2 scripts did to keep the session open)
+is its body, unindented
 (``tf1-session-block``); so is ``with tf.Session() as sess:`` when the body only hands the
 session to Keras (``set_session(sess)``) and runs a variable initializer in it (both go)."""
 
@@ -260,6 +261,9 @@ def _fed_runs(ctx: CellContext, tree: ast.AST, name: str, spelling: ArraySpellin
 
 
 def _fed_edit(ctx: CellContext, run: ast.Call, feed: ast.Dict, spelling: ArraySpelling) -> Edit | None:  # fmt: skip
+    """The run as ``read_one(keras.Model(inputs, fetches)(values, training=phase))`` (a list of
+    fetches: each read); None when a key is neither a live model's input nor Keras's learning
+    phase at a constant."""
     inputs, values, training = [], [], "False"
     for key, value in zip(feed.keys, feed.values):
         if isinstance(key, ast.Call) and callee_name(key) == "learning_phase" and ctx.scope.refers_to_keras(key.func):  # fmt: skip
