@@ -194,7 +194,8 @@ def test_a_method_of_an_earlier_cells_model_is_judged_by_that_model():
 def test_a_checkpoint_period_keras2_read_is_never_dropped_as_ignored(tmp_path, monkeypatch):
     """Keras 2's ``ModelCheckpoint`` read ``period`` from its ``**kwargs`` (it saved every N
     epochs): where no ``save_freq`` of the same epochs can be computed (``validation_split``),
-    it is explained, never dropped as a keyword Keras 2 ignored."""
+    the checkpoint is given to Keras 2's epoch count (``_keras2_period``), never dropped as a
+    keyword Keras 2 ignored."""
     import kerasmagic
 
     monkeypatch.chdir(tmp_path)
@@ -208,7 +209,9 @@ def test_a_checkpoint_period_keras2_read_is_never_dropped_as_ignored(tmp_path, m
     ids = [s.id for s in result.suggestions]
     assert "keras3-checkpoint-period" in ids, ids
     assert "keras2-ignored-keyword" not in ids, ids
-    assert result.fixed_source is None or "period=2" in result.fixed_source or "save_freq" in result.fixed_source
+    assert result.fixed_source is not None, ids
+    assert "save_weights_only=True), 2)" in result.fixed_source, result.fixed_source
+    assert "def _keras2_period(checkpoint, period):" in result.fixed_source
 
 
 @keras3
