@@ -61,5 +61,5 @@ def test_a_saved_model_folder_loaded_as_the_keras_model_gets_a_keras_file_beside
         .endswith("tf.saved_model.save(net, export_path)\nnet.save(export_path + '.keras')")
     ), doc["cells"][2]["final"]
     assert "load_model(export_path + '.keras')" in doc["cells"][3]["final"], doc["cells"][3]
-    assert doc["cells"][3]["output"].startswith("(2, 2) 1\n"), doc["cells"][3]
+    assert "(2, 2) 1\n" in doc["cells"][3]["output"], doc["cells"][3]
     assert proc.returncode == 0
