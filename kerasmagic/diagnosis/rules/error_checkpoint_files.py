@@ -65,7 +65,10 @@ def _checkpoint_paths(namespace: dict[str, Any]) -> list[str]:
     (given by name or in a list of callbacks)."""
     found: list[str] = []
     for value in namespace.values():
-        for item in value if isinstance(value, (list, tuple)) else (value,):
+        listed = (
+            isinstance(value, (list, tuple)) and len(value) <= 64
+        )  # a list of callbacks, not data
+        for item in value if listed else (value,):
             if type(item).__name__ == "ModelCheckpoint" and live.from_keras(item):
                 path = getattr(item, "filepath", None)
                 if isinstance(path, str) and path not in found:
