@@ -18,6 +18,7 @@ import ast
 import fnmatch
 import glob
 import os
+import string
 from typing import Any
 
 from kerasmagic.diagnosis import live
@@ -65,9 +66,8 @@ def _checkpoint_paths(namespace: dict[str, Any]) -> list[str]:
     (given by name or in a list of callbacks)."""
     found: list[str] = []
     for value in namespace.values():
-        listed = (
-            isinstance(value, (list, tuple)) and len(value) <= 64
-        )  # a list of callbacks, not data
+        # a list of callbacks, not one of data
+        listed = isinstance(value, (list, tuple)) and len(value) <= 64
         for item in value if listed else (value,):
             if type(item).__name__ == "ModelCheckpoint" and live.from_keras(item):
                 path = getattr(item, "filepath", None)
@@ -103,12 +103,8 @@ def _found_by(literal: str, swapped: str, folder: str, template: str) -> bool:
 
 def _any_fields(template: str) -> str:
     """The template with each ``{field}`` as ``x``: a name the checkpoint writes, in shape."""
-    out, depth = [], 0
-    for ch in template:
-        depth += ch == "{"
-        if depth == 0:
-            out.append(ch)
-        if ch == "}" and depth:
-            depth -= 1
-            out.append("x") if depth == 0 else None
-    return "".join(out)
+    try:
+        parts = list(string.Formatter().parse(template))
+    except ValueError:  # not a format string Keras could fill either
+        return template
+    return "".join(text + ("x" if field is not None else "") for text, field, _, _ in parts)

@@ -33,6 +33,7 @@ from collections.abc import Iterator
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, STATIC, CellContext
+from kerasmagic.diagnosis.import_bindings import reads
 from kerasmagic.diagnosis.indentation import indent_of
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins, parsed_source
@@ -258,23 +259,17 @@ def _given_back(ctx: CellContext, call: ast.Call) -> bool:
     return given.id not in ctx.scope.user_bound and not origins(ctx, given, terms=False)
 
 
-def _reads(ctx: CellContext, tree: ast.AST, made: ast.Assign, use: ast.stmt) -> list[ast.Name]:
-    """The reads of the session ``made`` binds, other than in ``use`` (its ``set_session``): in
-    this cell, and in the cells after it that the door knows (``migrate``: a class given the
-    session to run its own graph)."""
-    name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else None
-    later = [parsed_source(source).tree for source in ctx.later]
-    return [
-        n
-        for n in walk(tree)
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
+def _reads(ctx: CellContext, tree: ast.AST, made: ast.Assign, use: ast.stmt) -> bool:
+    """Is the session ``made`` binds read other than in ``use`` (its ``set_session``): in this
+    cell, or in a cell after it that the door knows (``migrate``: a class given the session to
+    run its own graph)?"""
+    name = made.targets[0].id if isinstance(made.targets[0], ast.Name) else ""
+    here = any(
+        isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
         and not (use.lineno <= n.lineno <= (use.end_lineno or use.lineno))
-    ] + [
-        n
-        for other in later if other is not None
-        for n in walk(other)
-        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)
-    ]  # fmt: skip
+        for n in walk(tree)
+    )  # fmt: skip
+    return here or any(reads(parsed_source(source).tree, name) for source in ctx.later)
 
 
 def _session_statement_edit(

@@ -169,15 +169,22 @@ def _initializer_run(ctx: CellContext, tree: ast.AST, run: ast.Call) -> tuple[li
         if len(binds) != 1 or len(binds[0].targets) != 1 or len(reads) != 1:
             return None
         made, given = binds[0], binds[0].value
-    func = given.func if isinstance(given, ast.Call) else None
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-    if name not in entry(RUN).data.get("initializers", []):
-        return None
-    if not (ctx.scope.bound_path(func) or "").startswith("tensorflow."):
+    name = _initializer(ctx, given)
+    if name is None:
         return None
     statement = next((n for n in walk(tree) if isinstance(n, ast.Expr) and n.value is run), None)
     gone = [statement_removal(ctx.cell, s, tree) for s in (statement, made) if s is not None]  # type: ignore[arg-type]
     return ([] if statement is None or None in gone else gone), name  # type: ignore[return-value]
+
+
+def _initializer(ctx: CellContext, node: ast.expr) -> str | None:
+    """The name of the TensorFlow variable initializer ``node`` calls (one the catalogue names:
+    ``tf.global_variables_initializer()``), else None."""
+    func = node.func if isinstance(node, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    if name not in entry(RUN).data.get("initializers", []):
+        return None
+    return name if (ctx.scope.bound_path(func) or "").startswith("tensorflow.") else None  # type: ignore[arg-type]
 
 
 def _read_later(ctx: CellContext, name: str) -> bool:
@@ -341,14 +348,7 @@ def _initializes(ctx: CellContext, tree: ast.AST, stmt: ast.stmt, name: str) -> 
     """``name.run(tf.global_variables_initializer())`` (or another initializer the catalogue
     names, called in place), as a statement."""
     run = stmt.value if isinstance(stmt, ast.Expr) else None
-    if not (isinstance(run, ast.Call) and run in _runs(tree, name)):
-        return False
-    given = run.args[0]
-    if not isinstance(given, ast.Call):
-        return False
-    return (callee_name(given) or "") in entry(RUN).data.get("initializers", []) and (
-        ctx.scope.bound_path(given.func) or ""
-    ).startswith("tensorflow.")
+    return isinstance(run, ast.Call) and run in _runs(tree, name) and _initializer(ctx, run.args[0]) is not None  # fmt: skip
 
 
 def _eval_call(node: ast.AST) -> bool:
