@@ -73,9 +73,7 @@ def saved_model_call(ctx: CellContext) -> list[Problem]:
         if callable(getattr(loaded, "serve", None)):
             return [_problem(ctx, call, [serve], None, "")]
         load = _load_of(ctx, call.func)
-        saves = saves_of(ctx, ("save",), load[2]) if load is not None else iter(())
-        save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
-                     if _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
+        save = _keras3_save(ctx, ("save",), load[2], saved_model=True) if load is not None else None
         if load is None or save is None:
             return [_problem(ctx, call, [], None, "")]
         index, parsed, save_call, model, arg = save
@@ -137,6 +135,16 @@ def _saved_by(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
     return (call.func.value if isinstance(call.func, ast.Attribute) else None), path_argument(call)
 
 
+def _keras3_save(ctx: CellContext, methods: tuple, path: str, *, saved_model: bool) -> tuple[int | None, ParsedCell, ast.Call, str, ast.expr] | None:  # fmt: skip
+    """The newest save to ``path`` of a live Keras 3 model, by ``tf.saved_model.save``
+    (``saved_model``) or by Keras's own ``methods``: (cell index or None, that cell, the call,
+    the model's text, the path expression); None when there is none."""
+    for index, parsed, call, model, value, arg in saves_of(ctx, methods, path):
+        if _is_saved_model_call(call, "save") == saved_model and (text := _exported(parsed, model, value)):  # fmt: skip
+            return index, parsed, call, text, arg
+    return None
+
+
 def _exported(parsed: ParsedCell, model: ast.expr, value: Any) -> str | None:
     """The model's text where its live value is a Keras 3 model (one with ``export``)."""
     text = node_text(parsed, model)
@@ -177,9 +185,7 @@ def load_of_keras_file(ctx: CellContext) -> list[Problem]:
     path = found.group(1)
     load = next((c for c in walk(ctx.cell.tree) if _is_saved_model_call(c, "load") and c.args
                  and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
-    saves = saves_of(ctx, ("save", "save_model"), path)
-    save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
-                 if not _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
+    save = _keras3_save(ctx, ("save", "save_model"), path, saved_model=False)
     if load is None or save is None or string_value(ctx, load.args[0]) != path:
         return []
     index, parsed, call, model, arg = save
@@ -279,9 +285,7 @@ def load_model_of_saved_model(ctx: CellContext) -> list[Problem]:
                  and c.args and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
     if load is None or string_value(ctx, load.args[0]) != path:
         return []
-    saves = saves_of(ctx, ("save",), path)
-    save = next(((i, p, c, text, a) for i, p, c, m, v, a in saves
-                 if _is_saved_model_call(c, "save") and (text := _exported(p, m, v))), None)  # fmt: skip
+    save = _keras3_save(ctx, ("save",), path, saved_model=True)
     if save is None:
         return []
     index, parsed, save_call, model, arg = save
