@@ -25,7 +25,7 @@ from __future__ import annotations
 import ast
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -73,7 +73,7 @@ def saved_model_call(ctx: CellContext) -> list[Problem]:
         if callable(getattr(loaded, "serve", None)):
             return [_problem(ctx, call, [serve], None, "")]
         load = _load_of(ctx, call.func)
-        save = _keras3_save(ctx, ("save",), load[2], saved_model=True) if load is not None else None
+        save = keras3_save(ctx, ("save",), load[2], saved_model=True) if load is not None else None
         if load is None or save is None:
             return [_problem(ctx, call, [], None, "")]
         index, parsed, save_call, model, arg = save
@@ -135,7 +135,7 @@ def _saved_by(call: ast.Call) -> tuple[ast.expr | None, ast.expr | None]:
     return (call.func.value if isinstance(call.func, ast.Attribute) else None), path_argument(call)
 
 
-def _keras3_save(ctx: CellContext, methods: tuple, path: str, *, saved_model: bool) -> tuple[int | None, ParsedCell, ast.Call, str, ast.expr] | None:  # fmt: skip
+def keras3_save(ctx: CellContext, methods: tuple, path: str, *, saved_model: bool) -> tuple[int | None, ParsedCell, ast.Call, str, ast.expr] | None:  # fmt: skip
     """The newest save to ``path`` of a live Keras 3 model, by ``tf.saved_model.save``
     (``saved_model``) or by Keras's own ``methods``: (cell index or None, that cell, the call,
     the model's text, the path expression); None when there is none."""
@@ -185,7 +185,7 @@ def load_of_keras_file(ctx: CellContext) -> list[Problem]:
     path = found.group(1)
     load = next((c for c in walk(ctx.cell.tree) if _is_saved_model_call(c, "load") and c.args
                  and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
-    save = _keras3_save(ctx, ("save", "save_model"), path, saved_model=False)
+    save = keras3_save(ctx, ("save", "save_model"), path, saved_model=False)
     if load is None or save is None or string_value(ctx, load.args[0]) != path:
         return []
     index, parsed, call, model, arg = save
@@ -281,25 +281,41 @@ def load_model_of_saved_model(ctx: CellContext) -> list[Problem]:
     if found is None or ctx.cell.tree is None or ctx.line is None or not os.path.isdir(found["path"]):  # fmt: skip
         return []
     path = found["path"]
-    load = next((c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) and called_name(c.func) == "load_model"
-                 and c.args and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
+    load = failing_load(ctx)
     if load is None or string_value(ctx, load.args[0]) != path:
         return []
-    save = _keras3_save(ctx, ("save",), path, saved_model=True)
+    save = keras3_save(ctx, ("save",), path, saved_model=True)
     if save is None:
         return []
+    return saved_beside(ctx, KERAS_LOAD_ENTRY, load, save, path, _keras_file)
+
+
+def failing_load(ctx: CellContext) -> ast.Call | None:
+    """The ``load_model(path, …)`` call on the failing line of the cell."""
+    if ctx.cell.tree is None or ctx.line is None:
+        return None
+    return next((c for c in walk(ctx.cell.tree) if isinstance(c, ast.Call) and called_name(c.func) == "load_model"
+                 and c.args and c.lineno <= ctx.line <= (c.end_lineno or c.lineno)), None)  # fmt: skip
+
+
+def saved_beside(ctx: CellContext, entry: str, load: ast.Call, save: tuple, path: str, keras_file_of: Callable[[ParsedCell, ast.expr, str], str | None]) -> list[Problem]:  # fmt: skip
+    """``load``'s file ``path``, written by ``save`` (``keras3_save``'s tuple) of a live Keras 3
+    model, is one ``load_model`` does not read back as the model: the model is saved as the
+    ``.keras`` file ``keras_file_of`` names too (where ``path`` is written, which stays), and that
+    file is loaded. A save in an earlier cell gets the line there (``Problem.across``); this cell
+    saves the file at its top, to run with."""
     index, parsed, save_call, model, arg = save
-    keras_file = _keras_file(parsed, arg, path)
-    loaded = _keras_file(ctx.cell, load.args[0], path)
+    keras_file = keras_file_of(parsed, arg, path)
+    loaded = keras_file_of(ctx.cell, load.args[0], path)
     statement = next((s for s in walk(parsed.tree) if isinstance(s, ast.Expr) and s.value is save_call), None)  # fmt: skip
     reread = node_edit(ctx.cell, load.args[0], loaded) if loaded is not None else None
     if keras_file is None or reread is None or statement is None:
         return []
     saved = after_statement(parsed, statement, f"{model}.save({keras_file})")
-    problem = from_entry(KERAS_LOAD_ENTRY, load.lineno, [saved, reread] if index is None else [], [path],
+    problem = from_entry(entry, load.lineno, [saved, reread] if index is None else [], [path],
                          ctx.shown_versions, path=path, model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     if index is not None:  # this cell saves the file at its top (what it runs with); the notebook
-        line = insertion_line(ctx.cell)  # gets the save beside the earlier cell's SavedModel
+        line = insertion_line(ctx.cell)  # gets the save beside the earlier cell's file
         problem.edits = [Edit(line, 0, line, 0, f"{model}.save({loaded})\n"), reread]
         problem.across = [replace(saved, cell=index), reread]
     return [problem]
