@@ -17,6 +17,7 @@ from kerasmagic.diagnosis.rules import rule
 from kerasmagic.knowledge.catalogue import find_entry
 
 RENAMED = "keras3-renamed-member"
+PRIVATE = "keras2-private-tensor-member"
 
 
 @rule(RENAMED, when=(ERROR,), family="model-methods", errors=("AttributeError",))
@@ -24,12 +25,26 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
     """``obj.old`` where the live ``obj`` (a Keras object: its class or a base named in the
     catalogue) lacks ``old`` and has ``new``: every ``X.old`` of the cell whose ``X`` is bound to
     an object of that base (or is on the failing line) becomes ``X.new``."""
-    entry = find_entry(RENAMED)
+    return _renamed(ctx, RENAMED, methods=True)
+
+
+@rule(PRIVATE, when=(ERROR,), family="model-methods", errors=("AttributeError",))
+def private_member(ctx: CellContext) -> list[Problem]:
+    """``x._keras_shape`` where the live ``x`` (a Keras 3 ``KerasTensor``) lacks the private
+    member Keras 2.0-2.2 set on its tensors and has its public name: read as that name."""
+    return _renamed(ctx, PRIVATE, methods=False)
+
+
+def _renamed(ctx: CellContext, entry_id: str, *, methods: bool) -> list[Problem]:
+    """Every read of the member the ``AttributeError`` names, on objects of the Keras base the
+    catalogue entry ``entry_id`` renames it for, under its new name (``methods``: the new member
+    must be callable)."""
+    entry = find_entry(entry_id)
     exc = ctx.wrapped or ctx.exc  # a layer's call re-raised by Keras loses name and obj
     name, obj = getattr(exc, "name", None), getattr(exc, "obj", None)
     if entry is None or ctx.cell.tree is None or not isinstance(name, str) or obj is None:
         return []
-    base = _renaming_base(obj, name, entry.data.get("members", {}))
+    base = _renaming_base(obj, name, entry.data.get("members", {}), methods)
     if base is None:
         return []
     new = entry.data["members"][base.__name__][name]
@@ -38,7 +53,7 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
         return []
     return [
         from_entry(
-            RENAMED,
+            entry_id,
             ctx.line or edits[0].line,
             edits,
             [name, new],
@@ -51,11 +66,14 @@ def renamed_member(ctx: CellContext) -> list[Problem]:
     ]
 
 
-def _renaming_base(obj: object, name: str, members: dict) -> type | None:
+def _renaming_base(obj: object, name: str, members: dict, methods: bool = True) -> type | None:
     """The Keras base class of ``obj`` whose catalogue renames say what ``name`` became, where
-    the live object lacks ``name`` and has the new member."""
+    the live object lacks ``name`` and has the new member (``methods``: a callable one)."""
     klass = _member_base(obj, name, members)
-    return klass if klass is not None and callable(getattr(obj, members[klass.__name__][name], None)) else None  # fmt: skip
+    new = members[klass.__name__][name] if klass is not None else None
+    if new is None or not hasattr(obj, new):
+        return None
+    return klass if callable(getattr(obj, new)) or not methods else None
 
 
 def _member_base(obj: object, name: str, members: dict) -> type | None:
