@@ -130,3 +130,19 @@ def test_a_problem_twice_is_not_its_own_fix_again():
     lead, other = engine.lint(source).suggestions
     assert lead.id == other.id == "optimizer-lr-renamed" and lead.title == other.title
     assert lead.fixes == [] and lead.fixed_source.count("learning_rate=") == 2
+
+
+def test_an_advice_for_a_line_another_fix_rewrites_is_not_shown_beside_it():
+    """``moved-module`` advises importing from ``keras.backend`` (no edit: the name has no public
+    home); ``keras2-available-gpus`` rewrites the very import into a function. The advice would
+    contradict the corrected cell, which no longer holds that line: only the rewrite is said."""
+    import kerasmagic
+
+    result = kerasmagic.check(
+        "from keras.backend.tensorflow_backend import _get_available_gpus as gpu_names\n"
+        "print(isinstance(gpu_names(), list))\n"
+    )
+    ids = [f.id for f in result.suggestions]
+    assert "keras2-available-gpus" in ids, ids
+    assert "moved-module" not in ids, ids
+    assert "def gpu_names():" in (result.fixed_source or ""), result.fixed_source

@@ -91,6 +91,16 @@ def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
     return any(_same_name(name, n) for name in problem.names for n in names)
 
 
+def _superseded(problem: Problem, ctx: CellContext, fixed: str | None) -> bool:
+    """``problem`` changes nothing (an advice) and its line is gone from the corrected cell
+    ``fixed``, which other problems' edits made."""
+    lines = ctx.source.splitlines()
+    if problem.edits or fixed is None or not isinstance(problem.line, int) or not 0 < problem.line <= len(lines):  # fmt: skip
+        return False
+    written = lines[problem.line - 1].strip()
+    return bool(written) and written not in {line.strip() for line in fixed.splitlines()}
+
+
 def _with_traps(
     ctx: CellContext,
     problems: list[Problem],
@@ -132,6 +142,9 @@ def error_findings(
             # (explanation-only problems, without edits, do not stand in the way of a rewrite)
             rewritable = [p for p in explaining if p.edits] or explaining
             fixed, fixed_problems = _with_traps(ctx, rewritable, certain_traps)
+        # an advice without edits for a line the corrected cell rewrites otherwise (another
+        # problem's fix) would contradict it: the problems that made the rewrite explain the error
+        explaining = [p for p in explaining if not _superseded(p, ctx, fixed)] or explaining
         own = [p for p in explaining[1:] if p.id != explaining[0].id]  # findings of their own
         in_fix = [t for t in certain_traps if fixed is not None and t in fixed_problems]
         if carried is not None:
