@@ -62,3 +62,23 @@ def test_migrate_changes_the_dict_on_its_line_when_the_cell_fails_later(tmp_path
     assert finals[1].startswith("scores = net.evaluate(x, y, verbose=0)\nresults = dict(zip([m.name for group in net.metrics"), finals[1]  # fmt: skip
     assert finals[1].endswith(READ)
     assert "accuracy 0." in shown and "mae 0." in shown, shown
+
+
+@keras3
+def test_an_old_metric_name_held_by_a_name_made_cells_before_is_renamed_there():
+    """``.index(wanted)`` where ``wanted = 'acc'`` (Keras 2.2's name) was set cells before:
+    the name gets the metric's Keras 3 name where it is made (``%%keras_check``: bound again at
+    the top of the corrected cell), beside the model's names in ``evaluate``'s order."""
+    settings = "wanted = 'acc'"
+    read = "print(wanted, scores[net.metrics_names.index(wanted)])"
+    namespace: dict = {}
+    for cell in (settings, SETUP, SCORED):
+        exec(compile(cell, "<cell>", "exec"), namespace)
+    with pytest.raises(ValueError, match="'acc' is not in list") as raised:
+        exec(compile(read, "<read>", "exec"), namespace)
+    result = diagnose(read, raised.value, namespace=namespace, earlier=(settings, SETUP, SCORED))
+    assert "keras3-metrics-names" in [s.id for s in result.suggestions]
+    fixed = result.fixed_source
+    assert "wanted = 'accuracy'" in fixed, fixed
+    exec(compile(fixed, "<fixed>", "exec"), namespace)
+    assert namespace["wanted"] == "accuracy"

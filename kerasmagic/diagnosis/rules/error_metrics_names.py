@@ -27,6 +27,7 @@ from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
 from kerasmagic.diagnosis.live import from_keras
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.provenance import origins
 from kerasmagic.diagnosis.rewrite import ParsedCell, node_edit, node_text, quoted_like, walk
@@ -64,8 +65,11 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
             return []
         model, change = found
         edits = list(change.edits)
+    keyed_change: Rewrite | None = None
     if ctx.error_type in ("KeyError", "ValueError"):  # `dict(zip(…))['acc']`, `.index('acc')`
         keyed = _key_edits(ctx, tree, _flat_names(names.get(model)))
+        if keyed is not None and not isinstance(keyed, list):  # the key held by a name
+            keyed_change, keyed = keyed, list(keyed.edits)
         if keyed is None and ctx.error_type == "KeyError":
             return []
         edits += keyed or []
@@ -77,6 +81,10 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
         problem.fix += " " + change.note
         if change.earlier:
             problem.across = change.across + edits[len(change.edits) :]
+    if keyed_change is not None and keyed_change.earlier:  # the key's name set cells before
+        problem.fix += " " + keyed_change.note
+        own = [e for e in edits if e not in keyed_change.edits]
+        problem.across = [*(problem.across or own), *keyed_change.across]
     return [problem]
 
 
@@ -131,10 +139,11 @@ def _flat_names(model: Any) -> list[str]:
         return []
 
 
-def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | None:
+def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | Rewrite | None:
     """The key of the ``KeyError`` (or the item ``index`` did not find: "'acc' is not in list")
     is one of ``flat`` (the names now line up with the values), or Keras 2.2's name of one
-    (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed; None for any other key
+    (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed, or where the one name a
+    failing line reads it through gets its value (a ``Rewrite``); None for any other key
     (another problem)."""
     key = ctx.message.removesuffix(" is not in list").strip().strip("'\"")
     if key in flat:
@@ -147,4 +156,14 @@ def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | 
         if isinstance(n, ast.Constant) and n.value == key and n.lineno in ctx.failing_lines
     ]  # fmt: skip
     edits = [node_edit(ctx.cell, n, quoted_like(node_text(ctx.cell, n), new)) for n in literals]
-    return [e for e in edits if e is not None] or None
+    if literals:
+        return [e for e in edits if e is not None] or None
+    held = [  # the key read through a name that holds it (`metric = 'acc'` cells before)
+        n for n in walk(tree)
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno in ctx.failing_lines
+        and string_value(ctx, n) == key
+    ]  # fmt: skip
+    if len({n.id for n in held}) != 1:
+        return None
+    renamed = Transform(f"be `{new}`", literal=lambda text: new if text == key else None)
+    return rewrite(ctx, held[0], renamed)
