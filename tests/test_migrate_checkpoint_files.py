@@ -31,3 +31,26 @@ def test_the_files_are_looked_up_by_the_checkpoints_extension(tmp_path: Path) ->
     assert "glob.glob('snapshots/*.weights.h5')" in doc["cells"][2]["final"], doc["cells"][2]
     assert doc["cells"][2]["output"] == "epoch3.weights.h5\n", doc["cells"][2]
     assert proc.returncode == 0
+
+
+HELD_CELLS = [
+    "import glob, os\nimport numpy as np\nimport keras\nrun = 'run7'\nos.makedirs(run, exist_ok=True)\n"
+    "snapshot_glob = f'{run}/net_*.hdf5'",
+    "net = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])\n"
+    "net.compile(loss='mse', optimizer='adam')\n"
+    "keep = keras.callbacks.ModelCheckpoint(run + '/net_{epoch}.hdf5')\n"
+    "net.fit(np.ones((6, 2)), np.ones((6, 1)), epochs=2, callbacks=[keep], verbose=0)",
+    "found = sorted(glob.glob(snapshot_glob))\nprint(len(found), os.path.basename(found[-1]))",
+]
+
+
+@pytest.mark.envs(*KERNEL_RULE_ENVS)
+def test_a_pattern_held_by_a_name_made_cells_before_gets_the_extension_there(tmp_path: Path) -> None:  # fmt: skip
+    """The glob pattern is an f-string bound in the first cell: it gets the checkpoint's
+    extension where it is made (the whole model: ``.keras``), and the files are found."""
+    proc, doc = migrate_notebook(tmp_path, "checkpoint_files_held.ipynb", HELD_CELLS)
+    assert doc["status"] == "migrated", doc["message"]
+    assert "checkpoint-files-found-by-old-extension" in rule_ids(doc)
+    assert "snapshot_glob = f'{run}/net_*.keras'" in doc["cells"][0]["final"], doc["cells"][0]
+    assert doc["cells"][2]["output"] == "2 net_2.keras\n", doc["cells"][2]
+    assert proc.returncode == 0

@@ -23,9 +23,12 @@ from typing import Any
 
 from kerasmagic.diagnosis import live
 from kerasmagic.diagnosis.context import ERROR, CellContext
+from kerasmagic.diagnosis.live_strings import string_value
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import node_edit, node_text, quoted_like, walk
 from kerasmagic.diagnosis.rules import rule
+from kerasmagic.diagnosis.value_change import Rewrite, rewrite
+from kerasmagic.diagnosis.value_transforms import Transform
 from kerasmagic.knowledge.catalogue import find_entry
 
 ENTRY = "checkpoint-files-found-by-old-extension"
@@ -52,6 +55,14 @@ def checkpoint_files(ctx: CellContext) -> list[Problem]:
             if edit is not None and (node.lineno, node.col_offset) not in seen:
                 seen.append((node.lineno, node.col_offset))
                 edits.append((edit, node.value, swapped))
+    change = None if edits else _held_pattern(ctx, old_extensions)
+    if change is not None:
+        rewritten, old_text, new_text = change
+        problem = from_entry(ENTRY, ctx.line or 1, list(rewritten.edits), [old_text],
+                             ctx.shown_versions, old=old_text, new=new_text)  # fmt: skip
+        problem.fix += " " + rewritten.note
+        problem.across = rewritten.across if rewritten.earlier else None
+        return [problem]
     if not edits:
         return []
     _, old_text, new_text = edits[0]
@@ -59,6 +70,27 @@ def checkpoint_files(ctx: CellContext) -> list[Problem]:
                          ctx.shown_versions, old=old_text, new=new_text)  # fmt: skip
     problem.certain = True
     return [problem]
+
+
+def _held_pattern(ctx: CellContext, old_extensions: list[str]) -> tuple[Rewrite, str, str] | None:
+    """A name the cell reads whose value (made here or cells before, followed by provenance)
+    looks a live checkpoint's files up by Keras 2's extension, finding none where the
+    checkpoint's extension finds them: the value changed where it is made, with (the old value,
+    the new one)."""
+    for path in _checkpoint_paths(ctx.namespace or {}):
+        folder, new = os.path.dirname(path) or ".", _extension(path)
+        for node in walk(ctx.cell.tree):
+            if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
+                continue
+            value = string_value(ctx, node)
+            old = next((e for e in old_extensions if value and value.endswith(e) and e != new), None)  # fmt: skip
+            if old is None or value is None or not _found_by(value, value[: -len(old)] + new, folder, path):  # fmt: skip
+                continue
+            renamed = Transform(f"end in `{new}`", literal=lambda t, o=old, n=new: t[: -len(o)] + n if t.endswith(o) else None)  # fmt: skip
+            change = rewrite(ctx, node, renamed)
+            if change is not None:
+                return change, value, value[: -len(old)] + new
+    return None
 
 
 def _checkpoint_paths(namespace: dict[str, Any]) -> list[str]:
