@@ -7,6 +7,8 @@ the silent traps, each trap fix verified like every other corrected cell.
 
 from __future__ import annotations
 
+import ast
+
 from kerasmagic.diagnosis.context import CellContext
 from kerasmagic.diagnosis.problem import Problem
 from kerasmagic.diagnosis.quoted import quotes_as_fixed
@@ -92,13 +94,17 @@ def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
 
 
 def _superseded(problem: Problem, ctx: CellContext, fixed: str | None) -> bool:
-    """``problem`` changes nothing (an advice) and its line is gone from the corrected cell
-    ``fixed``, which other problems' edits made."""
-    lines = ctx.source.splitlines()
-    if problem.edits or fixed is None or not isinstance(problem.line, int) or not 0 < problem.line <= len(lines):  # fmt: skip
+    """``problem`` changes nothing (an advice on how to import) and the import statement of its
+    line is gone from the corrected cell ``fixed``, which other problems' edits made."""
+    tree = ctx.cell.tree
+    if problem.edits or fixed is None or tree is None or not isinstance(problem.line, int):
         return False
-    written = lines[problem.line - 1].strip()
-    return bool(written) and written not in {line.strip() for line in fixed.splitlines()}
+    imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and n.lineno == problem.line]  # fmt: skip
+    kept = {line.strip() for line in fixed.splitlines()}
+    lines = ctx.source.splitlines()
+    return bool(imports) and all(
+        line.strip() not in kept for line in lines[imports[0].lineno - 1 : imports[0].end_lineno]
+    )
 
 
 def _with_traps(
@@ -142,8 +148,8 @@ def error_findings(
             # (explanation-only problems, without edits, do not stand in the way of a rewrite)
             rewritable = [p for p in explaining if p.edits] or explaining
             fixed, fixed_problems = _with_traps(ctx, rewritable, certain_traps)
-        # an advice without edits for a line the corrected cell rewrites otherwise (another
-        # problem's fix) would contradict it: the problems that made the rewrite explain the error
+        # an import advice without edits for an import the corrected cell rewrites otherwise
+        # (another problem's fix) would contradict it: the problems that made it explain the error
         explaining = [p for p in explaining if not _superseded(p, ctx, fixed)] or explaining
         own = [p for p in explaining[1:] if p.id != explaining[0].id]  # findings of their own
         in_fix = [t for t in certain_traps if fixed is not None and t in fixed_problems]
