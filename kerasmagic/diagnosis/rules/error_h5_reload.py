@@ -35,9 +35,11 @@ LEGACY_LOADER = os.path.join("keras", "src", "legacy", "saving") + os.sep
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs="load_model")
 def h5_not_read_back(ctx: CellContext) -> list[Problem]:
     """``load_model(path)`` of an ``.h5`` file a live Keras 3 model of this notebook was saved
-    to, failing inside Keras's legacy HDF5 loader: the model saved as ``.keras`` too, and that
+    to, refused by Keras's legacy HDF5 loader itself (a layer's own error raised under it, the
+    ``Lambda``'s safe mode, is another problem's): the model saved as ``.keras`` too, and that
     loaded."""
-    if not any(LEGACY_LOADER in f.f_code.co_filename for f in traceback_frames(ctx.exc)):
+    frames = traceback_frames(ctx.exc)  # raised by the legacy loader itself (not by a layer's
+    if not frames or LEGACY_LOADER not in frames[-1].f_code.co_filename:  # own refusal under it)
         return []
     load = failing_load(ctx)
     path = string_value(ctx, load.args[0]) if load is not None else None

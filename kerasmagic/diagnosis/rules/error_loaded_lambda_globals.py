@@ -40,7 +40,7 @@ def loaded_lambda_globals(ctx: CellContext) -> list[Problem]:
     found = MISSING.search(ctx.message)
     if found is None or ctx.namespace is None or found["name"] not in ctx.namespace:
         return []
-    code = next((f.f_code for f in reversed(traceback_frames(ctx.exc)) if _loaded_code(f)), None)
+    code = next((f.f_code for f in reversed(traceback_frames(ctx.exc)) if loaded_code(f)), None)
     if code is None:
         return []
     model = next((n for n, v in ctx.live_names.items() if _holds(v, code)), None)
@@ -65,7 +65,7 @@ def loaded_lambda_globals(ctx: CellContext) -> list[Problem]:
     return [problem]
 
 
-def _loaded_code(frame: Any) -> bool:
+def loaded_code(frame: Any) -> bool:
     """A frame running code written outside Keras with a Keras module's globals (a function
     Keras rebuilt from saved bytecode)."""
     module = str(frame.f_globals.get("__name__", ""))
@@ -76,16 +76,16 @@ def _loaded_code(frame: Any) -> bool:
 def _holds(value: Any, code: Any) -> bool:
     """``value`` is a Keras model one of whose ``Lambda`` layers (nested models too) runs
     ``code``."""
-    layers, seen = _sublayers(value), 0
+    layers, seen = sublayers(value), 0
     while layers and seen < 10_000:
         layer, seen = layers.pop(), seen + 1
         if getattr(getattr(layer, "function", None), "__code__", None) is code:
             return True
-        layers.extend(_sublayers(layer))
+        layers.extend(sublayers(layer))
     return False
 
 
-def _sublayers(value: Any) -> list:
+def sublayers(value: Any) -> list:
     """The layers a live model (an instance, not a class) holds."""
     layers = None if isinstance(value, type) else getattr(value, "layers", None)
     return list(layers) if isinstance(layers, (list, tuple)) else []
