@@ -94,10 +94,11 @@ def _explains(problem: Problem, lines: set[int], names: set[str]) -> bool:
 
 
 def _superseded(problem: Problem, ctx: CellContext, fixed: str | None) -> bool:
-    """``problem`` changes nothing (an advice on how to import) and the import statement of its
-    line is gone from the corrected cell ``fixed``, which other problems' edits made."""
+    """``problem`` changes nothing and is not certain (an advice on how to import) and the import
+    statement of its line is gone from the corrected cell ``fixed``, which other problems' edits
+    made."""
     tree = ctx.cell.tree
-    if problem.edits or fixed is None or tree is None or not isinstance(problem.line, int):
+    if problem.edits or problem.certain or fixed is None or tree is None or not isinstance(problem.line, int):  # fmt: skip
         return False
     imports = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom)) and n.lineno == problem.line]  # fmt: skip
     kept = {line.strip() for line in fixed.splitlines()}

@@ -30,6 +30,9 @@ from kerasmagic.diagnosis.rules.error_saved_model_call import (
 
 ENTRY = "keras3-h5-not-read-back"
 LEGACY_LOADER = os.path.join("keras", "src", "legacy", "saving") + os.sep
+# the legacy loader's own words for a file whose layers it did not rebuild as they were saved
+# (keras/src/legacy/saving/legacy_h5_format.py, load_weights_from_hdf5_group)
+NOT_READ_BACK = ("Layer count mismatch when loading weights from file",)
 
 
 @rule(ENTRY, when=(ERROR,), family="saving", errors=("ValueError",), needs="load_model")
@@ -40,6 +43,8 @@ def h5_not_read_back(ctx: CellContext) -> list[Problem]:
     loaded."""
     frames = traceback_frames(ctx.exc)  # raised by the legacy loader itself (not by a layer's
     if not frames or LEGACY_LOADER not in frames[-1].f_code.co_filename:  # own refusal under it)
+        return []
+    if not any(m in ctx.message for m in NOT_READ_BACK):  # what it says of a file it cannot read
         return []
     load = failing_load(ctx)
     path = string_value(ctx, load.args[0]) if load is not None else None
