@@ -2,10 +2,11 @@
 
 Keras 2 wrote and read ``.h5`` as its own format. Keras 3 writes ``.h5`` through a legacy path
 kept for old files, and reads back less than it writes: a ``Sequential`` model holding a
-``Lambda`` layer, saved to ``.h5`` and loaded, stops in the legacy loader ("Layer count mismatch
-when loading weights from file. Model expected 1 layers, found 2 saved layers"), where the same
-model saved as ``.keras`` loads. Evidence, from the live kernel: the error is raised inside Keras's
-legacy HDF5 loading code, by ``load_model(path)`` on the failing line, and the notebook saves a
+``Lambda`` whose function reads a notebook name, saved to ``.h5`` and loaded, stops in the legacy
+loader ("Layer count mismatch when loading weights from file. Model expected 1 layers, found 2
+saved layers": rebuilding it called the function, which stopped unseen), where the same model
+saved as ``.keras`` loads. Evidence, from the live kernel: that message, raised by Keras's legacy
+HDF5 loading code itself, by ``load_model(path)`` on the failing line, and the notebook saves a
 live Keras 3 model to that very path (its value, followed through names and earlier cells). The
 repair: the model is saved as a ``.keras`` file too, where the ``.h5`` is written (which stays),
 and that file is loaded.
