@@ -43,14 +43,13 @@ def checkpoint_files(ctx: CellContext) -> list[Problem]:
     old_extensions = _renamed_extensions()
     edits, seen = [], []
     for path in _checkpoint_paths(ctx.namespace or {}):
-        folder, new = os.path.dirname(path) or ".", _extension(path)
         for node in walk(ctx.cell.tree):
             if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
                 continue
-            old = next((e for e in old_extensions if node.value.endswith(e) and e != new), None)
-            swapped = node.value[: -len(old)] + new if old else None
-            if swapped is None or not _found_by(node.value, swapped, folder, path):
+            found = _looked_up_the_old_way(node.value, old_extensions, path)
+            if found is None:
                 continue
+            swapped = found[1]
             edit = node_edit(ctx.cell, node, quoted_like(node_text(ctx.cell, node), swapped))
             if edit is not None and (node.lineno, node.col_offset) not in seen:
                 seen.append((node.lineno, node.col_offset))
@@ -78,19 +77,32 @@ def _held_pattern(ctx: CellContext, old_extensions: list[str]) -> tuple[Rewrite,
     checkpoint's extension finds them: the value changed where it is made, with (the old value,
     the new one)."""
     for path in _checkpoint_paths(ctx.namespace or {}):
-        folder, new = os.path.dirname(path) or ".", _extension(path)
+        new = _extension(path)
         for node in walk(ctx.cell.tree):
             if not (isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)):
                 continue
             value = string_value(ctx, node)
-            old = next((e for e in old_extensions if value and value.endswith(e) and e != new), None)  # fmt: skip
-            if old is None or value is None or not _found_by(value, value[: -len(old)] + new, folder, path):  # fmt: skip
+            found = _looked_up_the_old_way(value, old_extensions, path) if value else None
+            if found is None:
                 continue
+            old, swapped = found
             renamed = Transform(f"end in `{new}`", literal=lambda t, o=old, n=new: t[: -len(o)] + n if t.endswith(o) else None)  # fmt: skip
             change = rewrite(ctx, node, renamed)
             if change is not None:
-                return change, value, value[: -len(old)] + new
+                return change, value, swapped  # type: ignore[return-value]
     return None
+
+
+def _looked_up_the_old_way(value: str, old_extensions: list[str], path: str) -> tuple[str, str] | None:  # fmt: skip
+    """(Keras 2's extension ``value`` ends with, ``value`` with the checkpoint's instead) when
+    ``value`` misses the files of the checkpoint whose name template is ``path`` and the swapped
+    value finds them (``_found_by``); None otherwise."""
+    new = _extension(path)
+    old = next((e for e in old_extensions if value.endswith(e) and e != new), None)
+    if old is None:
+        return None
+    swapped = value[: -len(old)] + new
+    return (old, swapped) if _found_by(value, swapped, os.path.dirname(path) or ".", path) else None
 
 
 def _checkpoint_paths(namespace: dict[str, Any]) -> list[str]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -37,12 +38,10 @@ MISSING = re.compile(r"name '(?P<name>\w+)' is not defined")
 def loaded_lambda_globals(ctx: CellContext) -> list[Problem]:
     """A loaded ``Lambda``'s function stopped on a name the notebook binds: its globals are
     Keras's. The model it belongs to, where ``load_model`` bound it, gets the notebook's."""
-    found = MISSING.search(ctx.message)
-    if found is None or ctx.namespace is None or found["name"] not in ctx.namespace:
+    hidden = loaded_name_error(ctx.exc, ctx.namespace, ctx.message)
+    if hidden is None:
         return []
-    code = next((f.f_code for f in reversed(traceback_frames(ctx.exc)) if loaded_code(f)), None)
-    if code is None:
-        return []
+    code, name = hidden
     model = next((n for n, v in ctx.live_names.items() if _holds(v, code)), None)
     load = _load_of(ctx, model) if model is not None else None
     if load is None:
@@ -51,8 +50,8 @@ def loaded_lambda_globals(ctx: CellContext) -> list[Problem]:
     helper = written_in("keras2_lambda_globals") + "\n\n"
     call = f"{HELPER}({model}, globals())"
     line = insertion_line(ctx.cell)
-    problem = from_entry(ENTRY, ctx.line, [], [found["name"], model], ctx.shown_versions,
-                         name=found["name"], model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
+    problem = from_entry(ENTRY, ctx.line, [], [name, model], ctx.shown_versions,
+                         name=name, model=model, keras=ctx.versions.get("keras", "3"))  # fmt: skip
     if index is None:
         problem.edits = [Edit(line, 0, line, 0, helper), after_statement(parsed, statement, call)]
         return [problem]
@@ -63,6 +62,17 @@ def loaded_lambda_globals(ctx: CellContext) -> list[Problem]:
         replace(after_statement(parsed, statement, call), cell=index),
     ]
     return [problem]
+
+
+def loaded_name_error(exc: BaseException | None, namespace: dict | None, message: str) -> tuple[Any, str] | None:  # fmt: skip
+    """(the code of the loaded function, the missing name) when ``exc``'s ``message`` says a name
+    the namespace binds is not defined and a frame of its traceback runs loaded code; None
+    otherwise."""
+    found = MISSING.search(message)
+    if found is None or namespace is None or found["name"] not in namespace:
+        return None
+    code = next((f.f_code for f in reversed(traceback_frames(exc)) if loaded_code(f)), None)
+    return (code, found["name"]) if code is not None else None
 
 
 def loaded_code(frame: Any) -> bool:
@@ -76,16 +86,22 @@ def loaded_code(frame: Any) -> bool:
 def _holds(value: Any, code: Any) -> bool:
     """``value`` is a Keras model one of whose ``Lambda`` layers (nested models too) runs
     ``code``."""
-    layers, seen = sublayers(value), 0
+    return any(made is code for _, made in layer_functions(value))
+
+
+def layer_functions(value: Any) -> Iterator[tuple[Any, Any]]:
+    """(layer, the code of its ``function``) for each layer inside the live model ``value`` (an
+    instance, not a class; nested models too, at most 10,000 layers) that holds a function."""
+    layers, seen = _sublayers(value), 0
     while layers and seen < 10_000:
         layer, seen = layers.pop(), seen + 1
-        if getattr(getattr(layer, "function", None), "__code__", None) is code:
-            return True
-        layers.extend(sublayers(layer))
-    return False
+        made = getattr(getattr(layer, "function", None), "__code__", None)
+        if made is not None:
+            yield layer, made
+        layers.extend(_sublayers(layer))
 
 
-def sublayers(value: Any) -> list:
+def _sublayers(value: Any) -> list:
     """The layers a live model (an instance, not a class) holds."""
     layers = None if isinstance(value, type) else getattr(value, "layers", None)
     return list(layers) if isinstance(layers, (list, tuple)) else []

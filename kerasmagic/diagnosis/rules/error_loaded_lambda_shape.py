@@ -25,11 +25,13 @@ import linecache
 from typing import Any
 
 from kerasmagic.diagnosis.context import ERROR, CellContext
-from kerasmagic.diagnosis.frames import traceback_frames
 from kerasmagic.diagnosis.problem import Problem, from_entry
 from kerasmagic.diagnosis.rewrite import called_name, closing_insert_edit, walk
 from kerasmagic.diagnosis.rules import rule
-from kerasmagic.diagnosis.rules.error_loaded_lambda_globals import MISSING, loaded_code, sublayers
+from kerasmagic.diagnosis.rules.error_loaded_lambda_globals import (
+    layer_functions,
+    loaded_name_error,
+)
 
 ENTRY = "keras3-loaded-lambda-shape"
 SHAPE_UNKNOWN = "infer the shape of the Lambda's output"
@@ -61,11 +63,9 @@ def _hidden_name_error(ctx: CellContext) -> tuple[Any, str] | None:
     chain raised by loaded code, for a name the namespace binds."""
     exc, seen = ctx.exc, 0
     while exc is not None and seen < 20:
-        found = MISSING.search(str(exc)) if isinstance(exc, NameError) else None
-        if found and found["name"] in (ctx.namespace or {}):
-            frame = next((f for f in reversed(traceback_frames(exc)) if loaded_code(f)), None)
-            if frame is not None:
-                return frame.f_code, found["name"]
+        hidden = loaded_name_error(exc, ctx.namespace, str(exc)) if isinstance(exc, NameError) else None  # fmt: skip
+        if hidden is not None:
+            return hidden
         exc, seen = exc.__cause__ or exc.__context__, seen + 1
     return None
 
@@ -91,15 +91,13 @@ def _lambda_call_at(node: ast.AST, line: int) -> bool:
 def _live_output_shape(namespace: dict, code: Any) -> tuple | None:
     """The output shape, without the batch axis, of the live ``Lambda`` layer whose function was
     compiled from the same file and line as ``code``; None unless one such layer has one."""
-    shapes = set()
-    for value in list(namespace.values()):
-        layers, seen = sublayers(value), 0
-        while layers and seen < 10_000:
-            layer, seen = layers.pop(), seen + 1
-            made = getattr(getattr(layer, "function", None), "__code__", None)
-            if type(layer).__name__ == "Lambda" and made is not None and (made.co_filename, made.co_firstlineno) == (code.co_filename, code.co_firstlineno):  # fmt: skip
-                shapes.add(_without_batch(layer))
-            layers.extend(sublayers(layer))
+    where = (code.co_filename, code.co_firstlineno)
+    shapes = {
+        _without_batch(layer)
+        for value in list(namespace.values())
+        for layer, made in layer_functions(value)
+        if type(layer).__name__ == "Lambda" and (made.co_filename, made.co_firstlineno) == where
+    }
     return shapes.pop() if len(shapes) == 1 and None not in shapes else None
 
 

@@ -65,14 +65,12 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
             return []
         model, change = found
         edits = list(change.edits)
-    keyed_change: Rewrite | None = None
+    keyed: Rewrite | None = None
     if ctx.error_type in ("KeyError", "ValueError"):  # `dict(zip(…))['acc']`, `.index('acc')`
         keyed = _key_edits(ctx, tree, _flat_names(names.get(model)))
-        if keyed is not None and not isinstance(keyed, list):  # the key held by a name
-            keyed_change, keyed = keyed, list(keyed.edits)
         if keyed is None and ctx.error_type == "KeyError":
             return []
-        edits += keyed or []
+        edits += keyed.edits if keyed is not None else []
     if not edits:
         return []
     problem = from_entry(ENTRY, ctx.line or (failing[0].lineno if failing else 1), edits, ["metrics_names"],
@@ -81,10 +79,10 @@ def metrics_names(ctx: CellContext) -> list[Problem]:
         problem.fix += " " + change.note
         if change.earlier:
             problem.across = change.across + edits[len(change.edits) :]
-    if keyed_change is not None and keyed_change.earlier:  # the key's name set cells before
-        problem.fix += " " + keyed_change.note
-        own = [e for e in edits if e not in keyed_change.edits]
-        problem.across = [*(problem.across or own), *keyed_change.across]
+    if keyed is not None and keyed.earlier:  # the key's name set cells before
+        problem.fix += " " + keyed.note
+        own = [e for e in edits if e not in keyed.edits]
+        problem.across = [*(problem.across or own), *keyed.across]
     return [problem]
 
 
@@ -139,15 +137,15 @@ def _flat_names(model: Any) -> list[str]:
         return []
 
 
-def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | Rewrite | None:
+def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> Rewrite | None:
     """The key of the ``KeyError`` (or the item ``index`` did not find: "'acc' is not in list")
-    is one of ``flat`` (the names now line up with the values), or Keras 2.2's name of one
-    (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed, or where the one name a
-    failing line reads it through gets its value (a ``Rewrite``); None for any other key
-    (another problem)."""
+    is one of ``flat`` (the names now line up with the values: no edit), or Keras 2.2's name of
+    one (``'acc'``, ``'val_acc'``): its literals on the failing lines renamed, or the value of the
+    one name a failing line reads it through, where it is made; None for any other key (another
+    problem)."""
     key = ctx.message.removesuffix(" is not in list").strip().strip("'\"")
     if key in flat:
-        return []
+        return Rewrite()
     new = OLD_KEYS.get(key)
     if new is None or new not in flat:
         return None
@@ -157,7 +155,8 @@ def _key_edits(ctx: CellContext, tree: ast.AST, flat: list[str]) -> list[Any] | 
     ]  # fmt: skip
     edits = [node_edit(ctx.cell, n, quoted_like(node_text(ctx.cell, n), new)) for n in literals]
     if literals:
-        return [e for e in edits if e is not None] or None
+        kept = [e for e in edits if e is not None]
+        return Rewrite(edits=kept, across=list(kept)) if kept else None
     held = [  # the key read through a name that holds it (`metric = 'acc'` cells before)
         n for n in walk(tree)
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.lineno in ctx.failing_lines
